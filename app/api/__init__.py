@@ -1,0 +1,1 @@
+"""The GraphQL front door (strawberry): types, queries, mutations; resolvers call services."""

@@ -1,0 +1,39 @@
+"""The /graphql endpoint: resolves the caller from a bearer token or the PAD session cookie.
+
+Cookie-authenticated POSTs pass the CSRF middleware like any form; bearer calls
+carry no cookie and need no CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+
+from app import clock
+from app.api.context import Context
+from app.config import Settings
+from app.logging import request_id_var
+from app.services import auth
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class GraphQLApp(GraphQL):
+    def __init__(self, schema, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
+        self.settings = settings
+
+    async def get_context(self, request: Request, response: Response | Any) -> Context:
+        token = bearer_token(request) or request.cookies.get(self.settings.session_cookie, "")
+        client = request.client.host if request.client else ""
+        info = await auth.resolve_session(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
+        if info is None:
+            return Context(request=request, actor=None, response=response)
+        return Context(request=request, actor=info.actor, officer=info.officer, response=response)

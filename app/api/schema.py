@@ -1,0 +1,43 @@
+"""The one strawberry schema, composed from per-domain query and mutation classes."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.schema.config import StrawberryConfig
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+
+from app.api.errors import should_mask_error
+from app.api.lending.queries import LendingQuery
+from app.api.limits import alias_rule, depth_rule
+from app.api.scalars import SCALAR_MAP
+from app.api.org.queries import OrgQuery
+from app.api.org.types import Branch, Officer
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+
+@strawberry.type
+class Query(OrgQuery, LendingQuery):
+    node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
+
+
+def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS) -> strawberry.Schema:
+    rules = [depth_rule(max_depth), alias_rule(max_aliases)]  # built once: stable keys for the validation cache
+    return strawberry.Schema(
+        query=Query,
+        types=[Branch, Officer],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[
+            lambda: AddValidationRules(rules),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=should_mask_error),
+        ],
+    )
+
+
+schema = build_schema()

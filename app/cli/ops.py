@@ -1,0 +1,181 @@
+"""Operator commands: dev, serve, worker, migrate, seed-demo, export-schema, create-officer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from tortoise import Tortoise
+
+from app import clock
+from app.cli.base import cli
+from app.config import ROOT, get_settings
+from app.crypto import Vault
+from app.db import init_db, tortoise_config
+from app.domain.errors import DomainError
+from app.models.enums import Role
+from app.services.actor import SYSTEM
+
+SCHEMA_PATH = ROOT / "graphql" / "schema.graphql"
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+async def _migrate() -> None:
+    from tortoise.migrations.api.migrate import migrate as run_migrations
+
+    await run_migrations(config=tortoise_config(get_settings()))
+    await Tortoise.close_connections()
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations (SQLite or PostgreSQL, from CUNXIN_DATABASE_URL)."""
+    asyncio.run(_migrate())
+    typer.echo("数据库迁移完成")
+
+
+async def _seed(households: int) -> dict:
+    from app.services import seed
+
+    settings = get_settings()
+    ctx = await init_db(settings)
+    try:
+        report = await seed.seed_demo(
+            vault=Vault(settings.secret()),
+            demo_password=settings.demo_password.get_secret_value(),
+            today=clock.local_today(settings.business_tz),
+            households_per_village=households,
+        )
+    finally:
+        await ctx.close_connections()
+    return asdict(report)
+
+
+@cli.command("seed-demo")
+def seed_demo(households: int = typer.Option(8, help="每个村的示范户数")) -> None:
+    """Create the demo bank, villages, officers, products and LPR history (idempotent)."""
+    created = asyncio.run(_seed(households))
+    typer.echo("示范数据：" + "，".join(f"{k} +{v}" for k, v in created.items()))
+
+
+@cli.command("export-schema")
+def export_schema(output: Path = typer.Option(SCHEMA_PATH, help="输出文件")) -> None:
+    """Write the GraphQL SDL to graphql/schema.graphql."""
+    from app.api.schema import schema
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(schema.as_str() + "\n", encoding="utf-8")
+    typer.echo(f"已写入 {output}")
+
+
+async def _create_officer(username: str, name: str, password: str, role: Role, branch: str) -> None:
+    from app.services import auth
+
+    ctx = await init_db(get_settings())
+    try:
+        await auth.create_officer(actor=SYSTEM, username=username, display_name=name, password=password, role=role, branch_code=branch)
+    finally:
+        await ctx.close_connections()
+
+
+@cli.command("create-officer")
+def create_officer(
+    username: str = typer.Argument(..., help="登录用户名"),
+    name: str = typer.Option(..., "--name", help="姓名"),
+    role: Role = typer.Option(Role.OFFICER, "--role", help="角色"),
+    branch: str = typer.Option(..., "--branch", help="机构代码，如 XF010"),
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create an officer account."""
+    try:
+        asyncio.run(_create_officer(username, name, password, role, branch))
+    except DomainError as exc:
+        _fail(f"创建失败：{exc.message}")
+    typer.echo(f"已创建工作人员 {username}")
+
+
+@cli.command()
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), workers: int = typer.Option(1)) -> None:
+    """Run the web server (uvicorn)."""
+    import uvicorn
+
+    from app.logging import configure_logging
+
+    configure_logging(json_lines=get_settings().env == "prod")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False)
+
+
+@cli.command()
+def worker() -> None:
+    """Run an arq worker for the default queue; exits promptly on SIGTERM."""
+    from arq.worker import run_worker
+
+    from app.services.jobs import redis_settings
+    from workers.settings import DefaultWorker
+
+    run_worker(DefaultWorker, redis_settings=redis_settings(get_settings()))
+
+
+async def _database_is_empty() -> bool:
+    from app.models import Branch
+
+    ctx = await init_db(get_settings())
+    try:
+        return not await Branch.exists()
+    finally:
+        await ctx.close_connections()
+
+
+@cli.command()
+def dev(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+    """Everything on one machine: migrations, demo data, embedded Redis, web server and a worker."""
+    from app.embedded import start_redis
+    from app.services.seed import OFFICERS
+
+    settings = get_settings()
+    asyncio.run(_migrate())
+    if asyncio.run(_database_is_empty()):
+        asyncio.run(_seed(8))
+    children: list[subprocess.Popen] = []
+    env = dict(os.environ)
+    if settings.uses_embedded_redis:
+        children.append(start_redis(settings.var_dir, settings.redis_socket))
+    cunxin = [sys.executable, "-m", "app.cli"]
+    children.append(subprocess.Popen([*cunxin, "serve", "--host", host, "--port", str(port)], env=env))
+    children.append(subprocess.Popen([*cunxin, "worker"], env=env))
+    typer.echo(f"\n村信已启动：http://{host}:{port}/   （GraphQL: http://{host}:{port}/graphql）")
+    typer.echo(f"示范账号（密码均为 {settings.demo_password.get_secret_value()}）：" + "、".join(f"{u}（{n}）" for u, n, *_ in OFFICERS))
+    typer.echo("按 Ctrl-C 停止全部服务\n")
+
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping and all(c.poll() is None for c in children):
+            time.sleep(0.3)
+    finally:
+        for child in reversed(children):  # web and worker first, Redis last
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        typer.echo("已停止")

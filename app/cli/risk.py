@@ -1,0 +1,1 @@
+"""Commands registered by later changes."""

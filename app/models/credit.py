@@ -1,0 +1,81 @@
+"""Credit lines (授信额度), loans (借据) and their installments."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.enums import CreditLineStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
+
+
+class CreditLine(Model):
+    id = fields.UUIDField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="credit_lines", on_delete=fields.RESTRICT)
+    product = fields.ForeignKeyField("models.Product", related_name="credit_lines", on_delete=fields.RESTRICT)
+    branch = fields.ForeignKeyField("models.Branch", related_name="credit_lines", on_delete=fields.RESTRICT)
+    officer = fields.ForeignKeyField("models.Officer", related_name="credit_lines", null=True, on_delete=fields.SET_NULL)
+    limit_fen = fields.BigIntField()
+    used_fen = fields.BigIntField(default=0)
+    valid_from = fields.DateField()
+    valid_until = fields.DateField()
+    status = fields.CharEnumField(CreditLineStatus, max_length=16, default=CreditLineStatus.ACTIVE)
+    allowed_methods = fields.JSONField()
+    max_term_months = fields.IntField()
+    spread_bp = fields.IntField()
+    granted_at = fields.DatetimeField(null=True)
+    granted_by = fields.ForeignKeyField("models.Officer", related_name="granted_lines", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "credit_line"
+
+
+class Loan(Model):
+    id = fields.UUIDField(primary_key=True)
+    credit_line = fields.ForeignKeyField("models.CreditLine", related_name="loans", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField("models.Customer", related_name="loans", on_delete=fields.RESTRICT)
+    product = fields.ForeignKeyField("models.Product", related_name="loans", on_delete=fields.RESTRICT)
+    branch = fields.ForeignKeyField("models.Branch", related_name="loans", on_delete=fields.RESTRICT)
+    card = fields.ForeignKeyField("models.BankCard", related_name="loans", null=True, on_delete=fields.SET_NULL)
+    principal_fen = fields.BigIntField()
+    annual_rate_ppm = fields.IntField()
+    lpr_tenor = fields.CharEnumField(LprTenor, max_length=4)
+    spread_bp = fields.IntField()
+    method = fields.CharEnumField(RepaymentMethod, max_length=24)
+    term_months = fields.IntField()
+    start_on = fields.DateField()
+    first_due_on = fields.DateField()
+    maturity_on = fields.DateField()
+    next_repricing_on = fields.DateField(null=True)
+    status = fields.CharEnumField(LoanStatus, max_length=16, default=LoanStatus.ACTIVE)
+    # Balances are derived from the ledger; these cached copies are checked against it.
+    outstanding_principal_fen = fields.BigIntField()
+    accrued_interest_fen = fields.BigIntField(default=0)
+    penalty_fen = fields.BigIntField(default=0)
+    compound_fen = fields.BigIntField(default=0)
+    days_past_due = fields.IntField(default=0)
+    classification = fields.CharEnumField(LoanClass, max_length=16, default=LoanClass.NORMAL)
+    settled_on = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "loan"
+
+
+class Installment(Model):
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.ForeignKeyField("models.Loan", related_name="installments", on_delete=fields.CASCADE)
+    number = fields.IntField()
+    due_on = fields.DateField(db_index=True)
+    principal_fen = fields.BigIntField()
+    interest_fen = fields.BigIntField()
+    penalty_fen = fields.BigIntField(default=0)
+    compound_fen = fields.BigIntField(default=0)
+    paid_principal_fen = fields.BigIntField(default=0)
+    paid_interest_fen = fields.BigIntField(default=0)
+    paid_penalty_fen = fields.BigIntField(default=0)
+    paid_compound_fen = fields.BigIntField(default=0)
+    status = fields.CharEnumField(InstallmentStatus, max_length=16, default=InstallmentStatus.PENDING)
+    paid_on = fields.DateField(null=True)
+
+    class Meta:
+        table = "installment"
+        unique_together = (("loan", "number"),)

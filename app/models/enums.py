@@ -1,0 +1,107 @@
+"""Enumerations stored as lowercase strings (CharEnumField)."""
+
+from enum import StrEnum
+
+from app.domain.lpr import Tenor
+from app.domain.schedule.conventions import Method
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    APPROVER = "approver"
+    BRANCH_MANAGER = "branch_manager"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+ROLE_LABELS = {
+    Role.OFFICER: "客户经理",
+    Role.APPROVER: "审批人",
+    Role.BRANCH_MANAGER: "支行行长",
+    Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "审计员",
+}
+
+
+class BranchLevel(StrEnum):
+    HEAD = "head"  # 总行 / 联社
+    BRANCH = "branch"  # 支行
+    OUTLET = "outlet"  # 分理处 / 网点
+
+
+class Relation(StrEnum):
+    HEAD = "head"  # 户主
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    OTHER = "other"
+
+
+class CustomerLink(StrEnum):
+    SPOUSE = "spouse"
+    FAMILY = "family"
+    CO_BORROWER = "co_borrower"
+    GUARANTOR = "guarantor"
+
+
+class ProductKind(StrEnum):
+    TERM = "term"  # 按期还款
+    REVOLVING = "revolving"  # 随借随还
+
+
+# The domain owns these two; models store their values.
+RepaymentMethod = Method
+LprTenor = Tenor
+
+
+class CreditLineStatus(StrEnum):
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+
+
+class LoanStatus(StrEnum):
+    ACTIVE = "active"
+    SETTLED = "settled"
+    WRITTEN_OFF = "written_off"
+
+
+class InstallmentStatus(StrEnum):
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    PAID = "paid"
+
+
+class LoanClass(StrEnum):
+    NORMAL = "normal"  # 正常
+    SPECIAL_MENTION = "special_mention"  # 关注
+    SUBSTANDARD = "substandard"  # 次级
+    DOUBTFUL = "doubtful"  # 可疑
+    LOSS = "loss"  # 损失
+
+
+class DocumentKind(StrEnum):
+    ID_CARD_FRONT = "id_card_front"
+    ID_CARD_BACK = "id_card_back"
+    PORTRAIT = "portrait"
+    FACE_CAPTURE = "face_capture"
+    ASSET_PHOTO = "asset_photo"
+    AUTHORISATION = "authorisation"
+    CONTRACT = "contract"
+    SIGNATURE = "signature"
+    CREDIT_REPORT = "credit_report"
+    OTHER = "other"
+
+
+class VerifyStatus(StrEnum):
+    PENDING = "pending"
+    OK = "ok"
+    FAILED = "failed"
+
+
+class ActorType(StrEnum):
+    OFFICER = "officer"
+    CUSTOMER = "customer"
+    API_KEY = "api_key"
+    SYSTEM = "system"

@@ -1,0 +1,52 @@
+"""Branches, officers and their sessions."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.enums import BranchLevel, Role
+
+
+class Branch(Model):
+    id = fields.UUIDField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    name = fields.CharField(max_length=64)
+    level = fields.CharEnumField(BranchLevel, max_length=16)
+    parent = fields.ForeignKeyField("models.Branch", related_name="children", null=True, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "branch"
+
+
+class Officer(Model):
+    id = fields.UUIDField(primary_key=True)
+    username = fields.CharField(max_length=32, unique=True)
+    display_name = fields.CharField(max_length=32)
+    password_hash = fields.CharField(max_length=128)
+    role = fields.CharEnumField(Role, max_length=16)
+    branch = fields.ForeignKeyField("models.Branch", related_name="officers", on_delete=fields.RESTRICT)
+    is_active = fields.BooleanField(default=True)
+    # 128-d face embeddings (AES-GCM, one blob holding all enrolment captures); set by the face issue.
+    face_embeddings_enc = fields.BinaryField(null=True)
+    failed_logins = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "officer"
+
+
+class OfficerSession(Model):
+    id = fields.UUIDField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    officer = fields.ForeignKeyField("models.Officer", related_name="sessions", on_delete=fields.CASCADE)
+    csrf_token = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    face_verified_at = fields.DatetimeField(null=True)
+    ip = fields.CharField(max_length=64, default="")
+    user_agent = fields.CharField(max_length=256, default="")
+
+    class Meta:
+        table = "officer_session"

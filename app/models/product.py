@@ -1,0 +1,42 @@
+"""Loan products and LPR publications."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.enums import LprTenor, ProductKind
+
+
+class Product(Model):
+    id = fields.UUIDField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=32)
+    description = fields.CharField(max_length=256, default="")
+    kind = fields.CharEnumField(ProductKind, max_length=16)
+    min_principal_fen = fields.BigIntField()
+    max_principal_fen = fields.BigIntField()
+    min_term_months = fields.IntField()
+    max_term_months = fields.IntField()
+    allowed_methods = fields.JSONField()  # list of RepaymentMethod values
+    default_spread_bp = fields.IntField()
+    spread_bp_by_grade = fields.JSONField(default=dict)  # {"excellent": 50, ...}
+    penalty_multiplier_ppm = fields.IntField(default=1_500_000)  # contract rate × 1.5
+    repricing = fields.CharField(max_length=16, default="jan1")  # jan1 / anniversary / fixed
+    prepayment_mode = fields.CharField(max_length=16, default="keep_term")  # keep_term / keep_installment
+    conventions = fields.JSONField(default=dict)  # overrides of schedule conventions
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "product"
+
+
+class LprPublication(Model):
+    id = fields.UUIDField(primary_key=True)
+    published_on = fields.DateField()
+    tenor = fields.CharEnumField(LprTenor, max_length=4)
+    rate_ppm = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "lpr_publication"
+        unique_together = (("published_on", "tenor"),)

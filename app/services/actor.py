@@ -1,0 +1,29 @@
+"""Who is acting: passed explicitly into every service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from app.models.enums import ActorType, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    type: ActorType
+    id: UUID | None = None
+    role: Role | None = None
+    branch_ids: frozenset[UUID] = field(default_factory=frozenset)  # branches in scope (own + descendants)
+    display_name: str = ""
+    request_id: str = ""
+    ip: str = ""
+
+    @property
+    def is_officer(self) -> bool:
+        return self.type == ActorType.OFFICER
+
+    def in_branch(self, branch_id: UUID) -> bool:
+        return branch_id in self.branch_ids
+
+
+SYSTEM = Actor(type=ActorType.SYSTEM, display_name="system")

@@ -1,0 +1,166 @@
+"""Officer authentication: passwords (argon2), sessions, branch scope.
+
+A session token is random; only its sha256 is stored. The same message answers
+an unknown user and a wrong password, and an unknown user costs the same hash
+work, so a login page reveals nothing about who exists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.transactions import in_transaction
+
+from app.crypto import token_hash
+from app.domain.errors import DomainError, ValidationError
+from app.models import Branch, Officer, OfficerSession
+from app.models.enums import ActorType, Role
+from app.services import audit
+from app.services.actor import Actor
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+BAD_CREDENTIALS = "用户名或密码错误"
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class LoginError(DomainError):
+    code = "BAD_CREDENTIALS"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _password_ok(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    session: OfficerSession
+    officer: Officer
+    actor: Actor
+
+
+async def branch_scope(branch_id: UUID) -> frozenset[UUID]:
+    """A branch and all branches below it (the branch tree is small: one query)."""
+    rows = await Branch.all().values_list("id", "parent_id")
+    children: dict[UUID, list[UUID]] = {}
+    for bid, parent in rows:
+        if parent is not None:
+            children.setdefault(parent, []).append(bid)
+    scope, stack = set(), [branch_id]
+    while stack:
+        current = stack.pop()
+        if current not in scope:
+            scope.add(current)
+            stack.extend(children.get(current, ()))
+    return frozenset(scope)
+
+
+async def actor_for(officer: Officer, *, request_id: str = "", ip: str = "") -> Actor:
+    return Actor(
+        type=ActorType.OFFICER,
+        id=officer.id,
+        role=officer.role,
+        branch_ids=await branch_scope(officer.branch_id),
+        display_name=officer.display_name,
+        request_id=request_id,
+        ip=ip,
+    )
+
+
+async def create_officer(
+    *, actor: Actor, username: str, display_name: str, password: str, role: Role, branch_code: str
+) -> Officer:
+    username = username.strip()
+    if not username or len(username) > 32 or not username.isascii() or not username.replace("_", "").isalnum():
+        raise ValidationError("用户名只能包含字母、数字和下划线，最长 32 位", field="username")
+    if len(password) < 10:
+        raise ValidationError("密码至少 10 位", field="password")
+    if not display_name.strip():
+        raise ValidationError("请填写姓名", field="displayName")
+    branch = await Branch.get_or_none(code=branch_code)
+    if branch is None:
+        raise ValidationError(f"机构代码 {branch_code} 不存在", field="branch", code="NOT_FOUND")
+    async with in_transaction():
+        if await Officer.exists(username=username):
+            raise ValidationError("用户名已存在", field="username", code="DUPLICATE")
+        officer = await Officer.create(
+            username=username,
+            display_name=display_name.strip(),
+            password_hash=hash_password(password),
+            role=role,
+            branch=branch,
+        )
+        await audit.record(actor, "officer.create", "officer", officer.id, after={"username": username, "role": role.value})
+    return officer
+
+
+async def login(
+    *, username: str, password: str, now: datetime, session_hours: int, ip: str = "", user_agent: str = "", request_id: str = ""
+) -> tuple[str, SessionInfo]:
+    """Check the password and open a session; return the raw token (shown once) and the session."""
+    officer = await Officer.get_or_none(username=username.strip()).prefetch_related("branch")
+    if officer is None or not officer.is_active:
+        _password_ok(_DUMMY_HASH, password)
+        raise LoginError(BAD_CREDENTIALS, field="password")
+    if officer.locked_until is not None and officer.locked_until > now:
+        raise LoginError("登录失败次数过多，账户已锁定 15 分钟", code="LOCKED", field="username")
+    if not _password_ok(officer.password_hash, password):
+        failures = officer.failed_logins + 1
+        locked = now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+        await Officer.filter(id=officer.id).update(failed_logins=0 if locked else failures, locked_until=locked)
+        await audit.record(
+            Actor(type=ActorType.SYSTEM, request_id=request_id, ip=ip),
+            "officer.login_failed",
+            "officer",
+            officer.id,
+            after={"failures": failures, "locked": locked is not None},
+        )
+        raise LoginError(BAD_CREDENTIALS, field="password")
+    token = secrets.token_urlsafe(32)
+    async with in_transaction():
+        await Officer.filter(id=officer.id).update(failed_logins=0, locked_until=None)
+        session = await OfficerSession.create(
+            token_hash=token_hash(token),
+            officer=officer,
+            csrf_token=secrets.token_urlsafe(24),
+            expires_at=now + timedelta(hours=session_hours),
+            ip=ip[:64],
+            user_agent=user_agent[:256],
+        )
+        actor = await actor_for(officer, request_id=request_id, ip=ip)
+        await audit.record(actor, "officer.login", "officer_session", session.id)
+    return token, SessionInfo(session=session, officer=officer, actor=actor)
+
+
+async def resolve_session(token: str, *, now: datetime, request_id: str = "", ip: str = "") -> SessionInfo | None:
+    if not token:
+        return None
+    session = (
+        await OfficerSession.filter(token_hash=token_hash(token), revoked_at=None, expires_at__gt=now)
+        .prefetch_related("officer__branch")
+        .first()
+    )
+    if session is None or not session.officer.is_active:
+        return None
+    actor = await actor_for(session.officer, request_id=request_id, ip=ip)
+    return SessionInfo(session=session, officer=session.officer, actor=actor)
+
+
+async def logout(info: SessionInfo, *, now: datetime) -> None:
+    async with in_transaction():
+        await OfficerSession.filter(id=info.session.id, revoked_at=None).update(revoked_at=now)
+        await audit.record(info.actor, "officer.logout", "officer_session", info.session.id)

@@ -1,0 +1,55 @@
+"""The job queue: the only module that talks to arq (maintenance-only upstream; keep it swappable).
+
+Enqueue only after the transaction that created the record has committed. arq
+refuses a `_job_id` that is queued, running or whose result is still kept;
+`enqueue` reports that as False rather than silently dropping it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+
+from app.config import Settings
+
+DEFAULT_QUEUE = "arq:default"
+ML_QUEUE = "arq:ml"
+
+
+class JobQueue(Protocol):
+    async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool: ...
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    if settings.uses_embedded_redis:
+        return RedisSettings(unix_socket_path=str(settings.redis_socket), conn_retries=1, conn_timeout=2)
+    rs = RedisSettings.from_dsn(settings.redis_url)
+    rs.conn_retries, rs.conn_timeout = 1, 2
+    return rs
+
+
+class ArqJobQueue:
+    """Connects on first use, so the web process starts (and /readyz answers 503) while Redis is down."""
+
+    def __init__(self, settings: RedisSettings) -> None:
+        self.settings = settings
+        self._pool: ArqRedis | None = None
+
+    async def pool(self) -> ArqRedis:
+        if self._pool is None:
+            self._pool = await create_pool(self.settings)
+        return self._pool
+
+    async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool:
+        job = await (await self.pool()).enqueue_job(function, _job_id=job_id, _queue_name=queue, **kwargs)
+        return job is not None
+
+    async def ping(self) -> bool:
+        return bool(await (await self.pool()).ping())
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None

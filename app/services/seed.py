@@ -1,0 +1,177 @@
+"""Demo data for a newcomer's laptop and for tests: `cunxin seed-demo` (idempotent).
+
+A county rural commercial bank (襄汾农商行) with two sub-branches, three villages
+with households whose ID numbers pass GB 11643, officers of every role with a
+known demo password, the bank's four products and the LPR history.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from tortoise.transactions import in_transaction
+
+from app.crypto import Vault
+from app.domain import idcard
+from app.domain.lpr import LPR_HISTORY
+from app.models import Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village, VillageGroup
+from app.models.enums import BranchLevel, ProductKind, Relation, RepaymentMethod, Role
+from app.services import audit, business_date
+from app.services.actor import SYSTEM
+from app.services.auth import hash_password
+from app.services.people import id_number_fields, phone_fields
+
+COUNTY_CODE = "141023"  # 山西省临汾市襄汾县
+
+BRANCHES = [
+    ("XF000", "襄汾农商行", BranchLevel.HEAD, None),
+    ("XF010", "襄汾农商行新城支行", BranchLevel.BRANCH, "XF000"),
+    ("XF020", "襄汾农商行汾城支行", BranchLevel.BRANCH, "XF000"),
+]
+
+# username, name, role, branch
+OFFICERS = [
+    ("officer1", "张建华", Role.OFFICER, "XF010"),
+    ("officer2", "李卫东", Role.OFFICER, "XF020"),
+    ("approver", "王淑芳", Role.APPROVER, "XF010"),
+    ("manager", "赵国强", Role.BRANCH_MANAGER, "XF010"),
+    ("admin", "刘志明", Role.ADMIN, "XF000"),
+    ("auditor", "陈丽", Role.AUDITOR, "XF000"),
+]
+
+# division code, name, town, branch, officer, centroid
+VILLAGES = [
+    ("141023100201", "西街村", "新城镇", "XF010", "officer1", (35.8765, 111.4421)),
+    ("141023100205", "南关村", "新城镇", "XF010", "officer1", (35.8652, 111.4468)),
+    ("141023103210", "汾城村", "汾城镇", "XF020", "officer2", (35.9731, 111.3012)),
+]
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡郭何高林罗梁宋郑谢韩唐冯"
+GIVEN = "建国秀英志强丽华卫东淑芳国庆红梅海军春花文明玉兰永红桂珍金生小燕德胜彩霞"
+
+
+def _product(code, name, desc, *, max_yuan, terms, methods, spread, kind=ProductKind.TERM, grades=None):
+    return {
+        "code": code,
+        "name": name,
+        "description": desc,
+        "kind": kind,
+        "min_principal_fen": 1_000_00,
+        "max_principal_fen": max_yuan * 100,
+        "min_term_months": terms[0],
+        "max_term_months": terms[1],
+        "allowed_methods": [m.value for m in methods],
+        "default_spread_bp": spread,
+        "spread_bp_by_grade": grades or {"excellent": spread - 50, "good": spread, "fair": spread + 50},
+    }
+
+
+ALL_METHODS = [RepaymentMethod.EQUAL_INSTALLMENT, RepaymentMethod.EQUAL_PRINCIPAL, RepaymentMethod.INTEREST_FIRST]
+AMORTISING = [RepaymentMethod.EQUAL_INSTALLMENT, RepaymentMethod.EQUAL_PRINCIPAL]
+
+PRODUCTS = [
+    _product("BIANLI", "便利贷", "整村授信农户信用贷款，一次授信、随用随贷、循环使用", max_yuan=300_000, terms=(1, 36), methods=ALL_METHODS, spread=150),
+    _product("GJJ", "公积金贷", "面向公积金缴存客户的线上信用消费贷款", max_yuan=500_000, terms=(6, 60), methods=AMORTISING, spread=80),
+    _product("GUOWANG", "国网贷", "面向按时缴纳电费的经营户的线上经营贷款", max_yuan=300_000, terms=(3, 36), methods=ALL_METHODS, spread=120),
+    _product("BAODAN", "保单贷", "以寿险保单缴费记录为依据的线上信用贷款", max_yuan=200_000, terms=(6, 36), methods=AMORTISING, spread=130),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    branches: int = 0
+    officers: int = 0
+    villages: int = 0
+    households: int = 0
+    members: int = 0
+    products: int = 0
+    lpr_rows: int = 0
+
+
+def _name(rng: random.Random, surname: str | None = None) -> str:
+    return (surname or rng.choice(SURNAMES)) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+
+
+def _household_members(rng: random.Random, sequence: list[int]) -> list[dict]:
+    """A head, usually a spouse, and 0–2 adult children; ID sequence numbers are unique per birthday."""
+    surname = rng.choice(SURNAMES)
+    head_birth = date(rng.randint(1962, 1992), rng.randint(1, 12), rng.randint(1, 28))
+    people = [(Relation.HEAD, _name(rng, surname), head_birth, 1)]
+    if rng.random() < 0.85:
+        spouse_birth = date(head_birth.year + rng.randint(-3, 3), rng.randint(1, 12), rng.randint(1, 28))
+        people.append((Relation.SPOUSE, _name(rng), spouse_birth, 0))
+    for _ in range(rng.choice((0, 1, 1, 2))):
+        child_year = head_birth.year + rng.randint(22, 30)
+        if child_year <= 2006:
+            people.append((Relation.CHILD, _name(rng, surname), date(child_year, rng.randint(1, 12), rng.randint(1, 28)), rng.randint(0, 1)))
+    members = []
+    for relation, name, birth, parity in people:
+        sequence[0] += 2
+        seq = (sequence[0] % 998) // 2 * 2 + parity  # odd = male, even = female
+        number = idcard.make_number(COUNTY_CODE, birth, seq)
+        members.append({"relation": relation, "name": name, "birth": birth, "number": number, "phone": f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"})
+    return members
+
+
+async def seed_demo(*, vault: Vault, demo_password: str, today: date, households_per_village: int = 8) -> SeedReport:
+    """Create the demo bank; existing rows (by their natural keys) are left as they are."""
+    rng = random.Random(20261129)
+    counts = dict.fromkeys(SeedReport.__dataclass_fields__, 0)
+    async with in_transaction():
+        branches = {}
+        for code, name, level, parent in BRANCHES:
+            branch, created = await Branch.get_or_create(code=code, defaults={"name": name, "level": level, "parent": branches.get(parent)})
+            branches[code] = branch
+            counts["branches"] += created
+        password_hash = hash_password(demo_password)
+        officers = {}
+        for username, name, role, branch in OFFICERS:
+            officer, created = await Officer.get_or_create(
+                username=username,
+                defaults={"display_name": name, "role": role, "branch": branches[branch], "password_hash": password_hash},
+            )
+            officers[username] = officer
+            counts["officers"] += created
+        sequence = [100]
+        for code, name, town, branch, officer, (lat, lng) in VILLAGES:
+            village, created = await Village.get_or_create(
+                division_code=code,
+                defaults={"name": name, "town": town, "county": "襄汾县", "branch": branches[branch], "officer": officers[officer], "centroid_lat": lat, "centroid_lng": lng},
+            )
+            counts["villages"] += created
+            groups = [(await VillageGroup.get_or_create(village=village, number=n, defaults={"name": f"第{n}村民小组"}))[0] for n in (1, 2, 3)]
+            for h in range(1, households_per_village + 1):
+                members = _household_members(rng, sequence)
+                household, created = await Household.get_or_create(
+                    village=village,
+                    household_no=f"{h:03d}",
+                    defaults={"group": groups[h % 3], "address": f"山西省临汾市襄汾县{town}{name}{h}号"},
+                )
+                if not created:
+                    continue
+                counts["households"] += 1
+                for m in members:
+                    info = idcard.parse(m["number"])
+                    await HouseholdMember.create(
+                        household=household,
+                        name=m["name"],
+                        relation=m["relation"],
+                        sex=info.sex,
+                        birth_on=info.birth_date,
+                        **id_number_fields(vault, m["number"]),
+                        **phone_fields(vault, m["phone"]),
+                    )
+                    counts["members"] += 1
+        for spec in PRODUCTS:
+            _, created = await Product.get_or_create(code=spec["code"], defaults={k: v for k, v in spec.items() if k != "code"})
+            counts["products"] += created
+        for rate in LPR_HISTORY:
+            _, created = await LprPublication.get_or_create(published_on=rate.published_on, tenor=rate.tenor, defaults={"rate_ppm": rate.rate_ppm})
+            counts["lpr_rows"] += created
+        await business_date.current(default=today)
+        report = SeedReport(**counts)
+        if any(counts.values()):
+            await audit.record(SYSTEM, "demo.seed", "system", None, after=counts)
+    return report

@@ -1,0 +1,11 @@
+import hashlib
+import re
+
+from app.config import ROOT
+
+
+def test_htmx_is_the_pinned_release():
+    makefile = (ROOT / "Makefile").read_text()
+    pinned = re.search(r"^HTMX_SHA256 := (\w+)$", makefile, re.M).group(1)
+    served = ROOT / "ui" / "static" / "vendor" / "htmx.min.js"
+    assert hashlib.sha256(served.read_bytes()).hexdigest() == pinned

@@ -1,0 +1,37 @@
+from datetime import date
+
+from app.domain import idcard
+from app.models import Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village
+from app.models.enums import Role
+from app.services import business_date
+from app.services.seed import seed_demo
+
+
+async def test_seed_creates_the_demo_bank(demo, vault):
+    assert await Branch.all().count() == 3
+    assert {o.role for o in await Officer.all()} == set(Role)
+    assert sorted(await Product.all().values_list("name", flat=True)) == sorted(["便利贷", "公积金贷", "国网贷", "保单贷"])
+    assert await Village.all().count() == 3
+    assert await Household.all().count() == 9
+    assert await business_date.current() == date(2026, 11, 27)
+    five_year = await LprPublication.filter(tenor="5y", published_on=date(2024, 2, 20)).first()
+    assert five_year.rate_ppm == 39500  # the 25 bp cut of 2024-02-20 (FACTS.md §3.2 warning)
+
+
+async def test_member_id_numbers_are_valid_encrypted_and_masked(demo, vault):
+    members = await HouseholdMember.all()
+    assert members
+    for m in members:
+        number = vault.decrypt(m.id_number_enc, context=b"id_number")
+        info = idcard.parse(number)
+        assert (info.birth_date, info.sex) == (m.birth_on, m.sex)
+        assert m.id_number_masked == idcard.mask(number)
+        assert number.encode() not in m.id_number_enc
+        assert m.id_number_hash == vault.lookup_hash(number)
+
+
+async def test_seed_is_idempotent(demo, vault, settings):
+    again = await seed_demo(vault=vault, demo_password="x" * 12, today=date(2030, 1, 1), households_per_village=3)
+    assert not any(getattr(again, f) for f in again.__dataclass_fields__)
+    assert await HouseholdMember.all().count() == sum([await h.members.all().count() for h in await Household.all()])
+    assert await business_date.current() == date(2026, 11, 27)

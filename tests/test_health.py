@@ -1,0 +1,26 @@
+from app.services.jobs import ArqJobQueue
+from arq.connections import RedisSettings
+
+
+async def test_healthz(client):
+    response = await client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+async def test_readyz_reports_database_and_redis(client):
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": "ok", "redis": "ok"}
+
+
+async def test_readyz_is_503_when_redis_is_unreachable(app, client, settings):
+    app.state.queue = ArqJobQueue(RedisSettings(unix_socket_path=str(settings.var_dir / "nothing-here.sock"), conn_retries=0))
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "not ready", "database": "ok", "redis": "unavailable"}
+
+
+async def test_request_id_is_echoed(client):
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc123"})
+    assert response.headers["x-request-id"] == "abc123"

@@ -1,0 +1,1 @@
+"""The PAD front door: server-rendered pages (Starlette + Jinja2 + htmx)."""

@@ -1,0 +1,96 @@
+"""Officer login and logout pages, and the session guard for every other page."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app import clock
+from app.logging import request_id_var
+from app.services import auth
+from ui.templating import render
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def current_session(request: Request) -> auth.SessionInfo | None:
+    token = request.cookies.get(request.app.state.settings.session_cookie, "")
+    return await auth.resolve_session(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=_client(request))
+
+
+def redirect(request: Request, url: str) -> Response:
+    """303 for plain forms; HX-Redirect so htmx does a full navigation."""
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def login_required(endpoint: Endpoint) -> Endpoint:
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        info = await current_session(request)
+        if info is None:
+            return redirect(request, request.url_for("login").path + f"?next={request.url.path}")
+        request.state.session = info
+        return await endpoint(request)
+
+    return guarded
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else "/"
+
+
+async def login_page(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "auth/login.html", {"next": _safe_next(request.query_params.get("next", "/"))}, fragment="auth/_login_form.html")
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    next_url = _safe_next(str(form.get("next", "/")))
+    errors = {}
+    if not username.strip():
+        errors["username"] = "请输入用户名"
+    if not password:
+        errors["password"] = "请输入密码"
+    if not errors:
+        settings = request.app.state.settings
+        try:
+            token, _ = await auth.login(
+                username=username,
+                password=password,
+                now=clock.now_utc(),
+                session_hours=settings.session_hours,
+                ip=_client(request),
+                user_agent=request.headers.get("user-agent", ""),
+                request_id=request_id_var.get(),
+            )
+        except auth.LoginError as exc:
+            errors[exc.field or "password"] = exc.message
+        else:
+            response = redirect(request, next_url)
+            response.set_cookie(
+                settings.session_cookie,
+                token,
+                max_age=settings.session_hours * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=not settings.is_dev and settings.env != "test",
+            )
+            return response
+    context = {"errors": errors, "username": username, "next": next_url}
+    return render(request, "auth/login.html", context, fragment="auth/_login_form.html", status_code=422)
+
+
+@login_required
+async def logout(request: Request) -> Response:
+    await auth.logout(request.state.session, now=clock.now_utc())
+    response = redirect(request, request.url_for("login").path)
+    response.delete_cookie(request.app.state.settings.session_cookie)
+    return response

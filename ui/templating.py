@@ -1,0 +1,44 @@
+"""Rendering: one URL, two shapes (full page, or the fragment for an htmx swap)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from app.config import Settings
+
+
+def yuan(fen: int | None) -> str:
+    """Integer fen → ¥1,200.00 (the one money filter for templates)."""
+    if fen is None:
+        return "—"
+    amount = (Decimal(fen) / 100).quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
+def build_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(settings.ui_dir / "templates"))
+    tz = ZoneInfo(settings.business_tz)
+    templates.env.filters["yuan"] = yuan
+    templates.env.filters["local"] = lambda dt, fmt="%Y-%m-%d %H:%M": dt.astimezone(tz).strftime(fmt) if dt else ""
+    return templates
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+def render(
+    request: Request, page: str, context: dict | None = None, *, fragment: str | None = None, status_code: int = 200
+) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    name = fragment if fragment is not None and is_htmx(request) else page
+    ctx = {"csrf_token": request.state.csrf_token, **(context or {})}
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response

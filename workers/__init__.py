@@ -1,0 +1,1 @@
+"""arq workers: the only code that imports deepface / dlib / rapidocr / cv2."""
