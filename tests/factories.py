@@ -26,3 +26,38 @@ async def login(client: httpx.AsyncClient, username: str = "officer1", password:
 
 async def officer(username: str) -> Officer:
     return await Officer.get(username=username).prefetch_related("branch")
+
+
+async def customer_with_line(
+    vault,
+    *,
+    limit_yuan: int = 100_000,
+    card: str = "6217000010001234",
+    product: str = "BIANLI",
+    valid_from=None,
+    valid_until=None,
+    branch_code: str = "XF010",
+    sequence: int = 357,
+):
+    """A customer of the demo bank with a default bound card and an active credit line (needs `demo`)."""
+    from datetime import date
+
+    from app.domain import idcard
+    from app.models import BankCard, Branch, Customer
+    from app.services.actor import SYSTEM
+    from app.services.lending.lines import grant_credit_line
+    from app.services.people import card_fields, id_number_fields, phone_fields
+
+    number = idcard.make_number("141023", date(1968, 3, 15), sequence)
+    info = idcard.parse(number)
+    branch = await Branch.get(code=branch_code)
+    customer = await Customer.create(
+        name="王建国", sex=info.sex, birth_on=info.birth_date, branch=branch,
+        **id_number_fields(vault, number), **phone_fields(vault, "13800000000"),
+    )
+    await BankCard.create(customer=customer, bank_name="山西农信", **card_fields(vault, card))
+    line = await grant_credit_line(
+        actor=SYSTEM, customer_id=customer.id, product_code=product, limit_fen=limit_yuan * 100,
+        valid_from=valid_from or date(2026, 1, 1), valid_until=valid_until or date(2028, 12, 31),
+    )
+    return customer, line

@@ -1,12 +1,12 @@
 """Tortoise models, one module per aggregate. Only services write them."""
 
-from app.models.credit import CreditLine, Installment, Loan
+from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, Officer, OfficerSession
 from app.models.product import LprPublication, Product
-from app.models.system import AuditEvent, BusinessCalendar
+from app.models.system import AuditEvent, BusinessCalendar, EodRun
 from app.models.village import Household, HouseholdMember, Village, VillageGroup
 
 __all__ = [
@@ -17,7 +17,9 @@ __all__ = [
     "CreditLine",
     "Customer",
     "CustomerRelationship",
+    "DebitAttempt",
     "Document",
+    "EodRun",
     "Household",
     "HouseholdMember",
     "IdempotencyRecord",

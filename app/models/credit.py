@@ -48,16 +48,35 @@ class Loan(Model):
     status = fields.CharEnumField(LoanStatus, max_length=16, default=LoanStatus.ACTIVE)
     # Balances are derived from the ledger; these cached copies are checked against it.
     outstanding_principal_fen = fields.BigIntField()
-    accrued_interest_fen = fields.BigIntField(default=0)
+    overdue_principal_fen = fields.BigIntField(default=0)
+    overdue_interest_fen = fields.BigIntField(default=0)
+    accrued_interest_fen = fields.BigIntField(default=0)  # accrued in the current period, not yet due
     penalty_fen = fields.BigIntField(default=0)
     compound_fen = fields.BigIntField(default=0)
     days_past_due = fields.IntField(default=0)
     classification = fields.CharEnumField(LoanClass, max_length=16, default=LoanClass.NORMAL)
     settled_on = fields.DateField(null=True)
+    disbursement_ref = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "loan"
+
+
+class DebitAttempt(Model):
+    """One auto-debit try at end-of-day (early warnings count repeated failures)."""
+
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.ForeignKeyField("models.Loan", related_name="debit_attempts", on_delete=fields.CASCADE)
+    business_on = fields.DateField(db_index=True)
+    amount_fen = fields.BigIntField()
+    ok = fields.BooleanField()
+    reason = fields.CharField(max_length=128, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "debit_attempt"
+        unique_together = (("loan", "business_on"),)
 
 
 class Installment(Model):

@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from app.domain.classification import LoanClass as _LoanClass
 from app.domain.lpr import Tenor
 from app.domain.schedule.conventions import Method
 
@@ -73,12 +74,7 @@ class InstallmentStatus(StrEnum):
     PAID = "paid"
 
 
-class LoanClass(StrEnum):
-    NORMAL = "normal"  # 正常
-    SPECIAL_MENTION = "special_mention"  # 关注
-    SUBSTANDARD = "substandard"  # 次级
-    DOUBTFUL = "doubtful"  # 可疑
-    LOSS = "loss"  # 损失
+LoanClass = _LoanClass  # five-tier class (正常/关注/次级/可疑/损失), owned by the domain
 
 
 class DocumentKind(StrEnum):

@@ -32,3 +32,16 @@ class BusinessCalendar(Model):
 
     class Meta:
         table = "business_calendar"
+
+
+class EodRun(Model):
+    """End-of-day for one business date: each finished step is recorded in the step's own transaction."""
+
+    id = fields.UUIDField(primary_key=True)
+    business_on = fields.DateField(unique=True)
+    steps_done = fields.JSONField(default=list)
+    finished_at = fields.DatetimeField(null=True)
+    started_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "eod_run"

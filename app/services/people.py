@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app.crypto import Vault
 from app.domain import idcard
+from app.services import audit
+from app.services.actor import Actor
 
 
 def id_number_fields(vault: Vault, number: str) -> dict:
@@ -27,3 +29,18 @@ def phone_fields(vault: Vault, phone: str | None) -> dict:
         "phone_hash": vault.lookup_hash(phone),
         "phone_masked": mask_phone(phone),
     }
+
+
+def card_fields(vault: Vault, card_number: str) -> dict:
+    return {
+        "card_number_enc": vault.encrypt(card_number, context=b"card_number"),
+        "card_number_hash": vault.lookup_hash(card_number),
+        "card_number_masked": card_number[:4] + " **** **** " + card_number[-4:],
+    }
+
+
+async def reveal(vault: Vault, blob: bytes, *, kind: str, actor: Actor, entity: tuple[str, object], purpose: str) -> str:
+    """Decrypt a whole identifier (ID, phone, card number); every such use is audited."""
+    value = vault.decrypt(blob, context=kind.encode())
+    await audit.record(actor, f"{kind}.reveal", entity[0], entity[1], after={"purpose": purpose})
+    return value

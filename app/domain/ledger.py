@@ -1,0 +1,56 @@
+"""Double-entry postings: accounts, and the rule that every transaction balances.
+
+Each loan has its own sub-ledger lines (entries carry the loan id). Assets
+(principal, receivables, clearing) are debit-normal; income is credit-normal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Account(StrEnum):
+    LOAN_PRINCIPAL = "loan_principal"  # 贷款本金
+    INTEREST_RECEIVABLE = "interest_receivable"  # 应收利息
+    PENALTY_RECEIVABLE = "penalty_receivable"  # 应收罚息
+    COMPOUND_RECEIVABLE = "compound_receivable"  # 应收复利
+    INTEREST_INCOME = "interest_income"  # 利息收入
+    PENALTY_INCOME = "penalty_income"  # 罚息收入
+    COMPOUND_INCOME = "compound_income"  # 复利收入
+    CLEARING = "clearing"  # 清算往来 (money to / from the customer's card)
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: Account
+    debit_fen: int = 0
+    credit_fen: int = 0
+
+    def __post_init__(self) -> None:
+        if min(self.debit_fen, self.credit_fen) < 0 or (self.debit_fen and self.credit_fen):
+            raise ValueError("a posting is a non-negative debit or a non-negative credit")
+
+
+class UnbalancedTransaction(ValueError):
+    pass
+
+
+def check_balanced(postings: Iterable[Posting]) -> int:
+    """Raise unless debits equal credits; return the transaction's total."""
+    postings = list(postings)
+    debits = sum(p.debit_fen for p in postings)
+    credits = sum(p.credit_fen for p in postings)
+    if debits != credits:
+        raise UnbalancedTransaction(f"debits {debits} != credits {credits}")
+    return debits
+
+
+def signed(amount_fen: int, debit: Account, credit: Account) -> list[Posting]:
+    """Two postings moving `amount_fen` from `credit` to `debit`; a negative amount swaps the sides."""
+    if amount_fen == 0:
+        return []
+    if amount_fen < 0:
+        debit, credit, amount_fen = credit, debit, -amount_fen
+    return [Posting(debit, debit_fen=amount_fen), Posting(credit, credit_fen=amount_fen)]

@@ -1,0 +1,144 @@
+"""Drawdown (用信): check the line, build the loan and its schedule, disburse to the bound card, post the ledger.
+
+Two drawdowns can never exceed a line: on PostgreSQL the line row is locked
+(SELECT … FOR UPDATE) and, on every database, `used` moves only through a
+conditional UPDATE that refuses to pass the limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from app.domain.errors import DomainError, NotFound, ValidationError
+from app.domain.ledger import Account, Posting
+from app.domain.lpr import Tenor
+from app.domain.money import Money
+from app.domain.schedule import Schedule, build_schedule, parse_method
+from app.models import BankCard, CreditLine, Installment, Loan, Product
+from app.models.enums import CreditLineStatus
+from app.crypto import Vault
+from app.services import audit, people
+from app.services.actor import Actor
+from app.services.lending import ledger
+from app.services.lending.access import can_access
+from app.services.lending.idempotency import run_once
+from app.services.lending.pricing import rate_for
+from app.services.lending.products import conventions_for
+from app.services.lending.sql import execute
+from app.integrations.core_banking import CoreBanking, CoreBankingError
+
+LINE_STATUS_MESSAGES = {
+    CreditLineStatus.FROZEN: "额度已冻结，暂不能用信",
+    CreditLineStatus.EXPIRED: "额度已到期",
+    CreditLineStatus.CLOSED: "额度已关闭",
+}
+
+
+class DrawdownError(DomainError):
+    code = "INVALID"
+
+
+@dataclass(frozen=True, slots=True)
+class DrawdownQuote:
+    line: CreditLine
+    product: Product
+    amount_fen: int
+    tenor: Tenor
+    annual_rate_ppm: int
+    schedule: Schedule
+
+
+async def _line_for(actor: Actor, line_id: UUID, *, lock: bool) -> CreditLine:
+    query = CreditLine.select_for_update() if lock else CreditLine
+    line = await query.get_or_none(id=line_id)
+    if line is None or not can_access(actor, customer_id=line.customer_id, branch_id=line.branch_id):
+        raise NotFound("额度不存在", field="creditLineId")
+    return line
+
+
+def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_months: int, method: str, today: date) -> None:
+    if line.status != CreditLineStatus.ACTIVE:
+        raise DrawdownError(LINE_STATUS_MESSAGES[line.status], code="LINE_NOT_ACTIVE", field="creditLineId")
+    if today < line.valid_from:
+        raise DrawdownError(f"额度自 {line.valid_from.isoformat()} 起生效", code="LINE_NOT_ACTIVE", field="creditLineId")
+    if today > line.valid_until:
+        raise DrawdownError("额度已到期", code="LINE_EXPIRED", field="creditLineId")
+    if amount_fen < product.min_principal_fen:
+        raise ValidationError(f"单笔借款不能低于 {Money(product.min_principal_fen).format_yuan()}", code="INVALID_AMOUNT", field="amount")
+    available = line.limit_fen - line.used_fen
+    if amount_fen > available:
+        raise DrawdownError(f"借款金额超过可用额度 {Money(available).format_yuan()}", code="AMOUNT_ABOVE_AVAILABLE", field="amount")
+    max_term = min(line.max_term_months, product.max_term_months)
+    if not product.min_term_months <= term_months <= max_term:
+        raise ValidationError(f"借款期限应为 {product.min_term_months} 到 {max_term} 个月", code="INVALID_TERM", field="termMonths")
+    if method not in line.allowed_methods:
+        raise ValidationError("该额度不支持所选还款方式", code="INVALID_METHOD", field="method")
+
+
+async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, today: date) -> DrawdownQuote:
+    """The schedule a drawdown would get today (no writes)."""
+    amount_fen = Money.from_yuan(amount, field="amount").fen
+    method = parse_method(method).value
+    line = await _line_for(actor, credit_line_id, lock=False)
+    product = await Product.get(id=line.product_id)
+    _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
+    tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
+    schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
+    return DrawdownQuote(line, product, amount_fen, tenor, rate, schedule)
+
+
+async def draw_down(
+    *, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault
+) -> Loan:
+    amount_fen = Money.from_yuan(amount, field="amount").fen
+    if amount_fen <= 0:
+        raise ValidationError("借款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+    method = parse_method(method).value
+
+    async def operation() -> dict:
+        line = await _line_for(actor, credit_line_id, lock=True)
+        product = await Product.get(id=line.product_id)
+        _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
+        card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
+        if card is None:
+            raise DrawdownError("请先绑定本人银行卡", code="NO_CARD", field="creditLineId")
+        tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
+        schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
+        moved = await execute(
+            "UPDATE credit_line SET used_fen = used_fen + :amount WHERE id = :id AND used_fen + :amount <= limit_fen AND status = 'active'",
+            amount=amount_fen,
+            id=str(line.id),
+        )
+        if moved != 1:
+            raise DrawdownError("借款金额超过可用额度", code="AMOUNT_ABOVE_AVAILABLE", field="amount")
+        rows = schedule.installments
+        loan = await Loan.create(
+            credit_line=line, customer_id=line.customer_id, product=product, branch_id=line.branch_id, card=card,
+            principal_fen=amount_fen, annual_rate_ppm=rate, lpr_tenor=tenor, spread_bp=line.spread_bp, method=method,
+            term_months=term_months, start_on=today, first_due_on=rows[0].due_on, maturity_on=rows[-1].due_on,
+            outstanding_principal_fen=amount_fen,
+        )
+        await Installment.bulk_create(
+            [Installment(loan_id=loan.id, number=r.number, due_on=r.due_on, principal_fen=r.principal_fen, interest_fen=r.interest_fen) for r in rows],
+            batch_size=200,
+        )
+        number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="disbursement")
+        try:
+            result = await core.disburse(reference=str(idempotency_key), card_number=number, amount_fen=amount_fen)
+        except CoreBankingError:
+            raise DrawdownError("核心系统暂时不可用，请稍后重试（未放款）", code="CORE_UNAVAILABLE") from None
+        if not result.ok:
+            raise DrawdownError(f"放款失败：{result.reason}", code="DISBURSEMENT_FAILED")
+        await Loan.filter(id=loan.id).update(disbursement_ref=result.core_ref)
+        await ledger.post(
+            kind="disbursement", business_on=today, loan_id=loan.id, memo=f"放款至 {card.card_number_masked}",
+            postings=[Posting(Account.LOAN_PRINCIPAL, debit_fen=amount_fen), Posting(Account.CLEARING, credit_fen=amount_fen)],
+        )
+        await audit.record(actor, "loan.drawdown", "loan", loan.id, after={"amount_fen": amount_fen, "term": term_months, "method": method, "rate_ppm": rate})
+        return {"loan_id": str(loan.id)}
+
+    request = {"line": str(credit_line_id), "amount_fen": amount_fen, "term": term_months, "method": method}
+    result = await run_once(scope="loan_drawdown", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    return await Loan.get(id=result["loan_id"])

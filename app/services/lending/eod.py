@@ -1,0 +1,289 @@
+"""End-of-day (日终) for one business date, set-based SQL so it scales with the portfolio.
+
+Steps, each in its own transaction that also records the step as done (a crash
+loses at most the step in flight; a re-run resumes after the last done step):
+
+1. accrue     — interest for the day just ended on not-yet-due principal
+                (round half-up per loan, annual/360); on a due date the true-up
+                to the schedule's interest for the period instead.
+2. auto_debit — debit every loan with something due through core banking
+                (reference `eod:<loan>:<date>`, so a retry never debits twice),
+                then apply the successful debits in full.
+3. overdue    — installments due on or before the date and still unpaid become overdue.
+4. penalty    — penalty interest on overdue principal and compound interest on
+                overdue interest at contract rate × the product's multiplier / 360,
+                per installment, rounded half-up.
+5. classify   — days past due and the five-tier class from the DPD mapping.
+6. advance    — the business date moves to the next day.
+
+Revolving settlement (结息 on the 20th of Mar/Jun/Sep/Dec) has no loans to act on
+yet: revolving drawdowns are not built (see README).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from tortoise.transactions import in_transaction
+
+from app import clock
+from app.crypto import Vault
+from app.domain.classification import RULE_2023, DpdMapping
+from app.domain.errors import ValidationError
+from app.integrations.core_banking import CoreBanking, CoreBankingError
+from app.models import BankCard, DebitAttempt, EodRun, LedgerTransaction
+from app.services import audit, business_date
+from app.services.actor import SYSTEM
+from app.services.lending.sql import days_between, execute, fetch, new_uuid, uuid_type
+
+logger = logging.getLogger(__name__)
+
+STEPS = ("accrue", "auto_debit", "overdue", "penalty", "classify", "advance")
+DEBIT_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class EodReport:
+    business_on: date
+    steps_run: tuple[str, ...]
+    already_done: bool
+
+
+async def _temp(name: str, columns: str) -> None:
+    await execute(f"DROP TABLE IF EXISTS {name}")
+    await execute(f"CREATE TEMP TABLE {name} ({columns})")
+
+
+async def _ledger_from(table: str, *, kind: str, on: date, lines: list[tuple[str, str]], income: list[tuple[str, str]]) -> None:
+    """One transaction: per-loan lines (account, amount column of `table`) and one aggregate line per income account."""
+    txn = await LedgerTransaction.create(kind=kind, business_on=on, memo=f"日终 {on.isoformat()}")
+    for account, column in lines:
+        await execute(
+            f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
+            f" SELECT {new_uuid()}, :txn, :account, loan_id,"
+            f" CASE WHEN {column} > 0 THEN {column} ELSE 0 END, CASE WHEN {column} < 0 THEN -{column} ELSE 0 END"
+            f" FROM {table} WHERE {column} <> 0",
+            txn=str(txn.id), account=account,
+        )
+    for account, column in income:
+        await execute(
+            f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
+            f" SELECT {new_uuid()}, :txn, :account, NULL, CASE WHEN s < 0 THEN -s ELSE 0 END, CASE WHEN s > 0 THEN s ELSE 0 END"
+            f" FROM (SELECT COALESCE(SUM({column}), 0) AS s FROM {table}) t WHERE s <> 0",
+            txn=str(txn.id), account=account,
+        )
+
+
+async def accrue(on: date) -> None:
+    await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, a BIGINT NOT NULL, due INTEGER NOT NULL")
+    await execute(
+        "INSERT INTO eod_accrual (loan_id, a, due)"
+        " SELECT l.id, CASE WHEN i.id IS NOT NULL THEN i.interest_fen - l.accrued_interest_fen"
+        "   ELSE (2 * (l.outstanding_principal_fen - l.overdue_principal_fen) * l.annual_rate_ppm + 360000000) / 720000000 END,"
+        "   CASE WHEN i.id IS NOT NULL THEN 1 ELSE 0 END"
+        " FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
+        " WHERE l.status = 'active' AND l.start_on < :d",
+        d=on,
+    )
+    await _ledger_from("eod_accrual", kind="accrual", on=on, lines=[("interest_receivable", "a")], income=[("interest_income", "a")])
+    await execute(
+        "UPDATE loan SET accrued_interest_fen = CASE WHEN e.due = 1 THEN 0 ELSE loan.accrued_interest_fen + e.a END"
+        " FROM eod_accrual e WHERE e.loan_id = loan.id"
+    )
+
+
+OWED_SQL = """
+SELECT i.loan_id, l.card_id,
+  SUM(i.penalty_fen - i.paid_penalty_fen + i.compound_fen - i.paid_compound_fen
+      + i.interest_fen - i.paid_interest_fen + i.principal_fen - i.paid_principal_fen) AS owed
+FROM installment i JOIN loan l ON l.id = i.loan_id
+WHERE i.due_on <= :d AND i.status <> 'paid' AND l.status = 'active' AND l.card_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM debit_attempt a WHERE a.loan_id = i.loan_id AND a.business_on = :d)
+GROUP BY i.loan_id, l.card_id
+HAVING SUM(i.penalty_fen - i.paid_penalty_fen + i.compound_fen - i.paid_compound_fen
+      + i.interest_fen - i.paid_interest_fen + i.principal_fen - i.paid_principal_fen) > 0
+"""
+
+
+async def debit_due(on: date, *, core: CoreBanking, vault: Vault) -> int:
+    """Call core banking for each loan with something due; record every attempt (outside the apply transaction)."""
+    rows = await fetch(OWED_SQL, d=on)
+    if not rows:
+        return 0
+    cards = {str(c.id): c for c in await BankCard.filter(id__in=list({str(r["card_id"]) for r in rows}))}
+    await audit.record(SYSTEM, "card_number.reveal", "eod", on.isoformat(), after={"purpose": "auto_debit", "cards": len(cards)})
+    attempts = []
+    for r in rows:
+        card = cards[str(r["card_id"])]
+        number = vault.decrypt(card.card_number_enc, context=b"card_number")
+        try:
+            result = await core.debit(reference=f"eod:{r['loan_id']}:{on.isoformat()}", card_number=number, amount_fen=int(r["owed"]))
+            ok, reason = result.ok, result.reason
+        except CoreBankingError:
+            ok, reason = False, "核心系统不可用"
+        attempts.append(DebitAttempt(loan_id=r["loan_id"], business_on=on, amount_fen=int(r["owed"]), ok=ok, reason=reason[:128]))
+        if len(attempts) >= DEBIT_BATCH:
+            await DebitAttempt.bulk_create(attempts, batch_size=DEBIT_BATCH)
+            attempts = []
+    if attempts:
+        await DebitAttempt.bulk_create(attempts, batch_size=DEBIT_BATCH)
+    return len(rows)
+
+
+async def apply_debits(on: date) -> None:
+    """Pay in full every due installment of loans whose debit today succeeded and is not yet applied."""
+    await _temp(
+        "eod_pay",
+        f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT, intr BIGINT, prin BIGINT, op BIGINT, oi BIGINT, total BIGINT",
+    )
+    await execute(
+        "INSERT INTO eod_pay (loan_id, pen, cmp, intr, prin, op, oi, total)"
+        " SELECT i.loan_id, SUM(i.penalty_fen - i.paid_penalty_fen), SUM(i.compound_fen - i.paid_compound_fen),"
+        "  SUM(i.interest_fen - i.paid_interest_fen), SUM(i.principal_fen - i.paid_principal_fen),"
+        "  SUM(CASE WHEN i.status = 'overdue' THEN i.principal_fen - i.paid_principal_fen ELSE 0 END),"
+        "  SUM(CASE WHEN i.status = 'overdue' THEN i.interest_fen - i.paid_interest_fen ELSE 0 END), a.amount_fen"
+        " FROM installment i JOIN debit_attempt a ON a.loan_id = i.loan_id AND a.business_on = :d AND a.ok"
+        " WHERE i.due_on <= :d AND i.status <> 'paid'"
+        " GROUP BY i.loan_id, a.amount_fen",
+        d=on,
+    )
+    # what was debited is exactly what was owed when the debit ran (nothing else moves during end-of-day)
+    await execute("DELETE FROM eod_pay WHERE pen + cmp + intr + prin <> total")
+    await execute(
+        "UPDATE installment SET paid_penalty_fen = penalty_fen, paid_compound_fen = compound_fen, paid_interest_fen = interest_fen,"
+        " paid_principal_fen = principal_fen, status = 'paid', paid_on = :d"
+        " WHERE due_on <= :d AND status <> 'paid' AND loan_id IN (SELECT loan_id FROM eod_pay)",
+        d=on,
+    )
+    await execute(
+        "UPDATE loan SET outstanding_principal_fen = loan.outstanding_principal_fen - e.prin,"
+        " overdue_principal_fen = loan.overdue_principal_fen - e.op, overdue_interest_fen = loan.overdue_interest_fen - e.oi,"
+        " penalty_fen = loan.penalty_fen - e.pen, compound_fen = loan.compound_fen - e.cmp FROM eod_pay e WHERE e.loan_id = loan.id"
+    )
+    await execute(
+        "UPDATE credit_line SET used_fen = credit_line.used_fen - s.p"
+        " FROM (SELECT l.credit_line_id AS line_id, SUM(e.prin) AS p FROM eod_pay e JOIN loan l ON l.id = e.loan_id GROUP BY l.credit_line_id) s"
+        " WHERE s.line_id = credit_line.id"
+    )
+    await execute(
+        "UPDATE loan SET status = 'settled', settled_on = :d, accrued_interest_fen = 0, days_past_due = 0, classification = 'normal'"
+        " WHERE id IN (SELECT loan_id FROM eod_pay)"
+        " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status <> 'paid')",
+        d=on,
+    )
+    # the debited cash pays the receivables: per-loan lines, clearing included, so each loan's sub-ledger balances
+    await execute("UPDATE eod_pay SET pen = -pen, cmp = -cmp, intr = -intr, prin = -prin")  # credits
+    await _ledger_from(
+        "eod_pay",
+        kind="auto_debit",
+        on=on,
+        lines=[("clearing", "total"), ("penalty_receivable", "pen"), ("compound_receivable", "cmp"), ("interest_receivable", "intr"), ("loan_principal", "prin")],
+        income=[],
+    )
+
+
+async def mark_overdue(on: date) -> None:
+    await execute("UPDATE installment SET status = 'overdue' WHERE status = 'pending' AND due_on <= :d", d=on)
+    await execute(
+        "UPDATE loan SET overdue_principal_fen = s.p, overdue_interest_fen = s.i"
+        " FROM (SELECT loan_id, SUM(principal_fen - paid_principal_fen) AS p, SUM(interest_fen - paid_interest_fen) AS i"
+        "       FROM installment WHERE status = 'overdue' GROUP BY loan_id) s"
+        " WHERE s.loan_id = loan.id"
+    )
+
+
+async def charge_penalty(on: date) -> None:
+    await _temp("eod_penalty", f"inst_id {uuid_type()} PRIMARY KEY, loan_id {uuid_type()} NOT NULL, pen BIGINT, cmp BIGINT")
+    # penalty rate in parts per billion = contract ppm × multiplier ppm / 1000 (exact for multipliers in 0.001 steps)
+    await execute(
+        "INSERT INTO eod_penalty (inst_id, loan_id, pen, cmp)"
+        " SELECT i.id, i.loan_id,"
+        "  (2 * (i.principal_fen - i.paid_principal_fen) * (CAST(l.annual_rate_ppm AS BIGINT) * p.penalty_multiplier_ppm / 1000) + 360000000000) / 720000000000,"
+        "  (2 * (i.interest_fen - i.paid_interest_fen) * (CAST(l.annual_rate_ppm AS BIGINT) * p.penalty_multiplier_ppm / 1000) + 360000000000) / 720000000000"
+        " FROM installment i JOIN loan l ON l.id = i.loan_id JOIN product p ON p.id = l.product_id"
+        " WHERE i.status = 'overdue' AND i.due_on < :d AND l.status = 'active'",
+        d=on,
+    )
+    await execute("DELETE FROM eod_penalty WHERE pen = 0 AND cmp = 0")
+    await execute(
+        "UPDATE installment SET penalty_fen = installment.penalty_fen + e.pen, compound_fen = installment.compound_fen + e.cmp"
+        " FROM eod_penalty e WHERE e.inst_id = installment.id"
+    )
+    await _temp("eod_penalty_loan", f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT")
+    await execute("INSERT INTO eod_penalty_loan SELECT loan_id, SUM(pen), SUM(cmp) FROM eod_penalty GROUP BY loan_id")
+    await execute(
+        "UPDATE loan SET penalty_fen = loan.penalty_fen + e.pen, compound_fen = loan.compound_fen + e.cmp"
+        " FROM eod_penalty_loan e WHERE e.loan_id = loan.id"
+    )
+    await _ledger_from(
+        "eod_penalty_loan",
+        kind="penalty",
+        on=on,
+        lines=[("penalty_receivable", "pen"), ("compound_receivable", "cmp")],
+        income=[("penalty_income", "pen"), ("compound_income", "cmp")],
+    )
+
+
+CLASS_CASE = (
+    "CASE WHEN dpd >= :loss THEN 'loss' WHEN dpd >= :doubtful THEN 'doubtful' WHEN dpd >= :substandard THEN 'substandard'"
+    " ELSE 'special_mention' END"
+)
+
+
+async def classify(on: date, mapping: DpdMapping) -> None:
+    """Any overdue installment makes a loan at least 关注; the mapping's day counts set the floors above that."""
+    bounds = {"substandard": mapping.substandard_from, "doubtful": mapping.doubtful_from, "loss": mapping.loss_from}
+    await execute(
+        f"UPDATE loan SET days_past_due = s.dpd, classification = s.cls FROM ("
+        f"  SELECT loan_id, dpd, {CLASS_CASE} AS cls FROM ("
+        f"    SELECT loan_id, {days_between(':d', 'MIN(due_on)')} AS dpd FROM installment WHERE status = 'overdue' GROUP BY loan_id) o"
+        f") s WHERE s.loan_id = loan.id AND loan.status = 'active'",
+        d=on, **bounds,
+    )
+    await execute(
+        "UPDATE loan SET days_past_due = 0, classification = 'normal', overdue_principal_fen = 0, overdue_interest_fen = 0"
+        " WHERE status = 'active' AND (days_past_due > 0 OR classification <> 'normal' OR overdue_principal_fen <> 0)"
+        " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status = 'overdue')"
+    )
+
+
+async def run_eod(*, on: date | None = None, core: CoreBanking, vault: Vault, mapping: DpdMapping = RULE_2023, now=None) -> EodReport:
+    """Run (or resume) end-of-day for the current business date; a finished date is a no-op."""
+    current = await business_date.current()
+    target = on or current
+    existing = await EodRun.get_or_none(business_on=target)
+    if existing is not None and existing.finished_at is not None:
+        return EodReport(target, (), already_done=True)
+    if target != current:
+        raise ValidationError(f"当前会计日期为 {current.isoformat()}，不能对 {target.isoformat()} 日终", code="INVALID_DATE", field="date")
+    run = existing or await EodRun.create(business_on=target)
+    ran: list[str] = []
+
+    async def step(name: str, work: Callable[[], Awaitable[None]]) -> None:
+        if name in run.steps_done:
+            return
+        async with in_transaction():
+            await work()
+            run.steps_done = [*run.steps_done, name]
+            await EodRun.filter(id=run.id).update(steps_done=run.steps_done)
+        ran.append(name)
+        logger.info("eod %s: %s done", target, name)
+
+    await step("accrue", lambda: accrue(target))
+    if "auto_debit" not in run.steps_done:
+        await debit_due(target, core=core, vault=vault)  # outside a transaction: each attempt is recorded as made
+    await step("auto_debit", lambda: apply_debits(target))
+    await step("overdue", lambda: mark_overdue(target))
+    await step("penalty", lambda: charge_penalty(target))
+    await step("classify", lambda: classify(target, mapping))
+
+    async def advance() -> None:
+        await business_date.set_current(target + timedelta(days=1))
+        await EodRun.filter(id=run.id).update(finished_at=now or clock.now_utc())
+        await audit.record(SYSTEM, "eod.finish", "eod_run", run.id, after={"business_on": target.isoformat()})
+
+    await step("advance", advance)
+    return EodReport(target, tuple(ran), already_done=False)

@@ -1,0 +1,54 @@
+"""Idempotency: a money-moving call with a key runs once; a retry returns the first result.
+
+The record is written in the same transaction as the operation, so a failed
+operation leaves no record and a retry runs it again. Two concurrent calls
+with one key: the second blocks on the unique index until the first commits,
+then reads its result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.domain.errors import Conflict
+from app.models import IdempotencyRecord
+
+
+def _hash(request: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _replay(scope: str, key: UUID, request_hash: str) -> dict | None:
+    record = await IdempotencyRecord.get_or_none(scope=scope, key=key)
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise Conflict("该幂等键已用于另一笔不同的请求", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
+    return record.result
+
+
+async def run_once(*, scope: str, key: UUID, actor: str, request: dict[str, Any], operation: Callable[[], Awaitable[dict]]) -> dict:
+    """Run `operation` (inside one transaction) unless this key already ran; return its result dict."""
+    request_hash = _hash(request)
+    first = await _replay(scope, key, request_hash)
+    if first is not None:
+        return first
+    try:
+        async with in_transaction():
+            record = await IdempotencyRecord.create(scope=scope, key=key, actor=actor, request_hash=request_hash)
+            result = await operation()
+            record.result = result
+            await record.save(update_fields=["result"])
+    except IntegrityError:
+        first = await _replay(scope, key, request_hash)
+        if first is None:
+            raise
+        return first
+    return result

@@ -1,0 +1,85 @@
+"""Posting to the ledger and proving that balances agree with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from app.domain.ledger import Account, Posting, check_balanced
+from app.models import LedgerEntry, LedgerTransaction
+from app.services.lending.sql import fetch
+
+
+async def post(*, kind: str, business_on: date, loan_id: UUID | None, postings: list[Posting], memo: str = "", reverses_id: UUID | None = None) -> LedgerTransaction:
+    """One balanced transaction; every posting is a line of `loan_id`'s sub-ledger. Call inside a DB transaction."""
+    check_balanced(postings)
+    txn = await LedgerTransaction.create(kind=kind, business_on=business_on, loan_id=loan_id, memo=memo[:128], reverses_id=reverses_id)
+    await LedgerEntry.bulk_create(
+        [LedgerEntry(transaction_id=txn.id, account=p.account.value, loan_id=loan_id, debit_fen=p.debit_fen, credit_fen=p.credit_fen) for p in postings if p.debit_fen or p.credit_fen]
+    )
+    return txn
+
+
+async def reverse(txn_id: UUID, *, business_on: date, memo: str = "冲正") -> LedgerTransaction:
+    """Reversal, not deletion: a mirror transaction pointing at the original."""
+    original = await LedgerTransaction.get(id=txn_id).prefetch_related("entries")
+    postings = [Posting(Account(e.account), debit_fen=e.credit_fen, credit_fen=e.debit_fen) for e in original.entries]
+    return await post(kind="reversal", business_on=business_on, loan_id=original.loan_id, postings=postings, memo=memo, reverses_id=original.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    loan_id: str
+    what: str
+    ledger_fen: int
+    books_fen: int
+
+
+# Per loan: the ledger's balances next to what the loan and its installments say.
+CHECK_SQL = """
+WITH led AS (
+  SELECT loan_id,
+    SUM(CASE WHEN account = 'loan_principal' THEN debit_fen - credit_fen ELSE 0 END) AS principal,
+    SUM(CASE WHEN account = 'interest_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS interest,
+    SUM(CASE WHEN account = 'penalty_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS penalty,
+    SUM(CASE WHEN account = 'compound_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS compound
+  FROM ledger_entry WHERE loan_id IS NOT NULL GROUP BY loan_id
+), ins AS (
+  SELECT loan_id,
+    SUM(principal_fen - paid_principal_fen) AS principal,
+    SUM(CASE WHEN due_on <= :today THEN interest_fen - paid_interest_fen ELSE 0 END) AS interest_due,
+    SUM(penalty_fen - paid_penalty_fen) AS penalty,
+    SUM(compound_fen - paid_compound_fen) AS compound
+  FROM installment GROUP BY loan_id
+)
+SELECT l.id AS loan_id, l.outstanding_principal_fen, l.accrued_interest_fen, l.penalty_fen, l.compound_fen,
+  COALESCE(led.principal, 0) AS led_principal, COALESCE(led.interest, 0) AS led_interest,
+  COALESCE(led.penalty, 0) AS led_penalty, COALESCE(led.compound, 0) AS led_compound,
+  COALESCE(ins.principal, 0) AS ins_principal, COALESCE(ins.interest_due, 0) AS ins_interest_due,
+  COALESCE(ins.penalty, 0) AS ins_penalty, COALESCE(ins.compound, 0) AS ins_compound
+FROM loan l LEFT JOIN led ON led.loan_id = l.id LEFT JOIN ins ON ins.loan_id = l.id
+"""
+
+UNBALANCED_SQL = """
+SELECT transaction_id, SUM(debit_fen) AS d, SUM(credit_fen) AS c FROM ledger_entry
+GROUP BY transaction_id HAVING SUM(debit_fen) <> SUM(credit_fen)
+"""
+
+
+async def ledger_check(*, today: date) -> list[Mismatch]:
+    """Every transaction balances; each loan's balances equal its ledger (run after end-of-day)."""
+    problems = [Mismatch(str(r["transaction_id"]), "unbalanced transaction", r["d"], r["c"]) for r in await fetch(UNBALANCED_SQL)]
+    for r in await fetch(CHECK_SQL, today=today):
+        loan = str(r["loan_id"])
+        checks = [
+            ("principal vs loan", r["led_principal"], r["outstanding_principal_fen"]),
+            ("principal vs installments", r["led_principal"], r["ins_principal"]),
+            ("interest receivable", r["led_interest"], r["ins_interest_due"] + r["accrued_interest_fen"]),
+            ("penalty vs loan", r["led_penalty"], r["penalty_fen"]),
+            ("penalty vs installments", r["led_penalty"], r["ins_penalty"]),
+            ("compound vs loan", r["led_compound"], r["compound_fen"]),
+            ("compound vs installments", r["led_compound"], r["ins_compound"]),
+        ]
+        problems.extend(Mismatch(loan, what, int(a), int(b)) for what, a, b in checks if int(a) != int(b))
+    return problems

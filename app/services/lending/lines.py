@@ -1,0 +1,76 @@
+"""Credit lines (授信额度)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.domain.errors import NotFound, ValidationError
+from app.domain.schedule import parse_method
+from app.models import CreditLine, Customer, Product
+from app.models.enums import CreditLineStatus
+from app.services import audit
+from app.services.actor import Actor
+from app.services.lending.access import can_access
+
+
+async def grant_credit_line(
+    *,
+    actor: Actor,
+    customer_id: UUID,
+    product_code: str,
+    limit_fen: int,
+    valid_from: date,
+    valid_until: date,
+    grade: str = "good",
+    methods: list[str] | None = None,
+    max_term_months: int | None = None,
+) -> CreditLine:
+    """Open a line on a product; the spread comes from the product's grade table."""
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
+        raise NotFound("客户不存在", field="customerId")
+    product = await Product.get_or_none(code=product_code, is_active=True)
+    if product is None:
+        raise NotFound("产品不存在或已停用", field="product")
+    if not 0 < limit_fen <= product.max_principal_fen:
+        raise ValidationError("授信额度超出产品上限", code="INVALID_AMOUNT", field="limit")
+    if valid_until <= valid_from:
+        raise ValidationError("额度到期日必须晚于生效日", code="INVALID_DATE", field="validUntil")
+    allowed = [parse_method(m).value for m in (methods or product.allowed_methods)]
+    if not set(allowed) <= set(product.allowed_methods):
+        raise ValidationError("还款方式不在产品允许范围内", code="INVALID_METHOD", field="methods")
+    max_term = max_term_months or product.max_term_months
+    if not product.min_term_months <= max_term <= product.max_term_months:
+        raise ValidationError("最长期限超出产品范围", code="INVALID_TERM", field="maxTermMonths")
+    async with in_transaction():
+        line = await CreditLine.create(
+            customer=customer,
+            product=product,
+            branch_id=customer.branch_id,
+            officer_id=actor.id if actor.is_officer else None,
+            limit_fen=limit_fen,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status=CreditLineStatus.ACTIVE,
+            allowed_methods=allowed,
+            max_term_months=max_term,
+            spread_bp=product.spread_bp_by_grade.get(grade, product.default_spread_bp),
+            granted_by_id=actor.id if actor.is_officer else None,
+        )
+        await audit.record(actor, "credit_line.grant", "credit_line", line.id, after={"limit_fen": limit_fen, "product": product_code})
+    return line
+
+
+async def set_line_status(*, actor: Actor, line_id: UUID, status: CreditLineStatus) -> CreditLine:
+    line = await CreditLine.get_or_none(id=line_id)
+    if line is None or not actor.is_officer or not actor.in_branch(line.branch_id):
+        raise NotFound("额度不存在", field="id")
+    async with in_transaction():
+        before = line.status.value
+        await CreditLine.filter(id=line.id).update(status=status)
+        await audit.record(actor, "credit_line.status", "credit_line", line.id, before={"status": before}, after={"status": status.value})
+    await line.refresh_from_db()
+    return line

@@ -1,0 +1,46 @@
+"""LPR publications and the contract rate of a new loan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tortoise.transactions import in_transaction
+
+from app.domain import lpr
+from app.domain.errors import Forbidden, ValidationError
+from app.domain.money import parse_rate_percent
+from app.models import LprPublication
+from app.models.enums import Role
+from app.services import audit
+from app.services.actor import Actor
+
+MAX_LPR_PPM = 200_000  # 20 %: anything above is a typing error
+
+
+async def rate_for(*, term_months: int, spread_bp: int, on: date) -> tuple[lpr.Tenor, int]:
+    """(tenor, contract rate ppm) = latest LPR of the term's tenor published on or before `on` + spread."""
+    tenor = lpr.tenor_for_term(term_months)
+    latest = await LprPublication.filter(tenor=tenor, published_on__lte=on).order_by("-published_on").first()
+    rates = [lpr.LprRate(latest.published_on, tenor, latest.rate_ppm)] if latest else []
+    base = lpr.rate_on(rates, tenor, on)
+    return tenor, lpr.contract_rate_ppm(base.rate_ppm, spread_bp)
+
+
+async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_year: str) -> list[LprPublication]:
+    """Record a month's LPR fixing (admin only); both tenors at once."""
+    if not (actor.is_officer and actor.role == Role.ADMIN) and actor.type.value != "system":
+        raise Forbidden("仅系统管理员可以录入 LPR")
+    rates = {}
+    for tenor, text, field in ((lpr.Tenor.ONE_YEAR, one_year, "oneYearPercent"), (lpr.Tenor.FIVE_YEAR, five_year, "fiveYearPercent")):
+        ppm = parse_rate_percent(text, field=field)
+        if not 0 < ppm <= MAX_LPR_PPM:
+            raise ValidationError("LPR 应在 0% 到 20% 之间", code="INVALID_RATE", field=field)
+        if ppm % 100:
+            raise ValidationError("LPR 以基点为单位（最多两位小数）", code="INVALID_RATE", field=field)
+        rates[tenor] = ppm
+    async with in_transaction():
+        if await LprPublication.exists(published_on=published_on):
+            raise ValidationError(f"{published_on.isoformat()} 的 LPR 已录入", code="DUPLICATE", field="publishedOn")
+        rows = [await LprPublication.create(published_on=published_on, tenor=t, rate_ppm=r) for t, r in rates.items()]
+        await audit.record(actor, "lpr.publish", "lpr_publication", published_on.isoformat(), after={t.value: r for t, r in rates.items()})
+    return rows

@@ -1,0 +1,242 @@
+"""Repayment: what is due (manual or auto-debit), partial prepayment and full payoff (结清)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from app.crypto import Vault
+from app.domain import classification
+from app.domain.errors import DomainError, NotFound, ValidationError
+from app.domain.ledger import Account, Posting, signed
+from app.domain.money import Money
+from app.domain.repayment import OwedInstallment, PayoffQuote, PrepaymentMode, PrepaymentQuote, allocate_payment, payoff_amount, prepay_partial
+from app.domain.schedule import Installment as Row
+from app.integrations.core_banking import CoreBanking, CoreBankingError
+from app.models import BankCard, CreditLine, Installment, Loan, Product
+from app.models.enums import InstallmentStatus, LoanStatus
+from app.services import audit, people
+from app.services.actor import Actor
+from app.services.lending import ledger
+from app.services.lending.access import can_access
+from app.services.lending.idempotency import run_once
+from app.services.lending.products import conventions_for
+from app.services.lending.sql import execute
+
+
+class RepaymentError(DomainError):
+    code = "INVALID"
+
+
+async def _loan_for(actor: Actor, loan_id: UUID, *, lock: bool) -> Loan:
+    query = Loan.select_for_update() if lock else Loan
+    loan = await query.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        raise NotFound("借据不存在", field="loanId")
+    if loan.status != LoanStatus.ACTIVE:
+        raise RepaymentError("借据已结清", code="LOAN_CLOSED", field="loanId")
+    return loan
+
+
+def _owed(inst: Installment) -> OwedInstallment:
+    return OwedInstallment(
+        number=inst.number,
+        due_on=inst.due_on,
+        penalty_fen=inst.penalty_fen - inst.paid_penalty_fen,
+        compound_fen=inst.compound_fen - inst.paid_compound_fen,
+        interest_fen=inst.interest_fen - inst.paid_interest_fen,
+        principal_fen=inst.principal_fen - inst.paid_principal_fen,
+    )
+
+
+def _row(inst: Installment, remaining_after: int) -> Row:
+    return Row(inst.number, inst.due_on, inst.principal_fen, inst.interest_fen, inst.principal_fen + inst.interest_fen, remaining_after)
+
+
+async def _split(loan: Loan, today: date) -> tuple[list[Installment], list[Installment]]:
+    """(due or overdue and unpaid, not yet due) installments, oldest first."""
+    rows = await Installment.filter(loan_id=loan.id).exclude(status=InstallmentStatus.PAID).order_by("number")
+    return [i for i in rows if i.due_on <= today], [i for i in rows if i.due_on > today]
+
+
+async def _debit(core: CoreBanking, vault: Vault, actor: Actor, loan: Loan, reference: str, amount_fen: int) -> None:
+    card = await BankCard.get(id=loan.card_id)
+    number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="repayment")
+    try:
+        result = await core.debit(reference=reference, card_number=number, amount_fen=amount_fen)
+    except CoreBankingError:
+        raise RepaymentError("核心系统暂时不可用，请稍后重试（未扣款）", code="CORE_UNAVAILABLE") from None
+    if not result.ok:
+        raise RepaymentError(f"扣款失败：{result.reason}", code="DEBIT_FAILED")
+
+
+async def _apply(loan: Loan, installments: list[Installment], owed: list[OwedInstallment], amount_fen: int, product: Product, today: date) -> dict[str, int]:
+    """Allocate over the due installments, update them and the loan; return totals per component."""
+    allocation = allocate_payment(owed, amount_fen, conventions=conventions_for(product), strict=True)
+    by_number = {i.number: i for i in installments}
+    totals = dict.fromkeys(("penalty", "compound", "interest", "principal"), 0)
+    overdue_principal = overdue_interest = 0
+    for line in allocation.lines:
+        inst = by_number[line.number]
+        for component in totals:
+            paid = getattr(line, f"{component}_fen")
+            totals[component] += paid
+            setattr(inst, f"paid_{component}_fen", getattr(inst, f"paid_{component}_fen") + paid)
+        if inst.status == InstallmentStatus.OVERDUE:
+            overdue_principal += line.principal_fen
+            overdue_interest += line.interest_fen
+        if _owed(inst).total_fen == 0:
+            inst.status, inst.paid_on = InstallmentStatus.PAID, today
+        await inst.save(update_fields=["paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "status", "paid_on"])
+    await execute(
+        "UPDATE loan SET outstanding_principal_fen = outstanding_principal_fen - :p, overdue_principal_fen = overdue_principal_fen - :op,"
+        " overdue_interest_fen = overdue_interest_fen - :oi, penalty_fen = penalty_fen - :pen, compound_fen = compound_fen - :cmp WHERE id = :id",
+        p=totals["principal"], op=overdue_principal, oi=overdue_interest, pen=totals["penalty"], cmp=totals["compound"], id=str(loan.id),
+    )
+    return totals
+
+
+def _repayment_postings(total_fen: int, totals: dict[str, int]) -> list[Posting]:
+    return [
+        Posting(Account.CLEARING, debit_fen=total_fen),
+        Posting(Account.PENALTY_RECEIVABLE, credit_fen=totals["penalty"]),
+        Posting(Account.COMPOUND_RECEIVABLE, credit_fen=totals["compound"]),
+        Posting(Account.INTEREST_RECEIVABLE, credit_fen=totals["interest"]),
+        Posting(Account.LOAN_PRINCIPAL, credit_fen=totals["principal"]),
+    ]
+
+
+async def _restore_line_and_status(loan: Loan, principal_fen: int, today: date) -> None:
+    """Repaid principal frees the line (revolving use); settle the loan when nothing is left; refresh DPD/class."""
+    await execute("UPDATE credit_line SET used_fen = used_fen - :p WHERE id = :id", p=principal_fen, id=str(loan.credit_line_id))
+    remaining = await Installment.filter(loan_id=loan.id).exclude(status=InstallmentStatus.PAID).order_by("due_on").first()
+    if remaining is None:
+        await Loan.filter(id=loan.id).update(status=LoanStatus.SETTLED, settled_on=today, days_past_due=0, classification=classification.LoanClass.NORMAL, accrued_interest_fen=0)
+        return
+    dpd = max(0, (today - remaining.due_on).days) if remaining.due_on < today else 0
+    current = (await Loan.get(id=loan.id)).classification
+    cls = classification.classify(dpd) if dpd < loan.days_past_due else current  # a payment can only improve the class
+    await Loan.filter(id=loan.id).update(days_past_due=dpd, classification=cls)
+
+
+async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
+    """Pay what is due (penalty → compound → interest → principal, oldest first), debited from the bound card."""
+    amount_fen = Money.from_yuan(amount, field="amount").fen
+    if amount_fen <= 0:
+        raise ValidationError("还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+
+    async def operation() -> dict:
+        loan = await _loan_for(actor, loan_id, lock=True)
+        due, _ = await _split(loan, today)
+        owed = [_owed(i) for i in due]
+        total_owed = sum(o.total_fen for o in owed)
+        if total_owed == 0:
+            raise RepaymentError("当前没有到期应还的款项；提前还款请使用“提前还款”", code="NOTHING_DUE", field="amount")
+        if amount_fen > total_owed:
+            raise RepaymentError(f"还款金额超过当前应还 {Money(total_owed).format_yuan()}", code="AMOUNT_TOO_LARGE", field="amount")
+        product = await Product.get(id=loan.product_id)
+        await _debit(core, vault, actor, loan, str(idempotency_key), amount_fen)
+        totals = await _apply(loan, due, owed, amount_fen, product, today)
+        await ledger.post(kind="repayment", business_on=today, loan_id=loan.id, postings=_repayment_postings(amount_fen, totals), memo="主动还款")
+        await _restore_line_and_status(loan, totals["principal"], today)
+        await audit.record(actor, "loan.repay", "loan", loan.id, after={"amount_fen": amount_fen, **{f"{k}_fen": v for k, v in totals.items()}})
+        return {"loan_id": str(loan.id)}
+
+    request = {"loan": str(loan_id), "amount_fen": amount_fen}
+    await run_once(scope="loan_repay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    return await Loan.get(id=loan_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentPlan:
+    loan: Loan
+    full: bool
+    payoff: PayoffQuote | None
+    partial: PrepaymentQuote | None
+
+    @property
+    def total_fen(self) -> int:
+        return self.payoff.total_fen if self.payoff else self.partial.total_fen
+
+
+async def _plan(loan: Loan, *, amount_fen: int | None, today: date) -> tuple[PrepaymentPlan, list[Installment], list[Installment]]:
+    due, future = await _split(loan, today)
+    if any(_owed(i).total_fen for i in due):
+        raise RepaymentError("请先还清到期及逾期款项，再办理提前还款", code="OVERDUE_FIRST", field="amount")
+    if not future:
+        raise RepaymentError("没有未到期的本金", code="NOTHING_OUTSTANDING", field="amount")
+    product = await Product.get(id=loan.product_id)
+    conventions = conventions_for(product)
+    paid_before = await Installment.filter(loan_id=loan.id, due_on__lte=today).order_by("-due_on").first()
+    last_due = paid_before.due_on if paid_before else loan.start_on
+    if last_due == today:
+        raise RepaymentError("还款日当天请先完成当期还款，次日再办理提前还款", code="DUE_TODAY", field="amount")
+    remaining, balance = [], sum(i.principal_fen for i in future)
+    for inst in future:
+        balance -= inst.principal_fen
+        remaining.append(_row(inst, balance))
+    if amount_fen is None or amount_fen >= sum(i.principal_fen for i in future):
+        quote = payoff_amount(remaining, annual_rate_ppm=loan.annual_rate_ppm, last_due_on=last_due, on=today, conventions=conventions)
+        return PrepaymentPlan(loan, True, quote, None), due, future
+    partial = prepay_partial(
+        remaining, amount_fen=amount_fen, mode=PrepaymentMode(product.prepayment_mode), method=loan.method,
+        annual_rate_ppm=loan.annual_rate_ppm, last_due_on=last_due, on=today, conventions=conventions,
+    )
+    return PrepaymentPlan(loan, False, None, partial), due, future
+
+
+async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, today: date) -> PrepaymentPlan:
+    """What a prepayment would cost today; `amount` None = pay off in full."""
+    amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
+    if amount_fen is not None and amount_fen <= 0:
+        raise ValidationError("提前还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+    loan = await _loan_for(actor, loan_id, lock=False)
+    plan, _, _ = await _plan(loan, amount_fen=amount_fen, today=today)
+    return plan
+
+
+async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
+    """Partial prepayment (principal + its interest to date) or full payoff; the schedule is recomputed."""
+    amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
+    if amount_fen is not None and amount_fen <= 0:
+        raise ValidationError("提前还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+
+    async def operation() -> dict:
+        loan = await _loan_for(actor, loan_id, lock=True)
+        plan, _, future = await _plan(loan, amount_fen=amount_fen, today=today)
+        total = plan.total_fen
+        await _debit(core, vault, actor, loan, str(idempotency_key), total)
+        if plan.full:
+            principal, interest = plan.payoff.principal_fen, plan.payoff.interest_fen
+            for n, inst in enumerate(future):
+                inst.interest_fen = interest if n == 0 else 0  # the current period's interest is what accrued to today
+                inst.paid_interest_fen, inst.paid_principal_fen = inst.interest_fen, inst.principal_fen
+                inst.status, inst.paid_on = InstallmentStatus.PAID, today
+                await inst.save(update_fields=["interest_fen", "paid_interest_fen", "paid_principal_fen", "status", "paid_on"])
+            # all interest of the current period is now due and paid: recognise what accrual has not yet posted
+            accrual = interest - loan.accrued_interest_fen
+            await Loan.filter(id=loan.id).update(accrued_interest_fen=0, outstanding_principal_fen=0)
+        else:
+            principal, interest = plan.partial.principal_fen, plan.partial.interest_fen
+            new_rows = {r.number: r for r in plan.partial.schedule.installments}
+            for inst in future:
+                row = new_rows.get(inst.number)
+                if row is None:
+                    await inst.delete()  # keep_installment shortened the term; these rows were never due
+                    continue
+                inst.due_on, inst.principal_fen, inst.interest_fen = row.due_on, row.principal_fen, row.interest_fen
+                await inst.save(update_fields=["due_on", "principal_fen", "interest_fen"])
+            accrual = interest  # interest on the prepaid principal, recognised now and collected now
+            last = plan.partial.schedule.installments[-1]
+            await Loan.filter(id=loan.id).update(outstanding_principal_fen=loan.outstanding_principal_fen - principal, maturity_on=last.due_on)
+        postings = signed(accrual, Account.INTEREST_RECEIVABLE, Account.INTEREST_INCOME)
+        postings += _repayment_postings(total, {"penalty": 0, "compound": 0, "interest": interest, "principal": principal})
+        await ledger.post(kind="prepayment", business_on=today, loan_id=loan.id, postings=postings, memo="提前结清" if plan.full else "提前部分还款")
+        await _restore_line_and_status(loan, principal, today)
+        await audit.record(actor, "loan.prepay", "loan", loan.id, after={"full": plan.full, "principal_fen": principal, "interest_fen": interest})
+        return {"loan_id": str(loan.id)}
+
+    request = {"loan": str(loan_id), "amount_fen": amount_fen}
+    await run_once(scope="loan_prepay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    return await Loan.get(id=loan_id)

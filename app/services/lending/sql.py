@@ -1,0 +1,74 @@
+"""Raw SQL that runs on SQLite and PostgreSQL: named parameters and the few dialect differences."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tortoise import connections
+
+_NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+
+
+def connection():
+    return connections.get("default")
+
+
+def is_postgres() -> bool:
+    return connection().capabilities.dialect == "postgres"
+
+
+def bind(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
+    """`:name` placeholders → `$n` (asyncpg) or `?` (sqlite), with the values in order."""
+    values: list[Any] = []
+    postgres = is_postgres()
+    index: dict[str, int] = {}
+
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if postgres:
+            if name not in index:
+                values.append(params[name])
+                index[name] = len(values)
+            return f"${index[name]}"
+        values.append(params[name])
+        return "?"
+
+    return _NAMED.sub(replace, sql), values
+
+
+async def execute(sql: str, **params: Any) -> int:
+    text, values = bind(sql, params)
+    rows, _ = await connection().execute_query(text, values)
+    return rows
+
+
+async def fetch(sql: str, **params: Any) -> list[dict]:
+    text, values = bind(sql, params)
+    return await connection().execute_query_dict(text, values)
+
+
+def new_uuid() -> str:
+    """SQL expression for a fresh UUID (as stored by tortoise's UUIDField)."""
+    if is_postgres():
+        return "gen_random_uuid()"
+    return (
+        "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2)"
+        " || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2)"
+        " || '-' || lower(hex(randomblob(6)))"
+    )
+
+
+def days_between(later: str, earlier: str) -> str:
+    """SQL for whole days from `earlier` to `later` (both date expressions)."""
+    if is_postgres():
+        return f"(({later})::date - ({earlier})::date)"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def uuid_type() -> str:
+    return "UUID" if is_postgres() else "CHAR(36)"
+
+
+def now_sql() -> str:
+    return "now()" if is_postgres() else "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')"

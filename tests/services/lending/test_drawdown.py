@@ -1,0 +1,139 @@
+import uuid
+from datetime import date
+
+import pytest
+
+from app.domain.errors import DomainError
+from app.models import AuditEvent, CreditLine, IdempotencyRecord, Installment, LedgerEntry, Loan
+from app.models.enums import CreditLineStatus
+from app.services.actor import SYSTEM
+from app.services.lending.drawdown import draw_down, quote_drawdown
+from app.services.lending.ledger import ledger_check
+from tests.factories import customer_with_line
+from tests.services.lending.conftest import TODAY
+
+
+async def _draw(line, core, vault, amount="12000.00", term=12, method="equal_installment", key=None):
+    return await draw_down(
+        actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=term, method=method,
+        idempotency_key=key or uuid.uuid4(), today=TODAY, core=core, vault=vault,
+    )
+
+
+async def test_drawdown_creates_loan_schedule_ledger_and_uses_the_line(bank, core, vault):
+    # given a line of 100,000 on 便利贷 (1Y LPR 3.00% + 150 bp for grade good)
+    _, line = await customer_with_line(vault)
+    # when 12,000 is drawn over 12 months
+    loan = await _draw(line, core, vault)
+    # then
+    assert loan.principal_fen == 1_200_000 and loan.annual_rate_ppm == 45_000
+    assert loan.start_on == TODAY and loan.first_due_on == date(2026, 12, 27) and loan.maturity_on == date(2027, 11, 27)
+    rows = await Installment.filter(loan_id=loan.id).order_by("number")
+    assert len(rows) == 12 and sum(r.principal_fen for r in rows) == 1_200_000
+    assert (await CreditLine.get(id=line.id)).used_fen == 1_200_000
+    entries = await LedgerEntry.filter(loan_id=loan.id)
+    assert {(e.account, e.debit_fen, e.credit_fen) for e in entries} == {("loan_principal", 1_200_000, 0), ("clearing", 0, 1_200_000)}
+    assert loan.disbursement_ref.startswith("SBX")
+    assert await AuditEvent.filter(action="loan.drawdown", entity_id=str(loan.id)).exists()
+    assert await ledger_check(today=TODAY) == []
+
+
+async def test_a_retry_with_the_same_key_returns_the_first_loan(bank, core, vault):
+    _, line = await customer_with_line(vault)
+    key = uuid.uuid4()
+    first = await _draw(line, core, vault, key=key)
+    again = await _draw(line, core, vault, key=key)
+    assert again.id == first.id
+    assert await Loan.all().count() == 1
+    assert (await CreditLine.get(id=line.id)).used_fen == 1_200_000
+
+
+async def test_the_same_key_for_a_different_request_is_refused(bank, core, vault):
+    _, line = await customer_with_line(vault)
+    key = uuid.uuid4()
+    await _draw(line, core, vault, key=key)
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault, key=key, amount="13000.00")
+    assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "field"),
+    [
+        ({"amount": "0"}, "INVALID_AMOUNT", "amount"),
+        ({"amount": "-100"}, "INVALID_AMOUNT", "amount"),
+        ({"amount": "100.001"}, "INVALID_AMOUNT", "amount"),
+        ({"amount": "500.00"}, "INVALID_AMOUNT", "amount"),  # below the product's minimum of 1,000
+        ({"amount": "100000.01"}, "AMOUNT_ABOVE_AVAILABLE", "amount"),
+        ({"term": 37}, "INVALID_TERM", "termMonths"),
+        ({"term": 0}, "INVALID_TERM", "termMonths"),
+        ({"method": "balloon"}, "INVALID_METHOD", "method"),
+    ],
+)
+async def test_bad_drawdowns_are_refused_and_write_nothing(bank, core, vault, kwargs, code, field):
+    _, line = await customer_with_line(vault)
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault, **kwargs)
+    assert (err.value.code, err.value.field) == (code, field)
+    assert await Loan.all().count() == 0 and await LedgerEntry.all().count() == 0 and await IdempotencyRecord.all().count() == 0
+    assert (await CreditLine.get(id=line.id)).used_fen == 0
+
+
+async def test_method_not_allowed_by_the_product(bank, core, vault):
+    _, line = await customer_with_line(vault, product="GJJ")
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault, method="interest_first", term=12)
+    assert err.value.code == "INVALID_METHOD"
+
+
+@pytest.mark.parametrize(("status", "code"), [(CreditLineStatus.FROZEN, "LINE_NOT_ACTIVE"), (CreditLineStatus.CLOSED, "LINE_NOT_ACTIVE")])
+async def test_frozen_or_closed_lines_cannot_be_drawn(bank, core, vault, status, code):
+    _, line = await customer_with_line(vault)
+    await CreditLine.filter(id=line.id).update(status=status)
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault)
+    assert err.value.code == code
+    assert await Loan.all().count() == 0
+
+
+async def test_expired_line_cannot_be_drawn(bank, core, vault):
+    _, line = await customer_with_line(vault, valid_from=date(2024, 1, 1), valid_until=date(2026, 11, 26))
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault)
+    assert err.value.code == "LINE_EXPIRED"
+
+
+async def test_failed_disbursement_rolls_everything_back(bank, core, vault):
+    _, line = await customer_with_line(vault, card="6217000010000003")  # sandbox: frozen account
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault)
+    assert err.value.code == "DISBURSEMENT_FAILED" and "账户冻结" in err.value.message
+    assert await Loan.all().count() == 0 and await Installment.all().count() == 0
+    assert (await CreditLine.get(id=line.id)).used_fen == 0
+
+
+async def test_two_drawdowns_cannot_pass_the_limit(bank, core, vault):
+    _, line = await customer_with_line(vault, limit_yuan=20_000)
+    await _draw(line, core, vault, amount="15000.00")
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault, amount="6000.00")
+    assert err.value.code == "AMOUNT_ABOVE_AVAILABLE" and "5,000.00" in err.value.message
+
+
+async def test_another_branchs_officer_cannot_see_the_line(bank, core, vault):
+    from app.services.auth import actor_for
+    from tests.factories import officer
+
+    _, line = await customer_with_line(vault)
+    outsider = await actor_for(await officer("officer2"))
+    with pytest.raises(DomainError) as err:
+        await quote_drawdown(actor=outsider, credit_line_id=line.id, amount="1000", term_months=12, method="equal_installment", today=TODAY)
+    assert err.value.code == "NOT_FOUND"
+
+
+async def test_quote_uses_lpr_plus_spread_and_writes_nothing(bank, core, vault):
+    _, line = await customer_with_line(vault)
+    quote = await quote_drawdown(actor=SYSTEM, credit_line_id=line.id, amount="10000", term_months=6, method="equal_principal", today=TODAY)
+    assert quote.annual_rate_ppm == 30_000 + 150 * 100
+    assert quote.schedule.installments[0].principal_fen == 166_667
+    assert await Loan.all().count() == 0
