@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 15
     demo_password: SecretStr = Field(default=SecretStr("cunxin-demo-2026"))
+    bureau_url: str = ""  # empty: the sandbox credit bureau (docs/sandbox.md)
+    bureau_username: str = ""
+    bureau_password: SecretStr | None = None
+    identity_url: str = ""  # empty: the sandbox identity check (docs/sandbox.md)
+    credit_report_reuse_days: int = 30
+    bureau_timeout_seconds: float = 10.0
+    core_banking_url: str = ""  # empty: the sandbox core (app/integrations/core_banking.py)
+    core_banking_api_key: SecretStr | None = None
+    eod_hour: int = 23  # local hour at which the worker's cron runs end-of-day
 
     @property
     def sqlite_path(self) -> Path:

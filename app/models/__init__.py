@@ -6,6 +6,14 @@ from app.models.document import Document
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, Officer, OfficerSession
 from app.models.product import LprPublication, Product
+from app.models.risk import (
+    CreditAuthorisation,
+    CreditQuery,
+    IdentityVerification,
+    ListEntry,
+    RiskDecision,
+    RuleSetVersion,
+)
 from app.models.system import AuditEvent, BusinessCalendar, EodRun
 from app.models.village import Household, HouseholdMember, Village, VillageGroup
 
@@ -14,7 +22,9 @@ __all__ = [
     "BankCard",
     "Branch",
     "BusinessCalendar",
+    "CreditAuthorisation",
     "CreditLine",
+    "CreditQuery",
     "Customer",
     "CustomerRelationship",
     "DebitAttempt",
@@ -23,14 +33,18 @@ __all__ = [
     "Household",
     "HouseholdMember",
     "IdempotencyRecord",
+    "IdentityVerification",
     "Installment",
     "LedgerEntry",
     "LedgerTransaction",
+    "ListEntry",
     "Loan",
     "LprPublication",
     "Officer",
     "OfficerSession",
     "Product",
+    "RiskDecision",
+    "RuleSetVersion",
     "Village",
     "VillageGroup",
 ]

@@ -1,0 +1,26 @@
+"""Risk control services: authorisations, credit queries and decisions, gates, rule sets, lists, identity."""
+
+from app.services.risk.authorisation import record_authorisation, revoke_authorisation, valid_authorisation
+from app.services.risk.credit import PulledReport, check_credit, credit_gate, latest_decision, pull_credit_report
+from app.services.risk.identity import verify_identity
+from app.services.risk.lists import ListStatus, add_to_list, list_status, remove_from_list
+from app.services.risk.rulesets import activate_ruleset, active_ruleset, upload_ruleset
+
+__all__ = [
+    "ListStatus",
+    "PulledReport",
+    "activate_ruleset",
+    "active_ruleset",
+    "add_to_list",
+    "check_credit",
+    "credit_gate",
+    "latest_decision",
+    "list_status",
+    "pull_credit_report",
+    "record_authorisation",
+    "remove_from_list",
+    "revoke_authorisation",
+    "upload_ruleset",
+    "valid_authorisation",
+    "verify_identity",
+]

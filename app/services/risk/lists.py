@@ -1,0 +1,144 @@
+"""Black and grey lists: entries by ID number with a reason and an optional expiry; all audited.
+
+An entry is in force while it is not removed and `today` is before its `expires_on`
+(an entry expiring on the 1st no longer counts on the 1st).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from app.crypto import Vault
+from app.domain import idcard
+from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.models import ListEntry
+from app.models.enums import ActorType, Role
+from app.models.risk import ListKind
+from app.services import audit
+from app.services.actor import Actor
+from app.services.risk.common import require_staff
+
+LIST_MANAGERS = frozenset({Role.ADMIN, Role.BRANCH_MANAGER})
+LIST_NAMES = {ListKind.BLACK: "黑名单", ListKind.GREY: "灰名单"}
+
+
+def _require_manager(actor: Actor) -> None:
+    if actor.type == ActorType.SYSTEM or (actor.is_officer and actor.role in LIST_MANAGERS):
+        return
+    raise Forbidden("只有支行行长或系统管理员可以维护黑灰名单")
+
+
+@dataclass(frozen=True, slots=True)
+class ListStatus:
+    entries: tuple[ListEntry, ...]  # in force, newest first
+
+    @property
+    def black(self) -> tuple[ListEntry, ...]:
+        return tuple(e for e in self.entries if e.list_kind == ListKind.BLACK)
+
+    @property
+    def grey(self) -> tuple[ListEntry, ...]:
+        return tuple(e for e in self.entries if e.list_kind == ListKind.GREY)
+
+    @property
+    def is_black(self) -> bool:
+        return bool(self.black)
+
+
+async def entries_in_force(id_number_hash: str, *, today: date) -> ListStatus:
+    rows = (
+        await ListEntry.filter(id_number_hash=id_number_hash, removed_at=None)
+        .filter(Q(expires_on=None) | Q(expires_on__gt=today))
+        .order_by("-created_at")
+    )
+    return ListStatus(entries=tuple(rows))
+
+
+async def add_to_list(
+    *,
+    actor: Actor,
+    vault: Vault,
+    id_number: str,
+    name: str,
+    list_kind: ListKind,
+    reason: str,
+    today: date,
+    expires_on: date | None = None,
+) -> ListEntry:
+    _require_manager(actor)
+    list_kind = ListKind(list_kind)
+    try:
+        number = idcard.parse(id_number).number
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="idNumber") from None
+    if not name.strip():
+        raise ValidationError("请填写姓名", field="name")
+    if not reason.strip():
+        raise ValidationError("请填写列入名单的原因", field="reason")
+    if expires_on is not None and expires_on <= today:
+        raise ValidationError("到期日应晚于今天", field="expiresOn")
+    lookup = vault.lookup_hash(number)
+    async with in_transaction():
+        current = await entries_in_force(lookup, today=today)
+        if any(e.list_kind == list_kind for e in current.entries):
+            raise Conflict(f"该客户已在{LIST_NAMES[list_kind]}中", code="DUPLICATE", field="idNumber")
+        entry = await ListEntry.create(
+            id_number_hash=lookup,
+            id_number_masked=idcard.mask(number),
+            name=name.strip()[:32],
+            list_kind=list_kind,
+            reason=reason.strip()[:256],
+            expires_on=expires_on,
+            created_by_id=actor.id if actor.is_officer else None,
+        )
+        await audit.record(
+            actor,
+            "risk_list.add",
+            "list_entry",
+            entry.id,
+            after={"listKind": list_kind.value, "idNumber": entry.id_number_masked, "reason": entry.reason, "expiresOn": expires_on.isoformat() if expires_on else None},
+        )
+    return entry
+
+
+async def remove_from_list(*, actor: Actor, entry_id: UUID, reason: str, now: datetime) -> ListEntry:
+    _require_manager(actor)
+    if not reason.strip():
+        raise ValidationError("请填写移出名单的原因", field="reason")
+    async with in_transaction():
+        entry = await ListEntry.get_or_none(id=entry_id)
+        if entry is None or entry.removed_at is not None:
+            raise NotFound("名单记录不存在或已移出", field="entryId")
+        await ListEntry.filter(id=entry.id).update(
+            removed_at=now, removed_by_id=actor.id if actor.is_officer else None, removed_reason=reason.strip()[:256]
+        )
+        await audit.record(
+            actor,
+            "risk_list.remove",
+            "list_entry",
+            entry.id,
+            before={"listKind": entry.list_kind.value, "reason": entry.reason},
+            after={"removedReason": reason.strip()[:256]},
+        )
+    await entry.refresh_from_db()
+    return entry
+
+
+async def list_status(*, actor: Actor, vault: Vault, id_number: str, today: date) -> ListStatus:
+    """Which entries are in force for a number (expired and removed ones are ignored); audited."""
+    require_staff(actor)
+    number = idcard.normalize(id_number)
+    status = await entries_in_force(vault.lookup_hash(number), today=today)
+    await audit.record(
+        actor,
+        "risk_list.check",
+        "list_entry",
+        None,
+        after={"idNumber": idcard.mask(number), "black": len(status.black), "grey": len(status.grey)},
+    )
+    return status
