@@ -19,6 +19,7 @@ from app.api.schema import schema
 from app.config import Settings, get_settings
 from app.crypto import Vault
 from app.db import tortoise_config
+from app.integrations.core_banking_factory import build_core_banking
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
@@ -89,4 +90,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app.state.vault = Vault(settings.secret())
     app.state.media = MediaStore(settings.media_dir)
     app.state.queue = ArqJobQueue(redis_settings(settings))
+    app.state.core = build_core_banking(settings)
     return app

@@ -6,8 +6,12 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from arq import cron
+
 from app import clock
 from app.config import get_settings
+from app.crypto import Vault
+from app.integrations.core_banking_factory import build_core_banking
 from app.db import init_db
 from app.logging import configure_logging
 from app.services import documents
@@ -23,6 +27,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["tortoise"] = await init_db(settings)
     ctx["media"] = MediaStore(settings.media_dir)
+    ctx["core"] = build_core_banking(settings)
+    ctx["vault"] = Vault(settings.secret())
     logger.info("worker started")
 
 
@@ -41,8 +47,19 @@ async def verify_document(ctx: dict[str, Any], document_id: str) -> str:
     return doc.verify_status.value
 
 
+async def end_of_day(ctx: dict[str, Any]) -> str:
+    """Cron: end-of-day for the current business date (idempotent per date, resumable)."""
+    from app.services.lending.eod import run_eod
+
+    report = await run_eod(core=ctx["core"], vault=ctx["vault"])
+    logger.info("job %s: eod %s %s", ctx.get("job_id"), report.business_on, "already done" if report.already_done else "done")
+    return report.business_on.isoformat()
+
+
 class DefaultWorker:
-    functions = [verify_document]
+    functions = [verify_document, end_of_day]
+    # arq's cron uses the worker's local clock; run the worker with TZ=Asia/Shanghai in production.
+    cron_jobs = [cron(end_of_day, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=3600)]
     on_startup = startup
     on_shutdown = shutdown
     queue_name = DEFAULT_QUEUE

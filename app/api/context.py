@@ -20,6 +20,8 @@ class Context:
     officer: Officer | None = None
     loaders: Loaders = field(default_factory=Loaders)
     response: Any = None
+    core: Any = None  # core-banking adapter (app.state.core)
+    vault: Any = None  # PII vault (app.state.vault)
 
 
 Info = strawberry.Info[Context, None]

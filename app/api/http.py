@@ -34,6 +34,7 @@ class GraphQLApp(GraphQL):
         token = bearer_token(request) or request.cookies.get(self.settings.session_cookie, "")
         client = request.client.host if request.client else ""
         info = await auth.resolve_session(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
+        state = request.app.state
         if info is None:
-            return Context(request=request, actor=None, response=response)
-        return Context(request=request, actor=info.actor, officer=info.officer, response=response)
+            return Context(request=request, actor=None, response=response, core=state.core, vault=state.vault)
+        return Context(request=request, actor=info.actor, officer=info.officer, response=response, core=state.core, vault=state.vault)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Branch
+from app.models import Branch, Installment, LedgerEntry, LedgerTransaction, Product
 
 
 async def _branches_by_id(keys: Sequence[UUID]) -> list[Branch | None]:
@@ -16,6 +17,31 @@ async def _branches_by_id(keys: Sequence[UUID]) -> list[Branch | None]:
     return [rows.get(k) for k in keys]
 
 
+async def _products_by_id(keys: Sequence[UUID]) -> list[Product | None]:
+    rows = {p.id: p for p in await Product.filter(id__in=list(keys))}
+    return [rows.get(k) for k in keys]
+
+
+async def _installments_by_loan(keys: Sequence[UUID]) -> list[list[Installment]]:
+    grouped: dict[UUID, list[Installment]] = defaultdict(list)
+    for row in await Installment.filter(loan_id__in=list(keys)).order_by("loan_id", "number"):
+        grouped[row.loan_id].append(row)
+    return [grouped.get(k, []) for k in keys]
+
+
+async def _transactions_by_loan(keys: Sequence[UUID]) -> list[list[tuple[LedgerTransaction, list[LedgerEntry]]]]:
+    """Each loan's transactions with only that loan's lines (end-of-day batches hold every loan), newest first."""
+    entries = await LedgerEntry.filter(loan_id__in=list(keys)).select_related("transaction").order_by("-transaction__created_at", "account")
+    grouped: dict[UUID, dict[UUID, tuple[LedgerTransaction, list[LedgerEntry]]]] = defaultdict(dict)
+    for entry in entries:
+        txn = entry.transaction
+        grouped[entry.loan_id].setdefault(txn.id, (txn, []))[1].append(entry)
+    return [list(grouped[k].values()) if k in grouped else [] for k in keys]
+
+
 @dataclass
 class Loaders:
     branch_by_id: DataLoader[UUID, Branch | None] = field(default_factory=lambda: DataLoader(load_fn=_branches_by_id))
+    product_by_id: DataLoader[UUID, Product | None] = field(default_factory=lambda: DataLoader(load_fn=_products_by_id))
+    installments_by_loan: DataLoader[UUID, list[Installment]] = field(default_factory=lambda: DataLoader(load_fn=_installments_by_loan))
+    transactions_by_loan: DataLoader[UUID, list[tuple[LedgerTransaction, list[LedgerEntry]]]] = field(default_factory=lambda: DataLoader(load_fn=_transactions_by_loan))

@@ -8,7 +8,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 
 from app.api.errors import should_mask_error
+from app.api.lending.mutations import LendingMutation
 from app.api.lending.queries import LendingQuery
+from app.api.lending.types import CreditLine, Loan, Product
 from app.api.limits import alias_rule, depth_rule
 from app.api.scalars import SCALAR_MAP
 from app.api.org.queries import OrgQuery
@@ -24,11 +26,17 @@ class Query(OrgQuery, LendingQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
+@strawberry.type
+class Mutation(LendingMutation):
+    pass
+
+
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS) -> strawberry.Schema:
     rules = [depth_rule(max_depth), alias_rule(max_aliases)]  # built once: stable keys for the validation cache
     return strawberry.Schema(
         query=Query,
-        types=[Branch, Officer],
+        mutation=Mutation,
+        types=[Branch, Officer, CreditLine, Loan, Product],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: AddValidationRules(rules),

@@ -34,8 +34,10 @@ def _fail(message: str) -> None:
 async def _migrate() -> None:
     from tortoise.migrations.api.migrate import migrate as run_migrations
 
-    await run_migrations(config=tortoise_config(get_settings()))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(get_settings()))
+    finally:
+        await Tortoise.close_connections()  # also on failure, or aiosqlite's thread keeps the process alive
 
 
 @cli.command()

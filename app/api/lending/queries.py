@@ -2,10 +2,53 @@ from __future__ import annotations
 
 import strawberry
 
+from app.api.context import Info
 from app.api.errors import error_code
-from app.api.lending.types import LoanError, LoanErrorCode, SchedulePreview, SchedulePreviewInput
+from app.api.ids import decode_id
+from app.api.lending.types import (
+    CreditLine,
+    DrawdownQuote,
+    Loan,
+    LoanError,
+    LoanErrorCode,
+    LprRate,
+    PrepaymentQuote,
+    Product,
+    RepaymentMethod,
+    SchedulePreview,
+    SchedulePreviewInput,
+    schedule_rows,
+)
+from app.api.pagination import Connection, paginate
+from app.api.permissions import IsSignedIn
+from app.api.scalars import DecimalString
 from app.domain.errors import DomainError
+from app.domain.money import percent_str, yuan_str
+from app.models import LprPublication
+from app.models import Product as ProductModel
+from app.services import business_date
 from app.services.calculator import preview_schedule
+from app.services.lending import queries as lending_queries
+from app.services.lending.drawdown import quote_drawdown
+from app.services.lending.repayment import quote_prepayment
+
+
+def loan_error(exc: DomainError) -> LoanError:
+    return LoanError(field=exc.field, code=error_code(LoanErrorCode, exc), message=exc.message)
+
+
+@strawberry.input(description="用信试算")
+class DrawdownQuoteInput:
+    credit_line_id: strawberry.ID
+    amount: DecimalString
+    term_months: int
+    method: RepaymentMethod
+
+
+@strawberry.input(description="提前还款试算；amount 为空表示全部结清")
+class LoanPrepaymentQuoteInput:
+    loan_id: strawberry.ID
+    amount: DecimalString | None = None
 
 
 @strawberry.type
@@ -14,14 +57,60 @@ class LendingQuery:
     def schedule_preview(self, input: SchedulePreviewInput) -> SchedulePreview:
         try:
             schedule = preview_schedule(
-                principal=input.principal,
-                annual_rate_percent=input.annual_rate_percent,
-                term_months=input.term_months,
-                method=input.method.value,
-                start_on=input.start_date,
-                first_due_on=input.first_due_date,
+                principal=input.principal, annual_rate_percent=input.annual_rate_percent, term_months=input.term_months,
+                method=input.method.value, start_on=input.start_date, first_due_on=input.first_due_date,
             )
         except DomainError as exc:
-            error = LoanError(field=exc.field, code=error_code(LoanErrorCode, exc), message=exc.message)
-            return SchedulePreview(installments=[], total_interest=None, total_payment=None, errors=[error])
+            return SchedulePreview(installments=[], total_interest=None, total_payment=None, errors=[loan_error(exc)])
         return SchedulePreview.from_schedule(schedule)
+
+    @strawberry.field(description="在售贷款产品")
+    async def products(self) -> list[Product]:
+        return [Product.from_model(p) for p in await ProductModel.filter(is_active=True).order_by("code")]
+
+    @strawberry.field(description="LPR 报价，最新在前")
+    async def lpr_rates(self, tenor: str | None = None, first: int = 24) -> list[LprRate]:
+        query = LprPublication.all().order_by("-published_on", "tenor")
+        if tenor:
+            query = query.filter(tenor=tenor)
+        return [LprRate.from_model(r) for r in await query.limit(min(max(first, 1), 100))]
+
+    @strawberry.field(description="授信额度（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
+    async def credit_lines(self, info: Info, first: int = 20, after: str | None = None, status: str | None = None) -> Connection[CreditLine]:
+        query = lending_queries.lines_query(info.context.actor, status=status).order_by("-created_at", "id")
+        return await paginate(query, first, after, CreditLine.from_model)
+
+    @strawberry.field(description="借据（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
+    async def loans(self, info: Info, first: int = 20, after: str | None = None, status: str | None = None) -> Connection[Loan]:
+        query = lending_queries.loans_query(info.context.actor, status=status).order_by("-created_at", "id")
+        return await paginate(query, first, after, Loan.from_model)
+
+    @strawberry.field(description="用信试算：今日利率与还款计划", permission_classes=[IsSignedIn])
+    async def drawdown_quote(self, info: Info, input: DrawdownQuoteInput) -> DrawdownQuote:
+        try:
+            quote = await quote_drawdown(
+                actor=info.context.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="creditLineId"),
+                amount=input.amount, term_months=input.term_months, method=input.method.value, today=await business_date.current(),
+            )
+        except DomainError as exc:
+            return DrawdownQuote(annual_rate_percent=None, lpr_tenor=None, installments=[], total_interest=None, errors=[loan_error(exc)])
+        return DrawdownQuote(
+            annual_rate_percent=percent_str(quote.annual_rate_ppm), lpr_tenor=quote.tenor.value,
+            installments=schedule_rows(quote.schedule), total_interest=yuan_str(quote.schedule.total_interest_fen), errors=[],
+        )
+
+    @strawberry.field(description="提前还款试算", permission_classes=[IsSignedIn])
+    async def loan_prepayment_quote(self, info: Info, input: LoanPrepaymentQuoteInput) -> PrepaymentQuote:
+        try:
+            plan = await quote_prepayment(
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"), amount=input.amount,
+                today=await business_date.current(),
+            )
+        except DomainError as exc:
+            return PrepaymentQuote(full=None, principal=None, interest=None, total=None, new_installments=[], errors=[loan_error(exc)])
+        quote = plan.payoff or plan.partial
+        rows = [] if plan.full else schedule_rows(plan.partial.schedule)
+        return PrepaymentQuote(
+            full=plan.full, principal=yuan_str(quote.principal_fen), interest=yuan_str(quote.interest_fen),
+            total=yuan_str(quote.total_fen), new_installments=rows, errors=[],
+        )

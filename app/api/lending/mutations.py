@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import strawberry
+
+from app.api.context import Info
+from app.api.ids import decode_id
+from app.api.lending.queries import loan_error
+from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
+from app.api.permissions import IsSignedIn
+from app.api.scalars import DecimalString
+from app.domain.errors import DomainError
+from app.services import business_date
+from app.services.lending.drawdown import draw_down
+from app.services.lending.pricing import publish_lpr
+from app.services.lending.repayment import prepay, repay
+
+
+@strawberry.input(description="用信（提款）")
+class LoanDrawdownInput:
+    credit_line_id: strawberry.ID
+    amount: DecimalString
+    term_months: int
+    method: RepaymentMethod
+    idempotency_key: UUID = strawberry.field(description="客户端生成；重试时使用同一个值")
+
+
+@strawberry.input(description="归还到期款项")
+class LoanRepayInput:
+    loan_id: strawberry.ID
+    amount: DecimalString
+    idempotency_key: UUID
+
+
+@strawberry.input(description="提前还款；amount 为空表示全部结清")
+class LoanPrepayInput:
+    loan_id: strawberry.ID
+    idempotency_key: UUID
+    amount: DecimalString | None = None
+
+
+@strawberry.input(description="录入 LPR 报价")
+class LprPublishInput:
+    published_on: date
+    one_year_percent: DecimalString
+    five_year_percent: DecimalString
+
+
+@strawberry.type(description="loan 为空当且仅当 errors 非空")
+class LoanDrawdownPayload:
+    loan: Loan | None
+    errors: list[LoanError]
+
+
+@strawberry.type(description="loan 为空当且仅当 errors 非空")
+class LoanRepayPayload:
+    loan: Loan | None
+    errors: list[LoanError]
+
+
+@strawberry.type(description="loan 为空当且仅当 errors 非空")
+class LoanPrepayPayload:
+    loan: Loan | None
+    errors: list[LoanError]
+
+
+@strawberry.type
+class LprPublishPayload:
+    rates: list[LprRate]
+    errors: list[LoanError]
+
+
+async def _loan_payload(payload, work):
+    try:
+        loan = await work()
+    except DomainError as exc:
+        return payload(loan=None, errors=[loan_error(exc)])
+    return payload(loan=Loan.from_model(loan), errors=[])
+
+
+@strawberry.type
+class LendingMutation:
+    @strawberry.mutation(description="用信：在额度内借款并放款到绑定的银行卡", permission_classes=[IsSignedIn])
+    async def loan_drawdown(self, info: Info, input: LoanDrawdownInput) -> LoanDrawdownPayload:
+        ctx = info.context
+
+        async def work():
+            return await draw_down(
+                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="creditLineId"),
+                amount=input.amount, term_months=input.term_months, method=input.method.value,
+                idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
+            )
+
+        return await _loan_payload(LoanDrawdownPayload, work)
+
+    @strawberry.mutation(description="归还到期及逾期款项（罚息 → 复利 → 利息 → 本金）", permission_classes=[IsSignedIn])
+    async def loan_repay(self, info: Info, input: LoanRepayInput) -> LoanRepayPayload:
+        ctx = info.context
+
+        async def work():
+            return await repay(
+                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"), amount=input.amount,
+                idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
+            )
+
+        return await _loan_payload(LoanRepayPayload, work)
+
+    @strawberry.mutation(description="提前还款（部分或全部结清）", permission_classes=[IsSignedIn])
+    async def loan_prepay(self, info: Info, input: LoanPrepayInput) -> LoanPrepayPayload:
+        ctx = info.context
+
+        async def work():
+            return await prepay(
+                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"), amount=input.amount,
+                idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
+            )
+
+        return await _loan_payload(LoanPrepayPayload, work)
+
+    @strawberry.mutation(description="录入当月 LPR（系统管理员）", permission_classes=[IsSignedIn])
+    async def lpr_publish(self, info: Info, input: LprPublishInput) -> LprPublishPayload:
+        try:
+            rows = await publish_lpr(
+                actor=info.context.actor, published_on=input.published_on, one_year=input.one_year_percent, five_year=input.five_year_percent,
+            )
+        except DomainError as exc:
+            return LprPublishPayload(rates=[], errors=[loan_error(exc)])
+        return LprPublishPayload(rates=[LprRate.from_model(r) for r in rows], errors=[])

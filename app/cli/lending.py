@@ -1,0 +1,93 @@
+"""Lending commands: eod, ledger-check, lpr add."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import typer
+
+from app.cli.base import cli
+from app.config import get_settings
+from app.crypto import Vault
+from app.db import init_db
+from app.domain.errors import DomainError
+from app.services.actor import SYSTEM
+
+lpr_cli = typer.Typer(help="LPR 报价", no_args_is_help=True)
+cli.add_typer(lpr_cli, name="lpr")
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+async def _with_db(work):
+    ctx = await init_db(get_settings())
+    try:
+        return await work()
+    finally:
+        await ctx.close_connections()
+
+
+@cli.command()
+def eod(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）"), days: int = typer.Option(1, help="连续运行的天数")) -> None:
+    """Run end-of-day for the current business date (idempotent; resumes after a crash)."""
+    from app.integrations.core_banking_factory import build_core_banking
+    from app.services.lending.eod import run_eod
+
+    settings = get_settings()
+    target = date.fromisoformat(on) if on else None
+
+    async def work():
+        core, vault = build_core_banking(settings), Vault(settings.secret())
+        reports = []
+        for n in range(days):
+            reports.append(await run_eod(on=target + timedelta(days=n) if target else None, core=core, vault=vault))
+        return reports
+
+    try:
+        reports = asyncio.run(_with_db(work))
+    except DomainError as exc:
+        _fail(f"日终失败：{exc.message}")
+    for r in reports:
+        typer.echo(f"{r.business_on.isoformat()} 日终{'已完成（无需重跑）' if r.already_done else '完成：' + '、'.join(r.steps_run)}")
+
+
+@cli.command("ledger-check")
+def ledger_check() -> None:
+    """Check that every transaction balances and every loan agrees with its ledger."""
+    from app.services import business_date
+    from app.services.lending.ledger import ledger_check as check
+
+    async def work():
+        today = await business_date.current() - timedelta(days=1)
+        return today, await check(today=today)
+
+    today, problems = asyncio.run(_with_db(work))
+    if problems:
+        for p in problems[:50]:
+            typer.echo(f"不一致 {p.loan_id} {p.what}: 账务 {p.ledger_fen} 分, 台账 {p.books_fen} 分", err=True)
+        _fail(f"总账核对失败：{len(problems)} 处不一致（截至 {today.isoformat()} 日终）")
+    typer.echo(f"总账核对通过（截至 {today.isoformat()} 日终）")
+
+
+@lpr_cli.command("add")
+def lpr_add(
+    published_on: str = typer.Argument(..., metavar="DATE", help="发布日期 YYYY-MM-DD"),
+    one_year: str = typer.Argument(..., metavar="1Y", help="1年期 LPR（%），如 3.00"),
+    five_year: str = typer.Argument(..., metavar="5Y", help="5年期以上 LPR（%），如 3.50"),
+) -> None:
+    """Record a month's LPR fixing."""
+    from app.services.lending.pricing import publish_lpr
+
+    try:
+        day = date.fromisoformat(published_on)
+    except ValueError:
+        _fail("日期格式应为 YYYY-MM-DD")
+    try:
+        asyncio.run(_with_db(lambda: publish_lpr(actor=SYSTEM, published_on=day, one_year=one_year, five_year=five_year)))
+    except DomainError as exc:
+        _fail(f"录入失败：{exc.message}")
+    typer.echo(f"已录入 {day.isoformat()} LPR：1年期 {one_year}%，5年期以上 {five_year}%")

@@ -1,0 +1,43 @@
+"""Reading credit lines and loans within the actor's scope (out of scope reads as missing)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tortoise.queryset import QuerySet
+
+from app.models import CreditLine, Loan
+from app.models.enums import ActorType
+from app.services.actor import Actor
+
+
+def _scoped(query: QuerySet, actor: Actor | None) -> QuerySet:
+    if actor is None:
+        return query.none()
+    if actor.type == ActorType.CUSTOMER:
+        return query.filter(customer_id=actor.id)
+    if actor.type == ActorType.OFFICER:
+        return query.filter(branch_id__in=list(actor.branch_ids))
+    return query if actor.type == ActorType.SYSTEM else query.none()
+
+
+def lines_query(actor: Actor | None, *, status: str | None = None) -> QuerySet:
+    query = _scoped(CreditLine.all(), actor)
+    return query.filter(status=status) if status else query
+
+
+def loans_query(actor: Actor | None, *, status: str | None = None, credit_line_id: UUID | None = None) -> QuerySet:
+    query = _scoped(Loan.all(), actor)
+    if status:
+        query = query.filter(status=status)
+    if credit_line_id:
+        query = query.filter(credit_line_id=credit_line_id)
+    return query
+
+
+async def lines_visible(actor: Actor | None, ids: list[UUID]) -> dict[UUID, CreditLine]:
+    return {m.id: m for m in await lines_query(actor).filter(id__in=ids)}
+
+
+async def loans_visible(actor: Actor | None, ids: list[UUID]) -> dict[UUID, Loan]:
+    return {m.id: m for m in await loans_query(actor).filter(id__in=ids)}

@@ -1,0 +1,123 @@
+"""The lending operations of graphql/mobile through HTTP, with an officer's bearer token."""
+
+import base64
+import uuid
+from datetime import UTC, datetime
+
+from app.config import ROOT
+from app.models import CreditLine, Loan
+from app.services import auth, business_date
+from tests.factories import DEMO_PASSWORD, customer_with_line
+from tests.services.lending.conftest import TODAY
+
+
+def _doc(name: str) -> str:
+    return (ROOT / "graphql" / "mobile" / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+def _gid(type_name: str, pk) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+async def _token(username="officer1"):
+    token, _ = await auth.login(username=username, password=DEMO_PASSWORD, now=datetime.now(UTC), session_hours=1)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _run(client, name, variables, headers):
+    response = await client.post("/graphql", json={"query": _doc(name), "variables": variables}, headers=headers)
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_officer_draws_quotes_repays_and_reads_the_loan(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    headers = await _token()
+    line_id = _gid("CreditLine", line.id)
+    # the line is listed
+    lines = (await _run(client, "CreditLines", {}, headers))["data"]["creditLines"]
+    assert lines["totalCount"] == 1 and lines["edges"][0]["node"]["available"] == "100000.00"
+    # quote
+    quote = (await _run(client, "DrawdownQuote", {"input": {"creditLineId": line_id, "amount": "12000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT"}}, headers))["data"]["drawdownQuote"]
+    assert quote["errors"] == [] and quote["annualRatePercent"] == "4.50" and len(quote["installments"]) == 12
+    # draw twice with one key: one loan
+    key = str(uuid.uuid4())
+    variables = {"input": {"creditLineId": line_id, "amount": "12000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT", "idempotencyKey": key}}
+    first = (await _run(client, "LoanDrawdown", variables, headers))["data"]["loanDrawdown"]
+    again = (await _run(client, "LoanDrawdown", variables, headers))["data"]["loanDrawdown"]
+    assert first["errors"] == [] and first["loan"]["id"] == again["loan"]["id"]
+    assert first["loan"]["principal"] == "12000.00" and first["loan"]["installments"][0]["interest"] == "45.00"
+    assert await Loan.all().count() == 1
+    # nothing is due yet: a repayment is a typed error
+    repaid = (await _run(client, "LoanRepay", {"input": {"loanId": first["loan"]["id"], "amount": "100.00", "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanRepay"]
+    assert repaid["loan"] is None and repaid["errors"][0]["code"] == "NOTHING_DUE" and repaid["errors"][0]["field"] == "amount"
+    # the loan with schedule and its transactions
+    loans = (await _run(client, "Loans", {}, headers))["data"]["loans"]
+    assert loans["edges"][0]["node"]["outstandingPrincipal"] == "12000.00"
+    txns = (await _run(client, "LoanTransactions", {"id": first["loan"]["id"]}, headers))["data"]["node"]["transactions"]
+    assert [t["kind"] for t in txns] == ["disbursement"]
+    assert {(x["account"], x["debit"], x["credit"]) for x in txns[0]["lines"]} == {("clearing", "0.00", "12000.00"), ("loan_principal", "12000.00", "0.00")}
+
+
+async def test_payoff_quote_and_prepay_through_the_api(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    headers = await _token()
+    key = str(uuid.uuid4())
+    loan = (await _run(client, "LoanDrawdown", {"input": {"creditLineId": _gid("CreditLine", line.id), "amount": "6000.00", "termMonths": 6, "method": "EQUAL_PRINCIPAL", "idempotencyKey": key}}, headers))["data"]["loanDrawdown"]["loan"]
+    from datetime import timedelta
+
+    await business_date.set_current(TODAY + timedelta(days=5))
+    quote = (await _run(client, "LoanPrepaymentQuote", {"input": {"loanId": loan["id"]}}, headers))["data"]["loanPrepaymentQuote"]
+    assert quote["full"] is True and quote["principal"] == "6000.00" and quote["interest"] == "3.75"  # 6000 × 4.5% × 5/360
+    paid = (await _run(client, "LoanPrepay", {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanPrepay"]
+    assert paid["errors"] == [] and paid["loan"]["status"] == "settled"
+    assert (await CreditLine.get(id=line.id)).used_fen == 0
+
+
+async def test_bad_drawdowns_are_typed_errors_and_write_nothing(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault, limit_yuan=5000)
+    headers = await _token()
+    cases = [
+        ({"amount": "0"}, "INVALID_AMOUNT", "amount"),
+        ({"amount": "12.345"}, "INVALID_AMOUNT", "amount"),
+        ({"amount": "6000.00"}, "AMOUNT_ABOVE_AVAILABLE", "amount"),
+        ({"termMonths": 48}, "INVALID_TERM", "termMonths"),
+        ({"creditLineId": _gid("Loan", line.id)}, "NOT_FOUND", "creditLineId"),
+        ({"creditLineId": "garbage"}, "NOT_FOUND", "creditLineId"),
+    ]
+    for overrides, code, field in cases:
+        variables = {"creditLineId": _gid("CreditLine", line.id), "amount": "1000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4()), **overrides}
+        payload = (await _run(client, "LoanDrawdown", {"input": variables}, headers))["data"]["loanDrawdown"]
+        assert payload["loan"] is None
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, field)], overrides
+    assert await Loan.all().count() == 0
+
+
+async def test_an_officer_of_another_branch_sees_nothing(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    headers = await _token("officer2")
+    lines = (await _run(client, "CreditLines", {}, headers))["data"]["creditLines"]
+    assert lines["totalCount"] == 0
+    payload = (await _run(client, "LoanDrawdown", {"input": {"creditLineId": _gid("CreditLine", line.id), "amount": "1000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanDrawdown"]
+    assert payload["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_anonymous_callers_cannot_draw(client, demo):
+    body = (await client.post("/graphql", json={"query": _doc("LoanDrawdown"), "variables": {"input": {"creditLineId": "x", "amount": "1", "termMonths": 1, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}})).json()
+    assert body["data"] is None and body["errors"][0]["message"] == "请先登录"
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_lpr_publish_is_for_admins(client, demo):
+    mutation = "mutation P($input: LprPublishInput!) { lprPublish(input: $input) { rates { tenor ratePercent } errors { code field message } } }"
+    variables = {"input": {"publishedOn": "2026-11-20", "oneYearPercent": "2.95", "fiveYearPercent": "3.45"}}
+    refused = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("officer1"))).json()
+    assert refused["data"]["lprPublish"]["errors"][0]["code"] == "FORBIDDEN"
+    done = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()
+    assert done["data"]["lprPublish"]["rates"] == [{"tenor": "1y", "ratePercent": "2.95"}, {"tenor": "5y", "ratePercent": "3.45"}]
+    again = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()
+    assert again["data"]["lprPublish"]["errors"][0]["code"] == "DUPLICATE"
