@@ -38,9 +38,20 @@ async def customer_with_line(
     valid_until=None,
     branch_code: str = "XF010",
     sequence: int = 357,
+    checked: bool = True,
 ):
-    """A customer of the demo bank with a default bound card and an active credit line (needs `demo`)."""
-    from datetime import date
+    """A customer of the demo bank with a default bound card and an active credit line (needs `demo`).
+
+    `checked` runs a real credit check through the sandbox bureau (the sequence code picks the report:
+    docs/sandbox.md; below 900 is clean) after filing a signed authorisation.
+    """
+    from datetime import UTC, date, datetime
+
+    from app.config import get_settings
+    from app.integrations.bureau import SandboxBureau
+    from app.models.risk import RiskPurpose
+    from app.services.documents import MediaStore
+    from app.services.risk import check_credit, record_authorisation
 
     from app.domain import idcard
     from app.models import BankCard, Branch, Customer
@@ -60,4 +71,11 @@ async def customer_with_line(
         actor=SYSTEM, customer_id=customer.id, product_code=product, limit_fen=limit_yuan * 100,
         valid_from=valid_from or date(2026, 1, 1), valid_until=valid_until or date(2028, 12, 31),
     )
+    if checked:
+        now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+        await record_authorisation(actor=SYSTEM, customer_id=customer.id, signed_at=now, valid_until=date(2027, 11, 27))
+        await check_credit(
+            actor=SYSTEM, customer_id=customer.id, purpose=RiskPurpose.SIGNING, bureau=SandboxBureau(clock=lambda: now),
+            media=MediaStore(get_settings().media_dir), vault=vault, now=now, today=now.date(), reuse_days=30,
+        )
     return customer, line

@@ -121,3 +121,13 @@ async def test_lpr_publish_is_for_admins(client, demo):
     assert done["data"]["lprPublish"]["rates"] == [{"tenor": "1y", "ratePercent": "2.95"}, {"tenor": "5y", "ratePercent": "3.45"}]
     again = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()
     assert again["data"]["lprPublish"]["errors"][0]["code"] == "DUPLICATE"
+
+
+async def test_the_risk_gate_holds_at_the_api_door(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault, sequence=931)  # bad-debt report: rejected
+    variables = {"input": {"creditLineId": _gid("CreditLine", line.id), "amount": "1000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}
+    payload = (await _run(client, "LoanDrawdown", variables, await _token()))["data"]["loanDrawdown"]
+    assert payload["loan"] is None
+    assert payload["errors"][0]["code"] == "RISK_REJECTED" and "呆账" in payload["errors"][0]["message"]
+    assert await Loan.all().count() == 0

@@ -18,6 +18,7 @@ from app.domain.money import Money
 from app.domain.schedule import Schedule, build_schedule, parse_method
 from app.models import BankCard, CreditLine, Installment, Loan, Product
 from app.models.enums import CreditLineStatus
+from app.models.risk import RiskPurpose
 from app.crypto import Vault
 from app.services import audit, people
 from app.services.actor import Actor
@@ -27,6 +28,7 @@ from app.services.lending.idempotency import run_once
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.sql import execute
+from app.services.risk import credit_gate
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 
 LINE_STATUS_MESSAGES = {
@@ -101,6 +103,7 @@ async def draw_down(
         line = await _line_for(actor, credit_line_id, lock=True)
         product = await Product.get(id=line.product_id)
         _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
+        await credit_gate(line.customer_id, RiskPurpose.DRAWDOWN, today=today)  # a reject blocks drawdown
         card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
         if card is None:
             raise DrawdownError("请先绑定本人银行卡", code="NO_CARD", field="creditLineId")

@@ -137,3 +137,19 @@ async def test_quote_uses_lpr_plus_spread_and_writes_nothing(bank, core, vault):
     assert quote.annual_rate_ppm == 30_000 + 150 * 100
     assert quote.schedule.installments[0].principal_fen == 166_667
     assert await Loan.all().count() == 0
+
+
+async def test_a_rejected_credit_check_blocks_drawdown(bank, core, vault):
+    # sequence 931: the sandbox bureau returns a bad-debt report; the default rules reject it
+    _, line = await customer_with_line(vault, sequence=931)
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault)
+    assert err.value.code == "RISK_REJECTED" and "禁止用信" in err.value.message
+    assert await Loan.all().count() == 0 and (await CreditLine.get(id=line.id)).used_fen == 0
+
+
+async def test_no_credit_check_no_drawdown(bank, core, vault):
+    _, line = await customer_with_line(vault, checked=False)
+    with pytest.raises(DomainError) as err:
+        await _draw(line, core, vault)
+    assert err.value.code == "NO_RISK_DECISION"
