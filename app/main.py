@@ -22,6 +22,8 @@ from app.db import tortoise_config
 from app.integrations.core_banking_factory import build_core_banking
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
+from app.domain.errors import NotFound
+from ui.errors import not_found
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
 from ui.routes import routes as page_routes
 from ui.templating import build_templates
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             ),
         ],
         lifespan=lifespan,
+        exception_handlers={NotFound: not_found, 404: not_found},
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)

@@ -1,0 +1,119 @@
+import re
+import uuid
+from datetime import timedelta
+
+from app.integrations.core_banking import SandboxCoreBanking
+from app.models import Installment, Loan
+from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.lending.drawdown import draw_down
+from app.services.lending.eod import run_eod
+from tests.factories import csrf_token, customer_with_line, login
+from tests.services.lending.conftest import TODAY
+
+
+async def _loan(vault, **kwargs):
+    _, line = await customer_with_line(vault, **kwargs)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    return line, loan
+
+
+def _key(html: str, form_action: str) -> str:
+    form = html[re.search(rf'action="[^"]*{re.escape(form_action)}"', html).start():]
+    return re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+
+
+async def test_loan_page_shows_schedule_and_ledger(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, loan = await _loan(vault)
+    await login(client)
+    page = await client.get(f"/loans/{loan.id}")
+    assert page.status_code == 200
+    assert "¥12,000.00" in page.text and "4.50%" in page.text and 'id="installment-12-row"' in page.text
+    assert "loan_principal" in page.text
+    listing = await client.get("/loans")
+    assert f'id="loan-{loan.id}-row"' in listing.text
+
+
+async def test_repay_with_nothing_due_rerenders_the_form_with_the_reason(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, loan = await _loan(vault)
+    await login(client)
+    page = await client.get(f"/loans/{loan.id}")
+    token = await csrf_token(client)
+    key = _key(page.text, f"/loans/{loan.id}/repay")
+    response = await client.post(f"/loans/{loan.id}/repay", data={"amount": "100.00", "idempotency_key": key, "csrf_token": token}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "当前没有到期应还的款项" in response.text and 'id="payments"' in response.text and "<html" not in response.text
+    bad = await client.post(f"/loans/{loan.id}/repay", data={"amount": "1.234", "idempotency_key": key, "csrf_token": token})
+    assert bad.status_code == 422 and "金额最多保留两位小数" in bad.text
+
+
+async def test_repay_what_is_overdue_through_the_page(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, loan = await _loan(vault, card="6217000010000002")  # auto-debit fails: the first installment goes overdue
+    core = SandboxCoreBanking()
+    for _ in range(32):
+        await run_eod(core=core, vault=vault)
+    from app.models import BankCard
+    from app.services.people import card_fields
+
+    await BankCard.filter(id=loan.card_id).update(**card_fields(vault, "6217000010005555"))  # the customer brings money
+    first = await Installment.get(loan_id=loan.id, number=1)
+    owed = first.principal_fen + first.interest_fen + first.penalty_fen + first.compound_fen
+    await login(client)
+    page = await client.get(f"/loans/{loan.id}")
+    token = await csrf_token(client)
+    response = await client.post(f"/loans/{loan.id}/repay", data={"amount": f"{owed // 100}.{owed % 100:02d}", "idempotency_key": _key(page.text, f"/loans/{loan.id}/repay"), "csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"] == f"/loans/{loan.id}"
+    assert (await Installment.get(id=first.id)).status == "paid"
+
+
+async def test_prepay_quote_fragment_and_full_prepayment(client, demo, vault):
+    await business_date.set_current(TODAY + timedelta(days=10))
+    _, loan = await _loan(vault)
+    await login(client)
+    quote = await client.get(f"/loans/{loan.id}/prepay-quote", headers={"HX-Request": "true"})
+    assert "全部结清" in quote.text and "¥12,015.00" in quote.text  # 12,000 + 12,000 × 4.5% × 10 / 360
+    page = await client.get(f"/loans/{loan.id}")
+    token = await csrf_token(client)
+    done = await client.post(f"/loans/{loan.id}/prepay", data={"prepay_amount": "", "idempotency_key": _key(page.text, f"/loans/{loan.id}/prepay"), "csrf_token": token})
+    assert done.status_code == 303
+    assert (await Loan.get(id=loan.id)).status == "settled"
+
+
+async def test_counter_drawdown_quotes_then_confirms(client, demo, vault):
+    await business_date.set_current(TODAY)
+    line, _ = await customer_with_line(vault), None
+    _, line = line
+    await login(client)
+    token = await csrf_token(client)
+    page = await client.get(f"/lines/{line.id}")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    form = {"amount": "3000.00", "term_months": "6", "method": "equal_principal", "idempotency_key": key, "csrf_token": token}
+    quoted = await client.post(f"/lines/{line.id}", data=form, headers={"HX-Request": "true"})
+    assert quoted.status_code == 200 and "确认借款并放款" in quoted.text and "4.50%" in quoted.text
+    too_much = await client.post(f"/lines/{line.id}", data={**form, "amount": "999999.00"})
+    assert too_much.status_code == 422 and "借款金额超过可用额度" in too_much.text
+    done = await client.post(f"/lines/{line.id}", data={**form, "confirm": "1"})
+    assert done.status_code == 303
+    assert await Loan.filter(credit_line_id=line.id).count() == 1
+    again = await client.post(f"/lines/{line.id}", data={**form, "confirm": "1"})  # a double tap: same key, same loan
+    assert again.status_code == 303 and await Loan.filter(credit_line_id=line.id).count() == 1
+
+
+async def test_other_branch_officer_gets_404(client, demo, vault):
+    await business_date.set_current(TODAY)
+    line, loan = await _loan(vault)
+    await login(client, username="officer2")
+    assert (await client.get(f"/loans/{loan.id}")).status_code == 404
+    assert (await client.get(f"/lines/{line.id}")).status_code == 404
+    assert (await client.get("/loans/not-a-uuid")).status_code == 404
+
+
+async def test_calculator_page(client, demo):
+    page = await client.get("/calculator?principal=12000&rate=24&term_months=4&method=equal_installment&start_date=2011-09-20")
+    assert page.status_code == 200 and "¥3,151.49" in page.text
+    bad = await client.get("/calculator?principal=-1&rate=24&term_months=4&method=equal_installment&start_date=2011-09-20", headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "金额不能为负数" in bad.text and "<html" not in bad.text

@@ -1,0 +1,171 @@
+"""Lending pages for officers: loans, a loan with its schedule and payment forms, a line with a drawdown form, the calculator."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain.errors import DomainError, NotFound
+from app.domain.schedule import METHOD_LABELS
+from app.models import Installment, LedgerEntry
+from app.services import business_date
+from app.services.calculator import preview_schedule
+from app.services.lending import queries as lending_queries
+from app.services.lending.drawdown import draw_down, quote_drawdown
+from app.services.lending.repayment import prepay, quote_prepayment, repay
+from ui.auth import login_required, redirect
+from ui.forms import form_errors, new_key, parse_key
+from ui.templating import render
+
+PAGE_SIZE = 50
+
+
+def _uuid(request: Request, name: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        raise NotFound("对象不存在") from None
+
+
+@login_required
+async def loan_list(request: Request) -> Response:
+    status = request.query_params.get("status") or None
+    loans = await lending_queries.loans_query(request.state.session.actor, status=status).order_by("-created_at").limit(PAGE_SIZE).prefetch_related("customer")
+    return render(request, "lending/loans.html", {"loans": loans, "status": status, "methods": METHOD_LABELS})
+
+
+async def _loan_context(request: Request, loan_id: UUID) -> dict:
+    actor = request.state.session.actor
+    found = await lending_queries.loans_visible(actor, [loan_id])
+    if loan_id not in found:
+        raise NotFound("借据不存在")
+    loan = found[loan_id]
+    await loan.fetch_related("customer", "product")
+    installments = await Installment.filter(loan_id=loan.id).order_by("number")
+    entries = await LedgerEntry.filter(loan_id=loan.id).select_related("transaction").order_by("-transaction__created_at")
+    return {"loan": loan, "installments": installments, "entries": entries, "methods": METHOD_LABELS, "today": await business_date.current()}
+
+
+@login_required
+async def loan_detail(request: Request) -> Response:
+    try:
+        context = await _loan_context(request, _uuid(request, "loan_id"))
+    except NotFound as exc:
+        return render(request, "not_found.html", {"message": exc.message}, status_code=404)
+    return render(request, "lending/loan.html", {**context, "repay_key": new_key(), "prepay_key": new_key(), "errors": {}, "form": {}})
+
+
+async def _payment(request: Request, action) -> Response:
+    loan_id = _uuid(request, "loan_id")
+    form = await request.form()
+    data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    key = parse_key(data.get("idempotency_key", ""))
+    state = request.app.state
+    errors: dict[str, str] = {}
+    if key is None:
+        errors["_form"] = "表单已过期，请刷新页面后重试"
+    else:
+        try:
+            await action(loan_id, data, key, state)
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path)
+    context = await _loan_context(request, loan_id)
+    return render(
+        request, "lending/loan.html", {**context, "repay_key": new_key(), "prepay_key": new_key(), "errors": errors, "form": data},
+        fragment="lending/_payments.html", status_code=422,
+    )
+
+
+@login_required
+async def loan_repay(request: Request) -> Response:
+    async def action(loan_id, data, key, state):
+        await repay(actor=request.state.session.actor, loan_id=loan_id, amount=data.get("amount", ""), idempotency_key=key,
+                    today=await business_date.current(), core=state.core, vault=state.vault)
+
+    return await _payment(request, action)
+
+
+@login_required
+async def loan_prepay(request: Request) -> Response:
+    async def action(loan_id, data, key, state):
+        amount = data.get("prepay_amount", "").strip() or None
+        await prepay(actor=request.state.session.actor, loan_id=loan_id, amount=amount, idempotency_key=key,
+                     today=await business_date.current(), core=state.core, vault=state.vault)
+
+    return await _payment(request, action)
+
+
+@login_required
+async def loan_prepay_quote(request: Request) -> Response:
+    loan_id = _uuid(request, "loan_id")
+    amount = request.query_params.get("prepay_amount", "").strip() or None
+    try:
+        plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount=amount, today=await business_date.current())
+    except DomainError as exc:
+        return render(request, "lending/_prepay_quote.html", {"error": exc.message}, fragment="lending/_prepay_quote.html")
+    return render(request, "lending/_prepay_quote.html", {"plan": plan, "error": None}, fragment="lending/_prepay_quote.html")
+
+
+@login_required
+async def line_detail(request: Request) -> Response:
+    line_id = _uuid(request, "line_id")
+    found = await lending_queries.lines_visible(request.state.session.actor, [line_id])
+    if line_id not in found:
+        return render(request, "not_found.html", {"message": "额度不存在"}, status_code=404)
+    line = found[line_id]
+    await line.fetch_related("customer", "product")
+    errors: dict[str, str] = {}
+    form = {"term_months": "12", "method": line.allowed_methods[0]}
+    quote = None
+    if request.method == "POST":
+        form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+        key = parse_key(form.get("idempotency_key", ""))
+        try:
+            term = int(form.get("term_months", ""))
+        except ValueError:
+            errors["term_months"] = "请输入期限（月）"
+        else:
+            actor, state, today = request.state.session.actor, request.app.state, await business_date.current()
+            try:
+                if form.get("confirm") == "1" and key is not None:
+                    loan = await draw_down(actor=actor, credit_line_id=line.id, amount=form.get("amount", ""), term_months=term, method=form.get("method", ""),
+                                           idempotency_key=key, today=today, core=state.core, vault=state.vault)
+                    return redirect(request, request.url_for("loan_detail", loan_id=str(loan.id)).path)
+                quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount=form.get("amount", ""), term_months=term, method=form.get("method", ""), today=today)
+            except DomainError as exc:
+                errors = form_errors(exc)
+    context = {"line": line, "form": form, "errors": errors, "quote": quote, "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS}
+    return render(request, "lending/line.html", context, fragment="lending/_drawdown.html", status_code=422 if errors else 200)
+
+
+async def _today(request: Request) -> date:
+    try:
+        return await business_date.current()
+    except LookupError:  # an empty database: the calendar date in the bank's time zone
+        return clock.local_today(request.app.state.settings.business_tz)
+
+
+async def calculator(request: Request) -> Response:
+    """The public repayment calculator (same service as the GraphQL schedulePreview)."""
+    params = request.query_params
+    form = {"principal": params.get("principal", "100000"), "rate": params.get("rate", "4.50"), "term_months": params.get("term_months", "12"),
+            "method": params.get("method", "equal_installment"), "start_date": params.get("start_date", "")}
+    errors: dict[str, str] = {}
+    schedule = None
+    if "principal" in params:
+        try:
+            start = date.fromisoformat(form["start_date"]) if form["start_date"] else await _today(request)
+            schedule = preview_schedule(principal=form["principal"], annual_rate_percent=form["rate"], term_months=int(form["term_months"] or 0),
+                                        method=form["method"], start_on=start, first_due_on=None)
+        except ValueError:
+            errors["start_date" if form["start_date"] else "term_months"] = "日期或期数格式不正确"
+        except DomainError as exc:
+            errors = form_errors(exc)
+    return render(request, "lending/calculator.html", {"form": form, "errors": errors, "schedule": schedule, "methods": METHOD_LABELS},
+                  fragment="lending/_calculator_result.html", status_code=422 if errors else 200)
