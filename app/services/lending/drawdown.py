@@ -27,6 +27,7 @@ from app.services.lending.access import can_access
 from app.services.lending.idempotency import run_once
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
+from app.services.lending.repricing import first_repricing_date
 from app.services.lending.sql import execute
 from app.services.risk import credit_gate
 from app.integrations.core_banking import CoreBanking, CoreBankingError
@@ -121,7 +122,7 @@ async def draw_down(
             credit_line=line, customer_id=line.customer_id, product=product, branch_id=line.branch_id, card=card,
             principal_fen=amount_fen, annual_rate_ppm=rate, lpr_tenor=tenor, spread_bp=line.spread_bp, method=method,
             term_months=term_months, start_on=today, first_due_on=rows[0].due_on, maturity_on=rows[-1].due_on,
-            outstanding_principal_fen=amount_fen,
+            outstanding_principal_fen=amount_fen, next_repricing_on=first_repricing_date(product, today),
         )
         await Installment.bulk_create(
             [Installment(loan_id=loan.id, number=r.number, due_on=r.due_on, principal_fen=r.principal_fen, interest_fen=r.interest_fen) for r in rows],

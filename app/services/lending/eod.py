@@ -6,6 +6,8 @@ loses at most the step in flight; a re-run resumes after the last done step):
 1. accrue     — interest for the day just ended on not-yet-due principal
                 (round half-up per loan, annual/360); on a due date the true-up
                 to the schedule's interest for the period instead.
+   reprice    — floating loans whose repricing date it is take the latest LPR
+                + their spread (app/services/lending/repricing.py; chunked).
 2. auto_debit — debit every loan with something due through core banking
                 (reference `eod:<loan>:<date>`, so a retry never debits twice),
                 then apply the successful debits in full.
@@ -37,11 +39,12 @@ from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.models import BankCard, DebitAttempt, EodRun, LedgerTransaction
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
+from app.services.lending.repricing import reprice_due
 from app.services.lending.sql import days_between, execute, fetch, new_uuid, uuid_type
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("accrue", "auto_debit", "overdue", "penalty", "classify", "advance")
+STEPS = ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "advance")
 DEBIT_BATCH = 500
 
 
@@ -250,6 +253,10 @@ async def classify(on: date, mapping: DpdMapping) -> None:
     )
 
 
+async def _nothing() -> None:
+    return None
+
+
 async def run_eod(*, on: date | None = None, core: CoreBanking, vault: Vault, mapping: DpdMapping = RULE_2023, now=None) -> EodReport:
     """Run (or resume) end-of-day for the current business date; a finished date is a no-op."""
     current = await business_date.current()
@@ -273,6 +280,9 @@ async def run_eod(*, on: date | None = None, core: CoreBanking, vault: Vault, ma
         logger.info("eod %s: %s done", target, name)
 
     await step("accrue", lambda: accrue(target))
+    if "reprice" not in run.steps_done:
+        await reprice_due(target)  # chunked, each chunk its own transaction (resumable by itself)
+        await step("reprice", _nothing)
     if "auto_debit" not in run.steps_done:
         await debit_due(target, core=core, vault=vault)  # outside a transaction: each attempt is recorded as made
     await step("auto_debit", lambda: apply_debits(target))
