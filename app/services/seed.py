@@ -69,10 +69,11 @@ def _product(code, name, desc, *, max_yuan, terms, methods, spread, kind=Product
 
 
 ALL_METHODS = [RepaymentMethod.EQUAL_INSTALLMENT, RepaymentMethod.EQUAL_PRINCIPAL, RepaymentMethod.INTEREST_FIRST]
+BIANLI_METHODS = [*ALL_METHODS, RepaymentMethod.REVOLVING]  # 随借随还 on the whole-village line
 AMORTISING = [RepaymentMethod.EQUAL_INSTALLMENT, RepaymentMethod.EQUAL_PRINCIPAL]
 
 PRODUCTS = [
-    _product("BIANLI", "便利贷", "整村授信农户信用贷款，一次授信、随用随贷、循环使用", max_yuan=300_000, terms=(1, 36), methods=ALL_METHODS, spread=150),
+    _product("BIANLI", "便利贷", "整村授信农户信用贷款，一次授信、随用随贷、循环使用", max_yuan=300_000, terms=(1, 36), methods=BIANLI_METHODS, spread=150),
     _product("GJJ", "公积金贷", "面向公积金缴存客户的线上信用消费贷款", max_yuan=500_000, terms=(6, 60), methods=AMORTISING, spread=80),
     _product("GUOWANG", "国网贷", "面向按时缴纳电费的经营户的线上经营贷款", max_yuan=300_000, terms=(3, 36), methods=ALL_METHODS, spread=120),
     _product("BAODAN", "保单贷", "以寿险保单缴费记录为依据的线上信用贷款", max_yuan=200_000, terms=(6, 36), methods=AMORTISING, spread=130),

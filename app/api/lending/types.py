@@ -29,6 +29,7 @@ class RepaymentMethod(Enum):
     EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
     EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
     INTEREST_FIRST = "interest_first"  # 先息后本
+    REVOLVING = "revolving"  # 随借随还
 
 
 @strawberry.enum(description="借款相关错误代码")

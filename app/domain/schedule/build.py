@@ -123,6 +123,8 @@ def amortize(
     of computing it from len(dates): then rows stop as soon as the balance is
     paid (shorter term), and the last date still takes any remainder.
     """
+    if method is Method.REVOLVING:
+        raise ValueError("revolving drawdowns have no amortisation: use revolving_rows")
     rounding = conventions.rounding
     n = len(dates)
     fixed = payment_fen is not None or principal_part_fen is not None
@@ -211,6 +213,10 @@ def build_schedule(
     """The full schedule of a term loan; raises ValidationError on bad input."""
     method = parse_method(method)
     first = check_terms(principal_fen, annual_rate_ppm, term_months, start_on, first_due_on)
+    if method is Method.REVOLVING:
+        from app.domain.schedule.revolving import revolving_rows  # noqa: PLC0415 (revolving builds on this module)
+
+        return Schedule.of(revolving_rows(principal_fen, annual_rate_ppm, start_on, add_months(start_on, term_months), conventions))
     broken = None if first == add_months(start_on, 1) else (first - start_on).days
     rows = amortize(
         principal_fen,

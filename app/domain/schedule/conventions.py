@@ -30,6 +30,7 @@ class Method(StrEnum):
     EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
     EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
     INTEREST_FIRST = "interest_first"  # 先息后本
+    REVOLVING = "revolving"  # 随借随还: daily interest settled quarterly, principal any time up to maturity
 
     @property
     def label(self) -> str:
@@ -40,6 +41,7 @@ METHOD_LABELS = {
     Method.EQUAL_INSTALLMENT: "等额本息",
     Method.EQUAL_PRINCIPAL: "等额本金",
     Method.INTEREST_FIRST: "先息后本",
+    Method.REVOLVING: "随借随还",
 }
 
 COMPONENTS = ("penalty", "compound", "interest", "principal")

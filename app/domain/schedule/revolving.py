@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.domain.money import ROUND_HALF_UP
-from app.domain.schedule.build import days_interest_fen
+from app.domain.schedule.build import Installment, days_interest_fen
+from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, Conventions
 
 SETTLEMENT_MONTHS = (3, 6, 9, 12)
 SETTLEMENT_DAY = 20
@@ -53,3 +54,26 @@ def previous_settlement_date(on_or_before: date) -> date:
         if d <= on_or_before:
             return d
     return settlement_dates(on_or_before.year - 1)[-1]
+
+
+def revolving_rows(
+    principal_fen: int, annual_rate_ppm: int, start_on: date, maturity_on: date, conventions: Conventions = DEFAULT_CONVENTIONS
+) -> list[Installment]:
+    """A revolving drawdown's due dates: an interest row on each settlement date, principal at maturity.
+
+    The interest figures are ESTIMATES at a constant balance (rounded once per
+    row); end-of-day replaces each settlement row's interest with what actually
+    accrued (the sum of daily rounded amounts) on its due date.
+    """
+    dates, d = [], next_settlement_date(start_on)
+    while d < maturity_on:
+        dates.append(d)
+        d = next_settlement_date(d)
+    dates.append(maturity_on)
+    rows, previous = [], start_on
+    for number, due in enumerate(dates, start=1):
+        interest = daily_interest_fen(principal_fen, annual_rate_ppm, (due - previous).days, conventions.days_in_year_daily, conventions.rounding)
+        principal = principal_fen if due == maturity_on else 0
+        rows.append(Installment(number, due, principal, interest, principal + interest, principal_fen - principal))
+        previous = due
+    return rows

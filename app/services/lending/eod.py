@@ -3,9 +3,9 @@
 Steps, each in its own transaction that also records the step as done (a crash
 loses at most the step in flight; a re-run resumes after the last done step):
 
-1. accrue     — interest for the day just ended on not-yet-due principal
-                (round half-up per loan, annual/360); on a due date the true-up
-                to the schedule's interest for the period instead.
+1. accrue     — interest for the day itself on the end-of-day balance not yet
+                due (round half-up per loan, annual/360); on a due date also the
+                true-up to the schedule's interest for the period that ends.
    reprice    — floating loans whose repricing date it is take the latest LPR
                 + their spread (app/services/lending/repricing.py; chunked).
 2. auto_debit — debit every loan with something due through core banking
@@ -18,8 +18,9 @@ loses at most the step in flight; a re-run resumes after the last done step):
 5. classify   — days past due and the five-tier class from the DPD mapping.
 6. advance    — the business date moves to the next day.
 
-Revolving settlement (结息 on the 20th of Mar/Jun/Sep/Dec) has no loans to act on
-yet: revolving drawdowns are not built (see README).
+Revolving drawdowns (随借随还) accrue daily like the rest; their rows fall due on
+the settlement dates (结息, 20 Mar/Jun/Sep/Dec) and at maturity, and on that day
+the row's interest becomes what actually accrued (step 1), so auto-debit settles it.
 """
 
 from __future__ import annotations
@@ -81,21 +82,34 @@ async def _ledger_from(table: str, *, kind: str, on: date, lines: list[tuple[str
 
 
 async def accrue(on: date) -> None:
-    await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, a BIGINT NOT NULL, due INTEGER NOT NULL")
+    """Interest for the day `on` itself on the end-of-day balance not yet due (a repayment today stops today's interest).
+
+    On a term loan's due date the period's interest is trued up to the schedule and the
+    new period starts with today's amount; a revolving loan's row due today takes what
+    accrued up to today (its settlement), and today's amount starts the next quarter.
+    """
+    await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, a BIGINT NOT NULL, acc BIGINT NOT NULL, due INTEGER NOT NULL, settle BIGINT NOT NULL")
     await execute(
-        "INSERT INTO eod_accrual (loan_id, a, due)"
-        " SELECT l.id, CASE WHEN i.id IS NOT NULL THEN i.interest_fen - l.accrued_interest_fen"
-        "   ELSE (2 * (l.outstanding_principal_fen - l.overdue_principal_fen) * l.annual_rate_ppm + 360000000) / 720000000 END,"
-        "   CASE WHEN i.id IS NOT NULL THEN 1 ELSE 0 END"
-        " FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
-        " WHERE l.status = 'active' AND l.start_on < :d",
+        "INSERT INTO eod_accrual (loan_id, a, acc, due, settle)"
+        " SELECT id,"
+        "   CASE WHEN iid IS NULL OR method = 'revolving' THEN dly ELSE row_interest - accrued + dly END,"
+        "   CASE WHEN iid IS NULL THEN accrued + dly ELSE dly END,"
+        "   CASE WHEN iid IS NULL THEN 0 ELSE 1 END, accrued"
+        " FROM (SELECT l.id, l.method, l.accrued_interest_fen AS accrued, i.id AS iid, i.interest_fen AS row_interest,"
+        "   (2 * (l.outstanding_principal_fen - l.overdue_principal_fen - COALESCE(i.principal_fen - i.paid_principal_fen, 0))"
+        "    * l.annual_rate_ppm + 360000000) / 720000000 AS dly"
+        "   FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
+        "   WHERE l.status = 'active' AND l.start_on <= :d) t",
+        d=on,
+    )
+    await execute(
+        "UPDATE installment SET interest_fen = e.settle"
+        " FROM eod_accrual e JOIN loan l ON l.id = e.loan_id"
+        " WHERE e.due = 1 AND l.method = 'revolving' AND installment.loan_id = e.loan_id AND installment.due_on = :d",
         d=on,
     )
     await _ledger_from("eod_accrual", kind="accrual", on=on, lines=[("interest_receivable", "a")], income=[("interest_income", "a")])
-    await execute(
-        "UPDATE loan SET accrued_interest_fen = CASE WHEN e.due = 1 THEN 0 ELSE loan.accrued_interest_fen + e.a END"
-        " FROM eod_accrual e WHERE e.loan_id = loan.id"
-    )
+    await execute("UPDATE loan SET accrued_interest_fen = e.acc FROM eod_accrual e WHERE e.loan_id = loan.id")
 
 
 OWED_SQL = """

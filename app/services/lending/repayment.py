@@ -13,6 +13,8 @@ from app.domain.ledger import Account, Posting, signed
 from app.domain.money import Money
 from app.domain.repayment import OwedInstallment, PayoffQuote, PrepaymentMode, PrepaymentQuote, allocate_payment, payoff_amount, prepay_partial
 from app.domain.schedule import Installment as Row
+from app.domain.schedule import Method, Schedule
+from app.domain.schedule.revolving import revolving_rows
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.models import BankCard, CreditLine, Installment, Loan, Product
 from app.models.enums import InstallmentStatus, LoanStatus
@@ -168,10 +170,12 @@ async def _plan(loan: Loan, *, amount_fen: int | None, today: date) -> tuple[Pre
         raise RepaymentError("没有未到期的本金", code="NOTHING_OUTSTANDING", field="amount")
     product = await Product.get(id=loan.product_id)
     conventions = conventions_for(product)
+    if loan.method == Method.REVOLVING:
+        return _revolving_plan(loan, future, amount_fen, today, conventions), due, future
     paid_before = await Installment.filter(loan_id=loan.id, due_on__lte=today).order_by("-due_on").first()
-    last_due = paid_before.due_on if paid_before else loan.start_on
-    if last_due == today:
+    if paid_before is not None and paid_before.due_on == today:
         raise RepaymentError("还款日当天请先完成当期还款，次日再办理提前还款", code="DUE_TODAY", field="amount")
+    last_due = paid_before.due_on if paid_before else loan.start_on
     remaining, balance = [], sum(i.principal_fen for i in future)
     for inst in future:
         balance -= inst.principal_fen
@@ -184,6 +188,19 @@ async def _plan(loan: Loan, *, amount_fen: int | None, today: date) -> tuple[Pre
         annual_rate_ppm=loan.annual_rate_ppm, last_due_on=last_due, on=today, conventions=conventions,
     )
     return PrepaymentPlan(loan, False, None, partial), due, future
+
+
+def _revolving_plan(loan: Loan, future: list[Installment], amount_fen: int | None, today: date, conventions) -> PrepaymentPlan:
+    """随借随还: principal any time. A payoff also settles what has accrued (to last night's end-of-day);
+    a partial repayment takes principal only and the rows' interest estimates shrink with the balance."""
+    outstanding = sum(i.principal_fen for i in future)
+    if amount_fen is None or amount_fen >= outstanding:
+        quote = PayoffQuote(principal_fen=outstanding, interest_fen=loan.accrued_interest_fen, overdue_fen=0, total_fen=outstanding + loan.accrued_interest_fen)
+        return PrepaymentPlan(loan, True, quote, None)
+    rows = revolving_rows(outstanding - amount_fen, loan.annual_rate_ppm, today, future[-1].due_on, conventions)
+    renumbered = [row._replace(number=inst.number) for inst, row in zip(future, rows, strict=True)]
+    quote = PrepaymentQuote(principal_fen=amount_fen, interest_fen=0, total_fen=amount_fen, schedule=Schedule.of(renumbered))
+    return PrepaymentPlan(loan, False, None, quote)
 
 
 async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, today: date) -> PrepaymentPlan:

@@ -19,7 +19,7 @@ from datetime import date
 from tortoise.transactions import in_transaction
 
 from app.domain import lpr
-from app.domain.schedule import amortize
+from app.domain.schedule import Method, amortize
 from app.models import Installment, Loan, LprPublication, Product
 from app.models.enums import InstallmentStatus, LoanStatus
 from app.services import audit
@@ -46,6 +46,13 @@ async def _latest_rates(on: date) -> dict[lpr.Tenor, int]:
 
 async def _reprice_one(loan: Loan, product: Product, base_ppm: int, on: date) -> bool:
     new_rate = lpr.contract_rate_ppm(base_ppm, loan.spread_bp)
+    if loan.method == Method.REVOLVING:  # daily interest: the new rate simply applies from today
+        changed = new_rate != loan.annual_rate_ppm
+        if changed:
+            await audit.record(SYSTEM, "loan.reprice", "loan", loan.id, before={"rate_ppm": loan.annual_rate_ppm}, after={"rate_ppm": new_rate, "on": on.isoformat()})
+        next_on = lpr.next_repricing_date(product.repricing, loan.start_on, on)
+        await Loan.filter(id=loan.id).update(annual_rate_ppm=new_rate, next_repricing_on=next_on if next_on <= loan.maturity_on else None)
+        return changed
     future = await Installment.filter(loan_id=loan.id, status=InstallmentStatus.PENDING, due_on__gt=on).order_by("number")
     following = future[1:]  # the period running across the repricing date keeps its interest
     changed = new_rate != loan.annual_rate_ppm and bool(following)

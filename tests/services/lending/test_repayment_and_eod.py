@@ -38,15 +38,16 @@ async def _days(core, vault, n):
 async def test_accrual_over_a_period_equals_the_schedule_interest(bank, core, vault):
     loan = await _loan(core, vault, card="6217000010000002")  # debits fail: nothing is collected
     first = await Installment.get(loan_id=loan.id, number=1)
-    await _days(core, vault, (first.due_on - TODAY).days)  # EOD up to the day before the first due date
+    await _days(core, vault, (first.due_on - TODAY).days)  # EOD for every day of the first period
     loan = await Loan.get(id=loan.id)
     daily = (2 * 1_200_000 * 45_000 + 360_000_000) // 720_000_000
-    assert loan.accrued_interest_fen == daily * 29
-    await _days(core, vault, 1)  # the due date: true-up to the schedule
+    assert loan.accrued_interest_fen == daily * 30
+    await _days(core, vault, 1)  # the due date: true-up to the schedule, and the next period's first day
     loan = await Loan.get(id=loan.id)
-    assert loan.accrued_interest_fen == 0
+    next_daily = (2 * (1_200_000 - first.principal_fen) * 45_000 + 360_000_000) // 720_000_000
+    assert loan.accrued_interest_fen == next_daily
     receivable = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(loan_id=loan.id, account="interest_receivable"))
-    assert receivable == first.interest_fen == 4500
+    assert receivable == first.interest_fen + next_daily and first.interest_fen == 4500
 
 
 async def test_auto_debit_pays_the_installment_on_its_due_date(bank, core, vault):

@@ -1,0 +1,74 @@
+"""随借随还: daily interest, settlement on the 20th of Mar/Jun/Sep/Dec, principal any time."""
+
+import uuid
+from datetime import date, timedelta
+
+from app.models import CreditLine, Installment, LedgerEntry, Loan
+from app.models.enums import InstallmentStatus, LoanStatus
+from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.lending.drawdown import draw_down
+from app.services.lending.eod import run_eod
+from app.services.lending.ledger import ledger_check
+from app.services.lending.repayment import prepay, quote_prepayment
+from tests.factories import customer_with_line
+from tests.services.lending.conftest import TODAY
+
+DAILY = (2 * 1_000_000 * 45_000 + 360_000_000) // 720_000_000  # 10,000 yuan at 4.5 % for one day = 125 fen
+
+
+async def _revolving(core, vault, amount="10000.00"):
+    _, line = await customer_with_line(vault)
+    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=12, method="revolving",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+
+
+async def _eod_until(core, vault, last: date):
+    while await business_date.current() <= last:
+        await run_eod(core=core, vault=vault)
+    assert await ledger_check(today=last) == []
+
+
+async def test_interest_settles_on_the_20th_of_december_and_is_debited(bank, core, vault):
+    loan = await _revolving(core, vault)
+    rows = await Installment.filter(loan_id=loan.id).order_by("number")
+    assert [r.due_on for r in rows][:2] == [date(2026, 12, 20), date(2027, 3, 20)] and rows[-1].principal_fen == 1_000_000
+    await _eod_until(core, vault, date(2026, 12, 20))
+    first = await Installment.get(id=rows[0].id)
+    assert first.interest_fen == 23 * DAILY  # 27 Nov → 20 Dec: what accrued day by day
+    assert first.status == InstallmentStatus.PAID
+    loan = await Loan.get(id=loan.id)
+    assert loan.accrued_interest_fen == DAILY and loan.outstanding_principal_fen == 1_000_000  # 20 Dec starts the next quarter
+    income = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(account="interest_income"))
+    assert income == 24 * DAILY
+
+
+async def test_principal_any_time_lowers_the_interest(bank, core, vault):
+    loan = await _revolving(core, vault)
+    await _eod_until(core, vault, TODAY + timedelta(days=4))
+    today = await business_date.current()
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount="4000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    assert loan.outstanding_principal_fen == 600_000
+    assert (await CreditLine.get(id=loan.credit_line_id)).used_fen == 600_000
+    await _eod_until(core, vault, date(2026, 12, 20))
+    first = await Installment.filter(loan_id=loan.id).order_by("number").first()
+    low = (2 * 600_000 * 45_000 + 360_000_000) // 720_000_000
+    assert first.interest_fen == 5 * DAILY + 18 * low
+
+
+async def test_payoff_is_principal_plus_what_accrued(bank, core, vault):
+    loan = await _revolving(core, vault)
+    await _eod_until(core, vault, TODAY + timedelta(days=9))
+    today = await business_date.current()
+    plan = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=today)
+    assert plan.full and plan.payoff.interest_fen == 10 * DAILY and plan.total_fen == 1_000_000 + 10 * DAILY
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    assert loan.status == LoanStatus.SETTLED
+    await _eod_until(core, vault, today)
+
+
+async def test_same_day_repayment_of_a_new_revolving_loan(bank, core, vault):
+    loan = await _revolving(core, vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+    assert loan.status == LoanStatus.SETTLED
+    assert sum(e.credit_fen for e in await LedgerEntry.filter(account="interest_receivable")) == 0
