@@ -30,7 +30,9 @@ def build_templates(settings: Settings) -> Jinja2Templates:
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+    """A fragment is wanted by htmx swaps, not by boosted navigation (which swaps the whole body) or history restores."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true" and headers.get("hx-history-restore-request") != "true"
 
 
 def render(

@@ -83,3 +83,10 @@ async def test_next_parameter_cannot_redirect_off_site(client, demo):
     token = await csrf_token(client)
     response = await client.post("/login", data={"username": "officer1", "password": DEMO_PASSWORD, "csrf_token": token, "next": "//evil.example/"})
     assert response.headers["location"] == "/"
+
+
+async def test_boosted_navigation_gets_the_full_page(client):
+    boosted = await client.get("/login", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text
+    restore = await client.get("/login", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.text

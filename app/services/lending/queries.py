@@ -13,12 +13,12 @@ from app.services.actor import Actor
 
 def _scoped(query: QuerySet, actor: Actor | None) -> QuerySet:
     if actor is None:
-        return query.none()
+        return query.filter(id__isnull=True)  # nobody: an always-empty query (tortoise has no .none())
     if actor.type == ActorType.CUSTOMER:
         return query.filter(customer_id=actor.id)
     if actor.type == ActorType.OFFICER:
         return query.filter(branch_id__in=list(actor.branch_ids))
-    return query if actor.type == ActorType.SYSTEM else query.none()
+    return query if actor.type == ActorType.SYSTEM else query.filter(id__isnull=True)
 
 
 def lines_query(actor: Actor | None, *, status: str | None = None) -> QuerySet:

@@ -153,3 +153,11 @@ async def test_no_credit_check_no_drawdown(bank, core, vault):
     with pytest.raises(DomainError) as err:
         await _draw(line, core, vault)
     assert err.value.code == "NO_RISK_DECISION"
+
+
+async def test_nobody_sees_lines_or_loans(bank, core, vault):
+    from app.services.lending import queries
+
+    await customer_with_line(vault)
+    assert await queries.lines_query(None).count() == 0
+    assert await queries.loans_query(None).count() == 0
