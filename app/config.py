@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     core_banking_url: str = ""  # empty: the sandbox core (app/integrations/core_banking.py)
     core_banking_api_key: SecretStr | None = None
     eod_hour: int = 23  # local hour at which the worker's cron runs end-of-day
+    # Borrower sign-in (the mobile app): SMS gateway, one-time codes, rate limits, tokens (docs/mobile.md)
+    sms_url: str = ""  # empty: the sandbox SMS gateway (docs/sandbox.md)
+    sms_api_key: SecretStr | None = None
+    borrower_code_ttl_seconds: int = 300
+    borrower_code_max_attempts: int = 5
+    borrower_codes_per_phone_minute: int = 1
+    borrower_codes_per_phone_hour: int = 5
+    borrower_codes_per_ip_hour: int = 20
+    borrower_access_minutes: int = 15
+    borrower_refresh_days: int = 30
 
     @property
     def sqlite_path(self) -> Path:

@@ -3,6 +3,7 @@
 from starlette.routing import Route
 
 from ui import auth, dashboard, lending
+from ui import risk
 
 routes = [
     Route("/", dashboard.home, name="home"),
@@ -15,4 +16,13 @@ routes = [
     Route("/loans/{loan_id}/prepay", lending.loan_prepay, methods=["POST"], name="loan_prepay"),
     Route("/loans/{loan_id}/prepay-quote", lending.loan_prepay_quote, name="loan_prepay_quote"),
     Route("/lines/{line_id}", lending.line_detail, methods=["GET", "POST"], name="line_detail"),
+    Route("/risk/warnings", risk.warning_list, name="warning_list"),
+    Route("/risk/warnings/{warning_id}", risk.warning_detail, name="warning_detail"),
+    Route("/risk/warnings/{warning_id}/handle", risk.warning_handle, methods=["POST"], name="warning_handle"),
+    Route("/risk/collections", risk.task_list, name="task_list"),
+    Route("/risk/collections/{task_id}", risk.task_detail, name="task_detail"),
+    Route("/risk/collections/{task_id}/actions", risk.task_action, methods=["POST"], name="task_action"),
+    Route("/risk/rulesets", risk.ruleset_page, methods=["GET", "POST"], name="ruleset_page"),
+    Route("/risk/lists", risk.list_page, methods=["GET", "POST"], name="list_page"),
+    Route("/risk/lists/{entry_id}/remove", risk.list_remove, methods=["POST"], name="list_remove"),
 ]

@@ -22,6 +22,7 @@ class Context:
     response: Any = None
     core: Any = None  # core-banking adapter (app.state.core)
     vault: Any = None  # PII vault (app.state.vault)
+    mobile: Any = None  # borrower-side adapters and settings (app.api.mobile.deps.MobileDeps)
 
 
 Info = strawberry.Info[Context, None]

@@ -10,13 +10,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.asgi import GraphQL
 
 from app import clock
 from app.api.context import Context
-from app.config import Settings
+from app.api.mobile.deps import MobileDeps
+from app.api.mobile.trusted import TrustedDocumentsView
+from app.config import ROOT, Env, Settings
 from app.logging import request_id_var
-from app.services import auth
+from app.services import auth, borrower_auth
 
 
 def bearer_token(request: Request) -> str:
@@ -25,16 +26,22 @@ def bearer_token(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(TrustedDocumentsView):
     def __init__(self, schema, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
         self.settings = settings
+        self.mobile = MobileDeps.build(settings)  # borrower side: SMS, bureau, sign-in policy
+        self.setup_trusted_documents(ROOT / "graphql" / "mobile", enforce=settings.env == Env.PROD)  # app/api/mobile/trusted.py
 
     async def get_context(self, request: Request, response: Response | Any) -> Context:
         token = bearer_token(request) or request.cookies.get(self.settings.session_cookie, "")
         client = request.client.host if request.client else ""
+        if borrower_auth.is_access_token(token):  # a borrower of the mobile app (officer tokens never start so)
+            state = request.app.state
+            actor = await borrower_auth.resolve_access_token(token, vault=state.vault, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
+            return Context(request=request, actor=actor, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
         info = await auth.resolve_session(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
         state = request.app.state
         if info is None:
-            return Context(request=request, actor=None, response=response, core=state.core, vault=state.vault)
-        return Context(request=request, actor=info.actor, officer=info.officer, response=response, core=state.core, vault=state.vault)
+            return Context(request=request, actor=None, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
+        return Context(request=request, actor=info.actor, officer=info.officer, response=response, core=state.core, vault=state.vault, mobile=self.mobile)

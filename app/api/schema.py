@@ -12,9 +12,13 @@ from app.api.lending.mutations import LendingMutation
 from app.api.lending.queries import LendingQuery
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.limits import alias_rule, depth_rule
+from app.api.mobile.mutations import MobileMutation
+from app.api.mobile.queries import MobileQuery
 from app.api.scalars import SCALAR_MAP
 from app.api.org.queries import OrgQuery
 from app.api.org.types import Branch, Officer
+from app.api.risk.mutations import RiskMutation
+from app.api.risk.queries import RiskQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -22,12 +26,12 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(OrgQuery, LendingQuery):
+class Query(OrgQuery, LendingQuery, MobileQuery, RiskQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
 @strawberry.type
-class Mutation(LendingMutation):
+class Mutation(LendingMutation, MobileMutation, RiskMutation):
     pass
 
 

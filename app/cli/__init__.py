@@ -1,6 +1,6 @@
 """`cunxin` command line. Each module below registers its commands on `cli`."""
 
-from app.cli import lending, ml, ops, risk  # noqa: F401  (registration)
+from app.cli import lending, ml, ops, risk, risk_ops  # noqa: F401  (registration)
 from app.cli.base import cli
 
 

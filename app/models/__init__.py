@@ -1,5 +1,7 @@
 """Tortoise models, one module per aggregate. Only services write them."""
 
+from app.models.borrower import CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
+from app.models.collection import CollectionAction, CollectionTask
 from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
@@ -16,19 +18,25 @@ from app.models.risk import (
 )
 from app.models.system import AuditEvent, BusinessCalendar, EodRun
 from app.models.village import Household, HouseholdMember, Village, VillageGroup
+from app.models.warning import EarlyWarning, WarningAction
 
 __all__ = [
     "AuditEvent",
     "BankCard",
     "Branch",
     "BusinessCalendar",
+    "CardLookup",
+    "CollectionAction",
+    "CollectionTask",
     "CreditAuthorisation",
     "CreditLine",
     "CreditQuery",
     "Customer",
+    "CustomerDevice",
     "CustomerRelationship",
     "DebitAttempt",
     "Document",
+    "EarlyWarning",
     "EodRun",
     "Household",
     "HouseholdMember",
@@ -38,13 +46,17 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "ListEntry",
+    "LoanApplication",
+    "LoginCode",
     "Loan",
     "LprPublication",
     "Officer",
     "OfficerSession",
     "Product",
+    "RefreshToken",
     "RiskDecision",
     "RuleSetVersion",
     "Village",
     "VillageGroup",
+    "WarningAction",
 ]

@@ -1,0 +1,152 @@
+"""Risk mutations: handle a warning, record a collection action, upload a rule set, keep the lists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from app import clock
+from app.api.context import Info
+from app.api.ids import decode_id
+from app.api.permissions import IsAdmin, IsOfficer
+from app.api.risk.permissions import CanManageLists
+from app.api.risk.types import (
+    TASK_PREFETCH,
+    WARNING_PREFETCH,
+    CollectionActionKind,
+    CollectionTask,
+    EarlyWarning,
+    ListEntry,
+    ListKind,
+    RiskError,
+    RuleSet,
+    WarningActionKind,
+    risk_error,
+)
+from app.api.scalars import DecimalString
+from app.domain.errors import DomainError
+from app.models import CollectionTask as TaskModel
+from app.models import EarlyWarning as WarningModel
+from app.services import business_date
+from app.services.collection_tasks import record_collection_action
+from app.services.risk import add_to_list, remove_from_list, upload_ruleset
+from app.services.warnings import handle_warning
+
+
+@strawberry.input(description="处理预警")
+class WarningHandleInput:
+    warning_id: strawberry.ID
+    action: WarningActionKind
+    note: str = strawberry.field(description="处理说明（必填，最多 500 字）")
+
+
+@strawberry.type(description="warning 为空当且仅当 errors 非空")
+class WarningHandlePayload:
+    warning: EarlyWarning | None
+    errors: list[RiskError]
+
+
+@strawberry.input(description="记录一次催收；承诺还款需填写金额和晚于今天的日期")
+class CollectionActionRecordInput:
+    task_id: strawberry.ID
+    kind: CollectionActionKind
+    outcome: str = strawberry.field(description="催收结果（必填，最多 500 字）")
+    promised_amount: DecimalString | None = None
+    promised_on: date | None = None
+    next_action_on: date | None = strawberry.field(default=None, description="下次跟进日期；承诺还款默认为承诺日期的次日")
+
+
+@strawberry.type(description="task 为空当且仅当 errors 非空")
+class CollectionActionRecordPayload:
+    task: CollectionTask | None
+    errors: list[RiskError]
+
+
+@strawberry.input(description="上传新版本的拒绝规则集（YAML），上传后立即生效")
+class RuleSetUploadInput:
+    yaml_text: str
+
+
+@strawberry.type(description="ruleSet 为空当且仅当 errors 非空")
+class RuleSetUploadPayload:
+    rule_set: RuleSet | None
+    errors: list[RiskError]
+
+
+@strawberry.input(description="列入黑名单或灰名单")
+class ListEntryAddInput:
+    id_number: str
+    name: str
+    list_kind: ListKind
+    reason: str
+    expires_on: date | None = strawberry.field(default=None, description="到期日（当天起不再生效）；为空表示长期有效")
+
+
+@strawberry.input(description="移出名单")
+class ListEntryRemoveInput:
+    entry_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type(description="entry 为空当且仅当 errors 非空")
+class ListEntryPayload:
+    entry: ListEntry | None
+    errors: list[RiskError]
+
+
+@strawberry.type
+class RiskMutation:
+    @strawberry.mutation(description="处理预警：记录跟进、处理完毕或排除", permission_classes=[IsOfficer])
+    async def warning_handle(self, info: Info, input: WarningHandleInput) -> WarningHandlePayload:
+        try:
+            warning = await handle_warning(
+                actor=info.context.actor, warning_id=decode_id(input.warning_id, "EarlyWarning", field="warningId"),
+                action=input.action.value, note=input.note, now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            return WarningHandlePayload(warning=None, errors=[risk_error(exc)])
+        row = await WarningModel.get(id=warning.id).prefetch_related(*WARNING_PREFETCH)
+        return WarningHandlePayload(warning=EarlyWarning.from_model(row), errors=[])
+
+    @strawberry.mutation(description="记录催收（电话、上门、承诺还款、法律催收）", permission_classes=[IsOfficer])
+    async def collection_action_record(self, info: Info, input: CollectionActionRecordInput) -> CollectionActionRecordPayload:
+        try:
+            action = await record_collection_action(
+                actor=info.context.actor, task_id=decode_id(input.task_id, "CollectionTask", field="taskId"), kind=input.kind.value,
+                outcome=input.outcome, promised_amount=input.promised_amount, promised_on=input.promised_on,
+                next_action_on=input.next_action_on, today=await business_date.current(), now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            return CollectionActionRecordPayload(task=None, errors=[risk_error(exc)])
+        row = await TaskModel.get(id=action.task_id).prefetch_related(*TASK_PREFETCH)
+        return CollectionActionRecordPayload(task=CollectionTask.from_model(row), errors=[])
+
+    @strawberry.mutation(description="上传拒绝规则集（系统管理员）", permission_classes=[IsAdmin])
+    async def rule_set_upload(self, info: Info, input: RuleSetUploadInput) -> RuleSetUploadPayload:
+        try:
+            row = await upload_ruleset(actor=info.context.actor, yaml_text=input.yaml_text)
+        except DomainError as exc:
+            return RuleSetUploadPayload(rule_set=None, errors=[risk_error(exc)])
+        return RuleSetUploadPayload(rule_set=RuleSet.from_model(row), errors=[])
+
+    @strawberry.mutation(description="列入黑名单或灰名单（支行行长、系统管理员）", permission_classes=[CanManageLists])
+    async def list_entry_add(self, info: Info, input: ListEntryAddInput) -> ListEntryPayload:
+        try:
+            entry = await add_to_list(
+                actor=info.context.actor, vault=info.context.vault, id_number=input.id_number, name=input.name,
+                list_kind=input.list_kind.value, reason=input.reason, today=await business_date.current(), expires_on=input.expires_on,
+            )
+        except DomainError as exc:
+            return ListEntryPayload(entry=None, errors=[risk_error(exc)])
+        return ListEntryPayload(entry=ListEntry.from_model(entry), errors=[])
+
+    @strawberry.mutation(description="移出名单（支行行长、系统管理员）", permission_classes=[CanManageLists])
+    async def list_entry_remove(self, info: Info, input: ListEntryRemoveInput) -> ListEntryPayload:
+        try:
+            entry = await remove_from_list(
+                actor=info.context.actor, entry_id=decode_id(input.entry_id, "ListEntry", field="entryId"), reason=input.reason, now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            return ListEntryPayload(entry=None, errors=[risk_error(exc)])
+        return ListEntryPayload(entry=ListEntry.from_model(entry), errors=[])

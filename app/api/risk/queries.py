@@ -1,0 +1,61 @@
+"""Risk queries: the warning and collection worklists, a customer's decisions, list entries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.api.context import Info
+from app.api.ids import decode_id
+from app.api.pagination import Connection, paginate
+from app.api.permissions import IsOfficer
+from app.api.risk.permissions import CanManageLists
+from app.api.risk.types import (
+    TASK_PREFETCH,
+    WARNING_PREFETCH,
+    CollectionTask,
+    CollectionTaskStatus,
+    EarlyWarning,
+    ListEntry,
+    ListKind,
+    RiskDecision,
+    WarningStatus,
+)
+from app.domain.errors import NotFound
+from app.services import business_date
+from app.services.collection_tasks import tasks_query
+from app.services.risk_reads import decisions_for, list_entries_query
+from app.services.warnings import warnings_query
+
+
+@strawberry.type
+class RiskQuery:
+    @strawberry.field(description="贷后预警（客户经理：分配给本人的；行长、审批人：本机构及下级机构的），最新在前", permission_classes=[IsOfficer])
+    async def warnings(self, info: Info, first: int = 20, after: str | None = None, status: WarningStatus | None = None) -> Connection[EarlyWarning]:
+        query = warnings_query(info.context.actor, status=status.value if status else None)
+        query = query.order_by("-business_on", "-created_at", "id").prefetch_related(*WARNING_PREFETCH)
+        return await paginate(query, first, after, EarlyWarning.from_model)
+
+    @strawberry.field(description="催收任务（范围同预警），按下次跟进日期排序", permission_classes=[IsOfficer])
+    async def collection_tasks(
+        self, info: Info, first: int = 20, after: str | None = None, status: CollectionTaskStatus | None = None
+    ) -> Connection[CollectionTask]:
+        query = tasks_query(info.context.actor, status=status.value if status else None)
+        query = query.order_by("next_action_on", "-opened_on", "id").prefetch_related(*TASK_PREFETCH)
+        return await paginate(query, first, after, CollectionTask.from_model)
+
+    @strawberry.field(description="客户的征信风险检查结论，最新在前；客户不存在或不在辖内时为空", permission_classes=[IsOfficer])
+    async def risk_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[RiskDecision]:
+        try:
+            customer = decode_id(customer_id, "Customer", field="customerId")
+        except NotFound:
+            return []
+        return [RiskDecision.from_model(d) for d in await decisions_for(info.context.actor, customer, limit=first)]
+
+    @strawberry.field(description="黑名单 / 灰名单（默认只列生效中的记录）", permission_classes=[CanManageLists])
+    async def list_entries(
+        self, info: Info, first: int = 20, after: str | None = None, list_kind: ListKind | None = None, include_inactive: bool = False
+    ) -> Connection[ListEntry]:
+        query = list_entries_query(
+            info.context.actor, today=await business_date.current(), list_kind=list_kind.value if list_kind else None, include_inactive=include_inactive
+        )
+        return await paginate(query.order_by("-created_at", "id"), first, after, ListEntry.from_model)

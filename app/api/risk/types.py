@@ -1,0 +1,275 @@
+"""Risk types: early warnings, collection tasks, risk decisions, rule sets, list entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from app.api.context import Info
+from app.api.errors import error_code
+from app.api.lending.types import Loan
+from app.api.scalars import DecimalString
+from app.domain.errors import DomainError
+from app.domain.money import yuan_str
+from app.domain.warnings import KIND_LABELS
+from app.domain.warnings import WarningKind as WarningKindModel
+from app.models import CollectionTask as TaskModel
+from app.models import EarlyWarning as WarningModel
+from app.models import ListEntry as ListEntryModel
+from app.models import RiskDecision as DecisionModel
+from app.models import RuleSetVersion
+from app.services import business_date
+from app.services.collection_tasks import tasks_query
+from app.services.risk_reads import list_entries_query
+from app.services.warnings import warnings_query
+
+WARNING_PREFETCH = ("customer", "officer", "actions__officer")
+TASK_PREFETCH = ("customer", "officer", "loan", "actions__officer")
+
+
+@strawberry.enum(description="预警类型")
+class WarningKind(Enum):
+    NEW_OVERDUE = "new_overdue"
+    RISING_DPD = "rising_dpd"
+    NEW_HARD_QUERIES = "new_hard_queries"
+    LARGE_DRAWDOWN_AFTER_GRANT = "large_drawdown_after_grant"
+    REPEATED_FAILED_DEBITS = "repeated_failed_debits"
+
+
+@strawberry.enum(description="预警级别")
+class WarningSeverity(Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@strawberry.enum(description="预警状态")
+class WarningStatus(Enum):
+    OPEN = "open"
+    HANDLED = "handled"
+    DISMISSED = "dismissed"
+
+
+@strawberry.enum(description="预警处理方式：NOTE 记录跟进（预警仍待处理），HANDLE 处理完毕，DISMISS 排除")
+class WarningActionKind(Enum):
+    NOTE = "note"
+    HANDLE = "handle"
+    DISMISS = "dismiss"
+
+
+@strawberry.enum(description="催收任务状态")
+class CollectionTaskStatus(Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@strawberry.enum(description="催收方式")
+class CollectionActionKind(Enum):
+    CALL = "call"
+    VISIT = "visit"
+    PROMISE_TO_PAY = "promise_to_pay"
+    LEGAL = "legal"
+
+
+@strawberry.enum(description="名单类型")
+class ListKind(Enum):
+    BLACK = "black"
+    GREY = "grey"
+
+
+@strawberry.enum(description="风控相关错误代码")
+class RiskErrorCode(Enum):
+    INVALID = "invalid"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_DATE = "invalid_date"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    DUPLICATE = "duplicate"
+    DUPLICATE_VERSION = "duplicate_version"
+    BAD_RULESET = "bad_ruleset"
+    WARNING_CLOSED = "warning_closed"
+    TASK_CLOSED = "task_closed"
+
+
+@strawberry.type(description="风控相关错误")
+class RiskError:
+    field: str | None
+    code: RiskErrorCode
+    message: str
+
+
+def risk_error(exc: DomainError) -> RiskError:
+    return RiskError(field=exc.field, code=error_code(RiskErrorCode, exc), message=exc.message)
+
+
+def _name(officer) -> str | None:
+    return officer.display_name if officer is not None else None
+
+
+@strawberry.type(description="预警处理记录")
+class WarningActionRecord:
+    action: WarningActionKind
+    note: str
+    officer_name: str | None
+    at: datetime
+
+
+@strawberry.type(description="贷后预警")
+class EarlyWarning(relay.Node):
+    key: relay.NodeID[str]
+    kind: WarningKind
+    kind_label: str
+    severity: WarningSeverity
+    status: WarningStatus
+    level: int = strawberry.field(description="逾期天数上升：跨过的天数阈值；其他类型：触发的次数或比例")
+    business_date: date
+    message: str
+    evidence: JSON
+    customer_name: str
+    officer_name: str | None = strawberry.field(description="负责的客户经理；未分配时为 null")
+    loan_id: strawberry.ID | None = strawberry.field(description="相关借据的全局 ID；客户级预警为 null")
+    handled_at: datetime | None
+    actions: list[WarningActionRecord]
+
+    @classmethod
+    def from_model(cls, m: WarningModel) -> EarlyWarning:
+        """Needs WARNING_PREFETCH."""
+        actions = sorted(m.actions, key=lambda a: a.at)
+        return cls(
+            key=str(m.id), kind=WarningKind(m.kind.value), kind_label=KIND_LABELS[WarningKindModel(m.kind)],
+            severity=WarningSeverity(m.severity.value), status=WarningStatus(m.status.value), level=m.level,
+            business_date=m.business_on, message=m.message, evidence=m.evidence, customer_name=m.customer.name,
+            officer_name=_name(m.officer), loan_id=strawberry.ID(relay.to_base64("Loan", m.loan_id)) if m.loan_id else None,
+            handled_at=m.handled_at,
+            actions=[WarningActionRecord(action=WarningActionKind(a.action.value), note=a.note, officer_name=_name(a.officer), at=a.at) for a in actions],
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        ids = [UUID(i) for i in node_ids]
+        found = {m.id: m for m in await warnings_query(info.context.actor).filter(id__in=ids).prefetch_related(*WARNING_PREFETCH)}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+@strawberry.type(description="催收记录")
+class CollectionActionRecord:
+    kind: CollectionActionKind
+    outcome: str
+    promised_amount: DecimalString | None
+    promised_on: date | None
+    officer_name: str | None
+    at: datetime
+
+
+@strawberry.type(description="催收任务（每笔逾期借据一个）")
+class CollectionTask(relay.Node):
+    key: relay.NodeID[str]
+    status: CollectionTaskStatus
+    opened_on: date
+    opened_days_past_due: int
+    closed_on: date | None
+    close_reason: str | None = strawberry.field(description="cured 逾期已还清，settled 已结清，written_off 已核销")
+    next_action_on: date | None
+    customer_name: str
+    officer_name: str | None
+    loan: Loan
+    actions: list[CollectionActionRecord]
+
+    @classmethod
+    def from_model(cls, m: TaskModel) -> CollectionTask:
+        """Needs TASK_PREFETCH."""
+        actions = sorted(m.actions, key=lambda a: a.at)
+        return cls(
+            key=str(m.id), status=CollectionTaskStatus(m.status.value), opened_on=m.opened_on, opened_days_past_due=m.opened_dpd,
+            closed_on=m.closed_on, close_reason=m.close_reason.value if m.close_reason else None, next_action_on=m.next_action_on,
+            customer_name=m.customer.name, officer_name=_name(m.officer), loan=Loan.from_model(m.loan),
+            actions=[
+                CollectionActionRecord(
+                    kind=CollectionActionKind(a.kind.value), outcome=a.outcome,
+                    promised_amount=yuan_str(a.promised_amount_fen) if a.promised_amount_fen is not None else None,
+                    promised_on=a.promised_on, officer_name=_name(a.officer), at=a.at,
+                )
+                for a in actions
+            ],
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        ids = [UUID(i) for i in node_ids]
+        found = {m.id: m for m in await tasks_query(info.context.actor).filter(id__in=ids).prefetch_related(*TASK_PREFETCH)}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+@strawberry.type(description="命中的风控规则")
+class RiskHit:
+    code: str
+    kind: str = strawberry.field(description="reject 拒绝，review 复核")
+    message: str
+    evidence: JSON
+
+
+@strawberry.type(description="征信风险检查结论")
+class RiskDecision:
+    id: strawberry.ID
+    purpose: str = strawberry.field(description="signing 面签，drawdown 用信")
+    decision: str = strawberry.field(description="pass 通过，review 复核，reject 拒绝")
+    rule_set_version: str
+    explanation: str
+    decided_at: datetime
+    hits: list[RiskHit]
+
+    @classmethod
+    def from_model(cls, m: DecisionModel) -> RiskDecision:
+        hits: list[dict[str, Any]] = m.hits or []
+        return cls(
+            id=strawberry.ID(str(m.id)), purpose=m.purpose.value, decision=m.decision.value, rule_set_version=m.ruleset_version,
+            explanation=m.explanation, decided_at=m.decided_at,
+            hits=[RiskHit(code=h["code"], kind=h["kind"], message=h["message"], evidence=h.get("evidence") or {}) for h in hits],
+        )
+
+
+@strawberry.type(description="规则集版本")
+class RuleSet:
+    version: str
+    description: str
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, m: RuleSetVersion) -> RuleSet:
+        return cls(version=m.version, description=m.description, is_active=m.is_active, created_at=m.created_at)
+
+
+@strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）")
+class ListEntry(relay.Node):
+    key: relay.NodeID[str]
+    list_kind: ListKind
+    id_number_masked: str
+    name: str
+    reason: str
+    expires_on: date | None
+    created_at: datetime
+    removed_at: datetime | None
+    removed_reason: str
+
+    @classmethod
+    def from_model(cls, m: ListEntryModel) -> ListEntry:
+        return cls(
+            key=str(m.id), list_kind=ListKind(m.list_kind.value), id_number_masked=m.id_number_masked, name=m.name, reason=m.reason,
+            expires_on=m.expires_on, created_at=m.created_at, removed_at=m.removed_at, removed_reason=m.removed_reason,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        ids = [UUID(i) for i in node_ids]
+        query = list_entries_query(info.context.actor, today=await business_date.current(), include_inactive=True)
+        found = {m.id: m for m in await query.filter(id__in=ids)}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]

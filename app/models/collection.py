@@ -1,0 +1,72 @@
+"""Collections (催收): one open task per overdue loan, and the actions officers record on it.
+
+At most one open task per loan: `open_loan_id` holds the loan id while the task is
+open and NULL once closed, under a unique index (NULLs are distinct, so any number
+of closed tasks may exist for a loan).
+"""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class CollectionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CollectionActionKind(StrEnum):
+    CALL = "call"  # 电话催收
+    VISIT = "visit"  # 上门催收
+    PROMISE_TO_PAY = "promise_to_pay"  # 承诺还款
+    LEGAL = "legal"  # 法律催收
+
+
+class CloseReason(StrEnum):
+    CURED = "cured"  # nothing overdue any more
+    SETTLED = "settled"
+    WRITTEN_OFF = "written_off"
+
+
+COLLECTION_STATUS_LABELS = {CollectionStatus.OPEN: "催收中", CollectionStatus.CLOSED: "已结束"}
+COLLECTION_ACTION_LABELS = {
+    CollectionActionKind.CALL: "电话催收",
+    CollectionActionKind.VISIT: "上门催收",
+    CollectionActionKind.PROMISE_TO_PAY: "承诺还款",
+    CollectionActionKind.LEGAL: "法律催收",
+}
+CLOSE_REASON_LABELS = {CloseReason.CURED: "逾期款项已还清", CloseReason.SETTLED: "借据已结清", CloseReason.WRITTEN_OFF: "已核销"}
+
+
+class CollectionTask(Model):
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.ForeignKeyField("models.Loan", related_name="collection_tasks", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField("models.Customer", related_name="collection_tasks", on_delete=fields.RESTRICT)
+    branch = fields.ForeignKeyField("models.Branch", related_name="collection_tasks", on_delete=fields.RESTRICT)
+    officer = fields.ForeignKeyField("models.Officer", related_name="collection_tasks", null=True, on_delete=fields.SET_NULL)
+    open_loan_id = fields.UUIDField(null=True, unique=True)  # = loan_id while open, NULL when closed
+    status = fields.CharEnumField(CollectionStatus, max_length=16, default=CollectionStatus.OPEN, db_index=True)
+    opened_on = fields.DateField(db_index=True)
+    opened_dpd = fields.IntField(default=0)  # days past due when the task was opened
+    closed_on = fields.DateField(null=True)
+    close_reason = fields.CharEnumField(CloseReason, max_length=16, null=True)
+    next_action_on = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "collection_task"
+
+
+class CollectionAction(Model):
+    id = fields.UUIDField(primary_key=True)
+    task = fields.ForeignKeyField("models.CollectionTask", related_name="actions", on_delete=fields.CASCADE)
+    officer = fields.ForeignKeyField("models.Officer", related_name="collection_actions", null=True, on_delete=fields.SET_NULL)
+    kind = fields.CharEnumField(CollectionActionKind, max_length=16)
+    outcome = fields.CharField(max_length=500)
+    promised_amount_fen = fields.BigIntField(null=True)
+    promised_on = fields.DateField(null=True)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "collection_action"

@@ -1,0 +1,47 @@
+"""After end-of-day: the day's early warnings and collection tasks, for one closed business date.
+
+The worker's cron and `cunxin warnings` both call `run_after_eod`; both steps are
+idempotent per date, so running a date twice (a retry, an operator) adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.errors import ValidationError
+from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
+from app.models import EodRun
+from app.services.actor import SYSTEM, Actor
+from app.services.collection_tasks import CollectionRunReport, open_collection_tasks
+from app.services.documents import MediaStore
+from app.services.warnings import WarningRunReport, run_warnings
+
+
+@dataclass(frozen=True, slots=True)
+class AfterEodReport:
+    business_on: date
+    warnings: WarningRunReport
+    collections: CollectionRunReport
+
+
+async def last_closed_day() -> date | None:
+    """The latest business date whose end-of-day has finished."""
+    run = await EodRun.filter(finished_at__isnull=False).order_by("-business_on").first()
+    return run.business_on if run else None
+
+
+async def eod_in_progress() -> bool:
+    return await EodRun.filter(finished_at__isnull=True).exists()
+
+
+async def run_after_eod(
+    *, media: MediaStore, on: date | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS, actor: Actor = SYSTEM
+) -> AfterEodReport:
+    """Warnings, then collection tasks, for `on` (default: the last closed business date)."""
+    target = on or await last_closed_day()
+    if target is None:
+        raise ValidationError("尚未完成任何日终，没有可预警的会计日期", code="NO_CLOSED_DAY", field="date")
+    warnings = await run_warnings(on=target, media=media, thresholds=thresholds, actor=actor)
+    collections = await open_collection_tasks(on=target, actor=actor)
+    return AfterEodReport(business_on=target, warnings=warnings, collections=collections)

@@ -1,0 +1,236 @@
+"""Drawdown in one sitting (the app): authorise → apply (real-time credit check, amount decided) → confirm by code → disbursed.
+
+- `sign_authorisation`: the customer agrees in the app to the credit-report
+  authorisation (征信查询授权书); its text is stored as a document and the
+  authorisation is filed with the customer as the actor (no officer).
+- `apply`: the line, term and method are checked as for any drawdown; the amount
+  is decided within the line (the requested amount, or what is still available
+  if less); the default card must be our own bank's; the sandbox/real bureau is
+  queried through `app.services.risk.check_credit` (purpose drawdown, a report of
+  the last `reuse_days` reused) — an automated decision, so the risk services see
+  the system as the actor. A pass sends a one-time code by SMS; a reject or a
+  review is stored and answered with an error (a review is not decided online).
+- `confirm`: the code (lockout after `max_attempts`) releases the disbursement
+  through the existing `draw_down` service, whose idempotency key is the
+  application's id: however often the app retries, one application makes one loan.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from app.crypto import Vault
+from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
+from app.domain.money import Money, yuan_str
+from app.domain.schedule import parse_method
+from app.integrations.bureau import CreditBureau
+from app.integrations.core_banking import CoreBanking
+from app.integrations.sms import SmsError, SmsSender
+from app.models import CreditAuthorisation, Customer, Loan, LoanApplication
+from app.models.borrower import ApplicationStatus
+from app.models.enums import ActorType, DocumentKind
+from app.models.risk import RiskOutcome, RiskPurpose
+from app.services import audit, people
+from app.services.actor import Actor
+from app.services.borrower_auth import keyed_hash, new_code
+from app.services.borrower_cards import default_card, require_customer
+from app.services.documents import MediaStore, store_document
+from app.services.lending.drawdown import DrawdownQuote, draw_down, quote_drawdown
+from app.services.lending.queries import lines_visible
+from app.services.risk import check_credit
+
+AUTHORISATION_TEXT = """征信查询授权书（手机银行）
+
+授权人：{name}（身份证号码 {id_masked}）
+本人同意并不可撤销地授权：山西农信及其分支机构在办理本人的贷款申请、贷后管理业务时，
+向中国人民银行征信中心金融信用信息基础数据库查询、打印、保存本人的信用报告，
+并向其报送本人的信用信息。授权有效期至 {valid_until}。
+
+本人已阅读并理解上述内容，于 {signed_at}（北京时间）在手机银行中确认签署。
+"""
+
+
+class ApplicationError(DomainError):
+    code = "INVALID"
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    row: LoanApplication
+    quote: DrawdownQuote | None  # the schedule for the approved amount (None once disbursed)
+
+
+async def sign_authorisation(*, actor: Actor, now: datetime, today: date, media: MediaStore, valid_days: int = 365) -> CreditAuthorisation:
+    require_customer(actor)
+    customer = await Customer.get(id=actor.id)
+    valid_until = today + timedelta(days=valid_days)
+    text = AUTHORISATION_TEXT.format(
+        name=customer.name, id_masked=customer.id_number_masked, valid_until=valid_until.isoformat(),
+        signed_at=now.isoformat(timespec="seconds"),
+    )
+    doc = await store_document(
+        actor=actor, media=media, data=text.encode(), kind=DocumentKind.AUTHORISATION,
+        content_type="text/plain; charset=utf-8", title="征信查询授权书（手机银行）", customer_id=customer.id, max_bytes=64 * 1024,
+    )
+    async with in_transaction():
+        row = await CreditAuthorisation.create(customer=customer, document=doc, signed_at=now, valid_until=valid_until, officer_id=None)
+        await audit.record(
+            actor, "credit_authorisation.record", "credit_authorisation", row.id,
+            after={"customerId": str(customer.id), "validUntil": valid_until.isoformat(), "documentId": str(doc.id), "channel": "app"},
+        )
+    return row
+
+
+def _risk_actor(actor: Actor) -> Actor:
+    """The automated credit decision is the system's; the request id ties it to the customer's call."""
+    return Actor(type=ActorType.SYSTEM, display_name=f"app-drawdown:{actor.id}", request_id=actor.request_id, ip=actor.ip)
+
+
+async def _send_code(customer: Customer, actor: Actor, code: str, amount_fen: int, *, sms: SmsSender, vault: Vault, ttl: timedelta) -> None:
+    if customer.phone_enc is None:
+        raise ApplicationError("未登记手机号码，无法发送验证码，请联系客户经理", code="SMS_UNAVAILABLE")
+    phone = await people.reveal(vault, customer.phone_enc, kind="phone", actor=actor, entity=("customer", customer.id), purpose="drawdown_code")
+    minutes = max(1, int(ttl.total_seconds() // 60))
+    text = f"【村信】您正在申请借款 {Money(amount_fen).format_yuan()}，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
+    try:
+        await sms.send(phone=phone, text=text, code=code)
+    except SmsError:
+        raise ApplicationError("短信发送失败，请稍后重新申请", code="SMS_UNAVAILABLE") from None
+
+
+async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int) -> int:
+    """Within the line: what was asked, or what is still available when that is less."""
+    line = (await lines_visible(actor, [credit_line_id])).get(credit_line_id)
+    if line is None:
+        raise NotFound("额度不存在", field="creditLineId")
+    return min(requested_fen, max(0, line.limit_fen - line.used_fen)) or requested_fen
+
+
+async def apply(
+    *,
+    actor: Actor,
+    credit_line_id: UUID,
+    amount: str,
+    term_months: int,
+    method: str,
+    idempotency_key: UUID,
+    now: datetime,
+    today: date,
+    bureau: CreditBureau,
+    media: MediaStore,
+    vault: Vault,
+    sms: SmsSender,
+    core: CoreBanking,
+    reuse_days: int,
+    code_ttl: timedelta = timedelta(minutes=5),
+) -> Application:
+    require_customer(actor)
+    requested_fen = Money.from_yuan(amount, field="amount").fen
+    if requested_fen <= 0:
+        raise ValidationError("借款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+    method = parse_method(method).value
+    existing = await LoanApplication.get_or_none(customer_id=actor.id, idempotency_key=idempotency_key)
+    if existing is not None:
+        same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, requested_fen, term_months, method)
+        if not same:
+            raise Conflict("该幂等键已用于另一笔不同的申请", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
+        return Application(existing, None)
+
+    decided_fen = await _decided_amount(actor, credit_line_id, requested_fen)
+    quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount=yuan_str(decided_fen), term_months=term_months, method=method, today=today)
+    card = await default_card(actor, core=core, vault=vault, now=now)
+    if card is None:
+        raise ApplicationError("请先绑定本人银行卡", code="NO_CARD", field="creditLineId")
+    if card.lookup is None or not card.lookup.is_own_bank:
+        bank = card.lookup.bank_name if card.lookup else "未知"
+        raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code="CARD_NOT_ELIGIBLE", field="creditLineId")
+    try:
+        decision = await check_credit(
+            actor=_risk_actor(actor), customer_id=actor.id, purpose=RiskPurpose.DRAWDOWN, bureau=bureau, media=media,
+            vault=vault, now=now, today=today, reuse_days=reuse_days,
+        )
+    except DomainError as exc:
+        if exc.code == "NO_AUTHORISATION":
+            raise ApplicationError("请先阅读并签署征信查询授权书", code="NO_AUTHORISATION") from None
+        raise
+
+    status = {RiskOutcome.PASS: ApplicationStatus.AWAITING_CODE, RiskOutcome.REVIEW: ApplicationStatus.REFERRED}.get(decision.decision, ApplicationStatus.REJECTED)
+    messages = {
+        ApplicationStatus.AWAITING_CODE: "审核通过，请输入短信验证码确认借款",
+        ApplicationStatus.REFERRED: "您的申请需要客户经理进一步审核，暂不能在线放款，我们会尽快与您联系",
+        ApplicationStatus.REJECTED: "很抱歉，您的借款申请未通过风险审核",
+    }
+    code = new_code()
+    async with in_transaction():
+        row = await LoanApplication.create(
+            customer_id=actor.id, credit_line_id=credit_line_id, idempotency_key=idempotency_key, requested_fen=requested_fen,
+            approved_fen=decided_fen if status == ApplicationStatus.AWAITING_CODE else 0, term_months=term_months, method=method,
+            status=status, risk_decision=decision, message=messages[status], applied_at=now,
+            code_hash=keyed_hash(vault, "drawdown-code", code) if status == ApplicationStatus.AWAITING_CODE else "",
+            code_expires_at=now + code_ttl if status == ApplicationStatus.AWAITING_CODE else None,
+        )
+        await audit.record(
+            actor, "loan_application.create", "loan_application", row.id,
+            after={"status": status.value, "requestedFen": requested_fen, "approvedFen": row.approved_fen, "riskDecision": str(decision.id)},
+        )
+    if status == ApplicationStatus.REJECTED:
+        raise ApplicationError(messages[status], code="RISK_REJECTED")
+    if status == ApplicationStatus.REFERRED:
+        raise ApplicationError(messages[status], code="REFERRED")
+    customer = await Customer.get(id=actor.id)
+    await _send_code(customer, actor, code, decided_fen, sms=sms, vault=vault, ttl=code_ttl)
+    return Application(row, quote)
+
+
+async def _code_failure(row: LoanApplication, actor: Actor, max_attempts: int) -> ApplicationError:
+    await LoanApplication.filter(id=row.id, code_attempts__lt=max_attempts).update(code_attempts=F("code_attempts") + 1)
+    attempts = (await LoanApplication.get(id=row.id)).code_attempts
+    left = max(0, max_attempts - attempts)
+    await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"attempts": attempts, "locked": left == 0})
+    if left == 0:
+        return ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code="CODE_LOCKED", field="code")
+    return ApplicationError(f"验证码错误，还可尝试 {left} 次", code="BAD_CODE", field="code")
+
+
+async def confirm(
+    *, actor: Actor, application_id: UUID, code: str, now: datetime, today: date, core: CoreBanking, vault: Vault, max_attempts: int = 5
+) -> tuple[LoanApplication, Loan]:
+    """Check the code and disburse; a repeat after success returns the same loan."""
+    require_customer(actor)
+    row = await LoanApplication.get_or_none(id=application_id, customer_id=actor.id)
+    if row is None:
+        raise NotFound("借款申请不存在", field="applicationId")
+    if row.status == ApplicationStatus.DISBURSED:
+        return row, await Loan.get(id=row.loan_id)
+    if row.status != ApplicationStatus.AWAITING_CODE:
+        raise ApplicationError("该申请未通过审核，不能确认借款", code="APPLICATION_CLOSED", field="applicationId")
+    if row.code_attempts >= max_attempts:
+        await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"reason": "locked"})
+        raise ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code="CODE_LOCKED", field="code")
+    if row.code_expires_at is None or row.code_expires_at <= now:
+        await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"reason": "expired"})
+        raise ApplicationError("验证码已过期，请重新申请", code="CODE_EXPIRED", field="code")
+    if not hmac.compare_digest(row.code_hash, keyed_hash(vault, "drawdown-code", (code or "").strip())):
+        raise await _code_failure(row, actor, max_attempts)
+    card = await default_card(actor, core=core, vault=vault, now=now)
+    if card is None or card.lookup is None or not card.lookup.is_own_bank:
+        raise ApplicationError("放款账户须为本行银行卡，请先绑定本行银行卡", code="CARD_NOT_ELIGIBLE")
+    try:
+        loan = await draw_down(
+            actor=actor, credit_line_id=row.credit_line_id, amount=yuan_str(row.approved_fen), term_months=row.term_months,
+            method=row.method, idempotency_key=row.id, today=today, core=core, vault=vault,
+        )
+    except DomainError as exc:
+        await audit.record(actor, "loan_application.disbursement_failed", "loan_application", row.id, after={"code": exc.code})
+        raise
+    async with in_transaction():
+        await LoanApplication.filter(id=row.id, status=ApplicationStatus.AWAITING_CODE).update(status=ApplicationStatus.DISBURSED, loan_id=loan.id, confirmed_at=now)
+        await audit.record(actor, "loan_application.confirm", "loan_application", row.id, after={"loanId": str(loan.id)})
+    await row.refresh_from_db()
+    return row, loan

@@ -1,0 +1,43 @@
+"""Reads for the risk screens and API: a customer's decisions, list entries, the active rule set."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from tortoise.expressions import Q
+
+from app.domain.errors import NotFound
+from app.models import ListEntry, RiskDecision
+from app.models.enums import ActorType
+from app.models.risk import ListKind
+from app.services.actor import Actor
+from app.services.risk.common import customer_in_scope
+from app.services.risk.lists import LIST_MANAGERS
+
+
+async def decisions_for(actor: Actor | None, customer_id: UUID, *, limit: int = 20) -> list[RiskDecision]:
+    """A customer's risk decisions, newest first; empty when the customer is missing or out of scope."""
+    if actor is None or not (actor.is_officer or actor.type == ActorType.SYSTEM):
+        return []
+    try:
+        await customer_in_scope(actor, customer_id)
+    except NotFound:
+        return []
+    return await RiskDecision.filter(customer_id=customer_id).order_by("-decided_at").limit(max(1, min(limit, 100)))
+
+
+def may_manage_lists(actor: Actor | None) -> bool:
+    return actor is not None and (actor.type == ActorType.SYSTEM or (actor.is_officer and actor.role in LIST_MANAGERS))
+
+
+def list_entries_query(actor: Actor | None, *, today: date, list_kind: ListKind | str | None = None, include_inactive: bool = False):
+    """Black/grey list entries for those who keep the lists (others get none); in force only by default."""
+    query = ListEntry.all()
+    if not may_manage_lists(actor):
+        return query.filter(id__isnull=True)
+    if list_kind:
+        query = query.filter(list_kind=ListKind(list_kind))
+    if not include_inactive:
+        query = query.filter(removed_at=None).filter(Q(expires_on=None) | Q(expires_on__gt=today))
+    return query

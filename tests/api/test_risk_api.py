@@ -1,0 +1,212 @@
+"""Warnings, collections, rule sets, lists and decisions through HTTP GraphQL, with bearer tokens."""
+
+import base64
+from datetime import UTC, date, datetime, timedelta
+
+from app.config import ROOT
+from app.models import AuditEvent, CollectionAction, EarlyWarning, ListEntry, RuleSetVersion, WarningAction
+from app.services import auth, business_date
+from app.services.collection_tasks import open_collection_tasks
+from app.services.documents import MediaStore
+from app.services.warnings import run_warnings
+from tests.factories import DEMO_PASSWORD
+from tests.factories_risk import id_number
+from tests.factories_worklists import TODAY, drawn_loan, make_overdue
+
+ON = date(2027, 1, 26)
+
+
+def _doc(name: str) -> str:
+    return (ROOT / "graphql" / "reporting" / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+def _gid(type_name: str, pk) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+async def _token(username="officer1"):
+    token, _ = await auth.login(username=username, password=DEMO_PASSWORD, now=datetime.now(UTC), session_hours=1)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _gql(client, query, variables=None, headers=None):
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {})
+    assert response.status_code == 200
+    return response.json()
+
+
+async def _overdue_loan(vault, tmp_path):
+    await business_date.set_current(TODAY)
+    customer, _, loan = await drawn_loan(vault)
+    await make_overdue(loan, days_past_due=30)
+    await run_warnings(on=ON, media=MediaStore(tmp_path / "media"))
+    await open_collection_tasks(on=ON)
+    await business_date.set_current(ON + timedelta(days=1))
+    return customer, loan
+
+
+HANDLE = """mutation H($input: WarningHandleInput!) { warningHandle(input: $input) {
+  warning { id status handledAt actions { action note officerName } } errors { code field message } } }"""
+
+RECORD = """mutation R($input: CollectionActionRecordInput!) { collectionActionRecord(input: $input) {
+  task { id nextActionOn actions { kind outcome promisedAmount promisedOn officerName } } errors { code field message } } }"""
+
+UPLOAD = """mutation U($input: RuleSetUploadInput!) { ruleSetUpload(input: $input) {
+  ruleSet { version description isActive } errors { code field message } } }"""
+
+LIST_ADD = """mutation A($input: ListEntryAddInput!) { listEntryAdd(input: $input) {
+  entry { id listKind idNumberMasked name reason expiresOn } errors { code field message } } }"""
+
+LIST_REMOVE = """mutation D($input: ListEntryRemoveInput!) { listEntryRemove(input: $input) {
+  entry { id removedAt removedReason } errors { code field message } } }"""
+
+
+async def test_officer_reads_and_handles_a_warning(client, demo, vault, tmp_path):
+    _, loan = await _overdue_loan(vault, tmp_path)
+    officer = await _token()
+    listed = (await _gql(client, _doc("Warnings"), {"status": "OPEN"}, officer))["data"]["warnings"]
+    assert listed["totalCount"] == 1
+    node = listed["edges"][0]["node"]
+    assert (node["kind"], node["kindLabel"], node["severity"], node["level"]) == ("RISING_DPD", "逾期天数上升", "MEDIUM", 30)
+    assert node["loanId"] == _gid("Loan", loan.id) and node["officerName"] == "张建华" and node["evidence"]["daysPastDue"] == 30
+    # another branch's officer sees nothing and cannot act
+    other = await _token("officer2")
+    assert (await _gql(client, _doc("Warnings"), {}, other))["data"]["warnings"]["totalCount"] == 0
+    refused = (await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "HANDLE", "note": "已处理"}}, other))["data"]["warningHandle"]
+    assert refused["warning"] is None and [(e["code"], e["field"]) for e in refused["errors"]] == [("NOT_FOUND", "warningId")]
+    # an empty note is a typed error; nothing is written
+    empty = (await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "HANDLE", "note": " "}}, officer))["data"]["warningHandle"]
+    assert [(e["code"], e["field"], e["message"]) for e in empty["errors"]] == [("INVALID", "note", "请填写处理说明")]
+    assert await WarningAction.all().count() == 0
+    # handled by the assigned officer
+    done = (await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "HANDLE", "note": "客户已还清"}}, officer))["data"]["warningHandle"]
+    assert done["errors"] == [] and done["warning"]["status"] == "HANDLED"
+    assert done["warning"]["actions"] == [{"action": "HANDLE", "note": "客户已还清", "officerName": "张建华"}]
+    again = (await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "DISMISS", "note": "x"}}, officer))["data"]["warningHandle"]
+    assert [e["code"] for e in again["errors"]] == ["WARNING_CLOSED"]
+    # node lookup respects scope
+    lookup = "query N($id: ID!) { node(id: $id) { ... on EarlyWarning { status } } }"
+    assert (await _gql(client, lookup, {"id": node["id"]}, officer))["data"]["node"] == {"status": "HANDLED"}
+    assert (await _gql(client, lookup, {"id": node["id"]}, other))["data"]["node"] is None
+
+
+async def test_auditors_read_but_do_not_handle_and_anonymous_callers_are_refused(client, demo, vault, tmp_path):
+    await _overdue_loan(vault, tmp_path)
+    auditor = await _token("auditor")
+    node = (await _gql(client, _doc("Warnings"), {}, auditor))["data"]["warnings"]["edges"][0]["node"]
+    payload = (await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "NOTE", "note": "看看"}}, auditor))["data"]["warningHandle"]
+    assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+    anonymous = await _gql(client, _doc("Warnings"))
+    assert anonymous["data"] is None and anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await EarlyWarning.get()).status == "open"
+
+
+async def test_collection_task_list_and_a_promise_to_pay(client, demo, vault, tmp_path):
+    await _overdue_loan(vault, tmp_path)
+    officer = await _token()
+    tasks = (await _gql(client, _doc("CollectionTasks"), {"status": "OPEN"}, officer))["data"]["collectionTasks"]
+    assert tasks["totalCount"] == 1
+    task = tasks["edges"][0]["node"]
+    assert task["openedOn"] == ON.isoformat() and task["openedDaysPastDue"] == 30 and task["loan"]["daysPastDue"] == 30
+    promise = {"taskId": task["id"], "kind": "PROMISE_TO_PAY", "outcome": "客户承诺下周还款", "promisedAmount": "500.00", "promisedOn": "2027-02-03"}
+    bad = (await _gql(client, RECORD, {"input": {**promise, "promisedAmount": "0.00"}}, officer))["data"]["collectionActionRecord"]
+    assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID_AMOUNT", "promisedAmount")]
+    past = (await _gql(client, RECORD, {"input": {**promise, "promisedOn": "2027-01-27"}}, officer))["data"]["collectionActionRecord"]
+    assert [(e["code"], e["field"]) for e in past["errors"]] == [("INVALID_DATE", "promisedOn")]
+    as_number = await _gql(client, RECORD, {"input": {**promise, "promisedAmount": 500}}, officer)
+    assert as_number["data"] is None and "strings" in as_number["errors"][0]["message"]
+    assert await CollectionAction.all().count() == 0
+    ok = (await _gql(client, RECORD, {"input": promise}, officer))["data"]["collectionActionRecord"]
+    assert ok["errors"] == [] and ok["task"]["nextActionOn"] == "2027-02-04"
+    assert ok["task"]["actions"] == [{"kind": "PROMISE_TO_PAY", "outcome": "客户承诺下周还款", "promisedAmount": "500.00", "promisedOn": "2027-02-03", "officerName": "张建华"}]
+    other = (await _gql(client, RECORD, {"input": {**promise}}, await _token("officer2")))["data"]["collectionActionRecord"]
+    assert [e["code"] for e in other["errors"]] == ["NOT_FOUND"]
+
+
+async def test_rule_set_upload_is_for_admins_with_typed_errors(client, demo):
+    good = "version: reject-2027.9\ndescription: 测试\nrules:\n  - code: CURRENT_OVERDUE\n    kind: reject\n    message: \"账户{account}当前逾期\"\n"
+    refused = await _gql(client, UPLOAD, {"input": {"yamlText": good}}, await _token("manager"))
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    admin = await _token("admin")
+    bad = (await _gql(client, UPLOAD, {"input": {"yamlText": "version: x\nrules: [oops"}}, admin))["data"]["ruleSetUpload"]
+    assert bad["ruleSet"] is None and bad["errors"][0]["code"] == "BAD_RULESET" and bad["errors"][0]["message"].startswith("规则集无效")
+    assert await RuleSetVersion.all().count() == 0
+    ok = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
+    assert ok == {"ruleSet": {"version": "reject-2027.9", "description": "测试", "isActive": True}, "errors": []}
+    dup = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
+    assert [e["code"] for e in dup["errors"]] == ["DUPLICATE_VERSION"]
+
+
+async def test_list_entries_are_kept_by_managers_and_masked(client, demo):
+    await business_date.set_current(TODAY)
+    number = id_number(101)
+    add = {"idNumber": number, "name": "王建国", "listKind": "BLACK", "reason": "骗贷", "expiresOn": "2027-11-27"}
+    officer = await _gql(client, LIST_ADD, {"input": add}, await _token("officer1"))
+    assert officer["data"] is None and officer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    manager = await _token("manager")
+    added = (await _gql(client, LIST_ADD, {"input": add}, manager))["data"]["listEntryAdd"]
+    assert added["errors"] == [] and added["entry"]["idNumberMasked"] == number[:6] + "********" + number[-4:]
+    assert number not in str(added)
+    dup = (await _gql(client, LIST_ADD, {"input": add}, manager))["data"]["listEntryAdd"]
+    assert [(e["code"], e["field"]) for e in dup["errors"]] == [("DUPLICATE", "idNumber")]
+    bad = (await _gql(client, LIST_ADD, {"input": {**add, "idNumber": "123"}}, manager))["data"]["listEntryAdd"]
+    assert [e["field"] for e in bad["errors"]] == ["idNumber"]
+    listed = (await _gql(client, "{ listEntries { totalCount edges { node { id name } } } }", {}, manager))["data"]["listEntries"]
+    assert listed["totalCount"] == 1
+    removed = (await _gql(client, LIST_REMOVE, {"input": {"entryId": added["entry"]["id"], "reason": "误报"}}, manager))["data"]["listEntryRemove"]
+    assert removed["errors"] == [] and removed["entry"]["removedReason"] == "误报" and removed["entry"]["removedAt"]
+    assert (await _gql(client, "{ listEntries { totalCount } }", {}, manager))["data"]["listEntries"]["totalCount"] == 0
+    assert await ListEntry.filter(removed_at__isnull=False).count() == 1
+    assert await AuditEvent.filter(action__in=["risk_list.add", "risk_list.remove"]).count() == 2
+
+
+async def test_risk_decisions_of_a_customer_in_scope(client, demo, vault):
+    await business_date.set_current(TODAY)
+    customer, _, _ = await drawn_loan(vault)
+    variables = {"customerId": _gid("Customer", customer.id)}
+    mine = (await _gql(client, _doc("RiskDecisions"), variables, await _token()))["data"]["riskDecisions"]
+    assert len(mine) == 1 and mine[0]["decision"] == "pass" and mine[0]["ruleSetVersion"] == "reject-2026.1" and mine[0]["hits"] == []
+    assert (await _gql(client, _doc("RiskDecisions"), variables, await _token("officer2")))["data"]["riskDecisions"] == []
+    garbage = await _gql(client, _doc("RiskDecisions"), {"customerId": "garbage"}, await _token())
+    assert garbage["data"]["riskDecisions"] == []
+
+
+async def test_worklist_queries_do_not_grow_with_the_page(client, demo, vault, tmp_path, monkeypatch):
+    from tortoise import connections
+
+    from app.services.warnings import handle_warning
+    from tests.factories_risk import actor
+
+    conn = connections.get("default")
+    counted = []
+    for name in ("execute_query", "execute_query_dict"):
+        original = getattr(conn, name)
+
+        async def wrapper(*args, _original=original, **kwargs):
+            counted.append(args[0] if args else "")
+            return await _original(*args, **kwargs)
+
+        monkeypatch.setattr(conn, name, wrapper)
+
+    async def cost(name):
+        counted.clear()
+        body = await _gql(client, _doc(name), {}, headers)
+        assert "errors" not in body
+        return len(counted)
+
+    await _overdue_loan(vault, tmp_path)
+    officer = await actor("officer1")
+    await handle_warning(actor=officer, warning_id=(await EarlyWarning.get()).id, action="note", note="已联系", now=datetime.now(UTC))
+    headers = await _token()
+    one = (await cost("Warnings"), await cost("CollectionTasks"))
+    for sequence in (359, 361, 363):
+        await business_date.set_current(TODAY)
+        _, _, loan = await drawn_loan(vault, sequence=sequence, card=f"62170000100{sequence}99")
+        await make_overdue(loan, days_past_due=30)
+    await run_warnings(on=ON, media=MediaStore(tmp_path / "media"))
+    await open_collection_tasks(on=ON)
+    for w in await EarlyWarning.filter(actions__id__isnull=True):
+        await handle_warning(actor=officer, warning_id=w.id, action="note", note="已联系", now=datetime.now(UTC))
+    headers = await _token()
+    assert (await _gql(client, _doc("Warnings"), {}, headers))["data"]["warnings"]["totalCount"] == 4
+    assert (await cost("Warnings"), await cost("CollectionTasks")) == one

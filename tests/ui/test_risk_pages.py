@@ -1,0 +1,134 @@
+"""Risk pages: worklists, the warning and task forms (303 / 422, page / fragment), rule sets, lists."""
+
+import re
+from datetime import date, timedelta
+
+from app.models import CollectionAction, EarlyWarning, ListEntry, RuleSetVersion, WarningAction
+from app.services import business_date
+from app.services.collection_tasks import open_collection_tasks
+from app.services.documents import MediaStore
+from app.services.warnings import run_warnings
+from tests.factories import csrf_token, login
+from tests.factories_risk import id_number
+from tests.factories_worklists import TODAY, drawn_loan, make_overdue
+
+ON = date(2027, 1, 26)
+
+
+async def _overdue(vault, tmp_path, **kwargs):
+    await business_date.set_current(TODAY)
+    customer, _, loan = await drawn_loan(vault, **kwargs)
+    await make_overdue(loan, days_past_due=30)
+    await run_warnings(on=ON, media=MediaStore(tmp_path / "media"))
+    await open_collection_tasks(on=ON)
+    await business_date.set_current(ON + timedelta(days=1))
+    return customer, loan
+
+
+async def test_warning_worklist_page_and_fragment(client, demo, vault, tmp_path):
+    _, loan = await _overdue(vault, tmp_path)
+    warning = await EarlyWarning.get(loan_id=loan.id)
+    await login(client)
+    page = await client.get("/risk/warnings")
+    assert page.status_code == 200 and page.headers["vary"] == "HX-Request"
+    assert "<html" in page.text and f'id="warning-{warning.id}-row"' in page.text and "逾期天数已达 30 天" in page.text
+    fragment = await client.get("/risk/warnings?status=handled", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="warning-rows"' in fragment.text and "暂无预警" in fragment.text
+    boosted = await client.get("/risk/warnings", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text  # a boosted navigation gets the whole page
+
+
+async def test_another_branch_officer_sees_no_warning_and_gets_404(client, demo, vault, tmp_path):
+    _, loan = await _overdue(vault, tmp_path)
+    warning = await EarlyWarning.get(loan_id=loan.id)
+    await login(client, "officer2")
+    assert "暂无预警" in (await client.get("/risk/warnings")).text
+    assert (await client.get(f"/risk/warnings/{warning.id}")).status_code == 404
+    assert (await client.get("/risk/warnings/not-a-uuid")).status_code == 404
+
+
+async def test_handling_a_warning_422_then_303(client, demo, vault, tmp_path):
+    _, loan = await _overdue(vault, tmp_path)
+    warning = await EarlyWarning.get(loan_id=loan.id)
+    await login(client)
+    page = await client.get(f"/risk/warnings/{warning.id}")
+    assert page.status_code == 200 and "处理预警" in page.text and "daysPastDue" in page.text
+    token = await csrf_token(client)
+    url = f"/risk/warnings/{warning.id}/handle"
+    bad = await client.post(url, data={"action": "handle", "note": "", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "请填写处理说明" in bad.text and 'id="warning-form"' in bad.text and "<html" not in bad.text
+    full = await client.post(url, data={"action": "handle", "note": "", "csrf_token": token})
+    assert full.status_code == 422 and "<html" in full.text
+    assert await WarningAction.all().count() == 0
+    done = await client.post(url, data={"action": "handle", "note": "客户已还清逾期", "csrf_token": token})
+    assert done.status_code == 303 and done.headers["location"] == f"/risk/warnings/{warning.id}"
+    assert (await EarlyWarning.get(id=warning.id)).status == "handled"
+    after = await client.get(f"/risk/warnings/{warning.id}")
+    assert "客户已还清逾期" in after.text and "该预警已处理" in after.text
+
+
+async def test_collection_worklist_task_page_and_action_form(client, demo, vault, tmp_path):
+    customer, loan = await _overdue(vault, tmp_path)
+    await login(client)
+    listing = await client.get("/risk/collections")
+    task_id = re.search(r'id="task-([0-9a-f-]{36})-row"', listing.text).group(1)
+    page = await client.get(f"/risk/collections/{task_id}")
+    assert page.status_code == 200 and "记录催收" in page.text and customer.id_number_masked in page.text
+    assert 'value="legal"' not in page.text  # officers do not see legal collection
+    token = await csrf_token(client)
+    url = f"/risk/collections/{task_id}/actions"
+    form = {"kind": "promise_to_pay", "outcome": "客户承诺还款", "promised_amount": "300.00", "promised_on": "2027-01-27", "next_action_on": "", "csrf_token": token}
+    past = await client.post(url, data=form, headers={"HX-Request": "true"})
+    assert past.status_code == 422 and "承诺还款日期应晚于今天" in past.text and 'id="task-form"' in past.text and "<html" not in past.text
+    bad_date = await client.post(url, data={**form, "promised_on": "2027-02-30"})
+    assert bad_date.status_code == 422 and "日期格式不正确" in bad_date.text
+    assert await CollectionAction.all().count() == 0
+    ok = await client.post(url, data={**form, "promised_on": "2027-02-05"})
+    assert ok.status_code == 303 and ok.headers["location"] == f"/risk/collections/{task_id}"
+    after = await client.get(f"/risk/collections/{task_id}")
+    assert "客户承诺还款" in after.text and "¥300.00" in after.text
+
+
+async def test_ruleset_page_is_for_admins(client, demo):
+    await login(client, "manager")
+    assert (await client.get("/risk/rulesets")).status_code == 404
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    await login(client, "admin")
+    page = await client.get("/risk/rulesets")
+    assert page.status_code == 200 and "上传新版本" in page.text and "尚未启用规则集" in page.text
+    token = await csrf_token(client)
+    bad = await client.post("/risk/rulesets", data={"yaml_text": "version: v\nrules: [", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "规则集无效" in bad.text and 'id="ruleset-form"' in bad.text
+    assert await RuleSetVersion.all().count() == 0
+    good = "version: reject-2027.5\ndescription: 只查当前逾期\nrules:\n  - code: CURRENT_OVERDUE\n    kind: reject\n    message: \"账户{account}当前逾期\"\n"
+    ok = await client.post("/risk/rulesets", data={"yaml_text": good, "csrf_token": token})
+    assert ok.status_code == 303
+    page = await client.get("/risk/rulesets")
+    assert "reject-2027.5" in re.search(r'id="ruleset-active">(.*?)</p>', page.text, re.S).group(1)
+
+
+async def test_lists_page_adds_and_removes_with_masked_numbers(client, demo):
+    await business_date.set_current(TODAY)
+    number = id_number(101)
+    await login(client, "officer1")
+    assert (await client.get("/risk/lists")).status_code == 404
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    await login(client, "manager")
+    token = await csrf_token(client)
+    form = {"list_kind": "grey", "name": "王建国", "id_number": number, "reason": "多头借贷", "expires_on": "2026-11-01", "csrf_token": token}
+    past = await client.post("/risk/lists", data=form, headers={"HX-Request": "true"})
+    assert past.status_code == 422 and "到期日应晚于今天" in past.text and number not in past.text and 'id="lists-body"' in past.text
+    ok = await client.post("/risk/lists", data={**form, "expires_on": "2027-06-01"})
+    assert ok.status_code == 303
+    page = await client.get("/risk/lists")
+    entry = await ListEntry.get()
+    assert f'id="entry-{entry.id}-row"' in page.text and entry.id_number_masked in page.text and number not in page.text
+    no_reason = await client.post(f"/risk/lists/{entry.id}/remove", data={"reason": "", "csrf_token": token})
+    assert no_reason.status_code == 422 and "请填写移出名单的原因" in no_reason.text
+    removed = await client.post(f"/risk/lists/{entry.id}/remove", data={"reason": "已结清", "csrf_token": token})
+    assert removed.status_code == 303 and (await ListEntry.get(id=entry.id)).removed_at is not None
+
+
+async def test_risk_pages_need_a_login(client, demo):
+    response = await client.get("/risk/warnings")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")

@@ -1,0 +1,244 @@
+"""Risk pages: warning and collection worklists, a task with its action form, rule sets, black/grey lists.
+
+Officers see what is assigned to them, managers their branch tree (the services decide).
+Every form posts to the same service the GraphQL mutation calls; success redirects (303),
+a refused input re-renders the form with the reason (422).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain.errors import DomainError, NotFound
+from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
+from app.models import CollectionAction, RiskDecision, RuleSetVersion, WarningAction
+from app.models.collection import CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, CollectionStatus
+from app.models.enums import Role
+from app.models.risk import ListKind
+from app.models.warning import WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
+from app.services import business_date
+from app.services.collection_tasks import get_task, owed_fen, record_collection_action, tasks_query
+from app.services.risk import add_to_list, remove_from_list, upload_ruleset
+from app.services.risk.lists import LIST_NAMES
+from app.services.risk_reads import list_entries_query, may_manage_lists
+from app.services.warnings import get_warning, handle_warning, warnings_query
+from ui.auth import login_required, redirect
+from ui.templating import render
+
+PAGE_SIZE = 100
+FIELDS = {
+    "promisedAmount": "promised_amount", "promisedOn": "promised_on", "nextActionOn": "next_action_on", "idNumber": "id_number",
+    "expiresOn": "expires_on", "listKind": "list_kind", "warningId": "_form", "taskId": "_form", "entryId": "_form",
+}
+LABELS = {
+    "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "warning_statuses": WARNING_STATUS_LABELS, "warning_actions": WARNING_ACTION_LABELS,
+    "task_statuses": COLLECTION_STATUS_LABELS, "task_actions": COLLECTION_ACTION_LABELS, "close_reasons": CLOSE_REASON_LABELS, "list_names": LIST_NAMES,
+}
+
+
+def _errors(exc: DomainError, default: str = "_form") -> dict[str, str]:
+    field = FIELDS.get(exc.field or "", exc.field) or default
+    return {field: exc.message}
+
+
+def _uuid(request: Request, name: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        raise NotFound("对象不存在") from None
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+def _date(form: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
+    value = form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "日期格式不正确（YYYY-MM-DD）"
+        return None
+
+
+def _status(request: Request, allowed: type, default: str) -> str | None:
+    value = request.query_params.get("status", default)
+    return value if value in {s.value for s in allowed} else None  # anything else (e.g. "all"): every status
+
+
+def _actor(request: Request):
+    return request.state.session.actor
+
+
+def _fragment(request: Request, name: str) -> str | None:
+    """The fragment for an htmx swap; a boosted navigation (HX-Boosted) wants the whole page."""
+    return None if request.headers.get("hx-boosted") else name
+
+
+# --- warnings -------------------------------------------------------------------------------
+
+
+@login_required
+async def warning_list(request: Request) -> Response:
+    status = _status(request, WarningStatus, WarningStatus.OPEN.value)
+    rows = await warnings_query(_actor(request), status=status).order_by("-business_on", "-created_at").limit(PAGE_SIZE).prefetch_related("customer", "officer")
+    context = {"warnings": rows, "status": status or "all", **LABELS}
+    return render(request, "risk/warnings.html", context, fragment=_fragment(request, "risk/_warning_rows.html"))
+
+
+async def _warning_page(request: Request, warning_id: UUID, *, errors: dict, form: dict, status_code: int = 200) -> Response:
+    warning = await get_warning(_actor(request), warning_id)
+    await warning.fetch_related("customer", "officer", "loan")
+    actions = await WarningAction.filter(warning_id=warning.id).order_by("at").prefetch_related("officer")
+    context = {"warning": warning, "actions": actions, "errors": errors, "form": form, **LABELS}
+    return render(request, "risk/warning.html", context, fragment=_fragment(request, "risk/_warning_form.html"), status_code=status_code)
+
+
+@login_required
+async def warning_detail(request: Request) -> Response:
+    return await _warning_page(request, _uuid(request, "warning_id"), errors={}, form={})
+
+
+@login_required
+async def warning_handle(request: Request) -> Response:
+    warning_id = _uuid(request, "warning_id")
+    form = await _form(request)
+    try:
+        await handle_warning(actor=_actor(request), warning_id=warning_id, action=form.get("action", ""), note=form.get("note", ""), now=clock.now_utc())
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return await _warning_page(request, warning_id, errors=_errors(exc), form=form, status_code=422)
+    return redirect(request, request.url_for("warning_detail", warning_id=str(warning_id)).path)
+
+
+# --- collections ----------------------------------------------------------------------------
+
+
+@login_required
+async def task_list(request: Request) -> Response:
+    status = _status(request, CollectionStatus, CollectionStatus.OPEN.value)
+    rows = await tasks_query(_actor(request), status=status).order_by("next_action_on", "-opened_on").limit(PAGE_SIZE).prefetch_related("customer", "officer", "loan")
+    context = {"tasks": rows, "status": status or "all", "today": await business_date.current(), **LABELS}
+    return render(request, "risk/tasks.html", context, fragment=_fragment(request, "risk/_task_rows.html"))
+
+
+async def _task_page(request: Request, task_id: UUID, *, errors: dict, form: dict, status_code: int = 200) -> Response:
+    task = await get_task(_actor(request), task_id)
+    await task.fetch_related("customer", "officer", "loan")
+    actions = await CollectionAction.filter(task_id=task.id).order_by("-at").prefetch_related("officer")
+    context = {
+        "task": task, "loan": task.loan, "owed_fen": owed_fen(task.loan), "actions": actions, "errors": errors,
+        "form": form or {"kind": "call"}, "can_legal": _actor(request).role in (Role.BRANCH_MANAGER, Role.ADMIN), **LABELS,
+    }
+    return render(request, "risk/task.html", context, fragment=_fragment(request, "risk/_task_form.html"), status_code=status_code)
+
+
+@login_required
+async def task_detail(request: Request) -> Response:
+    return await _task_page(request, _uuid(request, "task_id"), errors={}, form={})
+
+
+@login_required
+async def task_action(request: Request) -> Response:
+    task_id = _uuid(request, "task_id")
+    form = await _form(request)
+    errors: dict[str, str] = {}
+    promised_on, next_action_on = _date(form, "promised_on", errors), _date(form, "next_action_on", errors)
+    if not errors:
+        try:
+            await record_collection_action(
+                actor=_actor(request), task_id=task_id, kind=form.get("kind", ""), outcome=form.get("outcome", ""),
+                promised_amount=form.get("promised_amount"), promised_on=promised_on, next_action_on=next_action_on,
+                today=await business_date.current(), now=clock.now_utc(),
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            return redirect(request, request.url_for("task_detail", task_id=str(task_id)).path)
+    return await _task_page(request, task_id, errors=errors, form=form, status_code=422)
+
+
+# --- rule sets (admins) ---------------------------------------------------------------------
+
+
+@login_required
+async def ruleset_page(request: Request) -> Response:
+    actor = _actor(request)
+    if actor.role != Role.ADMIN:
+        raise NotFound("页面不存在或您无权查看。")
+    errors: dict[str, str] = {}
+    form = {"yaml_text": ""}
+    if request.method == "POST":
+        form = await _form(request)
+        try:
+            await upload_ruleset(actor=actor, yaml_text=form.get("yaml_text", ""))
+        except DomainError as exc:
+            errors = {"yaml_text": exc.message}
+        else:
+            return redirect(request, request.url_for("ruleset_page").path)
+    versions = await RuleSetVersion.all().order_by("-created_at").limit(20).prefetch_related("uploaded_by")
+    active = next((v for v in versions if v.is_active), None) or await RuleSetVersion.filter(is_active=True).first()
+    recent = await RiskDecision.filter(decision__in=["reject", "review"]).order_by("-decided_at").limit(10).prefetch_related("customer")
+    context = {"versions": versions, "active": active, "recent": recent, "errors": errors, "form": form}
+    return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)
+
+
+# --- black and grey lists (branch managers and admins) --------------------------------------
+
+
+async def _lists_page(request: Request, *, errors: dict, form: dict, status_code: int = 200) -> Response:
+    today = await business_date.current()
+    entries = await list_entries_query(_actor(request), today=today).order_by("-created_at").limit(PAGE_SIZE).prefetch_related("created_by")
+    context = {"entries": entries, "errors": errors, "form": form or {"list_kind": ListKind.BLACK.value}, "today": today, **LABELS}
+    return render(request, "risk/lists.html", context, fragment=_fragment(request, "risk/_lists_body.html"), status_code=status_code)
+
+
+def _require_list_manager(request: Request) -> None:
+    if not may_manage_lists(_actor(request)):
+        raise NotFound("页面不存在或您无权查看。")
+
+
+@login_required
+async def list_page(request: Request) -> Response:
+    _require_list_manager(request)
+    if request.method == "GET":
+        return await _lists_page(request, errors={}, form={})
+    form = await _form(request)
+    errors: dict[str, str] = {}
+    expires_on = _date(form, "expires_on", errors)
+    if not errors:
+        try:
+            await add_to_list(
+                actor=_actor(request), vault=request.app.state.vault, id_number=form.get("id_number", ""), name=form.get("name", ""),
+                list_kind=form.get("list_kind", ""), reason=form.get("reason", ""), today=await business_date.current(), expires_on=expires_on,
+            )
+        except ValueError:
+            errors = {"list_kind": "请选择名单类型"}
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            return redirect(request, request.url_for("list_page").path)
+    form.pop("id_number", None)  # never echo a whole ID number back into the page
+    return await _lists_page(request, errors=errors, form=form, status_code=422)
+
+
+@login_required
+async def list_remove(request: Request) -> Response:
+    _require_list_manager(request)
+    entry_id = _uuid(request, "entry_id")
+    form = await _form(request)
+    try:
+        await remove_from_list(actor=_actor(request), entry_id=entry_id, reason=form.get("reason", ""), now=clock.now_utc())
+    except DomainError as exc:
+        return await _lists_page(request, errors={f"remove-{entry_id}": exc.message}, form={}, status_code=422)
+    return redirect(request, request.url_for("list_page").path)
