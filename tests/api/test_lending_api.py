@@ -12,7 +12,9 @@ from tests.services.lending.conftest import TODAY
 
 
 def _doc(name: str) -> str:
-    return (ROOT / "graphql" / "mobile" / f"{name}.graphql").read_text(encoding="utf-8")
+    """The mobile app's operations; LoanDrawdown is the officers' counter drawdown (not a mobile operation)."""
+    folder = ROOT / "tests" / "api" / "documents" if name == "LoanDrawdown" else ROOT / "graphql" / "mobile"
+    return (folder / f"{name}.graphql").read_text(encoding="utf-8")
 
 
 def _gid(type_name: str, pk) -> str:
@@ -108,8 +110,8 @@ async def test_an_officer_of_another_branch_sees_nothing(client, demo, vault):
 
 async def test_anonymous_callers_cannot_draw(client, demo):
     body = (await client.post("/graphql", json={"query": _doc("LoanDrawdown"), "variables": {"input": {"creditLineId": "x", "amount": "1", "termMonths": 1, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}})).json()
-    assert body["data"] is None and body["errors"][0]["message"] == "请先登录"
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["data"] is None and body["errors"][0]["message"] == "仅限银行工作人员"
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_lpr_publish_is_for_admins(client, demo):
@@ -130,4 +132,21 @@ async def test_the_risk_gate_holds_at_the_api_door(client, demo, vault):
     payload = (await _run(client, "LoanDrawdown", variables, await _token()))["data"]["loanDrawdown"]
     assert payload["loan"] is None
     assert payload["errors"][0]["code"] == "RISK_REJECTED" and "呆账" in payload["errors"][0]["message"]
+    assert await Loan.all().count() == 0
+
+
+async def test_borrowers_cannot_skip_the_confirmed_application(client, demo, vault):
+    """A customer token may not call loanDrawdown: the app goes through loanApply and a confirmed code."""
+    from app.models.enums import ActorType
+    from app.services.actor import Actor
+
+    await business_date.set_current(TODAY)
+    customer, line = await customer_with_line(vault)
+    from app.api.context import Context
+    from app.api.schema import schema
+
+    context = Context(request=None, actor=Actor(type=ActorType.CUSTOMER, id=customer.id))
+    variables = {"input": {"creditLineId": _gid("CreditLine", line.id), "amount": "1000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}
+    result = await schema.execute(_doc("LoanDrawdown"), variable_values=variables, context_value=context)
+    assert result.data is None and result.errors[0].message == "仅限银行工作人员"
     assert await Loan.all().count() == 0

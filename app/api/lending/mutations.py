@@ -9,7 +9,7 @@ from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.lending.queries import loan_error
 from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
-from app.api.permissions import IsSignedIn
+from app.api.permissions import IsOfficer, IsSignedIn
 from app.api.scalars import DecimalString
 from app.domain.errors import DomainError
 from app.services import business_date
@@ -82,7 +82,10 @@ async def _loan_payload(payload, work):
 
 @strawberry.type
 class LendingMutation:
-    @strawberry.mutation(description="用信：在额度内借款并放款到绑定的银行卡", permission_classes=[IsSignedIn])
+    @strawberry.mutation(
+        description="柜面用信（工作人员）：在额度内借款并放款到绑定的银行卡；客户在手机银行中请使用 loanApply / loanApplicationConfirm",
+        permission_classes=[IsOfficer],
+    )
     async def loan_drawdown(self, info: Info, input: LoanDrawdownInput) -> LoanDrawdownPayload:
         ctx = info.context
 

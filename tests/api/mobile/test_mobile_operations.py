@@ -203,7 +203,7 @@ async def test_another_banks_default_card_cannot_receive_an_app_loan(client, app
     assert await LoanApplication.all().count() == 0
 
 
-@covers("CreditLines", "Loans", "DrawdownQuote", "LoanDrawdown", "LoanRepay", "LoanPrepay", "LoanPrepaymentQuote", "LoanTransactions")
+@covers("CreditLines", "Loans", "DrawdownQuote", "LoanRepay", "LoanPrepay", "LoanPrepaymentQuote", "LoanTransactions")
 async def test_lending_operations_with_a_customer_token_see_only_their_own(client, app, demo, vault):
     await business_date.set_current(TODAY)
     _, line = await borrower(vault)
@@ -216,8 +216,14 @@ async def test_lending_operations_with_a_customer_token_see_only_their_own(clien
     assert (await gql(client, "DrawdownQuote", quote_vars, token=token))["data"]["drawdownQuote"]["errors"] == []
     other_quote = {"input": {**quote_vars["input"], "creditLineId": _gid("CreditLine", other_line.id)}}
     assert (await gql(client, "DrawdownQuote", other_quote, token=token))["data"]["drawdownQuote"]["errors"][0]["code"] == "NOT_FOUND"
-    draw = {"input": {**quote_vars["input"], "idempotencyKey": str(uuid.uuid4())}}
-    loan = (await gql(client, "LoanDrawdown", draw, token=token))["data"]["loanDrawdown"]["loan"]
+    # the app draws through loanApply + a confirmed code (test_mobile_journey); here the loan is made at the counter
+    from app.integrations.core_banking import SandboxCoreBanking
+    from app.services.actor import SYSTEM
+    from app.services.lending.drawdown import draw_down
+
+    made = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=6, method="equal_principal",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    loan = {"id": _gid("Loan", made.id)}
     assert (await gql(client, "Loans", {}, token=token))["data"]["loans"]["totalCount"] == 1
     assert (await gql(client, "LoanTransactions", {"id": loan["id"]}, token=token))["data"]["node"]["transactions"][0]["kind"] == "disbursement"
     quote = (await gql(client, "LoanPrepaymentQuote", {"input": {"loanId": loan["id"]}}, token=token))["data"]["loanPrepaymentQuote"]
