@@ -61,6 +61,22 @@ class Settings(BaseSettings):
     borrower_codes_per_ip_hour: int = 20
     borrower_access_minutes: int = 15
     borrower_refresh_days: int = 30
+    # Contract signing (issue 6): empty paths = a development PKI generated once under var_dir/pki (not in prod)
+    signing_ca_cert: Path | None = None  # CA that issues the one-time certificates of borrowers' signatures
+    signing_ca_key: Path | None = None
+    bank_seal_cert: Path | None = None  # the bank's seal (PAdES) certificate and key, PEM
+    bank_seal_key: Path | None = None
+    bank_seal_key_password: SecretStr | None = None
+    signing_chain: list[Path] = []  # intermediate CA certificates (PEM) to embed in signatures; env value: a JSON list
+    signing_trust_roots: list[Path] = []  # extra trust roots for validation (PEM); the signing CA is always trusted
+    tsa_url: str = ""  # RFC 3161 time-stamp authority; empty: the dev PKI's local TSA (B-T), or B-B in prod
+    # Provincial credit system sync through the outbox (docs/sandbox.md)
+    provincial_url: str = ""  # empty: the sandbox provincial system
+    provincial_api_key: SecretStr | None = None
+    provincial_timeout_seconds: float = 10.0
+    outbox_max_attempts: int = 6
+    outbox_retry_base_seconds: int = 60  # then ×2 per attempt, at most outbox_retry_max_seconds
+    outbox_retry_max_seconds: int = 3600
 
     @property
     def sqlite_path(self) -> Path:

@@ -3,6 +3,7 @@
 from starlette.routing import Route
 
 from ui import auth, dashboard, lending
+from ui import archive, outbox
 from ui import risk
 
 routes = [
@@ -16,6 +17,10 @@ routes = [
     Route("/loans/{loan_id}/prepay", lending.loan_prepay, methods=["POST"], name="loan_prepay"),
     Route("/loans/{loan_id}/prepay-quote", lending.loan_prepay_quote, name="loan_prepay_quote"),
     Route("/lines/{line_id}", lending.line_detail, methods=["GET", "POST"], name="line_detail"),
+    Route("/customers/{customer_id}/archive", archive.archive_page, name="customer_archive"),
+    Route("/documents/{document_id}/download", archive.document_download, name="document_download"),
+    Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),
+    Route("/admin/outbox/{message_id}/resend", outbox.dead_letter_resend, methods=["POST"], name="dead_letter_resend"),
     Route("/risk/warnings", risk.warning_list, name="warning_list"),
     Route("/risk/warnings/{warning_id}", risk.warning_detail, name="warning_detail"),
     Route("/risk/warnings/{warning_id}/handle", risk.warning_handle, methods=["POST"], name="warning_handle"),

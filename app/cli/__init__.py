@@ -1,6 +1,7 @@
 """`cunxin` command line. Each module below registers its commands on `cli`."""
 
 from app.cli import lending, ml, ops, risk, risk_ops  # noqa: F401  (registration)
+from app.cli import archive  # noqa: F401  (registration: archive-verify, contract-render, outbox-send)
 from app.cli.base import cli
 
 

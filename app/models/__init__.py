@@ -2,11 +2,13 @@
 
 from app.models.borrower import CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
 from app.models.collection import CollectionAction, CollectionTask
+from app.models.contract import Contract, ContractSignature
 from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, Officer, OfficerSession
+from app.models.outbox import OutboxMessage
 from app.models.product import LprPublication, Product
 from app.models.risk import (
     CreditAuthorisation,
@@ -31,6 +33,8 @@ __all__ = [
     "CreditAuthorisation",
     "CreditLine",
     "CreditQuery",
+    "Contract",
+    "ContractSignature",
     "Customer",
     "CustomerDevice",
     "CustomerRelationship",
@@ -51,6 +55,7 @@ __all__ = [
     "Loan",
     "LprPublication",
     "Officer",
+    "OutboxMessage",
     "OfficerSession",
     "Product",
     "RefreshToken",

@@ -1,0 +1,34 @@
+"""The outbox: messages to outside systems written in the same transaction as the change they report."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OutboxKind(StrEnum):
+    LINE_GRANTED = "line_granted"
+    CONTRACT_SIGNED = "contract_signed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # gave up: retries exhausted or refused for good; an admin may resend
+
+
+class OutboxMessage(Model):
+    id = fields.UUIDField(primary_key=True)
+    kind = fields.CharEnumField(OutboxKind, max_length=24)
+    key = fields.CharField(max_length=96, unique=True)  # one message per business event ("line_granted:<id>")
+    payload = fields.JSONField()  # never a plaintext ID number: masked or hashed only
+    status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    last_error = fields.CharField(max_length=256, null=True)
+    remote_ref = fields.CharField(max_length=64, null=True)  # the provincial system's receipt
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_message"

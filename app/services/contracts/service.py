@@ -1,0 +1,342 @@
+"""Credit contracts: create, render (worker), sign (borrower, co-borrower), seal (bank).
+
+Every step reads the latest PDF version, checks it still hashes to its address, adds exactly
+one incremental update (fields, then one signature each), validates all signatures again, and
+stores the new version content-addressed before a compare-and-set on the contract's status
+records it. Two officers pressing "sign" at once: one wins, the other gets `CONTRACT_CHANGED`
+and nothing of theirs is recorded (the blob they stored is an unreferenced file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.config import Settings
+from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from app.domain.lpr import PPM_PER_BP
+from app.models import Branch, Contract, ContractSignature, CreditLine, Customer, Document
+from app.models.contract import ContractStatus, SignatureRole
+from app.models.enums import CreditLineStatus, DocumentKind
+from app.models.outbox import OutboxKind
+from app.services import audit
+from app.services.actor import Actor
+from app.services.contracts import document, pdfsign, stamps
+from app.services.contracts.pki import SigningPki, issue_signer_certificate, load_pki, serial_hex
+from app.services.documents import MediaStore
+from app.services.jobs import JobQueue
+from app.services.lending.pricing import rate_for
+from app.services.outbox import contract_signed_payload, enqueue_outbox
+from app.services.risk.common import institution_name, officer_id, require_staff
+
+ROLE_LABELS = {SignatureRole.BORROWER: "借款人", SignatureRole.CO_BORROWER: "共同借款人"}
+_BEFORE = {SignatureRole.BORROWER: ContractStatus.RENDERED, SignatureRole.CO_BORROWER: ContractStatus.BORROWER_SIGNED}
+_AFTER = {SignatureRole.BORROWER: ContractStatus.BORROWER_SIGNED, SignatureRole.CO_BORROWER: ContractStatus.CO_BORROWER_SIGNED}
+_FIELD = {SignatureRole.BORROWER: document.BORROWER_FIELD, SignatureRole.CO_BORROWER: document.CO_BORROWER_FIELD}
+_DOC_FIELD = {
+    ContractStatus.RENDERED: "unsigned_document_id",
+    ContractStatus.BORROWER_SIGNED: "borrower_signed_document_id",
+    ContractStatus.CO_BORROWER_SIGNED: "co_borrower_signed_document_id",
+    ContractStatus.SEALED: "sealed_document_id",
+}
+_VERSION_TITLES = {
+    ContractStatus.RENDERED: "待签署",
+    ContractStatus.BORROWER_SIGNED: "借款人已签",
+    ContractStatus.CO_BORROWER_SIGNED: "共同借款人已签",
+    ContractStatus.SEALED: "已盖章",
+}
+
+
+class FaceChecks(Protocol):
+    """The face-verification records (built elsewhere) as signing sees them.
+
+    `passed` answers True only if the record `verification_id` exists, belongs to `customer_id`
+    and is a passed live face match recent enough to count as "at the moment of signing" (the
+    implementation decides the freshness window). Signing never reads those records directly.
+    """
+
+    async def passed(self, *, verification_id: UUID, customer_id: UUID) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKit:
+    """What signing needs from the edge: the media store, the PKI and the bank's time zone."""
+
+    media: MediaStore
+    pki: SigningPki
+    business_tz: str = "Asia/Shanghai"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, now: datetime) -> SigningKit:
+        """Loads the PKI (the first run in dev generates it under var/pki) — build it once per process."""
+        return cls(media=MediaStore(settings.media_dir), pki=load_pki(settings, now=now), business_tz=settings.business_tz)
+
+
+# --- lookups ------------------------------------------------------------------------------------
+
+
+async def contract_in_scope(actor: Actor, contract_id: UUID) -> Contract:
+    contract = await Contract.get_or_none(id=contract_id)
+    if contract is None or (actor.is_officer and not actor.in_branch(contract.branch_id)):
+        raise NotFound("合同不存在", field="contractId")
+    return contract
+
+
+def current_document_id(contract: Contract) -> UUID | None:
+    name = _DOC_FIELD.get(contract.status)
+    return getattr(contract, name) if name else None
+
+
+async def _current_pdf(media: MediaStore, contract: Contract) -> bytes:
+    doc = await Document.get(id=current_document_id(contract))
+    try:
+        data = media.get(doc.sha256)
+    except FileNotFoundError:
+        raise DomainError("合同文件缺失，无法签署", code="ARCHIVE_DAMAGED") from None
+    if hashlib.sha256(data).hexdigest() != doc.sha256:
+        raise DomainError("合同文件与存档哈希不符，已停止签署", code="ARCHIVE_DAMAGED")
+    return data
+
+
+# --- create and render -----------------------------------------------------------------------
+
+
+async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id: UUID | None = None, today: date) -> Contract:
+    """The contract of a granted line, priced on `today` (business date). Repeating the call resumes it."""
+    require_staff(actor)
+    line = await CreditLine.get_or_none(id=credit_line_id)
+    if line is None or (actor.is_officer and not actor.in_branch(line.branch_id)):
+        raise NotFound("额度不存在", field="creditLineId")
+    if line.status != CreditLineStatus.ACTIVE:
+        raise ValidationError("额度不是有效状态，不能签订合同", code="LINE_NOT_ACTIVE", field="creditLineId")
+    if co_borrower_id is not None:
+        if co_borrower_id == line.customer_id:
+            raise ValidationError("共同借款人不能是借款人本人", code="INVALID_CO_BORROWER", field="coBorrowerId")
+        co = await Customer.get_or_none(id=co_borrower_id)
+        if co is None or (actor.is_officer and not actor.in_branch(co.branch_id)):
+            raise NotFound("共同借款人不存在", field="coBorrowerId")
+    existing = await Contract.filter(credit_line_id=line.id).first()
+    if existing is not None:
+        if existing.co_borrower_id != co_borrower_id:
+            raise Conflict("该额度已有合同，共同借款人不一致", code="CONTRACT_EXISTS", field="coBorrowerId")
+        return existing
+    tenor, rate_ppm = await rate_for(term_months=line.max_term_months, spread_bp=line.spread_bp, on=today)
+    branch = await Branch.get(id=line.branch_id)
+    cid = uuid4()
+    try:
+        async with in_transaction():
+            contract = await Contract.create(
+                id=cid, number=document.contract_number(branch.code, today, cid.hex), credit_line_id=line.id, customer_id=line.customer_id,
+                co_borrower_id=co_borrower_id, branch_id=line.branch_id, status=ContractStatus.DRAFT, contract_on=today,
+                lpr_ppm=rate_ppm - line.spread_bp * PPM_PER_BP, annual_rate_ppm=rate_ppm, created_by_id=officer_id(actor),
+            )
+            await audit.record(actor, "contract.create", "contract", contract.id, after={
+                "number": contract.number, "creditLineId": str(line.id), "coBorrowerId": str(co_borrower_id) if co_borrower_id else None,
+                "annualRatePpm": rate_ppm, "tenor": tenor.value,
+            })
+    except IntegrityError:  # a concurrent request created the line's contract first
+        existing = await Contract.get(credit_line_id=line.id)
+        if existing.co_borrower_id != co_borrower_id:
+            raise Conflict("该额度已有合同，共同借款人不一致", code="CONTRACT_EXISTS", field="coBorrowerId") from None
+        return existing
+    return contract
+
+
+async def request_contract_render(*, actor: Actor, contract_id: UUID, queue: JobQueue, now: datetime) -> Contract:
+    """Queue the PDF rendering (a worker job); the job id is kept on the contract for the status poll."""
+    require_staff(actor)
+    contract = await contract_in_scope(actor, contract_id)
+    if contract.status != ContractStatus.DRAFT:
+        return contract
+    job_id = f"render_contract:{contract.id}:{now:%Y%m%d%H%M%S%f}"  # versioned: a failed render may be asked again
+    if await queue.enqueue("render_contract", job_id=job_id, contract_id=str(contract.id)):
+        await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(render_job_id=job_id, error=None)
+    else:
+        raise Conflict("合同正在生成中，请稍候", code="RENDER_PENDING")
+    await contract.refresh_from_db()
+    return contract
+
+
+async def render_contract(*, contract_id: UUID, media: MediaStore, renderer: document.PdfRenderer, now: datetime, actor: Actor) -> Contract:
+    """Render the unsigned PDF with every signature field (the job body; also callable directly).
+
+    Idempotent: a contract past `draft` is returned as it is. A renderer failure is recorded in
+    `error` (status stays `draft`) and the contract returned; nothing else is written.
+    """
+    contract = await Contract.get_or_none(id=contract_id)
+    if contract is None:
+        raise NotFound("合同不存在", field="contractId")
+    if contract.status != ContractStatus.DRAFT:
+        return contract
+    try:
+        html = await document.contract_html(contract)
+        rendered = await renderer.render(html)
+        boxes = []
+        for name, anchor in document.required_anchors(contract).items():
+            if anchor not in rendered.anchors:
+                raise ValueError(f"signature block {anchor} missing from the layout")
+            placed = rendered.anchors[anchor]
+            boxes.append(pdfsign.FieldBox(name=name, page=placed.page, box=placed.box))
+        pdf = await asyncio.to_thread(pdfsign.add_signature_fields, rendered.pdf, boxes)
+    except DomainError as exc:
+        await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(error=exc.message[:256])
+        return await Contract.get(id=contract.id)
+    except Exception as exc:  # the renderer is a library: any failure is recorded, never half-saved
+        await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(error=f"合同生成失败（{type(exc).__name__}）")
+        return await Contract.get(id=contract.id)
+    digest = media.put(pdf)
+    try:
+        async with in_transaction():
+            doc = await _pdf_document(contract, digest, len(pdf), ContractStatus.RENDERED, actor)
+            moved = await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(
+                status=ContractStatus.RENDERED, unsigned_document_id=doc.id, rendered_at=now, error=None
+            )
+            if not moved:
+                raise _Lost
+            await audit.record(actor, "contract.render", "contract", contract.id, after={"documentId": str(doc.id), "sha256": digest})
+    except _Lost:
+        pass  # another run of the job got there first
+    return await Contract.get(id=contract.id)
+
+
+class _Lost(Exception):
+    """The compare-and-set found the contract moved on: roll back this attempt."""
+
+
+async def _pdf_document(contract: Contract, digest: str, size: int, version: ContractStatus, actor: Actor) -> Document:
+    return await Document.create(
+        sha256=digest, kind=DocumentKind.CONTRACT, content_type="application/pdf", size_bytes=size, customer_id=contract.customer_id,
+        uploaded_by_id=officer_id(actor), title=f"授信合同 {contract.number}（{_VERSION_TITLES[version]}）"[:128],
+    )
+
+
+# --- sign and seal -----------------------------------------------------------------------------
+
+
+def _check_place(lat: float, lng: float) -> None:
+    for value, low, high, name in ((lat, -90, 90, "lat"), (lng, -180, 180, "lng")):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not low <= value <= high:
+            raise ValidationError("签署地点坐标无效", code="INVALID_LOCATION", field=name)
+
+
+async def sign_contract(
+    *,
+    actor: Actor,
+    contract_id: UUID,
+    role: SignatureRole,
+    signature_png: bytes,
+    face_verification_id: UUID | None,
+    face_checks: FaceChecks,
+    lat: float,
+    lng: float,
+    now: datetime,
+    kit: SigningKit,
+) -> ContractSignature:
+    """The borrower's (then the co-borrower's) signature, refused without a passed face match."""
+    require_staff(actor)
+    role = SignatureRole(role)
+    contract = await contract_in_scope(actor, contract_id)
+    if face_verification_id is None:
+        raise ValidationError("签署合同前必须完成人脸核验", code="FACE_CHECK_REQUIRED", field="faceVerificationId")
+    customer_id = contract.customer_id if role == SignatureRole.BORROWER else contract.co_borrower_id
+    if customer_id is None:
+        raise ValidationError("本合同没有共同借款人", code="NO_CO_BORROWER", field="role")
+    if contract.status != _BEFORE[role]:
+        raise Conflict(f"合同当前状态不能由{ROLE_LABELS[role]}签署", code="WRONG_STATE", field="role")
+    _check_place(lat, lng)
+    if await ContractSignature.exists(face_verification_id=face_verification_id):
+        raise Conflict("该人脸核验已用于其他签名，请重新核验", code="FACE_CHECK_USED", field="faceVerificationId")
+    if not await face_checks.passed(verification_id=face_verification_id, customer_id=customer_id):
+        raise Forbidden("人脸核验未通过，不能签署合同", code="FACE_CHECK_FAILED", field="faceVerificationId")
+    image = stamps.check_signature_png(signature_png)
+    customer = await Customer.get(id=customer_id)
+    pdf = await _current_pdf(kit.media, contract)
+    key, cert = issue_signer_certificate(kit.pki, common_name=customer.name, now=now)
+    local = now.astimezone(ZoneInfo(kit.business_tz))
+    appearance = stamps.appearance_image(
+        image, (f"{ROLE_LABELS[role]}：{customer.name}", f"时间：{local:%Y-%m-%d %H:%M:%S}", f"地点：{lat:.5f}, {lng:.5f}")
+    )
+    signed = await asyncio.to_thread(
+        pdfsign.sign_field, pdf, field=_FIELD[role], key=key, cert=cert, chain=kit.pki.chain,
+        reason=f"{ROLE_LABELS[role]}签署；人脸核验 {face_verification_id}", location=f"{lat:.6f},{lng:.6f}", appearance=appearance,
+    )
+    del key  # one-time key: never stored
+    await _assert_valid(signed, kit.pki)
+    pdf_digest, png_digest = kit.media.put(signed), kit.media.put(signature_png)
+    after = _AFTER[role]
+    try:
+        async with in_transaction():
+            image_doc = await Document.create(
+                sha256=png_digest, kind=DocumentKind.SIGNATURE, content_type="image/png", size_bytes=len(signature_png),
+                customer_id=customer_id, uploaded_by_id=officer_id(actor), title=f"{ROLE_LABELS[role]}手写签名（{contract.number}）"[:128],
+            )
+            pdf_doc = await _pdf_document(contract, pdf_digest, len(signed), after, actor)
+            moved = await Contract.filter(id=contract.id, status=_BEFORE[role]).update(status=after, **{_DOC_FIELD[after]: pdf_doc.id})
+            if not moved:
+                raise _Lost
+            signature = await ContractSignature.create(
+                contract_id=contract.id, role=role, customer_id=customer_id, signed_at=now, lat=lat, lng=lng,
+                face_verification_id=face_verification_id, signature_image_id=image_doc.id, signed_document_id=pdf_doc.id,
+                certificate_serial=serial_hex(cert),
+            )
+            await audit.record(actor, f"contract.sign.{role.value}", "contract", contract.id, after={
+                "signatureId": str(signature.id), "customerId": str(customer_id), "faceVerificationId": str(face_verification_id),
+                "documentId": str(pdf_doc.id), "sha256": pdf_digest, "lat": lat, "lng": lng,
+            })
+    except _Lost:
+        raise Conflict("合同已被其他操作更新，请刷新后重试", code="CONTRACT_CHANGED") from None
+    return signature
+
+
+async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: SigningKit) -> Contract:
+    """The bank's PAdES seal after the last customer signature; queues the provincial sync message."""
+    require_staff(actor)
+    contract = await contract_in_scope(actor, contract_id)
+    if contract.status == ContractStatus.SEALED:
+        return contract
+    ready = ContractStatus.CO_BORROWER_SIGNED if contract.co_borrower_id else ContractStatus.BORROWER_SIGNED
+    if contract.status != ready:
+        raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code="WRONG_STATE")
+    pdf = await _current_pdf(kit.media, contract)
+    bank_name = await institution_name(contract.branch_id)
+    local = now.astimezone(ZoneInfo(kit.business_tz))
+    appearance = stamps.appearance_image(stamps.seal_image(bank_name), (f"盖章时间：{local:%Y-%m-%d %H:%M:%S}",), size=stamps.SEAL_APPEARANCE_SIZE)
+    sealed = await asyncio.to_thread(
+        pdfsign.sign_field, pdf, field=document.BANK_FIELD, key=kit.pki.bank_key, cert=kit.pki.bank_cert, chain=kit.pki.chain,
+        reason="贷款人电子合同专用章", location=bank_name, appearance=appearance, timestamper=pdfsign.local_timestamper(kit.pki),
+    )
+    await _assert_valid(sealed, kit.pki)
+    digest = kit.media.put(sealed)
+    try:
+        async with in_transaction():
+            doc = await _pdf_document(contract, digest, len(sealed), ContractStatus.SEALED, actor)
+            moved = await Contract.filter(id=contract.id, status=ready).update(
+                status=ContractStatus.SEALED, sealed_document_id=doc.id, sealed_at=now, sealed_by_id=officer_id(actor)
+            )
+            if not moved:
+                raise _Lost
+            await contract.refresh_from_db()
+            await enqueue_outbox(OutboxKind.CONTRACT_SIGNED, await contract_signed_payload(contract, sha256=digest), key=f"contract_signed:{contract.id}", now=now)
+            await audit.record(actor, "contract.seal", "contract", contract.id, after={
+                "documentId": str(doc.id), "sha256": digest, "padesLevel": kit.pki.seal_level,
+            })
+    except _Lost:
+        raise Conflict("合同已被其他操作更新，请刷新后重试", code="CONTRACT_CHANGED") from None
+    return await Contract.get(id=contract.id)
+
+
+async def _assert_valid(pdf: bytes, pki: SigningPki) -> None:
+    """Validate after each step (RECIPES.md): a failure here is a bug or a broken PKI, never user input."""
+    checks = await asyncio.to_thread(pdfsign.validate_pdf, pdf, pki.trust_roots)
+    bad = [c for c in checks if not c.ok]
+    if bad or not checks:
+        raise RuntimeError("signature validation failed right after signing: " + "; ".join(f"{c.field}: {c.message}" for c in bad))

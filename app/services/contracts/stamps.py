@@ -1,0 +1,148 @@
+"""Visible signature appearances: the picture stamped into a signature field.
+
+A field shows one raster image: the hand signature from the pad (or the bank's red seal) with
+the signer, time and place written under it. The Chinese text is drawn with Pillow and the
+system's Noto Sans CJK SC (`fonts-noto-cjk`) into that image instead of being set as PDF text by
+pyhanko: pyhanko would embed a subset of the 16 MB CJK font in every signature, which costs
+0.4–0.7 s each; drawing it costs milliseconds. The stamp text is therefore not searchable; the
+same facts are in the signature's /Reason and /Location and in the database.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from app.domain.errors import ValidationError
+
+CJK_COLLECTION = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CJK_FAMILY = "Noto Sans CJK SC"
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+MAX_SIGNATURE_PIXELS = 4_000_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SEAL_RED = (200, 16, 32, 255)
+
+
+def cjk_collection() -> Path:
+    """The Noto CJK collection file (fontconfig knows where it is if Debian's path moved)."""
+    if CJK_COLLECTION.exists():
+        return CJK_COLLECTION
+    if shutil.which("fc-match"):
+        found = subprocess.run(["fc-match", "-f", "%{file}", CJK_FAMILY], capture_output=True, text=True, check=False).stdout.strip()
+        if found and Path(found).exists():
+            return Path(found)
+    raise RuntimeError("找不到中文字体 Noto Sans CJK（请安装 fonts-noto-cjk）")
+
+
+@lru_cache(maxsize=1)
+def _sc_index(collection: Path) -> int:
+    """Index of the Simplified Chinese face inside the Noto CJK collection."""
+    from fontTools.ttLib import TTCollection
+
+    fonts = TTCollection(str(collection), lazy=True).fonts
+    for i, font in enumerate(fonts):
+        name = font["name"].getDebugName(4) or ""
+        if name.startswith(CJK_FAMILY) and "Mono" not in name:
+            return i
+    return 0
+
+
+def _pil_font(size: int) -> ImageFont.FreeTypeFont:
+    """A fresh face each time (about 1 ms): FreeType faces are not shared across threads."""
+    collection = cjk_collection()
+    return ImageFont.truetype(str(collection), size=size, index=_sc_index(collection))
+
+
+def check_signature_png(data: bytes) -> Image.Image:
+    """The pad's hand signature: a real PNG of sensible size, returned decoded (RGBA)."""
+    if not data:
+        raise ValidationError("缺少手写签名图片", code="SIGNATURE_IMAGE_REQUIRED", field="signatureImage")
+    if len(data) > MAX_SIGNATURE_BYTES or not data.startswith(PNG_MAGIC):
+        raise ValidationError("手写签名必须是 2 MB 以内的 PNG 图片", code="BAD_SIGNATURE_IMAGE", field="signatureImage")
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_SIGNATURE_PIXELS:
+            raise ValidationError("手写签名图片尺寸过大", code="BAD_SIGNATURE_IMAGE", field="signatureImage")
+        image.load()
+    except ValidationError:
+        raise
+    except Exception:  # PIL raises many types for a broken file
+        raise ValidationError("手写签名图片无法读取", code="BAD_SIGNATURE_IMAGE", field="signatureImage") from None
+    rgba = image.convert("RGBA")
+    if _is_blank(rgba):
+        raise ValidationError("手写签名为空，请重新签名", code="BLANK_SIGNATURE", field="signatureImage")
+    return rgba
+
+
+def _is_blank(image: Image.Image) -> bool:
+    """No visible stroke: on white, nothing darker than a faint grey."""
+    return on_white(image).convert("L").getextrema()[0] > 240
+
+
+def on_white(image: Image.Image) -> Image.Image:
+    """Flatten a transparent pad image on white (PDF image without a soft mask)."""
+    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    background.alpha_composite(image)
+    return background.convert("RGB")
+
+
+def seal_image(bank_name: str, *, size: int = 360) -> Image.Image:
+    """A round red seal: the bank's name along the upper arc, a star, 合同专用章 below."""
+    image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    c, r = size / 2, size / 2 - 8
+    draw.ellipse((c - r, c - r, c + r, c + r), outline=SEAL_RED, width=max(6, size // 40))
+    _star(draw, c, c, size * 0.13)
+    name = bank_name[:16] or "银行"
+    font = _pil_font(int(size * 0.1))
+    span = math.radians(min(250, 22 * len(name)))
+    for i, ch in enumerate(name):
+        angle = -math.pi / 2 - span / 2 + (span * (i + 0.5) / len(name))
+        x, y = c + (r * 0.74) * math.cos(angle), c + (r * 0.74) * math.sin(angle)
+        glyph = Image.new("RGBA", (int(size * 0.14), int(size * 0.14)), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((glyph.width / 2, glyph.height / 2), ch, font=font, fill=SEAL_RED, anchor="mm")
+        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC)
+        image.alpha_composite(glyph, (int(x - glyph.width / 2), int(y - glyph.height / 2)))
+    draw.text((c, c + r * 0.5), "合同专用章", font=_pil_font(int(size * 0.085)), fill=SEAL_RED, anchor="mm")
+    return image
+
+
+def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None:
+    points = []
+    for k in range(10):
+        rr = radius if k % 2 == 0 else radius * 0.4
+        a = -math.pi / 2 + k * math.pi / 5
+        points.append((cx + rr * math.cos(a), cy + rr * math.sin(a)))
+    draw.polygon(points, fill=SEAL_RED)
+
+
+APPEARANCE_SIZE = (840, 408)  # about 300 dpi for the 70 × 34 mm signature boxes of the template
+SEAL_APPEARANCE_SIZE = (840, 552)  # the 70 × 46 mm seal box
+TEXT_PX, TEXT_LEADING_PX = 30, 38
+INK = (30, 30, 30)
+
+
+def appearance_image(picture: Image.Image, lines: tuple[str, ...] | list[str], *, size: tuple[int, int] = APPEARANCE_SIZE) -> Image.Image:
+    """The picture fitted into the upper part, the text lines under it, on white (RGB)."""
+    width, height = size
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    text_height = TEXT_LEADING_PX * len(lines) + (12 if lines else 0)
+    area = (width - 16, max(40, height - text_height - 12))
+    fitted = picture.convert("RGBA")
+    fitted.thumbnail(area, Image.Resampling.LANCZOS)
+    layer = Image.new("RGBA", size, (255, 255, 255, 0))
+    layer.alpha_composite(fitted, ((width - fitted.width) // 2, 8 + (area[1] - fitted.height) // 2))
+    canvas.paste(layer, (0, 0), layer)
+    draw = ImageDraw.Draw(canvas)
+    font = _pil_font(TEXT_PX)
+    y = height - text_height
+    for line in lines:
+        draw.text((16, y), line, font=font, fill=INK)
+        y += TEXT_LEADING_PX
+    return canvas

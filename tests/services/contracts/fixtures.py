@@ -1,0 +1,20 @@
+"""Session fixtures for signing tests; import them where needed (`from ...fixtures import kit, renderer`)."""
+
+import pytest
+
+from tests.services.contracts.helpers import NOW
+
+
+@pytest.fixture(scope="session")
+def kit(settings):
+    """The signing kit on the test var dir: the dev PKI is generated once per session."""
+    from app.services.contracts import SigningKit
+
+    return SigningKit.from_settings(settings, now=NOW)
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    from workers.documents import WeasyRenderer
+
+    return WeasyRenderer()

@@ -1,0 +1,56 @@
+"""The customer's e-archive (电子档案) on the PAD: every document with its hash and a download link."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.domain.errors import NotFound
+from app.models import Contract
+from app.services.archive import customer_archive, kind_label, open_document
+from ui.auth import login_required
+from ui.templating import render
+
+CONTRACT_STATUS_LABELS = {
+    "draft": "生成中",
+    "rendered": "待借款人签署",
+    "borrower_signed": "待共同借款人签署",
+    "co_borrower_signed": "待银行盖章",
+    "sealed": "已盖章生效",
+}
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "application/xml": ".xml", "text/xml": ".xml"}
+
+
+def _uuid(request: Request, name: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        raise NotFound("对象不存在") from None
+
+
+@login_required
+async def archive_page(request: Request) -> Response:
+    actor = request.state.session.actor
+    customer, documents = await customer_archive(actor=actor, customer_id=_uuid(request, "customer_id"))
+    contracts = await Contract.filter(customer_id=customer.id).order_by("-created_at")
+    context = {
+        "customer": customer, "documents": documents, "contracts": contracts, "kind_label": kind_label,
+        "contract_status": CONTRACT_STATUS_LABELS,
+    }
+    return render(request, "archive/customer.html", context)
+
+
+@login_required
+async def document_download(request: Request) -> Response:
+    doc, data = await open_document(actor=request.state.session.actor, document_id=_uuid(request, "document_id"), media=request.app.state.media)
+    filename = f"{kind_label(doc.kind)}-{doc.sha256[:12]}{EXTENSIONS.get(doc.content_type, '')}"
+    headers = {
+        "Content-Disposition": f"attachment; filename=\"{doc.sha256[:12]}\"; filename*=UTF-8''{quote(filename)}",
+        "X-Content-SHA256": doc.sha256,
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, media_type=doc.content_type or "application/octet-stream", headers=headers)
