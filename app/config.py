@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 6
     outbox_retry_base_seconds: int = 60  # then ×2 per attempt, at most outbox_retry_max_seconds
     outbox_retry_max_seconds: int = 3600
+    # Census import and back-to-back appraisal (issue 6; docs/census-import.md, docs/appraisal.md)
+    census_max_rows: int = 5_000  # data rows per import file; more is refused before any row is checked
+    census_max_bytes: int = 5 * 1024 * 1024  # size of one import file
+    appraisal_rules_file: Path | None = None  # YAML in the shape of app.domain.appraisal.DEFAULT_RULES; empty: the defaults
 
     @property
     def sqlite_path(self) -> Path:

@@ -5,6 +5,7 @@ from starlette.routing import Route
 from ui import auth, dashboard, lending
 from ui import archive, outbox
 from ui import risk
+from ui import appraisal, appraisal_review, villages
 
 routes = [
     Route("/", dashboard.home, name="home"),
@@ -30,4 +31,35 @@ routes = [
     Route("/risk/rulesets", risk.ruleset_page, methods=["GET", "POST"], name="ruleset_page"),
     Route("/risk/lists", risk.list_page, methods=["GET", "POST"], name="list_page"),
     Route("/risk/lists/{entry_id}/remove", risk.list_remove, methods=["POST"], name="list_remove"),
+    Route("/villages/{village_id}", villages.village_detail, name="village_detail"),
+    Route("/villages/{village_id}/households", villages.household_create, methods=["POST"], name="household_create"),
+    Route("/households/{household_id}", villages.household_detail, methods=["GET", "POST"], name="household_detail"),
+    Route("/households/{household_id}/members", villages.member_create, methods=["POST"], name="member_create"),
+    Route("/members/{member_id}", villages.member_edit, methods=["GET", "POST"], name="member_edit"),
+    Route("/census/import", villages.census_import, methods=["GET", "POST"], name="census_import"),
+    Route("/census/template.{kind}", villages.census_template, name="census_template"),
+    Route("/census/imports/{import_id}", villages.census_import_detail, name="census_import_detail"),
+    Route("/census/imports/{import_id}/confirm", villages.census_import_confirm, methods=["POST"], name="census_import_confirm"),
+    Route("/census/imports/{import_id}/discard", villages.census_import_discard, methods=["POST"], name="census_import_discard"),
+    Route("/villages/{village_id}/appraisals", appraisal.appraisal_create, methods=["POST"], name="appraisal_create"),
+    Route("/appraisals/{appraisal_id}", appraisal.appraisal_detail, name="appraisal_detail"),
+    Route("/appraisals/{appraisal_id}/panel", appraisal.panel_add, methods=["POST"], name="panel_add"),
+    Route("/appraisals/{appraisal_id}/panel/{member_id}/remove", appraisal.panel_remove, methods=["POST"], name="panel_remove"),
+    Route("/appraisals/{appraisal_id}/panel/{member_id}/relink", appraisal.panel_relink, methods=["POST"], name="panel_relink"),
+    Route("/appraisals/{appraisal_id}/open", appraisal.appraisal_open, methods=["POST"], name="appraisal_open"),
+    Route("/appraisals/{appraisal_id}/close-round", appraisal.appraisal_close_round, methods=["POST"], name="appraisal_close_round"),
+    Route("/ballots", appraisal.my_ballots, name="my_ballots"),
+    Route("/appraisals/{appraisal_id}/vote", appraisal.vote_officer, methods=["GET", "POST"], name="vote_officer"),
+    Route("/vote/{member_id}/{token}", appraisal.vote_link, methods=["GET", "POST"], name="vote_link"),
+    Route("/appraisals/{appraisal_id}/review", appraisal_review.review_page, name="review_page"),
+    Route("/appraisals/{appraisal_id}/review/accept-all", appraisal_review.review_accept_all, methods=["POST"], name="review_accept_all"),
+    Route("/appraisals/{appraisal_id}/review/submit", appraisal_review.review_submit, methods=["POST"], name="review_submit"),
+    Route("/appraisals/{appraisal_id}/review/{household_id}", appraisal_review.review_household_page, methods=["GET", "POST"], name="review_household_page"),
+    Route("/appraisals/{appraisal_id}/approval", appraisal_review.approval_page, methods=["GET", "POST"], name="approval_page"),
+    Route("/appraisals/{appraisal_id}/send-back", appraisal_review.approval_send_back, methods=["POST"], name="approval_send_back"),
+    Route("/appraisals/{appraisal_id}/publish", appraisal_review.appraisal_publish, methods=["POST"], name="appraisal_publish"),
+    Route("/appraisals/{appraisal_id}/publication", appraisal_review.publication_page, name="publication_page"),
+    Route("/appraisals/{appraisal_id}/objections", appraisal_review.objection_create, methods=["POST"], name="objection_create"),
+    Route("/objections/{objection_id}/resolve", appraisal_review.objection_resolve, methods=["POST"], name="objection_resolve"),
+    Route("/appraisals/{appraisal_id}/close", appraisal_review.appraisal_close, methods=["POST"], name="appraisal_close"),
 ]

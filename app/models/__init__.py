@@ -1,6 +1,8 @@
 """Tortoise models, one module per aggregate. Only services write them."""
 
+from app.models.appraisal import Appraisal, AppraisalOutcome, Approval, Objection, PanelMember, ReviewDecision, Vote
 from app.models.borrower import CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
+from app.models.census import CensusImport
 from app.models.collection import CollectionAction, CollectionTask
 from app.models.contract import Contract, ContractSignature
 from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
@@ -30,11 +32,11 @@ __all__ = [
     "CardLookup",
     "CollectionAction",
     "CollectionTask",
+    "Contract",
+    "ContractSignature",
     "CreditAuthorisation",
     "CreditLine",
     "CreditQuery",
-    "Contract",
-    "ContractSignature",
     "Customer",
     "CustomerDevice",
     "CustomerRelationship",
@@ -55,8 +57,8 @@ __all__ = [
     "Loan",
     "LprPublication",
     "Officer",
-    "OutboxMessage",
     "OfficerSession",
+    "OutboxMessage",
     "Product",
     "RefreshToken",
     "RiskDecision",
@@ -64,4 +66,12 @@ __all__ = [
     "Village",
     "VillageGroup",
     "WarningAction",
+    "Appraisal",
+    "AppraisalOutcome",
+    "Approval",
+    "CensusImport",
+    "Objection",
+    "PanelMember",
+    "ReviewDecision",
+    "Vote",
 ]

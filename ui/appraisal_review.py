@@ -1,0 +1,227 @@
+"""Appraisal pages after 初评: 复评 with the aggregate, 支行审定, 公示 with objections, closing."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain.appraisal import EXCLUSION_BASIS_LABELS, Grade
+from app.domain.errors import DomainError, NotFound
+from app.models import AppraisalOutcome, Approval, Household, Objection, ReviewDecision
+from app.services.appraisal.approval import (
+    approval_rows,
+    approve,
+    close_appraisal,
+    publish,
+    record_objection,
+    resolve_objection,
+    send_back,
+)
+from app.services.appraisal.common import APPROVE_ROLES, appraisal_for, rules_of
+from app.services.appraisal.review import accept_aggregates, review_household, review_rows, submit_for_approval
+from ui.appraisal import LABELS, appraisal_action, today
+from ui.auth import login_required, redirect
+from ui.templating import render
+from ui.villages import errors_of, form_data, not_found, optional_uuid, path_uuid
+
+
+def _detail_url(request: Request, appraisal_id: UUID) -> str:
+    return request.url_for("appraisal_detail", appraisal_id=str(appraisal_id)).path
+
+
+async def _review_context(request: Request, appraisal_id: UUID) -> dict:
+    appraisal = await appraisal_for(request.state.session.actor, appraisal_id)
+    await appraisal.fetch_related("village", "product")
+    rows = await review_rows(appraisal)
+    return {**LABELS, "appraisal": appraisal, "rows": rows, "rules": rules_of(appraisal), "basis_labels": EXCLUSION_BASIS_LABELS,
+            "reviewed": sum(1 for r in rows if r.review), "error": None}
+
+
+@login_required
+async def review_page(request: Request) -> Response:
+    try:
+        context = await _review_context(request, path_uuid(request, "appraisal_id"))
+    except NotFound as exc:
+        return not_found(request, exc)
+    return render(request, "appraisal/review.html", context)
+
+
+async def _review_action(request: Request, action) -> Response:
+    appraisal_id = path_uuid(request, "appraisal_id")
+    try:
+        await action(request.state.session.actor, appraisal_id)
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        context = {**await _review_context(request, appraisal_id), "error": exc.message}
+        return render(request, "appraisal/review.html", context, fragment="appraisal/_review_actions.html", status_code=422)
+    return redirect(request, request.url_for("review_page", appraisal_id=str(appraisal_id)).path)
+
+
+@login_required
+async def review_accept_all(request: Request) -> Response:
+    return await _review_action(request, lambda actor, aid: accept_aggregates(actor=actor, appraisal_id=aid, now=clock.now_utc()))
+
+
+@login_required
+async def review_submit(request: Request) -> Response:
+    response = await _review_action(request, lambda actor, aid: submit_for_approval(actor=actor, appraisal_id=aid, now=clock.now_utc()))
+    if response.status_code in (204, 303):
+        return redirect(request, _detail_url(request, path_uuid(request, "appraisal_id")))
+    return response
+
+
+@login_required
+async def review_household_page(request: Request) -> Response:
+    """复评 of one household: the aggregate of the votes (never the individual votes), and the officer's decision."""
+    appraisal_id, household_id = path_uuid(request, "appraisal_id"), path_uuid(request, "household_id")
+    actor = request.state.session.actor
+    try:
+        appraisal = await appraisal_for(actor, appraisal_id)
+        outcome = await AppraisalOutcome.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
+        if outcome is None:
+            raise NotFound("该户不在本次评议中")
+    except NotFound as exc:
+        return not_found(request, exc)
+    household = await Household.get(id=household_id).prefetch_related("members", "group")
+    review = await ReviewDecision.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
+    rules = rules_of(appraisal)
+    form = {"grade": review.grade.value if review else (Grade.DECLINE.value if outcome.excluded else (outcome.grade.value if outcome.grade else "")),
+            "amount": f"{review.amount_fen // 100}" if review else "", "note": review.note if review else "",
+            "reasons": review.exclusion_reasons if review else [], **{f"facts.{k}": v for k, v in (review.facts if review else {}).items()}}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, multi = await form_data(request)
+        form = {**data, "reasons": multi.get("reasons", [])}
+        facts = {f.code: data.get(f"facts.{f.code}", "") for f in rules.scorecard.factors}
+        try:
+            await review_household(actor=actor, appraisal_id=appraisal.id, household_id=household_id, grade=data.get("grade", ""), amount=data.get("amount", ""),
+                                   reasons=multi.get("reasons", []), facts=facts, note=data.get("note", ""), now=clock.now_utc())
+        except DomainError as exc:
+            errors = errors_of(exc)
+        else:
+            return redirect(request, request.url_for("review_page", appraisal_id=str(appraisal.id)).path + f"#household-{household_id}-review")
+    await appraisal.fetch_related("village")
+    context = {**LABELS, "appraisal": appraisal, "household": household, "outcome": outcome, "review": review, "rules": rules,
+               "basis_labels": EXCLUSION_BASIS_LABELS, "form": form, "errors": errors}
+    return render(request, "appraisal/review_household.html", context, fragment="appraisal/_review_form.html", status_code=422 if errors else 200)
+
+
+async def _approval_context(request: Request, appraisal_id: UUID) -> dict:
+    actor = request.state.session.actor
+    appraisal = await appraisal_for(actor, appraisal_id)
+    await appraisal.fetch_related("village", "product", "reviewed_by")
+    rows = await approval_rows(appraisal)
+    return {**LABELS, "appraisal": appraisal, "rows": rows, "rules": rules_of(appraisal), "error": None, "form": {},
+            "total_proposed": sum(r.proposed_fen for r in rows), "can_approve": actor.role in APPROVE_ROLES}
+
+
+@login_required
+async def approval_page(request: Request) -> Response:
+    """支行审定: the approver sees the review and the proposal per household and confirms the amounts at once."""
+    appraisal_id = path_uuid(request, "appraisal_id")
+    try:
+        context = await _approval_context(request, appraisal_id)
+    except NotFound as exc:
+        return not_found(request, exc)
+    if request.method == "POST":
+        data, _ = await form_data(request)
+        amounts = {hid: data[f"amount_{hid}"] for hid in (r.household.id for r in context["rows"]) if data.get(f"amount_{hid}", "").strip()}
+        try:
+            await approve(actor=request.state.session.actor, appraisal_id=appraisal_id, amounts=amounts, now=clock.now_utc())
+        except DomainError as exc:
+            return render(request, "appraisal/approval.html", {**context, "error": exc.message, "form": data},
+                          fragment="appraisal/_approval_form.html", status_code=422)
+        return redirect(request, _detail_url(request, appraisal_id))
+    return render(request, "appraisal/approval.html", context)
+
+
+@login_required
+async def approval_send_back(request: Request) -> Response:
+    appraisal_id = path_uuid(request, "appraisal_id")
+    data, _ = await form_data(request)
+    try:
+        await send_back(actor=request.state.session.actor, appraisal_id=appraisal_id, note=data.get("note", ""))
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        context = {**await _approval_context(request, appraisal_id), "error": exc.message}
+        return render(request, "appraisal/approval.html", context, fragment="appraisal/_approval_form.html", status_code=422)
+    return redirect(request, _detail_url(request, appraisal_id))
+
+
+@login_required
+async def appraisal_publish(request: Request) -> Response:
+    async def action(actor, aid, form):
+        await publish(actor=actor, appraisal_id=aid, today=await today(request))
+
+    return await appraisal_action(request, action)
+
+
+@login_required
+async def appraisal_close(request: Request) -> Response:
+    async def action(actor, aid, form):
+        await close_appraisal(actor=actor, appraisal_id=aid, today=await today(request), now=clock.now_utc())
+
+    return await appraisal_action(request, action)
+
+
+async def _publication_context(request: Request, appraisal_id: UUID) -> dict:
+    actor = request.state.session.actor
+    appraisal = await appraisal_for(actor, appraisal_id)
+    await appraisal.fetch_related("village")
+    approvals = await Approval.filter(appraisal_id=appraisal.id).prefetch_related("household__members", "household__group")
+    approvals.sort(key=lambda a: (a.household.group.number if a.household.group else 10**6, a.household.household_no))
+    objections = await Objection.filter(appraisal_id=appraisal.id).order_by("created_at").prefetch_related("household")
+    return {**LABELS, "appraisal": appraisal, "approvals": approvals, "objections": objections, "today": await today(request),
+            "can_approve": actor.role in APPROVE_ROLES, "error": None, "errors": {}, "form": {}}
+
+
+@login_required
+async def publication_page(request: Request) -> Response:
+    try:
+        context = await _publication_context(request, path_uuid(request, "appraisal_id"))
+    except NotFound as exc:
+        return not_found(request, exc)
+    return render(request, "appraisal/publication.html", context)
+
+
+@login_required
+async def objection_create(request: Request) -> Response:
+    appraisal_id = path_uuid(request, "appraisal_id")
+    data, _ = await form_data(request)
+    try:
+        household_id = optional_uuid(data.get("household_id", ""))
+        if household_id is None:
+            raise NotFound("请选择提出异议的农户", field="household_id")
+        await record_objection(actor=request.state.session.actor, appraisal_id=appraisal_id, household_id=household_id,
+                               raised_by=data.get("raised_by", ""), content=data.get("content", ""), today=await today(request))
+    except DomainError as exc:
+        try:
+            context = await _publication_context(request, appraisal_id)
+        except NotFound as missing:
+            return not_found(request, missing)
+        return render(request, "appraisal/publication.html", {**context, "errors": errors_of(exc), "form": data},
+                      fragment="appraisal/_objection_form.html", status_code=422)
+    return redirect(request, request.url_for("publication_page", appraisal_id=str(appraisal_id)).path)
+
+
+@login_required
+async def objection_resolve(request: Request) -> Response:
+    objection_id = path_uuid(request, "objection_id")
+    objection = await Objection.get_or_none(id=objection_id)
+    if objection is None:
+        return not_found(request, NotFound("异议不存在"))
+    data, _ = await form_data(request)
+    try:
+        await resolve_objection(actor=request.state.session.actor, objection_id=objection_id, upheld=data.get("upheld") == "1",
+                                resolution=data.get("resolution", ""), amount=data.get("amount", ""), now=clock.now_utc())
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        context = {**await _publication_context(request, objection.appraisal_id), "error": exc.message}
+        return render(request, "appraisal/publication.html", context, status_code=422)
+    return redirect(request, request.url_for("publication_page", appraisal_id=str(objection.appraisal_id)).path)
