@@ -1,0 +1,1 @@
+"""Test helpers that make data (rendered ID cards) for the worker, CLI and bench suites."""
