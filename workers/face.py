@@ -13,6 +13,7 @@ biometric data: never log them.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -74,6 +75,22 @@ def prepare_deepface_home(path: str | os.PathLike[str]) -> Path:
     return home
 
 
+_LOADING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_loading():
+    """WeasyPrint sets PIL's process-wide LOAD_TRUNCATED_IMAGES = True on import: refuse truncated files anyway."""
+    from PIL import ImageFile
+
+    with _LOADING:
+        previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> np.ndarray:
     """Bytes → BGR uint8 array. Refuses oversize input before decoding, and truncated files."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -87,7 +104,8 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> np.ndarray
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise FaceError("图片像素过多，请缩小后重新上传", code=IMAGE_TOO_LARGE)
-            image.load()  # raises OSError on a truncated file
+            with _strict_loading():
+                image.load()  # raises OSError on a truncated file
             rgb = ImageOps.exif_transpose(image).convert("RGB")
     except FaceError:
         raise

@@ -199,3 +199,12 @@ def test_image_of_exactly_10_mb_is_decoded(engine, hopper_bytes):
     embedding = engine.represent(padded)
     # then
     assert len(embedding) == 128
+
+
+@pytest.mark.ml
+def test_truncated_jpeg_is_refused_even_after_weasyprint_is_imported(engine, hopper_bytes):
+    import weasyprint  # noqa: F401  (sets PIL's LOAD_TRUNCATED_IMAGES = True for the whole process)
+
+    with pytest.raises(FaceError) as caught:
+        engine.represent(hopper_bytes[: len(hopper_bytes) * 6 // 10])
+    assert caught.value.code == BAD_IMAGE
