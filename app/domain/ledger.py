@@ -1,7 +1,8 @@
 """Double-entry postings: accounts, and the rule that every transaction balances.
 
-Each loan has its own sub-ledger lines (entries carry the loan id). Assets
-(principal, receivables, clearing) are debit-normal; income is credit-normal.
+Each loan has its own sub-ledger lines (entries carry the loan id) for principal,
+receivables and clearing; accrued interest and income are kept per portfolio.
+Assets are debit-normal; income is credit-normal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from enum import StrEnum
 
 class Account(StrEnum):
     LOAN_PRINCIPAL = "loan_principal"  # 贷款本金
+    ACCRUED_INTEREST = "accrued_interest"  # 应计利息 (portfolio level: accrued, not yet due)
     INTEREST_RECEIVABLE = "interest_receivable"  # 应收利息
     PENALTY_RECEIVABLE = "penalty_receivable"  # 应收罚息
     COMPOUND_RECEIVABLE = "compound_receivable"  # 应收复利
@@ -20,6 +22,12 @@ class Account(StrEnum):
     PENALTY_INCOME = "penalty_income"  # 罚息收入
     COMPOUND_INCOME = "compound_income"  # 复利收入
     CLEARING = "clearing"  # 清算往来 (money to / from the customer's card)
+
+
+# Kept per portfolio, not per loan: daily accrual would otherwise add one line per loan per day
+# (365 million rows a year at a million loans). A loan's accrued-not-due interest is its
+# `accrued_interest_fen`; the sum of those equals this account's balance (ledger-check).
+AGGREGATE_ACCOUNTS = frozenset({Account.ACCRUED_INTEREST, Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.COMPOUND_INCOME})
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ Steps, each in its own transaction that also records the step as done (a crash
 loses at most the step in flight; a re-run resumes after the last done step):
 
 1. accrue     — interest for the day itself on the end-of-day balance not yet
-                due (round half-up per loan, annual/360); on a due date also the
-                true-up to the schedule's interest for the period that ends.
+                due (round half-up per loan, annual/360) into the portfolio's
+                应计利息; on a due date also the true-up to the schedule, and the
+                period's interest moves to the loan's receivable.
    reprice    — floating loans whose repricing date it is take the latest LPR
                 + their spread (app/services/lending/repricing.py; chunked).
 2. auto_debit — debit every loan with something due through core banking
@@ -36,12 +37,14 @@ from app import clock
 from app.crypto import Vault
 from app.domain.classification import RULE_2023, DpdMapping
 from app.domain.errors import ValidationError
+from app.domain.ledger import Account, signed
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.models import BankCard, DebitAttempt, EodRun, LedgerTransaction
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
-from app.services.lending.sql import days_between, execute, fetch, new_uuid, uuid_type
+from app.services.lending import ledger
+from app.services.lending.sql import days_between, execute, fetch, is_postgres, new_uuid, uuid_type
 
 logger = logging.getLogger(__name__)
 
@@ -81,35 +84,62 @@ async def _ledger_from(table: str, *, kind: str, on: date, lines: list[tuple[str
         )
 
 
+ACCRUAL_ROWS = (
+    "SELECT l.id, l.method, l.accrued_interest_fen AS accrued, i.id AS iid, i.interest_fen AS row_interest,"
+    " (2 * (l.outstanding_principal_fen - l.overdue_principal_fen - COALESCE(i.principal_fen - i.paid_principal_fen, 0))"
+    "  * l.annual_rate_ppm + 360000000) / 720000000 AS dly"
+    " FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
+    " WHERE l.status = 'active' AND l.start_on <= :d"
+)
+# income of the day per loan: today's interest, plus on a term loan's due date the true-up to the schedule
+INCOME = "CASE WHEN iid IS NULL OR method = 'revolving' THEN dly ELSE row_interest - accrued + dly END"
+NEW_ACCRUED = "CASE WHEN iid IS NULL THEN accrued + dly ELSE dly END"  # (written out with t. in the PostgreSQL statement)
+# interest falling due today per loan: the schedule's (term) or what accrued up to today (revolving settlement)
+FALLS_DUE = "CASE WHEN method = 'revolving' THEN accrued ELSE row_interest END"
+
+
 async def accrue(on: date) -> None:
     """Interest for the day `on` itself on the end-of-day balance not yet due (a repayment today stops today's interest).
 
-    On a term loan's due date the period's interest is trued up to the schedule and the
-    new period starts with today's amount; a revolving loan's row due today takes what
-    accrued up to today (its settlement), and today's amount starts the next quarter.
+    Accrual goes to the portfolio account 应计利息 (one line a day, not one per loan); each
+    loan's share is its `accrued_interest_fen`. On a term loan's due date the period is
+    trued up to the schedule and its interest moves to the loan's receivable; a revolving
+    loan's row due today takes what accrued up to today (its settlement). Today's amount
+    starts the next period.
     """
-    await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, a BIGINT NOT NULL, acc BIGINT NOT NULL, due INTEGER NOT NULL, settle BIGINT NOT NULL")
+    await _temp("eod_due", f"loan_id {uuid_type()} PRIMARY KEY, amount BIGINT NOT NULL, revolving INTEGER NOT NULL")
+    await _temp("eod_total", "a BIGINT NOT NULL")
+    if is_postgres():
+        # one statement: update every loan and keep only the totals and the loans due today
+        await execute(
+            f"WITH t AS ({ACCRUAL_ROWS}),"
+            " u AS (UPDATE loan SET accrued_interest_fen = CASE WHEN t.iid IS NULL THEN t.accrued + t.dly ELSE t.dly END"
+            f"       FROM t WHERE t.id = loan.id RETURNING t.id, t.method, t.accrued, t.iid, t.row_interest, t.dly),"
+            f" due AS (INSERT INTO eod_due (loan_id, amount, revolving)"
+            f"       SELECT id, {FALLS_DUE}, CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM u WHERE iid IS NOT NULL RETURNING 1)"
+            f" INSERT INTO eod_total (a) SELECT COALESCE(SUM({INCOME}), 0) FROM u",
+            d=on,
+        )
+    else:
+        await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, inc BIGINT NOT NULL, acc BIGINT NOT NULL, due BIGINT, revolving INTEGER NOT NULL")
+        await execute(
+            f"INSERT INTO eod_accrual (loan_id, inc, acc, due, revolving)"
+            f" SELECT id, {INCOME}, {NEW_ACCRUED}, CASE WHEN iid IS NULL THEN NULL ELSE {FALLS_DUE} END,"
+            f"  CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM ({ACCRUAL_ROWS}) t",
+            d=on,
+        )
+        await execute("UPDATE loan SET accrued_interest_fen = e.acc FROM eod_accrual e WHERE e.loan_id = loan.id")
+        await execute("INSERT INTO eod_due (loan_id, amount, revolving) SELECT loan_id, due, revolving FROM eod_accrual WHERE due IS NOT NULL")
+        await execute("INSERT INTO eod_total (a) SELECT COALESCE(SUM(inc), 0) FROM eod_accrual")
     await execute(
-        "INSERT INTO eod_accrual (loan_id, a, acc, due, settle)"
-        " SELECT id,"
-        "   CASE WHEN iid IS NULL OR method = 'revolving' THEN dly ELSE row_interest - accrued + dly END,"
-        "   CASE WHEN iid IS NULL THEN accrued + dly ELSE dly END,"
-        "   CASE WHEN iid IS NULL THEN 0 ELSE 1 END, accrued"
-        " FROM (SELECT l.id, l.method, l.accrued_interest_fen AS accrued, i.id AS iid, i.interest_fen AS row_interest,"
-        "   (2 * (l.outstanding_principal_fen - l.overdue_principal_fen - COALESCE(i.principal_fen - i.paid_principal_fen, 0))"
-        "    * l.annual_rate_ppm + 360000000) / 720000000 AS dly"
-        "   FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
-        "   WHERE l.status = 'active' AND l.start_on <= :d) t",
+        "UPDATE installment SET interest_fen = e.amount FROM eod_due e"
+        " WHERE e.revolving = 1 AND installment.loan_id = e.loan_id AND installment.due_on = :d",
         d=on,
     )
-    await execute(
-        "UPDATE installment SET interest_fen = e.settle"
-        " FROM eod_accrual e JOIN loan l ON l.id = e.loan_id"
-        " WHERE e.due = 1 AND l.method = 'revolving' AND installment.loan_id = e.loan_id AND installment.due_on = :d",
-        d=on,
-    )
-    await _ledger_from("eod_accrual", kind="accrual", on=on, lines=[("interest_receivable", "a")], income=[("interest_income", "a")])
-    await execute("UPDATE loan SET accrued_interest_fen = e.acc FROM eod_accrual e WHERE e.loan_id = loan.id")
+    total = int((await fetch("SELECT a FROM eod_total"))[0]["a"])
+    await ledger.post(kind="accrual", business_on=on, loan_id=None, memo=f"日终计息 {on.isoformat()}",
+                      postings=signed(total, Account.ACCRUED_INTEREST, Account.INTEREST_INCOME))
+    await _ledger_from("eod_due", kind="interest_due", on=on, lines=[("interest_receivable", "amount")], income=[("accrued_interest", "amount")])
 
 
 OWED_SQL = """

@@ -6,17 +6,24 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from app.domain.ledger import Account, Posting, check_balanced
+from app.domain.ledger import AGGREGATE_ACCOUNTS, Account, Posting, check_balanced
 from app.models import LedgerEntry, LedgerTransaction
 from app.services.lending.sql import fetch
 
 
 async def post(*, kind: str, business_on: date, loan_id: UUID | None, postings: list[Posting], memo: str = "", reverses_id: UUID | None = None) -> LedgerTransaction:
-    """One balanced transaction; every posting is a line of `loan_id`'s sub-ledger. Call inside a DB transaction."""
+    """One balanced transaction; postings are lines of `loan_id`'s sub-ledger (portfolio accounts excepted). Call inside a DB transaction."""
     check_balanced(postings)
     txn = await LedgerTransaction.create(kind=kind, business_on=business_on, loan_id=loan_id, memo=memo[:128], reverses_id=reverses_id)
     await LedgerEntry.bulk_create(
-        [LedgerEntry(transaction_id=txn.id, account=p.account.value, loan_id=loan_id, debit_fen=p.debit_fen, credit_fen=p.credit_fen) for p in postings if p.debit_fen or p.credit_fen]
+        [
+            LedgerEntry(
+                transaction_id=txn.id, account=p.account.value, loan_id=None if p.account in AGGREGATE_ACCOUNTS else loan_id,
+                debit_fen=p.debit_fen, credit_fen=p.credit_fen,
+            )
+            for p in postings
+            if p.debit_fen or p.credit_fen
+        ]
     )
     return txn
 
@@ -61,6 +68,11 @@ SELECT l.id AS loan_id, l.outstanding_principal_fen, l.accrued_interest_fen, l.p
 FROM loan l LEFT JOIN led ON led.loan_id = l.id LEFT JOIN ins ON ins.loan_id = l.id
 """
 
+ACCRUED_SQL = """
+SELECT (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry WHERE account = 'accrued_interest') AS ledger,
+       (SELECT COALESCE(SUM(accrued_interest_fen), 0) FROM loan) AS books
+"""
+
 UNBALANCED_SQL = """
 SELECT transaction_id, SUM(debit_fen) AS d, SUM(credit_fen) AS c FROM ledger_entry
 GROUP BY transaction_id HAVING SUM(debit_fen) <> SUM(credit_fen)
@@ -70,12 +82,15 @@ GROUP BY transaction_id HAVING SUM(debit_fen) <> SUM(credit_fen)
 async def ledger_check(*, today: date) -> list[Mismatch]:
     """Every transaction balances; each loan's balances equal its ledger (run after end-of-day)."""
     problems = [Mismatch(str(r["transaction_id"]), "unbalanced transaction", r["d"], r["c"]) for r in await fetch(UNBALANCED_SQL)]
+    accrued = (await fetch(ACCRUED_SQL))[0]
+    if int(accrued["ledger"]) != int(accrued["books"]):
+        problems.append(Mismatch("portfolio", "accrued interest vs loans", int(accrued["ledger"]), int(accrued["books"])))
     for r in await fetch(CHECK_SQL, today=today):
         loan = str(r["loan_id"])
         checks = [
             ("principal vs loan", r["led_principal"], r["outstanding_principal_fen"]),
             ("principal vs installments", r["led_principal"], r["ins_principal"]),
-            ("interest receivable", r["led_interest"], r["ins_interest_due"] + r["accrued_interest_fen"]),
+            ("interest receivable", r["led_interest"], r["ins_interest_due"]),
             ("penalty vs loan", r["led_penalty"], r["penalty_fen"]),
             ("penalty vs installments", r["led_penalty"], r["ins_penalty"]),
             ("compound vs loan", r["led_compound"], r["compound_fen"]),

@@ -9,7 +9,7 @@ from uuid import UUID
 from app.crypto import Vault
 from app.domain import classification
 from app.domain.errors import DomainError, NotFound, ValidationError
-from app.domain.ledger import Account, Posting, signed
+from app.domain.ledger import Account, Posting
 from app.domain.money import Money
 from app.domain.repayment import OwedInstallment, PayoffQuote, PrepaymentMode, PrepaymentQuote, allocate_payment, payoff_amount, prepay_partial
 from app.domain.schedule import Installment as Row
@@ -231,8 +231,6 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
                 inst.paid_interest_fen, inst.paid_principal_fen = inst.interest_fen, inst.principal_fen
                 inst.status, inst.paid_on = InstallmentStatus.PAID, today
                 await inst.save(update_fields=["interest_fen", "paid_interest_fen", "paid_principal_fen", "status", "paid_on"])
-            # all interest of the current period is now due and paid: recognise what accrual has not yet posted
-            accrual = interest - loan.accrued_interest_fen
             await Loan.filter(id=loan.id).update(accrued_interest_fen=0, outstanding_principal_fen=0)
         else:
             principal, interest = plan.partial.principal_fen, plan.partial.interest_fen
@@ -244,10 +242,17 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
                     continue
                 inst.due_on, inst.principal_fen, inst.interest_fen = row.due_on, row.principal_fen, row.interest_fen
                 await inst.save(update_fields=["due_on", "principal_fen", "interest_fen"])
-            accrual = interest  # interest on the prepaid principal, recognised now and collected now
             last = plan.partial.schedule.installments[-1]
             await Loan.filter(id=loan.id).update(outstanding_principal_fen=loan.outstanding_principal_fen - principal, maturity_on=last.due_on)
-        postings = signed(accrual, Account.INTEREST_RECEIVABLE, Account.INTEREST_INCOME)
+        # the interest collected becomes due now: out of accrued (what end-of-day accrued for this loan) and,
+        # for the rest, straight to income
+        accrued = loan.accrued_interest_fen if plan.full else 0
+        rest = interest - accrued
+        postings = [
+            Posting(Account.INTEREST_RECEIVABLE, debit_fen=interest),
+            Posting(Account.ACCRUED_INTEREST, credit_fen=accrued),
+            Posting(Account.INTEREST_INCOME, credit_fen=max(rest, 0), debit_fen=max(-rest, 0)),
+        ]
         postings += _repayment_postings(total, {"penalty": 0, "compound": 0, "interest": interest, "principal": principal})
         await ledger.post(kind="prepayment", business_on=today, loan_id=loan.id, postings=postings, memo="提前结清" if plan.full else "提前部分还款")
         await _restore_line_and_status(loan, principal, today)

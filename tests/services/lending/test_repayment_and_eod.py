@@ -47,7 +47,9 @@ async def test_accrual_over_a_period_equals_the_schedule_interest(bank, core, va
     next_daily = (2 * (1_200_000 - first.principal_fen) * 45_000 + 360_000_000) // 720_000_000
     assert loan.accrued_interest_fen == next_daily
     receivable = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(loan_id=loan.id, account="interest_receivable"))
-    assert receivable == first.interest_fen + next_daily and first.interest_fen == 4500
+    assert receivable == first.interest_fen == 4500  # the period's interest is now due on the loan
+    accrued = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(account="accrued_interest"))
+    assert accrued == next_daily  # the next period's first day, at portfolio level
 
 
 async def test_auto_debit_pays_the_installment_on_its_due_date(bank, core, vault):
