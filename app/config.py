@@ -81,6 +81,17 @@ class Settings(BaseSettings):
     census_max_rows: int = 5_000  # data rows per import file; more is refused before any row is checked
     census_max_bytes: int = 5 * 1024 * 1024  # size of one import file
     appraisal_rules_file: Path | None = None  # YAML in the shape of app.domain.appraisal.DEFAULT_RULES; empty: the defaults
+    # Face login, liveness and ID-card reading (issue 4; README "Face and liveness: what they stop")
+    face_login_required: bool = True  # officers need password + live face; tests of other areas turn it off
+    face_threshold: float = 0.07  # cosine distance for the Dlib model (a measurement, not money)
+    face_enrolment_captures: int = 3  # photos taken at enrolment
+    face_match_fresh_minutes: int = 15  # how long a passed customer face match counts for signing
+    liveness_ttl_seconds: int = 120  # a challenge must be answered within this
+    liveness_seed: int | None = None  # tests only: a fixed challenge; ignored when env=prod
+    idcard_max_bytes: int = 10 * 1024 * 1024  # one ID-card or face photo
+    liveness_frame_max_bytes: int = 2 * 1024 * 1024
+    liveness_max_frames: int = 60
+    ml_job_timeout_seconds: int = 300
 
     @property
     def sqlite_path(self) -> Path:

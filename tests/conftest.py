@@ -18,6 +18,7 @@ os.environ["CUNXIN_VAR_DIR"] = str(_TMP)
 os.environ["CUNXIN_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["CUNXIN_DATABASE_URL"] = os.environ.get("CUNXIN_TEST_DATABASE_URL", "")
 os.environ["CUNXIN_REDIS_URL"] = os.environ.get("CUNXIN_TEST_REDIS_URL", "")
+os.environ["CUNXIN_FACE_LOGIN_REQUIRED"] = "false"  # face tests build an app with it on (tests/ui/test_identity_pages.py)
 
 import pytest  # noqa: E402
 from tortoise import Tortoise, connections  # noqa: E402

@@ -39,9 +39,16 @@ def login_required(endpoint: Endpoint) -> Endpoint:
         if info is None:
             return redirect(request, request.url_for("login").path + f"?next={request.url.path}")
         request.state.session = info
+        if face_step_pending(request, info):  # password alone does not open pages (ui/identity.py)
+            return redirect(request, request.url_for("face_login").path + f"?next={request.url.path}")
         return await endpoint(request)
 
     return guarded
+
+
+def face_step_pending(request: Request, info: auth.SessionInfo) -> bool:
+    """The session still needs the live face check (the second factor, settings.face_login_required)."""
+    return bool(request.app.state.settings.face_login_required) and info.session.face_verified_at is None
 
 
 def _safe_next(value: str) -> str:
@@ -74,7 +81,8 @@ async def login_page(request: Request) -> Response:
         except auth.LoginError as exc:
             errors[exc.field or "password"] = exc.message
         else:
-            response = redirect(request, next_url)
+            face_url = request.url_for("face_login").path + f"?next={next_url}"
+            response = redirect(request, face_url if settings.face_login_required else next_url)
             response.set_cookie(
                 settings.session_cookie,
                 token,

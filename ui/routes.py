@@ -5,6 +5,7 @@ from starlette.routing import Route
 from ui import auth, dashboard, lending
 from ui import archive, outbox
 from ui import risk
+from ui import identity, identity_visit
 from ui import appraisal, appraisal_review, villages
 
 routes = [
@@ -62,4 +63,15 @@ routes = [
     Route("/appraisals/{appraisal_id}/objections", appraisal_review.objection_create, methods=["POST"], name="objection_create"),
     Route("/objections/{objection_id}/resolve", appraisal_review.objection_resolve, methods=["POST"], name="objection_resolve"),
     Route("/appraisals/{appraisal_id}/close", appraisal_review.appraisal_close, methods=["POST"], name="appraisal_close"),
+    Route("/login/face", identity.face_login, methods=["GET", "POST"], name="face_login"),
+    Route("/login/face/enrol", identity.face_enrol, methods=["GET", "POST"], name="face_enrol"),
+    Route("/login/face/enrolments/{enrolment_id}", identity.face_enrolment, name="face_enrolment"),
+    Route("/login/face/logout", identity.face_logout, methods=["POST"], name="face_logout"),
+    Route("/login/face/{liveness_id}", identity.face_login_check, name="face_login_check"),
+    Route("/login/face/{liveness_id}/frames", identity.face_login_frames, methods=["POST"], name="face_login_frames"),
+    Route("/identity/idcard", identity_visit.idcard_new, methods=["GET", "POST"], name="idcard_new"),
+    Route("/identity/idcard/{read_id}", identity_visit.idcard_read, name="idcard_read"),
+    Route("/identity/idcard/{read_id}/confirm", identity_visit.idcard_confirm, methods=["POST"], name="idcard_confirm"),
+    Route("/identity/customers/{customer_id}/face", identity_visit.customer_face, methods=["GET", "POST"], name="customer_face"),
+    Route("/identity/face/{verification_id}", identity_visit.face_verification, name="face_verification"),
 ]

@@ -41,6 +41,8 @@ class GraphQLApp(TrustedDocumentsView):
             actor = await borrower_auth.resolve_access_token(token, vault=state.vault, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
             return Context(request=request, actor=actor, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
         info = await auth.resolve_session(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
+        if info is not None and self.settings.face_login_required and info.session.face_verified_at is None:
+            info = None  # the password alone opens nothing: the face step must pass first (ui/identity.py)
         state = request.app.state
         if info is None:
             return Context(request=request, actor=None, response=response, core=state.core, vault=state.vault, mobile=self.mobile)

@@ -141,7 +141,7 @@ async def _database_is_empty() -> bool:
 
 @cli.command()
 def dev(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
-    """Everything on one machine: migrations, demo data, embedded Redis, web server and a worker."""
+    """Everything on one machine: migrations, demo data, embedded Redis, web server, a worker and an ML worker."""
     from app.embedded import start_redis
     from app.services.seed import OFFICERS
 
@@ -156,6 +156,7 @@ def dev(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -
     cunxin = [sys.executable, "-m", "app.cli"]
     children.append(subprocess.Popen([*cunxin, "serve", "--host", host, "--port", str(port)], env=env))
     children.append(subprocess.Popen([*cunxin, "worker"], env=env))
+    children.append(subprocess.Popen([*cunxin, "ml-worker"], env=env))  # OCR, face and liveness jobs (arq:ml)
     typer.echo(f"\n村信已启动：http://{host}:{port}/   （GraphQL: http://{host}:{port}/graphql）")
     typer.echo(f"示范账号（密码均为 {settings.demo_password.get_secret_value()}）：" + "、".join(f"{u}（{n}）" for u, n, *_ in OFFICERS))
     typer.echo("按 Ctrl-C 停止全部服务\n")

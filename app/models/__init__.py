@@ -8,6 +8,7 @@ from app.models.contract import Contract, ContractSignature
 from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
+from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
@@ -42,15 +43,19 @@ __all__ = [
     "CustomerRelationship",
     "DebitAttempt",
     "Document",
+    "FaceEnrolment",
+    "FaceVerification",
     "EarlyWarning",
     "EodRun",
     "Household",
     "HouseholdMember",
+    "IdCardRead",
     "IdempotencyRecord",
     "IdentityVerification",
     "Installment",
     "LedgerEntry",
     "LedgerTransaction",
+    "LivenessCheck",
     "ListEntry",
     "LoanApplication",
     "LoginCode",

@@ -1,0 +1,50 @@
+"""Test doubles for the edges services talk to."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.services.jobs import DEFAULT_QUEUE
+
+
+@dataclass
+class Enqueued:
+    function: str
+    job_id: str
+    queue: str
+    kwargs: dict[str, Any]
+    seen: Any = None  # what `on_enqueue` returned at the moment of the call
+
+
+@dataclass
+class FakeJobQueue:
+    """Records enqueues instead of talking to Redis (the `JobQueue` protocol of app/services/jobs.py).
+
+    Like arq it answers False for a job id it already holds. `on_enqueue` runs at the moment of
+    the call (e.g. to look at the database from there); `fail` makes every call raise, as a
+    Redis that is down does.
+    """
+
+    on_enqueue: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None
+    fail: Exception | None = None
+    jobs: list[Enqueued] = field(default_factory=list)
+
+    async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool:
+        if self.fail is not None:
+            raise self.fail
+        if any(job.job_id == job_id for job in self.jobs):
+            return False
+        seen = await self.on_enqueue(function, kwargs) if self.on_enqueue is not None else None
+        self.jobs.append(Enqueued(function, job_id, queue, dict(kwargs), seen))
+        return True
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+    def ids(self) -> list[str]:
+        return [job.job_id for job in self.jobs]

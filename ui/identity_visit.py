@@ -1,0 +1,179 @@
+"""Visit pages: ID-card capture, OCR status and the confirm/correct form, customer face match.
+
+Uploads go to the services, which store them and queue an ML job; the record page polls its own
+URL (htmx, `load delay:1s`) for the status fragment until the job ends. The ID number is shown
+masked: to correct it the officer types the whole number from the card.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain.errors import DomainError, NotFound
+from app.domain.idcard_ocr.model import FIELD_LABELS
+from app.models import Customer
+from app.models.identity import FacePurpose, JobStatus
+from app.services import identity_checks as checks
+from ui.auth import login_required, redirect
+from ui.identity import not_found_page, path_uuid, read_upload
+from ui.templating import render
+
+FLAG_LABELS = {
+    "unreadable": "无法识别", "low_confidence": "置信度低", "label_missing": "标签未识别", "from_number": "按号码填写",
+    "mismatch_number": "与号码不一致", "invalid_checksum": "校验未通过", "unknown_ethnicity": "不在民族名录",
+    "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
+    "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
+}
+SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
+TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
+
+
+def _uuid_or_none(value: object) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+async def _customer(request: Request, customer_id: UUID | None) -> Customer | None:
+    if customer_id is None:
+        return None
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None or not request.state.session.actor.in_branch(customer.branch_id):
+        raise NotFound("客户不存在")
+    return customer
+
+
+# --- ID card ----------------------------------------------------------------------------------
+
+
+@login_required
+async def idcard_new(request: Request) -> Response:
+    """GET: the capture form (front or back). POST: store the photo, queue the OCR, go to the record."""
+    settings = request.app.state.settings
+    source = request.query_params if request.method == "GET" else await request.form(max_files=1, max_fields=10)
+    side = str(source.get("side") or "front")
+    try:
+        customer = await _customer(request, _uuid_or_none(source.get("customer")))
+    except NotFound as exc:
+        return not_found_page(request, exc)
+    context = {"side": side if side in SIDE_LABELS else "front", "sides": SIDE_LABELS, "customer": customer, "errors": {},
+               "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
+    if request.method == "GET":
+        return render(request, "identity/idcard_new.html", context)
+    data = await read_upload(source.get("image"), settings.idcard_max_bytes)
+    try:
+        read = await checks.start_id_card_read(
+            actor=request.state.session.actor, media=request.app.state.media, queue=request.app.state.queue, data=data,
+            side=side, customer_id=customer.id if customer else None, max_bytes=settings.idcard_max_bytes,
+        )
+    except DomainError as exc:
+        context["errors"] = {exc.field or "_form": exc.message}
+        return render(request, "identity/idcard_new.html", context, fragment="identity/_idcard_upload_form.html", status_code=422)
+    return redirect(request, request.url_for("idcard_read", read_id=str(read.id)).path)
+
+
+def _rows(read, form: dict[str, str] | None, errors: dict[str, str]) -> list[dict]:
+    fields = (read.result or {}).get("fields", {})
+    rows = []
+    for key in checks.keys_for(read.side):
+        found = fields.get(key) or {}
+        value = found.get("value")
+        if form is not None:
+            entered = form.get(key, "")
+        else:
+            entered = "" if key == "id_number" else (value or "")
+        rows.append({
+            "key": key, "label": FIELD_LABELS[key], "ocr": value, "confidence": found.get("confidence", 0.0),
+            "flags": [FLAG_LABELS.get(f, f) for f in found.get("flags", [])], "flagged": bool(found.get("flags")),
+            "entered": entered, "checked": form is not None and form.get(f"checked_{key}") == "1", "error": errors.get(key),
+        })
+    return rows
+
+
+async def _read_context(request: Request, read_id: UUID, form: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict:
+    read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
+    await read.fetch_related("customer")
+    errors = errors or {}
+    return {
+        "read": read, "side_label": SIDE_LABELS[read.side], "rows": _rows(read, form, errors), "errors": errors,
+        "warnings": (read.result or {}).get("warnings", []), "terminal": read.status in TERMINAL,
+        "labels": FIELD_LABELS, "customer": read.customer,
+    }
+
+
+@login_required
+async def idcard_read(request: Request) -> Response:
+    """The record: status while the OCR runs (the fragment polls this URL), then the confirm form."""
+    try:
+        context = await _read_context(request, path_uuid(request, "read_id"))
+    except NotFound as exc:
+        return not_found_page(request, exc)
+    return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html")
+
+
+@login_required
+async def idcard_confirm(request: Request) -> Response:
+    read_id = path_uuid(request, "read_id")
+    form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=40)).items() if isinstance(v, str)}
+    try:
+        read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
+        keys = checks.keys_for(read.side)
+        await checks.confirm_id_card(
+            actor=request.state.session.actor, vault=request.app.state.vault, read_id=read_id,
+            values={k: form.get(k, "") for k in keys}, checked={k for k in keys if form.get(f"checked_{k}") == "1"},
+            now=clock.now_utc(),
+        )
+    except NotFound as exc:
+        return not_found_page(request, exc)
+    except checks.ConfirmationError as exc:
+        context = await _read_context(request, read_id, form, exc.errors)
+        return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html", status_code=422)
+    except DomainError as exc:
+        context = await _read_context(request, read_id, form, {"_form": exc.message})
+        return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html", status_code=422)
+    return redirect(request, request.url_for("idcard_read", read_id=str(read_id)).path)
+
+
+# --- customer face match ----------------------------------------------------------------------
+
+
+@login_required
+async def customer_face(request: Request) -> Response:
+    """GET: the portrait on file and the capture form. POST: queue the match of a live photo with it."""
+    settings = request.app.state.settings
+    try:
+        customer = await _customer(request, path_uuid(request, "customer_id"))
+    except NotFound as exc:
+        return not_found_page(request, exc)
+    read = await checks.latest_portrait_read(customer_id=customer.id)
+    context = {"customer": customer, "read": read, "errors": {}, "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
+    if request.method == "GET":
+        return render(request, "identity/customer_face.html", context)
+    form = await request.form(max_files=1, max_fields=10)
+    probe = await read_upload(form.get("still"), settings.idcard_max_bytes)
+    purpose = FacePurpose.CONTRACT_SIGN if form.get("purpose") == FacePurpose.CONTRACT_SIGN else FacePurpose.CUSTOMER_MATCH
+    try:
+        verification = await checks.start_face_verification(
+            actor=request.state.session.actor, media=request.app.state.media, queue=request.app.state.queue, purpose=purpose,
+            probe=probe, threshold=settings.face_threshold, customer_id=customer.id, max_bytes=settings.idcard_max_bytes,
+        )
+    except DomainError as exc:
+        context["errors"] = {exc.field or "_form": exc.message}
+        return render(request, "identity/customer_face.html", context, fragment="identity/_customer_face_form.html", status_code=422)
+    return redirect(request, request.url_for("face_verification", verification_id=str(verification.id)).path)
+
+
+@login_required
+async def face_verification(request: Request) -> Response:
+    try:
+        verification = await checks.get_face_verification(actor=request.state.session.actor, verification_id=path_uuid(request, "verification_id"))
+    except NotFound as exc:
+        return not_found_page(request, exc)
+    context = {"v": verification, "terminal": verification.status in TERMINAL, "customer": verification.customer}
+    return render(request, "identity/face_verification.html", context, fragment="identity/_face_verification_status.html")
+
