@@ -6,6 +6,7 @@ from ui import auth, dashboard, lending
 from ui import archive, outbox
 from ui import risk
 from ui import identity, identity_visit
+from ui import reports
 from ui import appraisal, appraisal_review, villages
 
 routes = [
@@ -74,4 +75,6 @@ routes = [
     Route("/identity/idcard/{read_id}/confirm", identity_visit.idcard_confirm, methods=["POST"], name="idcard_confirm"),
     Route("/identity/customers/{customer_id}/face", identity_visit.customer_face, methods=["GET", "POST"], name="customer_face"),
     Route("/identity/face/{verification_id}", identity_visit.face_verification, name="face_verification"),
+    Route("/reports", reports.dashboard, name="report_dashboard"),
+    Route("/reports/{name}.csv", reports.report_csv, name="report_csv"),
 ]

@@ -20,6 +20,7 @@ from app.services.jobs import DEFAULT_QUEUE
 from workers.risk_jobs import MAX_TRIES as RISK_MAX_TRIES, risk_after_eod
 from workers.documents import render_contract
 from workers.outbox import send_outbox
+from workers.insight_jobs import MAX_TRIES as TAGS_MAX_TRIES, refresh_tags
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +61,15 @@ async def end_of_day(ctx: dict[str, Any]) -> str:
 
 
 class DefaultWorker:
-    functions = [verify_document, end_of_day, risk_after_eod, render_contract, send_outbox]
+    functions = [verify_document, end_of_day, risk_after_eod, render_contract, send_outbox, refresh_tags]
     # arq's cron uses the worker's local clock; run the worker with TZ=Asia/Shanghai in production.
     cron_jobs = [
         cron(end_of_day, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=3600),
         # early warnings and collection tasks for the day end-of-day closed (waits while it still runs)
         cron(risk_after_eod, hour={get_settings().eod_hour}, minute={30}, unique=True, timeout=1800, max_tries=RISK_MAX_TRIES),
         cron(send_outbox, unique=True, timeout=50),  # every minute: provincial sync with retries
+        # customer tags for the new business date (app/services/insight/tags.py)
+        cron(refresh_tags, hour={get_settings().eod_hour}, minute={45}, unique=True, timeout=1800, max_tries=TAGS_MAX_TRIES),
     ]
     on_startup = startup
     on_shutdown = shutdown

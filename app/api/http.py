@@ -17,7 +17,7 @@ from app.api.mobile.deps import MobileDeps
 from app.api.mobile.trusted import TrustedDocumentsView
 from app.config import ROOT, Env, Settings
 from app.logging import request_id_var
-from app.services import auth, borrower_auth
+from app.services import auth, borrower_auth, reporting
 
 
 def bearer_token(request: Request) -> str:
@@ -40,6 +40,11 @@ class GraphQLApp(TrustedDocumentsView):
             state = request.app.state
             actor = await borrower_auth.resolve_access_token(token, vault=state.vault, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
             return Context(request=request, actor=actor, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
+        if reporting.is_report_key(token):  # a reporting tool's key (app/services/reporting/keys.py); unknown keys fall through
+            actor = await reporting.resolve_report_key(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
+            if actor is not None:
+                state = request.app.state
+                return Context(request=request, actor=actor, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
         info = await auth.resolve_session(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
         if info is not None and self.settings.face_login_required and info.session.face_verified_at is None:
             info = None  # the password alone opens nothing: the face step must pass first (ui/identity.py)

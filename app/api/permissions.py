@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from app.models.enums import Role
+from app.models.enums import ActorType, Role
 
 
 class IsSignedIn(BasePermission):
@@ -14,7 +14,8 @@ class IsSignedIn(BasePermission):
     error_extensions = {"code": "UNAUTHENTICATED"}
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        return info.context.actor is not None
+        actor = info.context.actor
+        return actor is not None and actor.type != ActorType.API_KEY  # report keys reach only the reports
 
 
 class IsOfficer(BasePermission):

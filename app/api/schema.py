@@ -19,6 +19,8 @@ from app.api.org.queries import OrgQuery
 from app.api.org.types import Branch, Officer
 from app.api.risk.mutations import RiskMutation
 from app.api.risk.queries import RiskQuery
+from app.api.reporting.queries import ReportingQuery
+from app.api.reporting.readonly import ReadOnlyApiKeys
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -26,7 +28,7 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(OrgQuery, LendingQuery, MobileQuery, RiskQuery):
+class Query(OrgQuery, LendingQuery, MobileQuery, RiskQuery, ReportingQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
@@ -47,6 +49,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            ReadOnlyApiKeys,  # report keys never mutate (app/api/reporting/readonly.py)
             lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
     )

@@ -9,10 +9,12 @@ from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
+from app.models.insight import CustomerProfile, CustomerTag
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
 from app.models.product import LprPublication, Product
+from app.models.reporting import ReportKey
 from app.models.risk import (
     CreditAuthorisation,
     CreditQuery,
@@ -79,4 +81,7 @@ __all__ = [
     "PanelMember",
     "ReviewDecision",
     "Vote",
+    "CustomerProfile",
+    "CustomerTag",
+    "ReportKey",
 ]

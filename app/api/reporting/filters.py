@@ -1,0 +1,24 @@
+"""The `filter` argument of the reports, decoded into the services' ReportFilter."""
+
+from __future__ import annotations
+
+from app.api.ids import decode_id
+from app.api.reporting.types import ReportFilter
+from app.services import reporting as svc
+
+
+def to_filter(value: ReportFilter | None) -> svc.ReportFilter:
+    if value is None:
+        return svc.ReportFilter()
+
+    def decode(raw, type_name: str, field: str):
+        return decode_id(raw, type_name, field=f"filter.{field}") if raw else None
+
+    return svc.ReportFilter(
+        branch_id=decode(value.branch_id, "Branch", "branchId"),
+        village_id=decode(value.village_id, "Village", "villageId"),
+        officer_id=decode(value.officer_id, "Officer", "officerId"),
+        product_id=decode(value.product_id, "Product", "productId"),
+        date_from=value.date_from,
+        date_to=value.date_to,
+    )

@@ -1,0 +1,188 @@
+"""Customer insight over GraphQL: contribution list (reports), the insight card and the relationship graph (officers)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from app.api.context import Info
+from app.api.ids import decode_id
+from app.api.pagination import PageInfo, page_bounds
+from app.api.permissions import IsOfficer
+from app.api.reporting.filters import to_filter
+from app.api.reporting.permissions import CanReadReports
+from app.api.reporting.types import ReportFilter, gid, money, page_info
+from app.api.scalars import DecimalString
+from app.domain.errors import NotFound
+from app.domain.tags import OCCUPATION_LABELS
+from app.domain.tags import Tag as TagModel
+from app.models import Customer as CustomerModel
+from app.models import CustomerProfile as ProfileModel
+from app.services import insight
+from app.services.reporting import Page
+
+
+@strawberry.enum(description="客户标签")
+class CustomerTagCode(Enum):
+    OVERDUE_HISTORY = "overdue_history"
+    CURRENTLY_OVERDUE = "currently_overdue"
+    LARGE_BORROWER = "large_borrower"
+    PUBLIC_SERVANT = "public_servant"
+    LARGE_GROWER = "large_grower"
+    PRIME = "prime"
+
+
+@strawberry.type(description="客户标签（规则每日更新）")
+class CustomerTag:
+    code: CustomerTagCode
+    label: str
+
+
+def tags(values: list[TagModel]) -> list[CustomerTag]:
+    return [CustomerTag(code=CustomerTagCode(t.value), label=t.label) for t in values]
+
+
+@strawberry.type(description="客户贡献度：余额与利息收入（来自总账）")
+class Contribution:
+    loans: int
+    active_loans: int
+    outstanding: DecimalString
+    overdue_principal: DecimalString
+    interest_earned: DecimalString = strawberry.field(description="已确认的利息、罚息、复利收入（已到期结计的利息与计收的罚息复利，按总账）")
+    interest_collected: DecimalString = strawberry.field(description="已收回的利息、罚息、复利")
+    interest_accrued: DecimalString = strawberry.field(description="当前已计提未到期的利息（不受日期范围影响）")
+
+    @classmethod
+    def build(cls, f: insight.ContributionFigures) -> Contribution:
+        return cls(loans=f.loans, active_loans=f.active_loans, outstanding=money(f.outstanding_fen), overdue_principal=money(f.overdue_principal_fen),
+                   interest_earned=money(f.interest_earned_fen), interest_collected=money(f.interest_collected_fen),
+                   interest_accrued=money(f.interest_accrued_fen))
+
+
+@strawberry.type(description="一位客户的贡献度")
+class CustomerContribution:
+    customer_id: strawberry.ID
+    name: str
+    id_number_masked: str
+    branch_name: str
+    village_name: str
+    tags: list[CustomerTag]
+    contribution: Contribution
+
+
+@strawberry.type(description="客户贡献度排行（按利息收入从高到低）")
+class CustomerContributionReport:
+    customers: list[CustomerContribution]
+    total: Contribution
+    total_count: int
+    page_info: PageInfo
+
+
+@strawberry.type(description="客户画像：标签、职业与经营土地、贡献度")
+class CustomerInsight:
+    customer_id: strawberry.ID
+    name: str
+    id_number_masked: str
+    occupation: str | None = strawberry.field(description="职业（中文）")
+    land_area_mu: int | None = strawberry.field(description="经营土地面积（亩）")
+    tags: list[CustomerTag]
+    contribution: Contribution
+
+
+@strawberry.enum(description="关系类型")
+class CustomerLinkKind(Enum):
+    HOUSEHOLD = "household"
+    SPOUSE = "spouse"
+    FAMILY = "family"
+    CO_BORROWER = "co_borrower"
+    GUARANTOR = "guarantor"
+
+
+@strawberry.type(description="关系图中的客户")
+class CustomerGraphNode:
+    customer_id: strawberry.ID
+    name: str
+    id_number_masked: str
+    hops: int = strawberry.field(description="与中心客户相隔的层数（中心为 0）")
+    tags: list[CustomerTag]
+
+
+@strawberry.type(description="关系图中的一条关系（同户关系无方向）")
+class CustomerGraphEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    kind: CustomerLinkKind
+    label: str
+
+
+@strawberry.type(description="客户关系图谱（家庭、配偶、共同借款人、担保人）")
+class CustomerGraph:
+    root: strawberry.ID
+    nodes: list[CustomerGraphNode]
+    edges: list[CustomerGraphEdge]
+    truncated: bool = strawberry.field(description="节点数达到上限，部分关系未展开")
+
+
+def _customer_id(value: strawberry.ID):
+    return decode_id(value, "Customer", field="customerId")
+
+
+@strawberry.type
+class InsightQuery:
+    @strawberry.field(
+        description="客户贡献度排行：余额、利息收入与回收（日期范围为总账会计日期；机构、产品、客户经理按借据筛选）", permission_classes=[CanReadReports]
+    )
+    async def customer_contributions(
+        self, info: Info, where: Annotated[ReportFilter | None, strawberry.argument(name="filter")] = None, first: int = 50, after: str | None = None
+    ) -> CustomerContributionReport:
+        offset, limit = page_bounds(first, after)
+        report = await insight.customer_contributions(actor=info.context.actor, filt=to_filter(where), page=Page(offset, limit))
+        rows = [
+            CustomerContribution(customer_id=gid("Customer", c.customer_id), name=c.name, id_number_masked=c.id_number_masked, branch_name=c.branch_name,
+                                 village_name=c.village_name, tags=tags(c.tags), contribution=Contribution.build(c.figures))
+            for c in report.customers.rows
+        ]
+        return CustomerContributionReport(customers=rows, total=Contribution.build(report.total), total_count=report.customers.total_count,
+                                          page_info=page_info(report.customers))
+
+    @strawberry.field(description="客户画像（工作人员；客户不存在或不在辖内时为 null）", permission_classes=[IsOfficer])
+    async def customer_insight(self, info: Info, customer_id: strawberry.ID) -> CustomerInsight | None:
+        actor = info.context.actor
+        try:
+            cid = _customer_id(customer_id)
+        except NotFound:
+            return None
+        customer = await CustomerModel.filter(id=cid, branch_id__in=list(actor.branch_ids)).first()
+        if customer is None:
+            return None
+        report = await insight.customer_contributions(actor=actor, customer_id=cid)
+        profile = await ProfileModel.get_or_none(customer_id=cid)
+        row = report.customers.rows[0] if report.customers.rows else None
+        return CustomerInsight(
+            customer_id=gid("Customer", cid), name=customer.name, id_number_masked=customer.id_number_masked,
+            occupation=OCCUPATION_LABELS[profile.occupation] if profile and profile.occupation else None,
+            land_area_mu=profile.land_area_mu if profile else None,
+            tags=tags(row.tags if row else (await insight.tags_of([cid])).get(cid, [])),
+            contribution=Contribution.build(row.figures if row else insight.ContributionFigures()),
+        )
+
+    @strawberry.field(description=f"客户关系图谱（工作人员；最多 {insight.MAX_HOPS} 层，只含辖内客户；不在辖内时为 null）", permission_classes=[IsOfficer])
+    async def customer_graph(self, info: Info, customer_id: strawberry.ID, hops: int = 2) -> CustomerGraph | None:
+        try:
+            cid = _customer_id(customer_id)
+        except NotFound:
+            return None
+        graph = await insight.relationship_graph(actor=info.context.actor, customer_id=cid, hops=hops)
+        if graph is None:
+            return None
+        nodes = [
+            CustomerGraphNode(customer_id=gid("Customer", n.customer_id), name=n.name, id_number_masked=n.id_number_masked, hops=n.hops, tags=tags(n.tags))
+            for n in graph.nodes
+        ]
+        edges = [
+            CustomerGraphEdge(source=gid("Customer", e.source), target=gid("Customer", e.target), kind=CustomerLinkKind(e.kind), label=e.label)
+            for e in graph.edges
+        ]
+        return CustomerGraph(root=gid("Customer", graph.root), nodes=nodes, edges=edges, truncated=graph.truncated)

@@ -1,0 +1,82 @@
+"""Reporting queries: for officers (their branch tree) and report keys (their scope); read-only.
+
+Each report is one SQL statement with GROUP BY (app/services/reporting/), paged with
+`first` / `after` over its groups or periods; `total` is over all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.api.context import Info
+from app.api.pagination import page_bounds
+from app.api.reporting.filters import to_filter
+from app.api.reporting.insight import InsightQuery
+from app.api.reporting.permissions import CanReadReports
+from app.api.reporting.types import (
+    DisbursementPoint,
+    DisbursementSeries,
+    OfficerPerformanceReport,
+    PortfolioSummary,
+    RepaymentPoint,
+    RepaymentSeries,
+    ReportFilter,
+    ReportGroupBy,
+    ReportInterval,
+    RiskSummary,
+    VillageCoverageReport,
+    series,
+)
+from app.services import reporting as svc
+
+FilterArg = Annotated[ReportFilter | None, strawberry.argument(name="filter")]
+
+
+def _page(first: int, after: str | None) -> svc.Page:
+    offset, limit = page_bounds(first, after)
+    return svc.Page(offset, limit)
+
+
+@strawberry.type
+class ReportingQuery(InsightQuery):
+    @strawberry.field(
+        description="贷款组合：按机构、村庄、客户经理或产品分组的笔数、余额、逾期、五级分类与不良率（日期范围为放款日期）", permission_classes=[CanReadReports]
+    )
+    async def portfolio_summary(
+        self, info: Info, group_by: ReportGroupBy = ReportGroupBy.BRANCH, where: FilterArg = None, first: int = 50, after: str | None = None
+    ) -> PortfolioSummary:
+        report = await svc.portfolio_summary(actor=info.context.actor, group_by=svc.GroupBy(group_by.value), filt=to_filter(where), page=_page(first, after))
+        return PortfolioSummary.build(report)
+
+    @strawberry.field(description="放款序列（按日或按月，按会计日期）", permission_classes=[CanReadReports])
+    async def disbursement_series(
+        self, info: Info, interval: ReportInterval = ReportInterval.MONTH, where: FilterArg = None, first: int = 100, after: str | None = None
+    ) -> DisbursementSeries:
+        result = await svc.disbursement_series(actor=info.context.actor, interval=svc.Interval(interval.value), filt=to_filter(where), page=_page(first, after))
+        return series(result, DisbursementPoint, DisbursementSeries)
+
+    @strawberry.field(description="回收序列：本金、利息、罚息复利（按日或按月，按会计日期）", permission_classes=[CanReadReports])
+    async def repayment_series(
+        self, info: Info, interval: ReportInterval = ReportInterval.MONTH, where: FilterArg = None, first: int = 100, after: str | None = None
+    ) -> RepaymentSeries:
+        result = await svc.repayment_series(actor=info.context.actor, interval=svc.Interval(interval.value), filt=to_filter(where), page=_page(first, after))
+        return series(result, RepaymentPoint, RepaymentSeries)
+
+    @strawberry.field(description="整村授信覆盖：户数、评议、预授信、授信、用信（日期范围为额度起始日与放款日）", permission_classes=[CanReadReports])
+    async def village_coverage(self, info: Info, where: FilterArg = None, first: int = 50, after: str | None = None) -> VillageCoverageReport:
+        report = await svc.village_coverage(actor=info.context.actor, filt=to_filter(where), page=_page(first, after))
+        return VillageCoverageReport.build(report)
+
+    @strawberry.field(description="客户经理业绩：村庄、授信、用信、逾期与不良（日期范围为额度起始日与放款日）", permission_classes=[CanReadReports])
+    async def officer_performance(self, info: Info, where: FilterArg = None, first: int = 50, after: str | None = None) -> OfficerPerformanceReport:
+        report = await svc.officer_performance(actor=info.context.actor, filt=to_filter(where), page=_page(first, after))
+        return OfficerPerformanceReport.build(report)
+
+    @strawberry.field(description="预警与催收数量（日期范围为预警日期与催收任务开立日期）", permission_classes=[CanReadReports])
+    async def risk_summary(
+        self, info: Info, group_by: ReportGroupBy = ReportGroupBy.BRANCH, where: FilterArg = None, first: int = 50, after: str | None = None
+    ) -> RiskSummary:
+        report = await svc.risk_summary(actor=info.context.actor, group_by=svc.GroupBy(group_by.value), filt=to_filter(where), page=_page(first, after))
+        return RiskSummary.build(report)

@@ -1,0 +1,301 @@
+"""Reporting types: portfolio, series, coverage, officer performance, warning/collection counts.
+
+Money is the strict `Decimal` string scalar ("1200.00"); the NPL ratio and coverage ratio
+are percent strings ("8.3333" = 8.3333 %). Group keys are global ids (Branch, Village,
+Officer, Product) that the `filter` argument takes back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+from strawberry.relay import GlobalID
+
+from app.api.org.types import Role
+from app.api.pagination import PageInfo, encode_cursor
+from app.api.scalars import DecimalString
+from app.domain.classification import LoanClass
+from app.domain.money import yuan_str
+from app.services import reporting as svc
+
+GROUP_TYPES = {svc.GroupBy.BRANCH: "Branch", svc.GroupBy.VILLAGE: "Village", svc.GroupBy.OFFICER: "Officer", svc.GroupBy.PRODUCT: "Product"}
+
+
+def gid(type_name: str, value: UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(str(GlobalID(type_name, str(value)))) if value is not None else None
+
+
+def money(fen: int) -> DecimalString:
+    return DecimalString(yuan_str(fen))
+
+
+def page_info(rows: svc.Rows) -> PageInfo:
+    end = encode_cursor(rows.offset + len(rows.rows) - 1) if rows.rows else None
+    return PageInfo(has_next_page=rows.has_next, end_cursor=end)
+
+
+@strawberry.enum(description="报表分组维度")
+class ReportGroupBy(Enum):
+    BRANCH = "branch"
+    VILLAGE = "village"
+    OFFICER = "officer"
+    PRODUCT = "product"
+
+
+@strawberry.enum(description="序列粒度：按日或按月")
+class ReportInterval(Enum):
+    DAY = "day"
+    MONTH = "month"
+
+
+@strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")
+class ReportFilter:
+    branch_id: strawberry.ID | None = None
+    village_id: strawberry.ID | None = None
+    officer_id: strawberry.ID | None = None
+    product_id: strawberry.ID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@strawberry.type(description="五级分类贷款余额")
+class ClassBalances:
+    normal: DecimalString
+    special_mention: DecimalString
+    substandard: DecimalString
+    doubtful: DecimalString
+    loss: DecimalString
+
+
+@strawberry.type(description="贷款组合指标（仅正常还款中的借据）")
+class PortfolioFigures:
+    loan_count: int
+    outstanding: DecimalString = strawberry.field(description="贷款余额（本金）")
+    overdue_principal: DecimalString
+    overdue_interest: DecimalString
+    classes: ClassBalances
+    npl_balance: DecimalString = strawberry.field(description="不良贷款余额（次级 + 可疑 + 损失）")
+    npl_ratio: DecimalString = strawberry.field(description="不良贷款率，百分数 4 位小数（\"8.3333\" 即 8.3333%）")
+
+    @classmethod
+    def build(cls, f: svc.PortfolioFigures) -> PortfolioFigures:
+        c = f.by_class
+        return cls(
+            loan_count=f.loans, outstanding=money(f.outstanding_fen), overdue_principal=money(f.overdue_principal_fen),
+            overdue_interest=money(f.overdue_interest_fen),
+            classes=ClassBalances(
+                normal=money(c[LoanClass.NORMAL]), special_mention=money(c[LoanClass.SPECIAL_MENTION]), substandard=money(c[LoanClass.SUBSTANDARD]),
+                doubtful=money(c[LoanClass.DOUBTFUL]), loss=money(c[LoanClass.LOSS]),
+            ),
+            npl_balance=money(f.npl_fen), npl_ratio=DecimalString(format(f.npl_percent, "f")),
+        )
+
+
+@strawberry.type(description="报表中的一组（机构、村庄、客户经理或产品）")
+class PortfolioGroup:
+    key: strawberry.ID | None = strawberry.field(description="该组对象的全局 ID；无归属时为 null")
+    code: str
+    name: str
+    figures: PortfolioFigures
+
+
+@strawberry.type(description="贷款组合汇总")
+class PortfolioSummary:
+    group_by: ReportGroupBy
+    groups: list[PortfolioGroup]
+    total: PortfolioFigures = strawberry.field(description="全部分组合计（不限本页）")
+    total_count: int = strawberry.field(description="分组总数")
+    page_info: PageInfo
+
+    @classmethod
+    def build(cls, r: svc.PortfolioReport) -> PortfolioSummary:
+        kind = GROUP_TYPES[r.group_by]
+        groups = [PortfolioGroup(key=gid(kind, g.key), code=g.code, name=g.name, figures=PortfolioFigures.build(g.figures)) for g in r.groups.rows]
+        return cls(group_by=ReportGroupBy(r.group_by.value), groups=groups, total=PortfolioFigures.build(r.total),
+                   total_count=r.groups.total_count, page_info=page_info(r.groups))
+
+
+@strawberry.type(description="放款序列中的一期")
+class DisbursementPoint:
+    period: str = strawberry.field(description="\"2026-11\"（按月）或 \"2026-11-27\"（按日）；合计行为空串")
+    count: int
+    amount: DecimalString
+
+    @classmethod
+    def build(cls, p: svc.DisbursementPoint) -> DisbursementPoint:
+        return cls(period=p.period, count=p.count, amount=money(p.amount_fen))
+
+
+@strawberry.type(description="放款序列（按会计日期）")
+class DisbursementSeries:
+    interval: ReportInterval
+    points: list[DisbursementPoint]
+    total: DisbursementPoint
+    total_count: int
+    page_info: PageInfo
+
+
+@strawberry.type(description="回收序列中的一期")
+class RepaymentPoint:
+    period: str
+    count: int = strawberry.field(description="还款笔数（每笔借据的一次还款；冲正记负）")
+    total: DecimalString
+    principal: DecimalString
+    interest: DecimalString
+    penalty: DecimalString = strawberry.field(description="罚息与复利")
+
+    @classmethod
+    def build(cls, p: svc.RepaymentPoint) -> RepaymentPoint:
+        return cls(period=p.period, count=p.count, total=money(p.total_fen), principal=money(p.principal_fen), interest=money(p.interest_fen),
+                   penalty=money(p.penalty_fen))
+
+
+@strawberry.type(description="回收序列（主动还款、日终扣款、提前还款，按会计日期）")
+class RepaymentSeries:
+    interval: ReportInterval
+    points: list[RepaymentPoint]
+    total: RepaymentPoint
+    total_count: int
+    page_info: PageInfo
+
+
+def series(s: svc.Series, point_type, series_type):
+    return series_type(interval=ReportInterval(s.interval.value), points=[point_type.build(p) for p in s.points.rows], total=point_type.build(s.total),
+                       total_count=s.points.total_count, page_info=page_info(s.points))
+
+
+@strawberry.type(description="整村授信覆盖指标")
+class CoverageFigures:
+    households: int
+    appraised: int = strawberry.field(description="已评议户数")
+    pre_credited: int = strawberry.field(description="审定预授信户数（额度大于 0）")
+    granted_households: int = strawberry.field(description="已授信户数（户内成员持有有效额度）")
+    granted_ratio: DecimalString = strawberry.field(description="授信覆盖率，百分数（已授信户数 / 户数）")
+    lines: int
+    line_limit: DecimalString
+    drawn_households: int = strawberry.field(description="已用信户数（户内成员有未结清借据）")
+    loans: int
+    outstanding: DecimalString
+
+    @classmethod
+    def build(cls, f: svc.CoverageFigures) -> CoverageFigures:
+        return cls(
+            households=f.households, appraised=f.appraised, pre_credited=f.pre_credited, granted_households=f.granted_households,
+            granted_ratio=DecimalString(format(Decimal(f.granted_ratio_ppm).scaleb(-4), "f")),
+            lines=f.lines, line_limit=money(f.line_limit_fen), drawn_households=f.drawn_households, loans=f.loans, outstanding=money(f.outstanding_fen),
+        )
+
+
+@strawberry.type(description="一个村的整村授信覆盖情况")
+class VillageCoverage:
+    village_id: strawberry.ID
+    division_code: str
+    name: str
+    branch_name: str
+    officer_name: str
+    figures: CoverageFigures
+
+
+@strawberry.type(description="整村授信覆盖报表")
+class VillageCoverageReport:
+    villages: list[VillageCoverage]
+    total: CoverageFigures
+    total_count: int
+    page_info: PageInfo
+
+    @classmethod
+    def build(cls, r: svc.CoverageReport) -> VillageCoverageReport:
+        villages = [
+            VillageCoverage(village_id=gid("Village", v.village_id), division_code=v.division_code, name=v.name, branch_name=v.branch_name,
+                            officer_name=v.officer_name, figures=CoverageFigures.build(v.figures))
+            for v in r.villages.rows
+        ]
+        return cls(villages=villages, total=CoverageFigures.build(r.total), total_count=r.villages.total_count, page_info=page_info(r.villages))
+
+
+@strawberry.type(description="客户经理业绩指标（额度与借据按额度的客户经理归属）")
+class OfficerFigures:
+    villages: int
+    lines: int
+    line_limit: DecimalString
+    loans: int
+    outstanding: DecimalString
+    overdue_loans: int
+    overdue_principal: DecimalString
+    npl_balance: DecimalString
+
+    @classmethod
+    def build(cls, f: svc.OfficerFigures) -> OfficerFigures:
+        return cls(villages=f.villages, lines=f.lines, line_limit=money(f.line_limit_fen), loans=f.loans, outstanding=money(f.outstanding_fen),
+                   overdue_loans=f.overdue_loans, overdue_principal=money(f.overdue_principal_fen), npl_balance=money(f.npl_fen))
+
+
+@strawberry.type(description="一位工作人员的业绩")
+class OfficerPerformance:
+    officer_id: strawberry.ID
+    username: str
+    display_name: str
+    role: Role
+    branch_name: str
+    figures: OfficerFigures
+
+
+@strawberry.type(description="客户经理业绩报表")
+class OfficerPerformanceReport:
+    officers: list[OfficerPerformance]
+    total: OfficerFigures
+    total_count: int
+    page_info: PageInfo
+
+    @classmethod
+    def build(cls, r: svc.OfficerReport) -> OfficerPerformanceReport:
+        officers = [
+            OfficerPerformance(officer_id=gid("Officer", o.officer_id), username=o.username, display_name=o.display_name, role=Role(o.role.value),
+                               branch_name=o.branch_name, figures=OfficerFigures.build(o.figures))
+            for o in r.officers.rows
+        ]
+        return cls(officers=officers, total=OfficerFigures.build(r.total), total_count=r.officers.total_count, page_info=page_info(r.officers))
+
+
+@strawberry.type(description="预警与催收数量")
+class RiskCounts:
+    warnings_open: int
+    warnings_handled: int
+    warnings_dismissed: int
+    warnings_high_open: int = strawberry.field(description="待处理的高级别预警")
+    tasks_open: int
+    tasks_closed: int
+    collection_actions: int
+
+    @classmethod
+    def build(cls, f: svc.RiskFigures) -> RiskCounts:
+        return cls(warnings_open=f.warnings_open, warnings_handled=f.warnings_handled, warnings_dismissed=f.warnings_dismissed,
+                   warnings_high_open=f.warnings_high_open, tasks_open=f.tasks_open, tasks_closed=f.tasks_closed, collection_actions=f.actions)
+
+
+@strawberry.type(description="预警与催收的一组")
+class RiskGroup:
+    key: strawberry.ID | None
+    code: str
+    name: str
+    counts: RiskCounts
+
+
+@strawberry.type(description="预警与催收汇总")
+class RiskSummary:
+    group_by: ReportGroupBy
+    groups: list[RiskGroup]
+    total: RiskCounts
+    total_count: int
+    page_info: PageInfo
+
+    @classmethod
+    def build(cls, r: svc.RiskReport) -> RiskSummary:
+        kind = GROUP_TYPES[r.group_by]
+        groups = [RiskGroup(key=gid(kind, g.key), code=g.code, name=g.name, counts=RiskCounts.build(g.figures)) for g in r.groups.rows]
+        return cls(group_by=ReportGroupBy(r.group_by.value), groups=groups, total=RiskCounts.build(r.total), total_count=r.groups.total_count,
+                   page_info=page_info(r.groups))

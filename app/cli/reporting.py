@@ -1,0 +1,95 @@
+"""Reporting commands: `cunxin report-key create|list|revoke` and `cunxin customer-tags`.
+
+Report keys are made by operators (the system actor, audited); the key is printed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
+
+import typer
+
+from app import clock
+from app.cli.base import cli
+from app.config import get_settings
+from app.db import init_db
+from app.domain.errors import DomainError
+from app.services.actor import SYSTEM
+
+T = TypeVar("T")
+report_keys = typer.Typer(help="报表密钥：只读，限定机构（含下级机构）", no_args_is_help=True, add_completion=False)
+cli.add_typer(report_keys, name="report-key")
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _run(work: Callable[[], Awaitable[T]], failure: str) -> T:
+    async def wrapped() -> T:
+        ctx = await init_db(get_settings())
+        try:
+            return await work()
+        finally:
+            await ctx.close_connections()
+
+    try:
+        return asyncio.run(wrapped())
+    except DomainError as exc:
+        _fail(f"{failure}：{exc.message}")
+
+
+@report_keys.command("create")
+def create_key(name: str = typer.Argument(..., help="密钥名称，如 监管报送"), branch: str = typer.Option(..., "--branch", help="机构代码，如 XF010")) -> None:
+    """Make a read-only report key for a branch and the branches below it; the key is shown once."""
+    from app.services.reporting import create_report_key
+
+    made = _run(lambda: create_report_key(actor=SYSTEM, name=name, branch_code=branch), "创建失败")
+    typer.echo(f"已创建报表密钥「{made.key.name}」（ID {made.key.id}，机构 {branch} 及下级机构）")
+    typer.echo(made.token)
+    typer.echo("密钥只显示这一次，请妥善保存；使用方式：Authorization: Bearer <密钥>", err=True)
+
+
+@report_keys.command("list")
+def list_keys(all_keys: bool = typer.Option(False, "--all", help="包括已吊销的密钥")) -> None:
+    """List report keys (prefix, name, branch, last use)."""
+    from app.services.reporting import list_report_keys
+
+    keys = _run(lambda: list_report_keys(actor=SYSTEM, include_revoked=all_keys), "查询失败")
+    if not keys:
+        typer.echo("暂无报表密钥")
+    for k in keys:
+        used = k.last_used_at.isoformat(timespec="seconds") if k.last_used_at else "从未使用"
+        state = f"已吊销 {k.revoked_at.isoformat(timespec='seconds')}" if k.revoked_at else "有效"
+        typer.echo(f"{k.prefix}…  {k.id}  {k.name}  {k.branch.code}  {state}  最近使用 {used}")
+
+
+@report_keys.command("revoke")
+def revoke_key(key: str = typer.Argument(..., help="密钥 ID 或列表中显示的前缀（如 rk_AbC123x）")) -> None:
+    """Revoke a report key: requests with it are refused from now on."""
+    from app.services.reporting import revoke_report_key
+
+    revoked = _run(lambda: revoke_report_key(actor=SYSTEM, key_ref=key, now=clock.now_utc()), "吊销失败")
+    typer.echo(f"已吊销报表密钥「{revoked.name}」（{revoked.prefix}…）")
+
+
+@cli.command("customer-tags")
+def customer_tags(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）")) -> None:
+    """Recompute every customer's rule-based tags (idempotent per date)."""
+    from app.services import business_date
+    from app.services.insight import refresh_customer_tags
+
+    try:
+        target = date.fromisoformat(on) if on else None
+    except ValueError:
+        _fail(f"日期格式不正确：{on}（应为 YYYY-MM-DD）")
+
+    async def work():
+        return await refresh_customer_tags(on=target or await business_date.current())
+
+    report = _run(work, "标签更新失败")
+    typer.echo(f"{report.on.isoformat()} 客户标签已更新：客户 {report.customers} 位，新增 {report.added} 个，移除 {report.removed} 个")

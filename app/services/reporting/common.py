@@ -1,0 +1,224 @@
+"""What every report shares: filters, scope (which branches the caller may read), paging, SQL building.
+
+Reports are computed in SQL (GROUP BY) through `app.services.lending.sql` (named
+parameters, SQLite and PostgreSQL). A fixed number of statements runs per report,
+whatever the number of rows or groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from app.domain.errors import ValidationError
+from app.models import Officer, Village
+from app.models.enums import ActorType
+from app.services import audit
+from app.services.actor import Actor
+from app.services.auth import branch_scope
+from app.services.lending.sql import fetch, is_postgres
+
+MAX_PAGE = 100  # what one API page may ask for (app/api/pagination.py enforces it at the edge)
+EXPORT_MAX = 100_000  # rows of one CSV download
+
+
+class GroupBy(StrEnum):
+    BRANCH = "branch"
+    VILLAGE = "village"
+    OFFICER = "officer"
+    PRODUCT = "product"
+
+
+GROUP_LABELS = {GroupBy.BRANCH: "机构", GroupBy.VILLAGE: "村庄", GroupBy.OFFICER: "客户经理", GroupBy.PRODUCT: "产品"}
+
+
+class Interval(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    branch_id: UUID | None = None  # the branch and every branch below it
+    village_id: UUID | None = None
+    officer_id: UUID | None = None
+    product_id: UUID | None = None
+    date_from: date | None = None  # inclusive; what the date means is said by each report
+    date_to: date | None = None  # inclusive
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValidationError("开始日期不能晚于结束日期", field="dateFrom")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    offset: int = 0
+    limit: int = MAX_PAGE
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= EXPORT_MAX:
+            raise ValidationError(f"first 应在 1 到 {EXPORT_MAX} 之间", field="first")
+        if self.offset < 0:
+            raise ValidationError("分页游标无效", field="after")
+
+
+EVERYTHING = Page(0, MAX_PAGE)  # the first page, as the API would ask for it
+EXPORT = Page(0, EXPORT_MAX)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Rows(Generic[T]):
+    rows: list[T]
+    total_count: int  # rows (groups, periods) in the whole report, not just this page
+    offset: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.rows) < self.total_count
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Branches a report may read: None = all (system jobs), [] = nothing (out of scope or nobody)."""
+
+    branch_ids: list[UUID] | None
+
+    @property
+    def empty(self) -> bool:
+        return self.branch_ids is not None and not self.branch_ids
+
+
+NOTHING = Scope([])
+
+
+async def _denied(actor: Actor, report: str, entity: str, entity_id: UUID) -> Scope:
+    await audit.record(actor, "report.scope_denied", entity, entity_id, after={"report": report})
+    return NOTHING
+
+
+async def report_scope(actor: Actor | None, filt: ReportFilter, *, report: str) -> Scope:
+    """The actor's branches narrowed by the filter. Asking beyond them gives an empty report and an audit event."""
+    if actor is None:
+        return NOTHING
+    if actor.type == ActorType.SYSTEM:
+        return Scope(sorted(await branch_scope(filt.branch_id)) if filt.branch_id else None)
+    if actor.type not in (ActorType.OFFICER, ActorType.API_KEY):
+        return NOTHING
+    allowed = set(actor.branch_ids)
+    if filt.branch_id is not None:
+        if filt.branch_id not in allowed:
+            return await _denied(actor, report, "branch", filt.branch_id)
+        allowed &= await branch_scope(filt.branch_id)
+    if filt.village_id is not None:
+        branch = await Village.filter(id=filt.village_id).values_list("branch_id", flat=True)
+        if branch and branch[0] not in allowed:
+            return await _denied(actor, report, "village", filt.village_id)
+    if filt.officer_id is not None:
+        branch = await Officer.filter(id=filt.officer_id).values_list("branch_id", flat=True)
+        if branch and branch[0] not in allowed:
+            return await _denied(actor, report, "officer", filt.officer_id)
+    return Scope(sorted(allowed))
+
+
+class Sql:
+    """Collects named parameters while a statement is put together."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = str(value) if isinstance(value, UUID) else value
+        return f":{name}"
+
+    def within(self, column: str, scope: Scope) -> str:
+        if scope.branch_ids is None:
+            return "1 = 1"
+        if not scope.branch_ids:
+            return "1 = 0"
+        return f"{column} IN ({', '.join(self.param(b) for b in scope.branch_ids)})"
+
+    def equals(self, column: str, value: Any) -> str:
+        return f"{column} = {self.param(value)}"
+
+    def dates(self, column: str, filt: ReportFilter) -> list[str]:
+        out = []
+        if filt.date_from:
+            out.append(f"{column} >= {self.param(filt.date_from)}")
+        if filt.date_to:
+            out.append(f"{column} <= {self.param(filt.date_to)}")
+        return out
+
+    async def fetch(self, sql: str) -> list[dict]:
+        return await fetch(sql, **self.params)
+
+
+def period_sql(column: str, interval: Interval) -> str:
+    """A date column as its period's text: 'YYYY-MM-DD' or 'YYYY-MM' (same on both databases)."""
+    if is_postgres():
+        return f"to_char({column}, '{'YYYY-MM-DD' if interval == Interval.DAY else 'YYYY-MM'}')"
+    return f"strftime('{'%Y-%m-%d' if interval == Interval.DAY else '%Y-%m'}', {column})"
+
+
+def as_int(value: Any) -> int:
+    """SUM/COUNT results: int on SQLite, Decimal/int on PostgreSQL, None for no rows."""
+    return int(value) if value is not None else 0
+
+
+def as_uuid(value: Any) -> UUID | None:
+    if value is None:
+        return None
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def page_sql(sql: Sql, page: Page) -> str:
+    return f"LIMIT {sql.param(page.limit)} OFFSET {sql.param(page.offset)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """How rows group: the key on the fact rows, and the table that names a key."""
+
+    table: str
+    code: str
+    name: str
+
+
+DIMENSIONS = {
+    GroupBy.BRANCH: Dimension("branch", "code", "name"),
+    GroupBy.VILLAGE: Dimension("village", "division_code", "name"),
+    GroupBy.OFFICER: Dimension("officer", "username", "display_name"),
+    GroupBy.PRODUCT: Dimension("product", "code", "name"),
+}
+
+UNASSIGNED = {GroupBy.BRANCH: "（无机构）", GroupBy.VILLAGE: "（未归属村庄）", GroupBy.OFFICER: "（未指定客户经理）", GroupBy.PRODUCT: "（无产品）"}
+
+
+def grouped_page_sql(inner: str, group_by: GroupBy, sql: Sql, page: Page, columns: list[str]) -> str:
+    """Name and page the groups of `inner` (which yields `gkey` and `columns`), in one statement that also
+    carries the number of groups (`groups_total`) and each column's grand total (`total_<column>`)."""
+    dim = DIMENSIONS[group_by]
+    figures = ", ".join(f"a.{c}, SUM(a.{c}) OVER () AS total_{c}" for c in columns)
+    return (
+        f"SELECT a.gkey, d.{dim.code} AS gcode, d.{dim.name} AS gname, {figures}, COUNT(*) OVER () AS groups_total"
+        f" FROM ({inner}) a LEFT JOIN {dim.table} d ON d.id = a.gkey"
+        f" ORDER BY CASE WHEN d.{dim.code} IS NULL THEN 1 ELSE 0 END, d.{dim.code}, a.gkey {page_sql(sql, page)}"
+    )
+
+
+async def fetch_grouped(build, page: Page) -> tuple[list[dict], dict | None]:
+    """Run a grouped page: (its rows, a row carrying the totals or None when there is nothing at all).
+
+    A page past the end is empty, so only then a second statement reads the totals from the first page."""
+    rows = await build(page)
+    if rows:
+        return rows, rows[0]
+    if page.offset > 0:
+        first = await build(Page(0, 1))
+        return [], first[0] if first else None
+    return [], None

@@ -1,0 +1,143 @@
+"""Portfolio summary (贷款组合): active loans grouped by branch, village, officer or product.
+
+Per group: loan count, outstanding principal, overdue principal and interest, the
+outstanding principal of each five-tier class, and the NPL ratio (不良贷款率 =
+(次级 + 可疑 + 损失) / 各项贷款, FACTS.md §6.3) from `app.domain.classification`.
+The date range, if given, selects loans by their start (disbursement) date.
+One SQL statement per request (two only for a page past the end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from app.domain.classification import LoanClass, npl_ratio
+from app.services.actor import Actor
+from app.services.reporting.common import (
+    EVERYTHING,
+    UNASSIGNED,
+    GroupBy,
+    Page,
+    ReportFilter,
+    Rows,
+    Sql,
+    as_int,
+    as_uuid,
+    fetch_grouped,
+    grouped_page_sql,
+    report_scope,
+)
+
+CLASS_COLUMNS = {
+    LoanClass.NORMAL: "c_normal",
+    LoanClass.SPECIAL_MENTION: "c_special",
+    LoanClass.SUBSTANDARD: "c_sub",
+    LoanClass.DOUBTFUL: "c_doubtful",
+    LoanClass.LOSS: "c_loss",
+}
+FIGURES = ["loans", "outstanding", "overdue_principal", "overdue_interest", *CLASS_COLUMNS.values()]
+
+# group key on the loan rows, and the joins it needs
+KEYS = {
+    GroupBy.BRANCH: ("l.branch_id", set()),
+    GroupBy.VILLAGE: ("c.village_id", {"customer"}),
+    GroupBy.OFFICER: ("cl.officer_id", {"line"}),
+    GroupBy.PRODUCT: ("l.product_id", set()),
+}
+JOINS = {"customer": "JOIN customer c ON c.id = l.customer_id", "line": "JOIN credit_line cl ON cl.id = l.credit_line_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioFigures:
+    loans: int = 0
+    outstanding_fen: int = 0
+    overdue_principal_fen: int = 0
+    overdue_interest_fen: int = 0
+    by_class: dict[LoanClass, int] = field(default_factory=lambda: dict.fromkeys(LoanClass, 0))
+
+    @property
+    def npl_fen(self) -> int:
+        return sum(self.by_class[c] for c in (LoanClass.SUBSTANDARD, LoanClass.DOUBTFUL, LoanClass.LOSS))
+
+    @property
+    def npl_ratio(self) -> Decimal:
+        """A fraction with 6 places (FACTS.md §6.3); 0 for no loans."""
+        return npl_ratio(self.by_class)
+
+    @property
+    def npl_percent(self) -> Decimal:
+        return self.npl_ratio.scaleb(2)  # 0.083333 -> 8.3333 (%)
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioGroup:
+    key: UUID | None  # the branch / village / officer / product; None = loans with none
+    code: str
+    name: str
+    figures: PortfolioFigures
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioReport:
+    group_by: GroupBy
+    groups: Rows[PortfolioGroup]
+    total: PortfolioFigures
+
+
+def _figures(row: dict, prefix: str = "") -> PortfolioFigures:
+    return PortfolioFigures(
+        loans=as_int(row[f"{prefix}loans"]),
+        outstanding_fen=as_int(row[f"{prefix}outstanding"]),
+        overdue_principal_fen=as_int(row[f"{prefix}overdue_principal"]),
+        overdue_interest_fen=as_int(row[f"{prefix}overdue_interest"]),
+        by_class={cls: as_int(row[f"{prefix}{col}"]) for cls, col in CLASS_COLUMNS.items()},
+    )
+
+
+def portfolio_inner(sql: Sql, group_by: GroupBy, filt: ReportFilter, scope) -> str:
+    key, needs = KEYS[group_by]
+    needs = set(needs)
+    where = ["l.status = 'active'", sql.within("l.branch_id", scope)]
+    if filt.village_id:
+        needs.add("customer")
+        where.append(sql.equals("c.village_id", filt.village_id))
+    if filt.officer_id:
+        needs.add("line")
+        where.append(sql.equals("cl.officer_id", filt.officer_id))
+    if filt.product_id:
+        where.append(sql.equals("l.product_id", filt.product_id))
+    where += sql.dates("l.start_on", filt)
+    classes = ", ".join(
+        f"SUM(CASE WHEN l.classification = '{cls.value}' THEN l.outstanding_principal_fen ELSE 0 END) AS {col}" for cls, col in CLASS_COLUMNS.items()
+    )
+    joins = " ".join(JOINS[j] for j in sorted(needs))
+    return (
+        f"SELECT {key} AS gkey, COUNT(*) AS loans, SUM(l.outstanding_principal_fen) AS outstanding,"
+        f" SUM(l.overdue_principal_fen) AS overdue_principal, SUM(l.overdue_interest_fen) AS overdue_interest, {classes}"
+        f" FROM loan l {joins} WHERE {' AND '.join(where)} GROUP BY {key}"
+    )
+
+
+async def portfolio_summary(
+    *, actor: Actor | None, group_by: GroupBy = GroupBy.BRANCH, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING
+) -> PortfolioReport:
+    group_by = GroupBy(group_by)
+    scope = await report_scope(actor, filt, report="portfolio")
+    if scope.empty:
+        return PortfolioReport(group_by=group_by, groups=Rows([], 0, page.offset), total=PortfolioFigures())
+
+    async def build(p: Page) -> list[dict]:
+        sql = Sql()
+        return await sql.fetch(grouped_page_sql(portfolio_inner(sql, group_by, filt, scope), group_by, sql, p, FIGURES))
+
+    rows, totals = await fetch_grouped(build, page)
+    groups = [
+        PortfolioGroup(key=as_uuid(r["gkey"]), code=r["gcode"] or "", name=r["gname"] or UNASSIGNED[group_by], figures=_figures(r)) for r in rows
+    ]
+    return PortfolioReport(
+        group_by=group_by,
+        groups=Rows(groups, as_int(totals["groups_total"]) if totals else 0, page.offset),
+        total=_figures(totals, "total_") if totals else PortfolioFigures(),
+    )

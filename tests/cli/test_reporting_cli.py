@@ -1,0 +1,48 @@
+import os
+import subprocess
+import sys
+from datetime import date
+
+from app.config import ROOT
+from app.models import AuditEvent, CustomerTag, ReportKey
+from app.services import business_date
+from tests.factories_reporting import full_book
+
+
+def _cunxin(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+
+
+async def test_report_key_create_list_revoke(demo):
+    made = _cunxin("report-key", "create", "监管报送", "--branch", "XF010")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.splitlines()[1]
+    assert token.startswith("rk_") and "只显示这一次" in made.stderr and "机构 XF010 及下级机构" in made.stdout
+    key = await ReportKey.get()
+    assert key.prefix == token[:10] and key.created_by_id is None
+    listed = _cunxin("report-key", "list")
+    assert listed.returncode == 0 and f"{key.prefix}…" in listed.stdout and "监管报送  XF010  有效  最近使用 从未使用" in listed.stdout and token not in listed.stdout
+    revoked = _cunxin("report-key", "revoke", key.prefix)
+    assert revoked.returncode == 0 and "已吊销报表密钥「监管报送」" in revoked.stdout
+    again = _cunxin("report-key", "revoke", key.prefix)
+    assert again.returncode == 1 and "该报表密钥已吊销" in again.stderr
+    assert _cunxin("report-key", "list").stdout.strip() == "暂无报表密钥"
+    assert await AuditEvent.filter(action__in=["report_key.create", "report_key.revoke"]).count() == 2
+
+
+async def test_report_key_create_refuses_an_unknown_branch(demo):
+    bad = _cunxin("report-key", "create", "x", "--branch", "XF999")
+    assert bad.returncode == 1 and "机构代码 XF999 不存在" in bad.stderr
+    assert await ReportKey.all().count() == 0
+
+
+async def test_customer_tags_command(demo, vault):
+    await full_book(vault)
+    await business_date.set_current(date(2026, 3, 21))
+    ran = _cunxin("customer-tags")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "2026-03-21 客户标签已更新：客户 6 位，新增 9 个，移除 0 个"
+    assert await CustomerTag.all().count() == 9
+    bad = _cunxin("customer-tags", "--date", "21/03/2026")
+    assert bad.returncode == 1 and "日期格式不正确" in bad.stderr

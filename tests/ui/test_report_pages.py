@@ -1,0 +1,97 @@
+"""The manager dashboard (figures, SVG charts parsed as XML) and the CSV downloads."""
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+from app.models import AuditEvent, Branch
+from app.services.actor import SYSTEM
+from app.services.reporting import create_report_key
+from tests.factories import login
+from tests.factories_reporting import full_book
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(html: str, chart_id: str) -> ET.Element:
+    match = re.search(rf'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}".*?</svg>', html, re.S)
+    assert match, f"no svg {chart_id}"
+    return ET.fromstring(match.group(0))
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+async def test_dashboard_shows_figures_and_well_formed_svg_charts(client, demo, vault):
+    await full_book(vault)
+    await login(client, "admin")
+    page = await client.get("/reports")
+    assert page.status_code == 200 and "<html" in page.text and page.headers["vary"] == "HX-Request"
+    assert 'id="npl-ratio">28.5714%<' in page.text and "¥210,000.00" in page.text and "经营报表</a>" in page.text
+    bars = _svg(page.text, "chart-classes")
+    rects = bars.findall(f".//{SVG}rect")
+    assert [r.find(f"{SVG}title").text for r in rects] == [
+        "正常 ¥100,000.00", "关注 ¥50,000.00", "次级 ¥20,000.00", "可疑 ¥30,000.00", "损失 ¥10,000.00"]
+    heights = [int(r.get("height")) for r in rects]
+    assert heights == [228, 114, 45, 68, 22]  # 228 px = the axis top, ¥100,000 (floored to whole pixels)
+    assert [int(r.get("y")) + int(r.get("height")) for r in rects] == [256] * 5  # all stand on the x axis
+    flows = _svg(page.text, "chart-flows")
+    lines = flows.findall(f".//{SVG}polyline")
+    assert len(lines) == 2 and all(len(line.get("points").split()) == 12 for line in lines)
+    assert flows.find(f"{SVG}title").text == "近 12 个月放款与回收"
+    fragment = await client.get("/reports?group_by=village", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="report-body"' in fragment.text and "西街村" in fragment.text
+
+
+async def test_dashboard_is_for_managers_and_the_nav_link_too(client, demo, vault):
+    await login(client, "officer1")
+    home = await client.get("/")
+    assert "经营报表" not in home.text
+    refused = await client.get("/reports")
+    assert refused.status_code == 404 and "仅限支行行长" in refused.text
+    client.cookies.clear()
+    assert (await client.get("/reports")).status_code == 303
+
+
+async def test_manager_sees_only_the_branch_tree(client, demo, vault):
+    await full_book(vault)
+    await login(client, "manager")
+    page = await client.get("/reports")
+    assert 'id="npl-ratio">11.7647%<' in page.text and "汾城村" not in page.text
+    other = await Branch.get(code="XF020")
+    beyond = await client.get(f"/reports?branch={other.id}")
+    assert beyond.status_code == 200 and 'id="npl-ratio">0.0000%<' in beyond.text
+    assert await AuditEvent.filter(action="report.scope_denied").count() >= 1
+
+
+async def test_csv_downloads_with_a_session_and_with_a_report_key(client, demo, vault):
+    await full_book(vault)
+    await login(client, "admin")
+    portfolio = await client.get("/reports/portfolio.csv?group_by=product")
+    assert portfolio.status_code == 200 and portfolio.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = _csv(portfolio)
+    assert rows[0] == ["产品代码", "产品名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息", "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)"]
+    assert rows[1] == ["BIANLI", "便利贷", "3", "180000.00", "35000.00", "300.00", "100000.00", "50000.00", "0.00", "30000.00", "0.00", "30000.00", "16.6667"]
+    assert rows[-1][:4] == ["", "合计", "5", "210000.00"] and rows[-1][-1] == "28.5714"
+    repaid = _csv(await client.get("/reports/repayments.csv"))
+    assert repaid == [["期间", "还款笔数", "回收合计", "本金", "利息", "罚息复利"], ["2026-02", "1", "1350.00", "1000.00", "300.00", "50.00"],
+                      ["2026-03", "2", "15430.00", "15000.00", "430.00", "0.00"], ["合计", "3", "16780.00", "16000.00", "730.00", "50.00"]]
+    client.cookies.clear()
+    key = await create_report_key(actor=SYSTEM, name="汾城支行报表", branch_code="XF020")
+    bearer = {"Authorization": f"Bearer {key.token}"}
+    disbursed = _csv(await client.get("/reports/disbursements.csv?interval=day", headers=bearer))
+    assert disbursed == [["期间", "放款笔数", "放款金额"], ["2024-12-01", "1", "10000.00"], ["2025-03-01", "1", "30000.00"], ["合计", "2", "40000.00"]]
+    coverage = _csv(await client.get("/reports/village-coverage.csv", headers=bearer))
+    assert [r[1] for r in coverage[1:]] == ["汾城村", "合计"]
+    for name in ("officer-performance", "risk", "customer-contributions"):
+        assert len(_csv(await client.get(f"/reports/{name}.csv", headers=bearer))) >= 2
+    wrong = await client.get("/reports/portfolio.csv", headers={"Authorization": "Bearer rk_not-a-key"})
+    assert wrong.status_code == 401 and wrong.text == "报表密钥无效或已吊销"
+    assert (await client.get("/reports/nothing.csv", headers=bearer)).status_code == 404
+    bad = await client.get("/reports/portfolio.csv?date_from=yesterday", headers=bearer)
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+    anonymous = await client.get("/reports/portfolio.csv")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")

@@ -1,0 +1,141 @@
+"""CSV downloads of the reports: the same service functions as GraphQL and the dashboard.
+
+UTF-8 with a byte-order mark (Excel opens it as UTF-8), Chinese headers, money as yuan with
+exactly two decimals ("1200.00"), percentages with four, a 合计 (total) row last.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from app.domain.classification import LoanClass
+from app.domain.money import yuan_str
+from app.domain.tags import TAG_LABELS
+from app.models.enums import ROLE_LABELS
+from app.services import insight
+from app.services import reporting as svc
+from app.services.actor import Actor
+
+BOM = "\ufeff"
+TOTAL = "合计"
+
+
+def _m(fen: int) -> str:
+    return yuan_str(fen)
+
+
+def _portfolio(f: svc.PortfolioFigures) -> list[str]:
+    classes = [_m(f.by_class[c]) for c in LoanClass]
+    return [str(f.loans), _m(f.outstanding_fen), _m(f.overdue_principal_fen), _m(f.overdue_interest_fen), *classes, _m(f.npl_fen), format(f.npl_percent, "f")]
+
+
+def _coverage(f: svc.CoverageFigures) -> list[str]:
+    ratio = f"{f.granted_ratio_ppm // 10_000}.{f.granted_ratio_ppm % 10_000:04d}"
+    return [str(f.households), str(f.appraised), str(f.pre_credited), str(f.granted_households), ratio, str(f.lines), _m(f.line_limit_fen),
+            str(f.drawn_households), str(f.loans), _m(f.outstanding_fen)]
+
+
+def _officer(f: svc.OfficerFigures) -> list[str]:
+    return [str(f.villages), str(f.lines), _m(f.line_limit_fen), str(f.loans), _m(f.outstanding_fen), str(f.overdue_loans), _m(f.overdue_principal_fen),
+            _m(f.npl_fen)]
+
+
+def _risk(f: svc.RiskFigures) -> list[str]:
+    return [str(v) for v in (f.warnings_open, f.warnings_handled, f.warnings_dismissed, f.warnings_high_open, f.tasks_open, f.tasks_closed, f.actions)]
+
+
+def _contribution(f: insight.ContributionFigures) -> list[str]:
+    return [str(f.loans), str(f.active_loans), _m(f.outstanding_fen), _m(f.overdue_principal_fen), _m(f.interest_earned_fen), _m(f.interest_collected_fen),
+            _m(f.interest_accrued_fen)]
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    group_by: svc.GroupBy
+    interval: svc.Interval
+    filt: svc.ReportFilter
+
+
+Table = tuple[list[str], list[list[str]], bool]  # header, rows (total last), truncated
+
+
+async def _portfolio_table(actor: Actor, p: Params) -> Table:
+    r = await svc.portfolio_summary(actor=actor, group_by=p.group_by, filt=p.filt, page=svc.EXPORT)
+    header = [f"{svc.GROUP_LABELS[p.group_by]}代码", f"{svc.GROUP_LABELS[p.group_by]}名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息",
+              "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)"]
+    rows = [[g.code, g.name, *_portfolio(g.figures)] for g in r.groups.rows] + [["", TOTAL, *_portfolio(r.total)]]
+    return header, rows, r.groups.has_next
+
+
+async def _disbursement_table(actor: Actor, p: Params) -> Table:
+    s = await svc.disbursement_series(actor=actor, interval=p.interval, filt=p.filt, page=svc.EXPORT)
+    rows = [[x.period, str(x.count), _m(x.amount_fen)] for x in s.points.rows] + [[TOTAL, str(s.total.count), _m(s.total.amount_fen)]]
+    return ["期间", "放款笔数", "放款金额"], rows, s.points.has_next
+
+
+async def _repayment_table(actor: Actor, p: Params) -> Table:
+    s = await svc.repayment_series(actor=actor, interval=p.interval, filt=p.filt, page=svc.EXPORT)
+
+    def cells(x: svc.RepaymentPoint) -> list[str]:
+        return [str(x.count), _m(x.total_fen), _m(x.principal_fen), _m(x.interest_fen), _m(x.penalty_fen)]
+
+    rows = [[x.period, *cells(x)] for x in s.points.rows] + [[TOTAL, *cells(s.total)]]
+    return ["期间", "还款笔数", "回收合计", "本金", "利息", "罚息复利"], rows, s.points.has_next
+
+
+async def _coverage_table(actor: Actor, p: Params) -> Table:
+    r = await svc.village_coverage(actor=actor, filt=p.filt, page=svc.EXPORT)
+    header = ["区划代码", "村庄", "机构", "客户经理", "户数", "已评议户数", "预授信户数", "已授信户数", "授信覆盖率(%)", "有效额度数", "授信额度",
+              "已用信户数", "借据笔数", "贷款余额"]
+    rows = [[v.division_code, v.name, v.branch_name, v.officer_name, *_coverage(v.figures)] for v in r.villages.rows]
+    return header, rows + [["", TOTAL, "", "", *_coverage(r.total)]], r.villages.has_next
+
+
+async def _officer_table(actor: Actor, p: Params) -> Table:
+    r = await svc.officer_performance(actor=actor, filt=p.filt, page=svc.EXPORT)
+    header = ["用户名", "姓名", "角色", "机构", "村庄数", "授信笔数", "授信额度", "借据笔数", "贷款余额", "逾期借据", "逾期本金", "不良贷款余额"]
+    rows = [[o.username, o.display_name, ROLE_LABELS[o.role], o.branch_name, *_officer(o.figures)] for o in r.officers.rows]
+    return header, rows + [["", TOTAL, "", "", *_officer(r.total)]], r.officers.has_next
+
+
+async def _risk_table(actor: Actor, p: Params) -> Table:
+    r = await svc.risk_summary(actor=actor, group_by=p.group_by, filt=p.filt, page=svc.EXPORT)
+    header = [f"{svc.GROUP_LABELS[p.group_by]}代码", f"{svc.GROUP_LABELS[p.group_by]}名称", "待处理预警", "已处理预警", "已排除预警", "待处理高级别预警",
+              "催收中任务", "已结束任务", "催收记录数"]
+    rows = [[g.code, g.name, *_risk(g.figures)] for g in r.groups.rows] + [["", TOTAL, *_risk(r.total)]]
+    return header, rows, r.groups.has_next
+
+
+async def _contribution_table(actor: Actor, p: Params) -> Table:
+    r = await insight.customer_contributions(actor=actor, filt=p.filt, page=svc.EXPORT)
+    header = ["客户", "证件号码", "机构", "村庄", "标签", "借据笔数", "未结清借据", "贷款余额", "逾期本金", "利息收入", "利息回收", "应计未到期利息"]
+    rows = [[c.name, c.id_number_masked, c.branch_name, c.village_name, "、".join(TAG_LABELS[t] for t in c.tags), *_contribution(c.figures)]
+            for c in r.customers.rows]
+    return header, rows + [[TOTAL, "", "", "", "", *_contribution(r.total)]], r.customers.has_next
+
+
+REPORTS: dict[str, tuple[str, Callable[[Actor, Params], Awaitable[Table]]]] = {
+    "portfolio": ("贷款组合", _portfolio_table),
+    "disbursements": ("放款序列", _disbursement_table),
+    "repayments": ("回收序列", _repayment_table),
+    "village-coverage": ("整村授信覆盖", _coverage_table),
+    "officer-performance": ("客户经理业绩", _officer_table),
+    "risk": ("预警与催收", _risk_table),
+    "customer-contributions": ("客户贡献度", _contribution_table),
+}
+
+
+async def render_csv(name: str, actor: Actor, params: Params) -> str:
+    """The report as CSV text (with the BOM); a note line when the export limit cut it short."""
+    header, rows, truncated = await REPORTS[name][1](actor, params)
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if truncated:
+        writer.writerow([f"（仅导出前 {svc.EXPORT_MAX} 行，请加筛选条件分批导出）"])
+    return out.getvalue()
