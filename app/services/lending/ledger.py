@@ -43,7 +43,7 @@ class Mismatch:
     books_fen: int
 
 
-# Per loan: the ledger's balances next to what the loan and its installments say.
+# Per loan: the ledger's balances next to what the loan and its installments say (only loans that disagree come back).
 CHECK_SQL = """
 WITH led AS (
   SELECT loan_id,
@@ -66,6 +66,10 @@ SELECT l.id AS loan_id, l.outstanding_principal_fen, l.accrued_interest_fen, l.p
   COALESCE(ins.principal, 0) AS ins_principal, COALESCE(ins.interest_due, 0) AS ins_interest_due,
   COALESCE(ins.penalty, 0) AS ins_penalty, COALESCE(ins.compound, 0) AS ins_compound
 FROM loan l LEFT JOIN led ON led.loan_id = l.id LEFT JOIN ins ON ins.loan_id = l.id
+WHERE COALESCE(led.principal, 0) <> l.outstanding_principal_fen OR COALESCE(led.principal, 0) <> COALESCE(ins.principal, 0)
+   OR COALESCE(led.interest, 0) <> COALESCE(ins.interest_due, 0)
+   OR COALESCE(led.penalty, 0) <> l.penalty_fen OR COALESCE(led.penalty, 0) <> COALESCE(ins.penalty, 0)
+   OR COALESCE(led.compound, 0) <> l.compound_fen OR COALESCE(led.compound, 0) <> COALESCE(ins.compound, 0)
 """
 
 ACCRUED_SQL = """
