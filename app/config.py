@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     liveness_frame_max_bytes: int = 2 * 1024 * 1024
     liveness_max_frames: int = 60
     ml_job_timeout_seconds: int = 300
+    # Visits (走访/面签) on the PAD and credit authority (授信权限, issue 6; app/domain/visit.py)
+    visit_authority_officer_yuan: int = 100_000  # a 客户经理 grants lines up to this at the visit
+    visit_authority_approver_yuan: int = 300_000  # above the officer's: an 审批人 approves up to this
+    visit_authority_branch_manager_yuan: int = 500_000  # a 支行行长 up to this; above: nobody at branch level
+    visit_max_distance_m: int = 5_000  # farther from the village centroid at the start: a recorded warning, not a block
+    visit_track_interval_seconds: int = 30  # how often an open visit page posts the officer's position
+    visit_product_code: str = "BIANLI"  # the line's product when the household's appraisal names none
+    visit_line_years: int = 3  # a line granted at a visit is valid this many years
+    visit_authorisation_days: int = 365  # how long a credit-report authorisation signed at a visit is valid
 
     @property
     def sqlite_path(self) -> Path:

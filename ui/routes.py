@@ -5,9 +5,10 @@ from starlette.routing import Route
 from ui import auth, dashboard, lending
 from ui import archive, outbox
 from ui import risk
+from ui import appraisal, appraisal_review, villages
+from ui import officers, visit_approvals, visit_steps, visits
 from ui import identity, identity_visit
 from ui import reports
-from ui import appraisal, appraisal_review, villages
 
 routes = [
     Route("/", dashboard.home, name="home"),
@@ -77,4 +78,31 @@ routes = [
     Route("/identity/face/{verification_id}", identity_visit.face_verification, name="face_verification"),
     Route("/reports", reports.dashboard, name="report_dashboard"),
     Route("/reports/{name}.csv", reports.report_csv, name="report_csv"),
+    Route("/members/{member_id}/visit", visits.visit_start, methods=["GET", "POST"], name="visit_start"),
+    Route("/visits", visits.visit_list, name="visit_list"),
+    Route("/visits/{visit_id}", visits.visit_page, name="visit_page"),
+    Route("/visits/{visit_id}/track", visits.visit_track, methods=["POST"], name="visit_track"),
+    Route("/visits/{visit_id}/abandon", visits.visit_abandon, methods=["POST"], name="visit_abandon"),
+    Route("/visits/{visit_id}/reads/{read_id}", visits.read_status, name="visit_read_status"),
+    Route("/visits/{visit_id}/faces/{verification_id}", visits.face_status, name="visit_face_status"),
+    Route("/visits/{visit_id}/contract/status", visits.contract_status, name="visit_contract_status"),
+    Route("/visits/{visit_id}/idcard", visit_steps.idcard_capture, methods=["POST"], name="visit_idcard"),
+    Route("/visits/{visit_id}/idcard/confirm", visit_steps.idcard_confirm, methods=["POST"], name="visit_idcard_confirm"),
+    Route("/visits/{visit_id}/identity", visit_steps.identity_check, methods=["POST"], name="visit_identity"),
+    Route("/visits/{visit_id}/face", visit_steps.face_capture, methods=["POST"], name="visit_face"),
+    Route("/visits/{visit_id}/face/done", visit_steps.face_done, methods=["POST"], name="visit_face_done"),
+    Route("/visits/{visit_id}/co-borrower/skip", visit_steps.co_borrower_skip, methods=["POST"], name="visit_co_skip"),
+    Route("/visits/{visit_id}/photos", visit_steps.photo_add, methods=["POST"], name="visit_photo"),
+    Route("/visits/{visit_id}/photos/done", visit_steps.photos_done, methods=["POST"], name="visit_photos_done"),
+    Route("/visits/{visit_id}/authorisation", visit_steps.authorisation_sign, methods=["POST"], name="visit_authorisation"),
+    Route("/visits/{visit_id}/credit-check", visit_steps.credit_check, methods=["POST"], name="visit_credit_check"),
+    Route("/visits/{visit_id}/decision", visit_steps.decision, methods=["POST"], name="visit_decision"),
+    Route("/visits/{visit_id}/contract", visit_steps.contract_prepare, methods=["POST"], name="visit_contract"),
+    Route("/visits/{visit_id}/sign", visit_steps.contract_sign, methods=["POST"], name="visit_sign"),
+    Route("/visits/{visit_id}/seal", visit_steps.contract_seal, methods=["POST"], name="visit_seal"),
+    Route("/approvals", visit_approvals.approvals, name="visit_approvals"),
+    Route("/approvals/{visit_id}", visit_approvals.approval_page, methods=["GET", "POST"], name="visit_approval_page"),
+    Route("/officers", officers.officer_list, name="officer_list"),
+    Route("/officers/performance", officers.officer_performance, name="officer_performance"),
+    Route("/officers/{officer_id}/day", officers.officer_day, name="officer_day"),
 ]

@@ -9,12 +9,10 @@ from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
-from app.models.insight import CustomerProfile, CustomerTag
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
 from app.models.product import LprPublication, Product
-from app.models.reporting import ReportKey
 from app.models.risk import (
     CreditAuthorisation,
     CreditQuery,
@@ -25,7 +23,10 @@ from app.models.risk import (
 )
 from app.models.system import AuditEvent, BusinessCalendar, EodRun
 from app.models.village import Household, HouseholdMember, Village, VillageGroup
+from app.models.insight import CustomerProfile, CustomerTag
+from app.models.reporting import ReportKey
 from app.models.warning import EarlyWarning, WarningAction
+from app.models.visit import TrackPoint, Visit
 
 __all__ = [
     "AuditEvent",
@@ -45,19 +46,19 @@ __all__ = [
     "CustomerRelationship",
     "DebitAttempt",
     "Document",
-    "FaceEnrolment",
-    "FaceVerification",
     "EarlyWarning",
     "EodRun",
+    "FaceEnrolment",
+    "FaceVerification",
+    "IdCardRead",
+    "LivenessCheck",
     "Household",
     "HouseholdMember",
-    "IdCardRead",
     "IdempotencyRecord",
     "IdentityVerification",
     "Installment",
     "LedgerEntry",
     "LedgerTransaction",
-    "LivenessCheck",
     "ListEntry",
     "LoanApplication",
     "LoginCode",
@@ -84,4 +85,6 @@ __all__ = [
     "CustomerProfile",
     "CustomerTag",
     "ReportKey",
+    "TrackPoint",
+    "Visit",
 ]

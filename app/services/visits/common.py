@@ -1,0 +1,115 @@
+"""Shared pieces of the visit services: the policy from settings, who may see and work on a visit, saving a step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from app.config import Settings
+from app.domain import visit as flow
+from app.domain.errors import Forbidden, NotFound
+from app.models import Visit
+from app.models.enums import ActorType, Role
+from app.services import audit
+from app.services.actor import Actor
+
+# Roles that visit customers (a 支行行长 may go out too); approvers and admins do not run visits.
+VISIT_ROLES = frozenset({Role.OFFICER, Role.BRANCH_MANAGER})
+APPROVER_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPolicy:
+    """The configurable numbers of the visit flow (read from settings once, at the edge)."""
+
+    authority: flow.Authority
+    max_distance_m: int = 5_000
+    product_code: str = "BIANLI"
+    line_years: int = 3
+    authorisation_days: int = 365
+    face_fresh_minutes: int = 15
+    face_threshold: float = 0.07
+    max_upload_bytes: int = 10 * 1024 * 1024
+    credit_report_reuse_days: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> VisitPolicy:
+        return cls(
+            authority=flow.Authority(
+                officer_fen=settings.visit_authority_officer_yuan * 100,
+                approver_fen=settings.visit_authority_approver_yuan * 100,
+                branch_manager_fen=settings.visit_authority_branch_manager_yuan * 100,
+            ),
+            max_distance_m=settings.visit_max_distance_m,
+            product_code=settings.visit_product_code,
+            line_years=settings.visit_line_years,
+            authorisation_days=settings.visit_authorisation_days,
+            face_fresh_minutes=settings.face_match_fresh_minutes,
+            face_threshold=settings.face_threshold,
+            max_upload_bytes=settings.idcard_max_bytes,
+            credit_report_reuse_days=settings.credit_report_reuse_days,
+        )
+
+
+def require_visitor(actor: Actor) -> UUID:
+    if not actor.is_officer or actor.id is None or actor.role not in VISIT_ROLES:
+        raise Forbidden("只有客户经理可以走访面签", code="FORBIDDEN")
+    return actor.id
+
+
+def visit_query(actor: Actor):
+    """Officers see their own visits; approvers, managers, admins and auditors those of their branch tree."""
+    if actor.type == ActorType.SYSTEM:
+        return Visit.all()
+    if not actor.is_officer or actor.id is None:
+        return Visit.filter(id__in=[])
+    if actor.role == Role.OFFICER:
+        return Visit.filter(officer_id=actor.id)
+    return Visit.filter(branch_id__in=list(actor.branch_ids))
+
+
+async def visible_visit(actor: Actor, visit_id: UUID) -> Visit:
+    visit = await visit_query(actor).get_or_none(id=visit_id)
+    if visit is None:
+        raise NotFound("走访记录不存在", field="visitId")
+    return visit
+
+
+async def own_visit(actor: Actor, visit_id: UUID, *, lock: bool = False) -> Visit:
+    """The visit, for its own officer only (the one at the customer's table works the steps)."""
+    query = Visit.select_for_update() if lock else Visit
+    visit = await query.get_or_none(id=visit_id)
+    if visit is None or actor.id is None or visit.officer_id != actor.id:
+        raise NotFound("走访记录不存在", field="visitId")
+    return visit
+
+
+def check_open(visit: Visit, step: str) -> None:
+    flow.check_step_open(step, status=visit.status, done=visit.done_steps, skipped=visit.skipped_steps)
+
+
+def step_data(visit: Visit, key: str) -> dict[str, Any]:
+    return dict((visit.data or {}).get(key) or {})
+
+
+async def save(visit: Visit, *, data: dict[str, Any] | None = None, done: tuple[str, ...] = (), skipped: tuple[str, ...] = (),
+               **fields: Any) -> None:
+    """Write the visit's step data, newly done/skipped steps and other fields; recompute the resume step."""
+    if data:
+        visit.data = {**(visit.data or {}), **data}
+    if done:
+        visit.done_steps = [s for s in flow.STEPS if s in {*visit.done_steps, *done}]
+    if skipped:
+        visit.skipped_steps = [s for s in flow.STEPS if s in {*visit.skipped_steps, *skipped}]
+    visit.step = flow.resume_step(visit.done_steps, visit.skipped_steps)
+    for name, value in fields.items():
+        setattr(visit, name, value)
+    await visit.save(update_fields=["data", "done_steps", "skipped_steps", "step", "updated_at", *fields.keys()])
+
+
+async def complete_step(actor: Actor, visit: Visit, step: str, *, data: dict[str, Any] | None = None, now: datetime, **fields: Any) -> None:
+    """Mark a step done with its data, audited (call inside the caller's transaction)."""
+    await save(visit, data=data, done=(step,), **fields)
+    await audit.record(actor, f"visit.step.{step}", "visit", visit.id, after={"step": step, "at": now.isoformat()})

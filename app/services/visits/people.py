@@ -1,0 +1,291 @@
+"""The borrower and the co-borrower at the visit: ID card read and confirmed, identity check, live face match.
+
+The ID-card OCR and the face comparison run in the ML worker (app/services/identity_checks);
+the visit keeps the record ids in its step data. Confirming the front of the card creates the
+customer (or links the one on file): the number must be the household member's, and it is
+stored encrypted (people.id_number_fields). Confirming the back checks the card has not expired.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.crypto import Vault
+from app.domain import visit as flow
+from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.idcard_ocr.model import LONG_TERM
+from app.integrations.identity import IdentityCheck
+from app.models import Customer, CustomerRelationship, Document, FaceVerification, HouseholdMember, IdCardRead, IdentityVerification, Village, Visit
+from app.models.enums import CustomerLink
+from app.models.identity import CardSide, FacePurpose
+from app.models.risk import IdentityOutcome
+from app.services import audit, people
+from app.services import identity_checks as checks
+from app.services.actor import Actor
+from app.services.contracts import FaceChecks
+from app.services.documents import MediaStore
+from app.services.jobs import JobQueue
+from app.services.risk import verify_identity
+from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save, step_data
+
+STAGE_STEP = {"match": None, "authorisation": flow.AUTHORISATION, "sign": flow.SIGNING}
+STAGE_PURPOSE = {"match": FacePurpose.CUSTOMER_MATCH, "authorisation": FacePurpose.CUSTOMER_MATCH, "sign": FacePurpose.CONTRACT_SIGN}
+
+
+def _who(who: str) -> str:
+    if who not in flow.WHO_LABELS:
+        raise ValidationError("请选择借款人或共同借款人", code="BAD_PERSON", field="who")
+    return who
+
+
+def person_customer_id(visit: Visit, who: str) -> UUID | None:
+    return visit.customer_id if who == flow.BORROWER else visit.co_borrower_id
+
+
+async def person_member(visit: Visit, who: str) -> HouseholdMember:
+    member_id = visit.member_id if who == flow.BORROWER else visit.co_member_id
+    if member_id is None:
+        raise ValidationError("本户没有共同借款人（配偶）", code="NO_CO_BORROWER", field="who")
+    return await HouseholdMember.get(id=member_id)
+
+
+def face_key(stage: str, who: str) -> str:
+    return f"{stage}:{who}"
+
+
+# --- ID card -------------------------------------------------------------------------------------
+
+
+async def capture_id_card(
+    *, actor: Actor, visit_id: UUID, who: str, side: str, data: bytes, media: MediaStore, queue: JobQueue, policy: VisitPolicy,
+) -> IdCardRead:
+    """Store a photo of one side of the person's card and queue its OCR (a new photo replaces an unconfirmed one)."""
+    who = _who(who)
+    visit = await own_visit(actor, visit_id)
+    check_open(visit, flow.ID_STEP[who])
+    member = await person_member(visit, who)
+    person = step_data(visit, who)
+    if side in person.get("confirmed", []):
+        raise Conflict("该面已确认，不能重新拍摄", code="SIDE_CONFIRMED", field="side")
+    read = await checks.start_id_card_read(
+        actor=actor, media=media, queue=queue, data=data, side=side, customer_id=member.customer_id, max_bytes=policy.max_upload_bytes,
+    )
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        person = step_data(visit, who)
+        person["reads"] = {**person.get("reads", {}), side: str(read.id)}
+        await save(visit, data={who: person})
+    return read
+
+
+async def _customer_for(vault: Vault, read: IdCardRead, member: HouseholdMember, village: Village) -> Customer:
+    """The customer on file for this number, or a new one from the confirmed card; linked to the member."""
+    values = read.confirmed or {}
+    customer = await Customer.get_or_none(id_number_hash=read.id_number_hash)
+    if customer is None:
+        number = vault.decrypt(read.id_number_enc, context=b"id_number")
+        phone = {"phone_enc": member.phone_enc, "phone_hash": member.phone_hash, "phone_masked": member.phone_masked}
+        customer = await Customer.create(
+            name=values.get("name") or member.name, sex=values.get("sex") or member.sex,
+            birth_on=date.fromisoformat(values["birth_date"]) if values.get("birth_date") else member.birth_on,
+            branch_id=village.branch_id, village_id=village.id, **people.id_number_fields(vault, number), **phone,
+        )
+    if member.customer_id != customer.id:
+        await HouseholdMember.filter(id=member.id).update(customer_id=customer.id)
+        member.customer_id = customer.id
+    return customer
+
+
+async def _link_reads(reads: dict[str, str], customer_id: UUID) -> None:
+    """The card photos and the portrait belong to the customer's e-archive once the customer exists."""
+    ids = [UUID(r) for r in reads.values()]
+    rows = await IdCardRead.filter(id__in=ids)
+    await IdCardRead.filter(id__in=ids, customer_id=None).update(customer_id=customer_id)
+    docs = [r.image_id for r in rows] + [r.portrait_id for r in rows if r.portrait_id]
+    await Document.filter(id__in=docs, customer_id=None).update(customer_id=customer_id)
+
+
+def _check_not_expired(read: IdCardRead, today: date) -> None:
+    until = (read.confirmed or {}).get("valid_until")
+    if until and until != LONG_TERM and date.fromisoformat(until) < today:
+        raise checks.ConfirmationError({"valid_until": f"身份证已于 {until} 过期，请客户持有效证件办理"})
+
+
+async def confirm_id_card_side(
+    *, actor: Actor, visit_id: UUID, who: str, side: str, values: dict[str, str], checked: set[str], vault: Vault, today: date, now: datetime,
+) -> Visit:
+    """The officer confirms (or corrects) one side; both sides confirmed finish the person's ID step."""
+    who = _who(who)
+    step = flow.ID_STEP[who]
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        check_open(visit, step)
+        person = step_data(visit, who)
+        read_id = person.get("reads", {}).get(side)
+        if read_id is None:
+            raise ValidationError("请先拍摄身份证" + ("正面" if side == CardSide.FRONT else "背面"), code="NO_READ", field="side")
+        member = await person_member(visit, who)
+        read = await checks.confirm_id_card(actor=actor, vault=vault, read_id=UUID(read_id), values=values, checked=checked, now=now)
+        changes: dict[str, Any] = {}
+        if side == CardSide.FRONT:
+            if read.id_number_hash != member.id_number_hash:
+                raise checks.ConfirmationError({"id_number": f"身份证号码与农户档案中{member.name}的号码（{member.id_number_masked}）不一致，请核对是否本人证件"})
+            village = await Village.get(id=visit.village_id)
+            customer = await _customer_for(vault, read, member, village)
+            changes["customer_id" if who == flow.BORROWER else "co_borrower_id"] = customer.id
+            person["name"] = customer.name
+        else:
+            _check_not_expired(read, today)
+        person["confirmed"] = sorted({*person.get("confirmed", []), side})
+        customer_id = changes.get("customer_id") or changes.get("co_borrower_id") or person_customer_id(visit, who)
+        if customer_id is not None:
+            await _link_reads(person.get("reads", {}), customer_id)
+        if set(person["confirmed"]) >= {CardSide.FRONT.value, CardSide.BACK.value}:
+            await complete_step(actor, visit, step, data={who: person}, now=now, **changes)
+        else:
+            await save(visit, data={who: person}, **changes)
+        if visit.customer_id and visit.co_borrower_id:
+            await CustomerRelationship.get_or_create(customer_id=visit.customer_id, related_id=visit.co_borrower_id, kind=CustomerLink.SPOUSE)
+    return visit
+
+
+# --- identity check (联网核查) ---------------------------------------------------------------------
+
+
+async def check_person_identity(
+    *, actor: Actor, visit_id: UUID, who: str, identity_check: IdentityCheck, vault: Vault, media: MediaStore, now: datetime,
+) -> IdentityVerification:
+    """Ask the identity service about the person (with the card portrait); a match finishes the step.
+
+    A mismatch is recorded on the visit and shown (the step stays open: the officer stops the
+    visit); a timeout or an unavailable service raises after the attempt is stored.
+    """
+    who = _who(who)
+    step = flow.IDENTITY_STEP[who]
+    visit = await own_visit(actor, visit_id)
+    check_open(visit, step)
+    customer_id = person_customer_id(visit, who)
+    if customer_id is None:
+        raise ValidationError("请先确认身份证信息", code="NO_CUSTOMER")
+    portrait = None
+    front = step_data(visit, who).get("reads", {}).get(CardSide.FRONT.value)
+    if front:
+        read = await IdCardRead.get_or_none(id=UUID(front)).prefetch_related("portrait")
+        if read is not None and read.portrait is not None:
+            try:
+                portrait = media.get(read.portrait.sha256)
+            except FileNotFoundError:
+                portrait = None
+    row = await verify_identity(actor=actor, identity_check=identity_check, vault=vault, now=now, customer_id=customer_id, portrait=portrait)
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        person = step_data(visit, who)
+        person["identity"] = {"id": str(row.id), "result": row.result.value, "reason": row.reason, "withPortrait": row.with_portrait}
+        if row.result == IdentityOutcome.MATCH:
+            await complete_step(actor, visit, step, data={who: person}, now=now)
+        else:
+            await save(visit, data={who: person})
+    return row
+
+
+# --- co-borrower ---------------------------------------------------------------------------------
+
+
+async def skip_co_borrower(*, actor: Actor, visit_id: UUID, reason: str, now: datetime) -> Visit:
+    """Go on without the spouse as co-borrower (absent, working away...): the reason is kept and audited."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError("请填写不追加共同借款人的原因", code="REASON_REQUIRED", field="reason")
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        check_open(visit, flow.CO_ID)
+        if step_data(visit, flow.CO_BORROWER).get("confirmed"):
+            raise Conflict("已开始办理共同借款人，不能跳过", code="CO_BORROWER_STARTED")
+        await save(visit, data={flow.CO_BORROWER: {"skipped": True, "reason": reason[:256]}}, skipped=flow.CO_BORROWER_STEPS, co_borrower_id=None)
+        await audit.record(actor, "visit.co_borrower_skip", "visit", visit.id, after={"reason": reason[:256]})
+    return visit
+
+
+# --- live face checks ----------------------------------------------------------------------------
+
+
+def _stage_step(stage: str, who: str) -> str:
+    if stage not in STAGE_PURPOSE:
+        raise ValidationError("未知的人脸核验环节", code="BAD_STAGE", field="stage")
+    if stage == "authorisation" and who != flow.BORROWER:
+        raise ValidationError("征信授权书由借款人签署", code="BAD_PERSON", field="who")
+    return STAGE_STEP[stage] or flow.FACE_STEP[who]
+
+
+async def start_face_check(
+    *, actor: Actor, visit_id: UUID, who: str, stage: str, probe: bytes, media: MediaStore, queue: JobQueue, policy: VisitPolicy,
+) -> FaceVerification:
+    """Queue a live photo's comparison with the person's ID-card portrait, for one stage of the visit.
+
+    Stages: "match" (the person's face step), "authorisation" (the borrower, when signing the
+    authorisation), "sign" (each signer, when signing the contract). A verification counts only
+    for the stage it was started for.
+    """
+    who = _who(who)
+    step = _stage_step(stage, who)
+    visit = await own_visit(actor, visit_id)
+    check_open(visit, step)
+    customer_id = person_customer_id(visit, who)
+    front = step_data(visit, who).get("reads", {}).get(CardSide.FRONT.value)
+    if customer_id is None or front is None:
+        raise ValidationError("请先确认该客户的身份证信息", code="NO_CUSTOMER")
+    verification = await checks.start_face_verification(
+        actor=actor, media=media, queue=queue, purpose=STAGE_PURPOSE[stage], probe=probe, threshold=policy.face_threshold,
+        customer_id=customer_id, id_card_read_id=UUID(front), max_bytes=policy.max_upload_bytes,
+    )
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        faces = step_data(visit, "faces")
+        faces[face_key(stage, who)] = str(verification.id)
+        await save(visit, data={"faces": faces})
+    return verification
+
+
+def current_face_id(visit: Visit, stage: str, who: str) -> UUID | None:
+    value = step_data(visit, "faces").get(face_key(stage, who))
+    return UUID(value) if value else None
+
+
+async def face_check_of(*, actor: Actor, visit_id: UUID, verification_id: UUID) -> FaceVerification:
+    """A face verification started in this visit (for the status fragment)."""
+    visit = await own_visit(actor, visit_id)
+    if str(verification_id) not in step_data(visit, "faces").values():
+        raise NotFound("人脸核验记录不存在", field="verificationId")
+    return await FaceVerification.get(id=verification_id)
+
+
+async def require_passed_face(visit: Visit, *, stage: str, who: str, verification_id: UUID | None, face_checks: FaceChecks) -> UUID:
+    """The verification given must be this stage's latest and a passed, recent match of that person."""
+    expected = current_face_id(visit, stage, who)
+    customer_id = person_customer_id(visit, who)
+    if verification_id is None or expected is None:
+        raise ValidationError(f"请先完成{flow.WHO_LABELS[who]}的现场人脸核验", code="FACE_CHECK_REQUIRED", field="faceVerificationId")
+    if verification_id != expected or customer_id is None or not await face_checks.passed(verification_id=verification_id, customer_id=customer_id):
+        raise Forbidden(f"{flow.WHO_LABELS[who]}的人脸核验未通过或已过期，请重新核验", code="FACE_CHECK_FAILED", field="faceVerificationId")
+    return verification_id
+
+
+async def complete_face_match(*, actor: Actor, visit_id: UUID, who: str, face_checks: FaceChecks, now: datetime) -> Visit:
+    """Finish the person's face step once their live photo matched the ID-card portrait."""
+    who = _who(who)
+    step = flow.FACE_STEP[who]
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        check_open(visit, step)
+        vid = await require_passed_face(visit, stage="match", who=who, verification_id=current_face_id(visit, "match", who), face_checks=face_checks)
+        v = await FaceVerification.get(id=vid)
+        person = step_data(visit, who)
+        person["face"] = {"id": str(vid), "distance": v.distance, "threshold": v.threshold, "at": v.finished_at.isoformat() if v.finished_at else None}
+        await complete_step(actor, visit, step, data={who: person}, now=now)
+    return visit
+
+

@@ -1,0 +1,55 @@
+"""Photos of the customer's documents and assets, by category, into the e-archive (content-addressed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.domain import visit as flow
+from app.domain.errors import ValidationError
+from app.models import Document
+from app.models.enums import DocumentKind
+from app.services.actor import Actor
+from app.services.documents import MediaStore, store_document
+from app.services.identity_checks import check_upload, sniff_content_type
+from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save, step_data
+
+MAX_PHOTOS = 40
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+async def add_photo(*, actor: Actor, visit_id: UUID, category: str, data: bytes, media: MediaStore, policy: VisitPolicy) -> Document:
+    """Store one photo (JPEG/PNG/WebP) under its category; its title names the category."""
+    label, kind = flow.photo_category(category)
+    visit = await own_visit(actor, visit_id)
+    check_open(visit, flow.PHOTOS)
+    check_upload(data, max_bytes=policy.max_upload_bytes, field="photo", what="照片")
+    content_type = sniff_content_type(data)
+    if content_type not in IMAGE_TYPES:
+        raise ValidationError("照片必须是 JPEG、PNG 或 WebP 图片", code="NOT_AN_IMAGE", field="photo")
+    if len(step_data(visit, "photos").get("items", [])) >= MAX_PHOTOS:
+        raise ValidationError(f"每次走访最多上传 {MAX_PHOTOS} 张照片", code="TOO_MANY_PHOTOS", field="photo")
+    async with in_transaction():
+        doc = await store_document(
+            actor=actor, media=media, data=data, kind=DocumentKind(kind), content_type=content_type, title=f"走访照片：{label}",
+            customer_id=visit.customer_id, max_bytes=policy.max_upload_bytes,
+        )
+        visit = await own_visit(actor, visit_id, lock=True)
+        photos = step_data(visit, "photos")
+        photos["items"] = [*photos.get("items", []), {"document": str(doc.id), "category": category}]
+        await save(visit, data={"photos": photos})
+    return doc
+
+
+async def finish_photos(*, actor: Actor, visit_id: UUID, now: datetime) -> None:
+    """The photos step is done once at least one photo is on file."""
+    async with in_transaction():
+        visit = await own_visit(actor, visit_id, lock=True)
+        check_open(visit, flow.PHOTOS)
+        photos = step_data(visit, "photos")
+        if not photos.get("items"):
+            raise ValidationError("请至少拍摄一张资料或资产照片（如户口簿、房屋）", code="NO_PHOTOS", field="photo")
+        categories = sorted({p["category"] for p in photos["items"]})
+        await complete_step(actor, visit, flow.PHOTOS, data={"photos": {**photos, "categories": categories}}, now=now)

@@ -1,0 +1,232 @@
+"""The visit flow through its pages (the ML worker's results are written as the worker would)."""
+
+import base64
+import re
+import uuid
+
+import pytest
+
+from app import clock
+from app.domain import visit as flow
+from app.models import Contract, CreditLine, Visit
+from app.models.contract import ContractStatus
+from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.contracts import render_contract
+from tests.factories import csrf_token, login
+from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures)
+from tests.services.contracts.helpers import signature_png
+from tests.services.visits.helpers import TODAY, XIJIE_CENTRE, family, finish_face, finish_read, jpeg, pre_credit
+
+
+async def _visit(visit_id) -> Visit:
+    return await Visit.get(id=visit_id)
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+class Walker:
+    """Posts the step forms as the PAD does, and plays the ML worker between them."""
+
+    def __init__(self, client, token, fam, media, vault):
+        self.client, self.token, self.fam, self.media, self.vault = client, token, fam, media, vault
+        self.visit_id = None
+
+    async def post(self, path, data=None, files=None, expect=303):
+        response = await self.client.post(path, data={"csrf_token": self.token, **(data or {})}, files=files)
+        assert response.status_code == expect, (path, response.status_code, response.text[-2000:])
+        return response
+
+    async def start(self, lat=XIJIE_CENTRE[0], lng=XIJIE_CENTRE[1]):
+        response = await self.post(f"/members/{self.fam.head.id}/visit", {"lat": str(lat), "lng": str(lng), "accuracy": "12"})
+        self.visit_id = re.search(r"/visits/([0-9a-f-]+)$", response.headers["location"]).group(1)
+        return self.visit_id
+
+    @property
+    def base(self):
+        return f"/visits/{self.visit_id}"
+
+    async def id_card(self, who):
+        member = self.fam.head if who == "borrower" else self.fam.spouse
+        for side in ("front", "back"):
+            await self.post(f"{self.base}/idcard", {"who": who, "side": side}, files={"image": ("card.jpg", jpeg(), "image/jpeg")})
+            visit = await _visit(self.visit_id)
+            read_id = visit.data[who]["reads"][side]
+            page = await self.client.get(self.base)
+            assert f"/visits/{self.visit_id}/reads/{read_id}" in page.text  # the status fragment polls
+            await finish_read(uuid.UUID(read_id), media=self.media, vault=self.vault, number=self.fam.numbers[str(member.id)], name=member.name)
+            status = await self.client.get(f"{self.base}/reads/{read_id}", headers={"HX-Request": "true"})
+            assert status.headers.get("HX-Refresh") == "true"
+            page = await self.client.get(self.base)
+            assert f'id="idcard-{who}-{side}-confirm"' in page.text
+            await self.post(f"{self.base}/idcard/confirm", {"who": who, "side": side})
+
+    async def face(self, who, stage):
+        await self.post(f"{self.base}/face", {"who": who, "stage": stage}, files={"still": ("face.jpg", jpeg((90, 80, 70)), "image/jpeg")})
+        vid = (await _visit(self.visit_id)).data["faces"][f"{stage}:{who}"]
+        await finish_face(uuid.UUID(vid), at=clock.now_utc())  # the page judges freshness by the wall clock
+        status = await self.client.get(f"{self.base}/faces/{vid}", headers={"HX-Request": "true"})
+        assert status.headers.get("HX-Refresh") == "true"
+        return vid
+
+    async def person(self, who):
+        await self.id_card(who)
+        await self.post(f"{self.base}/identity", {"who": who})
+        await self.face(who, "match")
+        await self.post(f"{self.base}/face/done", {"who": who})
+
+    async def to_decision(self):
+        await self.start()
+        await self.person("borrower")
+        if self.fam.spouse is not None:
+            await self.person("co_borrower")
+        await self.post(f"{self.base}/photos", {"category": "household_register"}, files={"photo": ("hukou.jpg", jpeg((1, 2, 3)), "image/jpeg")})
+        await self.post(f"{self.base}/photos/done")
+        vid = await self.face("borrower", "authorisation")
+        await self.post(f"{self.base}/authorisation", {"face_verification_id": vid, "signature": _data_url(signature_png())})
+        await self.post(f"{self.base}/credit-check")
+
+
+@pytest.fixture
+async def walker(client, demo, vault, app):
+    await business_date.set_current(TODAY)
+    fam = await family(vault)
+    await login(client)
+    return Walker(client, await csrf_token(client), fam, app.state.media, vault)
+
+
+async def test_start_page_asks_for_the_location_and_the_household_page_links_to_it(walker, client):
+    household = await client.get(f"/households/{walker.fam.household.id}")
+    assert f'/members/{walker.fam.head.id}/visit' in household.text
+    page = await client.get(f"/members/{walker.fam.head.id}/visit")
+    assert page.status_code == 200 and "data-geolocate" in page.text and 'name="manual_lat"' in page.text
+    refused = await walker.post(f"/members/{walker.fam.head.id}/visit", {"lat": "", "lng": ""}, expect=422)
+    assert "请允许浏览器定位，或手动填写经纬度" in refused.text
+    manual = await walker.post(f"/members/{walker.fam.head.id}/visit", {"source": "manual", "manual_lat": "35.8766", "manual_lng": "111.4422"})
+    visit = await Visit.get(id=manual.headers["location"].rsplit("/", 1)[1])
+    assert visit.location_source == "manual" and visit.distance_m == 14
+
+
+async def test_resume_after_a_dropped_connection_opens_the_next_step(walker, client):
+    await walker.start()
+    await walker.id_card("borrower")
+    # the connection drops; the officer opens the household and starts the visit again
+    again = await client.get(f"/members/{walker.fam.head.id}/visit")
+    assert 'id="visit-resume"' in again.text
+    page = await client.get(walker.base)
+    assert 'data-step="borrower_identity"' in page.text
+    assert '<li class="done" id="step-borrower_id">' in page.text
+    assert '<li class="current" id="step-borrower_identity">' in page.text
+
+
+@pytest.mark.pdf
+async def test_the_whole_visit_through_the_pages(walker, client, app, kit, renderer):
+    await pre_credit(walker.fam.household.id, 80_000)
+    await walker.to_decision()
+    page = await client.get(walker.base)
+    assert 'data-step="decision"' in page.text and 'id="risk-outcome">通过' in page.text and "¥80,000.00" in page.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    await walker.post(f"{walker.base}/decision", {"requested": "", "idempotency_key": key})
+    await walker.post(f"{walker.base}/decision", {"requested": "", "idempotency_key": key})  # a double tap: the first result
+    visit = await _visit(walker.visit_id)
+    assert visit.status == flow.VisitStatus.GRANTED and await CreditLine.all().count() == 1
+    # signing: the contract is rendered by the worker (played here)
+    app.state.signing_kit = kit
+    await walker.post(f"{walker.base}/contract")
+    visit = await _visit(walker.visit_id)
+    status = await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in status.headers and "正在生成合同" in status.text
+    await render_contract(contract_id=visit.contract_id, media=kit.media, renderer=renderer, now=visit.started_at, actor=SYSTEM)
+    assert (await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})).headers.get("HX-Refresh") == "true"
+    # a signature without the face match of that moment is refused
+    refused = await walker.post(f"{walker.base}/sign", {"who": "borrower", "signature": _data_url(signature_png())}, expect=422)
+    assert "请先完成借款人的现场人脸核验" in refused.text
+    for who in ("borrower", "co_borrower"):
+        vid = await walker.face(who, "sign")
+        page = await client.get(walker.base)
+        assert f'id="sign-{who}-form"' in page.text and "signature-pad" in page.text
+        await walker.post(f"{walker.base}/sign", {"who": who, "face_verification_id": vid, "signature": _data_url(signature_png(2)), "lat": "35.8770", "lng": "111.4425"})
+    await walker.post(f"{walker.base}/seal")
+    visit = await _visit(walker.visit_id)
+    assert visit.status == flow.VisitStatus.SIGNED
+    contract = await Contract.get(id=visit.contract_id)
+    assert contract.status == ContractStatus.SEALED
+    done = await client.get(walker.base)
+    assert 'id="visit-signed"' in done.text and f"/customers/{visit.customer_id}/archive" in done.text
+    archive = await client.get(f"/customers/{visit.customer_id}/archive")
+    assert archive.status_code == 200 and contract.number in archive.text and "已盖章" in archive.text
+
+
+async def test_a_reject_decision_blocks_the_grant_through_the_page(client, demo, vault, app):
+    await business_date.set_current(TODAY)
+    fam = await family(vault, head_seq=911, spouse_seq=None)
+    await pre_credit(fam.household.id, 50_000)
+    await login(client)
+    w = Walker(client, await csrf_token(client), fam, app.state.media, vault)
+    await w.to_decision()
+    page = await client.get(w.base)
+    assert 'id="risk-outcome">拒绝' in page.text and 'id="risk-blocked"' in page.text and "CURRENT_OVERDUE" in page.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    refused = await w.post(f"{w.base}/decision", {"idempotency_key": key}, expect=422)
+    assert "征信风险检查结论为拒绝，禁止面签" in refused.text
+    assert await CreditLine.all().count() == 0
+    fragment = await client.post(f"{w.base}/decision", data={"csrf_token": w.token, "idempotency_key": key}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 422 and fragment.text.lstrip().startswith('<section class="card" id="visit-step"')
+
+
+async def test_above_authority_goes_to_the_approver_who_cannot_exceed_theirs(client, demo, vault, app, settings):
+    await business_date.set_current(TODAY)
+    fam = await family(vault, spouse_seq=None)
+    await pre_credit(fam.household.id, 300_000)
+    await login(client)
+    w = Walker(client, await csrf_token(client), fam, app.state.media, vault)
+    await w.to_decision()
+    await w.post(f"{w.base}/decision", {"idempotency_key": str(uuid.uuid4())})
+    page = await client.get(w.base)
+    assert 'id="visit-awaiting"' in page.text and "¥300,000.00" in page.text
+    # the approver (authority ¥300,000) may grant it; with a lower setting the grant is refused
+    await client.post("/logout", data={"csrf_token": w.token})
+    await login(client, "approver")
+    token = await csrf_token(client)
+    queue = await client.get("/approvals")
+    assert f'id="approval-{w.visit_id}-row"' in queue.text
+    app.state.settings = settings.model_copy(update={"visit_authority_approver_yuan": 200_000})
+    try:
+        refused = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "approve"})
+        assert refused.status_code == 422 and "超出您的授信权限" in refused.text
+        assert await CreditLine.all().count() == 0
+    finally:
+        app.state.settings = settings
+    no_reason = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "decline", "reason": ""})
+    assert no_reason.status_code == 422 and "请填写不予授信的理由" in no_reason.text
+    ok = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "approve", "amount": "250000"})
+    assert ok.status_code == 303
+    line = await CreditLine.get(customer_id=(await _visit(w.visit_id)).customer_id)
+    assert line.limit_fen == 25_000_000
+
+
+async def test_track_points_are_posted_as_json(walker, client):
+    await walker.start()
+    ok = await client.post(f"{walker.base}/track", json={"points": [{"lat": 35.88, "lng": 111.44, "accuracy": 9, "at": 1795000000000}]},
+                           headers={"X-CSRF-Token": walker.token})
+    assert ok.status_code == 204 and ok.headers["X-Stored"] == "1"
+    bad = await client.post(f"{walker.base}/track", json={"points": [{"lat": "x"}]}, headers={"X-CSRF-Token": walker.token})
+    assert bad.status_code == 422
+    garbage = await client.post(f"{walker.base}/track", content=b"not json", headers={"X-CSRF-Token": walker.token})
+    assert garbage.status_code == 400
+
+
+async def test_officer_pages_show_the_track_summary_and_performance(walker, client):
+    await walker.start()
+    await client.post(f"{walker.base}/track", json={"points": [{"lat": XIJIE_CENTRE[0] + 0.002, "lng": XIJIE_CENTRE[1]}]}, headers={"X-CSRF-Token": walker.token})
+    officers = await client.get("/officers")
+    assert officers.status_code == 200 and "张建华" in officers.text and "王淑芳" not in officers.text  # an officer sees only themselves
+    officer_id = (await _visit(walker.visit_id)).officer_id
+    day = await client.get(f"/officers/{officer_id}/day")
+    assert day.status_code == 200 and 'id="sum-started">1<' in day.text and 'id="track-2"' in day.text and "222 米" in day.text
+    performance = await client.get("/officers/performance")
+    assert performance.status_code == 200 and 'id="performance-officer1"' in performance.text
+    bad = await client.get("/officers/performance?from=2026-12-01&to=2026-11-01")
+    assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.text

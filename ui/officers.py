@@ -1,0 +1,70 @@
+"""Officer management pages: the officers in scope, one officer's track and summary for a day, performance figures."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain import geo
+from app.domain import visit as flow
+from app.domain.errors import DomainError, NotFound
+from app.models.enums import ROLE_LABELS
+from app.services.visits import daily_summary, officers_in_scope, performance
+from ui.auth import login_required
+from ui.templating import render
+from ui.visits import not_found, path_uuid
+
+
+def _day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _common() -> dict:
+    return {"km": geo.format_distance, "role_labels": ROLE_LABELS, "status_labels": flow.STATUS_LABELS, "step_labels": flow.STEP_LABELS}
+
+
+@login_required
+async def officer_list(request: Request) -> Response:
+    today = clock.local_today(request.app.state.settings.business_tz)  # tracks are calendar days, not business dates
+    officers = await officers_in_scope(request.state.session.actor)
+    return render(request, "officers/list.html", {**_common(), "officers": officers, "today": today})
+
+
+@login_required
+async def officer_day(request: Request) -> Response:
+    """One officer's day: the summary figures, then the track (each point with time, leg distance, running total)."""
+    settings = request.app.state.settings
+    day = _day(request.query_params.get("day"), clock.local_today(settings.business_tz))
+    actor = request.state.session.actor
+    try:
+        officer_id = path_uuid(request, "officer_id")
+        summary = await daily_summary(actor=actor, officer_id=officer_id, day=day, tz=settings.business_tz)
+    except NotFound as exc:
+        return not_found(request, exc)
+    context = {**_common(), "summary": summary, "track": summary.track, "day": day, "prev": day - timedelta(days=1), "next": day + timedelta(days=1)}
+    return render(request, "officers/day.html", context, fragment="officers/_track.html")
+
+
+@login_required
+async def officer_performance(request: Request) -> Response:
+    settings = request.app.state.settings
+    today = clock.local_today(settings.business_tz)
+    end = _day(request.query_params.get("to"), today)
+    start = _day(request.query_params.get("from"), end.replace(day=1))
+    error = None
+    try:
+        rows = await performance(actor=request.state.session.actor, start_on=start, end_on=end, tz=settings.business_tz)
+    except DomainError as exc:
+        rows, error = [], exc.message
+    totals = {
+        "visits": sum(r.visits for r in rows), "signed": sum(r.visits_signed for r in rows), "appraised": sum(r.households_appraised for r in rows),
+        "lines": sum(r.lines_granted for r in rows), "fen": sum(r.granted_fen for r in rows),
+    }
+    context = {**_common(), "rows": rows, "start": start, "end": end, "error": error, "totals": totals}
+    return render(request, "officers/performance.html", context, status_code=422 if error else 200)

@@ -1,0 +1,76 @@
+"""The approver's queue: visits above the officer's authority (or with a risk review), the whole file, approve or decline."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain import visit as flow
+from app.domain.errors import DomainError, NotFound
+from app.domain.money import Money
+from app.models import CreditAuthorisation, Document, IdentityVerification, RiskDecision
+from app.services import business_date
+from app.services.visits import approval_queue, approve_visit, decline_visit, visible_visit
+from ui.auth import login_required, redirect
+from ui.forms import new_key
+from ui.visits import OUTCOME_LABELS, not_found, path_uuid, policy_of
+from ui.templating import render
+
+
+@login_required
+async def approvals(request: Request) -> Response:
+    try:
+        visits = await approval_queue(actor=request.state.session.actor)
+    except DomainError as exc:
+        return not_found(request, exc)
+    return render(request, "visits/approvals.html", {"visits": visits})
+
+
+async def _file(request: Request, visit_id: UUID) -> dict:
+    """Everything the approver reads before deciding."""
+    visit = await visible_visit(request.state.session.actor, visit_id)
+    await visit.fetch_related("household", "member", "village", "customer", "co_borrower", "officer")
+    customer_ids = [c for c in (visit.customer_id, visit.co_borrower_id) if c]
+    docs = await Document.filter(customer_id__in=customer_ids).order_by("created_at") if customer_ids else []
+    identities = await IdentityVerification.filter(customer_id__in=customer_ids).order_by("-checked_at") if customer_ids else []
+    authorisation = await CreditAuthorisation.filter(customer_id=visit.customer_id).order_by("-signed_at").first() if visit.customer_id else None
+    risk = await RiskDecision.get_or_none(id=visit.risk_decision_id) if visit.risk_decision_id else None
+    authority = policy_of(request).authority
+    role = request.state.session.actor.role
+    return {
+        "visit": visit, "documents": docs, "identities": identities, "authorisation": authorisation, "risk": risk,
+        "outcome_labels": OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "data": visit.data or {},
+        "my_limit": authority.limit_for(role), "within": authority.within(role, visit.proposed_amount_fen or 0),
+        "pending": visit.status == flow.VisitStatus.AWAITING_APPROVAL, "errors": {}, "form": {}, "key": new_key(),
+    }
+
+
+@login_required
+async def approval_page(request: Request) -> Response:
+    visit_id = path_uuid(request, "visit_id")
+    try:
+        context = await _file(request, visit_id)
+    except NotFound as exc:
+        return not_found(request, exc)
+    if request.method == "GET":
+        return render(request, "visits/approval.html", context)
+    form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
+    actor = request.state.session.actor
+    try:
+        if form.get("action") == "decline":
+            await decline_visit(actor=actor, visit_id=visit_id, reason=form.get("reason", ""), now=clock.now_utc())
+        else:
+            text = form.get("amount", "").strip()
+            amount = Money.from_yuan(text, field="amount").fen if text else None
+            await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount, policy=policy_of(request),
+                                today=await business_date.current(), now=clock.now_utc())
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        context = await _file(request, visit_id)
+        context.update(errors={exc.field if exc.field in ("amount", "reason") else "_form": exc.message}, form=form)
+        return render(request, "visits/approval.html", context, fragment="visits/_approval_form.html", status_code=422)
+    return redirect(request, request.url_for("visit_approval_page", visit_id=str(visit_id)).path)

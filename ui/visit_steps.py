@@ -1,0 +1,248 @@
+"""The visit's step forms: each posts here, the service does the work, success goes back to the flow page.
+
+A refused step re-renders the current step (the fragment for htmx) with the message and status 422.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain.errors import DomainError, NotFound
+from app.domain.money import Money
+from app.integrations.registry import build_bureau, build_identity_check
+from app.services import business_date
+from app.services import identity_checks as checks
+from app.services.risk.common import institution_name
+from app.services.visits import (
+    add_photo,
+    capture_id_card,
+    check_person_identity,
+    complete_face_match,
+    confirm_id_card_side,
+    decide,
+    finish_photos,
+    prepare_contract,
+    run_credit_check,
+    seal_at_visit,
+    sign_at_visit,
+    sign_authorisation,
+    skip_co_borrower,
+    start_face_check,
+    visible_visit,
+)
+from ui.auth import login_required, redirect
+from ui.visits import face_checks_of, not_found, path_uuid, policy_of, render_visit, signing_kit
+
+FORM_FIELDS = {"image", "still", "photo", "category", "requested", "reason", "signature", "lat", "side"}
+FIELD_ALIASES = {"signatureImage": "signature", "probe": "still", "file": "photo"}
+MAX_SIGNATURE_FIELD = 3 * 1024 * 1024  # a data URL of a 2 MB PNG
+
+Action = Callable[[UUID, dict[str, str], dict[str, bytes]], Awaitable[None]]
+
+
+async def _read(value: object, limit: int) -> bytes:
+    if not isinstance(value, UploadFile):
+        return b""
+    try:
+        return await value.read(limit + 1)  # one byte more than allowed is enough to refuse it
+    finally:
+        await value.close()
+
+
+def png_from_data_url(value: str) -> bytes:
+    """The signature pad's `data:image/png;base64,...`; anything else is no signature (b"")."""
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix) or len(value) > MAX_SIGNATURE_FIELD:
+        return b""
+    try:
+        return base64.b64decode(value[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _coordinate(value: str) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    if isinstance(exc, checks.ConfirmationError):
+        return dict(exc.errors)
+    field = FIELD_ALIASES.get(exc.field or "", exc.field or "")
+    return {field if field in FORM_FIELDS else "_form": exc.message}
+
+
+async def _step(request: Request, action: Action, *, files: tuple[str, ...] = ()) -> Response:
+    visit_id = path_uuid(request, "visit_id")
+    limit = request.app.state.settings.idcard_max_bytes
+    raw = await request.form(max_files=len(files), max_fields=40, max_part_size=MAX_SIGNATURE_FIELD + 1024)
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+    uploads = {name: await _read(raw.get(name), limit) for name in files}
+    try:
+        await action(visit_id, form, uploads)
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        shown = {k: v for k, v in form.items() if k not in ("signature", "csrf_token")}
+        return await render_visit(request, visit_id, errors=_errors(exc), form=shown, status_code=422)
+    return redirect(request, request.url_for("visit_page", visit_id=str(visit_id)).path)
+
+
+@login_required
+async def idcard_capture(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await capture_id_card(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), side=form.get("side", ""),
+                              data=uploads["image"], media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+
+    return await _step(request, action, files=("image",))
+
+
+@login_required
+async def idcard_confirm(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        keys = checks.keys_for(form.get("side", ""))
+        await confirm_id_card_side(
+            actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), side=form.get("side", ""),
+            values={k: form.get(k, "") for k in keys}, checked={k for k in keys if form.get(f"checked_{k}") == "1"},
+            vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc(),
+        )
+
+    return await _step(request, action)
+
+
+@login_required
+async def identity_check(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        state = request.app.state
+        await check_person_identity(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""),
+                                    identity_check=build_identity_check(state.settings), vault=state.vault, media=state.media, now=clock.now_utc())
+
+    return await _step(request, action)
+
+
+@login_required
+async def face_capture(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await start_face_check(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), stage=form.get("stage", ""),
+                               probe=uploads["still"], media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+
+    return await _step(request, action, files=("still",))
+
+
+@login_required
+async def face_done(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await complete_face_match(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""),
+                                  face_checks=face_checks_of(request), now=clock.now_utc())
+
+    return await _step(request, action)
+
+
+@login_required
+async def co_borrower_skip(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await skip_co_borrower(actor=request.state.session.actor, visit_id=visit_id, reason=form.get("reason", ""), now=clock.now_utc())
+
+    return await _step(request, action)
+
+
+@login_required
+async def photo_add(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await add_photo(actor=request.state.session.actor, visit_id=visit_id, category=form.get("category", ""), data=uploads["photo"],
+                        media=request.app.state.media, policy=policy_of(request))
+
+    return await _step(request, action, files=("photo",))
+
+
+@login_required
+async def photos_done(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await finish_photos(actor=request.state.session.actor, visit_id=visit_id, now=clock.now_utc())
+
+    return await _step(request, action)
+
+
+@login_required
+async def authorisation_sign(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        actor = request.state.session.actor
+        visit = await visible_visit(actor, visit_id)
+        settings = request.app.state.settings
+        await sign_authorisation(
+            actor=actor, visit_id=visit_id, signature_png=png_from_data_url(form.get("signature", "")),
+            face_verification_id=_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request), media=request.app.state.media,
+            policy=policy_of(request), institution=await institution_name(visit.branch_id), tz=settings.business_tz,
+            today=await business_date.current(), now=clock.now_utc(),
+        )
+
+    return await _step(request, action)
+
+
+@login_required
+async def credit_check(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        state = request.app.state
+        await run_credit_check(actor=request.state.session.actor, visit_id=visit_id, bureau=build_bureau(state.settings), media=state.media,
+                               vault=state.vault, policy=policy_of(request), now=clock.now_utc(), today=await business_date.current())
+
+    return await _step(request, action)
+
+
+@login_required
+async def decision(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        text = form.get("requested", "").strip()
+        requested = Money.from_yuan(text, field="requested").fen if text else None
+        await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested, policy=policy_of(request),
+                     today=await business_date.current(), now=clock.now_utc(), idempotency_key=form.get("idempotency_key", ""))
+
+    return await _step(request, action)
+
+
+@login_required
+async def contract_prepare(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await prepare_contract(actor=request.state.session.actor, visit_id=visit_id, queue=request.app.state.queue,
+                               today=await business_date.current(), now=clock.now_utc())
+
+    return await _step(request, action)
+
+
+@login_required
+async def contract_sign(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await sign_at_visit(
+            actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), signature_png=png_from_data_url(form.get("signature", "")),
+            face_verification_id=_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request),
+            lat=_coordinate(form.get("lat", "")), lng=_coordinate(form.get("lng", "")), kit=signing_kit(request),
+            today=await business_date.current(), now=clock.now_utc(),
+        )
+
+    return await _step(request, action)
+
+
+@login_required
+async def contract_seal(request: Request) -> Response:
+    async def action(visit_id, form, uploads):
+        await seal_at_visit(actor=request.state.session.actor, visit_id=visit_id, kit=signing_kit(request), now=clock.now_utc())
+
+    return await _step(request, action)

@@ -1,0 +1,337 @@
+"""The visit (走访/面签) pages: start with the tablet's location, then one guided flow with a step list.
+
+The flow page renders the visit's state from the database: whatever step is current shows its
+form, a job that is running shows a status fragment that polls itself and reloads the page when
+the job ends. A dropped connection loses nothing but the last unsent form: reopening the visit
+shows the next step. Step forms post to ui/visit_steps.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain import geo
+from app.domain import visit as flow
+from app.domain.errors import DomainError, NotFound
+from app.domain.idcard_ocr.model import FIELD_LABELS
+from app.models import Contract, Customer, Document, FaceVerification, HouseholdMember, IdCardRead, RiskDecision, Visit
+from app.models.identity import JobStatus
+from app.services import identity_checks as checks
+from app.services.census.households import visible_household
+from app.services.contracts import SigningKit, current_document_id
+from app.services.identity_checks import RecordedFaceChecks
+from app.services.visits import (
+    PointIn,
+    VisitPolicy,
+    abandon_visit,
+    current_face_id,
+    face_check_of,
+    offer_for,
+    open_visit_of,
+    record_track_points,
+    stage_of,
+    start_visit,
+    visible_visit,
+    visit_contract,
+    visit_query,
+)
+from ui.auth import login_required, redirect
+from ui.forms import new_key
+from ui.templating import render
+
+TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
+SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
+FLAG_LABELS = {
+    "unreadable": "无法识别", "low_confidence": "置信度低", "label_missing": "标签未识别", "from_number": "按号码填写",
+    "mismatch_number": "与号码不一致", "invalid_checksum": "校验未通过", "unknown_ethnicity": "不在民族名录",
+    "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
+    "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
+}
+OUTCOME_LABELS = {"pass": "通过", "review": "需人工审查", "reject": "拒绝"}
+IDENTITY_LABELS = {"match": "一致", "mismatch": "不一致", "timeout": "超时", "failed": "失败"}
+
+
+def path_uuid(request: Request, name: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        raise NotFound("页面不存在") from None
+
+
+def policy_of(request: Request) -> VisitPolicy:
+    return VisitPolicy.from_settings(request.app.state.settings)
+
+
+def face_checks_of(request: Request) -> RecordedFaceChecks:
+    return RecordedFaceChecks(now=clock.now_utc, fresh_minutes=request.app.state.settings.face_match_fresh_minutes)
+
+
+def signing_kit(request: Request) -> SigningKit:
+    """Built once per process on first use (loading the PKI; in dev the first run generates it)."""
+    kit = getattr(request.app.state, "signing_kit", None)
+    if kit is None:
+        kit = SigningKit.from_settings(request.app.state.settings, now=clock.now_utc())
+        request.app.state.signing_kit = kit
+    return kit
+
+
+def not_found(request: Request, exc: DomainError) -> Response:
+    return render(request, "not_found.html", {"message": exc.message}, status_code=403 if exc.code == "FORBIDDEN" else 404)
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+# --- start ---------------------------------------------------------------------------------------
+
+
+@login_required
+async def visit_start(request: Request) -> Response:
+    """GET: the member's start page (location). POST: open the visit (or resume the open one)."""
+    actor = request.state.session.actor
+    try:
+        member = await HouseholdMember.get_or_none(id=path_uuid(request, "member_id"))
+        if member is None:
+            raise NotFound("家庭成员不存在")
+        household = await visible_household(actor, member.household_id)
+    except NotFound as exc:
+        return not_found(request, exc)
+    existing = await open_visit_of(member.id)
+    context = {"member": member, "household": household, "existing": existing, "errors": {}, "form": {}}
+    if request.method == "GET":
+        return render(request, "visits/start.html", context)
+    form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=20)).items() if isinstance(v, str)}
+    manual = form.get("source") == "manual"
+    lat = _number(form.get("manual_lat" if manual else "lat", ""))
+    lng = _number(form.get("manual_lng" if manual else "lng", ""))
+    try:
+        visit = await start_visit(actor=actor, member_id=member.id, lat=lat, lng=lng, accuracy_m=None if manual else _number(form.get("accuracy", "")),
+                                  source="manual" if manual else "device", policy=policy_of(request), now=clock.now_utc())
+    except DomainError as exc:
+        context.update(errors={exc.field or "_form": exc.message}, form=form)
+        return render(request, "visits/start.html", context, fragment="visits/_start_form.html", status_code=422)
+    return redirect(request, request.url_for("visit_page", visit_id=str(visit.id)).path)
+
+
+@login_required
+async def visit_list(request: Request) -> Response:
+    actor = request.state.session.actor
+    status = request.query_params.get("status", "")
+    query = visit_query(actor)
+    if status in flow.STATUS_LABELS:
+        query = query.filter(status=status)
+    visits = await query.order_by("-started_at").limit(100).prefetch_related("member", "village", "officer", "household")
+    return render(request, "visits/list.html", {"visits": visits, "status": status, "status_labels": flow.STATUS_LABELS, "step_labels": flow.STEP_LABELS})
+
+
+# --- the flow page --------------------------------------------------------------------------------
+
+
+def _rows(read: IdCardRead, form: dict[str, str] | None, errors: dict[str, str]) -> list[dict]:
+    fields = (read.result or {}).get("fields", {})
+    rows = []
+    for key in checks.keys_for(read.side):
+        found = fields.get(key) or {}
+        value = found.get("value")
+        entered = form.get(key, "") if form is not None else ("" if key == "id_number" else (value or ""))
+        rows.append({
+            "key": key, "label": FIELD_LABELS[key], "ocr": value, "confidence": found.get("confidence", 0.0),
+            "flags": [FLAG_LABELS.get(f, f) for f in found.get("flags", [])], "flagged": bool(found.get("flags")), "entered": entered,
+            "checked": form is not None and form.get(f"checked_{key}") == "1", "error": errors.get(key),
+        })
+    return rows
+
+
+async def _id_step(visit: Visit, who: str, form: dict | None, errors: dict) -> dict:
+    person = (visit.data or {}).get(who) or {}
+    confirmed = set(person.get("confirmed", []))
+    for side in ("front", "back"):
+        if side in confirmed:
+            continue
+        read_id = person.get("reads", {}).get(side)
+        read = await IdCardRead.get_or_none(id=UUID(read_id)) if read_id else None
+        return {"side": side, "side_label": SIDE_LABELS[side], "read": read, "confirmed": sorted(confirmed),
+                "terminal": read is not None and read.status in TERMINAL,
+                "rows": _rows(read, form, errors) if read is not None and read.status == JobStatus.DONE else [],
+                "warnings": (read.result or {}).get("warnings", []) if read is not None else []}
+    return {"side": None, "confirmed": sorted(confirmed)}
+
+
+async def _face(visit: Visit, stage: str, who: str) -> FaceVerification | None:
+    vid = current_face_id(visit, stage, who)
+    return await FaceVerification.get_or_none(id=vid) if vid else None
+
+
+async def _signing(request: Request, visit: Visit) -> dict:
+    contract = await visit_contract(visit)
+    stage = stage_of(visit, contract)
+    face = await _face(visit, "sign", stage) if stage in flow.WHO_LABELS else None
+    signer = None
+    if stage in flow.WHO_LABELS:
+        signer = await Customer.get_or_none(id=visit.customer_id if stage == flow.BORROWER else visit.co_borrower_id)
+    return {"contract": contract, "stage": stage, "stage_label": flow.SIGNING_STAGE_LABELS[stage], "face": face, "signer": signer,
+            "current_document": current_document_id(contract) if contract else None}
+
+
+async def visit_context(request: Request, visit: Visit, *, errors: dict | None = None, form: dict | None = None) -> dict:
+    """Everything the flow page shows, from the visit's state."""
+    errors = errors or {}
+    await visit.fetch_related("household", "member", "village", "customer", "co_borrower", "co_member", "officer", "credit_line")
+    step = visit.step
+    ctx: dict = {
+        "visit": visit, "board": flow.step_board(visit.done_steps, visit.skipped_steps), "step": step, "step_labels": flow.STEP_LABELS,
+        "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "errors": errors, "form": form or {},
+        "distance": geo.format_distance(visit.distance_m), "data": visit.data or {}, "outcome_labels": OUTCOME_LABELS,
+        "identity_labels": IDENTITY_LABELS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
+        "max_mb": request.app.state.settings.idcard_max_bytes // (1024 * 1024),
+        "track_seconds": request.app.state.settings.visit_track_interval_seconds,
+    }
+    who = {flow.BORROWER_ID: flow.BORROWER, flow.BORROWER_IDENTITY: flow.BORROWER, flow.BORROWER_FACE: flow.BORROWER,
+           flow.CO_ID: flow.CO_BORROWER, flow.CO_IDENTITY: flow.CO_BORROWER, flow.CO_FACE: flow.CO_BORROWER}.get(step)
+    if who is not None:
+        ctx["who"] = who
+        ctx["person_name"] = (visit.member if who == flow.BORROWER else visit.co_member).name
+    if step in (flow.BORROWER_ID, flow.CO_ID):
+        ctx["id"] = await _id_step(visit, who, form, errors)
+    elif step in (flow.BORROWER_FACE, flow.CO_FACE):
+        ctx["face"] = await _face(visit, "match", who)
+    elif step == flow.PHOTOS:
+        items = ((visit.data or {}).get("photos") or {}).get("items", [])
+        docs = {d.id: d for d in await Document.filter(id__in=[UUID(i["document"]) for i in items])}
+        ctx["photos"] = [{"doc": docs.get(UUID(i["document"])), "category": i["category"]} for i in items]
+    elif step == flow.AUTHORISATION:
+        ctx["face"] = await _face(visit, "authorisation", flow.BORROWER)
+        ctx["authorisation_days"] = request.app.state.settings.visit_authorisation_days
+    elif step == flow.DECISION:
+        ctx["risk"] = await RiskDecision.get_or_none(id=visit.risk_decision_id) if visit.risk_decision_id else None
+        ctx["offer"] = await offer_for(visit, policy_of(request))
+        authority = policy_of(request).authority
+        ctx["my_limit"] = authority.limit_for(request.state.session.actor.role)
+        ctx["decision_key"] = new_key()
+    elif step == flow.SIGNING:
+        ctx.update(await _signing(request, visit))
+    if visit.status == flow.VisitStatus.SIGNED and visit.contract_id:
+        ctx["contract"] = await Contract.get_or_none(id=visit.contract_id)
+    return ctx
+
+
+async def render_visit(request: Request, visit_id: UUID, *, errors: dict | None = None, form: dict | None = None, status_code: int = 200) -> Response:
+    visit = await visible_visit(request.state.session.actor, visit_id)
+    context = await visit_context(request, visit, errors=errors, form=form)
+    context["own"] = visit.officer_id == request.state.session.actor.id
+    return render(request, "visits/visit.html", context, fragment="visits/_step.html", status_code=status_code)
+
+
+@login_required
+async def visit_page(request: Request) -> Response:
+    try:
+        return await render_visit(request, path_uuid(request, "visit_id"))
+    except NotFound as exc:
+        return not_found(request, exc)
+
+
+# --- status fragments (they poll themselves; a finished job reloads the page) ---------------------
+
+
+def _reload_when(done: bool, response: Response) -> Response:
+    if done:
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+async def read_status(request: Request) -> Response:
+    visit_id, read_id = path_uuid(request, "visit_id"), path_uuid(request, "read_id")
+    try:
+        visit = await visible_visit(request.state.session.actor, visit_id)
+        read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
+    except NotFound as exc:
+        return not_found(request, exc)
+    response = render(request, "visits/_job_status.html", {"visit": visit, "kind": "read", "job": read, "terminal": read.status in TERMINAL,
+                                                            "url": request.url.path, "label": "正在识别身份证"})
+    return _reload_when(read.status in TERMINAL, response)
+
+
+@login_required
+async def face_status(request: Request) -> Response:
+    visit_id = path_uuid(request, "visit_id")
+    try:
+        v = await face_check_of(actor=request.state.session.actor, visit_id=visit_id, verification_id=path_uuid(request, "verification_id"))
+    except NotFound as exc:
+        return not_found(request, exc)
+    response = render(request, "visits/_job_status.html", {"visit_id": visit_id, "kind": "face", "job": v, "terminal": v.status in TERMINAL,
+                                                            "url": request.url.path, "label": "正在比对人脸"})
+    return _reload_when(v.status in TERMINAL, response)
+
+
+@login_required
+async def contract_status(request: Request) -> Response:
+    try:
+        visit = await visible_visit(request.state.session.actor, path_uuid(request, "visit_id"))
+    except NotFound as exc:
+        return not_found(request, exc)
+    contract = await visit_contract(visit)
+    done = contract is None or contract.status.value != "draft" or bool(contract.error)
+    response = render(request, "visits/_job_status.html", {"visit": visit, "kind": "contract", "job": contract, "terminal": done,
+                                                            "url": request.url.path, "label": "正在生成合同"})
+    return _reload_when(done, response)
+
+
+# --- track and abandon ---------------------------------------------------------------------------
+
+
+def _point(raw: object) -> PointIn | None:
+    if not isinstance(raw, dict):
+        return None
+    at = None
+    if isinstance(raw.get("at"), int | float) and not isinstance(raw.get("at"), bool) and math.isfinite(raw["at"]):
+        try:
+            at = datetime.fromtimestamp(raw["at"] / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            at = None
+    return PointIn(lat=raw.get("lat"), lng=raw.get("lng"), accuracy_m=raw.get("accuracy"), at=at)
+
+
+@login_required
+async def visit_track(request: Request) -> Response:
+    """The open visit page posts the tablet's positions here (JSON: {"points": [{lat, lng, accuracy, at}]})."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return Response("请求格式错误", status_code=400)
+    raw = body.get("points") if isinstance(body, dict) else None
+    points = [_point(p) for p in raw] if isinstance(raw, list) else []
+    if not points or any(p is None for p in points):
+        return Response("请求格式错误", status_code=400)
+    try:
+        stored = await record_track_points(actor=request.state.session.actor, points=points, visit_id=path_uuid(request, "visit_id"), now=clock.now_utc())
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        return Response(exc.message, status_code=422)
+    return Response(status_code=204, headers={"X-Stored": str(stored)})
+
+
+@login_required
+async def visit_abandon(request: Request) -> Response:
+    visit_id = path_uuid(request, "visit_id")
+    form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
+    try:
+        await abandon_visit(actor=request.state.session.actor, visit_id=visit_id, reason=form.get("reason", ""), now=clock.now_utc())
+    except NotFound as exc:
+        return not_found(request, exc)
+    except DomainError as exc:
+        return await render_visit(request, visit_id, errors={"abandon": exc.message}, form=form, status_code=422)
+    return redirect(request, request.url_for("visit_page", visit_id=str(visit_id)).path)
