@@ -16,15 +16,32 @@ from app.domain.rules.engine import (
     explain,
     load_ruleset,
 )
+from app.domain.rules.strategies import (
+    DEFAULT_STRATEGY_RULESET,
+    StrategyDecision,
+    StrategyRuleSet,
+    evaluate_strategy_rules,
+    explain_strategy,
+    load_strategy_ruleset,
+)
+from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts
 
 __all__ = [
     "CATALOGUE",
     "DEFAULT_REJECT_RULESET",
+    "DEFAULT_STRATEGY_RULESET",
     "Decision",
     "Hit",
     "Rule",
     "RuleSet",
+    "STRATEGY_CATALOGUE",
+    "StrategyDecision",
+    "StrategyFacts",
+    "StrategyRuleSet",
     "evaluate",
+    "evaluate_strategy_rules",
     "explain",
+    "explain_strategy",
     "load_ruleset",
+    "load_strategy_ruleset",
 ]

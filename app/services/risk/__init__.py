@@ -5,15 +5,19 @@ from app.services.risk.credit import PulledReport, check_credit, credit_gate, la
 from app.services.risk.identity import verify_identity
 from app.services.risk.lists import ListStatus, add_to_list, list_status, remove_from_list
 from app.services.risk.rulesets import activate_ruleset, active_ruleset, upload_ruleset
+from app.services.risk.strategy import StrategyOutcome, evaluate_strategy, gather_facts
 
 __all__ = [
     "ListStatus",
     "PulledReport",
+    "StrategyOutcome",
     "activate_ruleset",
     "active_ruleset",
     "add_to_list",
     "check_credit",
     "credit_gate",
+    "evaluate_strategy",
+    "gather_facts",
     "latest_decision",
     "list_status",
     "pull_credit_report",

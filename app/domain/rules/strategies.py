@@ -1,0 +1,329 @@
+"""Admission, anti-fraud, limit and pricing strategies as versioned data, evaluated on gathered facts.
+
+A strategy rule set is YAML (shipped default: rulesets/default-strategy-1.yaml):
+
+    version: strategy-2026.1
+    description: 默认准入、反欺诈、额度与定价策略      # optional
+    rules:                                           # admission + anti-fraud, see strategy_catalogue
+      - code: AGE_WINDOW
+        kind: reject                                 # reject | review
+        enabled: true                                # optional
+        message: "年龄{age}岁，不在{min_age}–{max_age}岁准入范围内"
+        params: {min_age: 18, max_age: 60}
+    limit:                                           # optional; every key optional
+      income_multiple_pct: 300     # limit ≤ annual income × 3 (skipped when income is unknown)
+      debt_to_income_pct: 500      # existing debt + limit ≤ annual income × 5 (skipped likewise)
+      round_down_fen: 100000       # the limit is rounded down to this step (here ¥1,000)
+    pricing:                                         # optional
+      spread_bp_by_grade: {excellent: 40, good: 60, fair: 90}   # else the product's own table
+
+Anything unknown or out of range is refused with DomainError code "BAD_RULESET", as
+the reject loader does. The output is a `StrategyDecision`: the hits (reusing `Hit`),
+the limit with the term that bound it, and the spread over LPR.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from app.domain.errors import DomainError
+from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, KINDS, MAX_RULESET_CHARS, Hit
+from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts, StrategyRuleType
+
+DEFAULT_STRATEGY_RULESET = "rulesets/default-strategy-1.yaml"  # package resource of app.domain.rules
+LIMIT_TERMS = {
+    "appraisal": "评议预授信额度",
+    "product_max": "产品最高额度",
+    "income_multiple": "收入倍数上限",
+    "debt_to_income": "负债收入比上限",
+}
+PRICING_SOURCES = {"ruleset": "策略定价表", "product_grade": "产品等级定价", "product_default": "产品默认加点"}
+
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_GRADE = re.compile(r"^[a-z][a-z_]{0,15}$")
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyRule:
+    code: str
+    kind: str
+    message: str
+    params: Mapping[str, Any]
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LimitPolicy:
+    income_multiple_pct: int | None = None
+    debt_to_income_pct: int | None = None
+    round_down_fen: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyRuleSet:
+    version: str
+    rules: tuple[StrategyRule, ...]
+    limit: LimitPolicy = LimitPolicy()
+    spread_bp_by_grade: Mapping[str, int] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LimitResult:
+    limit_fen: int
+    binding: str  # a key of LIMIT_TERMS
+    terms: Mapping[str, int]  # every term that applied, in fen (before rounding)
+    skipped: tuple[str, ...] = ()  # terms without the facts to compute them
+
+    def to_json(self) -> dict[str, Any]:
+        return {"limitFen": self.limit_fen, "binding": self.binding, "terms": dict(self.terms), "skipped": list(self.skipped)}
+
+
+@dataclass(frozen=True, slots=True)
+class PricingResult:
+    spread_bp: int
+    grade: str | None
+    source: str  # a key of PRICING_SOURCES
+
+    def to_json(self) -> dict[str, Any]:
+        return {"spreadBp": self.spread_bp, "grade": self.grade, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyDecision:
+    decision: str  # pass | review | reject
+    ruleset_version: str
+    hits: tuple[Hit, ...]
+    limit: LimitResult
+    pricing: PricingResult
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "ruleSetVersion": self.ruleset_version,
+            "rules": [h.to_json() for h in self.hits],
+            "limit": self.limit.to_json(),
+            "pricing": self.pricing.to_json(),
+        }
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _bad(message: str, field: str | None = None) -> DomainError:
+    return DomainError(f"策略规则集无效：{message}", code="BAD_RULESET", field=field)
+
+
+def _int(value: Any, low: int, high: int, label: str, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise _bad(f"{label} 应为 {low} 到 {high} 之间的整数", where)
+    return value
+
+
+def load_strategy_ruleset(yaml_text: str) -> StrategyRuleSet:
+    if len(yaml_text) > MAX_RULESET_CHARS:
+        raise _bad("文件过大（最多 64 KB）")
+    try:
+        data = yaml.safe_load(yaml_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _bad(f"不是有效的 YAML{f'（第 {mark.line + 1} 行）' if mark is not None else ''}") from None
+    if not isinstance(data, dict):
+        raise _bad("顶层应为映射（version、rules、limit、pricing）")
+    unknown = set(data) - {"version", "description", "rules", "limit", "pricing"}
+    if unknown:
+        raise _bad(f"未知的字段 {sorted(map(str, unknown))}")
+    version = data.get("version")
+    if not isinstance(version, str) or not _VERSION.match(version):
+        raise _bad("version 必须是字符串（字母、数字、点、横线），例如 strategy-2026.1", "version")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise _bad("description 必须是字符串", "description")
+    rules_data = data.get("rules")
+    if not isinstance(rules_data, list) or not rules_data:
+        raise _bad("rules 必须是非空列表", "rules")
+    rules: list[StrategyRule] = []
+    for i, item in enumerate(rules_data):
+        rule = _load_rule(item, f"rules[{i}]")
+        if any(r.code == rule.code for r in rules):
+            raise _bad(f"规则 {rule.code} 重复", f"rules[{i}].code")
+        rules.append(rule)
+    return StrategyRuleSet(
+        version=version,
+        rules=tuple(rules),
+        limit=_load_limit(data.get("limit") or {}),
+        spread_bp_by_grade=_load_pricing(data.get("pricing") or {}),
+        description=description,
+    )
+
+
+def _load_rule(item: Any, where: str) -> StrategyRule:
+    if not isinstance(item, dict):
+        raise _bad(f"{where} 应为映射", where)
+    unknown = set(item) - {"code", "kind", "message", "params", "enabled"}
+    if unknown:
+        raise _bad(f"{where} 含未知字段 {sorted(map(str, unknown))}", where)
+    code = item.get("code")
+    rule_type = STRATEGY_CATALOGUE.get(code) if isinstance(code, str) else None
+    if rule_type is None:
+        raise _bad(f"{where} 的规则代码未知：{code!r}", f"{where}.code")
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise _bad(f"{code} 的 kind 必须是 reject 或 review", f"{where}.kind")
+    enabled = item.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise _bad(f"{code} 的 enabled 必须是 true 或 false", f"{where}.enabled")
+    raw = item.get("params") or {}
+    if not isinstance(raw, dict):
+        raise _bad(f"{code} 的 params 应为映射", f"{where}.params")
+    unknown = set(raw) - set(rule_type.params)
+    if unknown:
+        raise _bad(f"{code} 含未知参数 {sorted(map(str, unknown))}", f"{where}.params")
+    params = {}
+    for name, spec in rule_type.params.items():  # only "int" parameters in this catalogue
+        label, field_ = f"{code} 的参数 {name}", f"{where}.params.{name}"
+        params[name] = _int(raw[name], spec.low, spec.high, label, field_) if name in raw else spec.default
+    problem = rule_type.check(params)
+    if problem is not None:
+        raise _bad(f"{code}：{problem}", f"{where}.params")
+    message = item.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise _bad(f"{code} 缺少 message", f"{where}.message")
+    _check_template(rule_type, message, f"{where}.message")
+    return StrategyRule(code=code, kind=kind, message=message, params=MappingProxyType(params), enabled=enabled)
+
+
+def _check_template(rule_type: StrategyRuleType, message: str, where: str) -> None:
+    allowed = set(rule_type.params) | rule_type.evidence_keys
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError:
+        raise _bad(f"{rule_type.code} 的 message 花括号不匹配", where) from None
+    for _, name, spec, conversion in parts:
+        if name is not None and (not _PLACEHOLDER.match(name) or name not in allowed or spec or conversion):
+            raise _bad(f"{rule_type.code} 的 message 不能使用占位符 {{{name}}}；可用：{sorted(allowed)}", where)
+
+
+def _load_limit(raw: Any) -> LimitPolicy:
+    if not isinstance(raw, dict):
+        raise _bad("limit 应为映射", "limit")
+    unknown = set(raw) - {"income_multiple_pct", "debt_to_income_pct", "round_down_fen"}
+    if unknown:
+        raise _bad(f"limit 含未知参数 {sorted(map(str, unknown))}", "limit")
+
+    def opt(name: str, high: int) -> int | None:
+        value = raw.get(name)
+        return None if value is None else _int(value, 1, high, f"limit 的参数 {name}", f"limit.{name}")
+
+    round_down = raw.get("round_down_fen", 1)
+    return LimitPolicy(
+        income_multiple_pct=opt("income_multiple_pct", 10_000),
+        debt_to_income_pct=opt("debt_to_income_pct", 10_000),
+        round_down_fen=_int(round_down, 1, 100_000_000, "limit 的参数 round_down_fen", "limit.round_down_fen"),
+    )
+
+
+def _load_pricing(raw: Any) -> Mapping[str, int]:
+    if not isinstance(raw, dict):
+        raise _bad("pricing 应为映射", "pricing")
+    unknown = set(raw) - {"spread_bp_by_grade"}
+    if unknown:
+        raise _bad(f"pricing 含未知参数 {sorted(map(str, unknown))}", "pricing")
+    table = raw.get("spread_bp_by_grade") or {}
+    if not isinstance(table, dict):
+        raise _bad("pricing.spread_bp_by_grade 应为 等级: 基点 的映射", "pricing.spread_bp_by_grade")
+    out = {}
+    for grade, bp in table.items():
+        if not isinstance(grade, str) or not _GRADE.match(grade):
+            raise _bad(f"pricing 的等级 {grade!r} 无效（小写英文，如 excellent）", "pricing.spread_bp_by_grade")
+        out[grade] = _int(bp, -500, 3000, f"等级 {grade} 的加点", f"pricing.spread_bp_by_grade.{grade}")
+    return MappingProxyType(out)
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    return "、".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+
+
+def compute_limit(policy: LimitPolicy, facts: StrategyFacts) -> LimitResult:
+    """The smallest applicable term, rounded down; ties go to the earlier term in LIMIT_TERMS."""
+    terms: dict[str, int] = {}
+    skipped: list[str] = []
+    if facts.pre_credit_fen is not None:
+        terms["appraisal"] = facts.pre_credit_fen
+    else:
+        skipped.append("appraisal")
+    terms["product_max"] = facts.product_max_fen
+    income = facts.annual_income_fen
+    if policy.income_multiple_pct is not None:
+        if income is None:
+            skipped.append("income_multiple")
+        else:
+            terms["income_multiple"] = income * policy.income_multiple_pct // 100
+    if policy.debt_to_income_pct is not None:
+        if income is None or facts.open_debt_fen is None:
+            skipped.append("debt_to_income")
+        else:
+            terms["debt_to_income"] = max(0, income * policy.debt_to_income_pct // 100 - facts.open_debt_fen)
+    binding = min(terms, key=lambda k: terms[k])  # dicts keep insertion order: ties go to the earlier term
+    amount = max(0, terms[binding])
+    return LimitResult(limit_fen=amount - amount % policy.round_down_fen, binding=binding, terms=MappingProxyType(terms), skipped=tuple(skipped))
+
+
+def compute_pricing(ruleset: StrategyRuleSet, facts: StrategyFacts) -> PricingResult:
+    grade = facts.grade
+    if grade is not None and grade in ruleset.spread_bp_by_grade:
+        return PricingResult(spread_bp=ruleset.spread_bp_by_grade[grade], grade=grade, source="ruleset")
+    if grade is not None and grade in facts.product_spread_bp_by_grade:
+        return PricingResult(spread_bp=int(facts.product_spread_bp_by_grade[grade]), grade=grade, source="product_grade")
+    return PricingResult(spread_bp=facts.product_default_spread_bp, grade=grade, source="product_default")
+
+
+def evaluate_strategy_rules(ruleset: StrategyRuleSet, facts: StrategyFacts) -> StrategyDecision:
+    """Every enabled rule on the facts; reject if any reject hit, else review if any hit, else pass."""
+    hits: list[Hit] = []
+    for rule in ruleset.rules:
+        if not rule.enabled:
+            continue
+        rule_type = STRATEGY_CATALOGUE[rule.code]
+        evidence = rule_type.evaluate(facts, rule.params)
+        if evidence is None:
+            continue
+        values = dict.fromkeys(rule_type.evidence_keys, "—")
+        values.update((k, _show(v)) for k, v in rule.params.items())
+        values.update((k, _show(v)) for k, v in evidence.items())
+        hits.append(Hit(code=rule.code, kind=rule.kind, message=rule.message.format_map(values), evidence={"category": rule_type.category, **evidence}))
+    decision = "reject" if any(h.kind == "reject" for h in hits) else ("review" if hits else "pass")
+    return StrategyDecision(
+        decision=decision,
+        ruleset_version=ruleset.version,
+        hits=tuple(hits),
+        limit=compute_limit(ruleset.limit, facts),
+        pricing=compute_pricing(ruleset, facts),
+    )
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+def explain_strategy(decision: StrategyDecision) -> str:
+    """A short Chinese explanation for the officer."""
+    head = f"准入与反欺诈结论：{DECISION_NAMES[decision.decision]}（策略 {decision.ruleset_version}）"
+    lines = [head + ("，未命中任何规则。" if not decision.hits else f"，命中 {len(decision.hits)} 条规则：")]
+    lines += [f"{i}.【{KIND_NAMES[h.kind]}】{h.message}" for i, h in enumerate(decision.hits, start=1)]
+    limit = decision.limit
+    lines.append(f"建议额度：{_yuan(limit.limit_fen)} 元（受{LIMIT_TERMS[limit.binding]}约束）")
+    p = decision.pricing
+    lines.append(f"利率加点：LPR + {p.spread_bp} 个基点（{PRICING_SOURCES[p.source]}）")
+    return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""Admission, anti-fraud, limit and pricing strategy for one customer and product (the visit flow).
+
+`gather_facts` reads the database into `StrategyFacts`; the pure code in
+app/domain/rules/strategies.py decides. The outcome is returned and audited
+("risk_strategy.evaluate", with the rule-set version, every hit and the limit).
+
+It is deliberately NOT stored as a RiskDecision: `credit_gate` reads the latest
+RiskDecision of any purpose, so a later strategy "pass" would hide an earlier
+credit-report "reject". Until RiskDecision can tell the two apart (a model change
+for the lead), the strategy outcome lives in the audit log and with the caller.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from uuid import UUID
+
+from app.crypto import Vault
+from app.domain import idcard
+from app.domain.credit_report import CreditReportError, parse_report
+from app.domain.errors import NotFound, ValidationError
+from app.domain.geo import distance_m, is_valid_point
+from app.domain.idcard_ocr.model import LONG_TERM
+from app.domain.rules.strategies import (
+    DEFAULT_STRATEGY_RULESET,
+    StrategyDecision,
+    StrategyRuleSet,
+    evaluate_strategy_rules,
+    explain_strategy,
+    load_strategy_ruleset,
+)
+from app.domain.rules.strategy_catalogue import StrategyFacts
+from app.models import BankCard, CreditQuery, Customer, Household, HouseholdMember, IdentityVerification, Product, Village
+from app.models.borrower import CustomerDevice
+from app.models.identity import CardSide, IdCardRead, JobStatus
+from app.models.risk import CreditQueryStatus, IdentityOutcome
+from app.services import audit
+from app.services.actor import Actor
+from app.services.appraisal.coverage import household_pre_credit
+from app.services.documents import MediaStore
+from app.services.risk.common import customer_in_scope, require_staff
+from app.services.risk.lists import entries_in_force
+
+OCR_ID_NUMBER_CONTEXT = b"id_number"  # as app/services/identity_checks/idcard.py encrypts the number read
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyOutcome:
+    customer_id: UUID
+    product_code: str
+    facts: StrategyFacts
+    decision: StrategyDecision
+    explanation: str
+
+
+@cache
+def default_strategy_ruleset() -> StrategyRuleSet:
+    text = importlib.resources.files("app.domain.rules").joinpath(DEFAULT_STRATEGY_RULESET).read_text("utf-8")
+    return load_strategy_ruleset(text)
+
+
+async def _distinct_others(model, column: str, values: list[str], customer_id: UUID, **filters) -> int:
+    if not values:
+        return 0
+    rows = await model.filter(**{f"{column}__in": values}, **filters).exclude(customer_id=customer_id).values_list("customer_id", flat=True)
+    return len(set(rows))
+
+
+def _read_fields(read: IdCardRead) -> dict[str, str | None]:
+    """Confirmed values when the officer confirmed the read, else the OCR values."""
+    if read.confirmed:
+        return dict(read.confirmed)
+    fields = (read.result or {}).get("fields", {})
+    return {k: v.get("value") for k, v in fields.items() if isinstance(v, dict)}
+
+
+async def _latest_read(customer_id: UUID, side: CardSide) -> IdCardRead | None:
+    return await IdCardRead.filter(customer_id=customer_id, side=side, status=JobStatus.DONE).order_by("-created_at").first()
+
+
+async def _id_card_facts(customer: Customer, vault: Vault | None) -> dict:
+    out: dict = {}
+    back = await _latest_read(customer.id, CardSide.BACK)
+    if back is not None:
+        until = _read_fields(back).get("valid_until")
+        if until == LONG_TERM:
+            out["id_card_long_term"] = True
+        elif until:
+            try:
+                out["id_card_valid_until"] = date.fromisoformat(until)
+            except ValueError:
+                pass  # unreadable: unknown, the rule stays silent
+    front = await _latest_read(customer.id, CardSide.FRONT)
+    check = (
+        await IdentityVerification.filter(customer_id=customer.id, result__in=[IdentityOutcome.MATCH, IdentityOutcome.MISMATCH])
+        .order_by("-checked_at")
+        .first()
+    )
+    if front is None or check is None:
+        return out
+    values = _read_fields(front)
+    out["ocr_name"] = values.get("name")
+    out["checked_name"] = check.name
+    out["checked_id_number_masked"] = check.id_number_masked
+    read_hash = front.id_number_hash
+    if read_hash is None and front.ocr_id_number_enc and vault is not None:
+        number = vault.decrypt(front.ocr_id_number_enc, context=OCR_ID_NUMBER_CONTEXT)
+        read_hash = vault.lookup_hash(idcard.normalize(number))
+        out["ocr_id_number_masked"] = idcard.mask(number) if idcard.is_valid(number) else None
+    else:
+        out["ocr_id_number_masked"] = front.id_number_masked
+    if read_hash is not None:
+        out["id_number_matches"] = read_hash == check.id_number_hash
+    return out
+
+
+async def _open_debt_fen(customer_id: UUID, media: MediaStore | None) -> int | None:
+    """Open balances (loans and cards) on the latest report the bank holds; None when there is none to read."""
+    if media is None:
+        return None
+    query = (
+        await CreditQuery.filter(customer_id=customer_id, status=CreditQueryStatus.OK, report_document_id__isnull=False)
+        .order_by("-requested_at")
+        .prefetch_related("report_document")
+        .first()
+    )
+    if query is None:
+        return None
+    try:
+        report = parse_report(media.get(query.report_document.sha256))
+    except (FileNotFoundError, CreditReportError):
+        return None
+    return sum(a.balance_fen for a in report.accounts if a.is_open)
+
+
+async def gather_facts(
+    *,
+    customer: Customer,
+    product: Product,
+    today: date,
+    village_id: UUID | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    income_fen: int | None = None,
+    media: MediaStore | None = None,
+    vault: Vault | None = None,
+) -> StrategyFacts:
+    """Everything the strategy rules read, for one customer (the village defaults to the customer's)."""
+    member = await HouseholdMember.get_or_none(customer_id=customer.id)
+    household = await Household.get_or_none(id=member.household_id) if member else None
+    target_village_id = village_id or customer.village_id or (household.village_id if household else None)
+    village = await Village.get_or_none(id=target_village_id) if target_village_id else None
+
+    resides = None if household is None or village is None else household.village_id == village.id
+    distance = None
+    if lat is not None and lng is not None and village is not None and village.centroid_lat is not None and village.centroid_lng is not None:
+        distance = distance_m(lat, lng, village.centroid_lat, village.centroid_lng)
+
+    listed = await entries_in_force(customer.id_number_hash, today=today)
+    cards = await BankCard.filter(customer_id=customer.id, unbound_at=None).values_list("card_number_hash", flat=True)
+    devices = await CustomerDevice.filter(customer_id=customer.id, revoked_at=None).values_list("device_hash", flat=True)
+    phone_others = 0
+    if customer.phone_hash:
+        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id=customer.id).count()
+
+    pre_credit = await household_pre_credit(household.id) if household else None
+    return StrategyFacts(
+        as_of=today,
+        age=idcard.age_on(customer.birth_on, today),
+        resides_in_village=resides,
+        village_name=village.name if village else "",
+        black_list_reasons=tuple(e.reason for e in listed.black),
+        grey_list_reasons=tuple(e.reason for e in listed.grey),
+        phone_shared_with=phone_others,
+        device_shared_with=await _distinct_others(CustomerDevice, "device_hash", list(devices), customer.id, revoked_at=None),
+        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), customer.id, unbound_at=None),
+        visit_distance_m=distance,
+        pre_credit_fen=pre_credit.amount_fen if pre_credit else None,
+        product_max_fen=product.max_principal_fen,
+        annual_income_fen=income_fen,
+        open_debt_fen=await _open_debt_fen(customer.id, media),
+        grade=pre_credit.grade if pre_credit else customer.grade,
+        product_spread_bp_by_grade=dict(product.spread_bp_by_grade or {}),
+        product_default_spread_bp=product.default_spread_bp,
+        **await _id_card_facts(customer, vault),
+    )
+
+
+async def evaluate_strategy(
+    *,
+    actor: Actor,
+    customer_id: UUID,
+    product_code: str,
+    today: date,
+    lat: float | None = None,
+    lng: float | None = None,
+    income_fen: int | None = None,
+    village_id: UUID | None = None,
+    media: MediaStore | None = None,
+    vault: Vault | None = None,
+    ruleset: StrategyRuleSet | None = None,
+) -> StrategyOutcome:
+    """Admission + anti-fraud hits, the suggested limit and the spread; audited, not stored as a RiskDecision.
+
+    `media` lets the open debt be read from the latest credit report (without it the
+    debt-to-income term is skipped); `vault` lets an unconfirmed OCR number be compared.
+    """
+    require_staff(actor)
+    customer = await customer_in_scope(actor, customer_id)
+    product = await Product.get_or_none(code=product_code, is_active=True)
+    if product is None:
+        raise NotFound("产品不存在或已停用", field="productCode")
+    if (lat is None) != (lng is None) or (lat is not None and not is_valid_point(lat, lng)):
+        raise ValidationError("走访位置无效", field="lat")
+    if income_fen is not None and (isinstance(income_fen, bool) or not isinstance(income_fen, int) or income_fen < 0):
+        raise ValidationError("年收入应为不小于 0 的整数（分）", field="incomeFen")
+    facts = await gather_facts(
+        customer=customer, product=product, today=today, village_id=village_id, lat=lat, lng=lng, income_fen=income_fen, media=media, vault=vault
+    )
+    rules = ruleset or default_strategy_ruleset()
+    decision = evaluate_strategy_rules(rules, facts)
+    await audit.record(
+        actor,
+        "risk_strategy.evaluate",
+        "customer",
+        customer.id,
+        after={
+            "productCode": product.code,
+            "asOf": today.isoformat(),
+            **decision.to_json(),
+        },
+    )
+    return StrategyOutcome(customer_id=customer.id, product_code=product.code, facts=facts, decision=decision, explanation=explain_strategy(decision))
