@@ -41,3 +41,14 @@ def test_create_officer_from_the_command_line(demo):
     assert "用户名已存在" in duplicate.stderr
     bad_branch = _cunxin("create-officer", "clerk8", "--name", "周八", "--branch", "NOPE", "--password", "a-long-password")
     assert bad_branch.returncode == 1 and "机构代码 NOPE 不存在" in bad_branch.stderr
+
+
+def test_the_installed_entry_point_migrates_from_any_directory(tmp_path):
+    """make run calls .venv/bin/cunxin, whose sys.path does not hold the repository (python -m would hide that)."""
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "cunxin"
+    env = {**os.environ, "CUNXIN_DATABASE_URL": f"sqlite://{tmp_path / 'entry.sqlite3'}"}
+    result = subprocess.run([str(script), "migrate"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "数据库迁移完成" in result.stdout
