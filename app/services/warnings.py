@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from app.domain import warnings as rules
 from app.domain.credit_report import CreditReportError, parse_report
 from app.domain.errors import Conflict, NotFound, ValidationError
-from app.domain.warnings import DEFAULT_THRESHOLDS, Finding, Thresholds, WarningKind
+from app.domain.warnings import DEFAULT_THRESHOLDS, Finding, Thresholds
 from app.models import DebitAttempt, EarlyWarning, WarningAction
 from app.models.warning import WarningActionKind, WarningStatus
 from app.services import audit

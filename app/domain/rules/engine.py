@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -29,7 +29,7 @@ import yaml
 
 from app.domain.credit_report.model import SYMBOLS, CreditReport
 from app.domain.errors import DomainError
-from app.domain.rules.catalogue import CATALOGUE, Param, RuleType
+from app.domain.rules.catalogue import CATALOGUE, Param
 
 DEFAULT_REJECT_RULESET = "rulesets/default-reject-1.yaml"  # package resource of app.domain.rules
 MAX_RULESET_CHARS = 64 * 1024
@@ -118,7 +118,7 @@ def load_ruleset(yaml_text: str) -> RuleSet:
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, item in enumerate(rules_data):
-        rule = _load_rule(item, f"rules[{i}]")
+        rule = load_rule_entry(item, f"rules[{i}]")
         if rule.code in seen:
             raise _bad(f"规则 {rule.code} 重复", f"rules[{i}].code")
         seen.add(rule.code)
@@ -126,14 +126,16 @@ def load_ruleset(yaml_text: str) -> RuleSet:
     return RuleSet(version=version, rules=tuple(rules), description=description)
 
 
-def _load_rule(item: Any, where: str) -> Rule:
+def load_rule_entry(item: Any, where: str, *, catalogue: Mapping[str, Any] = CATALOGUE, make: Callable[..., Any] = Rule, bad: Callable[..., DomainError] = _bad) -> Any:
+    """One `rules:` entry of a rule-set YAML checked against a catalogue (reject rules here, strategies elsewhere)."""
+    _bad = bad  # noqa: N806 (the caller's error wording)
     if not isinstance(item, dict):
         raise _bad(f"{where} 应为映射", where)
     unknown = set(item) - {"code", "kind", "message", "params", "enabled"}
     if unknown:
         raise _bad(f"{where} 含未知字段 {sorted(map(str, unknown))}", where)
     code = item.get("code")
-    rule_type = CATALOGUE.get(code) if isinstance(code, str) else None
+    rule_type = catalogue.get(code) if isinstance(code, str) else None
     if rule_type is None:
         raise _bad(f"{where} 的规则代码未知：{code!r}", f"{where}.code")
     kind = item.get("kind")
@@ -142,15 +144,15 @@ def _load_rule(item: Any, where: str) -> Rule:
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
         raise _bad(f"{code} 的 enabled 必须是 true 或 false", f"{where}.enabled")
-    params = _load_params(rule_type, item.get("params") or {}, where)
+    params = _load_params(rule_type, item.get("params") or {}, where, bad)
     message = item.get("message")
     if not isinstance(message, str) or not message.strip():
         raise _bad(f"{code} 缺少 message", f"{where}.message")
-    _check_template(rule_type, message, f"{where}.message")
-    return Rule(code=code, kind=kind, message=message, params=MappingProxyType(params), enabled=enabled)
+    _check_template(rule_type, message, f"{where}.message", bad)
+    return make(code=code, kind=kind, message=message, params=MappingProxyType(params), enabled=enabled)
 
 
-def _load_params(rule_type: RuleType, raw: Any, where: str) -> dict[str, Any]:
+def _load_params(rule_type: Any, raw: Any, where: str, _bad: Callable[..., DomainError] = _bad) -> dict[str, Any]:
     code = rule_type.code
     if not isinstance(raw, dict):
         raise _bad(f"{code} 的 params 应为映射", f"{where}.params")
@@ -160,14 +162,14 @@ def _load_params(rule_type: RuleType, raw: Any, where: str) -> dict[str, Any]:
     params = {}
     for name, spec in rule_type.params.items():
         field = f"{where}.params.{name}"
-        params[name] = _param(spec, raw[name], f"{code} 的参数 {name}", field) if name in raw else spec.default
+        params[name] = _param(spec, raw[name], f"{code} 的参数 {name}", field, _bad) if name in raw else spec.default
     problem = rule_type.check(params)
     if problem is not None:
         raise _bad(f"{code}：{problem}", f"{where}.params")
     return params
 
 
-def _param(spec: Param, value: Any, label: str, field: str) -> Any:
+def _param(spec: Param, value: Any, label: str, field: str, _bad: Callable[..., DomainError] = _bad) -> Any:
     if spec.type == "int":
         if not isinstance(value, int) or isinstance(value, bool) or not spec.low <= value <= spec.high:
             raise _bad(f"{label} 应为 {spec.low} 到 {spec.high} 之间的整数", field)
@@ -185,7 +187,7 @@ def _param(spec: Param, value: Any, label: str, field: str) -> Any:
     raise AssertionError(f"unknown parameter type {spec.type}")  # pragma: no cover - catalogue bug
 
 
-def _check_template(rule_type: RuleType, message: str, field: str) -> None:
+def _check_template(rule_type: Any, message: str, field: str, _bad: Callable[..., DomainError] = _bad) -> None:
     allowed = set(rule_type.params) | rule_type.evidence_keys
     try:
         parts = list(string.Formatter().parse(message))

@@ -25,7 +25,6 @@ the limit with the term that bound it, and the spread over LPR.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,8 +33,8 @@ from typing import Any
 import yaml
 
 from app.domain.errors import DomainError
-from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, KINDS, MAX_RULESET_CHARS, Hit
-from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts, StrategyRuleType
+from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, MAX_RULESET_CHARS, Hit, load_rule_entry
+from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts
 
 DEFAULT_STRATEGY_RULESET = "rulesets/default-strategy-1.yaml"  # package resource of app.domain.rules
 LIMIT_TERMS = {
@@ -47,7 +46,6 @@ LIMIT_TERMS = {
 PRICING_SOURCES = {"ruleset": "策略定价表", "product_grade": "产品等级定价", "product_default": "产品默认加点"}
 
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _GRADE = re.compile(r"^[a-z][a-z_]{0,15}$")
 
 
@@ -166,50 +164,7 @@ def load_strategy_ruleset(yaml_text: str) -> StrategyRuleSet:
 
 
 def _load_rule(item: Any, where: str) -> StrategyRule:
-    if not isinstance(item, dict):
-        raise _bad(f"{where} 应为映射", where)
-    unknown = set(item) - {"code", "kind", "message", "params", "enabled"}
-    if unknown:
-        raise _bad(f"{where} 含未知字段 {sorted(map(str, unknown))}", where)
-    code = item.get("code")
-    rule_type = STRATEGY_CATALOGUE.get(code) if isinstance(code, str) else None
-    if rule_type is None:
-        raise _bad(f"{where} 的规则代码未知：{code!r}", f"{where}.code")
-    kind = item.get("kind")
-    if kind not in KINDS:
-        raise _bad(f"{code} 的 kind 必须是 reject 或 review", f"{where}.kind")
-    enabled = item.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise _bad(f"{code} 的 enabled 必须是 true 或 false", f"{where}.enabled")
-    raw = item.get("params") or {}
-    if not isinstance(raw, dict):
-        raise _bad(f"{code} 的 params 应为映射", f"{where}.params")
-    unknown = set(raw) - set(rule_type.params)
-    if unknown:
-        raise _bad(f"{code} 含未知参数 {sorted(map(str, unknown))}", f"{where}.params")
-    params = {}
-    for name, spec in rule_type.params.items():  # only "int" parameters in this catalogue
-        label, field_ = f"{code} 的参数 {name}", f"{where}.params.{name}"
-        params[name] = _int(raw[name], spec.low, spec.high, label, field_) if name in raw else spec.default
-    problem = rule_type.check(params)
-    if problem is not None:
-        raise _bad(f"{code}：{problem}", f"{where}.params")
-    message = item.get("message")
-    if not isinstance(message, str) or not message.strip():
-        raise _bad(f"{code} 缺少 message", f"{where}.message")
-    _check_template(rule_type, message, f"{where}.message")
-    return StrategyRule(code=code, kind=kind, message=message, params=MappingProxyType(params), enabled=enabled)
-
-
-def _check_template(rule_type: StrategyRuleType, message: str, where: str) -> None:
-    allowed = set(rule_type.params) | rule_type.evidence_keys
-    try:
-        parts = list(string.Formatter().parse(message))
-    except ValueError:
-        raise _bad(f"{rule_type.code} 的 message 花括号不匹配", where) from None
-    for _, name, spec, conversion in parts:
-        if name is not None and (not _PLACEHOLDER.match(name) or name not in allowed or spec or conversion):
-            raise _bad(f"{rule_type.code} 的 message 不能使用占位符 {{{name}}}；可用：{sorted(allowed)}", where)
+    return load_rule_entry(item, where, catalogue=STRATEGY_CATALOGUE, make=StrategyRule, bad=_bad)
 
 
 def _load_limit(raw: Any) -> LimitPolicy:

@@ -16,7 +16,7 @@ from app.domain.schedule import Installment as Row
 from app.domain.schedule import Method, Schedule
 from app.domain.schedule.revolving import revolving_rows
 from app.integrations.core_banking import CoreBanking, CoreBankingError
-from app.models import BankCard, CreditLine, Installment, Loan, Product
+from app.models import BankCard, Installment, Loan, Product
 from app.models.enums import InstallmentStatus, LoanStatus
 from app.services import audit, people
 from app.services.actor import Actor
