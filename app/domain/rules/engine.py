@@ -38,7 +38,7 @@ DECISIONS = ("pass", "review", "reject")
 KIND_NAMES = {"reject": "拒绝", "review": "人工复核"}
 DECISION_NAMES = {"pass": "通过", "review": "人工复核", "reject": "拒绝"}
 
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a rule set's version string
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -107,7 +107,7 @@ def load_ruleset(yaml_text: str) -> RuleSet:
     if unknown:
         raise _bad(f"未知的字段 {sorted(map(str, unknown))}")
     version = data.get("version")
-    if not isinstance(version, str) or not _VERSION.match(version):
+    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
         raise _bad("version 必须是字符串（字母、数字、点、横线），例如 reject-2026.1", "version")
     description = data.get("description", "")
     if not isinstance(description, str):

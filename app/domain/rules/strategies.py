@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from app.domain.errors import DomainError
-from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, MAX_RULESET_CHARS, Hit, load_rule_entry
+from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, MAX_RULESET_CHARS, VERSION_PATTERN, Hit, Rule, load_rule_entry
 from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts
 
 DEFAULT_STRATEGY_RULESET = "rulesets/default-strategy-1.yaml"  # package resource of app.domain.rules
@@ -45,17 +45,10 @@ LIMIT_TERMS = {
 }
 PRICING_SOURCES = {"ruleset": "策略定价表", "product_grade": "产品等级定价", "product_default": "产品默认加点"}
 
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _GRADE = re.compile(r"^[a-z][a-z_]{0,15}$")
 
 
-@dataclass(frozen=True, slots=True)
-class StrategyRule:
-    code: str
-    kind: str
-    message: str
-    params: Mapping[str, Any]
-    enabled: bool = True
+StrategyRule = Rule  # a strategy rule entry has the same shape as a reject rule entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +133,7 @@ def load_strategy_ruleset(yaml_text: str) -> StrategyRuleSet:
     if unknown:
         raise _bad(f"未知的字段 {sorted(map(str, unknown))}")
     version = data.get("version")
-    if not isinstance(version, str) or not _VERSION.match(version):
+    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
         raise _bad("version 必须是字符串（字母、数字、点、横线），例如 strategy-2026.1", "version")
     description = data.get("description", "")
     if not isinstance(description, str):
