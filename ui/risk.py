@@ -16,14 +16,14 @@ from starlette.responses import Response
 from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
-from app.models import CollectionAction, RiskDecision, RuleSetVersion, WarningAction
+from app.models import CollectionAction, RiskDecision, RiskStrategyDecision, RuleSetVersion, WarningAction
 from app.models.collection import CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, CollectionStatus
 from app.models.enums import Role
-from app.models.risk import ListKind
+from app.models.risk import ListKind, RuleSetKind
 from app.models.warning import WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
 from app.services import business_date
 from app.services.collection_tasks import get_task, owed_fen, record_collection_action, tasks_query
-from app.services.risk import add_to_list, remove_from_list, upload_ruleset
+from app.services.risk import RULESET_KIND_NAMES, add_to_list, remove_from_list, upload_ruleset
 from app.services.risk.lists import LIST_NAMES
 from app.services.risk_reads import list_entries_query, may_manage_lists
 from app.services.warnings import get_warning, handle_warning, warnings_query
@@ -177,19 +177,30 @@ async def ruleset_page(request: Request) -> Response:
     if actor.role != Role.ADMIN:
         raise NotFound("页面不存在或您无权查看。")
     errors: dict[str, str] = {}
-    form = {"yaml_text": ""}
+    form = {"yaml_text": "", "kind": RuleSetKind.REJECT.value}
     if request.method == "POST":
         form = await _form(request)
         try:
-            await upload_ruleset(actor=actor, yaml_text=form.get("yaml_text", ""))
-        except DomainError as exc:
-            errors = {"yaml_text": exc.message}
+            kind = RuleSetKind(form.get("kind") or RuleSetKind.REJECT.value)
+        except ValueError:
+            errors = {"kind": "请选择规则集类型"}
         else:
-            return redirect(request, request.url_for("ruleset_page").path)
+            try:
+                await upload_ruleset(actor=actor, yaml_text=form.get("yaml_text", ""), kind=kind)
+            except DomainError as exc:
+                errors = {"yaml_text": exc.message}
+            else:
+                return redirect(request, request.url_for("ruleset_page").path)
     versions = await RuleSetVersion.all().order_by("-created_at").limit(20).prefetch_related("uploaded_by")
-    active = next((v for v in versions if v.is_active), None) or await RuleSetVersion.filter(is_active=True).first()
+    active = {row.kind.value: row for row in await RuleSetVersion.filter(is_active=True).prefetch_related("uploaded_by")}
     recent = await RiskDecision.filter(decision__in=["reject", "review"]).order_by("-decided_at").limit(10).prefetch_related("customer")
-    context = {"versions": versions, "active": active, "recent": recent, "errors": errors, "form": form}
+    recent_strategy = (
+        await RiskStrategyDecision.filter(decision__in=["reject", "review"]).order_by("-decided_at").limit(10).prefetch_related("customer")
+    )
+    context = {
+        "versions": versions, "active": active, "recent": recent, "recent_strategy": recent_strategy, "errors": errors, "form": form,
+        "kinds": [(k.value, name) for k, name in RULESET_KIND_NAMES.items()],
+    }
     return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)
 
 

@@ -19,6 +19,7 @@ from app.models.risk import (
     IdentityVerification,
     ListEntry,
     RiskDecision,
+    RiskStrategyDecision,
     RuleSetVersion,
 )
 from app.models.system import AuditEvent, BusinessCalendar, EodRun
@@ -70,6 +71,7 @@ __all__ = [
     "Product",
     "RefreshToken",
     "RiskDecision",
+    "RiskStrategyDecision",
     "RuleSetVersion",
     "Village",
     "VillageGroup",

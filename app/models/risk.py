@@ -25,7 +25,8 @@ class RiskPurpose(StrEnum):
 
 
 class RuleSetKind(StrEnum):
-    REJECT = "reject"
+    REJECT = "reject"  # credit-report reject rules (app/domain/rules/engine.py)
+    STRATEGY = "strategy"  # admission, anti-fraud, limit and pricing (app/domain/rules/strategies.py)
 
 
 class ListKind(StrEnum):
@@ -95,6 +96,35 @@ class RiskDecision(Model):
 
     class Meta:
         table = "risk_decision"
+
+
+class RiskStrategyDecision(Model):
+    """The admission, anti-fraud, limit and pricing outcome for one customer and product.
+
+    Kept apart from RiskDecision on purpose: the credit gate reads the latest RiskDecision,
+    and a strategy pass must never hide a credit-report reject.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="strategy_decisions", on_delete=fields.RESTRICT)
+    visit = fields.ForeignKeyField("models.Visit", related_name="strategy_decisions", null=True, on_delete=fields.RESTRICT)
+    product_code = fields.CharField(max_length=32)
+    ruleset_version = fields.CharField(max_length=64)
+    decision = fields.CharEnumField(RiskOutcome, max_length=16)
+    hits = fields.JSONField()  # [{"code", "kind", "message", "evidence"}]
+    limit_fen = fields.BigIntField()
+    limit_binding = fields.CharField(max_length=32)  # which term bound the limit: appraisal, product_max, income_multiple, debt_to_income
+    limit_detail = fields.JSONField()  # {"terms": {...}, "skipped": [...]}
+    spread_bp = fields.IntField()
+    grade = fields.CharField(max_length=16, null=True)
+    pricing_source = fields.CharField(max_length=32)
+    annual_income_fen = fields.BigIntField(null=True)  # as the officer entered it, if any
+    explanation = fields.TextField()
+    decided_at = fields.DatetimeField(db_index=True)
+    decided_by = fields.ForeignKeyField("models.Officer", related_name="strategy_decisions", null=True, on_delete=fields.SET_NULL)
+
+    class Meta:
+        table = "strategy_decision"
 
 
 class RuleSetVersion(Model):

@@ -8,7 +8,7 @@ from uuid import UUID
 from tortoise.expressions import Q
 
 from app.domain.errors import NotFound
-from app.models import ListEntry, RiskDecision
+from app.models import ListEntry, RiskDecision, RiskStrategyDecision
 from app.models.enums import ActorType
 from app.models.risk import ListKind
 from app.services.actor import Actor
@@ -16,15 +16,28 @@ from app.services.risk.common import customer_in_scope
 from app.services.risk.lists import LIST_MANAGERS
 
 
-async def decisions_for(actor: Actor | None, customer_id: UUID, *, limit: int = 20) -> list[RiskDecision]:
-    """A customer's risk decisions, newest first; empty when the customer is missing or out of scope."""
+async def _customer_visible(actor: Actor | None, customer_id: UUID) -> bool:
     if actor is None or not (actor.is_officer or actor.type == ActorType.SYSTEM):
-        return []
+        return False
     try:
         await customer_in_scope(actor, customer_id)
     except NotFound:
+        return False
+    return True
+
+
+async def decisions_for(actor: Actor | None, customer_id: UUID, *, limit: int = 20) -> list[RiskDecision]:
+    """A customer's risk decisions, newest first; empty when the customer is missing or out of scope."""
+    if not await _customer_visible(actor, customer_id):
         return []
     return await RiskDecision.filter(customer_id=customer_id).order_by("-decided_at").limit(max(1, min(limit, 100)))
+
+
+async def strategy_decisions_for(actor: Actor | None, customer_id: UUID, *, limit: int = 20) -> list[RiskStrategyDecision]:
+    """A customer's admission/anti-fraud/limit/pricing decisions, newest first; empty as `decisions_for`."""
+    if not await _customer_visible(actor, customer_id):
+        return []
+    return await RiskStrategyDecision.filter(customer_id=customer_id).order_by("-decided_at").limit(max(1, min(limit, 100)))
 
 
 def may_manage_lists(actor: Actor | None) -> bool:

@@ -52,7 +52,7 @@ RECORD = """mutation R($input: CollectionActionRecordInput!) { collectionActionR
   task { id nextActionOn actions { kind outcome promisedAmount promisedOn officerName } } errors { code field message } } }"""
 
 UPLOAD = """mutation U($input: RuleSetUploadInput!) { ruleSetUpload(input: $input) {
-  ruleSet { version description isActive } errors { code field message } } }"""
+  ruleSet { kind version description isActive } errors { code field message } } }"""
 
 LIST_ADD = """mutation A($input: ListEntryAddInput!) { listEntryAdd(input: $input) {
   entry { id listKind idNumberMasked name reason expiresOn } errors { code field message } } }"""
@@ -132,9 +132,23 @@ async def test_rule_set_upload_is_for_admins_with_typed_errors(client, demo):
     assert bad["ruleSet"] is None and bad["errors"][0]["code"] == "BAD_RULESET" and bad["errors"][0]["message"].startswith("规则集无效")
     assert await RuleSetVersion.all().count() == 0
     ok = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
-    assert ok == {"ruleSet": {"version": "reject-2027.9", "description": "测试", "isActive": True}, "errors": []}
+    assert ok == {"ruleSet": {"kind": "REJECT", "version": "reject-2027.9", "description": "测试", "isActive": True}, "errors": []}
     dup = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
     assert [e["code"] for e in dup["errors"]] == ["DUPLICATE_VERSION"]
+
+
+async def test_a_strategy_version_is_uploaded_as_its_own_kind(client, demo):
+    from app.models.risk import RuleSetKind
+    from app.services.risk import shipped_ruleset_text
+
+    admin = await _token("admin")
+    reject_text = shipped_ruleset_text(RuleSetKind.REJECT).replace("reject-2026.1", "reject-2027.8")
+    wrong = (await _gql(client, UPLOAD, {"input": {"yamlText": reject_text, "kind": "STRATEGY"}}, admin))["data"]["ruleSetUpload"]
+    assert wrong["ruleSet"] is None and wrong["errors"][0]["code"] == "BAD_RULESET" and wrong["errors"][0]["message"].startswith("策略规则集无效")
+    text = shipped_ruleset_text(RuleSetKind.STRATEGY).replace("strategy-2026.1", "strategy-2027.1")
+    ok = (await _gql(client, UPLOAD, {"input": {"yamlText": text, "kind": "STRATEGY"}}, admin))["data"]["ruleSetUpload"]
+    assert ok["errors"] == [] and ok["ruleSet"]["kind"] == "STRATEGY" and ok["ruleSet"]["isActive"]
+    assert [(r.kind.value, r.version) for r in await RuleSetVersion.filter(is_active=True)] == [("strategy", "strategy-2027.1")]
 
 
 async def test_list_entries_are_kept_by_managers_and_masked(client, demo):
@@ -169,6 +183,22 @@ async def test_risk_decisions_of_a_customer_in_scope(client, demo, vault):
     assert (await _gql(client, _doc("RiskDecisions"), variables, await _token("officer2")))["data"]["riskDecisions"] == []
     garbage = await _gql(client, _doc("RiskDecisions"), {"customerId": "garbage"}, await _token())
     assert garbage["data"]["riskDecisions"] == []
+
+
+async def test_strategy_decisions_of_a_customer_in_scope(client, demo, vault):
+    from app.services.actor import SYSTEM
+    from app.services.risk import evaluate_strategy
+
+    await business_date.set_current(TODAY)
+    customer, _, _ = await drawn_loan(vault)
+    await evaluate_strategy(actor=SYSTEM, customer_id=customer.id, product_code="BIANLI", today=TODAY, now=datetime.now(UTC), income_fen=12_345_600)
+    variables = {"customerId": _gid("Customer", customer.id)}
+    mine = (await _gql(client, _doc("StrategyDecisions"), variables, await _token()))["data"]["strategyDecisions"]
+    assert len(mine) == 1
+    assert (mine[0]["decision"], mine[0]["ruleSetVersion"], mine[0]["productCode"], mine[0]["annualIncome"]) == ("pass", "strategy-2026.1", "BIANLI", "123456.00")
+    assert mine[0]["limitBinding"] in mine[0]["limitTerms"]["terms"] and mine[0]["explanation"].startswith("准入与反欺诈结论：通过")
+    assert (await _gql(client, _doc("StrategyDecisions"), variables, await _token("officer2")))["data"]["strategyDecisions"] == []
+    assert (await _gql(client, _doc("StrategyDecisions"), {"customerId": "garbage"}, await _token()))["data"]["strategyDecisions"] == []
 
 
 async def test_worklist_queries_do_not_grow_with_the_page(client, demo, vault, tmp_path, monkeypatch):

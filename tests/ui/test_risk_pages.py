@@ -95,7 +95,7 @@ async def test_ruleset_page_is_for_admins(client, demo):
     await client.post("/logout", data={"csrf_token": await csrf_token(client)})
     await login(client, "admin")
     page = await client.get("/risk/rulesets")
-    assert page.status_code == 200 and "上传新版本" in page.text and "尚未启用规则集" in page.text
+    assert page.status_code == 200 and "上传新版本" in page.text and page.text.count("尚未启用") == 2
     token = await csrf_token(client)
     bad = await client.post("/risk/rulesets", data={"yaml_text": "version: v\nrules: [", "csrf_token": token}, headers={"HX-Request": "true"})
     assert bad.status_code == 422 and "规则集无效" in bad.text and 'id="ruleset-form"' in bad.text
@@ -104,7 +104,27 @@ async def test_ruleset_page_is_for_admins(client, demo):
     ok = await client.post("/risk/rulesets", data={"yaml_text": good, "csrf_token": token})
     assert ok.status_code == 303
     page = await client.get("/risk/rulesets")
-    assert "reject-2027.5" in re.search(r'id="ruleset-active">(.*?)</p>', page.text, re.S).group(1)
+    assert "reject-2027.5" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
+
+
+async def test_ruleset_page_uploads_a_strategy(client, demo):
+    from app.models.risk import RuleSetKind
+    from app.services.risk import shipped_ruleset_text
+
+    await login(client, "admin")
+    token = await csrf_token(client)
+    reject_text = shipped_ruleset_text(RuleSetKind.REJECT).replace("reject-2026.1", "reject-2027.6")
+    wrong = await client.post("/risk/rulesets", data={"yaml_text": reject_text, "kind": "strategy", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert wrong.status_code == 422 and "策略规则集无效" in wrong.text and 'value="strategy" selected' in wrong.text
+    odd = await client.post("/risk/rulesets", data={"yaml_text": reject_text, "kind": "pricing", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert odd.status_code == 422 and "请选择规则集类型" in odd.text
+    assert await RuleSetVersion.all().count() == 0
+    text = shipped_ruleset_text(RuleSetKind.STRATEGY).replace("strategy-2026.1", "strategy-2027.2")
+    ok = await client.post("/risk/rulesets", data={"yaml_text": text, "kind": "strategy", "csrf_token": token})
+    assert ok.status_code == 303
+    page = await client.get("/risk/rulesets")
+    assert "strategy-2027.2" in re.search(r'id="ruleset-active-strategy">(.*?)</p>', page.text, re.S).group(1)
+    assert "尚未启用" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
 
 
 async def test_lists_page_adds_and_removes_with_masked_numbers(client, demo):

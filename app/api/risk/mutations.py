@@ -21,6 +21,7 @@ from app.api.risk.types import (
     ListKind,
     RiskError,
     RuleSet,
+    RuleSetKind,
     WarningActionKind,
     risk_error,
 )
@@ -28,6 +29,7 @@ from app.api.scalars import DecimalString
 from app.domain.errors import DomainError
 from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
+from app.models.risk import RuleSetKind as RuleSetKindModel
 from app.services import business_date
 from app.services.collection_tasks import record_collection_action
 from app.services.risk import add_to_list, remove_from_list, upload_ruleset
@@ -63,9 +65,10 @@ class CollectionActionRecordPayload:
     errors: list[RiskError]
 
 
-@strawberry.input(description="上传新版本的拒绝规则集（YAML），上传后立即生效")
+@strawberry.input(description="上传新版本的规则集（YAML），上传后立即生效")
 class RuleSetUploadInput:
     yaml_text: str
+    kind: RuleSetKind = strawberry.field(default=RuleSetKind.REJECT, description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略")
 
 
 @strawberry.type(description="ruleSet 为空当且仅当 errors 非空")
@@ -122,10 +125,10 @@ class RiskMutation:
         row = await TaskModel.get(id=action.task_id).prefetch_related(*TASK_PREFETCH)
         return CollectionActionRecordPayload(task=CollectionTask.from_model(row), errors=[])
 
-    @strawberry.mutation(description="上传拒绝规则集（系统管理员）", permission_classes=[IsAdmin])
+    @strawberry.mutation(description="上传拒绝规则集或策略（系统管理员）", permission_classes=[IsAdmin])
     async def rule_set_upload(self, info: Info, input: RuleSetUploadInput) -> RuleSetUploadPayload:
         try:
-            row = await upload_ruleset(actor=info.context.actor, yaml_text=input.yaml_text)
+            row = await upload_ruleset(actor=info.context.actor, yaml_text=input.yaml_text, kind=RuleSetKindModel(input.kind.value))
         except DomainError as exc:
             return RuleSetUploadPayload(rule_set=None, errors=[risk_error(exc)])
         return RuleSetUploadPayload(rule_set=RuleSet.from_model(row), errors=[])

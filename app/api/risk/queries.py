@@ -18,12 +18,13 @@ from app.api.risk.types import (
     ListEntry,
     ListKind,
     RiskDecision,
+    StrategyDecision,
     WarningStatus,
 )
 from app.domain.errors import NotFound
 from app.services import business_date
 from app.services.collection_tasks import tasks_query
-from app.services.risk_reads import decisions_for, list_entries_query
+from app.services.risk_reads import decisions_for, list_entries_query, strategy_decisions_for
 from app.services.warnings import warnings_query
 
 
@@ -50,6 +51,14 @@ class RiskQuery:
         except NotFound:
             return []
         return [RiskDecision.from_model(d) for d in await decisions_for(info.context.actor, customer, limit=first)]
+
+    @strawberry.field(description="客户的准入、反欺诈、额度与定价策略结论，最新在前；客户不存在或不在辖内时为空", permission_classes=[IsOfficer])
+    async def strategy_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[StrategyDecision]:
+        try:
+            customer = decode_id(customer_id, "Customer", field="customerId")
+        except NotFound:
+            return []
+        return [StrategyDecision.from_model(d) for d in await strategy_decisions_for(info.context.actor, customer, limit=first)]
 
     @strawberry.field(description="黑名单 / 灰名单（默认只列生效中的记录）", permission_classes=[CanManageLists])
     async def list_entries(

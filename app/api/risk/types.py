@@ -24,6 +24,7 @@ from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
 from app.models import ListEntry as ListEntryModel
 from app.models import RiskDecision as DecisionModel
+from app.models import RiskStrategyDecision as StrategyModel
 from app.models import RuleSetVersion
 from app.services import business_date
 from app.services.collection_tasks import tasks_query
@@ -82,6 +83,12 @@ class CollectionActionKind(Enum):
 class ListKind(Enum):
     BLACK = "black"
     GREY = "grey"
+
+
+@strawberry.enum(description="规则集类型")
+class RuleSetKind(Enum):
+    REJECT = "reject"
+    STRATEGY = "strategy"
 
 
 @strawberry.enum(description="风控相关错误代码")
@@ -216,6 +223,10 @@ class RiskHit:
     evidence: JSON
 
 
+def _hits(hits: list[dict[str, Any]]) -> list[RiskHit]:
+    return [RiskHit(code=h["code"], kind=h["kind"], message=h["message"], evidence=h.get("evidence") or {}) for h in hits]
+
+
 @strawberry.type(description="征信风险检查结论")
 class RiskDecision:
     id: strawberry.ID
@@ -232,12 +243,39 @@ class RiskDecision:
         return cls(
             id=strawberry.ID(str(m.id)), purpose=m.purpose.value, decision=m.decision.value, rule_set_version=m.ruleset_version,
             explanation=m.explanation, decided_at=m.decided_at,
-            hits=[RiskHit(code=h["code"], kind=h["kind"], message=h["message"], evidence=h.get("evidence") or {}) for h in hits],
+            hits=_hits(hits),
+        )
+
+
+@strawberry.type(description="准入、反欺诈、额度与定价策略结论")
+class StrategyDecision:
+    id: strawberry.ID
+    product_code: str
+    decision: str = strawberry.field(description="pass 通过，review 复核，reject 拒绝")
+    rule_set_version: str
+    hits: list[RiskHit] = strawberry.field(description="命中的准入与反欺诈规则及证据")
+    limit: DecimalString = strawberry.field(description="策略测算额度（元）")
+    limit_binding: str = strawberry.field(description="约束额度的项：appraisal 评议预授信，product_max 产品上限，income_multiple 收入倍数，debt_to_income 负债收入比")
+    limit_terms: JSON = strawberry.field(description="参与测算的各项（分）与缺少数据未参与的项")
+    spread_bp: int = strawberry.field(description="LPR 加点（基点）")
+    grade: str | None
+    annual_income: DecimalString | None = strawberry.field(description="客户经理录入的家庭年收入（元）")
+    explanation: str
+    decided_at: datetime
+
+    @classmethod
+    def from_model(cls, m: StrategyModel) -> StrategyDecision:
+        return cls(
+            id=strawberry.ID(str(m.id)), product_code=m.product_code, decision=m.decision.value, rule_set_version=m.ruleset_version,
+            hits=_hits(m.hits or []), limit=yuan_str(m.limit_fen), limit_binding=m.limit_binding, limit_terms=m.limit_detail, spread_bp=m.spread_bp,
+            grade=m.grade, annual_income=yuan_str(m.annual_income_fen) if m.annual_income_fen is not None else None, explanation=m.explanation,
+            decided_at=m.decided_at,
         )
 
 
 @strawberry.type(description="规则集版本")
 class RuleSet:
+    kind: RuleSetKind
     version: str
     description: str
     is_active: bool
@@ -245,7 +283,7 @@ class RuleSet:
 
     @classmethod
     def from_model(cls, m: RuleSetVersion) -> RuleSet:
-        return cls(version=m.version, description=m.description, is_active=m.is_active, created_at=m.created_at)
+        return cls(kind=RuleSetKind(m.kind.value), version=m.version, description=m.description, is_active=m.is_active, created_at=m.created_at)
 
 
 @strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）")

@@ -30,8 +30,8 @@ class StrategyFacts:
     village_name: str = ""
     black_list_reasons: tuple[str, ...] = ()
     grey_list_reasons: tuple[str, ...] = ()
-    phone_shared_with: int = 0  # other customers with the same phone
-    device_shared_with: int = 0  # other customers who signed in on the same device
+    phone_shared_with: int = 0  # customers of other households with the same phone
+    device_shared_with: int = 0  # customers of other households who signed in on the same device
     card_shared_with: int = 0  # other customers with the same bank card bound
     id_card_valid_until: date | None = None  # None: unknown, or 长期 when `id_card_long_term`
     id_card_long_term: bool = False

@@ -1,24 +1,38 @@
-"""Rule sets as data: the active version per kind, uploads by admins (validated, audited)."""
+"""Rule sets as data: the active version per kind, uploads by admins (validated, audited).
+
+Two kinds: the credit-report reject rules and the admission/anti-fraud/limit/pricing
+strategy. Each has its shipped default (stored and activated the first time it is needed)
+and its own loader, which refuses a bad upload before anything is stored.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from app.domain.errors import Conflict, Forbidden, NotFound
-from app.domain.rules import DEFAULT_REJECT_RULESET, RuleSet, load_ruleset
+from app.domain.rules import DEFAULT_REJECT_RULESET, DEFAULT_STRATEGY_RULESET, load_ruleset, load_strategy_ruleset
 from app.models import RuleSetVersion
 from app.models.enums import Role
 from app.models.risk import RuleSetKind
 from app.services import audit
 from app.services.actor import Actor
 
-SHIPPED = {RuleSetKind.REJECT: DEFAULT_REJECT_RULESET}
+SHIPPED = {RuleSetKind.REJECT: DEFAULT_REJECT_RULESET, RuleSetKind.STRATEGY: DEFAULT_STRATEGY_RULESET}
+LOADERS: dict[RuleSetKind, Callable[[str], Any]] = {RuleSetKind.REJECT: load_ruleset, RuleSetKind.STRATEGY: load_strategy_ruleset}
+KIND_NAMES = {RuleSetKind.REJECT: "征信拒绝规则集", RuleSetKind.STRATEGY: "准入、反欺诈、额度与定价策略"}
 
 
 def shipped_ruleset_text(kind: RuleSetKind = RuleSetKind.REJECT) -> str:
     return resources.files("app.domain.rules").joinpath(SHIPPED[kind]).read_text(encoding="utf-8")
+
+
+def load_kind(kind: RuleSetKind, yaml_text: str) -> Any:
+    """The loaded rule set (RuleSet or StrategyRuleSet); BAD_RULESET when the text is not one of this kind."""
+    return LOADERS[kind](yaml_text)
 
 
 def _require_admin(actor: Actor) -> None:
@@ -26,12 +40,12 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("只有系统管理员可以管理规则集")
 
 
-async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT) -> tuple[RuleSetVersion, RuleSet]:
+async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT) -> tuple[RuleSetVersion, Any]:
     """The active version (row and loaded rules); the shipped YAML is stored first when none is."""
     row = await RuleSetVersion.filter(kind=kind, is_active=True).first()
     if row is None:
         text = shipped_ruleset_text(kind)
-        ruleset = load_ruleset(text)
+        ruleset = load_kind(kind, text)
         async with in_transaction():
             row, created = await RuleSetVersion.get_or_create(
                 version=ruleset.version,
@@ -42,13 +56,14 @@ async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT
                 row.is_active = True
             await audit.record(actor, "ruleset.seed", "rule_set_version", row.id, after={"version": row.version, "kind": kind.value, "created": created})
         return row, ruleset
-    return row, load_ruleset(row.yaml_text)
+    return row, load_kind(kind, row.yaml_text)
 
 
 async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = RuleSetKind.REJECT) -> RuleSetVersion:
     """Store a new version and make it the active one. BAD_RULESET errors pass through; nothing is stored."""
     _require_admin(actor)
-    ruleset = load_ruleset(yaml_text)
+    kind = RuleSetKind(kind)
+    ruleset = load_kind(kind, yaml_text)
     async with in_transaction():
         if await RuleSetVersion.exists(version=ruleset.version):
             raise Conflict(f"规则集版本 {ruleset.version} 已存在，请使用新的版本号", code="DUPLICATE_VERSION", field="version")

@@ -1,22 +1,23 @@
 """Admission, anti-fraud, limit and pricing strategy for one customer and product (the visit flow).
 
 `gather_facts` reads the database into `StrategyFacts`; the pure code in
-app/domain/rules/strategies.py decides. The outcome is returned and audited
-("risk_strategy.evaluate", with the rule-set version, every hit and the limit).
+app/domain/rules/strategies.py decides, with the active strategy rule set (an admin may
+upload a new version, app/services/risk/rulesets.py). Every outcome is stored as a
+`RiskStrategyDecision` (rule-set version, every hit with its evidence, the limit and the
+term that bound it, the spread, the Chinese explanation) and audited.
 
-It is deliberately NOT stored as a RiskDecision: `credit_gate` reads the latest
-RiskDecision of any purpose, so a later strategy "pass" would hide an earlier
-credit-report "reject". Until RiskDecision can tell the two apart (a model change
-for the lead), the strategy outcome lives in the audit log and with the caller.
+It is deliberately NOT a RiskDecision: `credit_gate` reads the latest RiskDecision, so a
+later strategy "pass" must not hide an earlier credit-report "reject". Callers apply a
+strategy reject themselves (the visit's decision step refuses to grant on one).
 """
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass
-from datetime import date
-from functools import cache
+from datetime import date, datetime
 from uuid import UUID
+
+from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import idcard
@@ -24,25 +25,19 @@ from app.domain.credit_report import CreditReportError, parse_report
 from app.domain.errors import NotFound, ValidationError
 from app.domain.geo import distance_m, is_valid_point
 from app.domain.idcard_ocr.model import LONG_TERM
-from app.domain.rules.strategies import (
-    DEFAULT_STRATEGY_RULESET,
-    StrategyDecision,
-    StrategyRuleSet,
-    evaluate_strategy_rules,
-    explain_strategy,
-    load_strategy_ruleset,
-)
+from app.domain.rules.strategies import StrategyDecision, StrategyRuleSet, evaluate_strategy_rules, explain_strategy
 from app.domain.rules.strategy_catalogue import StrategyFacts
 from app.models import BankCard, CreditQuery, Customer, Household, HouseholdMember, IdentityVerification, Product, Village
 from app.models.borrower import CustomerDevice
 from app.models.identity import CardSide, IdCardRead, JobStatus
-from app.models.risk import CreditQueryStatus, IdentityOutcome
+from app.models.risk import CreditQueryStatus, IdentityOutcome, RiskOutcome, RiskStrategyDecision, RuleSetKind
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.coverage import household_pre_credit
 from app.services.documents import MediaStore
-from app.services.risk.common import customer_in_scope, require_staff
+from app.services.risk.common import customer_in_scope, officer_id, require_staff
 from app.services.risk.lists import entries_in_force
+from app.services.risk.rulesets import active_ruleset
 
 OCR_ID_NUMBER_CONTEXT = b"id_number"  # as app/services/identity_checks/idcard.py encrypts the number read
 
@@ -54,18 +49,14 @@ class StrategyOutcome:
     facts: StrategyFacts
     decision: StrategyDecision
     explanation: str
+    record: RiskStrategyDecision
 
 
-@cache
-def default_strategy_ruleset() -> StrategyRuleSet:
-    text = importlib.resources.files("app.domain.rules").joinpath(DEFAULT_STRATEGY_RULESET).read_text("utf-8")
-    return load_strategy_ruleset(text)
-
-
-async def _distinct_others(model, column: str, values: list[str], customer_id: UUID, **filters) -> int:
+async def _distinct_others(model, column: str, values: list[str], exclude: set[UUID], **filters) -> int:
+    """How many customers outside `exclude` hold one of `values` in `column`."""
     if not values:
         return 0
-    rows = await model.filter(**{f"{column}__in": values}, **filters).exclude(customer_id=customer_id).values_list("customer_id", flat=True)
+    rows = await model.filter(**{f"{column}__in": values}, **filters).exclude(customer_id__in=list(exclude)).values_list("customer_id", flat=True)
     return len(set(rows))
 
 
@@ -162,9 +153,13 @@ async def gather_facts(
     listed = await entries_in_force(customer.id_number_hash, today=today)
     cards = await BankCard.filter(customer_id=customer.id, unbound_at=None).values_list("card_number_hash", flat=True)
     devices = await CustomerDevice.filter(customer_id=customer.id, revoked_at=None).values_list("device_hash", flat=True)
+    # a household often shares one phone (and the tablet or handset it signs in on): only other households count
+    family = {customer.id}
+    if household is not None:
+        family |= {c for c in await HouseholdMember.filter(household_id=household.id).values_list("customer_id", flat=True) if c is not None}
     phone_others = 0
     if customer.phone_hash:
-        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id=customer.id).count()
+        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).count()
 
     pre_credit = await household_pre_credit(household.id) if household else None
     return StrategyFacts(
@@ -175,8 +170,8 @@ async def gather_facts(
         black_list_reasons=tuple(e.reason for e in listed.black),
         grey_list_reasons=tuple(e.reason for e in listed.grey),
         phone_shared_with=phone_others,
-        device_shared_with=await _distinct_others(CustomerDevice, "device_hash", list(devices), customer.id, revoked_at=None),
-        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), customer.id, unbound_at=None),
+        device_shared_with=await _distinct_others(CustomerDevice, "device_hash", list(devices), family, revoked_at=None),
+        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id}, unbound_at=None),
         visit_distance_m=distance,
         pre_credit_fen=pre_credit.amount_fen if pre_credit else None,
         product_max_fen=product.max_principal_fen,
@@ -195,18 +190,21 @@ async def evaluate_strategy(
     customer_id: UUID,
     product_code: str,
     today: date,
+    now: datetime,
     lat: float | None = None,
     lng: float | None = None,
     income_fen: int | None = None,
     village_id: UUID | None = None,
+    visit_id: UUID | None = None,
     media: MediaStore | None = None,
     vault: Vault | None = None,
     ruleset: StrategyRuleSet | None = None,
 ) -> StrategyOutcome:
-    """Admission + anti-fraud hits, the suggested limit and the spread; audited, not stored as a RiskDecision.
+    """Admission + anti-fraud hits, the suggested limit and the spread; stored and audited.
 
     `media` lets the open debt be read from the latest credit report (without it the
-    debt-to-income term is skipped); `vault` lets an unconfirmed OCR number be compared.
+    debt-to-income term is skipped); `vault` lets an unconfirmed OCR number be compared;
+    `ruleset` overrides the active strategy (tests and what-if runs).
     """
     require_staff(actor)
     customer = await customer_in_scope(actor, customer_id)
@@ -220,17 +218,37 @@ async def evaluate_strategy(
     facts = await gather_facts(
         customer=customer, product=product, today=today, village_id=village_id, lat=lat, lng=lng, income_fen=income_fen, media=media, vault=vault
     )
-    rules = ruleset or default_strategy_ruleset()
-    decision = evaluate_strategy_rules(rules, facts)
-    await audit.record(
-        actor,
-        "risk_strategy.evaluate",
-        "customer",
-        customer.id,
-        after={
-            "productCode": product.code,
-            "asOf": today.isoformat(),
-            **decision.to_json(),
-        },
+    if ruleset is None:
+        _, ruleset = await active_ruleset(actor=actor, kind=RuleSetKind.STRATEGY)
+    decision = evaluate_strategy_rules(ruleset, facts)
+    explanation = explain_strategy(decision)
+    async with in_transaction():
+        record = await RiskStrategyDecision.create(
+            customer_id=customer.id,
+            visit_id=visit_id,
+            product_code=product.code,
+            ruleset_version=decision.ruleset_version,
+            decision=RiskOutcome(decision.decision),
+            hits=[h.to_json() for h in decision.hits],
+            limit_fen=decision.limit.limit_fen,
+            limit_binding=decision.limit.binding,
+            limit_detail={"terms": dict(decision.limit.terms), "skipped": list(decision.limit.skipped)},
+            spread_bp=decision.pricing.spread_bp,
+            grade=decision.pricing.grade,
+            pricing_source=decision.pricing.source,
+            annual_income_fen=income_fen,
+            explanation=explanation,
+            decided_at=now,
+            decided_by_id=officer_id(actor),
+        )
+        await audit.record(
+            actor,
+            "risk_strategy.evaluate",
+            "customer",
+            customer.id,
+            after={"decisionId": str(record.id), "productCode": product.code, "asOf": today.isoformat(), **decision.to_json()},
+        )
+    return StrategyOutcome(
+        customer_id=customer.id, product_code=product.code, facts=facts, decision=decision, explanation=explanation, record=record
     )
-    return StrategyOutcome(customer_id=customer.id, product_code=product.code, facts=facts, decision=decision, explanation=explain_strategy(decision))
+

@@ -49,7 +49,7 @@ def test_default_strategy_loads_every_catalogue_rule():
     assert RULES.version == "strategy-2026.1"
     assert {r.code for r in RULES.rules} == set(STRATEGY_CATALOGUE)
     assert RULES.limit == LimitPolicy(income_multiple_pct=300, debt_to_income_pct=500, round_down_fen=100_000)
-    assert dict(RULES.spread_bp_by_grade) == {"excellent": 40, "good": 60, "fair": 90}
+    assert dict(RULES.spread_bp_by_grade) == {}  # the shipped strategy prices by the product's grade table
 
 
 def test_clean_facts_pass_with_no_hits():
@@ -98,7 +98,7 @@ def test_black_list_rejects_grey_list_reviews():
 def test_shared_phone_hit_and_near_miss():
     assert "SHARED_PHONE" not in hits(replace(CLEAN, phone_shared_with=0))
     found = hits(replace(CLEAN, phone_shared_with=2))
-    assert found["SHARED_PHONE"].message == "手机号同时登记在另外2位客户名下"
+    assert found["SHARED_PHONE"].message == "手机号同时登记在其他家庭的2位客户名下"
     assert found["SHARED_PHONE"].evidence == {"category": "antifraud", "others": 2}
 
 
@@ -195,16 +195,19 @@ def test_limit_without_appraisal_is_bound_by_product():
 # --- pricing ---------------------------------------------------------------------------------
 
 
+TABLE = load_strategy_ruleset(default_text() + "\npricing:\n  spread_bp_by_grade: {excellent: 40, good: 60}\n")
+
+
 def test_pricing_from_ruleset_then_product_grade_then_product_default():
-    assert evaluate_strategy_rules(RULES, CLEAN).pricing.to_json() == {"spreadBp": 60, "grade": "good", "source": "ruleset"}
-    no_table = load_strategy_ruleset(default_text().split("pricing:")[0])
-    assert evaluate_strategy_rules(no_table, CLEAN).pricing.to_json() == {"spreadBp": 70, "grade": "good", "source": "product_grade"}
-    assert evaluate_strategy_rules(no_table, replace(CLEAN, grade=None)).pricing.spread_bp == 100
-    assert evaluate_strategy_rules(RULES, replace(CLEAN, grade="unknown")).pricing.source == "product_default"
+    assert evaluate_strategy_rules(TABLE, CLEAN).pricing.to_json() == {"spreadBp": 60, "grade": "good", "source": "ruleset"}
+    assert evaluate_strategy_rules(TABLE, replace(CLEAN, grade="fair")).pricing.to_json() == {"spreadBp": 110, "grade": "fair", "source": "product_grade"}
+    assert evaluate_strategy_rules(RULES, CLEAN).pricing.to_json() == {"spreadBp": 70, "grade": "good", "source": "product_grade"}
+    assert evaluate_strategy_rules(RULES, replace(CLEAN, grade=None)).pricing.spread_bp == 100
+    assert evaluate_strategy_rules(TABLE, replace(CLEAN, grade="unknown")).pricing.source == "product_default"
 
 
 def test_explanation_and_json():
-    decision = evaluate_strategy_rules(RULES, replace(CLEAN, age=65, annual_income_fen=1_000_000, open_debt_fen=0))
+    decision = evaluate_strategy_rules(TABLE, replace(CLEAN, age=65, annual_income_fen=1_000_000, open_debt_fen=0))
     assert explain_strategy(decision) == (
         "准入与反欺诈结论：拒绝（策略 strategy-2026.1），命中 1 条规则：\n"
         "1.【拒绝】年龄65岁，不在18–60岁的准入范围内\n"
