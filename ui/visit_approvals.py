@@ -11,9 +11,10 @@ from app import clock
 from app.domain import visit as flow
 from app.domain.errors import DomainError, NotFound
 from app.domain.money import Money
+from app.domain.rules.strategies import LIMIT_TERMS
 from app.models import CreditAuthorisation, Document, IdentityVerification, RiskDecision
 from app.services import business_date
-from app.services.visits import approval_queue, approve_visit, decline_visit, visible_visit
+from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, visible_visit
 from ui.auth import login_required, redirect
 from ui.forms import new_key
 from ui.visits import OUTCOME_LABELS, not_found, path_uuid, policy_of
@@ -38,10 +39,12 @@ async def _file(request: Request, visit_id: UUID) -> dict:
     identities = await IdentityVerification.filter(customer_id__in=customer_ids).order_by("-checked_at") if customer_ids else []
     authorisation = await CreditAuthorisation.filter(customer_id=visit.customer_id).order_by("-signed_at").first() if visit.customer_id else None
     risk = await RiskDecision.get_or_none(id=visit.risk_decision_id) if visit.risk_decision_id else None
+    strategy = await latest_strategy(visit)
     authority = policy_of(request).authority
     role = request.state.session.actor.role
     return {
         "visit": visit, "documents": docs, "identities": identities, "authorisation": authorisation, "risk": risk,
+        "strategy": strategy, "limit_terms": LIMIT_TERMS,
         "outcome_labels": OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "data": visit.data or {},
         "my_limit": authority.limit_for(role), "within": authority.within(role, visit.proposed_amount_fen or 0),
         "pending": visit.status == flow.VisitStatus.AWAITING_APPROVAL, "errors": {}, "form": {}, "key": new_key(),
@@ -65,8 +68,8 @@ async def approval_page(request: Request) -> Response:
         else:
             text = form.get("amount", "").strip()
             amount = Money.from_yuan(text, field="amount").fen if text else None
-            await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount, policy=policy_of(request),
-                                today=await business_date.current(), now=clock.now_utc())
+            await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount, policy=policy_of(request), media=request.app.state.media,
+                                vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc())
     except NotFound as exc:
         return not_found(request, exc)
     except DomainError as exc:

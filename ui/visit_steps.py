@@ -41,7 +41,7 @@ from app.services.visits import (
 from ui.auth import login_required, redirect
 from ui.visits import face_checks_of, not_found, path_uuid, policy_of, render_visit, signing_kit
 
-FORM_FIELDS = {"image", "still", "photo", "category", "requested", "reason", "signature", "lat", "side"}
+FORM_FIELDS = {"image", "still", "photo", "category", "requested", "income", "reason", "signature", "lat", "side"}
 FIELD_ALIASES = {"signatureImage": "signature", "probe": "still", "file": "photo"}
 MAX_SIGNATURE_FIELD = 3 * 1024 * 1024  # a data URL of a 2 MB PNG
 
@@ -210,10 +210,13 @@ async def credit_check(request: Request) -> Response:
 @login_required
 async def decision(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        text = form.get("requested", "").strip()
+        text, income = form.get("requested", "").strip(), form.get("income", "").strip()
         requested = Money.from_yuan(text, field="requested").fen if text else None
-        await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested, policy=policy_of(request),
-                     today=await business_date.current(), now=clock.now_utc(), idempotency_key=form.get("idempotency_key", ""))
+        income_fen = Money.from_yuan(income, field="income").fen if income else None
+        state = request.app.state
+        await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested, income_fen=income_fen, policy=policy_of(request),
+                     media=state.media, vault=state.vault, today=await business_date.current(), now=clock.now_utc(),
+                     idempotency_key=form.get("idempotency_key", ""))
 
     return await _step(request, action)
 

@@ -21,6 +21,7 @@ from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError, NotFound
 from app.domain.idcard_ocr.model import FIELD_LABELS
+from app.domain.rules.strategies import LIMIT_TERMS
 from app.models import Contract, Customer, Document, FaceVerification, HouseholdMember, IdCardRead, RiskDecision, Visit
 from app.models.identity import JobStatus
 from app.services import identity_checks as checks
@@ -194,7 +195,7 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
         "visit": visit, "board": flow.step_board(visit.done_steps, visit.skipped_steps), "step": step, "step_labels": flow.STEP_LABELS,
         "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "errors": errors, "form": form or {},
         "distance": geo.format_distance(visit.distance_m), "data": visit.data or {}, "outcome_labels": OUTCOME_LABELS,
-        "identity_labels": IDENTITY_LABELS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
+        "identity_labels": IDENTITY_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
         "max_mb": request.app.state.settings.idcard_max_bytes // (1024 * 1024),
         "track_seconds": request.app.state.settings.visit_track_interval_seconds,
     }

@@ -207,13 +207,17 @@ class Authority:
         return 0 < amount_fen <= self.limit_for(role)
 
 
-def proposed_amount(*, pre_credit_fen: int | None, product_max_fen: int, requested_fen: int | None = None) -> int:
-    """The line to grant: the pre-credit amount (预授信额度) capped by the product, or less if the customer asks less."""
+def proposed_amount(
+    *, pre_credit_fen: int | None, product_max_fen: int, strategy_limit_fen: int | None = None, requested_fen: int | None = None,
+) -> int:
+    """The line to grant: the pre-credit amount (预授信额度) capped by the product and the strategy's limit, or less if asked."""
     if pre_credit_fen is None:
         raise DomainError("该户尚未完成评议审定（无预授信额度），不能授信", code="NO_PRE_CREDIT")
     if pre_credit_fen <= 0:
         raise DomainError("该户评议审定结果为不予授信，不能授信", code="NO_PRE_CREDIT")
-    cap = min(pre_credit_fen, product_max_fen)
+    if strategy_limit_fen is not None and strategy_limit_fen <= 0:
+        raise DomainError("按额度策略测算的可授信额度为 0，不能授信", code="NO_STRATEGY_LIMIT")
+    cap = min(pre_credit_fen, product_max_fen, strategy_limit_fen if strategy_limit_fen is not None else product_max_fen)
     if requested_fen is None:
         return cap
     if requested_fen <= 0:
@@ -221,6 +225,12 @@ def proposed_amount(*, pre_credit_fen: int | None, product_max_fen: int, request
     if requested_fen > cap:
         raise ValidationError(f"申请额度不能超过可授信额度 {Money(cap).format_yuan()}", code="ABOVE_PRE_CREDIT", field="requested")
     return requested_fen
+
+
+def worst_outcome(*outcomes: str) -> str:
+    """reject beats review beats pass (the report's rules and the strategy are combined this way)."""
+    order = ("pass", "review", "reject")
+    return max(outcomes, key=order.index)
 
 
 def route_decision(*, role: str | None, amount_fen: int, risk_outcome: str, authority: Authority) -> str:

@@ -230,6 +230,7 @@ async def test_the_whole_visit_in_the_browser(visit_server, tmp_path):
         await page.click("#credit-check-submit")
         await _step(page, "decision")
         assert await page.inner_text("#risk-outcome") == "通过"
+        assert await page.inner_text("#strategy-outcome") == "通过"  # the spouse's shared phone is not a fraud signal
         assert await page.inner_text("#offer-proposed") == "¥60,000.00"
         await _shot(page, "08-credit-check")
         await page.click("#decision-submit")

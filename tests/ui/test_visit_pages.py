@@ -192,6 +192,8 @@ async def test_above_authority_goes_to_the_approver_who_cannot_exceed_theirs(cli
     token = await csrf_token(client)
     queue = await client.get("/approvals")
     assert f'id="approval-{w.visit_id}-row"' in queue.text
+    file = await client.get(f"/approvals/{w.visit_id}")
+    assert 'id="strategy-outcome">通过' in file.text and re.search(r'id="strategy-limit">¥300,000.00（受评议预授信额度约束）', file.text)
     app.state.settings = settings.model_copy(update={"visit_authority_approver_yuan": 200_000})
     try:
         refused = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "approve"})
@@ -205,6 +207,26 @@ async def test_above_authority_goes_to_the_approver_who_cannot_exceed_theirs(cli
     assert ok.status_code == 303
     line = await CreditLine.get(customer_id=(await _visit(w.visit_id)).customer_id)
     assert line.limit_fen == 25_000_000
+
+
+async def test_the_decision_page_shows_the_strategy_and_takes_the_income(walker, client):
+    await pre_credit(walker.fam.household.id, 80_000, grade="excellent")
+    await walker.to_decision()
+    page = await client.get(walker.base)
+    assert 'id="strategy-outcome">通过' in page.text and "strategy-2026.1" in page.text
+    assert re.search(r'id="strategy-limit">¥80,000.00（受评议预授信额度约束）', page.text)
+    assert 'id="strategy-spread">LPR + 100 个基点' in page.text and 'name="income"' in page.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    garbled = await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "三万"}, expect=422)
+    assert 'id="income-error"' in garbled.text and "金额格式不正确" in garbled.text
+    # ¥30,000 a year against ¥102,400 already owed on the report: 5 × 30,000 − 102,400 → ¥47,000
+    above = await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "30000", "requested": "50000"}, expect=422)
+    assert 'id="requested-error"' in above.text and "¥47,000.00" in above.text
+    assert re.search(r'id="strategy-limit">¥47,000.00（受负债收入比上限约束）', above.text) and 'value="30000"' in above.text
+    assert await CreditLine.all().count() == 0
+    await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "30000"})
+    visit = await _visit(walker.visit_id)
+    assert visit.status == flow.VisitStatus.GRANTED and (await CreditLine.get(id=visit.credit_line_id)).limit_fen == 4_700_000
 
 
 async def test_track_points_are_posted_as_json(walker, client):

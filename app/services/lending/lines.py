@@ -27,8 +27,9 @@ async def grant_credit_line(
     grade: str = "good",
     methods: list[str] | None = None,
     max_term_months: int | None = None,
+    spread_bp: int | None = None,
 ) -> CreditLine:
-    """Open a line on a product; the spread comes from the product's grade table."""
+    """Open a line on a product; the spread is `spread_bp` (a pricing strategy's) or the product's grade table."""
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
         raise NotFound("客户不存在", field="customerId")
@@ -57,10 +58,10 @@ async def grant_credit_line(
             status=CreditLineStatus.ACTIVE,
             allowed_methods=allowed,
             max_term_months=max_term,
-            spread_bp=product.spread_bp_by_grade.get(grade, product.default_spread_bp),
+            spread_bp=spread_bp if spread_bp is not None else product.spread_bp_by_grade.get(grade, product.default_spread_bp),
             granted_by_id=actor.id if actor.is_officer else None,
         )
-        await audit.record(actor, "credit_line.grant", "credit_line", line.id, after={"limit_fen": limit_fen, "product": product_code})
+        await audit.record(actor, "credit_line.grant", "credit_line", line.id, after={"limit_fen": limit_fen, "product": product_code, "spread_bp": line.spread_bp})
     return line
 
 

@@ -1,9 +1,15 @@
 """Credit check at the visit, then the decision: granted at once within the officer's authority, else an approver's queue.
 
+The credit-check step runs the report's reject rules (a RiskDecision) and then the strategy
+(admission, anti-fraud, limit and pricing: a RiskStrategyDecision linked to the visit). The
+decision step evaluates the strategy again with what the officer entered (the household's
+annual income) and facts as of that moment; an approver's grant does so once more.
+
 A grant is one transaction: the credit line, its `line_granted` outbox message and the visit's
-new status commit together or not at all. A reject decision blocks the decision and signing
-(credit_gate); a risk review always goes to an approver; an approver may grant only within
-their own authority and never their own visit.
+new status commit together or not at all. A reject from either blocks the decision (the report's
+also blocks signing, credit_gate); a review from either always goes to an approver; the amount
+is capped by the strategy's limit and the line is priced by its spread; an approver may grant
+only within their own authority and never their own visit.
 """
 
 from __future__ import annotations
@@ -19,22 +25,22 @@ from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money
 from app.integrations.bureau import CreditBureau
-from app.models import Appraisal, CreditLine, Product, RiskDecision, Visit
+from app.models import Appraisal, CreditLine, Product, RiskDecision, RiskStrategyDecision, Visit
 from app.models.risk import RiskPurpose
 from app.services import audit
 from app.services.actor import Actor
-from app.services.appraisal.coverage import household_pre_credit
+from app.services.appraisal.coverage import PreCredit, household_pre_credit
 from app.services.documents import MediaStore
 from app.services.lending.lines import grant_credit_line
 from app.services.outbox import enqueue_line_granted
-from app.services.risk import check_credit, credit_gate
+from app.services.risk import check_credit, credit_gate, evaluate_strategy
 from app.services.visits.common import APPROVER_ROLES, VisitPolicy, check_open, complete_step, own_visit, save, visible_visit
 
 
 async def run_credit_check(
     *, actor: Actor, visit_id: UUID, bureau: CreditBureau, media: MediaStore, vault: Vault, policy: VisitPolicy, now: datetime, today: date,
 ) -> RiskDecision:
-    """Pull (or reuse) the borrower's credit report and run the rules; the decision is kept on the visit and shown.
+    """Pull (or reuse) the borrower's credit report and run the rules, then the strategy; both are kept on the visit and shown.
 
     Any outcome finishes the step (a reject then blocks the decision); bureau failures raise and leave it open.
     """
@@ -42,17 +48,55 @@ async def run_credit_check(
     check_open(visit, flow.CREDIT_CHECK)
     decision = await check_credit(actor=actor, customer_id=visit.customer_id, purpose=RiskPurpose.SIGNING, bureau=bureau, media=media,
                                   vault=vault, now=now, today=today, reuse_days=policy.credit_report_reuse_days)
+    await _evaluate(actor, visit, policy=policy, income_fen=None, media=media, vault=vault, today=today, now=now)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
-        await complete_step(actor, visit, flow.CREDIT_CHECK, now=now, risk_decision_id=decision.id, data={"credit": {
-            "decision": str(decision.id), "outcome": decision.decision.value, "rules": [h.get("code") for h in decision.hits],
-        }})
+        await complete_step(actor, visit, flow.CREDIT_CHECK, now=now, risk_decision_id=decision.id, data={
+            "credit": {"decision": str(decision.id), "outcome": decision.decision.value, "rules": [h.get("code") for h in decision.hits]},
+        })
     return decision
+
+
+def _strategy_data(row: RiskStrategyDecision) -> dict:
+    return {"decision": str(row.id), "outcome": row.decision.value, "rules": [h.get("code") for h in row.hits], "limitFen": row.limit_fen,
+            "spreadBp": row.spread_bp}
+
+
+async def _pre_credit_and_product(visit: Visit, policy: VisitPolicy) -> tuple[PreCredit | None, Product]:
+    """The household's pre-credit and the product the village was appraised for (else the policy's default product)."""
+    pre = await household_pre_credit(visit.household_id)
+    if pre is not None:
+        product_ids = await Appraisal.filter(id=pre.appraisal_id).values_list("product_id", flat=True)
+        product = await Product.get_or_none(id=product_ids[0], is_active=True)
+    else:
+        product = await Product.get_or_none(code=policy.product_code, is_active=True)
+    if product is None:
+        raise NotFound("授信产品不存在或已停用", field="product")
+    return pre, product
+
+
+async def _evaluate(
+    actor: Actor, visit: Visit, *, policy: VisitPolicy, income_fen: int | None, media: MediaStore, vault: Vault, today: date, now: datetime,
+) -> RiskStrategyDecision:
+    """The strategy on the visit's borrower, product, village and location: stored, and the visit's current one from now on."""
+    _, product = await _pre_credit_and_product(visit, policy)
+    outcome = await evaluate_strategy(actor=actor, customer_id=visit.customer_id, product_code=product.code, today=today, now=now, lat=visit.lat,
+                                      lng=visit.lng, income_fen=income_fen, village_id=visit.village_id, visit_id=visit.id, media=media, vault=vault)
+    async with in_transaction():
+        locked = await Visit.select_for_update().get(id=visit.id)
+        await save(locked, data={"strategy": _strategy_data(outcome.record)})
+    return outcome.record
+
+
+def _refuse_strategy_reject(strategy: RiskStrategyDecision) -> None:
+    if strategy.decision.value == "reject":
+        reasons = "；".join(h["message"] for h in strategy.hits if h.get("kind") == "reject")
+        raise DomainError(f"准入与反欺诈检查结论为拒绝，不能授信：{reasons}", code="STRATEGY_REJECTED")
 
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """What the decision step shows: the pre-credit, the product's cap and the amount proposed."""
+    """What the decision step shows: the pre-credit, the product's cap, the strategy's limit and the amount proposed."""
 
     pre_credit_fen: int | None
     grade: str | None
@@ -60,26 +104,32 @@ class Offer:
     product_code: str
     product_name: str
     product_max_fen: int
-    proposed_fen: int | None  # None when there is nothing to grant (no pre-credit)
+    strategy: RiskStrategyDecision | None  # the visit's latest strategy decision
+    proposed_fen: int | None  # None when there is nothing to grant (no pre-credit, a zero limit, a strategy reject)
     problem: str | None  # why not, in Chinese
 
 
-async def offer_for(visit: Visit, policy: VisitPolicy) -> Offer:
-    pre = await household_pre_credit(visit.household_id)
-    if pre is not None:  # the product the village was appraised for
-        product_ids = await Appraisal.filter(id=pre.appraisal_id).values_list("product_id", flat=True)
-        product = await Product.get_or_none(id=product_ids[0], is_active=True)
-    else:
-        product = await Product.get_or_none(code=policy.product_code, is_active=True)
-    if product is None:
-        raise NotFound("授信产品不存在或已停用", field="product")
+async def latest_strategy(visit: Visit) -> RiskStrategyDecision | None:
+    """The visit's current strategy decision (the last one evaluated for it)."""
+    current = ((visit.data or {}).get("strategy") or {}).get("decision")
+    return await RiskStrategyDecision.get_or_none(id=UUID(current), visit_id=visit.id) if current else None
+
+
+async def offer_for(visit: Visit, policy: VisitPolicy, strategy: RiskStrategyDecision | None = None) -> Offer:
+    """The offer with `strategy` (or the visit's latest strategy decision) applied."""
+    pre, product = await _pre_credit_and_product(visit, policy)
+    strategy = strategy or await latest_strategy(visit)
     proposed, problem = None, None
     try:
-        proposed = flow.proposed_amount(pre_credit_fen=pre.amount_fen if pre else None, product_max_fen=product.max_principal_fen)
-    except DomainError as exc:  # no pre-credit, or 不予授信
+        if strategy is not None:
+            _refuse_strategy_reject(strategy)
+        proposed = flow.proposed_amount(pre_credit_fen=pre.amount_fen if pre else None, product_max_fen=product.max_principal_fen,
+                                        strategy_limit_fen=strategy.limit_fen if strategy else None)
+    except DomainError as exc:  # no pre-credit, 不予授信, a zero limit or a strategy reject
         problem = exc.message
     return Offer(pre_credit_fen=pre.amount_fen if pre else None, grade=pre.grade if pre else None, appraisal_final=bool(pre and pre.final),
-                 product_code=product.code, product_name=product.name, product_max_fen=product.max_principal_fen, proposed_fen=proposed, problem=problem)
+                 product_code=product.code, product_name=product.name, product_max_fen=product.max_principal_fen, strategy=strategy,
+                 proposed_fen=proposed, problem=problem)
 
 
 def _add_years(day: date, years: int) -> date:
@@ -95,6 +145,7 @@ async def _grant(actor: Actor, visit: Visit, *, amount_fen: int, offer: Offer, p
         actor=actor, customer_id=visit.customer_id, product_code=offer.product_code, limit_fen=amount_fen, valid_from=today,
         valid_until=_add_years(today, policy.line_years),
         grade=offer.grade if offer.grade in ("excellent", "good", "fair") else "good",
+        spread_bp=offer.strategy.spread_bp if offer.strategy else None,
     )
     await CreditLine.filter(id=line.id).update(granted_at=now, officer_id=visit.officer_id)
     line.granted_at, line.officer_id = now, visit.officer_id
@@ -103,10 +154,13 @@ async def _grant(actor: Actor, visit: Visit, *, amount_fen: int, offer: Offer, p
 
 
 async def decide(
-    *, actor: Actor, visit_id: UUID, requested_fen: int | None, policy: VisitPolicy, today: date, now: datetime, idempotency_key: str = "",
+    *, actor: Actor, visit_id: UUID, requested_fen: int | None, policy: VisitPolicy, media: MediaStore, vault: Vault, today: date, now: datetime,
+    income_fen: int | None = None, idempotency_key: str = "",
 ) -> Visit:
     """Grant within the officer's authority (and a clean risk pass), or send the whole file to an approver.
 
+    The strategy is evaluated again here with the household's annual income (optional, in fen): its
+    limit caps the amount, its reject refuses, its review sends the file to an approver.
     The form's idempotency key is kept with the decision: the same form sent again returns the first result.
     """
     idempotency_key = (idempotency_key or "")[:64]
@@ -114,25 +168,33 @@ async def decide(
     if idempotency_key and ((visit.data or {}).get("decision") or {}).get("key") == idempotency_key:
         return visit
     check_open(visit, flow.DECISION)
+    if requested_fen is not None and requested_fen <= 0:
+        raise ValidationError("申请额度必须大于 0", code="INVALID_AMOUNT", field="requested")
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
-    offer = await offer_for(visit, policy)
-    amount = flow.proposed_amount(pre_credit_fen=offer.pre_credit_fen, product_max_fen=offer.product_max_fen, requested_fen=requested_fen)
+    strategy = await _evaluate(actor, visit, policy=policy, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
+    _refuse_strategy_reject(strategy)
+    offer = await offer_for(visit, policy, strategy)
+    amount = flow.proposed_amount(pre_credit_fen=offer.pre_credit_fen, product_max_fen=offer.product_max_fen, strategy_limit_fen=strategy.limit_fen,
+                                  requested_fen=requested_fen)
     risk = await RiskDecision.get(id=visit.risk_decision_id)
-    route = flow.route_decision(role=actor.role, amount_fen=amount, risk_outcome=risk.decision.value, authority=policy.authority)
+    outcome = flow.worst_outcome(risk.decision.value, strategy.decision.value)
+    route = flow.route_decision(role=actor.role, amount_fen=amount, risk_outcome=outcome, authority=policy.authority)
     amounts = {"pre_credit_fen": offer.pre_credit_fen, "requested_amount_fen": requested_fen, "proposed_amount_fen": amount}
+    recorded = {"amountFen": amount, "key": idempotency_key, "incomeFen": income_fen, "strategy": _strategy_data(strategy)}
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         check_open(visit, flow.DECISION)
         if route == "grant":
             line = await _grant(actor, visit, amount_fen=amount, offer=offer, policy=policy, today=today, now=now)
             await complete_step(actor, visit, flow.DECISION, now=now, status=flow.VisitStatus.GRANTED, credit_line_id=line.id, decided_by_id=actor.id,
-                                decided_at=now, data={"decision": {"route": "officer", "amountFen": amount, "line": str(line.id), "key": idempotency_key}}, **amounts)
-            await audit.record(actor, "visit.grant", "visit", visit.id, after={"creditLineId": str(line.id), "limitFen": amount, "by": "officer"})
+                                decided_at=now, data={"decision": {"route": "officer", "line": str(line.id), **recorded}}, **amounts)
+            await audit.record(actor, "visit.grant", "visit", visit.id, after={"creditLineId": str(line.id), "limitFen": amount, "by": "officer",
+                                                                               "spreadBp": line.spread_bp, "strategyDecisionId": str(strategy.id)})
         else:
-            why = "risk_review" if risk.decision.value != "pass" else "above_authority"
-            await save(visit, status=flow.VisitStatus.AWAITING_APPROVAL, submitted_at=now,
-                       data={"decision": {"route": "approval", "amountFen": amount, "why": why, "key": idempotency_key}}, **amounts)
-            await audit.record(actor, "visit.submit", "visit", visit.id, after={"amountFen": amount, "why": why})
+            why = "risk_review" if outcome != "pass" else "above_authority"
+            await save(visit, status=flow.VisitStatus.AWAITING_APPROVAL, submitted_at=now, data={"decision": {"route": "approval", "why": why, **recorded}},
+                       **amounts)
+            await audit.record(actor, "visit.submit", "visit", visit.id, after={"amountFen": amount, "why": why, "strategyDecisionId": str(strategy.id)})
     return visit
 
 
@@ -155,34 +217,52 @@ async def _pending(actor: Actor, visit_id: UUID) -> Visit:
     _require_approver(actor)
     visit = await visible_visit(actor, visit_id)
     visit = await Visit.select_for_update().get(id=visit.id)
+    _check_pending(actor, visit)
+    return visit
+
+
+def _check_pending(actor: Actor, visit: Visit) -> None:
     if visit.status != flow.VisitStatus.AWAITING_APPROVAL:
         raise ValidationError("该授信申请不在待审批状态", code="NOT_AWAITING_APPROVAL")
     if visit.officer_id == actor.id:
         raise Forbidden("不能审批自己发起的授信申请", code="OWN_VISIT")
-    return visit
 
 
 async def approve_visit(
-    *, actor: Actor, visit_id: UUID, amount_fen: int | None, policy: VisitPolicy, today: date, now: datetime,
+    *, actor: Actor, visit_id: UUID, amount_fen: int | None, policy: VisitPolicy, media: MediaStore, vault: Vault, today: date, now: datetime,
 ) -> Visit:
-    """Grant the line (the proposed amount, or less) within the approver's own authority."""
+    """Grant the line (the proposed amount, or less) within the approver's own authority.
+
+    The strategy is evaluated once more (with the income the officer entered): a list entry or a
+    shared card that appeared while the file waited refuses the grant, and a lower limit caps it.
+    """
     _require_approver(actor)
     visit = await visible_visit(actor, visit_id)
+    _check_pending(actor, visit)
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
-    offer = await offer_for(visit, policy)
+    income_fen = ((visit.data or {}).get("decision") or {}).get("incomeFen")
+    strategy = await _evaluate(actor, visit, policy=policy, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
+    _refuse_strategy_reject(strategy)
+    offer = await offer_for(visit, policy, strategy)
+    if offer.problem:
+        raise DomainError(offer.problem, code="NOTHING_TO_GRANT")
     async with in_transaction():
         visit = await _pending(actor, visit_id)
-        amount = amount_fen if amount_fen is not None else visit.proposed_amount_fen
+        amount = amount_fen if amount_fen is not None else min(visit.proposed_amount_fen or 0, strategy.limit_fen)
         if amount is None or amount <= 0:
             raise ValidationError("审批额度必须大于 0", code="INVALID_AMOUNT", field="amount")
         if amount > (visit.proposed_amount_fen or 0):
             raise ValidationError(f"审批额度不能超过申请额度 {Money(visit.proposed_amount_fen or 0).format_yuan()}", code="ABOVE_PROPOSED", field="amount")
+        if amount > strategy.limit_fen:
+            raise ValidationError(f"审批额度不能超过按额度策略重新测算的可授信额度 {Money(strategy.limit_fen).format_yuan()}", code="ABOVE_STRATEGY_LIMIT",
+                                  field="amount")
         flow.check_approval_authority(role=actor.role, amount_fen=amount, authority=policy.authority)
         line = await _grant(actor, visit, amount_fen=amount, offer=offer, policy=policy, today=today, now=now)
         await complete_step(actor, visit, flow.DECISION, now=now, status=flow.VisitStatus.GRANTED, credit_line_id=line.id, decided_by_id=actor.id,
                             decided_at=now, data={"decision": {**(visit.data or {}).get("decision", {}), "route": "approver", "amountFen": amount,
-                                                               "line": str(line.id), "approver": str(actor.id)}})
-        await audit.record(actor, "visit.approve", "visit", visit.id, after={"creditLineId": str(line.id), "limitFen": amount})
+                                                               "line": str(line.id), "approver": str(actor.id), "strategy": _strategy_data(strategy)}})
+        await audit.record(actor, "visit.approve", "visit", visit.id, after={"creditLineId": str(line.id), "limitFen": amount,
+                                                                               "strategyDecisionId": str(strategy.id)})
     return visit
 
 

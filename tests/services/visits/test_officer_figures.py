@@ -48,7 +48,7 @@ async def test_daily_summary_and_performance_count_visits_lines_and_amounts(demo
     await pre_credit(fam.household.id, 80_000)
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
-    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     other = await ctx_for(vault, settings, await family(vault, head_seq=361, spouse_seq=None, no="V02"))
     await start(other)
     summary = await daily_summary(actor=c.who, officer_id=c.who.id, day=TODAY, tz=TZ)

@@ -16,7 +16,7 @@ async def test_two_taps_on_grant_at_once_grant_one_line(demo, vault, settings):
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
     results = await asyncio.gather(
-        *(decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW, idempotency_key=key) for key in ("a", "b")),
+        *(decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW, idempotency_key=key) for key in ("a", "b")),
         return_exceptions=True,
     )
     refused = [r for r in results if isinstance(r, Exception)]

@@ -59,7 +59,7 @@ async def test_within_the_officers_authority_the_line_is_granted_at_once(demo, v
     c = await ctx_for(vault, settings, fam)
     decision = await walk_to_decision(c)
     assert decision.decision.value == "pass"
-    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert visit.status == flow.VisitStatus.GRANTED and visit.step == flow.SIGNING
     line = await CreditLine.get(id=visit.credit_line_id)
     assert line.limit_fen == 8_000_000 and line.granted_at == NOW and line.valid_until.isoformat() == "2029-11-27"
@@ -75,9 +75,9 @@ async def test_a_smaller_request_is_granted_as_asked(demo, vault, settings):
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
     with pytest.raises(ValidationError) as above:
-        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=9_000_000, policy=c.policy, today=TODAY, now=NOW)
+        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=9_000_000, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert above.value.code == "ABOVE_PRE_CREDIT"
-    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=5_000_000, policy=c.policy, today=TODAY, now=NOW)
+    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=5_000_000, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert (await CreditLine.get(id=visit.credit_line_id)).limit_fen == 5_000_000
 
 
@@ -92,7 +92,7 @@ async def test_grant_and_outbox_commit_together_or_not_at_all(demo, vault, setti
 
     monkeypatch.setattr(decision_module, "enqueue_line_granted", broken)
     with pytest.raises(RuntimeError):
-        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert await CreditLine.all().count() == 0
     assert (await Visit.get(id=c.visit_id)).status == flow.VisitStatus.IN_PROGRESS
 
@@ -102,14 +102,16 @@ async def test_above_the_officers_authority_the_file_goes_to_an_approver(demo, v
     await pre_credit(fam.household.id, 200_000)
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
-    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert visit.status == flow.VisitStatus.AWAITING_APPROVAL and visit.proposed_amount_fen == 20_000_000
-    assert visit.data["decision"] == {"route": "approval", "amountFen": 20_000_000, "why": "above_authority", "key": ""}
+    strategy = visit.data["decision"].pop("strategy")
+    assert visit.data["decision"] == {"route": "approval", "amountFen": 20_000_000, "why": "above_authority", "key": "", "incomeFen": None}
+    assert (strategy["outcome"], strategy["limitFen"], strategy["rules"]) == ("pass", 20_000_000, [])
     assert await CreditLine.all().count() == 0
     approver = await actor("approver")
     assert [v.id for v in await approval_queue(actor=approver)] == [visit.id]
     # the approver grants it within their authority (300,000)
-    granted = await approve_visit(actor=approver, visit_id=visit.id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    granted = await approve_visit(actor=approver, visit_id=visit.id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert granted.status == flow.VisitStatus.GRANTED and granted.decided_by_id == approver.id
     line = await CreditLine.get(id=granted.credit_line_id)
     assert line.limit_fen == 20_000_000 and line.officer_id == c.who.id and line.granted_by_id == approver.id
@@ -122,15 +124,15 @@ async def test_a_grant_above_the_approvers_authority_is_refused(demo, vault, set
     await pre_credit(fam.household.id, 250_000)
     c = await ctx_for(vault, settings, fam, authority=flow.Authority(officer_fen=10_000_000, approver_fen=20_000_000, branch_manager_fen=50_000_000))
     await walk_to_decision(c)
-    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     with pytest.raises(Forbidden) as refused:
-        await approve_visit(actor=await actor("approver"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await approve_visit(actor=await actor("approver"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert refused.value.code == "ABOVE_AUTHORITY" and "¥200,000.00" in refused.value.message
     visit = await Visit.get(id=c.visit_id)
     assert visit.status == flow.VisitStatus.AWAITING_APPROVAL and await CreditLine.all().count() == 0
     with pytest.raises(Forbidden):  # an officer is no approver
-        await approve_visit(actor=await actor("officer1"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
-    granted = await approve_visit(actor=await actor("manager"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await approve_visit(actor=await actor("officer1"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
+    granted = await approve_visit(actor=await actor("manager"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert (await CreditLine.get(id=granted.credit_line_id)).limit_fen == 25_000_000
 
 
@@ -139,14 +141,14 @@ async def test_the_approver_declines_with_a_reason(demo, vault, settings):
     await pre_credit(fam.household.id, 200_000)
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
-    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     approver = await actor("approver")
     with pytest.raises(ValidationError):
         await decline_visit(actor=approver, visit_id=c.visit_id, reason=" ", now=NOW)
     visit = await decline_visit(actor=approver, visit_id=c.visit_id, reason="经营收入不足以覆盖额度", now=NOW)
     assert visit.status == flow.VisitStatus.DECLINED and visit.decline_reason == "经营收入不足以覆盖额度" and visit.finished_at == NOW
     with pytest.raises(ValidationError):
-        await approve_visit(actor=approver, visit_id=c.visit_id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await approve_visit(actor=approver, visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
 
 
 async def test_a_reject_decision_blocks_the_grant(demo, vault, settings):
@@ -157,7 +159,7 @@ async def test_a_reject_decision_blocks_the_grant(demo, vault, settings):
     assert decision.decision.value == "reject"
     assert (await Visit.get(id=c.visit_id)).step == flow.DECISION  # the check itself is done and shown
     with pytest.raises(DomainError) as refused:
-        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert refused.value.code == "RISK_REJECTED" and "禁止面签" in refused.value.message
     assert await CreditLine.all().count() == 0
 
@@ -167,7 +169,7 @@ async def test_a_risk_review_goes_to_an_approver_even_when_small(demo, vault, se
     await pre_credit(fam.household.id, 30_000)
     c = await ctx_for(vault, settings, fam)
     assert (await walk_to_decision(c)).decision.value == "review"
-    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert visit.status == flow.VisitStatus.AWAITING_APPROVAL and visit.data["decision"]["why"] == "risk_review"
 
 
@@ -175,7 +177,7 @@ async def test_no_pre_credit_no_grant(demo, vault, settings):
     c = await ctx_for(vault, settings, await family(vault))
     await walk_to_decision(c)
     with pytest.raises(DomainError) as refused:
-        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert refused.value.code == "NO_PRE_CREDIT"
 
 
@@ -185,9 +187,9 @@ async def test_the_officer_cannot_approve_their_own_visit(demo, vault, settings)
     c = await ctx_for(vault, settings, fam, by="manager",
                       authority=flow.Authority(officer_fen=10_000_000, approver_fen=30_000_000, branch_manager_fen=10_000_000))
     await walk_to_decision(c)
-    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     with pytest.raises(Forbidden) as own:
-        await approve_visit(actor=c.who, visit_id=c.visit_id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await approve_visit(actor=c.who, visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert own.value.code == "OWN_VISIT"
 
 
@@ -196,9 +198,9 @@ async def test_a_black_list_entry_after_the_check_blocks_approval(demo, vault, s
     await pre_credit(fam.household.id, 200_000)
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
-    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     await add_to_list(actor=await actor("manager"), vault=vault, id_number=fam.numbers[str(fam.head.id)], name="赵德胜", list_kind="black",
                       reason="法院失信被执行人", today=TODAY)
     with pytest.raises(DomainError) as refused:
-        await approve_visit(actor=await actor("approver"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, today=TODAY, now=NOW)
+        await approve_visit(actor=await actor("approver"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert refused.value.code == "RISK_REJECTED"

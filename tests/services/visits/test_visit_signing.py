@@ -20,7 +20,7 @@ async def _granted(vault, settings, **family_kwargs):
     await pre_credit(fam.household.id, 80_000)
     c = await ctx_for(vault, settings, fam)
     await walk_to_decision(c)
-    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, today=TODAY, now=NOW)
+    await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     return c
 
 
