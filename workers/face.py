@@ -25,9 +25,8 @@ import numpy as np
 
 from app.domain.errors import DomainError
 from app.domain.face import DEFAULT_THRESHOLD, EMBEDDING_SIZE, MODEL, FaceMatch, match
+from workers.images import BAD_IMAGE, BAD_IMAGE_MESSAGE, MAX_IMAGE_BYTES, check_upload
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # a 10 MB file can still decode to a huge bitmap
 DEEPFACE_WEIGHTS = ("dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat")
 
 
@@ -35,8 +34,6 @@ class FaceError(DomainError):
     """A face image that cannot be used. `code` is one of the *_CODE names below."""
 
 
-IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
-BAD_IMAGE = "BAD_IMAGE"
 NO_FACE = "NO_FACE"
 MULTIPLE_FACES = "MULTIPLE_FACES"
 
@@ -95,22 +92,14 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> np.ndarray
     """Bytes → BGR uint8 array. Refuses oversize input before decoding, and truncated files."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    if len(data) > max_bytes:
-        raise FaceError(f"图片超过 {max_bytes // (1024 * 1024)} MB，请压缩后重新上传", code=IMAGE_TOO_LARGE)
-    if not data:
-        raise FaceError("图片为空，请重新拍摄或上传", code=BAD_IMAGE)
+    check_upload(data, max_bytes=max_bytes, error=FaceError)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise FaceError("图片像素过多，请缩小后重新上传", code=IMAGE_TOO_LARGE)
             with _strict_loading():
                 image.load()  # raises OSError on a truncated file
             rgb = ImageOps.exif_transpose(image).convert("RGB")
-    except FaceError:
-        raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise FaceError("无法读取图片（文件损坏、不完整或不是图片），请重新拍摄或上传", code=BAD_IMAGE) from exc
+        raise FaceError(BAD_IMAGE_MESSAGE, code=BAD_IMAGE) from exc
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 
 

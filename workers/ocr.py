@@ -15,7 +15,6 @@ from the text rows and return it as JPEG.
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -26,19 +25,13 @@ import numpy as np
 
 from app.domain.errors import DomainError
 from app.domain.idcard_ocr import DEFAULT_THRESHOLD, IdCardReading, read_id_card
+from workers.images import BAD_IMAGE, BAD_IMAGE_MESSAGE, MAX_IMAGE_BYTES, check_upload
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
 MAX_SIDE_PX = 1920  # larger photos are shrunk first: a card needs no more
 MIN_SIDE_PX = 640  # smaller images are enlarged to this, then padded
 PAD_PX = 32
 PORTRAIT_JPEG_QUALITY = 92
 REREAD_MIN_SCORE = 0.5  # a window re-read without detection: below this it is taken as empty
-
-IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
-BAD_IMAGE = "BAD_IMAGE"
-
-BAD_IMAGE_MESSAGE = "无法读取图片（文件损坏、不完整或不是图片），请重新拍摄或上传"
 
 _engine_lock = threading.Lock()
 
@@ -56,32 +49,13 @@ class CardImageResult:
 
 
 def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> np.ndarray:
-    """Bytes -> BGR uint8 array; size is checked before any decoding."""
-    if len(data) > max_bytes:
-        raise CardImageError(f"图片超过 {max_bytes // (1024 * 1024)} MB，请压缩后重新上传", code=IMAGE_TOO_LARGE)
-    if not data:
-        raise CardImageError("图片为空，请重新拍摄或上传")
-    if _header_pixels(data) > MAX_IMAGE_PIXELS:  # a small file can still decode to a huge bitmap
-        raise CardImageError("图片像素过多，请缩小后重新上传", code=IMAGE_TOO_LARGE)
+    """Bytes -> BGR uint8 array; size and pixel count are checked before any decoding."""
+    check_upload(data, max_bytes=max_bytes, error=CardImageError)
     buf = np.frombuffer(data, dtype=np.uint8)
     img = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # None for non-images and truncated files; EXIF orientation applied
     if img is None or img.ndim != 3 or img.shape[0] < 8 or img.shape[1] < 8:
         raise CardImageError(BAD_IMAGE_MESSAGE)
     return img
-
-
-def _header_pixels(data: bytes) -> int:
-    """Width x height from the file header alone (PIL reads no pixels here); 0 if unknown."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return 0  # not an image PIL knows: OpenCV decides
-    except Image.DecompressionBombError:
-        return MAX_IMAGE_PIXELS + 1
-    return width * height
 
 
 def prepare(img: np.ndarray) -> np.ndarray:

@@ -31,7 +31,8 @@ def face_verify(
 ) -> None:
     """Compare the faces in two photos (deepface Dlib model, offline)."""
     from app.config import get_settings
-    from workers.face import MAX_IMAGE_BYTES, FaceEngine, FaceError
+    from workers.face import FaceEngine, FaceError
+    from workers.images import MAX_IMAGE_BYTES
 
     data = {"a": _read_face_image(image_a, MAX_IMAGE_BYTES), "b": _read_face_image(image_b, MAX_IMAGE_BYTES)}
     names = {"a": str(image_a), "b": str(image_b)}
@@ -103,7 +104,8 @@ def idcard(
     from app.config import get_settings
     from app.domain.errors import DomainError
     from workers.engines import build_ocr_engine
-    from workers.ocr import MAX_IMAGE_BYTES, read_id_card_image
+    from workers.images import MAX_IMAGE_BYTES
+    from workers.ocr import read_id_card_image
 
     if as_of is None:
         on = clock.local_today(get_settings().business_tz)

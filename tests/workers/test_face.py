@@ -13,16 +13,14 @@ import pytest
 from app.domain.face import DEFAULT_THRESHOLD, pack_embedding, unpack_embedding
 from tests.workers import face_images as fi
 from workers.face import (
-    BAD_IMAGE,
     DEEPFACE_WEIGHTS,
-    IMAGE_TOO_LARGE,
-    MAX_IMAGE_BYTES,
     MULTIPLE_FACES,
     NO_FACE,
     FaceEngine,
     FaceError,
     prepare_deepface_home,
 )
+from workers.images import BAD_IMAGE, IMAGE_TOO_LARGE, MAX_IMAGE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 

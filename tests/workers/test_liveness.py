@@ -14,7 +14,8 @@ import pytest
 
 from app.domain.liveness import BLINK, TURN_LEFT, TURN_RIGHT, Action, Challenge
 from tests.workers import face_images as fi
-from workers.face import BAD_IMAGE, FaceError
+from workers.face import FaceError
+from workers.images import BAD_IMAGE
 from workers.liveness import TOO_MANY_FRAMES, LandmarkEngine
 
 pytestmark = pytest.mark.ml
