@@ -37,6 +37,11 @@ class Migration(migrations.Migration):
             options={'table': 'strategy_decision', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The admission, anti-fraud, limit and pricing outcome for one customer and product.'},
             bases=['Model'],
         ),
+        ops.AddField(
+            model_name='LoanApplication',
+            name='strategy_decision',
+            field=fields.ForeignKeyField('models.RiskStrategyDecision', source_field='strategy_decision_id', null=True, db_constraint=True, to_field='id', related_name='applications', on_delete=OnDelete.RESTRICT),
+        ),
         ops.AlterField(
             model_name='RuleSetVersion',
             name='kind',

@@ -227,12 +227,6 @@ def proposed_amount(
     return requested_fen
 
 
-def worst_outcome(*outcomes: str) -> str:
-    """reject beats review beats pass (the report's rules and the strategy are combined this way)."""
-    order = ("pass", "review", "reject")
-    return max(outcomes, key=order.index)
-
-
 def route_decision(*, role: str | None, amount_fen: int, risk_outcome: str, authority: Authority) -> str:
     """"grant" when the officer may grant it at once; "approval" when it goes to an approver's queue.
 

@@ -94,6 +94,7 @@ class LoanApplication(Model):
     method = fields.CharField(max_length=24)
     status = fields.CharEnumField(ApplicationStatus, max_length=16)
     risk_decision = fields.ForeignKeyField("models.RiskDecision", related_name="applications", null=True, on_delete=fields.RESTRICT)
+    strategy_decision = fields.ForeignKeyField("models.RiskStrategyDecision", related_name="applications", null=True, on_delete=fields.RESTRICT)
     message = fields.TextField(default="")
     code_hash = fields.CharField(max_length=64, default="")
     code_expires_at = fields.DatetimeField(null=True)

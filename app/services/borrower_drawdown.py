@@ -7,9 +7,12 @@
   is decided within the line (the requested amount, or what is still available
   if less); the default card must be our own bank's; the sandbox/real bureau is
   queried through `app.services.risk.check_credit` (purpose drawdown, a report of
-  the last `reuse_days` reused) — an automated decision, so the risk services see
-  the system as the actor. A pass sends a one-time code by SMS; a reject or a
-  review is stored and answered with an error (a review is not decided online).
+  the last `reuse_days` reused), then the admission and anti-fraud strategy (a
+  shared card or device, an expired ID card, lists, age) — automated decisions, so
+  the risk services see the system as the actor. The worse of the two answers: a
+  pass sends a one-time code by SMS; a reject or a review is stored and answered
+  with an error (a review is not decided online; the borrower is not told which
+  rule fired).
 - `confirm`: the code (lockout after `max_attempts`) releases the disbursement
   through the existing `draw_down` service, whose idempotency key is the
   application's id: however often the app retries, one application makes one loan.
@@ -28,11 +31,12 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from app.domain.money import Money, yuan_str
+from app.domain.rules import worst_outcome
 from app.domain.schedule import parse_method
 from app.integrations.bureau import CreditBureau
 from app.integrations.core_banking import CoreBanking
 from app.integrations.sms import SmsError, SmsSender
-from app.models import CreditAuthorisation, Customer, Loan, LoanApplication
+from app.models import CreditAuthorisation, Customer, Loan, LoanApplication, Product
 from app.models.borrower import ApplicationStatus
 from app.models.enums import ActorType, DocumentKind
 from app.models.risk import RiskOutcome, RiskPurpose
@@ -43,7 +47,7 @@ from app.services.borrower_cards import default_card, require_customer
 from app.services.documents import MediaStore, store_document
 from app.services.lending.drawdown import DrawdownQuote, draw_down, quote_drawdown
 from app.services.lending.queries import lines_visible
-from app.services.risk import check_credit
+from app.services.risk import check_credit, evaluate_strategy
 
 AUTHORISATION_TEXT = """征信查询授权书（手机银行）
 
@@ -104,12 +108,13 @@ async def _send_code(customer: Customer, actor: Actor, code: str, amount_fen: in
         raise ApplicationError("短信发送失败，请稍后重新申请", code="SMS_UNAVAILABLE") from None
 
 
-async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int) -> int:
-    """Within the line: what was asked, or what is still available when that is less."""
+async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int) -> tuple[int, str]:
+    """Within the line: what was asked, or what is still available when that is less; and the line's product."""
     line = (await lines_visible(actor, [credit_line_id])).get(credit_line_id)
     if line is None:
         raise NotFound("额度不存在", field="creditLineId")
-    return min(requested_fen, max(0, line.limit_fen - line.used_fen)) or requested_fen
+    product_code = (await Product.get(id=line.product_id)).code
+    return min(requested_fen, max(0, line.limit_fen - line.used_fen)) or requested_fen, product_code
 
 
 async def apply(
@@ -142,7 +147,7 @@ async def apply(
             raise Conflict("该幂等键已用于另一笔不同的申请", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
         return Application(existing, None)
 
-    decided_fen = await _decided_amount(actor, credit_line_id, requested_fen)
+    decided_fen, product_code = await _decided_amount(actor, credit_line_id, requested_fen)
     quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount=yuan_str(decided_fen), term_months=term_months, method=method, today=today)
     card = await default_card(actor, core=core, vault=vault, now=now)
     if card is None:
@@ -160,7 +165,10 @@ async def apply(
             raise ApplicationError("请先阅读并签署征信查询授权书", code="NO_AUTHORISATION") from None
         raise
 
-    status = {RiskOutcome.PASS: ApplicationStatus.AWAITING_CODE, RiskOutcome.REVIEW: ApplicationStatus.REFERRED}.get(decision.decision, ApplicationStatus.REJECTED)
+    strategy = (await evaluate_strategy(actor=_risk_actor(actor), customer_id=actor.id, product_code=product_code, today=today, now=now,
+                                        media=media, vault=vault)).record
+    outcome = RiskOutcome(worst_outcome(decision.decision.value, strategy.decision.value))
+    status = {RiskOutcome.PASS: ApplicationStatus.AWAITING_CODE, RiskOutcome.REVIEW: ApplicationStatus.REFERRED}.get(outcome, ApplicationStatus.REJECTED)
     messages = {
         ApplicationStatus.AWAITING_CODE: "审核通过，请输入短信验证码确认借款",
         ApplicationStatus.REFERRED: "您的申请需要客户经理进一步审核，暂不能在线放款，我们会尽快与您联系",
@@ -171,13 +179,14 @@ async def apply(
         row = await LoanApplication.create(
             customer_id=actor.id, credit_line_id=credit_line_id, idempotency_key=idempotency_key, requested_fen=requested_fen,
             approved_fen=decided_fen if status == ApplicationStatus.AWAITING_CODE else 0, term_months=term_months, method=method,
-            status=status, risk_decision=decision, message=messages[status], applied_at=now,
+            status=status, risk_decision=decision, strategy_decision=strategy, message=messages[status], applied_at=now,
             code_hash=keyed_hash(vault, "drawdown-code", code) if status == ApplicationStatus.AWAITING_CODE else "",
             code_expires_at=now + code_ttl if status == ApplicationStatus.AWAITING_CODE else None,
         )
         await audit.record(
             actor, "loan_application.create", "loan_application", row.id,
-            after={"status": status.value, "requestedFen": requested_fen, "approvedFen": row.approved_fen, "riskDecision": str(decision.id)},
+            after={"status": status.value, "requestedFen": requested_fen, "approvedFen": row.approved_fen, "riskDecision": str(decision.id),
+                   "strategyDecision": str(strategy.id)},
         )
     if status == ApplicationStatus.REJECTED:
         raise ApplicationError(messages[status], code="RISK_REJECTED")

@@ -15,6 +15,7 @@ from app.domain.rules.engine import (
     evaluate,
     explain,
     load_ruleset,
+    worst_outcome,
 )
 from app.domain.rules.strategies import (
     DEFAULT_STRATEGY_RULESET,
@@ -44,4 +45,5 @@ __all__ = [
     "explain_strategy",
     "load_ruleset",
     "load_strategy_ruleset",
+    "worst_outcome",
 ]

@@ -38,6 +38,11 @@ DECISIONS = ("pass", "review", "reject")
 KIND_NAMES = {"reject": "拒绝", "review": "人工复核"}
 DECISION_NAMES = {"pass": "通过", "review": "人工复核", "reject": "拒绝"}
 
+
+def worst_outcome(*outcomes: str) -> str:
+    """reject beats review beats pass: how the report's rules and the strategy combine into one answer."""
+    return max(outcomes, key=list(DECISION_NAMES).index)
+
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a rule set's version string
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

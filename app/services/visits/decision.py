@@ -24,6 +24,7 @@ from app.crypto import Vault
 from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money
+from app.domain.rules import worst_outcome
 from app.integrations.bureau import CreditBureau
 from app.models import Appraisal, CreditLine, Product, RiskDecision, RiskStrategyDecision, Visit
 from app.models.risk import RiskPurpose
@@ -177,7 +178,7 @@ async def decide(
     amount = flow.proposed_amount(pre_credit_fen=offer.pre_credit_fen, product_max_fen=offer.product_max_fen, strategy_limit_fen=strategy.limit_fen,
                                   requested_fen=requested_fen)
     risk = await RiskDecision.get(id=visit.risk_decision_id)
-    outcome = flow.worst_outcome(risk.decision.value, strategy.decision.value)
+    outcome = worst_outcome(risk.decision.value, strategy.decision.value)
     route = flow.route_decision(role=actor.role, amount_fen=amount, risk_outcome=outcome, authority=policy.authority)
     amounts = {"pre_credit_fen": offer.pre_credit_fen, "requested_amount_fen": requested_fen, "proposed_amount_fen": amount}
     recorded = {"amountFen": amount, "key": idempotency_key, "incomeFen": income_fen, "strategy": _strategy_data(strategy)}

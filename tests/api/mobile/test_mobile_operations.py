@@ -4,7 +4,7 @@ import base64
 import uuid
 from datetime import UTC, datetime
 
-from app.models import AuditEvent, BankCard, CardLookup, Loan, LoanApplication
+from app.models import AuditEvent, BankCard, CardLookup, Loan, LoanApplication, RiskDecision
 from app.services import auth, business_date
 from tests.factories import DEMO_PASSWORD
 from tests.factories_borrower import (
@@ -190,6 +190,35 @@ async def test_a_rejected_credit_check_stops_the_application(client, app, demo, 
     row = await LoanApplication.get()
     assert row.status.value == "rejected" and row.risk_decision_id is not None and row.code_hash == ""
     assert [m for m in await _view_sms(app) if "借款" in m.text] == []
+
+
+async def test_the_anti_fraud_strategy_stops_or_refers_the_application(client, app, demo, vault):
+    from app.models import RiskStrategyDecision
+    from app.services.risk import add_to_list
+    from tests.factories_villages import actor
+
+    await business_date.set_current(TODAY)
+    customer, line = await borrower(vault)
+    other, _ = await other_borrower(vault)
+    own_card = await BankCard.get(customer_id=customer.id, unbound_at=None)
+    await BankCard.filter(customer_id=other.id).update(card_number_hash=own_card.card_number_hash)  # the same card on another customer
+    token = (await sign_in(client, app))["accessToken"]
+    apply = {"creditLineId": _gid("CreditLine", line.id), "amount": "5000.00", "termMonths": 6, "method": "EQUAL_PRINCIPAL", "idempotencyKey": str(uuid.uuid4())}
+    refused = (await gql(client, "LoanApply", {"input": apply}, token=token))["data"]["loanApply"]
+    assert refused["application"] is None and [e["code"] for e in refused["errors"]] == ["RISK_REJECTED"]
+    assert "SHARED_CARD" not in str(refused) and "银行卡" not in str(refused)  # the borrower is not told which rule fired
+    row = await LoanApplication.get()
+    strategy = await RiskStrategyDecision.get(id=row.strategy_decision_id)
+    assert row.status.value == "rejected" and strategy.decision.value == "reject" and [h["code"] for h in strategy.hits] == ["SHARED_CARD"]
+    assert (await RiskDecision.get(id=row.risk_decision_id)).decision.value == "pass"  # the report itself was clean
+    assert await Loan.all().count() == 0
+
+    await BankCard.filter(customer_id=other.id).update(card_number_hash="0" * 64)
+    await add_to_list(actor=await actor("manager"), vault=vault, id_number=vault.decrypt(customer.id_number_enc, context=b"id_number"),
+                      name=customer.name, list_kind="grey", reason="多头借贷", today=TODAY)
+    referred = (await gql(client, "LoanApply", {"input": {**apply, "idempotencyKey": str(uuid.uuid4())}}, token=token))["data"]["loanApply"]
+    assert [e["code"] for e in referred["errors"]] == ["REFERRED"]
+    assert (await LoanApplication.filter(status="referred").count()) == 1
 
 
 async def test_another_banks_default_card_cannot_receive_an_app_loan(client, app, demo, vault):

@@ -196,3 +196,11 @@ def test_explains_each_hit_in_order():
         "1.【人工复核】近1个月硬查询6次，超过4次\n"
         "2.【拒绝】未结清贷款账户A1五级分类为「关注」"
     )
+
+
+def test_the_worst_outcome_wins():
+    from app.domain.rules import worst_outcome
+
+    assert worst_outcome("pass", "pass") == "pass"
+    assert worst_outcome("review", "pass") == "review"
+    assert worst_outcome("pass", "reject", "review") == "reject"
