@@ -37,12 +37,6 @@ KINDS = ("reject", "review")
 DECISIONS = ("pass", "review", "reject")
 KIND_NAMES = {"reject": "拒绝", "review": "人工复核"}
 DECISION_NAMES = {"pass": "通过", "review": "人工复核", "reject": "拒绝"}
-
-
-def worst_outcome(*outcomes: str) -> str:
-    """reject beats review beats pass: how the report's rules and the strategy combine into one answer."""
-    return max(outcomes, key=list(DECISION_NAMES).index)
-
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a rule set's version string
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -90,6 +84,11 @@ class Decision:
         }
 
 
+def worst_outcome(*outcomes: str) -> str:
+    """reject beats review beats pass: how the report's rules and the strategy combine into one answer."""
+    return max(outcomes, key=list(DECISION_NAMES).index)
+
+
 # --- loading ------------------------------------------------------------------------------
 
 
@@ -97,38 +96,63 @@ def _bad(message: str, field: str | None = None) -> DomainError:
     return DomainError(f"规则集无效：{message}", code="BAD_RULESET", field=field)
 
 
-def load_ruleset(yaml_text: str) -> RuleSet:
+@dataclass(frozen=True, slots=True)
+class RuleSetDocument:
+    """What every rule-set YAML has: the parsed mapping, its version, description and checked rules."""
+
+    data: dict[str, Any]
+    version: str
+    description: str
+    rules: tuple[Any, ...]
+
+
+def load_document(
+    yaml_text: str,
+    *,
+    example: str,
+    extra_keys: tuple[str, ...] = (),
+    catalogue: Mapping[str, Any] = CATALOGUE,
+    make: Callable[..., Any] = Rule,
+    bad: Callable[..., DomainError] = _bad,
+) -> RuleSetDocument:
+    """Size, YAML, top-level keys, version, description and the `rules:` list, for reject rules and strategies alike."""
     if len(yaml_text) > MAX_RULESET_CHARS:
-        raise _bad("文件过大（最多 64 KB）")
+        raise bad("文件过大（最多 64 KB）")
     try:
         data = yaml.safe_load(yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"（第 {mark.line + 1} 行）" if mark is not None else ""
-        raise _bad(f"不是有效的 YAML{where}") from None
+        raise bad(f"不是有效的 YAML{where}") from None
+    keys = ("version", "rules", *extra_keys)
     if not isinstance(data, dict):
-        raise _bad("顶层应为映射（version、rules）")
-    unknown = set(data) - {"version", "description", "rules"}
+        raise bad(f"顶层应为映射（{'、'.join(keys)}）")
+    unknown = set(data) - {*keys, "description"}
     if unknown:
-        raise _bad(f"未知的字段 {sorted(map(str, unknown))}")
+        raise bad(f"未知的字段 {sorted(map(str, unknown))}")
     version = data.get("version")
     if not isinstance(version, str) or not VERSION_PATTERN.match(version):
-        raise _bad("version 必须是字符串（字母、数字、点、横线），例如 reject-2026.1", "version")
+        raise bad(f"version 必须是字符串（字母、数字、点、横线），例如 {example}", "version")
     description = data.get("description", "")
     if not isinstance(description, str):
-        raise _bad("description 必须是字符串", "description")
+        raise bad("description 必须是字符串", "description")
     rules_data = data.get("rules")
     if not isinstance(rules_data, list) or not rules_data:
-        raise _bad("rules 必须是非空列表", "rules")
-    rules: list[Rule] = []
+        raise bad("rules 必须是非空列表", "rules")
+    rules: list[Any] = []
     seen: set[str] = set()
     for i, item in enumerate(rules_data):
-        rule = load_rule_entry(item, f"rules[{i}]")
+        rule = load_rule_entry(item, f"rules[{i}]", catalogue=catalogue, make=make, bad=bad)
         if rule.code in seen:
-            raise _bad(f"规则 {rule.code} 重复", f"rules[{i}].code")
+            raise bad(f"规则 {rule.code} 重复", f"rules[{i}].code")
         seen.add(rule.code)
         rules.append(rule)
-    return RuleSet(version=version, rules=tuple(rules), description=description)
+    return RuleSetDocument(data=data, version=version, description=description, rules=tuple(rules))
+
+
+def load_ruleset(yaml_text: str) -> RuleSet:
+    doc = load_document(yaml_text, example="reject-2026.1")
+    return RuleSet(version=doc.version, rules=doc.rules, description=doc.description)
 
 
 def load_rule_entry(item: Any, where: str, *, catalogue: Mapping[str, Any] = CATALOGUE, make: Callable[..., Any] = Rule, bad: Callable[..., DomainError] = _bad) -> Any:

@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 
 from app.domain.errors import DomainError
-from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, MAX_RULESET_CHARS, VERSION_PATTERN, Hit, Rule, load_rule_entry
+from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, Hit, Rule, load_document
 from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts
 
 DEFAULT_STRATEGY_RULESET = "rulesets/default-strategy-1.yaml"  # package resource of app.domain.rules
@@ -120,44 +119,16 @@ def _int(value: Any, low: int, high: int, label: str, where: str) -> int:
 
 
 def load_strategy_ruleset(yaml_text: str) -> StrategyRuleSet:
-    if len(yaml_text) > MAX_RULESET_CHARS:
-        raise _bad("文件过大（最多 64 KB）")
-    try:
-        data = yaml.safe_load(yaml_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise _bad(f"不是有效的 YAML{f'（第 {mark.line + 1} 行）' if mark is not None else ''}") from None
-    if not isinstance(data, dict):
-        raise _bad("顶层应为映射（version、rules、limit、pricing）")
-    unknown = set(data) - {"version", "description", "rules", "limit", "pricing"}
-    if unknown:
-        raise _bad(f"未知的字段 {sorted(map(str, unknown))}")
-    version = data.get("version")
-    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
-        raise _bad("version 必须是字符串（字母、数字、点、横线），例如 strategy-2026.1", "version")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise _bad("description 必须是字符串", "description")
-    rules_data = data.get("rules")
-    if not isinstance(rules_data, list) or not rules_data:
-        raise _bad("rules 必须是非空列表", "rules")
-    rules: list[StrategyRule] = []
-    for i, item in enumerate(rules_data):
-        rule = _load_rule(item, f"rules[{i}]")
-        if any(r.code == rule.code for r in rules):
-            raise _bad(f"规则 {rule.code} 重复", f"rules[{i}].code")
-        rules.append(rule)
-    return StrategyRuleSet(
-        version=version,
-        rules=tuple(rules),
-        limit=_load_limit(data.get("limit") or {}),
-        spread_bp_by_grade=_load_pricing(data.get("pricing") or {}),
-        description=description,
+    doc = load_document(
+        yaml_text, example="strategy-2026.1", extra_keys=("limit", "pricing"), catalogue=STRATEGY_CATALOGUE, make=StrategyRule, bad=_bad
     )
-
-
-def _load_rule(item: Any, where: str) -> StrategyRule:
-    return load_rule_entry(item, where, catalogue=STRATEGY_CATALOGUE, make=StrategyRule, bad=_bad)
+    return StrategyRuleSet(
+        version=doc.version,
+        rules=doc.rules,
+        limit=_load_limit(doc.data.get("limit") or {}),
+        spread_bp_by_grade=_load_pricing(doc.data.get("pricing") or {}),
+        description=doc.description,
+    )
 
 
 def _load_limit(raw: Any) -> LimitPolicy:
