@@ -49,7 +49,8 @@ async def run_credit_check(
     check_open(visit, flow.CREDIT_CHECK)
     decision = await check_credit(actor=actor, customer_id=visit.customer_id, purpose=RiskPurpose.SIGNING, bureau=bureau, media=media,
                                   vault=vault, now=now, today=today, reuse_days=policy.credit_report_reuse_days)
-    await _evaluate(actor, visit, policy=policy, income_fen=None, media=media, vault=vault, today=today, now=now)
+    _, product = await _pre_credit_and_product(visit, policy)
+    await _evaluate(actor, visit, product, income_fen=None, media=media, vault=vault, today=today, now=now)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         await complete_step(actor, visit, flow.CREDIT_CHECK, now=now, risk_decision_id=decision.id, data={
@@ -77,10 +78,9 @@ async def _pre_credit_and_product(visit: Visit, policy: VisitPolicy) -> tuple[Pr
 
 
 async def _evaluate(
-    actor: Actor, visit: Visit, *, policy: VisitPolicy, income_fen: int | None, media: MediaStore, vault: Vault, today: date, now: datetime,
+    actor: Actor, visit: Visit, product: Product, *, income_fen: int | None, media: MediaStore, vault: Vault, today: date, now: datetime,
 ) -> RiskStrategyDecision:
     """The strategy on the visit's borrower, product, village and location: stored, and the visit's current one from now on."""
-    _, product = await _pre_credit_and_product(visit, policy)
     outcome = await evaluate_strategy(actor=actor, customer_id=visit.customer_id, product_code=product.code, today=today, now=now, lat=visit.lat,
                                       lng=visit.lng, income_fen=income_fen, village_id=visit.village_id, visit_id=visit.id, media=media, vault=vault)
     async with in_transaction():
@@ -116,10 +116,13 @@ async def latest_strategy(visit: Visit) -> RiskStrategyDecision | None:
     return await RiskStrategyDecision.get_or_none(id=UUID(current), visit_id=visit.id) if current else None
 
 
-async def offer_for(visit: Visit, policy: VisitPolicy, strategy: RiskStrategyDecision | None = None) -> Offer:
-    """The offer with `strategy` (or the visit's latest strategy decision) applied."""
+async def offer_for(visit: Visit, policy: VisitPolicy) -> Offer:
+    """The offer as the visit stands: its pre-credit, product and current strategy decision."""
     pre, product = await _pre_credit_and_product(visit, policy)
-    strategy = strategy or await latest_strategy(visit)
+    return _offer(pre, product, await latest_strategy(visit))
+
+
+def _offer(pre: PreCredit | None, product: Product, strategy: RiskStrategyDecision | None) -> Offer:
     proposed, problem = None, None
     try:
         if strategy is not None:
@@ -172,9 +175,10 @@ async def decide(
     if requested_fen is not None and requested_fen <= 0:
         raise ValidationError("申请额度必须大于 0", code="INVALID_AMOUNT", field="requested")
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
-    strategy = await _evaluate(actor, visit, policy=policy, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
+    pre, product = await _pre_credit_and_product(visit, policy)
+    strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
     _refuse_strategy_reject(strategy)
-    offer = await offer_for(visit, policy, strategy)
+    offer = _offer(pre, product, strategy)
     amount = flow.proposed_amount(pre_credit_fen=offer.pre_credit_fen, product_max_fen=offer.product_max_fen, strategy_limit_fen=strategy.limit_fen,
                                   requested_fen=requested_fen)
     risk = await RiskDecision.get(id=visit.risk_decision_id)
@@ -242,9 +246,10 @@ async def approve_visit(
     _check_pending(actor, visit)
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
     income_fen = ((visit.data or {}).get("decision") or {}).get("incomeFen")
-    strategy = await _evaluate(actor, visit, policy=policy, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
+    pre, product = await _pre_credit_and_product(visit, policy)
+    strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
     _refuse_strategy_reject(strategy)
-    offer = await offer_for(visit, policy, strategy)
+    offer = _offer(pre, product, strategy)
     if offer.problem:
         raise DomainError(offer.problem, code="NOTHING_TO_GRANT")
     async with in_transaction():
