@@ -55,6 +55,11 @@ FLAG_LABELS = {
     "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
     "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
 }
+# the borrower's and the co-borrower's identity and face steps share one form each (`who` tells them apart)
+STEP_TEMPLATES = {
+    flow.BORROWER_IDENTITY: "person_identity", flow.CO_IDENTITY: "person_identity",
+    flow.BORROWER_FACE: "person_face", flow.CO_FACE: "person_face",
+}
 OUTCOME_LABELS = {"pass": "通过", "review": "需人工审查", "reject": "拒绝"}
 IDENTITY_LABELS = {"match": "一致", "mismatch": "不一致", "timeout": "超时", "failed": "失败"}
 
@@ -193,6 +198,7 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
     step = visit.step
     ctx: dict = {
         "visit": visit, "board": flow.step_board(visit.done_steps, visit.skipped_steps), "step": step, "step_labels": flow.STEP_LABELS,
+        "step_templates": STEP_TEMPLATES,
         "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "errors": errors, "form": form or {},
         "distance": geo.format_distance(visit.distance_m), "data": visit.data or {}, "outcome_labels": OUTCOME_LABELS,
         "identity_labels": IDENTITY_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
