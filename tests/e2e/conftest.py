@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -33,32 +36,67 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_line(proc: subprocess.Popen, needle: str, timeout: float) -> str:
+    """Read the process's output until a line contains `needle` (RuntimeError with the last lines otherwise)."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        if needle in line:
+            return line
+    raise RuntimeError(f"no {needle!r} from {proc.args}: {''.join(seen[-20:])}")
+
+
+@contextlib.contextmanager
+def cunxin_running(env: dict[str, str], workers: tuple[tuple[str, str, float], ...] = ()) -> Iterator[str]:
+    """`cunxin serve` on a free port, after the given workers are up; yields its URL, stops them all after.
+
+    `workers`: (command, the line it prints once ready, seconds to wait for that line).
+    """
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "app.cli", command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for command, _, _ in workers
+    ]
+    port = _free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for proc, (_, needle, timeout) in zip(procs, workers, strict=True):
+            wait_for_line(proc, needle, timeout=timeout)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"server did not start: {log.read()[-4000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        for proc in (server, *procs):
+            proc.terminate()
+        for proc in (server, *procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
 @pytest.fixture
 def live_server(demo, redis_server):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=15)
+    with cunxin_running(dict(os.environ)) as url:
+        yield url
 
 
 @pytest.fixture

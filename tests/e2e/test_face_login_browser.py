@@ -20,21 +20,16 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import cv2
-import httpx
 import numpy as np
 import pytest
 
-from app.config import ROOT
 from app.domain.liveness import BLINK, TURN_LEFT, Action, Challenge
 from app.models import FaceEnrolment, FaceVerification, LivenessCheck, Officer, OfficerSession
 from app.models.identity import JobStatus, LivenessStatus
-from tests.e2e.conftest import CHROMIUM_ARGS, _free_port, artifact
+from tests.e2e.conftest import CHROMIUM_ARGS, artifact, cunxin_running
 from tests.factories import DEMO_PASSWORD
 from tests.workers import face_images as fi
 
@@ -66,52 +61,12 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = FPS) -> Path:
     return path.resolve()
 
 
-def _wait_for_line(proc: subprocess.Popen, needle: str, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            if proc.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        if needle in line:
-            return line
-    raise RuntimeError(f"no {needle!r} from {proc.args}: {''.join(seen[-20:])}")
-
-
 @pytest.fixture
 def face_server(demo, redis_server):
     """`cunxin serve` with face login on and the fixed challenge, plus a real `cunxin ml-worker`."""
     env = {**os.environ, "CUNXIN_FACE_LOGIN_REQUIRED": "true", "CUNXIN_LIVENESS_SEED": str(SEED)}
-    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "ml-worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_line(worker, "ml worker started", timeout=90)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
+    with cunxin_running(env, workers=(("ml-worker", "ml worker started", 90),)) as url:
         yield url
-    finally:
-        for proc in (server, worker):
-            proc.terminate()
-        for proc in (server, worker):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 @pytest.fixture

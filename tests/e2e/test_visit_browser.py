@@ -17,10 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import cv2
-import httpx
 import pytest
 from PIL import Image
 
@@ -32,8 +30,8 @@ from app.models import Appraisal, Approval, Contract, CreditLine, Officer, Produ
 from app.models.contract import ContractStatus
 from app.services.census import households as census
 from app.services.auth import actor_for
-from tests.e2e.conftest import CHROMIUM_ARGS, _free_port, artifact
-from tests.e2e.test_face_login_browser import SEED, _loop_frames, _wait_for_line, write_y4m
+from tests.e2e.conftest import CHROMIUM_ARGS, artifact, cunxin_running
+from tests.e2e.test_face_login_browser import SEED, _loop_frames, write_y4m
 from tests.factories import DEMO_PASSWORD
 from tests.support.idcards import make_card
 from tests.workers import face_images as fi
@@ -49,34 +47,8 @@ JOB_WAIT = 90_000
 def visit_server(demo, redis_server):
     """`cunxin serve` (face login on, the fixed liveness challenge), `cunxin ml-worker` and `cunxin worker`."""
     env = {**os.environ, "CUNXIN_FACE_LOGIN_REQUIRED": "true", "CUNXIN_LIVENESS_SEED": str(SEED)}
-    ml = subprocess.Popen([sys.executable, "-m", "app.cli", "ml-worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    default = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_line(ml, "ml worker started", timeout=120)
-        _wait_for_line(default, "worker started", timeout=60)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
+    with cunxin_running(env, workers=(("ml-worker", "ml worker started", 120), ("worker", "worker started", 60))) as url:
         yield url
-    finally:
-        for proc in (server, ml, default):
-            proc.terminate()
-        for proc in (server, ml, default):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 async def _chromium(p, video):
