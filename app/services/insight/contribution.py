@@ -21,7 +21,7 @@ from uuid import UUID
 from app.domain.tags import Tag
 from app.services.actor import Actor
 from app.services.insight.tags import tags_of
-from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_grouped, page_sql, report_scope
+from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
 
 FIGURES = ["loans", "active_loans", "outstanding", "overdue", "earned", "collected", "accrued"]
 SOURCES = ["lo.loans", "lo.active_loans", "lo.outstanding", "lo.overdue", "le.earned", "le.collected", "lo.accrued"]
@@ -105,25 +105,16 @@ async def customer_contributions(
     *, actor: Actor | None, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING, customer_id: UUID | None = None
 ) -> ContributionReport:
     """Customers with loans in scope, by interest earned (or one customer, for the insight card)."""
-    scope = await report_scope(actor, filt, report="customer_contribution")
-    if scope.empty:
-        return ContributionReport(customers=Rows([], 0, page.offset), total=ContributionFigures())
-
-    async def build(p: Page) -> list[dict]:
-        sql = Sql()
-        return await sql.fetch(contribution_sql(sql, filt, scope, p, customer_id))
-
-    rows, totals = await fetch_grouped(build, page)
-    ids = [as_uuid(r["customer_id"]) for r in rows]
+    result = await fetch_report(
+        actor, filt, page, report="customer_contribution", statement=lambda sql, scope, p: contribution_sql(sql, filt, scope, p, customer_id)
+    )
+    ids = [as_uuid(r["customer_id"]) for r in result.rows]
     tags = await tags_of(ids)
     customers = [
         CustomerContribution(
             customer_id=cid, name=r["name"], id_number_masked=r["id_number_masked"], branch_name=r["branch_name"],
             village_name=r["village_name"] or "", figures=_figures(r), tags=tags.get(cid, []),
         )
-        for cid, r in zip(ids, rows, strict=True)
+        for cid, r in zip(ids, result.rows, strict=True)
     ]
-    return ContributionReport(
-        customers=Rows(customers, as_int(totals["groups_total"]) if totals else 0, page.offset),
-        total=_figures(totals, "total_") if totals else ContributionFigures(),
-    )
+    return ContributionReport(customers=result.paged(customers, page), total=result.total(_figures, ContributionFigures()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -211,14 +212,42 @@ def grouped_page_sql(inner: str, group_by: GroupBy, sql: Sql, page: Page, column
     )
 
 
-async def fetch_grouped(build, page: Page) -> tuple[list[dict], dict | None]:
-    """Run a grouped page: (its rows, a row carrying the totals or None when there is nothing at all).
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    """One page of a report's rows as read, and the row carrying its totals (None when the report is empty)."""
 
-    A page past the end is empty, so only then a second statement reads the totals from the first page."""
-    rows = await build(page)
+    rows: list[dict]
+    totals: dict | None
+
+    def paged(self, items: list[T], page: Page) -> Rows[T]:
+        """`items` (this page's rows, converted) with the report's row count."""
+        return Rows(items, as_int(self.totals["groups_total"]) if self.totals else 0, page.offset)
+
+    def total(self, figures: Callable[[dict, str], Any], empty: Any) -> Any:
+        """The grand total through the report's own converter (`total_<column>` columns), or `empty`."""
+        return figures(self.totals, "total_") if self.totals else empty
+
+
+async def fetch_report(
+    actor: Actor | None, filt: ReportFilter, page: Page, *, report: str, statement: Callable[[Sql, Scope, Page], str]
+) -> ReportPage:
+    """Scope a report to the actor, then read one page with its totals in one statement.
+
+    `statement(sql, scope, page)` yields the page's rows, each carrying `groups_total` and the
+    `total_<column>` figures. A page past the end is empty, so only then a second statement
+    reads the totals from the first page. Out of scope: an empty report, no statement at all."""
+    scope = await report_scope(actor, filt, report=report)
+    if scope.empty:
+        return ReportPage([], None)
+
+    async def read(p: Page) -> list[dict]:
+        sql = Sql()
+        return await sql.fetch(statement(sql, scope, p))
+
+    rows = await read(page)
     if rows:
-        return rows, rows[0]
+        return ReportPage(rows, rows[0])
     if page.offset > 0:
-        first = await build(Page(0, 1))
-        return [], first[0] if first else None
-    return [], None
+        first = await read(Page(0, 1))
+        return ReportPage([], first[0] if first else None)
+    return ReportPage([], None)

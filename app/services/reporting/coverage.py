@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from app.services.actor import Actor
-from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_grouped, page_sql, report_scope
+from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
 
 FIGURES = ["households", "appraised", "pre_credited", "granted_households", "lines", "line_limit", "drawn_households", "loans", "outstanding"]
 
@@ -108,20 +108,12 @@ SOURCES = ["h.n", "ap.n", "pc.n", "gh.n", "ln.n", "ln.lim", "dh.n", "lo.n", "lo.
 
 
 async def village_coverage(*, actor: Actor | None, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING) -> CoverageReport:
-    scope = await report_scope(actor, filt, report="village_coverage")
-    if scope.empty:
-        return CoverageReport(villages=Rows([], 0, page.offset), total=CoverageFigures())
-
-    async def build(p: Page) -> list[dict]:
-        sql = Sql()
-        return await sql.fetch(coverage_sql(sql, filt, scope, p))
-
-    rows, totals = await fetch_grouped(build, page)
+    result = await fetch_report(actor, filt, page, report="village_coverage", statement=lambda sql, scope, p: coverage_sql(sql, filt, scope, p))
     villages = [
         VillageCoverageRow(
             village_id=as_uuid(r["village_id"]), division_code=r["division_code"], name=r["name"], branch_name=r["branch_name"],
             officer_name=r["officer_name"] or "", figures=_figures(r),
         )
-        for r in rows
+        for r in result.rows
     ]
-    return CoverageReport(villages=Rows(villages, as_int(totals["groups_total"]) if totals else 0, page.offset), total=_figures(totals, "total_") if totals else CoverageFigures())
+    return CoverageReport(villages=result.paged(villages, page), total=result.total(_figures, CoverageFigures()))

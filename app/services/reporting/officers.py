@@ -14,7 +14,7 @@ from uuid import UUID
 
 from app.models.enums import Role
 from app.services.actor import Actor
-from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_grouped, page_sql, report_scope
+from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
 
 STAFF_ROLES = (Role.OFFICER, Role.APPROVER, Role.BRANCH_MANAGER)
 FIGURES = ["villages", "lines", "line_limit", "loans", "outstanding", "overdue_loans", "overdue_principal", "npl_balance"]
@@ -93,20 +93,12 @@ def officer_sql(sql: Sql, filt: ReportFilter, scope, page: Page) -> str:
 
 
 async def officer_performance(*, actor: Actor | None, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING) -> OfficerReport:
-    scope = await report_scope(actor, filt, report="officer_performance")
-    if scope.empty:
-        return OfficerReport(officers=Rows([], 0, page.offset), total=OfficerFigures())
-
-    async def build(p: Page) -> list[dict]:
-        sql = Sql()
-        return await sql.fetch(officer_sql(sql, filt, scope, p))
-
-    rows, totals = await fetch_grouped(build, page)
+    result = await fetch_report(actor, filt, page, report="officer_performance", statement=lambda sql, scope, p: officer_sql(sql, filt, scope, p))
     officers = [
         OfficerRow(
             officer_id=as_uuid(r["officer_id"]), username=r["username"], display_name=r["display_name"], role=Role(r["role"]),
             branch_name=r["branch_name"], figures=_figures(r),
         )
-        for r in rows
+        for r in result.rows
     ]
-    return OfficerReport(officers=Rows(officers, as_int(totals["groups_total"]) if totals else 0, page.offset), total=_figures(totals, "total_") if totals else OfficerFigures())
+    return OfficerReport(officers=result.paged(officers, page), total=result.total(_figures, OfficerFigures()))

@@ -25,9 +25,8 @@ from app.services.reporting.common import (
     Sql,
     as_int,
     as_uuid,
-    fetch_grouped,
+    fetch_report,
     grouped_page_sql,
-    report_scope,
 )
 
 CLASS_COLUMNS = {
@@ -124,20 +123,12 @@ async def portfolio_summary(
     *, actor: Actor | None, group_by: GroupBy = GroupBy.BRANCH, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING
 ) -> PortfolioReport:
     group_by = GroupBy(group_by)
-    scope = await report_scope(actor, filt, report="portfolio")
-    if scope.empty:
-        return PortfolioReport(group_by=group_by, groups=Rows([], 0, page.offset), total=PortfolioFigures())
-
-    async def build(p: Page) -> list[dict]:
-        sql = Sql()
-        return await sql.fetch(grouped_page_sql(portfolio_inner(sql, group_by, filt, scope), group_by, sql, p, FIGURES))
-
-    rows, totals = await fetch_grouped(build, page)
-    groups = [
-        PortfolioGroup(key=as_uuid(r["gkey"]), code=r["gcode"] or "", name=r["gname"] or UNASSIGNED[group_by], figures=_figures(r)) for r in rows
-    ]
-    return PortfolioReport(
-        group_by=group_by,
-        groups=Rows(groups, as_int(totals["groups_total"]) if totals else 0, page.offset),
-        total=_figures(totals, "total_") if totals else PortfolioFigures(),
+    result = await fetch_report(
+        actor, filt, page, report="portfolio",
+        statement=lambda sql, scope, p: grouped_page_sql(portfolio_inner(sql, group_by, filt, scope), group_by, sql, p, FIGURES),
     )
+    groups = [
+        PortfolioGroup(key=as_uuid(r["gkey"]), code=r["gcode"] or "", name=r["gname"] or UNASSIGNED[group_by], figures=_figures(r))
+        for r in result.rows
+    ]
+    return PortfolioReport(group_by=group_by, groups=result.paged(groups, page), total=result.total(_figures, PortfolioFigures()))

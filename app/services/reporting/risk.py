@@ -23,9 +23,8 @@ from app.services.reporting.common import (
     Sql,
     as_int,
     as_uuid,
-    fetch_grouped,
+    fetch_report,
     grouped_page_sql,
-    report_scope,
 )
 
 FIGURES = ["warnings_open", "warnings_handled", "warnings_dismissed", "warnings_high_open", "tasks_open", "tasks_closed", "actions"]
@@ -105,17 +104,11 @@ async def risk_summary(
     *, actor: Actor | None, group_by: GroupBy = GroupBy.BRANCH, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING
 ) -> RiskReport:
     group_by = GroupBy(group_by)
-    scope = await report_scope(actor, filt, report="risk_summary")
-    if scope.empty:
-        return RiskReport(group_by=group_by, groups=Rows([], 0, page.offset), total=RiskFigures())
-
-    async def build(p: Page) -> list[dict]:
-        sql = Sql()
-        return await sql.fetch(grouped_page_sql(risk_inner(sql, group_by, filt, scope), group_by, sql, p, FIGURES))
-
-    rows, totals = await fetch_grouped(build, page)
-    groups = [RiskGroup(key=as_uuid(r["gkey"]), code=r["gcode"] or "", name=r["gname"] or UNASSIGNED[group_by], figures=_figures(r)) for r in rows]
-    return RiskReport(
-        group_by=group_by, groups=Rows(groups, as_int(totals["groups_total"]) if totals else 0, page.offset),
-        total=_figures(totals, "total_") if totals else RiskFigures(),
+    result = await fetch_report(
+        actor, filt, page, report="risk_summary",
+        statement=lambda sql, scope, p: grouped_page_sql(risk_inner(sql, group_by, filt, scope), group_by, sql, p, FIGURES),
     )
+    groups = [
+        RiskGroup(key=as_uuid(r["gkey"]), code=r["gcode"] or "", name=r["gname"] or UNASSIGNED[group_by], figures=_figures(r)) for r in result.rows
+    ]
+    return RiskReport(group_by=group_by, groups=result.paged(groups, page), total=result.total(_figures, RiskFigures()))

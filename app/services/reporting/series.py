@@ -25,10 +25,9 @@ from app.services.reporting.common import (
     Rows,
     Sql,
     as_int,
-    fetch_grouped,
+    fetch_report,
     page_sql,
     period_sql,
-    report_scope,
 )
 
 REPAYMENT_KINDS = ("repayment", "auto_debit", "prepayment")
@@ -124,20 +123,10 @@ def _repayment(row: dict, prefix: str = "") -> RepaymentPoint:
 
 async def _series(actor, interval, filt, page, *, report, inner, columns, convert, empty) -> Series:
     interval = Interval(interval)
-    scope = await report_scope(actor, filt, report=report)
-    if scope.empty:
-        return Series(interval=interval, points=Rows([], 0, page.offset), total=empty)
-
-    async def build(p: Page) -> list[dict]:
-        sql = Sql()
-        return await sql.fetch(_series_sql(inner(sql, interval, filt, scope), sql, p, columns))
-
-    rows, totals = await fetch_grouped(build, page)
-    return Series(
-        interval=interval,
-        points=Rows([convert(r) for r in rows], as_int(totals["groups_total"]) if totals else 0, page.offset),
-        total=convert(totals, "total_") if totals else empty,
+    result = await fetch_report(
+        actor, filt, page, report=report, statement=lambda sql, scope, p: _series_sql(inner(sql, interval, filt, scope), sql, p, columns)
     )
+    return Series(interval=interval, points=result.paged([convert(r) for r in result.rows], page), total=result.total(convert, empty))
 
 
 async def disbursement_series(
