@@ -37,10 +37,6 @@ import argparse
 import asyncio
 import base64
 import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -53,6 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402  (imports no app code)
+from bench.common import log, percentile, server  # noqa: E402
 
 DB_NAME = "cunxin_bench_drawdown"
 BASE_ROUNDS = 3  # the baseline is ~30x faster: the same plan 3 times (own lines reused, a fresh shared line each time)
@@ -72,10 +69,6 @@ DOCUMENT = DOCUMENT_PATH.read_text(encoding="utf-8")
 
 
 QUIET_WAIT = [60.0]  # seconds; set from --quiet-wait
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +103,6 @@ def plan(clients: int, per_client: int, shared_per_client: int) -> list[list[Ask
             asks.insert(min(len(asks), (k + 1) * step + k), Ask(-1, SHARED_AMOUNT_YUAN, 12, METHODS[k % 3]))
         plans.append(asks)
     return plans
-
-
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 # --------------------------------------------------------------------------- setup
@@ -181,31 +170,8 @@ def meter(server_pid: int | None = None) -> pg.CpuMeter:
     return pg.CpuMeter(groups)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def gid(type_name: str, pk: str) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
-async def wait_ready(base_url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=base_url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
-            try:
-                if (await client.get("/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("server not ready in time")
 
 
 async def http_client_run(client, token: str, lines: list[str], shared: str, asks: list[Ask], out: Outcome) -> None:
@@ -237,18 +203,11 @@ async def http_phase(setup_data: dict, plans: list[list[Ask]], warmup: list[list
     import httpx
 
     lines, shared = setup_data["http"]
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server_log = open(var_dir / "server.log", "wb")
     env = os.environ.copy()
     if setup_data["pool_max"]:
         env["CUNXIN_DATABASE_URL"] = f"{env['CUNXIN_DATABASE_URL']}?maxsize={setup_data['pool_max']}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(setup_data["workers"])], cwd=ROOT, env=env,
-        stdout=server_log, stderr=subprocess.STDOUT,
-    )
-    try:
-        await wait_ready(base_url, proc)
+    args = ["-m", "app.cli", "serve", "--workers", str(setup_data["workers"])]
+    async with server(args, ready_path="/readyz", log_path=var_dir / "server.log", env=env) as (base_url, proc):
         clients = [httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=httpx.Limits(max_connections=1)) for _ in plans]
         try:
             warm = Outcome()
@@ -265,14 +224,6 @@ async def http_phase(setup_data: dict, plans: list[list[Ask]], warmup: list[list
         finally:
             for c in clients:
                 await c.aclose()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        server_log.close()
     return out, wall
 
 

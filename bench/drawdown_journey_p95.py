@@ -40,7 +40,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402
-from bench.mobile_common import access_token, document, free_port, log, make_borrower, percentile, phone_for, server  # noqa: E402
+from bench.common import free_port, log, percentile, server  # noqa: E402
+from bench.mobile_common import access_token, document, make_borrower, phone_for  # noqa: E402
 
 DB_NAME = "cunxin_bench_journey"
 TARGET_P95_S = 1.0

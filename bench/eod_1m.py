@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402  (imports no app code)
+from bench.common import log  # noqa: E402
 
 DB_NAME = "cunxin_bench_eod_1m"
 RUN_ON = date(2026, 6, 15)
@@ -61,10 +62,6 @@ BIG_TABLES = ["loan", "installment", "ledger_transaction", "ledger_entry"]
 
 
 QUIET_WAIT = [60.0]  # seconds; set from --quiet-wait
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- generation

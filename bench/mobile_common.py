@@ -1,4 +1,4 @@
-"""Shared pieces of the mobile benchmarks (mobile_home, drawdown_journey_p95): borrowers, tokens, the server.
+"""Shared pieces of the mobile benchmarks (mobile_home, drawdown_journey_p95): borrowers and tokens (the server: bench.common).
 
 Imports no app code at module level (bench.pg rules): app imports happen inside the functions,
 after pg.use_database has set the environment.
@@ -6,39 +6,16 @@ after pg.use_database has set the environment.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import statistics
-import subprocess
-import sys
-import time
 import uuid
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT
+
 MOBILE = ROOT / "graphql" / "mobile"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def document(name: str) -> str:
     return (MOBILE / f"{name}.graphql").read_text(encoding="utf-8")
-
-
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def phone_for(k: int) -> str:
@@ -76,40 +53,3 @@ async def access_token(vault, customer_id, *, hours: int = 2) -> str:
     policy = SignInPolicy(access_ttl=timedelta(hours=hours))
     pair = await _issue(customer_id, device, uuid.uuid4(), now=now, vault=vault, policy=policy)
     return pair.access_token
-
-
-async def wait_ready(base_url: str, proc: subprocess.Popen, path: str = "/readyz", timeout: float = 60.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=base_url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
-            try:
-                if (await client.get(path)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("server not ready in time")
-
-
-@asynccontextmanager
-async def server(args: list[str], *, ready_path: str, log_path: Path, env: dict | None = None):
-    """A server subprocess on a free loopback port; yields (base_url, Popen); SIGTERM afterwards."""
-    port = free_port()
-    out = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, *args, "--port", str(port)], cwd=ROOT, env=env or os.environ.copy(), stdout=out, stderr=subprocess.STDOUT)
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        await wait_ready(base_url, proc, ready_path)
-        yield base_url, proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()

@@ -40,7 +40,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402
-from bench.mobile_common import access_token, document, log, make_borrower, percentile, server  # noqa: E402
+from bench.common import log, percentile, server  # noqa: E402
+from bench.mobile_common import access_token, document, make_borrower  # noqa: E402
 
 DB_NAME = "cunxin_bench_mobile_home"
 TARGET_RATIO = 0.5

@@ -37,7 +37,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402
-from bench.visit_setup import REDIS_URL, Timer, household_with, log, login, percentile, start_server  # noqa: E402
+from bench.common import log, percentile  # noqa: E402
+from bench.visit_setup import REDIS_URL, Timer, household_with, login, start_server  # noqa: E402
 
 DB_NAME = "cunxin_bench_pad"
 TARGET_P95_MS = 100.0
@@ -55,7 +56,6 @@ async def setup(officers: int) -> list[dict]:
     from app.services import auth
     from app.services.actor import SYSTEM
     from app.services.documents import MediaStore
-    from bench.visit_setup import create_missing_tables
     from tests.fakes import FakeJobQueue
     from tests.services.visits import helpers
 
@@ -64,7 +64,6 @@ async def setup(officers: int) -> list[dict]:
     ctx = await init_db(settings)
     plan = []
     try:
-        await create_missing_tables()
         branch = await Branch.get(code="XF010")
         started = time.perf_counter()
         for n in range(officers):

@@ -36,14 +36,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402  (imports no app code)
+from bench.common import log  # noqa: E402
 
 DB_NAME = "cunxin_bench_portfolio"
 TARGET_S = 2.0
 GROUPINGS = ("BRANCH", "VILLAGE", "OFFICER", "PRODUCT")
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 GEN = [

@@ -34,7 +34,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402
-from bench.visit_setup import REDIS_URL, Timer, household_with, log, login, start_server  # noqa: E402
+from bench.common import log  # noqa: E402
+from bench.visit_setup import REDIS_URL, Timer, household_with, login, start_server  # noqa: E402
 
 DB_NAME = "cunxin_bench_visit"
 TARGET_S = 10.0
@@ -60,13 +61,11 @@ async def setup(runs: int) -> list[dict]:
     from app.crypto import Vault
     from app.db import init_db
     from app.models import Village
-    from bench.visit_setup import create_missing_tables
 
     settings = get_settings()
     ctx = await init_db(settings)
     plan = []
     try:
-        await create_missing_tables()
         village = await Village.get(division_code="141023100201")  # 西街村, officer1's
         if runs > len(CARD_SEEDS):
             raise SystemExit(f"at most {len(CARD_SEEDS)} runs (one household per pair of cards)")

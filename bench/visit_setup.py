@@ -1,16 +1,13 @@
 """Shared pieces of the visit benchmarks (pad_pages_p95, visit_server_time): data, a live server, HTTP timing.
 
-Imports app code lazily: call `bench.pg.use_database()` (through `bench_database`) first.
-The benchmark databases are migrated with `cunxin migrate`; tables of models that have no
-migration yet are then created from the models (`generate_schemas(safe=True)`).
+Imports app code lazily: call `bench.pg.use_database()` (through `bench_database`) first; the
+benchmark databases are migrated with `cunxin migrate`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -20,31 +17,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, free_port, percentile
 REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def create_missing_tables() -> None:
-    """Tables of models whose migration the lead has not generated yet (CREATE TABLE IF NOT EXISTS)."""
-    from tortoise import Tortoise
-
-    await Tortoise.generate_schemas(safe=True)
 
 
 async def household_with(vault, *, village, number: str, head: tuple[str, str], spouse: tuple[str, str] | None, pre_credit_fen: int):
