@@ -1,4 +1,4 @@
-"""Admission, anti-fraud, limit and pricing strategy for one customer and product (the visit flow).
+"""Admission, anti-fraud, limit and pricing strategy for one customer and product (the visit, the app's drawdown application).
 
 `gather_facts` reads the database into `StrategyFacts`; the pure code in
 app/domain/rules/strategies.py decides, with the active strategy rule set (an admin may
@@ -8,7 +8,7 @@ term that bound it, the spread, the Chinese explanation) and audited.
 
 It is deliberately NOT a RiskDecision: `credit_gate` reads the latest RiskDecision, so a
 later strategy "pass" must not hide an earlier credit-report "reject". Callers apply a
-strategy reject themselves (the visit's decision step refuses to grant on one).
+strategy reject themselves (the visit's decision step refuses to grant, the app's application is refused).
 """
 
 from __future__ import annotations
