@@ -373,3 +373,14 @@ async def test_system_actor_cannot_start_checks(demo, media):
     with pytest.raises(DomainError) as caught:
         await checks.start_id_card_read(actor=SYSTEM, media=media, queue=FakeJobQueue(), data=JPEG, side="front")
     assert caught.value.code == "FORBIDDEN"
+
+
+async def test_an_hdr_tiff_or_bmp_upload_is_refused_by_its_bytes_before_anything_is_stored(demo, media):
+    queue = FakeJobQueue()
+    for data, shown in [(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 12000 +X 12000\n", "HDR"), (b"II*\x00" + b"\x00" * 64, "TIFF"),
+                        (b"BM" + b"\x00" * 64, "BMP")]:
+        with pytest.raises(ValidationError) as caught:
+            await checks.start_id_card_read(actor=await actor(), media=media, queue=queue, data=data, side="front")
+        assert (caught.value.code, caught.value.field) == ("UNSUPPORTED_IMAGE", "image")
+        assert caught.value.message == f"只支持 JPEG、PNG 或 WebP 格式的照片（不支持 {shown}），请用相机重新拍摄或另存为 JPEG 后上传"
+    assert not await Document.exists() and not await IdCardRead.exists() and queue.jobs == []

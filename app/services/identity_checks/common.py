@@ -9,6 +9,7 @@ from uuid import UUID
 
 from tortoise.models import Model
 
+from app.domain import image_format
 from app.domain.errors import DomainError, ValidationError
 from app.models.identity import JobStatus
 from app.services.actor import Actor
@@ -23,12 +24,6 @@ FRAMES_CONTENT_TYPE = "application/x-cunxin-frames"
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 OPEN = (JobStatus.PENDING, JobStatus.RUNNING)
 
-_MAGIC = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF8", "image/gif"),
-    (b"BM", "image/bmp"),
-)
 _FRAMES_MAGIC = b"CXFR1\n"
 
 
@@ -38,21 +33,20 @@ class IdentityCheckError(DomainError):
 
 def sniff_content_type(data: bytes) -> str:
     """The image type from the first bytes (never from the client's word); octet-stream when unknown."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
+    name = image_format.sniff(data)
+    return "application/octet-stream" if name is None else f"image/{name}"
 
 
 def check_upload(data: bytes, *, max_bytes: int, field: str, what: str = "图片") -> None:
-    """Refuse an empty or oversize upload before anything is stored or decoded."""
+    """Refuse an empty or oversize upload, or a known non-photo image format (HDR, TIFF, BMP...), before anything is stored."""
     if not data:
         raise ValidationError(f"{what}为空，请重新拍摄或上传", code="EMPTY_IMAGE", field=field)
     if len(data) > max_bytes:
         limit = f"{max_bytes / (1024 * 1024):g} MB"
         raise ValidationError(f"{what}超过 {limit}，请压缩后重新上传", code="IMAGE_TOO_LARGE", field=field)
+    refusal = image_format.refusal(data)
+    if refusal is not None:
+        raise ValidationError(refusal, code=image_format.UNSUPPORTED_IMAGE, field=field)
 
 
 def pack_frames(frames: Sequence[bytes]) -> bytes:

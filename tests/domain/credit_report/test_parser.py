@@ -259,3 +259,22 @@ def test_status_string_is_measured_in_characters_not_bytes():
     err = refused(with_statuses("N" * 30 + "正" + "N" * 29))
     assert err.code == "BAD_STATUS_STRING"
     assert "'正'" in err.message
+
+
+def test_refuses_a_deeply_nested_document_without_building_it():
+    # given 650,000 nested elements inside a report: under the 5 MB cap (the attack from the fault report)
+    depth = 650_000
+    doc = SPEC_EXAMPLE.replace(b"</CreditReport>", b"<a>" * depth + b"</a>" * depth + b"</CreditReport>")
+    assert len(doc) < MAX_BYTES
+    # when
+    started = time.perf_counter()
+    err = refused(doc)
+    # then refused on depth, fast (the whole tree was never built)
+    assert (err.code, err.message) == ("TOO_DEEP", "征信报告的元素嵌套超过 16 层，拒绝解析")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_accepts_unknown_elements_nested_up_to_the_cap():
+    nested = b"<x>" * 15 + b"</x>" * 15  # under the root: 16 deep, the cap
+    assert parse_report(SPEC_EXAMPLE.replace(b"</CreditReport>", nested + b"</CreditReport>")).report_id == "R20261129000123"
+    assert refused(SPEC_EXAMPLE.replace(b"</CreditReport>", b"<x>" * 16 + b"</x>" * 16 + b"</CreditReport>")).code == "TOO_DEEP"
