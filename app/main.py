@@ -24,6 +24,7 @@ from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import NotFound
 from ui.errors import not_found
+from ui.doors import HeadAsGetMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
 from ui.routes import routes as page_routes
 from ui.templating import build_templates
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch (ui/doors.py)
             Middleware(
                 CSRFMiddleware,
                 csrf_cookie=settings.csrf_cookie,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -32,18 +33,32 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def login_required(endpoint: Endpoint) -> Endpoint:
+def _login_url(request: Request, page: str) -> str:
+    return request.url_for(page).path + "?next=" + quote(safe_next(request.url.path), safe="/")
+
+
+def _guard(endpoint: Endpoint, *, face_step: bool) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         info = await current_session(request)
         if info is None:
-            return redirect(request, request.url_for("login").path + f"?next={request.url.path}")
+            return redirect(request, _login_url(request, "login"))
         request.state.session = info
-        if face_step_pending(request, info):  # password alone does not open pages (ui/identity.py)
-            return redirect(request, request.url_for("face_login").path + f"?next={request.url.path}")
+        if face_step and face_step_pending(request, info):  # password alone does not open pages (ui/identity.py)
+            return redirect(request, _login_url(request, "face_login"))
         return await endpoint(request)
 
     return guarded
+
+
+def login_required(endpoint: Endpoint) -> Endpoint:
+    """The guard of every page and download: a session whose face step has passed."""
+    return _guard(endpoint, face_step=True)
+
+
+def session_required(endpoint: Endpoint) -> Endpoint:
+    """The same guard for the face step's own pages: a password session is enough there."""
+    return _guard(endpoint, face_step=False)
 
 
 def face_step_pending(request: Request, info: auth.SessionInfo) -> bool:
@@ -51,16 +66,22 @@ def face_step_pending(request: Request, info: auth.SessionInfo) -> bool:
     return bool(request.app.state.settings.face_login_required) and info.session.face_verified_at is None
 
 
-def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else "/"
+def safe_next(value: str | None) -> str:
+    """`next` only as a path on this site: no scheme, no `//` or backslash, no control characters."""
+    value = value or "/"
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 512:
+        return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or urlsplit(value).scheme or urlsplit(value).netloc:
+        return "/"
+    return value
 
 
 async def login_page(request: Request) -> Response:
-    if request.method == "GET":
-        return render(request, "auth/login.html", {"next": _safe_next(request.query_params.get("next", "/"))}, fragment="auth/_login_form.html")
+    if request.method != "POST":
+        return render(request, "auth/login.html", {"next": safe_next(request.query_params.get("next", "/"))}, fragment="auth/_login_form.html")
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    next_url = _safe_next(str(form.get("next", "/")))
+    next_url = safe_next(str(form.get("next", "/")))
     errors = {}
     if not username.strip():
         errors["username"] = "请输入用户名"
@@ -81,7 +102,7 @@ async def login_page(request: Request) -> Response:
         except auth.LoginError as exc:
             errors[exc.field or "password"] = exc.message
         else:
-            face_url = request.url_for("face_login").path + f"?next={next_url}"
+            face_url = request.url_for("face_login").path + "?next=" + quote(next_url, safe="/")
             response = redirect(request, face_url if settings.face_login_required else next_url)
             response.set_cookie(
                 settings.session_cookie,

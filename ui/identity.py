@@ -10,10 +10,10 @@ ui/identity_visit.py.
 
 from __future__ import annotations
 
-import functools
 import random
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import quote
 from uuid import UUID
 
 from starlette.datastructures import UploadFile
@@ -26,7 +26,7 @@ from app.models import Officer
 from app.models.identity import JobStatus
 from app.services import auth
 from app.services import identity_checks as checks
-from ui.auth import current_session, redirect
+from ui.auth import redirect, safe_next, session_required
 from ui.templating import is_htmx, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -34,30 +34,11 @@ BURST_FRAMES = 48  # ≈6 s at 8 frames a second: time for three steps
 BURST_INTERVAL_MS = 125
 
 
-def session_required(endpoint: Endpoint) -> Endpoint:
-    """A password session is enough here (these pages are the face step itself)."""
-
-    @functools.wraps(endpoint)
-    async def guarded(request: Request) -> Response:
-        info = await current_session(request)
-        if info is None:
-            return redirect(request, request.url_for("login").path)
-        request.state.session = info
-        return await endpoint(request)
-
-    return guarded
-
-
 def path_uuid(request: Request, name: str) -> UUID:
     try:
         return UUID(request.path_params[name])
     except ValueError:
         raise NotFound("页面不存在") from None
-
-
-def safe_next(value: str | None) -> str:
-    value = value or "/"
-    return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
 async def read_upload(value: object, limit: int) -> bytes:
@@ -90,18 +71,18 @@ async def face_login(request: Request) -> Response:
     info: auth.SessionInfo = request.state.session
     settings = request.app.state.settings
     next_url = safe_next(request.query_params.get("next"))
-    if info.session.face_verified_at is not None or (not settings.face_login_required and request.method == "GET"):
+    if info.session.face_verified_at is not None or (not settings.face_login_required and request.method != "POST"):
         return redirect(request, next_url)
     officer = await Officer.get(id=info.officer.id)
     if officer.face_embeddings_enc is None:
-        return redirect(request, request.url_for("face_enrol").path + f"?next={next_url}")
-    if request.method == "GET":
+        return redirect(request, request.url_for("face_enrol").path + "?next=" + quote(next_url, safe="/"))
+    if request.method != "POST":
         return render(request, "identity/face_login.html", {"officer": officer, "next": next_url})
     check = await checks.start_liveness(
         actor=info.actor, now=clock.now_utc(), rng=_rng(request), ttl=timedelta(seconds=settings.liveness_ttl_seconds),
         session_id=info.session.id,
     )
-    return redirect(request, request.url_for("face_login_check", liveness_id=str(check.id)).path + f"?next={next_url}")
+    return redirect(request, request.url_for("face_login_check", liveness_id=str(check.id)).path + "?next=" + quote(next_url, safe="/"))
 
 
 async def _login_context(request: Request, liveness_id: UUID) -> dict:
@@ -150,7 +131,7 @@ async def face_login_frames(request: Request) -> Response:
         context = await _login_context(request, liveness_id)
         context.update(errors={exc.field or "_form": exc.message}, next=next_url)
         return render(request, "identity/face_check.html", context, fragment="identity/_face_capture_form.html", status_code=422)
-    return redirect(request, request.url_for("face_login_check", liveness_id=str(liveness_id)).path + f"?next={next_url}")
+    return redirect(request, request.url_for("face_login_check", liveness_id=str(liveness_id)).path + "?next=" + quote(next_url, safe="/"))
 
 
 @session_required
@@ -174,7 +155,7 @@ async def face_enrol(request: Request) -> Response:
     officer = await Officer.get(id=info.officer.id)
     context = {"officer": officer, "next": next_url, "errors": {}, "count": settings.face_enrolment_captures,
                "enrolled": officer.face_embeddings_enc is not None}
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "identity/enrol.html", context)
     form = await request.form(max_files=12, max_fields=10)
     next_url = context["next"] = safe_next(str(form.get("next", "/")))
@@ -187,7 +168,7 @@ async def face_enrol(request: Request) -> Response:
     except DomainError as exc:
         context["errors"] = {exc.field or "_form": exc.message}
         return render(request, "identity/enrol.html", context, fragment="identity/_enrol_form.html", status_code=422)
-    return redirect(request, request.url_for("face_enrolment", enrolment_id=str(enrolment.id)).path + f"?next={next_url}")
+    return redirect(request, request.url_for("face_enrolment", enrolment_id=str(enrolment.id)).path + "?next=" + quote(next_url, safe="/"))
 
 
 @session_required

@@ -55,7 +55,7 @@ async def _customer(request: Request, customer_id: UUID | None) -> Customer | No
 async def idcard_new(request: Request) -> Response:
     """GET: the capture form (front or back). POST: store the photo, queue the OCR, go to the record."""
     settings = request.app.state.settings
-    source = request.query_params if request.method == "GET" else await request.form(max_files=1, max_fields=10)
+    source = request.query_params if request.method != "POST" else await request.form(max_files=1, max_fields=10)
     side = str(source.get("side") or "front")
     try:
         customer = await _customer(request, _uuid_or_none(source.get("customer")))
@@ -63,7 +63,7 @@ async def idcard_new(request: Request) -> Response:
         return not_found_page(request, exc)
     context = {"side": side if side in SIDE_LABELS else "front", "sides": SIDE_LABELS, "customer": customer, "errors": {},
                "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "identity/idcard_new.html", context)
     data = await read_upload(source.get("image"), settings.idcard_max_bytes)
     try:
@@ -152,7 +152,7 @@ async def customer_face(request: Request) -> Response:
         return not_found_page(request, exc)
     read = await checks.latest_portrait_read(customer_id=customer.id)
     context = {"customer": customer, "read": read, "errors": {}, "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "identity/customer_face.html", context)
     form = await request.form(max_files=1, max_fields=10)
     probe = await read_upload(form.get("still"), settings.idcard_max_bytes)

@@ -48,8 +48,9 @@ class RequestIdMiddleware:
 class CSRFMiddleware:
     """Every unsafe request must echo the CSRF cookie in a header or a form field.
 
-    Bearer-authenticated API calls (no session cookie) are exempt: a browser never
-    attaches a bearer token by itself, so there is nothing to forge.
+    API calls without a session cookie are exempt: a browser never attaches a bearer
+    token by itself, so there is nothing to forge. A request that carries the session
+    cookie is checked whatever other headers (Authorization, ...) it also carries.
     """
 
     def __init__(self, app: ASGIApp, *, csrf_cookie: str, session_cookie: str, max_body: int, secure: bool) -> None:
@@ -95,7 +96,7 @@ class CSRFMiddleware:
 
     def _needs_check(self, scope: Scope, headers: Headers, cookies: SimpleCookie) -> bool:
         if scope["path"].startswith("/graphql"):
-            return self.session_cookie in cookies and not headers.get("authorization")
+            return self.session_cookie in cookies
         return True
 
     async def _buffer(self, receive: Receive) -> tuple[bytes | None, Receive]:

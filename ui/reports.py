@@ -23,7 +23,7 @@ from app.models import Branch
 from app.models.enums import ROLE_LABELS, Role
 from app.services import business_date
 from app.services import reporting as svc
-from ui.auth import current_session, login_required, redirect
+from ui.auth import login_required
 from ui.charts import bar_chart, line_chart, months_back
 from ui.report_csv import REPORTS, Params, render_csv
 from ui.templating import render
@@ -139,25 +139,29 @@ async def dashboard(request: Request) -> Response:
 
 
 async def report_csv(request: Request) -> Response:
-    """GET /reports/<name>.csv: an officer's session, or a report key as a bearer token."""
-    name = request.path_params["name"]
-    if name not in REPORTS:
+    """GET /reports/<name>.csv: a report key as a bearer token, else the officer's session (the page guard)."""
+    if request.path_params["name"] not in REPORTS:
         raise NotFound("报表不存在")
     header = request.headers.get("authorization", "")
+    if not header:
+        return await _officer_csv(request)
     scheme, _, token = header.partition(" ")
-    client = request.client.host if request.client else ""
-    if header:
-        token = token.strip()
-        actor = None
-        if scheme.lower() == "bearer" and svc.is_report_key(token):
-            actor = await svc.resolve_report_key(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
-        if actor is None:
-            return PlainTextResponse("报表密钥无效或已吊销", status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    else:
-        info = await current_session(request)
-        if info is None:
-            return redirect(request, request.url_for("login").path + f"?next={request.url.path}")
-        actor = info.actor
+    token, client = token.strip(), request.client.host if request.client else ""
+    actor = None
+    if scheme.lower() == "bearer" and svc.is_report_key(token):
+        actor = await svc.resolve_report_key(token, now=clock.now_utc(), request_id=request_id_var.get(), ip=client)
+    if actor is None:
+        return PlainTextResponse("报表密钥无效或已吊销", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return await _csv_response(request, actor)
+
+
+@login_required
+async def _officer_csv(request: Request) -> Response:
+    return await _csv_response(request, request.state.session.actor)
+
+
+async def _csv_response(request: Request, actor) -> Response:
+    name = request.path_params["name"]
     try:
         text = await render_csv(name, actor, params_from(request))
     except DomainError as exc:

@@ -222,7 +222,7 @@ def _require_list_manager(request: Request) -> None:
 @login_required
 async def list_page(request: Request) -> Response:
     _require_list_manager(request)
-    if request.method == "GET":
+    if request.method != "POST":
         return await _lists_page(request, errors={}, form={})
     form = await _form(request)
     errors: dict[str, str] = {}

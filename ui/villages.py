@@ -167,7 +167,7 @@ async def census_import(request: Request) -> Response:
     settings = request.app.state.settings
     context = {"village_id": request.query_params.get("village", ""), "error": None, "columns": list(COLUMNS),
                "max_rows": settings.census_max_rows, "max_mb": settings.census_max_bytes / (1024 * 1024)}
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "villages/import.html", context)
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")

@@ -58,7 +58,7 @@ async def approval_page(request: Request) -> Response:
         context = await _file(request, visit_id)
     except NotFound as exc:
         return not_found(request, exc)
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "visits/approval.html", context)
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
     actor = request.state.session.actor

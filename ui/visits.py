@@ -116,7 +116,7 @@ async def visit_start(request: Request) -> Response:
         return not_found(request, exc)
     existing = await open_visit_of(member.id)
     context = {"member": member, "household": household, "existing": existing, "errors": {}, "form": {}}
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "visits/start.html", context)
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=20)).items() if isinstance(v, str)}
     manual = form.get("source") == "manual"
