@@ -45,6 +45,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class OneLineRetries(logging.Filter):
+    """asyncpg retries its pool floor with backoff while PostgreSQL is down: one line each, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.msg} ({type(record.exc_info[1]).__name__})"
+            record.exc_info = None
+        return True
+
+
 def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(ContextFilter())
@@ -55,3 +65,6 @@ def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) ->
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    pool_logger = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, OneLineRetries) for f in pool_logger.filters):
+        pool_logger.addFilter(OneLineRetries())

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from app.api.errors import unavailable_body
 from app.api.http import GraphQLApp
 from app.api.schema import schema
 from app.config import Settings, get_settings
@@ -26,6 +27,7 @@ from app.domain.errors import NotFound
 from ui.errors import not_found
 from ui.doors import HeadAsGetMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
+from ui.unavailable import ServiceUnavailableMiddleware
 from ui.routes import routes as page_routes
 from ui.templating import build_templates
 
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(ServiceUnavailableMiddleware, json_paths=("/graphql",), json_body=unavailable_body()),
             Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch (ui/doors.py)
             Middleware(
                 CSRFMiddleware,

@@ -7,7 +7,7 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 
-from app.api.errors import should_mask_error
+from app.api.errors import ServiceUnavailableErrors, log_errors, should_mask_error
 from app.api.lending.mutations import LendingMutation
 from app.api.lending.queries import LendingQuery
 from app.api.lending.types import CreditLine, Loan, Product
@@ -21,6 +21,7 @@ from app.api.risk.mutations import RiskMutation
 from app.api.risk.queries import RiskQuery
 from app.api.reporting.queries import ReportingQuery
 from app.api.reporting.readonly import ReadOnlyApiKeys
+from app.services import outage
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -37,9 +38,20 @@ class Mutation(LendingMutation, MobileMutation, RiskMutation):
     pass
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
+        """A database or Redis outage is one warning line, not a traceback per request."""
+        if not log_errors(errors, execution_context):
+            super().process_errors([e for e in errors if not _is_outage(e)], execution_context)
+
+
+def _is_outage(error) -> bool:  # type: ignore[no-untyped-def]
+    return error.original_error is not None and outage.dependency_down(error.original_error) is not None
+
+
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS) -> strawberry.Schema:
     rules = [depth_rule(max_depth), alias_rule(max_aliases)]  # built once: stable keys for the validation cache
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=[Branch, Officer, CreditLine, Loan, Product],
@@ -51,6 +63,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
             lambda: ValidationCache(maxsize=256),
             ReadOnlyApiKeys,  # report keys never mutate (app/api/reporting/readonly.py)
             lambda: MaskErrors(should_mask_error=should_mask_error),
+            ServiceUnavailableErrors,  # after MaskErrors: its exit runs first (app/api/errors.py)
         ],
     )
 

@@ -1,0 +1,57 @@
+"""Pages and GraphQL while PostgreSQL is away: 503 with Retry-After, no traceback, and back by themselves."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import pytest
+
+from tests.support.private_services import free_port, wait_port
+
+pytestmark = pytest.mark.postgres
+
+VIEWER = {"query": "{ viewer { username } }"}
+
+
+def _login(client: httpx.Client) -> None:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    response = client.post("/login", data={"username": "officer1", "password": "cunxin-demo-2026", "csrf_token": token})
+    assert response.status_code == 303, response.text
+
+
+def test_pages_and_graphql_answer_503_while_the_database_is_away_and_recover_by_themselves(stack):
+    port = free_port()
+    stack.start("web", "serve", "--port", str(port))
+    wait_port(port, up=True)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        _login(client)
+        csrf = {"X-CSRF-Token": client.cookies["cunxin_csrf"]}
+        assert client.get("/").status_code == 200
+        assert client.post("/graphql", json=VIEWER, headers=csrf).json() == {"data": {"viewer": {"username": "officer1"}}}
+        # when PostgreSQL stops
+        stack.pg.stop()
+        try:
+            for _ in range(3):  # every request, not only the first
+                page = client.get("/")
+                assert page.status_code == 503 and page.headers["retry-after"] == "10"
+                assert "服务暂时不可用" in page.text and page.headers["content-type"].startswith("text/html")
+                api = client.post("/graphql", json=VIEWER, headers=csrf)
+                body = api.json()
+                assert body["data"] is None
+                assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
+                assert body["errors"][0]["message"] == "服务暂时不可用（数据库或队列正在恢复），请稍后重试"
+            assert client.get("/readyz").status_code == 503
+            assert client.get("/healthz").status_code == 200  # the process itself is alive
+        finally:
+            stack.pg.start()
+        # then the next requests are served again, without restarting anything
+        deadline = time.monotonic() + 20
+        while client.get("/").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        assert client.post("/graphql", json=VIEWER, headers=csrf).json() == {"data": {"viewer": {"username": "officer1"}}}
+    log = stack.log("web")
+    assert "Traceback" not in log and "Internal Server Error" not in log
+    assert "database unavailable: GET / -> 503" in log
