@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     core_banking_url: str = ""  # empty: the sandbox core (app/integrations/core_banking.py)
     core_banking_api_key: SecretStr | None = None
     eod_hour: int = 23  # local hour at which the worker's cron runs end-of-day
+    eod_lease_ttl_seconds: int = 600  # an end-of-day holder silent this long (killed) is taken over (docs/operations-eod.md)
     # Borrower sign-in (the mobile app): SMS gateway, one-time codes, rate limits, tokens (docs/mobile.md)
     sms_url: str = ""  # empty: the sandbox SMS gateway (docs/sandbox.md)
     sms_api_key: SecretStr | None = None

@@ -55,7 +55,7 @@ async def end_of_day(ctx: dict[str, Any]) -> str:
     """Cron: end-of-day for the current business date (idempotent per date, resumable)."""
     from app.services.lending.eod import run_eod
 
-    report = await run_eod(core=ctx["core"], vault=ctx["vault"])
+    report = await run_eod(core=ctx["core"], vault=ctx["vault"], lease_ttl=ctx["settings"].eod_lease_ttl_seconds)
     logger.info("job %s: eod %s %s", ctx.get("job_id"), report.business_on, "already done" if report.already_done else "done")
     return report.business_on.isoformat()
 

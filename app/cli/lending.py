@@ -13,6 +13,7 @@ from app.crypto import Vault
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.services.actor import SYSTEM
+from app.services.eod_lease import RUNNING, LeaseLost
 
 lpr_cli = typer.Typer(help="LPR 报价", no_args_is_help=True)
 cli.add_typer(lpr_cli, name="lpr")
@@ -44,15 +45,26 @@ def eod(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（�
         core, vault = build_core_banking(settings), Vault(settings.secret())
         reports = []
         for n in range(days):
-            reports.append(await run_eod(on=target + timedelta(days=n) if target else None, core=core, vault=vault))
+            report = await run_eod(on=target + timedelta(days=n) if target else None, core=core, vault=vault, lease_ttl=settings.eod_lease_ttl_seconds)
+            reports.append(report)
+            if report.running:
+                break
         return reports
 
     try:
         reports = asyncio.run(_with_db(work))
     except DomainError as exc:
         _fail(f"日终失败：{exc.message}")
+    except LeaseLost as exc:
+        _fail(f"日终中止：{exc}")
     for r in reports:
-        typer.echo(f"{r.business_on.isoformat()} 日终{'已完成（无需重跑）' if r.already_done else '完成：' + '、'.join(r.steps_run)}")
+        typer.echo(f"{r.business_on.isoformat()} {_outcome(r)}")
+
+
+def _outcome(report) -> str:
+    if report.running:
+        return f"{RUNNING}（另一进程持有日终租约），本次未做任何处理"
+    return f"日终{'已完成（无需重跑）' if report.already_done else '完成：' + '、'.join(report.steps_run)}"
 
 
 @cli.command("ledger-check")

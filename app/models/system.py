@@ -35,13 +35,22 @@ class BusinessCalendar(Model):
 
 
 class EodRun(Model):
-    """End-of-day for one business date: each finished step is recorded in the step's own transaction."""
+    """The day's close for one business date: lending steps, then the later stages, under one lease.
+
+    Each finished lending step is recorded in the step's own transaction (`steps_done`),
+    each later stage of the close when it has run (`stages_done`). `owner` and
+    `heartbeat_at` are the lease (docs/operations-eod.md): whoever runs a part of this
+    date's close holds it, renews it, and releases it at the end.
+    """
 
     id = fields.UUIDField(primary_key=True)
     business_on = fields.DateField(unique=True)
     steps_done = fields.JSONField(default=list)
+    stages_done = fields.JSONField(default=list)
     finished_at = fields.DatetimeField(null=True)
     started_at = fields.DatetimeField(auto_now_add=True)
+    owner = fields.CharField(max_length=128, null=True)
+    heartbeat_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "eod_run"

@@ -1,7 +1,10 @@
 """End-of-day (日终) for one business date, set-based SQL so it scales with the portfolio.
 
 Steps, each in its own transaction that also records the step as done (a crash
-loses at most the step in flight; a re-run resumes after the last done step):
+loses at most the step in flight; a re-run resumes after the last done step). One
+caller at a time: `run_eod` holds the date's lease (app/services/eod_lease.py),
+renews it between steps and debit batches, and commits a step only while it still
+holds it; a second caller finds the lease live and changes nothing.
 
 1. accrue     — interest for the day itself on the end-of-day balance not yet
                 due (round half-up per loan, annual/360) into the portfolio's
@@ -40,7 +43,7 @@ from app.domain.errors import ValidationError
 from app.domain.ledger import Account, signed
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.models import DebitAttempt, EodRun, LedgerTransaction
-from app.services import audit, business_date
+from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
 from app.services.lending import ledger
@@ -57,6 +60,7 @@ class EodReport:
     business_on: date
     steps_run: tuple[str, ...]
     already_done: bool
+    running: bool = False  # another caller holds the date's live lease: this call changed nothing
 
 
 async def _temp(name: str, columns: str) -> None:
@@ -156,8 +160,11 @@ WHERE o.owed > 0
 """
 
 
-async def debit_due(on: date, *, core: CoreBanking, vault: Vault) -> int:
-    """Call core banking for each loan with something due; record every attempt (outside the apply transaction)."""
+async def debit_due(on: date, *, core: CoreBanking, vault: Vault, heartbeat: Callable[[], Awaitable[None]] | None = None) -> int:
+    """Call core banking for each loan with something due; record every attempt (outside the apply transaction).
+
+    `heartbeat` runs after each recorded batch (end-of-day renews its lease there).
+    """
     rows = await fetch(OWED_SQL, d=on)  # the card's ciphertext comes with each row: no second query with 40,000 ids
     if not rows:
         return 0
@@ -174,6 +181,8 @@ async def debit_due(on: date, *, core: CoreBanking, vault: Vault) -> int:
         if len(attempts) >= DEBIT_BATCH:
             await DebitAttempt.bulk_create(attempts, batch_size=DEBIT_BATCH)
             attempts = []
+            if heartbeat is not None:
+                await heartbeat()
     if attempts:
         await DebitAttempt.bulk_create(attempts, batch_size=DEBIT_BATCH)
     return len(rows)
@@ -300,8 +309,16 @@ async def _nothing() -> None:
     return None
 
 
-async def run_eod(*, on: date | None = None, core: CoreBanking, vault: Vault, mapping: DpdMapping = RULE_2023, now=None) -> EodReport:
-    """Run (or resume) end-of-day for the current business date; a finished date is a no-op."""
+async def run_eod(
+    *, on: date | None = None, core: CoreBanking, vault: Vault, mapping: DpdMapping = RULE_2023, now=None,
+    lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS,
+) -> EodReport:
+    """Run (or resume) end-of-day for the current business date under the date's lease; a finished date is a no-op.
+
+    A caller that finds another's live lease changes nothing and reports `running`;
+    an expired lease (its holder was killed) is taken over and the run resumes after
+    the last finished step (app/services/eod_lease.py).
+    """
     current = await business_date.current()
     target = on or current
     existing = await EodRun.get_or_none(business_on=target)
@@ -309,25 +326,44 @@ async def run_eod(*, on: date | None = None, core: CoreBanking, vault: Vault, ma
         return EodReport(target, (), already_done=True)
     if target != current:
         raise ValidationError(f"当前会计日期为 {current.isoformat()}，不能对 {target.isoformat()} 日终", code="INVALID_DATE", field="date")
-    run = existing or await EodRun.create(business_on=target)
+    lease = await eod_lease.acquire(target, ttl_seconds=lease_ttl)
+    if lease is None:
+        return EodReport(target, (), already_done=False, running=True)
+    try:
+        run = await EodRun.get(id=lease.run_id)  # read under the lease: a previous holder may have gone further
+        if run.finished_at is not None:
+            return EodReport(target, (), already_done=True)
+        return await _run_steps(run, lease, core=core, vault=vault, mapping=mapping, now=now)
+    finally:
+        await lease.release()
+
+
+async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, mapping: DpdMapping, now) -> EodReport:
+    target = run.business_on
     ran: list[str] = []
 
     async def step(name: str, work: Callable[[], Awaitable[None]]) -> None:
+        """The step's work and its record in one transaction, committed only while the lease is still ours."""
         if name in run.steps_done:
             return
+        await lease.renew()
         async with in_transaction():
             await work()
             run.steps_done = [*run.steps_done, name]
-            await EodRun.filter(id=run.id).update(steps_done=run.steps_done)
+            if not await EodRun.filter(lease.mine()).update(steps_done=run.steps_done, heartbeat_at=clock.now_utc()):
+                raise eod_lease.LeaseLost(target)  # rolls the step back: its new holder does it
         ran.append(name)
         logger.info("eod %s: %s done", target, name)
 
     await step("accrue", lambda: accrue(target))
     if "reprice" not in run.steps_done:
+        await lease.renew()
         await reprice_due(target)  # chunked, each chunk its own transaction (resumable by itself)
         await step("reprice", _nothing)
     if "auto_debit" not in run.steps_done:
-        await debit_due(target, core=core, vault=vault)  # outside a transaction: each attempt is recorded as made
+        await lease.renew()
+        # outside a transaction: each attempt is recorded as made; the lease is renewed after each batch
+        await debit_due(target, core=core, vault=vault, heartbeat=lease.renew)
     await step("auto_debit", lambda: apply_debits(target))
     await step("overdue", lambda: mark_overdue(target))
     await step("penalty", lambda: charge_penalty(target))
