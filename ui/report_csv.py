@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.domain.classification import LoanClass
 from app.domain.money import yuan_str
+from app.domain.spreadsheet import safe_row
 from app.domain.tags import TAG_LABELS
 from app.models.enums import ROLE_LABELS
 from app.services import insight
@@ -134,8 +135,8 @@ async def render_csv(name: str, actor: Actor, params: Params) -> str:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(row) for row in rows)  # no cell runs as a formula (app/domain/spreadsheet.py)
     if truncated:
         writer.writerow([f"（仅导出前 {svc.EXPORT_MAX} 行，请加筛选条件分批导出）"])
     return out.getvalue()

@@ -7,6 +7,7 @@ standard's own 1880 example would otherwise pass.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -99,4 +100,22 @@ def validity_years_for_age(age: int) -> int | None:
         return 10
     if age <= 45:
         return 20
+    return None
+
+
+NAME_MARKS = "·•．. "  # the middle dot of minority names, and a space
+
+
+def name_problem(name: str) -> str | None:
+    """Why a name cannot be a person's name on an ID card, or None.
+
+    Letters (any script), combining marks, the middle dot and spaces only, starting with a
+    letter: no control characters, nothing a spreadsheet would take for a formula.
+    """
+    if not name:
+        return "请填写姓名"
+    if not unicodedata.category(name[0]).startswith("L"):
+        return "姓名须以文字开头"
+    if any(not unicodedata.category(c).startswith(("L", "M")) and c not in NAME_MARKS for c in name):
+        return "姓名只能包含文字和间隔号“·”"
     return None

@@ -95,3 +95,28 @@ async def test_csv_downloads_with_a_session_and_with_a_report_key(client, demo, 
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
     anonymous = await client.get("/reports/portfolio.csv")
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+async def test_a_formula_in_a_customer_name_comes_out_as_text_in_the_csv(client, demo, vault):
+    from app.models import Customer
+
+    await full_book(vault)
+    evil = '=HYPERLINK("http://e.cn","x")'
+    customer = await Customer.filter(name__not="").first()
+    await Customer.filter(id=customer.id).update(name=evil)
+    await login(client, "admin")
+    rows = _csv(await client.get("/reports/customer-contributions.csv"))
+    names = [r[0] for r in rows[1:]]
+    assert "'" + evil in names and evil not in names
+    assert all(not cell.startswith(("=", "+", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+def test_the_census_template_writers_neutralise_formulas():
+    from app.services.census.files import write_csv, write_xlsx
+
+    text = write_csv([["姓名"], ["=1+1"], ["-5"]]).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [["姓名"], ["'=1+1"], ["-5"]]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(write_xlsx([["姓名"], ["=1+1"]])))
+    assert list(next(iter(book.worksheets)).iter_rows(min_row=2, values_only=True)) == [("'=1+1",)]

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 
 from app.domain.census import CensusFileError
+from app.domain.spreadsheet import safe_row
 from app.services.census.xlsx import XlsxRows
 
 MAX_XML_PART_BYTES = 64 * 1024 * 1024  # workbook parts read whole (shared strings): a zip bomb stops here
@@ -65,7 +66,7 @@ def read_rows(data: bytes, filename: str) -> Iterator[list[str]]:
 def write_csv(rows: list[list[str]]) -> bytes:
     """CSV bytes with a BOM (so Excel opens the Chinese headers correctly)."""
     out = io.StringIO(newline="")
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows(safe_row(row) for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -76,7 +77,7 @@ def write_xlsx(rows: list[list[str]], *, title: str = "农户信息") -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for row in rows:
-        sheet.append([str(c) for c in row])
+        sheet.append(safe_row(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -198,6 +198,8 @@ def _validate(side: str, values: dict[str, str]) -> dict[str, str]:
             errors["sex"] = "性别只能是“男”或“女”"
         if len(values["name"]) > 32:
             errors["name"] = "姓名过长"
+        elif values["name"] and (problem := idcard.name_problem(values["name"])):
+            errors["name"] = problem
         if values["birth_date"] and (problem := _check_date(values["birth_date"], "出生日期")):
             errors["birth_date"] = problem
         info = None

@@ -24,7 +24,7 @@ from app.services import audit, people
 from app.services.actor import Actor
 from app.services.lending import ledger
 from app.services.lending.access import can_access
-from app.services.lending.idempotency import run_once
+from app.services.lending.idempotency import caller_key, run_once
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
@@ -95,6 +95,7 @@ async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount: str, ter
 async def draw_down(
     *, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault
 ) -> Loan:
+    idempotency_key = caller_key("loan_drawdown", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
         raise ValidationError("借款金额必须大于 0", code="INVALID_AMOUNT", field="amount")

@@ -4,6 +4,12 @@ The record is written in the same transaction as the operation, so a failed
 operation leaves no record and a retry runs it again. Two concurrent calls
 with one key: the second blocks on the unique index until the first commits,
 then reads its result.
+
+A key belongs to its caller and its operation: `caller_key` derives the key that is
+stored (and sent to the core as the transfer reference) from the operation, the
+caller and the client's key. Another caller replaying the same client key gets a
+key of their own: neither the first caller's result nor a hint that the key was
+used. `run_once` takes only such derived keys.
 """
 
 from __future__ import annotations
@@ -12,13 +18,30 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.domain.errors import Conflict
 from app.models import IdempotencyRecord
+from app.services.actor import Actor
+
+_NAMESPACE = UUID("6f1c2a4e-9b7d-5e3a-8c21-0d4b7f9e2a61")
+
+
+class CallerKey(UUID):
+    """A client's idempotency key bound to one caller and one operation."""
+
+    __slots__ = ()
+
+
+def caller_key(scope: str, actor: Actor, key: UUID) -> CallerKey:
+    return CallerKey(int=uuid5(_NAMESPACE, f"{scope}|{actor_ref(actor)}|{key}").int)
+
+
+def actor_ref(actor: Actor) -> str:
+    return f"{actor.type.value}:{actor.id}"
 
 
 def _hash(request: dict[str, Any]) -> str:
@@ -34,8 +57,10 @@ async def _replay(scope: str, key: UUID, request_hash: str) -> dict | None:
     return record.result
 
 
-async def run_once(*, scope: str, key: UUID, actor: str, request: dict[str, Any], operation: Callable[[], Awaitable[dict]]) -> dict:
+async def run_once(*, scope: str, key: CallerKey, actor: str, request: dict[str, Any], operation: Callable[[], Awaitable[dict]]) -> dict:
     """Run `operation` (inside one transaction) unless this key already ran; return its result dict."""
+    if not isinstance(key, CallerKey):
+        raise TypeError("run_once takes a caller_key(...), never the client's raw key")
     request_hash = _hash(request)
     first = await _replay(scope, key, request_hash)
     if first is not None:

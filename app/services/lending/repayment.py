@@ -22,7 +22,7 @@ from app.services import audit, people
 from app.services.actor import Actor
 from app.services.lending import ledger
 from app.services.lending.access import can_access
-from app.services.lending.idempotency import run_once
+from app.services.lending.idempotency import caller_key, run_once
 from app.services.lending.products import conventions_for
 from app.services.lending.sql import execute
 
@@ -124,6 +124,7 @@ async def _restore_line_and_status(loan: Loan, principal_fen: int, today: date) 
 
 async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
     """Pay what is due (penalty → compound → interest → principal, oldest first), debited from the bound card."""
+    idempotency_key = caller_key("loan_repay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
         raise ValidationError("还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
@@ -215,6 +216,7 @@ async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, t
 
 async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
     """Partial prepayment (principal + its interest to date) or full payoff; the schedule is recomputed."""
+    idempotency_key = caller_key("loan_prepay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
     if amount_fen is not None and amount_fen <= 0:
         raise ValidationError("提前还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
