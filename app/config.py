@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     face_login_required: bool = True  # officers need password + live face; tests of other areas turn it off
     face_threshold: float = 0.07  # cosine distance for the Dlib model (a measurement, not money)
     face_enrolment_captures: int = 3  # photos taken at enrolment
+    face_login_match_frames: int = Field(default=5, ge=2, le=20)  # burst frames matched with the enrolment at login
     face_match_fresh_minutes: int = 15  # how long a passed customer face match counts for signing
     liveness_ttl_seconds: int = 120  # a challenge must be answered within this
     liveness_seed: int | None = None  # tests only: a fixed challenge; ignored when env=prod

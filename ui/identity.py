@@ -1,8 +1,9 @@
 """Face login (the second factor), face enrolment, and the shared capture helpers.
 
 After the password the session opens no page (ui/auth.login_required) until a live face check
-passes: a random challenge (blink / turn) judged on a burst of camera frames plus a still
-compared with the officer's enrolment. An officer without an enrolment is sent to enrol first:
+passes: a random challenge (blink / turn) judged on a burst of camera frames, and several of
+those same frames compared with the officer's enrolment. The burst comes from the live camera
+only: the login page has no file-upload fallback (customer documents keep theirs). An officer without an enrolment is sent to enrol first:
 trust on first use, right after a password login. An admin can reset an enrolment
 (`cunxin face-reset USERNAME`). ID-card capture and the customer face match are in
 ui/identity_visit.py.
@@ -116,14 +117,13 @@ async def face_login_frames(request: Request) -> Response:
     liveness_id = path_uuid(request, "liveness_id")
     form = await request.form(max_files=settings.liveness_max_frames + 2, max_fields=10)
     frames = [await read_upload(f, settings.liveness_frame_max_bytes) for f in form.getlist("frames") if isinstance(f, UploadFile) and f.filename]
-    still = await read_upload(form.get("still"), settings.idcard_max_bytes)
     next_url = safe_next(str(form.get("next", "/")))
     try:
         await checks.submit_face_login(
             actor=info.actor, session_id=info.session.id, media=request.app.state.media, queue=request.app.state.queue,
-            liveness_id=liveness_id, nonce=str(form.get("nonce", "")), frames=frames, still=still, now=clock.now_utc(),
+            liveness_id=liveness_id, nonce=str(form.get("nonce", "")), frames=frames, now=clock.now_utc(),
             threshold=settings.face_threshold, max_frames=settings.liveness_max_frames,
-            max_frame_bytes=settings.liveness_frame_max_bytes, max_bytes=settings.idcard_max_bytes,
+            max_frame_bytes=settings.liveness_frame_max_bytes,
         )
     except NotFound as exc:
         return not_found_page(request, exc)

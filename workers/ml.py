@@ -40,6 +40,7 @@ from app.services import identity_checks as checks
 from app.services.documents import MediaStore
 from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings
 from workers.face import FaceEngine, FaceError
+from workers.face_login import match_login_burst
 from workers.liveness import LandmarkEngine
 from workers.ocr import read_id_card_image
 
@@ -202,14 +203,20 @@ async def verify_face(ctx: dict[str, Any], verification_id: str) -> str:
         portrait = ctx["media"].get(job.portrait_sha256) if job.portrait_sha256 else None
     except FileNotFoundError:
         return await fail("MISSING_FILE", MISSING_FILE_MESSAGE)
-    if portrait is None:
+    if portrait is None:  # officer login: the enrolment against the liveness burst itself (workers/face_login.py)
         if job.embeddings_enc is None or job.officer_id is None:
             return await fail("NOT_ENROLLED", "尚未录入人脸（或已被管理员重置），请重新录入")
+        if not job.probe_is_burst:
+            return await fail("LIVE_FRAMES_ONLY", "登录人脸比对只使用活体检测画面，请重新检测")
+        try:
+            frames = checks.unpack_frames(probe)
+        except ValueError:
+            return await fail("MISSING_FILE", "活体检测画面缺失或已损坏，请重新检测")
         stored = checks.enrolled_embeddings(ctx["vault"], job.officer_id, job.embeddings_enc)
+        count = ctx["settings"].face_login_match_frames
 
         def work():
-            live = engine.represent(probe, field="probe")
-            return min((match(s, live, threshold=job.threshold, model=MODEL) for s in stored), key=lambda m: m.distance)
+            return match_login_burst(engine, ctx["landmarks"], frames, stored, threshold=job.threshold, count=count)
     else:
 
         def work():

@@ -14,7 +14,9 @@ so that the caller can encrypt and store it; `unpack_embedding` reverses that.
 
 from __future__ import annotations
 
+import itertools
 import math
+import random
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,3 +107,53 @@ def unpack_embedding(data: bytes) -> tuple[float, ...]:
             f"人脸特征数据长度应为 {PACKED_SIZE} 字节，实际为 {len(data)}", code="BAD_EMBEDDING"
         )
     return struct.unpack(_PACK_FORMAT, data)
+
+
+# --- face login: the face of the challenge frames themselves -----------------------------------
+#
+# Officer login matches the enrolment against the liveness burst, not against a separate still:
+# several frames of the burst, spread over the whole of it, must each match the enrolment and
+# match one another. The frames are picked among those where the one face looks at the camera
+# (eyes open or shut; turned frames are left out because the Dlib model's distance grows with
+# yaw), one per stretch of the burst, at random within the stretch (the server's random, so a
+# forged burst cannot know which frames will be compared).
+
+FACING_DELTA = 0.08  # |yaw ratio − 0.5| at most this: looking at the camera
+MIN_FACING_FRAMES = 3
+
+
+def facing_frames(yaw_ratios: Sequence[float | None], *, delta: float = FACING_DELTA) -> list[int]:
+    """Indices of the frames whose one face looks at the camera (None: no face, or several)."""
+    return [i for i, r in enumerate(yaw_ratios) if r is not None and abs(r - 0.5) <= delta]
+
+
+def identity_candidates(indices: Sequence[int], count: int, rng: random.Random) -> list[list[int]]:
+    """`indices` (capture order) cut into `count` consecutive stretches, each shuffled by `rng`.
+
+    The caller compares the first usable frame of every stretch, so the compared frames cover
+    the burst from its first stretch to its last.
+    """
+    if count < 1:
+        raise ValidationError("比对帧数至少为 1", code="BAD_COUNT")
+    groups = min(count, len(indices))
+    stretches = [list(indices[len(indices) * g // groups : len(indices) * (g + 1) // groups]) for g in range(groups)]
+    for stretch in stretches:
+        rng.shuffle(stretch)
+    return stretches
+
+
+def match_burst(
+    enrolled: Sequence[Sequence[float]], live: Sequence[Sequence[float]], *, threshold: float = DEFAULT_THRESHOLD, model: str = MODEL,
+) -> FaceMatch:
+    """Every live frame must match the enrolment (its nearest enrolled embedding) and every other live frame.
+
+    The distance reported is the largest of those distances: the one that decided.
+    """
+    if not enrolled or len(live) < 1:
+        raise ValidationError("没有可比对的人脸特征", code="BAD_EMBEDDING")
+    if not 0.0 < threshold < 2.0:
+        raise ValidationError("人脸比对阈值必须在 0 与 2 之间", code="BAD_THRESHOLD", field="threshold")
+    to_enrolment = max(min(cosine_distance(e, x) for e in enrolled) for x in live)
+    between = max((cosine_distance(a, b) for a, b in itertools.combinations(live, 2)), default=0.0)
+    distance = max(to_enrolment, between)
+    return FaceMatch(distance=distance, threshold=threshold, model=model, verified=distance <= threshold)

@@ -116,3 +116,49 @@ def test_unpack_rejects_wrong_length_and_pack_rejects_overflow():
     with pytest.raises(ValidationError) as huge:
         pack_embedding(unit(0, 1e300))
     assert (short.value.code, huge.value.code) == ("BAD_EMBEDDING", "BAD_EMBEDDING")
+
+
+# --- face login on the burst ----------------------------------------------------------------
+
+
+def near(i: int, j: int, weight: float) -> list[float]:
+    """unit(i) tipped towards unit(j): cosine distance to unit(i) is 1 − 1/sqrt(1 + weight²)."""
+    v = unit(i)
+    v[j] = weight
+    return v
+
+
+def test_facing_frames_keep_faces_looking_at_the_camera():
+    from app.domain.face import facing_frames
+
+    assert facing_frames([0.5, None, 0.57, 0.59, 0.43, 0.41, 0.72, 0.2]) == [0, 2, 4]
+
+
+def test_identity_candidates_cover_the_burst_from_first_stretch_to_last():
+    import random
+
+    from app.domain.face import identity_candidates
+
+    stretches = identity_candidates(list(range(10, 30)), 5, random.Random(1))
+    assert [sorted(s) for s in stretches] == [list(range(10 + 4 * g, 14 + 4 * g)) for g in range(5)]
+    assert stretches != [sorted(s) for s in stretches]  # shuffled within the stretch
+    assert [sorted(s) for s in identity_candidates([3, 7], 5, random.Random(1))] == [[3], [7]]
+    with pytest.raises(ValidationError):
+        identity_candidates([1, 2], 0, random.Random(1))
+
+
+def test_match_burst_needs_every_frame_to_match_the_enrolment_and_each_other():
+    from app.domain.face import match_burst
+
+    enrolled = [unit(0), near(0, 1, 0.1)]
+    same = [near(0, 2, 0.2), near(0, 3, 0.2), unit(0)]
+    ok = match_burst(enrolled, same, threshold=0.07)
+    assert ok.verified is True and ok.distance == pytest.approx(1 - 1 / 1.04)  # the two tipped frames, from each other
+    mixed = match_burst(enrolled, [*same, unit(5)], threshold=0.07)  # one frame of someone else
+    assert (mixed.verified, mixed.distance) == (False, pytest.approx(1.0))
+    # two frames each close to the enrolment but not to one another: not one person
+    apart = match_burst([unit(0)], [near(0, 1, 0.37), near(0, 2, -0.37)], threshold=0.07)
+    assert (apart.verified, apart.distance) == (False, pytest.approx(1 - 1 / (1 + 0.37**2)))
+    assert 1 - 1 / math.sqrt(1 + 0.37**2) < 0.07  # while each alone matches the enrolment
+    with pytest.raises(ValidationError):
+        match_burst(enrolled, [], threshold=0.07)

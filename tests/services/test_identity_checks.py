@@ -266,11 +266,15 @@ async def test_the_login_opens_only_when_liveness_and_the_face_match_have_both_p
     check = await checks.start_liveness(actor=info.actor, now=NOW, rng=random.Random(5), session_id=info.session.id)
     queue = FakeJobQueue()
     await checks.submit_face_login(actor=info.actor, session_id=info.session.id, media=media, queue=queue, liveness_id=check.id,
-                                   nonce=check.nonce, frames=[JPEG] * 8, still=JPEG, now=NOW, threshold=0.07)
+                                   nonce=check.nonce, frames=[JPEG] * 8, now=NOW, threshold=0.07)
     assert sorted(j.function for j in queue.jobs) == ["check_liveness", "verify_face"]
     verification = await FaceVerification.get(liveness_id=check.id)
     assert (verification.purpose, verification.reference, verification.officer_id, verification.threshold) == (
         FacePurpose.OFFICER_LOGIN, FaceReference.ENROLMENT, info.officer.id, 0.07)
+    assert verification.probe_id == (await LivenessCheck.get(id=check.id)).frames_id  # the face is matched on the challenge frames
+    job = await checks.claim_face_verification(verification_id=verification.id)
+    assert job.probe_is_burst is True and job.embeddings_enc is not None
+    await FaceVerification.filter(id=verification.id).update(status="pending")
     state = await checks.face_login_state(actor=info.actor, session_id=info.session.id, liveness_id=check.id, now=NOW)
     assert state.status == "pending"
     await checks.record_liveness_result(liveness_id=check.id, passed=True, code="OK", reason="活体检测通过", details={}, model_ms=400, now=NOW)
@@ -284,12 +288,34 @@ async def test_the_login_opens_only_when_liveness_and_the_face_match_have_both_p
     assert await AuditEvent.filter(action="officer.face_login").count() == 1
 
 
+async def test_a_still_photo_cannot_stand_in_for_the_login_frames(demo, media, vault):
+    # given an enrolled officer whose liveness passed
+    await _enrol(vault)
+    info = await _login_session()
+    check = await checks.start_liveness(actor=info.actor, now=NOW, rng=random.Random(5), session_id=info.session.id)
+    await checks.submit_face_login(actor=info.actor, session_id=info.session.id, media=media, queue=FakeJobQueue(), liveness_id=check.id,
+                                   nonce=check.nonce, frames=[JPEG] * 8, now=NOW, threshold=0.07)
+    await checks.record_liveness_result(liveness_id=check.id, passed=True, code="OK", reason="活体检测通过", details={}, model_ms=1, now=NOW)
+    # when a login match is asked for on a still photo
+    with pytest.raises(ValidationError) as caught:
+        await checks.start_face_verification(actor=info.actor, media=media, queue=FakeJobQueue(), purpose="officer_login", probe=JPEG + b"still",
+                                             liveness_id=check.id)
+    # then it is refused, and a passed match whose probe is not the check's own frames does not open the session
+    assert (caught.value.code, caught.value.field) == ("LIVE_FRAMES_ONLY", "probe")
+    own = await FaceVerification.get(liveness_id=check.id)
+    still = await Document.create(kind="face_capture", content_type="image/jpeg", sha256="0" * 64, size_bytes=10, title="still")
+    await FaceVerification.filter(id=own.id).update(probe_id=still.id, status="done", verified=True, distance=0.01)
+    state = await checks.face_login_state(actor=info.actor, session_id=info.session.id, liveness_id=check.id, now=NOW)
+    assert state.status == "pending" and state.verification is None
+    assert (await OfficerSession.get(id=info.session.id)).face_verified_at is None
+
+
 async def test_a_face_that_does_not_match_keeps_the_session_locked(demo, media, vault):
     await _enrol(vault)
     info = await _login_session()
     check = await checks.start_liveness(actor=info.actor, now=NOW, rng=random.Random(6), session_id=info.session.id)
     await checks.submit_face_login(actor=info.actor, session_id=info.session.id, media=media, queue=FakeJobQueue(), liveness_id=check.id,
-                                   nonce=check.nonce, frames=[JPEG] * 8, still=JPEG, now=NOW, threshold=0.07)
+                                   nonce=check.nonce, frames=[JPEG] * 8, now=NOW, threshold=0.07)
     verification = await FaceVerification.get(liveness_id=check.id)
     await checks.record_liveness_result(liveness_id=check.id, passed=True, code="OK", reason="活体检测通过", details={}, model_ms=1, now=NOW)
     await checks.record_face_result(verification_id=verification.id, distance=0.16, verified=False, model="Dlib", model_ms=1, now=NOW)

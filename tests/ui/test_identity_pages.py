@@ -104,7 +104,7 @@ async def test_enrolment_upload_queues_the_job_and_polls_until_done(web, face_ap
     assert "人脸录入成功（3 张）" in finished.text and "hx-trigger" not in finished.text
 
 
-async def test_the_challenge_page_shows_the_prompts_the_camera_and_the_file_fallback(web, demo, vault):
+async def test_the_challenge_page_takes_frames_from_the_camera_only(web, demo, vault):
     await _enrol(vault)
     await login(web)
     start = await web.get("/login/face?next=/loans")
@@ -115,7 +115,8 @@ async def test_the_challenge_page_shows_the_prompts_the_camera_and_the_file_fall
     prompts = checks.challenge_of(check).prompts
     assert re.findall(r"<li>(请[^<]+)</li>", page.text) == prompts
     assert 'data-camera="burst"' in page.text and "js/camera.js" in page.text
-    assert 'name="still" type="file" accept="image/*" capture="user"' in page.text
+    assert 'name="still"' not in page.text and "camera-fallback" not in page.text and 'capture="user"' not in page.text
+    assert '<input name="frames" type="file" accept="image/jpeg" multiple hidden>' in page.text  # filled by js/camera.js only
     assert "播放事先录好的本人视频" in page.text  # what liveness does not stop, said on the page
 
 
@@ -124,21 +125,22 @@ async def test_frames_with_a_wrong_nonce_come_back_as_422(web, demo, vault):
     await login(web)
     url, nonce = await _start_check(web)
     token = await csrf_token(web)
-    files = [("still", ("s.jpg", JPEG, "image/jpeg"))] + [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
+    files = [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
     bad = await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": "x" * 32, "next": "/loans"}, files=files, headers=HX)
     assert bad.status_code == 422 and "<html" not in bad.text and "活体检测随机码不匹配，请重新开始" in bad.text
-    plain = await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": nonce, "next": "/loans"}, files=files[1:])
-    assert plain.status_code == 422 and "<html" in plain.text and "现场照片为空" in plain.text
+    plain = await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": nonce, "next": "/loans"},
+                           files=[("still", ("s.jpg", JPEG, "image/jpeg"))])
+    assert plain.status_code == 422 and "<html" in plain.text and "没有收到画面，请按提示完成动作后再提交" in plain.text
     assert not await FaceVerification.exists()
 
 
 async def test_the_face_step_polls_then_opens_the_session(web, face_app, demo, vault):
-    # given an enrolled officer after the password, with frames and a still sent
+    # given an enrolled officer after the password, with the camera frames sent
     await _enrol(vault)
     await login(web)
     url, nonce = await _start_check(web)
     token = await csrf_token(web)
-    files = [("still", ("s.jpg", JPEG, "image/jpeg"))] + [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
+    files = [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
     sent = await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": nonce, "next": "/loans"}, files=files)
     assert (sent.status_code, sent.headers["location"]) == (303, url)
     assert sorted(j.function for j in face_app.state.queue.jobs) == ["check_liveness", "verify_face"]
@@ -165,7 +167,7 @@ async def test_a_failed_liveness_is_shown_with_its_reason_and_a_retry(web, demo,
     await login(web)
     url, nonce = await _start_check(web)
     token = await csrf_token(web)
-    files = [("still", ("s.jpg", JPEG, "image/jpeg"))] + [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
+    files = [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
     await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": nonce, "next": "/"}, files=files)
     check = await LivenessCheck.get(nonce=nonce)
     await checks.record_liveness_result(liveness_id=check.id, passed=False, code="NO_MOTION", details={}, model_ms=1, now=clock.now_utc(),

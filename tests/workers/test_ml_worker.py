@@ -191,10 +191,10 @@ async def test_officer_enrols_then_logs_in_with_liveness_and_face(demo, settings
     live = await checks.start_liveness(actor=info.actor, now=now, rng=random.Random(2), session_id=info.session.id)
     frames = _frames(ctx["landmarks"], checks.challenge_of(live).actions)
     await checks.submit_face_login(actor=info.actor, session_id=info.session.id, media=ctx["media"], queue=queue, liveness_id=live.id,
-                                   nonce=live.nonce, frames=frames, still=fi.encode(fi.brighten(astronaut)), now=now, threshold=0.07)
+                                   nonce=live.nonce, frames=frames, now=now, threshold=0.07)
     held = await checks.start_liveness(actor=info.actor, now=now, rng=random.Random(3), session_id=info.session.id)
     await checks.submit_face_login(actor=info.actor, session_id=info.session.id, media=ctx["media"], queue=queue, liveness_id=held.id,
-                                   nonce=held.nonce, frames=[fi.encode(fi.grace_hopper())] * 12, still=fi.encode(fi.grace_hopper()), now=now, threshold=0.07)
+                                   nonce=held.nonce, frames=[fi.encode(fi.grace_hopper())] * 12, now=now, threshold=0.07)
     broken = await checks.start_liveness(actor=info.actor, now=now, rng=random.Random(4), session_id=info.session.id)
     await checks.submit_liveness_frames(actor=info.actor, media=ctx["media"], queue=queue, liveness_id=broken.id, nonce=broken.nonce,
                                         frames=frames[:2] + [b"garbage"] + frames[3:], now=now, session_id=info.session.id)

@@ -26,6 +26,7 @@ from app.services.identity_checks.faces import (
     record_face_result,
     reset_officer_face,
     start_face_verification,
+    start_login_face_match,
 )
 from app.services.identity_checks.idcard import (
     ConfirmationError,
@@ -58,6 +59,6 @@ __all__ = [
     "fail_face_verification", "fail_id_card_read", "get_enrolment", "get_face_verification", "get_id_card_read",
     "get_liveness", "keys_for", "latest_portrait_read", "pack_frames", "record_enrolment", "record_face_result",
     "record_id_card_result", "record_liveness_result", "requeue_unqueued", "reset_officer_face", "sniff_content_type",
-    "start_face_verification", "start_id_card_read", "start_liveness", "submit_face_login", "submit_liveness_frames",
+    "start_face_verification", "start_id_card_read", "start_login_face_match", "start_liveness", "submit_face_login", "submit_liveness_frames",
     "unpack_frames",
 ]

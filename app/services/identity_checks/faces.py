@@ -20,13 +20,14 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.face import DEFAULT_THRESHOLD, MODEL, PACKED_SIZE, cosine_distance, pack_embedding, unpack_embedding
-from app.models import Customer, FaceEnrolment, FaceVerification, IdCardRead, Officer
+from app.models import Customer, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, Officer
 from app.models.enums import DocumentKind, Role
 from app.models.identity import FacePurpose, FaceReference, JobStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.documents import MediaStore, store_document
 from app.services.identity_checks.common import (
+    FRAMES_CONTENT_TYPE,
     MAX_IMAGE_BYTES,
     OPEN,
     check_upload,
@@ -69,52 +70,60 @@ async def start_face_verification(
     threshold: float = DEFAULT_THRESHOLD,
     customer_id: UUID | None = None,
     id_card_read_id: UUID | None = None,
-    officer_id: UUID | None = None,
     liveness_id: UUID | None = None,
     max_bytes: int = MAX_IMAGE_BYTES,
 ) -> FaceVerification:
-    """Store the live capture and queue `verify_face`.
+    """Store the live capture of a customer and queue `verify_face`.
 
     Customers (customer_match, contract_sign) are compared with the portrait of their ID-card
-    read (the one given, else their newest front read with a portrait). Officers (officer_login)
-    are compared with their enrolment.
+    read (the one given, else their newest front read with a portrait). An officer's login is
+    not started here: its face is taken from the liveness frames (`start_login_face_match`), so
+    a still photo can never stand in for it.
     """
     requested_by = officer_of(actor)
     purpose = FacePurpose(purpose)
-    check_upload(probe, max_bytes=max_bytes, field="probe", what="现场照片")
-    portrait_id = read_id = None
     if purpose == FacePurpose.OFFICER_LOGIN:
-        if officer_id is None or officer_id != actor.id:
-            raise Forbidden("只能核验本人的人脸", code="FORBIDDEN")
-        officer = await Officer.get(id=officer_id)
-        if officer.face_embeddings_enc is None:
-            raise ValidationError("尚未录入人脸，请先完成人脸录入", code="NOT_ENROLLED")
-        reference = FaceReference.ENROLMENT
+        raise ValidationError("登录人脸比对只使用活体检测画面", code="LIVE_FRAMES_ONLY", field="probe")
+    check_upload(probe, max_bytes=max_bytes, field="probe", what="现场照片")
+    customer = await Customer.get_or_none(id=customer_id) if customer_id else None
+    if customer is None or not actor.in_branch(customer.branch_id):
+        raise NotFound("客户不存在", field="customerId")
+    if id_card_read_id is not None:
+        read = await IdCardRead.get_or_none(id=id_card_read_id, customer_id=customer.id)
+        if read is None or read.status != JobStatus.DONE or read.portrait_id is None:
+            raise ValidationError("该身份证识别记录没有可用的人像", code="NO_PORTRAIT", field="idCardReadId")
     else:
-        customer = await Customer.get_or_none(id=customer_id) if customer_id else None
-        if customer is None or not actor.in_branch(customer.branch_id):
-            raise NotFound("客户不存在", field="customerId")
-        if id_card_read_id is not None:
-            read = await IdCardRead.get_or_none(id=id_card_read_id, customer_id=customer.id)
-            if read is None or read.status != JobStatus.DONE or read.portrait_id is None:
-                raise ValidationError("该身份证识别记录没有可用的人像", code="NO_PORTRAIT", field="idCardReadId")
-        else:
-            read = await latest_portrait_read(customer_id=customer.id)
-            if read is None:
-                raise ValidationError("该客户还没有可用的身份证人像，请先拍摄身份证正面", code="NO_PORTRAIT")
-        portrait_id, read_id = read.portrait_id, read.id
-        reference = FaceReference.PORTRAIT
+        read = await latest_portrait_read(customer_id=customer.id)
+        if read is None:
+            raise ValidationError("该客户还没有可用的身份证人像，请先拍摄身份证正面", code="NO_PORTRAIT")
     async with in_transaction():
         doc = await store_document(
             actor=actor, media=media, data=probe, kind=DocumentKind.FACE_CAPTURE, content_type=sniff_content_type(probe),
-            title="现场人脸照片", customer_id=customer_id if reference == FaceReference.PORTRAIT else None, max_bytes=max_bytes,
+            title="现场人脸照片", customer_id=customer_id, max_bytes=max_bytes,
         )
         verification = await FaceVerification.create(
-            purpose=purpose, officer_id=officer_id, customer_id=customer_id if reference == FaceReference.PORTRAIT else None,
-            requested_by_id=requested_by, probe=doc, reference=reference, reference_portrait_id=portrait_id,
-            id_card_read_id=read_id, liveness_id=liveness_id, threshold=threshold, model=MODEL,
+            purpose=purpose, customer_id=customer_id, requested_by_id=requested_by, probe=doc, reference=FaceReference.PORTRAIT,
+            reference_portrait_id=read.portrait_id, id_card_read_id=read.id, liveness_id=liveness_id, threshold=threshold, model=MODEL,
         )
         await audit.record(actor, "face_verification.start", "face_verification", verification.id, after={"purpose": purpose.value})
+    verification.job_id = await enqueue_after_commit(queue, FaceVerification, verification.id, VERIFY_JOB, "verification_id")
+    return verification
+
+
+async def start_login_face_match(*, actor: Actor, queue: JobQueue, liveness: LivenessCheck, threshold: float = DEFAULT_THRESHOLD) -> FaceVerification:
+    """The officer's login face match on the liveness burst itself (the same stored frames, the same nonce-bound check)."""
+    officer_id = officer_of(actor)
+    if liveness.officer_id != officer_id or liveness.session_id is None or liveness.frames_id is None:
+        raise Forbidden("只能核验本人的人脸", code="FORBIDDEN")
+    officer = await Officer.get(id=officer_id)
+    if officer.face_embeddings_enc is None:
+        raise ValidationError("尚未录入人脸，请先完成人脸录入", code="NOT_ENROLLED")
+    async with in_transaction():
+        verification = await FaceVerification.create(
+            purpose=FacePurpose.OFFICER_LOGIN, officer_id=officer_id, requested_by_id=officer_id, probe_id=liveness.frames_id,
+            reference=FaceReference.ENROLMENT, liveness_id=liveness.id, threshold=threshold, model=MODEL,
+        )
+        await audit.record(actor, "face_verification.start", "face_verification", verification.id, after={"purpose": FacePurpose.OFFICER_LOGIN.value})
     verification.job_id = await enqueue_after_commit(queue, FaceVerification, verification.id, VERIFY_JOB, "verification_id")
     return verification
 
@@ -143,6 +152,7 @@ class FaceJob:
     officer_id: UUID | None
     embeddings_enc: bytes | None
     threshold: float
+    probe_is_burst: bool = False  # officer login: the probe is the liveness frames file
 
 
 async def claim_face_verification(*, verification_id: UUID) -> FaceJob | None:
@@ -154,6 +164,7 @@ async def claim_face_verification(*, verification_id: UUID) -> FaceJob | None:
         v.id, v.probe.sha256, v.reference.value,
         v.reference_portrait.sha256 if v.reference_portrait is not None else None,
         v.officer_id, v.officer.face_embeddings_enc if v.officer is not None else None, v.threshold,
+        v.probe.content_type == FRAMES_CONTENT_TYPE,
     )
 
 

@@ -1,9 +1,9 @@
 """Liveness checks and the officer's face login (the second factor after the password).
 
 A check is a random challenge (app.domain.liveness) bound to a server nonce and, for a login,
-to the officer's session. The page sends a burst of frames (and a still for the face match)
-before the challenge expires. The worker judges the frames, another job compares the still
-with the officer's enrolment, and the session becomes usable once both have passed
+to the officer's session. The page sends a burst of camera frames before the challenge expires.
+The worker judges the frames, another job compares several of the SAME frames with the
+officer's enrolment (workers/face_login.py), and the session becomes usable once both have passed
 (`face_login_state` sets OfficerSession.face_verified_at).
 
 What liveness stops and what it does not: see app.domain.liveness and the README.
@@ -33,13 +33,12 @@ from app.services.identity_checks.common import (
     FRAMES_CONTENT_TYPE,
     MAX_FRAME_BYTES,
     MAX_FRAMES,
-    MAX_IMAGE_BYTES,
     check_upload,
     enqueue_after_commit,
     officer_of,
     pack_frames,
 )
-from app.services.identity_checks.faces import start_face_verification
+from app.services.identity_checks.faces import start_login_face_match
 from app.services.jobs import JobQueue
 
 LIVENESS_JOB = "check_liveness"
@@ -172,23 +171,18 @@ async def submit_face_login(
     liveness_id: UUID,
     nonce: str,
     frames: Sequence[bytes],
-    still: bytes,
     now: datetime,
     threshold: float,
     max_frames: int = MAX_FRAMES,
     max_frame_bytes: int = MAX_FRAME_BYTES,
-    max_bytes: int = MAX_IMAGE_BYTES,
 ) -> LivenessCheck:
-    """The login burst and still: liveness on the frames, the still against the enrolment."""
-    check_upload(still, max_bytes=max_bytes, field="still", what="现场照片")
+    """The login burst, stored once: liveness is judged on it and the face matched with the enrolment
+    is taken from the same frames (no separate still: a photo of the officer cannot stand in)."""
     check = await submit_liveness_frames(
         actor=actor, media=media, queue=queue, liveness_id=liveness_id, nonce=nonce, frames=frames, now=now,
         session_id=session_id, max_frames=max_frames, max_frame_bytes=max_frame_bytes,
     )
-    await start_face_verification(
-        actor=actor, media=media, queue=queue, purpose=FacePurpose.OFFICER_LOGIN, probe=still, threshold=threshold,
-        officer_id=actor.id, liveness_id=check.id, max_bytes=max_bytes,
-    )
+    await start_login_face_match(actor=actor, queue=queue, liveness=check, threshold=threshold)
     return check
 
 
@@ -204,7 +198,9 @@ async def face_login_state(*, actor: Actor, session_id: UUID, liveness_id: UUID,
     """Where the login check stands. When liveness and the face match have both passed, the
     session is unlocked (face_verified_at set, audited, once)."""
     check = await get_liveness(actor=actor, liveness_id=liveness_id, session_id=session_id)
-    verification = await FaceVerification.filter(liveness_id=check.id, purpose=FacePurpose.OFFICER_LOGIN).order_by("-created_at").first()
+    verification = await FaceVerification.filter(  # only a match on this check's own frames counts
+        liveness_id=check.id, purpose=FacePurpose.OFFICER_LOGIN, probe_id=check.frames_id
+    ).order_by("-created_at").first() if check.frames_id is not None else None
     if check.status == LivenessStatus.PENDING and check.frames_id is None:
         if now > check.expires_at:
             return FaceLoginState("failed", EXPIRED_MESSAGE, check, verification)

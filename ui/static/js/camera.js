@@ -9,8 +9,9 @@
  * data-width / data-height ask for a resolution (default 640 x 480: enough for a face; an ID card
  * asks for more).
  *
- * Modes: "burst" (liveness: one still, then data-frames frames every data-interval-ms into
- * `frames`), "stills" (enrolment: data-count stills into `captures`), "still" (one photo into
+ * Modes: "burst" (liveness and face login: data-frames frames every data-interval-ms into
+ * `frames`; the face matched at login is taken from these frames, so there is no separate still
+ * and the login form has no file fallback), "stills" (enrolment: data-count stills into `captures`), "still" (one photo into
  * the input named by data-input). Frames are the camera's raw image: the preview is mirrored
  * with CSS only, so the server sees what the camera saw.
  */
@@ -61,7 +62,6 @@
     var interval = parseInt(box.dataset.intervalMs || "125", 10);
     var steps = form.querySelectorAll(".prompts li").length || 1;
     for (var n = 3; n > 0; n--) { status(box, "请正对镜头：" + n); await sleep(700); }
-    var still = await grab(video, canvas);
     var shots = [];
     for (var i = 0; i < frames; i++) {
       var step = Math.min(steps - 1, Math.floor(i * steps / frames));
@@ -72,7 +72,6 @@
       await sleep(Math.max(0, interval - (performance.now() - started)));
     }
     highlight(form, steps);
-    setFiles(form.querySelector("input[name=still]"), [still], "still");
     setFiles(form.querySelector("input[name=frames]"), shots, "frame");
   }
 
@@ -98,9 +97,10 @@
     box.hidden = true;
     form.classList.remove("has-camera");
     var note = document.createElement("p");
+    var upload = form.querySelector(".camera-fallback");
     note.className = "error camera-unavailable";
-    note.textContent = reason + "，请使用下方的文件上传。";
-    form.insertBefore(note, form.querySelector(".camera-fallback"));
+    note.textContent = reason + (upload ? "，请使用下方的文件上传。" : "。人脸识别登录只能使用摄像头实时拍摄，请检查摄像头与权限后刷新页面。");
+    form.insertBefore(note, upload);
   }
 
   async function open(box) {
