@@ -1,4 +1,4 @@
-"""Lending commands: eod, ledger-check, lpr add."""
+"""Lending commands: eod, ledger-check, reconcile, resolve-core, lpr add."""
 
 from __future__ import annotations
 
@@ -77,12 +77,51 @@ def ledger_check() -> None:
         today = await business_date.current() - timedelta(days=1)
         return today, await check(today=today)
 
-    today, problems = asyncio.run(_with_db(work))
+    async def both():
+        from app.services.lending.core_outcomes import suspense_balances
+
+        return *(await work()), await suspense_balances()
+
+    today, problems, suspense = asyncio.run(_with_db(both))
+    for s in suspense:
+        typer.echo(f"暂收款 {s['loan_id']}: {int(s['held'])} 分")
     if problems:
         for p in problems[:50]:
             typer.echo(f"不一致 {p.loan_id} {p.what}: 账务 {p.ledger_fen} 分, 台账 {p.books_fen} 分", err=True)
         _fail(f"总账核对失败：{len(problems)} 处不一致（截至 {today.isoformat()} 日终）")
     typer.echo(f"总账核对通过（截至 {today.isoformat()} 日终）")
+
+
+@cli.command("reconcile")
+def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-DD")) -> None:
+    """Compare every core-banking movement of the date with the ledger; exit 1 on any break."""
+    from app.integrations.core_banking import CoreBankingError
+    from app.integrations.core_banking_factory import build_core_banking
+    from app.services.lending.reconcile import reconcile_day
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        _fail("日期格式应为 YYYY-MM-DD")
+    try:
+        breaks = asyncio.run(_with_db(lambda: reconcile_day(day, core=build_core_banking(get_settings()))))
+    except CoreBankingError:
+        _fail("对账失败：核心系统流水不可用")
+    for b in breaks:
+        typer.echo(f"差错 {b.reference} {b.what}: 核心 {b.core_fen} 分, 账务 {b.ledger_fen} 分", err=True)
+    if breaks:
+        _fail(f"对账不平：{day.isoformat()} 共 {len(breaks)} 处差错")
+    typer.echo(f"对账平：{day.isoformat()} 核心流水与账务一致")
+
+
+@cli.command("resolve-core")
+def resolve_core() -> None:
+    """Ask the core about every instruction still 处理中 and book what it answers."""
+    from app.integrations.core_banking_factory import build_core_banking
+    from app.services.lending.core_outcomes import resolve_pending
+
+    settled, waiting = asyncio.run(_with_db(lambda: resolve_pending(build_core_banking(get_settings()))))
+    typer.echo(f"已确认 {settled} 笔，仍处理中 {waiting} 笔")
 
 
 @lpr_cli.command("add")

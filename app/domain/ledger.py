@@ -22,6 +22,7 @@ class Account(StrEnum):
     PENALTY_INCOME = "penalty_income"  # 罚息收入
     COMPOUND_INCOME = "compound_income"  # 复利收入
     CLEARING = "clearing"  # 清算往来 (money to / from the customer's card)
+    SUSPENSE = "suspense"  # 暂收款 (per loan, credit-normal): money the core took that nothing was due for; refunded or applied
 
 
 # Kept per portfolio, not per loan: daily accrual would otherwise add one line per loan per day

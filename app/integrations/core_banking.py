@@ -1,33 +1,56 @@
 """Core banking (核心系统): disbursement to a card, debit from a card, card look-up.
 
-Every call carries a `reference`; the core treats a repeated reference as the
+Every money call carries a `reference`; the core treats a repeated reference as the
 same instruction and returns the first result (so a retried end-of-day or a
 retried drawdown never moves money twice).
 
-Sandbox behaviour (deterministic, by the card number's last four digits):
+Every money call has three outcomes (`Outcome`): DONE (the core moved the money),
+REFUSED (it did not and says why) and UNKNOWN (no answer: a timeout, an HTTP
+error, nonsense). UNKNOWN is never "failed": the core may have moved the money,
+so callers ask `status(reference)` (查询交易状态) before showing anything as failed.
 
-| last 4 | disburse | debit | lookup |
-|---|---|---|---|
-| 0002 | ok | fails: 余额不足 | 山西农信 |
-| 0003 | fails: 账户冻结 | fails: 账户冻结 | 山西农信 |
-| 0004 | ok | ok | 中国工商银行 (another bank) |
-| other | ok | ok | 山西农信 |
+Sandbox triggers (deterministic, by the card number's last four digits) are in
+docs/sandbox.md; the sandbox keeps its references and journal in the database
+(table `sandbox_core_txn`) so every process sees the same books.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
 
 import httpx
+from tortoise import connections
+
+from app import clock
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    REFUSED = "refused"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class TransferResult:
-    ok: bool
+    outcome: Outcome
     core_ref: str = ""
     reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.DONE
+
+    @property
+    def unknown(self) -> bool:
+        return self.outcome is Outcome.UNKNOWN
+
+
+NO_ANSWER = "核心系统无应答"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +60,19 @@ class CardInfo:
     is_own_bank: bool
 
 
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    """One movement the core booked on a business date (money out: disburse, refund; money in: debit)."""
+
+    reference: str
+    kind: str  # disburse / debit / refund
+    amount_fen: int
+    core_ref: str
+    booked_on: date
+
+
 class CoreBankingError(Exception):
-    """The core could not be reached or answered nonsense: the outcome is unknown."""
+    """The core could not be reached or answered nonsense (card look-up, journal): nothing is known."""
 
 
 class CoreBanking(Protocol):
@@ -48,29 +82,100 @@ class CoreBanking(Protocol):
 
     async def lookup_card(self, card_number: str) -> CardInfo: ...
 
+    # --- outcome of a call, money back, the day's journal (issue 11: three outcomes and reconciliation) ---
+    async def status(self, reference: str) -> TransferResult:
+        """查询交易状态: DONE or REFUSED once the core knows; a reference it never received is REFUSED (无此交易)."""
+        ...
+
+    async def refund(self, *, reference: str, original_reference: str, card_number: str, amount_fen: int) -> TransferResult:
+        """Pay back (part of) a debit the core did, to the card (退款)."""
+        ...
+
+    async def journal(self, on: date) -> list[JournalLine]:
+        """Every movement the core booked on business date `on` (raises CoreBankingError when unreachable)."""
+        ...
+
+    # --- end of the issue 11 block ---
+
+
+def _core_ref(kind: str, reference: str) -> str:
+    return "SBX" + hashlib.sha256(f"{kind}:{reference}".encode()).hexdigest()[:16].upper()
+
+
+async def _rows(sql: str, *values: Any) -> list[dict]:
+    """Raw SQL on the caller's connection (its transaction, if any): `?` placeholders on both databases."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        parts = sql.split("?")
+        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+    return await conn.execute_query_dict(sql, list(values))
+
 
 class SandboxCoreBanking:
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], TransferResult] = {}
+    """A deterministic core for development and tests; its books are the `sandbox_core_txn` table."""
 
-    def _result(self, kind: str, reference: str, ok: bool, reason: str = "") -> TransferResult:
-        key = (kind, reference)
-        if key not in self._seen:
-            core_ref = "SBX" + hashlib.sha256(f"{kind}:{reference}".encode()).hexdigest()[:16].upper()
-            self._seen[key] = TransferResult(ok=ok, core_ref=core_ref if ok else "", reason=reason)
-        return self._seen[key]
+    TIMEOUT_AFTER_BOOKING = ("0005", "0007")  # the core moves the money, then the answer is lost
+    TIMEOUT_BEFORE_CORE = "0006"  # the instruction never reaches the core
+    STATUS_SLOW = "0007"  # the first status query is lost too
+
+    async def _business_on(self) -> date:
+        rows = await _rows("SELECT current_on FROM business_calendar WHERE id = 1")
+        if not rows:
+            return clock.now_utc().date()
+        value = rows[0]["current_on"]
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+    async def _get(self, reference: str) -> dict | None:
+        rows = await _rows("SELECT * FROM sandbox_core_txn WHERE reference = ?", reference)
+        return rows[0] if rows else None
+
+    @staticmethod
+    def _answer(row: dict) -> TransferResult:
+        if row["done"]:
+            return TransferResult(Outcome.DONE, core_ref=row["core_ref"])
+        return TransferResult(Outcome.REFUSED, reason=row["reason"])
+
+    async def _book(self, kind: str, reference: str, card_number: str, amount_fen: int, reason: str, original: str | None = None) -> TransferResult:
+        last4 = card_number[-4:]
+        if last4 == self.TIMEOUT_BEFORE_CORE:
+            return TransferResult(Outcome.UNKNOWN, reason=NO_ANSWER)
+        done = not reason
+        inserted = await _rows(
+            "INSERT INTO sandbox_core_txn (id, reference, kind, amount_fen, card_last4, done, reason, core_ref, booked_on,"
+            " original_reference, status_queries, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+            " ON CONFLICT (reference) DO NOTHING RETURNING reference",
+            str(uuid.uuid4()), reference, kind, amount_fen, last4, done, reason, _core_ref(kind, reference) if done else "",
+            await self._business_on(), original, clock.now_utc(),
+        )
+        if inserted and last4 in self.TIMEOUT_AFTER_BOOKING:
+            return TransferResult(Outcome.UNKNOWN, reason=NO_ANSWER)  # booked, but the answer is lost (a retry gets it)
+        return self._answer(await self._get(reference))
 
     async def disburse(self, *, reference: str, card_number: str, amount_fen: int) -> TransferResult:
-        if card_number.endswith("0003"):
-            return self._result("disburse", reference, False, "账户冻结")
-        return self._result("disburse", reference, True)
+        reason = "账户冻结" if card_number.endswith("0003") else ""
+        return await self._book("disburse", reference, card_number, amount_fen, reason)
 
     async def debit(self, *, reference: str, card_number: str, amount_fen: int) -> TransferResult:
-        if card_number.endswith("0002"):
-            return self._result("debit", reference, False, "余额不足")
-        if card_number.endswith("0003"):
-            return self._result("debit", reference, False, "账户冻结")
-        return self._result("debit", reference, True)
+        reason = {"0002": "余额不足", "0003": "账户冻结"}.get(card_number[-4:], "")
+        return await self._book("debit", reference, card_number, amount_fen, reason)
+
+    async def refund(self, *, reference: str, original_reference: str, card_number: str, amount_fen: int) -> TransferResult:
+        original = await self._get(original_reference)
+        reason = "" if original is not None and original["done"] and original["kind"] == "debit" else "原交易不存在"
+        return await self._book("refund", reference, card_number, amount_fen, reason, original_reference)
+
+    async def status(self, reference: str) -> TransferResult:
+        row = await self._get(reference)
+        if row is None:
+            return TransferResult(Outcome.REFUSED, reason="无此交易")
+        await _rows("UPDATE sandbox_core_txn SET status_queries = status_queries + 1 WHERE reference = ?", reference)
+        if row["card_last4"] == self.STATUS_SLOW and row["status_queries"] == 0:
+            return TransferResult(Outcome.UNKNOWN, reason=NO_ANSWER)
+        return self._answer(row)
+
+    async def journal(self, on: date) -> list[JournalLine]:
+        rows = await _rows("SELECT * FROM sandbox_core_txn WHERE booked_on = ? AND done ORDER BY created_at, reference", on)
+        return [JournalLine(r["reference"], r["kind"], int(r["amount_fen"]), r["core_ref"], on) for r in rows]
 
     async def lookup_card(self, card_number: str) -> CardInfo:
         if card_number.endswith("0004"):
@@ -79,31 +184,59 @@ class SandboxCoreBanking:
 
 
 class HttpCoreBanking:
-    """The real client: JSON over HTTPS to the core's gateway, configured by URL and credentials."""
+    """The real client: JSON over HTTPS to the core's gateway, configured by URL and credentials.
+
+    Any HTTP error, timeout or unreadable body on a money call is UNKNOWN, never a refusal; only
+    a well-formed answer with `ok: false` is REFUSED.
+    """
 
     def __init__(self, base_url: str, *, api_key: str, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers={"X-Api-Key": api_key}, transport=transport)
 
-    async def _transfer(self, path: str, reference: str, card_number: str, amount_fen: int) -> TransferResult:
+    async def _call(self, method: str, path: str, **kwargs: Any) -> dict | None:
         try:
-            response = await self._client.post(path, json={"reference": reference, "card": card_number, "amount_fen": amount_fen})
+            response = await self._client.request(method, path, **kwargs)
             response.raise_for_status()
             data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise CoreBankingError(f"core banking {path} failed: {type(exc).__name__}") from exc
-        return TransferResult(ok=bool(data.get("ok")), core_ref=str(data.get("core_ref", "")), reason=str(data.get("reason", "")))
+        except (httpx.HTTPError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    @staticmethod
+    def _result(data: dict | None) -> TransferResult:
+        if data is None or "ok" not in data:
+            return TransferResult(Outcome.UNKNOWN, reason=NO_ANSWER)
+        if data["ok"]:
+            return TransferResult(Outcome.DONE, core_ref=str(data.get("core_ref", "")))
+        return TransferResult(Outcome.REFUSED, reason=str(data.get("reason", "")) or "核心系统拒绝")
+
+    async def _transfer(self, path: str, body: dict[str, Any]) -> TransferResult:
+        return self._result(await self._call("POST", path, json=body))
 
     async def disburse(self, *, reference: str, card_number: str, amount_fen: int) -> TransferResult:
-        return await self._transfer("/disbursements", reference, card_number, amount_fen)
+        return await self._transfer("/disbursements", {"reference": reference, "card": card_number, "amount_fen": amount_fen})
 
     async def debit(self, *, reference: str, card_number: str, amount_fen: int) -> TransferResult:
-        return await self._transfer("/debits", reference, card_number, amount_fen)
+        return await self._transfer("/debits", {"reference": reference, "card": card_number, "amount_fen": amount_fen})
+
+    async def refund(self, *, reference: str, original_reference: str, card_number: str, amount_fen: int) -> TransferResult:
+        body = {"reference": reference, "original_reference": original_reference, "card": card_number, "amount_fen": amount_fen}
+        return await self._transfer("/refunds", body)
+
+    async def status(self, reference: str) -> TransferResult:
+        data = await self._call("GET", f"/transactions/{reference}")
+        if data is not None and data.get("state") == "not_found":
+            return TransferResult(Outcome.REFUSED, reason="无此交易")
+        return self._result(data)
+
+    async def journal(self, on: date) -> list[JournalLine]:
+        data = await self._call("GET", "/journal", params={"date": on.isoformat()})
+        if data is None or not isinstance(data.get("lines"), list):
+            raise CoreBankingError("core banking journal unavailable")
+        return [JournalLine(str(x["reference"]), str(x["kind"]), int(x["amount_fen"]), str(x.get("core_ref", "")), on) for x in data["lines"]]
 
     async def lookup_card(self, card_number: str) -> CardInfo:
-        try:
-            response = await self._client.get("/cards/lookup", params={"card": card_number})
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise CoreBankingError(f"core banking card lookup failed: {type(exc).__name__}") from exc
+        data = await self._call("GET", "/cards/lookup", params={"card": card_number})
+        if data is None or "bank" not in data:
+            raise CoreBankingError("core banking card lookup failed")
         return CardInfo(bank_name=data["bank"], branch_name=data.get("branch", ""), is_own_bank=bool(data.get("own")))

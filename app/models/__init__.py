@@ -5,7 +5,7 @@ from app.models.borrower import CardLookup, CustomerDevice, LoanApplication, Log
 from app.models.census import CensusImport
 from app.models.collection import CollectionAction, CollectionTask
 from app.models.contract import Contract, ContractSignature
-from app.models.credit import CreditLine, DebitAttempt, Installment, Loan
+from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
@@ -26,6 +26,7 @@ from app.models.system import AuditEvent, BusinessCalendar, EodRun
 from app.models.village import Household, HouseholdMember, Village, VillageGroup
 from app.models.insight import CustomerProfile, CustomerTag
 from app.models.reporting import ReportKey
+from app.models.sandbox import SandboxCoreTransaction
 from app.models.warning import EarlyWarning, WarningAction
 from app.models.visit import TrackPoint, Visit
 
@@ -37,6 +38,7 @@ __all__ = [
     "CardLookup",
     "CollectionAction",
     "CollectionTask",
+    "CoreInstruction",
     "Contract",
     "ContractSignature",
     "CreditAuthorisation",
@@ -87,6 +89,7 @@ __all__ = [
     "CustomerProfile",
     "CustomerTag",
     "ReportKey",
+    "SandboxCoreTransaction",
     "TrackPoint",
     "Visit",
 ]

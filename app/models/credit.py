@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import CreditLineStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
+from app.models.enums import CoreOutcome, CreditLineStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
 
 
 class CreditLine(Model):
@@ -57,6 +57,9 @@ class Loan(Model):
     classification = fields.CharEnumField(LoanClass, max_length=16, default=LoanClass.NORMAL)
     settled_on = fields.DateField(null=True)
     disbursement_ref = fields.CharField(max_length=64, default="")
+    # "debit in flight" marker: the reference of an auto-debit sent to the core and not yet booked;
+    # a manual repayment or prepayment is refused while it is set
+    debit_in_flight = fields.CharField(max_length=80, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -77,6 +80,32 @@ class DebitAttempt(Model):
     class Meta:
         table = "debit_attempt"
         unique_together = (("loan", "business_on"),)
+
+
+class CoreInstruction(Model):
+    """One money instruction sent to core banking (放款 / 扣款 / 退款) and what it came to.
+
+    Written before the call when the caller is outside a transaction (auto-debit, refunds), and
+    with the booking otherwise; an instruction whose answer was unknown stays `pending` (处理中)
+    until `status` settles it (app/services/lending/core_outcomes.py).
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    reference = fields.CharField(max_length=80, unique=True)
+    kind = fields.CharField(max_length=16)  # disburse / debit / refund
+    purpose = fields.CharField(max_length=16)  # drawdown / repayment / prepayment / auto_debit / refund
+    loan = fields.ForeignKeyField("models.Loan", related_name="core_instructions", null=True, on_delete=fields.RESTRICT)
+    amount_fen = fields.BigIntField()
+    business_on = fields.DateField(db_index=True)
+    outcome = fields.CharEnumField(CoreOutcome, max_length=16, default=CoreOutcome.PENDING, db_index=True)
+    core_ref = fields.CharField(max_length=64, default="")
+    reason = fields.CharField(max_length=128, default="")
+    payload = fields.JSONField(default=dict)  # what booking needs (e.g. the request of a repayment)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_instruction"
 
 
 class Installment(Model):

@@ -63,9 +63,11 @@ class CreditLineStatus(StrEnum):
 
 
 class LoanStatus(StrEnum):
+    DISBURSING = "disbursing"  # 放款处理中: the core's answer is not known yet (no ledger, no accrual)
     ACTIVE = "active"
     SETTLED = "settled"
     WRITTEN_OFF = "written_off"
+    CANCELLED = "cancelled"  # 未放款: the core refused a disbursement that was 处理中
 
 
 class InstallmentStatus(StrEnum):
@@ -101,3 +103,11 @@ class ActorType(StrEnum):
     CUSTOMER = "customer"
     API_KEY = "api_key"
     SYSTEM = "system"
+
+
+class CoreOutcome(StrEnum):
+    """What a core-banking instruction came to: 处理中 until the core's answer is known."""
+
+    PENDING = "pending"
+    DONE = "done"
+    REFUSED = "refused"

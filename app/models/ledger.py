@@ -29,6 +29,8 @@ class LedgerEntry(Model):
     loan = fields.ForeignKeyField("models.Loan", related_name="entries", null=True, on_delete=fields.RESTRICT)
     debit_fen = fields.BigIntField(default=0)
     credit_fen = fields.BigIntField(default=0)
+    # on the clearing line of a movement the core made: its reference (one entry per confirmed core movement)
+    core_reference = fields.CharField(max_length=80, null=True, db_index=True)
 
     class Meta:
         table = "ledger_entry"

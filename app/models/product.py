@@ -23,6 +23,8 @@ class Product(Model):
     repricing = fields.CharField(max_length=16, default="jan1")  # jan1 / anniversary / fixed
     prepayment_mode = fields.CharField(max_length=16, default="keep_term")  # keep_term / keep_installment
     conventions = fields.JSONField(default=dict)  # overrides of schedule conventions
+    # a confirmed auto-debit that finds its installment already paid: "refund" it to the card, or "apply_next" (next amount due)
+    excess_debit = fields.CharField(max_length=16, default="refund")
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -56,6 +56,8 @@ class LoanErrorCode(Enum):
     DISBURSEMENT_FAILED = "disbursement_failed"
     DEBIT_FAILED = "debit_failed"
     CORE_UNAVAILABLE = "core_unavailable"
+    DEBIT_PENDING = "debit_pending"
+    DEBIT_IN_FLIGHT = "debit_in_flight"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     RISK_REJECTED = "risk_rejected"
     NO_RISK_DECISION = "no_risk_decision"

@@ -17,12 +17,12 @@ from app.domain.lpr import Tenor
 from app.domain.money import Money
 from app.domain.schedule import Schedule, build_schedule, parse_method
 from app.models import BankCard, CreditLine, Installment, Loan, Product
-from app.models.enums import CreditLineStatus
+from app.models.enums import CreditLineStatus, LoanStatus
 from app.models.risk import RiskPurpose
 from app.crypto import Vault
 from app.services import audit, people
-from app.services.actor import Actor
-from app.services.lending import ledger
+from app.services.actor import SYSTEM, Actor
+from app.services.lending import core_calls, ledger
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.lending.pricing import rate_for
@@ -30,7 +30,7 @@ from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
 from app.services.lending.sql import execute
 from app.services.risk import credit_gate
-from app.integrations.core_banking import CoreBanking, CoreBankingError
+from app.integrations.core_banking import CoreBanking, Outcome
 
 LINE_STATUS_MESSAGES = {
     CreditLineStatus.FROZEN: "额度已冻结，暂不能用信",
@@ -130,20 +130,37 @@ async def draw_down(
             batch_size=200,
         )
         number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="disbursement")
-        try:
-            result = await core.disburse(reference=str(idempotency_key), card_number=number, amount_fen=amount_fen)
-        except CoreBankingError:
-            raise DrawdownError("核心系统暂时不可用，请稍后重试（未放款）", code="CORE_UNAVAILABLE") from None
-        if not result.ok:
+        reference = str(idempotency_key)
+        result = await core_calls.settle(core, reference, await core.disburse(reference=reference, card_number=number, amount_fen=amount_fen))
+        if result.outcome is Outcome.REFUSED:
             raise DrawdownError(f"放款失败：{result.reason}", code="DISBURSEMENT_FAILED")
-        await Loan.filter(id=loan.id).update(disbursement_ref=result.core_ref)
-        await ledger.post(
-            kind="disbursement", business_on=today, loan_id=loan.id, memo=f"放款至 {card.card_number_masked}",
-            postings=[Posting(Account.LOAN_PRINCIPAL, debit_fen=amount_fen), Posting(Account.CLEARING, credit_fen=amount_fen)],
-        )
+        await core_calls.record(reference=reference, kind="disburse", purpose="drawdown", loan_id=loan.id, amount_fen=amount_fen, on=today, result=result)
+        if result.unknown:
+            # 放款处理中: the core may have paid the card; the loan waits (no ledger, no accrual) for the resolver
+            await Loan.filter(id=loan.id).update(status=LoanStatus.DISBURSING)
+            await audit.record(actor, "loan.disbursement_pending", "loan", loan.id, after={"amount_fen": amount_fen})
+            return {"loan_id": str(loan.id)}
+        await book_disbursement(loan, card.card_number_masked, reference, result.core_ref, today)
         await audit.record(actor, "loan.drawdown", "loan", loan.id, after={"amount_fen": amount_fen, "term": term_months, "method": method, "rate_ppm": rate})
         return {"loan_id": str(loan.id)}
 
     request = {"line": str(credit_line_id), "amount_fen": amount_fen, "term": term_months, "method": method}
     result = await run_once(scope="loan_drawdown", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
     return await Loan.get(id=result["loan_id"])
+
+
+async def book_disbursement(loan: Loan, masked_card: str, reference: str, core_ref: str, on: date) -> None:
+    """The core paid the card: the loan's principal against clearing (call inside a transaction)."""
+    await Loan.filter(id=loan.id).update(disbursement_ref=core_ref, status=LoanStatus.ACTIVE)
+    await ledger.post(
+        kind="disbursement", business_on=on, loan_id=loan.id, memo=f"放款至 {masked_card}", core_reference=reference,
+        postings=[Posting(Account.LOAN_PRINCIPAL, debit_fen=loan.principal_fen), Posting(Account.CLEARING, credit_fen=loan.principal_fen)],
+    )
+
+
+async def cancel_disbursement(loan: Loan, reason: str) -> None:
+    """The core refused a disbursement that was 处理中: no loan after all (未放款); the line is freed."""
+    await Loan.filter(id=loan.id).update(status=LoanStatus.CANCELLED, outstanding_principal_fen=0)
+    await Installment.filter(loan_id=loan.id).delete()
+    await execute("UPDATE credit_line SET used_fen = used_fen - :p WHERE id = :id", p=loan.principal_fen, id=str(loan.credit_line_id))
+    await audit.record(SYSTEM, "loan.disbursement_refused", "loan", loan.id, after={"reason": reason})

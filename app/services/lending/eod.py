@@ -41,12 +41,12 @@ from app.crypto import Vault
 from app.domain.classification import RULE_2023, DpdMapping
 from app.domain.errors import ValidationError
 from app.domain.ledger import Account, signed
-from app.integrations.core_banking import CoreBanking, CoreBankingError
-from app.models import DebitAttempt, EodRun, LedgerTransaction
+from app.integrations.core_banking import CoreBanking, TransferResult
+from app.models import CoreInstruction, DebitAttempt, EodRun, LedgerTransaction
 from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
-from app.services.lending import ledger
+from app.services.lending import core_calls, core_outcomes, ledger, repayment
 from app.services.lending.sql import days_between, execute, fetch, is_postgres, new_uuid, uuid_type
 
 logger = logging.getLogger(__name__)
@@ -68,14 +68,20 @@ async def _temp(name: str, columns: str) -> None:
     await execute(f"CREATE TEMP TABLE {name} ({columns})")
 
 
-async def _ledger_from(table: str, *, kind: str, on: date, lines: list[tuple[str, str]], income: list[tuple[str, str]]) -> None:
-    """One transaction: per-loan lines (account, amount column of `table`) and one aggregate line per income account."""
+async def _ledger_from(
+    table: str, *, kind: str, on: date, lines: list[tuple[str, str]], income: list[tuple[str, str]], core_reference: str | None = None
+) -> None:
+    """One transaction: per-loan lines (account, amount column of `table`) and one aggregate line per income account.
+
+    `core_reference`: a column of `table` holding the core movement each loan's clearing line books.
+    """
     txn = await LedgerTransaction.create(kind=kind, business_on=on, memo=f"日终 {on.isoformat()}")
     for account, column in lines:
+        ref = core_reference if core_reference and account == "clearing" else "NULL"
         await execute(
-            f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
+            f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen, core_reference)"
             f" SELECT {new_uuid()}, :txn, :account, loan_id,"
-            f" CASE WHEN {column} > 0 THEN {column} ELSE 0 END, CASE WHEN {column} < 0 THEN -{column} ELSE 0 END"
+            f" CASE WHEN {column} > 0 THEN {column} ELSE 0 END, CASE WHEN {column} < 0 THEN -{column} ELSE 0 END, {ref}"
             f" FROM {table} WHERE {column} <> 0",
             txn=str(txn.id), account=account,
         )
@@ -152,61 +158,128 @@ SELECT o.loan_id, o.owed, c.card_number_enc FROM (
     SUM(i.penalty_fen - i.paid_penalty_fen + i.compound_fen - i.paid_compound_fen
         + i.interest_fen - i.paid_interest_fen + i.principal_fen - i.paid_principal_fen) AS owed
   FROM installment i JOIN loan l ON l.id = i.loan_id
-  WHERE i.due_on <= :d AND i.status <> 'paid' AND l.status = 'active' AND l.card_id IS NOT NULL
+  WHERE i.due_on <= :d AND i.status <> 'paid' AND l.status = 'active' AND l.card_id IS NOT NULL {only}
     AND NOT EXISTS (SELECT 1 FROM debit_attempt a WHERE a.loan_id = i.loan_id AND a.business_on = :d)
+    AND NOT EXISTS (SELECT 1 FROM core_instruction ci WHERE ci.reference = 'eod:' || CAST(l.id AS TEXT) || :suffix)
   GROUP BY i.loan_id, l.card_id
 ) o JOIN bank_card c ON c.id = o.card_id
 WHERE o.owed > 0
 """
 
 
-async def debit_due(on: date, *, core: CoreBanking, vault: Vault, heartbeat: Callable[[], Awaitable[None]] | None = None) -> int:
-    """Call core banking for each loan with something due; record every attempt (outside the apply transaction).
+def _ids(ids: list[str]) -> tuple[str, dict[str, str]]:
+    return ", ".join(f":i{n}" for n in range(len(ids))), {f"i{n}": v for n, v in enumerate(ids)}
 
-    `heartbeat` runs after each recorded batch (end-of-day renews its lease there).
+
+async def _claim(on: date, rows: list[dict]) -> list[dict]:
+    """Set the "debit in flight" marker on each loan (a conditional UPDATE: none already set), then re-read
+    what each owes and write the pending instructions, in one transaction. A repayment that committed before
+    is in the amount; one that comes after finds the marker and is refused."""
+    suffix = f":{on.isoformat()}"
+    names, params = _ids([str(r["loan_id"]) for r in rows])
+    async with in_transaction():
+        await execute(
+            f"UPDATE loan SET debit_in_flight = 'eod:' || CAST(id AS TEXT) || :suffix"
+            f" WHERE id IN ({names}) AND debit_in_flight IS NULL AND status = 'active'",
+            suffix=suffix, **params,
+        )
+        claimed = await fetch(OWED_SQL.format(only=f"AND l.id IN ({names}) AND l.debit_in_flight = 'eod:' || CAST(l.id AS TEXT) || :suffix"),
+                              d=on, suffix=suffix, **params)
+        owing = {str(r["loan_id"]) for r in claimed}
+        released = [str(r["loan_id"]) for r in rows if str(r["loan_id"]) not in owing]
+        if released:  # paid meanwhile: nothing to debit
+            rel_names, rel_params = _ids(released)
+            await execute(f"UPDATE loan SET debit_in_flight = NULL WHERE id IN ({rel_names}) AND debit_in_flight = 'eod:' || CAST(id AS TEXT) || :suffix",
+                          suffix=suffix, **rel_params)
+        await CoreInstruction.bulk_create(
+            [CoreInstruction(reference=f"eod:{r['loan_id']}{suffix}", kind="debit", purpose="auto_debit", loan_id=r["loan_id"],
+                             amount_fen=int(r["owed"]), business_on=on) for r in claimed],
+            batch_size=DEBIT_BATCH,
+        )
+    return claimed
+
+
+async def _debit_batch(on: date, rows: list[dict], *, core: CoreBanking, vault: Vault) -> None:
+    claimed = await _claim(on, rows)
+    answers: list[tuple[str, str, TransferResult]] = []
+    for r in claimed:
+        reference = f"eod:{r['loan_id']}:{on.isoformat()}"
+        number = vault.decrypt(bytes(r["card_number_enc"]), context=b"card_number")
+        result = await core_calls.settle(core, reference, await core.debit(reference=reference, card_number=number, amount_fen=int(r["owed"])))
+        answers.append((reference, str(r["loan_id"]), result))
+    known = [(ref, loan, res) for ref, loan, res in answers if not res.unknown]
+    if not known:
+        return
+    async with in_transaction():
+        instructions = {i.reference: i for i in await CoreInstruction.filter(reference__in=[ref for ref, _, _ in known])}
+        for ref, _, res in known:
+            i = instructions[ref]
+            i.outcome, i.core_ref, i.reason, i.resolved_at = core_calls.OUTCOMES[res.outcome], res.core_ref, res.reason[:128], clock.now_utc()
+        await CoreInstruction.bulk_update(list(instructions.values()), fields=["outcome", "core_ref", "reason", "resolved_at"], batch_size=DEBIT_BATCH)
+        await DebitAttempt.bulk_create(
+            [DebitAttempt(loan_id=loan, business_on=on, amount_fen=instructions[ref].amount_fen, ok=res.ok, reason=res.reason[:128]) for ref, loan, res in known],
+            batch_size=DEBIT_BATCH,
+        )
+        refused = [loan for _, loan, res in known if not res.ok]
+        if refused:
+            names, params = _ids(refused)
+            await execute(f"UPDATE loan SET debit_in_flight = NULL WHERE id IN ({names})", **params)
+
+
+async def debit_due(on: date, *, core: CoreBanking, vault: Vault, heartbeat: Callable[[], Awaitable[None]] | None = None) -> int:
+    """Debit each loan with something due through core banking, in batches (a saga, outside the booking transaction).
+
+    First the instructions still 处理中 from earlier runs are settled and suspense is refunded or
+    applied (app/services/lending/core_outcomes.py). Per loan: the marker and a pending instruction
+    are committed before the call; the answer (done, refused, or unknown after 查询交易状态) is
+    recorded after it; `apply_debits` books the done ones. An unknown one keeps its marker until the
+    resolver settles it. `heartbeat` is awaited between batches.
     """
-    rows = await fetch(OWED_SQL, d=on)  # the card's ciphertext comes with each row: no second query with 40,000 ids
+    await core_outcomes.resolve_pending(core)
+    await core_outcomes.settle_suspense(on, core=core, vault=vault)
+    rows = await fetch(OWED_SQL.format(only="AND l.debit_in_flight IS NULL"), d=on, suffix=f":{on.isoformat()}")
     if not rows:
         return 0
     await audit.record(SYSTEM, "card_number.reveal", "eod", on.isoformat(), after={"purpose": "auto_debit", "cards": len(rows)})
-    attempts = []
-    for r in rows:
-        number = vault.decrypt(bytes(r["card_number_enc"]), context=b"card_number")
-        try:
-            result = await core.debit(reference=f"eod:{r['loan_id']}:{on.isoformat()}", card_number=number, amount_fen=int(r["owed"]))
-            ok, reason = result.ok, result.reason
-        except CoreBankingError:
-            ok, reason = False, "核心系统不可用"
-        attempts.append(DebitAttempt(loan_id=r["loan_id"], business_on=on, amount_fen=int(r["owed"]), ok=ok, reason=reason[:128]))
-        if len(attempts) >= DEBIT_BATCH:
-            await DebitAttempt.bulk_create(attempts, batch_size=DEBIT_BATCH)
-            attempts = []
-            if heartbeat is not None:
-                await heartbeat()
-    if attempts:
-        await DebitAttempt.bulk_create(attempts, batch_size=DEBIT_BATCH)
+    for start in range(0, len(rows), DEBIT_BATCH):
+        await _debit_batch(on, rows[start : start + DEBIT_BATCH], core=core, vault=vault)
+        if heartbeat is not None:
+            await heartbeat()
     return len(rows)
 
 
+# debits the core confirmed and not yet booked: the loan's marker names a done auto-debit instruction
+CONFIRMED_SQL = (
+    "SELECT l.id AS loan_id, c.amount_fen, c.reference, c.business_on FROM loan l"
+    " JOIN core_instruction c ON c.reference = l.debit_in_flight AND c.outcome = 'done' AND c.purpose = 'auto_debit'"
+)
+
+
 async def apply_debits(on: date) -> None:
-    """Pay in full every due installment of loans whose debit today succeeded and is not yet applied."""
+    """Book every debit the core confirmed: in full when it is exactly what is owed now (set-based), and
+    otherwise per loan (what is due, the rest to suspense) — a confirmed debit is never dropped."""
+    await _temp("eod_confirmed", f"loan_id {uuid_type()} PRIMARY KEY, amount BIGINT, ref VARCHAR(80)")
+    await execute(f"INSERT INTO eod_confirmed (loan_id, amount, ref) SELECT loan_id, amount_fen, reference FROM ({CONFIRMED_SQL}) x")
     await _temp(
         "eod_pay",
-        f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT, intr BIGINT, prin BIGINT, op BIGINT, oi BIGINT, total BIGINT",
+        f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT, intr BIGINT, prin BIGINT, op BIGINT, oi BIGINT, total BIGINT, ref VARCHAR(80)",
     )
     await execute(
-        "INSERT INTO eod_pay (loan_id, pen, cmp, intr, prin, op, oi, total)"
+        "INSERT INTO eod_pay (loan_id, pen, cmp, intr, prin, op, oi, total, ref)"
         " SELECT i.loan_id, SUM(i.penalty_fen - i.paid_penalty_fen), SUM(i.compound_fen - i.paid_compound_fen),"
         "  SUM(i.interest_fen - i.paid_interest_fen), SUM(i.principal_fen - i.paid_principal_fen),"
         "  SUM(CASE WHEN i.status = 'overdue' THEN i.principal_fen - i.paid_principal_fen ELSE 0 END),"
-        "  SUM(CASE WHEN i.status = 'overdue' THEN i.interest_fen - i.paid_interest_fen ELSE 0 END), a.amount_fen"
-        " FROM installment i JOIN debit_attempt a ON a.loan_id = i.loan_id AND a.business_on = :d AND a.ok"
+        "  SUM(CASE WHEN i.status = 'overdue' THEN i.interest_fen - i.paid_interest_fen ELSE 0 END), a.amount, a.ref"
+        " FROM installment i JOIN eod_confirmed a ON a.loan_id = i.loan_id"
         " WHERE i.due_on <= :d AND i.status <> 'paid'"
-        " GROUP BY i.loan_id, a.amount_fen",
+        " GROUP BY i.loan_id, a.amount, a.ref",
         d=on,
     )
-    # what was debited is exactly what was owed when the debit ran (nothing else moves during end-of-day)
+    # the fast path takes only debits that are exactly what is owed now; the others are booked one by one below
     await execute("DELETE FROM eod_pay WHERE pen + cmp + intr + prin <> total")
+    for r in await fetch("SELECT c.loan_id, c.amount, c.ref, i.business_on FROM eod_confirmed c JOIN core_instruction i ON i.reference = c.ref"
+                         " WHERE NOT EXISTS (SELECT 1 FROM eod_pay p WHERE p.loan_id = c.loan_id)"):
+        await repayment.book_cash(r["loan_id"], int(r["amount"]), on=on, kind="auto_debit", memo="自动扣款（应还金额已变化）", core_reference=r["ref"])
     await execute(
         "UPDATE installment SET paid_penalty_fen = penalty_fen, paid_compound_fen = compound_fen, paid_interest_fen = interest_fen,"
         " paid_principal_fen = principal_fen, status = 'paid', paid_on = :d"
@@ -229,6 +302,7 @@ async def apply_debits(on: date) -> None:
         " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status <> 'paid')",
         d=on,
     )
+    await execute("UPDATE loan SET debit_in_flight = NULL WHERE id IN (SELECT loan_id FROM eod_confirmed)")
     # the debited cash pays the receivables: per-loan lines, clearing included, so each loan's sub-ledger balances
     await execute("UPDATE eod_pay SET pen = -pen, cmp = -cmp, intr = -intr, prin = -prin")  # credits
     await _ledger_from(
@@ -237,6 +311,7 @@ async def apply_debits(on: date) -> None:
         on=on,
         lines=[("clearing", "total"), ("penalty_receivable", "pen"), ("compound_receivable", "cmp"), ("interest_receivable", "intr"), ("loan_principal", "prin")],
         income=[],
+        core_reference="ref",
     )
 
 

@@ -11,15 +11,21 @@ from app.models import LedgerEntry, LedgerTransaction
 from app.services.lending.sql import fetch
 
 
-async def post(*, kind: str, business_on: date, loan_id: UUID | None, postings: list[Posting], memo: str = "", reverses_id: UUID | None = None) -> LedgerTransaction:
-    """One balanced transaction; postings are lines of `loan_id`'s sub-ledger (portfolio accounts excepted). Call inside a DB transaction."""
+async def post(
+    *, kind: str, business_on: date, loan_id: UUID | None, postings: list[Posting], memo: str = "", reverses_id: UUID | None = None,
+    core_reference: str | None = None,
+) -> LedgerTransaction:
+    """One balanced transaction; postings are lines of `loan_id`'s sub-ledger (portfolio accounts excepted). Call inside a DB transaction.
+
+    `core_reference`: the core-banking movement this books; it goes on the clearing line.
+    """
     check_balanced(postings)
     txn = await LedgerTransaction.create(kind=kind, business_on=business_on, loan_id=loan_id, memo=memo[:128], reverses_id=reverses_id)
     await LedgerEntry.bulk_create(
         [
             LedgerEntry(
                 transaction_id=txn.id, account=p.account.value, loan_id=None if p.account in AGGREGATE_ACCOUNTS else loan_id,
-                debit_fen=p.debit_fen, credit_fen=p.credit_fen,
+                debit_fen=p.debit_fen, credit_fen=p.credit_fen, core_reference=core_reference if p.account is Account.CLEARING else None,
             )
             for p in postings
             if p.debit_fen or p.credit_fen
@@ -66,10 +72,10 @@ SELECT l.id AS loan_id, l.outstanding_principal_fen, l.accrued_interest_fen, l.p
   COALESCE(ins.principal, 0) AS ins_principal, COALESCE(ins.interest_due, 0) AS ins_interest_due,
   COALESCE(ins.penalty, 0) AS ins_penalty, COALESCE(ins.compound, 0) AS ins_compound
 FROM loan l LEFT JOIN led ON led.loan_id = l.id LEFT JOIN ins ON ins.loan_id = l.id
-WHERE COALESCE(led.principal, 0) <> l.outstanding_principal_fen OR COALESCE(led.principal, 0) <> COALESCE(ins.principal, 0)
+WHERE l.status <> 'disbursing' AND (COALESCE(led.principal, 0) <> l.outstanding_principal_fen OR COALESCE(led.principal, 0) <> COALESCE(ins.principal, 0)
    OR COALESCE(led.interest, 0) <> COALESCE(ins.interest_due, 0)
    OR COALESCE(led.penalty, 0) <> l.penalty_fen OR COALESCE(led.penalty, 0) <> COALESCE(ins.penalty, 0)
-   OR COALESCE(led.compound, 0) <> l.compound_fen OR COALESCE(led.compound, 0) <> COALESCE(ins.compound, 0)
+   OR COALESCE(led.compound, 0) <> l.compound_fen OR COALESCE(led.compound, 0) <> COALESCE(ins.compound, 0))
 """
 
 ACCRUED_SQL = """
@@ -84,7 +90,8 @@ GROUP BY transaction_id HAVING SUM(debit_fen) <> SUM(credit_fen)
 
 
 async def ledger_check(*, today: date) -> list[Mismatch]:
-    """Every transaction balances; each loan's balances equal its ledger (run after end-of-day)."""
+    """Every transaction balances; each loan's balances equal its ledger and its unpaid installments (run after
+    end-of-day); settled loans are all zero; nothing is overpaid; each confirmed core movement is booked exactly once."""
     problems = [Mismatch(str(r["transaction_id"]), "unbalanced transaction", r["d"], r["c"]) for r in await fetch(UNBALANCED_SQL)]
     accrued = (await fetch(ACCRUED_SQL))[0]
     if int(accrued["ledger"]) != int(accrued["books"]):
@@ -101,4 +108,57 @@ async def ledger_check(*, today: date) -> list[Mismatch]:
             ("compound vs installments", r["led_compound"], r["ins_compound"]),
         ]
         problems.extend(Mismatch(loan, what, int(a), int(b)) for what, a, b in checks if int(a) != int(b))
+    return problems + await _more_checks()
+
+
+# Settled (or cancelled) loans: every sub-ledger and every installment is zero.
+SETTLED_SQL = """
+SELECT l.id AS loan_id, e.account, SUM(e.debit_fen - e.credit_fen) AS balance FROM loan l JOIN ledger_entry e ON e.loan_id = l.id
+WHERE l.status IN ('settled', 'cancelled') AND e.account IN ('loan_principal', 'interest_receivable', 'penalty_receivable', 'compound_receivable')
+GROUP BY l.id, e.account HAVING SUM(e.debit_fen - e.credit_fen) <> 0
+UNION ALL
+SELECT l.id, 'installments', SUM(i.principal_fen - i.paid_principal_fen + i.interest_fen - i.paid_interest_fen
+  + i.penalty_fen - i.paid_penalty_fen + i.compound_fen - i.paid_compound_fen)
+FROM loan l JOIN installment i ON i.loan_id = l.id WHERE l.status IN ('settled', 'cancelled') AND i.status <> 'paid'
+GROUP BY l.id
+UNION ALL
+SELECT id, 'accrued', accrued_interest_fen FROM loan WHERE status IN ('settled', 'cancelled') AND accrued_interest_fen <> 0
+"""
+
+# Money paid beyond what an installment asked for: an overpayment with nowhere to go.
+OVERPAID_SQL = """
+SELECT loan_id, SUM(CASE WHEN paid_principal_fen > principal_fen THEN paid_principal_fen - principal_fen ELSE 0 END
+  + CASE WHEN paid_interest_fen > interest_fen THEN paid_interest_fen - interest_fen ELSE 0 END
+  + CASE WHEN paid_penalty_fen > penalty_fen THEN paid_penalty_fen - penalty_fen ELSE 0 END
+  + CASE WHEN paid_compound_fen > compound_fen THEN paid_compound_fen - compound_fen ELSE 0 END) AS over
+FROM installment GROUP BY loan_id HAVING SUM(CASE WHEN paid_principal_fen > principal_fen OR paid_interest_fen > interest_fen
+  OR paid_penalty_fen > penalty_fen OR paid_compound_fen > compound_fen THEN 1 ELSE 0 END) > 0
+"""
+
+# Suspense (暂收款) is a liability: a debit balance means money went out that never came in.
+NEGATIVE_SUSPENSE_SQL = """
+SELECT loan_id, SUM(credit_fen - debit_fen) AS held FROM ledger_entry WHERE account = 'suspense'
+GROUP BY loan_id HAVING SUM(credit_fen - debit_fen) < 0
+"""
+
+# Every movement the core confirmed has exactly one clearing entry, and no clearing entry books a movement it did not confirm.
+CORE_ENTRIES_SQL = """
+SELECT c.reference, c.outcome, c.amount_fen, COUNT(e.id) AS entries FROM core_instruction c
+LEFT JOIN ledger_entry e ON e.core_reference = c.reference AND e.account = 'clearing'
+GROUP BY c.reference, c.outcome, c.amount_fen
+HAVING (c.outcome = 'done' AND COUNT(e.id) <> 1) OR (c.outcome <> 'done' AND COUNT(e.id) <> 0)
+UNION ALL
+SELECT e.core_reference, 'unknown', 0, COUNT(*) FROM ledger_entry e
+WHERE e.core_reference IS NOT NULL AND NOT EXISTS (SELECT 1 FROM core_instruction c WHERE c.reference = e.core_reference)
+GROUP BY e.core_reference
+"""
+
+
+async def _more_checks() -> list[Mismatch]:
+    problems = [Mismatch(str(r["loan_id"]), f"settled loan: {r['account']} not zero", int(r["balance"]), 0) for r in await fetch(SETTLED_SQL)]
+    problems += [Mismatch(str(r["loan_id"]), "overpaid installment (nowhere to go)", 0, int(r["over"])) for r in await fetch(OVERPAID_SQL)]
+    problems += [Mismatch(str(r["loan_id"]), "suspense below zero", int(r["held"]), 0) for r in await fetch(NEGATIVE_SUSPENSE_SQL)]
+    for r in await fetch(CORE_ENTRIES_SQL):
+        expected = 1 if r["outcome"] == "done" else 0
+        problems.append(Mismatch(str(r["reference"]), f"core movement ({r['outcome']}): ledger entries", int(r["entries"]), expected))
     return problems

@@ -15,12 +15,12 @@ from app.domain.repayment import OwedInstallment, PayoffQuote, PrepaymentMode, P
 from app.domain.schedule import Installment as Row
 from app.domain.schedule import Method, Schedule
 from app.domain.schedule.revolving import revolving_rows
-from app.integrations.core_banking import CoreBanking, CoreBankingError
+from app.integrations.core_banking import CoreBanking, Outcome
 from app.models import BankCard, Installment, Loan, Product
 from app.models.enums import InstallmentStatus, LoanStatus
 from app.services import audit, people
-from app.services.actor import Actor
-from app.services.lending import ledger
+from app.services.actor import SYSTEM, Actor
+from app.services.lending import core_calls, ledger
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.lending.products import conventions_for
@@ -38,6 +38,9 @@ async def _loan_for(actor: Actor, loan_id: UUID, *, lock: bool) -> Loan:
         raise NotFound("借据不存在", field="loanId")
     if loan.status != LoanStatus.ACTIVE:
         raise RepaymentError("借据已结清", code="LOAN_CLOSED", field="loanId")
+    if lock and loan.debit_in_flight:
+        # checked under the loan's row lock: end-of-day sets the marker with a conditional UPDATE of this row
+        raise RepaymentError(core_calls.IN_FLIGHT_MESSAGE, code="DEBIT_IN_FLIGHT", field="loanId")
     return loan
 
 
@@ -62,15 +65,20 @@ async def _split(loan: Loan, today: date) -> tuple[list[Installment], list[Insta
     return [i for i in rows if i.due_on <= today], [i for i in rows if i.due_on > today]
 
 
-async def _debit(core: CoreBanking, vault: Vault, actor: Actor, loan: Loan, reference: str, amount_fen: int) -> None:
+async def _debit(core: CoreBanking, vault: Vault, actor: Actor, loan: Loan, reference: str, amount_fen: int, *, purpose: str, today: date) -> bool:
+    """Debit the bound card; True when done. Refused raises; unknown (after 查询交易状态) records 处理中 and returns False."""
     card = await BankCard.get(id=loan.card_id)
     number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="repayment")
-    try:
-        result = await core.debit(reference=reference, card_number=number, amount_fen=amount_fen)
-    except CoreBankingError:
-        raise RepaymentError("核心系统暂时不可用，请稍后重试（未扣款）", code="CORE_UNAVAILABLE") from None
-    if not result.ok:
+    result = await core_calls.settle(core, reference, await core.debit(reference=reference, card_number=number, amount_fen=amount_fen))
+    if result.outcome is Outcome.REFUSED:
         raise RepaymentError(f"扣款失败：{result.reason}", code="DEBIT_FAILED")
+    await core_calls.record(reference=reference, kind="debit", purpose=purpose, loan_id=loan.id, amount_fen=amount_fen, on=today, result=result)
+    if result.unknown:
+        # the core may have taken the money: the loan waits for the answer (no other debit meanwhile)
+        await Loan.filter(id=loan.id).update(debit_in_flight=reference)
+        await audit.record(actor, "loan.debit_pending", "loan", loan.id, after={"amount_fen": amount_fen, "purpose": purpose})
+        return False
+    return True
 
 
 async def _apply(loan: Loan, installments: list[Installment], owed: list[OwedInstallment], amount_fen: int, product: Product, today: date) -> dict[str, int]:
@@ -139,16 +147,27 @@ async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UU
         if amount_fen > total_owed:
             raise RepaymentError(f"还款金额超过当前应还 {Money(total_owed).format_yuan()}", code="AMOUNT_TOO_LARGE", field="amount")
         product = await Product.get(id=loan.product_id)
-        await _debit(core, vault, actor, loan, str(idempotency_key), amount_fen)
+        if not await _debit(core, vault, actor, loan, str(idempotency_key), amount_fen, purpose="repayment", today=today):
+            return {"loan_id": str(loan.id), "pending": True}
         totals = await _apply(loan, due, owed, amount_fen, product, today)
-        await ledger.post(kind="repayment", business_on=today, loan_id=loan.id, postings=_repayment_postings(amount_fen, totals), memo="主动还款")
+        await ledger.post(
+            kind="repayment", business_on=today, loan_id=loan.id, postings=_repayment_postings(amount_fen, totals), memo="主动还款",
+            core_reference=str(idempotency_key),
+        )
         await _restore_line_and_status(loan, totals["principal"], today)
         await audit.record(actor, "loan.repay", "loan", loan.id, after={"amount_fen": amount_fen, **{f"{k}_fen": v for k, v in totals.items()}})
         return {"loan_id": str(loan.id)}
 
     request = {"loan": str(loan_id), "amount_fen": amount_fen}
-    await run_once(scope="loan_repay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    result = await run_once(scope="loan_repay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    _raise_if_pending(result)
     return await Loan.get(id=loan_id)
+
+
+def _raise_if_pending(result: dict) -> None:
+    """处理中 is not a failure: the caller is told to wait, never 未扣款 (the resolver books it when the core answers)."""
+    if result.get("pending"):
+        raise RepaymentError(core_calls.PENDING_DEBIT_MESSAGE, code="DEBIT_PENDING")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +244,8 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
         loan = await _loan_for(actor, loan_id, lock=True)
         plan, _, future = await _plan(loan, amount_fen=amount_fen, today=today)
         total = plan.total_fen
-        await _debit(core, vault, actor, loan, str(idempotency_key), total)
+        if not await _debit(core, vault, actor, loan, str(idempotency_key), total, purpose="prepayment", today=today):
+            return {"loan_id": str(loan.id), "pending": True}
         if plan.full:
             principal, interest = plan.payoff.principal_fen, plan.payoff.interest_fen
             for n, inst in enumerate(future):
@@ -256,11 +276,43 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
             Posting(Account.INTEREST_INCOME, credit_fen=max(rest, 0), debit_fen=max(-rest, 0)),
         ]
         postings += _repayment_postings(total, {"penalty": 0, "compound": 0, "interest": interest, "principal": principal})
-        await ledger.post(kind="prepayment", business_on=today, loan_id=loan.id, postings=postings, memo="提前结清" if plan.full else "提前部分还款")
+        await ledger.post(
+            kind="prepayment", business_on=today, loan_id=loan.id, postings=postings, memo="提前结清" if plan.full else "提前部分还款",
+            core_reference=str(idempotency_key),
+        )
         await _restore_line_and_status(loan, principal, today)
         await audit.record(actor, "loan.prepay", "loan", loan.id, after={"full": plan.full, "principal_fen": principal, "interest_fen": interest})
         return {"loan_id": str(loan.id)}
 
     request = {"loan": str(loan_id), "amount_fen": amount_fen}
-    await run_once(scope="loan_prepay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    result = await run_once(scope="loan_prepay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
+    _raise_if_pending(result)
     return await Loan.get(id=loan_id)
+
+
+async def book_cash(loan_id: UUID, amount_fen: int, *, on: date, kind: str, memo: str, core_reference: str | None, from_suspense: bool = False) -> int:
+    """Book money the core confirmed (or money held in suspense) against what is due on `on`, oldest first.
+
+    What nothing is due for goes to the loan's suspense account (暂收款) and is refunded or applied
+    later (app/services/lending/core_outcomes.py); returns that excess. Call inside a transaction.
+    """
+    loan = await Loan.select_for_update().get(id=loan_id)
+    due, _ = await _split(loan, on)
+    owed = [_owed(i) for i in due]
+    pay = min(amount_fen, sum(o.total_fen for o in owed)) if loan.status == LoanStatus.ACTIVE else 0
+    totals = dict.fromkeys(("penalty", "compound", "interest", "principal"), 0)
+    if pay > 0:
+        totals = await _apply(loan, due, owed, pay, await Product.get(id=loan.product_id), on)
+    excess = amount_fen - pay
+    if from_suspense and pay == 0:
+        return excess  # nothing due yet: the suspense waits
+    source = Account.SUSPENSE if from_suspense else Account.CLEARING
+    postings = [Posting(source, debit_fen=amount_fen if not from_suspense else pay)] + _repayment_postings(0, totals)[1:]
+    if not from_suspense:
+        postings.append(Posting(Account.SUSPENSE, credit_fen=excess))
+    await ledger.post(kind=kind, business_on=on, loan_id=loan.id, postings=postings, memo=memo, core_reference=core_reference)
+    if pay > 0:
+        await _restore_line_and_status(loan, totals["principal"], on)
+    if excess and not from_suspense:
+        await audit.record(SYSTEM, "loan.suspense_in", "loan", loan.id, after={"amount_fen": excess, "reason": "无应还款项，转入暂收款"})
+    return excess

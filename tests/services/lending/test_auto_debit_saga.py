@@ -1,0 +1,116 @@
+"""Auto-debit is a saga: a debit the core confirms is always booked, a manual repayment cannot race it,
+and what nothing was due for goes to suspense (暂收款) and back to the card. Runs on SQLite and PostgreSQL."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from app.domain.errors import DomainError
+from app.integrations.core_banking import SandboxCoreBanking
+from app.models import AuditEvent, CoreInstruction, Installment, LedgerEntry, Loan, Product
+from app.models.enums import InstallmentStatus
+from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.lending.core_outcomes import suspense_balances
+from app.services.lending.drawdown import draw_down
+from app.services.lending.eod import run_eod
+from app.services.lending.ledger import ledger_check
+from app.services.lending.reconcile import reconcile_day
+from app.services.lending.repayment import repay
+from tests.factories import customer_with_line
+from tests.services.lending.conftest import TODAY
+
+
+class SlowCore(SandboxCoreBanking):
+    """The sandbox, but end-of-day's debits wait until the test lets them through; records what it took."""
+
+    def __init__(self) -> None:
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+        self.taken: list[int] = []
+
+    async def debit(self, *, reference, card_number, amount_fen):
+        if reference.startswith("eod:"):
+            self.started.set()
+            await self.release.wait()
+        result = await super().debit(reference=reference, card_number=card_number, amount_fen=amount_fen)
+        if result.ok:
+            self.taken.append(amount_fen)
+        return result
+
+
+async def _loan_due_today(core, vault):
+    _, line = await customer_with_line(vault)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=3, method="equal_installment",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    await business_date.set_current(first.due_on)
+    return loan, first
+
+
+async def _clean(core, on):
+    assert await ledger_check(today=on) == []
+    assert await reconcile_day(on, core=core) == []
+
+
+async def test_a_manual_repayment_during_auto_debit_is_refused_and_the_customer_pays_once(bank, vault):
+    core = SlowCore()
+    loan, first = await _loan_due_today(core, vault)
+    owed = first.principal_fen + first.interest_fen
+    eod = asyncio.create_task(run_eod(core=core, vault=vault))
+    await asyncio.wait_for(core.started.wait(), 30)
+    with pytest.raises(DomainError) as err:
+        await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{owed / 100:.2f}", idempotency_key=uuid.uuid4(), today=first.due_on, core=core, vault=vault)
+    assert err.value.code == "DEBIT_IN_FLIGHT" and "自动扣款处理中" in err.value.message
+    core.release.set()
+    await asyncio.wait_for(eod, 60)
+    assert core.taken == [owed]  # the installment, once
+    assert (await Installment.get(id=first.id)).status == InstallmentStatus.PAID
+    assert (await Loan.get(id=loan.id)).debit_in_flight is None
+    await _clean(core, first.due_on)
+
+
+async def _debit_finds_installment_paid(core, vault):
+    """The confirmed debit meets an installment someone else paid while it was in flight (a channel that ignored the marker)."""
+    loan, first = await _loan_due_today(core, vault)
+    owed = first.principal_fen + first.interest_fen
+    eod = asyncio.create_task(run_eod(core=core, vault=vault))
+    await asyncio.wait_for(core.started.wait(), 30)
+    await Loan.filter(id=loan.id).update(debit_in_flight=None)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{owed / 100:.2f}", idempotency_key=uuid.uuid4(), today=first.due_on, core=core, vault=vault)
+    await Loan.filter(id=loan.id).update(debit_in_flight=f"eod:{loan.id}:{first.due_on.isoformat()}")
+    core.release.set()
+    await asyncio.wait_for(eod, 60)
+    return loan, first, owed
+
+
+async def test_a_confirmed_debit_for_a_paid_installment_goes_to_suspense_and_back_to_the_card(bank, vault):
+    core = SlowCore()
+    loan, first, owed = await _debit_finds_installment_paid(core, vault)
+    assert core.taken == [owed, owed]
+    assert [(int(s["held"])) for s in await suspense_balances()] == [owed]  # booked, not dropped
+    assert await AuditEvent.filter(action="loan.suspense_in", entity_id=str(loan.id)).exists()
+    await _clean(core, first.due_on)
+    await run_eod(core=core, vault=vault)  # next business day: the suspense is refunded first
+    refund = await CoreInstruction.get(kind="refund")
+    assert (refund.amount_fen, refund.outcome.value, refund.loan_id) == (owed, "done", loan.id)
+    assert await suspense_balances() == []
+    assert [j.kind for j in await core.journal(refund.business_on)] == ["refund"]
+    await _clean(core, refund.business_on)
+
+
+async def test_where_the_product_says_so_suspense_pays_the_next_amount_due(bank, vault):
+    core = SlowCore()
+    await Product.all().update(excess_debit="apply_next")
+    loan, first, owed = await _debit_finds_installment_paid(core, vault)
+    second = await Installment.get(loan_id=loan.id, number=2)
+    await business_date.set_current(second.due_on)
+    core.started.clear()
+    await run_eod(core=core, vault=vault)
+    second = await Installment.get(id=second.id)
+    assert second.status == InstallmentStatus.PAID
+    due2 = second.principal_fen + second.interest_fen
+    assert core.taken == [owed, owed, due2 - owed] if due2 > owed else core.taken == [owed, owed]
+    assert not await CoreInstruction.filter(kind="refund").exists()
+    assert await LedgerEntry.filter(loan_id=loan.id, account="suspense").count() == 2  # in, then applied
+    assert await ledger_check(today=second.due_on) == []
