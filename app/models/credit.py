@@ -86,7 +86,7 @@ class CoreInstruction(Model):
     """One money instruction sent to core banking (放款 / 扣款 / 退款) and what it came to.
 
     Written before the call when the caller is outside a transaction (auto-debit, refunds), and
-    with the booking otherwise; an instruction whose answer was unknown stays `pending` (处理中)
+    with the booking otherwise. An instruction whose answer was unknown stays `pending` (处理中)
     until `status` settles it (app/services/lending/core_outcomes.py).
     """
 
