@@ -6,7 +6,9 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from arq import cron
+from zoneinfo import ZoneInfo
+
+from arq import cron, func
 
 from app import clock
 from app.config import get_settings
@@ -16,11 +18,10 @@ from app.db import init_db
 from app.logging import configure_logging
 from app.services import documents
 from app.services.documents import MediaStore
-from app.services.jobs import DEFAULT_QUEUE
-from workers.risk_jobs import MAX_TRIES as RISK_MAX_TRIES, risk_after_eod
+from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
+from workers.day_end import day_end_stage, start_day_end
 from workers.documents import render_contract
 from workers.outbox import send_outbox
-from workers.insight_jobs import MAX_TRIES as TAGS_MAX_TRIES, refresh_tags
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["media"] = MediaStore(settings.media_dir)
     ctx["core"] = build_core_banking(settings)
     ctx["vault"] = Vault(settings.secret())
+    ctx["queue"] = ArqJobQueue(redis_settings(settings))  # the day's close enqueues its next stage
     logger.info("worker started")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     # RECIPES.md: close the context Tortoise.init returned; close_connections() closes nothing here.
+    if ctx.get("queue") is not None:
+        await ctx["queue"].close()
     tortoise = ctx.get("tortoise")
     if tortoise is not None:
         await tortoise.close_connections()
@@ -51,26 +55,18 @@ async def verify_document(ctx: dict[str, Any], document_id: str) -> str:
     return doc.verify_status.value
 
 
-async def end_of_day(ctx: dict[str, Any]) -> str:
-    """Cron: end-of-day for the current business date (idempotent per date, resumable)."""
-    from app.services.lending.eod import run_eod
-
-    report = await run_eod(core=ctx["core"], vault=ctx["vault"], lease_ttl=ctx["settings"].eod_lease_ttl_seconds)
-    logger.info("job %s: eod %s %s", ctx.get("job_id"), report.business_on, "already done" if report.already_done else "done")
-    return report.business_on.isoformat()
-
-
 class DefaultWorker:
-    functions = [verify_document, end_of_day, risk_after_eod, render_contract, send_outbox, refresh_tags]
-    # arq's cron uses the worker's local clock; run the worker with TZ=Asia/Shanghai in production.
-    cron_jobs = [
-        cron(end_of_day, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=3600),
-        # early warnings and collection tasks for the day end-of-day closed (waits while it still runs)
-        cron(risk_after_eod, hour={get_settings().eod_hour}, minute={30}, unique=True, timeout=1800, max_tries=RISK_MAX_TRIES),
-        cron(send_outbox, unique=True, timeout=50),  # every minute: provincial sync with retries
-        # customer tags for the new business date (app/services/insight/tags.py)
-        cron(refresh_tags, hour={get_settings().eod_hour}, minute={45}, unique=True, timeout=1800, max_tries=TAGS_MAX_TRIES),
+    functions = [
+        verify_document, render_contract, send_outbox,
+        # one job per stage and date (`<stage>:<date>`); no result kept, so a resumed chain can enqueue the id again
+        func(day_end_stage, name="day_end_stage", timeout=3600, keep_result=0, max_tries=3),
     ]
+    cron_jobs = [
+        # the day's close (app/services/day_end.py): lending, then warnings/collections, then tags, one stage after another
+        cron(start_day_end, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=60),
+        cron(send_outbox, unique=True, timeout=50),  # every minute: provincial sync with retries
+    ]
+    timezone = ZoneInfo(get_settings().business_tz)  # cron hours are the bank's local hours
     on_startup = startup
     on_shutdown = shutdown
     queue_name = DEFAULT_QUEUE

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import typer
 
 from app.cli.base import cli
-from app.config import get_settings
+from app import clock
+from app.config import Env, get_settings
 from app.crypto import Vault
 from app.db import init_db
 from app.domain.errors import DomainError
@@ -33,21 +34,37 @@ async def _with_db(work):
 
 
 @cli.command()
-def eod(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）"), days: int = typer.Option(1, help="连续运行的天数")) -> None:
-    """Run end-of-day for the current business date (idempotent; resumes after a crash)."""
+def eod(
+    on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）"),
+    days: int = typer.Option(None, "--days", help="仅开发/测试：连续模拟 N 个会计日（可超过今天），生产环境不可用"),
+) -> None:
+    """The day's close, in this process: lending steps, then warnings and collections, then customer tags.
+
+    Closes the current business date (or resumes it), never a date later than today in
+    the bank's time zone; a date already closed, or one another process is closing, exits 0.
+    """
     from app.integrations.core_banking_factory import build_core_banking
-    from app.services.lending.eod import run_eod
+    from app.services.day_end import RUNNING as BUSY, DayEndTools, close_business_day
+    from app.services.documents import MediaStore
 
     settings = get_settings()
-    target = date.fromisoformat(on) if on else None
+    try:
+        target = date.fromisoformat(on) if on else None
+    except ValueError:
+        _fail(f"日期格式不正确：{on}（应为 YYYY-MM-DD）")
+    if days is not None and settings.env == Env.PROD:
+        _fail("--days 用于开发和测试时模拟未来的会计日期，生产环境不可用")
+    today = clock.local_today(settings.business_tz)
 
     async def work():
-        core, vault = build_core_banking(settings), Vault(settings.secret())
+        tools = DayEndTools(core=build_core_banking(settings), vault=Vault(settings.secret()), media=MediaStore(settings.media_dir),
+                           lease_ttl=settings.eod_lease_ttl_seconds)
+        if days is None:
+            return await close_business_day(tools=tools, today=today, on=target)
         reports = []
         for n in range(days):
-            report = await run_eod(on=target + timedelta(days=n) if target else None, core=core, vault=vault, lease_ttl=settings.eod_lease_ttl_seconds)
-            reports.append(report)
-            if report.running:
+            reports += await close_business_day(tools=tools, today=today, on=target + timedelta(days=n) if target else None, simulate=True)
+            if reports and reports[-1].status == BUSY:
                 break
         return reports
 
@@ -61,10 +78,20 @@ def eod(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（�
         typer.echo(f"{r.business_on.isoformat()} {_outcome(r)}")
 
 
+STAGE_LABELS = {"lending": "日终", "risk": "预警与催收", "tags": "客户标签"}
+
+
 def _outcome(report) -> str:
-    if report.running:
-        return f"{RUNNING}（另一进程持有日终租约），本次未做任何处理"
-    return f"日终{'已完成（无需重跑）' if report.already_done else '完成：' + '、'.join(report.steps_run)}"
+    from app.services.day_end import ALREADY_DONE, NOT_YET, RUNNING as RUNNING_STAGE
+
+    label = STAGE_LABELS[report.stage]
+    if report.status == RUNNING_STAGE:
+        return f"{RUNNING}：{label}由另一进程执行中（它持有日终租约），本次未做任何处理"
+    if report.status == NOT_YET:
+        return f"不能提前日终：{report.detail}；今天的日终已完成"
+    if report.status == ALREADY_DONE:
+        return f"{label}已完成（无需重跑）"
+    return f"{label}完成：{report.detail}"
 
 
 @cli.command("ledger-check")

@@ -1,7 +1,8 @@
 """After end-of-day: the day's early warnings and collection tasks, for one closed business date.
 
-The worker's cron and `cunxin warnings` both call `run_after_eod`; both steps are
-idempotent per date, so running a date twice (a retry, an operator) adds nothing.
+The day's close (app/services/day_end.py, its `risk` stage) and `cunxin warnings` both
+call `run_after_eod`; both steps are idempotent per date, so running a date twice (a
+retry, an operator) adds nothing.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ async def last_closed_day() -> date | None:
     """The latest business date whose end-of-day has finished."""
     run = await EodRun.filter(finished_at__isnull=False).order_by("-business_on").first()
     return run.business_on if run else None
-
-
-async def eod_in_progress() -> bool:
-    return await EodRun.filter(finished_at__isnull=True).exists()
 
 
 async def run_after_eod(

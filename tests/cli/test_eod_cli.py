@@ -87,3 +87,36 @@ async def test_a_run_killed_mid_debit_is_taken_over_after_the_ttl_and_resumes(de
     run = await EodRun.get(business_on=TODAY)
     assert run.finished_at is not None and run.owner is None
     assert await ledger_check(today=TODAY) == []
+
+
+def _cunxin(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+
+
+async def test_eod_twice_without_a_date_closes_at_most_today(demo, vault, settings):
+    from datetime import timedelta
+
+    from app import clock
+
+    today = clock.local_today(settings.business_tz)
+    await business_date.set_current(today)
+    # when an operator runs `cunxin eod` twice in a row
+    first, second = _cunxin("eod"), _cunxin("eod")
+    # then the first closed today (and ran the later stages), the second refused to close tomorrow
+    assert first.returncode == 0, first.stderr
+    assert f"{today.isoformat()} 日终完成：accrue、" in first.stdout
+    assert f"{today.isoformat()} 预警与催收完成" in first.stdout and f"{today.isoformat()} 客户标签完成" in first.stdout
+    tomorrow = today + timedelta(days=1)
+    assert second.returncode == 0, second.stderr
+    assert f"不能提前日终：会计日期 {tomorrow.isoformat()} 晚于今天（{today.isoformat()}）" in second.stdout
+    assert await business_date.current() == tomorrow
+    assert not await EodRun.filter(business_on=tomorrow).exists()
+    assert await LedgerTransaction.filter(business_on=tomorrow).count() == 0
+
+
+async def test_simulating_days_is_refused_in_production(demo):
+    await business_date.set_current(TODAY)
+    ran = _cunxin("eod", "--days", "3", CUNXIN_ENV="prod")
+    assert ran.returncode == 1 and "--days 用于开发和测试" in ran.stderr
+    assert await business_date.current() == TODAY and await EodRun.all().count() == 0

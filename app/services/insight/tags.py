@@ -3,8 +3,8 @@
 `refresh_customer_tags(on=...)` walks the customers in chunks ordered by id. Per chunk a fixed
 number of statements runs: one facts query (loans, installments, profile), one read of the
 current tags, then at most one delete, one insert and one update. Running it twice for a day
-changes nothing the second time. It runs from `cunxin customer-tags` and as a worker job
-after end-of-day (workers/insight_jobs.py).
+changes nothing the second time. It runs from `cunxin customer-tags` and as the last stage of
+the day's close (app/services/day_end.py).
 """
 
 from __future__ import annotations
