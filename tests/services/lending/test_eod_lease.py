@@ -96,7 +96,7 @@ async def test_debit_due_renews_the_lease_after_each_batch(bank, core, vault, mo
         beats.append(await DebitAttempt.all().count())  # what was recorded when the lease was renewed
 
     assert await debit_due(TODAY, core=core, vault=vault, heartbeat=heartbeat) == 3
-    assert beats == [2]  # after the full batch of 2; the last (partial) batch is followed by the step itself
+    assert beats == [2, 3]  # renewed after each batch, once its attempts are recorded
     assert await DebitAttempt.all().count() == 3
 
 
