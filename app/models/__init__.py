@@ -10,7 +10,7 @@ from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
-from app.models.org import Branch, Officer, OfficerSession
+from app.models.org import Branch, LoginIpThrottle, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
 from app.models.product import LprPublication, Product
 from app.models.risk import (
@@ -67,6 +67,7 @@ __all__ = [
     "LoginCode",
     "Loan",
     "LprPublication",
+    "LoginIpThrottle",
     "Officer",
     "OfficerSession",
     "OutboxMessage",

@@ -36,6 +36,18 @@ class Officer(Model):
         table = "officer"
 
 
+class LoginIpThrottle(Model):
+    """Failed officer sign-ins per client address (app/services/login_throttle.py)."""
+
+    ip = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(default=0)
+    next_at = fields.DatetimeField(null=True)  # no attempt from this address is checked before this time
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "login_ip_throttle"
+
+
 class OfficerSession(Model):
     id = fields.UUIDField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)

@@ -20,12 +20,11 @@ from app.crypto import token_hash
 from app.domain.errors import DomainError, ValidationError
 from app.models import Branch, Officer, OfficerSession
 from app.models.enums import ActorType, Role
-from app.services import audit
+from app.services import audit, login_throttle
 from app.services.actor import Actor
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 BAD_CREDENTIALS = "用户名或密码错误"
+THROTTLED = "登录尝试过于频繁，请稍后再试"
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -111,28 +110,34 @@ async def create_officer(
 async def login(
     *, username: str, password: str, now: datetime, session_hours: int, ip: str = "", user_agent: str = "", request_id: str = ""
 ) -> tuple[str, SessionInfo]:
-    """Check the password and open a session; return the raw token (shown once) and the session."""
+    """Check the password and open a session; return the raw token (shown once) and the session.
+
+    Each attempt is claimed first (app/services/login_throttle.py): while the address's or the
+    account's delay runs, the password is not even checked.
+    """
     officer = await Officer.get_or_none(username=username.strip()).prefetch_related("branch")
+    if ip and await login_throttle.claim_address(ip, now=now) is None:
+        raise LoginError(THROTTLED, code="THROTTLED", field="username")
     if officer is None or not officer.is_active:
         _password_ok(_DUMMY_HASH, password)
         raise LoginError(BAD_CREDENTIALS, field="password")
-    if officer.locked_until is not None and officer.locked_until > now:
-        raise LoginError("登录失败次数过多，账户已锁定 15 分钟", code="LOCKED", field="username")
+    failures = await login_throttle.claim_account(officer.id, now=now)
+    if failures is None:
+        raise LoginError(THROTTLED, code="THROTTLED", field="username")
     if not _password_ok(officer.password_hash, password):
-        failures = officer.failed_logins + 1
-        locked = now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-        await Officer.filter(id=officer.id).update(failed_logins=0 if locked else failures, locked_until=locked)
         await audit.record(
             Actor(type=ActorType.SYSTEM, request_id=request_id, ip=ip),
             "officer.login_failed",
             "officer",
             officer.id,
-            after={"failures": failures, "locked": locked is not None},
+            after={"failures": failures, "delayed": failures > login_throttle.ACCOUNT_FREE},
         )
         raise LoginError(BAD_CREDENTIALS, field="password")
     token = secrets.token_urlsafe(32)
     async with in_transaction():
-        await Officer.filter(id=officer.id).update(failed_logins=0, locked_until=None)
+        await login_throttle.account_succeeded(officer.id)
+        if ip:
+            await login_throttle.address_succeeded(ip)
         session = await OfficerSession.create(
             token_hash=token_hash(token),
             officer=officer,

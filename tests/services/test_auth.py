@@ -5,7 +5,7 @@ import pytest
 from app.domain.errors import ValidationError
 from app.models import AuditEvent, Officer, OfficerSession
 from app.models.enums import Role
-from app.services import auth
+from app.services import auth, login_throttle
 from app.services.actor import SYSTEM
 from tests.factories import DEMO_PASSWORD
 
@@ -38,16 +38,20 @@ async def test_unknown_user_and_wrong_password_get_the_same_message(demo):
     assert await OfficerSession.all().count() == 0
 
 
-async def test_five_failures_lock_the_account(demo):
-    for _ in range(auth.MAX_FAILED_LOGINS):
-        with pytest.raises(auth.LoginError):
+async def test_after_the_free_failures_each_attempt_waits_and_the_wait_is_short(demo):
+    for _ in range(login_throttle.ACCOUNT_FREE + 1):
+        with pytest.raises(auth.LoginError) as wrong:
             await _login(password="wrong-password")
-    with pytest.raises(auth.LoginError) as locked:
-        await _login()  # even the right password, while locked
-    assert locked.value.code == "LOCKED"
-    token, _ = await _login(now=NOW + auth.LOCKOUT + timedelta(seconds=1))
+        assert wrong.value.code == "BAD_CREDENTIALS"
+    with pytest.raises(auth.LoginError) as waiting:
+        await _login(now=NOW + timedelta(seconds=14))  # even the right password, while the delay runs
+    assert waiting.value.code == "THROTTLED" and waiting.value.message == auth.THROTTLED
+    assert await OfficerSession.all().count() == 0
+    token, _ = await _login(now=NOW + timedelta(seconds=15))  # a delay, not a lock: 15 s later the officer is in
     assert token
-    assert await AuditEvent.filter(action="officer.login_failed").count() == auth.MAX_FAILED_LOGINS
+    officer = await Officer.get(username="officer1")
+    assert (officer.failed_logins, officer.locked_until) == (0, None)
+    assert await AuditEvent.filter(action="officer.login_failed").count() == login_throttle.ACCOUNT_FREE + 1
 
 
 async def test_expired_and_logged_out_sessions_do_not_resolve(demo):
