@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     core_banking_api_key: SecretStr | None = None
     eod_hour: int = 23  # local hour at which the worker's cron runs end-of-day
     eod_lease_ttl_seconds: int = 600  # an end-of-day holder silent this long (killed) is taken over (docs/operations-eod.md)
+    # Five-tier classification and non-accrual (app/domain/classification.py, docs/lending-nonaccrual.md)
+    classification_dpd_floors: dict[str, int] = {}  # e.g. {"doubtful_from": 181}; empty: the 2023 rule's floors
+    classification_grace_days: int = 0  # days past due up to this do not count for the class
+    classification_observation_months: int = 6  # a non-performing loan is observed this long (and
+    classification_observation_periods: int = 2  # this many due dates paid on time) before an upgrade is proposed
+    nonaccrual_after_days: int = 90  # overdue more than this many days: 非应计 (income stops, 表外)
     # Borrower sign-in (the mobile app): SMS gateway, one-time codes, rate limits, tokens (docs/mobile.md)
     sms_url: str = ""  # empty: the sandbox SMS gateway (docs/sandbox.md)
     sms_api_key: SecretStr | None = None

@@ -7,13 +7,15 @@ from datetime import date
 from typing import Any
 
 from app import clock
+from app.services.lending.classification import policy_from
 from app.services.day_end import DONE, ALREADY_DONE, DayEndTools, close_business_day, enqueue_next, run_stage
 
 logger = logging.getLogger(__name__)
 
 
 def _tools(ctx: dict[str, Any]) -> DayEndTools:
-    return DayEndTools(core=ctx["core"], vault=ctx["vault"], media=ctx["media"], lease_ttl=ctx["settings"].eod_lease_ttl_seconds)
+    return DayEndTools(core=ctx["core"], vault=ctx["vault"], media=ctx["media"], lease_ttl=ctx["settings"].eod_lease_ttl_seconds,
+                       policy=policy_from(ctx["settings"]))
 
 
 async def start_day_end(ctx: dict[str, Any]) -> str:

@@ -46,6 +46,7 @@ def eod(
     from app.integrations.core_banking_factory import build_core_banking
     from app.services.day_end import RUNNING as BUSY, DayEndTools, close_business_day
     from app.services.documents import MediaStore
+    from app.services.lending.classification import policy_from
 
     settings = get_settings()
     try:
@@ -58,7 +59,7 @@ def eod(
 
     async def work():
         tools = DayEndTools(core=build_core_banking(settings), vault=Vault(settings.secret()), media=MediaStore(settings.media_dir),
-                           lease_ttl=settings.eod_lease_ttl_seconds)
+                           lease_ttl=settings.eod_lease_ttl_seconds, policy=policy_from(settings))
         if days is None:
             return await close_business_day(tools=tools, today=today, on=target)
         reports = []

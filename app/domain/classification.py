@@ -8,8 +8,10 @@ setting (`DpdMapping`), with two other mappings met in practice provided.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -113,3 +115,92 @@ def npl_ratio(balances_by_class: Mapping[LoanClass | str, int]) -> Decimal:
     if total == 0:
         return Decimal(0).quantize(RATIO_PLACES)
     return Decimal(round_div(npl * 10**6, total, ROUND_HALF_UP)).scaleb(-6)
+
+
+# --- Stateful classification (the 2023 rule: floors, holds and a judged upgrade) ---------------------
+
+
+class FloorKind(StrEnum):
+    MANUAL = "manual"  # an officer's judgement (人工认定)
+    RESTRUCTURED = "restructured"  # 重组: at least 关注 while it is observed
+
+
+FLOOR_LABELS = {FloorKind.MANUAL: "人工认定", FloorKind.RESTRUCTURED: "重组"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClassificationPolicy:
+    """Everything end-of-day needs to classify: DPD floors, grace, the upgrade observation, non-accrual.
+
+    - `grace_days`: days past due up to this many do not count for the floor (宽限期, default 0).
+    - observation: a non-performing loan may be proposed for an upgrade once all arrears are repaid and
+      it has then paid on time for `observation_periods` consecutive due dates and `observation_months`
+      months, whichever ends later.
+    - `nonaccrual_after_days`: principal or interest overdue more than this many days ⇒ 非应计.
+    """
+
+    mapping: DpdMapping = RULE_2023
+    grace_days: int = 0
+    observation_months: int = 6
+    observation_periods: int = 2
+    nonaccrual_after_days: int = 90
+
+    def __post_init__(self) -> None:
+        if self.grace_days < 0 or self.grace_days >= self.mapping.substandard_from - 1:
+            raise ValueError("grace days must be between 0 and the first non-performing day")
+        if self.observation_months < 0 or self.observation_periods < 0 or self.nonaccrual_after_days < 1:
+            raise ValueError("observation and non-accrual settings must be positive")
+
+    def dpd_floor(self, days_past_due: int) -> LoanClass:
+        """The class days past due alone imply (nothing within the grace days)."""
+        return classify(days_past_due if days_past_due > self.grace_days else 0, self.mapping)
+
+
+DEFAULT_POLICY = ClassificationPolicy()
+
+
+def days_past_due(business_on: date, earliest_unpaid_due_on: date | None) -> int:
+    """DPD = business date − the earliest unpaid due date (0 when nothing due is unpaid, or on the due date itself)."""
+    if earliest_unpaid_due_on is None or earliest_unpaid_due_on >= business_on:
+        return 0
+    return (business_on - earliest_unpaid_due_on).days
+
+
+def next_class(current: LoanClass | str, *, dpd_floor: LoanClass, floor: LoanClass | str | None) -> LoanClass:
+    """The worst of the DPD floor, the manual/restructuring floor and — for a non-performing loan — its
+    current class: nothing upgrades a non-performing loan by itself (only an approved proposal does)."""
+    held = LoanClass(current) if is_non_performing(current) else LoanClass.NORMAL
+    return worst([dpd_floor, held, *([floor] if floor else [])])
+
+
+def observation_ends(since: date, due_dates_after: Iterable[date], policy: ClassificationPolicy = DEFAULT_POLICY) -> date:
+    """When the observation started on `since` (all arrears repaid) can end: the later of `observation_months`
+    after it and the `observation_periods`-th due date after it (just the months if fewer periods remain)."""
+    months_end = add_months(since, policy.observation_months)
+    later = sorted(d for d in due_dates_after if d > since)
+    if policy.observation_periods == 0 or len(later) < policy.observation_periods:
+        return months_end
+    return max(months_end, later[policy.observation_periods - 1])
+
+
+def may_propose_upgrade(current: LoanClass | str, *, since: date | None, on: date, ends_on: date | None, arrears: bool) -> bool:
+    """A non-performing loan whose observation has run its course with no arrears: raise a proposal (never upgrade)."""
+    return is_non_performing(current) and since is not None and ends_on is not None and on >= ends_on and not arrears
+
+
+def check_upgrade_target(current: LoanClass | str, target: LoanClass | str, *, dpd_floor: LoanClass, floor: LoanClass | str | None) -> LoanClass:
+    """An approver's upgrade: strictly better than today, never better than the DPD or manual floor."""
+    current, target = LoanClass(current), LoanClass(target)
+    limit = worst([dpd_floor, *([floor] if floor else [])])
+    if target.rank >= current.rank:
+        raise ValueError("an upgrade must move to a better class")
+    if target.rank < limit.rank:
+        raise ValueError(f"cannot be better than {limit.label}")
+    return target
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day of month `months` later, the month's last day when it is shorter."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -23,12 +23,21 @@ class Account(StrEnum):
     COMPOUND_INCOME = "compound_income"  # 复利收入
     CLEARING = "clearing"  # 清算往来 (money to / from the customer's card)
     SUSPENSE = "suspense"  # 暂收款 (per loan, credit-normal): money the core took that nothing was due for; refunded or applied
+    # Off-balance (表外) memorandum accounts of non-accrual (非应计) loans: owed, not recognised as income
+    OFF_INTEREST = "off_interest"  # 表外应收利息 (per loan)
+    OFF_PENALTY = "off_penalty"  # 表外应收罚息 (per loan)
+    OFF_COMPOUND = "off_compound"  # 表外应收复利 (per loan)
+    OFF_ACCRUED_INTEREST = "off_accrued_interest"  # 表外应计利息 (portfolio; a loan's share is loan_risk.off_accrued_fen)
+    OFF_BALANCE_CONTRA = "off_balance_contra"  # 表外科目对转 (portfolio: the other side of every off-balance line)
 
 
 # Kept per portfolio, not per loan: daily accrual would otherwise add one line per loan per day
 # (365 million rows a year at a million loans). A loan's accrued-not-due interest is its
 # `accrued_interest_fen`; the sum of those equals this account's balance (ledger-check).
-AGGREGATE_ACCOUNTS = frozenset({Account.ACCRUED_INTEREST, Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.COMPOUND_INCOME})
+AGGREGATE_ACCOUNTS = frozenset({
+    Account.ACCRUED_INTEREST, Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.COMPOUND_INCOME,
+    Account.OFF_ACCRUED_INTEREST, Account.OFF_BALANCE_CONTRA,
+})
 
 
 @dataclass(frozen=True, slots=True)

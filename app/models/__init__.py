@@ -3,6 +3,7 @@
 from app.models.appraisal import Appraisal, AppraisalOutcome, Approval, Objection, PanelMember, ReviewDecision, Vote
 from app.models.borrower import CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
 from app.models.census import CensusImport
+from app.models.classification import ClassUpgradeProposal, LoanClassChange, LoanRisk
 from app.models.collection import CollectionAction, CollectionTask
 from app.models.contract import Contract, ContractSignature
 from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan
@@ -36,6 +37,7 @@ __all__ = [
     "Branch",
     "BusinessCalendar",
     "CardLookup",
+    "ClassUpgradeProposal",
     "CollectionAction",
     "CollectionTask",
     "CoreInstruction",
@@ -62,6 +64,8 @@ __all__ = [
     "Installment",
     "LedgerEntry",
     "LedgerTransaction",
+    "LoanClassChange",
+    "LoanRisk",
     "ListEntry",
     "LoanApplication",
     "LoginCode",

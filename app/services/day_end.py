@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.crypto import Vault
+from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.errors import ValidationError
 from app.integrations.core_banking import CoreBanking
 from app.models import EodRun
@@ -50,6 +51,7 @@ class DayEndTools:
     vault: Vault
     media: MediaStore
     lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS
+    policy: ClassificationPolicy = DEFAULT_POLICY  # classification and non-accrual (settings: classification_*, nonaccrual_after_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ async def next_stage(through: date) -> tuple[str, date] | None:
 
 async def run_stage(stage: str, on: date, tools: DayEndTools) -> StageReport:
     if stage == LENDING:
-        r = await run_eod(on=on, core=tools.core, vault=tools.vault, lease_ttl=tools.lease_ttl)
+        r = await run_eod(on=on, core=tools.core, vault=tools.vault, lease_ttl=tools.lease_ttl, policy=tools.policy)
         status = RUNNING if r.running else ALREADY_DONE if r.already_done else DONE
         return StageReport(LENDING, on, status, "、".join(r.steps_run))
     if stage not in LATER_STAGES:

@@ -84,3 +84,73 @@ def test_npl_ratio():
     assert npl_ratio({"normal": 0}) == 0
     with pytest.raises(ValueError):
         npl_ratio({"normal": -1})
+
+
+# --- stateful classification (issue 11) ---
+
+from datetime import date  # noqa: E402
+
+from app.domain.classification import (  # noqa: E402
+    ClassificationPolicy,
+    add_months,
+    check_upgrade_target,
+    days_past_due,
+    may_propose_upgrade,
+    next_class,
+    observation_ends,
+)
+
+
+@pytest.mark.parametrize(
+    ("on", "earliest", "dpd"),
+    [(date(2027, 1, 27), date(2027, 1, 27), 0), (date(2027, 1, 28), date(2027, 1, 27), 1), (date(2027, 1, 27), None, 0), (date(2027, 1, 1), date(2027, 1, 27), 0)],
+)
+def test_days_past_due_count_from_the_day_after_the_earliest_unpaid_due_date(on, earliest, dpd):
+    assert days_past_due(on, earliest) == dpd
+
+
+def test_grace_days_hold_the_dpd_floor_at_normal():
+    policy = ClassificationPolicy(grace_days=3)
+    assert [policy.dpd_floor(d) for d in (0, 3, 4, 91)] == [LoanClass.NORMAL, LoanClass.NORMAL, LoanClass.SPECIAL_MENTION, LoanClass.SUBSTANDARD]
+    with pytest.raises(ValueError):
+        ClassificationPolicy(grace_days=90)
+
+
+@pytest.mark.parametrize(
+    ("current", "dpd_floor", "floor", "expected"),
+    [
+        ("substandard", LoanClass.NORMAL, None, LoanClass.SUBSTANDARD),  # non-performing: held
+        ("loss", LoanClass.SPECIAL_MENTION, None, LoanClass.LOSS),
+        ("special_mention", LoanClass.NORMAL, None, LoanClass.NORMAL),  # performing: follows its days past due
+        ("normal", LoanClass.NORMAL, "doubtful", LoanClass.DOUBTFUL),  # manual floor
+        ("substandard", LoanClass.DOUBTFUL, None, LoanClass.DOUBTFUL),  # days past due still push down
+    ],
+)
+def test_next_class_is_the_worst_of_the_floors_and_the_hold(current, dpd_floor, floor, expected):
+    assert next_class(current, dpd_floor=dpd_floor, floor=floor) == expected
+
+
+def test_observation_is_two_periods_or_six_months_whichever_is_longer():
+    monthly = [date(2027, m, 15) for m in range(2, 13)]
+    assert observation_ends(date(2027, 1, 20), monthly) == date(2027, 7, 20)  # 6 months are longer
+    quarterly = [date(2027, 3, 21), date(2027, 6, 21), date(2027, 9, 21), date(2027, 12, 21)]
+    assert observation_ends(date(2027, 1, 20), quarterly) == date(2027, 7, 20)  # 2nd settlement 06-21: the months
+    assert observation_ends(date(2027, 3, 21), quarterly) == date(2027, 9, 21)  # a due date on the start day does not count
+    assert observation_ends(date(2027, 8, 31), []) == date(2028, 2, 29)  # same day of month, clamped
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+
+
+def test_an_upgrade_is_only_proposed_never_to_a_performing_loan_and_not_before_its_time():
+    since, ends = date(2027, 1, 20), date(2027, 7, 20)
+    assert may_propose_upgrade("substandard", since=since, on=ends, ends_on=ends, arrears=False)
+    assert not may_propose_upgrade("substandard", since=since, on=date(2027, 7, 19), ends_on=ends, arrears=False)
+    assert not may_propose_upgrade("substandard", since=since, on=ends, ends_on=ends, arrears=True)
+    assert not may_propose_upgrade("special_mention", since=since, on=ends, ends_on=ends, arrears=False)
+
+
+def test_an_approved_upgrade_is_better_than_today_and_no_better_than_the_floors():
+    assert check_upgrade_target("doubtful", "special_mention", dpd_floor=LoanClass.NORMAL, floor=None) == LoanClass.SPECIAL_MENTION
+    with pytest.raises(ValueError):
+        check_upgrade_target("doubtful", "loss", dpd_floor=LoanClass.NORMAL, floor=None)
+    with pytest.raises(ValueError):
+        check_upgrade_target("doubtful", "normal", dpd_floor=LoanClass.NORMAL, floor="substandard")

@@ -19,7 +19,11 @@ holds it; a second caller finds the lease live and changes nothing.
 4. penalty    — penalty interest on overdue principal and compound interest on
                 overdue interest at contract rate × the product's multiplier / 360,
                 per installment, rounded half-up.
-5. classify   — days past due and the five-tier class from the DPD mapping.
+5. classify   — days past due (business date − earliest unpaid due date) and the five-tier class:
+                the worst of the DPD floor, a manual/restructuring floor and a non-performing
+                loan's own class (held until an approver upgrades it); upgrade proposals.
+   nonaccrual — loans overdue beyond the policy's days become 非应计; their unpaid interest,
+                penalty and compound are kept off the balance sheet (app/services/lending/nonaccrual.py).
 6. advance    — the business date moves to the next day.
 
 Revolving drawdowns (随借随还) accrue daily like the rest; their rows fall due on
@@ -38,7 +42,7 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.crypto import Vault
-from app.domain.classification import RULE_2023, DpdMapping
+from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.errors import ValidationError
 from app.domain.ledger import Account, signed
 from app.integrations.core_banking import CoreBanking, TransferResult
@@ -46,12 +50,12 @@ from app.models import CoreInstruction, DebitAttempt, EodRun, LedgerTransaction
 from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
-from app.services.lending import core_calls, core_outcomes, ledger, repayment
-from app.services.lending.sql import days_between, execute, fetch, is_postgres, new_uuid, uuid_type
+from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, repayment
+from app.services.lending.sql import execute, fetch, is_postgres, new_uuid, uuid_type
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "advance")
+STEPS = ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
 DEBIT_BATCH = 500
 
 
@@ -357,27 +361,9 @@ async def charge_penalty(on: date) -> None:
     )
 
 
-CLASS_CASE = (
-    "CASE WHEN dpd >= :loss THEN 'loss' WHEN dpd >= :doubtful THEN 'doubtful' WHEN dpd >= :substandard THEN 'substandard'"
-    " ELSE 'special_mention' END"
-)
-
-
-async def classify(on: date, mapping: DpdMapping) -> None:
-    """Any overdue installment makes a loan at least 关注; the mapping's day counts set the floors above that."""
-    bounds = {"substandard": mapping.substandard_from, "doubtful": mapping.doubtful_from, "loss": mapping.loss_from}
-    await execute(
-        f"UPDATE loan SET days_past_due = s.dpd, classification = s.cls FROM ("
-        f"  SELECT loan_id, dpd, {CLASS_CASE} AS cls FROM ("
-        f"    SELECT loan_id, {days_between(':d', 'MIN(due_on)')} AS dpd FROM installment WHERE status = 'overdue' GROUP BY loan_id) o"
-        f") s WHERE s.loan_id = loan.id AND loan.status = 'active'",
-        d=on, **bounds,
-    )
-    await execute(
-        "UPDATE loan SET days_past_due = 0, classification = 'normal', overdue_principal_fen = 0, overdue_interest_fen = 0"
-        " WHERE status = 'active' AND (days_past_due > 0 OR classification <> 'normal' OR overdue_principal_fen <> 0)"
-        " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status = 'overdue')"
-    )
+async def classify(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) -> None:
+    """Days past due and the stateful five-tier class (app/services/lending/classification.py)."""
+    await classification.classify_all(on, policy)
 
 
 async def _nothing() -> None:
@@ -385,7 +371,7 @@ async def _nothing() -> None:
 
 
 async def run_eod(
-    *, on: date | None = None, core: CoreBanking, vault: Vault, mapping: DpdMapping = RULE_2023, now=None,
+    *, on: date | None = None, core: CoreBanking, vault: Vault, policy: ClassificationPolicy = DEFAULT_POLICY, now=None,
     lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS,
 ) -> EodReport:
     """Run (or resume) end-of-day for the current business date under the date's lease; a finished date is a no-op.
@@ -408,12 +394,12 @@ async def run_eod(
         run = await EodRun.get(id=lease.run_id)  # read under the lease: a previous holder may have gone further
         if run.finished_at is not None:
             return EodReport(target, (), already_done=True)
-        return await _run_steps(run, lease, core=core, vault=vault, mapping=mapping, now=now)
+        return await _run_steps(run, lease, core=core, vault=vault, policy=policy, now=now)
     finally:
         await lease.release()
 
 
-async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, mapping: DpdMapping, now) -> EodReport:
+async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, policy: ClassificationPolicy, now) -> EodReport:
     target = run.business_on
     ran: list[str] = []
 
@@ -442,7 +428,8 @@ async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, 
     await step("auto_debit", lambda: apply_debits(target))
     await step("overdue", lambda: mark_overdue(target))
     await step("penalty", lambda: charge_penalty(target))
-    await step("classify", lambda: classify(target, mapping))
+    await step("classify", lambda: classify(target, policy))
+    await step("nonaccrual", lambda: nonaccrual.run(target, policy))
 
     async def advance() -> None:
         await business_date.set_current(target + timedelta(days=1))

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from app.domain.ledger import AGGREGATE_ACCOUNTS, Account, Posting, check_balanced
 from app.models import LedgerEntry, LedgerTransaction
+from app.services.lending import nonaccrual
 from app.services.lending.sql import fetch
 
 
@@ -50,13 +51,14 @@ class Mismatch:
 
 
 # Per loan: the ledger's balances next to what the loan and its installments say (only loans that disagree come back).
+# Receivables count on- plus off-balance (表外, non-accrual loans): nonaccrual.check proves the split.
 CHECK_SQL = """
 WITH led AS (
   SELECT loan_id,
     SUM(CASE WHEN account = 'loan_principal' THEN debit_fen - credit_fen ELSE 0 END) AS principal,
-    SUM(CASE WHEN account = 'interest_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS interest,
-    SUM(CASE WHEN account = 'penalty_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS penalty,
-    SUM(CASE WHEN account = 'compound_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS compound
+    SUM(CASE WHEN account IN ('interest_receivable', 'off_interest') THEN debit_fen - credit_fen ELSE 0 END) AS interest,
+    SUM(CASE WHEN account IN ('penalty_receivable', 'off_penalty') THEN debit_fen - credit_fen ELSE 0 END) AS penalty,
+    SUM(CASE WHEN account IN ('compound_receivable', 'off_compound') THEN debit_fen - credit_fen ELSE 0 END) AS compound
   FROM ledger_entry WHERE loan_id IS NOT NULL GROUP BY loan_id
 ), ins AS (
   SELECT loan_id,
@@ -79,7 +81,7 @@ WHERE l.status <> 'disbursing' AND (COALESCE(led.principal, 0) <> l.outstanding_
 """
 
 ACCRUED_SQL = """
-SELECT (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry WHERE account = 'accrued_interest') AS ledger,
+SELECT (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry WHERE account IN ('accrued_interest', 'off_accrued_interest')) AS ledger,
        (SELECT COALESCE(SUM(accrued_interest_fen), 0) FROM loan) AS books
 """
 
@@ -108,7 +110,7 @@ async def ledger_check(*, today: date) -> list[Mismatch]:
             ("compound vs installments", r["led_compound"], r["ins_compound"]),
         ]
         problems.extend(Mismatch(loan, what, int(a), int(b)) for what, a, b in checks if int(a) != int(b))
-    return problems + await _more_checks()
+    return problems + await _more_checks() + [Mismatch(*row) for row in await nonaccrual.check(today)]
 
 
 # Settled (or cancelled) loans: every sub-ledger and every installment is zero.

@@ -20,7 +20,7 @@ from app.models import BankCard, Installment, Loan, Product
 from app.models.enums import InstallmentStatus, LoanStatus
 from app.services import audit, people
 from app.services.actor import SYSTEM, Actor
-from app.services.lending import core_calls, ledger
+from app.services.lending import core_calls, ledger, nonaccrual
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.lending.products import conventions_for
@@ -118,16 +118,14 @@ def _repayment_postings(total_fen: int, totals: dict[str, int]) -> list[Posting]
 
 
 async def _restore_line_and_status(loan: Loan, principal_fen: int, today: date) -> None:
-    """Repaid principal frees the line (revolving use); settle the loan when nothing is left; refresh DPD/class."""
+    """Repaid principal frees the line (revolving use); settle the loan when nothing is left; refresh days past due."""
     await execute("UPDATE credit_line SET used_fen = used_fen - :p WHERE id = :id", p=principal_fen, id=str(loan.credit_line_id))
     remaining = await Installment.filter(loan_id=loan.id).exclude(status=InstallmentStatus.PAID).order_by("due_on").first()
     if remaining is None:
         await Loan.filter(id=loan.id).update(status=LoanStatus.SETTLED, settled_on=today, days_past_due=0, classification=classification.LoanClass.NORMAL, accrued_interest_fen=0)
         return
-    dpd = max(0, (today - remaining.due_on).days) if remaining.due_on < today else 0
-    current = (await Loan.get(id=loan.id)).classification
-    cls = classification.classify(dpd) if dpd < loan.days_past_due else current  # a payment can only improve the class
-    await Loan.filter(id=loan.id).update(days_past_due=dpd, classification=cls)
+    # days past due follow the payment; the class is end-of-day's (stateful: floors, the non-performing hold)
+    await Loan.filter(id=loan.id).update(days_past_due=classification.days_past_due(today, remaining.due_on))
 
 
 async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
@@ -154,6 +152,7 @@ async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UU
             kind="repayment", business_on=today, loan_id=loan.id, postings=_repayment_postings(amount_fen, totals), memo="主动还款",
             core_reference=str(idempotency_key),
         )
+        await nonaccrual.recognise_collected(loan.id, today)
         await _restore_line_and_status(loan, totals["principal"], today)
         await audit.record(actor, "loan.repay", "loan", loan.id, after={"amount_fen": amount_fen, **{f"{k}_fen": v for k, v in totals.items()}})
         return {"loan_id": str(loan.id)}
@@ -280,6 +279,7 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
             kind="prepayment", business_on=today, loan_id=loan.id, postings=postings, memo="提前结清" if plan.full else "提前部分还款",
             core_reference=str(idempotency_key),
         )
+        await nonaccrual.recognise_collected(loan.id, today)
         await _restore_line_and_status(loan, principal, today)
         await audit.record(actor, "loan.prepay", "loan", loan.id, after={"full": plan.full, "principal_fen": principal, "interest_fen": interest})
         return {"loan_id": str(loan.id)}
@@ -312,6 +312,7 @@ async def book_cash(loan_id: UUID, amount_fen: int, *, on: date, kind: str, memo
         postings.append(Posting(Account.SUSPENSE, credit_fen=excess))
     await ledger.post(kind=kind, business_on=on, loan_id=loan.id, postings=postings, memo=memo, core_reference=core_reference)
     if pay > 0:
+        await nonaccrual.recognise_collected(loan.id, on)
         await _restore_line_and_status(loan, totals["principal"], on)
     if excess and not from_suspense:
         await audit.record(SYSTEM, "loan.suspense_in", "loan", loan.id, after={"amount_fen": excess, "reason": "无应还款项，转入暂收款"})

@@ -72,13 +72,13 @@ async def test_failed_debit_makes_the_loan_overdue_with_penalty_and_compound(ban
     first = await Installment.get(id=first.id)
     assert first.status == InstallmentStatus.OVERDUE and first.penalty_fen == 0  # overdue from the next day
     loan = await Loan.get(id=loan.id)
-    assert (loan.days_past_due, loan.classification) == (0, LoanClass.SPECIAL_MENTION)
+    assert (loan.days_past_due, loan.classification) == (0, LoanClass.NORMAL)  # unpaid at the end of its due date: 0 days past due
     await _days(core, vault, 3)
     first = await Installment.get(id=first.id)
     one_day = accrual.daily_penalty(first.principal_fen, first.interest_fen, 45_000, DEFAULT_CONVENTIONS)
     assert (first.penalty_fen, first.compound_fen) == (3 * one_day.penalty_fen, 3 * one_day.compound_fen)
     loan = await Loan.get(id=loan.id)
-    assert loan.days_past_due == 3 and loan.penalty_fen == first.penalty_fen
+    assert (loan.days_past_due, loan.classification) == (3, LoanClass.SPECIAL_MENTION) and loan.penalty_fen == first.penalty_fen
     assert await DebitAttempt.filter(loan_id=loan.id, ok=False).count() == 4
 
 
@@ -170,13 +170,13 @@ async def test_prepayment_while_overdue_is_refused(bank, core, vault):
 async def test_end_of_day_is_idempotent_per_date_and_resumes(bank, core, vault):
     await _loan(core, vault)
     report = await run_eod(core=core, vault=vault)
-    assert report.steps_run == ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "advance")
+    assert report.steps_run == ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
     again = await run_eod(on=TODAY, core=core, vault=vault)
     assert again.already_done and await business_date.current() == TODAY + timedelta(days=1)
     # a run that stopped after two steps resumes from the third
     await EodRun.create(business_on=TODAY + timedelta(days=1), steps_done=["accrue", "reprice", "auto_debit"])
     resumed = await run_eod(core=core, vault=vault)
-    assert resumed.steps_run == ("overdue", "penalty", "classify", "advance")
+    assert resumed.steps_run == ("overdue", "penalty", "classify", "nonaccrual", "advance")
     assert await LedgerEntry.filter(transaction__kind="accrual", transaction__business_on=TODAY + timedelta(days=1)).count() == 0
 
 

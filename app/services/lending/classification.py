@@ -1,0 +1,285 @@
+"""Five-tier classification as state (五级分类): the DPD floor, an officer's or a restructuring floor,
+the hold on non-performing loans, the observation and the upgrade an approver decides.
+
+End-of-day (`classify_all`) sets every active loan's days past due (business date − earliest unpaid
+due date) and its class: the worst of the DPD floor, the manual floor and — for a non-performing
+loan — the class it already has. So a payment, even in full, never moves 次级/可疑/损失 up by
+itself: once all arrears are repaid the loan is observed, and when the observation has run its
+course (the policy's periods and months, whichever is later, paid on time) end-of-day raises an
+upgrade proposal that an approver decides (`decide_upgrade`). Every class change is a
+`LoanClassChange` row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.domain.classification import (
+    DEFAULT_POLICY,
+    NON_PERFORMING,
+    ClassificationPolicy,
+    DpdMapping,
+    FloorKind,
+    LoanClass,
+    check_upgrade_target,
+    days_past_due,
+    is_non_performing,
+    may_propose_upgrade,
+    next_class,
+    observation_ends,
+    worst,
+)
+from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.models import ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
+from app.models.enums import ActorType, InstallmentStatus, LoanStatus, Role
+from app.services import audit
+from app.services.actor import SYSTEM, Actor
+from app.services.lending import nonaccrual
+from app.services.lending.access import can_access
+from app.services.lending.sql import days_between, execute, fetch, is_postgres, new_uuid, now_sql, uuid_type
+
+FLOOR_ROLES = frozenset({Role.OFFICER, Role.APPROVER, Role.BRANCH_MANAGER})
+APPROVE_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})
+
+
+def policy_from(settings: Any) -> ClassificationPolicy:
+    """The bank's policy from the settings object (`classification_*`, `nonaccrual_after_days`)."""
+    return ClassificationPolicy(
+        mapping=DpdMapping.from_dict(settings.classification_dpd_floors),
+        grace_days=settings.classification_grace_days,
+        observation_months=settings.classification_observation_months,
+        observation_periods=settings.classification_observation_periods,
+        nonaccrual_after_days=settings.nonaccrual_after_days,
+    )
+
+
+def _rank(column: str) -> str:
+    return " ".join(["CASE", *(f"WHEN {column} = '{c.value}' THEN {c.rank}" for c in LoanClass), "ELSE 0 END"])
+
+
+def _class_of(rank: str) -> str:
+    return " ".join(["CASE", *(f"WHEN {rank} = {c.rank} THEN '{c.value}'" for c in LoanClass), "END"])
+
+
+def _greatest(*terms: str) -> str:
+    return f"{'GREATEST' if is_postgres() else 'MAX'}({', '.join(terms)})"
+
+
+def _dpd_rank(policy: ClassificationPolicy) -> str:
+    m = policy.mapping
+    return (
+        f"CASE WHEN dpd <= {policy.grace_days} THEN 0 WHEN dpd >= {m.loss_from} THEN 4 WHEN dpd >= {m.doubtful_from} THEN 3"
+        f" WHEN dpd >= {m.substandard_from} THEN 2 WHEN dpd >= {m.special_mention_from} THEN 1 ELSE 0 END"
+    )
+
+
+NPL_VALUES = ", ".join(f"'{c.value}'" for c in NON_PERFORMING)
+
+
+async def classify_all(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) -> None:
+    """End-of-day: days past due and class for every active loan that has arrears, a class or a state."""
+    await execute("DROP TABLE IF EXISTS eod_class")
+    await execute(
+        f"CREATE TEMP TABLE eod_class (loan_id {uuid_type()} PRIMARY KEY, dpd INTEGER NOT NULL, arrears INTEGER NOT NULL,"
+        " old_class VARCHAR(16) NOT NULL, dpd_rank INTEGER, floor_rank INTEGER, held_rank INTEGER, new_rank INTEGER)"
+    )
+    await execute(
+        "INSERT INTO eod_class (loan_id, dpd, arrears, old_class, floor_rank, held_rank)"
+        " SELECT l.id, COALESCE(o.dpd, 0), CASE WHEN o.loan_id IS NULL THEN 0 ELSE 1 END, l.classification,"
+        f"  {_rank('r.floor_class')}, CASE WHEN l.classification IN ({NPL_VALUES}) THEN {_rank('l.classification')} ELSE 0 END"
+        " FROM loan l"
+        f" LEFT JOIN (SELECT loan_id, {days_between(':d', 'MIN(due_on)')} AS dpd FROM installment"
+        "            WHERE due_on <= :d AND status <> 'paid' GROUP BY loan_id) o ON o.loan_id = l.id"
+        " LEFT JOIN loan_risk r ON r.loan_id = l.id"
+        " WHERE l.status = 'active' AND (o.loan_id IS NOT NULL OR l.days_past_due <> 0 OR l.classification <> 'normal' OR r.id IS NOT NULL)",
+        d=on,
+    )
+    await execute(f"UPDATE eod_class SET dpd_rank = {_dpd_rank(policy)}")
+    await execute(f"UPDATE eod_class SET new_rank = {_greatest('dpd_rank', 'floor_rank', 'held_rank')}")
+    new_class = _class_of("new_rank")
+    reason = (
+        "CASE WHEN new_rank = dpd_rank THEN '逾期天数' WHEN new_rank = floor_rank THEN '人工或重组认定'"
+        " ELSE '不良贷款须经审批方可上调' END"
+    )
+    await execute(
+        "INSERT INTO loan_class_change (id, loan_id, business_on, from_class, to_class, days_past_due, source, reason, created_at)"
+        f" SELECT {new_uuid()}, loan_id, :d, old_class, {new_class}, dpd, 'eod', {reason}, {now_sql()}"
+        f" FROM eod_class WHERE old_class <> {new_class}",
+        d=on,
+    )
+    await execute(
+        f"UPDATE loan SET days_past_due = e.dpd, classification = {_class_of('e.new_rank')} FROM eod_class e"
+        f" WHERE e.loan_id = loan.id AND (loan.days_past_due <> e.dpd OR loan.classification <> {_class_of('e.new_rank')})"
+    )
+    await execute(
+        "UPDATE loan SET overdue_principal_fen = 0, overdue_interest_fen = 0"
+        " WHERE status = 'active' AND (overdue_principal_fen <> 0 OR overdue_interest_fen <> 0)"
+        " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status = 'overdue')"
+    )
+    await _observe(on, policy)
+
+
+async def _observe(on: date, policy: ClassificationPolicy) -> None:
+    """Start the observation of non-performing loans that repaid all arrears; stop it when arrears come back."""
+    npl = f"SELECT loan_id FROM eod_class WHERE new_rank >= {LoanClass.SUBSTANDARD.rank}"
+    await execute(
+        "INSERT INTO loan_risk (id, loan_id, floor_reason, off_interest_fen, off_penalty_fen, off_compound_fen, off_accrued_fen)"
+        f" SELECT {new_uuid()}, loan_id, '', 0, 0, 0, 0 FROM eod_class e WHERE arrears = 0 AND new_rank >= {LoanClass.SUBSTANDARD.rank}"
+        " AND NOT EXISTS (SELECT 1 FROM loan_risk r WHERE r.loan_id = e.loan_id)"
+    )
+    await execute(f"UPDATE loan_risk SET observing_since = :d WHERE observing_since IS NULL AND loan_id IN ({npl} AND arrears = 0)", d=on)
+    await execute(
+        f"UPDATE loan_risk SET observing_since = NULL WHERE observing_since IS NOT NULL AND loan_id NOT IN ({npl} AND dpd <= {policy.grace_days})"
+    )
+    for row in await fetch(
+        "SELECT r.loan_id, r.observing_since, e.arrears, e.dpd, l.classification, r.floor_class FROM loan_risk r"
+        " JOIN eod_class e ON e.loan_id = r.loan_id JOIN loan l ON l.id = r.loan_id WHERE r.observing_since IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM class_upgrade_proposal p WHERE p.loan_id = r.loan_id AND p.status = 'pending')"
+    ):
+        await _maybe_propose(row, on, policy)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+async def _maybe_propose(row: dict, on: date, policy: ClassificationPolicy) -> None:
+    loan_id, since = row["loan_id"], _as_date(row["observing_since"])
+    rows = await Installment.filter(loan_id=loan_id, due_on__gt=since).order_by("due_on")
+    late = [i.paid_on for i in rows if i.due_on <= on and i.paid_on is not None and (i.paid_on - i.due_on).days > policy.grace_days]
+    if late:  # paid, but not on time: the observation starts again from that payment
+        await LoanRisk.filter(loan_id=loan_id).update(observing_since=max(late))
+        return
+    ends = observation_ends(since, [i.due_on for i in rows], policy)
+    if not may_propose_upgrade(row["classification"], since=since, on=on, ends_on=ends, arrears=bool(row["arrears"])):
+        return
+    proposed = worst([policy.dpd_floor(int(row["dpd"])), *([row["floor_class"]] if row["floor_class"] else [])])
+    if proposed.rank >= LoanClass(row["classification"]).rank:
+        return
+    proposal = await ClassUpgradeProposal.create(
+        loan_id=loan_id, raised_on=on, from_class=row["classification"], proposed_class=proposed, observed_from=since
+    )
+    await audit.record(SYSTEM, "loan.class_upgrade_proposed", "loan", loan_id,
+                       after={"proposal": str(proposal.id), "from": row["classification"], "proposed": proposed.value, "observed_from": since.isoformat()})
+
+
+# --- Doors: an officer's floor, an approver's decision ------------------------------------------------
+
+
+def _officer_id(actor: Actor) -> UUID | None:
+    return actor.id if actor.type == ActorType.OFFICER else None
+
+
+def _require(actor: Actor, roles: frozenset[Role], message: str) -> None:
+    if actor.type != ActorType.SYSTEM and (actor.type != ActorType.OFFICER or actor.role not in roles):
+        raise Forbidden(message, code="FORBIDDEN")
+
+
+async def _loan(actor: Actor, loan_id: UUID) -> Loan:
+    loan = await Loan.select_for_update().get_or_none(id=loan_id)
+    if loan is None or actor.type == ActorType.CUSTOMER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        raise NotFound("借据不存在", field="loanId")
+    if loan.status != LoanStatus.ACTIVE:
+        raise Conflict("借据已结清", code="LOAN_CLOSED", field="loanId")
+    return loan
+
+
+async def _risk(loan_id: UUID) -> LoanRisk:
+    risk, _ = await LoanRisk.get_or_create(loan_id=loan_id)
+    return risk
+
+
+async def _change(loan: Loan, to: LoanClass, *, on: date, source: str, reason: str, actor: Actor) -> None:
+    if LoanClass(loan.classification) == to:
+        return
+    await Loan.filter(id=loan.id).update(classification=to)
+    await LoanClassChange.create(loan_id=loan.id, business_on=on, from_class=loan.classification, to_class=to,
+                                 days_past_due=loan.days_past_due, source=source, reason=reason[:200], officer_id=_officer_id(actor))
+    await audit.record(actor, "loan.classify", "loan", loan.id, before={"classification": LoanClass(loan.classification).value},
+                       after={"classification": to.value, "source": source})
+    loan.classification = to
+
+
+async def set_floor(*, actor: Actor, loan_id: UUID, floor: str | None, kind: str = FloorKind.MANUAL, reason: str, today: date) -> Loan:
+    """An officer's (人工认定) or a restructuring's (重组) floor with its reason; None removes it.
+
+    A stricter floor applies at once; removing or lowering a floor never upgrades a loan by itself
+    (a performing loan follows its days past due at end-of-day; a non-performing one needs an upgrade).
+    """
+    _require(actor, FLOOR_ROLES, "您的角色不能认定贷款分类")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请填写认定理由", code="REASON_REQUIRED", field="reason")
+    try:
+        target = LoanClass(floor) if floor else None
+        kind = FloorKind(kind)
+    except ValueError:
+        raise ValidationError("分类或认定类型无效", code="INVALID_CLASS", field="floor") from None
+    if kind == FloorKind.RESTRUCTURED and (target is None or target.rank < LoanClass.SPECIAL_MENTION.rank):
+        raise ValidationError("重组贷款至少为关注类", code="INVALID_CLASS", field="floor")
+    async with in_transaction():
+        loan = await _loan(actor, loan_id)
+        risk = await _risk(loan.id)
+        before = {"floor": risk.floor_class.value if risk.floor_class else None, "kind": risk.floor_kind.value if risk.floor_kind else None}
+        await LoanRisk.filter(id=risk.id).update(floor_class=target, floor_kind=kind if target else None, floor_reason=reason[:200],
+                                                 floor_set_by_id=_officer_id(actor), floor_set_on=today)
+        await audit.record(actor, "loan.class_floor", "loan", loan.id, before=before,
+                           after={"floor": target.value if target else None, "kind": kind.value, "reason": reason[:200]})
+        if target is not None and target.rank > LoanClass(loan.classification).rank:
+            await _change(loan, target, on=today, source="floor", reason=reason, actor=actor)
+    return await Loan.get(id=loan_id)
+
+
+async def decide_upgrade(*, actor: Actor, proposal_id: UUID, approve: bool, to_class: str | None = None, note: str = "", today: date) -> ClassUpgradeProposal:
+    """An approver's judgement on an upgrade proposal: approve (to the proposed class or a stricter one) or reject."""
+    _require(actor, APPROVE_ROLES, "只有审批人或支行行长可以审批分类上调")
+    async with in_transaction():
+        proposal = await ClassUpgradeProposal.select_for_update().get_or_none(id=proposal_id)
+        if proposal is None:
+            raise NotFound("上调建议不存在", field="proposalId")
+        loan = await _loan(actor, proposal.loan_id)
+        if proposal.status != "pending":
+            raise Conflict("该上调建议已处理", code="ALREADY_DECIDED", field="proposalId")
+        decided = None
+        if approve:
+            decided = await _upgrade(actor, loan, to_class or proposal.proposed_class, note, today)
+        await ClassUpgradeProposal.filter(id=proposal.id).update(
+            status="approved" if approve else "rejected", decided_class=decided, decided_by_id=_officer_id(actor), decided_on=today, note=note[:200]
+        )
+        await audit.record(actor, "loan.class_upgrade_decided", "loan", loan.id,
+                           after={"proposal": str(proposal.id), "approved": approve, "to": decided.value if decided else None})
+    return await ClassUpgradeProposal.get(id=proposal_id)
+
+
+async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: date) -> LoanClass:
+    risk = await _risk(loan.id)
+    first_unpaid = await Installment.filter(loan_id=loan.id, due_on__lte=today).exclude(status=InstallmentStatus.PAID).order_by("due_on").first()
+    if first_unpaid is not None and first_unpaid.due_on < today:
+        raise Conflict("借款人仍有逾期欠款，不能上调分类", code="ARREARS", field="proposalId")
+    dpd = days_past_due(today, first_unpaid.due_on if first_unpaid else None)
+    try:
+        target = check_upgrade_target(loan.classification, to_class, dpd_floor=DEFAULT_POLICY.dpd_floor(dpd), floor=risk.floor_class)
+    except ValueError:
+        raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code="INVALID_CLASS", field="toClass") from None
+    await _change(loan, target, on=today, source="upgrade", reason=note or "审批上调", actor=actor)
+    still_npl = is_non_performing(target)
+    await LoanRisk.filter(id=risk.id).update(observing_since=today if still_npl else None)
+    if not still_npl:
+        await nonaccrual.resume_accrual(loan.id, today)
+    return target
+
+
+async def pending_proposals(actor: Actor) -> list[ClassUpgradeProposal]:
+    """Upgrade proposals waiting for a decision, in the actor's branches."""
+    _require(actor, APPROVE_ROLES, "只有审批人或支行行长可以查看分类上调建议")
+    rows = await ClassUpgradeProposal.filter(status="pending").prefetch_related("loan").order_by("raised_on")
+    return [p for p in rows if can_access(actor, customer_id=p.loan.customer_id, branch_id=p.loan.branch_id)]
+
+
+def next_class_of(current: LoanClass | str, dpd: int, floor: LoanClass | str | None, policy: ClassificationPolicy = DEFAULT_POLICY) -> LoanClass:
+    """The class end-of-day gives (the same rule as `classify_all`, for one loan)."""
+    return next_class(current, dpd_floor=policy.dpd_floor(dpd), floor=floor)

@@ -1,0 +1,176 @@
+"""Non-accrual (非应计): a loan overdue more than the policy's days stops earning income on the books.
+
+From the end-of-day on which its days past due exceed `nonaccrual_after_days` (default 90;
+principal or interest, the earliest unpaid installment counts), a loan's interest, penalty
+and compound are no longer income. The borrower still owes them (installments and the loan's
+balances are unchanged); the bank tracks them off the balance sheet (表外):
+
+- `sync` keeps every non-accrual loan's off-balance amounts equal to what it owes and has not
+  paid — interest due (表外应收利息), penalty, compound, and its share of accrued interest not
+  yet due (表外应计利息) — and its on-balance receivables and accrued share at zero. What moves
+  off is reversed from income; what comes back (a collection) is income when received.
+- End-of-day runs it after classification for every non-accrual loan, so the day's accrual,
+  interest falling due, penalty, compound and auto-debits of such a loan net to nothing but the
+  cash collected. A manual repayment or prepayment calls it for its loan at once
+  (`recognise_collected`), so collected amounts are income the day they are received.
+- A loan leaves non-accrual when an approver upgrades it to a performing class with no arrears
+  (`resume_accrual`): its accrued share comes back on the balance sheet.
+
+Postings per movement d (positive: off the books; negative: back, i.e. recognised):
+  Dr 利息/罚息/复利收入 d, Cr 应收利息/应收罚息/应收复利 (or 应计利息) d;
+  Dr 表外应收利息/罚息/复利 (or 表外应计利息) d, Cr 表外科目对转 d.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
+from app.domain.ledger import Account
+from app.models import LedgerTransaction, LoanRisk
+from app.services.lending.sql import execute, fetch, new_uuid, uuid_type
+
+# (on-balance account, off-balance account, income account, delta column); None: a portfolio account
+COMPONENTS = (
+    (Account.INTEREST_RECEIVABLE, Account.OFF_INTEREST, Account.INTEREST_INCOME, "di"),
+    (Account.PENALTY_RECEIVABLE, Account.OFF_PENALTY, Account.PENALTY_INCOME, "dp"),
+    (Account.COMPOUND_RECEIVABLE, Account.OFF_COMPOUND, Account.COMPOUND_INCOME, "dc"),
+)
+
+TARGETS = """
+SELECT r.loan_id,
+  CASE WHEN r.non_accrual_since IS NULL THEN 0 ELSE COALESCE(i.interest, 0) END - r.off_interest_fen AS di,
+  CASE WHEN r.non_accrual_since IS NULL THEN 0 ELSE l.penalty_fen END - r.off_penalty_fen AS dp,
+  CASE WHEN r.non_accrual_since IS NULL THEN 0 ELSE l.compound_fen END - r.off_compound_fen AS dc,
+  CASE WHEN r.non_accrual_since IS NULL THEN 0 ELSE l.accrued_interest_fen END - r.off_accrued_fen AS da
+FROM loan_risk r JOIN loan l ON l.id = r.loan_id
+LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FROM installment
+           WHERE due_on <= :through GROUP BY loan_id) i ON i.loan_id = r.loan_id
+WHERE (r.non_accrual_since IS NOT NULL OR r.off_interest_fen <> 0 OR r.off_penalty_fen <> 0
+       OR r.off_compound_fen <> 0 OR r.off_accrued_fen <> 0) {only}
+"""
+
+
+async def run(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) -> None:
+    """End-of-day step (after classify): loans now overdue beyond the policy become non-accrual; then `sync`."""
+    await execute(
+        "INSERT INTO loan_risk (id, loan_id, floor_reason, off_interest_fen, off_penalty_fen, off_compound_fen, off_accrued_fen)"
+        f" SELECT {new_uuid()}, l.id, '', 0, 0, 0, 0 FROM loan l WHERE l.status = 'active' AND l.days_past_due > :n"
+        " AND NOT EXISTS (SELECT 1 FROM loan_risk r WHERE r.loan_id = l.id)",
+        n=policy.nonaccrual_after_days,
+    )
+    await execute(
+        "UPDATE loan_risk SET non_accrual_since = :d WHERE non_accrual_since IS NULL"
+        " AND loan_id IN (SELECT id FROM loan WHERE status = 'active' AND days_past_due > :n)",
+        d=on, n=policy.nonaccrual_after_days,
+    )
+    await sync(on, through=on)
+
+
+async def recognise_collected(loan_id: UUID, today: date) -> None:
+    """After a repayment or prepayment of `loan_id` on the (open) business date `today`: collected
+    amounts of a non-accrual loan are income now. Nothing to do for other loans."""
+    if await LoanRisk.filter(loan_id=loan_id).exists():
+        await sync(today, through=today - timedelta(days=1), loan_id=loan_id)
+
+
+async def resume_accrual(loan_id: UUID, on: date) -> None:
+    """The loan accrues again (an approved upgrade to a performing class): off-balance amounts come back."""
+    await LoanRisk.filter(loan_id=loan_id).update(non_accrual_since=None)
+    await sync(on, through=on, loan_id=loan_id)
+
+
+async def sync(on: date, *, through: date, loan_id: UUID | None = None) -> None:
+    """Off-balance amounts := what each non-accrual loan owes (interest due through `through`), 0 for the others."""
+    await execute("DROP TABLE IF EXISTS eod_offbal")
+    await execute(f"CREATE TEMP TABLE eod_offbal (loan_id {uuid_type()} PRIMARY KEY, di BIGINT, dp BIGINT, dc BIGINT, da BIGINT)")
+    only = "AND r.loan_id = :loan" if loan_id else ""
+    params = {"through": through, **({"loan": str(loan_id)} if loan_id else {})}
+    await execute(f"INSERT INTO eod_offbal (loan_id, di, dp, dc, da) {TARGETS.format(only=only)}", **params)
+    await execute("DELETE FROM eod_offbal WHERE di = 0 AND dp = 0 AND dc = 0 AND da = 0")
+    if not (await fetch("SELECT COUNT(*) AS n FROM eod_offbal"))[0]["n"]:
+        return
+    await execute(
+        "UPDATE loan_risk SET off_interest_fen = off_interest_fen + e.di, off_penalty_fen = off_penalty_fen + e.dp,"
+        " off_compound_fen = off_compound_fen + e.dc, off_accrued_fen = off_accrued_fen + e.da FROM eod_offbal e WHERE e.loan_id = loan_risk.loan_id"
+    )
+    await _post(on, loan_id)
+
+
+async def _post(on: date, loan_id: UUID | None) -> None:
+    txn = await LedgerTransaction.create(kind="non_accrual", business_on=on, loan_id=loan_id, memo=f"非应计表外核算 {on.isoformat()}")
+    for on_balance, off_balance, income, column in COMPONENTS:
+        await _per_loan(txn.id, on_balance, f"-{column}")
+        await _per_loan(txn.id, off_balance, column)
+        await _aggregate(txn.id, income, column)
+    await _aggregate(txn.id, Account.INTEREST_INCOME, "da")
+    await _aggregate(txn.id, Account.ACCRUED_INTEREST, "-da")
+    await _aggregate(txn.id, Account.OFF_ACCRUED_INTEREST, "da")
+    await _aggregate(txn.id, Account.OFF_BALANCE_CONTRA, "-(di + dp + dc + da)")
+
+
+async def _per_loan(txn_id: UUID, account: Account, debit: str) -> None:
+    """One line per loan; `debit` is the signed amount (positive: debit)."""
+    await execute(
+        f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
+        f" SELECT {new_uuid()}, :txn, :account, loan_id, CASE WHEN {debit} > 0 THEN {debit} ELSE 0 END,"
+        f" CASE WHEN {debit} < 0 THEN -({debit}) ELSE 0 END FROM eod_offbal WHERE {debit} <> 0",
+        txn=str(txn_id), account=account.value,
+    )
+
+
+async def _aggregate(txn_id: UUID, account: Account, debit: str) -> None:
+    """One portfolio line: the sum of `debit` over the loans (positive: debit)."""
+    await execute(
+        f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
+        f" SELECT {new_uuid()}, :txn, :account, NULL, CASE WHEN s > 0 THEN s ELSE 0 END, CASE WHEN s < 0 THEN -s ELSE 0 END"
+        f" FROM (SELECT COALESCE(SUM({debit}), 0) AS s FROM eod_offbal) t WHERE s <> 0",
+        txn=str(txn_id), account=account.value,
+    )
+
+
+CHECK_SQL = """
+SELECT r.loan_id, r.non_accrual_since, r.off_interest_fen, r.off_penalty_fen, r.off_compound_fen,
+  COALESCE(e.interest, 0) AS led_interest, COALESCE(e.penalty, 0) AS led_penalty, COALESCE(e.compound, 0) AS led_compound,
+  COALESCE(i.interest, 0) AS owed_interest, l.penalty_fen, l.compound_fen, l.accrued_interest_fen, r.off_accrued_fen
+FROM loan_risk r JOIN loan l ON l.id = r.loan_id
+LEFT JOIN (SELECT loan_id,
+             SUM(CASE WHEN account = 'off_interest' THEN debit_fen - credit_fen ELSE 0 END) AS interest,
+             SUM(CASE WHEN account = 'off_penalty' THEN debit_fen - credit_fen ELSE 0 END) AS penalty,
+             SUM(CASE WHEN account = 'off_compound' THEN debit_fen - credit_fen ELSE 0 END) AS compound
+           FROM ledger_entry WHERE account IN ('off_interest', 'off_penalty', 'off_compound') GROUP BY loan_id) e ON e.loan_id = r.loan_id
+LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FROM installment WHERE due_on <= :today GROUP BY loan_id) i
+  ON i.loan_id = r.loan_id
+"""
+
+TOTALS_SQL = """
+SELECT (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry WHERE account = 'off_accrued_interest') AS led_accrued,
+       (SELECT COALESCE(SUM(off_accrued_fen), 0) FROM loan_risk) AS off_accrued,
+       (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry
+          WHERE account IN ('off_interest', 'off_penalty', 'off_compound', 'off_accrued_interest', 'off_balance_contra')) AS off_total
+"""
+
+
+async def check(today: date) -> list[tuple[str, str, int, int]]:
+    """Off-balance books agree with the ledger, and (after end-of-day `today`) every non-accrual loan has all of
+    what it owes off the balance sheet and every other loan none: (loan, what, ledger or off, books)."""
+    problems: list[tuple[str, str, int, int]] = []
+    totals = (await fetch(TOTALS_SQL))[0]
+    if int(totals["led_accrued"]) != int(totals["off_accrued"]):
+        problems.append(("portfolio", "off-balance accrued vs loans", int(totals["led_accrued"]), int(totals["off_accrued"])))
+    if int(totals["off_total"]) != 0:
+        problems.append(("portfolio", "off-balance accounts vs contra", int(totals["off_total"]), 0))
+    for r in await fetch(CHECK_SQL, today=today):
+        loan, on = str(r["loan_id"]), r["non_accrual_since"] is not None
+        checks = [
+            ("off-balance interest vs ledger", r["led_interest"], r["off_interest_fen"]),
+            ("off-balance penalty vs ledger", r["led_penalty"], r["off_penalty_fen"]),
+            ("off-balance compound vs ledger", r["led_compound"], r["off_compound_fen"]),
+            ("off-balance interest vs owed", r["off_interest_fen"], r["owed_interest"] if on else 0),
+            ("off-balance penalty vs owed", r["off_penalty_fen"], r["penalty_fen"] if on else 0),
+            ("off-balance compound vs owed", r["off_compound_fen"], r["compound_fen"] if on else 0),
+            ("off-balance accrued vs loan", r["off_accrued_fen"], r["accrued_interest_fen"] if on else 0),
+        ]
+        problems.extend((loan, what, int(a), int(b)) for what, a, b in checks if int(a) != int(b))
+    return problems
