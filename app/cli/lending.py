@@ -157,8 +157,9 @@ def lpr_add(
     published_on: str = typer.Argument(..., metavar="DATE", help="发布日期 YYYY-MM-DD"),
     one_year: str = typer.Argument(..., metavar="1Y", help="1年期 LPR（%），如 3.00"),
     five_year: str = typer.Argument(..., metavar="5Y", help="5年期以上 LPR（%），如 3.50"),
+    scheduled: bool = typer.Option(False, "--scheduled", help="发布日期晚于当前会计日期：录入为预定生效的利率"),
 ) -> None:
-    """Record a month's LPR fixing."""
+    """Record a month's LPR fixing (a date after the business date only with --scheduled)."""
     from app.services.lending.pricing import publish_lpr
 
     try:
@@ -166,7 +167,8 @@ def lpr_add(
     except ValueError:
         _fail("日期格式应为 YYYY-MM-DD")
     try:
-        asyncio.run(_with_db(lambda: publish_lpr(actor=SYSTEM, published_on=day, one_year=one_year, five_year=five_year)))
+        asyncio.run(_with_db(lambda: publish_lpr(actor=SYSTEM, published_on=day, one_year=one_year, five_year=five_year, scheduled=scheduled)))
     except DomainError as exc:
-        _fail(f"录入失败：{exc.message}")
-    typer.echo(f"已录入 {day.isoformat()} LPR：1年期 {one_year}%，5年期以上 {five_year}%")
+        hint = "（如确为预定利率，请加 --scheduled）" if exc.code == "INVALID_DATE" else ""
+        _fail(f"录入失败：{exc.message}{hint}")
+    typer.echo(f"已录入{'预定' if scheduled else ''} {day.isoformat()} LPR：1年期 {one_year}%，5年期以上 {five_year}%")

@@ -46,6 +46,7 @@ class LprPublishInput:
     published_on: date
     one_year_percent: DecimalString
     five_year_percent: DecimalString
+    scheduled: bool = strawberry.field(default=False, description="发布日期晚于当前会计日期时必须为 true：预定生效的利率")
 
 
 @strawberry.type(description="loan 为空当且仅当 errors 非空")
@@ -127,6 +128,7 @@ class LendingMutation:
         try:
             rows = await publish_lpr(
                 actor=info.context.actor, published_on=input.published_on, one_year=input.one_year_percent, five_year=input.five_year_percent,
+                scheduled=input.scheduled,
             )
         except DomainError as exc:
             return LprPublishPayload(rates=[], errors=[loan_error(exc)])

@@ -11,7 +11,7 @@ from app.domain.errors import Forbidden, ValidationError
 from app.domain.money import parse_rate_percent
 from app.models import LprPublication
 from app.models.enums import Role
-from app.services import audit
+from app.services import audit, business_date
 from app.services.actor import Actor
 
 MAX_LPR_PPM = 200_000  # 20 %: anything above is a typing error
@@ -26,8 +26,13 @@ async def rate_for(*, term_months: int, spread_bp: int, on: date) -> tuple[lpr.T
     return tenor, lpr.contract_rate_ppm(base.rate_ppm, spread_bp)
 
 
-async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_year: str) -> list[LprPublication]:
-    """Record a month's LPR fixing (admin only); both tenors at once."""
+async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_year: str, scheduled: bool = False) -> list[LprPublication]:
+    """Record a month's LPR fixing (admin only); both tenors at once.
+
+    A publication date after the current business date is a typing error unless it is
+    marked `scheduled` (a rate known in advance): then it applies from that date on,
+    like any fixing, and the audit line says it was entered as scheduled.
+    """
     if not (actor.is_officer and actor.role == Role.ADMIN) and actor.type.value != "system":
         raise Forbidden("仅系统管理员可以录入 LPR")
     rates = {}
@@ -38,9 +43,16 @@ async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_y
         if ppm % 100:
             raise ValidationError("LPR 以基点为单位（最多两位小数）", code="INVALID_RATE", field=field)
         rates[tenor] = ppm
+    current = await business_date.current()
+    if published_on > current and not scheduled:
+        raise ValidationError(
+            f"发布日期 {published_on.isoformat()} 晚于当前会计日期 {current.isoformat()}：预定生效的利率须明确标记为预定",
+            code="INVALID_DATE", field="publishedOn",
+        )
     async with in_transaction():
         if await LprPublication.exists(published_on=published_on):
             raise ValidationError(f"{published_on.isoformat()} 的 LPR 已录入", code="DUPLICATE", field="publishedOn")
         rows = [await LprPublication.create(published_on=published_on, tenor=t, rate_ppm=r) for t, r in rates.items()]
-        await audit.record(actor, "lpr.publish", "lpr_publication", published_on.isoformat(), after={t.value: r for t, r in rates.items()})
+        after = {**{t.value: r for t, r in rates.items()}, "scheduled": published_on > current}
+        await audit.record(actor, "lpr.publish", "lpr_publication", published_on.isoformat(), after=after)
     return rows

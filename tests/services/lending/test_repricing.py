@@ -20,7 +20,7 @@ async def test_jan1_repricing_takes_the_new_lpr_for_later_periods(bank, core, va
     assert loan.next_repricing_on == date(2027, 1, 1)
     before = {i.number: i for i in await Installment.filter(loan_id=loan.id)}
     # and a lower LPR published on 2026-12-21
-    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year="2.90", five_year="3.40")
+    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year="2.90", five_year="3.40", scheduled=True)  # entered in advance
     # when end-of-day runs through 1 January
     while await business_date.current() <= date(2027, 1, 1):
         await run_eod(core=core, vault=vault)
