@@ -99,7 +99,8 @@ class Settings(BaseSettings):
     idcard_max_bytes: int = 10 * 1024 * 1024  # one ID-card or face photo
     liveness_frame_max_bytes: int = 2 * 1024 * 1024
     liveness_max_frames: int = 60
-    ml_job_timeout_seconds: int = 300
+    ml_job_timeout_seconds: int = 30  # arq's: a crashed worker's job runs again this + 10 s later
+    ml_model_timeout_seconds: float = 20.0  # one model call; past it the model process is killed
     # Visits (走访/面签) on the PAD and credit authority (授信权限, issue 6; app/domain/visit.py)
     visit_authority_officer_yuan: int = 100_000  # a 客户经理 grants lines up to this at the visit
     visit_authority_approver_yuan: int = 300_000  # above the officer's: an 审批人 approves up to this

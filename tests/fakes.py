@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.services.jobs import DEFAULT_QUEUE
+from app.services.jobs import DEFAULT_QUEUE, QUEUED, UNKNOWN
 
 
 @dataclass
@@ -30,6 +30,7 @@ class FakeJobQueue:
     on_enqueue: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None
     fail: Exception | None = None
     jobs: list[Enqueued] = field(default_factory=list)
+    states: dict[str, str] = field(default_factory=dict)  # job id -> QUEUED/RUNNING/FINISHED/UNKNOWN
 
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool:
         if self.fail is not None:
@@ -39,6 +40,12 @@ class FakeJobQueue:
         seen = await self.on_enqueue(function, kwargs) if self.on_enqueue is not None else None
         self.jobs.append(Enqueued(function, job_id, queue, dict(kwargs), seen))
         return True
+
+    async def job_state(self, job_id: str, *, queue: str = DEFAULT_QUEUE) -> str:
+        """What a test set in `states`; a job enqueued here and not set otherwise is waiting."""
+        if self.fail is not None:
+            raise self.fail
+        return self.states.get(job_id, QUEUED if job_id in self.ids() else UNKNOWN)
 
     async def ping(self) -> bool:
         return True

@@ -102,7 +102,7 @@ async def _read_context(request: Request, read_id: UUID, form: dict[str, str] | 
     return {
         "read": read, "side_label": SIDE_LABELS[read.side], "rows": _rows(read, form, errors), "errors": errors,
         "warnings": (read.result or {}).get("warnings", []), "terminal": read.status in TERMINAL,
-        "labels": FIELD_LABELS, "customer": read.customer,
+        "labels": FIELD_LABELS, "customer": read.customer, "retryable": read.status == "failed" and read.error_code in checks.RETRYABLE,
     }
 
 
@@ -114,6 +114,19 @@ async def idcard_read(request: Request) -> Response:
     except NotFound as exc:
         return not_found_page(request, exc)
     return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html")
+
+
+@login_required
+async def idcard_retry(request: Request) -> Response:
+    """重试: read the same photo again (only after a failure of the service, not of the photo)."""
+    try:
+        read = await checks.retry_id_card_read(actor=request.state.session.actor, read_id=path_uuid(request, "read_id"), queue=request.app.state.queue)
+    except NotFound as exc:
+        return not_found_page(request, exc)
+    except DomainError as exc:
+        context = await _read_context(request, path_uuid(request, "read_id"), errors={"_form": exc.message})
+        return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html", status_code=422)
+    return redirect(request, request.url_for("idcard_read", read_id=str(read.id)).path)
 
 
 @login_required

@@ -73,6 +73,7 @@ routes = [
     Route("/login/face/{liveness_id}/frames", identity.face_login_frames, methods=["POST"], name="face_login_frames"),
     Route("/identity/idcard", identity_visit.idcard_new, methods=["GET", "POST"], name="idcard_new"),
     Route("/identity/idcard/{read_id}", identity_visit.idcard_read, name="idcard_read"),
+    Route("/identity/idcard/{read_id}/retry", identity_visit.idcard_retry, methods=["POST"], name="idcard_retry"),
     Route("/identity/idcard/{read_id}/confirm", identity_visit.idcard_confirm, methods=["POST"], name="idcard_confirm"),
     Route("/identity/customers/{customer_id}/face", identity_visit.customer_face, methods=["GET", "POST"], name="customer_face"),
     Route("/identity/face/{verification_id}", identity_visit.face_verification, name="face_verification"),

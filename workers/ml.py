@@ -3,10 +3,13 @@
     cunxin ml-worker
 
 One job at a time per process (`max_jobs=1`, scale with processes). The engines (rapidocr,
-deepface Dlib, the dlib 68-point predictor) are built once in `on_startup` and kept in `ctx`.
-Model calls run in `asyncio.to_thread`, so the event loop (health checks, timeouts) keeps
-running. A job timeout does not stop that thread (RECIPES.md): timeouts are generous and every
-result is written idempotently (the services claim the row and write a result once).
+deepface Dlib, the dlib 68-point predictor) are built once, in a child process that runs every
+model call (`workers/model_process.py`): a call past `CUNXIN_ML_MODEL_TIMEOUT_SECONDS` (20 s) kills
+that child and the job fails with TIMEOUT (the officer sees 重试), so arq's job timeout stays
+short (`CUNXIN_ML_JOB_TIMEOUT_SECONDS`, 30 s) and a job of a crashed worker runs again ≈40 s later.
+Every result is written idempotently (the services claim the row and write a result once); the
+reconciler (`reconcile_identity_jobs`, at start and every minute) queues again or fails the rows
+whose job the queue lost or gave up on.
 
 Failures: a bad image, no face, two faces, a photo that is not an ID card... end the job with
 status failed and the Chinese reason on the row, and the worker carries on. An unexpected
@@ -17,7 +20,6 @@ embeddings) is logged: only record ids and outcomes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +44,7 @@ from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings
 from workers.face import FaceEngine, FaceError
 from workers.face_login import match_login_burst
 from workers.liveness import LandmarkEngine
+from workers.model_process import InProcessModels, ModelCrashed, ModelProcess, ModelTimeout
 from workers.ocr import read_id_card_image
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ T = TypeVar("T")
 TRANSIENT = (DBConnectionError, OperationalError, ConnectionError, TimeoutError)
 RETRY_BASE_SECONDS = 10
 MAX_TRIES = 3
+TIMEOUT = "TIMEOUT"
+TIMEOUT_MESSAGE = "识别超时（服务繁忙或中断），请点击“重试”"
 INTERNAL_MESSAGE = "识别服务内部错误，请重新拍摄后再试；如仍失败请联系管理员"
 MISSING_FILE_MESSAGE = "图片文件缺失，请重新拍摄或上传"
 SIDE_NAMES = {"front": "正面（人像面）", "back": "背面（国徽面）"}
@@ -95,12 +100,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["media"] = MediaStore(settings.media_dir)
     ctx["vault"] = Vault(settings.secret())
     ctx["queue"] = ArqJobQueue(redis_settings(settings))
-    started = time.perf_counter()
-    ctx.update(await asyncio.to_thread(build_engines, settings))
-    logger.info("ml worker started: engines ready in %.1f s", time.perf_counter() - started)
+    ctx["models"] = ModelProcess(settings, timeout=settings.ml_model_timeout_seconds)  # the engines live in its child
+    await ctx["models"].start()
+    logger.info("ml worker started")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("models") is not None:
+        await ctx["models"].close()
     queue = ctx.get("queue")
     if queue is not None:
         await queue.close()
@@ -123,11 +130,44 @@ async def _db(ctx: dict[str, Any], call: Callable[[], Awaitable[T]]) -> T:
         raise Retry(defer=defer) from exc
 
 
-async def _model(call: Callable[[], T]) -> tuple[T, int]:
-    """Run a CPU-bound model call off the event loop; return its result and its time in ms."""
-    started = time.perf_counter()
-    result = await asyncio.to_thread(call)
-    return result, int((time.perf_counter() - started) * 1000)
+async def _model(ctx: dict[str, Any], call: Callable[..., T], *args: Any) -> tuple[T, int]:
+    """`call(engines, *args)` in the model process (killed past its timeout); its result and its time in ms.
+
+    Without a model process in ctx (tests, one-off commands) the call runs in a thread over the engines in ctx.
+    """
+    models = ctx.get("models") or InProcessModels(ctx)
+    try:
+        return await models.run(call, *args)
+    except (ModelTimeout, ModelCrashed) as exc:
+        raise ModelStopped(str(exc)) from exc
+
+
+class ModelStopped(Exception):
+    """The model process was killed (past its timeout) or died: the job fails with TIMEOUT, the officer may retry."""
+
+
+# Model calls: module-level so the model process can receive them (engines are the child's).
+
+
+def _ocr_call(engines: dict[str, Any], data: bytes, as_of: Any, birth_date: Any) -> Any:
+    return read_id_card_image(engines["ocr"], data, as_of, birth_date=birth_date)
+
+
+def _face_login_burst(engines: dict[str, Any], frames: list[bytes], stored: list, threshold: float, count: int) -> Any:
+    return match_login_burst(engines["face"], engines["landmarks"], frames, stored, threshold=threshold, count=count)
+
+
+def _face_vs_portrait(engines: dict[str, Any], portrait: bytes, probe: bytes, threshold: float) -> Any:
+    reference = engines["face"].represent(portrait, field="reference")
+    return match(reference, engines["face"].represent(probe, field="probe"), threshold=threshold, model=MODEL)
+
+
+def _liveness_call(engines: dict[str, Any], challenge: Any, frames: list[bytes]) -> Any:
+    return engines["landmarks"].check_liveness(challenge, frames)
+
+
+def _enrol_call(engines: dict[str, Any], captures: list[bytes]) -> Any:
+    return [engines["face"].represent(c, field=f"captures.{i}") for i, c in enumerate(captures)]
 
 
 def _ms_since(started: float) -> int:
@@ -163,9 +203,11 @@ async def read_id_card(ctx: dict[str, Any], read_id: str) -> str:
         as_of = clock.local_today(ctx["settings"].business_tz)
     started = time.perf_counter()
     try:
-        result, model_ms = await _model(lambda: read_id_card_image(ctx["ocr"], data, as_of, birth_date=job.birth_date))
+        result, model_ms = await _model(ctx, _ocr_call, data, as_of, job.birth_date)
     except DomainError as exc:  # not an image, too large, truncated, not an ID card
         return await fail(exc.code, exc.message, _ms_since(started))
+    except ModelStopped:
+        return await fail(TIMEOUT, TIMEOUT_MESSAGE, _ms_since(started))
     except Exception:
         logger.exception("job %s: OCR failed on id card read %s", ctx.get("job_id"), read_id)
         return await fail("INTERNAL", INTERNAL_MESSAGE, _ms_since(started))
@@ -197,7 +239,6 @@ async def verify_face(ctx: dict[str, Any], verification_id: str) -> str:
         await _db(ctx, lambda: checks.fail_face_verification(verification_id=vid, code=code, message=message, now=clock.now_utc(), model_ms=model_ms))
         return _log(ctx, "face verification", verification_id, f"failed {code}")
 
-    engine: FaceEngine = ctx["face"]
     try:
         probe = ctx["media"].get(job.probe_sha256)
         portrait = ctx["media"].get(job.portrait_sha256) if job.portrait_sha256 else None
@@ -214,20 +255,16 @@ async def verify_face(ctx: dict[str, Any], verification_id: str) -> str:
             return await fail("MISSING_FILE", "活体检测画面缺失或已损坏，请重新检测")
         stored = checks.enrolled_embeddings(ctx["vault"], job.officer_id, job.embeddings_enc)
         count = ctx["settings"].face_login_match_frames
-
-        def work():
-            return match_login_burst(engine, ctx["landmarks"], frames, stored, threshold=job.threshold, count=count)
+        call, args = _face_login_burst, (frames, stored, job.threshold, count)
     else:
-
-        def work():
-            reference = engine.represent(portrait, field="reference")
-            return match(reference, engine.represent(probe, field="probe"), threshold=job.threshold, model=MODEL)
-
+        call, args = _face_vs_portrait, (portrait, probe, job.threshold)
     started = time.perf_counter()
     try:
-        result, model_ms = await _model(work)
+        result, model_ms = await _model(ctx, call, *args)
     except FaceError as exc:
         return await fail(exc.code, _face_message(exc), _ms_since(started))
+    except ModelStopped:
+        return await fail(TIMEOUT, TIMEOUT_MESSAGE, _ms_since(started))
     except Exception:
         logger.exception("job %s: face match failed on verification %s", ctx.get("job_id"), verification_id)
         return await fail("INTERNAL", INTERNAL_MESSAGE, _ms_since(started))
@@ -256,9 +293,11 @@ async def check_liveness(ctx: dict[str, Any], liveness_id: str) -> str:
         return await verdict(False, "MISSING_FILE", "活体检测画面缺失或已损坏，请重新检测", {}, None)
     started = time.perf_counter()
     try:
-        result, model_ms = await _model(lambda: ctx["landmarks"].check_liveness(job.challenge, frames))
+        result, model_ms = await _model(ctx, _liveness_call, job.challenge, frames)
     except FaceError as exc:  # a frame that is not an image, too many frames
         return await verdict(False, exc.code, exc.message, {"frames": len(frames)}, _ms_since(started))
+    except ModelStopped:
+        return await verdict(False, TIMEOUT, TIMEOUT_MESSAGE, {"frames": len(frames)}, _ms_since(started))
     except Exception:
         logger.exception("job %s: liveness failed on check %s", ctx.get("job_id"), liveness_id)
         return await verdict(False, "INTERNAL", INTERNAL_MESSAGE, {"frames": len(frames)}, _ms_since(started))
@@ -280,10 +319,11 @@ async def enrol_face(ctx: dict[str, Any], enrolment_id: str) -> str:
         captures = [ctx["media"].get(sha) for sha in job.capture_sha256s]
     except FileNotFoundError:
         return await fail("MISSING_FILE", MISSING_FILE_MESSAGE)
-    engine: FaceEngine = ctx["face"]
     started = time.perf_counter()
     try:
-        embeddings, model_ms = await _model(lambda: [engine.represent(c, field=f"captures.{i}") for i, c in enumerate(captures)])
+        embeddings, model_ms = await _model(ctx, _enrol_call, captures)
+    except ModelStopped:
+        return await fail(TIMEOUT, TIMEOUT_MESSAGE, _ms_since(started))
     except FaceError as exc:
         index = int(exc.field.rsplit(".", 1)[1]) + 1 if exc.field and exc.field.startswith("captures.") else None
         message = f"第 {index} 张照片：{exc.message}" if index else exc.message
@@ -298,9 +338,10 @@ async def enrol_face(ctx: dict[str, Any], enrolment_id: str) -> str:
     return _log(ctx, "face enrolment", enrolment_id, enrolment.status.value)
 
 
-async def requeue_identity_jobs(ctx: dict[str, Any]) -> int:
-    """Cron: rows left pending without a job id (Redis was down when they were created)."""
-    return await _db(ctx, lambda: checks.requeue_unqueued(queue=ctx["queue"], now=clock.now_utc()))
+async def reconcile_identity_jobs(ctx: dict[str, Any]) -> str:
+    """Cron (and at start): rows the queue lost or gave up on are queued again or failed with a reason."""
+    done = await _db(ctx, lambda: checks.reconcile_identity_jobs(queue=ctx["queue"], now=clock.now_utc()))
+    return f"queued {done.queued}, requeued {done.requeued}, failed {done.failed}"
 
 
 class MlWorker:
@@ -312,7 +353,7 @@ class MlWorker:
         func(check_liveness, max_tries=MAX_TRIES),
         func(enrol_face, max_tries=MAX_TRIES),
     ]
-    cron_jobs = [cron(requeue_identity_jobs, unique=True, timeout=50)]  # every minute
+    cron_jobs = [cron(reconcile_identity_jobs, unique=True, timeout=25, run_at_startup=True)]  # at start, then every minute
     on_startup = startup
     on_shutdown = shutdown
     queue_name = ML_QUEUE

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.jobs import Job
 
 from app.config import Settings
 
@@ -18,8 +19,16 @@ DEFAULT_QUEUE = "arq:default"
 ML_QUEUE = "arq:ml"
 
 
+# What the queue knows of a job id: waiting (queued or deferred), running, finished (its result is
+# kept: done, failed or given up) or unknown (never queued, result expired, or Redis lost it).
+QUEUED, RUNNING, FINISHED, UNKNOWN = "queued", "running", "finished", "unknown"
+_STATES = {"deferred": QUEUED, "queued": QUEUED, "in_progress": RUNNING, "complete": FINISHED, "not_found": UNKNOWN}
+
+
 class JobQueue(Protocol):
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool: ...
+
+    async def job_state(self, job_id: str, *, queue: str = DEFAULT_QUEUE) -> str: ...
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -45,6 +54,10 @@ class ArqJobQueue:
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool:
         job = await (await self.pool()).enqueue_job(function, _job_id=job_id, _queue_name=queue, **kwargs)
         return job is not None
+
+    async def job_state(self, job_id: str, *, queue: str = DEFAULT_QUEUE) -> str:
+        status = await Job(job_id, await self.pool(), _queue_name=queue).status()
+        return _STATES[status.value]
 
     async def ping(self) -> bool:
         return bool(await (await self.pool()).ping())

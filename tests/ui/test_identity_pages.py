@@ -256,6 +256,24 @@ async def test_a_failed_read_shows_its_reason(web, face_app, demo):
     await checks.fail_id_card_read(read_id=read_id, code="NOT_ID_CARD", message="未识别到身份证：请拍摄身份证正面或背面，保证四角完整、字迹清晰、没有反光", now=clock.now_utc())
     page = await web.get(sent.headers["location"], headers=HX)
     assert "识别失败：未识别到身份证" in page.text and "重新拍摄" in page.text and "hx-trigger" not in page.text
+    assert "重试" not in page.text  # a photo that is not a card is shot again, not retried
+
+
+async def test_a_read_the_service_lost_shows_a_retry_button_that_reads_the_photo_again(web, face_app, demo):
+    await login(web)
+    await _unlock()
+    token = await csrf_token(web)
+    sent = await web.post("/identity/idcard", data={"csrf_token": token, "side": "front"}, files={"image": ("x.jpg", JPEG, "image/jpeg")})
+    read_id = sent.headers["location"].rsplit("/", 1)[1]
+    await checks.fail_id_card_read(read_id=read_id, code="JOB_LOST", message="识别服务中断，已自动重试 3 次仍未完成，请点击“重试”", now=clock.now_utc())
+    page = await web.get(sent.headers["location"], headers=HX)
+    assert "识别失败：识别服务中断，已自动重试 3 次仍未完成，请点击“重试”" in page.text
+    assert f'/identity/idcard/{read_id}/retry"' in page.text and ">重试</button>" in page.text
+    retried = await web.post(f"/identity/idcard/{read_id}/retry", data={"csrf_token": token})
+    assert retried.status_code == 303
+    new_id = retried.headers["location"].rsplit("/", 1)[1]
+    assert new_id != read_id and face_app.state.queue.ids()[-1] == f"read_id_card:{new_id}"
+    assert "排队等待识别" in (await web.get(retried.headers["location"], headers=HX)).text
 
 
 # --- customer face match ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ MAX_FRAMES = 60
 FRAMES_CONTENT_TYPE = "application/x-cunxin-frames"
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 OPEN = (JobStatus.PENDING, JobStatus.RUNNING)
+RETRYABLE = ("TIMEOUT", "JOB_LOST", "INTERNAL")  # failures of the service, not of the photo: 重试 makes sense
 
 _FRAMES_MAGIC = b"CXFR1\n"
 
