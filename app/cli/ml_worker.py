@@ -13,13 +13,12 @@ from app.config import get_settings
 
 @cli.command("ml-worker")
 def ml_worker() -> None:
-    """Run the ML worker (ID-card OCR, face match, liveness, enrolment); exits promptly on SIGTERM."""
-    from arq.worker import run_worker
-
+    """Run the ML worker (ID-card OCR, face match, liveness, enrolment); waits for Redis and reconnects; exits on SIGTERM."""
     from app.services.jobs import redis_settings
+    from workers import resilient
     from workers.ml import MlWorker
 
-    run_worker(MlWorker, redis_settings=redis_settings(get_settings()))
+    resilient.run(MlWorker, redis_settings(get_settings()))
 
 
 async def _reset(username: str) -> bool:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -120,13 +118,12 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
 
 @cli.command()
 def worker() -> None:
-    """Run an arq worker for the default queue; exits promptly on SIGTERM."""
-    from arq.worker import run_worker
-
+    """Run an arq worker for the default queue; waits for Redis and reconnects; exits promptly on SIGTERM."""
     from app.services.jobs import redis_settings
+    from workers import resilient
     from workers.settings import DefaultWorker
 
-    run_worker(DefaultWorker, redis_settings=redis_settings(get_settings()))
+    resilient.run(DefaultWorker, redis_settings(get_settings()))
 
 
 async def _database_is_empty() -> bool:
@@ -142,6 +139,7 @@ async def _database_is_empty() -> bool:
 @cli.command()
 def dev(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
     """Everything on one machine: migrations, demo data, embedded Redis, web server, a worker and an ML worker."""
+    from app.cli.supervise import Supervisor
     from app.embedded import start_redis
     from app.services.seed import OFFICERS
 
@@ -149,36 +147,18 @@ def dev(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -
     asyncio.run(_migrate())
     if asyncio.run(_database_is_empty()):
         asyncio.run(_seed(8))
-    children: list[subprocess.Popen] = []
     env = dict(os.environ)
-    if settings.uses_embedded_redis:
-        children.append(start_redis(settings.var_dir, settings.redis_socket))
     cunxin = [sys.executable, "-m", "app.cli"]
-    children.append(subprocess.Popen([*cunxin, "serve", "--host", host, "--port", str(port)], env=env))
-    children.append(subprocess.Popen([*cunxin, "worker"], env=env))
-    children.append(subprocess.Popen([*cunxin, "ml-worker"], env=env))  # OCR, face and liveness jobs (arq:ml)
+    supervisor = Supervisor()
+    if settings.uses_embedded_redis:
+        supervisor.add("redis", lambda: start_redis(settings.var_dir, settings.redis_socket))
+    supervisor.add("web", lambda: subprocess.Popen([*cunxin, "serve", "--host", host, "--port", str(port)], env=env))
+    supervisor.add("worker", lambda: subprocess.Popen([*cunxin, "worker"], env=env))
+    supervisor.add("ml-worker", lambda: subprocess.Popen([*cunxin, "ml-worker"], env=env))  # OCR, face and liveness jobs (arq:ml)
     typer.echo(f"\n村信已启动：http://{host}:{port}/   （GraphQL: http://{host}:{port}/graphql）")
     typer.echo(f"示范账号（密码均为 {settings.demo_password.get_secret_value()}）：" + "、".join(f"{u}（{n}）" for u, n, *_ in OFFICERS))
-    typer.echo("按 Ctrl-C 停止全部服务\n")
-
-    stopping = False
-
-    def stop(*_args) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    typer.echo("某个进程崩溃时会自动重新启动；按 Ctrl-C 停止全部服务\n")
     try:
-        while not stopping and all(c.poll() is None for c in children):
-            time.sleep(0.3)
+        supervisor.run()
     finally:
-        for child in reversed(children):  # web and worker first, Redis last
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
         typer.echo("已停止")
