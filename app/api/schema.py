@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 
 from app.api.errors import ServiceUnavailableErrors, log_errors, should_mask_error
+from app.api.lending.classification import ClassificationMutation, ClassificationQuery
 from app.api.lending.mutations import LendingMutation
 from app.api.lending.queries import LendingQuery
 from app.api.lending.types import CreditLine, Loan, Product
@@ -29,12 +30,12 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(OrgQuery, LendingQuery, MobileQuery, RiskQuery, ReportingQuery):
+class Query(OrgQuery, LendingQuery, ClassificationQuery, MobileQuery, RiskQuery, ReportingQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
 @strawberry.type
-class Mutation(LendingMutation, MobileMutation, RiskMutation):
+class Mutation(LendingMutation, ClassificationMutation, MobileMutation, RiskMutation):
     pass
 
 
