@@ -47,7 +47,8 @@ async def _loan_context(request: Request, loan_id: UUID) -> dict:
     await loan.fetch_related("customer", "product")
     installments = await Installment.filter(loan_id=loan.id).order_by("number")
     entries = await LedgerEntry.filter(loan_id=loan.id).select_related("transaction").order_by("-transaction__created_at")
-    return {"loan": loan, "installments": installments, "entries": entries, "methods": METHOD_LABELS, "today": await business_date.current()}
+    return {"loan": loan, "status_label": lending_queries.status_label(loan), "installments": installments, "entries": entries,
+            "methods": METHOD_LABELS, "today": await business_date.current()}
 
 
 @login_required

@@ -22,6 +22,7 @@ from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
 from workers.day_end import day_end_stage, start_day_end
 from workers.documents import render_contract
 from workers.outbox import send_outbox
+from workers.core_jobs import resolve_core
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ async def verify_document(ctx: dict[str, Any], document_id: str) -> str:
 
 class DefaultWorker:
     functions = [
-        verify_document, render_contract, send_outbox,
+        verify_document, render_contract, send_outbox, resolve_core,
         # one job per stage and date (`<stage>:<date>`); no result kept, so a resumed chain can enqueue the id again
         func(day_end_stage, name="day_end_stage", timeout=3600, keep_result=0, max_tries=3),
     ]
@@ -65,6 +66,8 @@ class DefaultWorker:
         # the day's close (app/services/day_end.py): lending, then warnings/collections, then tags, one stage after another
         cron(start_day_end, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=60),
         cron(send_outbox, unique=True, timeout=50),  # every minute: provincial sync with retries
+        # core-banking instructions still 处理中 and suspense refunds (app/services/lending/core_outcomes.py)
+        cron(resolve_core, minute=set(range(0, 60, 5)), unique=True, timeout=240),
     ]
     timezone = ZoneInfo(get_settings().business_tz)  # cron hours are the bank's local hours
     on_startup = startup

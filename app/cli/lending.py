@@ -144,12 +144,13 @@ def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-D
 
 @cli.command("resolve-core")
 def resolve_core() -> None:
-    """Ask the core about every instruction still 处理中 and book what it answers."""
+    """Ask the core about every instruction still 处理中, book what it answers, refund or apply suspense."""
     from app.integrations.core_banking_factory import build_core_banking
-    from app.services.lending.core_outcomes import resolve_pending
+    from app.services.lending.core_outcomes import settle_core
 
-    settled, waiting = asyncio.run(_with_db(lambda: resolve_pending(build_core_banking(get_settings()))))
-    typer.echo(f"已确认 {settled} 笔，仍处理中 {waiting} 笔")
+    settings = get_settings()
+    done = asyncio.run(_with_db(lambda: settle_core(core=build_core_banking(settings), vault=Vault(settings.secret()))))
+    typer.echo(f"已确认 {done.settled} 笔，仍处理中 {done.pending} 笔，暂收款退回 {done.refunded_fen} 分")
 
 
 @lpr_cli.command("add")

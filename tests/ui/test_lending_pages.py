@@ -117,3 +117,15 @@ async def test_calculator_page(client, demo):
     assert page.status_code == 200 and "¥3,151.49" in page.text
     bad = await client.get("/calculator?principal=-1&rate=24&term_months=4&method=equal_installment&start_date=2011-09-20", headers={"HX-Request": "true"})
     assert bad.status_code == 422 and "金额不能为负数" in bad.text and "<html" not in bad.text
+
+
+async def test_a_loan_whose_disbursement_is_unknown_shows_processing_never_not_disbursed(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, loan = await _loan(vault, card="6217000010000007")  # sandbox: paid, and the answer (and first status query) lost
+    await login(client)
+    page = await client.get(f"/loans/{loan.id}")
+    assert page.status_code == 200
+    assert f'id="loan-{loan.id}-status">放款处理中' in page.text and "未放款" not in page.text
+    await Loan.filter(id=loan.id).update(status="active", debit_in_flight="eod:x")
+    page = await client.get(f"/loans/{loan.id}")
+    assert f'id="loan-{loan.id}-status">未结清 · 扣款处理中' in page.text and "未扣款" not in page.text

@@ -235,6 +235,7 @@ class Transaction:
 class Loan(relay.Node):
     key: relay.NodeID[str]
     status: str
+    status_label: str = strawberry.field(description="状态：未结清、放款处理中、已结清……；自动扣款或还款结果未确认时含「扣款处理中」")
     principal: DecimalString
     outstanding_principal: DecimalString
     overdue_principal: DecimalString
@@ -267,7 +268,7 @@ class Loan(relay.Node):
     @classmethod
     def from_model(cls, m: LoanModel) -> Loan:
         return cls(
-            key=str(m.id), status=m.status.value, principal=yuan_str(m.principal_fen),
+            key=str(m.id), status=m.status.value, status_label=lending_queries.status_label(m), principal=yuan_str(m.principal_fen),
             outstanding_principal=yuan_str(m.outstanding_principal_fen), overdue_principal=yuan_str(m.overdue_principal_fen),
             overdue_interest=yuan_str(m.overdue_interest_fen), penalty=yuan_str(m.penalty_fen), compound=yuan_str(m.compound_fen),
             annual_rate_percent=percent_str(m.annual_rate_ppm), lpr_tenor=m.lpr_tenor.value, spread_bp=m.spread_bp,

@@ -11,8 +11,10 @@ worker's cron or from the day's close (`debit_due` runs them first).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app import clock
@@ -21,7 +23,7 @@ from app.integrations.core_banking import CoreBanking, Outcome, TransferResult
 from app.models import BankCard, CoreInstruction, DebitAttempt, Loan
 from app.models.enums import CoreOutcome, LoanStatus
 from app.domain.ledger import Account, Posting
-from app.services import audit, people
+from app.services import audit, business_date, people
 from app.services.actor import SYSTEM
 from app.services.lending import ledger
 from app.services.lending.drawdown import book_disbursement, cancel_disbursement
@@ -140,10 +142,13 @@ async def _refund(loan_id, card_id, amount_fen: int, on: date, *, core: CoreBank
     if original is None or card_id is None:
         return 0
     n = await CoreInstruction.filter(loan_id=loan_id, kind="refund", business_on=on).count()
-    instruction = await CoreInstruction.create(
-        reference=f"refund:{loan_id}:{on.isoformat()}:{n + 1}", kind="refund", purpose="refund", loan_id=loan_id, amount_fen=amount_fen,
-        business_on=on,
-    )  # recorded (committed) before the call: a crash leaves it pending for the resolver
+    try:  # recorded (committed) before the call: a crash leaves it pending for the resolver; a concurrent refund loses here
+        instruction = await CoreInstruction.create(
+            reference=f"refund:{loan_id}:{on.isoformat()}:{n + 1}", kind="refund", purpose="refund", loan_id=loan_id, amount_fen=amount_fen,
+            business_on=on,
+        )
+    except IntegrityError:
+        return 0
     card = await BankCard.get(id=card_id)
     number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=SYSTEM, entity=("bank_card", card.id), purpose="refund")
     result = await core.refund(reference=instruction.reference, original_reference=original.reference, card_number=number, amount_fen=amount_fen)
@@ -152,3 +157,17 @@ async def _refund(loan_id, card_id, amount_fen: int, on: date, *, core: CoreBank
     await resolve(instruction, result)
     return amount_fen if result.ok else 0
 
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    settled: int
+    pending: int
+    refunded_fen: int
+
+
+async def settle_core(*, core: CoreBanking, vault: Vault) -> Settlement:
+    """One pass of the resolver (worker cron, `cunxin resolve-core`): pending instructions, then suspense, on the current business date."""
+    settled, pending = await resolve_pending(core)
+    refunded = await settle_suspense(await business_date.current(), core=core, vault=vault)
+    return Settlement(settled, pending, refunded)
