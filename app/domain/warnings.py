@@ -33,6 +33,7 @@ class WarningKind(StrEnum):
     NEW_HARD_QUERIES = "new_hard_queries"
     LARGE_DRAWDOWN_AFTER_GRANT = "large_drawdown_after_grant"
     REPEATED_FAILED_DEBITS = "repeated_failed_debits"
+    RECONCILIATION_BREAK = "reconciliation_break"  # the core's journal and the ledger disagree on a loan's movement
 
 
 class Severity(StrEnum):
@@ -47,6 +48,7 @@ KIND_LABELS = {
     WarningKind.NEW_HARD_QUERIES: "新增征信硬查询",
     WarningKind.LARGE_DRAWDOWN_AFTER_GRANT: "授信后短期大额用信",
     WarningKind.REPEATED_FAILED_DEBITS: "多次扣款失败",
+    WarningKind.RECONCILIATION_BREAK: "对账差错",
 }
 SEVERITY_LABELS = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高"}
 

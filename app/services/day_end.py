@@ -4,7 +4,8 @@ Stages, in order, for a business date D (each idempotent per date, each under D'
 
     lending  — `run_eod`: accrual, repricing, auto-debit, overdue, penalty, classification,
                and the business date moves to D + 1
-    risk     — early warnings and collection tasks for D (`run_after_eod`)
+    risk     — reconciliation of D (core journal vs ledger, a break raises an early warning:
+               `reconcile_and_warn`), then early warnings and collection tasks for D (`run_after_eod`)
     tags     — customer tags as of D + 1, the new business date (`refresh_customer_tags`)
 
 A stage starts only after the previous one has committed; which stages remain is read
@@ -34,6 +35,7 @@ from app.services.documents import MediaStore
 from app.services.insight import refresh_customer_tags
 from app.services.jobs import JobQueue
 from app.services.lending.eod import run_eod
+from app.services.lending.reconcile import reconcile_and_warn
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +105,10 @@ async def _later_stage(stage: str, on: date, tools: DayEndTools, lease: eod_leas
     if stage in run.stages_done:
         return StageReport(stage, on, ALREADY_DONE)
     if stage == "risk":
+        rec = await reconcile_and_warn(on, core=tools.core)  # core journal vs ledger; a break is an early warning
         r = await run_after_eod(media=tools.media, on=on)
-        detail = f"新增预警 {r.warnings.total} 条，催收任务新开 {r.collections.opened} 个、结束 {r.collections.closed} 个"
+        checked = "对账未完成（核心流水不可用）" if rec.journal_unavailable else f"对账差错 {len(rec.breaks)} 处"
+        detail = f"{checked}，新增预警 {r.warnings.total} 条，催收任务新开 {r.collections.opened} 个、结束 {r.collections.closed} 个"
     else:
         t = await refresh_customer_tags(on=on + timedelta(days=1))
         detail = f"{t.customers} 户，新增 {t.added} 个、移除 {t.removed} 个"

@@ -8,13 +8,20 @@ with no movement behind it, and an instruction of the date still 处理中 are b
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from app.integrations.core_banking import CoreBanking
-from app.models import CoreInstruction
+from app.domain.warnings import Severity, WarningKind
+from app.integrations.core_banking import CoreBanking, CoreBankingError
+from app.models import CoreInstruction, EarlyWarning
 from app.models.enums import CoreOutcome
+from app.models.warning import WarningStatus
+from app.services import audit
+from app.services.actor import SYSTEM
 from app.services.lending.sql import fetch
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +64,54 @@ async def reconcile_day(on: date, *, core: CoreBanking) -> list[Break]:
     for pending in await CoreInstruction.filter(business_on=on, outcome=CoreOutcome.PENDING):
         breaks.append(Break(pending.reference, "处理中，结果未确认", 0, 0))
     return breaks
+
+
+# the loan behind a reference: its instruction, else the ledger entry that carries it
+LOANS_SQL = """
+SELECT x.reference, l.id AS loan_id, l.customer_id, l.branch_id, COALESCE(cl.officer_id, v.officer_id) AS officer_id FROM (
+  SELECT reference, loan_id FROM core_instruction WHERE reference IN ({refs})
+  UNION SELECT core_reference, loan_id FROM ledger_entry WHERE core_reference IN ({refs}) AND loan_id IS NOT NULL
+) x JOIN loan l ON l.id = x.loan_id JOIN credit_line cl ON cl.id = l.credit_line_id JOIN customer c ON c.id = l.customer_id
+LEFT JOIN village v ON v.id = c.village_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    business_on: date
+    breaks: list[Break]
+    warned: int
+    journal_unavailable: bool = False
+
+
+async def reconcile_and_warn(on: date, *, core: CoreBanking) -> Reconciliation:
+    """The day's close: reconcile `on` and raise an early warning (对账差错, high) on each loan with a break.
+
+    A break no loan can be found for is logged and audited (it is the operations team's, not an officer's).
+    An unreadable journal is reported, not raised: the close goes on and `cunxin reconcile` can be rerun.
+    """
+    try:
+        breaks = await reconcile_day(on, core=core)
+    except CoreBankingError:
+        logger.error("reconcile %s: core journal unavailable", on)
+        return Reconciliation(on, [], 0, journal_unavailable=True)
+    if not breaks:
+        return Reconciliation(on, [], 0)
+    names = {f"r{n}": b.reference for n, b in enumerate(breaks)}
+    refs = ", ".join(f":{k}" for k in names)
+    loans = {r["reference"]: r for r in await fetch(LOANS_SQL.format(refs=refs), **names)}
+    rows = [
+        EarlyWarning(
+            kind=WarningKind.RECONCILIATION_BREAK, severity=Severity.HIGH, level=1, customer_id=loans[b.reference]["customer_id"],
+            loan_id=loans[b.reference]["loan_id"], subject_id=loans[b.reference]["loan_id"], branch_id=loans[b.reference]["branch_id"],
+            officer_id=loans[b.reference]["officer_id"], business_on=on, message=f"对账差错：{b.what}（核心 {b.core_fen} 分，账务 {b.ledger_fen} 分）"[:256],
+            evidence={"reference": b.reference, "what": b.what, "coreFen": b.core_fen, "ledgerFen": b.ledger_fen}, status=WarningStatus.OPEN,
+        )
+        for b in breaks if b.reference in loans
+    ]
+    if rows:
+        await EarlyWarning.bulk_create(rows, ignore_conflicts=True)
+    await audit.record(SYSTEM, "reconcile.breaks", "reconciliation", on.isoformat(),
+                       after={"breaks": len(breaks), "withoutLoan": [b.reference for b in breaks if b.reference not in loans][:20]})
+    logger.warning("reconcile %s: %s breaks", on, len(breaks))
+    return Reconciliation(on, breaks, len(rows))

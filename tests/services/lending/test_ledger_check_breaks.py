@@ -82,3 +82,30 @@ async def test_reconcile_from_the_command_line(bank, core, vault):
     await LedgerEntry.filter(account="clearing").update(credit_fen=299_999)  # booked one fen short
     broken = _cunxin("reconcile", "--date", TODAY.isoformat())
     assert broken.returncode == 1 and "金额不符" in broken.stderr and "核心 300000 分, 账务 299999 分" in broken.stderr
+
+
+async def test_the_days_close_reconciles_and_raises_a_warning_on_a_break(bank, core, vault, tmp_path):
+    from app.models import EarlyWarning
+    from app.services.day_end import DayEndTools, close_business_day
+    from app.services.documents import MediaStore
+
+    loan = await _loan(core, vault)
+    await LedgerEntry.filter(loan_id=loan.id, account="clearing").update(credit_fen=299_999)  # booked one fen short
+    await LedgerEntry.filter(loan_id=loan.id, account="loan_principal").update(debit_fen=299_999)
+    reports = await close_business_day(tools=DayEndTools(core=core, vault=vault, media=MediaStore(tmp_path)), today=TODAY)
+    assert [r.stage for r in reports] == ["lending", "risk", "tags"]
+    assert reports[1].detail.startswith("对账差错 1 处")
+    warning = await EarlyWarning.get(kind="reconciliation_break")
+    assert (warning.loan_id, warning.severity.value, warning.evidence["what"]) == (loan.id, "high", "金额不符")
+    assert (warning.evidence["coreFen"], warning.evidence["ledgerFen"]) == (300_000, 299_999)
+
+
+async def test_a_clean_day_closes_without_a_reconciliation_warning(bank, core, vault, tmp_path):
+    from app.models import EarlyWarning
+    from app.services.day_end import DayEndTools, close_business_day
+    from app.services.documents import MediaStore
+
+    await _loan(core, vault)
+    reports = await close_business_day(tools=DayEndTools(core=core, vault=vault, media=MediaStore(tmp_path)), today=TODAY)
+    assert reports[1].detail.startswith("对账差错 0 处")
+    assert not await EarlyWarning.filter(kind="reconciliation_break").exists()
