@@ -237,7 +237,7 @@ async def debit_due(on: date, *, core: CoreBanking, vault: Vault, heartbeat: Cal
     applied (app/services/lending/core_outcomes.py). Per loan: the marker and a pending instruction
     are committed before the call; the answer (done, refused, or unknown after 查询交易状态) is
     recorded after it; `apply_debits` books the done ones. An unknown one keeps its marker until the
-    resolver settles it. `heartbeat` is awaited between batches.
+    resolver settles it. `heartbeat` is awaited between batches (end-of-day renews its lease there).
     """
     await core_outcomes.resolve_pending(core)
     await core_outcomes.settle_suspense(on, core=core, vault=vault)
@@ -247,8 +247,8 @@ async def debit_due(on: date, *, core: CoreBanking, vault: Vault, heartbeat: Cal
     await audit.record(SYSTEM, "card_number.reveal", "eod", on.isoformat(), after={"purpose": "auto_debit", "cards": len(rows)})
     for start in range(0, len(rows), DEBIT_BATCH):
         await _debit_batch(on, rows[start : start + DEBIT_BATCH], core=core, vault=vault)
-        if heartbeat is not None:
-            await heartbeat()
+        if heartbeat is not None and start + DEBIT_BATCH < len(rows):
+            await heartbeat()  # between batches (the step that follows renews it too)
     return len(rows)
 
 

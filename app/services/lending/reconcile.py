@@ -35,9 +35,10 @@ class Break:
 LEDGER_SQL = """
 SELECT e.core_reference AS reference, SUM(e.debit_fen) AS debit, SUM(e.credit_fen) AS credit, COUNT(*) AS n
 FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
-WHERE t.business_on = :d AND e.account = 'clearing' AND e.core_reference IS NOT NULL
+WHERE e.account = 'clearing' AND {where}
 GROUP BY e.core_reference
 """
+CHUNK = 500
 
 
 def _booked(kind: str, row: dict) -> int:
@@ -45,22 +46,38 @@ def _booked(kind: str, row: dict) -> int:
     return int(row["debit"]) - int(row["credit"]) if kind == "debit" else int(row["credit"]) - int(row["debit"])
 
 
+async def _ledger_for(references: list[str]) -> dict[str, dict]:
+    """The clearing entries booking these references, whatever date they were posted on."""
+    found: dict[str, dict] = {}
+    for start in range(0, len(references), CHUNK):
+        names = {f"r{n}": ref for n, ref in enumerate(references[start : start + CHUNK])}
+        where = f"e.core_reference IN ({', '.join(':' + k for k in names)})"
+        found.update({r["reference"]: r for r in await fetch(LEDGER_SQL.format(where=where), **names)})
+    return found
+
+
 async def reconcile_day(on: date, *, core: CoreBanking) -> list[Break]:
     """Breaks between the core's journal of `on` and the ledger (empty: reconciled). Raises CoreBankingError
-    when the journal cannot be read."""
+    when the journal cannot be read.
+
+    Matched by reference: each movement of the core's day must be booked exactly once, for its amount
+    (on whatever date the ledger posted it: a 处理中 movement is posted on its own date when it is
+    settled); each clearing entry the ledger posted on the day must be a movement of the core's day.
+    """
     journal = await core.journal(on)
-    booked = {r["reference"]: r for r in await fetch(LEDGER_SQL, d=on)}
+    booked = await _ledger_for([line.reference for line in journal])
     breaks: list[Break] = []
     for line in journal:
-        row = booked.pop(line.reference, None)
+        row = booked.get(line.reference)
         if row is None:
             breaks.append(Break(line.reference, f"核心已记账（{line.kind}），账务无分录", line.amount_fen, 0))
         elif int(row["n"]) != 1:
             breaks.append(Break(line.reference, f"重复入账（{row['n']} 笔）", line.amount_fen, _booked(line.kind, row)))
         elif _booked(line.kind, row) != line.amount_fen:
             breaks.append(Break(line.reference, "金额不符", line.amount_fen, _booked(line.kind, row)))
-    for reference, row in booked.items():
-        breaks.append(Break(reference, "账务有分录，核心无此交易", 0, int(row["debit"]) + int(row["credit"])))
+    moved = {line.reference for line in journal}
+    posted = await fetch(LEDGER_SQL.format(where="t.business_on = :d AND e.core_reference IS NOT NULL"), d=on)
+    breaks += [Break(r["reference"], "账务有分录，核心无此交易", 0, int(r["debit"]) + int(r["credit"])) for r in posted if r["reference"] not in moved]
     for pending in await CoreInstruction.filter(business_on=on, outcome=CoreOutcome.PENDING):
         breaks.append(Break(pending.reference, "处理中，结果未确认", 0, 0))
     return breaks
