@@ -24,6 +24,7 @@ from app.integrations.core_banking_factory import build_core_banking
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import NotFound
+from ui import health
 from ui.errors import not_found
 from ui.doors import HeadAsGetMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
@@ -39,6 +40,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    """Ready = this web process can reach its database. Redis is reported, not required: a page that
+    enqueues keeps its row as the outbox while Redis is away (workers and queue: /healthz/operations)."""
     checks = {}
     try:
         await connections.get("default").execute_query("SELECT 1")
@@ -51,7 +54,7 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:
         logger.warning("readiness: redis check failed: %s", type(exc).__name__)
         checks["redis"] = "unavailable"
-    ready = all(v == "ok" for v in checks.values())
+    ready = checks["database"] == "ok"
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
 
 
@@ -74,12 +77,15 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         routes=[
             Route("/healthz", healthz, name="healthz"),
             Route("/readyz", readyz, name="readyz"),
+            Route("/healthz/operations", health.operations, name="healthz_operations"),
+            Route("/metrics", health.metrics_endpoint, name="metrics"),
             Route("/graphql", GraphQLApp(schema, settings), methods=["GET", "POST"], name="graphql"),
             Mount("/static", StaticFiles(directory=str(settings.ui_dir / "static")), name="static"),
             *page_routes,
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(health.RequestMetricsMiddleware),
             Middleware(ServiceUnavailableMiddleware, json_paths=("/graphql",), json_body=unavailable_body()),
             Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch (ui/doors.py)
             Middleware(

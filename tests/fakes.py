@@ -31,6 +31,7 @@ class FakeJobQueue:
     fail: Exception | None = None
     jobs: list[Enqueued] = field(default_factory=list)
     states: dict[str, str] = field(default_factory=dict)  # job id -> QUEUED/RUNNING/FINISHED/UNKNOWN
+    workers: dict[str, int] = field(default_factory=dict)  # queue -> workers seen in the last minute
 
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool:
         if self.fail is not None:
@@ -49,6 +50,9 @@ class FakeJobQueue:
 
     async def ping(self) -> bool:
         return True
+
+    async def workers_seen(self) -> dict[str, int]:
+        return dict(self.workers)
 
     async def close(self) -> None:
         return None

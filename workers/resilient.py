@@ -12,6 +12,7 @@ Redis returns. While it runs, the worker writes a heartbeat (`cunxin:worker:<que
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -20,17 +21,17 @@ import time
 from typing import Any
 
 from arq.connections import RedisSettings
-from arq.worker import create_worker
+from arq.worker import Function, Retry, create_worker, func
 
 from app import clock
+from app.services import metrics
+from app.services.jobs import HEARTBEAT_PREFIX, HEARTBEAT_TTL_SECONDS
 from app.services.outage import dependency_down
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_MAX_SECONDS = 30.0
 HEARTBEAT_SECONDS = 15.0
-HEARTBEAT_PREFIX = "cunxin:worker:"
-HEARTBEAT_TTL_SECONDS = 60
 
 
 def backoff(failures: int) -> float:
@@ -69,9 +70,39 @@ async def run_until_stopped(settings_cls: Any, redis_settings: RedisSettings) ->
         await settings["on_shutdown"](ctx)
 
 
+def instrumented(function: Any) -> Any:
+    """An arq Function or CronJob whose coroutine records its duration and failures (app/services/metrics.py)."""
+    inner, kind = function.coroutine, function.name
+
+    async def timed(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        started, outcome = time.perf_counter(), "done"
+        try:
+            result = await inner(ctx, *args, **kwargs)
+        except Retry:
+            outcome = "retry"
+            raise
+        except BaseException as exc:
+            outcome = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
+            if outcome == "failed":
+                metrics.JOB_FAILURES.labels(kind, type(exc).__name__).inc()
+            raise
+        finally:
+            metrics.JOB_SECONDS.labels(kind, outcome).observe(time.perf_counter() - started)
+        if isinstance(result, str) and result.startswith("failed "):  # the job ended its record failed, with a code
+            metrics.JOB_FAILURES.labels(kind, result.split(" ", 1)[1][:32]).inc()
+        return result
+
+    timed.__qualname__ = timed.__name__ = getattr(inner, "__name__", kind)
+    return dataclasses.replace(function, coroutine=timed)
+
+
 async def _run_once(settings_cls: Any, redis_settings: RedisSettings, ctx: dict[str, Any], stop: asyncio.Event) -> BaseException | None:
     """One arq Worker until it stops (None) or loses Redis/PostgreSQL (the error). Other errors propagate."""
-    worker = create_worker(settings_cls, redis_settings=redis_settings, ctx=ctx, on_startup=None, on_shutdown=None, handle_signals=False)
+    settings = settings_cls.__dict__
+    functions = [instrumented(f if isinstance(f, Function) else func(f)) for f in settings["functions"]]
+    crons = [instrumented(c) for c in settings.get("cron_jobs") or []]
+    worker = create_worker(settings_cls, redis_settings=redis_settings, ctx=ctx, on_startup=None, on_shutdown=None, handle_signals=False,
+                           functions=functions, cron_jobs=crons)
     main = asyncio.create_task(worker.main())
     worker.main_task = main
     beat = asyncio.create_task(_heartbeat(worker))

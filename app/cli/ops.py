@@ -113,7 +113,17 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     from app.logging import configure_logging
 
     configure_logging(json_lines=get_settings().env == "prod")
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _metrics_dir(get_settings().var_dir / "metrics")  # /metrics adds up every process (app/services/metrics.py)
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False)
+
+
+def _metrics_dir(path: Path) -> None:
+    """An empty directory for prometheus_client's multiprocess files, named in the environment the processes inherit."""
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 @cli.command()

@@ -17,6 +17,8 @@ from app.config import Settings
 
 DEFAULT_QUEUE = "arq:default"
 ML_QUEUE = "arq:ml"
+HEARTBEAT_PREFIX = "cunxin:worker:"  # + "<queue>:<host>:<pid>", set by each running worker (workers/resilient.py)
+HEARTBEAT_TTL_SECONDS = 60
 
 
 # What the queue knows of a job id: waiting (queued or deferred), running, finished (its result is
@@ -58,6 +60,14 @@ class ArqJobQueue:
     async def job_state(self, job_id: str, *, queue: str = DEFAULT_QUEUE) -> str:
         status = await Job(job_id, await self.pool(), _queue_name=queue).status()
         return _STATES[status.value]
+
+    async def workers_seen(self) -> dict[str, int]:
+        """Workers per queue whose heartbeat is younger than a minute."""
+        seen = {DEFAULT_QUEUE: 0, ML_QUEUE: 0}
+        async for key in (await self.pool()).scan_iter(match=f"{HEARTBEAT_PREFIX}*", count=200):
+            queue = key.decode()[len(HEARTBEAT_PREFIX):].rsplit(":", 2)[0]
+            seen[queue] = seen.get(queue, 0) + 1
+        return seen
 
     async def ping(self) -> bool:
         return bool(await (await self.pool()).ping())

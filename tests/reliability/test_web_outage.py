@@ -55,3 +55,22 @@ def test_pages_and_graphql_answer_503_while_the_database_is_away_and_recover_by_
     log = stack.log("web")
     assert "Traceback" not in log and "Internal Server Error" not in log
     assert "database unavailable: GET / -> 503" in log
+
+
+def test_metrics_add_up_every_uvicorn_process(stack):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = free_port()
+    stack.start("web-2", "serve", "--port", str(port), "--workers", "2")
+    wait_port(port, up=True)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        time.sleep(3)  # both processes up
+        for _ in range(40):
+            response = client.get("/healthz", headers={"Connection": "close"})  # a new connection each: both processes answer
+            assert response.status_code == 200
+        scraped = client.get("/metrics").text
+    counts = [s.value for f in text_string_to_metric_families(scraped) if f.name == "cunxin_http_request_duration_seconds"
+              for s in f.samples if s.name.endswith("_count") and s.labels["route"] == "/healthz"]
+    assert counts == [40.0]  # one series, summed over the processes' files
+    files = {p.name for p in (stack.var_dir / "metrics").glob("*.db")}
+    assert len({name.rsplit("_", 1)[-1] for name in files}) >= 2, files  # written by more than one process

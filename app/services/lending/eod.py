@@ -34,6 +34,7 @@ the row's interest becomes what actually accrued (step 1), so auto-debit settles
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,6 +48,7 @@ from app.domain.errors import ValidationError
 from app.domain.ledger import Account, signed
 from app.integrations.core_banking import CoreBanking, TransferResult
 from app.models import CoreInstruction, DebitAttempt, EodRun, LedgerTransaction
+from app.services import metrics
 from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
@@ -408,12 +410,14 @@ async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, 
         if name in run.steps_done:
             return
         await lease.renew()
+        started = time.perf_counter()
         async with in_transaction():
             await work()
             run.steps_done = [*run.steps_done, name]
             if not await EodRun.filter(lease.mine()).update(steps_done=run.steps_done, heartbeat_at=clock.now_utc()):
                 raise eod_lease.LeaseLost(target)  # rolls the step back: its new holder does it
         ran.append(name)
+        metrics.EOD_STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
         logger.info("eod %s: %s done", target, name)
 
     await step("accrue", lambda: accrue(target))
