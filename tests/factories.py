@@ -66,7 +66,7 @@ async def customer_with_line(
         name="王建国", sex=info.sex, birth_on=info.birth_date, branch=branch,
         **id_number_fields(vault, number), **phone_fields(vault, "13800000000"),
     )
-    await BankCard.create(customer=customer, bank_name="山西农信", **card_fields(vault, card))
+    await BankCard.create(customer=customer, bank_name="山西农信", verified_at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), **card_fields(vault, card))  # bound at the counter
     line = await grant_credit_line(
         actor=SYSTEM, customer_id=customer.id, product_code=product, limit_fen=limit_yuan * 100,
         valid_from=valid_from or date(2026, 1, 1), valid_until=valid_until or date(2028, 12, 31),

@@ -26,6 +26,24 @@ def card_number(last4: str, prefix: str = "62170000200") -> str:
     raise AssertionError("unreachable: one digit always completes the check")
 
 
+def holder_card(vault, customer, *, phone: str = PHONE, last4: str = "5678") -> str:
+    """A sandbox card held by `customer` with `phone` reserved at the bank (docs/sandbox.md)."""
+    from app.integrations.core_banking import sandbox_card_number
+
+    id_number = vault.decrypt(customer.id_number_enc, context=b"id_number")
+    return sandbox_card_number(name=customer.name, id_number=id_number, phone=phone, last4=last4)
+
+
+async def bind_card(client, app, token: str, number: str, *, phone: str = PHONE) -> dict:
+    """Both steps of binding: the holder check (code sent to `phone`), then the code. The confirm payload."""
+    asked = (await gql(client, "CardBind", {"input": {"cardNumber": number, "reservedPhone": phone}}, token=token))["data"]["cardBind"]
+    assert asked["errors"] == [], asked
+    code = last_sms_code(app, phone)
+    done = (await gql(client, "CardBindConfirm", {"input": {"bindingId": asked["binding"]["id"], "code": code}}, token=token))["data"]["cardBindConfirm"]
+    assert done["errors"] == [], done
+    return done
+
+
 def broken_luhn(number: str) -> str:
     """The same number with its check digit off by one."""
     return number[:-1] + str((int(number[-1]) + 1) % 10)

@@ -1,4 +1,4 @@
-"""Core banking (核心系统): disbursement to a card, debit from a card, card look-up.
+"""Core banking (核心系统): disbursement to a card, debit from a card, card look-up, holder check.
 
 Every money call carries a `reference`; the core treats a repeated reference as the
 same instruction and returns the first result (so a retried end-of-day or a
@@ -12,6 +12,11 @@ so callers ask `status(reference)` (查询交易状态) before showing anything 
 Sandbox triggers (deterministic, by the card number's last four digits) are in
 docs/sandbox.md; the sandbox keeps its references and journal in the database
 (table `sandbox_core_txn`) so every process sees the same books.
+
+Holder check (`verify_holder`, 四要素: card, name, ID number, reserved phone 预留手机号): in the
+sandbox a card belongs to the holder whose name, ID number and reserved phone hash to its digits
+5–14 (`sandbox_card_number` makes such a card, with the last four digits you choose so that the
+last-four triggers still apply); every other card number answers "not the holder". docs/sandbox.md.
 """
 
 from __future__ import annotations
@@ -71,6 +76,14 @@ class JournalLine:
     booked_on: date
 
 
+@dataclass(frozen=True, slots=True)
+class HolderCheck:
+    """The core's answer to "is this person the holder of this card, with this reserved phone?"."""
+
+    matched: bool
+    reason: str = ""  # the core's own words when not matched (kept for the audit, never shown)
+
+
 class CoreBankingError(Exception):
     """The core could not be reached or answered nonsense (card look-up, journal): nothing is known."""
 
@@ -97,6 +110,11 @@ class CoreBanking(Protocol):
 
     # --- end of the issue 11 block ---
 
+    # --- card holder verification (issue 12: a card binds only to its holder) ---------------------
+    async def verify_holder(self, *, card_number: str, name: str, id_number: str, phone: str) -> HolderCheck:
+        """四要素: do name, ID number and the phone reserved at the bank (预留手机号) belong to this card's account?"""
+        ...
+
 
 def _core_ref(kind: str, reference: str) -> str:
     return "SBX" + hashlib.sha256(f"{kind}:{reference}".encode()).hexdigest()[:16].upper()
@@ -109,6 +127,34 @@ async def _rows(sql: str, *values: Any) -> list[dict]:
         parts = sql.split("?")
         sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
     return await conn.execute_query_dict(sql, list(values))
+
+
+# --- the sandbox's card holders -------------------------------------------------------------------
+
+
+def _holder_digits(name: str, id_number: str, phone: str) -> str:
+    digest = hashlib.sha256(f"cunxin-sandbox-holder\x00{name}\x00{id_number.upper()}\x00{phone}".encode()).digest()
+    return "".join(str(b % 10) for b in digest[:10])
+
+
+def _luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def sandbox_card_number(*, name: str, id_number: str, phone: str, last4: str = "0000", prefix: str = "6217") -> str:
+    """A 19-digit, Luhn-valid sandbox card held by (name, ID number, reserved phone), ending in `last4`.
+
+    Digits 1–4 are `prefix`, 5–14 the holder's hash, 15 makes the Luhn sum right, 16–19 are `last4`.
+    """
+    body = prefix + _holder_digits(name, id_number, phone)
+    for digit in "0123456789":
+        if _luhn_ok(number := body + digit + last4):
+            return number
+    raise AssertionError("unreachable: one digit always completes the Luhn sum")
 
 
 class SandboxCoreBanking:
@@ -182,6 +228,11 @@ class SandboxCoreBanking:
             return CardInfo(bank_name="中国工商银行", branch_name="临汾分行", is_own_bank=False)
         return CardInfo(bank_name="山西农信", branch_name="襄汾农商行", is_own_bank=True)
 
+    async def verify_holder(self, *, card_number: str, name: str, id_number: str, phone: str) -> HolderCheck:
+        if len(card_number) == 19 and card_number[4:14] == _holder_digits(name, id_number, phone):
+            return HolderCheck(matched=True)
+        return HolderCheck(matched=False, reason="户名、证件号码或预留手机号与账户不符")
+
 
 class HttpCoreBanking:
     """The real client: JSON over HTTPS to the core's gateway, configured by URL and credentials.
@@ -240,3 +291,9 @@ class HttpCoreBanking:
         if data is None or "bank" not in data:
             raise CoreBankingError("core banking card lookup failed")
         return CardInfo(bank_name=data["bank"], branch_name=data.get("branch", ""), is_own_bank=bool(data.get("own")))
+
+    async def verify_holder(self, *, card_number: str, name: str, id_number: str, phone: str) -> HolderCheck:
+        data = await self._call("POST", "/cards/holder-check", json={"card": card_number, "name": name, "id_number": id_number, "phone": phone})
+        if data is None or not isinstance(data.get("matched"), bool):
+            raise CoreBankingError("core banking holder check failed")
+        return HolderCheck(matched=data["matched"], reason=str(data.get("reason", ""))[:128])

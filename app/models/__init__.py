@@ -1,7 +1,7 @@
 """Tortoise models, one module per aggregate. Only services write them."""
 
 from app.models.appraisal import Appraisal, AppraisalOutcome, Approval, Objection, PanelMember, ReviewDecision, Vote
-from app.models.borrower import CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
+from app.models.borrower import CardBinding, CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
 from app.models.census import CensusImport
 from app.models.classification import ClassUpgradeProposal, LoanClassChange, LoanRisk
 from app.models.collection import CollectionAction, CollectionTask
@@ -36,6 +36,7 @@ __all__ = [
     "BankCard",
     "Branch",
     "BusinessCalendar",
+    "CardBinding",
     "CardLookup",
     "ClassUpgradeProposal",
     "CollectionAction",

@@ -43,6 +43,40 @@ class CustomerDevice(Model):
         unique_together = (("customer", "device_hash"),)
 
 
+class CardBindingStatus(StrEnum):
+    PENDING = "pending"  # the core confirmed the holder; the SMS code was sent to the reserved phone
+    BOUND = "bound"
+    LOCKED = "locked"  # too many wrong codes
+
+
+class CardBinding(Model):
+    """A card binding waiting for the SMS code sent to the phone reserved at the bank (预留手机号).
+
+    The card number is kept encrypted, the reserved phone only as a hash and masked, the code as a keyed hash.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="card_bindings", on_delete=fields.CASCADE)
+    card_number_enc = fields.BinaryField()
+    card_number_hash = fields.CharField(max_length=64, db_index=True)
+    card_number_masked = fields.CharField(max_length=24)
+    phone_hash = fields.CharField(max_length=64)
+    phone_masked = fields.CharField(max_length=11)
+    code_hash = fields.CharField(max_length=64)
+    bank_name = fields.CharField(max_length=64)
+    branch_name = fields.CharField(max_length=64, default="")
+    is_own_bank = fields.BooleanField()
+    status = fields.CharEnumField(CardBindingStatus, max_length=16, default=CardBindingStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    requested_at = fields.DatetimeField(db_index=True)
+    expires_at = fields.DatetimeField()
+    bound_at = fields.DatetimeField(null=True)
+    card = fields.ForeignKeyField("models.BankCard", related_name="bindings", null=True, on_delete=fields.SET_NULL)
+
+    class Meta:
+        table = "card_binding"
+
+
 class RefreshToken(Model):
     """One refresh token of a rotation family: each use replaces it, a second use revokes the family."""
 

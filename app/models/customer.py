@@ -49,6 +49,9 @@ class BankCard(Model):
     is_default = fields.BooleanField(default=True)
     bound_at = fields.DatetimeField(auto_now_add=True)
     unbound_at = fields.DatetimeField(null=True)
+    # the holder was verified: 四要素 at the core + an SMS code to the reserved phone (app), or a teller (counter).
+    # Null on bindings made before that check existed: they bind nothing to a person (issue 12).
+    verified_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "bank_card"

@@ -1,4 +1,11 @@
-"""Cards in the app: bind a card (Luhn, core-banking look-up, default card) and the online offer it opens.
+"""Cards in the app: bind a card with ownership, unbind, set the default, and the online offer it opens.
+
+Binding (issue 12): the number must pass Luhn; the core banking system confirms that the signed-in
+customer (name and ID number from their record) holds the account with the phone they give as
+the reserved phone (预留手机号, 四要素); a code is sent by SMS to that phone and the card binds,
+holder-verified, only when the code comes back. A card bound (verified) to another customer
+cannot be bound. Bindings made before the check existed stay unverified: they never count for
+the shared-card rule, cannot be made the default, and end when the holder binds the card.
 
 The seed's rule: "根据客户的绑卡情况，自动判断开户行，及时为客户提供开户行所提供的线上信贷产品" —
 the default card's opening bank decides what the app offers: our own bank's card
@@ -7,22 +14,31 @@ the default card's opening bank decides what the app offers: our own bank's card
 
 from __future__ import annotations
 
+import hmac
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import cards
-from app.domain.errors import DomainError, Forbidden, ValidationError
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.integrations.core_banking import CoreBanking, CoreBankingError
-from app.models import BankCard, CardLookup, Product
-from app.models.enums import ActorType
+from app.integrations.sms import SmsError, SmsSender
+from app.models import BankCard, CardBinding, CardLookup, Customer, Loan, Product
+from app.models.borrower import CardBindingStatus
+from app.models.enums import ActorType, LoanStatus
 from app.services import audit, people
 from app.services.actor import Actor
+from app.services.borrower_auth import check_phone, keyed_hash, new_code
 
 OWN_BANK_ONLY = "您的默认银行卡开户行为{bank}，暂无该行可在线办理的信贷产品。绑定本行银行卡后即可在线借款，或联系您的客户经理。"
 NO_CARD = "请先绑定本人银行卡，系统将根据开户行为您提供可在线办理的信贷产品。"
+HOLDER_MISMATCH = "户名、身份证号码或预留手机号与该卡开户信息不一致，请核对后重试（须为本人名下银行卡，预留手机号以开户行登记为准）"
+UNVERIFIED_CARD = "默认银行卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）"
+BOUND_ELSEWHERE = "该卡已被其他客户绑定，不能重复绑定；如有疑问请携带身份证到开户网点办理"
 
 
 class CardError(DomainError):
@@ -51,37 +67,183 @@ def require_customer(actor: Actor | None) -> None:
         raise Forbidden("仅限借款客户本人操作")
 
 
-async def bind_card(*, actor: Actor, card_number: str, core: CoreBanking, vault: Vault, now: datetime) -> CardView:
-    """Check the number, ask core banking who opened the account, store it encrypted as the default card."""
+# --- binding with ownership: the core verifies the holder, an SMS code to the reserved phone ------
+
+
+@dataclass(frozen=True, slots=True)
+class BindingPolicy:
+    code_ttl: timedelta = timedelta(minutes=5)
+    max_attempts: int = 5
+    resend_after: timedelta = timedelta(seconds=60)
+    per_day: int = 10  # holder checks a customer may start in 24 hours (each may send an SMS)
+
+
+async def _refused(actor: Actor, code: str, number: str) -> None:
+    await audit.record(actor, "bank_card.bind_refused", "customer", actor.id, after={"code": code, "last4": cards.last_four(number) if number.isdigit() else ""})
+
+
+async def _bound_elsewhere(card_number_hash: str, customer_id: UUID) -> bool:
+    """Is this card bound, with its holder verified, to another customer?"""
+    return await BankCard.filter(card_number_hash=card_number_hash, unbound_at=None, verified_at__isnull=False).exclude(customer_id=customer_id).exists()
+
+
+async def _check_rate(actor: Actor, phone_hash: str, now: datetime, policy: BindingPolicy) -> None:
+    """One code a minute to a phone, and a daily cap per customer (each check may send an SMS)."""
+    latest = await CardBinding.filter(customer_id=actor.id, phone_hash=phone_hash).order_by("-requested_at").first()
+    if latest is not None and now - latest.requested_at < policy.resend_after:
+        wait = math.ceil((latest.requested_at + policy.resend_after - now).total_seconds())
+        raise CardError(f"操作过于频繁，请 {wait} 秒后再试", code="RATE_LIMITED")
+    if await CardBinding.filter(customer_id=actor.id, requested_at__gt=now - timedelta(days=1)).count() >= policy.per_day:
+        raise CardError("今日绑卡验证次数已达上限，请明天再试或到柜面办理", code="RATE_LIMITED")
+
+
+async def start_card_binding(
+    *, actor: Actor, card_number: str, reserved_phone: str, core: CoreBanking, sms: SmsSender, vault: Vault, now: datetime,
+    policy: BindingPolicy = BindingPolicy(),
+) -> CardBinding:
+    """Check the number, ask the core whether the customer (name, ID number) holds the card with this
+    reserved phone, then send a code to that phone. Nothing binds until `confirm_card_binding`."""
     require_customer(actor)
     try:
         number = cards.parse(card_number)
     except ValidationError as exc:
-        digits = cards.normalize(card_number)
-        await audit.record(actor, "bank_card.bind_refused", "customer", actor.id, after={"code": exc.code, "last4": cards.last_four(digits) if digits.isdigit() else ""})
+        await _refused(actor, exc.code, cards.normalize(card_number))
         raise
     try:
-        info = await core.lookup_card(number)
+        phone = check_phone(reserved_phone)
+    except ValidationError as exc:
+        raise ValidationError("请输入银行预留的 11 位手机号码", code=exc.code, field="reservedPhone") from None
+    if await _bound_elsewhere(vault.lookup_hash(number), actor.id):
+        await _refused(actor, "CARD_BOUND_ELSEWHERE", number)
+        raise CardError(BOUND_ELSEWHERE, code="CARD_BOUND_ELSEWHERE", field="cardNumber")
+    await _check_rate(actor, vault.lookup_hash(phone), now, policy)
+    customer = await Customer.get(id=actor.id)
+    id_number = await people.reveal(vault, customer.id_number_enc, kind="id_number", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
+    try:
+        holder = await core.verify_holder(card_number=number, name=customer.name, id_number=id_number, phone=phone)
+        info = await core.lookup_card(number) if holder.matched else None
     except CoreBankingError:
-        await audit.record(actor, "bank_card.bind_refused", "customer", actor.id, after={"code": "CORE_UNAVAILABLE", "last4": cards.last_four(number)})
+        await _refused(actor, "CORE_UNAVAILABLE", number)
         raise CardError("核心系统暂时不可用，请稍后重试", code="CORE_UNAVAILABLE") from None
-    fields = people.card_fields(vault, number)
+    if info is None:
+        await _refused(actor, "HOLDER_MISMATCH", number)
+        raise CardError(HOLDER_MISMATCH, code="HOLDER_MISMATCH", field="cardNumber")
+    code = new_code()
     async with in_transaction():
-        card = await BankCard.select_for_update().get_or_none(customer_id=actor.id, card_number_hash=fields["card_number_hash"])
-        previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at__isnull=True).values_list("id", flat=True)
-        await BankCard.filter(customer_id=actor.id, is_default=True).update(is_default=False)
-        if card is None:
-            card = await BankCard.create(customer_id=actor.id, bank_name=info.bank_name[:64], branch_name=info.branch_name[:64], is_default=True, **fields)
-        else:
-            await BankCard.filter(id=card.id).update(is_default=True, unbound_at=None, bank_name=info.bank_name[:64], branch_name=info.branch_name[:64])
-            await card.refresh_from_db()
-        lookup = await _store_lookup(card, info.bank_name, info.branch_name, info.is_own_bank, now)
-        await audit.record(
-            actor, "bank_card.bind", "bank_card", card.id,
-            before={"defaultCards": [str(i) for i in previous]},
-            after={"card": card.card_number_masked, "bank": info.bank_name, "branch": info.branch_name, "ownBank": info.is_own_bank},
+        binding = await CardBinding.create(
+            customer_id=actor.id, **people.card_fields(vault, number), phone_hash=vault.lookup_hash(phone), phone_masked=people.mask_phone(phone),
+            code_hash=keyed_hash(vault, "card-code", code), bank_name=info.bank_name[:64], branch_name=info.branch_name[:64],
+            is_own_bank=info.is_own_bank, requested_at=now, expires_at=now + policy.code_ttl,
         )
+        await audit.record(actor, "bank_card.holder_verified", "card_binding", binding.id, after={"card": binding.card_number_masked, "phone": binding.phone_masked})
+    minutes = max(1, int(policy.code_ttl.total_seconds() // 60))
+    text = f"【村信】您正在绑定尾号{cards.last_four(number)}的银行卡，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
+    try:
+        await sms.send(phone=phone, text=text, code=code)
+    except SmsError:
+        await CardBinding.filter(id=binding.id).update(status=CardBindingStatus.LOCKED)
+        raise CardError("短信发送失败，请稍后重试", code="SMS_UNAVAILABLE") from None
+    return binding
+
+
+async def confirm_card_binding(*, actor: Actor, binding_id: UUID, code: str, vault: Vault, now: datetime, policy: BindingPolicy = BindingPolicy()) -> CardView:
+    """The code sent to the reserved phone binds the card, verified, as the default card."""
+    require_customer(actor)
+    async with in_transaction():
+        binding = await CardBinding.select_for_update().get_or_none(id=binding_id, customer_id=actor.id)
+        if binding is None:
+            raise NotFound("绑卡申请不存在", field="bindingId")
+        _check_binding(binding, now, policy)
+        if hmac.compare_digest(binding.code_hash, keyed_hash(vault, "card-code", (code or "").strip())):
+            return await _bind_verified(actor, binding, vault, now)
+        attempts = binding.attempts + 1
+        locked = attempts >= policy.max_attempts
+        await CardBinding.filter(id=binding.id).update(attempts=attempts, status=CardBindingStatus.LOCKED if locked else binding.status)
+        await audit.record(actor, "bank_card.bind_refused", "card_binding", binding.id, after={"code": "BAD_CODE", "attempts": attempts})
+    # raised after the commit, so that the wrong attempt is counted
+    if locked:
+        raise CardError("验证码错误次数过多，请重新发起绑卡", code="CODE_LOCKED", field="code")
+    raise CardError("验证码不正确", code="BAD_CODE", field="code")
+
+
+def _check_binding(binding: CardBinding, now: datetime, policy: BindingPolicy) -> None:
+    if binding.status == CardBindingStatus.BOUND:
+        raise CardError("该绑卡申请已完成", code="ALREADY_BOUND", field="bindingId")
+    if binding.status == CardBindingStatus.LOCKED or binding.attempts >= policy.max_attempts:
+        raise CardError("验证码错误次数过多，请重新发起绑卡", code="CODE_LOCKED", field="code")
+    if now > binding.expires_at:
+        raise CardError("验证码已过期，请重新发起绑卡", code="CODE_EXPIRED", field="code")
+
+
+async def _bind_verified(actor: Actor, binding: CardBinding, vault: Vault, now: datetime) -> CardView:
+    """Inside the transaction: the card becomes the customer's verified default card; unverified
+    bindings of the same card by other customers are ended (they proved nothing)."""
+    if await _bound_elsewhere(binding.card_number_hash, actor.id):
+        raise CardError(BOUND_ELSEWHERE, code="CARD_BOUND_ELSEWHERE", field="cardNumber")
+    bank = {"bank_name": binding.bank_name, "branch_name": binding.branch_name}
+    card = await BankCard.select_for_update().get_or_none(customer_id=actor.id, card_number_hash=binding.card_number_hash)
+    previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at__isnull=True).values_list("id", flat=True)
+    await BankCard.filter(customer_id=actor.id, is_default=True).update(is_default=False)
+    if card is None:
+        card = await BankCard.create(customer_id=actor.id, card_number_enc=binding.card_number_enc, card_number_hash=binding.card_number_hash,
+                                     card_number_masked=binding.card_number_masked, is_default=True, verified_at=now, **bank)
+    else:
+        await BankCard.filter(id=card.id).update(is_default=True, unbound_at=None, verified_at=now, **bank)
+        await card.refresh_from_db()
+    others = await BankCard.filter(card_number_hash=binding.card_number_hash, unbound_at=None, verified_at=None).exclude(customer_id=actor.id)
+    for other in others:
+        await BankCard.filter(id=other.id).update(unbound_at=now, is_default=False)
+        await audit.record(actor, "bank_card.unbind_unverified", "bank_card", other.id, after={"reason": "holder_bound", "customerId": str(other.customer_id)})
+    await CardBinding.filter(id=binding.id).update(status=CardBindingStatus.BOUND, bound_at=now, card_id=card.id)
+    lookup = await _store_lookup(card, binding.bank_name, binding.branch_name, binding.is_own_bank, now)
+    await audit.record(
+        actor, "bank_card.bind", "bank_card", card.id, before={"defaultCards": [str(i) for i in previous]},
+        after={"card": card.card_number_masked, "bank": binding.bank_name, "branch": binding.branch_name, "ownBank": binding.is_own_bank,
+               "verified": True, "bindingId": str(binding.id)},
+    )
     return CardView(card=card, lookup=lookup)
+
+
+async def unbind_card(*, actor: Actor, card_id: UUID, now: datetime) -> list[CardView]:
+    """Unbind one of the customer's cards. The default card of a customer with a loan still open cannot
+    go until another card is the default (repayments are debited from it). Returns the cards left."""
+    require_customer(actor)
+    async with in_transaction():
+        card = await _own_card(actor, card_id)
+        if card.is_default and await Loan.filter(customer_id=actor.id, status=LoanStatus.ACTIVE).exists():
+            raise CardError("您有未结清的借款，默认还款卡不能解绑；请先绑定并设置其他默认卡", code="CARD_IN_USE", field="cardId")
+        await BankCard.filter(id=card.id).update(unbound_at=now, is_default=False)
+        successor = None
+        if card.is_default:
+            successor = await BankCard.filter(customer_id=actor.id, unbound_at=None, verified_at__isnull=False).order_by("-bound_at").first()
+            if successor is not None:
+                await BankCard.filter(id=successor.id).update(is_default=True)
+        await audit.record(actor, "bank_card.unbind", "bank_card", card.id, before={"default": card.is_default},
+                           after={"card": card.card_number_masked, "newDefault": str(successor.id) if successor else None})
+    return await bound_cards(actor)
+
+
+async def set_default_card(*, actor: Actor, card_id: UUID) -> CardView:
+    """Make one of the customer's holder-verified cards the default (loans are paid into it, repayments debited from it)."""
+    require_customer(actor)
+    async with in_transaction():
+        card = await _own_card(actor, card_id)
+        if card.verified_at is None:
+            raise CardError("该卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）", code="CARD_NOT_VERIFIED", field="cardId")
+        previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at=None).values_list("id", flat=True)
+        await BankCard.filter(customer_id=actor.id, is_default=True).update(is_default=False)
+        await BankCard.filter(id=card.id).update(is_default=True)
+        await audit.record(actor, "bank_card.set_default", "bank_card", card.id, before={"defaultCards": [str(i) for i in previous]},
+                           after={"card": card.card_number_masked})
+    await card.refresh_from_db()
+    return CardView(card=card, lookup=await CardLookup.get_or_none(card_id=card.id))
+
+
+async def _own_card(actor: Actor, card_id: UUID) -> BankCard:
+    card = await BankCard.select_for_update().get_or_none(id=card_id, customer_id=actor.id, unbound_at=None)
+    if card is None:
+        raise NotFound("银行卡不存在", field="cardId")
+    return card
 
 
 async def _store_lookup(card: BankCard, bank: str, branch: str, own: bool, now: datetime) -> CardLookup:

@@ -43,7 +43,7 @@ from app.models.risk import RiskOutcome, RiskPurpose
 from app.services import audit, people
 from app.services.actor import Actor
 from app.services.borrower_auth import keyed_hash, new_code
-from app.services.borrower_cards import default_card, require_customer
+from app.services.borrower_cards import UNVERIFIED_CARD, default_card, require_customer
 from app.services.documents import MediaStore, store_document
 from app.services.lending.drawdown import DrawdownQuote, draw_down, quote_drawdown
 from app.services.lending.queries import lines_visible
@@ -155,6 +155,8 @@ async def apply(
     if card.lookup is None or not card.lookup.is_own_bank:
         bank = card.lookup.bank_name if card.lookup else "未知"
         raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code="CARD_NOT_ELIGIBLE", field="creditLineId")
+    if card.card.verified_at is None:  # bound before holders were checked: the money could go to a stranger's account
+        raise ApplicationError(UNVERIFIED_CARD, code="CARD_NOT_VERIFIED", field="creditLineId")
     try:
         decision = await check_credit(
             actor=_risk_actor(actor), customer_id=actor.id, purpose=RiskPurpose.DRAWDOWN, bureau=bureau, media=media,
@@ -230,6 +232,8 @@ async def confirm(
     card = await default_card(actor, core=core, vault=vault, now=now)
     if card is None or card.lookup is None or not card.lookup.is_own_bank:
         raise ApplicationError("放款账户须为本行银行卡，请先绑定本行银行卡", code="CARD_NOT_ELIGIBLE")
+    if card.card.verified_at is None:
+        raise ApplicationError(UNVERIFIED_CARD, code="CARD_NOT_VERIFIED")
     try:
         loan = await draw_down(
             actor=actor, credit_line_id=row.credit_line_id, amount=yuan_str(row.approved_fen), term_months=row.term_months,

@@ -56,6 +56,18 @@ class CardErrorCode(Enum):
     CARD_CHECKSUM = "card_checksum"
     CORE_UNAVAILABLE = "core_unavailable"
     FORBIDDEN = "forbidden"
+    INVALID_PHONE = "invalid_phone"
+    HOLDER_MISMATCH = "holder_mismatch"
+    CARD_BOUND_ELSEWHERE = "card_bound_elsewhere"
+    RATE_LIMITED = "rate_limited"
+    SMS_UNAVAILABLE = "sms_unavailable"
+    NOT_FOUND = "not_found"
+    BAD_CODE = "bad_code"
+    CODE_EXPIRED = "code_expired"
+    CODE_LOCKED = "code_locked"
+    ALREADY_BOUND = "already_bound"
+    CARD_IN_USE = "card_in_use"
+    CARD_NOT_VERIFIED = "card_not_verified"
 
 
 @strawberry.type(description="绑卡相关错误")
@@ -78,6 +90,7 @@ class LoanApplicationErrorCode(Enum):
     AMOUNT_ABOVE_AVAILABLE = "amount_above_available"
     NO_CARD = "no_card"
     CARD_NOT_ELIGIBLE = "card_not_eligible"
+    CARD_NOT_VERIFIED = "card_not_verified"
     NO_AUTHORISATION = "no_authorisation"
     BUREAU_TIMEOUT = "bureau_timeout"
     BUREAU_FAILED = "bureau_failed"
@@ -129,6 +142,7 @@ class BankCard:
     branch_name: str
     is_own_bank: bool | None = strawberry.field(description="是否本行卡；尚未向核心系统查询时为 null")
     is_default: bool
+    is_verified: bool = strawberry.field(description="持卡人已验证（核心系统核对户名、身份证号、预留手机号，并输入了发到预留手机号的验证码；或柜面办理）")
     bound_at: datetime
 
     @classmethod
@@ -137,8 +151,22 @@ class BankCard:
         return cls(
             id=strawberry.ID(str(card.id)), number_masked=card.card_number_masked,
             bank_name=lookup.bank_name if lookup else card.bank_name, branch_name=lookup.branch_name if lookup else card.branch_name,
-            is_own_bank=lookup.is_own_bank if lookup else None, is_default=card.is_default, bound_at=card.bound_at,
+            is_own_bank=lookup.is_own_bank if lookup else None, is_default=card.is_default, is_verified=card.verified_at is not None,
+            bound_at=card.bound_at,
         )
+
+
+@strawberry.type(description="等待短信验证码的绑卡申请：验证码已发送到银行预留手机号")
+class CardBinding:
+    id: strawberry.ID
+    number_masked: str
+    phone_masked: str
+    expires_at: datetime
+
+    @classmethod
+    def from_model(cls, binding) -> CardBinding:
+        return cls(id=strawberry.ID(str(binding.id)), number_masked=binding.card_number_masked, phone_masked=binding.phone_masked,
+                   expires_at=binding.expires_at)
 
 
 @strawberry.type(description="按默认银行卡开户行提供的线上信贷产品")

@@ -171,7 +171,8 @@ async def gather_facts(
         grey_list_reasons=tuple(e.reason for e in listed.grey),
         phone_shared_with=phone_others,
         device_shared_with=await _distinct_others(CustomerDevice, "device_hash", list(devices), family, revoked_at=None),
-        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id}, unbound_at=None),
+        # only holder-verified bindings count: anyone could once bind a card number they merely knew (issue 12)
+        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id}, unbound_at=None, verified_at__isnull=False),
         visit_distance_m=distance,
         pre_credit_fen=pre_credit.amount_fen if pre_credit else None,
         product_max_fen=product.max_principal_fen,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from app.models import AuditEvent, CreditAuthorisation, Loan, LoanApplication, RiskDecision
 from app.models.risk import RiskPurpose
 from app.services import business_date
-from tests.factories_borrower import borrower, card_number, gql, last_sms_code, sign_in
+from tests.factories_borrower import PHONE, borrower, gql, holder_card, last_sms_code, sign_in
 
 TODAY = date(2026, 11, 27)
 
@@ -28,10 +28,15 @@ async def test_sign_in_bind_card_quote_apply_confirm_draw_and_repay(prod_client,
     assert me["nextDue"] is None and me["loans"]["totalCount"] == 0
     line_id = me["creditLines"]["edges"][0]["node"]["id"]
 
-    # bind a new own-bank card: it becomes the default, and the bank's online products are offered
-    bound = (await gql(prod_client, "CardBind", {"input": {"cardNumber": card_number("5678")}}, token=token, persisted=True))["data"]["cardBind"]
+    # bind a new own-bank card: the core checks the holder, a code goes to the reserved phone (no devCode in production)
+    number = holder_card(vault, customer)
+    asked = (await gql(prod_client, "CardBind", {"input": {"cardNumber": number, "reservedPhone": PHONE}}, token=token, persisted=True))["data"]["cardBind"]
+    assert asked["errors"] == [] and asked["devCode"] is None
+    confirm = {"input": {"bindingId": asked["binding"]["id"], "code": last_sms_code(prod_app)}}
+    bound = (await gql(prod_client, "CardBindConfirm", confirm, token=token, persisted=True))["data"]["cardBindConfirm"]
+    # it becomes the default, and the bank's online products are offered
     assert bound["errors"] == []
-    assert bound["card"]["numberMasked"] == "6217 **** **** 5678" and bound["card"]["isDefault"] is True
+    assert bound["card"]["numberMasked"] == f"{number[:4]} **** **** 5678" and bound["card"]["isDefault"] is True
     assert bound["card"]["bankName"] == "山西农信" and bound["card"]["branchName"] == "襄汾农商行"
     assert bound["offer"]["isOwnBank"] is True and {p["code"] for p in bound["offer"]["products"]} >= {"BIANLI"}
 
@@ -73,7 +78,7 @@ async def test_sign_in_bind_card_quote_apply_confirm_draw_and_repay(prod_client,
     again = (await gql(prod_client, "LoanApplicationConfirm", confirm_vars, token=token, persisted=True))["data"]["loanApplicationConfirm"]
     assert again["loan"]["id"] == loan["id"]
     stored = await Loan.get()
-    assert await Loan.all().count() == 1 and (await stored.card).card_number_masked == "6217 **** **** 5678"
+    assert await Loan.all().count() == 1 and (await stored.card).card_number_masked == f"{number[:4]} **** **** 5678"
     assert (await LoanApplication.get(id=application["id"])).loan_id == stored.id
 
     # the first installment falls due: home shows it, the customer repays it

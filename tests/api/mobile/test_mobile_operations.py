@@ -4,16 +4,20 @@ import base64
 import uuid
 from datetime import UTC, datetime
 
-from app.models import AuditEvent, BankCard, CardLookup, Loan, LoanApplication, RiskDecision
+from app.models import AuditEvent, BankCard, CardBinding, CardLookup, Loan, LoanApplication, RiskDecision
+from app.services.people import card_fields
 from app.services import auth, business_date
 from tests.factories import DEMO_PASSWORD
 from tests.factories_borrower import (
     DEVICE,
     PHONE,
     borrower,
+    bind_card,
     broken_luhn,
     card_number,
     gql,
+    graphql_view,
+    holder_card,
     last_sms_code,
     mobile_operations,
     other_borrower,
@@ -107,29 +111,143 @@ async def test_me_and_sign_out_everywhere_need_the_customer_token(client, app, d
     _refused(await gql(client, "SignOutEverywhere", token=token))
 
 
-@covers("CardBind")
-async def test_card_bind_checks_luhn_and_the_opening_bank(client, app, demo, vault):
+def _sent_to(app, phone: str) -> int:
+    return sum(1 for m in graphql_view(app).mobile.sms.messages if m.phone == phone)
+
+
+async def _bind(client, token: str, number: str, phone: str = PHONE) -> dict:
+    return (await gql(client, "CardBind", {"input": {"cardNumber": number, "reservedPhone": phone}}, token=token))["data"]["cardBind"]
+
+
+@covers("CardBind", "CardBindConfirm")
+async def test_card_bind_checks_luhn_the_holder_and_the_code_sent_to_the_reserved_phone(client, app, demo, vault):
     customer, _ = await borrower(vault)
     token = (await sign_in(client, app))["accessToken"]
+    own = holder_card(vault, customer, phone="13900000009")  # the phone reserved at the bank is not the app's sign-in phone
     # a typo: Luhn fails, nothing is bound, the attempt is recorded
-    typo = (await gql(client, "CardBind", {"input": {"cardNumber": broken_luhn(card_number("5678"))}}, token=token))["data"]["cardBind"]
-    assert typo["card"] is None and [(e["code"], e["field"]) for e in typo["errors"]] == [("CARD_CHECKSUM", "cardNumber")]
-    assert await BankCard.filter(customer_id=customer.id).count() == 1
-    refused = await AuditEvent.get(action="bank_card.bind_refused")
-    assert refused.after == {"code": "CARD_CHECKSUM", "last4": "5679"}  # 6217 0000 2008 5678 with its last digit off by one
-    # another bank's card: bound as the default, but no online products
-    icbc = (await gql(client, "CardBind", {"input": {"cardNumber": card_number("0004")}}, token=token))["data"]["cardBind"]
-    assert icbc["errors"] == [] and icbc["card"]["bankName"] == "中国工商银行" and icbc["card"]["isOwnBank"] is False
-    assert icbc["offer"]["products"] == [] and "中国工商银行" in icbc["offer"]["message"]
-    cards = await BankCard.filter(customer_id=customer.id).order_by("bound_at")
-    assert [c.is_default for c in cards] == [False, True]
-    # binding the first card again makes it the default again
-    own = (await gql(client, "CardBind", {"input": {"cardNumber": "6217 0000 1000 1234"}}, token=token))["data"]["cardBind"]
-    assert own["card"]["isOwnBank"] is True and len(own["offer"]["products"]) >= 1
-    assert await BankCard.filter(customer_id=customer.id).count() == 2
-    assert await BankCard.filter(customer_id=customer.id, is_default=True).values_list("card_number_masked", flat=True) == ["6217 **** **** 1234"]
+    typo = await _bind(client, token, broken_luhn(own), "13900000009")
+    assert typo["binding"] is None and [(e["code"], e["field"]) for e in typo["errors"]] == [("CARD_CHECKSUM", "cardNumber")]
+    assert (await AuditEvent.get(action="bank_card.bind_refused")).after == {"code": "CARD_CHECKSUM", "last4": broken_luhn(own)[-4:]}
+    # the customer's own card with another phone than the reserved one: the core says no, no code is sent
+    sent_before = _sent_to(app, PHONE)
+    wrong_phone = await _bind(client, token, own, PHONE)
+    assert wrong_phone["binding"] is None and [(e["code"], e["field"]) for e in wrong_phone["errors"]] == [("HOLDER_MISMATCH", "cardNumber")]
+    assert "预留手机号" in wrong_phone["errors"][0]["message"] and _sent_to(app, PHONE) == sent_before
+    assert await CardBinding.all().count() == 0
+    # the reserved phone: a code goes to it; a wrong code binds nothing
+    asked = await _bind(client, token, own, "13900000009")
+    assert asked["errors"] == [] and asked["binding"]["phoneMasked"] == "139****0009" and asked["binding"]["numberMasked"].endswith(" 5678")
+    code = last_sms_code(app, "13900000009")
+    assert asked["devCode"] == code and "尾号5678" in graphql_view(app).mobile.sms.messages[-1].text
+    confirm = {"bindingId": asked["binding"]["id"]}
+    wrong = (await gql(client, "CardBindConfirm", {"input": {**confirm, "code": "000000" if code != "000000" else "111111"}}, token=token))["data"]["cardBindConfirm"]
+    assert wrong["card"] is None and [(e["code"], e["field"]) for e in wrong["errors"]] == [("BAD_CODE", "code")]
+    assert await BankCard.filter(customer_id=customer.id).count() == 1 and (await CardBinding.get()).attempts == 1
+    # the right code binds the card, holder verified, as the default card
+    done = (await gql(client, "CardBindConfirm", {"input": {**confirm, "code": code}}, token=token))["data"]["cardBindConfirm"]
+    assert done["errors"] == [] and (done["card"]["isOwnBank"], done["card"]["isDefault"], done["card"]["isVerified"]) == (True, True, True)
+    assert len(done["offer"]["products"]) >= 1
+    bound = await BankCard.get(customer_id=customer.id, card_number_hash=vault.lookup_hash(own))
+    assert bound.verified_at is not None and bound.is_default and await BankCard.filter(customer_id=customer.id, is_default=True).count() == 1
+    assert (await AuditEvent.get(action="bank_card.bind")).after["verified"] is True
+    again = (await gql(client, "CardBindConfirm", {"input": {**confirm, "code": code}}, token=token))["data"]["cardBindConfirm"]
+    assert [e["code"] for e in again["errors"]] == ["ALREADY_BOUND"]
+    # another bank's card of the customer binds too, without online products
+    icbc = await bind_card(client, app, token, holder_card(vault, customer, last4="0004"))
+    assert icbc["card"]["bankName"] == "中国工商银行" and icbc["offer"]["products"] == [] and "中国工商银行" in icbc["offer"]["message"]
     # officers cannot bind a card through the app's mutation
-    _refused(await gql(client, "CardBind", {"input": {"cardNumber": card_number("5678")}}, token=await _officer_token()))
+    _refused(await gql(client, "CardBind", {"input": {"cardNumber": own, "reservedPhone": PHONE}}, token=await _officer_token()))
+
+
+async def test_the_sandbox_holder_card_of_docs_sandbox_md():
+    from app.integrations.core_banking import SandboxCoreBanking, sandbox_card_number
+
+    number = sandbox_card_number(name="王建国", id_number="141023196803153574", phone="13800000000", last4="5678")
+    assert number == "6217054843705265678"  # the example row of docs/sandbox.md
+    core = SandboxCoreBanking()
+    assert (await core.verify_holder(card_number=number, name="王建国", id_number="141023196803153574", phone="13800000000")).matched
+    for name, id_number, phone in (("王建图", "141023196803153574", "13800000000"), ("王建国", "141023196803153590", "13800000000"),
+                                   ("王建国", "141023196803153574", "13800000001")):
+        assert not (await core.verify_holder(card_number=number, name=name, id_number=id_number, phone=phone)).matched
+
+
+async def test_a_stranger_cannot_bind_a_victims_card(client, app, demo, vault):
+    # given a victim whose card and reserved phone the stranger knows
+    victim, _ = await borrower(vault)
+    stranger, _ = await other_borrower(vault, phone="13800000001")
+    victims_card = holder_card(vault, victim, phone=PHONE)
+    token = (await sign_in(client, app, phone="13800000001"))["accessToken"]
+    sent_before = _sent_to(app, PHONE), _sent_to(app, "13800000001")
+    # when the stranger binds it, with the victim's reserved phone or their own
+    for phone in (PHONE, "13800000001"):
+        refused = await _bind(client, token, victims_card, phone)
+        # then the core's holder check refuses (the stranger's name and ID number are not the holder's)
+        assert refused["binding"] is None and [(e["code"], e["field"]) for e in refused["errors"]] == [("HOLDER_MISMATCH", "cardNumber")]
+    # and no code went anywhere, nothing is bound, each refusal is audited
+    assert (_sent_to(app, PHONE), _sent_to(app, "13800000001")) == sent_before
+    assert not await BankCard.filter(card_number_hash=vault.lookup_hash(victims_card)).exists()
+    assert await CardBinding.all().count() == 0
+    refusals = await AuditEvent.filter(action="bank_card.bind_refused").order_by("at")
+    assert [(e.entity_id, e.after["code"]) for e in refusals] == [(str(stranger.id), "HOLDER_MISMATCH")] * 2
+
+
+async def test_a_card_bound_to_another_customer_cannot_be_bound(client, app, demo, vault):
+    # given the victim's card bound at the counter (holder verified by a teller)
+    await borrower(vault)
+    await other_borrower(vault, phone="13800000001")
+    token = (await sign_in(client, app, phone="13800000001"))["accessToken"]
+    sent_before = len(graphql_view(app).mobile.sms.messages)
+    # when someone else binds it
+    refused = await _bind(client, token, "6217000010001234", "13800000001")
+    # then it is refused before the core is even asked, and nothing is sent or bound
+    assert refused["binding"] is None and [(e["code"], e["field"]) for e in refused["errors"]] == [("CARD_BOUND_ELSEWHERE", "cardNumber")]
+    assert "已被其他客户绑定" in refused["errors"][0]["message"]
+    assert len(graphql_view(app).mobile.sms.messages) == sent_before
+    assert await BankCard.filter(card_number_hash=vault.lookup_hash("6217000010001234")).count() == 1
+
+
+@covers("CardUnbind", "CardSetDefault")
+async def test_unbind_and_set_default_work_and_are_audited(client, app, demo, vault):
+    # given a customer with the counter-bound card and a second card bound in the app (now the default)
+    customer, line = await borrower(vault)
+    other, _ = await other_borrower(vault, phone="13800000001")
+    token = (await sign_in(client, app))["accessToken"]
+    counter = await BankCard.get(customer_id=customer.id)
+    app_card = (await bind_card(client, app, token, holder_card(vault, customer)))["card"]
+    # when the counter card is made the default again
+    made = (await gql(client, "CardSetDefault", {"input": {"cardId": str(counter.id)}}, token=token))["data"]["cardSetDefault"]
+    # then it is the only default, and the change is audited with the previous default
+    assert made["errors"] == [] and (made["card"]["id"], made["card"]["isDefault"]) == (str(counter.id), True)
+    assert await BankCard.filter(customer_id=customer.id, is_default=True).values_list("id", flat=True) == [counter.id]
+    event = await AuditEvent.get(action="bank_card.set_default")
+    assert (event.entity_id, event.before) == (str(counter.id), {"defaultCards": [app_card["id"]]})
+    # and the app card can be unbound: the card list shrinks, audited
+    out = (await gql(client, "CardUnbind", {"input": {"cardId": app_card["id"]}}, token=token))["data"]["cardUnbind"]
+    assert out["errors"] == [] and [(c["id"], c["isDefault"]) for c in out["cards"]] == [(str(counter.id), True)]
+    assert (await BankCard.get(id=app_card["id"])).unbound_at is not None
+    assert (await AuditEvent.get(action="bank_card.unbind")).entity_id == app_card["id"]
+    # a card of someone else, an unbound card, or an unverified old binding cannot be used
+    foreign = await BankCard.get(customer_id=other.id)
+    for card_id in (str(foreign.id), app_card["id"], "not-a-uuid"):
+        for name, field in (("CardSetDefault", "cardSetDefault"), ("CardUnbind", "cardUnbind")):
+            body = (await gql(client, name, {"input": {"cardId": card_id}}, token=token))["data"][field]
+            assert [(e["code"], e["field"]) for e in body["errors"]] == [("NOT_FOUND", "cardId")], (name, card_id)
+    legacy = await BankCard.create(customer=customer, bank_name="山西农信", is_default=False, **card_fields(vault, card_number("4321")))
+    unverified = (await gql(client, "CardSetDefault", {"input": {"cardId": str(legacy.id)}}, token=token))["data"]["cardSetDefault"]
+    assert [(e["code"], e["field"]) for e in unverified["errors"]] == [("CARD_NOT_VERIFIED", "cardId")]
+    assert await BankCard.filter(customer_id=customer.id, is_default=True).values_list("id", flat=True) == [counter.id]
+    # with a loan open, the default card (repayments are debited from it) cannot go
+    from app.integrations.core_banking import SandboxCoreBanking
+    from app.services.actor import SYSTEM
+    from app.services.lending.drawdown import draw_down
+
+    await business_date.set_current(TODAY)
+    await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="1000.00", term_months=3, method="equal_principal",
+                    idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    kept = (await gql(client, "CardUnbind", {"input": {"cardId": str(counter.id)}}, token=token))["data"]["cardUnbind"]
+    assert [(e["code"], e["field"]) for e in kept["errors"]] == [("CARD_IN_USE", "cardId")]
+    assert (await BankCard.get(id=counter.id)).unbound_at is None
+    assert await AuditEvent.filter(action="bank_card.unbind").count() == 1
 
 
 @covers("CreditAuthorisationSign", "LoanApply", "LoanApplicationConfirm")
@@ -223,9 +341,9 @@ async def test_the_anti_fraud_strategy_stops_or_refers_the_application(client, a
 
 async def test_another_banks_default_card_cannot_receive_an_app_loan(client, app, demo, vault):
     await business_date.set_current(TODAY)
-    _, line = await borrower(vault)
+    customer, line = await borrower(vault)
     token = (await sign_in(client, app))["accessToken"]
-    await gql(client, "CardBind", {"input": {"cardNumber": card_number("0004")}}, token=token)
+    await bind_card(client, app, token, holder_card(vault, customer, last4="0004"))
     apply = {"creditLineId": _gid("CreditLine", line.id), "amount": "5000.00", "termMonths": 6, "method": "EQUAL_PRINCIPAL", "idempotencyKey": str(uuid.uuid4())}
     refused = (await gql(client, "LoanApply", {"input": apply}, token=token))["data"]["loanApply"]
     assert [e["code"] for e in refused["errors"]] == ["CARD_NOT_ELIGIBLE"]

@@ -34,7 +34,7 @@ async def test_a_borrower_in_production_cannot_send_query_text(prod_client, prod
     customer, _ = await borrower(vault)
     token = (await sign_in(prod_client, prod_app, persisted=True))["accessToken"]
     # a hand-written query, even one identical in effect to CardBind, is refused: nothing bound
-    mutation = 'mutation { cardBind(input: {cardNumber: "%s"}) { card { id } errors { code } } }' % card_number("5678")
+    mutation = 'mutation { cardBind(input: {cardNumber: "%s", reservedPhone: "13800000000"}) { binding { id } errors { code } } }' % card_number("5678")
     body = await _post(prod_client, {"query": mutation}, token)
     assert _refusal(body) == "PERSISTED_QUERY_REQUIRED" and "内置" in body["errors"][0]["message"]
     assert await BankCard.filter(customer_id=customer.id).count() == 1

@@ -66,6 +66,25 @@ async def test_unbound_card_and_revoked_device_do_not_count(demo, vault):
     assert (again.facts.card_shared_with, again.facts.device_shared_with) == (1, 1)
 
 
+async def test_an_unverified_binding_of_the_victims_card_does_not_fail_the_victim(demo, vault):
+    # given a victim with their card bound at the counter, and a stranger who once bound the same card
+    # number in the app without any holder check (as anyone could before issue 12)
+    victim, _ = await customer_with_line(vault, sequence=357, checked=False)
+    stranger, _ = await customer_with_line(vault, sequence=359, card="6217000010009999", checked=False)
+    await Customer.filter(id=stranger.id).update(phone_hash=None)
+    victims_card = await BankCard.get(customer_id=victim.id)
+    await BankCard.create(customer=stranger, bank_name="山西农信", card_number_enc=victims_card.card_number_enc,
+                          card_number_hash=victims_card.card_number_hash, card_number_masked=victims_card.card_number_masked, is_default=False)
+    # when the victim applies
+    outcome = await evaluate_strategy(actor=SYSTEM, customer_id=victim.id, product_code="BIANLI", today=TODAY, now=NOW)
+    # then the stranger's unverified binding is not a shared card
+    assert outcome.facts.card_shared_with == 0
+    assert "SHARED_CARD" not in {h.code for h in outcome.decision.hits} and outcome.decision.decision != "reject"
+    # while the stranger, whose own application shows a card verified in someone else's name, is caught
+    caught = await evaluate_strategy(actor=SYSTEM, customer_id=stranger.id, product_code="BIANLI", today=TODAY, now=NOW)
+    assert caught.facts.card_shared_with == 1 and {h.code: h.kind for h in caught.decision.hits}["SHARED_CARD"] == "reject"
+
+
 async def test_limit_uses_open_debt_from_the_latest_report(demo, vault):
     customer, _ = await customer_with_line(vault, sequence=357, checked=True)
     query = await CreditQuery.filter(customer_id=customer.id).prefetch_related("report_document").first()
