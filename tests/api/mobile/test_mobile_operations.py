@@ -139,6 +139,8 @@ async def test_card_bind_checks_luhn_the_holder_and_the_code_sent_to_the_reserve
     assert asked["errors"] == [] and asked["binding"]["phoneMasked"] == "139****0009" and asked["binding"]["numberMasked"].endswith(" 5678")
     code = last_sms_code(app, "13900000009")
     assert asked["devCode"] == code and "尾号5678" in graphql_view(app).mobile.sms.messages[-1].text
+    again_asked = await _bind(client, token, own, "13900000009")  # one code a minute to a phone
+    assert [e["code"] for e in again_asked["errors"]] == ["RATE_LIMITED"] and _sent_to(app, "13900000009") == 1
     confirm = {"bindingId": asked["binding"]["id"]}
     wrong = (await gql(client, "CardBindConfirm", {"input": {**confirm, "code": "000000" if code != "000000" else "111111"}}, token=token))["data"]["cardBindConfirm"]
     assert wrong["card"] is None and [(e["code"], e["field"]) for e in wrong["errors"]] == [("BAD_CODE", "code")]
