@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 HTMX := ui/static/vendor/htmx.min.js
 HTMX_VERSION := 2.0.11
 HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
-APT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgl1 chromium poppler-utils
+APT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgl1 chromium poppler-utils nginx-light
 
 .PHONY: install system-packages run test lint schema bench clean
 
 install: system-packages $(STAMP) $(HTMX)
 
-# Debian packages: fonts and pango for PDFs, libgl1 for OpenCV, chromium for browser tests.
+# Debian packages: fonts and pango for PDFs, libgl1 for OpenCV, chromium for browser tests, nginx-light (deploy/ is checked with nginx -t).
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | xargs); \
 	if [ -n "$$missing" ]; then \
