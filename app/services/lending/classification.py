@@ -120,7 +120,19 @@ async def classify_all(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) 
         " WHERE status = 'active' AND (overdue_principal_fen <> 0 OR overdue_interest_fen <> 0)"
         " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status = 'overdue')"
     )
+    await _record_settlements(on)
     await _observe(on, policy)
+
+
+async def _record_settlements(on: date) -> None:
+    """Settling a loan resets its class to 正常 (repayment, auto-debit): recorded as a change like any other."""
+    last = "(SELECT c.to_class FROM loan_class_change c WHERE c.loan_id = l.id ORDER BY c.created_at DESC LIMIT 1)"
+    await execute(
+        "INSERT INTO loan_class_change (id, loan_id, business_on, from_class, to_class, days_past_due, source, reason, created_at)"
+        f" SELECT {new_uuid()}, l.id, :d, {last}, 'normal', 0, 'settled', '结清', {now_sql()}"
+        f" FROM loan l WHERE l.status = 'settled' AND l.settled_on = :d AND {last} <> 'normal'",
+        d=on,
+    )
 
 
 async def _observe(on: date, policy: ClassificationPolicy) -> None:

@@ -46,7 +46,7 @@ SELECT r.loan_id,
   CASE WHEN r.non_accrual_since IS NULL THEN 0 ELSE l.accrued_interest_fen END - r.off_accrued_fen AS da
 FROM loan_risk r JOIN loan l ON l.id = r.loan_id
 LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FROM installment
-           WHERE due_on <= :through GROUP BY loan_id) i ON i.loan_id = r.loan_id
+           WHERE due_on <= :through AND loan_id IN (SELECT loan_id FROM loan_risk) GROUP BY loan_id) i ON i.loan_id = r.loan_id
 WHERE (r.non_accrual_since IS NOT NULL OR r.off_interest_fen <> 0 OR r.off_penalty_fen <> 0
        OR r.off_compound_fen <> 0 OR r.off_accrued_fen <> 0) {only}
 """
@@ -140,7 +140,8 @@ LEFT JOIN (SELECT loan_id,
              SUM(CASE WHEN account = 'off_penalty' THEN debit_fen - credit_fen ELSE 0 END) AS penalty,
              SUM(CASE WHEN account = 'off_compound' THEN debit_fen - credit_fen ELSE 0 END) AS compound
            FROM ledger_entry WHERE account IN ('off_interest', 'off_penalty', 'off_compound') GROUP BY loan_id) e ON e.loan_id = r.loan_id
-LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FROM installment WHERE due_on <= :today GROUP BY loan_id) i
+LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FROM installment
+           WHERE due_on <= :today AND loan_id IN (SELECT loan_id FROM loan_risk) GROUP BY loan_id) i
   ON i.loan_id = r.loan_id
 """
 

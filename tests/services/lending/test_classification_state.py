@@ -176,3 +176,21 @@ async def test_a_restructuring_floor_is_at_least_special_mention(bank, core, vau
     await set_floor(actor=await _actor("approver"), loan_id=loan.id, floor="special_mention", kind="restructured", reason="展期", today=TODAY)
     await _days(core, vault, 2)
     assert await _state(loan.id) == (0, LoanClass.SPECIAL_MENTION)
+
+
+async def test_settling_a_loan_records_its_class_going_back_to_normal(bank, core, vault):
+    loan = await _loan(core, vault, term=1)
+    only = await Installment.get(loan_id=loan.id, number=1)
+    await _until(core, vault, only.due_on + timedelta(days=3))
+    assert await _state(loan.id) == (2, LoanClass.SPECIAL_MENTION)
+    await BankCard.filter(id=loan.card_id).update(**card_fields(vault, PAYS))
+    today = await business_date.current()
+    await repay(actor=SYSTEM, loan_id=loan.id, amount=_yuan(await _owed(loan.id, today)), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await _days(core, vault, 1)
+    loan = await Loan.get(id=loan.id)
+    assert (loan.status, loan.classification) == ("settled", LoanClass.NORMAL)
+    changes = await LoanClassChange.filter(loan_id=loan.id).order_by("created_at").values_list("source", "from_class", "to_class", "business_on")
+    assert changes == [
+        ("eod", LoanClass.NORMAL, LoanClass.SPECIAL_MENTION, only.due_on + timedelta(days=1)),
+        ("settled", LoanClass.SPECIAL_MENTION, LoanClass.NORMAL, today),
+    ]
