@@ -6,7 +6,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0015_loan_classification_state')]
+    dependencies = [('models', '0015_login_throttle')]
 
     initial = False
 
