@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from app import clock
 from app.logging import request_id_var
 from app.services import auth
+from ui.permissions import refuse_unless_allowed
 from ui.templating import render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -46,6 +47,8 @@ def _guard(endpoint: Endpoint, *, face_step: bool) -> Endpoint:
         request.state.session = info
         if face_step and face_step_pending(request, info):  # password alone does not open pages (ui/identity.py)
             return redirect(request, _login_url(request, "face_login"))
+        if (refused := refuse_unless_allowed(request, info.actor)) is not None:  # the permission policy
+            return refused
         return await endpoint(request)
 
     return guarded

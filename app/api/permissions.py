@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from graphql import GraphQLError, GraphQLResolveInfo, OperationType
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 
+from app.domain.permissions import Action
 from app.models.enums import ActorType, Role
+from app.services.permissions import may, refusal
 
 
 class IsSignedIn(BasePermission):
@@ -34,3 +39,59 @@ class IsAdmin(BasePermission):
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
         actor = info.context.actor
         return actor is not None and actor.is_officer and actor.role == Role.ADMIN
+
+
+# Which policy action each mutation performs (the policy itself: app/domain/permissions.py).
+# A mutation missing here is refused by PolicyGuard (and tests/contract/test_permissions_matrix.py fails).
+MUTATION_ACTIONS: dict[str, Action] = {
+    "signInRequestCode": Action.SESSION_SIGN_IN,
+    "signInVerify": Action.SESSION_SIGN_IN,
+    "tokenRefresh": Action.SESSION_SIGN_IN,
+    "signOutEverywhere": Action.SESSION_SIGN_OUT,
+    "cardBind": Action.CARD_BIND,
+    "creditAuthorisationSign": Action.CREDIT_AUTHORISE,
+    "loanApply": Action.LOAN_APPLY,
+    "loanApplicationConfirm": Action.LOAN_DISBURSE,
+    "loanDrawdown": Action.LOAN_DISBURSE,
+    "loanRepay": Action.LOAN_REPAY,
+    "loanPrepay": Action.LOAN_PREPAY,
+    "lprPublish": Action.LPR_PUBLISH,
+    "warningHandle": Action.WARNING_HANDLE,
+    "collectionActionRecord": Action.COLLECTION_RECORD,
+    "ruleSetUpload": Action.RULESET_UPLOAD,
+    "listEntryAdd": Action.LIST_MANAGE,
+    "listEntryRemove": Action.LIST_MANAGE,
+}
+
+
+class PolicyGuard(SchemaExtension):
+    """Refuse every mutation field whose action the caller's role may not perform, before it resolves.
+
+    A refused caller gets the field's own permission message when one of its permission classes
+    refuses too (e.g. 「请先登录」 for anonymous callers), otherwise FORBIDDEN with the policy's
+    message. The services check the same policy again with the object's scope; this makes every
+    mutation, present and future, go through the policy (unknown ones are refused).
+    """
+
+    def resolve(self, _next, root, info: GraphQLResolveInfo, *args: Any, **kwargs: Any):
+        if info.operation.operation == OperationType.MUTATION and info.parent_type is info.schema.mutation_type:
+            action = MUTATION_ACTIONS.get(info.field_name)
+            if action is None:
+                raise GraphQLError("该操作尚未配置权限，已拒绝", extensions={"code": "FORBIDDEN"})
+            if not may(info.context.actor, action):
+                return _refuse(root, info, action, kwargs)
+        return _next(root, info, *args, **kwargs)
+
+
+async def _refuse(root: Any, info: GraphQLResolveInfo, action: Action, kwargs: dict) -> None:
+    definition = info.parent_type.fields[info.field_name].extensions.get("strawberry-definition")
+    for permission_class in getattr(definition, "permission_classes", None) or []:
+        permission = permission_class()
+        allowed = permission.has_permission(root, info, **kwargs)
+        if inspect.isawaitable(allowed):
+            allowed = await allowed
+        if not allowed:
+            raise GraphQLError(permission.message or "", extensions=permission.error_extensions or {"code": "FORBIDDEN"})
+    if info.context.actor is None:
+        raise GraphQLError("请先登录", extensions={"code": "UNAUTHENTICATED"})
+    raise GraphQLError(refusal(action), extensions={"code": "FORBIDDEN"})

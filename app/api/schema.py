@@ -15,6 +15,7 @@ from app.api.lending.types import CreditLine, Loan, Product
 from app.api.limits import alias_rule, depth_rule
 from app.api.mobile.mutations import MobileMutation
 from app.api.mobile.queries import MobileQuery
+from app.api.permissions import PolicyGuard
 from app.api.scalars import SCALAR_MAP
 from app.api.org.queries import OrgQuery
 from app.api.org.types import Branch, Officer
@@ -63,6 +64,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             ReadOnlyApiKeys,  # report keys never mutate (app/api/reporting/readonly.py)
+            PolicyGuard,  # every mutation goes through the permission policy (app/api/permissions.py)
             lambda: MaskErrors(should_mask_error=should_mask_error),
             ServiceUnavailableErrors,  # after MaskErrors: its exit runs first (app/api/errors.py)
         ],

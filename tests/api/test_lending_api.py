@@ -118,7 +118,8 @@ async def test_lpr_publish_is_for_admins(client, demo):
     mutation = "mutation P($input: LprPublishInput!) { lprPublish(input: $input) { rates { tenor ratePercent } errors { code field message } } }"
     variables = {"input": {"publishedOn": "2026-11-20", "oneYearPercent": "2.95", "fiveYearPercent": "3.45"}}
     refused = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("officer1"))).json()
-    assert refused["data"]["lprPublish"]["errors"][0]["code"] == "FORBIDDEN"
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert refused["errors"][0]["message"] == "您没有“录入 LPR”的权限"
     done = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()
     assert done["data"]["lprPublish"]["rates"] == [{"tenor": "1y", "ratePercent": "2.95"}, {"tenor": "5y", "ratePercent": "3.45"}]
     again = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()

@@ -94,8 +94,8 @@ async def test_auditors_read_but_do_not_handle_and_anonymous_callers_are_refused
     await _overdue_loan(vault, tmp_path)
     auditor = await _token("auditor")
     node = (await _gql(client, _doc("Warnings"), {}, auditor))["data"]["warnings"]["edges"][0]["node"]
-    payload = (await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "NOTE", "note": "看看"}}, auditor))["data"]["warningHandle"]
-    assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+    refused = await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "NOTE", "note": "看看"}}, auditor)
+    assert refused["data"] is None and [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     anonymous = await _gql(client, _doc("Warnings"))
     assert anonymous["data"] is None and anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await EarlyWarning.get()).status == "open"

@@ -12,6 +12,7 @@ from datetime import date
 from uuid import UUID
 
 from app.domain.errors import DomainError, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.domain.ledger import Account, Posting
 from app.domain.lpr import Tenor
 from app.domain.money import Money
@@ -25,6 +26,7 @@ from app.services.actor import SYSTEM, Actor
 from app.services.lending import core_calls, ledger
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
+from app.services.permissions import require
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
@@ -95,6 +97,7 @@ async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount: str, ter
 async def draw_down(
     *, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault
 ) -> Loan:
+    require(actor, Action.LOAN_DISBURSE)
     idempotency_key = caller_key("loan_drawdown", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:

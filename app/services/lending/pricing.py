@@ -7,12 +7,13 @@ from datetime import date
 from tortoise.transactions import in_transaction
 
 from app.domain import lpr
-from app.domain.errors import Forbidden, ValidationError
+from app.domain.errors import ValidationError
 from app.domain.money import parse_rate_percent
+from app.domain.permissions import Action
 from app.models import LprPublication
-from app.models.enums import Role
 from app.services import audit, business_date
 from app.services.actor import Actor
+from app.services.permissions import require
 
 MAX_LPR_PPM = 200_000  # 20 %: anything above is a typing error
 
@@ -33,8 +34,7 @@ async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_y
     marked `scheduled` (a rate known in advance): then it applies from that date on,
     like any fixing, and the audit line says it was entered as scheduled.
     """
-    if not (actor.is_officer and actor.role == Role.ADMIN) and actor.type.value != "system":
-        raise Forbidden("仅系统管理员可以录入 LPR")
+    require(actor, Action.LPR_PUBLISH)
     rates = {}
     for tenor, text, field in ((lpr.Tenor.ONE_YEAR, one_year, "oneYearPercent"), (lpr.Tenor.FIVE_YEAR, five_year, "fiveYearPercent")):
         ppm = parse_rate_percent(text, field=field)

@@ -9,6 +9,7 @@ from uuid import UUID
 from app.crypto import Vault
 from app.domain import classification
 from app.domain.errors import DomainError, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.domain.ledger import Account, Posting
 from app.domain.money import Money
 from app.domain.repayment import OwedInstallment, PayoffQuote, PrepaymentMode, PrepaymentQuote, allocate_payment, payoff_amount, prepay_partial
@@ -23,6 +24,7 @@ from app.services.actor import SYSTEM, Actor
 from app.services.lending import core_calls, ledger, nonaccrual
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
+from app.services.permissions import require
 from app.services.lending.products import conventions_for
 from app.services.lending.sql import execute
 
@@ -130,6 +132,7 @@ async def _restore_line_and_status(loan: Loan, principal_fen: int, today: date) 
 
 async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
     """Pay what is due (penalty → compound → interest → principal, oldest first), debited from the bound card."""
+    require(actor, Action.LOAN_REPAY)
     idempotency_key = caller_key("loan_repay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
@@ -234,6 +237,7 @@ async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, t
 
 async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
     """Partial prepayment (principal + its interest to date) or full payoff; the schedule is recomputed."""
+    require(actor, Action.LOAN_PREPAY)
     idempotency_key = caller_key("loan_prepay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
     if amount_fen is not None and amount_fen <= 0:

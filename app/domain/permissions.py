@@ -1,0 +1,175 @@
+"""The permission policy: who may do what, declared once as data.
+
+docs/permissions.md is the reviewed specification; tests/contract/test_permissions_matrix.py
+parses its table and compares it with `POLICY`, cell by cell. Change both together.
+
+Every door (GraphQL, PAD, CLI, workers) asks `allows(principal, action)` through
+`app.services.permissions.require`; the doors declare which action each mutation and
+unsafe route performs (`app/api/permissions.py: MUTATION_ACTIONS`, `ui/permissions.py:
+ROUTE_ACTIONS`). Scope (branch tree, own customer) and the maker-checker rule are checked by
+`require` with the object in hand.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Principal(StrEnum):
+    """Who is acting: the five staff roles (same values as the officer roles), and the others."""
+
+    OFFICER = "officer"  # 客户经理
+    APPROVER = "approver"  # 审批人
+    BRANCH_MANAGER = "branch_manager"  # 支行行长
+    ADMIN = "admin"  # 系统管理员
+    AUDITOR = "auditor"  # 审计员
+    BORROWER = "borrower"  # 借款客户（手机银行）
+    REPORT_KEY = "report_key"  # 报表密钥
+    ANONYMOUS = "anonymous"  # 未登录（登录、评议链接）
+    SYSTEM = "system"  # 命令行与后台任务（运维人员在服务器上执行）
+
+
+STAFF = frozenset({Principal.OFFICER, Principal.APPROVER, Principal.BRANCH_MANAGER, Principal.ADMIN, Principal.AUDITOR})
+
+
+class Action(StrEnum):
+    # sessions
+    SESSION_SIGN_IN = "session.sign_in"
+    SESSION_SIGN_OUT = "session.sign_out"
+    FACE_LOGIN = "face.login"
+    FACE_RESET = "face.reset"
+    # the borrower's own things
+    CARD_BIND = "card.bind"
+    CARD_UNBIND = "card.unbind"
+    CARD_SET_DEFAULT = "card.set_default"
+    CREDIT_AUTHORISE = "credit.authorise"
+    LOAN_APPLY = "loan.apply"
+    # money
+    LOAN_DISBURSE = "loan.disburse"
+    LOAN_REPAY = "loan.repay"
+    LOAN_PREPAY = "loan.prepay"
+    # credit
+    CENSUS_MANAGE = "census.manage"
+    APPRAISAL_MANAGE = "appraisal.manage"
+    APPRAISAL_VOTE = "appraisal.vote"
+    APPRAISAL_APPROVE = "appraisal.approve"
+    VISIT_CONDUCT = "visit.conduct"
+    LINE_GRANT = "line.grant"
+    LINE_APPROVE = "line.approve"
+    # risk and after the loan
+    WARNING_HANDLE = "warning.handle"
+    COLLECTION_RECORD = "collection.record"
+    COLLECTION_LEGAL = "collection.legal"
+    LIST_MANAGE = "list.manage"
+    RULESET_UPLOAD = "ruleset.upload"
+    # administering the system
+    LPR_PUBLISH = "lpr.publish"
+    OFFICER_MANAGE = "officer.manage"
+    REPORT_KEY_MANAGE = "report_key.manage"
+    OUTBOX_RESEND = "outbox.resend"
+    EOD_RUN = "eod.run"
+    # reading
+    REPORT_READ = "report.read"
+
+
+MONEY_ACTIONS = frozenset({Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_PREPAY})
+CREDIT_ACTIONS = frozenset({Action.LINE_GRANT, Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
+READ_ACTIONS = frozenset({Action.REPORT_READ})
+SESSION_ACTIONS = frozenset({Action.SESSION_SIGN_IN, Action.SESSION_SIGN_OUT, Action.FACE_LOGIN})  # one's own session only
+# Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
+CHECK_ACTIONS = frozenset({Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
+
+_P = Principal
+_A = Action
+_FRONT = frozenset({_P.OFFICER, _P.BRANCH_MANAGER})  # people who serve customers at the counter and in villages
+_WORKING = frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.ADMIN})  # staff who may change things
+_CHECKERS = frozenset({_P.APPROVER, _P.BRANCH_MANAGER})
+
+# action -> the principals allowed to perform it (within their scope). Everything else is refused.
+POLICY: dict[Action, frozenset[Principal]] = {
+    _A.SESSION_SIGN_IN: frozenset(_P) - {_P.REPORT_KEY, _P.SYSTEM},
+    _A.SESSION_SIGN_OUT: STAFF | {_P.BORROWER},
+    _A.FACE_LOGIN: STAFF,
+    _A.FACE_RESET: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.CARD_BIND: frozenset({_P.BORROWER}),
+    _A.CARD_UNBIND: frozenset({_P.BORROWER}),
+    _A.CARD_SET_DEFAULT: frozenset({_P.BORROWER}),
+    _A.CREDIT_AUTHORISE: frozenset({_P.BORROWER}),
+    _A.LOAN_APPLY: frozenset({_P.BORROWER}),
+    _A.LOAN_DISBURSE: _FRONT | {_P.BORROWER, _P.SYSTEM},
+    _A.LOAN_REPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
+    _A.LOAN_PREPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
+    _A.CENSUS_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
+    _A.APPRAISAL_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
+    _A.APPRAISAL_VOTE: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.ADMIN, _P.ANONYMOUS}),
+    _A.APPRAISAL_APPROVE: _CHECKERS | {_P.SYSTEM},
+    _A.VISIT_CONDUCT: _FRONT,
+    _A.LINE_GRANT: _FRONT,
+    _A.LINE_APPROVE: _CHECKERS,
+    _A.WARNING_HANDLE: _WORKING | {_P.SYSTEM},
+    _A.COLLECTION_RECORD: _WORKING | {_P.SYSTEM},
+    _A.COLLECTION_LEGAL: frozenset({_P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
+    _A.LIST_MANAGE: frozenset({_P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
+    _A.RULESET_UPLOAD: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.LPR_PUBLISH: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.OFFICER_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.REPORT_KEY_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.OUTBOX_RESEND: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.EOD_RUN: frozenset({_P.SYSTEM}),
+    _A.REPORT_READ: STAFF | {_P.REPORT_KEY, _P.SYSTEM},
+}
+
+# Principals that only read: whatever the table says, they change nothing but their own session.
+READ_ONLY = frozenset({_P.AUDITOR, _P.REPORT_KEY})
+
+
+def allows(principal: Principal | None, action: Action) -> bool:
+    """True when the policy lets this principal perform the action (scope and maker-checker are checked separately).
+
+    The two invariants are enforced here as well as in the table, so a wrong edit of the table fails closed.
+    """
+    if principal is None:
+        return False
+    if principal in READ_ONLY and action not in READ_ACTIONS | SESSION_ACTIONS:
+        return False
+    if principal == _P.ADMIN and action in MONEY_ACTIONS | CREDIT_ACTIONS:
+        return False
+    return principal in POLICY.get(action, frozenset())
+
+
+def actions_for(principal: Principal) -> frozenset[Action]:
+    return frozenset(a for a in Action if allows(principal, a))
+
+
+ACTION_LABELS: dict[Action, str] = {
+    _A.SESSION_SIGN_IN: "登录",
+    _A.SESSION_SIGN_OUT: "退出登录",
+    _A.FACE_LOGIN: "人脸识别登录、录入本人人脸",
+    _A.FACE_RESET: "重置工作人员人脸",
+    _A.CARD_BIND: "绑定银行卡",
+    _A.CARD_UNBIND: "解绑银行卡",
+    _A.CARD_SET_DEFAULT: "设置默认银行卡",
+    _A.CREDIT_AUTHORISE: "签署征信授权书",
+    _A.LOAN_APPLY: "申请借款",
+    _A.LOAN_DISBURSE: "用信放款",
+    _A.LOAN_REPAY: "还款",
+    _A.LOAN_PREPAY: "提前还款",
+    _A.CENSUS_MANAGE: "村庄建档",
+    _A.APPRAISAL_MANAGE: "组织评议",
+    _A.APPRAISAL_VOTE: "评议投票",
+    _A.APPRAISAL_APPROVE: "审定预授信额度",
+    _A.VISIT_CONDUCT: "走访面签",
+    _A.LINE_GRANT: "权限内授信",
+    _A.LINE_APPROVE: "审批授信",
+    _A.WARNING_HANDLE: "处理预警",
+    _A.COLLECTION_RECORD: "记录催收",
+    _A.COLLECTION_LEGAL: "法律催收",
+    _A.LIST_MANAGE: "维护黑灰名单",
+    _A.RULESET_UPLOAD: "上传规则集",
+    _A.LPR_PUBLISH: "录入 LPR",
+    _A.OFFICER_MANAGE: "管理工作人员",
+    _A.REPORT_KEY_MANAGE: "管理报表密钥",
+    _A.OUTBOX_RESEND: "重发失败消息",
+    _A.EOD_RUN: "日终处理",
+    _A.REPORT_READ: "查看经营报表",
+}

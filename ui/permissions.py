@@ -1,0 +1,109 @@
+"""Which policy action each unsafe PAD route performs (the policy itself: app/domain/permissions.py).
+
+Every route that accepts a method other than GET is listed here by its name in ui/routes.py;
+the login guards refuse a non-GET request whose role lacks the action with a 403 page, before
+the handler runs. The services check the same policy again (with scope) whatever the door.
+A route missing from this table is refused (and tests/contract/test_permissions_matrix.py fails).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.domain.permissions import Action
+from app.services.actor import Actor
+from app.services.permissions import may, refusal
+from ui.templating import render
+
+A = Action
+
+ROUTE_ACTIONS: dict[str, Action] = {
+    # sessions
+    "login": A.SESSION_SIGN_IN,
+    "logout": A.SESSION_SIGN_OUT,
+    "face_login": A.FACE_LOGIN,
+    "face_login_frames": A.FACE_LOGIN,
+    "face_enrol": A.FACE_LOGIN,
+    "face_logout": A.SESSION_SIGN_OUT,
+    # money
+    "line_detail": A.LOAN_DISBURSE,
+    "loan_repay": A.LOAN_REPAY,
+    "loan_prepay": A.LOAN_PREPAY,
+    # census
+    "household_create": A.CENSUS_MANAGE,
+    "household_detail": A.CENSUS_MANAGE,
+    "member_create": A.CENSUS_MANAGE,
+    "member_edit": A.CENSUS_MANAGE,
+    "census_import": A.CENSUS_MANAGE,
+    "census_import_confirm": A.CENSUS_MANAGE,
+    "census_import_discard": A.CENSUS_MANAGE,
+    # appraisal
+    "appraisal_create": A.APPRAISAL_MANAGE,
+    "panel_add": A.APPRAISAL_MANAGE,
+    "panel_remove": A.APPRAISAL_MANAGE,
+    "panel_relink": A.APPRAISAL_MANAGE,
+    "appraisal_open": A.APPRAISAL_MANAGE,
+    "appraisal_close_round": A.APPRAISAL_MANAGE,
+    "review_accept_all": A.APPRAISAL_MANAGE,
+    "review_submit": A.APPRAISAL_MANAGE,
+    "review_household_page": A.APPRAISAL_MANAGE,
+    "appraisal_publish": A.APPRAISAL_MANAGE,
+    "objection_create": A.APPRAISAL_MANAGE,
+    "appraisal_close": A.APPRAISAL_MANAGE,
+    "vote_officer": A.APPRAISAL_VOTE,
+    "vote_link": A.APPRAISAL_VOTE,
+    "approval_page": A.APPRAISAL_APPROVE,
+    "approval_send_back": A.APPRAISAL_APPROVE,
+    "objection_resolve": A.APPRAISAL_APPROVE,
+    # identity checks and visits
+    "idcard_new": A.VISIT_CONDUCT,
+    "idcard_confirm": A.VISIT_CONDUCT,
+    "customer_face": A.VISIT_CONDUCT,
+    "visit_start": A.VISIT_CONDUCT,
+    "visit_track": A.VISIT_CONDUCT,
+    "visit_abandon": A.VISIT_CONDUCT,
+    "visit_idcard": A.VISIT_CONDUCT,
+    "visit_idcard_confirm": A.VISIT_CONDUCT,
+    "visit_identity": A.VISIT_CONDUCT,
+    "visit_face": A.VISIT_CONDUCT,
+    "visit_face_done": A.VISIT_CONDUCT,
+    "visit_co_skip": A.VISIT_CONDUCT,
+    "visit_photo": A.VISIT_CONDUCT,
+    "visit_photos_done": A.VISIT_CONDUCT,
+    "visit_authorisation": A.VISIT_CONDUCT,
+    "visit_credit_check": A.VISIT_CONDUCT,
+    "visit_contract": A.VISIT_CONDUCT,
+    "visit_sign": A.VISIT_CONDUCT,
+    "visit_seal": A.VISIT_CONDUCT,
+    "visit_decision": A.LINE_GRANT,
+    "visit_approval_page": A.LINE_APPROVE,
+    # risk and after the loan
+    "warning_handle": A.WARNING_HANDLE,
+    "task_action": A.COLLECTION_RECORD,
+    "list_page": A.LIST_MANAGE,
+    "list_remove": A.LIST_MANAGE,
+    "ruleset_page": A.RULESET_UPLOAD,
+    # administering the system
+    "dead_letter_resend": A.OUTBOX_RESEND,
+}
+
+
+def forbidden(request: Request, message: str) -> Response:
+    return render(request, "forbidden.html", {"message": message}, status_code=403)
+
+
+def refuse_unless_allowed(request: Request, actor: Actor | None) -> Response | None:
+    """A 403 page when this non-GET request performs an action the actor's role may not; None otherwise.
+
+    HEAD is checked too: a handler that treats every non-GET as a POST must not be reachable by HEAD.
+    """
+    if request.method in ("GET", "OPTIONS"):
+        return None
+    route = request.scope.get("route")
+    action = ROUTE_ACTIONS.get(getattr(route, "name", None) or "")
+    if action is None:
+        return forbidden(request, "该操作尚未配置权限，已拒绝")
+    if not may(actor, action):
+        return forbidden(request, refusal(action))
+    return None
