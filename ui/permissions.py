@@ -96,14 +96,13 @@ def forbidden(request: Request, message: str) -> Response:
 def refuse_unless_allowed(request: Request, actor: Actor | None) -> Response | None:
     """A 403 page when this non-GET request performs an action the actor's role may not; None otherwise.
 
-    HEAD is checked too: a handler that treats every non-GET as a POST must not be reachable by HEAD.
+    Anything but GET is checked (HEAD reaches the handlers as GET; any other method fails closed).
     """
-    if request.method in ("GET", "OPTIONS"):
-        return None
-    route = request.scope.get("route")
-    action = ROUTE_ACTIONS.get(getattr(route, "name", None) or "")
-    if action is None:
-        return forbidden(request, "该操作尚未配置权限，已拒绝")
-    if not may(actor, action):
-        return forbidden(request, refusal(action))
+    if request.method != "GET":
+        route = request.scope.get("route")
+        action = ROUTE_ACTIONS.get(getattr(route, "name", None) or "")
+        if action is None:
+            return forbidden(request, "该操作尚未配置权限，已拒绝")
+        if not may(actor, action):
+            return forbidden(request, refusal(action))
     return None
