@@ -59,6 +59,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     # identity checks and visits
     "idcard_new": A.VISIT_CONDUCT,
     "idcard_confirm": A.VISIT_CONDUCT,
+    "idcard_retry": A.VISIT_CONDUCT,
     "customer_face": A.VISIT_CONDUCT,
     "visit_start": A.VISIT_CONDUCT,
     "visit_track": A.VISIT_CONDUCT,

@@ -56,6 +56,8 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "loanRepay": Action.LOAN_REPAY,
     "loanPrepay": Action.LOAN_PREPAY,
     "lprPublish": Action.LPR_PUBLISH,
+    "loanClassFloorSet": Action.LOAN_CLASSIFY,
+    "classUpgradeDecide": Action.LOAN_UPGRADE_APPROVE,
     "warningHandle": Action.WARNING_HANDLE,
     "collectionActionRecord": Action.COLLECTION_RECORD,
     "ruleSetUpload": Action.RULESET_UPLOAD,

@@ -48,6 +48,8 @@ class Action(StrEnum):
     LOAN_DISBURSE = "loan.disburse"
     LOAN_REPAY = "loan.repay"
     LOAN_PREPAY = "loan.prepay"
+    LOAN_CLASSIFY = "loan.classify"
+    LOAN_UPGRADE_APPROVE = "loan.upgrade_approve"
     # credit
     CENSUS_MANAGE = "census.manage"
     APPRAISAL_MANAGE = "appraisal.manage"
@@ -99,6 +101,8 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_DISBURSE: _FRONT | {_P.BORROWER, _P.SYSTEM},
     _A.LOAN_REPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
     _A.LOAN_PREPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
+    _A.LOAN_CLASSIFY: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.SYSTEM}),
+    _A.LOAN_UPGRADE_APPROVE: _CHECKERS | {_P.SYSTEM},
     _A.CENSUS_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_VOTE: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.ADMIN, _P.ANONYMOUS}),
@@ -154,6 +158,8 @@ ACTION_LABELS: dict[Action, str] = {
     _A.LOAN_DISBURSE: "用信放款",
     _A.LOAN_REPAY: "还款",
     _A.LOAN_PREPAY: "提前还款",
+    _A.LOAN_CLASSIFY: "认定贷款分类",
+    _A.LOAN_UPGRADE_APPROVE: "审批分类上调",
     _A.CENSUS_MANAGE: "村庄建档",
     _A.APPRAISAL_MANAGE: "组织评议",
     _A.APPRAISAL_VOTE: "评议投票",

@@ -34,6 +34,7 @@ from app.domain.classification import (
     worst,
 )
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.models import ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
 from app.models.enums import ActorType, InstallmentStatus, LoanStatus, Role
 from app.services import audit
@@ -41,8 +42,8 @@ from app.services.actor import SYSTEM, Actor
 from app.services.lending import nonaccrual
 from app.services.lending.access import can_access
 from app.services.lending.sql import days_between, execute, fetch, is_postgres, new_uuid, now_sql, uuid_type
+from app.services.permissions import require
 
-FLOOR_ROLES = frozenset({Role.OFFICER, Role.APPROVER, Role.BRANCH_MANAGER})
 APPROVE_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})
 
 
@@ -222,7 +223,7 @@ async def set_floor(*, actor: Actor, loan_id: UUID, floor: str | None, kind: str
     A stricter floor applies at once; removing or lowering a floor never upgrades a loan by itself
     (a performing loan follows its days past due at end-of-day; a non-performing one needs an upgrade).
     """
-    _require(actor, FLOOR_ROLES, "您的角色不能认定贷款分类")
+    require(actor, Action.LOAN_CLASSIFY)
     reason = reason.strip()
     if not reason:
         raise ValidationError("请填写认定理由", code="REASON_REQUIRED", field="reason")
@@ -248,7 +249,7 @@ async def set_floor(*, actor: Actor, loan_id: UUID, floor: str | None, kind: str
 
 async def decide_upgrade(*, actor: Actor, proposal_id: UUID, approve: bool, to_class: str | None = None, note: str = "", today: date) -> ClassUpgradeProposal:
     """An approver's judgement on an upgrade proposal: approve (to the proposed class or a stricter one) or reject."""
-    _require(actor, APPROVE_ROLES, "只有审批人或支行行长可以审批分类上调")
+    require(actor, Action.LOAN_UPGRADE_APPROVE)
     async with in_transaction():
         proposal = await ClassUpgradeProposal.select_for_update().get_or_none(id=proposal_id)
         if proposal is None:
