@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	@# deepface needs the contrib build of OpenCV to own cv2/ (RECIPES.md): reinstall it last.
+	@# deepface needs the contrib build of OpenCV to own cv2/ (docs/stack.md#opencv): reinstall it last.
 	$(BIN)/pip install -q --force-reinstall --no-deps opencv-contrib-python-headless==4.14.0.94
 	$(BIN)/pip check
 	@touch $(STAMP)

@@ -1,7 +1,7 @@
 """Helpers for the PostgreSQL benchmarks: a private database per run, created and dropped.
 
 Loopback only: 127.0.0.1:5432, user postgres, trust auth (as on the CI and development
-machines, see RECIPES.md). Nothing here imports app code, so a benchmark can fix its
+machines, see docs/stack.md#postgresql). Nothing here imports app code, so a benchmark can fix its
 environment (CUNXIN_DATABASE_URL, CUNXIN_VAR_DIR, ...) before the first app import.
 """
 

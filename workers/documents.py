@@ -1,6 +1,6 @@
 """Contract PDFs: WeasyPrint rendering, only in worker processes.
 
-WeasyPrint would fetch any URL, `file://` included (RECIPES.md): `AssetFetcher` serves exactly
+WeasyPrint would fetch any URL, `file://` included (docs/stack.md#pdf): `AssetFetcher` serves exactly
 the files of the contract template folder under `ASSET_BASE_URL` and stops the rendering on
 anything else. WeasyPrint is not thread-safe and keeps memory: one render at a time per
 process (a lock), in a thread so the worker's event loop keeps answering.

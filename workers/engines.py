@@ -1,7 +1,7 @@
 """ML engines, built once per worker process (arq `on_startup`) and kept in `ctx`.
 
 rapidocr ships its PP-OCRv4 Chinese models inside the wheel: nothing downloads. Detection is
-limited to 960 px on the longest side (RECIPES.md: ≈0.3–0.45 s per card warm, against
+limited to 960 px on the longest side (docs/stack.md#rapidocr: ≈0.3–0.45 s per card warm, against
 0.6–1.2 s with the defaults). Thresholds are set here, once: per-call arguments would change
 the shared instance for every later call.
 """

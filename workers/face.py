@@ -1,6 +1,6 @@
 """Face embeddings and face match with deepface's Dlib model, fully offline.
 
-Only deepface's `Dlib` model works without downloads (RECIPES.md): its weights come from the
+Only deepface's `Dlib` model works without downloads (docs/stack.md#deepface): its weights come from the
 `face-recognition-models` package, linked into `$DEEPFACE_HOME/.deepface/weights/` by
 `prepare_deepface_home`. Faces are found with OpenCV's Haar cascade (`detector_backend="opencv"`,
 shipped inside the OpenCV 4.x wheel).

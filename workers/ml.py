@@ -111,7 +111,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     queue = ctx.get("queue")
     if queue is not None:
         await queue.close()
-    tortoise = ctx.get("tortoise")  # RECIPES.md: close what Tortoise.init returned
+    tortoise = ctx.get("tortoise")  # close what Tortoise.init returned (docs/stack.md#tortoise-workers)
     if tortoise is not None:
         await tortoise.close_connections()
     logger.info("ml worker stopped")

@@ -40,7 +40,7 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    # RECIPES.md: close the context Tortoise.init returned; close_connections() closes nothing here.
+    # Close the context Tortoise.init returned (docs/stack.md#tortoise-workers); close_connections() closes nothing here.
     if ctx.get("queue") is not None:
         await ctx["queue"].close()
     tortoise = ctx.get("tortoise")

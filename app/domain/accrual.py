@@ -1,4 +1,4 @@
-"""Daily penalty (罚息) and compound (复利) interest on overdue amounts (FACTS.md §3.4).
+"""Daily penalty (罚息) and compound (复利) interest on overdue amounts (docs/domain-facts.md#penalty-and-compound-interest).
 
 - Penalty rate = contract rate × multiplier (product setting, default 1.5: the
   top of PBOC's +30 %…+50 % band for overdue loans).

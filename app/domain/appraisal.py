@@ -2,7 +2,8 @@
 
 Each panel member rates each household alone (初评); the officer reviews with the aggregate
 (复评); a branch approver confirms the pre-credit amounts (支行审定); the results are published
-(公示) with an objection window. FACTS.md §7 says what real systems do; the defaults here:
+(公示) with an objection window. docs/domain-facts.md#village-appraisal says what real systems do;
+the defaults here:
 
 - exclusion (不予授信) when one severe reason is given, or any reason by `min_members` members,
   or reasons appear in `min_rounds` rounds (初评 = round 1, 复评 = round 2);
@@ -10,7 +11,7 @@ Each panel member rates each household alone (初评); the officer reviews with 
   of the two middle grades: the cautious choice); too few knowing votes ⇒ no grade, the officer
   decides at review;
 - amount = the scorecard amount when the officer scored the household at review, else the
-  median suggested amount; at approval max(scorecard, review amount) as in FACTS.md §7.2;
+  median suggested amount; at approval max(scorecard, review amount), as real systems do;
   always capped by the grade's cap and the product maximum, floored to `amount_step`.
 
 The rules are data (`DEFAULT_RULES`, same shape as a YAML rules file); `rules_from_data` checks

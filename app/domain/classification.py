@@ -1,4 +1,4 @@
-"""Five-tier loan classification (五级分类) and the NPL ratio (FACTS.md §6).
+"""Five-tier loan classification (五级分类) and the NPL ratio (docs/domain-facts.md#five-tier-classification).
 
 The default mapping is the floor set of the 2023 rule 《商业银行金融资产风险分类办法》:
 any overdue ⇒ at least 关注; > 90 days ⇒ 次级; > 270 days ⇒ 可疑; > 360 days ⇒ 损失.

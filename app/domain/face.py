@@ -4,7 +4,7 @@ Pure code. An embedding is the 128-number descriptor dlib's ResNet model gives a
 (deepface model "Dlib"); the worker computes it, this module only compares. Floats are fine
 here: these are measurements, not money.
 
-Thresholds for the Dlib model (RECIPES.md, the values deepface uses): cosine 0.07,
+Thresholds for the Dlib model (the values deepface uses, docs/stack.md#deepface): cosine 0.07,
 euclidean 0.6, euclidean L2 0.4. Measured on the package-shipped test faces: the same person
 under flip / crop / brightness / JPEG ≈0.005–0.035 cosine, two different people ≈0.14–0.16.
 

@@ -1,6 +1,6 @@
 """Resident ID numbers (GB 11643-1999): check code, decoding, masking.
 
-The check code is ISO 7064 MOD 11-2 over the first 17 digits (FACTS.md §4.1).
+The check code is ISO 7064 MOD 11-2 over the first 17 digits (docs/domain-facts.md#resident-id-numbers).
 Birth years before 1900 are refused: no living customer has one, and the
 standard's own 1880 example would otherwise pass.
 """

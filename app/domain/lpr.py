@@ -1,4 +1,4 @@
-"""Loan prime rate (LPR) pricing and repricing (FACTS.md §3).
+"""Loan prime rate (LPR) pricing and repricing (docs/domain-facts.md#lpr).
 
 A loan's rate = the latest LPR of its tenor published on or before the relevant
 date + a spread in basis points fixed for the life of the contract. Terms up to
@@ -107,8 +107,8 @@ def _hist(published: str, one_year_pct: str, five_year_pct: str) -> tuple[LprRat
     return LprRate(on, Tenor.ONE_YEAR, ppm(one_year_pct)), LprRate(on, Tenor.FIVE_YEAR, ppm(five_year_pct))
 
 
-# Change points of FACTS.md §3.2: each value holds until the next row. Seed data.
-# The 2019-09-20 1-year value is not independently confirmed (FACTS.md).
+# Change points (docs/domain-facts.md#lpr): each value holds until the next row. Seed data.
+# The 2019-09-20 1-year value is not independently confirmed.
 LPR_HISTORY: tuple[LprRate, ...] = tuple(
     rate
     for row in (

@@ -1,6 +1,6 @@
 """Amount scorecards for the pre-credit amount (基础模型测算额度), as data.
 
-Two kinds (FACTS.md §7.2):
+Two kinds (docs/domain-facts.md#village-appraisal):
 - "additive": each answer adds an amount in yuan (the generic model `jcmxcs`: 农村房产 良好 +30,000 …);
 - "points": each answer adds points, the total picks an amount from a tier table (the XINHUA
   scorecard: ≥90 points → 200,000 … else 40,000).
@@ -110,7 +110,7 @@ def _opt(value: str, label: str, score: int) -> dict:
     return {"value": value, "label": label, "score": score}
 
 
-# The generic additive model (FACTS.md §7.2 `jcmxcs`), amounts in yuan.
+# The generic additive model (基础模型), amounts in yuan.
 ADDITIVE_GENERIC: dict = {
     "code": "additive",
     "name": "基础模型（加额制）",
@@ -127,7 +127,7 @@ ADDITIVE_GENERIC: dict = {
     ],
 }
 
-# The XINHUA points scorecard (FACTS.md §7.2 `jcmxcs_xinhua`). The point values and tiers are the
+# The XINHUA points scorecard (docs/domain-facts.md#village-appraisal). The point values and tiers are the
 # ones read from the code; the band labels for house value and vehicle are ours (the code's
 # dictionary text was not recorded), so a bank adjusts them in its rules file.
 XINHUA: dict = {

@@ -9,7 +9,7 @@ from app.domain.schedule import Conventions
 
 
 def test_penalty_rate_is_contract_rate_times_one_and_a_half():
-    assert penalty_rate_ppm(43500) == Decimal("65250.0")  # 4.35 % -> 6.525 % (FACTS §3.4)
+    assert penalty_rate_ppm(43500) == Decimal("65250.0")  # 4.35 % -> 6.525 % (docs/domain-facts.md#penalty-and-compound-interest)
     assert penalty_rate_ppm(34501) == Decimal("51751.5")
     assert penalty_rate_ppm(43500, Conventions(penalty_multiplier=Decimal("1.3"))) == Decimal("56550.0")
 

@@ -22,7 +22,7 @@ from app.domain.classification import (
         (1, "special_mention", "关注"),
         (90, "special_mention", "关注"),
         (91, "substandard", "次级"),
-        (180, "substandard", "次级"),  # CORRECTION in FACTS §6.1: 181–270 is still 次级 under the 2023 floors
+        (180, "substandard", "次级"),  # 181–270 is still 次级 under the 2023 floors (docs/domain-facts.md#five-tier-classification)
         (270, "substandard", "次级"),
         (271, "doubtful", "可疑"),
         (360, "doubtful", "可疑"),

@@ -77,7 +77,7 @@ def test_rate_on_ignores_order_and_other_tenor():
 def test_contract_rate_adds_spread_in_basis_points():
     assert contract_rate_ppm(34500, 50) == 39500  # 3.45 % + 50 bp = 3.95 %
     assert contract_rate_ppm(48000, -39) == 44100  # old 4.41 % mortgage converted: 4.80 % − 39 bp
-    assert contract_rate_ppm(31000, 50) == 36000  # FACTS §3.3 repricing illustration
+    assert contract_rate_ppm(31000, 50) == 36000  # repricing example of docs/domain-facts.md#lpr
 
 
 def test_contract_rate_refuses_negative_result():

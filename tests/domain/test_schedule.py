@@ -32,7 +32,7 @@ def rows_of(schedule):
     return [(r.principal_fen, r.interest_fen, r.payment_fen, r.remaining_principal_fen) for r in schedule.installments]
 
 
-# --- public worked examples (FACTS.md §2), monthly rate = annual / 12, fen half-up ------------------
+# --- public worked examples (docs/domain-facts.md#worked-examples), monthly rate = annual / 12, fen half-up
 
 
 @pytest.mark.parametrize(

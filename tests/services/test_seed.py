@@ -15,7 +15,7 @@ async def test_seed_creates_the_demo_bank(demo, vault):
     assert await Household.all().count() == 9
     assert await business_date.current() == date(2026, 11, 27)
     five_year = await LprPublication.filter(tenor="5y", published_on=date(2024, 2, 20)).first()
-    assert five_year.rate_ppm == 39500  # the 25 bp cut of 2024-02-20 (FACTS.md §3.2 warning)
+    assert five_year.rate_ppm == 39500  # the 25 bp cut of 2024-02-20 (docs/domain-facts.md#lpr)
 
 
 async def test_member_id_numbers_are_valid_encrypted_and_masked(demo, vault):

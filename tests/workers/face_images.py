@@ -1,7 +1,7 @@
 """Face test images: two people shipped with packages, and transforms of them.
 
 grace_hopper.jpg ships in matplotlib's sample data, the astronaut (Eileen Collins) in
-scikit-image; they are two different people (RECIPES.md). Same-person pairs are transforms of
+scikit-image; they are two different people (docs/stack.md#test-faces). Same-person pairs are transforms of
 one photo. Synthetic liveness frames: eyes painted shut (blink) and a sideways warp of the
 middle of the face (head turn), placed with the real landmarks of the original photo.
 """

@@ -13,7 +13,7 @@ from enum import Enum
 
 STATUS_STRING_LENGTH = 60
 
-# Repayment-status symbols (FACTS.md §5.3). "0" is for post-paid records only and
+# Repayment-status symbols (docs/domain-facts.md#credit-report). "0" is for post-paid records only and
 # is not valid in a credit account's string.
 SYMBOL_NAMES: dict[str, str] = {
     "N": "正常还款",

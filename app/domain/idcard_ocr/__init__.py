@@ -8,7 +8,7 @@ following rows, right of the label column.
 
 Each field carries a confidence (lowest OCR score of its characters) and flags; a flagged
 field needs the officer's confirmation (`IdCardReading.needs_confirmation`). Checks
-(FACTS.md §4): GB 11643 check code; birth date and sex of the number against the print (the
+(docs/domain-facts.md#resident-id-cards): GB 11643 check code; birth date and sex of the number against the print (the
 number wins when its check code passes, and that is flagged); expiry against the business
 date `as_of`; validity length (5/10/20 years or 长期) and, given the birth date, the length
 against the age at issue.

@@ -1,6 +1,6 @@
 """Repayment methods and the product conventions every money calculation reads.
 
-The defaults are the contract conventions of FACTS.md §2–§3: monthly rate =
+The defaults are the contract conventions of docs/lending.md: monthly rate =
 annual / 12 for whole periods, daily rate = annual / 360 for broken periods and
 daily accruals, half-up rounding to the fen per component, penalty rate =
 contract rate × 1.5, repayment allocation penalty → compound → interest →
@@ -59,7 +59,7 @@ def parse_method(value: Method | str, *, field: str | None = "method") -> Method
 
 @dataclass(frozen=True, slots=True)
 class Conventions:
-    """Product settings for schedules, accruals and allocation (defaults = FACTS.md §2–§3)."""
+    """Product settings for schedules, accruals and allocation (defaults: docs/lending.md)."""
 
     days_in_year_broken: int = 360  # broken first period: actual days × annual / this
     days_in_year_daily: int = 360  # daily accruals: penalty, compound, revolving, payoff

@@ -27,7 +27,7 @@ class ApprovalRow:
     head_name: str
     outcome: AppraisalOutcome
     review: ReviewDecision
-    proposed_fen: int  # max(scorecard, review amount), capped: FACTS.md §7.2's bulk approval rule
+    proposed_fen: int  # max(scorecard, review amount), capped: docs/domain-facts.md#village-appraisal
     approval: Approval | None
 
     @property

@@ -1,6 +1,6 @@
 """PDF signature fields, signing and validation with pyhanko (synchronous; call through a thread).
 
-Multi-signer rule (RECIPES.md): every signature field is created in the unsigned PDF; each
+Multi-signer rule (docs/stack.md#pdf): every signature field is created in the unsigned PDF; each
 signature then fills an existing field in its own incremental update, and nothing else changes
 after the first signature. All signatures are approval signatures (no certification), in the
 order borrower → co-borrower → bank seal; the seal is PAdES B-T when a time stamp is available.

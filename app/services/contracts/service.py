@@ -335,7 +335,7 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
 
 
 async def _assert_valid(pdf: bytes, pki: SigningPki) -> None:
-    """Validate after each step (RECIPES.md): a failure here is a bug or a broken PKI, never user input."""
+    """Validate after each step (docs/stack.md#pdf): a failure here is a bug or a broken PKI, never user input."""
     checks = await asyncio.to_thread(pdfsign.validate_pdf, pdf, pki.trust_roots)
     bad = [c for c in checks if not c.ok]
     if bad or not checks:

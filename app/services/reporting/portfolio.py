@@ -2,7 +2,7 @@
 
 Per group: loan count, outstanding principal, overdue principal and interest, the
 outstanding principal of each five-tier class, and the NPL ratio (不良贷款率 =
-(次级 + 可疑 + 损失) / 各项贷款, FACTS.md §6.3) from `app.domain.classification`.
+(次级 + 可疑 + 损失) / 各项贷款, docs/domain-facts.md#npl-ratio) from `app.domain.classification`.
 The date range, if given, selects loans by their start (disbursement) date.
 One SQL statement per request (two only for a page past the end).
 """
@@ -62,7 +62,7 @@ class PortfolioFigures:
 
     @property
     def npl_ratio(self) -> Decimal:
-        """A fraction with 6 places (FACTS.md §6.3); 0 for no loans."""
+        """A fraction with 6 places (docs/domain-facts.md#npl-ratio); 0 for no loans."""
         return npl_ratio(self.by_class)
 
     @property
