@@ -3,6 +3,7 @@ and what nothing was due for goes to suspense (暂收款) and back to the card. 
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -116,3 +117,43 @@ async def test_where_the_product_says_so_suspense_pays_the_next_amount_due(bank,
     applied = await LedgerEntry.filter(loan_id=loan.id, account="suspense").order_by("credit_fen").values_list("debit_fen", "credit_fen")
     assert applied == [(owed, 0), (0, owed)]  # in, then applied
     assert await ledger_check(today=second.due_on) == []
+
+
+async def _due_today_on_card(core, vault, card):
+    _, line = await customer_with_line(vault, card=card)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=3, method="equal_installment",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    await business_date.set_current(first.due_on)
+    return loan, first
+
+
+async def test_an_auto_debit_that_times_out_after_the_core_took_the_money_ends_booked(bank, core, vault):
+    loan, first = await _due_today_on_card(core, vault, "6217000010000005")  # sandbox: booked, then the answer is lost
+    assert (await Loan.get(id=loan.id)).status == "active"  # the disbursement too: 查询交易状态 said done
+    await run_eod(core=core, vault=vault)
+    assert (await Installment.get(id=first.id)).status == InstallmentStatus.PAID
+    instruction = await CoreInstruction.get(purpose="auto_debit")
+    assert (instruction.outcome.value, instruction.amount_fen) == ("done", first.principal_fen + first.interest_fen)
+    await _clean(core, first.due_on)
+
+
+async def test_an_auto_debit_still_unknown_keeps_its_marker_until_the_resolver_books_it(bank, core, vault):
+    from app.models import DebitAttempt
+    from app.services.lending.core_outcomes import resolve_pending
+
+    loan, first = await _due_today_on_card(core, vault, "6217000010000007")  # answer and first status query lost
+    await resolve_pending(core)  # the disbursement (处理中 until now)
+    await run_eod(core=core, vault=vault)
+    loan = await Loan.get(id=loan.id)
+    assert loan.debit_in_flight == f"eod:{loan.id}:{first.due_on.isoformat()}"
+    assert not await DebitAttempt.filter(loan_id=loan.id).exists()  # not a failed debit: 处理中
+    assert [b.what for b in await reconcile_day(first.due_on, core=core)] == ["核心已记账（debit），账务无分录", "处理中，结果未确认"]
+    with pytest.raises(DomainError) as err:
+        await repay(actor=SYSTEM, loan_id=loan.id, amount="1.00", idempotency_key=uuid.uuid4(), today=first.due_on + timedelta(days=1), core=core, vault=vault)
+    assert err.value.code == "DEBIT_IN_FLIGHT"
+    assert await resolve_pending(core) == (1, 0)
+    assert (await Installment.get(id=first.id)).status == InstallmentStatus.PAID
+    assert (await Loan.get(id=loan.id)).debit_in_flight is None
+    assert (await DebitAttempt.get(loan_id=loan.id)).ok
+    await _clean(core, first.due_on)
