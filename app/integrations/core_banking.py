@@ -164,13 +164,6 @@ class SandboxCoreBanking:
     TIMEOUT_BEFORE_CORE = "0006"  # the instruction never reaches the core
     STATUS_SLOW = "0007"  # the first status query is lost too
 
-    async def _business_on(self) -> date:
-        rows = await _rows("SELECT current_on FROM business_calendar WHERE id = 1")
-        if not rows:
-            return clock.now_utc().date()
-        value = rows[0]["current_on"]
-        return value if isinstance(value, date) else date.fromisoformat(str(value))
-
     async def _get(self, reference: str) -> dict | None:
         rows = await _rows("SELECT * FROM sandbox_core_txn WHERE reference = ?", reference)
         return rows[0] if rows else None
@@ -186,16 +179,18 @@ class SandboxCoreBanking:
         if last4 == self.TIMEOUT_BEFORE_CORE:
             return TransferResult(Outcome.UNKNOWN, reason=NO_ANSWER)
         done = not reason
+        # one round trip: the business date is read inside the INSERT; a repeated reference inserts nothing
         inserted = await _rows(
             "INSERT INTO sandbox_core_txn (id, reference, kind, amount_fen, card_last4, done, reason, core_ref, booked_on,"
-            " original_reference, status_queries, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
-            " ON CONFLICT (reference) DO NOTHING RETURNING reference",
+            " original_reference, status_queries, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+            " COALESCE((SELECT current_on FROM business_calendar WHERE id = 1), ?), ?, 0, ?)"
+            " ON CONFLICT (reference) DO NOTHING RETURNING done, reason, core_ref",
             str(uuid.uuid4()), reference, kind, amount_fen, last4, done, reason, _core_ref(kind, reference) if done else "",
-            await self._business_on(), original, clock.now_utc(),
+            clock.now_utc().date(), original, clock.now_utc(),
         )
         if inserted and last4 in self.TIMEOUT_AFTER_BOOKING:
             return TransferResult(Outcome.UNKNOWN, reason=NO_ANSWER)  # booked, but the answer is lost (a retry gets it)
-        return self._answer(await self._get(reference))
+        return self._answer(inserted[0] if inserted else await self._get(reference))
 
     async def disburse(self, *, reference: str, card_number: str, amount_fen: int) -> TransferResult:
         reason = "账户冻结" if card_number.endswith("0003") else ""

@@ -258,6 +258,7 @@ async def debit_due(on: date, *, core: CoreBanking, vault: Vault, heartbeat: Cal
 CONFIRMED_SQL = (
     "SELECT l.id AS loan_id, c.amount_fen, c.reference, c.business_on FROM loan l"
     " JOIN core_instruction c ON c.reference = l.debit_in_flight AND c.outcome = 'done' AND c.purpose = 'auto_debit'"
+    " WHERE l.debit_in_flight IS NOT NULL"
 )
 
 
