@@ -56,6 +56,13 @@ async def verify_document(ctx: dict[str, Any], document_id: str) -> str:
     return doc.verify_status.value
 
 
+async def reconcile_jobs(ctx: dict[str, Any]) -> int:
+    """Cron (and at start): contract renders the queue lost or that ran too long end with a reason."""
+    from app.services.contracts.reconcile import reconcile_contract_renders
+
+    return await reconcile_contract_renders(queue=ctx["queue"], now=clock.now_utc())
+
+
 class DefaultWorker:
     functions = [
         verify_document, render_contract, send_outbox, resolve_core,
@@ -66,6 +73,7 @@ class DefaultWorker:
         # the day's close (app/services/day_end.py): lending, then warnings/collections, then tags, one stage after another
         cron(start_day_end, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=60),
         cron(send_outbox, unique=True, timeout=50),  # every minute: provincial sync with retries
+        cron(reconcile_jobs, unique=True, timeout=50, run_at_startup=True),  # lost contract renders (app/services/contracts/reconcile.py)
         # core-banking instructions still 处理中 and suspense refunds (app/services/lending/core_outcomes.py)
         cron(resolve_core, minute=set(range(0, 60, 5)), unique=True, timeout=240),
     ]
