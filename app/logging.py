@@ -55,8 +55,33 @@ class OneLineRetries(logging.Filter):
         return True
 
 
+LOG_MESSAGE_MAX = 2_000  # characters of one message (a request body quoted in an error) kept in the log
+
+
+class TruncateLong(logging.Filter):
+    """A huge message (a 100 KB GraphQL document in an error) is cut to LOG_MESSAGE_MAX characters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None and len(str(record.exc_info[1])) > LOG_MESSAGE_MAX:
+            message = f"{message} ({type(record.exc_info[1]).__name__}: {str(record.exc_info[1])[:LOG_MESSAGE_MAX]})"
+            record.exc_info, record.exc_text = None, None
+        if len(message) > LOG_MESSAGE_MAX:
+            message = f"{message[:LOG_MESSAGE_MAX]}…（截断，共 {len(message)} 字符）"
+        if message != record.getMessage():
+            record.msg, record.args = message, None
+        return True
+
+
+def truncate_long_messages(logger_name: str) -> None:
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, TruncateLong) for f in logger.filters):
+        logger.addFilter(TruncateLong())
+
+
 def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(TruncateLong())
     handler.addFilter(ContextFilter())
     if json_lines:
         handler.setFormatter(JsonFormatter())

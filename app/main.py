@@ -26,7 +26,7 @@ from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import NotFound
 from ui import health
 from ui.errors import not_found
-from ui.doors import HeadAsGetMiddleware
+from ui.doors import BodyLimitMiddleware, HeadAsGetMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
 from ui.unavailable import ServiceUnavailableMiddleware
 from ui.routes import routes as page_routes
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Middleware(health.RequestMetricsMiddleware),
             Middleware(ServiceUnavailableMiddleware, json_paths=("/graphql",), json_body=unavailable_body()),
             Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch (ui/doors.py)
+            Middleware(BodyLimitMiddleware, max_body=settings.max_form_bytes),  # forms and /graphql; uploads keep max_upload_bytes
             Middleware(
                 CSRFMiddleware,
                 csrf_cookie=settings.csrf_cookie,

@@ -47,3 +47,54 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, no_body, headers_only)
+
+
+class BodyLimitMiddleware:
+    """Unsafe requests that are not multipart uploads (forms, /graphql) carry at most `max_body` bytes.
+
+    The body is read here, up to the cap, before anything parses it: a larger one is a 413
+    whatever its Content-Length says, and nothing downstream ever reads past the cap.
+    Multipart uploads keep their own, larger limit (settings.max_upload_bytes).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            await self.app(scope, receive, send)
+            return
+        declared = headers.get("content-length", "")
+        body = None if declared.isdigit() and int(declared) > self.max_body else await self._read(receive)
+        if body is None:
+            await PlainTextResponse(f"请求内容过大（最多 {self.max_body // 1024} KB）", status_code=413)(scope, receive, send)
+            return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)

@@ -1,13 +1,20 @@
 """The /graphql endpoint: resolves the caller from a bearer token or the PAD session cookie.
 
 Cookie-authenticated POSTs pass the CSRF middleware like any form; bearer calls
-carry no cookie and need no CSRF token.
+carry no cookie and need no CSRF token. The body is capped before it gets here
+(ui/doors.py); one that is not a UTF-8 JSON object of reasonable nesting is a 400.
+In production, introspection and "did you mean" suggestions are for officers only.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import ExecutionResult, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,8 +23,13 @@ from app.api.context import Context
 from app.api.mobile.deps import MobileDeps
 from app.api.mobile.trusted import TrustedDocumentsView
 from app.config import ROOT, Env, Settings
-from app.logging import request_id_var
+from app.logging import request_id_var, truncate_long_messages
+from app.models.enums import ActorType
 from app.services import auth, borrower_auth, reporting
+
+MAX_JSON_NESTING = 32  # objects and lists inside each other in one request body
+_INTROSPECTION = re.compile(r"\b__(schema|type)\b")
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.S)
 
 
 def bearer_token(request: Request) -> str:
@@ -32,6 +44,34 @@ class GraphQLApp(TrustedDocumentsView):
         self.settings = settings
         self.mobile = MobileDeps.build(settings)  # borrower side: SMS, bureau, sign-in policy
         self.setup_trusted_documents(ROOT / "graphql" / "mobile", enforce=settings.env == Env.PROD)  # app/api/mobile/trusted.py
+        truncate_long_messages("strawberry.execution")  # an error quoting a huge document logs 2,000 characters of it
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object in UTF-8, nested at most MAX_JSON_NESTING deep; anything else is a 400."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(400, "请求体不是有效的 UTF-8 编码") from None
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise HTTPException(400, "请求体不是有效的 JSON") from None
+        if not isinstance(value, dict):
+            raise HTTPException(400, "请求体必须是一个 JSON 对象（批量请求不受支持）")
+        if _nesting(value) > MAX_JSON_NESTING:
+            raise HTTPException(400, f"请求体嵌套过深（最多 {MAX_JSON_NESTING} 层）")
+        return value
+
+    async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
+        actor = getattr(context, "actor", None)
+        guarded = self.settings.env == Env.PROD and not _is_officer(actor)
+        sends_text = actor is not None and actor.type != ActorType.CUSTOMER  # anonymous callers and borrowers run trusted documents only
+        items = request_data if isinstance(request_data, list) else [request_data]
+        if guarded and sends_text and any(_INTROSPECTION.search(item.query or "") for item in items):
+            error = GraphQLError("内省查询仅对行内员工开放", extensions={"code": "INTROSPECTION_DISABLED"})
+            return ExecutionResult(data=None, errors=[error])
+        result = await super().execute_operation(request, request_adapter, request_data, context, root_value, sub_response)
+        return _without_suggestions(result) if guarded else result
 
     async def get_context(self, request: Request, response: Response | Any) -> Context:
         token = bearer_token(request) or request.cookies.get(self.settings.session_cookie, "")
@@ -52,3 +92,37 @@ class GraphQLApp(TrustedDocumentsView):
         if info is None:
             return Context(request=request, actor=None, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
         return Context(request=request, actor=info.actor, officer=info.officer, response=response, core=state.core, vault=state.vault, mobile=self.mobile)
+
+
+def _is_officer(actor) -> bool:
+    return actor is not None and actor.type == ActorType.OFFICER
+
+
+def _nesting(value: Any) -> int:
+    """How deep objects and lists are nested (iterative: a hostile body cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_NESTING:
+                return deepest
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _without_suggestions(result: Any) -> Any:
+    """The same result with "Did you mean …?" cut from every error message (new errors: results may be cached)."""
+    if isinstance(result, list):
+        return [_without_suggestions(r) for r in result]
+    if not getattr(result, "errors", None):
+        return result
+    errors = [
+        GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes, source=e.source, positions=e.positions, path=e.path,
+                     original_error=e.original_error, extensions=e.extensions)
+        if _SUGGESTION.search(e.message) else e
+        for e in result.errors
+    ]
+    if isinstance(result, ExecutionResult):
+        return ExecutionResult(data=result.data, errors=errors, extensions=result.extensions)
+    return dataclasses.replace(result, errors=errors)  # strawberry's own ExecutionResult

@@ -10,9 +10,11 @@ Any caller may send a hash instead of the text; an unknown hash is refused
 (`PERSISTED_QUERY_NOT_FOUND`). In production (`CUNXIN_ENV=prod`) a borrower's
 token may run *only* manifest operations: a request with a query text and no
 hash is refused (`PERSISTED_QUERY_REQUIRED`), and a text sent along with a hash
-must be that very document (`PERSISTED_QUERY_MISMATCH`). Officers, report keys
-and anonymous callers are not limited this way (their scope is checked by the
-resolvers). Every refusal is audited (`graphql.document_refused`).
+must be that very document (`PERSISTED_QUERY_MISMATCH`). In production an
+anonymous caller is held to the same rule and may run only the sign-in documents
+(ANONYMOUS_DOCUMENTS; others: `PERSISTED_QUERY_NOT_ALLOWED`). Officers and report
+keys are not limited this way (their scope is checked by the resolvers). Every
+refusal is audited (`graphql.document_refused`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from strawberry.http import GraphQLRequestData
 from app.logging import request_id_var
 from app.models.enums import ActorType
 from app.services.borrower_auth import record_refused_document
+
+
+ANONYMOUS_DOCUMENTS = frozenset({"SignInRequestCode", "SignInVerify", "TokenRefresh"})  # before a borrower has a token
 
 
 def document_hash(text: str) -> str:
@@ -79,8 +84,13 @@ def _requested_hash(data: GraphQLRequestData) -> str | None:
     return value.lower() if isinstance(value, str) else ""
 
 
-def resolve_document(data: GraphQLRequestData, manifest: Manifest, *, trusted_only: bool) -> GraphQLRequestData:
-    """The request with the manifest's text in place of its hash, or DocumentRefused."""
+def resolve_document(
+    data: GraphQLRequestData, manifest: Manifest, *, trusted_only: bool, allowed: frozenset[str] | None = None
+) -> GraphQLRequestData:
+    """The request with the manifest's text in place of its hash, or DocumentRefused.
+
+    `allowed`: the only manifest operations this caller may run (None: all of them).
+    """
     sha = _requested_hash(data)
     if sha is None:
         if trusted_only:
@@ -91,6 +101,8 @@ def resolve_document(data: GraphQLRequestData, manifest: Manifest, *, trusted_on
         raise DocumentRefused("PERSISTED_QUERY_NOT_FOUND", "未知的操作哈希：App 版本可能已过期，请升级后重试", sha)
     if data.query is not None and data.query != doc.text:
         raise DocumentRefused("PERSISTED_QUERY_MISMATCH", "请求中的操作文本与哈希不符", sha)
+    if allowed is not None and doc.name not in allowed:
+        raise DocumentRefused("PERSISTED_QUERY_NOT_ALLOWED", "请先登录手机银行", sha)
     return dataclasses.replace(data, query=doc.text)
 
 
@@ -106,10 +118,12 @@ class TrustedDocumentsView(GraphQL):
 
     async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
         actor = getattr(context, "actor", None)
-        trusted_only = self.trusted_only_for_borrowers and actor is not None and actor.type == ActorType.CUSTOMER
+        anonymous = self.trusted_only_for_borrowers and actor is None
+        trusted_only = anonymous or (self.trusted_only_for_borrowers and actor is not None and actor.type == ActorType.CUSTOMER)
+        allowed = ANONYMOUS_DOCUMENTS if anonymous else None
         items = request_data if isinstance(request_data, list) else [request_data]
         try:
-            resolved = [resolve_document(item, self.manifest, trusted_only=trusted_only) for item in items]
+            resolved = [resolve_document(item, self.manifest, trusted_only=trusted_only, allowed=allowed) for item in items]
         except DocumentRefused as refused:
             client = request.client.host if request.client else ""
             await record_refused_document(actor=actor, reason=refused.code, document_hash=refused.sha256, request_id=request_id_var.get(), ip=client)
