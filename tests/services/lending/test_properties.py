@@ -27,6 +27,7 @@ from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.services.lending.eod import run_eod
 from app.services.lending.pricing import publish_lpr
+from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import prepay, repay
 from app.services.people import card_fields
 from tests.factories import customer_with_line
@@ -94,7 +95,9 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
         days = action[1] if kind == "eod" else await _days_to_due(book, action[1], today)
         for _ in range(days):
             await run_eod(core=core, vault=vault)
-            problems = await violations(await business_date.current() - timedelta(days=1))
+            closed = await business_date.current() - timedelta(days=1)
+            problems = await violations(closed)
+            problems += [f"reconcile {b.reference}: {b.what} core {b.core_fen} ledger {b.ledger_fen}" for b in await reconcile_day(closed, core=core)]
             assert problems == [], "\n".join([*book.log, *problems])
         return True
     if kind == "draw":

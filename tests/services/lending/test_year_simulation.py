@@ -1,6 +1,6 @@
 """A year of business days over a mixed book (issue 11): every method, revolving, overdue into non-performing
 and non-accrual, a cure, prepaid and paid-off loans, a repricing; the invariants (ledger-check included)
-hold after every end-of-day."""
+hold and the day reconciles with the core after every end-of-day."""
 
 import uuid
 from datetime import date, timedelta
@@ -15,6 +15,7 @@ from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.services.lending.eod import run_eod
 from app.services.lending.pricing import publish_lpr
+from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import prepay, repay
 from app.services.people import card_fields
 from tests.factories import customer_with_line
@@ -86,6 +87,7 @@ async def test_a_year_of_a_mixed_book_keeps_every_invariant_every_day(bank, core
         await on_day(n, today)
         await run_eod(core=core, vault=vault)
         problems = await violations(today)
+        problems += [f"reconcile {b.reference}: {b.what} core {b.core_fen} ledger {b.ledger_fen}" for b in await reconcile_day(today, core=core)]
         assert problems == [], f"day {n} ({today}):\n" + "\n".join(problems)
 
     loans = {name: await Loan.get(id=loan_id) for name, loan_id in book.items()}
