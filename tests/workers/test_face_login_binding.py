@@ -146,3 +146,18 @@ async def test_frames_of_the_officer_then_another_person_are_refused(web, face_a
     verification = await FaceVerification.get(liveness_id=check.id)
     assert verification.verified is False and verification.distance > 0.1
     assert (await OfficerSession.get(officer_id=officer.id, revoked_at=None)).face_verified_at is None
+
+
+def test_a_burst_with_too_few_frames_facing_the_camera_is_not_matched(engines):
+    # given a burst where the face looks at the camera in only two frames (turned away in the others)
+    from workers.face import FaceError
+    from workers.face_login import match_login_burst
+
+    image = fi.astronaut()
+    points = engines["landmarks"].landmarks_of(image).points
+    burst = [fi.encode(fi.turn_head(image, points, 0.6))] * 8 + [fi.encode(image)] * 2
+    enrolled = [engines["face"].represent(fi.encode(image))]
+    # when it is matched, then it is refused before any frame is compared
+    with pytest.raises(FaceError) as caught:
+        match_login_burst(engines["face"], engines["landmarks"], burst, enrolled, threshold=0.07)
+    assert (caught.value.code, caught.value.message) == ("FEW_FACING_FRAMES", "正对镜头的画面太少（2 帧），请正对镜头按提示完成动作后重新检测")
