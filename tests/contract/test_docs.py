@@ -5,11 +5,12 @@ from pathlib import Path
 
 from app.config import ROOT
 
-CHECKED = ["app", "ui", "workers", "tests", "bench", "docs", "graphql", "migrations", ".ci", "Makefile", "pyproject.toml"]
+CHECKED = ["app", "ui", "workers", "tests", "bench", "docs", "graphql", "migrations", "deploy", ".ci", "Makefile", "pyproject.toml"]
 SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".html", ".graphql", ".json", ".js", ".css", ".txt", ""}
 # Team notes that live outside the repository (spelled in pieces so this file does not match itself).
 OUTSIDE = re.compile("|".join(re.escape(n + ".md") for n in ("FACTS", "RECIPES", "DESIGN", "STYLE", "CREDIT_REPORT")) + r"|\.\./shared\b|(?<![\w.])shared/")
 DOC_REF = re.compile(r"docs/([\w.-]+\.md)(?:#([\w-]+))?")
+PAGE_LINK = re.compile(r"\]\(([\w.-]+\.md)(?:#([\w-]+))?\)")  # a relative link from one docs page to another
 HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.M)
 EXPLICIT_ANCHOR = re.compile(r'<a id="([^"]+)"')
 # Pages already pointed at while their author lands them (the interest conventions); once the file
@@ -60,7 +61,8 @@ def test_every_docs_reference_names_an_existing_page_and_anchor():
     broken = []
     for path in _files():
         for n, line in enumerate(_text(path).splitlines(), 1):
-            for page, anchor in DOC_REF.findall(line):
+            links = DOC_REF.findall(line) + (PAGE_LINK.findall(line) if path.parent == ROOT / "docs" else [])
+            for page, anchor in links:
                 target = ROOT / "docs" / page
                 if not target.is_file() and page in PENDING_PAGES:
                     continue
