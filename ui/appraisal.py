@@ -15,13 +15,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import clock
+from app.domain.permissions import Action
 from app.domain.appraisal import GRADE_LABELS, PANEL_ROLE_LABELS, STATUS_LABELS, Status
 from app.domain.errors import DomainError, NotFound
 from app.logging import request_id_var
 from app.models import Household, Officer, PanelMember
 from app.models.enums import Role
+from app.services.permissions import may
 from app.services import business_date
-from app.services.appraisal.common import APPROVE_ROLES, MANAGE_ROLES, appraisal_for, link_token, load_rules, rules_of
+from app.services.appraisal.common import appraisal_for, link_token, load_rules, rules_of
 from app.services.appraisal.coverage import village_coverage
 from app.services.appraisal.review import close_round
 from app.services.appraisal.setup import add_panel_member, create_appraisal, open_round, remove_panel_member, renew_link
@@ -55,7 +57,7 @@ async def _overview(request: Request, appraisal_id: UUID) -> dict:
     appraisal = await appraisal_for(actor, appraisal_id)
     await appraisal.fetch_related("village", "product")
     panel = await PanelMember.filter(appraisal_id=appraisal.id).order_by("created_at")
-    can_manage = actor.role in MANAGE_ROLES
+    can_manage = may(actor, Action.APPRAISAL_MANAGE)
     show_links = can_manage and appraisal.status in (Status.DRAFT, Status.FIRST_ROUND)
     links = {m.id: str(request.url_for("vote_link", member_id=str(m.id), token=link_token(request.app.state.vault, m.id, m.link_nonce)))
              for m in panel if show_links and m.officer_id is None and m.link_nonce}
@@ -67,7 +69,7 @@ async def _overview(request: Request, appraisal_id: UUID) -> dict:
         "households": await Household.filter(village_id=appraisal.village_id).count(),
         "my_seat": next((m for m in panel if m.officer_id == actor.id), None),
         "coverage": await village_coverage(actor=actor, village_id=appraisal.village_id),
-        "can_manage": can_manage, "can_approve": actor.role in APPROVE_ROLES,
+        "can_manage": can_manage, "can_approve": may(actor, Action.APPRAISAL_APPROVE),
         "rules": rules_of(appraisal), "error": None, "errors": {}, "form": {},
     }
 

@@ -8,9 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import clock
+from app.domain.permissions import Action
 from app.domain.appraisal import EXCLUSION_BASIS_LABELS, Grade
 from app.domain.errors import DomainError, NotFound
 from app.models import AppraisalOutcome, Approval, Household, Objection, ReviewDecision
+from app.services.permissions import may
 from app.services.appraisal.approval import (
     approval_rows,
     approve,
@@ -20,7 +22,7 @@ from app.services.appraisal.approval import (
     resolve_objection,
     send_back,
 )
-from app.services.appraisal.common import APPROVE_ROLES, appraisal_for, rules_of
+from app.services.appraisal.common import appraisal_for, rules_of
 from app.services.appraisal.review import accept_aggregates, review_household, review_rows, submit_for_approval
 from ui.appraisal import LABELS, appraisal_action, today
 from ui.auth import login_required, redirect
@@ -116,7 +118,7 @@ async def _approval_context(request: Request, appraisal_id: UUID) -> dict:
     await appraisal.fetch_related("village", "product", "reviewed_by")
     rows = await approval_rows(appraisal)
     return {**LABELS, "appraisal": appraisal, "rows": rows, "rules": rules_of(appraisal), "error": None, "form": {},
-            "total_proposed": sum(r.proposed_fen for r in rows), "can_approve": actor.role in APPROVE_ROLES}
+            "total_proposed": sum(r.proposed_fen for r in rows), "can_approve": may(actor, Action.APPRAISAL_APPROVE)}
 
 
 @login_required
@@ -177,7 +179,7 @@ async def _publication_context(request: Request, appraisal_id: UUID) -> dict:
     approvals.sort(key=lambda a: (a.household.group.number if a.household.group else 10**6, a.household.household_no))
     objections = await Objection.filter(appraisal_id=appraisal.id).order_by("created_at").prefetch_related("household")
     return {**LABELS, "appraisal": appraisal, "approvals": approvals, "objections": objections, "today": await today(request),
-            "can_approve": actor.role in APPROVE_ROLES, "error": None, "errors": {}, "form": {}}
+            "can_approve": may(actor, Action.APPRAISAL_APPROVE), "error": None, "errors": {}, "form": {}}
 
 
 @login_required

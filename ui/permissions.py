@@ -17,6 +17,7 @@ from app.services.permissions import may, refusal
 from ui.templating import render
 
 A = Action
+POLICY_CODES = frozenset({"FORBIDDEN", "OWN_REQUEST"})  # the codes of app.services.permissions.require
 
 ROUTE_ACTIONS: dict[str, Action] = {
     # sessions

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain import visit as flow
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.money import Money
 from app.domain.rules.strategies import LIMIT_TERMS
 from app.models import CreditAuthorisation, Document, IdentityVerification, RiskDecision
@@ -17,6 +17,7 @@ from app.services import business_date
 from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, visible_visit
 from ui.auth import login_required, redirect
 from ui.forms import new_key
+from ui.permissions import POLICY_CODES, forbidden
 from ui.visits import OUTCOME_LABELS, not_found, path_uuid, policy_of
 from ui.templating import render
 
@@ -73,6 +74,8 @@ async def approval_page(request: Request) -> Response:
     except NotFound as exc:
         return not_found(request, exc)
     except DomainError as exc:
+        if isinstance(exc, Forbidden) and exc.code in POLICY_CODES:  # the permission policy refused: a 403 page
+            return forbidden(request, exc.message)
         context = await _file(request, visit_id)
         context.update(errors={exc.field if exc.field in ("amount", "reason") else "_form": exc.message}, form=form)
         return render(request, "visits/approval.html", context, fragment="visits/_approval_form.html", status_code=422)

@@ -17,18 +17,18 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.domain.money import Money
 from app.models import CollectionAction, CollectionTask, Loan
 from app.models.collection import CloseReason, CollectionActionKind, CollectionStatus
-from app.models.enums import ActorType, Role
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.lending.sql import fetch
+from app.services.permissions import may
 from app.services.worklists import can_see, require_worker, scoped
 
 BATCH = 500
 AUDIT_IDS = 200  # ids listed in the run's audit event (counts are always complete)
-LEGAL_ROLES = frozenset({Role.BRANCH_MANAGER, Role.ADMIN})
 OVERDUE = "EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = l.id AND i.status = 'overdue')"
 
 
@@ -181,8 +181,8 @@ async def record_collection_action(
         kind, outcome=outcome, promised_amount=promised_amount, promised_on=promised_on, next_action_on=next_action_on,
         today=today, max_promise_days=max_promise_days,
     )
-    if kind == CollectionActionKind.LEGAL and not (actor.type == ActorType.SYSTEM or actor.role in LEGAL_ROLES):
-        raise Forbidden("只有支行行长可以发起法律催收", field="kind")
+    if kind == CollectionActionKind.LEGAL and not may(actor, Action.COLLECTION_LEGAL):
+        raise Forbidden("只有支行行长或系统管理员可以发起法律催收", code="FORBIDDEN", field="kind")
     async with in_transaction():
         task = await CollectionTask.select_for_update().get_or_none(id=task_id)
         if task is None or not can_see(actor, officer_id=task.officer_id, branch_id=task.branch_id):

@@ -24,14 +24,15 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import idcard
-from app.domain.errors import Conflict, Forbidden, NotFound
+from app.domain.errors import Conflict, NotFound
+from app.domain.permissions import Action
 from app.domain.money import yuan_str
 from app.integrations.provincial import ProvincialCreditSystem, ProvincialRejected, ProvincialUnavailable
 from app.models import Branch, Contract, CreditLine, Customer, OutboxMessage, Product
-from app.models.enums import ActorType, Role
 from app.models.outbox import OutboxKind, OutboxStatus
 from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import require
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +162,7 @@ async def send_due_messages(
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.type == ActorType.SYSTEM or (actor.is_officer and actor.role == Role.ADMIN):
-        return
-    raise Forbidden("仅系统管理员可以处理省联社同步死信")
+    require(actor, Action.OUTBOX_RESEND)
 
 
 async def dead_letters(*, actor: Actor, limit: int = 100) -> list[OutboxMessage]:

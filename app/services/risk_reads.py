@@ -7,13 +7,14 @@ from uuid import UUID
 
 from tortoise.expressions import Q
 
+from app.domain.permissions import Action
 from app.domain.errors import NotFound
 from app.models import ListEntry, RiskDecision, RiskStrategyDecision
 from app.models.enums import ActorType
 from app.models.risk import ListKind
 from app.services.actor import Actor
 from app.services.risk.common import customer_in_scope
-from app.services.risk.lists import LIST_MANAGERS
+from app.services.permissions import may
 
 
 async def _customer_visible(actor: Actor | None, customer_id: UUID) -> bool:
@@ -41,7 +42,7 @@ async def strategy_decisions_for(actor: Actor | None, customer_id: UUID, *, limi
 
 
 def may_manage_lists(actor: Actor | None) -> bool:
-    return actor is not None and (actor.type == ActorType.SYSTEM or (actor.is_officer and actor.role in LIST_MANAGERS))
+    return may(actor, Action.LIST_MANAGE)
 
 
 def list_entries_query(actor: Actor | None, *, today: date, list_kind: ListKind | str | None = None, include_inactive: bool = False):

@@ -108,3 +108,32 @@ async def test_every_unsafe_route_refuses_the_roles_the_matrix_refuses(client, d
         assert "无权操作" in response.text, (role, name)
     assert await AuditEvent.all().count() == before
     assert refused  # every role is refused somewhere (the manager: rule sets, LPR, the outbox)
+
+
+async def test_a_manager_cannot_approve_the_line_they_proposed(app, client, demo, vault, settings, monkeypatch):
+    # given a visit by the branch manager whose proposal is above their own authority, waiting for approval
+    from app.domain import visit as flow
+    from app.models import CreditLine, Visit
+    from tests.services.visits.helpers import TODAY as VISIT_DAY, family, pre_credit
+    from tests.ui.test_visit_pages import Walker
+
+    monkeypatch.setattr(settings, "visit_authority_branch_manager_yuan", 100_000)
+    await business_date.set_current(VISIT_DAY)
+    fam = await family(vault, by="manager", spouse_seq=None)
+    await pre_credit(fam.household.id, 200_000)
+    await login(client, username="manager")
+    w = Walker(client, await csrf_token(client), fam, app.state.media, vault)
+    await w.to_decision()
+    await w.post(f"{w.base}/decision", {"idempotency_key": str(uuid.uuid4())})
+    assert (await Visit.get(id=w.visit_id)).status == flow.VisitStatus.AWAITING_APPROVAL
+    # when the same manager approves it on the approval page
+    response = await client.post(f"/approvals/{w.visit_id}", data={"action": "approve", "amount": "", "csrf_token": w.token})
+    # then the policy refuses (maker-checker) with a 403 page, and no line exists
+    assert response.status_code == 403 and "不能审批本人发起的申请" in response.text
+    assert await CreditLine.all().count() == 0
+    assert (await Visit.get(id=w.visit_id)).status == flow.VisitStatus.AWAITING_APPROVAL
+    # and another checker (the approver) may approve it
+    await client.post("/logout", data={"csrf_token": w.token})
+    await login(client, username="approver")
+    approved = await client.post(f"/approvals/{w.visit_id}", data={"action": "approve", "amount": "", "csrf_token": await csrf_token(client)})
+    assert approved.status_code == 303 and await CreditLine.all().count() == 1

@@ -10,13 +10,15 @@ from tortoise.transactions import in_transaction
 
 from app.domain.appraisal import Grade, Status, check_approved_amount, check_transition, proposed_amount_fen
 from app.domain.census import check_name, clean
-from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.domain.money import Money
 from app.models import Appraisal, AppraisalOutcome, Approval, Household, Objection, Product, ReviewDecision
 from app.models.appraisal import ObjectionStatus
 from app.models.enums import Relation
 from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import require
 from app.services.appraisal.common import appraisal_for, require_approver, require_manager, rules_of
 from app.services.appraisal.review import aggregate_of
 
@@ -60,8 +62,7 @@ async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, str],
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.status != Status.APPROVAL or appraisal.approved_at is not None:
             raise Conflict("该评议不在待审定状态", code="WRONG_STATUS")
-        if actor.is_officer and appraisal.reviewed_by_id == actor.id:
-            raise Forbidden("复评人不能审定自己复评的结果", code="SAME_PERSON")
+        require(actor, Action.APPRAISAL_APPROVE, maker_id=appraisal.reviewed_by_id)  # the reviewer does not approve their own review
         product = await Product.get(id=appraisal.product_id)
         rows = await approval_rows(appraisal)
         records, total = [], 0

@@ -13,29 +13,22 @@ import yaml
 
 from app.crypto import Vault
 from app.domain.appraisal import DEFAULT_RULES, AppraisalRules, rules_from_data
-from app.domain.errors import Forbidden, NotFound, ValidationError
+from app.domain.errors import NotFound, ValidationError
+from app.domain.permissions import Action
 from app.domain.scorecard import SCORECARDS
 from app.models import Appraisal
-from app.models.enums import ActorType, Role
 from app.services.actor import Actor
+from app.services.permissions import require
 from app.services.census.access import village_query
 
-MANAGE_ROLES = frozenset({Role.OFFICER, Role.BRANCH_MANAGER, Role.ADMIN})
-APPROVE_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})
-
-
-def is_system(actor: Actor) -> bool:
-    return actor.type == ActorType.SYSTEM
 
 
 def require_manager(actor: Actor) -> None:
-    if not is_system(actor) and (not actor.is_officer or actor.role not in MANAGE_ROLES):
-        raise Forbidden("您的角色不能组织评议", code="FORBIDDEN")
+    require(actor, Action.APPRAISAL_MANAGE)
 
 
 def require_approver(actor: Actor) -> None:
-    if not is_system(actor) and (not actor.is_officer or actor.role not in APPROVE_ROLES):
-        raise Forbidden("只有审批人或支行行长可以审定预授信额度", code="FORBIDDEN")
+    require(actor, Action.APPRAISAL_APPROVE)
 
 
 async def appraisal_for(actor: Actor, appraisal_id: UUID, *, lock: bool = False) -> Appraisal:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from app.domain.errors import Forbidden, NotFound
+from app.domain.errors import NotFound
+from app.domain.permissions import Action
 from app.models import Village
 from app.models.enums import ActorType, Role
 from app.services.actor import Actor
+from app.services.permissions import require
 
-CENSUS_ROLES = frozenset({Role.OFFICER, Role.BRANCH_MANAGER, Role.ADMIN})
 
 
 def village_query(actor: Actor):
@@ -32,7 +33,4 @@ async def visible_village(actor: Actor, village_id: UUID) -> Village:
 
 
 def require_census_role(actor: Actor) -> None:
-    if actor.type == ActorType.SYSTEM:
-        return
-    if not actor.is_officer or actor.role not in CENSUS_ROLES:
-        raise Forbidden("您的角色不能修改村庄建档信息", code="FORBIDDEN")
+    require(actor, Action.CENSUS_MANAGE)

@@ -19,12 +19,14 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.domain.face import DEFAULT_THRESHOLD, MODEL, PACKED_SIZE, cosine_distance, pack_embedding, unpack_embedding
 from app.models import Customer, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, Officer
-from app.models.enums import DocumentKind, Role
+from app.models.enums import DocumentKind
 from app.models.identity import FacePurpose, FaceReference, JobStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
+from app.services.permissions import require
 from app.services.documents import MediaStore, store_document
 from app.services.identity_checks.common import (
     FRAMES_CONTENT_TYPE,
@@ -279,8 +281,7 @@ async def get_enrolment(*, actor: Actor, enrolment_id: UUID) -> FaceEnrolment:
 
 async def reset_officer_face(*, actor: Actor, officer_id: UUID, now: datetime) -> None:
     """Admins only: forget an officer's face so that they enrol again at their next login."""
-    if actor.role != Role.ADMIN and actor != SYSTEM:
-        raise Forbidden("只有系统管理员可以重置人脸", code="FORBIDDEN")
+    require(actor, Action.FACE_RESET)
     async with in_transaction():
         officer = await Officer.get_or_none(id=officer_id)
         if officer is None:

@@ -17,10 +17,12 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import token_hash
 from app.domain.errors import Forbidden, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.models import Branch, ReportKey
-from app.models.enums import ActorType, Role
+from app.models.enums import ActorType
 from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import require
 from app.services.auth import branch_scope
 
 KEY_PREFIX = "rk_"
@@ -40,10 +42,7 @@ def is_report_key(token: str) -> bool:
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.type == ActorType.SYSTEM:
-        return
-    if not (actor.is_officer and actor.role == Role.ADMIN):
-        raise Forbidden("只有系统管理员可以管理报表密钥")
+    require(actor, Action.REPORT_KEY_MANAGE)
 
 
 def _officer_id(actor: Actor) -> UUID | None:

@@ -15,22 +15,20 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import idcard
-from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.models import ListEntry
-from app.models.enums import ActorType, Role
 from app.models.risk import ListKind
 from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import require
 from app.services.risk.common import require_staff
 
-LIST_MANAGERS = frozenset({Role.ADMIN, Role.BRANCH_MANAGER})
 LIST_NAMES = {ListKind.BLACK: "黑名单", ListKind.GREY: "灰名单"}
 
 
 def _require_manager(actor: Actor) -> None:
-    if actor.type == ActorType.SYSTEM or (actor.is_officer and actor.role in LIST_MANAGERS):
-        return
-    raise Forbidden("只有支行行长或系统管理员可以维护黑灰名单")
+    require(actor, Action.LIST_MANAGE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from app.domain.errors import Conflict, Forbidden, NotFound
+from app.domain.errors import Conflict, NotFound
+from app.domain.permissions import Action
 from app.domain.rules import DEFAULT_REJECT_RULESET, DEFAULT_STRATEGY_RULESET, load_ruleset, load_strategy_ruleset
 from app.models import RuleSetVersion
-from app.models.enums import Role
 from app.models.risk import RuleSetKind
 from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import require
 
 SHIPPED = {RuleSetKind.REJECT: DEFAULT_REJECT_RULESET, RuleSetKind.STRATEGY: DEFAULT_STRATEGY_RULESET}
 LOADERS: dict[RuleSetKind, Callable[[str], Any]] = {RuleSetKind.REJECT: load_ruleset, RuleSetKind.STRATEGY: load_strategy_ruleset}
@@ -36,8 +37,7 @@ def load_kind(kind: RuleSetKind, yaml_text: str) -> Any:
 
 
 def _require_admin(actor: Actor) -> None:
-    if not (actor.is_officer and actor.role == Role.ADMIN):
-        raise Forbidden("只有系统管理员可以管理规则集")
+    require(actor, Action.RULESET_UPLOAD)
 
 
 async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT) -> tuple[RuleSetVersion, Any]:

@@ -10,14 +10,14 @@ from uuid import UUID
 from app.config import Settings
 from app.domain import visit as flow
 from app.domain.errors import Forbidden, NotFound
+from app.domain.permissions import Action
 from app.models import Visit
 from app.models.enums import ActorType, Role
 from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import refusal, require
 
-# Roles that visit customers (a 支行行长 may go out too); approvers and admins do not run visits.
-VISIT_ROLES = frozenset({Role.OFFICER, Role.BRANCH_MANAGER})
-APPROVER_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})
+# Who visits customers (visit.conduct) and who approves (line.approve): app/domain/permissions.py.
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,9 @@ class VisitPolicy:
 
 
 def require_visitor(actor: Actor) -> UUID:
-    if not actor.is_officer or actor.id is None or actor.role not in VISIT_ROLES:
-        raise Forbidden("只有客户经理可以走访面签", code="FORBIDDEN")
+    if not actor.is_officer or actor.id is None:
+        raise Forbidden(refusal(Action.VISIT_CONDUCT), code="FORBIDDEN")
+    require(actor, Action.VISIT_CONDUCT)
     return actor.id
 
 

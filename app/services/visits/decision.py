@@ -24,6 +24,7 @@ from app.crypto import Vault
 from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money
+from app.domain.permissions import Action
 from app.domain.rules import worst_outcome
 from app.integrations.bureau import CreditBureau
 from app.models import Appraisal, CreditLine, Product, RiskDecision, RiskStrategyDecision, Visit
@@ -34,8 +35,9 @@ from app.services.appraisal.coverage import PreCredit, household_pre_credit
 from app.services.documents import MediaStore
 from app.services.lending.lines import grant_credit_line
 from app.services.outbox import enqueue_line_granted
+from app.services.permissions import refusal, require
 from app.services.risk import check_credit, credit_gate, evaluate_strategy
-from app.services.visits.common import APPROVER_ROLES, VisitPolicy, check_open, complete_step, own_visit, save, visible_visit
+from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save, visible_visit
 
 
 async def run_credit_check(
@@ -167,6 +169,7 @@ async def decide(
     limit caps the amount, its reject refuses, its review sends the file to an approver.
     The form's idempotency key is kept with the decision: the same form sent again returns the first result.
     """
+    require(actor, Action.LINE_GRANT)
     idempotency_key = (idempotency_key or "")[:64]
     visit = await own_visit(actor, visit_id)
     if idempotency_key and ((visit.data or {}).get("decision") or {}).get("key") == idempotency_key:
@@ -207,8 +210,9 @@ async def decide(
 
 
 def _require_approver(actor: Actor) -> None:
-    if not actor.is_officer or actor.role not in APPROVER_ROLES:
-        raise Forbidden("只有审批人或支行行长可以审批授信", code="FORBIDDEN")
+    if not actor.is_officer:
+        raise Forbidden(refusal(Action.LINE_APPROVE), code="FORBIDDEN")
+    require(actor, Action.LINE_APPROVE)
 
 
 async def approval_queue(*, actor: Actor) -> list[Visit]:
@@ -229,8 +233,7 @@ async def _pending(actor: Actor, visit_id: UUID) -> Visit:
 def _check_pending(actor: Actor, visit: Visit) -> None:
     if visit.status != flow.VisitStatus.AWAITING_APPROVAL:
         raise ValidationError("该授信申请不在待审批状态", code="NOT_AWAITING_APPROVAL")
-    if visit.officer_id == actor.id:
-        raise Forbidden("不能审批自己发起的授信申请", code="OWN_VISIT")
+    require(actor, Action.LINE_APPROVE, branch_id=visit.branch_id, maker_id=visit.officer_id)  # nobody approves their own visit
 
 
 async def approve_visit(

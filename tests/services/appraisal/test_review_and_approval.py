@@ -135,7 +135,7 @@ async def test_the_reviewer_cannot_approve_their_own_review(demo):
     appraisal, _ = await _submitted(by="manager")
     with pytest.raises(Forbidden) as err:
         await approve(actor=await actor("manager"), appraisal_id=appraisal.id, amounts={}, now=NOW)
-    assert err.value.code == "SAME_PERSON"
+    assert err.value.code == "OWN_REQUEST"
     returned = await send_back(actor=await actor("approver"), appraisal_id=appraisal.id, note="请补充走访")
     assert returned.status == "review"
 

@@ -190,7 +190,7 @@ async def test_the_officer_cannot_approve_their_own_visit(demo, vault, settings)
     await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     with pytest.raises(Forbidden) as own:
         await approve_visit(actor=c.who, visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
-    assert own.value.code == "OWN_VISIT"
+    assert own.value.code == "OWN_REQUEST"
 
 
 async def test_a_black_list_entry_after_the_check_blocks_approval(demo, vault, settings):
