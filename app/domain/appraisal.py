@@ -11,7 +11,7 @@ the defaults here:
   of the two middle grades: the cautious choice); too few knowing votes ⇒ no grade, the officer
   decides at review;
 - amount = the scorecard amount when the officer scored the household at review, else the
-  median suggested amount; at approval max(scorecard, review amount), as real systems do;
+  median suggested amount; at approval max(scorecard, review amount), as a production system does;
   always capped by the grade's cap and the product maximum, floored to `amount_step`.
 
 The rules are data (`DEFAULT_RULES`, same shape as a YAML rules file); `rules_from_data` checks
