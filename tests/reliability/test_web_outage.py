@@ -13,6 +13,7 @@ from tests.support.private_services import free_port, wait_port
 pytestmark = pytest.mark.postgres
 
 VIEWER = {"query": "{ viewer { username } }"}
+REFRESH = {"query": 'mutation { tokenRefresh(input: {refreshToken: "x", deviceId: "d"}) { errors { code } } }'}
 
 
 def _login(client: httpx.Client) -> None:
@@ -42,6 +43,11 @@ def test_pages_and_graphql_answer_503_while_the_database_is_away_and_recover_by_
                 assert body["data"] is None
                 assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
                 assert body["errors"][0]["message"] == "服务暂时不可用（数据库或队列正在恢复），请稍后重试"
+            # an outage met inside a resolver (no session to resolve first): the same error, HTTP 200 as GraphQL answers
+            anonymous = httpx.post(f"http://127.0.0.1:{port}/graphql", json=REFRESH, timeout=10)
+            assert anonymous.status_code == 200
+            assert [(e["message"], e["extensions"]["code"], e["path"]) for e in anonymous.json()["errors"]] == [
+                ("服务暂时不可用（数据库或队列正在恢复），请稍后重试", "SERVICE_UNAVAILABLE", ["tokenRefresh"])]
             assert client.get("/readyz").status_code == 503
             assert client.get("/healthz").status_code == 200  # the process itself is alive
         finally:
