@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     env: Env = Env.DEV
     var_dir: Path = ROOT / "var"
     database_url: str = ""  # empty: sqlite file under var_dir
+    reporting_database_url: str = ""  # a PostgreSQL read replica for report queries; empty: the primary
     redis_url: str = ""  # empty: the embedded redis-server on a unix socket under var_dir
     secret_key: SecretStr | None = None  # empty: generated once into var_dir/secret_key
     media_root: Path | None = None  # empty: var_dir/media

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from tortoise import Tortoise
@@ -11,6 +12,7 @@ from tortoise.context import TortoiseContext
 from app.config import Settings, get_settings
 
 MODEL_MODULES = ["app.models"]
+REPORTING = "reporting"  # the read replica's connection name, when CUNXIN_REPORTING_DATABASE_URL is set
 
 
 async def keep_session(connection: Any) -> None:
@@ -49,6 +51,35 @@ def tortoise_config(settings: Settings) -> dict:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+_reporting: dict[str, Any] = {}
+
+
+def reporting_client() -> Any | None:
+    """The read replica's client (CUNXIN_REPORTING_DATABASE_URL), built once; None without one.
+
+    Not registered with tortoise (two registered databases make every `in_transaction()` name its
+    connection): report SQL reaches it through app/services/lending/sql.py `fetch_reporting` only.
+    The pool opens on the first query and reconnects by itself like the primary's.
+    """
+    url = get_settings().reporting_database_url
+    if not url:
+        return None
+    if _reporting.get("url") != url:
+        config = expand_db_url(url)
+        credentials = {**config["credentials"], "connection_name": REPORTING}
+        if url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+            credentials["reset"] = keep_session
+        _reporting.update(url=url, client=importlib.import_module(config["engine"]).client_class(**credentials))
+    return _reporting["client"]
+
+
+async def close_reporting() -> None:
+    client = _reporting.pop("client", None)
+    _reporting.pop("url", None)
+    if client is not None:
+        await client.close()
 
 
 def __getattr__(name: str) -> dict:

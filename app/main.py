@@ -19,7 +19,7 @@ from app.api.http import GraphQLApp
 from app.api.schema import schema
 from app.config import Settings, get_settings
 from app.crypto import Vault
-from app.db import tortoise_config
+from app.db import close_reporting, tortoise_config
 from app.integrations.core_banking_factory import build_core_banking
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         else:
             yield
         await queue.close()
+        await close_reporting()
 
     app = Starlette(
         debug=False,

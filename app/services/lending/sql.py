@@ -7,11 +7,22 @@ from typing import Any
 
 from tortoise import connections
 
+from app.db import reporting_client
+
 _NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 
 
 def connection():
     return connections.get("default")
+
+
+def reporting_connection():
+    """The read replica for reports (CUNXIN_REPORTING_DATABASE_URL), or the primary when none is configured.
+
+    Only report reads go there: analysts' queries cannot slow the tellers, and a replica a few
+    seconds behind is fine for a report. It must be the same engine as the primary.
+    """
+    return reporting_client() or connections.get("default")
 
 
 def is_postgres() -> bool:
@@ -46,6 +57,12 @@ async def execute(sql: str, **params: Any) -> int:
 async def fetch(sql: str, **params: Any) -> list[dict]:
     text, values = bind(sql, params)
     return await connection().execute_query_dict(text, values)
+
+
+async def fetch_reporting(sql: str, **params: Any) -> list[dict]:
+    """`fetch` on the reporting connection (the read replica when configured)."""
+    text, values = bind(sql, params)
+    return await reporting_connection().execute_query_dict(text, values)
 
 
 def new_uuid() -> str:

@@ -20,7 +20,7 @@ from app.models.enums import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.auth import branch_scope
-from app.services.lending.sql import fetch, is_postgres
+from app.services.lending.sql import fetch_reporting, is_postgres
 
 MAX_PAGE = 100  # what one API page may ask for (app/api/pagination.py enforces it at the edge)
 EXPORT_MAX = 100_000  # rows of one CSV download
@@ -156,7 +156,7 @@ class Sql:
         return out
 
     async def fetch(self, sql: str) -> list[dict]:
-        return await fetch(sql, **self.params)
+        return await fetch_reporting(sql, **self.params)  # the read replica when configured
 
 
 def period_sql(column: str, interval: Interval) -> str:
