@@ -23,9 +23,9 @@ from app.db import close_reporting, tortoise_config
 from app.integrations.core_banking_factory import build_core_banking
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
-from app.domain.errors import NotFound
+from app.domain.errors import Forbidden, NotFound
 from ui import health
-from ui.errors import not_found
+from ui.errors import forbidden, not_found
 from ui.doors import BodyLimitMiddleware, HeadAsGetMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
 from ui.unavailable import ServiceUnavailableMiddleware
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             ),
         ],
         lifespan=lifespan,
-        exception_handlers={NotFound: not_found, 404: not_found},
+        exception_handlers={NotFound: not_found, Forbidden: forbidden, 404: not_found},
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)

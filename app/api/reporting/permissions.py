@@ -6,7 +6,8 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from app.models.enums import ActorType
+from app.domain.permissions import Action
+from app.services.permissions import may
 
 
 class CanReadReports(BasePermission):
@@ -14,5 +15,4 @@ class CanReadReports(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        actor = info.context.actor
-        return actor is not None and actor.type in (ActorType.OFFICER, ActorType.API_KEY)
+        return may(info.context.actor, Action.REPORT_READ)  # staff (their scope) and report keys: docs/permissions.md
