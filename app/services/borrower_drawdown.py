@@ -38,7 +38,7 @@ from app.integrations.core_banking import CoreBanking
 from app.integrations.sms import SmsError, SmsSender
 from app.models import CreditAuthorisation, Customer, Loan, LoanApplication, Product
 from app.models.borrower import ApplicationStatus
-from app.models.enums import ActorType, DocumentKind
+from app.models.enums import ActorType, DocumentKind, LoanStatus
 from app.models.risk import RiskOutcome, RiskPurpose
 from app.services import audit, people
 from app.services.actor import Actor
@@ -243,7 +243,11 @@ async def confirm(
         await audit.record(actor, "loan_application.disbursement_failed", "loan_application", row.id, after={"code": exc.code})
         raise
     async with in_transaction():
-        await LoanApplication.filter(id=row.id, status=ApplicationStatus.AWAITING_CODE).update(status=ApplicationStatus.DISBURSED, loan_id=loan.id, confirmed_at=now)
+        # 放款处理中 (the core's answer is not known yet) is said as such, never 未放款: the loan's statusLabel follows it
+        message = {"message": "放款处理中，请稍后在借据中查看结果，请勿重复申请"} if loan.status == LoanStatus.DISBURSING else {}
+        await LoanApplication.filter(id=row.id, status=ApplicationStatus.AWAITING_CODE).update(
+            status=ApplicationStatus.DISBURSED, loan_id=loan.id, confirmed_at=now, **message
+        )
         await audit.record(actor, "loan_application.confirm", "loan_application", row.id, after={"loanId": str(loan.id)})
     await row.refresh_from_db()
     return row, loan
