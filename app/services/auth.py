@@ -18,10 +18,12 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import token_hash
 from app.domain.errors import DomainError, ValidationError
+from app.domain.permissions import Action
 from app.models import Branch, Officer, OfficerSession
 from app.models.enums import ActorType, Role
 from app.services import audit, login_throttle
 from app.services.actor import Actor
+from app.services.permissions import require
 
 BAD_CREDENTIALS = "用户名或密码错误"
 THROTTLED = "登录尝试过于频繁，请稍后再试"
@@ -83,6 +85,7 @@ async def actor_for(officer: Officer, *, request_id: str = "", ip: str = "") -> 
 async def create_officer(
     *, actor: Actor, username: str, display_name: str, password: str, role: Role, branch_code: str
 ) -> Officer:
+    require(actor, Action.OFFICER_MANAGE)
     username = username.strip()
     if not username or len(username) > 32 or not username.isascii() or not username.replace("_", "").isalnum():
         raise ValidationError("用户名只能包含字母、数字和下划线，最长 32 位", field="username")

@@ -157,3 +157,31 @@ def test_nobody_checks_their_own_request(action):
         with pytest.raises(Forbidden) as refused:
             require(actor, Action(action), maker_id=actor.id)
         assert refused.value.code == "OWN_REQUEST"
+
+
+def _cli_commands() -> set[str]:
+    import typer.main
+
+    from app.cli import cli
+
+    names: set[str] = set()
+
+    def walk(command, prefix: str) -> None:
+        subcommands = getattr(command, "commands", None)
+        if not subcommands:
+            names.add(prefix.strip())
+            return
+        for name, sub in subcommands.items():
+            walk(sub, f"{prefix}{name} ")
+
+    walk(typer.main.get_command(cli), "")
+    return names
+
+
+def test_every_cli_command_is_in_the_document():
+    rows = {TICK.search(cells[0]).group(1): cells[1] for cells in _table("| command | action |")}
+    assert set(rows) == _cli_commands(), "add the command to docs/permissions.md (command line and workers)"
+    for command, cell in rows.items():
+        if cell != "—":
+            action = Action(TICK.search(cell).group(1))
+            assert allows(Principal.SYSTEM, action), command
