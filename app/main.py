@@ -26,7 +26,7 @@ from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import Forbidden, NotFound
 from ui import health
 from ui.errors import forbidden, not_found
-from ui.doors import BodyLimitMiddleware, HeadAsGetMiddleware
+from ui.doors import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
 from ui.unavailable import ServiceUnavailableMiddleware
 from ui.routes import routes as page_routes
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts=settings.env == "prod", skip_csp=("/graphql",) if settings.is_dev else ()),  # ui/doors.py
             Middleware(health.RequestMetricsMiddleware),
             Middleware(ServiceUnavailableMiddleware, json_paths=("/graphql",), json_body=unavailable_body()),
             Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch (ui/doors.py)

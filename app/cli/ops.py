@@ -115,7 +115,14 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     configure_logging(json_lines=get_settings().env == "prod")
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _metrics_dir(get_settings().var_dir / "metrics")  # /metrics adds up every process (app/services/metrics.py)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False,
+                **proxy_options(get_settings()))
+
+
+def proxy_options(settings) -> dict:
+    """uvicorn's proxy settings: X-Forwarded-For is believed only from CUNXIN_TRUSTED_PROXIES (none by default)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def _metrics_dir(path: Path) -> None:
