@@ -1,41 +1,48 @@
-"""Daily penalty (罚息) and compound (复利) interest on overdue amounts (docs/domain-facts.md#penalty-and-compound-interest).
+"""Day-based interest as Chinese banks count it: the 积数 method, rounded once (docs/lending.md).
 
-- Penalty rate = contract rate × multiplier (product setting, default 1.5: the
-  top of PBOC's +30 %…+50 % band for overdue loans).
-- Penalty interest accrues on overdue principal at penalty rate / 360 a day.
-- Compound interest accrues on overdue (unpaid contractual) interest at the same
-  penalty rate / 360 a day. Penalty and compound interest do not themselves bear
-  interest.
+A day-based amount is never the sum of daily rounded amounts. For each loan and
+each component (contractual interest of a revolving or running period, penalty
+罚息 on overdue principal, compound 复利 on overdue interest) end-of-day adds the
+day's 积数 — balance in fen × annual rate × 1 day — to the component's sum Σ and
+posts round(Σ / basis) minus what is already posted. So the posted total after
+any day is the once-rounded figure of the whole period, whatever happened inside
+it (balance or rate changes), and a payment or settlement on any day takes
+exactly that figure.
 
-Rounding policy: each loan's penalty and compound for one day are computed
-exactly and rounded ONCE, half-up, to the fen, and that rounded amount is
-posted. Multi-day figures are the sum of the daily rounded amounts (which is
-what running end-of-day day by day produces). Equivalent integer SQL, with the
-multiplier as the fraction m_num / m_den (1.5 = 3/2) and basis 360:
+Units:
 
-    penalty_fen = floor((2 * overdue_principal_fen * rate_ppm * m_num + 360000000 * m_den)
-                        / (2 * 360000000 * m_den))
+- interest: Σ in fen × ppm × days; fen = Σ / (basis × 1,000,000).
+- penalty and compound: the penalty rate = contract rate × the product's
+  multiplier (docs/domain-facts.md#penalty-and-compound-interest), kept in parts per billion (ppm × multiplier_ppm / 1000, exact for
+  multipliers in steps of 0.001); Σ in fen × ppb × days; fen = Σ / (basis × 10^9).
 
-(`penalty_fraction` returns the numerator factor and denominator to use.)
+End-of-day does not store Σ itself but what of it is not posted yet,
+carry = Σ − denominator × posted (|carry| ≤ denominator / 2), so the stored
+number stays small however long a loan stays overdue. With half-up rounding
+round(Σ / den) − posted = floor((2 × (carry + x) + den) / (2 × den)) for the
+day's 积数 x, which is the integer formula the SQL uses (`post_day`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from app.domain.money import PPM, round_div
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, Conventions
 
+PPB = 1_000_000_000
+MULTIPLIER_STEP = 1000  # ppb per ppm: multiplier_ppm / 1000 parts of the contract ppm
 
-@dataclass(frozen=True, slots=True)
-class DailyAccrual:
-    penalty_fen: int  # on overdue principal
-    compound_fen: int  # on overdue interest
 
-    @property
-    def total_fen(self) -> int:
-        return self.penalty_fen + self.compound_fen
+def interest_denominator(basis: int = 360) -> int:
+    """fen = Σ(fen × ppm × days) / this."""
+    return basis * PPM
+
+
+def penalty_denominator(basis: int = 360) -> int:
+    """fen = Σ(fen × ppb × days) / this."""
+    return basis * PPB
 
 
 def penalty_rate_ppm(contract_rate_ppm: int, conventions: Conventions = DEFAULT_CONVENTIONS) -> Decimal:
@@ -43,33 +50,56 @@ def penalty_rate_ppm(contract_rate_ppm: int, conventions: Conventions = DEFAULT_
     return Decimal(contract_rate_ppm) * conventions.penalty_multiplier
 
 
-def penalty_fraction(contract_rate_ppm: int, conventions: Conventions = DEFAULT_CONVENTIONS) -> tuple[int, int]:
-    """(factor, denominator): one day's interest on X fen = X × factor / denominator, before rounding."""
-    m_num, m_den = conventions.penalty_multiplier.as_integer_ratio()
-    return contract_rate_ppm * m_num, conventions.days_in_year_daily * PPM * m_den
+def penalty_rate_ppb(contract_rate_ppm: int, multiplier_ppm: int) -> int:
+    """The penalty rate in parts per billion, as end-of-day computes it (exact for 0.001 multiplier steps)."""
+    if contract_rate_ppm < 0 or multiplier_ppm < PPM:
+        raise ValueError("rate must not be negative and the multiplier at least 1")
+    return contract_rate_ppm * multiplier_ppm // MULTIPLIER_STEP
 
 
-def _one_day(amount_fen: int, factor: int, denominator: int, rounding: str) -> int:
-    if amount_fen < 0:
-        raise ValueError("overdue amounts must not be negative")
-    return round_div(amount_fen * factor, denominator, rounding)
+def jishu(segments: Iterable[tuple[int, int, int]]) -> int:
+    """Σ balance × rate × days over (balance, rate, days) segments; balance, rate and days ≥ 0."""
+    total = 0
+    for balance, rate, days in segments:
+        if balance < 0 or rate < 0 or days < 0:
+            raise ValueError("balance, rate and days must not be negative")
+        total += balance * rate * days
+    return total
 
 
-def daily_penalty(
-    overdue_principal_fen: int,
-    overdue_interest_fen: int,
-    contract_rate_ppm: int,
-    conventions: Conventions = DEFAULT_CONVENTIONS,
-    days: int = 1,
-) -> DailyAccrual:
-    """Penalty and compound interest of one loan for `days` days of unchanged balances.
+def interest_fen(segments: Iterable[tuple[int, int, int]], conventions: Conventions = DEFAULT_CONVENTIONS) -> int:
+    """Interest over (balance fen, annual rate ppm, days) segments, rounded once (a revolving settlement, a payoff)."""
+    return round_div(jishu(segments), interest_denominator(conventions.days_in_year_daily), conventions.rounding)
 
-    Each day is rounded on its own, so the result for n days is n × one day.
+
+def penalty_fen(
+    segments: Iterable[tuple[int, int, int]], contract_rate_ppm: int, conventions: Conventions = DEFAULT_CONVENTIONS
+) -> int:
+    """Penalty (or compound) interest over (overdue fen, days) segments at contract rate × multiplier, rounded once.
+
+    `segments` are (overdue amount fen, days) pairs; the multiplier is applied exactly.
     """
-    if contract_rate_ppm < 0 or days < 0:
-        raise ValueError("rate and days must not be negative")
-    factor, denominator = penalty_fraction(contract_rate_ppm, conventions)
-    rounding = conventions.rounding
-    penalty = _one_day(overdue_principal_fen, factor, denominator, rounding)
-    compound = _one_day(overdue_interest_fen, factor, denominator, rounding)
-    return DailyAccrual(penalty_fen=penalty * days, compound_fen=compound * days)
+    m_num, m_den = conventions.penalty_multiplier.as_integer_ratio()
+    total = jishu((amount, contract_rate_ppm, days) for amount, days in segments)
+    return round_div(total * m_num, interest_denominator(conventions.days_in_year_daily) * m_den, conventions.rounding)
+
+
+def post_day(carry: int, day_jishu: int, denominator: int) -> tuple[int, int]:
+    """One end-of-day posting, half-up: (fen to post today, new carry); the SQL does the same integer maths."""
+    if day_jishu < 0:
+        raise ValueError("a day's 积数 must not be negative")
+    fen = (2 * (carry + day_jishu) + denominator) // (2 * denominator)
+    return fen, carry + day_jishu - fen * denominator
+
+
+def split_by_weight(total_fen: int, weights: Sequence[int]) -> list[int]:
+    """Share `total_fen` over installments in proportion to `weights` (oldest first), rounding down;
+    the oldest takes what rounding leaves. This is how a loan's day of penalty reaches its installments."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    if whole <= 0:
+        return [total_fen] + [0] * (len(weights) - 1)
+    shares = [total_fen * w // whole for w in weights]
+    shares[0] += total_fen - sum(shares)
+    return shares

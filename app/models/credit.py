@@ -53,6 +53,12 @@ class Loan(Model):
     accrued_interest_fen = fields.BigIntField(default=0)  # accrued in the current period, not yet due
     penalty_fen = fields.BigIntField(default=0)
     compound_fen = fields.BigIntField(default=0)
+    # 积数 not yet posted (docs/lending.md): Σ(balance × rate × days) − denominator × posted, per component.
+    # interest: fen × ppm × days of the current period (denominator 360,000,000);
+    # penalty / compound: fen × ppb × days of the current overdue spell (denominator 360,000,000,000).
+    interest_carry = fields.BigIntField(default=0)
+    penalty_carry = fields.BigIntField(default=0)
+    compound_carry = fields.BigIntField(default=0)
     days_past_due = fields.IntField(default=0)
     classification = fields.CharEnumField(LoanClass, max_length=16, default=LoanClass.NORMAL)
     settled_on = fields.DateField(null=True)

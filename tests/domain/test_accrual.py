@@ -1,71 +1,115 @@
+"""The 积数 method: day-based interest, penalty and compound rounded once (docs/lending.md worked examples)."""
+
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.accrual import daily_penalty, penalty_fraction, penalty_rate_ppm
+from app.domain.accrual import (
+    interest_denominator,
+    interest_fen,
+    jishu,
+    penalty_denominator,
+    penalty_fen,
+    penalty_rate_ppb,
+    penalty_rate_ppm,
+    post_day,
+    split_by_weight,
+)
 from app.domain.schedule import Conventions
 
 
 def test_penalty_rate_is_contract_rate_times_one_and_a_half():
-    assert penalty_rate_ppm(43500) == Decimal("65250.0")  # 4.35 % -> 6.525 % (docs/domain-facts.md#penalty-and-compound-interest)
+    assert penalty_rate_ppm(43500) == Decimal("65250.0")  # 4.35 % -> 6.525 %
     assert penalty_rate_ppm(34501) == Decimal("51751.5")
     assert penalty_rate_ppm(43500, Conventions(penalty_multiplier=Decimal("1.3"))) == Decimal("56550.0")
+    assert penalty_rate_ppb(34501, 1_500_000) == 51_751_500  # exact in ppb
+    assert penalty_rate_ppb(43500, 1_300_000) == 56_550_000
 
 
-def test_facts_illustration_daily_rate():
-    # 6.525 % / 360 = 0.018125 % a day: 100,000 yuan overdue -> 18.125 yuan -> 18.13 (half-up)
-    a = daily_penalty(10_000_000, 0, 43500)
-    assert (a.penalty_fen, a.compound_fen) == (1813, 0)
+# --- the worked examples of docs/lending.md, computed by hand ------------------------------------------
 
 
-def test_penalty_and_compound_for_one_day():
-    a = daily_penalty(10_000_000, 40833, 49000)
-    assert a.penalty_fen == 2042  # 100,000 × 7.35 % / 360 = 20.4166…
-    assert a.compound_fen == 8  # 408.33 × 7.35 % / 360 = 0.0834 yuan = 8.34 fen
-    assert a.total_fen == 2050
+def test_revolving_70_days_rounded_once():
+    # ¥100,000.00 from 10 Jan to 20 Mar 2026 (22 + 28 + 20 = 70 days) at 3.45 %:
+    # 10,000,000 × 34,500 × 70 / 360,000,000 = 67,083.33 fen -> ¥670.83
+    assert interest_fen([(10_000_000, 34_500, 70)]) == 67_083
+    # rounded every day it would be 958 fen × 70 = ¥670.60
+    assert 70 * interest_fen([(10_000_000, 34_500, 1)]) == 67_060
 
 
-def test_each_day_is_rounded_on_its_own():
-    one = daily_penalty(10_000_000, 40833, 49000)
-    ten = daily_penalty(10_000_000, 40833, 49000, days=10)
-    assert (ten.penalty_fen, ten.compound_fen) == (10 * one.penalty_fen, 10 * one.compound_fen)
+def test_revolving_period_with_a_rate_change():
+    # 21–31 Dec (11 days) at 3.45 %, 1 Jan – 20 Mar (31 + 28 + 20 = 79 days) at 3.10 %:
+    # 10,000,000 × (34,500 × 11 + 31,000 × 79) / 360,000,000 = 78,569.44 fen -> ¥785.69
+    assert interest_fen([(10_000_000, 34_500, 11), (10_000_000, 31_000, 79)]) == 78_569
 
 
-def test_tiny_amounts_round_to_zero_and_ties_round_up():
-    assert daily_penalty(1, 1, 49000).total_fen == 0
-    # 48,000 fen × 5 % × 1.5 / 360 = 10.0 fen exactly; 47,760 -> 9.95 -> 10 (half-up)
-    assert daily_penalty(48_000, 0, 50000).penalty_fen == 10
-    assert daily_penalty(47_760, 0, 50000).penalty_fen == 10
-    assert daily_penalty(47_520, 0, 50000).penalty_fen == 10  # 9.9 -> 10
-    assert daily_penalty(47_280, 0, 50000).penalty_fen == 10  # 9.85 -> 10
+def test_one_day_of_penalty():
+    # ¥10,000.00 of principal one day late at 4.35 % × 1.5 = 6.525 %: 1,000,000 × 65,250 / 360,000,000 = 181.25 fen
+    assert penalty_fen([(1_000_000, 1)], 43_500) == 181
+
+
+def test_small_overdue_interest_earns_compound_over_time():
+    # ¥20.00 of overdue interest at 4.35 % × 1.5: 0.3625 fen a day, 0 when each day is rounded;
+    # rounded once, 30 days earn 2,000 × 65,250 × 30 / 360,000,000 = 10.875 fen -> 11 fen
+    assert penalty_fen([(2_000, 1)], 43_500) == 0
+    assert penalty_fen([(2_000, 30)], 43_500) == 11
 
 
 def test_rounding_and_basis_follow_the_product():
-    half_even = Conventions(rounding=ROUND_HALF_EVEN)
-    # 2,400 fen × 5 % × 1.5 / 360 = 0.5 fen exactly
-    assert daily_penalty(2_400, 0, 50000).penalty_fen == 1
-    assert daily_penalty(2_400, 0, 50000, half_even).penalty_fen == 0
-    basis_365 = Conventions(days_in_year_daily=365)
-    assert daily_penalty(10_000_000, 0, 43500, basis_365).penalty_fen == 1788  # 17.876…
-
-
-def test_penalty_fraction_matches_the_sql_formula():
-    factor, denominator = penalty_fraction(49000)
-    assert (factor, denominator) == (49000 * 3, 360 * 1_000_000 * 2)
-
-
-@given(st.integers(0, 10**13), st.integers(0, 10**11), st.integers(0, 400000))
-def test_matches_the_documented_integer_formula(principal, interest, ppm):
-    factor, denominator = penalty_fraction(ppm)
-    a = daily_penalty(principal, interest, ppm)
-    assert a.penalty_fen == (2 * principal * factor + denominator) // (2 * denominator)
-    assert a.compound_fen == (2 * interest * factor + denominator) // (2 * denominator)
+    assert penalty_fen([(2_400, 1)], 50_000) == 1  # 0.5 fen exactly: half-up
+    assert penalty_fen([(2_400, 1)], 50_000, Conventions(rounding=ROUND_HALF_EVEN)) == 0
+    assert penalty_fen([(10_000_000, 1)], 43_500, Conventions(days_in_year_daily=365)) == 1788  # 17.876…
+    assert interest_fen([(1_000_000, 43_500, 30)], Conventions(days_in_year_daily=365)) == 3575
 
 
 def test_negative_inputs_refused():
     with pytest.raises(ValueError):
-        daily_penalty(-1, 0, 49000)
+        jishu([(-1, 43_500, 1)])
     with pytest.raises(ValueError):
-        daily_penalty(1, 0, -1)
+        penalty_fen([(1, 1)], -1)
+    with pytest.raises(ValueError):
+        post_day(0, -1, interest_denominator())
+    with pytest.raises(ValueError):
+        penalty_rate_ppb(43_500, 900_000)
+
+
+# --- daily posting with a carry: the posted total is always the once-rounded figure ---------------------
+
+
+days = st.lists(st.tuples(st.integers(0, 10**10), st.integers(0, 300_000)), min_size=1, max_size=120)
+
+
+@given(days)
+def test_daily_postings_add_up_to_the_once_rounded_figure(history):
+    carry = posted = 0
+    for k, (balance, rate) in enumerate(history, start=1):
+        fen, carry = post_day(carry, balance * rate, interest_denominator())
+        posted += fen
+        assert fen >= 0 and abs(carry) <= interest_denominator() // 2
+        assert posted == interest_fen([(b, r, 1) for b, r in history[:k]])
+
+
+@given(days, st.sampled_from([1_300_000, 1_500_000, 2_000_000]))
+def test_penalty_postings_in_ppb_add_up_to_the_once_rounded_figure(history, multiplier_ppm):
+    carry = posted = 0
+    for balance, rate in history:
+        fen, carry = post_day(carry, balance * penalty_rate_ppb(rate, multiplier_ppm), penalty_denominator())
+        posted += fen
+    conventions = Conventions(penalty_multiplier=Decimal(multiplier_ppm) / 1_000_000)
+    exact = sum(Decimal(b) * r * conventions.penalty_multiplier for b, r in history) / (360 * 1_000_000)
+    assert posted == int(exact + Decimal("0.5"))
+
+
+def test_split_by_weight_gives_the_oldest_the_rest():
+    assert split_by_weight(181, [1_000_000, 1_000_000]) == [91, 90]
+    assert split_by_weight(10, [1, 2, 3]) == [2, 3, 5]
+    assert split_by_weight(7, [0, 0]) == [7, 0]
+    assert split_by_weight(5, []) == []
+
+
+@given(st.integers(0, 10**7), st.lists(st.integers(0, 10**10), min_size=1, max_size=12))
+def test_split_by_weight_loses_nothing(total, weights):
+    shares = split_by_weight(total, weights)
+    assert sum(shares) == total and min(shares) >= 0

@@ -17,6 +17,7 @@ from app.domain.schedule import (
     daily_interest_fen,
     due_dates,
     is_settlement_day,
+    next_payment_date,
     next_settlement_date,
     previous_settlement_date,
     settlement_dates,
@@ -139,14 +140,44 @@ def test_first_due_exactly_one_month_is_not_broken():
 # --- dates -------------------------------------------------------------------------------------------
 
 
-def test_start_on_jan_31_in_leap_year_anchors_on_first_due_day():
+# 每月对日: due dates keep the loan's day of month; a shorter month falls due on its last day and
+# does not move the later ones (issue 11, fault 7: they drifted to the 28th/29th).
+
+
+def test_start_on_jan_31_in_leap_year_keeps_the_31st():
     s = build_schedule(1_200_000, 240000, 4, EI, date(2024, 1, 31))
-    assert [r.due_on for r in s.installments] == [date(2024, 2, 29), date(2024, 3, 29), date(2024, 4, 29), date(2024, 5, 29)]
+    assert [r.due_on for r in s.installments] == [date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30), date(2024, 5, 31)]
+
+
+@pytest.mark.parametrize("method", [EI, "equal_principal", "interest_first"])
+def test_start_on_jan_31_2026_for_three_months(method):
+    s = build_schedule(1_000_000, 43500, 3, method, date(2026, 1, 31))
+    assert [r.due_on for r in s.installments] == [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    assert s.installments[0].interest_fen == 3625  # a whole month (start + 1 month), not 28 days / 360
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (date(2026, 1, 29), [date(2026, 2, 28), date(2026, 3, 29), date(2026, 4, 29)]),
+        (date(2026, 1, 30), [date(2026, 2, 28), date(2026, 3, 30), date(2026, 4, 30)]),
+        (date(2026, 3, 31), [date(2026, 4, 30), date(2026, 5, 31), date(2026, 6, 30)]),
+        (date(2027, 12, 31), [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)]),
+    ],
+)
+def test_due_dates_keep_the_start_day_of_month(start, expected):
+    s = build_schedule(900_000, 43500, 3, EI, start)
+    assert [r.due_on for r in s.installments] == expected
 
 
 def test_start_on_jan_31_in_common_year():
     s = build_schedule(1_200_000, 240000, 3, EI, date(2023, 1, 31))
-    assert [r.due_on for r in s.installments] == [date(2023, 2, 28), date(2023, 3, 28), date(2023, 4, 28)]
+    assert [r.due_on for r in s.installments] == [date(2023, 2, 28), date(2023, 3, 31), date(2023, 4, 30)]
+
+
+def test_due_dates_with_an_explicit_day():
+    assert due_dates(date(2026, 2, 28), 3, 31) == (date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30))
+    assert due_dates(date(2026, 2, 28), 3) == (date(2026, 2, 28), date(2026, 3, 28), date(2026, 4, 28))
 
 
 def test_first_due_on_31st_clamps_per_month_and_returns_to_31():
@@ -404,15 +435,27 @@ def test_next_and_previous_settlement_dates():
     assert previous_settlement_date(date(2024, 3, 19)) == date(2023, 12, 20)
 
 
-def test_revolving_rows_settle_quarterly_and_repay_principal_at_maturity():
-    from datetime import date
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (date(2026, 11, 27), date(2026, 12, 21)),
+        (date(2026, 12, 20), date(2026, 12, 21)),  # drawn on the 结息日: one day, due the next morning
+        (date(2026, 12, 21), date(2027, 3, 21)),  # drawn on the 付息日: the 21st starts a period
+        (date(2026, 12, 31), date(2027, 3, 21)),
+        (date(2026, 1, 10), date(2026, 3, 21)),
+    ],
+)
+def test_interest_falls_due_on_the_21st(after, expected):
+    assert next_payment_date(after) == expected
 
-    from app.domain.schedule import build_schedule
 
+def test_revolving_rows_fall_due_on_the_21st_and_repay_principal_at_maturity():
+    # periods 21st – 20th fall due on the 21st (issue 11, fault 4: they were 20th – 19th, due the 20th)
     s = build_schedule(1_000_000, 45_000, 12, "revolving", date(2026, 11, 27))
-    assert [r.due_on for r in s.installments] == [date(2026, 12, 20), date(2027, 3, 20), date(2027, 6, 20), date(2027, 9, 20), date(2027, 11, 27)]
+    assert [r.due_on for r in s.installments] == [date(2026, 12, 21), date(2027, 3, 21), date(2027, 6, 21), date(2027, 9, 21), date(2027, 11, 27)]
     assert [r.principal_fen for r in s.installments] == [0, 0, 0, 0, 1_000_000]
-    assert s.installments[0].interest_fen == (2 * 1_000_000 * 45_000 * 23 + 360_000_000) // 720_000_000  # 23 days, once rounded
+    assert s.installments[0].interest_fen == (2 * 1_000_000 * 45_000 * 24 + 360_000_000) // 720_000_000  # 27 Nov – 20 Dec: 24 days
+    assert s.installments[-1].interest_fen == (2 * 1_000_000 * 45_000 * 67 + 360_000_000) // 720_000_000  # 21 Sep – 26 Nov: 67 days
     assert s.principal_fen == 1_000_000
 
 

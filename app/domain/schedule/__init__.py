@@ -15,10 +15,12 @@ from app.domain.schedule.build import (
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, METHOD_LABELS, Conventions, Method, parse_method
 from app.domain.schedule.dates import add_months, days_in_month, due_dates, is_leap
 from app.domain.schedule.revolving import (
+    PAYMENT_DAY,
     SETTLEMENT_DAY,
     SETTLEMENT_MONTHS,
     daily_interest_fen,
     is_settlement_day,
+    next_payment_date,
     next_settlement_date,
     previous_settlement_date,
     settlement_dates,
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_PRINCIPAL_FEN",
     "MAX_TERM_MONTHS",
     "METHOD_LABELS",
+    "PAYMENT_DAY",
     "SETTLEMENT_DAY",
     "SETTLEMENT_MONTHS",
     "Conventions",
@@ -47,6 +50,7 @@ __all__ = [
     "is_leap",
     "is_settlement_day",
     "month_interest_fen",
+    "next_payment_date",
     "next_settlement_date",
     "parse_method",
     "previous_settlement_date",

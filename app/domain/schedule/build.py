@@ -14,7 +14,9 @@ Conventions (defaults; see `Conventions`):
   that (whole-month) interest, never more than the balance.
 - 等额本金: principal part = round(principal / n); the same clamping.
 - 先息后本: interest every month, all principal in the last row.
-- Due dates keep the first due date's day of month, clamped to month ends.
+- Due dates keep the loan's day of month (每月对日): the start date's day when the
+  first due date is one month after the start, else the first due date's day;
+  a month shorter than that day falls due on its last day.
 
 All arithmetic is exact integer/rational maths (the annuity factor is an exact
 fraction), so results do not depend on a decimal context's precision and are
@@ -217,12 +219,13 @@ def build_schedule(
         from app.domain.schedule.revolving import revolving_rows  # noqa: PLC0415 (revolving builds on this module)
 
         return Schedule.of(revolving_rows(principal_fen, annual_rate_ppm, start_on, add_months(start_on, term_months), conventions))
-    broken = None if first == add_months(start_on, 1) else (first - start_on).days
+    whole_month = first == add_months(start_on, 1)
+    broken = None if whole_month else (first - start_on).days
     rows = amortize(
         principal_fen,
         annual_rate_ppm,
         method,
-        due_dates(first, term_months),
+        due_dates(first, term_months, start_on.day if whole_month else None),
         first_period_days=broken,
         conventions=conventions,
     )

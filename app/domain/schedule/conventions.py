@@ -1,8 +1,8 @@
 """Repayment methods and the product conventions every money calculation reads.
 
-The defaults are the contract conventions of docs/lending.md: monthly rate =
-annual / 12 for whole periods, daily rate = annual / 360 for broken periods and
-daily accruals, half-up rounding to the fen per component, penalty rate =
+The defaults are the contract conventions written in docs/lending.md: monthly
+rate = annual / 12 for whole periods, daily rate = annual / 360 for broken
+periods and daily accruals, half-up rounding to the fen per component, penalty rate =
 contract rate × 1.5, repayment allocation penalty → compound → interest →
 principal. A product may override any of them.
 """
@@ -30,7 +30,7 @@ class Method(StrEnum):
     EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
     EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
     INTEREST_FIRST = "interest_first"  # 先息后本
-    REVOLVING = "revolving"  # 随借随还: daily interest settled quarterly, principal any time up to maturity
+    REVOLVING = "revolving"  # 随借随还: 积数 interest settled quarterly (21st–20th, due the 21st), principal any time
 
     @property
     def label(self) -> str:

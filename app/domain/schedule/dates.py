@@ -30,13 +30,15 @@ def add_months(d: date, months: int, day: int | None = None) -> date:
 
 
 @lru_cache(maxsize=4096)
-def due_dates(first_due_on: date, count: int) -> tuple[date, ...]:
-    """`count` monthly due dates from `first_due_on`, all on its day of month (clamped).
+def due_dates(first_due_on: date, count: int, day: int | None = None) -> tuple[date, ...]:
+    """`count` monthly due dates from `first_due_on`, all on day `day` of their month (每月对日).
 
-    The anchor is the first due date's day: a first due date of Feb 28 gives
-    Mar 28, Apr 28, ...; a first due date of Jan 31 gives Feb 28/29, Mar 31, ...
+    `day` is the loan's day of month (default: the first due date's day). Each
+    month keeps that day, or the month's last day when the month is shorter, so
+    a loan started on Jan 31 falls due Feb 28, Mar 31, Apr 30, ... — a clamped
+    month never moves the later ones.
     """
-    anchor = first_due_on.day
+    anchor = first_due_on.day if day is None else day
     index = first_due_on.year * 12 + first_due_on.month - 1
     out = []
     for k in range(count):

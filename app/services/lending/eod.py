@@ -6,19 +6,23 @@ caller at a time: `run_eod` holds the date's lease (app/services/eod_lease.py),
 renews it between steps and debit batches, and commits a step only while it still
 holds it; a second caller finds the lease live and changes nothing.
 
-1. accrue     — interest for the day itself on the end-of-day balance not yet
-                due (round half-up per loan, annual/360) into the portfolio's
-                应计利息; on a due date also the true-up to the schedule, and the
-                period's interest moves to the loan's receivable.
-   reprice    — floating loans whose repricing date it is take the latest LPR
-                + their spread (app/services/lending/repricing.py; chunked).
+1. reprice    — floating loans whose repricing date it is take the latest LPR
+                + their spread (app/services/lending/repricing.py; chunked),
+                before accrual, so the repricing day accrues at the new rate.
+   accrue     — interest for the day itself (算头不算尾) on the end-of-day balance
+                not yet due, by the 积数 method (docs/lending.md: Σ balance × rate
+                per loan, the posted total rounded once) into the portfolio's
+                应计利息; when a row falls due tomorrow its period ends tonight:
+                trued up to the schedule (term) or its exact figure written on
+                the row (revolving), and moved to the loan's receivable.
 2. auto_debit — debit every loan with something due through core banking
                 (reference `eod:<loan>:<date>`, so a retry never debits twice),
                 then apply the successful debits in full.
 3. overdue    — installments due on or before the date and still unpaid become overdue.
 4. penalty    — penalty interest on overdue principal and compound interest on
                 overdue interest at contract rate × the product's multiplier / 360,
-                per installment, rounded half-up.
+                for the day itself (the due date included), per loan by the 积数
+                method, shared over the loan's overdue installments.
 5. classify   — days past due (business date − earliest unpaid due date) and the five-tier class:
                 the worst of the DPD floor, a manual/restructuring floor and a non-performing
                 loan's own class (held until an approver upgrades it); upgrade proposals.
@@ -26,14 +30,15 @@ holds it; a second caller finds the lease live and changes nothing.
                 penalty and compound are kept off the balance sheet (app/services/lending/nonaccrual.py).
 6. advance    — the business date moves to the next day.
 
-Revolving drawdowns (随借随还) accrue daily like the rest; their rows fall due on
-the settlement dates (结息, 20 Mar/Jun/Sep/Dec) and at maturity, and on that day
-the row's interest becomes what actually accrued (step 1), so auto-debit settles it.
+Revolving drawdowns (随借随还) accrue the same way; a settlement period runs from
+the 21st through the 20th of Mar/Jun/Sep/Dec (结息日) and falls due on the 21st
+(付息日), so auto-debit collects the exact figure on the 21st.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -57,7 +62,7 @@ from app.services.lending.sql import execute, fetch, is_postgres, new_uuid, uuid
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
+STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
 DEBIT_BATCH = 500
 
 
@@ -100,62 +105,80 @@ async def _ledger_from(
         )
 
 
+# The 积数 of one day, posted half-up with the loan's carry (app.domain.accrual.post_day): fen and new carry.
+INTEREST_DEN = 360 * 1_000_000  # fen × ppm × days per fen (annual / 360)
+PENALTY_DEN = 360 * 1_000_000_000  # fen × ppb × days per fen
+
 ACCRUAL_ROWS = (
-    "SELECT l.id, l.method, l.accrued_interest_fen AS accrued, i.id AS iid, i.interest_fen AS row_interest,"
-    " (2 * (l.outstanding_principal_fen - l.overdue_principal_fen - COALESCE(i.principal_fen - i.paid_principal_fen, 0))"
-    "  * l.annual_rate_ppm + 360000000) / 720000000 AS dly"
+    "SELECT l.id, l.method, l.accrued_interest_fen AS accrued, l.interest_carry AS carry, n.id AS nid, n.interest_fen AS row_interest,"
+    " (l.outstanding_principal_fen - l.overdue_principal_fen - COALESCE(i.principal_fen - i.paid_principal_fen, 0))"
+    "  * CAST(l.annual_rate_ppm AS BIGINT) AS x"
     " FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
+    " LEFT JOIN installment n ON n.loan_id = l.id AND n.due_on = :nx"
     " WHERE l.status = 'active' AND l.start_on <= :d"
 )
-# income of the day per loan: today's interest, plus on a term loan's due date the true-up to the schedule
-INCOME = "CASE WHEN iid IS NULL OR method = 'revolving' THEN dly ELSE row_interest - accrued + dly END"
-NEW_ACCRUED = "CASE WHEN iid IS NULL THEN accrued + dly ELSE dly END"  # (written out with t. in the PostgreSQL statement)
-# interest falling due today per loan: the schedule's (term) or what accrued up to today (revolving settlement)
-FALLS_DUE = "CASE WHEN method = 'revolving' THEN accrued ELSE row_interest END"
+POSTED_ROWS = f"SELECT b.*, (2 * (carry + x) + {INTEREST_DEN}) / {2 * INTEREST_DEN} AS post FROM ({ACCRUAL_ROWS}) b"
+# a period ends tonight when a row falls due tomorrow: its interest is the schedule's (term) or the
+# once-rounded 积数 of the period (revolving settlement), and it moves to the loan's receivable
+FALLS_DUE = "CASE WHEN method = 'revolving' THEN accrued + post ELSE row_interest END"
+INCOME = f"CASE WHEN nid IS NULL THEN post ELSE {FALLS_DUE} - accrued END"
+NEW_ACCRUED = "CASE WHEN nid IS NULL THEN accrued + post ELSE 0 END"
+NEW_CARRY = f"CASE WHEN nid IS NULL THEN carry + x - post * {INTEREST_DEN} ELSE 0 END"
 
 
 async def accrue(on: date) -> None:
-    """Interest for the day `on` itself on the end-of-day balance not yet due (a repayment today stops today's interest).
+    """Interest for the day `on` itself (算头不算尾) on the end-of-day balance not yet due, by the 积数 method.
 
-    Accrual goes to the portfolio account 应计利息 (one line a day, not one per loan); each
-    loan's share is its `accrued_interest_fen`. On a term loan's due date the period is
-    trued up to the schedule and its interest moves to the loan's receivable; a revolving
-    loan's row due today takes what accrued up to today (its settlement). Today's amount
-    starts the next period.
+    Each loan adds the day's balance × rate to its interest 积数 and posts round(Σ / 360) minus
+    what the period has posted (the loan's `accrued_interest_fen`) to the portfolio's 应计利息, so
+    the period's posted total is always the once-rounded figure. When a row falls due tomorrow the
+    period ends tonight: a term loan's period is trued up to the schedule, a revolving period's
+    figure is written on its row (paid rows are never touched), and it moves to the loan's
+    receivable, so the amount is exact and booked the morning it is due.
     """
     await _temp("eod_due", f"loan_id {uuid_type()} PRIMARY KEY, amount BIGINT NOT NULL, revolving INTEGER NOT NULL")
     await _temp("eod_total", "a BIGINT NOT NULL")
+    nx = on + timedelta(days=1)
     if is_postgres():
-        # one statement: update every loan and keep only the totals and the loans due today
+        # one statement: update every loan and keep only the totals and the loans whose period ends tonight
         await execute(
-            f"WITH t AS ({ACCRUAL_ROWS}),"
-            " u AS (UPDATE loan SET accrued_interest_fen = CASE WHEN t.iid IS NULL THEN t.accrued + t.dly ELSE t.dly END"
-            f"       FROM t WHERE t.id = loan.id RETURNING t.id, t.method, t.accrued, t.iid, t.row_interest, t.dly),"
+            f"WITH t AS ({POSTED_ROWS}),"
+            f" u AS (UPDATE loan SET accrued_interest_fen = {_qualified(NEW_ACCRUED)}, interest_carry = {_qualified(NEW_CARRY)}"
+            f"       FROM t WHERE t.id = loan.id RETURNING t.method, t.accrued, t.nid, t.row_interest, t.post, t.id),"
             f" due AS (INSERT INTO eod_due (loan_id, amount, revolving)"
-            f"       SELECT id, {FALLS_DUE}, CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM u WHERE iid IS NOT NULL RETURNING 1)"
+            f"       SELECT id, {FALLS_DUE}, CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM u WHERE nid IS NOT NULL RETURNING 1)"
             f" INSERT INTO eod_total (a) SELECT COALESCE(SUM({INCOME}), 0) FROM u",
-            d=on,
+            d=on, nx=nx,
         )
     else:
-        await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, inc BIGINT NOT NULL, acc BIGINT NOT NULL, due BIGINT, revolving INTEGER NOT NULL")
+        await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, inc BIGINT NOT NULL, acc BIGINT NOT NULL, carry BIGINT NOT NULL, due BIGINT, revolving INTEGER NOT NULL")
         await execute(
-            f"INSERT INTO eod_accrual (loan_id, inc, acc, due, revolving)"
-            f" SELECT id, {INCOME}, {NEW_ACCRUED}, CASE WHEN iid IS NULL THEN NULL ELSE {FALLS_DUE} END,"
-            f"  CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM ({ACCRUAL_ROWS}) t",
-            d=on,
+            f"INSERT INTO eod_accrual (loan_id, inc, acc, carry, due, revolving)"
+            f" SELECT id, {INCOME}, {NEW_ACCRUED}, {NEW_CARRY}, CASE WHEN nid IS NULL THEN NULL ELSE {FALLS_DUE} END,"
+            f"  CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM ({POSTED_ROWS}) t",
+            d=on, nx=nx,
         )
-        await execute("UPDATE loan SET accrued_interest_fen = e.acc FROM eod_accrual e WHERE e.loan_id = loan.id")
+        await execute("UPDATE loan SET accrued_interest_fen = e.acc, interest_carry = e.carry FROM eod_accrual e WHERE e.loan_id = loan.id")
         await execute("INSERT INTO eod_due (loan_id, amount, revolving) SELECT loan_id, due, revolving FROM eod_accrual WHERE due IS NOT NULL")
         await execute("INSERT INTO eod_total (a) SELECT COALESCE(SUM(inc), 0) FROM eod_accrual")
+    # a revolving row takes its exact figure the evening before it falls due; a paid row is never re-priced
     await execute(
         "UPDATE installment SET interest_fen = e.amount FROM eod_due e"
-        " WHERE e.revolving = 1 AND installment.loan_id = e.loan_id AND installment.due_on = :d",
-        d=on,
+        " WHERE e.revolving = 1 AND installment.loan_id = e.loan_id AND installment.due_on = :nx"
+        " AND installment.status = 'pending' AND installment.paid_interest_fen <= e.amount",
+        nx=nx,
     )
     total = int((await fetch("SELECT a FROM eod_total"))[0]["a"])
     await ledger.post(kind="accrual", business_on=on, loan_id=None, memo=f"日终计息 {on.isoformat()}",
                       postings=signed(total, Account.ACCRUED_INTEREST, Account.INTEREST_INCOME))
     await _ledger_from("eod_due", kind="interest_due", on=on, lines=[("interest_receivable", "amount")], income=[("accrued_interest", "amount")])
+
+
+def _qualified(expression: str) -> str:
+    """The expression with the CTE's columns qualified (t.), for the UPDATE … FROM t of PostgreSQL."""
+    for column in ("accrued", "carry", "post", "nid", "x"):
+        expression = re.sub(rf"\b{column}\b", f"t.{column}", expression)
+    return expression
 
 
 OWED_SQL = """
@@ -332,25 +355,66 @@ async def mark_overdue(on: date) -> None:
     )
 
 
+# per loan: overdue principal and interest, the penalty rate in ppb and the day's postings by the 积数 method
+PENALTY_LOANS = f"""
+INSERT INTO eod_penalty_loan (loan_id, pen, cmp, pen_carry, cmp_carry, p, c)
+SELECT loan_id, pen, cmp, pc + xp - pen * {PENALTY_DEN}, cc + xc - cmp * {PENALTY_DEN}, p, c FROM (
+  SELECT loan_id, pc, cc, xp, xc, p, c,
+    (2 * (pc + xp) + {PENALTY_DEN}) / {2 * PENALTY_DEN} AS pen, (2 * (cc + xc) + {PENALTY_DEN}) / {2 * PENALTY_DEN} AS cmp
+  FROM (
+    SELECT o.loan_id, l.penalty_carry AS pc, l.compound_carry AS cc, o.p, o.c,
+      o.p * (CAST(l.annual_rate_ppm AS BIGINT) * pr.penalty_multiplier_ppm / 1000) AS xp,
+      o.c * (CAST(l.annual_rate_ppm AS BIGINT) * pr.penalty_multiplier_ppm / 1000) AS xc
+    FROM (SELECT loan_id, CAST(SUM(p) AS BIGINT) AS p, CAST(SUM(c) AS BIGINT) AS c FROM eod_penalty GROUP BY loan_id) o
+    JOIN loan l ON l.id = o.loan_id JOIN product pr ON pr.id = l.product_id
+  ) r
+) q
+"""
+
+
 async def charge_penalty(on: date) -> None:
-    await _temp("eod_penalty", f"inst_id {uuid_type()} PRIMARY KEY, loan_id {uuid_type()} NOT NULL, pen BIGINT, cmp BIGINT")
-    # penalty rate in parts per billion = contract ppm × multiplier ppm / 1000 (exact for multipliers in 0.001 steps)
+    """Penalty (罚息) on overdue principal and compound (复利) on overdue interest for the day `on`, due date included.
+
+    Per loan and component, by the 积数 method: the day's overdue amount × penalty rate (contract
+    rate × multiplier, in ppb) is added to the loan's carry and round(Σ / 360) minus what the
+    spell has posted is posted. The loan's amount is shared over its overdue installments in
+    proportion to their overdue principal (penalty) or interest (compound), rounding down, the
+    oldest taking the rest — the installment a payment reaches first (docs/lending.md). A loan whose
+    auto-debit is still 处理中 (outcome unknown) earns none until the core answers.
+    """
+    await _temp("eod_penalty", f"inst_id {uuid_type()} PRIMARY KEY, loan_id {uuid_type()} NOT NULL, p BIGINT, c BIGINT, rk INTEGER")
     await execute(
-        "INSERT INTO eod_penalty (inst_id, loan_id, pen, cmp)"
-        " SELECT i.id, i.loan_id,"
-        "  (2 * (i.principal_fen - i.paid_principal_fen) * (CAST(l.annual_rate_ppm AS BIGINT) * p.penalty_multiplier_ppm / 1000) + 360000000000) / 720000000000,"
-        "  (2 * (i.interest_fen - i.paid_interest_fen) * (CAST(l.annual_rate_ppm AS BIGINT) * p.penalty_multiplier_ppm / 1000) + 360000000000) / 720000000000"
-        " FROM installment i JOIN loan l ON l.id = i.loan_id JOIN product p ON p.id = l.product_id"
-        " WHERE i.status = 'overdue' AND i.due_on < :d AND l.status = 'active'",
+        "INSERT INTO eod_penalty (inst_id, loan_id, p, c, rk)"
+        " SELECT i.id, i.loan_id, i.principal_fen - i.paid_principal_fen, i.interest_fen - i.paid_interest_fen,"
+        "  ROW_NUMBER() OVER (PARTITION BY i.loan_id ORDER BY i.due_on, i.number)"
+        " FROM installment i JOIN loan l ON l.id = i.loan_id"
+        " WHERE i.status = 'overdue' AND i.due_on <= :d AND l.status = 'active'"
+        "  AND l.debit_in_flight IS NULL",  # 处理中: the core may have taken the money on time; no penalty until it answers
         d=on,
     )
-    await execute("DELETE FROM eod_penalty WHERE pen = 0 AND cmp = 0")
+    await _temp("eod_penalty_loan", f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT, pen_carry BIGINT, cmp_carry BIGINT, p BIGINT, c BIGINT")
+    await execute(PENALTY_LOANS)
+    await execute("UPDATE loan SET penalty_carry = e.pen_carry, compound_carry = e.cmp_carry FROM eod_penalty_loan e WHERE e.loan_id = loan.id")
+    # a spell ends when nothing is overdue: what rounding left (under half a fen) is dropped with it
     await execute(
-        "UPDATE installment SET penalty_fen = installment.penalty_fen + e.pen, compound_fen = installment.compound_fen + e.cmp"
-        " FROM eod_penalty e WHERE e.inst_id = installment.id"
+        "UPDATE loan SET penalty_carry = 0, compound_carry = 0 WHERE (penalty_carry <> 0 OR compound_carry <> 0)"
+        " AND NOT EXISTS (SELECT 1 FROM eod_penalty_loan e WHERE e.loan_id = loan.id)"
     )
-    await _temp("eod_penalty_loan", f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT")
-    await execute("INSERT INTO eod_penalty_loan SELECT loan_id, SUM(pen), SUM(cmp) FROM eod_penalty GROUP BY loan_id")
+    await execute("DELETE FROM eod_penalty_loan WHERE pen = 0 AND cmp = 0")
+    await execute("DELETE FROM eod_penalty WHERE loan_id NOT IN (SELECT loan_id FROM eod_penalty_loan)")
+    await execute(
+        "UPDATE eod_penalty SET p = CASE WHEN e.p > 0 THEN e.pen * eod_penalty.p / e.p ELSE 0 END,"
+        " c = CASE WHEN e.c > 0 THEN e.cmp * eod_penalty.c / e.c ELSE 0 END FROM eod_penalty_loan e WHERE e.loan_id = eod_penalty.loan_id"
+    )
+    await execute(
+        "UPDATE eod_penalty SET p = eod_penalty.p + e.pen - s.p, c = eod_penalty.c + e.cmp - s.c"
+        " FROM eod_penalty_loan e, (SELECT loan_id, SUM(p) AS p, SUM(c) AS c FROM eod_penalty GROUP BY loan_id) s"
+        " WHERE e.loan_id = eod_penalty.loan_id AND s.loan_id = eod_penalty.loan_id AND eod_penalty.rk = 1"
+    )
+    await execute(
+        "UPDATE installment SET penalty_fen = installment.penalty_fen + e.p, compound_fen = installment.compound_fen + e.c"
+        " FROM eod_penalty e WHERE e.inst_id = installment.id AND (e.p <> 0 OR e.c <> 0)"
+    )
     await execute(
         "UPDATE loan SET penalty_fen = loan.penalty_fen + e.pen, compound_fen = loan.compound_fen + e.cmp"
         " FROM eod_penalty_loan e WHERE e.loan_id = loan.id"
@@ -421,11 +485,11 @@ async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, 
         metrics.EOD_STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
         logger.info("eod %s: %s done", target, name)
 
-    await step("accrue", lambda: accrue(target))
-    if "reprice" not in run.steps_done:
+    if "reprice" not in run.steps_done:  # before accrual: a repricing day accrues at the new rate
         await lease.renew()
         await reprice_due(target)  # chunked, each chunk its own transaction (resumable by itself)
         await step("reprice", _nothing)
+    await step("accrue", lambda: accrue(target))
     if "auto_debit" not in run.steps_done:
         await lease.renew()
         # outside a transaction: each attempt is recorded as made; the lease is renewed after each batch

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from app.domain.ledger import AGGREGATE_ACCOUNTS, Account, Posting, check_balanced
@@ -63,7 +63,7 @@ WITH led AS (
 ), ins AS (
   SELECT loan_id,
     SUM(principal_fen - paid_principal_fen) AS principal,
-    SUM(CASE WHEN due_on <= :today THEN interest_fen - paid_interest_fen ELSE 0 END) AS interest_due,
+    SUM(CASE WHEN due_on <= :falls_due THEN interest_fen - paid_interest_fen ELSE 0 END) AS interest_due,
     SUM(penalty_fen - paid_penalty_fen) AS penalty,
     SUM(compound_fen - paid_compound_fen) AS compound
   FROM installment GROUP BY loan_id
@@ -98,7 +98,8 @@ async def ledger_check(*, today: date) -> list[Mismatch]:
     accrued = (await fetch(ACCRUED_SQL))[0]
     if int(accrued["ledger"]) != int(accrued["books"]):
         problems.append(Mismatch("portfolio", "accrued interest vs loans", int(accrued["ledger"]), int(accrued["books"])))
-    for r in await fetch(CHECK_SQL, today=today):
+    # a period's interest moves to the receivable at the end-of-day of its last day, the eve of its due date
+    for r in await fetch(CHECK_SQL, falls_due=today + timedelta(days=1)):
         loan = str(r["loan_id"])
         checks = [
             ("principal vs loan", r["led_principal"], r["outstanding_principal_fen"]),

@@ -65,14 +65,14 @@ async def run(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) -> None:
         " AND loan_id IN (SELECT id FROM loan WHERE status = 'active' AND days_past_due > :n)",
         d=on, n=policy.nonaccrual_after_days,
     )
-    await sync(on, through=on)
+    await sync(on, through=on + timedelta(days=1))  # tonight's end-of-day made the periods ending today receivable
 
 
 async def recognise_collected(loan_id: UUID, today: date) -> None:
     """After a repayment or prepayment of `loan_id` on the (open) business date `today`: collected
     amounts of a non-accrual loan are income now. Nothing to do for other loans."""
     if await LoanRisk.filter(loan_id=loan_id).exists():
-        await sync(today, through=today - timedelta(days=1), loan_id=loan_id)
+        await sync(today, through=today, loan_id=loan_id)  # receivable: periods that ended by last night (docs/lending.md)
 
 
 async def resume_accrual(loan_id: UUID, on: date) -> None:
@@ -141,7 +141,7 @@ LEFT JOIN (SELECT loan_id,
              SUM(CASE WHEN account = 'off_compound' THEN debit_fen - credit_fen ELSE 0 END) AS compound
            FROM ledger_entry WHERE account IN ('off_interest', 'off_penalty', 'off_compound') GROUP BY loan_id) e ON e.loan_id = r.loan_id
 LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FROM installment
-           WHERE due_on <= :today AND loan_id IN (SELECT loan_id FROM loan_risk) GROUP BY loan_id) i
+           WHERE due_on <= :falls_due AND loan_id IN (SELECT loan_id FROM loan_risk) GROUP BY loan_id) i
   ON i.loan_id = r.loan_id
 """
 
@@ -162,7 +162,7 @@ async def check(today: date) -> list[tuple[str, str, int, int]]:
         problems.append(("portfolio", "off-balance accrued vs loans", int(totals["led_accrued"]), int(totals["off_accrued"])))
     if int(totals["off_total"]) != 0:
         problems.append(("portfolio", "off-balance accounts vs contra", int(totals["off_total"]), 0))
-    for r in await fetch(CHECK_SQL, today=today):
+    for r in await fetch(CHECK_SQL, falls_due=today + timedelta(days=1)):  # a period falls due on the eve of its due date
         loan, on = str(r["loan_id"]), r["non_accrual_since"] is not None
         checks = [
             ("off-balance interest vs ledger", r["led_interest"], r["off_interest_fen"]),

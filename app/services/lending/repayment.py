@@ -194,9 +194,9 @@ async def _plan(loan: Loan, *, amount_fen: int | None, today: date) -> tuple[Pre
     conventions = conventions_for(product)
     if loan.method == Method.REVOLVING:
         return _revolving_plan(loan, future, amount_fen, today, conventions), due, future
+    # interest runs from the last due date (or the start) through yesterday: on a due date, once that
+    # day's installment is paid, nothing more (its period ended last night)
     paid_before = await Installment.filter(loan_id=loan.id, due_on__lte=today).order_by("-due_on").first()
-    if paid_before is not None and paid_before.due_on == today:
-        raise RepaymentError("还款日当天请先完成当期还款，次日再办理提前还款", code="DUE_TODAY", field="amount")
     last_due = paid_before.due_on if paid_before else loan.start_on
     remaining, balance = [], sum(i.principal_fen for i in future)
     for inst in future:
@@ -213,13 +213,16 @@ async def _plan(loan: Loan, *, amount_fen: int | None, today: date) -> tuple[Pre
 
 
 def _revolving_plan(loan: Loan, future: list[Installment], amount_fen: int | None, today: date, conventions) -> PrepaymentPlan:
-    """随借随还: principal any time. A payoff also settles what has accrued (to last night's end-of-day);
-    a partial repayment takes principal only and the rows' interest estimates shrink with the balance."""
+    """随借随还: principal any time. A payoff also pays the current period's interest through yesterday:
+    its 积数 figure, which last night's end-of-day posted (`accrued_interest_fen`). A partial repayment
+    takes principal only; the rows' estimates follow the lower balance until each period's exact figure."""
     outstanding = sum(i.principal_fen for i in future)
     if amount_fen is None or amount_fen >= outstanding:
         quote = PayoffQuote(principal_fen=outstanding, interest_fen=loan.accrued_interest_fen, overdue_fen=0, total_fen=outstanding + loan.accrued_interest_fen)
         return PrepaymentPlan(loan, True, quote, None)
     rows = revolving_rows(outstanding - amount_fen, loan.annual_rate_ppm, today, future[-1].due_on, conventions)
+    first, earned = rows[0], loan.accrued_interest_fen  # + what the current period already earned
+    rows[0] = first._replace(interest_fen=first.interest_fen + earned, payment_fen=first.payment_fen + earned)
     renumbered = [row._replace(number=inst.number) for inst, row in zip(future, rows, strict=True)]
     quote = PrepaymentQuote(principal_fen=amount_fen, interest_fen=0, total_fen=amount_fen, schedule=Schedule.of(renumbered))
     return PrepaymentPlan(loan, False, None, quote)
@@ -256,7 +259,7 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
                 inst.paid_interest_fen, inst.paid_principal_fen = inst.interest_fen, inst.principal_fen
                 inst.status, inst.paid_on = InstallmentStatus.PAID, today
                 await inst.save(update_fields=["interest_fen", "paid_interest_fen", "paid_principal_fen", "status", "paid_on"])
-            await Loan.filter(id=loan.id).update(accrued_interest_fen=0, outstanding_principal_fen=0)
+            await Loan.filter(id=loan.id).update(accrued_interest_fen=0, interest_carry=0, outstanding_principal_fen=0)
         else:
             principal, interest = plan.partial.principal_fen, plan.partial.interest_fen
             new_rows = {r.number: r for r in plan.partial.schedule.installments}

@@ -1,11 +1,13 @@
 """Floating-rate repricing (LPR 重定价).
 
 On a loan's repricing date the rate becomes the latest LPR of its tenor
-published on or before that date plus the contract's fixed spread. Convention
-(a product setting in spirit, documented here): the new rate applies to the
-periods that START on or after the repricing date; the period running across
-it keeps its interest, so nothing already accrued is restated. The remaining
-schedule after that period is re-amortised over the same due dates.
+published on or before that date plus the contract's fixed spread
+(docs/lending.md). A term loan's new rate applies to the periods that START on
+or after the repricing date — when the repricing date is a due date, the
+period starting that day; a period running across it keeps its interest, so
+nothing already accrued is restated. The remaining schedule from that period is
+re-amortised over the same due dates. A revolving loan's rate applies from the
+repricing day itself: end-of-day reprices before it accrues.
 
 Repricing is per loan (the annuity needs exact rational maths, not SQL), in
 chunks of `CHUNK` loans per transaction; each repriced loan's next date moves
@@ -53,8 +55,10 @@ async def _reprice_one(loan: Loan, product: Product, base_ppm: int, on: date) ->
         next_on = lpr.next_repricing_date(product.repricing, loan.start_on, on)
         await Loan.filter(id=loan.id).update(annual_rate_ppm=new_rate, next_repricing_on=next_on if next_on <= loan.maturity_on else None)
         return changed
-    future = await Installment.filter(loan_id=loan.id, status=InstallmentStatus.PENDING, due_on__gt=on).order_by("number")
-    following = future[1:]  # the period running across the repricing date keeps its interest
+    rows = await Installment.filter(loan_id=loan.id, due_on__gte=on).order_by("number")
+    future = [i for i in rows if i.due_on > on and i.status == InstallmentStatus.PENDING]
+    starts_today = bool(rows) and rows[0].due_on == on  # a due date: the next period starts on the repricing date
+    following = future if starts_today else future[1:]  # a period running across the date keeps its interest
     changed = new_rate != loan.annual_rate_ppm and bool(following)
     if changed:
         balance = sum(i.principal_fen for i in following)

@@ -15,7 +15,7 @@ from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.core_outcomes import suspense_balances
 from app.services.lending.drawdown import draw_down
-from app.services.lending.eod import run_eod
+from app.services.lending.eod import accrue, run_eod
 from app.services.lending.ledger import ledger_check
 from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import repay
@@ -45,8 +45,14 @@ async def _loan_due_today(core, vault):
     loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=3, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     first = await Installment.get(loan_id=loan.id, number=1)
-    await business_date.set_current(first.due_on)
+    await _arrive_at(first.due_on, core, vault)
     return loan, first
+
+
+async def _arrive_at(due_on, core, vault):
+    """The eve's end-of-day closes the period (its interest becomes receivable); the due date is then the business date."""
+    await business_date.set_current(due_on - timedelta(days=1))
+    await run_eod(core=core, vault=vault)
 
 
 async def _clean(core, on):
@@ -105,7 +111,7 @@ async def test_where_the_product_says_so_suspense_pays_the_next_amount_due(bank,
     await Product.all().update(excess_debit="apply_next")
     loan, first, owed = await _debit_finds_installment_paid(core, vault)
     second = await Installment.get(loan_id=loan.id, number=2)
-    await business_date.set_current(second.due_on)
+    await _arrive_at(second.due_on, core, vault)
     core.started.clear()
     await run_eod(core=core, vault=vault)
     second = await Installment.get(id=second.id)
@@ -119,11 +125,13 @@ async def test_where_the_product_says_so_suspense_pays_the_next_amount_due(bank,
     assert await ledger_check(today=second.due_on) == []
 
 
-async def _due_today_on_card(core, vault, card):
+async def _due_today_on_card(core, vault, card, *, eve=True):
     _, line = await customer_with_line(vault, card=card)
     loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=3, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     first = await Installment.get(loan_id=loan.id, number=1)
+    if eve:
+        await accrue(first.due_on - timedelta(days=1))  # the eve's accrual ends the period: its interest is receivable
     await business_date.set_current(first.due_on)
     return loan, first
 
@@ -142,8 +150,9 @@ async def test_an_auto_debit_still_unknown_keeps_its_marker_until_the_resolver_b
     from app.models import DebitAttempt
     from app.services.lending.core_outcomes import resolve_pending
 
-    loan, first = await _due_today_on_card(core, vault, "6217000010000007")  # answer and first status query lost
+    loan, first = await _due_today_on_card(core, vault, "6217000010000007", eve=False)  # answer and first status query lost
     await resolve_pending(core)  # the disbursement (处理中 until now)
+    await accrue(first.due_on - timedelta(days=1))  # the eve's accrual, once the loan is active
     await run_eod(core=core, vault=vault)
     loan = await Loan.get(id=loan.id)
     assert loan.debit_in_flight == f"eod:{loan.id}:{first.due_on.isoformat()}"

@@ -15,14 +15,16 @@ from app.services.lending.ledger import ledger_check
 from tests.factories_worklists import drawn_loan
 from tests.services.lending.conftest import TODAY
 
-ALL_STEPS = ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
+ALL_STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
 
 
-async def _due_today(vault, *, sequence=357, card="6217000010001234"):
-    """A 12,000.00 loan drawn a month ago: its first installment falls due on TODAY, the business date."""
-    _, _, loan = await drawn_loan(vault, sequence=sequence, card=card, today=date(2026, 10, 27), valid_from=date(2026, 10, 1))
+async def _due_today(vault, *, sequence=357, card="6217000010001234", count=1):
+    """`count` 12,000.00 loans drawn a month ago: their first installment falls due on TODAY, the business date."""
+    loans = [(await drawn_loan(vault, sequence=sequence + 2 * n, card=card, today=date(2026, 10, 27), valid_from=date(2026, 10, 1)))[2]
+             for n in range(count)]
+    await eod.accrue(TODAY - timedelta(days=1))  # the eve's accrual ends the period: its interest is receivable on TODAY
     await business_date.set_current(TODAY)
-    return loan
+    return loans[0]
 
 
 async def _kinds_on(day):
@@ -43,8 +45,8 @@ async def test_a_caller_that_finds_a_live_lease_changes_nothing(bank, core, vaul
 
 async def test_an_expired_lease_is_taken_over_and_the_run_resumes_after_its_last_step(bank, core, vault):
     await _due_today(vault)
-    # a holder killed (kill -9) after accrue and reprice: its heartbeat stopped 11 minutes ago
-    await EodRun.create(business_on=TODAY, steps_done=["accrue", "reprice"], owner="host:4242:dead", heartbeat_at=clock.now_utc() - timedelta(minutes=11))
+    # a holder killed (kill -9) after reprice and accrue: its heartbeat stopped 11 minutes ago
+    await EodRun.create(business_on=TODAY, steps_done=["reprice", "accrue"], owner="host:4242:dead", heartbeat_at=clock.now_utc() - timedelta(minutes=11))
     report = await run_eod(core=core, vault=vault, lease_ttl=600)
     assert report.steps_run == ("auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
     kinds = await _kinds_on(TODAY)
@@ -56,7 +58,7 @@ async def test_an_expired_lease_is_taken_over_and_the_run_resumes_after_its_last
 
 
 async def test_a_lease_renewed_within_the_ttl_is_not_taken_over(bank, core, vault):
-    await EodRun.create(business_on=TODAY, steps_done=["accrue"], owner="host:4242:slow", heartbeat_at=clock.now_utc() - timedelta(minutes=9))
+    await EodRun.create(business_on=TODAY, steps_done=["reprice"], owner="host:4242:slow", heartbeat_at=clock.now_utc() - timedelta(minutes=9))
     report = await run_eod(core=core, vault=vault, lease_ttl=600)
     assert report.running and report.steps_run == ()
     assert (await EodRun.get(business_on=TODAY)).owner == "host:4242:slow"
@@ -80,15 +82,14 @@ async def test_a_holder_that_lost_its_lease_records_nothing_more(bank, core, vau
     with pytest.raises(eod_lease.LeaseLost):
         await run_eod(core=StealingCore(core), vault=vault, lease_ttl=600)
     run = await EodRun.get(business_on=TODAY)
-    assert run.steps_done == ["accrue", "reprice"] and run.owner == "host:7:new-holder"  # the new holder's lease stays
+    assert run.steps_done == ["reprice", "accrue"] and run.owner == "host:7:new-holder"  # the new holder's lease stays
     assert "auto_debit" not in await _kinds_on(TODAY)
     assert (await Installment.get(loan_id=loan.id, number=1)).status == InstallmentStatus.PENDING
     assert await business_date.current() == TODAY
 
 
 async def test_debit_due_renews_the_lease_after_each_batch(bank, core, vault, monkeypatch):
-    for n in range(3):
-        await _due_today(vault, sequence=357 + 2 * n)
+    await _due_today(vault, count=3)
     monkeypatch.setattr(eod, "DEBIT_BATCH", 2)
     beats = []
 
@@ -103,8 +104,7 @@ async def test_debit_due_renews_the_lease_after_each_batch(bank, core, vault, mo
 
 @pytest.mark.postgres
 async def test_two_end_of_days_for_one_date_at_once_run_every_step_once(bank, core, vault):
-    for n in range(3):
-        await _due_today(vault, sequence=357 + 2 * n)
+    await _due_today(vault, count=3)
     reports = await asyncio.gather(run_eod(on=TODAY, core=core, vault=vault), run_eod(on=TODAY, core=core, vault=vault))
     assert sorted(r.steps_run for r in reports) == [(), ALL_STEPS]
     assert [r.running or r.already_done for r in reports if not r.steps_run] == [True]

@@ -5,10 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain import accrual, idcard
+from app.domain import idcard
 from app.domain.classification import LoanClass
 from app.domain.errors import DomainError
-from app.domain.schedule import DEFAULT_CONVENTIONS
 from app.models import CreditLine, DebitAttempt, EodRun, Installment, LedgerEntry, Loan
 from app.models.enums import InstallmentStatus, LoanStatus
 from app.services import business_date
@@ -38,16 +37,18 @@ async def _days(core, vault, n):
 async def test_accrual_over_a_period_equals_the_schedule_interest(bank, core, vault):
     loan = await _loan(core, vault, card="6217000010000002")  # debits fail: nothing is collected
     first = await Installment.get(loan_id=loan.id, number=1)
-    await _days(core, vault, (first.due_on - TODAY).days)  # EOD for every day of the first period
+    await _days(core, vault, (first.due_on - TODAY).days - 1)  # EOD for every day of the period but its last
     loan = await Loan.get(id=loan.id)
-    daily = (2 * 1_200_000 * 45_000 + 360_000_000) // 720_000_000
-    assert loan.accrued_interest_fen == daily * 30
-    await _days(core, vault, 1)  # the due date: true-up to the schedule, and the next period's first day
+    assert loan.accrued_interest_fen == (2 * 1_200_000 * 45_000 * 29 + 360_000_000) // 720_000_000  # 29 days, rounded once
+    await _days(core, vault, 1)  # the period's last day: true-up to the schedule, due tomorrow
+    loan = await Loan.get(id=loan.id)
+    assert (loan.accrued_interest_fen, loan.interest_carry) == (0, 0)
+    receivable = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(loan_id=loan.id, account="interest_receivable"))
+    assert receivable == first.interest_fen == 4500  # the period's interest is receivable the morning it is due
+    await _days(core, vault, 1)  # the due date: the first day of the next period
     loan = await Loan.get(id=loan.id)
     next_daily = (2 * (1_200_000 - first.principal_fen) * 45_000 + 360_000_000) // 720_000_000
     assert loan.accrued_interest_fen == next_daily
-    receivable = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(loan_id=loan.id, account="interest_receivable"))
-    assert receivable == first.interest_fen == 4500  # the period's interest is now due on the loan
     accrued = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(account="accrued_interest"))
     assert accrued == next_daily  # the next period's first day, at portfolio level
 
@@ -70,13 +71,16 @@ async def test_failed_debit_makes_the_loan_overdue_with_penalty_and_compound(ban
     first = await Installment.get(loan_id=loan.id, number=1)
     await _days(core, vault, (first.due_on - TODAY).days + 1)  # through the due date
     first = await Installment.get(id=first.id)
-    assert first.status == InstallmentStatus.OVERDUE and first.penalty_fen == 0  # overdue from the next day
+    # 算头不算尾: the due date itself earns penalty (on principal) and compound (on interest) at 4.5 % × 1.5
+    pen_day, cmp_day = first.principal_fen * 67_500, first.interest_fen * 67_500  # fen × ppm for one day
+    assert first.status == InstallmentStatus.OVERDUE
+    assert (first.penalty_fen, first.compound_fen) == ((2 * pen_day + 360_000_000) // 720_000_000, (2 * cmp_day + 360_000_000) // 720_000_000)
     loan = await Loan.get(id=loan.id)
     assert (loan.days_past_due, loan.classification) == (0, LoanClass.NORMAL)  # unpaid at the end of its due date: 0 days past due
     await _days(core, vault, 3)
     first = await Installment.get(id=first.id)
-    one_day = accrual.daily_penalty(first.principal_fen, first.interest_fen, 45_000, DEFAULT_CONVENTIONS)
-    assert (first.penalty_fen, first.compound_fen) == (3 * one_day.penalty_fen, 3 * one_day.compound_fen)
+    # four days, rounded once (not four times one rounded day)
+    assert (first.penalty_fen, first.compound_fen) == ((8 * pen_day + 360_000_000) // 720_000_000, (8 * cmp_day + 360_000_000) // 720_000_000)
     loan = await Loan.get(id=loan.id)
     assert (loan.days_past_due, loan.classification) == (3, LoanClass.SPECIAL_MENTION) and loan.penalty_fen == first.penalty_fen
     assert await DebitAttempt.filter(loan_id=loan.id, ok=False).count() == 4
@@ -170,11 +174,11 @@ async def test_prepayment_while_overdue_is_refused(bank, core, vault):
 async def test_end_of_day_is_idempotent_per_date_and_resumes(bank, core, vault):
     await _loan(core, vault)
     report = await run_eod(core=core, vault=vault)
-    assert report.steps_run == ("accrue", "reprice", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
+    assert report.steps_run == ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
     again = await run_eod(on=TODAY, core=core, vault=vault)
     assert again.already_done and await business_date.current() == TODAY + timedelta(days=1)
     # a run that stopped after two steps resumes from the third
-    await EodRun.create(business_on=TODAY + timedelta(days=1), steps_done=["accrue", "reprice", "auto_debit"])
+    await EodRun.create(business_on=TODAY + timedelta(days=1), steps_done=["reprice", "accrue", "auto_debit"])
     resumed = await run_eod(core=core, vault=vault)
     assert resumed.steps_run == ("overdue", "penalty", "classify", "nonaccrual", "advance")
     assert await LedgerEntry.filter(transaction__kind="accrual", transaction__business_on=TODAY + timedelta(days=1)).count() == 0

@@ -45,3 +45,24 @@ async def test_unchanged_lpr_moves_the_date_without_touching_the_schedule(bank, 
     loan = await Loan.get(id=loan.id)
     assert loan.annual_rate_ppm == 45_000 and loan.next_repricing_on == date(2028, 1, 1)
     assert not await AuditEvent.filter(action="loan.reprice").exists()
+
+
+async def test_repricing_on_a_due_date_takes_the_period_starting_that_day(demo, core, vault):
+    # given a 12-month 等额本息 loan drawn 2026-12-01 at 3.00 % + 150 bp: it falls due on the 1st, 1 January included
+    await business_date.set_current(date(2026, 12, 1))
+    _, line = await customer_with_line(vault)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+                           idempotency_key=uuid.uuid4(), today=date(2026, 12, 1), core=core, vault=vault)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    assert first.due_on == loan.next_repricing_on == date(2027, 1, 1)
+    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year="2.90", five_year="3.40", scheduled=True)
+    # when end-of-day runs through 1 January
+    while await business_date.current() <= date(2027, 1, 1):
+        await run_eod(core=core, vault=vault)
+    # then the period 1 Jan – 1 Feb (row 2) is the first at 4.40 %: (1,200,000 − row 1's principal) × 4.40 % / 12
+    # (issue 11, fault 8: it kept 4.50 % and the new rate started a period late)
+    second = await Installment.get(loan_id=loan.id, number=2)
+    balance = 1_200_000 - first.principal_fen
+    assert second.interest_fen == (2 * balance * 44_000 + 12_000_000) // 24_000_000
+    assert (await Installment.get(id=first.id)).interest_fen == first.interest_fen  # the period before keeps its interest
+    assert await ledger_check(today=date(2027, 1, 1)) == []

@@ -1,4 +1,4 @@
-"""随借随还: daily interest, settlement on the 20th of Mar/Jun/Sep/Dec, principal any time."""
+"""随借随还: 积数 interest, settlement period 21st–20th (结息日 the 20th of Mar/Jun/Sep/Dec) due on the 21st, principal any time."""
 
 import uuid
 from datetime import date, timedelta
@@ -29,18 +29,22 @@ async def _eod_until(core, vault, last: date):
     assert await ledger_check(today=last) == []
 
 
-async def test_interest_settles_on_the_20th_of_december_and_is_debited(bank, core, vault):
+async def test_interest_through_the_20th_falls_due_on_the_21st_and_is_debited(bank, core, vault):
     loan = await _revolving(core, vault)
     rows = await Installment.filter(loan_id=loan.id).order_by("number")
-    assert [r.due_on for r in rows][:2] == [date(2026, 12, 20), date(2027, 3, 20)] and rows[-1].principal_fen == 1_000_000
-    await _eod_until(core, vault, date(2026, 12, 20))
+    assert [r.due_on for r in rows][:2] == [date(2026, 12, 21), date(2027, 3, 21)] and rows[-1].principal_fen == 1_000_000
+    await _eod_until(core, vault, date(2026, 12, 20))  # the 结息日 closes the period 27 Nov – 20 Dec (24 days)
     first = await Installment.get(id=rows[0].id)
-    assert first.interest_fen == 23 * DAILY  # 27 Nov → 20 Dec: what accrued day by day
-    assert first.status == InstallmentStatus.PAID
+    assert (first.interest_fen, first.status) == (24 * DAILY, InstallmentStatus.PENDING)  # exact the morning it is due
+    receivable = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(loan_id=loan.id, account="interest_receivable"))
+    assert receivable == 24 * DAILY and (await Loan.get(id=loan.id)).accrued_interest_fen == 0
+    await _eod_until(core, vault, date(2026, 12, 21))  # 付息日: auto-debit collects it
+    first = await Installment.get(id=rows[0].id)
+    assert first.status == InstallmentStatus.PAID and first.paid_interest_fen == 24 * DAILY
     loan = await Loan.get(id=loan.id)
-    assert loan.accrued_interest_fen == DAILY and loan.outstanding_principal_fen == 1_000_000  # 20 Dec starts the next quarter
+    assert loan.accrued_interest_fen == DAILY and loan.outstanding_principal_fen == 1_000_000  # 21 Dec starts the next period
     income = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(account="interest_income"))
-    assert income == 24 * DAILY
+    assert income == 25 * DAILY
 
 
 async def test_principal_any_time_lowers_the_interest(bank, core, vault):
@@ -52,8 +56,8 @@ async def test_principal_any_time_lowers_the_interest(bank, core, vault):
     assert (await CreditLine.get(id=loan.credit_line_id)).used_fen == 600_000
     await _eod_until(core, vault, date(2026, 12, 20))
     first = await Installment.filter(loan_id=loan.id).order_by("number").first()
-    low = (2 * 600_000 * 45_000 + 360_000_000) // 720_000_000
-    assert first.interest_fen == 5 * DAILY + 18 * low
+    # 积数: 10,000 yuan for 27 Nov – 1 Dec (5 days), 6,000 yuan for 2 – 20 Dec (19 days), rounded once
+    assert first.interest_fen == (2 * (1_000_000 * 5 + 600_000 * 19) * 45_000 + 360_000_000) // 720_000_000
 
 
 async def test_payoff_is_principal_plus_what_accrued(bank, core, vault):
