@@ -170,7 +170,7 @@ async def record_collection_action(
     its follow-up defaults to the day after the promised date. Legal collection is for
     branch managers and admins, on loans at least `legal_min_days_past_due` days past due.
     """
-    require_worker(actor, "催收任务")
+    require_worker(actor, Action.COLLECTION_RECORD)
     try:
         kind = CollectionActionKind(kind)
     except ValueError:

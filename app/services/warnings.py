@@ -22,6 +22,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.domain.permissions import Action
 from app.domain import warnings as rules
 from app.domain.credit_report import CreditReportError, parse_report
 from app.domain.errors import Conflict, NotFound, ValidationError
@@ -266,7 +267,7 @@ async def get_warning(actor: Actor | None, warning_id: UUID) -> EarlyWarning:
 
 async def handle_warning(*, actor: Actor, warning_id: UUID, action: WarningActionKind | str, note: str, now: datetime) -> EarlyWarning:
     """Record a follow-up note, or close the warning as handled or dismissed; audited."""
-    require_worker(actor, "预警")
+    require_worker(actor, Action.WARNING_HANDLE)
     try:
         action = WarningActionKind(action)
     except ValueError:

@@ -11,11 +11,10 @@ from uuid import UUID
 
 from tortoise.queryset import QuerySet
 
-from app.domain.errors import Forbidden
+from app.domain.permissions import Action
 from app.models.enums import ActorType, Role
 from app.services.actor import Actor
-
-WORKING_ROLES = frozenset({Role.OFFICER, Role.APPROVER, Role.BRANCH_MANAGER, Role.ADMIN})
+from app.services.permissions import require
 
 
 def _nothing(query: QuerySet) -> QuerySet:
@@ -44,8 +43,6 @@ def can_see(actor: Actor | None, *, officer_id: UUID | None, branch_id: UUID) ->
     return actor.role != Role.OFFICER or officer_id == actor.id
 
 
-def require_worker(actor: Actor | None, what: str) -> None:
-    """Refuse roles that may only read (auditors) and anyone who is not staff."""
-    if actor is not None and (actor.type == ActorType.SYSTEM or (actor.is_officer and actor.role in WORKING_ROLES)):
-        return
-    raise Forbidden(f"您的角色只能查看，不能处理{what}")
+def require_worker(actor: Actor | None, action: Action) -> None:
+    """Refuse roles that may only read (auditors) and anyone who is not staff: the policy's `action`."""
+    require(actor, action)
