@@ -64,7 +64,13 @@ WHERE l.status = 'active' GROUP BY l.id, l.days_past_due, l.classification
 
 NPL_UP_SQL = """
 SELECT loan_id, business_on, from_class, to_class, source FROM loan_class_change
-WHERE source <> 'upgrade' AND from_class IN ('substandard', 'doubtful', 'loss')
+WHERE source NOT IN ('upgrade', 'settled') AND from_class IN ('substandard', 'doubtful', 'loss')
+"""
+
+
+ACCRUING_SQL = """
+SELECT l.id, l.days_past_due FROM loan l LEFT JOIN loan_risk r ON r.loan_id = l.id
+WHERE l.status = 'active' AND l.days_past_due > :n AND r.non_accrual_since IS NULL
 """
 
 
@@ -108,6 +114,7 @@ async def _after_eod(closed: date, policy: ClassificationPolicy) -> list[str]:
             found.append(f"loan {r['id']}: days past due {r['days_past_due']} != {dpd} (first unpaid {first}, closed {closed})")
         if LoanClass(r["classification"]).rank < policy.dpd_floor(dpd).rank:
             found.append(f"loan {r['id']}: class {r['classification']} better than its DPD floor at {dpd} days")
+    found += [f"loan {r['id']}: {r['days_past_due']} days past due and still accruing income" for r in await fetch(ACCRUING_SQL, n=policy.nonaccrual_after_days)]
     for r in await fetch(NPL_UP_SQL):
         if is_non_performing(r["from_class"]) and LoanClass(r["to_class"]).rank < LoanClass(r["from_class"]).rank:
             found.append(f"loan {r['loan_id']}: {r['from_class']} -> {r['to_class']} on {r['business_on']} without an approved upgrade")

@@ -31,6 +31,7 @@ from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import prepay, repay
 from app.services.people import card_fields
 from tests.factories import customer_with_line
+from app.services.lending.sql import fetch
 from tests.services.lending.invariants import violations
 
 PAYS, FAILS = "6217000010009999", "6217000010000002"
@@ -38,12 +39,15 @@ METHODS = ("equal_installment", "equal_principal", "interest_first", "revolving"
 EXAMPLES = int(os.environ.get("CUNXIN_PROPERTY_EXAMPLES", "10"))
 
 draws = st.tuples(st.just("draw"), st.sampled_from(METHODS), st.integers(10, 300).map(lambda k: k * 100),
-                  st.sampled_from((1, 3, 6, 12)), st.sampled_from(("pays", "fails", "toggles")))
-actions = st.one_of(
+                  st.sampled_from((1, 3, 6, 12)), st.sampled_from(("fails", "toggles", "pays", "fails")))
+repays = st.tuples(st.just("repay"), st.integers(0, 30), st.one_of(st.just(100), st.integers(1, 100)))  # percent of what is due
+actions = st.one_of(  # repeated branches weigh the draw: payments and long waits are what reach the faults
     draws,
     st.tuples(st.just("eod"), st.integers(1, 12)),
+    st.tuples(st.just("eod"), st.sampled_from((31, 62, 95))),  # long enough for 关注, 次级 and 非应计
     st.tuples(st.just("to_due"), st.integers(0, 30)),  # end-of-day until a loan's next due date (then pay on the day itself)
-    st.tuples(st.just("repay"), st.integers(0, 30), st.integers(1, 100)),
+    repays, repays, repays,
+    st.tuples(st.just("cure"), st.integers(0, 30), st.one_of(st.just(100), st.integers(1, 100))),  # the most overdue loan pays
     st.tuples(st.just("prepay"), st.integers(0, 30), st.one_of(st.none(), st.integers(1, 95))),
     st.tuples(st.just("card"), st.booleans()),
     st.tuples(st.just("lpr"), st.integers(-4, 4).map(lambda k: k * 10)),
@@ -118,15 +122,21 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
             actor=SYSTEM, published_on=today, one_year=_yuan(rates["1y"] // 100), five_year=_yuan(rates["5y"] // 100)), "LPR")
     elif book.loans:
         loan = await Loan.get(id=book.loans[action[1] % len(book.loans)])
+        if kind == "cure":
+            loan = await Loan.filter(id__in=book.loans, status=LoanStatus.ACTIVE).order_by("-days_past_due").first() or loan
         if loan.status != LoanStatus.ACTIVE:
             return False
-        if kind == "repay":
+        if kind in ("repay", "cure"):
             rows = await Installment.filter(loan_id=loan.id, due_on__lte=today).exclude(status="paid")
             owed = sum(i.principal_fen + i.interest_fen + i.penalty_fen + i.compound_fen - i.paid_principal_fen
                        - i.paid_interest_fen - i.paid_penalty_fen - i.paid_compound_fen for i in rows)
             amount = max(1, owed * action[2] // 100)
+            card = await BankCard.get(id=loan.card_id)  # paid at the counter: from a card with money, whatever the bound one
+            await BankCard.filter(id=card.id).update(**card_fields(vault, PAYS))
             await _refused_changes_nothing(book, lambda: repay(actor=SYSTEM, loan_id=loan.id, amount=_yuan(amount),
                                                                idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault), "repayment")
+            await BankCard.filter(id=card.id).update(card_number_enc=card.card_number_enc, card_number_hash=card.card_number_hash,
+                                                   card_number_masked=card.card_number_masked)
         else:
             amount = None if action[2] is None else _yuan(max(100, loan.outstanding_principal_fen * action[2] // 100 // 100 * 100))
             await _refused_changes_nothing(book, lambda: prepay(actor=SYSTEM, loan_id=loan.id, amount=amount,
@@ -153,3 +163,5 @@ async def test_random_books_keep_every_invariant_after_every_step(bank, core, va
         if not closed_days:
             problems = await violations(await business_date.current() - timedelta(days=1), after_eod=False)
             assert problems == [], "\n".join([*book.log, *problems])
+    if os.environ.get("CUNXIN_PROPERTY_TRACE"):
+        print("  classes:", await fetch("SELECT from_class, to_class, source, COUNT(*) AS n FROM loan_class_change GROUP BY from_class, to_class, source"))
