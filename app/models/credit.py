@@ -55,7 +55,7 @@ class Loan(Model):
     compound_fen = fields.BigIntField(default=0)
     # 积数 not yet posted (docs/lending.md): Σ(balance × rate × days) − denominator × posted, per component.
     # interest: fen × ppm × days of the current period (denominator 360,000,000);
-    # penalty / compound: fen × ppb × days of the current overdue spell (denominator 360,000,000,000).
+    # penalty / compound: fen × ppb × days over the loan's life (denominator 360,000,000,000).
     interest_carry = fields.BigIntField(default=0)
     penalty_carry = fields.BigIntField(default=0)
     compound_carry = fields.BigIntField(default=0)

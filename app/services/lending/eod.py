@@ -377,7 +377,7 @@ async def charge_penalty(on: date) -> None:
 
     Per loan and component, by the 积数 method: the day's overdue amount × penalty rate (contract
     rate × multiplier, in ppb) is added to the loan's carry and round(Σ / 360) minus what the
-    spell has posted is posted. The loan's amount is shared over its overdue installments in
+    loan has posted is posted. The loan's amount is shared over its overdue installments in
     proportion to their overdue principal (penalty) or interest (compound), rounding down, the
     oldest taking the rest — the installment a payment reaches first (docs/lending.md). A loan whose
     auto-debit is still 处理中 (outcome unknown) earns none until the core answers.
@@ -394,14 +394,12 @@ async def charge_penalty(on: date) -> None:
     )
     await _temp("eod_penalty_loan", f"loan_id {uuid_type()} PRIMARY KEY, pen BIGINT, cmp BIGINT, pen_carry BIGINT, cmp_carry BIGINT, p BIGINT, c BIGINT")
     await execute(PENALTY_LOANS)
+    # the carries stay with the loan (under half a fen each): its penalty over its life is its 积数 rounded once
     await execute("UPDATE loan SET penalty_carry = e.pen_carry, compound_carry = e.cmp_carry FROM eod_penalty_loan e WHERE e.loan_id = loan.id")
-    # a spell ends when nothing is overdue: what rounding left (under half a fen) is dropped with it
-    await execute(
-        "UPDATE loan SET penalty_carry = 0, compound_carry = 0 WHERE (penalty_carry <> 0 OR compound_carry <> 0)"
-        " AND NOT EXISTS (SELECT 1 FROM eod_penalty_loan e WHERE e.loan_id = loan.id)"
-    )
     await execute("DELETE FROM eod_penalty_loan WHERE pen = 0 AND cmp = 0")
     await execute("DELETE FROM eod_penalty WHERE loan_id NOT IN (SELECT loan_id FROM eod_penalty_loan)")
+    if is_postgres():
+        await execute("ANALYZE eod_penalty")  # a temp table has no statistics: without them the join below scans every installment
     await execute(
         "UPDATE eod_penalty SET p = CASE WHEN e.p > 0 THEN e.pen * eod_penalty.p / e.p ELSE 0 END,"
         " c = CASE WHEN e.c > 0 THEN e.cmp * eod_penalty.c / e.c ELSE 0 END FROM eod_penalty_loan e WHERE e.loan_id = eod_penalty.loan_id"

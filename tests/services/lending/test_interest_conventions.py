@@ -99,7 +99,8 @@ async def test_one_day_late_pays_one_day_of_penalty(demo, core, vault):
     first = await Installment.get(id=first.id)
     assert (first.status, first.paid_penalty_fen, first.paid_compound_fen, first.penalty_fen) == (InstallmentStatus.PAID, 181, 8, 181)
     loan = await Loan.get(id=loan.id)
-    assert (loan.penalty_fen, loan.compound_fen, loan.penalty_carry, loan.compound_carry) == (0, 0, 0, 0)
+    assert (loan.penalty_fen, loan.compound_fen) == (0, 0)
+    assert abs(loan.penalty_carry) <= 180_000_000_000 and abs(loan.compound_carry) <= 180_000_000_000  # under half a fen
 
 
 async def test_penalty_and_compound_are_rounded_once_per_loan(demo, core, vault):
