@@ -66,16 +66,16 @@ async def _wait_for_steps(day, steps, timeout=120.0):
 async def test_a_run_killed_mid_debit_is_taken_over_after_the_ttl_and_resumes(demo, vault):
     await _due_today(vault)
     ttl = "5"
-    # given an end-of-day killed (kill -9) while its core debit is in flight, after accrue and reprice
+    # given an end-of-day killed (kill -9) while its core debit is in flight, after reprice and accrue
     victim = _start("eod", "--date", TODAY.isoformat(), delay=600, CUNXIN_EOD_LEASE_TTL_SECONDS=ttl)
     try:
-        await _wait_for_steps(TODAY, ["accrue", "reprice"])
+        await _wait_for_steps(TODAY, ["reprice", "accrue"])
     finally:
         victim.send_signal(signal.SIGKILL)
         victim.communicate(timeout=30)
     # while its lease is live, another caller changes nothing
     assert (await run_eod(on=TODAY, core=SandboxCoreBanking(), vault=vault, lease_ttl=600)).running
-    # when the lease has expired, the next `cunxin eod` takes it over and resumes after reprice
+    # when the lease has expired, the next `cunxin eod` takes it over and resumes after accrue
     await asyncio.sleep(int(ttl) + 0.5)
     taker = _start("eod", "--date", TODAY.isoformat(), delay=0, CUNXIN_EOD_LEASE_TTL_SECONDS=ttl)
     out, err = taker.communicate(timeout=300)
@@ -105,7 +105,7 @@ async def test_eod_twice_without_a_date_closes_at_most_today(demo, vault, settin
     first, second = _cunxin("eod"), _cunxin("eod")
     # then the first closed today (and ran the later stages), the second refused to close tomorrow
     assert first.returncode == 0, first.stderr
-    assert f"{today.isoformat()} 日终完成：accrue、" in first.stdout
+    assert f"{today.isoformat()} 日终完成：reprice、accrue、" in first.stdout
     assert f"{today.isoformat()} 预警与催收完成" in first.stdout and f"{today.isoformat()} 客户标签完成" in first.stdout
     tomorrow = today + timedelta(days=1)
     assert second.returncode == 0, second.stderr
