@@ -32,10 +32,15 @@ ON_POSTGRES = get_settings().db_url.startswith(("postgres", "asyncpg"))
 
 
 def pytest_collection_modifyitems(config, items):
+    """`postgres` tests need PostgreSQL; `slow` simulations run once, in the PostgreSQL pass of CI."""
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set CUNXIN_TEST_DATABASE_URL)")
+    skip_slow = pytest.mark.skip(reason="slow: runs in the PostgreSQL pass (or with CUNXIN_TEST_SLOW=1)")
+    run_slow = ON_POSTGRES or os.environ.get("CUNXIN_TEST_SLOW") == "1"
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:
             item.add_marker(skip_pg)
+        elif "slow" in item.keywords and not run_slow:
+            item.add_marker(skip_slow)
 
 
 @pytest.fixture(scope="session")
