@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.integrations.core_banking import SandboxCoreBanking
 from app.services.jobs import DEFAULT_QUEUE, QUEUED, UNKNOWN
 
 
@@ -59,3 +60,19 @@ class FakeJobQueue:
 
     def ids(self) -> list[str]:
         return [job.job_id for job in self.jobs]
+
+
+class RecordingCore(SandboxCoreBanking):
+    """The sandbox core, noting every money call it is asked to make (to prove a refused door made none)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    async def disburse(self, **kwargs):
+        self.calls.append("disburse")
+        return await super().disburse(**kwargs)
+
+    async def debit(self, **kwargs):
+        self.calls.append("debit")
+        return await super().debit(**kwargs)

@@ -70,34 +70,41 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = headers.get("content-length", "")
-        body = None if declared.isdigit() and int(declared) > self.max_body else await self._read(receive)
+        body = None if declared.isdigit() and int(declared) > self.max_body else await read_body(receive, self.max_body)
         if body is None:
             await PlainTextResponse(f"请求内容过大（最多 {self.max_body // 1024} KB）", status_code=413)(scope, receive, send)
             return
-        delivered = False
+        await self.app(scope, replaying(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        await self.app(scope, replay, send)
+async def read_body(receive: Receive, max_body: int) -> bytes | None:
+    """The whole request body, or None as soon as it passes `max_body` bytes (a disconnect ends it early)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_body:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
-    async def _read(self, receive: Receive) -> bytes | None:
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b"".join(chunks)
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return None
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks)
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the already-read body on once, then the client's later messages."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 CSP = (

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.logging import request_id_var
+from ui.doors import read_body, replaying
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 CSRF_FIELD = "csrf_token"
@@ -75,11 +76,12 @@ class CSRFMiddleware:
         if scope["method"] not in SAFE_METHODS and self._needs_check(scope, headers, cookies):
             sent = headers.get(CSRF_HEADER, "")
             if not sent:
-                body, receive = await self._buffer(receive)
+                body = await read_body(receive, self.max_body)
                 if body is None:
                     await PlainTextResponse("请求内容过大", status_code=413)(scope, receive, send)
                     return
                 sent = await self._form_token(scope, body)
+                receive = replaying(body, receive)
             if issued or not sent or not hmac.compare_digest(sent, cookie_token):
                 await PlainTextResponse("安全校验失败（CSRF），请刷新页面后重试", status_code=403)(scope, receive, send)
                 return
@@ -98,28 +100,6 @@ class CSRFMiddleware:
         if scope["path"].startswith("/graphql"):
             return self.session_cookie in cookies
         return True
-
-    async def _buffer(self, receive: Receive) -> tuple[bytes | None, Receive]:
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return None, receive
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return body, replay
 
     async def _form_token(self, scope: Scope, body: bytes) -> str:
         content_type = Headers(scope=scope).get("content-type", "")

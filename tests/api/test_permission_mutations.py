@@ -20,23 +20,10 @@ from app.services.actor import SYSTEM, Actor
 from app.services.lending.drawdown import draw_down
 from tests.contract.test_permissions_matrix import MATRIX
 from tests.factories import DEMO_PASSWORD, customer_with_line
+from tests.fakes import RecordingCore
 from tests.services.lending.conftest import TODAY
 
 STAFF = {Role.AUDITOR: "auditor", Role.ADMIN: "admin", Role.APPROVER: "approver", Role.OFFICER: "officer1", Role.BRANCH_MANAGER: "manager"}
-
-
-class RecordingCore(SandboxCoreBanking):
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[str] = []
-
-    async def disburse(self, **kwargs):
-        self.calls.append("disburse")
-        return await super().disburse(**kwargs)
-
-    async def debit(self, **kwargs):
-        self.calls.append("debit")
-        return await super().debit(**kwargs)
 
 
 def _gid(type_name: str, pk) -> str:

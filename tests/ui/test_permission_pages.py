@@ -12,25 +12,12 @@ from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from tests.contract.test_permissions_matrix import MATRIX
 from tests.factories import csrf_token, customer_with_line, login
+from tests.fakes import RecordingCore
 from tests.services.lending.conftest import TODAY
 from ui.permissions import ROUTE_ACTIONS
 from ui.routes import routes
 
 USERS = {"officer": "officer1", "approver": "approver", "branch_manager": "manager", "admin": "admin", "auditor": "auditor"}
-
-
-class RecordingCore(SandboxCoreBanking):
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[str] = []
-
-    async def disburse(self, **kwargs):
-        self.calls.append("disburse")
-        return await super().disburse(**kwargs)
-
-    async def debit(self, **kwargs):
-        self.calls.append("debit")
-        return await super().debit(**kwargs)
 
 
 async def _loan(vault):
