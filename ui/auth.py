@@ -76,7 +76,7 @@ def safe_next(value: str | None) -> str:
         return "/"
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or urlsplit(value).scheme or urlsplit(value).netloc:
         return "/"
-    return value
+    return quote(value, safe="/?&=%#:;,@+~!$'()*[]")  # ASCII only: it goes into Location and HX-Redirect headers
 
 
 async def login_page(request: Request) -> Response:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
-from http.cookies import SimpleCookie
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -66,13 +65,17 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        cookies = SimpleCookie(headers.get("cookie", ""))
-        cookie_token = cookies[self.csrf_cookie].value if self.csrf_cookie in cookies else ""
+        raw_cookie = headers.get("cookie", "")
+        cookies = cookie_parser(raw_cookie)  # the same parser as request.cookies, so both see the same session
+        cookie_token = cookies.get(self.csrf_cookie, "")
         issued = ""
         if not cookie_token:
             issued = cookie_token = secrets.token_urlsafe(24)
         scope.setdefault("state", {})["csrf_token"] = cookie_token
 
+        if scope["method"] not in SAFE_METHODS and self._tossed(raw_cookie):
+            await PlainTextResponse("安全校验失败（Cookie 重复），请清除本站 Cookie 后重新登录", status_code=403)(scope, receive, send)
+            return
         if scope["method"] not in SAFE_METHODS and self._needs_check(scope, headers, cookies):
             sent = headers.get(CSRF_HEADER, "")
             if not sent:
@@ -96,7 +99,12 @@ class CSRFMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
-    def _needs_check(self, scope: Scope, headers: Headers, cookies: SimpleCookie) -> bool:
+    def _tossed(self, raw_cookie: str) -> bool:
+        """The CSRF or session cookie sent twice: one was planted (cookie tossing from a sibling host)."""
+        names = [part.split("=", 1)[0].strip() for part in raw_cookie.split(";")]
+        return names.count(self.csrf_cookie) > 1 or names.count(self.session_cookie) > 1
+
+    def _needs_check(self, scope: Scope, headers: Headers, cookies: dict[str, str]) -> bool:
         if scope["path"].startswith("/graphql"):
             return self.session_cookie in cookies
         return True

@@ -70,5 +70,9 @@ async def claim_address(ip: str, *, now: datetime) -> int | None:
 
 
 async def address_succeeded(ip: str) -> None:
-    """A right password from the address gives its claimed attempt back."""
-    await execute("UPDATE login_ip_throttle SET failures = failures - 1 WHERE ip = :ip AND failures > 0", ip=ip[:64])
+    """A right password from the address gives its claimed attempt back, and the delay that attempt armed.
+
+    The claim succeeded only because no delay was running, and while the one it armed runs no
+    other claim succeeds: clearing `next_at` restores the state before the claim.
+    """
+    await execute("UPDATE login_ip_throttle SET failures = failures - 1, next_at = NULL WHERE ip = :ip AND failures > 0", ip=ip[:64])

@@ -64,3 +64,15 @@ async def test_an_address_forgets_old_failures_and_successes_do_not_count(demo):
 @pytest.mark.postgres
 async def test_on_postgresql_concurrent_guesses_on_separate_connections_cannot_all_be_checked(demo):
     await test_forty_concurrent_wrong_guesses_are_not_all_checked_and_the_right_password_cannot_slip_through(demo)
+
+
+async def test_a_right_password_does_not_leave_a_delay_for_the_next_person_at_the_address(demo):
+    # given an address past its free failures, after its delay has run out
+    for _ in range(login_throttle.ADDRESS_FREE):
+        await _attempt("wrong", username="nobody", ip="192.0.2.7")
+    later = NOW + timedelta(minutes=1)
+    # when officer1 signs in with the right password from it
+    assert await _attempt(DEMO_PASSWORD, ip="192.0.2.7", now=later) == "OK"
+    # then the next person there is not made to wait by that success
+    assert await _attempt(DEMO_PASSWORD, username="manager", ip="192.0.2.7", now=later + timedelta(seconds=1)) == "OK"
+    assert (await LoginIpThrottle.get(ip="192.0.2.7")).next_at is None

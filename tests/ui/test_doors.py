@@ -98,6 +98,28 @@ async def test_graphql_with_the_session_cookie_needs_the_csrf_token_even_with_an
     assert allowed.status_code == 200
 
 
+@pytest.mark.parametrize("planted", ["x=y z", 'a="b', "a=b\\"])
+async def test_an_unparsable_cookie_before_the_session_does_not_hide_it_from_the_csrf_check(client, demo, planted):
+    await login(client)
+    session = client.cookies["cunxin_session"]
+    client.cookies.clear()
+    response = await client.post("/graphql", json={"query": "mutation { __typename }"},
+                                 headers={"Cookie": f"{planted}; cunxin_session={session}"})
+    assert response.status_code == 403 and "CSRF" in response.text
+
+
+async def test_a_planted_second_csrf_cookie_is_refused(client, demo, vault):
+    await login(client)
+    session, real = client.cookies["cunxin_session"], client.cookies["cunxin_csrf"]
+    client.cookies.clear()
+    # when an attacker's cookie with its own token rides along the real one (cookie tossing)
+    response = await client.post("/logout", data={"csrf_token": "attacker-chosen"},
+                                 headers={"Cookie": f"cunxin_csrf={real}; cunxin_session={session}; cunxin_csrf=attacker-chosen"})
+    # then the request is refused and the session still works
+    assert response.status_code == 403 and "Cookie" in response.text
+    assert await OfficerSession.filter(officer__username="officer1", revoked_at=None).exists()
+
+
 async def test_graphql_without_a_session_cookie_needs_no_csrf_token(client, demo):
     response = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Authorization": "Bearer x"})
     assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
@@ -139,9 +161,20 @@ def test_safe_next_refuses_anything_but_a_same_site_path(value):
     assert safe_next(value) == "/"
 
 
-@pytest.mark.parametrize("value", ["/", "/loans", "/reports?month=2026-11", "/loans/abc#x"])
+@pytest.mark.parametrize("value", ["/", "/loans", "/reports?month=2026-11", "/loans/abc#x", "/%5Cevil.example"])
 def test_safe_next_keeps_a_path(value):
     assert safe_next(value) == value
+
+
+def test_safe_next_is_ascii_for_the_redirect_headers():
+    assert safe_next("/。evil") == "/%E3%80%82evil"
+
+
+async def test_htmx_login_with_a_non_latin_next_redirects_instead_of_failing(client, demo):
+    token = await csrf_token(client)
+    data = {"username": "officer1", "password": DEMO_PASSWORD, "csrf_token": token, "next": "/∕∕evil.example"}
+    response = await client.post("/login", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.headers["hx-redirect"] == "/%E2%88%95%E2%88%95evil.example"
 
 
 async def test_htmx_login_redirect_header_never_points_off_site(client, demo):
