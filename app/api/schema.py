@@ -42,9 +42,13 @@ class Mutation(LendingMutation, ClassificationMutation, MobileMutation, RiskMuta
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
-        """A database or Redis outage is one warning line, not a traceback per request."""
-        if not log_errors(errors, execution_context):
-            super().process_errors([e for e in errors if not _is_outage(e)], execution_context)
+        """Tracebacks only for unexpected errors: an outage is one warning line (log_errors), and what the
+        client caused (validation, FORBIDDEN, domain errors) is its answer, not a fault of ours."""
+        if log_errors(errors, execution_context):
+            return
+        unexpected = [e for e in errors if not _is_outage(e) and should_mask_error(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
 
 
 def _is_outage(error) -> bool:  # type: ignore[no-untyped-def]
