@@ -58,7 +58,7 @@ from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
 from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, repayment
-from app.services.lending.sql import execute, fetch, is_postgres, new_uuid, uuid_type
+from app.services.lending.sql import execute, fetch, is_postgres, post_aggregate, post_per_loan, uuid_type
 
 logger = logging.getLogger(__name__)
 
@@ -89,20 +89,9 @@ async def _ledger_from(
     txn = await LedgerTransaction.create(kind=kind, business_on=on, memo=f"日终 {on.isoformat()}")
     for account, column in lines:
         ref = core_reference if core_reference and account == "clearing" else "NULL"
-        await execute(
-            f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen, core_reference)"
-            f" SELECT {new_uuid()}, :txn, :account, loan_id,"
-            f" CASE WHEN {column} > 0 THEN {column} ELSE 0 END, CASE WHEN {column} < 0 THEN -{column} ELSE 0 END, {ref}"
-            f" FROM {table} WHERE {column} <> 0",
-            txn=str(txn.id), account=account,
-        )
-    for account, column in income:
-        await execute(
-            f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
-            f" SELECT {new_uuid()}, :txn, :account, NULL, CASE WHEN s < 0 THEN -s ELSE 0 END, CASE WHEN s > 0 THEN s ELSE 0 END"
-            f" FROM (SELECT COALESCE(SUM({column}), 0) AS s FROM {table}) t WHERE s <> 0",
-            txn=str(txn.id), account=account,
-        )
+        await post_per_loan(txn.id, account, table, column, core_reference=ref)
+    for account, column in income:  # income accounts are credited with the sum
+        await post_aggregate(txn.id, account, table, f"-({column})")
 
 
 # The 积数 of one day, posted half-up with the loan's carry (app.domain.accrual.post_day): fen and new carry.

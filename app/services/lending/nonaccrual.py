@@ -29,7 +29,7 @@ from uuid import UUID
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.ledger import Account
 from app.models import LedgerTransaction, LoanRisk
-from app.services.lending.sql import execute, fetch, new_uuid, uuid_type
+from app.services.lending.sql import execute, fetch, new_uuid, post_aggregate, post_per_loan, uuid_type
 
 # (on-balance account, off-balance account, income account, delta column); None: a portfolio account
 COMPONENTS = (
@@ -101,33 +101,13 @@ async def sync(on: date, *, through: date, loan_id: UUID | None = None) -> None:
 async def _post(on: date, loan_id: UUID | None) -> None:
     txn = await LedgerTransaction.create(kind="non_accrual", business_on=on, loan_id=loan_id, memo=f"非应计表外核算 {on.isoformat()}")
     for on_balance, off_balance, income, column in COMPONENTS:
-        await _per_loan(txn.id, on_balance, f"-{column}")
-        await _per_loan(txn.id, off_balance, column)
-        await _aggregate(txn.id, income, column)
-    await _aggregate(txn.id, Account.INTEREST_INCOME, "da")
-    await _aggregate(txn.id, Account.ACCRUED_INTEREST, "-da")
-    await _aggregate(txn.id, Account.OFF_ACCRUED_INTEREST, "da")
-    await _aggregate(txn.id, Account.OFF_BALANCE_CONTRA, "-(di + dp + dc + da)")
-
-
-async def _per_loan(txn_id: UUID, account: Account, debit: str) -> None:
-    """One line per loan; `debit` is the signed amount (positive: debit)."""
-    await execute(
-        f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
-        f" SELECT {new_uuid()}, :txn, :account, loan_id, CASE WHEN {debit} > 0 THEN {debit} ELSE 0 END,"
-        f" CASE WHEN {debit} < 0 THEN -({debit}) ELSE 0 END FROM eod_offbal WHERE {debit} <> 0",
-        txn=str(txn_id), account=account.value,
-    )
-
-
-async def _aggregate(txn_id: UUID, account: Account, debit: str) -> None:
-    """One portfolio line: the sum of `debit` over the loans (positive: debit)."""
-    await execute(
-        f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
-        f" SELECT {new_uuid()}, :txn, :account, NULL, CASE WHEN s > 0 THEN s ELSE 0 END, CASE WHEN s < 0 THEN -s ELSE 0 END"
-        f" FROM (SELECT COALESCE(SUM({debit}), 0) AS s FROM eod_offbal) t WHERE s <> 0",
-        txn=str(txn_id), account=account.value,
-    )
+        await post_per_loan(txn.id, on_balance.value, "eod_offbal", f"-{column}")
+        await post_per_loan(txn.id, off_balance.value, "eod_offbal", column)
+        await post_aggregate(txn.id, income.value, "eod_offbal", column)
+    await post_aggregate(txn.id, Account.INTEREST_INCOME.value, "eod_offbal", "da")
+    await post_aggregate(txn.id, Account.ACCRUED_INTEREST.value, "eod_offbal", "-da")
+    await post_aggregate(txn.id, Account.OFF_ACCRUED_INTEREST.value, "eod_offbal", "da")
+    await post_aggregate(txn.id, Account.OFF_BALANCE_CONTRA.value, "eod_offbal", "-(di + dp + dc + da)")
 
 
 CHECK_SQL = """

@@ -76,6 +76,26 @@ def new_uuid() -> str:
     )
 
 
+async def post_per_loan(txn_id: Any, account: str, table: str, debit: str, *, core_reference: str = "NULL") -> None:
+    """One ledger line per loan row of `table`; `debit` is a signed SQL amount (positive: debit, negative: credit)."""
+    await execute(
+        f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen, core_reference)"
+        f" SELECT {new_uuid()}, :txn, :account, loan_id, CASE WHEN ({debit}) > 0 THEN ({debit}) ELSE 0 END,"
+        f" CASE WHEN ({debit}) < 0 THEN -({debit}) ELSE 0 END, {core_reference} FROM {table} WHERE ({debit}) <> 0",
+        txn=str(txn_id), account=account,
+    )
+
+
+async def post_aggregate(txn_id: Any, account: str, table: str, debit: str) -> None:
+    """One portfolio ledger line: the sum of the signed `debit` over the rows of `table` (positive: debit)."""
+    await execute(
+        f"INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)"
+        f" SELECT {new_uuid()}, :txn, :account, NULL, CASE WHEN s > 0 THEN s ELSE 0 END, CASE WHEN s < 0 THEN -s ELSE 0 END"
+        f" FROM (SELECT COALESCE(SUM({debit}), 0) AS s FROM {table}) t WHERE s <> 0",
+        txn=str(txn_id), account=account,
+    )
+
+
 def days_between(later: str, earlier: str) -> str:
     """SQL for whole days from `earlier` to `later` (both date expressions)."""
     if is_postgres():
