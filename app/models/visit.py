@@ -2,7 +2,8 @@
 
 A visit is one guided flow for one borrower (a household member): each finished step is saved
 on the row (`done_steps`, `skipped_steps`, the step's data in `data`) so a dropped connection
-resumes where it stopped (`step`). Track points are where the officer's tablet was while a
+resumes where it stopped (`step`). `data` is read and written typed, as `Visit.file`
+(app.domain.visit_file.VisitFile); the column stays JSON. Track points are where the officer's tablet was while a
 visit page was open. Coordinates are WGS-84 degrees (measurements, not money: float is fine).
 """
 
@@ -10,6 +11,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.domain.visit import VisitStatus
+from app.domain.visit_file import VisitFile
 
 
 class Visit(Model):
@@ -50,6 +52,11 @@ class Visit(Model):
 
     class Meta:
         table = "visit"
+
+    @property
+    def file(self) -> VisitFile:
+        """The step data, typed (a snapshot: the services write a changed file back with `data`)."""
+        return VisitFile.from_json(self.data)
 
 
 class TrackPoint(Model):

@@ -8,6 +8,7 @@ a PNG document of kind AUTHORISATION in the e-archive and filed with `record_aut
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from app.domain import visit as flow
+from app.domain.visit_file import Authorisation
 from app.models import CreditAuthorisation, Customer
 from app.models.enums import DocumentKind
 from app.services.actor import Actor
@@ -65,7 +67,6 @@ async def sign_authorisation(
                                    title="个人征信查询授权书（签名）", customer_id=customer.id, max_bytes=policy.max_upload_bytes)
         row = await record_authorisation(actor=actor, customer_id=customer.id, signed_at=now,
                                          valid_until=today + timedelta(days=policy.authorisation_days), document_id=doc.id)
-        await complete_step(actor, visit, flow.AUTHORISATION, now=now, data={"authorisation": {
-            "id": str(row.id), "document": str(doc.id), "faceVerification": str(vid), "validUntil": row.valid_until.isoformat(),
-        }})
+        signed = Authorisation(id=row.id, document=doc.id, face_verification=vid, valid_until=row.valid_until)
+        await complete_step(actor, visit, flow.AUTHORISATION, now=now, file=replace(visit.file, authorisation=signed))
     return row

@@ -1,4 +1,4 @@
-"""Shared pieces of the visit services: the policy from settings, who may see and work on a visit, saving a step."""
+"""Shared pieces of the visit services: the policy from settings, who may see and work on a visit, saving a step and its file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.config import Settings
 from app.domain import visit as flow
 from app.domain.errors import Forbidden, NotFound
 from app.domain.permissions import Action
+from app.domain.visit_file import VisitFile
 from app.models import Visit
 from app.models.enums import ActorType, Role
 from app.services import audit
@@ -91,15 +92,14 @@ def check_open(visit: Visit, step: str) -> None:
     flow.check_step_open(step, status=visit.status, done=visit.done_steps, skipped=visit.skipped_steps)
 
 
-def step_data(visit: Visit, key: str) -> dict[str, Any]:
-    return dict((visit.data or {}).get(key) or {})
-
-
-async def save(visit: Visit, *, data: dict[str, Any] | None = None, done: tuple[str, ...] = (), skipped: tuple[str, ...] = (),
+async def save(visit: Visit, *, file: VisitFile | None = None, done: tuple[str, ...] = (), skipped: tuple[str, ...] = (),
                **fields: Any) -> None:
-    """Write the visit's step data, newly done/skipped steps and other fields; recompute the resume step."""
-    if data:
-        visit.data = {**(visit.data or {}), **data}
+    """Write the visit's file (its step data), newly done/skipped steps and other fields; recompute the resume step.
+
+    The file is the visit's own (`visit.file`, read after the row was locked) with the step's parts replaced.
+    """
+    if file is not None:
+        visit.data = file.to_json()
     if done:
         visit.done_steps = [s for s in flow.STEPS if s in {*visit.done_steps, *done}]
     if skipped:
@@ -110,7 +110,7 @@ async def save(visit: Visit, *, data: dict[str, Any] | None = None, done: tuple[
     await visit.save(update_fields=["data", "done_steps", "skipped_steps", "step", "updated_at", *fields.keys()])
 
 
-async def complete_step(actor: Actor, visit: Visit, step: str, *, data: dict[str, Any] | None = None, now: datetime, **fields: Any) -> None:
+async def complete_step(actor: Actor, visit: Visit, step: str, *, file: VisitFile | None = None, now: datetime, **fields: Any) -> None:
     """Mark a step done with its data, audited (call inside the caller's transaction)."""
-    await save(visit, data=data, done=(step,), **fields)
+    await save(visit, file=file, done=(step,), **fields)
     await audit.record(actor, f"visit.step.{step}", "visit", visit.id, after={"step": step, "at": now.isoformat()})

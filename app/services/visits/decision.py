@@ -14,7 +14,7 @@ only within their own authority and never their own visit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.rules import worst_outcome
+from app.domain.visit_file import ROUTE_APPROVAL, ROUTE_APPROVER, ROUTE_DECLINED, ROUTE_OFFICER, CreditCheck, Decision, StrategyResult
 from app.integrations.bureau import CreditBureau
 from app.models import Appraisal, CreditLine, Product, RiskDecision, RiskStrategyDecision, Visit
 from app.models.risk import RiskPurpose
@@ -55,15 +56,14 @@ async def run_credit_check(
     await _evaluate(actor, visit, product, income_fen=None, media=media, vault=vault, today=today, now=now)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
-        await complete_step(actor, visit, flow.CREDIT_CHECK, now=now, risk_decision_id=decision.id, data={
-            "credit": {"decision": str(decision.id), "outcome": decision.decision.value, "rules": [h.get("code") for h in decision.hits]},
-        })
+        checked = CreditCheck(decision=decision.id, outcome=decision.decision.value, rules=tuple(h.get("code") for h in decision.hits))
+        await complete_step(actor, visit, flow.CREDIT_CHECK, now=now, risk_decision_id=decision.id, file=replace(visit.file, credit=checked))
     return decision
 
 
-def _strategy_data(row: RiskStrategyDecision) -> dict:
-    return {"decision": str(row.id), "outcome": row.decision.value, "rules": [h.get("code") for h in row.hits], "limitFen": row.limit_fen,
-            "spreadBp": row.spread_bp}
+def _strategy_result(row: RiskStrategyDecision) -> StrategyResult:
+    return StrategyResult(decision=row.id, outcome=row.decision.value, rules=tuple(h.get("code") for h in row.hits), limit_fen=row.limit_fen,
+                          spread_bp=row.spread_bp)
 
 
 async def _pre_credit_and_product(visit: Visit, policy: VisitPolicy) -> tuple[PreCredit | None, Product]:
@@ -87,7 +87,7 @@ async def _evaluate(
                                       lng=visit.lng, income_fen=income_fen, village_id=visit.village_id, visit_id=visit.id, media=media, vault=vault)
     async with in_transaction():
         locked = await Visit.select_for_update().get(id=visit.id)
-        await save(locked, data={"strategy": _strategy_data(outcome.record)})
+        await save(locked, file=replace(locked.file, strategy=_strategy_result(outcome.record)))
     return outcome.record
 
 
@@ -114,8 +114,8 @@ class Offer:
 
 async def latest_strategy(visit: Visit) -> RiskStrategyDecision | None:
     """The visit's current strategy decision (the last one evaluated for it)."""
-    current = ((visit.data or {}).get("strategy") or {}).get("decision")
-    return await RiskStrategyDecision.get_or_none(id=UUID(current), visit_id=visit.id) if current else None
+    current = visit.file.strategy
+    return await RiskStrategyDecision.get_or_none(id=current.decision, visit_id=visit.id) if current else None
 
 
 async def offer_for(visit: Visit, policy: VisitPolicy) -> Offer:
@@ -172,7 +172,8 @@ async def decide(
     require(actor, Action.LINE_GRANT)
     idempotency_key = (idempotency_key or "")[:64]
     visit = await own_visit(actor, visit_id)
-    if idempotency_key and ((visit.data or {}).get("decision") or {}).get("key") == idempotency_key:
+    decided = visit.file.decision
+    if idempotency_key and decided is not None and decided.key == idempotency_key:
         return visit
     check_open(visit, flow.DECISION)
     if requested_fen is not None and requested_fen <= 0:
@@ -188,19 +189,20 @@ async def decide(
     outcome = worst_outcome(risk.decision.value, strategy.decision.value)
     route = flow.route_decision(role=actor.role, amount_fen=amount, risk_outcome=outcome, authority=policy.authority)
     amounts = {"pre_credit_fen": offer.pre_credit_fen, "requested_amount_fen": requested_fen, "proposed_amount_fen": amount}
-    recorded = {"amountFen": amount, "key": idempotency_key, "incomeFen": income_fen, "strategy": _strategy_data(strategy)}
+    recorded = Decision(route=ROUTE_APPROVAL, amount_fen=amount, key=idempotency_key, income_fen=income_fen, strategy=_strategy_result(strategy))
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         check_open(visit, flow.DECISION)
         if route == "grant":
             line = await _grant(actor, visit, amount_fen=amount, offer=offer, policy=policy, today=today, now=now)
+            granted = replace(recorded, route=ROUTE_OFFICER, line=line.id)
             await complete_step(actor, visit, flow.DECISION, now=now, status=flow.VisitStatus.GRANTED, credit_line_id=line.id, decided_by_id=actor.id,
-                                decided_at=now, data={"decision": {"route": "officer", "line": str(line.id), **recorded}}, **amounts)
+                                decided_at=now, file=replace(visit.file, decision=granted), **amounts)
             await audit.record(actor, "visit.grant", "visit", visit.id, after={"creditLineId": str(line.id), "limitFen": amount, "by": "officer",
                                                                                "spreadBp": line.spread_bp, "strategyDecisionId": str(strategy.id)})
         else:
             why = "risk_review" if outcome != "pass" else "above_authority"
-            await save(visit, status=flow.VisitStatus.AWAITING_APPROVAL, submitted_at=now, data={"decision": {"route": "approval", "why": why, **recorded}},
+            await save(visit, status=flow.VisitStatus.AWAITING_APPROVAL, submitted_at=now, file=replace(visit.file, decision=replace(recorded, why=why)),
                        **amounts)
             await audit.record(actor, "visit.submit", "visit", visit.id, after={"amountFen": amount, "why": why, "strategyDecisionId": str(strategy.id)})
     return visit
@@ -248,7 +250,8 @@ async def approve_visit(
     visit = await visible_visit(actor, visit_id)
     _check_pending(actor, visit)
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
-    income_fen = ((visit.data or {}).get("decision") or {}).get("incomeFen")
+    decided = visit.file.decision
+    income_fen = decided.income_fen if decided else None
     pre, product = await _pre_credit_and_product(visit, policy)
     strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
     _refuse_strategy_reject(strategy)
@@ -267,9 +270,11 @@ async def approve_visit(
                                   field="amount")
         flow.check_approval_authority(role=actor.role, amount_fen=amount, authority=policy.authority)
         line = await _grant(actor, visit, amount_fen=amount, offer=offer, policy=policy, today=today, now=now)
+        file = visit.file
+        granted = replace(file.decision or Decision(route=ROUTE_APPROVER, income_asked=False), route=ROUTE_APPROVER, amount_fen=amount, line=line.id,
+                          approver=actor.id, strategy=_strategy_result(strategy))
         await complete_step(actor, visit, flow.DECISION, now=now, status=flow.VisitStatus.GRANTED, credit_line_id=line.id, decided_by_id=actor.id,
-                            decided_at=now, data={"decision": {**(visit.data or {}).get("decision", {}), "route": "approver", "amountFen": amount,
-                                                               "line": str(line.id), "approver": str(actor.id), "strategy": _strategy_data(strategy)}})
+                            decided_at=now, file=replace(file, decision=granted))
         await audit.record(actor, "visit.approve", "visit", visit.id, after={"creditLineId": str(line.id), "limitFen": amount,
                                                                                "strategyDecisionId": str(strategy.id)})
     return visit
@@ -281,7 +286,9 @@ async def decline_visit(*, actor: Actor, visit_id: UUID, reason: str, now: datet
         raise ValidationError("请填写不予授信的理由", code="REASON_REQUIRED", field="reason")
     async with in_transaction():
         visit = await _pending(actor, visit_id)
+        file = visit.file
+        declined = replace(file.decision or Decision(route=ROUTE_DECLINED, income_asked=False), route=ROUTE_DECLINED, reason=reason[:256])
         await save(visit, status=flow.VisitStatus.DECLINED, decline_reason=reason[:256], decided_by_id=actor.id, decided_at=now, finished_at=now,
-                   data={"decision": {**(visit.data or {}).get("decision", {}), "route": "declined", "reason": reason[:256]}})
+                   file=replace(file, decision=declined))
         await audit.record(actor, "visit.decline", "visit", visit.id, after={"reason": reason[:256]})
     return visit

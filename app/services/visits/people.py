@@ -8,6 +8,8 @@ stored encrypted (people.id_number_fields). Confirming the back checks the card 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -18,6 +20,7 @@ from app.crypto import Vault
 from app.domain import visit as flow
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.idcard_ocr.model import LONG_TERM
+from app.domain.visit_file import FaceMatch, IdentityResult, Person
 from app.integrations.identity import IdentityCheck
 from app.models import Customer, CustomerRelationship, Document, FaceVerification, HouseholdMember, IdCardRead, IdentityVerification, Village, Visit
 from app.models.enums import CustomerLink
@@ -30,7 +33,7 @@ from app.services.contracts import FaceChecks
 from app.services.documents import MediaStore
 from app.services.jobs import JobQueue
 from app.services.risk import verify_identity
-from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save, step_data
+from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save
 
 STAGE_STEP = {"match": None, "authorisation": flow.AUTHORISATION, "sign": flow.SIGNING}
 STAGE_PURPOSE = {"match": FacePurpose.CUSTOMER_MATCH, "authorisation": FacePurpose.CUSTOMER_MATCH, "sign": FacePurpose.CONTRACT_SIGN}
@@ -53,10 +56,6 @@ async def person_member(visit: Visit, who: str) -> HouseholdMember:
     return await HouseholdMember.get(id=member_id)
 
 
-def face_key(stage: str, who: str) -> str:
-    return f"{stage}:{who}"
-
-
 # --- ID card -------------------------------------------------------------------------------------
 
 
@@ -68,17 +67,15 @@ async def capture_id_card(
     visit = await own_visit(actor, visit_id)
     check_open(visit, flow.ID_STEP[who])
     member = await person_member(visit, who)
-    person = step_data(visit, who)
-    if side in person.get("confirmed", []):
+    if side in visit.file.person(who).confirmed:
         raise Conflict("该面已确认，不能重新拍摄", code="SIDE_CONFIRMED", field="side")
     read = await checks.start_id_card_read(
         actor=actor, media=media, queue=queue, data=data, side=side, customer_id=member.customer_id, max_bytes=policy.max_upload_bytes,
     )
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
-        person = step_data(visit, who)
-        person["reads"] = {**person.get("reads", {}), side: str(read.id)}
-        await save(visit, data={who: person})
+        file = visit.file
+        await save(visit, file=file.with_person(who, file.person(who).with_read(side, read.id)))
     return read
 
 
@@ -100,9 +97,9 @@ async def _customer_for(vault: Vault, read: IdCardRead, member: HouseholdMember,
     return customer
 
 
-async def _link_reads(reads: dict[str, str], customer_id: UUID) -> None:
+async def _link_reads(reads: Mapping[str, UUID], customer_id: UUID) -> None:
     """The card photos and the portrait belong to the customer's e-archive once the customer exists."""
-    ids = [UUID(r) for r in reads.values()]
+    ids = list(reads.values())
     rows = await IdCardRead.filter(id__in=ids)
     await IdCardRead.filter(id__in=ids, customer_id=None).update(customer_id=customer_id)
     docs = [r.image_id for r in rows] + [r.portrait_id for r in rows if r.portrait_id]
@@ -124,12 +121,13 @@ async def confirm_id_card_side(
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         check_open(visit, step)
-        person = step_data(visit, who)
-        read_id = person.get("reads", {}).get(side)
+        file = visit.file
+        person = file.person(who)
+        read_id = person.reads.get(side)
         if read_id is None:
             raise ValidationError("请先拍摄身份证" + ("正面" if side == CardSide.FRONT else "背面"), code="NO_READ", field="side")
         member = await person_member(visit, who)
-        read = await checks.confirm_id_card(actor=actor, vault=vault, read_id=UUID(read_id), values=values, checked=checked, now=now)
+        read = await checks.confirm_id_card(actor=actor, vault=vault, read_id=read_id, values=values, checked=checked, now=now)
         changes: dict[str, Any] = {}
         if side == CardSide.FRONT:
             if read.id_number_hash != member.id_number_hash:
@@ -137,17 +135,18 @@ async def confirm_id_card_side(
             village = await Village.get(id=visit.village_id)
             customer = await _customer_for(vault, read, member, village)
             changes["customer_id" if who == flow.BORROWER else "co_borrower_id"] = customer.id
-            person["name"] = customer.name
+            person = replace(person, name=customer.name)
         else:
             _check_not_expired(read, today)
-        person["confirmed"] = sorted({*person.get("confirmed", []), side})
+        person = person.with_confirmed(side)
         customer_id = changes.get("customer_id") or changes.get("co_borrower_id") or person_customer_id(visit, who)
         if customer_id is not None:
-            await _link_reads(person.get("reads", {}), customer_id)
-        if set(person["confirmed"]) >= {CardSide.FRONT.value, CardSide.BACK.value}:
-            await complete_step(actor, visit, step, data={who: person}, now=now, **changes)
+            await _link_reads(person.reads, customer_id)
+        file = file.with_person(who, person)
+        if set(person.confirmed) >= {CardSide.FRONT.value, CardSide.BACK.value}:
+            await complete_step(actor, visit, step, file=file, now=now, **changes)
         else:
-            await save(visit, data={who: person}, **changes)
+            await save(visit, file=file, **changes)
         if visit.customer_id and visit.co_borrower_id:
             await CustomerRelationship.get_or_create(customer_id=visit.customer_id, related_id=visit.co_borrower_id, kind=CustomerLink.SPOUSE)
     return visit
@@ -172,9 +171,9 @@ async def check_person_identity(
     if customer_id is None:
         raise ValidationError("请先确认身份证信息", code="NO_CUSTOMER")
     portrait = None
-    front = step_data(visit, who).get("reads", {}).get(CardSide.FRONT.value)
+    front = visit.file.person(who).reads.get(CardSide.FRONT.value)
     if front:
-        read = await IdCardRead.get_or_none(id=UUID(front)).prefetch_related("portrait")
+        read = await IdCardRead.get_or_none(id=front).prefetch_related("portrait")
         if read is not None and read.portrait is not None:
             try:
                 portrait = media.get(read.portrait.sha256)
@@ -183,12 +182,13 @@ async def check_person_identity(
     row = await verify_identity(actor=actor, identity_check=identity_check, vault=vault, now=now, customer_id=customer_id, portrait=portrait)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
-        person = step_data(visit, who)
-        person["identity"] = {"id": str(row.id), "result": row.result.value, "reason": row.reason, "withPortrait": row.with_portrait}
+        file = visit.file
+        identity = IdentityResult(id=row.id, result=row.result.value, reason=row.reason, with_portrait=row.with_portrait)
+        file = file.with_person(who, replace(file.person(who), identity=identity))
         if row.result == IdentityOutcome.MATCH:
-            await complete_step(actor, visit, step, data={who: person}, now=now)
+            await complete_step(actor, visit, step, file=file, now=now)
         else:
-            await save(visit, data={who: person})
+            await save(visit, file=file)
     return row
 
 
@@ -203,9 +203,11 @@ async def skip_co_borrower(*, actor: Actor, visit_id: UUID, reason: str, now: da
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         check_open(visit, flow.CO_ID)
-        if step_data(visit, flow.CO_BORROWER).get("confirmed"):
+        file = visit.file
+        if file.co_borrower.confirmed:
             raise Conflict("已开始办理共同借款人，不能跳过", code="CO_BORROWER_STARTED")
-        await save(visit, data={flow.CO_BORROWER: {"skipped": True, "reason": reason[:256]}}, skipped=flow.CO_BORROWER_STEPS, co_borrower_id=None)
+        await save(visit, file=file.with_person(flow.CO_BORROWER, Person(skipped=True, reason=reason[:256])), skipped=flow.CO_BORROWER_STEPS,
+                   co_borrower_id=None)
         await audit.record(actor, "visit.co_borrower_skip", "visit", visit.id, after={"reason": reason[:256]})
     return visit
 
@@ -235,30 +237,27 @@ async def start_face_check(
     visit = await own_visit(actor, visit_id)
     check_open(visit, step)
     customer_id = person_customer_id(visit, who)
-    front = step_data(visit, who).get("reads", {}).get(CardSide.FRONT.value)
+    front = visit.file.person(who).reads.get(CardSide.FRONT.value)
     if customer_id is None or front is None:
         raise ValidationError("请先确认该客户的身份证信息", code="NO_CUSTOMER")
     verification = await checks.start_face_verification(
         actor=actor, media=media, queue=queue, purpose=STAGE_PURPOSE[stage], probe=probe, threshold=policy.face_threshold,
-        customer_id=customer_id, id_card_read_id=UUID(front), max_bytes=policy.max_upload_bytes,
+        customer_id=customer_id, id_card_read_id=front, max_bytes=policy.max_upload_bytes,
     )
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
-        faces = step_data(visit, "faces")
-        faces[face_key(stage, who)] = str(verification.id)
-        await save(visit, data={"faces": faces})
+        await save(visit, file=visit.file.with_face(stage, who, verification.id))
     return verification
 
 
 def current_face_id(visit: Visit, stage: str, who: str) -> UUID | None:
-    value = step_data(visit, "faces").get(face_key(stage, who))
-    return UUID(value) if value else None
+    return visit.file.face_id(stage, who)
 
 
 async def face_check_of(*, actor: Actor, visit_id: UUID, verification_id: UUID) -> FaceVerification:
     """A face verification started in this visit (for the status fragment)."""
     visit = await own_visit(actor, visit_id)
-    if str(verification_id) not in step_data(visit, "faces").values():
+    if verification_id not in visit.file.faces.values():
         raise NotFound("人脸核验记录不存在", field="verificationId")
     return await FaceVerification.get(id=verification_id)
 
@@ -283,9 +282,9 @@ async def complete_face_match(*, actor: Actor, visit_id: UUID, who: str, face_ch
         check_open(visit, step)
         vid = await require_passed_face(visit, stage="match", who=who, verification_id=current_face_id(visit, "match", who), face_checks=face_checks)
         v = await FaceVerification.get(id=vid)
-        person = step_data(visit, who)
-        person["face"] = {"id": str(vid), "distance": v.distance, "threshold": v.threshold, "at": v.finished_at.isoformat() if v.finished_at else None}
-        await complete_step(actor, visit, step, data={who: person}, now=now)
+        file = visit.file
+        face = FaceMatch(id=vid, distance=v.distance, threshold=v.threshold, at=v.finished_at)
+        await complete_step(actor, visit, step, file=file.with_person(who, replace(file.person(who), face=face)), now=now)
     return visit
 
 

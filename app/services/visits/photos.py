@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from app.models.enums import DocumentKind
 from app.services.actor import Actor
 from app.services.documents import MediaStore, store_document
 from app.services.identity_checks import check_upload, sniff_content_type
-from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save, step_data
+from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save
 
 MAX_PHOTOS = 40
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -29,7 +30,7 @@ async def add_photo(*, actor: Actor, visit_id: UUID, category: str, data: bytes,
     content_type = sniff_content_type(data)
     if content_type not in IMAGE_TYPES:
         raise ValidationError("照片必须是 JPEG、PNG 或 WebP 图片", code="NOT_AN_IMAGE", field="photo")
-    if len(step_data(visit, "photos").get("items", [])) >= MAX_PHOTOS:
+    if len(visit.file.photos.items) >= MAX_PHOTOS:
         raise ValidationError(f"每次走访最多上传 {MAX_PHOTOS} 张照片", code="TOO_MANY_PHOTOS", field="photo")
     async with in_transaction():
         doc = await store_document(
@@ -37,9 +38,8 @@ async def add_photo(*, actor: Actor, visit_id: UUID, category: str, data: bytes,
             customer_id=visit.customer_id, max_bytes=policy.max_upload_bytes,
         )
         visit = await own_visit(actor, visit_id, lock=True)
-        photos = step_data(visit, "photos")
-        photos["items"] = [*photos.get("items", []), {"document": str(doc.id), "category": category}]
-        await save(visit, data={"photos": photos})
+        file = visit.file
+        await save(visit, file=replace(file, photos=file.photos.with_photo(doc.id, category)))
     return doc
 
 
@@ -48,8 +48,7 @@ async def finish_photos(*, actor: Actor, visit_id: UUID, now: datetime) -> None:
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         check_open(visit, flow.PHOTOS)
-        photos = step_data(visit, "photos")
-        if not photos.get("items"):
+        file = visit.file
+        if not file.photos.items:
             raise ValidationError("请至少拍摄一张资料或资产照片（如户口簿、房屋）", code="NO_PHOTOS", field="photo")
-        categories = sorted({p["category"] for p in photos["items"]})
-        await complete_step(actor, visit, flow.PHOTOS, data={"photos": {**photos, "categories": categories}}, now=now)
+        await complete_step(actor, visit, flow.PHOTOS, file=replace(file, photos=file.photos.finished()), now=now)

@@ -7,6 +7,7 @@ arrived after the grant stops signing. Sealing finishes the visit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from app.domain import visit as flow
 from app.domain.errors import Conflict, ValidationError
+from app.domain.visit_file import Signature
 from app.models import Contract, ContractSignature, Visit
 from app.models.contract import ContractStatus, SignatureRole
 from app.models.risk import RiskPurpose
@@ -22,7 +24,7 @@ from app.services.actor import Actor
 from app.services.contracts import FaceChecks, SigningKit, create_contract, request_contract_render, seal_contract, sign_contract
 from app.services.jobs import JobQueue
 from app.services.risk import credit_gate
-from app.services.visits.common import check_open, complete_step, own_visit, save, step_data
+from app.services.visits.common import check_open, complete_step, own_visit, save
 from app.services.visits.people import require_passed_face
 
 ROLE_OF = {flow.BORROWER: SignatureRole.BORROWER, flow.CO_BORROWER: SignatureRole.CO_BORROWER}
@@ -37,7 +39,8 @@ async def prepare_contract(*, actor: Actor, visit_id: UUID, queue: JobQueue, tod
     if visit.contract_id != contract.id:
         async with in_transaction():
             visit = await own_visit(actor, visit_id, lock=True)
-            await save(visit, contract_id=contract.id, data={"signing": {**step_data(visit, "signing"), "contract": str(contract.id)}})
+            file = visit.file
+            await save(visit, contract_id=contract.id, file=replace(file, signing=replace(file.signing, contract=contract.id)))
             await audit.record(actor, "visit.contract", "visit", visit.id, after={"contractId": str(contract.id)})
     if contract.status == ContractStatus.DRAFT and (contract.render_job_id is None or contract.error):
         contract = await request_contract_render(actor=actor, contract_id=contract.id, queue=queue, now=now)
@@ -74,9 +77,9 @@ async def sign_at_visit(
                                     face_verification_id=vid, face_checks=face_checks, lat=lat, lng=lng, now=now, kit=kit)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
-        signing = step_data(visit, "signing")
-        signing[who] = {"signature": str(signature.id), "faceVerification": str(vid), "at": now.isoformat(), "lat": lat, "lng": lng}
-        await save(visit, data={"signing": signing})
+        file = visit.file
+        signed = Signature(signature=signature.id, face_verification=vid, at=now, lat=lat, lng=lng)
+        await save(visit, file=replace(file, signing=file.signing.with_signature(who, signed)))
     return signature
 
 
@@ -92,6 +95,7 @@ async def seal_at_visit(*, actor: Actor, visit_id: UUID, kit: SigningKit, now: d
         visit = await own_visit(actor, visit_id, lock=True)
         if visit.status == flow.VisitStatus.SIGNED:
             return visit
-        signing = {**step_data(visit, "signing"), "sealed": str(contract.sealed_document_id)}
-        await complete_step(actor, visit, flow.SIGNING, now=now, status=flow.VisitStatus.SIGNED, finished_at=now, data={"signing": signing})
+        file = visit.file
+        await complete_step(actor, visit, flow.SIGNING, now=now, status=flow.VisitStatus.SIGNED, finished_at=now,
+                            file=replace(file, signing=replace(file.signing, sealed=contract.sealed_document_id)))
     return visit

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import ValidationError
+from app.domain.visit_file import Abandoned, Location, Person, VisitFile
 from app.models import HouseholdMember, TrackPoint, Village, Visit
 from app.models.enums import Relation
 from app.services import audit
@@ -74,26 +75,26 @@ async def start_visit(
         distance = geo.distance_m(lat_, lng_, village.centroid_lat, village.centroid_lng)
     far = distance is not None and distance > policy.max_distance_m
     co = await _co_member(member)
-    location = {"lat": lat_, "lng": lng_, "accuracyM": acc, "source": "manual" if source == "manual" else "device", "distanceM": distance, "far": far}
-    if far:
-        location["warning"] = f"当前位置距{village.name}中心约 {geo.format_distance(distance)}，超过 {geo.format_distance(policy.max_distance_m)}"
-    data = {"location": location}
+    warning = f"当前位置距{village.name}中心约 {geo.format_distance(distance)}，超过 {geo.format_distance(policy.max_distance_m)}" if far else None
+    location = Location(lat=lat_, lng=lng_, accuracy_m=acc, source="manual" if source == "manual" else "device", distance_m=distance, far=far,
+                        warning=warning)
+    file = VisitFile(location=location)
     skipped: tuple[str, ...] = ()
     if co is None:
-        data["co_borrower"] = {"skipped": True, "reason": NO_SPOUSE_NOTE, "auto": True}
+        file = file.with_person(flow.CO_BORROWER, Person(skipped=True, reason=NO_SPOUSE_NOTE, auto=True))
         skipped = flow.CO_BORROWER_STEPS
     async with in_transaction():
         visit = await Visit.create(
             household_id=household.id, member_id=member.id, co_member_id=co.id if co else None, customer_id=member.customer_id,
             co_borrower_id=co.customer_id if co else None, officer_id=officer_id, village_id=village.id, branch_id=village.branch_id,
             step=flow.LOCATION, status=flow.VisitStatus.IN_PROGRESS, started_at=now, lat=lat_, lng=lng_, accuracy_m=acc,
-            location_source=location["source"], distance_m=distance, far_from_village=far, data={},
+            location_source=location.source, distance_m=distance, far_from_village=far, data={},
         )
-        await save(visit, data=data, done=(flow.LOCATION,), skipped=skipped)
+        await save(visit, file=file, done=(flow.LOCATION,), skipped=skipped)
         await TrackPoint.create(officer_id=officer_id, visit_id=visit.id, lat=lat_, lng=lng_, accuracy_m=acc, at=now)
         await audit.record(actor, "visit.start", "visit", visit.id, after={
             "memberId": str(member.id), "householdId": str(household.id), "distanceM": distance, "far": far,
-            "source": location["source"], "coBorrower": co is not None,
+            "source": location.source, "coBorrower": co is not None,
         })
     return visit
 
@@ -137,6 +138,6 @@ async def abandon_visit(*, actor: Actor, visit_id: UUID, reason: str, now: datet
         if visit.status in flow.CLOSED:
             raise ValidationError("走访已结束", code="VISIT_CLOSED")
         before = visit.status.value
-        await save(visit, data={"abandoned": {"reason": reason[:256], "at": now.isoformat()}}, status=flow.VisitStatus.ABANDONED, finished_at=now)
+        await save(visit, file=replace(visit.file, abandoned=Abandoned(reason=reason[:256], at=now)), status=flow.VisitStatus.ABANDONED, finished_at=now)
         await audit.record(actor, "visit.abandon", "visit", visit.id, before={"status": before}, after={"status": "abandoned", "reason": reason[:256]})
     return visit
