@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 from app.domain.face import pack_embedding, unpack_embedding  # noqa: E402
 from bench.common import write_result  # noqa: E402
 from tests.workers import face_images as fi  # noqa: E402
-from workers.face import FaceEngine  # noqa: E402
+from workers.engines.face import FaceEngine  # noqa: E402
 
 TARGET_PAIR_S = 0.6
 TARGET_STORED_S = 0.3

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 from app.domain.liveness import BLINK, TURN_LEFT, TURN_RIGHT, Challenge  # noqa: E402
 from bench.common import write_result  # noqa: E402
 from tests.workers import face_images as fi  # noqa: E402
-from workers.liveness import LandmarkEngine  # noqa: E402
+from workers.engines.liveness import LandmarkEngine  # noqa: E402
 
 TARGET_MS = 60.0
 

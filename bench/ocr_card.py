@@ -3,7 +3,7 @@
     .venv/bin/python bench/ocr_card.py [--cards 24] [--accuracy-seeds 40] [--only speed|accuracy]
 
 Two results in bench/results/:
-- ocr_card: seconds per card for `workers.ocr.read_id_card_image` (decode, resize/pad, OCR,
+- ocr_card: seconds per card for `workers.engines.ocr.read_id_card_image` (decode, resize/pad, OCR,
   geometry parsing, checks, portrait crop), warm. Target ≤ 0.5 s, and ≤ 1.15x the time of
   decoding the same bytes and calling the same engine directly (`engine(img, use_cls=False)`),
   measured in the same run, interleaved card by card.
@@ -31,7 +31,7 @@ from app.domain.errors import DomainError  # noqa: E402
 from bench.common import write_result  # noqa: E402
 from tests.support.idcards import AS_OF, make_card  # noqa: E402
 from workers.engines import build_ocr_engine  # noqa: E402
-from workers.ocr import read_id_card_image  # noqa: E402
+from workers.engines.ocr import read_id_card_image  # noqa: E402
 
 TARGET_S = 0.5
 TARGET_RATIO = 1.15

@@ -1,1 +1,4 @@
-"""arq workers: the only code that imports deepface / dlib / rapidocr / cv2."""
+"""arq workers: `default.py` (queue arq:default) and `ml.py` (queue arq:ml), run by `resilient.py`.
+
+The engines they use (`engines/`) are the only code that imports deepface / dlib / rapidocr / cv2 / WeasyPrint.
+"""

@@ -3,10 +3,10 @@
     cunxin ml-worker
 
 One job at a time per process (`max_jobs=1`, scale with processes). The engines (rapidocr,
-deepface Dlib, the dlib 68-point predictor) are built once, in a child process that runs every
-model call (`workers/model_process.py`): a call past `CUNXIN_ML_MODEL_TIMEOUT_SECONDS` (20 s) kills
-that child and the job fails with TIMEOUT (the officer sees 重试), so arq's job timeout stays
-short (`CUNXIN_ML_JOB_TIMEOUT_SECONDS`, 30 s) and a job of a crashed worker runs again ≈40 s later.
+deepface Dlib, the dlib 68-point predictor: `workers/engines/`) are built once, in a child process
+that runs every model call (`workers/engines/process.py`): a call past
+`CUNXIN_ML_MODEL_TIMEOUT_SECONDS` (20 s) kills that child and the job fails with TIMEOUT (the
+officer sees 重试), so arq's job timeout stays short (`CUNXIN_ML_JOB_TIMEOUT_SECONDS`, 30 s) and a job of a crashed worker runs again ≈40 s later.
 Every result is written idempotently (the services claim the row and write a result once); the
 reconciler (`reconcile_identity_jobs`, at start and every minute) queues again or fails the rows
 whose job the queue lost or gave up on.
@@ -31,7 +31,7 @@ from arq.worker import Retry
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from app import clock
-from app.config import Settings, get_settings
+from app.config import get_settings
 from app.crypto import Vault
 from app.db import init_db
 from app.domain.errors import DomainError
@@ -41,11 +41,10 @@ from app.services import business_date
 from app.services import identity_checks as checks
 from app.services.documents import MediaStore
 from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings
-from workers.face import FaceEngine, FaceError
-from workers.face_login import match_login_burst
-from workers.liveness import LandmarkEngine
-from workers.model_process import InProcessModels, ModelCrashed, ModelProcess, ModelTimeout
-from workers.ocr import read_id_card_image
+from workers.engines.face import FaceError
+from workers.engines.face_login import match_login_burst
+from workers.engines.ocr import read_id_card_image
+from workers.engines.process import InProcessModels, ModelCrashed, ModelProcess, ModelTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -62,34 +61,6 @@ FACE_FIELDS = {"reference": "身份证人像", "probe": "现场照片"}
 
 
 # --- start-up ---------------------------------------------------------------------------------
-
-
-def build_engines(settings: Settings) -> dict[str, Any]:
-    """The three engines, built once per process (≈2–4 s), then one warm-up call each."""
-    from workers.engines import build_ocr_engine
-
-    engines = {
-        "ocr": build_ocr_engine(),
-        "face": FaceEngine(settings.var_dir / "deepface", threshold=settings.face_threshold),
-        "landmarks": LandmarkEngine(),
-    }
-    _warm_up(engines)
-    return engines
-
-
-def _warm_up(engines: dict[str, Any]) -> None:
-    """The first OCR call is ≈1.5 s slower than the next: pay it at start-up, not on a customer's card."""
-    import cv2
-    import numpy as np
-
-    blank = np.full((480, 640, 3), 255, np.uint8)
-    cv2.putText(blank, "0000", (40, 240), cv2.FONT_HERSHEY_SIMPLEX, 3, (0, 0, 0), 6)
-    engines["ocr"](blank, use_cls=False)
-    ok, jpeg = cv2.imencode(".jpg", blank)
-    try:
-        engines["face"].represent(jpeg.tobytes())
-    except FaceError:
-        pass  # no face: the detector and the model are loaded, which is the point
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -244,7 +215,7 @@ async def verify_face(ctx: dict[str, Any], verification_id: str) -> str:
         portrait = ctx["media"].get(job.portrait_sha256) if job.portrait_sha256 else None
     except FileNotFoundError:
         return await fail("MISSING_FILE", MISSING_FILE_MESSAGE)
-    if portrait is None:  # officer login: the enrolment against the liveness burst itself (workers/face_login.py)
+    if portrait is None:  # officer login: the enrolment against the liveness burst itself (workers/engines/face_login.py)
         if job.embeddings_enc is None or job.officer_id is None:
             return await fail("NOT_ENROLLED", "尚未录入人脸（或已被管理员重置），请重新录入")
         if not job.probe_is_burst:

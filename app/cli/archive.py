@@ -81,7 +81,7 @@ def contract_render(contract_id: str = typer.Argument(..., metavar="CONTRACT_ID"
     """Render a draft contract's PDF in this process (what the worker job does)."""
     from app.services.contracts import render_contract
     from app.services.documents import MediaStore
-    from workers.documents import WeasyRenderer  # the CLI is a composition root, like the worker
+    from workers.engines.pdf import WeasyRenderer  # the CLI is a composition root, like the worker
 
     settings = get_settings()
     cid = _uuid(contract_id, "合同 ID ")

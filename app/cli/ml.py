@@ -31,8 +31,8 @@ def face_verify(
 ) -> None:
     """Compare the faces in two photos (deepface Dlib model, offline)."""
     from app.config import get_settings
-    from workers.face import FaceEngine, FaceError
-    from workers.images import MAX_IMAGE_BYTES
+    from workers.engines.face import FaceEngine, FaceError
+    from workers.engines.images import MAX_IMAGE_BYTES
 
     data = {"a": _read_face_image(image_a, MAX_IMAGE_BYTES), "b": _read_face_image(image_b, MAX_IMAGE_BYTES)}
     names = {"a": str(image_a), "b": str(image_b)}
@@ -104,8 +104,8 @@ def idcard(
     from app.config import get_settings
     from app.domain.errors import DomainError
     from workers.engines import build_ocr_engine
-    from workers.images import MAX_IMAGE_BYTES
-    from workers.ocr import read_id_card_image
+    from workers.engines.images import MAX_IMAGE_BYTES
+    from workers.engines.ocr import read_id_card_image
 
     if as_of is None:
         on = clock.local_today(get_settings().business_tz)

@@ -138,7 +138,7 @@ def worker() -> None:
     """Run an arq worker for the default queue; waits for Redis and reconnects; exits promptly on SIGTERM."""
     from app.services.jobs import redis_settings
     from workers import resilient
-    from workers.settings import DefaultWorker
+    from workers.default import DefaultWorker
 
     resilient.run(DefaultWorker, redis_settings(get_settings()))
 

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 LENDING = "lending"
 LATER_STAGES = ("risk", "tags")
 STAGES = (LENDING, *LATER_STAGES)
-STAGE_JOB = "day_end_stage"  # the worker function that runs one stage (workers/day_end.py)
+STAGE_JOB = "day_end_stage"  # the worker function that runs one stage (workers/default.py)
 
 DONE, ALREADY_DONE, RUNNING, NOT_YET = "done", "already_done", "running", "not_yet"
 

@@ -1,7 +1,7 @@
 """The outbox to the provincial credit system.
 
 `enqueue_outbox` writes a message row in the caller's open transaction, so the message exists
-if and only if the business change committed. A worker cron (`workers/outbox.py`) calls
+if and only if the business change committed. A worker cron (`workers/default.py`) calls
 `send_due_messages` every minute: each due message is claimed with a compare-and-set on its
 attempt count (two workers never send the same attempt), its next try is pushed out by the
 back-off *before* sending (a crash mid-send means a retry later, never a lost message), then

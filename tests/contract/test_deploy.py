@@ -47,6 +47,21 @@ def test_the_worker_cron_is_the_one_trigger_of_the_close():
     assert "PROMETHEUS_MULTIPROC_DIR=/run/cunxin/metrics" in web
 
 
+@pytest.mark.parametrize(("unit", "command", "module", "settings"), [
+    ("cunxin-worker.service", "worker", "workers/default.py", "DefaultWorker"),
+    ("cunxin-ml-worker@.service", "ml-worker", "workers/ml.py", "MlWorker"),
+])
+def test_each_worker_unit_names_the_module_its_command_runs(unit, command, module, settings):
+    # given the unit, the module it names and the CLI command it starts
+    text = (DEPLOY / "systemd" / unit).read_text()
+    dotted = module.removesuffix(".py").replace("/", ".")
+    cli_sources = "".join(p.read_text() for p in (ROOT / "app" / "cli").glob("*.py"))
+    # then the comment names the module, the module defines the settings, and the command runs them
+    assert f"# The code: {module} ({settings}" in text and f"ExecStart=/opt/cunxin/.venv/bin/cunxin {command}\n" in text
+    assert f"\nclass {settings}:" in (ROOT / module).read_text()
+    assert f"from {dotted} import {settings}" in cli_sources
+
+
 def _certificate(folder: Path) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization

@@ -41,7 +41,7 @@ FPS = 10
 
 def _loop_frames() -> list[np.ndarray]:
     """One loop of the fake camera (2.6 s at 10 fps): face the camera, turn left, back, blink, back."""
-    from workers.liveness import LandmarkEngine
+    from workers.engines.liveness import LandmarkEngine
 
     image = fi.astronaut()
     points = LandmarkEngine().landmarks_of(image).points

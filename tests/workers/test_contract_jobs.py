@@ -13,7 +13,7 @@ from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
 from app.services.outbox import enqueue_outbox
 from tests.factories import customer_with_line
 from tests.services.contracts.helpers import NOW, TODAY
-from workers.settings import DefaultWorker
+from workers.default import DefaultWorker
 
 
 async def _burst(settings, ctx):

@@ -12,8 +12,7 @@ from app.services.documents import MediaStore
 from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
 from tests.factories_worklists import FAILING_CARD, drawn_loan, make_overdue
 from tests.fakes import FakeJobQueue
-from workers.day_end import day_end_stage, start_day_end
-from workers.settings import DefaultWorker
+from workers.default import DefaultWorker, day_end_stage, start_day_end
 
 D = date(2026, 11, 27)
 

@@ -12,7 +12,7 @@ from app.models.enums import DocumentKind, VerifyStatus
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore, store_document
 from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
-from workers.settings import DefaultWorker
+from workers.default import DefaultWorker
 
 
 async def _run_burst(settings, media):

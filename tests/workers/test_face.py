@@ -12,7 +12,7 @@ import pytest
 
 from app.domain.face import DEFAULT_THRESHOLD, pack_embedding, unpack_embedding
 from tests.workers import face_images as fi
-from workers.face import (
+from workers.engines.face import (
     DEEPFACE_WEIGHTS,
     MULTIPLE_FACES,
     NO_FACE,
@@ -20,7 +20,7 @@ from workers.face import (
     FaceError,
     prepare_deepface_home,
 )
-from workers.images import BAD_IMAGE, IMAGE_TOO_LARGE, MAX_IMAGE_BYTES
+from workers.engines.images import BAD_IMAGE, IMAGE_TOO_LARGE, MAX_IMAGE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ def hopper_embedding(engine, hopper_bytes):
 def test_importing_workers_loads_no_model():
     # given a fresh interpreter
     code = (
-        "import sys, workers.face, workers.liveness;"
+        "import sys, workers.engines.face, workers.engines.liveness;"
         "print(sorted(m for m in ('deepface', 'dlib', 'cv2', 'tensorflow') if m in sys.modules))"
     )
     # when

@@ -23,6 +23,7 @@ from app.services.jobs import ML_QUEUE, redis_settings
 from tests.factories import csrf_token, login
 from tests.workers import face_images as fi
 from workers import ml
+from workers.engines import build_engines
 from workers.ml import MlWorker
 
 pytestmark = pytest.mark.ml
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.ml
 
 @pytest.fixture(scope="session")
 def engines(settings):
-    return ml.build_engines(settings)
+    return build_engines(settings)
 
 
 @pytest.fixture
@@ -150,8 +151,8 @@ async def test_frames_of_the_officer_then_another_person_are_refused(web, face_a
 
 def test_a_burst_with_too_few_frames_facing_the_camera_is_not_matched(engines):
     # given a burst where the face looks at the camera in only two frames (turned away in the others)
-    from workers.face import FaceError
-    from workers.face_login import match_login_burst
+    from workers.engines.face import FaceError
+    from workers.engines.face_login import match_login_burst
 
     image = fi.astronaut()
     points = engines["landmarks"].landmarks_of(image).points

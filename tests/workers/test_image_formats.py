@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from workers import face, ocr
-from workers.images import BAD_IMAGE
+from workers.engines import face, ocr
+from workers.engines.images import BAD_IMAGE
 
 
 def _hdr(width: int, height: int) -> bytes:

@@ -14,9 +14,9 @@ import pytest
 
 from app.domain.liveness import BLINK, TURN_LEFT, TURN_RIGHT, Action, Challenge
 from tests.workers import face_images as fi
-from workers.face import FaceError
-from workers.images import BAD_IMAGE
-from workers.liveness import TOO_MANY_FRAMES, LandmarkEngine
+from workers.engines.face import FaceError
+from workers.engines.images import BAD_IMAGE
+from workers.engines.liveness import TOO_MANY_FRAMES, LandmarkEngine
 
 pytestmark = pytest.mark.ml
 

@@ -28,6 +28,7 @@ from tests.factories_risk import actor, make_customer
 from tests.support.idcards import AS_OF, make_card, render_text_page
 from tests.workers import face_images as fi
 from workers import ml
+from workers.engines import build_engines
 from workers.ml import MlWorker
 
 BAD_IMAGE_MESSAGE = "无法读取图片（文件损坏、不完整或不是图片），请重新拍摄或上传"
@@ -35,7 +36,7 @@ BAD_IMAGE_MESSAGE = "无法读取图片（文件损坏、不完整或不是图�
 
 @pytest.fixture(scope="session")
 def engines(settings):
-    return ml.build_engines(settings)
+    return build_engines(settings)
 
 
 @pytest.fixture
@@ -228,7 +229,7 @@ def test_the_worker_settings_are_read_from_the_class_itself():
     assert all(f.max_tries == 3 for f in MlWorker.__dict__["functions"])
     assert MlWorker.__dict__["on_startup"] is ml.startup and MlWorker.__dict__["on_shutdown"] is ml.shutdown
     # short (a killed worker's job runs again job_timeout + 10 s later) and longer than one model call, which the
-    # model process kills at its own timeout (workers/model_process.py)
+    # model process kills at its own timeout (workers/engines/process.py)
     settings = ml.get_settings()
     assert settings.ml_model_timeout_seconds < MlWorker.__dict__["job_timeout"] <= 60
     assert [c.name for c in MlWorker.__dict__["cron_jobs"]] == ["cron:reconcile_identity_jobs"] and MlWorker.__dict__["cron_jobs"][0].run_at_startup

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app.domain.errors import ValidationError
-from workers.model_process import ModelCrashed, ModelProcess, ModelTimeout
+from workers.engines.process import ModelCrashed, ModelProcess, ModelTimeout
 
 
 def build_light(settings) -> dict:

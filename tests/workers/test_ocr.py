@@ -9,9 +9,9 @@ from PIL import Image
 
 from app.domain.idcard_ocr import NotIdCard
 from tests.support.idcards import AS_OF, make_card, render_text_page
-from workers import ocr
+from workers.engines import ocr
 from workers.engines import build_ocr_engine
-from workers.ocr import CardImageError, read_id_card_image
+from workers.engines.ocr import CardImageError, read_id_card_image
 
 pytestmark = pytest.mark.ml
 

@@ -1,4 +1,4 @@
-"""workers/ocr.py around a stand-in engine: the re-read of missed values, without the models."""
+"""workers/engines/ocr.py around a stand-in engine: the re-read of missed values, without the models."""
 
 import io
 from datetime import date
@@ -6,7 +6,7 @@ from datetime import date
 from PIL import Image
 
 from tests.support.ocr_lines import front_lines
-from workers.ocr import read_id_card_image
+from workers.engines.ocr import read_id_card_image
 
 
 class StubEngine:

@@ -59,7 +59,7 @@ class IdCardReading:
     id_number_valid: bool | None = None  # front only
     portrait_quad: list[Point] | None = None  # front only: image points TL, TR, BR, BL
     # Windows (image points) where a value should be but no text was detected: the caller may
-    # recognise them without detection, add the lines and parse again (workers/ocr.py does).
+    # recognise them without detection, add the lines and parse again (workers/engines/ocr.py does).
     reread_regions: dict[str, list[Point]] = field(default_factory=dict)
 
     @property

@@ -1,4 +1,4 @@
-"""The credit contract as HTML (Jinja2); a worker turns it into a PDF (WeasyPrint, workers/documents.py).
+"""The credit contract as HTML (Jinja2); a worker turns it into a PDF (WeasyPrint, workers/engines/pdf.py).
 
 The template and its stylesheet live in `templates/` next to this module. The HTML refers to its
 assets under `ASSET_BASE_URL` (a reserved `.invalid` host that never resolves); the renderer's URL

@@ -3,7 +3,7 @@
 A check is a random challenge (app.domain.liveness) bound to a server nonce and, for a login,
 to the officer's session. The page sends a burst of camera frames before the challenge expires.
 The worker judges the frames, another job compares several of the SAME frames with the
-officer's enrolment (workers/face_login.py), and the session becomes usable once both have passed
+officer's enrolment (workers/engines/face_login.py), and the session becomes usable once both have passed
 (`face_login_state` sets OfficerSession.face_verified_at).
 
 What liveness stops and what it does not: see app.domain.liveness and the README.

@@ -15,6 +15,6 @@ def kit(settings):
 
 @pytest.fixture(scope="session")
 def renderer():
-    from workers.documents import WeasyRenderer
+    from workers.engines.pdf import WeasyRenderer
 
     return WeasyRenderer()

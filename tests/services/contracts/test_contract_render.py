@@ -13,7 +13,7 @@ from app.services.contracts.document import ASSET_BASE_URL, contract_html, yuan_
 from app.services.contracts.pdfsign import field_names
 from tests.factories import customer_with_line, officer
 from tests.services.contracts.helpers import NOW, TODAY, rendered_contract, spouse_of
-from workers.documents import AssetFetcher
+from workers.engines.pdf import AssetFetcher
 
 
 def _text(pdf: bytes) -> str:

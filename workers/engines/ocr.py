@@ -25,7 +25,7 @@ import numpy as np
 
 from app.domain.errors import DomainError
 from app.domain.idcard_ocr import DEFAULT_THRESHOLD, IdCardReading, read_id_card
-from workers.images import BAD_IMAGE, BAD_IMAGE_MESSAGE, MAX_IMAGE_BYTES, check_upload
+from workers.engines.images import BAD_IMAGE, BAD_IMAGE_MESSAGE, MAX_IMAGE_BYTES, check_upload
 
 MAX_SIDE_PX = 1920  # larger photos are shrunk first: a card needs no more
 MIN_SIDE_PX = 640  # smaller images are enlarged to this, then padded

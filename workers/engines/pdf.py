@@ -1,4 +1,4 @@
-"""Contract PDFs: WeasyPrint rendering, only in worker processes.
+"""Contract PDFs: WeasyPrint rendering, only in worker processes (the job is `render_contract` in workers/default.py).
 
 WeasyPrint would fetch any URL, `file://` included (docs/stack.md#pdf): `AssetFetcher` serves exactly
 the files of the contract template folder under `ASSET_BASE_URL` and stops the rendering on
@@ -9,23 +9,14 @@ process (a lock), in a thread so the worker's event loop keeps answering.
 from __future__ import annotations
 
 import asyncio
-import logging
 import mimetypes
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from app import clock
-from app.services.actor import SYSTEM
-from app.services.contracts import render_contract as render_contract_service
 from app.services.contracts.document import ASSET_BASE_URL, ASSET_DIR, RenderedPdf
 from app.services.contracts.pdfsign import FieldBox
-from app.services.documents import MediaStore
-
-logger = logging.getLogger(__name__)
 
 CSS_PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); PDF points are 72 per inch
 
@@ -69,19 +60,3 @@ class WeasyRenderer:
     async def render(self, html: str) -> RenderedPdf:
         async with self._lock:
             return await asyncio.to_thread(self.render_sync, html)
-
-
-def _renderer(ctx: dict[str, Any]) -> WeasyRenderer:
-    if "pdf_renderer" not in ctx:
-        ctx["pdf_renderer"] = WeasyRenderer()
-    return ctx["pdf_renderer"]
-
-
-async def render_contract(ctx: dict[str, Any], contract_id: str) -> str:
-    """Render a contract's unsigned PDF (idempotent: a rendered contract is left alone)."""
-    media: MediaStore = ctx["media"]
-    contract = await render_contract_service(
-        contract_id=UUID(contract_id), media=media, renderer=_renderer(ctx), now=clock.now_utc(), actor=SYSTEM
-    )
-    logger.info("job %s try %s: contract %s %s", ctx.get("job_id"), ctx.get("job_try"), contract_id, contract.status.value)
-    return contract.status.value

@@ -13,8 +13,8 @@ import random
 from collections.abc import Sequence
 
 from app.domain.face import MIN_FACING_FRAMES, FaceMatch, facing_frames, identity_candidates, match_burst
-from workers.face import NO_FACE, FaceEngine, FaceError
-from workers.liveness import LandmarkEngine
+from workers.engines.face import NO_FACE, FaceEngine, FaceError
+from workers.engines.liveness import LandmarkEngine
 
 MATCH_FRAMES = 5
 FEW_FRAMES = "FEW_FACING_FRAMES"

@@ -42,7 +42,7 @@ class ModelCrashed(Exception):
 def _child(conn: Connection, build: Callable[[Any], dict[str, Any]] | None, settings: Any) -> None:
     """The child: build the engines once, then answer calls until the pipe closes."""
     if build is None:
-        from workers.ml import build_engines as build
+        from workers.engines import build_engines as build
     engines = build(settings)
     conn.send(_READY)
     while True:
@@ -62,7 +62,7 @@ class ModelProcess:
     def __init__(self, settings: Any, *, timeout: float, start_timeout: float = 300.0,
                  build: Callable[[Any], dict[str, Any]] | None = None) -> None:
         self.settings = settings
-        self.build = build  # module-level engines builder; None: workers.ml.build_engines
+        self.build = build  # module-level engines builder; None: workers.engines.build_engines
         self.timeout = timeout
         self.start_timeout = start_timeout
         self._proc: multiprocessing.process.BaseProcess | None = None

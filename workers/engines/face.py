@@ -25,7 +25,7 @@ import numpy as np
 
 from app.domain.errors import DomainError
 from app.domain.face import DEFAULT_THRESHOLD, EMBEDDING_SIZE, MODEL, FaceMatch, match
-from workers.images import BAD_IMAGE, BAD_IMAGE_MESSAGE, MAX_IMAGE_BYTES, check_upload
+from workers.engines.images import BAD_IMAGE, BAD_IMAGE_MESSAGE, MAX_IMAGE_BYTES, check_upload
 
 DEEPFACE_WEIGHTS = ("dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat")
 

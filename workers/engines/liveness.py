@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.domain.liveness import Challenge, FrameLandmarks, LivenessResult, Thresholds, judge
-from workers.face import FaceError, decode_image
-from workers.images import BAD_IMAGE, MAX_IMAGE_BYTES
+from workers.engines.face import FaceError, decode_image
+from workers.engines.images import BAD_IMAGE, MAX_IMAGE_BYTES
 
 MAX_FRAMES = 60
 TOO_MANY_FRAMES = "TOO_MANY_FRAMES"
