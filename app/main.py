@@ -25,7 +25,7 @@ from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import Forbidden, NotFound
 from ui import health
-from ui.errors import forbidden, not_found
+from ui.common import forbidden, not_found
 from ui.doors import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from ui.middleware import CSRFMiddleware, RequestIdMiddleware
 from ui.unavailable import ServiceUnavailableMiddleware

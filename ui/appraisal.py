@@ -30,7 +30,8 @@ from app.services.appraisal.setup import add_panel_member, create_appraisal, ope
 from app.services.appraisal.voting import ballot_sheet, link_actor, member_for_link, member_for_officer, panel_progress, seats_of, submit_vote
 from ui.auth import login_required, redirect
 from ui.templating import is_htmx, render
-from ui.villages import errors_of, form_data, not_found, optional_uuid, path_uuid, village_context
+from ui.common import form_data, optional_uuid
+from ui.villages import errors_of, village_context
 
 LABELS = {"grades": GRADE_LABELS, "roles": PANEL_ROLE_LABELS, "status_labels": STATUS_LABELS}
 
@@ -41,11 +42,11 @@ async def today(request: Request) -> date:
 
 @login_required
 async def appraisal_create(request: Request) -> Response:
-    village_id = path_uuid(request, "village_id")
+    village_id = request.path_params["village_id"]
     try:
         appraisal = await create_appraisal(actor=request.state.session.actor, village_id=village_id, rules=load_rules(request.app.state.settings.appraisal_rules_file))
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await village_context(request, village_id), "coverage_error": exc.message}
         return render(request, "villages/village.html", context, status_code=422)
@@ -76,21 +77,18 @@ async def _overview(request: Request, appraisal_id: UUID) -> dict:
 
 @login_required
 async def appraisal_detail(request: Request) -> Response:
-    try:
-        context = await _overview(request, path_uuid(request, "appraisal_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    context = await _overview(request, request.path_params["appraisal_id"])
     return render(request, "appraisal/appraisal.html", context)
 
 
 async def appraisal_action(request: Request, action, *, fragment: str = "appraisal/_actions.html") -> Response:
     """Run an appraisal action from a button; on a refusal show the reason in place (422)."""
-    appraisal_id = path_uuid(request, "appraisal_id")
+    appraisal_id = request.path_params["appraisal_id"]
     form, multi = await form_data(request)
     try:
         await action(request.state.session.actor, appraisal_id, form)
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await _overview(request, appraisal_id), "error": exc.message, "errors": errors_of(exc), "form": form}
         return render(request, "appraisal/appraisal.html", context, fragment=fragment, status_code=422)
@@ -108,13 +106,13 @@ async def panel_add(request: Request) -> Response:
 
 @login_required
 async def panel_remove(request: Request) -> Response:
-    member_id = path_uuid(request, "member_id")
+    member_id = request.path_params["member_id"]
     return await appraisal_action(request, lambda actor, aid, form: remove_panel_member(actor=actor, appraisal_id=aid, member_id=member_id), fragment="appraisal/_panel.html")
 
 
 @login_required
 async def panel_relink(request: Request) -> Response:
-    member_id = path_uuid(request, "member_id")
+    member_id = request.path_params["member_id"]
     return await appraisal_action(request, lambda actor, aid, form: renew_link(actor=actor, appraisal_id=aid, member_id=member_id), fragment="appraisal/_panel.html")
 
 
@@ -176,11 +174,8 @@ async def my_ballots(request: Request) -> Response:
 @login_required
 async def vote_officer(request: Request) -> Response:
     """The voting page of the signed-in officer's seat on the panel."""
-    appraisal_id = path_uuid(request, "appraisal_id")
-    try:
-        appraisal, member = await member_for_officer(actor=request.state.session.actor, appraisal_id=appraisal_id)
-    except DomainError as exc:
-        return not_found(request, exc)
+    appraisal_id = request.path_params["appraisal_id"]
+    appraisal, member = await member_for_officer(actor=request.state.session.actor, appraisal_id=appraisal_id)
     url = request.url_for("vote_officer", appraisal_id=str(appraisal_id)).path
     await appraisal.fetch_related("village")
     if request.method == "POST":

@@ -27,7 +27,8 @@ from app.services.appraisal.review import accept_aggregates, review_household, r
 from ui.appraisal import LABELS, appraisal_action, today
 from ui.auth import login_required, redirect
 from ui.templating import render
-from ui.villages import errors_of, form_data, not_found, optional_uuid, path_uuid
+from ui.common import form_data, optional_uuid
+from ui.villages import errors_of
 
 
 def _detail_url(request: Request, appraisal_id: UUID) -> str:
@@ -44,19 +45,16 @@ async def _review_context(request: Request, appraisal_id: UUID) -> dict:
 
 @login_required
 async def review_page(request: Request) -> Response:
-    try:
-        context = await _review_context(request, path_uuid(request, "appraisal_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    context = await _review_context(request, request.path_params["appraisal_id"])
     return render(request, "appraisal/review.html", context)
 
 
 async def _review_action(request: Request, action) -> Response:
-    appraisal_id = path_uuid(request, "appraisal_id")
+    appraisal_id = request.path_params["appraisal_id"]
     try:
         await action(request.state.session.actor, appraisal_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await _review_context(request, appraisal_id), "error": exc.message}
         return render(request, "appraisal/review.html", context, fragment="appraisal/_review_actions.html", status_code=422)
@@ -72,22 +70,19 @@ async def review_accept_all(request: Request) -> Response:
 async def review_submit(request: Request) -> Response:
     response = await _review_action(request, lambda actor, aid: submit_for_approval(actor=actor, appraisal_id=aid, now=clock.now_utc()))
     if response.status_code in (204, 303):
-        return redirect(request, _detail_url(request, path_uuid(request, "appraisal_id")))
+        return redirect(request, _detail_url(request, request.path_params["appraisal_id"]))
     return response
 
 
 @login_required
 async def review_household_page(request: Request) -> Response:
     """复评 of one household: the aggregate of the votes (never the individual votes), and the officer's decision."""
-    appraisal_id, household_id = path_uuid(request, "appraisal_id"), path_uuid(request, "household_id")
+    appraisal_id, household_id = request.path_params["appraisal_id"], request.path_params["household_id"]
     actor = request.state.session.actor
-    try:
-        appraisal = await appraisal_for(actor, appraisal_id)
-        outcome = await AppraisalOutcome.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
-        if outcome is None:
-            raise NotFound("该户不在本次评议中")
-    except NotFound as exc:
-        return not_found(request, exc)
+    appraisal = await appraisal_for(actor, appraisal_id)
+    outcome = await AppraisalOutcome.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
+    if outcome is None:
+        raise NotFound("该户不在本次评议中")
     household = await Household.get(id=household_id).prefetch_related("members", "group")
     review = await ReviewDecision.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
     rules = rules_of(appraisal)
@@ -124,11 +119,8 @@ async def _approval_context(request: Request, appraisal_id: UUID) -> dict:
 @login_required
 async def approval_page(request: Request) -> Response:
     """支行审定: the approver sees the review and the proposal per household and confirms the amounts at once."""
-    appraisal_id = path_uuid(request, "appraisal_id")
-    try:
-        context = await _approval_context(request, appraisal_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    appraisal_id = request.path_params["appraisal_id"]
+    context = await _approval_context(request, appraisal_id)
     if request.method == "POST":
         data, _ = await form_data(request)
         amounts = {hid: data[f"amount_{hid}"] for hid in (r.household.id for r in context["rows"]) if data.get(f"amount_{hid}", "").strip()}
@@ -143,12 +135,12 @@ async def approval_page(request: Request) -> Response:
 
 @login_required
 async def approval_send_back(request: Request) -> Response:
-    appraisal_id = path_uuid(request, "appraisal_id")
+    appraisal_id = request.path_params["appraisal_id"]
     data, _ = await form_data(request)
     try:
         await send_back(actor=request.state.session.actor, appraisal_id=appraisal_id, note=data.get("note", ""))
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await _approval_context(request, appraisal_id), "error": exc.message}
         return render(request, "appraisal/approval.html", context, fragment="appraisal/_approval_form.html", status_code=422)
@@ -184,16 +176,13 @@ async def _publication_context(request: Request, appraisal_id: UUID) -> dict:
 
 @login_required
 async def publication_page(request: Request) -> Response:
-    try:
-        context = await _publication_context(request, path_uuid(request, "appraisal_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    context = await _publication_context(request, request.path_params["appraisal_id"])
     return render(request, "appraisal/publication.html", context)
 
 
 @login_required
 async def objection_create(request: Request) -> Response:
-    appraisal_id = path_uuid(request, "appraisal_id")
+    appraisal_id = request.path_params["appraisal_id"]
     data, _ = await form_data(request)
     try:
         household_id = optional_uuid(data.get("household_id", ""))
@@ -202,10 +191,7 @@ async def objection_create(request: Request) -> Response:
         await record_objection(actor=request.state.session.actor, appraisal_id=appraisal_id, household_id=household_id,
                                raised_by=data.get("raised_by", ""), content=data.get("content", ""), today=await today(request))
     except DomainError as exc:
-        try:
-            context = await _publication_context(request, appraisal_id)
-        except NotFound as missing:
-            return not_found(request, missing)
+        context = await _publication_context(request, appraisal_id)
         return render(request, "appraisal/publication.html", {**context, "errors": errors_of(exc), "form": data},
                       fragment="appraisal/_objection_form.html", status_code=422)
     return redirect(request, request.url_for("publication_page", appraisal_id=str(appraisal_id)).path)
@@ -213,16 +199,16 @@ async def objection_create(request: Request) -> Response:
 
 @login_required
 async def objection_resolve(request: Request) -> Response:
-    objection_id = path_uuid(request, "objection_id")
+    objection_id = request.path_params["objection_id"]
     objection = await Objection.get_or_none(id=objection_id)
     if objection is None:
-        return not_found(request, NotFound("异议不存在"))
+        raise NotFound("异议不存在")
     data, _ = await form_data(request)
     try:
         await resolve_objection(actor=request.state.session.actor, objection_id=objection_id, upheld=data.get("upheld") == "1",
                                 resolution=data.get("resolution", ""), amount=data.get("amount", ""), now=clock.now_utc())
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await _publication_context(request, objection.appraisal_id), "error": exc.message}
         return render(request, "appraisal/publication.html", context, status_code=422)

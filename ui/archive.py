@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from urllib.parse import quote
-from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.domain.errors import NotFound
 from app.models import Contract
 from app.services.archive import customer_archive, kind_label, open_document
 from ui.auth import login_required
@@ -24,17 +22,10 @@ CONTRACT_STATUS_LABELS = {
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "application/xml": ".xml", "text/xml": ".xml"}
 
 
-def _uuid(request: Request, name: str) -> UUID:
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise NotFound("对象不存在") from None
-
-
 @login_required
 async def archive_page(request: Request) -> Response:
     actor = request.state.session.actor
-    customer, documents = await customer_archive(actor=actor, customer_id=_uuid(request, "customer_id"))
+    customer, documents = await customer_archive(actor=actor, customer_id=request.path_params["customer_id"])
     contracts = await Contract.filter(customer_id=customer.id).order_by("-created_at")
     context = {
         "customer": customer, "documents": documents, "contracts": contracts, "kind_label": kind_label,
@@ -45,7 +36,7 @@ async def archive_page(request: Request) -> Response:
 
 @login_required
 async def document_download(request: Request) -> Response:
-    doc, data = await open_document(actor=request.state.session.actor, document_id=_uuid(request, "document_id"), media=request.app.state.media)
+    doc, data = await open_document(actor=request.state.session.actor, document_id=request.path_params["document_id"], media=request.app.state.media)
     filename = f"{kind_label(doc.kind)}-{doc.sha256[:12]}{EXTENSIONS.get(doc.content_type, '')}"
     headers = {
         "Content-Disposition": f"attachment; filename=\"{doc.sha256[:12]}\"; filename*=UTF-8''{quote(filename)}",

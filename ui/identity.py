@@ -28,32 +28,12 @@ from app.models.identity import JobStatus
 from app.services import auth
 from app.services import identity_checks as checks
 from ui.auth import redirect, safe_next, session_required
+from ui.common import read_upload
 from ui.templating import is_htmx, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 BURST_FRAMES = 48  # ≈6 s at 8 frames a second: time for three steps
 BURST_INTERVAL_MS = 125
-
-
-def path_uuid(request: Request, name: str) -> UUID:
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise NotFound("页面不存在") from None
-
-
-async def read_upload(value: object, limit: int) -> bytes:
-    """An uploaded file's bytes, at most `limit + 1` (one more byte is enough to refuse it)."""
-    if not isinstance(value, UploadFile):
-        return b""
-    try:
-        return await value.read(limit + 1)
-    finally:
-        await value.close()
-
-
-def not_found_page(request: Request, exc: DomainError) -> Response:
-    return render(request, "not_found.html", {"message": exc.message}, status_code=404)
 
 
 def _rng(request: Request) -> random.Random:
@@ -100,10 +80,7 @@ async def _login_context(request: Request, liveness_id: UUID) -> dict:
 @session_required
 async def face_login_check(request: Request) -> Response:
     """The challenge and the capture form, then the status (htmx polls this URL for the fragment)."""
-    try:
-        context = await _login_context(request, path_uuid(request, "liveness_id"))
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    context = await _login_context(request, request.path_params["liveness_id"])
     response = render(request, "identity/face_check.html", context, fragment="identity/_face_login_status.html")
     if context["state"].status == "passed" and is_htmx(request):
         response.headers["HX-Redirect"] = context["next"]
@@ -114,7 +91,7 @@ async def face_login_check(request: Request) -> Response:
 async def face_login_frames(request: Request) -> Response:
     info: auth.SessionInfo = request.state.session
     settings = request.app.state.settings
-    liveness_id = path_uuid(request, "liveness_id")
+    liveness_id = request.path_params["liveness_id"]
     form = await request.form(max_files=settings.liveness_max_frames + 2, max_fields=10)
     frames = [await read_upload(f, settings.liveness_frame_max_bytes) for f in form.getlist("frames") if isinstance(f, UploadFile) and f.filename]
     next_url = safe_next(str(form.get("next", "/")))
@@ -125,8 +102,8 @@ async def face_login_frames(request: Request) -> Response:
             threshold=settings.face_threshold, max_frames=settings.liveness_max_frames,
             max_frame_bytes=settings.liveness_frame_max_bytes,
         )
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = await _login_context(request, liveness_id)
         context.update(errors={exc.field or "_form": exc.message}, next=next_url)
@@ -174,10 +151,7 @@ async def face_enrol(request: Request) -> Response:
 @session_required
 async def face_enrolment(request: Request) -> Response:
     info: auth.SessionInfo = request.state.session
-    try:
-        enrolment = await checks.get_enrolment(actor=info.actor, enrolment_id=path_uuid(request, "enrolment_id"))
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    enrolment = await checks.get_enrolment(actor=info.actor, enrolment_id=request.path_params["enrolment_id"])
     context = {"enrolment": enrolment, "next": safe_next(request.query_params.get("next")),
                "terminal": enrolment.status in (JobStatus.DONE, JobStatus.FAILED)}
     return render(request, "identity/enrolment.html", context, fragment="identity/_enrolment_status.html")

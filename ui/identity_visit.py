@@ -19,7 +19,7 @@ from app.models import Customer
 from app.models.identity import FacePurpose, JobStatus
 from app.services import identity_checks as checks
 from ui.auth import login_required, redirect
-from ui.identity import not_found_page, path_uuid, read_upload
+from ui.common import optional_uuid, read_upload
 from ui.templating import render
 
 FLAG_LABELS = {
@@ -30,13 +30,6 @@ FLAG_LABELS = {
 }
 SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
-
-
-def _uuid_or_none(value: object) -> UUID | None:
-    try:
-        return UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 async def _customer(request: Request, customer_id: UUID | None) -> Customer | None:
@@ -57,10 +50,7 @@ async def idcard_new(request: Request) -> Response:
     settings = request.app.state.settings
     source = request.query_params if request.method != "POST" else await request.form(max_files=1, max_fields=10)
     side = str(source.get("side") or "front")
-    try:
-        customer = await _customer(request, _uuid_or_none(source.get("customer")))
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    customer = await _customer(request, optional_uuid(source.get("customer")))
     context = {"side": side if side in SIDE_LABELS else "front", "sides": SIDE_LABELS, "customer": customer, "errors": {},
                "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
     if request.method != "POST":
@@ -109,10 +99,7 @@ async def _read_context(request: Request, read_id: UUID, form: dict[str, str] | 
 @login_required
 async def idcard_read(request: Request) -> Response:
     """The record: status while the OCR runs (the fragment polls this URL), then the confirm form."""
-    try:
-        context = await _read_context(request, path_uuid(request, "read_id"))
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    context = await _read_context(request, request.path_params["read_id"])
     return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html")
 
 
@@ -120,18 +107,18 @@ async def idcard_read(request: Request) -> Response:
 async def idcard_retry(request: Request) -> Response:
     """重试: read the same photo again (only after a failure of the service, not of the photo)."""
     try:
-        read = await checks.retry_id_card_read(actor=request.state.session.actor, read_id=path_uuid(request, "read_id"), queue=request.app.state.queue)
-    except NotFound as exc:
-        return not_found_page(request, exc)
+        read = await checks.retry_id_card_read(actor=request.state.session.actor, read_id=request.path_params["read_id"], queue=request.app.state.queue)
+    except NotFound:
+        raise
     except DomainError as exc:
-        context = await _read_context(request, path_uuid(request, "read_id"), errors={"_form": exc.message})
+        context = await _read_context(request, request.path_params["read_id"], errors={"_form": exc.message})
         return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html", status_code=422)
     return redirect(request, request.url_for("idcard_read", read_id=str(read.id)).path)
 
 
 @login_required
 async def idcard_confirm(request: Request) -> Response:
-    read_id = path_uuid(request, "read_id")
+    read_id = request.path_params["read_id"]
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=40)).items() if isinstance(v, str)}
     try:
         read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
@@ -141,8 +128,8 @@ async def idcard_confirm(request: Request) -> Response:
             values={k: form.get(k, "") for k in keys}, checked={k for k in keys if form.get(f"checked_{k}") == "1"},
             now=clock.now_utc(),
         )
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    except NotFound:
+        raise
     except checks.ConfirmationError as exc:
         context = await _read_context(request, read_id, form, exc.errors)
         return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html", status_code=422)
@@ -159,10 +146,7 @@ async def idcard_confirm(request: Request) -> Response:
 async def customer_face(request: Request) -> Response:
     """GET: the portrait on file and the capture form. POST: queue the match of a live photo with it."""
     settings = request.app.state.settings
-    try:
-        customer = await _customer(request, path_uuid(request, "customer_id"))
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    customer = await _customer(request, request.path_params["customer_id"])
     read = await checks.latest_portrait_read(customer_id=customer.id)
     context = {"customer": customer, "read": read, "errors": {}, "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
     if request.method != "POST":
@@ -183,10 +167,7 @@ async def customer_face(request: Request) -> Response:
 
 @login_required
 async def face_verification(request: Request) -> Response:
-    try:
-        verification = await checks.get_face_verification(actor=request.state.session.actor, verification_id=path_uuid(request, "verification_id"))
-    except NotFound as exc:
-        return not_found_page(request, exc)
+    verification = await checks.get_face_verification(actor=request.state.session.actor, verification_id=request.path_params["verification_id"])
     context = {"v": verification, "terminal": verification.status in TERMINAL, "customer": verification.customer}
     return render(request, "identity/face_verification.html", context, fragment="identity/_face_verification_status.html")
 

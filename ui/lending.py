@@ -24,13 +24,6 @@ from ui.templating import render
 PAGE_SIZE = 50
 
 
-def _uuid(request: Request, name: str) -> UUID:
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise NotFound("对象不存在") from None
-
-
 @login_required
 async def loan_list(request: Request) -> Response:
     status = request.query_params.get("status") or None
@@ -53,15 +46,12 @@ async def _loan_context(request: Request, loan_id: UUID) -> dict:
 
 @login_required
 async def loan_detail(request: Request) -> Response:
-    try:
-        context = await _loan_context(request, _uuid(request, "loan_id"))
-    except NotFound as exc:
-        return render(request, "not_found.html", {"message": exc.message}, status_code=404)
+    context = await _loan_context(request, request.path_params["loan_id"])
     return render(request, "lending/loan.html", {**context, "repay_key": new_key(), "prepay_key": new_key(), "errors": {}, "form": {}})
 
 
 async def _payment(request: Request, action) -> Response:
-    loan_id = _uuid(request, "loan_id")
+    loan_id = request.path_params["loan_id"]
     form = await request.form()
     data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     key = parse_key(data.get("idempotency_key", ""))
@@ -104,7 +94,7 @@ async def loan_prepay(request: Request) -> Response:
 
 @login_required
 async def loan_prepay_quote(request: Request) -> Response:
-    loan_id = _uuid(request, "loan_id")
+    loan_id = request.path_params["loan_id"]
     amount = request.query_params.get("prepay_amount", "").strip() or None
     try:
         plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount=amount, today=await business_date.current())
@@ -115,10 +105,10 @@ async def loan_prepay_quote(request: Request) -> Response:
 
 @login_required
 async def line_detail(request: Request) -> Response:
-    line_id = _uuid(request, "line_id")
+    line_id = request.path_params["line_id"]
     found = await lending_queries.lines_visible(request.state.session.actor, [line_id])
     if line_id not in found:
-        return render(request, "not_found.html", {"message": "额度不存在"}, status_code=404)
+        raise NotFound("额度不存在")
     line = found[line_id]
     await line.fetch_related("customer", "product")
     errors: dict[str, str] = {}

@@ -10,12 +10,11 @@ from starlette.responses import Response
 from app import clock
 from app.domain import geo
 from app.domain import visit as flow
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError
 from app.models.enums import ROLE_LABELS
 from app.services.visits import daily_summary, officers_in_scope, performance
 from ui.auth import login_required
 from ui.templating import render
-from ui.visits import not_found, path_uuid
 
 
 def _day(value: str | None, default: date) -> date:
@@ -42,11 +41,8 @@ async def officer_day(request: Request) -> Response:
     settings = request.app.state.settings
     day = _day(request.query_params.get("day"), clock.local_today(settings.business_tz))
     actor = request.state.session.actor
-    try:
-        officer_id = path_uuid(request, "officer_id")
-        summary = await daily_summary(actor=actor, officer_id=officer_id, day=day, tz=settings.business_tz)
-    except NotFound as exc:
-        return not_found(request, exc)
+    officer_id = request.path_params["officer_id"]
+    summary = await daily_summary(actor=actor, officer_id=officer_id, day=day, tz=settings.business_tz)
     context = {**_common(), "summary": summary, "track": summary.track, "day": day, "prev": day - timedelta(days=1), "next": day + timedelta(days=1)}
     return render(request, "officers/day.html", context, fragment="officers/_track.html")
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from app.domain.permissions import Action
 from app.services.actor import Actor
 from app.services.permissions import may, refusal
-from ui.templating import render
+from ui.common import forbidden_page
 
 A = Action
 POLICY_CODES = frozenset({"FORBIDDEN", "OWN_REQUEST"})  # the codes of app.services.permissions.require
@@ -91,10 +91,6 @@ ROUTE_ACTIONS: dict[str, Action] = {
 }
 
 
-def forbidden(request: Request, message: str) -> Response:
-    return render(request, "forbidden.html", {"message": message}, status_code=403)
-
-
 def refuse_unless_allowed(request: Request, actor: Actor | None) -> Response | None:
     """A 403 page when this non-GET request performs an action the actor's role may not; None otherwise.
 
@@ -104,7 +100,7 @@ def refuse_unless_allowed(request: Request, actor: Actor | None) -> Response | N
         route = request.scope.get("route")
         action = ROUTE_ACTIONS.get(getattr(route, "name", None) or "")
         if action is None:
-            return forbidden(request, "该操作尚未配置权限，已拒绝")
+            return forbidden_page(request, "该操作尚未配置权限，已拒绝")
         if not may(actor, action):
-            return forbidden(request, refusal(action))
+            return forbidden_page(request, refusal(action))
     return None

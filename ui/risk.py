@@ -46,13 +46,6 @@ def _errors(exc: DomainError, default: str = "_form") -> dict[str, str]:
     return {field: exc.message}
 
 
-def _uuid(request: Request, name: str) -> UUID:
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise NotFound("对象不存在") from None
-
-
 async def _form(request: Request) -> dict[str, str]:
     return {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
 
@@ -103,12 +96,12 @@ async def _warning_page(request: Request, warning_id: UUID, *, errors: dict, for
 
 @login_required
 async def warning_detail(request: Request) -> Response:
-    return await _warning_page(request, _uuid(request, "warning_id"), errors={}, form={})
+    return await _warning_page(request, request.path_params["warning_id"], errors={}, form={})
 
 
 @login_required
 async def warning_handle(request: Request) -> Response:
-    warning_id = _uuid(request, "warning_id")
+    warning_id = request.path_params["warning_id"]
     form = await _form(request)
     try:
         await handle_warning(actor=_actor(request), warning_id=warning_id, action=form.get("action", ""), note=form.get("note", ""), now=clock.now_utc())
@@ -143,12 +136,12 @@ async def _task_page(request: Request, task_id: UUID, *, errors: dict, form: dic
 
 @login_required
 async def task_detail(request: Request) -> Response:
-    return await _task_page(request, _uuid(request, "task_id"), errors={}, form={})
+    return await _task_page(request, request.path_params["task_id"], errors={}, form={})
 
 
 @login_required
 async def task_action(request: Request) -> Response:
-    task_id = _uuid(request, "task_id")
+    task_id = request.path_params["task_id"]
     form = await _form(request)
     errors: dict[str, str] = {}
     promised_on, next_action_on = _date(form, "promised_on", errors), _date(form, "next_action_on", errors)
@@ -246,7 +239,7 @@ async def list_page(request: Request) -> Response:
 @login_required
 async def list_remove(request: Request) -> Response:
     _require_list_manager(request)
-    entry_id = _uuid(request, "entry_id")
+    entry_id = request.path_params["entry_id"]
     form = await _form(request)
     try:
         await remove_from_list(actor=_actor(request), entry_id=entry_id, reason=form.get("reason", ""), now=clock.now_utc())

@@ -17,6 +17,7 @@ from app.services.census import households as census
 from app.services.census.files import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 from app.services.census.imports import commit_import, discard_import, get_import, preview_import
 from ui.auth import login_required, redirect
+from ui.common import form_data, optional_uuid
 from ui.templating import render
 
 TEMPLATE_EXAMPLE = [
@@ -25,37 +26,10 @@ TEMPLATE_EXAMPLE = [
 ]
 
 
-def path_uuid(request: Request, name: str) -> UUID:
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise NotFound("页面不存在") from None
-
-
-def optional_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
-async def form_data(request: Request) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The form's single values and its repeated values (checkboxes)."""
-    form = await request.form()
-    single = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    multi = {k: [str(v) for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
-    return single, multi
-
-
 def errors_of(exc: DomainError) -> dict[str, str]:
     if isinstance(exc, MemberInvalid):
         return dict(exc.errors)
     return {exc.field or "_form": exc.message}
-
-
-def not_found(request: Request, exc: DomainError) -> Response:
-    status = 403 if isinstance(exc, Forbidden) else 404
-    return render(request, "not_found.html", {"message": exc.message}, status_code=status)
 
 
 async def village_context(request: Request, village_id: UUID, group: str = "") -> dict:
@@ -69,22 +43,19 @@ async def village_context(request: Request, village_id: UUID, group: str = "") -
 
 @login_required
 async def village_detail(request: Request) -> Response:
-    try:
-        context = await village_context(request, path_uuid(request, "village_id"), request.query_params.get("group", ""))
-    except NotFound as exc:
-        return not_found(request, exc)
+    context = await village_context(request, request.path_params["village_id"], request.query_params.get("group", ""))
     return render(request, "villages/village.html", context, fragment="villages/_households.html")
 
 
 @login_required
 async def household_create(request: Request) -> Response:
-    village_id = path_uuid(request, "village_id")
+    village_id = request.path_params["village_id"]
     form, _ = await form_data(request)
     try:
         household = await census.create_household(actor=request.state.session.actor, village_id=village_id, household_no=form.get("household_no", ""),
                                                   group_id=optional_uuid(form.get("group_id", "")), address=form.get("address", ""))
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await village_context(request, village_id), "errors": errors_of(exc), "form": form}
         return render(request, "villages/village.html", context, fragment="villages/_household_form.html", status_code=422)
@@ -101,11 +72,8 @@ async def _household_context(request: Request, household_id: UUID) -> dict:
 
 @login_required
 async def household_detail(request: Request) -> Response:
-    household_id = path_uuid(request, "household_id")
-    try:
-        context = await _household_context(request, household_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    household_id = request.path_params["household_id"]
+    context = await _household_context(request, household_id)
     if request.method == "POST":
         form, _ = await form_data(request)
         try:
@@ -120,13 +88,13 @@ async def household_detail(request: Request) -> Response:
 
 @login_required
 async def member_create(request: Request) -> Response:
-    household_id = path_uuid(request, "household_id")
+    household_id = request.path_params["household_id"]
     form, _ = await form_data(request)
     try:
         await census.add_member(actor=request.state.session.actor, vault=request.app.state.vault, household_id=household_id, name=form.get("name", ""),
                                 relation=form.get("relation", ""), id_number=form.get("id_number", ""), phone=form.get("phone", ""))
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         context = {**await _household_context(request, household_id), "member_errors": errors_of(exc), "member_form": form}
         return render(request, "villages/household.html", context, fragment="villages/_member_form.html", status_code=422)
@@ -141,12 +109,9 @@ def _phone_change(form: dict[str, str]) -> str | None:
 
 @login_required
 async def member_edit(request: Request) -> Response:
-    member_id = path_uuid(request, "member_id")
+    member_id = request.path_params["member_id"]
     actor = request.state.session.actor
-    try:
-        member = await census.visible_member(actor, member_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    member = await census.visible_member(actor, member_id)
     context = {"member": member, "relations": RELATION_LABELS, "errors": {},
                "form": {"name": member.name, "relation": member.relation.value, "phone": ""}}
     if request.method == "POST":
@@ -192,21 +157,18 @@ async def _import_context(request: Request, import_id: UUID) -> dict:
 
 @login_required
 async def census_import_detail(request: Request) -> Response:
-    try:
-        context = await _import_context(request, path_uuid(request, "import_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    context = await _import_context(request, request.path_params["import_id"])
     return render(request, "villages/import_preview.html", context)
 
 
 @login_required
 async def census_import_confirm(request: Request) -> Response:
-    import_id = path_uuid(request, "import_id")
+    import_id = request.path_params["import_id"]
     try:
         context = await _import_context(request, import_id)
         result = await commit_import(actor=request.state.session.actor, vault=request.app.state.vault, import_id=import_id, now=clock.now_utc())
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         return render(request, "villages/import_preview.html", {**context, "error": exc.message}, fragment="villages/_import_actions.html", status_code=422)
     target = request.url_for("village_detail", village_id=result.village_ids[0]).path if len(result.village_ids) == 1 else request.url_for("home").path
@@ -215,12 +177,12 @@ async def census_import_confirm(request: Request) -> Response:
 
 @login_required
 async def census_import_discard(request: Request) -> Response:
-    import_id = path_uuid(request, "import_id")
+    import_id = request.path_params["import_id"]
     try:
         context = await _import_context(request, import_id)
         await discard_import(actor=request.state.session.actor, import_id=import_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         return render(request, "villages/import_preview.html", {**context, "error": exc.message}, fragment="villages/_import_actions.html", status_code=422)
     return redirect(request, request.url_for("census_import").path)
@@ -236,5 +198,5 @@ async def census_template(request: Request) -> Response:
     elif kind == "csv":
         body, media = write_csv(rows), CSV_TYPE + "; charset=utf-8"
     else:
-        return not_found(request, NotFound("模板不存在"))
+        raise NotFound("模板不存在")
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="census-template.{kind}"'})

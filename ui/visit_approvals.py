@@ -17,17 +17,15 @@ from app.services import business_date
 from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, visible_visit
 from ui.auth import login_required, redirect
 from ui.forms import new_key
-from ui.permissions import POLICY_CODES, forbidden
-from ui.visits import OUTCOME_LABELS, not_found, path_uuid, policy_of
+from ui.common import forbidden_page
+from ui.permissions import POLICY_CODES
+from ui.visits import OUTCOME_LABELS, policy_of
 from ui.templating import render
 
 
 @login_required
 async def approvals(request: Request) -> Response:
-    try:
-        visits = await approval_queue(actor=request.state.session.actor)
-    except DomainError as exc:
-        return not_found(request, exc)
+    visits = await approval_queue(actor=request.state.session.actor)
     return render(request, "visits/approvals.html", {"visits": visits})
 
 
@@ -54,11 +52,8 @@ async def _file(request: Request, visit_id: UUID) -> dict:
 
 @login_required
 async def approval_page(request: Request) -> Response:
-    visit_id = path_uuid(request, "visit_id")
-    try:
-        context = await _file(request, visit_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    visit_id = request.path_params["visit_id"]
+    context = await _file(request, visit_id)
     if request.method != "POST":
         return render(request, "visits/approval.html", context)
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
@@ -71,11 +66,11 @@ async def approval_page(request: Request) -> Response:
             amount = Money.from_yuan(text, field="amount").fen if text else None
             await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount, policy=policy_of(request), media=request.app.state.media,
                                 vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc())
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         if isinstance(exc, Forbidden) and exc.code in POLICY_CODES:  # the permission policy refused: a 403 page
-            return forbidden(request, exc.message)
+            return forbidden_page(request, exc.message)
         context = await _file(request, visit_id)
         context.update(errors={exc.field if exc.field in ("amount", "reason") else "_form": exc.message}, form=form)
         return render(request, "visits/approval.html", context, fragment="visits/_approval_form.html", status_code=422)

@@ -10,7 +10,6 @@ import binascii
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -39,22 +38,14 @@ from app.services.visits import (
     visible_visit,
 )
 from ui.auth import login_required, redirect
-from ui.visits import face_checks_of, not_found, path_uuid, policy_of, render_visit, signing_kit
+from ui.common import finite_number, optional_uuid, read_upload
+from ui.visits import face_checks_of, policy_of, render_visit, signing_kit
 
 FORM_FIELDS = {"image", "still", "photo", "category", "requested", "income", "reason", "signature", "lat", "side"}
 FIELD_ALIASES = {"signatureImage": "signature", "probe": "still", "file": "photo"}
 MAX_SIGNATURE_FIELD = 3 * 1024 * 1024  # a data URL of a 2 MB PNG
 
 Action = Callable[[UUID, dict[str, str], dict[str, bytes]], Awaitable[None]]
-
-
-async def _read(value: object, limit: int) -> bytes:
-    if not isinstance(value, UploadFile):
-        return b""
-    try:
-        return await value.read(limit + 1)  # one byte more than allowed is enough to refuse it
-    finally:
-        await value.close()
 
 
 def png_from_data_url(value: str) -> bytes:
@@ -68,21 +59,6 @@ def png_from_data_url(value: str) -> bytes:
         return b""
 
 
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
-def _coordinate(value: str) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 def _errors(exc: DomainError) -> dict[str, str]:
     if isinstance(exc, checks.ConfirmationError):
         return dict(exc.errors)
@@ -91,15 +67,15 @@ def _errors(exc: DomainError) -> dict[str, str]:
 
 
 async def _step(request: Request, action: Action, *, files: tuple[str, ...] = ()) -> Response:
-    visit_id = path_uuid(request, "visit_id")
+    visit_id = request.path_params["visit_id"]
     limit = request.app.state.settings.idcard_max_bytes
     raw = await request.form(max_files=len(files), max_fields=40, max_part_size=MAX_SIGNATURE_FIELD + 1024)
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-    uploads = {name: await _read(raw.get(name), limit) for name in files}
+    uploads = {name: await read_upload(raw.get(name), limit) for name in files}
     try:
         await action(visit_id, form, uploads)
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         shown = {k: v for k, v in form.items() if k not in ("signature", "csrf_token")}
         return await render_visit(request, visit_id, errors=_errors(exc), form=shown, status_code=422)
@@ -189,7 +165,7 @@ async def authorisation_sign(request: Request) -> Response:
         settings = request.app.state.settings
         await sign_authorisation(
             actor=actor, visit_id=visit_id, signature_png=png_from_data_url(form.get("signature", "")),
-            face_verification_id=_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request), media=request.app.state.media,
+            face_verification_id=optional_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request), media=request.app.state.media,
             policy=policy_of(request), institution=await institution_name(visit.branch_id), tz=settings.business_tz,
             today=await business_date.current(), now=clock.now_utc(),
         )
@@ -235,8 +211,8 @@ async def contract_sign(request: Request) -> Response:
     async def action(visit_id, form, uploads):
         await sign_at_visit(
             actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), signature_png=png_from_data_url(form.get("signature", "")),
-            face_verification_id=_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request),
-            lat=_coordinate(form.get("lat", "")), lng=_coordinate(form.get("lng", "")), kit=signing_kit(request),
+            face_verification_id=optional_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request),
+            lat=finite_number(form.get("lat", "")), lng=finite_number(form.get("lng", "")), kit=signing_kit(request),
             today=await business_date.current(), now=clock.now_utc(),
         )
 

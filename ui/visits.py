@@ -44,6 +44,7 @@ from app.services.visits import (
     visit_query,
 )
 from ui.auth import login_required, redirect
+from ui.common import finite_number
 from ui.forms import new_key
 from ui.templating import render
 
@@ -64,13 +65,6 @@ OUTCOME_LABELS = {"pass": "通过", "review": "需人工审查", "reject": "拒�
 IDENTITY_LABELS = {"match": "一致", "mismatch": "不一致", "timeout": "超时", "failed": "失败"}
 
 
-def path_uuid(request: Request, name: str) -> UUID:
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise NotFound("页面不存在") from None
-
-
 def policy_of(request: Request) -> VisitPolicy:
     return VisitPolicy.from_settings(request.app.state.settings)
 
@@ -88,18 +82,6 @@ def signing_kit(request: Request) -> SigningKit:
     return kit
 
 
-def not_found(request: Request, exc: DomainError) -> Response:
-    return render(request, "not_found.html", {"message": exc.message}, status_code=403 if exc.code == "FORBIDDEN" else 404)
-
-
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 # --- start ---------------------------------------------------------------------------------------
 
 
@@ -107,23 +89,20 @@ def _number(value: str) -> float | None:
 async def visit_start(request: Request) -> Response:
     """GET: the member's start page (location). POST: open the visit (or resume the open one)."""
     actor = request.state.session.actor
-    try:
-        member = await HouseholdMember.get_or_none(id=path_uuid(request, "member_id"))
-        if member is None:
-            raise NotFound("家庭成员不存在")
-        household = await visible_household(actor, member.household_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    member = await HouseholdMember.get_or_none(id=request.path_params["member_id"])
+    if member is None:
+        raise NotFound("家庭成员不存在")
+    household = await visible_household(actor, member.household_id)
     existing = await open_visit_of(member.id)
     context = {"member": member, "household": household, "existing": existing, "errors": {}, "form": {}}
     if request.method != "POST":
         return render(request, "visits/start.html", context)
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=20)).items() if isinstance(v, str)}
     manual = form.get("source") == "manual"
-    lat = _number(form.get("manual_lat" if manual else "lat", ""))
-    lng = _number(form.get("manual_lng" if manual else "lng", ""))
+    lat = finite_number(form.get("manual_lat" if manual else "lat", ""))
+    lng = finite_number(form.get("manual_lng" if manual else "lng", ""))
     try:
-        visit = await start_visit(actor=actor, member_id=member.id, lat=lat, lng=lng, accuracy_m=None if manual else _number(form.get("accuracy", "")),
+        visit = await start_visit(actor=actor, member_id=member.id, lat=lat, lng=lng, accuracy_m=None if manual else finite_number(form.get("accuracy", "")),
                                   source="manual" if manual else "device", policy=policy_of(request), now=clock.now_utc())
     except DomainError as exc:
         context.update(errors={exc.field or "_form": exc.message}, form=form)
@@ -243,10 +222,7 @@ async def render_visit(request: Request, visit_id: UUID, *, errors: dict | None 
 
 @login_required
 async def visit_page(request: Request) -> Response:
-    try:
-        return await render_visit(request, path_uuid(request, "visit_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    return await render_visit(request, request.path_params["visit_id"])
 
 
 # --- status fragments (they poll themselves; a finished job reloads the page) ---------------------
@@ -260,12 +236,9 @@ def _reload_when(done: bool, response: Response) -> Response:
 
 @login_required
 async def read_status(request: Request) -> Response:
-    visit_id, read_id = path_uuid(request, "visit_id"), path_uuid(request, "read_id")
-    try:
-        visit = await visible_visit(request.state.session.actor, visit_id)
-        read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+    visit_id, read_id = request.path_params["visit_id"], request.path_params["read_id"]
+    visit = await visible_visit(request.state.session.actor, visit_id)
+    read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
     response = render(request, "visits/_job_status.html", {"visit": visit, "kind": "read", "job": read, "terminal": read.status in TERMINAL,
                                                             "url": request.url.path, "label": "正在识别身份证"})
     return _reload_when(read.status in TERMINAL, response)
@@ -273,11 +246,8 @@ async def read_status(request: Request) -> Response:
 
 @login_required
 async def face_status(request: Request) -> Response:
-    visit_id = path_uuid(request, "visit_id")
-    try:
-        v = await face_check_of(actor=request.state.session.actor, visit_id=visit_id, verification_id=path_uuid(request, "verification_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    visit_id = request.path_params["visit_id"]
+    v = await face_check_of(actor=request.state.session.actor, visit_id=visit_id, verification_id=request.path_params["verification_id"])
     response = render(request, "visits/_job_status.html", {"visit_id": visit_id, "kind": "face", "job": v, "terminal": v.status in TERMINAL,
                                                             "url": request.url.path, "label": "正在比对人脸"})
     return _reload_when(v.status in TERMINAL, response)
@@ -285,10 +255,7 @@ async def face_status(request: Request) -> Response:
 
 @login_required
 async def contract_status(request: Request) -> Response:
-    try:
-        visit = await visible_visit(request.state.session.actor, path_uuid(request, "visit_id"))
-    except NotFound as exc:
-        return not_found(request, exc)
+    visit = await visible_visit(request.state.session.actor, request.path_params["visit_id"])
     contract = await visit_contract(visit)
     done = contract is None or contract.status.value != "draft" or bool(contract.error)
     response = render(request, "visits/_job_status.html", {"visit": visit, "kind": "contract", "job": contract, "terminal": done,
@@ -323,9 +290,9 @@ async def visit_track(request: Request) -> Response:
     if not points or any(p is None for p in points):
         return Response("请求格式错误", status_code=400)
     try:
-        stored = await record_track_points(actor=request.state.session.actor, points=points, visit_id=path_uuid(request, "visit_id"), now=clock.now_utc())
-    except NotFound as exc:
-        return not_found(request, exc)
+        stored = await record_track_points(actor=request.state.session.actor, points=points, visit_id=request.path_params["visit_id"], now=clock.now_utc())
+    except NotFound:
+        raise
     except DomainError as exc:
         return Response(exc.message, status_code=422)
     return Response(status_code=204, headers={"X-Stored": str(stored)})
@@ -333,12 +300,12 @@ async def visit_track(request: Request) -> Response:
 
 @login_required
 async def visit_abandon(request: Request) -> Response:
-    visit_id = path_uuid(request, "visit_id")
+    visit_id = request.path_params["visit_id"]
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
     try:
         await abandon_visit(actor=request.state.session.actor, visit_id=visit_id, reason=form.get("reason", ""), now=clock.now_utc())
-    except NotFound as exc:
-        return not_found(request, exc)
+    except NotFound:
+        raise
     except DomainError as exc:
         return await render_visit(request, visit_id, errors={"abandon": exc.message}, form=form, status_code=422)
     return redirect(request, request.url_for("visit_page", visit_id=str(visit_id)).path)

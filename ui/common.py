@@ -1,0 +1,95 @@
+"""What every PAD page shares: the not-found and forbidden pages, reading forms and uploads, money from forms.
+
+One rule for a missing or refused object: a service raises `NotFound` (404, the "未找到" page) or
+`Forbidden` (403, the "无权操作" page) and the handlers registered in app/main.py render it; a page
+catches neither unless it shows something else (and says why where it does). A path id that is not
+a UUID never reaches a handler: the routes use Starlette's `{x_id:uuid}` convertor, and an
+unmatched path is the same 404 page.
+
+Money typed into a form is yuan text ("1,234.50"); pages turn it into a `Money` (integer fen) here
+and hand services fen, never the text.
+"""
+
+from __future__ import annotations
+
+import math
+from uuid import UUID
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.domain.errors import Forbidden, NotFound
+from app.domain.money import Money
+from ui.templating import render
+
+NOT_FOUND_MESSAGE = "页面不存在或您无权查看。"
+FORBIDDEN_MESSAGE = "您的角色不能执行此操作。"
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """The 404 page: a service's `NotFound` with its message, or a path no route matches."""
+    message = exc.message if isinstance(exc, NotFound) else NOT_FOUND_MESSAGE
+    return render(request, "not_found.html", {"message": message}, status_code=404)
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    """The 403 page for a refusal of the permission policy that a page did not handle itself."""
+    return forbidden_page(request, exc.message if isinstance(exc, Forbidden) else FORBIDDEN_MESSAGE)
+
+
+def forbidden_page(request: Request, message: str) -> Response:
+    return render(request, "forbidden.html", {"message": message}, status_code=403)
+
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+async def form_data(request: Request) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The form's single values and its repeated values (checkboxes)."""
+    form = await request.form()
+    single = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    multi = {k: [str(v) for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
+    return single, multi
+
+
+def optional_uuid(value: object) -> UUID | None:
+    """A UUID chosen in a form or a query string; blank or malformed is none."""
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def finite_number(value: object) -> float | None:
+    """A coordinate or an accuracy sent by the tablet; anything not a finite number is none."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+async def read_upload(value: object, limit: int) -> bytes:
+    """An uploaded file's bytes, at most `limit + 1` (one more byte is enough to refuse it)."""
+    if not isinstance(value, UploadFile):
+        return b""
+    try:
+        return await value.read(limit + 1)
+    finally:
+        await value.close()
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+def money(text: str, *, field: str) -> Money:
+    """Yuan typed into a form ("1,234.5") as `Money`; anything else a `ValidationError` in Chinese on `field`."""
+    return Money.from_yuan(text, field=field)
+
+
+def optional_money(text: str | None, *, field: str) -> Money | None:
+    """Like `money`, but a blank field is none (the service then uses its default)."""
+    if text is None or not text.strip():
+        return None
+    return money(text, field=field)
