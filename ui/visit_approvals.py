@@ -44,7 +44,7 @@ async def _file(request: Request, visit_id: UUID) -> dict:
     return {
         "visit": visit, "documents": docs, "identities": identities, "authorisation": authorisation, "risk": risk,
         "strategy": strategy, "limit_terms": LIMIT_TERMS,
-        "outcome_labels": OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "data": visit.data or {},
+        "outcome_labels": OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "file": visit.file,
         "my_limit": authority.limit_for(role), "within": authority.within(role, visit.proposed_amount_fen or 0),
         "pending": visit.status == flow.VisitStatus.AWAITING_APPROVAL, "errors": {}, "form": {}, "key": new_key(),
     }

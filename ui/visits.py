@@ -140,13 +140,13 @@ def _rows(read: IdCardRead, form: dict[str, str] | None, errors: dict[str, str])
 
 
 async def _id_step(visit: Visit, who: str, form: dict | None, errors: dict) -> dict:
-    person = (visit.data or {}).get(who) or {}
-    confirmed = set(person.get("confirmed", []))
+    person = visit.file.person(who)
+    confirmed = set(person.confirmed)
     for side in ("front", "back"):
         if side in confirmed:
             continue
-        read_id = person.get("reads", {}).get(side)
-        read = await IdCardRead.get_or_none(id=UUID(read_id)) if read_id else None
+        read_id = person.reads.get(side)
+        read = await IdCardRead.get_or_none(id=read_id) if read_id else None
         return {"side": side, "side_label": SIDE_LABELS[side], "read": read, "confirmed": sorted(confirmed),
                 "terminal": read is not None and read.status in TERMINAL,
                 "rows": _rows(read, form, errors) if read is not None and read.status == JobStatus.DONE else [],
@@ -179,7 +179,7 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
         "visit": visit, "board": flow.step_board(visit.done_steps, visit.skipped_steps), "step": step, "step_labels": flow.STEP_LABELS,
         "step_templates": STEP_TEMPLATES,
         "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "errors": errors, "form": form or {},
-        "distance": geo.format_distance(visit.distance_m), "data": visit.data or {}, "outcome_labels": OUTCOME_LABELS,
+        "distance": geo.format_distance(visit.distance_m), "file": visit.file, "outcome_labels": OUTCOME_LABELS,
         "identity_labels": IDENTITY_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
         "max_mb": request.app.state.settings.idcard_max_bytes // (1024 * 1024),
         "track_seconds": request.app.state.settings.visit_track_interval_seconds,
@@ -194,9 +194,9 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
     elif step in (flow.BORROWER_FACE, flow.CO_FACE):
         ctx["face"] = await _face(visit, "match", who)
     elif step == flow.PHOTOS:
-        items = ((visit.data or {}).get("photos") or {}).get("items", [])
-        docs = {d.id: d for d in await Document.filter(id__in=[UUID(i["document"]) for i in items])}
-        ctx["photos"] = [{"doc": docs.get(UUID(i["document"])), "category": i["category"]} for i in items]
+        items = visit.file.photos.items
+        docs = {d.id: d for d in await Document.filter(id__in=[i.document for i in items])}
+        ctx["photos"] = [{"doc": docs.get(i.document), "category": i.category} for i in items]
     elif step == flow.AUTHORISATION:
         ctx["face"] = await _face(visit, "authorisation", flow.BORROWER)
         ctx["authorisation_days"] = request.app.state.settings.visit_authorisation_days
