@@ -166,3 +166,40 @@ async def test_an_auto_debit_still_unknown_keeps_its_marker_until_the_resolver_b
     assert (await Loan.get(id=loan.id)).debit_in_flight is None
     assert (await DebitAttempt.get(loan_id=loan.id)).ok
     await _clean(core, first.due_on)
+
+
+class ConcurrencyCore(SandboxCoreBanking):
+    """The sandbox, with each end-of-day debit taking a moment; counts the calls in flight at once."""
+
+    def __init__(self) -> None:
+        self.in_flight = self.most = 0
+
+    async def debit(self, *, reference, card_number, amount_fen):
+        if not reference.startswith("eod:"):
+            return await super().debit(reference=reference, card_number=card_number, amount_fen=amount_fen)
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            await asyncio.sleep(0.02)
+            return await super().debit(reference=reference, card_number=card_number, amount_fen=amount_fen)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_auto_debit_calls_the_core_several_at_a_time_within_the_limit_and_books_each_loan_once(bank, vault):
+    from app.services.lending.eod import CORE_CONCURRENCY
+
+    core = ConcurrencyCore()
+    loans = []
+    for n in range(CORE_CONCURRENCY + 4):
+        _, line = await customer_with_line(vault, sequence=300 + n, card=f"62170000100{n:03d}01")
+        loans.append(await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="1200.00", term_months=3, method="equal_installment",
+                                     idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault))
+    due_on = (await Installment.get(loan_id=loans[0].id, number=1)).due_on
+    await _arrive_at(due_on, core, vault)
+    await run_eod(core=core, vault=vault)
+    assert 1 < core.most <= CORE_CONCURRENCY
+    for loan in loans:
+        assert (await Installment.get(loan_id=loan.id, number=1)).status == InstallmentStatus.PAID
+        assert await CoreInstruction.filter(loan_id=loan.id, purpose="auto_debit").count() == 1
+    await _clean(core, due_on)
