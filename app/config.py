@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     csrf_cookie: str = "cunxin_csrf"
     max_upload_bytes: int = 12 * 1024 * 1024
     trusted_proxies: str = ""  # reverse proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For is believed; empty: none
-    max_form_bytes: int = 64 * 1024  # any POST that is not a multipart upload, /graphql included (ui/doors.py)
+    max_form_bytes: int = 64 * 1024  # any POST that is not a multipart upload, /graphql included (app/middleware.py)
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 15

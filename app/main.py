@@ -20,15 +20,16 @@ from app.api.schema import schema
 from app.config import Settings, get_settings
 from app.crypto import Vault
 from app.db import close_reporting, tortoise_config
+from app.middleware import (
+    BodyLimitMiddleware, CSRFMiddleware, HeadAsGetMiddleware, RequestIdMiddleware, RequestMetricsMiddleware,
+    SecurityHeadersMiddleware, ServiceUnavailableMiddleware,
+)
 from app.integrations.core_banking_factory import build_core_banking
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import Forbidden, NotFound
 from ui import health
 from ui.common import forbidden, not_found
-from ui.doors import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
-from ui.middleware import CSRFMiddleware, RequestIdMiddleware
-from ui.unavailable import ServiceUnavailableMiddleware
 from ui.routes import routes as page_routes
 from ui.templating import build_templates
 
@@ -86,10 +87,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
-            Middleware(SecurityHeadersMiddleware, hsts=settings.env == "prod", skip_csp=("/graphql",) if settings.is_dev else ()),  # ui/doors.py
-            Middleware(health.RequestMetricsMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts=settings.env == "prod", skip_csp=("/graphql",) if settings.is_dev else ()),
+            Middleware(RequestMetricsMiddleware),
             Middleware(ServiceUnavailableMiddleware, json_paths=("/graphql",), json_body=unavailable_body()),
-            Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch (ui/doors.py)
+            Middleware(HeadAsGetMiddleware),  # before CSRF: a HEAD never reaches a POST branch
             Middleware(BodyLimitMiddleware, max_body=settings.max_form_bytes),  # forms and /graphql; uploads keep max_upload_bytes
             Middleware(
                 CSRFMiddleware,

@@ -9,11 +9,9 @@ the last closed business date — so a monitor can alert on "no worker" and "end
 from __future__ import annotations
 
 import logging
-import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import clock
 from app.services import metrics
@@ -39,29 +37,3 @@ async def operations(request: Request) -> JSONResponse:
 
 async def metrics_endpoint(request: Request) -> Response:
     return Response(metrics.render(await _status(request)), media_type=metrics.CONTENT_TYPE)
-
-
-class RequestMetricsMiddleware:
-    """Request latency by route template (`/identity/idcard/{read_id}`, never the raw path), method and status."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.REQUEST_SECONDS.labels(scope["method"], route, str(status)).observe(time.perf_counter() - started)

@@ -2,7 +2,7 @@
 
 Cookie-authenticated POSTs pass the CSRF middleware like any form; bearer calls
 carry no cookie and need no CSRF token. The body is capped before it gets here
-(ui/doors.py); one that is not a UTF-8 JSON object of reasonable nesting is a 400.
+(app/middleware.py); one that is not a UTF-8 JSON object of reasonable nesting is a 400.
 In production, introspection and "did you mean" suggestions are for officers only.
 """
 
