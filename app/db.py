@@ -60,7 +60,7 @@ def reporting_client() -> Any | None:
     """The read replica's client (CUNXIN_REPORTING_DATABASE_URL), built once; None without one.
 
     Not registered with tortoise (two registered databases make every `in_transaction()` name its
-    connection): report SQL reaches it through app/services/lending/sql.py `fetch_reporting` only.
+    connection): report SQL reaches it through app/sql.py `fetch_reporting` only.
     The pool opens on the first query and reconnects by itself like the primary's.
     """
     url = get_settings().reporting_database_url

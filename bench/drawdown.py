@@ -5,7 +5,7 @@
 Creates its own database (cunxin_bench_drawdown on 127.0.0.1:5432), migrates and seeds it,
 then through the services: one customer per line with a bound card, a credit line and a real
 sandbox credit check (tests/factories.customer_with_line), two lines per client plus ONE
-shared line of 20,000 yuan; an officer logs in (app.services.auth.login) for a bearer token
+shared line of 20,000 yuan; an officer logs in (app.services.auth.officers.login) for a bearer token
 (the session is marked face-verified: the live-face step of officer sign-in needs a camera).
 
 HTTP phase: `python -m app.cli serve` in a subprocess (one uvicorn worker, the app's own
@@ -126,7 +126,8 @@ async def setup(clients: int) -> dict:
     from app.crypto import Vault
     from app.db import init_db
     from app.models import CreditLine
-    from app.services import auth, business_date
+    from app.services import business_date
+    from app.services.auth import officers as auth
     from app.services.lending.pricing import rate_for
 
     settings = get_settings()

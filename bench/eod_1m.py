@@ -102,7 +102,7 @@ async def make_customers(conn, vault, customers: int) -> None:
     from uuid import uuid4
 
     from app.domain import idcard
-    from app.services.people import card_fields, id_number_fields
+    from app.services.customers.identifiers import card_fields, id_number_fields
 
     branches = [r["id"] for r in await conn.fetch("SELECT id FROM branch WHERE level = 'branch' ORDER BY code")]
     born = date(1960, 1, 1)

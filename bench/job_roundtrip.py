@@ -47,7 +47,8 @@ from app.db import init_db  # noqa: E402
 from app.models import Branch, FaceVerification, IdCardRead, Officer  # noqa: E402
 from app.models.enums import BranchLevel, Role  # noqa: E402
 from app.models.identity import JobStatus  # noqa: E402
-from app.services import auth, business_date  # noqa: E402
+from app.services import business_date  # noqa: E402
+from app.services.auth import officers as auth
 from app.services import identity_checks as checks  # noqa: E402
 from app.services.documents import MediaStore  # noqa: E402
 from app.services.jobs import ArqJobQueue, redis_settings  # noqa: E402

@@ -27,7 +27,7 @@ async def make_borrower(vault, k: int, *, loans: int, core, today, limit_yuan: i
     from app.models import Customer
     from app.services.actor import SYSTEM
     from app.services.lending.drawdown import draw_down
-    from app.services.people import phone_fields
+    from app.services.customers.identifiers import phone_fields
     from tests.factories import customer_with_line
 
     customer, line = await customer_with_line(vault, limit_yuan=limit_yuan, card=f"62170000{k:04d}5678", sequence=100 + k, checked=True)
@@ -44,7 +44,7 @@ async def make_borrower(vault, k: int, *, loans: int, core, today, limit_yuan: i
 async def access_token(vault, customer_id, *, hours: int = 2) -> str:
     """Issue a token pair as SignInVerify does after a good code (device bound, family opened)."""
     from app.models import CustomerDevice
-    from app.services.borrower_auth import SignInPolicy, _issue, keyed_hash
+    from app.services.auth.borrowers import SignInPolicy, _issue, keyed_hash
 
     now = datetime.now(UTC)
     device = await CustomerDevice.create(

@@ -5,7 +5,7 @@
 Runs the same SQL statements the app runs for graphql/mobile/Me.graphql (bench/mobile_home.py
 captures them; here written once, explicitly, with the same WHERE/ORDER/LIMIT) on one pooled
 connection per request (asyncpg pool of 5, tortoise's default size), and builds the same JSON.
-The token is checked the app's way: HMAC + expiry (app.services.borrower_auth.read_access_token,
+The token is checked the app's way: HMAC + expiry (app.services.auth.borrowers.read_access_token,
 pure) then the same liveness query. No GraphQL, no ORM, no per-statement pool round trip.
 """
 
@@ -33,7 +33,7 @@ from starlette.routing import Route  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.crypto import Vault  # noqa: E402
 from app.domain.money import percent_str, yuan_str  # noqa: E402
-from app.services.borrower_auth import read_access_token  # noqa: E402
+from app.services.auth.borrowers import read_access_token  # noqa: E402
 
 LIVE = """SELECT 1 FROM refresh_token t LEFT OUTER JOIN customer_device d ON d.id = t.device_id
 WHERE t.family_id = $1 AND t.customer_id = $2 AND t.device_id = $3 AND t.revoked_at IS NULL AND t.used_at IS NULL AND d.revoked_at IS NULL LIMIT 1"""

@@ -148,7 +148,7 @@ async def bench(opts) -> None:
     from app.db import tortoise_config
     from app.main import create_app
     from app.models import Officer
-    from app.services import auth
+    from app.services.auth import officers as auth
     from app.services import reporting as svc
     from app.services.actor import SYSTEM
     from app.services.seed import seed_demo

@@ -57,7 +57,7 @@ async def customer_with_line(
     from app.models import BankCard, Branch, Customer
     from app.services.actor import SYSTEM
     from app.services.lending.lines import grant_credit_line
-    from app.services.people import card_fields, id_number_fields, phone_fields
+    from app.services.customers.identifiers import card_fields, id_number_fields, phone_fields
 
     number = idcard.make_number("141023", date(1968, 3, 15), sequence)
     info = idcard.parse(number)

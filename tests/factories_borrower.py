@@ -100,7 +100,7 @@ async def sign_in(client, app, *, phone: str = PHONE, device: str = DEVICE, pers
 async def other_borrower(vault, *, phone: str = "13800000001"):
     """A second customer of the demo bank, with another phone, card and line."""
     from app.models import Customer
-    from app.services.people import phone_fields
+    from app.services.customers.identifiers import phone_fields
 
     customer, line = await customer_with_line(vault, sequence=361, card=card_number("7777"))
     await Customer.filter(id=customer.id).update(**phone_fields(vault, phone))

@@ -42,7 +42,7 @@ from app.models import (
     Village,
 )
 from app.services.lending.ledger import post, reverse
-from app.services.people import id_number_fields
+from app.services.customers.identifiers import id_number_fields
 
 Y = 100  # fen per yuan
 WEST, SOUTH, FEN = "141023100201", "141023100205", "141023103210"  # 西街村, 南关村 (XF010, officer1), 汾城村 (XF020, officer2)

@@ -8,10 +8,10 @@ from app.crypto import Vault
 from app.domain import idcard
 from app.integrations.bureau import SandboxBureau
 from app.models import Branch, Customer, Officer
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services.actor import Actor
 from app.services.documents import MediaStore
-from app.services.people import id_number_fields
+from app.services.customers.identifiers import id_number_fields
 from app.services.risk import record_authorisation
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.models import Household, Officer, Village
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services.actor import Actor
 from app.services.appraisal.common import load_rules
 from app.services.appraisal.setup import add_panel_member, create_appraisal, open_round

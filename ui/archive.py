@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.models import Contract
-from app.services.archive import customer_archive, kind_label, open_document
+from app.services.customers.archive import customer_archive, kind_label, open_document
 from ui.auth import login_required
 from ui.templating import render
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app import clock
 from app.logging import request_id_var
-from app.services import auth
+from app.services.auth import officers as auth
 from ui.permissions import refuse_unless_allowed
 from ui.templating import render
 

@@ -25,7 +25,7 @@ from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.models import Officer
 from app.models.identity import JobStatus
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from ui.auth import redirect, safe_next, session_required
 from ui.common import read_upload

@@ -13,7 +13,7 @@ from app.domain.errors import DomainError, NotFound
 from app.domain.schedule import METHOD_LABELS
 from app.models import Installment, LedgerEntry
 from app.services import business_date
-from app.services.calculator import preview_schedule
+from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
 from app.services.lending.repayment import prepay, quote_prepayment, repay

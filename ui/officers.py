@@ -12,7 +12,7 @@ from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError
 from app.models.enums import ROLE_LABELS
-from app.services.visits import daily_summary, officers_in_scope, performance
+from app.services.reporting.field_activity import daily_summary, officers_in_scope, performance
 from ui.auth import login_required
 from ui.templating import render
 

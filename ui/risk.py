@@ -22,11 +22,11 @@ from app.models.enums import Role
 from app.models.risk import ListKind, RuleSetKind
 from app.models.warning import WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
 from app.services import business_date
-from app.services.collection_tasks import get_task, owed_fen, record_collection_action, tasks_query
+from app.services.risk.collections import get_task, owed_fen, record_collection_action, tasks_query
 from app.services.risk import RULESET_KIND_NAMES, add_to_list, remove_from_list, upload_ruleset
 from app.services.risk.lists import LIST_NAMES
-from app.services.risk_reads import list_entries_query, may_manage_lists
-from app.services.warnings import get_warning, handle_warning, warnings_query
+from app.services.risk.reads import list_entries_query, may_manage_lists
+from app.services.risk.warnings import get_warning, handle_warning, warnings_query
 from ui.auth import login_required, redirect
 from ui.templating import render
 

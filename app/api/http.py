@@ -25,7 +25,9 @@ from app.api.mobile.trusted import TrustedDocumentsView
 from app.config import ROOT, Env, Settings
 from app.logging import request_id_var, truncate_long_messages
 from app.models.enums import ActorType
-from app.services import auth, borrower_auth, reporting
+from app.services import reporting
+from app.services.auth import officers as auth
+from app.services.auth import borrowers as borrower_auth
 
 MAX_JSON_NESTING = 32  # objects and lists inside each other in one request body
 _INTROSPECTION = re.compile(r"\b__(schema|type)\b")

@@ -39,7 +39,7 @@ async def _with_db(work):
 @cli.command("archive-verify")
 def archive_verify(customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID", help="客户 ID（UUID）")) -> None:
     """Re-hash every document of a customer's e-archive and validate every PDF signature; exit 1 on any failure."""
-    from app.services.archive import kind_label, verify_archive
+    from app.services.customers.archive import kind_label, verify_archive
     from app.services.contracts.pki import PkiConfigurationError, load_pki
     from app.services.documents import MediaStore
 

@@ -80,7 +80,7 @@ def export_schema(output: Path = typer.Option(SCHEMA_PATH, help="输出文件"))
 
 
 async def _create_officer(username: str, name: str, password: str, role: Role, branch: str) -> None:
-    from app.services import auth
+    from app.services.auth import officers as auth
 
     ctx = await init_db(get_settings())
     try:

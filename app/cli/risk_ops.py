@@ -23,7 +23,7 @@ def _fail(message: str) -> None:
 @cli.command("warnings")
 def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认最近一个已完成日终的日期）")) -> None:
     """Early warnings and collection tasks for a closed business date (idempotent)."""
-    from app.services.after_eod import run_after_eod
+    from app.services.risk.after_eod import run_after_eod
 
     try:
         target = date.fromisoformat(on) if on else None

@@ -30,7 +30,7 @@ from app.domain.errors import ValidationError
 from app.integrations.core_banking import CoreBanking
 from app.models import EodRun
 from app.services import business_date, eod_lease
-from app.services.after_eod import run_after_eod
+from app.services.risk.after_eod import run_after_eod
 from app.services.documents import MediaStore
 from app.services.insight import refresh_customer_tags
 from app.services.jobs import JobQueue

@@ -20,8 +20,8 @@ from app.models import Branch, Household, HouseholdMember, LprPublication, Offic
 from app.models.enums import BranchLevel, ProductKind, Relation, RepaymentMethod, Role
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
-from app.services.auth import hash_password
-from app.services.people import id_number_fields, phone_fields
+from app.services.auth.officers import hash_password
+from app.services.customers.identifiers import id_number_fields, phone_fields
 
 COUNTY_CODE = "141023"  # 山西省临汾市襄汾县
 

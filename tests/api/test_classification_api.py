@@ -5,7 +5,8 @@ import uuid
 from datetime import UTC, datetime
 
 from app.models import ClassUpgradeProposal, Loan, LoanClassChange
-from app.services import auth, business_date
+from app.services import business_date
+from app.services.auth import officers as auth
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.integrations.core_banking import SandboxCoreBanking

@@ -13,7 +13,7 @@ from app import clock
 from app.api.limits import DocumentWalker
 from app.api.mobile.trusted import document_hash
 from app.config import Env
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services.actor import SYSTEM
 from app.services.reporting import create_report_key
 from tests.factories import DEMO_PASSWORD

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from app.config import ROOT
 from app.models import CreditLine, Loan
-from app.services import auth, business_date
+from app.services import business_date
+from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD, customer_with_line
 from tests.services.lending.conftest import TODAY
 

@@ -15,7 +15,8 @@ from app.config import ROOT
 from app.integrations.core_banking import SandboxCoreBanking
 from app.models import AuditEvent, LedgerEntry, LedgerTransaction, Loan
 from app.models.enums import ActorType, Role
-from app.services import auth, business_date
+from app.services import business_date
+from app.services.auth import officers as auth
 from app.services.actor import SYSTEM, Actor
 from app.services.lending.drawdown import draw_down
 from tests.contract.test_permissions_matrix import MATRIX

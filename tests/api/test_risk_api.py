@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.config import ROOT
 from app.models import AuditEvent, CollectionAction, EarlyWarning, ListEntry, RuleSetVersion, WarningAction
-from app.services import auth, business_date
-from app.services.collection_tasks import open_collection_tasks
+from app.services import business_date
+from app.services.auth import officers as auth
+from app.services.risk.collections import open_collection_tasks
 from app.services.documents import MediaStore
-from app.services.warnings import run_warnings
+from app.services.risk.warnings import run_warnings
 from tests.factories import DEMO_PASSWORD
 from tests.factories_risk import id_number
 from tests.factories_worklists import TODAY, drawn_loan, make_overdue
@@ -204,7 +205,7 @@ async def test_strategy_decisions_of_a_customer_in_scope(client, demo, vault):
 async def test_worklist_queries_do_not_grow_with_the_page(client, demo, vault, tmp_path, monkeypatch):
     from tortoise import connections
 
-    from app.services.warnings import handle_warning
+    from app.services.risk.warnings import handle_warning
     from tests.factories_risk import actor
 
     conn = connections.get("default")

@@ -36,7 +36,7 @@ async def test_cookie_session_without_csrf_header_is_refused(client, demo):
 async def test_viewer_with_a_bearer_token_needs_no_csrf(client, demo):
     from datetime import UTC, datetime
 
-    from app.services import auth
+    from app.services.auth import officers as auth
 
     token, _ = await auth.login(username="approver", password="cunxin-demo-2026", now=datetime.now(UTC), session_hours=1)
     response = await _post(client, VIEWER, headers={"Authorization": f"Bearer {token}"})
@@ -76,7 +76,7 @@ async def test_too_many_aliases_are_refused(client):
 async def test_node_returns_null_out_of_scope(client, demo):
     from datetime import UTC, datetime
 
-    from app.services import auth
+    from app.services.auth import officers as auth
 
     other = await Officer.get(username="officer2")
     global_id = base64.b64encode(f"Officer:{other.id}".encode()).decode()

@@ -29,7 +29,7 @@ from app.domain.appraisal import Grade, Status
 from app.models import Appraisal, Approval, Contract, CreditLine, Officer, Product, Village, Visit
 from app.models.contract import ContractStatus
 from app.services.census import households as census
-from app.services.auth import actor_for
+from app.services.auth.officers import actor_for
 from tests.e2e.conftest import CHROMIUM_ARGS, artifact, cunxin_running
 from tests.e2e.test_face_login_browser import SEED, _loop_frames, write_y4m
 from tests.factories import DEMO_PASSWORD

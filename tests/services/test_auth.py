@@ -5,7 +5,8 @@ import pytest
 from app.domain.errors import ValidationError
 from app.models import AuditEvent, Officer, OfficerSession
 from app.models.enums import Role
-from app.services import auth, login_throttle
+from app.services.auth import officers as auth
+from app.services.auth import throttle
 from app.services.actor import SYSTEM
 from tests.factories import DEMO_PASSWORD
 
@@ -39,7 +40,7 @@ async def test_unknown_user_and_wrong_password_get_the_same_message(demo):
 
 
 async def test_after_the_free_failures_each_attempt_waits_and_the_wait_is_short(demo):
-    for _ in range(login_throttle.ACCOUNT_FREE + 1):
+    for _ in range(throttle.ACCOUNT_FREE + 1):
         with pytest.raises(auth.LoginError) as wrong:
             await _login(password="wrong-password")
         assert wrong.value.code == "BAD_CREDENTIALS"
@@ -51,7 +52,7 @@ async def test_after_the_free_failures_each_attempt_waits_and_the_wait_is_short(
     assert token
     officer = await Officer.get(username="officer1")
     assert (officer.failed_logins, officer.locked_until) == (0, None)
-    assert await AuditEvent.filter(action="officer.login_failed").count() == login_throttle.ACCOUNT_FREE + 1
+    assert await AuditEvent.filter(action="officer.login_failed").count() == throttle.ACCOUNT_FREE + 1
 
 
 async def test_expired_and_logged_out_sessions_do_not_resolve(demo):

@@ -8,8 +8,8 @@ from app.domain.errors import DomainError
 from app.integrations.sms import SandboxSms
 from app.models import AuditEvent, CustomerDevice, LoginCode, RefreshToken
 from app.models.enums import ActorType
-from app.services import borrower_auth
-from app.services.borrower_auth import SignInPolicy
+from app.services.auth import borrowers as borrower_auth
+from app.services.auth.borrowers import SignInPolicy
 from tests.factories_borrower import PHONE, borrower
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

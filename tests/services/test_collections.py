@@ -8,7 +8,7 @@ from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, Valida
 from app.models import AuditEvent, CollectionAction, CollectionTask, Loan, Officer
 from app.models.collection import CloseReason, CollectionStatus
 from app.services import business_date
-from app.services.collection_tasks import open_collection_tasks, record_collection_action, tasks_query
+from app.services.risk.collections import open_collection_tasks, record_collection_action, tasks_query
 from tests.factories_risk import actor
 from tests.factories_worklists import TODAY, cure, drawn_loan, make_overdue
 

@@ -12,7 +12,7 @@ from app.domain import idcard
 from app.domain.errors import Conflict, DomainError, Forbidden, ValidationError
 from app.models import AuditEvent, Document, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, Officer, OfficerSession
 from app.models.identity import FacePurpose, FaceReference, JobStatus, LivenessStatus
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore

@@ -33,7 +33,7 @@ async def run(at: datetime, max_attempts: int = 4):
 
 async def _actor(username: str):
     from app.services.actor import Actor
-    from app.services.auth import branch_scope
+    from app.services.auth.officers import branch_scope
     from app.models.enums import ActorType
 
     o = await officer(username)

@@ -12,7 +12,7 @@ from app.models.warning import WarningStatus
 from app.services import business_date
 from app.services.documents import MediaStore
 from app.services.lending.eod import run_eod
-from app.services.warnings import handle_warning, run_warnings, warnings_query
+from app.services.risk.warnings import handle_warning, run_warnings, warnings_query
 from tests.factories_risk import actor, make_customer
 from tests.factories_worklists import FAILING_CARD, TODAY, assign_village, drawn_loan, make_overdue, stored_report
 

@@ -57,7 +57,7 @@ async def test_repay_what_is_overdue_through_the_page(client, demo, vault):
     for _ in range(32):
         await run_eod(core=core, vault=vault)
     from app.models import BankCard
-    from app.services.people import card_fields
+    from app.services.customers.identifiers import card_fields
 
     await BankCard.filter(id=loan.card_id).update(**card_fields(vault, "6217000010005555"))  # the customer brings money
     first = await Installment.get(loan_id=loan.id, number=1)

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 from app.models import CollectionAction, EarlyWarning, ListEntry, RuleSetVersion, WarningAction
 from app.services import business_date
-from app.services.collection_tasks import open_collection_tasks
+from app.services.risk.collections import open_collection_tasks
 from app.services.documents import MediaStore
-from app.services.warnings import run_warnings
+from app.services.risk.warnings import run_warnings
 from tests.factories import csrf_token, login
 from tests.factories_risk import id_number
 from tests.factories_worklists import TODAY, drawn_loan, make_overdue

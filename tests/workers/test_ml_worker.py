@@ -20,7 +20,8 @@ from app.domain import idcard
 from app.domain.liveness import BLINK
 from app.models import Document, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, Officer
 from app.models.identity import JobStatus, LivenessStatus
-from app.services import auth, business_date
+from app.services import business_date
+from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from app.services.documents import MediaStore
 from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings

@@ -27,7 +27,7 @@ from app.domain.money import percent_str, yuan_str
 from app.models import LprPublication
 from app.models import Product as ProductModel
 from app.services import business_date
-from app.services.calculator import preview_schedule
+from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import quote_drawdown
 from app.services.lending.repayment import quote_prepayment

@@ -12,7 +12,7 @@ from app.integrations.bureau import CreditBureau
 from app.integrations.registry import build_bureau
 from app.integrations.sms import SmsSender, build_sms
 from app.models.enums import ActorType
-from app.services.borrower_auth import SignInPolicy
+from app.services.auth.borrowers import SignInPolicy
 from app.services.documents import MediaStore
 
 

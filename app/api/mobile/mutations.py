@@ -27,8 +27,11 @@ from app.api.mobile.types import (
 from app.api.scalars import DecimalString
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.logging import request_id_var
-from app.services import borrower_auth, borrower_cards, borrower_drawdown, business_date
-from app.services.borrower_auth import TokenPair
+from app.services import business_date
+from app.services.auth import borrowers as borrower_auth
+from app.services.customers import cards as borrower_cards
+from app.services.lending import application as borrower_drawdown
+from app.services.auth.borrowers import TokenPair
 
 
 @strawberry.input(description="获取登录验证码")

@@ -5,7 +5,7 @@ import strawberry
 from app.api.context import Info
 from app.api.mobile.types import CustomerViewer
 from app.models.enums import ActorType
-from app.services.borrower_home import customer_of
+from app.services.customers.home import customer_of
 
 
 @strawberry.type

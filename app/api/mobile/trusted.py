@@ -30,7 +30,7 @@ from strawberry.http import GraphQLRequestData
 
 from app.logging import request_id_var
 from app.models.enums import ActorType
-from app.services.borrower_auth import record_refused_document
+from app.services.auth.borrowers import record_refused_document
 
 
 ANONYMOUS_DOCUMENTS = frozenset({"SignInRequestCode", "SignInVerify", "TokenRefresh"})  # before a borrower has a token

@@ -19,9 +19,9 @@ from app.domain.errors import DomainError
 from app.domain.money import percent_str, yuan_str
 from app.models import LoanApplication as ApplicationModel
 from app.services import business_date
-from app.services.borrower_cards import CardView, OnlineOffer as OfferView, bound_cards, online_offer
-from app.services.borrower_drawdown import Application
-from app.services.borrower_home import mask_name, next_due
+from app.services.customers.cards import CardView, OnlineOffer as OfferView, bound_cards, online_offer
+from app.services.lending.application import Application
+from app.services.customers.home import mask_name, next_due
 from app.services.lending import queries as lending_queries
 
 

@@ -31,9 +31,9 @@ from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
 from app.models.risk import RuleSetKind as RuleSetKindModel
 from app.services import business_date
-from app.services.collection_tasks import record_collection_action
+from app.services.risk.collections import record_collection_action
 from app.services.risk import add_to_list, remove_from_list, upload_ruleset
-from app.services.warnings import handle_warning
+from app.services.risk.warnings import handle_warning
 
 
 @strawberry.input(description="处理预警")

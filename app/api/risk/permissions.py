@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from app.services.risk_reads import may_manage_lists
+from app.services.risk.reads import may_manage_lists
 
 
 class CanManageLists(BasePermission):

@@ -23,9 +23,9 @@ from app.api.risk.types import (
 )
 from app.domain.errors import NotFound
 from app.services import business_date
-from app.services.collection_tasks import tasks_query
-from app.services.risk_reads import decisions_for, list_entries_query, strategy_decisions_for
-from app.services.warnings import warnings_query
+from app.services.risk.collections import tasks_query
+from app.services.risk.reads import decisions_for, list_entries_query, strategy_decisions_for
+from app.services.risk.warnings import warnings_query
 
 
 @strawberry.type

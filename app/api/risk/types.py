@@ -27,9 +27,9 @@ from app.models import RiskDecision as DecisionModel
 from app.models import RiskStrategyDecision as StrategyModel
 from app.models import RuleSetVersion
 from app.services import business_date
-from app.services.collection_tasks import tasks_query
-from app.services.risk_reads import list_entries_query
-from app.services.warnings import warnings_query
+from app.services.risk.collections import tasks_query
+from app.services.risk.reads import list_entries_query
+from app.services.risk.warnings import warnings_query
 
 WARNING_PREFETCH = ("customer", "officer", "actions__officer")
 TASK_PREFETCH = ("customer", "officer", "loan", "actions__officer")

@@ -26,7 +26,7 @@ from app.models.enums import Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.census.access import require_census_role, village_query, visible_village
-from app.services.people import id_number_fields, phone_fields
+from app.services.customers.identifiers import id_number_fields, phone_fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from app.services import audit
 from app.services.actor import Actor
 from app.services.census.access import require_census_role, village_query
 from app.services.census.files import read_rows
-from app.services.people import id_number_fields, mask_phone, phone_fields
+from app.services.customers.identifiers import id_number_fields, mask_phone, phone_fields
 
 PREVIEW_ROWS = 200  # valid rows kept (masked) for the preview page
 PREVIEW_ERRORS = 1_000  # row errors kept for the preview page (the count is always exact)

@@ -3,7 +3,7 @@
 The upload is stored, the row created and committed, then `read_id_card` is enqueued on the
 ML queue. The worker claims the row, runs OCR and writes the result once: a redelivered job
 finds the row finished and leaves it as it is. The ID number is never kept in the JSON
-columns: it is encrypted (people.id_number_fields) and masked wherever it is shown.
+columns: it is encrypted (identifiers.id_number_fields) and masked wherever it is shown.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from app.domain.idcard_ocr.model import BACK_KEYS, FIELD_LABELS, FRONT_KEYS, LON
 from app.models import Customer, Document, IdCardRead, Officer
 from app.models.enums import DocumentKind
 from app.models.identity import CardSide, JobStatus
-from app.services import audit, people
+from app.services import audit
+from app.services.customers import identifiers
 from app.services.actor import SYSTEM, Actor
 from app.services.documents import MediaStore, store_document
 from app.services.identity_checks.common import (
@@ -284,7 +285,7 @@ async def confirm_id_card(
         extra = {}
         if "id_number" in final:
             confirmed["id_number"] = idcard.mask(final["id_number"])
-            extra = people.id_number_fields(vault, final["id_number"])
+            extra = identifiers.id_number_fields(vault, final["id_number"])
         await IdCardRead.filter(id=read.id).update(
             confirmed=confirmed, changed_fields=changed, confirmed_by_id=actor.id, confirmed_at=now, **extra,
         )

@@ -20,7 +20,7 @@ from app.domain.tags import DEFAULT_RULES, CustomerFacts, Occupation, Tag, TagRu
 from app.models import CustomerTag
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
-from app.services.lending.sql import fetch
+from app.sql import fetch
 from app.services.reporting.common import as_int, as_uuid
 
 CHUNK = 5000

@@ -41,7 +41,7 @@ from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.lending import nonaccrual
 from app.services.lending.access import can_access
-from app.services.lending.sql import days_between, execute, fetch, is_postgres, new_uuid, now_sql, uuid_type
+from app.sql import days_between, execute, fetch, is_postgres, new_uuid, now_sql, uuid_type
 from app.services.permissions import require
 
 APPROVE_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})

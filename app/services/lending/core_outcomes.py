@@ -23,12 +23,13 @@ from app.integrations.core_banking import CoreBanking, Outcome, TransferResult
 from app.models import BankCard, CoreInstruction, DebitAttempt, Loan
 from app.models.enums import CoreOutcome, LoanStatus
 from app.domain.ledger import Account, Posting
-from app.services import audit, business_date, people
+from app.services import audit, business_date
+from app.services.customers import identifiers
 from app.services.actor import SYSTEM
 from app.services.lending import ledger
 from app.services.lending.drawdown import book_disbursement, cancel_disbursement
 from app.services.lending.repayment import book_cash
-from app.services.lending.sql import fetch
+from app.sql import fetch
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ async def _refund(loan_id, card_id, amount_fen: int, on: date, *, core: CoreBank
     except IntegrityError:
         return 0
     card = await BankCard.get(id=card_id)
-    number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=SYSTEM, entity=("bank_card", card.id), purpose="refund")
+    number = await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=SYSTEM, entity=("bank_card", card.id), purpose="refund")
     result = await core.refund(reference=instruction.reference, original_reference=original.reference, card_number=number, amount_fen=amount_fen)
     if result.unknown:
         result = await core.status(instruction.reference)

@@ -21,7 +21,8 @@ from app.models import BankCard, CreditLine, Installment, Loan, Product
 from app.models.enums import CreditLineStatus, LoanStatus
 from app.models.risk import RiskPurpose
 from app.crypto import Vault
-from app.services import audit, people
+from app.services import audit
+from app.services.customers import identifiers
 from app.services.actor import SYSTEM, Actor
 from app.services.lending import core_calls, ledger
 from app.services.lending.access import can_access
@@ -30,7 +31,7 @@ from app.services.permissions import require
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
-from app.services.lending.sql import execute
+from app.sql import execute
 from app.services.risk import credit_gate
 from app.integrations.core_banking import CoreBanking, Outcome
 
@@ -132,7 +133,7 @@ async def draw_down(
             [Installment(loan_id=loan.id, number=r.number, due_on=r.due_on, principal_fen=r.principal_fen, interest_fen=r.interest_fen) for r in rows],
             batch_size=200,
         )
-        number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="disbursement")
+        number = await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="disbursement")
         reference = str(idempotency_key)
         result = await core_calls.settle(core, reference, await core.disburse(reference=reference, card_number=number, amount_fen=amount_fen))
         if result.outcome is Outcome.REFUSED:

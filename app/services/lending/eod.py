@@ -59,7 +59,7 @@ from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
 from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, repayment
-from app.services.lending.sql import execute, fetch, is_postgres, post_aggregate, post_per_loan, uuid_type
+from app.sql import execute, fetch, is_postgres, post_aggregate, post_per_loan, uuid_type
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from app.domain.ledger import AGGREGATE_ACCOUNTS, Account, Posting, check_balanced
 from app.models import LedgerEntry, LedgerTransaction
 from app.services.lending import nonaccrual
-from app.services.lending.sql import fetch
+from app.sql import fetch
 
 
 async def post(

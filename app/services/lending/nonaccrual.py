@@ -29,7 +29,7 @@ from uuid import UUID
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.ledger import Account
 from app.models import LedgerTransaction, LoanRisk
-from app.services.lending.sql import execute, fetch, new_uuid, post_aggregate, post_per_loan, uuid_type
+from app.sql import execute, fetch, new_uuid, post_aggregate, post_per_loan, uuid_type
 
 # (on-balance account, off-balance account, income account, delta column); None: a portfolio account
 COMPONENTS = (

@@ -19,7 +19,7 @@ from app.models.enums import CoreOutcome
 from app.models.warning import WarningStatus
 from app.services import audit
 from app.services.actor import SYSTEM
-from app.services.lending.sql import fetch
+from app.sql import fetch
 
 logger = logging.getLogger(__name__)
 

@@ -19,14 +19,15 @@ from app.domain.schedule.revolving import revolving_rows
 from app.integrations.core_banking import CoreBanking, Outcome
 from app.models import BankCard, Installment, Loan, Product
 from app.models.enums import InstallmentStatus, LoanStatus
-from app.services import audit, people
+from app.services import audit
+from app.services.customers import identifiers
 from app.services.actor import SYSTEM, Actor
 from app.services.lending import core_calls, ledger, nonaccrual
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.permissions import require
 from app.services.lending.products import conventions_for
-from app.services.lending.sql import execute
+from app.sql import execute
 
 
 class RepaymentError(DomainError):
@@ -70,7 +71,7 @@ async def _split(loan: Loan, today: date) -> tuple[list[Installment], list[Insta
 async def _debit(core: CoreBanking, vault: Vault, actor: Actor, loan: Loan, reference: str, amount_fen: int, *, purpose: str, today: date) -> bool:
     """Debit the bound card; True when done. Refused raises; unknown (after 查询交易状态) records 处理中 and returns False."""
     card = await BankCard.get(id=loan.card_id)
-    number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="repayment")
+    number = await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="repayment")
     result = await core_calls.settle(core, reference, await core.debit(reference=reference, card_number=number, amount_fen=amount_fen))
     if result.outcome is Outcome.REFUSED:
         raise RepaymentError(f"扣款失败：{result.reason}", code="DEBIT_FAILED")

@@ -1,6 +1,6 @@
 """What every report shares: filters, scope (which branches the caller may read), paging, SQL building.
 
-Reports are computed in SQL (GROUP BY) through `app.services.lending.sql` (named
+Reports are computed in SQL (GROUP BY) through `app.sql` (named
 parameters, SQLite and PostgreSQL). A fixed number of statements runs per report,
 whatever the number of rows or groups.
 """
@@ -19,8 +19,8 @@ from app.models import Officer, Village
 from app.models.enums import ActorType
 from app.services import audit
 from app.services.actor import Actor
-from app.services.auth import branch_scope
-from app.services.lending.sql import fetch_reporting, is_postgres
+from app.services.auth.officers import branch_scope
+from app.sql import fetch_reporting, is_postgres
 
 MAX_PAGE = 100  # what one API page may ask for (app/api/pagination.py enforces it at the edge)
 EXPORT_MAX = 100_000  # rows of one CSV download

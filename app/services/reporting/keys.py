@@ -23,7 +23,7 @@ from app.models.enums import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.permissions import require
-from app.services.auth import branch_scope
+from app.services.auth.officers import branch_scope
 
 KEY_PREFIX = "rk_"
 PREFIX_LENGTH = 10  # what lists show: "rk_" and 7 characters

@@ -19,7 +19,6 @@ from app.services.visits.decision import (
     offer_for,
     run_credit_check,
 )
-from app.services.visits.officers import daily_summary, officer_track, officers_in_scope, performance
 from app.services.visits.people import (
     capture_id_card,
     check_person_identity,
@@ -36,9 +35,9 @@ from app.services.visits.start import PointIn, abandon_visit, open_visit_of, rec
 
 __all__ = [
     "Offer", "PointIn", "VisitPolicy", "abandon_visit", "add_photo", "approval_queue", "approve_visit", "capture_id_card",
-    "check_person_identity", "complete_face_match", "confirm_id_card_side", "current_face_id", "daily_summary", "decide",
-    "decline_visit", "latest_strategy", "face_check_of", "finish_photos", "offer_for", "officer_track", "officers_in_scope", "open_visit_of",
-    "performance", "prepare_contract", "record_track_points", "run_credit_check", "seal_at_visit", "sign_at_visit",
+    "check_person_identity", "complete_face_match", "confirm_id_card_side", "current_face_id", "decide",
+    "decline_visit", "latest_strategy", "face_check_of", "finish_photos", "offer_for", "open_visit_of",
+    "prepare_contract", "record_track_points", "run_credit_check", "seal_at_visit", "sign_at_visit",
     "sign_authorisation", "skip_co_borrower", "stage_of", "start_face_check", "start_visit", "visible_visit", "visit_contract",
     "visit_query",
 ]

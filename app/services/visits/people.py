@@ -3,7 +3,7 @@
 The ID-card OCR and the face comparison run in the ML worker (app/services/identity_checks);
 the visit keeps the record ids in its step data. Confirming the front of the card creates the
 customer (or links the one on file): the number must be the household member's, and it is
-stored encrypted (people.id_number_fields). Confirming the back checks the card has not expired.
+stored encrypted (identifiers.id_number_fields). Confirming the back checks the card has not expired.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from app.models import Customer, CustomerRelationship, Document, FaceVerificatio
 from app.models.enums import CustomerLink
 from app.models.identity import CardSide, FacePurpose
 from app.models.risk import IdentityOutcome
-from app.services import audit, people
+from app.services import audit
+from app.services.customers import identifiers
 from app.services import identity_checks as checks
 from app.services.actor import Actor
 from app.services.contracts import FaceChecks
@@ -89,7 +90,7 @@ async def _customer_for(vault: Vault, read: IdCardRead, member: HouseholdMember,
         customer = await Customer.create(
             name=values.get("name") or member.name, sex=values.get("sex") or member.sex,
             birth_on=date.fromisoformat(values["birth_date"]) if values.get("birth_date") else member.birth_on,
-            branch_id=village.branch_id, village_id=village.id, **people.id_number_fields(vault, number), **phone,
+            branch_id=village.branch_id, village_id=village.id, **identifiers.id_number_fields(vault, number), **phone,
         )
     if member.customer_id != customer.id:
         await HouseholdMember.filter(id=member.id).update(customer_id=customer.id)

@@ -5,8 +5,9 @@ import uuid
 from datetime import UTC, datetime
 
 from app.models import AuditEvent, BankCard, CardBinding, CardLookup, Loan, LoanApplication, RiskDecision
-from app.services.people import card_fields
-from app.services import auth, business_date
+from app.services.customers.identifiers import card_fields
+from app.services import business_date
+from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD
 from tests.factories_borrower import (
     DEVICE,

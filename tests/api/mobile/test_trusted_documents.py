@@ -5,7 +5,7 @@ import json
 from app import clock
 from app.api.mobile.trusted import Manifest, document_hash
 from app.models import AuditEvent, BankCard
-from app.services import auth
+from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD
 from tests.factories_borrower import MOBILE, borrower, card_number, document, gql, mobile_operations, sign_in
 

@@ -6,7 +6,7 @@ import base64
 from datetime import UTC, datetime
 
 from app.config import ROOT
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services.actor import SYSTEM
 from app.services.reporting import create_report_key
 from tests.factories import DEMO_PASSWORD

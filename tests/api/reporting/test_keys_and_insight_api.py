@@ -12,7 +12,7 @@ from app.models import AuditEvent, Branch, CreditLine, Customer, EarlyWarning, L
 from app.services.actor import SYSTEM
 from app.services.insight import refresh_customer_tags, set_customer_profile
 from app.services.lending.ledger import post
-from app.services.people import id_number_fields
+from app.services.customers.identifiers import id_number_fields
 from app.services.reporting import create_report_key, list_report_keys, revoke_report_key
 from tests.api.reporting.helpers import count_statements, doc, gid, gql, officer, report_key
 from tests.api.reporting.test_reporting_api import REPORTS

@@ -173,7 +173,7 @@ async def test_an_officer_on_the_panel_votes_even_if_the_village_is_not_theirs(d
     from app.models import Branch
     from app.models.enums import Role
     from app.services.appraisal.voting import seats_of
-    from app.services.auth import actor_for
+    from app.services.auth.officers import actor_for
 
     colleague = await Officer.create(username="officer3", display_name="周强", password_hash="x", role=Role.OFFICER, branch=await Branch.get(code="XF010"))
     appraisal, members = await appraisal_with_panel(officers=("officer1", "officer3"))

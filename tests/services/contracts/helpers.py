@@ -13,7 +13,7 @@ from app.models import Branch, Customer
 from app.models.contract import SignatureRole
 from app.services.actor import SYSTEM
 from app.services.contracts import create_contract, render_contract, seal_contract, sign_contract
-from app.services.people import id_number_fields
+from app.services.customers.identifiers import id_number_fields
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)

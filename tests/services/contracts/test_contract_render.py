@@ -107,7 +107,7 @@ def test_a_template_pointing_outside_stops_the_render(renderer):
 async def test_contract_creation_refusals(demo, vault):
     customer, line = await customer_with_line(vault, checked=False)
     other_branch = await officer("officer2")
-    from app.services.auth import branch_scope
+    from app.services.auth.officers import branch_scope
     from app.services.actor import Actor
     from app.models.enums import ActorType
 

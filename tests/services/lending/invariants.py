@@ -10,7 +10,7 @@ from datetime import date
 
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy, LoanClass, is_non_performing
 from app.services.lending.ledger import ledger_check
-from app.services.lending.sql import fetch
+from app.sql import fetch
 
 PER_LOAN_ACCOUNTS = ("loan_principal", "interest_receivable", "penalty_receivable", "compound_receivable", "off_interest", "off_penalty", "off_compound")
 

@@ -12,13 +12,13 @@ from app.models import AuditEvent, BankCard, ClassUpgradeProposal, Installment, 
 from app.models.enums import ActorType
 from app.services import business_date
 from app.services.actor import Actor, SYSTEM
-from app.services.auth import branch_scope
+from app.services.auth.officers import branch_scope
 from app.services.lending.classification import decide_upgrade, set_floor
 from app.services.lending.drawdown import draw_down
 from app.services.lending.eod import run_eod
 from app.services.lending.ledger import ledger_check
 from app.services.lending.repayment import repay
-from app.services.people import card_fields
+from app.services.customers.identifiers import card_fields
 from tests.factories import customer_with_line, officer
 from tests.services.lending.conftest import TODAY
 

@@ -121,7 +121,7 @@ async def test_two_drawdowns_cannot_pass_the_limit(bank, core, vault):
 
 
 async def test_another_branchs_officer_cannot_see_the_line(bank, core, vault):
-    from app.services.auth import actor_for
+    from app.services.auth.officers import actor_for
     from tests.factories import officer
 
     _, line = await customer_with_line(vault)

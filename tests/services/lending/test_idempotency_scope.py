@@ -6,7 +6,7 @@ import pytest
 
 from app.models import CreditLine, IdempotencyRecord, Loan
 from app.models.enums import Role
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.services.lending.idempotency import caller_key, run_once

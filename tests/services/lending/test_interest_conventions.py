@@ -15,7 +15,7 @@ from app.services.lending.eod import run_eod
 from app.services.lending.ledger import ledger_check
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.repayment import prepay, quote_prepayment, repay
-from app.services.people import card_fields
+from app.services.customers.identifiers import card_fields
 from tests.factories import customer_with_line
 
 FAILING_CARD = "6217000010000002"  # the sandbox core refuses its debits

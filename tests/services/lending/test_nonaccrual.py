@@ -10,7 +10,7 @@ from app.services import business_date
 from app.services.lending.classification import decide_upgrade
 from app.services.lending.ledger import ledger_check
 from app.services.lending.repayment import repay
-from app.services.people import card_fields
+from app.services.customers.identifiers import card_fields
 from tests.services.lending.test_classification_state import PAYS, _actor, _days, _loan, _owed, _until, _yuan
 
 INCOME = ("interest_income", "penalty_income", "compound_income")

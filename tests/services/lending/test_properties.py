@@ -29,9 +29,9 @@ from app.services.lending.eod import run_eod
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import prepay, repay
-from app.services.people import card_fields
+from app.services.customers.identifiers import card_fields
 from tests.factories import customer_with_line
-from app.services.lending.sql import fetch
+from app.sql import fetch
 from tests.services.lending.invariants import violations
 
 PAYS, FAILS = "6217000010009999", "6217000010000002"

@@ -99,7 +99,7 @@ async def test_manual_repayment_allocates_penalty_first_and_cures_the_loan(bank,
     assert err.value.code == "DEBIT_FAILED"
     # a payment through another card on file works: switch the sandbox card to one that pays
     from app.models import BankCard
-    from app.services.people import card_fields
+    from app.services.customers.identifiers import card_fields
 
     await BankCard.filter(id=loan.card_id).update(**card_fields(vault, "6217000010009999"))
     part = first.penalty_fen + 1

@@ -17,7 +17,7 @@ from app.services.lending.eod import run_eod
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import prepay, repay
-from app.services.people import card_fields
+from app.services.customers.identifiers import card_fields
 from tests.factories import customer_with_line
 from tests.services.lending.conftest import TODAY
 from tests.services.lending.invariants import violations

@@ -4,7 +4,7 @@ from app.domain import visit as flow
 from app.domain.errors import Conflict, DomainError, Forbidden, ValidationError
 from app.models import Contract, CreditLine, Visit
 from app.models.contract import ContractStatus
-from app.services.archive import verify_archive
+from app.services.customers.archive import verify_archive
 from app.services.contracts import render_contract
 from app.services.risk import add_to_list
 from app.services.visits import decide, prepare_contract, seal_at_visit, sign_at_visit

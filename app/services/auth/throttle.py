@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from app.services.lending.sql import execute, fetch, is_postgres
+from app.sql import execute, fetch, is_postgres
 
 ACCOUNT_FREE = 5
 # (failures at least, delay before the next attempt), highest first

@@ -32,8 +32,8 @@ from app.models.warning import WarningActionKind, WarningStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.documents import MediaStore
-from app.services.lending.sql import days_between, fetch
-from app.services.worklists import can_see, require_worker, scoped
+from app.sql import days_between, fetch
+from app.services.risk.worklists import can_see, require_worker, scoped
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from app.models import Customer, Installment
 from app.models.enums import InstallmentStatus, LoanStatus
 from app.services.actor import Actor
-from app.services.borrower_cards import require_customer
+from app.services.customers.cards import require_customer
 
 
 def mask_name(name: str) -> str:

@@ -40,10 +40,11 @@ from app.models import CreditAuthorisation, Customer, Loan, LoanApplication, Pro
 from app.models.borrower import ApplicationStatus
 from app.models.enums import ActorType, DocumentKind, LoanStatus
 from app.models.risk import RiskOutcome, RiskPurpose
-from app.services import audit, people
+from app.services import audit
+from app.services.customers import identifiers
 from app.services.actor import Actor
-from app.services.borrower_auth import keyed_hash, new_code
-from app.services.borrower_cards import UNVERIFIED_CARD, default_card, require_customer
+from app.services.auth.borrowers import keyed_hash, new_code
+from app.services.customers.cards import UNVERIFIED_CARD, default_card, require_customer
 from app.services.documents import MediaStore, store_document
 from app.services.lending.drawdown import DrawdownQuote, draw_down, quote_drawdown
 from app.services.lending.queries import lines_visible
@@ -99,7 +100,7 @@ def _risk_actor(actor: Actor) -> Actor:
 async def _send_code(customer: Customer, actor: Actor, code: str, amount_fen: int, *, sms: SmsSender, vault: Vault, ttl: timedelta) -> None:
     if customer.phone_enc is None:
         raise ApplicationError("未登记手机号码，无法发送验证码，请联系客户经理", code="SMS_UNAVAILABLE")
-    phone = await people.reveal(vault, customer.phone_enc, kind="phone", actor=actor, entity=("customer", customer.id), purpose="drawdown_code")
+    phone = await identifiers.reveal(vault, customer.phone_enc, kind="phone", actor=actor, entity=("customer", customer.id), purpose="drawdown_code")
     minutes = max(1, int(ttl.total_seconds() // 60))
     text = f"【村信】您正在申请借款 {Money(amount_fen).format_yuan()}，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
     try:

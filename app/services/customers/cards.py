@@ -30,9 +30,10 @@ from app.integrations.sms import SmsError, SmsSender
 from app.models import BankCard, CardBinding, CardLookup, Customer, Loan, Product
 from app.models.borrower import CardBindingStatus
 from app.models.enums import ActorType, LoanStatus
-from app.services import audit, people
+from app.services import audit
+from app.services.customers import identifiers
 from app.services.actor import Actor
-from app.services.borrower_auth import check_phone, keyed_hash, new_code
+from app.services.auth.borrowers import check_phone, keyed_hash, new_code
 
 OWN_BANK_ONLY = "您的默认银行卡开户行为{bank}，暂无该行可在线办理的信贷产品。绑定本行银行卡后即可在线借款，或联系您的客户经理。"
 NO_CARD = "请先绑定本人银行卡，系统将根据开户行为您提供可在线办理的信贷产品。"
@@ -118,7 +119,7 @@ async def start_card_binding(
         raise CardError(BOUND_ELSEWHERE, code="CARD_BOUND_ELSEWHERE", field="cardNumber")
     await _check_rate(actor, vault.lookup_hash(phone), now, policy)
     customer = await Customer.get(id=actor.id)
-    id_number = await people.reveal(vault, customer.id_number_enc, kind="id_number", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
+    id_number = await identifiers.reveal(vault, customer.id_number_enc, kind="id_number", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
     try:
         holder = await core.verify_holder(card_number=number, name=customer.name, id_number=id_number, phone=phone)
         info = await core.lookup_card(number) if holder.matched else None
@@ -131,7 +132,7 @@ async def start_card_binding(
     code = new_code()
     async with in_transaction():
         binding = await CardBinding.create(
-            customer_id=actor.id, **people.card_fields(vault, number), phone_hash=vault.lookup_hash(phone), phone_masked=people.mask_phone(phone),
+            customer_id=actor.id, **identifiers.card_fields(vault, number), phone_hash=vault.lookup_hash(phone), phone_masked=identifiers.mask_phone(phone),
             code_hash=keyed_hash(vault, "card-code", code), bank_name=info.bank_name[:64], branch_name=info.branch_name[:64],
             is_own_bank=info.is_own_bank, requested_at=now, expires_at=now + policy.code_ttl,
         )
@@ -269,7 +270,7 @@ async def default_card(actor: Actor, *, core: CoreBanking, vault: Vault, now: da
         return None
     lookup = await CardLookup.get_or_none(card_id=card.id)
     if lookup is None:
-        number = await people.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="card_lookup")
+        number = await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="card_lookup")
         try:
             info = await core.lookup_card(number)
         except CoreBankingError:

@@ -40,7 +40,7 @@ from app.models import AuditEvent, Customer, CustomerDevice, LoginCode, RefreshT
 from app.models.enums import ActorType
 from app.services import audit
 from app.services.actor import Actor
-from app.services.people import mask_phone
+from app.services.customers.identifiers import mask_phone
 
 ACCESS_PREFIX = "cxa1."
 REFRESH_PREFIX = "cxr1."

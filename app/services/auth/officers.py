@@ -21,7 +21,8 @@ from app.domain.errors import DomainError, ValidationError
 from app.domain.permissions import Action
 from app.models import Branch, Officer, OfficerSession
 from app.models.enums import ActorType, Role
-from app.services import audit, login_throttle
+from app.services import audit
+from app.services.auth import throttle
 from app.services.actor import Actor
 from app.services.permissions import require
 
@@ -115,16 +116,16 @@ async def login(
 ) -> tuple[str, SessionInfo]:
     """Check the password and open a session; return the raw token (shown once) and the session.
 
-    Each attempt is claimed first (app/services/login_throttle.py): while the address's or the
+    Each attempt is claimed first (app/services/auth/throttle.py): while the address's or the
     account's delay runs, the password is not even checked.
     """
     officer = await Officer.get_or_none(username=username.strip()).prefetch_related("branch")
-    if ip and await login_throttle.claim_address(ip, now=now) is None:
+    if ip and await throttle.claim_address(ip, now=now) is None:
         raise LoginError(THROTTLED, code="THROTTLED", field="username")
     if officer is None or not officer.is_active:
         _password_ok(_DUMMY_HASH, password)
         raise LoginError(BAD_CREDENTIALS, field="password")
-    failures = await login_throttle.claim_account(officer.id, now=now)
+    failures = await throttle.claim_account(officer.id, now=now)
     if failures is None:
         raise LoginError(THROTTLED, code="THROTTLED", field="username")
     if not _password_ok(officer.password_hash, password):
@@ -133,14 +134,14 @@ async def login(
             "officer.login_failed",
             "officer",
             officer.id,
-            after={"failures": failures, "delayed": failures > login_throttle.ACCOUNT_FREE},
+            after={"failures": failures, "delayed": failures > throttle.ACCOUNT_FREE},
         )
         raise LoginError(BAD_CREDENTIALS, field="password")
     token = secrets.token_urlsafe(32)
     async with in_transaction():
-        await login_throttle.account_succeeded(officer.id)
+        await throttle.account_succeeded(officer.id)
         if ip:
-            await login_throttle.address_succeeded(ip)
+            await throttle.address_succeeded(ip)
         session = await OfficerSession.create(
             token_hash=token_hash(token),
             officer=officer,

@@ -23,9 +23,9 @@ from app.models import CollectionAction, CollectionTask, Loan
 from app.models.collection import CloseReason, CollectionActionKind, CollectionStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
-from app.services.lending.sql import fetch
+from app.sql import fetch
 from app.services.permissions import may
-from app.services.worklists import can_see, require_worker, scoped
+from app.services.risk.worklists import can_see, require_worker, scoped
 
 BATCH = 500
 AUDIT_IDS = 200  # ids listed in the run's audit event (counts are always complete)

@@ -14,9 +14,9 @@ from app.domain.errors import ValidationError
 from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
 from app.models import EodRun
 from app.services.actor import SYSTEM, Actor
-from app.services.collection_tasks import CollectionRunReport, open_collection_tasks
+from app.services.risk.collections import CollectionRunReport, open_collection_tasks
 from app.services.documents import MediaStore
-from app.services.warnings import WarningRunReport, run_warnings
+from app.services.risk.warnings import WarningRunReport, run_warnings
 
 
 @dataclass(frozen=True, slots=True)
