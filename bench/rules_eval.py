@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.domain.credit_report import PROFILES, generate_report, parse_report, to_xml  # noqa: E402
+from app.domain.credit_report import parse_report  # noqa: E402
+from app.integrations.sandbox import PROFILES, generate_report, to_xml  # noqa: E402
 from app.domain.rules import DEFAULT_REJECT_RULESET, evaluate, load_ruleset  # noqa: E402
 from bench.common import write_result  # noqa: E402
 

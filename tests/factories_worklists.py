@@ -6,7 +6,8 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from app.domain.credit_report import QueryRecord, generate_report, to_xml
+from app.domain.credit_report import QueryRecord
+from app.integrations.sandbox import generate_report, to_xml
 from app.integrations.core_banking import SandboxCoreBanking
 from app.models import CreditLine, CreditQuery, Customer, Installment, Loan, Officer, Village
 from app.models.enums import DocumentKind

@@ -21,7 +21,8 @@ import httpx
 
 from app.clock import now_utc
 from app.domain import idcard
-from app.domain.credit_report import MAX_BYTES, Query, QueryRecord, generate_report, to_xml
+from app.domain.credit_report import MAX_BYTES, Query, QueryRecord
+from app.integrations.sandbox import generate_report, to_xml
 
 BEIJING = timezone(timedelta(hours=8))
 

@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.domain.credit_report import generate_report, to_xml
+from app.integrations.sandbox import generate_report, to_xml
 from tests.domain.credit_report.samples import BILLION_LAUGHS, SPEC_EXAMPLE, with_statuses
 
 runner = CliRunner()

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain.credit_report import CreditReportError, generate_report, parse_report, to_xml
+from app.domain.credit_report import CreditReportError, parse_report
+from app.integrations.sandbox import generate_report, to_xml
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.models import AuditEvent, CreditQuery, Document, RiskDecision, RuleSetVersion
 from app.models.enums import DocumentKind

@@ -1,10 +1,10 @@
-"""Personal credit reports: the interchange format's objects, parser and generator.
+"""Personal credit reports: the interchange format's objects and parser.
 
-See docs/credit-report-1.0.md. Rules read only these objects, never raw XML.
+See docs/credit-report-1.0.md. Rules read only these objects, never raw XML. Reports are made
+(the sandbox bureau's generator and XML writer) in app/integrations/sandbox/.
 """
 
 from app.domain.credit_report.errors import CreditReportError
-from app.domain.credit_report.generator import PROFILES, generate_report
 from app.domain.credit_report.model import (
     Account,
     AccountKind,
@@ -20,11 +20,9 @@ from app.domain.credit_report.model import (
     YearMonth,
 )
 from app.domain.credit_report.parser import MAX_BYTES, parse_report
-from app.domain.credit_report.writer import to_xml
 
 __all__ = [
     "MAX_BYTES",
-    "PROFILES",
     "Account",
     "AccountKind",
     "CreditReport",
@@ -38,7 +36,5 @@ __all__ = [
     "Special",
     "Subject",
     "YearMonth",
-    "generate_report",
     "parse_report",
-    "to_xml",
 ]

@@ -291,3 +291,10 @@ class CreditReport:
     @property
     def report_month(self) -> YearMonth:
         return YearMonth.of(self.report_date)
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as the format's yuan string: 123456 -> "1234.56"."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"

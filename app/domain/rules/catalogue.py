@@ -27,8 +27,8 @@ from app.domain.credit_report.model import (
     UNCLASSIFIED,
     CreditReport,
     YearMonth,
+    yuan,
 )
-from app.domain.credit_report.writer import yuan
 
 Evidence = dict[str, Any]
 Params = Mapping[str, Any]

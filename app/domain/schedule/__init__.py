@@ -4,12 +4,9 @@ from app.domain.schedule.build import (
     MAX_ANNUAL_RATE_PPM,
     MAX_PRINCIPAL_FEN,
     MAX_TERM_MONTHS,
-    Installment,
-    Schedule,
     amortize,
     annuity_payment_fen,
     build_schedule,
-    days_interest_fen,
     month_interest_fen,
 )
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, METHOD_LABELS, Conventions, Method, parse_method
@@ -25,6 +22,7 @@ from app.domain.schedule.revolving import (
     previous_settlement_date,
     settlement_dates,
 )
+from app.domain.schedule.rows import Installment, Schedule, days_interest_fen
 
 __all__ = [
     "DEFAULT_CONVENTIONS",

@@ -26,51 +26,21 @@ reproducible in SQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from math import gcd
-from typing import NamedTuple
 
 from app.domain.errors import ValidationError
 from app.domain.money import PPM, ROUND_HALF_UP, round_div
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, Conventions, Method, parse_method
 from app.domain.schedule.dates import add_months, due_dates
+from app.domain.schedule.revolving import revolving_rows
+from app.domain.schedule.rows import Installment, Schedule, days_interest_fen
 
 MAX_PRINCIPAL_FEN = 10**15  # 10 trillion yuan: a sanity bound, products set the real one
 MAX_TERM_MONTHS = 600
 MAX_ANNUAL_RATE_PPM = 1_000_000  # 100 % a year
 MONTHLY_DENOMINATOR = 12 * PPM  # interest for a month = balance × ppm / 12,000,000
-
-
-class Installment(NamedTuple):
-    number: int
-    due_on: date
-    principal_fen: int
-    interest_fen: int
-    payment_fen: int
-    remaining_principal_fen: int
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    installments: tuple[Installment, ...]
-    total_interest_fen: int
-    total_payment_fen: int
-
-    @property
-    def principal_fen(self) -> int:
-        return self.total_payment_fen - self.total_interest_fen
-
-    @property
-    def term_months(self) -> int:
-        return len(self.installments)
-
-    @classmethod
-    def of(cls, rows: Sequence[Installment]) -> Schedule:
-        interest = sum(r.interest_fen for r in rows)
-        payment = sum(r.payment_fen for r in rows)
-        return cls(installments=tuple(rows), total_interest_fen=interest, total_payment_fen=payment)
 
 
 @lru_cache(maxsize=2048)
@@ -97,13 +67,6 @@ def annuity_payment_fen(principal_fen: int, annual_rate_ppm: int, term_months: i
 def month_interest_fen(balance_fen: int, annual_rate_ppm: int, rounding: str = ROUND_HALF_UP) -> int:
     """Interest of one whole month: balance × annual / 12, rounded to the fen."""
     return round_div(balance_fen * annual_rate_ppm, MONTHLY_DENOMINATOR, rounding)
-
-
-def days_interest_fen(
-    balance_fen: int, annual_rate_ppm: int, days: int, basis: int = 360, rounding: str = ROUND_HALF_UP
-) -> int:
-    """Interest for `days` actual days: balance × annual × days / basis, rounded once to the fen."""
-    return round_div(balance_fen * annual_rate_ppm * days, basis * PPM, rounding)
 
 
 def amortize(
@@ -216,8 +179,6 @@ def build_schedule(
     method = parse_method(method)
     first = check_terms(principal_fen, annual_rate_ppm, term_months, start_on, first_due_on)
     if method is Method.REVOLVING:
-        from app.domain.schedule.revolving import revolving_rows  # noqa: PLC0415 (revolving builds on this module)
-
         return Schedule.of(revolving_rows(principal_fen, annual_rate_ppm, start_on, add_months(start_on, term_months), conventions))
     whole_month = first == add_months(start_on, 1)
     broken = None if whole_month else (first - start_on).days

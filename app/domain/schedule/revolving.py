@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app.domain.money import ROUND_HALF_UP
-from app.domain.schedule.build import Installment, days_interest_fen
+from app.domain.schedule.rows import Installment, days_interest_fen
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, Conventions
 
 SETTLEMENT_MONTHS = (3, 6, 9, 12)

@@ -63,15 +63,3 @@ async def grant_credit_line(
         )
         await audit.record(actor, "credit_line.grant", "credit_line", line.id, after={"limit_fen": limit_fen, "product": product_code, "spread_bp": line.spread_bp})
     return line
-
-
-async def set_line_status(*, actor: Actor, line_id: UUID, status: CreditLineStatus) -> CreditLine:
-    line = await CreditLine.get_or_none(id=line_id)
-    if line is None or not actor.is_officer or not actor.in_branch(line.branch_id):
-        raise NotFound("额度不存在", field="id")
-    async with in_transaction():
-        before = line.status.value
-        await CreditLine.filter(id=line.id).update(status=status)
-        await audit.record(actor, "credit_line.status", "credit_line", line.id, before={"status": before}, after={"status": status.value})
-    await line.refresh_from_db()
-    return line

@@ -4,7 +4,8 @@ from dataclasses import replace
 from datetime import date
 from importlib import resources
 
-from app.domain.credit_report import Account, AccountKind, CreditReport, Repayment, YearMonth, generate_report
+from app.domain.credit_report import Account, AccountKind, CreditReport, Repayment, YearMonth
+from app.integrations.sandbox import generate_report
 from app.domain.rules import DEFAULT_REJECT_RULESET, Decision, RuleSet, evaluate, load_ruleset
 
 REPORT_DATE = date(2026, 11, 29)  # report month 2026-11; the 24-month window is 2024-12 .. 2026-11

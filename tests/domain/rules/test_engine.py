@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from app.domain.credit_report import generate_report
+from app.integrations.sandbox import generate_report
 from app.domain.errors import DomainError
 from app.domain.rules import CATALOGUE, Decision, Hit, evaluate, explain, load_ruleset
 from tests.domain.rules.helpers import REPORT_DATE, account, codes, default_rules, default_text, run, with_account

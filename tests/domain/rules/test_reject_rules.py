@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.credit_report import AccountKind, Guarantee, PublicRecord, QueryRecord, generate_report
+from app.domain.credit_report import AccountKind, Guarantee, PublicRecord, QueryRecord
+from app.integrations.sandbox import generate_report
 from app.domain.rules import evaluate, load_ruleset
 from tests.domain.rules.helpers import (
     REPORT_DATE,

@@ -1,4 +1,4 @@
-"""Deterministic, realistic credit reports for tests, demos and benchmarks.
+"""Deterministic, realistic credit reports for the sandbox bureau, tests, demos and benchmarks.
 
 `generate_report(seed, ...)` returns the same report for the same arguments. Every
 profile starts from a clean borrower (a settled farm loan, maybe an open loan, a
@@ -48,7 +48,7 @@ from app.domain.credit_report.model import (
     Subject,
     YearMonth,
 )
-from app.domain.credit_report.writer import to_xml
+from app.integrations.sandbox.report_writer import to_xml
 
 __all__ = ["PROFILES", "generate_report", "to_xml"]
 

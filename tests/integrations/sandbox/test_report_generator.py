@@ -7,17 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain import idcard
-from app.domain.credit_report import (
-    PROFILES,
-    AccountKind,
-    CreditReportError,
-    Guarantee,
-    PublicRecord,
-    QueryRecord,
-    generate_report,
-    parse_report,
-    to_xml,
-)
+from app.domain.credit_report import AccountKind, CreditReportError, Guarantee, PublicRecord, QueryRecord, parse_report
+from app.integrations.sandbox import PROFILES, generate_report, to_xml
 
 report_dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 12, 31))
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 from datetime import date
 from xml.etree import ElementTree as ET
 
-from app.domain.credit_report.model import Account, CreditReport, PersonalInfo
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as the format's yuan string: 123456 -> "1234.56"."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+from app.domain.credit_report.model import Account, CreditReport, PersonalInfo, yuan
 
 
 def _d(value: date | None) -> str:
