@@ -19,11 +19,10 @@ from app.domain.permissions import Action
 from app.domain.appraisal import GRADE_LABELS, PANEL_ROLE_LABELS, STATUS_LABELS, Status
 from app.domain.errors import DomainError, NotFound
 from app.logging import request_id_var
-from app.models import Household, Officer, PanelMember
-from app.models.enums import Role
 from app.services.permissions import may
 from app.services import business_date
-from app.services.appraisal.common import appraisal_for, link_token, load_rules, rules_of
+from app.services.appraisal import reads
+from app.services.appraisal.common import link_token, load_rules, rules_of
 from app.services.appraisal.coverage import village_coverage
 from app.services.appraisal.review import close_round
 from app.services.appraisal.setup import add_panel_member, create_appraisal, open_round, remove_panel_member, renew_link
@@ -55,19 +54,17 @@ async def appraisal_create(request: Request) -> Response:
 
 async def _overview(request: Request, appraisal_id: UUID) -> dict:
     actor = request.state.session.actor
-    appraisal = await appraisal_for(actor, appraisal_id)
-    await appraisal.fetch_related("village", "product")
-    panel = await PanelMember.filter(appraisal_id=appraisal.id).order_by("created_at")
+    view = await reads.overview(actor, appraisal_id)
+    appraisal, panel = view.appraisal, view.panel
     can_manage = may(actor, Action.APPRAISAL_MANAGE)
     show_links = can_manage and appraisal.status in (Status.DRAFT, Status.FIRST_ROUND)
     links = {m.id: str(request.url_for("vote_link", member_id=str(m.id), token=link_token(request.app.state.vault, m.id, m.link_nonce)))
              for m in panel if show_links and m.officer_id is None and m.link_nonce}
-    officers = await Officer.filter(branch_id__in=list(actor.branch_ids), is_active=True).exclude(role=Role.AUDITOR).order_by("username")
     return {
         **LABELS,
-        "appraisal": appraisal, "village": appraisal.village, "panel": panel, "links": links, "officers": officers,
+        "appraisal": appraisal, "village": appraisal.village, "panel": panel, "links": links, "officers": view.staff,
         "progress": await panel_progress(actor=actor, appraisal_id=appraisal.id),
-        "households": await Household.filter(village_id=appraisal.village_id).count(),
+        "households": view.households,
         "my_seat": next((m for m in panel if m.officer_id == actor.id), None),
         "coverage": await village_coverage(actor=actor, village_id=appraisal.village_id),
         "can_manage": can_manage, "can_approve": may(actor, Action.APPRAISAL_APPROVE),
@@ -177,7 +174,6 @@ async def vote_officer(request: Request) -> Response:
     appraisal_id = request.path_params["appraisal_id"]
     appraisal, member = await member_for_officer(actor=request.state.session.actor, appraisal_id=appraisal_id)
     url = request.url_for("vote_officer", appraisal_id=str(appraisal_id)).path
-    await appraisal.fetch_related("village")
     if request.method == "POST":
         return await _cast(request, appraisal=appraisal, member=member, actor=request.state.session.actor, page="appraisal/vote.html", post_url=url, back_url=url)
     return render(request, "appraisal/vote.html", {**await _sheet_context(appraisal, member, url), "error": None})
@@ -190,7 +186,6 @@ async def vote_link(request: Request) -> Response:
         appraisal, member = await member_for_link(vault=request.app.state.vault, member_id=member_id, token=request.path_params["token"])
     except (ValueError, NotFound):
         return render(request, "appraisal/vote_public.html", {**LABELS, "invalid": True}, status_code=404)
-    await appraisal.fetch_related("village")
     url = request.url.path
     if request.method == "POST":
         actor = link_actor(member, request_id=request_id_var.get(), ip=request.client.host if request.client else "")

@@ -11,7 +11,6 @@ from app import clock
 from app.domain.permissions import Action
 from app.domain.appraisal import EXCLUSION_BASIS_LABELS, Grade
 from app.domain.errors import DomainError, NotFound
-from app.models import AppraisalOutcome, Approval, Household, Objection, ReviewDecision
 from app.services.permissions import may
 from app.services.appraisal.approval import (
     approval_rows,
@@ -22,7 +21,8 @@ from app.services.appraisal.approval import (
     resolve_objection,
     send_back,
 )
-from app.services.appraisal.common import appraisal_for, rules_of
+from app.services.appraisal import reads
+from app.services.appraisal.common import rules_of
 from app.services.appraisal.review import accept_aggregates, review_household, review_rows, submit_for_approval
 from ui.appraisal import LABELS, appraisal_action, today
 from ui.auth import login_required, redirect
@@ -36,8 +36,7 @@ def _detail_url(request: Request, appraisal_id: UUID) -> str:
 
 
 async def _review_context(request: Request, appraisal_id: UUID) -> dict:
-    appraisal = await appraisal_for(request.state.session.actor, appraisal_id)
-    await appraisal.fetch_related("village", "product")
+    appraisal = await reads.appraisal_with(request.state.session.actor, appraisal_id, "village", "product")
     rows = await review_rows(appraisal)
     return {**LABELS, "appraisal": appraisal, "rows": rows, "rules": rules_of(appraisal), "basis_labels": EXCLUSION_BASIS_LABELS,
             "reviewed": sum(1 for r in rows if r.review), "error": None}
@@ -79,12 +78,8 @@ async def review_household_page(request: Request) -> Response:
     """复评 of one household: the aggregate of the votes (never the individual votes), and the officer's decision."""
     appraisal_id, household_id = request.path_params["appraisal_id"], request.path_params["household_id"]
     actor = request.state.session.actor
-    appraisal = await appraisal_for(actor, appraisal_id)
-    outcome = await AppraisalOutcome.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
-    if outcome is None:
-        raise NotFound("该户不在本次评议中")
-    household = await Household.get(id=household_id).prefetch_related("members", "group")
-    review = await ReviewDecision.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
+    view = await reads.household_review(actor, appraisal_id, household_id)
+    appraisal, household, outcome, review = view.appraisal, view.household, view.outcome, view.review
     rules = rules_of(appraisal)
     form = {"grade": review.grade.value if review else (Grade.DECLINE.value if outcome.excluded else (outcome.grade.value if outcome.grade else "")),
             "amount": f"{review.amount_fen // 100}" if review else "", "note": review.note if review else "",
@@ -101,7 +96,6 @@ async def review_household_page(request: Request) -> Response:
             errors = errors_of(exc)
         else:
             return redirect(request, request.url_for("review_page", appraisal_id=str(appraisal.id)).path + f"#household-{household_id}-review")
-    await appraisal.fetch_related("village")
     context = {**LABELS, "appraisal": appraisal, "household": household, "outcome": outcome, "review": review, "rules": rules,
                "basis_labels": EXCLUSION_BASIS_LABELS, "form": form, "errors": errors}
     return render(request, "appraisal/review_household.html", context, fragment="appraisal/_review_form.html", status_code=422 if errors else 200)
@@ -109,8 +103,7 @@ async def review_household_page(request: Request) -> Response:
 
 async def _approval_context(request: Request, appraisal_id: UUID) -> dict:
     actor = request.state.session.actor
-    appraisal = await appraisal_for(actor, appraisal_id)
-    await appraisal.fetch_related("village", "product", "reviewed_by")
+    appraisal = await reads.appraisal_with(actor, appraisal_id, "village", "product", "reviewed_by")
     rows = await approval_rows(appraisal)
     return {**LABELS, "appraisal": appraisal, "rows": rows, "rules": rules_of(appraisal), "error": None, "form": {},
             "total_proposed": sum(r.proposed_fen for r in rows), "can_approve": may(actor, Action.APPRAISAL_APPROVE)}
@@ -165,12 +158,8 @@ async def appraisal_close(request: Request) -> Response:
 
 async def _publication_context(request: Request, appraisal_id: UUID) -> dict:
     actor = request.state.session.actor
-    appraisal = await appraisal_for(actor, appraisal_id)
-    await appraisal.fetch_related("village")
-    approvals = await Approval.filter(appraisal_id=appraisal.id).prefetch_related("household__members", "household__group")
-    approvals.sort(key=lambda a: (a.household.group.number if a.household.group else 10**6, a.household.household_no))
-    objections = await Objection.filter(appraisal_id=appraisal.id).order_by("created_at").prefetch_related("household")
-    return {**LABELS, "appraisal": appraisal, "approvals": approvals, "objections": objections, "today": await today(request),
+    view = await reads.publication(actor, appraisal_id)
+    return {**LABELS, "appraisal": view.appraisal, "approvals": view.approvals, "objections": view.objections, "today": await today(request),
             "can_approve": may(actor, Action.APPRAISAL_APPROVE), "error": None, "errors": {}, "form": {}}
 
 
@@ -200,9 +189,7 @@ async def objection_create(request: Request) -> Response:
 @login_required
 async def objection_resolve(request: Request) -> Response:
     objection_id = request.path_params["objection_id"]
-    objection = await Objection.get_or_none(id=objection_id)
-    if objection is None:
-        raise NotFound("异议不存在")
+    objection = await reads.objection_for(request.state.session.actor, objection_id)
     data, _ = await form_data(request)
     try:
         await resolve_objection(actor=request.state.session.actor, objection_id=objection_id, upheld=data.get("upheld") == "1",

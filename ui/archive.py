@@ -7,8 +7,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.models import Contract
-from app.services.customers.archive import customer_archive, kind_label, open_document
+from app.services.customers.archive import customer_file, kind_label, open_document
 from ui.auth import login_required
 from ui.templating import render
 
@@ -25,10 +24,9 @@ EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jp
 @login_required
 async def archive_page(request: Request) -> Response:
     actor = request.state.session.actor
-    customer, documents = await customer_archive(actor=actor, customer_id=request.path_params["customer_id"])
-    contracts = await Contract.filter(customer_id=customer.id).order_by("-created_at")
+    archive = await customer_file(actor=actor, customer_id=request.path_params["customer_id"])
     context = {
-        "customer": customer, "documents": documents, "contracts": contracts, "kind_label": kind_label,
+        "customer": archive.customer, "documents": archive.documents, "contracts": archive.contracts, "kind_label": kind_label,
         "contract_status": CONTRACT_STATUS_LABELS,
     }
     return render(request, "archive/customer.html", context)

@@ -120,9 +120,14 @@ async def login_page(request: Request) -> Response:
     return render(request, "auth/login.html", context, fragment="auth/_login_form.html", status_code=422)
 
 
-@login_required
-async def logout(request: Request) -> Response:
+async def end_session(request: Request) -> Response:
+    """Close the session and go to the sign-in page without its cookie (both logouts)."""
     await auth.logout(request.state.session, now=clock.now_utc())
     response = redirect(request, request.url_for("login").path)
     response.delete_cookie(request.app.state.settings.session_cookie)
     return response
+
+
+@login_required
+async def logout(request: Request) -> Response:
+    return await end_session(request)

@@ -23,11 +23,10 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.errors import DomainError, NotFound
-from app.models import Officer
 from app.models.identity import JobStatus
 from app.services.auth import officers as auth
 from app.services import identity_checks as checks
-from ui.auth import redirect, safe_next, session_required
+from ui.auth import end_session, redirect, safe_next, session_required
 from ui.common import read_upload
 from ui.templating import is_htmx, render
 
@@ -54,7 +53,7 @@ async def face_login(request: Request) -> Response:
     next_url = safe_next(request.query_params.get("next"))
     if info.session.face_verified_at is not None or (not settings.face_login_required and request.method != "POST"):
         return redirect(request, next_url)
-    officer = await Officer.get(id=info.officer.id)
+    officer = await checks.own_officer(info.actor)
     if officer.face_embeddings_enc is None:
         return redirect(request, request.url_for("face_enrol").path + "?next=" + quote(next_url, safe="/"))
     if request.method != "POST":
@@ -114,10 +113,7 @@ async def face_login_frames(request: Request) -> Response:
 @session_required
 async def face_logout(request: Request) -> Response:
     """Leave from the face step (the ordinary logout needs a fully opened session)."""
-    await auth.logout(request.state.session, now=clock.now_utc())
-    response = redirect(request, request.url_for("login").path)
-    response.delete_cookie(request.app.state.settings.session_cookie)
-    return response
+    return await end_session(request)
 
 
 # --- enrolment --------------------------------------------------------------------------------
@@ -129,7 +125,7 @@ async def face_enrol(request: Request) -> Response:
     info: auth.SessionInfo = request.state.session
     settings = request.app.state.settings
     next_url = safe_next(request.query_params.get("next"))
-    officer = await Officer.get(id=info.officer.id)
+    officer = await checks.own_officer(info.actor)
     context = {"officer": officer, "next": next_url, "errors": {}, "count": settings.face_enrolment_captures,
                "enrolled": officer.face_embeddings_enc is not None}
     if request.method != "POST":

@@ -15,9 +15,9 @@ from starlette.responses import Response
 from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.domain.idcard_ocr.model import FIELD_LABELS
-from app.models import Customer
 from app.models.identity import FacePurpose, JobStatus
 from app.services import identity_checks as checks
+from app.services.customers.archive import visible_customer
 from ui.auth import login_required, redirect
 from ui.common import optional_uuid, read_upload
 from ui.templating import render
@@ -32,15 +32,6 @@ SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 
 
-async def _customer(request: Request, customer_id: UUID | None) -> Customer | None:
-    if customer_id is None:
-        return None
-    customer = await Customer.get_or_none(id=customer_id)
-    if customer is None or not request.state.session.actor.in_branch(customer.branch_id):
-        raise NotFound("客户不存在")
-    return customer
-
-
 # --- ID card ----------------------------------------------------------------------------------
 
 
@@ -50,7 +41,8 @@ async def idcard_new(request: Request) -> Response:
     settings = request.app.state.settings
     source = request.query_params if request.method != "POST" else await request.form(max_files=1, max_fields=10)
     side = str(source.get("side") or "front")
-    customer = await _customer(request, optional_uuid(source.get("customer")))
+    customer_id = optional_uuid(source.get("customer"))
+    customer = await visible_customer(request.state.session.actor, customer_id) if customer_id else None
     context = {"side": side if side in SIDE_LABELS else "front", "sides": SIDE_LABELS, "customer": customer, "errors": {},
                "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
     if request.method != "POST":
@@ -87,7 +79,6 @@ def _rows(read, form: dict[str, str] | None, errors: dict[str, str]) -> list[dic
 
 async def _read_context(request: Request, read_id: UUID, form: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict:
     read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
-    await read.fetch_related("customer")
     errors = errors or {}
     return {
         "read": read, "side_label": SIDE_LABELS[read.side], "rows": _rows(read, form, errors), "errors": errors,
@@ -146,7 +137,7 @@ async def idcard_confirm(request: Request) -> Response:
 async def customer_face(request: Request) -> Response:
     """GET: the portrait on file and the capture form. POST: queue the match of a live photo with it."""
     settings = request.app.state.settings
-    customer = await _customer(request, request.path_params["customer_id"])
+    customer = await visible_customer(request.state.session.actor, request.path_params["customer_id"])
     read = await checks.latest_portrait_read(customer_id=customer.id)
     context = {"customer": customer, "read": read, "errors": {}, "max_mb": settings.idcard_max_bytes // (1024 * 1024)}
     if request.method != "POST":

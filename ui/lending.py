@@ -9,9 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import clock
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError
 from app.domain.schedule import METHOD_LABELS
-from app.models import Installment, LedgerEntry
 from app.services import business_date
 from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
@@ -27,20 +26,13 @@ PAGE_SIZE = 50
 @login_required
 async def loan_list(request: Request) -> Response:
     status = request.query_params.get("status") or None
-    loans = await lending_queries.loans_query(request.state.session.actor, status=status).order_by("-created_at").limit(PAGE_SIZE).prefetch_related("customer")
+    loans = await lending_queries.loan_rows(request.state.session.actor, status=status, limit=PAGE_SIZE)
     return render(request, "lending/loans.html", {"loans": loans, "status": status, "methods": METHOD_LABELS})
 
 
 async def _loan_context(request: Request, loan_id: UUID) -> dict:
-    actor = request.state.session.actor
-    found = await lending_queries.loans_visible(actor, [loan_id])
-    if loan_id not in found:
-        raise NotFound("借据不存在")
-    loan = found[loan_id]
-    await loan.fetch_related("customer", "product")
-    installments = await Installment.filter(loan_id=loan.id).order_by("number")
-    entries = await LedgerEntry.filter(loan_id=loan.id).select_related("transaction").order_by("-transaction__created_at")
-    return {"loan": loan, "status_label": lending_queries.status_label(loan), "installments": installments, "entries": entries,
+    file = await lending_queries.loan_file(request.state.session.actor, loan_id)
+    return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries,
             "methods": METHOD_LABELS, "today": await business_date.current()}
 
 
@@ -106,11 +98,7 @@ async def loan_prepay_quote(request: Request) -> Response:
 @login_required
 async def line_detail(request: Request) -> Response:
     line_id = request.path_params["line_id"]
-    found = await lending_queries.lines_visible(request.state.session.actor, [line_id])
-    if line_id not in found:
-        raise NotFound("额度不存在")
-    line = found[line_id]
-    await line.fetch_related("customer", "product")
+    line = await lending_queries.visible_line(request.state.session.actor, line_id)
     errors: dict[str, str] = {}
     form = {"term_months": "12", "method": line.allowed_methods[0]}
     quote = None

@@ -19,10 +19,10 @@ from app import clock
 from app.domain.classification import CLASS_LABELS, LoanClass
 from app.domain.errors import DomainError, NotFound
 from app.logging import request_id_var
-from app.models import Branch
 from app.models.enums import ROLE_LABELS, Role
 from app.services import business_date
 from app.services import reporting as svc
+from app.services.org import branches_in_scope
 from ui.auth import login_required
 from ui.charts import bar_chart, line_chart, months_back
 from ui.report_csv import REPORTS, Params, render_csv
@@ -109,7 +109,7 @@ async def _dashboard_context(request: Request, actor) -> dict:
         "business_on": today,
         "params": params,
         "query": urlencode(scoped),
-        "branches": await Branch.filter(id__in=list(actor.branch_ids)).order_by("code"),
+        "branches": await branches_in_scope(actor),
         "selected_branch": str(filt.branch_id or ""),
         "group_labels": svc.GROUP_LABELS,
         "portfolio": portfolio,

@@ -16,17 +16,16 @@ from starlette.responses import Response
 from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
-from app.models import CollectionAction, RiskDecision, RiskStrategyDecision, RuleSetVersion, WarningAction
 from app.models.collection import CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, CollectionStatus
 from app.models.enums import Role
 from app.models.risk import ListKind, RuleSetKind
 from app.models.warning import WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
 from app.services import business_date
-from app.services.risk.collections import get_task, owed_fen, record_collection_action, tasks_query
 from app.services.risk import RULESET_KIND_NAMES, add_to_list, remove_from_list, upload_ruleset
+from app.services.risk.collections import owed_fen, record_collection_action, task_file, task_rows
 from app.services.risk.lists import LIST_NAMES
-from app.services.risk.reads import list_entries_query, may_manage_lists
-from app.services.risk.warnings import get_warning, handle_warning, warnings_query
+from app.services.risk.reads import list_entries, may_manage_lists, ruleset_overview
+from app.services.risk.warnings import handle_warning, warning_file, warning_rows
 from ui.auth import login_required, redirect
 from ui.templating import render
 
@@ -81,16 +80,14 @@ def _fragment(request: Request, name: str) -> str | None:
 @login_required
 async def warning_list(request: Request) -> Response:
     status = _status(request, WarningStatus, WarningStatus.OPEN.value)
-    rows = await warnings_query(_actor(request), status=status).order_by("-business_on", "-created_at").limit(PAGE_SIZE).prefetch_related("customer", "officer")
+    rows = await warning_rows(_actor(request), status=status, limit=PAGE_SIZE)
     context = {"warnings": rows, "status": status or "all", **LABELS}
     return render(request, "risk/warnings.html", context, fragment=_fragment(request, "risk/_warning_rows.html"))
 
 
 async def _warning_page(request: Request, warning_id: UUID, *, errors: dict, form: dict, status_code: int = 200) -> Response:
-    warning = await get_warning(_actor(request), warning_id)
-    await warning.fetch_related("customer", "officer", "loan")
-    actions = await WarningAction.filter(warning_id=warning.id).order_by("at").prefetch_related("officer")
-    context = {"warning": warning, "actions": actions, "errors": errors, "form": form, **LABELS}
+    file = await warning_file(_actor(request), warning_id)
+    context = {"warning": file.warning, "actions": file.actions, "errors": errors, "form": form, **LABELS}
     return render(request, "risk/warning.html", context, fragment=_fragment(request, "risk/_warning_form.html"), status_code=status_code)
 
 
@@ -118,17 +115,16 @@ async def warning_handle(request: Request) -> Response:
 @login_required
 async def task_list(request: Request) -> Response:
     status = _status(request, CollectionStatus, CollectionStatus.OPEN.value)
-    rows = await tasks_query(_actor(request), status=status).order_by("next_action_on", "-opened_on").limit(PAGE_SIZE).prefetch_related("customer", "officer", "loan")
+    rows = await task_rows(_actor(request), status=status, limit=PAGE_SIZE)
     context = {"tasks": rows, "status": status or "all", "today": await business_date.current(), **LABELS}
     return render(request, "risk/tasks.html", context, fragment=_fragment(request, "risk/_task_rows.html"))
 
 
 async def _task_page(request: Request, task_id: UUID, *, errors: dict, form: dict, status_code: int = 200) -> Response:
-    task = await get_task(_actor(request), task_id)
-    await task.fetch_related("customer", "officer", "loan")
-    actions = await CollectionAction.filter(task_id=task.id).order_by("-at").prefetch_related("officer")
+    file = await task_file(_actor(request), task_id)
+    task = file.task
     context = {
-        "task": task, "loan": task.loan, "owed_fen": owed_fen(task.loan), "actions": actions, "errors": errors,
+        "task": task, "loan": task.loan, "owed_fen": owed_fen(task.loan), "actions": file.actions, "errors": errors,
         "form": form or {"kind": "call"}, "can_legal": _actor(request).role in (Role.BRANCH_MANAGER, Role.ADMIN), **LABELS,
     }
     return render(request, "risk/task.html", context, fragment=_fragment(request, "risk/_task_form.html"), status_code=status_code)
@@ -184,14 +180,9 @@ async def ruleset_page(request: Request) -> Response:
                 errors = {"yaml_text": exc.message}
             else:
                 return redirect(request, request.url_for("ruleset_page").path)
-    versions = await RuleSetVersion.all().order_by("-created_at").limit(20).prefetch_related("uploaded_by")
-    active = {row.kind.value: row for row in await RuleSetVersion.filter(is_active=True).prefetch_related("uploaded_by")}
-    recent = await RiskDecision.filter(decision__in=["reject", "review"]).order_by("-decided_at").limit(10).prefetch_related("customer")
-    recent_strategy = (
-        await RiskStrategyDecision.filter(decision__in=["reject", "review"]).order_by("-decided_at").limit(10).prefetch_related("customer")
-    )
+    view = await ruleset_overview(actor)
     context = {
-        "versions": versions, "active": active, "recent": recent, "recent_strategy": recent_strategy, "errors": errors, "form": form,
+        "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
         "kinds": [(k.value, name) for k, name in RULESET_KIND_NAMES.items()],
     }
     return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)
@@ -202,7 +193,7 @@ async def ruleset_page(request: Request) -> Response:
 
 async def _lists_page(request: Request, *, errors: dict, form: dict, status_code: int = 200) -> Response:
     today = await business_date.current()
-    entries = await list_entries_query(_actor(request), today=today).order_by("-created_at").limit(PAGE_SIZE).prefetch_related("created_by")
+    entries = await list_entries(_actor(request), today=today, limit=PAGE_SIZE)
     context = {"entries": entries, "errors": errors, "form": form or {"list_kind": ListKind.BLACK.value}, "today": today, **LABELS}
     return render(request, "risk/lists.html", context, fragment=_fragment(request, "risk/_lists_body.html"), status_code=status_code)
 

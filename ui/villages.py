@@ -11,8 +11,8 @@ from app import clock
 from app.domain.appraisal import STATUS_LABELS
 from app.domain.census import COLUMNS, RELATION_LABELS, CensusFileError, MemberInvalid
 from app.domain.errors import DomainError, Forbidden, NotFound
-from app.models import Appraisal, HouseholdMember, VillageGroup
 from app.services.appraisal.coverage import village_coverage
+from app.services.appraisal.reads import latest_for_village
 from app.services.census import households as census
 from app.services.census.files import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 from app.services.census.imports import commit_import, discard_import, get_import, preview_import
@@ -35,7 +35,7 @@ def errors_of(exc: DomainError) -> dict[str, str]:
 async def village_context(request: Request, village_id: UUID, group: str = "") -> dict:
     actor = request.state.session.actor
     overview = await census.village_overview(actor=actor, village_id=village_id, group_id=optional_uuid(group))
-    latest = await Appraisal.filter(village_id=village_id).order_by("-created_at").first()
+    latest = await latest_for_village(actor, village_id)
     return {"overview": overview, "village": overview.village, "coverage": await village_coverage(actor=actor, village_id=village_id),
             "appraisal": latest, "status_labels": STATUS_LABELS, "relations": RELATION_LABELS, "group_filter": group,
             "errors": {}, "form": {}}
@@ -63,10 +63,8 @@ async def household_create(request: Request) -> Response:
 
 
 async def _household_context(request: Request, household_id: UUID) -> dict:
-    household = await census.visible_household(request.state.session.actor, household_id)
-    members = await HouseholdMember.filter(household_id=household.id).order_by("birth_on")
-    groups = await VillageGroup.filter(village_id=household.village_id).order_by("number")
-    return {"household": household, "members": members, "groups": groups, "relations": RELATION_LABELS,
+    page = await census.household_page(request.state.session.actor, household_id)
+    return {"household": page.household, "members": page.members, "groups": page.groups, "relations": RELATION_LABELS,
             "errors": {}, "form": {}, "member_errors": {}, "member_form": {}}
 
 

@@ -12,9 +12,8 @@ from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.money import Money
 from app.domain.rules.strategies import LIMIT_TERMS
-from app.models import CreditAuthorisation, Document, IdentityVerification, RiskDecision
 from app.services import business_date
-from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, visible_visit
+from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, reads
 from ui.auth import login_required, redirect
 from ui.forms import new_key
 from ui.common import forbidden_page
@@ -31,18 +30,13 @@ async def approvals(request: Request) -> Response:
 
 async def _file(request: Request, visit_id: UUID) -> dict:
     """Everything the approver reads before deciding."""
-    visit = await visible_visit(request.state.session.actor, visit_id)
-    await visit.fetch_related("household", "member", "village", "customer", "co_borrower", "officer")
-    customer_ids = [c for c in (visit.customer_id, visit.co_borrower_id) if c]
-    docs = await Document.filter(customer_id__in=customer_ids).order_by("created_at") if customer_ids else []
-    identities = await IdentityVerification.filter(customer_id__in=customer_ids).order_by("-checked_at") if customer_ids else []
-    authorisation = await CreditAuthorisation.filter(customer_id=visit.customer_id).order_by("-signed_at").first() if visit.customer_id else None
-    risk = await RiskDecision.get_or_none(id=visit.risk_decision_id) if visit.risk_decision_id else None
+    file = await reads.approval_file(request.state.session.actor, visit_id)
+    visit = file.visit
     strategy = await latest_strategy(visit)
     authority = policy_of(request).authority
     role = request.state.session.actor.role
     return {
-        "visit": visit, "documents": docs, "identities": identities, "authorisation": authorisation, "risk": risk,
+        "visit": visit, "documents": file.documents, "identities": file.identities, "authorisation": file.authorisation, "risk": file.risk,
         "strategy": strategy, "limit_terms": LIMIT_TERMS,
         "outcome_labels": OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "file": visit.file,
         "my_limit": authority.limit_for(role), "within": authority.within(role, visit.proposed_amount_fen or 0),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from starlette.requests import Request
@@ -22,17 +23,15 @@ from app.domain import visit as flow
 from app.domain.errors import DomainError, NotFound
 from app.domain.idcard_ocr.model import FIELD_LABELS
 from app.domain.rules.strategies import LIMIT_TERMS
-from app.models import Contract, Customer, Document, FaceVerification, HouseholdMember, IdCardRead, RiskDecision, Visit
 from app.models.identity import JobStatus
 from app.services import identity_checks as checks
-from app.services.census.households import visible_household
 from app.services.contracts import SigningKit, current_document_id
 from app.services.identity_checks import RecordedFaceChecks
+from app.services.visits import reads
 from app.services.visits import (
     PointIn,
     VisitPolicy,
     abandon_visit,
-    current_face_id,
     face_check_of,
     offer_for,
     open_visit_of,
@@ -41,12 +40,14 @@ from app.services.visits import (
     start_visit,
     visible_visit,
     visit_contract,
-    visit_query,
 )
 from ui.auth import login_required, redirect
 from ui.common import finite_number
 from ui.forms import new_key
 from ui.templating import render
+
+if TYPE_CHECKING:  # annotations only: pages read rows through the services
+    from app.models import IdCardRead, Visit
 
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
@@ -89,10 +90,7 @@ def signing_kit(request: Request) -> SigningKit:
 async def visit_start(request: Request) -> Response:
     """GET: the member's start page (location). POST: open the visit (or resume the open one)."""
     actor = request.state.session.actor
-    member = await HouseholdMember.get_or_none(id=request.path_params["member_id"])
-    if member is None:
-        raise NotFound("家庭成员不存在")
-    household = await visible_household(actor, member.household_id)
+    member, household = await reads.member_to_visit(actor, request.path_params["member_id"])
     existing = await open_visit_of(member.id)
     context = {"member": member, "household": household, "existing": existing, "errors": {}, "form": {}}
     if request.method != "POST":
@@ -114,10 +112,7 @@ async def visit_start(request: Request) -> Response:
 async def visit_list(request: Request) -> Response:
     actor = request.state.session.actor
     status = request.query_params.get("status", "")
-    query = visit_query(actor)
-    if status in flow.STATUS_LABELS:
-        query = query.filter(status=status)
-    visits = await query.order_by("-started_at").limit(100).prefetch_related("member", "village", "officer", "household")
+    visits = await reads.visit_rows(actor, status=status if status in flow.STATUS_LABELS else None, limit=100)
     return render(request, "visits/list.html", {"visits": visits, "status": status, "status_labels": flow.STATUS_LABELS, "step_labels": flow.STEP_LABELS})
 
 
@@ -145,8 +140,7 @@ async def _id_step(visit: Visit, who: str, form: dict | None, errors: dict) -> d
     for side in ("front", "back"):
         if side in confirmed:
             continue
-        read_id = person.reads.get(side)
-        read = await IdCardRead.get_or_none(id=read_id) if read_id else None
+        read = await reads.read_of(visit, person.reads.get(side))
         return {"side": side, "side_label": SIDE_LABELS[side], "read": read, "confirmed": sorted(confirmed),
                 "terminal": read is not None and read.status in TERMINAL,
                 "rows": _rows(read, form, errors) if read is not None and read.status == JobStatus.DONE else [],
@@ -154,18 +148,11 @@ async def _id_step(visit: Visit, who: str, form: dict | None, errors: dict) -> d
     return {"side": None, "confirmed": sorted(confirmed)}
 
 
-async def _face(visit: Visit, stage: str, who: str) -> FaceVerification | None:
-    vid = current_face_id(visit, stage, who)
-    return await FaceVerification.get_or_none(id=vid) if vid else None
-
-
 async def _signing(request: Request, visit: Visit) -> dict:
     contract = await visit_contract(visit)
     stage = stage_of(visit, contract)
-    face = await _face(visit, "sign", stage) if stage in flow.WHO_LABELS else None
-    signer = None
-    if stage in flow.WHO_LABELS:
-        signer = await Customer.get_or_none(id=visit.customer_id if stage == flow.BORROWER else visit.co_borrower_id)
+    face = await reads.face_of(visit, "sign", stage) if stage in flow.WHO_LABELS else None
+    signer = await reads.signer_of(visit, stage) if stage in flow.WHO_LABELS else None
     return {"contract": contract, "stage": stage, "stage_label": flow.SIGNING_STAGE_LABELS[stage], "face": face, "signer": signer,
             "current_document": current_document_id(contract) if contract else None}
 
@@ -173,7 +160,6 @@ async def _signing(request: Request, visit: Visit) -> dict:
 async def visit_context(request: Request, visit: Visit, *, errors: dict | None = None, form: dict | None = None) -> dict:
     """Everything the flow page shows, from the visit's state."""
     errors = errors or {}
-    await visit.fetch_related("household", "member", "village", "customer", "co_borrower", "co_member", "officer", "credit_line")
     step = visit.step
     ctx: dict = {
         "visit": visit, "board": flow.step_board(visit.done_steps, visit.skipped_steps), "step": step, "step_labels": flow.STEP_LABELS,
@@ -192,16 +178,16 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
     if step in (flow.BORROWER_ID, flow.CO_ID):
         ctx["id"] = await _id_step(visit, who, form, errors)
     elif step in (flow.BORROWER_FACE, flow.CO_FACE):
-        ctx["face"] = await _face(visit, "match", who)
+        ctx["face"] = await reads.face_of(visit, "match", who)
     elif step == flow.PHOTOS:
         items = visit.file.photos.items
-        docs = {d.id: d for d in await Document.filter(id__in=[i.document for i in items])}
+        docs = await reads.photo_documents(visit)
         ctx["photos"] = [{"doc": docs.get(i.document), "category": i.category} for i in items]
     elif step == flow.AUTHORISATION:
-        ctx["face"] = await _face(visit, "authorisation", flow.BORROWER)
+        ctx["face"] = await reads.face_of(visit, "authorisation", flow.BORROWER)
         ctx["authorisation_days"] = request.app.state.settings.visit_authorisation_days
     elif step == flow.DECISION:
-        ctx["risk"] = await RiskDecision.get_or_none(id=visit.risk_decision_id) if visit.risk_decision_id else None
+        ctx["risk"] = await reads.risk_of(visit)
         ctx["offer"] = await offer_for(visit, policy_of(request))
         authority = policy_of(request).authority
         ctx["my_limit"] = authority.limit_for(request.state.session.actor.role)
@@ -209,12 +195,12 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
     elif step == flow.SIGNING:
         ctx.update(await _signing(request, visit))
     if visit.status == flow.VisitStatus.SIGNED and visit.contract_id:
-        ctx["contract"] = await Contract.get_or_none(id=visit.contract_id)
+        ctx["contract"] = await reads.contract_of(visit)
     return ctx
 
 
 async def render_visit(request: Request, visit_id: UUID, *, errors: dict | None = None, form: dict | None = None, status_code: int = 200) -> Response:
-    visit = await visible_visit(request.state.session.actor, visit_id)
+    visit = await reads.visit_page(request.state.session.actor, visit_id)
     context = await visit_context(request, visit, errors=errors, form=form)
     context["own"] = visit.officer_id == request.state.session.actor.id
     return render(request, "visits/visit.html", context, fragment="visits/_step.html", status_code=status_code)
@@ -237,8 +223,7 @@ def _reload_when(done: bool, response: Response) -> Response:
 @login_required
 async def read_status(request: Request) -> Response:
     visit_id, read_id = request.path_params["visit_id"], request.path_params["read_id"]
-    visit = await visible_visit(request.state.session.actor, visit_id)
-    read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
+    visit, read = await reads.visit_read(request.state.session.actor, visit_id, read_id)
     response = render(request, "visits/_job_status.html", {"visit": visit, "kind": "read", "job": read, "terminal": read.status in TERMINAL,
                                                             "url": request.url.path, "label": "正在识别身份证"})
     return _reload_when(read.status in TERMINAL, response)

@@ -29,7 +29,7 @@ async def member_for_officer(*, actor: Actor, appraisal_id: UUID) -> tuple[Appra
     if member is None:
         await appraisal_for(actor, appraisal_id)  # NotFound when out of scope
         raise Forbidden(NOT_ON_PANEL, code="NOT_ON_PANEL")
-    return await Appraisal.get(id=appraisal_id), member
+    return await Appraisal.get(id=appraisal_id).prefetch_related("village"), member
 
 
 async def seats_of(actor: Actor) -> list[tuple[Appraisal, PanelMember]]:
@@ -45,7 +45,7 @@ async def member_for_link(*, vault: Vault, member_id: UUID, token: str) -> tuple
     member = await PanelMember.get_or_none(id=member_id)
     if member is None or member.officer_id is not None or not link_matches(vault, member.id, member.link_nonce, token):
         raise NotFound("评议链接无效或已被重新生成，请向客户经理索取新的链接", field="token")
-    return await Appraisal.get(id=member.appraisal_id), member
+    return await Appraisal.get(id=member.appraisal_id).prefetch_related("village"), member
 
 
 def link_actor(member: PanelMember, *, request_id: str = "", ip: str = "") -> Actor:

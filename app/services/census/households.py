@@ -58,6 +58,21 @@ async def visible_household(actor: Actor, household_id: UUID) -> Household:
     return household
 
 
+@dataclass(frozen=True, slots=True)
+class HouseholdPage:
+    household: Household  # with its village and group
+    members: list[HouseholdMember]  # oldest first
+    groups: list[VillageGroup]  # the village's groups, by number
+
+
+async def household_page(actor: Actor, household_id: UUID) -> HouseholdPage:
+    """A household in scope with its members and the groups it may be moved to."""
+    household = await visible_household(actor, household_id)
+    members = await HouseholdMember.filter(household_id=household.id).order_by("birth_on")
+    groups = await VillageGroup.filter(village_id=household.village_id).order_by("number")
+    return HouseholdPage(household=household, members=members, groups=groups)
+
+
 async def _household_fields(village: Village, household_no: str, group_id: UUID | None, address: str) -> dict:
     household_no, address = clean(household_no), clean(address)
     errors = {f: m for f, m in (("household_no", check_household_no(household_no)), ("address", check_address(address))) if m}

@@ -85,17 +85,37 @@ async def _contract_versions(customer_id: UUID) -> dict[UUID, int]:
     return expected
 
 
-async def customer_archive(*, actor: Actor, customer_id: UUID) -> tuple[Customer, list[Document]]:
-    """The customer (in the officer's branch scope) and their documents, oldest first."""
+async def visible_customer(actor: Actor, customer_id: UUID) -> Customer:
+    """The customer if in the officer's branch scope (staff and the system only); anything else is missing."""
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or (actor.is_officer and not actor.in_branch(customer.branch_id)):
         raise NotFound("客户不存在", field="customerId")
     if actor.type not in (ActorType.OFFICER, ActorType.SYSTEM):
         raise NotFound("客户不存在", field="customerId")
+    return customer
+
+
+@dataclass(frozen=True)
+class CustomerArchive:
+    customer: Customer
+    documents: list[Document]  # oldest first
+    contracts: list[Contract]  # newest first
+
+
+async def customer_archive(*, actor: Actor, customer_id: UUID) -> tuple[Customer, list[Document]]:
+    """The customer (in the officer's branch scope) and their documents, oldest first."""
+    customer = await visible_customer(actor, customer_id)
     versions = await _contract_versions(customer.id)
     condition = Q(customer_id=customer.id) | Q(id__in=list(versions)) if versions else Q(customer_id=customer.id)
     docs = await Document.filter(condition).order_by("created_at", "id")
     return customer, docs
+
+
+async def customer_file(*, actor: Actor, customer_id: UUID) -> CustomerArchive:
+    """The e-archive page: the customer's documents and contracts."""
+    customer, documents = await customer_archive(actor=actor, customer_id=customer_id)
+    contracts = await Contract.filter(customer_id=customer.id).order_by("-created_at")
+    return CustomerArchive(customer=customer, documents=documents, contracts=contracts)
 
 
 def _check_hash(media: MediaStore, doc: Document) -> tuple[bool, str, bytes | None]:

@@ -14,6 +14,7 @@ from app.services.identity_checks.common import (
     unpack_frames,
 )
 from app.services.identity_checks.faces import (
+    own_officer,
     RecordedFaceChecks,
     claim_enrolment,
     claim_face_verification,
@@ -60,7 +61,7 @@ __all__ = [
     "challenge_of", "check_upload", "claim_enrolment", "claim_face_verification", "claim_id_card_read", "claim_liveness",
     "confirm_id_card", "enrol_officer_face", "enrolled_embeddings", "face_login_state", "fail_enrolment",
     "fail_face_verification", "fail_id_card_read", "get_enrolment", "get_face_verification", "get_id_card_read",
-    "get_liveness", "keys_for", "latest_portrait_read", "pack_frames", "record_enrolment", "record_face_result",
+    "get_liveness", "keys_for", "own_officer", "latest_portrait_read", "pack_frames", "record_enrolment", "record_face_result",
     "record_id_card_result", "record_liveness_result", "requeue_unqueued", "reset_officer_face", "sniff_content_type",
     "start_face_verification", "start_id_card_read", "start_login_face_match", "start_liveness", "submit_face_login", "submit_liveness_frames",
     "unpack_frames", "JOB_LOST", "MAX_ATTEMPTS", "TIMEOUT", "Reconciled", "reconcile_identity_jobs", "retry_id_card_read", "RETRYABLE",

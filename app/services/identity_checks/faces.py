@@ -272,6 +272,14 @@ async def record_enrolment(
     return await FaceEnrolment.get(id=enrolment_id)
 
 
+async def own_officer(actor: Actor) -> Officer:
+    """The signed-in officer's own row read afresh (the face pages ask whether an enrolment is on file now)."""
+    officer = await Officer.get_or_none(id=actor.id) if actor.is_officer else None
+    if officer is None:
+        raise NotFound("员工不存在")
+    return officer
+
+
 async def get_enrolment(*, actor: Actor, enrolment_id: UUID) -> FaceEnrolment:
     enrolment = await FaceEnrolment.get_or_none(id=enrolment_id)
     if enrolment is None or enrolment.officer_id != actor.id:

@@ -65,7 +65,8 @@ async def _visible(actor: Actor, read: IdCardRead) -> bool:
 
 
 async def get_id_card_read(*, actor: Actor, read_id: UUID) -> IdCardRead:
-    read = await IdCardRead.get_or_none(id=read_id)
+    """The read if the actor may see it, with its customer (if any) fetched."""
+    read = await IdCardRead.get_or_none(id=read_id).prefetch_related("customer")
     if read is None or not await _visible(actor, read):
         raise NotFound("身份证识别记录不存在", field="readId")
     return read

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from tortoise.queryset import QuerySet
 
-from app.models import CreditLine, Loan
+from app.domain.errors import NotFound
+from app.models import CreditLine, Installment, LedgerEntry, Loan
 from app.models.enums import ActorType
 from app.services.actor import Actor
 
@@ -50,3 +52,35 @@ def status_label(loan: Loan) -> str:
     """What the page and the app show: 处理中 while the core's answer is not known (never 未放款 / 未扣款)."""
     label = STATUS_LABELS.get(loan.status, loan.status)
     return f"{label} · 扣款处理中" if loan.debit_in_flight and loan.status == "active" else label
+
+
+# --- what the PAD's lending pages show (read models: the rows with what the page needs fetched) ---
+
+
+@dataclass(frozen=True)
+class LoanFile:
+    loan: Loan  # with its customer and product
+    installments: list[Installment]
+    entries: list[LedgerEntry]  # newest first, each with its transaction
+
+
+async def loan_rows(actor: Actor | None, *, status: str | None, limit: int) -> list[Loan]:
+    """The newest loans in scope, each with its customer."""
+    return await loans_query(actor, status=status).order_by("-created_at").limit(limit).prefetch_related("customer")
+
+
+async def loan_file(actor: Actor | None, loan_id: UUID) -> LoanFile:
+    loan = await loans_query(actor).get_or_none(id=loan_id).prefetch_related("customer", "product")
+    if loan is None:
+        raise NotFound("借据不存在")
+    installments = await Installment.filter(loan_id=loan.id).order_by("number")
+    entries = await LedgerEntry.filter(loan_id=loan.id).select_related("transaction").order_by("-transaction__created_at")
+    return LoanFile(loan=loan, installments=installments, entries=entries)
+
+
+async def visible_line(actor: Actor | None, line_id: UUID) -> CreditLine:
+    """A credit line in scope with its customer and product."""
+    line = await lines_query(actor).get_or_none(id=line_id).prefetch_related("customer", "product")
+    if line is None:
+        raise NotFound("额度不存在")
+    return line

@@ -114,6 +114,25 @@ async def get_task(actor: Actor | None, task_id: UUID) -> CollectionTask:
     return task
 
 
+@dataclass(frozen=True)
+class TaskFile:
+    task: CollectionTask  # with its customer, officer and loan
+    actions: list[CollectionAction]  # newest first, each with its officer
+
+
+async def task_rows(actor: Actor | None, *, status: CollectionStatus | str | None, limit: int) -> list[CollectionTask]:
+    """The worklist: the next action due first, each task with its customer, officer and loan."""
+    query = tasks_query(actor, status=status).order_by("next_action_on", "-opened_on").limit(limit)
+    return await query.prefetch_related("customer", "officer", "loan")
+
+
+async def task_file(actor: Actor | None, task_id: UUID) -> TaskFile:
+    task = await get_task(actor, task_id)
+    await task.fetch_related("customer", "officer", "loan")
+    actions = await CollectionAction.filter(task_id=task.id).order_by("-at").prefetch_related("officer")
+    return TaskFile(task=task, actions=actions)
+
+
 def owed_fen(loan: Loan) -> int:
     """Everything the borrower owes on the loan today (principal, interest, penalty, compound)."""
     return (

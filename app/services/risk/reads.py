@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -9,8 +10,8 @@ from tortoise.expressions import Q
 
 from app.domain.permissions import Action
 from app.domain.errors import NotFound
-from app.models import ListEntry, RiskDecision, RiskStrategyDecision
-from app.models.enums import ActorType
+from app.models import ListEntry, RiskDecision, RiskStrategyDecision, RuleSetVersion
+from app.models.enums import ActorType, Role
 from app.models.risk import ListKind
 from app.services.actor import Actor
 from app.services.risk.common import customer_in_scope
@@ -55,3 +56,29 @@ def list_entries_query(actor: Actor | None, *, today: date, list_kind: ListKind 
     if not include_inactive:
         query = query.filter(removed_at=None).filter(Q(expires_on=None) | Q(expires_on__gt=today))
     return query
+
+
+async def list_entries(actor: Actor | None, *, today: date, limit: int) -> list[ListEntry]:
+    """The entries in force, newest first, each with who added it (none for those who do not keep the lists)."""
+    return await list_entries_query(actor, today=today).order_by("-created_at").limit(limit).prefetch_related("created_by")
+
+
+@dataclass(frozen=True)
+class RuleSetOverview:
+    versions: list[RuleSetVersion]  # the 20 newest uploads, each with its uploader
+    active: dict[str, RuleSetVersion]  # by kind
+    recent: list[RiskDecision]  # the 10 newest reject/review decisions, each with its customer
+    recent_strategy: list[RiskStrategyDecision]
+
+
+async def ruleset_overview(actor: Actor | None) -> RuleSetOverview:
+    """The rule-set page of an administrator (anyone else: not found)."""
+    if actor is None or actor.role != Role.ADMIN:
+        raise NotFound("页面不存在或您无权查看。")
+    flagged = ["reject", "review"]
+    return RuleSetOverview(
+        versions=await RuleSetVersion.all().order_by("-created_at").limit(20).prefetch_related("uploaded_by"),
+        active={row.kind.value: row for row in await RuleSetVersion.filter(is_active=True).prefetch_related("uploaded_by")},
+        recent=await RiskDecision.filter(decision__in=flagged).order_by("-decided_at").limit(10).prefetch_related("customer"),
+        recent_strategy=await RiskStrategyDecision.filter(decision__in=flagged).order_by("-decided_at").limit(10).prefetch_related("customer"),
+    )

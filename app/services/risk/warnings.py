@@ -265,6 +265,25 @@ async def get_warning(actor: Actor | None, warning_id: UUID) -> EarlyWarning:
     return warning
 
 
+@dataclass(frozen=True)
+class WarningFile:
+    warning: EarlyWarning  # with its customer, officer and loan
+    actions: list[WarningAction]  # oldest first, each with its officer
+
+
+async def warning_rows(actor: Actor | None, *, status: WarningStatus | str | None, limit: int) -> list[EarlyWarning]:
+    """The worklist: newest business day first, each warning with its customer and officer."""
+    query = warnings_query(actor, status=status).order_by("-business_on", "-created_at").limit(limit)
+    return await query.prefetch_related("customer", "officer")
+
+
+async def warning_file(actor: Actor | None, warning_id: UUID) -> WarningFile:
+    warning = await get_warning(actor, warning_id)
+    await warning.fetch_related("customer", "officer", "loan")
+    actions = await WarningAction.filter(warning_id=warning.id).order_by("at").prefetch_related("officer")
+    return WarningFile(warning=warning, actions=actions)
+
+
 async def handle_warning(*, actor: Actor, warning_id: UUID, action: WarningActionKind | str, note: str, now: datetime) -> EarlyWarning:
     """Record a follow-up note, or close the warning as handled or dismissed; audited."""
     require_worker(actor, Action.WARNING_HANDLE)
