@@ -1,11 +1,13 @@
 """The repository stands on its own: no file points outside it, and every `docs/…md#anchor` exists."""
 
 import re
+import subprocess
 from pathlib import Path
 
 from app.config import ROOT
 
-CHECKED = ["app", "ui", "workers", "tests", "bench", "docs", "graphql", "migrations", "deploy", ".ci", "Makefile", "pyproject.toml"]
+CHECKED = ["README.md", "app", "ui", "workers", "tests", "bench", "docs", "graphql", "migrations", "deploy", ".ci", "Makefile", "pyproject.toml"]
+NOT_CHECKED = {".gitignore"}  # file patterns, no prose
 SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".html", ".graphql", ".json", ".js", ".css", ".txt", ""}
 # Team notes that live outside the repository (spelled in pieces so this file does not match itself).
 OUTSIDE = re.compile("|".join(re.escape(n + ".md") for n in ("FACTS", "RECIPES", "DESIGN", "STYLE", "CREDIT_REPORT")) + r"|\.\./shared\b|(?<![\w.])shared/")
@@ -76,3 +78,11 @@ def test_the_check_sees_an_outside_reference_and_a_broken_anchor(tmp_path):
     assert not OUTSIDE.search("xl/sharedStrings.xml")
     assert "lpr" in _anchors(ROOT / "docs" / "domain-facts.md")
     assert "no-such-anchor" not in _anchors(ROOT / "docs" / "domain-facts.md")
+
+
+def test_every_top_level_entry_of_the_repository_is_checked():
+    # given what git tracks at the top of the repository
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    top = {path.split("/", 1)[0] for path in tracked}
+    # then the checks above read every one of them (README.md included)
+    assert top - NOT_CHECKED == set(CHECKED)
