@@ -16,18 +16,17 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from app.api.errors import unavailable_body
 from app.api.http import GraphQLApp
+from app.api.mobile.deps import MobileDeps
 from app.api.schema import schema
 from app.config import Settings, get_settings
-from app.crypto import Vault
 from app.db import close_reporting, tortoise_config
 from app.middleware import (
     BodyLimitMiddleware, CSRFMiddleware, HeadAsGetMiddleware, RequestIdMiddleware, RequestMetricsMiddleware,
     SecurityHeadersMiddleware, ServiceUnavailableMiddleware,
 )
-from app.integrations.core_banking_factory import build_core_banking
-from app.services.documents import MediaStore
-from app.services.jobs import ArqJobQueue, redis_settings
 from app.domain.errors import Forbidden, NotFound
+from app.services.auth.borrowers import SignInPolicy
+from app.wiring import Adapters
 from ui import health
 from ui.common import forbidden, not_found
 from ui.routes import routes as page_routes
@@ -60,8 +59,15 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
-    """`manage_db=False` when the caller (a test) has already opened tortoise."""
+    """`manage_db=False` when the caller (a test) has already opened tortoise.
+
+    The outside systems are built here, once (`Adapters.from_settings`), and kept in `app.state`
+    under their names; pages and the GraphQL context read them from there.
+    """
     settings = settings or get_settings()
+    adapters = Adapters.from_settings(settings)
+    mobile = MobileDeps(settings=settings, sms=adapters.sms, bureau=adapters.bureau, media=adapters.media,
+                        policy=SignInPolicy.from_settings(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -81,7 +87,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Route("/readyz", readyz, name="readyz"),
             Route("/healthz/operations", health.operations, name="healthz_operations"),
             Route("/metrics", health.metrics_endpoint, name="metrics"),
-            Route("/graphql", GraphQLApp(schema, settings), methods=["GET", "POST"], name="graphql"),
+            Route("/graphql", GraphQLApp(schema, settings, mobile=mobile), methods=["GET", "POST"], name="graphql"),
             Mount("/static", StaticFiles(directory=str(settings.ui_dir / "static")), name="static"),
             *page_routes,
         ],
@@ -105,8 +111,6 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)
-    app.state.vault = Vault(settings.secret())
-    app.state.media = MediaStore(settings.media_dir)
-    app.state.queue = ArqJobQueue(redis_settings(settings))
-    app.state.core = build_core_banking(settings)
+    for name, adapter in adapters.by_name().items():
+        setattr(app.state, name, adapter)
     return app

@@ -58,14 +58,14 @@ async def setup(clients: int, loans: int) -> dict:
     from app.config import get_settings
     from app.crypto import Vault
     from app.db import init_db
-    from app.integrations.core_banking_factory import build_core_banking
+    from app.wiring import Adapters
     from app.services import business_date
 
     settings = get_settings()
     vault = Vault(settings.secret())
     ctx = await init_db(settings)
     try:
-        core = build_core_banking(settings)
+        core = Adapters.from_settings(settings).core
         today = await business_date.current()
         t0 = time.perf_counter()
         tokens = []

@@ -46,14 +46,14 @@ async def setup(borrowers: int) -> list[str]:
     from app.config import get_settings
     from app.crypto import Vault
     from app.db import init_db
-    from app.integrations.core_banking_factory import build_core_banking
+    from app.wiring import Adapters
     from app.services import business_date
 
     settings = get_settings()
     vault = Vault(settings.secret())
     ctx = await init_db(settings)
     try:
-        core, today = build_core_banking(settings), await business_date.current()
+        core, today = Adapters.from_settings(settings).core, await business_date.current()
         tokens = []
         for k in range(borrowers):
             customer, _ = await make_borrower(vault, k, loans=2, core=core, today=today)

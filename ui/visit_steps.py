@@ -16,7 +16,6 @@ from starlette.responses import Response
 from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.domain.money import Money
-from app.integrations.registry import build_bureau, build_identity_check
 from app.services import business_date
 from app.services import identity_checks as checks
 from app.services.risk.common import institution_name
@@ -109,7 +108,7 @@ async def identity_check(request: Request) -> Response:
     async def action(visit_id, form, uploads):
         state = request.app.state
         await check_person_identity(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""),
-                                    identity_check=build_identity_check(state.settings), vault=state.vault, media=state.media, now=clock.now_utc())
+                                    identity_check=state.identity_check, vault=state.vault, media=state.media, now=clock.now_utc())
 
     return await _step(request, action)
 
@@ -177,7 +176,7 @@ async def authorisation_sign(request: Request) -> Response:
 async def credit_check(request: Request) -> Response:
     async def action(visit_id, form, uploads):
         state = request.app.state
-        await run_credit_check(actor=request.state.session.actor, visit_id=visit_id, bureau=build_bureau(state.settings), media=state.media,
+        await run_credit_check(actor=request.state.session.actor, visit_id=visit_id, bureau=state.bureau, media=state.media,
                                vault=state.vault, policy=policy_of(request), now=clock.now_utc(), today=await business_date.current())
 
     return await _step(request, action)

@@ -75,12 +75,8 @@ def face_checks_of(request: Request) -> RecordedFaceChecks:
 
 
 def signing_kit(request: Request) -> SigningKit:
-    """Built once per process on first use (loading the PKI; in dev the first run generates it)."""
-    kit = getattr(request.app.state, "signing_kit", None)
-    if kit is None:
-        kit = SigningKit.from_settings(request.app.state.settings, now=clock.now_utc())
-        request.app.state.signing_kit = kit
-    return kit
+    """The process's kit (app/wiring.py loads the PKI on its first use and keeps it)."""
+    return request.app.state.signing_kit()
 
 
 # --- start ---------------------------------------------------------------------------------------

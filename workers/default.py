@@ -20,9 +20,6 @@ from arq import cron, func
 
 from app import clock
 from app.config import get_settings
-from app.crypto import Vault
-from app.integrations.core_banking_factory import build_core_banking
-from app.integrations.provincial import build_provincial
 from app.db import init_db
 from app.logging import configure_logging
 from app.services import documents
@@ -30,9 +27,10 @@ from app.services.actor import SYSTEM
 from app.services.contracts import render_contract as render_contract_service
 from app.services.day_end import DONE, ALREADY_DONE, DayEndTools, close_business_day, enqueue_next, run_stage
 from app.services.documents import MediaStore
-from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
+from app.services.jobs import DEFAULT_QUEUE
 from app.services.lending.classification import policy_from
 from app.services.outbox import send_due_messages
+from app.wiring import Adapters
 from workers.engines.pdf import WeasyRenderer
 
 logger = logging.getLogger(__name__)
@@ -43,10 +41,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     configure_logging(json_lines=settings.env == "prod")
     ctx["settings"] = settings
     ctx["tortoise"] = await init_db(settings)
-    ctx["media"] = MediaStore(settings.media_dir)
-    ctx["core"] = build_core_banking(settings)
-    ctx["vault"] = Vault(settings.secret())
-    ctx["queue"] = ArqJobQueue(redis_settings(settings))  # the day's close enqueues its next stage
+    ctx.update(Adapters.from_settings(settings).by_name())  # core, vault, media, provincial; the queue: the day's close enqueues its next stage
     logger.info("worker started")
 
 
@@ -98,10 +93,8 @@ async def reconcile_jobs(ctx: dict[str, Any]) -> int:
 
 async def send_outbox(ctx: dict[str, Any]) -> dict[str, int]:
     """Cron (every minute): send the due outbox messages to the provincial credit system; retries and
-    dead letters follow the settings' back-off."""
-    settings = ctx.get("settings") or get_settings()
-    if "provincial" not in ctx:
-        ctx["provincial"] = build_provincial(settings)
+    dead letters follow the settings' back-off. The adapter is the worker's (built at start-up, app/wiring.py)."""
+    settings = ctx["settings"]
     report = await send_due_messages(
         adapter=ctx["provincial"], now=clock.now_utc(), max_attempts=settings.outbox_max_attempts,
         base_seconds=settings.outbox_retry_base_seconds, max_seconds=settings.outbox_retry_max_seconds,

@@ -32,15 +32,14 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 
 from app import clock
 from app.config import get_settings
-from app.crypto import Vault
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.domain.face import MODEL, match
 from app.logging import configure_logging
 from app.services import business_date
 from app.services import identity_checks as checks
-from app.services.documents import MediaStore
-from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings
+from app.services.jobs import ML_QUEUE
+from app.wiring import Adapters
 from workers.engines.face import FaceError
 from workers.engines.face_login import match_login_burst
 from workers.engines.ocr import read_id_card_image
@@ -68,9 +67,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     configure_logging(json_lines=settings.env == "prod")
     ctx["settings"] = settings
     ctx["tortoise"] = await init_db(settings)
-    ctx["media"] = MediaStore(settings.media_dir)
-    ctx["vault"] = Vault(settings.secret())
-    ctx["queue"] = ArqJobQueue(redis_settings(settings))
+    ctx.update(Adapters.from_settings(settings).by_name())  # the jobs use media, vault and queue
     ctx["models"] = ModelProcess(settings, timeout=settings.ml_model_timeout_seconds)  # the engines live in its child
     await ctx["models"].start()
     logger.info("ml worker started")

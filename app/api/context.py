@@ -9,8 +9,10 @@ import strawberry
 from starlette.requests import Request
 
 from app.api.loaders import Loaders
+from app.api.mobile.deps import MobileDeps
 from app.models import Officer
 from app.services.actor import Actor
+from app.services.ports import CoreBanking, Vault
 
 
 @dataclass
@@ -20,9 +22,9 @@ class Context:
     officer: Officer | None = None
     loaders: Loaders = field(default_factory=Loaders)
     response: Any = None
-    core: Any = None  # core-banking adapter (app.state.core)
-    vault: Any = None  # PII vault (app.state.vault)
-    mobile: Any = None  # borrower-side adapters and settings (app.api.mobile.deps.MobileDeps)
+    core: CoreBanking | None = None  # app.state.core, built once by app/wiring.py
+    vault: Vault | None = None  # app.state.vault
+    mobile: MobileDeps | None = None  # borrower-side adapters and settings, built once in create_app
 
 
 Info = strawberry.Info[Context, None]

@@ -41,10 +41,10 @@ def bearer_token(request: Request) -> str:
 
 
 class GraphQLApp(TrustedDocumentsView):
-    def __init__(self, schema, settings: Settings) -> None:
+    def __init__(self, schema, settings: Settings, *, mobile: MobileDeps) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
         self.settings = settings
-        self.mobile = MobileDeps.build(settings)  # borrower side: SMS, bureau, sign-in policy
+        self.mobile = mobile  # borrower side: SMS, bureau, media, sign-in policy (built once in create_app)
         self.setup_trusted_documents(ROOT / "graphql" / "mobile", enforce=settings.env == Env.PROD)  # app/api/mobile/trusted.py
         truncate_long_messages("strawberry.execution")  # an error quoting a huge document logs 2,000 characters of it
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from app import clock
-from app.cli.base import cli
+from app.cli.base import adapters, cli
 from app.config import get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
@@ -40,18 +40,18 @@ async def _with_db(work):
 def archive_verify(customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID", help="客户 ID（UUID）")) -> None:
     """Re-hash every document of a customer's e-archive and validate every PDF signature; exit 1 on any failure."""
     from app.services.customers.archive import kind_label, verify_archive
-    from app.services.contracts.pki import PkiConfigurationError, load_pki
-    from app.services.documents import MediaStore
+    from app.services.contracts.pki import PkiConfigurationError
 
     settings = get_settings()
     cid = _uuid(customer_id, "客户 ID ")
+    outside = adapters()
     try:
-        pki = load_pki(settings, now=clock.now_utc())
+        pki = outside.signing_kit().pki
     except PkiConfigurationError as exc:
         _fail(f"签名证书配置错误：{exc}")
 
     async def work():
-        return await verify_archive(actor=SYSTEM, customer_id=cid, media=MediaStore(settings.media_dir), trust_roots=pki.trust_roots)
+        return await verify_archive(actor=SYSTEM, customer_id=cid, media=outside.media, trust_roots=pki.trust_roots)
 
     try:
         report = asyncio.run(_with_db(work))
@@ -80,14 +80,13 @@ def archive_verify(customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID",
 def contract_render(contract_id: str = typer.Argument(..., metavar="CONTRACT_ID", help="合同 ID（UUID）")) -> None:
     """Render a draft contract's PDF in this process (what the worker job does)."""
     from app.services.contracts import render_contract
-    from app.services.documents import MediaStore
     from workers.engines.pdf import WeasyRenderer  # the CLI is a composition root, like the worker
 
-    settings = get_settings()
     cid = _uuid(contract_id, "合同 ID ")
+    media = adapters().media
 
     async def work():
-        return await render_contract(contract_id=cid, media=MediaStore(settings.media_dir), renderer=WeasyRenderer(), now=clock.now_utc(), actor=SYSTEM)
+        return await render_contract(contract_id=cid, media=media, renderer=WeasyRenderer(), now=clock.now_utc(), actor=SYSTEM)
 
     try:
         contract = asyncio.run(_with_db(work))
@@ -101,14 +100,14 @@ def contract_render(contract_id: str = typer.Argument(..., metavar="CONTRACT_ID"
 @cli.command("outbox-send")
 def outbox_send() -> None:
     """Send the due provincial sync messages once (the worker's cron does this every minute)."""
-    from app.integrations.provincial import build_provincial
     from app.services.outbox import send_due_messages
 
     settings = get_settings()
+    provincial = adapters().provincial
 
     async def work():
         return await send_due_messages(
-            adapter=build_provincial(settings), now=clock.now_utc(), max_attempts=settings.outbox_max_attempts,
+            adapter=provincial, now=clock.now_utc(), max_attempts=settings.outbox_max_attempts,
             base_seconds=settings.outbox_retry_base_seconds, max_seconds=settings.outbox_retry_max_seconds,
         )
 

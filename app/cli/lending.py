@@ -7,10 +7,9 @@ from datetime import date, timedelta
 
 import typer
 
-from app.cli.base import cli
+from app.cli.base import adapters, cli
 from app import clock
 from app.config import Env, get_settings
-from app.crypto import Vault
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.services.actor import SYSTEM
@@ -43,9 +42,7 @@ def eod(
     Closes the current business date (or resumes it), never a date later than today in
     the bank's time zone; a date already closed, or one another process is closing, exits 0.
     """
-    from app.integrations.core_banking_factory import build_core_banking
     from app.services.day_end import RUNNING as BUSY, DayEndTools, close_business_day
-    from app.services.documents import MediaStore
     from app.services.lending.classification import policy_from
 
     settings = get_settings()
@@ -58,7 +55,8 @@ def eod(
     today = clock.local_today(settings.business_tz)
 
     async def work():
-        tools = DayEndTools(core=build_core_banking(settings), vault=Vault(settings.secret()), media=MediaStore(settings.media_dir),
+        outside = adapters()
+        tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media,
                            lease_ttl=settings.eod_lease_ttl_seconds, policy=policy_from(settings))
         if days is None:
             return await close_business_day(tools=tools, today=today, on=target)
@@ -124,7 +122,6 @@ def ledger_check() -> None:
 def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-DD")) -> None:
     """Compare every core-banking movement of the date with the ledger; exit 1 on any break."""
     from app.integrations.core_banking import CoreBankingError
-    from app.integrations.core_banking_factory import build_core_banking
     from app.services.lending.reconcile import reconcile_day
 
     try:
@@ -132,7 +129,7 @@ def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-D
     except ValueError:
         _fail("日期格式应为 YYYY-MM-DD")
     try:
-        breaks = asyncio.run(_with_db(lambda: reconcile_day(day, core=build_core_banking(get_settings()))))
+        breaks = asyncio.run(_with_db(lambda: reconcile_day(day, core=adapters().core)))
     except CoreBankingError:
         _fail("对账失败：核心系统流水不可用")
     for b in breaks:
@@ -145,11 +142,10 @@ def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-D
 @cli.command("resolve-core")
 def resolve_core() -> None:
     """Ask the core about every instruction still 处理中, book what it answers, refund or apply suspense."""
-    from app.integrations.core_banking_factory import build_core_banking
     from app.services.lending.core_outcomes import settle_core
 
-    settings = get_settings()
-    done = asyncio.run(_with_db(lambda: settle_core(core=build_core_banking(settings), vault=Vault(settings.secret()))))
+    outside = adapters()
+    done = asyncio.run(_with_db(lambda: settle_core(core=outside.core, vault=outside.vault)))
     typer.echo(f"已确认 {done.settled} 笔，仍处理中 {done.pending} 笔，暂收款退回 {done.refunded_fen} 分")
 
 

@@ -13,9 +13,8 @@ import typer
 from tortoise import Tortoise
 
 from app import clock
-from app.cli.base import cli
+from app.cli.base import adapters, cli
 from app.config import ROOT, get_settings
-from app.crypto import Vault
 from app.db import init_db, tortoise_config
 from app.domain.errors import DomainError
 from app.models.enums import Role
@@ -52,7 +51,7 @@ async def _seed(households: int) -> dict:
     ctx = await init_db(settings)
     try:
         report = await seed.seed_demo(
-            vault=Vault(settings.secret()),
+            vault=adapters().vault,
             demo_password=settings.demo_password.get_secret_value(),
             today=clock.local_today(settings.business_tz),
             households_per_village=households,

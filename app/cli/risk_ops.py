@@ -7,12 +7,11 @@ from datetime import date
 
 import typer
 
-from app.cli.base import cli
+from app.cli.base import adapters, cli
 from app.config import get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.domain.warnings import KIND_LABELS, WarningKind
-from app.services.documents import MediaStore
 
 
 def _fail(message: str) -> None:
@@ -30,11 +29,12 @@ def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 Y
     except ValueError:
         _fail(f"日期格式不正确：{on}（应为 YYYY-MM-DD）")
     settings = get_settings()
+    media = adapters().media
 
     async def work():
         ctx = await init_db(settings)
         try:
-            return await run_after_eod(media=MediaStore(settings.media_dir), on=target)
+            return await run_after_eod(media=media, on=target)
         finally:
             await ctx.close_connections()
 

@@ -15,8 +15,6 @@ from uuid import UUID
 
 import httpx
 
-from app.config import Settings
-
 
 @dataclass(frozen=True, slots=True)
 class ProvincialReceipt:
@@ -111,9 +109,3 @@ class HttpProvincial:
             raise ProvincialUnavailable("省联社系统应答格式不正确")
         return ProvincialReceipt(ref=ref)
 
-
-def build_provincial(settings: Settings) -> ProvincialCreditSystem:
-    if not settings.provincial_url:
-        return SandboxProvincial()
-    key = settings.provincial_api_key.get_secret_value() if settings.provincial_api_key else ""
-    return HttpProvincial(settings.provincial_url, api_key=key, timeout_seconds=settings.provincial_timeout_seconds)

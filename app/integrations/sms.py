@@ -1,7 +1,7 @@
 """SMS gateway (短信平台): one-time codes for borrower sign-in and drawdown confirmation.
 
 `SandboxSms` sends nothing: it keeps the messages in memory (newest last, at most
-`keep` of them). Only when it is built with `expose_codes=True` — `build_sms` does
+`keep` of them). Only when it is built with `expose_codes=True` — `app/wiring.py` does
 that for `CUNXIN_ENV` dev and test, never prod — does `last_code(phone)` hand out
 the last code sent to a phone, so a developer can sign in without a phone.
 See docs/sandbox.md.
@@ -17,7 +17,6 @@ from typing import Protocol
 import httpx
 
 from app.clock import now_utc
-from app.config import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +67,3 @@ class HttpSms:
         except httpx.HTTPError as exc:
             raise SmsError(f"sms gateway failed: {type(exc).__name__}") from exc
 
-
-def build_sms(settings: Settings) -> SmsSender:
-    """The sandbox unless `CUNXIN_SMS_URL` is set; the sandbox exposes codes only in dev and test."""
-    url = settings.sms_url
-    if not url:
-        return SandboxSms(expose_codes=settings.env in ("dev", "test"))
-    key = settings.sms_api_key.get_secret_value() if settings.sms_api_key is not None else ""
-    return HttpSms(url, api_key=key)

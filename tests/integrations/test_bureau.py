@@ -12,7 +12,7 @@ from app.domain import idcard
 from app.domain.credit_report import parse_report
 from app.domain.rules import evaluate
 from app.integrations.bureau import BureauError, BureauTimeout, HttpBureau, SandboxBureau, sandbox_outcome
-from app.integrations.registry import build_bureau
+from app.wiring import Adapters
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 ASK = {"name": "王建国", "reason": "贷款审批", "institution": "襄汾农商行"}
@@ -153,9 +153,9 @@ async def test_http_slow_answer_times_out_on_the_overall_deadline():
         await fetch(http_bureau(handler, timeout_seconds=0.05), 123)
 
 
-def test_registry_picks_the_sandbox_unless_a_url_is_set():
-    assert isinstance(build_bureau(Settings()), SandboxBureau)
-    real = build_bureau(Settings(bureau_url="https://bureau.bank/api", bureau_username="u", bureau_password="p", bureau_timeout_seconds=3))
+def test_wiring_picks_the_sandbox_unless_a_url_is_set():
+    assert isinstance(Adapters.from_settings(Settings()).bureau, SandboxBureau)
+    real = Adapters.from_settings(Settings(bureau_url="https://bureau.bank/api", bureau_username="u", bureau_password="p", bureau_timeout_seconds=3)).bureau
     assert isinstance(real, HttpBureau)
     assert real.base_url == "https://bureau.bank/api" and real.timeout_seconds == 3
 

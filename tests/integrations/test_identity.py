@@ -15,7 +15,7 @@ from app.integrations.identity import (
     IdentityResult,
     SandboxIdentityCheck,
 )
-from app.integrations.registry import build_identity_check
+from app.wiring import Adapters
 
 
 def number(sequence: int) -> str:
@@ -113,7 +113,7 @@ async def test_http_slow_answer_times_out():
         await check(http_check(handler, timeout_seconds=0.05), number(101))
 
 
-def test_registry_picks_the_sandbox_unless_a_url_is_set():
-    assert isinstance(build_identity_check(Settings()), SandboxIdentityCheck)
-    real = build_identity_check(Settings(identity_url="https://nciic.bank/verify", bureau_timeout_seconds=4))
+def test_wiring_picks_the_sandbox_unless_a_url_is_set():
+    assert isinstance(Adapters.from_settings(Settings()).identity_check, SandboxIdentityCheck)
+    real = Adapters.from_settings(Settings(identity_url="https://nciic.bank/verify", bureau_timeout_seconds=4)).identity_check
     assert isinstance(real, HttpIdentityCheck) and real.url == "https://nciic.bank/verify" and real.timeout_seconds == 4

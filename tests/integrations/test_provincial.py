@@ -10,8 +10,8 @@ from app.integrations.provincial import (
     ProvincialRejected,
     ProvincialUnavailable,
     SandboxProvincial,
-    build_provincial,
 )
+from app.wiring import Adapters
 
 MESSAGE = uuid.UUID("00000000-0000-0000-0000-0000000000aa")
 
@@ -88,6 +88,6 @@ async def test_http_client_connection_failure_is_retryable():
 
 
 def test_sandbox_unless_a_url_is_configured():
-    assert isinstance(build_provincial(Settings(provincial_url="")), SandboxProvincial)
-    real = build_provincial(Settings(provincial_url="https://p.example", provincial_timeout_seconds=3))
+    assert isinstance(Adapters.from_settings(Settings(provincial_url="")).provincial, SandboxProvincial)
+    real = Adapters.from_settings(Settings(provincial_url="https://p.example", provincial_timeout_seconds=3)).provincial
     assert isinstance(real, HttpProvincial) and real.timeout == 3

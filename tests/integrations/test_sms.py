@@ -4,7 +4,8 @@ import httpx
 import pytest
 
 from app.config import Env
-from app.integrations.sms import HttpSms, SandboxSms, SmsError, build_sms
+from app.integrations.sms import HttpSms, SandboxSms, SmsError
+from app.wiring import Adapters
 
 
 async def test_the_sandbox_records_messages_and_shows_codes_only_when_asked():
@@ -18,11 +19,11 @@ async def test_the_sandbox_records_messages_and_shows_codes_only_when_asked():
     assert shown.last_code("13800000000") == "222222" and shown.last_code("13900000000") is None
 
 
-def test_build_sms_exposes_codes_in_dev_and_test_only(settings):
+def test_wired_sms_exposes_codes_in_dev_and_test_only(settings):
     for env, exposed in ((Env.DEV, True), (Env.TEST, True), (Env.PROD, False)):
-        sms = build_sms(settings.model_copy(update={"env": env}))
+        sms = Adapters.from_settings(settings.model_copy(update={"env": env})).sms
         assert isinstance(sms, SandboxSms) and sms.expose_codes is exposed
-    assert isinstance(build_sms(settings.model_copy(update={"sms_url": "https://sms.example/send"})), HttpSms)
+    assert isinstance(Adapters.from_settings(settings.model_copy(update={"sms_url": "https://sms.example/send"})).sms, HttpSms)
 
 
 async def test_the_http_client_posts_json_with_the_key_and_raises_on_failure():

@@ -17,6 +17,7 @@ from tests.factories import csrf_token, login
 from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures)
 from tests.services.contracts.helpers import signature_png
 from tests.services.visits.helpers import TODAY, XIJIE_CENTRE, family, finish_face, finish_read, jpeg, pre_credit
+from tests.support.adapters import Recording, count_constructions
 
 
 async def _visit(visit_id) -> Visit:
@@ -121,6 +122,18 @@ async def test_resume_after_a_dropped_connection_opens_the_next_step(walker, cli
     assert '<li class="current" id="step-borrower_identity">' in page.text
 
 
+async def test_the_steps_call_the_apps_adapters_and_build_none(walker, app, monkeypatch):
+    # the bureau and the identity check were built once, with the app (app/wiring.py)
+    calls: list[str] = []
+    app.state.bureau = Recording(app.state.bureau, calls)
+    app.state.identity_check = Recording(app.state.identity_check, calls)
+    built = count_constructions(monkeypatch)
+    await walker.to_decision()
+    assert (await _visit(walker.visit_id)).status == flow.VisitStatus.IN_PROGRESS
+    assert calls.count("check") == 2 and calls.count("fetch_report") >= 1  # borrower and co-borrower checked, reports pulled
+    assert not built, built
+
+
 @pytest.mark.pdf
 async def test_the_whole_visit_through_the_pages(walker, client, app, kit, renderer):
     await pre_credit(walker.fam.household.id, 80_000)
@@ -133,7 +146,7 @@ async def test_the_whole_visit_through_the_pages(walker, client, app, kit, rende
     visit = await _visit(walker.visit_id)
     assert visit.status == flow.VisitStatus.GRANTED and await CreditLine.all().count() == 1
     # signing: the contract is rendered by the worker (played here)
-    app.state.signing_kit = kit
+    app.state.signing_kit = lambda: kit  # the process keeps one kit (app/wiring.py); this one is the fixture's
     await walker.post(f"{walker.base}/contract")
     visit = await _visit(walker.visit_id)
     status = await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})

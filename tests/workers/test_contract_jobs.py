@@ -11,6 +11,7 @@ from app.services.contracts import create_contract, request_contract_render
 from app.services.documents import MediaStore
 from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
 from app.services.outbox import enqueue_outbox
+from app.wiring import Adapters
 from tests.factories import customer_with_line
 from tests.services.contracts.helpers import NOW, TODAY
 from workers.default import DefaultWorker
@@ -53,7 +54,7 @@ async def test_the_outbox_job_sends_through_the_sandbox(db, settings, redis_serv
     queue = ArqJobQueue(redis_settings(settings))
     try:
         assert await queue.enqueue("send_outbox", job_id=f"send_outbox:test-{time.time_ns()}")
-        await _burst(settings, {"settings": settings})
+        await _burst(settings, {"settings": settings, "provincial": Adapters.from_settings(settings).provincial})  # as the start-up wires it
     finally:
         await queue.close()
     assert (await OutboxMessage.get(id=sent.id)).status == OutboxStatus.SENT

@@ -8,29 +8,20 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from app.config import Settings
-from app.integrations.bureau import CreditBureau
-from app.integrations.registry import build_bureau
-from app.integrations.sms import SmsSender, build_sms
 from app.models.enums import ActorType
 from app.services.auth.borrowers import SignInPolicy
-from app.services.documents import MediaStore
+from app.services.ports import CreditBureau, MediaStore, SmsSender
 
 
 @dataclass(frozen=True, slots=True)
 class MobileDeps:
+    """Built once per app by `app/main.py:create_app` from the process's adapters (app/wiring.py)."""
+
     settings: Settings
     sms: SmsSender
     bureau: CreditBureau
     media: MediaStore
     policy: SignInPolicy
-
-    @classmethod
-    def build(cls, settings: Settings) -> MobileDeps:
-        """Once per app: the SMS gateway (the sandbox keeps its messages), the bureau, the media root."""
-        return cls(
-            settings=settings, sms=build_sms(settings), bureau=build_bureau(settings), media=MediaStore(settings.media_dir),
-            policy=SignInPolicy.from_settings(settings),
-        )
 
 
 class IsCustomer(BasePermission):
