@@ -21,7 +21,7 @@ from app.integrations.provincial import HttpProvincial, SandboxProvincial
 from app.integrations.sms import HttpSms, SandboxSms
 from app.services import contracts
 from app.wiring import Adapters
-from tests.factories_borrower import graphql_view
+from tests.factories.borrower import graphql_view
 from tests.support.adapters import count_constructions
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, a call fails at once

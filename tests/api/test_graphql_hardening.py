@@ -17,7 +17,7 @@ from app.services.auth import officers as auth
 from app.services.actor import SYSTEM
 from app.services.reporting import create_report_key
 from tests.factories import DEMO_PASSWORD
-from tests.factories_borrower import document
+from tests.factories.borrower import document
 
 JSON = {"Content-Type": "application/json"}
 

@@ -11,8 +11,8 @@ from app.services.risk.collections import open_collection_tasks
 from app.services.documents import MediaStore
 from app.services.risk.warnings import run_warnings
 from tests.factories import DEMO_PASSWORD
-from tests.factories_risk import id_number
-from tests.factories_worklists import TODAY, drawn_loan, make_overdue
+from tests.factories.risk import id_number
+from tests.factories.worklists import TODAY, drawn_loan, make_overdue
 
 ON = date(2027, 1, 26)
 
@@ -206,7 +206,7 @@ async def test_worklist_queries_do_not_grow_with_the_page(client, demo, vault, t
     from tortoise import connections
 
     from app.services.risk.warnings import handle_warning
-    from tests.factories_risk import actor
+    from tests.factories.risk import actor
 
     conn = connections.get("default")
     counted = []

@@ -6,7 +6,7 @@ from datetime import date
 from app.config import ROOT
 from app.models import AuditEvent, CustomerTag, ReportKey
 from app.services import business_date
-from tests.factories_reporting import full_book
+from tests.factories.reporting import full_book
 
 
 def _cunxin(*args: str) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ import sys
 from app.config import ROOT
 from app.models import CollectionTask, EarlyWarning
 from app.services import business_date
-from tests.factories_worklists import TODAY, drawn_loan, make_overdue
+from tests.factories.worklists import TODAY, drawn_loan, make_overdue
 
 
 def _cunxin(*args: str) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ from app.models import AuditEvent, CustomerDevice, LoginCode, RefreshToken
 from app.models.enums import ActorType
 from app.services.auth import borrowers as borrower_auth
 from app.services.auth.borrowers import SignInPolicy
-from tests.factories_borrower import PHONE, borrower
+from tests.factories.borrower import PHONE, borrower
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 POLICY = SignInPolicy()

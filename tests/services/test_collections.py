@@ -9,8 +9,8 @@ from app.models import AuditEvent, CollectionAction, CollectionTask, Loan, Offic
 from app.models.collection import CloseReason, CollectionStatus
 from app.services import business_date
 from app.services.risk.collections import open_collection_tasks, record_collection_action, tasks_query
-from tests.factories_risk import actor
-from tests.factories_worklists import TODAY, cure, drawn_loan, make_overdue
+from tests.factories.risk import actor
+from tests.factories.worklists import TODAY, cure, drawn_loan, make_overdue
 
 ON = date(2027, 1, 10)
 NOW = datetime(2027, 1, 10, 3, 0, tzinfo=UTC)

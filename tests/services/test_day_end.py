@@ -8,7 +8,7 @@ from app.services import business_date, eod_lease
 from app.services.day_end import DayEndTools, close_business_day
 from app.services.documents import MediaStore
 from app.services.lending.eod import run_eod
-from tests.factories_worklists import FAILING_CARD, drawn_loan, make_overdue
+from tests.factories.worklists import FAILING_CARD, drawn_loan, make_overdue
 
 D = date(2026, 11, 27)
 

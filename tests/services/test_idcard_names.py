@@ -4,7 +4,7 @@ import pytest
 
 from app.models import IdCardRead
 from app.services import identity_checks as checks
-from tests.factories_risk import NOW, actor
+from tests.factories.risk import NOW, actor
 from tests.services.test_identity_checks import _done_read, media  # noqa: F401  (fixture)
 
 

@@ -17,7 +17,7 @@ from app.services import identity_checks as checks
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore
 from app.services.jobs import ML_QUEUE
-from tests.factories_risk import NOW, actor, make_customer
+from tests.factories.risk import NOW, actor, make_customer
 from tests.fakes import FakeJobQueue
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

@@ -12,7 +12,7 @@ from app.models.identity import JobStatus
 from app.services import identity_checks as checks
 from app.services.documents import MediaStore
 from app.services.jobs import FINISHED, ML_QUEUE, QUEUED, RUNNING, UNKNOWN
-from tests.factories_risk import actor
+from tests.factories.risk import actor
 from tests.fakes import FakeJobQueue
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

@@ -11,7 +11,7 @@ from app.models.risk import CreditQueryStatus, RiskOutcome, RiskPurpose
 from app.services import risk
 from app.services.actor import SYSTEM
 from app.services.documents import store_document
-from tests.factories_risk import NOW, TODAY, CountingBureau, FixedBureau, actor, authorise, id_number, make_customer, media_store
+from tests.factories.risk import NOW, TODAY, CountingBureau, FixedBureau, actor, authorise, id_number, make_customer, media_store
 
 CLEAN, OVERDUE, TIMEOUT, BUREAU_DOWN = 101, 911, 999, 995
 

@@ -5,7 +5,7 @@ from app.integrations.identity import SandboxIdentityCheck
 from app.models import AuditEvent, IdentityVerification
 from app.models.risk import IdentityOutcome
 from app.services import risk
-from tests.factories_risk import NOW, actor, id_number, make_customer
+from tests.factories.risk import NOW, actor, id_number, make_customer
 
 
 async def _verify(**kwargs):

@@ -6,7 +6,7 @@ from app.domain.errors import Conflict, DomainError, Forbidden, ValidationError
 from app.models import AuditEvent, CreditQuery, ListEntry
 from app.models.risk import ListKind, RiskOutcome, RiskPurpose
 from app.services import risk
-from tests.factories_risk import NOW, TODAY, CountingBureau, actor, authorise, id_number, make_customer, media_store
+from tests.factories.risk import NOW, TODAY, CountingBureau, actor, authorise, id_number, make_customer, media_store
 
 
 async def _add(vault, *, kind=ListKind.BLACK, number=None, expires_on=None, by="manager"):

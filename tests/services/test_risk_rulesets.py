@@ -7,7 +7,7 @@ from app.models import AuditEvent, RuleSetVersion
 from app.models.risk import RiskOutcome, RiskPurpose
 from app.services import risk
 from app.services.risk.rulesets import shipped_ruleset_text
-from tests.factories_risk import NOW, CountingBureau, actor, authorise, make_customer, media_store
+from tests.factories.risk import NOW, CountingBureau, actor, authorise, make_customer, media_store
 
 LENIENT = """
 version: reject-2027.1

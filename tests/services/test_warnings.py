@@ -13,8 +13,8 @@ from app.services import business_date
 from app.services.documents import MediaStore
 from app.services.lending.eod import run_eod
 from app.services.risk.warnings import handle_warning, run_warnings, warnings_query
-from tests.factories_risk import actor, make_customer
-from tests.factories_worklists import FAILING_CARD, TODAY, assign_village, drawn_loan, make_overdue, stored_report
+from tests.factories.risk import actor, make_customer
+from tests.factories.worklists import FAILING_CARD, TODAY, assign_village, drawn_loan, make_overdue, stored_report
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 

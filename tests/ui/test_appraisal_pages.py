@@ -6,7 +6,7 @@ from app.services import business_date
 from app.services.appraisal.common import link_token
 from app.services.appraisal.review import close_round
 from tests.factories import csrf_token, login
-from tests.factories_villages import NOW, TODAY, actor, households, open_appraisal, village, vote
+from tests.factories.villages import NOW, TODAY, actor, households, open_appraisal, village, vote
 
 
 def _link(page: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from app.models import CreditLine, ListEntry, Loan, OfficerSession
 from app.services import business_date
 from tests.factories import DEMO_PASSWORD, csrf_token, customer_with_line, login
-from tests.factories_risk import id_number
+from tests.factories.risk import id_number
 from tests.fakes import FakeJobQueue
 from tests.services.visits.helpers import TODAY, family, pre_credit
 from tests.ui.test_visit_pages import Walker

@@ -17,7 +17,7 @@ from app.domain import idcard
 from app.models import Document, FaceVerification, IdCardRead, LivenessCheck, Officer, OfficerSession
 from app.services import identity_checks as checks
 from tests.factories import csrf_token, login
-from tests.factories_risk import make_customer
+from tests.factories.risk import make_customer
 from tests.fakes import FakeJobQueue
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

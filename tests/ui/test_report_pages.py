@@ -9,7 +9,7 @@ from app.models import AuditEvent, Branch
 from app.services.actor import SYSTEM
 from app.services.reporting import create_report_key
 from tests.factories import login
-from tests.factories_reporting import full_book
+from tests.factories.reporting import full_book
 
 SVG = "{http://www.w3.org/2000/svg}"
 

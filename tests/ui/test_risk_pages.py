@@ -9,8 +9,8 @@ from app.services.risk.collections import open_collection_tasks
 from app.services.documents import MediaStore
 from app.services.risk.warnings import run_warnings
 from tests.factories import csrf_token, login
-from tests.factories_risk import id_number
-from tests.factories_worklists import TODAY, drawn_loan, make_overdue
+from tests.factories.risk import id_number
+from tests.factories.worklists import TODAY, drawn_loan, make_overdue
 
 ON = date(2027, 1, 26)
 

@@ -2,7 +2,7 @@ import re
 
 from app.models import CensusImport, Household, HouseholdMember, VillageGroup
 from tests.factories import csrf_token, login
-from tests.factories_villages import FENCHENG, XIJIE, households, village
+from tests.factories.villages import FENCHENG, XIJIE, households, village
 from tests.support.census_files import csv_bytes, person_number, sample_rows
 
 

@@ -10,7 +10,7 @@ from app.models import CollectionTask, CustomerTag, EarlyWarning, EodRun
 from app.services import business_date
 from app.services.documents import MediaStore
 from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
-from tests.factories_worklists import FAILING_CARD, drawn_loan, make_overdue
+from tests.factories.worklists import FAILING_CARD, drawn_loan, make_overdue
 from tests.fakes import FakeJobQueue
 from workers.default import DefaultWorker, day_end_stage, start_day_end
 

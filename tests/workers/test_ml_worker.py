@@ -25,7 +25,7 @@ from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from app.services.documents import MediaStore
 from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings
-from tests.factories_risk import actor, make_customer
+from tests.factories.risk import actor, make_customer
 from tests.support.idcards import AS_OF, make_card, render_text_page
 from tests.workers import face_images as fi
 from workers import ml

@@ -7,7 +7,7 @@ from decimal import Decimal
 from app.models import AuditEvent, CreditAuthorisation, Loan, LoanApplication, RiskDecision
 from app.models.risk import RiskPurpose
 from app.services import business_date
-from tests.factories_borrower import PHONE, borrower, gql, holder_card, last_sms_code, sign_in
+from tests.factories.borrower import PHONE, borrower, gql, holder_card, last_sms_code, sign_in
 
 TODAY = date(2026, 11, 27)
 

@@ -9,7 +9,7 @@ from app.services.customers.identifiers import card_fields
 from app.services import business_date
 from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD
-from tests.factories_borrower import (
+from tests.factories.borrower import (
     DEVICE,
     PHONE,
     borrower,
@@ -75,7 +75,7 @@ async def test_a_code_cannot_be_asked_twice_a_minute(client, app, demo, vault):
 
 
 async def _view_sms(app):
-    from tests.factories_borrower import graphql_view
+    from tests.factories.borrower import graphql_view
 
     return list(graphql_view(app).mobile.sms.messages)
 
@@ -316,7 +316,7 @@ async def test_a_rejected_credit_check_stops_the_application(client, app, demo, 
 async def test_the_anti_fraud_strategy_stops_or_refers_the_application(client, app, demo, vault):
     from app.models import RiskStrategyDecision
     from app.services.risk import add_to_list
-    from tests.factories_villages import actor
+    from tests.factories.villages import actor
 
     await business_date.set_current(TODAY)
     customer, line = await borrower(vault)

@@ -7,7 +7,7 @@ from app.api.mobile.trusted import Manifest, document_hash
 from app.models import AuditEvent, BankCard
 from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD
-from tests.factories_borrower import MOBILE, borrower, card_number, document, gql, mobile_operations, sign_in
+from tests.factories.borrower import MOBILE, borrower, card_number, document, gql, mobile_operations, sign_in
 
 
 async def _post(client, body: dict, token: str | None = None) -> dict:

@@ -16,8 +16,8 @@ from app.services.customers.identifiers import id_number_fields
 from app.services.reporting import create_report_key, list_report_keys, revoke_report_key
 from tests.api.reporting.helpers import count_statements, doc, gid, gql, officer, report_key
 from tests.api.reporting.test_reporting_api import REPORTS
-from tests.factories_reporting import full_book
-from tests.factories_risk import actor
+from tests.factories.reporting import full_book
+from tests.factories.risk import actor
 
 REPAY = """mutation R($input: LoanRepayInput!) { loanRepay(input: $input) { loan { id } errors { code message } } }"""
 

@@ -6,7 +6,7 @@ from app.models import AuditEvent, Branch, Product, ReportKey
 from app.services.actor import SYSTEM
 from app.services.reporting import revoke_report_key
 from tests.api.reporting.helpers import doc, gid, gql, officer, report_key
-from tests.factories_reporting import full_book
+from tests.factories.reporting import full_book
 
 REPORTS = ["PortfolioSummary", "DisbursementSeries", "RepaymentSeries", "VillageCoverage", "OfficerPerformance", "RiskSummary", "CustomerContributions"]
 

@@ -7,7 +7,7 @@ from app.models import Appraisal, AppraisalOutcome, Approval, Objection, ReviewD
 from app.services.appraisal.approval import approval_rows, approve, close_appraisal, publish, record_objection, resolve_objection, send_back
 from app.services.appraisal.coverage import household_pre_credit, village_coverage
 from app.services.appraisal.review import accept_aggregates, close_round, review_household, submit_for_approval
-from tests.factories_villages import NOW, TODAY, actor, households, open_appraisal, vote
+from tests.factories.villages import NOW, TODAY, actor, households, open_appraisal, vote
 
 FACTS = {"rural_house": "good", "town_house": "no", "vehicle": "yes", "work": "business", "income": "1to5"}  # 30+0+10+10+10 = 60,000
 

@@ -3,7 +3,7 @@ import pytest
 from app.domain.errors import ValidationError
 from app.services.appraisal.common import load_rules, rules_of
 from app.services.appraisal.review import close_round, review_household
-from tests.factories_villages import NOW, actor, households, open_appraisal, vote
+from tests.factories.villages import NOW, actor, households, open_appraisal, vote
 
 XINHUA_FACTS = {"deposit": "ge50k", "health": "good", "labour": "3", "income": "10to20", "house_value": "30to50", "vehicle": "mid",
                 "reputation": "good", "public_servant": "no", "graduate": "yes"}  # 10+10+7+15+16+8+15+0+5 = 86 points → 150,000

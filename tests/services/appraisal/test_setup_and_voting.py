@@ -7,7 +7,7 @@ from app.services.appraisal.common import link_token, load_rules
 from app.services.appraisal.review import close_round
 from app.services.appraisal.setup import add_panel_member, create_appraisal, open_round, remove_panel_member, renew_link
 from app.services.appraisal.voting import ballot_sheet, member_for_link, member_for_officer, panel_progress, submit_vote
-from tests.factories_villages import FENCHENG, NOW, actor, appraisal_with_panel, households, open_appraisal, village, vote
+from tests.factories.villages import FENCHENG, NOW, actor, appraisal_with_panel, households, open_appraisal, village, vote
 
 
 async def test_an_appraisal_gets_a_panel_and_opens(demo, vault):

@@ -4,7 +4,7 @@ from app.domain.census import MemberInvalid
 from app.domain.errors import Conflict, Forbidden, NotFound
 from app.models import AuditEvent, Customer, Household, HouseholdMember, VillageGroup
 from app.services.census.households import add_member, create_household, update_household, update_member, village_overview
-from tests.factories_villages import FENCHENG, XIJIE, actor, households, village
+from tests.factories.villages import FENCHENG, XIJIE, actor, households, village
 from tests.support.census_files import person_number
 
 
@@ -45,7 +45,7 @@ async def test_a_second_head_and_a_known_id_number_are_refused(demo, vault):
 
 
 async def test_a_new_member_is_linked_to_an_existing_customer(demo, vault):
-    from tests.factories_risk import make_customer
+    from tests.factories.risk import make_customer
 
     customer = await make_customer(vault, sequence=777)
     number = vault.decrypt(customer.id_number_enc, context=b"id_number")

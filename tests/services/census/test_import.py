@@ -10,7 +10,7 @@ from app.models import AuditEvent, CensusImport, Household, HouseholdMember, Vil
 from app.services.census.households import add_member
 from app.services.census.imports import commit_import, discard_import, preview_import
 from app.services.census.files import write_csv
-from tests.factories_villages import FENCHENG, NOW, XIJIE, actor, households
+from tests.factories.villages import FENCHENG, NOW, XIJIE, actor, households
 from tests.support.census_files import HEADER, csv_bytes, fast_xlsx_bytes, person_number, sample_rows, xlsx_bytes
 
 LIMITS = {"max_rows": 5_000, "max_bytes": 5 * 1024 * 1024}

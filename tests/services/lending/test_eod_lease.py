@@ -12,7 +12,7 @@ from app.services import business_date, eod_lease
 from app.services.lending import eod
 from app.services.lending.eod import debit_due, run_eod
 from app.services.lending.ledger import ledger_check
-from tests.factories_worklists import drawn_loan
+from tests.factories.worklists import drawn_loan
 from tests.services.lending.conftest import TODAY
 
 ALL_STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")

@@ -11,7 +11,7 @@ from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.services.lending.idempotency import caller_key, run_once
 from tests.factories import customer_with_line
-from tests.factories_risk import actor
+from tests.factories.risk import actor
 from tests.services.lending.conftest import TODAY
 
 

@@ -4,8 +4,8 @@ from datetime import date
 
 from app.models import CreditLine, Officer, Product, Village
 from app.services.reporting import GroupBy, Page, ReportFilter, officer_performance, risk_summary, village_coverage
-from tests.factories_reporting import FEN, SOUTH, WEST, Y, appraise_west, build_book, link_households, warnings_and_tasks
-from tests.factories_risk import actor
+from tests.factories.reporting import FEN, SOUTH, WEST, Y, appraise_west, build_book, link_households, warnings_and_tasks
+from tests.factories.risk import actor
 
 
 async def test_village_coverage_counts_households_appraisal_lines_and_loans(demo, vault):

@@ -10,8 +10,8 @@ from app.models import AuditEvent, Customer, CustomerProfile, CustomerTag, Insta
 from app.services.actor import SYSTEM
 from app.services.insight import customer_contributions, refresh_customer_tags, relationship_graph, set_customer_profile
 from app.services.reporting import Page, ReportFilter
-from tests.factories_reporting import Y, full_book
-from tests.factories_risk import actor
+from tests.factories.reporting import Y, full_book
+from tests.factories.risk import actor
 
 ON = date(2026, 3, 21)
 

@@ -1,4 +1,4 @@
-"""Report figures against hand-computed totals (tests/factories_reporting.py has the table)."""
+"""Report figures against hand-computed totals (tests/factories/reporting.py has the table)."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,8 +6,8 @@ from decimal import Decimal
 from app.domain.classification import LoanClass
 from app.models import AuditEvent, Branch, Officer, Product, Village
 from app.services.reporting import GroupBy, Interval, Page, ReportFilter, disbursement_series, portfolio_summary, repayment_series
-from tests.factories_reporting import FEN, WEST, Y, build_book, post_ledger
-from tests.factories_risk import actor
+from tests.factories.reporting import FEN, WEST, Y, build_book, post_ledger
+from tests.factories.risk import actor
 
 
 def _by_code(report):

@@ -9,8 +9,8 @@ from app.services.insight import customer_contributions
 from app.services.lending.eod import run_eod
 from app.services.lending.ledger import ledger_check
 from app.services.reporting import Interval, disbursement_series, portfolio_summary, repayment_series
-from tests.factories_risk import actor
-from tests.factories_worklists import FAILING_CARD, TODAY, drawn_loan
+from tests.factories.risk import actor
+from tests.factories.worklists import FAILING_CARD, TODAY, drawn_loan
 
 
 async def test_series_portfolio_and_contribution_agree_with_the_lending_postings(demo, vault):

@@ -150,7 +150,7 @@ async def test_bad_inputs_are_refused(demo, vault):
 async def test_an_uploaded_strategy_version_is_the_one_applied(demo, vault):
     from app.models.risk import RuleSetKind
     from app.services import risk
-    from tests.factories_villages import actor
+    from tests.factories.villages import actor
 
     customer, _ = await customer_with_line(vault, sequence=357, checked=False)
     text = risk.shipped_ruleset_text(RuleSetKind.STRATEGY).replace("version: strategy-2026.1", "version: strategy-2026.2").replace(

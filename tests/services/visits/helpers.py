@@ -35,7 +35,7 @@ from app.services.visits import (
 )
 from app.integrations.bureau import SandboxBureau
 from app.integrations.identity import SandboxIdentityCheck
-from tests.factories_villages import XIJIE, actor
+from tests.factories.villages import XIJIE, actor
 from tests.fakes import FakeJobQueue
 from tests.services.contracts.helpers import signature_png
 

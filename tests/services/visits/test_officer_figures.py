@@ -6,7 +6,7 @@ from app.domain.errors import NotFound, ValidationError
 from app.models import Officer, TrackPoint
 from app.services.reporting.field_activity import daily_summary, officer_track, performance
 from app.services.visits import PointIn, decide, record_track_points
-from tests.factories_villages import NANGUAN, actor, households, open_appraisal, vote
+from tests.factories.villages import NANGUAN, actor, households, open_appraisal, vote
 from tests.services.visits.helpers import NOW, TODAY, ctx_for, family, pre_credit, start, walk_to_decision
 
 TZ = "Asia/Shanghai"

@@ -10,7 +10,7 @@ from app.models.outbox import OutboxKind
 from app.services.risk import add_to_list
 from app.services.visits import approval_queue, approve_visit, decide, decline_visit, sign_authorisation
 from app.services.visits import decision as decision_module
-from tests.factories_villages import actor
+from tests.factories.villages import actor
 from tests.services.contracts.helpers import signature_png
 from tests.services.visits.helpers import NOW, TODAY, authorise, ctx_for, face, family, person, photos, pre_credit, start, walk_to_decision
 

@@ -16,7 +16,7 @@ from app.services.visits import (
     skip_co_borrower,
 )
 from app.integrations.identity import SandboxIdentityCheck
-from tests.factories_villages import actor
+from tests.factories.villages import actor
 from tests.services.visits.helpers import (
     NOW,
     TODAY,

@@ -8,7 +8,7 @@ from app.services.customers.archive import verify_archive
 from app.services.contracts import render_contract
 from app.services.risk import add_to_list
 from app.services.visits import decide, prepare_contract, seal_at_visit, sign_at_visit
-from tests.factories_villages import actor
+from tests.factories.villages import actor
 from tests.services.contracts.helpers import signature_png
 from tests.services.visits.helpers import NOW, TODAY, ctx_for, face, family, pre_credit, walk_to_decision
 

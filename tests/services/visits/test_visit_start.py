@@ -7,7 +7,7 @@ from app.domain.errors import NotFound, ValidationError
 from app.models import AuditEvent, TrackPoint, Visit
 from app.services.visits import PointIn, abandon_visit, record_track_points, start_visit
 from app.services.visits.start import NO_SPOUSE_NOTE
-from tests.factories_villages import FENCHENG, actor
+from tests.factories.villages import FENCHENG, actor
 from tests.services.visits.helpers import NOW, XIJIE_CENTRE, ctx_for, family, id_card, start
 
 

@@ -8,7 +8,7 @@ from app.models import AuditEvent, CreditLine, RiskDecision, RiskStrategyDecisio
 from app.models.risk import RuleSetKind
 from app.services import risk
 from app.services.visits import approve_visit, decide, offer_for
-from tests.factories_villages import actor
+from tests.factories.villages import actor
 from tests.services.visits.helpers import NOW, TODAY, ctx_for, family, pre_credit, walk_to_decision
 
 
