@@ -16,7 +16,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from app.api.errors import unavailable_body
 from app.api.http import GraphQLApp
-from app.api.mobile.deps import MobileDeps
+from app.api.deps import MobileDeps
 from app.api.schema import schema
 from app.config import Settings, get_settings
 from app.db import close_reporting, tortoise_config

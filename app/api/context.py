@@ -9,7 +9,7 @@ import strawberry
 from starlette.requests import Request
 
 from app.api.loaders import Loaders
-from app.api.mobile.deps import MobileDeps
+from app.api.deps import MobileDeps
 from app.models import Officer
 from app.services.actor import Actor
 from app.services.ports import CoreBanking, Vault

@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from app import clock
 from app.api.context import Context
-from app.api.mobile.deps import MobileDeps
-from app.api.mobile.trusted import TrustedDocumentsView
+from app.api.deps import MobileDeps
+from app.api.trusted_documents import TrustedDocumentsView
 from app.config import ROOT, Env, Settings
 from app.logging import request_id_var, truncate_long_messages
 from app.models.enums import ActorType
@@ -45,7 +45,7 @@ class GraphQLApp(TrustedDocumentsView):
         super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
         self.settings = settings
         self.mobile = mobile  # borrower side: SMS, bureau, media, sign-in policy (built once in create_app)
-        self.setup_trusted_documents(ROOT / "graphql" / "mobile", enforce=settings.env == Env.PROD)  # app/api/mobile/trusted.py
+        self.setup_trusted_documents(ROOT / "graphql" / "mobile", enforce=settings.env == Env.PROD)  # app/api/trusted_documents.py
         truncate_long_messages("strawberry.execution")  # an error quoting a huge document logs 2,000 characters of it
 
     def parse_json(self, data: str | bytes) -> Any:

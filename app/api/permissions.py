@@ -32,6 +32,15 @@ class IsOfficer(BasePermission):
         return actor is not None and actor.is_officer
 
 
+class IsCustomer(BasePermission):
+    message = "请先登录手机银行"
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
+        actor = info.context.actor
+        return actor is not None and actor.type == ActorType.CUSTOMER and actor.id is not None
+
+
 class IsAdmin(BasePermission):
     message = "仅限系统管理员"
     error_extensions = {"code": "FORBIDDEN"}

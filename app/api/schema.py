@@ -8,13 +8,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 
 from app.api.errors import ServiceUnavailableErrors, log_errors, should_mask_error
+from app.api.auth.mutations import AuthMutation
+from app.api.customers.mutations import CardMutation
+from app.api.customers.queries import CustomerQuery
+from app.api.lending.application import LoanApplicationMutation
 from app.api.lending.classification import ClassificationMutation, ClassificationQuery
 from app.api.lending.mutations import LendingMutation
 from app.api.lending.queries import LendingQuery
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.limits import alias_rule, depth_rule
-from app.api.mobile.mutations import MobileMutation
-from app.api.mobile.queries import MobileQuery
 from app.api.permissions import PolicyGuard
 from app.api.scalars import SCALAR_MAP
 from app.api.org.queries import OrgQuery
@@ -31,12 +33,12 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(OrgQuery, LendingQuery, ClassificationQuery, MobileQuery, RiskQuery, ReportingQuery):
+class Query(OrgQuery, LendingQuery, ClassificationQuery, CustomerQuery, RiskQuery, ReportingQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
 @strawberry.type
-class Mutation(LendingMutation, ClassificationMutation, MobileMutation, RiskMutation):
+class Mutation(LendingMutation, ClassificationMutation, AuthMutation, CardMutation, LoanApplicationMutation, RiskMutation):
     pass
 
 

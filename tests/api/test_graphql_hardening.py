@@ -11,7 +11,7 @@ from graphql import parse
 
 from app import clock
 from app.api.limits import DocumentWalker
-from app.api.mobile.trusted import document_hash
+from app.api.trusted_documents import document_hash
 from app.config import Env
 from app.services.auth import officers as auth
 from app.services.actor import SYSTEM

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from app.api.mobile.trusted import document_hash
+from app.api.trusted_documents import document_hash
 from app.config import ROOT
 from app.domain.cards import luhn_ok
 from tests.factories import customer_with_line

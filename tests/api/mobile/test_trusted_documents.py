@@ -3,7 +3,7 @@
 import json
 
 from app import clock
-from app.api.mobile.trusted import Manifest, document_hash
+from app.api.trusted_documents import Manifest, document_hash
 from app.models import AuditEvent, BankCard
 from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD

@@ -1,10 +1,9 @@
-"""Borrower-side types: sign-in tokens, cards and the online offer, the home (`me`), loan applications."""
+"""Borrower-side types: the signed-in customer (`me`), bank cards and binding, the online offer, what is due next."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -12,41 +11,15 @@ from strawberry import relay
 from app import clock
 from app.api.context import Info
 from app.api.errors import error_code
-from app.api.lending.types import CreditLine, Loan, Product, ScheduleInstallment, schedule_rows
+from app.api.lending.types import CreditLine, Loan, Product
 from app.api.pagination import Connection, paginate
 from app.api.scalars import DecimalString
 from app.domain.errors import DomainError
-from app.domain.money import percent_str, yuan_str
-from app.models import LoanApplication as ApplicationModel
+from app.domain.money import yuan_str
 from app.services import business_date
 from app.services.customers.cards import CardView, OnlineOffer as OfferView, bound_cards, online_offer
-from app.services.lending.application import Application
 from app.services.customers.home import mask_name, next_due
 from app.services.lending import queries as lending_queries
-
-
-@strawberry.enum(description="登录相关错误代码")
-class AccountErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_PHONE = "invalid_phone"
-    INVALID_DEVICE = "invalid_device"
-    RATE_LIMITED = "rate_limited"
-    BAD_CODE = "bad_code"
-    CODE_EXPIRED = "code_expired"
-    CODE_LOCKED = "code_locked"
-    PHONE_AMBIGUOUS = "phone_ambiguous"
-    SMS_UNAVAILABLE = "sms_unavailable"
-    INVALID_TOKEN = "invalid_token"
-    TOKEN_EXPIRED = "token_expired"
-    TOKEN_REUSED = "token_reused"
-    FORBIDDEN = "forbidden"
-
-
-@strawberry.type(description="登录相关错误")
-class AccountError:
-    field: str | None
-    code: AccountErrorCode
-    message: str
 
 
 @strawberry.enum(description="绑卡相关错误代码")
@@ -77,61 +50,8 @@ class CardError:
     message: str
 
 
-@strawberry.enum(description="借款申请相关错误代码")
-class LoanApplicationErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_AMOUNT = "invalid_amount"
-    INVALID_TERM = "invalid_term"
-    INVALID_METHOD = "invalid_method"
-    NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
-    LINE_NOT_ACTIVE = "line_not_active"
-    LINE_EXPIRED = "line_expired"
-    AMOUNT_ABOVE_AVAILABLE = "amount_above_available"
-    NO_CARD = "no_card"
-    CARD_NOT_ELIGIBLE = "card_not_eligible"
-    CARD_NOT_VERIFIED = "card_not_verified"
-    NO_AUTHORISATION = "no_authorisation"
-    BUREAU_TIMEOUT = "bureau_timeout"
-    BUREAU_FAILED = "bureau_failed"
-    RISK_REJECTED = "risk_rejected"
-    REFERRED = "referred"
-    SMS_UNAVAILABLE = "sms_unavailable"
-    BAD_CODE = "bad_code"
-    CODE_EXPIRED = "code_expired"
-    CODE_LOCKED = "code_locked"
-    APPLICATION_CLOSED = "application_closed"
-    DISBURSEMENT_FAILED = "disbursement_failed"
-    CORE_UNAVAILABLE = "core_unavailable"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-    NO_RISK_DECISION = "no_risk_decision"
-
-
-@strawberry.type(description="借款申请相关错误")
-class LoanApplicationError:
-    field: str | None
-    code: LoanApplicationErrorCode
-    message: str
-
-
-def account_error(exc: DomainError) -> AccountError:
-    return AccountError(field=exc.field, code=error_code(AccountErrorCode, exc), message=exc.message)
-
-
 def card_error(exc: DomainError) -> CardError:
     return CardError(field=exc.field, code=error_code(CardErrorCode, exc), message=exc.message)
-
-
-def application_error(exc: DomainError) -> LoanApplicationError:
-    return LoanApplicationError(field=exc.field, code=error_code(LoanApplicationErrorCode, exc), message=exc.message)
-
-
-@strawberry.type(description="登录凭证：accessToken 放在 Authorization: Bearer 头中；过期前用 refreshToken 换新（每个 refreshToken 只能用一次）")
-class AuthTokens:
-    access_token: str
-    access_expires_at: datetime
-    refresh_token: str
-    refresh_expires_at: datetime
 
 
 @strawberry.type(description="已绑定的银行卡（卡号已遮蔽）")
@@ -233,52 +153,3 @@ class CustomerViewer:
         return cls(
             id=strawberry.ID(str(m.id)), name_masked=mask_name(m.name), id_number_masked=m.id_number_masked, phone_masked=m.phone_masked,
         )
-
-
-@strawberry.enum(description="借款申请状态")
-class LoanApplicationStatus(Enum):
-    AWAITING_CODE = "awaiting_code"
-    DISBURSED = "disbursed"
-    REJECTED = "rejected"
-    REFERRED = "referred"
-
-
-@strawberry.type(description="手机银行借款申请")
-class LoanApplication:
-    id: strawberry.ID
-    status: LoanApplicationStatus
-    requested_amount: DecimalString
-    approved_amount: DecimalString
-    term_months: int
-    message: str
-    code_expires_at: datetime | None
-    annual_rate_percent: DecimalString | None = strawberry.field(description="今日利率（仅申请时返回）")
-    installments: list[ScheduleInstallment] = strawberry.field(description="批准金额的还款计划试算（仅申请时返回）")
-    loan_key: strawberry.Private[UUID | None]
-
-    @strawberry.field(description="放款后的借据")
-    async def loan(self, info: Info) -> Loan | None:
-        if self.loan_key is None:
-            return None
-        found = await lending_queries.loans_visible(info.context.actor, [self.loan_key])
-        return Loan.from_model(found[self.loan_key]) if self.loan_key in found else None
-
-    @classmethod
-    def from_application(cls, app: Application) -> LoanApplication:
-        return cls.from_model(app.row, quote=app.quote)
-
-    @classmethod
-    def from_model(cls, m: ApplicationModel, quote=None) -> LoanApplication:
-        return cls(
-            id=strawberry.ID(str(m.id)), status=LoanApplicationStatus(m.status.value), requested_amount=yuan_str(m.requested_fen),
-            approved_amount=yuan_str(m.approved_fen), term_months=m.term_months, message=m.message, code_expires_at=m.code_expires_at,
-            annual_rate_percent=percent_str(quote.annual_rate_ppm) if quote else None,
-            installments=schedule_rows(quote.schedule) if quote else [], loan_key=m.loan_id,
-        )
-
-
-@strawberry.type(description="征信查询授权")
-class CreditAuthorisation:
-    id: strawberry.ID
-    signed_at: datetime
-    valid_until: date

@@ -1,15 +1,17 @@
+"""The signed-in borrower's `me`."""
+
 from __future__ import annotations
 
 import strawberry
 
 from app.api.context import Info
-from app.api.mobile.types import CustomerViewer
+from app.api.customers.types import CustomerViewer
 from app.models.enums import ActorType
 from app.services.customers.home import customer_of
 
 
 @strawberry.type
-class MobileQuery:
+class CustomerQuery:
     @strawberry.field(description="手机银行当前登录的客户；未以客户身份登录时为 null（工作人员见 viewer）")
     async def me(self, info: Info) -> CustomerViewer | None:
         actor = info.context.actor

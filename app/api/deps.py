@@ -1,0 +1,20 @@
+"""What the borrower-side resolvers need besides the context's core and vault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.services.auth.borrowers import SignInPolicy
+from app.services.ports import CreditBureau, MediaStore, SmsSender
+
+
+@dataclass(frozen=True, slots=True)
+class MobileDeps:
+    """Built once per app by `app/main.py:create_app` from the process's adapters (app/wiring.py)."""
+
+    settings: Settings
+    sms: SmsSender
+    bureau: CreditBureau
+    media: MediaStore
+    policy: SignInPolicy

@@ -1,0 +1,204 @@
+"""The app's drawdown in one sitting: sign the credit-report authorisation, apply (real-time check, amount decided), confirm by code."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+
+from app import clock
+from app.api.context import Info
+from app.api.errors import error_code
+from app.api.ids import decode_id
+from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
+from app.api.permissions import IsCustomer
+from app.api.scalars import DecimalString
+from app.domain.errors import DomainError, NotFound, ValidationError
+from app.domain.money import percent_str, yuan_str
+from app.models import LoanApplication as ApplicationModel
+from app.services import business_date
+from app.services.lending import application as borrower_drawdown
+from app.services.lending import queries as lending_queries
+from app.services.lending.application import Application
+
+
+@strawberry.enum(description="借款申请相关错误代码")
+class LoanApplicationErrorCode(Enum):
+    INVALID = "invalid"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_TERM = "invalid_term"
+    INVALID_METHOD = "invalid_method"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    LINE_NOT_ACTIVE = "line_not_active"
+    LINE_EXPIRED = "line_expired"
+    AMOUNT_ABOVE_AVAILABLE = "amount_above_available"
+    NO_CARD = "no_card"
+    CARD_NOT_ELIGIBLE = "card_not_eligible"
+    CARD_NOT_VERIFIED = "card_not_verified"
+    NO_AUTHORISATION = "no_authorisation"
+    BUREAU_TIMEOUT = "bureau_timeout"
+    BUREAU_FAILED = "bureau_failed"
+    RISK_REJECTED = "risk_rejected"
+    REFERRED = "referred"
+    SMS_UNAVAILABLE = "sms_unavailable"
+    BAD_CODE = "bad_code"
+    CODE_EXPIRED = "code_expired"
+    CODE_LOCKED = "code_locked"
+    APPLICATION_CLOSED = "application_closed"
+    DISBURSEMENT_FAILED = "disbursement_failed"
+    CORE_UNAVAILABLE = "core_unavailable"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    NO_RISK_DECISION = "no_risk_decision"
+
+
+@strawberry.type(description="借款申请相关错误")
+class LoanApplicationError:
+    field: str | None
+    code: LoanApplicationErrorCode
+    message: str
+
+
+def application_error(exc: DomainError) -> LoanApplicationError:
+    return LoanApplicationError(field=exc.field, code=error_code(LoanApplicationErrorCode, exc), message=exc.message)
+
+
+@strawberry.enum(description="借款申请状态")
+class LoanApplicationStatus(Enum):
+    AWAITING_CODE = "awaiting_code"
+    DISBURSED = "disbursed"
+    REJECTED = "rejected"
+    REFERRED = "referred"
+
+
+@strawberry.type(description="手机银行借款申请")
+class LoanApplication:
+    id: strawberry.ID
+    status: LoanApplicationStatus
+    requested_amount: DecimalString
+    approved_amount: DecimalString
+    term_months: int
+    message: str
+    code_expires_at: datetime | None
+    annual_rate_percent: DecimalString | None = strawberry.field(description="今日利率（仅申请时返回）")
+    installments: list[ScheduleInstallment] = strawberry.field(description="批准金额的还款计划试算（仅申请时返回）")
+    loan_key: strawberry.Private[UUID | None]
+
+    @strawberry.field(description="放款后的借据")
+    async def loan(self, info: Info) -> Loan | None:
+        if self.loan_key is None:
+            return None
+        found = await lending_queries.loans_visible(info.context.actor, [self.loan_key])
+        return Loan.from_model(found[self.loan_key]) if self.loan_key in found else None
+
+    @classmethod
+    def from_application(cls, app: Application) -> LoanApplication:
+        return cls.from_model(app.row, quote=app.quote)
+
+    @classmethod
+    def from_model(cls, m: ApplicationModel, quote=None) -> LoanApplication:
+        return cls(
+            id=strawberry.ID(str(m.id)), status=LoanApplicationStatus(m.status.value), requested_amount=yuan_str(m.requested_fen),
+            approved_amount=yuan_str(m.approved_fen), term_months=m.term_months, message=m.message, code_expires_at=m.code_expires_at,
+            annual_rate_percent=percent_str(quote.annual_rate_ppm) if quote else None,
+            installments=schedule_rows(quote.schedule) if quote else [], loan_key=m.loan_id,
+        )
+
+
+@strawberry.type(description="征信查询授权")
+class CreditAuthorisation:
+    id: strawberry.ID
+    signed_at: datetime
+    valid_until: date
+
+
+@strawberry.input(description="签署征信查询授权书")
+class CreditAuthorisationSignInput:
+    agree: bool = strawberry.field(description="已阅读并同意授权书全文")
+
+
+@strawberry.input(description="申请借款：实时风控审核后决定金额，并发送短信验证码")
+class LoanApplyInput:
+    credit_line_id: strawberry.ID
+    amount: DecimalString
+    term_months: int
+    method: RepaymentMethod
+    idempotency_key: UUID = strawberry.field(description="客户端生成；重试时使用同一个值")
+
+
+@strawberry.input(description="输入短信验证码确认借款并放款；同一申请重复确认返回同一借据")
+class LoanApplicationConfirmInput:
+    application_id: strawberry.ID
+    code: str
+
+
+@strawberry.type(description="authorisation 为空当且仅当 errors 非空")
+class CreditAuthorisationSignPayload:
+    authorisation: CreditAuthorisation | None
+    errors: list[LoanApplicationError]
+
+
+@strawberry.type(description="application 为空当且仅当 errors 非空")
+class LoanApplyPayload:
+    application: LoanApplication | None
+    errors: list[LoanApplicationError]
+
+
+@strawberry.type(description="loan 为空当且仅当 errors 非空")
+class LoanApplicationConfirmPayload:
+    application: LoanApplication | None
+    loan: Loan | None
+    errors: list[LoanApplicationError]
+
+
+def _application_id(value: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound("借款申请不存在", field="applicationId") from None
+
+
+@strawberry.type
+class LoanApplicationMutation:
+    @strawberry.mutation(description="在手机银行中签署征信查询授权书（借款审核前需要）", permission_classes=[IsCustomer])
+    async def credit_authorisation_sign(self, info: Info, input: CreditAuthorisationSignInput) -> CreditAuthorisationSignPayload:
+        ctx = info.context
+        try:
+            if not input.agree:
+                raise ValidationError("请阅读并同意征信查询授权书", field="agree")
+            row = await borrower_drawdown.sign_authorisation(
+                actor=ctx.actor, now=clock.now_utc(), today=await business_date.current(), media=ctx.mobile.media,
+            )
+        except DomainError as exc:
+            return CreditAuthorisationSignPayload(authorisation=None, errors=[application_error(exc)])
+        auth = CreditAuthorisation(id=strawberry.ID(str(row.id)), signed_at=row.signed_at, valid_until=row.valid_until)
+        return CreditAuthorisationSignPayload(authorisation=auth, errors=[])
+
+    @strawberry.mutation(description="申请借款：实时征信与风控规则审核，在额度内决定金额，通过后发送短信验证码", permission_classes=[IsCustomer])
+    async def loan_apply(self, info: Info, input: LoanApplyInput) -> LoanApplyPayload:
+        ctx = info.context
+        deps = ctx.mobile
+        try:
+            result = await borrower_drawdown.apply(
+                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="creditLineId"), amount=input.amount,
+                term_months=input.term_months, method=input.method.value, idempotency_key=input.idempotency_key, now=clock.now_utc(),
+                today=await business_date.current(), bureau=deps.bureau, media=deps.media, vault=ctx.vault, sms=deps.sms, core=ctx.core,
+                reuse_days=deps.settings.credit_report_reuse_days, code_ttl=deps.policy.code_ttl,
+            )
+        except DomainError as exc:
+            return LoanApplyPayload(application=None, errors=[application_error(exc)])
+        return LoanApplyPayload(application=LoanApplication.from_application(result), errors=[])
+
+    @strawberry.mutation(description="输入短信验证码确认借款，放款到默认银行卡", permission_classes=[IsCustomer])
+    async def loan_application_confirm(self, info: Info, input: LoanApplicationConfirmInput) -> LoanApplicationConfirmPayload:
+        ctx = info.context
+        try:
+            row, loan = await borrower_drawdown.confirm(
+                actor=ctx.actor, application_id=_application_id(input.application_id), code=input.code, now=clock.now_utc(),
+                today=await business_date.current(), core=ctx.core, vault=ctx.vault, max_attempts=ctx.mobile.policy.max_attempts,
+            )
+        except DomainError as exc:
+            return LoanApplicationConfirmPayload(application=None, loan=None, errors=[application_error(exc)])
+        return LoanApplicationConfirmPayload(application=LoanApplication.from_model(row), loan=Loan.from_model(loan), errors=[])
