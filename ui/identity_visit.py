@@ -1,8 +1,9 @@
 """Visit pages: ID-card capture, OCR status and the confirm/correct form, customer face match.
 
 Uploads go to the services, which store them and queue an ML job; the record page polls its own
-URL (htmx, `load delay:1s`) for the status fragment until the job ends. The ID number is shown
-masked: to correct it the officer types the whole number from the card.
+URL (htmx, `load delay:1s`) for the status fragment until the job ends. The confirm form is the
+one the visit's ID-card step shows too (ui/idcard_form.py): the ID number is shown masked, and to
+correct it the officer types the whole number from the card.
 """
 
 from __future__ import annotations
@@ -20,15 +21,9 @@ from app.services import identity_checks as checks
 from app.services.customers.archive import visible_customer
 from ui.auth import login_required, redirect
 from ui.common import optional_uuid, read_upload
+from ui.idcard_form import SIDE_LABELS, confirm_form, posted
 from ui.templating import render
 
-FLAG_LABELS = {
-    "unreadable": "无法识别", "low_confidence": "置信度低", "label_missing": "标签未识别", "from_number": "按号码填写",
-    "mismatch_number": "与号码不一致", "invalid_checksum": "校验未通过", "unknown_ethnicity": "不在民族名录",
-    "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
-    "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
-}
-SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 
 
@@ -59,30 +54,13 @@ async def idcard_new(request: Request) -> Response:
     return redirect(request, request.url_for("idcard_read", read_id=str(read.id)).path)
 
 
-def _rows(read, form: dict[str, str] | None, errors: dict[str, str]) -> list[dict]:
-    fields = (read.result or {}).get("fields", {})
-    rows = []
-    for key in checks.keys_for(read.side):
-        found = fields.get(key) or {}
-        value = found.get("value")
-        if form is not None:
-            entered = form.get(key, "")
-        else:
-            entered = "" if key == "id_number" else (value or "")
-        rows.append({
-            "key": key, "label": FIELD_LABELS[key], "ocr": value, "confidence": found.get("confidence", 0.0),
-            "flags": [FLAG_LABELS.get(f, f) for f in found.get("flags", [])], "flagged": bool(found.get("flags")),
-            "entered": entered, "checked": form is not None and form.get(f"checked_{key}") == "1", "error": errors.get(key),
-        })
-    return rows
-
-
 async def _read_context(request: Request, read_id: UUID, form: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict:
     read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
     errors = errors or {}
+    confirm = confirm_form(read, form_id=f"idcard-{read.id}-confirm", route="idcard_confirm", route_params={"read_id": read.id},
+                           target=f"#idcard-{read.id}-status", form=form, errors=errors)
     return {
-        "read": read, "side_label": SIDE_LABELS[read.side], "rows": _rows(read, form, errors), "errors": errors,
-        "warnings": (read.result or {}).get("warnings", []), "terminal": read.status in TERMINAL,
+        "read": read, "side_label": SIDE_LABELS[read.side], "confirm": confirm, "errors": errors, "terminal": read.status in TERMINAL,
         "labels": FIELD_LABELS, "customer": read.customer, "retryable": read.status == "failed" and read.error_code in checks.RETRYABLE,
     }
 
@@ -113,12 +91,9 @@ async def idcard_confirm(request: Request) -> Response:
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=40)).items() if isinstance(v, str)}
     try:
         read = await checks.get_id_card_read(actor=request.state.session.actor, read_id=read_id)
-        keys = checks.keys_for(read.side)
-        await checks.confirm_id_card(
-            actor=request.state.session.actor, vault=request.app.state.vault, read_id=read_id,
-            values={k: form.get(k, "") for k in keys}, checked={k for k in keys if form.get(f"checked_{k}") == "1"},
-            now=clock.now_utc(),
-        )
+        values, checked = posted(read.side, form)
+        await checks.confirm_id_card(actor=request.state.session.actor, vault=request.app.state.vault, read_id=read_id, values=values,
+                                     checked=checked, now=clock.now_utc())
     except NotFound:
         raise
     except checks.ConfirmationError as exc:

@@ -38,6 +38,7 @@ from app.services.visits import (
 )
 from ui.auth import login_required, redirect
 from ui.common import finite_number, optional_uuid, read_upload
+from ui.idcard_form import posted
 from ui.visits import face_checks_of, policy_of, render_visit, signing_kit
 
 FORM_FIELDS = {"image", "still", "photo", "category", "requested", "income", "reason", "signature", "lat", "side"}
@@ -93,10 +94,9 @@ async def idcard_capture(request: Request) -> Response:
 @login_required
 async def idcard_confirm(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        keys = checks.keys_for(form.get("side", ""))
+        values, checked = posted(form.get("side", ""), form)
         await confirm_id_card_side(
-            actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), side=form.get("side", ""),
-            values={k: form.get(k, "") for k in keys}, checked={k for k in keys if form.get(f"checked_{k}") == "1"},
+            actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), side=form.get("side", ""), values=values, checked=checked,
             vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc(),
         )
 

@@ -21,10 +21,8 @@ from app import clock
 from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError, NotFound
-from app.domain.idcard_ocr.model import FIELD_LABELS
 from app.domain.rules.strategies import LIMIT_TERMS
 from app.models.identity import JobStatus
-from app.services import identity_checks as checks
 from app.services.contracts import SigningKit, current_document_id
 from app.services.identity_checks import RecordedFaceChecks
 from app.services.visits import reads
@@ -44,19 +42,13 @@ from app.services.visits import (
 from ui.auth import login_required, redirect
 from ui.common import finite_number
 from ui.forms import new_key
+from ui.idcard_form import SIDE_LABELS, confirm_form
 from ui.templating import render
 
 if TYPE_CHECKING:  # annotations only: pages read rows through the services
-    from app.models import IdCardRead, Visit
+    from app.models import Visit
 
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
-SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
-FLAG_LABELS = {
-    "unreadable": "无法识别", "low_confidence": "置信度低", "label_missing": "标签未识别", "from_number": "按号码填写",
-    "mismatch_number": "与号码不一致", "invalid_checksum": "校验未通过", "unknown_ethnicity": "不在民族名录",
-    "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
-    "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
-}
 # the borrower's and the co-borrower's identity and face steps share one form each (`who` tells them apart)
 STEP_TEMPLATES = {
     flow.BORROWER_IDENTITY: "person_identity", flow.CO_IDENTITY: "person_identity",
@@ -115,21 +107,6 @@ async def visit_list(request: Request) -> Response:
 # --- the flow page --------------------------------------------------------------------------------
 
 
-def _rows(read: IdCardRead, form: dict[str, str] | None, errors: dict[str, str]) -> list[dict]:
-    fields = (read.result or {}).get("fields", {})
-    rows = []
-    for key in checks.keys_for(read.side):
-        found = fields.get(key) or {}
-        value = found.get("value")
-        entered = form.get(key, "") if form is not None else ("" if key == "id_number" else (value or ""))
-        rows.append({
-            "key": key, "label": FIELD_LABELS[key], "ocr": value, "confidence": found.get("confidence", 0.0),
-            "flags": [FLAG_LABELS.get(f, f) for f in found.get("flags", [])], "flagged": bool(found.get("flags")), "entered": entered,
-            "checked": form is not None and form.get(f"checked_{key}") == "1", "error": errors.get(key),
-        })
-    return rows
-
-
 async def _id_step(visit: Visit, who: str, form: dict | None, errors: dict) -> dict:
     person = visit.file.person(who)
     confirmed = set(person.confirmed)
@@ -137,10 +114,12 @@ async def _id_step(visit: Visit, who: str, form: dict | None, errors: dict) -> d
         if side in confirmed:
             continue
         read = await reads.read_of(visit, person.reads.get(side))
+        confirm = None
+        if read is not None and read.status == JobStatus.DONE:
+            confirm = confirm_form(read, form_id=f"idcard-{who}-{side}-confirm", route="visit_idcard_confirm", route_params={"visit_id": visit.id},
+                                   target="#visit-step", hidden={"who": who, "side": side}, form=form, errors=errors, form_error_inside=False)
         return {"side": side, "side_label": SIDE_LABELS[side], "read": read, "confirmed": sorted(confirmed),
-                "terminal": read is not None and read.status in TERMINAL,
-                "rows": _rows(read, form, errors) if read is not None and read.status == JobStatus.DONE else [],
-                "warnings": (read.result or {}).get("warnings", []) if read is not None else []}
+                "terminal": read is not None and read.status in TERMINAL, "confirm": confirm}
     return {"side": None, "confirmed": sorted(confirmed)}
 
 
