@@ -61,7 +61,7 @@ async def _read_context(request: Request, read_id: UUID, form: dict[str, str] | 
                            target=f"#idcard-{read.id}-status", form=form, errors=errors)
     return {
         "read": read, "side_label": SIDE_LABELS[read.side], "confirm": confirm, "errors": errors, "terminal": read.status in TERMINAL,
-        "labels": FIELD_LABELS, "customer": read.customer, "retryable": read.status == "failed" and read.error_code in checks.RETRYABLE,
+        "labels": FIELD_LABELS, "customer": read.customer,
     }
 
 
@@ -70,19 +70,6 @@ async def idcard_read(request: Request) -> Response:
     """The record: status while the OCR runs (the fragment polls this URL), then the confirm form."""
     context = await _read_context(request, request.path_params["read_id"])
     return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html")
-
-
-@login_required
-async def idcard_retry(request: Request) -> Response:
-    """重试: read the same photo again (only after a failure of the service, not of the photo)."""
-    try:
-        read = await checks.retry_id_card_read(actor=request.state.session.actor, read_id=request.path_params["read_id"], queue=request.app.state.queue)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        context = await _read_context(request, request.path_params["read_id"], errors={"_form": exc.message})
-        return render(request, "identity/idcard_read.html", context, fragment="identity/_idcard_status.html", status_code=422)
-    return redirect(request, request.url_for("idcard_read", read_id=str(read.id)).path)
 
 
 @login_required

@@ -26,6 +26,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "face_login": A.FACE_LOGIN,
     "face_login_frames": A.FACE_LOGIN,
     "face_enrol": A.FACE_LOGIN,
+    "face_job_retry": A.FACE_LOGIN,  # 重试 of the login check or the enrolment
     "face_logout": A.SESSION_SIGN_OUT,
     # money
     "line_detail": A.LOAN_DISBURSE,
@@ -60,7 +61,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     # identity checks and visits
     "idcard_new": A.VISIT_CONDUCT,
     "idcard_confirm": A.VISIT_CONDUCT,
-    "idcard_retry": A.VISIT_CONDUCT,
+    "job_retry": A.VISIT_CONDUCT,  # 重试 of OCR, a customer face match, a contract PDF (ui/jobs.py)
     "customer_face": A.VISIT_CONDUCT,
     "visit_start": A.VISIT_CONDUCT,
     "visit_track": A.VISIT_CONDUCT,

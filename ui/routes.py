@@ -8,7 +8,7 @@ voting link keeps a plain `member_id`: a broken link shows that page's own "inva
 from starlette.routing import Route
 
 from ui import auth, dashboard, lending
-from ui import archive, outbox
+from ui import archive, jobs, outbox
 from ui import risk
 from ui import appraisal, appraisal_review, villages
 from ui import officers, visit_approvals, visit_steps, visits
@@ -29,7 +29,7 @@ routes = [
     Route("/customers/{customer_id:uuid}/archive", archive.archive_page, name="customer_archive"),
     Route("/documents/{document_id:uuid}/download", archive.document_download, name="document_download"),
     Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),
-    Route("/admin/outbox/{message_id:uuid}/resend", outbox.dead_letter_resend, methods=["POST"], name="dead_letter_resend"),
+    Route("/admin/outbox/{message_id:uuid}/resend", jobs.dead_letter_retry, methods=["POST"], name="dead_letter_resend"),
     Route("/risk/warnings", risk.warning_list, name="warning_list"),
     Route("/risk/warnings/{warning_id:uuid}", risk.warning_detail, name="warning_detail"),
     Route("/risk/warnings/{warning_id:uuid}/handle", risk.warning_handle, methods=["POST"], name="warning_handle"),
@@ -73,12 +73,13 @@ routes = [
     Route("/login/face", identity.face_login, methods=["GET", "POST"], name="face_login"),
     Route("/login/face/enrol", identity.face_enrol, methods=["GET", "POST"], name="face_enrol"),
     Route("/login/face/enrolments/{enrolment_id:uuid}", identity.face_enrolment, name="face_enrolment"),
+    Route("/login/face/jobs/{kind}/{record_id:uuid}/retry", jobs.face_job_retry, methods=["POST"], name="face_job_retry"),
     Route("/login/face/logout", identity.face_logout, methods=["POST"], name="face_logout"),
     Route("/login/face/{liveness_id:uuid}", identity.face_login_check, name="face_login_check"),
     Route("/login/face/{liveness_id:uuid}/frames", identity.face_login_frames, methods=["POST"], name="face_login_frames"),
+    Route("/jobs/{kind}/{record_id:uuid}/retry", jobs.job_retry, methods=["POST"], name="job_retry"),
     Route("/identity/idcard", identity_visit.idcard_new, methods=["GET", "POST"], name="idcard_new"),
     Route("/identity/idcard/{read_id:uuid}", identity_visit.idcard_read, name="idcard_read"),
-    Route("/identity/idcard/{read_id:uuid}/retry", identity_visit.idcard_retry, methods=["POST"], name="idcard_retry"),
     Route("/identity/idcard/{read_id:uuid}/confirm", identity_visit.idcard_confirm, methods=["POST"], name="idcard_confirm"),
     Route("/identity/customers/{customer_id:uuid}/face", identity_visit.customer_face, methods=["GET", "POST"], name="customer_face"),
     Route("/identity/face/{verification_id:uuid}", identity_visit.face_verification, name="face_verification"),

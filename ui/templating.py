@@ -26,6 +26,9 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     tz = ZoneInfo(settings.business_tz)
     templates.env.filters["yuan"] = yuan
     templates.env.filters["local"] = lambda dt, fmt="%Y-%m-%d %H:%M": dt.astimezone(tz).strftime(fmt) if dt else ""
+    from ui.jobs import failed_job  # the one 重试 fragment's context (ui/jobs.py renders through this module)
+
+    templates.env.globals["failed_job"] = failed_job
     return templates
 
 

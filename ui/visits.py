@@ -217,9 +217,10 @@ async def face_status(request: Request) -> Response:
 async def contract_status(request: Request) -> Response:
     visit = await visible_visit(request.state.session.actor, request.path_params["visit_id"])
     contract = await visit_contract(visit)
-    done = contract is None or contract.status.value != "draft" or bool(contract.error)
+    done = contract is None or contract.status.value != "draft" or contract.render_status in (JobStatus.DONE, JobStatus.FAILED)
+    label = "正在生成合同 PDF" if contract is not None and contract.render_status == JobStatus.RUNNING else "排队等待生成合同"
     response = render(request, "visits/_job_status.html", {"visit": visit, "kind": "contract", "job": contract, "terminal": done,
-                                                            "url": request.url.path, "label": "正在生成合同"})
+                                                            "url": request.url.path, "label": label})
     return _reload_when(done, response)
 
 

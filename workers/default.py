@@ -27,6 +27,8 @@ from app.services.actor import SYSTEM
 from app.services.contracts import render_contract as render_contract_service
 from app.services.day_end import DONE, ALREADY_DONE, DayEndTools, close_business_day, enqueue_next, run_stage
 from app.services.documents import MediaStore
+from app.services.job_lifecycle import reconcile
+from app.services.job_lifecycle.kinds import kinds_on
 from app.services.jobs import DEFAULT_QUEUE
 from app.services.lending.classification import policy_from
 from app.services.outbox import send_due_messages
@@ -81,11 +83,12 @@ async def render_contract(ctx: dict[str, Any], contract_id: str) -> str:
     return contract.status.value
 
 
-async def reconcile_jobs(ctx: dict[str, Any]) -> int:
-    """Cron (and at start): contract renders the queue lost or that ran too long end with a reason."""
-    from app.services.contracts.reconcile import reconcile_contract_renders
-
-    return await reconcile_contract_renders(queue=ctx["queue"], now=clock.now_utc())
+async def reconcile_jobs(ctx: dict[str, Any]) -> str:
+    """Cron (and at start): contract renders and provincial sync attempts the queue lost or that ran too long
+    are queued again or failed with a reason (app/services/job_lifecycle/reconcile.py)."""
+    kinds = kinds_on(DEFAULT_QUEUE, outbox_max_attempts=ctx["settings"].outbox_max_attempts)
+    done = await reconcile.reconcile_jobs(kinds=kinds, queue=ctx["queue"], now=clock.now_utc())
+    return f"queued {done.queued}, requeued {done.requeued}, failed {done.failed}"
 
 
 # --- outbox and core banking ------------------------------------------------------------------
@@ -151,7 +154,7 @@ class DefaultWorker:
         # the day's close (app/services/day_end.py): lending, then warnings/collections, then tags, one stage after another
         cron(start_day_end, hour={get_settings().eod_hour}, minute={0}, unique=True, timeout=60),
         cron(send_outbox, unique=True, timeout=50),  # every minute: provincial sync with retries
-        cron(reconcile_jobs, unique=True, timeout=50, run_at_startup=True),  # lost contract renders (app/services/contracts/reconcile.py)
+        cron(reconcile_jobs, unique=True, timeout=50, run_at_startup=True),  # lost contract renders and sync attempts
         # core-banking instructions still 处理中 and suspense refunds (app/services/lending/core_outcomes.py)
         cron(resolve_core, minute=set(range(0, 60, 5)), unique=True, timeout=240),
     ]

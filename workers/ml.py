@@ -8,8 +8,8 @@ that runs every model call (`workers/engines/process.py`): a call past
 `CUNXIN_ML_MODEL_TIMEOUT_SECONDS` (20 s) kills that child and the job fails with TIMEOUT (the
 officer sees 重试), so arq's job timeout stays short (`CUNXIN_ML_JOB_TIMEOUT_SECONDS`, 30 s) and a job of a crashed worker runs again ≈40 s later.
 Every result is written idempotently (the services claim the row and write a result once); the
-reconciler (`reconcile_identity_jobs`, at start and every minute) queues again or fails the rows
-whose job the queue lost or gave up on.
+reconciler (`reconcile_jobs`, app/services/job_lifecycle/reconcile.py, at start and every minute)
+queues again or fails the rows whose job the queue lost or gave up on.
 
 Failures: a bad image, no face, two faces, a photo that is not an ID card... end the job with
 status failed and the Chinese reason on the row, and the worker carries on. An unexpected
@@ -38,6 +38,8 @@ from app.domain.face import MODEL, match
 from app.logging import configure_logging
 from app.services import business_date
 from app.services import identity_checks as checks
+from app.services.job_lifecycle import reconcile
+from app.services.job_lifecycle.kinds import kinds_on
 from app.services.jobs import ML_QUEUE
 from app.wiring import Adapters
 from workers.engines.face import FaceError
@@ -306,9 +308,10 @@ async def enrol_face(ctx: dict[str, Any], enrolment_id: str) -> str:
     return _log(ctx, "face enrolment", enrolment_id, enrolment.status.value)
 
 
-async def reconcile_identity_jobs(ctx: dict[str, Any]) -> str:
-    """Cron (and at start): rows the queue lost or gave up on are queued again or failed with a reason."""
-    done = await _db(ctx, lambda: checks.reconcile_identity_jobs(queue=ctx["queue"], now=clock.now_utc()))
+async def reconcile_jobs(ctx: dict[str, Any]) -> str:
+    """Cron (and at start): OCR, face, liveness and enrolment rows the queue lost or gave up on are queued again or failed."""
+    kinds = kinds_on(ML_QUEUE, outbox_max_attempts=ctx["settings"].outbox_max_attempts)
+    done = await _db(ctx, lambda: reconcile.reconcile_jobs(kinds=kinds, queue=ctx["queue"], now=clock.now_utc()))
     return f"queued {done.queued}, requeued {done.requeued}, failed {done.failed}"
 
 
@@ -321,7 +324,7 @@ class MlWorker:
         func(check_liveness, max_tries=MAX_TRIES),
         func(enrol_face, max_tries=MAX_TRIES),
     ]
-    cron_jobs = [cron(reconcile_identity_jobs, unique=True, timeout=25, run_at_startup=True)]  # at start, then every minute
+    cron_jobs = [cron(reconcile_jobs, unique=True, timeout=25, run_at_startup=True)]  # at start, then every minute
     on_startup = startup
     on_shutdown = shutdown
     queue_name = ML_QUEUE

@@ -5,6 +5,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from app.models.identity import JobStatus
+
 
 class ContractStatus(StrEnum):
     DRAFT = "draft"  # created; the PDF is being rendered (or rendering failed: see `error`)
@@ -35,7 +37,11 @@ class Contract(Model):
     co_borrower_signed_document = fields.ForeignKeyField("models.Document", related_name="contracts_as_co_borrower_signed", null=True, on_delete=fields.RESTRICT)
     sealed_document = fields.ForeignKeyField("models.Document", related_name="contracts_as_sealed", null=True, on_delete=fields.RESTRICT)
     render_job_id = fields.CharField(max_length=128, null=True)
-    error = fields.CharField(max_length=256, null=True)
+    render_status = fields.CharEnumField(JobStatus, max_length=16, null=True)  # the PDF job: pending → running → done | failed
+    render_requested_at = fields.DatetimeField(null=True)  # asked for (or 重试): the job's deadline counts from here
+    render_started_at = fields.DatetimeField(null=True)
+    render_error_code = fields.CharField(max_length=32, null=True)
+    error = fields.CharField(max_length=256, null=True)  # the render's failure, as the officer reads it
     rendered_at = fields.DatetimeField(null=True)
     sealed_at = fields.DatetimeField(null=True)
     sealed_by = fields.ForeignKeyField("models.Officer", related_name="sealed_contracts", null=True, on_delete=fields.SET_NULL)

@@ -66,6 +66,7 @@ class IdCardRead(Model):
     changed_fields = fields.JSONField(null=True)  # [{field, ocr, confirmed}] what the officer corrected
     confirmed_by = fields.ForeignKeyField("models.Officer", related_name="id_card_reads_confirmed", null=True, on_delete=fields.SET_NULL)
     confirmed_at = fields.DatetimeField(null=True)
+    retried_at = fields.DatetimeField(null=True)  # the officer's last 重试 (in place): the job's deadline counts from here
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
@@ -93,6 +94,7 @@ class LivenessCheck(Model):
     model_ms = fields.IntField(null=True)
     expires_at = fields.DatetimeField()
     submitted_at = fields.DatetimeField(null=True)
+    retried_at = fields.DatetimeField(null=True)  # the officer's last 重试 (in place): the job's deadline counts from here
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
 
@@ -122,6 +124,7 @@ class FaceVerification(Model):
     error_code = fields.CharField(max_length=32, null=True)
     error = fields.CharField(max_length=256, null=True)
     model_ms = fields.IntField(null=True)
+    retried_at = fields.DatetimeField(null=True)  # the officer's last 重试 (in place): the job's deadline counts from here
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
 
@@ -144,6 +147,7 @@ class FaceEnrolment(Model):
     error_code = fields.CharField(max_length=32, null=True)
     error = fields.CharField(max_length=256, null=True)
     model_ms = fields.IntField(null=True)
+    retried_at = fields.DatetimeField(null=True)  # the officer's last 重试 (in place): the job's deadline counts from here
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
     reset_at = fields.DatetimeField(null=True)

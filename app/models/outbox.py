@@ -12,7 +12,8 @@ class OutboxKind(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting for its (next) attempt at `next_attempt_at`
+    RUNNING = "running"  # an attempt in flight since `started_at` (claimed by one worker)
     SENT = "sent"
     DEAD = "dead"  # gave up: retries exhausted or refused for good; an admin may resend
 
@@ -27,6 +28,7 @@ class OutboxMessage(Model):
     next_attempt_at = fields.DatetimeField(db_index=True)
     last_error = fields.CharField(max_length=256, null=True)
     remote_ref = fields.CharField(max_length=64, null=True)  # the provincial system's receipt
+    started_at = fields.DatetimeField(null=True)  # the current (or last) attempt's start
     sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

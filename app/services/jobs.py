@@ -27,6 +27,31 @@ QUEUED, RUNNING, FINISHED, UNKNOWN = "queued", "running", "finished", "unknown"
 _STATES = {"deferred": QUEUED, "queued": QUEUED, "in_progress": RUNNING, "complete": FINISHED, "not_found": UNKNOWN}
 
 
+# A row's job ids: `<function>:<id>` for the first attempt, `<function>:<id>:<n>` after. The reconciler
+# queues a lost job again as n + 1, up to `ATTEMPTS_PER_ROUND` attempts; an officer's 重试 starts a
+# new round (the next multiple of it, plus one), so every attempt has an id arq has not seen.
+ATTEMPTS_PER_ROUND = 3
+
+
+def job_id_for(function: str, record_id: object, attempt: int = 1) -> str:
+    return f"{function}:{record_id}" if attempt <= 1 else f"{function}:{record_id}:{attempt}"
+
+
+def attempt_of(job_id: str) -> int:
+    parts = job_id.split(":")
+    return int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 1
+
+
+def attempt_in_round(attempt: int) -> int:
+    """1, 2, 3 within a round of `ATTEMPTS_PER_ROUND`."""
+    return (attempt - 1) % ATTEMPTS_PER_ROUND + 1
+
+
+def next_round(attempt: int) -> int:
+    """The first attempt of the round after the one `attempt` belongs to (a 重试)."""
+    return (attempt - 1) // ATTEMPTS_PER_ROUND * ATTEMPTS_PER_ROUND + ATTEMPTS_PER_ROUND + 1
+
+
 class JobQueue(Protocol):
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool: ...
 

@@ -2,12 +2,14 @@
 
 `enqueue_outbox` writes a message row in the caller's open transaction, so the message exists
 if and only if the business change committed. A worker cron (`workers/default.py`) calls
-`send_due_messages` every minute: each due message is claimed with a compare-and-set on its
-attempt count (two workers never send the same attempt), its next try is pushed out by the
-back-off *before* sending (a crash mid-send means a retry later, never a lost message), then
-it becomes `sent`, stays `pending` for a retry, or goes `dead` (refused for good, or the last
-attempt failed). The receiver deduplicates on the message id (`Idempotency-Key`): delivery is
-at least once. Admins list dead letters and resend them.
+`send_due_messages` every minute. A message follows the one job lifecycle (app/services/job_lifecycle):
+pending → running → sent | dead with a reason. Each due message is claimed (running) with a
+compare-and-set on its attempt count (two workers never send the same attempt), its next try is
+pushed out by the back-off *before* sending, then it becomes `sent`, goes back to `pending` for a
+retry, or `dead` (refused for good, or the last attempt failed). An attempt still running after
+two minutes (the worker crashed mid-send) is freed for the next attempt, or made dead when it was
+the last, by the default worker's reconciler. The receiver deduplicates on the message id
+(`Idempotency-Key`): delivery is at least once. Admins list dead letters and retry them (重试).
 """
 
 from __future__ import annotations
@@ -135,12 +137,12 @@ async def send_due_messages(
         attempt = message.attempts + 1
         retry_at = now + backoff(attempt, base_seconds=base_seconds, max_seconds=max_seconds)
         claimed = await OutboxMessage.filter(id=message.id, status=OutboxStatus.PENDING, attempts=message.attempts).update(
-            attempts=F("attempts") + 1, next_attempt_at=retry_at
+            status=OutboxStatus.RUNNING, attempts=F("attempts") + 1, next_attempt_at=retry_at, started_at=now,
         )
         if not claimed:
             counts["skipped"] += 1
             continue
-        mine = {"id": message.id, "status": OutboxStatus.PENDING, "attempts": attempt}
+        mine = {"id": message.id, "status": OutboxStatus.RUNNING, "attempts": attempt}
         try:
             receipt = await adapter.send(message_id=message.id, kind=message.kind.value, payload=message.payload, attempt=attempt)
         except ProvincialRejected as exc:
@@ -151,7 +153,7 @@ async def send_due_messages(
         except Exception as exc:  # unavailable, or an adapter bug: either way this attempt failed
             error = exc.message if isinstance(exc, ProvincialUnavailable) else f"发送失败（{type(exc).__name__}）"
             final = attempt >= max_attempts
-            update = {"last_error": error[:MAX_ERROR], **({"status": OutboxStatus.DEAD} if final else {})}
+            update = {"last_error": error[:MAX_ERROR], "status": OutboxStatus.DEAD if final else OutboxStatus.PENDING}
             await OutboxMessage.filter(**mine).update(**update)
             counts["dead" if final else "retried"] += 1
             logger.info("outbox %s attempt %s failed%s", message.id, attempt, " (dead)" if final else "")
@@ -168,22 +170,3 @@ def _require_admin(actor: Actor) -> None:
 async def dead_letters(*, actor: Actor, limit: int = 100) -> list[OutboxMessage]:
     _require_admin(actor)
     return await OutboxMessage.filter(status=OutboxStatus.DEAD).order_by("-created_at").limit(limit)
-
-
-async def resend_dead_letter(*, actor: Actor, message_id: UUID, now: datetime) -> OutboxMessage:
-    """Put a dead letter back in the queue with a fresh set of attempts (sent on the next cron run)."""
-    _require_admin(actor)
-    message = await OutboxMessage.get_or_none(id=message_id)
-    if message is None:
-        raise NotFound("消息不存在", field="messageId")
-    async with in_transaction():
-        moved = await OutboxMessage.filter(id=message.id, status=OutboxStatus.DEAD).update(
-            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now
-        )
-        if not moved:
-            raise Conflict("只有死信可以重发", code="NOT_DEAD", field="messageId")
-        await audit.record(actor, "outbox.resend", "outbox_message", message.id, before={
-            "attempts": message.attempts, "lastError": message.last_error,
-        }, after={"status": OutboxStatus.PENDING.value})
-    await message.refresh_from_db()
-    return message

@@ -161,4 +161,4 @@ def test_identity_jobs_end_done_after_a_worker_is_killed_mid_job_and_after_redis
         assert (status, code, error, job_id) == ("done", None, None, f"read_id_card:{lost}:2")
         assert time.monotonic() - restarted_at < 90
     assert {r[0] for r in rows(stack, [first, crashed, lost]).values()} == {"done"}
-    assert "reconciled identity jobs: 0 queued, 1 requeued, 0 failed" in stack.log("ml-worker-3")
+    assert "reconciled jobs: 0 queued, 1 requeued, 0 failed" in stack.log("ml-worker-3")

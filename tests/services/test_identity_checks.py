@@ -16,6 +16,8 @@ from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore
+from app.services.job_lifecycle import kinds
+from app.services.job_lifecycle.reconcile import Reconciled, reconcile_jobs
 from app.services.jobs import ML_QUEUE
 from tests.factories.risk import NOW, actor, make_customer
 from tests.fakes import FakeJobQueue
@@ -69,16 +71,17 @@ async def test_a_card_photo_is_stored_and_committed_before_its_job_is_queued(dem
     assert row.image.content_type == "image/jpeg" and media.get(row.image.sha256) == JPEG
 
 
-async def test_a_queue_that_is_down_leaves_a_committed_pending_row_that_the_cron_requeues(demo, media):
+async def test_a_queue_that_is_down_leaves_a_committed_pending_row_that_the_reconciler_queues(demo, media):
     # when Redis is down at upload time
     read = await checks.start_id_card_read(actor=await actor(), media=media, queue=FakeJobQueue(fail=ConnectionError("down")), data=JPEG, side="back")
     # then the row survived the failed enqueue (it was committed first) and waits without a job id
     row = await IdCardRead.get(id=read.id)
     assert (row.status, row.job_id) == (JobStatus.PENDING, None)
-    # and the requeue cron picks it up once it is stale, not before
+    # and the reconciler picks it up once it is stale, not before
     queue = FakeJobQueue()
-    assert await checks.requeue_unqueued(queue=queue, now=row.created_at + timedelta(seconds=5)) == 0
-    assert await checks.requeue_unqueued(queue=queue, now=row.created_at + timedelta(seconds=31)) == 1
+    ocr = [kinds.OCR]
+    assert await reconcile_jobs(kinds=ocr, queue=queue, now=row.created_at + timedelta(seconds=5)) == Reconciled(0, 0, 0)
+    assert await reconcile_jobs(kinds=ocr, queue=queue, now=row.created_at + timedelta(seconds=31)) == Reconciled(1, 0, 0)
     assert queue.ids() == [f"read_id_card:{read.id}"]
     assert (await IdCardRead.get(id=read.id)).job_id == f"read_id_card:{read.id}"
 

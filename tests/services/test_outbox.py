@@ -14,10 +14,11 @@ from app.services.outbox import (
     dead_letters,
     enqueue_outbox,
     line_granted_payload,
-    resend_dead_letter,
     send_due_messages,
 )
+from app.services.job_lifecycle.retry import retry_job
 from tests.factories import customer_with_line, officer
+from tests.fakes import FakeJobQueue
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 POLICY = {"base_seconds": 60, "max_seconds": 3600}
@@ -126,27 +127,33 @@ def test_backoff_doubles_up_to_the_cap():
     assert [backoff(n, base_seconds=60, max_seconds=600).total_seconds() for n in (1, 2, 3, 4, 5)] == [60, 120, 240, 480, 600]
 
 
-async def test_admin_lists_and_resends_dead_letters(demo):
+async def test_admin_lists_and_retries_dead_letters(demo):
     message = await enqueue_outbox(OutboxKind.LINE_GRANTED, payload("fc"), now=T0)
     await run(T0, max_attempts=1)
     admin, clerk = await _actor("admin"), await _actor("officer1")
     assert [m.id for m in await dead_letters(actor=admin)] == [message.id]
     with pytest.raises(Forbidden):
         await dead_letters(actor=clerk)
+    queue = FakeJobQueue()
+    retry = dict(kind="sync", record_id=message.id, queue=queue)
     with pytest.raises(Forbidden):
-        await resend_dead_letter(actor=clerk, message_id=message.id, now=T0)
+        await retry_job(actor=clerk, now=T0, **retry)
     later = T0 + timedelta(hours=1)
-    resent = await resend_dead_letter(actor=admin, message_id=message.id, now=later)
+    resent = await retry_job(actor=admin, now=later, **retry)
     assert (resent.status, resent.attempts, resent.next_attempt_at) == (OutboxStatus.PENDING, 0, later)
-    assert await AuditEvent.filter(action="outbox.resend", entity_id=str(message.id)).count() == 1
-    with pytest.raises(Conflict) as exc:
-        await resend_dead_letter(actor=admin, message_id=message.id, now=later)
-    assert exc.value.code == "NOT_DEAD"
+    assert await AuditEvent.filter(action="outbox_message.retry", entity_id=str(message.id)).count() == 1
+    # a second click changes nothing (the cron sends pending messages: nothing is queued in arq)
+    again = await retry_job(actor=admin, now=later + timedelta(seconds=1), **retry)
+    assert (again.status, again.next_attempt_at) == (OutboxStatus.PENDING, later) and queue.jobs == []
+    assert await AuditEvent.filter(action="outbox_message.retry", entity_id=str(message.id)).count() == 1
     # the sandbox's "fc" fails the first attempt again, then the message goes through
     await run(later, max_attempts=2)
     await run(later + timedelta(seconds=60), max_attempts=2)
     assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT
     assert await dead_letters(actor=SYSTEM) == []
+    with pytest.raises(Conflict) as exc:  # a sent message is not sent again
+        await retry_job(actor=admin, now=later, **retry)
+    assert exc.value.code == "ALREADY_DONE"
 
 
 async def test_a_line_and_its_message_commit_or_roll_back_together(demo, vault):

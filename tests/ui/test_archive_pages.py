@@ -49,19 +49,23 @@ async def test_the_archive_needs_a_login(client, demo, vault, settings):
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
-async def test_admin_resends_a_dead_letter_from_the_page(client, demo):
+async def test_admin_retries_a_dead_letter_from_the_page(client, demo):
     message = await enqueue_outbox(OutboxKind.LINE_GRANTED, {"customerHash": "1" * 62 + "ff"}, now=datetime(2026, 1, 1, tzinfo=UTC))
     await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.DEAD, attempts=1, last_error="省联社系统拒绝该报文")
     await login(client, "admin")
     page = await client.get("/admin/outbox")
-    assert page.status_code == 200 and f'id="outbox-{message.id}-row"' in page.text and "省联社系统拒绝该报文" in page.text
+    assert page.status_code == 200 and f'id="outbox-{message.id}-row"' in page.text and "省联社报送失败：省联社系统拒绝该报文" in page.text
+    assert f'id="sync-{message.id}-retry" type="submit">重试</button>' in page.text
     token = await csrf_token(client)
     response = await client.post(f"/admin/outbox/{message.id}/resend", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["location"] == "/admin/outbox"
     resent = await OutboxMessage.get(id=message.id)
     assert (resent.status, resent.attempts) == (OutboxStatus.PENDING, 0)
-    again = await client.post(f"/admin/outbox/{message.id}/resend", data={"csrf_token": token})
-    assert again.status_code == 422 and "只有死信可以重发" in again.text
+    again = await client.post(f"/admin/outbox/{message.id}/resend", data={"csrf_token": token})  # a double click changes nothing
+    assert again.status_code == 303 and (await OutboxMessage.get(id=message.id)).next_attempt_at == resent.next_attempt_at
+    await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT)
+    refused = await client.post(f"/admin/outbox/{message.id}/resend", data={"csrf_token": token})
+    assert refused.status_code == 409 and "该任务已完成，无需重试" in refused.text
     assert 'id="no-dead-letters"' in (await client.get("/admin/outbox")).text
 
 

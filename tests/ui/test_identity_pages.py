@@ -267,13 +267,17 @@ async def test_a_read_the_service_lost_shows_a_retry_button_that_reads_the_photo
     read_id = sent.headers["location"].rsplit("/", 1)[1]
     await checks.fail_id_card_read(read_id=read_id, code="JOB_LOST", message="识别服务中断，已自动重试 3 次仍未完成，请点击“重试”", now=clock.now_utc())
     page = await web.get(sent.headers["location"], headers=HX)
-    assert "识别失败：识别服务中断，已自动重试 3 次仍未完成，请点击“重试”" in page.text
-    assert f'/identity/idcard/{read_id}/retry"' in page.text and ">重试</button>" in page.text
-    retried = await web.post(f"/identity/idcard/{read_id}/retry", data={"csrf_token": token})
-    assert retried.status_code == 303
-    new_id = retried.headers["location"].rsplit("/", 1)[1]
-    assert new_id != read_id and face_app.state.queue.ids()[-1] == f"read_id_card:{new_id}"
-    assert "排队等待识别" in (await web.get(retried.headers["location"], headers=HX)).text
+    assert "身份证识别失败：识别服务中断，已自动重试 3 次仍未完成，请点击“重试”" in page.text
+    assert f'/jobs/ocr/{read_id}/retry"' in page.text and ">重试</button>" in page.text
+    back = f"/identity/idcard/{read_id}"
+    for _ in range(2):  # a double click: one job
+        retried = await web.post(f"/jobs/ocr/{read_id}/retry", data={"csrf_token": token, "next": back})
+        assert retried.status_code == 303 and retried.headers["location"] == back
+    assert face_app.state.queue.ids()[-1] == f"read_id_card:{read_id}:4"
+    assert sum(j.startswith(f"read_id_card:{read_id}") for j in face_app.state.queue.ids()) == 2
+    assert "排队等待识别" in (await web.get(back, headers=HX)).text
+    assert (await web.post(f"/jobs/nope/{read_id}/retry", data={"csrf_token": token})).status_code == 404
+    assert (await web.post(f"/jobs/liveness/{read_id}/retry", data={"csrf_token": token})).status_code == 404
 
 
 # --- customer face match ----------------------------------------------------------------------
@@ -321,3 +325,41 @@ async def test_graphql_ignores_a_session_that_has_not_passed_the_face_step(demo,
             token = await csrf_token(client)
             body = (await client.post("/graphql", json={"query": "{ viewer { username } }"}, headers={"X-CSRF-Token": token})).json()
     assert body == {"data": {"viewer": None}}
+
+
+# --- 重试 before the face step: the login check and the enrolment (the face_job_retry route) ---------
+
+
+async def test_a_login_check_the_service_lost_is_retried_from_its_page_before_the_face_step(web, face_app, demo, vault):
+    await _enrol(vault)
+    await login(web)
+    url, nonce = await _start_check(web)
+    token = await csrf_token(web)
+    files = [("frames", (f"f{i}.jpg", JPEG, "image/jpeg")) for i in range(6)]
+    await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": nonce, "next": "/loans"}, files=files)
+    check = await LivenessCheck.get(nonce=nonce)
+    await checks.record_liveness_result(liveness_id=check.id, passed=False, code="TIMEOUT", reason="识别超时（服务繁忙或中断），请点击“重试”",
+                                        details={}, model_ms=None, now=clock.now_utc())
+    page = await web.get(url, headers=HX)
+    assert "活体检测失败：识别超时（服务繁忙或中断），请点击“重试”" in page.text and f'/login/face/jobs/liveness/{check.id}/retry"' in page.text
+    for _ in range(2):  # a double click: one job
+        back = await web.post(f"/login/face/jobs/liveness/{check.id}/retry", data={"csrf_token": token, "next": url})
+        assert (back.status_code, back.headers["location"]) == (303, url)
+    assert face_app.state.queue.ids().count(f"check_liveness:{check.id}:4") == 1
+    assert "正在核验" in (await web.get(url, headers=HX)).text
+    # the page route (a fully opened session) does not take the login kinds
+    assert (await web.post(f"/jobs/liveness/{check.id}/retry", data={"csrf_token": token})).status_code == 303  # to the face step
+
+
+async def test_a_lost_enrolment_is_retried_from_its_page(web, face_app, demo, vault):
+    await login(web)
+    token = await csrf_token(web)
+    files = [("captures", (f"c{i}.jpg", JPEG + bytes([i]), "image/jpeg")) for i in range(3)]
+    done = await web.post("/login/face/enrol", data={"csrf_token": token, "next": "/"}, files=files)
+    enrolment_id = done.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    await checks.fail_enrolment(enrolment_id=enrolment_id, code="JOB_LOST", message="识别服务中断，已自动重试 3 次仍未完成，请点击“重试”", now=clock.now_utc())
+    page = await web.get(done.headers["location"], headers=HX)
+    assert "人脸录入失败：识别服务中断" in page.text and f'/login/face/jobs/enrolment/{enrolment_id}/retry"' in page.text
+    back = await web.post(f"/login/face/jobs/enrolment/{enrolment_id}/retry", data={"csrf_token": token, "next": done.headers["location"]})
+    assert back.status_code == 303 and face_app.state.queue.ids()[-1] == f"enrol_face:{enrolment_id}:4"
+    assert "正在提取人脸特征" in (await web.get(done.headers["location"], headers=HX)).text

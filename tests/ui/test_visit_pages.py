@@ -8,11 +8,12 @@ import pytest
 
 from app import clock
 from app.domain import visit as flow
-from app.models import Contract, CreditLine, Visit
+from app.models import AuditEvent, Contract, CreditLine, Visit
 from app.models.contract import ContractStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.contracts import render_contract
+from app.services.job_lifecycle.kinds import CONTRACT, OpenJob
 from tests.factories import csrf_token, login
 from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures)
 from tests.services.contracts.helpers import signature_png
@@ -150,7 +151,20 @@ async def test_the_whole_visit_through_the_pages(walker, client, app, kit, rende
     await walker.post(f"{walker.base}/contract")
     visit = await _visit(walker.visit_id)
     status = await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})
-    assert "HX-Refresh" not in status.headers and "正在生成合同" in status.text
+    assert "HX-Refresh" not in status.headers and "排队等待生成合同" in status.text
+    # the worker died with the job: the reconciler fails it with a reason, the officer sees it and 重试 (once per click)
+    contract = await Contract.get(id=visit.contract_id)
+    await CONTRACT.fail(OpenJob(contract.id, contract.render_job_id, None, 3), code="JOB_LOST", message=CONTRACT.lost_message(3), now=clock.now_utc())
+    assert (await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})).headers.get("HX-Refresh") == "true"
+    page = await client.get(walker.base)
+    assert "合同生成失败：合同生成服务中断，已自动重试 3 次仍未完成，请点击“重试”" in page.text
+    assert f'/jobs/contract/{contract.id}/retry"' in page.text and 'id="contract-submit"' not in page.text
+    for _ in range(2):
+        back = await walker.post(f"/jobs/contract/{contract.id}/retry", {"next": walker.base})
+        assert back.headers["location"] == walker.base
+    assert (await Contract.get(id=contract.id)).render_job_id == f"render_contract:{contract.id}:4"
+    assert await AuditEvent.filter(action="contract_render.retry", entity_id=str(contract.id)).count() == 1
+    assert "排队等待生成合同" in (await client.get(walker.base)).text
     await render_contract(contract_id=visit.contract_id, media=kit.media, renderer=renderer, now=visit.started_at, actor=SYSTEM)
     assert (await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})).headers.get("HX-Refresh") == "true"
     # a signature without the face match of that moment is refused

@@ -36,7 +36,7 @@ async def test_the_web_side_queues_the_render_and_a_worker_renders_it(demo, vaul
     queue = ArqJobQueue(redis_settings(settings))
     try:
         queued = await request_contract_render(actor=SYSTEM, contract_id=contract.id, queue=queue, now=NOW)
-        assert queued.status == ContractStatus.DRAFT and queued.render_job_id.startswith(f"render_contract:{contract.id}:")
+        assert (queued.status, queued.render_status, queued.render_job_id) == (ContractStatus.DRAFT, "pending", f"render_contract:{contract.id}")
         # when a worker drains the queue
         await _burst(settings, {"media": MediaStore(settings.media_dir), "settings": settings})
     finally:
@@ -44,6 +44,7 @@ async def test_the_web_side_queues_the_render_and_a_worker_renders_it(demo, vaul
     # then the contract is rendered with its unsigned PDF on record
     done = await Contract.get(id=contract.id)
     assert done.status == ContractStatus.RENDERED and done.unsigned_document_id is not None and done.error is None
+    assert (done.render_status, done.render_started_at is not None) == ("done", True)
 
 
 async def test_the_outbox_job_sends_through_the_sandbox(db, settings, redis_server):

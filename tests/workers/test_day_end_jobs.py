@@ -19,7 +19,7 @@ D = date(2026, 11, 27)
 
 def test_one_cron_starts_the_close_and_no_clock_coordinates_its_stages():
     crons = {c.name: c for c in DefaultWorker.cron_jobs}
-    # resolve_core: core instructions 处理中; reconcile_jobs: contract renders the queue lost (neither is the close)
+    # resolve_core: core instructions 处理中; reconcile_jobs: contract renders and sync attempts the queue lost (neither is the close)
     assert set(crons) == {"cron:start_day_end", "cron:send_outbox", "cron:resolve_core", "cron:reconcile_jobs"}
     assert crons["cron:start_day_end"].unique and crons["cron:start_day_end"].minute == {0}
     assert str(DefaultWorker.timezone) == "Asia/Shanghai"

@@ -233,5 +233,5 @@ def test_the_worker_settings_are_read_from_the_class_itself():
     # model process kills at its own timeout (workers/engines/process.py)
     settings = ml.get_settings()
     assert settings.ml_model_timeout_seconds < MlWorker.__dict__["job_timeout"] <= 60
-    assert [c.name for c in MlWorker.__dict__["cron_jobs"]] == ["cron:reconcile_identity_jobs"] and MlWorker.__dict__["cron_jobs"][0].run_at_startup
+    assert [c.name for c in MlWorker.__dict__["cron_jobs"]] == ["cron:reconcile_jobs"] and MlWorker.__dict__["cron_jobs"][0].run_at_startup
 

@@ -27,12 +27,14 @@ from app.domain.lpr import PPM_PER_BP
 from app.models import Branch, Contract, ContractSignature, CreditLine, Customer, Document
 from app.models.contract import ContractStatus, SignatureRole
 from app.models.enums import CreditLineStatus, DocumentKind
+from app.models.identity import JobStatus
 from app.models.outbox import OutboxKind
 from app.services import audit
 from app.services.actor import Actor
 from app.services.contracts import document, pdfsign, stamps
 from app.services.contracts.pki import SigningPki, issue_signer_certificate, load_pki, serial_hex
 from app.services.documents import MediaStore
+from app.services.job_lifecycle.kinds import CONTRACT
 from app.services.jobs import JobQueue
 from app.services.lending.pricing import rate_for
 from app.services.outbox import contract_signed_payload, enqueue_outbox
@@ -152,16 +154,15 @@ async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id:
 
 
 async def request_contract_render(*, actor: Actor, contract_id: UUID, queue: JobQueue, now: datetime) -> Contract:
-    """Queue the PDF rendering (a worker job); the job id is kept on the contract for the status poll."""
+    """Queue the PDF rendering (a worker job), or queue it again after a failed render (any failure: the officer
+    may have fixed what the template needed). Idempotent: a render pending or running is left as it is."""
     require_staff(actor)
     contract = await contract_in_scope(actor, contract_id)
-    if contract.status != ContractStatus.DRAFT:
+    if contract.status != ContractStatus.DRAFT or contract.render_status in (JobStatus.PENDING, JobStatus.RUNNING):
         return contract
-    job_id = f"render_contract:{contract.id}:{now:%Y%m%d%H%M%S%f}"  # versioned: a failed render may be asked again
-    if await queue.enqueue("render_contract", job_id=job_id, contract_id=str(contract.id)):
-        await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(render_job_id=job_id, error=None)
-    else:
-        raise Conflict("合同正在生成中，请稍候", code="RENDER_PENDING")
+    job_id = await CONTRACT.reopen(contract, actor=actor, now=now, any_failure=True)
+    if job_id is not None:  # a queue that is down leaves it pending: the default worker's reconciler queues it
+        await CONTRACT.enqueue(job_id, contract.id, queue=queue)
     await contract.refresh_from_db()
     return contract
 
@@ -169,13 +170,16 @@ async def request_contract_render(*, actor: Actor, contract_id: UUID, queue: Job
 async def render_contract(*, contract_id: UUID, media: MediaStore, renderer: document.PdfRenderer, now: datetime, actor: Actor) -> Contract:
     """Render the unsigned PDF with every signature field (the job body; also callable directly).
 
-    Idempotent: a contract past `draft` is returned as it is. A renderer failure is recorded in
-    `error` (status stays `draft`) and the contract returned; nothing else is written.
+    Idempotent: a contract past `draft` is returned as it is, and so is one whose render has failed
+    (timed out or lost: the officer's 重试 queues a new attempt). The job marks the render running,
+    then done, or failed with the reason in `error` (status stays `draft`); nothing else is written.
     """
     contract = await Contract.get_or_none(id=contract_id)
     if contract is None:
         raise NotFound("合同不存在", field="contractId")
-    if contract.status != ContractStatus.DRAFT:
+    await Contract.filter(id=contract.id, status=ContractStatus.DRAFT, render_status=JobStatus.PENDING).update(
+        render_status=JobStatus.RUNNING, render_started_at=now)
+    if contract.status != ContractStatus.DRAFT or contract.render_status == JobStatus.FAILED:
         return contract
     try:
         html = await document.contract_html(contract)
@@ -188,17 +192,16 @@ async def render_contract(*, contract_id: UUID, media: MediaStore, renderer: doc
             boxes.append(pdfsign.FieldBox(name=name, page=placed.page, box=placed.box))
         pdf = await asyncio.to_thread(pdfsign.add_signature_fields, rendered.pdf, boxes)
     except DomainError as exc:
-        await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(error=exc.message[:256])
-        return await Contract.get(id=contract.id)
+        return await _render_failed(contract.id, exc.code, exc.message)
     except Exception as exc:  # the renderer is a library: any failure is recorded, never half-saved
-        await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(error=f"合同生成失败（{type(exc).__name__}）")
-        return await Contract.get(id=contract.id)
+        return await _render_failed(contract.id, "RENDER_FAILED", f"合同生成失败（{type(exc).__name__}）")
     digest = media.put(pdf)
     try:
         async with in_transaction():
             doc = await _pdf_document(contract, digest, len(pdf), ContractStatus.RENDERED, actor)
             moved = await Contract.filter(id=contract.id, status=ContractStatus.DRAFT).update(
-                status=ContractStatus.RENDERED, unsigned_document_id=doc.id, rendered_at=now, error=None
+                status=ContractStatus.RENDERED, unsigned_document_id=doc.id, rendered_at=now, error=None,
+                render_status=JobStatus.DONE, render_error_code=None,
             )
             if not moved:
                 raise _Lost
@@ -206,6 +209,12 @@ async def render_contract(*, contract_id: UUID, media: MediaStore, renderer: doc
     except _Lost:
         pass  # another run of the job got there first
     return await Contract.get(id=contract.id)
+
+
+async def _render_failed(contract_id: UUID, code: str, message: str) -> Contract:
+    await Contract.filter(id=contract_id, status=ContractStatus.DRAFT).update(
+        render_status=JobStatus.FAILED, render_error_code=code[:32], error=message[:256])
+    return await Contract.get(id=contract_id)
 
 
 class _Lost(Exception):

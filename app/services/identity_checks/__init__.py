@@ -6,7 +6,6 @@ ML worker (workers/ml.py) claims the rows and writes results through the functio
 
 from app.services.identity_checks.common import (
     FRAMES_CONTENT_TYPE,
-    RETRYABLE,
     IdentityCheckError,
     check_upload,
     pack_frames,
@@ -39,7 +38,6 @@ from app.services.identity_checks.idcard import (
     keys_for,
     latest_portrait_read,
     record_id_card_result,
-    retry_id_card_read,
     start_id_card_read,
 )
 from app.services.identity_checks.liveness import (
@@ -53,8 +51,6 @@ from app.services.identity_checks.liveness import (
     submit_face_login,
     submit_liveness_frames,
 )
-from app.services.identity_checks.reconcile import JOB_LOST, MAX_ATTEMPTS, TIMEOUT, Reconciled, reconcile_identity_jobs
-from app.services.identity_checks.requeue import requeue_unqueued
 
 __all__ = [
     "FRAMES_CONTENT_TYPE", "ConfirmationError", "FaceLoginState", "IdentityCheckError", "RecordedFaceChecks",
@@ -62,7 +58,7 @@ __all__ = [
     "confirm_id_card", "enrol_officer_face", "enrolled_embeddings", "face_login_state", "fail_enrolment",
     "fail_face_verification", "fail_id_card_read", "get_enrolment", "get_face_verification", "get_id_card_read",
     "get_liveness", "keys_for", "own_officer", "latest_portrait_read", "pack_frames", "record_enrolment", "record_face_result",
-    "record_id_card_result", "record_liveness_result", "requeue_unqueued", "reset_officer_face", "sniff_content_type",
+    "record_id_card_result", "record_liveness_result", "reset_officer_face", "sniff_content_type",
     "start_face_verification", "start_id_card_read", "start_login_face_match", "start_liveness", "submit_face_login", "submit_liveness_frames",
-    "unpack_frames", "JOB_LOST", "MAX_ATTEMPTS", "TIMEOUT", "Reconciled", "reconcile_identity_jobs", "retry_id_card_read", "RETRYABLE",
+    "unpack_frames",
 ]

@@ -23,7 +23,6 @@ MAX_FRAMES = 60
 FRAMES_CONTENT_TYPE = "application/x-cunxin-frames"
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 OPEN = (JobStatus.PENDING, JobStatus.RUNNING)
-RETRYABLE = ("TIMEOUT", "JOB_LOST", "INTERNAL")  # failures of the service, not of the photo: 重试 makes sense
 
 _FRAMES_MAGIC = b"CXFR1\n"
 
@@ -90,7 +89,7 @@ async def enqueue_after_commit(queue: JobQueue, model: type[Model], record_id: U
 
     arq answers False for a job id it already holds (queued, running or its result kept): the
     job exists, so the record keeps that id. When Redis is unreachable the record stays pending
-    without a job id and `requeue_unqueued` (a worker cron) enqueues it later.
+    without a job id and the reconciler (app/services/job_lifecycle/reconcile.py) queues it later.
     """
     job_id = f"{function}:{record_id}"
     try:

@@ -29,7 +29,6 @@ from app.services.documents import MediaStore, store_document
 from app.services.identity_checks.common import (
     MAX_IMAGE_BYTES,
     OPEN,
-    RETRYABLE,
     check_upload,
     enqueue_after_commit,
     officer_of,
@@ -99,21 +98,6 @@ async def start_id_card_read(
         )
         read = await IdCardRead.create(customer_id=customer_id, officer_id=officer_id, side=CardSide(side), image=doc)
         await audit.record(actor, "id_card_read.start", "id_card_read", read.id, after={"side": side, "documentId": str(doc.id)})
-    read.job_id = await enqueue_after_commit(queue, IdCardRead, read.id, READ_JOB, "read_id")
-    return read
-
-
-async def retry_id_card_read(*, actor: Actor, read_id: UUID, queue: JobQueue) -> IdCardRead:
-    """重试: a read that failed for a reason of the service (timeout, lost job) is read again, from the same photo.
-
-    The failed row stays as it was (a record ends once); the retry is a new row with its own job.
-    """
-    old = await get_id_card_read(actor=actor, read_id=read_id)
-    if old.status != JobStatus.FAILED or old.error_code not in RETRYABLE:
-        raise Conflict("只有因服务中断或超时而失败的识别可以重试；照片本身的问题请重新拍摄", code="NOT_RETRYABLE")
-    async with in_transaction():
-        read = await IdCardRead.create(customer_id=old.customer_id, officer_id=officer_of(actor), side=old.side, image_id=old.image_id)
-        await audit.record(actor, "id_card_read.retry", "id_card_read", read.id, after={"retryOf": str(old.id)})
     read.job_id = await enqueue_after_commit(queue, IdCardRead, read.id, READ_JOB, "read_id")
     return read
 

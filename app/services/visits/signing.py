@@ -42,7 +42,7 @@ async def prepare_contract(*, actor: Actor, visit_id: UUID, queue: JobQueue, tod
             file = visit.file
             await save(visit, contract_id=contract.id, file=replace(file, signing=replace(file.signing, contract=contract.id)))
             await audit.record(actor, "visit.contract", "visit", visit.id, after={"contractId": str(contract.id)})
-    if contract.status == ContractStatus.DRAFT and (contract.render_job_id is None or contract.error):
+    if contract.status == ContractStatus.DRAFT:  # queued once; a failed render queued again
         contract = await request_contract_render(actor=actor, contract_id=contract.id, queue=queue, now=now)
     return contract
 
