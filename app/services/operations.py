@@ -47,9 +47,10 @@ class OperationsStatus:
 
 async def operations_status(*, workers: dict[str, int], now: datetime, tz: str, eod_hour: int) -> OperationsStatus:
     oldest_job = await _oldest_open_job(now)
-    pending = await OutboxMessage.filter(status=OutboxStatus.PENDING).count()
+    unsent = (OutboxStatus.PENDING, OutboxStatus.RUNNING)  # waiting for an attempt, or in one
+    pending = await OutboxMessage.filter(status__in=unsent).count()
     dead = await OutboxMessage.filter(status=OutboxStatus.DEAD).count()
-    first = (await OutboxMessage.filter(status=OutboxStatus.PENDING).annotate(m=Min("created_at")).values_list("m", flat=True))
+    first = (await OutboxMessage.filter(status__in=unsent).annotate(m=Min("created_at")).values_list("m", flat=True))
     last_eod = (await EodRun.filter(finished_at__isnull=False).annotate(m=Max("business_on")).values_list("m", flat=True))
     last_on = last_eod[0] if last_eod else None
     return OperationsStatus(
