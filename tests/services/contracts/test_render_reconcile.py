@@ -17,7 +17,7 @@ from app.services.job_lifecycle.reconcile import Reconciled, reconcile_jobs
 from app.services.job_lifecycle.retry import retry_job
 from app.services.jobs import DEFAULT_QUEUE, FINISHED, RUNNING, UNKNOWN
 from tests.factories import customer_with_line
-from tests.factories_risk import actor
+from tests.factories.risk import actor
 from tests.fakes import FakeJobQueue
 from tests.services.contracts.helpers import NOW, TODAY
 
