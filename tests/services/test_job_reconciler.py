@@ -12,7 +12,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound
 from app.models import AuditEvent, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, Officer, OutboxMessage
 from app.models.identity import JobStatus, LivenessStatus
 from app.models.outbox import OutboxKind, OutboxStatus
-from app.services import auth
+from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from app.services.documents import MediaStore
 from app.services.job_lifecycle import kinds
@@ -171,7 +171,7 @@ async def test_every_ml_kind_is_retried_in_place_once_per_click_and_a_done_job_i
     row = await make(media, queue, vault)
     job = kinds.KINDS[kind]
     await job.fail(kinds.OpenJob(row.id, row.job_id, NOW, 1), code="TIMEOUT", message=job.timeout_message(), now=NOW)
-    who = await auth.actor_for(await Officer.get(username="officer1"))
+    who = await actor()
     session_id = (await LivenessCheck.get(id=row.liveness_id)).session_id if kind == "login_face" else getattr(row, "session_id", None)
     later = NOW + timedelta(minutes=30)
     before = len(queue.jobs)
