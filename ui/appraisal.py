@@ -29,7 +29,7 @@ from app.services.appraisal.setup import add_panel_member, create_appraisal, ope
 from app.services.appraisal.voting import ballot_sheet, link_actor, member_for_link, member_for_officer, panel_progress, seats_of, submit_vote
 from ui.auth import login_required, redirect
 from ui.templating import is_htmx, render
-from ui.common import form_data, optional_uuid
+from ui.common import form_data, optional_money, optional_uuid
 from ui.villages import errors_of, village_context
 
 LABELS = {"grades": GRADE_LABELS, "roles": PANEL_ROLE_LABELS, "status_labels": STATUS_LABELS}
@@ -134,7 +134,7 @@ async def _sheet_context(appraisal, member, post_url: str) -> dict:
 
 def _vote_fields(form: dict[str, str], multi: dict[str, list[str]]) -> dict:
     knows = form.get("knows") == "1"
-    return {"knows": knows, "grade": form.get("grade") or None, "amount": form.get("amount", ""), "reasons": multi.get("reasons", [])}
+    return {"knows": knows, "grade": form.get("grade") or None, "amount": optional_money(form.get("amount"), field="amount"), "reasons": multi.get("reasons", [])}
 
 
 async def _cast(request: Request, *, appraisal, member, actor, page: str, post_url: str, back_url: str) -> Response:

@@ -27,7 +27,7 @@ from app.services.appraisal.review import accept_aggregates, review_household, r
 from ui.appraisal import LABELS, appraisal_action, today
 from ui.auth import login_required, redirect
 from ui.templating import render
-from ui.common import form_data, optional_uuid
+from ui.common import form_data, money, optional_money, optional_uuid
 from ui.villages import errors_of
 
 
@@ -90,7 +90,7 @@ async def review_household_page(request: Request) -> Response:
         form = {**data, "reasons": multi.get("reasons", [])}
         facts = {f.code: data.get(f"facts.{f.code}", "") for f in rules.scorecard.factors}
         try:
-            await review_household(actor=actor, appraisal_id=appraisal.id, household_id=household_id, grade=data.get("grade", ""), amount=data.get("amount", ""),
+            await review_household(actor=actor, appraisal_id=appraisal.id, household_id=household_id, grade=data.get("grade", ""), amount=optional_money(data.get("amount"), field="amount"),
                                    reasons=multi.get("reasons", []), facts=facts, note=data.get("note", ""), now=clock.now_utc())
         except DomainError as exc:
             errors = errors_of(exc)
@@ -116,8 +116,9 @@ async def approval_page(request: Request) -> Response:
     context = await _approval_context(request, appraisal_id)
     if request.method == "POST":
         data, _ = await form_data(request)
-        amounts = {hid: data[f"amount_{hid}"] for hid in (r.household.id for r in context["rows"]) if data.get(f"amount_{hid}", "").strip()}
         try:
+            amounts = {hid: money(data[f"amount_{hid}"], field=f"amount.{hid}")
+                       for hid in (r.household.id for r in context["rows"]) if data.get(f"amount_{hid}", "").strip()}
             await approve(actor=request.state.session.actor, appraisal_id=appraisal_id, amounts=amounts, now=clock.now_utc())
         except DomainError as exc:
             return render(request, "appraisal/approval.html", {**context, "error": exc.message, "form": data},
@@ -193,7 +194,8 @@ async def objection_resolve(request: Request) -> Response:
     data, _ = await form_data(request)
     try:
         await resolve_objection(actor=request.state.session.actor, objection_id=objection_id, upheld=data.get("upheld") == "1",
-                                resolution=data.get("resolution", ""), amount=data.get("amount", ""), now=clock.now_utc())
+                                resolution=data.get("resolution", ""), now=clock.now_utc(),
+                                amount=optional_money(data.get("amount"), field="amount") if data.get("upheld") == "1" else None)
     except NotFound:
         raise
     except DomainError as exc:

@@ -10,13 +10,12 @@ from starlette.responses import Response
 from app import clock
 from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, NotFound
-from app.domain.money import Money
 from app.domain.rules.strategies import LIMIT_TERMS
 from app.services import business_date
 from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, reads
 from ui.auth import login_required, redirect
 from ui.forms import new_key
-from ui.common import forbidden_page
+from ui.common import forbidden_page, optional_money
 from ui.permissions import POLICY_CODES
 from ui.visits import OUTCOME_LABELS, policy_of
 from ui.templating import render
@@ -56,9 +55,8 @@ async def approval_page(request: Request) -> Response:
         if form.get("action") == "decline":
             await decline_visit(actor=actor, visit_id=visit_id, reason=form.get("reason", ""), now=clock.now_utc())
         else:
-            text = form.get("amount", "").strip()
-            amount = Money.from_yuan(text, field="amount").fen if text else None
-            await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount, policy=policy_of(request), media=request.app.state.media,
+            amount = optional_money(form.get("amount"), field="amount")
+            await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount.fen if amount is not None else None, policy=policy_of(request), media=request.app.state.media,
                                 vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc())
     except NotFound:
         raise

@@ -15,7 +15,6 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.errors import DomainError, NotFound
-from app.domain.money import Money
 from app.services import business_date
 from app.services import identity_checks as checks
 from app.services.risk.common import institution_name
@@ -37,7 +36,7 @@ from app.services.visits import (
     visible_visit,
 )
 from ui.auth import login_required, redirect
-from ui.common import finite_number, optional_uuid, read_upload
+from ui.common import finite_number, optional_money, optional_uuid, read_upload
 from ui.idcard_form import posted
 from ui.visits import face_checks_of, policy_of, render_visit, signing_kit
 
@@ -185,11 +184,10 @@ async def credit_check(request: Request) -> Response:
 @login_required
 async def decision(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        text, income = form.get("requested", "").strip(), form.get("income", "").strip()
-        requested = Money.from_yuan(text, field="requested").fen if text else None
-        income_fen = Money.from_yuan(income, field="income").fen if income else None
+        requested, income = optional_money(form.get("requested"), field="requested"), optional_money(form.get("income"), field="income")
         state = request.app.state
-        await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested, income_fen=income_fen, policy=policy_of(request),
+        await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested.fen if requested is not None else None,
+                     income_fen=income.fen if income is not None else None, policy=policy_of(request),
                      media=state.media, vault=state.vault, today=await business_date.current(), now=clock.now_utc(),
                      idempotency_key=form.get("idempotency_key", ""))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from app.domain.money import Money
 from app.models import Household, Officer, Village
 from app.services.auth import officers as auth
 from app.services.actor import Actor
@@ -55,4 +56,4 @@ async def vote(member, household, grade="good", amount="50000", reasons=(), know
 
     who = await auth.actor_for(await Officer.get(id=member.officer_id)) if member.officer_id else link_actor(member)
     return await submit_vote(actor=by or who, member_id=member.id, household_id=household.id, knows=knows,
-                             grade=grade if knows else None, amount=amount if knows else "", reasons=list(reasons), now=NOW)
+                             grade=grade if knows else None, amount=Money.from_yuan(amount) if knows and amount else None, reasons=list(reasons), now=NOW)

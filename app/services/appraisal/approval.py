@@ -55,8 +55,9 @@ async def approval_rows(appraisal: Appraisal) -> list[ApprovalRow]:
     return rows
 
 
-async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, str], now: datetime) -> int:
-    """Confirm the pre-credit amount of every reviewed household (blank = the proposal). Returns the total in fen."""
+async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, Money], now: datetime) -> int:
+    """Confirm the pre-credit amount of every reviewed household (a household not in `amounts`: the proposal).
+    Returns the total in fen."""
     require_approver(actor)
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
@@ -67,8 +68,8 @@ async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, str],
         rows = await approval_rows(appraisal)
         records, total = [], 0
         for row in rows:
-            text = (amounts.get(row.household.id) or "").strip()
-            fen = Money.from_yuan(text, field=f"amount.{row.household.id}").fen if text else row.proposed_fen
+            given = amounts.get(row.household.id)
+            fen = given.fen if given is not None else row.proposed_fen
             try:
                 check_approved_amount(fen, product_max_fen=product.max_principal_fen, excluded=row.excluded)
             except ValidationError as exc:
@@ -134,7 +135,7 @@ async def record_objection(*, actor: Actor, appraisal_id: UUID, household_id: UU
     return objection
 
 
-async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, resolution: str, amount: str, now: datetime) -> Objection:
+async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, resolution: str, amount: Money | None, now: datetime) -> Objection:
     """An approver answers an objection; upheld with an amount changes that household's pre-credit amount."""
     require_approver(actor)
     resolution = resolution.strip()
@@ -151,9 +152,9 @@ async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, r
         if appraisal.status != Status.PUBLISHED:
             raise Conflict("只有公示期间可以处理异议", code="WRONG_STATUS")
         change = None
-        if upheld and amount.strip():
+        if upheld and amount is not None:
             product = await Product.get(id=appraisal.product_id)
-            fen = Money.from_yuan(amount, field="amount").fen
+            fen = amount.fen
             approval = await Approval.get(appraisal_id=appraisal.id, household_id=objection.household_id)
             outcome = await AppraisalOutcome.get(appraisal_id=appraisal.id, household_id=objection.household_id)
             check_approved_amount(fen, product_max_fen=product.max_principal_fen, excluded=outcome.excluded)

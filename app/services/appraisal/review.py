@@ -113,7 +113,7 @@ async def review_household(
     appraisal_id: UUID,
     household_id: UUID,
     grade: str,
-    amount: str,
+    amount: Money | None,
     reasons: list[str],
     facts: dict[str, str],
     note: str,
@@ -126,7 +126,7 @@ async def review_household(
         g = Grade(grade)
     except ValueError:
         raise ValidationError("请选择复评等级", code="INVALID_REVIEW", field="grade") from None
-    amount_fen = Money.from_yuan(amount, field="amount").fen if amount and amount.strip() else None
+    amount_fen = amount.fen if amount is not None else None
     note = note.strip()
     if len(note) > 256:
         raise ValidationError("备注最多 256 个字", code="INVALID_REVIEW", field="note")

@@ -89,12 +89,13 @@ async def submit_vote(
     household_id: UUID,
     knows: bool,
     grade: str | None,
-    amount: str,
+    amount: Money | None,
     reasons: list[str],
     now: datetime,
 ) -> Vote:
-    """Record one vote. Refused: not on the panel, round not open or closed, a second vote on the same household."""
-    amount_fen = Money.from_yuan(amount, field="amount").fen if amount and amount.strip() else None
+    """Record one vote (`amount` None: no amount suggested). Refused: not on the panel, round not open or closed,
+    a second vote on the same household."""
+    amount_fen = amount.fen if amount is not None else None
     async with in_transaction():
         member = await PanelMember.get_or_none(id=member_id)
         if member is None:

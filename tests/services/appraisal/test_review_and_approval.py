@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from app.domain.errors import Conflict, Forbidden, ValidationError
+from app.domain.money import Money
 from app.models import Appraisal, AppraisalOutcome, Approval, Objection, ReviewDecision
 from app.services.appraisal.approval import approval_rows, approve, close_appraisal, publish, record_objection, resolve_objection, send_back
 from app.services.appraisal.coverage import household_pre_credit, village_coverage
@@ -49,17 +50,17 @@ async def test_review_with_the_scorecard_and_the_caps(demo):
     officer = await actor("officer1")
     await close_round(actor=officer, appraisal_id=appraisal.id, now=NOW)
     # the scorecard gives 60,000: with a scorecard amount the panel's median suggestion (80,000) no longer counts
-    review = await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="good", amount="", reasons=[], facts=FACTS, note="", now=NOW)
+    review = await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="good", amount=None, reasons=[], facts=FACTS, note="", now=NOW)
     assert (review.model_amount_fen, review.amount_fen) == (6_000_000, 6_000_000)
     with pytest.raises(ValidationError) as err:
-        await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="fair", amount="60000", reasons=[], facts={}, note="", now=NOW)
+        await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="fair", amount=Money.from_yuan("60000"), reasons=[], facts={}, note="", now=NOW)
     assert err.value.field == "amount" and "50,000" in err.value.message
     with pytest.raises(ValidationError) as err:
-        await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="good", amount="", reasons=[], facts={"rural_house": "good"}, note="", now=NOW)
+        await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="good", amount=None, reasons=[], facts={"rural_house": "good"}, note="", now=NOW)
     assert err.value.field == "facts.town_house"
     # an excluded household cannot be reviewed into credit
     with pytest.raises(ValidationError) as err:
-        await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h2.id, grade="good", amount="10000", reasons=[], facts={}, note="", now=NOW)
+        await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h2.id, grade="good", amount=Money.from_yuan("10000"), reasons=[], facts={}, note="", now=NOW)
     assert err.value.code == "EXCLUDED"
     assert await ReviewDecision.filter(household_id=h2.id).count() == 0
 
@@ -73,7 +74,7 @@ async def test_a_reason_at_review_after_one_in_the_first_round_excludes(demo):
     await close_round(actor=officer, appraisal_id=appraisal.id, now=NOW)
     outcome = await AppraisalOutcome.get(appraisal_id=appraisal.id, household_id=h1.id)
     assert outcome.flagged and not outcome.excluded
-    await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="decline", amount="", reasons=["high_interest_debt"], facts={}, note="核实有高息借款", now=NOW)
+    await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="decline", amount=None, reasons=["high_interest_debt"], facts={}, note="核实有高息借款", now=NOW)
     outcome = await AppraisalOutcome.get(id=outcome.id)
     assert (outcome.excluded, outcome.exclusion_basis, outcome.proposed_amount_fen) == (True, "rounds", 0)
 
@@ -89,7 +90,7 @@ async def test_bulk_review_leaves_households_without_a_grade(demo):
     with pytest.raises(Conflict) as err:
         await submit_for_approval(actor=officer, appraisal_id=appraisal.id, now=NOW)
     assert err.value.code == "REVIEW_INCOMPLETE" and "1 户" in err.value.message
-    await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h3.id, grade="fair", amount="30000", reasons=[], facts={}, note="客户经理走访了解", now=NOW)
+    await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h3.id, grade="fair", amount=Money.from_yuan("30000"), reasons=[], facts={}, note="客户经理走访了解", now=NOW)
     submitted = await submit_for_approval(actor=officer, appraisal_id=appraisal.id, now=NOW)
     assert submitted.status == "approval" and submitted.reviewed_by_id == officer.id
 
@@ -98,9 +99,9 @@ async def _submitted(by="officer1"):
     appraisal, members, hs = await _voted()
     who = await actor(by)
     await close_round(actor=who, appraisal_id=appraisal.id, now=NOW)
-    await review_household(actor=who, appraisal_id=appraisal.id, household_id=hs[0].id, grade="good", amount="", reasons=[], facts=FACTS, note="", now=NOW)
+    await review_household(actor=who, appraisal_id=appraisal.id, household_id=hs[0].id, grade="good", amount=None, reasons=[], facts=FACTS, note="", now=NOW)
     await accept_aggregates(actor=who, appraisal_id=appraisal.id, now=NOW)
-    await review_household(actor=who, appraisal_id=appraisal.id, household_id=hs[2].id, grade="fair", amount="30000", reasons=[], facts={}, note="", now=NOW)
+    await review_household(actor=who, appraisal_id=appraisal.id, household_id=hs[2].id, grade="fair", amount=Money.from_yuan("30000"), reasons=[], facts={}, note="", now=NOW)
     await submit_for_approval(actor=who, appraisal_id=appraisal.id, now=NOW)
     return appraisal, hs
 
@@ -109,7 +110,7 @@ async def test_the_approver_confirms_the_pre_credit_amounts(demo):
     appraisal, (h1, h2, h3) = await _submitted()
     rows = {r.household.id: r for r in await approval_rows(await Appraisal.get(id=appraisal.id))}
     assert (rows[h1.id].proposed_fen, rows[h2.id].proposed_fen, rows[h3.id].proposed_fen) == (6_000_000, 0, 3_000_000)  # max(scorecard, review)
-    total = await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={h3.id: "20000"}, now=NOW)
+    total = await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={h3.id: Money.from_yuan("20000")}, now=NOW)
     approvals = {a.household_id: a.pre_credit_amount_fen for a in await Approval.filter(appraisal_id=appraisal.id)}
     assert approvals == {h1.id: 6_000_000, h2.id: 0, h3.id: 2_000_000} and total == 8_000_000
     stored = await Appraisal.get(id=appraisal.id)
@@ -123,10 +124,10 @@ async def test_approval_refusals_save_nothing(demo):
     with pytest.raises(Forbidden):
         await approve(actor=await actor("officer1"), appraisal_id=appraisal.id, amounts={}, now=NOW)
     with pytest.raises(ValidationError) as err:
-        await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={h2.id: "10000"}, now=NOW)
+        await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={h2.id: Money.from_yuan("10000")}, now=NOW)
     assert err.value.field == f"amount.{h2.id}" and "只能为 0" in err.value.message
     with pytest.raises(ValidationError):
-        await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={h1.id: "300000.01"}, now=NOW)
+        await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={h1.id: Money.from_yuan("300000.01")}, now=NOW)
     assert await Approval.filter(appraisal_id=appraisal.id).count() == 0
     assert (await Appraisal.get(id=appraisal.id)).approved_at is None
 
@@ -160,8 +161,8 @@ async def test_publication_objections_and_closing(demo):
         await record_objection(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, raised_by="李四", content="额度过高", today=TODAY + timedelta(days=8))
     assert err.value.code == "WINDOW_CLOSED"
     with pytest.raises(ValidationError):  # upheld but still excluded: the amount stays 0
-        await resolve_objection(actor=approver, objection_id=objection.id, upheld=True, resolution="维持", amount="10000", now=NOW)
-    resolved = await resolve_objection(actor=approver, objection_id=objection.id, upheld=False, resolution="经核实情况属实，维持不予授信", amount="", now=NOW)
+        await resolve_objection(actor=approver, objection_id=objection.id, upheld=True, resolution="维持", amount=Money.from_yuan("10000"), now=NOW)
+    resolved = await resolve_objection(actor=approver, objection_id=objection.id, upheld=False, resolution="经核实情况属实，维持不予授信", amount=None, now=NOW)
     assert resolved.status == "dismissed" and resolved.resolved_by_id == approver.id
     closed = await close_appraisal(actor=officer, appraisal_id=appraisal.id, today=TODAY + timedelta(days=8), now=NOW)
     assert closed.status == "closed"
@@ -176,10 +177,10 @@ async def test_an_upheld_objection_changes_the_amount(demo):
     await approve(actor=approver, appraisal_id=appraisal.id, amounts={}, now=NOW)
     await publish(actor=officer, appraisal_id=appraisal.id, today=TODAY)
     objection = await record_objection(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, raised_by="王建国", content="家中新添货车，申请提高额度", today=TODAY)
-    await resolve_objection(actor=approver, objection_id=objection.id, upheld=True, resolution="核实属实，调整额度", amount="90000", now=NOW)
+    await resolve_objection(actor=approver, objection_id=objection.id, upheld=True, resolution="核实属实，调整额度", amount=Money.from_yuan("90000"), now=NOW)
     assert (await Approval.get(appraisal_id=appraisal.id, household_id=h1.id)).pre_credit_amount_fen == 9_000_000
     with pytest.raises(Conflict):
-        await resolve_objection(actor=approver, objection_id=objection.id, upheld=False, resolution="再次处理", amount="", now=NOW)
+        await resolve_objection(actor=approver, objection_id=objection.id, upheld=False, resolution="再次处理", amount=None, now=NOW)
 
 
 async def test_coverage_follows_the_stages(demo):
@@ -192,7 +193,7 @@ async def test_coverage_follows_the_stages(demo):
     cov = await village_coverage(actor=officer, village_id=xijie)
     assert (cov.appraised, cov.excluded, cov.pre_credited) == (2, 1, 0)
     await accept_aggregates(actor=officer, appraisal_id=appraisal.id, now=NOW)
-    await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h3.id, grade="fair", amount="30000", reasons=[], facts={}, note="", now=NOW)
+    await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h3.id, grade="fair", amount=Money.from_yuan("30000"), reasons=[], facts={}, note="", now=NOW)
     await submit_for_approval(actor=officer, appraisal_id=appraisal.id, now=NOW)
     await approve(actor=await actor("approver"), appraisal_id=appraisal.id, amounts={}, now=NOW)
     cov = await village_coverage(actor=officer, village_id=xijie)

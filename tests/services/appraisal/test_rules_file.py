@@ -1,6 +1,7 @@
 import pytest
 
 from app.domain.errors import ValidationError
+from app.domain.money import Money
 from app.services.appraisal.common import load_rules, rules_of
 from app.services.appraisal.review import close_round, review_household
 from tests.factories.villages import NOW, actor, households, open_appraisal, vote
@@ -35,6 +36,6 @@ async def test_an_appraisal_keeps_its_rules_and_scores_with_them(demo, tmp_path)
         await vote(m, h1, grade="good", amount="30000")
     officer = await actor("officer1")
     await close_round(actor=officer, appraisal_id=appraisal.id, now=NOW)
-    review = await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="good", amount="", reasons=[], facts=XINHUA_FACTS, note="", now=NOW)
+    review = await review_household(actor=officer, appraisal_id=appraisal.id, household_id=h1.id, grade="good", amount=None, reasons=[], facts=XINHUA_FACTS, note="", now=NOW)
     assert (review.model_amount_fen, review.amount_fen) == (15_000_000, 15_000_000)
     assert rules_of(appraisal).scorecard.code == "xinhua"

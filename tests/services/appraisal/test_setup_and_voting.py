@@ -2,6 +2,7 @@ import pytest
 
 from app.crypto import Vault
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.domain.money import Money
 from app.models import Appraisal, AuditEvent, Officer, PanelMember, Vote
 from app.services.appraisal.common import link_token, load_rules
 from app.services.appraisal.review import close_round
@@ -117,7 +118,7 @@ async def test_vote_content_is_checked(demo):
     _, members = await open_appraisal()
     household = (await households())[0]
     with pytest.raises(ValidationError) as err:
-        await submit_vote(actor=await actor("officer1"), member_id=members[2].id, household_id=household.id, knows=False, grade="good", amount="", reasons=[], now=NOW)
+        await submit_vote(actor=await actor("officer1"), member_id=members[2].id, household_id=household.id, knows=False, grade="good", amount=None, reasons=[], now=NOW)
     assert err.value.field == "knows"
     with pytest.raises(ValidationError) as err:
         await vote(members[0], household, amount="400000")
