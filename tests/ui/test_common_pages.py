@@ -32,3 +32,23 @@ async def test_a_refusal_is_the_403_page_whatever_the_page(client, demo):
     response = await client.get("/admin/outbox")
     assert response.status_code == 403
     assert "<h1>无权操作</h1>" in response.text and "<h1>未找到</h1>" not in response.text
+
+
+async def test_yuan_typed_into_a_form_is_parsed_by_the_page_with_a_chinese_message(client, demo):
+    """The review form hands the service Money: a malformed amount is refused on the amount field, as before."""
+    from app.services import business_date
+    from tests.factories import csrf_token
+    from tests.factories_villages import TODAY, households, open_appraisal, vote
+
+    await business_date.set_current(TODAY)
+    appraisal, members = await open_appraisal()
+    h1, _, _ = await households()
+    for m in members:
+        await vote(m, h1, grade="good", amount="60000")
+    await login(client)
+    token = await csrf_token(client)
+    assert (await client.post(f"/appraisals/{appraisal.id}/close-round", data={"csrf_token": token})).status_code == 303
+    for text, message in (("12.345", "金额最多保留两位小数"), ("一万", "金额格式不正确"), ("-5", "金额不能为负数")):
+        response = await client.post(f"/appraisals/{appraisal.id}/review/{h1.id}", data={"grade": "good", "amount": text, "csrf_token": token},
+                                     headers={"HX-Request": "true"})
+        assert response.status_code == 422 and message in response.text and 'id="review-form"' in response.text
