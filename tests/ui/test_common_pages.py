@@ -4,7 +4,9 @@ import uuid
 
 import pytest
 
-from tests.factories import login
+from app.services import business_date
+from tests.factories import csrf_token, login
+from tests.factories.villages import TODAY, households, open_appraisal, vote
 
 MALFORMED = ["/loans/not-a-uuid", "/visits/123", "/villages/x/households", "/appraisals/zz/review", "/identity/idcard/0000-1",
              "/customers/1234/archive", "/risk/warnings/abc", "/officers/nobody/day"]
@@ -36,10 +38,6 @@ async def test_a_refusal_is_the_403_page_whatever_the_page(client, demo):
 
 async def test_yuan_typed_into_a_form_is_parsed_by_the_page_with_a_chinese_message(client, demo):
     """The review form hands the service Money: a malformed amount is refused on the amount field, as before."""
-    from app.services import business_date
-    from tests.factories import csrf_token
-    from tests.factories_villages import TODAY, households, open_appraisal, vote
-
     await business_date.set_current(TODAY)
     appraisal, members = await open_appraisal()
     h1, _, _ = await households()
