@@ -1,4 +1,4 @@
-"""Officer management pages: the officers in scope, one officer's track and summary for a day, performance figures."""
+"""Officer management pages: the officers in scope, one officer's track and summary for a day, performance and field activity."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError
 from app.models.enums import ROLE_LABELS
-from app.services.reporting.field_activity import daily_summary, officers_in_scope, performance
+from app.services import reporting
+from app.services.reporting.field_activity import daily_summary, field_activity, officers_in_scope
 from ui.auth import login_required
 from ui.templating import render
 
@@ -49,18 +50,19 @@ async def officer_day(request: Request) -> Response:
 
 @login_required
 async def officer_performance(request: Request) -> Response:
+    """客户经理业绩 by the one definition (the reports' `officer_performance`), and beside it the field activity."""
     settings = request.app.state.settings
+    actor = request.state.session.actor
     today = clock.local_today(settings.business_tz)
     end = _day(request.query_params.get("to"), today)
     start = _day(request.query_params.get("from"), end.replace(day=1))
-    error = None
+    error, report, activity = None, None, []
     try:
-        rows = await performance(actor=request.state.session.actor, start_on=start, end_on=end, tz=settings.business_tz)
+        activity = await field_activity(actor=actor, start_on=start, end_on=end, tz=settings.business_tz)
+        report = await reporting.officer_performance(actor=actor, filt=reporting.ReportFilter(date_from=start, date_to=end), page=reporting.EXPORT)
     except DomainError as exc:
-        rows, error = [], exc.message
-    totals = {
-        "visits": sum(r.visits for r in rows), "signed": sum(r.visits_signed for r in rows), "appraised": sum(r.households_appraised for r in rows),
-        "lines": sum(r.lines_granted for r in rows), "fen": sum(r.granted_fen for r in rows),
-    }
-    context = {**_common(), "rows": rows, "start": start, "end": end, "error": error, "totals": totals}
+        error = exc.message
+    totals = {"visits": sum(r.visits for r in activity), "signed": sum(r.visits_signed for r in activity),
+              "appraised": sum(r.households_appraised for r in activity)}
+    context = {**_common(), "report": report, "activity": activity, "start": start, "end": end, "error": error, "totals": totals}
     return render(request, "officers/performance.html", context, status_code=422 if error else 200)

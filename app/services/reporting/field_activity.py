@@ -1,4 +1,8 @@
-"""Officer management: an officer's track for a day, the day's summary, and performance figures for managers.
+"""Officers' field activity (外勤工作量): an officer's track for a day, the day's summary, and visits and appraisals per officer.
+
+What officers did in the field, counted from their visits, tracks and appraisal seats. It is not
+officer performance (客户经理业绩: the book in their care, `officers.py`), which alone counts lines,
+loans and their quality, so one officer has one performance figure whichever door asks.
 
 Days are business-time-zone calendar days (Asia/Shanghai by default); instants are stored in UTC.
 An officer sees only their own figures; approvers, branch managers, admins and auditors see the
@@ -126,13 +130,11 @@ async def daily_summary(*, actor: Actor, officer_id: UUID, day: date, tz: str) -
 
 
 @dataclass(frozen=True, slots=True)
-class Performance:
+class FieldActivity:
     officer: Officer
     visits: int
     visits_signed: int
     households_appraised: int
-    lines_granted: int
-    granted_fen: int
 
 
 async def _appraised_households(officer_id: UUID, start: datetime, end: datetime) -> int:
@@ -144,8 +146,8 @@ async def _appraised_households(officer_id: UUID, start: datetime, end: datetime
     return len(voted | reviewed)
 
 
-async def performance(*, actor: Actor, start_on: date, end_on: date, tz: str) -> list[Performance]:
-    """Per officer in scope, for the days start_on..end_on inclusive: visits, households appraised, lines granted, amounts."""
+async def field_activity(*, actor: Actor, start_on: date, end_on: date, tz: str) -> list[FieldActivity]:
+    """Per officer in scope, for the days start_on..end_on inclusive: visits started and signed, households appraised."""
     if end_on < start_on:
         raise ValidationError("结束日期不能早于开始日期", code="INVALID_RANGE", field="to")
     if (end_on - start_on).days >= MAX_RANGE_DAYS:
@@ -157,11 +159,9 @@ async def performance(*, actor: Actor, start_on: date, end_on: date, tz: str) ->
         if officer.role not in (Role.OFFICER, Role.BRANCH_MANAGER):
             continue
         statuses = await Visit.filter(officer_id=officer.id, started_at__gte=start, started_at__lt=end).values_list("status", flat=True)
-        limits = await CreditLine.filter(officer_id=officer.id, granted_at__gte=start, granted_at__lt=end).values_list("limit_fen", flat=True)
-        rows.append(Performance(officer=officer, visits=len(statuses), visits_signed=sum(1 for s in statuses if s == flow.VisitStatus.SIGNED),
-                                households_appraised=await _appraised_households(officer.id, start, end), lines_granted=len(limits),
-                                granted_fen=sum(limits)))
+        rows.append(FieldActivity(officer=officer, visits=len(statuses), visits_signed=sum(1 for s in statuses if s == flow.VisitStatus.SIGNED),
+                                  households_appraised=await _appraised_households(officer.id, start, end)))
     return rows
 
 
-__all__ = ["DailySummary", "Performance", "Track", "TrackRow", "daily_summary", "officer_track", "officers_in_scope", "performance"]
+__all__ = ["DailySummary", "FieldActivity", "Track", "TrackRow", "daily_summary", "field_activity", "officer_track", "officers_in_scope"]

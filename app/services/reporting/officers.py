@@ -1,5 +1,9 @@
 """Officer performance (客户经理业绩): villages, lines granted, loans, overdue and NPL per officer.
 
+The one definition (docs/reporting.md): the PAD's performance page, the reports page and its CSV,
+and GraphQL `officerPerformance` all call `officer_performance`. What officers did in the field
+(visits, appraisals) is a different measure with its own title: `field_activity.py`.
+
 Officers are the staff who look after customers (客户经理, 审批人, 支行行长) of the branches in
 scope. Lines and loans count for the line's officer (`credit_line.officer`). Filters: branch
 (tree: the officer's branch), village (its customers' lines and loans, and the village

@@ -4,7 +4,7 @@ import pytest
 
 from app.domain.errors import NotFound, ValidationError
 from app.models import Officer, TrackPoint
-from app.services.reporting.field_activity import daily_summary, officer_track, performance
+from app.services.reporting.field_activity import daily_summary, field_activity, officer_track
 from app.services.visits import PointIn, decide, record_track_points
 from tests.factories.villages import NANGUAN, actor, households, open_appraisal, vote
 from tests.services.visits.helpers import NOW, TODAY, ctx_for, family, pre_credit, start, walk_to_decision
@@ -39,12 +39,12 @@ async def test_scope_an_officer_sees_only_themselves_a_manager_their_branch(demo
     await officer_track(actor=manager, officer_id=officer1.id, day=TODAY, tz=TZ)
     with pytest.raises(NotFound):
         await officer_track(actor=manager, officer_id=officer2.id, day=TODAY, tz=TZ)
-    rows = await performance(actor=manager, start_on=TODAY, end_on=TODAY, tz=TZ)
+    rows = await field_activity(actor=manager, start_on=TODAY, end_on=TODAY, tz=TZ)
     assert [r.officer.username for r in rows] == ["manager", "officer1"]
-    assert [r.officer.username for r in await performance(actor=officer1, start_on=TODAY, end_on=TODAY, tz=TZ)] == ["officer1"]
+    assert [r.officer.username for r in await field_activity(actor=officer1, start_on=TODAY, end_on=TODAY, tz=TZ)] == ["officer1"]
 
 
-async def test_daily_summary_and_performance_count_visits_lines_and_amounts(demo, vault, settings):
+async def test_daily_summary_counts_visits_lines_and_amounts_and_field_activity_visits_and_appraisals(demo, vault, settings):
     fam = await family(vault)
     await pre_credit(fam.household.id, 80_000)
     c = await ctx_for(vault, settings, fam)
@@ -60,15 +60,15 @@ async def test_daily_summary_and_performance_count_visits_lines_and_amounts(demo
     seat = members[-1]
     for h in (await households(NANGUAN))[:2]:
         await vote(seat, h)
-    rows = await performance(actor=await actor("manager"), start_on=TODAY - timedelta(days=6), end_on=TODAY, tz=TZ)
+    rows = await field_activity(actor=await actor("manager"), start_on=TODAY - timedelta(days=6), end_on=TODAY, tz=TZ)
     mine = next(r for r in rows if r.officer.username == "officer1")
-    assert (mine.visits, mine.visits_signed, mine.lines_granted, mine.granted_fen, mine.households_appraised) == (2, 0, 1, 8_000_000, 2)
+    assert (mine.visits, mine.visits_signed, mine.households_appraised) == (2, 0, 2)
 
 
-async def test_performance_range_is_checked(demo):
+async def test_field_activity_range_is_checked(demo):
     who = await actor("manager")
     with pytest.raises(ValidationError):
-        await performance(actor=who, start_on=TODAY, end_on=TODAY - timedelta(days=1), tz=TZ)
+        await field_activity(actor=who, start_on=TODAY, end_on=TODAY - timedelta(days=1), tz=TZ)
     with pytest.raises(ValidationError):
-        await performance(actor=who, start_on=TODAY - timedelta(days=400), end_on=TODAY, tz=TZ)
+        await field_activity(actor=who, start_on=TODAY - timedelta(days=400), end_on=TODAY, tz=TZ)
 
