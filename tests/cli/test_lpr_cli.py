@@ -7,7 +7,7 @@ import sys
 from app.config import ROOT
 from app.models import AuditEvent, LprPublication
 from app.services import business_date
-from tests.api.test_lending_api import _token
+from tests.api.lending.test_lending_api import _token
 from tests.services.lending.conftest import TODAY
 
 

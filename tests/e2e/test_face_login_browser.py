@@ -9,7 +9,7 @@ then blink once. The loop is not synchronised with the page's capture: a burst m
 anywhere in it, and a challenge of one turn then blinks is met from any starting point within
 two loops (a blink seen before the turn is ignored). A challenge with two turns could not be
 met by a looping file, which is why the seed picks this one. Random challenges with two turns
-are covered by tests/workers/test_liveness.py on synthetic bursts.
+are covered by tests/workers/engines/test_liveness.py on synthetic bursts.
 
 A real ML worker process (`cunxin ml-worker`) and a real web server run against the test
 database and Redis. Screenshots go to test-artifacts/.

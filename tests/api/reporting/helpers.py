@@ -37,7 +37,7 @@ async def gql(client, query: str, variables: dict | None = None, headers: dict |
 
 
 def count_statements(monkeypatch) -> list[str]:
-    """Every SQL statement the default connection runs from now on (the technique of tests/api/test_risk_api.py)."""
+    """Every SQL statement the default connection runs from now on (the technique of tests/api/risk/test_risk_api.py)."""
     from tortoise import connections
 
     conn = connections.get("default")

@@ -22,7 +22,7 @@ from workers.engines.face import (
 )
 from workers.engines.images import BAD_IMAGE, IMAGE_TOO_LARGE, MAX_IMAGE_BYTES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
