@@ -10,8 +10,8 @@ dashboard (GET /, the password session; face login off), half a borrower posting
 query by its hash. Reported per N: requests/s, p95 per kind, and the CPU seconds spent by the
 load generator (this process), the web processes and PostgreSQL's backends, to say where the
 bottleneck is. Here everything shares 2 cores, so well under 2× is expected: the point is that
-nothing serialises the processes (speed-up > 1). The OCR backlog with 1 and 2 ML workers is not
-measured here (each ML worker needs ≈1.5 GB and both cores; see docs/operations.md).
+nothing serialises the processes (speed-up > 1). The OCR backlog with 1 and 2 ML workers is
+bench/scale_out_ocr.py.
 Writes bench/results/scale_out.json.
 """
 
@@ -159,7 +159,7 @@ def main() -> None:
     result = write_result(
         "scale_out", speedup, "× requests/s (2 web processes / 1)", 1.0, speedup > 1.0 and one["errors"] == two["errors"] == 0,
         clients=args.clients, seconds=args.seconds, one_process=one, two_processes=two,
-        ocr_backlog="not measured (ML workers × 2 need ≈3 GB and both cores of this shared machine)",
+        ocr_backlog="bench/scale_out_ocr.py (bench/results/scale_out_ocr.json)",
         note="load generator, web processes and PostgreSQL share the same cores: well under 2× is expected",
     )
     print(json.dumps(result, ensure_ascii=False, indent=2))
