@@ -11,13 +11,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.domain.error_codes import CommonCode
 from app.domain.permissions import Action
 from app.services.actor import Actor
 from app.services.permissions import may, refusal
 from ui.common import forbidden_page
 
 A = Action
-POLICY_CODES = frozenset({"FORBIDDEN", "OWN_REQUEST"})  # the codes of app.services.permissions.require
+POLICY_CODES = frozenset({CommonCode.FORBIDDEN, CommonCode.OWN_REQUEST})  # the codes of app.services.permissions.require
 
 ROUTE_ACTIONS: dict[str, Action] = {
     # sessions

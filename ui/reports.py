@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from app import clock
 from app.domain.classification import CLASS_LABELS, LoanClass
+from app.domain.error_codes import CommonCode
 from app.domain.errors import DomainError, NotFound
 from app.logging import request_id_var
 from app.models.enums import ROLE_LABELS, Role
@@ -37,7 +38,7 @@ FILTER_NAMES = ("branch", "village", "officer", "product", "date_from", "date_to
 
 
 class BadParam(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 def _id(value: str, name: str) -> UUID | None:

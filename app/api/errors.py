@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
@@ -29,12 +30,29 @@ def should_mask_error(error: GraphQLError) -> bool:
     return not (original is None or isinstance(original, GraphQLError | PublicError | DomainError))
 
 
+def error_enum(name: str, description: str, *parts: type[StrEnum] | StrEnum) -> type[Enum]:
+    """A GraphQL error-code enum made of domain error codes: whole areas and single members.
+
+    The names (and so the wire values) are the domain's codes; nothing is copied by hand, so a
+    code added to an area is at once a name in every payload enum that includes the area.
+    """
+    members: dict[str, str] = {}
+    for part in parts:
+        for member in (part,) if isinstance(part, StrEnum) else part:
+            members[member.name] = member.value
+    return strawberry.enum(Enum(name, members), description=description)  # type: ignore[return-value]
+
+
+class UnmappedErrorCode(LookupError):
+    """A domain error reached a payload whose enum does not name its code: a bug, not the client's error."""
+
+
 def error_code(enum: type[Enum], exc: DomainError) -> Enum:
-    """Map a domain error code onto an API enum, falling back to INVALID."""
+    """The payload enum's member for a domain error's code; no fallback (an unknown code is a bug, masked and logged)."""
     try:
         return enum[exc.code]
     except KeyError:
-        return enum["INVALID"]
+        raise UnmappedErrorCode(f"{type(exc).__name__} code {exc.code!r} has no name in {enum.__name__}") from exc
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"

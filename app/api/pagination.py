@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from app.domain.error_codes import CommonCode
 from app.domain.errors import ValidationError
 
 T = TypeVar("T")
@@ -43,15 +44,15 @@ def decode_cursor(cursor: str | None) -> int:
         kind, _, value = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
         offset = int(value)
     except (ValueError, UnicodeDecodeError):
-        raise ValidationError("分页游标无效", code="INVALID", field="after") from None
+        raise ValidationError("分页游标无效", code=CommonCode.INVALID, field="after") from None
     if kind != "offset" or offset < 0:
-        raise ValidationError("分页游标无效", code="INVALID", field="after")
+        raise ValidationError("分页游标无效", code=CommonCode.INVALID, field="after")
     return offset + 1
 
 
 def page_bounds(first: int, after: str | None) -> tuple[int, int]:
     if not 1 <= first <= MAX_FIRST:
-        raise ValidationError(f"first 应在 1 到 {MAX_FIRST} 之间", code="INVALID", field="first")
+        raise ValidationError(f"first 应在 1 到 {MAX_FIRST} 之间", code=CommonCode.INVALID, field="first")
     return decode_cursor(after), first
 
 

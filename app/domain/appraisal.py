@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.domain.error_codes import AppraisalCode, CommonCode
 from app.domain.errors import Conflict, ValidationError
 from app.domain.scorecard import SCORECARDS, Scorecard, scorecard_from_data
 
@@ -71,7 +72,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 def check_transition(current: str, target: Status) -> None:
     if target not in TRANSITIONS[Status(current)]:
-        raise Conflict(f"评议当前处于“{STATUS_LABELS[Status(current)]}”阶段，不能进入“{STATUS_LABELS[target]}”", code="WRONG_STATUS")
+        raise Conflict(f"评议当前处于“{STATUS_LABELS[Status(current)]}”阶段，不能进入“{STATUS_LABELS[target]}”", code=CommonCode.WRONG_STATUS)
 
 
 class PanelRole(StrEnum):
@@ -133,7 +134,7 @@ DEFAULT_RULES: dict = {
 
 def _positive_int(value: object, what: str, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValidationError(f"评议规则配置错误：{what} 应为不小于 {minimum} 的整数", code="INVALID_RULES")
+        raise ValidationError(f"评议规则配置错误：{what} 应为不小于 {minimum} 的整数", code=AppraisalCode.INVALID_RULES)
     return value
 
 
@@ -143,11 +144,11 @@ def rules_from_data(data: Mapping) -> AppraisalRules:
     try:
         reasons = tuple(ExclusionReason(code=str(r["code"]), label=str(r["label"]), severe=bool(r.get("severe", False))) for r in merged["exclusion_reasons"])
         if not reasons or len({r.code for r in reasons}) != len(reasons):
-            raise ValidationError("评议规则配置错误：不予授信情形为空或代码重复", code="INVALID_RULES")
+            raise ValidationError("评议规则配置错误：不予授信情形为空或代码重复", code=AppraisalCode.INVALID_RULES)
         card_data = merged["scorecard"]
         if isinstance(card_data, str):
             if card_data not in SCORECARDS:
-                raise ValidationError(f"评议规则配置错误：未知评分卡 {card_data}", code="INVALID_RULES")
+                raise ValidationError(f"评议规则配置错误：未知评分卡 {card_data}", code=AppraisalCode.INVALID_RULES)
             card_data = SCORECARDS[card_data]
         caps = {g.value: _positive_int(merged["grade_caps_yuan"][g.value], f"grade_caps_yuan.{g.value}", minimum=0) * FEN_PER_YUAN for g in Grade}
         exclusion = {**DEFAULT_RULES["exclusion"], **merged["exclusion"]}
@@ -164,7 +165,7 @@ def rules_from_data(data: Mapping) -> AppraisalRules:
             objection_days=_positive_int(merged["objection_days"], "objection_days"),
         )
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValidationError(f"评议规则配置错误：缺少或错误的字段 {exc}", code="INVALID_RULES") from None
+        raise ValidationError(f"评议规则配置错误：缺少或错误的字段 {exc}", code=AppraisalCode.INVALID_RULES) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,22 +187,22 @@ def check_ballot(
     reasons = tuple(dict.fromkeys(r for r in reasons if r))
     if not knows:
         if grade or amount_fen is not None or reasons:
-            raise ValidationError("不了解该户时不评定等级、额度和不予授信情形", code="INVALID_VOTE", field="knows")
+            raise ValidationError("不了解该户时不评定等级、额度和不予授信情形", code=AppraisalCode.INVALID_VOTE, field="knows")
         return None, None, ()
     if not grade:
-        raise ValidationError("请选择评定等级", code="INVALID_VOTE", field="grade")
+        raise ValidationError("请选择评定等级", code=AppraisalCode.INVALID_VOTE, field="grade")
     try:
         g = Grade(grade)
     except ValueError:
-        raise ValidationError("评定等级不正确", code="INVALID_VOTE", field="grade") from None
+        raise ValidationError("评定等级不正确", code=AppraisalCode.INVALID_VOTE, field="grade") from None
     unknown = [r for r in reasons if rules.reason(r) is None]
     if unknown:
-        raise ValidationError("不予授信情形不在配置的列表中", code="INVALID_VOTE", field="reasons")
+        raise ValidationError("不予授信情形不在配置的列表中", code=AppraisalCode.INVALID_VOTE, field="reasons")
     if amount_fen is not None:
         if amount_fen < 0 or amount_fen > max_amount_fen:
-            raise ValidationError(f"建议额度应在 0 至 {max_amount_fen // FEN_PER_YUAN:,} 元之间", code="INVALID_AMOUNT", field="amount")
+            raise ValidationError(f"建议额度应在 0 至 {max_amount_fen // FEN_PER_YUAN:,} 元之间", code=CommonCode.INVALID_AMOUNT, field="amount")
         if g == Grade.DECLINE and amount_fen > 0:
-            raise ValidationError("评为不予授信时建议额度应为 0", code="INVALID_AMOUNT", field="amount")
+            raise ValidationError("评为不予授信时建议额度应为 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     return g, amount_fen, reasons
 
 
@@ -301,6 +302,6 @@ def proposed_amount_fen(
 
 def check_approved_amount(amount_fen: int, *, product_max_fen: int, excluded: bool) -> None:
     if amount_fen < 0 or amount_fen > product_max_fen:
-        raise ValidationError(f"预授信额度应在 0 至 {product_max_fen // FEN_PER_YUAN:,} 元之间", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError(f"预授信额度应在 0 至 {product_max_fen // FEN_PER_YUAN:,} 元之间", code=CommonCode.INVALID_AMOUNT, field="amount")
     if excluded and amount_fen > 0:
-        raise ValidationError("该户已被评为不予授信，预授信额度只能为 0", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError("该户已被评为不予授信，预授信额度只能为 0", code=CommonCode.INVALID_AMOUNT, field="amount")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.domain import idcard
+from app.domain.error_codes import CensusCode
 from app.domain.errors import ValidationError
 
 # Header (Chinese, as written in the file) -> field name. Order = the template's column order.
@@ -74,7 +75,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 class CensusFileError(ValidationError):
     """The whole file is refused (nothing of it is kept)."""
 
-    code = "INVALID_FILE"
+    code = CensusCode.INVALID_FILE
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message, code=code, field="file")
@@ -181,7 +182,7 @@ class MemberInvalid(ValidationError):
 
     def __init__(self, errors: dict[str, str]) -> None:
         field_name, message = next(iter(errors.items()))
-        super().__init__(message, code="INVALID_MEMBER", field=field_name)
+        super().__init__(message, code=CensusCode.INVALID_MEMBER, field=field_name)
         self.errors = errors
 
 
@@ -255,7 +256,7 @@ def _columns(header: Sequence[object]) -> dict[str, int]:
     if unknown:
         problems.append("无法识别的列：" + "、".join(unknown))
     if problems:
-        raise CensusFileError("表头不正确（" + "；".join(problems) + "）。请使用导入模板，第一行为列名。", code="BAD_HEADER")
+        raise CensusFileError("表头不正确（" + "；".join(problems) + "）。请使用导入模板，第一行为列名。", code=CensusCode.BAD_HEADER)
     return index
 
 
@@ -276,7 +277,7 @@ def read_table(table: Iterable[Sequence[object]], *, max_rows: int) -> tuple[dic
             header = raw
             break
     if header is None:
-        raise CensusFileError("文件是空的", code="EMPTY_FILE")
+        raise CensusFileError("文件是空的", code=CensusCode.EMPTY_FILE)
     columns = _columns(header)
     rows: list[tuple[int, list[str]]] = []
     for raw in it:
@@ -285,10 +286,10 @@ def read_table(table: Iterable[Sequence[object]], *, max_rows: int) -> tuple[dic
         if not any(cells):
             continue
         if len(rows) >= max_rows:
-            raise CensusFileError(f"文件行数超过上限：每次最多导入 {max_rows:,} 行，请拆分后分批导入", code="TOO_MANY_ROWS")
+            raise CensusFileError(f"文件行数超过上限：每次最多导入 {max_rows:,} 行，请拆分后分批导入", code=CensusCode.TOO_MANY_ROWS)
         rows.append((line, cells))
     if not rows:
-        raise CensusFileError("文件中没有数据行", code="EMPTY_FILE")
+        raise CensusFileError("文件中没有数据行", code=CensusCode.EMPTY_FILE)
     return columns, rows
 
 

@@ -1,15 +1,17 @@
 """Domain errors: expected failures that both front doors turn into messages.
 
-A `DomainError` carries a machine code (an upper-snake string the API maps to its
-error-code enum), the input field it concerns (camelCase path or None) and a
-message in Simplified Chinese for the person at the screen.
+A `DomainError` carries a machine code (a member of one of the per-area enums in
+`app/domain/error_codes.py`; its value is the code on the wire), the input field it concerns
+(camelCase path or None) and a message in Simplified Chinese for the person at the screen.
 """
 
 from __future__ import annotations
 
+from app.domain.error_codes import CommonCode
+
 
 class DomainError(Exception):
-    code: str = "INVALID"
+    code: str = CommonCode.INVALID
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
@@ -23,16 +25,16 @@ class DomainError(Exception):
 
 
 class ValidationError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 class NotFound(DomainError):
-    code = "NOT_FOUND"
+    code = CommonCode.NOT_FOUND
 
 
 class Forbidden(DomainError):
-    code = "FORBIDDEN"
+    code = CommonCode.FORBIDDEN
 
 
 class Conflict(DomainError):
-    code = "CONFLICT"
+    code = CommonCode.CONFLICT

@@ -21,6 +21,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.domain.error_codes import IdentityCode
 from app.domain.errors import ValidationError
 
 MODEL = "Dlib"
@@ -37,11 +38,11 @@ PACKED_SIZE = struct.calcsize(_PACK_FORMAT)  # 512 bytes
 def _check(embedding: Sequence[float], name: str) -> None:
     if len(embedding) != EMBEDDING_SIZE:
         raise ValidationError(
-            f"人脸特征长度应为 {EMBEDDING_SIZE}，实际为 {len(embedding)}", code="BAD_EMBEDDING", field=name
+            f"人脸特征长度应为 {EMBEDDING_SIZE}，实际为 {len(embedding)}", code=IdentityCode.BAD_EMBEDDING, field=name
         )
     for value in embedding:
         if not math.isfinite(value):
-            raise ValidationError("人脸特征含有无效数值", code="BAD_EMBEDDING", field=name)
+            raise ValidationError("人脸特征含有无效数值", code=IdentityCode.BAD_EMBEDDING, field=name)
 
 
 def cosine_distance(a: Sequence[float], b: Sequence[float]) -> float:
@@ -52,7 +53,7 @@ def cosine_distance(a: Sequence[float], b: Sequence[float]) -> float:
     norm_a = math.sqrt(math.fsum(x * x for x in a))
     norm_b = math.sqrt(math.fsum(y * y for y in b))
     if norm_a == 0.0 or norm_b == 0.0:
-        raise ValidationError("人脸特征为零向量", code="BAD_EMBEDDING")
+        raise ValidationError("人脸特征为零向量", code=IdentityCode.BAD_EMBEDDING)
     cos = max(-1.0, min(1.0, dot / (norm_a * norm_b)))
     return 1.0 - cos
 
@@ -87,7 +88,7 @@ def match(
 ) -> FaceMatch:
     """Compare two embeddings by cosine distance; verified when distance <= threshold."""
     if not 0.0 < threshold < 2.0:
-        raise ValidationError("人脸比对阈值必须在 0 与 2 之间", code="BAD_THRESHOLD", field="threshold")
+        raise ValidationError("人脸比对阈值必须在 0 与 2 之间", code=IdentityCode.BAD_THRESHOLD, field="threshold")
     distance = cosine_distance(a, b)
     return FaceMatch(distance=distance, threshold=threshold, model=model, verified=distance <= threshold)
 
@@ -98,13 +99,13 @@ def pack_embedding(embedding: Sequence[float]) -> bytes:
     try:
         return struct.pack(_PACK_FORMAT, *embedding)
     except (OverflowError, struct.error) as exc:  # a value outside float32's range
-        raise ValidationError("人脸特征数值超出范围", code="BAD_EMBEDDING", field="embedding") from exc
+        raise ValidationError("人脸特征数值超出范围", code=IdentityCode.BAD_EMBEDDING, field="embedding") from exc
 
 
 def unpack_embedding(data: bytes) -> tuple[float, ...]:
     if len(data) != PACKED_SIZE:
         raise ValidationError(
-            f"人脸特征数据长度应为 {PACKED_SIZE} 字节，实际为 {len(data)}", code="BAD_EMBEDDING"
+            f"人脸特征数据长度应为 {PACKED_SIZE} 字节，实际为 {len(data)}", code=IdentityCode.BAD_EMBEDDING
         )
     return struct.unpack(_PACK_FORMAT, data)
 
@@ -134,7 +135,7 @@ def identity_candidates(indices: Sequence[int], count: int, rng: random.Random) 
     the burst from its first stretch to its last.
     """
     if count < 1:
-        raise ValidationError("比对帧数至少为 1", code="BAD_COUNT")
+        raise ValidationError("比对帧数至少为 1", code=IdentityCode.BAD_COUNT)
     groups = min(count, len(indices))
     stretches = [list(indices[len(indices) * g // groups : len(indices) * (g + 1) // groups]) for g in range(groups)]
     for stretch in stretches:
@@ -150,9 +151,9 @@ def match_burst(
     The distance reported is the largest of those distances: the one that decided.
     """
     if not enrolled or len(live) < 1:
-        raise ValidationError("没有可比对的人脸特征", code="BAD_EMBEDDING")
+        raise ValidationError("没有可比对的人脸特征", code=IdentityCode.BAD_EMBEDDING)
     if not 0.0 < threshold < 2.0:
-        raise ValidationError("人脸比对阈值必须在 0 与 2 之间", code="BAD_THRESHOLD", field="threshold")
+        raise ValidationError("人脸比对阈值必须在 0 与 2 之间", code=IdentityCode.BAD_THRESHOLD, field="threshold")
     to_enrolment = max(min(cosine_distance(e, x) for e in enrolled) for x in live)
     between = max((cosine_distance(a, b) for a, b in itertools.combinations(live, 2)), default=0.0)
     distance = max(to_enrolment, between)

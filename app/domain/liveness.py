@@ -39,6 +39,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from app.domain.error_codes import IdentityCode
 from app.domain.errors import ValidationError
 
 Point = tuple[float, float]
@@ -127,11 +128,11 @@ class Action:
 
     def __post_init__(self) -> None:
         if self.kind not in ACTIONS:
-            raise ValidationError(f"未知的活体动作：{self.kind}", code="BAD_CHALLENGE")
+            raise ValidationError(f"未知的活体动作：{self.kind}", code=IdentityCode.BAD_CHALLENGE)
         if self.kind == BLINK and not 1 <= self.count <= MAX_BLINKS:
-            raise ValidationError(f"眨眼次数应为 1 至 {MAX_BLINKS} 次", code="BAD_CHALLENGE")
+            raise ValidationError(f"眨眼次数应为 1 至 {MAX_BLINKS} 次", code=IdentityCode.BAD_CHALLENGE)
         if self.kind != BLINK and self.count != 1:
-            raise ValidationError("转头动作只做一次", code="BAD_CHALLENGE")
+            raise ValidationError("转头动作只做一次", code=IdentityCode.BAD_CHALLENGE)
 
     @property
     def prompt(self) -> str:
@@ -143,9 +144,9 @@ class Action:
 
 def _check_nonce(nonce: object) -> str:
     if not isinstance(nonce, str) or not 16 <= len(nonce) <= 128 or not nonce.isascii() or not nonce.isprintable():
-        raise ValidationError("活体检测随机码无效", code="BAD_CHALLENGE", field="nonce")
+        raise ValidationError("活体检测随机码无效", code=IdentityCode.BAD_CHALLENGE, field="nonce")
     if any(ch.isspace() for ch in nonce):
-        raise ValidationError("活体检测随机码无效", code="BAD_CHALLENGE", field="nonce")
+        raise ValidationError("活体检测随机码无效", code=IdentityCode.BAD_CHALLENGE, field="nonce")
     return nonce
 
 
@@ -159,10 +160,10 @@ class Challenge:
     def __post_init__(self) -> None:
         _check_nonce(self.nonce)
         if not self.actions:
-            raise ValidationError("活体检测动作为空", code="BAD_CHALLENGE")
+            raise ValidationError("活体检测动作为空", code=IdentityCode.BAD_CHALLENGE)
         for before, after in zip(self.actions, self.actions[1:]):
             if before.kind == after.kind:
-                raise ValidationError("相邻两步不能是同一动作", code="BAD_CHALLENGE")
+                raise ValidationError("相邻两步不能是同一动作", code=IdentityCode.BAD_CHALLENGE)
 
     @classmethod
     def create(cls, rng: random.Random, nonce: str) -> Challenge:
@@ -197,13 +198,13 @@ class Challenge:
         try:
             body = json.loads(text)
         except (TypeError, ValueError) as exc:
-            raise ValidationError("活体检测挑战数据无法解析", code="BAD_CHALLENGE") from exc
+            raise ValidationError("活体检测挑战数据无法解析", code=IdentityCode.BAD_CHALLENGE) from exc
         if not isinstance(body, dict) or body.get("v") != 1 or not isinstance(body.get("actions"), list):
-            raise ValidationError("活体检测挑战数据格式不正确", code="BAD_CHALLENGE")
+            raise ValidationError("活体检测挑战数据格式不正确", code=IdentityCode.BAD_CHALLENGE)
         actions = []
         for item in body["actions"]:
             if not isinstance(item, dict) or not isinstance(item.get("count"), int) or isinstance(item.get("count"), bool):
-                raise ValidationError("活体检测挑战数据格式不正确", code="BAD_CHALLENGE")
+                raise ValidationError("活体检测挑战数据格式不正确", code=IdentityCode.BAD_CHALLENGE)
             actions.append(Action(str(item.get("action")), item["count"]))
         return cls(nonce=_check_nonce(body.get("nonce")), actions=tuple(actions))
 

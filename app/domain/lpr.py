@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from app.domain.error_codes import LendingCode
 from app.domain.errors import DomainError, ValidationError
 from app.domain.schedule.dates import add_months
 
@@ -45,7 +46,7 @@ class LprRate:
 def tenor_for_term(term_months: int) -> Tenor:
     """1-year LPR for terms up to 5 years, the over-5-year LPR above."""
     if isinstance(term_months, bool) or not isinstance(term_months, int) or term_months < 1:
-        raise ValidationError("贷款期限必须至少 1 个月", code="INVALID_TERM", field="termMonths")
+        raise ValidationError("贷款期限必须至少 1 个月", code=LendingCode.INVALID_TERM, field="termMonths")
     return Tenor.ONE_YEAR if term_months <= ONE_YEAR_MAX_TERM_MONTHS else Tenor.FIVE_YEAR
 
 
@@ -57,7 +58,7 @@ def rate_on(publications: Iterable[LprRate], tenor: Tenor | str, on: date) -> Lp
         if p.tenor == tenor and p.published_on <= on and (best is None or p.published_on > best.published_on):
             best = p
     if best is None:
-        raise DomainError(f"{on.isoformat()} 及之前没有{tenor.label} LPR 报价", code="NO_LPR")
+        raise DomainError(f"{on.isoformat()} 及之前没有{tenor.label} LPR 报价", code=LendingCode.NO_LPR)
     return best
 
 
@@ -65,7 +66,7 @@ def contract_rate_ppm(lpr_ppm: int, spread_bp: int) -> int:
     """LPR + spread (spread may be negative; the result may not)."""
     rate = lpr_ppm + spread_bp * PPM_PER_BP
     if rate < 0:
-        raise ValidationError("LPR 加点后的利率不能为负数", code="INVALID_RATE", field="spreadBp")
+        raise ValidationError("LPR 加点后的利率不能为负数", code=LendingCode.INVALID_RATE, field="spreadBp")
     return rate
 
 

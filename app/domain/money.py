@@ -24,6 +24,7 @@ from decimal import (
     localcontext,
 )
 
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import ValidationError
 
 ROUNDING = ROUND_HALF_UP
@@ -102,14 +103,14 @@ class Money:
         cls, value: Decimal | str | int, *, field: str | None = "amount", allow_negative: bool = False
     ) -> Money:
         """Parse yuan ("1200", "1,200.50", Decimal("0.01")); at most two decimals."""
-        d = _to_decimal(value, code="INVALID_AMOUNT", field=field, message="金额格式不正确")
+        d = _to_decimal(value, code=CommonCode.INVALID_AMOUNT, field=field, message="金额格式不正确")
         if abs(d) >= Decimal(MAX_AMOUNT_FEN).scaleb(-2):
-            raise ValidationError("金额过大", code="INVALID_AMOUNT", field=field)
+            raise ValidationError("金额过大", code=CommonCode.INVALID_AMOUNT, field=field)
         fen = d.scaleb(2)
         if fen != fen.to_integral_value():
-            raise ValidationError("金额最多保留两位小数", code="INVALID_AMOUNT", field=field)
+            raise ValidationError("金额最多保留两位小数", code=CommonCode.INVALID_AMOUNT, field=field)
         if d < 0 and not allow_negative:
-            raise ValidationError("金额不能为负数", code="INVALID_AMOUNT", field=field)
+            raise ValidationError("金额不能为负数", code=CommonCode.INVALID_AMOUNT, field=field)
         return cls(int(fen))
 
     @classmethod
@@ -179,12 +180,12 @@ def parse_rate_percent(value: Decimal | str | int, *, field: str | None = "annua
 
     At most four decimals (1 ppm); negative rates are refused.
     """
-    d = _to_decimal(value, code="INVALID_RATE", field=field, message="利率格式不正确")
+    d = _to_decimal(value, code=LendingCode.INVALID_RATE, field=field, message="利率格式不正确")
     if d < 0:
-        raise ValidationError("利率不能为负数", code="INVALID_RATE", field=field)
+        raise ValidationError("利率不能为负数", code=LendingCode.INVALID_RATE, field=field)
     ppm = d * PPM_PER_PERCENT
     if ppm != ppm.to_integral_value():
-        raise ValidationError("利率最多保留四位小数", code="INVALID_RATE", field=field)
+        raise ValidationError("利率最多保留四位小数", code=LendingCode.INVALID_RATE, field=field)
     return int(ppm)
 
 

@@ -25,6 +25,7 @@ from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import ValidationError
 from app.domain.schedule import (
     DEFAULT_CONVENTIONS,
@@ -81,7 +82,7 @@ class Allocation:
 
 def _check_amount(amount_fen: int, field: str = "amount") -> None:
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
-        raise ValidationError("还款金额必须大于 0", code="INVALID_AMOUNT", field=field)
+        raise ValidationError("还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field=field)
 
 
 def allocate_payment(
@@ -101,7 +102,7 @@ def allocate_payment(
     total = sum(o.total_fen for o in ordered)
     if strict and amount_fen > total:
         raise ValidationError(
-            f"还款金额超过应还总额 {total // 100}.{total % 100:02d} 元", code="AMOUNT_TOO_LARGE", field="amount"
+            f"还款金额超过应还总额 {total // 100}.{total % 100:02d} 元", code=LendingCode.AMOUNT_TOO_LARGE, field="amount"
         )
     paid = [dict.fromkeys(conventions.allocation_order, 0) for _ in ordered]
     left = amount_fen
@@ -142,14 +143,14 @@ class PayoffQuote:
 
 def _outstanding(remaining: Sequence[Installment]) -> int:
     if not remaining:
-        raise ValidationError("没有未到期的还款计划", code="NOTHING_OUTSTANDING", field=None)
+        raise ValidationError("没有未到期的还款计划", code=LendingCode.NOTHING_OUTSTANDING, field=None)
     first = remaining[0]
     return first.principal_fen + first.remaining_principal_fen
 
 
 def _accrual_days(remaining: Sequence[Installment], last_due_on: date, on: date) -> int:
     if on < last_due_on or on >= remaining[0].due_on:
-        raise ValidationError("提前还款日期必须在上一还款日之后、下一还款日之前", code="INVALID_DATE", field="date")
+        raise ValidationError("提前还款日期必须在上一还款日之后、下一还款日之前", code=CommonCode.INVALID_DATE, field="date")
     return (on - last_due_on).days
 
 
@@ -173,11 +174,11 @@ def prepay_partial(
     try:
         mode = PrepaymentMode(mode)
     except ValueError:
-        raise ValidationError("不支持的提前还款方式", code="INVALID_MODE", field="mode") from None
+        raise ValidationError("不支持的提前还款方式", code=LendingCode.INVALID_MODE, field="mode") from None
     _check_amount(amount_fen)
     outstanding = _outstanding(remaining)
     if amount_fen >= outstanding:
-        raise ValidationError("提前还款金额不小于剩余本金，请办理全部提前还款", code="AMOUNT_TOO_LARGE", field="amount")
+        raise ValidationError("提前还款金额不小于剩余本金，请办理全部提前还款", code=LendingCode.AMOUNT_TOO_LARGE, field="amount")
     days = _accrual_days(remaining, last_due_on, on)
     rounding = conventions.rounding
     interest_now = days_interest_fen(amount_fen, annual_rate_ppm, days, conventions.days_in_year_daily, rounding)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.domain.error_codes import AppraisalCode
 from app.domain.errors import ValidationError
 
 FEN_PER_YUAN = 100
@@ -67,7 +68,7 @@ def score(card: Scorecard, facts: Mapping[str, str]) -> ScoreResult:
         answer = facts.get(factor.code, "")
         option = factor.option(answer)
         if option is None:
-            raise ValidationError(f"请选择“{factor.label}”", code="INVALID_FACTS", field=f"facts.{factor.code}")
+            raise ValidationError(f"请选择“{factor.label}”", code=AppraisalCode.INVALID_FACTS, field=f"facts.{factor.code}")
         lines.append(ScoreLine(factor=factor.label, answer=option.label, score=option.score))
         total += option.score
     if card.kind == "additive":
@@ -79,7 +80,7 @@ def score(card: Scorecard, facts: Mapping[str, str]) -> ScoreResult:
 
 def _int(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"评分卡配置错误：{what} 应为整数", code="INVALID_RULES")
+        raise ValidationError(f"评分卡配置错误：{what} 应为整数", code=AppraisalCode.INVALID_RULES)
     return value
 
 
@@ -88,22 +89,22 @@ def scorecard_from_data(data: Mapping) -> Scorecard:
     try:
         kind = data["kind"]
         if kind not in ("additive", "points"):
-            raise ValidationError("评分卡配置错误：kind 应为 additive 或 points", code="INVALID_RULES")
+            raise ValidationError("评分卡配置错误：kind 应为 additive 或 points", code=AppraisalCode.INVALID_RULES)
         factors = []
         for f in data["factors"]:
             options = tuple(Option(value=str(o["value"]), label=str(o["label"]), score=_int(o["score"], f"{f['code']}.{o['value']}")) for o in f["options"])
             if not options or len({o.value for o in options}) != len(options):
-                raise ValidationError(f"评分卡配置错误：{f['code']} 的选项为空或重复", code="INVALID_RULES")
+                raise ValidationError(f"评分卡配置错误：{f['code']} 的选项为空或重复", code=AppraisalCode.INVALID_RULES)
             factors.append(Factor(code=str(f["code"]), label=str(f["label"]), options=options))
         if len({f.code for f in factors}) != len(factors):
-            raise ValidationError("评分卡配置错误：因素代码重复", code="INVALID_RULES")
+            raise ValidationError("评分卡配置错误：因素代码重复", code=AppraisalCode.INVALID_RULES)
         tiers = tuple(sorted(((_int(t[0], "tier"), _int(t[1], "tier") * FEN_PER_YUAN) for t in data.get("tiers_yuan", ())), reverse=True))
         if kind == "points" and not tiers:
-            raise ValidationError("评分卡配置错误：积分制需要额度档位", code="INVALID_RULES")
+            raise ValidationError("评分卡配置错误：积分制需要额度档位", code=AppraisalCode.INVALID_RULES)
         return Scorecard(code=str(data["code"]), name=str(data["name"]), kind=kind, factors=tuple(factors), tiers=tiers,
                          floor_fen=_int(data.get("floor_yuan", 0), "floor_yuan") * FEN_PER_YUAN)
     except (KeyError, TypeError, IndexError) as exc:
-        raise ValidationError(f"评分卡配置错误：缺少或错误的字段 {exc}", code="INVALID_RULES") from None
+        raise ValidationError(f"评分卡配置错误：缺少或错误的字段 {exc}", code=AppraisalCode.INVALID_RULES) from None
 
 
 def _opt(value: str, label: str, score: int) -> dict:

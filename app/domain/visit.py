@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.domain.error_codes import CommonCode, CreditCheckCode, VisitCode
 from app.domain.errors import Conflict, DomainError, Forbidden, ValidationError
 from app.domain.money import Money
 
@@ -118,18 +119,18 @@ def check_step_open(step: str, *, status: str, done: Iterable[str], skipped: Ite
     if step not in STEPS:
         raise ValueError(f"unknown visit step: {step}")
     if status in CLOSED:
-        raise Conflict(f"走访已结束（{STATUS_LABELS[VisitStatus(status)]}），不能再修改", code="VISIT_CLOSED")
+        raise Conflict(f"走访已结束（{STATUS_LABELS[VisitStatus(status)]}），不能再修改", code=VisitCode.VISIT_CLOSED)
     if step in done or step in skipped:
-        raise Conflict(f"“{STEP_LABELS[step]}”已完成，不能重复办理", code="STEP_DONE", field="step")
+        raise Conflict(f"“{STEP_LABELS[step]}”已完成，不能重复办理", code=VisitCode.STEP_DONE, field="step")
     before = STEPS[: STEPS.index(step)]
     missing = [s for s in before if s not in done and s not in skipped]
     if missing:
-        raise Conflict(f"请先完成“{STEP_LABELS[missing[0]]}”", code="STEP_NOT_READY", field="step")
+        raise Conflict(f"请先完成“{STEP_LABELS[missing[0]]}”", code=VisitCode.STEP_NOT_READY, field="step")
     needed = _STATUS_FOR_STEP[step]
     if status != needed:
         if status == VisitStatus.AWAITING_APPROVAL:
-            raise Conflict("授信申请正在等待审批，审批通过后才能签约", code="AWAITING_APPROVAL")
-        raise Conflict(f"走访当前状态（{STATUS_LABELS[VisitStatus(status)]}）不能办理“{STEP_LABELS[step]}”", code="WRONG_STATUS")
+            raise Conflict("授信申请正在等待审批，审批通过后才能签约", code=VisitCode.AWAITING_APPROVAL)
+        raise Conflict(f"走访当前状态（{STATUS_LABELS[VisitStatus(status)]}）不能办理“{STEP_LABELS[step]}”", code=CommonCode.WRONG_STATUS)
 
 
 # --- signing -------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ PHOTO_CATEGORIES = {
 
 def photo_category(code: str) -> tuple[str, str]:
     if code not in PHOTO_CATEGORIES:
-        raise ValidationError("请选择照片类别", code="BAD_CATEGORY", field="category")
+        raise ValidationError("请选择照片类别", code=VisitCode.BAD_CATEGORY, field="category")
     return PHOTO_CATEGORIES[code]
 
 
@@ -212,18 +213,18 @@ def proposed_amount(
 ) -> int:
     """The line to grant: the pre-credit amount (预授信额度) capped by the product and the strategy's limit, or less if asked."""
     if pre_credit_fen is None:
-        raise DomainError("该户尚未完成评议审定（无预授信额度），不能授信", code="NO_PRE_CREDIT")
+        raise DomainError("该户尚未完成评议审定（无预授信额度），不能授信", code=VisitCode.NO_PRE_CREDIT)
     if pre_credit_fen <= 0:
-        raise DomainError("该户评议审定结果为不予授信，不能授信", code="NO_PRE_CREDIT")
+        raise DomainError("该户评议审定结果为不予授信，不能授信", code=VisitCode.NO_PRE_CREDIT)
     if strategy_limit_fen is not None and strategy_limit_fen <= 0:
-        raise DomainError("按额度策略测算的可授信额度为 0，不能授信", code="NO_STRATEGY_LIMIT")
+        raise DomainError("按额度策略测算的可授信额度为 0，不能授信", code=VisitCode.NO_STRATEGY_LIMIT)
     cap = min(pre_credit_fen, product_max_fen, strategy_limit_fen if strategy_limit_fen is not None else product_max_fen)
     if requested_fen is None:
         return cap
     if requested_fen <= 0:
-        raise ValidationError("申请额度必须大于 0", code="INVALID_AMOUNT", field="requested")
+        raise ValidationError("申请额度必须大于 0", code=CommonCode.INVALID_AMOUNT, field="requested")
     if requested_fen > cap:
-        raise ValidationError(f"申请额度不能超过可授信额度 {Money(cap).format_yuan()}", code="ABOVE_PRE_CREDIT", field="requested")
+        raise ValidationError(f"申请额度不能超过可授信额度 {Money(cap).format_yuan()}", code=VisitCode.ABOVE_PRE_CREDIT, field="requested")
     return requested_fen
 
 
@@ -233,7 +234,7 @@ def route_decision(*, role: str | None, amount_fen: int, risk_outcome: str, auth
     A risk review (not a pass) always needs an approver; a reject never gets here (the credit gate).
     """
     if risk_outcome == "reject":
-        raise DomainError("征信风险检查结论为拒绝，不能授信", code="RISK_REJECTED")
+        raise DomainError("征信风险检查结论为拒绝，不能授信", code=CreditCheckCode.RISK_REJECTED)
     if risk_outcome == "pass" and authority.within(role, amount_fen):
         return "grant"
     return "approval"
@@ -243,9 +244,9 @@ def check_approval_authority(*, role: str | None, amount_fen: int, authority: Au
     """An approver may grant only within their own authority."""
     limit = authority.limit_for(role)
     if role not in ("approver", "branch_manager") or limit <= 0:
-        raise Forbidden("只有审批人或支行行长可以审批授信", code="FORBIDDEN")
+        raise Forbidden("只有审批人或支行行长可以审批授信", code=CommonCode.FORBIDDEN)
     if amount_fen > limit:
         raise Forbidden(
             f"授信额度 {Money(amount_fen).format_yuan()} 超出您的授信权限（{ROLE_NAMES[role]}最高 {Money(limit).format_yuan()}），请提交上级审批",
-            code="ABOVE_AUTHORITY", field="amount",
+            code=VisitCode.ABOVE_AUTHORITY, field="amount",
         )

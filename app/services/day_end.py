@@ -26,6 +26,7 @@ from datetime import date, timedelta
 
 from app.crypto import Vault
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
+from app.domain.error_codes import CommonCode, OperationsCode
 from app.domain.errors import ValidationError
 from app.integrations.core_banking import CoreBanking
 from app.models import EodRun
@@ -88,7 +89,7 @@ async def run_stage(stage: str, on: date, tools: DayEndTools) -> StageReport:
         raise ValueError(f"unknown day-end stage {stage!r}")
     run = await EodRun.get_or_none(business_on=on)
     if run is None or run.finished_at is None:
-        raise ValidationError(f"{on.isoformat()} 尚未完成日终，不能运行后续环节", code="NOT_CLOSED", field="date")
+        raise ValidationError(f"{on.isoformat()} 尚未完成日终，不能运行后续环节", code=OperationsCode.NOT_CLOSED, field="date")
     if stage in run.stages_done:
         return StageReport(stage, on, ALREADY_DONE)
     lease = await eod_lease.acquire(on, ttl_seconds=tools.lease_ttl)
@@ -129,7 +130,7 @@ async def close_business_day(
     """
     current = await business_date.current()
     if on is not None and on > current:
-        raise ValidationError(f"当前会计日期为 {current.isoformat()}，不能对 {on.isoformat()} 日终", code="INVALID_DATE", field="date")
+        raise ValidationError(f"当前会计日期为 {current.isoformat()}，不能对 {on.isoformat()} 日终", code=CommonCode.INVALID_DATE, field="date")
     wanted = today if catch_up else (on or current)
     through = wanted if simulate else min(wanted, today)
     reports = await (enqueue_next(queue, through=through) if queue is not None else _run_inline(tools, through))

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.domain.error_codes import CommonCode
 from app.domain.errors import NotFound, ValidationError
 from app.models import Document
 from app.models.enums import DocumentKind, VerifyStatus
@@ -54,7 +55,7 @@ async def store_document(
     if not data:
         raise ValidationError("文件为空", field="file")
     if len(data) > max_bytes:
-        raise ValidationError(f"文件超过 {max_bytes // (1024 * 1024)} MB 上限", field="file", code="TOO_LARGE")
+        raise ValidationError(f"文件超过 {max_bytes // (1024 * 1024)} MB 上限", field="file", code=CommonCode.TOO_LARGE)
     digest = media.put(data)
     async with in_transaction():
         doc = await Document.create(

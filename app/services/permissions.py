@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden
 from app.domain.permissions import ACTION_LABELS, CHECK_ACTIONS, Action, Principal, allows
 from app.models.enums import ActorType
@@ -44,12 +45,12 @@ def require(
     maker_id: who made the request being checked (for CHECK_ACTIONS: not the checker).
     """
     if not may(actor, action):
-        raise Forbidden(refusal(action), code="FORBIDDEN")
+        raise Forbidden(refusal(action), code=CommonCode.FORBIDDEN)
     if actor is None:  # an anonymous caller may only sign in, which concerns no object
         return
     if branch_id is not None and actor.type == ActorType.OFFICER and not actor.in_branch(branch_id):
-        raise Forbidden("该业务不在您的管辖范围内", code="FORBIDDEN")
+        raise Forbidden("该业务不在您的管辖范围内", code=CommonCode.FORBIDDEN)
     if customer_id is not None and actor.type == ActorType.CUSTOMER and actor.id != customer_id:
-        raise Forbidden("仅限借款客户本人操作", code="FORBIDDEN")
+        raise Forbidden("仅限借款客户本人操作", code=CommonCode.FORBIDDEN)
     if action in CHECK_ACTIONS and maker_id is not None and maker_id == actor.id:
-        raise Forbidden("不能审批本人发起的申请", code="OWN_REQUEST")
+        raise Forbidden("不能审批本人发起的申请", code=CommonCode.OWN_REQUEST)

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
-from app.api.errors import error_code
+from app.api.errors import error_code, error_enum
+from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 
-
-@strawberry.enum(description="登录相关错误代码")
-class AccountErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_PHONE = "invalid_phone"
-    INVALID_DEVICE = "invalid_device"
-    RATE_LIMITED = "rate_limited"
-    BAD_CODE = "bad_code"
-    CODE_EXPIRED = "code_expired"
-    CODE_LOCKED = "code_locked"
-    PHONE_AMBIGUOUS = "phone_ambiguous"
-    SMS_UNAVAILABLE = "sms_unavailable"
-    INVALID_TOKEN = "invalid_token"
-    TOKEN_EXPIRED = "token_expired"
-    TOKEN_REUSED = "token_reused"
-    FORBIDDEN = "forbidden"
+AccountErrorCode = error_enum("AccountErrorCode", "登录相关错误代码", codes.CommonCode, codes.AuthCode, codes.SmsCode)
 
 
 @strawberry.type(description="登录相关错误")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry import relay
 
 from app import clock
 from app.api.context import Info
-from app.api.errors import error_code
+from app.api.errors import error_code, error_enum
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.pagination import Connection, paginate
 from app.api.scalars import DecimalString
+from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.domain.money import yuan_str
 from app.services import business_date
@@ -21,26 +21,10 @@ from app.services.customers.cards import CardView, OnlineOffer as OfferView, bou
 from app.services.customers.home import mask_name, next_due
 from app.services.lending import queries as lending_queries
 
-
-@strawberry.enum(description="绑卡相关错误代码")
-class CardErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_CARD_NUMBER = "invalid_card_number"
-    CARD_CHECKSUM = "card_checksum"
-    CORE_UNAVAILABLE = "core_unavailable"
-    FORBIDDEN = "forbidden"
-    INVALID_PHONE = "invalid_phone"
-    HOLDER_MISMATCH = "holder_mismatch"
-    CARD_BOUND_ELSEWHERE = "card_bound_elsewhere"
-    RATE_LIMITED = "rate_limited"
-    SMS_UNAVAILABLE = "sms_unavailable"
-    NOT_FOUND = "not_found"
-    BAD_CODE = "bad_code"
-    CODE_EXPIRED = "code_expired"
-    CODE_LOCKED = "code_locked"
-    ALREADY_BOUND = "already_bound"
-    CARD_IN_USE = "card_in_use"
-    CARD_NOT_VERIFIED = "card_not_verified"
+CardErrorCode = error_enum(
+    "CardErrorCode", "绑卡相关错误代码", codes.CommonCode, codes.CustomerCode, codes.SmsCode,
+    codes.AuthCode.INVALID_PHONE, codes.LendingCode.CORE_UNAVAILABLE,
+)
 
 
 @strawberry.type(description="绑卡相关错误")

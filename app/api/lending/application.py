@@ -10,11 +10,12 @@ import strawberry
 
 from app import clock
 from app.api.context import Info
-from app.api.errors import error_code
+from app.api.errors import error_code, error_enum
 from app.api.ids import decode_id
 from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
 from app.api.permissions import IsCustomer
 from app.api.scalars import DecimalString
+from app.domain import error_codes as codes
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.money import percent_str, yuan_str
 from app.models import LoanApplication as ApplicationModel
@@ -23,35 +24,10 @@ from app.services.lending import application as borrower_drawdown
 from app.services.lending import queries as lending_queries
 from app.services.lending.application import Application
 
-
-@strawberry.enum(description="借款申请相关错误代码")
-class LoanApplicationErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_AMOUNT = "invalid_amount"
-    INVALID_TERM = "invalid_term"
-    INVALID_METHOD = "invalid_method"
-    NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
-    LINE_NOT_ACTIVE = "line_not_active"
-    LINE_EXPIRED = "line_expired"
-    AMOUNT_ABOVE_AVAILABLE = "amount_above_available"
-    NO_CARD = "no_card"
-    CARD_NOT_ELIGIBLE = "card_not_eligible"
-    CARD_NOT_VERIFIED = "card_not_verified"
-    NO_AUTHORISATION = "no_authorisation"
-    BUREAU_TIMEOUT = "bureau_timeout"
-    BUREAU_FAILED = "bureau_failed"
-    RISK_REJECTED = "risk_rejected"
-    REFERRED = "referred"
-    SMS_UNAVAILABLE = "sms_unavailable"
-    BAD_CODE = "bad_code"
-    CODE_EXPIRED = "code_expired"
-    CODE_LOCKED = "code_locked"
-    APPLICATION_CLOSED = "application_closed"
-    DISBURSEMENT_FAILED = "disbursement_failed"
-    CORE_UNAVAILABLE = "core_unavailable"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-    NO_RISK_DECISION = "no_risk_decision"
+LoanApplicationErrorCode = error_enum(
+    "LoanApplicationErrorCode", "借款申请相关错误代码", codes.CommonCode, codes.LendingCode, codes.CreditCheckCode, codes.CreditReportCode,
+    codes.SmsCode, codes.CustomerCode.CARD_NOT_ELIGIBLE, codes.CustomerCode.CARD_NOT_VERIFIED, codes.RiskCode.BAD_RULESET,
+)
 
 
 @strawberry.type(description="借款申请相关错误")

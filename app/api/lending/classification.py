@@ -8,11 +8,13 @@ from enum import Enum
 import strawberry
 
 from app.api.context import Info
-from app.api.errors import error_code
+from app.api.errors import error_code, error_enum
 from app.api.ids import decode_id
 from app.api.lending.types import Loan
 from app.api.permissions import IsOfficer
+from app.domain import error_codes as codes
 from app.domain.classification import CLASS_LABELS, FloorKind, LoanClass
+from app.domain.error_codes import CommonCode
 from app.domain.errors import DomainError
 from app.models import ClassUpgradeProposal as ProposalModel
 from app.services import business_date
@@ -34,16 +36,9 @@ class ClassFloorKind(Enum):
     RESTRUCTURED = FloorKind.RESTRUCTURED.value
 
 
-@strawberry.enum(description="分类操作的错误代码")
-class ClassErrorCode(Enum):
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
-    REASON_REQUIRED = "reason_required"
-    INVALID_CLASS = "invalid_class"
-    ALREADY_DECIDED = "already_decided"
-    ARREARS = "arrears"
-    LOAN_CLOSED = "loan_closed"
+ClassErrorCode = error_enum(
+    "ClassErrorCode", "分类操作的错误代码", codes.CommonCode, codes.ClassificationCode, codes.LendingCode.LOAN_CLOSED,
+)
 
 
 @strawberry.type(description="分类操作错误")
@@ -147,7 +142,7 @@ class ClassificationMutation:
             try:
                 proposal_id = UUID(str(input.proposal_id))
             except ValueError:
-                raise DomainError("上调建议不存在", code="NOT_FOUND", field="proposalId") from None
+                raise DomainError("上调建议不存在", code=CommonCode.NOT_FOUND, field="proposalId") from None
             proposal = await decide_upgrade(
                 actor=info.context.actor, proposal_id=proposal_id, approve=input.approve,
                 to_class=input.to_class.value if input.to_class else None, note=input.note, today=await business_date.current(),

@@ -11,7 +11,9 @@ import strawberry
 from strawberry import relay
 
 from app.api.context import Info
+from app.api.errors import error_enum
 from app.api.scalars import DecimalString
+from app.domain import error_codes as codes
 from app.domain.classification import CLASS_LABELS
 from app.domain.money import percent_str, yuan_str
 from app.domain.schedule import Schedule
@@ -32,35 +34,7 @@ class RepaymentMethod(Enum):
     REVOLVING = "revolving"  # 随借随还
 
 
-@strawberry.enum(description="借款相关错误代码")
-class LoanErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_AMOUNT = "invalid_amount"
-    INVALID_TERM = "invalid_term"
-    INVALID_RATE = "invalid_rate"
-    INVALID_DATE = "invalid_date"
-    INVALID_METHOD = "invalid_method"
-    NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
-    DUPLICATE = "duplicate"
-    LINE_NOT_ACTIVE = "line_not_active"
-    LINE_EXPIRED = "line_expired"
-    AMOUNT_ABOVE_AVAILABLE = "amount_above_available"
-    AMOUNT_TOO_LARGE = "amount_too_large"
-    NO_CARD = "no_card"
-    NOTHING_DUE = "nothing_due"
-    NOTHING_OUTSTANDING = "nothing_outstanding"
-    OVERDUE_FIRST = "overdue_first"
-    DUE_TODAY = "due_today"
-    LOAN_CLOSED = "loan_closed"
-    DISBURSEMENT_FAILED = "disbursement_failed"
-    DEBIT_FAILED = "debit_failed"
-    CORE_UNAVAILABLE = "core_unavailable"
-    DEBIT_PENDING = "debit_pending"
-    DEBIT_IN_FLIGHT = "debit_in_flight"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-    RISK_REJECTED = "risk_rejected"
-    NO_RISK_DECISION = "no_risk_decision"
+LoanErrorCode = error_enum("LoanErrorCode", "借款相关错误代码", codes.CommonCode, codes.LendingCode, codes.CreditCheckCode, codes.RiskCode.BAD_RULESET)
 
 
 @strawberry.type(description="借款相关错误")

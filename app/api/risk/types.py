@@ -13,9 +13,10 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from app.api.context import Info
-from app.api.errors import error_code
+from app.api.errors import error_code, error_enum
 from app.api.lending.types import Loan
 from app.api.scalars import DecimalString
+from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.domain.money import yuan_str
 from app.domain.warnings import KIND_LABELS
@@ -91,19 +92,7 @@ class RuleSetKind(Enum):
     STRATEGY = "strategy"
 
 
-@strawberry.enum(description="风控相关错误代码")
-class RiskErrorCode(Enum):
-    INVALID = "invalid"
-    INVALID_AMOUNT = "invalid_amount"
-    INVALID_DATE = "invalid_date"
-    NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
-    CONFLICT = "conflict"
-    DUPLICATE = "duplicate"
-    DUPLICATE_VERSION = "duplicate_version"
-    BAD_RULESET = "bad_ruleset"
-    WARNING_CLOSED = "warning_closed"
-    TASK_CLOSED = "task_closed"
+RiskErrorCode = error_enum("RiskErrorCode", "风控相关错误代码", codes.CommonCode, codes.RiskCode)
 
 
 @strawberry.type(description="风控相关错误")

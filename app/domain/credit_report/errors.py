@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.domain.error_codes import CreditReportCode
 from app.domain.errors import DomainError
 
 
@@ -15,4 +16,4 @@ class CreditReportError(DomainError):
     "Account[A1]/Repayment@statuses".
     """
 
-    code = "BAD_CREDIT_REPORT"
+    code = CreditReportCode.BAD_CREDIT_REPORT

@@ -44,6 +44,7 @@ from app.domain.credit_report.model import (
     Subject,
     YearMonth,
 )
+from app.domain.error_codes import CommonCode, CreditReportCode
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 16
@@ -64,7 +65,7 @@ def parse_report(data: bytes) -> CreditReport:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("parse_report expects bytes")
     if len(data) > MAX_BYTES:
-        raise CreditReportError("征信报告超过 5 MB，拒绝解析", code="TOO_LARGE")
+        raise CreditReportError("征信报告超过 5 MB，拒绝解析", code=CommonCode.TOO_LARGE)
     raw = bytes(data)
     _check_bytes(raw)
     root = _parse_xml(raw)
@@ -77,28 +78,28 @@ def parse_report(data: bytes) -> CreditReport:
 def _check_bytes(raw: bytes) -> None:
     body = raw[3:] if raw.startswith(_UTF8_BOM) else raw
     if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body:
-        raise CreditReportError("征信报告必须使用 UTF-8 编码", code="BAD_ENCODING")
+        raise CreditReportError("征信报告必须使用 UTF-8 编码", code=CreditReportCode.BAD_ENCODING)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        raise CreditReportError("征信报告必须使用 UTF-8 编码", code="BAD_ENCODING") from None
+        raise CreditReportError("征信报告必须使用 UTF-8 编码", code=CreditReportCode.BAD_ENCODING) from None
     pi_from = 0
     decl = _XML_DECL.match(body)
     if decl is not None:
         enc = _DECL_ENCODING.search(decl.group(0))
         if enc is not None and enc.group(1).lower() not in (b"utf-8", b"utf8"):
-            raise CreditReportError("征信报告必须使用 UTF-8 编码", code="BAD_ENCODING")
+            raise CreditReportError("征信报告必须使用 UTF-8 编码", code=CreditReportCode.BAD_ENCODING)
         pi_from = decl.end()
     if b"<!DOCTYPE" in body:
-        raise CreditReportError("征信报告不得包含文档类型定义（DTD）", code="DTD_FORBIDDEN")
+        raise CreditReportError("征信报告不得包含文档类型定义（DTD）", code=CreditReportCode.DTD_FORBIDDEN)
     if b"<!ENTITY" in body:
-        raise CreditReportError("征信报告不得包含实体声明", code="ENTITIES_FORBIDDEN")
+        raise CreditReportError("征信报告不得包含实体声明", code=CreditReportCode.ENTITIES_FORBIDDEN)
     if body.find(b"<?", pi_from) != -1:
-        raise CreditReportError("征信报告不得包含处理指令", code="PI_FORBIDDEN")
+        raise CreditReportError("征信报告不得包含处理指令", code=CreditReportCode.PI_FORBIDDEN)
 
 
 def _refuse_pi(target: str, data: str) -> None:
-    raise CreditReportError("征信报告不得包含处理指令", code="PI_FORBIDDEN")
+    raise CreditReportError("征信报告不得包含处理指令", code=CreditReportCode.PI_FORBIDDEN)
 
 
 class _DepthCappedBuilder(TreeBuilder):
@@ -111,7 +112,7 @@ class _DepthCappedBuilder(TreeBuilder):
     def start(self, tag, attrs):  # type: ignore[no-untyped-def]
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise CreditReportError(f"征信报告的元素嵌套超过 {MAX_DEPTH} 层，拒绝解析", code="TOO_DEEP")
+            raise CreditReportError(f"征信报告的元素嵌套超过 {MAX_DEPTH} 层，拒绝解析", code=CreditReportCode.TOO_DEEP)
         return super().start(tag, attrs)
 
     def end(self, tag):  # type: ignore[no-untyped-def]
@@ -126,16 +127,16 @@ def _parse_xml(raw: bytes) -> Element:
         parser.feed(raw)
         root = parser.close()
     except DTDForbidden:
-        raise CreditReportError("征信报告不得包含文档类型定义（DTD）", code="DTD_FORBIDDEN") from None
+        raise CreditReportError("征信报告不得包含文档类型定义（DTD）", code=CreditReportCode.DTD_FORBIDDEN) from None
     except (EntitiesForbidden, ExternalReferenceForbidden):
-        raise CreditReportError("征信报告不得包含实体声明或外部引用", code="ENTITIES_FORBIDDEN") from None
+        raise CreditReportError("征信报告不得包含实体声明或外部引用", code=CreditReportCode.ENTITIES_FORBIDDEN) from None
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
         raise CreditReportError(
-            f"征信报告不是格式正确的 XML（第 {line} 行第 {column + 1} 列）", code="MALFORMED"
+            f"征信报告不是格式正确的 XML（第 {line} 行第 {column + 1} 列）", code=CreditReportCode.MALFORMED
         ) from None
     if root.tag != "CreditReport":
-        raise CreditReportError("根元素应为 CreditReport", code="WRONG_ROOT")
+        raise CreditReportError("根元素应为 CreditReport", code=CreditReportCode.WRONG_ROOT)
     return root
 
 
@@ -145,14 +146,14 @@ def _parse_xml(raw: bytes) -> Element:
 def _required(el: Element, name: str, where: str) -> str:
     value = el.get(name)
     if value is None or value.strip() == "":
-        raise CreditReportError(f"{where} 缺少必需的属性 {name}", code="MISSING_ATTRIBUTE", field=f"{where}@{name}")
+        raise CreditReportError(f"{where} 缺少必需的属性 {name}", code=CreditReportCode.MISSING_ATTRIBUTE, field=f"{where}@{name}")
     return value
 
 
 def _child(el: Element, tag: str, where: str) -> Element:
     found = el.find(tag)
     if found is None:
-        raise CreditReportError(f"{where} 缺少必需的元素 {tag}", code="MISSING_ELEMENT", field=f"{where}/{tag}")
+        raise CreditReportError(f"{where} 缺少必需的元素 {tag}", code=CreditReportCode.MISSING_ELEMENT, field=f"{where}/{tag}")
     return found
 
 
@@ -163,7 +164,7 @@ def _date(value: str, field: str) -> date:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
-    raise CreditReportError(f"{field} 不是有效日期（应为 YYYY-MM-DD）：{value[:40]}", code="BAD_DATE", field=field)
+    raise CreditReportError(f"{field} 不是有效日期（应为 YYYY-MM-DD）：{value[:40]}", code=CreditReportCode.BAD_DATE, field=field)
 
 
 def _opt_date(el: Element, name: str, where: str) -> date | None:
@@ -179,13 +180,13 @@ def _month(value: str, field: str) -> YearMonth:
     m = _MONTH.match(value)
     if m is not None and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1:
         return YearMonth(int(m.group(1)), int(m.group(2)))
-    raise CreditReportError(f"{field} 不是有效月份（应为 YYYY-MM）：{value[:40]}", code="BAD_DATE", field=field)
+    raise CreditReportError(f"{field} 不是有效月份（应为 YYYY-MM）：{value[:40]}", code=CreditReportCode.BAD_DATE, field=field)
 
 
 def _fen(value: str, field: str) -> int:
     m = _MONEY.match(value)
     if m is None:
-        raise CreditReportError(f"{field} 不是有效金额（元，最多两位小数）：{value[:40]}", code="BAD_MONEY", field=field)
+        raise CreditReportError(f"{field} 不是有效金额（元，最多两位小数）：{value[:40]}", code=CreditReportCode.BAD_MONEY, field=field)
     cents = (m.group(2) or "").ljust(2, "0")
     return int(m.group(1)) * 100 + int(cents)
 
@@ -202,14 +203,14 @@ def _opt_fen(el: Element, name: str, where: str) -> int | None:
 def _count(el: Element, name: str, where: str) -> int:
     value = _required(el, name, where)
     if _COUNT.match(value) is None:
-        raise CreditReportError(f"{where}@{name} 应为非负整数：{value[:40]}", code="BAD_NUMBER", field=f"{where}@{name}")
+        raise CreditReportError(f"{where}@{name} 应为非负整数：{value[:40]}", code=CreditReportCode.BAD_NUMBER, field=f"{where}@{name}")
     return int(value)
 
 
 def _five_class(value: str, field: str) -> int:
     if value.isdigit() and int(value) in FIVE_CLASS_NAMES:
         return int(value)
-    raise CreditReportError(f"{field} 不是有效的五级分类代码：{value[:40]}", code="BAD_VALUE", field=field)
+    raise CreditReportError(f"{field} 不是有效的五级分类代码：{value[:40]}", code=CreditReportCode.BAD_VALUE, field=field)
 
 
 def _text(el: Element | None, name: str) -> str:
@@ -225,7 +226,7 @@ def _read_report(root: Element) -> CreditReport:
     m = _VERSION.match(version)
     if m is None or int(m.group(1)) != SUPPORTED_MAJOR_VERSION:
         raise CreditReportError(
-            f"不支持的征信报告格式版本：{version[:20]}（支持 1.x）", code="UNSUPPORTED_VERSION", field="CreditReport@version"
+            f"不支持的征信报告格式版本：{version[:20]}（支持 1.x）", code=CreditReportCode.UNSUPPORTED_VERSION, field="CreditReport@version"
         )
     report_id = _required(root, "reportId", where)
     report_date = _req_date(root, "reportDate", where)
@@ -236,7 +237,7 @@ def _read_report(root: Element) -> CreditReport:
         queried_at = datetime.fromisoformat(queried_at_text)
     except ValueError:
         raise CreditReportError(
-            f"Query@queriedAt 不是有效时间：{queried_at_text[:40]}", code="BAD_DATE", field="Query@queriedAt"
+            f"Query@queriedAt 不是有效时间：{queried_at_text[:40]}", code=CreditReportCode.BAD_DATE, field="Query@queriedAt"
         ) from None
     query = Query(reason=_required(q, "reason", "Query"), institution=q.get("institution", ""), queried_at=queried_at)
 
@@ -248,7 +249,7 @@ def _read_report(root: Element) -> CreditReport:
             id_number = idcard.parse(id_number).number
         except ValueError as exc:
             raise CreditReportError(
-                f"Subject@idNumber 不是有效的身份证号码：{exc}", code="BAD_ID_NUMBER", field="Subject@idNumber"
+                f"Subject@idNumber 不是有效的身份证号码：{exc}", code=CreditReportCode.BAD_ID_NUMBER, field="Subject@idNumber"
             ) from None
     subject = Subject(name=_required(s, "name", "Subject"), id_type=id_type, id_number=id_number)
 
@@ -256,7 +257,7 @@ def _read_report(root: Element) -> CreditReport:
     seen: set[str] = set()
     for account in accounts:
         if account.id in seen:
-            raise CreditReportError(f"账户编号重复：{account.id}", code="DUPLICATE_ACCOUNT", field=f"Account[{account.id}]")
+            raise CreditReportError(f"账户编号重复：{account.id}", code=CreditReportCode.DUPLICATE_ACCOUNT, field=f"Account[{account.id}]")
         seen.add(account.id)
 
     return CreditReport(
@@ -326,11 +327,11 @@ def _read_account(el: Element) -> Account:
         kind = AccountKind(kind_text)
     except ValueError:
         raise CreditReportError(
-            f"{where}@kind 不是已知的账户类型：{kind_text[:20]}", code="BAD_VALUE", field=f"{where}@kind"
+            f"{where}@kind 不是已知的账户类型：{kind_text[:20]}", code=CreditReportCode.BAD_VALUE, field=f"{where}@kind"
         ) from None
     status = _required(el, "status", where)
     if status not in ACCOUNT_STATUS_NAMES:
-        raise CreditReportError(f"{where}@status 不是已知的账户状态：{status[:20]}", code="BAD_VALUE", field=f"{where}@status")
+        raise CreditReportError(f"{where}@status 不是已知的账户状态：{status[:20]}", code=CreditReportCode.BAD_VALUE, field=f"{where}@status")
     class_text = el.get("class", "")
     repayment_el = el.find("Repayment")
     return Account(
@@ -360,15 +361,15 @@ def _read_repayment(el: Element, where: str) -> Repayment:
     statuses = el.get("statuses")
     field = f"{where}@statuses"
     if statuses is None:
-        raise CreditReportError(f"{where} 缺少必需的属性 statuses", code="MISSING_ATTRIBUTE", field=field)
+        raise CreditReportError(f"{where} 缺少必需的属性 statuses", code=CreditReportCode.MISSING_ATTRIBUTE, field=field)
     if len(statuses) != STATUS_STRING_LENGTH:
         raise CreditReportError(
-            f"{field} 应恰好为 {STATUS_STRING_LENGTH} 个符号，实际为 {len(statuses)} 个", code="BAD_STATUS_STRING", field=field
+            f"{field} 应恰好为 {STATUS_STRING_LENGTH} 个符号，实际为 {len(statuses)} 个", code=CreditReportCode.BAD_STATUS_STRING, field=field
         )
     unknown = sorted(set(statuses) - SYMBOLS)
     if unknown:
         shown = "、".join(repr(c) for c in unknown[:5])
-        raise CreditReportError(f"{field} 含有未知的还款状态符号：{shown}", code="BAD_STATUS_STRING", field=field)
+        raise CreditReportError(f"{field} 含有未知的还款状态符号：{shown}", code=CreditReportCode.BAD_STATUS_STRING, field=field)
     return Repayment(end=end, statuses=statuses)
 
 

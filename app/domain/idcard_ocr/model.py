@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.domain.error_codes import IdentityCode
 from app.domain.errors import DomainError
 
 Point = tuple[float, float]
@@ -37,7 +38,7 @@ FLAG_MESSAGES = {
 
 
 class NotIdCard(DomainError):
-    code = "NOT_ID_CARD"
+    code = IdentityCode.NOT_ID_CARD
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from app.domain.credit_report.model import SYMBOLS, CreditReport
+from app.domain.error_codes import RiskCode
 from app.domain.errors import DomainError
 from app.domain.rules.catalogue import CATALOGUE, Param
 
@@ -93,7 +94,7 @@ def worst_outcome(*outcomes: str) -> str:
 
 
 def _bad(message: str, field: str | None = None) -> DomainError:
-    return DomainError(f"规则集无效：{message}", code="BAD_RULESET", field=field)
+    return DomainError(f"规则集无效：{message}", code=RiskCode.BAD_RULESET, field=field)
 
 
 @dataclass(frozen=True, slots=True)

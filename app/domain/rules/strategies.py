@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 
+from app.domain.error_codes import RiskCode
 from app.domain.errors import DomainError
 from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, Hit, Rule, load_document
 from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts
@@ -109,7 +110,7 @@ class StrategyDecision:
 
 
 def _bad(message: str, field: str | None = None) -> DomainError:
-    return DomainError(f"策略规则集无效：{message}", code="BAD_RULESET", field=field)
+    return DomainError(f"策略规则集无效：{message}", code=RiskCode.BAD_RULESET, field=field)
 
 
 def _int(value: Any, low: int, high: int, label: str, where: str) -> int:

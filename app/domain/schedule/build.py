@@ -30,6 +30,7 @@ from datetime import date
 from functools import lru_cache
 from math import gcd
 
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import ValidationError
 from app.domain.money import PPM, ROUND_HALF_UP, round_div
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, Conventions, Method, parse_method
@@ -142,27 +143,27 @@ def check_terms(
 ) -> date:
     """Validate schedule inputs; return the first due date (default start + 1 month)."""
     if isinstance(principal_fen, bool) or not isinstance(principal_fen, int) or principal_fen <= 0:
-        raise ValidationError("贷款本金必须大于 0", code="INVALID_AMOUNT", field="principal")
+        raise ValidationError("贷款本金必须大于 0", code=CommonCode.INVALID_AMOUNT, field="principal")
     if principal_fen > MAX_PRINCIPAL_FEN:
-        raise ValidationError("贷款本金过大", code="INVALID_AMOUNT", field="principal")
+        raise ValidationError("贷款本金过大", code=CommonCode.INVALID_AMOUNT, field="principal")
     if isinstance(term_months, bool) or not isinstance(term_months, int) or not 1 <= term_months <= MAX_TERM_MONTHS:
-        raise ValidationError(f"贷款期限应为 1 到 {MAX_TERM_MONTHS} 个月", code="INVALID_TERM", field="termMonths")
+        raise ValidationError(f"贷款期限应为 1 到 {MAX_TERM_MONTHS} 个月", code=LendingCode.INVALID_TERM, field="termMonths")
     if (
         isinstance(annual_rate_ppm, bool)
         or not isinstance(annual_rate_ppm, int)
         or not 0 <= annual_rate_ppm <= MAX_ANNUAL_RATE_PPM
     ):
-        raise ValidationError("年利率应在 0% 到 100% 之间", code="INVALID_RATE", field="annualRatePercent")
+        raise ValidationError("年利率应在 0% 到 100% 之间", code=LendingCode.INVALID_RATE, field="annualRatePercent")
     if not isinstance(start_on, date):
-        raise ValidationError("起息日期无效", code="INVALID_DATE", field="startDate")
+        raise ValidationError("起息日期无效", code=CommonCode.INVALID_DATE, field="startDate")
     if first_due_on is None:
         return add_months(start_on, 1)
     if not isinstance(first_due_on, date):
-        raise ValidationError("首期还款日无效", code="INVALID_DATE", field="firstDueDate")
+        raise ValidationError("首期还款日无效", code=CommonCode.INVALID_DATE, field="firstDueDate")
     if first_due_on <= start_on:
-        raise ValidationError("首期还款日必须晚于起息日", code="INVALID_DATE", field="firstDueDate")
+        raise ValidationError("首期还款日必须晚于起息日", code=CommonCode.INVALID_DATE, field="firstDueDate")
     if first_due_on > add_months(start_on, 2):
-        raise ValidationError("首期还款日不能晚于起息日后两个月", code="INVALID_DATE", field="firstDueDate")
+        raise ValidationError("首期还款日不能晚于起息日后两个月", code=CommonCode.INVALID_DATE, field="firstDueDate")
     return first_due_on
 
 

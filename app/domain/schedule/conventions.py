@@ -22,6 +22,7 @@ from decimal import (
 )
 from enum import StrEnum
 
+from app.domain.error_codes import LendingCode
 from app.domain.errors import ValidationError
 from app.domain.money import ROUNDING
 
@@ -54,7 +55,7 @@ def parse_method(value: Method | str, *, field: str | None = "method") -> Method
     try:
         return Method(value.lower() if isinstance(value, str) else value)
     except (ValueError, AttributeError):
-        raise ValidationError("不支持的还款方式", code="INVALID_METHOD", field=field) from None
+        raise ValidationError("不支持的还款方式", code=LendingCode.INVALID_METHOD, field=field) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from app.domain.credit_report.model import (
     YearMonth,
 )
 from app.integrations.sandbox.report_writer import to_xml
+from app.domain.error_codes import CreditReportCode
 
 __all__ = ["PROFILES", "generate_report", "to_xml"]
 
@@ -88,7 +89,7 @@ def generate_report(
 ) -> CreditReport:
     """A realistic report for one subject; same inputs, same report."""
     if profile not in PROFILES:
-        raise CreditReportError(f"未知的报告样例类型：{profile}", code="UNKNOWN_PROFILE", field="profile")
+        raise CreditReportError(f"未知的报告样例类型：{profile}", code=CreditReportCode.UNKNOWN_PROFILE, field="profile")
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     on = report_date or DEFAULT_REPORT_DATE
     if subject_id_number is None:

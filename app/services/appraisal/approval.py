@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from app.domain.appraisal import Grade, Status, check_approved_amount, check_transition, proposed_amount_fen
 from app.domain.census import check_name, clean
+from app.domain.error_codes import AppraisalCode, CommonCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.money import Money
@@ -62,7 +63,7 @@ async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, Money
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.status != Status.APPROVAL or appraisal.approved_at is not None:
-            raise Conflict("该评议不在待审定状态", code="WRONG_STATUS")
+            raise Conflict("该评议不在待审定状态", code=CommonCode.WRONG_STATUS)
         require(actor, Action.APPRAISAL_APPROVE, maker_id=appraisal.reviewed_by_id)  # the reviewer does not approve their own review
         product = await Product.get(id=appraisal.product_id)
         rows = await approval_rows(appraisal)
@@ -90,7 +91,7 @@ async def send_back(*, actor: Actor, appraisal_id: UUID, note: str) -> Appraisal
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.approved_at is not None:
-            raise Conflict("已审定的评议不能退回", code="WRONG_STATUS")
+            raise Conflict("已审定的评议不能退回", code=CommonCode.WRONG_STATUS)
         check_transition(appraisal.status, Status.REVIEW)
         await Appraisal.filter(id=appraisal.id).update(status=Status.REVIEW, submitted_at=None)
         await audit.record(actor, "appraisal.send_back", "appraisal", appraisal.id, before={"status": appraisal.status.value},
@@ -105,7 +106,7 @@ async def publish(*, actor: Actor, appraisal_id: UUID, today: date) -> Appraisal
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         check_transition(appraisal.status, Status.PUBLISHED)
         if appraisal.approved_at is None:
-            raise Conflict("支行审定之后才能公示", code="NOT_APPROVED")
+            raise Conflict("支行审定之后才能公示", code=AppraisalCode.NOT_APPROVED)
         until = today + timedelta(days=rules_of(appraisal).objection_days)
         await Appraisal.filter(id=appraisal.id).update(status=Status.PUBLISHED, published_on=today, objection_until=until)
         await audit.record(actor, "appraisal.publish", "appraisal", appraisal.id, before={"status": Status.APPROVAL.value},
@@ -118,15 +119,15 @@ async def record_objection(*, actor: Actor, appraisal_id: UUID, household_id: UU
     raised_by, content = clean(raised_by), content.strip()
     problem = check_name(raised_by)
     if problem:
-        raise ValidationError(f"提出人：{problem}", code="INVALID_OBJECTION", field="raised_by")
+        raise ValidationError(f"提出人：{problem}", code=AppraisalCode.INVALID_OBJECTION, field="raised_by")
     if not content or len(content) > 500:
-        raise ValidationError("请填写异议内容（最多 500 字）", code="INVALID_OBJECTION", field="content")
+        raise ValidationError("请填写异议内容（最多 500 字）", code=AppraisalCode.INVALID_OBJECTION, field="content")
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.status != Status.PUBLISHED:
-            raise Conflict("只有公示期间可以登记异议", code="WRONG_STATUS")
+            raise Conflict("只有公示期间可以登记异议", code=CommonCode.WRONG_STATUS)
         if today > appraisal.objection_until:
-            raise Conflict(f"公示期已于 {appraisal.objection_until.isoformat()} 结束，不再受理异议", code="WINDOW_CLOSED")
+            raise Conflict(f"公示期已于 {appraisal.objection_until.isoformat()} 结束，不再受理异议", code=AppraisalCode.WINDOW_CLOSED)
         if not await Approval.filter(appraisal_id=appraisal.id, household_id=household_id).exists():
             raise NotFound("公示名单中没有该户", field="household_id")
         objection = await Objection.create(appraisal_id=appraisal.id, household_id=household_id, raised_by=raised_by, content=content,
@@ -140,7 +141,7 @@ async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, r
     require_approver(actor)
     resolution = resolution.strip()
     if not resolution or len(resolution) > 256:
-        raise ValidationError("请填写处理意见（最多 256 字）", code="INVALID_OBJECTION", field="resolution")
+        raise ValidationError("请填写处理意见（最多 256 字）", code=AppraisalCode.INVALID_OBJECTION, field="resolution")
     objection = await Objection.get_or_none(id=objection_id)
     if objection is None:
         raise NotFound("异议不存在", field="objectionId")
@@ -148,9 +149,9 @@ async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, r
         appraisal = await appraisal_for(actor, objection.appraisal_id, lock=True)
         objection = await Objection.select_for_update().get(id=objection_id)
         if objection.status != ObjectionStatus.OPEN:
-            raise Conflict("该异议已处理", code="ALREADY_DONE")
+            raise Conflict("该异议已处理", code=CommonCode.ALREADY_DONE)
         if appraisal.status != Status.PUBLISHED:
-            raise Conflict("只有公示期间可以处理异议", code="WRONG_STATUS")
+            raise Conflict("只有公示期间可以处理异议", code=CommonCode.WRONG_STATUS)
         change = None
         if upheld and amount is not None:
             product = await Product.get(id=appraisal.product_id)
@@ -174,10 +175,10 @@ async def close_appraisal(*, actor: Actor, appraisal_id: UUID, today: date, now:
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         check_transition(appraisal.status, Status.CLOSED)
         if today <= appraisal.objection_until:
-            raise Conflict(f"公示期至 {appraisal.objection_until.isoformat()}，期满后才能结束", code="WINDOW_OPEN")
+            raise Conflict(f"公示期至 {appraisal.objection_until.isoformat()}，期满后才能结束", code=AppraisalCode.WINDOW_OPEN)
         open_count = await Objection.filter(appraisal_id=appraisal.id, status=ObjectionStatus.OPEN).count()
         if open_count:
-            raise Conflict(f"还有 {open_count} 条异议未处理", code="OPEN_OBJECTIONS")
+            raise Conflict(f"还有 {open_count} 条异议未处理", code=AppraisalCode.OPEN_OBJECTIONS)
         await Appraisal.filter(id=appraisal.id).update(status=Status.CLOSED, closed_at=now)
         await audit.record(actor, "appraisal.close", "appraisal", appraisal.id, before={"status": Status.PUBLISHED.value}, after={"status": Status.CLOSED.value})
     return await Appraisal.get(id=appraisal.id)

@@ -13,6 +13,7 @@ import yaml
 
 from app.crypto import Vault
 from app.domain.appraisal import DEFAULT_RULES, AppraisalRules, rules_from_data
+from app.domain.error_codes import AppraisalCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.scorecard import SCORECARDS
@@ -51,9 +52,9 @@ def load_rules(path: Path | None) -> dict:
         try:
             loaded = yaml.safe_load(Path(path).read_text("utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise ValidationError(f"无法读取评议规则文件：{type(exc).__name__}", code="INVALID_RULES") from None
+            raise ValidationError(f"无法读取评议规则文件：{type(exc).__name__}", code=AppraisalCode.INVALID_RULES) from None
         if not isinstance(loaded, dict):
-            raise ValidationError("评议规则文件应为键值结构", code="INVALID_RULES")
+            raise ValidationError("评议规则文件应为键值结构", code=AppraisalCode.INVALID_RULES)
         data.update(loaded)
     rules_from_data(data)
     if isinstance(data["scorecard"], str):

@@ -20,6 +20,7 @@ from app.domain.appraisal import (
     check_transition,
     proposed_amount_fen,
 )
+from app.domain.error_codes import AppraisalCode, CommonCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import Money
 from app.domain.scorecard import score
@@ -68,7 +69,7 @@ async def close_round(*, actor: Actor, appraisal_id: UUID, now: datetime) -> App
         check_transition(appraisal.status, Status.REVIEW)
         votes = await Vote.filter(appraisal_id=appraisal.id)
         if not votes:
-            raise Conflict("还没有任何评议，不能结束初评", code="NO_VOTES")
+            raise Conflict("还没有任何评议，不能结束初评", code=AppraisalCode.NO_VOTES)
         by_household: dict[UUID, list[Vote]] = defaultdict(list)
         for v in votes:
             by_household[v.household_id].append(v)
@@ -125,22 +126,22 @@ async def review_household(
     try:
         g = Grade(grade)
     except ValueError:
-        raise ValidationError("请选择复评等级", code="INVALID_REVIEW", field="grade") from None
+        raise ValidationError("请选择复评等级", code=AppraisalCode.INVALID_REVIEW, field="grade") from None
     amount_fen = amount.fen if amount is not None else None
     note = note.strip()
     if len(note) > 256:
-        raise ValidationError("备注最多 256 个字", code="INVALID_REVIEW", field="note")
+        raise ValidationError("备注最多 256 个字", code=AppraisalCode.INVALID_REVIEW, field="note")
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.status != Status.REVIEW:
-            raise Conflict("只有复评阶段可以复评", code="WRONG_STATUS")
+            raise Conflict("只有复评阶段可以复评", code=CommonCode.WRONG_STATUS)
         outcome = await AppraisalOutcome.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
         if outcome is None:
             raise NotFound("该户不在本次评议中", field="householdId")
         rules = rules_of(appraisal)
         codes = list(dict.fromkeys(r for r in reasons if r))
         if any(rules.reason(c) is None for c in codes):
-            raise ValidationError("不予授信情形不在配置的列表中", code="INVALID_REVIEW", field="reasons")
+            raise ValidationError("不予授信情形不在配置的列表中", code=AppraisalCode.INVALID_REVIEW, field="reasons")
         answered = {k: v for k, v in facts.items() if v}
         model_fen = score(rules.scorecard, answered).amount_fen if answered else None
         product = await Product.get(id=appraisal.product_id)
@@ -148,12 +149,12 @@ async def review_household(
         draft = ReviewDecision(grade=g, amount_fen=amount_fen or 0, exclusion_reasons=codes, model_amount_fen=model_fen)
         agg = aggregate(ballots_of(votes, draft), rules)
         if agg.excluded and g != Grade.DECLINE:
-            raise ValidationError("该户符合不予授信条件，复评等级应为“不予授信”", code="EXCLUDED", field="grade")
+            raise ValidationError("该户符合不予授信条件，复评等级应为“不予授信”", code=AppraisalCode.EXCLUDED, field="grade")
         cap = cap_fen(g, rules, product_max_fen=product.max_principal_fen)
         if amount_fen is None:
             amount_fen = proposed_amount_fen(agg, rules, product_max_fen=product.max_principal_fen, grade=g, model_fen=model_fen)
         elif amount_fen > cap:
-            raise ValidationError(f"复评额度超过该等级上限 {cap // 100:,} 元", code="INVALID_AMOUNT", field="amount")
+            raise ValidationError(f"复评额度超过该等级上限 {cap // 100:,} 元", code=CommonCode.INVALID_AMOUNT, field="amount")
         values = {"officer_id": actor.id if actor.is_officer else None, "grade": g, "amount_fen": amount_fen, "exclusion_reasons": codes, "facts": answered,
                   "model_amount_fen": model_fen, "note": note, "decided_at": now}
         review, created = await ReviewDecision.get_or_create(appraisal_id=appraisal.id, household_id=household_id, defaults=values)
@@ -173,7 +174,7 @@ async def accept_aggregates(*, actor: Actor, appraisal_id: UUID, now: datetime) 
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.status != Status.REVIEW:
-            raise Conflict("只有复评阶段可以复评", code="WRONG_STATUS")
+            raise Conflict("只有复评阶段可以复评", code=CommonCode.WRONG_STATUS)
         reviewed = set(await ReviewDecision.filter(appraisal_id=appraisal.id).values_list("household_id", flat=True))
         accepted, left = [], 0
         for o in await AppraisalOutcome.filter(appraisal_id=appraisal.id):
@@ -197,7 +198,7 @@ async def submit_for_approval(*, actor: Actor, appraisal_id: UUID, now: datetime
         check_transition(appraisal.status, Status.APPROVAL)
         missing = await AppraisalOutcome.filter(appraisal_id=appraisal.id).count() - await ReviewDecision.filter(appraisal_id=appraisal.id).count()
         if missing > 0:
-            raise Conflict(f"还有 {missing} 户未复评", code="REVIEW_INCOMPLETE")
+            raise Conflict(f"还有 {missing} 户未复评", code=AppraisalCode.REVIEW_INCOMPLETE)
         await Appraisal.filter(id=appraisal.id).update(status=Status.APPROVAL, submitted_at=now, reviewed_by_id=actor.id if actor.is_officer else None)
         await audit.record(actor, "appraisal.submit", "appraisal", appraisal.id, before={"status": Status.REVIEW.value}, after={"status": Status.APPROVAL.value})
     return await Appraisal.get(id=appraisal.id)

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain.appraisal import Status, check_ballot
+from app.domain.error_codes import AppraisalCode
 from app.domain.errors import Conflict, Forbidden, NotFound
 from app.domain.money import Money
 from app.models import Appraisal, Household, PanelMember, Product, Vote
@@ -28,7 +29,7 @@ async def member_for_officer(*, actor: Actor, appraisal_id: UUID) -> tuple[Appra
     member = await PanelMember.get_or_none(appraisal_id=appraisal_id, officer_id=actor.id) if actor.is_officer else None
     if member is None:
         await appraisal_for(actor, appraisal_id)  # NotFound when out of scope
-        raise Forbidden(NOT_ON_PANEL, code="NOT_ON_PANEL")
+        raise Forbidden(NOT_ON_PANEL, code=AppraisalCode.NOT_ON_PANEL)
     return await Appraisal.get(id=appraisal_id).prefetch_related("village"), member
 
 
@@ -99,20 +100,20 @@ async def submit_vote(
     async with in_transaction():
         member = await PanelMember.get_or_none(id=member_id)
         if member is None:
-            raise Forbidden(NOT_ON_PANEL, code="NOT_ON_PANEL")
+            raise Forbidden(NOT_ON_PANEL, code=AppraisalCode.NOT_ON_PANEL)
         appraisal = await Appraisal.select_for_update().get(id=member.appraisal_id)  # serialises with closing the round
         officer_seat_ok = member.officer_id == actor.id if actor.type == ActorType.OFFICER else member.officer_id is None
         if not officer_seat_ok:  # an officer votes only in their own seat; a link voter only in a villager's seat
-            raise Forbidden(NOT_ON_PANEL, code="NOT_ON_PANEL")
+            raise Forbidden(NOT_ON_PANEL, code=AppraisalCode.NOT_ON_PANEL)
         if appraisal.status == Status.DRAFT:
-            raise Conflict("初评尚未开始", code="ROUND_NOT_OPEN")
+            raise Conflict("初评尚未开始", code=AppraisalCode.ROUND_NOT_OPEN)
         if appraisal.status != Status.FIRST_ROUND:
-            raise Conflict("初评已结束，不能再提交评议", code="ROUND_CLOSED")
+            raise Conflict("初评已结束，不能再提交评议", code=AppraisalCode.ROUND_CLOSED)
         household = await Household.get_or_none(id=household_id, village_id=appraisal.village_id)
         if household is None:
             raise NotFound("该户不在本村", field="householdId")
         if await Vote.filter(appraisal_id=appraisal.id, member_id=member.id, household_id=household.id).exists():
-            raise Conflict("您已评议过该户，评议提交后不能修改或重复提交", code="DUPLICATE_VOTE")
+            raise Conflict("您已评议过该户，评议提交后不能修改或重复提交", code=AppraisalCode.DUPLICATE_VOTE)
         product = await Product.get(id=appraisal.product_id)
         g, fen, codes = check_ballot(knows=knows, grade=grade, amount_fen=amount_fen, reasons=reasons, rules=rules_of(appraisal), max_amount_fen=product.max_principal_fen)
         try:
@@ -120,7 +121,7 @@ async def submit_vote(
                 vote = await Vote.create(appraisal_id=appraisal.id, member_id=member.id, household_id=household.id, knows_household=knows,
                                          grade=g, suggested_amount_fen=fen, exclusion_reasons=list(codes), submitted_at=now)
         except IntegrityError:
-            raise Conflict("您已评议过该户，评议提交后不能修改或重复提交", code="DUPLICATE_VOTE") from None
+            raise Conflict("您已评议过该户，评议提交后不能修改或重复提交", code=AppraisalCode.DUPLICATE_VOTE) from None
         await audit.record(actor, "appraisal.vote", "appraisal", appraisal.id, after={"member_id": str(member.id), "household_id": str(household.id)})
     return vote
 

@@ -34,6 +34,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from app.crypto import Vault, token_hash
+from app.domain.error_codes import AuthCode, CommonCode, SmsCode
 from app.domain.errors import DomainError, Forbidden, ValidationError
 from app.integrations.sms import SmsError, SmsSender
 from app.models import AuditEvent, Customer, CustomerDevice, LoginCode, RefreshToken
@@ -49,7 +50,7 @@ _CODE = re.compile(r"^\d{6}$")
 
 
 class SignInError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,7 @@ def check_phone(phone: str) -> str:
     if phone.startswith("+86"):
         phone = phone[3:]
     if not _PHONE.match(phone):
-        raise ValidationError("请输入 11 位手机号码", code="INVALID_PHONE", field="phone")
+        raise ValidationError("请输入 11 位手机号码", code=AuthCode.INVALID_PHONE, field="phone")
     return phone
 
 
@@ -225,7 +226,7 @@ async def request_code(
     if limited is not None:
         name, wait = limited
         await audit.record(anonymous, "borrower.code_rate_limited", "login_code", None, after={"phone": mask_phone(phone), "limit": name})
-        raise SignInError(f"获取验证码过于频繁，请 {_wait_text(wait)}后再试", code="RATE_LIMITED", field="phone")
+        raise SignInError(f"获取验证码过于频繁，请 {_wait_text(wait)}后再试", code=SmsCode.RATE_LIMITED, field="phone")
     customers = await Customer.filter(phone_hash=phone_hash).limit(2).values_list("id", flat=True)
     code = new_code()
     async with in_transaction():
@@ -243,14 +244,14 @@ async def request_code(
             await sms.send(phone=phone, text=text, code=code)
         except SmsError:
             await audit.record(anonymous, "borrower.code_not_sent", "login_code", row.id)
-            raise SignInError("短信发送失败，请稍后重试", code="SMS_UNAVAILABLE", field="phone") from None
+            raise SignInError("短信发送失败，请稍后重试", code=SmsCode.SMS_UNAVAILABLE, field="phone") from None
     return CodeRequest(phone_masked=mask_phone(phone), expires_at=row.expires_at, resend_after_seconds=60)
 
 
 def _check_device(device_id: str) -> str:
     device_id = (device_id or "").strip()
     if not 8 <= len(device_id) <= 128 or not device_id.isascii():
-        raise ValidationError("设备标识无效", code="INVALID_DEVICE", field="deviceId")
+        raise ValidationError("设备标识无效", code=AuthCode.INVALID_DEVICE, field="deviceId")
     return device_id
 
 
@@ -261,8 +262,8 @@ async def _fail_code(row: LoginCode, actor: Actor, policy: SignInPolicy) -> Sign
     left = max(0, policy.max_attempts - attempts)
     await audit.record(actor, "borrower.code_failed", "login_code", row.id, after={"attempts": attempts, "locked": left == 0})
     if left == 0:
-        return SignInError("验证码错误次数过多，已失效，请重新获取验证码", code="CODE_LOCKED", field="code")
-    return SignInError(f"验证码错误，还可尝试 {left} 次", code="BAD_CODE", field="code")
+        return SignInError("验证码错误次数过多，已失效，请重新获取验证码", code=SmsCode.CODE_LOCKED, field="code")
+    return SignInError(f"验证码错误，还可尝试 {left} 次", code=SmsCode.BAD_CODE, field="code")
 
 
 async def _issue(customer_id: UUID, device: CustomerDevice, family_id: UUID, *, now: datetime, vault: Vault, policy: SignInPolicy) -> TokenPair:
@@ -288,10 +289,10 @@ async def verify_code(
     row = await LoginCode.filter(phone_hash=phone_hash).order_by("-requested_at").first()
     if row is None or row.used_at is not None or row.expires_at <= now:
         await audit.record(anonymous, "borrower.code_failed", "login_code", row.id if row else None, after={"reason": "expired", "phone": mask_phone(phone)})
-        raise SignInError("验证码已失效，请重新获取", code="CODE_EXPIRED", field="code")
+        raise SignInError("验证码已失效，请重新获取", code=SmsCode.CODE_EXPIRED, field="code")
     if row.attempts >= policy.max_attempts:
         await audit.record(anonymous, "borrower.code_failed", "login_code", row.id, after={"reason": "locked"})
-        raise SignInError("验证码错误次数过多，已失效，请重新获取验证码", code="CODE_LOCKED", field="code")
+        raise SignInError("验证码错误次数过多，已失效，请重新获取验证码", code=SmsCode.CODE_LOCKED, field="code")
     expected = keyed_hash(vault, "login-code", f"{phone_hash}:{code}")
     customers = await Customer.filter(phone_hash=phone_hash).limit(2).values_list("id", flat=True)
     if not _CODE.match(code) or not hmac.compare_digest(row.code_hash, expected) or not customers:
@@ -299,7 +300,7 @@ async def verify_code(
     if len(customers) > 1:
         await LoginCode.filter(id=row.id).update(used_at=now)
         await audit.record(anonymous, "borrower.sign_in_refused", "login_code", row.id, after={"reason": "phone_shared"})
-        raise SignInError("该手机号登记在多位客户名下，无法登录，请联系客户经理", code="PHONE_AMBIGUOUS", field="phone")
+        raise SignInError("该手机号登记在多位客户名下，无法登录，请联系客户经理", code=AuthCode.PHONE_AMBIGUOUS, field="phone")
     customer_id = customers[0]
     actor = customer_actor(customer_id, request_id=request_id, ip=ip)
     async with in_transaction():
@@ -319,7 +320,7 @@ async def verify_code(
             await audit.record(actor, "borrower.sign_in", "customer_device", device.id, after={"loginCode": str(row.id)})
     if used != 1:  # another request used (or locked) this code a moment ago
         await audit.record(anonymous, "borrower.code_failed", "login_code", row.id, after={"reason": "used"})
-        raise SignInError("验证码已失效，请重新获取", code="CODE_EXPIRED", field="code")
+        raise SignInError("验证码已失效，请重新获取", code=SmsCode.CODE_EXPIRED, field="code")
     return pair
 
 
@@ -336,7 +337,7 @@ async def refresh_tokens(
     *, refresh_token: str, device_id: str, ip: str, now: datetime, vault: Vault, policy: SignInPolicy, request_id: str = ""
 ) -> TokenPair:
     """Rotate: a live refresh token gives a new pair; a used one revokes its family (replay)."""
-    expired = SignInError("登录已失效，请重新登录", code="INVALID_TOKEN", field="refreshToken")
+    expired = SignInError("登录已失效，请重新登录", code=AuthCode.INVALID_TOKEN, field="refreshToken")
     row = None
     if (refresh_token or "").startswith(REFRESH_PREFIX):
         row = await RefreshToken.get_or_none(token_hash=token_hash(refresh_token)).prefetch_related("device")
@@ -349,10 +350,10 @@ async def refresh_tokens(
         raise expired
     if row.used_at is not None:
         await _revoke_family(row.family_id, actor, "borrower.refresh_replayed", now, token=str(row.id))
-        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code="TOKEN_REUSED", field="refreshToken")
+        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code=AuthCode.TOKEN_REUSED, field="refreshToken")
     if row.expires_at <= now:
         await audit.record(actor, "borrower.refresh_failed", "refresh_token", row.id, after={"reason": "expired"})
-        raise SignInError("登录已过期，请重新登录", code="TOKEN_EXPIRED", field="refreshToken")
+        raise SignInError("登录已过期，请重新登录", code=AuthCode.TOKEN_EXPIRED, field="refreshToken")
     device = row.device
     if device.revoked_at is not None or not hmac.compare_digest(device.device_hash, keyed_hash(vault, "device", (device_id or "").strip())):
         await _revoke_family(row.family_id, actor, "borrower.refresh_wrong_device", now, token=str(row.id))
@@ -365,7 +366,7 @@ async def refresh_tokens(
             await audit.record(actor, "borrower.refresh", "refresh_token", row.id)
     if moved != 1:  # used concurrently: a replay
         await _revoke_family(row.family_id, actor, "borrower.refresh_replayed", now, token=str(row.id))
-        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code="TOKEN_REUSED", field="refreshToken")
+        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code=AuthCode.TOKEN_REUSED, field="refreshToken")
     return pair
 
 

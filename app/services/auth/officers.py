@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.transactions import in_transaction
 
 from app.crypto import token_hash
+from app.domain.error_codes import AuthCode, CommonCode
 from app.domain.errors import DomainError, ValidationError
 from app.domain.permissions import Action
 from app.models import Branch, Officer, OfficerSession
@@ -34,7 +35,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class LoginError(DomainError):
-    code = "BAD_CREDENTIALS"
+    code = AuthCode.BAD_CREDENTIALS
 
 
 def hash_password(password: str) -> str:
@@ -96,10 +97,10 @@ async def create_officer(
         raise ValidationError("请填写姓名", field="displayName")
     branch = await Branch.get_or_none(code=branch_code)
     if branch is None:
-        raise ValidationError(f"机构代码 {branch_code} 不存在", field="branch", code="NOT_FOUND")
+        raise ValidationError(f"机构代码 {branch_code} 不存在", field="branch", code=CommonCode.NOT_FOUND)
     async with in_transaction():
         if await Officer.exists(username=username):
-            raise ValidationError("用户名已存在", field="username", code="DUPLICATE")
+            raise ValidationError("用户名已存在", field="username", code=CommonCode.DUPLICATE)
         officer = await Officer.create(
             username=username,
             display_name=display_name.strip(),
@@ -121,13 +122,13 @@ async def login(
     """
     officer = await Officer.get_or_none(username=username.strip()).prefetch_related("branch")
     if ip and await throttle.claim_address(ip, now=now) is None:
-        raise LoginError(THROTTLED, code="THROTTLED", field="username")
+        raise LoginError(THROTTLED, code=AuthCode.THROTTLED, field="username")
     if officer is None or not officer.is_active:
         _password_ok(_DUMMY_HASH, password)
         raise LoginError(BAD_CREDENTIALS, field="password")
     failures = await throttle.claim_account(officer.id, now=now)
     if failures is None:
-        raise LoginError(THROTTLED, code="THROTTLED", field="username")
+        raise LoginError(THROTTLED, code=AuthCode.THROTTLED, field="username")
     if not _password_ok(officer.password_hash, password):
         await audit.record(
             Actor(type=ActorType.SYSTEM, request_id=request_id, ip=ip),

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 
 from app.domain.census import CensusFileError
+from app.domain.error_codes import CensusCode
 from app.domain.spreadsheet import safe_row
 from app.services.census.xlsx import XlsxRows
 
@@ -28,12 +29,12 @@ def file_kind(data: bytes, filename: str) -> str:
     if data.startswith(XLSX_MAGIC):
         return "xlsx"
     if data.startswith(XLS_MAGIC) or name.endswith(".xls"):
-        raise CensusFileError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 .csv 后再上传", code="BAD_FORMAT")
+        raise CensusFileError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 .csv 后再上传", code=CensusCode.BAD_FORMAT)
     if name.endswith(".xlsx"):
-        raise CensusFileError("文件不是有效的 Excel（.xlsx）文件", code="BAD_FORMAT")
+        raise CensusFileError("文件不是有效的 Excel（.xlsx）文件", code=CensusCode.BAD_FORMAT)
     if name.endswith((".csv", ".txt")) or not name:
         return "csv"
-    raise CensusFileError("只支持 .csv 和 .xlsx 文件", code="BAD_FORMAT")
+    raise CensusFileError("只支持 .csv 和 .xlsx 文件", code=CensusCode.BAD_FORMAT)
 
 
 def _decode(data: bytes) -> str:
@@ -42,17 +43,17 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise CensusFileError("无法识别文件编码，请保存为 UTF-8 编码的 CSV", code="BAD_FORMAT")
+    raise CensusFileError("无法识别文件编码，请保存为 UTF-8 编码的 CSV", code=CensusCode.BAD_FORMAT)
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
     text = _decode(data)
     if "\x00" in text:
-        raise CensusFileError("文件不是文本格式的 CSV", code="BAD_FORMAT")
+        raise CensusFileError("文件不是文本格式的 CSV", code=CensusCode.BAD_FORMAT)
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
     except csv.Error:
-        raise CensusFileError("CSV 文件格式有误，无法读取", code="BAD_FORMAT") from None
+        raise CensusFileError("CSV 文件格式有误，无法读取", code=CensusCode.BAD_FORMAT) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:

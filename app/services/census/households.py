@@ -20,6 +20,7 @@ from app.domain.census import (
     clean,
     validate_member,
 )
+from app.domain.error_codes import CensusCode
 from app.domain.errors import Conflict, NotFound
 from app.models import Customer, Household, HouseholdMember, Village, VillageGroup
 from app.models.enums import Relation
@@ -90,11 +91,11 @@ async def create_household(*, actor: Actor, village_id: UUID, household_no: str,
     try:
         async with in_transaction():
             if await Household.filter(village_id=village.id, household_no=values["household_no"]).exists():
-                raise Conflict("该村已有这个户号", code="DUPLICATE_HOUSEHOLD", field="household_no")
+                raise Conflict("该村已有这个户号", code=CensusCode.DUPLICATE_HOUSEHOLD, field="household_no")
             household = await Household.create(village_id=village.id, **values)
             await audit.record(actor, "household.create", "household", household.id, after={"village_id": str(village.id), "household_no": household.household_no})
     except IntegrityError:
-        raise Conflict("该村已有这个户号", code="DUPLICATE_HOUSEHOLD", field="household_no") from None
+        raise Conflict("该村已有这个户号", code=CensusCode.DUPLICATE_HOUSEHOLD, field="household_no") from None
     return household
 
 
@@ -106,12 +107,12 @@ async def update_household(*, actor: Actor, household_id: UUID, household_no: st
     try:
         async with in_transaction():
             if await Household.filter(village_id=household.village_id, household_no=values["household_no"]).exclude(id=household.id).exists():
-                raise Conflict("该村已有这个户号", code="DUPLICATE_HOUSEHOLD", field="household_no")
+                raise Conflict("该村已有这个户号", code=CensusCode.DUPLICATE_HOUSEHOLD, field="household_no")
             await Household.filter(id=household.id).update(**values)
             after = {**values, "group_id": str(values["group_id"]) if values["group_id"] else None}
             await audit.record(actor, "household.update", "household", household.id, before=before, after=after)
     except IntegrityError:
-        raise Conflict("该村已有这个户号", code="DUPLICATE_HOUSEHOLD", field="household_no") from None
+        raise Conflict("该村已有这个户号", code=CensusCode.DUPLICATE_HOUSEHOLD, field="household_no") from None
     return await Household.get(id=household.id)
 
 
@@ -141,7 +142,7 @@ async def add_member(*, actor: Actor, vault: Vault, household_id: UUID, name: st
             if member.relation == Relation.HEAD and await _has_other_head(household.id, None):
                 raise MemberInvalid({"relation": "该户已有户主"})
             if await HouseholdMember.filter(id_number_hash=fields["id_number_hash"]).exists():
-                raise Conflict("该身份证号码已在系统中登记", code="DUPLICATE_ID_NUMBER", field="id_number")
+                raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
             created = await HouseholdMember.create(
                 household_id=household.id, name=member.name, relation=Relation(member.relation), sex=member.sex, birth_on=member.birth_on,
                 customer_id=await _unlinked_customer(fields["id_number_hash"]), **fields, **phone_fields(vault, member.phone or None),
@@ -149,7 +150,7 @@ async def add_member(*, actor: Actor, vault: Vault, household_id: UUID, name: st
             await audit.record(actor, "household_member.create", "household_member", created.id,
                                after={"household_id": str(household.id), "relation": member.relation, "id_number": created.id_number_masked})
     except IntegrityError:
-        raise Conflict("该身份证号码已在系统中登记", code="DUPLICATE_ID_NUMBER", field="id_number") from None
+        raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number") from None
     return created
 
 
@@ -186,11 +187,11 @@ async def update_member(*, actor: Actor, vault: Vault, member_id: UUID, name: st
             if code == Relation.HEAD and await _has_other_head(current.household_id, current.id):
                 raise MemberInvalid({"relation": "该户已有户主"})
             if "id_number_hash" in values and await HouseholdMember.filter(id_number_hash=values["id_number_hash"]).exclude(id=current.id).exists():
-                raise Conflict("该身份证号码已在系统中登记", code="DUPLICATE_ID_NUMBER", field="id_number")
+                raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
             await HouseholdMember.filter(id=current.id).update(**values)
             updated = await HouseholdMember.get(id=current.id)
             after = {"name": updated.name, "relation": updated.relation.value, "id_number": updated.id_number_masked, "phone": updated.phone_masked}
             await audit.record(actor, "household_member.update", "household_member", current.id, before=before, after=after)
     except IntegrityError:
-        raise Conflict("该身份证号码已在系统中登记", code="DUPLICATE_ID_NUMBER", field="id_number") from None
+        raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number") from None
     return updated

@@ -29,6 +29,7 @@ from app.domain.census import (
     households_of,
     parse_census,
 )
+from app.domain.error_codes import CensusCode, CommonCode
 from app.domain.errors import Conflict, NotFound
 from app.models import Customer, Household, HouseholdMember, Officer, Village, VillageGroup
 from app.models.census import CensusImport, CensusImportStatus
@@ -129,9 +130,9 @@ async def preview_import(*, actor: Actor, vault: Vault, data: bytes, filename: s
     """Parse and check a file; store the preview. A whole-file problem raises `CensusFileError` and stores nothing."""
     require_census_role(actor)
     if not data:
-        raise CensusFileError("文件为空", code="EMPTY_FILE")
+        raise CensusFileError("文件为空", code=CensusCode.EMPTY_FILE)
     if len(data) > max_bytes:
-        raise CensusFileError(f"文件超过 {max_bytes / (1024 * 1024):g} MB 上限，请拆分后分批导入", code="TOO_LARGE")
+        raise CensusFileError(f"文件超过 {max_bytes / (1024 * 1024):g} MB 上限，请拆分后分批导入", code=CommonCode.TOO_LARGE)
     parsed = parse_census(read_rows(data, filename), max_rows=max_rows)
     plan = await _plan(actor, vault, parsed.rows)
     errors = sorted(parsed.errors + plan.errors, key=lambda e: (e.line, e.column))
@@ -173,7 +174,7 @@ async def _actor_branch(actor: Actor, plan: Plan) -> UUID:
         return next(iter(plan.villages.values())).branch_id
     village = await Village.first()
     if village is None:
-        raise CensusFileError("系统中还没有村庄，无法导入", code="NO_VILLAGE")
+        raise CensusFileError("系统中还没有村庄，无法导入", code=CensusCode.NO_VILLAGE)
     return village.branch_id
 
 
@@ -200,19 +201,19 @@ async def commit_import(*, actor: Actor, vault: Vault, import_id: UUID, now: dat
         async with in_transaction():
             record = await CensusImport.select_for_update().get(id=import_id)
             if record.status != CensusImportStatus.PREVIEWED:
-                raise Conflict("该导入已确认或已放弃，不能再次确认", code="ALREADY_DONE")
+                raise Conflict("该导入已确认或已放弃，不能再次确认", code=CommonCode.ALREADY_DONE)
             if record.error_count or record.payload_enc is None:
-                raise Conflict(f"文件有 {record.error_count} 处错误，请修改后重新上传", code="HAS_ERRORS")
+                raise Conflict(f"文件有 {record.error_count} 处错误，请修改后重新上传", code=CensusCode.HAS_ERRORS)
             rows = [_row_from_json(d) for d in json.loads(vault.decrypt_bytes(record.payload_enc, context=_CONTEXT))]
             plan = await _plan(actor, vault, rows)
             if plan.errors:
-                raise Conflict(f"预览之后系统中的数据有变化（{len(plan.errors)} 处冲突，如身份证号码已被登记），请重新上传预览", code="STALE_PREVIEW")
+                raise Conflict(f"预览之后系统中的数据有变化（{len(plan.errors)} 处冲突，如身份证号码已被登记），请重新上传预览", code=CensusCode.STALE_PREVIEW)
             result = await _save(vault, rows, plan)
             await CensusImport.filter(id=record.id).update(status=CensusImportStatus.COMMITTED, committed_at=now, payload_enc=None)
             await audit.record(actor, "census_import.commit", "census_import", record.id,
                                after={"households": result.households, "members": result.members})
     except IntegrityError:
-        raise Conflict("保存时发现重复的户号或身份证号码，未导入任何数据，请重新上传预览", code="STALE_PREVIEW") from None
+        raise Conflict("保存时发现重复的户号或身份证号码，未导入任何数据，请重新上传预览", code=CensusCode.STALE_PREVIEW) from None
     return result
 
 
@@ -251,5 +252,5 @@ async def discard_import(*, actor: Actor, import_id: UUID) -> None:
     async with in_transaction():
         updated = await CensusImport.filter(id=import_id, status=CensusImportStatus.PREVIEWED).update(status=CensusImportStatus.DISCARDED, payload_enc=None)
         if not updated:
-            raise Conflict("该导入已确认或已放弃", code="ALREADY_DONE")
+            raise Conflict("该导入已确认或已放弃", code=CommonCode.ALREADY_DONE)
         await audit.record(actor, "census_import.discard", "census_import", import_id)

@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring, iterparse
 
 from app.domain.census import CensusFileError
+from app.domain.error_codes import CensusCode
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -31,7 +32,7 @@ MAX_COLUMNS = 64  # our template has 8; anything wider is cut (the header check 
 
 
 def _bad(message: str = "无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") -> CensusFileError:
-    return CensusFileError(message, code="BAD_FORMAT")
+    return CensusFileError(message, code=CensusCode.BAD_FORMAT)
 
 
 def _column(ref: str) -> int | None:

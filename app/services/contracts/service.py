@@ -22,6 +22,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.config import Settings
+from app.domain.error_codes import ContractCode, LendingCode, VisitCode
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from app.domain.lpr import PPM_PER_BP
 from app.models import Branch, Contract, ContractSignature, CreditLine, Customer, Document
@@ -103,9 +104,9 @@ async def _current_pdf(media: MediaStore, contract: Contract) -> bytes:
     try:
         data = media.get(doc.sha256)
     except FileNotFoundError:
-        raise DomainError("合同文件缺失，无法签署", code="ARCHIVE_DAMAGED") from None
+        raise DomainError("合同文件缺失，无法签署", code=ContractCode.ARCHIVE_DAMAGED) from None
     if hashlib.sha256(data).hexdigest() != doc.sha256:
-        raise DomainError("合同文件与存档哈希不符，已停止签署", code="ARCHIVE_DAMAGED")
+        raise DomainError("合同文件与存档哈希不符，已停止签署", code=ContractCode.ARCHIVE_DAMAGED)
     return data
 
 
@@ -119,17 +120,17 @@ async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id:
     if line is None or (actor.is_officer and not actor.in_branch(line.branch_id)):
         raise NotFound("额度不存在", field="creditLineId")
     if line.status != CreditLineStatus.ACTIVE:
-        raise ValidationError("额度不是有效状态，不能签订合同", code="LINE_NOT_ACTIVE", field="creditLineId")
+        raise ValidationError("额度不是有效状态，不能签订合同", code=LendingCode.LINE_NOT_ACTIVE, field="creditLineId")
     if co_borrower_id is not None:
         if co_borrower_id == line.customer_id:
-            raise ValidationError("共同借款人不能是借款人本人", code="INVALID_CO_BORROWER", field="coBorrowerId")
+            raise ValidationError("共同借款人不能是借款人本人", code=ContractCode.INVALID_CO_BORROWER, field="coBorrowerId")
         co = await Customer.get_or_none(id=co_borrower_id)
         if co is None or (actor.is_officer and not actor.in_branch(co.branch_id)):
             raise NotFound("共同借款人不存在", field="coBorrowerId")
     existing = await Contract.filter(credit_line_id=line.id).first()
     if existing is not None:
         if existing.co_borrower_id != co_borrower_id:
-            raise Conflict("该额度已有合同，共同借款人不一致", code="CONTRACT_EXISTS", field="coBorrowerId")
+            raise Conflict("该额度已有合同，共同借款人不一致", code=ContractCode.CONTRACT_EXISTS, field="coBorrowerId")
         return existing
     tenor, rate_ppm = await rate_for(term_months=line.max_term_months, spread_bp=line.spread_bp, on=today)
     branch = await Branch.get(id=line.branch_id)
@@ -148,7 +149,7 @@ async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id:
     except IntegrityError:  # a concurrent request created the line's contract first
         existing = await Contract.get(credit_line_id=line.id)
         if existing.co_borrower_id != co_borrower_id:
-            raise Conflict("该额度已有合同，共同借款人不一致", code="CONTRACT_EXISTS", field="coBorrowerId") from None
+            raise Conflict("该额度已有合同，共同借款人不一致", code=ContractCode.CONTRACT_EXISTS, field="coBorrowerId") from None
         return existing
     return contract
 
@@ -234,7 +235,7 @@ async def _pdf_document(contract: Contract, digest: str, size: int, version: Con
 def _check_place(lat: float, lng: float) -> None:
     for value, low, high, name in ((lat, -90, 90, "lat"), (lng, -180, 180, "lng")):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not low <= value <= high:
-            raise ValidationError("签署地点坐标无效", code="INVALID_LOCATION", field=name)
+            raise ValidationError("签署地点坐标无效", code=VisitCode.INVALID_LOCATION, field=name)
 
 
 async def sign_contract(
@@ -255,17 +256,17 @@ async def sign_contract(
     role = SignatureRole(role)
     contract = await contract_in_scope(actor, contract_id)
     if face_verification_id is None:
-        raise ValidationError("签署合同前必须完成人脸核验", code="FACE_CHECK_REQUIRED", field="faceVerificationId")
+        raise ValidationError("签署合同前必须完成人脸核验", code=VisitCode.FACE_CHECK_REQUIRED, field="faceVerificationId")
     customer_id = contract.customer_id if role == SignatureRole.BORROWER else contract.co_borrower_id
     if customer_id is None:
-        raise ValidationError("本合同没有共同借款人", code="NO_CO_BORROWER", field="role")
+        raise ValidationError("本合同没有共同借款人", code=VisitCode.NO_CO_BORROWER, field="role")
     if contract.status != _BEFORE[role]:
-        raise Conflict(f"合同当前状态不能由{ROLE_LABELS[role]}签署", code="WRONG_STATE", field="role")
+        raise Conflict(f"合同当前状态不能由{ROLE_LABELS[role]}签署", code=VisitCode.WRONG_STATE, field="role")
     _check_place(lat, lng)
     if await ContractSignature.exists(face_verification_id=face_verification_id):
-        raise Conflict("该人脸核验已用于其他签名，请重新核验", code="FACE_CHECK_USED", field="faceVerificationId")
+        raise Conflict("该人脸核验已用于其他签名，请重新核验", code=ContractCode.FACE_CHECK_USED, field="faceVerificationId")
     if not await face_checks.passed(verification_id=face_verification_id, customer_id=customer_id):
-        raise Forbidden("人脸核验未通过，不能签署合同", code="FACE_CHECK_FAILED", field="faceVerificationId")
+        raise Forbidden("人脸核验未通过，不能签署合同", code=VisitCode.FACE_CHECK_FAILED, field="faceVerificationId")
     image = stamps.check_signature_png(signature_png)
     customer = await Customer.get(id=customer_id)
     pdf = await _current_pdf(kit.media, contract)
@@ -302,7 +303,7 @@ async def sign_contract(
                 "documentId": str(pdf_doc.id), "sha256": pdf_digest, "lat": lat, "lng": lng,
             })
     except _Lost:
-        raise Conflict("合同已被其他操作更新，请刷新后重试", code="CONTRACT_CHANGED") from None
+        raise Conflict("合同已被其他操作更新，请刷新后重试", code=ContractCode.CONTRACT_CHANGED) from None
     return signature
 
 
@@ -314,7 +315,7 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
         return contract
     ready = ContractStatus.CO_BORROWER_SIGNED if contract.co_borrower_id else ContractStatus.BORROWER_SIGNED
     if contract.status != ready:
-        raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code="WRONG_STATE")
+        raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code=VisitCode.WRONG_STATE)
     pdf = await _current_pdf(kit.media, contract)
     bank_name = await institution_name(contract.branch_id)
     local = now.astimezone(ZoneInfo(kit.business_tz))
@@ -339,7 +340,7 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
                 "documentId": str(doc.id), "sha256": digest, "padesLevel": kit.pki.seal_level,
             })
     except _Lost:
-        raise Conflict("合同已被其他操作更新，请刷新后重试", code="CONTRACT_CHANGED") from None
+        raise Conflict("合同已被其他操作更新，请刷新后重试", code=ContractCode.CONTRACT_CHANGED) from None
     return await Contract.get(id=contract.id)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from app.domain.error_codes import ContractCode
 from app.domain.errors import ValidationError
 
 CJK_COLLECTION = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -62,21 +63,21 @@ def _pil_font(size: int) -> ImageFont.FreeTypeFont:
 def check_signature_png(data: bytes) -> Image.Image:
     """The pad's hand signature: a real PNG of sensible size, returned decoded (RGBA)."""
     if not data:
-        raise ValidationError("缺少手写签名图片", code="SIGNATURE_IMAGE_REQUIRED", field="signatureImage")
+        raise ValidationError("缺少手写签名图片", code=ContractCode.SIGNATURE_IMAGE_REQUIRED, field="signatureImage")
     if len(data) > MAX_SIGNATURE_BYTES or not data.startswith(PNG_MAGIC):
-        raise ValidationError("手写签名必须是 2 MB 以内的 PNG 图片", code="BAD_SIGNATURE_IMAGE", field="signatureImage")
+        raise ValidationError("手写签名必须是 2 MB 以内的 PNG 图片", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signatureImage")
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_SIGNATURE_PIXELS:
-            raise ValidationError("手写签名图片尺寸过大", code="BAD_SIGNATURE_IMAGE", field="signatureImage")
+            raise ValidationError("手写签名图片尺寸过大", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signatureImage")
         image.load()
     except ValidationError:
         raise
     except Exception:  # PIL raises many types for a broken file
-        raise ValidationError("手写签名图片无法读取", code="BAD_SIGNATURE_IMAGE", field="signatureImage") from None
+        raise ValidationError("手写签名图片无法读取", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signatureImage") from None
     rgba = image.convert("RGBA")
     if _is_blank(rgba):
-        raise ValidationError("手写签名为空，请重新签名", code="BLANK_SIGNATURE", field="signatureImage")
+        raise ValidationError("手写签名为空，请重新签名", code=ContractCode.BLANK_SIGNATURE, field="signatureImage")
     return rgba
 
 

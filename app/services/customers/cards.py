@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import cards
+from app.domain.error_codes import CommonCode, CustomerCode, LendingCode, SmsCode
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.integrations.sms import SmsError, SmsSender
@@ -43,7 +44,7 @@ BOUND_ELSEWHERE = "该卡已被其他客户绑定，不能重复绑定；如有�
 
 
 class CardError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +94,9 @@ async def _check_rate(actor: Actor, phone_hash: str, now: datetime, policy: Bind
     latest = await CardBinding.filter(customer_id=actor.id, phone_hash=phone_hash).order_by("-requested_at").first()
     if latest is not None and now - latest.requested_at < policy.resend_after:
         wait = math.ceil((latest.requested_at + policy.resend_after - now).total_seconds())
-        raise CardError(f"操作过于频繁，请 {wait} 秒后再试", code="RATE_LIMITED")
+        raise CardError(f"操作过于频繁，请 {wait} 秒后再试", code=SmsCode.RATE_LIMITED)
     if await CardBinding.filter(customer_id=actor.id, requested_at__gt=now - timedelta(days=1)).count() >= policy.per_day:
-        raise CardError("今日绑卡验证次数已达上限，请明天再试或到柜面办理", code="RATE_LIMITED")
+        raise CardError("今日绑卡验证次数已达上限，请明天再试或到柜面办理", code=SmsCode.RATE_LIMITED)
 
 
 async def start_card_binding(
@@ -116,7 +117,7 @@ async def start_card_binding(
         raise ValidationError("请输入银行预留的 11 位手机号码", code=exc.code, field="reservedPhone") from None
     if await _bound_elsewhere(vault.lookup_hash(number), actor.id):
         await _refused(actor, "CARD_BOUND_ELSEWHERE", number)
-        raise CardError(BOUND_ELSEWHERE, code="CARD_BOUND_ELSEWHERE", field="cardNumber")
+        raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="cardNumber")
     await _check_rate(actor, vault.lookup_hash(phone), now, policy)
     customer = await Customer.get(id=actor.id)
     id_number = await identifiers.reveal(vault, customer.id_number_enc, kind="id_number", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
@@ -125,10 +126,10 @@ async def start_card_binding(
         info = await core.lookup_card(number) if holder.matched else None
     except CoreBankingError:
         await _refused(actor, "CORE_UNAVAILABLE", number)
-        raise CardError("核心系统暂时不可用，请稍后重试", code="CORE_UNAVAILABLE") from None
+        raise CardError("核心系统暂时不可用，请稍后重试", code=LendingCode.CORE_UNAVAILABLE) from None
     if info is None:
         await _refused(actor, "HOLDER_MISMATCH", number)
-        raise CardError(HOLDER_MISMATCH, code="HOLDER_MISMATCH", field="cardNumber")
+        raise CardError(HOLDER_MISMATCH, code=CustomerCode.HOLDER_MISMATCH, field="cardNumber")
     code = new_code()
     async with in_transaction():
         binding = await CardBinding.create(
@@ -143,7 +144,7 @@ async def start_card_binding(
         await sms.send(phone=phone, text=text, code=code)
     except SmsError:
         await CardBinding.filter(id=binding.id).update(status=CardBindingStatus.LOCKED)
-        raise CardError("短信发送失败，请稍后重试", code="SMS_UNAVAILABLE") from None
+        raise CardError("短信发送失败，请稍后重试", code=SmsCode.SMS_UNAVAILABLE) from None
     return binding
 
 
@@ -163,24 +164,24 @@ async def confirm_card_binding(*, actor: Actor, binding_id: UUID, code: str, vau
         await audit.record(actor, "bank_card.bind_refused", "card_binding", binding.id, after={"code": "BAD_CODE", "attempts": attempts})
     # raised after the commit, so that the wrong attempt is counted
     if locked:
-        raise CardError("验证码错误次数过多，请重新发起绑卡", code="CODE_LOCKED", field="code")
-    raise CardError("验证码不正确", code="BAD_CODE", field="code")
+        raise CardError("验证码错误次数过多，请重新发起绑卡", code=SmsCode.CODE_LOCKED, field="code")
+    raise CardError("验证码不正确", code=SmsCode.BAD_CODE, field="code")
 
 
 def _check_binding(binding: CardBinding, now: datetime, policy: BindingPolicy) -> None:
     if binding.status == CardBindingStatus.BOUND:
-        raise CardError("该绑卡申请已完成", code="ALREADY_BOUND", field="bindingId")
+        raise CardError("该绑卡申请已完成", code=CustomerCode.ALREADY_BOUND, field="bindingId")
     if binding.status == CardBindingStatus.LOCKED or binding.attempts >= policy.max_attempts:
-        raise CardError("验证码错误次数过多，请重新发起绑卡", code="CODE_LOCKED", field="code")
+        raise CardError("验证码错误次数过多，请重新发起绑卡", code=SmsCode.CODE_LOCKED, field="code")
     if now > binding.expires_at:
-        raise CardError("验证码已过期，请重新发起绑卡", code="CODE_EXPIRED", field="code")
+        raise CardError("验证码已过期，请重新发起绑卡", code=SmsCode.CODE_EXPIRED, field="code")
 
 
 async def _bind_verified(actor: Actor, binding: CardBinding, vault: Vault, now: datetime) -> CardView:
     """Inside the transaction: the card becomes the customer's verified default card; unverified
     bindings of the same card by other customers are ended (they proved nothing)."""
     if await _bound_elsewhere(binding.card_number_hash, actor.id):
-        raise CardError(BOUND_ELSEWHERE, code="CARD_BOUND_ELSEWHERE", field="cardNumber")
+        raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="cardNumber")
     bank = {"bank_name": binding.bank_name, "branch_name": binding.branch_name}
     card = await BankCard.select_for_update().get_or_none(customer_id=actor.id, card_number_hash=binding.card_number_hash)
     previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at__isnull=True).values_list("id", flat=True)
@@ -212,7 +213,7 @@ async def unbind_card(*, actor: Actor, card_id: UUID, now: datetime) -> list[Car
     async with in_transaction():
         card = await _own_card(actor, card_id)
         if card.is_default and await Loan.filter(customer_id=actor.id, status=LoanStatus.ACTIVE).exists():
-            raise CardError("您有未结清的借款，默认还款卡不能解绑；请先绑定并设置其他默认卡", code="CARD_IN_USE", field="cardId")
+            raise CardError("您有未结清的借款，默认还款卡不能解绑；请先绑定并设置其他默认卡", code=CustomerCode.CARD_IN_USE, field="cardId")
         await BankCard.filter(id=card.id).update(unbound_at=now, is_default=False)
         successor = None
         if card.is_default:
@@ -230,7 +231,7 @@ async def set_default_card(*, actor: Actor, card_id: UUID) -> CardView:
     async with in_transaction():
         card = await _own_card(actor, card_id)
         if card.verified_at is None:
-            raise CardError("该卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）", code="CARD_NOT_VERIFIED", field="cardId")
+            raise CardError("该卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）", code=CustomerCode.CARD_NOT_VERIFIED, field="cardId")
         previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at=None).values_list("id", flat=True)
         await BankCard.filter(customer_id=actor.id, is_default=True).update(is_default=False)
         await BankCard.filter(id=card.id).update(is_default=True)

@@ -10,6 +10,7 @@ from uuid import UUID
 from tortoise.models import Model
 
 from app.domain import image_format
+from app.domain.error_codes import CommonCode, IdentityCode
 from app.domain.errors import DomainError, ValidationError
 from app.models.identity import JobStatus
 from app.services.actor import Actor
@@ -28,7 +29,7 @@ _FRAMES_MAGIC = b"CXFR1\n"
 
 
 class IdentityCheckError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 def sniff_content_type(data: bytes) -> str:
@@ -40,10 +41,10 @@ def sniff_content_type(data: bytes) -> str:
 def check_upload(data: bytes, *, max_bytes: int, field: str, what: str = "图片") -> None:
     """Refuse an empty or oversize upload, or a known non-photo image format (HDR, TIFF, BMP...), before anything is stored."""
     if not data:
-        raise ValidationError(f"{what}为空，请重新拍摄或上传", code="EMPTY_IMAGE", field=field)
+        raise ValidationError(f"{what}为空，请重新拍摄或上传", code=IdentityCode.EMPTY_IMAGE, field=field)
     if len(data) > max_bytes:
         limit = f"{max_bytes / (1024 * 1024):g} MB"
-        raise ValidationError(f"{what}超过 {limit}，请压缩后重新上传", code="IMAGE_TOO_LARGE", field=field)
+        raise ValidationError(f"{what}超过 {limit}，请压缩后重新上传", code=IdentityCode.IMAGE_TOO_LARGE, field=field)
     refusal = image_format.refusal(data)
     if refusal is not None:
         raise ValidationError(refusal, code=image_format.UNSUPPORTED_IMAGE, field=field)
@@ -80,7 +81,7 @@ def unpack_frames(blob: bytes) -> list[bytes]:
 
 def officer_of(actor: Actor) -> UUID:
     if not actor.is_officer or actor.id is None:
-        raise IdentityCheckError("只有客户经理可以发起身份核验", code="FORBIDDEN")
+        raise IdentityCheckError("只有客户经理可以发起身份核验", code=CommonCode.FORBIDDEN)
     return actor.id
 
 

@@ -18,6 +18,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
+from app.domain.error_codes import CommonCode, IdentityCode
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.face import DEFAULT_THRESHOLD, MODEL, PACKED_SIZE, cosine_distance, pack_embedding, unpack_embedding
@@ -85,7 +86,7 @@ async def start_face_verification(
     requested_by = officer_of(actor)
     purpose = FacePurpose(purpose)
     if purpose == FacePurpose.OFFICER_LOGIN:
-        raise ValidationError("登录人脸比对只使用活体检测画面", code="LIVE_FRAMES_ONLY", field="probe")
+        raise ValidationError("登录人脸比对只使用活体检测画面", code=IdentityCode.LIVE_FRAMES_ONLY, field="probe")
     check_upload(probe, max_bytes=max_bytes, field="probe", what="现场照片")
     customer = await Customer.get_or_none(id=customer_id) if customer_id else None
     if customer is None or not actor.in_branch(customer.branch_id):
@@ -93,11 +94,11 @@ async def start_face_verification(
     if id_card_read_id is not None:
         read = await IdCardRead.get_or_none(id=id_card_read_id, customer_id=customer.id)
         if read is None or read.status != JobStatus.DONE or read.portrait_id is None:
-            raise ValidationError("该身份证识别记录没有可用的人像", code="NO_PORTRAIT", field="idCardReadId")
+            raise ValidationError("该身份证识别记录没有可用的人像", code=IdentityCode.NO_PORTRAIT, field="idCardReadId")
     else:
         read = await latest_portrait_read(customer_id=customer.id)
         if read is None:
-            raise ValidationError("该客户还没有可用的身份证人像，请先拍摄身份证正面", code="NO_PORTRAIT")
+            raise ValidationError("该客户还没有可用的身份证人像，请先拍摄身份证正面", code=IdentityCode.NO_PORTRAIT)
     async with in_transaction():
         doc = await store_document(
             actor=actor, media=media, data=probe, kind=DocumentKind.FACE_CAPTURE, content_type=sniff_content_type(probe),
@@ -116,10 +117,10 @@ async def start_login_face_match(*, actor: Actor, queue: JobQueue, liveness: Liv
     """The officer's login face match on the liveness burst itself (the same stored frames, the same nonce-bound check)."""
     officer_id = officer_of(actor)
     if liveness.officer_id != officer_id or liveness.session_id is None or liveness.frames_id is None:
-        raise Forbidden("只能核验本人的人脸", code="FORBIDDEN")
+        raise Forbidden("只能核验本人的人脸", code=CommonCode.FORBIDDEN)
     officer = await Officer.get(id=officer_id)
     if officer.face_embeddings_enc is None:
-        raise ValidationError("尚未录入人脸，请先完成人脸录入", code="NOT_ENROLLED")
+        raise ValidationError("尚未录入人脸，请先完成人脸录入", code=IdentityCode.NOT_ENROLLED)
     async with in_transaction():
         verification = await FaceVerification.create(
             purpose=FacePurpose.OFFICER_LOGIN, officer_id=officer_id, requested_by_id=officer_id, probe_id=liveness.frames_id,
@@ -200,15 +201,15 @@ async def enrol_officer_face(
     """Store several captures of the acting officer's face and queue `enrol_face` (trust on first use)."""
     officer_id = officer_of(actor)
     if not min_captures <= len(captures) <= MAX_CAPTURES:
-        raise ValidationError(f"请拍摄 {min_captures} 至 {MAX_CAPTURES} 张人脸照片（当前 {len(captures)} 张）", code="CAPTURE_COUNT", field="captures")
+        raise ValidationError(f"请拍摄 {min_captures} 至 {MAX_CAPTURES} 张人脸照片（当前 {len(captures)} 张）", code=IdentityCode.CAPTURE_COUNT, field="captures")
     for index, data in enumerate(captures):
         check_upload(data, max_bytes=max_bytes, field=f"captures.{index}", what=f"第 {index + 1} 张照片")
     async with in_transaction():
         officer = await Officer.select_for_update().get(id=officer_id)
         if officer.face_embeddings_enc is not None:
-            raise Conflict("已录入人脸；如需重新录入，请联系系统管理员重置", code="ALREADY_ENROLLED")
+            raise Conflict("已录入人脸；如需重新录入，请联系系统管理员重置", code=IdentityCode.ALREADY_ENROLLED)
         if await FaceEnrolment.filter(officer_id=officer_id, status__in=OPEN, reset_at=None).exists():
-            raise Conflict("人脸录入正在处理中，请稍候", code="ENROLMENT_RUNNING")
+            raise Conflict("人脸录入正在处理中，请稍候", code=IdentityCode.ENROLMENT_RUNNING)
         docs = []
         for index, data in enumerate(captures):
             doc = await store_document(actor=actor, media=media, data=data, kind=DocumentKind.FACE_CAPTURE,

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import idcard
+from app.domain.error_codes import IdentityCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.idcard_ocr.model import BACK_KEYS, FIELD_LABELS, FRONT_KEYS, LONG_TERM
 from app.models import Customer, Document, IdCardRead, Officer
@@ -46,7 +47,7 @@ class ConfirmationError(ValidationError):
 
     def __init__(self, errors: dict[str, str]) -> None:
         field, message = next(iter(errors.items()))
-        super().__init__(message, code="INVALID_FIELDS", field=field)
+        super().__init__(message, code=IdentityCode.INVALID_FIELDS, field=field)
         self.errors = errors
 
 
@@ -84,7 +85,7 @@ async def start_id_card_read(
     """Store a card photo and queue its OCR. Empty or oversize photos are refused before storing."""
     officer_id = officer_of(actor)
     if side not in (CardSide.FRONT, CardSide.BACK):
-        raise ValidationError("请选择身份证正面或背面", code="BAD_SIDE", field="side")
+        raise ValidationError("请选择身份证正面或背面", code=IdentityCode.BAD_SIDE, field="side")
     check_upload(data, max_bytes=max_bytes, field="image", what="身份证照片")
     if customer_id is not None:
         customer = await Customer.get_or_none(id=customer_id)
@@ -241,9 +242,9 @@ async def confirm_id_card(
         if read is None or not await _visible(actor, read):
             raise NotFound("身份证识别记录不存在", field="readId")
         if read.status != JobStatus.DONE:
-            raise Conflict("识别尚未完成，不能确认", code="NOT_READY")
+            raise Conflict("识别尚未完成，不能确认", code=IdentityCode.NOT_READY)
         if read.confirmed_at is not None:
-            raise Conflict("该身份证信息已确认，不能重复确认", code="ALREADY_CONFIRMED")
+            raise Conflict("该身份证信息已确认，不能重复确认", code=IdentityCode.ALREADY_CONFIRMED)
         ocr = ocr_values(read, vault)
         keys = keys_for(read.side)
         given = {key: " ".join(str(values.get(key, "")).split()) for key in keys}

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.domain.error_codes import IdentityCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.liveness import Challenge
 from app.models import FaceVerification, LivenessCheck, OfficerSession
@@ -98,20 +99,20 @@ async def submit_liveness_frames(
     """Store the burst (one file) and queue `check_liveness`. Sizes are checked before storing."""
     check = await get_liveness(actor=actor, liveness_id=liveness_id, session_id=session_id)
     if not challenge_of(check).nonce_matches(nonce):
-        raise ValidationError("活体检测随机码不匹配，请重新开始", code="BAD_NONCE", field="nonce")
+        raise ValidationError("活体检测随机码不匹配，请重新开始", code=IdentityCode.BAD_NONCE, field="nonce")
     if check.status != LivenessStatus.PENDING or check.frames_id is not None:
-        raise Conflict("该次活体检测已提交，请重新开始", code="ALREADY_SUBMITTED")
+        raise Conflict("该次活体检测已提交，请重新开始", code=IdentityCode.ALREADY_SUBMITTED)
     if now > check.expires_at:
         async with in_transaction():
             if await LivenessCheck.filter(id=check.id, status=LivenessStatus.PENDING).update(
                 status=LivenessStatus.EXPIRED, reason_code="EXPIRED", reason=EXPIRED_MESSAGE, finished_at=now
             ):
                 await audit.record(actor, "liveness.expired", "liveness_check", check.id)
-        raise ValidationError(EXPIRED_MESSAGE, code="EXPIRED")
+        raise ValidationError(EXPIRED_MESSAGE, code=IdentityCode.EXPIRED)
     if not frames:
-        raise ValidationError("没有收到画面，请按提示完成动作后再提交", code="NO_FRAMES", field="frames")
+        raise ValidationError("没有收到画面，请按提示完成动作后再提交", code=IdentityCode.NO_FRAMES, field="frames")
     if len(frames) > max_frames:
-        raise ValidationError(f"画面帧数过多（{len(frames)} 帧，最多 {max_frames} 帧）", code="TOO_MANY_FRAMES", field="frames")
+        raise ValidationError(f"画面帧数过多（{len(frames)} 帧，最多 {max_frames} 帧）", code=IdentityCode.TOO_MANY_FRAMES, field="frames")
     for index, frame in enumerate(frames):
         check_upload(frame, max_bytes=max_frame_bytes, field=f"frames.{index}", what=f"第 {index + 1} 帧画面")
     blob = pack_frames(frames)
@@ -123,7 +124,7 @@ async def submit_liveness_frames(
         if not await LivenessCheck.filter(id=check.id, status=LivenessStatus.PENDING, frames_id=None).update(
             frames_id=doc.id, frames_count=len(frames), submitted_at=now
         ):
-            raise Conflict("该次活体检测已提交，请重新开始", code="ALREADY_SUBMITTED")
+            raise Conflict("该次活体检测已提交，请重新开始", code=IdentityCode.ALREADY_SUBMITTED)
         await audit.record(actor, "liveness.submit", "liveness_check", check.id, after={"frames": len(frames)})
     await enqueue_after_commit(queue, LivenessCheck, check.id, LIVENESS_JOB, "liveness_id")
     return await LivenessCheck.get(id=check.id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from app.domain.error_codes import CommonCode, IdentityCode
 from app.domain.errors import Conflict, NotFound
 from app.models import FaceVerification, OutboxMessage
 from app.models.identity import FacePurpose, JobStatus
@@ -41,9 +42,9 @@ async def retry_job(*, actor: Actor, kind: str, record_id: UUID, queue: JobQueue
     if place == OPEN:
         return row  # retried a moment ago (a double click) or still running
     if place == DONE:
-        raise Conflict(ALREADY_DONE, code="ALREADY_DONE")
+        raise Conflict(ALREADY_DONE, code=CommonCode.ALREADY_DONE)
     if place != FAILED or not job_kind.retryable(row):
-        raise Conflict(NOT_RETRYABLE, code="NOT_RETRYABLE")
+        raise Conflict(NOT_RETRYABLE, code=IdentityCode.NOT_RETRYABLE)
     await reopen_and_enqueue(job_kind, row, actor=actor, queue=queue, now=now)
     if job_kind is LIVENESS:  # the login check is one burst: its face match, failed for the same cause, goes again too
         for match in await FaceVerification.filter(liveness_id=row.id, purpose=FacePurpose.OFFICER_LOGIN, status=JobStatus.FAILED,

@@ -29,6 +29,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
+from app.domain.error_codes import CommonCode, CreditCheckCode, CustomerCode, LendingCode, SmsCode
 from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from app.domain.money import Money, yuan_str
 from app.domain.rules import worst_outcome
@@ -62,7 +63,7 @@ AUTHORISATION_TEXT = """征信查询授权书（手机银行）
 
 
 class ApplicationError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +100,14 @@ def _risk_actor(actor: Actor) -> Actor:
 
 async def _send_code(customer: Customer, actor: Actor, code: str, amount_fen: int, *, sms: SmsSender, vault: Vault, ttl: timedelta) -> None:
     if customer.phone_enc is None:
-        raise ApplicationError("未登记手机号码，无法发送验证码，请联系客户经理", code="SMS_UNAVAILABLE")
+        raise ApplicationError("未登记手机号码，无法发送验证码，请联系客户经理", code=SmsCode.SMS_UNAVAILABLE)
     phone = await identifiers.reveal(vault, customer.phone_enc, kind="phone", actor=actor, entity=("customer", customer.id), purpose="drawdown_code")
     minutes = max(1, int(ttl.total_seconds() // 60))
     text = f"【村信】您正在申请借款 {Money(amount_fen).format_yuan()}，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
     try:
         await sms.send(phone=phone, text=text, code=code)
     except SmsError:
-        raise ApplicationError("短信发送失败，请稍后重新申请", code="SMS_UNAVAILABLE") from None
+        raise ApplicationError("短信发送失败，请稍后重新申请", code=SmsCode.SMS_UNAVAILABLE) from None
 
 
 async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int) -> tuple[int, str]:
@@ -139,33 +140,33 @@ async def apply(
     require_customer(actor)
     requested_fen = Money.from_yuan(amount, field="amount").fen
     if requested_fen <= 0:
-        raise ValidationError("借款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError("借款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     method = parse_method(method).value
     existing = await LoanApplication.get_or_none(customer_id=actor.id, idempotency_key=idempotency_key)
     if existing is not None:
         same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, requested_fen, term_months, method)
         if not same:
-            raise Conflict("该幂等键已用于另一笔不同的申请", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
+            raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
         return Application(existing, None)
 
     decided_fen, product_code = await _decided_amount(actor, credit_line_id, requested_fen)
     quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount=yuan_str(decided_fen), term_months=term_months, method=method, today=today)
     card = await default_card(actor, core=core, vault=vault, now=now)
     if card is None:
-        raise ApplicationError("请先绑定本人银行卡", code="NO_CARD", field="creditLineId")
+        raise ApplicationError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="creditLineId")
     if card.lookup is None or not card.lookup.is_own_bank:
         bank = card.lookup.bank_name if card.lookup else "未知"
-        raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code="CARD_NOT_ELIGIBLE", field="creditLineId")
+        raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE, field="creditLineId")
     if card.card.verified_at is None:  # bound before holders were checked: the money could go to a stranger's account
-        raise ApplicationError(UNVERIFIED_CARD, code="CARD_NOT_VERIFIED", field="creditLineId")
+        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED, field="creditLineId")
     try:
         decision = await check_credit(
             actor=_risk_actor(actor), customer_id=actor.id, purpose=RiskPurpose.DRAWDOWN, bureau=bureau, media=media,
             vault=vault, now=now, today=today, reuse_days=reuse_days,
         )
     except DomainError as exc:
-        if exc.code == "NO_AUTHORISATION":
-            raise ApplicationError("请先阅读并签署征信查询授权书", code="NO_AUTHORISATION") from None
+        if exc.code == CreditCheckCode.NO_AUTHORISATION:
+            raise ApplicationError("请先阅读并签署征信查询授权书", code=CreditCheckCode.NO_AUTHORISATION) from None
         raise
 
     strategy = (await evaluate_strategy(actor=_risk_actor(actor), customer_id=actor.id, product_code=product_code, today=today, now=now,
@@ -192,9 +193,9 @@ async def apply(
                    "strategyDecision": str(strategy.id)},
         )
     if status == ApplicationStatus.REJECTED:
-        raise ApplicationError(messages[status], code="RISK_REJECTED")
+        raise ApplicationError(messages[status], code=CreditCheckCode.RISK_REJECTED)
     if status == ApplicationStatus.REFERRED:
-        raise ApplicationError(messages[status], code="REFERRED")
+        raise ApplicationError(messages[status], code=CreditCheckCode.REFERRED)
     customer = await Customer.get(id=actor.id)
     await _send_code(customer, actor, code, decided_fen, sms=sms, vault=vault, ttl=code_ttl)
     return Application(row, quote)
@@ -206,8 +207,8 @@ async def _code_failure(row: LoanApplication, actor: Actor, max_attempts: int) -
     left = max(0, max_attempts - attempts)
     await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"attempts": attempts, "locked": left == 0})
     if left == 0:
-        return ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code="CODE_LOCKED", field="code")
-    return ApplicationError(f"验证码错误，还可尝试 {left} 次", code="BAD_CODE", field="code")
+        return ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code=SmsCode.CODE_LOCKED, field="code")
+    return ApplicationError(f"验证码错误，还可尝试 {left} 次", code=SmsCode.BAD_CODE, field="code")
 
 
 async def confirm(
@@ -221,20 +222,20 @@ async def confirm(
     if row.status == ApplicationStatus.DISBURSED:
         return row, await Loan.get(id=row.loan_id)
     if row.status != ApplicationStatus.AWAITING_CODE:
-        raise ApplicationError("该申请未通过审核，不能确认借款", code="APPLICATION_CLOSED", field="applicationId")
+        raise ApplicationError("该申请未通过审核，不能确认借款", code=LendingCode.APPLICATION_CLOSED, field="applicationId")
     if row.code_attempts >= max_attempts:
         await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"reason": "locked"})
-        raise ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code="CODE_LOCKED", field="code")
+        raise ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code=SmsCode.CODE_LOCKED, field="code")
     if row.code_expires_at is None or row.code_expires_at <= now:
         await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"reason": "expired"})
-        raise ApplicationError("验证码已过期，请重新申请", code="CODE_EXPIRED", field="code")
+        raise ApplicationError("验证码已过期，请重新申请", code=SmsCode.CODE_EXPIRED, field="code")
     if not hmac.compare_digest(row.code_hash, keyed_hash(vault, "drawdown-code", (code or "").strip())):
         raise await _code_failure(row, actor, max_attempts)
     card = await default_card(actor, core=core, vault=vault, now=now)
     if card is None or card.lookup is None or not card.lookup.is_own_bank:
-        raise ApplicationError("放款账户须为本行银行卡，请先绑定本行银行卡", code="CARD_NOT_ELIGIBLE")
+        raise ApplicationError("放款账户须为本行银行卡，请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE)
     if card.card.verified_at is None:
-        raise ApplicationError(UNVERIFIED_CARD, code="CARD_NOT_VERIFIED")
+        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED)
     try:
         loan = await draw_down(
             actor=actor, credit_line_id=row.credit_line_id, amount=yuan_str(row.approved_fen), term_months=row.term_months,

@@ -33,6 +33,7 @@ from app.domain.classification import (
     observation_ends,
     worst,
 )
+from app.domain.error_codes import ClassificationCode, CommonCode, LendingCode
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
@@ -189,7 +190,7 @@ def _officer_id(actor: Actor) -> UUID | None:
 
 def _require(actor: Actor, roles: frozenset[Role], message: str) -> None:
     if actor.type != ActorType.SYSTEM and (actor.type != ActorType.OFFICER or actor.role not in roles):
-        raise Forbidden(message, code="FORBIDDEN")
+        raise Forbidden(message, code=CommonCode.FORBIDDEN)
 
 
 async def _loan(actor: Actor, loan_id: UUID) -> Loan:
@@ -197,7 +198,7 @@ async def _loan(actor: Actor, loan_id: UUID) -> Loan:
     if loan is None or actor.type == ActorType.CUSTOMER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loanId")
     if loan.status != LoanStatus.ACTIVE:
-        raise Conflict("借据已结清", code="LOAN_CLOSED", field="loanId")
+        raise Conflict("借据已结清", code=LendingCode.LOAN_CLOSED, field="loanId")
     return loan
 
 
@@ -226,14 +227,14 @@ async def set_floor(*, actor: Actor, loan_id: UUID, floor: str | None, kind: str
     require(actor, Action.LOAN_CLASSIFY)
     reason = reason.strip()
     if not reason:
-        raise ValidationError("请填写认定理由", code="REASON_REQUIRED", field="reason")
+        raise ValidationError("请填写认定理由", code=CommonCode.REASON_REQUIRED, field="reason")
     try:
         target = LoanClass(floor) if floor else None
         kind = FloorKind(kind)
     except ValueError:
-        raise ValidationError("分类或认定类型无效", code="INVALID_CLASS", field="floor") from None
+        raise ValidationError("分类或认定类型无效", code=ClassificationCode.INVALID_CLASS, field="floor") from None
     if kind == FloorKind.RESTRUCTURED and (target is None or target.rank < LoanClass.SPECIAL_MENTION.rank):
-        raise ValidationError("重组贷款至少为关注类", code="INVALID_CLASS", field="floor")
+        raise ValidationError("重组贷款至少为关注类", code=ClassificationCode.INVALID_CLASS, field="floor")
     async with in_transaction():
         loan = await _loan(actor, loan_id)
         risk = await _risk(loan.id)
@@ -256,7 +257,7 @@ async def decide_upgrade(*, actor: Actor, proposal_id: UUID, approve: bool, to_c
             raise NotFound("上调建议不存在", field="proposalId")
         loan = await _loan(actor, proposal.loan_id)
         if proposal.status != "pending":
-            raise Conflict("该上调建议已处理", code="ALREADY_DECIDED", field="proposalId")
+            raise Conflict("该上调建议已处理", code=ClassificationCode.ALREADY_DECIDED, field="proposalId")
         decided = None
         if approve:
             decided = await _upgrade(actor, loan, to_class or proposal.proposed_class, note, today)
@@ -272,12 +273,12 @@ async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: da
     risk = await _risk(loan.id)
     first_unpaid = await Installment.filter(loan_id=loan.id, due_on__lte=today).exclude(status=InstallmentStatus.PAID).order_by("due_on").first()
     if first_unpaid is not None and first_unpaid.due_on < today:
-        raise Conflict("借款人仍有逾期欠款，不能上调分类", code="ARREARS", field="proposalId")
+        raise Conflict("借款人仍有逾期欠款，不能上调分类", code=ClassificationCode.ARREARS, field="proposalId")
     dpd = days_past_due(today, first_unpaid.due_on if first_unpaid else None)
     try:
         target = check_upgrade_target(loan.classification, to_class, dpd_floor=DEFAULT_POLICY.dpd_floor(dpd), floor=risk.floor_class)
     except ValueError:
-        raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code="INVALID_CLASS", field="toClass") from None
+        raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code=ClassificationCode.INVALID_CLASS, field="toClass") from None
     await _change(loan, target, on=today, source="upgrade", reason=note or "审批上调", actor=actor)
     still_npl = is_non_performing(target)
     await LoanRisk.filter(id=risk.id).update(observing_since=today if still_npl else None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.ledger import Account, Posting
@@ -43,7 +44,7 @@ LINE_STATUS_MESSAGES = {
 
 
 class DrawdownError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +67,21 @@ async def _line_for(actor: Actor, line_id: UUID, *, lock: bool) -> CreditLine:
 
 def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_months: int, method: str, today: date) -> None:
     if line.status != CreditLineStatus.ACTIVE:
-        raise DrawdownError(LINE_STATUS_MESSAGES[line.status], code="LINE_NOT_ACTIVE", field="creditLineId")
+        raise DrawdownError(LINE_STATUS_MESSAGES[line.status], code=LendingCode.LINE_NOT_ACTIVE, field="creditLineId")
     if today < line.valid_from:
-        raise DrawdownError(f"额度自 {line.valid_from.isoformat()} 起生效", code="LINE_NOT_ACTIVE", field="creditLineId")
+        raise DrawdownError(f"额度自 {line.valid_from.isoformat()} 起生效", code=LendingCode.LINE_NOT_ACTIVE, field="creditLineId")
     if today > line.valid_until:
-        raise DrawdownError("额度已到期", code="LINE_EXPIRED", field="creditLineId")
+        raise DrawdownError("额度已到期", code=LendingCode.LINE_EXPIRED, field="creditLineId")
     if amount_fen < product.min_principal_fen:
-        raise ValidationError(f"单笔借款不能低于 {Money(product.min_principal_fen).format_yuan()}", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError(f"单笔借款不能低于 {Money(product.min_principal_fen).format_yuan()}", code=CommonCode.INVALID_AMOUNT, field="amount")
     available = line.limit_fen - line.used_fen
     if amount_fen > available:
-        raise DrawdownError(f"借款金额超过可用额度 {Money(available).format_yuan()}", code="AMOUNT_ABOVE_AVAILABLE", field="amount")
+        raise DrawdownError(f"借款金额超过可用额度 {Money(available).format_yuan()}", code=LendingCode.AMOUNT_ABOVE_AVAILABLE, field="amount")
     max_term = min(line.max_term_months, product.max_term_months)
     if not product.min_term_months <= term_months <= max_term:
-        raise ValidationError(f"借款期限应为 {product.min_term_months} 到 {max_term} 个月", code="INVALID_TERM", field="termMonths")
+        raise ValidationError(f"借款期限应为 {product.min_term_months} 到 {max_term} 个月", code=LendingCode.INVALID_TERM, field="termMonths")
     if method not in line.allowed_methods:
-        raise ValidationError("该额度不支持所选还款方式", code="INVALID_METHOD", field="method")
+        raise ValidationError("该额度不支持所选还款方式", code=LendingCode.INVALID_METHOD, field="method")
 
 
 async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, today: date) -> DrawdownQuote:
@@ -102,7 +103,7 @@ async def draw_down(
     idempotency_key = caller_key("loan_drawdown", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
-        raise ValidationError("借款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError("借款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     method = parse_method(method).value
 
     async def operation() -> dict:
@@ -112,7 +113,7 @@ async def draw_down(
         await credit_gate(line.customer_id, RiskPurpose.DRAWDOWN, today=today)  # a reject blocks drawdown
         card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
         if card is None:
-            raise DrawdownError("请先绑定本人银行卡", code="NO_CARD", field="creditLineId")
+            raise DrawdownError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="creditLineId")
         tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
         schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
         moved = await execute(
@@ -121,7 +122,7 @@ async def draw_down(
             id=str(line.id),
         )
         if moved != 1:
-            raise DrawdownError("借款金额超过可用额度", code="AMOUNT_ABOVE_AVAILABLE", field="amount")
+            raise DrawdownError("借款金额超过可用额度", code=LendingCode.AMOUNT_ABOVE_AVAILABLE, field="amount")
         rows = schedule.installments
         loan = await Loan.create(
             credit_line=line, customer_id=line.customer_id, product=product, branch_id=line.branch_id, card=card,
@@ -137,7 +138,7 @@ async def draw_down(
         reference = str(idempotency_key)
         result = await core_calls.settle(core, reference, await core.disburse(reference=reference, card_number=number, amount_fen=amount_fen))
         if result.outcome is Outcome.REFUSED:
-            raise DrawdownError(f"放款失败：{result.reason}", code="DISBURSEMENT_FAILED")
+            raise DrawdownError(f"放款失败：{result.reason}", code=LendingCode.DISBURSEMENT_FAILED)
         await core_calls.record(reference=reference, kind="disburse", purpose="drawdown", loan_id=loan.id, amount_fen=amount_fen, on=today, result=result)
         if result.unknown:
             # 放款处理中: the core may have paid the card; the loan waits (no ledger, no accrual) for the resolver

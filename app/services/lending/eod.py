@@ -50,6 +50,7 @@ from tortoise.transactions import in_transaction
 from app import clock
 from app.crypto import Vault
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
+from app.domain.error_codes import CommonCode
 from app.domain.errors import ValidationError
 from app.domain.ledger import Account, signed
 from app.integrations.core_banking import CoreBanking, TransferResult
@@ -448,7 +449,7 @@ async def run_eod(
     if existing is not None and existing.finished_at is not None:
         return EodReport(target, (), already_done=True)
     if target != current:
-        raise ValidationError(f"当前会计日期为 {current.isoformat()}，不能对 {target.isoformat()} 日终", code="INVALID_DATE", field="date")
+        raise ValidationError(f"当前会计日期为 {current.isoformat()}，不能对 {target.isoformat()} 日终", code=CommonCode.INVALID_DATE, field="date")
     lease = await eod_lease.acquire(target, ttl_seconds=lease_ttl)
     if lease is None:
         return EodReport(target, (), already_done=False, running=True)

@@ -23,6 +23,7 @@ from uuid import UUID, uuid5
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app.domain.error_codes import CommonCode
 from app.domain.errors import Conflict
 from app.models import IdempotencyRecord
 from app.services.actor import Actor
@@ -53,7 +54,7 @@ async def _replay(scope: str, key: UUID, request_hash: str) -> dict | None:
     if record is None:
         return None
     if record.request_hash != request_hash:
-        raise Conflict("该幂等键已用于另一笔不同的请求", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
+        raise Conflict("该幂等键已用于另一笔不同的请求", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
     return record.result
 
 

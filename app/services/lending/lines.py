@@ -7,6 +7,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.schedule import parse_method
 from app.models import CreditLine, Customer, Product
@@ -37,15 +38,15 @@ async def grant_credit_line(
     if product is None:
         raise NotFound("产品不存在或已停用", field="product")
     if not 0 < limit_fen <= product.max_principal_fen:
-        raise ValidationError("授信额度超出产品上限", code="INVALID_AMOUNT", field="limit")
+        raise ValidationError("授信额度超出产品上限", code=CommonCode.INVALID_AMOUNT, field="limit")
     if valid_until <= valid_from:
-        raise ValidationError("额度到期日必须晚于生效日", code="INVALID_DATE", field="validUntil")
+        raise ValidationError("额度到期日必须晚于生效日", code=CommonCode.INVALID_DATE, field="validUntil")
     allowed = [parse_method(m).value for m in (methods or product.allowed_methods)]
     if not set(allowed) <= set(product.allowed_methods):
-        raise ValidationError("还款方式不在产品允许范围内", code="INVALID_METHOD", field="methods")
+        raise ValidationError("还款方式不在产品允许范围内", code=LendingCode.INVALID_METHOD, field="methods")
     max_term = max_term_months or product.max_term_months
     if not product.min_term_months <= max_term <= product.max_term_months:
-        raise ValidationError("最长期限超出产品范围", code="INVALID_TERM", field="maxTermMonths")
+        raise ValidationError("最长期限超出产品范围", code=LendingCode.INVALID_TERM, field="maxTermMonths")
     async with in_transaction():
         line = await CreditLine.create(
             customer=customer,

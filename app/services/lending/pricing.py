@@ -7,6 +7,7 @@ from datetime import date
 from tortoise.transactions import in_transaction
 
 from app.domain import lpr
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import ValidationError
 from app.domain.money import parse_rate_percent
 from app.domain.permissions import Action
@@ -39,19 +40,19 @@ async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_y
     for tenor, text, field in ((lpr.Tenor.ONE_YEAR, one_year, "oneYearPercent"), (lpr.Tenor.FIVE_YEAR, five_year, "fiveYearPercent")):
         ppm = parse_rate_percent(text, field=field)
         if not 0 < ppm <= MAX_LPR_PPM:
-            raise ValidationError("LPR 应在 0% 到 20% 之间", code="INVALID_RATE", field=field)
+            raise ValidationError("LPR 应在 0% 到 20% 之间", code=LendingCode.INVALID_RATE, field=field)
         if ppm % 100:
-            raise ValidationError("LPR 以基点为单位（最多两位小数）", code="INVALID_RATE", field=field)
+            raise ValidationError("LPR 以基点为单位（最多两位小数）", code=LendingCode.INVALID_RATE, field=field)
         rates[tenor] = ppm
     current = await business_date.current()
     if published_on > current and not scheduled:
         raise ValidationError(
             f"发布日期 {published_on.isoformat()} 晚于当前会计日期 {current.isoformat()}：预定生效的利率须明确标记为预定",
-            code="INVALID_DATE", field="publishedOn",
+            code=CommonCode.INVALID_DATE, field="publishedOn",
         )
     async with in_transaction():
         if await LprPublication.exists(published_on=published_on):
-            raise ValidationError(f"{published_on.isoformat()} 的 LPR 已录入", code="DUPLICATE", field="publishedOn")
+            raise ValidationError(f"{published_on.isoformat()} 的 LPR 已录入", code=CommonCode.DUPLICATE, field="publishedOn")
         rows = [await LprPublication.create(published_on=published_on, tenor=t, rate_ppm=r) for t, r in rates.items()]
         after = {**{t.value: r for t, r in rates.items()}, "scheduled": published_on > current}
         await audit.record(actor, "lpr.publish", "lpr_publication", published_on.isoformat(), after=after)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from app.crypto import Vault
 from app.domain import classification
+from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.ledger import Account, Posting
@@ -31,7 +32,7 @@ from app.sql import execute
 
 
 class RepaymentError(DomainError):
-    code = "INVALID"
+    code = CommonCode.INVALID
 
 
 async def _loan_for(actor: Actor, loan_id: UUID, *, lock: bool) -> Loan:
@@ -40,10 +41,10 @@ async def _loan_for(actor: Actor, loan_id: UUID, *, lock: bool) -> Loan:
     if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loanId")
     if loan.status != LoanStatus.ACTIVE:
-        raise RepaymentError("借据已结清", code="LOAN_CLOSED", field="loanId")
+        raise RepaymentError("借据已结清", code=LendingCode.LOAN_CLOSED, field="loanId")
     if lock and loan.debit_in_flight:
         # checked under the loan's row lock: end-of-day sets the marker with a conditional UPDATE of this row
-        raise RepaymentError(core_calls.IN_FLIGHT_MESSAGE, code="DEBIT_IN_FLIGHT", field="loanId")
+        raise RepaymentError(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="loanId")
     return loan
 
 
@@ -74,7 +75,7 @@ async def _debit(core: CoreBanking, vault: Vault, actor: Actor, loan: Loan, refe
     number = await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="repayment")
     result = await core_calls.settle(core, reference, await core.debit(reference=reference, card_number=number, amount_fen=amount_fen))
     if result.outcome is Outcome.REFUSED:
-        raise RepaymentError(f"扣款失败：{result.reason}", code="DEBIT_FAILED")
+        raise RepaymentError(f"扣款失败：{result.reason}", code=LendingCode.DEBIT_FAILED)
     await core_calls.record(reference=reference, kind="debit", purpose=purpose, loan_id=loan.id, amount_fen=amount_fen, on=today, result=result)
     if result.unknown:
         # the core may have taken the money: the loan waits for the answer (no other debit meanwhile)
@@ -137,7 +138,7 @@ async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UU
     idempotency_key = caller_key("loan_repay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
-        raise ValidationError("还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError("还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
 
     async def operation() -> dict:
         loan = await _loan_for(actor, loan_id, lock=True)
@@ -145,9 +146,9 @@ async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UU
         owed = [_owed(i) for i in due]
         total_owed = sum(o.total_fen for o in owed)
         if total_owed == 0:
-            raise RepaymentError("当前没有到期应还的款项；提前还款请使用“提前还款”", code="NOTHING_DUE", field="amount")
+            raise RepaymentError("当前没有到期应还的款项；提前还款请使用“提前还款”", code=LendingCode.NOTHING_DUE, field="amount")
         if amount_fen > total_owed:
-            raise RepaymentError(f"还款金额超过当前应还 {Money(total_owed).format_yuan()}", code="AMOUNT_TOO_LARGE", field="amount")
+            raise RepaymentError(f"还款金额超过当前应还 {Money(total_owed).format_yuan()}", code=LendingCode.AMOUNT_TOO_LARGE, field="amount")
         product = await Product.get(id=loan.product_id)
         if not await _debit(core, vault, actor, loan, str(idempotency_key), amount_fen, purpose="repayment", today=today):
             return {"loan_id": str(loan.id), "pending": True}
@@ -170,7 +171,7 @@ async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UU
 def _raise_if_pending(result: dict) -> None:
     """处理中 is not a failure: the caller is told to wait, never 未扣款 (the resolver books it when the core answers)."""
     if result.get("pending"):
-        raise RepaymentError(core_calls.PENDING_DEBIT_MESSAGE, code="DEBIT_PENDING")
+        raise RepaymentError(core_calls.PENDING_DEBIT_MESSAGE, code=LendingCode.DEBIT_PENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +189,9 @@ class PrepaymentPlan:
 async def _plan(loan: Loan, *, amount_fen: int | None, today: date) -> tuple[PrepaymentPlan, list[Installment], list[Installment]]:
     due, future = await _split(loan, today)
     if any(_owed(i).total_fen for i in due):
-        raise RepaymentError("请先还清到期及逾期款项，再办理提前还款", code="OVERDUE_FIRST", field="amount")
+        raise RepaymentError("请先还清到期及逾期款项，再办理提前还款", code=LendingCode.OVERDUE_FIRST, field="amount")
     if not future:
-        raise RepaymentError("没有未到期的本金", code="NOTHING_OUTSTANDING", field="amount")
+        raise RepaymentError("没有未到期的本金", code=LendingCode.NOTHING_OUTSTANDING, field="amount")
     product = await Product.get(id=loan.product_id)
     conventions = conventions_for(product)
     if loan.method == Method.REVOLVING:
@@ -233,7 +234,7 @@ async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, t
     """What a prepayment would cost today; `amount` None = pay off in full."""
     amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
     if amount_fen is not None and amount_fen <= 0:
-        raise ValidationError("提前还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError("提前还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     loan = await _loan_for(actor, loan_id, lock=False)
     plan, _, _ = await _plan(loan, amount_fen=amount_fen, today=today)
     return plan
@@ -245,7 +246,7 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
     idempotency_key = caller_key("loan_prepay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
     if amount_fen is not None and amount_fen <= 0:
-        raise ValidationError("提前还款金额必须大于 0", code="INVALID_AMOUNT", field="amount")
+        raise ValidationError("提前还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
 
     async def operation() -> dict:
         loan = await _loan_for(actor, loan_id, lock=True)

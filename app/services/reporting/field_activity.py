@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain import geo
 from app.domain import visit as flow
+from app.domain.error_codes import VisitCode
 from app.domain.errors import NotFound, ValidationError
 from app.models import CreditLine, Officer, PanelMember, ReviewDecision, TrackPoint, Vote, Visit
 from app.models.enums import ActorType, Role
@@ -149,9 +150,9 @@ async def _appraised_households(officer_id: UUID, start: datetime, end: datetime
 async def field_activity(*, actor: Actor, start_on: date, end_on: date, tz: str) -> list[FieldActivity]:
     """Per officer in scope, for the days start_on..end_on inclusive: visits started and signed, households appraised."""
     if end_on < start_on:
-        raise ValidationError("结束日期不能早于开始日期", code="INVALID_RANGE", field="to")
+        raise ValidationError("结束日期不能早于开始日期", code=VisitCode.INVALID_RANGE, field="to")
     if (end_on - start_on).days >= MAX_RANGE_DAYS:
-        raise ValidationError(f"统计区间最长 {MAX_RANGE_DAYS} 天", code="INVALID_RANGE", field="to")
+        raise ValidationError(f"统计区间最长 {MAX_RANGE_DAYS} 天", code=VisitCode.INVALID_RANGE, field="to")
     start, _ = day_bounds(start_on, tz)
     _, end = day_bounds(end_on, tz)
     rows = []

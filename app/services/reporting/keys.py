@@ -16,6 +16,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.crypto import token_hash
+from app.domain.error_codes import AuthCode
 from app.domain.errors import Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import Branch, ReportKey
@@ -97,11 +98,11 @@ async def revoke_report_key(*, actor: Actor, key_ref: str, now: datetime) -> Rep
     _require_admin(actor)
     key = await _find(key_ref)
     if key.revoked_at is not None:
-        raise ValidationError("该报表密钥已吊销", code="ALREADY_REVOKED", field="key")
+        raise ValidationError("该报表密钥已吊销", code=AuthCode.ALREADY_REVOKED, field="key")
     async with in_transaction():
         updated = await ReportKey.filter(id=key.id, revoked_at__isnull=True).update(revoked_at=now, revoked_by_id=_officer_id(actor))
         if not updated:
-            raise ValidationError("该报表密钥已吊销", code="ALREADY_REVOKED", field="key")
+            raise ValidationError("该报表密钥已吊销", code=AuthCode.ALREADY_REVOKED, field="key")
         await audit.record(actor, "report_key.revoke", "report_key", key.id, before={"revoked": False}, after={"revoked": True})
     return await ReportKey.get(id=key.id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.error_codes import OperationsCode
 from app.domain.errors import ValidationError
 from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
 from app.models import EodRun
@@ -38,7 +39,7 @@ async def run_after_eod(
     """Warnings, then collection tasks, for `on` (default: the last closed business date)."""
     target = on or await last_closed_day()
     if target is None:
-        raise ValidationError("尚未完成任何日终，没有可预警的会计日期", code="NO_CLOSED_DAY", field="date")
+        raise ValidationError("尚未完成任何日终，没有可预警的会计日期", code=OperationsCode.NO_CLOSED_DAY, field="date")
     warnings = await run_warnings(on=target, media=media, thresholds=thresholds, actor=actor)
     collections = await open_collection_tasks(on=target, actor=actor)
     return AfterEodReport(business_on=target, warnings=warnings, collections=collections)

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.credit_report import MAX_BYTES, CreditReport, CreditReportError, parse_report
 from app.domain.credit_report.model import HARD_QUERY_REASONS
+from app.domain.error_codes import CreditCheckCode
 from app.domain.errors import DomainError, ValidationError
 from app.domain.rules import Decision, Hit, evaluate, explain
 from app.integrations.bureau import BureauError, BureauTimeout, CreditBureau
@@ -90,7 +91,7 @@ async def pull_credit_report(
     customer = await customer_in_scope(actor, customer_id)
     authorisation = await valid_authorisation(customer.id, now=now, today=today)
     if authorisation is None:
-        raise DomainError("客户没有有效的征信查询授权书，不能查询征信", code="NO_AUTHORISATION", field="customerId")
+        raise DomainError("客户没有有效的征信查询授权书，不能查询征信", code=CreditCheckCode.NO_AUTHORISATION, field="customerId")
     if reuse_days > 0:
         reused = await _reusable(customer.id, media, since=now - timedelta(days=reuse_days))
         if reused is not None:
@@ -116,10 +117,10 @@ async def pull_credit_report(
         xml = await bureau.fetch_report(id_number=id_number, name=customer.name, reason=reason, institution=institution)
     except BureauTimeout as exc:
         await _finish(query, actor, status=CreditQueryStatus.TIMEOUT, code=exc.code, error=exc.message)
-        raise DomainError(f"征信查询超时，未取得征信报告，请稍后重试（{exc.message}）", code="BUREAU_TIMEOUT") from None
+        raise DomainError(f"征信查询超时，未取得征信报告，请稍后重试（{exc.message}）", code=CreditCheckCode.BUREAU_TIMEOUT) from None
     except BureauError as exc:
         await _finish(query, actor, status=CreditQueryStatus.FAILED, code=exc.code, error=exc.message)
-        raise DomainError(f"征信查询失败：{exc.message}", code="BUREAU_FAILED") from None
+        raise DomainError(f"征信查询失败：{exc.message}", code=CreditCheckCode.BUREAU_FAILED) from None
     except Exception as exc:
         await _finish(query, actor, status=CreditQueryStatus.FAILED, code="INTERNAL", error=type(exc).__name__)
         raise
@@ -131,7 +132,7 @@ async def pull_credit_report(
         raise
     if report.subject.id_number != id_number:
         await _finish(query, actor, status=CreditQueryStatus.FAILED, code="SUBJECT_MISMATCH", error="报告主体与客户身份证号码不符")
-        raise DomainError("征信报告的身份证号码与客户不符，报告未采用", code="BUREAU_SUBJECT_MISMATCH")
+        raise DomainError("征信报告的身份证号码与客户不符，报告未采用", code=CreditCheckCode.BUREAU_SUBJECT_MISMATCH)
     doc = await store_document(
         actor=actor,
         media=media,
@@ -249,11 +250,11 @@ async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: d
     action = PURPOSE_ACTIONS[RiskPurpose(purpose)]
     latest = await latest_decision(customer_id)
     if latest is None:
-        raise DomainError(f"客户尚未完成征信风险检查，不能{action}", code="NO_RISK_DECISION", field="customerId")
+        raise DomainError(f"客户尚未完成征信风险检查，不能{action}", code=CreditCheckCode.NO_RISK_DECISION, field="customerId")
     if latest.decision == RiskOutcome.REJECT:
-        raise DomainError(f"征信风险检查结论为拒绝，禁止{action}。\n{latest.explanation}", code="RISK_REJECTED", field="customerId")
+        raise DomainError(f"征信风险检查结论为拒绝，禁止{action}。\n{latest.explanation}", code=CreditCheckCode.RISK_REJECTED, field="customerId")
     if today is not None:
         customer = await Customer.get(id=customer_id)
         listed = await entries_in_force(customer.id_number_hash, today=today)
         if listed.is_black:
-            raise DomainError(f"客户在黑名单中（{listed.black[0].reason}），禁止{action}", code="RISK_REJECTED", field="customerId")
+            raise DomainError(f"客户在黑名单中（{listed.black[0].reason}），禁止{action}", code=CreditCheckCode.RISK_REJECTED, field="customerId")

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import idcard
+from app.domain.error_codes import CreditCheckCode
 from app.domain.errors import DomainError, ValidationError
 from app.integrations.identity import IdentityCheck, IdentityCheckError, IdentityCheckTimeout
 from app.models import Customer, IdentityVerification
@@ -55,10 +56,10 @@ async def verify_identity(
         result = await identity_check.check(name=name, id_number=number, portrait=portrait)
     except IdentityCheckTimeout as exc:
         outcome, code, message = IdentityOutcome.TIMEOUT, exc.code, exc.message
-        failure = DomainError(f"联网核查超时，请稍后重试（{exc.message}）", code="IDENTITY_CHECK_TIMEOUT")
+        failure = DomainError(f"联网核查超时，请稍后重试（{exc.message}）", code=CreditCheckCode.IDENTITY_CHECK_TIMEOUT)
     except IdentityCheckError as exc:
         outcome, code, message = IdentityOutcome.FAILED, exc.code, exc.message
-        failure = DomainError(f"联网核查失败：{exc.message}", code="IDENTITY_CHECK_FAILED")
+        failure = DomainError(f"联网核查失败：{exc.message}", code=CreditCheckCode.IDENTITY_CHECK_FAILED)
     else:
         outcome = IdentityOutcome.MATCH if result.match else IdentityOutcome.MISMATCH
         code, message = result.code, result.message

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import idcard
+from app.domain.error_codes import CommonCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import ListEntry
@@ -84,7 +85,7 @@ async def add_to_list(
     async with in_transaction():
         current = await entries_in_force(lookup, today=today)
         if any(e.list_kind == list_kind for e in current.entries):
-            raise Conflict(f"该客户已在{LIST_NAMES[list_kind]}中", code="DUPLICATE", field="idNumber")
+            raise Conflict(f"该客户已在{LIST_NAMES[list_kind]}中", code=CommonCode.DUPLICATE, field="idNumber")
         entry = await ListEntry.create(
             id_number_hash=lookup,
             id_number_masked=idcard.mask(number),

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from app.domain.error_codes import RiskCode
 from app.domain.errors import Conflict, NotFound
 from app.domain.permissions import Action
 from app.domain.rules import DEFAULT_REJECT_RULESET, DEFAULT_STRATEGY_RULESET, load_ruleset, load_strategy_ruleset
@@ -66,7 +67,7 @@ async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = Ru
     ruleset = load_kind(kind, yaml_text)
     async with in_transaction():
         if await RuleSetVersion.exists(version=ruleset.version):
-            raise Conflict(f"规则集版本 {ruleset.version} 已存在，请使用新的版本号", code="DUPLICATE_VERSION", field="version")
+            raise Conflict(f"规则集版本 {ruleset.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
         previous = await RuleSetVersion.filter(kind=kind, is_active=True).first()
         await RuleSetVersion.filter(kind=kind, is_active=True).update(is_active=False)
         row = await RuleSetVersion.create(

@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from app.domain.permissions import Action
 from app.domain import warnings as rules
 from app.domain.credit_report import CreditReportError, parse_report
+from app.domain.error_codes import RiskCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.warnings import DEFAULT_THRESHOLDS, Finding, Thresholds
 from app.models import DebitAttempt, EarlyWarning, WarningAction
@@ -301,7 +302,7 @@ async def handle_warning(*, actor: Actor, warning_id: UUID, action: WarningActio
         if warning is None or not can_see(actor, officer_id=warning.officer_id, branch_id=warning.branch_id):
             raise NotFound("预警不存在", field="warningId")
         if warning.status != WarningStatus.OPEN:
-            raise Conflict("该预警已处理完毕，不能再次处理", code="WARNING_CLOSED", field="warningId")
+            raise Conflict("该预警已处理完毕，不能再次处理", code=RiskCode.WARNING_CLOSED, field="warningId")
         officer_id = actor.id if actor.is_officer else None
         await WarningAction.create(warning=warning, officer_id=officer_id, action=action, note=note, at=now)
         status = {WarningActionKind.HANDLE: WarningStatus.HANDLED, WarningActionKind.DISMISS: WarningStatus.DISMISSED}.get(action)

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from app.config import Settings
 from app.domain import visit as flow
+from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden, NotFound
 from app.domain.permissions import Action
 from app.domain.visit_file import VisitFile
@@ -56,7 +57,7 @@ class VisitPolicy:
 
 def require_visitor(actor: Actor) -> UUID:
     if not actor.is_officer or actor.id is None:
-        raise Forbidden(refusal(Action.VISIT_CONDUCT), code="FORBIDDEN")
+        raise Forbidden(refusal(Action.VISIT_CONDUCT), code=CommonCode.FORBIDDEN)
     require(actor, Action.VISIT_CONDUCT)
     return actor.id
 

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import visit as flow
+from app.domain.error_codes import CommonCode, CreditCheckCode, VisitCode
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money
 from app.domain.permissions import Action
@@ -94,7 +95,7 @@ async def _evaluate(
 def _refuse_strategy_reject(strategy: RiskStrategyDecision) -> None:
     if strategy.decision.value == "reject":
         reasons = "；".join(h["message"] for h in strategy.hits if h.get("kind") == "reject")
-        raise DomainError(f"准入与反欺诈检查结论为拒绝，不能授信：{reasons}", code="STRATEGY_REJECTED")
+        raise DomainError(f"准入与反欺诈检查结论为拒绝，不能授信：{reasons}", code=CreditCheckCode.STRATEGY_REJECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +178,7 @@ async def decide(
         return visit
     check_open(visit, flow.DECISION)
     if requested_fen is not None and requested_fen <= 0:
-        raise ValidationError("申请额度必须大于 0", code="INVALID_AMOUNT", field="requested")
+        raise ValidationError("申请额度必须大于 0", code=CommonCode.INVALID_AMOUNT, field="requested")
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
     pre, product = await _pre_credit_and_product(visit, policy)
     strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
@@ -213,7 +214,7 @@ async def decide(
 
 def _require_approver(actor: Actor) -> None:
     if not actor.is_officer:
-        raise Forbidden(refusal(Action.LINE_APPROVE), code="FORBIDDEN")
+        raise Forbidden(refusal(Action.LINE_APPROVE), code=CommonCode.FORBIDDEN)
     require(actor, Action.LINE_APPROVE)
 
 
@@ -234,7 +235,7 @@ async def _pending(actor: Actor, visit_id: UUID) -> Visit:
 
 def _check_pending(actor: Actor, visit: Visit) -> None:
     if visit.status != flow.VisitStatus.AWAITING_APPROVAL:
-        raise ValidationError("该授信申请不在待审批状态", code="NOT_AWAITING_APPROVAL")
+        raise ValidationError("该授信申请不在待审批状态", code=VisitCode.NOT_AWAITING_APPROVAL)
     require(actor, Action.LINE_APPROVE, branch_id=visit.branch_id, maker_id=visit.officer_id)  # nobody approves their own visit
 
 
@@ -257,16 +258,16 @@ async def approve_visit(
     _refuse_strategy_reject(strategy)
     offer = _offer(pre, product, strategy)
     if offer.problem:
-        raise DomainError(offer.problem, code="NOTHING_TO_GRANT")
+        raise DomainError(offer.problem, code=VisitCode.NOTHING_TO_GRANT)
     async with in_transaction():
         visit = await _pending(actor, visit_id)
         amount = amount_fen if amount_fen is not None else min(visit.proposed_amount_fen or 0, strategy.limit_fen)
         if amount is None or amount <= 0:
-            raise ValidationError("审批额度必须大于 0", code="INVALID_AMOUNT", field="amount")
+            raise ValidationError("审批额度必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
         if amount > (visit.proposed_amount_fen or 0):
-            raise ValidationError(f"审批额度不能超过申请额度 {Money(visit.proposed_amount_fen or 0).format_yuan()}", code="ABOVE_PROPOSED", field="amount")
+            raise ValidationError(f"审批额度不能超过申请额度 {Money(visit.proposed_amount_fen or 0).format_yuan()}", code=VisitCode.ABOVE_PROPOSED, field="amount")
         if amount > strategy.limit_fen:
-            raise ValidationError(f"审批额度不能超过按额度策略重新测算的可授信额度 {Money(strategy.limit_fen).format_yuan()}", code="ABOVE_STRATEGY_LIMIT",
+            raise ValidationError(f"审批额度不能超过按额度策略重新测算的可授信额度 {Money(strategy.limit_fen).format_yuan()}", code=VisitCode.ABOVE_STRATEGY_LIMIT,
                                   field="amount")
         flow.check_approval_authority(role=actor.role, amount_fen=amount, authority=policy.authority)
         line = await _grant(actor, visit, amount_fen=amount, offer=offer, policy=policy, today=today, now=now)
@@ -283,7 +284,7 @@ async def approve_visit(
 async def decline_visit(*, actor: Actor, visit_id: UUID, reason: str, now: datetime) -> Visit:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError("请填写不予授信的理由", code="REASON_REQUIRED", field="reason")
+        raise ValidationError("请填写不予授信的理由", code=CommonCode.REASON_REQUIRED, field="reason")
     async with in_transaction():
         visit = await _pending(actor, visit_id)
         file = visit.file

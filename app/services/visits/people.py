@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain import visit as flow
+from app.domain.error_codes import CommonCode, VisitCode
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.idcard_ocr.model import LONG_TERM
 from app.domain.visit_file import FaceMatch, IdentityResult, Person
@@ -42,7 +43,7 @@ STAGE_PURPOSE = {"match": FacePurpose.CUSTOMER_MATCH, "authorisation": FacePurpo
 
 def _who(who: str) -> str:
     if who not in flow.WHO_LABELS:
-        raise ValidationError("请选择借款人或共同借款人", code="BAD_PERSON", field="who")
+        raise ValidationError("请选择借款人或共同借款人", code=VisitCode.BAD_PERSON, field="who")
     return who
 
 
@@ -53,7 +54,7 @@ def person_customer_id(visit: Visit, who: str) -> UUID | None:
 async def person_member(visit: Visit, who: str) -> HouseholdMember:
     member_id = visit.member_id if who == flow.BORROWER else visit.co_member_id
     if member_id is None:
-        raise ValidationError("本户没有共同借款人（配偶）", code="NO_CO_BORROWER", field="who")
+        raise ValidationError("本户没有共同借款人（配偶）", code=VisitCode.NO_CO_BORROWER, field="who")
     return await HouseholdMember.get(id=member_id)
 
 
@@ -69,7 +70,7 @@ async def capture_id_card(
     check_open(visit, flow.ID_STEP[who])
     member = await person_member(visit, who)
     if side in visit.file.person(who).confirmed:
-        raise Conflict("该面已确认，不能重新拍摄", code="SIDE_CONFIRMED", field="side")
+        raise Conflict("该面已确认，不能重新拍摄", code=VisitCode.SIDE_CONFIRMED, field="side")
     read = await checks.start_id_card_read(
         actor=actor, media=media, queue=queue, data=data, side=side, customer_id=member.customer_id, max_bytes=policy.max_upload_bytes,
     )
@@ -126,7 +127,7 @@ async def confirm_id_card_side(
         person = file.person(who)
         read_id = person.reads.get(side)
         if read_id is None:
-            raise ValidationError("请先拍摄身份证" + ("正面" if side == CardSide.FRONT else "背面"), code="NO_READ", field="side")
+            raise ValidationError("请先拍摄身份证" + ("正面" if side == CardSide.FRONT else "背面"), code=VisitCode.NO_READ, field="side")
         member = await person_member(visit, who)
         read = await checks.confirm_id_card(actor=actor, vault=vault, read_id=read_id, values=values, checked=checked, now=now)
         changes: dict[str, Any] = {}
@@ -170,7 +171,7 @@ async def check_person_identity(
     check_open(visit, step)
     customer_id = person_customer_id(visit, who)
     if customer_id is None:
-        raise ValidationError("请先确认身份证信息", code="NO_CUSTOMER")
+        raise ValidationError("请先确认身份证信息", code=VisitCode.NO_CUSTOMER)
     portrait = None
     front = visit.file.person(who).reads.get(CardSide.FRONT.value)
     if front:
@@ -200,13 +201,13 @@ async def skip_co_borrower(*, actor: Actor, visit_id: UUID, reason: str, now: da
     """Go on without the spouse as co-borrower (absent, working away...): the reason is kept and audited."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError("请填写不追加共同借款人的原因", code="REASON_REQUIRED", field="reason")
+        raise ValidationError("请填写不追加共同借款人的原因", code=CommonCode.REASON_REQUIRED, field="reason")
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         check_open(visit, flow.CO_ID)
         file = visit.file
         if file.co_borrower.confirmed:
-            raise Conflict("已开始办理共同借款人，不能跳过", code="CO_BORROWER_STARTED")
+            raise Conflict("已开始办理共同借款人，不能跳过", code=VisitCode.CO_BORROWER_STARTED)
         await save(visit, file=file.with_person(flow.CO_BORROWER, Person(skipped=True, reason=reason[:256])), skipped=flow.CO_BORROWER_STEPS,
                    co_borrower_id=None)
         await audit.record(actor, "visit.co_borrower_skip", "visit", visit.id, after={"reason": reason[:256]})
@@ -218,9 +219,9 @@ async def skip_co_borrower(*, actor: Actor, visit_id: UUID, reason: str, now: da
 
 def _stage_step(stage: str, who: str) -> str:
     if stage not in STAGE_PURPOSE:
-        raise ValidationError("未知的人脸核验环节", code="BAD_STAGE", field="stage")
+        raise ValidationError("未知的人脸核验环节", code=VisitCode.BAD_STAGE, field="stage")
     if stage == "authorisation" and who != flow.BORROWER:
-        raise ValidationError("征信授权书由借款人签署", code="BAD_PERSON", field="who")
+        raise ValidationError("征信授权书由借款人签署", code=VisitCode.BAD_PERSON, field="who")
     return STAGE_STEP[stage] or flow.FACE_STEP[who]
 
 
@@ -240,7 +241,7 @@ async def start_face_check(
     customer_id = person_customer_id(visit, who)
     front = visit.file.person(who).reads.get(CardSide.FRONT.value)
     if customer_id is None or front is None:
-        raise ValidationError("请先确认该客户的身份证信息", code="NO_CUSTOMER")
+        raise ValidationError("请先确认该客户的身份证信息", code=VisitCode.NO_CUSTOMER)
     verification = await checks.start_face_verification(
         actor=actor, media=media, queue=queue, purpose=STAGE_PURPOSE[stage], probe=probe, threshold=policy.face_threshold,
         customer_id=customer_id, id_card_read_id=front, max_bytes=policy.max_upload_bytes,
@@ -268,9 +269,9 @@ async def require_passed_face(visit: Visit, *, stage: str, who: str, verificatio
     expected = current_face_id(visit, stage, who)
     customer_id = person_customer_id(visit, who)
     if verification_id is None or expected is None:
-        raise ValidationError(f"请先完成{flow.WHO_LABELS[who]}的现场人脸核验", code="FACE_CHECK_REQUIRED", field="faceVerificationId")
+        raise ValidationError(f"请先完成{flow.WHO_LABELS[who]}的现场人脸核验", code=VisitCode.FACE_CHECK_REQUIRED, field="faceVerificationId")
     if verification_id != expected or customer_id is None or not await face_checks.passed(verification_id=verification_id, customer_id=customer_id):
-        raise Forbidden(f"{flow.WHO_LABELS[who]}的人脸核验未通过或已过期，请重新核验", code="FACE_CHECK_FAILED", field="faceVerificationId")
+        raise Forbidden(f"{flow.WHO_LABELS[who]}的人脸核验未通过或已过期，请重新核验", code=VisitCode.FACE_CHECK_FAILED, field="faceVerificationId")
     return verification_id
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.domain import visit as flow
+from app.domain.error_codes import VisitCode
 from app.domain.errors import ValidationError
 from app.models import Document
 from app.models.enums import DocumentKind
@@ -29,9 +30,9 @@ async def add_photo(*, actor: Actor, visit_id: UUID, category: str, data: bytes,
     check_upload(data, max_bytes=policy.max_upload_bytes, field="photo", what="照片")
     content_type = sniff_content_type(data)
     if content_type not in IMAGE_TYPES:
-        raise ValidationError("照片必须是 JPEG、PNG 或 WebP 图片", code="NOT_AN_IMAGE", field="photo")
+        raise ValidationError("照片必须是 JPEG、PNG 或 WebP 图片", code=VisitCode.NOT_AN_IMAGE, field="photo")
     if len(visit.file.photos.items) >= MAX_PHOTOS:
-        raise ValidationError(f"每次走访最多上传 {MAX_PHOTOS} 张照片", code="TOO_MANY_PHOTOS", field="photo")
+        raise ValidationError(f"每次走访最多上传 {MAX_PHOTOS} 张照片", code=VisitCode.TOO_MANY_PHOTOS, field="photo")
     async with in_transaction():
         doc = await store_document(
             actor=actor, media=media, data=data, kind=DocumentKind(kind), content_type=content_type, title=f"走访照片：{label}",
@@ -50,5 +51,5 @@ async def finish_photos(*, actor: Actor, visit_id: UUID, now: datetime) -> None:
         check_open(visit, flow.PHOTOS)
         file = visit.file
         if not file.photos.items:
-            raise ValidationError("请至少拍摄一张资料或资产照片（如户口簿、房屋）", code="NO_PHOTOS", field="photo")
+            raise ValidationError("请至少拍摄一张资料或资产照片（如户口簿、房屋）", code=VisitCode.NO_PHOTOS, field="photo")
         await complete_step(actor, visit, flow.PHOTOS, file=replace(file, photos=file.photos.finished()), now=now)

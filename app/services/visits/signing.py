@@ -14,6 +14,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.domain import visit as flow
+from app.domain.error_codes import VisitCode
 from app.domain.errors import Conflict, ValidationError
 from app.domain.visit_file import Signature
 from app.models import Contract, ContractSignature, Visit
@@ -61,14 +62,14 @@ async def sign_at_visit(
 ) -> ContractSignature:
     """One customer's signature on the contract, with the face match started for this signature."""
     if who not in ROLE_OF:
-        raise ValidationError("请选择借款人或共同借款人", code="BAD_PERSON", field="who")
+        raise ValidationError("请选择借款人或共同借款人", code=VisitCode.BAD_PERSON, field="who")
     visit = await own_visit(actor, visit_id)
     check_open(visit, flow.SIGNING)
     contract = await visit_contract(visit)
     if contract is None:
-        raise Conflict("合同尚未生成", code="NO_CONTRACT")
+        raise Conflict("合同尚未生成", code=VisitCode.NO_CONTRACT)
     if stage_of(visit, contract) != who:
-        raise Conflict(f"现在不是{flow.WHO_LABELS[who]}签署的环节", code="WRONG_STATE", field="who")
+        raise Conflict(f"现在不是{flow.WHO_LABELS[who]}签署的环节", code=VisitCode.WRONG_STATE, field="who")
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
     vid = await require_passed_face(visit, stage="sign", who=who, verification_id=face_verification_id, face_checks=face_checks)
     if lat is None or lng is None:
@@ -89,7 +90,7 @@ async def seal_at_visit(*, actor: Actor, visit_id: UUID, kit: SigningKit, now: d
     check_open(visit, flow.SIGNING)
     contract = await visit_contract(visit)
     if contract is None or stage_of(visit, contract) not in ("seal", "sealed"):
-        raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code="WRONG_STATE")
+        raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code=VisitCode.WRONG_STATE)
     contract = await seal_contract(actor=actor, contract_id=contract.id, now=now, kit=kit)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from app.domain import geo
 from app.domain import visit as flow
+from app.domain.error_codes import CommonCode, VisitCode
 from app.domain.errors import ValidationError
 from app.domain.visit_file import Abandoned, Location, Person, VisitFile
 from app.models import HouseholdMember, TrackPoint, Village, Visit
@@ -28,13 +29,13 @@ NO_SPOUSE_NOTE = "本户档案中没有借款人的配偶，无需共同借款�
 
 def _location(lat: object, lng: object, accuracy: object) -> tuple[float, float, int | None]:
     if lat is None or lng is None:
-        raise ValidationError("未取得位置：请允许浏览器定位，或手动填写经纬度", code="LOCATION_REQUIRED", field="lat")
+        raise ValidationError("未取得位置：请允许浏览器定位，或手动填写经纬度", code=VisitCode.LOCATION_REQUIRED, field="lat")
     if not geo.is_valid_point(lat, lng):
-        raise ValidationError("经纬度无效（纬度 -90~90，经度 -180~180）", code="INVALID_LOCATION", field="lat")
+        raise ValidationError("经纬度无效（纬度 -90~90，经度 -180~180）", code=VisitCode.INVALID_LOCATION, field="lat")
     acc = None
     if accuracy is not None:
         if isinstance(accuracy, bool) or not isinstance(accuracy, int | float) or not 0 <= accuracy < 1e7:
-            raise ValidationError("定位精度无效", code="INVALID_LOCATION", field="accuracy")
+            raise ValidationError("定位精度无效", code=VisitCode.INVALID_LOCATION, field="accuracy")
         acc = int(accuracy + 0.5)
     return float(lat), float(lng), acc
 
@@ -65,7 +66,7 @@ async def start_visit(
     existing = await open_visit_of(member.id)
     if existing is not None:
         if existing.officer_id != officer_id:
-            raise ValidationError("该客户已有其他客户经理正在办理的走访", code="VISIT_TAKEN", field="memberId")
+            raise ValidationError("该客户已有其他客户经理正在办理的走访", code=VisitCode.VISIT_TAKEN, field="memberId")
         return existing
     lat_, lng_, acc = _location(lat, lng, accuracy_m)
     household = await member.household
@@ -115,7 +116,7 @@ async def record_track_points(*, actor: Actor, points: Sequence[PointIn], visit_
     """
     officer_id = require_visitor(actor)
     if len(points) > MAX_POINTS_PER_POST:
-        raise ValidationError(f"一次最多上传 {MAX_POINTS_PER_POST} 个位置点", code="TOO_MANY_POINTS", field="points")
+        raise ValidationError(f"一次最多上传 {MAX_POINTS_PER_POST} 个位置点", code=VisitCode.TOO_MANY_POINTS, field="points")
     if visit_id is not None:
         await own_visit(actor, visit_id)
     rows = []
@@ -132,11 +133,11 @@ async def abandon_visit(*, actor: Actor, visit_id: UUID, reason: str, now: datet
     """Stop a visit that cannot go on (customer absent or refusing, identity failed...). A granted line stays."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError("请填写终止原因", code="REASON_REQUIRED", field="reason")
+        raise ValidationError("请填写终止原因", code=CommonCode.REASON_REQUIRED, field="reason")
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         if visit.status in flow.CLOSED:
-            raise ValidationError("走访已结束", code="VISIT_CLOSED")
+            raise ValidationError("走访已结束", code=VisitCode.VISIT_CLOSED)
         before = visit.status.value
         await save(visit, file=replace(visit.file, abandoned=Abandoned(reason=reason[:256], at=now)), status=flow.VisitStatus.ABANDONED, finished_at=now)
         await audit.record(actor, "visit.abandon", "visit", visit.id, before={"status": before}, after={"status": "abandoned", "reason": reason[:256]})
