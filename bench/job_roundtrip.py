@@ -45,7 +45,7 @@ from app.config import get_settings  # noqa: E402
 from app.crypto import Vault  # noqa: E402
 from app.db import init_db  # noqa: E402
 from app.models import Branch, FaceVerification, IdCardRead, Officer  # noqa: E402
-from app.models.enums import BranchLevel, Role  # noqa: E402
+from app.domain.vocabulary import BranchLevel, Role  # noqa: E402
 from app.models.identity import JobStatus  # noqa: E402
 from app.services import business_date  # noqa: E402
 from app.services.auth import officers as auth

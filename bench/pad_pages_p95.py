@@ -52,7 +52,7 @@ async def setup(officers: int) -> list[dict]:
     from app.db import init_db
     from app.domain import idcard
     from app.models import Branch, Village
-    from app.models.enums import Role
+    from app.domain.vocabulary import Role
     from app.services.auth import officers as auth
     from app.services.actor import SYSTEM
     from app.services.documents import MediaStore

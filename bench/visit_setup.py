@@ -26,7 +26,7 @@ async def household_with(vault, *, village, number: str, head: tuple[str, str], 
     from app.domain import idcard
     from app.domain.appraisal import Grade, Status
     from app.models import Appraisal, Approval, Household, HouseholdMember, Officer, Product
-    from app.models.enums import Relation
+    from app.domain.vocabulary import Relation
     from app.services.customers.identifiers import id_number_fields, phone_fields
 
     household = await Household.create(village=village, household_no=number, address=f"{village.name}{number}号")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.models.enums import ROLE_LABELS
+from app.domain.vocabulary import ROLE_LABELS
 from app.services import business_date
 from app.services.dashboard import officer_dashboard
 from ui.auth import login_required

@@ -11,7 +11,7 @@ from app import clock
 from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError
-from app.models.enums import ROLE_LABELS
+from app.domain.vocabulary import ROLE_LABELS
 from app.services import reporting
 from app.services.reporting.field_activity import daily_summary, field_activity, officers_in_scope
 from ui.auth import login_required

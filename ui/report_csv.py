@@ -15,7 +15,7 @@ from app.domain.classification import LoanClass
 from app.domain.money import yuan_str
 from app.domain.spreadsheet import safe_row
 from app.domain.tags import TAG_LABELS
-from app.models.enums import ROLE_LABELS
+from app.domain.vocabulary import ROLE_LABELS
 from app.services import insight
 from app.services import reporting as svc
 from app.services.actor import Actor

@@ -20,7 +20,7 @@ from app.domain.classification import CLASS_LABELS, LoanClass
 from app.domain.error_codes import CommonCode
 from app.domain.errors import DomainError, NotFound
 from app.logging import request_id_var
-from app.models.enums import ROLE_LABELS, Role
+from app.domain.vocabulary import ROLE_LABELS, Role
 from app.services import business_date
 from app.services import reporting as svc
 from app.services.org import branches_in_scope

@@ -15,11 +15,9 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.errors import DomainError, NotFound
-from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
-from app.models.collection import CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, CollectionStatus
-from app.models.enums import Role
+from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS, WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
+from app.domain.vocabulary import CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, CollectionStatus, Role
 from app.models.risk import ListKind, RuleSetKind
-from app.models.warning import WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
 from app.services import business_date
 from app.services.risk import RULESET_KIND_NAMES, add_to_list, remove_from_list, upload_ruleset
 from app.services.risk.collections import owed_fen, record_collection_action, task_file, task_rows

@@ -11,13 +11,14 @@ from app import clock
 from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.rules.strategies import LIMIT_TERMS
+from app.domain.vocabulary import RISK_OUTCOME_LABELS
 from app.services import business_date
 from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, reads
 from ui.auth import login_required, redirect
 from ui.forms import new_key
 from ui.common import forbidden_page, optional_money
 from ui.permissions import POLICY_CODES
-from ui.visits import OUTCOME_LABELS, policy_of
+from ui.visits import policy_of
 from ui.templating import render
 
 
@@ -37,7 +38,7 @@ async def _file(request: Request, visit_id: UUID) -> dict:
     return {
         "visit": visit, "documents": file.documents, "identities": file.identities, "authorisation": file.authorisation, "risk": file.risk,
         "strategy": strategy, "limit_terms": LIMIT_TERMS,
-        "outcome_labels": OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "file": visit.file,
+        "outcome_labels": RISK_OUTCOME_LABELS, "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "file": visit.file,
         "my_limit": authority.limit_for(role), "within": authority.within(role, visit.proposed_amount_fen or 0),
         "pending": visit.status == flow.VisitStatus.AWAITING_APPROVAL, "errors": {}, "form": {}, "key": new_key(),
     }

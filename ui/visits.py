@@ -22,6 +22,7 @@ from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError, NotFound
 from app.domain.rules.strategies import LIMIT_TERMS
+from app.domain.vocabulary import RISK_OUTCOME_LABELS
 from app.models.identity import JobStatus
 from app.services.contracts import SigningKit, current_document_id
 from app.services.identity_checks import RecordedFaceChecks
@@ -54,7 +55,6 @@ STEP_TEMPLATES = {
     flow.BORROWER_IDENTITY: "person_identity", flow.CO_IDENTITY: "person_identity",
     flow.BORROWER_FACE: "person_face", flow.CO_FACE: "person_face",
 }
-OUTCOME_LABELS = {"pass": "通过", "review": "需人工审查", "reject": "拒绝"}
 IDENTITY_LABELS = {"match": "一致", "mismatch": "不一致", "timeout": "超时", "failed": "失败"}
 
 
@@ -140,7 +140,7 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
         "visit": visit, "board": flow.step_board(visit.done_steps, visit.skipped_steps), "step": step, "step_labels": flow.STEP_LABELS,
         "step_templates": STEP_TEMPLATES,
         "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "errors": errors, "form": form or {},
-        "distance": geo.format_distance(visit.distance_m), "file": visit.file, "outcome_labels": OUTCOME_LABELS,
+        "distance": geo.format_distance(visit.distance_m), "file": visit.file, "outcome_labels": RISK_OUTCOME_LABELS,
         "identity_labels": IDENTITY_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
         "max_mb": request.app.state.settings.idcard_max_bytes // (1024 * 1024),
         "track_seconds": request.app.state.settings.visit_track_interval_seconds,

@@ -24,7 +24,7 @@ from app.api.deps import MobileDeps
 from app.api.trusted_documents import TrustedDocumentsView
 from app.config import ROOT, Env, Settings
 from app.logging import request_id_var, truncate_long_messages
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import reporting
 from app.services.auth import officers as auth
 from app.services.auth import borrowers as borrower_auth

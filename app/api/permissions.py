@@ -10,7 +10,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 
 from app.domain.permissions import Action
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services.permissions import may, refusal
 
 

@@ -29,7 +29,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from app.logging import request_id_var
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.auth.borrowers import record_refused_document
 
 

@@ -17,7 +17,7 @@ from app.cli.base import adapters, cli
 from app.config import ROOT, get_settings
 from app.db import init_db, tortoise_config
 from app.domain.errors import DomainError
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services.actor import SYSTEM
 
 SCHEMA_PATH = ROOT / "graphql" / "schema.graphql"

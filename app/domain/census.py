@@ -46,7 +46,7 @@ HEADER_ALIASES = {
     "联系电话": "手机号",
 }
 
-# 与户主关系: the label written in the file -> Relation value (app.models.enums.Relation).
+# 与户主关系: the label written in the file -> Relation value (app.domain.vocabulary.Relation).
 RELATION_LABELS = {"head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母", "other": "其他"}
 _RELATION_WORDS = {
     "head": ("户主", "本人"),

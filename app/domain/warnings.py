@@ -53,6 +53,30 @@ KIND_LABELS = {
 SEVERITY_LABELS = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高"}
 
 
+class WarningStatus(StrEnum):
+    OPEN = "open"
+    HANDLED = "handled"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return WARNING_STATUS_LABELS[self]
+
+
+class WarningActionKind(StrEnum):
+    NOTE = "note"  # follow-up noted; the warning stays open
+    HANDLE = "handle"  # dealt with: closes the warning as handled
+    DISMISS = "dismiss"  # not a real risk: closes the warning as dismissed
+
+    @property
+    def label(self) -> str:
+        return WARNING_ACTION_LABELS[self]
+
+
+WARNING_STATUS_LABELS = {WarningStatus.OPEN: "待处理", WarningStatus.HANDLED: "已处理", WarningStatus.DISMISSED: "已排除"}
+WARNING_ACTION_LABELS = {WarningActionKind.NOTE: "记录跟进", WarningActionKind.HANDLE: "处理完毕", WarningActionKind.DISMISS: "排除预警"}
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     dpd_levels: tuple[int, ...] = (30, 60, 90)

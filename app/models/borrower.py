@@ -9,6 +9,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from app.domain.vocabulary import ApplicationStatus
+
 
 class LoginCode(Model):
     """One SMS sign-in code asked for a phone (also for phones of no customer: rate limits count them)."""
@@ -106,13 +108,6 @@ class CardLookup(Model):
 
     class Meta:
         table = "card_lookup"
-
-
-class ApplicationStatus(StrEnum):
-    AWAITING_CODE = "awaiting_code"  # approved; the customer confirms with the SMS code
-    DISBURSED = "disbursed"
-    REJECTED = "rejected"  # the risk rules said no
-    REFERRED = "referred"  # the rules want a person to look: not decided online
 
 
 class LoanApplication(Model):

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.domain.classification import FloorKind
-from app.models.enums import LoanClass
+from app.domain.vocabulary import LoanClass
 
 
 class LoanRisk(Model):

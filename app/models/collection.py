@@ -5,38 +5,10 @@ open and NULL once closed, under a unique index (NULLs are distinct, so any numb
 of closed tasks may exist for a loan).
 """
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class CollectionStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class CollectionActionKind(StrEnum):
-    CALL = "call"  # 电话催收
-    VISIT = "visit"  # 上门催收
-    PROMISE_TO_PAY = "promise_to_pay"  # 承诺还款
-    LEGAL = "legal"  # 法律催收
-
-
-class CloseReason(StrEnum):
-    CURED = "cured"  # nothing overdue any more
-    SETTLED = "settled"
-    WRITTEN_OFF = "written_off"
-
-
-COLLECTION_STATUS_LABELS = {CollectionStatus.OPEN: "催收中", CollectionStatus.CLOSED: "已结束"}
-COLLECTION_ACTION_LABELS = {
-    CollectionActionKind.CALL: "电话催收",
-    CollectionActionKind.VISIT: "上门催收",
-    CollectionActionKind.PROMISE_TO_PAY: "承诺还款",
-    CollectionActionKind.LEGAL: "法律催收",
-}
-CLOSE_REASON_LABELS = {CloseReason.CURED: "逾期款项已还清", CloseReason.SETTLED: "借据已结清", CloseReason.WRITTEN_OFF: "已核销"}
+from app.domain.vocabulary import CloseReason, CollectionActionKind, CollectionStatus
 
 
 class CollectionTask(Model):

@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import CoreOutcome, CreditLineStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
+from app.domain.vocabulary import CoreOutcome, CreditLineStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
 
 
 class CreditLine(Model):

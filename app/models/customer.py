@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import CustomerLink
+from app.domain.vocabulary import CustomerLink
 
 
 class Customer(Model):

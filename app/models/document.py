@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import DocumentKind, VerifyStatus
+from app.domain.vocabulary import DocumentKind, VerifyStatus
 
 
 class Document(Model):

@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import BranchLevel, Role
+from app.domain.vocabulary import BranchLevel, Role
 
 
 class Branch(Model):

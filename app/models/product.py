@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import LprTenor, ProductKind
+from app.domain.vocabulary import LprTenor, ProductKind
 
 
 class Product(Model):

@@ -1,44 +1,9 @@
 """Risk control: credit authorisations and queries, decisions, rule sets, lists, identity checks."""
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class CreditQueryStatus(StrEnum):
-    PENDING = "pending"  # written before the bureau is called: a crash still leaves a record
-    OK = "ok"
-    FAILED = "failed"
-    TIMEOUT = "timeout"
-
-
-class RiskOutcome(StrEnum):
-    PASS = "pass"
-    REVIEW = "review"
-    REJECT = "reject"
-
-
-class RiskPurpose(StrEnum):
-    SIGNING = "signing"  # 面签
-    DRAWDOWN = "drawdown"  # 用信
-
-
-class RuleSetKind(StrEnum):
-    REJECT = "reject"  # credit-report reject rules (app/domain/rules/engine.py)
-    STRATEGY = "strategy"  # admission, anti-fraud, limit and pricing (app/domain/rules/strategies.py)
-
-
-class ListKind(StrEnum):
-    BLACK = "black"
-    GREY = "grey"
-
-
-class IdentityOutcome(StrEnum):
-    MATCH = "match"
-    MISMATCH = "mismatch"  # the service answered: not this person (reason_code says why)
-    TIMEOUT = "timeout"
-    FAILED = "failed"
+from app.domain.vocabulary import CreditQueryStatus, IdentityOutcome, ListKind, RiskOutcome, RiskPurpose, RuleSetKind
 
 
 class CreditAuthorisation(Model):

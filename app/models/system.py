@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 
 
 class AuditEvent(Model):

@@ -7,28 +7,10 @@ a unique index treats NULLs as distinct, so (kind, loan_id, business_on) with a 
 loan would not stop a duplicate customer warning.
 """
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-from app.domain.warnings import Severity, WarningKind
-
-
-class WarningStatus(StrEnum):
-    OPEN = "open"
-    HANDLED = "handled"
-    DISMISSED = "dismissed"
-
-
-class WarningActionKind(StrEnum):
-    NOTE = "note"  # follow-up noted; the warning stays open
-    HANDLE = "handle"  # dealt with: closes the warning as handled
-    DISMISS = "dismiss"  # not a real risk: closes the warning as dismissed
-
-
-WARNING_STATUS_LABELS = {WarningStatus.OPEN: "待处理", WarningStatus.HANDLED: "已处理", WarningStatus.DISMISSED: "已排除"}
-WARNING_ACTION_LABELS = {WarningActionKind.NOTE: "记录跟进", WarningActionKind.HANDLE: "处理完毕", WarningActionKind.DISMISS: "排除预警"}
+from app.domain.warnings import Severity, WarningActionKind, WarningKind, WarningStatus
 
 
 class EarlyWarning(Model):

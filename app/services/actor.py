@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 
 
 @dataclass(frozen=True, slots=True)

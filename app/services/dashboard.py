@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 
 from app.models import Branch, Household, Village
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services.actor import Actor
 
 

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from app.domain.error_codes import CommonCode
 from app.domain.errors import NotFound, ValidationError
 from app.models import Document
-from app.models.enums import DocumentKind, VerifyStatus
+from app.domain.vocabulary import DocumentKind, VerifyStatus
 from app.services import audit
 from app.services.actor import Actor
 from app.services.jobs import JobQueue

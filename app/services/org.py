@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from app.models import Branch, Officer
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services.actor import Actor
 
 

@@ -12,7 +12,7 @@ from uuid import UUID
 from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden
 from app.domain.permissions import ACTION_LABELS, CHECK_ACTIONS, Action, Principal, allows
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.actor import Actor
 
 _BY_TYPE = {ActorType.CUSTOMER: Principal.BORROWER, ActorType.API_KEY: Principal.REPORT_KEY, ActorType.SYSTEM: Principal.SYSTEM}

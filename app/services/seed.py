@@ -17,7 +17,7 @@ from app.crypto import Vault
 from app.domain import idcard
 from app.domain.lpr import LPR_HISTORY
 from app.models import Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village, VillageGroup
-from app.models.enums import BranchLevel, ProductKind, Relation, RepaymentMethod, Role
+from app.domain.vocabulary import BranchLevel, ProductKind, Relation, RepaymentMethod, Role
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
 from app.services.auth.officers import hash_password

@@ -14,7 +14,7 @@ from app.api.schema import schema
 from app.config import ROOT
 from app.integrations.core_banking import SandboxCoreBanking
 from app.models import AuditEvent, LedgerEntry, LedgerTransaction, Loan
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services import business_date
 from app.services.auth import officers as auth
 from app.services.actor import SYSTEM, Actor

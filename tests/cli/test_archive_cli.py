@@ -7,7 +7,7 @@ import pytest
 
 from app.config import ROOT
 from app.models import Contract, Document
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.services.actor import SYSTEM
 from app.services.documents import store_document
 from tests.factories import customer_with_line

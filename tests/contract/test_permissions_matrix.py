@@ -17,7 +17,7 @@ from app.api.schema import schema
 from app.config import ROOT
 from app.domain.errors import Forbidden
 from app.domain.permissions import POLICY, Action, Principal, allows
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services.actor import Actor
 from app.services.permissions import require
 from ui.permissions import ROUTE_ACTIONS

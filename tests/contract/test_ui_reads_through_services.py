@@ -58,7 +58,7 @@ def _query_calls(path: Path) -> list[str]:
 
 def test_the_check_sees_a_query_and_a_model_import(tmp_path):
     sample = tmp_path / "page.py"
-    sample.write_text("from app.models import Loan\nfrom app.models.enums import Role\n\nasync def f():\n    return await Loan.filter(id=1)\n")
+    sample.write_text("from app.models import Loan\nfrom app.domain.vocabulary import Role\n\nasync def f():\n    return await Loan.filter(id=1)\n")
     assert _model_imports(sample) == ["page.py:1 imports the model Loan"]
     assert _query_calls(sample) == ["page.py:5 calls .filter()"]
 

@@ -10,7 +10,7 @@ from app.domain.credit_report import QueryRecord
 from app.integrations.sandbox import generate_report, to_xml
 from app.integrations.core_banking import SandboxCoreBanking
 from app.models import CreditLine, CreditQuery, Customer, Installment, Loan, Officer, Village
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.risk import CreditQueryStatus
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore, store_document

@@ -35,7 +35,7 @@ async def run(at: datetime, max_attempts: int = 4):
 async def _actor(username: str):
     from app.services.actor import Actor
     from app.services.auth.officers import branch_scope
-    from app.models.enums import ActorType
+    from app.domain.vocabulary import ActorType
 
     o = await officer(username)
     return Actor(type=ActorType.OFFICER, id=o.id, role=o.role, branch_ids=await branch_scope(o.branch_id))

@@ -2,7 +2,7 @@ from datetime import date
 
 from app.domain import idcard
 from app.models import Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services import business_date
 from app.services.seed import seed_demo
 

@@ -2,7 +2,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from app.models import AuditEvent, OutboxMessage
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.outbox import OutboxKind, OutboxStatus
 from app.services.actor import SYSTEM
 from app.services.documents import store_document

@@ -8,7 +8,7 @@ from arq.worker import Worker
 
 from app.config import ROOT
 from app.models import Document
-from app.models.enums import DocumentKind, VerifyStatus
+from app.domain.vocabulary import DocumentKind, VerifyStatus
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore, store_document
 from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings

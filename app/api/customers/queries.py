@@ -6,7 +6,7 @@ import strawberry
 
 from app.api.context import Info
 from app.api.customers.types import CustomerViewer
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.customers.home import customer_of
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -16,6 +15,7 @@ from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, sc
 from app.api.permissions import IsCustomer
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
+from app.domain import vocabulary
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.money import percent_str, yuan_str
 from app.models import LoanApplication as ApplicationModel
@@ -40,13 +40,7 @@ class LoanApplicationError:
 def application_error(exc: DomainError) -> LoanApplicationError:
     return LoanApplicationError(field=exc.field, code=error_code(LoanApplicationErrorCode, exc), message=exc.message)
 
-
-@strawberry.enum(description="借款申请状态")
-class LoanApplicationStatus(Enum):
-    AWAITING_CODE = "awaiting_code"
-    DISBURSED = "disbursed"
-    REJECTED = "rejected"
-    REFERRED = "referred"
+LoanApplicationStatus = strawberry.enum(vocabulary.ApplicationStatus, name="LoanApplicationStatus", description="借款申请状态")
 
 
 @strawberry.type(description="手机银行借款申请")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 
 import strawberry
 
@@ -20,20 +19,9 @@ from app.models import ClassUpgradeProposal as ProposalModel
 from app.services import business_date
 from app.services.lending.classification import decide_upgrade, pending_proposals, set_floor
 
+LoanClassification = strawberry.enum(LoanClass, name="LoanClassification", description="五级分类")
 
-@strawberry.enum(description="五级分类")
-class LoanClassification(Enum):
-    NORMAL = "normal"
-    SPECIAL_MENTION = "special_mention"
-    SUBSTANDARD = "substandard"
-    DOUBTFUL = "doubtful"
-    LOSS = "loss"
-
-
-@strawberry.enum(description="分类下限的来源")
-class ClassFloorKind(Enum):
-    MANUAL = FloorKind.MANUAL.value
-    RESTRUCTURED = FloorKind.RESTRUCTURED.value
+ClassFloorKind = strawberry.enum(FloorKind, name="ClassFloorKind", description="分类下限的来源")
 
 
 ClassErrorCode = error_enum(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -14,6 +13,7 @@ from app.api.context import Info
 from app.api.errors import error_enum
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
+from app.domain.schedule.conventions import Method
 from app.domain.classification import CLASS_LABELS
 from app.domain.money import percent_str, yuan_str
 from app.domain.schedule import Schedule
@@ -25,13 +25,7 @@ from app.models import LprPublication
 from app.models import Product as ProductModel
 from app.services.lending import queries as lending_queries
 
-
-@strawberry.enum(description="还款方式")
-class RepaymentMethod(Enum):
-    EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
-    EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
-    INTEREST_FIRST = "interest_first"  # 先息后本
-    REVOLVING = "revolving"  # 随借随还
+RepaymentMethod = strawberry.enum(Method, name="RepaymentMethod", description="还款方式")
 
 
 LoanErrorCode = error_enum("LoanErrorCode", "借款相关错误代码", codes.CommonCode, codes.LendingCode, codes.CreditCheckCode, codes.RiskCode.BAD_RULESET)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -12,18 +11,11 @@ from strawberry import relay
 from app.api.context import Info
 from app.models import Branch as BranchModel
 from app.models import Officer as OfficerModel
-from app.models.enums import ROLE_LABELS
-from app.models.enums import Role as RoleEnum
+from app.domain.vocabulary import ROLE_LABELS
+from app.domain.vocabulary import Role as RoleEnum
 from app.services import org as org_service
 
-
-@strawberry.enum(description="工作人员角色")
-class Role(Enum):
-    OFFICER = "officer"
-    APPROVER = "approver"
-    BRANCH_MANAGER = "branch_manager"
-    ADMIN = "admin"
-    AUDITOR = "auditor"
+Role = strawberry.enum(RoleEnum, name="Role", description="工作人员角色")
 
 
 @strawberry.type(description="机构（总行、支行、网点）")

@@ -23,15 +23,7 @@ from app.models import CustomerProfile as ProfileModel
 from app.services import insight
 from app.services.reporting import Page
 
-
-@strawberry.enum(description="客户标签")
-class CustomerTagCode(Enum):
-    OVERDUE_HISTORY = "overdue_history"
-    CURRENTLY_OVERDUE = "currently_overdue"
-    LARGE_BORROWER = "large_borrower"
-    PUBLIC_SERVANT = "public_servant"
-    LARGE_GROWER = "large_grower"
-    PRIME = "prime"
+CustomerTagCode = strawberry.enum(TagModel, name="CustomerTagCode", description="客户标签")
 
 
 @strawberry.type(description="客户标签（规则每日更新）")

@@ -10,7 +10,7 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import audit
 
 MESSAGE = "报表密钥只能查询，不能修改数据"

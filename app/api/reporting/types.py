@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -37,19 +36,9 @@ def page_info(rows: svc.Rows) -> PageInfo:
     end = encode_cursor(rows.offset + len(rows.rows) - 1) if rows.rows else None
     return PageInfo(has_next_page=rows.has_next, end_cursor=end)
 
+ReportGroupBy = strawberry.enum(svc.GroupBy, name="ReportGroupBy", description="报表分组维度")
 
-@strawberry.enum(description="报表分组维度")
-class ReportGroupBy(Enum):
-    BRANCH = "branch"
-    VILLAGE = "village"
-    OFFICER = "officer"
-    PRODUCT = "product"
-
-
-@strawberry.enum(description="序列粒度：按日或按月")
-class ReportInterval(Enum):
-    DAY = "day"
-    MONTH = "month"
+ReportInterval = strawberry.enum(svc.Interval, name="ReportInterval", description="序列粒度：按日或按月")
 
 
 @strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +18,11 @@ from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.domain.money import yuan_str
+from app.domain import vocabulary
 from app.domain.warnings import KIND_LABELS
+from app.domain.warnings import WarningActionKind as WarningActionModel
+from app.domain.warnings import WarningStatus as WarningStatusModel
+from app.domain.warnings import Severity
 from app.domain.warnings import WarningKind as WarningKindModel
 from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
@@ -35,61 +38,21 @@ from app.services.risk.warnings import warnings_query
 WARNING_PREFETCH = ("customer", "officer", "actions__officer")
 TASK_PREFETCH = ("customer", "officer", "loan", "actions__officer")
 
+WarningKind = strawberry.enum(WarningKindModel, description="预警类型")
 
-@strawberry.enum(description="预警类型")
-class WarningKind(Enum):
-    NEW_OVERDUE = "new_overdue"
-    RISING_DPD = "rising_dpd"
-    NEW_HARD_QUERIES = "new_hard_queries"
-    LARGE_DRAWDOWN_AFTER_GRANT = "large_drawdown_after_grant"
-    REPEATED_FAILED_DEBITS = "repeated_failed_debits"
+WarningSeverity = strawberry.enum(Severity, name="WarningSeverity", description="预警级别")
 
+WarningStatus = strawberry.enum(WarningStatusModel, name="WarningStatus", description="预警状态")
 
-@strawberry.enum(description="预警级别")
-class WarningSeverity(Enum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+WarningActionKind = strawberry.enum(WarningActionModel, name="WarningActionKind", description="预警处理方式：NOTE 记录跟进（预警仍待处理），HANDLE 处理完毕，DISMISS 排除")
 
+CollectionTaskStatus = strawberry.enum(vocabulary.CollectionStatus, name="CollectionTaskStatus", description="催收任务状态")
 
-@strawberry.enum(description="预警状态")
-class WarningStatus(Enum):
-    OPEN = "open"
-    HANDLED = "handled"
-    DISMISSED = "dismissed"
+CollectionActionKind = strawberry.enum(vocabulary.CollectionActionKind, description="催收方式")
 
+ListKind = strawberry.enum(vocabulary.ListKind, description="名单类型")
 
-@strawberry.enum(description="预警处理方式：NOTE 记录跟进（预警仍待处理），HANDLE 处理完毕，DISMISS 排除")
-class WarningActionKind(Enum):
-    NOTE = "note"
-    HANDLE = "handle"
-    DISMISS = "dismiss"
-
-
-@strawberry.enum(description="催收任务状态")
-class CollectionTaskStatus(Enum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-@strawberry.enum(description="催收方式")
-class CollectionActionKind(Enum):
-    CALL = "call"
-    VISIT = "visit"
-    PROMISE_TO_PAY = "promise_to_pay"
-    LEGAL = "legal"
-
-
-@strawberry.enum(description="名单类型")
-class ListKind(Enum):
-    BLACK = "black"
-    GREY = "grey"
-
-
-@strawberry.enum(description="规则集类型")
-class RuleSetKind(Enum):
-    REJECT = "reject"
-    STRATEGY = "strategy"
+RuleSetKind = strawberry.enum(vocabulary.RuleSetKind, description="规则集类型")
 
 
 RiskErrorCode = error_enum("RiskErrorCode", "风控相关错误代码", codes.CommonCode, codes.RiskCode)

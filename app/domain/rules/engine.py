@@ -31,13 +31,13 @@ from app.domain.credit_report.model import SYMBOLS, CreditReport
 from app.domain.error_codes import RiskCode
 from app.domain.errors import DomainError
 from app.domain.rules.catalogue import CATALOGUE, Param
+from app.domain.vocabulary import RISK_OUTCOME_LABELS
 
 DEFAULT_REJECT_RULESET = "rulesets/default-reject-1.yaml"  # package resource of app.domain.rules
 MAX_RULESET_CHARS = 64 * 1024
 KINDS = ("reject", "review")
 DECISIONS = ("pass", "review", "reject")
-KIND_NAMES = {"reject": "拒绝", "review": "人工复核"}
-DECISION_NAMES = {"pass": "通过", "review": "人工复核", "reject": "拒绝"}
+KIND_NAMES = {kind: RISK_OUTCOME_LABELS[kind] for kind in KINDS}  # a hit reject or review: the label of the decision it leads to
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a rule set's version string
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -87,7 +87,7 @@ class Decision:
 
 def worst_outcome(*outcomes: str) -> str:
     """reject beats review beats pass: how the report's rules and the strategy combine into one answer."""
-    return max(outcomes, key=list(DECISION_NAMES).index)
+    return max(outcomes, key=DECISIONS.index)
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def evaluate(ruleset: RuleSet, report: CreditReport, as_of: date) -> Decision:
 
 def explain(decision: Decision) -> str:
     """A short Chinese explanation for the officer."""
-    head = f"结论：{DECISION_NAMES[decision.decision]}（规则集 {decision.ruleset_version}）"
+    head = f"结论：{RISK_OUTCOME_LABELS[decision.decision]}（规则集 {decision.ruleset_version}）"
     if not decision.hits:
         return head + "，未命中任何拒绝或复核规则。"
     lines = [f"{head}，命中 {len(decision.hits)} 条规则："]

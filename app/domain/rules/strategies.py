@@ -33,8 +33,9 @@ from typing import Any
 
 from app.domain.error_codes import RiskCode
 from app.domain.errors import DomainError
-from app.domain.rules.engine import DECISION_NAMES, KIND_NAMES, Hit, Rule, load_document
+from app.domain.rules.engine import KIND_NAMES, Hit, Rule, load_document
 from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFacts
+from app.domain.vocabulary import RISK_OUTCOME_LABELS
 
 DEFAULT_STRATEGY_RULESET = "rulesets/default-strategy-1.yaml"  # package resource of app.domain.rules
 LIMIT_TERMS = {
@@ -239,7 +240,7 @@ def _yuan(fen: int) -> str:
 
 def explain_strategy(decision: StrategyDecision) -> str:
     """A short Chinese explanation for the officer."""
-    head = f"准入与反欺诈结论：{DECISION_NAMES[decision.decision]}（策略 {decision.ruleset_version}）"
+    head = f"准入与反欺诈结论：{RISK_OUTCOME_LABELS[decision.decision]}（策略 {decision.ruleset_version}）"
     lines = [head + ("，未命中任何规则。" if not decision.hits else f"，命中 {len(decision.hits)} 条规则：")]
     lines += [f"{i}.【{KIND_NAMES[h.kind]}】{h.message}" for i, h in enumerate(decision.hits, start=1)]
     limit = decision.limit

@@ -16,7 +16,7 @@ from app.domain.permissions import Action
 from app.domain.money import Money
 from app.models import Appraisal, AppraisalOutcome, Approval, Household, Objection, Product, ReviewDecision
 from app.models.appraisal import ObjectionStatus
-from app.models.enums import Relation
+from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.permissions import require

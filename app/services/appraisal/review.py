@@ -25,7 +25,7 @@ from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import Money
 from app.domain.scorecard import score
 from app.models import Appraisal, AppraisalOutcome, Household, Product, ReviewDecision, Vote
-from app.models.enums import Relation
+from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.common import appraisal_for, require_manager, rules_of

@@ -14,7 +14,7 @@ from app.domain.census import check_name, clean
 from app.domain.error_codes import AppraisalCode, CensusCode, CommonCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.models import Appraisal, Household, Officer, PanelMember, Product, Village
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.common import appraisal_for, require_manager

@@ -15,7 +15,7 @@ from app.domain.error_codes import AppraisalCode
 from app.domain.errors import Conflict, Forbidden, NotFound
 from app.domain.money import Money
 from app.models import Appraisal, Household, PanelMember, Product, Vote
-from app.models.enums import ActorType, Relation
+from app.domain.vocabulary import ActorType, Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.common import appraisal_for, link_matches, rules_of

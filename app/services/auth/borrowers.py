@@ -38,7 +38,7 @@ from app.domain.error_codes import AuthCode, CommonCode, SmsCode
 from app.domain.errors import DomainError, Forbidden, ValidationError
 from app.integrations.sms import SmsError, SmsSender
 from app.models import AuditEvent, Customer, CustomerDevice, LoginCode, RefreshToken
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.customers.identifiers import mask_phone

@@ -21,7 +21,7 @@ from app.domain.error_codes import AuthCode, CommonCode
 from app.domain.errors import DomainError, ValidationError
 from app.domain.permissions import Action
 from app.models import Branch, Officer, OfficerSession
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services import audit
 from app.services.auth import throttle
 from app.services.actor import Actor

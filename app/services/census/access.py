@@ -7,7 +7,7 @@ from uuid import UUID
 from app.domain.errors import NotFound
 from app.domain.permissions import Action
 from app.models import Village
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services.actor import Actor
 from app.services.permissions import require
 

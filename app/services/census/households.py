@@ -23,7 +23,7 @@ from app.domain.census import (
 from app.domain.error_codes import CensusCode
 from app.domain.errors import Conflict, NotFound
 from app.models import Customer, Household, HouseholdMember, Village, VillageGroup
-from app.models.enums import Relation
+from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.census.access import require_census_role, village_query, visible_village

@@ -33,7 +33,7 @@ from app.domain.error_codes import CensusCode, CommonCode
 from app.domain.errors import Conflict, NotFound
 from app.models import Customer, Household, HouseholdMember, Officer, Village, VillageGroup
 from app.models.census import CensusImport, CensusImportStatus
-from app.models.enums import ActorType, Relation
+from app.domain.vocabulary import ActorType, Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.census.access import require_census_role, village_query

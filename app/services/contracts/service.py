@@ -27,7 +27,7 @@ from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, Valida
 from app.domain.lpr import PPM_PER_BP
 from app.models import Branch, Contract, ContractSignature, CreditLine, Customer, Document
 from app.models.contract import ContractStatus, SignatureRole
-from app.models.enums import CreditLineStatus, DocumentKind
+from app.domain.vocabulary import CreditLineStatus, DocumentKind
 from app.models.identity import JobStatus
 from app.models.outbox import OutboxKind
 from app.services import audit

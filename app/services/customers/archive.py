@@ -19,7 +19,7 @@ from tortoise.expressions import Q
 
 from app.domain.errors import NotFound
 from app.models import Contract, Customer, Document
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.contracts.pdfsign import SignatureCheck, validate_pdf

@@ -30,7 +30,7 @@ from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.integrations.sms import SmsError, SmsSender
 from app.models import BankCard, CardBinding, CardLookup, Customer, Loan, Product
 from app.models.borrower import CardBindingStatus
-from app.models.enums import ActorType, LoanStatus
+from app.domain.vocabulary import ActorType, LoanStatus
 from app.services import audit
 from app.services.customers import identifiers
 from app.services.actor import Actor

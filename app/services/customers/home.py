@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from app.models import Customer, Installment
-from app.models.enums import InstallmentStatus, LoanStatus
+from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.services.actor import Actor
 from app.services.customers.cards import require_customer
 

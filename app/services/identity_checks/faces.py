@@ -23,7 +23,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.face import DEFAULT_THRESHOLD, MODEL, PACKED_SIZE, cosine_distance, pack_embedding, unpack_embedding
 from app.models import Customer, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, Officer
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.identity import FacePurpose, FaceReference, JobStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor

@@ -21,7 +21,7 @@ from app.domain.error_codes import IdentityCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.idcard_ocr.model import BACK_KEYS, FIELD_LABELS, FRONT_KEYS, LONG_TERM
 from app.models import Customer, Document, IdCardRead, Officer
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.identity import CardSide, JobStatus
 from app.services import audit
 from app.services.customers import identifiers

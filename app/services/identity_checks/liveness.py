@@ -25,7 +25,7 @@ from app.domain.error_codes import IdentityCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.liveness import Challenge
 from app.models import FaceVerification, LivenessCheck, OfficerSession
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.identity import FacePurpose, JobStatus, LivenessStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor

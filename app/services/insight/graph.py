@@ -17,7 +17,7 @@ from tortoise.expressions import Q, Subquery
 from app.domain.errors import ValidationError
 from app.domain.tags import Tag
 from app.models import Customer, CustomerRelationship, HouseholdMember
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.actor import Actor
 from app.services.insight.tags import tags_of
 

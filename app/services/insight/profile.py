@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 from app.domain.errors import NotFound, ValidationError
 from app.domain.tags import Occupation, Tag
 from app.models import Customer, CustomerProfile
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.actor import Actor
 
 

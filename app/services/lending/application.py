@@ -39,7 +39,7 @@ from app.integrations.core_banking import CoreBanking
 from app.integrations.sms import SmsError, SmsSender
 from app.models import CreditAuthorisation, Customer, Loan, LoanApplication, Product
 from app.models.borrower import ApplicationStatus
-from app.models.enums import ActorType, DocumentKind, LoanStatus
+from app.domain.vocabulary import ActorType, DocumentKind, LoanStatus
 from app.models.risk import RiskOutcome, RiskPurpose
 from app.services import audit
 from app.services.customers import identifiers

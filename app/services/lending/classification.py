@@ -37,7 +37,7 @@ from app.domain.error_codes import ClassificationCode, CommonCode, LendingCode
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
-from app.models.enums import ActorType, InstallmentStatus, LoanStatus, Role
+from app.domain.vocabulary import ActorType, InstallmentStatus, LoanStatus, Role
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.lending import nonaccrual

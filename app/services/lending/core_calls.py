@@ -13,7 +13,7 @@ from uuid import UUID
 from app import clock
 from app.integrations.core_banking import CoreBanking, Outcome, TransferResult
 from app.models import CoreInstruction
-from app.models.enums import CoreOutcome
+from app.domain.vocabulary import CoreOutcome
 
 IN_FLIGHT_MESSAGE = "自动扣款处理中，请稍后再试（本期款项正在从您的银行卡扣收，请勿重复还款）"
 PENDING_DEBIT_MESSAGE = "扣款处理中：核心系统暂未返回结果，请勿重复还款，稍后可在借据页查看结果"

@@ -21,7 +21,7 @@ from app import clock
 from app.crypto import Vault
 from app.integrations.core_banking import CoreBanking, Outcome, TransferResult
 from app.models import BankCard, CoreInstruction, DebitAttempt, Loan
-from app.models.enums import CoreOutcome, LoanStatus
+from app.domain.vocabulary import CoreOutcome, LoanStatus
 from app.domain.ledger import Account, Posting
 from app.services import audit, business_date
 from app.services.customers import identifiers

@@ -19,7 +19,7 @@ from app.domain.lpr import Tenor
 from app.domain.money import Money
 from app.domain.schedule import Schedule, build_schedule, parse_method
 from app.models import BankCard, CreditLine, Installment, Loan, Product
-from app.models.enums import CreditLineStatus, LoanStatus
+from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.models.risk import RiskPurpose
 from app.crypto import Vault
 from app.services import audit

@@ -11,7 +11,7 @@ from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.schedule import parse_method
 from app.models import CreditLine, Customer, Product
-from app.models.enums import CreditLineStatus
+from app.domain.vocabulary import CreditLineStatus
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending.access import can_access

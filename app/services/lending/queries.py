@@ -9,7 +9,7 @@ from tortoise.queryset import QuerySet
 
 from app.domain.errors import NotFound
 from app.models import CreditLine, Installment, LedgerEntry, Loan
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.actor import Actor
 
 

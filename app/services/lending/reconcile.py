@@ -15,7 +15,7 @@ from datetime import date
 from app.domain.warnings import Severity, WarningKind
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.models import CoreInstruction, EarlyWarning
-from app.models.enums import CoreOutcome
+from app.domain.vocabulary import CoreOutcome
 from app.models.warning import WarningStatus
 from app.services import audit
 from app.services.actor import SYSTEM

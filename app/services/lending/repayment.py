@@ -19,7 +19,7 @@ from app.domain.schedule import Method, Schedule
 from app.domain.schedule.revolving import revolving_rows
 from app.integrations.core_banking import CoreBanking, Outcome
 from app.models import BankCard, Installment, Loan, Product
-from app.models.enums import InstallmentStatus, LoanStatus
+from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.services import audit
 from app.services.customers import identifiers
 from app.services.actor import SYSTEM, Actor

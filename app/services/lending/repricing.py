@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 from app.domain import lpr
 from app.domain.schedule import Method, amortize
 from app.models import Installment, Loan, LprPublication, Product
-from app.models.enums import InstallmentStatus, LoanStatus
+from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.services import audit
 from app.services.actor import SYSTEM
 from app.services.lending.products import conventions_for

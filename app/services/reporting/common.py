@@ -16,7 +16,7 @@ from uuid import UUID
 
 from app.domain.errors import ValidationError
 from app.models import Officer, Village
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.auth.officers import branch_scope

@@ -21,7 +21,7 @@ from app.domain import visit as flow
 from app.domain.error_codes import VisitCode
 from app.domain.errors import NotFound, ValidationError
 from app.models import CreditLine, Officer, PanelMember, ReviewDecision, TrackPoint, Vote, Visit
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services.actor import Actor
 
 MAX_POINTS = 5_000  # one day at one point every 30 s is 2,880

@@ -20,7 +20,7 @@ from app.domain.error_codes import AuthCode
 from app.domain.errors import Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import Branch, ReportKey
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.permissions import require

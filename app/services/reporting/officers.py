@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services.actor import Actor
 from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
 

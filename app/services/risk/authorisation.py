@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from app.domain.errors import NotFound, ValidationError
 from app.models import CreditAuthorisation, Document
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.services import audit
 from app.services.actor import Actor
 from app.services.risk.common import customer_in_scope, officer_id, require_staff

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from app.domain.errors import Forbidden, NotFound
 from app.models import Branch, Customer
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services.actor import Actor
 
 

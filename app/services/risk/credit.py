@@ -22,7 +22,7 @@ from app.domain.errors import DomainError, ValidationError
 from app.domain.rules import Decision, Hit, evaluate, explain
 from app.integrations.bureau import BureauError, BureauTimeout, CreditBureau
 from app.models import CreditQuery, Customer, RiskDecision
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.risk import CreditQueryStatus, ListKind, RiskOutcome, RiskPurpose
 from app.services import audit
 from app.services.actor import Actor

@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 from app.domain.permissions import Action
 from app.domain.errors import NotFound
 from app.models import ListEntry, RiskDecision, RiskStrategyDecision, RuleSetVersion
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.models.risk import ListKind
 from app.services.actor import Actor
 from app.services.risk.common import customer_in_scope

@@ -12,7 +12,7 @@ from uuid import UUID
 from tortoise.queryset import QuerySet
 
 from app.domain.permissions import Action
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services.actor import Actor
 from app.services.permissions import require
 

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from app.domain import visit as flow
 from app.domain.visit_file import Authorisation
 from app.models import CreditAuthorisation, Customer
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.services.actor import Actor
 from app.services.contracts import FaceChecks
 from app.services.contracts import stamps

@@ -14,7 +14,7 @@ from app.domain.errors import Forbidden, NotFound
 from app.domain.permissions import Action
 from app.domain.visit_file import VisitFile
 from app.models import Visit
-from app.models.enums import ActorType, Role
+from app.domain.vocabulary import ActorType, Role
 from app.services import audit
 from app.services.actor import Actor
 from app.services.permissions import refusal, require

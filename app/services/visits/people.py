@@ -24,7 +24,7 @@ from app.domain.idcard_ocr.model import LONG_TERM
 from app.domain.visit_file import FaceMatch, IdentityResult, Person
 from app.integrations.identity import IdentityCheck
 from app.models import Customer, CustomerRelationship, Document, FaceVerification, HouseholdMember, IdCardRead, IdentityVerification, Village, Visit
-from app.models.enums import CustomerLink
+from app.domain.vocabulary import CustomerLink
 from app.models.identity import CardSide, FacePurpose
 from app.models.risk import IdentityOutcome
 from app.services import audit

@@ -12,7 +12,7 @@ from app.domain import visit as flow
 from app.domain.error_codes import VisitCode
 from app.domain.errors import ValidationError
 from app.models import Document
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.services.actor import Actor
 from app.services.documents import MediaStore, store_document
 from app.services.identity_checks import check_upload, sniff_content_type

@@ -15,7 +15,7 @@ from app.domain.error_codes import CommonCode, VisitCode
 from app.domain.errors import ValidationError
 from app.domain.visit_file import Abandoned, Location, Person, VisitFile
 from app.models import HouseholdMember, TrackPoint, Village, Visit
-from app.models.enums import Relation
+from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.census.households import visible_member

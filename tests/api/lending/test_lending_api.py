@@ -139,7 +139,7 @@ async def test_the_risk_gate_holds_at_the_api_door(client, demo, vault):
 
 async def test_borrowers_cannot_skip_the_confirmed_application(client, demo, vault):
     """A customer token may not call loanDrawdown: the app goes through loanApply and a confirmed code."""
-    from app.models.enums import ActorType
+    from app.domain.vocabulary import ActorType
     from app.services.actor import Actor
 
     await business_date.set_current(TODAY)

@@ -172,7 +172,7 @@ async def test_a_vote_racing_the_close_of_the_round_is_either_counted_or_refused
 
 async def test_an_officer_on_the_panel_votes_even_if_the_village_is_not_theirs(demo):
     from app.models import Branch
-    from app.models.enums import Role
+    from app.domain.vocabulary import Role
     from app.services.appraisal.voting import seats_of
     from app.services.auth.officers import actor_for
 

@@ -7,7 +7,7 @@ import pytest
 from app.domain.errors import DomainError
 from app.integrations.sms import SandboxSms
 from app.models import AuditEvent, CustomerDevice, LoginCode, RefreshToken
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services.auth import borrowers as borrower_auth
 from app.services.auth.borrowers import SignInPolicy
 from tests.factories.borrower import PHONE, borrower

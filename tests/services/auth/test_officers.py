@@ -4,7 +4,7 @@ import pytest
 
 from app.domain.errors import ValidationError
 from app.models import AuditEvent, Officer, OfficerSession
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services.auth import officers as auth
 from app.services.auth import throttle
 from app.services.actor import SYSTEM

@@ -6,7 +6,7 @@ from weasyprint.urls import FatalURLFetchingError
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.models import AuditEvent, Contract, Document
 from app.models.contract import ContractStatus
-from app.models.enums import CreditLineStatus, DocumentKind
+from app.domain.vocabulary import CreditLineStatus, DocumentKind
 from app.services.actor import SYSTEM
 from app.services.contracts import create_contract, render_contract
 from app.services.contracts.document import ASSET_BASE_URL, contract_html, yuan_in_words
@@ -109,7 +109,7 @@ async def test_contract_creation_refusals(demo, vault):
     other_branch = await officer("officer2")
     from app.services.auth.officers import branch_scope
     from app.services.actor import Actor
-    from app.models.enums import ActorType
+    from app.domain.vocabulary import ActorType
 
     outsider = Actor(type=ActorType.OFFICER, id=other_branch.id, role=other_branch.role, branch_ids=await branch_scope(other_branch.branch_id))
     with pytest.raises(NotFound) as exc:

@@ -8,7 +8,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from app.domain.errors import Conflict, Forbidden, ValidationError
 from app.models import AuditEvent, Contract, ContractSignature, Document, OutboxMessage
 from app.models.contract import ContractStatus, SignatureRole
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.outbox import OutboxKind
 from app.services.actor import SYSTEM
 from app.services.contracts import seal_contract, sign_contract

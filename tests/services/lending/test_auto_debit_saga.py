@@ -10,7 +10,7 @@ import pytest
 from app.domain.errors import DomainError
 from app.integrations.core_banking import SandboxCoreBanking
 from app.models import AuditEvent, CoreInstruction, Installment, LedgerEntry, Loan, Product
-from app.models.enums import InstallmentStatus
+from app.domain.vocabulary import InstallmentStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.core_outcomes import suspense_balances

@@ -9,7 +9,7 @@ import pytest
 from app.domain.classification import ClassificationPolicy, DpdMapping, LoanClass
 from app.domain.errors import DomainError
 from app.models import AuditEvent, BankCard, ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
-from app.models.enums import ActorType
+from app.domain.vocabulary import ActorType
 from app.services import business_date
 from app.services.actor import Actor, SYSTEM
 from app.services.auth.officers import branch_scope

@@ -8,7 +8,7 @@ import pytest
 from app.domain.errors import DomainError
 from app.integrations.core_banking import HttpCoreBanking, Outcome, SandboxCoreBanking
 from app.models import CoreInstruction, Installment, LedgerEntry, Loan
-from app.models.enums import CoreOutcome, LoanStatus
+from app.domain.vocabulary import CoreOutcome, LoanStatus
 from app.services.actor import SYSTEM
 from app.services.lending.core_outcomes import resolve_pending
 from app.services.lending.drawdown import draw_down

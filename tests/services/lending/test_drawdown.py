@@ -5,7 +5,7 @@ import pytest
 
 from app.domain.errors import DomainError
 from app.models import AuditEvent, CreditLine, IdempotencyRecord, Installment, LedgerEntry, Loan
-from app.models.enums import CreditLineStatus
+from app.domain.vocabulary import CreditLineStatus
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down, quote_drawdown
 from app.services.lending.ledger import ledger_check

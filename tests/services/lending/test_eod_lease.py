@@ -7,7 +7,7 @@ import pytest
 
 from app import clock
 from app.models import AuditEvent, DebitAttempt, EodRun, Installment, LedgerEntry, LedgerTransaction
-from app.models.enums import InstallmentStatus
+from app.domain.vocabulary import InstallmentStatus
 from app.services import business_date, eod_lease
 from app.services.lending import eod
 from app.services.lending.eod import debit_due, run_eod

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from app.models import CreditLine, IdempotencyRecord, Loan
-from app.models.enums import Role
+from app.domain.vocabulary import Role
 from app.services.auth import officers as auth
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down

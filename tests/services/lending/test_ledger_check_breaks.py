@@ -7,7 +7,7 @@ import uuid
 
 from app.config import ROOT
 from app.models import CoreInstruction, Installment, LedgerEntry, Loan
-from app.models.enums import CoreOutcome, InstallmentStatus, LoanStatus
+from app.domain.vocabulary import CoreOutcome, InstallmentStatus, LoanStatus
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.services.lending.ledger import ledger_check

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from app.domain.errors import DomainError
 from app.models import BankCard, CreditLine, Installment, LedgerEntry, Loan, LprPublication
-from app.models.enums import LoanStatus
+from app.domain.vocabulary import LoanStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down

@@ -9,7 +9,7 @@ from app.domain import idcard
 from app.domain.classification import LoanClass
 from app.domain.errors import DomainError
 from app.models import CreditLine, DebitAttempt, EodRun, Installment, LedgerEntry, Loan
-from app.models.enums import InstallmentStatus, LoanStatus
+from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down

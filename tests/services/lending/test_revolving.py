@@ -4,7 +4,7 @@ import uuid
 from datetime import date, timedelta
 
 from app.models import CreditLine, Installment, LedgerEntry, Loan
-from app.models.enums import InstallmentStatus, LoanStatus
+from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down

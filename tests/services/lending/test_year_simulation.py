@@ -9,7 +9,7 @@ import pytest
 
 from app.domain.classification import LoanClass, is_non_performing
 from app.models import AuditEvent, BankCard, Installment, Loan, LoanRisk
-from app.models.enums import LoanStatus
+from app.domain.vocabulary import LoanStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down

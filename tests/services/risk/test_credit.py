@@ -6,7 +6,7 @@ from app.domain.credit_report import CreditReportError, parse_report
 from app.integrations.sandbox import generate_report, to_xml
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.models import AuditEvent, CreditQuery, Document, RiskDecision, RuleSetVersion
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.risk import CreditQueryStatus, RiskOutcome, RiskPurpose
 from app.services import risk
 from app.services.actor import SYSTEM

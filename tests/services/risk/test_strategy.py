@@ -167,7 +167,7 @@ async def _id_card_reads(customer, vault, *, name: str, number: str, valid_until
 
     from app.domain import idcard
     from app.models import Document, IdentityVerification, Officer
-    from app.models.enums import DocumentKind
+    from app.domain.vocabulary import DocumentKind
     from app.models.identity import CardSide, IdCardRead, JobStatus
     from app.models.risk import IdentityOutcome
 

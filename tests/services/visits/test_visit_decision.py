@@ -5,7 +5,7 @@ import pytest
 from app.domain import visit as flow
 from app.domain.errors import DomainError, Forbidden, ValidationError
 from app.models import AuditEvent, CreditAuthorisation, CreditLine, Document, OutboxMessage, Visit
-from app.models.enums import DocumentKind
+from app.domain.vocabulary import DocumentKind
 from app.models.outbox import OutboxKind
 from app.services.risk import add_to_list
 from app.services.visits import approval_queue, approve_visit, decide, decline_visit, sign_authorisation

@@ -6,7 +6,7 @@ from app.domain import idcard
 from app.domain import visit as flow
 from app.domain.errors import Conflict, Forbidden, ValidationError
 from app.models import Customer, CustomerRelationship, Document, HouseholdMember, IdCardRead, IdentityVerification, Visit
-from app.models.enums import CustomerLink
+from app.domain.vocabulary import CustomerLink
 from app.services import identity_checks as checks
 from app.services.visits import (
     capture_id_card,

@@ -1,0 +1,228 @@
+"""The business's vocabulary: statuses, kinds and decisions, each enum with its one Chinese label table.
+
+Models store these values (lowercase strings in CharEnumField columns), services decide with
+them, the GraphQL layer exposes them (`strawberry.enum(...)` of these very classes: the names
+are the schema's enum values) and pages show their labels (`member.label`). Enums that belong
+to one rule area live beside the rules: repayment methods (`schedule/conventions.py`), LPR
+tenors (`lpr.py`), the five-tier class (`classification.py`), warning kinds, severities and
+statuses (`warnings.py`), customer tags (`tags.py`), visit statuses (`visit.py`), appraisal
+grades (`appraisal.py`). Everything else that more than one layer names is here.
+"""
+
+from enum import StrEnum
+
+from app.domain.classification import LoanClass as _LoanClass
+from app.domain.lpr import Tenor
+from app.domain.schedule.conventions import Method
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    APPROVER = "approver"
+    BRANCH_MANAGER = "branch_manager"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.OFFICER: "客户经理",
+    Role.APPROVER: "审批人",
+    Role.BRANCH_MANAGER: "支行行长",
+    Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "审计员",
+}
+
+
+class BranchLevel(StrEnum):
+    HEAD = "head"  # 总行 / 联社
+    BRANCH = "branch"  # 支行
+    OUTLET = "outlet"  # 分理处 / 网点
+
+
+class Relation(StrEnum):
+    HEAD = "head"  # 户主
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    OTHER = "other"
+
+
+class CustomerLink(StrEnum):
+    SPOUSE = "spouse"
+    FAMILY = "family"
+    CO_BORROWER = "co_borrower"
+    GUARANTOR = "guarantor"
+
+
+class ProductKind(StrEnum):
+    TERM = "term"  # 按期还款
+    REVOLVING = "revolving"  # 随借随还
+
+
+# Owned by the schedule and LPR rules; stored by models under these names.
+RepaymentMethod = Method
+LprTenor = Tenor
+
+
+class CreditLineStatus(StrEnum):
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+
+
+class LoanStatus(StrEnum):
+    DISBURSING = "disbursing"  # 放款处理中: the core's answer is not known yet (no ledger, no accrual)
+    ACTIVE = "active"
+    SETTLED = "settled"
+    WRITTEN_OFF = "written_off"
+    CANCELLED = "cancelled"  # 未放款: the core refused a disbursement that was 处理中
+
+
+class InstallmentStatus(StrEnum):
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    PAID = "paid"
+
+
+LoanClass = _LoanClass  # five-tier class (正常/关注/次级/可疑/损失), owned by classification.py
+
+
+class DocumentKind(StrEnum):
+    ID_CARD_FRONT = "id_card_front"
+    ID_CARD_BACK = "id_card_back"
+    PORTRAIT = "portrait"
+    FACE_CAPTURE = "face_capture"
+    ASSET_PHOTO = "asset_photo"
+    AUTHORISATION = "authorisation"
+    CONTRACT = "contract"
+    SIGNATURE = "signature"
+    CREDIT_REPORT = "credit_report"
+    OTHER = "other"
+
+
+class VerifyStatus(StrEnum):
+    PENDING = "pending"
+    OK = "ok"
+    FAILED = "failed"
+
+
+class ActorType(StrEnum):
+    OFFICER = "officer"
+    CUSTOMER = "customer"
+    API_KEY = "api_key"
+    SYSTEM = "system"
+
+
+class CoreOutcome(StrEnum):
+    """What a core-banking instruction came to: 处理中 until the core's answer is known."""
+
+    PENDING = "pending"
+    DONE = "done"
+    REFUSED = "refused"
+
+
+# --- risk control -----------------------------------------------------------------------------
+
+
+class RiskOutcome(StrEnum):
+    """A credit check's or a strategy's decision."""
+
+    PASS = "pass"
+    REVIEW = "review"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return RISK_OUTCOME_LABELS[self]
+
+
+RISK_OUTCOME_LABELS = {RiskOutcome.PASS: "通过", RiskOutcome.REVIEW: "人工复核", RiskOutcome.REJECT: "拒绝"}
+
+
+class RiskPurpose(StrEnum):
+    SIGNING = "signing"  # 面签
+    DRAWDOWN = "drawdown"  # 用信
+
+
+class CreditQueryStatus(StrEnum):
+    PENDING = "pending"  # written before the bureau is called: a crash still leaves a record
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+
+
+class RuleSetKind(StrEnum):
+    REJECT = "reject"  # credit-report reject rules (app/domain/rules/engine.py)
+    STRATEGY = "strategy"  # admission, anti-fraud, limit and pricing (app/domain/rules/strategies.py)
+
+
+class ListKind(StrEnum):
+    BLACK = "black"
+    GREY = "grey"
+
+
+class IdentityOutcome(StrEnum):
+    MATCH = "match"
+    MISMATCH = "mismatch"  # the service answered: not this person (reason_code says why)
+    TIMEOUT = "timeout"
+    FAILED = "failed"
+
+
+# --- collections ------------------------------------------------------------------------------
+
+
+class CollectionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return COLLECTION_STATUS_LABELS[self]
+
+
+class CollectionActionKind(StrEnum):
+    CALL = "call"  # 电话催收
+    VISIT = "visit"  # 上门催收
+    PROMISE_TO_PAY = "promise_to_pay"  # 承诺还款
+    LEGAL = "legal"  # 法律催收
+
+    @property
+    def label(self) -> str:
+        return COLLECTION_ACTION_LABELS[self]
+
+
+class CloseReason(StrEnum):
+    CURED = "cured"  # nothing overdue any more
+    SETTLED = "settled"
+    WRITTEN_OFF = "written_off"
+
+    @property
+    def label(self) -> str:
+        return CLOSE_REASON_LABELS[self]
+
+
+COLLECTION_STATUS_LABELS = {CollectionStatus.OPEN: "催收中", CollectionStatus.CLOSED: "已结束"}
+COLLECTION_ACTION_LABELS = {
+    CollectionActionKind.CALL: "电话催收",
+    CollectionActionKind.VISIT: "上门催收",
+    CollectionActionKind.PROMISE_TO_PAY: "承诺还款",
+    CollectionActionKind.LEGAL: "法律催收",
+}
+CLOSE_REASON_LABELS = {CloseReason.CURED: "逾期款项已还清", CloseReason.SETTLED: "借据已结清", CloseReason.WRITTEN_OFF: "已核销"}
+
+
+# --- the borrower's app -----------------------------------------------------------------------
+
+
+class ApplicationStatus(StrEnum):
+    """A loan application made in the mobile app."""
+
+    AWAITING_CODE = "awaiting_code"  # approved; the customer confirms with the SMS code
+    DISBURSED = "disbursed"
+    REJECTED = "rejected"  # the risk rules said no
+    REFERRED = "referred"  # the rules want a person to look: not decided online
