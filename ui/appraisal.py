@@ -44,7 +44,7 @@ async def appraisal_create(request: Request) -> Response:
     village_id = request.path_params["village_id"]
     try:
         appraisal = await create_appraisal(actor=request.state.session.actor, village_id=village_id, rules=load_rules(request.app.state.settings.appraisal_rules_file))
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await village_context(request, village_id), "coverage_error": exc.message}
@@ -84,7 +84,7 @@ async def appraisal_action(request: Request, action, *, fragment: str = "apprais
     form, multi = await form_data(request)
     try:
         await action(request.state.session.actor, appraisal_id, form)
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await _overview(request, appraisal_id), "error": exc.message, "errors": errors_of(exc), "form": form}

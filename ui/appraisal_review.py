@@ -52,7 +52,7 @@ async def _review_action(request: Request, action) -> Response:
     appraisal_id = request.path_params["appraisal_id"]
     try:
         await action(request.state.session.actor, appraisal_id)
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await _review_context(request, appraisal_id), "error": exc.message}
@@ -133,7 +133,7 @@ async def approval_send_back(request: Request) -> Response:
     data, _ = await form_data(request)
     try:
         await send_back(actor=request.state.session.actor, appraisal_id=appraisal_id, note=data.get("note", ""))
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await _approval_context(request, appraisal_id), "error": exc.message}
@@ -196,7 +196,7 @@ async def objection_resolve(request: Request) -> Response:
         await resolve_objection(actor=request.state.session.actor, objection_id=objection_id, upheld=data.get("upheld") == "1",
                                 resolution=data.get("resolution", ""), now=clock.now_utc(),
                                 amount=optional_money(data.get("amount"), field="amount") if data.get("upheld") == "1" else None)
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await _publication_context(request, objection.appraisal_id), "error": exc.message}

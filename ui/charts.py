@@ -48,13 +48,23 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
-class BarChart:
+class Frame:
+    """What every chart draws in: its size, the plot area and the y-axis ticks."""
+
     width: int
     height: int
     plot_left: int
     plot_bottom: int
     plot_right: int
     ticks: list[Tick]
+
+
+def _frame(top: int) -> dict:
+    return {"width": WIDTH, "height": HEIGHT, "plot_left": LEFT, "plot_bottom": HEIGHT - BOTTOM, "plot_right": WIDTH - RIGHT, "ticks": _ticks(top)}
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart(Frame):
     bars: list[Bar]
     title: str
 
@@ -74,7 +84,7 @@ def bar_chart(values: list[tuple[str, int, str]], *, title: str) -> BarChart:
         h = plot_h * max(fen, 0) // top
         bars.append(Bar(x=LEFT + i * slot + slot // 5, y=HEIGHT - BOTTOM - h, width=slot * 3 // 5, height=h, label=label,
                         value_label=_yuan2(fen), css=css))
-    return BarChart(width=WIDTH, height=HEIGHT, plot_left=LEFT, plot_bottom=HEIGHT - BOTTOM, plot_right=WIDTH - RIGHT, ticks=_ticks(top), bars=bars, title=title)
+    return BarChart(**_frame(top), bars=bars, title=title)
 
 
 def _yuan2(fen: int) -> str:
@@ -92,13 +102,7 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
-class LineChart:
-    width: int
-    height: int
-    plot_left: int
-    plot_bottom: int
-    plot_right: int
-    ticks: list[Tick]
+class LineChart(Frame):
     x_labels: list[tuple[int, str]]
     lines: list[Line]
     title: str
@@ -132,5 +136,4 @@ def line_chart(periods: list[str], series: list[tuple[str, str, dict[str, int]]]
         lines.append(Line(name=name, css=css, points=" ".join(f"{a},{b}" for a, b, _ in pts), dots=pts))
     every = max(len(periods) // 6, 1)
     x_labels = [(x(i), p) for i, p in enumerate(periods) if i % every == 0 or i == len(periods) - 1]
-    return LineChart(width=WIDTH, height=HEIGHT, plot_left=LEFT, plot_bottom=HEIGHT - BOTTOM, plot_right=WIDTH - RIGHT, ticks=_ticks(top),
-                     x_labels=x_labels, lines=lines, title=title)
+    return LineChart(**_frame(top), x_labels=x_labels, lines=lines, title=title)

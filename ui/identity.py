@@ -101,7 +101,7 @@ async def face_login_frames(request: Request) -> Response:
             threshold=settings.face_threshold, max_frames=settings.liveness_max_frames,
             max_frame_bytes=settings.liveness_frame_max_bytes,
         )
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = await _login_context(request, liveness_id)

@@ -81,7 +81,7 @@ async def idcard_confirm(request: Request) -> Response:
         values, checked = posted(read.side, form)
         await checks.confirm_id_card(actor=request.state.session.actor, vault=request.app.state.vault, read_id=read_id, values=values,
                                      checked=checked, now=clock.now_utc())
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except checks.ConfirmationError as exc:
         context = await _read_context(request, read_id, form, exc.errors)

@@ -100,7 +100,7 @@ async def warning_handle(request: Request) -> Response:
     form = await _form(request)
     try:
         await handle_warning(actor=_actor(request), warning_id=warning_id, action=form.get("action", ""), note=form.get("note", ""), now=clock.now_utc())
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         return await _warning_page(request, warning_id, errors=_errors(exc), form=form, status_code=422)
@@ -146,7 +146,7 @@ async def task_action(request: Request) -> Response:
                 promised_amount=form.get("promised_amount"), promised_on=promised_on, next_action_on=next_action_on,
                 today=await business_date.current(), now=clock.now_utc(),
             )
-        except NotFound:
+        except NotFound:  # the 404 page (app/main.py), not the refusal below
             raise
         except DomainError as exc:
             errors = _errors(exc)

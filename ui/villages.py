@@ -54,7 +54,7 @@ async def household_create(request: Request) -> Response:
     try:
         household = await census.create_household(actor=request.state.session.actor, village_id=village_id, household_no=form.get("household_no", ""),
                                                   group_id=optional_uuid(form.get("group_id", "")), address=form.get("address", ""))
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await village_context(request, village_id), "errors": errors_of(exc), "form": form}
@@ -91,7 +91,7 @@ async def member_create(request: Request) -> Response:
     try:
         await census.add_member(actor=request.state.session.actor, vault=request.app.state.vault, household_id=household_id, name=form.get("name", ""),
                                 relation=form.get("relation", ""), id_number=form.get("id_number", ""), phone=form.get("phone", ""))
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         context = {**await _household_context(request, household_id), "member_errors": errors_of(exc), "member_form": form}
@@ -165,7 +165,7 @@ async def census_import_confirm(request: Request) -> Response:
     try:
         context = await _import_context(request, import_id)
         result = await commit_import(actor=request.state.session.actor, vault=request.app.state.vault, import_id=import_id, now=clock.now_utc())
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         return render(request, "villages/import_preview.html", {**context, "error": exc.message}, fragment="villages/_import_actions.html", status_code=422)
@@ -179,7 +179,7 @@ async def census_import_discard(request: Request) -> Response:
     try:
         context = await _import_context(request, import_id)
         await discard_import(actor=request.state.session.actor, import_id=import_id)
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         return render(request, "villages/import_preview.html", {**context, "error": exc.message}, fragment="villages/_import_actions.html", status_code=422)

@@ -59,7 +59,7 @@ async def approval_page(request: Request) -> Response:
             amount = optional_money(form.get("amount"), field="amount")
             await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount.fen if amount is not None else None, policy=policy_of(request), media=request.app.state.media,
                                 vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc())
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         if isinstance(exc, Forbidden) and exc.code in POLICY_CODES:  # the permission policy refused: a 403 page

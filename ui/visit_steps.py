@@ -73,7 +73,7 @@ async def _step(request: Request, action: Action, *, files: tuple[str, ...] = ()
     uploads = {name: await read_upload(raw.get(name), limit) for name in files}
     try:
         await action(visit_id, form, uploads)
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         shown = {k: v for k, v in form.items() if k not in ("signature", "csrf_token")}

@@ -252,7 +252,7 @@ async def visit_track(request: Request) -> Response:
         return Response("请求格式错误", status_code=400)
     try:
         stored = await record_track_points(actor=request.state.session.actor, points=points, visit_id=request.path_params["visit_id"], now=clock.now_utc())
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         return Response(exc.message, status_code=422)
@@ -265,7 +265,7 @@ async def visit_abandon(request: Request) -> Response:
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
     try:
         await abandon_visit(actor=request.state.session.actor, visit_id=visit_id, reason=form.get("reason", ""), now=clock.now_utc())
-    except NotFound:
+    except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
         return await render_visit(request, visit_id, errors={"abandon": exc.message}, form=form, status_code=422)
