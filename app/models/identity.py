@@ -37,7 +37,8 @@ class FaceReference(StrEnum):
 
 
 class LivenessStatus(StrEnum):
-    PENDING = "pending"  # challenge issued, frames not judged yet
+    PENDING = "pending"  # challenge issued, frames not judged yet (waiting for a worker once they are sent)
+    RUNNING = "running"  # a worker is judging the frames
     PASSED = "passed"
     FAILED = "failed"
     EXPIRED = "expired"  # frames came after `expires_at`

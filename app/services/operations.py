@@ -72,7 +72,7 @@ async def _oldest_open_job(now: datetime) -> float | None:
     firsts = []
     for model in (IdCardRead, FaceVerification, FaceEnrolment):
         firsts += await model.filter(status__in=(JobStatus.PENDING, JobStatus.RUNNING)).annotate(m=Min("created_at")).values_list("m", flat=True)
-    firsts += await LivenessCheck.filter(status=LivenessStatus.PENDING, submitted_at__isnull=False).annotate(
+    firsts += await LivenessCheck.filter(status__in=(LivenessStatus.PENDING, LivenessStatus.RUNNING), submitted_at__isnull=False).annotate(
         m=Min("submitted_at")).values_list("m", flat=True)
     found = [f for f in firsts if f is not None]
     return (now - min(found)).total_seconds() if found else None

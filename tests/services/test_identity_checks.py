@@ -244,6 +244,8 @@ async def test_frames_are_stored_as_one_file_and_judged_once(demo, media):
     assert checks.unpack_frames(media.get((await Document.get(id=row.frames_id)).sha256)) == frames
     job = await checks.claim_liveness(liveness_id=check.id)
     assert job.challenge == checks.challenge_of(row)
+    assert (await LivenessCheck.get(id=check.id)).status == LivenessStatus.RUNNING  # pending → running → passed | failed
+    assert (await checks.claim_liveness(liveness_id=check.id)) == job  # a redelivered job carries on
     with pytest.raises(Conflict):
         await checks.submit_liveness_frames(actor=info.actor, media=media, queue=queue, liveness_id=check.id, nonce=check.nonce,
                                             frames=frames, now=NOW, session_id=info.session.id)

@@ -141,8 +141,9 @@ class LivenessJob:
 
 
 async def claim_liveness(*, liveness_id: UUID) -> LivenessJob | None:
+    await LivenessCheck.filter(id=liveness_id, status=LivenessStatus.PENDING, frames_id__isnull=False).update(status=LivenessStatus.RUNNING)
     check = await LivenessCheck.get_or_none(id=liveness_id).prefetch_related("frames")
-    if check is None or check.status != LivenessStatus.PENDING or check.frames is None:
+    if check is None or check.status not in (LivenessStatus.PENDING, LivenessStatus.RUNNING) or check.frames is None:
         return None
     return LivenessJob(check.id, challenge_of(check), check.frames.sha256)
 
@@ -153,7 +154,7 @@ async def record_liveness_result(
     """The verdict, once (a redelivered job leaves the first verdict)."""
     status = LivenessStatus.PASSED if passed else LivenessStatus.FAILED
     async with in_transaction():
-        if await LivenessCheck.filter(id=liveness_id, status=LivenessStatus.PENDING).update(
+        if await LivenessCheck.filter(id=liveness_id, status__in=(LivenessStatus.PENDING, LivenessStatus.RUNNING)).update(
             status=status, reason_code=code[:32], reason=reason[:256], details=details, model_ms=model_ms, finished_at=now,
         ):
             await audit.record(SYSTEM, f"liveness.{status.value}", "liveness_check", liveness_id, after={"code": code})

@@ -192,7 +192,7 @@ class OutboxSync(JobKind):
         """Nothing to queue: the outbox cron picks up pending messages every minute."""
 
 
-_LIVENESS = dict(status="status", pending=LivenessStatus.PENDING, open_values=(LivenessStatus.PENDING,), failed=LivenessStatus.FAILED,
+_LIVENESS = dict(status="status", pending=LivenessStatus.PENDING, open_values=(LivenessStatus.PENDING, LivenessStatus.RUNNING), failed=LivenessStatus.FAILED,
                  done_values=(LivenessStatus.PASSED,), code="reason_code", message="reason", since=("retried_at", "submitted_at"))
 _CUSTOMER_FACES = [FacePurpose.CUSTOMER_MATCH, FacePurpose.CONTRACT_SIGN]
 
