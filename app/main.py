@@ -25,8 +25,7 @@ from app.middleware import (
     SecurityHeadersMiddleware, ServiceUnavailableMiddleware,
 )
 from app.domain.errors import Forbidden, NotFound
-from app.services.auth.borrowers import SignInPolicy
-from app.wiring import Adapters
+from app.wiring import Adapters, sign_in_policy, visit_policy
 from ui import health
 from ui.common import forbidden, not_found
 from ui.routes import routes as page_routes
@@ -62,12 +61,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     """`manage_db=False` when the caller (a test) has already opened tortoise.
 
     The outside systems are built here, once (`Adapters.from_settings`), and kept in `app.state`
-    under their names; pages and the GraphQL context read them from there.
+    under their names, with the visit policy; pages and the GraphQL context read them from there.
     """
     settings = settings or get_settings()
     adapters = Adapters.from_settings(settings)
     mobile = MobileDeps(settings=settings, sms=adapters.sms, bureau=adapters.bureau, media=adapters.media,
-                        policy=SignInPolicy.from_settings(settings))
+                        policy=sign_in_policy(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -113,4 +112,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app.state.templates = build_templates(settings)
     for name, adapter in adapters.by_name().items():
         setattr(app.state, name, adapter)
+    app.state.visit_policy = visit_policy(settings)
     return app

@@ -9,6 +9,10 @@ arguments. Each outside system is its sandbox (docs/sandbox.md) unless the setti
 The signing kit (the PKI that signs and seals contracts) is loaded on its first use and then kept:
 the first run in development generates the development PKI, and a production process without its
 certificates must still start (only signing fails, with `PkiConfigurationError`).
+
+Services never read the settings: what they need besides adapters comes as values or small typed
+configurations built here — `visit_policy`, `sign_in_policy`, `classification_policy`,
+`pki_config`, `redis_settings`.
 """
 
 from __future__ import annotations
@@ -16,20 +20,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 
+from arq.connections import RedisSettings
+
 from app import clock
-from app.config import Settings
+from app.config import Env, Settings
 from app.crypto import Vault
+from app.domain.classification import ClassificationPolicy, DpdMapping
+from app.domain.visit import Authority
 from app.integrations.bureau import CreditBureau, HttpBureau, SandboxBureau
 from app.integrations.core_banking import CoreBanking, HttpCoreBanking, SandboxCoreBanking
 from app.integrations.identity import HttpIdentityCheck, IdentityCheck, SandboxIdentityCheck
 from app.integrations.provincial import HttpProvincial, ProvincialCreditSystem, SandboxProvincial
 from app.integrations.sms import HttpSms, SandboxSms, SmsSender
+from app.services.auth.borrowers import SignInPolicy
 from app.services.contracts import SigningKit
-from app.services.contracts.pki import load_pki
+from app.services.contracts.pki import PkiConfig, load_pki
 from app.services.documents import MediaStore
-from app.services.jobs import ArqJobQueue, redis_settings
+from app.services.jobs import ArqJobQueue
+from app.services.visits import VisitPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +122,77 @@ def _provincial(settings: Settings) -> ProvincialCreditSystem:
 def _signing_kit(settings: Settings, media: MediaStore) -> Callable[[], SigningKit]:
     @functools.cache
     def load() -> SigningKit:
-        return SigningKit(media=media, pki=load_pki(settings, now=clock.now_utc()), business_tz=settings.business_tz)
+        return signing_kit(settings, media=media, now=clock.now_utc())
 
     return load
+
+
+def signing_kit(settings: Settings, *, media: MediaStore, now: datetime) -> SigningKit:
+    """Loads the PKI (`now` dates a development PKI generated on the first run): once per process."""
+    return SigningKit(media=media, pki=load_pki(pki_config(settings), now=now), business_tz=settings.business_tz)
+
+
+# --- what services get besides adapters: values from the settings ------------------------------
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    """Where the job queue's Redis is: the embedded one's socket, or `CUNXIN_REDIS_URL`."""
+    if settings.uses_embedded_redis:
+        return RedisSettings(unix_socket_path=str(settings.redis_socket), conn_retries=1, conn_timeout=2)
+    rs = RedisSettings.from_dsn(settings.redis_url)
+    rs.conn_retries, rs.conn_timeout = 1, 2
+    return rs
+
+
+def pki_config(settings: Settings) -> PkiConfig:
+    """The signing certificates' paths (`CUNXIN_SIGNING_*`, `CUNXIN_BANK_SEAL_*`, `CUNXIN_TSA_URL`)."""
+    password = settings.bank_seal_key_password.get_secret_value().encode() if settings.bank_seal_key_password else None
+    return PkiConfig(
+        dev_dir=settings.var_dir / "pki", is_production=settings.env == Env.PROD,
+        ca_cert=settings.signing_ca_cert, ca_key=settings.signing_ca_key,
+        bank_cert=settings.bank_seal_cert, bank_key=settings.bank_seal_key, bank_key_password=password,
+        chain=tuple(settings.signing_chain), trust_roots=tuple(settings.signing_trust_roots), tsa_url=settings.tsa_url,
+    )
+
+
+def visit_policy(settings: Settings) -> VisitPolicy:
+    """The visit flow's numbers (`CUNXIN_VISIT_*`, face and upload limits)."""
+    return VisitPolicy(
+        authority=Authority(
+            officer_fen=settings.visit_authority_officer_yuan * 100,
+            approver_fen=settings.visit_authority_approver_yuan * 100,
+            branch_manager_fen=settings.visit_authority_branch_manager_yuan * 100,
+        ),
+        max_distance_m=settings.visit_max_distance_m,
+        product_code=settings.visit_product_code,
+        line_years=settings.visit_line_years,
+        authorisation_days=settings.visit_authorisation_days,
+        face_fresh_minutes=settings.face_match_fresh_minutes,
+        face_threshold=settings.face_threshold,
+        max_upload_bytes=settings.idcard_max_bytes,
+        credit_report_reuse_days=settings.credit_report_reuse_days,
+    )
+
+
+def sign_in_policy(settings: Settings) -> SignInPolicy:
+    """Borrowers' sign-in limits and token lifetimes (`CUNXIN_BORROWER_*`)."""
+    return SignInPolicy(
+        code_ttl=timedelta(seconds=settings.borrower_code_ttl_seconds),
+        max_attempts=settings.borrower_code_max_attempts,
+        per_phone_minute=settings.borrower_codes_per_phone_minute,
+        per_phone_hour=settings.borrower_codes_per_phone_hour,
+        per_ip_hour=settings.borrower_codes_per_ip_hour,
+        access_ttl=timedelta(minutes=settings.borrower_access_minutes),
+        refresh_ttl=timedelta(days=settings.borrower_refresh_days),
+    )
+
+
+def classification_policy(settings: Settings) -> ClassificationPolicy:
+    """The bank's five-tier policy (`CUNXIN_CLASSIFICATION_*`, `CUNXIN_NONACCRUAL_AFTER_DAYS`)."""
+    return ClassificationPolicy(
+        mapping=DpdMapping.from_dict(settings.classification_dpd_floors),
+        grace_days=settings.classification_grace_days,
+        observation_months=settings.classification_observation_months,
+        observation_periods=settings.classification_observation_periods,
+        nonaccrual_after_days=settings.nonaccrual_after_days,
+    )

@@ -51,7 +51,8 @@ from app.services import business_date  # noqa: E402
 from app.services.auth import officers as auth
 from app.services import identity_checks as checks  # noqa: E402
 from app.services.documents import MediaStore  # noqa: E402
-from app.services.jobs import ArqJobQueue, redis_settings  # noqa: E402
+from app.services.jobs import ArqJobQueue  # noqa: E402
+from app.wiring import redis_settings  # noqa: E402
 from bench.common import write_result  # noqa: E402
 from tests.support.idcards import AS_OF, make_card  # noqa: E402
 from tests.workers import face_images as fi  # noqa: E402

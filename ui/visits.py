@@ -59,7 +59,7 @@ IDENTITY_LABELS = {"match": "一致", "mismatch": "不一致", "timeout": "超�
 
 
 def policy_of(request: Request) -> VisitPolicy:
-    return VisitPolicy.from_settings(request.app.state.settings)
+    return request.app.state.visit_policy  # from the settings, once (app/wiring.py)
 
 
 def face_checks_of(request: Request) -> RecordedFaceChecks:

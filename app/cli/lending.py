@@ -43,7 +43,7 @@ def eod(
     the bank's time zone; a date already closed, or one another process is closing, exits 0.
     """
     from app.services.day_end import RUNNING as BUSY, DayEndTools, close_business_day
-    from app.services.lending.classification import policy_from
+    from app.wiring import classification_policy
 
     settings = get_settings()
     try:
@@ -57,7 +57,7 @@ def eod(
     async def work():
         outside = adapters()
         tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media,
-                           lease_ttl=settings.eod_lease_ttl_seconds, policy=policy_from(settings))
+                           lease_ttl=settings.eod_lease_ttl_seconds, policy=classification_policy(settings))
         if days is None:
             return await close_business_day(tools=tools, today=today, on=target)
         reports = []

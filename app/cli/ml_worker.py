@@ -14,7 +14,7 @@ from app.config import get_settings
 @cli.command("ml-worker")
 def ml_worker() -> None:
     """Run the ML worker (ID-card OCR, face match, liveness, enrolment); waits for Redis and reconnects; exits on SIGTERM."""
-    from app.services.jobs import redis_settings
+    from app.wiring import redis_settings
     from workers import resilient
     from workers.ml import MlWorker
 

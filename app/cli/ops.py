@@ -135,7 +135,7 @@ def _metrics_dir(path: Path) -> None:
 @cli.command()
 def worker() -> None:
     """Run an arq worker for the default queue; waits for Redis and reconnects; exits promptly on SIGTERM."""
-    from app.services.jobs import redis_settings
+    from app.wiring import redis_settings
     from workers import resilient
     from workers.default import DefaultWorker
 

@@ -13,8 +13,6 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.jobs import Job
 
-from app.config import Settings
-
 DEFAULT_QUEUE = "arq:default"
 ML_QUEUE = "arq:ml"
 HEARTBEAT_PREFIX = "cunxin:worker:"  # + "<queue>:<host>:<pid>", set by each running worker (workers/resilient.py)
@@ -58,16 +56,10 @@ class JobQueue(Protocol):
     async def job_state(self, job_id: str, *, queue: str = DEFAULT_QUEUE) -> str: ...
 
 
-def redis_settings(settings: Settings) -> RedisSettings:
-    if settings.uses_embedded_redis:
-        return RedisSettings(unix_socket_path=str(settings.redis_socket), conn_retries=1, conn_timeout=2)
-    rs = RedisSettings.from_dsn(settings.redis_url)
-    rs.conn_retries, rs.conn_timeout = 1, 2
-    return rs
-
-
 class ArqJobQueue:
-    """Connects on first use, so the web process starts (and /readyz answers 503) while Redis is down."""
+    """Connects on first use, so the web process starts (and /readyz answers 503) while Redis is down.
+
+    Where Redis is (`RedisSettings`) comes from app/wiring.py `redis_settings`."""
 
     def __init__(self, settings: RedisSettings) -> None:
         self.settings = settings

@@ -102,9 +102,10 @@ async def test_a_manager_cannot_approve_the_line_they_proposed(app, client, demo
     from app.domain import visit as flow
     from app.models import CreditLine, Visit
     from tests.services.visits.helpers import TODAY as VISIT_DAY, family, pre_credit
+    from app.wiring import visit_policy
     from tests.ui.test_visit_pages import Walker
 
-    monkeypatch.setattr(settings, "visit_authority_branch_manager_yuan", 100_000)
+    monkeypatch.setattr(app.state, "visit_policy", visit_policy(settings.model_copy(update={"visit_authority_branch_manager_yuan": 100_000})))
     await business_date.set_current(VISIT_DAY)
     fam = await family(vault, by="manager", spouse_seq=None)
     await pre_credit(fam.household.id, 200_000)

@@ -14,6 +14,7 @@ from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.contracts import render_contract
 from app.services.job_lifecycle.kinds import CONTRACT, OpenJob
+from app.wiring import visit_policy
 from tests.factories import csrf_token, login
 from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures)
 from tests.services.contracts.helpers import signature_png
@@ -221,13 +222,13 @@ async def test_above_authority_goes_to_the_approver_who_cannot_exceed_theirs(cli
     assert f'id="approval-{w.visit_id}-row"' in queue.text
     file = await client.get(f"/approvals/{w.visit_id}")
     assert 'id="strategy-outcome">通过' in file.text and re.search(r'id="strategy-limit">¥300,000.00（受评议预授信额度约束）', file.text)
-    app.state.settings = settings.model_copy(update={"visit_authority_approver_yuan": 200_000})
+    app.state.visit_policy = visit_policy(settings.model_copy(update={"visit_authority_approver_yuan": 200_000}))
     try:
         refused = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "approve"})
         assert refused.status_code == 422 and "超出您的授信权限" in refused.text
         assert await CreditLine.all().count() == 0
     finally:
-        app.state.settings = settings
+        app.state.visit_policy = visit_policy(settings)
     no_reason = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "decline", "reason": ""})
     assert no_reason.status_code == 422 and "请填写不予授信的理由" in no_reason.text
     ok = await client.post(f"/approvals/{w.visit_id}", data={"csrf_token": token, "action": "approve", "amount": "250000"})

@@ -9,9 +9,9 @@ from app.models.outbox import OutboxKind, OutboxStatus
 from app.services.actor import SYSTEM
 from app.services.contracts import create_contract, request_contract_render
 from app.services.documents import MediaStore
-from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
+from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue
 from app.services.outbox import enqueue_outbox
-from app.wiring import Adapters
+from app.wiring import Adapters, redis_settings
 from tests.factories import customer_with_line
 from tests.services.contracts.helpers import NOW, TODAY
 from workers.default import DefaultWorker

@@ -9,7 +9,8 @@ from app.integrations.core_banking import SandboxCoreBanking
 from app.models import CollectionTask, CustomerTag, EarlyWarning, EodRun
 from app.services import business_date
 from app.services.documents import MediaStore
-from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
+from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue
+from app.wiring import redis_settings
 from tests.factories.worklists import FAILING_CARD, drawn_loan, make_overdue
 from tests.fakes import FakeJobQueue
 from workers.default import DefaultWorker, day_end_stage, start_day_end

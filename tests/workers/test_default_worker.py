@@ -11,7 +11,8 @@ from app.models import Document
 from app.domain.vocabulary import DocumentKind, VerifyStatus
 from app.services.actor import SYSTEM
 from app.services.documents import MediaStore, store_document
-from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue, redis_settings
+from app.services.jobs import DEFAULT_QUEUE, ArqJobQueue
+from app.wiring import redis_settings
 from workers.default import DefaultWorker
 
 

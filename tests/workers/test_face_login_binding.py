@@ -19,7 +19,8 @@ from arq.worker import Worker
 from app.domain.liveness import BLINK
 from app.models import FaceVerification, LivenessCheck, Officer, OfficerSession
 from app.services import identity_checks as checks
-from app.services.jobs import ML_QUEUE, redis_settings
+from app.services.jobs import ML_QUEUE
+from app.wiring import redis_settings
 from tests.factories import csrf_token, login
 from tests.workers import face_images as fi
 from workers import ml

@@ -24,7 +24,8 @@ from app.services import business_date
 from app.services.auth import officers as auth
 from app.services import identity_checks as checks
 from app.services.documents import MediaStore
-from app.services.jobs import ML_QUEUE, ArqJobQueue, redis_settings
+from app.services.jobs import ML_QUEUE, ArqJobQueue
+from app.wiring import redis_settings
 from tests.factories.risk import actor, make_customer
 from tests.support.idcards import AS_OF, make_card, render_text_page
 from tests.workers import face_images as fi

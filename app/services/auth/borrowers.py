@@ -63,18 +63,6 @@ class SignInPolicy:
     access_ttl: timedelta = timedelta(minutes=15)
     refresh_ttl: timedelta = timedelta(days=30)
 
-    @classmethod
-    def from_settings(cls, settings) -> SignInPolicy:
-        return cls(
-            code_ttl=timedelta(seconds=settings.borrower_code_ttl_seconds),
-            max_attempts=settings.borrower_code_max_attempts,
-            per_phone_minute=settings.borrower_codes_per_phone_minute,
-            per_phone_hour=settings.borrower_codes_per_phone_hour,
-            per_ip_hour=settings.borrower_codes_per_ip_hour,
-            access_ttl=timedelta(minutes=settings.borrower_access_minutes),
-            refresh_ttl=timedelta(days=settings.borrower_refresh_days),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class CodeRequest:

@@ -2,7 +2,7 @@
 
 The visit flow calls, in order: `create_contract` → `request_contract_render` (the worker runs
 `render_contract`) → `sign_contract(role=BORROWER)` → `sign_contract(role=CO_BORROWER)` if any
-→ `seal_contract`. See each function's docstring; `SigningKit.from_settings` builds the kit once.
+→ `seal_contract`. See each function's docstring; the process's `SigningKit` is built once by app/wiring.py.
 """
 
 from app.services.contracts.service import (

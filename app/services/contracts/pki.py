@@ -6,8 +6,8 @@
 - The bank's seal carries an RFC 3161 time stamp: from `CUNXIN_TSA_URL`, else from the development
   PKI's local time-stamp authority.
 
-With no paths configured (dev and test), a development PKI is generated once under
-`var_dir/pki/` — a root CA (EC P-256, 30 years) that issues the bank's seal certificate and the
+The paths come in a `PkiConfig` (app/wiring.py builds it from the settings). With no paths
+configured (dev and test), a development PKI is generated once under `var_dir/pki/` — a root CA (EC P-256, 30 years) that issues the bank's seal certificate and the
 TSA certificate (RSA: pyhanko's local TSA signs with RSA only) — under a file lock, so a web
 process and a worker starting together agree on one CA. In production the paths are required.
 """
@@ -28,8 +28,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from app.config import Env, Settings
-
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 DEV_ORG = "村信开发测试（非生产）"
 CA_YEARS = 30
@@ -39,6 +37,22 @@ LEAF_YEARS = 10
 
 class PkiConfigurationError(RuntimeError):
     """Missing or unreadable signing certificates (an operator problem, not a user input)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PkiConfig:
+    """Where the signing certificates are (`CUNXIN_SIGNING_*`, `CUNXIN_BANK_SEAL_*`, `CUNXIN_TSA_URL`)."""
+
+    dev_dir: Path  # the development PKI's directory (var_dir/pki)
+    is_production: bool  # production never generates a development PKI
+    ca_cert: Path | None = None
+    ca_key: Path | None = None
+    bank_cert: Path | None = None
+    bank_key: Path | None = None
+    bank_key_password: bytes | None = None
+    chain: tuple[Path, ...] = ()  # intermediate CA certificates to embed in signatures
+    trust_roots: tuple[Path, ...] = ()  # extra trust roots for validation
+    tsa_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,39 +196,34 @@ def _unique(certs: list[x509.Certificate]) -> tuple[x509.Certificate, ...]:
     return tuple({c.fingerprint(hashes.SHA256()): c for c in certs}.values())
 
 
-def dev_pki_dir(settings: Settings) -> Path:
-    return settings.var_dir / "pki"
-
-
-def load_pki(settings: Settings, *, now: datetime) -> SigningPki:
-    """The signing PKI from settings; missing pieces come from the development PKI (never in prod)."""
-    configured_ca = settings.signing_ca_cert is not None and settings.signing_ca_key is not None
-    configured_bank = settings.bank_seal_cert is not None and settings.bank_seal_key is not None
+def load_pki(config: PkiConfig, *, now: datetime) -> SigningPki:
+    """The signing PKI as configured; missing pieces come from the development PKI (never in prod)."""
+    configured_ca = config.ca_cert is not None and config.ca_key is not None
+    configured_bank = config.bank_cert is not None and config.bank_key is not None
     needs_dev = not (configured_ca and configured_bank)
-    if needs_dev and settings.env == Env.PROD:
+    if needs_dev and config.is_production:
         raise PkiConfigurationError("生产环境必须配置签名证书：CUNXIN_SIGNING_CA_CERT/KEY 与 CUNXIN_BANK_SEAL_CERT/KEY")
-    directory = dev_pki_dir(settings)
+    directory = config.dev_dir
     if needs_dev:
         _ensure_dev_pki(directory, now)
     if configured_ca:
-        ca_cert, ca_key = _pem_cert(settings.signing_ca_cert), _pem_key(settings.signing_ca_key)
+        ca_cert, ca_key = _pem_cert(config.ca_cert), _pem_key(config.ca_key)
     else:
         ca_cert, ca_key = _pem_cert(directory / "ca.pem"), _pem_key(directory / "ca.key")
     if configured_bank:
-        password = settings.bank_seal_key_password.get_secret_value().encode() if settings.bank_seal_key_password else None
-        bank_cert, bank_key = _pem_cert(settings.bank_seal_cert), _pem_key(settings.bank_seal_key, password)
+        bank_cert, bank_key = _pem_cert(config.bank_cert), _pem_key(config.bank_key, config.bank_key_password)
     else:
         bank_cert, bank_key = _pem_cert(directory / "bank.pem"), _pem_key(directory / "bank.key")
     tsa_cert = tsa_key = None
-    if not settings.tsa_url and needs_dev:
+    if not config.tsa_url and needs_dev:
         tsa_cert, loaded = _pem_cert(directory / "tsa.pem"), _pem_key(directory / "tsa.key")
         tsa_key = loaded if isinstance(loaded, rsa.RSAPrivateKey) else None
     extra = [_pem_cert(directory / "ca.pem")] if needs_dev else []  # the dev CA issued the dev bank seal / TSA
-    chain = _unique([*(_pem_cert(p) for p in settings.signing_chain), ca_cert, *extra])
-    roots = _unique([ca_cert, *extra, *(_pem_cert(p) for p in settings.signing_trust_roots)])
+    chain = _unique([*(_pem_cert(p) for p in config.chain), ca_cert, *extra])
+    roots = _unique([ca_cert, *extra, *(_pem_cert(p) for p in config.trust_roots)])
     return SigningPki(
         ca_cert=ca_cert, ca_key=ca_key, bank_cert=bank_cert, bank_key=bank_key, chain=chain,
-        trust_roots=roots, tsa_cert=tsa_cert, tsa_key=tsa_key, tsa_url=settings.tsa_url,
+        trust_roots=roots, tsa_cert=tsa_cert, tsa_key=tsa_key, tsa_url=config.tsa_url,
         is_development=needs_dev,
     )
 
@@ -236,11 +245,11 @@ def serial_hex(cert: x509.Certificate) -> str:
 
 
 __all__ = [
+    "PkiConfig",
     "PkiConfigurationError",
     "SigningPki",
     "asn1_cert",
     "asn1_key",
-    "dev_pki_dir",
     "issue_signer_certificate",
     "load_pki",
     "serial_hex",

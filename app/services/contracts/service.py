@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from app.config import Settings
 from app.domain.error_codes import ContractCode, LendingCode, VisitCode
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from app.domain.lpr import PPM_PER_BP
@@ -33,7 +32,7 @@ from app.models.outbox import OutboxKind
 from app.services import audit
 from app.services.actor import Actor
 from app.services.contracts import document, pdfsign, stamps
-from app.services.contracts.pki import SigningPki, issue_signer_certificate, load_pki, serial_hex
+from app.services.contracts.pki import SigningPki, issue_signer_certificate, serial_hex
 from app.services.documents import MediaStore
 from app.services.job_lifecycle.kinds import CONTRACT
 from app.services.jobs import JobQueue
@@ -72,16 +71,14 @@ class FaceChecks(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SigningKit:
-    """What signing needs from the edge: the media store, the PKI and the bank's time zone."""
+    """What signing needs from the edge: the media store, the PKI and the bank's time zone.
+
+    Built once per process, on its first use, by app/wiring.py (loading the PKI; the first run in
+    dev generates it under var/pki)."""
 
     media: MediaStore
     pki: SigningPki
     business_tz: str = "Asia/Shanghai"
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, now: datetime) -> SigningKit:
-        """Loads the PKI (the first run in dev generates it under var/pki) — build it once per process."""
-        return cls(media=MediaStore(settings.media_dir), pki=load_pki(settings, now=now), business_tz=settings.business_tz)
 
 
 # --- lookups ------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from app.domain.classification import (
     DEFAULT_POLICY,
     NON_PERFORMING,
     ClassificationPolicy,
-    DpdMapping,
     FloorKind,
     LoanClass,
     check_upgrade_target,
@@ -46,17 +45,6 @@ from app.sql import days_between, execute, fetch, is_postgres, new_uuid, now_sql
 from app.services.permissions import require
 
 APPROVE_ROLES = frozenset({Role.APPROVER, Role.BRANCH_MANAGER})
-
-
-def policy_from(settings: Any) -> ClassificationPolicy:
-    """The bank's policy from the settings object (`classification_*`, `nonaccrual_after_days`)."""
-    return ClassificationPolicy(
-        mapping=DpdMapping.from_dict(settings.classification_dpd_floors),
-        grace_days=settings.classification_grace_days,
-        observation_months=settings.classification_observation_months,
-        observation_periods=settings.classification_observation_periods,
-        nonaccrual_after_days=settings.nonaccrual_after_days,
-    )
 
 
 def _rank(column: str) -> str:

@@ -1,4 +1,4 @@
-"""Shared pieces of the visit services: the policy from settings, who may see and work on a visit, saving a step and its file."""
+"""Shared pieces of the visit services: the policy, who may see and work on a visit, saving a step and its file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from app.config import Settings
 from app.domain import visit as flow
 from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden, NotFound
@@ -24,7 +23,7 @@ from app.services.permissions import refusal, require
 
 @dataclass(frozen=True, slots=True)
 class VisitPolicy:
-    """The configurable numbers of the visit flow (read from settings once, at the edge)."""
+    """The configurable numbers of the visit flow (app/wiring.py `visit_policy` reads them from the settings)."""
 
     authority: flow.Authority
     max_distance_m: int = 5_000
@@ -35,24 +34,6 @@ class VisitPolicy:
     face_threshold: float = 0.07
     max_upload_bytes: int = 10 * 1024 * 1024
     credit_report_reuse_days: int = 30
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> VisitPolicy:
-        return cls(
-            authority=flow.Authority(
-                officer_fen=settings.visit_authority_officer_yuan * 100,
-                approver_fen=settings.visit_authority_approver_yuan * 100,
-                branch_manager_fen=settings.visit_authority_branch_manager_yuan * 100,
-            ),
-            max_distance_m=settings.visit_max_distance_m,
-            product_code=settings.visit_product_code,
-            line_years=settings.visit_line_years,
-            authorisation_days=settings.visit_authorisation_days,
-            face_fresh_minutes=settings.face_match_fresh_minutes,
-            face_threshold=settings.face_threshold,
-            max_upload_bytes=settings.idcard_max_bytes,
-            credit_report_reuse_days=settings.credit_report_reuse_days,
-        )
 
 
 def require_visitor(actor: Actor) -> UUID:

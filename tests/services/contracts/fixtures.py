@@ -8,9 +8,10 @@ from tests.services.contracts.helpers import NOW
 @pytest.fixture(scope="session")
 def kit(settings):
     """The signing kit on the test var dir: the dev PKI is generated once per session."""
-    from app.services.contracts import SigningKit
+    from app.services.documents import MediaStore
+    from app.wiring import signing_kit
 
-    return SigningKit.from_settings(settings, now=NOW)
+    return signing_kit(settings, media=MediaStore(settings.media_dir), now=NOW)
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from app.services.visits import (
 )
 from app.integrations.bureau import SandboxBureau
 from app.integrations.identity import SandboxIdentityCheck
+from app.wiring import visit_policy
 from tests.factories.villages import XIJIE, actor
 from tests.fakes import FakeJobQueue
 from tests.services.contracts.helpers import signature_png
@@ -52,7 +53,7 @@ def jpeg(colour=(200, 180, 160), size=(64, 80)) -> bytes:
 
 
 def policy(**overrides) -> VisitPolicy:
-    base = VisitPolicy.from_settings(get_settings())
+    base = visit_policy(get_settings())
     return VisitPolicy(**{**{f: getattr(base, f) for f in base.__slots__}, **overrides})
 
 
