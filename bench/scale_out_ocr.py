@@ -85,7 +85,8 @@ async def _drain(cards: list[bytes]) -> tuple[float, list]:
     from app.services import identity_checks as checks
     from app.services.auth import officers as auth
     from app.services.documents import MediaStore
-    from app.services.jobs import ArqJobQueue, redis_settings
+    from app.services.jobs import ArqJobQueue
+    from app.wiring import redis_settings
 
     settings = get_settings()
     ctx = await init_db(settings)
