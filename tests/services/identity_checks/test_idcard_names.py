@@ -5,7 +5,7 @@ import pytest
 from app.models import IdCardRead
 from app.services import identity_checks as checks
 from tests.factories.risk import NOW, actor
-from tests.services.test_identity_checks import _done_read, media  # noqa: F401  (fixture)
+from tests.services.identity_checks.test_identity_checks import _done_read, media  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","王建国")', "@王建国", "-王建国", "王\x07建国"])
