@@ -137,7 +137,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     with pg.bench_database(DB_NAME, keep=args.keep) as var_dir:
-        os.environ["CUNXIN_REDIS_URL"] = REDIS_URL
+        # a cold model process takes 20-30 s on this shared machine (load ≈ 10): with the production 20 s / 30 s the
+        # first call of each worker is killed, and a job's restart of the model eats the next job's time; the bench
+        # measures throughput, so it gives each call room (docs/operations.md, "Scaling the workers")
+        os.environ.update({"CUNXIN_REDIS_URL": REDIS_URL, "CUNXIN_ML_MODEL_TIMEOUT_SECONDS": "120", "CUNXIN_ML_JOB_TIMEOUT_SECONDS": "300"})
         from tests.support.idcards import make_card
 
         cards = [make_card(7000 + i, side="front")[0] for i in range(2 * args.cards + 4)]  # distinct photos: no dedup
@@ -148,7 +151,7 @@ def main() -> None:
     ok = speedup > 1.0 and both_work and one["failed"] == two["failed"] == 0
     result = write_result(
         "scale_out_ocr", speedup, "× drain speed (2 ML workers / 1)", 1.0, ok,
-        cards=args.cards, one_worker=one, two_workers=two,
+        cards=args.cards, one_worker=one, two_workers=two, model_timeout_s=120, job_timeout_s=300,
         note="an OCR backlog of ID-card photos; workers, their model processes, PostgreSQL and the bench share 2 cores "
              "(and the machine runs other work: load_average), so well under 2× is expected",
     )
