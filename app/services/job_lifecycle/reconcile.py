@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.services import metrics
 from app.services.job_lifecycle.kinds import SEND_DEADLINE, OpenJob, OutboxSync, QueuedRows
 from app.services.jobs import FINISHED, RUNNING, UNKNOWN, JobQueue
 
@@ -50,6 +51,12 @@ async def reconcile_jobs(*, kinds: Iterable[QueuedRows | OutboxSync], queue: Job
     return done
 
 
+async def _fail(kind: QueuedRows | OutboxSync, job: OpenJob, code: str, message: str, now: datetime) -> None:
+    """Fail the row; counted in `cunxin_job_failures_total` under the job's function, like a job that failed itself."""
+    if await kind.fail(job, code=code, message=message, now=now):
+        metrics.JOB_FAILURES.labels(kind.function if isinstance(kind, QueuedRows) else "send_outbox", code).inc()
+
+
 async def _state(kind: QueuedRows | OutboxSync, job: OpenJob, queue: JobQueue, now: datetime) -> str:
     if isinstance(kind, OutboxSync):
         return RUNNING if job.since is not None and now - job.since <= SEND_DEADLINE else UNKNOWN
@@ -58,7 +65,7 @@ async def _state(kind: QueuedRows | OutboxSync, job: OpenJob, queue: JobQueue, n
 
 async def _reconcile(kind: QueuedRows | OutboxSync, job: OpenJob, *, queue: JobQueue, now: datetime) -> str:
     if kind.deadline is not None and job.since is not None and now - job.since > kind.deadline:
-        await kind.fail(job, code=TIMEOUT, message=kind.timeout_message(), now=now)
+        await _fail(kind, job, TIMEOUT, kind.timeout_message(), now)
         logger.info("%s %s open past its deadline: failed", kind.name, job.record_id)
         return "failed"
     if job.job_id is None:
@@ -69,7 +76,7 @@ async def _reconcile(kind: QueuedRows | OutboxSync, job: OpenJob, *, queue: JobQ
     if state not in (UNKNOWN, FINISHED):
         return "waiting"
     if job.attempt >= kind.max_attempts:
-        await kind.fail(job, code=JOB_LOST, message=kind.lost_message(kind.max_attempts), now=now)
+        await _fail(kind, job, JOB_LOST, kind.lost_message(kind.max_attempts), now)
         logger.info("%s %s: attempt %s lost too, failed", kind.name, job.job_id, job.attempt)
         return "failed"
     again = await kind.requeue(job, queue=queue)

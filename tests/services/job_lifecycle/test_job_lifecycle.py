@@ -14,6 +14,7 @@ from app.models.identity import JobStatus, LivenessStatus
 from app.models.outbox import OutboxKind, OutboxStatus
 from app.services.auth import officers as auth
 from app.services import identity_checks as checks
+from app.services import metrics
 from app.services.documents import MediaStore
 from app.services.job_lifecycle import kinds
 from app.services.job_lifecycle.reconcile import Reconciled, reconcile_jobs
@@ -80,8 +81,10 @@ async def test_a_row_open_past_its_deadline_fails_even_while_the_queue_says_runn
     queue = FakeJobQueue()
     row = await _read(media, queue)
     queue.states[row.job_id] = RUNNING
+    counted = metrics.JOB_FAILURES.labels("read_id_card", "TIMEOUT")._value.get()
     assert await _reconcile(queue, row.created_at + timedelta(minutes=4, seconds=59)) == Reconciled(0, 0, 0)
     assert await _reconcile(queue, row.created_at + timedelta(minutes=5, seconds=1)) == Reconciled(0, 0, 1)
+    assert metrics.JOB_FAILURES.labels("read_id_card", "TIMEOUT")._value.get() == counted + 1  # in /metrics like a failed job
     failed = await IdCardRead.get(id=row.id)
     assert (failed.status, failed.error_code, failed.error) == (JobStatus.FAILED, "TIMEOUT", "识别超时（服务繁忙或中断），请点击“重试”")
 
