@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from enum import Enum, StrEnum
 from typing import Any
@@ -53,6 +54,29 @@ def error_code(enum: type[Enum], exc: DomainError) -> Enum:
         return enum[exc.code]
     except KeyError:
         raise UnmappedErrorCode(f"{type(exc).__name__} code {exc.code!r} has no name in {enum.__name__}") from exc
+
+
+_SNAKE_JOINT = re.compile(r"(?<=[a-z0-9])_([a-z0-9])")
+
+
+def to_camel(field: str | None) -> str | None:
+    """The wire name of an error field: `credit_line_id` → `creditLineId`, `amount.<uuid>` → `amount.<uuid>`.
+
+    The one rule: in Python every error field is snake_case — services and the domain name their own
+    parameters or attributes, and code in app/api names the input in snake_case too
+    (`decode_id(..., field="credit_line_id")`). The GraphQL names appear only here, once, when a payload
+    error is built from a DomainError (`payload_error`); top-level errors carry no field. A dotted field
+    keeps its structure with each part converted; parts that are data (a UUID, an index) have no
+    underscore between lower-case letters and pass unchanged, as does a name already in camelCase.
+    """
+    if field is None:
+        return None
+    return ".".join(_SNAKE_JOINT.sub(lambda m: m.group(1).upper(), part) for part in field.split("."))
+
+
+def payload_error(cls: type[Any], enum: type[Enum], exc: DomainError) -> Any:
+    """A payload error type (`field`, `code`, `message`) built from a domain error, its field in wire form."""
+    return cls(field=to_camel(exc.field), code=error_code(enum, exc), message=exc.message)
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"

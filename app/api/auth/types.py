@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from app.api.errors import error_code, error_enum
+from app.api.errors import error_enum, payload_error
 from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 
@@ -21,7 +21,7 @@ class AccountError:
 
 
 def account_error(exc: DomainError) -> AccountError:
-    return AccountError(field=exc.field, code=error_code(AccountErrorCode, exc), message=exc.message)
+    return payload_error(AccountError, AccountErrorCode, exc)
 
 
 @strawberry.type(description="登录凭证：accessToken 放在 Authorization: Bearer 头中；过期前用 refreshToken 换新（每个 refreshToken 只能用一次）")

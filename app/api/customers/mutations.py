@@ -99,7 +99,7 @@ class CardMutation:
         now = clock.now_utc()
         try:
             view = await borrower_cards.confirm_card_binding(
-                actor=ctx.actor, binding_id=_uuid(input.binding_id, "bindingId", "绑卡申请不存在"), code=input.code, vault=ctx.vault, now=now,
+                actor=ctx.actor, binding_id=_uuid(input.binding_id, "binding_id", "绑卡申请不存在"), code=input.code, vault=ctx.vault, now=now,
                 policy=_binding_policy(info),
             )
             offer = await borrower_cards.online_offer(ctx.actor, core=ctx.core, vault=ctx.vault, now=now)
@@ -112,7 +112,7 @@ class CardMutation:
         ctx = info.context
         now = clock.now_utc()
         try:
-            views = await borrower_cards.unbind_card(actor=ctx.actor, card_id=_uuid(input.card_id, "cardId", "银行卡不存在"), now=now)
+            views = await borrower_cards.unbind_card(actor=ctx.actor, card_id=_uuid(input.card_id, "card_id", "银行卡不存在"), now=now)
             offer = await borrower_cards.online_offer(ctx.actor, core=ctx.core, vault=ctx.vault, now=now)
         except DomainError as exc:
             return CardUnbindPayload(cards=None, offer=None, errors=[card_error(exc)])
@@ -123,7 +123,7 @@ class CardMutation:
         ctx = info.context
         now = clock.now_utc()
         try:
-            view = await borrower_cards.set_default_card(actor=ctx.actor, card_id=_uuid(input.card_id, "cardId", "银行卡不存在"))
+            view = await borrower_cards.set_default_card(actor=ctx.actor, card_id=_uuid(input.card_id, "card_id", "银行卡不存在"))
             offer = await borrower_cards.online_offer(ctx.actor, core=ctx.core, vault=ctx.vault, now=now)
         except DomainError as exc:
             return CardSetDefaultPayload(card=None, offer=None, errors=[card_error(exc)])

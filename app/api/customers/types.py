@@ -9,7 +9,7 @@ from strawberry import relay
 
 from app import clock
 from app.api.context import Info
-from app.api.errors import error_code, error_enum
+from app.api.errors import error_enum, payload_error
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.pagination import Connection, paginate
 from app.api.scalars import DecimalString
@@ -35,7 +35,7 @@ class CardError:
 
 
 def card_error(exc: DomainError) -> CardError:
-    return CardError(field=exc.field, code=error_code(CardErrorCode, exc), message=exc.message)
+    return payload_error(CardError, CardErrorCode, exc)
 
 
 @strawberry.type(description="已绑定的银行卡（卡号已遮蔽）")

@@ -9,7 +9,7 @@ import strawberry
 
 from app import clock
 from app.api.context import Info
-from app.api.errors import error_code, error_enum
+from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
 from app.api.permissions import IsCustomer
@@ -38,7 +38,7 @@ class LoanApplicationError:
 
 
 def application_error(exc: DomainError) -> LoanApplicationError:
-    return LoanApplicationError(field=exc.field, code=error_code(LoanApplicationErrorCode, exc), message=exc.message)
+    return payload_error(LoanApplicationError, LoanApplicationErrorCode, exc)
 
 LoanApplicationStatus = strawberry.enum(vocabulary.ApplicationStatus, name="LoanApplicationStatus", description="借款申请状态")
 
@@ -127,7 +127,7 @@ def _application_id(value: str) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise NotFound("借款申请不存在", field="applicationId") from None
+        raise NotFound("借款申请不存在", field="application_id") from None
 
 
 @strawberry.type
@@ -152,7 +152,7 @@ class LoanApplicationMutation:
         deps = ctx.mobile
         try:
             result = await borrower_drawdown.apply(
-                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="creditLineId"), amount=input.amount,
+                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"), amount=input.amount,
                 term_months=input.term_months, method=input.method.value, idempotency_key=input.idempotency_key, now=clock.now_utc(),
                 today=await business_date.current(), bureau=deps.bureau, media=deps.media, vault=ctx.vault, sms=deps.sms, core=ctx.core,
                 reuse_days=deps.settings.credit_report_reuse_days, code_ttl=deps.policy.code_ttl,

@@ -7,7 +7,7 @@ from datetime import date
 import strawberry
 
 from app.api.context import Info
-from app.api.errors import error_code, error_enum
+from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan
 from app.api.permissions import IsOfficer
@@ -94,7 +94,7 @@ class ClassUpgradeDecisionPayload:
 
 
 def _error(exc: DomainError) -> ClassError:
-    return ClassError(field=exc.field, code=error_code(ClassErrorCode, exc), message=exc.message)
+    return payload_error(ClassError, ClassErrorCode, exc)
 
 
 @strawberry.type
@@ -114,7 +114,7 @@ class ClassificationMutation:
     async def loan_class_floor_set(self, info: Info, input: LoanClassFloorInput) -> LoanClassFloorPayload:
         try:
             loan = await set_floor(
-                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"),
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"),
                 floor=input.floor.value if input.floor else None, kind=input.kind.value, reason=input.reason,
                 today=await business_date.current(),
             )
@@ -130,7 +130,7 @@ class ClassificationMutation:
             try:
                 proposal_id = UUID(str(input.proposal_id))
             except ValueError:
-                raise DomainError("上调建议不存在", code=CommonCode.NOT_FOUND, field="proposalId") from None
+                raise DomainError("上调建议不存在", code=CommonCode.NOT_FOUND, field="proposal_id") from None
             proposal = await decide_upgrade(
                 actor=info.context.actor, proposal_id=proposal_id, approve=input.approve,
                 to_class=input.to_class.value if input.to_class else None, note=input.note, today=await business_date.current(),

@@ -92,7 +92,7 @@ class LendingMutation:
 
         async def work():
             return await draw_down(
-                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="creditLineId"),
+                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
                 amount=input.amount, term_months=input.term_months, method=input.method.value,
                 idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
             )
@@ -105,7 +105,7 @@ class LendingMutation:
 
         async def work():
             return await repay(
-                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"), amount=input.amount,
+                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
                 idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
             )
 
@@ -117,7 +117,7 @@ class LendingMutation:
 
         async def work():
             return await prepay(
-                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"), amount=input.amount,
+                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
                 idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
             )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from app.api.context import Info
-from app.api.errors import error_code
+from app.api.errors import payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import (
     CreditLine,
@@ -34,7 +34,7 @@ from app.services.lending.repayment import quote_prepayment
 
 
 def loan_error(exc: DomainError) -> LoanError:
-    return LoanError(field=exc.field, code=error_code(LoanErrorCode, exc), message=exc.message)
+    return payload_error(LoanError, LoanErrorCode, exc)
 
 
 @strawberry.input(description="用信试算")
@@ -89,7 +89,7 @@ class LendingQuery:
     async def drawdown_quote(self, info: Info, input: DrawdownQuoteInput) -> DrawdownQuote:
         try:
             quote = await quote_drawdown(
-                actor=info.context.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="creditLineId"),
+                actor=info.context.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
                 amount=input.amount, term_months=input.term_months, method=input.method.value, today=await business_date.current(),
             )
         except DomainError as exc:
@@ -103,7 +103,7 @@ class LendingQuery:
     async def loan_prepayment_quote(self, info: Info, input: LoanPrepaymentQuoteInput) -> PrepaymentQuote:
         try:
             plan = await quote_prepayment(
-                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loanId"), amount=input.amount,
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
                 today=await business_date.current(),
             )
         except DomainError as exc:

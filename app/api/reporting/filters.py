@@ -15,10 +15,10 @@ def to_filter(value: ReportFilter | None) -> svc.ReportFilter:
         return decode_id(raw, type_name, field=f"filter.{field}") if raw else None
 
     return svc.ReportFilter(
-        branch_id=decode(value.branch_id, "Branch", "branchId"),
-        village_id=decode(value.village_id, "Village", "villageId"),
-        officer_id=decode(value.officer_id, "Officer", "officerId"),
-        product_id=decode(value.product_id, "Product", "productId"),
+        branch_id=decode(value.branch_id, "Branch", "branch_id"),
+        village_id=decode(value.village_id, "Village", "village_id"),
+        officer_id=decode(value.officer_id, "Officer", "officer_id"),
+        product_id=decode(value.product_id, "Product", "product_id"),
         date_from=value.date_from,
         date_to=value.date_to,
     )

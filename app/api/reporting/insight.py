@@ -118,7 +118,7 @@ class CustomerGraph:
 
 
 def _customer_id(value: strawberry.ID):
-    return decode_id(value, "Customer", field="customerId")
+    return decode_id(value, "Customer", field="customer_id")
 
 
 @strawberry.type

@@ -104,7 +104,7 @@ class RiskMutation:
     async def warning_handle(self, info: Info, input: WarningHandleInput) -> WarningHandlePayload:
         try:
             warning = await handle_warning(
-                actor=info.context.actor, warning_id=decode_id(input.warning_id, "EarlyWarning", field="warningId"),
+                actor=info.context.actor, warning_id=decode_id(input.warning_id, "EarlyWarning", field="warning_id"),
                 action=input.action.value, note=input.note, now=clock.now_utc(),
             )
         except DomainError as exc:
@@ -116,7 +116,7 @@ class RiskMutation:
     async def collection_action_record(self, info: Info, input: CollectionActionRecordInput) -> CollectionActionRecordPayload:
         try:
             action = await record_collection_action(
-                actor=info.context.actor, task_id=decode_id(input.task_id, "CollectionTask", field="taskId"), kind=input.kind.value,
+                actor=info.context.actor, task_id=decode_id(input.task_id, "CollectionTask", field="task_id"), kind=input.kind.value,
                 outcome=input.outcome, promised_amount=input.promised_amount, promised_on=input.promised_on,
                 next_action_on=input.next_action_on, today=await business_date.current(), now=clock.now_utc(),
             )
@@ -148,7 +148,7 @@ class RiskMutation:
     async def list_entry_remove(self, info: Info, input: ListEntryRemoveInput) -> ListEntryPayload:
         try:
             entry = await remove_from_list(
-                actor=info.context.actor, entry_id=decode_id(input.entry_id, "ListEntry", field="entryId"), reason=input.reason, now=clock.now_utc(),
+                actor=info.context.actor, entry_id=decode_id(input.entry_id, "ListEntry", field="entry_id"), reason=input.reason, now=clock.now_utc(),
             )
         except DomainError as exc:
             return ListEntryPayload(entry=None, errors=[risk_error(exc)])

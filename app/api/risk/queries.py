@@ -47,7 +47,7 @@ class RiskQuery:
     @strawberry.field(description="客户的征信风险检查结论，最新在前；客户不存在或不在辖内时为空", permission_classes=[IsOfficer])
     async def risk_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[RiskDecision]:
         try:
-            customer = decode_id(customer_id, "Customer", field="customerId")
+            customer = decode_id(customer_id, "Customer", field="customer_id")
         except NotFound:
             return []
         return [RiskDecision.from_model(d) for d in await decisions_for(info.context.actor, customer, limit=first)]
@@ -55,7 +55,7 @@ class RiskQuery:
     @strawberry.field(description="客户的准入、反欺诈、额度与定价策略结论，最新在前；客户不存在或不在辖内时为空", permission_classes=[IsOfficer])
     async def strategy_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[StrategyDecision]:
         try:
-            customer = decode_id(customer_id, "Customer", field="customerId")
+            customer = decode_id(customer_id, "Customer", field="customer_id")
         except NotFound:
             return []
         return [StrategyDecision.from_model(d) for d in await strategy_decisions_for(info.context.actor, customer, limit=first)]

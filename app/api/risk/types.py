@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from app.api.context import Info
-from app.api.errors import error_code, error_enum
+from app.api.errors import error_enum, payload_error
 from app.api.lending.types import Loan
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
@@ -66,7 +66,7 @@ class RiskError:
 
 
 def risk_error(exc: DomainError) -> RiskError:
-    return RiskError(field=exc.field, code=error_code(RiskErrorCode, exc), message=exc.message)
+    return payload_error(RiskError, RiskErrorCode, exc)
 
 
 def _name(officer) -> str | None:
