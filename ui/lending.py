@@ -30,10 +30,20 @@ async def loan_list(request: Request) -> Response:
     return render(request, "lending/loans.html", {"loans": loans, "status": status, "methods": METHOD_LABELS})
 
 
-async def _loan_context(request: Request, loan_id: UUID) -> dict:
+async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str | None = None) -> dict:
     file = await lending_queries.loan_file(request.state.session.actor, loan_id)
+    quote = await _prepay_quote(request, loan_id, prepay_amount) if file.loan.status == "active" else {}
     return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries,
-            "methods": METHOD_LABELS, "today": await business_date.current()}
+            "methods": METHOD_LABELS, "today": await business_date.current(), **quote}
+
+
+async def _prepay_quote(request: Request, loan_id: UUID, amount: str | None) -> dict:
+    """What the prepayment form shows under the amount: the quote (and the payoff button when it settles the loan) or why not."""
+    try:
+        plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount=amount, today=await business_date.current())
+    except DomainError as exc:
+        return {"plan": None, "error": exc.message}
+    return {"plan": plan, "error": None}
 
 
 @login_required
@@ -42,7 +52,7 @@ async def loan_detail(request: Request) -> Response:
     return render(request, "lending/loan.html", {**context, "repay_key": new_key(), "prepay_key": new_key(), "errors": {}, "form": {}})
 
 
-async def _payment(request: Request, action) -> Response:
+async def _payment(request: Request, action, *, field: str) -> Response:
     loan_id = request.path_params["loan_id"]
     form = await request.form()
     data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -55,10 +65,10 @@ async def _payment(request: Request, action) -> Response:
         try:
             await action(loan_id, data, key, state)
         except DomainError as exc:
-            errors = form_errors(exc)
+            errors = {field if name == "amount" else name: message for name, message in form_errors(exc).items()}
         else:
             return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path)
-    context = await _loan_context(request, loan_id)
+    context = await _loan_context(request, loan_id, prepay_amount=data.get("prepay_amount", "").strip() or None)
     return render(
         request, "lending/loan.html", {**context, "repay_key": new_key(), "prepay_key": new_key(), "errors": errors, "form": data},
         fragment="lending/_payments.html", status_code=422,
@@ -71,28 +81,25 @@ async def loan_repay(request: Request) -> Response:
         await repay(actor=request.state.session.actor, loan_id=loan_id, amount=data.get("amount", ""), idempotency_key=key,
                     today=await business_date.current(), core=state.core, vault=state.vault)
 
-    return await _payment(request, action)
+    return await _payment(request, action, field="amount")
 
 
 @login_required
 async def loan_prepay(request: Request) -> Response:
+    """A partial prepayment, or a payoff: only with the form's explicit `payoff` (shown with the payoff quote, confirmed in a dialog)."""
     async def action(loan_id, data, key, state):
         amount = data.get("prepay_amount", "").strip() or None
-        await prepay(actor=request.state.session.actor, loan_id=loan_id, amount=amount, idempotency_key=key,
+        await prepay(actor=request.state.session.actor, loan_id=loan_id, amount=amount, idempotency_key=key, payoff=data.get("payoff") == "1",
                      today=await business_date.current(), core=state.core, vault=state.vault)
 
-    return await _payment(request, action)
+    return await _payment(request, action, field="prepay_amount")
 
 
 @login_required
 async def loan_prepay_quote(request: Request) -> Response:
-    loan_id = request.path_params["loan_id"]
     amount = request.query_params.get("prepay_amount", "").strip() or None
-    try:
-        plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount=amount, today=await business_date.current())
-    except DomainError as exc:
-        return render(request, "lending/_prepay_quote.html", {"error": exc.message}, fragment="lending/_prepay_quote.html")
-    return render(request, "lending/_prepay_quote.html", {"plan": plan, "error": None}, fragment="lending/_prepay_quote.html")
+    quote = await _prepay_quote(request, request.path_params["loan_id"], amount)
+    return render(request, "lending/_prepay_quote.html", quote, fragment="lending/_prepay_quote.html")
 
 
 @login_required

@@ -76,9 +76,18 @@ async def test_prepay_quote_fragment_and_full_prepayment(client, demo, vault):
     await login(client)
     quote = await client.get(f"/loans/{loan.id}/prepay-quote", headers={"HX-Request": "true"})
     assert "全部结清" in quote.text and "¥12,015.00" in quote.text  # 12,000 + 12,000 × 4.5% × 10 / 360
+    partial = await client.get(f"/loans/{loan.id}/prepay-quote?prepay_amount=3000", headers={"HX-Request": "true"})
+    assert "全部结清" not in partial.text and 'name="payoff"' not in partial.text and "确认提前还款" in partial.text
     page = await client.get(f"/loans/{loan.id}")
+    assert 'data-confirm="全部结清这笔贷款：将从绑定银行卡扣款 ¥12,015.00' in page.text and 'name="payoff" value="1"' in page.text
     token = await csrf_token(client)
-    done = await client.post(f"/loans/{loan.id}/prepay", data={"prepay_amount": "", "idempotency_key": _key(page.text, f"/loans/{loan.id}/prepay"), "csrf_token": token})
+    key = _key(page.text, f"/loans/{loan.id}/prepay")
+    unasked = await client.post(f"/loans/{loan.id}/prepay", data={"prepay_amount": "", "idempotency_key": key, "csrf_token": token}, headers={"HX-Request": "true"})
+    assert unasked.status_code == 422 and "全部结清须明确选择" in unasked.text and 'id="prepay_amount-error"' in unasked.text
+    whole = await client.post(f"/loans/{loan.id}/prepay", data={"prepay_amount": "12000", "idempotency_key": key, "csrf_token": token})
+    assert whole.status_code == 422 and "该金额将全部结清贷款（应付 ¥12,015.00）" in whole.text
+    assert (await Loan.get(id=loan.id)).status == "active"
+    done = await client.post(f"/loans/{loan.id}/prepay", data={"prepay_amount": "", "payoff": "1", "idempotency_key": key, "csrf_token": token})
     assert done.status_code == 303
     assert (await Loan.get(id=loan.id)).status == "settled"
 

@@ -34,11 +34,12 @@ class LoanRepayInput:
     idempotency_key: UUID
 
 
-@strawberry.input(description="提前还款；amount 为空表示全部结清")
+@strawberry.input(description="提前还款：部分还本金（amount），或全部结清（payoff: true，amount 为空）")
 class LoanPrepayInput:
     loan_id: strawberry.ID
     idempotency_key: UUID
     amount: DecimalString | None = None
+    payoff: bool = strawberry.field(default=False, description="全部结清：须明确选择；amount 为空或足以结清时必须为 true")
 
 
 @strawberry.input(description="录入 LPR 报价")
@@ -118,7 +119,7 @@ class LendingMutation:
         async def work():
             return await prepay(
                 actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
-                idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
+                idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault, payoff=input.payoff,
             )
 
         return await _loan_payload(LoanPrepayPayload, work)

@@ -230,6 +230,13 @@ def _revolving_plan(loan: Loan, future: list[Installment], amount_fen: int | Non
     return PrepaymentPlan(loan, False, None, quote)
 
 
+def _payoff_mismatch(plan: PrepaymentPlan) -> ValidationError:
+    if plan.full:
+        return ValidationError(f"该金额将全部结清贷款（应付 {Money(plan.total_fen).format_yuan()}），请选择“全部结清”并确认",
+                               code=CommonCode.INVALID_AMOUNT, field="amount")
+    return ValidationError("该金额不足以结清贷款：全部结清请清空金额", code=CommonCode.INVALID_AMOUNT, field="amount")
+
+
 async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, today: date) -> PrepaymentPlan:
     """What a prepayment would cost today; `amount` None = pay off in full."""
     amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
@@ -240,17 +247,27 @@ async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, t
     return plan
 
 
-async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
-    """Partial prepayment (principal + its interest to date) or full payoff; the schedule is recomputed."""
+async def prepay(
+    *, actor: Actor, loan_id: UUID, amount: str | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault, payoff: bool = False,
+) -> Loan:
+    """Partial prepayment (principal + its interest to date) or full payoff; the schedule is recomputed.
+
+    A payoff (结清) is the caller's explicit choice (`payoff=True`, with no amount or one that covers
+    the principal): an empty amount, or one that would settle the loan, without it is refused.
+    """
     require(actor, Action.LOAN_PREPAY)
     idempotency_key = caller_key("loan_prepay", actor, idempotency_key)  # this caller's key (also the core's reference)
     amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
     if amount_fen is not None and amount_fen <= 0:
         raise ValidationError("提前还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
+    if amount_fen is None and not payoff:
+        raise ValidationError("请填写提前归还的本金；全部结清须明确选择“全部结清”", code=CommonCode.INVALID_AMOUNT, field="amount")
 
     async def operation() -> dict:
         loan = await _loan_for(actor, loan_id, lock=True)
         plan, _, future = await _plan(loan, amount_fen=amount_fen, today=today)
+        if plan.full != payoff:
+            raise _payoff_mismatch(plan)
         total = plan.total_fen
         if not await _debit(core, vault, actor, loan, str(idempotency_key), total, purpose="prepayment", today=today):
             return {"loan_id": str(loan.id), "pending": True}
@@ -293,7 +310,7 @@ async def prepay(*, actor: Actor, loan_id: UUID, amount: str | None, idempotency
         await audit.record(actor, "loan.prepay", "loan", loan.id, after={"full": plan.full, "principal_fen": principal, "interest_fen": interest})
         return {"loan_id": str(loan.id)}
 
-    request = {"loan": str(loan_id), "amount_fen": amount_fen}
+    request = {"loan": str(loan_id), "amount_fen": amount_fen, "payoff": payoff}
     result = await run_once(scope="loan_prepay", key=idempotency_key, actor=f"{actor.type.value}:{actor.id}", request=request, operation=operation)
     _raise_if_pending(result)
     return await Loan.get(id=loan_id)

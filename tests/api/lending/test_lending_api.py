@@ -74,7 +74,9 @@ async def test_payoff_quote_and_prepay_through_the_api(client, demo, vault):
     await business_date.set_current(TODAY + timedelta(days=5))
     quote = (await _run(client, "LoanPrepaymentQuote", {"input": {"loanId": loan["id"]}}, headers))["data"]["loanPrepaymentQuote"]
     assert quote["full"] is True and quote["principal"] == "6000.00" and quote["interest"] == "3.75"  # 6000 × 4.5% × 5/360
-    paid = (await _run(client, "LoanPrepay", {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanPrepay"]
+    unasked = (await _run(client, "LoanPrepay", {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanPrepay"]
+    assert unasked["errors"][0]["field"] == "amount" and "全部结清" in unasked["errors"][0]["message"]  # a payoff is never implied
+    paid = (await _run(client, "LoanPrepay", {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4()), "payoff": True}}, headers))["data"]["loanPrepay"]
     assert paid["errors"] == [] and paid["loan"]["status"] == "settled"
     assert (await CreditLine.get(id=line.id)).used_fen == 0
 

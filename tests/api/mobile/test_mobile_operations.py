@@ -384,7 +384,7 @@ async def test_lending_operations_with_a_customer_token_see_only_their_own(clien
     other = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
     assert (await gql(client, "Loans", {}, token=other))["data"]["loans"]["totalCount"] == 0
     assert (await gql(client, "LoanTransactions", {"id": loan["id"]}, token=other))["data"]["node"] is None
-    prepay = {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}}
+    prepay = {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4()), "payoff": True}}
     assert (await gql(client, "LoanPrepay", prepay, token=other))["data"]["loanPrepay"]["errors"][0]["code"] == "NOT_FOUND"
     # anonymous callers are refused
     for name, variables in [("CreditLines", {}), ("Loans", {}), ("DrawdownQuote", quote_vars), ("LoanPrepay", prepay)]:

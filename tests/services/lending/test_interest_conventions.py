@@ -162,7 +162,7 @@ async def test_payoff_on_the_payment_day_pays_interest_through_the_day_before(de
     plan = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=today)
     # then the payoff is the principal alone: interest through 20 Dec is paid, 21 Dec earns none
     assert (plan.payoff.principal_fen, plan.payoff.interest_fen) == (1_000_000, 0)
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
     assert loan.status == LoanStatus.SETTLED
     await _eod_through(core, vault, today)
     income = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(account="interest_income"))
@@ -183,7 +183,7 @@ async def test_term_payoff_on_a_due_date_after_paying_it(demo, core, vault):
     plan = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=today)
     # then no interest for the due date itself (the next period starts today, nothing earned yet)
     assert (plan.payoff.principal_fen, plan.payoff.interest_fen) == (1_200_000 - first.principal_fen, 0)
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
     assert loan.status == LoanStatus.SETTLED
     await _eod_through(core, vault, today)
     income = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(account="interest_income"))

@@ -139,7 +139,7 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
                                                    card_number_masked=card.card_number_masked)
         else:
             amount = None if action[2] is None else _yuan(max(100, loan.outstanding_principal_fen * action[2] // 100 // 100 * 100))
-            await _refused_changes_nothing(book, lambda: prepay(actor=SYSTEM, loan_id=loan.id, amount=amount,
+            await _refused_changes_nothing(book, lambda: prepay(actor=SYSTEM, loan_id=loan.id, amount=amount, payoff=amount is None,
                                                                 idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault), "prepayment")
     return False
 

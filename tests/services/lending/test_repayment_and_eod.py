@@ -140,13 +140,26 @@ async def test_full_prepayment_collects_interest_to_date_and_settles(bank, core,
     assert quote.full and quote.payoff.principal_fen == 1_200_000
     assert quote.payoff.interest_fen == (2 * 1_200_000 * 45_000 * 10 + 360_000_000) // 720_000_000
     key = uuid.uuid4()
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=key, today=today, core=core, vault=vault)
-    again = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=key, today=today, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=key, today=today, core=core, vault=vault, payoff=True)
+    again = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=key, today=today, core=core, vault=vault, payoff=True)
     assert again.id == loan.id and loan.status == LoanStatus.SETTLED and loan.outstanding_principal_fen == 0
     assert (await CreditLine.get(id=loan.credit_line_id)).used_fen == 0
     await _days(core, vault, 1)
     income = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(account="interest_income"))
     assert income == quote.payoff.interest_fen
+
+
+async def test_a_payoff_is_never_implied(bank, core, vault):
+    loan = await _loan(core, vault)
+    await _days(core, vault, 10)
+    today = await business_date.current()
+    for amount, payoff in ((None, False), ("12000.00", False), ("3000.00", True)):
+        with pytest.raises(DomainError) as err:
+            await prepay(actor=SYSTEM, loan_id=loan.id, amount=amount, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=payoff)
+        assert err.value.field == "amount" and "结清" in err.value.message, amount
+    assert (await Loan.get(id=loan.id)).status == LoanStatus.ACTIVE and await LedgerEntry.filter(transaction__kind="prepayment").count() == 0
+    done = await prepay(actor=SYSTEM, loan_id=loan.id, amount="12000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
+    assert done.status == LoanStatus.SETTLED
 
 
 async def test_partial_prepayment_keeps_the_term_and_lowers_the_installment(bank, core, vault):

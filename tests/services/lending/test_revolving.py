@@ -66,13 +66,13 @@ async def test_payoff_is_principal_plus_what_accrued(bank, core, vault):
     today = await business_date.current()
     plan = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=today)
     assert plan.full and plan.payoff.interest_fen == 10 * DAILY and plan.total_fen == 1_000_000 + 10 * DAILY
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
     assert loan.status == LoanStatus.SETTLED
     await _eod_until(core, vault, today)
 
 
 async def test_same_day_repayment_of_a_new_revolving_loan(bank, core, vault):
     loan = await _revolving(core, vault)
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault, payoff=True)
     assert loan.status == LoanStatus.SETTLED
     assert sum(e.credit_fen for e in await LedgerEntry.filter(account="interest_receivable")) == 0

@@ -71,7 +71,7 @@ async def test_a_year_of_a_mixed_book_keeps_every_invariant_every_day(bank, core
         if n == 45:
             await prepay(actor=SYSTEM, loan_id=book["prepaid"], amount="5000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
         if n == 100:
-            await prepay(actor=SYSTEM, loan_id=book["paid_off"], amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+            await prepay(actor=SYSTEM, loan_id=book["paid_off"], amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
         if n == 150:
             book["late_revolving"] = await _draw(core, vault, lines["pays"], "8000.00", 6, "revolving", today)
         if n == 200:
