@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     visit_product_code: str = "BIANLI"  # the line's product when the household's appraisal names none
     visit_line_years: int = 3  # a line granted at a visit is valid this many years
     visit_authorisation_days: int = 365  # how long a credit-report authorisation signed at a visit is valid
+    # A person's live credit lines together (授信敞口, app/domain/exposure.py, docs/lending.md): one live line per
+    # product, and all their limits within this cap (the largest product's limit and the branch manager's authority); 0: no cap
+    line_exposure_cap_yuan: int = 500_000
 
     @property
     def sqlite_path(self) -> Path:

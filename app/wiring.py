@@ -171,6 +171,7 @@ def visit_policy(settings: Settings) -> VisitPolicy:
         face_threshold=settings.face_threshold,
         max_upload_bytes=settings.idcard_max_bytes,
         credit_report_reuse_days=settings.credit_report_reuse_days,
+        exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
     )
 
 

@@ -64,7 +64,7 @@ async def household_create(request: Request) -> Response:
 
 async def _household_context(request: Request, household_id: UUID) -> dict:
     page = await census.household_page(request.state.session.actor, household_id)
-    return {"household": page.household, "members": page.members, "groups": page.groups, "relations": RELATION_LABELS,
+    return {"household": page.household, "members": page.members, "lines": page.lines, "groups": page.groups, "relations": RELATION_LABELS,
             "errors": {}, "form": {}, "member_errors": {}, "member_form": {}}
 
 

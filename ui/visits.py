@@ -24,6 +24,7 @@ from app.domain.errors import DomainError, NotFound
 from app.domain.rules.strategies import LIMIT_TERMS
 from app.domain.vocabulary import RISK_OUTCOME_LABELS
 from app.models.identity import JobStatus
+from app.services import business_date
 from app.services.contracts import SigningKit, current_document_id
 from app.services.identity_checks import RecordedFaceChecks
 from app.services.visits import reads
@@ -32,6 +33,8 @@ from app.services.visits import (
     VisitPolicy,
     abandon_visit,
     face_check_of,
+    line_refusal,
+    member_lines,
     offer_for,
     open_visit_of,
     record_track_points,
@@ -80,7 +83,10 @@ async def visit_start(request: Request) -> Response:
     actor = request.state.session.actor
     member, household = await reads.member_to_visit(actor, request.path_params["member_id"])
     existing = await open_visit_of(member.id)
-    context = {"member": member, "household": household, "existing": existing, "errors": {}, "form": {}}
+    today = await business_date.current()
+    refusal = None if existing else await line_refusal(member, policy_of(request), on=today)
+    context = {"member": member, "household": household, "existing": existing, "errors": {}, "form": {},
+               "lines": await member_lines(member, on=today), "refusal": refusal}
     if request.method != "POST":
         return render(request, "visits/start.html", context)
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=20)).items() if isinstance(v, str)}
@@ -89,7 +95,7 @@ async def visit_start(request: Request) -> Response:
     lng = finite_number(form.get("manual_lng" if manual else "lng", ""))
     try:
         visit = await start_visit(actor=actor, member_id=member.id, lat=lat, lng=lng, accuracy_m=None if manual else finite_number(form.get("accuracy", "")),
-                                  source="manual" if manual else "device", policy=policy_of(request), now=clock.now_utc())
+                                  source="manual" if manual else "device", policy=policy_of(request), now=clock.now_utc(), today=today)
     except DomainError as exc:
         context.update(errors={exc.field or "_form": exc.message}, form=form)
         return render(request, "visits/start.html", context, fragment="visits/_start_form.html", status_code=422)

@@ -58,6 +58,8 @@ class LendingCode(StrEnum):
     DEBIT_IN_FLIGHT = "DEBIT_IN_FLIGHT"
     CORE_UNAVAILABLE = "CORE_UNAVAILABLE"
     APPLICATION_CLOSED = "APPLICATION_CLOSED"
+    LINE_EXISTS = "LINE_EXISTS"  # a live line on the same product: one line per person and product
+    EXPOSURE_CAP = "EXPOSURE_CAP"  # the person's live lines would exceed the exposure cap
 
 
 class ClassificationCode(StrEnum):

@@ -74,6 +74,13 @@ class CreditLineStatus(StrEnum):
     EXPIRED = "expired"
     CLOSED = "closed"
 
+    @property
+    def label(self) -> str:
+        return CREDIT_LINE_STATUS_LABELS[self]
+
+
+CREDIT_LINE_STATUS_LABELS = {CreditLineStatus.ACTIVE: "有效", CreditLineStatus.FROZEN: "冻结", CreditLineStatus.EXPIRED: "到期", CreditLineStatus.CLOSED: "关闭"}
+
 
 class LoanStatus(StrEnum):
     DISBURSING = "disbursing"  # 放款处理中: the core's answer is not known yet (no ledger, no accrual)

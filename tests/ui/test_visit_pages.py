@@ -18,7 +18,8 @@ from app.wiring import visit_policy
 from tests.factories import csrf_token, login
 from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures)
 from tests.services.contracts.helpers import signature_png
-from tests.services.visits.helpers import TODAY, XIJIE_CENTRE, family, finish_face, finish_read, jpeg, pre_credit
+from app.services.visits import abandon_visit, decide
+from tests.services.visits.helpers import NOW, TODAY, XIJIE_CENTRE, ctx_for, family, finish_face, finish_read, jpeg, pre_credit, walk_to_decision
 from tests.support.adapters import Recording, count_constructions
 
 
@@ -280,3 +281,24 @@ async def test_officer_pages_show_the_track_summary_and_performance(walker, clie
     assert performance.status_code == 200 and 'id="performance-officer1"' in performance.text
     bad = await client.get("/officers/performance?from=2026-12-01&to=2026-11-01")
     assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.text
+
+
+async def test_a_member_granted_before_is_told_at_the_start_and_the_household_shows_the_line(walker, client, vault, settings):
+    # given the head granted ¥80,000 at a visit that then ended (the line stays)
+    await pre_credit(walker.fam.household.id, 80_000)
+    c = await ctx_for(vault, settings, walker.fam)
+    await walk_to_decision(c)
+    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
+    await abandon_visit(actor=c.who, visit_id=visit.id, reason="客户外出", now=NOW)
+    # the household page shows the member's line, linked to its page
+    household = await client.get(f"/households/{walker.fam.household.id}")
+    assert f'id="member-{walker.fam.head.id}-lines"' in household.text and f'/lines/{visit.credit_line_id}"' in household.text
+    assert "便利贷 ¥80,000.00（有效，至 2029-11-27）" in household.text
+    # the start page says so before anything is captured, shows the line and offers no start
+    page = await client.get(f"/members/{walker.fam.head.id}/visit")
+    assert 'id="visit-line-refusal"' in page.text and "已有有效的便利贷授信（额度 ¥80,000.00" in page.text
+    assert f'/lines/{visit.credit_line_id}"' in page.text and 'id="visit-start-form"' not in page.text
+    # a start posted anyway (an old page) is refused with the same words
+    refused = await walker.post(f"/members/{walker.fam.head.id}/visit", {"lat": str(XIJIE_CENTRE[0]), "lng": str(XIJIE_CENTRE[1])}, expect=422)
+    assert "同一产品不能重复授信" in refused.text
+    assert await Visit.filter(member_id=walker.fam.head.id).count() == 1

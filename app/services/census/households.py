@@ -22,7 +22,7 @@ from app.domain.census import (
 )
 from app.domain.error_codes import CensusCode
 from app.domain.errors import Conflict, NotFound
-from app.models import Customer, Household, HouseholdMember, Village, VillageGroup
+from app.models import CreditLine, Customer, Household, HouseholdMember, Village, VillageGroup
 from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
@@ -64,14 +64,26 @@ class HouseholdPage:
     household: Household  # with its village and group
     members: list[HouseholdMember]  # oldest first
     groups: list[VillageGroup]  # the village's groups, by number
+    lines: dict[UUID, list[CreditLine]]  # member id -> the member's credit lines (any status, with product), oldest first
 
 
 async def household_page(actor: Actor, household_id: UUID) -> HouseholdPage:
-    """A household in scope with its members and the groups it may be moved to."""
+    """A household in scope with its members, their credit lines and the groups it may be moved to."""
     household = await visible_household(actor, household_id)
     members = await HouseholdMember.filter(household_id=household.id).order_by("birth_on")
     groups = await VillageGroup.filter(village_id=household.village_id).order_by("number")
-    return HouseholdPage(household=household, members=members, groups=groups)
+    return HouseholdPage(household=household, members=members, groups=groups, lines=await _member_lines(members))
+
+
+async def _member_lines(members: list[HouseholdMember]) -> dict[UUID, list[CreditLine]]:
+    """Each member's lines: through the customer linked at a visit, or the customer with the same ID number."""
+    hashes = {m.id_number_hash: m.id for m in members}
+    owner = {c.id: hashes[c.id_number_hash] for c in await Customer.filter(id_number_hash__in=list(hashes))}
+    owner.update({m.customer_id: m.id for m in members if m.customer_id is not None})
+    lines: dict[UUID, list[CreditLine]] = {m.id: [] for m in members}
+    for line in await CreditLine.filter(customer_id__in=list(owner)).order_by("created_at").prefetch_related("product"):
+        lines[owner[line.customer_id]].append(line)
+    return lines
 
 
 async def _household_fields(village: Village, household_no: str, group_id: UUID | None, address: str) -> dict:

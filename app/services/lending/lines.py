@@ -1,4 +1,9 @@
-"""Credit lines (授信额度)."""
+"""Credit lines (授信额度).
+
+Every line is opened by `grant_credit_line`, which holds the rule of app/domain/exposure.py:
+one live line per person and product, and the person's live lines within the exposure cap. The
+customer's row is locked for the check and the insert, so two grants at once make one line.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.domain import exposure
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.schedule import parse_method
@@ -29,8 +35,13 @@ async def grant_credit_line(
     methods: list[str] | None = None,
     max_term_months: int | None = None,
     spread_bp: int | None = None,
+    exposure_cap_fen: int | None = None,
 ) -> CreditLine:
-    """Open a line on a product; the spread is `spread_bp` (a pricing strategy's) or the product's grade table."""
+    """Open a line on a product; the spread is `spread_bp` (a pricing strategy's) or the product's grade table.
+
+    Refused (`LINE_EXISTS`) when the customer already has a live line on the product, and
+    (`EXPOSURE_CAP`) when their live lines and this one would exceed `exposure_cap_fen` (None: no cap).
+    """
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
         raise NotFound("客户不存在", field="customerId")
@@ -48,6 +59,9 @@ async def grant_credit_line(
     if not product.min_term_months <= max_term <= product.max_term_months:
         raise ValidationError("最长期限超出产品范围", code=LendingCode.INVALID_TERM, field="maxTermMonths")
     async with in_transaction():
+        await Customer.select_for_update().get(id=customer.id)  # one grant per customer at a time
+        exposure.check_new_line(await live_lines(customer.id, on=valid_from), product_code=product.code, limit_fen=limit_fen,
+                                cap_fen=exposure_cap_fen)
         line = await CreditLine.create(
             customer=customer,
             product=product,
@@ -64,3 +78,9 @@ async def grant_credit_line(
         )
         await audit.record(actor, "credit_line.grant", "credit_line", line.id, after={"limit_fen": limit_fen, "product": product_code, "spread_bp": line.spread_bp})
     return line
+
+
+async def live_lines(customer_id: UUID, *, on: date) -> list[exposure.LiveLine]:
+    """The customer's lines that count against a new grant (active or frozen, not past their last day on `on`)."""
+    rows = await CreditLine.filter(customer_id=customer_id, status__in=list(exposure.LIVE_STATUSES), valid_until__gte=on).prefetch_related("product")
+    return [exposure.LiveLine(product_code=r.product.code, product_name=r.product.name, limit_fen=r.limit_fen, valid_until=r.valid_until) for r in rows]

@@ -31,12 +31,12 @@ from app.services.visits.people import (
 )
 from app.services.visits.photos import add_photo, finish_photos
 from app.services.visits.signing import prepare_contract, seal_at_visit, sign_at_visit, stage_of, visit_contract
-from app.services.visits.start import PointIn, abandon_visit, open_visit_of, record_track_points, start_visit
+from app.services.visits.start import PointIn, abandon_visit, line_refusal, member_lines, open_visit_of, record_track_points, start_visit
 
 __all__ = [
     "Offer", "PointIn", "VisitPolicy", "abandon_visit", "add_photo", "approval_queue", "approve_visit", "capture_id_card",
     "check_person_identity", "complete_face_match", "confirm_id_card_side", "current_face_id", "decide",
-    "decline_visit", "latest_strategy", "face_check_of", "finish_photos", "offer_for", "open_visit_of",
+    "decline_visit", "latest_strategy", "face_check_of", "finish_photos", "line_refusal", "member_lines", "offer_for", "open_visit_of",
     "prepare_contract", "record_track_points", "run_credit_check", "seal_at_visit", "sign_at_visit",
     "sign_authorisation", "skip_co_borrower", "stage_of", "start_face_check", "start_visit", "visible_visit", "visit_contract",
     "visit_query",

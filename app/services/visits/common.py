@@ -34,6 +34,7 @@ class VisitPolicy:
     face_threshold: float = 0.07
     max_upload_bytes: int = 10 * 1024 * 1024
     credit_report_reuse_days: int = 30
+    exposure_cap_fen: int | None = 500_000_00  # a person's live lines together (app/domain/exposure.py); None: no cap
 
 
 def require_visitor(actor: Actor) -> UUID:

@@ -68,8 +68,12 @@ def _strategy_result(row: RiskStrategyDecision) -> StrategyResult:
 
 
 async def _pre_credit_and_product(visit: Visit, policy: VisitPolicy) -> tuple[PreCredit | None, Product]:
+    return await household_offer_basis(visit.household_id, policy)
+
+
+async def household_offer_basis(household_id: UUID, policy: VisitPolicy) -> tuple[PreCredit | None, Product]:
     """The household's pre-credit and the product the village was appraised for (else the policy's default product)."""
-    pre = await household_pre_credit(visit.household_id)
+    pre = await household_pre_credit(household_id)
     if pre is not None:
         product_ids = await Appraisal.filter(id=pre.appraisal_id).values_list("product_id", flat=True)
         product = await Product.get_or_none(id=product_ids[0], is_active=True)
@@ -152,7 +156,7 @@ async def _grant(actor: Actor, visit: Visit, *, amount_fen: int, offer: Offer, p
         actor=actor, customer_id=visit.customer_id, product_code=offer.product_code, limit_fen=amount_fen, valid_from=today,
         valid_until=_add_years(today, policy.line_years),
         grade=offer.grade if offer.grade in ("excellent", "good", "fair") else "good",
-        spread_bp=offer.strategy.spread_bp if offer.strategy else None,
+        spread_bp=offer.strategy.spread_bp if offer.strategy else None, exposure_cap_fen=policy.exposure_cap_fen,
     )
     await CreditLine.filter(id=line.id).update(granted_at=now, officer_id=visit.officer_id)
     line.granted_at, line.officer_id = now, visit.officer_id

@@ -1,25 +1,33 @@
-"""Starting (or resuming) a visit, the officer's track points, abandoning a visit."""
+"""Starting (or resuming) a visit, the officer's track points, abandoning a visit.
+
+A visit does not start for a member who already has a live line on the product it would grant,
+or whose live lines already reach the exposure cap (app/domain/exposure.py): the officer is told
+at once, before anything is captured, and the start page shows the existing lines. The grant
+itself checks the same rule again (app/services/lending/lines.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
-from app.domain import geo
+from app.domain import exposure, geo
 from app.domain import visit as flow
 from app.domain.error_codes import CommonCode, VisitCode
-from app.domain.errors import ValidationError
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.visit_file import Abandoned, Location, Person, VisitFile
-from app.models import HouseholdMember, TrackPoint, Village, Visit
+from app.models import CreditLine, Customer, HouseholdMember, TrackPoint, Village, Visit
 from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
 from app.services.census.households import visible_member
+from app.services.lending.lines import live_lines
 from app.services.visits.common import VisitPolicy, own_visit, require_visitor, save
+from app.services.visits.decision import household_offer_basis
 
 MAX_POINTS_PER_POST = 100
 CLOCK_SKEW = timedelta(minutes=2)  # a point stamped later than this after `now` is stamped `now`
@@ -52,14 +60,53 @@ async def open_visit_of(member_id: UUID) -> Visit | None:
     return await Visit.filter(member_id=member_id).exclude(status__in=list(flow.CLOSED)).order_by("-started_at").first()
 
 
+async def _customer_id_of(member: HouseholdMember) -> UUID | None:
+    """The member's customer: linked at a visit, or known by the same ID number (the app, another product)."""
+    if member.customer_id is not None:
+        return member.customer_id
+    ids = await Customer.filter(id_number_hash=member.id_number_hash).values_list("id", flat=True)
+    return ids[0] if ids else None
+
+
+async def member_lines(member: HouseholdMember, *, on: date) -> list[CreditLine]:
+    """The member's live lines (active or frozen, not past their last day), with their products."""
+    customer_id = await _customer_id_of(member)
+    if customer_id is None:
+        return []
+    return await CreditLine.filter(customer_id=customer_id, status__in=list(exposure.LIVE_STATUSES), valid_until__gte=on).order_by(
+        "created_at").prefetch_related("product")
+
+
+async def _check_lines(member: HouseholdMember, policy: VisitPolicy, *, on: date) -> None:
+    customer_id = await _customer_id_of(member)
+    if customer_id is None:
+        return
+    try:
+        _, product = await household_offer_basis(member.household_id, policy)
+    except NotFound:  # no product to grant: the decision step says so
+        return
+    exposure.check_new_line(await live_lines(customer_id, on=on), product_code=product.code, limit_fen=1, cap_fen=policy.exposure_cap_fen)
+
+
+async def line_refusal(member: HouseholdMember, policy: VisitPolicy, *, on: date) -> str | None:
+    """Why a visit for this member could grant nothing (a live line on the product, the cap reached), else None."""
+    try:
+        await _check_lines(member, policy, on=on)
+    except Conflict as exc:
+        return exc.message
+    return None
+
+
 async def start_visit(
     *, actor: Actor, member_id: UUID, lat: float | None, lng: float | None, accuracy_m: float | None = None,
-    source: str = "device", policy: VisitPolicy, now: datetime,
+    source: str = "device", policy: VisitPolicy, now: datetime, today: date | None = None,
 ) -> Visit:
     """Open a visit for a household member (the borrower), or return the open one (resume).
 
     The location is required (browser geolocation, or typed by hand); farther than the policy's
-    distance from the village centroid is recorded as a warning, never a block.
+    distance from the village centroid is recorded as a warning, never a block. A member with a
+    live line on the visit's product (or at the exposure cap) is refused (`LINE_EXISTS`,
+    `EXPOSURE_CAP`) before anything is recorded.
     """
     officer_id = require_visitor(actor)
     member = await visible_member(actor, member_id)
@@ -68,6 +115,7 @@ async def start_visit(
         if existing.officer_id != officer_id:
             raise ValidationError("该客户已有其他客户经理正在办理的走访", code=VisitCode.VISIT_TAKEN, field="memberId")
         return existing
+    await _check_lines(member, policy, on=today or now.date())
     lat_, lng_, acc = _location(lat, lng, accuracy_m)
     household = await member.household
     village = await Village.get(id=household.village_id)
