@@ -27,7 +27,7 @@ from app.middleware import (
 from app.domain.errors import Forbidden, NotFound
 from app.wiring import Adapters, sign_in_policy, visit_policy
 from ui import health
-from ui.common import forbidden, not_found
+from ui.common import forbidden, method_not_allowed, not_found
 from ui.routes import routes as page_routes
 from ui.templating import build_templates
 
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             ),
         ],
         lifespan=lifespan,
-        exception_handlers={NotFound: not_found, Forbidden: forbidden, 404: not_found},
+        exception_handlers={NotFound: not_found, Forbidden: forbidden, 404: not_found, 405: method_not_allowed},
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)

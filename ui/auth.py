@@ -34,8 +34,36 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _login_url(request: Request, page: str) -> str:
-    return request.url_for(page).path + "?next=" + quote(safe_next(request.url.path), safe="/")
+EXPIRED_MESSAGE = "登录已过期，请重新登录"
+
+
+def return_page(request: Request) -> str:
+    """Where the officer should land after signing in: the page they were on, never a POST-only URL.
+
+    A GET is that page itself (with its query). A POST (a step's form, htmx or not) or an htmx
+    fragment came from a page: htmx names it in HX-Current-URL, a plain form in Referer; only a path
+    on this site is taken.
+    """
+    fragment = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    if request.method in ("GET", "HEAD") and not fragment:  # a fragment's GET (a quote, a job's status) came from a page too
+        return safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    for header in ("hx-current-url", "referer"):
+        page = _same_site_path(request, request.headers.get(header, ""))
+        if page is not None:
+            return page
+    return "/"
+
+
+def _same_site_path(request: Request, url: str) -> str | None:
+    parts = urlsplit(url)
+    if not url or (parts.netloc and parts.netloc != request.url.netloc) or (parts.scheme and parts.scheme not in ("http", "https")):
+        return None
+    page = safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return page if parts.path.startswith("/") else None
+
+
+def _login_url(request: Request, page: str, *, expired: bool = False) -> str:
+    return request.url_for(page).path + "?next=" + quote(return_page(request), safe="/") + ("&expired=1" if expired else "")
 
 
 def _guard(endpoint: Endpoint, *, face_step: bool) -> Endpoint:
@@ -43,7 +71,8 @@ def _guard(endpoint: Endpoint, *, face_step: bool) -> Endpoint:
     async def guarded(request: Request) -> Response:
         info = await current_session(request)
         if info is None:
-            return redirect(request, _login_url(request, "login"))
+            had_session = bool(request.cookies.get(request.app.state.settings.session_cookie))
+            return redirect(request, _login_url(request, "login", expired=had_session))
         request.state.session = info
         if face_step and face_step_pending(request, info):  # password alone does not open pages (ui/identity.py)
             return redirect(request, _login_url(request, "face_login"))
@@ -81,7 +110,9 @@ def safe_next(value: str | None) -> str:
 
 async def login_page(request: Request) -> Response:
     if request.method != "POST":
-        return render(request, "auth/login.html", {"next": safe_next(request.query_params.get("next", "/"))}, fragment="auth/_login_form.html")
+        notice = EXPIRED_MESSAGE if request.query_params.get("expired") == "1" else None
+        context = {"next": safe_next(request.query_params.get("next", "/")), "notice": notice}
+        return render(request, "auth/login.html", context, fragment="auth/_login_form.html")
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     next_url = safe_next(str(form.get("next", "/")))

@@ -1,5 +1,7 @@
 """What every PAD page shares: the not-found and forbidden pages, reading forms and uploads, money from forms.
 
+A GET to an address that only takes a form's POST is the "此地址不能直接打开" page (405).
+
 One rule for a missing or refused object: a service raises `NotFound` (404, the "未找到" page) or
 `Forbidden` (403, the "无权操作" page) and the handlers registered in app/main.py render it; a page
 catches neither unless it shows something else (and says why where it does). A path id that is not
@@ -40,6 +42,14 @@ async def forbidden(request: Request, exc: Exception) -> Response:
 
 def forbidden_page(request: Request, message: str) -> Response:
     return render(request, "forbidden.html", {"message": message}, status_code=403)
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A GET (a bookmark, a reload after re-login) to a URL that only takes a form's POST: a Chinese page, never Starlette's text."""
+    response = render(request, "method_not_allowed.html", {}, status_code=405)
+    if (allow := getattr(exc, "headers", None) or {}).get("Allow"):
+        response.headers["Allow"] = allow["Allow"]
+    return response
 
 
 # --- forms ---------------------------------------------------------------------------------------
