@@ -7,17 +7,11 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.services.customers.archive import customer_file, kind_label, open_document
+from app.domain.vocabulary import CONTRACT_STATUS_LABELS, DocumentKind
+from app.services.customers.archive import customer_file, open_document
 from ui.auth import login_required
 from ui.templating import render
 
-CONTRACT_STATUS_LABELS = {
-    "draft": "生成中",
-    "rendered": "待借款人签署",
-    "borrower_signed": "待共同借款人签署",
-    "co_borrower_signed": "待银行盖章",
-    "sealed": "已盖章生效",
-}
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "application/xml": ".xml", "text/xml": ".xml"}
 
 
@@ -26,7 +20,7 @@ async def archive_page(request: Request) -> Response:
     actor = request.state.session.actor
     archive = await customer_file(actor=actor, customer_id=request.path_params["customer_id"])
     context = {
-        "customer": archive.customer, "documents": archive.documents, "contracts": archive.contracts, "kind_label": kind_label,
+        "customer": archive.customer, "documents": archive.documents, "contracts": archive.contracts, 
         "contract_status": CONTRACT_STATUS_LABELS,
     }
     return render(request, "archive/customer.html", context)
@@ -35,7 +29,7 @@ async def archive_page(request: Request) -> Response:
 @login_required
 async def document_download(request: Request) -> Response:
     doc, data = await open_document(actor=request.state.session.actor, document_id=request.path_params["document_id"], media=request.app.state.media)
-    filename = f"{kind_label(doc.kind)}-{doc.sha256[:12]}{EXTENSIONS.get(doc.content_type, '')}"
+    filename = f"{DocumentKind(doc.kind).label}-{doc.sha256[:12]}{EXTENSIONS.get(doc.content_type, '')}"
     headers = {
         "Content-Disposition": f"attachment; filename=\"{doc.sha256[:12]}\"; filename*=UTF-8''{quote(filename)}",
         "X-Content-SHA256": doc.sha256,

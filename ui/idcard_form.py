@@ -15,20 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from app.domain.idcard_ocr.model import FIELD_LABELS
+from app.domain.idcard_ocr.model import FIELD_LABELS, FLAG_LABELS, SIDE_LABELS, SIDE_NAMES
 from app.services import identity_checks as checks
 
 if TYPE_CHECKING:  # annotations only: the pages get the read from the services
     from app.models import IdCardRead
 
-SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
-SIDE_NAMES = {"front": "正面", "back": "背面"}
-FLAG_LABELS = {
-    "unreadable": "无法识别", "low_confidence": "置信度低", "label_missing": "标签未识别", "from_number": "按号码填写",
-    "mismatch_number": "与号码不一致", "invalid_checksum": "校验未通过", "unknown_ethnicity": "不在民族名录",
-    "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
-    "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
-}
 
 
 @dataclass(frozen=True, slots=True)

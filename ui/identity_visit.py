@@ -15,13 +15,13 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.errors import DomainError, NotFound
-from app.domain.idcard_ocr.model import FIELD_LABELS
+from app.domain.idcard_ocr.model import FIELD_LABELS, SIDE_LABELS
 from app.models.identity import FacePurpose, JobStatus
 from app.services import identity_checks as checks
 from app.services.customers.archive import visible_customer
 from ui.auth import login_required, redirect
 from ui.common import optional_uuid, read_upload
-from ui.idcard_form import SIDE_LABELS, confirm_form, posted
+from ui.idcard_form import confirm_form, posted
 from ui.templating import render
 
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)

@@ -16,12 +16,13 @@ from starlette.responses import Response
 from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS, WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
-from app.domain.vocabulary import CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, CollectionStatus, Role
+from app.domain.vocabulary import (
+    CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, LIST_KIND_LABELS, RULESET_KIND_LABELS, CollectionStatus, Role,
+)
 from app.models.risk import ListKind, RuleSetKind
 from app.services import business_date
-from app.services.risk import RULESET_KIND_NAMES, add_to_list, remove_from_list, upload_ruleset
+from app.services.risk import add_to_list, remove_from_list, upload_ruleset
 from app.services.risk.collections import owed_fen, record_collection_action, task_file, task_rows
-from app.services.risk.lists import LIST_NAMES
 from app.services.risk.reads import list_entries, may_manage_lists, ruleset_overview
 from app.services.risk.warnings import handle_warning, warning_file, warning_rows
 from ui.auth import login_required, redirect
@@ -34,7 +35,7 @@ FIELDS = {
 }
 LABELS = {
     "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "warning_statuses": WARNING_STATUS_LABELS, "warning_actions": WARNING_ACTION_LABELS,
-    "task_statuses": COLLECTION_STATUS_LABELS, "task_actions": COLLECTION_ACTION_LABELS, "close_reasons": CLOSE_REASON_LABELS, "list_names": LIST_NAMES,
+    "task_statuses": COLLECTION_STATUS_LABELS, "task_actions": COLLECTION_ACTION_LABELS, "close_reasons": CLOSE_REASON_LABELS, "list_names": LIST_KIND_LABELS,
 }
 
 
@@ -181,7 +182,7 @@ async def ruleset_page(request: Request) -> Response:
     view = await ruleset_overview(actor)
     context = {
         "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
-        "kinds": [(k.value, name) for k, name in RULESET_KIND_NAMES.items()],
+        "kinds": [(k.value, name) for k, name in RULESET_KIND_LABELS.items()],
     }
     return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)
 

@@ -21,8 +21,9 @@ from app import clock
 from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError, NotFound
+from app.domain.idcard_ocr.model import SIDE_LABELS
 from app.domain.rules.strategies import LIMIT_TERMS
-from app.domain.vocabulary import RISK_OUTCOME_LABELS
+from app.domain.vocabulary import IDENTITY_OUTCOME_LABELS, RISK_OUTCOME_LABELS
 from app.models.identity import JobStatus
 from app.services import business_date
 from app.services.contracts import SigningKit, current_document_id
@@ -46,7 +47,7 @@ from app.services.visits import (
 from ui.auth import login_required, redirect
 from ui.common import finite_number
 from ui.forms import new_key
-from ui.idcard_form import SIDE_LABELS, confirm_form
+from ui.idcard_form import confirm_form
 from ui.templating import render
 
 if TYPE_CHECKING:  # annotations only: pages read rows through the services
@@ -58,7 +59,6 @@ STEP_TEMPLATES = {
     flow.BORROWER_IDENTITY: "person_identity", flow.CO_IDENTITY: "person_identity",
     flow.BORROWER_FACE: "person_face", flow.CO_FACE: "person_face",
 }
-IDENTITY_LABELS = {"match": "一致", "mismatch": "不一致", "timeout": "超时", "failed": "失败"}
 
 
 def policy_of(request: Request) -> VisitPolicy:
@@ -147,7 +147,7 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
         "step_templates": STEP_TEMPLATES,
         "status_labels": flow.STATUS_LABELS, "who_labels": flow.WHO_LABELS, "errors": errors, "form": form or {},
         "distance": geo.format_distance(visit.distance_m), "file": visit.file, "outcome_labels": RISK_OUTCOME_LABELS,
-        "identity_labels": IDENTITY_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
+        "identity_labels": IDENTITY_OUTCOME_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
         "max_mb": request.app.state.settings.idcard_max_bytes // (1024 * 1024),
         "track_seconds": request.app.state.settings.visit_track_interval_seconds,
     }

@@ -35,6 +35,7 @@ from app.config import get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.domain.face import MODEL, match
+from app.domain.idcard_ocr.model import SIDE_LABELS
 from app.logging import configure_logging
 from app.services import business_date
 from app.services import identity_checks as checks
@@ -57,7 +58,6 @@ TIMEOUT = "TIMEOUT"
 TIMEOUT_MESSAGE = "识别超时（服务繁忙或中断），请点击“重试”"
 INTERNAL_MESSAGE = "识别服务内部错误，请重新拍摄后再试；如仍失败请联系管理员"
 MISSING_FILE_MESSAGE = "图片文件缺失，请重新拍摄或上传"
-SIDE_NAMES = {"front": "正面（人像面）", "back": "背面（国徽面）"}
 FACE_FIELDS = {"reference": "身份证人像", "probe": "现场照片"}
 
 
@@ -183,7 +183,7 @@ async def read_id_card(ctx: dict[str, Any], read_id: str) -> str:
         return await fail("INTERNAL", INTERNAL_MESSAGE, _ms_since(started))
     reading = result.reading
     if reading.side != job.side:
-        message = f"这是身份证{SIDE_NAMES[reading.side]}，请拍摄身份证{SIDE_NAMES[job.side]}"
+        message = f"这是身份证{SIDE_LABELS[reading.side]}，请拍摄身份证{SIDE_LABELS[job.side]}"
         return await fail("WRONG_SIDE", message, model_ms)
     number = reading.fields["id_number"].value if reading.side == "front" else None
     await _db(ctx, lambda: checks.record_id_card_result(

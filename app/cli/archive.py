@@ -39,7 +39,8 @@ async def _with_db(work):
 @cli.command("archive-verify")
 def archive_verify(customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID", help="客户 ID（UUID）")) -> None:
     """Re-hash every document of a customer's e-archive and validate every PDF signature; exit 1 on any failure."""
-    from app.services.customers.archive import kind_label, verify_archive
+    from app.domain.vocabulary import DocumentKind
+    from app.services.customers.archive import verify_archive
     from app.services.contracts.pki import PkiConfigurationError
 
     settings = get_settings()
@@ -63,7 +64,7 @@ def archive_verify(customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID",
     for check in report.checks:
         doc = check.document
         when = doc.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if doc.created_at else ""
-        typer.echo(f"[{'通过' if check.ok else '失败'}] {when} {kind_label(doc.kind)} {doc.title or '-'} ({doc.id})")
+        typer.echo(f"[{'通过' if check.ok else '失败'}] {when} {DocumentKind(doc.kind).label} {doc.title or '-'} ({doc.id})")
         typer.echo(f"    sha256 {doc.sha256}  哈希{'通过' if check.hash_ok else '失败：' + check.hash_message}")
         if check.expected_signatures is not None and len(check.signatures) != check.expected_signatures:
             typer.echo(f"    签名失败：应有 {check.expected_signatures} 个签名，实有 {len(check.signatures)} 个")

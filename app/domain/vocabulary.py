@@ -57,6 +57,27 @@ class CustomerLink(StrEnum):
     CO_BORROWER = "co_borrower"
     GUARANTOR = "guarantor"
 
+    @property
+    def label(self) -> str:
+        return RELATIONSHIP_LABELS[self]
+
+
+class RelationshipKind(StrEnum):
+    """An edge of the relationship graph: living in one household, or a recorded customer link."""
+
+    HOUSEHOLD = "household"  # 同户 (no direction)
+    SPOUSE = CustomerLink.SPOUSE.value
+    FAMILY = CustomerLink.FAMILY.value
+    CO_BORROWER = CustomerLink.CO_BORROWER.value
+    GUARANTOR = CustomerLink.GUARANTOR.value
+
+    @property
+    def label(self) -> str:
+        return RELATIONSHIP_LABELS[self]
+
+
+RELATIONSHIP_LABELS = {"household": "同户", "spouse": "配偶", "family": "亲属", "co_borrower": "共同借款人", "guarantor": "担保人"}
+
 
 class ProductKind(StrEnum):
     TERM = "term"  # 按期还款
@@ -89,6 +110,19 @@ class LoanStatus(StrEnum):
     WRITTEN_OFF = "written_off"
     CANCELLED = "cancelled"  # 未放款: the core refused a disbursement that was 处理中
 
+    @property
+    def label(self) -> str:
+        return LOAN_STATUS_LABELS[self]
+
+
+LOAN_STATUS_LABELS = {
+    LoanStatus.DISBURSING: "放款处理中",
+    LoanStatus.ACTIVE: "未结清",
+    LoanStatus.SETTLED: "已结清",
+    LoanStatus.WRITTEN_OFF: "已核销",
+    LoanStatus.CANCELLED: "未放款（已撤销）",
+}
+
 
 class InstallmentStatus(StrEnum):
     PENDING = "pending"
@@ -110,6 +144,59 @@ class DocumentKind(StrEnum):
     SIGNATURE = "signature"
     CREDIT_REPORT = "credit_report"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return DOCUMENT_KIND_LABELS[self]
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.ID_CARD_FRONT: "身份证人像面",
+    DocumentKind.ID_CARD_BACK: "身份证国徽面",
+    DocumentKind.PORTRAIT: "证件照",
+    DocumentKind.FACE_CAPTURE: "人脸采集",
+    DocumentKind.ASSET_PHOTO: "资产照片",
+    DocumentKind.AUTHORISATION: "征信查询授权书",
+    DocumentKind.CONTRACT: "授信合同",
+    DocumentKind.SIGNATURE: "手写签名",
+    DocumentKind.CREDIT_REPORT: "征信报告",
+    DocumentKind.OTHER: "其他",
+}
+
+
+class ContractStatus(StrEnum):
+    DRAFT = "draft"  # created; the PDF is being rendered (or rendering failed: see `error`)
+    RENDERED = "rendered"  # unsigned PDF with every signature field
+    BORROWER_SIGNED = "borrower_signed"
+    CO_BORROWER_SIGNED = "co_borrower_signed"
+    SEALED = "sealed"  # the bank's PAdES seal: final
+
+    @property
+    def label(self) -> str:
+        return CONTRACT_STATUS_LABELS[self]
+
+
+CONTRACT_STATUS_LABELS = {
+    ContractStatus.DRAFT: "生成中",
+    ContractStatus.RENDERED: "待借款人签署",
+    ContractStatus.BORROWER_SIGNED: "待共同借款人签署",
+    ContractStatus.CO_BORROWER_SIGNED: "待银行盖章",
+    ContractStatus.SEALED: "已盖章生效",
+}
+
+
+class OutboxKind(StrEnum):
+    """A message to the provincial system (the outbox)."""
+
+    LINE_GRANTED = "line_granted"
+    CONTRACT_SIGNED = "contract_signed"
+
+    @property
+    def label(self) -> str:
+        return OUTBOX_KIND_LABELS[self]
+
+
+OUTBOX_KIND_LABELS = {OutboxKind.LINE_GRANTED: "额度授信", OutboxKind.CONTRACT_SIGNED: "合同签署"}
 
 
 class VerifyStatus(StrEnum):
@@ -155,6 +242,13 @@ class RiskPurpose(StrEnum):
     SIGNING = "signing"  # 面签
     DRAWDOWN = "drawdown"  # 用信
 
+    @property
+    def label(self) -> str:
+        return RISK_PURPOSE_LABELS[self]
+
+
+RISK_PURPOSE_LABELS = {RiskPurpose.SIGNING: "面签", RiskPurpose.DRAWDOWN: "用信"}
+
 
 class CreditQueryStatus(StrEnum):
     PENDING = "pending"  # written before the bureau is called: a crash still leaves a record
@@ -167,10 +261,24 @@ class RuleSetKind(StrEnum):
     REJECT = "reject"  # credit-report reject rules (app/domain/rules/engine.py)
     STRATEGY = "strategy"  # admission, anti-fraud, limit and pricing (app/domain/rules/strategies.py)
 
+    @property
+    def label(self) -> str:
+        return RULESET_KIND_LABELS[self]
+
+
+RULESET_KIND_LABELS = {RuleSetKind.REJECT: "征信拒绝规则集", RuleSetKind.STRATEGY: "准入、反欺诈、额度与定价策略"}
+
 
 class ListKind(StrEnum):
     BLACK = "black"
     GREY = "grey"
+
+    @property
+    def label(self) -> str:
+        return LIST_KIND_LABELS[self]
+
+
+LIST_KIND_LABELS = {ListKind.BLACK: "黑名单", ListKind.GREY: "灰名单"}
 
 
 class IdentityOutcome(StrEnum):
@@ -178,6 +286,13 @@ class IdentityOutcome(StrEnum):
     MISMATCH = "mismatch"  # the service answered: not this person (reason_code says why)
     TIMEOUT = "timeout"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return IDENTITY_OUTCOME_LABELS[self]
+
+
+IDENTITY_OUTCOME_LABELS = {IdentityOutcome.MATCH: "一致", IdentityOutcome.MISMATCH: "不一致", IdentityOutcome.TIMEOUT: "超时", IdentityOutcome.FAILED: "失败"}
 
 
 # --- collections ------------------------------------------------------------------------------

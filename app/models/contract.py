@@ -5,15 +5,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from app.domain.vocabulary import ContractStatus
 from app.models.identity import JobStatus
-
-
-class ContractStatus(StrEnum):
-    DRAFT = "draft"  # created; the PDF is being rendered (or rendering failed: see `error`)
-    RENDERED = "rendered"  # unsigned PDF with every signature field
-    BORROWER_SIGNED = "borrower_signed"
-    CO_BORROWER_SIGNED = "co_borrower_signed"
-    SEALED = "sealed"  # the bank's PAdES seal: final
 
 
 class SignatureRole(StrEnum):

@@ -5,10 +5,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-
-class OutboxKind(StrEnum):
-    LINE_GRANTED = "line_granted"
-    CONTRACT_SIGNED = "contract_signed"
+from app.domain.vocabulary import OutboxKind
 
 
 class OutboxStatus(StrEnum):

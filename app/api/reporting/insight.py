@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -18,6 +17,7 @@ from app.api.scalars import DecimalString
 from app.domain.errors import NotFound
 from app.domain.tags import OCCUPATION_LABELS
 from app.domain.tags import Tag as TagModel
+from app.domain.vocabulary import RelationshipKind
 from app.models import Customer as CustomerModel
 from app.models import CustomerProfile as ProfileModel
 from app.services import insight
@@ -83,13 +83,7 @@ class CustomerInsight:
     contribution: Contribution
 
 
-@strawberry.enum(description="关系类型")
-class CustomerLinkKind(Enum):
-    HOUSEHOLD = "household"
-    SPOUSE = "spouse"
-    FAMILY = "family"
-    CO_BORROWER = "co_borrower"
-    GUARANTOR = "guarantor"
+CustomerLinkKind = strawberry.enum(RelationshipKind, name="CustomerLinkKind", description="关系类型")
 
 
 @strawberry.type(description="关系图中的客户")
@@ -174,7 +168,7 @@ class InsightQuery:
             for n in graph.nodes
         ]
         edges = [
-            CustomerGraphEdge(source=gid("Customer", e.source), target=gid("Customer", e.target), kind=CustomerLinkKind(e.kind), label=e.label)
+            CustomerGraphEdge(source=gid("Customer", e.source), target=gid("Customer", e.target), kind=e.kind, label=e.label)
             for e in graph.edges
         ]
         return CustomerGraph(root=gid("Customer", graph.root), nodes=nodes, edges=edges, truncated=graph.truncated)

@@ -13,6 +13,8 @@ DEFAULT_THRESHOLD = 0.85
 FRONT_KEYS = ("name", "sex", "ethnicity", "birth_date", "address", "id_number")
 BACK_KEYS = ("issuing_authority", "valid_from", "valid_until")
 LONG_TERM = "长期"
+SIDE_LABELS = {"front": "正面（人像面）", "back": "背面（国徽面）"}
+SIDE_NAMES = {"front": "正面", "back": "背面"}  # short, inside a sentence: "确认身份证正面"
 
 FIELD_LABELS = {
     "name": "姓名", "sex": "性别", "ethnicity": "民族", "birth_date": "出生日期", "address": "住址",
@@ -34,6 +36,13 @@ FLAG_MESSAGES = {
     "validity_length": "有效期限长度不符合规定（应为5年、10年、20年或长期），请核对",
     "validity_age": "有效期限与签发时的年龄不符（{value}），请核对",
     "implausible": "{label}内容不合常理，请核对",
+}
+# flag -> the short tag shown beside a field
+FLAG_LABELS = {
+    "unreadable": "无法识别", "low_confidence": "置信度低", "label_missing": "标签未识别", "from_number": "按号码填写",
+    "mismatch_number": "与号码不一致", "invalid_checksum": "校验未通过", "unknown_ethnicity": "不在民族名录",
+    "corrected": "已自动更正", "expired": "证件已过期", "not_yet_valid": "签发日期晚于业务日期",
+    "validity_length": "有效期长度异常", "validity_age": "有效期与年龄不符", "implausible": "内容不合常理",
 }
 
 

@@ -25,20 +25,6 @@ from app.services.actor import Actor
 from app.services.contracts.pdfsign import SignatureCheck, validate_pdf
 from app.services.documents import MediaStore
 
-KIND_LABELS = {
-    "id_card_front": "身份证人像面",
-    "id_card_back": "身份证国徽面",
-    "portrait": "证件照",
-    "face_capture": "人脸采集",
-    "asset_photo": "资产照片",
-    "authorisation": "征信查询授权书",
-    "contract": "授信合同",
-    "signature": "手写签名",
-    "credit_report": "征信报告",
-    "other": "其他",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class DocumentCheck:
     document: Document
@@ -158,8 +144,4 @@ async def open_document(*, actor: Actor, document_id: UUID, media: MediaStore) -
     return doc, data
 
 
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(str(kind), str(kind))
-
-
-__all__ = ["ArchiveReport", "DocumentCheck", "customer_archive", "kind_label", "open_document", "verify_archive"]
+__all__ = ["ArchiveReport", "DocumentCheck", "customer_archive", "open_document", "verify_archive"]

@@ -17,17 +17,12 @@ from tortoise.expressions import Q, Subquery
 from app.domain.errors import ValidationError
 from app.domain.tags import Tag
 from app.models import Customer, CustomerRelationship, HouseholdMember
-from app.domain.vocabulary import ActorType
+from app.domain.vocabulary import ActorType, RelationshipKind
 from app.services.actor import Actor
 from app.services.insight.tags import tags_of
 
 MAX_HOPS = 3
 MAX_NODES = 200
-HOUSEHOLD = "household"  # edge kind for 同户; the others are CustomerLink values
-
-EDGE_LABELS = {HOUSEHOLD: "同户", "spouse": "配偶", "family": "亲属", "co_borrower": "共同借款人", "guarantor": "担保人"}
-
-
 @dataclass(frozen=True, slots=True)
 class GraphNode:
     customer_id: UUID
@@ -41,11 +36,11 @@ class GraphNode:
 class GraphEdge:
     source: UUID
     target: UUID
-    kind: str
+    kind: RelationshipKind
 
     @property
     def label(self) -> str:
-        return EDGE_LABELS.get(self.kind, self.kind)
+        return self.kind.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +60,10 @@ async def _neighbours(frontier: set[UUID]) -> set[GraphEdge]:
     for members in by_household.values():
         for a in members & frontier:
             for b in members - {a}:
-                edges.add(GraphEdge(*sorted((a, b), key=str), HOUSEHOLD))
+                edges.add(GraphEdge(*sorted((a, b), key=str), RelationshipKind.HOUSEHOLD))
     links = CustomerRelationship.filter(Q(customer_id__in=list(frontier)) | Q(related_id__in=list(frontier)))
     for source, target, kind in await links.values_list("customer_id", "related_id", "kind"):
-        edges.add(GraphEdge(source, target, str(kind.value if hasattr(kind, "value") else kind)))
+        edges.add(GraphEdge(source, target, RelationshipKind(kind)))
     return edges
 
 

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from app.domain.permissions import Action
 from app.models import Contract, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, OutboxMessage
-from app.models.contract import ContractStatus
+from app.domain.vocabulary import ContractStatus
 from app.models.identity import FacePurpose, JobStatus, LivenessStatus
 from app.models.outbox import OutboxStatus
 from app.services import audit

@@ -9,7 +9,7 @@ from tortoise.queryset import QuerySet
 
 from app.domain.errors import NotFound
 from app.models import CreditLine, Installment, LedgerEntry, Loan
-from app.domain.vocabulary import ActorType
+from app.domain.vocabulary import ActorType, LoanStatus
 from app.services.actor import Actor
 
 
@@ -45,12 +45,9 @@ async def loans_visible(actor: Actor | None, ids: list[UUID]) -> dict[UUID, Loan
     return {m.id: m for m in await loans_query(actor).filter(id__in=ids)}
 
 
-STATUS_LABELS = {"active": "未结清", "disbursing": "放款处理中", "settled": "已结清", "written_off": "已核销", "cancelled": "未放款（已撤销）"}
-
-
 def status_label(loan: Loan) -> str:
     """What the page and the app show: 处理中 while the core's answer is not known (never 未放款 / 未扣款)."""
-    label = STATUS_LABELS.get(loan.status, loan.status)
+    label = LoanStatus(loan.status).label
     return f"{label} · 扣款处理中" if loan.debit_in_flight and loan.status == "active" else label
 
 

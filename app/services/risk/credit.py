@@ -22,19 +22,18 @@ from app.domain.errors import DomainError, ValidationError
 from app.domain.rules import Decision, Hit, evaluate, explain
 from app.integrations.bureau import BureauError, BureauTimeout, CreditBureau
 from app.models import CreditQuery, Customer, RiskDecision
-from app.domain.vocabulary import DocumentKind
+from app.domain.vocabulary import DocumentKind, ListKind
 from app.models.risk import CreditQueryStatus, ListKind, RiskOutcome, RiskPurpose
 from app.services import audit
 from app.services.actor import Actor
 from app.services.documents import MediaStore, store_document
 from app.services.risk.authorisation import valid_authorisation
 from app.services.risk.common import customer_in_scope, institution_name, officer_id, require_staff
-from app.services.risk.lists import LIST_NAMES, entries_in_force
+from app.services.risk.lists import entries_in_force
 from app.services.risk.rulesets import active_ruleset
 
 QUERY_REASONS = ("贷款审批", "信用卡审批", "担保资格审查", "贷后管理", "本人查询", "特约商户实名审查")
 DEFAULT_REASON = {RiskPurpose.SIGNING: "贷款审批", RiskPurpose.DRAWDOWN: "贷后管理"}
-PURPOSE_ACTIONS = {RiskPurpose.SIGNING: "面签", RiskPurpose.DRAWDOWN: "用信"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +154,7 @@ def _list_hits(entries) -> list[Hit]:
             Hit(
                 code="BLACK_LIST" if black else "GREY_LIST",
                 kind="reject" if black else "review",
-                message=f"客户在{LIST_NAMES[e.list_kind]}中：{e.reason}",
+                message=f"客户在{ListKind(e.list_kind).label}中：{e.reason}",
                 evidence={"listEntry": str(e.id), "reason": e.reason, "expiresOn": e.expires_on.isoformat() if e.expires_on else None},
             )
         )
@@ -247,7 +246,7 @@ async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: d
     No decision at all refuses too ("NO_RISK_DECISION"); a review passes the gate (it
     goes to an approver). With `today`, a black-list entry added since the decision also refuses.
     """
-    action = PURPOSE_ACTIONS[RiskPurpose(purpose)]
+    action = RiskPurpose(purpose).label
     latest = await latest_decision(customer_id)
     if latest is None:
         raise DomainError(f"客户尚未完成征信风险检查，不能{action}", code=CreditCheckCode.NO_RISK_DECISION, field="customerId")

@@ -25,7 +25,6 @@ from app.services.actor import Actor
 from app.services.permissions import require
 from app.services.risk.common import require_staff
 
-LIST_NAMES = {ListKind.BLACK: "黑名单", ListKind.GREY: "灰名单"}
 
 
 def _require_manager(actor: Actor) -> None:
@@ -85,7 +84,7 @@ async def add_to_list(
     async with in_transaction():
         current = await entries_in_force(lookup, today=today)
         if any(e.list_kind == list_kind for e in current.entries):
-            raise Conflict(f"该客户已在{LIST_NAMES[list_kind]}中", code=CommonCode.DUPLICATE, field="idNumber")
+            raise Conflict(f"该客户已在{list_kind.label}中", code=CommonCode.DUPLICATE, field="idNumber")
         entry = await ListEntry.create(
             id_number_hash=lookup,
             id_number_masked=idcard.mask(number),

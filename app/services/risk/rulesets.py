@@ -25,7 +25,6 @@ from app.services.permissions import require
 
 SHIPPED = {RuleSetKind.REJECT: DEFAULT_REJECT_RULESET, RuleSetKind.STRATEGY: DEFAULT_STRATEGY_RULESET}
 LOADERS: dict[RuleSetKind, Callable[[str], Any]] = {RuleSetKind.REJECT: load_ruleset, RuleSetKind.STRATEGY: load_strategy_ruleset}
-KIND_NAMES = {RuleSetKind.REJECT: "征信拒绝规则集", RuleSetKind.STRATEGY: "准入、反欺诈、额度与定价策略"}
 
 
 def shipped_ruleset_text(kind: RuleSetKind = RuleSetKind.REJECT) -> str:
