@@ -20,6 +20,7 @@ from datetime import date
 from app.domain import idcard
 from app.domain.error_codes import CensusCode
 from app.domain.errors import ValidationError
+from app.domain.spreadsheet import NumberCell
 
 # Header (Chinese, as written in the file) -> field name. Order = the template's column order.
 COLUMNS: dict[str, str] = {
@@ -61,6 +62,8 @@ _RELATION_WORDS = {
 RELATIONS = {word: code for code, words in _RELATION_WORDS.items() for word in words} | {code: code for code in RELATION_LABELS}
 
 MAX_CELL_CHARS = 200
+# An ID number an XLSX file stored as a number: Excel kept only its first 15 digits (docs/census-import.md)
+NUMERIC_ID_NUMBER = "身份证号码是数字格式的单元格，Excel 只保留前 15 位数字，号码可能已被改动：请把“身份证号码”列设置为“文本”格式，重新填写号码后再导入"
 MAX_NAME_CHARS = 32
 MAX_HOUSEHOLD_NO_CHARS = 32
 MAX_ADDRESS_CHARS = 128
@@ -282,7 +285,7 @@ def read_table(table: Iterable[Sequence[object]], *, max_rows: int) -> tuple[dic
     rows: list[tuple[int, list[str]]] = []
     for raw in it:
         line += 1
-        cells = [clean(c) for c in raw]
+        cells = [NumberCell(clean(c)) if isinstance(c, NumberCell) else clean(c) for c in raw]
         if not any(cells):
             continue
         if len(rows) >= max_rows:
@@ -322,6 +325,8 @@ def _parse_row(line, cells, columns, width, seen_ids, households, result) -> lis
         if message:
             errors.append(RowError(line, column, message))
     member, member_errors = validate_member(name=get("姓名"), relation=get("与户主关系"), id_number=get("身份证号码"), phone=get("手机号"))
+    if isinstance(get("身份证号码"), NumberCell) and get("身份证号码"):
+        member, member_errors = None, {**member_errors, "id_number": NUMERIC_ID_NUMBER}
     errors.extend(RowError(line, _FIELD_COLUMN[f], m) for f, m in member_errors.items())
     if member is not None:
         first = seen_ids.get(member.id_number)

@@ -78,3 +78,25 @@ def fast_xlsx_bytes(rows: list[list[str]], header: list[str] | None = None) -> b
         for name, text in parts.items():
             z.writestr(name, text)
     return out.getvalue()
+
+
+# An ID number typed into an Excel cell not formatted as text: Excel keeps 15 digits (1.41023197504050E+17),
+# and the 18 digits read back (141023197504050000) happen to pass the check code.
+ROUNDED_ID_NUMBER = "141023197504050000"
+
+
+def excel_with_numeric_ids(rows: list[list[str]], header: list[str] | None = None) -> bytes:
+    """An XLSX as Excel writes it when the 身份证号码 column holds numbers: those cells are numeric (15 significant digits)."""
+    import io
+
+    from openpyxl import Workbook
+
+    id_column = (header or HEADER).index("身份证号码")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header or HEADER)
+    for row in rows:
+        sheet.append([float(f"{float(v):.15g}") if i == id_column else v for i, v in enumerate(row)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -3,7 +3,7 @@ import re
 from app.models import CensusImport, Household, HouseholdMember, VillageGroup
 from tests.factories import csrf_token, login
 from tests.factories.villages import FENCHENG, XIJIE, households, village
-from tests.support.census_files import csv_bytes, person_number, sample_rows
+from tests.support.census_files import csv_bytes, excel_with_numeric_ids, person_number, sample_rows
 
 
 async def test_dashboard_links_to_the_village_page_with_masked_members(client, demo):
@@ -117,3 +117,15 @@ async def test_the_template_downloads(client, demo):
     xlsx = await client.get("/census/template.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert (await client.get("/census/template.pdf")).status_code == 404
+
+
+async def test_an_xlsx_with_id_numbers_stored_as_numbers_is_refused_row_by_row(client, demo):
+    await login(client)
+    token = await csrf_token(client)
+    rows = sample_rows(XIJIE, 1)
+    rows[0][6] = "141023197504049981"  # Excel keeps 1.41023197504050E+17, whose digits pass the check code
+    await client.post("/census/import", data={"csrf_token": token},
+                      files={"file": ("农户.xlsx", excel_with_numeric_ids(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+    record = await CensusImport.first()
+    preview = await client.get(f"/census/imports/{record.id}")
+    assert preview.text.count("请把“身份证号码”列设置为“文本”格式") == len(rows) and "确认导入" not in preview.text

@@ -22,6 +22,7 @@ from defusedxml.ElementTree import ParseError, fromstring, iterparse
 
 from app.domain.census import CensusFileError
 from app.domain.error_codes import CensusCode
+from app.domain.spreadsheet import NumberCell
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -47,7 +48,7 @@ def _column(ref: str) -> int | None:
 
 def _number_text(raw: str) -> str:
     """A numeric cell as typed: 7.0 -> "7"; 1.41023196803150E+17 -> its digits (an ID number stored as a number
-    has already lost its last digits, so its check code fails and the row shows the error)."""
+    has already lost its last digits: the cell is returned as a `NumberCell` and the import refuses it)."""
     try:
         d = Decimal(raw)
     except InvalidOperation:
@@ -117,7 +118,7 @@ class XlsxRows:
         if kind == "b":
             return "是" if raw == "1" else "否"
         if kind == "n" and raw:
-            return _number_text(raw)
+            return NumberCell(_number_text(raw))
         return raw  # "str" (formula result), "e" (error)
 
     def __iter__(self) -> Iterator[list[str]]:

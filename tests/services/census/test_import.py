@@ -11,7 +11,7 @@ from app.services.census.households import add_member
 from app.services.census.imports import commit_import, discard_import, preview_import
 from app.services.census.files import write_csv
 from tests.factories.villages import FENCHENG, NOW, XIJIE, actor, households
-from tests.support.census_files import HEADER, csv_bytes, fast_xlsx_bytes, person_number, sample_rows, xlsx_bytes
+from tests.support.census_files import ROUNDED_ID_NUMBER, HEADER, csv_bytes, excel_with_numeric_ids, fast_xlsx_bytes, person_number, sample_rows, xlsx_bytes
 
 LIMITS = {"max_rows": 5_000, "max_bytes": 5 * 1024 * 1024}
 
@@ -188,3 +188,21 @@ async def test_groups_match_by_number_or_name(demo, vault):
     await commit_import(actor=await actor("officer1"), vault=vault, import_id=record.id, now=NOW)
     numbers = {h.household_no: h.group_id for h in await Household.filter(household_no__in=["901", "902"])}
     assert numbers == {"901": village_groups[2].id, "902": village_groups[1].id}
+
+
+async def test_id_numbers_stored_as_numbers_in_xlsx_are_refused_row_by_row(demo, vault):
+    # given an XLSX whose 身份证号码 cells are numbers, one of which Excel rounded to digits that pass the check code
+    rows = sample_rows(XIJIE, 1, first_household=960)
+    rows[0][6] = "141023197504049981"  # what was typed; Excel kept 1.41023197504050E+17
+    before = await _counts()
+    # when it is previewed
+    record = await _preview(vault, excel_with_numeric_ids(rows), filename="农户.xlsx")
+    # then every such row is refused with what to do, and nothing can be confirmed
+    errors = record.preview["errors"]
+    assert record.error_count == len(rows) and [e["line"] for e in errors] == [r + 2 for r in range(len(rows))]
+    assert {(e["column"], e["message"]) for e in errors} == {("身份证号码", "身份证号码是数字格式的单元格，Excel 只保留前 15 位数字，号码可能已被改动："
+                                                              "请把“身份证号码”列设置为“文本”格式，重新填写号码后再导入")}
+    assert ROUNDED_ID_NUMBER.encode() not in (record.payload_enc or b"")
+    with pytest.raises(Conflict):
+        await commit_import(actor=await actor("officer1"), vault=vault, import_id=record.id, now=NOW)
+    assert await _counts() == before
