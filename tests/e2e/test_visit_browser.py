@@ -206,6 +206,7 @@ async def test_the_whole_visit_in_the_browser(visit_server, tmp_path):
         assert await page.inner_text("#offer-proposed") == "¥60,000.00"
         await _shot(page, "08-credit-check")
         await page.click("#decision-submit")
+        await page.click("#confirm-dialog .confirm-ok")  # granting asks first (ui/static/js/confirm.js)
 
         await _step(page, "signing")
         line = await CreditLine.get(customer_id=(await Visit.get(id=visit.id)).customer_id)
@@ -220,6 +221,7 @@ async def test_the_whole_visit_in_the_browser(visit_server, tmp_path):
             await page.wait_for_selector("#signing-stage", timeout=60_000)
         await page.wait_for_selector("#seal-submit", timeout=60_000)
         await page.click("#seal-submit")
+        await page.click("#confirm-dialog .confirm-ok")
         await page.wait_for_selector("#visit-signed", timeout=60_000)
         await _shot(page, "11-signed")
 
