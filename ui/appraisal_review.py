@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.permissions import Action
-from app.domain.appraisal import EXCLUSION_BASIS_LABELS, Grade
+from app.domain.appraisal import EXCLUSION_BASIS_LABELS, Grade, published_grade
 from app.domain.errors import DomainError, NotFound
 from app.services.permissions import may
 from app.services.appraisal.approval import (
@@ -106,7 +106,8 @@ async def _approval_context(request: Request, appraisal_id: UUID) -> dict:
     appraisal = await reads.appraisal_with(actor, appraisal_id, "village", "product", "reviewed_by")
     rows = await approval_rows(appraisal)
     return {**LABELS, "appraisal": appraisal, "rows": rows, "rules": rules_of(appraisal), "error": None, "form": {},
-            "total_proposed": sum(r.proposed_fen for r in rows), "can_approve": may(actor, Action.APPRAISAL_APPROVE)}
+            "total_proposed": sum(r.proposed_fen for r in rows), "zero_rows": sum(1 for r in rows if r.zero and not r.approval),
+            "can_approve": may(actor, Action.APPRAISAL_APPROVE)}
 
 
 @login_required
@@ -161,6 +162,7 @@ async def _publication_context(request: Request, appraisal_id: UUID) -> dict:
     actor = request.state.session.actor
     view = await reads.publication(actor, appraisal_id)
     return {**LABELS, "appraisal": view.appraisal, "approvals": view.approvals, "objections": view.objections, "today": await today(request),
+            "published_grade": published_grade,
             "can_approve": may(actor, Action.APPRAISAL_APPROVE), "error": None, "errors": {}, "form": {}}
 
 

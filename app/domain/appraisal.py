@@ -11,8 +11,13 @@ the defaults here:
   of the two middle grades: the cautious choice); too few knowing votes ⇒ no grade, the officer
   decides at review;
 - amount = the scorecard amount when the officer scored the household at review, else the
-  median suggested amount; at approval max(scorecard, review amount), as a production system does;
-  always capped by the grade's cap and the product maximum, floored to `amount_step`.
+  median suggested amount, else (nobody suggested one: the amount is optional on a ballot) the
+  grade's default amount; at approval max(scorecard, review amount), as a production system does;
+  always capped by the grade's cap and the product maximum, floored to `amount_step`. A grade's
+  band runs from its default amount to its cap (`grade_defaults_yuan`, `grade_caps_yuan`);
+- ¥0 means a decline and only a decline: a ballot or a review that grades a household 优秀/较好/一般
+  gives a positive amount or none; 不予授信 is printed for a household only when its grade is
+  不予授信 (`published_grade`), never beside an amount.
 
 The rules are data (`DEFAULT_RULES`, same shape as a YAML rules file); `rules_from_data` checks
 them, and every appraisal keeps the copy it was created with.
@@ -96,12 +101,16 @@ class AppraisalRules:
     reasons: tuple[ExclusionReason, ...]
     scorecard: Scorecard
     grade_caps_fen: Mapping[str, int]
+    grade_defaults_fen: Mapping[str, int] = field(default_factory=dict)  # the amount of a grade when nobody gave one
     exclude_min_members: int = 2
     exclude_min_rounds: int = 2
     severe_excludes: bool = True
     min_knowing_votes: int = 1
     amount_step_fen: int = 1_000 * FEN_PER_YUAN
     objection_days: int = 7
+
+    def default_fen(self, grade: Grade) -> int:
+        return self.grade_defaults_fen.get(grade.value, 0)
 
     def reason(self, code: str) -> ExclusionReason | None:
         return next((r for r in self.reasons if r.code == code), None)
@@ -126,6 +135,8 @@ DEFAULT_RULES: dict = {
     "exclusion": {"min_members": 2, "min_rounds": 2, "severe_excludes": True},
     "grade": {"min_knowing_votes": 1},
     "grade_caps_yuan": {"excellent": 200_000, "good": 100_000, "fair": 50_000, "decline": 0},
+    # the low end of each grade's band: the amount when neither the panel nor the reviewer gave one
+    "grade_defaults_yuan": {"excellent": 100_000, "good": 50_000, "fair": 20_000, "decline": 0},
     "scorecard": "additive",
     "amount_step_yuan": 1_000,
     "objection_days": 7,
@@ -151,12 +162,17 @@ def rules_from_data(data: Mapping) -> AppraisalRules:
                 raise ValidationError(f"评议规则配置错误：未知评分卡 {card_data}", code=AppraisalCode.INVALID_RULES)
             card_data = SCORECARDS[card_data]
         caps = {g.value: _positive_int(merged["grade_caps_yuan"][g.value], f"grade_caps_yuan.{g.value}", minimum=0) * FEN_PER_YUAN for g in Grade}
+        defaults = {g.value: _positive_int(merged["grade_defaults_yuan"][g.value], f"grade_defaults_yuan.{g.value}", minimum=0) * FEN_PER_YUAN
+                    for g in Grade}
+        if defaults[Grade.DECLINE.value] != 0 or any(defaults[g] > caps[g] for g in defaults):
+            raise ValidationError("评议规则配置错误：等级默认额度应不超过该等级上限，不予授信的默认额度应为 0", code=AppraisalCode.INVALID_RULES)
         exclusion = {**DEFAULT_RULES["exclusion"], **merged["exclusion"]}
         grade = {**DEFAULT_RULES["grade"], **merged["grade"]}
         return AppraisalRules(
             reasons=reasons,
             scorecard=scorecard_from_data(card_data),
             grade_caps_fen=caps,
+            grade_defaults_fen=defaults,
             exclude_min_members=_positive_int(exclusion["min_members"], "exclusion.min_members"),
             exclude_min_rounds=_positive_int(exclusion["min_rounds"], "exclusion.min_rounds"),
             severe_excludes=bool(exclusion["severe_excludes"]),
@@ -203,6 +219,9 @@ def check_ballot(
             raise ValidationError(f"建议额度应在 0 至 {max_amount_fen // FEN_PER_YUAN:,} 元之间", code=CommonCode.INVALID_AMOUNT, field="amount")
         if g == Grade.DECLINE and amount_fen > 0:
             raise ValidationError("评为不予授信时建议额度应为 0", code=CommonCode.INVALID_AMOUNT, field="amount")
+        if g != Grade.DECLINE and amount_fen == 0:
+            raise ValidationError(f"评为{GRADE_LABELS[g]}时建议额度应大于 0（不填则按等级默认额度）；不予授信请选“不予授信”",
+                                  code=CommonCode.INVALID_AMOUNT, field="amount")
     return g, amount_fen, reasons
 
 
@@ -291,12 +310,14 @@ def proposed_amount_fen(
     review_fen: int | None = None,
 ) -> int:
     """The pre-credit amount to propose: 0 when excluded or declined; else the larger of the scorecard
-    and review amounts (or the panel's median suggestion when neither exists), capped and floored."""
+    and review amounts (or the panel's median suggestion when neither exists, or the grade's default
+    when nobody gave an amount), capped and floored. A ¥0 amount of a graded household (older data)
+    counts as no amount."""
     grade = grade or agg.grade
     if agg.excluded or grade is None or grade == Grade.DECLINE:
         return 0
-    candidates = [x for x in (model_fen, review_fen) if x is not None]
-    base = max(candidates) if candidates else (agg.panel_amount_fen or 0)
+    given = [x for x in (model_fen, review_fen) if x]
+    base = max(given) if given else (agg.panel_amount_fen or rules.default_fen(grade))
     return floor_to_step(min(base, cap_fen(grade, rules, product_max_fen=product_max_fen)), rules.amount_step_fen)
 
 
@@ -305,3 +326,11 @@ def check_approved_amount(amount_fen: int, *, product_max_fen: int, excluded: bo
         raise ValidationError(f"预授信额度应在 0 至 {product_max_fen // FEN_PER_YUAN:,} 元之间", code=CommonCode.INVALID_AMOUNT, field="amount")
     if excluded and amount_fen > 0:
         raise ValidationError("该户已被评为不予授信，预授信额度只能为 0", code=CommonCode.INVALID_AMOUNT, field="amount")
+
+
+def published_grade(grade: Grade | str, amount_fen: int) -> str:
+    """The 公示's grade column: 不予授信 only for an explicit decline (the grade) at ¥0, never beside an amount."""
+    g = Grade(grade)
+    if g == Grade.DECLINE:
+        return GRADE_LABELS[g] if amount_fen == 0 else "予以授信（异议成立）"
+    return GRADE_LABELS[g]

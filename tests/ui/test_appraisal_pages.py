@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from app.models import Appraisal, Approval, Objection, PanelMember, ReviewDecision, Vote
 from app.services import business_date
-from app.services.appraisal.common import link_token
+from app.services.appraisal.common import link_token, load_rules
 from app.services.appraisal.review import close_round
 from tests.factories import csrf_token, login
 from tests.factories.villages import NOW, TODAY, actor, households, open_appraisal, village, vote
@@ -125,3 +125,42 @@ async def test_review_approval_publication_through_the_pages(client, demo):
     objection = await Objection.first()
     resolved = await client.post(f"/objections/{objection.id}/resolve", data={"upheld": "0", "resolution": "经核实维持", "amount": "", "csrf_token": token})
     assert resolved.status_code == 303 and (await Objection.get(id=objection.id)).status == "dismissed"
+
+
+async def test_zero_amounts_are_flagged_at_approval_and_never_published_as_declines(client, demo):
+    # given 一般 capped at ¥0 by the rules (not a decline), and a panel that gave no amounts
+    await business_date.set_current(TODAY)
+    rules = load_rules(None)
+    rules["grade_caps_yuan"] = {**rules["grade_caps_yuan"], "fair": 0}
+    rules["grade_defaults_yuan"] = {**rules["grade_defaults_yuan"], "fair": 0}
+    appraisal, members = await open_appraisal(rules=rules)
+    h1, h2, h3 = await households()
+    for m in members:
+        await vote(m, h1, grade="good", amount="")
+        await vote(m, h2, grade="excellent", amount="")
+        await vote(m, h3, grade="fair", amount="")
+    await login(client)
+    token = await csrf_token(client)
+    await close_round(actor=await actor("officer1"), appraisal_id=appraisal.id, now=NOW)
+    assert (await client.post(f"/appraisals/{appraisal.id}/review/accept-all", data={"csrf_token": token})).status_code == 303
+    assert (await client.post(f"/appraisals/{appraisal.id}/review/submit", data={"csrf_token": token})).status_code == 303
+    await login(client, username="approver")
+    token = await csrf_token(client)
+    # the approval page proposes the grades' defaults and flags the ¥0 row
+    page = await client.get(f"/appraisals/{appraisal.id}/approval")
+    assert 'id="approval-zero-warning"' in page.text and "有 1 户未被评为不予授信，但建议额度为 ¥0" in page.text
+    assert f'id="household-{h3.id}-zero"' in page.text and f'id="household-{h1.id}-zero"' not in page.text
+    assert "¥50,000.00" in page.text and "¥100,000.00" in page.text
+    # blank on the ¥0 row is refused; an explicit 0 declines it
+    blank = await client.post(f"/appraisals/{appraisal.id}/approval", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert blank.status_code == 422 and "建议额度为 ¥0，请填写预授信额度" in blank.text and await Approval.all().count() == 0
+    ok = await client.post(f"/appraisals/{appraisal.id}/approval", data={f"amount_{h3.id}": "0", "csrf_token": token})
+    assert ok.status_code == 303
+    await login(client)
+    token = await csrf_token(client)
+    assert (await client.post(f"/appraisals/{appraisal.id}/publish", data={"csrf_token": token})).status_code == 303
+    listing = await client.get(f"/appraisals/{appraisal.id}/publication")
+    rows = {hid: re.search(rf'id="household-{hid}-published">(.*?)</tr>', listing.text, re.S).group(1) for hid in (h1.id, h2.id, h3.id)}
+    assert "较好" in rows[h1.id] and "¥50,000.00" in rows[h1.id] and "不予授信" not in rows[h1.id]
+    assert "优秀" in rows[h2.id] and "¥100,000.00" in rows[h2.id] and "不予授信" not in rows[h2.id]
+    assert "不予授信" in rows[h3.id] and "¥0.00" in rows[h3.id]

@@ -37,6 +37,11 @@ class ApprovalRow:
     def excluded(self) -> bool:
         return self.outcome.excluded or self.review.grade == Grade.DECLINE
 
+    @property
+    def zero(self) -> bool:
+        """A graded household (not declined) proposed at ¥0: the approver must give an amount or decline it explicitly."""
+        return self.proposed_fen == 0 and not self.excluded
+
 
 async def approval_rows(appraisal: Appraisal) -> list[ApprovalRow]:
     rules = rules_of(appraisal)
@@ -58,6 +63,9 @@ async def approval_rows(appraisal: Appraisal) -> list[ApprovalRow]:
 
 async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, Money], now: datetime) -> int:
     """Confirm the pre-credit amount of every reviewed household (a household not in `amounts`: the proposal).
+
+    0 given for a household that was not declined is the approver's decline (审定不予授信): its grade is
+    recorded as 不予授信. A household proposed at ¥0 without being declined needs an amount or an explicit 0.
     Returns the total in fen."""
     require_approver(actor)
     async with in_transaction():
@@ -70,13 +78,17 @@ async def approve(*, actor: Actor, appraisal_id: UUID, amounts: dict[UUID, Money
         records, total = [], 0
         for row in rows:
             given = amounts.get(row.household.id)
+            if given is None and row.zero:
+                raise ValidationError(f"户号 {row.household.household_no}：建议额度为 ¥0，请填写预授信额度；确实不予授信请填 0",
+                                      code=CommonCode.INVALID_AMOUNT, field=f"amount.{row.household.id}")
             fen = given.fen if given is not None else row.proposed_fen
             try:
                 check_approved_amount(fen, product_max_fen=product.max_principal_fen, excluded=row.excluded)
             except ValidationError as exc:
                 raise ValidationError(f"户号 {row.household.household_no}：{exc.message}", code=exc.code, field=f"amount.{row.household.id}") from None
+            grade = Grade.DECLINE if fen == 0 else Grade(row.review.grade)
             records.append(Approval(appraisal_id=appraisal.id, household_id=row.household.id, approver_id=actor.id if actor.is_officer else None,
-                                    grade=Grade(row.review.grade), pre_credit_amount_fen=fen, approved_at=now))
+                                    grade=grade, pre_credit_amount_fen=fen, approved_at=now))
             total += fen
         await Approval.bulk_create(records, batch_size=500)
         await Appraisal.filter(id=appraisal.id).update(approved_at=now, approved_by_id=actor.id if actor.is_officer else None)
@@ -160,7 +172,10 @@ async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, r
             outcome = await AppraisalOutcome.get(appraisal_id=appraisal.id, household_id=objection.household_id)
             check_approved_amount(fen, product_max_fen=product.max_principal_fen, excluded=outcome.excluded)
             change = {"before_fen": approval.pre_credit_amount_fen, "after_fen": fen}
-            await Approval.filter(id=approval.id).update(pre_credit_amount_fen=fen, approver_id=actor.id if actor.is_officer else None, approved_at=now)
+            review = await ReviewDecision.get(appraisal_id=appraisal.id, household_id=objection.household_id)
+            grade = Grade.DECLINE if fen == 0 else (Grade(review.grade) if approval.grade == Grade.DECLINE else Grade(approval.grade))
+            await Approval.filter(id=approval.id).update(pre_credit_amount_fen=fen, grade=grade, approver_id=actor.id if actor.is_officer else None,
+                                                         approved_at=now)
         status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         await Objection.filter(id=objection.id).update(status=status, resolution=resolution, resolved_by_id=actor.id if actor.is_officer else None, resolved_at=now)
         await audit.record(actor, "appraisal.objection_resolve", "appraisal", appraisal.id,

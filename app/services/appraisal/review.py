@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from app.domain.appraisal import (
     Aggregate,
     AppraisalRules,
+    GRADE_LABELS,
     Ballot,
     Grade,
     Status,
@@ -128,6 +129,9 @@ async def review_household(
     except ValueError:
         raise ValidationError("请选择复评等级", code=AppraisalCode.INVALID_REVIEW, field="grade") from None
     amount_fen = amount.fen if amount is not None else None
+    if amount_fen == 0 and g != Grade.DECLINE:
+        raise ValidationError(f"复评等级为{GRADE_LABELS[g]}时复评额度应大于 0（不填则采用建议额度）；不予授信请选择“不予授信”等级",
+                              code=CommonCode.INVALID_AMOUNT, field="amount")
     note = note.strip()
     if len(note) > 256:
         raise ValidationError("备注最多 256 个字", code=AppraisalCode.INVALID_REVIEW, field="note")
@@ -169,13 +173,17 @@ async def review_household(
 
 async def accept_aggregates(*, actor: Actor, appraisal_id: UUID, now: datetime) -> tuple[int, int]:
     """整村复评: take the aggregate as the review for every household not yet reviewed.
-    Households whose votes gave no grade are left for a one-by-one review. Returns (accepted, left)."""
+    Households whose votes gave no grade are left for a one-by-one review. Returns (accepted, left).
+    The amount is the proposal computed now with the appraisal's rules (the grade's default when the
+    panel gave none), so a graded household is never taken at ¥0."""
     require_manager(actor)
     async with in_transaction():
         appraisal = await appraisal_for(actor, appraisal_id, lock=True)
         if appraisal.status != Status.REVIEW:
             raise Conflict("只有复评阶段可以复评", code=CommonCode.WRONG_STATUS)
         reviewed = set(await ReviewDecision.filter(appraisal_id=appraisal.id).values_list("household_id", flat=True))
+        rules = rules_of(appraisal)
+        product = await Product.get(id=appraisal.product_id)
         accepted, left = [], 0
         for o in await AppraisalOutcome.filter(appraisal_id=appraisal.id):
             if o.household_id in reviewed:
@@ -184,7 +192,8 @@ async def accept_aggregates(*, actor: Actor, appraisal_id: UUID, now: datetime) 
                 left += 1
                 continue
             accepted.append(ReviewDecision(appraisal_id=appraisal.id, household_id=o.household_id, officer_id=actor.id if actor.is_officer else None,
-                                           grade=Grade.DECLINE if o.excluded else Grade(o.grade), amount_fen=o.proposed_amount_fen,
+                                           grade=Grade.DECLINE if o.excluded else Grade(o.grade),
+                                           amount_fen=proposed_amount_fen(aggregate_of(o), rules, product_max_fen=product.max_principal_fen),
                                            exclusion_reasons=[], facts={}, model_amount_fen=None, note="采用初评汇总结果", decided_at=now))
         await ReviewDecision.bulk_create(accepted, batch_size=500)
         await audit.record(actor, "appraisal.review_bulk", "appraisal", appraisal.id, after={"accepted": len(accepted), "left": left})
