@@ -65,8 +65,17 @@
     tracker = { timer: setInterval(sample, seconds * 1000), url: url };
   }
 
+  function foldSteps(scope) {  // portrait: the step list would push the step's action down; it opens on a tap
+    var box = scope.querySelector ? scope.querySelector("#visit-steps-box") : null;
+    if (box && !box.dataset.folded && window.matchMedia && window.matchMedia("(max-width: 900px)").matches) {
+      box.dataset.folded = "1";
+      box.open = false;
+    }
+  }
+
   function scan(root) {
     var scope = root && root.querySelectorAll ? root : document;
+    foldSteps(document);
     scope.querySelectorAll("form[data-geolocate]").forEach(locate);
     var box = document.querySelector("[data-track-url]");
     if (box && (!tracker || tracker.url !== box.dataset.trackUrl)) { track(box); }
