@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from app.cli.ops import proxy_options
 from app.config import Env
-from tests.factories import login
+from tests.factories import csrf_token, login
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "ui" / "templates"
 
@@ -34,6 +34,20 @@ async def test_pages_carry_the_security_headers_and_no_store(client, demo):
     assert graphql.headers["cache-control"] == "no-store"
     static = await client.get("/static/css/app.css")
     assert static.status_code == 200 and static.headers.get("cache-control") != "no-store"
+
+
+async def test_every_officer_page_and_error_page_is_no_store(client, demo, app):
+    """Back after logout must not show the previous officer's pages: nothing behind the login is cached (issue 19 #8c)."""
+    from starlette.routing import Route
+
+    await login(client)
+    paths = [r.path for r in app.routes if isinstance(r, Route) and "{" not in r.path and "GET" in (r.methods or {"GET"})]
+    assert len(paths) > 20
+    for path in [*paths, "/loans/00000000-0000-0000-0000-000000000000", "/no-such-page", "/logout", "/reports/portfolio.csv"]:
+        response = await client.get(path)
+        assert response.headers.get("cache-control") == "no-store", (path, response.status_code)
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    assert (await client.get("/")).headers["cache-control"] == "no-store"
 
 
 async def test_hsts_in_production(db, settings, redis_server):
