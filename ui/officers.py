@@ -11,8 +11,10 @@ from app import clock
 from app.domain import geo
 from app.domain import visit as flow
 from app.domain.errors import DomainError
+from app.domain.permissions import Action
 from app.domain.vocabulary import ROLE_LABELS
 from app.services import reporting
+from app.services.permissions import may
 from app.services.reporting.field_activity import daily_summary, field_activity, officers_in_scope
 from ui.auth import login_required
 from ui.templating import render
@@ -33,7 +35,8 @@ def _common() -> dict:
 async def officer_list(request: Request) -> Response:
     today = clock.local_today(request.app.state.settings.business_tz)  # tracks are calendar days, not business dates
     officers = await officers_in_scope(request.state.session.actor)
-    return render(request, "officers/list.html", {**_common(), "officers": officers, "today": today})
+    can_approve = may(request.state.session.actor, Action.LINE_APPROVE)  # the approvals link only for who can open it
+    return render(request, "officers/list.html", {**_common(), "officers": officers, "today": today, "can_approve": can_approve})
 
 
 @login_required

@@ -33,7 +33,19 @@ async def test_a_refusal_is_the_403_page_whatever_the_page(client, demo):
     await login(client)
     response = await client.get("/admin/outbox")
     assert response.status_code == 403
-    assert "<h1>无权操作</h1>" in response.text and "<h1>未找到</h1>" not in response.text
+    assert "<h1>无权访问</h1>" in response.text and "<title>无权访问" in response.text and "未找到" not in response.text
+
+
+async def test_the_approvals_link_only_for_who_can_open_it(client, demo):
+    """/officers linked 待审批授信 for every role; an officer opening it got a 403 (issue 19 #8e)."""
+    await login(client)
+    page = await client.get("/officers")
+    assert page.status_code == 200 and "待审批授信" not in page.text
+    refused = await client.get("/approvals")
+    assert refused.status_code == 403 and "<title>无权访问" in refused.text and "未找到" not in refused.text
+    await login(client, username="manager")
+    page = await client.get("/officers")
+    assert 'id="approvals-link"' in page.text and (await client.get("/approvals")).status_code == 200
 
 
 async def test_yuan_typed_into_a_form_is_parsed_by_the_page_with_a_chinese_message(client, demo):
