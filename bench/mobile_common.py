@@ -34,7 +34,7 @@ async def make_borrower(vault, k: int, *, loans: int, core, today, limit_yuan: i
     await Customer.filter(id=customer.id).update(**phone_fields(vault, phone_for(k)))
     for n in range(loans):
         await draw_down(
-            actor=SYSTEM, credit_line_id=line.id, amount=f"{1000 + 100 * n}.00", term_months=(6, 12, 24)[n % 3],
+            actor=SYSTEM, credit_line_id=line.id, amount_fen=(1000 + 100 * n) * 100, term_months=(6, 12, 24)[n % 3],
             method=("EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL", "INTEREST_FIRST")[n % 3], idempotency_key=uuid.uuid4(),
             today=today, core=core, vault=vault,
         )

@@ -8,8 +8,9 @@ catches neither unless it shows something else (and says why where it does). A p
 a UUID never reaches a handler: the routes use Starlette's `{x_id:uuid}` convertor, and an
 unmatched path is the same 404 page.
 
-Money typed into a form is yuan text ("1,234.50"); pages turn it into a `Money` (integer fen) here
-and hand services fen, never the text.
+Money typed into a form is yuan text ("1,234.50"), a rate percent text ("4.50"); pages turn them
+into a `Money` (integer fen) or ppm here and hand services fen and ppm, never the text. A bad text is
+a `ValidationError` on the field the page names (its input's name), shown at that input.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.domain.errors import Forbidden, NotFound
-from app.domain.money import Money
+from app.domain.money import Money, parse_rate_percent
 from ui.templating import render
 
 NOT_FOUND_MESSAGE = "页面不存在或您无权查看。"
@@ -103,3 +104,14 @@ def optional_money(text: str | None, *, field: str) -> Money | None:
     if text is None or not text.strip():
         return None
     return money(text, field=field)
+
+
+def optional_fen(text: str | None, *, field: str) -> int | None:
+    """`optional_money` in integer fen, as services take it: a blank field is none."""
+    amount = optional_money(text, field=field)
+    return None if amount is None else amount.fen
+
+
+def rate_ppm(text: str, *, field: str) -> int:
+    """An annual rate typed in percent ("4.5") in ppm (45000); anything else a `ValidationError` in Chinese on `field`."""
+    return parse_rate_percent(text, field=field)

@@ -17,6 +17,7 @@ from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
 from app.services.lending.repayment import prepay, quote_prepayment, repay
 from ui.auth import login_required, redirect
+from ui.common import money, optional_fen, rate_ppm
 from ui.forms import form_errors, new_key, parse_key
 from ui.templating import render
 
@@ -40,7 +41,8 @@ async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str |
 async def _prepay_quote(request: Request, loan_id: UUID, amount: str | None) -> dict:
     """What the prepayment form shows under the amount: the quote (and the payoff button when it settles the loan) or why not."""
     try:
-        plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount=amount, today=await business_date.current())
+        amount_fen = optional_fen(amount, field="amount")  # blank: the payoff quote
+        plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount_fen=amount_fen, today=await business_date.current())
     except DomainError as exc:
         return {"plan": None, "error": exc.message}
     return {"plan": plan, "error": None}
@@ -78,7 +80,7 @@ async def _payment(request: Request, action, *, field: str) -> Response:
 @login_required
 async def loan_repay(request: Request) -> Response:
     async def action(loan_id, data, key, state):
-        await repay(actor=request.state.session.actor, loan_id=loan_id, amount=data.get("amount", ""), idempotency_key=key,
+        await repay(actor=request.state.session.actor, loan_id=loan_id, amount_fen=money(data.get("amount", ""), field="amount").fen, idempotency_key=key,
                     today=await business_date.current(), core=state.core, vault=state.vault)
 
     return await _payment(request, action, field="amount")
@@ -88,17 +90,15 @@ async def loan_repay(request: Request) -> Response:
 async def loan_prepay(request: Request) -> Response:
     """A partial prepayment, or a payoff: only with the form's explicit `payoff` (shown with the payoff quote, confirmed in a dialog)."""
     async def action(loan_id, data, key, state):
-        amount = data.get("prepay_amount", "").strip() or None
-        await prepay(actor=request.state.session.actor, loan_id=loan_id, amount=amount, idempotency_key=key, payoff=data.get("payoff") == "1",
-                     today=await business_date.current(), core=state.core, vault=state.vault)
+        await prepay(actor=request.state.session.actor, loan_id=loan_id, amount_fen=optional_fen(data.get("prepay_amount"), field="amount"),
+                     idempotency_key=key, payoff=data.get("payoff") == "1", today=await business_date.current(), core=state.core, vault=state.vault)
 
     return await _payment(request, action, field="prepay_amount")
 
 
 @login_required
 async def loan_prepay_quote(request: Request) -> Response:
-    amount = request.query_params.get("prepay_amount", "").strip() or None
-    quote = await _prepay_quote(request, request.path_params["loan_id"], amount)
+    quote = await _prepay_quote(request, request.path_params["loan_id"], request.query_params.get("prepay_amount"))
     return render(request, "lending/_prepay_quote.html", quote, fragment="lending/_prepay_quote.html")
 
 
@@ -119,11 +119,12 @@ async def line_detail(request: Request) -> Response:
         else:
             actor, state, today = request.state.session.actor, request.app.state, await business_date.current()
             try:
+                amount_fen = money(form.get("amount", ""), field="amount").fen
                 if form.get("confirm") == "1" and key is not None:
-                    loan = await draw_down(actor=actor, credit_line_id=line.id, amount=form.get("amount", ""), term_months=term, method=form.get("method", ""),
+                    loan = await draw_down(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""),
                                            idempotency_key=key, today=today, core=state.core, vault=state.vault)
                     return redirect(request, request.url_for("loan_detail", loan_id=str(loan.id)).path)
-                quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount=form.get("amount", ""), term_months=term, method=form.get("method", ""), today=today)
+                quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""), today=today)
             except DomainError as exc:
                 errors = form_errors(exc)
     context = {"line": line, "form": form, "errors": errors, "quote": quote, "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS}
@@ -147,8 +148,9 @@ async def calculator(request: Request) -> Response:
     if "principal" in params:
         try:
             start = date.fromisoformat(form["start_date"]) if form["start_date"] else await _today(request)
-            schedule = preview_schedule(principal=form["principal"], annual_rate_percent=form["rate"], term_months=int(form["term_months"] or 0),
-                                        method=form["method"], start_on=start, first_due_on=None)
+            term = int(form["term_months"] or 0)
+            schedule = preview_schedule(principal_fen=money(form["principal"], field="principal").fen, annual_rate_ppm=rate_ppm(form["rate"], field="rate"),
+                                        term_months=term, method=form["method"], start_on=start, first_due_on=None)
         except ValueError:
             errors["start_date" if form["start_date"] else "term_months"] = "日期或期数格式不正确"
         except DomainError as exc:

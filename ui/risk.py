@@ -26,6 +26,7 @@ from app.services.risk.collections import owed_fen, record_collection_action, ta
 from app.services.risk.reads import list_entries, may_manage_lists, ruleset_overview
 from app.services.risk.warnings import handle_warning, warning_file, warning_rows
 from ui.auth import login_required, redirect
+from ui.common import optional_fen
 from ui.templating import render
 
 PAGE_SIZE = 100
@@ -144,7 +145,7 @@ async def task_action(request: Request) -> Response:
         try:
             await record_collection_action(
                 actor=_actor(request), task_id=task_id, kind=form.get("kind", ""), outcome=form.get("outcome", ""),
-                promised_amount=form.get("promised_amount"), promised_on=promised_on, next_action_on=next_action_on,
+                promised_amount_fen=optional_fen(form.get("promised_amount"), field="promised_amount"), promised_on=promised_on, next_action_on=next_action_on,
                 today=await business_date.current(), now=clock.now_utc(),
             )
         except NotFound:  # the 404 page (app/main.py), not the refusal below

@@ -2,6 +2,11 @@
 
 `DecimalString` is the Python annotation; `SCALAR_MAP` tells the schema how it
 looks on the wire (registered through StrawberryConfig.scalar_map).
+
+Services take money in integer fen and rates in ppm: a resolver turns an input's string into
+them here (`fen`, `optional_fen`, `rate_ppm`) inside its `try`, so a bad string is a payload
+error (INVALID_AMOUNT / INVALID_RATE, in Chinese, on the input's snake_case field, which
+`payload_error` puts on the wire in camelCase), as any service's.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from decimal import Decimal as PyDecimal
 from typing import NewType
 
 import strawberry
+
+from app.domain.money import Money, parse_rate_percent
 
 MAX_LENGTH = 40
 
@@ -36,3 +43,21 @@ SCALAR_MAP = {
         parse_value=_parse,
     )
 }
+
+
+def fen(value: str, *, field: str) -> int:
+    """Yuan sent as a string ("1200.00") in integer fen; anything else a `ValidationError` (INVALID_AMOUNT) on `field`."""
+    return Money.from_yuan(value, field=field).fen
+
+
+def optional_fen(value: str | None, *, field: str, blank_is_none: bool = False) -> int | None:
+    """Like `fen`, but an input not sent (None) is none. An empty string is a bad amount unless
+    `blank_is_none` (an input that has always read blank as not sent, e.g. a promise's amount)."""
+    if value is None or (blank_is_none and not value.strip()):
+        return None
+    return fen(value, field=field)
+
+
+def rate_ppm(value: str, *, field: str) -> int:
+    """An annual rate in percent ("3.45") in ppm (34500); anything else a `ValidationError` (INVALID_RATE) on `field`."""
+    return parse_rate_percent(value, field=field)

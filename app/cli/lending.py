@@ -12,6 +12,7 @@ from app import clock
 from app.config import Env, get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
+from app.domain.money import parse_rate_percent
 from app.services.actor import SYSTEM
 from app.services.eod_lease import RUNNING, LeaseLost
 
@@ -164,7 +165,10 @@ def lpr_add(
     except ValueError:
         _fail("日期格式应为 YYYY-MM-DD")
     try:
-        asyncio.run(_with_db(lambda: publish_lpr(actor=SYSTEM, published_on=day, one_year=one_year, five_year=five_year, scheduled=scheduled)))
+        one_year_ppm, five_year_ppm = parse_rate_percent(one_year, field="one_year_percent"), parse_rate_percent(five_year, field="five_year_percent")
+        asyncio.run(_with_db(lambda: publish_lpr(
+            actor=SYSTEM, published_on=day, one_year_ppm=one_year_ppm, five_year_ppm=five_year_ppm, scheduled=scheduled,
+        )))
     except DomainError as exc:
         hint = "（如确为预定利率，请加 --scheduled）" if exc.code == "INVALID_DATE" else ""
         _fail(f"录入失败：{exc.message}{hint}")

@@ -73,7 +73,7 @@ async def test_auditors_and_admins_cannot_prepay_and_the_card_is_not_debited(app
     # given a loan drawn at the counter
     await business_date.set_current(TODAY)
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     transactions = await LedgerTransaction.all().count()
     app.state.core = core = RecordingCore()

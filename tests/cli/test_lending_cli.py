@@ -21,7 +21,7 @@ async def test_eod_and_ledger_check_from_the_command_line(demo, vault):
 
     await business_date.set_current(TODAY)
     _, line = await customer_with_line(vault)
-    await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="5000.00", term_months=3, method="equal_installment", idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=500_000, term_months=3, method="equal_installment", idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     ran = _cunxin("eod", "--days", "35")
     assert ran.returncode == 0, ran.stderr
     assert "2026-11-27 日终完成：reprice、accrue、auto_debit、overdue、penalty、classify、nonaccrual、advance" in ran.stdout
@@ -44,7 +44,7 @@ async def test_ledger_check_fails_loudly_on_a_tampered_balance(demo, vault):
 
     await business_date.set_current(TODAY)
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="5000.00", term_months=3, method="equal_installment", idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=500_000, term_months=3, method="equal_installment", idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     await Loan.filter(id=loan.id).update(outstanding_principal_fen=1)
     checked = _cunxin("ledger-check")
     assert checked.returncode == 1

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 async def _loan(vault) -> Loan:
     _, line = await customer_with_line(vault)
-    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
 
 

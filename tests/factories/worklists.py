@@ -28,7 +28,7 @@ async def assign_village(customer: Customer, division_code: str = "141023100201"
     return village
 
 
-async def drawn_loan(vault, *, amount: str = "12000.00", card: str = "6217000010001234", sequence: int = 357, village: str | None = "141023100201",
+async def drawn_loan(vault, *, amount_fen: int = 1_200_000, card: str = "6217000010001234", sequence: int = 357, village: str | None = "141023100201",
                      line_officer: str | None = None, limit_yuan: int = 100_000, valid_from: date | None = None, today: date = TODAY):
     customer, line = await customer_with_line(vault, card=card, sequence=sequence, limit_yuan=limit_yuan, valid_from=valid_from)
     if village:
@@ -36,7 +36,7 @@ async def drawn_loan(vault, *, amount: str = "12000.00", card: str = "6217000010
     if line_officer:
         await CreditLine.filter(id=line.id).update(officer_id=(await Officer.get(username=line_officer)).id)
     loan = await draw_down(
-        actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=12, method="equal_installment",
+        actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=12, method="equal_installment",
         idempotency_key=uuid.uuid4(), today=today, core=SandboxCoreBanking(), vault=vault,
     )
     return customer, line, loan

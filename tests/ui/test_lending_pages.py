@@ -14,7 +14,7 @@ from tests.services.lending.conftest import TODAY
 
 async def _loan(vault, **kwargs):
     _, line = await customer_with_line(vault, **kwargs)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     return line, loan
 
@@ -138,3 +138,39 @@ async def test_a_loan_whose_disbursement_is_unknown_shows_processing_never_not_d
     await Loan.filter(id=loan.id).update(status="active", debit_in_flight="eod:x")
     page = await client.get(f"/loans/{loan.id}")
     assert f'id="loan-{loan.id}-status">未结清 · 扣款处理中' in page.text and "未扣款" not in page.text
+
+
+BAD_AMOUNTS = {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "9" * 60: "金额过大"}
+
+
+async def test_calculator_bad_text_shows_at_its_input(client, demo):
+    query = "/calculator?principal={}&rate={}&term_months=4&method=equal_installment&start_date=2011-09-20"
+    for text, message in {**BAD_AMOUNTS, "": "金额格式不正确"}.items():
+        bad = await client.get(query.format(text, "24"), headers={"HX-Request": "true"})
+        assert bad.status_code == 422 and f'id="calc-error-principal">{message}<' in bad.text, text
+    for text, message in {"abc": "利率格式不正确", "-1": "利率不能为负数", "4.12345": "利率最多保留四位小数"}.items():
+        bad = await client.get(query.format("12000", text), headers={"HX-Request": "true"})
+        assert bad.status_code == 422 and f'id="calc-error-rate">{message}<' in bad.text, text
+    thousand = await client.get(query.format("1e3", "24"))  # exponent notation has always read as 1,000 yuan
+    assert thousand.status_code == 200 and "calc-error" not in thousand.text
+
+
+async def test_bad_money_text_in_the_payment_and_drawdown_forms_shows_at_its_input(client, demo, vault):
+    await business_date.set_current(TODAY)
+    line, loan = await _loan(vault)
+    await login(client)
+    token = await csrf_token(client)
+    page = await client.get(f"/loans/{loan.id}")
+    for text, message in {**BAD_AMOUNTS, "": "金额格式不正确"}.items():
+        repay = await client.post(f"/loans/{loan.id}/repay", data={"amount": text, "idempotency_key": _key(page.text, f"/loans/{loan.id}/repay"), "csrf_token": token})
+        assert repay.status_code == 422 and f'id="amount-error">{message}<' in repay.text, text
+    for text, message in BAD_AMOUNTS.items():
+        prepay = await client.post(f"/loans/{loan.id}/prepay", data={"prepay_amount": text, "idempotency_key": _key(page.text, f"/loans/{loan.id}/prepay"), "csrf_token": token})
+        assert prepay.status_code == 422 and f'id="prepay_amount-error">{message}<' in prepay.text, text
+        quote = await client.get(f"/loans/{loan.id}/prepay-quote", params={"prepay_amount": text}, headers={"HX-Request": "true"})
+        assert f'id="prepay-quote-error">{message}<' in quote.text, text
+        form = {"amount": text, "term_months": "6", "method": "equal_principal", "idempotency_key": str(uuid.uuid4()), "csrf_token": token}
+        for extra in ({}, {"confirm": "1"}):
+            drawdown = await client.post(f"/lines/{line.id}", data={**form, **extra})
+            assert drawdown.status_code == 422 and f'id="amount-error">{message}<' in drawdown.text, (text, extra)
+    assert await Loan.all().count() == 1 and (await Loan.get(id=loan.id)).status == "active"

@@ -22,7 +22,7 @@ USERS = {"officer": "officer1", "approver": "approver", "branch_manager": "manag
 
 async def _loan(vault):
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     return line, loan
 

@@ -13,7 +13,7 @@ from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
 from app.api.permissions import IsCustomer
-from app.api.scalars import DecimalString
+from app.api.scalars import DecimalString, fen
 from app.domain import error_codes as codes
 from app.domain import vocabulary
 from app.domain.errors import DomainError, NotFound, ValidationError
@@ -152,8 +152,9 @@ class LoanApplicationMutation:
         deps = ctx.mobile
         try:
             result = await borrower_drawdown.apply(
-                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"), amount=input.amount,
-                term_months=input.term_months, method=input.method.value, idempotency_key=input.idempotency_key, now=clock.now_utc(),
+                actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
+                amount_fen=fen(input.amount, field="amount"), term_months=input.term_months, method=input.method.value,
+                idempotency_key=input.idempotency_key, now=clock.now_utc(),
                 today=await business_date.current(), bureau=deps.bureau, media=deps.media, vault=ctx.vault, sms=deps.sms, core=ctx.core,
                 reuse_days=deps.settings.credit_report_reuse_days, code_ttl=deps.policy.code_ttl,
             )

@@ -10,7 +10,7 @@ from app.api.ids import decode_id
 from app.api.lending.queries import loan_error
 from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
 from app.api.permissions import IsOfficer, IsSignedIn
-from app.api.scalars import DecimalString
+from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
 from app.services import business_date
 from app.services.lending.drawdown import draw_down
@@ -94,7 +94,7 @@ class LendingMutation:
         async def work():
             return await draw_down(
                 actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
-                amount=input.amount, term_months=input.term_months, method=input.method.value,
+                amount_fen=fen(input.amount, field="amount"), term_months=input.term_months, method=input.method.value,
                 idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
             )
 
@@ -106,7 +106,7 @@ class LendingMutation:
 
         async def work():
             return await repay(
-                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
+                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount_fen=fen(input.amount, field="amount"),
                 idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
             )
 
@@ -118,7 +118,7 @@ class LendingMutation:
 
         async def work():
             return await prepay(
-                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
+                actor=ctx.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount_fen=optional_fen(input.amount, field="amount"),
                 idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault, payoff=input.payoff,
             )
 
@@ -128,8 +128,8 @@ class LendingMutation:
     async def lpr_publish(self, info: Info, input: LprPublishInput) -> LprPublishPayload:
         try:
             rows = await publish_lpr(
-                actor=info.context.actor, published_on=input.published_on, one_year=input.one_year_percent, five_year=input.five_year_percent,
-                scheduled=input.scheduled,
+                actor=info.context.actor, published_on=input.published_on, one_year_ppm=rate_ppm(input.one_year_percent, field="one_year_percent"),
+                five_year_ppm=rate_ppm(input.five_year_percent, field="five_year_percent"), scheduled=input.scheduled,
             )
         except DomainError as exc:
             return LprPublishPayload(rates=[], errors=[loan_error(exc)])

@@ -21,7 +21,7 @@ from app.api.lending.types import (
 )
 from app.api.pagination import Connection, paginate
 from app.api.permissions import IsSignedIn
-from app.api.scalars import DecimalString
+from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
 from app.domain.money import percent_str, yuan_str
 from app.models import LprPublication
@@ -57,7 +57,8 @@ class LendingQuery:
     def schedule_preview(self, input: SchedulePreviewInput) -> SchedulePreview:
         try:
             schedule = preview_schedule(
-                principal=input.principal, annual_rate_percent=input.annual_rate_percent, term_months=input.term_months,
+                principal_fen=fen(input.principal, field="principal"),
+                annual_rate_ppm=rate_ppm(input.annual_rate_percent, field="annual_rate_percent"), term_months=input.term_months,
                 method=input.method.value, start_on=input.start_date, first_due_on=input.first_due_date,
             )
         except DomainError as exc:
@@ -90,7 +91,8 @@ class LendingQuery:
         try:
             quote = await quote_drawdown(
                 actor=info.context.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
-                amount=input.amount, term_months=input.term_months, method=input.method.value, today=await business_date.current(),
+                amount_fen=fen(input.amount, field="amount"), term_months=input.term_months, method=input.method.value,
+                today=await business_date.current(),
             )
         except DomainError as exc:
             return DrawdownQuote(annual_rate_percent=None, lpr_tenor=None, installments=[], total_interest=None, errors=[loan_error(exc)])
@@ -103,8 +105,8 @@ class LendingQuery:
     async def loan_prepayment_quote(self, info: Info, input: LoanPrepaymentQuoteInput) -> PrepaymentQuote:
         try:
             plan = await quote_prepayment(
-                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), amount=input.amount,
-                today=await business_date.current(),
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"),
+                amount_fen=optional_fen(input.amount, field="amount"), today=await business_date.current(),
             )
         except DomainError as exc:
             return PrepaymentQuote(full=None, principal=None, interest=None, total=None, new_installments=[], errors=[loan_error(exc)])

@@ -25,7 +25,7 @@ from app.api.risk.types import (
     WarningActionKind,
     risk_error,
 )
-from app.api.scalars import DecimalString
+from app.api.scalars import DecimalString, optional_fen
 from app.domain.errors import DomainError
 from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
@@ -117,7 +117,8 @@ class RiskMutation:
         try:
             action = await record_collection_action(
                 actor=info.context.actor, task_id=decode_id(input.task_id, "CollectionTask", field="task_id"), kind=input.kind.value,
-                outcome=input.outcome, promised_amount=input.promised_amount, promised_on=input.promised_on,
+                outcome=input.outcome, promised_amount_fen=optional_fen(input.promised_amount, field="promised_amount", blank_is_none=True),
+                promised_on=input.promised_on,
                 next_action_on=input.next_action_on, today=await business_date.current(), now=clock.now_utc(),
             )
         except DomainError as exc:

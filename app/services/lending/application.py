@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.error_codes import CommonCode, CreditCheckCode, CustomerCode, LendingCode, SmsCode
 from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
-from app.domain.money import Money, yuan_str
+from app.domain.money import Money
 from app.domain.rules import worst_outcome
 from app.domain.schedule import parse_method
 from app.integrations.bureau import CreditBureau
@@ -123,7 +123,7 @@ async def apply(
     *,
     actor: Actor,
     credit_line_id: UUID,
-    amount: str,
+    amount_fen: int,
     term_months: int,
     method: str,
     idempotency_key: UUID,
@@ -138,19 +138,18 @@ async def apply(
     code_ttl: timedelta = timedelta(minutes=5),
 ) -> Application:
     require_customer(actor)
-    requested_fen = Money.from_yuan(amount, field="amount").fen
-    if requested_fen <= 0:
+    if amount_fen <= 0:
         raise ValidationError("借款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     method = parse_method(method).value
     existing = await LoanApplication.get_or_none(customer_id=actor.id, idempotency_key=idempotency_key)
     if existing is not None:
-        same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, requested_fen, term_months, method)
+        same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, amount_fen, term_months, method)
         if not same:
             raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
         return Application(existing, None)
 
-    decided_fen, product_code = await _decided_amount(actor, credit_line_id, requested_fen)
-    quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount=yuan_str(decided_fen), term_months=term_months, method=method, today=today)
+    decided_fen, product_code = await _decided_amount(actor, credit_line_id, amount_fen)
+    quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount_fen=decided_fen, term_months=term_months, method=method, today=today)
     card = await default_card(actor, core=core, vault=vault, now=now)
     if card is None:
         raise ApplicationError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="creditLineId")
@@ -181,7 +180,7 @@ async def apply(
     code = new_code()
     async with in_transaction():
         row = await LoanApplication.create(
-            customer_id=actor.id, credit_line_id=credit_line_id, idempotency_key=idempotency_key, requested_fen=requested_fen,
+            customer_id=actor.id, credit_line_id=credit_line_id, idempotency_key=idempotency_key, requested_fen=amount_fen,
             approved_fen=decided_fen if status == ApplicationStatus.AWAITING_CODE else 0, term_months=term_months, method=method,
             status=status, risk_decision=decision, strategy_decision=strategy, message=messages[status], applied_at=now,
             code_hash=keyed_hash(vault, "drawdown-code", code) if status == ApplicationStatus.AWAITING_CODE else "",
@@ -189,7 +188,7 @@ async def apply(
         )
         await audit.record(
             actor, "loan_application.create", "loan_application", row.id,
-            after={"status": status.value, "requestedFen": requested_fen, "approvedFen": row.approved_fen, "riskDecision": str(decision.id),
+            after={"status": status.value, "requestedFen": amount_fen, "approvedFen": row.approved_fen, "riskDecision": str(decision.id),
                    "strategyDecision": str(strategy.id)},
         )
     if status == ApplicationStatus.REJECTED:
@@ -238,7 +237,7 @@ async def confirm(
         raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED)
     try:
         loan = await draw_down(
-            actor=actor, credit_line_id=row.credit_line_id, amount=yuan_str(row.approved_fen), term_months=row.term_months,
+            actor=actor, credit_line_id=row.credit_line_id, amount_fen=row.approved_fen, term_months=row.term_months,
             method=row.method, idempotency_key=row.id, today=today, core=core, vault=vault,
         )
     except DomainError as exc:

@@ -84,9 +84,8 @@ def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_mon
         raise ValidationError("该额度不支持所选还款方式", code=LendingCode.INVALID_METHOD, field="method")
 
 
-async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, today: date) -> DrawdownQuote:
-    """The schedule a drawdown would get today (no writes)."""
-    amount_fen = Money.from_yuan(amount, field="amount").fen
+async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, today: date) -> DrawdownQuote:
+    """The schedule a drawdown of `amount_fen` would get today (no writes)."""
     method = parse_method(method).value
     line = await _line_for(actor, credit_line_id, lock=False)
     product = await Product.get(id=line.product_id)
@@ -97,11 +96,10 @@ async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount: str, ter
 
 
 async def draw_down(
-    *, actor: Actor, credit_line_id: UUID, amount: str, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault
+    *, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault
 ) -> Loan:
     require(actor, Action.LOAN_DISBURSE)
     idempotency_key = caller_key("loan_drawdown", actor, idempotency_key)  # this caller's key (also the core's reference)
-    amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
         raise ValidationError("借款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     method = parse_method(method).value

@@ -9,7 +9,6 @@ from tortoise.transactions import in_transaction
 from app.domain import lpr
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import ValidationError
-from app.domain.money import parse_rate_percent
 from app.domain.permissions import Action
 from app.models import LprPublication
 from app.services import audit, business_date
@@ -28,8 +27,8 @@ async def rate_for(*, term_months: int, spread_bp: int, on: date) -> tuple[lpr.T
     return tenor, lpr.contract_rate_ppm(base.rate_ppm, spread_bp)
 
 
-async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_year: str, scheduled: bool = False) -> list[LprPublication]:
-    """Record a month's LPR fixing (admin only); both tenors at once.
+async def publish_lpr(*, actor: Actor, published_on: date, one_year_ppm: int, five_year_ppm: int, scheduled: bool = False) -> list[LprPublication]:
+    """Record a month's LPR fixing (admin only); both tenors at once, each in ppm (3.45 % = 34500).
 
     A publication date after the current business date is a typing error unless it is
     marked `scheduled` (a rate known in advance): then it applies from that date on,
@@ -37,8 +36,7 @@ async def publish_lpr(*, actor: Actor, published_on: date, one_year: str, five_y
     """
     require(actor, Action.LPR_PUBLISH)
     rates = {}
-    for tenor, text, field in ((lpr.Tenor.ONE_YEAR, one_year, "oneYearPercent"), (lpr.Tenor.FIVE_YEAR, five_year, "fiveYearPercent")):
-        ppm = parse_rate_percent(text, field=field)
+    for tenor, ppm, field in ((lpr.Tenor.ONE_YEAR, one_year_ppm, "oneYearPercent"), (lpr.Tenor.FIVE_YEAR, five_year_ppm, "fiveYearPercent")):
         if not 0 < ppm <= MAX_LPR_PPM:
             raise ValidationError("LPR 应在 0% 到 20% 之间", code=LendingCode.INVALID_RATE, field=field)
         if ppm % 100:

@@ -132,11 +132,10 @@ async def _restore_line_and_status(loan: Loan, principal_fen: int, today: date) 
     await Loan.filter(id=loan.id).update(days_past_due=classification.days_past_due(today, remaining.due_on))
 
 
-async def repay(*, actor: Actor, loan_id: UUID, amount: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
+async def repay(*, actor: Actor, loan_id: UUID, amount_fen: int, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
     """Pay what is due (penalty → compound → interest → principal, oldest first), debited from the bound card."""
     require(actor, Action.LOAN_REPAY)
     idempotency_key = caller_key("loan_repay", actor, idempotency_key)  # this caller's key (also the core's reference)
-    amount_fen = Money.from_yuan(amount, field="amount").fen
     if amount_fen <= 0:
         raise ValidationError("还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
 
@@ -237,9 +236,8 @@ def _payoff_mismatch(plan: PrepaymentPlan) -> ValidationError:
     return ValidationError("该金额不足以结清贷款：全部结清请清空金额", code=CommonCode.INVALID_AMOUNT, field="amount")
 
 
-async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, today: date) -> PrepaymentPlan:
-    """What a prepayment would cost today; `amount` None = pay off in full."""
-    amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
+async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount_fen: int | None, today: date) -> PrepaymentPlan:
+    """What a prepayment would cost today; `amount_fen` None = pay off in full."""
     if amount_fen is not None and amount_fen <= 0:
         raise ValidationError("提前还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     loan = await _loan_for(actor, loan_id, lock=False)
@@ -248,16 +246,15 @@ async def quote_prepayment(*, actor: Actor, loan_id: UUID, amount: str | None, t
 
 
 async def prepay(
-    *, actor: Actor, loan_id: UUID, amount: str | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault, payoff: bool = False,
+    *, actor: Actor, loan_id: UUID, amount_fen: int | None, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault, payoff: bool = False,
 ) -> Loan:
     """Partial prepayment (principal + its interest to date) or full payoff; the schedule is recomputed.
 
     A payoff (结清) is the caller's explicit choice (`payoff=True`, with no amount or one that covers
-    the principal): an empty amount, or one that would settle the loan, without it is refused.
+    the principal): no amount (`amount_fen` None), or one that would settle the loan, without it is refused.
     """
     require(actor, Action.LOAN_PREPAY)
     idempotency_key = caller_key("loan_prepay", actor, idempotency_key)  # this caller's key (also the core's reference)
-    amount_fen = Money.from_yuan(amount, field="amount").fen if amount is not None else None
     if amount_fen is not None and amount_fen <= 0:
         raise ValidationError("提前还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
     if amount_fen is None and not payoff:

@@ -142,7 +142,7 @@ def owed_fen(loan: Loan) -> int:
 
 
 def _check_action(
-    kind: CollectionActionKind, *, outcome: str, promised_amount: str | None, promised_on: date | None, next_action_on: date | None,
+    kind: CollectionActionKind, *, outcome: str, promised_amount_fen: int | None, promised_on: date | None, next_action_on: date | None,
     today: date, max_promise_days: int,
 ) -> int | None:
     if not outcome:
@@ -152,14 +152,13 @@ def _check_action(
     if next_action_on is not None and next_action_on < today:
         raise ValidationError("下次跟进日期不能早于今天", code=CommonCode.INVALID_DATE, field="nextActionOn")
     if kind != CollectionActionKind.PROMISE_TO_PAY:
-        if promised_amount or promised_on:
-            field = "promisedAmount" if promised_amount else "promisedOn"
+        if promised_amount_fen is not None or promised_on:
+            field = "promisedAmount" if promised_amount_fen is not None else "promisedOn"
             raise ValidationError("只有「承诺还款」需要填写承诺金额和日期", field=field)
         return None
-    if not promised_amount:
+    if promised_amount_fen is None:
         raise ValidationError("请填写承诺还款金额", code=CommonCode.INVALID_AMOUNT, field="promisedAmount")
-    amount_fen = Money.from_yuan(promised_amount, field="promisedAmount").fen
-    if amount_fen <= 0:
+    if promised_amount_fen <= 0:
         raise ValidationError("承诺还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="promisedAmount")
     if promised_on is None:
         raise ValidationError("请填写承诺还款日期", code=CommonCode.INVALID_DATE, field="promisedOn")
@@ -167,7 +166,7 @@ def _check_action(
         raise ValidationError("承诺还款日期应晚于今天", code=CommonCode.INVALID_DATE, field="promisedOn")
     if promised_on > today + timedelta(days=max_promise_days):
         raise ValidationError(f"承诺还款日期不能晚于 {max_promise_days} 天后", code=CommonCode.INVALID_DATE, field="promisedOn")
-    return amount_fen
+    return promised_amount_fen
 
 
 async def record_collection_action(
@@ -178,7 +177,7 @@ async def record_collection_action(
     outcome: str,
     today: date,
     now: datetime,
-    promised_amount: str | None = None,
+    promised_amount_fen: int | None = None,
     promised_on: date | None = None,
     next_action_on: date | None = None,
     max_promise_days: int = 90,
@@ -196,9 +195,8 @@ async def record_collection_action(
     except ValueError:
         raise ValidationError("催收方式无效", field="kind") from None
     outcome = (outcome or "").strip()
-    promised_amount = (promised_amount or "").strip() or None
     amount_fen = _check_action(
-        kind, outcome=outcome, promised_amount=promised_amount, promised_on=promised_on, next_action_on=next_action_on,
+        kind, outcome=outcome, promised_amount_fen=promised_amount_fen, promised_on=promised_on, next_action_on=next_action_on,
         today=today, max_promise_days=max_promise_days,
     )
     if kind == CollectionActionKind.LEGAL and not may(actor, Action.COLLECTION_LEGAL):

@@ -34,7 +34,7 @@ async def _run(client, query, variables, headers):
 async def test_a_floor_and_an_approved_upgrade_through_graphql(client, demo, vault):
     await business_date.set_current(TODAY)
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     gid = base64.b64encode(f"Loan:{loan.id}".encode()).decode()
     officer, approver = await _token("officer1"), await _token("approver")

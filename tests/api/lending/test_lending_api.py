@@ -154,3 +154,49 @@ async def test_borrowers_cannot_skip_the_confirmed_application(client, demo, vau
     result = await schema.execute(_doc("LoanDrawdown"), variable_values=variables, context_value=context)
     assert result.data is None and result.errors[0].message == "仅限银行工作人员"
     assert await Loan.all().count() == 0
+
+
+BAD_AMOUNTS = {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "": "金额格式不正确", "9" * 30: "金额过大"}
+
+
+async def test_bad_money_strings_at_every_lending_door_are_typed_errors_on_amount(client, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    headers = await _token()
+    line_id = _gid("CreditLine", line.id)
+    draw = {"creditLineId": line_id, "amount": "6000.00", "termMonths": 6, "method": "EQUAL_PRINCIPAL"}
+    loan = (await _run(client, "LoanDrawdown", {"input": {**draw, "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanDrawdown"]["loan"]
+    doors = [
+        ("DrawdownQuote", "drawdownQuote", draw),
+        ("LoanDrawdown", "loanDrawdown", {**draw, "idempotencyKey": str(uuid.uuid4())}),
+        ("LoanRepay", "loanRepay", {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}),
+        ("LoanPrepay", "loanPrepay", {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}),
+        ("LoanPrepaymentQuote", "loanPrepaymentQuote", {"loanId": loan["id"]}),
+    ]
+    for name, field, variables in doors:
+        for text, message in BAD_AMOUNTS.items():
+            payload = (await _run(client, name, {"input": {**variables, "amount": text}}, headers))["data"][field]
+            assert [(e["code"], e["field"], e["message"]) for e in payload["errors"]] == [("INVALID_AMOUNT", "amount", message)], (name, text)
+        too_long = await _run(client, name, {"input": {**variables, "amount": "1" * 41}}, headers)
+        assert too_long["data"] is None and "too long" in too_long["errors"][0]["message"], name
+    assert await Loan.all().count() == 1 and (await Loan.get()).status == "active"  # "" is a bad amount, never a payoff
+    # "1e3" has always read as 1,000 yuan
+    quote = (await _run(client, "DrawdownQuote", {"input": {**draw, "amount": "1e3"}}, headers))["data"]["drawdownQuote"]
+    assert quote["errors"] == [] and sum(int(r["principal"].replace(".", "")) for r in quote["installments"]) == 100_000
+
+
+async def test_bad_rate_strings_at_lpr_publish_are_typed_errors_on_their_field(client, demo):
+    mutation = "mutation P($input: LprPublishInput!) { lprPublish(input: $input) { rates { tenor } errors { code field message } } }"
+    headers = await _token("admin")
+    cases = [
+        ({"oneYearPercent": "abc"}, "oneYearPercent", "利率格式不正确"),
+        ({"oneYearPercent": "-1"}, "oneYearPercent", "利率不能为负数"),
+        ({"fiveYearPercent": "3.12345"}, "fiveYearPercent", "利率最多保留四位小数"),
+        ({"fiveYearPercent": ""}, "fiveYearPercent", "利率格式不正确"),
+        ({"oneYearPercent": "25"}, "oneYearPercent", "LPR 应在 0% 到 20% 之间"),
+    ]
+    for overrides, field, message in cases:
+        variables = {"input": {"publishedOn": "2026-11-20", "oneYearPercent": "2.95", "fiveYearPercent": "3.45", **overrides}}
+        body = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=headers)).json()
+        payload = body["data"]["lprPublish"]
+        assert payload["rates"] == [] and [(e["code"], e["field"], e["message"]) for e in payload["errors"]] == [("INVALID_RATE", field, message)], overrides

@@ -50,7 +50,11 @@ async def test_no_login_needed_and_equal_principal_works(client):
         ({"principal": "-5.00"}, "principal", "INVALID_AMOUNT"),
         ({"principal": "100.001"}, "principal", "INVALID_AMOUNT"),
         ({"principal": "abc"}, "principal", "INVALID_AMOUNT"),
+        ({"principal": ""}, "principal", "INVALID_AMOUNT"),
+        ({"principal": "9" * 30}, "principal", "INVALID_AMOUNT"),
         ({"annualRatePercent": "-1"}, "annualRatePercent", "INVALID_RATE"),
+        ({"annualRatePercent": "abc"}, "annualRatePercent", "INVALID_RATE"),
+        ({"annualRatePercent": "4.12345"}, "annualRatePercent", "INVALID_RATE"),
         ({"termMonths": 0}, "termMonths", "INVALID_TERM"),
         ({"firstDueDate": "2011-09-20"}, "firstDueDate", "INVALID_DATE"),
     ],
@@ -67,3 +71,18 @@ async def test_json_numbers_for_money_are_refused(client):
     body = await _preview(client, principal=12000.5)
     assert body["data"] is None
     assert "must be sent as strings" in body["errors"][0]["message"]
+
+
+async def test_money_strings_read_as_they_always_have(client):
+    thousand = (await _preview(client, principal="1e3"))["data"]["schedulePreview"]  # exponent notation: 1,000 yuan
+    assert thousand["errors"] == []
+    assert sum(int(r["principal"].replace(".", "")) for r in thousand["installments"]) == 100_000
+    messages = {}
+    for text in ("abc", "1.001", "-1", ""):
+        messages[text] = (await _preview(client, principal=text))["data"]["schedulePreview"]["errors"][0]["message"]
+    assert messages == {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "": "金额格式不正确"}
+
+
+async def test_a_money_string_longer_than_the_scalar_allows_is_refused_before_the_resolver(client):
+    body = await _preview(client, principal="1" * 41)
+    assert body["data"] is None and "too long" in body["errors"][0]["message"]

@@ -245,7 +245,7 @@ async def test_unbind_and_set_default_work_and_are_audited(client, app, demo, va
     from app.services.lending.drawdown import draw_down
 
     await business_date.set_current(TODAY)
-    await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="1000.00", term_months=3, method="equal_principal",
+    await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=100_000, term_months=3, method="equal_principal",
                     idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     kept = (await gql(client, "CardUnbind", {"input": {"cardId": str(counter.id)}}, token=token))["data"]["cardUnbind"]
     assert [(e["code"], e["field"]) for e in kept["errors"]] == [("CARD_IN_USE", "cardId")]
@@ -267,6 +267,10 @@ async def test_apply_and_confirm_are_the_customers_own(client, app, demo, vault)
     foreign = (await gql(client, "LoanApply", {"input": {**apply, "creditLineId": _gid("CreditLine", other_line.id)}}, token=token))["data"]["loanApply"]
     assert [(e["code"], e["field"]) for e in foreign["errors"]] == [("NOT_FOUND", "creditLineId")]
     _refused(await gql(client, "LoanApply", {"input": apply}))
+    for text, message in {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "": "金额格式不正确"}.items():
+        bad = (await gql(client, "LoanApply", {"input": {**apply, "amount": text}}, token=token))["data"]["loanApply"]
+        assert [(e["code"], e["field"], e["message"]) for e in bad["errors"]] == [("INVALID_AMOUNT", "amount", message)], text
+    assert await LoanApplication.all().count() == 0
     # more than the line: the amount is decided within it (the line has 100,000 available)
     applied = (await gql(client, "LoanApply", {"input": apply}, token=token))["data"]["loanApply"]
     assert applied["errors"] == [] and applied["application"]["approvedAmount"] == "100000.00"
@@ -371,7 +375,7 @@ async def test_lending_operations_with_a_customer_token_see_only_their_own(clien
     from app.services.actor import SYSTEM
     from app.services.lending.drawdown import draw_down
 
-    made = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=6, method="equal_principal",
+    made = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=6, method="equal_principal",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     loan = {"id": _gid("Loan", made.id)}
     assert (await gql(client, "Loans", {}, token=token))["data"]["loans"]["totalCount"] == 1

@@ -112,6 +112,13 @@ async def test_collection_task_list_and_a_promise_to_pay(client, demo, vault, tm
     promise = {"taskId": task["id"], "kind": "PROMISE_TO_PAY", "outcome": "客户承诺下周还款", "promisedAmount": "500.00", "promisedOn": "2027-02-03"}
     bad = (await _gql(client, RECORD, {"input": {**promise, "promisedAmount": "0.00"}}, officer))["data"]["collectionActionRecord"]
     assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID_AMOUNT", "promisedAmount")]
+    bad_strings = {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "9" * 30: "金额过大",
+                   "": "请填写承诺还款金额", "  ": "请填写承诺还款金额"}  # blank has always read as not given
+    for text, message in bad_strings.items():
+        body = (await _gql(client, RECORD, {"input": {**promise, "promisedAmount": text}}, officer))["data"]["collectionActionRecord"]
+        assert [(e["code"], e["field"], e["message"]) for e in body["errors"]] == [("INVALID_AMOUNT", "promisedAmount", message)], text
+    too_long = await _gql(client, RECORD, {"input": {**promise, "promisedAmount": "1" * 41}}, officer)
+    assert too_long["data"] is None and "too long" in too_long["errors"][0]["message"]
     past = (await _gql(client, RECORD, {"input": {**promise, "promisedOn": "2027-01-27"}}, officer))["data"]["collectionActionRecord"]
     assert [(e["code"], e["field"]) for e in past["errors"]] == [("INVALID_DATE", "promisedOn")]
     as_number = await _gql(client, RECORD, {"input": {**promise, "promisedAmount": 500}}, officer)

@@ -42,7 +42,7 @@ class SlowCore(SandboxCoreBanking):
 
 async def _loan_due_today(core, vault):
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=3, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=3, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     first = await Installment.get(loan_id=loan.id, number=1)
     await _arrive_at(first.due_on, core, vault)
@@ -67,7 +67,7 @@ async def test_a_manual_repayment_during_auto_debit_is_refused_and_the_customer_
     eod = asyncio.create_task(run_eod(core=core, vault=vault))
     await asyncio.wait_for(core.started.wait(), 30)
     with pytest.raises(DomainError) as err:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{owed / 100:.2f}", idempotency_key=uuid.uuid4(), today=first.due_on, core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=first.due_on, core=core, vault=vault)
     assert err.value.code == "DEBIT_IN_FLIGHT" and "自动扣款处理中" in err.value.message
     core.release.set()
     await asyncio.wait_for(eod, 60)
@@ -84,7 +84,7 @@ async def _debit_finds_installment_paid(core, vault):
     eod = asyncio.create_task(run_eod(core=core, vault=vault))
     await asyncio.wait_for(core.started.wait(), 30)
     await Loan.filter(id=loan.id).update(debit_in_flight=None)
-    await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{owed / 100:.2f}", idempotency_key=uuid.uuid4(), today=first.due_on, core=core, vault=vault)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=first.due_on, core=core, vault=vault)
     await Loan.filter(id=loan.id).update(debit_in_flight=f"eod:{loan.id}:{first.due_on.isoformat()}")
     core.release.set()
     await asyncio.wait_for(eod, 60)
@@ -127,7 +127,7 @@ async def test_where_the_product_says_so_suspense_pays_the_next_amount_due(bank,
 
 async def _due_today_on_card(core, vault, card, *, eve=True):
     _, line = await customer_with_line(vault, card=card)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="6000.00", term_months=3, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=3, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     first = await Installment.get(loan_id=loan.id, number=1)
     if eve:
@@ -159,7 +159,7 @@ async def test_an_auto_debit_still_unknown_keeps_its_marker_until_the_resolver_b
     assert not await DebitAttempt.filter(loan_id=loan.id).exists()  # not a failed debit: 处理中
     assert [b.what for b in await reconcile_day(first.due_on, core=core)] == ["核心已记账（debit），账务无分录", "处理中，结果未确认"]
     with pytest.raises(DomainError) as err:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount="1.00", idempotency_key=uuid.uuid4(), today=first.due_on + timedelta(days=1), core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=100, idempotency_key=uuid.uuid4(), today=first.due_on + timedelta(days=1), core=core, vault=vault)
     assert err.value.code == "DEBIT_IN_FLIGHT"
     assert await resolve_pending(core) == (1, 0)
     assert (await Installment.get(id=first.id)).status == InstallmentStatus.PAID
@@ -193,7 +193,7 @@ async def test_auto_debit_calls_the_core_several_at_a_time_within_the_limit_and_
     loans = []
     for n in range(CORE_CONCURRENCY + 4):
         _, line = await customer_with_line(vault, sequence=300 + n, card=f"62170000100{n:03d}01")
-        loans.append(await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="1200.00", term_months=3, method="equal_installment",
+        loans.append(await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=120_000, term_months=3, method="equal_installment",
                                      idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault))
     due_on = (await Installment.get(loan_id=loans[0].id, number=1)).due_on
     await _arrive_at(due_on, core, vault)

@@ -28,9 +28,9 @@ PAYS = "6217000010009999"
 SHORT = ClassificationPolicy(mapping=DpdMapping(1, 4, 8, 12), nonaccrual_after_days=3, observation_months=1, observation_periods=2)
 
 
-async def _loan(core, vault, *, card=FAILS, amount="12000.00", term=12):
+async def _loan(core, vault, *, card=FAILS, amount_fen=1_200_000, term=12):
     _, line = await customer_with_line(vault, card=card)
-    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=term, method="equal_installment",
+    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
 
 
@@ -48,10 +48,6 @@ async def _until(core, vault, day: date, policy=None):
 async def _actor(username: str) -> Actor:
     o = await officer(username)
     return Actor(type=ActorType.OFFICER, id=o.id, role=o.role, branch_ids=await branch_scope(o.branch_id))
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 async def _owed(loan_id, through: date, numbers=None) -> int:
@@ -97,7 +93,7 @@ async def test_a_payment_never_moves_a_non_performing_loan_up_and_repaid_arrears
     today = await business_date.current()
     # the three oldest installments in full: the earliest unpaid is now the fourth, one day past due
     paid = await _owed(loan.id, today, numbers={1, 2, 3})
-    await repay(actor=SYSTEM, loan_id=loan.id, amount=_yuan(paid), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=paid, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     assert await _state(loan.id) == ((today - rows[3].due_on).days, LoanClass.SUBSTANDARD)
     await BankCard.filter(id=loan.card_id).update(**card_fields(vault, FAILS))  # tonight's auto-debit fails
     await _days(core, vault, 1)
@@ -106,7 +102,7 @@ async def test_a_payment_never_moves_a_non_performing_loan_up_and_repaid_arrears
     await BankCard.filter(id=loan.card_id).update(**card_fields(vault, PAYS))
     today = await business_date.current()
     rest = await _owed(loan.id, today)
-    await repay(actor=SYSTEM, loan_id=loan.id, amount=_yuan(rest), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=rest, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     await _days(core, vault, 1)
     assert await _state(loan.id) == (0, LoanClass.SUBSTANDARD)  # all arrears repaid: held until an approver decides
     assert (await LoanRisk.get(loan_id=loan.id)).observing_since == today
@@ -185,7 +181,7 @@ async def test_settling_a_loan_records_its_class_going_back_to_normal(bank, core
     assert await _state(loan.id) == (2, LoanClass.SPECIAL_MENTION)
     await BankCard.filter(id=loan.card_id).update(**card_fields(vault, PAYS))
     today = await business_date.current()
-    await repay(actor=SYSTEM, loan_id=loan.id, amount=_yuan(await _owed(loan.id, today)), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=await _owed(loan.id, today), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     await _days(core, vault, 1)
     loan = await Loan.get(id=loan.id)
     assert (loan.status, loan.classification) == ("settled", LoanClass.NORMAL)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 async def _attempt(line, core, vault, key):
     try:
         return await draw_down(
-            actor=SYSTEM, credit_line_id=line.id, amount="3000.00", term_months=12, method="equal_installment",
+            actor=SYSTEM, credit_line_id=line.id, amount_fen=300_000, term_months=12, method="equal_installment",
             idempotency_key=key, today=TODAY, core=core, vault=vault,
         )
     except DomainError as exc:

@@ -19,9 +19,9 @@ from tests.factories import customer_with_line
 from tests.services.lending.conftest import TODAY
 
 
-async def _draw(core, vault, card, amount="5000.00", key=None):
+async def _draw(core, vault, card, amount_fen=500_000, key=None):
     _, line = await customer_with_line(vault, card=card)
-    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=3, method="equal_installment",
+    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=3, method="equal_installment",
                            idempotency_key=key or uuid.uuid4(), today=TODAY, core=core, vault=vault)
 
 
@@ -109,10 +109,10 @@ async def test_a_repayment_still_unknown_says_processing_blocks_a_second_one_and
     owed = first.interest_fen + first.principal_fen
     await _make_interest_due(loan.id, first.interest_fen)
     with pytest.raises(DomainError) as err:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{owed / 100:.2f}", idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     assert err.value.code == "DEBIT_PENDING" and "处理中" in err.value.message and "未扣款" not in err.value.message
     with pytest.raises(DomainError) as again:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount="1.00", idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=100, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     assert again.value.code == "DEBIT_IN_FLIGHT"
     assert await resolve_pending(core) == (1, 0)
     assert (await Installment.get(id=first.id)).status == "paid"

@@ -13,9 +13,9 @@ from tests.factories import customer_with_line
 from tests.services.lending.conftest import TODAY
 
 
-async def _draw(line, core, vault, amount="12000.00", term=12, method="equal_installment", key=None):
+async def _draw(line, core, vault, amount_fen=1_200_000, term=12, method="equal_installment", key=None):
     return await draw_down(
-        actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=term, method=method,
+        actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=method,
         idempotency_key=key or uuid.uuid4(), today=TODAY, core=core, vault=vault,
     )
 
@@ -53,18 +53,17 @@ async def test_the_same_key_for_a_different_request_is_refused(bank, core, vault
     key = uuid.uuid4()
     await _draw(line, core, vault, key=key)
     with pytest.raises(DomainError) as err:
-        await _draw(line, core, vault, key=key, amount="13000.00")
+        await _draw(line, core, vault, key=key, amount_fen=1_300_000)
     assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
 
 
 @pytest.mark.parametrize(
     ("kwargs", "code", "field"),
     [
-        ({"amount": "0"}, "INVALID_AMOUNT", "amount"),
-        ({"amount": "-100"}, "INVALID_AMOUNT", "amount"),
-        ({"amount": "100.001"}, "INVALID_AMOUNT", "amount"),
-        ({"amount": "500.00"}, "INVALID_AMOUNT", "amount"),  # below the product's minimum of 1,000
-        ({"amount": "100000.01"}, "AMOUNT_ABOVE_AVAILABLE", "amount"),
+        ({"amount_fen": 0}, "INVALID_AMOUNT", "amount"),
+        ({"amount_fen": -10_000}, "INVALID_AMOUNT", "amount"),
+        ({"amount_fen": 50_000}, "INVALID_AMOUNT", "amount"),  # below the product's minimum of 1,000
+        ({"amount_fen": 10_000_001}, "AMOUNT_ABOVE_AVAILABLE", "amount"),
         ({"term": 37}, "INVALID_TERM", "termMonths"),
         ({"term": 0}, "INVALID_TERM", "termMonths"),
         ({"method": "balloon"}, "INVALID_METHOD", "method"),
@@ -114,9 +113,9 @@ async def test_failed_disbursement_rolls_everything_back(bank, core, vault):
 
 async def test_two_drawdowns_cannot_pass_the_limit(bank, core, vault):
     _, line = await customer_with_line(vault, limit_yuan=20_000)
-    await _draw(line, core, vault, amount="15000.00")
+    await _draw(line, core, vault, amount_fen=1_500_000)
     with pytest.raises(DomainError) as err:
-        await _draw(line, core, vault, amount="6000.00")
+        await _draw(line, core, vault, amount_fen=600_000)
     assert err.value.code == "AMOUNT_ABOVE_AVAILABLE" and "5,000.00" in err.value.message
 
 
@@ -127,13 +126,13 @@ async def test_another_branchs_officer_cannot_see_the_line(bank, core, vault):
     _, line = await customer_with_line(vault)
     outsider = await actor_for(await officer("officer2"))
     with pytest.raises(DomainError) as err:
-        await quote_drawdown(actor=outsider, credit_line_id=line.id, amount="1000", term_months=12, method="equal_installment", today=TODAY)
+        await quote_drawdown(actor=outsider, credit_line_id=line.id, amount_fen=100_000, term_months=12, method="equal_installment", today=TODAY)
     assert err.value.code == "NOT_FOUND"
 
 
 async def test_quote_uses_lpr_plus_spread_and_writes_nothing(bank, core, vault):
     _, line = await customer_with_line(vault)
-    quote = await quote_drawdown(actor=SYSTEM, credit_line_id=line.id, amount="10000", term_months=6, method="equal_principal", today=TODAY)
+    quote = await quote_drawdown(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_000_000, term_months=6, method="equal_principal", today=TODAY)
     assert quote.annual_rate_ppm == 30_000 + 150 * 100
     assert quote.schedule.installments[0].principal_fen == 166_667
     assert await Loan.all().count() == 0

@@ -20,8 +20,8 @@ async def _another_officer(username="officer9"):
     return await auth.actor_for(officer)
 
 
-async def _draw(who, line, core, vault, key, amount="12000.00"):
-    return await draw_down(actor=who, credit_line_id=line.id, amount=amount, term_months=12, method="equal_installment",
+async def _draw(who, line, core, vault, key, amount_fen=1_200_000):
+    return await draw_down(actor=who, credit_line_id=line.id, amount_fen=amount_fen, term_months=12, method="equal_installment",
                            idempotency_key=key, today=TODAY, core=core, vault=vault)
 
 
@@ -34,7 +34,7 @@ async def test_another_caller_replaying_a_key_gets_neither_the_first_loan_nor_a_
     replay = await _draw(other, line, core, vault, key)
     assert replay.id != first.id and replay.disbursement_ref != first.disbursement_ref
     # a different amount under the same key from a third caller: no IDEMPOTENCY_KEY_REUSED, simply a new drawdown
-    different = await _draw(third, line, core, vault, key, amount="3000.00")
+    different = await _draw(third, line, core, vault, key, amount_fen=300_000)
     assert different.id not in (first.id, replay.id)  # exactly what a fresh key would do: nothing tells the key was used
     assert await Loan.all().count() == 3
     assert (await CreditLine.get(id=line.id)).used_fen == 1_200_000 + 1_200_000 + 300_000
@@ -47,7 +47,7 @@ async def test_the_same_caller_still_gets_the_first_result_and_a_reuse_is_refuse
     first = await _draw(me, line, core, vault, key)
     assert (await _draw(me, line, core, vault, key)).id == first.id
     with pytest.raises(Exception) as err:
-        await _draw(me, line, core, vault, key, amount="13000.00")
+        await _draw(me, line, core, vault, key, amount_fen=1_300_000)
     assert getattr(err.value, "code", "") == "IDEMPOTENCY_KEY_REUSED"
     assert await IdempotencyRecord.filter(key=key).count() == 0  # the client's raw key is never stored as such
 

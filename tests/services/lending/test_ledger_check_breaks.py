@@ -22,7 +22,7 @@ def _cunxin(*args: str) -> subprocess.CompletedProcess:
 
 async def _loan(core, vault):
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="3000.00", term_months=3, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=300_000, term_months=3, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     assert await ledger_check(today=TODAY) == []
     return loan

@@ -11,7 +11,7 @@ from app.services.lending.classification import decide_upgrade
 from app.services.lending.ledger import ledger_check
 from app.services.lending.repayment import repay
 from app.services.customers.identifiers import card_fields
-from tests.services.lending.test_classification_state import PAYS, _actor, _days, _loan, _owed, _until, _yuan
+from tests.services.lending.test_classification_state import PAYS, _actor, _days, _loan, _owed, _until
 
 INCOME = ("interest_income", "penalty_income", "compound_income")
 
@@ -66,7 +66,7 @@ async def test_interest_stops_being_income_after_90_days_and_is_recognised_when_
     today = await business_date.current()
     first = await Installment.get(loan_id=loan.id, number=1)
     owed = await _owed(loan.id, today, numbers={1})
-    await repay(actor=(await _actor("officer1")), loan_id=loan.id, amount=_yuan(owed), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await repay(actor=(await _actor("officer1")), loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     assert await _income() == first.interest_fen + first.penalty_fen + first.compound_fen
     assert await ledger_check(today=today - timedelta(days=1)) == []
     risk = await LoanRisk.get(loan_id=loan.id)
@@ -83,7 +83,7 @@ async def test_an_approved_upgrade_resumes_accrual_and_brings_the_accrued_share_
     today = await business_date.current()
     collected = await _income()
     owed = await _owed(loan.id, today)
-    await repay(actor=(await _actor("officer1")), loan_id=loan.id, amount=_yuan(owed), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await repay(actor=(await _actor("officer1")), loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     first = await Installment.get(loan_id=loan.id, number=1)
     assert await _income() == collected + first.interest_fen + first.penalty_fen + first.compound_fen
     second = await Installment.get(loan_id=loan.id, number=2)

@@ -55,10 +55,6 @@ actions = st.one_of(  # repeated branches weigh the draw: payments and long wait
 plans = st.tuples(draws, st.lists(actions, min_size=2, max_size=9))
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 @dataclass
 class Book:
     lines: dict[str, CreditLine]
@@ -108,7 +104,7 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
         _, method, amount, term, who = action
 
         async def work():
-            loan = await draw_down(actor=SYSTEM, credit_line_id=book.lines[who].id, amount=_yuan(amount * 100), term_months=term,
+            loan = await draw_down(actor=SYSTEM, credit_line_id=book.lines[who].id, amount_fen=amount * 100, term_months=term,
                                    method=method, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
             book.loans.append(loan.id)
 
@@ -119,7 +115,7 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
         latest = await LprPublication.all().order_by("-published_on").limit(2)
         rates = {p.tenor.value: p.rate_ppm + action[1] * 100 for p in latest}
         await _refused_changes_nothing(book, lambda: publish_lpr(
-            actor=SYSTEM, published_on=today, one_year=_yuan(rates["1y"] // 100), five_year=_yuan(rates["5y"] // 100)), "LPR")
+            actor=SYSTEM, published_on=today, one_year_ppm=rates["1y"], five_year_ppm=rates["5y"]), "LPR")
     elif book.loans:
         loan = await Loan.get(id=book.loans[action[1] % len(book.loans)])
         if kind == "cure":
@@ -133,13 +129,13 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
             amount = max(1, owed * action[2] // 100)
             card = await BankCard.get(id=loan.card_id)  # paid at the counter: from a card with money, whatever the bound one
             await BankCard.filter(id=card.id).update(**card_fields(vault, PAYS))
-            await _refused_changes_nothing(book, lambda: repay(actor=SYSTEM, loan_id=loan.id, amount=_yuan(amount),
+            await _refused_changes_nothing(book, lambda: repay(actor=SYSTEM, loan_id=loan.id, amount_fen=amount,
                                                                idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault), "repayment")
             await BankCard.filter(id=card.id).update(card_number_enc=card.card_number_enc, card_number_hash=card.card_number_hash,
                                                    card_number_masked=card.card_number_masked)
         else:
-            amount = None if action[2] is None else _yuan(max(100, loan.outstanding_principal_fen * action[2] // 100 // 100 * 100))
-            await _refused_changes_nothing(book, lambda: prepay(actor=SYSTEM, loan_id=loan.id, amount=amount, payoff=amount is None,
+            amount = None if action[2] is None else max(100, loan.outstanding_principal_fen * action[2] // 100 // 100 * 100)
+            await _refused_changes_nothing(book, lambda: prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=amount, payoff=amount is None,
                                                                 idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault), "prepayment")
     return False
 

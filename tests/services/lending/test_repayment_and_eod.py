@@ -20,10 +20,10 @@ from tests.factories import customer_with_line
 from tests.services.lending.conftest import TODAY
 
 
-async def _loan(core, vault, *, card="6217000010001234", amount="12000.00", term=12, method="equal_installment", sequence=357):
+async def _loan(core, vault, *, card="6217000010001234", amount_fen=1_200_000, term=12, method="equal_installment", sequence=357):
     _, line = await customer_with_line(vault, card=card, sequence=sequence)
     return await draw_down(
-        actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=term, method=method,
+        actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=method,
         idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault,
     )
 
@@ -95,7 +95,7 @@ async def test_manual_repayment_allocates_penalty_first_and_cures_the_loan(bank,
     owed = first.principal_fen + first.interest_fen + first.penalty_fen + first.compound_fen
     # the card has no money: a manual repayment fails too, and nothing changes
     with pytest.raises(DomainError) as err:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount="10.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=1000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     assert err.value.code == "DEBIT_FAILED"
     # a payment through another card on file works: switch the sandbox card to one that pays
     from app.models import BankCard
@@ -103,22 +103,22 @@ async def test_manual_repayment_allocates_penalty_first_and_cures_the_loan(bank,
 
     await BankCard.filter(id=loan.card_id).update(**card_fields(vault, "6217000010009999"))
     part = first.penalty_fen + 1
-    await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{part // 100}.{part % 100:02d}", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=part, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     first = await Installment.get(id=first.id)
     assert first.paid_penalty_fen == first.penalty_fen and first.paid_compound_fen == 1 and first.paid_principal_fen == 0
     rest = owed - part
-    loan = await repay(actor=SYSTEM, loan_id=loan.id, amount=f"{rest // 100}.{rest % 100:02d}", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    loan = await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=rest, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     assert (await Installment.get(id=first.id)).status == InstallmentStatus.PAID
     await _days(core, vault, 1)
     loan = await Loan.get(id=loan.id)
     assert (loan.days_past_due, loan.classification, loan.penalty_fen, loan.overdue_principal_fen) == (0, LoanClass.NORMAL, 0, 0)
 
 
-@pytest.mark.parametrize(("amount", "code"), [("0", "INVALID_AMOUNT"), ("1.234", "INVALID_AMOUNT"), ("5.00", "NOTHING_DUE")])
+@pytest.mark.parametrize(("amount", "code"), [(0, "INVALID_AMOUNT"), (-100, "INVALID_AMOUNT"), (500, "NOTHING_DUE")])
 async def test_bad_repayments_change_nothing(bank, core, vault, amount, code):
     loan = await _loan(core, vault)
     with pytest.raises(DomainError) as err:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount=amount, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=amount, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     assert err.value.code == code
     assert await LedgerEntry.filter(loan_id=loan.id).count() == 2
 
@@ -128,7 +128,7 @@ async def test_repayment_above_what_is_due_is_refused(bank, core, vault):
     first = await Installment.get(loan_id=loan.id, number=1)
     await _days(core, vault, (first.due_on - TODAY).days + 1)
     with pytest.raises(DomainError) as err:
-        await repay(actor=SYSTEM, loan_id=loan.id, amount="99999.00", idempotency_key=uuid.uuid4(), today=await business_date.current(), core=core, vault=vault)
+        await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=9_999_900, idempotency_key=uuid.uuid4(), today=await business_date.current(), core=core, vault=vault)
     assert err.value.code == "AMOUNT_TOO_LARGE"
 
 
@@ -136,12 +136,12 @@ async def test_full_prepayment_collects_interest_to_date_and_settles(bank, core,
     loan = await _loan(core, vault)
     await _days(core, vault, 10)
     today = await business_date.current()
-    quote = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=today)
+    quote = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount_fen=None, today=today)
     assert quote.full and quote.payoff.principal_fen == 1_200_000
     assert quote.payoff.interest_fen == (2 * 1_200_000 * 45_000 * 10 + 360_000_000) // 720_000_000
     key = uuid.uuid4()
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=key, today=today, core=core, vault=vault, payoff=True)
-    again = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=key, today=today, core=core, vault=vault, payoff=True)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=None, idempotency_key=key, today=today, core=core, vault=vault, payoff=True)
+    again = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=None, idempotency_key=key, today=today, core=core, vault=vault, payoff=True)
     assert again.id == loan.id and loan.status == LoanStatus.SETTLED and loan.outstanding_principal_fen == 0
     assert (await CreditLine.get(id=loan.credit_line_id)).used_fen == 0
     await _days(core, vault, 1)
@@ -153,12 +153,12 @@ async def test_a_payoff_is_never_implied(bank, core, vault):
     loan = await _loan(core, vault)
     await _days(core, vault, 10)
     today = await business_date.current()
-    for amount, payoff in ((None, False), ("12000.00", False), ("3000.00", True)):
+    for amount, payoff in ((None, False), (1_200_000, False), (300_000, True)):
         with pytest.raises(DomainError) as err:
-            await prepay(actor=SYSTEM, loan_id=loan.id, amount=amount, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=payoff)
+            await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=amount, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=payoff)
         assert err.value.field == "amount" and "结清" in err.value.message, amount
     assert (await Loan.get(id=loan.id)).status == LoanStatus.ACTIVE and await LedgerEntry.filter(transaction__kind="prepayment").count() == 0
-    done = await prepay(actor=SYSTEM, loan_id=loan.id, amount="12000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
+    done = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=1_200_000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
     assert done.status == LoanStatus.SETTLED
 
 
@@ -167,7 +167,7 @@ async def test_partial_prepayment_keeps_the_term_and_lowers_the_installment(bank
     await _days(core, vault, 40)  # past the first due date (paid by auto-debit)
     today = await business_date.current()
     before = await Installment.get(loan_id=loan.id, number=2)
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount="5000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=500_000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     rows = await Installment.filter(loan_id=loan.id, number__gte=2).order_by("number")
     assert len(rows) == 11 and rows[0].due_on == before.due_on
     assert rows[0].principal_fen + rows[0].interest_fen < before.principal_fen + before.interest_fen
@@ -180,7 +180,7 @@ async def test_prepayment_while_overdue_is_refused(bank, core, vault):
     first = await Installment.get(loan_id=loan.id, number=1)
     await _days(core, vault, (first.due_on - TODAY).days + 2)
     with pytest.raises(DomainError) as err:
-        await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=await business_date.current())
+        await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount_fen=None, today=await business_date.current())
     assert err.value.code == "OVERDUE_FIRST"
 
 
@@ -204,9 +204,9 @@ async def test_end_of_day_for_another_date_is_refused(bank, core, vault):
 
 
 async def test_a_year_of_business_days_keeps_the_ledger_clean(bank, core, vault):
-    await _loan(core, vault, amount="24000.00", term=12, method="equal_principal", sequence=357)
-    await _loan(core, vault, amount="36000.00", term=24, method="interest_first", card="6217000010000002", sequence=359)
-    await _loan(core, vault, amount="9000.00", term=6, method="equal_installment", sequence=361)
+    await _loan(core, vault, amount_fen=2_400_000, term=12, method="equal_principal", sequence=357)
+    await _loan(core, vault, amount_fen=3_600_000, term=24, method="interest_first", card="6217000010000002", sequence=359)
+    await _loan(core, vault, amount_fen=900_000, term=6, method="equal_installment", sequence=361)
     for _ in range(12):
         await run_eod(core=core, vault=vault)
     await _days(core, vault, 1)

@@ -15,12 +15,12 @@ from tests.services.lending.conftest import TODAY
 async def test_jan1_repricing_takes_the_new_lpr_for_later_periods(bank, core, vault):
     # given a 12-month loan at 1Y LPR 3.00% + 150 bp, drawn 2026-11-27
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     assert loan.next_repricing_on == date(2027, 1, 1)
     before = {i.number: i for i in await Installment.filter(loan_id=loan.id)}
     # and a lower LPR published on 2026-12-21
-    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year="2.90", five_year="3.40", scheduled=True)  # entered in advance
+    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year_ppm=29_000, five_year_ppm=34_000, scheduled=True)  # entered in advance
     # when end-of-day runs through 1 January
     while await business_date.current() <= date(2027, 1, 1):
         await run_eod(core=core, vault=vault)
@@ -38,7 +38,7 @@ async def test_jan1_repricing_takes_the_new_lpr_for_later_periods(bank, core, va
 
 async def test_unchanged_lpr_moves_the_date_without_touching_the_schedule(bank, core, vault):
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="24000.00", term_months=24, method="equal_principal",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=2_400_000, term_months=24, method="equal_principal",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     while await business_date.current() <= date(2027, 1, 1):
         await run_eod(core=core, vault=vault)
@@ -51,11 +51,11 @@ async def test_repricing_on_a_due_date_takes_the_period_starting_that_day(demo, 
     # given a 12-month 等额本息 loan drawn 2026-12-01 at 3.00 % + 150 bp: it falls due on the 1st, 1 January included
     await business_date.set_current(date(2026, 12, 1))
     _, line = await customer_with_line(vault)
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount="12000.00", term_months=12, method="equal_installment",
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=1_200_000, term_months=12, method="equal_installment",
                            idempotency_key=uuid.uuid4(), today=date(2026, 12, 1), core=core, vault=vault)
     first = await Installment.get(loan_id=loan.id, number=1)
     assert first.due_on == loan.next_repricing_on == date(2027, 1, 1)
-    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year="2.90", five_year="3.40", scheduled=True)
+    await publish_lpr(actor=SYSTEM, published_on=date(2026, 12, 21), one_year_ppm=29_000, five_year_ppm=34_000, scheduled=True)
     # when end-of-day runs through 1 January
     while await business_date.current() <= date(2027, 1, 1):
         await run_eod(core=core, vault=vault)

@@ -17,9 +17,9 @@ from tests.services.lending.conftest import TODAY
 DAILY = (2 * 1_000_000 * 45_000 + 360_000_000) // 720_000_000  # 10,000 yuan at 4.5 % for one day = 125 fen
 
 
-async def _revolving(core, vault, amount="10000.00"):
+async def _revolving(core, vault, amount_fen=1_000_000):
     _, line = await customer_with_line(vault)
-    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=12, method="revolving",
+    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=12, method="revolving",
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
 
 
@@ -51,7 +51,7 @@ async def test_principal_any_time_lowers_the_interest(bank, core, vault):
     loan = await _revolving(core, vault)
     await _eod_until(core, vault, TODAY + timedelta(days=4))
     today = await business_date.current()
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount="4000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=400_000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     assert loan.outstanding_principal_fen == 600_000
     assert (await CreditLine.get(id=loan.credit_line_id)).used_fen == 600_000
     await _eod_until(core, vault, date(2026, 12, 20))
@@ -64,15 +64,15 @@ async def test_payoff_is_principal_plus_what_accrued(bank, core, vault):
     loan = await _revolving(core, vault)
     await _eod_until(core, vault, TODAY + timedelta(days=9))
     today = await business_date.current()
-    plan = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount=None, today=today)
+    plan = await quote_prepayment(actor=SYSTEM, loan_id=loan.id, amount_fen=None, today=today)
     assert plan.full and plan.payoff.interest_fen == 10 * DAILY and plan.total_fen == 1_000_000 + 10 * DAILY
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
     assert loan.status == LoanStatus.SETTLED
     await _eod_until(core, vault, today)
 
 
 async def test_same_day_repayment_of_a_new_revolving_loan(bank, core, vault):
     loan = await _revolving(core, vault)
-    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount=None, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault, payoff=True)
+    loan = await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=None, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault, payoff=True)
     assert loan.status == LoanStatus.SETTLED
     assert sum(e.credit_fen for e in await LedgerEntry.filter(account="interest_receivable")) == 0

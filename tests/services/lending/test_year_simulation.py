@@ -25,8 +25,8 @@ from tests.services.lending.invariants import violations
 PAYS, FAILS = "6217000010009999", "6217000010000002"
 
 
-async def _draw(core, vault, line, amount, term, method, today):
-    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount=amount, term_months=term, method=method,
+async def _draw(core, vault, line, amount_fen, term, method, today):
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=method,
                            idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
     return loan.id
 
@@ -37,10 +37,6 @@ async def _owed(loan_id, today) -> int:
                - i.paid_interest_fen - i.paid_penalty_fen - i.paid_compound_fen for i in rows)
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 @pytest.mark.slow
 async def test_a_year_of_a_mixed_book_keeps_every_invariant_every_day(bank, core, vault):
     lines, cards = {}, {}
@@ -48,38 +44,38 @@ async def test_a_year_of_a_mixed_book_keeps_every_invariant_every_day(bank, core
         customer, lines[kind] = await customer_with_line(vault, card=card, sequence=sequence, limit_yuan=300_000)
         cards[kind] = (await BankCard.get(customer_id=customer.id)).id
     book = {
-        "installment": await _draw(core, vault, lines["pays"], "12000.00", 12, "equal_installment", TODAY),
-        "principal": await _draw(core, vault, lines["pays"], "24000.00", 12, "equal_principal", TODAY),
-        "interest_first": await _draw(core, vault, lines["pays"], "9000.00", 6, "interest_first", TODAY),
-        "revolving": await _draw(core, vault, lines["pays"], "20000.00", 12, "revolving", TODAY),
-        "repriced": await _draw(core, vault, lines["pays"], "36000.00", 24, "equal_installment", TODAY),
-        "prepaid": await _draw(core, vault, lines["pays"], "18000.00", 12, "equal_installment", TODAY),
-        "paid_off": await _draw(core, vault, lines["pays"], "6000.00", 6, "equal_principal", TODAY),
-        "npl": await _draw(core, vault, lines["fails"], "12000.00", 12, "equal_installment", TODAY),
-        "npl_revolving": await _draw(core, vault, lines["fails"], "10000.00", 12, "revolving", TODAY),
-        "cured": await _draw(core, vault, lines["toggles"], "15000.00", 12, "interest_first", TODAY),
+        "installment": await _draw(core, vault, lines["pays"], 1_200_000, 12, "equal_installment", TODAY),
+        "principal": await _draw(core, vault, lines["pays"], 2_400_000, 12, "equal_principal", TODAY),
+        "interest_first": await _draw(core, vault, lines["pays"], 900_000, 6, "interest_first", TODAY),
+        "revolving": await _draw(core, vault, lines["pays"], 2_000_000, 12, "revolving", TODAY),
+        "repriced": await _draw(core, vault, lines["pays"], 3_600_000, 24, "equal_installment", TODAY),
+        "prepaid": await _draw(core, vault, lines["pays"], 1_800_000, 12, "equal_installment", TODAY),
+        "paid_off": await _draw(core, vault, lines["pays"], 600_000, 6, "equal_principal", TODAY),
+        "npl": await _draw(core, vault, lines["fails"], 1_200_000, 12, "equal_installment", TODAY),
+        "npl_revolving": await _draw(core, vault, lines["fails"], 1_000_000, 12, "revolving", TODAY),
+        "cured": await _draw(core, vault, lines["toggles"], 1_500_000, 12, "interest_first", TODAY),
     }
     rate_before = (await Loan.get(id=book["repriced"])).annual_rate_ppm
 
     async def on_day(n: int, today: date) -> None:
         if today == date(2026, 12, 21):
-            await publish_lpr(actor=SYSTEM, published_on=today, one_year="2.90", five_year="3.40")
+            await publish_lpr(actor=SYSTEM, published_on=today, one_year_ppm=29_000, five_year_ppm=34_000)
         if n == 20:
             await BankCard.filter(id=cards["toggles"]).update(**card_fields(vault, FAILS))
         if n == 70:
             await BankCard.filter(id=cards["toggles"]).update(**card_fields(vault, PAYS))
         if n == 45:
-            await prepay(actor=SYSTEM, loan_id=book["prepaid"], amount="5000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+            await prepay(actor=SYSTEM, loan_id=book["prepaid"], amount_fen=500_000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
         if n == 100:
-            await prepay(actor=SYSTEM, loan_id=book["paid_off"], amount=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
+            await prepay(actor=SYSTEM, loan_id=book["paid_off"], amount_fen=None, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault, payoff=True)
         if n == 150:
-            book["late_revolving"] = await _draw(core, vault, lines["pays"], "8000.00", 6, "revolving", today)
+            book["late_revolving"] = await _draw(core, vault, lines["pays"], 800_000, 6, "revolving", today)
         if n == 200:
-            await prepay(actor=SYSTEM, loan_id=book["late_revolving"], amount="3000.00", idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+            await prepay(actor=SYSTEM, loan_id=book["late_revolving"], amount_fen=300_000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
         if n == 250:  # the non-performing borrower pays part of the arrears from another card, then the card fails again
             await BankCard.filter(id=cards["fails"]).update(**card_fields(vault, PAYS))
             part = await _owed(book["npl"], today) // 3
-            await repay(actor=SYSTEM, loan_id=book["npl"], amount=_yuan(part), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+            await repay(actor=SYSTEM, loan_id=book["npl"], amount_fen=part, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
             await BankCard.filter(id=cards["fails"]).update(**card_fields(vault, FAILS))
 
     for n in range(367):  # through 2027-11-28: the 12-month loans have matured

@@ -68,7 +68,7 @@ async def test_a_promise_to_pay_is_recorded_with_its_follow_up(bank, vault):
     _, task = await _task(vault)
     officer = await actor("officer1")
     action = await record_collection_action(
-        actor=officer, task_id=task.id, kind="promise_to_pay", outcome="客户承诺月底前还清", promised_amount="1000.00",
+        actor=officer, task_id=task.id, kind="promise_to_pay", outcome="客户承诺月底前还清", promised_amount_fen=100_000,
         promised_on=ON + timedelta(days=5), today=ON, now=NOW,
     )
     assert (action.promised_amount_fen, action.promised_on, action.officer_id) == (100_000, ON + timedelta(days=5), officer.id)
@@ -80,17 +80,16 @@ async def test_a_promise_to_pay_is_recorded_with_its_follow_up(bank, vault):
 
 
 def _bad(**overrides):
-    base = {"kind": "promise_to_pay", "outcome": "客户承诺还款", "promised_amount": "100.00", "promised_on": ON + timedelta(days=3)}
+    base = {"kind": "promise_to_pay", "outcome": "客户承诺还款", "promised_amount_fen": 10_000, "promised_on": ON + timedelta(days=3)}
     return {**base, **overrides}
 
 
 @pytest.mark.parametrize(
     ("username", "inputs", "error", "code", "field"),
     [
-        ("officer1", _bad(promised_amount="0"), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
-        ("officer1", _bad(promised_amount="12.345"), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
-        ("officer1", _bad(promised_amount=None), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
-        ("officer1", _bad(promised_amount="999999.00"), ValidationError, "INVALID_AMOUNT", "promisedAmount"),  # above what is owed
+        ("officer1", _bad(promised_amount_fen=0), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
+        ("officer1", _bad(promised_amount_fen=None), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
+        ("officer1", _bad(promised_amount_fen=99_999_900), ValidationError, "INVALID_AMOUNT", "promisedAmount"),  # above what is owed
         ("officer1", _bad(promised_on=ON), ValidationError, "INVALID_DATE", "promisedOn"),
         ("officer1", _bad(promised_on=None), ValidationError, "INVALID_DATE", "promisedOn"),
         ("officer1", _bad(promised_on=ON + timedelta(days=91)), ValidationError, "INVALID_DATE", "promisedOn"),

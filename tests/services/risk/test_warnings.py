@@ -85,8 +85,8 @@ async def test_rising_dpd_warns_once_per_threshold_within_an_episode(bank, vault
 
 
 async def test_a_large_drawdown_right_after_granting_warns_once_per_line(bank, vault, media):
-    _, line, loan = await drawn_loan(vault, amount="80000.00", valid_from=TODAY - timedelta(days=3))
-    _, _, small = await drawn_loan(vault, amount="79999.99", valid_from=TODAY, sequence=359, card="6217000010004321")
+    _, line, loan = await drawn_loan(vault, amount_fen=8_000_000, valid_from=TODAY - timedelta(days=3))
+    _, _, small = await drawn_loan(vault, amount_fen=7_999_999, valid_from=TODAY, sequence=359, card="6217000010004321")
     report = await run_warnings(on=TODAY, media=media)
     assert report.created == {"large_drawdown_after_grant": 1}
     warning = await EarlyWarning.get(kind=WarningKind.LARGE_DRAWDOWN_AFTER_GRANT)
