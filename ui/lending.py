@@ -12,6 +12,7 @@ from app import clock
 from app.domain.errors import DomainError
 from app.domain.schedule import METHOD_LABELS
 from app.services import business_date
+from app.services.customers.cards import confirm_card_binding, counter_binding, counter_card, start_card_binding
 from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
@@ -127,8 +128,56 @@ async def line_detail(request: Request) -> Response:
                 quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""), today=today)
             except DomainError as exc:
                 errors = form_errors(exc)
-    context = {"line": line, "form": form, "errors": errors, "quote": quote, "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS}
+    context = {"line": line, "form": form, "errors": errors, "quote": quote, "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS,
+               **await _card_context(request, line)}
     return render(request, "lending/line.html", context, fragment="lending/_drawdown.html", status_code=422 if errors else 200)
+
+
+# --- binding the customer's card at the counter (the customer confirms with the SMS code) ----------
+
+
+async def _card_context(request: Request, line, *, binding=None, card_errors: dict | None = None, card_form: dict | None = None) -> dict:
+    card = await counter_card(request.state.session.actor, line.customer_id)
+    return {"card": card, "binding": binding, "card_errors": card_errors or {}, "card_form": card_form or {}}
+
+
+async def _card_page(request: Request, line, status_code: int, **card) -> Response:
+    context = {"line": line, "form": {"term_months": "12", "method": line.allowed_methods[0]}, "errors": {}, "quote": None, "key": new_key(),
+               "methods": METHOD_LABELS, **await _card_context(request, line, **card)}
+    return render(request, "lending/line.html", context, fragment="lending/_card.html", status_code=status_code)
+
+
+@login_required
+async def line_card_bind(request: Request) -> Response:
+    """The officer types the card number; the core checks the holder and the phone on record, a code goes to that phone."""
+    actor, state = request.state.session.actor, request.app.state
+    line = await lending_queries.visible_line(actor, request.path_params["line_id"])
+    form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        binding = await start_card_binding(actor=actor, customer_id=line.customer_id, card_number=form.get("card_number", ""), core=state.core,
+                                           sms=state.sms, vault=state.vault, now=clock.now_utc())
+    except DomainError as exc:
+        return await _card_page(request, line, 422, card_errors={"card_number": exc.message}, card_form=form)
+    return await _card_page(request, line, 200, binding=binding)
+
+
+@login_required
+async def line_card_confirm(request: Request) -> Response:
+    """The customer reads the code from their phone; the card binds as their default card and the drawdown form opens."""
+    actor, state = request.state.session.actor, request.app.state
+    line = await lending_queries.visible_line(actor, request.path_params["line_id"])
+    form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        binding_id = UUID(form.get("binding_id", ""))
+    except ValueError:
+        return await _card_page(request, line, 422, card_errors={"card_number": "绑卡申请不存在，请重新输入卡号"})
+    try:
+        await confirm_card_binding(actor=actor, customer_id=line.customer_id, binding_id=binding_id, code=form.get("code", ""), vault=state.vault,
+                                   now=clock.now_utc())
+    except DomainError as exc:
+        binding = await counter_binding(actor, line.customer_id, binding_id)
+        return await _card_page(request, line, 422, binding=binding, card_errors={"code": exc.message})
+    return redirect(request, request.url_for("line_detail", line_id=str(line.id)).path)
 
 
 async def _today(request: Request) -> date:

@@ -31,6 +31,8 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "face_logout": A.SESSION_SIGN_OUT,
     # money
     "line_detail": A.LOAN_DISBURSE,
+    "line_card_bind": A.CARD_BIND_COUNTER,
+    "line_card_confirm": A.CARD_BIND_COUNTER,
     "loan_repay": A.LOAN_REPAY,
     "loan_prepay": A.LOAN_PREPAY,
     # census

@@ -26,6 +26,8 @@ routes = [
     Route("/loans/{loan_id:uuid}/prepay", lending.loan_prepay, methods=["POST"], name="loan_prepay"),
     Route("/loans/{loan_id:uuid}/prepay-quote", lending.loan_prepay_quote, name="loan_prepay_quote"),
     Route("/lines/{line_id:uuid}", lending.line_detail, methods=["GET", "POST"], name="line_detail"),
+    Route("/lines/{line_id:uuid}/card", lending.line_card_bind, methods=["POST"], name="line_card_bind"),
+    Route("/lines/{line_id:uuid}/card/confirm", lending.line_card_confirm, methods=["POST"], name="line_card_confirm"),
     Route("/customers/{customer_id:uuid}/archive", archive.archive_page, name="customer_archive"),
     Route("/documents/{document_id:uuid}/download", archive.document_download, name="document_download"),
     Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),

@@ -42,6 +42,7 @@ class Action(StrEnum):
     CARD_BIND = "card.bind"
     CARD_UNBIND = "card.unbind"
     CARD_SET_DEFAULT = "card.set_default"
+    CARD_BIND_COUNTER = "card.bind_counter"  # an officer binds a customer's card at the counter (the customer confirms by SMS code)
     CREDIT_AUTHORISE = "credit.authorise"
     LOAN_APPLY = "loan.apply"
     # money
@@ -96,6 +97,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.CARD_BIND: frozenset({_P.BORROWER}),
     _A.CARD_UNBIND: frozenset({_P.BORROWER}),
     _A.CARD_SET_DEFAULT: frozenset({_P.BORROWER}),
+    _A.CARD_BIND_COUNTER: _FRONT,
     _A.CREDIT_AUTHORISE: frozenset({_P.BORROWER}),
     _A.LOAN_APPLY: frozenset({_P.BORROWER}),
     _A.LOAN_DISBURSE: _FRONT | {_P.BORROWER, _P.SYSTEM},
@@ -153,6 +155,7 @@ ACTION_LABELS: dict[Action, str] = {
     _A.CARD_BIND: "绑定银行卡",
     _A.CARD_UNBIND: "解绑银行卡",
     _A.CARD_SET_DEFAULT: "设置默认银行卡",
+    _A.CARD_BIND_COUNTER: "柜面绑定客户银行卡",
     _A.CREDIT_AUTHORISE: "签署征信授权书",
     _A.LOAN_APPLY: "申请借款",
     _A.LOAN_DISBURSE: "用信放款",

@@ -3,12 +3,14 @@ import uuid
 from datetime import timedelta
 
 from app.integrations.core_banking import SandboxCoreBanking
-from app.models import Installment, Loan
+from app.models import AuditEvent, BankCard, Installment, Loan
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.drawdown import draw_down
 from app.services.lending.eod import run_eod
 from tests.factories import csrf_token, customer_with_line, login
+from tests.factories.borrower import PHONE, holder_card
+from tests.factories.villages import NOW
 from tests.services.lending.conftest import TODAY
 
 
@@ -174,3 +176,40 @@ async def test_bad_money_text_in_the_payment_and_drawdown_forms_shows_at_its_inp
             drawdown = await client.post(f"/lines/{line.id}", data={**form, **extra})
             assert drawdown.status_code == 422 and f'id="amount-error">{message}<' in drawdown.text, (text, extra)
     assert await Loan.all().count() == 1 and (await Loan.get(id=loan.id)).status == "active"
+
+
+async def test_counter_drawdown_binds_the_card_at_the_counter_first(client, demo, vault, app):
+    # given a customer with a line and no bound card
+    await business_date.set_current(TODAY)
+    customer, line = await customer_with_line(vault)
+    await BankCard.filter(customer_id=customer.id).update(unbound_at=NOW, is_default=False)
+    await login(client)
+    token = await csrf_token(client)
+    # the line page asks for the card instead of offering a drawdown that cannot pay out
+    page = await client.get(f"/lines/{line.id}")
+    assert 'id="line-card-missing"' in page.text and 'id="drawdown"' not in page.text
+    bad = await client.post(f"/lines/{line.id}/card", data={"card_number": "6217000010001235", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and 'id="card-number-error"' in bad.text and "<html" not in bad.text
+    # the officer types the customer's card number: the code goes to the phone the bank holds
+    asked = await client.post(f"/lines/{line.id}/card", data={"card_number": holder_card(vault, customer), "csrf_token": token})
+    assert asked.status_code == 200 and 'id="line-card-code-sent"' in asked.text and "138****0000" in asked.text
+    binding_id = re.search(r'name="binding_id" value="([^"]+)"', asked.text).group(1)
+    code = [m for m in app.state.sms.messages if m.phone == PHONE and m.code][-1].code
+    assert code not in asked.text
+    wrong = await client.post(f"/lines/{line.id}/card/confirm", data={"binding_id": binding_id, "code": "000000", "csrf_token": token})
+    assert wrong.status_code == 422 and "验证码不正确" in wrong.text
+    bound = await client.post(f"/lines/{line.id}/card/confirm", data={"binding_id": binding_id, "code": code, "csrf_token": token})
+    assert bound.status_code == 303 and bound.headers["location"] == f"/lines/{line.id}"
+    # then the drawdown works, paid to the card just bound
+    page = await client.get(f"/lines/{line.id}")
+    assert 'id="line-card-bound"' in page.text and 'id="drawdown"' in page.text
+    form = {"amount": "3000.00", "term_months": "6", "method": "equal_principal", "idempotency_key": _key(page.text, f"/lines/{line.id}"),
+            "csrf_token": token, "confirm": "1"}
+    done = await client.post(f"/lines/{line.id}", data=form)
+    assert done.status_code == 303
+    loan = await Loan.get(credit_line_id=line.id)
+    card = await BankCard.get(customer_id=customer.id, unbound_at=None)
+    assert loan.card_id == card.id and card.verified_at is not None
+    assert await AuditEvent.filter(action="bank_card.bind", entity_id=str(card.id)).count() == 1
+    # and the loan page leads back to its line
+    assert f'/lines/{line.id}"' in (await client.get(f"/loans/{loan.id}")).text

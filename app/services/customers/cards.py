@@ -7,6 +7,12 @@ holder-verified, only when the code comes back. A card bound (verified) to anoth
 cannot be bound. Bindings made before the check existed stay unverified: they never count for
 the shared-card rule, cannot be made the default, and end when the holder binds the card.
 
+At the counter (柜面绑卡, issue 19): the same two functions with `customer_id`, called by an officer
+of the customer's branch tree (`card.bind_counter`). The officer types the card number; the phone is
+the one the bank holds for the customer (their record), never typed, and the core must confirm it as
+the card's reserved phone; the customer reads the code from their phone and the officer enters it.
+Audited as in the app (the officer is the actor; `channel: counter`).
+
 The seed's rule: "根据客户的绑卡情况，自动判断开户行，及时为客户提供开户行所提供的线上信贷产品" —
 the default card's opening bank decides what the app offers: our own bank's card
 → every active product; another bank's card → none, with a message saying why.
@@ -26,6 +32,7 @@ from app.crypto import Vault
 from app.domain import cards
 from app.domain.error_codes import CommonCode, CustomerCode, LendingCode, SmsCode
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
+from app.domain.permissions import Action
 from app.integrations.core_banking import CoreBanking, CoreBankingError
 from app.integrations.sms import SmsError, SmsSender
 from app.models import BankCard, CardBinding, CardLookup, Customer, Loan, Product
@@ -35,6 +42,8 @@ from app.services import audit
 from app.services.customers import identifiers
 from app.services.actor import Actor
 from app.services.auth.borrowers import check_phone, keyed_hash, new_code
+from app.services.lending.access import can_access
+from app.services.permissions import require
 
 OWN_BANK_ONLY = "您的默认银行卡开户行为{bank}，暂无该行可在线办理的信贷产品。绑定本行银行卡后即可在线借款，或联系您的客户经理。"
 NO_CARD = "请先绑定本人银行卡，系统将根据开户行为您提供可在线办理的信贷产品。"
@@ -80,8 +89,25 @@ class BindingPolicy:
     per_day: int = 10  # holder checks a customer may start in 24 hours (each may send an SMS)
 
 
-async def _refused(actor: Actor, code: str, number: str) -> None:
-    await audit.record(actor, "bank_card.bind_refused", "customer", actor.id, after={"code": code, "last4": cards.last_four(number) if number.isdigit() else ""})
+async def _binding_customer(actor: Actor, customer_id: UUID | None) -> Customer:
+    """The customer whose card is bound: the signed-in borrower, or (at the counter) a customer in the officer's scope."""
+    if customer_id is None:
+        require_customer(actor)
+        return await Customer.get(id=actor.id)
+    require(actor, Action.CARD_BIND_COUNTER)
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
+        raise NotFound("客户不存在", field="customerId")
+    return customer
+
+
+def _channel(actor: Actor, customer: Customer) -> dict:
+    return {} if actor.type == ActorType.CUSTOMER else {"channel": "counter", "customerId": str(customer.id)}
+
+
+async def _refused(actor: Actor, customer: Customer, code: str, number: str) -> None:
+    await audit.record(actor, "bank_card.bind_refused", "customer", customer.id,
+                       after={"code": code, "last4": cards.last_four(number) if number.isdigit() else "", **_channel(actor, customer)})
 
 
 async def _bound_elsewhere(card_number_hash: str, customer_id: UUID) -> bool:
@@ -89,57 +115,71 @@ async def _bound_elsewhere(card_number_hash: str, customer_id: UUID) -> bool:
     return await BankCard.filter(card_number_hash=card_number_hash, unbound_at=None, verified_at__isnull=False).exclude(customer_id=customer_id).exists()
 
 
-async def _check_rate(actor: Actor, phone_hash: str, now: datetime, policy: BindingPolicy) -> None:
+async def _check_rate(customer_id: UUID, phone_hash: str, now: datetime, policy: BindingPolicy) -> None:
     """One code a minute to a phone, and a daily cap per customer (each check may send an SMS)."""
-    latest = await CardBinding.filter(customer_id=actor.id, phone_hash=phone_hash).order_by("-requested_at").first()
+    latest = await CardBinding.filter(customer_id=customer_id, phone_hash=phone_hash).order_by("-requested_at").first()
     if latest is not None and now - latest.requested_at < policy.resend_after:
         wait = math.ceil((latest.requested_at + policy.resend_after - now).total_seconds())
         raise CardError(f"操作过于频繁，请 {wait} 秒后再试", code=SmsCode.RATE_LIMITED)
-    if await CardBinding.filter(customer_id=actor.id, requested_at__gt=now - timedelta(days=1)).count() >= policy.per_day:
+    if await CardBinding.filter(customer_id=customer_id, requested_at__gt=now - timedelta(days=1)).count() >= policy.per_day:
         raise CardError("今日绑卡验证次数已达上限，请明天再试或到柜面办理", code=SmsCode.RATE_LIMITED)
 
 
+async def _phone_of(actor: Actor, customer: Customer, vault: Vault, reserved_phone: str | None) -> str:
+    """The phone the code goes to: typed in the app; at the counter the one the bank holds for the customer."""
+    if actor.type != ActorType.CUSTOMER:
+        if customer.phone_enc is None:
+            raise CardError("该客户没有登记手机号，无法发送验证码；请先补录客户本人手机号（须为开户时的预留手机号）", code=CustomerCode.HOLDER_MISMATCH,
+                            field="cardNumber")
+        return await identifiers.reveal(vault, customer.phone_enc, kind="phone", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
+    try:
+        return check_phone(reserved_phone or "")
+    except ValidationError as exc:
+        raise ValidationError("请输入银行预留的 11 位手机号码", code=exc.code, field="reservedPhone") from None
+
+
 async def start_card_binding(
-    *, actor: Actor, card_number: str, reserved_phone: str, core: CoreBanking, sms: SmsSender, vault: Vault, now: datetime,
-    policy: BindingPolicy = BindingPolicy(),
+    *, actor: Actor, card_number: str, reserved_phone: str | None = None, core: CoreBanking, sms: SmsSender, vault: Vault, now: datetime,
+    policy: BindingPolicy = BindingPolicy(), customer_id: UUID | None = None,
 ) -> CardBinding:
     """Check the number, ask the core whether the customer (name, ID number) holds the card with this
-    reserved phone, then send a code to that phone. Nothing binds until `confirm_card_binding`."""
-    require_customer(actor)
+    reserved phone, then send a code to that phone. Nothing binds until `confirm_card_binding`.
+
+    In the app the customer is the actor and types the reserved phone; at the counter an officer acts
+    for `customer_id` and the phone is the customer's phone on record."""
+    customer = await _binding_customer(actor, customer_id)
     try:
         number = cards.parse(card_number)
     except ValidationError as exc:
-        await _refused(actor, exc.code, cards.normalize(card_number))
+        await _refused(actor, customer, exc.code, cards.normalize(card_number))
         raise
-    try:
-        phone = check_phone(reserved_phone)
-    except ValidationError as exc:
-        raise ValidationError("请输入银行预留的 11 位手机号码", code=exc.code, field="reservedPhone") from None
-    if await _bound_elsewhere(vault.lookup_hash(number), actor.id):
-        await _refused(actor, "CARD_BOUND_ELSEWHERE", number)
+    phone = await _phone_of(actor, customer, vault, reserved_phone)
+    if await _bound_elsewhere(vault.lookup_hash(number), customer.id):
+        await _refused(actor, customer, "CARD_BOUND_ELSEWHERE", number)
         raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="cardNumber")
-    await _check_rate(actor, vault.lookup_hash(phone), now, policy)
-    customer = await Customer.get(id=actor.id)
+    await _check_rate(customer.id, vault.lookup_hash(phone), now, policy)
     id_number = await identifiers.reveal(vault, customer.id_number_enc, kind="id_number", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
     try:
         holder = await core.verify_holder(card_number=number, name=customer.name, id_number=id_number, phone=phone)
         info = await core.lookup_card(number) if holder.matched else None
     except CoreBankingError:
-        await _refused(actor, "CORE_UNAVAILABLE", number)
+        await _refused(actor, customer, "CORE_UNAVAILABLE", number)
         raise CardError("核心系统暂时不可用，请稍后重试", code=LendingCode.CORE_UNAVAILABLE) from None
     if info is None:
-        await _refused(actor, "HOLDER_MISMATCH", number)
+        await _refused(actor, customer, "HOLDER_MISMATCH", number)
         raise CardError(HOLDER_MISMATCH, code=CustomerCode.HOLDER_MISMATCH, field="cardNumber")
     code = new_code()
     async with in_transaction():
         binding = await CardBinding.create(
-            customer_id=actor.id, **identifiers.card_fields(vault, number), phone_hash=vault.lookup_hash(phone), phone_masked=identifiers.mask_phone(phone),
+            customer_id=customer.id, **identifiers.card_fields(vault, number), phone_hash=vault.lookup_hash(phone), phone_masked=identifiers.mask_phone(phone),
             code_hash=keyed_hash(vault, "card-code", code), bank_name=info.bank_name[:64], branch_name=info.branch_name[:64],
             is_own_bank=info.is_own_bank, requested_at=now, expires_at=now + policy.code_ttl,
         )
-        await audit.record(actor, "bank_card.holder_verified", "card_binding", binding.id, after={"card": binding.card_number_masked, "phone": binding.phone_masked})
+        await audit.record(actor, "bank_card.holder_verified", "card_binding", binding.id,
+                           after={"card": binding.card_number_masked, "phone": binding.phone_masked, **_channel(actor, customer)})
     minutes = max(1, int(policy.code_ttl.total_seconds() // 60))
-    text = f"【村信】您正在绑定尾号{cards.last_four(number)}的银行卡，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
+    where = "在柜面" if actor.type != ActorType.CUSTOMER else ""
+    text = f"【村信】您正在{where}绑定尾号{cards.last_four(number)}的银行卡，验证码 {code}，{minutes} 分钟内有效。如非本人办理，请勿告诉他人。"
     try:
         await sms.send(phone=phone, text=text, code=code)
     except SmsError:
@@ -148,20 +188,23 @@ async def start_card_binding(
     return binding
 
 
-async def confirm_card_binding(*, actor: Actor, binding_id: UUID, code: str, vault: Vault, now: datetime, policy: BindingPolicy = BindingPolicy()) -> CardView:
-    """The code sent to the reserved phone binds the card, verified, as the default card."""
-    require_customer(actor)
+async def confirm_card_binding(
+    *, actor: Actor, binding_id: UUID, code: str, vault: Vault, now: datetime, policy: BindingPolicy = BindingPolicy(), customer_id: UUID | None = None,
+) -> CardView:
+    """The code sent to the reserved phone binds the card, verified, as the default card (at the counter: `customer_id`'s)."""
+    customer = await _binding_customer(actor, customer_id)
     async with in_transaction():
-        binding = await CardBinding.select_for_update().get_or_none(id=binding_id, customer_id=actor.id)
+        binding = await CardBinding.select_for_update().get_or_none(id=binding_id, customer_id=customer.id)
         if binding is None:
             raise NotFound("绑卡申请不存在", field="bindingId")
         _check_binding(binding, now, policy)
         if hmac.compare_digest(binding.code_hash, keyed_hash(vault, "card-code", (code or "").strip())):
-            return await _bind_verified(actor, binding, vault, now)
+            return await _bind_verified(actor, customer, binding, vault, now)
         attempts = binding.attempts + 1
         locked = attempts >= policy.max_attempts
         await CardBinding.filter(id=binding.id).update(attempts=attempts, status=CardBindingStatus.LOCKED if locked else binding.status)
-        await audit.record(actor, "bank_card.bind_refused", "card_binding", binding.id, after={"code": "BAD_CODE", "attempts": attempts})
+        await audit.record(actor, "bank_card.bind_refused", "card_binding", binding.id,
+                           after={"code": "BAD_CODE", "attempts": attempts, **_channel(actor, customer)})
     # raised after the commit, so that the wrong attempt is counted
     if locked:
         raise CardError("验证码错误次数过多，请重新发起绑卡", code=SmsCode.CODE_LOCKED, field="code")
@@ -177,22 +220,23 @@ def _check_binding(binding: CardBinding, now: datetime, policy: BindingPolicy) -
         raise CardError("验证码已过期，请重新发起绑卡", code=SmsCode.CODE_EXPIRED, field="code")
 
 
-async def _bind_verified(actor: Actor, binding: CardBinding, vault: Vault, now: datetime) -> CardView:
+async def _bind_verified(actor: Actor, customer: Customer, binding: CardBinding, vault: Vault, now: datetime) -> CardView:
     """Inside the transaction: the card becomes the customer's verified default card; unverified
     bindings of the same card by other customers are ended (they proved nothing)."""
-    if await _bound_elsewhere(binding.card_number_hash, actor.id):
+    customer_id = customer.id
+    if await _bound_elsewhere(binding.card_number_hash, customer_id):
         raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="cardNumber")
     bank = {"bank_name": binding.bank_name, "branch_name": binding.branch_name}
-    card = await BankCard.select_for_update().get_or_none(customer_id=actor.id, card_number_hash=binding.card_number_hash)
-    previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at__isnull=True).values_list("id", flat=True)
-    await BankCard.filter(customer_id=actor.id, is_default=True).update(is_default=False)
+    card = await BankCard.select_for_update().get_or_none(customer_id=customer_id, card_number_hash=binding.card_number_hash)
+    previous = await BankCard.filter(customer_id=customer_id, is_default=True, unbound_at__isnull=True).values_list("id", flat=True)
+    await BankCard.filter(customer_id=customer_id, is_default=True).update(is_default=False)
     if card is None:
-        card = await BankCard.create(customer_id=actor.id, card_number_enc=binding.card_number_enc, card_number_hash=binding.card_number_hash,
+        card = await BankCard.create(customer_id=customer_id, card_number_enc=binding.card_number_enc, card_number_hash=binding.card_number_hash,
                                      card_number_masked=binding.card_number_masked, is_default=True, verified_at=now, **bank)
     else:
         await BankCard.filter(id=card.id).update(is_default=True, unbound_at=None, verified_at=now, **bank)
         await card.refresh_from_db()
-    others = await BankCard.filter(card_number_hash=binding.card_number_hash, unbound_at=None, verified_at=None).exclude(customer_id=actor.id)
+    others = await BankCard.filter(card_number_hash=binding.card_number_hash, unbound_at=None, verified_at=None).exclude(customer_id=customer_id)
     for other in others:
         await BankCard.filter(id=other.id).update(unbound_at=now, is_default=False)
         await audit.record(actor, "bank_card.unbind_unverified", "bank_card", other.id, after={"reason": "holder_bound", "customerId": str(other.customer_id)})
@@ -201,7 +245,7 @@ async def _bind_verified(actor: Actor, binding: CardBinding, vault: Vault, now: 
     await audit.record(
         actor, "bank_card.bind", "bank_card", card.id, before={"defaultCards": [str(i) for i in previous]},
         after={"card": card.card_number_masked, "bank": binding.bank_name, "branch": binding.branch_name, "ownBank": binding.is_own_bank,
-               "verified": True, "bindingId": str(binding.id)},
+               "verified": True, "bindingId": str(binding.id), **_channel(actor, customer)},
     )
     return CardView(card=card, lookup=lookup)
 
@@ -293,3 +337,28 @@ async def online_offer(actor: Actor, *, core: CoreBanking, vault: Vault, now: da
         return OnlineOffer(card=view, products=[], message=OWN_BANK_ONLY.format(bank=view.lookup.bank_name))
     products = await Product.filter(is_active=True).order_by("code")
     return OnlineOffer(card=view, products=list(products), message=f"开户行：{view.lookup.bank_name}{view.lookup.branch_name and '（' + view.lookup.branch_name + '）'}")
+
+
+# --- the counter's reads (the line page) ----------------------------------------------------------
+
+
+async def _customer_in_scope(actor: Actor, customer_id: UUID) -> Customer:
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
+        raise NotFound("客户不存在", field="customerId")
+    return customer
+
+
+async def counter_card(actor: Actor, customer_id: UUID) -> BankCard | None:
+    """The customer's default card, holder-verified (where a counter drawdown is paid), or None: bind one first."""
+    customer = await _customer_in_scope(actor, customer_id)
+    return await BankCard.filter(customer_id=customer.id, is_default=True, unbound_at__isnull=True, verified_at__isnull=False).first()
+
+
+async def counter_binding(actor: Actor, customer_id: UUID, binding_id: UUID) -> CardBinding:
+    """A binding of this customer still waiting for its code (the counter's code form)."""
+    customer = await _customer_in_scope(actor, customer_id)
+    binding = await CardBinding.get_or_none(id=binding_id, customer_id=customer.id)
+    if binding is None:
+        raise NotFound("绑卡申请不存在", field="bindingId")
+    return binding
