@@ -44,14 +44,15 @@ def return_page(request: Request) -> str:
     fragment came from a page: htmx names it in HX-Current-URL, a plain form in Referer; only a path
     on this site is taken.
     """
+    own = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     fragment = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
-    if request.method in ("GET", "HEAD") and not fragment:  # a fragment's GET (a quote, a job's status) came from a page too
-        return safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    for header in ("hx-current-url", "referer"):
+    if request.method in ("GET", "HEAD") and not fragment:
+        return own
+    for header in ("hx-current-url", "referer"):  # a fragment's GET (a quote, a job's status) came from a page too
         page = _same_site_path(request, request.headers.get(header, ""))
         if page is not None:
             return page
-    return "/"
+    return own if request.method in ("GET", "HEAD") else "/"
 
 
 def _same_site_path(request: Request, url: str) -> str | None:
