@@ -9,7 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from app import clock
 from app.config import Settings
+
+SLOW_JOB_SECONDS = 20  # after this long a job's wait says it is slow and offers the way out (jobs/_waiting.html)
 
 
 def yuan(fen: int | None) -> str:
@@ -21,6 +24,16 @@ def yuan(fen: int | None) -> str:
     return f"{sign}¥{abs(amount):,.2f}"
 
 
+def seconds_since(instant) -> int:
+    """Whole seconds from `instant` (a job's created_at) to now; 0 when unknown."""
+    return max(0, int((clock.now_utc() - instant).total_seconds())) if instant else 0
+
+
+def waited(seconds: int) -> str:
+    """42 → 42 秒; 75 → 1 分 15 秒 (a wait's elapsed time, in words)."""
+    return f"{seconds} 秒" if seconds < 60 else f"{seconds // 60} 分 {seconds % 60} 秒"
+
+
 def build_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.ui_dir / "templates"))
     tz = ZoneInfo(settings.business_tz)
@@ -29,6 +42,9 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     from ui.jobs import failed_job  # the one 重试 fragment's context (ui/jobs.py renders through this module)
 
     templates.env.globals["failed_job"] = failed_job
+    templates.env.globals["slow_job_seconds"] = SLOW_JOB_SECONDS
+    templates.env.filters["seconds_since"] = seconds_since
+    templates.env.filters["waited"] = waited
     return templates
 
 

@@ -7,7 +7,7 @@ worker results are written through the same service functions the ML worker call
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -363,3 +363,19 @@ async def test_a_lost_enrolment_is_retried_from_its_page(web, face_app, demo, va
     back = await web.post(f"/login/face/jobs/enrolment/{enrolment_id}/retry", data={"csrf_token": token, "next": done.headers["location"]})
     assert back.status_code == 303 and face_app.state.queue.ids()[-1] == f"enrol_face:{enrolment_id}:4"
     assert "正在提取人脸特征" in (await web.get(done.headers["location"], headers=HX)).text
+
+
+async def test_a_slow_read_shows_the_time_waited_a_hint_and_a_way_out(web, face_app, demo):
+    """With the ML worker stopped the wait was a spinner for ever (issue 19 #8f)."""
+    await login(web)
+    await _unlock()
+    token = await csrf_token(web)
+    sent = await web.post("/identity/idcard", data={"csrf_token": token, "side": "front"}, files={"image": ("card.jpg", JPEG, "image/jpeg")})
+    url, read_id = sent.headers["location"], sent.headers["location"].rsplit("/", 1)[1]
+    fresh = await web.get(url, headers=HX)
+    assert "已等待 0 秒" in fresh.text and "识别较慢" not in fresh.text
+    assert '/identity/idcard?side=front">重新拍摄</a>' in fresh.text  # the way out is there from the start
+    await IdCardRead.filter(id=read_id).update(created_at=clock.now_utc() - timedelta(seconds=75))
+    slow = await web.get(url, headers=HX)
+    assert "已等待 1 分 15 秒" in slow.text and "识别较慢，可继续等待或重新拍摄" in slow.text
+    assert 'hx-trigger="load delay:1s"' in slow.text  # still polling

@@ -4,6 +4,8 @@ import base64
 import re
 import uuid
 
+from datetime import timedelta
+
 import pytest
 
 from app import clock
@@ -111,6 +113,23 @@ async def test_start_page_asks_for_the_location_and_the_household_page_links_to_
     manual = await walker.post(f"/members/{walker.fam.head.id}/visit", {"source": "manual", "manual_lat": "35.8766", "manual_lng": "111.4422"})
     visit = await Visit.get(id=manual.headers["location"].rsplit("/", 1)[1])
     assert visit.location_source == "manual" and visit.distance_m == 14
+
+
+async def test_a_slow_card_read_in_the_visit_can_be_shot_again(walker, client):
+    """The OCR wait shows the time waited, a hint once it is slow, and 重新拍摄, which opens the capture form (issue 19 #8f)."""
+    await walker.start()
+    await walker.post(f"{walker.base}/idcard", {"who": "borrower", "side": "front"}, files={"image": ("card.jpg", jpeg(), "image/jpeg")})
+    read_id = (await _visit(walker.visit_id)).data["borrower"]["reads"]["front"]
+    from app.models import IdCardRead
+
+    await IdCardRead.filter(id=read_id).update(created_at=clock.now_utc() - timedelta(seconds=30))
+    status = await client.get(f"{walker.base}/reads/{read_id}", headers={"HX-Request": "true"})
+    assert "已等待 30 秒" in status.text and "识别较慢，可继续等待或重新拍摄" in status.text
+    assert f'/visits/{walker.visit_id}?retake=1">重新拍摄</a>' in status.text
+    page = await client.get(f"{walker.base}?retake=1")
+    assert 'id="idcard-borrower-front-form"' in page.text and f"/reads/{read_id}" not in page.text
+    await walker.post(f"{walker.base}/idcard", {"who": "borrower", "side": "front"}, files={"image": ("card.jpg", jpeg(), "image/jpeg")})
+    assert (await _visit(walker.visit_id)).data["borrower"]["reads"]["front"] != read_id
 
 
 async def test_resume_after_a_dropped_connection_opens_the_next_step(walker, client):
