@@ -20,7 +20,7 @@ async def archive_page(request: Request) -> Response:
     actor = request.state.session.actor
     archive = await customer_file(actor=actor, customer_id=request.path_params["customer_id"])
     context = {
-        "customer": archive.customer, "documents": archive.documents, "contracts": archive.contracts, 
+        "customer": archive.customer, "documents": archive.documents, "contracts": archive.contracts, "trail": archive.trail,
         "contract_status": CONTRACT_STATUS_LABELS,
     }
     return render(request, "archive/customer.html", context)

@@ -13,6 +13,7 @@ from app.domain.errors import DomainError
 from app.domain.schedule import METHOD_LABELS
 from app.services import business_date
 from app.services.customers.cards import confirm_card_binding, counter_binding, counter_card, start_card_binding
+from app.services.customers.trail import customer_trail
 from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
@@ -35,7 +36,7 @@ async def loan_list(request: Request) -> Response:
 async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str | None = None) -> dict:
     file = await lending_queries.loan_file(request.state.session.actor, loan_id)
     quote = await _prepay_quote(request, loan_id, prepay_amount) if file.loan.status == "active" else {}
-    return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries,
+    return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries, "trail": file.trail,
             "methods": METHOD_LABELS, "today": await business_date.current(), **quote}
 
 
@@ -128,8 +129,8 @@ async def line_detail(request: Request) -> Response:
                 quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""), today=today)
             except DomainError as exc:
                 errors = form_errors(exc)
-    context = {"line": line, "form": form, "errors": errors, "quote": quote, "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS,
-               **await _card_context(request, line)}
+    context = {"line": line, "trail": await customer_trail(line.customer_id), "form": form, "errors": errors, "quote": quote,
+               "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS, **await _card_context(request, line)}
     return render(request, "lending/line.html", context, fragment="lending/_drawdown.html", status_code=422 if errors else 200)
 
 

@@ -87,7 +87,7 @@ async def warning_list(request: Request) -> Response:
 
 async def _warning_page(request: Request, warning_id: UUID, *, errors: dict, form: dict, status_code: int = 200) -> Response:
     file = await warning_file(_actor(request), warning_id)
-    context = {"warning": file.warning, "actions": file.actions, "errors": errors, "form": form, **LABELS}
+    context = {"warning": file.warning, "actions": file.actions, "trail": file.trail, "errors": errors, "form": form, **LABELS}
     return render(request, "risk/warning.html", context, fragment=_fragment(request, "risk/_warning_form.html"), status_code=status_code)
 
 
@@ -124,7 +124,7 @@ async def _task_page(request: Request, task_id: UUID, *, errors: dict, form: dic
     file = await task_file(_actor(request), task_id)
     task = file.task
     context = {
-        "task": task, "loan": task.loan, "owed_fen": owed_fen(task.loan), "actions": file.actions, "errors": errors,
+        "task": task, "loan": task.loan, "owed_fen": owed_fen(task.loan), "actions": file.actions, "trail": file.trail, "errors": errors,
         "form": form or {"kind": "call"}, "can_legal": _actor(request).role in (Role.BRANCH_MANAGER, Role.ADMIN), **LABELS,
     }
     return render(request, "risk/task.html", context, fragment=_fragment(request, "risk/_task_form.html"), status_code=status_code)

@@ -27,6 +27,7 @@ from app.domain.vocabulary import IDENTITY_OUTCOME_LABELS, RISK_OUTCOME_LABELS
 from app.models.identity import JobStatus
 from app.services import business_date
 from app.services.contracts import SigningKit, current_document_id
+from app.services.customers.trail import visit_trail
 from app.services.identity_checks import RecordedFaceChecks
 from app.services.visits import reads
 from app.services.visits import (
@@ -149,8 +150,10 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
         "distance": geo.format_distance(visit.distance_m), "file": visit.file, "outcome_labels": RISK_OUTCOME_LABELS,
         "identity_labels": IDENTITY_OUTCOME_LABELS, "limit_terms": LIMIT_TERMS, "categories": flow.PHOTO_CATEGORIES, "closed": visit.status in flow.CLOSED,
         "max_mb": request.app.state.settings.idcard_max_bytes // (1024 * 1024),
-        "track_seconds": request.app.state.settings.visit_track_interval_seconds,
+        "track_seconds": request.app.state.settings.visit_track_interval_seconds, "trail": visit_trail(visit),
     }
+    if visit.status == flow.VisitStatus.SIGNED:
+        ctx["next_household"] = await reads.next_household(visit)
     who = {flow.BORROWER_ID: flow.BORROWER, flow.BORROWER_IDENTITY: flow.BORROWER, flow.BORROWER_FACE: flow.BORROWER,
            flow.CO_ID: flow.CO_BORROWER, flow.CO_IDENTITY: flow.CO_BORROWER, flow.CO_FACE: flow.CO_BORROWER}.get(step)
     if who is not None:

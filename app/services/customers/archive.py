@@ -23,6 +23,7 @@ from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.contracts.pdfsign import SignatureCheck, validate_pdf
+from app.services.customers.trail import Trail, customer_trail
 from app.services.documents import MediaStore
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class CustomerArchive:
     customer: Customer
     documents: list[Document]  # oldest first
     contracts: list[Contract]  # newest first
+    trail: Trail | None = None  # 村 › 户 › 人, for the breadcrumbs
 
 
 async def customer_archive(*, actor: Actor, customer_id: UUID) -> tuple[Customer, list[Document]]:
@@ -101,7 +103,7 @@ async def customer_file(*, actor: Actor, customer_id: UUID) -> CustomerArchive:
     """The e-archive page: the customer's documents and contracts."""
     customer, documents = await customer_archive(actor=actor, customer_id=customer_id)
     contracts = await Contract.filter(customer_id=customer.id).order_by("-created_at")
-    return CustomerArchive(customer=customer, documents=documents, contracts=contracts)
+    return CustomerArchive(customer=customer, documents=documents, contracts=contracts, trail=await customer_trail(customer.id))
 
 
 def _check_hash(media: MediaStore, doc: Document) -> tuple[bool, str, bytes | None]:

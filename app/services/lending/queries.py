@@ -11,6 +11,7 @@ from app.domain.errors import NotFound
 from app.models import CreditLine, Installment, LedgerEntry, Loan
 from app.domain.vocabulary import ActorType, LoanStatus
 from app.services.actor import Actor
+from app.services.customers.trail import Trail, customer_trail
 
 
 def _scoped(query: QuerySet, actor: Actor | None) -> QuerySet:
@@ -59,6 +60,7 @@ class LoanFile:
     loan: Loan  # with its customer and product
     installments: list[Installment]
     entries: list[LedgerEntry]  # newest first, each with its transaction
+    trail: Trail | None = None  # 村 › 户 › 人 of the borrower, for the breadcrumbs
 
 
 async def loan_rows(actor: Actor | None, *, status: str | None, limit: int) -> list[Loan]:
@@ -72,7 +74,7 @@ async def loan_file(actor: Actor | None, loan_id: UUID) -> LoanFile:
         raise NotFound("借据不存在")
     installments = await Installment.filter(loan_id=loan.id).order_by("number")
     entries = await LedgerEntry.filter(loan_id=loan.id).select_related("transaction").order_by("-transaction__created_at")
-    return LoanFile(loan=loan, installments=installments, entries=entries)
+    return LoanFile(loan=loan, installments=installments, entries=entries, trail=await customer_trail(loan.customer_id))
 
 
 async def visible_line(actor: Actor | None, line_id: UUID) -> CreditLine:

@@ -24,6 +24,7 @@ from app.models import CollectionAction, CollectionTask, Loan
 from app.models.collection import CloseReason, CollectionActionKind, CollectionStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
+from app.services.customers.trail import Trail, customer_trail
 from app.sql import fetch
 from app.services.permissions import may
 from app.services.risk.worklists import can_see, require_worker, scoped
@@ -119,6 +120,7 @@ async def get_task(actor: Actor | None, task_id: UUID) -> CollectionTask:
 class TaskFile:
     task: CollectionTask  # with its customer, officer and loan
     actions: list[CollectionAction]  # newest first, each with its officer
+    trail: Trail | None = None  # 村 › 户 › 人 of the customer, for the breadcrumbs
 
 
 async def task_rows(actor: Actor | None, *, status: CollectionStatus | str | None, limit: int) -> list[CollectionTask]:
@@ -131,7 +133,7 @@ async def task_file(actor: Actor | None, task_id: UUID) -> TaskFile:
     task = await get_task(actor, task_id)
     await task.fetch_related("customer", "officer", "loan")
     actions = await CollectionAction.filter(task_id=task.id).order_by("-at").prefetch_related("officer")
-    return TaskFile(task=task, actions=actions)
+    return TaskFile(task=task, actions=actions, trail=await customer_trail(task.customer_id))
 
 
 def owed_fen(loan: Loan) -> int:

@@ -32,6 +32,7 @@ from app.models import DebitAttempt, EarlyWarning, WarningAction
 from app.models.warning import WarningActionKind, WarningStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
+from app.services.customers.trail import Trail, customer_trail
 from app.services.documents import MediaStore
 from app.sql import days_between, fetch
 from app.services.risk.worklists import can_see, require_worker, scoped
@@ -270,6 +271,7 @@ async def get_warning(actor: Actor | None, warning_id: UUID) -> EarlyWarning:
 class WarningFile:
     warning: EarlyWarning  # with its customer, officer and loan
     actions: list[WarningAction]  # oldest first, each with its officer
+    trail: Trail | None = None  # 村 › 户 › 人 of the customer, for the breadcrumbs
 
 
 async def warning_rows(actor: Actor | None, *, status: WarningStatus | str | None, limit: int) -> list[EarlyWarning]:
@@ -282,7 +284,7 @@ async def warning_file(actor: Actor | None, warning_id: UUID) -> WarningFile:
     warning = await get_warning(actor, warning_id)
     await warning.fetch_related("customer", "officer", "loan")
     actions = await WarningAction.filter(warning_id=warning.id).order_by("at").prefetch_related("officer")
-    return WarningFile(warning=warning, actions=actions)
+    return WarningFile(warning=warning, actions=actions, trail=await customer_trail(warning.customer_id))
 
 
 async def handle_warning(*, actor: Actor, warning_id: UUID, action: WarningActionKind | str, note: str, now: datetime) -> EarlyWarning:

@@ -114,3 +114,14 @@ async def approval_file(actor: Actor, visit_id: UUID) -> ApprovalFile:
     if visit.customer_id:
         authorisation = await CreditAuthorisation.filter(customer_id=visit.customer_id).order_by("-signed_at").first()
     return ApprovalFile(visit=visit, documents=documents, identities=identities, authorisation=authorisation, risk=await risk_of(visit))
+
+
+async def next_household(visit: Visit) -> Household | None:
+    """下一户 after signing: the village's next household by 户号 that has no visit yet (from the start once past the last).
+
+    The visit is in the actor's scope, and so is its village; None when every household has been visited.
+    """
+    visited = set(await Visit.filter(village_id=visit.village_id).values_list("household_id", flat=True))
+    households = [h for h in await Household.filter(village_id=visit.village_id).order_by("household_no", "id") if h.id not in visited]
+    current = visit.household.household_no
+    return next((h for h in households if h.household_no > current), households[0] if households else None)
