@@ -202,7 +202,9 @@ async def test_the_whole_visit_through_the_pages(walker, client, app, kit, rende
     contract = await Contract.get(id=visit.contract_id)
     assert contract.status == ContractStatus.SEALED
     done = await client.get(walker.base)
-    assert 'id="visit-signed"' in done.text and f"/customers/{visit.customer_id}/archive" in done.text
+    assert 'id="visit-signed"' in done.text and f"/customers/{visit.customer_id}/archive" in done.text and f'/lines/{visit.credit_line_id}"' in done.text
+    again = await client.get(f"/members/{walker.fam.head.id}/visit")  # granted and signed: no second visit on the product
+    assert 'id="visit-line-refusal"' in again.text and 'id="visit-start-form"' not in again.text
     archive = await client.get(f"/customers/{visit.customer_id}/archive")
     assert archive.status_code == 200 and contract.number in archive.text and "已盖章" in archive.text
 
