@@ -273,10 +273,16 @@ async def test_the_decision_page_shows_the_strategy_and_takes_the_income(walker,
     above = await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "30000", "requested": "50000"}, expect=422)
     assert 'id="requested-error"' in above.text and "¥47,000.00" in above.text
     assert re.search(r'id="strategy-limit">¥47,000.00（受负债收入比上限约束）', above.text) and 'value="30000"' in above.text
+    # the scorecard's cut is said, never silent (issue 19 #8d)
+    assert 'id="offer-lowered">可授信额度 ¥47,000.00，比评议预授信额度 ¥80,000.00 低 ¥33,000.00：' in above.text
+    assert "额度策略测算为 ¥47,000.00（受负债收入比上限约束，按家庭年收入 ¥30,000.00）" in above.text
+    assert 'id="offer-lowered"' not in page.text  # before the income, nothing lowered it
     assert await CreditLine.all().count() == 0
     await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "30000"})
     visit = await _visit(walker.visit_id)
     assert visit.status == flow.VisitStatus.GRANTED and (await CreditLine.get(id=visit.credit_line_id)).limit_fen == 4_700_000
+    signing = await client.get(walker.base)
+    assert 'id="granted-lowered">（评议预授信额度 ¥80,000.00，经额度策略与产品上限测算调低 ¥33,000.00）' in signing.text
 
 
 async def test_track_points_are_posted_as_json(walker, client):

@@ -116,6 +116,13 @@ class Offer:
     proposed_fen: int | None  # None when there is nothing to grant (no pre-credit, a zero limit, a strategy reject)
     problem: str | None  # why not, in Chinese
 
+    @property
+    def lowered_by(self) -> str | None:
+        """What brought the proposal below the pre-credit, never silently: "strategy" (its limit) or "product" (its cap); None when it is not lower."""
+        if self.proposed_fen is None or self.pre_credit_fen is None or self.proposed_fen >= self.pre_credit_fen:
+            return None
+        return "strategy" if self.strategy is not None and self.strategy.limit_fen == self.proposed_fen else "product"
+
 
 async def latest_strategy(visit: Visit) -> RiskStrategyDecision | None:
     """The visit's current strategy decision (the last one evaluated for it)."""
