@@ -123,7 +123,7 @@ class Visit:
             await self.post("idcard_confirm", f"{self.url}/idcard/confirm", {"who": who, "side": side, **checked})
 
     async def face(self, who: str, stage: str, probe: bytes) -> str:
-        await self.post("face_upload", f"{self.url}/face", {"who": who, "stage": stage}, files={"still": ("face.jpg", probe, "image/jpeg")})
+        await self.post("face_upload", f"{self.url}/face", {"who": who, "stage": stage}, files={"probe": ("face.jpg", probe, "image/jpeg")})
         html = await self.page("page")
         vid = re.search(rf"{self.url}/faces/([0-9a-f-]+)", html).group(1)
         await self.wait("face", f"{self.url}/faces/{vid}")
@@ -153,7 +153,7 @@ async def one_visit(base_url: str, who: dict, probe: bytes, signature: str) -> d
         await v.page("page")
         vid = await v.face("borrower", "authorisation", probe)
         await v.page("page")
-        await v.post("authorisation", f"{v.url}/authorisation", {"face_verification_id": vid, "signature": signature})
+        await v.post("authorisation", f"{v.url}/authorisation", {"face_verification_id": vid, "signature_png": signature})
         await v.page("page")
         await v.post("credit_check", f"{v.url}/credit-check")
         html = await v.page("page")
@@ -167,7 +167,7 @@ async def one_visit(base_url: str, who: dict, probe: bytes, signature: str) -> d
         for person in ("borrower", "co_borrower"):
             vid = await v.face(person, "sign", probe)
             await v.page("page")
-            await v.post("sign", f"{v.url}/sign", {"who": person, "face_verification_id": vid, "signature": signature, "lat": "35.8768", "lng": "111.4425"})
+            await v.post("sign", f"{v.url}/sign", {"who": person, "face_verification_id": vid, "signature_png": signature, "lat": "35.8768", "lng": "111.4425"})
             await v.page("page")
         await v.post("seal", f"{v.url}/seal")
         html = await v.page("page")

@@ -6,13 +6,17 @@ import uuid
 
 from app.domain.errors import DomainError
 
-FIELD_ALIASES = {"termMonths": "term_months", "creditLineId": "amount", "loanId": "amount", "annualRatePercent": "rate", "firstDueDate": "first_due_date", "startDate": "start_date", "idempotencyKey": "amount"}
+# A page decision, not a translation: the loan pages have no input for the line or loan they are about,
+# nor a visible one for the form's idempotency key, so an error about them is shown beside the amount,
+# where the officer acts.
+SHOWN_AT = {"credit_line_id": "amount", "loan_id": "amount", "idempotency_key": "amount"}
 
 
 def form_errors(exc: DomainError) -> dict[str, str]:
-    """Map a domain error's camelCase field to the form's input name; unknown fields go to the form banner."""
-    field = FIELD_ALIASES.get(exc.field or "", exc.field) or "_form"
-    return {field: exc.message}
+    """A domain error at the input it names (services name fields as the forms name inputs, snake_case);
+    no field goes to the form banner."""
+    field = exc.field or "_form"
+    return {SHOWN_AT.get(field, field): exc.message}
 
 
 def new_key() -> str:

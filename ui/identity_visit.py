@@ -105,7 +105,7 @@ async def customer_face(request: Request) -> Response:
     if request.method != "POST":
         return render(request, "identity/customer_face.html", context)
     form = await request.form(max_files=1, max_fields=10)
-    probe = await read_upload(form.get("still"), settings.idcard_max_bytes)
+    probe = await read_upload(form.get("probe"), settings.idcard_max_bytes)
     purpose = FacePurpose.CONTRACT_SIGN if form.get("purpose") == FacePurpose.CONTRACT_SIGN else FacePurpose.CUSTOMER_MATCH
     try:
         verification = await checks.start_face_verification(

@@ -30,9 +30,11 @@ from ui.common import optional_fen
 from ui.templating import render
 
 PAGE_SIZE = 100
-FIELDS = {
-    "promisedAmount": "promised_amount", "promisedOn": "promised_on", "nextActionOn": "next_action_on", "idNumber": "id_number",
-    "expiresOn": "expires_on", "listKind": "list_kind", "warningId": "_form", "taskId": "_form", "entryId": "_form",
+# The inputs of the risk forms; a field that is none of them (the warning, task or entry the page is
+# about) goes to the form banner.
+INPUTS = {
+    "action", "note", "kind", "outcome", "promised_amount", "promised_on", "next_action_on", "id_number", "name", "list_kind", "reason",
+    "expires_on",
 }
 LABELS = {
     "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "warning_statuses": WARNING_STATUS_LABELS, "warning_actions": WARNING_ACTION_LABELS,
@@ -40,9 +42,8 @@ LABELS = {
 }
 
 
-def _errors(exc: DomainError, default: str = "_form") -> dict[str, str]:
-    field = FIELDS.get(exc.field or "", exc.field) or default
-    return {field: exc.message}
+def _errors(exc: DomainError) -> dict[str, str]:
+    return {exc.field if exc.field in INPUTS else "_form": exc.message}
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -40,8 +40,7 @@ from ui.common import finite_number, optional_money, optional_uuid, read_upload
 from ui.idcard_form import posted
 from ui.visits import face_checks_of, policy_of, render_visit, signing_kit
 
-FORM_FIELDS = {"image", "still", "photo", "category", "requested", "income", "reason", "signature", "lat", "side"}
-FIELD_ALIASES = {"signatureImage": "signature", "probe": "still", "file": "photo"}
+FORM_FIELDS = {"image", "probe", "photo", "category", "requested", "income", "reason", "signature_png", "lat", "side"}  # the rest: the banner
 MAX_SIGNATURE_FIELD = 3 * 1024 * 1024  # a data URL of a 2 MB PNG
 
 Action = Callable[[UUID, dict[str, str], dict[str, bytes]], Awaitable[None]]
@@ -61,8 +60,7 @@ def png_from_data_url(value: str) -> bytes:
 def _errors(exc: DomainError) -> dict[str, str]:
     if isinstance(exc, checks.ConfirmationError):
         return dict(exc.errors)
-    field = FIELD_ALIASES.get(exc.field or "", exc.field or "")
-    return {field if field in FORM_FIELDS else "_form": exc.message}
+    return {exc.field if exc.field in FORM_FIELDS else "_form": exc.message}
 
 
 async def _step(request: Request, action: Action, *, files: tuple[str, ...] = ()) -> Response:
@@ -76,7 +74,7 @@ async def _step(request: Request, action: Action, *, files: tuple[str, ...] = ()
     except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:
-        shown = {k: v for k, v in form.items() if k not in ("signature", "csrf_token")}
+        shown = {k: v for k, v in form.items() if k not in ("signature_png", "csrf_token")}
         return await render_visit(request, visit_id, errors=_errors(exc), form=shown, status_code=422)
     return redirect(request, request.url_for("visit_page", visit_id=str(visit_id)).path)
 
@@ -116,9 +114,9 @@ async def identity_check(request: Request) -> Response:
 async def face_capture(request: Request) -> Response:
     async def action(visit_id, form, uploads):
         await start_face_check(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), stage=form.get("stage", ""),
-                               probe=uploads["still"], media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+                               probe=uploads["probe"], media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
 
-    return await _step(request, action, files=("still",))
+    return await _step(request, action, files=("probe",))
 
 
 @login_required
@@ -162,7 +160,7 @@ async def authorisation_sign(request: Request) -> Response:
         visit = await visible_visit(actor, visit_id)
         settings = request.app.state.settings
         await sign_authorisation(
-            actor=actor, visit_id=visit_id, signature_png=png_from_data_url(form.get("signature", "")),
+            actor=actor, visit_id=visit_id, signature_png=png_from_data_url(form.get("signature_png", "")),
             face_verification_id=optional_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request), media=request.app.state.media,
             policy=policy_of(request), institution=await institution_name(visit.branch_id), tz=settings.business_tz,
             today=await business_date.current(), now=clock.now_utc(),
@@ -207,7 +205,7 @@ async def contract_prepare(request: Request) -> Response:
 async def contract_sign(request: Request) -> Response:
     async def action(visit_id, form, uploads):
         await sign_at_visit(
-            actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), signature_png=png_from_data_url(form.get("signature", "")),
+            actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), signature_png=png_from_data_url(form.get("signature_png", "")),
             face_verification_id=optional_uuid(form.get("face_verification_id", "")), face_checks=face_checks_of(request),
             lat=finite_number(form.get("lat", "")), lng=finite_number(form.get("lng", "")), kit=signing_kit(request),
             today=await business_date.current(), now=clock.now_utc(),

@@ -74,9 +74,14 @@ def to_camel(field: str | None) -> str | None:
     return ".".join(_SNAKE_JOINT.sub(lambda m: m.group(1).upper(), part) for part in field.split("."))
 
 
-def payload_error(cls: type[Any], enum: type[Enum], exc: DomainError) -> Any:
-    """A payload error type (`field`, `code`, `message`) built from a domain error, its field in wire form."""
-    return cls(field=to_camel(exc.field), code=error_code(enum, exc), message=exc.message)
+def payload_error(cls: type[Any], enum: type[Enum], exc: DomainError, *, document_path: bool = False) -> Any:
+    """A payload error type (`field`, `code`, `message`) built from a domain error, its field in wire form.
+
+    `document_path`: the field is a place in a document the client sent (`rules[0].params.window_months`
+    in a rule set's YAML), not an input name; it is shown as written.
+    """
+    field = exc.field if document_path else to_camel(exc.field)
+    return cls(field=field, code=error_code(enum, exc), message=exc.message)
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"

@@ -42,13 +42,13 @@ def parse(number: str) -> str:
     """A valid card number (digits only) or a ValidationError saying what is wrong, in Chinese."""
     digits = normalize(number)
     if not digits:
-        raise ValidationError("请输入银行卡号", code=CustomerCode.INVALID_CARD_NUMBER, field="cardNumber")
+        raise ValidationError("请输入银行卡号", code=CustomerCode.INVALID_CARD_NUMBER, field="card_number")
     if not digits.isascii() or not digits.isdigit():
-        raise ValidationError("银行卡号只能包含数字", code=CustomerCode.INVALID_CARD_NUMBER, field="cardNumber")
+        raise ValidationError("银行卡号只能包含数字", code=CustomerCode.INVALID_CARD_NUMBER, field="card_number")
     if not MIN_LENGTH <= len(digits) <= MAX_LENGTH:
-        raise ValidationError(f"银行卡号应为 {MIN_LENGTH} 到 {MAX_LENGTH} 位数字", code=CustomerCode.INVALID_CARD_NUMBER, field="cardNumber")
+        raise ValidationError(f"银行卡号应为 {MIN_LENGTH} 到 {MAX_LENGTH} 位数字", code=CustomerCode.INVALID_CARD_NUMBER, field="card_number")
     if not luhn_ok(digits):
-        raise ValidationError("银行卡号校验未通过，请核对后重新输入", code=CustomerCode.CARD_CHECKSUM, field="cardNumber")
+        raise ValidationError("银行卡号校验未通过，请核对后重新输入", code=CustomerCode.CARD_CHECKSUM, field="card_number")
     return digits
 
 

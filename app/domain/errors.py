@@ -2,7 +2,9 @@
 
 A `DomainError` carries a machine code (a member of one of the per-area enums in
 `app/domain/error_codes.py`; its value is the code on the wire), the input field it concerns
-(camelCase path or None) and a message in Simplified Chinese for the person at the screen.
+and a message in Simplified Chinese for the person at the screen. The field is the snake_case name
+of the input or parameter the value came in (`term_months`, `amount.<uuid>` for one row of a list),
+or None; the doors give it their own form (the GraphQL edge camelCase, `app/api/errors.py:to_camel`).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ class LprRate:
 def tenor_for_term(term_months: int) -> Tenor:
     """1-year LPR for terms up to 5 years, the over-5-year LPR above."""
     if isinstance(term_months, bool) or not isinstance(term_months, int) or term_months < 1:
-        raise ValidationError("贷款期限必须至少 1 个月", code=LendingCode.INVALID_TERM, field="termMonths")
+        raise ValidationError("贷款期限必须至少 1 个月", code=LendingCode.INVALID_TERM, field="term_months")
     return Tenor.ONE_YEAR if term_months <= ONE_YEAR_MAX_TERM_MONTHS else Tenor.FIVE_YEAR
 
 
@@ -66,7 +66,7 @@ def contract_rate_ppm(lpr_ppm: int, spread_bp: int) -> int:
     """LPR + spread (spread may be negative; the result may not)."""
     rate = lpr_ppm + spread_bp * PPM_PER_BP
     if rate < 0:
-        raise ValidationError("LPR 加点后的利率不能为负数", code=LendingCode.INVALID_RATE, field="spreadBp")
+        raise ValidationError("LPR 加点后的利率不能为负数", code=LendingCode.INVALID_RATE, field="spread_bp")
     return rate
 
 

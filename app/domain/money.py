@@ -175,7 +175,7 @@ def yuan_str(fen: int) -> str:
     return str(Money(fen))
 
 
-def parse_rate_percent(value: Decimal | str | int, *, field: str | None = "annualRatePercent") -> int:
+def parse_rate_percent(value: Decimal | str | int, *, field: str | None = "annual_rate_percent") -> int:
     """An annual rate in percent ("3.45") to integer ppm (34500).
 
     At most four decimals (1 ppm); negative rates are refused.

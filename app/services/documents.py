@@ -80,7 +80,7 @@ async def verify_document(*, media: MediaStore, document_id: UUID, now: datetime
     """Re-read a stored file and check it still hashes to its address (idempotent)."""
     doc = await Document.get_or_none(id=document_id)
     if doc is None:
-        raise NotFound("文档不存在", field="documentId")
+        raise NotFound("文档不存在", field="document_id")
     try:
         actual = hashlib.sha256(media.get(doc.sha256)).hexdigest()
     except FileNotFoundError:

@@ -41,7 +41,7 @@ def test_parse_accepts_spaces_and_hyphens():
 def test_parse_says_what_is_wrong(raw, code, message):
     with pytest.raises(ValidationError) as exc:
         cards.parse(raw)
-    assert (exc.value.code, exc.value.field) == (code, "cardNumber") and message in exc.value.message
+    assert (exc.value.code, exc.value.field) == (code, "card_number") and message in exc.value.message
 
 
 def test_mask_shows_first_and_last_four():

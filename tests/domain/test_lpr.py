@@ -25,7 +25,7 @@ def test_tenor_for_term(months, tenor):
 def test_tenor_for_term_refuses_bad_terms(months):
     with pytest.raises(ValidationError) as err:
         tenor_for_term(months)
-    assert (err.value.code, err.value.field) == ("INVALID_TERM", "termMonths")
+    assert (err.value.code, err.value.field) == ("INVALID_TERM", "term_months")
 
 
 def test_history_is_the_facts_table():

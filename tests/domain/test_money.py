@@ -152,7 +152,7 @@ def test_parse_rate_percent_refuses(text, message):
     with pytest.raises(ValidationError, match=message) as err:
         parse_rate_percent(text)
     assert err.value.code == "INVALID_RATE"
-    assert err.value.field == "annualRatePercent"
+    assert err.value.field == "annual_rate_percent"
 
 
 def test_ppm_to_percent_and_display():

@@ -115,7 +115,7 @@ async def test_the_challenge_page_takes_frames_from_the_camera_only(web, demo, v
     prompts = checks.challenge_of(check).prompts
     assert re.findall(r"<li>(请[^<]+)</li>", page.text) == prompts
     assert 'data-camera="burst"' in page.text and "js/camera.js" in page.text
-    assert 'name="still"' not in page.text and "camera-fallback" not in page.text and 'capture="user"' not in page.text
+    assert 'name="probe"' not in page.text and "camera-fallback" not in page.text and 'capture="user"' not in page.text
     assert '<input name="frames" type="file" accept="image/jpeg" multiple hidden>' in page.text  # filled by js/camera.js only
     assert "播放事先录好的本人视频" in page.text  # what liveness does not stop, said on the page
 
@@ -129,7 +129,7 @@ async def test_frames_with_a_wrong_nonce_come_back_as_422(web, demo, vault):
     bad = await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": "x" * 32, "next": "/loans"}, files=files, headers=HX)
     assert bad.status_code == 422 and "<html" not in bad.text and "活体检测随机码不匹配，请重新开始" in bad.text
     plain = await web.post(f"{url.split('?')[0]}/frames", data={"csrf_token": token, "nonce": nonce, "next": "/loans"},
-                           files=[("still", ("s.jpg", JPEG, "image/jpeg"))])
+                           files=[("probe", ("s.jpg", JPEG, "image/jpeg"))])
     assert plain.status_code == 422 and "<html" in plain.text and "没有收到画面，请按提示完成动作后再提交" in plain.text
     assert not await FaceVerification.exists()
 
@@ -297,10 +297,10 @@ async def test_customer_face_match_needs_a_portrait_then_polls_to_the_verdict(we
     await checks.record_id_card_result(read_id=read_id, detail=detail, id_number=None, portrait_jpeg=b"\xff\xd8\xffportrait", model_ms=1,
                                        media=face_app.state.media, vault=vault, now=clock.now_utc())
     page = await web.get(f"/identity/customers/{customer.id}/face")
-    assert 'data-camera="still"' in page.text and 'name="still" type="file" accept="image/*" capture="user"' in page.text
+    assert 'data-camera="still"' in page.text and 'name="probe" type="file" accept="image/*" capture="user"' in page.text
     empty = await web.post(f"/identity/customers/{customer.id}/face", data={"csrf_token": token}, headers=HX)
     assert empty.status_code == 422 and "现场照片为空" in empty.text
-    sent = await web.post(f"/identity/customers/{customer.id}/face", data={"csrf_token": token}, files={"still": ("s.jpg", JPEG, "image/jpeg")})
+    sent = await web.post(f"/identity/customers/{customer.id}/face", data={"csrf_token": token}, files={"probe": ("s.jpg", JPEG, "image/jpeg")})
     assert sent.status_code == 303
     vid = sent.headers["location"].rsplit("/", 1)[1]
     assert (await web.get(sent.headers["location"], headers=HX)).text.count('hx-trigger="load delay:1s"') == 1

@@ -70,7 +70,7 @@ class Walker:
             await self.post(f"{self.base}/idcard/confirm", {"who": who, "side": side})
 
     async def face(self, who, stage):
-        await self.post(f"{self.base}/face", {"who": who, "stage": stage}, files={"still": ("face.jpg", jpeg((90, 80, 70)), "image/jpeg")})
+        await self.post(f"{self.base}/face", {"who": who, "stage": stage}, files={"probe": ("face.jpg", jpeg((90, 80, 70)), "image/jpeg")})
         vid = (await _visit(self.visit_id)).data["faces"][f"{stage}:{who}"]
         await finish_face(uuid.UUID(vid), at=clock.now_utc())  # the page judges freshness by the wall clock
         status = await self.client.get(f"{self.base}/faces/{vid}", headers={"HX-Request": "true"})
@@ -91,7 +91,7 @@ class Walker:
         await self.post(f"{self.base}/photos", {"category": "household_register"}, files={"photo": ("hukou.jpg", jpeg((1, 2, 3)), "image/jpeg")})
         await self.post(f"{self.base}/photos/done")
         vid = await self.face("borrower", "authorisation")
-        await self.post(f"{self.base}/authorisation", {"face_verification_id": vid, "signature": _data_url(signature_png())})
+        await self.post(f"{self.base}/authorisation", {"face_verification_id": vid, "signature_png": _data_url(signature_png())})
         await self.post(f"{self.base}/credit-check")
 
 
@@ -189,13 +189,13 @@ async def test_the_whole_visit_through_the_pages(walker, client, app, kit, rende
     await render_contract(contract_id=visit.contract_id, media=kit.media, renderer=renderer, now=visit.started_at, actor=SYSTEM)
     assert (await client.get(f"{walker.base}/contract/status", headers={"HX-Request": "true"})).headers.get("HX-Refresh") == "true"
     # a signature without the face match of that moment is refused
-    refused = await walker.post(f"{walker.base}/sign", {"who": "borrower", "signature": _data_url(signature_png())}, expect=422)
+    refused = await walker.post(f"{walker.base}/sign", {"who": "borrower", "signature_png": _data_url(signature_png())}, expect=422)
     assert "请先完成借款人的现场人脸核验" in refused.text
     for who in ("borrower", "co_borrower"):
         vid = await walker.face(who, "sign")
         page = await client.get(walker.base)
         assert f'id="sign-{who}-form"' in page.text and "signature-pad" in page.text
-        await walker.post(f"{walker.base}/sign", {"who": who, "face_verification_id": vid, "signature": _data_url(signature_png(2)), "lat": "35.8770", "lng": "111.4425"})
+        await walker.post(f"{walker.base}/sign", {"who": who, "face_verification_id": vid, "signature_png": _data_url(signature_png(2)), "lat": "35.8770", "lng": "111.4425"})
     await walker.post(f"{walker.base}/seal")
     visit = await _visit(walker.visit_id)
     assert visit.status == flow.VisitStatus.SIGNED

@@ -131,7 +131,7 @@ class RiskMutation:
         try:
             row = await upload_ruleset(actor=info.context.actor, yaml_text=input.yaml_text, kind=RuleSetKindModel(input.kind.value))
         except DomainError as exc:
-            return RuleSetUploadPayload(rule_set=None, errors=[risk_error(exc)])
+            return RuleSetUploadPayload(rule_set=None, errors=[risk_error(exc, document_path=True)])  # a YAML path
         return RuleSetUploadPayload(rule_set=RuleSet.from_model(row), errors=[])
 
     @strawberry.mutation(description="列入黑名单或灰名单（支行行长、系统管理员）", permission_classes=[CanManageLists])

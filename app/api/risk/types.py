@@ -65,8 +65,8 @@ class RiskError:
     message: str
 
 
-def risk_error(exc: DomainError) -> RiskError:
-    return payload_error(RiskError, RiskErrorCode, exc)
+def risk_error(exc: DomainError, *, document_path: bool = False) -> RiskError:
+    return payload_error(RiskError, RiskErrorCode, exc, document_path=document_path)
 
 
 def _name(officer) -> str | None:

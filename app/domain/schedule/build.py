@@ -147,23 +147,23 @@ def check_terms(
     if principal_fen > MAX_PRINCIPAL_FEN:
         raise ValidationError("贷款本金过大", code=CommonCode.INVALID_AMOUNT, field="principal")
     if isinstance(term_months, bool) or not isinstance(term_months, int) or not 1 <= term_months <= MAX_TERM_MONTHS:
-        raise ValidationError(f"贷款期限应为 1 到 {MAX_TERM_MONTHS} 个月", code=LendingCode.INVALID_TERM, field="termMonths")
+        raise ValidationError(f"贷款期限应为 1 到 {MAX_TERM_MONTHS} 个月", code=LendingCode.INVALID_TERM, field="term_months")
     if (
         isinstance(annual_rate_ppm, bool)
         or not isinstance(annual_rate_ppm, int)
         or not 0 <= annual_rate_ppm <= MAX_ANNUAL_RATE_PPM
     ):
-        raise ValidationError("年利率应在 0% 到 100% 之间", code=LendingCode.INVALID_RATE, field="annualRatePercent")
+        raise ValidationError("年利率应在 0% 到 100% 之间", code=LendingCode.INVALID_RATE, field="annual_rate_percent")
     if not isinstance(start_on, date):
-        raise ValidationError("起息日期无效", code=CommonCode.INVALID_DATE, field="startDate")
+        raise ValidationError("起息日期无效", code=CommonCode.INVALID_DATE, field="start_date")
     if first_due_on is None:
         return add_months(start_on, 1)
     if not isinstance(first_due_on, date):
-        raise ValidationError("首期还款日无效", code=CommonCode.INVALID_DATE, field="firstDueDate")
+        raise ValidationError("首期还款日无效", code=CommonCode.INVALID_DATE, field="first_due_date")
     if first_due_on <= start_on:
-        raise ValidationError("首期还款日必须晚于起息日", code=CommonCode.INVALID_DATE, field="firstDueDate")
+        raise ValidationError("首期还款日必须晚于起息日", code=CommonCode.INVALID_DATE, field="first_due_date")
     if first_due_on > add_months(start_on, 2):
-        raise ValidationError("首期还款日不能晚于起息日后两个月", code=CommonCode.INVALID_DATE, field="firstDueDate")
+        raise ValidationError("首期还款日不能晚于起息日后两个月", code=CommonCode.INVALID_DATE, field="first_due_date")
     return first_due_on
 
 

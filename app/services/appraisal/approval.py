@@ -156,7 +156,7 @@ async def resolve_objection(*, actor: Actor, objection_id: UUID, upheld: bool, r
         raise ValidationError("请填写处理意见（最多 256 字）", code=AppraisalCode.INVALID_OBJECTION, field="resolution")
     objection = await Objection.get_or_none(id=objection_id)
     if objection is None:
-        raise NotFound("异议不存在", field="objectionId")
+        raise NotFound("异议不存在", field="objection_id")
     async with in_transaction():
         appraisal = await appraisal_for(actor, objection.appraisal_id, lock=True)
         objection = await Objection.select_for_update().get(id=objection_id)

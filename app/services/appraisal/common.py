@@ -37,7 +37,7 @@ async def appraisal_for(actor: Actor, appraisal_id: UUID, *, lock: bool = False)
     query = Appraisal.select_for_update() if lock else Appraisal
     appraisal = await query.get_or_none(id=appraisal_id)
     if appraisal is None or not await village_query(actor).filter(id=appraisal.village_id).exists():
-        raise NotFound("评议不存在或不在您的管辖范围内", field="appraisalId")
+        raise NotFound("评议不存在或不在您的管辖范围内", field="appraisal_id")
     return appraisal
 
 

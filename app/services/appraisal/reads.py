@@ -51,7 +51,7 @@ async def appraisal_with(actor: Actor, appraisal_id: UUID, *related: str) -> App
 async def latest_for_village(actor: Actor, village_id: UUID) -> Appraisal | None:
     """The village's newest appraisal, if the village is in scope."""
     if not await village_query(actor).filter(id=village_id).exists():
-        raise NotFound("村不存在或不在您的管辖范围内", field="villageId")
+        raise NotFound("村不存在或不在您的管辖范围内", field="village_id")
     return await Appraisal.filter(village_id=village_id).order_by("-created_at").first()
 
 
@@ -88,6 +88,6 @@ async def objection_for(actor: Actor, objection_id: UUID) -> Objection:
     """An objection whose appraisal is in scope."""
     objection = await Objection.get_or_none(id=objection_id)
     if objection is None:
-        raise NotFound("异议不存在", field="objectionId")
+        raise NotFound("异议不存在", field="objection_id")
     await appraisal_for(actor, objection.appraisal_id)
     return objection

@@ -141,7 +141,7 @@ async def review_household(
             raise Conflict("只有复评阶段可以复评", code=CommonCode.WRONG_STATUS)
         outcome = await AppraisalOutcome.get_or_none(appraisal_id=appraisal.id, household_id=household_id)
         if outcome is None:
-            raise NotFound("该户不在本次评议中", field="householdId")
+            raise NotFound("该户不在本次评议中", field="household_id")
         rules = rules_of(appraisal)
         codes = list(dict.fromkeys(r for r in reasons if r))
         if any(rules.reason(c) is None for c in codes):

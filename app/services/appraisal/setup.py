@@ -84,7 +84,7 @@ async def remove_panel_member(*, actor: Actor, appraisal_id: UUID, member_id: UU
             raise Conflict("初评开始后不能再调整评议小组", code=CommonCode.WRONG_STATUS)
         deleted = await PanelMember.filter(id=member_id, appraisal_id=appraisal.id).delete()
         if not deleted:
-            raise NotFound("评议小组中没有该成员", field="memberId")
+            raise NotFound("评议小组中没有该成员", field="member_id")
         await audit.record(actor, "appraisal.panel_remove", "appraisal", appraisal.id, after={"member_id": str(member_id)})
 
 
@@ -97,7 +97,7 @@ async def renew_link(*, actor: Actor, appraisal_id: UUID, member_id: UUID) -> Pa
             raise Conflict("初评已结束，评议链接不再需要", code=CommonCode.WRONG_STATUS)
         member = await PanelMember.get_or_none(id=member_id, appraisal_id=appraisal.id)
         if member is None or member.officer_id is not None:
-            raise NotFound("评议小组中没有该村民成员", field="memberId")
+            raise NotFound("评议小组中没有该村民成员", field="member_id")
         await PanelMember.filter(id=member.id).update(link_nonce=secrets.token_hex(16))
         await audit.record(actor, "appraisal.link_renew", "appraisal", appraisal.id, after={"member_id": str(member.id)})
     return await PanelMember.get(id=member.id)

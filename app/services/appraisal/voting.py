@@ -111,7 +111,7 @@ async def submit_vote(
             raise Conflict("初评已结束，不能再提交评议", code=AppraisalCode.ROUND_CLOSED)
         household = await Household.get_or_none(id=household_id, village_id=appraisal.village_id)
         if household is None:
-            raise NotFound("该户不在本村", field="householdId")
+            raise NotFound("该户不在本村", field="household_id")
         if await Vote.filter(appraisal_id=appraisal.id, member_id=member.id, household_id=household.id).exists():
             raise Conflict("您已评议过该户，评议提交后不能修改或重复提交", code=AppraisalCode.DUPLICATE_VOTE)
         product = await Product.get(id=appraisal.product_id)

@@ -239,7 +239,7 @@ async def request_code(
 def _check_device(device_id: str) -> str:
     device_id = (device_id or "").strip()
     if not 8 <= len(device_id) <= 128 or not device_id.isascii():
-        raise ValidationError("设备标识无效", code=AuthCode.INVALID_DEVICE, field="deviceId")
+        raise ValidationError("设备标识无效", code=AuthCode.INVALID_DEVICE, field="device_id")
     return device_id
 
 
@@ -325,7 +325,7 @@ async def refresh_tokens(
     *, refresh_token: str, device_id: str, ip: str, now: datetime, vault: Vault, policy: SignInPolicy, request_id: str = ""
 ) -> TokenPair:
     """Rotate: a live refresh token gives a new pair; a used one revokes its family (replay)."""
-    expired = SignInError("登录已失效，请重新登录", code=AuthCode.INVALID_TOKEN, field="refreshToken")
+    expired = SignInError("登录已失效，请重新登录", code=AuthCode.INVALID_TOKEN, field="refresh_token")
     row = None
     if (refresh_token or "").startswith(REFRESH_PREFIX):
         row = await RefreshToken.get_or_none(token_hash=token_hash(refresh_token)).prefetch_related("device")
@@ -338,10 +338,10 @@ async def refresh_tokens(
         raise expired
     if row.used_at is not None:
         await _revoke_family(row.family_id, actor, "borrower.refresh_replayed", now, token=str(row.id))
-        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code=AuthCode.TOKEN_REUSED, field="refreshToken")
+        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code=AuthCode.TOKEN_REUSED, field="refresh_token")
     if row.expires_at <= now:
         await audit.record(actor, "borrower.refresh_failed", "refresh_token", row.id, after={"reason": "expired"})
-        raise SignInError("登录已过期，请重新登录", code=AuthCode.TOKEN_EXPIRED, field="refreshToken")
+        raise SignInError("登录已过期，请重新登录", code=AuthCode.TOKEN_EXPIRED, field="refresh_token")
     device = row.device
     if device.revoked_at is not None or not hmac.compare_digest(device.device_hash, keyed_hash(vault, "device", (device_id or "").strip())):
         await _revoke_family(row.family_id, actor, "borrower.refresh_wrong_device", now, token=str(row.id))
@@ -354,7 +354,7 @@ async def refresh_tokens(
             await audit.record(actor, "borrower.refresh", "refresh_token", row.id)
     if moved != 1:  # used concurrently: a replay
         await _revoke_family(row.family_id, actor, "borrower.refresh_replayed", now, token=str(row.id))
-        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code=AuthCode.TOKEN_REUSED, field="refreshToken")
+        raise SignInError("登录凭证被重复使用，为保护账户安全已退出登录，请重新登录", code=AuthCode.TOKEN_REUSED, field="refresh_token")
     return pair
 
 

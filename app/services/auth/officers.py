@@ -94,7 +94,7 @@ async def create_officer(
     if len(password) < 10:
         raise ValidationError("密码至少 10 位", field="password")
     if not display_name.strip():
-        raise ValidationError("请填写姓名", field="displayName")
+        raise ValidationError("请填写姓名", field="display_name")
     branch = await Branch.get_or_none(code=branch_code)
     if branch is None:
         raise ValidationError(f"机构代码 {branch_code} 不存在", field="branch", code=CommonCode.NOT_FOUND)

@@ -28,7 +28,7 @@ def village_query(actor: Actor):
 async def visible_village(actor: Actor, village_id: UUID) -> Village:
     village = await village_query(actor).get_or_none(id=village_id)
     if village is None:
-        raise NotFound("村庄不存在或不在您的管辖范围内", field="villageId")
+        raise NotFound("村庄不存在或不在您的管辖范围内", field="village_id")
     return village
 
 

@@ -55,7 +55,7 @@ async def village_overview(*, actor: Actor, village_id: UUID, group_id: UUID | N
 async def visible_household(actor: Actor, household_id: UUID) -> Household:
     household = await Household.get_or_none(id=household_id).prefetch_related("village", "group")
     if household is None or not await village_query(actor).filter(id=household.village_id).exists():
-        raise NotFound("农户不存在或不在您的管辖范围内", field="householdId")
+        raise NotFound("农户不存在或不在您的管辖范围内", field="household_id")
     return household
 
 
@@ -169,7 +169,7 @@ async def add_member(*, actor: Actor, vault: Vault, household_id: UUID, name: st
 async def visible_member(actor: Actor, member_id: UUID) -> HouseholdMember:
     member = await HouseholdMember.get_or_none(id=member_id)
     if member is None:
-        raise NotFound("家庭成员不存在", field="memberId")
+        raise NotFound("家庭成员不存在", field="member_id")
     await visible_household(actor, member.household_id)
     return member
 

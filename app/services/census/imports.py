@@ -182,7 +182,7 @@ async def get_import(*, actor: Actor, import_id: UUID) -> CensusImport:
     record = await CensusImport.get_or_none(id=import_id)
     visible = actor.type == ActorType.SYSTEM or (actor.is_officer and record is not None and record.branch_id in actor.branch_ids)
     if record is None or not visible:
-        raise NotFound("导入记录不存在", field="importId")
+        raise NotFound("导入记录不存在", field="import_id")
     return record
 
 

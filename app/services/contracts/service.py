@@ -87,7 +87,7 @@ class SigningKit:
 async def contract_in_scope(actor: Actor, contract_id: UUID) -> Contract:
     contract = await Contract.get_or_none(id=contract_id)
     if contract is None or (actor.is_officer and not actor.in_branch(contract.branch_id)):
-        raise NotFound("合同不存在", field="contractId")
+        raise NotFound("合同不存在", field="contract_id")
     return contract
 
 
@@ -115,19 +115,19 @@ async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id:
     require_staff(actor)
     line = await CreditLine.get_or_none(id=credit_line_id)
     if line is None or (actor.is_officer and not actor.in_branch(line.branch_id)):
-        raise NotFound("额度不存在", field="creditLineId")
+        raise NotFound("额度不存在", field="credit_line_id")
     if line.status != CreditLineStatus.ACTIVE:
-        raise ValidationError("额度不是有效状态，不能签订合同", code=LendingCode.LINE_NOT_ACTIVE, field="creditLineId")
+        raise ValidationError("额度不是有效状态，不能签订合同", code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
     if co_borrower_id is not None:
         if co_borrower_id == line.customer_id:
-            raise ValidationError("共同借款人不能是借款人本人", code=ContractCode.INVALID_CO_BORROWER, field="coBorrowerId")
+            raise ValidationError("共同借款人不能是借款人本人", code=ContractCode.INVALID_CO_BORROWER, field="co_borrower_id")
         co = await Customer.get_or_none(id=co_borrower_id)
         if co is None or (actor.is_officer and not actor.in_branch(co.branch_id)):
-            raise NotFound("共同借款人不存在", field="coBorrowerId")
+            raise NotFound("共同借款人不存在", field="co_borrower_id")
     existing = await Contract.filter(credit_line_id=line.id).first()
     if existing is not None:
         if existing.co_borrower_id != co_borrower_id:
-            raise Conflict("该额度已有合同，共同借款人不一致", code=ContractCode.CONTRACT_EXISTS, field="coBorrowerId")
+            raise Conflict("该额度已有合同，共同借款人不一致", code=ContractCode.CONTRACT_EXISTS, field="co_borrower_id")
         return existing
     tenor, rate_ppm = await rate_for(term_months=line.max_term_months, spread_bp=line.spread_bp, on=today)
     branch = await Branch.get(id=line.branch_id)
@@ -146,7 +146,7 @@ async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id:
     except IntegrityError:  # a concurrent request created the line's contract first
         existing = await Contract.get(credit_line_id=line.id)
         if existing.co_borrower_id != co_borrower_id:
-            raise Conflict("该额度已有合同，共同借款人不一致", code=ContractCode.CONTRACT_EXISTS, field="coBorrowerId") from None
+            raise Conflict("该额度已有合同，共同借款人不一致", code=ContractCode.CONTRACT_EXISTS, field="co_borrower_id") from None
         return existing
     return contract
 
@@ -174,7 +174,7 @@ async def render_contract(*, contract_id: UUID, media: MediaStore, renderer: doc
     """
     contract = await Contract.get_or_none(id=contract_id)
     if contract is None:
-        raise NotFound("合同不存在", field="contractId")
+        raise NotFound("合同不存在", field="contract_id")
     await Contract.filter(id=contract.id, status=ContractStatus.DRAFT, render_status=JobStatus.PENDING).update(
         render_status=JobStatus.RUNNING, render_started_at=now)
     if contract.status != ContractStatus.DRAFT or contract.render_status == JobStatus.FAILED:
@@ -253,7 +253,7 @@ async def sign_contract(
     role = SignatureRole(role)
     contract = await contract_in_scope(actor, contract_id)
     if face_verification_id is None:
-        raise ValidationError("签署合同前必须完成人脸核验", code=VisitCode.FACE_CHECK_REQUIRED, field="faceVerificationId")
+        raise ValidationError("签署合同前必须完成人脸核验", code=VisitCode.FACE_CHECK_REQUIRED, field="face_verification_id")
     customer_id = contract.customer_id if role == SignatureRole.BORROWER else contract.co_borrower_id
     if customer_id is None:
         raise ValidationError("本合同没有共同借款人", code=VisitCode.NO_CO_BORROWER, field="role")
@@ -261,9 +261,9 @@ async def sign_contract(
         raise Conflict(f"合同当前状态不能由{ROLE_LABELS[role]}签署", code=VisitCode.WRONG_STATE, field="role")
     _check_place(lat, lng)
     if await ContractSignature.exists(face_verification_id=face_verification_id):
-        raise Conflict("该人脸核验已用于其他签名，请重新核验", code=ContractCode.FACE_CHECK_USED, field="faceVerificationId")
+        raise Conflict("该人脸核验已用于其他签名，请重新核验", code=ContractCode.FACE_CHECK_USED, field="face_verification_id")
     if not await face_checks.passed(verification_id=face_verification_id, customer_id=customer_id):
-        raise Forbidden("人脸核验未通过，不能签署合同", code=VisitCode.FACE_CHECK_FAILED, field="faceVerificationId")
+        raise Forbidden("人脸核验未通过，不能签署合同", code=VisitCode.FACE_CHECK_FAILED, field="face_verification_id")
     image = stamps.check_signature_png(signature_png)
     customer = await Customer.get(id=customer_id)
     pdf = await _current_pdf(kit.media, contract)

@@ -63,21 +63,21 @@ def _pil_font(size: int) -> ImageFont.FreeTypeFont:
 def check_signature_png(data: bytes) -> Image.Image:
     """The pad's hand signature: a real PNG of sensible size, returned decoded (RGBA)."""
     if not data:
-        raise ValidationError("缺少手写签名图片", code=ContractCode.SIGNATURE_IMAGE_REQUIRED, field="signatureImage")
+        raise ValidationError("缺少手写签名图片", code=ContractCode.SIGNATURE_IMAGE_REQUIRED, field="signature_png")
     if len(data) > MAX_SIGNATURE_BYTES or not data.startswith(PNG_MAGIC):
-        raise ValidationError("手写签名必须是 2 MB 以内的 PNG 图片", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signatureImage")
+        raise ValidationError("手写签名必须是 2 MB 以内的 PNG 图片", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signature_png")
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_SIGNATURE_PIXELS:
-            raise ValidationError("手写签名图片尺寸过大", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signatureImage")
+            raise ValidationError("手写签名图片尺寸过大", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signature_png")
         image.load()
     except ValidationError:
         raise
     except Exception:  # PIL raises many types for a broken file
-        raise ValidationError("手写签名图片无法读取", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signatureImage") from None
+        raise ValidationError("手写签名图片无法读取", code=ContractCode.BAD_SIGNATURE_IMAGE, field="signature_png") from None
     rgba = image.convert("RGBA")
     if _is_blank(rgba):
-        raise ValidationError("手写签名为空，请重新签名", code=ContractCode.BLANK_SIGNATURE, field="signatureImage")
+        raise ValidationError("手写签名为空，请重新签名", code=ContractCode.BLANK_SIGNATURE, field="signature_png")
     return rgba
 
 

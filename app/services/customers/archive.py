@@ -76,9 +76,9 @@ async def visible_customer(actor: Actor, customer_id: UUID) -> Customer:
     """The customer if in the officer's branch scope (staff and the system only); anything else is missing."""
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or (actor.is_officer and not actor.in_branch(customer.branch_id)):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     if actor.type not in (ActorType.OFFICER, ActorType.SYSTEM):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     return customer
 
 
@@ -136,12 +136,12 @@ async def open_document(*, actor: Actor, document_id: UUID, media: MediaStore) -
     """A document of a customer in the actor's scope, read for download (each download is audited)."""
     doc = await Document.get_or_none(id=document_id)
     if doc is None or doc.customer_id is None:
-        raise NotFound("文件不存在", field="documentId")
+        raise NotFound("文件不存在", field="document_id")
     await customer_archive(actor=actor, customer_id=doc.customer_id)  # scope check: same NotFound otherwise
     try:
         data = await asyncio.to_thread(media.get, doc.sha256)
     except FileNotFoundError:
-        raise NotFound("文件已缺失，请联系管理员", field="documentId") from None
+        raise NotFound("文件已缺失，请联系管理员", field="document_id") from None
     await audit.record(actor, "document.download", "document", doc.id, after={"sha256": doc.sha256})
     return doc, data
 

@@ -97,7 +97,7 @@ async def _binding_customer(actor: Actor, customer_id: UUID | None) -> Customer:
     require(actor, Action.CARD_BIND_COUNTER)
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     return customer
 
 
@@ -130,12 +130,12 @@ async def _phone_of(actor: Actor, customer: Customer, vault: Vault, reserved_pho
     if actor.type != ActorType.CUSTOMER:
         if customer.phone_enc is None:
             raise CardError("该客户没有登记手机号，无法发送验证码；请先补录客户本人手机号（须为开户时的预留手机号）", code=CustomerCode.HOLDER_MISMATCH,
-                            field="cardNumber")
+                            field="card_number")
         return await identifiers.reveal(vault, customer.phone_enc, kind="phone", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
     try:
         return check_phone(reserved_phone or "")
     except ValidationError as exc:
-        raise ValidationError("请输入银行预留的 11 位手机号码", code=exc.code, field="reservedPhone") from None
+        raise ValidationError("请输入银行预留的 11 位手机号码", code=exc.code, field="reserved_phone") from None
 
 
 async def start_card_binding(
@@ -156,7 +156,7 @@ async def start_card_binding(
     phone = await _phone_of(actor, customer, vault, reserved_phone)
     if await _bound_elsewhere(vault.lookup_hash(number), customer.id):
         await _refused(actor, customer, "CARD_BOUND_ELSEWHERE", number)
-        raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="cardNumber")
+        raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="card_number")
     await _check_rate(customer.id, vault.lookup_hash(phone), now, policy)
     id_number = await identifiers.reveal(vault, customer.id_number_enc, kind="id_number", actor=actor, entity=("customer", customer.id), purpose="card_holder_check")
     try:
@@ -167,7 +167,7 @@ async def start_card_binding(
         raise CardError("核心系统暂时不可用，请稍后重试", code=LendingCode.CORE_UNAVAILABLE) from None
     if info is None:
         await _refused(actor, customer, "HOLDER_MISMATCH", number)
-        raise CardError(HOLDER_MISMATCH, code=CustomerCode.HOLDER_MISMATCH, field="cardNumber")
+        raise CardError(HOLDER_MISMATCH, code=CustomerCode.HOLDER_MISMATCH, field="card_number")
     code = new_code()
     async with in_transaction():
         binding = await CardBinding.create(
@@ -196,7 +196,7 @@ async def confirm_card_binding(
     async with in_transaction():
         binding = await CardBinding.select_for_update().get_or_none(id=binding_id, customer_id=customer.id)
         if binding is None:
-            raise NotFound("绑卡申请不存在", field="bindingId")
+            raise NotFound("绑卡申请不存在", field="binding_id")
         _check_binding(binding, now, policy)
         if hmac.compare_digest(binding.code_hash, keyed_hash(vault, "card-code", (code or "").strip())):
             return await _bind_verified(actor, customer, binding, vault, now)
@@ -213,7 +213,7 @@ async def confirm_card_binding(
 
 def _check_binding(binding: CardBinding, now: datetime, policy: BindingPolicy) -> None:
     if binding.status == CardBindingStatus.BOUND:
-        raise CardError("该绑卡申请已完成", code=CustomerCode.ALREADY_BOUND, field="bindingId")
+        raise CardError("该绑卡申请已完成", code=CustomerCode.ALREADY_BOUND, field="binding_id")
     if binding.status == CardBindingStatus.LOCKED or binding.attempts >= policy.max_attempts:
         raise CardError("验证码错误次数过多，请重新发起绑卡", code=SmsCode.CODE_LOCKED, field="code")
     if now > binding.expires_at:
@@ -225,7 +225,7 @@ async def _bind_verified(actor: Actor, customer: Customer, binding: CardBinding,
     bindings of the same card by other customers are ended (they proved nothing)."""
     customer_id = customer.id
     if await _bound_elsewhere(binding.card_number_hash, customer_id):
-        raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="cardNumber")
+        raise CardError(BOUND_ELSEWHERE, code=CustomerCode.CARD_BOUND_ELSEWHERE, field="card_number")
     bank = {"bank_name": binding.bank_name, "branch_name": binding.branch_name}
     card = await BankCard.select_for_update().get_or_none(customer_id=customer_id, card_number_hash=binding.card_number_hash)
     previous = await BankCard.filter(customer_id=customer_id, is_default=True, unbound_at__isnull=True).values_list("id", flat=True)
@@ -257,7 +257,7 @@ async def unbind_card(*, actor: Actor, card_id: UUID, now: datetime) -> list[Car
     async with in_transaction():
         card = await _own_card(actor, card_id)
         if card.is_default and await Loan.filter(customer_id=actor.id, status=LoanStatus.ACTIVE).exists():
-            raise CardError("您有未结清的借款，默认还款卡不能解绑；请先绑定并设置其他默认卡", code=CustomerCode.CARD_IN_USE, field="cardId")
+            raise CardError("您有未结清的借款，默认还款卡不能解绑；请先绑定并设置其他默认卡", code=CustomerCode.CARD_IN_USE, field="card_id")
         await BankCard.filter(id=card.id).update(unbound_at=now, is_default=False)
         successor = None
         if card.is_default:
@@ -275,7 +275,7 @@ async def set_default_card(*, actor: Actor, card_id: UUID) -> CardView:
     async with in_transaction():
         card = await _own_card(actor, card_id)
         if card.verified_at is None:
-            raise CardError("该卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）", code=CustomerCode.CARD_NOT_VERIFIED, field="cardId")
+            raise CardError("该卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）", code=CustomerCode.CARD_NOT_VERIFIED, field="card_id")
         previous = await BankCard.filter(customer_id=actor.id, is_default=True, unbound_at=None).values_list("id", flat=True)
         await BankCard.filter(customer_id=actor.id, is_default=True).update(is_default=False)
         await BankCard.filter(id=card.id).update(is_default=True)
@@ -288,7 +288,7 @@ async def set_default_card(*, actor: Actor, card_id: UUID) -> CardView:
 async def _own_card(actor: Actor, card_id: UUID) -> BankCard:
     card = await BankCard.select_for_update().get_or_none(id=card_id, customer_id=actor.id, unbound_at=None)
     if card is None:
-        raise NotFound("银行卡不存在", field="cardId")
+        raise NotFound("银行卡不存在", field="card_id")
     return card
 
 
@@ -345,7 +345,7 @@ async def online_offer(actor: Actor, *, core: CoreBanking, vault: Vault, now: da
 async def _customer_in_scope(actor: Actor, customer_id: UUID) -> Customer:
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     return customer
 
 
@@ -360,5 +360,5 @@ async def counter_binding(actor: Actor, customer_id: UUID, binding_id: UUID) -> 
     customer = await _customer_in_scope(actor, customer_id)
     binding = await CardBinding.get_or_none(id=binding_id, customer_id=customer.id)
     if binding is None:
-        raise NotFound("绑卡申请不存在", field="bindingId")
+        raise NotFound("绑卡申请不存在", field="binding_id")
     return binding

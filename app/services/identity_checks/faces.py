@@ -90,11 +90,11 @@ async def start_face_verification(
     check_upload(probe, max_bytes=max_bytes, field="probe", what="现场照片")
     customer = await Customer.get_or_none(id=customer_id) if customer_id else None
     if customer is None or not actor.in_branch(customer.branch_id):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     if id_card_read_id is not None:
         read = await IdCardRead.get_or_none(id=id_card_read_id, customer_id=customer.id)
         if read is None or read.status != JobStatus.DONE or read.portrait_id is None:
-            raise ValidationError("该身份证识别记录没有可用的人像", code=IdentityCode.NO_PORTRAIT, field="idCardReadId")
+            raise ValidationError("该身份证识别记录没有可用的人像", code=IdentityCode.NO_PORTRAIT, field="id_card_read_id")
     else:
         read = await latest_portrait_read(customer_id=customer.id)
         if read is None:
@@ -139,7 +139,7 @@ async def get_face_verification(*, actor: Actor, verification_id: UUID) -> FaceV
         or (verification.customer is not None and actor.in_branch(verification.customer.branch_id))
     )
     if not visible:
-        raise NotFound("人脸核验记录不存在", field="verificationId")
+        raise NotFound("人脸核验记录不存在", field="verification_id")
     return verification
 
 
@@ -284,7 +284,7 @@ async def own_officer(actor: Actor) -> Officer:
 async def get_enrolment(*, actor: Actor, enrolment_id: UUID) -> FaceEnrolment:
     enrolment = await FaceEnrolment.get_or_none(id=enrolment_id)
     if enrolment is None or enrolment.officer_id != actor.id:
-        raise NotFound("人脸录入记录不存在", field="enrolmentId")
+        raise NotFound("人脸录入记录不存在", field="enrolment_id")
     return enrolment
 
 
@@ -294,7 +294,7 @@ async def reset_officer_face(*, actor: Actor, officer_id: UUID, now: datetime) -
     async with in_transaction():
         officer = await Officer.get_or_none(id=officer_id)
         if officer is None:
-            raise NotFound("工作人员不存在", field="officerId")
+            raise NotFound("工作人员不存在", field="officer_id")
         await Officer.filter(id=officer_id).update(face_embeddings_enc=None)
         await FaceEnrolment.filter(officer_id=officer_id, reset_at=None).update(reset_at=now, reset_by_id=actor.id if actor.is_officer else None)
         await audit.record(actor, "officer.face_reset", "officer", officer_id, after={"hadEnrolment": officer.face_embeddings_enc is not None})

@@ -68,7 +68,7 @@ async def get_id_card_read(*, actor: Actor, read_id: UUID) -> IdCardRead:
     """The read if the actor may see it, with its customer (if any) fetched."""
     read = await IdCardRead.get_or_none(id=read_id).prefetch_related("customer")
     if read is None or not await _visible(actor, read):
-        raise NotFound("身份证识别记录不存在", field="readId")
+        raise NotFound("身份证识别记录不存在", field="read_id")
     return read
 
 
@@ -90,7 +90,7 @@ async def start_id_card_read(
     if customer_id is not None:
         customer = await Customer.get_or_none(id=customer_id)
         if customer is None or not (actor.in_branch(customer.branch_id)):
-            raise NotFound("客户不存在", field="customerId")
+            raise NotFound("客户不存在", field="customer_id")
     kind = DocumentKind.ID_CARD_FRONT if side == CardSide.FRONT else DocumentKind.ID_CARD_BACK
     async with in_transaction():
         doc = await store_document(
@@ -240,7 +240,7 @@ async def confirm_id_card(
     async with in_transaction():
         read = await IdCardRead.select_for_update().get_or_none(id=read_id)
         if read is None or not await _visible(actor, read):
-            raise NotFound("身份证识别记录不存在", field="readId")
+            raise NotFound("身份证识别记录不存在", field="read_id")
         if read.status != JobStatus.DONE:
             raise Conflict("识别尚未完成，不能确认", code=IdentityCode.NOT_READY)
         if read.confirmed_at is not None:

@@ -79,7 +79,7 @@ async def start_liveness(
 async def get_liveness(*, actor: Actor, liveness_id: UUID, session_id: UUID | None = None) -> LivenessCheck:
     check = await LivenessCheck.get_or_none(id=liveness_id)
     if check is None or (check.officer_id is not None and check.officer_id != actor.id) or (check.session_id is not None and check.session_id != session_id):
-        raise NotFound("活体检测记录不存在", field="livenessId")
+        raise NotFound("活体检测记录不存在", field="liveness_id")
     return check
 
 

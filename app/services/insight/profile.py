@@ -23,17 +23,17 @@ async def set_customer_profile(
     customer = await Customer.get_or_none(id=customer_id)
     in_scope = actor.type == ActorType.SYSTEM or (actor.is_officer and customer is not None and actor.in_branch(customer.branch_id))
     if customer is None or not in_scope:
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     try:
         job = Occupation(occupation) if occupation else None
     except ValueError:
         raise ValidationError("职业无效", field="occupation") from None
     if land_area_mu is not None and not 0 <= land_area_mu <= MAX_LAND_MU:
-        raise ValidationError("土地面积应在 0 到 1,000,000 亩之间", field="landAreaMu")
+        raise ValidationError("土地面积应在 0 到 1,000,000 亩之间", field="land_area_mu")
     try:
         manual = sorted({Tag(t).value for t in manual_tags or []})
     except ValueError:
-        raise ValidationError("标签无效", field="manualTags") from None
+        raise ValidationError("标签无效", field="manual_tags") from None
     values = {"occupation": job, "land_area_mu": land_area_mu, "manual_tags": manual}
     async with in_transaction():
         profile = await CustomerProfile.get_or_none(customer_id=customer.id)

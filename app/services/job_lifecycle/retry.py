@@ -75,7 +75,7 @@ async def _load(kind: QueuedRows | OutboxSync, actor: Actor, record_id: UUID, se
         row = await get_face_verification(actor=actor, verification_id=record_id)
         login = row.purpose == FacePurpose.OFFICER_LOGIN
         if login != (kind.name == "login_face") or (login and row.officer_id != actor.id):
-            raise NotFound("人脸核验记录不存在", field="verificationId")
+            raise NotFound("人脸核验记录不存在", field="verification_id")
         return row
     if kind.name == "liveness":
         return await get_liveness(actor=actor, liveness_id=record_id, session_id=session_id)
@@ -85,5 +85,5 @@ async def _load(kind: QueuedRows | OutboxSync, actor: Actor, record_id: UUID, se
         return await contract_in_scope(actor, record_id)
     message = await OutboxMessage.get_or_none(id=record_id)
     if message is None:
-        raise NotFound("消息不存在", field="messageId")
+        raise NotFound("消息不存在", field="message_id")
     return message

@@ -114,7 +114,7 @@ async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int
     """Within the line: what was asked, or what is still available when that is less; and the line's product."""
     line = (await lines_visible(actor, [credit_line_id])).get(credit_line_id)
     if line is None:
-        raise NotFound("额度不存在", field="creditLineId")
+        raise NotFound("额度不存在", field="credit_line_id")
     product_code = (await Product.get(id=line.product_id)).code
     return min(requested_fen, max(0, line.limit_fen - line.used_fen)) or requested_fen, product_code
 
@@ -145,19 +145,19 @@ async def apply(
     if existing is not None:
         same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, amount_fen, term_months, method)
         if not same:
-            raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
+            raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
         return Application(existing, None)
 
     decided_fen, product_code = await _decided_amount(actor, credit_line_id, amount_fen)
     quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount_fen=decided_fen, term_months=term_months, method=method, today=today)
     card = await default_card(actor, core=core, vault=vault, now=now)
     if card is None:
-        raise ApplicationError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="creditLineId")
+        raise ApplicationError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="credit_line_id")
     if card.lookup is None or not card.lookup.is_own_bank:
         bank = card.lookup.bank_name if card.lookup else "未知"
-        raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE, field="creditLineId")
+        raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE, field="credit_line_id")
     if card.card.verified_at is None:  # bound before holders were checked: the money could go to a stranger's account
-        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED, field="creditLineId")
+        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED, field="credit_line_id")
     try:
         decision = await check_credit(
             actor=_risk_actor(actor), customer_id=actor.id, purpose=RiskPurpose.DRAWDOWN, bureau=bureau, media=media,
@@ -217,11 +217,11 @@ async def confirm(
     require_customer(actor)
     row = await LoanApplication.get_or_none(id=application_id, customer_id=actor.id)
     if row is None:
-        raise NotFound("借款申请不存在", field="applicationId")
+        raise NotFound("借款申请不存在", field="application_id")
     if row.status == ApplicationStatus.DISBURSED:
         return row, await Loan.get(id=row.loan_id)
     if row.status != ApplicationStatus.AWAITING_CODE:
-        raise ApplicationError("该申请未通过审核，不能确认借款", code=LendingCode.APPLICATION_CLOSED, field="applicationId")
+        raise ApplicationError("该申请未通过审核，不能确认借款", code=LendingCode.APPLICATION_CLOSED, field="application_id")
     if row.code_attempts >= max_attempts:
         await audit.record(actor, "loan_application.code_failed", "loan_application", row.id, after={"reason": "locked"})
         raise ApplicationError("验证码错误次数过多，本次申请已失效，请重新申请", code=SmsCode.CODE_LOCKED, field="code")

@@ -184,9 +184,9 @@ def _require(actor: Actor, roles: frozenset[Role], message: str) -> None:
 async def _loan(actor: Actor, loan_id: UUID) -> Loan:
     loan = await Loan.select_for_update().get_or_none(id=loan_id)
     if loan is None or actor.type == ActorType.CUSTOMER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
-        raise NotFound("借据不存在", field="loanId")
+        raise NotFound("借据不存在", field="loan_id")
     if loan.status != LoanStatus.ACTIVE:
-        raise Conflict("借据已结清", code=LendingCode.LOAN_CLOSED, field="loanId")
+        raise Conflict("借据已结清", code=LendingCode.LOAN_CLOSED, field="loan_id")
     return loan
 
 
@@ -242,10 +242,10 @@ async def decide_upgrade(*, actor: Actor, proposal_id: UUID, approve: bool, to_c
     async with in_transaction():
         proposal = await ClassUpgradeProposal.select_for_update().get_or_none(id=proposal_id)
         if proposal is None:
-            raise NotFound("上调建议不存在", field="proposalId")
+            raise NotFound("上调建议不存在", field="proposal_id")
         loan = await _loan(actor, proposal.loan_id)
         if proposal.status != "pending":
-            raise Conflict("该上调建议已处理", code=ClassificationCode.ALREADY_DECIDED, field="proposalId")
+            raise Conflict("该上调建议已处理", code=ClassificationCode.ALREADY_DECIDED, field="proposal_id")
         decided = None
         if approve:
             decided = await _upgrade(actor, loan, to_class or proposal.proposed_class, note, today)
@@ -261,12 +261,12 @@ async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: da
     risk = await _risk(loan.id)
     first_unpaid = await Installment.filter(loan_id=loan.id, due_on__lte=today).exclude(status=InstallmentStatus.PAID).order_by("due_on").first()
     if first_unpaid is not None and first_unpaid.due_on < today:
-        raise Conflict("借款人仍有逾期欠款，不能上调分类", code=ClassificationCode.ARREARS, field="proposalId")
+        raise Conflict("借款人仍有逾期欠款，不能上调分类", code=ClassificationCode.ARREARS, field="proposal_id")
     dpd = days_past_due(today, first_unpaid.due_on if first_unpaid else None)
     try:
         target = check_upgrade_target(loan.classification, to_class, dpd_floor=DEFAULT_POLICY.dpd_floor(dpd), floor=risk.floor_class)
     except ValueError:
-        raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code=ClassificationCode.INVALID_CLASS, field="toClass") from None
+        raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code=ClassificationCode.INVALID_CLASS, field="to_class") from None
     await _change(loan, target, on=today, source="upgrade", reason=note or "审批上调", actor=actor)
     still_npl = is_non_performing(target)
     await LoanRisk.filter(id=risk.id).update(observing_since=today if still_npl else None)

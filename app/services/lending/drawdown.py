@@ -61,17 +61,17 @@ async def _line_for(actor: Actor, line_id: UUID, *, lock: bool) -> CreditLine:
     query = CreditLine.select_for_update() if lock else CreditLine
     line = await query.get_or_none(id=line_id)
     if line is None or not can_access(actor, customer_id=line.customer_id, branch_id=line.branch_id):
-        raise NotFound("额度不存在", field="creditLineId")
+        raise NotFound("额度不存在", field="credit_line_id")
     return line
 
 
 def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_months: int, method: str, today: date) -> None:
     if line.status != CreditLineStatus.ACTIVE:
-        raise DrawdownError(LINE_STATUS_MESSAGES[line.status], code=LendingCode.LINE_NOT_ACTIVE, field="creditLineId")
+        raise DrawdownError(LINE_STATUS_MESSAGES[line.status], code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
     if today < line.valid_from:
-        raise DrawdownError(f"额度自 {line.valid_from.isoformat()} 起生效", code=LendingCode.LINE_NOT_ACTIVE, field="creditLineId")
+        raise DrawdownError(f"额度自 {line.valid_from.isoformat()} 起生效", code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
     if today > line.valid_until:
-        raise DrawdownError("额度已到期", code=LendingCode.LINE_EXPIRED, field="creditLineId")
+        raise DrawdownError("额度已到期", code=LendingCode.LINE_EXPIRED, field="credit_line_id")
     if amount_fen < product.min_principal_fen:
         raise ValidationError(f"单笔借款不能低于 {Money(product.min_principal_fen).format_yuan()}", code=CommonCode.INVALID_AMOUNT, field="amount")
     available = line.limit_fen - line.used_fen
@@ -79,7 +79,7 @@ def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_mon
         raise DrawdownError(f"借款金额超过可用额度 {Money(available).format_yuan()}", code=LendingCode.AMOUNT_ABOVE_AVAILABLE, field="amount")
     max_term = min(line.max_term_months, product.max_term_months)
     if not product.min_term_months <= term_months <= max_term:
-        raise ValidationError(f"借款期限应为 {product.min_term_months} 到 {max_term} 个月", code=LendingCode.INVALID_TERM, field="termMonths")
+        raise ValidationError(f"借款期限应为 {product.min_term_months} 到 {max_term} 个月", code=LendingCode.INVALID_TERM, field="term_months")
     if method not in line.allowed_methods:
         raise ValidationError("该额度不支持所选还款方式", code=LendingCode.INVALID_METHOD, field="method")
 
@@ -111,7 +111,7 @@ async def draw_down(
         await credit_gate(line.customer_id, RiskPurpose.DRAWDOWN, today=today)  # a reject blocks drawdown
         card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
         if card is None:
-            raise DrawdownError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="creditLineId")
+            raise DrawdownError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="credit_line_id")
         tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
         schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
         moved = await execute(

@@ -54,7 +54,7 @@ async def _replay(scope: str, key: UUID, request_hash: str) -> dict | None:
     if record is None:
         return None
     if record.request_hash != request_hash:
-        raise Conflict("该幂等键已用于另一笔不同的请求", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
+        raise Conflict("该幂等键已用于另一笔不同的请求", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
     return record.result
 
 

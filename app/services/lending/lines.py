@@ -44,20 +44,20 @@ async def grant_credit_line(
     """
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     product = await Product.get_or_none(code=product_code, is_active=True)
     if product is None:
         raise NotFound("产品不存在或已停用", field="product")
     if not 0 < limit_fen <= product.max_principal_fen:
         raise ValidationError("授信额度超出产品上限", code=CommonCode.INVALID_AMOUNT, field="limit")
     if valid_until <= valid_from:
-        raise ValidationError("额度到期日必须晚于生效日", code=CommonCode.INVALID_DATE, field="validUntil")
+        raise ValidationError("额度到期日必须晚于生效日", code=CommonCode.INVALID_DATE, field="valid_until")
     allowed = [parse_method(m).value for m in (methods or product.allowed_methods)]
     if not set(allowed) <= set(product.allowed_methods):
         raise ValidationError("还款方式不在产品允许范围内", code=LendingCode.INVALID_METHOD, field="methods")
     max_term = max_term_months or product.max_term_months
     if not product.min_term_months <= max_term <= product.max_term_months:
-        raise ValidationError("最长期限超出产品范围", code=LendingCode.INVALID_TERM, field="maxTermMonths")
+        raise ValidationError("最长期限超出产品范围", code=LendingCode.INVALID_TERM, field="max_term_months")
     async with in_transaction():
         await Customer.select_for_update().get(id=customer.id)  # one grant per customer at a time
         exposure.check_new_line(await live_lines(customer.id, on=valid_from), product_code=product.code, limit_fen=limit_fen,

@@ -36,7 +36,7 @@ async def publish_lpr(*, actor: Actor, published_on: date, one_year_ppm: int, fi
     """
     require(actor, Action.LPR_PUBLISH)
     rates = {}
-    for tenor, ppm, field in ((lpr.Tenor.ONE_YEAR, one_year_ppm, "oneYearPercent"), (lpr.Tenor.FIVE_YEAR, five_year_ppm, "fiveYearPercent")):
+    for tenor, ppm, field in ((lpr.Tenor.ONE_YEAR, one_year_ppm, "one_year_percent"), (lpr.Tenor.FIVE_YEAR, five_year_ppm, "five_year_percent")):
         if not 0 < ppm <= MAX_LPR_PPM:
             raise ValidationError("LPR 应在 0% 到 20% 之间", code=LendingCode.INVALID_RATE, field=field)
         if ppm % 100:
@@ -46,11 +46,11 @@ async def publish_lpr(*, actor: Actor, published_on: date, one_year_ppm: int, fi
     if published_on > current and not scheduled:
         raise ValidationError(
             f"发布日期 {published_on.isoformat()} 晚于当前会计日期 {current.isoformat()}：预定生效的利率须明确标记为预定",
-            code=CommonCode.INVALID_DATE, field="publishedOn",
+            code=CommonCode.INVALID_DATE, field="published_on",
         )
     async with in_transaction():
         if await LprPublication.exists(published_on=published_on):
-            raise ValidationError(f"{published_on.isoformat()} 的 LPR 已录入", code=CommonCode.DUPLICATE, field="publishedOn")
+            raise ValidationError(f"{published_on.isoformat()} 的 LPR 已录入", code=CommonCode.DUPLICATE, field="published_on")
         rows = [await LprPublication.create(published_on=published_on, tenor=t, rate_ppm=r) for t, r in rates.items()]
         after = {**{t.value: r for t, r in rates.items()}, "scheduled": published_on > current}
         await audit.record(actor, "lpr.publish", "lpr_publication", published_on.isoformat(), after=after)

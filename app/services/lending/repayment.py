@@ -39,12 +39,12 @@ async def _loan_for(actor: Actor, loan_id: UUID, *, lock: bool) -> Loan:
     query = Loan.select_for_update() if lock else Loan
     loan = await query.get_or_none(id=loan_id)
     if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
-        raise NotFound("借据不存在", field="loanId")
+        raise NotFound("借据不存在", field="loan_id")
     if loan.status != LoanStatus.ACTIVE:
-        raise RepaymentError("借据已结清", code=LendingCode.LOAN_CLOSED, field="loanId")
+        raise RepaymentError("借据已结清", code=LendingCode.LOAN_CLOSED, field="loan_id")
     if lock and loan.debit_in_flight:
         # checked under the loan's row lock: end-of-day sets the marker with a conditional UPDATE of this row
-        raise RepaymentError(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="loanId")
+        raise RepaymentError(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="loan_id")
     return loan
 
 

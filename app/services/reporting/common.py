@@ -52,7 +52,7 @@ class ReportFilter:
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValidationError("开始日期不能晚于结束日期", field="dateFrom")
+            raise ValidationError("开始日期不能晚于结束日期", field="date_from")
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ async def officer_in_scope(actor: Actor, officer_id: UUID) -> Officer:
         or (actor.is_officer and (officer.id == actor.id or (actor.role != Role.OFFICER and actor.in_branch(officer.branch_id))))
     )
     if not visible:
-        raise NotFound("工作人员不存在或不在您的管辖范围内", field="officerId")
+        raise NotFound("工作人员不存在或不在您的管辖范围内", field="officer_id")
     return officer
 
 

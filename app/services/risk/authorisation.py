@@ -29,11 +29,11 @@ async def record_authorisation(
     if document_id is not None:
         doc = await Document.get_or_none(id=document_id)
         if doc is None or doc.customer_id != customer.id:
-            raise NotFound("授权书文件不存在", field="documentId")
+            raise NotFound("授权书文件不存在", field="document_id")
         if doc.kind != DocumentKind.AUTHORISATION:
-            raise ValidationError("该文件不是征信查询授权书", field="documentId")
+            raise ValidationError("该文件不是征信查询授权书", field="document_id")
     if valid_until < signed_at.date():
-        raise ValidationError("授权有效期不能早于签署日期", field="validUntil")
+        raise ValidationError("授权有效期不能早于签署日期", field="valid_until")
     async with in_transaction():
         row = await CreditAuthorisation.create(
             customer=customer,
@@ -56,7 +56,7 @@ async def revoke_authorisation(*, actor: Actor, authorisation_id: UUID, now: dat
     require_staff(actor)
     row = await CreditAuthorisation.get_or_none(id=authorisation_id)
     if row is None:
-        raise NotFound("授权书不存在", field="authorisationId")
+        raise NotFound("授权书不存在", field="authorisation_id")
     await customer_in_scope(actor, row.customer_id)
     if row.revoked_at is None:
         async with in_transaction():

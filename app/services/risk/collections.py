@@ -112,7 +112,7 @@ def tasks_query(actor: Actor | None, *, status: CollectionStatus | str | None = 
 async def get_task(actor: Actor | None, task_id: UUID) -> CollectionTask:
     task = await CollectionTask.get_or_none(id=task_id)
     if task is None or not can_see(actor, officer_id=task.officer_id, branch_id=task.branch_id):
-        raise NotFound("催收任务不存在", field="taskId")
+        raise NotFound("催收任务不存在", field="task_id")
     return task
 
 
@@ -152,22 +152,22 @@ def _check_action(
     if len(outcome) > 500:
         raise ValidationError("催收结果最多 500 字", field="outcome")
     if next_action_on is not None and next_action_on < today:
-        raise ValidationError("下次跟进日期不能早于今天", code=CommonCode.INVALID_DATE, field="nextActionOn")
+        raise ValidationError("下次跟进日期不能早于今天", code=CommonCode.INVALID_DATE, field="next_action_on")
     if kind != CollectionActionKind.PROMISE_TO_PAY:
         if promised_amount_fen is not None or promised_on:
-            field = "promisedAmount" if promised_amount_fen is not None else "promisedOn"
+            field = "promised_amount" if promised_amount_fen is not None else "promised_on"
             raise ValidationError("只有「承诺还款」需要填写承诺金额和日期", field=field)
         return None
     if promised_amount_fen is None:
-        raise ValidationError("请填写承诺还款金额", code=CommonCode.INVALID_AMOUNT, field="promisedAmount")
+        raise ValidationError("请填写承诺还款金额", code=CommonCode.INVALID_AMOUNT, field="promised_amount")
     if promised_amount_fen <= 0:
-        raise ValidationError("承诺还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="promisedAmount")
+        raise ValidationError("承诺还款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="promised_amount")
     if promised_on is None:
-        raise ValidationError("请填写承诺还款日期", code=CommonCode.INVALID_DATE, field="promisedOn")
+        raise ValidationError("请填写承诺还款日期", code=CommonCode.INVALID_DATE, field="promised_on")
     if promised_on <= today:
-        raise ValidationError("承诺还款日期应晚于今天", code=CommonCode.INVALID_DATE, field="promisedOn")
+        raise ValidationError("承诺还款日期应晚于今天", code=CommonCode.INVALID_DATE, field="promised_on")
     if promised_on > today + timedelta(days=max_promise_days):
-        raise ValidationError(f"承诺还款日期不能晚于 {max_promise_days} 天后", code=CommonCode.INVALID_DATE, field="promisedOn")
+        raise ValidationError(f"承诺还款日期不能晚于 {max_promise_days} 天后", code=CommonCode.INVALID_DATE, field="promised_on")
     return promised_amount_fen
 
 
@@ -206,12 +206,12 @@ async def record_collection_action(
     async with in_transaction():
         task = await CollectionTask.select_for_update().get_or_none(id=task_id)
         if task is None or not can_see(actor, officer_id=task.officer_id, branch_id=task.branch_id):
-            raise NotFound("催收任务不存在", field="taskId")
+            raise NotFound("催收任务不存在", field="task_id")
         if task.status != CollectionStatus.OPEN:
-            raise Conflict("该催收任务已结束", code=RiskCode.TASK_CLOSED, field="taskId")
+            raise Conflict("该催收任务已结束", code=RiskCode.TASK_CLOSED, field="task_id")
         loan = await Loan.get(id=task.loan_id)
         if amount_fen is not None and amount_fen > owed_fen(loan):
-            raise ValidationError(f"承诺还款金额超过欠款总额 {Money(owed_fen(loan)).format_yuan()}", code=CommonCode.INVALID_AMOUNT, field="promisedAmount")
+            raise ValidationError(f"承诺还款金额超过欠款总额 {Money(owed_fen(loan)).format_yuan()}", code=CommonCode.INVALID_AMOUNT, field="promised_amount")
         if kind == CollectionActionKind.LEGAL and loan.days_past_due < legal_min_days_past_due:
             raise ValidationError(f"逾期 {legal_min_days_past_due} 天以上方可转入法律催收（当前 {loan.days_past_due} 天）", field="kind")
         follow_up = next_action_on or (promised_on + timedelta(days=1) if promised_on else None)

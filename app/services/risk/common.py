@@ -27,7 +27,7 @@ async def customer_in_scope(actor: Actor, customer_id: UUID) -> Customer:
     """The customer, if it exists and lies in the officer's branches (same answer otherwise)."""
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or (actor.is_officer and not actor.in_branch(customer.branch_id)):
-        raise NotFound("客户不存在", field="customerId")
+        raise NotFound("客户不存在", field="customer_id")
     return customer
 
 

@@ -90,7 +90,7 @@ async def pull_credit_report(
     customer = await customer_in_scope(actor, customer_id)
     authorisation = await valid_authorisation(customer.id, now=now, today=today)
     if authorisation is None:
-        raise DomainError("客户没有有效的征信查询授权书，不能查询征信", code=CreditCheckCode.NO_AUTHORISATION, field="customerId")
+        raise DomainError("客户没有有效的征信查询授权书，不能查询征信", code=CreditCheckCode.NO_AUTHORISATION, field="customer_id")
     if reuse_days > 0:
         reused = await _reusable(customer.id, media, since=now - timedelta(days=reuse_days))
         if reused is not None:
@@ -249,11 +249,11 @@ async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: d
     action = RiskPurpose(purpose).label
     latest = await latest_decision(customer_id)
     if latest is None:
-        raise DomainError(f"客户尚未完成征信风险检查，不能{action}", code=CreditCheckCode.NO_RISK_DECISION, field="customerId")
+        raise DomainError(f"客户尚未完成征信风险检查，不能{action}", code=CreditCheckCode.NO_RISK_DECISION, field="customer_id")
     if latest.decision == RiskOutcome.REJECT:
-        raise DomainError(f"征信风险检查结论为拒绝，禁止{action}。\n{latest.explanation}", code=CreditCheckCode.RISK_REJECTED, field="customerId")
+        raise DomainError(f"征信风险检查结论为拒绝，禁止{action}。\n{latest.explanation}", code=CreditCheckCode.RISK_REJECTED, field="customer_id")
     if today is not None:
         customer = await Customer.get(id=customer_id)
         listed = await entries_in_force(customer.id_number_hash, today=today)
         if listed.is_black:
-            raise DomainError(f"客户在黑名单中（{listed.black[0].reason}），禁止{action}", code=CreditCheckCode.RISK_REJECTED, field="customerId")
+            raise DomainError(f"客户在黑名单中（{listed.black[0].reason}），禁止{action}", code=CreditCheckCode.RISK_REJECTED, field="customer_id")

@@ -47,7 +47,7 @@ async def verify_identity(
             raise ValidationError("请填写姓名", field="name")
         number = idcard.normalize(id_number or "")
         if len(number) != 18:
-            raise ValidationError("身份证号码应为 18 位", field="idNumber")
+            raise ValidationError("身份证号码应为 18 位", field="id_number")
         customer = await Customer.get_or_none(id_number_hash=vault.lookup_hash(number))
     name = name.strip()
 

@@ -73,18 +73,18 @@ async def add_to_list(
     try:
         number = idcard.parse(id_number).number
     except ValueError as exc:
-        raise ValidationError(str(exc), field="idNumber") from None
+        raise ValidationError(str(exc), field="id_number") from None
     if not name.strip():
         raise ValidationError("请填写姓名", field="name")
     if not reason.strip():
         raise ValidationError("请填写列入名单的原因", field="reason")
     if expires_on is not None and expires_on <= today:
-        raise ValidationError("到期日应晚于今天", field="expiresOn")
+        raise ValidationError("到期日应晚于今天", field="expires_on")
     lookup = vault.lookup_hash(number)
     async with in_transaction():
         current = await entries_in_force(lookup, today=today)
         if any(e.list_kind == list_kind for e in current.entries):
-            raise Conflict(f"该客户已在{list_kind.label}中", code=CommonCode.DUPLICATE, field="idNumber")
+            raise Conflict(f"该客户已在{list_kind.label}中", code=CommonCode.DUPLICATE, field="id_number")
         entry = await ListEntry.create(
             id_number_hash=lookup,
             id_number_masked=idcard.mask(number),
@@ -111,7 +111,7 @@ async def remove_from_list(*, actor: Actor, entry_id: UUID, reason: str, now: da
     async with in_transaction():
         entry = await ListEntry.get_or_none(id=entry_id)
         if entry is None or entry.removed_at is not None:
-            raise NotFound("名单记录不存在或已移出", field="entryId")
+            raise NotFound("名单记录不存在或已移出", field="entry_id")
         await ListEntry.filter(id=entry.id).update(
             removed_at=now, removed_by_id=actor.id if actor.is_officer else None, removed_reason=reason.strip()[:256]
         )

@@ -211,11 +211,11 @@ async def evaluate_strategy(
     customer = await customer_in_scope(actor, customer_id)
     product = await Product.get_or_none(code=product_code, is_active=True)
     if product is None:
-        raise NotFound("产品不存在或已停用", field="productCode")
+        raise NotFound("产品不存在或已停用", field="product_code")
     if (lat is None) != (lng is None) or (lat is not None and not is_valid_point(lat, lng)):
         raise ValidationError("走访位置无效", field="lat")
     if income_fen is not None and (isinstance(income_fen, bool) or not isinstance(income_fen, int) or income_fen < 0):
-        raise ValidationError("年收入应为不小于 0 的整数（分）", field="incomeFen")
+        raise ValidationError("年收入应为不小于 0 的整数（分）", field="income_fen")
     facts = await gather_facts(
         customer=customer, product=product, today=today, village_id=village_id, lat=lat, lng=lng, income_fen=income_fen, media=media, vault=vault
     )

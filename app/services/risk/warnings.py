@@ -263,7 +263,7 @@ def warnings_query(actor: Actor | None, *, status: WarningStatus | str | None = 
 async def get_warning(actor: Actor | None, warning_id: UUID) -> EarlyWarning:
     warning = await EarlyWarning.get_or_none(id=warning_id)
     if warning is None or not can_see(actor, officer_id=warning.officer_id, branch_id=warning.branch_id):
-        raise NotFound("预警不存在", field="warningId")
+        raise NotFound("预警不存在", field="warning_id")
     return warning
 
 
@@ -302,9 +302,9 @@ async def handle_warning(*, actor: Actor, warning_id: UUID, action: WarningActio
     async with in_transaction():
         warning = await EarlyWarning.select_for_update().get_or_none(id=warning_id)
         if warning is None or not can_see(actor, officer_id=warning.officer_id, branch_id=warning.branch_id):
-            raise NotFound("预警不存在", field="warningId")
+            raise NotFound("预警不存在", field="warning_id")
         if warning.status != WarningStatus.OPEN:
-            raise Conflict("该预警已处理完毕，不能再次处理", code=RiskCode.WARNING_CLOSED, field="warningId")
+            raise Conflict("该预警已处理完毕，不能再次处理", code=RiskCode.WARNING_CLOSED, field="warning_id")
         officer_id = actor.id if actor.is_officer else None
         await WarningAction.create(warning=warning, officer_id=officer_id, action=action, note=note, at=now)
         status = {WarningActionKind.HANDLE: WarningStatus.HANDLED, WarningActionKind.DISMISS: WarningStatus.DISMISSED}.get(action)

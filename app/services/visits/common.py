@@ -58,7 +58,7 @@ def visit_query(actor: Actor):
 async def visible_visit(actor: Actor, visit_id: UUID) -> Visit:
     visit = await visit_query(actor).get_or_none(id=visit_id)
     if visit is None:
-        raise NotFound("走访记录不存在", field="visitId")
+        raise NotFound("走访记录不存在", field="visit_id")
     return visit
 
 
@@ -67,7 +67,7 @@ async def own_visit(actor: Actor, visit_id: UUID, *, lock: bool = False) -> Visi
     query = Visit.select_for_update() if lock else Visit
     visit = await query.get_or_none(id=visit_id)
     if visit is None or actor.id is None or visit.officer_id != actor.id:
-        raise NotFound("走访记录不存在", field="visitId")
+        raise NotFound("走访记录不存在", field="visit_id")
     return visit
 
 

@@ -260,7 +260,7 @@ async def face_check_of(*, actor: Actor, visit_id: UUID, verification_id: UUID) 
     """A face verification started in this visit (for the status fragment)."""
     visit = await own_visit(actor, visit_id)
     if verification_id not in visit.file.faces.values():
-        raise NotFound("人脸核验记录不存在", field="verificationId")
+        raise NotFound("人脸核验记录不存在", field="verification_id")
     return await FaceVerification.get(id=verification_id)
 
 
@@ -269,9 +269,9 @@ async def require_passed_face(visit: Visit, *, stage: str, who: str, verificatio
     expected = current_face_id(visit, stage, who)
     customer_id = person_customer_id(visit, who)
     if verification_id is None or expected is None:
-        raise ValidationError(f"请先完成{flow.WHO_LABELS[who]}的现场人脸核验", code=VisitCode.FACE_CHECK_REQUIRED, field="faceVerificationId")
+        raise ValidationError(f"请先完成{flow.WHO_LABELS[who]}的现场人脸核验", code=VisitCode.FACE_CHECK_REQUIRED, field="face_verification_id")
     if verification_id != expected or customer_id is None or not await face_checks.passed(verification_id=verification_id, customer_id=customer_id):
-        raise Forbidden(f"{flow.WHO_LABELS[who]}的人脸核验未通过或已过期，请重新核验", code=VisitCode.FACE_CHECK_FAILED, field="faceVerificationId")
+        raise Forbidden(f"{flow.WHO_LABELS[who]}的人脸核验未通过或已过期，请重新核验", code=VisitCode.FACE_CHECK_FAILED, field="face_verification_id")
     return verification_id
 
 

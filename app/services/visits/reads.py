@@ -70,7 +70,7 @@ async def visit_read(actor: Actor, visit_id: UUID, read_id: UUID) -> tuple[Visit
     visit = await visible_visit(actor, visit_id)
     file = visit.file
     if read_id not in (*file.borrower.reads.values(), *file.co_borrower.reads.values()):
-        raise NotFound("身份证识别记录不存在", field="readId")
+        raise NotFound("身份证识别记录不存在", field="read_id")
     return visit, await get_id_card_read(actor=actor, read_id=read_id)
 
 

@@ -113,7 +113,7 @@ async def start_visit(
     existing = await open_visit_of(member.id)
     if existing is not None:
         if existing.officer_id != officer_id:
-            raise ValidationError("该客户已有其他客户经理正在办理的走访", code=VisitCode.VISIT_TAKEN, field="memberId")
+            raise ValidationError("该客户已有其他客户经理正在办理的走访", code=VisitCode.VISIT_TAKEN, field="member_id")
         return existing
     await _check_lines(member, policy, on=today or now.date())
     lat_, lng_, acc = _location(lat, lng, accuracy_m)

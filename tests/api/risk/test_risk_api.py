@@ -139,6 +139,9 @@ async def test_rule_set_upload_is_for_admins_with_typed_errors(client, demo):
     bad = (await _gql(client, UPLOAD, {"input": {"yamlText": "version: x\nrules: [oops"}}, admin))["data"]["ruleSetUpload"]
     assert bad["ruleSet"] is None and bad["errors"][0]["code"] == "BAD_RULESET" and bad["errors"][0]["message"].startswith("规则集无效")
     assert await RuleSetVersion.all().count() == 0
+    param = good + "    params: {tolerance_fen: 1.5}\n"
+    path = (await _gql(client, UPLOAD, {"input": {"yamlText": param}}, admin))["data"]["ruleSetUpload"]
+    assert [e["field"] for e in path["errors"]] == ["rules[0].params.tolerance_fen"]  # a YAML path, shown as written
     ok = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
     assert ok == {"ruleSet": {"kind": "REJECT", "version": "reject-2027.9", "description": "测试", "isActive": True}, "errors": []}
     dup = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]

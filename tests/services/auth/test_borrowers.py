@@ -167,7 +167,7 @@ async def test_refresh_rotates_and_a_replayed_token_revokes_the_whole_family(cus
     # the first refresh token is used again: someone kept a copy
     with pytest.raises(DomainError) as exc:
         await borrower_auth.refresh_tokens(refresh_token=first.refresh_token, device_id="device-aaaa-0001", ip=IP, now=later, vault=vault, policy=POLICY)
-    assert (exc.value.code, exc.value.field) == ("TOKEN_REUSED", "refreshToken")
+    assert (exc.value.code, exc.value.field) == ("TOKEN_REUSED", "refresh_token")
     assert await RefreshToken.filter(revoked_at__isnull=True).count() == 0
     assert await borrower_auth.resolve_access_token(second.access_token, vault=vault, now=later) is None
     with pytest.raises(DomainError) as exc:

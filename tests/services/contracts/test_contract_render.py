@@ -114,7 +114,7 @@ async def test_contract_creation_refusals(demo, vault):
     outsider = Actor(type=ActorType.OFFICER, id=other_branch.id, role=other_branch.role, branch_ids=await branch_scope(other_branch.branch_id))
     with pytest.raises(NotFound) as exc:
         await create_contract(actor=outsider, credit_line_id=line.id, today=TODAY)
-    assert exc.value.field == "creditLineId"
+    assert exc.value.field == "credit_line_id"
     with pytest.raises(ValidationError) as exc:
         await create_contract(actor=SYSTEM, credit_line_id=line.id, co_borrower_id=customer.id, today=TODAY)
     assert exc.value.code == "INVALID_CO_BORROWER"

@@ -95,7 +95,7 @@ async def test_signing_needs_a_passed_face_match_and_saves_nothing_otherwise(dem
                 lat=XIJIE[0], lng=XIJIE[1], now=NOW, kit=kit)
     with pytest.raises(ValidationError) as exc:
         await sign_contract(**base, face_verification_id=None)
-    assert (exc.value.code, exc.value.field, exc.value.message) == ("FACE_CHECK_REQUIRED", "faceVerificationId", "签署合同前必须完成人脸核验")
+    assert (exc.value.code, exc.value.field, exc.value.message) == ("FACE_CHECK_REQUIRED", "face_verification_id", "签署合同前必须完成人脸核验")
     failed = uuid.uuid4()  # a record that is not a passed match for this customer
     with pytest.raises(Forbidden) as exc:
         await sign_contract(**base, face_verification_id=failed)

@@ -64,8 +64,8 @@ async def test_the_same_key_for_a_different_request_is_refused(bank, core, vault
         ({"amount_fen": -10_000}, "INVALID_AMOUNT", "amount"),
         ({"amount_fen": 50_000}, "INVALID_AMOUNT", "amount"),  # below the product's minimum of 1,000
         ({"amount_fen": 10_000_001}, "AMOUNT_ABOVE_AVAILABLE", "amount"),
-        ({"term": 37}, "INVALID_TERM", "termMonths"),
-        ({"term": 0}, "INVALID_TERM", "termMonths"),
+        ({"term": 37}, "INVALID_TERM", "term_months"),
+        ({"term": 0}, "INVALID_TERM", "term_months"),
         ({"method": "balloon"}, "INVALID_METHOD", "method"),
     ],
 )

@@ -68,7 +68,7 @@ async def test_profile_is_for_officers_in_scope_and_checks_its_input(demo, vault
     assert bad.value.field == "occupation"
     with pytest.raises(ValidationError) as land:
         await set_customer_profile(actor=officer2, customer_id=book.customers["C4"].id, land_area_mu=-1)
-    assert land.value.field == "landAreaMu"
+    assert land.value.field == "land_area_mu"
     assert await CustomerProfile.all().count() == 0
 
 

@@ -87,19 +87,19 @@ def _bad(**overrides):
 @pytest.mark.parametrize(
     ("username", "inputs", "error", "code", "field"),
     [
-        ("officer1", _bad(promised_amount_fen=0), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
-        ("officer1", _bad(promised_amount_fen=None), ValidationError, "INVALID_AMOUNT", "promisedAmount"),
-        ("officer1", _bad(promised_amount_fen=99_999_900), ValidationError, "INVALID_AMOUNT", "promisedAmount"),  # above what is owed
-        ("officer1", _bad(promised_on=ON), ValidationError, "INVALID_DATE", "promisedOn"),
-        ("officer1", _bad(promised_on=None), ValidationError, "INVALID_DATE", "promisedOn"),
-        ("officer1", _bad(promised_on=ON + timedelta(days=91)), ValidationError, "INVALID_DATE", "promisedOn"),
-        ("officer1", _bad(kind="call"), ValidationError, "INVALID", "promisedAmount"),
+        ("officer1", _bad(promised_amount_fen=0), ValidationError, "INVALID_AMOUNT", "promised_amount"),
+        ("officer1", _bad(promised_amount_fen=None), ValidationError, "INVALID_AMOUNT", "promised_amount"),
+        ("officer1", _bad(promised_amount_fen=99_999_900), ValidationError, "INVALID_AMOUNT", "promised_amount"),  # above what is owed
+        ("officer1", _bad(promised_on=ON), ValidationError, "INVALID_DATE", "promised_on"),
+        ("officer1", _bad(promised_on=None), ValidationError, "INVALID_DATE", "promised_on"),
+        ("officer1", _bad(promised_on=ON + timedelta(days=91)), ValidationError, "INVALID_DATE", "promised_on"),
+        ("officer1", _bad(kind="call"), ValidationError, "INVALID", "promised_amount"),
         ("officer1", _bad(kind="sms"), ValidationError, "INVALID", "kind"),
         ("officer1", _bad(outcome="  "), ValidationError, "INVALID", "outcome"),
-        ("officer1", {"kind": "call", "outcome": "无人接听", "next_action_on": ON - timedelta(days=1)}, ValidationError, "INVALID_DATE", "nextActionOn"),
+        ("officer1", {"kind": "call", "outcome": "无人接听", "next_action_on": ON - timedelta(days=1)}, ValidationError, "INVALID_DATE", "next_action_on"),
         ("officer1", {"kind": "legal", "outcome": "移交律师"}, Forbidden, "FORBIDDEN", "kind"),
         ("manager", {"kind": "legal", "outcome": "移交律师"}, ValidationError, "INVALID", "kind"),  # only 13 days past due
-        ("officer2", {"kind": "call", "outcome": "无人接听"}, NotFound, "NOT_FOUND", "taskId"),
+        ("officer2", {"kind": "call", "outcome": "无人接听"}, NotFound, "NOT_FOUND", "task_id"),
         ("auditor", {"kind": "call", "outcome": "无人接听"}, Forbidden, "FORBIDDEN", None),
     ],
 )

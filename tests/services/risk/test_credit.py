@@ -64,10 +64,10 @@ async def test_authorisation_refuses_a_document_that_is_not_an_authorisation(dem
     photo = await store_document(actor=officer, media=media_store(tmp_path), data=b"jpeg", kind=DocumentKind.ASSET_PHOTO, content_type="image/jpeg", customer_id=customer.id, max_bytes=1000)
     with pytest.raises(ValidationError) as err:
         await risk.record_authorisation(actor=officer, customer_id=customer.id, signed_at=NOW, valid_until=TODAY, document_id=photo.id)
-    assert err.value.field == "documentId"
+    assert err.value.field == "document_id"
     with pytest.raises(ValidationError) as err:
         await risk.record_authorisation(actor=officer, customer_id=customer.id, signed_at=NOW, valid_until=TODAY - timedelta(days=1))
-    assert err.value.field == "validUntil"
+    assert err.value.field == "valid_until"
 
 
 async def test_a_query_is_recorded_with_who_why_when_and_the_report(demo, vault, tmp_path):

@@ -62,5 +62,5 @@ async def test_name_and_number_are_required_without_a_customer(demo, vault):
     assert err.value.field == "name"
     with pytest.raises(ValidationError) as err:
         await _verify(vault=vault, name="王建国", id_number="1410231980")
-    assert err.value.field == "idNumber"
+    assert err.value.field == "id_number"
     assert await IdentityVerification.all().count() == 0

@@ -100,10 +100,10 @@ async def test_an_officer_may_not_maintain_the_lists(demo, vault):
 async def test_list_input_is_checked(demo, vault):
     with pytest.raises(ValidationError) as err:
         await _add(vault, number="141023198005171019")  # wrong check code
-    assert err.value.field == "idNumber"
+    assert err.value.field == "id_number"
     with pytest.raises(ValidationError) as err:
         await _add(vault, expires_on=TODAY)
-    assert err.value.field == "expiresOn"
+    assert err.value.field == "expires_on"
     await _add(vault)
     with pytest.raises(Conflict):
         await _add(vault)

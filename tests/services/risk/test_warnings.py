@@ -155,7 +155,7 @@ async def test_handling_a_warning_records_the_action_and_closes_it(bank, vault, 
         ("officer1", "note", "   ", ValidationError, "note"),
         ("officer1", "escalate", "说明", ValidationError, "action"),
         ("officer1", "note", "长" * 501, ValidationError, "note"),
-        ("officer2", "handle", "说明", NotFound, "warningId"),  # another branch's officer
+        ("officer2", "handle", "说明", NotFound, "warning_id"),  # another branch's officer
         ("auditor", "handle", "说明", Forbidden, None),
     ],
 )

@@ -1,8 +1,8 @@
 /* Signature pad (no framework, no CDN).
  *
- * <div class="signature-pad" data-signature-input="signature"><canvas width="720" height="240"></canvas>
+ * <div class="signature-pad" data-signature-input="signature_png"><canvas width="720" height="240"></canvas>
  *   <button type="button" data-signature-clear>清除</button></div>
- * <input type="hidden" name="signature">
+ * <input type="hidden" name="signature_png">
  *
  * Pointer events draw on the canvas; after every stroke the hidden input in the same form holds
  * the drawing as a PNG data URL (transparent background), so the form never needs a submit hook.
@@ -17,7 +17,7 @@
     pad.dataset.signatureReady = "1";
     var canvas = pad.querySelector("canvas");
     var form = pad.closest("form");
-    var input = form ? form.querySelector("input[name='" + (pad.dataset.signatureInput || "signature") + "']") : null;
+    var input = form ? form.querySelector("input[name='" + (pad.dataset.signatureInput || "signature_png") + "']") : null;
     if (!canvas || !input) { return; }
     var ctx = canvas.getContext("2d");
     var drawing = false;
