@@ -10,6 +10,7 @@ by `round_div` so that results never depend on a decimal context's precision.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import (
     ROUND_CEILING,
@@ -73,11 +74,19 @@ def round_div(numerator: int, denominator: int, rounding: str = ROUNDING) -> int
     raise ValueError(f"unsupported rounding mode {rounding!r}")
 
 
+# what an officer or a borrower types: "1200", "-5", "1,200.50", "0.01" (thousands commas only in threes);
+# exponents ("1e3"), "NaN", "Infinity", "1,2,3" and ".5" are not amounts anyone writes, so they are refused
+PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+
+
 def _to_decimal(value: Decimal | str | int, *, code: str, field: str | None, message: str) -> Decimal:
     if isinstance(value, bool) or isinstance(value, float):
         raise ValidationError(message, code=code, field=field)
     if isinstance(value, str):
-        value = value.strip().replace(",", "")
+        value = value.strip()
+        if not PLAIN_NUMBER.fullmatch(value):
+            raise ValidationError(message, code=code, field=field)
+        value = value.replace(",", "")
     try:
         d = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):

@@ -47,7 +47,13 @@ def test_from_yuan_parses_to_fen(value, fen):
         ("NaN", "格式"),
         ("Infinity", "格式"),
         ("", "格式"),
-        ("1e30", "过大"),
+        ("1e30", "格式"),
+        ("1e3", "格式"),
+        ("1,2,3", "格式"),
+        ("+5", "格式"),
+        (".5", "格式"),
+        ("１２", "格式"),
+        ("9" * 30, "过大"),
     ],
 )
 def test_from_yuan_refuses_bad_amounts(value, message):

@@ -74,13 +74,13 @@ async def test_json_numbers_for_money_are_refused(client):
 
 
 async def test_money_strings_read_as_they_always_have(client):
-    thousand = (await _preview(client, principal="1e3"))["data"]["schedulePreview"]  # exponent notation: 1,000 yuan
+    thousand = (await _preview(client, principal="1,000"))["data"]["schedulePreview"]
     assert thousand["errors"] == []
     assert sum(int(r["principal"].replace(".", "")) for r in thousand["installments"]) == 100_000
     messages = {}
-    for text in ("abc", "1.001", "-1", ""):
+    for text in ("abc", "1.001", "-1", "", "1e3"):
         messages[text] = (await _preview(client, principal=text))["data"]["schedulePreview"]["errors"][0]["message"]
-    assert messages == {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "": "金额格式不正确"}
+    assert messages == {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "": "金额格式不正确", "1e3": "金额格式不正确"}
 
 
 async def test_a_money_string_longer_than_the_scalar_allows_is_refused_before_the_resolver(client):
