@@ -11,6 +11,7 @@ from starlette.responses import Response
 from app import clock
 from app.domain.errors import DomainError
 from app.domain.schedule import METHOD_LABELS
+from app.domain.vocabulary import LEDGER_ACCOUNT_LABELS, LEDGER_KIND_LABELS
 from app.services import business_date
 from app.services.customers.cards import confirm_card_binding, counter_binding, counter_card, start_card_binding
 from app.services.customers.trail import customer_trail
@@ -37,7 +38,8 @@ async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str |
     file = await lending_queries.loan_file(request.state.session.actor, loan_id)
     quote = await _prepay_quote(request, loan_id, prepay_amount) if file.loan.status == "active" else {}
     return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries, "trail": file.trail,
-            "methods": METHOD_LABELS, "today": await business_date.current(), **quote}
+            "methods": METHOD_LABELS, "today": await business_date.current(), "ledger_kinds": LEDGER_KIND_LABELS,
+            "ledger_accounts": LEDGER_ACCOUNT_LABELS, **quote}
 
 
 async def _prepay_quote(request: Request, loan_id: UUID, amount: str | None) -> dict:

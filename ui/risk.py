@@ -17,7 +17,7 @@ from app import clock
 from app.domain.errors import DomainError, NotFound
 from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS, WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
 from app.domain.vocabulary import (
-    CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, LIST_KIND_LABELS, RULESET_KIND_LABELS, CollectionStatus, Role,
+    CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, EVIDENCE_LABELS, LIST_KIND_LABELS, RULESET_KIND_LABELS, CollectionStatus, Role,
 )
 from app.models.risk import ListKind, RuleSetKind
 from app.services import business_date
@@ -39,6 +39,7 @@ INPUTS = {
 LABELS = {
     "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "warning_statuses": WARNING_STATUS_LABELS, "warning_actions": WARNING_ACTION_LABELS,
     "task_statuses": COLLECTION_STATUS_LABELS, "task_actions": COLLECTION_ACTION_LABELS, "close_reasons": CLOSE_REASON_LABELS, "list_names": LIST_KIND_LABELS,
+    "evidence_labels": EVIDENCE_LABELS,
 }
 
 

@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from app import clock
 from app.config import Settings
+from app.domain.vocabulary import TECHNICAL_ROLES, label_for
 
 SLOW_JOB_SECONDS = 20  # after this long a job's wait says it is slow and offers the way out (jobs/_waiting.html)
 
@@ -34,6 +35,12 @@ def waited(seconds: int) -> str:
     return f"{seconds} 秒" if seconds < 60 else f"{seconds // 60} 分 {seconds % 60} 秒"
 
 
+def technical(request: Request) -> bool:
+    """The signed-in staff member may see the machinery (hashes, rule codes, model distances, `cunxin` commands)."""
+    session = getattr(request.state, "session", None)
+    return session is not None and session.officer.role in TECHNICAL_ROLES
+
+
 def build_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.ui_dir / "templates"))
     tz = ZoneInfo(settings.business_tz)
@@ -42,6 +49,8 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     from ui.jobs import failed_job  # the one 重试 fragment's context (ui/jobs.py renders through this module)
 
     templates.env.globals["failed_job"] = failed_job
+    templates.env.globals["technical"] = technical
+    templates.env.globals["label_for"] = label_for
     templates.env.globals["slow_job_seconds"] = SLOW_JOB_SECONDS
     templates.env.filters["seconds_since"] = seconds_since
     templates.env.filters["waited"] = waited

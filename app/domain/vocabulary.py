@@ -12,6 +12,7 @@ grades (`appraisal.py`). Everything else that more than one layer names is here.
 from enum import StrEnum
 
 from app.domain.classification import LoanClass as _LoanClass
+from app.domain.ledger import Account
 from app.domain.lpr import Tenor
 from app.domain.schedule.conventions import Method
 
@@ -348,3 +349,76 @@ class ApplicationStatus(StrEnum):
     DISBURSED = "disbursed"
     REJECTED = "rejected"  # the risk rules said no
     REFERRED = "referred"  # the rules want a person to look: not decided online
+
+
+# --- plain words for the codes officer pages would otherwise show ----------------------------
+
+# Roles that may see the machinery: hashes, rule codes, model distances and the `cunxin` commands.
+TECHNICAL_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+
+UNKNOWN_LABEL = "其他"
+
+LEDGER_ACCOUNT_LABELS = {
+    Account.LOAN_PRINCIPAL: "贷款本金",
+    Account.ACCRUED_INTEREST: "应计利息",
+    Account.INTEREST_RECEIVABLE: "应收利息",
+    Account.PENALTY_RECEIVABLE: "应收罚息",
+    Account.COMPOUND_RECEIVABLE: "应收复利",
+    Account.INTEREST_INCOME: "利息收入",
+    Account.PENALTY_INCOME: "罚息收入",
+    Account.COMPOUND_INCOME: "复利收入",
+    Account.CLEARING: "清算往来",
+    Account.SUSPENSE: "暂收款",
+    Account.OFF_INTEREST: "表外应收利息",
+    Account.OFF_PENALTY: "表外应收罚息",
+    Account.OFF_COMPOUND: "表外应收复利",
+    Account.OFF_ACCRUED_INTEREST: "表外应计利息",
+    Account.OFF_BALANCE_CONTRA: "表外科目对转",
+}
+
+# LedgerTransaction.kind (app/services/lending/): what each posting was for.
+LEDGER_KIND_LABELS = {
+    "disbursement": "放款",
+    "repayment": "还款",
+    "prepayment": "提前还款",
+    "auto_debit": "自动扣款",
+    "accrual": "利息计提",
+    "interest_due": "利息到期",
+    "penalty": "罚息复利计提",
+    "non_accrual": "转入非应计",
+    "settlement": "结清",
+    "write_off": "核销",
+    "reversal": "冲正",
+    "refund": "退款",
+    "suspense_apply": "暂收款冲抵",
+    "suspense_refund": "暂收款退回",
+}
+
+# The keys of EarlyWarning.evidence (app/domain/warnings.py), as the warning page names them.
+EVIDENCE_LABELS = {
+    "daysPastDue": "逾期天数",
+    "threshold": "预警档位（逾期天数）",
+    "previousThreshold": "上次预警档位（逾期天数）",
+    "drawn": "已用额度",
+    "limit": "授信额度",
+    "percent": "用信比例（%）",
+    "dueOn": "到期日",
+    "grantedOn": "授信日期",
+    "lastDrawdownOn": "最近用信日期",
+    "institution": "机构",
+    "overdueInterest": "逾期利息",
+    "overduePrincipal": "逾期本金",
+    "on": "日期",
+    "queries": "查询记录",
+    "reason": "原因",
+    "reportOn": "征信报告日期",
+    "previousReportOn": "上次征信报告日期",
+    "windowFrom": "统计起始日",
+    "windowTo": "统计截止日",
+    "failedOn": "扣款失败日期",
+}
+
+
+def label_for(labels: dict, code: object) -> str:
+    """The label of a stored code, never the code itself (an unknown code reads 其他)."""
+    return labels.get(code, UNKNOWN_LABEL)

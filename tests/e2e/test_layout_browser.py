@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from app.models import Household, Loan, Village
+from app.models import Household, HouseholdMember, Loan, Village
 from tests.e2e.conftest import artifact
 from tests.e2e.test_request_state_browser import WEST_STREET, _start_page
 from tests.factories import DEMO_PASSWORD
@@ -107,4 +107,16 @@ async def test_visit_page_has_the_header_and_the_step_action_in_the_first_screen
         await page.click("#visit-steps-box summary")
         assert await page.is_visible("#step-borrower_id")
     await page.screenshot(path=str(artifact(f"layout-visit-{viewport['width']}x{viewport['height']}.png")), full_page=True)
+    await context.close()
+
+
+async def test_geolocation_refused_reads_plainly(live_server, browser):
+    context = await browser.new_context(viewport=LANDSCAPE, locale="zh-CN")  # no geolocation permission: the browser refuses
+    page = await context.new_page()
+    await _login(page, live_server, "officer1")
+    member = await HouseholdMember.filter(household__village__division_code=WEST_STREET).order_by("id").first()
+    await page.goto(f"{live_server}/members/{member.id}/visit")
+    await page.wait_for_selector("#geo-status:has-text('请手动填写经纬度')", timeout=20_000)
+    status = await page.inner_text("#geo-status")
+    assert "未获得定位权限" in status and "User denied" not in status and "Geolocation" not in status, status
     await context.close()

@@ -14,6 +14,13 @@
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; } catch (err) { return ""; }
   }
 
+  function geoProblem(err) {  // the browser's English error text ("User denied Geolocation") is never shown
+    var code = err && err.code;
+    if (code === 1) { return "未获得定位权限：请在浏览器设置中允许本网站使用位置，或"; }
+    if (code === 3) { return "定位超时（信号较弱）：可到开阔处重试，或"; }
+    return "暂时无法取得位置（定位服务未开启或信号较弱）：";
+  }
+
   function locate(form) {
     if (form.dataset.geoReady) { return; }
     form.dataset.geoReady = "1";
@@ -32,7 +39,7 @@
       say("已定位：" + pos.coords.latitude.toFixed(5) + ", " + pos.coords.longitude.toFixed(5) + "（精度约 " + Math.round(pos.coords.accuracy) + " 米）");
       form.classList.add("located");
     }, function (err) {
-      say("无法定位（" + (err && err.message ? err.message : "未授权") + "），请手动填写经纬度。");
+      say(geoProblem(err) + "请手动填写经纬度（打开“无法定位？”）。");
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   }
 
