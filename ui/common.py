@@ -16,13 +16,15 @@ a `ValidationError` on the field the page names (its input's name), shown at tha
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.domain.errors import Forbidden, NotFound
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money, parse_rate_percent
 from ui.templating import render
 
@@ -92,6 +94,36 @@ async def read_upload(value: object, limit: int) -> bytes:
 
 
 # --- money ---------------------------------------------------------------------------------------
+
+
+class FieldsInvalid(ValidationError):
+    """Several fields of one form are wrong: `errors` maps each to its message, all shown at once at their inputs."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field_name, message = next(iter(errors.items()))
+        super().__init__(message, field=field_name)
+        self.errors = errors
+
+
+def parse_fields(parsers: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every field's parser before giving up: the values by field, or `FieldsInvalid` with every error (never one per submit)."""
+    values, errors = {}, {}
+    for name, parse in parsers.items():
+        try:
+            values[name] = parse()
+        except DomainError as exc:
+            errors[name] = exc.message
+    if errors:
+        raise FieldsInvalid(errors)
+    return values
+
+
+def whole_number(text: str | None, *, field: str, message: str) -> int:
+    """A positive whole number typed into a form (a term in months); anything else `message` on `field`."""
+    text = (text or "").strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise ValidationError(message, field=field)
+    return int(text)
 
 
 def money(text: str, *, field: str) -> Money:

@@ -14,7 +14,9 @@ SHOWN_AT = {"credit_line_id": "amount", "loan_id": "amount", "idempotency_key": 
 
 def form_errors(exc: DomainError) -> dict[str, str]:
     """A domain error at the input it names (services name fields as the forms name inputs, snake_case);
-    no field goes to the form banner."""
+    no field goes to the form banner. Several fields at once (ui.common.FieldsInvalid): each at its input."""
+    if isinstance(getattr(exc, "errors", None), dict):
+        return {SHOWN_AT.get(name, name): message for name, message in exc.errors.items()}
     field = exc.field or "_form"
     return {SHOWN_AT.get(field, field): exc.message}
 

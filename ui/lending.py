@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import clock
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, ValidationError
 from app.domain.schedule import METHOD_LABELS
 from app.domain.vocabulary import LEDGER_ACCOUNT_LABELS, LEDGER_KIND_LABELS
 from app.services import business_date
@@ -20,7 +20,7 @@ from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
 from app.services.lending.repayment import prepay, quote_prepayment, repay
 from ui.auth import login_required, redirect
-from ui.common import money, optional_fen, rate_ppm
+from ui.common import money, optional_fen, parse_fields, rate_ppm, whole_number
 from ui.forms import form_errors, new_key, parse_key
 from ui.templating import render
 
@@ -116,21 +116,18 @@ async def line_detail(request: Request) -> Response:
     if request.method == "POST":
         form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
         key = parse_key(form.get("idempotency_key", ""))
+        actor, state, today = request.state.session.actor, request.app.state, await business_date.current()
         try:
-            term = int(form.get("term_months", ""))
-        except ValueError:
-            errors["term_months"] = "请输入期限（月）"
-        else:
-            actor, state, today = request.state.session.actor, request.app.state, await business_date.current()
-            try:
-                amount_fen = money(form.get("amount", ""), field="amount").fen
-                if form.get("confirm") == "1" and key is not None:
-                    loan = await draw_down(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""),
-                                           idempotency_key=key, today=today, core=state.core, vault=state.vault)
-                    return redirect(request, request.url_for("loan_detail", loan_id=str(loan.id)).path)
-                quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""), today=today)
-            except DomainError as exc:
-                errors = form_errors(exc)
+            typed = parse_fields({"amount": lambda: money(form.get("amount", ""), field="amount").fen,
+                                  "term_months": lambda: whole_number(form.get("term_months"), field="term_months", message="请输入期限（月）")})
+            amount_fen, term = typed["amount"], typed["term_months"]
+            if form.get("confirm") == "1" and key is not None:
+                loan = await draw_down(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""),
+                                       idempotency_key=key, today=today, core=state.core, vault=state.vault)
+                return redirect(request, request.url_for("loan_detail", loan_id=str(loan.id)).path)
+            quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""), today=today)
+        except DomainError as exc:
+            errors = form_errors(exc)
     context = {"line": line, "trail": await customer_trail(line.customer_id), "form": form, "errors": errors, "quote": quote,
                "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS, **await _card_context(request, line)}
     return render(request, "lending/line.html", context, fragment="lending/_drawdown.html", status_code=422 if errors else 200)
@@ -190,6 +187,14 @@ async def _today(request: Request) -> date:
         return clock.local_today(request.app.state.settings.business_tz)
 
 
+def _date(text: str, *, field: str) -> date | None:
+    """A date typed as YYYY-MM-DD; blank is none."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ValidationError("日期格式不正确（YYYY-MM-DD）", field=field) from None
+
+
 async def calculator(request: Request) -> Response:
     """The public repayment calculator (same service as the GraphQL schedulePreview)."""
     params = request.query_params
@@ -198,13 +203,16 @@ async def calculator(request: Request) -> Response:
     errors: dict[str, str] = {}
     schedule = None
     if "principal" in params:
+        today = await _today(request)
         try:
-            start = date.fromisoformat(form["start_date"]) if form["start_date"] else await _today(request)
-            term = int(form["term_months"] or 0)
-            schedule = preview_schedule(principal_fen=money(form["principal"], field="principal").fen, annual_rate_ppm=rate_ppm(form["rate"], field="rate"),
-                                        term_months=term, method=form["method"], start_on=start, first_due_on=None)
-        except ValueError:
-            errors["start_date" if form["start_date"] else "term_months"] = "日期或期数格式不正确"
+            typed = parse_fields({
+                "principal": lambda: money(form["principal"], field="principal").fen,
+                "rate": lambda: rate_ppm(form["rate"], field="rate"),
+                "term_months": lambda: whole_number(form["term_months"], field="term_months", message="请输入期数（月）"),
+                "start_date": lambda: _date(form["start_date"], field="start_date") or today,
+            })
+            schedule = preview_schedule(principal_fen=typed["principal"], annual_rate_ppm=typed["rate"], term_months=typed["term_months"],
+                                        method=form["method"], start_on=typed["start_date"], first_due_on=None)
         except DomainError as exc:
             errors = form_errors(exc)
     return render(request, "lending/calculator.html", {"form": form, "errors": errors, "schedule": schedule, "methods": METHOD_LABELS},

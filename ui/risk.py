@@ -143,11 +143,15 @@ async def task_action(request: Request) -> Response:
     form = await _form(request)
     errors: dict[str, str] = {}
     promised_on, next_action_on = _date(form, "promised_on", errors), _date(form, "next_action_on", errors)
+    try:  # with the dates, so that every typing error shows at once
+        promised_fen = optional_fen(form.get("promised_amount"), field="promised_amount")
+    except DomainError as exc:
+        errors["promised_amount"] = exc.message
     if not errors:
         try:
             await record_collection_action(
                 actor=_actor(request), task_id=task_id, kind=form.get("kind", ""), outcome=form.get("outcome", ""),
-                promised_amount_fen=optional_fen(form.get("promised_amount"), field="promised_amount"), promised_on=promised_on, next_action_on=next_action_on,
+                promised_amount_fen=promised_fen, promised_on=promised_on, next_action_on=next_action_on,
                 today=await business_date.current(), now=clock.now_utc(),
             )
         except NotFound:  # the 404 page (app/main.py), not the refusal below

@@ -36,7 +36,7 @@ from app.services.visits import (
     visible_visit,
 )
 from ui.auth import login_required, redirect
-from ui.common import finite_number, optional_money, optional_uuid, read_upload
+from ui.common import FieldsInvalid, finite_number, optional_money, optional_uuid, parse_fields, read_upload
 from ui.idcard_form import posted
 from ui.visits import face_checks_of, policy_of, render_visit, signing_kit
 
@@ -58,7 +58,7 @@ def png_from_data_url(value: str) -> bytes:
 
 
 def _errors(exc: DomainError) -> dict[str, str]:
-    if isinstance(exc, checks.ConfirmationError):
+    if isinstance(exc, (checks.ConfirmationError, FieldsInvalid)):
         return dict(exc.errors)
     return {exc.field if exc.field in FORM_FIELDS else "_form": exc.message}
 
@@ -182,7 +182,9 @@ async def credit_check(request: Request) -> Response:
 @login_required
 async def decision(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        requested, income = optional_money(form.get("requested"), field="requested"), optional_money(form.get("income"), field="income")
+        typed = parse_fields({"requested": lambda: optional_money(form.get("requested"), field="requested"),
+                              "income": lambda: optional_money(form.get("income"), field="income")})
+        requested, income = typed["requested"], typed["income"]
         state = request.app.state
         await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested.fen if requested is not None else None,
                      income_fen=income.fen if income is not None else None, policy=policy_of(request),

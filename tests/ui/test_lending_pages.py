@@ -114,6 +114,21 @@ async def test_counter_drawdown_quotes_then_confirms(client, demo, vault):
     assert again.status_code == 303 and await Loan.filter(credit_line_id=line.id).count() == 1
 
 
+async def test_forms_show_every_error_at_once(client, demo, vault):
+    """The drawdown and calculator forms stopped at their first error (issue 19 #8b)."""
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    await login(client)
+    token = await csrf_token(client)
+    page = await client.get(f"/lines/{line.id}")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    both = await client.post(f"/lines/{line.id}", data={"amount": "三千", "term_months": "", "method": "equal_principal", "idempotency_key": key,
+                                                        "csrf_token": token}, headers={"HX-Request": "true"})
+    assert both.status_code == 422 and 'id="amount-error"' in both.text and 'id="term-error">请输入期限（月）' in both.text
+    calc = await client.get("/calculator?principal=-1&rate=abc&term_months=x&method=equal_installment&start_date=2011-13-40", headers={"HX-Request": "true"})
+    assert calc.status_code == 422 and all(f'id="calc-error-{f}"' in calc.text for f in ("principal", "rate", "term_months", "start_date"))
+
+
 async def test_other_branch_officer_gets_404(client, demo, vault):
     await business_date.set_current(TODAY)
     line, loan = await _loan(vault)

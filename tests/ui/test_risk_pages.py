@@ -82,6 +82,8 @@ async def test_collection_worklist_task_page_and_action_form(client, demo, vault
     assert past.status_code == 422 and "承诺还款日期应晚于今天" in past.text and 'id="task-form"' in past.text and "<html" not in past.text
     bad_date = await client.post(url, data={**form, "promised_on": "2027-02-30"})
     assert bad_date.status_code == 422 and "日期格式不正确" in bad_date.text
+    both = await client.post(url, data={**form, "promised_on": "2027-02-30", "promised_amount": "abc"})  # every typing error at once (issue 19 #8b)
+    assert 'id="promised_on-error">日期格式不正确' in both.text and 'id="promised_amount-error">金额格式不正确' in both.text
     bad_amounts = {"abc": "金额格式不正确", "1.001": "金额最多保留两位小数", "-1": "金额不能为负数", "9" * 60: "金额过大", " ": "请填写承诺还款金额"}
     for text, message in bad_amounts.items():
         bad = await client.post(url, data={**form, "promised_amount": text, "promised_on": "2027-02-05"})

@@ -267,8 +267,9 @@ async def test_the_decision_page_shows_the_strategy_and_takes_the_income(walker,
     assert re.search(r'id="strategy-limit">¥80,000.00（受评议预授信额度约束）', page.text)
     assert 'id="strategy-spread">LPR + 100 个基点' in page.text and 'name="income"' in page.text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
-    garbled = await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "三万"}, expect=422)
+    garbled = await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "三万", "requested": "五万"}, expect=422)
     assert 'id="income-error"' in garbled.text and "金额格式不正确" in garbled.text
+    assert 'id="requested-error"' in garbled.text  # both at once (issue 19 #8b)
     # ¥30,000 a year against ¥102,400 already owed on the report: 5 × 30,000 − 102,400 → ¥47,000
     above = await walker.post(f"{walker.base}/decision", {"idempotency_key": key, "income": "30000", "requested": "50000"}, expect=422)
     assert 'id="requested-error"' in above.text and "¥47,000.00" in above.text
