@@ -216,4 +216,4 @@ async def calculator(request: Request) -> Response:
         except DomainError as exc:
             errors = form_errors(exc)
     return render(request, "lending/calculator.html", {"form": form, "errors": errors, "schedule": schedule, "methods": METHOD_LABELS},
-                  fragment="lending/_calculator_result.html", status_code=422 if errors else 200)
+                  fragment="lending/_calculator.html", status_code=422 if errors else 200)

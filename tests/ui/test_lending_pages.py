@@ -127,6 +127,7 @@ async def test_forms_show_every_error_at_once(client, demo, vault):
     assert both.status_code == 422 and 'id="amount-error"' in both.text and 'id="term-error">请输入期限（月）' in both.text
     calc = await client.get("/calculator?principal=-1&rate=abc&term_months=x&method=equal_installment&start_date=2011-13-40", headers={"HX-Request": "true"})
     assert calc.status_code == 422 and all(f'id="calc-error-{f}"' in calc.text for f in ("principal", "rate", "term_months", "start_date"))
+    assert 'id="rate" name="rate" inputmode="decimal" value="abc" aria-invalid="true" aria-describedby="calc-error-rate"><p class="error" id="calc-error-rate">' in calc.text
 
 
 async def test_other_branch_officer_gets_404(client, demo, vault):
