@@ -8,7 +8,7 @@ rendered (tests/support/idcards.py) with her portrait: one face stands for the b
 co-borrower. The cards are uploaded through the file input fallback, as a tablet without a rear
 camera would; the live faces come from the camera (camera.js). A real ML worker reads the cards
 and compares the faces, a real default worker renders the contract PDF. Screenshots of every step
-go to test-artifacts/visit-*.png; at the end `cunxin archive-verify CUSTOMER_ID` must pass.
+go to test-artifacts/visit-*.png (…-portrait.png: the same visit at 800×1280); at the end `cunxin archive-verify CUSTOMER_ID` must pass.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ async def _step(page, name: str, timeout: int = 30_000):
 
 
 async def _shot(page, name: str):
-    await page.screenshot(path=str(artifact(f"visit-{name}.png")), full_page=True)
+    size = page.viewport_size
+    suffix = "-portrait" if size and size["width"] < size["height"] else ""
+    await page.screenshot(path=str(artifact(f"visit-{name}{suffix}.png")), full_page=True)
 
 
 async def _id_card(page, tmp_path, who: str, role: str):
@@ -116,6 +118,7 @@ async def _live_face(page, form_id: str, then: str):
 
 
 async def _draw(page, pad: str):
+    await page.locator(f"{pad} canvas").scroll_into_view_if_needed()  # in portrait the pad may start below the fold
     box = await page.locator(f"{pad} canvas").bounding_box()
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
     await page.mouse.move(x + w * 0.1, y + h * 0.6)
@@ -126,7 +129,8 @@ async def _draw(page, pad: str):
     assert (await page.locator(f"{pad}.signed").count()) == 1  # the pad put the PNG into the form
 
 
-async def test_the_whole_visit_in_the_browser(visit_server, tmp_path):
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 800, "height": 1280}], ids=["landscape", "portrait"])
+async def test_the_whole_visit_in_the_browser(visit_server, tmp_path, viewport):
     from playwright.async_api import async_playwright
 
     household, members, people = await _household(tmp_path)
@@ -155,7 +159,7 @@ async def test_the_whole_visit_in_the_browser(visit_server, tmp_path):
 
         # --- the visit (browser 2: the customers' face; same session) ------------------------------------
         browser = await _chromium(p, customer_video)
-        context = await browser.new_context(storage_state=state, viewport={"width": 1280, "height": 900}, locale="zh-CN",
+        context = await browser.new_context(storage_state=state, viewport=viewport, locale="zh-CN",
                                             geolocation={"latitude": HERE[0], "longitude": HERE[1], "accuracy": 12}, permissions=["geolocation", "camera"])
         page = await context.new_page()
         await page.goto(f"{visit_server}/households/{household.id}")
