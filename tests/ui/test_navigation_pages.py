@@ -18,7 +18,7 @@ from app.services.contracts import render_contract
 from tests.factories import csrf_token, login
 from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures)
 from tests.services.contracts.helpers import signature_png
-from tests.services.visits.helpers import TODAY, family, jpeg, pre_credit
+from tests.services.visits.helpers import TODAY, family, pre_credit
 from tests.ui.test_risk_pages import _overdue
 from tests.ui.test_visit_pages import Walker, _data_url
 
@@ -70,15 +70,7 @@ async def test_pages_about_a_customer_lead_back_to_the_person_household_and_vill
 
 
 async def _sign(walker, client, app, kit, renderer):  # noqa: F811
-    """From the started visit to signed and sealed, as tests/ui/test_visit_pages.py walks it."""
-    await walker.person("borrower")
-    if walker.fam.spouse is not None:
-        await walker.person("co_borrower")
-    await walker.post(f"{walker.base}/photos", {"category": "household_register"}, files={"photo": ("hukou.jpg", jpeg((1, 2, 3)), "image/jpeg")})
-    await walker.post(f"{walker.base}/photos/done")
-    vid = await walker.face("borrower", "authorisation")
-    await walker.post(f"{walker.base}/authorisation", {"face_verification_id": vid, "signature": _data_url(signature_png())})
-    await walker.post(f"{walker.base}/credit-check")
+    """From the decision step to signed and sealed, as tests/ui/test_visit_pages.py walks it."""
     page = await client.get(walker.base)
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
     await walker.post(f"{walker.base}/decision", {"requested": "", "idempotency_key": key})
@@ -88,7 +80,7 @@ async def _sign(walker, client, app, kit, renderer):  # noqa: F811
     await render_contract(contract_id=visit.contract_id, media=kit.media, renderer=renderer, now=visit.started_at, actor=SYSTEM)
     for who in ("borrower", "co_borrower"):
         vid = await walker.face(who, "sign")
-        await walker.post(f"{walker.base}/sign", {"who": who, "face_verification_id": vid, "signature": _data_url(signature_png(2)), "lat": "35.8770", "lng": "111.4425"})
+        await walker.post(f"{walker.base}/sign", {"who": who, "face_verification_id": vid, "signature_png": _data_url(signature_png(2)), "lat": "35.8770", "lng": "111.4425"})
     await walker.post(f"{walker.base}/seal")
 
 
@@ -99,7 +91,7 @@ async def test_the_signed_visit_leads_back_and_on_to_the_next_household(client, 
     await pre_credit(fam.household.id, 50_000)
     await login(client)
     walker = Walker(client, await csrf_token(client), fam, app.state.media, vault)
-    await walker.start()
+    await walker.to_decision()
     page = await client.get(walker.base)
     _assert_trail(page.text, await HouseholdMember.get(id=fam.head.id).select_related("household__village"), "走访")
 
