@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     classification_observation_months: int = 6  # a non-performing loan is observed this long (and
     classification_observation_periods: int = 2  # this many due dates paid on time) before an upgrade is proposed
     nonaccrual_after_days: int = 90  # overdue more than this many days: 非应计 (income stops, 表外)
+    # Post-loan checks (贷后检查, app/domain/postloan.py, docs/post-loan.md)
+    postloan_first_after_days: int = 30  # the first check falls due this many days after disbursement
+    postloan_interval_days: dict[str, int] = {}  # by class, e.g. {"normal": 180}; unnamed classes keep the defaults (180/90/30/30/30)
+    postloan_product_interval_days: dict[str, dict[str, int]] = {}  # by product code, then class, e.g. {"BIANLI": {"normal": 360}}
+    postloan_lead_days: int = 15  # a periodic check is raised this many days before it falls due
+    postloan_warning_due_days: int = 7  # a check raised by an early warning falls due this many days after it
+    postloan_warning_kinds: list[str] = []  # the warning kinds that raise a check; empty: every kind but 对账差错 and 贷后检查关注
     # Borrower sign-in (the mobile app): SMS gateway, one-time codes, rate limits, tokens (docs/mobile.md)
     sms_url: str = ""  # empty: the sandbox SMS gateway (docs/sandbox.md)
     sms_api_key: SecretStr | None = None

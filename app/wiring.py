@@ -11,7 +11,7 @@ the first run in development generates the development PKI, and a production pro
 certificates must still start (only signing fails, with `PkiConfigurationError`).
 
 Services never read the settings: what they need besides adapters comes as values or small typed
-configurations built here — `visit_policy`, `sign_in_policy`, `classification_policy`,
+configurations built here — `visit_policy`, `sign_in_policy`, `classification_policy`, `postloan_schedule`,
 `pki_config`, `redis_settings`.
 """
 
@@ -29,6 +29,7 @@ from app import clock
 from app.config import Env, Settings
 from app.crypto import Vault
 from app.domain.classification import ClassificationPolicy, DpdMapping
+from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.visit import Authority
 from app.integrations.bureau import CreditBureau, HttpBureau, SandboxBureau
 from app.integrations.core_banking import CoreBanking, HttpCoreBanking, SandboxCoreBanking
@@ -196,4 +197,16 @@ def classification_policy(settings: Settings) -> ClassificationPolicy:
         observation_months=settings.classification_observation_months,
         observation_periods=settings.classification_observation_periods,
         nonaccrual_after_days=settings.nonaccrual_after_days,
+    )
+
+
+def postloan_schedule(settings: Settings) -> CheckSchedule:
+    """When post-loan checks fall due (`CUNXIN_POSTLOAN_*`): the settings over the documented defaults."""
+    return CheckSchedule(
+        first_after_days=settings.postloan_first_after_days,
+        interval_days={**DEFAULT_SCHEDULE.interval_days, **settings.postloan_interval_days},
+        product_interval_days=settings.postloan_product_interval_days,
+        lead_days=settings.postloan_lead_days,
+        warning_due_days=settings.postloan_warning_due_days,
+        warning_kinds=frozenset(settings.postloan_warning_kinds) or DEFAULT_SCHEDULE.warning_kinds,
     )

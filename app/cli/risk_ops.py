@@ -21,8 +21,9 @@ def _fail(message: str) -> None:
 
 @cli.command("warnings")
 def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认最近一个已完成日终的日期）")) -> None:
-    """Early warnings and collection tasks for a closed business date (idempotent)."""
+    """Early warnings, collection tasks and post-loan checks for a closed business date (idempotent)."""
     from app.services.risk.after_eod import run_after_eod
+    from app.wiring import postloan_schedule
 
     try:
         target = date.fromisoformat(on) if on else None
@@ -34,7 +35,7 @@ def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 Y
     async def work():
         ctx = await init_db(settings)
         try:
-            return await run_after_eod(media=media, on=target)
+            return await run_after_eod(media=media, on=target, schedule=postloan_schedule(settings))
         finally:
             await ctx.close_connections()
 
@@ -48,3 +49,4 @@ def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 Y
     if w.skipped_reports:
         typer.echo(f"有 {w.skipped_reports} 份已存征信报告无法读取，相关客户未做新增查询预警", err=True)
     typer.echo(f"{report.business_on.isoformat()} 催收任务：新开 {c.opened} 个，结束 {c.closed} 个")
+    typer.echo(f"{report.business_on.isoformat()} 贷后检查：新增 {report.checks.total} 项")

@@ -65,6 +65,8 @@ class Action(StrEnum):
     COLLECTION_LEGAL = "collection.legal"
     LIST_MANAGE = "list.manage"
     RULESET_UPLOAD = "ruleset.upload"
+    POSTLOAN_CHECK = "postloan.check"
+    POSTLOAN_REVIEW = "postloan.review"
     # administering the system
     LPR_PUBLISH = "lpr.publish"
     OFFICER_MANAGE = "officer.manage"
@@ -117,6 +119,8 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.COLLECTION_LEGAL: frozenset({_P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.LIST_MANAGE: frozenset({_P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.RULESET_UPLOAD: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.POSTLOAN_CHECK: _FRONT,
+    _A.POSTLOAN_REVIEW: frozenset({_P.BRANCH_MANAGER}),
     _A.LPR_PUBLISH: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.OFFICER_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.REPORT_KEY_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
@@ -175,6 +179,8 @@ ACTION_LABELS: dict[Action, str] = {
     _A.COLLECTION_LEGAL: "法律催收",
     _A.LIST_MANAGE: "维护黑灰名单",
     _A.RULESET_UPLOAD: "上传规则集",
+    _A.POSTLOAN_CHECK: "贷后检查",
+    _A.POSTLOAN_REVIEW: "复核贷后检查",
     _A.LPR_PUBLISH: "录入 LPR",
     _A.OFFICER_MANAGE: "管理工作人员",
     _A.REPORT_KEY_MANAGE: "管理报表密钥",

@@ -144,6 +144,7 @@ class DocumentKind(StrEnum):
     CONTRACT = "contract"
     SIGNATURE = "signature"
     CREDIT_REPORT = "credit_report"
+    POST_LOAN_CHECK = "post_loan_check"  # a post-loan check's photos and its confirmed record (JSON)
     OTHER = "other"
 
     @property
@@ -161,6 +162,7 @@ DOCUMENT_KIND_LABELS = {
     DocumentKind.CONTRACT: "授信合同",
     DocumentKind.SIGNATURE: "手写签名",
     DocumentKind.CREDIT_REPORT: "征信报告",
+    DocumentKind.POST_LOAN_CHECK: "贷后检查",
     DocumentKind.OTHER: "其他",
 }
 

@@ -34,6 +34,7 @@ class WarningKind(StrEnum):
     LARGE_DRAWDOWN_AFTER_GRANT = "large_drawdown_after_grant"
     REPEATED_FAILED_DEBITS = "repeated_failed_debits"
     RECONCILIATION_BREAK = "reconciliation_break"  # the core's journal and the ledger disagree on a loan's movement
+    POST_LOAN_CHECK = "post_loan_check"  # a confirmed post-loan check concluded 关注 (app/domain/postloan.py)
 
 
 class Severity(StrEnum):
@@ -49,6 +50,7 @@ KIND_LABELS = {
     WarningKind.LARGE_DRAWDOWN_AFTER_GRANT: "授信后短期大额用信",
     WarningKind.REPEATED_FAILED_DEBITS: "多次扣款失败",
     WarningKind.RECONCILIATION_BREAK: "对账差错",
+    WarningKind.POST_LOAN_CHECK: "贷后检查关注",
 }
 SEVERITY_LABELS = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高"}
 

@@ -13,6 +13,7 @@ from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, Liv
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Branch, LoginIpThrottle, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
+from app.models.postloan import PostLoanCheck
 from app.models.product import LprPublication, Product
 from app.models.risk import (
     CreditAuthorisation,
@@ -76,6 +77,7 @@ __all__ = [
     "Officer",
     "OfficerSession",
     "OutboxMessage",
+    "PostLoanCheck",
     "Product",
     "RefreshToken",
     "RiskDecision",

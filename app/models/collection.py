@@ -2,7 +2,9 @@
 
 At most one open task per loan: `open_loan_id` holds the loan id while the task is
 open and NULL once closed, under a unique index (NULLs are distinct, so any number
-of closed tasks may exist for a loan).
+of closed tasks may exist for a loan). A task opened by a post-loan check (`source`
+post_loan_check) may concern a loan that is not overdue: the daily run closes it only when
+the loan is settled or written off.
 """
 
 from tortoise import fields
@@ -24,6 +26,7 @@ class CollectionTask(Model):
     closed_on = fields.DateField(null=True)
     close_reason = fields.CharEnumField(CloseReason, max_length=16, null=True)
     next_action_on = fields.DateField(null=True)
+    source = fields.CharField(max_length=16, default="eod")  # eod: the daily run (closed when cured) | post_loan_check: a check's 建议催收
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

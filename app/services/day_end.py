@@ -5,7 +5,7 @@ Stages, in order, for a business date D (each idempotent per date, each under D'
     lending  — `run_eod`: accrual, repricing, auto-debit, overdue, penalty, classification,
                and the business date moves to D + 1
     risk     — reconciliation of D (core journal vs ledger, a break raises an early warning:
-               `reconcile_and_warn`), then early warnings and collection tasks for D (`run_after_eod`)
+               `reconcile_and_warn`), then early warnings, collection tasks and post-loan checks for D (`run_after_eod`)
     tags     — customer tags as of D + 1, the new business date (`refresh_customer_tags`)
 
 A stage starts only after the previous one has committed; which stages remain is read
@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from app.crypto import Vault
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.error_codes import CommonCode, OperationsCode
+from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.errors import ValidationError
 from app.integrations.core_banking import CoreBanking
 from app.models import EodRun
@@ -55,6 +56,7 @@ class DayEndTools:
     media: MediaStore
     lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS
     policy: ClassificationPolicy = DEFAULT_POLICY  # classification and non-accrual (settings: classification_*, nonaccrual_after_days)
+    postloan: CheckSchedule = DEFAULT_SCHEDULE  # when post-loan checks fall due (settings: postloan_*)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +109,9 @@ async def _later_stage(stage: str, on: date, tools: DayEndTools, lease: eod_leas
         return StageReport(stage, on, ALREADY_DONE)
     if stage == "risk":
         rec = await reconcile_and_warn(on, core=tools.core)  # core journal vs ledger; a break is an early warning
-        r = await run_after_eod(media=tools.media, on=on)
+        r = await run_after_eod(media=tools.media, on=on, schedule=tools.postloan)
         checked = "对账未完成（核心流水不可用）" if rec.journal_unavailable else f"对账差错 {len(rec.breaks)} 处"
-        detail = f"{checked}，新增预警 {r.warnings.total} 条，催收任务新开 {r.collections.opened} 个、结束 {r.collections.closed} 个"
+        detail = f"{checked}，新增预警 {r.warnings.total} 条，催收任务新开 {r.collections.opened} 个、结束 {r.collections.closed} 个，贷后检查新增 {r.checks.total} 项"
     else:
         t = await refresh_customer_tags(on=on + timedelta(days=1))
         detail = f"{t.customers} 户，新增 {t.added} 个、移除 {t.removed} 个"

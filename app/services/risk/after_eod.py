@@ -1,7 +1,7 @@
-"""After end-of-day: the day's early warnings and collection tasks, for one closed business date.
+"""After end-of-day: the day's early warnings, collection tasks and post-loan checks, for one closed business date.
 
 The day's close (app/services/day_end.py, its `risk` stage) and `cunxin warnings` both
-call `run_after_eod`; both steps are idempotent per date, so running a date twice (a
+call `run_after_eod`; every step is idempotent per date, so running a date twice (a
 retry, an operator) adds nothing.
 """
 
@@ -12,11 +12,13 @@ from datetime import date
 
 from app.domain.error_codes import OperationsCode
 from app.domain.errors import ValidationError
+from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
 from app.models import EodRun
 from app.services.actor import SYSTEM, Actor
 from app.services.risk.collections import CollectionRunReport, open_collection_tasks
 from app.services.documents import MediaStore
+from app.services.postloan.tasks import CheckRunReport, raise_checks
 from app.services.risk.warnings import WarningRunReport, run_warnings
 
 
@@ -25,6 +27,7 @@ class AfterEodReport:
     business_on: date
     warnings: WarningRunReport
     collections: CollectionRunReport
+    checks: CheckRunReport
 
 
 async def last_closed_day() -> date | None:
@@ -34,12 +37,14 @@ async def last_closed_day() -> date | None:
 
 
 async def run_after_eod(
-    *, media: MediaStore, on: date | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS, actor: Actor = SYSTEM
+    *, media: MediaStore, on: date | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS, schedule: CheckSchedule = DEFAULT_SCHEDULE,
+    actor: Actor = SYSTEM,
 ) -> AfterEodReport:
-    """Warnings, then collection tasks, for `on` (default: the last closed business date)."""
+    """Warnings, then collection tasks, then post-loan checks (some raised by the day's warnings), for `on` (default: the last closed business date)."""
     target = on or await last_closed_day()
     if target is None:
         raise ValidationError("尚未完成任何日终，没有可预警的会计日期", code=OperationsCode.NO_CLOSED_DAY, field="date")
     warnings = await run_warnings(on=target, media=media, thresholds=thresholds, actor=actor)
     collections = await open_collection_tasks(on=target, actor=actor)
-    return AfterEodReport(business_on=target, warnings=warnings, collections=collections)
+    checks = await raise_checks(on=target, schedule=schedule, actor=actor)
+    return AfterEodReport(business_on=target, warnings=warnings, collections=collections, checks=checks)

@@ -48,7 +48,7 @@ def _uuid(value: Any) -> UUID | None:
 async def _close_cured(on: date) -> list[UUID]:
     rows = await fetch(
         "SELECT t.id, l.status AS loan_status FROM collection_task t JOIN loan l ON l.id = t.loan_id"
-        f" WHERE t.status = 'open' AND NOT (l.status = 'active' AND {OVERDUE})"
+        f" WHERE t.status = 'open' AND NOT (l.status = 'active' AND ({OVERDUE} OR t.source = 'post_loan_check'))"
     )
     by_reason: dict[CloseReason, list[UUID]] = {}
     for r in rows:
@@ -99,6 +99,30 @@ async def open_collection_tasks(*, on: date, min_days_past_due: int = 0, actor: 
             after={"businessOn": on.isoformat(), "opened": opened, "closed": len(closed), "closedIds": [str(x) for x in closed[:AUDIT_IDS]]},
         )
     return CollectionRunReport(business_on=on, opened=opened, closed=len(closed))
+
+
+async def open_collection_task(*, actor: Actor, loan_id: UUID, on: date) -> CollectionTask:
+    """Open a collection task on one loan at a person's request (a post-loan check concluding 建议催收), overdue or not.
+
+    At most one open task per loan (the same unique index as the daily run): an open task is returned as it is.
+    """
+    require_worker(actor, Action.COLLECTION_RECORD)
+    async with in_transaction():
+        loan = await Loan.select_for_update().get_or_none(id=loan_id)
+        if loan is None or (actor.is_officer and not actor.in_branch(loan.branch_id)):
+            raise NotFound("借据不存在", field="loan_id")
+        await loan.fetch_related("credit_line", "customer__village")
+        officer_id = loan.credit_line.officer_id or (loan.customer.village.officer_id if loan.customer.village else None)
+        existing = await CollectionTask.get_or_none(open_loan_id=loan.id)
+        if existing is not None:
+            return existing
+        task = await CollectionTask.create(
+            loan_id=loan.id, customer_id=loan.customer_id, branch_id=loan.branch_id, officer_id=officer_id,
+            open_loan_id=loan.id, status=CollectionStatus.OPEN, opened_on=on, opened_dpd=loan.days_past_due, next_action_on=on,
+            source="post_loan_check",
+        )
+        await audit.record(actor, "collection.open", "collection_task", task.id, after={"loanId": str(loan.id), "businessOn": on.isoformat()})
+    return task
 
 
 # --- reading and working --------------------------------------------------------------------

@@ -27,8 +27,8 @@ from app.domain import warnings as rules
 from app.domain.credit_report import CreditReportError, parse_report
 from app.domain.error_codes import RiskCode
 from app.domain.errors import Conflict, NotFound, ValidationError
-from app.domain.warnings import DEFAULT_THRESHOLDS, Finding, Thresholds
-from app.models import DebitAttempt, EarlyWarning, WarningAction
+from app.domain.warnings import DEFAULT_THRESHOLDS, Finding, Severity, Thresholds, WarningKind
+from app.models import DebitAttempt, EarlyWarning, Loan, WarningAction
 from app.models.warning import WarningActionKind, WarningStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
@@ -250,6 +250,31 @@ async def run_warnings(*, on: date, media: MediaStore, thresholds: Thresholds = 
         await audit.record(actor, "warnings.run", "early_warning", None, after={"businessOn": on.isoformat(), "created": created, "skippedReports": skipped})
     logger.info("warnings %s: %s new, %s unreadable reports", on, sum(created.values()), skipped)
     return WarningRunReport(business_on=on, created=created, skipped_reports=skipped)
+
+
+async def raise_warning(
+    *, actor: Actor, loan_id: UUID, kind: WarningKind | str, on: date, message: str, evidence: dict, severity: Severity = Severity.MEDIUM,
+) -> EarlyWarning:
+    """One warning on a loan raised by a person's finding (a post-loan check concluding 关注), not by the daily rules.
+
+    Unique per (kind, loan, business date) like every warning: a second call on the same day returns the first.
+    Assigned like the daily warnings: the line's officer, else the village's.
+    """
+    require_worker(actor, Action.WARNING_HANDLE)
+    loan = await Loan.get_or_none(id=loan_id).select_related("credit_line", "customer__village")
+    if loan is None or (actor.is_officer and not actor.in_branch(loan.branch_id)):
+        raise NotFound("借据不存在", field="loan_id")
+    officer_id = loan.credit_line.officer_id or (loan.customer.village.officer_id if loan.customer.village else None)
+    kind = WarningKind(kind)
+    async with in_transaction():
+        warning, created = await EarlyWarning.get_or_create(
+            kind=kind, subject_id=loan_id, business_on=on,
+            defaults={"severity": severity, "level": 0, "customer_id": loan.customer_id, "loan_id": loan_id, "branch_id": loan.branch_id,
+                      "officer_id": officer_id, "message": message[:256], "evidence": evidence, "status": WarningStatus.OPEN},
+        )
+        if created:
+            await audit.record(actor, "warning.raise", "early_warning", warning.id, after={"kind": kind.value, "loanId": str(loan_id)})
+    return warning
 
 
 # --- reading and handling -------------------------------------------------------------------
