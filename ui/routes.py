@@ -8,7 +8,7 @@ voting link keeps a plain `member_id`: a broken link shows that page's own "inva
 from starlette.routing import Route
 
 from ui import auth, dashboard, lending
-from ui import archive, jobs, outbox
+from ui import archive, customers, jobs, outbox
 from ui import risk
 from ui import appraisal, appraisal_review, villages
 from ui import officers, visit_approvals, visit_steps, visits
@@ -28,6 +28,7 @@ routes = [
     Route("/lines/{line_id:uuid}", lending.line_detail, methods=["GET", "POST"], name="line_detail"),
     Route("/lines/{line_id:uuid}/card", lending.line_card_bind, methods=["POST"], name="line_card_bind"),
     Route("/lines/{line_id:uuid}/card/confirm", lending.line_card_confirm, methods=["POST"], name="line_card_confirm"),
+    Route("/customers/{customer_id:uuid}", customers.customer_page, name="customer_page"),
     Route("/customers/{customer_id:uuid}/archive", archive.archive_page, name="customer_archive"),
     Route("/documents/{document_id:uuid}/download", archive.document_download, name="document_download"),
     Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),
