@@ -12,6 +12,7 @@ import re
 from app.domain import visit as flow
 from app.models import AuditEvent, CollectionTask, EarlyWarning, HouseholdMember, Loan, Visit
 from tests.factories import login
+from tests.factories.villages import XIJIE
 from tests.services.visits.helpers import NOW, ctx_for, family, start
 from tests.ui.test_risk_pages import _overdue
 
@@ -71,7 +72,7 @@ async def test_each_role_sees_its_queue_and_only_workers_get_buttons(client, dem
 
 async def test_customer_page_shows_the_persons_file_and_the_next_action(client, demo, vault, tmp_path):
     customer, loan = await _overdue(vault, tmp_path)
-    member = await HouseholdMember.filter(customer_id=None).order_by("id").first()
+    member = await HouseholdMember.filter(customer_id=None, household__village__division_code=XIJIE).order_by("id").first()  # officer1's village
     member.customer_id = customer.id
     await member.save(update_fields=["customer_id"])
     task = await CollectionTask.get(loan_id=loan.id)
