@@ -4,6 +4,7 @@ from app.cli import lending, ml, ops, risk, risk_ops  # noqa: F401  (registratio
 from app.cli import archive  # noqa: F401  (registration: archive-verify, contract-render, outbox-send)
 from app.cli import ml_worker  # noqa: F401  (registration: ml-worker, face-reset)
 from app.cli import reporting  # noqa: F401  (registration: report-key, customer-tags)
+from app.cli import org  # noqa: F401  (registration: bank create|list)
 from app.cli.base import cli
 
 

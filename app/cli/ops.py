@@ -55,6 +55,8 @@ async def _seed(households: int) -> dict:
             demo_password=settings.demo_password.get_secret_value(),
             today=clock.local_today(settings.business_tz),
             households_per_village=households,
+            platform_name=settings.platform_name,
+            first_bank_code=settings.first_bank_code,
         )
     finally:
         await ctx.close_connections()

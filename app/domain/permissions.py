@@ -73,6 +73,7 @@ class Action(StrEnum):
     REPORT_KEY_MANAGE = "report_key.manage"
     OUTBOX_RESEND = "outbox.resend"
     EOD_RUN = "eod.run"
+    BANK_MANAGE = "bank.manage"  # the platform: add and change member banks
     # reading
     REPORT_READ = "report.read"
 
@@ -81,6 +82,12 @@ MONEY_ACTIONS = frozenset({Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_
 CREDIT_ACTIONS = frozenset({Action.LINE_GRANT, Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
 READ_ACTIONS = frozenset({Action.REPORT_READ})
 SESSION_ACTIONS = frozenset({Action.SESSION_SIGN_IN, Action.SESSION_SIGN_OUT, Action.FACE_LOGIN})  # one's own session only
+# What platform staff (officers of the platform node, no bank of their own) may do: read across banks,
+# their own session, and administer the platform. Every bank's business (money, credit, customers,
+# villages, collections, lists, the outbox) is refused to them whatever their role.
+PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
+    {Action.BANK_MANAGE, Action.OFFICER_MANAGE, Action.REPORT_KEY_MANAGE, Action.LPR_PUBLISH, Action.RULESET_UPLOAD, Action.FACE_RESET}
+)
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
 CHECK_ACTIONS = frozenset({Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
 
@@ -126,6 +133,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.REPORT_KEY_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.OUTBOX_RESEND: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.EOD_RUN: frozenset({_P.SYSTEM}),
+    _A.BANK_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.REPORT_READ: STAFF | {_P.REPORT_KEY, _P.SYSTEM},
 }
 
@@ -145,6 +153,11 @@ def allows(principal: Principal | None, action: Action) -> bool:
     if principal == _P.ADMIN and action in MONEY_ACTIONS | CREDIT_ACTIONS:
         return False
     return principal in POLICY.get(action, frozenset())
+
+
+def allows_platform_staff(action: Action) -> bool:
+    """True when staff of the platform (no member bank of their own) may perform the action at all."""
+    return action in PLATFORM_ACTIONS
 
 
 def actions_for(principal: Principal) -> frozenset[Action]:
@@ -186,5 +199,6 @@ ACTION_LABELS: dict[Action, str] = {
     _A.REPORT_KEY_MANAGE: "管理报表密钥",
     _A.OUTBOX_RESEND: "重发失败消息",
     _A.EOD_RUN: "日终处理",
+    _A.BANK_MANAGE: "管理法人行",
     _A.REPORT_READ: "查看经营报表",
 }

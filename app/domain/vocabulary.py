@@ -39,9 +39,31 @@ ROLE_LABELS = {
 
 
 class BranchLevel(StrEnum):
-    HEAD = "head"  # 总行 / 联社
+    PLATFORM = "platform"  # 市农信中心: the one node above every member bank (its staff read across banks)
+    HEAD = "head"  # 总行 / 联社: a member bank's head office, the root of that bank's tree
     BRANCH = "branch"  # 支行
     OUTLET = "outlet"  # 分理处 / 网点
+
+    @property
+    def label(self) -> str:
+        return BRANCH_LEVEL_LABELS[self]
+
+
+BRANCH_LEVEL_LABELS = {BranchLevel.PLATFORM: "平台", BranchLevel.HEAD: "总行", BranchLevel.BRANCH: "支行", BranchLevel.OUTLET: "网点"}
+
+
+class BankKind(StrEnum):
+    """The kind of a member bank (法人行)."""
+
+    RURAL_COMMERCIAL = "rural_commercial"
+    RURAL_CREDIT_UNION = "rural_credit_union"
+
+    @property
+    def label(self) -> str:
+        return BANK_KIND_LABELS[self]
+
+
+BANK_KIND_LABELS = {BankKind.RURAL_COMMERCIAL: "农商行", BankKind.RURAL_CREDIT_UNION: "农信联社"}
 
 
 class Relation(StrEnum):

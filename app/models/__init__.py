@@ -11,7 +11,7 @@ from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
-from app.models.org import Branch, LoginIpThrottle, Officer, OfficerSession
+from app.models.org import Bank, Branch, LoginIpThrottle, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
 from app.models.postloan import PostLoanCheck
 from app.models.product import LprPublication, Product
@@ -34,6 +34,7 @@ from app.models.visit import TrackPoint, Visit
 
 __all__ = [
     "AuditEvent",
+    "Bank",
     "BankCard",
     "Branch",
     "BusinessCalendar",

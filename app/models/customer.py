@@ -12,18 +12,20 @@ class Customer(Model):
     sex = fields.CharField(max_length=1)
     birth_on = fields.DateField()
     id_number_enc = fields.BinaryField()
-    id_number_hash = fields.CharField(max_length=64, unique=True)
+    id_number_hash = fields.CharField(max_length=64)  # unique within its bank: two banks serving one person hold two records
     id_number_masked = fields.CharField(max_length=18)
     phone_enc = fields.BinaryField(null=True)
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     phone_masked = fields.CharField(max_length=11, default="")
     branch = fields.ForeignKeyField("models.Branch", related_name="customers", on_delete=fields.RESTRICT)
+    bank = fields.ForeignKeyField("models.Bank", related_name="customers", on_delete=fields.RESTRICT)
     village = fields.ForeignKeyField("models.Village", related_name="customers", null=True, on_delete=fields.SET_NULL)
     grade = fields.CharField(max_length=16, null=True)  # appraisal grade: excellent / good / fair
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "customer"
+        unique_together = (("bank", "id_number_hash"),)
 
 
 class CustomerRelationship(Model):

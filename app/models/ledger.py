@@ -13,6 +13,7 @@ class LedgerTransaction(Model):
     id = fields.UUIDField(primary_key=True)
     kind = fields.CharField(max_length=32)  # disbursement, repayment, accrual, penalty, settlement, write_off, reversal
     business_on = fields.DateField(db_index=True)
+    bank = fields.ForeignKeyField("models.Bank", related_name="ledger_transactions", on_delete=fields.RESTRICT)  # whose books
     loan = fields.ForeignKeyField("models.Loan", related_name="transactions", null=True, on_delete=fields.RESTRICT)
     reverses = fields.OneToOneField("models.LedgerTransaction", related_name="reversed_by", null=True, on_delete=fields.RESTRICT)
     memo = fields.CharField(max_length=128, default="")

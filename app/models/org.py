@@ -1,9 +1,32 @@
-"""Branches, officers and their sessions."""
+"""The platform, its member banks, their branches, officers and sessions."""
 
 from tortoise import fields
 from tortoise.models import Model
 
-from app.domain.vocabulary import BranchLevel, Role
+from app.domain.vocabulary import BankKind, BranchLevel, Role
+
+
+class Bank(Model):
+    """A member bank (法人行) of the platform: its own branch tree, products, customers and books."""
+
+    id = fields.UUIDField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)  # institution code the core returns for a card
+    name = fields.CharField(max_length=64)  # 短名, e.g. 襄汾农商行
+    legal_name = fields.CharField(max_length=128)  # 全称, on contracts
+    kind = fields.CharEnumField(BankKind, max_length=24)
+    address = fields.CharField(max_length=256, default="")
+    legal_representative = fields.CharField(max_length=32, default="")
+    contract_prefix = fields.CharField(max_length=16, unique=True)  # first part of its contract numbers
+    # the bank's HEAD branch. A plain column, not a relation: branch.bank_id points here, and tortoise cannot
+    # create two tables that point at each other (app.services.org.create_bank keeps it right)
+    head_branch_id = fields.UUIDField(unique=True)
+    seal_cert_path = fields.CharField(max_length=256, null=True)  # null: the installation's signing kit
+    seal_key_path = fields.CharField(max_length=256, null=True)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "bank"
 
 
 class Branch(Model):
@@ -12,6 +35,8 @@ class Branch(Model):
     name = fields.CharField(max_length=64)
     level = fields.CharEnumField(BranchLevel, max_length=16)
     parent = fields.ForeignKeyField("models.Branch", related_name="children", null=True, on_delete=fields.RESTRICT)
+    # the member bank whose tree this branch is in (null only for the platform node)
+    bank = fields.ForeignKeyField("models.Bank", related_name="branches", null=True, on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,8 @@ from app.domain.vocabulary import LprTenor, ProductKind
 
 class Product(Model):
     id = fields.UUIDField(primary_key=True)
-    code = fields.CharField(max_length=32, unique=True)
+    bank = fields.ForeignKeyField("models.Bank", related_name="products", on_delete=fields.RESTRICT)
+    code = fields.CharField(max_length=32)  # unique within its bank
     name = fields.CharField(max_length=32)
     description = fields.CharField(max_length=256, default="")
     kind = fields.CharEnumField(ProductKind, max_length=16)
@@ -30,6 +31,7 @@ class Product(Model):
 
     class Meta:
         table = "product"
+        unique_together = (("bank", "code"),)
 
 
 class LprPublication(Model):

@@ -93,9 +93,10 @@ class RiskStrategyDecision(Model):
 
 
 class RuleSetVersion(Model):
-    """One uploaded (or the shipped) version of a rule set, at most one active per kind."""
+    """One uploaded (or the shipped) version of a rule set, at most one active per kind and bank (null bank: the platform default)."""
 
     id = fields.UUIDField(primary_key=True)
+    bank = fields.ForeignKeyField("models.Bank", related_name="rule_set_versions", null=True, on_delete=fields.RESTRICT)
     kind = fields.CharEnumField(RuleSetKind, max_length=16)
     version = fields.CharField(max_length=64, unique=True)
     description = fields.CharField(max_length=256, default="")

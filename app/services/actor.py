@@ -14,6 +14,8 @@ class Actor:
     id: UUID | None = None
     role: Role | None = None
     branch_ids: frozenset[UUID] = field(default_factory=frozenset)  # branches in scope (own + descendants)
+    # the member bank acted for: None for platform staff, a borrower (acting across banks) and the system
+    bank_id: UUID | None = None
     display_name: str = ""
     request_id: str = ""
     ip: str = ""

@@ -1,12 +1,30 @@
-"""Reading branches and officers within the actor's scope (null when out of scope)."""
+"""The platform, its member banks and their branches; reading branches and officers within the actor's scope.
+
+The platform is one `Branch` (level platform) above every bank's head branch; a `Bank` owns one branch
+tree and every branch in it carries the bank's id (`Branch.bank_id`), so "which bank" is one lookup.
+"""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from uuid import UUID
 
-from app.models import Branch, Officer
-from app.domain.vocabulary import Role
+from tortoise.transactions import in_transaction
+
+from app.domain.error_codes import CommonCode
+from app.domain.errors import Forbidden, NotFound, ValidationError
+from app.domain.permissions import Action
+from app.domain.vocabulary import ActorType, BankKind, BranchLevel, Role
+from app.models import Bank, Branch, Loan, Officer, Product
+from app.services import audit
 from app.services.actor import Actor
+from app.services.permissions import require
+
+PLATFORM_CODE = "PLATFORM"
+_BANK_CODE = re.compile(r"^\d{4,16}$")
+_PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,15}$")
+_BRANCH_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
 
 
 async def branches_visible(actor: Actor | None, ids: list[UUID]) -> dict[UUID, Branch]:
@@ -35,3 +53,136 @@ async def active_staff_in_scope(actor: Actor | None) -> list[Officer]:
     if actor is None or not actor.is_officer:
         return []
     return await Officer.filter(branch_id__in=list(actor.branch_ids), is_active=True).exclude(role=Role.AUDITOR).order_by("username")
+
+
+# --- banks ---------------------------------------------------------------------------------------
+
+
+async def bank_id_of_branch(branch_id: UUID) -> UUID | None:
+    """The bank whose tree the branch is in (None for the platform node or an unknown branch)."""
+    return await Branch.filter(id=branch_id).first().values_list("bank_id", flat=True)
+
+
+async def bank_id_of_loan(loan_id: UUID) -> UUID:
+    """The bank that granted the loan (through the loan's branch)."""
+    return await Loan.filter(id=loan_id).first().values_list("branch__bank_id", flat=True)
+
+
+async def sole_bank_id() -> UUID:
+    """The only bank of the installation, for book-keeping not yet split per bank (end-of-day batches).
+
+    Refuses when there are several: posting every bank's batch to one bank's books would be wrong.
+    """
+    ids = await Bank.all().limit(2).values_list("id", flat=True)
+    if len(ids) != 1:
+        raise RuntimeError(f"expected exactly one bank, found {len(ids)}: this step is not yet run per bank")
+    return ids[0]
+
+
+async def bank_of_branch(branch_id: UUID) -> Bank | None:
+    bank_id = await bank_id_of_branch(branch_id)
+    return await Bank.get_or_none(id=bank_id) if bank_id is not None else None
+
+
+async def bank_by_code(code: str) -> Bank | None:
+    """A member bank by its institution code (the code the core returns for a card)."""
+    return await Bank.get_or_none(code=code.strip())
+
+
+async def banks_visible(actor: Actor | None) -> list[Bank]:
+    """The banks whose branches are in the actor's scope, by code: every bank for platform staff, one's own otherwise."""
+    if actor is not None and actor.type == ActorType.SYSTEM:
+        return await Bank.all().order_by("code")
+    if actor is None or not actor.branch_ids:
+        return []
+    ids = await Branch.filter(id__in=list(actor.branch_ids), bank_id__not_isnull=True).distinct().values_list("bank_id", flat=True)
+    return await Bank.filter(id__in=list(ids)).order_by("code")
+
+
+async def platform_branch() -> Branch:
+    branch = await Branch.get_or_none(level=BranchLevel.PLATFORM)
+    if branch is None:
+        raise NotFound("平台机构尚未建立（请先执行 cunxin migrate 或 cunxin seed-demo）", field="platform")
+    return branch
+
+
+async def create_bank(
+    *, actor: Actor, code: str, name: str, legal_name: str, kind: BankKind, address: str, legal_representative: str,
+    contract_prefix: str, head_branch_code: str | None = None, seal_cert_path: str | None = None, seal_key_path: str | None = None,
+    products_from: str | None = None,
+) -> Bank:
+    """A new member bank: the Bank row and its HEAD branch under the platform, optionally with a copy of another bank's products.
+
+    Platform admins only (BANK_MANAGE, and the actor must be platform staff: no bank of their own).
+    `head_branch_code` defaults to "B" + the institution code.
+    """
+    require(actor, Action.BANK_MANAGE)
+    if actor.bank_id is not None:
+        raise Forbidden("只有平台管理员可以新建法人行", code=CommonCode.FORBIDDEN)
+    code, name, legal_name, prefix = code.strip(), name.strip(), legal_name.strip(), contract_prefix.strip().upper()
+    head_code = (head_branch_code or f"B{code}").strip().upper()
+    _check_bank_fields(code=code, name=name, legal_name=legal_name, prefix=prefix, head_code=head_code, address=address,
+                       legal_representative=legal_representative, seal_cert_path=seal_cert_path, seal_key_path=seal_key_path)
+    async with in_transaction():
+        platform = await platform_branch()
+        if await Bank.exists(code=code):
+            raise ValidationError(f"机构代码 {code} 已被其他法人行使用", field="code", code=CommonCode.DUPLICATE)
+        if await Bank.exists(contract_prefix=prefix):
+            raise ValidationError(f"合同编号前缀 {prefix} 已被其他法人行使用", field="contract_prefix", code=CommonCode.DUPLICATE)
+        if await Branch.exists(code=head_code):
+            raise ValidationError(f"机构号 {head_code} 已存在", field="head_branch_code", code=CommonCode.DUPLICATE)
+        source = None
+        if products_from:
+            source = await Bank.get_or_none(code=products_from.strip())
+            if source is None:
+                raise ValidationError(f"要复制产品的法人行 {products_from} 不存在", field="products_from", code=CommonCode.NOT_FOUND)
+        head = await Branch.create(code=head_code, name=name, level=BranchLevel.HEAD, parent_id=platform.id)
+        bank = await Bank.create(
+            code=code, name=name, legal_name=legal_name, kind=kind, address=address.strip(), legal_representative=legal_representative.strip(),
+            contract_prefix=prefix, head_branch_id=head.id, seal_cert_path=seal_cert_path or None, seal_key_path=seal_key_path or None,
+        )
+        await Branch.filter(id=head.id).update(bank_id=bank.id)
+        copied = await _copy_products(source.id, bank.id) if source else []
+        await audit.record(
+            actor, "bank.create", "bank", bank.id,
+            after={"code": code, "name": name, "kind": kind.value, "contract_prefix": prefix, "head_branch": head_code, "products_copied": copied},
+        )
+    return bank
+
+
+def _check_bank_fields(
+    *, code: str, name: str, legal_name: str, prefix: str, head_code: str, address: str, legal_representative: str,
+    seal_cert_path: str | None, seal_key_path: str | None,
+) -> None:
+    if not _BANK_CODE.match(code):
+        raise ValidationError("机构代码应为 4–16 位数字", field="code")
+    if not name or len(name) > 64:
+        raise ValidationError("请填写法人行简称（最长 64 字）", field="name")
+    if not legal_name or len(legal_name) > 128:
+        raise ValidationError("请填写法人行全称（最长 128 字）", field="legal_name")
+    if not _PREFIX.match(prefix):
+        raise ValidationError("合同编号前缀应为大写字母开头的字母数字，最长 16 位", field="contract_prefix")
+    if not _BRANCH_CODE.match(head_code):
+        raise ValidationError("总行机构号应为 2–16 位大写字母或数字", field="head_branch_code")
+    if len(address.strip()) > 256:
+        raise ValidationError("地址最长 256 字", field="address")
+    if len(legal_representative.strip()) > 32:
+        raise ValidationError("法定代表人姓名最长 32 字", field="legal_representative")
+    if bool(seal_cert_path) != bool(seal_key_path):
+        raise ValidationError("印章证书与私钥须同时提供（或都不提供，使用本系统的签章配置）", field="seal_cert_path")
+    for field, path in (("seal_cert_path", seal_cert_path), ("seal_key_path", seal_key_path)):
+        if path and not Path(path).is_file():
+            raise ValidationError(f"文件不存在：{path}", field=field)
+
+
+_NOT_COPIED = {"id", "bank_id", "created_at"}
+
+
+async def _copy_products(source_bank_id: UUID, bank_id: UUID) -> list[str]:
+    """Copies of the source bank's products (same codes and settings) for the new bank; their codes."""
+    codes = []
+    for product in await Product.filter(bank_id=source_bank_id).order_by("code"):
+        values = {f: getattr(product, f) for f in product._meta.db_fields if f not in _NOT_COPIED}
+        await Product.create(bank_id=bank_id, **values)
+        codes.append(product.code)
+    return codes

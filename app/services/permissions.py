@@ -11,7 +11,7 @@ from uuid import UUID
 
 from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden
-from app.domain.permissions import ACTION_LABELS, CHECK_ACTIONS, Action, Principal, allows
+from app.domain.permissions import ACTION_LABELS, CHECK_ACTIONS, Action, Principal, allows, allows_platform_staff
 from app.domain.vocabulary import ActorType
 from app.services.actor import Actor
 
@@ -31,6 +31,14 @@ def may(actor: Actor | None, action: Action) -> bool:
     return allows(principal_of(actor), action)
 
 
+PLATFORM_REFUSAL = "平台人员不能办理法人行业务"
+
+
+def is_platform_staff(actor: Actor | None) -> bool:
+    """An officer of the platform node: sees every bank, belongs to none."""
+    return actor is not None and actor.type == ActorType.OFFICER and actor.bank_id is None
+
+
 def refusal(action: Action) -> str:
     return f"您没有“{ACTION_LABELS[action]}”的权限"
 
@@ -48,6 +56,8 @@ def require(
         raise Forbidden(refusal(action), code=CommonCode.FORBIDDEN)
     if actor is None:  # an anonymous caller may only sign in, which concerns no object
         return
+    if is_platform_staff(actor) and not allows_platform_staff(action):
+        raise Forbidden(PLATFORM_REFUSAL, code=CommonCode.FORBIDDEN)
     if branch_id is not None and actor.type == ActorType.OFFICER and not actor.in_branch(branch_id):
         raise Forbidden("该业务不在您的管辖范围内", code=CommonCode.FORBIDDEN)
     if customer_id is not None and actor.type == ActorType.CUSTOMER and actor.id != customer_id:

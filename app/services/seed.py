@@ -1,8 +1,9 @@
 """Demo data for a newcomer's laptop and for tests: `cunxin seed-demo` (idempotent).
 
-A county rural commercial bank (襄汾农商行) with two sub-branches, three villages
-with households whose ID numbers pass GB 11643, officers of every role with a
-known demo password, the bank's four products and the LPR history.
+The platform (the city's rural-credit centre) with its auditor and admin, and bank #1: a county
+rural commercial bank (襄汾农商行) with two sub-branches, three villages with households whose ID
+numbers pass GB 11643, officers of every role with a known demo password, the bank's four products
+and the LPR history.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain import idcard
 from app.domain.lpr import LPR_HISTORY
-from app.models import Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village, VillageGroup
-from app.domain.vocabulary import BranchLevel, ProductKind, Relation, RepaymentMethod, Role
+from app.models import Bank, Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village, VillageGroup
+from app.domain.vocabulary import BankKind, BranchLevel, ProductKind, Relation, RepaymentMethod, Role
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
 from app.services.auth.officers import hash_password
@@ -25,8 +26,15 @@ from app.services.customers.identifiers import id_number_fields, phone_fields
 
 COUNTY_CODE = "141023"  # 山西省临汾市襄汾县
 
+PLATFORM_CODE = "PLATFORM"  # app.services.org.PLATFORM_CODE; the node migration 0021 creates
+# bank #1 as migration 0021 makes it of today's data (code: CUNXIN_FIRST_BANK_CODE)
+FIRST_BANK = {
+    "name": "襄汾农商行", "legal_name": "山西襄汾农村商业银行股份有限公司", "kind": BankKind.RURAL_COMMERCIAL,
+    "address": "山西省临汾市襄汾县新城镇", "legal_representative": "", "contract_prefix": "SX",
+}
+
 BRANCHES = [
-    ("XF000", "襄汾农商行", BranchLevel.HEAD, None),
+    ("XF000", "襄汾农商行", BranchLevel.HEAD, PLATFORM_CODE),
     ("XF010", "襄汾农商行新城支行", BranchLevel.BRANCH, "XF000"),
     ("XF020", "襄汾农商行汾城支行", BranchLevel.BRANCH, "XF000"),
 ]
@@ -39,6 +47,9 @@ OFFICERS = [
     ("manager", "赵国强", Role.BRANCH_MANAGER, "XF010"),
     ("admin", "刘志明", Role.ADMIN, "XF000"),
     ("auditor", "陈丽", Role.AUDITOR, "XF000"),
+    # platform staff: read across banks, administer the platform, never a bank's business
+    ("platform_admin", "孙立平", Role.ADMIN, PLATFORM_CODE),
+    ("platform_auditor", "周慧敏", Role.AUDITOR, PLATFORM_CODE),
 ]
 
 # division code, name, town, branch, officer, centroid
@@ -82,6 +93,7 @@ PRODUCTS = [
 
 @dataclass(frozen=True, slots=True)
 class SeedReport:
+    banks: int = 0
     branches: int = 0
     officers: int = 0
     villages: int = 0
@@ -116,16 +128,33 @@ def _household_members(rng: random.Random, sequence: list[int]) -> list[dict]:
     return members
 
 
-async def seed_demo(*, vault: Vault, demo_password: str, today: date, households_per_village: int = 8) -> SeedReport:
-    """Create the demo bank; existing rows (by their natural keys) are left as they are."""
+async def seed_demo(
+    *, vault: Vault, demo_password: str, today: date, households_per_village: int = 8,
+    platform_name: str = "临汾市农信中心", first_bank_code: str = "14102301",
+) -> SeedReport:
+    """Create the platform and the demo bank; existing rows (by their natural keys) are left as they are.
+
+    platform_name, first_bank_code: CUNXIN_PLATFORM_NAME and CUNXIN_FIRST_BANK_CODE (as migration 0021 uses them).
+    """
     rng = random.Random(20261129)
     counts = dict.fromkeys(SeedReport.__dataclass_fields__, 0)
     async with in_transaction():
-        branches = {}
+        platform, created = await Branch.get_or_create(
+            code=PLATFORM_CODE, defaults={"name": platform_name, "level": BranchLevel.PLATFORM, "parent": None},
+        )
+        counts["branches"] += created
+        branches, bank = {PLATFORM_CODE: platform}, None
         for code, name, level, parent in BRANCHES:
-            branch, created = await Branch.get_or_create(code=code, defaults={"name": name, "level": level, "parent": branches.get(parent)})
+            branch, created = await Branch.get_or_create(
+                code=code, defaults={"name": name, "level": level, "parent": branches[parent], "bank_id": bank.id if bank else None},
+            )
             branches[code] = branch
             counts["branches"] += created
+            if level == BranchLevel.HEAD:
+                bank, created = await Bank.get_or_create(head_branch_id=branch.id, defaults={"code": first_bank_code, **FIRST_BANK})
+                counts["banks"] += created
+                if branch.bank_id != bank.id:
+                    await Branch.filter(id=branch.id).update(bank_id=bank.id)
         password_hash = hash_password(demo_password)
         officers = {}
         for username, name, role, branch in OFFICERS:
@@ -166,7 +195,7 @@ async def seed_demo(*, vault: Vault, demo_password: str, today: date, households
                     )
                     counts["members"] += 1
         for spec in PRODUCTS:
-            _, created = await Product.get_or_create(code=spec["code"], defaults={k: v for k, v in spec.items() if k != "code"})
+            _, created = await Product.get_or_create(bank=bank, code=spec["code"], defaults={k: v for k, v in spec.items() if k != "code"})
             counts["products"] += created
         for rate in LPR_HISTORY:
             _, created = await LprPublication.get_or_create(published_on=rate.published_on, tenor=rate.tenor, defaults={"rate_ppm": rate.rate_ppm})

@@ -129,7 +129,7 @@ def _call(name: str) -> tuple[str, dict]:
 
 
 def _actors(customer_id) -> dict[str, Actor | None]:
-    staff = {r.value: Actor(type=ActorType.OFFICER, id=uuid.uuid4(), role=r, branch_ids=frozenset()) for r in Role}
+    staff = {r.value: Actor(type=ActorType.OFFICER, id=uuid.uuid4(), role=r, branch_ids=frozenset(), bank_id=uuid.uuid4()) for r in Role}
     return {**staff, "borrower": Actor(type=ActorType.CUSTOMER, id=customer_id), "anonymous": None,
             "report_key": Actor(type=ActorType.API_KEY, id=uuid.uuid4())}
 

@@ -143,8 +143,38 @@ def test_a_mutation_taking_an_idempotency_key_is_refused_to_admins_and_auditors(
         assert not allows(Principal.ADMIN, action) and not allows(Principal.AUDITOR, action), name
 
 
-def _actor(role: Role) -> Actor:
-    return Actor(type=ActorType.OFFICER, id=uuid.uuid4(), role=role, branch_ids=frozenset())
+def _actor(role: Role, *, bank_id: uuid.UUID | None = None) -> Actor:
+    """An officer of a member bank (or, with `platform_staff`, of the platform node: no bank)."""
+    return Actor(type=ActorType.OFFICER, id=uuid.uuid4(), role=role, branch_ids=frozenset(), bank_id=bank_id or uuid.uuid4())
+
+
+def _platform_staff(role: Role) -> Actor:
+    return Actor(type=ActorType.OFFICER, id=uuid.uuid4(), role=role, branch_ids=frozenset(), bank_id=None)
+
+
+# What platform staff may do (docs/permissions.md rule 8), hard-coded: read, own session, administer the platform.
+PLATFORM_MAY = READS | CHANGES_ONLY_OWN_SESSION | {"bank.manage", "officer.manage", "report_key.manage", "lpr.publish", "ruleset.upload", "face.reset"}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_platform_staff_do_no_banks_business(role):
+    actor = _platform_staff(role)
+    for action in Action:
+        if not MATRIX[action.value][role.value]:
+            continue
+        if action.value in PLATFORM_MAY:
+            require(actor, action)
+            continue
+        with pytest.raises(Forbidden) as refused:
+            require(actor, action)
+        assert refused.value.message == "平台人员不能办理法人行业务", action
+    assert not (MONEY | CREDIT) & PLATFORM_MAY
+
+
+def test_the_platform_rule_is_in_the_document():
+    assert "平台人员不能办理法人行业务" in DOC
+    for action in PLATFORM_MAY - READS - CHANGES_ONLY_OWN_SESSION:
+        assert f"`{action}`" in DOC.split("## The matrix")[0], action
 
 
 @pytest.mark.parametrize("action", sorted(CHECKS))

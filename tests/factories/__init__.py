@@ -63,7 +63,7 @@ async def customer_with_line(
     info = idcard.parse(number)
     branch = await Branch.get(code=branch_code)
     customer = await Customer.create(
-        name="王建国", sex=info.sex, birth_on=info.birth_date, branch=branch,
+        name="王建国", sex=info.sex, birth_on=info.birth_date, branch=branch, bank_id=branch.bank_id,
         **id_number_fields(vault, number), **phone_fields(vault, "13800000000"),
     )
     await BankCard.create(customer=customer, bank_name="山西农信", verified_at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), **card_fields(vault, card))  # bound at the counter

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from app.domain import idcard
 from app.domain.ledger import Account, Posting
 from app.models import (
+    Bank,
     Appraisal,
     AppraisalOutcome,
     Approval,
@@ -70,7 +71,7 @@ async def _customer(vault, n: int, branch: Branch, village: Village) -> Customer
     number = idcard.make_number("141023", date(1955, 1, n), 500 + 2 * n)
     info = idcard.parse(number)
     return await Customer.create(
-        name=f"客户{n}", sex=info.sex, birth_on=info.birth_date, branch=branch, village=village, **id_number_fields(vault, number)
+        name=f"客户{n}", sex=info.sex, birth_on=info.birth_date, branch=branch, bank_id=branch.bank_id, village=village, **id_number_fields(vault, number)
     )
 
 
@@ -117,7 +118,7 @@ async def _eod(kind: str, on: date, lines: list[tuple[Loan, Account, int]], inco
     """An end-of-day style transaction: per-loan receivable lines, one aggregate (portfolio) line per credit account."""
     from app.models import LedgerEntry
 
-    txn = await LedgerTransaction.create(kind=kind, business_on=on)
+    txn = await LedgerTransaction.create(kind=kind, business_on=on, bank_id=(await Bank.first()).id)  # the one demo bank
     for loan, account, fen in lines:
         await LedgerEntry.create(transaction=txn, account=account.value, loan=loan, debit_fen=fen)
     for account, fen in income:

@@ -28,7 +28,7 @@ async def make_customer(vault: Vault, *, sequence: int = 101, birth: date = date
     number = id_number(sequence, birth)
     info = idcard.parse(number)
     branch = await Branch.get(code=branch_code)
-    return await Customer.create(name=name, sex=info.sex, birth_on=info.birth_date, branch=branch, **id_number_fields(vault, number))
+    return await Customer.create(name=name, sex=info.sex, birth_on=info.birth_date, branch=branch, bank_id=branch.bank_id, **id_number_fields(vault, number))
 
 
 async def actor(username: str = "officer1") -> Actor:

@@ -38,7 +38,7 @@ async def _actor(username: str):
     from app.domain.vocabulary import ActorType
 
     o = await officer(username)
-    return Actor(type=ActorType.OFFICER, id=o.id, role=o.role, branch_ids=await branch_scope(o.branch_id))
+    return Actor(type=ActorType.OFFICER, id=o.id, role=o.role, branch_ids=await branch_scope(o.branch_id), bank_id=o.branch.bank_id)
 
 
 async def test_a_message_exists_only_if_its_transaction_commits(db):

@@ -1,14 +1,14 @@
 from datetime import date
 
 from app.domain import idcard
-from app.models import Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village
+from app.models import Bank, Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village
 from app.domain.vocabulary import Role
 from app.services import business_date
 from app.services.seed import seed_demo
 
 
 async def test_seed_creates_the_demo_bank(demo, vault):
-    assert await Branch.all().count() == 3
+    assert await Branch.all().count() == 4  # the platform node, the head office, two sub-branches
     assert {o.role for o in await Officer.all()} == set(Role)
     assert sorted(await Product.all().values_list("name", flat=True)) == sorted(["便利贷", "公积金贷", "国网贷", "保单贷"])
     assert await Village.all().count() == 3
@@ -16,6 +16,18 @@ async def test_seed_creates_the_demo_bank(demo, vault):
     assert await business_date.current() == date(2026, 11, 27)
     five_year = await LprPublication.filter(tenor="5y", published_on=date(2024, 2, 20)).first()
     assert five_year.rate_ppm == 39500  # the 25 bp cut of 2024-02-20 (docs/domain-facts.md#lpr)
+
+
+async def test_seed_puts_bank_one_under_the_platform_with_platform_staff(demo):
+    platform = await Branch.get(code="PLATFORM")
+    [bank] = await Bank.all()
+    head = await Branch.get(id=bank.head_branch_id)
+    assert (platform.level, platform.parent_id, platform.bank_id) == ("platform", None, None)
+    assert (bank.name, bank.code, bank.contract_prefix, head.code, head.parent_id) == ("襄汾农商行", "14102301", "SX", "XF000", platform.id)
+    assert set(await Branch.exclude(id=platform.id).values_list("bank_id", flat=True)) == {bank.id}
+    assert set(await Product.all().values_list("bank_id", flat=True)) == {bank.id}
+    staff = {o.username: o.role for o in await Officer.filter(branch_id=platform.id)}
+    assert staff == {"platform_admin": Role.ADMIN, "platform_auditor": Role.AUDITOR}
 
 
 async def test_member_id_numbers_are_valid_encrypted_and_masked(demo, vault):

@@ -25,6 +25,7 @@ from app.domain.vocabulary import ActorType, Role
 from app.services import audit
 from app.services.auth import throttle
 from app.services.actor import Actor
+from app.services.org import bank_id_of_branch
 from app.services.permissions import require
 
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -78,6 +79,7 @@ async def actor_for(officer: Officer, *, request_id: str = "", ip: str = "") -> 
         id=officer.id,
         role=officer.role,
         branch_ids=await branch_scope(officer.branch_id),
+        bank_id=await bank_id_of_branch(officer.branch_id),
         display_name=officer.display_name,
         request_id=request_id,
         ip=ip,

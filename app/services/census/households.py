@@ -26,6 +26,7 @@ from app.models import CreditLine, Customer, Household, HouseholdMember, Village
 from app.domain.vocabulary import Relation
 from app.services import audit
 from app.services.actor import Actor
+from app.services.org import bank_id_of_branch
 from app.services.census.access import require_census_role, village_query, visible_village
 from app.services.customers.identifiers import id_number_fields, phone_fields
 
@@ -72,13 +73,14 @@ async def household_page(actor: Actor, household_id: UUID) -> HouseholdPage:
     household = await visible_household(actor, household_id)
     members = await HouseholdMember.filter(household_id=household.id).order_by("birth_on")
     groups = await VillageGroup.filter(village_id=household.village_id).order_by("number")
-    return HouseholdPage(household=household, members=members, groups=groups, lines=await _member_lines(members))
+    bank_id = await bank_id_of_branch(household.village.branch_id)
+    return HouseholdPage(household=household, members=members, groups=groups, lines=await _member_lines(members, bank_id))
 
 
-async def _member_lines(members: list[HouseholdMember]) -> dict[UUID, list[CreditLine]]:
-    """Each member's lines: through the customer linked at a visit, or the customer with the same ID number."""
+async def _member_lines(members: list[HouseholdMember], bank_id: UUID | None) -> dict[UUID, list[CreditLine]]:
+    """Each member's lines: through the customer linked at a visit, or the customer of the village's bank with the same ID number."""
     hashes = {m.id_number_hash: m.id for m in members}
-    owner = {c.id: hashes[c.id_number_hash] for c in await Customer.filter(id_number_hash__in=list(hashes))}
+    owner = {c.id: hashes[c.id_number_hash] for c in await Customer.filter(id_number_hash__in=list(hashes), bank_id=bank_id)}
     owner.update({m.customer_id: m.id for m in members if m.customer_id is not None})
     lines: dict[UUID, list[CreditLine]] = {m.id: [] for m in members}
     for line in await CreditLine.filter(customer_id__in=list(owner)).order_by("created_at").prefetch_related("product"):
@@ -135,8 +137,8 @@ async def _has_other_head(household_id: UUID, member_id: UUID | None) -> bool:
     return await query.exists()
 
 
-async def _unlinked_customer(id_hash: str) -> UUID | None:
-    customer = await Customer.get_or_none(id_number_hash=id_hash)
+async def _unlinked_customer(id_hash: str, bank_id: UUID | None) -> UUID | None:
+    customer = await Customer.get_or_none(id_number_hash=id_hash, bank_id=bank_id)
     if customer is None or await HouseholdMember.filter(customer_id=customer.id).exists():
         return None
     return customer.id
@@ -157,7 +159,7 @@ async def add_member(*, actor: Actor, vault: Vault, household_id: UUID, name: st
                 raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
             created = await HouseholdMember.create(
                 household_id=household.id, name=member.name, relation=Relation(member.relation), sex=member.sex, birth_on=member.birth_on,
-                customer_id=await _unlinked_customer(fields["id_number_hash"]), **fields, **phone_fields(vault, member.phone or None),
+                customer_id=await _unlinked_customer(fields["id_number_hash"], await bank_id_of_branch(household.village.branch_id)), **fields, **phone_fields(vault, member.phone or None),
             )
             await audit.record(actor, "household_member.create", "household_member", created.id,
                                after={"household_id": str(household.id), "relation": member.relation, "id_number": created.id_number_masked})

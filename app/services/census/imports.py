@@ -36,6 +36,7 @@ from app.models.census import CensusImport, CensusImportStatus
 from app.domain.vocabulary import ActorType, Relation
 from app.services import audit
 from app.services.actor import Actor
+from app.services.org import bank_id_of_branch
 from app.services.census.access import require_census_role, village_query
 from app.services.census.files import read_rows
 from app.services.customers.identifiers import id_number_fields, mask_phone, phone_fields
@@ -227,19 +228,21 @@ async def _save(vault: Vault, rows: list[CensusRow], plan: Plan) -> CommitResult
         await Household.bulk_create(part)
     for (code, no, _), h in zip(plan.new_households, new, strict=True):
         households[(code, no)] = h.id
-    customers = {}
+    customers = {}  # (bank, ID-number hash) -> an existing customer not yet linked to a member
     hashes = [vault.lookup_hash(r.member.id_number) for r in rows]
+    bank_of_village = {code: await bank_id_of_branch(v.branch_id) for code, v in plan.villages.items()}
     for part in _chunks(hashes):
         linked = set(await HouseholdMember.filter(id_number_hash__in=part, customer_id__not_isnull=True).values_list("customer_id", flat=True))
-        for c in await Customer.filter(id_number_hash__in=part).values("id", "id_number_hash"):
+        found = Customer.filter(id_number_hash__in=part, bank_id__in=list(set(bank_of_village.values())))
+        for c in await found.values("id", "id_number_hash", "bank_id"):
             if c["id"] not in linked:
-                customers[c["id_number_hash"]] = c["id"]
+                customers[(c["bank_id"], c["id_number_hash"])] = c["id"]
     members = []
     for r, h in zip(rows, hashes, strict=True):
         m = r.member
         members.append(HouseholdMember(
             household_id=households[(r.division_code, r.household_no)], name=m.name, relation=Relation(m.relation), sex=m.sex, birth_on=m.birth_on,
-            customer_id=customers.get(h), **id_number_fields(vault, m.id_number), **phone_fields(vault, m.phone or None),
+            customer_id=customers.get((bank_of_village[r.division_code], h)), **id_number_fields(vault, m.id_number), **phone_fields(vault, m.phone or None),
         ))
     for part in _chunks(members):
         await HouseholdMember.bulk_create(part)

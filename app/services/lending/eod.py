@@ -89,7 +89,7 @@ async def _ledger_from(
 
     `core_reference`: a column of `table` holding the core movement each loan's clearing line books.
     """
-    txn = await LedgerTransaction.create(kind=kind, business_on=on, memo=f"日终 {on.isoformat()}")
+    txn = await LedgerTransaction.create(kind=kind, business_on=on, bank_id=await ledger.books_of(None), memo=f"日终 {on.isoformat()}")
     for account, column in lines:
         ref = core_reference if core_reference and account == "clearing" else "NULL"
         await post_per_loan(txn.id, account, table, column, core_reference=ref)

@@ -9,7 +9,13 @@ from uuid import UUID
 from app.domain.ledger import AGGREGATE_ACCOUNTS, Account, Posting, check_balanced
 from app.models import LedgerEntry, LedgerTransaction
 from app.services.lending import nonaccrual
+from app.services.org import bank_id_of_loan, sole_bank_id
 from app.sql import fetch
+
+
+async def books_of(loan_id: UUID | None) -> UUID:
+    """The bank whose books a transaction goes to: the loan's bank; a batch without a loan goes to the only bank."""
+    return await bank_id_of_loan(loan_id) if loan_id is not None else await sole_bank_id()
 
 
 async def post(
@@ -21,7 +27,9 @@ async def post(
     `core_reference`: the core-banking movement this books; it goes on the clearing line.
     """
     check_balanced(postings)
-    txn = await LedgerTransaction.create(kind=kind, business_on=business_on, loan_id=loan_id, memo=memo[:128], reverses_id=reverses_id)
+    txn = await LedgerTransaction.create(
+        kind=kind, business_on=business_on, bank_id=await books_of(loan_id), loan_id=loan_id, memo=memo[:128], reverses_id=reverses_id,
+    )
     await LedgerEntry.bulk_create(
         [
             LedgerEntry(

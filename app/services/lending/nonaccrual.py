@@ -29,6 +29,7 @@ from uuid import UUID
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.ledger import Account
 from app.models import LedgerTransaction, LoanRisk
+from app.services.org import bank_id_of_loan, sole_bank_id
 from app.sql import execute, fetch, new_uuid, post_aggregate, post_per_loan, uuid_type
 
 # (on-balance account, off-balance account, income account, delta column); None: a portfolio account
@@ -99,7 +100,8 @@ async def sync(on: date, *, through: date, loan_id: UUID | None = None) -> None:
 
 
 async def _post(on: date, loan_id: UUID | None) -> None:
-    txn = await LedgerTransaction.create(kind="non_accrual", business_on=on, loan_id=loan_id, memo=f"非应计表外核算 {on.isoformat()}")
+    bank_id = await bank_id_of_loan(loan_id) if loan_id is not None else await sole_bank_id()
+    txn = await LedgerTransaction.create(kind="non_accrual", business_on=on, bank_id=bank_id, loan_id=loan_id, memo=f"非应计表外核算 {on.isoformat()}")
     for on_balance, off_balance, income, column in COMPONENTS:
         await post_per_loan(txn.id, on_balance.value, "eod_offbal", f"-{column}")
         await post_per_loan(txn.id, off_balance.value, "eod_offbal", column)

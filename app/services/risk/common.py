@@ -32,10 +32,6 @@ async def customer_in_scope(actor: Actor, customer_id: UUID) -> Customer:
 
 
 async def institution_name(branch_id: UUID) -> str:
-    """The legal institution a query is made in the name of: the root of the branch tree."""
-    rows = {bid: (parent, name) for bid, parent, name in await Branch.all().values_list("id", "parent_id", "name")}
-    current, seen = branch_id, set()
-    while current in rows and rows[current][0] is not None and current not in seen:
-        seen.add(current)
-        current = rows[current][0]
-    return rows[current][1] if current in rows else ""
+    """The legal institution a query is made in the name of: the short name of the branch's bank ("" when it has none)."""
+    name = await Branch.filter(id=branch_id).first().values_list("bank__name", flat=True)
+    return name or ""

@@ -48,7 +48,8 @@ async def verify_identity(
         number = idcard.normalize(id_number or "")
         if len(number) != 18:
             raise ValidationError("身份证号码应为 18 位", field="id_number")
-        customer = await Customer.get_or_none(id_number_hash=vault.lookup_hash(number))
+        found = Customer.filter(id_number_hash=vault.lookup_hash(number))
+        customer = await (found.filter(bank_id=actor.bank_id) if actor.bank_id is not None else found).first()  # within the acting bank
     name = name.strip()
 
     failure: DomainError | None = None

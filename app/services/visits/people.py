@@ -31,6 +31,7 @@ from app.services import audit
 from app.services.customers import identifiers
 from app.services import identity_checks as checks
 from app.services.actor import Actor
+from app.services.org import bank_id_of_branch
 from app.services.contracts import FaceChecks
 from app.services.documents import MediaStore
 from app.services.jobs import JobQueue
@@ -84,14 +85,15 @@ async def capture_id_card(
 async def _customer_for(vault: Vault, read: IdCardRead, member: HouseholdMember, village: Village) -> Customer:
     """The customer on file for this number, or a new one from the confirmed card; linked to the member."""
     values = read.confirmed or {}
-    customer = await Customer.get_or_none(id_number_hash=read.id_number_hash)
+    bank_id = await bank_id_of_branch(village.branch_id)  # a customer is one bank's: the village's
+    customer = await Customer.get_or_none(id_number_hash=read.id_number_hash, bank_id=bank_id)
     if customer is None:
         number = vault.decrypt(read.id_number_enc, context=b"id_number")
         phone = {"phone_enc": member.phone_enc, "phone_hash": member.phone_hash, "phone_masked": member.phone_masked}
         customer = await Customer.create(
             name=values.get("name") or member.name, sex=values.get("sex") or member.sex,
             birth_on=date.fromisoformat(values["birth_date"]) if values.get("birth_date") else member.birth_on,
-            branch_id=village.branch_id, village_id=village.id, **identifiers.id_number_fields(vault, number), **phone,
+            branch_id=village.branch_id, bank_id=bank_id, village_id=village.id, **identifiers.id_number_fields(vault, number), **phone,
         )
     if member.customer_id != customer.id:
         await HouseholdMember.filter(id=member.id).update(customer_id=customer.id)

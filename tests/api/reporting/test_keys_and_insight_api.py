@@ -114,7 +114,7 @@ async def _grow(vault, n: int) -> None:
         branch = branches[i % 2]
         village = await Village.create(division_code=f"1410239{i:05d}", name=f"新村{i}", town="新城镇", county="襄汾县", branch=branch, officer=officers[i % len(officers)])
         number = idcard.make_number("141023", date(1960, 1, 1) + timedelta(days=i), 700 + 2 * i)
-        customer = await Customer.create(name=f"新客户{i}", sex="男", birth_on=date(1960, 1, 1), branch=branch, village=village, **id_number_fields(vault, number))
+        customer = await Customer.create(name=f"新客户{i}", sex="男", birth_on=date(1960, 1, 1), branch=branch, bank_id=branch.bank_id, village=village, **id_number_fields(vault, number))
         product = products[i % len(products)]
         line = await CreditLine.create(customer=customer, product=product, branch=branch, officer=officers[i % len(officers)], limit_fen=5_000_000,
                                        valid_from=date(2025, 1, 1), valid_until=date(2027, 1, 1), allowed_methods=["equal_installment"], max_term_months=12, spread_bp=100)

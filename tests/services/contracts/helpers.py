@@ -51,7 +51,7 @@ async def spouse_of(vault, customer: Customer, *, sequence: int = 358) -> Custom
     number = idcard.make_number("141023", date(1970, 6, 1), sequence)
     info = idcard.parse(number)
     branch = await Branch.get(id=customer.branch_id)
-    return await Customer.create(name="李秀英", sex=info.sex, birth_on=info.birth_date, branch=branch, **id_number_fields(vault, number))
+    return await Customer.create(name="李秀英", sex=info.sex, birth_on=info.birth_date, branch=branch, bank_id=branch.bank_id, **id_number_fields(vault, number))
 
 
 async def rendered_contract(line, renderer, media, *, co_borrower_id=None, actor=SYSTEM):

@@ -111,7 +111,7 @@ async def test_contract_creation_refusals(demo, vault):
     from app.services.actor import Actor
     from app.domain.vocabulary import ActorType
 
-    outsider = Actor(type=ActorType.OFFICER, id=other_branch.id, role=other_branch.role, branch_ids=await branch_scope(other_branch.branch_id))
+    outsider = Actor(type=ActorType.OFFICER, id=other_branch.id, role=other_branch.role, branch_ids=await branch_scope(other_branch.branch_id), bank_id=other_branch.branch.bank_id)
     with pytest.raises(NotFound) as exc:
         await create_contract(actor=outsider, credit_line_id=line.id, today=TODAY)
     assert exc.value.field == "credit_line_id"

@@ -47,7 +47,7 @@ async def _until(core, vault, day: date, policy=None):
 
 async def _actor(username: str) -> Actor:
     o = await officer(username)
-    return Actor(type=ActorType.OFFICER, id=o.id, role=o.role, branch_ids=await branch_scope(o.branch_id))
+    return Actor(type=ActorType.OFFICER, id=o.id, role=o.role, branch_ids=await branch_scope(o.branch_id), bank_id=o.branch.bank_id)
 
 
 async def _owed(loan_id, through: date, numbers=None) -> int:

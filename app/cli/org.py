@@ -1,0 +1,89 @@
+"""Member banks: `cunxin bank create|list` (operators on the server, as the system actor, audited)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+
+from app.cli.base import cli
+from app.config import get_settings
+from app.db import init_db
+from app.domain.errors import DomainError
+from app.domain.vocabulary import BankKind
+from app.services.actor import SYSTEM
+
+T = TypeVar("T")
+banks = typer.Typer(help="法人行：平台下的成员银行（农商行、农信联社）", no_args_is_help=True, add_completion=False)
+cli.add_typer(banks, name="bank")
+
+_KINDS = {k.value: k for k in BankKind} | {k.label: k for k in BankKind}
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _run(work: Callable[[], Awaitable[T]], failure: str) -> T:
+    async def wrapped() -> T:
+        ctx = await init_db(get_settings())
+        try:
+            return await work()
+        finally:
+            await ctx.close_connections()
+
+    try:
+        return asyncio.run(wrapped())
+    except DomainError as exc:
+        _fail(f"{failure}：{exc.message}")
+
+
+@banks.command("create")
+def create(
+    code: str = typer.Option(..., help="机构代码（核心系统返回的开户机构号，数字）"),
+    name: str = typer.Option(..., help="简称，如 襄汾农商行"),
+    legal_name: str = typer.Option(..., help="全称（合同抬头）"),
+    kind: str = typer.Option(..., help="rural_commercial（农商行）或 rural_credit_union（农信联社）"),
+    address: str = typer.Option(..., help="住所地址"),
+    legal_representative: str = typer.Option(..., help="法定代表人"),
+    contract_prefix: str = typer.Option(..., help="合同编号前缀（大写字母开头，各行不同）"),
+    head_branch_code: str | None = typer.Option(None, help="总行机构号，默认 B+机构代码"),
+    seal_cert: str | None = typer.Option(None, help="本行电子印章证书（PEM）；不填则用本系统的签章配置"),
+    seal_key: str | None = typer.Option(None, help="本行电子印章私钥（PEM）"),
+    products_from: str | None = typer.Option(None, help="从该机构代码的法人行复制全部产品"),
+) -> None:
+    """Add a member bank: its record and head branch under the platform (optionally a copy of another bank's products)."""
+    from app.services.org import create_bank
+
+    bank_kind = _KINDS.get(kind.strip())
+    if bank_kind is None:
+        _fail(f"新建失败：法人行类型应为 {' / '.join(f'{k.value}（{k.label}）' for k in BankKind)}")
+    bank = _run(
+        lambda: create_bank(
+            actor=SYSTEM, code=code, name=name, legal_name=legal_name, kind=bank_kind, address=address, legal_representative=legal_representative,
+            contract_prefix=contract_prefix, head_branch_code=head_branch_code, seal_cert_path=seal_cert, seal_key_path=seal_key, products_from=products_from,
+        ),
+        "新建失败",
+    )
+    typer.echo(f"已新建法人行「{bank.name}」（机构代码 {bank.code}，合同编号前缀 {bank.contract_prefix}）")
+
+
+@banks.command("list")
+def list_banks() -> None:
+    """The member banks, by institution code."""
+    from app.models import Branch
+    from app.services.org import banks_visible
+
+    async def work():
+        return [(b, await Branch.get(id=b.head_branch_id)) for b in await banks_visible(SYSTEM)]
+
+    rows = _run(work, "查询失败")
+    if not rows:
+        typer.echo("暂无法人行")
+    for bank, head in rows:
+        state = "" if bank.is_active else "（停用）"
+        seal = "本行印章" if bank.seal_cert_path else "系统签章"
+        typer.echo(f"{bank.code}  {bank.name}{state}  {bank.kind.label}  总行 {head.code}  合同前缀 {bank.contract_prefix}  {seal}  {bank.legal_name}")

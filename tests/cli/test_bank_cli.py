@@ -1,0 +1,45 @@
+"""`cunxin bank create|list`: a new member bank from the command line, validated with Chinese errors."""
+
+import os
+import subprocess
+import sys
+
+from app.config import ROOT
+
+BANK = ["--code", "14102901", "--name", "洪洞农商行", "--legal-name", "山西洪洞农村商业银行股份有限公司", "--kind", "rural_commercial",
+        "--address", "山西省临汾市洪洞县", "--legal-representative", "郭明", "--contract-prefix", "HT"]
+
+
+def _cunxin(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+
+
+def _with(option: str, value: str) -> list[str]:
+    args = list(BANK)
+    args[args.index(option) + 1] = value
+    return args
+
+
+def test_bank_create_and_list(demo):
+    # demo commits bank #1; the command opens its own connection to the same database
+    made = _cunxin("bank", "create", *BANK, "--products-from", "14102301")
+    assert made.returncode == 0, made.stderr
+    assert "已新建法人行「洪洞农商行」（机构代码 14102901，合同编号前缀 HT）" in made.stdout
+    listed = _cunxin("bank", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["14102301", "14102901"]
+    assert "洪洞农商行  农商行  总行 B14102901  合同前缀 HT  系统签章" in lines[1]
+    # a second time: the code is taken
+    again = _cunxin("bank", "create", *_with("--contract-prefix", "HD"))
+    assert again.returncode == 1 and "新建失败：机构代码 14102901 已被其他法人行使用" in again.stderr
+
+
+def test_bank_create_refuses_bad_input(demo):
+    bad_code = _cunxin("bank", "create", *_with("--code", "HT01"))
+    assert bad_code.returncode == 1 and "机构代码应为 4–16 位数字" in bad_code.stderr
+    bad_kind = _cunxin("bank", "create", *_with("--kind", "bank"))
+    assert bad_kind.returncode == 1 and "法人行类型应为 rural_commercial（农商行） / rural_credit_union（农信联社）" in bad_kind.stderr
+    taken_prefix = _cunxin("bank", "create", *_with("--contract-prefix", "SX"))
+    assert taken_prefix.returncode == 1 and "合同编号前缀 SX 已被其他法人行使用" in taken_prefix.stderr
+    assert _cunxin("bank", "list").stdout.strip().splitlines()[0].startswith("14102301  襄汾农商行")
