@@ -25,7 +25,6 @@ from app.domain.vocabulary import ActorType, Role
 from app.services import audit
 from app.services.auth import throttle
 from app.services.actor import Actor
-from app.services.org import bank_id_of_branch
 from app.services.permissions import require
 
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -59,9 +58,14 @@ class SessionInfo:
 
 async def branch_scope(branch_id: UUID) -> frozenset[UUID]:
     """A branch and all branches below it (the branch tree is small: one query)."""
-    rows = await Branch.all().values_list("id", "parent_id")
+    return (await scope_and_bank(branch_id))[0]
+
+
+async def scope_and_bank(branch_id: UUID) -> tuple[frozenset[UUID], UUID | None]:
+    """The branch's scope (itself and all branches below it) and its bank (None at the platform), in one query."""
+    rows = await Branch.all().values_list("id", "parent_id", "bank_id")
     children: dict[UUID, list[UUID]] = {}
-    for bid, parent in rows:
+    for bid, parent, _ in rows:
         if parent is not None:
             children.setdefault(parent, []).append(bid)
     scope, stack = set(), [branch_id]
@@ -70,16 +74,18 @@ async def branch_scope(branch_id: UUID) -> frozenset[UUID]:
         if current not in scope:
             scope.add(current)
             stack.extend(children.get(current, ()))
-    return frozenset(scope)
+    bank_id = next((bank for bid, _, bank in rows if bid == branch_id), None)
+    return frozenset(scope), bank_id
 
 
 async def actor_for(officer: Officer, *, request_id: str = "", ip: str = "") -> Actor:
+    scope, bank_id = await scope_and_bank(officer.branch_id)
     return Actor(
         type=ActorType.OFFICER,
         id=officer.id,
         role=officer.role,
-        branch_ids=await branch_scope(officer.branch_id),
-        bank_id=await bank_id_of_branch(officer.branch_id),
+        branch_ids=scope,
+        bank_id=bank_id,
         display_name=officer.display_name,
         request_id=request_id,
         ip=ip,

@@ -24,8 +24,7 @@ from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
 from app.services.permissions import require
-from app.services.auth.officers import branch_scope
-from app.services.org import bank_id_of_branch
+from app.services.auth.officers import scope_and_bank
 
 KEY_PREFIX = "rk_"
 PREFIX_LENGTH = 10  # what lists show: "rk_" and 7 characters
@@ -118,7 +117,7 @@ async def resolve_report_key(token: str, *, now: datetime, request_id: str = "",
         return None
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
         await ReportKey.filter(id=key.id).update(last_used_at=now)
+    scope, bank_id = await scope_and_bank(key.branch_id)
     return Actor(
-        type=ActorType.API_KEY, id=key.id, branch_ids=await branch_scope(key.branch_id), bank_id=await bank_id_of_branch(key.branch_id),
-        display_name=key.name, request_id=request_id, ip=ip[:64],
+        type=ActorType.API_KEY, id=key.id, branch_ids=scope, bank_id=bank_id, display_name=key.name, request_id=request_id, ip=ip[:64],
     )
