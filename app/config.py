@@ -28,8 +28,8 @@ class Settings(BaseSettings):
 
     env: Env = Env.DEV
     # The platform above the member banks (issue 15; docs/architecture.md "Platform, banks, branches")
-    platform_name: str = "临汾市农信中心"  # the platform branch's name, set once by migration 0021
-    first_bank_code: str = "14102301"  # institution code given to bank #1 (today's data) by migration 0021
+    platform_name: str = "临汾市农信中心"  # the platform branch's name, set once by migration 0022
+    first_bank_code: str = "14102301"  # institution code given to bank #1 (today's data) by migration 0022
     var_dir: Path = ROOT / "var"
     database_url: str = ""  # empty: sqlite file under var_dir
     reporting_database_url: str = ""  # a PostgreSQL read replica for report queries; empty: the primary

@@ -26,8 +26,8 @@ from app.services.customers.identifiers import id_number_fields, phone_fields
 
 COUNTY_CODE = "141023"  # 山西省临汾市襄汾县
 
-PLATFORM_CODE = "PLATFORM"  # app.services.org.PLATFORM_CODE; the node migration 0021 creates
-# bank #1 as migration 0021 makes it of today's data (code: CUNXIN_FIRST_BANK_CODE)
+PLATFORM_CODE = "PLATFORM"  # app.services.org.PLATFORM_CODE; the node migration 0022 creates
+# bank #1 as migration 0022 makes it of today's data (code: CUNXIN_FIRST_BANK_CODE)
 FIRST_BANK = {
     "name": "襄汾农商行", "legal_name": "山西襄汾农村商业银行股份有限公司", "kind": BankKind.RURAL_COMMERCIAL,
     "address": "山西省临汾市襄汾县新城镇", "legal_representative": "", "contract_prefix": "SX",
@@ -134,7 +134,7 @@ async def seed_demo(
 ) -> SeedReport:
     """Create the platform and the demo bank; existing rows (by their natural keys) are left as they are.
 
-    platform_name, first_bank_code: CUNXIN_PLATFORM_NAME and CUNXIN_FIRST_BANK_CODE (as migration 0021 uses them).
+    platform_name, first_bank_code: CUNXIN_PLATFORM_NAME and CUNXIN_FIRST_BANK_CODE (as migration 0022 uses them).
     """
     rng = random.Random(20261129)
     counts = dict.fromkeys(SeedReport.__dataclass_fields__, 0)

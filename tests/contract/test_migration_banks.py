@@ -1,6 +1,6 @@
-"""Migration 0021 turns a one-bank database (today's data shape) into platform + bank #1.
+"""Migration 0022 turns a one-bank database (today's data shape) into platform + bank #1.
 
-A child process migrates an empty database to 0020, writes rows the way the code before banks did
+A child process migrates an empty database to 0021, writes rows the way the code before banks did
 (raw SQL: the models already carry the bank columns), migrates to the head and prints what it finds.
 """
 
@@ -48,7 +48,7 @@ async def insert(db, table, **values):
 
 async def main():
     config = tortoise_config(get_settings())
-    await migrate(config=config, target="models.0020_liveness_running")
+    await migrate(config=config, target="models.0021_post_loan_check")
     await Tortoise.close_connections()
     await Tortoise.init(config=config)
     db = connections.get("default")
@@ -87,7 +87,7 @@ asyncio.run(main())
 
 
 def test_todays_data_becomes_bank_one_under_the_platform(settings, tmp_path):
-    # given a database at 0020 holding one bank's tree, a product, customers, a loan and ledger transactions
+    # given a database at 0021 holding one bank's tree, a product, customers, a loan and ledger transactions
     url = _fresh_database_url(settings, tmp_path)
     env = {**os.environ, "CUNXIN_DATABASE_URL": url, "CUNXIN_PLATFORM_NAME": "临汾市农信中心", "CUNXIN_FIRST_BANK_CODE": "14102301"}
     # when it is migrated to the head

@@ -96,7 +96,7 @@ async def _sqlite_foreign_keys_on(apps, schema_editor) -> None:
         broken = await schema_editor.client.execute_query_dict("PRAGMA foreign_key_check")
         await schema_editor.client.execute_script("PRAGMA foreign_keys = ON")
         if broken:
-            raise RuntimeError(f"0021: foreign keys broken after the table rebuilds: {broken[:5]}")
+            raise RuntimeError(f"0022: foreign keys broken after the table rebuilds: {broken[:5]}")
 
 
 def _on_sqlite() -> bool:
@@ -106,7 +106,7 @@ def _on_sqlite() -> bool:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0020_liveness_running')]
+    dependencies = [('models', '0021_post_loan_check')]
 
     initial = False
     # SQLite ignores PRAGMA foreign_keys inside a transaction, so there the steps run one by one;
