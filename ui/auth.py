@@ -95,6 +95,19 @@ def session_required(endpoint: Endpoint) -> Endpoint:
     return _guard(endpoint, face_step=False)
 
 
+def session_if_any(endpoint: Endpoint) -> Endpoint:
+    """A public page (the repayment calculator) opened by a signed-in officer keeps the officer's header: name and 退出."""
+
+    @functools.wraps(endpoint)
+    async def with_session(request: Request) -> Response:
+        info = await current_session(request)
+        if info is not None and not face_step_pending(request, info):
+            request.state.session = info
+        return await endpoint(request)
+
+    return with_session
+
+
 def face_step_pending(request: Request, info: auth.SessionInfo) -> bool:
     """The session still needs the live face check (the second factor, settings.face_login_required)."""
     return bool(request.app.state.settings.face_login_required) and info.session.face_verified_at is None

@@ -19,7 +19,7 @@ from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
 from app.services.lending.repayment import prepay, quote_prepayment, repay
-from ui.auth import login_required, redirect
+from ui.auth import login_required, redirect, session_if_any
 from ui.common import money, optional_fen, parse_fields, rate_ppm, whole_number
 from ui.forms import form_errors, new_key, parse_key
 from ui.templating import render
@@ -195,6 +195,7 @@ def _date(text: str, *, field: str) -> date | None:
         raise ValidationError("日期格式不正确（YYYY-MM-DD）", field=field) from None
 
 
+@session_if_any
 async def calculator(request: Request) -> Response:
     """The public repayment calculator (same service as the GraphQL schedulePreview)."""
     params = request.query_params

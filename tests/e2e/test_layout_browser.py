@@ -31,14 +31,17 @@ async def _login(page, base: str, username: str) -> None:
     await page.wait_for_selector("#officer-name")
 
 
-async def _pages(base: str) -> dict[str, str]:
+async def _pages(base: str, username: str = "officer1") -> dict[str, str]:
     village = await Village.get(division_code=WEST_STREET)
     household = await Household.filter(village_id=village.id).order_by("household_no").first()
     loan = await Loan.all().order_by("created_at").first()
     pages = {"dashboard": "/", "village": f"/villages/{village.id}", "household": f"/households/{household.id}", "loans": "/loans",
-             "warnings": "/risk/warnings", "collections": "/risk/collections"}
+             "warnings": "/risk/warnings", "collections": "/risk/collections", "ballots": "/ballots", "calculator": "/calculator",
+             "idcard": "/identity/idcard", "visits": "/visits", "officers": "/officers"}
     if loan is not None:
         pages["loan"] = f"/loans/{loan.id}"
+    if username == "manager":
+        pages["reports"] = "/reports"
     return {name: base + path for name, path in pages.items()}
 
 
@@ -71,7 +74,7 @@ async def test_header_is_one_line_with_the_officer_and_logout_and_targets_are_44
     page = await context.new_page()
     await _login(page, live_server, username)
     small = []
-    for name, url in (await _pages(live_server)).items():
+    for name, url in (await _pages(live_server, username)).items():
         await page.goto(url)
         await page.wait_for_selector("main")
         await _header_is_one_line(page, viewport, f"{username} {name}")
