@@ -102,6 +102,8 @@ async def test_visit_page_has_the_header_and_the_step_action_in_the_first_screen
     await _header_is_one_line(page, viewport, "visit")
     assert not await _targets_are_big(page, "visit")
     assert re.match(r"第 2/1[23] 步", await page.inner_text("#visit-progress"))
+    step = await page.inner_text("#visit-step")
+    assert "Error" not in step, step  # the camera's problem in words, not the browser's error name
     action = page.locator("#visit-step button:visible").first
     box = await action.bounding_box()
     assert box["y"] + box["height"] <= viewport["height"], f"the step's action is {box['y']:.0f} px down"

@@ -22,6 +22,14 @@
   var streams = [];
   var JPEG_QUALITY = 0.85;
 
+  function cameraProblem(err) {  // the browser's error name (NotFoundError, NotAllowedError) is never shown
+    var name = err && err.name;
+    if (name === "NotAllowedError" || name === "SecurityError") { return "未获得摄像头权限（可在浏览器设置中允许本网站使用摄像头）"; }
+    if (name === "NotFoundError" || name === "OverconstrainedError") { return "此设备没有可用的摄像头"; }
+    if (name === "NotReadableError" || name === "AbortError") { return "摄像头正被其他应用占用"; }
+    return "无法打开摄像头";
+  }
+
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
   function stopAll() {
@@ -123,7 +131,7 @@
         },
       });
     } catch (err) {
-      fallback(form, box, "无法打开摄像头（" + (err && err.name ? err.name : "未知原因") + "）");
+      fallback(form, box, cameraProblem(err));
       return;
     }
     streams.push(stream);
