@@ -114,3 +114,12 @@ async def test_customer_page_for_other_roles_and_out_of_scope(client, demo, vaul
     assert page.status_code == 404 and "未找到" in page.text
     assert customer.name not in page.text
     assert await AuditEvent.filter(action="customer.view", entity_id=str(customer.id)).count() == 3  # approver, manager, auditor: not the refused one
+
+
+async def test_every_demo_account_gets_its_workbench(client, demo):
+    from app.models import Officer
+
+    for username in await Officer.all().order_by("username").values_list("username", flat=True):
+        await _as(client, username)
+        page = await client.get("/")
+        assert page.status_code == 200 and "<h1>工作台</h1>" in page.text, username
