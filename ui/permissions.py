@@ -90,6 +90,9 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "list_page": A.LIST_MANAGE,
     "list_remove": A.LIST_MANAGE,
     "ruleset_page": A.RULESET_UPLOAD,
+    "postloan_check": A.POSTLOAN_CHECK,
+    "postloan_photo": A.POSTLOAN_CHECK,
+    "postloan_review": A.POSTLOAN_REVIEW,
     # administering the system
     "dead_letter_resend": A.OUTBOX_RESEND,
 }

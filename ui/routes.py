@@ -14,6 +14,7 @@ from ui import appraisal, appraisal_review, villages
 from ui import officers, visit_approvals, visit_steps, visits
 from ui import identity, identity_visit
 from ui import reports
+from ui import postloan
 
 routes = [
     Route("/", dashboard.home, name="home"),
@@ -39,6 +40,10 @@ routes = [
     Route("/risk/collections", risk.task_list, name="task_list"),
     Route("/risk/collections/{task_id:uuid}", risk.task_detail, name="task_detail"),
     Route("/risk/collections/{task_id:uuid}/actions", risk.task_action, methods=["POST"], name="task_action"),
+    Route("/postloan", postloan.postloan_list, name="postloan_list"),
+    Route("/postloan/checks/{check_id:uuid}", postloan.postloan_check, methods=["GET", "POST"], name="postloan_check"),
+    Route("/postloan/checks/{check_id:uuid}/photos", postloan.postloan_photo, methods=["POST"], name="postloan_photo"),
+    Route("/postloan/checks/{check_id:uuid}/review", postloan.postloan_review, methods=["POST"], name="postloan_review"),
     Route("/risk/rulesets", risk.ruleset_page, methods=["GET", "POST"], name="ruleset_page"),
     Route("/risk/lists", risk.list_page, methods=["GET", "POST"], name="list_page"),
     Route("/risk/lists/{entry_id:uuid}/remove", risk.list_remove, methods=["POST"], name="list_remove"),
