@@ -21,11 +21,12 @@ TARGETS = {
     "collection": ("task_detail", "task_id"),
     "warning": ("warning_detail", "warning_id"),
     "publication": ("publication_page", "appraisal_id"),
+    "postloan_check": ("postloan_check", "check_id"),
 }
 # A section's list page, for “还有更多”.
 MORE = {
     "visits": "visit_list", "visit_approvals": "visit_approvals", "ballots": "my_ballots",
-    "collections": "task_list", "warnings": "warning_list",
+    "collections": "task_list", "warnings": "warning_list", "postloan": "postloan_list",
 }
 
 

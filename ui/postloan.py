@@ -118,7 +118,7 @@ async def postloan_photo(request: Request) -> Response:
         raise
     except DomainError as exc:
         return await _check_page(request, check_id, errors=_errors(exc), form={}, signals=[], status_code=422)
-    return redirect(request, request.url_for("postloan_check", check_id=str(check_id)).path + "#check-photos")
+    return redirect(request, request.url_for("postloan_check", check_id=str(check_id)).path)
 
 
 @login_required

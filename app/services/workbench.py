@@ -8,7 +8,8 @@ the workbench is always one the officer may open:
 1. 继续走访 — the officer's own open visits (only the officer at the table works a visit's steps);
 2. 待审批授信 — visits in the approver's queue (never their own), and appraisals at 支行审定;
 3. 待评议 — open 初评 rounds where the officer has a seat on the panel;
-4. 贷后检查 — post-loan checks due (`postloan_checks_due`, the hook the post-loan package fills);
+4. 贷后检查 — post-loan checks due within a week and, for branch managers, checks waiting for review
+   (`postloan_checks_due`, through app/services/postloan/reads.checks_due);
 5. 逾期待联系 — open collection tasks, most overdue first;
 6. 待处理预警 — open early warnings, severest first;
 7. 公示即将结束 — published appraisals whose objection window ends within `closing_days` days.
@@ -38,6 +39,7 @@ from app.services.actor import Actor
 from app.services.census.access import village_query
 from app.services.lending.queries import lines_query, loans_query
 from app.services.permissions import may
+from app.services.postloan.reads import checks_due
 from app.services.reporting.field_activity import day_bounds
 from app.services.risk.collections import tasks_query
 from app.services.risk.warnings import warnings_query
@@ -85,7 +87,6 @@ class Figures:
 class Workbench:
     sections: list[Section]  # in priority order, only those that apply to the actor's role
     figures: Figures | None = None
-    postloan_ready: bool = False  # whether post-loan checks are wired in (see postloan_checks_due)
 
     @property
     def total(self) -> int:
@@ -147,15 +148,21 @@ async def ballots_to_cast(actor: Actor) -> tuple[list[Item], bool]:
     return items, more
 
 
-async def postloan_checks_due(actor: Actor, *, on: date) -> tuple[list[Item], bool] | None:
-    """HOOK for post-loan management (贷后管理): the post-loan checks due by `on` in the actor's scope.
+async def postloan_checks_due(actor: Actor, *, on: date) -> tuple[list[Item], bool]:
+    """Post-loan checks (贷后管理): the actor's checks due within a week, then the reviews waiting for a branch manager.
 
-    The post-loan package (app/services/postloan/) is not in the code base yet; until it is, this
-    returns None and the workbench says the section is not available. When it lands, this function
-    reads its due checks in one query (scoped like the collection tasks) and returns items of kind
-    `postloan_check` (the door maps that kind to the check's page).
+    One query (app/services/postloan/reads.checks_due, scoped like the collection tasks); items of kind
+    `postloan_check` open the check's page.
     """
-    return None
+    rows, more = _cut(await checks_due(actor, on, limit=SECTION_LIMIT + 1))
+    items = [
+        Item(kind="postloan_check", target_id=r.check_id, title=r.customer_name, customer_id=r.customer_id, urgent=r.overdue and not r.to_review,
+             detail=(f"{r.reason_label}，{r.officer_name} 已提交，待复核" if r.to_review
+                     else f"{r.reason_label}，{'已逾期 %d 天' % r.days_overdue if r.overdue else '应于 ' + r.due_on.isoformat() + ' 前完成'}"
+                     + ("（行长退回）" if r.status == "returned" else "")))
+        for r in rows
+    ]
+    return items, more
 
 
 async def overdue_to_contact(actor: Actor) -> tuple[list[Item], bool]:
@@ -225,15 +232,14 @@ async def workbench(*, actor: Actor, on: date, tz: str, closing_days: int = CLOS
         sections.append(_section("appraisal_approvals", "待审定评议", "去审定", await appraisal_approvals_waiting(actor), may_act=True))
     if may(actor, Action.APPRAISAL_VOTE) and actor.is_officer:
         sections.append(_section("ballots", "待评议", "去评议", await ballots_to_cast(actor), may_act=True))
-    postloan = await postloan_checks_due(actor, on=on)
-    if postloan is not None:
-        sections.append(_section("postloan", "贷后检查", "去检查", postloan, may_act=may(actor, Action.COLLECTION_RECORD)))
+    if may(actor, Action.POSTLOAN_CHECK) or may(actor, Action.POSTLOAN_REVIEW):
+        sections.append(_section("postloan", "贷后检查", "去办理", await postloan_checks_due(actor, on=on), may_act=True))
     sections.append(_section("collections", "逾期待联系", "联系客户", await overdue_to_contact(actor), may_act=may(actor, Action.COLLECTION_RECORD)))
     sections.append(_section("warnings", "待处理预警", "处理预警", await warnings_to_handle(actor), may_act=may(actor, Action.WARNING_HANDLE)))
     sections.append(_section("publications", "公示即将结束", "查看公示", await publications_closing(actor, on=on, within_days=closing_days),
                              may_act=may(actor, Action.APPRAISAL_MANAGE)))
     figures = await today_figures(actor, on=on, tz=tz) if _sees_branch(actor) else None
-    return Workbench(sections=sections, figures=figures, postloan_ready=postloan is not None)
+    return Workbench(sections=sections, figures=figures)
 
 
 __all__ = ["Figures", "Item", "Section", "Workbench", "postloan_checks_due", "workbench"]

@@ -139,9 +139,25 @@ async def test_managers_see_todays_figures_and_officers_do_not(demo, vault, sett
     assert (await _bench("manager")).figures.overdue_loans == 0
 
 
-async def test_post_loan_checks_are_a_hook_until_the_package_lands(demo):
-    bench = await _bench("officer1")
-    assert not bench.postloan_ready and _section(bench, "postloan") is None
+async def test_post_loan_checks_due_are_on_the_workbench_and_reviews_on_the_managers(demo, vault):
+    from app.domain.postloan import CheckStatus
+    from app.models import PostLoanCheck
+    from tests.factories.postloan import loan_with_check
+
+    # given officer1's first check, due in 30 days: not yet on the workbench (a week ahead only)
+    customer, _, check = await loan_with_check(vault)
+    assert _section(await _bench("officer1"), "postloan").items == []
+    # once it is overdue, it is, urgent; officer2 and auditors have no such section or item
+    await PostLoanCheck.filter(id=check.id).update(due_on=TODAY - timedelta(days=2))
+    item, = _section(await _bench("officer1"), "postloan").items
+    assert (item.kind, item.target_id, item.title, item.urgent) == ("postloan_check", check.id, customer.name, True) and "已逾期 2 天" in item.detail
+    assert _section(await _bench("officer2"), "postloan").items == []
+    assert _section(await _bench("auditor"), "postloan") is None
+    # submitted: it leaves the officer's list and waits on the branch manager's
+    await PostLoanCheck.filter(id=check.id).update(status=CheckStatus.SUBMITTED)
+    assert _section(await _bench("officer1"), "postloan").items == []
+    item, = _section(await _bench("manager"), "postloan").items
+    assert item.target_id == check.id and "待复核" in item.detail
 
 
 def _counting(monkeypatch) -> list:
@@ -187,7 +203,7 @@ async def test_the_workbench_costs_the_same_queries_for_one_item_or_many(demo, v
     counted = _counting(monkeypatch)
     many = {who: await cost(who) for who in ("officer1", "manager", "auditor")}
     assert many == one
-    assert one == {"officer1": 5, "manager": 11, "auditor": 7}  # a query per section, four for the figures
+    assert one == {"officer1": 6, "manager": 12, "auditor": 7}  # a query per section, four for the figures
 
 
 async def test_a_section_shows_its_first_items_and_says_there_are_more(demo, vault, settings):

@@ -37,7 +37,7 @@ async def test_login_lands_on_the_workbench_with_the_visit_to_resume(client, dem
     assert f'id="task-visits-{visit.id}"' in page.text
     assert f'href="http://testserver/visits/{visit.id}"' in page.text and "继续走访" in page.text
     assert 'id="today-figures"' not in page.text  # officers see their work, not branch figures
-    assert 'id="postloan-pending"' in page.text
+    assert 'id="postloan-pending"' not in page.text and "贷后检查" in page.text  # the post-loan section is live
 
 
 async def test_each_role_sees_its_queue_and_only_workers_get_buttons(client, demo, vault, settings, tmp_path):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
+from tortoise.expressions import Q
+
 from app.domain.permissions import Action
 from app.domain.postloan import OPEN_STATUSES, TO_DO_STATUSES, CheckStatus
 from app.models import Officer, PostLoanCheck
@@ -59,19 +61,23 @@ def _own(query, actor: Actor):
     return query.filter(officer_id=actor.id) if actor.is_officer else query
 
 
-async def checks_due(actor: Actor | None, on: date, *, within_days: int = DUE_WITHIN_DAYS) -> list[DueCheck]:
-    """The actor's checks to do by `on + within_days` (overdue first), then the reviews waiting for them."""
-    if actor is None or not may(actor, Action.POSTLOAN_CHECK) and not may(actor, Action.POSTLOAN_REVIEW):
+async def checks_due(actor: Actor | None, on: date, *, within_days: int = DUE_WITHIN_DAYS, limit: int = LIMIT) -> list[DueCheck]:
+    """The actor's checks to do by `on + within_days` (the earliest due first), then the reviews waiting for them (one query)."""
+    does, reviews = may(actor, Action.POSTLOAN_CHECK), may(actor, Action.POSTLOAN_REVIEW)
+    if actor is None or not (does or reviews):
         return []
-    rows: list[DueCheck] = []
-    if may(actor, Action.POSTLOAN_CHECK):
-        todo = _own(scoped(PostLoanCheck.all(), actor), actor).filter(status__in=list(TO_DO_STATUSES), due_on__lte=on + timedelta(days=within_days))
-        rows += [_due(c, on) for c in await todo.order_by("due_on", "created_at").limit(LIMIT).prefetch_related("customer", "officer")]
-    if may(actor, Action.POSTLOAN_REVIEW):
-        waiting = scoped(PostLoanCheck.all(), actor).filter(status=CheckStatus.SUBMITTED).order_by("submitted_at").limit(LIMIT)
-        rows += [_due(c, on, to_review=True) for c in await waiting.prefetch_related("customer", "officer")
-                 if c.submitted_by_id is None or c.submitted_by_id != actor.id]  # nobody reviews their own
-    return rows
+    wanted = []
+    if does:
+        todo = Q(status__in=list(TO_DO_STATUSES), due_on__lte=on + timedelta(days=within_days))
+        wanted.append(todo & Q(officer_id=actor.id) if actor.is_officer else todo)
+    if reviews:
+        wanted.append(Q(status=CheckStatus.SUBMITTED))
+    query = scoped(PostLoanCheck.all(), actor).filter(Q(*wanted, join_type="OR")).select_related("customer", "officer")
+    rows = await query.order_by("due_on", "created_at").limit(limit)
+    todo_rows = [_due(c, on) for c in rows if c.status in TO_DO_STATUSES]
+    review_rows = [_due(c, on, to_review=True) for c in rows if c.status == CheckStatus.SUBMITTED
+                   and (c.submitted_by_id is None or c.submitted_by_id != actor.id)]  # nobody reviews their own
+    return todo_rows + review_rows
 
 
 async def check_rows(actor: Actor | None, *, on: date, status: str | None) -> list[DueCheck]:
