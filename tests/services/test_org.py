@@ -15,6 +15,7 @@ from app.services.permissions import require
 from app.services.reporting.keys import resolve_report_key
 from app.services.risk.common import institution_name
 from tests.factories import officer
+from tests.factories.banks import first_bank, second_bank
 
 NEW_BANK = {
     "code": "14102901", "name": "洪洞农商行", "legal_name": "山西洪洞农村商业银行股份有限公司", "kind": BankKind.RURAL_COMMERCIAL,
@@ -121,3 +122,21 @@ async def test_platform_staff_are_refused_a_banks_money_and_credit_actions(demo)
     require(await actor_for(await officer("admin")), Action.CENSUS_MANAGE)
     require(admin, Action.BANK_MANAGE)
     require(admin, Action.REPORT_READ)
+
+
+async def test_second_bank_factory_makes_a_bank_with_its_tree_officers_and_products(demo):
+    # when
+    yc = await second_bank()
+    again = await second_bank()
+
+    # then
+    assert again.bank.id == yc.bank.id
+    assert yc.head.bank_id == yc.branch.bank_id == yc.bank.id and yc.branch.parent_id == yc.head.id
+    assert {(await yc.actor(u)).bank_id for u in yc.officers} == {yc.bank.id}
+    assert (await yc.actor()).in_branch(yc.village.branch_id)
+    first = await first_bank()
+    assert await _codes(yc.bank) == await _codes(first) != []
+
+
+def _codes(bank: Bank):
+    return Product.filter(bank_id=bank.id).order_by("code").values_list("code", flat=True)
