@@ -18,9 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app.domain.money import percent_str
 from app.domain.schedule import METHOD_LABELS, Method, add_months, build_schedule
-from app.models import Branch, Contract, CreditLine, Customer, Product
+from app.models import Bank, Branch, Contract, CreditLine, Customer, Product
 from app.services.contracts.pdfsign import FieldBox
-from app.services.risk.common import institution_name
 
 ASSET_DIR = Path(__file__).resolve().parent / "templates"
 ASSET_BASE_URL = "https://assets.cunxin.invalid/contract/"
@@ -109,7 +108,7 @@ async def contract_context(contract: Contract) -> dict:
     borrower = await Customer.get(id=contract.customer_id)
     co_borrower = await Customer.get(id=contract.co_borrower_id) if contract.co_borrower_id else None
     branch = await Branch.get(id=contract.branch_id)
-    bank = await institution_name(branch.id) or branch.name
+    bank = await Bank.get(id=branch.bank_id)
     term_methods = [m for m in line.allowed_methods if m in EXAMPLE_METHODS]
     method = term_methods[0] if term_methods else Method.INTEREST_FIRST.value  # a revolving-only line: interest-first example
     term = min(EXAMPLE_TERM_MONTHS, line.max_term_months)
@@ -117,7 +116,9 @@ async def contract_context(contract: Contract) -> dict:
     schedule = build_schedule(line.limit_fen, contract.annual_rate_ppm, term, method, start, add_months(start, 1))
     return {
         "contract": contract,
-        "bank_name": bank,
+        "bank_name": bank.legal_name,
+        "bank_address": bank.address,
+        "bank_legal_representative": bank.legal_representative,
         "branch_name": branch.name,
         "borrower": borrower,
         "co_borrower": co_borrower,
@@ -153,5 +154,6 @@ def required_anchors(contract: Contract) -> dict[str, str]:
     return {n: FIELD_ANCHORS[n] for n in names}
 
 
-def contract_number(branch_code: str, on: date, contract_hex: str) -> str:
-    return f"SX-{branch_code}-{on:%Y%m%d}-{contract_hex[:8].upper()}"
+def contract_number(prefix: str, branch_code: str, on: date, contract_hex: str) -> str:
+    """The granting bank's prefix, the branch, the contract date and the id's first 8 hex digits (SX-XF01-20260301-1A2B3C4D)."""
+    return f"{prefix}-{branch_code}-{on:%Y%m%d}-{contract_hex[:8].upper()}"

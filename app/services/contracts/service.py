@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from app.domain.error_codes import ContractCode, LendingCode, VisitCode
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from app.domain.lpr import PPM_PER_BP
-from app.models import Branch, Contract, ContractSignature, CreditLine, Customer, Document
+from app.models import Bank, Branch, Contract, ContractSignature, CreditLine, Customer, Document
 from app.models.contract import ContractStatus, SignatureRole
 from app.domain.vocabulary import CreditLineStatus, DocumentKind
 from app.models.identity import JobStatus
@@ -131,11 +131,12 @@ async def create_contract(*, actor: Actor, credit_line_id: UUID, co_borrower_id:
         return existing
     tenor, rate_ppm = await rate_for(term_months=line.max_term_months, spread_bp=line.spread_bp, on=today)
     branch = await Branch.get(id=line.branch_id)
+    prefix = await Bank.filter(id=branch.bank_id).first().values_list("contract_prefix", flat=True)
     cid = uuid4()
     try:
         async with in_transaction():
             contract = await Contract.create(
-                id=cid, number=document.contract_number(branch.code, today, cid.hex), credit_line_id=line.id, customer_id=line.customer_id,
+                id=cid, number=document.contract_number(prefix, branch.code, today, cid.hex), credit_line_id=line.id, customer_id=line.customer_id,
                 co_borrower_id=co_borrower_id, branch_id=line.branch_id, status=ContractStatus.DRAFT, contract_on=today,
                 lpr_ppm=rate_ppm - line.spread_bp * PPM_PER_BP, annual_rate_ppm=rate_ppm, created_by_id=officer_id(actor),
             )

@@ -34,7 +34,7 @@ async def test_renders_the_contract_with_terms_schedule_and_every_signature_fiel
     assert doc.kind == DocumentKind.CONTRACT and doc.customer_id == customer.id and doc.content_type == "application/pdf"
     pdf = kit.media.get(doc.sha256)
     text = _text(pdf)
-    for expected in ("个人授信合同", contract.number, "襄汾农商行新城支行", "王建国", customer.id_number_masked, "李秀英",
+    for expected in ("个人授信合同", contract.number, "山西襄汾农村商业银行股份有限公司", "襄汾农商行新城支行", "山西省临汾市襄汾县新城镇", "王建国", customer.id_number_masked, "李秀英",
                      "100,000.00", "壹拾万元整", "2026年1月1日", "2028年12月31日", "便利贷", "等额本息", "3.00%", "150 个基点", "4.50%",
                      "2026-12-27", "2027-11-27", "共同借款人（签名）", "贷款人（盖章）"):
         assert expected in text, expected
@@ -61,6 +61,19 @@ async def test_without_a_co_borrower_there_is_no_co_borrower_field_and_rendering
     assert field_names(pdf) == {"borrower": False, "bank": False}
     assert "共同借款人" not in _text(pdf)
     assert await Document.filter(kind=DocumentKind.CONTRACT).count() == 1
+
+
+async def test_the_contract_number_starts_with_the_granting_banks_prefix(demo, vault):
+    # given the demo bank's contract prefix changed (a bank's own prefix, not the old hard-coded SX)
+    from app.models import Bank, Branch
+
+    bank_id = (await Branch.get(code="XF010")).bank_id
+    await Bank.filter(id=bank_id).update(contract_prefix="XFNS")
+    _, line = await customer_with_line(vault, checked=False)
+    # when a contract is created
+    contract = await create_contract(actor=SYSTEM, credit_line_id=line.id, today=TODAY)
+    # then its number carries that prefix, the branch and the date
+    assert contract.number.startswith(f"XFNS-XF010-{TODAY:%Y%m%d}-")
 
 
 class _Broken:
