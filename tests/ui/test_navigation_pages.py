@@ -38,7 +38,8 @@ def _assert_trail(html: str, member: HouseholdMember, here: str) -> None:
     household = member.household
     assert f"/villages/{household.village.id}" in crumbs and household.village.name in crumbs
     assert f"/households/{household.id}" in crumbs and f"户号 {household.household_no}" in crumbs
-    assert f"/members/{member.id}" in crumbs and member.name in crumbs
+    person = f"/customers/{member.customer_id}" if member.customer_id else f"/members/{member.id}"  # 客户视图 once a customer
+    assert f'{person}" id="crumb-member"' in crumbs and member.name in crumbs
     assert f'<span aria-current="page">{here}</span>' in crumbs
 
 

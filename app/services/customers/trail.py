@@ -26,6 +26,7 @@ class Trail:
     household_no: str
     member_id: UUID
     member_name: str
+    customer_id: UUID | None = None  # the person's customer page (客户视图); None: not a customer yet
 
 
 async def customer_trail(customer_id: UUID | None) -> Trail | None:
@@ -37,10 +38,11 @@ async def customer_trail(customer_id: UUID | None) -> Trail | None:
         return None
     household = member.household
     return Trail(village_id=household.village.id, village_name=household.village.name, household_id=household.id,
-                 household_no=household.household_no, member_id=member.id, member_name=member.name)
+                 household_no=household.household_no, member_id=member.id, member_name=member.name, customer_id=customer_id)
 
 
 def visit_trail(visit: Visit) -> Trail:
     """A visit's borrower, from the visit page's read model (its household, member and village are fetched)."""
     return Trail(village_id=visit.village.id, village_name=visit.village.name, household_id=visit.household.id,
-                 household_no=visit.household.household_no, member_id=visit.member.id, member_name=visit.member.name)
+                 household_no=visit.household.household_no, member_id=visit.member.id, member_name=visit.member.name,
+                 customer_id=visit.member.customer_id)
