@@ -13,12 +13,14 @@ from app.domain.appraisal import PanelRole, Status, check_transition
 from app.domain.census import check_name, clean
 from app.domain.error_codes import AppraisalCode, CensusCode, CommonCode
 from app.domain.errors import Conflict, NotFound, ValidationError
-from app.models import Appraisal, Household, Officer, PanelMember, Product, Village
+from app.models import Appraisal, Household, Officer, PanelMember, Village
 from app.domain.vocabulary import Role
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.common import appraisal_for, require_manager
 from app.services.census.access import visible_village
+from app.services.lending.products import active_product
+from app.services.org import bank_id_of_branch
 
 MAX_PANEL = 30
 MIN_PANEL = 2  # one person alone is not a back-to-back appraisal
@@ -28,7 +30,7 @@ DEFAULT_PRODUCT = "BIANLI"
 async def create_appraisal(*, actor: Actor, village_id: UUID, rules: dict, product_code: str = DEFAULT_PRODUCT) -> Appraisal:
     require_manager(actor)
     village = await visible_village(actor, village_id)
-    product = await Product.get_or_none(code=product_code, is_active=True)
+    product = await active_product(await bank_id_of_branch(village.branch_id), product_code)  # the village's bank's
     if product is None:
         raise NotFound("产品不存在或已停用", field="product")
     async with in_transaction():

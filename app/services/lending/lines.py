@@ -16,11 +16,12 @@ from app.domain import exposure
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.schedule import parse_method
-from app.models import CreditLine, Customer, Product
+from app.models import CreditLine, Customer
 from app.domain.vocabulary import CreditLineStatus
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending.access import can_access
+from app.services.lending.products import active_product
 
 
 async def grant_credit_line(
@@ -45,7 +46,7 @@ async def grant_credit_line(
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None or not can_access(actor, customer_id=customer.id, branch_id=customer.branch_id):
         raise NotFound("客户不存在", field="customer_id")
-    product = await Product.get_or_none(code=product_code, is_active=True)
+    product = await active_product(customer.bank_id, product_code)  # the customer's bank's product of that code
     if product is None:
         raise NotFound("产品不存在或已停用", field="product")
     if not 0 < limit_fen <= product.max_principal_fen:

@@ -1,13 +1,26 @@
-"""Product settings as domain conventions."""
+"""Products of a bank: finding one by code, its settings as domain conventions.
+
+A product code (BIANLI, …) names a product within one member bank: two banks may each have a BIANLI with
+their own limits and spreads. Every lookup by code therefore names the bank — the bank of the branch,
+customer or line at hand — and never searches across banks.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from uuid import UUID
 
 from app.domain.schedule import Conventions
 from app.models import Product
 
 PPM = Decimal(1_000_000)
+
+
+async def active_product(bank_id: UUID | None, code: str) -> Product | None:
+    """The bank's active product with this code (None when the bank has none, or no bank is given)."""
+    if bank_id is None:
+        return None
+    return await Product.get_or_none(bank_id=bank_id, code=code, is_active=True)
 
 
 def conventions_for(product: Product) -> Conventions:

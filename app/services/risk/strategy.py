@@ -35,6 +35,7 @@ from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.coverage import household_pre_credit
 from app.services.documents import MediaStore
+from app.services.lending.products import active_product
 from app.services.risk.common import customer_in_scope, officer_id, require_staff
 from app.services.risk.lists import entries_in_force
 from app.services.risk.rulesets import active_ruleset
@@ -209,7 +210,7 @@ async def evaluate_strategy(
     """
     require_staff(actor)
     customer = await customer_in_scope(actor, customer_id)
-    product = await Product.get_or_none(code=product_code, is_active=True)
+    product = await active_product(customer.bank_id, product_code)
     if product is None:
         raise NotFound("产品不存在或已停用", field="product_code")
     if (lat is None) != (lng is None) or (lat is not None and not is_valid_point(lat, lng)):

@@ -29,13 +29,14 @@ from app.domain.permissions import Action
 from app.domain.rules import worst_outcome
 from app.domain.visit_file import ROUTE_APPROVAL, ROUTE_APPROVER, ROUTE_DECLINED, ROUTE_OFFICER, CreditCheck, Decision, StrategyResult
 from app.integrations.bureau import CreditBureau
-from app.models import Appraisal, CreditLine, Product, RiskDecision, RiskStrategyDecision, Visit
+from app.models import Appraisal, CreditLine, Household, Product, RiskDecision, RiskStrategyDecision, Visit
 from app.models.risk import RiskPurpose
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.coverage import PreCredit, household_pre_credit
 from app.services.documents import MediaStore
 from app.services.lending.lines import grant_credit_line
+from app.services.lending.products import active_product
 from app.services.outbox import enqueue_line_granted
 from app.services.permissions import refusal, require
 from app.services.risk import check_credit, credit_gate, evaluate_strategy
@@ -78,7 +79,8 @@ async def household_offer_basis(household_id: UUID, policy: VisitPolicy) -> tupl
         product_ids = await Appraisal.filter(id=pre.appraisal_id).values_list("product_id", flat=True)
         product = await Product.get_or_none(id=product_ids[0], is_active=True)
     else:
-        product = await Product.get_or_none(code=policy.product_code, is_active=True)
+        bank_ids = await Household.filter(id=household_id).values_list("village__branch__bank_id", flat=True)
+        product = await active_product(bank_ids[0] if bank_ids else None, policy.product_code)  # the household's bank's
     if product is None:
         raise NotFound("授信产品不存在或已停用", field="product")
     return pre, product

@@ -83,9 +83,10 @@ async def family(vault, *, head_seq: int = 357, spouse_seq: int | None = 358, vi
 
 async def pre_credit(household_id: UUID, amount_yuan: int, *, grade: str = "good", product: str = "BIANLI") -> Approval:
     """A published appraisal of the household's village approving this pre-credit amount (支行审定)."""
-    household = await Household.get(id=household_id)
-    prod = await Product.get(code=product)
-    approver = await Officer.get(username="approver")
+    household = await Household.get(id=household_id).prefetch_related("village__branch")
+    bank_id = household.village.branch.bank_id  # the household's bank's product and approver
+    prod = await Product.get(bank_id=bank_id, code=product)
+    approver = await Officer.filter(role="approver", branch__bank_id=bank_id).order_by("username").first()
     appraisal = await Appraisal.create(village_id=household.village_id, product_id=prod.id, status=Status.PUBLISHED, rules={}, approved_at=NOW)
     return await Approval.create(appraisal_id=appraisal.id, household_id=household_id, approver_id=approver.id, grade=Grade(grade),
                                  pre_credit_amount_fen=amount_yuan * 100, approved_at=NOW)
