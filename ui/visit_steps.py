@@ -35,6 +35,7 @@ from app.services.visits import (
     start_face_check,
     visible_visit,
 )
+from app.services.visits.uploads import upload_once
 from ui.auth import login_required, redirect
 from ui.common import FieldsInvalid, finite_number, optional_money, optional_uuid, parse_fields, read_upload
 from ui.idcard_form import posted
@@ -82,8 +83,15 @@ async def _step(request: Request, action: Action, *, files: tuple[str, ...] = ()
 @login_required
 async def idcard_capture(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        await capture_id_card(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), side=form.get("side", ""),
-                              data=uploads["image"], media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+        actor, who, side = request.state.session.actor, form.get("who", ""), form.get("side", "")
+
+        async def upload():
+            read = await capture_id_card(actor=actor, visit_id=visit_id, who=who, side=side, data=uploads["image"],
+                                         media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+            return {"read_id": str(read.id)}
+
+        await upload_once(actor=actor, scope="visit_idcard", key=optional_uuid(form.get("upload_key")),
+                          request={"visit": str(visit_id), "who": who, "side": side}, upload=upload)
 
     return await _step(request, action, files=("image",))
 
@@ -113,8 +121,15 @@ async def identity_check(request: Request) -> Response:
 @login_required
 async def face_capture(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        await start_face_check(actor=request.state.session.actor, visit_id=visit_id, who=form.get("who", ""), stage=form.get("stage", ""),
-                               probe=uploads["probe"], media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+        actor, who, stage = request.state.session.actor, form.get("who", ""), form.get("stage", "")
+
+        async def upload():
+            check = await start_face_check(actor=actor, visit_id=visit_id, who=who, stage=stage, probe=uploads["probe"],
+                                           media=request.app.state.media, queue=request.app.state.queue, policy=policy_of(request))
+            return {"verification_id": str(check.id)}
+
+        await upload_once(actor=actor, scope="visit_face", key=optional_uuid(form.get("upload_key")),
+                          request={"visit": str(visit_id), "who": who, "stage": stage}, upload=upload)
 
     return await _step(request, action, files=("probe",))
 
@@ -139,8 +154,15 @@ async def co_borrower_skip(request: Request) -> Response:
 @login_required
 async def photo_add(request: Request) -> Response:
     async def action(visit_id, form, uploads):
-        await add_photo(actor=request.state.session.actor, visit_id=visit_id, category=form.get("category", ""), data=uploads["photo"],
-                        media=request.app.state.media, policy=policy_of(request))
+        actor, category = request.state.session.actor, form.get("category", "")
+
+        async def upload():
+            doc = await add_photo(actor=actor, visit_id=visit_id, category=category, data=uploads["photo"],
+                                  media=request.app.state.media, policy=policy_of(request))
+            return {"document_id": str(doc.id)}
+
+        await upload_once(actor=actor, scope="visit_photo", key=optional_uuid(form.get("upload_key")),
+                          request={"visit": str(visit_id), "category": category}, upload=upload)
 
     return await _step(request, action, files=("photo",))
 

@@ -330,3 +330,36 @@ async def test_a_member_granted_before_is_told_at_the_start_and_the_household_sh
     refused = await walker.post(f"/members/{walker.fam.head.id}/visit", {"lat": str(XIJIE_CENTRE[0]), "lng": str(XIJIE_CENTRE[1])}, expect=422)
     assert "同一产品不能重复授信" in refused.text
     assert await Visit.filter(member_id=walker.fam.head.id).count() == 1
+
+
+async def test_a_capture_posted_twice_with_one_upload_key_is_stored_once(walker, client):
+    """The offline queue may send a capture again when it missed the answer: one key, one upload (issue 19)."""
+    from app.models import Document, IdCardRead
+
+    await walker.start()
+    key = str(uuid.uuid4())
+    card = {"who": "borrower", "side": "front", "upload_key": key}
+    for _ in range(2):
+        await walker.post(f"{walker.base}/idcard", card, files={"image": ("card.jpg", jpeg(), "image/jpeg")})
+    assert await IdCardRead.all().count() == 1
+    first_read = (await _visit(walker.visit_id)).data["borrower"]["reads"]["front"]
+    await walker.post(f"{walker.base}/idcard", {**card, "upload_key": str(uuid.uuid4())}, files={"image": ("card.jpg", jpeg(), "image/jpeg")})
+    assert await IdCardRead.all().count() == 2 and (await _visit(walker.visit_id)).data["borrower"]["reads"]["front"] != first_read
+
+
+
+async def test_a_photo_posted_twice_with_one_upload_key_is_one_document(walker, client):
+    from app.models import Document
+
+    await walker.start()
+    await walker.person("borrower")
+    if walker.fam.spouse is not None:
+        await walker.person("co_borrower")
+    documents = await Document.all().count()
+    photo = {"category": "household_register", "upload_key": str(uuid.uuid4())}
+    for _ in range(2):
+        await walker.post(f"{walker.base}/photos", photo, files={"photo": ("hukou.jpg", jpeg((1, 2, 3)), "image/jpeg")})
+    assert await Document.all().count() == documents + 1
+    assert len((await _visit(walker.visit_id)).data["photos"]["items"]) == 1
+    reused = await walker.post(f"{walker.base}/photos", {**photo, "category": "house"}, files={"photo": ("house.jpg", jpeg((4, 5, 6)), "image/jpeg")}, expect=422)
+    assert "该上传编号已用于另一张照片" in reused.text
