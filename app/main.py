@@ -10,7 +10,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -29,6 +28,7 @@ from app.wiring import Adapters, sign_in_policy, visit_policy
 from ui import health
 from ui.common import forbidden, method_not_allowed, not_found
 from ui.routes import routes as page_routes
+from ui.static_files import StaticAssets
 from ui.templating import build_templates
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     under their names, with the visit policy; pages and the GraphQL context read them from there.
     """
     settings = settings or get_settings()
+    assets = StaticAssets(settings.ui_dir / "static")  # read and hashed once (templates: static_url)
     adapters = Adapters.from_settings(settings)
     mobile = MobileDeps(settings=settings, sms=adapters.sms, bureau=adapters.bureau, media=adapters.media,
                         policy=sign_in_policy(settings))
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Route("/healthz/operations", health.operations, name="healthz_operations"),
             Route("/metrics", health.metrics_endpoint, name="metrics"),
             Route("/graphql", GraphQLApp(schema, settings, mobile=mobile), methods=["GET", "POST"], name="graphql"),
-            Mount("/static", StaticFiles(directory=str(settings.ui_dir / "static")), name="static"),
+            Mount("/static", assets, name="static"),
             *page_routes,
         ],
         middleware=[
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         exception_handlers={NotFound: not_found, Forbidden: forbidden, 404: not_found, 405: method_not_allowed},
     )
     app.state.settings = settings
-    app.state.templates = build_templates(settings)
+    app.state.templates = build_templates(settings, assets)
     for name, adapter in adapters.by_name().items():
         setattr(app.state, name, adapter)
     app.state.visit_policy = visit_policy(settings)

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 from app import clock
 from app.config import Settings
 from app.domain.vocabulary import TECHNICAL_ROLES, label_for
+from ui.static_files import StaticAssets
 
 SLOW_JOB_SECONDS = 20  # after this long a job's wait says it is slow and offers the way out (jobs/_waiting.html)
 
@@ -41,8 +42,11 @@ def technical(request: Request) -> bool:
     return session is not None and session.officer.role in TECHNICAL_ROLES
 
 
-def build_templates(settings: Settings) -> Jinja2Templates:
+def build_templates(settings: Settings, assets: StaticAssets | None = None) -> Jinja2Templates:
+    """`assets` gives templates `static_url('js/x.js')`, the file's hashed URL (ui/static_files.py)."""
     templates = Jinja2Templates(directory=str(settings.ui_dir / "templates"))
+    assets = assets or StaticAssets(settings.ui_dir / "static")
+    templates.env.globals["static_url"] = assets.url
     tz = ZoneInfo(settings.business_tz)
     templates.env.filters["yuan"] = yuan
     templates.env.filters["local"] = lambda dt, fmt="%Y-%m-%d %H:%M": dt.astimezone(tz).strftime(fmt) if dt else ""
