@@ -21,6 +21,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from arq.connections import RedisSettings
@@ -154,6 +155,11 @@ def pki_config(settings: Settings) -> PkiConfig:
         bank_cert=settings.bank_seal_cert, bank_key=settings.bank_seal_key, bank_key_password=password,
         chain=tuple(settings.signing_chain), trust_roots=tuple(settings.signing_trust_roots), tsa_url=settings.tsa_url,
     )
+
+
+def sandbox_seal_dir(settings: Settings, bank_code: str) -> Path:
+    """Where a demo bank's sandbox seal is written (`cunxin bank seal --sandbox`, `cunxin seed-demo`): next to the dev PKI."""
+    return settings.var_dir / "pki" / "banks" / bank_code
 
 
 def visit_policy(settings: Settings) -> VisitPolicy:

@@ -1,17 +1,19 @@
-"""Member banks: `cunxin bank create|list` (operators on the server, as the system actor, audited)."""
+"""Member banks: `cunxin bank create|list|seal` (operators on the server, as the system actor, audited)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 
-from app.cli.base import cli
+from app.cli.base import adapters, cli
+from app.clock import now_utc
 from app.config import get_settings
 from app.db import init_db
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, NotFound
 from app.domain.vocabulary import BankKind
 from app.services.actor import SYSTEM
 
@@ -69,6 +71,50 @@ def create(
         "新建失败",
     )
     typer.echo(f"已新建法人行「{bank.name}」（机构代码 {bank.code}，合同编号前缀 {bank.contract_prefix}）")
+
+
+@banks.command("seal")
+def seal(
+    code: str = typer.Option(..., help="法人行机构代码"),
+    cert: str | None = typer.Option(None, help="本行电子印章证书（PEM，可附签发证书链）"),
+    key: str | None = typer.Option(None, help="本行电子印章私钥（PEM，不加密）"),
+    sandbox: bool = typer.Option(False, "--sandbox", help="由开发测试 CA 签发沙箱印章（仅开发、演示环境）"),
+    clear: bool = typer.Option(False, "--clear", help="不再使用本行印章，改用本系统的签章配置"),
+) -> None:
+    """Set a bank's own seal: its certificate and key, a sandbox seal from the development CA, or none (the installation's)."""
+    from app.services.contracts.pki import PkiConfigurationError, issue_sandbox_seal, load_bank_seal
+    from app.services.org import bank_by_code, set_bank_seal
+    from app.wiring import sandbox_seal_dir
+
+    if sum((bool(cert or key), sandbox, clear)) != 1:
+        _fail("设置失败：请给出 --cert 与 --key，或 --sandbox，或 --clear 之一")
+    try:
+        kit = adapters().signing_kit()
+        if sandbox:
+            cert_path, key_path = issue_sandbox_seal(kit.pki, directory=sandbox_seal_dir(get_settings(), code.strip()), bank_name=_bank_name(code), now=now_utc())
+            cert, key = str(cert_path), str(key_path)
+        elif cert and key:
+            load_bank_seal(kit.pki, Path(cert), Path(key))  # refuse a pair that cannot seal before it is recorded
+    except PkiConfigurationError as exc:
+        _fail(f"设置失败：{exc}")
+
+    async def work():
+        bank = await bank_by_code(code)
+        if bank is None:
+            raise NotFound(f"法人行 {code} 不存在", field="code")
+        return await set_bank_seal(actor=SYSTEM, bank_id=bank.id, seal_cert_path=None if clear else cert, seal_key_path=None if clear else key)
+
+    bank = _run(work, "设置失败")
+    typer.echo(f"{bank.name}：" + (f"本行印章 {bank.seal_cert_path}" if bank.seal_cert_path else "使用本系统的签章配置"))
+
+
+def _bank_name(code: str) -> str:
+    from app.services.org import bank_by_code
+
+    bank = _run(lambda: bank_by_code(code), "设置失败")
+    if bank is None:
+        _fail(f"设置失败：法人行 {code} 不存在")
+    return bank.name
 
 
 @banks.command("list")

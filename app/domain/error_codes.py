@@ -235,6 +235,7 @@ class ContractCode(StrEnum):
     BAD_SIGNATURE_IMAGE = "BAD_SIGNATURE_IMAGE"
     BLANK_SIGNATURE = "BLANK_SIGNATURE"
     ARCHIVE_DAMAGED = "ARCHIVE_DAMAGED"
+    SEAL_UNAVAILABLE = "SEAL_UNAVAILABLE"  # the bank's own seal certificate or key cannot be used
 
 
 class CensusCode(StrEnum):

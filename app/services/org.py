@@ -150,6 +150,35 @@ async def create_bank(
     return bank
 
 
+async def set_bank_seal(*, actor: Actor, bank_id: UUID, seal_cert_path: str | None, seal_key_path: str | None) -> Bank:
+    """A bank's own seal certificate and key (PEM paths on the server), or both None for the installation's seal.
+
+    Platform admins only, audited. Whether the pair can sign is checked when the bank's next contract is sealed
+    (app/services/contracts: a clear refusal, nothing half-signed).
+    """
+    require(actor, Action.BANK_MANAGE)
+    if actor.bank_id is not None:
+        raise Forbidden("只有平台管理员可以设置法人行印章", code=CommonCode.FORBIDDEN)
+    _check_seal_paths(seal_cert_path, seal_key_path)
+    bank = await Bank.get_or_none(id=bank_id)
+    if bank is None:
+        raise NotFound("法人行不存在", field="bank_id")
+    before = {"seal_cert_path": bank.seal_cert_path, "seal_key_path": bank.seal_key_path}
+    async with in_transaction():
+        await Bank.filter(id=bank.id).update(seal_cert_path=seal_cert_path or None, seal_key_path=seal_key_path or None)
+        await audit.record(actor, "bank.seal", "bank", bank.id, before=before,
+                           after={"seal_cert_path": seal_cert_path or None, "seal_key_path": seal_key_path or None})
+    return await Bank.get(id=bank.id)
+
+
+def _check_seal_paths(seal_cert_path: str | None, seal_key_path: str | None) -> None:
+    if bool(seal_cert_path) != bool(seal_key_path):
+        raise ValidationError("印章证书与私钥须同时提供（或都不提供，使用本系统的签章配置）", field="seal_cert_path")
+    for field, path in (("seal_cert_path", seal_cert_path), ("seal_key_path", seal_key_path)):
+        if path and not Path(path).is_file():
+            raise ValidationError(f"文件不存在：{path}", field=field)
+
+
 def _check_bank_fields(
     *, code: str, name: str, legal_name: str, prefix: str, head_code: str, address: str, legal_representative: str,
     seal_cert_path: str | None, seal_key_path: str | None,
@@ -168,11 +197,7 @@ def _check_bank_fields(
         raise ValidationError("地址最长 256 字", field="address")
     if len(legal_representative.strip()) > 32:
         raise ValidationError("法定代表人姓名最长 32 字", field="legal_representative")
-    if bool(seal_cert_path) != bool(seal_key_path):
-        raise ValidationError("印章证书与私钥须同时提供（或都不提供，使用本系统的签章配置）", field="seal_cert_path")
-    for field, path in (("seal_cert_path", seal_cert_path), ("seal_key_path", seal_key_path)):
-        if path and not Path(path).is_file():
-            raise ValidationError(f"文件不存在：{path}", field=field)
+    _check_seal_paths(seal_cert_path, seal_key_path)
 
 
 _NOT_COPIED = {"id", "bank_id", "created_at"}

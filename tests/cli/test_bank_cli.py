@@ -43,3 +43,21 @@ def test_bank_create_refuses_bad_input(demo):
     taken_prefix = _cunxin("bank", "create", *_with("--contract-prefix", "SX"))
     assert taken_prefix.returncode == 1 and "合同编号前缀 SX 已被其他法人行使用" in taken_prefix.stderr
     assert _cunxin("bank", "list").stdout.strip().splitlines()[0].startswith("14102301  襄汾农商行")
+
+
+def test_bank_seal_sandbox_then_clear(demo):
+    # a demo bank gets its own sandbox seal from the development CA, and can go back to the installation's
+    assert _cunxin("bank", "create", *BANK).returncode == 0
+    made = _cunxin("bank", "seal", "--code", "14102901", "--sandbox")
+    assert made.returncode == 0, made.stderr
+    assert "洪洞农商行：本行印章" in made.stdout and made.stdout.strip().endswith("banks/14102901/seal.pem")
+    assert "合同前缀 HT  本行印章" in _cunxin("bank", "list").stdout
+    cleared = _cunxin("bank", "seal", "--code", "14102901", "--clear")
+    assert cleared.returncode == 0 and "洪洞农商行：使用本系统的签章配置" in cleared.stdout
+    # a key that is not the certificate's is refused before anything is recorded
+    pki = os.path.dirname(made.stdout.strip().rsplit(" ", 1)[1])
+    wrong = _cunxin("bank", "seal", "--code", "14102901", "--cert", f"{pki}/seal.pem", "--key", f"{pki}/../../ca.key")
+    assert wrong.returncode == 1 and "与印章证书" in wrong.stderr and "不匹配" in wrong.stderr
+    assert "合同前缀 HT  系统签章" in _cunxin("bank", "list").stdout
+    neither = _cunxin("bank", "seal", "--code", "14102901")
+    assert neither.returncode == 1 and "请给出 --cert 与 --key，或 --sandbox，或 --clear 之一" in neither.stderr

@@ -2,7 +2,10 @@
 
 - Customers (borrower, co-borrower) sign with a one-time key and certificate issued at the moment
   of signing by the signing CA (an "event certificate"); the private key is never stored.
-- The bank seals with its own certificate and key (`CUNXIN_BANK_SEAL_CERT` / `_KEY`).
+- The bank seals with its own certificate and key (`CUNXIN_BANK_SEAL_CERT` / `_KEY`: the installation's
+  seal). A member bank with its own seal (`Bank.seal_cert_path` / `seal_key_path`) seals with that one
+  instead: `load_bank_seal` puts it into a copy of the installation's PKI. `issue_sandbox_seal` makes
+  one for a demo bank, issued by the development CA (never in production).
 - The bank's seal carries an RFC 3161 time stamp: from `CUNXIN_TSA_URL`, else from the development
   PKI's local time-stamp authority.
 
@@ -14,6 +17,7 @@ process and a worker starting together agree on one CA. In production the paths 
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -148,6 +152,17 @@ def _pem_key(path: Path, password: bytes | None = None) -> PrivateKey:
     return key
 
 
+def _pem_certs(path: Path) -> list[x509.Certificate]:
+    """Every certificate of a PEM file, in file order (a seal certificate followed by its issuers)."""
+    try:
+        certs = x509.load_pem_x509_certificates(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise PkiConfigurationError(f"无法读取证书 {path}：{exc}") from exc
+    if not certs:
+        raise PkiConfigurationError(f"证书文件 {path} 中没有证书")
+    return certs
+
+
 def _write_pem(path: Path, data: bytes, *, secret: bool) -> None:
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
@@ -228,6 +243,62 @@ def load_pki(config: PkiConfig, *, now: datetime) -> SigningPki:
     )
 
 
+# --- a member bank's own seal -------------------------------------------------------------------
+
+
+def _public_der(key) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_bank_seal(pki: SigningPki, cert_path: Path, key_path: Path) -> SigningPki:
+    """The installation's PKI with a member bank's own seal certificate and key in place of the installation's.
+
+    `cert_path` holds the seal certificate first, then (optionally) its issuing certificates: they are
+    embedded in the seal, and a self-signed one among them becomes a trust root for validating it. The
+    key must be the certificate's (an unencrypted PEM). Customers' signatures stay with the installation's CA.
+    """
+    certs = _pem_certs(cert_path)
+    key = _pem_key(key_path)
+    seal, issuers = certs[0], certs[1:]
+    if _public_der(key.public_key()) != _public_der(seal.public_key()):
+        raise PkiConfigurationError(f"私钥 {key_path} 与印章证书 {cert_path} 不匹配")
+    if _is_ca(seal):
+        raise PkiConfigurationError(f"印章证书 {cert_path} 是 CA 证书，不能用于盖章")
+    roots = [c for c in issuers if c.issuer == c.subject]
+    trusted = _unique([*pki.trust_roots, *roots])
+    known = {c.subject for c in (*trusted, *issuers, *pki.chain)}
+    if seal.issuer not in known:
+        raise PkiConfigurationError(f"印章证书 {cert_path} 的签发机构不受信任（请在文件中附上签发证书链）")
+    return dataclasses.replace(pki, bank_cert=seal, bank_key=key, chain=_unique([*issuers, *pki.chain]), trust_roots=trusted)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def issue_sandbox_seal(pki: SigningPki, *, directory: Path, bank_name: str, now: datetime) -> tuple[Path, Path]:
+    """A demo bank's own seal, issued by the development CA: `seal.pem` (certificate + CA) and `seal.key` in `directory`.
+
+    Development PKI only: a production CA never issues sandbox seals. An existing pair is kept.
+    """
+    if not pki.is_development:
+        raise PkiConfigurationError("沙箱印章只能由开发测试 CA 签发（生产环境请配置本行的正式印章证书）")
+    cert_path, key_path = directory / "seal.pem", directory / "seal.key"
+    with _locked(directory):
+        if cert_path.exists() and key_path.exists():
+            return cert_path, key_path
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = _certificate(subject=_name(f"{bank_name} 合同专用章（沙箱）"), public_key=key.public_key(), issuer_cert=pki.ca_cert,
+                            issuer_key=pki.ca_key, now=now, years=LEAF_YEARS)
+        _write_pem(key_path, _key_pem(key), secret=True)
+        pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (cert, pki.ca_cert))
+        _write_pem(cert_path, pem, secret=False)  # last: its presence marks a complete pair
+    return cert_path, key_path
+
+
 # --- conversions for pyhanko (asn1crypto) --------------------------------------------------------
 
 
@@ -250,7 +321,9 @@ __all__ = [
     "SigningPki",
     "asn1_cert",
     "asn1_key",
+    "issue_sandbox_seal",
     "issue_signer_certificate",
+    "load_bank_seal",
     "load_pki",
     "serial_hex",
 ]

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
-from dataclasses import dataclass
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID, uuid4
@@ -32,13 +36,15 @@ from app.models.outbox import OutboxKind
 from app.services import audit
 from app.services.actor import Actor
 from app.services.contracts import document, pdfsign, stamps
-from app.services.contracts.pki import SigningPki, issue_signer_certificate, serial_hex
+from app.services.contracts.pki import PkiConfigurationError, SigningPki, issue_signer_certificate, load_bank_seal, serial_hex
 from app.services.documents import MediaStore
 from app.services.job_lifecycle.kinds import CONTRACT
 from app.services.jobs import JobQueue
 from app.services.lending.pricing import rate_for
 from app.services.outbox import contract_signed_payload, enqueue_outbox
-from app.services.risk.common import institution_name, officer_id, require_staff
+from app.services.risk.common import officer_id, require_staff
+
+logger = logging.getLogger(__name__)
 
 ROLE_LABELS = {SignatureRole.BORROWER: "借款人", SignatureRole.CO_BORROWER: "共同借款人"}
 _BEFORE = {SignatureRole.BORROWER: ContractStatus.RENDERED, SignatureRole.CO_BORROWER: ContractStatus.BORROWER_SIGNED}
@@ -69,16 +75,45 @@ class FaceChecks(Protocol):
     async def passed(self, *, verification_id: UUID, customer_id: UUID) -> bool: ...
 
 
+class BankSeals:
+    """Each member bank's own seal (its certificate and key in a copy of the installation's PKI), loaded on
+    first use and kept for the process. Keyed by the files' paths and modification times: a renewed
+    certificate written over the old one is picked up on the next seal."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[tuple, SigningPki] = {}
+        self._lock = threading.Lock()
+
+    def pki_for(self, base: SigningPki, cert_path: str, key_path: str) -> SigningPki:
+        """Raises `PkiConfigurationError` when a file is missing or unreadable, or the pair does not fit."""
+        try:
+            stamp = (os.stat(cert_path).st_mtime_ns, os.stat(key_path).st_mtime_ns)
+        except OSError as exc:
+            raise PkiConfigurationError(f"印章文件不存在或无法读取：{exc.filename}") from exc
+        key = (cert_path, key_path, *stamp)
+        with self._lock:
+            if key not in self._loaded:
+                self._loaded[key] = load_bank_seal(base, Path(cert_path), Path(key_path))
+            return self._loaded[key]
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKit:
     """What signing needs from the edge: the media store, the PKI and the bank's time zone.
 
     Built once per process, on its first use, by app/wiring.py (loading the PKI; the first run in
-    dev generates it under var/pki)."""
+    dev generates it under var/pki). `pki` is the installation's; `seal_pki(bank)` is the PKI a
+    member bank's contracts are sealed with (its own seal, or the installation's when it has none)."""
 
     media: MediaStore
     pki: SigningPki
     business_tz: str = "Asia/Shanghai"
+    seals: BankSeals = field(default_factory=BankSeals)
+
+    def seal_pki(self, bank: Bank) -> SigningPki:
+        if not bank.seal_cert_path or not bank.seal_key_path:
+            return self.pki
+        return self.seals.pki_for(self.pki, bank.seal_cert_path, bank.seal_key_path)
 
 
 # --- lookups ------------------------------------------------------------------------------------
@@ -314,15 +349,16 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
     ready = ContractStatus.CO_BORROWER_SIGNED if contract.co_borrower_id else ContractStatus.BORROWER_SIGNED
     if contract.status != ready:
         raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code=VisitCode.WRONG_STATE)
+    bank = await Bank.get(id=await Branch.filter(id=contract.branch_id).first().values_list("bank_id", flat=True))
+    pki = await _seal_pki(kit, bank)
     pdf = await _current_pdf(kit.media, contract)
-    bank_name = await institution_name(contract.branch_id)
     local = now.astimezone(ZoneInfo(kit.business_tz))
-    appearance = stamps.appearance_image(stamps.seal_image(bank_name), (f"盖章时间：{local:%Y-%m-%d %H:%M:%S}",), size=stamps.SEAL_APPEARANCE_SIZE)
+    appearance = stamps.appearance_image(stamps.seal_image(bank.legal_name or bank.name), (f"盖章时间：{local:%Y-%m-%d %H:%M:%S}",), size=stamps.SEAL_APPEARANCE_SIZE)
     sealed = await asyncio.to_thread(
-        pdfsign.sign_field, pdf, field=document.BANK_FIELD, key=kit.pki.bank_key, cert=kit.pki.bank_cert, chain=kit.pki.chain,
-        reason="贷款人电子合同专用章", location=bank_name, appearance=appearance, timestamper=pdfsign.local_timestamper(kit.pki),
+        pdfsign.sign_field, pdf, field=document.BANK_FIELD, key=pki.bank_key, cert=pki.bank_cert, chain=pki.chain,
+        reason="贷款人电子合同专用章", location=bank.name, appearance=appearance, timestamper=pdfsign.local_timestamper(pki),
     )
-    await _assert_valid(sealed, kit.pki)
+    await _assert_valid(sealed, pki)
     digest = kit.media.put(sealed)
     try:
         async with in_transaction():
@@ -335,11 +371,22 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
             await contract.refresh_from_db()
             await enqueue_outbox(OutboxKind.CONTRACT_SIGNED, await contract_signed_payload(contract, sha256=digest), key=f"contract_signed:{contract.id}", now=now)
             await audit.record(actor, "contract.seal", "contract", contract.id, after={
-                "documentId": str(doc.id), "sha256": digest, "padesLevel": kit.pki.seal_level,
+                "documentId": str(doc.id), "sha256": digest, "padesLevel": pki.seal_level, "bankId": str(bank.id),
+                "sealCertificateSerial": serial_hex(pki.bank_cert),
             })
     except _Lost:
         raise Conflict("合同已被其他操作更新，请刷新后重试", code=ContractCode.CONTRACT_CHANGED) from None
     return await Contract.get(id=contract.id)
+
+
+async def _seal_pki(kit: SigningKit, bank: Bank) -> SigningPki:
+    """The bank's seal, or a clear refusal (nothing signed, nothing stored) when its files cannot be used."""
+    try:
+        return await asyncio.to_thread(kit.seal_pki, bank)
+    except PkiConfigurationError as exc:
+        logger.error("seal of bank %s cannot be loaded: %s", bank.code, exc)
+        raise DomainError(f"{bank.name}的电子印章证书无法使用，合同未盖章。请联系平台管理员检查本行印章配置。",
+                          code=ContractCode.SEAL_UNAVAILABLE) from None
 
 
 async def _assert_valid(pdf: bytes, pki: SigningPki) -> None:
