@@ -7,7 +7,7 @@ import pytest
 
 from app.domain.error_codes import ContractCode
 from app.domain.errors import DomainError
-from app.models import Contract, Document, Product
+from app.models import Contract, Document
 from app.models.contract import ContractStatus, SignatureRole
 from app.services.actor import SYSTEM
 from app.services.contracts import seal_contract
@@ -29,15 +29,10 @@ def _pdfsig_signers(pdf: bytes, tmp_path) -> list[str]:
 
 
 async def _bank_b_line(vault):
-    """A line of bank B (翼城) to its customer. Product lookups by code are still global (banks-products' part):
-    the line is granted while bank B's copy is hidden, then moved onto bank B's own product."""
+    """A line of bank B (翼城, the shared factory) to its customer, on bank B's own product."""
     bank_b = await second_bank()
-    ours = await bank_b.product()
-    await Product.filter(id=ours.id).update(is_active=False)
     _, line = await customer_with_line(vault, checked=False, branch_code=YC_BRANCH, card="6217000010009999")
-    await Product.filter(id=ours.id).update(is_active=True)
-    line.product_id = ours.id
-    await line.save(update_fields=["product_id"])
+    assert line.product_id == (await bank_b.product()).id
     return bank_b, line
 
 
