@@ -21,8 +21,9 @@ async def test_warnings_command_for_a_date(demo, vault):
     assert "2027-01-26 新增预警 1 条（逾期天数上升 1）" in ran.stdout and "催收任务：新开 1 个，结束 0 个" in ran.stdout
     assert (await EarlyWarning.get(loan_id=loan.id)).level == 60
     assert await CollectionTask.filter(loan_id=loan.id).count() == 1
+    assert "贷后检查：新增 2 项" in ran.stdout  # the loan's first check, and one raised by the warning
     again = _cunxin("warnings", "--date", "2027-01-26")
-    assert again.returncode == 0 and "新增预警 0 条（无）" in again.stdout and "新开 0 个" in again.stdout
+    assert again.returncode == 0 and "新增预警 0 条（无）" in again.stdout and "新开 0 个" in again.stdout and "贷后检查：新增 0 项" in again.stdout
 
 
 async def test_warnings_command_refuses_bad_input(demo):

@@ -82,3 +82,14 @@ async def test_an_officer_may_not_post_a_review(client, demo, vault):
     token = await csrf_token(client)
     refused = await client.post(f"/postloan/checks/{check.id}/review", data={"csrf_token": token, "decision": "approve"})
     assert refused.status_code == 403 and "复核贷后检查" in refused.text
+
+
+async def test_every_staff_role_opens_the_pages_without_an_action_it_may_not_take(client, demo, vault):
+    _, _, check = await loan_with_check(vault)
+    for who in ("approver", "admin", "auditor"):
+        await _logout(client)
+        await login(client, who)
+        listing = await client.get("/postloan")
+        page = await client.get(f"/postloan/checks/{check.id}")
+        assert listing.status_code == 200 and page.status_code == 200, who
+        assert 'id="check-form"' not in page.text and 'id="review-form"' not in page.text and 'id="check-photo-form"' not in page.text, who
