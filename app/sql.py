@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 from tortoise import connections
 
@@ -94,6 +95,13 @@ async def post_aggregate(txn_id: Any, account: str, table: str, debit: str) -> N
         f" FROM (SELECT COALESCE(SUM({debit}), 0) AS s FROM {table}) t WHERE s <> 0",
         txn=str(txn_id), account=account,
     )
+
+
+def of_bank(table: str, bank_id: Any) -> str:
+    """The rows of a per-loan `table` whose loan is of the bank (a derived table for post_per_loan / post_aggregate)."""
+    bank = str(UUID(str(bank_id)))  # a literal, checked to be a UUID
+    return (f"(SELECT x.* FROM {table} x JOIN loan l ON l.id = x.loan_id JOIN branch b ON b.id = l.branch_id"
+            f" WHERE b.bank_id = '{bank}') {table}_bank")
 
 
 def days_between(later: str, earlier: str) -> str:

@@ -68,15 +68,9 @@ async def bank_id_of_loan(loan_id: UUID) -> UUID:
     return await Loan.filter(id=loan_id).first().values_list("branch__bank_id", flat=True)
 
 
-async def sole_bank_id() -> UUID:
-    """The only bank of the installation, for book-keeping not yet split per bank (end-of-day batches).
-
-    Refuses when there are several: posting every bank's batch to one bank's books would be wrong.
-    """
-    ids = await Bank.all().limit(2).values_list("id", flat=True)
-    if len(ids) != 1:
-        raise RuntimeError(f"expected exactly one bank, found {len(ids)}: this step is not yet run per bank")
-    return ids[0]
+async def bank_ids() -> list[UUID]:
+    """Every member bank, by code: the end-of-day books each bank's batch to its own books, one transaction per bank."""
+    return list(await Bank.all().order_by("code").values_list("id", flat=True))
 
 
 async def bank_of_branch(branch_id: UUID) -> Bank | None:

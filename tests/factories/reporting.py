@@ -145,7 +145,7 @@ async def post_ledger(book: Book) -> None:
     mistaken = await _repay(l1, date(2026, 2, 20), principal=500 * Y)
     await reverse(mistaken.id, business_on=date(2026, 2, 21))
     # daily accrual is one portfolio pair (应计利息 / 利息收入); on the due date the period's interest moves to each loan
-    await post(kind="accrual", business_on=date(2026, 2, 27), loan_id=None,
+    await post(kind="accrual", business_on=date(2026, 2, 27), loan_id=None, bank_id=(await Bank.first()).id,
                postings=[Posting(Account.ACCRUED_INTEREST, debit_fen=370 * Y), Posting(Account.INTEREST_INCOME, credit_fen=370 * Y)])
     await _eod("interest_due", date(2026, 2, 28), [(l1, Account.INTEREST_RECEIVABLE, 250 * Y), (l2, Account.INTEREST_RECEIVABLE, 120 * Y)],
                [(Account.ACCRUED_INTEREST, 370 * Y)])

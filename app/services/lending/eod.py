@@ -60,7 +60,8 @@ from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
 from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, repayment
-from app.sql import execute, fetch, is_postgres, post_aggregate, post_per_loan, uuid_type
+from app.services.org import bank_ids
+from app.sql import execute, fetch, is_postgres, of_bank, post_aggregate, post_per_loan, uuid_type
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +86,19 @@ async def _temp(name: str, columns: str) -> None:
 async def _ledger_from(
     table: str, *, kind: str, on: date, lines: list[tuple[str, str]], income: list[tuple[str, str]], core_reference: str | None = None
 ) -> None:
-    """One transaction: per-loan lines (account, amount column of `table`) and one aggregate line per income account.
+    """One transaction per bank, to its own books: per-loan lines (account, amount column of `table`) of the bank's loans
+    and one aggregate line per income account (their sum).
 
     `core_reference`: a column of `table` holding the core movement each loan's clearing line books.
     """
-    txn = await LedgerTransaction.create(kind=kind, business_on=on, bank_id=await ledger.books_of(None), memo=f"日终 {on.isoformat()}")
-    for account, column in lines:
-        ref = core_reference if core_reference and account == "clearing" else "NULL"
-        await post_per_loan(txn.id, account, table, column, core_reference=ref)
-    for account, column in income:  # income accounts are credited with the sum
-        await post_aggregate(txn.id, account, table, f"-({column})")
+    for bank_id in await bank_ids():
+        rows = of_bank(table, bank_id)
+        txn = await LedgerTransaction.create(kind=kind, business_on=on, bank_id=bank_id, memo=f"日终 {on.isoformat()}")
+        for account, column in lines:
+            ref = core_reference if core_reference and account == "clearing" else "NULL"
+            await post_per_loan(txn.id, account, rows, column, core_reference=ref)
+        for account, column in income:  # income accounts are credited with the sum
+            await post_aggregate(txn.id, account, rows, f"-({column})")
 
 
 # The 积数 of one day, posted half-up with the loan's carry (app.domain.accrual.post_day): fen and new carry.
@@ -102,10 +106,10 @@ INTEREST_DEN = 360 * 1_000_000  # fen × ppm × days per fen (annual / 360)
 PENALTY_DEN = 360 * 1_000_000_000  # fen × ppb × days per fen
 
 ACCRUAL_ROWS = (
-    "SELECT l.id, l.method, l.accrued_interest_fen AS accrued, l.interest_carry AS carry, n.id AS nid, n.interest_fen AS row_interest,"
+    "SELECT l.id, br.bank_id, l.method, l.accrued_interest_fen AS accrued, l.interest_carry AS carry, n.id AS nid, n.interest_fen AS row_interest,"
     " (l.outstanding_principal_fen - l.overdue_principal_fen - COALESCE(i.principal_fen - i.paid_principal_fen, 0))"
     "  * CAST(l.annual_rate_ppm AS BIGINT) AS x"
-    " FROM loan l LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
+    " FROM loan l JOIN branch br ON br.id = l.branch_id LEFT JOIN installment i ON i.loan_id = l.id AND i.due_on = :d"
     " LEFT JOIN installment n ON n.loan_id = l.id AND n.due_on = :nx"
     " WHERE l.status = 'active' AND l.start_on <= :d"
 )
@@ -129,30 +133,30 @@ async def accrue(on: date) -> None:
     receivable, so the amount is exact and booked the morning it is due.
     """
     await _temp("eod_due", f"loan_id {uuid_type()} PRIMARY KEY, amount BIGINT NOT NULL, revolving INTEGER NOT NULL")
-    await _temp("eod_total", "a BIGINT NOT NULL")
+    await _temp("eod_total", f"bank_id {uuid_type()} NOT NULL, a BIGINT NOT NULL")
     nx = on + timedelta(days=1)
     if is_postgres():
         # one statement: update every loan and keep only the totals and the loans whose period ends tonight
         await execute(
             f"WITH t AS ({POSTED_ROWS}),"
             f" u AS (UPDATE loan SET accrued_interest_fen = {_qualified(NEW_ACCRUED)}, interest_carry = {_qualified(NEW_CARRY)}"
-            f"       FROM t WHERE t.id = loan.id RETURNING t.method, t.accrued, t.nid, t.row_interest, t.post, t.id),"
+            f"       FROM t WHERE t.id = loan.id RETURNING t.bank_id, t.method, t.accrued, t.nid, t.row_interest, t.post, t.id),"
             f" due AS (INSERT INTO eod_due (loan_id, amount, revolving)"
             f"       SELECT id, {FALLS_DUE}, CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM u WHERE nid IS NOT NULL RETURNING 1)"
-            f" INSERT INTO eod_total (a) SELECT COALESCE(SUM({INCOME}), 0) FROM u",
+            f" INSERT INTO eod_total (bank_id, a) SELECT bank_id, SUM({INCOME}) FROM u GROUP BY bank_id",
             d=on, nx=nx,
         )
     else:
-        await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, inc BIGINT NOT NULL, acc BIGINT NOT NULL, carry BIGINT NOT NULL, due BIGINT, revolving INTEGER NOT NULL")
+        await _temp("eod_accrual", f"loan_id {uuid_type()} PRIMARY KEY, bank_id {uuid_type()} NOT NULL, inc BIGINT NOT NULL, acc BIGINT NOT NULL, carry BIGINT NOT NULL, due BIGINT, revolving INTEGER NOT NULL")
         await execute(
-            f"INSERT INTO eod_accrual (loan_id, inc, acc, carry, due, revolving)"
-            f" SELECT id, {INCOME}, {NEW_ACCRUED}, {NEW_CARRY}, CASE WHEN nid IS NULL THEN NULL ELSE {FALLS_DUE} END,"
+            f"INSERT INTO eod_accrual (loan_id, bank_id, inc, acc, carry, due, revolving)"
+            f" SELECT id, bank_id, {INCOME}, {NEW_ACCRUED}, {NEW_CARRY}, CASE WHEN nid IS NULL THEN NULL ELSE {FALLS_DUE} END,"
             f"  CASE WHEN method = 'revolving' THEN 1 ELSE 0 END FROM ({POSTED_ROWS}) t",
             d=on, nx=nx,
         )
         await execute("UPDATE loan SET accrued_interest_fen = e.acc, interest_carry = e.carry FROM eod_accrual e WHERE e.loan_id = loan.id")
         await execute("INSERT INTO eod_due (loan_id, amount, revolving) SELECT loan_id, due, revolving FROM eod_accrual WHERE due IS NOT NULL")
-        await execute("INSERT INTO eod_total (a) SELECT COALESCE(SUM(inc), 0) FROM eod_accrual")
+        await execute("INSERT INTO eod_total (bank_id, a) SELECT bank_id, SUM(inc) FROM eod_accrual GROUP BY bank_id")
     # a revolving row takes its exact figure the evening before it falls due; a paid row is never re-priced
     await execute(
         "UPDATE installment SET interest_fen = e.amount FROM eod_due e"
@@ -160,9 +164,10 @@ async def accrue(on: date) -> None:
         " AND installment.status = 'pending' AND installment.paid_interest_fen <= e.amount",
         nx=nx,
     )
-    total = int((await fetch("SELECT a FROM eod_total"))[0]["a"])
-    await ledger.post(kind="accrual", business_on=on, loan_id=None, memo=f"日终计息 {on.isoformat()}",
-                      postings=signed(total, Account.ACCRUED_INTEREST, Account.INTEREST_INCOME))
+    totals = {str(r["bank_id"]): int(r["a"]) for r in await fetch("SELECT bank_id, a FROM eod_total")}
+    for bank_id in await bank_ids():  # each bank's day of interest, to its own books
+        await ledger.post(kind="accrual", business_on=on, loan_id=None, bank_id=bank_id, memo=f"日终计息 {on.isoformat()}",
+                          postings=signed(totals.get(str(bank_id), 0), Account.ACCRUED_INTEREST, Account.INTEREST_INCOME))
     await _ledger_from("eod_due", kind="interest_due", on=on, lines=[("interest_receivable", "amount")], income=[("accrued_interest", "amount")])
 
 

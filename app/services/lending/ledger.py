@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
 from app.domain.ledger import AGGREGATE_ACCOUNTS, Account, Posting, check_balanced
 from app.models import LedgerEntry, LedgerTransaction
 from app.services.lending import nonaccrual
-from app.services.org import bank_id_of_loan, sole_bank_id
+from app.services.org import bank_id_of_loan
 from app.sql import fetch
 
 
-async def books_of(loan_id: UUID | None) -> UUID:
-    """The bank whose books a transaction goes to: the loan's bank; a batch without a loan goes to the only bank."""
-    return await bank_id_of_loan(loan_id) if loan_id is not None else await sole_bank_id()
+async def books_of(loan_id: UUID | None, bank_id: UUID | None = None) -> UUID:
+    """The bank whose books a transaction goes to: the loan's bank; a batch without a loan names its bank."""
+    if loan_id is not None:
+        return await bank_id_of_loan(loan_id)
+    if bank_id is None:
+        raise ValueError("a transaction without a loan must name the bank whose books it goes to")
+    return bank_id
 
 
 async def post(
     *, kind: str, business_on: date, loan_id: UUID | None, postings: list[Posting], memo: str = "", reverses_id: UUID | None = None,
-    core_reference: str | None = None,
+    core_reference: str | None = None, bank_id: UUID | None = None,
 ) -> LedgerTransaction:
     """One balanced transaction; postings are lines of `loan_id`'s sub-ledger (portfolio accounts excepted). Call inside a DB transaction.
 
     `core_reference`: the core-banking movement this books; it goes on the clearing line.
+    `bank_id`: the books of a transaction without a loan (an end-of-day batch of one bank); a loan's are its bank's.
     """
     check_balanced(postings)
     txn = await LedgerTransaction.create(
-        kind=kind, business_on=business_on, bank_id=await books_of(loan_id), loan_id=loan_id, memo=memo[:128], reverses_id=reverses_id,
+        kind=kind, business_on=business_on, bank_id=await books_of(loan_id, bank_id), loan_id=loan_id, memo=memo[:128],
+        reverses_id=reverses_id,
     )
     await LedgerEntry.bulk_create(
         [
@@ -47,7 +53,8 @@ async def reverse(txn_id: UUID, *, business_on: date, memo: str = "冲正") -> L
     """Reversal, not deletion: a mirror transaction pointing at the original."""
     original = await LedgerTransaction.get(id=txn_id).prefetch_related("entries")
     postings = [Posting(Account(e.account), debit_fen=e.credit_fen, credit_fen=e.debit_fen) for e in original.entries]
-    return await post(kind="reversal", business_on=business_on, loan_id=original.loan_id, postings=postings, memo=memo, reverses_id=original.id)
+    return await post(kind="reversal", business_on=business_on, loan_id=original.loan_id, postings=postings, memo=memo, reverses_id=original.id,
+                      bank_id=original.bank_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,7 @@ class Mismatch:
     what: str
     ledger_fen: int
     books_fen: int
+    bank_id: str | None = None  # the bank whose books disagree (set by ledger_check; None: no bank could be named)
 
 
 # Per loan: the ledger's balances next to what the loan and its installments say (only loans that disagree come back).
@@ -88,24 +96,63 @@ WHERE l.status <> 'disbursing' AND (COALESCE(led.principal, 0) <> l.outstanding_
    OR COALESCE(led.compound, 0) <> l.compound_fen OR COALESCE(led.compound, 0) <> COALESCE(ins.compound, 0))
 """
 
+# Per bank: its books' accrued interest (on- and off-balance) next to the sum over its loans.
 ACCRUED_SQL = """
-SELECT (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry WHERE account IN ('accrued_interest', 'off_accrued_interest')) AS ledger,
-       (SELECT COALESCE(SUM(accrued_interest_fen), 0) FROM loan) AS books
+SELECT bank_id, SUM(ledger) AS ledger, SUM(books) AS books FROM (
+  SELECT t.bank_id, e.debit_fen - e.credit_fen AS ledger, 0 AS books FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+  WHERE e.account IN ('accrued_interest', 'off_accrued_interest')
+  UNION ALL
+  SELECT b.bank_id, 0, l.accrued_interest_fen FROM loan l JOIN branch b ON b.id = l.branch_id
+) x GROUP BY bank_id
+"""
+
+# A loan's lines booked to another bank's books than the loan's (its bank is its branch's).
+MISBOOKED_SQL = """
+SELECT e.loan_id, t.bank_id, b.bank_id AS loan_bank_id, COUNT(*) AS n FROM ledger_entry e
+JOIN ledger_transaction t ON t.id = e.transaction_id JOIN loan l ON l.id = e.loan_id JOIN branch b ON b.id = l.branch_id
+WHERE t.bank_id <> b.bank_id GROUP BY e.loan_id, t.bank_id, b.bank_id
+"""
+
+TRIAL_BALANCE_SQL = """
+SELECT e.account, SUM(e.debit_fen) AS debit, SUM(e.credit_fen) AS credit FROM ledger_entry e
+JOIN ledger_transaction t ON t.id = e.transaction_id {where} GROUP BY e.account
 """
 
 UNBALANCED_SQL = """
-SELECT transaction_id, SUM(debit_fen) AS d, SUM(credit_fen) AS c FROM ledger_entry
-GROUP BY transaction_id HAVING SUM(debit_fen) <> SUM(credit_fen)
+SELECT e.transaction_id, t.bank_id, SUM(e.debit_fen) AS d, SUM(e.credit_fen) AS c FROM ledger_entry e
+JOIN ledger_transaction t ON t.id = e.transaction_id
+GROUP BY e.transaction_id, t.bank_id HAVING SUM(e.debit_fen) <> SUM(e.credit_fen)
 """
 
 
-async def ledger_check(*, today: date) -> list[Mismatch]:
-    """Every transaction balances; each loan's balances equal its ledger and its unpaid installments (run after
-    end-of-day); settled loans are all zero; nothing is overpaid; each confirmed core movement is booked exactly once."""
-    problems = [Mismatch(str(r["transaction_id"]), "unbalanced transaction", r["d"], r["c"]) for r in await fetch(UNBALANCED_SQL)]
-    accrued = (await fetch(ACCRUED_SQL))[0]
-    if int(accrued["ledger"]) != int(accrued["books"]):
-        problems.append(Mismatch("portfolio", "accrued interest vs loans", int(accrued["ledger"]), int(accrued["books"])))
+@dataclass(frozen=True, slots=True)
+class TrialLine:
+    account: str
+    debit_fen: int
+    credit_fen: int
+
+
+async def trial_balance(bank_id: UUID | None = None) -> list[TrialLine]:
+    """Each account's debits and credits in one bank's books (None: consolidated, every bank), by account.
+
+    A bank's books balance on their own (every transaction is one bank's), so the banks' trial balances add up
+    to the consolidated one, account by account.
+    """
+    where, params = ("WHERE t.bank_id = :bank", {"bank": str(bank_id)}) if bank_id is not None else ("", {})
+    rows = await fetch(TRIAL_BALANCE_SQL.format(where=where), **params)
+    return sorted((TrialLine(r["account"], int(r["debit"]), int(r["credit"])) for r in rows), key=lambda t: t.account)
+
+
+async def ledger_check(*, today: date, bank_id: UUID | None = None) -> list[Mismatch]:
+    """Every transaction balances; each loan's lines are in its bank's books; each loan's balances equal its ledger and its
+    unpaid installments (run after end-of-day); settled loans are all zero; nothing is overpaid; each confirmed core
+    movement is booked exactly once. Each problem names its bank; `bank_id` keeps one bank's (None: every bank's)."""
+    problems = [Mismatch(str(r["transaction_id"]), "unbalanced transaction", r["d"], r["c"], str(r["bank_id"])) for r in await fetch(UNBALANCED_SQL)]
+    problems += [Mismatch(str(r["loan_id"]), f"lines in another bank's books ({r['bank_id']})", int(r["n"]), 0, str(r["loan_bank_id"]))
+                 for r in await fetch(MISBOOKED_SQL)]
+    for accrued in await fetch(ACCRUED_SQL):
+        if int(accrued["ledger"]) != int(accrued["books"]):
+            problems.append(Mismatch("portfolio", "accrued interest vs loans", int(accrued["ledger"]), int(accrued["books"]), str(accrued["bank_id"])))
     # a period's interest moves to the receivable at the end-of-day of its last day, the eve of its due date
     for r in await fetch(CHECK_SQL, falls_due=today + timedelta(days=1)):
         loan = str(r["loan_id"])
@@ -119,7 +166,8 @@ async def ledger_check(*, today: date) -> list[Mismatch]:
             ("compound vs installments", r["led_compound"], r["ins_compound"]),
         ]
         problems.extend(Mismatch(loan, what, int(a), int(b)) for what, a, b in checks if int(a) != int(b))
-    return problems + await _more_checks() + [Mismatch(*row) for row in await nonaccrual.check(today)]
+    problems = await _banks_named(problems + await _more_checks() + [Mismatch(*row) for row in await nonaccrual.check(today)])
+    return problems if bank_id is None else [p for p in problems if p.bank_id == str(bank_id)]
 
 
 # Settled (or cancelled) loans: every sub-ledger and every installment is zero.
@@ -173,3 +221,31 @@ async def _more_checks() -> list[Mismatch]:
         expected = 1 if r["outcome"] == "done" else 0
         problems.append(Mismatch(str(r["reference"]), f"core movement ({r['outcome']}): ledger entries", int(r["entries"]), expected))
     return problems
+
+
+# which bank a problem is about: the loan's (by id), else the core instruction's loan's (by reference)
+LOAN_BANKS_SQL = "SELECT l.id AS k, b.bank_id FROM loan l JOIN branch b ON b.id = l.branch_id WHERE l.id IN ({keys})"
+REFERENCE_BANKS_SQL = """
+SELECT c.reference AS k, b.bank_id FROM core_instruction c JOIN loan l ON l.id = c.loan_id JOIN branch b ON b.id = l.branch_id
+WHERE c.reference IN ({keys})
+"""
+
+
+def _is_uuid(key: str) -> bool:
+    try:
+        UUID(key)
+    except ValueError:
+        return False
+    return True
+
+
+async def _banks_named(problems: list[Mismatch]) -> list[Mismatch]:
+    """Each problem with its bank: a loan's or a core movement's (found by key); those already named stay."""
+    keys = sorted({p.loan_id for p in problems if p.bank_id is None})
+    banks: dict[str, str] = {}
+    for sql, chosen in ((LOAN_BANKS_SQL, [k for k in keys if _is_uuid(k)]), (REFERENCE_BANKS_SQL, [k for k in keys if not _is_uuid(k)])):
+        for start in range(0, len(chosen), 500):
+            names = {f"k{n}": k for n, k in enumerate(chosen[start : start + 500])}
+            rows = await fetch(sql.format(keys=", ".join(":" + k for k in names)), **names)
+            banks.update({str(r["k"]): str(r["bank_id"]) for r in rows})
+    return [p if p.bank_id is not None else replace(p, bank_id=banks.get(p.loan_id)) for p in problems]

@@ -29,8 +29,8 @@ from uuid import UUID
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.ledger import Account
 from app.models import LedgerTransaction, LoanRisk
-from app.services.org import bank_id_of_loan, sole_bank_id
-from app.sql import execute, fetch, new_uuid, post_aggregate, post_per_loan, uuid_type
+from app.services.org import bank_id_of_loan, bank_ids
+from app.sql import execute, fetch, new_uuid, of_bank, post_aggregate, post_per_loan, uuid_type
 
 # (on-balance account, off-balance account, income account, delta column); None: a portfolio account
 COMPONENTS = (
@@ -100,16 +100,18 @@ async def sync(on: date, *, through: date, loan_id: UUID | None = None) -> None:
 
 
 async def _post(on: date, loan_id: UUID | None) -> None:
-    bank_id = await bank_id_of_loan(loan_id) if loan_id is not None else await sole_bank_id()
-    txn = await LedgerTransaction.create(kind="non_accrual", business_on=on, bank_id=bank_id, loan_id=loan_id, memo=f"非应计表外核算 {on.isoformat()}")
-    for on_balance, off_balance, income, column in COMPONENTS:
-        await post_per_loan(txn.id, on_balance.value, "eod_offbal", f"-{column}")
-        await post_per_loan(txn.id, off_balance.value, "eod_offbal", column)
-        await post_aggregate(txn.id, income.value, "eod_offbal", column)
-    await post_aggregate(txn.id, Account.INTEREST_INCOME.value, "eod_offbal", "da")
-    await post_aggregate(txn.id, Account.ACCRUED_INTEREST.value, "eod_offbal", "-da")
-    await post_aggregate(txn.id, Account.OFF_ACCRUED_INTEREST.value, "eod_offbal", "da")
-    await post_aggregate(txn.id, Account.OFF_BALANCE_CONTRA.value, "eod_offbal", "-(di + dp + dc + da)")
+    """One transaction per bank (the loan's bank only, for one loan), to its own books."""
+    for bank_id in [await bank_id_of_loan(loan_id)] if loan_id is not None else await bank_ids():
+        txn = await LedgerTransaction.create(kind="non_accrual", business_on=on, bank_id=bank_id, loan_id=loan_id, memo=f"非应计表外核算 {on.isoformat()}")
+        rows = of_bank("eod_offbal", bank_id)
+        for on_balance, off_balance, income, column in COMPONENTS:
+            await post_per_loan(txn.id, on_balance.value, rows, f"-{column}")
+            await post_per_loan(txn.id, off_balance.value, rows, column)
+            await post_aggregate(txn.id, income.value, rows, column)
+        await post_aggregate(txn.id, Account.INTEREST_INCOME.value, rows, "da")
+        await post_aggregate(txn.id, Account.ACCRUED_INTEREST.value, rows, "-da")
+        await post_aggregate(txn.id, Account.OFF_ACCRUED_INTEREST.value, rows, "da")
+        await post_aggregate(txn.id, Account.OFF_BALANCE_CONTRA.value, rows, "-(di + dp + dc + da)")
 
 
 CHECK_SQL = """
@@ -127,23 +129,29 @@ LEFT JOIN (SELECT loan_id, SUM(interest_fen - paid_interest_fen) AS interest FRO
   ON i.loan_id = r.loan_id
 """
 
+# Per bank: its books' off-balance accrued next to its loans', and its off-balance accounts net to zero against the contra.
 TOTALS_SQL = """
-SELECT (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry WHERE account = 'off_accrued_interest') AS led_accrued,
-       (SELECT COALESCE(SUM(off_accrued_fen), 0) FROM loan_risk) AS off_accrued,
-       (SELECT COALESCE(SUM(debit_fen - credit_fen), 0) FROM ledger_entry
-          WHERE account IN ('off_interest', 'off_penalty', 'off_compound', 'off_accrued_interest', 'off_balance_contra')) AS off_total
+SELECT bank_id, SUM(led_accrued) AS led_accrued, SUM(off_accrued) AS off_accrued, SUM(off_total) AS off_total FROM (
+  SELECT t.bank_id, CASE WHEN e.account = 'off_accrued_interest' THEN e.debit_fen - e.credit_fen ELSE 0 END AS led_accrued,
+    0 AS off_accrued, e.debit_fen - e.credit_fen AS off_total
+  FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+  WHERE e.account IN ('off_interest', 'off_penalty', 'off_compound', 'off_accrued_interest', 'off_balance_contra')
+  UNION ALL
+  SELECT b.bank_id, 0, r.off_accrued_fen, 0 FROM loan_risk r JOIN loan l ON l.id = r.loan_id JOIN branch b ON b.id = l.branch_id
+) x GROUP BY bank_id
 """
 
 
-async def check(today: date) -> list[tuple[str, str, int, int]]:
-    """Off-balance books agree with the ledger, and (after end-of-day `today`) every non-accrual loan has all of
-    what it owes off the balance sheet and every other loan none: (loan, what, ledger or off, books)."""
-    problems: list[tuple[str, str, int, int]] = []
-    totals = (await fetch(TOTALS_SQL))[0]
-    if int(totals["led_accrued"]) != int(totals["off_accrued"]):
-        problems.append(("portfolio", "off-balance accrued vs loans", int(totals["led_accrued"]), int(totals["off_accrued"])))
-    if int(totals["off_total"]) != 0:
-        problems.append(("portfolio", "off-balance accounts vs contra", int(totals["off_total"]), 0))
+async def check(today: date) -> list[tuple]:
+    """Off-balance books agree with the ledger (each bank's), and (after end-of-day `today`) every non-accrual loan has
+    all of what it owes off the balance sheet and every other loan none: (loan, what, ledger or off, books[, bank])."""
+    problems: list[tuple] = []
+    for totals in await fetch(TOTALS_SQL):
+        bank = str(totals["bank_id"])
+        if int(totals["led_accrued"]) != int(totals["off_accrued"]):
+            problems.append(("portfolio", "off-balance accrued vs loans", int(totals["led_accrued"]), int(totals["off_accrued"]), bank))
+        if int(totals["off_total"]) != 0:
+            problems.append(("portfolio", "off-balance accounts vs contra", int(totals["off_total"]), 0, bank))
     for r in await fetch(CHECK_SQL, falls_due=today + timedelta(days=1)):  # a period falls due on the eve of its due date
         loan, on = str(r["loan_id"]), r["non_accrual_since"] is not None
         checks = [
