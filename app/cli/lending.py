@@ -95,49 +95,68 @@ def _outcome(report) -> str:
     return f"{label}完成：{report.detail}"
 
 
+BANK_OPTION = typer.Option(None, "--bank", help="法人行机构代码（默认：逐行核对，再给出全部法人行合并）")
+
+
+def _heading(section) -> str:
+    return f"【{section.name}（{section.code}）】" if section.code else f"【{section.name}】"
+
+
 @cli.command("ledger-check")
-def ledger_check() -> None:
-    """Check that every transaction balances and every loan agrees with its ledger."""
+def ledger_check(bank: str = BANK_OPTION) -> None:
+    """Check that every transaction balances and every loan agrees with its ledger: per bank, then consolidated."""
     from app.services import business_date
-    from app.services.lending.ledger import ledger_check as check
+    from app.services.lending.books import check_books
+    from app.services.lending.core_outcomes import suspense_balances
 
     async def work():
         today = await business_date.current() - timedelta(days=1)
-        return today, await check(today=today)
+        return today, await check_books(today=today, bank_code=bank), await suspense_balances()
 
-    async def both():
-        from app.services.lending.core_outcomes import suspense_balances
-
-        return *(await work()), await suspense_balances()
-
-    today, problems, suspense = asyncio.run(_with_db(both))
+    try:
+        today, sections, suspense = asyncio.run(_with_db(work))
+    except DomainError as exc:
+        _fail(f"总账核对失败：{exc.message}")
     for s in suspense:
         typer.echo(f"暂收款 {s['loan_id']}: {int(s['held'])} 分")
-    if problems:
-        for p in problems[:50]:
-            typer.echo(f"不一致 {p.loan_id} {p.what}: 账务 {p.ledger_fen} 分, 台账 {p.books_fen} 分", err=True)
-        _fail(f"总账核对失败：{len(problems)} 处不一致（截至 {today.isoformat()} 日终）")
+    failed = 0
+    for section in sections:
+        typer.echo(f"{_heading(section)} 借方合计 {section.debit_fen} 分，贷方合计 {section.credit_fen} 分"
+                   f"{'' if section.debit_fen == section.credit_fen else '（借贷不平）'}")
+        for p in section.problems[:50]:
+            typer.echo(f"{_heading(section)} 不一致 {p.loan_id} {p.what}: 账务 {p.ledger_fen} 分, 台账 {p.books_fen} 分", err=True)
+        if section.problems:
+            typer.echo(f"{_heading(section)} {len(section.problems)} 处不一致", err=True)
+        failed = max(failed, len(section.problems))
+    if failed:
+        _fail(f"总账核对失败：{failed} 处不一致（截至 {today.isoformat()} 日终）")
     typer.echo(f"总账核对通过（截至 {today.isoformat()} 日终）")
 
 
 @cli.command("reconcile")
-def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-DD")) -> None:
-    """Compare every core-banking movement of the date with the ledger; exit 1 on any break."""
+def reconcile(on: str = typer.Option(..., "--date", help="会计日期 YYYY-MM-DD"), bank: str = BANK_OPTION) -> None:
+    """Compare every core-banking movement of the date with the ledger, per bank then consolidated; exit 1 on any break."""
     from app.integrations.core_banking import CoreBankingError
-    from app.services.lending.reconcile import reconcile_day
+    from app.services.lending.books import reconcile_books
 
     try:
         day = date.fromisoformat(on)
     except ValueError:
         _fail("日期格式应为 YYYY-MM-DD")
     try:
-        breaks = asyncio.run(_with_db(lambda: reconcile_day(day, core=adapters().core)))
+        sections = asyncio.run(_with_db(lambda: reconcile_books(day, core=adapters().core, bank_code=bank)))
     except CoreBankingError:
         _fail("对账失败：核心系统流水不可用")
-    for b in breaks:
-        typer.echo(f"差错 {b.reference} {b.what}: 核心 {b.core_fen} 分, 账务 {b.ledger_fen} 分", err=True)
-    if breaks:
-        _fail(f"对账不平：{day.isoformat()} 共 {len(breaks)} 处差错")
+    except DomainError as exc:
+        _fail(f"对账失败：{exc.message}")
+    failed = 0
+    for section in sections:
+        for b in section.breaks:
+            typer.echo(f"{_heading(section)} 差错 {b.reference} {b.what}: 核心 {b.core_fen} 分, 账务 {b.ledger_fen} 分", err=True)
+        typer.echo(f"{_heading(section)} {'对账平' if not section.breaks else f'{len(section.breaks)} 处差错'}")
+        failed = max(failed, len(section.breaks))
+    if failed:
+        _fail(f"对账不平：{day.isoformat()} 共 {failed} 处差错")
     typer.echo(f"对账平：{day.isoformat()} 核心流水与账务一致")
 
 

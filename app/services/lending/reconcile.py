@@ -9,8 +9,9 @@ with no movement behind it, and an instruction of the date still 处理中 are b
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from uuid import UUID
 
 from app.domain.warnings import Severity, WarningKind
 from app.integrations.core_banking import CoreBanking, CoreBankingError
@@ -30,6 +31,7 @@ class Break:
     what: str
     core_fen: int
     ledger_fen: int
+    bank_id: str | None = None  # the bank whose movement it is (None: no instruction or entry names one)
 
 
 LEDGER_SQL = """
@@ -54,6 +56,32 @@ async def _ledger_for(references: list[str]) -> dict[str, dict]:
         where = f"e.core_reference IN ({', '.join(':' + k for k in names)})"
         found.update({r["reference"]: r for r in await fetch(LEDGER_SQL.format(where=where), **names)})
     return found
+
+
+# the bank of a core movement: its instruction's loan's, else the books its clearing entry is in
+BANKS_SQL = """
+SELECT c.reference, b.bank_id FROM core_instruction c JOIN loan l ON l.id = c.loan_id JOIN branch b ON b.id = l.branch_id
+WHERE c.reference IN ({refs})
+UNION ALL
+SELECT e.core_reference, t.bank_id FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+WHERE e.core_reference IN ({refs})
+"""
+
+
+async def _banks_named(breaks: list[Break]) -> list[Break]:
+    banks: dict[str, str] = {}
+    references = sorted({b.reference for b in breaks})
+    for start in range(0, len(references), CHUNK):
+        names = {f"r{n}": ref for n, ref in enumerate(references[start : start + CHUNK])}
+        for r in await fetch(BANKS_SQL.format(refs=", ".join(":" + k for k in names)), **names):
+            banks.setdefault(r["reference"], str(r["bank_id"]))
+    return [replace(b, bank_id=banks.get(b.reference)) for b in breaks]
+
+
+async def reconcile_bank(on: date, *, core: CoreBanking, bank_id: UUID | None = None) -> list[Break]:
+    """The breaks of `on` named by bank; `bank_id` keeps one bank's (None: every bank's, and those no bank is known for)."""
+    breaks = await _banks_named(await reconcile_day(on, core=core))
+    return breaks if bank_id is None else [b for b in breaks if b.bank_id == str(bank_id)]
 
 
 async def reconcile_day(on: date, *, core: CoreBanking) -> list[Break]:
