@@ -17,6 +17,11 @@ Holder check (`verify_holder`, 四要素: card, name, ID number, reserved phone 
 sandbox a card belongs to the holder whose name, ID number and reserved phone hash to its digits
 5–14 (`sandbox_card_number` makes such a card, with the last four digits you choose so that the
 last-four triggers still apply); every other card number answers "not the holder". docs/sandbox.md.
+
+Card look-up (`lookup_card`): the opening bank's institution code (开户行机构编码) and names. Whether
+that bank is a member of the platform is not the core's to say: the service looks the code up among
+the platform's banks (`app.services.org.bank_by_code`). In the sandbox the first four digits decide
+the bank (`SANDBOX_BINS`; last four digits 0004 are always 中国工商银行), docs/sandbox.md.
 """
 
 from __future__ import annotations
@@ -60,9 +65,22 @@ NO_ANSWER = "核心系统无应答"
 
 @dataclass(frozen=True, slots=True)
 class CardInfo:
+    """The account's opening bank: its institution code (开户行机构编码) and the bank's and branch's names."""
+
+    bank_code: str
     bank_name: str
     branch_name: str
-    is_own_bank: bool
+
+
+# The sandbox's opening banks by the card's first four digits (docs/sandbox.md): bank #1 (襄汾农商行, the
+# default code of the foundation migration), a second member bank of the demo and two banks that are no members.
+SANDBOX_BINS: dict[str, CardInfo] = {
+    "6217": CardInfo(bank_code="14102301", bank_name="襄汾农商行", branch_name="营业部"),
+    "6230": CardInfo(bank_code="14102201", bank_name="翼城农商行", branch_name="营业部"),
+    "6222": CardInfo(bank_code="01020000", bank_name="中国工商银行", branch_name="临汾分行"),
+    "6228": CardInfo(bank_code="01030000", bank_name="中国农业银行", branch_name="临汾分行"),
+}
+SANDBOX_ICBC = SANDBOX_BINS["6222"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +238,8 @@ class SandboxCoreBanking:
 
     async def lookup_card(self, card_number: str) -> CardInfo:
         if card_number.endswith("0004"):
-            return CardInfo(bank_name="中国工商银行", branch_name="临汾分行", is_own_bank=False)
-        return CardInfo(bank_name="山西农信", branch_name="襄汾农商行", is_own_bank=True)
+            return SANDBOX_ICBC
+        return SANDBOX_BINS.get(card_number[:4], SANDBOX_BINS["6217"])
 
     async def verify_holder(self, *, card_number: str, name: str, id_number: str, phone: str) -> HolderCheck:
         if len(card_number) == 19 and card_number[4:14] == _holder_digits(name, id_number, phone):
@@ -283,9 +301,9 @@ class HttpCoreBanking:
 
     async def lookup_card(self, card_number: str) -> CardInfo:
         data = await self._call("GET", "/cards/lookup", params={"card": card_number})
-        if data is None or "bank" not in data:
+        if data is None or "bank" not in data or not str(data.get("bank_code") or "").strip():
             raise CoreBankingError("core banking card lookup failed")
-        return CardInfo(bank_name=data["bank"], branch_name=data.get("branch", ""), is_own_bank=bool(data.get("own")))
+        return CardInfo(bank_code=str(data["bank_code"]).strip(), bank_name=str(data["bank"]), branch_name=str(data.get("branch", "")))
 
     async def verify_holder(self, *, card_number: str, name: str, id_number: str, phone: str) -> HolderCheck:
         data = await self._call("POST", "/cards/holder-check", json={"card": card_number, "name": name, "id_number": id_number, "phone": phone})

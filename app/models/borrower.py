@@ -65,9 +65,10 @@ class CardBinding(Model):
     phone_hash = fields.CharField(max_length=64)
     phone_masked = fields.CharField(max_length=11)
     code_hash = fields.CharField(max_length=64)
+    bank_code = fields.CharField(max_length=16, default="")  # the opening bank's institution code (开户行机构编码)
     bank_name = fields.CharField(max_length=64)
     branch_name = fields.CharField(max_length=64, default="")
-    is_own_bank = fields.BooleanField()
+    is_own_bank = fields.BooleanField()  # the opening bank is an active member bank of the platform
     status = fields.CharEnumField(CardBindingStatus, max_length=16, default=CardBindingStatus.PENDING)
     attempts = fields.IntField(default=0)
     requested_at = fields.DatetimeField(db_index=True)
@@ -97,13 +98,17 @@ class RefreshToken(Model):
 
 
 class CardLookup(Model):
-    """What core banking said about a bound card: the bank and branch that opened the account."""
+    """What core banking said about a bound card: the bank and branch that opened the account.
+
+    `bank` is the member bank whose institution code the core returned (null: not a member bank)."""
 
     id = fields.UUIDField(primary_key=True)
     card = fields.OneToOneField("models.BankCard", related_name="lookup", on_delete=fields.CASCADE)
+    bank_code = fields.CharField(max_length=16, default="")  # the opening bank's institution code (开户行机构编码)
+    bank = fields.ForeignKeyField("models.Bank", related_name="card_lookups", null=True, on_delete=fields.RESTRICT)
     bank_name = fields.CharField(max_length=64)
     branch_name = fields.CharField(max_length=64, default="")
-    is_own_bank = fields.BooleanField()
+    is_own_bank = fields.BooleanField()  # bank is an active member bank of the platform
     looked_up_at = fields.DatetimeField()
 
     class Meta:

@@ -60,7 +60,7 @@ def require(
         raise Forbidden(PLATFORM_REFUSAL, code=CommonCode.FORBIDDEN)
     if branch_id is not None and actor.type == ActorType.OFFICER and not actor.in_branch(branch_id):
         raise Forbidden("该业务不在您的管辖范围内", code=CommonCode.FORBIDDEN)
-    if customer_id is not None and actor.type == ActorType.CUSTOMER and actor.id != customer_id:
+    if customer_id is not None and actor.type == ActorType.CUSTOMER and not actor.is_customer(customer_id):
         raise Forbidden("仅限借款客户本人操作", code=CommonCode.FORBIDDEN)
     if action in CHECK_ACTIONS and maker_id is not None and maker_id == actor.id:
         raise Forbidden("不能审批本人发起的申请", code=CommonCode.OWN_REQUEST)

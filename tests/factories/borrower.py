@@ -26,12 +26,13 @@ def card_number(last4: str, prefix: str = "62170000200") -> str:
     raise AssertionError("unreachable: one digit always completes the check")
 
 
-def holder_card(vault, customer, *, phone: str = PHONE, last4: str = "5678") -> str:
-    """A sandbox card held by `customer` with `phone` reserved at the bank (docs/sandbox.md)."""
+def holder_card(vault, customer, *, phone: str = PHONE, last4: str = "5678", prefix: str = "6217") -> str:
+    """A sandbox card held by `customer` with `phone` reserved at the bank (docs/sandbox.md); `prefix` picks the
+    opening bank (6217 bank #1 襄汾农商行, 6230 the second member bank 翼城农商行, 6222 中国工商银行)."""
     from app.integrations.core_banking import sandbox_card_number
 
     id_number = vault.decrypt(customer.id_number_enc, context=b"id_number")
-    return sandbox_card_number(name=customer.name, id_number=id_number, phone=phone, last4=last4)
+    return sandbox_card_number(name=customer.name, id_number=id_number, phone=phone, last4=last4, prefix=prefix)
 
 
 async def bind_card(client, app, token: str, number: str, *, phone: str = PHONE) -> dict:

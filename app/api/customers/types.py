@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -17,7 +18,7 @@ from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.domain.money import yuan_str
 from app.services import business_date
-from app.services.customers.cards import CardView, OnlineOffer as OfferView, bound_cards, online_offer
+from app.services.customers.cards import NOT_YOUR_BANK, CardView, OnlineOffer as OfferView, bound_cards, online_offer
 from app.services.customers.home import mask_name, next_due
 from app.services.lending import queries as lending_queries
 
@@ -44,7 +45,8 @@ class BankCard:
     number_masked: str
     bank_name: str
     branch_name: str
-    is_own_bank: bool | None = strawberry.field(description="是否本行卡；尚未向核心系统查询时为 null")
+    is_own_bank: bool | None = strawberry.field(description="开户行是否为平台成员行（法人行）；尚未向核心系统查询时为 null")
+    bank_code: str | None = strawberry.field(description="开户行机构编码；尚未向核心系统查询时为 null")
     is_default: bool
     is_verified: bool = strawberry.field(description="持卡人已验证（核心系统核对户名、身份证号、预留手机号，并输入了发到预留手机号的验证码；或柜面办理）")
     bound_at: datetime
@@ -55,7 +57,7 @@ class BankCard:
         return cls(
             id=strawberry.ID(str(card.id)), number_masked=card.card_number_masked,
             bank_name=lookup.bank_name if lookup else card.bank_name, branch_name=lookup.branch_name if lookup else card.branch_name,
-            is_own_bank=lookup.is_own_bank if lookup else None, is_default=card.is_default, is_verified=card.verified_at is not None,
+            is_own_bank=lookup.is_own_bank if lookup else None, bank_code=lookup.bank_code if lookup else None, is_default=card.is_default, is_verified=card.verified_at is not None,
             bound_at=card.bound_at,
         )
 
@@ -73,11 +75,25 @@ class CardBinding:
                    expires_at=binding.expires_at)
 
 
-@strawberry.type(description="按默认银行卡开户行提供的线上信贷产品")
+@strawberry.type(description="平台成员行（法人行）：客户在该行有已验证的本人银行卡，可选择该行的线上产品")
+class OfferBank:
+    id: strawberry.ID
+    code: str = strawberry.field(description="机构编码")
+    name: str
+
+    @classmethod
+    def from_model(cls, bank) -> OfferBank:
+        return cls(id=strawberry.ID(str(bank.id)), code=bank.code, name=bank.name)
+
+
+@strawberry.type(description="按银行卡开户行提供的线上信贷产品（默认卡的开户行，或客户选择的成员行）")
 class OnlineOffer:
     bank_name: str | None
     branch_name: str | None
     is_own_bank: bool
+    bank: OfferBank | None = strawberry.field(description="提供这些产品的成员行；非成员行的卡或尚无卡时为 null")
+    banks: list[OfferBank] = strawberry.field(description="客户已验证银行卡所属的成员行；多于一家时客户可选择（onlineOffer(bankId:)）")
+    card_id: strawberry.ID | None = strawberry.field(description="据以提供产品的银行卡（放款到该行的卡）")
     products: list[Product]
     message: str
 
@@ -86,8 +102,17 @@ class OnlineOffer:
         lookup = offer.card.lookup if offer.card else None
         return cls(
             bank_name=lookup.bank_name if lookup else None, branch_name=lookup.branch_name if lookup else None,
-            is_own_bank=offer.is_own_bank, products=[Product.from_model(p) for p in offer.products], message=offer.message,
+            is_own_bank=offer.is_own_bank, bank=OfferBank.from_model(offer.bank) if offer.bank else None,
+            banks=[OfferBank.from_model(b) for b in offer.banks], card_id=strawberry.ID(str(offer.card.card.id)) if offer.card else None,
+            products=[Product.from_model(p) for p in offer.products], message=offer.message,
         )
+
+
+def parse_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
 
 
 @strawberry.type(description="最近一期应还")
@@ -127,10 +152,13 @@ class CustomerViewer:
     async def cards(self, info: Info) -> list[BankCard]:
         return [BankCard.from_view(v) for v in await bound_cards(info.context.actor)]
 
-    @strawberry.field(description="可在线办理的信贷产品（由默认银行卡的开户行决定）")
-    async def online_offer(self, info: Info) -> OnlineOffer:
+    @strawberry.field(description="可在线办理的信贷产品：由默认银行卡的开户行决定；在两家以上成员行有已验证银行卡的客户以 bankId 选择")
+    async def online_offer(self, info: Info, bank_id: strawberry.ID | None = None) -> OnlineOffer:
         ctx = info.context
-        return OnlineOffer.from_view(await online_offer(ctx.actor, core=ctx.core, vault=ctx.vault, now=clock.now_utc()))
+        chosen = parse_uuid(bank_id) if bank_id is not None else None
+        if bank_id is not None and chosen is None:
+            return OnlineOffer.from_view(OfferView(card=None, products=[], message=NOT_YOUR_BANK))
+        return OnlineOffer.from_view(await online_offer(ctx.actor, core=ctx.core, vault=ctx.vault, now=clock.now_utc(), bank_id=chosen))
 
     @classmethod
     def from_model(cls, m) -> CustomerViewer:

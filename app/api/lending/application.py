@@ -87,6 +87,9 @@ class CreditAuthorisation:
 @strawberry.input(description="签署征信查询授权书")
 class CreditAuthorisationSignInput:
     agree: bool = strawberry.field(description="已阅读并同意授权书全文")
+    bank_id: strawberry.ID | None = strawberry.field(
+        default=None, description="向哪家成员行申请（OnlineOffer.bank.id）；首次在该行申请时，以客户同意提供的姓名、性别、出生日期、身份证号、手机号建立该行客户档案",
+    )
 
 
 @strawberry.input(description="申请借款：实时风控审核后决定金额，并发送短信验证码")
@@ -130,6 +133,13 @@ def _application_id(value: str) -> UUID:
         raise NotFound("借款申请不存在", field="application_id") from None
 
 
+def _bank_uuid(value: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound("成员行不存在", field="bank_id") from None
+
+
 @strawberry.type
 class LoanApplicationMutation:
     @strawberry.mutation(description="在手机银行中签署征信查询授权书（借款审核前需要）", permission_classes=[IsCustomer])
@@ -140,6 +150,7 @@ class LoanApplicationMutation:
                 raise ValidationError("请阅读并同意征信查询授权书", field="agree")
             row = await borrower_drawdown.sign_authorisation(
                 actor=ctx.actor, now=clock.now_utc(), today=await business_date.current(), media=ctx.mobile.media,
+                bank_id=_bank_uuid(input.bank_id) if input.bank_id is not None else None,
             )
         except DomainError as exc:
             return CreditAuthorisationSignPayload(authorisation=None, errors=[application_error(exc)])

@@ -148,8 +148,27 @@ def is_access_token(token: str) -> bool:
     return token.startswith(ACCESS_PREFIX)
 
 
-def customer_actor(customer_id: UUID | None, *, request_id: str = "", ip: str = "") -> Actor:
-    return Actor(type=ActorType.CUSTOMER, id=customer_id, request_id=request_id, ip=ip[:64])
+def customer_actor(customer_id: UUID | None, *, request_id: str = "", ip: str = "", records: frozenset[UUID] = frozenset()) -> Actor:
+    return Actor(type=ActorType.CUSTOMER, id=customer_id, customer_ids=records, request_id=request_id, ip=ip[:64])
+
+
+async def person_records(customer_id: UUID) -> frozenset[UUID]:
+    """The customer records of the same person (same ID number) at every member bank, this one included."""
+    id_hash = await Customer.filter(id=customer_id).first().values_list("id_number_hash", flat=True)
+    if id_hash is None:
+        return frozenset({customer_id})
+    return frozenset(await Customer.filter(id_number_hash=id_hash).values_list("id", flat=True))
+
+
+async def accounts_for_phone(phone_hash: str) -> list[UUID]:
+    """The app accounts of a phone: one per person (ID number) whose records carry it, the person's first record.
+
+    Two banks serving one person hold two records with the same phone: still one account (one sign-in)."""
+    rows = await Customer.filter(phone_hash=phone_hash).order_by("created_at", "id").limit(20).values_list("id", "id_number_hash")
+    first: dict[str, UUID] = {}
+    for customer_id, id_hash in rows:
+        first.setdefault(id_hash, customer_id)
+    return list(first.values())[:2]
 
 
 async def resolve_access_token(token: str, *, vault: Vault, now: datetime, request_id: str = "", ip: str = "") -> Actor | None:
@@ -165,7 +184,9 @@ async def resolve_access_token(token: str, *, vault: Vault, now: datetime, reque
         used_at__isnull=True,
         device__revoked_at__isnull=True,
     ).exists()
-    return customer_actor(claims.customer_id, request_id=request_id, ip=ip) if live else None
+    if not live:
+        return None
+    return customer_actor(claims.customer_id, request_id=request_id, ip=ip, records=await person_records(claims.customer_id))
 
 
 # --- codes --------------------------------------------------------------------------------------
@@ -215,7 +236,7 @@ async def request_code(
         name, wait = limited
         await audit.record(anonymous, "borrower.code_rate_limited", "login_code", None, after={"phone": mask_phone(phone), "limit": name})
         raise SignInError(f"获取验证码过于频繁，请 {_wait_text(wait)}后再试", code=SmsCode.RATE_LIMITED, field="phone")
-    customers = await Customer.filter(phone_hash=phone_hash).limit(2).values_list("id", flat=True)
+    customers = await accounts_for_phone(phone_hash)
     code = new_code()
     async with in_transaction():
         row = await LoginCode.create(
@@ -282,7 +303,7 @@ async def verify_code(
         await audit.record(anonymous, "borrower.code_failed", "login_code", row.id, after={"reason": "locked"})
         raise SignInError("验证码错误次数过多，已失效，请重新获取验证码", code=SmsCode.CODE_LOCKED, field="code")
     expected = keyed_hash(vault, "login-code", f"{phone_hash}:{code}")
-    customers = await Customer.filter(phone_hash=phone_hash).limit(2).values_list("id", flat=True)
+    customers = await accounts_for_phone(phone_hash)
     if not _CODE.match(code) or not hmac.compare_digest(row.code_hash, expected) or not customers:
         raise await _fail_code(row, anonymous, policy)
     if len(customers) > 1:

@@ -14,8 +14,11 @@ the card's reserved phone; the customer reads the code from their phone and the 
 Audited as in the app (the officer is the actor; `channel: counter`).
 
 The seed's rule: "根据客户的绑卡情况，自动判断开户行，及时为客户提供开户行所提供的线上信贷产品" —
-the default card's opening bank decides what the app offers: our own bank's card
-→ every active product; another bank's card → none, with a message saying why.
+the default card's opening bank decides what the app offers. The core returns the card's institution
+code (开户行机构编码); a card whose code is an active member bank of the platform (`Bank.code`) is "own
+bank" and the app offers that bank's active products; another bank's card → none, with a message saying
+why. A borrower with verified cards at two member banks chooses the bank (`bank_id`); the default card's
+bank is the one offered otherwise.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ from app.domain import cards
 from app.domain.error_codes import CommonCode, CustomerCode, LendingCode, SmsCode
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
-from app.integrations.core_banking import CoreBanking, CoreBankingError
+from app.integrations.core_banking import CardInfo, CoreBanking, CoreBankingError
 from app.integrations.sms import SmsError, SmsSender
-from app.models import BankCard, CardBinding, CardLookup, Customer, Loan, Product
+from app.models import Bank, BankCard, CardBinding, CardLookup, Customer, Loan, Product
 from app.models.borrower import CardBindingStatus
 from app.domain.vocabulary import ActorType, LoanStatus
 from app.services import audit
@@ -43,12 +46,14 @@ from app.services.customers import identifiers
 from app.services.actor import Actor
 from app.services.auth.borrowers import check_phone, keyed_hash, new_code
 from app.services.lending.access import can_access
+from app.services.org import bank_by_code
 from app.services.permissions import require
 
 OWN_BANK_ONLY = "您的默认银行卡开户行为{bank}，暂无该行可在线办理的信贷产品。绑定本行银行卡后即可在线借款，或联系您的客户经理。"
 NO_CARD = "请先绑定本人银行卡，系统将根据开户行为您提供可在线办理的信贷产品。"
 HOLDER_MISMATCH = "户名、身份证号码或预留手机号与该卡开户信息不一致，请核对后重试（须为本人名下银行卡，预留手机号以开户行登记为准）"
 UNVERIFIED_CARD = "默认银行卡尚未完成持卡人验证，请重新绑定该卡（需输入发送到银行预留手机号的验证码）"
+NOT_YOUR_BANK = "您尚未绑定该行的本人银行卡（须完成持卡人验证），请先绑定该行银行卡。"
 BOUND_ELSEWHERE = "该卡已被其他客户绑定，不能重复绑定；如有疑问请携带身份证到开户网点办理"
 
 
@@ -64,9 +69,11 @@ class CardView:
 
 @dataclass(frozen=True, slots=True)
 class OnlineOffer:
-    card: CardView | None
+    card: CardView | None  # the card whose opening bank is offered (the default card unless a bank was chosen)
     products: list[Product]
     message: str
+    bank: Bank | None = None  # the member bank whose products these are
+    banks: tuple[Bank, ...] = ()  # the member banks of the borrower's verified cards (more than one: they choose)
 
     @property
     def is_own_bank(self) -> bool:
@@ -162,6 +169,7 @@ async def start_card_binding(
     try:
         holder = await core.verify_holder(card_number=number, name=customer.name, id_number=id_number, phone=phone)
         info = await core.lookup_card(number) if holder.matched else None
+        member = await member_bank(info.bank_code) if info is not None else None
     except CoreBankingError:
         await _refused(actor, customer, "CORE_UNAVAILABLE", number)
         raise CardError("核心系统暂时不可用，请稍后重试", code=LendingCode.CORE_UNAVAILABLE) from None
@@ -172,8 +180,8 @@ async def start_card_binding(
     async with in_transaction():
         binding = await CardBinding.create(
             customer_id=customer.id, **identifiers.card_fields(vault, number), phone_hash=vault.lookup_hash(phone), phone_masked=identifiers.mask_phone(phone),
-            code_hash=keyed_hash(vault, "card-code", code), bank_name=info.bank_name[:64], branch_name=info.branch_name[:64],
-            is_own_bank=info.is_own_bank, requested_at=now, expires_at=now + policy.code_ttl,
+            code_hash=keyed_hash(vault, "card-code", code), bank_code=info.bank_code[:16], bank_name=info.bank_name[:64],
+            branch_name=info.branch_name[:64], is_own_bank=member is not None, requested_at=now, expires_at=now + policy.code_ttl,
         )
         await audit.record(actor, "bank_card.holder_verified", "card_binding", binding.id,
                            after={"card": binding.card_number_masked, "phone": binding.phone_masked, **_channel(actor, customer)})
@@ -241,10 +249,11 @@ async def _bind_verified(actor: Actor, customer: Customer, binding: CardBinding,
         await BankCard.filter(id=other.id).update(unbound_at=now, is_default=False)
         await audit.record(actor, "bank_card.unbind_unverified", "bank_card", other.id, after={"reason": "holder_bound", "customerId": str(other.customer_id)})
     await CardBinding.filter(id=binding.id).update(status=CardBindingStatus.BOUND, bound_at=now, card_id=card.id)
-    lookup = await _store_lookup(card, binding.bank_name, binding.branch_name, binding.is_own_bank, now)
+    lookup = await _store_lookup(card, CardInfo(binding.bank_code, binding.bank_name, binding.branch_name), now)
     await audit.record(
         actor, "bank_card.bind", "bank_card", card.id, before={"defaultCards": [str(i) for i in previous]},
-        after={"card": card.card_number_masked, "bank": binding.bank_name, "branch": binding.branch_name, "ownBank": binding.is_own_bank,
+        after={"card": card.card_number_masked, "bank": binding.bank_name, "bankCode": binding.bank_code, "branch": binding.branch_name,
+               "ownBank": lookup.is_own_bank,
                "verified": True, "bindingId": str(binding.id), **_channel(actor, customer)},
     )
     return CardView(card=card, lookup=lookup)
@@ -292,9 +301,18 @@ async def _own_card(actor: Actor, card_id: UUID) -> BankCard:
     return card
 
 
-async def _store_lookup(card: BankCard, bank: str, branch: str, own: bool, now: datetime) -> CardLookup:
+async def member_bank(code: str) -> Bank | None:
+    """The active member bank of the platform with this institution code (None: another bank's card)."""
+    bank = await bank_by_code(code) if code.strip() else None
+    return bank if bank is not None and bank.is_active else None
+
+
+async def _store_lookup(card: BankCard, info: CardInfo, now: datetime) -> CardLookup:
+    """Remember the card's opening bank; "own bank" is "an active member bank of the platform" (today)."""
+    bank = await member_bank(info.bank_code)
     lookup, _ = await CardLookup.update_or_create(
-        card_id=card.id, defaults={"bank_name": bank[:64], "branch_name": branch[:64], "is_own_bank": own, "looked_up_at": now}
+        card_id=card.id, defaults={"bank_code": info.bank_code[:16], "bank_id": bank.id if bank else None, "bank_name": info.bank_name[:64],
+                                   "branch_name": info.branch_name[:64], "is_own_bank": bank is not None, "looked_up_at": now},
     )
     return lookup
 
@@ -321,22 +339,54 @@ async def default_card(actor: Actor, *, core: CoreBanking, vault: Vault, now: da
         except CoreBankingError:
             return CardView(card=card, lookup=None)
         async with in_transaction():
-            lookup = await _store_lookup(card, info.bank_name, info.branch_name, info.is_own_bank, now)
-            await audit.record(actor, "bank_card.lookup", "bank_card", card.id, after={"bank": info.bank_name, "ownBank": info.is_own_bank})
+            lookup = await _store_lookup(card, info, now)
+            await audit.record(actor, "bank_card.lookup", "bank_card", card.id,
+                               after={"bank": info.bank_name, "bankCode": info.bank_code, "ownBank": lookup.is_own_bank})
     return CardView(card=card, lookup=lookup)
 
 
-async def online_offer(actor: Actor, *, core: CoreBanking, vault: Vault, now: datetime) -> OnlineOffer:
-    """What the app offers: by the opening bank of the default card."""
+async def _member_cards(actor: Actor, default: CardView) -> list[CardView]:
+    """The borrower's holder-verified cards whose opening bank is a member bank (the default card first)."""
+    rows = await BankCard.filter(customer_id=actor.id, unbound_at__isnull=True, verified_at__isnull=False).order_by("-is_default", "-bound_at")
+    lookups = {lk.card_id: lk for lk in await CardLookup.filter(card_id__in=[c.id for c in rows], bank_id__isnull=False)} if rows else {}
+    views = [CardView(card=c, lookup=lookups[c.id]) for c in rows if c.id in lookups]
+    if default.lookup is not None and default.lookup.bank_id is not None and default.card.id not in lookups:
+        views.insert(0, default)  # an unverified default card is still offered (the drawdown refuses it, as before)
+    return views
+
+
+async def card_at_bank(actor: Actor, bank_id: UUID) -> CardView | None:
+    """The borrower's verified card opened at member bank `bank_id` (the default card if it is one), or None."""
+    require_customer(actor)
+    rows = await BankCard.filter(customer_id=actor.id, unbound_at__isnull=True, verified_at__isnull=False).order_by("-is_default", "-bound_at")
+    lookups = {lk.card_id: lk for lk in await CardLookup.filter(card_id__in=[c.id for c in rows], bank_id=bank_id)} if rows else {}
+    card = next((c for c in rows if c.id in lookups), None)
+    return CardView(card=card, lookup=lookups[card.id]) if card is not None else None
+
+
+async def online_offer(actor: Actor, *, core: CoreBanking, vault: Vault, now: datetime, bank_id: UUID | None = None) -> OnlineOffer:
+    """What the app offers: the products of the default card's opening bank, or of `bank_id` when the borrower
+    chooses among the member banks of their verified cards (a bank none of their cards is of offers nothing)."""
     view = await default_card(actor, core=core, vault=vault, now=now)
     if view is None:
         return OnlineOffer(card=None, products=[], message=NO_CARD)
     if view.lookup is None:
         return OnlineOffer(card=view, products=[], message="暂时无法确认银行卡开户行，请稍后再试。")
-    if not view.lookup.is_own_bank:
-        return OnlineOffer(card=view, products=[], message=OWN_BANK_ONLY.format(bank=view.lookup.bank_name))
-    products = await Product.filter(is_active=True).order_by("code")
-    return OnlineOffer(card=view, products=list(products), message=f"开户行：{view.lookup.bank_name}{view.lookup.branch_name and '（' + view.lookup.branch_name + '）'}")
+    cards_ = await _member_cards(actor, view)
+    banks = {b.id: b for b in await Bank.filter(id__in=list({c.lookup.bank_id for c in cards_}), is_active=True)}
+    choices = tuple(banks[c.lookup.bank_id] for c in cards_ if c.lookup.bank_id in banks)
+    choices = tuple({b.id: b for b in choices}.values())
+    if bank_id is not None:
+        chosen = next((c for c in cards_ if c.lookup.bank_id == bank_id and bank_id in banks), None)
+        if chosen is None:
+            return OnlineOffer(card=view, products=[], message=NOT_YOUR_BANK, banks=choices)
+        view = chosen
+    if not view.lookup.is_own_bank or view.lookup.bank_id not in banks:
+        return OnlineOffer(card=view, products=[], message=OWN_BANK_ONLY.format(bank=view.lookup.bank_name), banks=choices)
+    bank = banks[view.lookup.bank_id]
+    products = await Product.filter(is_active=True, bank_id=bank.id).order_by("code")
+    branch = view.lookup.branch_name
+    return OnlineOffer(card=view, products=list(products), message=f"开户行：{bank.name}{branch and '（' + branch + '）'}", bank=bank, banks=choices)
 
 
 # --- the counter's reads (the line page) ----------------------------------------------------------

@@ -44,7 +44,7 @@ def _owed(i: Installment) -> int:
 async def next_due(actor: Actor, *, today: date) -> NextDue | None:
     """The earliest unpaid due date of the customer's active loans and what must be paid by then (two queries)."""
     require_customer(actor)
-    unpaid = Installment.filter(loan__customer_id=actor.id, loan__status=LoanStatus.ACTIVE).exclude(status=InstallmentStatus.PAID)
+    unpaid = Installment.filter(loan__customer_id__in=list(actor.customer_ids | {actor.id}), loan__status=LoanStatus.ACTIVE).exclude(status=InstallmentStatus.PAID)
     first = await unpaid.order_by("due_on").first()
     if first is None:
         return None

@@ -1,4 +1,4 @@
-"""Who may touch a customer's lines and loans: the customer, or officers of the customer's branch tree."""
+"""Who may touch a customer's lines and loans: the customer (the person, whichever bank's record), or officers of the customer's branch tree."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from app.services.actor import Actor
 
 def can_access(actor: Actor, *, customer_id: UUID, branch_id: UUID) -> bool:
     if actor.type == ActorType.CUSTOMER:
-        return actor.id == customer_id
+        return actor.is_customer(customer_id)
     if actor.type == ActorType.OFFICER:
         return actor.in_branch(branch_id)
     return actor.type == ActorType.SYSTEM

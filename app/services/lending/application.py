@@ -5,7 +5,9 @@
   authorisation is filed with the customer as the actor (no officer).
 - `apply`: the line, term and method are checked as for any drawdown; the amount
   is decided within the line (the requested amount, or what is still available
-  if less); the default card must be our own bank's; the sandbox/real bureau is
+  if less); the money goes to the borrower's verified card opened at the bank that
+  granted the line (the default card when it is that bank's; another bank's card
+  is refused with the message it always got); the sandbox/real bureau is
   queried through `app.services.risk.check_credit` (purpose drawdown, a report of
   the last `reuse_days` reused), then the admission and anti-fraud strategy (a
   shared card or device, an expired ID card, lists, age) — automated decisions, so
@@ -21,7 +23,7 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -37,7 +39,7 @@ from app.domain.schedule import parse_method
 from app.integrations.bureau import CreditBureau
 from app.integrations.core_banking import CoreBanking
 from app.integrations.sms import SmsError, SmsSender
-from app.models import CreditAuthorisation, Customer, Loan, LoanApplication, Product
+from app.models import Bank, CreditAuthorisation, CreditLine, Customer, Loan, LoanApplication, Product
 from app.models.borrower import ApplicationStatus
 from app.domain.vocabulary import ActorType, DocumentKind, LoanStatus
 from app.models.risk import RiskOutcome, RiskPurpose
@@ -45,10 +47,11 @@ from app.services import audit
 from app.services.customers import identifiers
 from app.services.actor import Actor
 from app.services.auth.borrowers import keyed_hash, new_code
-from app.services.customers.cards import UNVERIFIED_CARD, default_card, require_customer
+from app.services.customers.cards import NOT_YOUR_BANK, UNVERIFIED_CARD, CardView, card_at_bank, default_card, require_customer
 from app.services.documents import MediaStore, store_document
 from app.services.lending.drawdown import DrawdownQuote, draw_down, quote_drawdown
 from app.services.lending.queries import lines_visible
+from app.services.org import bank_id_of_branch
 from app.services.risk import check_credit, evaluate_strategy
 
 AUTHORISATION_TEXT = """征信查询授权书（手机银行）
@@ -62,6 +65,10 @@ AUTHORISATION_TEXT = """征信查询授权书（手机银行）
 """
 
 
+# what a person gives a member bank by applying there for the first time (its customer record is made of these)
+CONSENTED_FIELDS = ("name", "sex", "birthOn", "idNumber", "phone")
+
+
 class ApplicationError(DomainError):
     code = CommonCode.INVALID
 
@@ -72,9 +79,47 @@ class Application:
     quote: DrawdownQuote | None  # the schedule for the approved amount (None once disbursed)
 
 
-async def sign_authorisation(*, actor: Actor, now: datetime, today: date, media: MediaStore, valid_days: int = 365) -> CreditAuthorisation:
+async def customer_at_bank(*, actor: Actor, bank_id: UUID) -> tuple[Actor, Customer]:
+    """The borrower's customer record at member bank `bank_id` (customers are per bank: one person, one record each).
+
+    Linked when that bank already serves the person (same ID number); created otherwise, at the bank's head
+    branch, with only what the person gives it by applying there (name, sex, date of birth, ID number, phone:
+    `CONSENTED_FIELDS`), and recorded in the audit. The borrower must hold a verified card of that bank.
+    Returns the actor (which now counts the new record as the person's) and the record."""
     require_customer(actor)
-    customer = await Customer.get(id=actor.id)
+    if await card_at_bank(actor, bank_id) is None:
+        raise ApplicationError(NOT_YOUR_BANK, code=CustomerCode.CARD_NOT_ELIGIBLE, field="bank_id")
+    bank = await Bank.get(id=bank_id)
+    account = await Customer.get(id=actor.id)
+    if account.bank_id == bank_id:
+        return actor, account
+    async with in_transaction():
+        record = await Customer.select_for_update().get_or_none(bank_id=bank_id, id_number_hash=account.id_number_hash)
+        created = record is None
+        if created:
+            record = await Customer.create(
+                bank_id=bank_id, branch_id=bank.head_branch_id, name=account.name, sex=account.sex, birth_on=account.birth_on,
+                id_number_enc=account.id_number_enc, id_number_hash=account.id_number_hash, id_number_masked=account.id_number_masked,
+                phone_enc=account.phone_enc, phone_hash=account.phone_hash, phone_masked=account.phone_masked,
+            )
+        await audit.record(
+            actor, "customer.link_bank", "customer", record.id,
+            after={"bank": bank.code, "created": created, "account": str(account.id), "consented": list(CONSENTED_FIELDS) if created else [],
+                   "channel": "app"},
+        )
+    return replace(actor, customer_ids=actor.customer_ids | {actor.id, record.id}), record
+
+
+async def sign_authorisation(
+    *, actor: Actor, now: datetime, today: date, media: MediaStore, valid_days: int = 365, bank_id: UUID | None = None,
+) -> CreditAuthorisation:
+    """File the credit-report authorisation signed in the app: with the account's own record, or (`bank_id`)
+    with the person's record at that member bank (created with their consent on the first application there)."""
+    require_customer(actor)
+    if bank_id is not None:
+        actor, customer = await customer_at_bank(actor=actor, bank_id=bank_id)
+    else:
+        customer = await Customer.get(id=actor.id)
     valid_until = today + timedelta(days=valid_days)
     text = AUTHORISATION_TEXT.format(
         name=customer.name, id_masked=customer.id_number_masked, valid_until=valid_until.isoformat(),
@@ -110,13 +155,33 @@ async def _send_code(customer: Customer, actor: Actor, code: str, amount_fen: in
         raise ApplicationError("短信发送失败，请稍后重新申请", code=SmsCode.SMS_UNAVAILABLE) from None
 
 
-async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int) -> tuple[int, str]:
-    """Within the line: what was asked, or what is still available when that is less; and the line's product."""
+async def _decided_amount(actor: Actor, credit_line_id: UUID, requested_fen: int) -> tuple[int, str, CreditLine]:
+    """Within the line: what was asked, or what is still available when that is less; the line's product; the line."""
     line = (await lines_visible(actor, [credit_line_id])).get(credit_line_id)
     if line is None:
         raise NotFound("额度不存在", field="credit_line_id")
     product_code = (await Product.get(id=line.product_id)).code
-    return min(requested_fen, max(0, line.limit_fen - line.used_fen)) or requested_fen, product_code
+    return min(requested_fen, max(0, line.limit_fen - line.used_fen)) or requested_fen, product_code, line
+
+
+async def _payout_card(actor: Actor, line: CreditLine, *, core: CoreBanking, vault: Vault, now: datetime, field: str | None) -> CardView:
+    """The card the drawdown pays into: the borrower's holder-verified card opened at the bank that granted the line.
+
+    The default card when it is that bank's; otherwise another verified card of that bank; a borrower with
+    no card of the granting bank gets the message a card of another bank always got."""
+    card = await default_card(actor, core=core, vault=vault, now=now)
+    if card is None:
+        raise ApplicationError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field=field)
+    granting_bank = await bank_id_of_branch(line.branch_id)
+    if card.lookup is None or card.lookup.bank_id != granting_bank or not card.lookup.is_own_bank:
+        other = await card_at_bank(actor, granting_bank) if granting_bank is not None else None
+        if other is None:
+            bank = card.lookup.bank_name if card.lookup else "未知"
+            raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE, field=field)
+        card = other
+    if card.card.verified_at is None:  # bound before holders were checked: the money could go to a stranger's account
+        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED, field=field)
+    return card
 
 
 async def apply(
@@ -148,19 +213,12 @@ async def apply(
             raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
         return Application(existing, None)
 
-    decided_fen, product_code = await _decided_amount(actor, credit_line_id, amount_fen)
+    decided_fen, product_code, line = await _decided_amount(actor, credit_line_id, amount_fen)
     quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount_fen=decided_fen, term_months=term_months, method=method, today=today)
-    card = await default_card(actor, core=core, vault=vault, now=now)
-    if card is None:
-        raise ApplicationError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="credit_line_id")
-    if card.lookup is None or not card.lookup.is_own_bank:
-        bank = card.lookup.bank_name if card.lookup else "未知"
-        raise ApplicationError(f"放款账户须为本行银行卡（当前默认卡开户行：{bank}），请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE, field="credit_line_id")
-    if card.card.verified_at is None:  # bound before holders were checked: the money could go to a stranger's account
-        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED, field="credit_line_id")
+    card = await _payout_card(actor, line, core=core, vault=vault, now=now, field="credit_line_id")
     try:
         decision = await check_credit(
-            actor=_risk_actor(actor), customer_id=actor.id, purpose=RiskPurpose.DRAWDOWN, bureau=bureau, media=media,
+            actor=_risk_actor(actor), customer_id=line.customer_id, purpose=RiskPurpose.DRAWDOWN, bureau=bureau, media=media,
             vault=vault, now=now, today=today, reuse_days=reuse_days,
         )
     except DomainError as exc:
@@ -168,7 +226,7 @@ async def apply(
             raise ApplicationError("请先阅读并签署征信查询授权书", code=CreditCheckCode.NO_AUTHORISATION) from None
         raise
 
-    strategy = (await evaluate_strategy(actor=_risk_actor(actor), customer_id=actor.id, product_code=product_code, today=today, now=now,
+    strategy = (await evaluate_strategy(actor=_risk_actor(actor), customer_id=line.customer_id, product_code=product_code, today=today, now=now,
                                         media=media, vault=vault)).record
     outcome = RiskOutcome(worst_outcome(decision.decision.value, strategy.decision.value))
     status = {RiskOutcome.PASS: ApplicationStatus.AWAITING_CODE, RiskOutcome.REVIEW: ApplicationStatus.REFERRED}.get(outcome, ApplicationStatus.REJECTED)
@@ -230,15 +288,14 @@ async def confirm(
         raise ApplicationError("验证码已过期，请重新申请", code=SmsCode.CODE_EXPIRED, field="code")
     if not hmac.compare_digest(row.code_hash, keyed_hash(vault, "drawdown-code", (code or "").strip())):
         raise await _code_failure(row, actor, max_attempts)
-    card = await default_card(actor, core=core, vault=vault, now=now)
-    if card is None or card.lookup is None or not card.lookup.is_own_bank:
-        raise ApplicationError("放款账户须为本行银行卡，请先绑定本行银行卡", code=CustomerCode.CARD_NOT_ELIGIBLE)
-    if card.card.verified_at is None:
-        raise ApplicationError(UNVERIFIED_CARD, code=CustomerCode.CARD_NOT_VERIFIED)
+    line = (await lines_visible(actor, [row.credit_line_id])).get(row.credit_line_id)
+    if line is None:
+        raise NotFound("额度不存在", field="application_id")
+    card = await _payout_card(actor, line, core=core, vault=vault, now=now, field=None)
     try:
         loan = await draw_down(
             actor=actor, credit_line_id=row.credit_line_id, amount_fen=row.approved_fen, term_months=row.term_months,
-            method=row.method, idempotency_key=row.id, today=today, core=core, vault=vault,
+            method=row.method, idempotency_key=row.id, today=today, core=core, vault=vault, card_id=card.card.id,
         )
     except DomainError as exc:
         await audit.record(actor, "loan_application.disbursement_failed", "loan_application", row.id, after={"code": exc.code})

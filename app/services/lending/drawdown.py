@@ -96,8 +96,11 @@ async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount_fen: int,
 
 
 async def draw_down(
-    *, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault
+    *, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault,
+    card_id: UUID | None = None,
 ) -> Loan:
+    """Open the loan on the line and pay it to the customer's default card, or to `card_id` (one of the line's
+    customer's bound cards: the app pays into a card opened at the bank that granted the line)."""
     require(actor, Action.LOAN_DISBURSE)
     idempotency_key = caller_key("loan_drawdown", actor, idempotency_key)  # this caller's key (also the core's reference)
     if amount_fen <= 0:
@@ -109,7 +112,12 @@ async def draw_down(
         product = await Product.get(id=line.product_id)
         _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
         await credit_gate(line.customer_id, RiskPurpose.DRAWDOWN, today=today)  # a reject blocks drawdown
-        card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
+        if card_id is None:
+            card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
+        else:  # the borrower's own card (bound to their account: the person's record at any member bank)
+            card = await BankCard.filter(id=card_id, unbound_at=None).first()
+            if card is not None and card.customer_id != line.customer_id and not actor.is_customer(card.customer_id):
+                card = None
         if card is None:
             raise DrawdownError("请先绑定本人银行卡", code=LendingCode.NO_CARD, field="credit_line_id")
         tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)

@@ -17,8 +17,8 @@ from app.services.customers.trail import Trail, customer_trail
 def _scoped(query: QuerySet, actor: Actor | None) -> QuerySet:
     if actor is None:
         return query.filter(id__isnull=True)  # nobody: an always-empty query (tortoise has no .none())
-    if actor.type == ActorType.CUSTOMER:
-        return query.filter(customer_id=actor.id)
+    if actor.type == ActorType.CUSTOMER:  # the person's records at every member bank
+        return query.filter(customer_id__in=list(actor.customer_ids | {actor.id}))
     if actor.type == ActorType.OFFICER:
         return query.filter(branch_id__in=list(actor.branch_ids))
     return query if actor.type == ActorType.SYSTEM else query.filter(id__isnull=True)

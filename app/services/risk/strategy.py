@@ -160,7 +160,9 @@ async def gather_facts(
         family |= {c for c in await HouseholdMember.filter(household_id=household.id).values_list("customer_id", flat=True) if c is not None}
     phone_others = 0
     if customer.phone_hash:
-        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).count()
+        # the person's own records at other member banks (same ID number) are not someone else
+        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).exclude(
+            id_number_hash=customer.id_number_hash).count()
 
     pre_credit = await household_pre_credit(household.id) if household else None
     return StrategyFacts(

@@ -37,7 +37,7 @@ async def test_sign_in_bind_card_quote_apply_confirm_draw_and_repay(prod_client,
     # it becomes the default, and the bank's online products are offered
     assert bound["errors"] == []
     assert bound["card"]["numberMasked"] == f"{number[:4]} **** **** 5678" and bound["card"]["isDefault"] is True
-    assert bound["card"]["bankName"] == "山西农信" and bound["card"]["branchName"] == "襄汾农商行"
+    assert bound["card"]["bankName"] == "襄汾农商行" and bound["card"]["bankCode"] == "14102301"
     assert bound["offer"]["isOwnBank"] is True and {p["code"] for p in bound["offer"]["products"]} >= {"BIANLI"}
 
     # quote

@@ -407,5 +407,15 @@ async def test_public_operations_need_no_token_and_reject_a_forged_one(client, d
     assert (await gql(client, "Me", token="cxa1.eyJzdWIiOiJ4In0.forged"))["data"]["me"] is None
 
 
+@covers("MeOnlineOffer")
+async def test_the_offer_of_the_default_cards_bank_and_no_offer_without_a_token(client, app, demo, vault):
+    customer, _ = await borrower(vault)
+    token = (await sign_in(client, app))["accessToken"]
+    await bind_card(client, app, token, holder_card(vault, customer))
+    offer = (await gql(client, "MeOnlineOffer", token=token))["data"]["me"]["onlineOffer"]
+    assert offer["bank"]["code"] == "14102301" and [b["code"] for b in offer["banks"]] == ["14102301"] and offer["products"]
+    assert (await gql(client, "MeOnlineOffer"))["data"]["me"] is None  # no borrower: nothing (tests/api/mobile/test_mobile_banks.py: the routing)
+
+
 def test_every_mobile_operation_is_exercised_here():
     assert set(mobile_operations()) == COVERED
