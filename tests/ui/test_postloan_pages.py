@@ -74,6 +74,8 @@ async def test_manager_returns_then_approves(client, demo, vault):
     done = await PostLoanCheck.get(id=check.id)
     assert done.status == CheckStatus.CONFIRMED and "warningId" in done.effects and done.record_document_id is not None
     assert "已复核" in (await client.get(url)).text
+    archive = await client.get(f"/customers/{done.customer_id}/archive")
+    assert archive.status_code == 200 and "贷后检查记录" in archive.text  # the confirmed record is in the e-archive
 
 
 async def test_an_officer_may_not_post_a_review(client, demo, vault):
