@@ -55,13 +55,16 @@ class HouseholdMember(Model):
     sex = fields.CharField(max_length=1)  # 男 / 女, decoded from the ID number
     birth_on = fields.DateField()
     id_number_enc = fields.BinaryField()
-    id_number_hash = fields.CharField(max_length=64, unique=True)
+    id_number_hash = fields.CharField(max_length=64)  # unique within the village's bank (two banks may register one person)
     id_number_masked = fields.CharField(max_length=18)
     phone_enc = fields.BinaryField(null=True)
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     phone_masked = fields.CharField(max_length=11, default="")
     customer = fields.OneToOneField("models.Customer", related_name="member", null=True, on_delete=fields.SET_NULL)
+    # the bank of the household's village (household → village → branch → bank), kept here for the uniqueness below
+    bank = fields.ForeignKeyField("models.Bank", related_name="household_members", on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "household_member"
+        unique_together = (("bank", "id_number_hash"),)

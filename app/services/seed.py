@@ -186,6 +186,7 @@ async def seed_demo(
                     info = idcard.parse(m["number"])
                     await HouseholdMember.create(
                         household=household,
+                        bank_id=bank.id,
                         name=m["name"],
                         relation=m["relation"],
                         sex=info.sex,

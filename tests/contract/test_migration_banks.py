@@ -1,4 +1,5 @@
-"""Migration 0022 turns a one-bank database (today's data shape) into platform + bank #1.
+"""Migration 0022 turns a one-bank database (today's data shape) into platform + bank #1 (and 0023 gives
+household members their village's bank).
 
 A child process migrates an empty database to 0021, writes rows the way the code before banks did
 (raw SQL: the models already carry the bank columns), migrates to the head and prints what it finds.
@@ -52,7 +53,8 @@ async def main():
     await Tortoise.close_connections()
     await Tortoise.init(config=config)
     db = connections.get("default")
-    ids = {k: uuid.uuid4() for k in ("head", "xf010", "outlet", "product", "c1", "c2", "line", "loan", "t_loan", "t_eod", "rules")}
+    ids = {k: uuid.uuid4() for k in ("head", "xf010", "outlet", "product", "c1", "c2", "line", "loan", "t_loan", "t_eod", "rules",
+                                     "officer", "village", "household", "member")}
     await insert(db, "branch", id=ids["head"], code="XF000", name="襄汾农商行", level="head", parent_id=None)
     await insert(db, "branch", id=ids["xf010"], code="XF010", name="襄汾农商行新城支行", level="branch", parent_id=ids["head"])
     await insert(db, "branch", id=ids["outlet"], code="XF011", name="新城分理处", level="outlet", parent_id=ids["xf010"])
@@ -64,6 +66,10 @@ async def main():
     await insert(db, "ledger_transaction", id=ids["t_loan"], kind="disbursement", loan_id=ids["loan"])
     await insert(db, "ledger_transaction", id=ids["t_eod"], kind="accrual", loan_id=None)
     await insert(db, "rule_set_version", id=ids["rules"], kind="reject", version="builtin-1", is_active=True)
+    await insert(db, "officer", id=ids["officer"], username="o1", branch_id=ids["xf010"])
+    await insert(db, "village", id=ids["village"], division_code="141023100201", branch_id=ids["xf010"], officer_id=ids["officer"])
+    await insert(db, "household", id=ids["household"], village_id=ids["village"], household_no="001")
+    await insert(db, "household_member", id=ids["member"], household_id=ids["household"], id_number_hash="h1")
     await Tortoise.close_connections()
     await migrate(config=config)
     await Tortoise.close_connections()
@@ -77,6 +83,7 @@ async def main():
         "customers": await q("SELECT name, bank_id FROM customer ORDER BY name"),
         "transactions": await q("SELECT kind, bank_id FROM ledger_transaction ORDER BY kind"),
         "rules": await q("SELECT version, bank_id FROM rule_set_version"),
+        "members": await q("SELECT id_number_hash, bank_id FROM household_member"),
         "head_id": str(ids["head"]),
     }
     await Tortoise.close_connections()
@@ -109,6 +116,7 @@ def test_todays_data_becomes_bank_one_under_the_platform(settings, tmp_path):
     assert [str(c["bank_id"]) for c in found["customers"]] == [_bank_id(found)] * 2
     assert [(t["kind"], str(t["bank_id"])) for t in found["transactions"]] == [("accrual", _bank_id(found)), ("disbursement", _bank_id(found))]
     assert [(r["version"], r["bank_id"]) for r in found["rules"]] == [("builtin-1", None)]
+    assert [(m["id_number_hash"], str(m["bank_id"])) for m in found["members"]] == [("h1", _bank_id(found))]
     if ON_POSTGRES:
         subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", url.rpartition("/")[2]], check=True)
 

@@ -170,7 +170,8 @@ async def link_households(book: Book) -> list[Household]:
     else:  # a one-person household: add C2 to it
         first = members[0]
         await HouseholdMember.create(household_id=west[0].id, name="客户2", relation="spouse", sex=first.sex, birth_on=first.birth_on,
-                                     id_number_enc=b"x", id_number_hash="reporting-test-c2", id_number_masked="", customer_id=book.customers["C2"].id)
+                                     id_number_enc=b"x", id_number_hash="reporting-test-c2", id_number_masked="", customer_id=book.customers["C2"].id,
+                                     bank_id=first.bank_id)
     member = await HouseholdMember.filter(household_id=south.id).order_by("created_at", "id").first()
     await HouseholdMember.filter(id=member.id).update(customer_id=book.customers["C3"].id)
     return list(west)

@@ -151,20 +151,21 @@ async def add_member(*, actor: Actor, vault: Vault, household_id: UUID, name: st
     if member is None:
         raise MemberInvalid(errors)
     fields = id_number_fields(vault, member.id_number)
+    bank_id = await bank_id_of_branch(household.village.branch_id)
     try:
         async with in_transaction():
             if member.relation == Relation.HEAD and await _has_other_head(household.id, None):
                 raise MemberInvalid({"relation": "该户已有户主"})
-            if await HouseholdMember.filter(id_number_hash=fields["id_number_hash"]).exists():
-                raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
+            if await HouseholdMember.filter(id_number_hash=fields["id_number_hash"], bank_id=bank_id).exists():
+                raise Conflict("该身份证号码已在本行登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
             created = await HouseholdMember.create(
                 household_id=household.id, name=member.name, relation=Relation(member.relation), sex=member.sex, birth_on=member.birth_on,
-                customer_id=await _unlinked_customer(fields["id_number_hash"], await bank_id_of_branch(household.village.branch_id)), **fields, **phone_fields(vault, member.phone or None),
+                bank_id=bank_id, customer_id=await _unlinked_customer(fields["id_number_hash"], bank_id), **fields, **phone_fields(vault, member.phone or None),
             )
             await audit.record(actor, "household_member.create", "household_member", created.id,
                                after={"household_id": str(household.id), "relation": member.relation, "id_number": created.id_number_masked})
     except IntegrityError:
-        raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number") from None
+        raise Conflict("该身份证号码已在本行登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number") from None
     return created
 
 
@@ -200,12 +201,13 @@ async def update_member(*, actor: Actor, vault: Vault, member_id: UUID, name: st
         async with in_transaction():
             if code == Relation.HEAD and await _has_other_head(current.household_id, current.id):
                 raise MemberInvalid({"relation": "该户已有户主"})
-            if "id_number_hash" in values and await HouseholdMember.filter(id_number_hash=values["id_number_hash"]).exclude(id=current.id).exists():
-                raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
+            same = HouseholdMember.filter(id_number_hash=values.get("id_number_hash"), bank_id=current.bank_id).exclude(id=current.id)
+            if "id_number_hash" in values and await same.exists():
+                raise Conflict("该身份证号码已在本行登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number")
             await HouseholdMember.filter(id=current.id).update(**values)
             updated = await HouseholdMember.get(id=current.id)
             after = {"name": updated.name, "relation": updated.relation.value, "id_number": updated.id_number_masked, "phone": updated.phone_masked}
             await audit.record(actor, "household_member.update", "household_member", current.id, before=before, after=after)
     except IntegrityError:
-        raise Conflict("该身份证号码已在系统中登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number") from None
+        raise Conflict("该身份证号码已在本行登记", code=CensusCode.DUPLICATE_ID_NUMBER, field="id_number") from None
     return updated

@@ -31,7 +31,7 @@ from app.domain.census import (
 )
 from app.domain.error_codes import CensusCode, CommonCode
 from app.domain.errors import Conflict, NotFound
-from app.models import Customer, Household, HouseholdMember, Officer, Village, VillageGroup
+from app.models import Branch, Customer, Household, HouseholdMember, Officer, Village, VillageGroup
 from app.models.census import CensusImport, CensusImportStatus
 from app.domain.vocabulary import ActorType, Relation
 from app.services import audit
@@ -104,10 +104,15 @@ async def _plan(actor: Actor, vault: Vault, rows: list[CensusRow]) -> Plan:
         elif d.has_head and household_id in heads_in_db:
             line = next(r.line for r in rows if (r.division_code, r.household_no) == key and r.member.relation == "head")
             plan.errors.append(RowError(line, "与户主关系", f"户 {d.household_no} 在系统中已有户主"))
-    hashes = {vault.lookup_hash(r.member.id_number): r.line for r in rows}
-    for part in _chunks(list(hashes)):
-        for h in await HouseholdMember.filter(id_number_hash__in=part).values_list("id_number_hash", flat=True):
-            plan.errors.append(RowError(hashes[h], "身份证号码", "该身份证号码已在系统中登记"))
+    # an ID number already registered in the bank of the row's village (another bank's census may hold the same person)
+    bank_of_branch = dict(await Branch.filter(id__in=list({v.branch_id for v in plan.villages.values()})).values_list("id", "bank_id"))
+    wanted = {(bank_of_branch[plan.villages[r.division_code].branch_id], vault.lookup_hash(r.member.id_number)): r.line
+              for r in rows if r.division_code in plan.villages}
+    hashes = list({h for _, h in wanted})
+    for part in _chunks(hashes):
+        for bank_id, h in await HouseholdMember.filter(id_number_hash__in=part, bank_id__in=list(set(bank_of_branch.values()))).values_list("bank_id", "id_number_hash"):
+            if (bank_id, h) in wanted:
+                plan.errors.append(RowError(wanted[(bank_id, h)], "身份证号码", "该身份证号码已在本行登记"))
     plan.errors.sort(key=lambda e: e.line)
     return plan
 
@@ -242,7 +247,7 @@ async def _save(vault: Vault, rows: list[CensusRow], plan: Plan) -> CommitResult
         m = r.member
         members.append(HouseholdMember(
             household_id=households[(r.division_code, r.household_no)], name=m.name, relation=Relation(m.relation), sex=m.sex, birth_on=m.birth_on,
-            customer_id=customers.get((bank_of_village[r.division_code], h)), **id_number_fields(vault, m.id_number), **phone_fields(vault, m.phone or None),
+            bank_id=bank_of_village[r.division_code], customer_id=customers.get((bank_of_village[r.division_code], h)), **id_number_fields(vault, m.id_number), **phone_fields(vault, m.phone or None),
         ))
     for part in _chunks(members):
         await HouseholdMember.bulk_create(part)

@@ -88,3 +88,28 @@ async def test_out_of_scope_and_read_only_roles_are_refused(demo, vault):
         await add_member(actor=await actor("officer1"), vault=vault, household_id=household.id, name="王二", relation="子女", id_number=person_number(3), phone="")
     with pytest.raises(Forbidden):
         await create_household(actor=await actor("auditor"), village_id=(await village()).id, household_no="777", group_id=None, address="")
+
+
+async def test_an_id_number_is_unique_within_the_villages_bank_not_across_banks(demo, vault):
+    # given a person registered in bank A's census (西街村, 襄汾农商行)
+    from tests.factories.banks import second_bank
+
+    known = await HouseholdMember.filter(household_id=(await households())[0].id).first()
+    number = vault.decrypt(known.id_number_enc, context=b"id_number")
+    bank_b = await second_bank()
+    # when bank B's officer registers the same person in a household of bank B's village
+    officer_b = await bank_b.actor("yc_officer")
+    household = await create_household(actor=officer_b, village_id=bank_b.village.id, household_no="001", group_id=None, address="东关村1号")
+    member = await add_member(actor=officer_b, vault=vault, household_id=household.id, name=known.name, relation="户主", id_number=number, phone="")
+    # then bank B holds its own record of the person, in bank B
+    assert member.bank_id == bank_b.bank.id != known.bank_id and member.id_number_hash == known.id_number_hash
+    # and a second registration within bank B is refused, as it still is within bank A
+    again = await create_household(actor=officer_b, village_id=bank_b.village.id, household_no="002", group_id=None, address="东关村2号")
+    with pytest.raises(Conflict, match="该身份证号码已在本行登记"):
+        await add_member(actor=officer_b, vault=vault, household_id=again.id, name=known.name, relation="户主", id_number=number, phone="")
+    # and the database itself refuses a duplicate within one bank
+    from tortoise.exceptions import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        await HouseholdMember.create(household_id=again.id, name="重复", relation="head", sex=member.sex, birth_on=member.birth_on, bank_id=bank_b.bank.id,
+                                     id_number_enc=b"x", id_number_hash=member.id_number_hash, id_number_masked="")
