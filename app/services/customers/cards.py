@@ -267,6 +267,8 @@ async def unbind_card(*, actor: Actor, card_id: UUID, now: datetime) -> list[Car
         card = await _own_card(actor, card_id)
         if card.is_default and await Loan.filter(customer_id=actor.id, status=LoanStatus.ACTIVE).exists():
             raise CardError("您有未结清的借款，默认还款卡不能解绑；请先绑定并设置其他默认卡", code=CustomerCode.CARD_IN_USE, field="card_id")
+        if await Loan.filter(card_id=card.id, status__in=[LoanStatus.ACTIVE, LoanStatus.DISBURSING]).exists():  # e.g. a loan of another member bank
+            raise CardError("该卡是您未结清借款的还款卡，结清前不能解绑", code=CustomerCode.CARD_IN_USE, field="card_id")
         await BankCard.filter(id=card.id).update(unbound_at=now, is_default=False)
         successor = None
         if card.is_default:

@@ -57,7 +57,7 @@ from app.services.risk import check_credit, evaluate_strategy
 AUTHORISATION_TEXT = """征信查询授权书（手机银行）
 
 授权人：{name}（身份证号码 {id_masked}）
-本人同意并不可撤销地授权：山西农信及其分支机构在办理本人的贷款申请、贷后管理业务时，
+本人同意并不可撤销地授权：{institution}及其分支机构在办理本人的贷款申请、贷后管理业务时，
 向中国人民银行征信中心金融信用信息基础数据库查询、打印、保存本人的信用报告，
 并向其报送本人的信用信息。授权有效期至 {valid_until}。
 
@@ -121,8 +121,9 @@ async def sign_authorisation(
     else:
         customer = await Customer.get(id=actor.id)
     valid_until = today + timedelta(days=valid_days)
+    bank = await Bank.get_or_none(id=customer.bank_id)
     text = AUTHORISATION_TEXT.format(
-        name=customer.name, id_masked=customer.id_number_masked, valid_until=valid_until.isoformat(),
+        institution=bank.legal_name if bank is not None else "山西农信", name=customer.name, id_masked=customer.id_number_masked, valid_until=valid_until.isoformat(),
         signed_at=now.isoformat(timespec="seconds"),
     )
     doc = await store_document(

@@ -78,6 +78,9 @@ async def test_a_card_of_bank_b_offers_bank_b_products_and_the_loan_and_its_book
     assert loan.card.card_number_hash == vault.lookup_hash(holder_card(vault, customer, prefix="6230"))
     books = await LedgerTransaction.filter(loan_id=loan.id).values_list("bank_id", flat=True)
     assert books and set(books) == {yc.bank.id}
+    # the bank-B card repays that loan: it cannot be unbound before the loan is settled
+    unbind = (await gql(client, "CardUnbind", {"input": {"cardId": bound["card"]["id"]}}, token=token))["data"]["cardUnbind"]
+    assert [e["code"] for e in unbind["errors"]] == ["CARD_IN_USE"]
 
 
 async def test_a_borrower_with_cards_at_two_member_banks_chooses(client, app, demo, vault):
