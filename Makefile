@@ -7,11 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 HTMX := ui/static/vendor/htmx.min.js
 HTMX_VERSION := 2.0.11
 HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
+AXE := tests/e2e/vendor/axe.min.js
+AXE_VERSION := 4.10.3
+AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
 APT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgl1 chromium poppler-utils nginx-light
 
 .PHONY: install system-packages run test lint schema bench clean
 
-install: system-packages $(STAMP) $(HTMX)
+install: system-packages $(STAMP) $(HTMX) $(AXE)
 
 # Debian packages: fonts and pango for PDFs, libgl1 for OpenCV, chromium for browser tests, nginx-light (deploy/ is checked with nginx -t).
 system-packages:
@@ -43,6 +46,15 @@ $(HTMX):
 	  && echo "$(HTMX_SHA256)  package/dist/htmx.min.js" | sha256sum -c --quiet \
 	  && cp package/dist/htmx.min.js $(CURDIR)/$(HTMX) && rm -rf $$tmp
 	@echo "htmx $(HTMX_VERSION) -> $(HTMX)"
+
+# axe-core (test only: the browser tests inject it into every page), from npm the same way, pinned sha256.
+$(AXE):
+	@mkdir -p $(dir $(AXE))
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz \
+	  && echo "$(AXE_SHA256)  package/axe.min.js" | sha256sum -c --quiet \
+	  && cp package/axe.min.js $(CURDIR)/$(AXE) && rm -rf $$tmp
+	@echo "axe-core $(AXE_VERSION) -> $(AXE)"
 
 run: install
 	$(BIN)/cunxin dev
