@@ -34,6 +34,7 @@ from app.models import Branch, Contract, CreditLine, Customer, OutboxMessage, Pr
 from app.models.outbox import OutboxKind, OutboxStatus
 from app.services import audit
 from app.services.actor import Actor
+from app.services.org import bank_of_branch
 from app.services.permissions import require
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,12 @@ async def enqueue_outbox(kind: OutboxKind | str, payload: dict[str, Any], *, key
     return await OutboxMessage.create(kind=kind, key=key, payload=payload, status=OutboxStatus.PENDING, next_attempt_at=now or clock.now_utc())
 
 
+async def institution(branch_id: UUID) -> dict[str, Any]:
+    """The member bank a message is about (the branch's): its institution code and legal name, for the provincial system."""
+    bank = await bank_of_branch(branch_id)
+    return {"institutionCode": bank.code if bank else None, "institutionName": bank.legal_name if bank else None}
+
+
 async def line_granted_payload(line: CreditLine) -> dict[str, Any]:
     customer = await Customer.get(id=line.customer_id)
     product = await Product.get(id=line.product_id)
@@ -81,7 +88,7 @@ async def line_granted_payload(line: CreditLine) -> dict[str, Any]:
         "lineId": str(line.id), "customerHash": customer_hash(customer), "idNumberMasked": customer.id_number_masked,
         "name": customer.name, "branchCode": branch.code, "productCode": product.code, "limit": yuan_str(line.limit_fen),
         "validFrom": line.valid_from.isoformat(), "validUntil": line.valid_until.isoformat(), "spreadBp": line.spread_bp,
-        "grantedAt": line.granted_at.isoformat() if line.granted_at else None,
+        "grantedAt": line.granted_at.isoformat() if line.granted_at else None, **await institution(line.branch_id),
     }
 
 
@@ -95,6 +102,7 @@ async def contract_signed_payload(contract: Contract, *, sha256: str) -> dict[st
         "coBorrowerHash": customer_hash(co) if co else None, "limit": yuan_str(line.limit_fen),
         "annualRatePpm": contract.annual_rate_ppm, "signedOn": contract.contract_on.isoformat(),
         "sealedAt": contract.sealed_at.isoformat() if contract.sealed_at else None, "documentSha256": sha256,
+        **await institution(line.branch_id),
     }
 
 

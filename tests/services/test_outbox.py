@@ -175,3 +175,26 @@ async def test_a_line_and_its_message_commit_or_roll_back_together(demo, vault):
         line = await grant_credit_line(**grant)
         message = await enqueue_line_granted(line, now=T0)
     assert message.key == f"line_granted:{line.id}" and message.payload["customerHash"] == customer_hash(await Customer.get(id=customer.id))
+
+
+async def test_provincial_messages_carry_the_granting_banks_institution_code_and_legal_name(demo, vault):
+    from types import SimpleNamespace
+
+    from app.services.outbox import contract_signed_payload
+    from tests.factories.banks import SECOND_BANK_CODE, YC_BRANCH, second_bank
+
+    # given a line of bank #1 and a line of the second bank
+    await second_bank()
+    _, ours = await customer_with_line(vault, checked=False)
+    _, theirs = await customer_with_line(vault, checked=False, branch_code=YC_BRANCH, sequence=358)
+    # when their messages are made
+    first, second = await line_granted_payload(ours), await line_granted_payload(theirs)
+    contract = SimpleNamespace(id=theirs.id, number="YC-1", credit_line_id=theirs.id, customer_id=theirs.customer_id, co_borrower_id=None,
+                               annual_rate_ppm=43500, contract_on=T0.date(), sealed_at=T0)
+    signed = await contract_signed_payload(contract, sha256="0" * 64)
+    # then each names its own bank by institution code and legal name
+    assert (first["institutionCode"], first["institutionName"]) == ("14102301", "山西襄汾农村商业银行股份有限公司")
+    assert (second["institutionCode"], second["institutionName"]) == (SECOND_BANK_CODE, "山西翼城农村商业银行股份有限公司")
+    assert (signed["institutionCode"], signed["institutionName"]) == (SECOND_BANK_CODE, "山西翼城农村商业银行股份有限公司")
+    message = await enqueue_outbox(OutboxKind.LINE_GRANTED, second, key=f"line_granted:{theirs.id}", now=T0)
+    assert message.payload["institutionCode"] == SECOND_BANK_CODE
