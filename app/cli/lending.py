@@ -12,7 +12,7 @@ from app import clock
 from app.config import Env, get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
-from app.domain.money import parse_rate_percent
+from app.domain.money import parse_rate_percent, yuan_str
 from app.services.actor import SYSTEM
 from app.services.eod_lease import RUNNING, LeaseLost
 
@@ -77,6 +77,9 @@ def eod(
         _fail(f"日终中止：{exc}")
     for r in reports:
         typer.echo(f"{r.business_on.isoformat()} {_outcome(r)}")
+        for b in r.banks:
+            typer.echo(f"  {b.name}（{b.code}）：在贷 {b.active_loans} 笔，余额 {yuan_str(b.outstanding_fen)} 元，逾期 {b.overdue_loans} 笔，"
+                       f"计息 {yuan_str(b.accrued_fen)} 元，扣款 {yuan_str(b.collected_fen)} 元，罚息复利 {yuan_str(b.penalty_fen)} 元")
 
 
 STAGE_LABELS = {"lending": "日终", "risk": "预警与催收", "tags": "客户标签"}

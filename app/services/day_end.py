@@ -3,7 +3,8 @@
 Stages, in order, for a business date D (each idempotent per date, each under D's lease):
 
     lending  — `run_eod`: accrual, repricing, auto-debit, overdue, penalty, classification,
-               and the business date moves to D + 1
+               and the business date moves to D + 1; each step posts once per member bank to
+               that bank's books, and each bank's figures of D are reported (`bank_figures`)
     risk     — reconciliation of D (core journal vs ledger, a break raises an early warning:
                `reconcile_and_warn`), then early warnings, collection tasks and post-loan checks for D (`run_after_eod`)
     tags     — customer tags as of D + 1, the new business date (`refresh_customer_tags`)
@@ -31,11 +32,13 @@ from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.errors import ValidationError
 from app.integrations.core_banking import CoreBanking
 from app.models import EodRun
-from app.services import business_date, eod_lease
+from app.services import audit, business_date, eod_lease
+from app.services.actor import SYSTEM
 from app.services.risk.after_eod import run_after_eod
 from app.services.documents import MediaStore
 from app.services.insight import refresh_customer_tags
 from app.services.jobs import JobQueue
+from app.services.lending.books import BankDay, bank_figures
 from app.services.lending.eod import run_eod
 from app.services.lending.reconcile import reconcile_and_warn
 
@@ -65,6 +68,7 @@ class StageReport:
     business_on: date
     status: str  # done | already_done | running (another holds the lease: nothing changed) | not_yet
     detail: str = ""
+    banks: tuple[BankDay, ...] = ()  # the lending stage, done: each bank's figures of the day
 
 
 def job_id(stage: str, on: date) -> str:
@@ -86,7 +90,8 @@ async def run_stage(stage: str, on: date, tools: DayEndTools) -> StageReport:
     if stage == LENDING:
         r = await run_eod(on=on, core=tools.core, vault=tools.vault, lease_ttl=tools.lease_ttl, policy=tools.policy)
         status = RUNNING if r.running else ALREADY_DONE if r.already_done else DONE
-        return StageReport(LENDING, on, status, "、".join(r.steps_run))
+        banks = await _bank_figures(on) if status == DONE else ()
+        return StageReport(LENDING, on, status, "、".join(r.steps_run), banks)
     if stage not in LATER_STAGES:
         raise ValueError(f"unknown day-end stage {stage!r}")
     run = await EodRun.get_or_none(business_on=on)
@@ -101,6 +106,15 @@ async def run_stage(stage: str, on: date, tools: DayEndTools) -> StageReport:
         return await _later_stage(stage, on, tools, lease)
     finally:
         await lease.release()
+
+
+async def _bank_figures(on: date) -> tuple[BankDay, ...]:
+    """One close for the platform, figures per bank: recorded (audit `eod.bank_figures`) and logged."""
+    figures = tuple(await bank_figures(on))
+    await audit.record(SYSTEM, "eod.bank_figures", "eod_run", on.isoformat(), after={f.code: f.as_dict() for f in figures})
+    for f in figures:
+        logger.info("day end %s: bank %s %s", on, f.code, f.as_dict())
+    return figures
 
 
 async def _later_stage(stage: str, on: date, tools: DayEndTools, lease: eod_lease.Lease) -> StageReport:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app.integrations.core_banking import SandboxCoreBanking
-from app.models import Loan
+from app.models import AuditEvent, Loan
 from app.services import business_date
 from tests.cli.test_lending_cli import _cunxin
 from tests.factories.banks import FIRST_BANK_CODE, SECOND_BANK_CODE, YC_BRANCH
@@ -28,7 +28,13 @@ async def _two_banks(vault) -> tuple[Loan, Loan]:
 async def test_ledger_check_prints_each_bank_and_the_consolidated_total_that_they_add_up_to(demo, vault):
     # given two banks with a loan each, a few days closed
     await _two_banks(vault)
-    assert _cunxin("eod", "--days", "3").returncode == 0
+    ran = _cunxin("eod", "--days", "3")
+    assert ran.returncode == 0, ran.stderr
+    # (the one close reports each bank's figures: the second bank's one loan of 12,000.00, accruing)
+    assert re.search(r"^  翼城农商行（14102201）：在贷 1 笔，余额 12000\.00 元，逾期 0 笔，计息 [1-9]\d*\.\d\d 元", ran.stdout, re.M), ran.stdout
+    assert re.search(r"^  襄汾农商行（14102301）：在贷 \d+ 笔", ran.stdout, re.M)
+    [recorded] = await AuditEvent.filter(action="eod.bank_figures", entity_id=TODAY.isoformat())
+    assert recorded.after[SECOND_BANK_CODE]["activeLoans"] == 1 and recorded.after[SECOND_BANK_CODE]["accruedFen"] > 0
     # when ledger-check runs for every bank
     checked = _cunxin("ledger-check")
     # then one section per bank (by code) and the consolidated one, each balanced, the banks adding up to it

@@ -3,7 +3,8 @@
 Every ledger transaction is one bank's (`ledger_transaction.bank_id`), so a bank's books balance on their
 own and the banks' trial balances add up, account by account, to the platform's consolidated one.
 `check_books` and `reconcile_books` return one section per bank (or the one bank asked for) and, for
-every bank, the consolidated section; the CLI prints them.
+every bank, the consolidated section; the CLI prints them. `bank_figures` is each bank's part of a day's
+close (loans, the day's accrual, auto-debit and penalty from its books), reported by the close.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from app.integrations.core_banking import CoreBanking
 from app.models import Bank
 from app.services.lending.ledger import Mismatch, TrialLine, ledger_check, trial_balance
 from app.services.lending.reconcile import Break, reconcile_bank
+from app.sql import fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +77,50 @@ async def reconcile_books(on: date, *, core: CoreBanking, bank_code: str | None 
     if bank_code is None:
         sections.append(ReconcileSection("", CONSOLIDATED, breaks))
     return sections
+
+
+@dataclass(frozen=True, slots=True)
+class BankDay:
+    """One bank's figures of a closed business date (the day's close reports them per bank)."""
+
+    code: str
+    name: str
+    active_loans: int
+    outstanding_fen: int
+    overdue_loans: int
+    accrued_fen: int  # the day's interest accrued (net 应计利息 of the accrual transaction)
+    collected_fen: int  # debited by the close's auto-debit (清算往来 debits)
+    penalty_fen: int  # penalty and compound charged
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"name": self.name, "activeLoans": self.active_loans, "outstandingFen": self.outstanding_fen, "overdueLoans": self.overdue_loans,
+                "accruedFen": self.accrued_fen, "collectedFen": self.collected_fen, "penaltyFen": self.penalty_fen}
+
+
+LOANS_BY_BANK_SQL = """
+SELECT b.bank_id, COUNT(*) AS n, COALESCE(SUM(l.outstanding_principal_fen), 0) AS outstanding,
+  SUM(CASE WHEN l.days_past_due > 0 THEN 1 ELSE 0 END) AS overdue
+FROM loan l JOIN branch b ON b.id = l.branch_id WHERE l.status = 'active' GROUP BY b.bank_id
+"""
+DAY_BY_BANK_SQL = """
+SELECT t.bank_id,
+  SUM(CASE WHEN t.kind = 'accrual' AND e.account = 'accrued_interest' THEN e.debit_fen - e.credit_fen ELSE 0 END) AS accrued,
+  SUM(CASE WHEN t.kind = 'auto_debit' AND e.account = 'clearing' THEN e.debit_fen - e.credit_fen ELSE 0 END) AS collected,
+  SUM(CASE WHEN t.kind = 'penalty' AND e.account IN ('penalty_income', 'compound_income') THEN e.credit_fen - e.debit_fen ELSE 0 END) AS penalty
+FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+WHERE t.business_on = :d AND t.kind IN ('accrual', 'auto_debit', 'penalty') GROUP BY t.bank_id
+"""
+
+
+async def bank_figures(on: date) -> list[BankDay]:
+    """Every bank's figures of the close of `on` (run after it: the loans as they stand, the day's batches from its books), by code."""
+    loans = {str(r["bank_id"]): r for r in await fetch(LOANS_BY_BANK_SQL)}
+    day = {str(r["bank_id"]): r for r in await fetch(DAY_BY_BANK_SQL, d=on)}
+    out = []
+    for bank in await Bank.all().order_by("code"):
+        ln, dy = loans.get(str(bank.id), {}), day.get(str(bank.id), {})
+        out.append(BankDay(
+            bank.code, bank.name, int(ln.get("n") or 0), int(ln.get("outstanding") or 0), int(ln.get("overdue") or 0),
+            int(dy.get("accrued") or 0), int(dy.get("collected") or 0), int(dy.get("penalty") or 0),
+        ))
+    return out

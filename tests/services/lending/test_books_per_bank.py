@@ -101,3 +101,25 @@ async def test_a_loan_line_in_another_banks_books_is_a_ledger_check_problem_of_t
     # then the second bank's check names it; bank #1's books show only the clearing it now wrongly holds, nothing of the loan
     assert [(p.loan_id, p.bank_id) for p in theirs if p.what.startswith("lines in another bank")] == [(str(b.id), str(second.id))]
     assert all(p.loan_id != str(b.id) for p in await ledger_check(today=today, bank_id=first.id))
+
+
+async def test_the_close_reports_each_banks_figures_of_the_day(bank, core, vault):
+    from app.services.lending.books import bank_figures
+
+    # given two banks with a loan each, closed through the first due date (the second bank's loan paid by auto-debit)
+    _first, second, a, b = await two_banks_with_a_loan_each(vault, core)
+    due = (await Installment.get(loan_id=a.id, number=1)).due_on
+    await _until(core, vault, due + timedelta(days=2))
+    # when the figures of the due date are drawn
+    figures = {f.code: f for f in await bank_figures(due)}
+    # then the second bank's are its one loan's, from its own books
+    theirs = figures[second.code]
+    first = await Installment.get(loan_id=b.id, number=1)
+    assert (theirs.active_loans, theirs.overdue_loans) == (1, 0)
+    assert theirs.outstanding_fen == (await Loan.get(id=b.id)).outstanding_principal_fen
+    assert theirs.collected_fen == first.principal_fen + first.interest_fen
+    assert theirs.accrued_fen > 0 and theirs.penalty_fen == 0
+    # and bank #1's unpaid loan is overdue, charged a penalty the next day in its own books
+    after = {f.code: f for f in await bank_figures(due + timedelta(days=1))}
+    assert after["14102301"].overdue_loans == 1 and after["14102301"].penalty_fen > 0 and after["14102301"].collected_fen == 0
+    assert after[second.code].overdue_loans == 0 and after[second.code].penalty_fen == 0
