@@ -23,7 +23,7 @@ from app.logging import request_id_var
 from app.domain.vocabulary import ROLE_LABELS, Role
 from app.services import business_date
 from app.services import reporting as svc
-from app.services.org import branches_in_scope
+from app.services.org import banks_visible, branches_in_scope
 from ui.auth import login_required
 from ui.charts import bar_chart, line_chart, months_back
 from ui.report_csv import REPORTS, Params, render_csv
@@ -34,7 +34,7 @@ MONTHS = 12
 TOP_ROWS = 20
 CLASS_CSS = {LoanClass.NORMAL: "normal", LoanClass.SPECIAL_MENTION: "special", LoanClass.SUBSTANDARD: "substandard",
              LoanClass.DOUBTFUL: "doubtful", LoanClass.LOSS: "loss"}
-FILTER_NAMES = ("branch", "village", "officer", "product", "date_from", "date_to")
+FILTER_NAMES = ("bank", "branch", "village", "officer", "product", "date_from", "date_to")
 
 
 class BadParam(DomainError):
@@ -72,7 +72,7 @@ def params_from(request: Request, *, default_group: svc.GroupBy = svc.GroupBy.BR
     except ValueError:
         raise BadParam("参数 group_by 或 interval 无效", field="group_by") from None
     filt = svc.ReportFilter(
-        branch_id=_id(q.get("branch", ""), "branch"), village_id=_id(q.get("village", ""), "village"),
+        bank_id=_id(q.get("bank", ""), "bank"), branch_id=_id(q.get("branch", ""), "branch"), village_id=_id(q.get("village", ""), "village"),
         officer_id=_id(q.get("officer", ""), "officer"), product_id=_id(q.get("product", ""), "product"),
         date_from=_day(q.get("date_from", ""), "date_from"), date_to=_day(q.get("date_to", ""), "date_to"),
     )
@@ -93,11 +93,12 @@ async def _dashboard_context(request: Request, actor) -> dict:
     portfolio = await svc.portfolio_summary(actor=actor, group_by=params.group_by, filt=filt, page=svc.Page(0, TOP_ROWS))
     # the series: the last 12 months up to the business date (the portfolio's date range does not apply)
     since = _first_of_month_back(today, MONTHS)
-    window = svc.ReportFilter(branch_id=filt.branch_id, village_id=filt.village_id, officer_id=filt.officer_id, product_id=filt.product_id,
+    window = svc.ReportFilter(bank_id=filt.bank_id, branch_id=filt.branch_id, village_id=filt.village_id, officer_id=filt.officer_id, product_id=filt.product_id,
                               date_from=since, date_to=today)
     disbursed = await svc.disbursement_series(actor=actor, filt=window, page=svc.Page(0, MONTHS))
     repaid = await svc.repayment_series(actor=actor, filt=window, page=svc.Page(0, MONTHS))
     periods = months_back(today, MONTHS)
+    banks = await banks_visible(actor)
     classes = bar_chart([(CLASS_LABELS[c], portfolio.total.by_class[c], CLASS_CSS[c]) for c in LoanClass], title="五级分类贷款余额")
     flows = line_chart(
         periods,
@@ -112,7 +113,10 @@ async def _dashboard_context(request: Request, actor) -> dict:
         "query": urlencode(scoped),
         "branches": await branches_in_scope(actor),
         "selected_branch": str(filt.branch_id or ""),
-        "group_labels": svc.GROUP_LABELS,
+        # platform staff read every bank: a bank filter and grouping by bank; a bank's own staff see neither
+        "banks": banks if len(banks) > 1 else [],
+        "selected_bank": str(filt.bank_id or ""),
+        "group_labels": svc.GROUP_LABELS if len(banks) > 1 else {k: v for k, v in svc.GROUP_LABELS.items() if k != svc.GroupBy.BANK},
         "portfolio": portfolio,
         "class_labels": CLASS_LABELS,
         "classes": classes,

@@ -120,3 +120,28 @@ def test_the_census_template_writers_neutralise_formulas():
 
     book = load_workbook(io.BytesIO(write_xlsx([["姓名"], ["=1+1"]])))
     assert list(next(iter(book.worksheets)).iter_rows(min_row=2, values_only=True)) == [("'=1+1",)]
+
+
+async def test_platform_staff_filter_and_group_the_dashboard_by_bank_a_banks_staff_do_not(client, demo, vault):
+    from app.integrations.core_banking import SandboxCoreBanking
+    from tests.factories.banks import YC_BRANCH, second_bank
+    from tests.services.lending.test_books_per_bank import loan_at
+    from tests.services.lending.test_classification_state import PAYS
+
+    # given two banks with loans
+    await full_book(vault)
+    yc = await second_bank()
+    await loan_at(vault, SandboxCoreBanking(), branch_code=YC_BRANCH, sequence=358, card=PAYS)
+    # when the platform auditor opens the dashboard, grouped by bank, then filtered to the second bank
+    await login(client, "platform_auditor")
+    page = await client.get("/reports", params={"group_by": "bank"})
+    one = await client.get("/reports", params={"group_by": "bank", "bank": str(yc.bank.id)})
+    # then a bank filter and grouping by bank are offered; the groups are the banks, the filter keeps one
+    assert page.status_code == 200 and '<select name="bank">' in page.text and "全部法人行（合并）" in page.text
+    assert "按法人行" in page.text and "翼城农商行" in page.text and "襄汾农商行" in page.text
+    assert one.status_code == 200 and "¥12,000.00" in one.text
+    # and a bank's own admin sees neither
+    await client.post("/logout")
+    await login(client, "admin")
+    mine = await client.get("/reports")
+    assert '<select name="bank">' not in mine.text and "按法人行" not in mine.text

@@ -15,6 +15,7 @@ def to_filter(value: ReportFilter | None) -> svc.ReportFilter:
         return decode_id(raw, type_name, field=f"filter.{field}") if raw else None
 
     return svc.ReportFilter(
+        bank_id=decode(value.bank_id, "Bank", "bank_id"),
         branch_id=decode(value.branch_id, "Branch", "branch_id"),
         village_id=decode(value.village_id, "Village", "village_id"),
         officer_id=decode(value.officer_id, "Officer", "officer_id"),

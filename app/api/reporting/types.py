@@ -1,7 +1,7 @@
 """Reporting types: portfolio, series, coverage, officer performance, warning/collection counts.
 
 Money is the strict `Decimal` string scalar ("1200.00"); the NPL ratio and coverage ratio
-are percent strings ("8.3333" = 8.3333 %). Group keys are global ids (Branch, Village,
+are percent strings ("8.3333" = 8.3333 %). Group keys are global ids (Bank, Branch, Village,
 Officer, Product) that the `filter` argument takes back.
 """
 
@@ -21,7 +21,7 @@ from app.domain.classification import LoanClass
 from app.domain.money import yuan_str
 from app.services import reporting as svc
 
-GROUP_TYPES = {svc.GroupBy.BRANCH: "Branch", svc.GroupBy.VILLAGE: "Village", svc.GroupBy.OFFICER: "Officer", svc.GroupBy.PRODUCT: "Product"}
+GROUP_TYPES = {svc.GroupBy.BANK: "Bank", svc.GroupBy.BRANCH: "Branch", svc.GroupBy.VILLAGE: "Village", svc.GroupBy.OFFICER: "Officer", svc.GroupBy.PRODUCT: "Product"}
 
 
 def gid(type_name: str, value: UUID | None) -> strawberry.ID | None:
@@ -43,6 +43,7 @@ ReportInterval = strawberry.enum(svc.Interval, name="ReportInterval", descriptio
 
 @strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")
 class ReportFilter:
+    bank_id: strawberry.ID | None = strawberry.field(default=None, description="法人行（平台人员按行查看；本行以外的法人行得到空结果）")
     branch_id: strawberry.ID | None = None
     village_id: strawberry.ID | None = None
     officer_id: strawberry.ID | None = None

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from app.domain.errors import ValidationError
-from app.models import Officer, Village
+from app.models import Branch, Officer, Village
 from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
@@ -27,13 +27,14 @@ EXPORT_MAX = 100_000  # rows of one CSV download
 
 
 class GroupBy(StrEnum):
+    BANK = "bank"  # the member bank (法人行): a platform reader's report, one group per bank
     BRANCH = "branch"
     VILLAGE = "village"
     OFFICER = "officer"
     PRODUCT = "product"
 
 
-GROUP_LABELS = {GroupBy.BRANCH: "机构", GroupBy.VILLAGE: "村庄", GroupBy.OFFICER: "客户经理", GroupBy.PRODUCT: "产品"}
+GROUP_LABELS = {GroupBy.BANK: "法人行", GroupBy.BRANCH: "机构", GroupBy.VILLAGE: "村庄", GroupBy.OFFICER: "客户经理", GroupBy.PRODUCT: "产品"}
 
 
 class Interval(StrEnum):
@@ -43,6 +44,7 @@ class Interval(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReportFilter:
+    bank_id: UUID | None = None  # one member bank: every branch of its tree
     branch_id: UUID | None = None  # the branch and every branch below it
     village_id: UUID | None = None
     officer_id: UUID | None = None
@@ -107,10 +109,19 @@ async def report_scope(actor: Actor | None, filt: ReportFilter, *, report: str) 
     if actor is None:
         return NOTHING
     if actor.type == ActorType.SYSTEM:
-        return Scope(sorted(await branch_scope(filt.branch_id)) if filt.branch_id else None)
+        branches = await branch_scope(filt.branch_id) if filt.branch_id else None
+        if filt.bank_id is not None:
+            bank = set(await Branch.filter(bank_id=filt.bank_id).values_list("id", flat=True))
+            branches = bank if branches is None else branches & bank
+        return Scope(sorted(branches)) if branches is not None else Scope(None)
     if actor.type not in (ActorType.OFFICER, ActorType.API_KEY):
         return NOTHING
     allowed = set(actor.branch_ids)
+    if filt.bank_id is not None:  # a platform reader's one bank; another bank's reader gets nothing
+        bank = set(await Branch.filter(bank_id=filt.bank_id).values_list("id", flat=True))
+        if not bank & allowed:
+            return await _denied(actor, report, "bank", filt.bank_id)
+        allowed &= bank
     if filt.branch_id is not None:
         if filt.branch_id not in allowed:
             return await _denied(actor, report, "branch", filt.branch_id)
@@ -191,13 +202,14 @@ class Dimension:
 
 
 DIMENSIONS = {
+    GroupBy.BANK: Dimension("bank", "code", "name"),
     GroupBy.BRANCH: Dimension("branch", "code", "name"),
     GroupBy.VILLAGE: Dimension("village", "division_code", "name"),
     GroupBy.OFFICER: Dimension("officer", "username", "display_name"),
     GroupBy.PRODUCT: Dimension("product", "code", "name"),
 }
 
-UNASSIGNED = {GroupBy.BRANCH: "（无机构）", GroupBy.VILLAGE: "（未归属村庄）", GroupBy.OFFICER: "（未指定客户经理）", GroupBy.PRODUCT: "（无产品）"}
+UNASSIGNED = {GroupBy.BANK: "（无法人行）", GroupBy.BRANCH: "（无机构）", GroupBy.VILLAGE: "（未归属村庄）", GroupBy.OFFICER: "（未指定客户经理）", GroupBy.PRODUCT: "（无产品）"}
 
 
 def grouped_page_sql(inner: str, group_by: GroupBy, sql: Sql, page: Page, columns: list[str]) -> str:

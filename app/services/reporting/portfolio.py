@@ -1,4 +1,4 @@
-"""Portfolio summary (贷款组合): active loans grouped by branch, village, officer or product.
+"""Portfolio summary (贷款组合): active loans grouped by bank, branch, village, officer or product.
 
 Per group: loan count, outstanding principal, overdue principal and interest, the
 outstanding principal of each five-tier class, and the NPL ratio (不良贷款率 =
@@ -40,12 +40,13 @@ FIGURES = ["loans", "outstanding", "overdue_principal", "overdue_interest", *CLA
 
 # group key on the loan rows, and the joins it needs
 KEYS = {
+    GroupBy.BANK: ("br.bank_id", {"branch"}),
     GroupBy.BRANCH: ("l.branch_id", set()),
     GroupBy.VILLAGE: ("c.village_id", {"customer"}),
     GroupBy.OFFICER: ("cl.officer_id", {"line"}),
     GroupBy.PRODUCT: ("l.product_id", set()),
 }
-JOINS = {"customer": "JOIN customer c ON c.id = l.customer_id", "line": "JOIN credit_line cl ON cl.id = l.credit_line_id"}
+JOINS = {"branch": "JOIN branch br ON br.id = l.branch_id", "customer": "JOIN customer c ON c.id = l.customer_id", "line": "JOIN credit_line cl ON cl.id = l.credit_line_id"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from app.services.reporting.common import (
 )
 
 FIGURES = ["warnings_open", "warnings_handled", "warnings_dismissed", "warnings_high_open", "tasks_open", "tasks_closed", "actions"]
-KEYS = {GroupBy.BRANCH: "x.branch_id", GroupBy.VILLAGE: "c.village_id", GroupBy.OFFICER: "x.officer_id", GroupBy.PRODUCT: "l.product_id"}
+KEYS = {GroupBy.BANK: "xb.bank_id", GroupBy.BRANCH: "x.branch_id", GroupBy.VILLAGE: "c.village_id", GroupBy.OFFICER: "x.officer_id", GroupBy.PRODUCT: "l.product_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ def _figures(row: dict, prefix: str = "") -> RiskFigures:
 
 
 def _part(sql: Sql, table: str, date_column: str, group_by: GroupBy, filt: ReportFilter, scope, values: str) -> str:
-    joins = []
+    joins = ["JOIN branch xb ON xb.id = x.branch_id"] if group_by == GroupBy.BANK else []
     if group_by == GroupBy.VILLAGE or filt.village_id:
         joins.append("JOIN customer c ON c.id = x.customer_id")
     if group_by == GroupBy.PRODUCT or filt.product_id:

@@ -113,3 +113,28 @@ async def test_bad_filters_and_paging_are_top_level_errors(client, demo, vault):
     assert too_many["data"] is None and "first" in too_many["errors"][0]["message"]
     backwards = await gql(client, doc("DisbursementSeries"), {"filter": {"dateFrom": "2026-02-01", "dateTo": "2026-01-01"}}, key)
     assert backwards["data"] is None and backwards["errors"][0]["message"] == "开始日期不能晚于结束日期"
+
+
+async def test_portfolio_by_bank_and_filtered_to_a_bank_through_the_api(client, demo, vault):
+    from app.integrations.core_banking import SandboxCoreBanking
+    from tests.factories.banks import SECOND_BANK_CODE, YC_BRANCH, second_bank
+    from tests.services.lending.test_books_per_bank import loan_at
+    from tests.services.lending.test_classification_state import PAYS
+
+    # given two banks with a loan each, and a platform key
+    await full_book(vault)
+    yc = await second_bank()
+    await loan_at(vault, SandboxCoreBanking(), branch_code=YC_BRANCH, sequence=358, card=PAYS)
+    key, _ = await report_key("PLATFORM")
+    # when the platform groups the portfolio by bank and filters it to the second bank
+    grouped = (await gql(client, doc("PortfolioSummary"), {"groupBy": "BANK"}, key))["data"]["portfolioSummary"]
+    theirs = (await gql(client, doc("PortfolioSummary"), {"filter": {"bankId": gid("Bank", yc.bank.id)}}, key))["data"]["portfolioSummary"]
+    # then one group per bank, keyed by Bank ids, adding up to the consolidated total; the filter keeps the second bank
+    assert grouped["groupBy"] == "BANK" and [g["code"] for g in grouped["groups"]] == [SECOND_BANK_CODE, "14102301"]
+    assert grouped["groups"][0]["key"] == gid("Bank", yc.bank.id)
+    assert sum(g["figures"]["loanCount"] for g in grouped["groups"]) == grouped["total"]["loanCount"] == 6
+    assert theirs["total"]["loanCount"] == 1 and theirs["total"]["outstanding"] == "12000.00"
+    # and bank #1's key filtered to the second bank reads nothing
+    ours, _ = await report_key("XF000")
+    nothing = (await gql(client, doc("PortfolioSummary"), {"filter": {"bankId": gid("Bank", yc.bank.id)}}, ours))["data"]["portfolioSummary"]
+    assert nothing["total"]["loanCount"] == 0 and nothing["groups"] == []
