@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import clock
-from app.domain.errors import DomainError, ValidationError
+from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.schedule import METHOD_LABELS
 from app.domain.vocabulary import LEDGER_ACCOUNT_LABELS, LEDGER_KIND_LABELS
 from app.services import business_date
@@ -47,6 +47,8 @@ async def _prepay_quote(request: Request, loan_id: UUID, amount: str | None) -> 
     try:
         amount_fen = optional_fen(amount, field="amount")  # blank: the payoff quote
         plan = await quote_prepayment(actor=request.state.session.actor, loan_id=loan_id, amount_fen=amount_fen, today=await business_date.current())
+    except NotFound:
+        raise  # a loan out of scope is the 404 page, not a message under the amount
     except DomainError as exc:
         return {"plan": None, "error": exc.message}
     return {"plan": plan, "error": None}

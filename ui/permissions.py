@@ -14,7 +14,7 @@ from starlette.responses import Response
 from app.domain.error_codes import CommonCode
 from app.domain.permissions import Action
 from app.services.actor import Actor
-from app.services.permissions import may, refusal
+from app.services.permissions import may, refusal_for
 from ui.common import forbidden_page
 
 A = Action
@@ -109,5 +109,5 @@ def refuse_unless_allowed(request: Request, actor: Actor | None) -> Response | N
         if action is None:
             return forbidden_page(request, "该操作尚未配置权限，已拒绝")
         if not may(actor, action):
-            return forbidden_page(request, refusal(action))
+            return forbidden_page(request, refusal_for(actor, action))
     return None

@@ -5,13 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from app import clock
 from app.config import Settings
+from app.domain.permissions import Action
 from app.domain.vocabulary import TECHNICAL_ROLES, label_for
+from app.services.permissions import may
 from ui.static_files import StaticAssets
 
 SLOW_JOB_SECONDS = 20  # after this long a job's wait says it is slow and offers the way out (jobs/_waiting.html)
@@ -42,6 +45,15 @@ def technical(request: Request) -> bool:
     return session is not None and session.officer.role in TECHNICAL_ROLES
 
 
+@pass_context
+def can(context, action: str) -> bool:
+    """`{% if can("warning.handle") %}`: the policy asked for the signed-in actor (app.services.permissions.may), so a
+    button or form shows only to who may use it — never to auditors, nor to platform staff for a bank's business."""
+    request = context.get("request")
+    session = getattr(request.state, "session", None) if request is not None else None
+    return session is not None and may(session.actor, Action(action))
+
+
 def build_templates(settings: Settings, assets: StaticAssets | None = None) -> Jinja2Templates:
     """`assets` gives templates `static_url('js/x.js')`, the file's hashed URL (ui/static_files.py)."""
     templates = Jinja2Templates(directory=str(settings.ui_dir / "templates"))
@@ -54,6 +66,7 @@ def build_templates(settings: Settings, assets: StaticAssets | None = None) -> J
 
     templates.env.globals["failed_job"] = failed_job
     templates.env.globals["technical"] = technical
+    templates.env.globals["can"] = can
     templates.env.globals["label_for"] = label_for
     templates.env.globals["slow_job_seconds"] = SLOW_JOB_SECONDS
     templates.env.filters["seconds_since"] = seconds_since

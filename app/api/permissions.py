@@ -11,7 +11,7 @@ from strawberry.permission import BasePermission
 
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, Role
-from app.services.permissions import may, refusal
+from app.services.permissions import may, refusal_for
 
 
 class IsSignedIn(BasePermission):
@@ -108,4 +108,4 @@ async def _refuse(root: Any, info: GraphQLResolveInfo, action: Action, kwargs: d
             raise GraphQLError(permission.message or "", extensions=permission.error_extensions or {"code": "FORBIDDEN"})
     if info.context.actor is None:
         raise GraphQLError("请先登录", extensions={"code": "UNAUTHENTICATED"})
-    raise GraphQLError(refusal(action), extensions={"code": "FORBIDDEN"})
+    raise GraphQLError(refusal_for(info.context.actor, action), extensions={"code": "FORBIDDEN"})

@@ -27,7 +27,10 @@ def principal_of(actor: Actor | None) -> Principal:
 
 
 def may(actor: Actor | None, action: Action) -> bool:
-    """The role part of the policy alone (for doors that refuse early and for showing or hiding buttons)."""
+    """The policy without the object (for doors that refuse early and for showing or hiding buttons): the role,
+    and for platform staff the platform's own actions only (a bank's business is never theirs to do)."""
+    if is_platform_staff(actor) and not allows_platform_staff(action):
+        return False
     return allows(principal_of(actor), action)
 
 
@@ -43,6 +46,11 @@ def refusal(action: Action) -> str:
     return f"您没有“{ACTION_LABELS[action]}”的权限"
 
 
+def refusal_for(actor: Actor | None, action: Action) -> str:
+    """Why `may` said no: a bank's business to platform staff, otherwise the role's missing permission."""
+    return PLATFORM_REFUSAL if is_platform_staff(actor) and not allows_platform_staff(action) else refusal(action)
+
+
 def require(
     actor: Actor | None, action: Action, *, branch_id: UUID | None = None, customer_id: UUID | None = None, maker_id: UUID | None = None,
 ) -> None:
@@ -53,11 +61,9 @@ def require(
     maker_id: who made the request being checked (for CHECK_ACTIONS: not the checker).
     """
     if not may(actor, action):
-        raise Forbidden(refusal(action), code=CommonCode.FORBIDDEN)
+        raise Forbidden(refusal_for(actor, action), code=CommonCode.FORBIDDEN)
     if actor is None:  # an anonymous caller may only sign in, which concerns no object
         return
-    if is_platform_staff(actor) and not allows_platform_staff(action):
-        raise Forbidden(PLATFORM_REFUSAL, code=CommonCode.FORBIDDEN)
     if branch_id is not None and actor.type == ActorType.OFFICER and not actor.in_branch(branch_id):
         raise Forbidden("该业务不在您的管辖范围内", code=CommonCode.FORBIDDEN)
     if customer_id is not None and actor.type == ActorType.CUSTOMER and not actor.is_customer(customer_id):

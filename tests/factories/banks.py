@@ -79,3 +79,26 @@ async def second_bank(*, code: str = SECOND_BANK_CODE) -> SecondBank:
                   "centroid_lat": 35.7386, "centroid_lng": 111.7181},
     )
     return SecondBank(bank=bank, head=head, branch=branch, officers=officers, village=village)
+
+
+async def move_branch_to(second: SecondBank, code: str = "XF020") -> list:
+    """Re-hang bank #1's branch `code` (with its descendants) under the second bank's head: what is recorded there
+    (villages, households, customers, lines, loans, visits, warnings, tasks, appraisals) becomes the second bank's,
+    lines, loans and appraisals on its copy of their products. Lets a test build data with the usual factories,
+    then split it between two banks. The moved branches' ids."""
+    from app.models import Appraisal, CreditLine, Customer, Loan
+
+    ids, frontier = [], [(await Branch.get(code=code)).id]
+    while frontier:
+        ids += frontier
+        frontier = list(await Branch.filter(parent_id__in=frontier).values_list("id", flat=True))
+    await Branch.filter(code=code).update(parent_id=second.head.id)
+    await Branch.filter(id__in=ids).update(bank_id=second.bank.id)
+    await Customer.filter(branch_id__in=ids).update(bank_id=second.bank.id)
+    ours = {p.code: p.id for p in await Product.filter(bank_id=second.bank.id)}
+    theirs = {p.id: p.code for p in await Product.exclude(bank_id=second.bank.id)}
+    for model, scope in ((CreditLine, {"branch_id__in": ids}), (Loan, {"branch_id__in": ids}), (Appraisal, {"village__branch_id__in": ids})):
+        for row_id, product_id in await model.filter(**scope).values_list("id", "product_id"):
+            if product_id in theirs:
+                await model.filter(id=row_id).update(product_id=ours[theirs[product_id]])
+    return ids

@@ -25,9 +25,9 @@ from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
 from app.domain.money import percent_str, yuan_str
 from app.models import LprPublication
-from app.models import Product as ProductModel
 from app.services import business_date
 from app.services.lending.calculator import preview_schedule
+from app.services.lending.products import products_query
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import quote_drawdown
 from app.services.lending.repayment import quote_prepayment
@@ -66,8 +66,8 @@ class LendingQuery:
         return SchedulePreview.from_schedule(schedule)
 
     @strawberry.field(description="在售贷款产品")
-    async def products(self) -> list[Product]:
-        return [Product.from_model(p) for p in await ProductModel.filter(is_active=True).order_by("code")]
+    async def products(self, info: Info) -> list[Product]:
+        return [Product.from_model(p) for p in await products_query(info.context.actor).filter(is_active=True).order_by("code")]
 
     @strawberry.field(description="LPR 报价，最新在前")
     async def lpr_rates(self, tenor: str | None = None, first: int = 24) -> list[LprRate]:

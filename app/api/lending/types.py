@@ -24,6 +24,7 @@ from app.models import Loan as LoanModel
 from app.models import LprPublication
 from app.models import Product as ProductModel
 from app.services.lending import queries as lending_queries
+from app.services.lending.products import products_visible
 
 RepaymentMethod = strawberry.enum(Method, name="RepaymentMethod", description="还款方式")
 
@@ -114,8 +115,8 @@ class Product(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        found = {str(p.id): p for p in await ProductModel.filter(id__in=list(node_ids))}
-        return [cls.from_model(found[i]) if i in found else None for i in node_ids]
+        found = await products_visible(info.context.actor, [UUID(i) for i in node_ids])
+        return [cls.from_model(found[UUID(i)]) if UUID(i) in found else None for i in node_ids]
 
 
 @strawberry.type(description="授信额度")
