@@ -21,7 +21,7 @@ from app.domain.vocabulary import (
 )
 from app.models.risk import ListKind, RuleSetKind
 from app.services import business_date
-from app.services.risk import add_to_list, remove_from_list, upload_ruleset
+from app.services.risk import add_to_list, remove_from_list, upload_ruleset, use_platform_default
 from app.services.risk.collections import owed_fen, record_collection_action, task_file, task_rows
 from app.services.risk.reads import list_entries, may_manage_lists, ruleset_overview
 from app.services.risk.warnings import handle_warning, warning_file, warning_rows
@@ -181,14 +181,17 @@ async def ruleset_page(request: Request) -> Response:
             errors = {"kind": "请选择规则集类型"}
         else:
             try:
-                await upload_ruleset(actor=actor, yaml_text=form.get("yaml_text", ""), kind=kind)
+                if form.get("use_default"):  # a bank admin sets the bank's own version aside
+                    await use_platform_default(actor=actor, kind=kind)
+                else:
+                    await upload_ruleset(actor=actor, yaml_text=form.get("yaml_text", ""), kind=kind)
             except DomainError as exc:
                 errors = {"yaml_text": exc.message}
             else:
                 return redirect(request, request.url_for("ruleset_page").path)
     view = await ruleset_overview(actor)
     context = {
-        "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
+        "bank_id": view.bank_id, "defaults": view.defaults, "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
         "kinds": [(k.value, name) for k, name in RULESET_KIND_LABELS.items()],
     }
     return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)

@@ -13,7 +13,7 @@ from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.rules.strategies import LIMIT_TERMS
 from app.domain.vocabulary import RISK_OUTCOME_LABELS
 from app.services import business_date
-from app.services.visits import approval_queue, approve_visit, decline_visit, latest_strategy, reads
+from app.services.visits import approval_queue, approve_visit, authority_for, decline_visit, latest_strategy, reads
 from ui.auth import login_required, redirect
 from ui.forms import new_key
 from ui.common import forbidden_page, optional_money
@@ -33,7 +33,7 @@ async def _file(request: Request, visit_id: UUID) -> dict:
     file = await reads.approval_file(request.state.session.actor, visit_id)
     visit = file.visit
     strategy = await latest_strategy(visit)
-    authority = policy_of(request).authority
+    authority = await authority_for(visit, policy_of(request))  # the visit's bank's matrix
     role = request.state.session.actor.role
     return {
         "visit": visit, "documents": file.documents, "identities": file.identities, "authorisation": file.authorisation, "risk": file.risk,

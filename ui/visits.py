@@ -34,6 +34,7 @@ from app.services.visits import (
     PointIn,
     VisitPolicy,
     abandon_visit,
+    authority_for,
     face_check_of,
     line_refusal,
     member_lines,
@@ -173,7 +174,7 @@ async def visit_context(request: Request, visit: Visit, *, errors: dict | None =
     elif step == flow.DECISION:
         ctx["risk"] = await reads.risk_of(visit)
         ctx["offer"] = await offer_for(visit, policy_of(request))
-        authority = policy_of(request).authority
+        authority = await authority_for(visit, policy_of(request))  # the visit's bank's matrix
         ctx["my_limit"] = authority.limit_for(request.state.session.actor.role)
         ctx["decision_key"] = new_key()
     elif step == flow.SIGNING:

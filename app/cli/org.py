@@ -133,3 +133,33 @@ def list_banks() -> None:
         state = "" if bank.is_active else "（停用）"
         seal = "本行印章" if bank.seal_cert_path else "系统签章"
         typer.echo(f"{bank.code}  {bank.name}{state}  {bank.kind.label}  总行 {head.code}  合同前缀 {bank.contract_prefix}  {seal}  {bank.legal_name}")
+
+
+@banks.command("authority")
+def authority(
+    code: str = typer.Option(..., help="法人行机构代码"),
+    officer_yuan: int | None = typer.Option(None, help="客户经理授信权限（元）"),
+    approver_yuan: int | None = typer.Option(None, help="审批人授信权限（元）"),
+    branch_manager_yuan: int | None = typer.Option(None, help="支行行长授信权限（元）"),
+    clear: bool = typer.Option(False, "--clear", help="清除本行设置，改用平台默认（CUNXIN_VISIT_AUTHORITY_*）"),
+) -> None:
+    """Set a bank's own credit authority by role (all three), or --clear it (the platform's settings apply)."""
+    from app.services.org import bank_by_code, set_bank_authority
+
+    values = (officer_yuan, approver_yuan, branch_manager_yuan)
+    if clear == any(v is not None for v in values):
+        _fail("设置失败：请填写三个授信权限，或只用 --clear（改用平台默认）")
+
+    async def work():
+        bank = await bank_by_code(code)
+        if bank is None:
+            _fail(f"设置失败：法人行 {code} 不存在")
+        fen = [v * 100 if v is not None else None for v in values]
+        return await set_bank_authority(actor=SYSTEM, bank_id=bank.id, officer_fen=fen[0], approver_fen=fen[1], branch_manager_fen=fen[2])
+
+    bank = _run(work, "设置失败")
+    if bank.authority is None:
+        typer.echo(f"「{bank.name}」的授信权限改用平台默认")
+    else:
+        a = bank.authority
+        typer.echo(f"「{bank.name}」的授信权限：客户经理 {a['officer_fen'] // 100} 元，审批人 {a['approver_fen'] // 100} 元，支行行长 {a['branch_manager_fen'] // 100} 元")

@@ -22,6 +22,9 @@ class Bank(Model):
     head_branch_id = fields.UUIDField(unique=True)
     seal_cert_path = fields.CharField(max_length=256, null=True)  # null: the installation's signing kit
     seal_key_path = fields.CharField(max_length=256, null=True)
+    # the bank's credit authority (授信权限) by role, {"officer_fen", "approver_fen", "branch_manager_fen"};
+    # null: the platform's (CUNXIN_VISIT_AUTHORITY_*). app.services.org.authority_of_bank reads it.
+    authority = fields.JSONField(null=True)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -98,7 +98,7 @@ class RuleSetVersion(Model):
     id = fields.UUIDField(primary_key=True)
     bank = fields.ForeignKeyField("models.Bank", related_name="rule_set_versions", null=True, on_delete=fields.RESTRICT)
     kind = fields.CharEnumField(RuleSetKind, max_length=16)
-    version = fields.CharField(max_length=64, unique=True)
+    version = fields.CharField(max_length=64)  # unique within its bank (platform defaults: checked on upload)
     description = fields.CharField(max_length=256, default="")
     yaml_text = fields.TextField()
     is_active = fields.BooleanField(default=False)
@@ -107,6 +107,7 @@ class RuleSetVersion(Model):
 
     class Meta:
         table = "rule_set_version"
+        unique_together = (("bank", "version"),)
 
 
 class ListEntry(Model):

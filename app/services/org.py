@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
+from app.domain.visit import Authority
 from app.domain.vocabulary import ActorType, BankKind, BranchLevel, Role
 from app.models import Bank, Branch, Loan, Officer, Product
 from app.services import audit
@@ -205,3 +206,54 @@ async def _copy_products(source_bank_id: UUID, bank_id: UUID) -> list[str]:
         await Product.create(bank_id=bank_id, **values)
         codes.append(product.code)
     return codes
+
+
+# --- the authority matrix (授信权限) per bank ------------------------------------------------------
+
+_AUTHORITY_KEYS = ("officer_fen", "approver_fen", "branch_manager_fen")
+
+
+async def authority_of_branch(branch_id: UUID, default: Authority) -> Authority:
+    """The credit authority in force at the branch: its bank's own matrix, else `default` (the platform's settings)."""
+    rows = await Branch.filter(id=branch_id).values_list("bank__authority", flat=True)
+    return _authority(rows[0] if rows else None, default)
+
+
+def _authority(stored: dict | None, default: Authority) -> Authority:
+    if not stored:
+        return default
+    return Authority(**{k: int(stored[k]) for k in _AUTHORITY_KEYS})
+
+
+async def set_bank_authority(
+    *, actor: Actor, bank_id: UUID, officer_fen: int | None, approver_fen: int | None, branch_manager_fen: int | None,
+) -> Bank:
+    """Set the bank's own authority matrix (all three limits), or clear it (all None: the platform's settings apply again).
+
+    The bank's admin for their own bank, a platform admin for any bank (BANK_MANAGE); audited with the matrix before and after.
+    """
+    require(actor, Action.BANK_MANAGE)
+    if actor.bank_id is not None and actor.bank_id != bank_id:
+        raise Forbidden("只能设置本行的授信权限", code=CommonCode.FORBIDDEN)
+    values = (officer_fen, approver_fen, branch_manager_fen)
+    if all(v is None for v in values):
+        matrix = None
+    elif any(v is None for v in values):
+        raise ValidationError("请同时填写客户经理、审批人和支行行长的授信权限（或都不填，使用平台默认）", field="officer_fen")
+    else:
+        try:
+            Authority(*values)  # type: ignore[arg-type]
+        except ValueError:
+            raise ValidationError("授信权限应为不小于 0 的金额", field="officer_fen") from None
+        if not officer_fen <= approver_fen <= branch_manager_fen:  # type: ignore[operator]
+            raise ValidationError("授信权限应逐级不减：客户经理 ≤ 审批人 ≤ 支行行长", field="approver_fen")
+        matrix = dict(zip(_AUTHORITY_KEYS, values, strict=True))
+    async with in_transaction():
+        bank = await Bank.select_for_update().get_or_none(id=bank_id)
+        if bank is None:
+            raise NotFound("法人行不存在", field="bank_id")
+        before = bank.authority
+        await Bank.filter(id=bank.id).update(authority=matrix)
+        bank.authority = matrix
+        await audit.record(actor, "bank.authority", "bank", bank.id, before={"authority": before}, after={"authority": matrix})
+    return bank

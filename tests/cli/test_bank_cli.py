@@ -61,3 +61,19 @@ def test_bank_seal_sandbox_then_clear(demo):
     assert "合同前缀 HT  系统签章" in _cunxin("bank", "list").stdout
     neither = _cunxin("bank", "seal", "--code", "14102901")
     assert neither.returncode == 1 and "请给出 --cert 与 --key，或 --sandbox，或 --clear 之一" in neither.stderr
+
+
+def test_bank_authority_sets_and_clears_a_banks_matrix(demo):
+    # when the operator sets bank #1's authority
+    made = _cunxin("bank", "authority", "--code", "14102301", "--officer-yuan", "50000", "--approver-yuan", "200000", "--branch-manager-yuan", "400000")
+    # then
+    assert made.returncode == 0, made.stderr
+    assert "「襄汾农商行」的授信权限：客户经理 50000 元，审批人 200000 元，支行行长 400000 元" in made.stdout
+    half = _cunxin("bank", "authority", "--code", "14102301", "--officer-yuan", "50000")
+    assert half.returncode == 1 and "请同时填写客户经理、审批人和支行行长的授信权限" in half.stderr
+    neither = _cunxin("bank", "authority", "--code", "14102301")
+    assert neither.returncode == 1 and "请填写三个授信权限，或只用 --clear" in neither.stderr
+    unknown = _cunxin("bank", "authority", "--code", "99999999", "--clear")
+    assert unknown.returncode == 1 and "法人行 99999999 不存在" in unknown.stderr
+    cleared = _cunxin("bank", "authority", "--code", "14102301", "--clear")
+    assert cleared.returncode == 0 and "改用平台默认" in cleared.stdout

@@ -140,3 +140,49 @@ async def test_second_bank_factory_makes_a_bank_with_its_tree_officers_and_produ
 
 def _codes(bank: Bank):
     return Product.filter(bank_id=bank.id).order_by("code").values_list("code", flat=True)
+
+
+async def test_a_bank_admin_sets_its_own_authority_matrix_and_no_other_banks(demo):
+    # given
+    from app.domain.visit import Authority
+
+    yc = await second_bank()
+    first = await first_bank()
+    default = Authority(officer_fen=10_000_000, approver_fen=30_000_000, branch_manager_fen=50_000_000)
+    admin = await actor_for(await officer("admin"))
+    # when 襄汾's admin sets 襄汾's matrix
+    await org.set_bank_authority(actor=admin, bank_id=first.id, officer_fen=5_000_000, approver_fen=20_000_000, branch_manager_fen=40_000_000)
+    # then it applies at 襄汾's branches only, and is audited
+    xf010 = await Branch.get(code="XF010")
+    assert await org.authority_of_branch(xf010.id, default) == Authority(5_000_000, 20_000_000, 40_000_000)
+    assert await org.authority_of_branch(yc.branch.id, default) == default
+    event = await AuditEvent.get(action="bank.authority", entity_id=str(first.id))
+    assert event.before == {"authority": None} and event.after["authority"]["officer_fen"] == 5_000_000
+    # and 襄汾's admin cannot set 翼城's; a platform admin can, and clearing it restores the platform's
+    with pytest.raises(Forbidden):
+        await org.set_bank_authority(actor=admin, bank_id=yc.bank.id, officer_fen=1, approver_fen=1, branch_manager_fen=1)
+    platform_admin = await actor_for(await officer("platform_admin"))
+    await org.set_bank_authority(actor=platform_admin, bank_id=first.id, officer_fen=None, approver_fen=None, branch_manager_fen=None)
+    assert await org.authority_of_branch(xf010.id, default) == default
+
+
+@pytest.mark.parametrize(("values", "field"), [
+    ((5_000_000, None, 1), "officer_fen"),  # all three or none
+    ((-1, 0, 0), "officer_fen"),
+    ((30_000_000, 20_000_000, 40_000_000), "approver_fen"),  # officer above approver
+])
+async def test_a_bad_authority_matrix_is_refused_and_nothing_changes(demo, values, field):
+    first = await first_bank()
+    with pytest.raises(ValidationError) as err:
+        await org.set_bank_authority(actor=await actor_for(await officer("admin")), bank_id=first.id, officer_fen=values[0], approver_fen=values[1],
+                                     branch_manager_fen=values[2])
+    assert err.value.field == field
+    assert (await Bank.get(id=first.id)).authority is None
+
+
+@pytest.mark.parametrize("username", ["officer1", "manager", "auditor", "platform_auditor"])
+async def test_only_admins_set_an_authority_matrix(demo, username):
+    first = await first_bank()
+    with pytest.raises(Forbidden):
+        await org.set_bank_authority(actor=await actor_for(await officer(username)), bank_id=first.id, officer_fen=1, approver_fen=1, branch_manager_fen=1)
+    assert (await Bank.get(id=first.id)).authority is None

@@ -133,6 +133,30 @@ async def test_ruleset_page_uploads_a_strategy(client, demo):
     assert "尚未启用" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
 
 
+async def test_ruleset_page_says_which_version_applies_to_the_bank(client, demo):
+    from app.models.risk import RuleSetKind
+    from app.services.risk import active_ruleset, shipped_ruleset_text
+    from app.services.actor import SYSTEM
+
+    # given the platform default is in force and 襄汾's admin uploads the bank's own strategy
+    await active_ruleset(actor=SYSTEM, kind=RuleSetKind.STRATEGY, bank_id=None)
+    await login(client, "admin")
+    token = await csrf_token(client)
+    text = shipped_ruleset_text(RuleSetKind.STRATEGY).replace("strategy-2026.1", "strategy-2027.3")
+    assert (await client.post("/risk/rulesets", data={"yaml_text": text, "kind": "strategy", "csrf_token": token})).status_code == 303
+    # then the page names the bank's own version as the one that applies, replacing the platform default
+    page = await client.get("/risk/rulesets")
+    assert re.search(r'id="ruleset-owner-strategy">(.*?)</span>', page.text).group(1) == "本行版本"
+    assert "本行版本替代平台默认版本 <span class=\"mono\">strategy-2026.1</span>" in page.text
+    # when the admin goes back to the platform default
+    back = await client.post("/risk/rulesets", data={"kind": "strategy", "use_default": "1", "csrf_token": token})
+    # then
+    assert back.status_code == 303
+    page = await client.get("/risk/rulesets")
+    assert "strategy-2026.1" in re.search(r'id="ruleset-active-strategy">(.*?)</p>', page.text, re.S).group(1)
+    assert re.search(r'id="ruleset-owner-strategy">(.*?)</span>', page.text).group(1) == "平台默认"
+
+
 async def test_lists_page_adds_and_removes_with_masked_numbers(client, demo):
     await business_date.set_current(TODAY)
     number = id_number(101)

@@ -231,11 +231,13 @@ class RuleSet:
     version: str
     description: str
     is_active: bool
+    is_platform_default: bool = strawberry.field(description="平台默认版本（否则为本行版本，只用于本行客户）")
     created_at: datetime
 
     @classmethod
     def from_model(cls, m: RuleSetVersion) -> RuleSet:
-        return cls(kind=RuleSetKind(m.kind.value), version=m.version, description=m.description, is_active=m.is_active, created_at=m.created_at)
+        return cls(kind=RuleSetKind(m.kind.value), version=m.version, description=m.description, is_active=m.is_active,
+                   is_platform_default=m.bank_id is None, created_at=m.created_at)
 
 
 @strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）")

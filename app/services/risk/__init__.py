@@ -4,7 +4,7 @@ from app.services.risk.authorisation import record_authorisation, revoke_authori
 from app.services.risk.credit import PulledReport, check_credit, credit_gate, latest_decision, pull_credit_report
 from app.services.risk.identity import verify_identity
 from app.services.risk.lists import ListStatus, add_to_list, list_status, remove_from_list
-from app.services.risk.rulesets import activate_ruleset, active_ruleset, shipped_ruleset_text, upload_ruleset
+from app.services.risk.rulesets import activate_ruleset, active_ruleset, shipped_ruleset_text, upload_ruleset, use_platform_default
 from app.services.risk.strategy import StrategyOutcome, evaluate_strategy, gather_facts
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "revoke_authorisation",
     "shipped_ruleset_text",
     "upload_ruleset",
+    "use_platform_default",
     "valid_authorisation",
     "verify_identity",
 ]

@@ -190,7 +190,7 @@ async def check_credit(
     customer = await customer_in_scope(actor, customer_id)
     listed = await entries_in_force(customer.id_number_hash, today=today)
     hits = _list_hits(listed.entries)
-    ruleset_row, ruleset = await active_ruleset(actor=actor)
+    ruleset_row, ruleset = await active_ruleset(actor=actor, bank_id=customer.bank_id)  # the customer's bank's, else the platform default
     query = None
     if not listed.is_black:
         pulled = await pull_credit_report(

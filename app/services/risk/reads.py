@@ -65,8 +65,10 @@ async def list_entries(actor: Actor | None, *, today: date, limit: int) -> list[
 
 @dataclass(frozen=True)
 class RuleSetOverview:
-    versions: list[RuleSetVersion]  # the 20 newest uploads, each with its uploader
-    active: dict[str, RuleSetVersion]  # by kind
+    bank_id: UUID | None  # whose page: the admin's bank (None: the platform's)
+    versions: list[RuleSetVersion]  # the 20 newest uploads of the bank and of the platform, each with its uploader
+    active: dict[str, RuleSetVersion]  # by kind: the version that applies to the bank's decisions (its own, else the platform default)
+    defaults: dict[str, RuleSetVersion]  # by kind: the platform default in force (what a bank's own version replaces)
     recent: list[RiskDecision]  # the 10 newest reject/review decisions, each with its customer
     recent_strategy: list[RiskStrategyDecision]
 
@@ -76,9 +78,17 @@ async def ruleset_overview(actor: Actor | None) -> RuleSetOverview:
     if actor is None or actor.role != Role.ADMIN:
         raise NotFound("页面不存在或您无权查看。")
     flagged = ["reject", "review"]
+    bank_id = actor.bank_id
+    owners = Q(bank_id=None) | Q(bank_id=bank_id) if bank_id is not None else Q(bank_id=None)
+    active_rows = await RuleSetVersion.filter(owners, is_active=True).prefetch_related("uploaded_by")
+    defaults = {row.kind.value: row for row in active_rows if row.bank_id is None}
+    # a bank's decisions are its customers'; the platform's page reads every bank's
+    customers = {"customer__bank_id": bank_id} if bank_id is not None else {}
     return RuleSetOverview(
-        versions=await RuleSetVersion.all().order_by("-created_at").limit(20).prefetch_related("uploaded_by"),
-        active={row.kind.value: row for row in await RuleSetVersion.filter(is_active=True).prefetch_related("uploaded_by")},
-        recent=await RiskDecision.filter(decision__in=flagged).order_by("-decided_at").limit(10).prefetch_related("customer"),
-        recent_strategy=await RiskStrategyDecision.filter(decision__in=flagged).order_by("-decided_at").limit(10).prefetch_related("customer"),
+        bank_id=bank_id,
+        versions=await RuleSetVersion.filter(owners).order_by("-created_at").limit(20).prefetch_related("uploaded_by"),
+        active={**defaults, **{row.kind.value: row for row in active_rows if row.bank_id is not None}},
+        defaults=defaults,
+        recent=await RiskDecision.filter(decision__in=flagged, **customers).order_by("-decided_at").limit(10).prefetch_related("customer"),
+        recent_strategy=await RiskStrategyDecision.filter(decision__in=flagged, **customers).order_by("-decided_at").limit(10).prefetch_related("customer"),
     )

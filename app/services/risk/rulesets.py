@@ -1,8 +1,14 @@
-"""Rule sets as data: the active version per kind, uploads by admins (validated, audited).
+"""Rule sets as data: the active version per kind and bank, uploads by admins (validated, audited).
 
 Two kinds: the credit-report reject rules and the admission/anti-fraud/limit/pricing
 strategy. Each has its shipped default (stored and activated the first time it is needed)
 and its own loader, which refuses a bad upload before anything is stored.
+
+Per bank: a version with no bank is the platform default; a member bank's admin may upload and
+activate the bank's own version of a kind, which then applies to that bank's customers only
+(`active_ruleset(kind=…, bank_id=…)`: the bank's own active version, else the platform default).
+A platform admin's upload is the platform default. Version names are unique within a bank (and
+within the platform defaults), so two banks may each have their own "strategy-2027.1".
 """
 
 from __future__ import annotations
@@ -10,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
+from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
-from app.domain.error_codes import RiskCode
+from app.domain.error_codes import CommonCode, RiskCode
 from app.domain.errors import Conflict, NotFound
 from app.domain.permissions import Action
 from app.domain.rules import DEFAULT_REJECT_RULESET, DEFAULT_STRATEGY_RULESET, load_ruleset, load_strategy_ruleset
@@ -40,36 +47,59 @@ def _require_admin(actor: Actor) -> None:
     require(actor, Action.RULESET_UPLOAD)
 
 
-async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT) -> tuple[RuleSetVersion, Any]:
-    """The active version (row and loaded rules); the shipped YAML is stored first when none is."""
-    row = await RuleSetVersion.filter(kind=kind, is_active=True).first()
+def owner_label(bank_id: UUID | None) -> str:
+    return "平台默认" if bank_id is None else "本行"
+
+
+async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT, bank_id: UUID | None) -> tuple[RuleSetVersion, Any]:
+    """The version that applies to the bank's decisions (row and loaded rules): the bank's own active one, else the platform default.
+
+    `bank_id` is the bank of the customer at hand (None: the platform default itself). The shipped YAML
+    is stored as the platform default first when there is none.
+    """
+    row = await _applying(kind, bank_id)
     if row is None:
-        text = shipped_ruleset_text(kind)
-        ruleset = load_kind(kind, text)
-        async with in_transaction():
-            row, created = await RuleSetVersion.get_or_create(
-                version=ruleset.version,
-                defaults={"kind": kind, "yaml_text": text, "description": ruleset.description[:256], "is_active": True},
-            )
-            if not row.is_active:
-                await RuleSetVersion.filter(id=row.id).update(is_active=True)
-                row.is_active = True
-            await audit.record(actor, "ruleset.seed", "rule_set_version", row.id, after={"version": row.version, "kind": kind.value, "created": created})
-        return row, ruleset
+        return await _seed_shipped(actor, kind)
     return row, load_kind(kind, row.yaml_text)
 
 
+async def _applying(kind: RuleSetKind, bank_id: UUID | None) -> RuleSetVersion | None:
+    """The bank's own active version of the kind, else the platform default's (None: none stored yet)."""
+    row = await RuleSetVersion.filter(kind=kind, bank_id=bank_id, is_active=True).first() if bank_id is not None else None
+    return row or await RuleSetVersion.filter(kind=kind, bank_id=None, is_active=True).first()
+
+
+async def _seed_shipped(actor: Actor, kind: RuleSetKind) -> tuple[RuleSetVersion, Any]:
+    text = shipped_ruleset_text(kind)
+    ruleset = load_kind(kind, text)
+    async with in_transaction():
+        row, created = await RuleSetVersion.get_or_create(
+            bank_id=None, version=ruleset.version,
+            defaults={"kind": kind, "yaml_text": text, "description": ruleset.description[:256], "is_active": True},
+        )
+        if not row.is_active:
+            await RuleSetVersion.filter(id=row.id).update(is_active=True)
+            row.is_active = True
+        await audit.record(actor, "ruleset.seed", "rule_set_version", row.id, after={"version": row.version, "kind": kind.value, "created": created})
+    return row, ruleset
+
+
 async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = RuleSetKind.REJECT) -> RuleSetVersion:
-    """Store a new version and make it the active one. BAD_RULESET errors pass through; nothing is stored."""
+    """Store a new version and make it the active one of the uploader's bank (a platform admin's: the platform default).
+
+    BAD_RULESET errors pass through; nothing is stored.
+    """
     _require_admin(actor)
     kind = RuleSetKind(kind)
     ruleset = load_kind(kind, yaml_text)
+    bank_id = actor.bank_id
     async with in_transaction():
-        if await RuleSetVersion.exists(version=ruleset.version):
+        if await RuleSetVersion.exists(bank_id=bank_id, version=ruleset.version):
             raise Conflict(f"规则集版本 {ruleset.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
-        previous = await RuleSetVersion.filter(kind=kind, is_active=True).first()
-        await RuleSetVersion.filter(kind=kind, is_active=True).update(is_active=False)
+        previous = await _applying(kind, bank_id)
+        await RuleSetVersion.filter(kind=kind, bank_id=bank_id, is_active=True).update(is_active=False)
         row = await RuleSetVersion.create(
+            bank_id=bank_id,
             kind=kind,
             version=ruleset.version,
             description=ruleset.description[:256],
@@ -83,20 +113,21 @@ async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = Ru
             "rule_set_version",
             row.id,
             before={"version": previous.version} if previous else None,
-            after={"version": row.version, "kind": kind.value, "rules": len(ruleset.rules)},
+            after={"version": row.version, "kind": kind.value, "rules": len(ruleset.rules), "bank_id": str(bank_id) if bank_id else None},
         )
     return row
 
 
 async def activate_ruleset(*, actor: Actor, version: str) -> RuleSetVersion:
-    """Make a stored version active again (roll back an upload)."""
+    """Make a stored version of the actor's bank (a platform admin: of the platform defaults) active again (roll back an upload)."""
     _require_admin(actor)
+    bank_id = actor.bank_id
     async with in_transaction():
-        row = await RuleSetVersion.get_or_none(version=version)
+        row = await RuleSetVersion.get_or_none(bank_id=bank_id, version=version)
         if row is None:
             raise NotFound(f"规则集版本 {version} 不存在", field="version")
-        previous = await RuleSetVersion.filter(kind=row.kind, is_active=True).first()
-        await RuleSetVersion.filter(kind=row.kind, is_active=True).update(is_active=False)
+        previous = await _applying(row.kind, bank_id)
+        await RuleSetVersion.filter(kind=row.kind, bank_id=bank_id, is_active=True).update(is_active=False)
         await RuleSetVersion.filter(id=row.id).update(is_active=True)
         await audit.record(
             actor,
@@ -104,7 +135,25 @@ async def activate_ruleset(*, actor: Actor, version: str) -> RuleSetVersion:
             "rule_set_version",
             row.id,
             before={"version": previous.version} if previous else None,
-            after={"version": row.version},
+            after={"version": row.version, "bank_id": str(bank_id) if bank_id else None},
         )
     await row.refresh_from_db()
+    return row
+
+
+async def use_platform_default(*, actor: Actor, kind: RuleSetKind) -> RuleSetVersion | None:
+    """A bank admin sets its own version of the kind aside: the bank's decisions follow the platform default again.
+
+    Returns the version set aside (None when the bank had none active). Platform admins have nothing to set aside.
+    """
+    _require_admin(actor)
+    if actor.bank_id is None:
+        raise Conflict("平台默认版本不能撤销，请上传或启用另一个版本", code=CommonCode.WRONG_STATUS, field="kind")
+    kind = RuleSetKind(kind)
+    async with in_transaction():
+        row = await RuleSetVersion.filter(kind=kind, bank_id=actor.bank_id, is_active=True).first()
+        if row is None:
+            return None
+        await RuleSetVersion.filter(id=row.id).update(is_active=False)
+        await audit.record(actor, "ruleset.use_default", "rule_set_version", row.id, before={"version": row.version}, after={"kind": kind.value})
     return row

@@ -223,7 +223,7 @@ async def evaluate_strategy(
         customer=customer, product=product, today=today, village_id=village_id, lat=lat, lng=lng, income_fen=income_fen, media=media, vault=vault
     )
     if ruleset is None:
-        _, ruleset = await active_ruleset(actor=actor, kind=RuleSetKind.STRATEGY)
+        _, ruleset = await active_ruleset(actor=actor, kind=RuleSetKind.STRATEGY, bank_id=customer.bank_id)
     decision = evaluate_strategy_rules(ruleset, facts)
     explanation = explain_strategy(decision)
     async with in_transaction():

@@ -8,7 +8,7 @@ authority rule live in app.domain.visit; one module per concern here.
 """
 
 from app.services.visits.authorisation import sign_authorisation
-from app.services.visits.common import VisitPolicy, visible_visit, visit_query
+from app.services.visits.common import VisitPolicy, authority_for, visible_visit, visit_query
 from app.services.visits.decision import (
     Offer,
     approval_queue,
@@ -34,6 +34,7 @@ from app.services.visits.signing import prepare_contract, seal_at_visit, sign_at
 from app.services.visits.start import PointIn, abandon_visit, line_refusal, member_lines, open_visit_of, record_track_points, start_visit
 
 __all__ = [
+    "authority_for",
     "Offer", "PointIn", "VisitPolicy", "abandon_visit", "add_photo", "approval_queue", "approve_visit", "capture_id_card",
     "check_person_identity", "complete_face_match", "confirm_id_card_side", "current_face_id", "decide",
     "decline_visit", "latest_strategy", "face_check_of", "finish_photos", "line_refusal", "member_lines", "offer_for", "open_visit_of",

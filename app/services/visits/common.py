@@ -16,6 +16,7 @@ from app.models import Visit
 from app.domain.vocabulary import ActorType, Role
 from app.services import audit
 from app.services.actor import Actor
+from app.services.org import authority_of_branch
 from app.services.permissions import refusal, require
 
 # Who visits customers (visit.conduct) and who approves (line.approve): app/domain/permissions.py.
@@ -35,6 +36,11 @@ class VisitPolicy:
     max_upload_bytes: int = 10 * 1024 * 1024
     credit_report_reuse_days: int = 30
     exposure_cap_fen: int | None = 500_000_00  # a person's live lines together (app/domain/exposure.py); None: no cap
+
+
+async def authority_for(visit: Visit, policy: VisitPolicy) -> flow.Authority:
+    """The credit authority that applies to the visit: its bank's own matrix, else the policy's (the platform's settings)."""
+    return await authority_of_branch(visit.branch_id, policy.authority)
 
 
 def require_visitor(actor: Actor) -> UUID:

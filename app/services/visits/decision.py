@@ -40,7 +40,7 @@ from app.services.lending.products import active_product
 from app.services.outbox import enqueue_line_granted
 from app.services.permissions import refusal, require
 from app.services.risk import check_credit, credit_gate, evaluate_strategy
-from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit, save, visible_visit
+from app.services.visits.common import VisitPolicy, authority_for, check_open, complete_step, own_visit, save, visible_visit
 
 
 async def run_credit_check(
@@ -201,7 +201,7 @@ async def decide(
                                   requested_fen=requested_fen)
     risk = await RiskDecision.get(id=visit.risk_decision_id)
     outcome = worst_outcome(risk.decision.value, strategy.decision.value)
-    route = flow.route_decision(role=actor.role, amount_fen=amount, risk_outcome=outcome, authority=policy.authority)
+    route = flow.route_decision(role=actor.role, amount_fen=amount, risk_outcome=outcome, authority=await authority_for(visit, policy))
     amounts = {"pre_credit_fen": offer.pre_credit_fen, "requested_amount_fen": requested_fen, "proposed_amount_fen": amount}
     recorded = Decision(route=ROUTE_APPROVAL, amount_fen=amount, key=idempotency_key, income_fen=income_fen, strategy=_strategy_result(strategy))
     async with in_transaction():
@@ -272,6 +272,7 @@ async def approve_visit(
     offer = _offer(pre, product, strategy)
     if offer.problem:
         raise DomainError(offer.problem, code=VisitCode.NOTHING_TO_GRANT)
+    authority = await authority_for(visit, policy)  # the visit's bank's matrix
     async with in_transaction():
         visit = await _pending(actor, visit_id)
         amount = amount_fen if amount_fen is not None else min(visit.proposed_amount_fen or 0, strategy.limit_fen)
@@ -282,7 +283,7 @@ async def approve_visit(
         if amount > strategy.limit_fen:
             raise ValidationError(f"审批额度不能超过按额度策略重新测算的可授信额度 {Money(strategy.limit_fen).format_yuan()}", code=VisitCode.ABOVE_STRATEGY_LIMIT,
                                   field="amount")
-        flow.check_approval_authority(role=actor.role, amount_fen=amount, authority=policy.authority)
+        flow.check_approval_authority(role=actor.role, amount_fen=amount, authority=authority)
         line = await _grant(actor, visit, amount_fen=amount, offer=offer, policy=policy, today=today, now=now)
         file = visit.file
         granted = replace(file.decision or Decision(route=ROUTE_APPROVER, income_asked=False), route=ROUTE_APPROVER, amount_fen=amount, line=line.id,

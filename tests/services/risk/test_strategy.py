@@ -162,6 +162,27 @@ async def test_an_uploaded_strategy_version_is_the_one_applied(demo, vault):
     assert outcome.decision.limit.limit_fen % 500_000 == 0
 
 
+async def test_a_banks_own_strategy_applies_to_its_customers_only(demo, vault):
+    from app.models.risk import RuleSetKind
+    from app.services import risk
+    from tests.factories.banks import YC_BRANCH, second_bank
+
+    # given a customer at each bank, and 翼城's admin uploads its own strategy (limits rounded to ¥5,000)
+    yc = await second_bank()
+    ours, _ = await customer_with_line(vault, sequence=357, checked=False)
+    theirs, _ = await customer_with_line(vault, sequence=359, card="6217000010009999", branch_code=YC_BRANCH, checked=False)
+    text = risk.shipped_ruleset_text(RuleSetKind.STRATEGY).replace("version: strategy-2026.1", "version: strategy-2026.2").replace(
+        "round_down_fen: 100000", "round_down_fen: 500000"
+    )
+    await risk.upload_ruleset(actor=await yc.actor("yc_admin"), yaml_text=text, kind=RuleSetKind.STRATEGY)
+    # when the strategy runs for each
+    mine = await evaluate_strategy(actor=SYSTEM, customer_id=ours.id, product_code="BIANLI", today=TODAY, now=NOW, income_fen=2_345_678_00)
+    other = await evaluate_strategy(actor=SYSTEM, customer_id=theirs.id, product_code="BIANLI", today=TODAY, now=NOW, income_fen=2_345_678_00)
+    # then 翼城's customer is judged by 翼城's version, 襄汾's by the platform default
+    assert (other.record.ruleset_version, mine.record.ruleset_version) == ("strategy-2026.2", "strategy-2026.1")
+    assert other.decision.limit.limit_fen % 500_000 == 0
+
+
 async def _id_card_reads(customer, vault, *, name: str, number: str, valid_until: str):
     from datetime import UTC, datetime
 

@@ -204,3 +204,30 @@ async def test_a_black_list_entry_after_the_check_blocks_approval(demo, vault, s
     with pytest.raises(DomainError) as refused:
         await approve_visit(actor=await actor("approver"), visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
     assert refused.value.code == "RISK_REJECTED"
+
+
+async def test_the_visits_bank_authority_matrix_routes_and_limits_the_grant(demo, vault, settings):
+    # given 襄汾 sets its own authority: officers ¥50,000, approvers ¥60,000 (the platform's settings: ¥100,000 / ¥300,000)
+    from app.models import Bank
+    from app.services.org import authority_of_branch, set_bank_authority
+    from tests.factories.banks import second_bank
+
+    yc = await second_bank()
+    bank = await Bank.get(code="14102301")
+    await set_bank_authority(actor=await actor("admin"), bank_id=bank.id, officer_fen=5_000_000, approver_fen=6_000_000, branch_manager_fen=30_000_000)
+    fam = await family(vault)
+    await pre_credit(fam.household.id, 80_000, grade="excellent")
+    c = await ctx_for(vault, settings, fam)
+    await walk_to_decision(c)
+    # when the officer decides ¥80,000 (within the platform's ¥100,000, above the bank's ¥50,000)
+    visit = await decide(actor=c.who, visit_id=c.visit_id, requested_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
+    # then the file goes to an approver, who may grant only within the bank's ¥60,000
+    assert visit.status == flow.VisitStatus.AWAITING_APPROVAL and visit.data["decision"]["why"] == "above_authority"
+    approver = await actor("approver")
+    with pytest.raises(Forbidden):
+        await approve_visit(actor=approver, visit_id=c.visit_id, amount_fen=None, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
+    assert await CreditLine.all().count() == 0
+    granted = await approve_visit(actor=approver, visit_id=c.visit_id, amount_fen=6_000_000, policy=c.policy, media=c.media, vault=c.vault, today=TODAY, now=NOW)
+    assert (await CreditLine.get(id=granted.credit_line_id)).limit_fen == 6_000_000
+    # and 翼城, with no matrix of its own, still has the platform's
+    assert await authority_of_branch(yc.branch.id, c.policy.authority) == c.policy.authority
