@@ -140,11 +140,13 @@ async def ballots_to_cast(actor: Actor) -> tuple[list[Item], bool]:
     """Open 初评 rounds where the officer has a seat (the seat is the permission, as in voting.seats_of)."""
     if not actor.is_officer or actor.id is None:
         return [], False
+    # grouped by every column it reads (PostgreSQL refuses a GROUP BY that select_related widens)
     rows = await (PanelMember.filter(officer_id=actor.id, appraisal__status=AppraisalStatus.FIRST_ROUND)
-                  .annotate(voted=Count("votes")).select_related("appraisal__village").order_by("appraisal__opened_at").limit(SECTION_LIMIT + 1))
+                  .annotate(voted=Count("votes")).group_by("id", "appraisal_id", "appraisal__village__name", "appraisal__opened_at")
+                  .order_by("appraisal__opened_at").limit(SECTION_LIMIT + 1).values("appraisal_id", "appraisal__village__name", "voted"))
     rows, more = _cut(rows)
-    items = [Item(kind="ballot", target_id=m.appraisal.id, title=m.appraisal.village.name,
-                  detail=f"初评进行中，您已评 {m.voted} 户" if m.voted else "初评进行中，您还未评议") for m in rows]
+    items = [Item(kind="ballot", target_id=m["appraisal_id"], title=m["appraisal__village__name"],
+                  detail=f"初评进行中，您已评 {m['voted']} 户" if m["voted"] else "初评进行中，您还未评议") for m in rows]
     return items, more
 
 
