@@ -118,8 +118,11 @@ async def _refused(actor: Actor, customer: Customer, code: str, number: str) -> 
 
 
 async def _bound_elsewhere(card_number_hash: str, customer_id: UUID) -> bool:
-    """Is this card bound, with its holder verified, to another customer?"""
-    return await BankCard.filter(card_number_hash=card_number_hash, unbound_at=None, verified_at__isnull=False).exclude(customer_id=customer_id).exists()
+    """Is this card bound, with its holder verified, to another person? (The same person's record at another
+    member bank is not another person: bank B's counter may bind the card the app bound to bank A's record.)"""
+    id_hash = await Customer.filter(id=customer_id).first().values_list("id_number_hash", flat=True)
+    bound = BankCard.filter(card_number_hash=card_number_hash, unbound_at=None, verified_at__isnull=False).exclude(customer_id=customer_id)
+    return await bound.exclude(customer__id_number_hash=id_hash).exists()
 
 
 async def _check_rate(customer_id: UUID, phone_hash: str, now: datetime, policy: BindingPolicy) -> None:

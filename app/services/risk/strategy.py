@@ -155,14 +155,13 @@ async def gather_facts(
     cards = await BankCard.filter(customer_id=customer.id, unbound_at=None).values_list("card_number_hash", flat=True)
     devices = await CustomerDevice.filter(customer_id=customer.id, revoked_at=None).values_list("device_hash", flat=True)
     # a household often shares one phone (and the tablet or handset it signs in on): only other households count
-    family = {customer.id}
+    person = set(await Customer.filter(id_number_hash=customer.id_number_hash).values_list("id", flat=True))  # their records at every member bank
+    family = {customer.id} | person
     if household is not None:
         family |= {c for c in await HouseholdMember.filter(household_id=household.id).values_list("customer_id", flat=True) if c is not None}
     phone_others = 0
     if customer.phone_hash:
-        # the person's own records at other member banks (same ID number) are not someone else
-        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).exclude(
-            id_number_hash=customer.id_number_hash).count()
+        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).count()
 
     pre_credit = await household_pre_credit(household.id) if household else None
     return StrategyFacts(
@@ -175,7 +174,7 @@ async def gather_facts(
         phone_shared_with=phone_others,
         device_shared_with=await _distinct_others(CustomerDevice, "device_hash", list(devices), family, revoked_at=None),
         # only holder-verified bindings count: anyone could once bind a card number they merely knew (issue 12)
-        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id}, unbound_at=None, verified_at__isnull=False),
+        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id} | person, unbound_at=None, verified_at__isnull=False),
         visit_distance_m=distance,
         pre_credit_fen=pre_credit.amount_fen if pre_credit else None,
         product_max_fen=product.max_principal_fen,

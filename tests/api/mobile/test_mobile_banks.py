@@ -3,12 +3,15 @@ are offered, the bank that grants the line owns the loan and its books, a borrow
 banks chooses, another bank's card gets the message it always got. Through HTTP, as the app calls."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
+from app.integrations.core_banking import SandboxCoreBanking
+from app.integrations.sms import SandboxSms
 from app.models import AuditEvent, Bank, CardLookup, Customer, LedgerTransaction, Loan, Product
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.auth.borrowers import accounts_for_phone
+from app.services.customers.cards import confirm_card_binding, start_card_binding
 from app.services.lending.lines import grant_credit_line
 from tests.factories.banks import second_bank
 from tests.factories.borrower import PHONE, borrower, bind_card, gql, holder_card, last_sms_code, sign_in
@@ -81,6 +84,16 @@ async def test_a_card_of_bank_b_offers_bank_b_products_and_the_loan_and_its_book
     # the bank-B card repays that loan: it cannot be unbound before the loan is settled
     unbind = (await gql(client, "CardUnbind", {"input": {"cardId": bound["card"]["id"]}}, token=token))["data"]["cardUnbind"]
     assert [e["code"] for e in unbind["errors"]] == ["CARD_IN_USE"]
+
+    # bank B's counter may bind that card to its own record of the person (the same person, not "another customer")
+    await Customer.filter(id=record.id).update(branch_id=yc.branch.id)  # a record bank B's officer looks after
+    officer, sms = await yc.actor("yc_officer"), SandboxSms(expose_codes=True)
+    b_card = holder_card(vault, customer, prefix="6230")
+    binding = await start_card_binding(actor=officer, customer_id=record.id, card_number=b_card, core=SandboxCoreBanking(), sms=sms, vault=vault,
+                                       now=datetime.now(UTC))
+    view = await confirm_card_binding(actor=officer, customer_id=record.id, binding_id=binding.id, code=sms.last_code(PHONE), vault=vault,
+                                      now=datetime.now(UTC))
+    assert view.card.customer_id == record.id and view.lookup.bank_id == yc.bank.id
 
 
 async def test_a_borrower_with_cards_at_two_member_banks_chooses(client, app, demo, vault):
