@@ -44,29 +44,46 @@ def migrate() -> None:
     typer.echo("数据库迁移完成")
 
 
-async def _seed(households: int) -> dict:
+async def _seed(households: int, second_bank: bool) -> dict:
     from app.services import seed
 
     settings = get_settings()
+    outside = adapters()
     ctx = await init_db(settings)
     try:
         report = await seed.seed_demo(
-            vault=adapters().vault,
+            vault=outside.vault,
             demo_password=settings.demo_password.get_secret_value(),
             today=clock.local_today(settings.business_tz),
             households_per_village=households,
             platform_name=settings.platform_name,
             first_bank_code=settings.first_bank_code,
+            second_bank=second_bank,
+            seal_maker=_sandbox_seal_maker(settings, outside),
         )
     finally:
         await ctx.close_connections()
     return asdict(report)
 
 
+def _sandbox_seal_maker(settings, outside):
+    """Bank #2's own sandbox seal from the development CA (none when the installation has a real CA: it keeps the installation's)."""
+    from app.services.contracts.pki import issue_sandbox_seal
+    from app.wiring import sandbox_seal_dir
+
+    pki = outside.signing_kit().pki
+    if not pki.is_development:
+        return None
+    return lambda code, name: issue_sandbox_seal(pki, directory=sandbox_seal_dir(settings, code), bank_name=name, now=clock.now_utc())
+
+
 @cli.command("seed-demo")
-def seed_demo(households: int = typer.Option(8, help="每个村的示范户数")) -> None:
-    """Create the demo bank, villages, officers, products and LPR history (idempotent)."""
-    created = asyncio.run(_seed(households))
+def seed_demo(
+    households: int = typer.Option(8, help="每个村的示范户数"),
+    one_bank: bool = typer.Option(False, "--one-bank", help="只建第一家法人行（襄汾农商行），不建翼城农商行"),
+) -> None:
+    """Create the platform, the demo banks (襄汾农商行 and 翼城农商行), villages, officers, products and LPR history (idempotent)."""
+    created = asyncio.run(_seed(households, not one_bank))
     typer.echo("示范数据：" + "，".join(f"{k} +{v}" for k, v in created.items()))
 
 

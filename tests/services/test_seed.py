@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from app.domain import idcard
 from app.models import Bank, Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village
 from app.domain.vocabulary import Role
@@ -47,3 +49,35 @@ async def test_seed_is_idempotent(demo, vault, settings):
     assert not any(getattr(again, f) for f in again.__dataclass_fields__)
     assert await HouseholdMember.all().count() == sum([await h.members.all().count() for h in await Household.all()])
     assert await business_date.current() == date(2026, 11, 27)
+
+
+async def test_the_two_bank_demo_adds_yicheng_with_its_own_products_people_and_seal(demo, vault, settings, tmp_path):
+    # given the one-bank demo; when seed-demo runs with the second bank and a sandbox seal maker
+    from app.services.contracts.pki import issue_sandbox_seal, load_bank_seal
+    from app.services.documents import MediaStore
+    from app.wiring import signing_kit
+    from tests.services.contracts.helpers import NOW
+
+    pki = signing_kit(settings, media=MediaStore(settings.media_dir), now=NOW).pki
+    made = await seed_demo(vault=vault, demo_password="x" * 12, today=date(2026, 11, 27), households_per_village=2, second_bank=True,
+                           seal_maker=lambda code, name: issue_sandbox_seal(pki, directory=tmp_path / code, bank_name=name, now=NOW))
+    assert (made.banks, made.branches, made.officers, made.villages, made.households, made.products) == (1, 2, 5, 2, 4, 3)
+    # then 翼城农商行 hangs under the platform with its own tree, officers and villages
+    xf, yc = await Bank.get(code="14102301"), await Bank.get(code="14102201")
+    head = await Branch.get(id=yc.head_branch_id)
+    assert (yc.name, yc.contract_prefix, head.code, head.parent_id) == ("翼城农商行", "YC", "YC000", (await Branch.get(code="PLATFORM")).id)
+    assert set(await Branch.filter(code__startswith="YC").values_list("bank_id", flat=True)) == {yc.id}
+    assert {o.username for o in await Officer.filter(branch__bank_id=yc.id)} == {"yc_officer", "yc_approver", "yc_manager", "yc_admin", "yc_auditor"}
+    members = await HouseholdMember.filter(bank_id=yc.id)
+    assert members and all(vault.decrypt(m.id_number_enc, context=b"id_number").startswith("141022") for m in members)
+    # and the same product codes with other limits and spreads
+    ours = {p.code: (p.max_principal_fen, p.default_spread_bp) for p in await Product.filter(bank_id=yc.id)}
+    theirs = {p.code: (p.max_principal_fen, p.default_spread_bp) for p in await Product.filter(bank_id=xf.id)}
+    assert set(ours) == {"BIANLI", "GJJ", "GUOWANG"} and all(ours[c] != theirs[c] for c in ours)
+    # and its own sandbox seal, which loads; bank #1 keeps the installation's
+    assert xf.seal_cert_path is None and yc.seal_cert_path == str(tmp_path / "14102201" / "seal.pem")
+    assert "翼城农商行 合同专用章（沙箱）" in load_bank_seal(pki, tmp_path / "14102201" / "seal.pem", tmp_path / "14102201" / "seal.key").bank_cert.subject.rfc4514_string()
+    # and a second run adds nothing
+    again = await seed_demo(vault=vault, demo_password="x" * 12, today=date(2026, 11, 27), households_per_village=2, second_bank=True,
+                            seal_maker=lambda code, name: pytest.fail("the seal is made once"))
+    assert not any(getattr(again, f) for f in again.__dataclass_fields__)
