@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -45,6 +49,21 @@ def technical(request: Request) -> bool:
     return session is not None and session.officer.role in TECHNICAL_ROLES
 
 
+def capture_keys(secret: bytes) -> Callable[[object], str]:
+    """An officer's key for visit captures kept offline (ui/static/js/offline.js): 32 bytes, base64url.
+
+    HMAC-SHA256 of the officer's id under a key derived from the installation's secret for this one
+    use. Pages (no-store) carry it; the tablet holds it only in memory, so the captures waiting in
+    IndexedDB are ciphertext without their key on the device (docs/security.md).
+    """
+    derived = hmac.new(secret, b"cunxin/offline-capture-key/v1", hashlib.sha256).digest()
+
+    def capture_key(officer_id: object) -> str:
+        return base64.urlsafe_b64encode(hmac.new(derived, str(officer_id).encode(), hashlib.sha256).digest()).decode().rstrip("=")
+
+    return capture_key
+
+
 @pass_context
 def can(context, action: str) -> bool:
     """`{% if can("warning.handle") %}`: the policy asked for the signed-in actor (app.services.permissions.may), so a
@@ -67,6 +86,7 @@ def build_templates(settings: Settings, assets: StaticAssets | None = None) -> J
     templates.env.globals["failed_job"] = failed_job
     templates.env.globals["technical"] = technical
     templates.env.globals["can"] = can
+    templates.env.globals["capture_key"] = capture_keys(settings.secret())
     templates.env.globals["label_for"] = label_for
     templates.env.globals["slow_job_seconds"] = SLOW_JOB_SECONDS
     templates.env.filters["seconds_since"] = seconds_since

@@ -56,3 +56,20 @@ def test_the_compressed_body_is_the_file():
     asset = assets.files["vendor/htmx.min.js"]
     assert gzip.decompress(asset.gzipped) == asset.body and len(asset.gzipped) < len(asset.body) / 2
     assert assets.url("js/visit.js") == f"/static/js/visit.{_digest('js/visit.js')}.js"
+
+
+async def test_each_page_brings_the_officers_capture_key_and_only_theirs(client, demo):
+    """The offline queue's key comes with every signed-in page (no-store) and is never stored on the tablet (ui/static/js/offline.js)."""
+    key_of = re.compile(r'data-capture-key="([A-Za-z0-9_-]{43})"')
+    assert not key_of.search((await client.get("/calculator")).text)  # nobody signed in: no key
+    await login(client)
+    first = key_of.search((await client.get("/")).text).group(1)
+    await client.post("/logout", data={"csrf_token": client.cookies.get("cunxin_csrf", "")})
+    client.cookies.clear()
+    await login(client)
+    again = (await client.get("/"))
+    assert key_of.search(again.text).group(1) == first  # signing in again reads the captures kept before
+    assert "no-store" in again.headers["cache-control"]
+    client.cookies.clear()
+    await login(client, "manager")
+    assert key_of.search((await client.get("/")).text).group(1) != first  # another officer: another key

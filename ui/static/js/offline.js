@@ -7,10 +7,13 @@
  * - Offline (navigator.onLine false), or when the post fails for lack of network (htmx:sendError),
  *   the form's fields and files are encrypted with AES-GCM and put into IndexedDB
  *   ("cunxin-offline"/"captures", in the order taken); the header shows 待上传 n 项.
- * - The key is made on the first signed-in page after login: a WebCrypto AES-GCM 256 key created
- *   non-extractable (its bytes can never be read back by script), kept in IndexedDB as a CryptoKey
- *   object, with the officer it belongs to. Another officer signing in on the tablet, or 退出,
- *   deletes the key and every capture (退出 asks first when some are still waiting).
+ * - The key never touches the tablet's disk: every signed-in page carries the officer's capture key
+ *   (body[data-capture-key], 32 bytes the server derives from its secret and the officer's id;
+ *   pages are no-store), imported with WebCrypto as a non-extractable AES-GCM 256 key held only in
+ *   this page's memory. IndexedDB keeps the ciphertext and whose captures they are; the next
+ *   signed-in page of the same officer (after a reload, or signing in again) brings the key back.
+ *   Another officer signing in on the tablet, or 退出, deletes every capture (退出 asks first when
+ *   some are still waiting).
  * - When the signal returns (the `online` event, a page load, every 20 s) the captures are posted
  *   one by one, oldest first, with the page's current CSRF token; each is deleted once the server
  *   has it (or has refused it: 422, shown in the header). A lost session keeps them until the
@@ -67,18 +70,30 @@
     show();
   }
 
+  var memoryKey = null, memoryKeyOf = "";  // the CryptoKey, only in this page's memory
+
+  function bytesOf(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(text, function (ch) { return ch.charCodeAt(0); });
+  }
+
   async function loginKey(create) {
     var me = officer();
-    if (!me) { return null; }
+    var raw = document.body ? document.body.getAttribute("data-capture-key") || "" : "";
+    if (!me || !raw) { return null; }
     var db = await openDb();
     var record = await done(store(db, "keys").get("login"));
     if (record && record.officer !== me) { await wipe(); record = null; }  // another officer on this tablet
-    if (!record && create) {
-      var key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-      record = { id: "login", officer: me, key: key, created: Date.now() };
+    if (!record && !create) { return null; }
+    if (!record) {  // whose captures these are (no key material: that comes with each page)
+      record = { id: "login", officer: me, created: Date.now() };
       await done(store(db, "keys", "readwrite").put(record));
     }
-    return record ? record.key : null;
+    if (memoryKeyOf !== raw) {
+      memoryKey = await crypto.subtle.importKey("raw", bytesOf(raw), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+      memoryKeyOf = raw;
+    }
+    return memoryKey;
   }
 
   async function seal(key, bytes) {
@@ -169,7 +184,7 @@
         try {
           response = await send(key, capture);
         } catch (err) {
-          if (err && err.name === "OperationError") { await remove(db, capture.seq); continue; }  // cannot be decrypted
+          if (err && err.name === "OperationError") { refused += 1; await remove(db, capture.seq); continue; }  // cannot be decrypted: retake
           break;  // no network: try again later
         }
         if ((response.headers.get("HX-Redirect") || "").indexOf("/login") === 0) { break; }  // signed out: keep until signed in
