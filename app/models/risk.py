@@ -118,6 +118,9 @@ class ListEntry(Model):
     id_number_masked = fields.CharField(max_length=18)
     name = fields.CharField(max_length=32)
     list_kind = fields.CharEnumField(ListKind, max_length=8)
+    # whose list: a member bank's own entry counts in that bank's decisions only; null = the platform's list,
+    # which counts in every bank's (docs/architecture.md "Platform, banks, branches")
+    bank = fields.ForeignKeyField("models.Bank", related_name="list_entries", null=True, on_delete=fields.RESTRICT)
     reason = fields.CharField(max_length=256)
     expires_on = fields.DateField(null=True)  # in force before this business date; null: no expiry
     created_by = fields.ForeignKeyField("models.Officer", related_name="list_entries_created", null=True, on_delete=fields.SET_NULL)

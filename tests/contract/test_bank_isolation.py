@@ -31,11 +31,13 @@ from app.models import (
     FaceEnrolment, FaceVerification, Household, HouseholdMember, IdCardRead, ListEntry, Loan, Officer, PostLoanCheck, Product, Village, Visit,
 )
 from app.services import business_date
+from app.services.risk import add_to_list
 from tests.api.reporting.helpers import officer as officer_headers, report_key
 from tests.factories import csrf_token, login
 from tests.factories.banks import move_branch_to, second_bank
 from tests.factories.reporting import full_book
-from tests.factories.villages import FENCHENG, XIJIE
+from tests.factories.risk import id_number
+from tests.factories.villages import FENCHENG, XIJIE, actor
 from tests.services.visits.helpers import TODAY, ctx_for, family, start
 from ui.permissions import ROUTE_ACTIONS
 from ui.routes import routes
@@ -56,7 +58,7 @@ NOT_BANK_DATA = {
 # An id argument (or input field) named so → the kind of bank-B row it is given.
 ID_ARGUMENTS = {
     "customerId": "Customer", "creditLineId": "CreditLine", "loanId": "Loan", "branchId": "Branch", "villageId": "Village",
-    "officerId": "Officer", "productId": "Product", "id": "node",
+    "officerId": "Officer", "productId": "Product", "bankId": "Bank", "id": "node",
 }
 # `node(id:)` for each node type: the model whose bank-B row it is asked for.
 NODE_MODELS = {
@@ -134,6 +136,8 @@ async def two_banks(vault, settings) -> Markers:
     await Appraisal.filter(status="published", published_on=None).update(published_on=TODAY - timedelta(days=2), objection_until=TODAY + timedelta(days=5))
     bank_b = await second_bank()
     branches = [bank_b.head.id, bank_b.branch.id, *await move_branch_to(bank_b, "XF020")]
+    for who, number in ((await actor("manager"), 901), (await bank_b.actor("yc_manager"), 903)):  # an entry on each bank's own list
+        await add_to_list(actor=who, vault=vault, id_number=id_number(number), name="名单人", list_kind="black", reason="骗贷", today=TODAY)
     b_customers = set(await Customer.filter(bank_id=bank_b.bank.id).values_list("id", flat=True))
     await CustomerRelationship.filter(customer_id__in=list(b_customers), related_id__not_in=list(b_customers)).delete()
     await CustomerRelationship.filter(related_id__in=list(b_customers), customer_id__not_in=list(b_customers)).delete()
@@ -202,7 +206,7 @@ async def _ids_of(bank: Bank, branches: list) -> Markers:
     await ids("FaceEnrolment", FaceEnrolment, officer__branch_id__in=branches)
     await ids("CensusImport", CensusImport, branch_id__in=branches)
     await ids("PostLoanCheck", PostLoanCheck, branch_id__in=branches)
-    await ids("ListEntry", ListEntry, created_by__branch_id__in=branches)
+    await ids("ListEntry", ListEntry, bank_id=bank.id)
     return m
 
 

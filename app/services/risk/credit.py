@@ -188,7 +188,7 @@ async def check_credit(
     require_staff(actor)
     purpose = RiskPurpose(purpose)
     customer = await customer_in_scope(actor, customer_id)
-    listed = await entries_in_force(customer.id_number_hash, today=today)
+    listed = await entries_in_force(customer.id_number_hash, today=today, bank_id=customer.bank_id)
     hits = _list_hits(listed.entries)
     ruleset_row, ruleset = await active_ruleset(actor=actor, bank_id=customer.bank_id)  # the customer's bank's, else the platform default
     query = None
@@ -254,6 +254,6 @@ async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: d
         raise DomainError(f"征信风险检查结论为拒绝，禁止{action}。\n{latest.explanation}", code=CreditCheckCode.RISK_REJECTED, field="customer_id")
     if today is not None:
         customer = await Customer.get(id=customer_id)
-        listed = await entries_in_force(customer.id_number_hash, today=today)
+        listed = await entries_in_force(customer.id_number_hash, today=today, bank_id=customer.bank_id)
         if listed.is_black:
             raise DomainError(f"客户在黑名单中（{listed.black[0].reason}），禁止{action}", code=CreditCheckCode.RISK_REJECTED, field="customer_id")

@@ -2,6 +2,10 @@
 
 An entry is in force while it is not removed and `today` is before its `expires_on`
 (an entry expiring on the 1st no longer counts on the 1st).
+
+Lists across banks (issue 15): an entry belongs to the bank whose staff added it and counts only in that
+bank's decisions — another member bank never learns of it. An entry with no bank is the platform's list
+(added by the system: the command line, the provincial feed) and counts in every bank's decisions.
 """
 
 from __future__ import annotations
@@ -48,9 +52,16 @@ class ListStatus:
         return bool(self.black)
 
 
-async def entries_in_force(id_number_hash: str, *, today: date) -> ListStatus:
+def bank_lists(bank_id: UUID | None) -> Q:
+    """The lists that apply at a bank: its own entries and the platform's (only the platform's without a bank)."""
+    return Q(bank_id=None) | Q(bank_id=bank_id) if bank_id is not None else Q(bank_id=None)
+
+
+async def entries_in_force(id_number_hash: str, *, today: date, bank_id: UUID | None) -> ListStatus:
+    """The entries in force for a number at `bank_id` (the bank deciding): its own and the platform's."""
     rows = (
         await ListEntry.filter(id_number_hash=id_number_hash, removed_at=None)
+        .filter(bank_lists(bank_id))
         .filter(Q(expires_on=None) | Q(expires_on__gt=today))
         .order_by("-created_at")
     )
@@ -82,8 +93,8 @@ async def add_to_list(
         raise ValidationError("到期日应晚于今天", field="expires_on")
     lookup = vault.lookup_hash(number)
     async with in_transaction():
-        current = await entries_in_force(lookup, today=today)
-        if any(e.list_kind == list_kind for e in current.entries):
+        current = await entries_in_force(lookup, today=today, bank_id=actor.bank_id)
+        if any(e.list_kind == list_kind and e.bank_id == actor.bank_id for e in current.entries):
             raise Conflict(f"该客户已在{list_kind.label}中", code=CommonCode.DUPLICATE, field="id_number")
         entry = await ListEntry.create(
             id_number_hash=lookup,
@@ -92,6 +103,7 @@ async def add_to_list(
             list_kind=list_kind,
             reason=reason.strip()[:256],
             expires_on=expires_on,
+            bank_id=actor.bank_id,  # the actor's bank's list; the system's entries are the platform's
             created_by_id=actor.id if actor.is_officer else None,
         )
         await audit.record(
@@ -109,7 +121,7 @@ async def remove_from_list(*, actor: Actor, entry_id: UUID, reason: str, now: da
     if not reason.strip():
         raise ValidationError("请填写移出名单的原因", field="reason")
     async with in_transaction():
-        entry = await ListEntry.get_or_none(id=entry_id)
+        entry = await ListEntry.get_or_none(id=entry_id, bank_id=actor.bank_id)  # only the actor's own bank's (or, for the system, the platform's) list
         if entry is None or entry.removed_at is not None:
             raise NotFound("名单记录不存在或已移出", field="entry_id")
         await ListEntry.filter(id=entry.id).update(
@@ -131,7 +143,7 @@ async def list_status(*, actor: Actor, vault: Vault, id_number: str, today: date
     """Which entries are in force for a number (expired and removed ones are ignored); audited."""
     require_staff(actor)
     number = idcard.normalize(id_number)
-    status = await entries_in_force(vault.lookup_hash(number), today=today)
+    status = await entries_in_force(vault.lookup_hash(number), today=today, bank_id=actor.bank_id)
     await audit.record(
         actor,
         "risk_list.check",

@@ -15,6 +15,7 @@ from app.domain.vocabulary import ActorType, Role
 from app.models.risk import ListKind
 from app.services.actor import Actor
 from app.services.risk.common import customer_in_scope
+from app.services.risk.lists import bank_lists
 from app.services.permissions import may
 
 
@@ -47,10 +48,11 @@ def may_manage_lists(actor: Actor | None) -> bool:
 
 
 def list_entries_query(actor: Actor | None, *, today: date, list_kind: ListKind | str | None = None, include_inactive: bool = False):
-    """Black/grey list entries for those who keep the lists (others get none); in force only by default."""
+    """Black/grey list entries for those who keep the lists (others get none): their bank's and the platform's; in force only by default."""
     query = ListEntry.all()
     if not may_manage_lists(actor):
         return query.filter(id__isnull=True)
+    query = query.filter(bank_lists(actor.bank_id))  # the bank's own list and the platform's, never another bank's
     if list_kind:
         query = query.filter(list_kind=ListKind(list_kind))
     if not include_inactive:

@@ -151,7 +151,7 @@ async def gather_facts(
     if lat is not None and lng is not None and village is not None and village.centroid_lat is not None and village.centroid_lng is not None:
         distance = distance_m(lat, lng, village.centroid_lat, village.centroid_lng)
 
-    listed = await entries_in_force(customer.id_number_hash, today=today)
+    listed = await entries_in_force(customer.id_number_hash, today=today, bank_id=customer.bank_id)
     cards = await BankCard.filter(customer_id=customer.id, unbound_at=None).values_list("card_number_hash", flat=True)
     devices = await CustomerDevice.filter(customer_id=customer.id, revoked_at=None).values_list("device_hash", flat=True)
     # a household often shares one phone (and the tablet or handset it signs in on): only other households count
