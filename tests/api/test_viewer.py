@@ -87,3 +87,32 @@ async def test_node_returns_null_out_of_scope(client, demo):
     token_admin, _ = await auth.login(username="admin", password="cunxin-demo-2026", now=datetime.now(UTC), session_hours=1)
     seen = await _post(client, query, variables={"id": global_id}, headers={"Authorization": f"Bearer {token_admin}"})
     assert seen.json()["data"]["node"]["username"] == "officer2"
+
+
+BANKS = "query Banks { banks { code name legalName kind kindLabel contractPrefix hasOwnSeal } viewer { username bank { code name } } }"
+
+
+async def test_banks_platform_staff_see_every_bank_and_officers_their_own(client, demo):
+    # given two member banks, 翼城农商行 with its own seal
+    from app.models import Bank
+    from tests.factories.banks import second_bank
+
+    bank_b = await second_bank()
+    await Bank.filter(id=bank_b.bank.id).update(seal_cert_path="/srv/seal.pem", seal_key_path="/srv/seal.key")
+
+    async def ask(username):
+        client.cookies.clear()
+        await login(client, username)
+        return (await _post(client, BANKS, headers={"X-CSRF-Token": await csrf_token(client)})).json()["data"]
+
+    # when platform staff ask, they see both banks and belong to none
+    platform = await ask("platform_auditor")
+    assert [(b["code"], b["contractPrefix"], b["hasOwnSeal"]) for b in platform["banks"]] == [("14102201", "YC", True), ("14102301", "SX", False)]
+    assert platform["banks"][1] == {"code": "14102301", "name": "襄汾农商行", "legalName": "山西襄汾农村商业银行股份有限公司",
+                                    "kind": "RURAL_COMMERCIAL", "kindLabel": "农商行", "contractPrefix": "SX", "hasOwnSeal": False}
+    assert platform["viewer"]["bank"] is None
+    # and each bank's officers see only their own bank
+    yc = await ask("yc_officer")
+    assert [b["code"] for b in yc["banks"]] == ["14102201"] and yc["viewer"]["bank"] == {"code": "14102201", "name": "翼城农商行"}
+    xf = await ask("officer1")
+    assert [b["code"] for b in xf["banks"]] == ["14102301"] and xf["viewer"]["bank"]["code"] == "14102301"
