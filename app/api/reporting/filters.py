@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from app.api.ids import decode_id
 from app.api.reporting.types import ReportFilter
 from app.services import reporting as svc
+
+
+def _bank_id(raw: str | None) -> UUID | None:
+    """A bank as a report group key gives it (global id "Bank") or as the `banks` query gives it (the plain id)."""
+    if not raw:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError:
+        return decode_id(raw, "Bank", field="filter.bank_id")
 
 
 def to_filter(value: ReportFilter | None) -> svc.ReportFilter:
@@ -15,7 +27,7 @@ def to_filter(value: ReportFilter | None) -> svc.ReportFilter:
         return decode_id(raw, type_name, field=f"filter.{field}") if raw else None
 
     return svc.ReportFilter(
-        bank_id=decode(value.bank_id, "Bank", "bank_id"),
+        bank_id=_bank_id(value.bank_id),
         branch_id=decode(value.branch_id, "Branch", "branch_id"),
         village_id=decode(value.village_id, "Village", "village_id"),
         officer_id=decode(value.officer_id, "Officer", "officer_id"),

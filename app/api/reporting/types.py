@@ -43,7 +43,7 @@ ReportInterval = strawberry.enum(svc.Interval, name="ReportInterval", descriptio
 
 @strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")
 class ReportFilter:
-    bank_id: strawberry.ID | None = strawberry.field(default=None, description="法人行（平台人员按行查看；本行以外的法人行得到空结果）")
+    bank_id: strawberry.ID | None = strawberry.field(default=None, description="法人行（banks 查询的 id 或按法人行分组的键；平台人员按行查看，本行以外的法人行得到空结果）")
     branch_id: strawberry.ID | None = None
     village_id: strawberry.ID | None = None
     officer_id: strawberry.ID | None = None

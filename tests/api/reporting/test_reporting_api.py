@@ -134,6 +134,8 @@ async def test_portfolio_by_bank_and_filtered_to_a_bank_through_the_api(client, 
     assert grouped["groups"][0]["key"] == gid("Bank", yc.bank.id)
     assert sum(g["figures"]["loanCount"] for g in grouped["groups"]) == grouped["total"]["loanCount"] == 6
     assert theirs["total"]["loanCount"] == 1 and theirs["total"]["outstanding"] == "12000.00"
+    plain = (await gql(client, doc("PortfolioSummary"), {"filter": {"bankId": str(yc.bank.id)}}, key))["data"]["portfolioSummary"]
+    assert plain["total"] == theirs["total"]  # the id the banks query gives is taken too
     # and bank #1's key filtered to the second bank reads nothing
     ours, _ = await report_key("XF000")
     nothing = (await gql(client, doc("PortfolioSummary"), {"filter": {"bankId": gid("Bank", yc.bank.id)}}, ours))["data"]["portfolioSummary"]
