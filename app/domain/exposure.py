@@ -5,6 +5,8 @@ the bank's commitment, and granting a second line beside it would undo the freez
 at most one live line per product; the limits of all their live lines, the new one included,
 stay within the exposure cap (`line_exposure_cap_yuan`, docs/lending.md). A second line on the
 same product is refused: a larger amount is an increase (调额) of the existing line, not a new one.
+Lines the person holds at other member banks (`own=False`, read only with their consent) count towards
+the cap but never as "the same product": another bank's 便利贷 is another bank's product.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class LiveLine:
     product_name: str
     limit_fen: int
     valid_until: date
+    own: bool = True  # False: a line at another member bank (counts towards the cap only)
 
 
 def is_live(status: str, valid_until: date, *, on: date) -> bool:
@@ -37,7 +40,7 @@ def check_new_line(existing: Iterable[LiveLine], *, product_code: str, limit_fen
     """Refuse a second live line on the product, or a total above the cap (None: no cap)."""
     lines = list(existing)
     for line in lines:
-        if line.product_code == product_code:
+        if line.own and line.product_code == product_code:
             raise Conflict(
                 f"该客户已有有效的{line.product_name}授信（额度 {Money(line.limit_fen).format_yuan()}，有效期至 {line.valid_until.isoformat()}），"
                 "同一产品不能重复授信；如需提高额度，请办理调额",

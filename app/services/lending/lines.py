@@ -16,7 +16,7 @@ from app.domain import exposure
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.schedule import parse_method
-from app.models import CreditLine, Customer
+from app.models import CreditAuthorisation, CreditLine, Customer
 from app.domain.vocabulary import CreditLineStatus
 from app.services import audit
 from app.services.actor import Actor
@@ -59,9 +59,12 @@ async def grant_credit_line(
     max_term = max_term_months or product.max_term_months
     if not product.min_term_months <= max_term <= product.max_term_months:
         raise ValidationError("最长期限超出产品范围", code=LendingCode.INVALID_TERM, field="max_term_months")
+    # the person's lines at other member banks, under their consent; read and recorded before the grant's
+    # transaction, so a refusal that used them keeps its record too
+    elsewhere = await lines_at_other_banks(actor, customer.id, on=valid_from)
     async with in_transaction():
         await Customer.select_for_update().get(id=customer.id)  # one grant per customer at a time
-        exposure.check_new_line(await live_lines(customer.id, on=valid_from), product_code=product.code, limit_fen=limit_fen,
+        exposure.check_new_line([*await live_lines(customer.id, on=valid_from), *elsewhere], product_code=product.code, limit_fen=limit_fen,
                                 cap_fen=exposure_cap_fen)
         line = await CreditLine.create(
             customer=customer,
@@ -85,3 +88,29 @@ async def live_lines(customer_id: UUID, *, on: date) -> list[exposure.LiveLine]:
     """The customer's lines that count against a new grant (active or frozen, not past their last day on `on`)."""
     rows = await CreditLine.filter(customer_id=customer_id, status__in=list(exposure.LIVE_STATUSES), valid_until__gte=on).prefetch_related("product")
     return [exposure.LiveLine(product_code=r.product.code, product_name=r.product.name, limit_fen=r.limit_fen, valid_until=r.valid_until) for r in rows]
+
+
+async def lines_at_other_banks(actor: Actor, customer_id: UUID, *, on: date) -> list[exposure.LiveLine]:
+    """The person's live lines at other member banks (their records there share the ID number), for the exposure cap.
+
+    Read only when this customer record's credit authorisation (征信授权, the consent to read their credit
+    standing) is in force on `on`; each read is recorded (audit `credit_line.cross_bank_read`, naming this
+    bank and the others). Without a record elsewhere or without consent: nothing is read, nothing recorded.
+    """
+    customer = await Customer.get(id=customer_id)
+    others = await Customer.filter(id_number_hash=customer.id_number_hash).exclude(bank_id=customer.bank_id).values_list("id", "bank_id")
+    if not others or not await consent_in_force(customer_id, on=on):
+        return []  # no record elsewhere, or no consent: other banks' books are not read
+    rows = await CreditLine.filter(customer_id__in=[c for c, _ in others], status__in=list(exposure.LIVE_STATUSES), valid_until__gte=on).prefetch_related("product")
+    lines = [exposure.LiveLine(product_code=r.product.code, product_name=r.product.name, limit_fen=r.limit_fen, valid_until=r.valid_until, own=False)
+             for r in rows]
+    await audit.record(actor, "credit_line.cross_bank_read", "customer", customer_id, after={
+        "bank": str(customer.bank_id), "otherBanks": sorted({str(b) for _, b in others}), "lines": len(lines),
+        "limitFen": sum(line.limit_fen for line in lines), "purpose": "exposure_cap",
+    })
+    return lines
+
+
+async def consent_in_force(customer_id: UUID, *, on: date) -> bool:
+    """The customer's signed credit authorisation (征信授权) covers `on` and is not revoked."""
+    return await CreditAuthorisation.exists(customer_id=customer_id, revoked_at=None, valid_until__gte=on)
