@@ -95,6 +95,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "postloan_review": A.POSTLOAN_REVIEW,
     # administering the system
     "dead_letter_resend": A.OUTBOX_RESEND,
+    "bank_list": A.BANK_MANAGE,  # the platform: add a member bank
 }
 
 

@@ -8,7 +8,7 @@ voting link keeps a plain `member_id`: a broken link shows that page's own "inva
 from starlette.routing import Route
 
 from ui import auth, dashboard, lending
-from ui import archive, customers, jobs, outbox
+from ui import archive, banks, customers, jobs, outbox
 from ui import risk
 from ui import appraisal, appraisal_review, villages
 from ui import officers, visit_approvals, visit_steps, visits
@@ -33,6 +33,7 @@ routes = [
     Route("/customers/{customer_id:uuid}/archive", archive.archive_page, name="customer_archive"),
     Route("/documents/{document_id:uuid}/download", archive.document_download, name="document_download"),
     Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),
+    Route("/admin/banks", banks.bank_list, methods=["GET", "POST"], name="bank_list"),
     Route("/admin/outbox/{message_id:uuid}/resend", jobs.dead_letter_retry, methods=["POST"], name="dead_letter_resend"),
     Route("/risk/warnings", risk.warning_list, name="warning_list"),
     Route("/risk/warnings/{warning_id:uuid}", risk.warning_detail, name="warning_detail"),

@@ -102,7 +102,7 @@ async def platform_branch() -> Branch:
 
 
 async def create_bank(
-    *, actor: Actor, code: str, name: str, legal_name: str, kind: BankKind, address: str, legal_representative: str,
+    *, actor: Actor, code: str, name: str, legal_name: str, kind: BankKind | str, address: str, legal_representative: str,
     contract_prefix: str, head_branch_code: str | None = None, seal_cert_path: str | None = None, seal_key_path: str | None = None,
     products_from: str | None = None,
 ) -> Bank:
@@ -116,16 +116,24 @@ async def create_bank(
         raise Forbidden("只有平台管理员可以新建法人行", code=CommonCode.FORBIDDEN)
     code, name, legal_name, prefix = code.strip(), name.strip(), legal_name.strip(), contract_prefix.strip().upper()
     head_code = (head_branch_code or f"B{code}").strip().upper()
-    _check_bank_fields(code=code, name=name, legal_name=legal_name, prefix=prefix, head_code=head_code, address=address,
-                       legal_representative=legal_representative, seal_cert_path=seal_cert_path, seal_key_path=seal_key_path)
+    errors = _bank_field_errors(code=code, name=name, legal_name=legal_name, prefix=prefix, head_code=head_code, address=address,
+                                legal_representative=legal_representative, seal_cert_path=seal_cert_path, seal_key_path=seal_key_path)
+    if not head_branch_code and "code" in errors:
+        errors.pop("head_branch_code", None)  # derived from the wrong code: one message is enough
+    if kind not in {k.value for k in BankKind}:
+        errors["kind"] = "请选择法人行类型（农商行或农信联社）"
+    else:
+        kind = BankKind(kind)
     async with in_transaction():
         platform = await platform_branch()
-        if await Bank.exists(code=code):
-            raise ValidationError(f"机构代码 {code} 已被其他法人行使用", field="code", code=CommonCode.DUPLICATE)
-        if await Bank.exists(contract_prefix=prefix):
-            raise ValidationError(f"合同编号前缀 {prefix} 已被其他法人行使用", field="contract_prefix", code=CommonCode.DUPLICATE)
-        if await Branch.exists(code=head_code):
-            raise ValidationError(f"机构号 {head_code} 已存在", field="head_branch_code", code=CommonCode.DUPLICATE)
+        if "code" not in errors and await Bank.exists(code=code):
+            errors["code"] = f"机构代码 {code} 已被其他法人行使用"
+        if "contract_prefix" not in errors and await Bank.exists(contract_prefix=prefix):
+            errors["contract_prefix"] = f"合同编号前缀 {prefix} 已被其他法人行使用"
+        if "head_branch_code" not in errors and await Branch.exists(code=head_code):
+            errors["head_branch_code"] = f"机构号 {head_code} 已存在"
+        if errors:
+            raise BankInvalid(errors)
         source = None
         if products_from:
             source = await Bank.get_or_none(code=products_from.strip())
@@ -174,25 +182,40 @@ def _check_seal_paths(seal_cert_path: str | None, seal_key_path: str | None) -> 
             raise ValidationError(f"文件不存在：{path}", field=field)
 
 
-def _check_bank_fields(
+class BankInvalid(ValidationError):
+    """Several fields of a new bank are wrong: `errors` maps each field to its message (all of them, at once)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field_name = next(iter(errors))
+        code = CommonCode.DUPLICATE if any("已被" in m or "已存在" in m for m in errors.values()) else None
+        super().__init__("；".join(errors.values()), field=field_name, code=code)
+        self.errors = errors
+
+
+def _bank_field_errors(
     *, code: str, name: str, legal_name: str, prefix: str, head_code: str, address: str, legal_representative: str,
     seal_cert_path: str | None, seal_key_path: str | None,
-) -> None:
+) -> dict[str, str]:
+    errors = {}
     if not _BANK_CODE.match(code):
-        raise ValidationError("机构代码应为 4–16 位数字", field="code")
+        errors["code"] = "机构代码应为 4–16 位数字"
     if not name or len(name) > 64:
-        raise ValidationError("请填写法人行简称（最长 64 字）", field="name")
+        errors["name"] = "请填写法人行简称（最长 64 字）"
     if not legal_name or len(legal_name) > 128:
-        raise ValidationError("请填写法人行全称（最长 128 字）", field="legal_name")
+        errors["legal_name"] = "请填写法人行全称（最长 128 字）"
     if not _PREFIX.match(prefix):
-        raise ValidationError("合同编号前缀应为大写字母开头的字母数字，最长 16 位", field="contract_prefix")
+        errors["contract_prefix"] = "合同编号前缀应为大写字母开头的字母数字，最长 16 位"
     if not _BRANCH_CODE.match(head_code):
-        raise ValidationError("总行机构号应为 2–16 位大写字母或数字", field="head_branch_code")
+        errors["head_branch_code"] = "总行机构号应为 2–16 位大写字母或数字"
     if len(address.strip()) > 256:
-        raise ValidationError("地址最长 256 字", field="address")
+        errors["address"] = "地址最长 256 字"
     if len(legal_representative.strip()) > 32:
-        raise ValidationError("法定代表人姓名最长 32 字", field="legal_representative")
-    _check_seal_paths(seal_cert_path, seal_key_path)
+        errors["legal_representative"] = "法定代表人姓名最长 32 字"
+    try:
+        _check_seal_paths(seal_cert_path, seal_key_path)
+    except ValidationError as exc:
+        errors[exc.field or "seal_cert_path"] = exc.message
+    return errors
 
 
 _NOT_COPIED = {"id", "bank_id", "created_at"}
