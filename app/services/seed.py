@@ -5,7 +5,8 @@ rural commercial bank (襄汾农商行) with two sub-branches, three villages wi
 numbers pass GB 11643, officers of every role with a known demo password, the bank's four products
 and the LPR history. With `second_bank` (the CLI's default) also bank #2, 翼城农商行 (institution code
 14102201: the sandbox core's cards starting 6230 open there), with its own branch, villages, officers
-(`yc_*`), three products under the same codes with other limits and spreads, and its own sandbox seal.
+(`yc_*`), three products under the same codes with other limits and spreads, its own strategy version
+(yc-strategy-2026.1: admission up to 55 years) and its own sandbox seal.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain import idcard
 from app.domain.lpr import LPR_HISTORY
-from app.models import Bank, Branch, Household, HouseholdMember, LprPublication, Officer, Product, Village, VillageGroup
-from app.domain.vocabulary import BankKind, BranchLevel, ProductKind, Relation, RepaymentMethod, Role
+from app.models import Bank, Branch, Household, HouseholdMember, LprPublication, Officer, Product, RuleSetVersion, Village, VillageGroup
+from app.domain.vocabulary import BankKind, BranchLevel, ProductKind, Relation, RepaymentMethod, Role, RuleSetKind
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
 from app.services.auth.officers import hash_password
@@ -123,6 +124,11 @@ SECOND_PRODUCTS = [
     _product("GUOWANG", "国网贷", "面向按时缴纳电费的经营户的线上经营贷款", max_yuan=200_000, terms=(3, 24), methods=ALL_METHODS, spread=160),
 ]
 
+# bank #2's own strategy version (replaces the platform default for its customers only): admission up to 55 years, not 60
+SECOND_STRATEGY = ("version: strategy-2026.1", "version: yc-strategy-2026.1",
+                   "description: 默认准入、反欺诈、额度与定价策略", "description: 翼城农商行准入、反欺诈、额度与定价策略（准入年龄 18–55 岁）",
+                   "params: {min_age: 18, max_age: 60}", "params: {min_age: 18, max_age: 55}")
+
 SealMaker = Callable[[str, str], tuple[Path, Path]]  # (bank code, bank name) -> (certificate, key) of a sandbox seal
 
 
@@ -199,9 +205,11 @@ async def seed_demo(
         sequence = [100]
         for plan in plans:
             bank = await _seed_bank(plan, platform, vault, password_hash, rng, sequence, households_per_village, counts)
-            if plan is not plans[0] and seal_maker is not None and not bank.seal_cert_path:
-                cert, key = seal_maker(bank.code, bank.name)
-                await Bank.filter(id=bank.id).update(seal_cert_path=str(cert), seal_key_path=str(key))
+            if plan is not plans[0]:
+                await _own_strategy(bank)
+                if seal_maker is not None and not bank.seal_cert_path:
+                    cert, key = seal_maker(bank.code, bank.name)
+                    await Bank.filter(id=bank.id).update(seal_cert_path=str(cert), seal_key_path=str(key))
         for rate in LPR_HISTORY:
             _, created = await LprPublication.get_or_create(published_on=rate.published_on, tenor=rate.tenor, defaults={"rate_ppm": rate.rate_ppm})
             counts["lpr_rows"] += created
@@ -210,6 +218,22 @@ async def seed_demo(
         if any(counts.values()):
             await audit.record(SYSTEM, "demo.seed", "system", None, after=counts)
     return report
+
+
+async def _own_strategy(bank: Bank) -> None:
+    """Bank #2's own active strategy version: the shipped one with a narrower age window (loaded to check it)."""
+    from app.services.risk.rulesets import load_kind, shipped_ruleset_text
+
+    text = shipped_ruleset_text(RuleSetKind.STRATEGY)
+    for old, new in zip(SECOND_STRATEGY[::2], SECOND_STRATEGY[1::2], strict=True):
+        if old not in text:
+            raise RuntimeError(f"the shipped strategy changed: {old!r} not found (update SECOND_STRATEGY)")
+        text = text.replace(old, new)
+    ruleset = load_kind(RuleSetKind.STRATEGY, text)
+    await RuleSetVersion.get_or_create(
+        bank_id=bank.id, version=ruleset.version,
+        defaults={"kind": RuleSetKind.STRATEGY, "yaml_text": text, "description": ruleset.description[:256], "is_active": True},
+    )
 
 
 async def _seed_bank(

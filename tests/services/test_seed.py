@@ -77,6 +77,17 @@ async def test_the_two_bank_demo_adds_yicheng_with_its_own_products_people_and_s
     # and its own sandbox seal, which loads; bank #1 keeps the installation's
     assert xf.seal_cert_path is None and yc.seal_cert_path == str(tmp_path / "14102201" / "seal.pem")
     assert "翼城农商行 合同专用章（沙箱）" in load_bank_seal(pki, tmp_path / "14102201" / "seal.pem", tmp_path / "14102201" / "seal.key").bank_cert.subject.rfc4514_string()
+    # and its own strategy version applies to its customers, the platform default to bank #1's
+    from app.models.risk import RuleSetVersion
+    from app.services.risk.rulesets import active_ruleset
+    from app.domain.vocabulary import RuleSetKind
+    from app.services.actor import SYSTEM
+
+    own, rules = await active_ruleset(actor=SYSTEM, kind=RuleSetKind.STRATEGY, bank_id=yc.id)
+    assert (own.version, own.bank_id) == ("yc-strategy-2026.1", yc.id) and "18–55" in own.description
+    default, _ = await active_ruleset(actor=SYSTEM, kind=RuleSetKind.STRATEGY, bank_id=xf.id)
+    assert default.bank_id is None and default.version == "strategy-2026.1"
+    assert await RuleSetVersion.filter(bank_id=yc.id).count() == 1
     # and a second run adds nothing
     again = await seed_demo(vault=vault, demo_password="x" * 12, today=date(2026, 11, 27), households_per_village=2, second_bank=True,
                             seal_maker=lambda code, name: pytest.fail("the seal is made once"))
