@@ -30,7 +30,7 @@ from app.domain.rules.strategy_catalogue import StrategyFacts
 from app.models import BankCard, CreditQuery, Customer, Household, HouseholdMember, IdentityVerification, Product, Village
 from app.models.borrower import CustomerDevice
 from app.models.identity import CardSide, IdCardRead, JobStatus
-from app.models.risk import CreditQueryStatus, IdentityOutcome, RiskOutcome, RiskStrategyDecision, RuleSetKind
+from app.models.risk import CreditAuthorisation, CreditQueryStatus, IdentityOutcome, RiskOutcome, RiskStrategyDecision, RuleSetKind
 from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.coverage import household_pre_credit
@@ -53,12 +53,29 @@ class StrategyOutcome:
     record: RiskStrategyDecision
 
 
-async def _distinct_others(model, column: str, values: list[str], exclude: set[UUID], **filters) -> int:
-    """How many customers outside `exclude` hold one of `values` in `column`."""
+async def _distinct_others(model, column: str, values: list[str], exclude: set[UUID], **filters) -> set[UUID]:
+    """The customers outside `exclude` who hold one of `values` in `column` (at any member bank)."""
     if not values:
-        return 0
+        return set()
     rows = await model.filter(**{f"{column}__in": values}, **filters).exclude(customer_id__in=list(exclude)).values_list("customer_id", flat=True)
-    return len(set(rows))
+    return set(rows)
+
+
+async def _shared_within_reach(actor: Actor | None, customer: Customer, today: date, shared: dict[str, set[UUID]]) -> dict[str, int]:
+    """How many others share each item (phone, device, card) — at the customer's own bank; at other member banks
+    only while the customer's credit authorisation (征信授权) is in force, each such use recorded (audit
+    `risk.cross_bank_read`, naming this bank and the others)."""
+    everyone = set().union(*shared.values())
+    banks = dict(await Customer.filter(id__in=list(everyone)).values_list("id", "bank_id")) if everyone else {}
+    elsewhere = {c for c in everyone if banks.get(c) != customer.bank_id}
+    consent = bool(elsewhere) and await CreditAuthorisation.exists(customer_id=customer.id, revoked_at=None, valid_until__gte=today)
+    counted = {k: len(ids if consent else ids - elsewhere) for k, ids in shared.items()}
+    if consent and actor is not None:
+        await audit.record(actor, "risk.cross_bank_read", "customer", customer.id, after={
+            "bank": str(customer.bank_id), "otherBanks": sorted({str(banks[c]) for c in elsewhere}),
+            "facts": {k: len(ids & elsewhere) for k, ids in shared.items() if ids & elsewhere}, "purpose": "strategy",
+        })
+    return counted
 
 
 def _read_fields(read: IdCardRead) -> dict[str, str | None]:
@@ -139,8 +156,11 @@ async def gather_facts(
     income_fen: int | None = None,
     media: MediaStore | None = None,
     vault: Vault | None = None,
+    actor: Actor | None = None,
 ) -> StrategyFacts:
-    """Everything the strategy rules read, for one customer (the village defaults to the customer's)."""
+    """Everything the strategy rules read, for one customer (the village defaults to the customer's).
+
+    `actor`: who decides (a read of another member bank's customers is recorded in their name)."""
     member = await HouseholdMember.get_or_none(customer_id=customer.id)
     household = await Household.get_or_none(id=member.household_id) if member else None
     target_village_id = village_id or customer.village_id or (household.village_id if household else None)
@@ -159,9 +179,15 @@ async def gather_facts(
     family = {customer.id} | person
     if household is not None:
         family |= {c for c in await HouseholdMember.filter(household_id=household.id).values_list("customer_id", flat=True) if c is not None}
-    phone_others = 0
+    phone_others: set[UUID] = set()
     if customer.phone_hash:
-        phone_others = await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).count()
+        phone_others = set(await Customer.filter(phone_hash=customer.phone_hash).exclude(id__in=list(family)).values_list("id", flat=True))
+    shared = await _shared_within_reach(actor, customer, today, {
+        "phone": phone_others,
+        "device": await _distinct_others(CustomerDevice, "device_hash", list(devices), family, revoked_at=None),
+        # only holder-verified bindings count: anyone could once bind a card number they merely knew (issue 12)
+        "card": await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id} | person, unbound_at=None, verified_at__isnull=False),
+    })
 
     pre_credit = await household_pre_credit(household.id) if household else None
     return StrategyFacts(
@@ -171,10 +197,9 @@ async def gather_facts(
         village_name=village.name if village else "",
         black_list_reasons=tuple(e.reason for e in listed.black),
         grey_list_reasons=tuple(e.reason for e in listed.grey),
-        phone_shared_with=phone_others,
-        device_shared_with=await _distinct_others(CustomerDevice, "device_hash", list(devices), family, revoked_at=None),
-        # only holder-verified bindings count: anyone could once bind a card number they merely knew (issue 12)
-        card_shared_with=await _distinct_others(BankCard, "card_number_hash", list(cards), {customer.id} | person, unbound_at=None, verified_at__isnull=False),
+        phone_shared_with=shared["phone"],
+        device_shared_with=shared["device"],
+        card_shared_with=shared["card"],
         visit_distance_m=distance,
         pre_credit_fen=pre_credit.amount_fen if pre_credit else None,
         product_max_fen=product.max_principal_fen,
@@ -219,7 +244,8 @@ async def evaluate_strategy(
     if income_fen is not None and (isinstance(income_fen, bool) or not isinstance(income_fen, int) or income_fen < 0):
         raise ValidationError("年收入应为不小于 0 的整数（分）", field="income_fen")
     facts = await gather_facts(
-        customer=customer, product=product, today=today, village_id=village_id, lat=lat, lng=lng, income_fen=income_fen, media=media, vault=vault
+        customer=customer, product=product, today=today, village_id=village_id, lat=lat, lng=lng, income_fen=income_fen, media=media, vault=vault,
+        actor=actor,
     )
     if ruleset is None:
         _, ruleset = await active_ruleset(actor=actor, kind=RuleSetKind.STRATEGY, bank_id=customer.bank_id)
