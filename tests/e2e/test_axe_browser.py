@@ -20,7 +20,7 @@ from tests.factories.crawl import ROLES, busy_bank
 from tests.ui.test_crawl import crawl
 from app.config import ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~5 min: once per CI run (the PostgreSQL pass)
 
 AXE = ROOT / "tests" / "e2e" / "vendor" / "axe.min.js"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
