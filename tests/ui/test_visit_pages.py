@@ -132,6 +132,15 @@ async def test_a_slow_card_read_in_the_visit_can_be_shot_again(walker, client):
     assert (await _visit(walker.visit_id)).data["borrower"]["reads"]["front"] != read_id
 
 
+async def test_the_visit_id_card_camera_asks_for_1920x1080_and_frames_the_card(walker, client):
+    """Issue 19: the ID camera at 1920×1080 with a card frame, on the visit step as on the stand-alone ID page."""
+    await walker.start()
+    for page in (await client.get(walker.base), await client.get("/identity/idcard")):
+        camera = page.text[page.text.index('data-camera="still" data-facing="environment"'):]
+        assert camera.startswith('data-camera="still" data-facing="environment" data-input="image" data-width="1920" data-height="1080"')
+        assert '<div class="card-frame" aria-hidden="true"></div>' in camera[:400]
+
+
 async def test_resume_after_a_dropped_connection_opens_the_next_step(walker, client):
     await walker.start()
     await walker.id_card("borrower")
