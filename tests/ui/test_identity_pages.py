@@ -114,7 +114,7 @@ async def test_the_challenge_page_takes_frames_from_the_camera_only(web, demo, v
     check = await LivenessCheck.get(nonce=nonce)
     prompts = checks.challenge_of(check).prompts
     assert re.findall(r"<li>(请[^<]+)</li>", page.text) == prompts
-    assert 'data-camera="burst"' in page.text and "js/camera.js" in page.text
+    assert 'data-camera="burst"' in page.text and re.search(r"/static/js/camera\.[0-9a-f]{8}\.js", page.text)
     assert 'name="probe"' not in page.text and "camera-fallback" not in page.text and 'capture="user"' not in page.text
     assert '<input name="frames" type="file" accept="image/jpeg" multiple hidden>' in page.text  # filled by js/camera.js only
     assert "播放事先录好的本人视频" in page.text  # what liveness does not stop, said on the page
