@@ -28,7 +28,9 @@ async def household_with(vault, *, village, number: str, head: tuple[str, str], 
     from app.models import Appraisal, Approval, Household, HouseholdMember, Officer, Product
     from app.domain.vocabulary import Relation
     from app.services.customers.identifiers import id_number_fields, phone_fields
+    from app.services.org import bank_id_of_branch
 
+    bank_id = await bank_id_of_branch(village.branch_id)  # members, like customers, belong to the village's bank
     household = await Household.create(village=village, household_no=number, address=f"{village.name}{number}号")
     members = []
     for relation, person in ((Relation.HEAD, head), (Relation.SPOUSE, spouse)):
@@ -36,12 +38,12 @@ async def household_with(vault, *, village, number: str, head: tuple[str, str], 
             continue
         info = idcard.parse(person[1])
         members.append(await HouseholdMember.create(
-            household=household, name=person[0], relation=relation, sex=info.sex, birth_on=info.birth_date,
+            household=household, bank_id=bank_id, name=person[0], relation=relation, sex=info.sex, birth_on=info.birth_date,
             **id_number_fields(vault, person[1]), **phone_fields(vault, "137" + person[1][-9:-1]),  # one phone per person: a shared one is a fraud signal
         ))
     appraisal = await Appraisal.filter(village_id=village.id, status=Status.PUBLISHED).first()
     if appraisal is None:
-        appraisal = await Appraisal.create(village=village, product=await Product.get(code="BIANLI"), status=Status.PUBLISHED, rules={})
+        appraisal = await Appraisal.create(village=village, product=await Product.get(code="BIANLI", bank_id=bank_id), status=Status.PUBLISHED, rules={})
     approver = await Officer.get(username="approver")
     from app import clock
 
