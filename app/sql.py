@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -117,3 +118,15 @@ def uuid_type() -> str:
 
 def now_sql() -> str:
     return "now()" if is_postgres() else "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')"
+
+
+def as_uuid(value: Any) -> UUID | None:
+    """A UUID column of a raw row: asyncpg gives UUIDs, SQLite text."""
+    return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
+
+
+def as_date(value: Any) -> date | None:
+    """A date column of a raw row: asyncpg gives dates, SQLite text ("2026-12-03" or a timestamp)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

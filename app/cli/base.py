@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
@@ -18,3 +20,31 @@ def adapters() -> Adapters:
     from app.wiring import Adapters
 
     return Adapters.from_settings(get_settings())
+
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> NoReturn:
+    """The operator's error: the message on stderr, exit status 1."""
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def run_in_db(work: Callable[[], Awaitable[T]], failure: str) -> T:
+    """Run `work` with the database open; a domain error ends the command as `failure：message`."""
+    from app.config import get_settings
+    from app.db import init_db
+    from app.domain.errors import DomainError
+
+    async def wrapped() -> T:
+        ctx = await init_db(get_settings())
+        try:
+            return await work()
+        finally:
+            await ctx.close_connections()
+
+    try:
+        return asyncio.run(wrapped())
+    except DomainError as exc:
+        fail(f"{failure}：{exc.message}")

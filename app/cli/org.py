@@ -2,45 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import typer
 
 from app.cli.base import adapters, cli
+from app.cli.base import fail as _fail
+from app.cli.base import run_in_db as _run
 from app.clock import now_utc
 from app.config import get_settings
-from app.db import init_db
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import NotFound
 from app.domain.vocabulary import BankKind
 from app.services.actor import SYSTEM
 
-T = TypeVar("T")
 banks = typer.Typer(help="法人行：平台下的成员银行（农商行、农信联社）", no_args_is_help=True, add_completion=False)
 cli.add_typer(banks, name="bank")
 
 _KINDS = {k.value: k for k in BankKind} | {k.label: k for k in BankKind}
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
-
-
-def _run(work: Callable[[], Awaitable[T]], failure: str) -> T:
-    async def wrapped() -> T:
-        ctx = await init_db(get_settings())
-        try:
-            return await work()
-        finally:
-            await ctx.close_connections()
-
-    try:
-        return asyncio.run(wrapped())
-    except DomainError as exc:
-        _fail(f"{failure}：{exc.message}")
 
 
 @banks.command("create")

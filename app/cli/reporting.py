@@ -5,42 +5,18 @@ Report keys are made by operators (the system actor, audited); the key is printe
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import TypeVar
 
 import typer
 
 from app import clock
 from app.cli.base import cli
-from app.config import get_settings
-from app.db import init_db
-from app.domain.errors import DomainError
+from app.cli.base import fail as _fail
+from app.cli.base import run_in_db as _run
 from app.services.actor import SYSTEM
 
-T = TypeVar("T")
 report_keys = typer.Typer(help="报表密钥：只读，限定机构（含下级机构）", no_args_is_help=True, add_completion=False)
 cli.add_typer(report_keys, name="report-key")
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
-
-
-def _run(work: Callable[[], Awaitable[T]], failure: str) -> T:
-    async def wrapped() -> T:
-        ctx = await init_db(get_settings())
-        try:
-            return await work()
-        finally:
-            await ctx.close_connections()
-
-    try:
-        return asyncio.run(wrapped())
-    except DomainError as exc:
-        _fail(f"{failure}：{exc.message}")
 
 
 @report_keys.command("create")

@@ -16,7 +16,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
@@ -26,7 +25,7 @@ from app.domain.postloan import DEFAULT_SCHEDULE, CheckReason, CheckSchedule, Ch
 from app.models import PostLoanCheck
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
-from app.sql import fetch
+from app.sql import as_date, as_uuid, fetch
 
 logger = logging.getLogger(__name__)
 
@@ -48,20 +47,10 @@ class CheckRunReport:
         return sum(self.created.values())
 
 
-def _uuid(value: Any) -> UUID | None:
-    return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _row(r: dict, reason: CheckReason, due_on: date, on: date, warning_id: UUID | None = None) -> PostLoanCheck:
     return PostLoanCheck(
-        loan_id=_uuid(r["loan_id"]), customer_id=_uuid(r["customer_id"]), branch_id=_uuid(r["branch_id"]),
-        officer_id=_uuid(r["officer_id"]), reason=reason, due_on=due_on, raised_on=on, warning_id=warning_id, status=CheckStatus.DUE,
+        loan_id=as_uuid(r["loan_id"]), customer_id=as_uuid(r["customer_id"]), branch_id=as_uuid(r["branch_id"]),
+        officer_id=as_uuid(r["officer_id"]), reason=reason, due_on=due_on, raised_on=on, warning_id=warning_id, status=CheckStatus.DUE,
     )
 
 
@@ -83,8 +72,8 @@ async def _scheduled(on: date, schedule: CheckSchedule) -> list[PostLoanCheck]:
     found = []
     for r in rows:
         facts = LoanFacts(
-            start_on=_date(r["start_on"]), product_code=str(r["product_code"]), loan_class=str(r["classification"]),
-            has_first=int(r["firsts"]) > 0, has_open=int(r["open_checks"]) > 0, last_confirmed_on=_date(r["last_on"]),
+            start_on=as_date(r["start_on"]), product_code=str(r["product_code"]), loan_class=str(r["classification"]),
+            has_first=int(r["firsts"]) > 0, has_open=int(r["open_checks"]) > 0, last_confirmed_on=as_date(r["last_on"]),
         )
         found += [_row(r, p.reason, p.due_on, on) for p in rules.plan_checks(facts, on=on, schedule=schedule)]
     return found
@@ -108,11 +97,11 @@ async def _raised_by_warnings(on: date, schedule: CheckSchedule) -> list[PostLoa
     )
     found, seen = [], set()
     for r in rows:
-        loan_id = _uuid(r["loan_id"])
+        loan_id = as_uuid(r["loan_id"])
         if loan_id in seen or not rules.warning_raises_check(r["kind"], schedule):
             continue
         seen.add(loan_id)
-        found.append(_row(r, CheckReason.WARNING, rules.warning_check_due(on, schedule), on, warning_id=_uuid(r["warning_id"])))
+        found.append(_row(r, CheckReason.WARNING, rules.warning_check_due(on, schedule), on, warning_id=as_uuid(r["warning_id"])))
     return found
 
 

@@ -17,7 +17,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
@@ -34,7 +33,7 @@ from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.customers.trail import Trail, customer_trail
 from app.services.documents import MediaStore
-from app.sql import days_between, fetch
+from app.sql import as_date, as_uuid, days_between, fetch
 from app.services.risk.worklists import can_see, require_worker, scoped
 
 logger = logging.getLogger(__name__)
@@ -66,22 +65,12 @@ class WarningRunReport:
         return sum(self.created.values())
 
 
-def _uuid(value: Any) -> UUID | None:
-    return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _candidate(row: dict, *, loan: bool = True) -> Candidate:
     return Candidate(
-        customer_id=_uuid(row["customer_id"]),
-        branch_id=_uuid(row["branch_id"]),
-        officer_id=_uuid(row["officer_id"]),
-        loan_id=_uuid(row["loan_id"]) if loan else None,
+        customer_id=as_uuid(row["customer_id"]),
+        branch_id=as_uuid(row["branch_id"]),
+        officer_id=as_uuid(row["officer_id"]),
+        loan_id=as_uuid(row["loan_id"]) if loan else None,
     )
 
 
@@ -98,7 +87,7 @@ async def _new_overdue(on: date) -> list[tuple[Candidate, Finding]]:
     found = []
     for r in rows:
         finding = rules.new_overdue(
-            on=on, oldest_overdue_due_on=_date(r["oldest_on"]),
+            on=on, oldest_overdue_due_on=as_date(r["oldest_on"]),
             overdue_principal_fen=int(r["overdue_principal_fen"]), overdue_interest_fen=int(r["overdue_interest_fen"]),
         )
         if finding:
@@ -147,8 +136,8 @@ async def _large_drawdown(on: date, t: Thresholds) -> list[tuple[Candidate, Find
     found = []
     for r in rows:
         finding = rules.large_drawdown_after_grant(
-            drawn_fen=int(r["drawn_fen"]), limit_fen=int(r["limit_fen"]), granted_on=_date(r["valid_from"]),
-            last_drawdown_on=_date(r["last_on"]), ratio_ppm=t.large_drawdown_ratio_ppm, days=t.large_drawdown_days,
+            drawn_fen=int(r["drawn_fen"]), limit_fen=int(r["limit_fen"]), granted_on=as_date(r["valid_from"]),
+            last_drawdown_on=as_date(r["last_on"]), ratio_ppm=t.large_drawdown_ratio_ppm, days=t.large_drawdown_days,
         )
         if finding:
             found.append((_candidate(r), finding))
@@ -167,14 +156,14 @@ async def _failed_debits(on: date, t: Thresholds) -> list[tuple[Candidate, Findi
         " HAVING COUNT(*) >= :min",
         d=on, first=first, min=t.failed_debits_min,
     )
-    candidates = {_uuid(r["loan_id"]): _candidate(r) for r in rows}
+    candidates = {as_uuid(r["loan_id"]): _candidate(r) for r in rows}
     dates: dict[UUID, list[date]] = defaultdict(list)
     ids = list(candidates)
     for i in range(0, len(ids), BATCH):
         for loan_id, on_ in await DebitAttempt.filter(
             loan_id__in=ids[i : i + BATCH], ok=False, business_on__gte=first, business_on__lte=on
         ).values_list("loan_id", "business_on"):
-            dates[_uuid(loan_id)].append(on_)
+            dates[as_uuid(loan_id)].append(on_)
     found = []
     for loan_id, candidate in candidates.items():
         finding = rules.repeated_failed_debits(dates[loan_id], on=on, min_count=t.failed_debits_min, window_days=t.failed_debits_window_days)
@@ -199,7 +188,7 @@ async def _new_hard_queries(on: date, t: Thresholds, media: MediaStore) -> tuple
     )
     found, skipped, seen = [], 0, set()
     for r in rows:
-        customer_id = _uuid(r["customer_id"])
+        customer_id = as_uuid(r["customer_id"])
         if customer_id in seen or r["previous_on"] is None:
             continue  # the latest refresh of the day only; no earlier report, no baseline
         seen.add(customer_id)
@@ -210,7 +199,7 @@ async def _new_hard_queries(on: date, t: Thresholds, media: MediaStore) -> tuple
             logger.warning("warnings %s: stored credit report of customer %s unreadable (%s)", on, customer_id, type(exc).__name__)
             continue
         finding = rules.new_hard_queries(
-            report.query_records, report_on=_date(r["report_date"]), previous_report_on=_date(r["previous_on"]),
+            report.query_records, report_on=as_date(r["report_date"]), previous_report_on=as_date(r["previous_on"]),
             own_institution=r["institution"], min_count=t.hard_queries_min,
         )
         if finding:
