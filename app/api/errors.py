@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.services import outage
 
@@ -36,12 +37,18 @@ def error_enum(name: str, description: str, *parts: type[StrEnum] | StrEnum) -> 
 
     The names (and so the wire values) are the domain's codes; nothing is copied by hand, so a
     code added to an area is at once a name in every payload enum that includes the area.
+    Each value's description is the code's meaning from the domain (`error_codes.meaning`), its one home.
     """
     members: dict[str, str] = {}
+    meanings: dict[str, str | None] = {}
     for part in parts:
         for member in (part,) if isinstance(part, StrEnum) else part:
             members[member.name] = member.value
-    return strawberry.enum(Enum(name, members), description=description)  # type: ignore[return-value]
+            meanings[member.value] = codes.meaning(member)
+    wrapped = strawberry.enum(Enum(name, members), description=description)
+    for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = meanings[value.value]
+    return wrapped  # type: ignore[return-value]
 
 
 class UnmappedErrorCode(LookupError):

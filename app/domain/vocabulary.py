@@ -374,6 +374,18 @@ class ApplicationStatus(StrEnum):
     REJECTED = "rejected"  # the risk rules said no
     REFERRED = "referred"  # the rules want a person to look: not decided online
 
+    @property
+    def label(self) -> str:
+        return APPLICATION_STATUS_LABELS[self]
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.AWAITING_CODE: "已批准，待客户输入短信验证码确认",
+    ApplicationStatus.DISBURSED: "已放款",
+    ApplicationStatus.REJECTED: "被风控规则拒绝",
+    ApplicationStatus.REFERRED: "转人工审查，线上未作决定",
+}
+
 
 # --- plain words for the codes officer pages would otherwise show ----------------------------
 

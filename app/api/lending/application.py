@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from app import clock
+from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
@@ -40,7 +41,7 @@ class LoanApplicationError:
 def application_error(exc: DomainError) -> LoanApplicationError:
     return payload_error(LoanApplicationError, LoanApplicationErrorCode, exc)
 
-LoanApplicationStatus = strawberry.enum(vocabulary.ApplicationStatus, name="LoanApplicationStatus", description="借款申请状态")
+LoanApplicationStatus = domain_enum(vocabulary.ApplicationStatus, name="LoanApplicationStatus", description="借款申请状态")
 
 
 @strawberry.type(description="手机银行借款申请")

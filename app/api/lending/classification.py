@@ -6,22 +6,23 @@ from datetime import date
 
 import strawberry
 
+from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan
 from app.api.permissions import IsOfficer
 from app.domain import error_codes as codes
-from app.domain.classification import CLASS_LABELS, FloorKind, LoanClass
+from app.domain.classification import CLASS_LABELS, FLOOR_LABELS, FloorKind, LoanClass
 from app.domain.error_codes import CommonCode
 from app.domain.errors import DomainError
 from app.models import ClassUpgradeProposal as ProposalModel
 from app.services import business_date
 from app.services.lending.classification import decide_upgrade, pending_proposals, set_floor
 
-LoanClassification = strawberry.enum(LoanClass, name="LoanClassification", description="五级分类")
+LoanClassification = domain_enum(LoanClass, name="LoanClassification", description="贷款五级分类（正常、关注、次级、可疑、损失；后三类为不良）")
 
-ClassFloorKind = strawberry.enum(FloorKind, name="ClassFloorKind", description="分类下限的来源")
+ClassFloorKind = domain_enum(FloorKind, name="ClassFloorKind", description="分类下限的来源", labels=FLOOR_LABELS)
 
 
 ClassErrorCode = error_enum(

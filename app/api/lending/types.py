@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
+from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.errors import error_enum
 from app.api.scalars import DecimalString
@@ -26,7 +27,7 @@ from app.models import Product as ProductModel
 from app.services.lending import queries as lending_queries
 from app.services.lending.products import products_visible
 
-RepaymentMethod = strawberry.enum(Method, name="RepaymentMethod", description="还款方式")
+RepaymentMethod = domain_enum(Method, name="RepaymentMethod", description="还款方式")
 
 
 LoanErrorCode = error_enum("LoanErrorCode", "借款相关错误代码", codes.CommonCode, codes.LendingCode, codes.CreditCheckCode, codes.RiskCode.BAD_RULESET)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.pagination import PageInfo, page_bounds
@@ -23,7 +24,7 @@ from app.models import CustomerProfile as ProfileModel
 from app.services import insight
 from app.services.reporting import Page
 
-CustomerTagCode = strawberry.enum(TagModel, name="CustomerTagCode", description="客户标签")
+CustomerTagCode = domain_enum(TagModel, name="CustomerTagCode", description="客户标签（每日日终计算）")
 
 
 @strawberry.type(description="客户标签（规则每日更新）")
@@ -83,7 +84,7 @@ class CustomerInsight:
     contribution: Contribution
 
 
-CustomerLinkKind = strawberry.enum(RelationshipKind, name="CustomerLinkKind", description="关系类型")
+CustomerLinkKind = domain_enum(RelationshipKind, name="CustomerLinkKind", description="关系类型")
 
 
 @strawberry.type(description="关系图中的客户")

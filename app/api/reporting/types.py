@@ -14,6 +14,7 @@ from uuid import UUID
 import strawberry
 from strawberry.relay import GlobalID
 
+from app.api.enums import domain_enum
 from app.api.org.types import Role
 from app.api.pagination import PageInfo, encode_cursor
 from app.api.scalars import DecimalString
@@ -36,9 +37,9 @@ def page_info(rows: svc.Rows) -> PageInfo:
     end = encode_cursor(rows.offset + len(rows.rows) - 1) if rows.rows else None
     return PageInfo(has_next_page=rows.has_next, end_cursor=end)
 
-ReportGroupBy = strawberry.enum(svc.GroupBy, name="ReportGroupBy", description="报表分组维度")
+ReportGroupBy = domain_enum(svc.GroupBy, name="ReportGroupBy", description="报表分组维度", labels=svc.GROUP_LABELS)
 
-ReportInterval = strawberry.enum(svc.Interval, name="ReportInterval", description="序列粒度：按日或按月")
+ReportInterval = domain_enum(svc.Interval, name="ReportInterval", description="序列粒度：按日或按月", labels=svc.INTERVAL_LABELS)
 
 
 @strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.errors import error_enum, payload_error
 from app.api.lending.types import Loan
@@ -19,7 +20,7 @@ from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.domain.money import yuan_str
 from app.domain import vocabulary
-from app.domain.warnings import KIND_LABELS
+from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
 from app.domain.warnings import WarningActionKind as WarningActionModel
 from app.domain.warnings import WarningStatus as WarningStatusModel
 from app.domain.warnings import Severity
@@ -38,21 +39,21 @@ from app.services.risk.warnings import warnings_query
 WARNING_PREFETCH = ("customer", "officer", "actions__officer")
 TASK_PREFETCH = ("customer", "officer", "loan", "actions__officer")
 
-WarningKind = strawberry.enum(WarningKindModel, description="预警类型")
+WarningKind = domain_enum(WarningKindModel, description="预警类型", labels=KIND_LABELS)
 
-WarningSeverity = strawberry.enum(Severity, name="WarningSeverity", description="预警级别")
+WarningSeverity = domain_enum(Severity, name="WarningSeverity", description="预警级别", labels=SEVERITY_LABELS)
 
-WarningStatus = strawberry.enum(WarningStatusModel, name="WarningStatus", description="预警状态")
+WarningStatus = domain_enum(WarningStatusModel, name="WarningStatus", description="预警状态")
 
-WarningActionKind = strawberry.enum(WarningActionModel, name="WarningActionKind", description="预警处理方式：NOTE 记录跟进（预警仍待处理），HANDLE 处理完毕，DISMISS 排除")
+WarningActionKind = domain_enum(WarningActionModel, name="WarningActionKind", description="预警处理方式：NOTE 记录跟进（预警仍待处理），HANDLE 处理完毕，DISMISS 排除")
 
-CollectionTaskStatus = strawberry.enum(vocabulary.CollectionStatus, name="CollectionTaskStatus", description="催收任务状态")
+CollectionTaskStatus = domain_enum(vocabulary.CollectionStatus, name="CollectionTaskStatus", description="催收任务状态")
 
-CollectionActionKind = strawberry.enum(vocabulary.CollectionActionKind, description="催收方式")
+CollectionActionKind = domain_enum(vocabulary.CollectionActionKind, description="催收方式")
 
-ListKind = strawberry.enum(vocabulary.ListKind, description="名单类型")
+ListKind = domain_enum(vocabulary.ListKind, description="名单类型")
 
-RuleSetKind = strawberry.enum(vocabulary.RuleSetKind, description="规则集类型")
+RuleSetKind = domain_enum(vocabulary.RuleSetKind, description="规则集类型")
 
 
 RiskErrorCode = error_enum("RiskErrorCode", "风控相关错误代码", codes.CommonCode, codes.RiskCode)

@@ -4,7 +4,7 @@ Every report takes the actor (officer: their branch tree; report key: its scope)
 `ReportFilter` and a `Page`, and runs a fixed number of statements per request.
 """
 
-from app.services.reporting.common import EVERYTHING, EXPORT, EXPORT_MAX, GROUP_LABELS, GroupBy, Interval, Page, ReportFilter, Rows
+from app.services.reporting.common import EVERYTHING, EXPORT, EXPORT_MAX, GROUP_LABELS, INTERVAL_LABELS, GroupBy, Interval, Page, ReportFilter, Rows
 from app.services.reporting.coverage import CoverageFigures, CoverageReport, VillageCoverageRow, village_coverage
 from app.services.reporting.keys import (
     KEY_PREFIX,
@@ -25,6 +25,7 @@ __all__ = [
     "EXPORT",
     "EXPORT_MAX",
     "GROUP_LABELS",
+    "INTERVAL_LABELS",
     "KEY_PREFIX",
     "CoverageFigures",
     "CoverageReport",

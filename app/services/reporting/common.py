@@ -42,6 +42,9 @@ class Interval(StrEnum):
     MONTH = "month"
 
 
+INTERVAL_LABELS = {Interval.DAY: "按业务日期逐日", Interval.MONTH: "按自然月（业务日期所在月份）"}
+
+
 @dataclass(frozen=True, slots=True)
 class ReportFilter:
     bank_id: UUID | None = None  # one member bank: every branch of its tree
