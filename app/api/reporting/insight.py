@@ -10,9 +10,8 @@ from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.pagination import PageInfo, page_bounds
-from app.api.permissions import IsOfficer
 from app.api.reporting.filters import to_filter
-from app.api.reporting.permissions import CanReadReports
+from app.api.reporting.permissions import CanReadReports, staff_only
 from app.api.reporting.types import ReportFilter, gid, money, page_info
 from app.api.scalars import DecimalString
 from app.domain.errors import NotFound
@@ -134,7 +133,7 @@ class InsightQuery:
         return CustomerContributionReport(customers=rows, total=Contribution.build(report.total), total_count=report.customers.total_count,
                                           page_info=page_info(report.customers))
 
-    @strawberry.field(description="客户画像（工作人员；客户不存在或不在辖内时为 null）", permission_classes=[IsOfficer])
+    @strawberry.field(description="客户画像（仅限工作人员，报表密钥不可用；客户不存在或不在辖内时为 null）", permission_classes=[staff_only("customerInsight")])
     async def customer_insight(self, info: Info, customer_id: strawberry.ID) -> CustomerInsight | None:
         actor = info.context.actor
         try:
@@ -155,7 +154,7 @@ class InsightQuery:
             contribution=Contribution.build(row.figures if row else insight.ContributionFigures()),
         )
 
-    @strawberry.field(description=f"客户关系图谱（工作人员；最多 {insight.MAX_HOPS} 层，只含辖内客户；不在辖内时为 null）", permission_classes=[IsOfficer])
+    @strawberry.field(description=f"客户关系图谱（工作人员；最多 {insight.MAX_HOPS} 层，只含辖内客户；仅限工作人员，报表密钥不可用；不在辖内时为 null）", permission_classes=[staff_only("customerGraph")])
     async def customer_graph(self, info: Info, customer_id: strawberry.ID, hops: int = 2) -> CustomerGraph | None:
         try:
             cid = _customer_id(customer_id)

@@ -7,7 +7,7 @@ import strawberry
 from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.pagination import Connection, paginate
-from app.api.permissions import IsOfficer
+from app.api.reporting.permissions import CanReadWorklists, staff_only
 from app.api.risk.permissions import CanManageLists
 from app.api.risk.types import (
     TASK_PREFETCH,
@@ -30,13 +30,13 @@ from app.services.risk.warnings import warnings_query
 
 @strawberry.type
 class RiskQuery:
-    @strawberry.field(description="贷后预警（客户经理：分配给本人的；行长、审批人：本机构及下级机构的），最新在前", permission_classes=[IsOfficer])
+    @strawberry.field(description="贷后预警（客户经理：分配给本人的；行长、审批人：本机构及下级机构的；报表密钥：其机构及下级机构的，只读），最新在前", permission_classes=[CanReadWorklists])
     async def warnings(self, info: Info, first: int = 20, after: str | None = None, status: WarningStatus | None = None) -> Connection[EarlyWarning]:
         query = warnings_query(info.context.actor, status=status.value if status else None)
         query = query.order_by("-business_on", "-created_at", "id").prefetch_related(*WARNING_PREFETCH)
         return await paginate(query, first, after, EarlyWarning.from_model)
 
-    @strawberry.field(description="催收任务（范围同预警），按下次跟进日期排序", permission_classes=[IsOfficer])
+    @strawberry.field(description="催收任务（范围同预警），按下次跟进日期排序", permission_classes=[CanReadWorklists])
     async def collection_tasks(
         self, info: Info, first: int = 20, after: str | None = None, status: CollectionTaskStatus | None = None
     ) -> Connection[CollectionTask]:
@@ -44,7 +44,7 @@ class RiskQuery:
         query = query.order_by("next_action_on", "-opened_on", "id").prefetch_related(*TASK_PREFETCH)
         return await paginate(query, first, after, CollectionTask.from_model)
 
-    @strawberry.field(description="客户的征信风险检查结论，最新在前；客户不存在或不在辖内时为空", permission_classes=[IsOfficer])
+    @strawberry.field(description="客户的征信风险检查结论，最新在前（仅限工作人员，报表密钥不可用）；客户不存在或不在辖内时为空", permission_classes=[staff_only("riskDecisions")])
     async def risk_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[RiskDecision]:
         try:
             customer = decode_id(customer_id, "Customer", field="customer_id")
@@ -52,7 +52,7 @@ class RiskQuery:
             return []
         return [RiskDecision.from_model(d) for d in await decisions_for(info.context.actor, customer, limit=first)]
 
-    @strawberry.field(description="客户的准入、反欺诈、额度与定价策略结论，最新在前；客户不存在或不在辖内时为空", permission_classes=[IsOfficer])
+    @strawberry.field(description="客户的准入、反欺诈、额度与定价策略结论，最新在前（仅限工作人员，报表密钥不可用）；客户不存在或不在辖内时为空", permission_classes=[staff_only("strategyDecisions")])
     async def strategy_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[StrategyDecision]:
         try:
             customer = decode_id(customer_id, "Customer", field="customer_id")

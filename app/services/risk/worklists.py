@@ -27,6 +27,8 @@ def scoped(query: QuerySet, actor: Actor | None) -> QuerySet:
         return _nothing(query)
     if actor.type == ActorType.SYSTEM:
         return query
+    if actor.type == ActorType.API_KEY:  # a report key reads (never handles) its branch tree's rows
+        return query.filter(branch_id__in=list(actor.branch_ids))
     if not actor.is_officer or actor.role is None:
         return _nothing(query)
     query = query.filter(branch_id__in=list(actor.branch_ids))
