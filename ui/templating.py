@@ -64,6 +64,13 @@ def capture_keys(secret: bytes) -> Callable[[object], str]:
     return capture_key
 
 
+# Every job-status poller's hx-trigger. Each poll's answer replaces the element with the next poller ("load
+# delay:1s"); a poll that fails (no signal, a 503 while the server is busy) swaps nothing, so the element also asks
+# again every 5 s until an answer arrives — one lost poll never leaves a page waiting forever. htmx drops a tick
+# while the element's previous request is still in flight.
+POLL_TRIGGER = "load delay:1s, every 5s"
+
+
 @pass_context
 def can(context, action: str) -> bool:
     """`{% if can("warning.handle") %}`: the policy asked for the signed-in actor (app.services.permissions.may), so a
@@ -89,6 +96,7 @@ def build_templates(settings: Settings, assets: StaticAssets | None = None) -> J
     templates.env.globals["capture_key"] = capture_keys(settings.secret())
     templates.env.globals["label_for"] = label_for
     templates.env.globals["slow_job_seconds"] = SLOW_JOB_SECONDS
+    templates.env.globals["poll_trigger"] = POLL_TRIGGER
     templates.env.filters["seconds_since"] = seconds_since
     templates.env.filters["waited"] = waited
     return templates

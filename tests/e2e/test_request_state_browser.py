@@ -113,3 +113,45 @@ async def test_a_bar_runs_while_a_request_is_under_way(live_server, browser):
     await page.wait_for_url("**/villages/**", timeout=20_000)
     await page.wait_for_selector("html:not(.net-busy)", state="attached", timeout=5_000)
     await context.close()
+
+
+async def test_a_failed_status_poll_is_tried_again(live_server, browser, tmp_path):
+    """A job's status poll that fails once (a dropped packet, a 503 while the server is busy) keeps polling.
+
+    Each poll replaces its element with the next one (hx-trigger "load delay:1s"); a poll that fails swaps
+    nothing, so before the fix the chain ended there and the page showed 正在识别 forever.
+    """
+    from tests.support.idcards import make_card
+
+    front, _ = make_card(14)
+    (tmp_path / "front.jpg").write_bytes(front)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = await context.new_page()
+    await login(page, live_server)
+    await _start_page(page, live_server)
+    await page.click("#visit-start-submit")
+    await page.wait_for_selector('#visit-step[data-step="borrower_id"]', timeout=20_000)
+
+    polls = {"failed": 0, "after": 0}
+
+    async def flaky(route):  # no ML worker runs here: the read stays pending and the page keeps asking
+        if route.request.headers.get("hx-request") != "true" or route.request.method != "GET":
+            await route.continue_()
+        elif not polls["failed"]:
+            polls["failed"] = 1
+            await route.fulfill(status=503, body="busy")
+        else:
+            polls["after"] += 1
+            await route.continue_()
+
+    await page.route("**/visits/*/reads/*", flaky)
+    form = "#idcard-borrower-front-form"
+    await page.set_input_files(f"{form} input[name=image]", str(tmp_path / "front.jpg"))
+    await page.eval_on_selector(form, "f => f.requestSubmit()")
+    for _ in range(60):
+        if polls["after"] >= 2:
+            break
+        await asyncio.sleep(0.5)
+    assert polls["failed"] == 1
+    assert polls["after"] >= 2, "the status poll stopped after one failure"
+    await context.close()

@@ -114,7 +114,11 @@ async def _live_face(page, form_id: str, then: str):
     """Take the live photo with the camera (camera.js), wait for the ML worker's match, then for `then`."""
     await page.wait_for_selector(f"#{form_id}-shoot", state="visible", timeout=20_000)
     await page.click(f"#{form_id}-shoot")
-    await page.wait_for_selector(then, timeout=JOB_WAIT)
+    try:
+        await page.wait_for_selector(then, timeout=JOB_WAIT)
+    except Exception as exc:  # say what the officer saw instead
+        await _shot(page, f"timeout-{form_id}")
+        raise AssertionError(f"{then} did not appear; the step showed: {await page.inner_text('#visit-step')!r}") from exc
 
 
 async def _draw(page, pad: str):
