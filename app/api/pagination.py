@@ -16,21 +16,21 @@ MAX_FIRST = 100
 
 @strawberry.type(description="分页信息")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="之后是否还有数据")
+    end_cursor: str | None = strawberry.field(description="本页最后一条的游标，作为下一页的 after；本页为空时为 null")
 
 
-@strawberry.type
+@strawberry.type(description="列表中的一条：对象及其游标")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="该条的游标（不透明字符串，只作 after 参数回传）")
+    node: T = strawberry.field(description="对象")
 
 
-@strawberry.type
+@strawberry.type(description="分页列表（Relay 连接）：用 first / after 翻页")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(description="本页各条，按列表的顺序")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    total_count: int = strawberry.field(description="符合条件的总条数（不止本页）")
 
 
 def encode_cursor(offset: int) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
+from typing import Annotated
+
 import strawberry
 
 from app import clock
 from app.api.enums import domain_enum
 from app.api.context import Info
+from app.api.arguments import INPUT
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
@@ -33,9 +36,9 @@ LoanApplicationErrorCode = error_enum(
 
 @strawberry.type(description="借款申请相关错误")
 class LoanApplicationError:
-    field: str | None
-    code: LoanApplicationErrorCode
-    message: str
+    field: str | None = strawberry.field(description="出错的输入字段（camelCase 路径，如 amount）；与某个输入无关时为 null")
+    code: LoanApplicationErrorCode = strawberry.field(description="错误代码：客户端据此分支处理")
+    message: str = strawberry.field(description="给用户看的中文说明")
 
 
 def application_error(exc: DomainError) -> LoanApplicationError:
@@ -46,13 +49,13 @@ LoanApplicationStatus = domain_enum(vocabulary.ApplicationStatus, name="LoanAppl
 
 @strawberry.type(description="手机银行借款申请")
 class LoanApplication:
-    id: strawberry.ID
-    status: LoanApplicationStatus
-    requested_amount: DecimalString
-    approved_amount: DecimalString
-    term_months: int
-    message: str
-    code_expires_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="申请 ID（UUID）")
+    status: LoanApplicationStatus = strawberry.field(description="申请状态")
+    requested_amount: DecimalString = strawberry.field(description="客户申请的金额（元，两位小数的字符串，如 \"1200.00\"）")
+    approved_amount: DecimalString = strawberry.field(description="风控批准的金额（元，两位小数的字符串，如 \"1200.00\"）（不超过申请金额和可用额度）；被拒或转人工时为 \"0.00\"")
+    term_months: int = strawberry.field(description="期限（月）")
+    message: str = strawberry.field(description="给客户看的结果说明（中文）")
+    code_expires_at: datetime | None = strawberry.field(description="短信验证码失效时刻（UTC 时刻，ISO 8601 带时区偏移）；被拒或转人工（未发验证码）时为 null")
     annual_rate_percent: DecimalString | None = strawberry.field(description="今日利率（仅申请时返回）")
     installments: list[ScheduleInstallment] = strawberry.field(description="批准金额的还款计划试算（仅申请时返回）")
     loan_key: strawberry.Private[UUID | None]
@@ -80,9 +83,9 @@ class LoanApplication:
 
 @strawberry.type(description="征信查询授权")
 class CreditAuthorisation:
-    id: strawberry.ID
-    signed_at: datetime
-    valid_until: date
+    id: strawberry.ID = strawberry.field(description="授权书 ID（UUID）")
+    signed_at: datetime = strawberry.field(description="签署时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    valid_until: date = strawberry.field(description="授权有效期至（含当日）（业务日期，Asia/Shanghai）")
 
 
 @strawberry.input(description="签署征信查询授权书")
@@ -95,36 +98,36 @@ class CreditAuthorisationSignInput:
 
 @strawberry.input(description="申请借款：实时风控审核后决定金额，并发送短信验证码")
 class LoanApplyInput:
-    credit_line_id: strawberry.ID
-    amount: DecimalString
-    term_months: int
-    method: RepaymentMethod
-    idempotency_key: UUID = strawberry.field(description="客户端生成；重试时使用同一个值")
+    credit_line_id: strawberry.ID = strawberry.field(description="授信额度的全局 ID（CreditLine.id）")
+    amount: DecimalString = strawberry.field(description="申请金额（元，两位小数的字符串，如 \"1200.00\"）")
+    term_months: int = strawberry.field(description="期限（月）")
+    method: RepaymentMethod = strawberry.field(description="还款方式")
+    idempotency_key: UUID = strawberry.field(description="幂等键：客户端生成的 UUID；重试时使用同一个值，返回第一次的结果")
 
 
 @strawberry.input(description="输入短信验证码确认借款并放款；同一申请重复确认返回同一借据")
 class LoanApplicationConfirmInput:
-    application_id: strawberry.ID
-    code: str
+    application_id: strawberry.ID = strawberry.field(description="借款申请 ID（LoanApplication.id）")
+    code: str = strawberry.field(description="短信验证码（6 位数字）")
 
 
 @strawberry.type(description="authorisation 为空当且仅当 errors 非空")
 class CreditAuthorisationSignPayload:
-    authorisation: CreditAuthorisation | None
-    errors: list[LoanApplicationError]
+    authorisation: CreditAuthorisation | None = strawberry.field(description="签署的授权书；出错时为 null")
+    errors: list[LoanApplicationError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="application 为空当且仅当 errors 非空")
 class LoanApplyPayload:
-    application: LoanApplication | None
-    errors: list[LoanApplicationError]
+    application: LoanApplication | None = strawberry.field(description="借款申请；出错时为 null")
+    errors: list[LoanApplicationError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="loan 为空当且仅当 errors 非空")
 class LoanApplicationConfirmPayload:
-    application: LoanApplication | None
-    loan: Loan | None
-    errors: list[LoanApplicationError]
+    application: LoanApplication | None = strawberry.field(description="确认后的申请；出错时为 null")
+    loan: Loan | None = strawberry.field(description="放款后的借据；出错时为 null")
+    errors: list[LoanApplicationError] = strawberry.field(description="错误；成功时为空列表")
 
 
 def _application_id(value: str) -> UUID:
@@ -144,7 +147,7 @@ def _bank_uuid(value: str) -> UUID:
 @strawberry.type
 class LoanApplicationMutation:
     @strawberry.mutation(description="在手机银行中签署征信查询授权书（借款审核前需要）", permission_classes=[IsCustomer])
-    async def credit_authorisation_sign(self, info: Info, input: CreditAuthorisationSignInput) -> CreditAuthorisationSignPayload:
+    async def credit_authorisation_sign(self, info: Info, input: Annotated[CreditAuthorisationSignInput, INPUT]) -> CreditAuthorisationSignPayload:
         ctx = info.context
         try:
             if not input.agree:
@@ -159,7 +162,7 @@ class LoanApplicationMutation:
         return CreditAuthorisationSignPayload(authorisation=auth, errors=[])
 
     @strawberry.mutation(description="申请借款：实时征信与风控规则审核，在额度内决定金额，通过后发送短信验证码", permission_classes=[IsCustomer])
-    async def loan_apply(self, info: Info, input: LoanApplyInput) -> LoanApplyPayload:
+    async def loan_apply(self, info: Info, input: Annotated[LoanApplyInput, INPUT]) -> LoanApplyPayload:
         ctx = info.context
         deps = ctx.mobile
         try:
@@ -175,7 +178,7 @@ class LoanApplicationMutation:
         return LoanApplyPayload(application=LoanApplication.from_application(result), errors=[])
 
     @strawberry.mutation(description="输入短信验证码确认借款，放款到默认银行卡", permission_classes=[IsCustomer])
-    async def loan_application_confirm(self, info: Info, input: LoanApplicationConfirmInput) -> LoanApplicationConfirmPayload:
+    async def loan_application_confirm(self, info: Info, input: Annotated[LoanApplicationConfirmInput, INPUT]) -> LoanApplicationConfirmPayload:
         ctx = info.context
         try:
             row, loan = await borrower_drawdown.confirm(

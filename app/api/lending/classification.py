@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from typing import Annotated
+
 import strawberry
 
 from app.api.enums import domain_enum
 from app.api.context import Info
+from app.api.arguments import INPUT
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan
@@ -32,21 +35,21 @@ ClassErrorCode = error_enum(
 
 @strawberry.type(description="分类操作错误")
 class ClassError:
-    field: str | None
-    code: ClassErrorCode
-    message: str
+    field: str | None = strawberry.field(description="出错的输入字段（camelCase 路径，如 amount）；与某个输入无关时为 null")
+    code: ClassErrorCode = strawberry.field(description="错误代码：客户端据此分支处理")
+    message: str = strawberry.field(description="给用户看的中文说明")
 
 
 @strawberry.type(description="不良贷款上调建议（观察期满，待审批人判断）")
 class ClassUpgradeProposal:
-    id: strawberry.ID
-    raised_on: date
-    observed_from: date
-    from_class: LoanClassification
-    from_class_label: str
-    proposed_class: LoanClassification
-    proposed_class_label: str
-    status: str
+    id: strawberry.ID = strawberry.field(description="建议 ID（UUID）")
+    raised_on: date = strawberry.field(description="提出日期（日终观察期满时）（业务日期，Asia/Shanghai）")
+    observed_from: date = strawberry.field(description="观察期起始日（业务日期，Asia/Shanghai）")
+    from_class: LoanClassification = strawberry.field(description="当前分类")
+    from_class_label: str = strawberry.field(description="当前分类的中文名")
+    proposed_class: LoanClassification = strawberry.field(description="建议上调到的分类")
+    proposed_class_label: str = strawberry.field(description="建议分类的中文名")
+    status: str = strawberry.field(description="状态（小写字符串）：pending 待审批、approved 已批准、rejected 已否决")
     loan_id: strawberry.Private[object]
 
     @strawberry.field(description="借据")
@@ -68,30 +71,30 @@ class ClassUpgradeProposal:
 
 @strawberry.input(description="人工认定或重组的分类下限；floor 为空表示取消（不会自动上调不良贷款）")
 class LoanClassFloorInput:
-    loan_id: strawberry.ID
-    reason: str
-    floor: LoanClassification | None = None
-    kind: ClassFloorKind = ClassFloorKind.MANUAL
+    loan_id: strawberry.ID = strawberry.field(description="借据的全局 ID（Loan.id）")
+    reason: str = strawberry.field(description="认定理由（必填，记入审计）")
+    floor: LoanClassification | None = strawberry.field(default=None, description="分类下限；为空表示取消下限")
+    kind: ClassFloorKind = strawberry.field(default=ClassFloorKind.MANUAL, description="下限来源：MANUAL 人工认定（默认）或 RESTRUCTURED 重组")
 
 
 @strawberry.input(description="审批上调建议；toClass 为空时按建议的分类")
 class ClassUpgradeDecisionInput:
-    proposal_id: strawberry.ID
-    approve: bool
-    to_class: LoanClassification | None = None
-    note: str = ""
+    proposal_id: strawberry.ID = strawberry.field(description="上调建议 ID（ClassUpgradeProposal.id）")
+    approve: bool = strawberry.field(description="true 批准上调，false 否决")
+    to_class: LoanClassification | None = strawberry.field(default=None, description="批准时上调到的分类；为空时按建议的分类")
+    note: str = strawberry.field(default="", description="审批意见（可为空）")
 
 
-@strawberry.type
+@strawberry.type(description="loan 为空当且仅当 errors 非空")
 class LoanClassFloorPayload:
-    loan: Loan | None
-    errors: list[ClassError]
+    loan: Loan | None = strawberry.field(description="认定后的借据；出错时为 null")
+    errors: list[ClassError] = strawberry.field(description="错误；成功时为空列表")
 
 
-@strawberry.type
+@strawberry.type(description="proposal 为空当且仅当 errors 非空")
 class ClassUpgradeDecisionPayload:
-    proposal: ClassUpgradeProposal | None
-    errors: list[ClassError]
+    proposal: ClassUpgradeProposal | None = strawberry.field(description="决定后的建议；出错时为 null")
+    errors: list[ClassError] = strawberry.field(description="错误；成功时为空列表")
 
 
 def _error(exc: DomainError) -> ClassError:
@@ -112,7 +115,7 @@ class ClassificationQuery:
 @strawberry.type
 class ClassificationMutation:
     @strawberry.mutation(description="认定借据的分类下限（人工认定/重组），须填写理由", permission_classes=[IsOfficer])
-    async def loan_class_floor_set(self, info: Info, input: LoanClassFloorInput) -> LoanClassFloorPayload:
+    async def loan_class_floor_set(self, info: Info, input: Annotated[LoanClassFloorInput, INPUT]) -> LoanClassFloorPayload:
         try:
             loan = await set_floor(
                 actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"),
@@ -124,7 +127,7 @@ class ClassificationMutation:
         return LoanClassFloorPayload(loan=Loan.from_model(loan), errors=[])
 
     @strawberry.mutation(description="审批不良贷款的分类上调建议（审批人、支行行长）", permission_classes=[IsOfficer])
-    async def class_upgrade_decide(self, info: Info, input: ClassUpgradeDecisionInput) -> ClassUpgradeDecisionPayload:
+    async def class_upgrade_decide(self, info: Info, input: Annotated[ClassUpgradeDecisionInput, INPUT]) -> ClassUpgradeDecisionPayload:
         from uuid import UUID
 
         try:

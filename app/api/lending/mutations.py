@@ -3,12 +3,15 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from typing import Annotated
+
 import strawberry
 
 from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.lending.queries import loan_error
 from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
+from app.api.arguments import INPUT
 from app.api.permissions import IsOfficer, IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
@@ -20,58 +23,58 @@ from app.services.lending.repayment import prepay, repay
 
 @strawberry.input(description="用信（提款）")
 class LoanDrawdownInput:
-    credit_line_id: strawberry.ID
-    amount: DecimalString
-    term_months: int
-    method: RepaymentMethod
-    idempotency_key: UUID = strawberry.field(description="客户端生成；重试时使用同一个值")
+    credit_line_id: strawberry.ID = strawberry.field(description="授信额度的全局 ID（CreditLine.id）")
+    amount: DecimalString = strawberry.field(description="借款金额（元，两位小数的字符串，如 \"1200.00\"）")
+    term_months: int = strawberry.field(description="期限（月）")
+    method: RepaymentMethod = strawberry.field(description="还款方式")
+    idempotency_key: UUID = strawberry.field(description="幂等键：客户端生成的 UUID；重试时使用同一个值，返回第一次的结果")
 
 
 @strawberry.input(description="归还到期款项")
 class LoanRepayInput:
-    loan_id: strawberry.ID
-    amount: DecimalString
-    idempotency_key: UUID
+    loan_id: strawberry.ID = strawberry.field(description="借据的全局 ID（Loan.id）")
+    amount: DecimalString = strawberry.field(description="还款金额（元，两位小数的字符串，如 \"1200.00\"），不超过当前到期及逾期应还合计")
+    idempotency_key: UUID = strawberry.field(description="幂等键：客户端生成的 UUID；重试时使用同一个值，返回第一次的结果")
 
 
 @strawberry.input(description="提前还款：部分还本金（amount），或全部结清（payoff: true，amount 为空）")
 class LoanPrepayInput:
-    loan_id: strawberry.ID
-    idempotency_key: UUID
-    amount: DecimalString | None = None
+    loan_id: strawberry.ID = strawberry.field(description="借据的全局 ID（Loan.id）")
+    idempotency_key: UUID = strawberry.field(description="幂等键：客户端生成的 UUID；重试时使用同一个值，返回第一次的结果")
+    amount: DecimalString | None = strawberry.field(default=None, description="提前归还的本金（元，两位小数的字符串，如 \"1200.00\"）；全部结清时为空")
     payoff: bool = strawberry.field(default=False, description="全部结清：须明确选择；amount 为空或足以结清时必须为 true")
 
 
 @strawberry.input(description="录入 LPR 报价")
 class LprPublishInput:
-    published_on: date
-    one_year_percent: DecimalString
-    five_year_percent: DecimalString
+    published_on: date = strawberry.field(description="发布日期（业务日期，Asia/Shanghai）")
+    one_year_percent: DecimalString = strawberry.field(description="一年期 LPR（百分数字符串，如 \"3.45\"）")
+    five_year_percent: DecimalString = strawberry.field(description="五年期以上 LPR（百分数字符串，如 \"3.95\"）")
     scheduled: bool = strawberry.field(default=False, description="发布日期晚于当前会计日期时必须为 true：预定生效的利率")
 
 
 @strawberry.type(description="loan 为空当且仅当 errors 非空")
 class LoanDrawdownPayload:
-    loan: Loan | None
-    errors: list[LoanError]
+    loan: Loan | None = strawberry.field(description="新借据；出错时为 null")
+    errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="loan 为空当且仅当 errors 非空")
 class LoanRepayPayload:
-    loan: Loan | None
-    errors: list[LoanError]
+    loan: Loan | None = strawberry.field(description="还款后的借据；出错时为 null")
+    errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="loan 为空当且仅当 errors 非空")
 class LoanPrepayPayload:
-    loan: Loan | None
-    errors: list[LoanError]
+    loan: Loan | None = strawberry.field(description="还款后的借据；出错时为 null")
+    errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表")
 
 
-@strawberry.type
+@strawberry.type(description="rates 为空当且仅当 errors 非空")
 class LprPublishPayload:
-    rates: list[LprRate]
-    errors: list[LoanError]
+    rates: list[LprRate] = strawberry.field(description="录入的两条报价（1y、5y）；出错时为空列表")
+    errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表")
 
 
 async def _loan_payload(payload, work):
@@ -88,7 +91,7 @@ class LendingMutation:
         description="柜面用信（工作人员）：在额度内借款并放款到绑定的银行卡；客户在手机银行中请使用 loanApply / loanApplicationConfirm",
         permission_classes=[IsOfficer],
     )
-    async def loan_drawdown(self, info: Info, input: LoanDrawdownInput) -> LoanDrawdownPayload:
+    async def loan_drawdown(self, info: Info, input: Annotated[LoanDrawdownInput, INPUT]) -> LoanDrawdownPayload:
         ctx = info.context
 
         async def work():
@@ -101,7 +104,7 @@ class LendingMutation:
         return await _loan_payload(LoanDrawdownPayload, work)
 
     @strawberry.mutation(description="归还到期及逾期款项（罚息 → 复利 → 利息 → 本金）", permission_classes=[IsSignedIn])
-    async def loan_repay(self, info: Info, input: LoanRepayInput) -> LoanRepayPayload:
+    async def loan_repay(self, info: Info, input: Annotated[LoanRepayInput, INPUT]) -> LoanRepayPayload:
         ctx = info.context
 
         async def work():
@@ -113,7 +116,7 @@ class LendingMutation:
         return await _loan_payload(LoanRepayPayload, work)
 
     @strawberry.mutation(description="提前还款（部分或全部结清）", permission_classes=[IsSignedIn])
-    async def loan_prepay(self, info: Info, input: LoanPrepayInput) -> LoanPrepayPayload:
+    async def loan_prepay(self, info: Info, input: Annotated[LoanPrepayInput, INPUT]) -> LoanPrepayPayload:
         ctx = info.context
 
         async def work():
@@ -125,7 +128,7 @@ class LendingMutation:
         return await _loan_payload(LoanPrepayPayload, work)
 
     @strawberry.mutation(description="录入当月 LPR（系统管理员）", permission_classes=[IsSignedIn])
-    async def lpr_publish(self, info: Info, input: LprPublishInput) -> LprPublishPayload:
+    async def lpr_publish(self, info: Info, input: Annotated[LprPublishInput, INPUT]) -> LprPublishPayload:
         try:
             rows = await publish_lpr(
                 actor=info.context.actor, published_on=input.published_on, one_year_ppm=rate_ppm(input.one_year_percent, field="one_year_percent"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.api.context import Info
@@ -19,6 +21,7 @@ from app.api.lending.types import (
     SchedulePreviewInput,
     schedule_rows,
 )
+from app.api.arguments import AFTER, FIRST
 from app.api.pagination import Connection, paginate
 from app.api.permissions import IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
@@ -39,22 +42,22 @@ def loan_error(exc: DomainError) -> LoanError:
 
 @strawberry.input(description="用信试算")
 class DrawdownQuoteInput:
-    credit_line_id: strawberry.ID
-    amount: DecimalString
-    term_months: int
-    method: RepaymentMethod
+    credit_line_id: strawberry.ID = strawberry.field(description="授信额度的全局 ID（CreditLine.id）")
+    amount: DecimalString = strawberry.field(description="借款金额（元，两位小数的字符串，如 \"1200.00\"）")
+    term_months: int = strawberry.field(description="期限（月）")
+    method: RepaymentMethod = strawberry.field(description="还款方式")
 
 
 @strawberry.input(description="提前还款试算；amount 为空表示全部结清")
 class LoanPrepaymentQuoteInput:
-    loan_id: strawberry.ID
-    amount: DecimalString | None = None
+    loan_id: strawberry.ID = strawberry.field(description="借据的全局 ID（Loan.id）")
+    amount: DecimalString | None = strawberry.field(default=None, description="提前归还的本金（元，两位小数的字符串，如 \"1200.00\"）；为空表示全部结清")
 
 
 @strawberry.type
 class LendingQuery:
     @strawberry.field(description="还款计划试算（公开计算器，无需登录）")
-    def schedule_preview(self, input: SchedulePreviewInput) -> SchedulePreview:
+    def schedule_preview(self, input: Annotated[SchedulePreviewInput, strawberry.argument(description="试算条件")]) -> SchedulePreview:
         try:
             schedule = preview_schedule(
                 principal_fen=fen(input.principal, field="principal"),
@@ -70,24 +73,34 @@ class LendingQuery:
         return [Product.from_model(p) for p in await products_query(info.context.actor).filter(is_active=True).order_by("code")]
 
     @strawberry.field(description="LPR 报价，最新在前")
-    async def lpr_rates(self, tenor: str | None = None, first: int = 24) -> list[LprRate]:
+    async def lpr_rates(
+        self,
+        tenor: Annotated[str | None, strawberry.argument(description="期限：1y 一年期，5y 五年期以上；为空时两者都返回")] = None,
+        first: Annotated[int, strawberry.argument(description="最多返回条数，1–100")] = 24,
+    ) -> list[LprRate]:
         query = LprPublication.all().order_by("-published_on", "tenor")
         if tenor:
             query = query.filter(tenor=tenor)
         return [LprRate.from_model(r) for r in await query.limit(min(max(first, 1), 100))]
 
     @strawberry.field(description="授信额度（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
-    async def credit_lines(self, info: Info, first: int = 20, after: str | None = None, status: str | None = None) -> Connection[CreditLine]:
+    async def credit_lines(
+        self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写：active、frozen、expired、closed）；为空时全部")] = None,
+    ) -> Connection[CreditLine]:
         query = lending_queries.lines_query(info.context.actor, status=status).order_by("-created_at", "id")
         return await paginate(query, first, after, CreditLine.from_model)
 
     @strawberry.field(description="借据（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
-    async def loans(self, info: Info, first: int = 20, after: str | None = None, status: str | None = None) -> Connection[Loan]:
+    async def loans(
+        self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写：disbursing、active、settled、written_off、cancelled）；为空时全部")] = None,
+    ) -> Connection[Loan]:
         query = lending_queries.loans_query(info.context.actor, status=status).order_by("-created_at", "id")
         return await paginate(query, first, after, Loan.from_model)
 
     @strawberry.field(description="用信试算：今日利率与还款计划", permission_classes=[IsSignedIn])
-    async def drawdown_quote(self, info: Info, input: DrawdownQuoteInput) -> DrawdownQuote:
+    async def drawdown_quote(self, info: Info, input: Annotated[DrawdownQuoteInput, strawberry.argument(description="试算条件")]) -> DrawdownQuote:
         try:
             quote = await quote_drawdown(
                 actor=info.context.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
@@ -102,7 +115,7 @@ class LendingQuery:
         )
 
     @strawberry.field(description="提前还款试算", permission_classes=[IsSignedIn])
-    async def loan_prepayment_quote(self, info: Info, input: LoanPrepaymentQuoteInput) -> PrepaymentQuote:
+    async def loan_prepayment_quote(self, info: Info, input: Annotated[LoanPrepaymentQuoteInput, strawberry.argument(description="试算条件")]) -> PrepaymentQuote:
         try:
             plan = await quote_prepayment(
                 actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"),

@@ -35,9 +35,9 @@ LoanErrorCode = error_enum("LoanErrorCode", "借款相关错误代码", codes.Co
 
 @strawberry.type(description="借款相关错误")
 class LoanError:
-    field: str | None
-    code: LoanErrorCode
-    message: str
+    field: str | None = strawberry.field(description="出错的输入字段（camelCase 路径，如 amount）；与某个输入无关时为 null")
+    code: LoanErrorCode = strawberry.field(description="错误代码：客户端据此分支处理")
+    message: str = strawberry.field(description="给用户看的中文说明")
 
 
 @strawberry.input(description="还款计划试算")
@@ -45,19 +45,19 @@ class SchedulePreviewInput:
     principal: DecimalString = strawberry.field(description='借款本金（元），如 "12000.00"')
     annual_rate_percent: DecimalString = strawberry.field(description='年利率（百分数），如 "3.45"')
     term_months: int = strawberry.field(description="期数（月）")
-    method: RepaymentMethod
+    method: RepaymentMethod = strawberry.field(description="还款方式")
     start_date: date = strawberry.field(description="起息日")
     first_due_date: date | None = strawberry.field(default=None, description="首期还款日；默认起息日后一个月")
 
 
 @strawberry.type(description="还款计划中的一期")
 class ScheduleInstallment:
-    number: int
-    due_date: date
-    principal: DecimalString
-    interest: DecimalString
-    payment: DecimalString
-    remaining_principal: DecimalString
+    number: int = strawberry.field(description="期次，从 1 开始")
+    due_date: date = strawberry.field(description="还款日（业务日期，Asia/Shanghai）")
+    principal: DecimalString = strawberry.field(description="本期本金（元，两位小数的字符串，如 \"1200.00\"）")
+    interest: DecimalString = strawberry.field(description="本期利息（元，两位小数的字符串，如 \"1200.00\"）")
+    payment: DecimalString = strawberry.field(description="本期应还合计（本金 + 利息）（元，两位小数的字符串，如 \"1200.00\"）")
+    remaining_principal: DecimalString = strawberry.field(description="本期还款后剩余本金（元，两位小数的字符串，如 \"1200.00\"）")
 
 
 def schedule_rows(s: Schedule) -> list[ScheduleInstallment]:
@@ -72,10 +72,10 @@ def schedule_rows(s: Schedule) -> list[ScheduleInstallment]:
 
 @strawberry.type(description="还款计划试算结果；输入有误时 errors 非空且其余字段为空")
 class SchedulePreview:
-    installments: list[ScheduleInstallment]
-    total_interest: DecimalString | None
-    total_payment: DecimalString | None
-    errors: list[LoanError]
+    installments: list[ScheduleInstallment] = strawberry.field(description="各期计划；输入有误时为空列表")
+    total_interest: DecimalString | None = strawberry.field(description="利息合计（元，两位小数的字符串，如 \"1200.00\"）；输入有误时为 null")
+    total_payment: DecimalString | None = strawberry.field(description="本息合计（元，两位小数的字符串，如 \"1200.00\"）；输入有误时为 null")
+    errors: list[LoanError] = strawberry.field(description="输入错误；成功时为空列表")
 
     @classmethod
     def from_schedule(cls, s: Schedule) -> SchedulePreview:
@@ -84,9 +84,9 @@ class SchedulePreview:
 
 @strawberry.type(description="贷款市场报价利率（LPR）")
 class LprRate:
-    published_on: date
+    published_on: date = strawberry.field(description="发布日期（生效日）（业务日期，Asia/Shanghai）")
     tenor: str = strawberry.field(description="1y = 1年期，5y = 5年期以上")
-    rate_percent: DecimalString
+    rate_percent: DecimalString = strawberry.field(description="年利率（百分数字符串，如 \"3.45\" 表示 3.45%）")
 
     @classmethod
     def from_model(cls, m: LprPublication) -> LprRate:
@@ -96,15 +96,15 @@ class LprRate:
 @strawberry.type(description="贷款产品")
 class Product(relay.Node):
     key: relay.NodeID[str]
-    code: str
-    name: str
-    description: str
-    min_amount: DecimalString
-    max_amount: DecimalString
-    min_term_months: int
-    max_term_months: int
-    methods: list[RepaymentMethod]
-    default_spread_bp: int
+    code: str = strawberry.field(description="产品代码（法人行内唯一）")
+    name: str = strawberry.field(description="产品名称")
+    description: str = strawberry.field(description="产品说明")
+    min_amount: DecimalString = strawberry.field(description="单笔授信/借款下限（元，两位小数的字符串，如 \"1200.00\"）")
+    max_amount: DecimalString = strawberry.field(description="单笔授信/借款上限（元，两位小数的字符串，如 \"1200.00\"）")
+    min_term_months: int = strawberry.field(description="最短期限（月）")
+    max_term_months: int = strawberry.field(description="最长期限（月）")
+    methods: list[RepaymentMethod] = strawberry.field(description="允许的还款方式")
+    default_spread_bp: int = strawberry.field(description="默认加点（基点，1 基点 = 0.01%，在 LPR 上加）")
 
     @classmethod
     def from_model(cls, m: ProductModel) -> Product:
@@ -123,17 +123,17 @@ class Product(relay.Node):
 @strawberry.type(description="授信额度")
 class CreditLine(relay.Node):
     key: relay.NodeID[str]
-    status: str
-    limit: DecimalString
-    used: DecimalString
-    available: DecimalString
-    valid_from: date
-    valid_until: date
-    max_term_months: int
-    methods: list[RepaymentMethod]
-    spread_bp: int
+    status: str = strawberry.field(description="状态：active 有效、frozen 冻结、expired 到期、closed 关闭（小写字符串）")
+    limit: DecimalString = strawberry.field(description="授信额度（元，两位小数的字符串，如 \"1200.00\"）")
+    used: DecimalString = strawberry.field(description="已用额度（借款占用，还本后恢复）（元，两位小数的字符串，如 \"1200.00\"）")
+    available: DecimalString = strawberry.field(description="可用额度 = limit − used（元，两位小数的字符串，如 \"1200.00\"）")
+    valid_from: date = strawberry.field(description="额度生效日（业务日期，Asia/Shanghai）")
+    valid_until: date = strawberry.field(description="额度到期日（含当日）（业务日期，Asia/Shanghai）")
+    max_term_months: int = strawberry.field(description="单笔借款最长期限（月）")
+    methods: list[RepaymentMethod] = strawberry.field(description="允许的还款方式")
+    spread_bp: int = strawberry.field(description="定价加点（基点，1 基点 = 0.01%），借款年利率 = 当日 LPR + 加点")
     product_id: strawberry.Private[UUID]
-    customer_name: str
+    customer_name: str = strawberry.field(description="客户姓名（工作人员可见全名；客户本人读取时为本人姓名）")
 
     @strawberry.field(description="产品")
     async def product(self, info: Info) -> Product:
@@ -156,18 +156,18 @@ class CreditLine(relay.Node):
 
 @strawberry.type(description="还款计划的一期（借据）")
 class Installment:
-    number: int
-    due_date: date
-    status: str
-    principal: DecimalString
-    interest: DecimalString
-    penalty: DecimalString
-    compound: DecimalString
-    paid_principal: DecimalString
-    paid_interest: DecimalString
-    paid_penalty: DecimalString
-    paid_compound: DecimalString
-    paid_on: date | None
+    number: int = strawberry.field(description="期次，从 1 开始")
+    due_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
+    status: str = strawberry.field(description="状态：pending 待还、overdue 逾期、paid 已还清（小写字符串）")
+    principal: DecimalString = strawberry.field(description="本期应还本金（元，两位小数的字符串，如 \"1200.00\"）")
+    interest: DecimalString = strawberry.field(description="本期应还利息（元，两位小数的字符串，如 \"1200.00\"）")
+    penalty: DecimalString = strawberry.field(description="本期累计罚息（逾期本金 × 罚息利率，按日计）（元，两位小数的字符串，如 \"1200.00\"）")
+    compound: DecimalString = strawberry.field(description="本期累计复利（逾期利息 × 罚息利率，按日计）（元，两位小数的字符串，如 \"1200.00\"）")
+    paid_principal: DecimalString = strawberry.field(description="已还本金（元，两位小数的字符串，如 \"1200.00\"）")
+    paid_interest: DecimalString = strawberry.field(description="已还利息（元，两位小数的字符串，如 \"1200.00\"）")
+    paid_penalty: DecimalString = strawberry.field(description="已还罚息（元，两位小数的字符串，如 \"1200.00\"）")
+    paid_compound: DecimalString = strawberry.field(description="已还复利（元，两位小数的字符串，如 \"1200.00\"）")
+    paid_on: date | None = strawberry.field(description="还清日（业务日期，Asia/Shanghai）；未还清时为 null")
 
     @classmethod
     def from_model(cls, m: InstallmentModel) -> Installment:
@@ -181,19 +181,19 @@ class Installment:
 
 @strawberry.type(description="账务分录")
 class LedgerLine:
-    account: str
-    debit: DecimalString
-    credit: DecimalString
+    account: str = strawberry.field(description="会计科目代码（如 loan_principal 贷款本金、interest_receivable 应收利息、clearing 清算往来）")
+    debit: DecimalString = strawberry.field(description="借方金额（元，两位小数的字符串，如 \"1200.00\"），无借方时为 \"0.00\"")
+    credit: DecimalString = strawberry.field(description="贷方金额（元，两位小数的字符串，如 \"1200.00\"），无贷方时为 \"0.00\"")
 
 
 @strawberry.type(description="账务交易（放款、还款、计息、罚息、冲正……）")
 class Transaction:
-    id: strawberry.ID
-    kind: str
-    business_on: date
-    memo: str
-    created_at: datetime
-    lines: list[LedgerLine]
+    id: strawberry.ID = strawberry.field(description="交易 ID")
+    kind: str = strawberry.field(description="交易类型（小写字符串，如 disbursement 放款、repayment 还款、prepayment 提前还款、penalty 罚息、reversal 冲正）")
+    business_on: date = strawberry.field(description="会计日期（业务日期，Asia/Shanghai）")
+    memo: str = strawberry.field(description="摘要")
+    created_at: datetime = strawberry.field(description="记账时刻（UTC，带时区偏移）")
+    lines: list[LedgerLine] = strawberry.field(description="借贷分录；借方合计等于贷方合计")
 
     @classmethod
     def from_model(cls, m: TransactionModel, entries) -> Transaction:
@@ -204,25 +204,25 @@ class Transaction:
 @strawberry.type(description="借据")
 class Loan(relay.Node):
     key: relay.NodeID[str]
-    status: str
+    status: str = strawberry.field(description="状态：disbursing 放款处理中、active 未结清、settled 已结清、written_off 已核销、cancelled 未放款（小写字符串）")
     status_label: str = strawberry.field(description="状态：未结清、放款处理中、已结清……；自动扣款或还款结果未确认时含「扣款处理中」")
-    principal: DecimalString
-    outstanding_principal: DecimalString
-    overdue_principal: DecimalString
-    overdue_interest: DecimalString
-    penalty: DecimalString
-    compound: DecimalString
-    annual_rate_percent: DecimalString
-    lpr_tenor: str
-    spread_bp: int
-    method: RepaymentMethod
-    term_months: int
-    start_date: date
-    first_due_date: date
-    maturity_date: date
-    days_past_due: int
-    classification: str
-    classification_label: str
+    principal: DecimalString = strawberry.field(description="借款本金（放款金额）（元，两位小数的字符串，如 \"1200.00\"）")
+    outstanding_principal: DecimalString = strawberry.field(description="未还本金（含逾期本金）（元，两位小数的字符串，如 \"1200.00\"）")
+    overdue_principal: DecimalString = strawberry.field(description="逾期本金（元，两位小数的字符串，如 \"1200.00\"）")
+    overdue_interest: DecimalString = strawberry.field(description="逾期利息（到期未还的利息）（元，两位小数的字符串，如 \"1200.00\"）")
+    penalty: DecimalString = strawberry.field(description="未还罚息（元，两位小数的字符串，如 \"1200.00\"）")
+    compound: DecimalString = strawberry.field(description="未还复利（元，两位小数的字符串，如 \"1200.00\"）")
+    annual_rate_percent: DecimalString = strawberry.field(description="执行年利率（百分数字符串，如 \"3.95\"）= 定价 LPR + 加点")
+    lpr_tenor: str = strawberry.field(description="定价所用 LPR 期限：1y 一年期，5y 五年期以上")
+    spread_bp: int = strawberry.field(description="加点（基点，1 基点 = 0.01%）")
+    method: RepaymentMethod = strawberry.field(description="还款方式")
+    term_months: int = strawberry.field(description="期限（月）")
+    start_date: date = strawberry.field(description="起息日（放款日）（业务日期，Asia/Shanghai）")
+    first_due_date: date = strawberry.field(description="首期还款日（业务日期，Asia/Shanghai）")
+    maturity_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
+    days_past_due: int = strawberry.field(description="逾期天数（最早一笔未还到期款项起算，按会计日期；未逾期为 0）")
+    classification: str = strawberry.field(description="五级分类（小写字符串）：normal、special_mention、substandard、doubtful、loss")
+    classification_label: str = strawberry.field(description="五级分类的中文名（正常、关注、次级、可疑、损失）")
     credit_line_id: strawberry.Private[UUID]
 
     @strawberry.field(description="还款计划")
@@ -255,18 +255,18 @@ class Loan(relay.Node):
 
 @strawberry.type(description="用信试算")
 class DrawdownQuote:
-    annual_rate_percent: DecimalString | None
-    lpr_tenor: str | None
-    installments: list[ScheduleInstallment]
-    total_interest: DecimalString | None
-    errors: list[LoanError]
+    annual_rate_percent: DecimalString | None = strawberry.field(description="今日执行年利率（百分数字符串）；出错时为 null")
+    lpr_tenor: str | None = strawberry.field(description="定价所用 LPR 期限（1y / 5y）；出错时为 null")
+    installments: list[ScheduleInstallment] = strawberry.field(description="还款计划；出错时为空列表")
+    total_interest: DecimalString | None = strawberry.field(description="利息合计（元，两位小数的字符串，如 \"1200.00\"）；出错时为 null")
+    errors: list[LoanError] = strawberry.field(description="输入或业务错误；成功时为空列表")
 
 
 @strawberry.type(description="提前还款试算")
 class PrepaymentQuote:
-    full: bool | None
-    principal: DecimalString | None
-    interest: DecimalString | None
-    total: DecimalString | None
-    new_installments: list[ScheduleInstallment]
-    errors: list[LoanError]
+    full: bool | None = strawberry.field(description="是否为全部结清；出错时为 null")
+    principal: DecimalString | None = strawberry.field(description="本次归还本金（元，两位小数的字符串，如 \"1200.00\"）；出错时为 null")
+    interest: DecimalString | None = strawberry.field(description="本次应付利息（上一还款日至今日的应计利息）（元，两位小数的字符串，如 \"1200.00\"）；出错时为 null")
+    total: DecimalString | None = strawberry.field(description="本次应还合计（元，两位小数的字符串，如 \"1200.00\"）；出错时为 null")
+    new_installments: list[ScheduleInstallment] = strawberry.field(description="部分提前还款后的新还款计划；全部结清或出错时为空列表")
+    errors: list[LoanError] = strawberry.field(description="输入或业务错误；成功时为空列表")
