@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     classification_observation_months: int = 6  # a non-performing loan is observed this long (and
     classification_observation_periods: int = 2  # this many due dates paid on time) before an upgrade is proposed
     nonaccrual_after_days: int = 90  # overdue more than this many days: 非应计 (income stops, 表外)
+    # Maker-checker (双人复核, docs/architecture.md "Maker-checker"): the operations that need a second officer
+    # ("all", or a comma-separated list of write_off, reversal, extension, renewal, counter_drawdown, ruleset_upload,
+    # list_change), how long a request waits before it expires, and the counter drawdown above which one needs a checker
+    maker_checker_kinds: str = "all"
+    maker_checker_expire_hours: int = 72
+    maker_checker_counter_drawdown_above_yuan: int = 50_000
     # Post-loan checks (贷后检查, app/domain/postloan.py, docs/post-loan.md)
     postloan_first_after_days: int = 30  # the first check falls due this many days after disbursement
     postloan_interval_days: dict[str, int] = {}  # by class, e.g. {"normal": 180}; unnamed classes keep the defaults (180/90/30/30/30)

@@ -29,6 +29,7 @@ from arq.connections import RedisSettings
 from app import clock
 from app.config import Env, Settings
 from app.crypto import Vault
+from app.domain.maker_checker import CommandKind, MakerCheckerPolicy, parse_kinds
 from app.domain.classification import ClassificationPolicy, DpdMapping
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.visit import Authority
@@ -179,6 +180,16 @@ def visit_policy(settings: Settings) -> VisitPolicy:
         max_upload_bytes=settings.idcard_max_bytes,
         credit_report_reuse_days=settings.credit_report_reuse_days,
         exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
+    )
+
+
+def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:
+    """Which operations need a second officer (`CUNXIN_MAKER_CHECKER_*`)."""
+    text = settings.maker_checker_kinds.strip()
+    return MakerCheckerPolicy(
+        kinds=frozenset(CommandKind) if text.lower() == "all" else parse_kinds(text),
+        expire_hours=settings.maker_checker_expire_hours,
+        counter_drawdown_above_fen=settings.maker_checker_counter_drawdown_above_yuan * 100,
     )
 
 

@@ -288,9 +288,19 @@ class OperationsCode(StrEnum):
     NOT_DEAD = "NOT_DEAD"
 
 
+class MakerCheckerCode(StrEnum):
+    """Maker-checker (双人复核): pending commands and their checks."""
+
+    UNKNOWN_KIND = "UNKNOWN_KIND"  # an operation kind nobody registered
+    COMMAND_DECIDED = "COMMAND_DECIDED"  # another checker (or an expiry) decided first
+    REQUEST_EXPIRED = "REQUEST_EXPIRED"
+    EFFECT_CHANGED = "EFFECT_CHANGED"  # the effect changed since the checker looked: look again
+    EXECUTION_FAILED = "EXECUTION_FAILED"  # approved, but the operation could not run: nothing changed
+
+
 AREAS: tuple[type[StrEnum], ...] = (
     CommonCode, LendingCode, ClassificationCode, CreditCheckCode, CreditReportCode, RiskCode, AuthCode, SmsCode,
-    CustomerCode, IdentityCode, VisitCode, ContractCode, CensusCode, AppraisalCode, OperationsCode,
+    CustomerCode, IdentityCode, VisitCode, ContractCode, CensusCode, AppraisalCode, OperationsCode, MakerCheckerCode,
 )
 
 ALL_CODES: dict[str, StrEnum] = {member.value: member for area in AREAS for member in area}

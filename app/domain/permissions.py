@@ -51,6 +51,10 @@ class Action(StrEnum):
     LOAN_PREPAY = "loan.prepay"
     LOAN_CLASSIFY = "loan.classify"
     LOAN_UPGRADE_APPROVE = "loan.upgrade_approve"
+    LOAN_WRITE_OFF = "loan.write_off"  # the branch proposes a write-off (核销): a pending command (maker-checker)
+    LOAN_WRITE_OFF_APPROVE = "loan.write_off_approve"  # a head-office approver checks it (总行审批人)
+    LOAN_RECOVER = "loan.recover"  # money recovered on a written-off loan (核销后收回)
+    LOAN_PROVISION = "loan.provision"  # the monthly loan-loss allowance (计提贷款损失准备)
     # credit
     CENSUS_MANAGE = "census.manage"
     APPRAISAL_MANAGE = "appraisal.manage"
@@ -78,7 +82,9 @@ class Action(StrEnum):
     REPORT_READ = "report.read"
 
 
-MONEY_ACTIONS = frozenset({Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_PREPAY})
+MONEY_ACTIONS = frozenset({
+    Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_PREPAY, Action.LOAN_WRITE_OFF, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_RECOVER,
+})
 CREDIT_ACTIONS = frozenset({Action.LINE_GRANT, Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
 READ_ACTIONS = frozenset({Action.REPORT_READ})
 SESSION_ACTIONS = frozenset({Action.SESSION_SIGN_IN, Action.SESSION_SIGN_OUT, Action.FACE_LOGIN})  # one's own session only
@@ -89,7 +95,9 @@ PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
     {Action.BANK_MANAGE, Action.OFFICER_MANAGE, Action.REPORT_KEY_MANAGE, Action.LPR_PUBLISH, Action.RULESET_UPLOAD, Action.FACE_RESET}
 )
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
-CHECK_ACTIONS = frozenset({Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
+CHECK_ACTIONS = frozenset({Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE})
+# Checker actions only an officer of the bank's head office (总行: their branch tree holds the bank's head branch) performs.
+HEAD_OFFICE_ACTIONS = frozenset({Action.LOAN_WRITE_OFF_APPROVE})
 
 _P = Principal
 _A = Action
@@ -114,6 +122,10 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_PREPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
     _A.LOAN_CLASSIFY: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.SYSTEM}),
     _A.LOAN_UPGRADE_APPROVE: _CHECKERS | {_P.SYSTEM},
+    _A.LOAN_WRITE_OFF: _FRONT,
+    _A.LOAN_WRITE_OFF_APPROVE: frozenset({_P.APPROVER}),
+    _A.LOAN_RECOVER: _FRONT | {_P.SYSTEM},
+    _A.LOAN_PROVISION: frozenset({_P.SYSTEM}),
     _A.CENSUS_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_VOTE: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.ADMIN, _P.ANONYMOUS}),
@@ -180,6 +192,10 @@ ACTION_LABELS: dict[Action, str] = {
     _A.LOAN_PREPAY: "提前还款",
     _A.LOAN_CLASSIFY: "认定贷款分类",
     _A.LOAN_UPGRADE_APPROVE: "审批分类上调",
+    _A.LOAN_WRITE_OFF: "提出贷款核销",
+    _A.LOAN_WRITE_OFF_APPROVE: "审批贷款核销（总行）",
+    _A.LOAN_RECOVER: "核销贷款收回",
+    _A.LOAN_PROVISION: "计提贷款损失准备",
     _A.CENSUS_MANAGE: "村庄建档",
     _A.APPRAISAL_MANAGE: "组织评议",
     _A.APPRAISAL_VOTE: "评议投票",

@@ -10,6 +10,7 @@ from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Install
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
+from app.models.maker_checker import PendingCommand
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Bank, Branch, LoginIpThrottle, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
@@ -66,6 +67,7 @@ __all__ = [
     "IdentityVerification",
     "Installment",
     "LedgerEntry",
+    "PendingCommand",
     "LedgerTransaction",
     "LoanClassChange",
     "LoanRisk",

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden
-from app.domain.permissions import ACTION_LABELS, CHECK_ACTIONS, Action, Principal, allows, allows_platform_staff
+from app.domain.permissions import ACTION_LABELS, CHECK_ACTIONS, HEAD_OFFICE_ACTIONS, Action, Principal, allows, allows_platform_staff
 from app.domain.vocabulary import ActorType
 from app.services.actor import Actor
 
@@ -53,12 +53,14 @@ def refusal_for(actor: Actor | None, action: Action) -> str:
 
 def require(
     actor: Actor | None, action: Action, *, branch_id: UUID | None = None, customer_id: UUID | None = None, maker_id: UUID | None = None,
+    head_branch_id: UUID | None = None,
 ) -> None:
     """Raise `Forbidden` unless the policy allows `action` to this actor on this object.
 
     branch_id: the object's branch (officers must have it in their branch tree).
     customer_id: the object's customer (a borrower may act only on their own).
     maker_id: who made the request being checked (for CHECK_ACTIONS: not the checker).
+    head_branch_id: the head branch of the object's bank (for HEAD_OFFICE_ACTIONS: an officer's tree must hold it, 总行).
     """
     if not may(actor, action):
         raise Forbidden(refusal_for(actor, action), code=CommonCode.FORBIDDEN)
@@ -70,3 +72,5 @@ def require(
         raise Forbidden("仅限借款客户本人操作", code=CommonCode.FORBIDDEN)
     if action in CHECK_ACTIONS and maker_id is not None and maker_id == actor.id:
         raise Forbidden("不能审批本人发起的申请", code=CommonCode.OWN_REQUEST)
+    if action in HEAD_OFFICE_ACTIONS and head_branch_id is not None and actor.type == ActorType.OFFICER and not actor.in_branch(head_branch_id):
+        raise Forbidden(f"“{ACTION_LABELS[action]}”须由总行人员办理", code=CommonCode.FORBIDDEN)

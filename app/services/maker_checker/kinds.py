@@ -1,0 +1,11 @@
+"""Every operation kind that goes through maker-checker, by kind (the registry's one list).
+
+To add an operation: build its `Operation` (registry.py) beside its service and add it here.
+"""
+
+from __future__ import annotations
+
+from app.domain.maker_checker import CommandKind
+from app.services.maker_checker.registry import Operation
+
+OPERATIONS: dict[CommandKind, Operation] = {}
