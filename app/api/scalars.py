@@ -11,10 +11,15 @@ error (INVALID_AMOUNT / INVALID_RATE, in Chinese, on the input's snake_case fiel
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime
 from decimal import Decimal as PyDecimal
 from typing import NewType
+from uuid import UUID
 
 import strawberry
+from strawberry.scalars import JSON
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition, UUIDDefinition
 
 from app.domain.money import Money, parse_rate_percent
 
@@ -41,7 +46,19 @@ SCALAR_MAP = {
         description='十进制数，以字符串传递（金额 "1200.00"，利率百分数 "3.45"）；不接受 JSON 数字',
         serialize=_serialize,
         parse_value=_parse,
-    )
+    ),
+    # strawberry's own scalars, described in Chinese with what the project puts in them (docs/mobile.md#reading-the-schema)
+    date: replace(DateDefinition, description="日期（ISO 8601，YYYY-MM-DD）：按 Asia/Shanghai 的日历日，即业务日期（会计日期）、到期日等；不是 UTC 日期，不带时区"),
+    datetime: replace(
+        DateTimeDefinition,
+        description="时刻（ISO 8601，带时区偏移）：输出一律为 UTC（+00:00），显示时请换算为北京时间（Asia/Shanghai，UTC+8）",
+    ),
+    JSON: strawberry.scalar(
+        name="JSON", description="任意 JSON 值（用于规则命中的证据等结构随规则而变的数据；各字段说明其内容）",
+        specified_by_url="https://ecma-international.org/wp-content/uploads/ECMA-404_2nd_edition_december_2017.pdf",
+        serialize=lambda v: v, parse_value=lambda v: v,
+    ),
+    UUID: replace(UUIDDefinition, description="UUID 字符串（如 3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e7b6c40），客户端生成幂等键时使用"),
 }
 
 

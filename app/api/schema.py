@@ -32,12 +32,12 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
 
-@strawberry.type
+@strawberry.type(description="查询入口。客户（手机银行，Bearer 凭证）从 me 开始；工作人员（PAD 会话）从 viewer 开始；报表工具（只读报表密钥）用报表查询。金额为元的字符串，日期为业务日期（Asia/Shanghai），时刻为 UTC")
 class Query(OrgQuery, LendingQuery, ClassificationQuery, CustomerQuery, RiskQuery, ReportingQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
-@strawberry.type
+@strawberry.type(description="变更入口：每个变更接收一个 input 参数，返回含 errors 列表的结果（成功时 errors 为空列表）；动账变更须带幂等键 idempotencyKey")
 class Mutation(LendingMutation, ClassificationMutation, AuthMutation, CardMutation, LoanApplicationMutation, RiskMutation):
     pass
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Annotated
+
 import strawberry
 
 from app import clock
+from app.api.arguments import INPUT
 from app.api.auth.types import AccountError, AuthTokens, account_error
 from app.api.context import Info
 from app.api.permissions import IsCustomer
@@ -23,43 +26,43 @@ class SignInRequestCodeInput:
 
 @strawberry.input(description="验证码登录并绑定设备")
 class SignInVerifyInput:
-    phone: str
-    code: str
+    phone: str = strawberry.field(description="11 位手机号码（与获取验证码时相同）")
+    code: str = strawberry.field(description="短信验证码（6 位数字）")
     device_id: str = strawberry.field(description="App 安装时生成的设备标识（8–128 个字符），此后刷新凭证须使用同一值")
     device_name: str = strawberry.field(default="", description="设备名称，如 华为 Mate 60")
 
 
 @strawberry.input(description="刷新登录凭证")
 class TokenRefreshInput:
-    refresh_token: str
-    device_id: str
+    refresh_token: str = strawberry.field(description="上次得到的刷新凭证（AuthTokens.refreshToken）")
+    device_id: str = strawberry.field(description="登录时使用的设备标识")
 
 
-@strawberry.type
+@strawberry.type(description="发送结果；出错时 errors 非空、其余字段为 null")
 class SignInRequestCodePayload:
-    phone_masked: str | None
-    expires_at: datetime | None
-    resend_after_seconds: int | None
+    phone_masked: str | None = strawberry.field(description="验证码发往的手机号（已遮蔽，如 138****1234）；出错时为 null")
+    expires_at: datetime | None = strawberry.field(description="验证码失效时刻（UTC 时刻，ISO 8601 带时区偏移）；出错时为 null")
+    resend_after_seconds: int | None = strawberry.field(description="多少秒后可以重新获取（秒）；出错时为 null")
     dev_code: str | None = strawberry.field(description="仅开发、测试环境的沙箱短信返回验证码；生产环境恒为 null")
-    errors: list[AccountError]
+    errors: list[AccountError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="tokens 为空当且仅当 errors 非空")
 class SignInVerifyPayload:
-    tokens: AuthTokens | None
-    errors: list[AccountError]
+    tokens: AuthTokens | None = strawberry.field(description="登录凭证；出错时为 null")
+    errors: list[AccountError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="tokens 为空当且仅当 errors 非空")
 class TokenRefreshPayload:
-    tokens: AuthTokens | None
-    errors: list[AccountError]
+    tokens: AuthTokens | None = strawberry.field(description="新的登录凭证；出错时为 null")
+    errors: list[AccountError] = strawberry.field(description="错误；成功时为空列表")
 
 
-@strawberry.type
+@strawberry.type(description="退出所有设备的结果")
 class SignOutEverywherePayload:
-    signed_out_devices: int
-    errors: list[AccountError]
+    signed_out_devices: int = strawberry.field(description="本次注销的设备（登录）数")
+    errors: list[AccountError] = strawberry.field(description="错误；成功时为空列表")
 
 
 def _tokens(pair: TokenPair) -> AuthTokens:
@@ -77,7 +80,7 @@ def client_ip(info) -> str:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="获取登录验证码（按手机号、IP 限频）；是否为本行客户都返回相同结果")
-    async def sign_in_request_code(self, info: Info, input: SignInRequestCodeInput) -> SignInRequestCodePayload:
+    async def sign_in_request_code(self, info: Info, input: Annotated[SignInRequestCodeInput, INPUT]) -> SignInRequestCodePayload:
         deps = info.context.mobile
         try:
             sent = await borrower_auth.request_code(
@@ -93,7 +96,7 @@ class AuthMutation:
         )
 
     @strawberry.mutation(description="验证码登录：绑定设备，返回访问凭证与刷新凭证")
-    async def sign_in_verify(self, info: Info, input: SignInVerifyInput) -> SignInVerifyPayload:
+    async def sign_in_verify(self, info: Info, input: Annotated[SignInVerifyInput, INPUT]) -> SignInVerifyPayload:
         deps = info.context.mobile
         try:
             pair = await borrower_auth.verify_code(
@@ -105,7 +108,7 @@ class AuthMutation:
         return SignInVerifyPayload(tokens=_tokens(pair), errors=[])
 
     @strawberry.mutation(description="用刷新凭证换一对新凭证；旧刷新凭证随即失效，再次使用将注销该登录")
-    async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenRefreshPayload:
+    async def token_refresh(self, info: Info, input: Annotated[TokenRefreshInput, INPUT]) -> TokenRefreshPayload:
         deps = info.context.mobile
         try:
             pair = await borrower_auth.refresh_tokens(

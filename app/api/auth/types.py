@@ -15,9 +15,9 @@ AccountErrorCode = error_enum("AccountErrorCode", "登录相关错误代码", co
 
 @strawberry.type(description="登录相关错误")
 class AccountError:
-    field: str | None
-    code: AccountErrorCode
-    message: str
+    field: str | None = strawberry.field(description="出错的输入字段（camelCase 路径，如 amount）；与某个输入无关时为 null")
+    code: AccountErrorCode = strawberry.field(description="错误代码：客户端据此分支处理")
+    message: str = strawberry.field(description="给用户看的中文说明")
 
 
 def account_error(exc: DomainError) -> AccountError:
@@ -26,7 +26,7 @@ def account_error(exc: DomainError) -> AccountError:
 
 @strawberry.type(description="登录凭证：accessToken 放在 Authorization: Bearer 头中；过期前用 refreshToken 换新（每个 refreshToken 只能用一次）")
 class AuthTokens:
-    access_token: str
-    access_expires_at: datetime
-    refresh_token: str
-    refresh_expires_at: datetime
+    access_token: str = strawberry.field(description="访问凭证：请求时放在 Authorization: Bearer 头中")
+    access_expires_at: datetime = strawberry.field(description="访问凭证失效时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    refresh_token: str = strawberry.field(description="刷新凭证：只能使用一次（tokenRefresh）")
+    refresh_expires_at: datetime = strawberry.field(description="刷新凭证失效时刻（UTC 时刻，ISO 8601 带时区偏移）")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from typing import Annotated
+
 import strawberry
 
 from app import clock
+from app.api.arguments import INPUT
 from app.api.context import Info
 from app.api.customers.types import BankCard, CardBinding, CardError, OnlineOffer, card_error
 from app.api.permissions import IsCustomer
@@ -23,46 +26,46 @@ class CardBindInput:
 
 @strawberry.input(description="绑定银行卡第二步：输入发送到预留手机号的验证码，绑定并设为默认卡")
 class CardBindConfirmInput:
-    binding_id: strawberry.ID
-    code: str
+    binding_id: strawberry.ID = strawberry.field(description="绑卡申请 ID（CardBinding.id）")
+    code: str = strawberry.field(description="短信验证码（6 位数字）")
 
 
 @strawberry.input(description="解绑银行卡")
 class CardUnbindInput:
-    card_id: strawberry.ID
+    card_id: strawberry.ID = strawberry.field(description="要解绑的银行卡 ID（BankCard.id）")
 
 
 @strawberry.input(description="设置默认银行卡（放款、还款使用默认卡）")
 class CardSetDefaultInput:
-    card_id: strawberry.ID
+    card_id: strawberry.ID = strawberry.field(description="要设为默认的银行卡 ID（BankCard.id）")
 
 
 @strawberry.type(description="binding 为空当且仅当 errors 非空")
 class CardBindPayload:
-    binding: CardBinding | None
+    binding: CardBinding | None = strawberry.field(description="绑卡申请（等待验证码）；出错时为 null")
     dev_code: str | None = strawberry.field(description="仅开发、测试环境的沙箱短信返回验证码；生产环境恒为 null")
-    errors: list[CardError]
+    errors: list[CardError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="card 为空当且仅当 errors 非空")
 class CardBindConfirmPayload:
-    card: BankCard | None
-    offer: OnlineOffer | None
-    errors: list[CardError]
+    card: BankCard | None = strawberry.field(description="绑定的银行卡；出错时为 null")
+    offer: OnlineOffer | None = strawberry.field(description="按新默认卡开户行提供的线上产品；出错时为 null")
+    errors: list[CardError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="cards（解绑后仍绑定的卡，默认卡在前）为空当且仅当 errors 非空")
 class CardUnbindPayload:
-    cards: list[BankCard] | None
-    offer: OnlineOffer | None
-    errors: list[CardError]
+    cards: list[BankCard] | None = strawberry.field(description="解绑后仍绑定的卡，默认卡在前；出错时为 null")
+    offer: OnlineOffer | None = strawberry.field(description="解绑后按默认卡提供的线上产品；出错时为 null")
+    errors: list[CardError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type(description="card 为空当且仅当 errors 非空")
 class CardSetDefaultPayload:
-    card: BankCard | None
-    offer: OnlineOffer | None
-    errors: list[CardError]
+    card: BankCard | None = strawberry.field(description="设为默认的银行卡；出错时为 null")
+    offer: OnlineOffer | None = strawberry.field(description="按新默认卡开户行提供的线上产品；出错时为 null")
+    errors: list[CardError] = strawberry.field(description="错误；成功时为空列表")
 
 
 def _uuid(value: str, field: str, message: str) -> UUID:
@@ -80,7 +83,7 @@ def _binding_policy(info: Info) -> borrower_cards.BindingPolicy:
 @strawberry.type
 class CardMutation:
     @strawberry.mutation(description="绑定本人银行卡第一步：核对持卡人（户名、身份证号码、预留手机号），向预留手机号发送验证码", permission_classes=[IsCustomer])
-    async def card_bind(self, info: Info, input: CardBindInput) -> CardBindPayload:
+    async def card_bind(self, info: Info, input: Annotated[CardBindInput, INPUT]) -> CardBindPayload:
         ctx = info.context
         try:
             binding = await borrower_cards.start_card_binding(
@@ -94,7 +97,7 @@ class CardMutation:
         return CardBindPayload(binding=CardBinding.from_model(binding), dev_code=dev_code, errors=[])
 
     @strawberry.mutation(description="绑定本人银行卡第二步：输入预留手机号收到的验证码，绑定并设为默认卡；返回开户行及可在线办理的产品", permission_classes=[IsCustomer])
-    async def card_bind_confirm(self, info: Info, input: CardBindConfirmInput) -> CardBindConfirmPayload:
+    async def card_bind_confirm(self, info: Info, input: Annotated[CardBindConfirmInput, INPUT]) -> CardBindConfirmPayload:
         ctx = info.context
         now = clock.now_utc()
         try:
@@ -108,7 +111,7 @@ class CardMutation:
         return CardBindConfirmPayload(card=BankCard.from_view(view), offer=OnlineOffer.from_view(offer), errors=[])
 
     @strawberry.mutation(description="解绑本人银行卡；有未结清借款时默认卡不能解绑", permission_classes=[IsCustomer])
-    async def card_unbind(self, info: Info, input: CardUnbindInput) -> CardUnbindPayload:
+    async def card_unbind(self, info: Info, input: Annotated[CardUnbindInput, INPUT]) -> CardUnbindPayload:
         ctx = info.context
         now = clock.now_utc()
         try:
@@ -119,7 +122,7 @@ class CardMutation:
         return CardUnbindPayload(cards=[BankCard.from_view(v) for v in views], offer=OnlineOffer.from_view(offer), errors=[])
 
     @strawberry.mutation(description="把一张已验证持卡人的本人银行卡设为默认卡（放款、还款使用默认卡）", permission_classes=[IsCustomer])
-    async def card_set_default(self, info: Info, input: CardSetDefaultInput) -> CardSetDefaultPayload:
+    async def card_set_default(self, info: Info, input: Annotated[CardSetDefaultInput, INPUT]) -> CardSetDefaultPayload:
         ctx = info.context
         now = clock.now_utc()
         try:

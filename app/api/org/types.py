@@ -24,17 +24,17 @@ BankKind = domain_enum(BankKindEnum, name="BankKind", description="法人行类�
 
 @strawberry.type(description="法人行（平台下的成员银行）：合同抬头、合同编号前缀与电子印章按行区分")
 class Bank:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="法人行 ID（UUID）")
     code: str = strawberry.field(description="机构代码（核心系统对银行卡返回的开户机构号）")
     name: str = strawberry.field(description="简称，如 襄汾农商行")
     legal_name: str = strawberry.field(description="全称（合同抬头）")
-    kind: BankKind
+    kind: BankKind = strawberry.field(description="类型")
     kind_label: str = strawberry.field(description="类型的中文名（农商行 / 农信联社）")
     address: str = strawberry.field(description="住所地址（合同所示）")
     legal_representative: str = strawberry.field(description="法定代表人（合同所示）")
     contract_prefix: str = strawberry.field(description="合同编号前缀")
     has_own_seal: bool = strawberry.field(description="是否使用本行自己的电子印章证书（否：本系统的签章配置）")
-    is_active: bool
+    is_active: bool = strawberry.field(description="是否在用（停用的法人行不再办理新业务）")
 
     @classmethod
     def from_model(cls, m: BankModel) -> Bank:
@@ -48,8 +48,8 @@ class Bank:
 @strawberry.type(description="机构（总行、支行、网点）")
 class Branch(relay.Node):
     key: relay.NodeID[str]
-    code: str
-    name: str
+    code: str = strawberry.field(description="机构编码")
+    name: str = strawberry.field(description="机构名称")
 
     @classmethod
     def from_model(cls, m: BranchModel) -> Branch:
@@ -64,10 +64,10 @@ class Branch(relay.Node):
 @strawberry.type(description="银行工作人员")
 class Officer(relay.Node):
     key: relay.NodeID[str]
-    username: str
-    display_name: str
-    role: Role
-    role_label: str
+    username: str = strawberry.field(description="登录用户名")
+    display_name: str = strawberry.field(description="姓名")
+    role: Role = strawberry.field(description="角色")
+    role_label: str = strawberry.field(description="角色的中文名")
     branch_id: strawberry.Private[UUID]
 
     @strawberry.field(description="所属机构")
