@@ -14,6 +14,7 @@ from app.models.maker_checker import PendingCommand
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Bank, Branch, LoginIpThrottle, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
+from app.models.persisted import PersistedDocument
 from app.models.postloan import PostLoanCheck
 from app.models.product import LprPublication, Product
 from app.models.risk import (
@@ -80,6 +81,7 @@ __all__ = [
     "Officer",
     "OfficerSession",
     "OutboxMessage",
+    "PersistedDocument",
     "PostLoanCheck",
     "Product",
     "RefreshToken",
