@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
-
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
-
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from app.api.arguments import AFTER, FIRST
 from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.ids import decode_id
@@ -28,8 +29,8 @@ CustomerTagCode = domain_enum(TagModel, name="CustomerTagCode", description="客
 
 @strawberry.type(description="客户标签（规则每日更新）")
 class CustomerTag:
-    code: CustomerTagCode
-    label: str
+    code: CustomerTagCode = strawberry.field(description="标签代码")
+    label: str = strawberry.field(description="标签的中文名")
 
 
 def tags(values: list[TagModel]) -> list[CustomerTag]:
@@ -38,10 +39,10 @@ def tags(values: list[TagModel]) -> list[CustomerTag]:
 
 @strawberry.type(description="客户贡献度：余额与利息收入（来自总账）")
 class Contribution:
-    loans: int
-    active_loans: int
-    outstanding: DecimalString
-    overdue_principal: DecimalString
+    loans: int = strawberry.field(description="借据笔数（含已结清）")
+    active_loans: int = strawberry.field(description="未结清借据笔数")
+    outstanding: DecimalString = strawberry.field(description="贷款余额（本金）（元，两位小数的字符串，如 \"1200.00\"）")
+    overdue_principal: DecimalString = strawberry.field(description="逾期本金（元，两位小数的字符串，如 \"1200.00\"）")
     interest_earned: DecimalString = strawberry.field(description="已确认的利息、罚息、复利收入（已到期结计的利息与计收的罚息复利，按总账）")
     interest_collected: DecimalString = strawberry.field(description="已收回的利息、罚息、复利")
     interest_accrued: DecimalString = strawberry.field(description="当前已计提未到期的利息（不受日期范围影响）")
@@ -55,32 +56,32 @@ class Contribution:
 
 @strawberry.type(description="一位客户的贡献度")
 class CustomerContribution:
-    customer_id: strawberry.ID
-    name: str
-    id_number_masked: str
-    branch_name: str
-    village_name: str
-    tags: list[CustomerTag]
-    contribution: Contribution
+    customer_id: strawberry.ID = strawberry.field(description="客户的全局 ID")
+    name: str = strawberry.field(description="客户姓名（全名）")
+    id_number_masked: str = strawberry.field(description="身份证号（已遮蔽：前 6 位与后 4 位）")
+    branch_name: str = strawberry.field(description="所属机构名称")
+    village_name: str = strawberry.field(description="所在村名；不属于任何村时为空字符串")
+    tags: list[CustomerTag] = strawberry.field(description="客户标签")
+    contribution: Contribution = strawberry.field(description="贡献度指标")
 
 
 @strawberry.type(description="客户贡献度排行（按利息收入从高到低）")
 class CustomerContributionReport:
-    customers: list[CustomerContribution]
-    total: Contribution
-    total_count: int
-    page_info: PageInfo
+    customers: list[CustomerContribution] = strawberry.field(description="本页的客户，按利息收入从高到低")
+    total: Contribution = strawberry.field(description="全部客户合计（不限本页）")
+    total_count: int = strawberry.field(description="客户总数")
+    page_info: PageInfo = strawberry.field(description="分页信息")
 
 
 @strawberry.type(description="客户画像：标签、职业与经营土地、贡献度")
 class CustomerInsight:
-    customer_id: strawberry.ID
-    name: str
-    id_number_masked: str
+    customer_id: strawberry.ID = strawberry.field(description="客户的全局 ID")
+    name: str = strawberry.field(description="客户姓名（全名）")
+    id_number_masked: str = strawberry.field(description="身份证号（已遮蔽：前 6 位与后 4 位）")
     occupation: str | None = strawberry.field(description="职业（中文）")
     land_area_mu: int | None = strawberry.field(description="经营土地面积（亩）")
-    tags: list[CustomerTag]
-    contribution: Contribution
+    tags: list[CustomerTag] = strawberry.field(description="客户标签")
+    contribution: Contribution = strawberry.field(description="贡献度指标（不限日期）")
 
 
 CustomerLinkKind = domain_enum(RelationshipKind, name="CustomerLinkKind", description="关系类型")
@@ -88,26 +89,26 @@ CustomerLinkKind = domain_enum(RelationshipKind, name="CustomerLinkKind", descri
 
 @strawberry.type(description="关系图中的客户")
 class CustomerGraphNode:
-    customer_id: strawberry.ID
-    name: str
-    id_number_masked: str
+    customer_id: strawberry.ID = strawberry.field(description="客户的全局 ID")
+    name: str = strawberry.field(description="客户姓名（全名）")
+    id_number_masked: str = strawberry.field(description="身份证号（已遮蔽：前 6 位与后 4 位）")
     hops: int = strawberry.field(description="与中心客户相隔的层数（中心为 0）")
-    tags: list[CustomerTag]
+    tags: list[CustomerTag] = strawberry.field(description="客户标签")
 
 
 @strawberry.type(description="关系图中的一条关系（同户关系无方向）")
 class CustomerGraphEdge:
-    source: strawberry.ID
-    target: strawberry.ID
-    kind: CustomerLinkKind
-    label: str
+    source: strawberry.ID = strawberry.field(description="一端客户的全局 ID（有方向的关系：记录该关系的客户）")
+    target: strawberry.ID = strawberry.field(description="另一端客户的全局 ID")
+    kind: CustomerLinkKind = strawberry.field(description="关系类型")
+    label: str = strawberry.field(description="关系的中文名")
 
 
 @strawberry.type(description="客户关系图谱（家庭、配偶、共同借款人、担保人）")
 class CustomerGraph:
-    root: strawberry.ID
-    nodes: list[CustomerGraphNode]
-    edges: list[CustomerGraphEdge]
+    root: strawberry.ID = strawberry.field(description="中心客户的全局 ID")
+    nodes: list[CustomerGraphNode] = strawberry.field(description="图中的客户（含中心客户），按层数排序")
+    edges: list[CustomerGraphEdge] = strawberry.field(description="客户之间的关系")
     truncated: bool = strawberry.field(description="节点数达到上限，部分关系未展开")
 
 
@@ -121,7 +122,9 @@ class InsightQuery:
         description="客户贡献度排行：余额、利息收入与回收（日期范围为总账会计日期；机构、产品、客户经理按借据筛选）", permission_classes=[CanReadReports]
     )
     async def customer_contributions(
-        self, info: Info, where: Annotated[ReportFilter | None, strawberry.argument(name="filter")] = None, first: int = 50, after: str | None = None
+        self, info: Info,
+        where: Annotated[ReportFilter | None, strawberry.argument(name="filter", description="筛选条件；为空时为读者权限范围内的全部")] = None,
+        first: Annotated[int, FIRST] = 50, after: Annotated[str | None, AFTER] = None,
     ) -> CustomerContributionReport:
         offset, limit = page_bounds(first, after)
         report = await insight.customer_contributions(actor=info.context.actor, filt=to_filter(where), page=Page(offset, limit))
@@ -134,7 +137,7 @@ class InsightQuery:
                                           page_info=page_info(report.customers))
 
     @strawberry.field(description="客户画像（仅限工作人员，报表密钥不可用；客户不存在或不在辖内时为 null）", permission_classes=[staff_only("customerInsight")])
-    async def customer_insight(self, info: Info, customer_id: strawberry.ID) -> CustomerInsight | None:
+    async def customer_insight(self, info: Info, customer_id: Annotated[strawberry.ID, strawberry.argument(description="客户的全局 ID")]) -> CustomerInsight | None:
         actor = info.context.actor
         try:
             cid = _customer_id(customer_id)
@@ -155,7 +158,10 @@ class InsightQuery:
         )
 
     @strawberry.field(description=f"客户关系图谱（工作人员；最多 {insight.MAX_HOPS} 层，只含辖内客户；仅限工作人员，报表密钥不可用；不在辖内时为 null）", permission_classes=[staff_only("customerGraph")])
-    async def customer_graph(self, info: Info, customer_id: strawberry.ID, hops: int = 2) -> CustomerGraph | None:
+    async def customer_graph(
+        self, info: Info, customer_id: Annotated[strawberry.ID, strawberry.argument(description="客户的全局 ID")],
+        hops: Annotated[int, strawberry.argument(description=f"展开的层数，1–{insight.MAX_HOPS}")] = 2,
+    ) -> CustomerGraph | None:
         try:
             cid = _customer_id(customer_id)
         except NotFound:

@@ -45,30 +45,30 @@ ReportInterval = domain_enum(svc.Interval, name="ReportInterval", description="�
 @strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")
 class ReportFilter:
     bank_id: strawberry.ID | None = strawberry.field(default=None, description="法人行（banks 查询的 id 或按法人行分组的键；平台人员按行查看，本行以外的法人行得到空结果）")
-    branch_id: strawberry.ID | None = None
-    village_id: strawberry.ID | None = None
-    officer_id: strawberry.ID | None = None
-    product_id: strawberry.ID | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    branch_id: strawberry.ID | None = strawberry.field(default=None, description="机构的全局 ID（Branch.id），含其下级机构")
+    village_id: strawberry.ID | None = strawberry.field(default=None, description="村庄的全局 ID")
+    officer_id: strawberry.ID | None = strawberry.field(default=None, description="客户经理的全局 ID（Officer.id）")
+    product_id: strawberry.ID | None = strawberry.field(default=None, description="产品的全局 ID（Product.id）")
+    date_from: date | None = strawberry.field(default=None, description="起始日期（含）（业务日期，Asia/Shanghai），含义见各报表说明")
+    date_to: date | None = strawberry.field(default=None, description="截止日期（含）（业务日期，Asia/Shanghai）")
 
 
 @strawberry.type(description="五级分类贷款余额")
 class ClassBalances:
-    normal: DecimalString
-    special_mention: DecimalString
-    substandard: DecimalString
-    doubtful: DecimalString
-    loss: DecimalString
+    normal: DecimalString = strawberry.field(description="正常类贷款余额（本金）（元，两位小数的字符串，如 \"1200.00\"）")
+    special_mention: DecimalString = strawberry.field(description="关注类贷款余额（元，两位小数的字符串，如 \"1200.00\"）")
+    substandard: DecimalString = strawberry.field(description="次级类贷款余额（元，两位小数的字符串，如 \"1200.00\"）")
+    doubtful: DecimalString = strawberry.field(description="可疑类贷款余额（元，两位小数的字符串，如 \"1200.00\"）")
+    loss: DecimalString = strawberry.field(description="损失类贷款余额（元，两位小数的字符串，如 \"1200.00\"）")
 
 
 @strawberry.type(description="贷款组合指标（仅正常还款中的借据）")
 class PortfolioFigures:
-    loan_count: int
+    loan_count: int = strawberry.field(description="借据笔数")
     outstanding: DecimalString = strawberry.field(description="贷款余额（本金）")
-    overdue_principal: DecimalString
-    overdue_interest: DecimalString
-    classes: ClassBalances
+    overdue_principal: DecimalString = strawberry.field(description="逾期本金（元，两位小数的字符串，如 \"1200.00\"）")
+    overdue_interest: DecimalString = strawberry.field(description="逾期利息（元，两位小数的字符串，如 \"1200.00\"）")
+    classes: ClassBalances = strawberry.field(description="按五级分类的贷款余额")
     npl_balance: DecimalString = strawberry.field(description="不良贷款余额（次级 + 可疑 + 损失）")
     npl_ratio: DecimalString = strawberry.field(description="不良贷款率，百分数 4 位小数（\"8.3333\" 即 8.3333%）")
 
@@ -89,18 +89,18 @@ class PortfolioFigures:
 @strawberry.type(description="报表中的一组（机构、村庄、客户经理或产品）")
 class PortfolioGroup:
     key: strawberry.ID | None = strawberry.field(description="该组对象的全局 ID；无归属时为 null")
-    code: str
-    name: str
-    figures: PortfolioFigures
+    code: str = strawberry.field(description="分组对象的编码：法人行机构代码、机构编码、村庄行政区划代码、客户经理用户名或产品代码；无归属的组为空字符串")
+    name: str = strawberry.field(description="分组对象的名称；无归属的组为（无机构）等说明")
+    figures: PortfolioFigures = strawberry.field(description="该组的指标")
 
 
 @strawberry.type(description="贷款组合汇总")
 class PortfolioSummary:
-    group_by: ReportGroupBy
-    groups: list[PortfolioGroup]
+    group_by: ReportGroupBy = strawberry.field(description="分组维度")
+    groups: list[PortfolioGroup] = strawberry.field(description="本页的分组，按编码排序（无归属的组在最后）")
     total: PortfolioFigures = strawberry.field(description="全部分组合计（不限本页）")
     total_count: int = strawberry.field(description="分组总数")
-    page_info: PageInfo
+    page_info: PageInfo = strawberry.field(description="分组（或各期）的分页信息")
 
     @classmethod
     def build(cls, r: svc.PortfolioReport) -> PortfolioSummary:
@@ -113,8 +113,8 @@ class PortfolioSummary:
 @strawberry.type(description="放款序列中的一期")
 class DisbursementPoint:
     period: str = strawberry.field(description="\"2026-11\"（按月）或 \"2026-11-27\"（按日）；合计行为空串")
-    count: int
-    amount: DecimalString
+    count: int = strawberry.field(description="放款笔数")
+    amount: DecimalString = strawberry.field(description="放款金额（本金）（元，两位小数的字符串，如 \"1200.00\"）")
 
     @classmethod
     def build(cls, p: svc.DisbursementPoint) -> DisbursementPoint:
@@ -123,20 +123,20 @@ class DisbursementPoint:
 
 @strawberry.type(description="放款序列（按会计日期）")
 class DisbursementSeries:
-    interval: ReportInterval
-    points: list[DisbursementPoint]
-    total: DisbursementPoint
-    total_count: int
-    page_info: PageInfo
+    interval: ReportInterval = strawberry.field(description="粒度")
+    points: list[DisbursementPoint] = strawberry.field(description="本页各期，按时间先后；没有放款的期不列出")
+    total: DisbursementPoint = strawberry.field(description="全部各期合计（period 为空串）")
+    total_count: int = strawberry.field(description="分组（或各期）总数，不限本页")
+    page_info: PageInfo = strawberry.field(description="分组（或各期）的分页信息")
 
 
 @strawberry.type(description="回收序列中的一期")
 class RepaymentPoint:
-    period: str
+    period: str = strawberry.field(description="\"2026-11\"（按月）或 \"2026-11-27\"（按日）；合计行为空串")
     count: int = strawberry.field(description="还款笔数（每笔借据的一次还款；冲正记负）")
-    total: DecimalString
-    principal: DecimalString
-    interest: DecimalString
+    total: DecimalString = strawberry.field(description="回收合计（本金 + 利息 + 罚息复利）（元，两位小数的字符串，如 \"1200.00\"）")
+    principal: DecimalString = strawberry.field(description="回收本金（元，两位小数的字符串，如 \"1200.00\"）")
+    interest: DecimalString = strawberry.field(description="回收利息（元，两位小数的字符串，如 \"1200.00\"）")
     penalty: DecimalString = strawberry.field(description="罚息与复利")
 
     @classmethod
@@ -147,11 +147,11 @@ class RepaymentPoint:
 
 @strawberry.type(description="回收序列（主动还款、日终扣款、提前还款，按会计日期）")
 class RepaymentSeries:
-    interval: ReportInterval
-    points: list[RepaymentPoint]
-    total: RepaymentPoint
-    total_count: int
-    page_info: PageInfo
+    interval: ReportInterval = strawberry.field(description="粒度")
+    points: list[RepaymentPoint] = strawberry.field(description="本页各期，按时间先后；没有回收的期不列出")
+    total: RepaymentPoint = strawberry.field(description="全部各期合计（period 为空串）")
+    total_count: int = strawberry.field(description="分组（或各期）总数，不限本页")
+    page_info: PageInfo = strawberry.field(description="分组（或各期）的分页信息")
 
 
 def series(s: svc.Series, point_type, series_type):
@@ -161,16 +161,16 @@ def series(s: svc.Series, point_type, series_type):
 
 @strawberry.type(description="整村授信覆盖指标")
 class CoverageFigures:
-    households: int
+    households: int = strawberry.field(description="户数（普查登记）")
     appraised: int = strawberry.field(description="已评议户数")
     pre_credited: int = strawberry.field(description="审定预授信户数（额度大于 0）")
     granted_households: int = strawberry.field(description="已授信户数（户内成员持有有效额度）")
     granted_ratio: DecimalString = strawberry.field(description="授信覆盖率，百分数（已授信户数 / 户数）")
-    lines: int
-    line_limit: DecimalString
+    lines: int = strawberry.field(description="有效授信笔数")
+    line_limit: DecimalString = strawberry.field(description="有效授信额度合计（元，两位小数的字符串，如 \"1200.00\"）")
     drawn_households: int = strawberry.field(description="已用信户数（户内成员有未结清借据）")
-    loans: int
-    outstanding: DecimalString
+    loans: int = strawberry.field(description="未结清借据笔数")
+    outstanding: DecimalString = strawberry.field(description="贷款余额（本金）（元，两位小数的字符串，如 \"1200.00\"）")
 
     @classmethod
     def build(cls, f: svc.CoverageFigures) -> CoverageFigures:
@@ -183,20 +183,20 @@ class CoverageFigures:
 
 @strawberry.type(description="一个村的整村授信覆盖情况")
 class VillageCoverage:
-    village_id: strawberry.ID
-    division_code: str
-    name: str
-    branch_name: str
-    officer_name: str
-    figures: CoverageFigures
+    village_id: strawberry.ID = strawberry.field(description="村庄的全局 ID")
+    division_code: str = strawberry.field(description="12 位行政区划代码")
+    name: str = strawberry.field(description="村名")
+    branch_name: str = strawberry.field(description="所属机构名称")
+    officer_name: str = strawberry.field(description="负责的客户经理姓名；未指定时为空字符串")
+    figures: CoverageFigures = strawberry.field(description="该村的指标")
 
 
 @strawberry.type(description="整村授信覆盖报表")
 class VillageCoverageReport:
-    villages: list[VillageCoverage]
-    total: CoverageFigures
-    total_count: int
-    page_info: PageInfo
+    villages: list[VillageCoverage] = strawberry.field(description="本页的村，按行政区划代码排序")
+    total: CoverageFigures = strawberry.field(description="全部村合计（不限本页）")
+    total_count: int = strawberry.field(description="村总数")
+    page_info: PageInfo = strawberry.field(description="分页信息")
 
     @classmethod
     def build(cls, r: svc.CoverageReport) -> VillageCoverageReport:
@@ -210,14 +210,14 @@ class VillageCoverageReport:
 
 @strawberry.type(description="客户经理业绩指标（额度与借据按额度的客户经理归属）")
 class OfficerFigures:
-    villages: int
-    lines: int
-    line_limit: DecimalString
-    loans: int
-    outstanding: DecimalString
-    overdue_loans: int
-    overdue_principal: DecimalString
-    npl_balance: DecimalString
+    villages: int = strawberry.field(description="负责的村数")
+    lines: int = strawberry.field(description="管理的有效授信笔数")
+    line_limit: DecimalString = strawberry.field(description="这些授信的额度合计（元，两位小数的字符串，如 \"1200.00\"）")
+    loans: int = strawberry.field(description="这些授信下未结清借据笔数")
+    outstanding: DecimalString = strawberry.field(description="这些借据的贷款余额（本金）（元，两位小数的字符串，如 \"1200.00\"）")
+    overdue_loans: int = strawberry.field(description="逾期借据笔数")
+    overdue_principal: DecimalString = strawberry.field(description="逾期本金（元，两位小数的字符串，如 \"1200.00\"）")
+    npl_balance: DecimalString = strawberry.field(description="不良贷款余额（次级 + 可疑 + 损失）（元，两位小数的字符串，如 \"1200.00\"）")
 
     @classmethod
     def build(cls, f: svc.OfficerFigures) -> OfficerFigures:
@@ -227,20 +227,20 @@ class OfficerFigures:
 
 @strawberry.type(description="一位工作人员的业绩")
 class OfficerPerformance:
-    officer_id: strawberry.ID
-    username: str
-    display_name: str
-    role: Role
-    branch_name: str
-    figures: OfficerFigures
+    officer_id: strawberry.ID = strawberry.field(description="工作人员的全局 ID（Officer.id）")
+    username: str = strawberry.field(description="登录用户名")
+    display_name: str = strawberry.field(description="姓名")
+    role: Role = strawberry.field(description="角色")
+    branch_name: str = strawberry.field(description="所属机构名称")
+    figures: OfficerFigures = strawberry.field(description="业绩指标")
 
 
 @strawberry.type(description="客户经理业绩报表")
 class OfficerPerformanceReport:
-    officers: list[OfficerPerformance]
-    total: OfficerFigures
-    total_count: int
-    page_info: PageInfo
+    officers: list[OfficerPerformance] = strawberry.field(description="本页的工作人员")
+    total: OfficerFigures = strawberry.field(description="全部工作人员合计（不限本页）")
+    total_count: int = strawberry.field(description="工作人员总数")
+    page_info: PageInfo = strawberry.field(description="分页信息")
 
     @classmethod
     def build(cls, r: svc.OfficerReport) -> OfficerPerformanceReport:
@@ -254,13 +254,13 @@ class OfficerPerformanceReport:
 
 @strawberry.type(description="预警与催收数量")
 class RiskCounts:
-    warnings_open: int
-    warnings_handled: int
-    warnings_dismissed: int
+    warnings_open: int = strawberry.field(description="待处理预警数")
+    warnings_handled: int = strawberry.field(description="已处理预警数")
+    warnings_dismissed: int = strawberry.field(description="已排除预警数")
     warnings_high_open: int = strawberry.field(description="待处理的高级别预警")
-    tasks_open: int
-    tasks_closed: int
-    collection_actions: int
+    tasks_open: int = strawberry.field(description="催收中的任务数")
+    tasks_closed: int = strawberry.field(description="已结束的催收任务数")
+    collection_actions: int = strawberry.field(description="催收记录条数")
 
     @classmethod
     def build(cls, f: svc.RiskFigures) -> RiskCounts:
@@ -270,19 +270,19 @@ class RiskCounts:
 
 @strawberry.type(description="预警与催收的一组")
 class RiskGroup:
-    key: strawberry.ID | None
-    code: str
-    name: str
-    counts: RiskCounts
+    key: strawberry.ID | None = strawberry.field(description="该组对象的全局 ID；无归属时为 null")
+    code: str = strawberry.field(description="分组对象的编码：法人行机构代码、机构编码、村庄行政区划代码、客户经理用户名或产品代码；无归属的组为空字符串")
+    name: str = strawberry.field(description="分组对象的名称；无归属的组为（无机构）等说明")
+    counts: RiskCounts = strawberry.field(description="该组的数量")
 
 
 @strawberry.type(description="预警与催收汇总")
 class RiskSummary:
-    group_by: ReportGroupBy
-    groups: list[RiskGroup]
-    total: RiskCounts
-    total_count: int
-    page_info: PageInfo
+    group_by: ReportGroupBy = strawberry.field(description="分组维度")
+    groups: list[RiskGroup] = strawberry.field(description="本页的分组，按编码排序（无归属的组在最后）")
+    total: RiskCounts = strawberry.field(description="全部分组合计（不限本页）")
+    total_count: int = strawberry.field(description="分组总数")
+    page_info: PageInfo = strawberry.field(description="分页信息")
 
     @classmethod
     def build(cls, r: svc.RiskReport) -> RiskSummary:

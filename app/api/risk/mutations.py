@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
 from app import clock
+from app.api.arguments import INPUT
 from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.permissions import IsAdmin, IsOfficer
@@ -38,70 +40,70 @@ from app.services.risk.warnings import handle_warning
 
 @strawberry.input(description="处理预警")
 class WarningHandleInput:
-    warning_id: strawberry.ID
-    action: WarningActionKind
+    warning_id: strawberry.ID = strawberry.field(description="预警的全局 ID（EarlyWarning.id）")
+    action: WarningActionKind = strawberry.field(description="处理方式")
     note: str = strawberry.field(description="处理说明（必填，最多 500 字）")
 
 
 @strawberry.type(description="warning 为空当且仅当 errors 非空")
 class WarningHandlePayload:
-    warning: EarlyWarning | None
-    errors: list[RiskError]
+    warning: EarlyWarning | None = strawberry.field(description="处理后的预警；出错时为 null")
+    errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.input(description="记录一次催收；承诺还款需填写金额和晚于今天的日期")
 class CollectionActionRecordInput:
-    task_id: strawberry.ID
-    kind: CollectionActionKind
+    task_id: strawberry.ID = strawberry.field(description="催收任务的全局 ID（CollectionTask.id）")
+    kind: CollectionActionKind = strawberry.field(description="催收方式")
     outcome: str = strawberry.field(description="催收结果（必填，最多 500 字）")
-    promised_amount: DecimalString | None = None
-    promised_on: date | None = None
+    promised_amount: DecimalString | None = strawberry.field(default=None, description="承诺还款金额（元，两位小数的字符串，如 \"1200.00\"）；承诺还款时必填，其他方式为空")
+    promised_on: date | None = strawberry.field(default=None, description="承诺还款日期（业务日期，Asia/Shanghai）；承诺还款时必填且须晚于今天")
     next_action_on: date | None = strawberry.field(default=None, description="下次跟进日期；承诺还款默认为承诺日期的次日")
 
 
 @strawberry.type(description="task 为空当且仅当 errors 非空")
 class CollectionActionRecordPayload:
-    task: CollectionTask | None
-    errors: list[RiskError]
+    task: CollectionTask | None = strawberry.field(description="记录后的催收任务；出错时为 null")
+    errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.input(description="上传新版本的规则集（YAML），上传后立即生效")
 class RuleSetUploadInput:
-    yaml_text: str
+    yaml_text: str = strawberry.field(description="规则集全文（YAML，格式见 docs/）")
     kind: RuleSetKind = strawberry.field(default=RuleSetKind.REJECT, description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略")
 
 
 @strawberry.type(description="ruleSet 为空当且仅当 errors 非空")
 class RuleSetUploadPayload:
-    rule_set: RuleSet | None
-    errors: list[RiskError]
+    rule_set: RuleSet | None = strawberry.field(description="新的规则集版本；出错时为 null（errors 的 field 指向 YAML 中的位置）")
+    errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.input(description="列入黑名单或灰名单")
 class ListEntryAddInput:
-    id_number: str
-    name: str
-    list_kind: ListKind
-    reason: str
+    id_number: str = strawberry.field(description="18 位身份证号（明文传入，仅存密文与掩码）")
+    name: str = strawberry.field(description="姓名")
+    list_kind: ListKind = strawberry.field(description="名单类型")
+    reason: str = strawberry.field(description="列入原因（必填）")
     expires_on: date | None = strawberry.field(default=None, description="到期日（当天起不再生效）；为空表示长期有效")
 
 
 @strawberry.input(description="移出名单")
 class ListEntryRemoveInput:
-    entry_id: strawberry.ID
-    reason: str
+    entry_id: strawberry.ID = strawberry.field(description="名单记录的全局 ID（ListEntry.id）")
+    reason: str = strawberry.field(description="移出原因（必填）")
 
 
 @strawberry.type(description="entry 为空当且仅当 errors 非空")
 class ListEntryPayload:
-    entry: ListEntry | None
-    errors: list[RiskError]
+    entry: ListEntry | None = strawberry.field(description="列入或移出后的名单记录；出错时为 null")
+    errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
 @strawberry.type
 class RiskMutation:
     @strawberry.mutation(description="处理预警：记录跟进、处理完毕或排除", permission_classes=[IsOfficer])
-    async def warning_handle(self, info: Info, input: WarningHandleInput) -> WarningHandlePayload:
+    async def warning_handle(self, info: Info, input: Annotated[WarningHandleInput, INPUT]) -> WarningHandlePayload:
         try:
             warning = await handle_warning(
                 actor=info.context.actor, warning_id=decode_id(input.warning_id, "EarlyWarning", field="warning_id"),
@@ -113,7 +115,7 @@ class RiskMutation:
         return WarningHandlePayload(warning=EarlyWarning.from_model(row), errors=[])
 
     @strawberry.mutation(description="记录催收（电话、上门、承诺还款、法律催收）", permission_classes=[IsOfficer])
-    async def collection_action_record(self, info: Info, input: CollectionActionRecordInput) -> CollectionActionRecordPayload:
+    async def collection_action_record(self, info: Info, input: Annotated[CollectionActionRecordInput, INPUT]) -> CollectionActionRecordPayload:
         try:
             action = await record_collection_action(
                 actor=info.context.actor, task_id=decode_id(input.task_id, "CollectionTask", field="task_id"), kind=input.kind.value,
@@ -127,7 +129,7 @@ class RiskMutation:
         return CollectionActionRecordPayload(task=CollectionTask.from_model(row), errors=[])
 
     @strawberry.mutation(description="上传拒绝规则集或策略（系统管理员）", permission_classes=[IsAdmin])
-    async def rule_set_upload(self, info: Info, input: RuleSetUploadInput) -> RuleSetUploadPayload:
+    async def rule_set_upload(self, info: Info, input: Annotated[RuleSetUploadInput, INPUT]) -> RuleSetUploadPayload:
         try:
             row = await upload_ruleset(actor=info.context.actor, yaml_text=input.yaml_text, kind=RuleSetKindModel(input.kind.value))
         except DomainError as exc:
@@ -135,7 +137,7 @@ class RiskMutation:
         return RuleSetUploadPayload(rule_set=RuleSet.from_model(row), errors=[])
 
     @strawberry.mutation(description="列入黑名单或灰名单（支行行长、系统管理员）", permission_classes=[CanManageLists])
-    async def list_entry_add(self, info: Info, input: ListEntryAddInput) -> ListEntryPayload:
+    async def list_entry_add(self, info: Info, input: Annotated[ListEntryAddInput, INPUT]) -> ListEntryPayload:
         try:
             entry = await add_to_list(
                 actor=info.context.actor, vault=info.context.vault, id_number=input.id_number, name=input.name,
@@ -146,7 +148,7 @@ class RiskMutation:
         return ListEntryPayload(entry=ListEntry.from_model(entry), errors=[])
 
     @strawberry.mutation(description="移出名单（支行行长、系统管理员）", permission_classes=[CanManageLists])
-    async def list_entry_remove(self, info: Info, input: ListEntryRemoveInput) -> ListEntryPayload:
+    async def list_entry_remove(self, info: Info, input: Annotated[ListEntryRemoveInput, INPUT]) -> ListEntryPayload:
         try:
             entry = await remove_from_list(
                 actor=info.context.actor, entry_id=decode_id(input.entry_id, "ListEntry", field="entry_id"), reason=input.reason, now=clock.now_utc(),

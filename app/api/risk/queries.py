@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
+from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
 from app.api.ids import decode_id
 from app.api.pagination import Connection, paginate
@@ -31,21 +34,28 @@ from app.services.risk.warnings import warnings_query
 @strawberry.type
 class RiskQuery:
     @strawberry.field(description="贷后预警（客户经理：分配给本人的；行长、审批人：本机构及下级机构的；报表密钥：其机构及下级机构的，只读），最新在前", permission_classes=[CanReadWorklists])
-    async def warnings(self, info: Info, first: int = 20, after: str | None = None, status: WarningStatus | None = None) -> Connection[EarlyWarning]:
+    async def warnings(
+        self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+        status: Annotated[WarningStatus | None, strawberry.argument(description="只看该状态；为空时全部")] = None,
+    ) -> Connection[EarlyWarning]:
         query = warnings_query(info.context.actor, status=status.value if status else None)
         query = query.order_by("-business_on", "-created_at", "id").prefetch_related(*WARNING_PREFETCH)
         return await paginate(query, first, after, EarlyWarning.from_model)
 
     @strawberry.field(description="催收任务（范围同预警），按下次跟进日期排序", permission_classes=[CanReadWorklists])
     async def collection_tasks(
-        self, info: Info, first: int = 20, after: str | None = None, status: CollectionTaskStatus | None = None
+        self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+        status: Annotated[CollectionTaskStatus | None, strawberry.argument(description="只看该状态；为空时全部")] = None,
     ) -> Connection[CollectionTask]:
         query = tasks_query(info.context.actor, status=status.value if status else None)
         query = query.order_by("next_action_on", "-opened_on", "id").prefetch_related(*TASK_PREFETCH)
         return await paginate(query, first, after, CollectionTask.from_model)
 
     @strawberry.field(description="客户的征信风险检查结论，最新在前（仅限工作人员，报表密钥不可用）；客户不存在或不在辖内时为空", permission_classes=[staff_only("riskDecisions")])
-    async def risk_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[RiskDecision]:
+    async def risk_decisions(
+        self, info: Info, customer_id: Annotated[strawberry.ID, strawberry.argument(description="客户的全局 ID")],
+        first: Annotated[int, strawberry.argument(description="最多返回条数（最新的若干条）")] = 20,
+    ) -> list[RiskDecision]:
         try:
             customer = decode_id(customer_id, "Customer", field="customer_id")
         except NotFound:
@@ -53,7 +63,10 @@ class RiskQuery:
         return [RiskDecision.from_model(d) for d in await decisions_for(info.context.actor, customer, limit=first)]
 
     @strawberry.field(description="客户的准入、反欺诈、额度与定价策略结论，最新在前（仅限工作人员，报表密钥不可用）；客户不存在或不在辖内时为空", permission_classes=[staff_only("strategyDecisions")])
-    async def strategy_decisions(self, info: Info, customer_id: strawberry.ID, first: int = 20) -> list[StrategyDecision]:
+    async def strategy_decisions(
+        self, info: Info, customer_id: Annotated[strawberry.ID, strawberry.argument(description="客户的全局 ID")],
+        first: Annotated[int, strawberry.argument(description="最多返回条数（最新的若干条）")] = 20,
+    ) -> list[StrategyDecision]:
         try:
             customer = decode_id(customer_id, "Customer", field="customer_id")
         except NotFound:
@@ -62,7 +75,9 @@ class RiskQuery:
 
     @strawberry.field(description="黑名单 / 灰名单（默认只列生效中的记录）", permission_classes=[CanManageLists])
     async def list_entries(
-        self, info: Info, first: int = 20, after: str | None = None, list_kind: ListKind | None = None, include_inactive: bool = False
+        self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+        list_kind: Annotated[ListKind | None, strawberry.argument(description="只看该名单；为空时黑、灰名单都列")] = None,
+        include_inactive: Annotated[bool, strawberry.argument(description="true 时也列出已到期和已移出的记录")] = False,
     ) -> Connection[ListEntry]:
         query = list_entries_query(
             info.context.actor, today=await business_date.current(), list_kind=list_kind.value if list_kind else None, include_inactive=include_inactive

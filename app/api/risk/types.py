@@ -61,9 +61,9 @@ RiskErrorCode = error_enum("RiskErrorCode", "风控相关错误代码", codes.Co
 
 @strawberry.type(description="风控相关错误")
 class RiskError:
-    field: str | None
-    code: RiskErrorCode
-    message: str
+    field: str | None = strawberry.field(description="出错的输入字段（camelCase 路径，如 amount）；与某个输入无关时为 null")
+    code: RiskErrorCode = strawberry.field(description="错误代码：客户端据此分支处理")
+    message: str = strawberry.field(description="给用户看的中文说明")
 
 
 def risk_error(exc: DomainError, *, document_path: bool = False) -> RiskError:
@@ -76,28 +76,28 @@ def _name(officer) -> str | None:
 
 @strawberry.type(description="预警处理记录")
 class WarningActionRecord:
-    action: WarningActionKind
-    note: str
-    officer_name: str | None
-    at: datetime
+    action: WarningActionKind = strawberry.field(description="处理方式")
+    note: str = strawberry.field(description="处理说明")
+    officer_name: str | None = strawberry.field(description="处理人姓名；系统自动处理时为 null")
+    at: datetime = strawberry.field(description="处理时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
 
 @strawberry.type(description="贷后预警")
 class EarlyWarning(relay.Node):
     key: relay.NodeID[str]
-    kind: WarningKind
-    kind_label: str
-    severity: WarningSeverity
-    status: WarningStatus
+    kind: WarningKind = strawberry.field(description="预警类型")
+    kind_label: str = strawberry.field(description="预警类型的中文名")
+    severity: WarningSeverity = strawberry.field(description="预警级别")
+    status: WarningStatus = strawberry.field(description="预警状态")
     level: int = strawberry.field(description="逾期天数上升：跨过的天数阈值；其他类型：触发的次数或比例")
-    business_date: date
-    message: str
-    evidence: JSON
-    customer_name: str
+    business_date: date = strawberry.field(description="触发预警的会计日期（日终）（业务日期，Asia/Shanghai）")
+    message: str = strawberry.field(description="预警说明（中文）")
+    evidence: JSON = strawberry.field(description="触发证据（JSON 对象，camelCase 键随预警类型而定；金额为元的字符串，日期为 YYYY-MM-DD 业务日期）")
+    customer_name: str = strawberry.field(description="客户姓名（全名：仅工作人员与报表密钥可读）")
     officer_name: str | None = strawberry.field(description="负责的客户经理；未分配时为 null")
     loan_id: strawberry.ID | None = strawberry.field(description="相关借据的全局 ID；客户级预警为 null")
-    handled_at: datetime | None
-    actions: list[WarningActionRecord]
+    handled_at: datetime | None = strawberry.field(description="处理完毕或排除的时刻（UTC 时刻，ISO 8601 带时区偏移）；待处理时为 null")
+    actions: list[WarningActionRecord] = strawberry.field(description="处理记录，按时间先后")
 
     @classmethod
     def from_model(cls, m: WarningModel) -> EarlyWarning:
@@ -121,27 +121,27 @@ class EarlyWarning(relay.Node):
 
 @strawberry.type(description="催收记录")
 class CollectionActionRecord:
-    kind: CollectionActionKind
-    outcome: str
-    promised_amount: DecimalString | None
-    promised_on: date | None
-    officer_name: str | None
-    at: datetime
+    kind: CollectionActionKind = strawberry.field(description="催收方式")
+    outcome: str = strawberry.field(description="催收结果（中文）")
+    promised_amount: DecimalString | None = strawberry.field(description="承诺还款金额（元，两位小数的字符串，如 \"1200.00\"）；非承诺还款时为 null")
+    promised_on: date | None = strawberry.field(description="承诺还款日期（业务日期，Asia/Shanghai）；非承诺还款时为 null")
+    officer_name: str | None = strawberry.field(description="记录人姓名；未知时为 null")
+    at: datetime = strawberry.field(description="记录时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
 
 @strawberry.type(description="催收任务（每笔逾期借据一个）")
 class CollectionTask(relay.Node):
     key: relay.NodeID[str]
-    status: CollectionTaskStatus
-    opened_on: date
-    opened_days_past_due: int
-    closed_on: date | None
+    status: CollectionTaskStatus = strawberry.field(description="任务状态")
+    opened_on: date = strawberry.field(description="任务开立的会计日期（业务日期，Asia/Shanghai）")
+    opened_days_past_due: int = strawberry.field(description="开立时的逾期天数")
+    closed_on: date | None = strawberry.field(description="结束的会计日期（业务日期，Asia/Shanghai）；进行中为 null")
     close_reason: str | None = strawberry.field(description="cured 逾期已还清，settled 已结清，written_off 已核销")
-    next_action_on: date | None
-    customer_name: str
-    officer_name: str | None
-    loan: Loan
-    actions: list[CollectionActionRecord]
+    next_action_on: date | None = strawberry.field(description="下次跟进日期（业务日期，Asia/Shanghai）；未安排时为 null")
+    customer_name: str = strawberry.field(description="客户姓名（全名）")
+    officer_name: str | None = strawberry.field(description="负责的客户经理；未分配时为 null")
+    loan: Loan = strawberry.field(description="逾期的借据")
+    actions: list[CollectionActionRecord] = strawberry.field(description="催收记录，按时间先后")
 
     @classmethod
     def from_model(cls, m: TaskModel) -> CollectionTask:
@@ -170,10 +170,10 @@ class CollectionTask(relay.Node):
 
 @strawberry.type(description="命中的风控规则")
 class RiskHit:
-    code: str
+    code: str = strawberry.field(description="规则代码（规则集中的 code）")
     kind: str = strawberry.field(description="reject 拒绝，review 复核")
-    message: str
-    evidence: JSON
+    message: str = strawberry.field(description="命中说明（中文）")
+    evidence: JSON = strawberry.field(description="命中证据（JSON 对象，键随规则而定）")
 
 
 def _hits(hits: list[dict[str, Any]]) -> list[RiskHit]:
@@ -182,13 +182,13 @@ def _hits(hits: list[dict[str, Any]]) -> list[RiskHit]:
 
 @strawberry.type(description="征信风险检查结论")
 class RiskDecision:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="结论 ID（UUID）")
     purpose: str = strawberry.field(description="signing 面签，drawdown 用信")
     decision: str = strawberry.field(description="pass 通过，review 复核，reject 拒绝")
-    rule_set_version: str
-    explanation: str
-    decided_at: datetime
-    hits: list[RiskHit]
+    rule_set_version: str = strawberry.field(description="所用拒绝规则集的版本号")
+    explanation: str = strawberry.field(description="结论说明（中文）")
+    decided_at: datetime = strawberry.field(description="作出结论的时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    hits: list[RiskHit] = strawberry.field(description="命中的规则；未命中时为空列表")
 
     @classmethod
     def from_model(cls, m: DecisionModel) -> RiskDecision:
@@ -202,19 +202,19 @@ class RiskDecision:
 
 @strawberry.type(description="准入、反欺诈、额度与定价策略结论")
 class StrategyDecision:
-    id: strawberry.ID
-    product_code: str
+    id: strawberry.ID = strawberry.field(description="结论 ID（UUID）")
+    product_code: str = strawberry.field(description="产品代码（Product.code）")
     decision: str = strawberry.field(description="pass 通过，review 复核，reject 拒绝")
-    rule_set_version: str
+    rule_set_version: str = strawberry.field(description="所用策略版本号")
     hits: list[RiskHit] = strawberry.field(description="命中的准入与反欺诈规则及证据")
     limit: DecimalString = strawberry.field(description="策略测算额度（元）")
     limit_binding: str = strawberry.field(description="约束额度的项：appraisal 评议预授信，product_max 产品上限，income_multiple 收入倍数，debt_to_income 负债收入比")
     limit_terms: JSON = strawberry.field(description="参与测算的各项（分）与缺少数据未参与的项")
     spread_bp: int = strawberry.field(description="LPR 加点（基点）")
-    grade: str | None
+    grade: str | None = strawberry.field(description="定价所用的评级（评议或客户评级）；无评级时为 null")
     annual_income: DecimalString | None = strawberry.field(description="客户经理录入的家庭年收入（元）")
-    explanation: str
-    decided_at: datetime
+    explanation: str = strawberry.field(description="结论说明（中文）")
+    decided_at: datetime = strawberry.field(description="作出结论的时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
     @classmethod
     def from_model(cls, m: StrategyModel) -> StrategyDecision:
@@ -228,12 +228,12 @@ class StrategyDecision:
 
 @strawberry.type(description="规则集版本")
 class RuleSet:
-    kind: RuleSetKind
-    version: str
-    description: str
-    is_active: bool
+    kind: RuleSetKind = strawberry.field(description="规则集类型")
+    version: str = strawberry.field(description="版本号")
+    description: str = strawberry.field(description="版本说明")
+    is_active: bool = strawberry.field(description="是否为当前生效版本")
     is_platform_default: bool = strawberry.field(description="平台默认版本（否则为本行版本，只用于本行客户）")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="上传时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
     @classmethod
     def from_model(cls, m: RuleSetVersion) -> RuleSet:
@@ -244,14 +244,14 @@ class RuleSet:
 @strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）")
 class ListEntry(relay.Node):
     key: relay.NodeID[str]
-    list_kind: ListKind
-    id_number_masked: str
-    name: str
-    reason: str
-    expires_on: date | None
-    created_at: datetime
-    removed_at: datetime | None
-    removed_reason: str
+    list_kind: ListKind = strawberry.field(description="名单类型")
+    id_number_masked: str = strawberry.field(description="身份证号（已遮蔽：前 6 位与后 4 位）")
+    name: str = strawberry.field(description="姓名")
+    reason: str = strawberry.field(description="列入原因")
+    expires_on: date | None = strawberry.field(description="到期日（当天起不再生效）（业务日期，Asia/Shanghai）；长期有效时为 null")
+    created_at: datetime = strawberry.field(description="列入时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    removed_at: datetime | None = strawberry.field(description="移出时刻（UTC 时刻，ISO 8601 带时区偏移）；未移出时为 null")
+    removed_reason: str = strawberry.field(description="移出原因；未移出时为空字符串")
 
     @classmethod
     def from_model(cls, m: ListEntryModel) -> ListEntry:
