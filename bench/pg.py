@@ -18,7 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST, PORT, USER = "127.0.0.1", 5432, "postgres"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# CUNXIN_BENCH_REDIS_URL: another Redis database when db 14 is taken (CI uses 14 and 15)
+REDIS_URL = os.environ.get("CUNXIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def db_url(name: str) -> str:

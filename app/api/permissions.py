@@ -5,8 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo, OperationType
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError, GraphQLResolveInfo
 from strawberry.permission import BasePermission
 
 from app.domain.permissions import Action
@@ -51,7 +50,7 @@ class IsAdmin(BasePermission):
 
 
 # Which policy action each mutation performs (the policy itself: app/domain/permissions.py).
-# A mutation missing here is refused by PolicyGuard (and tests/contract/test_permissions_matrix.py fails).
+# A mutation missing here is refused by guard_mutations (and tests/contract/test_permissions_matrix.py fails).
 MUTATION_ACTIONS: dict[str, Action] = {
     "signInRequestCode": Action.SESSION_SIGN_IN,
     "signInVerify": Action.SESSION_SIGN_IN,
@@ -78,23 +77,37 @@ MUTATION_ACTIONS: dict[str, Action] = {
 }
 
 
-class PolicyGuard(SchemaExtension):
+def guard_mutations(graphql_schema) -> None:
     """Refuse every mutation field whose action the caller's role may not perform, before it resolves.
 
     A refused caller gets the field's own permission message when one of its permission classes
     refuses too (e.g. 「请先登录」 for anonymous callers), otherwise FORBIDDEN with the policy's
     message. The services check the same policy again with the object's scope; this makes every
     mutation, present and future, go through the policy (unknown ones are refused).
-    """
 
-    def resolve(self, _next, root, info: GraphQLResolveInfo, *args: Any, **kwargs: Any):
-        if info.operation.operation == OperationType.MUTATION and info.parent_type is info.schema.mutation_type:
-            action = MUTATION_ACTIONS.get(info.field_name)
-            if action is None:
-                raise GraphQLError("该操作尚未配置权限，已拒绝", extensions={"code": "FORBIDDEN"})
-            if not may(info.context.actor, action):
-                return _refuse(root, info, action, kwargs)
-        return _next(root, info, *args, **kwargs)
+    The guard wraps the resolvers of the mutation type's own fields once, when the schema is built
+    (app/api/schema.py). It is not a schema extension with a `resolve` hook: such a hook runs for
+    every field of every answer (each scalar of each installment), which cost more than the
+    fields themselves (issue 16).
+    """
+    mutation_type = graphql_schema.mutation_type
+    if mutation_type is None:
+        return
+    for name, field in mutation_type.fields.items():
+        field.resolve = _guarded(name, field.resolve)
+
+
+def _guarded(name: str, resolve):
+    action = MUTATION_ACTIONS.get(name)
+
+    def guarded(root, info: GraphQLResolveInfo, **kwargs: Any):
+        if action is None:
+            raise GraphQLError("该操作尚未配置权限，已拒绝", extensions={"code": "FORBIDDEN"})
+        if not may(info.context.actor, action):
+            return _refuse(root, info, action, kwargs)
+        return resolve(root, info, **kwargs)
+
+    return guarded
 
 
 async def _refuse(root: Any, info: GraphQLResolveInfo, action: Action, kwargs: dict) -> None:

@@ -17,7 +17,7 @@ from app.api.lending.mutations import LendingMutation
 from app.api.lending.queries import LendingQuery
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.limits import alias_rule, depth_rule
-from app.api.permissions import PolicyGuard
+from app.api.permissions import guard_mutations
 from app.api.scalars import SCALAR_MAP
 from app.api.org.queries import OrgQuery
 from app.api.org.types import Branch, Officer
@@ -59,7 +59,7 @@ def _is_outage(error) -> bool:  # type: ignore[no-untyped-def]
 
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS) -> strawberry.Schema:
     rules = [depth_rule(max_depth), alias_rule(max_aliases)]  # built once: stable keys for the validation cache
-    return Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         types=[Branch, Officer, CreditLine, Loan, Product],
@@ -70,11 +70,14 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             ReadOnlyApiKeys,  # report keys never mutate (app/api/reporting/readonly.py)
-            PolicyGuard,  # every mutation goes through the permission policy (app/api/permissions.py)
             lambda: MaskErrors(should_mask_error=should_mask_error),
             ServiceUnavailableErrors,  # after MaskErrors: its exit runs first (app/api/errors.py)
         ],
     )
+    # No extension here may implement `resolve` (a per-field hook on every scalar of every answer): the
+    # mutation policy wraps the mutation fields once instead (app/api/permissions.py, issue 16)
+    guard_mutations(built._schema)  # every mutation goes through the permission policy
+    return built
 
 
 schema = build_schema()
