@@ -133,8 +133,9 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     configure_logging(json_lines=get_settings().env == "prod")
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _metrics_dir(get_settings().var_dir / "metrics")  # /metrics adds up every process (app/services/metrics.py)
+    # loop/http "auto": uvloop and httptools (pinned in pyproject.toml) when installed, else asyncio and h11
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False,
-                **proxy_options(get_settings()))
+                loop="auto", http="auto", **proxy_options(get_settings()))
 
 
 def proxy_options(settings) -> dict:
