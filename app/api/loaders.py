@@ -22,10 +22,18 @@ async def _products_by_id(keys: Sequence[UUID]) -> list[Product | None]:
     return [rows.get(k) for k in keys]
 
 
-async def _installments_by_loan(keys: Sequence[UUID]) -> list[list[Installment]]:
-    grouped: dict[UUID, list[Installment]] = defaultdict(list)
-    for row in await Installment.filter(loan_id__in=list(keys)).order_by("loan_id", "number"):
-        grouped[row.loan_id].append(row)
+# what the read-only GraphQL Installment shows (app/api/lending/types.py: Installment.from_row)
+INSTALLMENT_COLUMNS = (
+    "loan_id", "number", "due_on", "status", "principal_fen", "interest_fen", "penalty_fen", "compound_fen",
+    "paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "paid_on",
+)
+
+
+async def _installments_by_loan(keys: Sequence[UUID]) -> list[list[dict]]:
+    """Each loan's installments as plain rows (no model objects: the type is read-only, issue 16), by number."""
+    grouped: dict[UUID, list[dict]] = defaultdict(list)
+    for row in await Installment.filter(loan_id__in=list(keys)).order_by("loan_id", "number").values(*INSTALLMENT_COLUMNS):
+        grouped[row["loan_id"]].append(row)
     return [grouped.get(k, []) for k in keys]
 
 
@@ -43,5 +51,5 @@ async def _transactions_by_loan(keys: Sequence[UUID]) -> list[list[tuple[LedgerT
 class Loaders:
     branch_by_id: DataLoader[UUID, Branch | None] = field(default_factory=lambda: DataLoader(load_fn=_branches_by_id))
     product_by_id: DataLoader[UUID, Product | None] = field(default_factory=lambda: DataLoader(load_fn=_products_by_id))
-    installments_by_loan: DataLoader[UUID, list[Installment]] = field(default_factory=lambda: DataLoader(load_fn=_installments_by_loan))
+    installments_by_loan: DataLoader[UUID, list[dict]] = field(default_factory=lambda: DataLoader(load_fn=_installments_by_loan))
     transactions_by_loan: DataLoader[UUID, list[tuple[LedgerTransaction, list[LedgerEntry]]]] = field(default_factory=lambda: DataLoader(load_fn=_transactions_by_loan))

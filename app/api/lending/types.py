@@ -18,8 +18,8 @@ from app.domain.schedule.conventions import Method
 from app.domain.classification import CLASS_LABELS
 from app.domain.money import percent_str, yuan_str
 from app.domain.schedule import Schedule
+from app.domain.vocabulary import InstallmentStatus
 from app.models import CreditLine as CreditLineModel
-from app.models import Installment as InstallmentModel
 from app.models import LedgerTransaction as TransactionModel
 from app.models import Loan as LoanModel
 from app.models import LprPublication
@@ -170,12 +170,13 @@ class Installment:
     paid_on: date | None = strawberry.field(description="还清日（业务日期，Asia/Shanghai）；未还清时为 null")
 
     @classmethod
-    def from_model(cls, m: InstallmentModel) -> Installment:
+    def from_row(cls, r: dict) -> Installment:
+        """From a `.values()` row (app/api/loaders.py: INSTALLMENT_COLUMNS): no model object per installment."""
         return cls(
-            number=m.number, due_date=m.due_on, status=m.status.value, principal=yuan_str(m.principal_fen),
-            interest=yuan_str(m.interest_fen), penalty=yuan_str(m.penalty_fen), compound=yuan_str(m.compound_fen),
-            paid_principal=yuan_str(m.paid_principal_fen), paid_interest=yuan_str(m.paid_interest_fen),
-            paid_penalty=yuan_str(m.paid_penalty_fen), paid_compound=yuan_str(m.paid_compound_fen), paid_on=m.paid_on,
+            number=r["number"], due_date=r["due_on"], status=InstallmentStatus(r["status"]).value, principal=yuan_str(r["principal_fen"]),
+            interest=yuan_str(r["interest_fen"]), penalty=yuan_str(r["penalty_fen"]), compound=yuan_str(r["compound_fen"]),
+            paid_principal=yuan_str(r["paid_principal_fen"]), paid_interest=yuan_str(r["paid_interest_fen"]),
+            paid_penalty=yuan_str(r["paid_penalty_fen"]), paid_compound=yuan_str(r["paid_compound_fen"]), paid_on=r["paid_on"],
         )
 
 
@@ -228,7 +229,7 @@ class Loan(relay.Node):
     @strawberry.field(description="还款计划")
     async def installments(self, info: Info) -> list[Installment]:
         rows = await info.context.loaders.installments_by_loan.load(UUID(self.key))
-        return [Installment.from_model(r) for r in rows]
+        return [Installment.from_row(r) for r in rows]
 
     @strawberry.field(description="账务交易，最新在前")
     async def transactions(self, info: Info) -> list[Transaction]:
