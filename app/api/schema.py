@@ -7,6 +7,7 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 
+from app.api.execution import FastLeafExecutionContext
 from app.api.errors import ServiceUnavailableErrors, log_errors, should_mask_error
 from app.api.auth.mutations import AuthMutation
 from app.api.customers.mutations import CardMutation
@@ -64,6 +65,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
         mutation=Mutation,
         types=[Branch, Officer, CreditLine, Loan, Product],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=FastLeafExecutionContext,  # plain leaf fields take a short path (app/api/execution.py)
         extensions=[
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
