@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     maker_checker_kinds: str = "all"
     maker_checker_expire_hours: int = 72
     maker_checker_counter_drawdown_above_yuan: int = 50_000
+    # Loan-loss allowance and write-off (app/domain/allowance.py, docs/lending.md): rates by class in ppm over the
+    # defaults (1 %, 2 %, 25 %, 50 %, 100 %), e.g. {"normal": 15000}; the classes a loan may be written off in and
+    # the days past due it must have reached
+    allowance_rates_ppm: dict[str, int] = {}
+    write_off_classes: list[str] = ["loss"]
+    write_off_min_days_past_due: int = 0
     # Post-loan checks (贷后检查, app/domain/postloan.py, docs/post-loan.md)
     postloan_first_after_days: int = 30  # the first check falls due this many days after disbursement
     postloan_interval_days: dict[str, int] = {}  # by class, e.g. {"normal": 180}; unnamed classes keep the defaults (180/90/30/30/30)

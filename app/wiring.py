@@ -29,6 +29,7 @@ from arq.connections import RedisSettings
 from app import clock
 from app.config import Env, Settings
 from app.crypto import Vault
+from app.domain.allowance import AllowancePolicy
 from app.domain.maker_checker import CommandKind, MakerCheckerPolicy, parse_kinds
 from app.domain.classification import ClassificationPolicy, DpdMapping
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
@@ -181,6 +182,12 @@ def visit_policy(settings: Settings) -> VisitPolicy:
         credit_report_reuse_days=settings.credit_report_reuse_days,
         exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
     )
+
+
+def allowance_policy(settings: Settings) -> AllowancePolicy:
+    """Allowance rates by class and the write-off conditions (`CUNXIN_ALLOWANCE_RATES_PPM`, `CUNXIN_WRITE_OFF_*`)."""
+    return AllowancePolicy.from_settings(settings.allowance_rates_ppm, classes=settings.write_off_classes,
+                                         min_days_past_due=settings.write_off_min_days_past_due)
 
 
 def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:

@@ -196,3 +196,31 @@ def lpr_add(
         hint = "（如确为预定利率，请加 --scheduled）" if exc.code == "INVALID_DATE" else ""
         _fail(f"录入失败：{exc.message}{hint}")
     typer.echo(f"已录入{'预定' if scheduled else ''} {day.isoformat()} LPR：1年期 {one_year}%，5年期以上 {five_year}%")
+
+
+@cli.command()
+def provision(
+    on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）；每月每家法人行计提一次"),
+    bank: str = typer.Option(None, "--bank", help="法人行机构代码（默认全部法人行）"),
+) -> None:
+    """The month's loan-loss allowance (计提贷款损失准备) per bank: Σ class balance × rate, the difference posted."""
+    from app.services import business_date
+    from app.services.lending.books import banks_for
+    from app.services.lending.write_off import provide_allowance
+    from app.wiring import allowance_policy
+
+    policy = allowance_policy(get_settings())
+
+    async def work():
+        today = date.fromisoformat(on) if on else await business_date.current()
+        for b in await banks_for(bank):
+            result = await provide_allowance(actor=SYSTEM, bank_id=b.id, today=today, policy=policy)
+            typer.echo(f"{b.name} {result.month}：应计提准备 {yuan_str(result.required_fen)}，原有 {yuan_str(result.booked_before_fen)}，"
+                       f"本次 {yuan_str(result.posted_fen)}")
+
+    try:
+        asyncio.run(_with_db(work))
+    except DomainError as exc:
+        _fail(exc.message)
+    except ValueError:
+        _fail(f"日期格式不正确：{on}（应为 YYYY-MM-DD）")

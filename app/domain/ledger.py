@@ -29,6 +29,11 @@ class Account(StrEnum):
     OFF_COMPOUND = "off_compound"  # 表外应收复利 (per loan)
     OFF_ACCRUED_INTEREST = "off_accrued_interest"  # 表外应计利息 (portfolio; a loan's share is loan_risk.off_accrued_fen)
     OFF_BALANCE_CONTRA = "off_balance_contra"  # 表外科目对转 (portfolio: the other side of every off-balance line)
+    # Loan-loss allowance and write-off (docs/lending.md "Allowance, write-off and recovery")
+    LOAN_LOSS_ALLOWANCE = "loan_loss_allowance"  # 贷款损失准备 (portfolio, credit-normal: a contra-asset)
+    PROVISION_EXPENSE = "provision_expense"  # 信用减值损失 (portfolio, debit-normal: the monthly provision's expense)
+    WRITTEN_OFF_PRINCIPAL = "written_off_principal"  # 表外: 已核销贷款本金 (per loan; 账销案存)
+    WRITTEN_OFF_INTEREST = "written_off_interest"  # 表外: 已核销利息（含罚息、复利） (per loan)
 
 
 # Kept per portfolio, not per loan: daily accrual would otherwise add one line per loan per day
@@ -36,7 +41,7 @@ class Account(StrEnum):
 # `accrued_interest_fen`; the sum of those equals this account's balance (ledger-check).
 AGGREGATE_ACCOUNTS = frozenset({
     Account.ACCRUED_INTEREST, Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.COMPOUND_INCOME,
-    Account.OFF_ACCRUED_INTEREST, Account.OFF_BALANCE_CONTRA,
+    Account.OFF_ACCRUED_INTEREST, Account.OFF_BALANCE_CONTRA, Account.LOAN_LOSS_ALLOWANCE, Account.PROVISION_EXPENSE,
 })
 
 

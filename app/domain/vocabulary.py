@@ -215,13 +215,14 @@ class OutboxKind(StrEnum):
 
     LINE_GRANTED = "line_granted"
     CONTRACT_SIGNED = "contract_signed"
+    LOAN_WRITTEN_OFF = "loan_written_off"  # changes what the credit report shows
 
     @property
     def label(self) -> str:
         return OUTBOX_KIND_LABELS[self]
 
 
-OUTBOX_KIND_LABELS = {OutboxKind.LINE_GRANTED: "额度授信", OutboxKind.CONTRACT_SIGNED: "合同签署"}
+OUTBOX_KIND_LABELS = {OutboxKind.LINE_GRANTED: "额度授信", OutboxKind.CONTRACT_SIGNED: "合同签署", OutboxKind.LOAN_WRITTEN_OFF: "贷款核销"}
 
 
 class VerifyStatus(StrEnum):
@@ -410,6 +411,10 @@ LEDGER_ACCOUNT_LABELS = {
     Account.OFF_COMPOUND: "表外应收复利",
     Account.OFF_ACCRUED_INTEREST: "表外应计利息",
     Account.OFF_BALANCE_CONTRA: "表外科目对转",
+    Account.LOAN_LOSS_ALLOWANCE: "贷款损失准备",
+    Account.PROVISION_EXPENSE: "信用减值损失",
+    Account.WRITTEN_OFF_PRINCIPAL: "已核销贷款本金（表外）",
+    Account.WRITTEN_OFF_INTEREST: "已核销利息（表外）",
 }
 
 # LedgerTransaction.kind (app/services/lending/): what each posting was for.
@@ -422,6 +427,8 @@ LEDGER_KIND_LABELS = {
     "interest_due": "利息到期",
     "penalty": "罚息复利计提",
     "non_accrual": "转入非应计",
+    "provision": "计提贷款损失准备",
+    "recovery": "核销后收回",
     "settlement": "结清",
     "write_off": "核销",
     "reversal": "冲正",

@@ -3,7 +3,7 @@
 from app.models.appraisal import Appraisal, AppraisalOutcome, Approval, Objection, PanelMember, ReviewDecision, Vote
 from app.models.borrower import CardBinding, CardLookup, CustomerDevice, LoanApplication, LoginCode, RefreshToken
 from app.models.census import CensusImport
-from app.models.classification import ClassUpgradeProposal, LoanClassChange, LoanRisk
+from app.models.classification import AllowanceProvision, ClassUpgradeProposal, LoanClassChange, LoanRisk, LoanWriteOff, WriteOffRecovery
 from app.models.collection import CollectionAction, CollectionTask
 from app.models.contract import Contract, ContractSignature
 from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan
@@ -68,6 +68,9 @@ __all__ = [
     "IdentityVerification",
     "Installment",
     "LedgerEntry",
+    "LoanWriteOff",
+    "WriteOffRecovery",
+    "AllowanceProvision",
     "PendingCommand",
     "LedgerTransaction",
     "LoanClassChange",

@@ -66,3 +66,64 @@ class ClassUpgradeProposal(Model):
 
     class Meta:
         table = "class_upgrade_proposal"
+
+
+class LoanWriteOff(Model):
+    """A written-off loan's off-balance record (账销案存): what was written off and what has been recovered since.
+
+    The ledger holds the same figures per loan (written_off_principal, written_off_interest); ledger-check proves it.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.OneToOneField("models.Loan", related_name="write_off", on_delete=fields.RESTRICT)
+    bank = fields.ForeignKeyField("models.Bank", related_name="write_offs", on_delete=fields.RESTRICT)
+    written_off_on = fields.DateField(db_index=True)
+    class_at_write_off = fields.CharEnumField(LoanClass, max_length=16)
+    days_past_due = fields.IntField(default=0)
+    principal_fen = fields.BigIntField()  # principal written off
+    interest_fen = fields.BigIntField()  # interest, penalty and compound written off (on- and off-balance, accrued included)
+    recovered_principal_fen = fields.BigIntField(default=0)
+    recovered_interest_fen = fields.BigIntField(default=0)
+    command = fields.ForeignKeyField("models.PendingCommand", related_name="write_offs", null=True, on_delete=fields.RESTRICT)
+    maker = fields.ForeignKeyField("models.Officer", related_name="write_offs_made", null=True, on_delete=fields.SET_NULL)
+    checker = fields.ForeignKeyField("models.Officer", related_name="write_offs_checked", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "loan_write_off"
+
+
+class WriteOffRecovery(Model):
+    """Money recovered on a written-off loan (核销后收回)."""
+
+    id = fields.UUIDField(primary_key=True)
+    write_off = fields.ForeignKeyField("models.LoanWriteOff", related_name="recoveries", on_delete=fields.RESTRICT)
+    business_on = fields.DateField(db_index=True)
+    amount_fen = fields.BigIntField()
+    principal_fen = fields.BigIntField()
+    interest_fen = fields.BigIntField()
+    reference = fields.CharField(max_length=64, unique=True)  # the core movement's reference
+    officer = fields.ForeignKeyField("models.Officer", related_name="recoveries", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "write_off_recovery"
+
+
+class AllowanceProvision(Model):
+    """One bank's monthly provision: the required allowance by class and what was posted."""
+
+    id = fields.UUIDField(primary_key=True)
+    bank = fields.ForeignKeyField("models.Bank", related_name="provisions", on_delete=fields.RESTRICT)
+    month = fields.CharField(max_length=7)  # 2026-11
+    business_on = fields.DateField()
+    balances = fields.JSONField()  # class -> balance fen
+    rates_ppm = fields.JSONField()  # class -> rate
+    required_fen = fields.BigIntField()
+    booked_before_fen = fields.BigIntField()
+    posted_fen = fields.BigIntField()  # required − booked before (negative: released)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "allowance_provision"
+        unique_together = (("bank", "month"),)

@@ -48,6 +48,11 @@ async def book_done(instruction: CoreInstruction) -> None:
         loan = await Loan.get(id=instruction.loan_id)
         card = await BankCard.get(id=loan.card_id)
         await book_disbursement(loan, card.card_number_masked, ref, instruction.core_ref, on)
+    elif instruction.purpose == "recovery":  # a written-off loan: principal back to the allowance, interest to income
+        from app.services.lending.write_off import book_recovery
+
+        await book_recovery(instruction.loan_id, instruction.amount_fen, on=on, reference=ref)
+        await Loan.filter(id=instruction.loan_id, debit_in_flight=ref).update(debit_in_flight=None)
     elif instruction.kind == "debit":
         memo = "自动扣款" if instruction.purpose == "auto_debit" else "还款（核心系统确认）"
         await book_cash(instruction.loan_id, instruction.amount_fen, on=on, kind=instruction.purpose, memo=memo, core_reference=ref)

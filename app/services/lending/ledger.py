@@ -90,7 +90,7 @@ SELECT l.id AS loan_id, l.outstanding_principal_fen, l.accrued_interest_fen, l.p
   COALESCE(ins.principal, 0) AS ins_principal, COALESCE(ins.interest_due, 0) AS ins_interest_due,
   COALESCE(ins.penalty, 0) AS ins_penalty, COALESCE(ins.compound, 0) AS ins_compound
 FROM loan l LEFT JOIN led ON led.loan_id = l.id LEFT JOIN ins ON ins.loan_id = l.id
-WHERE l.status <> 'disbursing' AND (COALESCE(led.principal, 0) <> l.outstanding_principal_fen OR COALESCE(led.principal, 0) <> COALESCE(ins.principal, 0)
+WHERE l.status NOT IN ('disbursing', 'written_off') AND (COALESCE(led.principal, 0) <> l.outstanding_principal_fen OR COALESCE(led.principal, 0) <> COALESCE(ins.principal, 0)
    OR COALESCE(led.interest, 0) <> COALESCE(ins.interest_due, 0)
    OR COALESCE(led.penalty, 0) <> l.penalty_fen OR COALESCE(led.penalty, 0) <> COALESCE(ins.penalty, 0)
    OR COALESCE(led.compound, 0) <> l.compound_fen OR COALESCE(led.compound, 0) <> COALESCE(ins.compound, 0))
@@ -184,6 +184,30 @@ UNION ALL
 SELECT id, 'accrued', accrued_interest_fen FROM loan WHERE status IN ('settled', 'cancelled') AND accrued_interest_fen <> 0
 """
 
+# Written-off loans (账销案存): nothing left on the balance sheet, and the off-balance record equals the write-off's
+# figures less what has been recovered (the installments keep what the borrower still owes, by contract).
+WRITTEN_OFF_SQL = """
+SELECT w.loan_id, 'on-balance ' || e.account AS what, SUM(e.debit_fen - e.credit_fen) AS ledger, 0 AS books FROM loan_write_off w
+JOIN ledger_entry e ON e.loan_id = w.loan_id
+WHERE e.account IN ('loan_principal', 'interest_receivable', 'penalty_receivable', 'compound_receivable', 'off_interest', 'off_penalty', 'off_compound')
+GROUP BY w.loan_id, e.account HAVING SUM(e.debit_fen - e.credit_fen) <> 0
+UNION ALL
+SELECT w.loan_id, 'written-off principal', COALESCE(SUM(CASE WHEN e.account = 'written_off_principal' THEN e.debit_fen - e.credit_fen ELSE 0 END), 0),
+  w.principal_fen - w.recovered_principal_fen
+FROM loan_write_off w LEFT JOIN ledger_entry e ON e.loan_id = w.loan_id
+GROUP BY w.loan_id, w.principal_fen, w.recovered_principal_fen
+HAVING COALESCE(SUM(CASE WHEN e.account = 'written_off_principal' THEN e.debit_fen - e.credit_fen ELSE 0 END), 0) <> w.principal_fen - w.recovered_principal_fen
+UNION ALL
+SELECT w.loan_id, 'written-off interest', COALESCE(SUM(CASE WHEN e.account = 'written_off_interest' THEN e.debit_fen - e.credit_fen ELSE 0 END), 0),
+  w.interest_fen - w.recovered_interest_fen
+FROM loan_write_off w LEFT JOIN ledger_entry e ON e.loan_id = w.loan_id
+GROUP BY w.loan_id, w.interest_fen, w.recovered_interest_fen
+HAVING COALESCE(SUM(CASE WHEN e.account = 'written_off_interest' THEN e.debit_fen - e.credit_fen ELSE 0 END), 0) <> w.interest_fen - w.recovered_interest_fen
+UNION ALL
+SELECT l.id, 'written-off loan without its record', 1, 0 FROM loan l WHERE l.status = 'written_off'
+  AND NOT EXISTS (SELECT 1 FROM loan_write_off w WHERE w.loan_id = l.id)
+"""
+
 # Money paid beyond what an installment asked for: an overpayment with nowhere to go.
 OVERPAID_SQL = """
 SELECT loan_id, SUM(CASE WHEN paid_principal_fen > principal_fen THEN paid_principal_fen - principal_fen ELSE 0 END
@@ -217,6 +241,7 @@ async def _more_checks() -> list[Mismatch]:
     problems = [Mismatch(str(r["loan_id"]), f"settled loan: {r['account']} not zero", int(r["balance"]), 0) for r in await fetch(SETTLED_SQL)]
     problems += [Mismatch(str(r["loan_id"]), "overpaid installment (nowhere to go)", 0, int(r["over"])) for r in await fetch(OVERPAID_SQL)]
     problems += [Mismatch(str(r["loan_id"]), "suspense below zero", int(r["held"]), 0) for r in await fetch(NEGATIVE_SUSPENSE_SQL)]
+    problems += [Mismatch(str(r["loan_id"]), str(r["what"]), int(r["ledger"]), int(r["books"])) for r in await fetch(WRITTEN_OFF_SQL)]
     for r in await fetch(CORE_ENTRIES_SQL):
         expected = 1 if r["outcome"] == "done" else 0
         problems.append(Mismatch(str(r["reference"]), f"core movement ({r['outcome']}): ledger entries", int(r["entries"]), expected))

@@ -135,7 +135,8 @@ SELECT bank_id, SUM(led_accrued) AS led_accrued, SUM(off_accrued) AS off_accrued
   SELECT t.bank_id, CASE WHEN e.account = 'off_accrued_interest' THEN e.debit_fen - e.credit_fen ELSE 0 END AS led_accrued,
     0 AS off_accrued, e.debit_fen - e.credit_fen AS off_total
   FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
-  WHERE e.account IN ('off_interest', 'off_penalty', 'off_compound', 'off_accrued_interest', 'off_balance_contra')
+  WHERE e.account IN ('off_interest', 'off_penalty', 'off_compound', 'off_accrued_interest', 'off_balance_contra',
+                      'written_off_principal', 'written_off_interest')
   UNION ALL
   SELECT b.bank_id, 0, r.off_accrued_fen, 0 FROM loan_risk r JOIN loan l ON l.id = r.loan_id JOIN branch b ON b.id = l.branch_id
 ) x GROUP BY bank_id

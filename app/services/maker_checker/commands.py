@@ -194,7 +194,7 @@ async def approve(
             )
             if not won:
                 raise _Decided("该申请已由他人处理", code=MakerCheckerCode.COMMAND_DECIDED, field="command_id")
-            result = await op.execute(actor, command.params, today)
+            result = await op.execute(actor, {**command.params, "command_id": str(command.id)}, today)
             await PendingCommand.filter(id=command.id).update(result=result)
             await audit.record(actor, "command.approve", "pending_command", command.id,
                                after={"kind": op.kind.value, "maker": str(command.maker_id), "changed": effect_differs(Effect.from_json(command.preview), effect)})

@@ -6,6 +6,9 @@ To add an operation: build its `Operation` (registry.py) beside its service and 
 from __future__ import annotations
 
 from app.domain.maker_checker import CommandKind
+from app.services.lending import write_off
 from app.services.maker_checker.registry import Operation
 
-OPERATIONS: dict[CommandKind, Operation] = {}
+OPERATIONS: dict[CommandKind, Operation] = {
+    CommandKind.WRITE_OFF: write_off.OPERATION,  # 核销: the branch proposes, a head-office approver checks
+}

@@ -49,6 +49,9 @@ async def _close_cured(on: date) -> list[UUID]:
     rows = await fetch(
         "SELECT t.id, l.status AS loan_status FROM collection_task t JOIN loan l ON l.id = t.loan_id"
         f" WHERE t.status = 'open' AND NOT (l.status = 'active' AND ({OVERDUE} OR t.source = 'post_loan_check'))"
+        # a written-off loan is still collected (账销案存) until nothing written off is left
+        " AND NOT (l.status = 'written_off' AND EXISTS (SELECT 1 FROM loan_write_off w WHERE w.loan_id = l.id"
+        "  AND w.recovered_principal_fen + w.recovered_interest_fen < w.principal_fen + w.interest_fen))"
     )
     by_reason: dict[CloseReason, list[UUID]] = {}
     for r in rows:

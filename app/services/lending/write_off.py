@@ -1,0 +1,296 @@
+"""Loan-loss allowance (贷款损失准备), write-off (核销) and recovery (核销后收回), ledger-exact.
+
+- `provide_allowance`: the month's provision per bank (Σ class balance × rate; the difference to the books is posted).
+- The write-off is a maker-checker operation (`OPERATION`, listed in app/services/maker_checker/kinds.py): the branch
+  proposes (`loan.write_off`), a head-office approver checks (`loan.write_off_approve`); `_execute` books it.
+- `record_recovery`: money taken from the borrower's card on a written-off loan.
+The postings are app/domain/allowance.py's; docs/lending.md has the worked example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.crypto import Vault
+from app.domain.allowance import (
+    AllowancePolicy,
+    LoanOwed,
+    coverage_ratio,
+    npl_balances,
+    provision_postings,
+    recovery_postings,
+    required_allowance,
+    split_recovery,
+    write_off_postings,
+    write_off_shortfall,
+)
+from app.domain.classification import LoanClass, npl_ratio
+from app.domain.error_codes import CommonCode, LendingCode
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
+from app.domain.money import Money
+from app.domain.permissions import Action
+from app.domain.vocabulary import ActorType, LoanStatus, OutboxKind
+from app.integrations.core_banking import CoreBanking
+from app.models import AllowanceProvision, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, Product, WriteOffRecovery
+from app.services import audit
+from app.services.actor import Actor
+from app.services.lending import ledger
+from app.services.lending.access import can_access
+from app.services.lending.idempotency import caller_key, run_once
+from app.services.maker_checker.registry import Operation, Params, Subject
+from app.services.org import bank_id_of_branch
+from app.services.outbox import customer_hash, enqueue_outbox, institution
+from app.services.permissions import require
+from app.sql import fetch
+
+# --- figures from the books -----------------------------------------------------------------------
+
+ALLOWANCE_SQL = """
+SELECT COALESCE(SUM(e.credit_fen - e.debit_fen), 0) AS allowance FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+WHERE e.account = 'loan_loss_allowance' AND t.bank_id = :bank
+"""
+BALANCES_SQL = """
+SELECT l.classification AS cls, SUM(l.outstanding_principal_fen) AS balance FROM loan l JOIN branch b ON b.id = l.branch_id
+WHERE l.status = 'active' AND b.bank_id = :bank GROUP BY l.classification
+"""
+LOAN_LEDGER_SQL = """
+SELECT account, SUM(debit_fen - credit_fen) AS balance FROM ledger_entry WHERE loan_id = :loan GROUP BY account
+"""
+
+
+async def allowance_of(bank_id: UUID) -> int:
+    return int((await fetch(ALLOWANCE_SQL, bank=str(bank_id)))[0]["allowance"])
+
+
+async def balances_by_class(bank_id: UUID) -> dict[LoanClass, int]:
+    found = {LoanClass(r["cls"]): int(r["balance"]) for r in await fetch(BALANCES_SQL, bank=str(bank_id))}
+    return {c: found.get(c, 0) for c in LoanClass}
+
+
+def _ratio_text(ratio: Decimal | None) -> str:
+    return "—" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'))}%"
+
+
+# --- the monthly provision ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionResult:
+    bank_id: UUID
+    month: str
+    required_fen: int
+    booked_before_fen: int
+    posted_fen: int
+
+
+async def provide_allowance(*, actor: Actor, bank_id: UUID, today: date, policy: AllowancePolicy) -> ProvisionResult:
+    """The month's provision for one bank, once per month (a second run in the month returns the first)."""
+    require(actor, Action.LOAN_PROVISION)
+    month = today.strftime("%Y-%m")
+    async with in_transaction():
+        done = await AllowanceProvision.get_or_none(bank_id=bank_id, month=month)
+        if done is not None:
+            return ProvisionResult(bank_id, month, done.required_fen, done.booked_before_fen, done.posted_fen)
+        balances = await balances_by_class(bank_id)
+        required = required_allowance(balances, policy.rates_ppm)
+        booked = await allowance_of(bank_id)
+        postings = provision_postings(required, booked)
+        if postings:
+            await ledger.post(kind="provision", business_on=today, loan_id=None, postings=postings, memo=f"计提贷款损失准备 {month}", bank_id=bank_id)
+        await AllowanceProvision.create(
+            bank_id=bank_id, month=month, business_on=today, balances={c.value: b for c, b in balances.items()},
+            rates_ppm={c.value: int(r) for c, r in policy.rates_ppm.items()}, required_fen=required, booked_before_fen=booked,
+            posted_fen=required - booked,
+        )
+        await audit.record(actor, "loan.provision", "bank", bank_id, after={"month": month, "required_fen": required, "posted_fen": required - booked})
+    return ProvisionResult(bank_id, month, required, booked, required - booked)
+
+
+# --- the write-off: a maker-checker operation -----------------------------------------------------
+
+
+async def _owed(loan: Loan) -> LoanOwed:
+    led = {r["account"]: int(r["balance"]) for r in await fetch(LOAN_LEDGER_SQL, loan=str(loan.id))}
+    risk = await LoanRisk.get_or_none(loan_id=loan.id)
+    off_accrued = risk.off_accrued_fen if risk else 0
+    return LoanOwed(
+        principal=led.get("loan_principal", 0), interest_receivable=led.get("interest_receivable", 0),
+        penalty_receivable=led.get("penalty_receivable", 0), compound_receivable=led.get("compound_receivable", 0),
+        accrued_on=loan.accrued_interest_fen - off_accrued, off_interest=led.get("off_interest", 0), off_penalty=led.get("off_penalty", 0),
+        off_compound=led.get("off_compound", 0), off_accrued=off_accrued,
+    )
+
+
+async def _label(loan: Loan) -> str:
+    customer = await Customer.get(id=loan.customer_id)
+    product = await Product.get(id=loan.product_id)
+    return f"{customer.name} {product.name} {Money(loan.principal_fen).format_yuan()}（{loan.start_on.isoformat()} 放款）"
+
+
+def _refuse_unless_eligible(loan: Loan, params: Params) -> None:
+    if loan.status != LoanStatus.ACTIVE:
+        raise Conflict("借据不在贷款状态（已结清或已核销），不能核销", code=LendingCode.LOAN_CLOSED, field="loan_id")
+    classes = [LoanClass(c) for c in params["classes"]]
+    if LoanClass(loan.classification) not in classes:
+        names = "、".join(c.label for c in classes)
+        raise ValidationError(f"只有{names}类贷款可以核销（本笔为{LoanClass(loan.classification).label}）", code=CommonCode.WRONG_STATUS, field="loan_id")
+    if loan.days_past_due < int(params["min_days_past_due"]):
+        raise ValidationError(f"逾期须满 {params['min_days_past_due']} 天方可核销（本笔逾期 {loan.days_past_due} 天）", code=CommonCode.WRONG_STATUS, field="loan_id")
+    if loan.debit_in_flight:
+        raise Conflict("自动扣款处理中，请稍后再提出核销", code=LendingCode.DEBIT_IN_FLIGHT, field="loan_id")
+
+
+async def _loan(params: Params, *, lock: bool = False) -> Loan:
+    try:
+        loan_id = UUID(str(params.get("loan_id")))
+    except ValueError:
+        raise NotFound("借据不存在", field="loan_id") from None
+    query = Loan.select_for_update() if lock else Loan
+    loan = await query.get_or_none(id=loan_id)
+    if loan is None:
+        raise NotFound("借据不存在", field="loan_id")
+    return loan
+
+
+async def _subject(actor: Actor, params: Params) -> Subject:
+    loan = await _loan(params)
+    if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        raise NotFound("借据不存在", field="loan_id")
+    bank_id = await bank_id_of_branch(loan.branch_id)
+    return Subject(bank_id, loan.branch_id, await _label(loan))
+
+
+async def _preview(params: Params, today: date) -> Effect:
+    loan = await _loan(params)
+    _refuse_unless_eligible(loan, params)
+    owed = await _owed(loan)
+    bank_id = await bank_id_of_branch(loan.branch_id)
+    allowance = await allowance_of(bank_id)
+    balances = await balances_by_class(bank_id)
+    after = {**balances, LoanClass(loan.classification): balances[LoanClass(loan.classification)] - owed.principal}
+    npl_before, npl_after = npl_balances(balances), npl_balances(after)
+    shortfall = write_off_shortfall(owed.principal, allowance)
+    figures = (
+        Figure("贷款本金（表内）", owed.principal, 0),
+        Figure("应收利息、罚息、复利及应计利息（表内外）", owed.interest_total, 0),
+        Figure("已核销贷款本金（表外，账销案存）", 0, owed.principal),
+        Figure("已核销利息（表外，账销案存）", 0, owed.interest_total),
+        Figure("本行贷款损失准备", allowance, allowance + shortfall - owed.principal),
+        Figure("本行不良贷款余额", npl_before, npl_after),
+        Figure("本行不良贷款率", _ratio_text(npl_ratio(balances)), _ratio_text(npl_ratio(after)), money=False),
+        Figure("本行拨备覆盖率", _ratio_text(coverage_ratio(allowance, npl_before)),
+               _ratio_text(coverage_ratio(allowance + shortfall - owed.principal, npl_after)), money=False),
+    )
+    notes = [
+        f"{LoanClass(loan.classification).label}类，逾期 {loan.days_past_due} 天",
+        "借：贷款损失准备　贷：贷款本金；应收利息冲减利息收入（非应计部分转出表外），本息记入表外核销登记（账销案存）",
+        "核销后催收继续：收回本金恢复贷款损失准备，收回利息计入利息收入",
+    ]
+    if shortfall:
+        notes.append(f"损失准备不足，先补提 {Money(shortfall).format_yuan()}（借：信用减值损失　贷：贷款损失准备）")
+    return Effect(f"核销 {await _label(loan)}", figures, tuple(notes))
+
+
+async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
+    loan = await _loan(params, lock=True)
+    _refuse_unless_eligible(loan, params)
+    owed = await _owed(loan)
+    bank_id = await bank_id_of_branch(loan.branch_id)
+    allowance = await allowance_of(bank_id)
+    txn = await ledger.post(kind="write_off", business_on=today, loan_id=loan.id, postings=write_off_postings(owed, allowance_fen=allowance),
+                            memo="贷款核销（账销案存）")
+    await Loan.filter(id=loan.id).update(
+        status=LoanStatus.WRITTEN_OFF, outstanding_principal_fen=0, overdue_principal_fen=0, overdue_interest_fen=0, accrued_interest_fen=0,
+        penalty_fen=0, compound_fen=0, interest_carry=0, penalty_carry=0, compound_carry=0,
+    )
+    await LoanRisk.filter(loan_id=loan.id).update(non_accrual_since=None, off_interest_fen=0, off_penalty_fen=0, off_compound_fen=0, off_accrued_fen=0)
+    command = await PendingCommand.get_or_none(id=params.get("command_id")) if params.get("command_id") else None
+    record = await LoanWriteOff.create(
+        loan_id=loan.id, bank_id=bank_id, written_off_on=today, class_at_write_off=loan.classification, days_past_due=loan.days_past_due,
+        principal_fen=owed.principal, interest_fen=owed.interest_total, command=command, maker_id=params.get("maker_id"),
+        checker_id=actor.id if actor.type == ActorType.OFFICER else None,
+    )
+    customer = await Customer.get(id=loan.customer_id)
+    await enqueue_outbox(OutboxKind.LOAN_WRITTEN_OFF, {
+        "loanId": str(loan.id), "customerHash": customer_hash(customer), "idNumberMasked": customer.id_number_masked,
+        "writtenOffOn": today.isoformat(), "principal": str(Money(owed.principal)), "interest": str(Money(owed.interest_total)),
+        "classification": LoanClass(loan.classification).value, **await institution(loan.branch_id),
+    }, key=f"loan_written_off:{loan.id}")
+    await audit.record(actor, "loan.write_off", "loan", loan.id,
+                       after={"principal_fen": owed.principal, "interest_fen": owed.interest_total, "transaction": str(txn.id)})
+    return {"write_off_id": str(record.id), "principal_fen": owed.principal, "interest_fen": owed.interest_total}
+
+
+OPERATION = Operation(CommandKind.WRITE_OFF, Action.LOAN_WRITE_OFF, Action.LOAN_WRITE_OFF_APPROVE, _subject, _preview, _execute)
+
+
+async def propose_write_off(
+    *, actor: Actor, loan_id: UUID, reason: str, today: date, now: datetime, policy: MakerCheckerPolicy, allowance: AllowancePolicy,
+) -> PendingCommand:
+    """The branch proposes a write-off: a pending command a head-office approver checks (the conditions go with it)."""
+    from app.services.maker_checker.commands import propose
+
+    params = {"loan_id": str(loan_id), "classes": sorted(c.value for c in allowance.write_off_classes),
+              "min_days_past_due": allowance.write_off_min_days_past_due, "maker_id": str(actor.id)}
+    return await propose(actor=actor, kind=CommandKind.WRITE_OFF, params=params, reason=reason, today=today, now=now, policy=policy)
+
+
+# --- recovery ---------------------------------------------------------------------------------------
+
+
+async def record_recovery(
+    *, actor: Actor, loan_id: UUID, amount_fen: int, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault,
+) -> WriteOffRecovery:
+    """Money recovered on a written-off loan, debited from its card: principal first (restores the allowance), then
+    interest (interest income); the off-balance record shrinks by both."""
+    from app.services.lending.repayment import RepaymentError, _debit
+
+    require(actor, Action.LOAN_RECOVER)
+    if amount_fen <= 0:
+        raise ValidationError("收回金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")
+    key = caller_key("loan_recover", actor, idempotency_key)
+
+    async def operation() -> dict:
+        loan = await Loan.select_for_update().get_or_none(id=loan_id)
+        if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id) or actor.type == ActorType.CUSTOMER:
+            raise NotFound("借据不存在", field="loan_id")
+        record = await LoanWriteOff.select_for_update().get_or_none(loan_id=loan.id)
+        if record is None or loan.status != LoanStatus.WRITTEN_OFF:
+            raise Conflict("该借据未核销，请使用还款", code=CommonCode.WRONG_STATUS, field="loan_id")
+        principal_left = record.principal_fen - record.recovered_principal_fen
+        interest_left = record.interest_fen - record.recovered_interest_fen
+        if amount_fen > principal_left + interest_left:
+            raise ValidationError(f"收回金额超过核销后尚欠 {Money(principal_left + interest_left).format_yuan()}", code=LendingCode.AMOUNT_TOO_LARGE, field="amount")
+        if loan.card_id is None:
+            raise ValidationError("该借据没有绑定的银行卡", code=LendingCode.NO_CARD, field="amount")
+        if not await _debit(core, vault, actor, loan, str(key), amount_fen, purpose="recovery", today=today):
+            return {"pending": True}  # 处理中: the resolver books it (app/services/lending/core_outcomes.py → book_recovery)
+        recovery = await book_recovery(loan.id, amount_fen, on=today, reference=str(key), officer_id=actor.id if actor.type == ActorType.OFFICER else None)
+        await audit.record(actor, "loan.recover", "loan", loan.id,
+                           after={"amount_fen": amount_fen, "principal_fen": recovery.principal_fen, "interest_fen": recovery.interest_fen})
+        return {"recovery_id": str(recovery.id)}
+
+    result = await run_once(scope="loan_recover", key=key, actor=f"{actor.type.value}:{actor.id}", request={"loan": str(loan_id), "amount_fen": amount_fen},
+                            operation=operation)
+    if result.get("pending"):
+        raise RepaymentError("扣款处理中：核心系统暂未返回结果，请勿重复操作，稍后可在借据页查看结果", code=LendingCode.DEBIT_PENDING)
+    return await WriteOffRecovery.get(id=result["recovery_id"])
+
+
+async def book_recovery(loan_id: UUID, amount_fen: int, *, on: date, reference: str, officer_id: UUID | None = None) -> WriteOffRecovery:
+    """Book money the core confirmed on a written-off loan (inside a transaction): principal first, then interest."""
+    record = await LoanWriteOff.select_for_update().get(loan_id=loan_id)
+    split = split_recovery(amount_fen, principal_left=record.principal_fen - record.recovered_principal_fen,
+                           interest_left=record.interest_fen - record.recovered_interest_fen)
+    await ledger.post(kind="recovery", business_on=on, loan_id=loan_id, postings=recovery_postings(split), memo="核销后收回", core_reference=reference)
+    await LoanWriteOff.filter(id=record.id).update(recovered_principal_fen=record.recovered_principal_fen + split.principal,
+                                                   recovered_interest_fen=record.recovered_interest_fen + split.interest)
+    return await WriteOffRecovery.create(write_off_id=record.id, business_on=on, amount_fen=amount_fen, principal_fen=split.principal,
+                                         interest_fen=split.interest, reference=reference, officer_id=officer_id)

@@ -1,0 +1,124 @@
+"""Allowance, write-off and recovery (issue 17): a 损失 loan proposed by the branch, approved by a head-office approver
+through maker-checker, leaves the balance sheet against the allowance and is kept off it (账销案存); a recovery
+restores the allowance (principal) and is income (interest); ledger-check stays clean throughout."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.domain.allowance import DEFAULT_POLICY as ALLOWANCE
+from app.domain.classification import LoanClass
+from app.domain.errors import Forbidden, ValidationError
+from app.domain.maker_checker import CommandStatus, MakerCheckerPolicy
+from app.domain.vocabulary import LoanStatus, Role
+from app.models import Bank, BankCard, Installment, LedgerEntry, Loan, LoanWriteOff, OutboxMessage, PendingCommand
+from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.auth.officers import actor_for
+from app.services.customers.identifiers import card_fields
+from app.services.lending.ledger import ledger_check
+from app.services.lending.write_off import allowance_of, propose_write_off, provide_allowance, record_recovery
+from app.services.maker_checker.commands import approve, command_view
+from app.models import Officer
+from tests.services.lending.test_classification_state import PAYS, SHORT, _actor, _loan, _until
+
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+MC = MakerCheckerPolicy()
+
+
+async def head_office_approver():
+    bank = await Bank.get(code="14102301")
+    officer = await Officer.create(username="hq_approver", display_name="总行审批人", role=Role.APPROVER, branch_id=bank.head_branch_id,
+                                   password_hash="x")
+    return await actor_for(officer)
+
+
+async def _balance(*accounts, loan_id=None) -> int:
+    query = LedgerEntry.filter(account__in=accounts)
+    if loan_id is not None:
+        query = query.filter(loan_id=loan_id)
+    return sum(e.debit_fen - e.credit_fen for e in await query)
+
+
+async def _loss_loan(core, vault):
+    loan = await _loan(core, vault)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    await _until(core, vault, first.due_on + timedelta(days=14), SHORT)
+    loan = await Loan.get(id=loan.id)
+    assert loan.classification == LoanClass.LOSS
+    return loan
+
+
+async def test_write_off_and_recovery_keep_the_books_exact(bank, core, vault):
+    loan = await _loss_loan(core, vault)
+    today = await business_date.current()
+    bank_id = (await Bank.get(code="14102301")).id
+    # the month's provision: 100 % of the 损失 balance
+    provision = await provide_allowance(actor=SYSTEM, bank_id=bank_id, today=today, policy=ALLOWANCE)
+    assert provision.required_fen == loan.outstanding_principal_fen == await allowance_of(bank_id)
+    assert (await provide_allowance(actor=SYSTEM, bank_id=bank_id, today=today, policy=ALLOWANCE)).posted_fen == provision.posted_fen
+    assert await allowance_of(bank_id) == provision.required_fen  # once a month
+    owed_interest = -await _balance("off_balance_contra")  # every off-balance line of the non-accrual loan
+    assert owed_interest > 0
+
+    maker = await _actor("officer1")
+    command = await propose_write_off(actor=maker, loan_id=loan.id, reason="借款人死亡，无遗产可供清偿", today=today, now=NOW, policy=MC, allowance=ALLOWANCE)
+    assert command.status == CommandStatus.PENDING
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}
+    assert figures["贷款本金（表内）"] == (loan.outstanding_principal_fen, 0)
+    assert figures["已核销利息（表外，账销案存）"] == (0, owed_interest)
+    assert figures["本行贷款损失准备"] == (provision.required_fen, 0)
+    # a branch approver has the role, not the place; the maker never checks
+    with pytest.raises(Forbidden) as branch:
+        await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
+    assert "总行" in branch.value.message
+    checker = await head_office_approver()
+    view = await command_view(actor=checker, command_id=command.id, today=today, now=NOW)
+    assert view.may_check and not view.changed
+    await approve(actor=checker, command_id=command.id, today=today, now=NOW, seen=view.now.to_json())
+
+    loan = await Loan.get(id=loan.id)
+    record = await LoanWriteOff.get(loan_id=loan.id)
+    assert loan.status == LoanStatus.WRITTEN_OFF and loan.outstanding_principal_fen == 0
+    assert (record.principal_fen, record.interest_fen) == (provision.required_fen, owed_interest)
+    assert record.command_id == command.id and record.checker_id == checker.id and record.maker_id == maker.id
+    assert await _balance("loan_principal", "interest_receivable", "penalty_receivable", "compound_receivable", "off_interest", loan_id=loan.id) == 0
+    assert await _balance("written_off_principal", loan_id=loan.id) == record.principal_fen
+    assert await _balance("written_off_interest", loan_id=loan.id) == record.interest_fen
+    assert await allowance_of(bank_id) == 0
+    assert await ledger_check(today=today - timedelta(days=1)) == []
+    assert await OutboxMessage.filter(key=f"loan_written_off:{loan.id}").count() == 1
+    assert (await PendingCommand.get(id=command.id)).result["principal_fen"] == record.principal_fen
+
+    # end-of-day leaves a written-off loan alone
+    await _until(core, vault, today + timedelta(days=3), SHORT)
+    today = await business_date.current()
+    assert await _balance("written_off_interest", loan_id=loan.id) == record.interest_fen
+
+    # a recovery: principal first (back into the allowance), then interest (income); the record shrinks
+    await BankCard.filter(id=loan.card_id).update(**card_fields(vault, PAYS))
+    income_before = -await _balance("interest_income")
+    amount = record.principal_fen + 1_234
+    recovery = await record_recovery(actor=maker, loan_id=loan.id, amount_fen=amount, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    assert (recovery.principal_fen, recovery.interest_fen) == (record.principal_fen, 1_234)
+    assert await allowance_of(bank_id) == record.principal_fen
+    assert -await _balance("interest_income") == income_before + 1_234
+    assert await _balance("written_off_principal", loan_id=loan.id) == 0
+    assert await _balance("written_off_interest", loan_id=loan.id) == record.interest_fen - 1_234
+    assert await ledger_check(today=today - timedelta(days=1)) == []
+    # per component: on-balance + written-off principal = disbursed − repaid − recovered
+    disbursed = loan.principal_fen
+    repaid = sum(i.paid_principal_fen for i in await Installment.filter(loan_id=loan.id))
+    assert 0 + await _balance("written_off_principal", loan_id=loan.id) == disbursed - repaid - recovery.principal_fen
+    with pytest.raises(ValidationError):  # never more than is still written off
+        await record_recovery(actor=maker, loan_id=loan.id, amount_fen=record.interest_fen, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+
+
+async def test_only_a_loss_loan_is_proposed(bank, core, vault):
+    loan = await _loan(core, vault)
+    today = await business_date.current()
+    with pytest.raises(ValidationError) as refused:
+        await propose_write_off(actor=await _actor("officer1"), loan_id=loan.id, reason="测试", today=today, now=NOW, policy=MC, allowance=ALLOWANCE)
+    assert refused.value.message == "只有损失类贷款可以核销（本笔为正常）"
+    assert await PendingCommand.all().count() == 0
