@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     classification_observation_months: int = 6  # a non-performing loan is observed this long (and
     classification_observation_periods: int = 2  # this many due dates paid on time) before an upgrade is proposed
     nonaccrual_after_days: int = 90  # overdue more than this many days: 非应计 (income stops, 表外)
+    positions_retention_days: int = 400  # daily loan positions older than this are pruned by the close (month-end snapshots stay)
     # Maker-checker (双人复核, docs/architecture.md "Maker-checker"): the operations that need a second officer
     # ("all", or a comma-separated list of write_off, reversal, extension, renewal, counter_drawdown, ruleset_upload,
     # list_change), how long a request waits before it expires, and the counter drawdown above which one needs a checker

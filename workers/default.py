@@ -122,7 +122,8 @@ async def resolve_core(ctx: dict[str, Any]) -> dict[str, int]:
 
 def _tools(ctx: dict[str, Any]) -> DayEndTools:
     return DayEndTools(core=ctx["core"], vault=ctx["vault"], media=ctx["media"], lease_ttl=ctx["settings"].eod_lease_ttl_seconds,
-                       policy=classification_policy(ctx["settings"]), postloan=postloan_schedule(ctx["settings"]))
+                       policy=classification_policy(ctx["settings"]), postloan=postloan_schedule(ctx["settings"]),
+                       positions_retention_days=ctx["settings"].positions_retention_days)
 
 
 async def start_day_end(ctx: dict[str, Any]) -> str:

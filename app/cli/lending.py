@@ -59,7 +59,7 @@ def eod(
         outside = adapters()
         tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media,
                            lease_ttl=settings.eod_lease_ttl_seconds, policy=classification_policy(settings),
-                           postloan=postloan_schedule(settings))
+                           postloan=postloan_schedule(settings), positions_retention_days=settings.positions_retention_days)
         if days is None:
             return await close_business_day(tools=tools, today=today, on=target)
         reports = []

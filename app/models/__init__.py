@@ -16,6 +16,7 @@ from app.models.org import Bank, Branch, LoginIpThrottle, Officer, OfficerSessio
 from app.models.outbox import OutboxMessage
 from app.models.persisted import PersistedDocument
 from app.models.postloan import PostLoanCheck
+from app.models.position import LoanPosition, LoanPositionMonthEnd
 from app.models.product import LprPublication, Product
 from app.models.risk import (
     CreditAuthorisation,
@@ -75,6 +76,8 @@ __all__ = [
     "LedgerTransaction",
     "LoanClassChange",
     "LoanRisk",
+    "LoanPosition",
+    "LoanPositionMonthEnd",
     "ListEntry",
     "LoanApplication",
     "LoginCode",

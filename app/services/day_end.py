@@ -3,7 +3,7 @@
 Stages, in order, for a business date D (each idempotent per date, each under D's lease):
 
     lending  — `run_eod`: accrual, repricing, auto-debit, overdue, penalty, classification,
-               and the business date moves to D + 1; each step posts once per member bank to
+               the day's loan positions (and month-end snapshot), and the business date moves to D + 1; each step posts once per member bank to
                that bank's books, and each bank's figures of D are reported (`bank_figures`)
     risk     — reconciliation of D (core journal vs ledger, a break raises an early warning:
                `reconcile_and_warn`), then early warnings, collection tasks and post-loan checks for D (`run_after_eod`)
@@ -40,6 +40,7 @@ from app.services.insight import refresh_customer_tags
 from app.services.jobs import JobQueue
 from app.services.lending.books import BankDay, bank_figures
 from app.services.lending.eod import run_eod
+from app.services.lending.positions import DEFAULT_RETENTION_DAYS
 from app.services.lending.reconcile import reconcile_and_warn
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class DayEndTools:
     lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS
     policy: ClassificationPolicy = DEFAULT_POLICY  # classification and non-accrual (settings: classification_*, nonaccrual_after_days)
     postloan: CheckSchedule = DEFAULT_SCHEDULE  # when post-loan checks fall due (settings: postloan_*)
+    positions_retention_days: int = DEFAULT_RETENTION_DAYS  # daily loan positions kept this long (settings: positions_retention_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,8 @@ async def next_stage(through: date) -> tuple[str, date] | None:
 
 async def run_stage(stage: str, on: date, tools: DayEndTools) -> StageReport:
     if stage == LENDING:
-        r = await run_eod(on=on, core=tools.core, vault=tools.vault, lease_ttl=tools.lease_ttl, policy=tools.policy)
+        r = await run_eod(on=on, core=tools.core, vault=tools.vault, lease_ttl=tools.lease_ttl, policy=tools.policy,
+                          positions_retention_days=tools.positions_retention_days)
         status = RUNNING if r.running else ALREADY_DONE if r.already_done else DONE
         banks = await _bank_figures(on) if status == DONE else ()
         return StageReport(LENDING, on, status, "、".join(r.steps_run), banks)

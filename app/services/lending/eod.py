@@ -28,6 +28,9 @@ holds it; a second caller finds the lease live and changes nothing.
                 loan's own class (held until an approver upgrades it); upgrade proposals.
    nonaccrual — loans overdue beyond the policy's days become 非应计; their unpaid interest,
                 penalty and compound are kept off the balance sheet (app/services/lending/nonaccrual.py).
+   positions  — each loan's end-of-day position (one INSERT … SELECT per bank, idempotent per date),
+                the month-end copy on a month's last business date, rows past the retention pruned
+                (app/services/lending/positions.py).
 6. advance    — the business date moves to the next day.
 
 Revolving drawdowns (随借随还) accrue the same way; a settlement period runs from
@@ -59,13 +62,13 @@ from app.services import metrics
 from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
-from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, repayment
+from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, positions, repayment
 from app.services.org import bank_ids
 from app.sql import execute, fetch, is_postgres, of_bank, post_aggregate, post_per_loan, uuid_type
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "advance")
+STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "advance")
 DEBIT_BATCH = 500
 CORE_CONCURRENCY = 8  # auto-debit calls in flight at once: each is a round trip to the core (docs/core-banking.md)
 
@@ -440,7 +443,7 @@ async def _nothing() -> None:
 
 async def run_eod(
     *, on: date | None = None, core: CoreBanking, vault: Vault, policy: ClassificationPolicy = DEFAULT_POLICY, now=None,
-    lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS,
+    lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS, positions_retention_days: int = positions.DEFAULT_RETENTION_DAYS,
 ) -> EodReport:
     """Run (or resume) end-of-day for the current business date under the date's lease; a finished date is a no-op.
 
@@ -462,12 +465,14 @@ async def run_eod(
         run = await EodRun.get(id=lease.run_id)  # read under the lease: a previous holder may have gone further
         if run.finished_at is not None:
             return EodReport(target, (), already_done=True)
-        return await _run_steps(run, lease, core=core, vault=vault, policy=policy, now=now)
+        return await _run_steps(run, lease, core=core, vault=vault, policy=policy, now=now, retention_days=positions_retention_days)
     finally:
         await lease.release()
 
 
-async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, policy: ClassificationPolicy, now) -> EodReport:
+async def _run_steps(
+    run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, policy: ClassificationPolicy, now, retention_days: int,
+) -> EodReport:
     target = run.business_on
     ran: list[str] = []
 
@@ -500,6 +505,7 @@ async def _run_steps(run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, 
     await step("penalty", lambda: charge_penalty(target))
     await step("classify", lambda: classify(target, policy))
     await step("nonaccrual", lambda: nonaccrual.run(target, policy))
+    await step("positions", lambda: positions.write_positions(target, retention_days=retention_days))
 
     async def advance() -> None:
         await business_date.set_current(target + timedelta(days=1))
