@@ -1,4 +1,4 @@
-"""Reporting commands: `cunxin report-key create|list|revoke` and `cunxin customer-tags`.
+"""Reporting commands: `cunxin report-key create|list|revoke`, `cunxin customer-tags` and `cunxin reporting-sql`.
 
 Report keys are made by operators (the system actor, audited); the key is printed once.
 """
@@ -69,3 +69,20 @@ def customer_tags(on: str = typer.Option(None, "--date", help="会计日期 YYYY
 
     report = _run(work, "标签更新失败")
     typer.echo(f"{report.on.isoformat()} 客户标签已更新：客户 {report.customers} 位，新增 {report.added} 个，移除 {report.removed} 个")
+
+
+@cli.command("reporting-sql")
+def reporting_sql(
+    bank: str = typer.Option(None, "--bank", help="法人行机构代码：角色只能看到该行的数据（不填：所有法人行）"),
+    role: str = typer.Option(None, "--role", help="角色名（默认 cunxin_reporting，或 cunxin_reporting_<机构代码>）"),
+    reset_password: bool = typer.Option(False, "--reset-password", help="为已有角色重新生成密码"),
+) -> None:
+    """Create or update the `reporting` schema of SQL views (PostgreSQL) and a read-only role for Metabase/Superset."""
+    from app.services.reporting.sql_views import install_reporting_sql
+
+    made = _run(lambda: install_reporting_sql(role=role, bank_code=bank, reset_password=reset_password), "创建报表视图失败")
+    scope = f"法人行 {made.bank_code}" if made.bank_code else "所有法人行"
+    typer.echo(f"已更新 reporting 模式（{len(made.views)} 个视图），只读角色 {made.role}：{scope}")
+    if made.password:
+        typer.echo(made.password)
+        typer.echo("密码只显示这一次，请填入 Metabase/Superset 的数据库连接（模式 reporting）", err=True)
