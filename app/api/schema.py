@@ -24,6 +24,7 @@ from app.api.org.queries import OrgQuery
 from app.api.org.types import Branch, Officer
 from app.api.risk.mutations import RiskMutation
 from app.api.risk.queries import RiskQuery
+from app.api.reporting.positions import PositionsQuery
 from app.api.reporting.queries import ReportingQuery
 from app.api.reporting.readonly import ReadOnlyApiKeys
 from app.services import outage
@@ -34,7 +35,7 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type(description="查询入口。客户（手机银行，Bearer 凭证）从 me 开始；工作人员（PAD 会话）从 viewer 开始；报表工具（只读报表密钥）用报表查询。金额为元的字符串，日期为业务日期（Asia/Shanghai），时刻为 UTC")
-class Query(OrgQuery, LendingQuery, ClassificationQuery, CustomerQuery, RiskQuery, ReportingQuery):
+class Query(OrgQuery, LendingQuery, ClassificationQuery, CustomerQuery, RiskQuery, ReportingQuery, PositionsQuery):
     node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
 
 
