@@ -44,26 +44,68 @@ def migrate() -> None:
     typer.echo("数据库迁移完成")
 
 
-async def _seed(households: int, second_bank: bool) -> dict:
+async def _seed(households: int, second_bank: bool, *, empty: bool = False) -> dict:
+    """The minimal demo (banks, villages, officers, products); without `empty`, then the living book (app/services/demo_book.py)."""
     from app.services import seed
 
     settings = get_settings()
     outside = adapters()
     ctx = await init_db(settings)
     try:
+        today = clock.local_today(settings.business_tz)
         report = await seed.seed_demo(
             vault=outside.vault,
             demo_password=settings.demo_password.get_secret_value(),
-            today=clock.local_today(settings.business_tz),
+            today=today,
             households_per_village=households,
             platform_name=settings.platform_name,
             first_bank_code=settings.first_bank_code,
             second_bank=second_bank,
             seal_maker=_sandbox_seal_maker(settings, outside),
         )
+        created = asdict(report)
+        if not empty:
+            created |= await _living_book(settings, outside, today)
     finally:
         await ctx.close_connections()
-    return asdict(report)
+    return created
+
+
+async def _living_book(settings, outside, today) -> dict:
+    """~18 months of a loan book lived day by day through the real services and day's close (sandbox only, never in production)."""
+    import time
+
+    from app.config import Env
+    from app.integrations.bureau import SandboxBureau
+    from app.integrations.core_banking import SandboxCoreBanking
+    from app.services import demo_book
+    from app.services.day_end import DayEndTools
+    from app.sql import execute, is_postgres
+    from app.wiring import classification_policy, postloan_schedule
+
+    if settings.env == Env.PROD or not isinstance(outside.core, SandboxCoreBanking):
+        _fail("示范账本只能在开发或测试环境、使用沙箱核心系统时生成（生产环境请用 seed-demo --empty）")
+    tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media, lease_ttl=settings.eod_lease_ttl_seconds,
+                        policy=classification_policy(settings), postloan=postloan_schedule(settings))
+    if not is_postgres():
+        # SQLite: one fsync per commit is most of the minutes (thousands of small commits); a demo database that a crash
+        # leaves behind is made again with `rm var/cunxin.sqlite3 && cunxin seed-demo`. This process's connection only.
+        await execute("PRAGMA synchronous = OFF")
+    started = time.monotonic()
+    progress = {"n": 0}
+
+    async def tick(day) -> None:
+        progress["n"] += 1
+        if progress["n"] % 30 == 0:
+            typer.echo(f"  示范账本：已日终至 {day.isoformat()}", err=True)
+
+    book = await demo_book.seed_book(tools=tools, bureau_at=lambda at: SandboxBureau(clock=at), today=today,
+                                     business_tz=settings.business_tz, on_day=tick)
+    if book.skipped:
+        typer.echo(book.skipped, err=True)
+    else:
+        typer.echo(f"示范账本：{book.days_closed} 个会计日，用时 {time.monotonic() - started:.0f} 秒", err=True)
+    return {"customers": book.customers, "credit_lines": book.lines, "loans": book.loans, "prepayments": book.prepayments, "days_closed": book.days_closed}
 
 
 def _sandbox_seal_maker(settings, outside):
@@ -81,9 +123,11 @@ def _sandbox_seal_maker(settings, outside):
 def seed_demo(
     households: int = typer.Option(8, help="每个村的示范户数"),
     one_bank: bool = typer.Option(False, "--one-bank", help="只建第一家法人行（襄汾农商行），不建翼城农商行"),
+    empty: bool = typer.Option(False, "--empty", help="只建机构、村、人员、产品和 LPR，不生成客户与贷款（测试用的最小数据）"),
 ) -> None:
-    """Create the platform, the demo banks (襄汾农商行 and 翼城农商行), villages, officers, products and LPR history (idempotent)."""
-    created = asyncio.run(_seed(households, not one_bank))
+    """Create the platform, the demo banks (襄汾农商行 and 翼城农商行), villages, officers, products and LPR history, then (unless
+    --empty) ~18 months of customers, credit lines and loans lived through the day's close (idempotent)."""
+    created = asyncio.run(_seed(households, not one_bank, empty=empty))
     typer.echo("示范数据：" + "，".join(f"{k} +{v}" for k, v in created.items()))
 
 
@@ -182,7 +226,9 @@ def dev(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -
     settings = get_settings()
     asyncio.run(_migrate())
     if asyncio.run(_database_is_empty()):
-        asyncio.run(_seed(8))
+        typer.echo("首次运行：生成示范数据（约 18 个月的贷款业务，逐日日终，需要一两分钟）")
+        created = asyncio.run(_seed(8, True))
+        typer.echo("示范数据：" + "，".join(f"{k} +{v}" for k, v in created.items()))
     env = dict(os.environ)
     cunxin = [sys.executable, "-m", "app.cli"]
     supervisor = Supervisor()

@@ -20,7 +20,7 @@ def stack(tmp_path_factory):
     s = CunxinStack(pg, redis, tmp_path_factory.mktemp("var"))
     try:
         s.run("migrate")
-        s.run("seed-demo", "--households", "1")
+        s.run("seed-demo", "--empty", "--households", "1")
         yield s
     finally:
         s.stop_all()
