@@ -38,7 +38,7 @@ from app.integrations.bureau import CreditBureau, HttpBureau, SandboxBureau
 from app.integrations.core_banking import CoreBanking, HttpCoreBanking, SandboxCoreBanking
 from app.integrations.identity import HttpIdentityCheck, IdentityCheck, SandboxIdentityCheck
 from app.integrations.provincial import HttpProvincial, ProvincialCreditSystem, SandboxProvincial
-from app.integrations.sms import HttpSms, SandboxSms, SmsSender
+from app.integrations.sms import HttpSms, RedisSmsLog, SandboxSms, SmsSender
 from app.services.auth.borrowers import SignInPolicy
 from app.services.contracts import SigningKit
 from app.services.contracts.pki import PkiConfig, load_pki
@@ -112,7 +112,8 @@ def _core_banking(settings: Settings) -> CoreBanking:
 def _sms(settings: Settings) -> SmsSender:
     """The sandbox exposes the codes it sends in dev and test only, never in prod."""
     if not settings.sms_url:
-        return SandboxSms(expose_codes=settings.env in ("dev", "test"))
+        exposed = settings.env in ("dev", "test")
+        return SandboxSms(expose_codes=exposed, log=RedisSmsLog(lambda: _redis_client(settings)) if exposed else None)
     return HttpSms(settings.sms_url, api_key=_secret(settings.sms_api_key))
 
 
@@ -137,6 +138,17 @@ def signing_kit(settings: Settings, *, media: MediaStore, now: datetime) -> Sign
 
 
 # --- what services get besides adapters: values from the settings ------------------------------
+
+
+def _redis_client(settings: Settings):
+    """A plain redis.asyncio client on the queue's Redis (the sandbox SMS log)."""
+    from redis.asyncio import Redis
+
+    rs = redis_settings(settings)
+    if rs.unix_socket_path:
+        return Redis(unix_socket_path=rs.unix_socket_path, socket_connect_timeout=2, socket_timeout=2)
+    return Redis(host=rs.host, port=rs.port, db=rs.database, username=rs.username, password=rs.password, ssl=rs.ssl,
+                 socket_connect_timeout=2, socket_timeout=2)
 
 
 def redis_settings(settings: Settings) -> RedisSettings:

@@ -15,9 +15,11 @@ from ui import officers, visit_approvals, visit_steps, visits
 from ui import identity, identity_visit
 from ui import reports
 from ui import postloan
+from ui import dev
 
 routes = [
     Route("/", dashboard.home, name="home"),
+    Route("/dev/sms", dev.sms_page, name="dev_sms"),  # dev and test only (404 in production)
     Route("/login", auth.login_page, methods=["GET", "POST"], name="login"),
     Route("/logout", auth.logout, methods=["POST"], name="logout"),
     Route("/calculator", lending.calculator, name="calculator"),
