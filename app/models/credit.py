@@ -23,6 +23,8 @@ class CreditLine(Model):
     granted_at = fields.DatetimeField(null=True)
     granted_by = fields.ForeignKeyField("models.Officer", related_name="granted_lines", null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # changes on business events (a transaction, a status, a class, a limit), never on the daily accrual: docs/reporting.md
+    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0028 could add it to filled tables (it backfills)
 
     class Meta:
         table = "credit_line"
@@ -67,6 +69,8 @@ class Loan(Model):
     # a manual repayment or prepayment is refused while it is set
     debit_in_flight = fields.CharField(max_length=80, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # changes on business events (a transaction, a status, a class, a limit), never on the daily accrual: docs/reporting.md
+    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0028 could add it to filled tables (it backfills)
 
     class Meta:
         table = "loan"
@@ -129,6 +133,8 @@ class Installment(Model):
     paid_compound_fen = fields.BigIntField(default=0)
     status = fields.CharEnumField(InstallmentStatus, max_length=16, default=InstallmentStatus.PENDING)
     paid_on = fields.DateField(null=True)
+    # changes on business events (a transaction, a status, a class, a limit), never on the daily accrual: docs/reporting.md
+    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0028 could add it to filled tables (it backfills)
 
     class Meta:
         table = "installment"

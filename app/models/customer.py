@@ -22,6 +22,8 @@ class Customer(Model):
     village = fields.ForeignKeyField("models.Village", related_name="customers", null=True, on_delete=fields.SET_NULL)
     grade = fields.CharField(max_length=16, null=True)  # appraisal grade: excellent / good / fair
     created_at = fields.DatetimeField(auto_now_add=True)
+    # changes on business events (a transaction, a status, a class, a limit), never on the daily accrual: docs/reporting.md
+    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0028 could add it to filled tables (it backfills)
 
     class Meta:
         table = "customer"

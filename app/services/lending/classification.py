@@ -37,6 +37,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
 from app.domain.vocabulary import ActorType, InstallmentStatus, LoanStatus, Role
+from app.clock import now_utc
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.lending import nonaccrual
@@ -102,11 +103,13 @@ async def classify_all(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) 
         d=on,
     )
     await execute(
-        f"UPDATE loan SET days_past_due = e.dpd, classification = {_class_of('e.new_rank')} FROM eod_class e"
+        # a new class is a business event (updated_at); days past due alone move daily, like accrual, and do not touch it
+        f"UPDATE loan SET days_past_due = e.dpd, classification = {_class_of('e.new_rank')},"
+        f" updated_at = CASE WHEN loan.classification <> {_class_of('e.new_rank')} THEN {now_sql()} ELSE loan.updated_at END FROM eod_class e"
         f" WHERE e.loan_id = loan.id AND (loan.days_past_due <> e.dpd OR loan.classification <> {_class_of('e.new_rank')})"
     )
     await execute(
-        "UPDATE loan SET overdue_principal_fen = 0, overdue_interest_fen = 0"
+        f"UPDATE loan SET overdue_principal_fen = 0, overdue_interest_fen = 0, updated_at = {now_sql()}"
         " WHERE status = 'active' AND (overdue_principal_fen <> 0 OR overdue_interest_fen <> 0)"
         " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status = 'overdue')"
     )
@@ -198,7 +201,7 @@ async def _risk(loan_id: UUID) -> LoanRisk:
 async def _change(loan: Loan, to: LoanClass, *, on: date, source: str, reason: str, actor: Actor) -> None:
     if LoanClass(loan.classification) == to:
         return
-    await Loan.filter(id=loan.id).update(classification=to)
+    await Loan.filter(id=loan.id).update(classification=to, updated_at=now_utc())
     await LoanClassChange.create(loan_id=loan.id, business_on=on, from_class=loan.classification, to_class=to,
                                  days_past_due=loan.days_past_due, source=source, reason=reason[:200], officer_id=_officer_id(actor))
     await audit.record(actor, "loan.classify", "loan", loan.id, before={"classification": LoanClass(loan.classification).value},

@@ -32,6 +32,7 @@ from app.services.permissions import require
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
+from app.clock import now_utc
 from app.sql import execute
 from app.services.risk import credit_gate
 from app.integrations.core_banking import CoreBanking, Outcome
@@ -123,8 +124,8 @@ async def draw_down(
         tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
         schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
         moved = await execute(
-            "UPDATE credit_line SET used_fen = used_fen + :amount WHERE id = :id AND used_fen + :amount <= limit_fen AND status = 'active'",
-            amount=amount_fen,
+            "UPDATE credit_line SET used_fen = used_fen + :amount, updated_at = :now WHERE id = :id AND used_fen + :amount <= limit_fen AND status = 'active'",
+            amount=amount_fen, now=now_utc(),
             id=str(line.id),
         )
         if moved != 1:
@@ -148,7 +149,7 @@ async def draw_down(
         await core_calls.record(reference=reference, kind="disburse", purpose="drawdown", loan_id=loan.id, amount_fen=amount_fen, on=today, result=result)
         if result.unknown:
             # 放款处理中: the core may have paid the card; the loan waits (no ledger, no accrual) for the resolver
-            await Loan.filter(id=loan.id).update(status=LoanStatus.DISBURSING)
+            await Loan.filter(id=loan.id).update(status=LoanStatus.DISBURSING, updated_at=now_utc())
             await audit.record(actor, "loan.disbursement_pending", "loan", loan.id, after={"amount_fen": amount_fen})
             return {"loan_id": str(loan.id)}
         await book_disbursement(loan, card.card_number_masked, reference, result.core_ref, today)
@@ -162,7 +163,7 @@ async def draw_down(
 
 async def book_disbursement(loan: Loan, masked_card: str, reference: str, core_ref: str, on: date) -> None:
     """The core paid the card: the loan's principal against clearing (call inside a transaction)."""
-    await Loan.filter(id=loan.id).update(disbursement_ref=core_ref, status=LoanStatus.ACTIVE)
+    await Loan.filter(id=loan.id).update(disbursement_ref=core_ref, status=LoanStatus.ACTIVE, updated_at=now_utc())
     await ledger.post(
         kind="disbursement", business_on=on, loan_id=loan.id, memo=f"放款至 {masked_card}", core_reference=reference,
         postings=[Posting(Account.LOAN_PRINCIPAL, debit_fen=loan.principal_fen), Posting(Account.CLEARING, credit_fen=loan.principal_fen)],
@@ -171,7 +172,7 @@ async def book_disbursement(loan: Loan, masked_card: str, reference: str, core_r
 
 async def cancel_disbursement(loan: Loan, reason: str) -> None:
     """The core refused a disbursement that was 处理中: no loan after all (未放款); the line is freed."""
-    await Loan.filter(id=loan.id).update(status=LoanStatus.CANCELLED, outstanding_principal_fen=0)
+    await Loan.filter(id=loan.id).update(status=LoanStatus.CANCELLED, outstanding_principal_fen=0, updated_at=now_utc())
     await Installment.filter(loan_id=loan.id).delete()
-    await execute("UPDATE credit_line SET used_fen = used_fen - :p WHERE id = :id", p=loan.principal_fen, id=str(loan.credit_line_id))
+    await execute("UPDATE credit_line SET used_fen = used_fen - :p, updated_at = :now WHERE id = :id", p=loan.principal_fen, now=now_utc(), id=str(loan.credit_line_id))
     await audit.record(SYSTEM, "loan.disbursement_refused", "loan", loan.id, after={"reason": reason})

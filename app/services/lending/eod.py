@@ -64,7 +64,7 @@ from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
 from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, positions, repayment
 from app.services.org import bank_ids
-from app.sql import execute, fetch, is_postgres, of_bank, post_aggregate, post_per_loan, uuid_type
+from app.sql import execute, fetch, is_postgres, now_sql, of_bank, post_aggregate, post_per_loan, uuid_type
 
 logger = logging.getLogger(__name__)
 
@@ -318,22 +318,22 @@ async def apply_debits(on: date) -> None:
         await repayment.book_cash(r["loan_id"], int(r["amount"]), on=on, kind="auto_debit", memo="自动扣款（应还金额已变化）", core_reference=r["ref"])
     await execute(
         "UPDATE installment SET paid_penalty_fen = penalty_fen, paid_compound_fen = compound_fen, paid_interest_fen = interest_fen,"
-        " paid_principal_fen = principal_fen, status = 'paid', paid_on = :d"
+        f" paid_principal_fen = principal_fen, status = 'paid', paid_on = :d, updated_at = {now_sql()}"
         " WHERE due_on <= :d AND status <> 'paid' AND loan_id IN (SELECT loan_id FROM eod_pay)",
         d=on,
     )
     await execute(
         "UPDATE loan SET outstanding_principal_fen = loan.outstanding_principal_fen - e.prin,"
         " overdue_principal_fen = loan.overdue_principal_fen - e.op, overdue_interest_fen = loan.overdue_interest_fen - e.oi,"
-        " penalty_fen = loan.penalty_fen - e.pen, compound_fen = loan.compound_fen - e.cmp FROM eod_pay e WHERE e.loan_id = loan.id"
+        f" penalty_fen = loan.penalty_fen - e.pen, compound_fen = loan.compound_fen - e.cmp, updated_at = {now_sql()} FROM eod_pay e WHERE e.loan_id = loan.id"
     )
     await execute(
-        "UPDATE credit_line SET used_fen = credit_line.used_fen - s.p"
+        f"UPDATE credit_line SET used_fen = credit_line.used_fen - s.p, updated_at = {now_sql()}"
         " FROM (SELECT l.credit_line_id AS line_id, SUM(e.prin) AS p FROM eod_pay e JOIN loan l ON l.id = e.loan_id GROUP BY l.credit_line_id) s"
         " WHERE s.line_id = credit_line.id"
     )
     await execute(
-        "UPDATE loan SET status = 'settled', settled_on = :d, accrued_interest_fen = 0, days_past_due = 0, classification = 'normal'"
+        f"UPDATE loan SET status = 'settled', settled_on = :d, accrued_interest_fen = 0, days_past_due = 0, classification = 'normal', updated_at = {now_sql()}"
         " WHERE id IN (SELECT loan_id FROM eod_pay)"
         " AND NOT EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = loan.id AND i.status <> 'paid')",
         d=on,
@@ -352,12 +352,14 @@ async def apply_debits(on: date) -> None:
 
 
 async def mark_overdue(on: date) -> None:
-    await execute("UPDATE installment SET status = 'overdue' WHERE status = 'pending' AND due_on <= :d", d=on)
+    """Installments due and unpaid become overdue; each loan's overdue amounts follow (a status change: `updated_at`,
+    only on the rows whose status or amounts change)."""
+    await execute(f"UPDATE installment SET status = 'overdue', updated_at = {now_sql()} WHERE status = 'pending' AND due_on <= :d", d=on)
     await execute(
-        "UPDATE loan SET overdue_principal_fen = s.p, overdue_interest_fen = s.i"
+        f"UPDATE loan SET overdue_principal_fen = s.p, overdue_interest_fen = s.i, updated_at = {now_sql()}"
         " FROM (SELECT loan_id, SUM(principal_fen - paid_principal_fen) AS p, SUM(interest_fen - paid_interest_fen) AS i"
         "       FROM installment WHERE status = 'overdue' GROUP BY loan_id) s"
-        " WHERE s.loan_id = loan.id"
+        " WHERE s.loan_id = loan.id AND (loan.overdue_principal_fen <> s.p OR loan.overdue_interest_fen <> s.i)"
     )
 
 

@@ -30,7 +30,7 @@ from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.ledger import Account
 from app.models import LedgerTransaction, LoanRisk
 from app.services.org import bank_id_of_loan, bank_ids
-from app.sql import execute, fetch, new_uuid, of_bank, post_aggregate, post_per_loan, uuid_type
+from app.sql import execute, fetch, new_uuid, now_sql, of_bank, post_aggregate, post_per_loan, uuid_type
 
 # (on-balance account, off-balance account, income account, delta column); None: a portfolio account
 COMPONENTS = (
@@ -66,6 +66,8 @@ async def run(on: date, policy: ClassificationPolicy = DEFAULT_POLICY) -> None:
         " AND loan_id IN (SELECT id FROM loan WHERE status = 'active' AND days_past_due > :n)",
         d=on, n=policy.nonaccrual_after_days,
     )
+    # becoming non-accrual (非应计) is a change of the loan's status for reporting: updated_at
+    await execute(f"UPDATE loan SET updated_at = {now_sql()} WHERE id IN (SELECT loan_id FROM loan_risk WHERE non_accrual_since = :d)", d=on)
     await sync(on, through=on + timedelta(days=1))  # tonight's end-of-day made the periods ending today receivable
 
 

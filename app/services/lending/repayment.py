@@ -28,6 +28,7 @@ from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.permissions import require
 from app.services.lending.products import conventions_for
+from app.clock import now_utc
 from app.sql import execute
 
 
@@ -102,11 +103,11 @@ async def _apply(loan: Loan, installments: list[Installment], owed: list[OwedIns
             overdue_interest += line.interest_fen
         if _owed(inst).total_fen == 0:
             inst.status, inst.paid_on = InstallmentStatus.PAID, today
-        await inst.save(update_fields=["paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "status", "paid_on"])
+        await inst.save(update_fields=["paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "status", "paid_on", "updated_at"])
     await execute(
         "UPDATE loan SET outstanding_principal_fen = outstanding_principal_fen - :p, overdue_principal_fen = overdue_principal_fen - :op,"
-        " overdue_interest_fen = overdue_interest_fen - :oi, penalty_fen = penalty_fen - :pen, compound_fen = compound_fen - :cmp WHERE id = :id",
-        p=totals["principal"], op=overdue_principal, oi=overdue_interest, pen=totals["penalty"], cmp=totals["compound"], id=str(loan.id),
+        " overdue_interest_fen = overdue_interest_fen - :oi, penalty_fen = penalty_fen - :pen, compound_fen = compound_fen - :cmp, updated_at = :now WHERE id = :id",
+        now=now_utc(), p=totals["principal"], op=overdue_principal, oi=overdue_interest, pen=totals["penalty"], cmp=totals["compound"], id=str(loan.id),
     )
     return totals
 
@@ -123,13 +124,13 @@ def _repayment_postings(total_fen: int, totals: dict[str, int]) -> list[Posting]
 
 async def _restore_line_and_status(loan: Loan, principal_fen: int, today: date) -> None:
     """Repaid principal frees the line (revolving use); settle the loan when nothing is left; refresh days past due."""
-    await execute("UPDATE credit_line SET used_fen = used_fen - :p WHERE id = :id", p=principal_fen, id=str(loan.credit_line_id))
+    await execute("UPDATE credit_line SET used_fen = used_fen - :p, updated_at = :now WHERE id = :id", p=principal_fen, now=now_utc(), id=str(loan.credit_line_id))
     remaining = await Installment.filter(loan_id=loan.id).exclude(status=InstallmentStatus.PAID).order_by("due_on").first()
     if remaining is None:
-        await Loan.filter(id=loan.id).update(status=LoanStatus.SETTLED, settled_on=today, days_past_due=0, classification=classification.LoanClass.NORMAL, accrued_interest_fen=0)
+        await Loan.filter(id=loan.id).update(status=LoanStatus.SETTLED, settled_on=today, days_past_due=0, classification=classification.LoanClass.NORMAL, accrued_interest_fen=0, updated_at=now_utc())
         return
     # days past due follow the payment; the class is end-of-day's (stateful: floors, the non-performing hold)
-    await Loan.filter(id=loan.id).update(days_past_due=classification.days_past_due(today, remaining.due_on))
+    await Loan.filter(id=loan.id).update(days_past_due=classification.days_past_due(today, remaining.due_on), updated_at=now_utc())
 
 
 async def repay(*, actor: Actor, loan_id: UUID, amount_fen: int, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault) -> Loan:
@@ -274,8 +275,8 @@ async def prepay(
                 inst.interest_fen = interest if n == 0 else 0  # the current period's interest is what accrued to today
                 inst.paid_interest_fen, inst.paid_principal_fen = inst.interest_fen, inst.principal_fen
                 inst.status, inst.paid_on = InstallmentStatus.PAID, today
-                await inst.save(update_fields=["interest_fen", "paid_interest_fen", "paid_principal_fen", "status", "paid_on"])
-            await Loan.filter(id=loan.id).update(accrued_interest_fen=0, interest_carry=0, outstanding_principal_fen=0)
+                await inst.save(update_fields=["interest_fen", "paid_interest_fen", "paid_principal_fen", "status", "paid_on", "updated_at"])
+            await Loan.filter(id=loan.id).update(accrued_interest_fen=0, interest_carry=0, outstanding_principal_fen=0, updated_at=now_utc())
         else:
             principal, interest = plan.partial.principal_fen, plan.partial.interest_fen
             new_rows = {r.number: r for r in plan.partial.schedule.installments}
@@ -285,9 +286,9 @@ async def prepay(
                     await inst.delete()  # keep_installment shortened the term; these rows were never due
                     continue
                 inst.due_on, inst.principal_fen, inst.interest_fen = row.due_on, row.principal_fen, row.interest_fen
-                await inst.save(update_fields=["due_on", "principal_fen", "interest_fen"])
+                await inst.save(update_fields=["due_on", "principal_fen", "interest_fen", "updated_at"])
             last = plan.partial.schedule.installments[-1]
-            await Loan.filter(id=loan.id).update(outstanding_principal_fen=loan.outstanding_principal_fen - principal, maturity_on=last.due_on)
+            await Loan.filter(id=loan.id).update(outstanding_principal_fen=loan.outstanding_principal_fen - principal, maturity_on=last.due_on, updated_at=now_utc())
         # the interest collected becomes due now: out of accrued (what end-of-day accrued for this loan) and,
         # for the rest, straight to income
         accrued = loan.accrued_interest_fen if plan.full else 0

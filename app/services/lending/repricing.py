@@ -24,6 +24,7 @@ from app.domain import lpr
 from app.domain.schedule import Method, amortize
 from app.models import Installment, Loan, LprPublication, Product
 from app.domain.vocabulary import InstallmentStatus, LoanStatus
+from app.clock import now_utc
 from app.services import audit
 from app.services.actor import SYSTEM
 from app.services.lending.products import conventions_for
@@ -53,7 +54,8 @@ async def _reprice_one(loan: Loan, product: Product, base_ppm: int, on: date) ->
         if changed:
             await audit.record(SYSTEM, "loan.reprice", "loan", loan.id, before={"rate_ppm": loan.annual_rate_ppm}, after={"rate_ppm": new_rate, "on": on.isoformat()})
         next_on = lpr.next_repricing_date(product.repricing, loan.start_on, on)
-        await Loan.filter(id=loan.id).update(annual_rate_ppm=new_rate, next_repricing_on=next_on if next_on <= loan.maturity_on else None)
+        touched = {"updated_at": now_utc()} if changed else {}  # a new rate is a business event; an unchanged one is not
+        await Loan.filter(id=loan.id).update(annual_rate_ppm=new_rate, next_repricing_on=next_on if next_on <= loan.maturity_on else None, **touched)
         return changed
     rows = await Installment.filter(loan_id=loan.id, due_on__gte=on).order_by("number")
     future = [i for i in rows if i.due_on > on and i.status == InstallmentStatus.PENDING]
@@ -64,11 +66,12 @@ async def _reprice_one(loan: Loan, product: Product, base_ppm: int, on: date) ->
         balance = sum(i.principal_fen for i in following)
         rows = amortize(balance, new_rate, loan.method, [i.due_on for i in following], conventions=conventions_for(product), first_number=following[0].number)
         for inst, row in zip(following, rows, strict=True):
-            inst.principal_fen, inst.interest_fen = row.principal_fen, row.interest_fen
-        await Installment.bulk_update(following, fields=["principal_fen", "interest_fen"], batch_size=100)
+            inst.principal_fen, inst.interest_fen, inst.updated_at = row.principal_fen, row.interest_fen, now_utc()
+        await Installment.bulk_update(following, fields=["principal_fen", "interest_fen", "updated_at"], batch_size=100)
         await audit.record(SYSTEM, "loan.reprice", "loan", loan.id, before={"rate_ppm": loan.annual_rate_ppm}, after={"rate_ppm": new_rate, "on": on.isoformat()})
     next_on = lpr.next_repricing_date(product.repricing, loan.start_on, on)
-    await Loan.filter(id=loan.id).update(annual_rate_ppm=new_rate if changed else loan.annual_rate_ppm, next_repricing_on=next_on if next_on <= loan.maturity_on else None)
+    touched = {"updated_at": now_utc()} if changed else {}
+    await Loan.filter(id=loan.id).update(annual_rate_ppm=new_rate if changed else loan.annual_rate_ppm, next_repricing_on=next_on if next_on <= loan.maturity_on else None, **touched)
     return changed
 
 

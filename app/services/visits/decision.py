@@ -167,7 +167,7 @@ async def _grant(actor: Actor, visit: Visit, *, amount_fen: int, offer: Offer, p
         grade=offer.grade if offer.grade in ("excellent", "good", "fair") else "good",
         spread_bp=offer.strategy.spread_bp if offer.strategy else None, exposure_cap_fen=policy.exposure_cap_fen,
     )
-    await CreditLine.filter(id=line.id).update(granted_at=now, officer_id=visit.officer_id)
+    await CreditLine.filter(id=line.id).update(granted_at=now, officer_id=visit.officer_id, updated_at=now)
     line.granted_at, line.officer_id = now, visit.officer_id
     await enqueue_line_granted(line, now=now)
     return line
