@@ -32,3 +32,8 @@ def domain_enum(
         label = labels[member] if labels is not None else member.label  # type: ignore[attr-defined]
         value.description = explain(member, label) if explain else label
     return wrapped
+
+
+def values_text(cls: type[Enum], labels: Mapping[Any, str] | None = None) -> str:
+    """"active 有效、frozen 冻结…": the wire values of a domain enum a field still carries as a string, with the domain's labels."""
+    return "、".join(f"{m.value} {labels[m] if labels is not None else m.label}" for m in cls)  # type: ignore[attr-defined]

@@ -152,6 +152,13 @@ class InstallmentStatus(StrEnum):
     OVERDUE = "overdue"
     PAID = "paid"
 
+    @property
+    def label(self) -> str:
+        return INSTALLMENT_STATUS_LABELS[self]
+
+
+INSTALLMENT_STATUS_LABELS = {InstallmentStatus.PENDING: "待还", InstallmentStatus.OVERDUE: "逾期", InstallmentStatus.PAID: "已还清"}
+
 
 LoanClass = _LoanClass  # five-tier class (正常/关注/次级/可疑/损失), owned by classification.py
 

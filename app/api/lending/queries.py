@@ -4,7 +4,9 @@ from typing import Annotated
 
 import strawberry
 
+from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
+from app.api.enums import values_text
 from app.api.errors import payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import (
@@ -21,11 +23,11 @@ from app.api.lending.types import (
     SchedulePreviewInput,
     schedule_rows,
 )
-from app.api.arguments import AFTER, FIRST
 from app.api.pagination import Connection, paginate
 from app.api.permissions import IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
+from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.domain.money import percent_str, yuan_str
 from app.models import LprPublication
 from app.services import business_date
@@ -86,7 +88,7 @@ class LendingQuery:
     @strawberry.field(description="授信额度（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
     async def credit_lines(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
-        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写：active、frozen、expired、closed）；为空时全部")] = None,
+        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写）：" + values_text(CreditLineStatus) + "；为空时全部")] = None,
     ) -> Connection[CreditLine]:
         query = lending_queries.lines_query(info.context.actor, status=status).order_by("-created_at", "id")
         return await paginate(query, first, after, CreditLine.from_model)
@@ -94,7 +96,7 @@ class LendingQuery:
     @strawberry.field(description="借据（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
     async def loans(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
-        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写：disbursing、active、settled、written_off、cancelled）；为空时全部")] = None,
+        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写）：" + values_text(LoanStatus) + "；为空时全部")] = None,
     ) -> Connection[Loan]:
         query = lending_queries.loans_query(info.context.actor, status=status).order_by("-created_at", "id")
         return await paginate(query, first, after, Loan.from_model)

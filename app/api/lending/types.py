@@ -9,13 +9,15 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from app.api.enums import domain_enum
+from app.api.enums import domain_enum, values_text
 from app.api.context import Info
 from app.api.errors import error_enum
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.schedule.conventions import Method
-from app.domain.classification import CLASS_LABELS
+from app.domain.classification import CLASS_LABELS, LoanClass
+from app.domain.lpr import Tenor
+from app.domain.vocabulary import CreditLineStatus, InstallmentStatus, LoanStatus
 from app.domain.money import percent_str, yuan_str
 from app.domain.schedule import Schedule
 from app.domain.vocabulary import InstallmentStatus
@@ -85,7 +87,7 @@ class SchedulePreview:
 @strawberry.type(description="贷款市场报价利率（LPR）")
 class LprRate:
     published_on: date = strawberry.field(description="发布日期（生效日）（业务日期，Asia/Shanghai）")
-    tenor: str = strawberry.field(description="1y = 1年期，5y = 5年期以上")
+    tenor: str = strawberry.field(description="期限：" + values_text(Tenor))
     rate_percent: DecimalString = strawberry.field(description="年利率（百分数字符串，如 \"3.45\" 表示 3.45%）")
 
     @classmethod
@@ -123,7 +125,7 @@ class Product(relay.Node):
 @strawberry.type(description="授信额度")
 class CreditLine(relay.Node):
     key: relay.NodeID[str]
-    status: str = strawberry.field(description="状态：active 有效、frozen 冻结、expired 到期、closed 关闭（小写字符串）")
+    status: str = strawberry.field(description="状态（小写字符串）：" + values_text(CreditLineStatus))
     limit: DecimalString = strawberry.field(description="授信额度（元，两位小数的字符串，如 \"1200.00\"）")
     used: DecimalString = strawberry.field(description="已用额度（借款占用，还本后恢复）（元，两位小数的字符串，如 \"1200.00\"）")
     available: DecimalString = strawberry.field(description="可用额度 = limit − used（元，两位小数的字符串，如 \"1200.00\"）")
@@ -133,7 +135,7 @@ class CreditLine(relay.Node):
     methods: list[RepaymentMethod] = strawberry.field(description="允许的还款方式")
     spread_bp: int = strawberry.field(description="定价加点（基点，1 基点 = 0.01%），借款年利率 = 当日 LPR + 加点")
     product_id: strawberry.Private[UUID]
-    customer_name: str = strawberry.field(description="客户姓名（工作人员可见全名；客户本人读取时为本人姓名）")
+    customer_name: str = strawberry.field(description="客户姓名：目前没有查询填充它，恒为空字符串（已知缺陷：请从客户对象读取姓名）")
 
     @strawberry.field(description="产品")
     async def product(self, info: Info) -> Product:
@@ -158,7 +160,7 @@ class CreditLine(relay.Node):
 class Installment:
     number: int = strawberry.field(description="期次，从 1 开始")
     due_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
-    status: str = strawberry.field(description="状态：pending 待还、overdue 逾期、paid 已还清（小写字符串）")
+    status: str = strawberry.field(description="状态（小写字符串）：" + values_text(InstallmentStatus))
     principal: DecimalString = strawberry.field(description="本期应还本金（元，两位小数的字符串，如 \"1200.00\"）")
     interest: DecimalString = strawberry.field(description="本期应还利息（元，两位小数的字符串，如 \"1200.00\"）")
     penalty: DecimalString = strawberry.field(description="本期累计罚息（逾期本金 × 罚息利率，按日计）（元，两位小数的字符串，如 \"1200.00\"）")
@@ -205,7 +207,7 @@ class Transaction:
 @strawberry.type(description="借据")
 class Loan(relay.Node):
     key: relay.NodeID[str]
-    status: str = strawberry.field(description="状态：disbursing 放款处理中、active 未结清、settled 已结清、written_off 已核销、cancelled 未放款（小写字符串）")
+    status: str = strawberry.field(description="状态（小写字符串）：" + values_text(LoanStatus))
     status_label: str = strawberry.field(description="状态：未结清、放款处理中、已结清……；自动扣款或还款结果未确认时含「扣款处理中」")
     principal: DecimalString = strawberry.field(description="借款本金（放款金额）（元，两位小数的字符串，如 \"1200.00\"）")
     outstanding_principal: DecimalString = strawberry.field(description="未还本金（含逾期本金）（元，两位小数的字符串，如 \"1200.00\"）")
@@ -214,7 +216,7 @@ class Loan(relay.Node):
     penalty: DecimalString = strawberry.field(description="未还罚息（元，两位小数的字符串，如 \"1200.00\"）")
     compound: DecimalString = strawberry.field(description="未还复利（元，两位小数的字符串，如 \"1200.00\"）")
     annual_rate_percent: DecimalString = strawberry.field(description="执行年利率（百分数字符串，如 \"3.95\"）= 定价 LPR + 加点")
-    lpr_tenor: str = strawberry.field(description="定价所用 LPR 期限：1y 一年期，5y 五年期以上")
+    lpr_tenor: str = strawberry.field(description="定价所用 LPR 期限：" + values_text(Tenor))
     spread_bp: int = strawberry.field(description="加点（基点，1 基点 = 0.01%）")
     method: RepaymentMethod = strawberry.field(description="还款方式")
     term_months: int = strawberry.field(description="期限（月）")
@@ -222,7 +224,7 @@ class Loan(relay.Node):
     first_due_date: date = strawberry.field(description="首期还款日（业务日期，Asia/Shanghai）")
     maturity_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
     days_past_due: int = strawberry.field(description="逾期天数（最早一笔未还到期款项起算，按会计日期；未逾期为 0）")
-    classification: str = strawberry.field(description="五级分类（小写字符串）：normal、special_mention、substandard、doubtful、loss")
+    classification: str = strawberry.field(description="五级分类（小写字符串）：" + values_text(LoanClass))
     classification_label: str = strawberry.field(description="五级分类的中文名（正常、关注、次级、可疑、损失）")
     credit_line_id: strawberry.Private[UUID]
 
@@ -257,7 +259,7 @@ class Loan(relay.Node):
 @strawberry.type(description="用信试算")
 class DrawdownQuote:
     annual_rate_percent: DecimalString | None = strawberry.field(description="今日执行年利率（百分数字符串）；出错时为 null")
-    lpr_tenor: str | None = strawberry.field(description="定价所用 LPR 期限（1y / 5y）；出错时为 null")
+    lpr_tenor: str | None = strawberry.field(description="定价所用 LPR 期限：" + values_text(Tenor) + "；出错时为 null")
     installments: list[ScheduleInstallment] = strawberry.field(description="还款计划；出错时为空列表")
     total_interest: DecimalString | None = strawberry.field(description="利息合计（元，两位小数的字符串，如 \"1200.00\"）；出错时为 null")
     errors: list[LoanError] = strawberry.field(description="输入或业务错误；成功时为空列表")

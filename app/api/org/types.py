@@ -34,7 +34,7 @@ class Bank:
     legal_representative: str = strawberry.field(description="法定代表人（合同所示）")
     contract_prefix: str = strawberry.field(description="合同编号前缀")
     has_own_seal: bool = strawberry.field(description="是否使用本行自己的电子印章证书（否：本系统的签章配置）")
-    is_active: bool = strawberry.field(description="是否在用（停用的法人行不再办理新业务）")
+    is_active: bool = strawberry.field(description="是否在用：停用的法人行不再向客户提供线上产品（其银行卡视同非成员行的卡）")
 
     @classmethod
     def from_model(cls, m: BankModel) -> Bank:

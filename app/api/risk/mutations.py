@@ -69,7 +69,7 @@ class CollectionActionRecordPayload:
 
 @strawberry.input(description="上传新版本的规则集（YAML），上传后立即生效")
 class RuleSetUploadInput:
-    yaml_text: str = strawberry.field(description="规则集全文（YAML，格式见 docs/）")
+    yaml_text: str = strawberry.field(description="规则集全文（YAML；格式与示例见 app/domain/rules/rulesets/，可用的规则见规则目录）")
     kind: RuleSetKind = strawberry.field(default=RuleSetKind.REJECT, description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略")
 
 
@@ -81,7 +81,7 @@ class RuleSetUploadPayload:
 
 @strawberry.input(description="列入黑名单或灰名单")
 class ListEntryAddInput:
-    id_number: str = strawberry.field(description="18 位身份证号（明文传入，仅存密文与掩码）")
+    id_number: str = strawberry.field(description="18 位身份证号（明文传入；只保存其哈希与掩码，不保存明文）")
     name: str = strawberry.field(description="姓名")
     list_kind: ListKind = strawberry.field(description="名单类型")
     reason: str = strawberry.field(description="列入原因（必填）")
