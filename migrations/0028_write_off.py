@@ -12,7 +12,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0026_maker_checker')]
+    dependencies = [('models', '0027_persisted_documents')]
 
     initial = False
 
