@@ -9,7 +9,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0027_persisted_documents')]
+    # after both 0027s (persisted documents and write-off landed an 0027 each, both after 0026): this one joins the chain again
+    dependencies = [('models', '0027_persisted_documents'), ('models', '0027_write_off')]
 
     initial = False
 
