@@ -9,8 +9,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    # after both 0027s (persisted documents and write-off landed an 0027 each, both after 0026): this one joins the chain again
-    dependencies = [('models', '0027_persisted_documents'), ('models', '0027_write_off')]
+    # after both 0028s (updated_at and write-off each landed an 0028 after 0027): this one joins the two heads again
+    dependencies = [('models', '0028_updated_at'), ('models', '0028_write_off')]
 
     initial = False
 
