@@ -4,6 +4,10 @@
 gives each value the Chinese label the domain keeps for it (`member.label`, or the domain's own label
 table passed in), so the label has one home, beside its enum (tests/contract/test_vocabulary_homes.py),
 and the schema shows it (tests/contract/test_schema_lint.py).
+
+Closed sets are enums on the wire, never free strings (issue 16): a wrong value (`loans(status: "ACTIVE")`,
+`loans(status: OPEN)`) is a validation error before anything runs. strawberry keeps the definition on the
+domain class, so a domain enum is published once; those that more than one area uses are built below.
 """
 
 from __future__ import annotations
@@ -13,6 +17,20 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
+
+from app.domain.classification import FLOOR_LABELS, FloorKind, LoanClass, UpgradeProposalStatus
+from app.domain.ledger import Account
+from app.domain.lpr import Tenor
+from app.domain.vocabulary import (
+    LEDGER_ACCOUNT_LABELS,
+    CloseReason,
+    CreditLineStatus,
+    InstallmentStatus,
+    LedgerKind,
+    LoanStatus,
+    RiskOutcome,
+    RiskPurpose,
+)
 
 E = TypeVar("E", bound=type[Enum])
 
@@ -34,6 +52,15 @@ def domain_enum(
     return wrapped
 
 
-def values_text(cls: type[Enum], labels: Mapping[Any, str] | None = None) -> str:
-    """"active 有效、frozen 冻结…": the wire values of a domain enum a field still carries as a string, with the domain's labels."""
-    return "、".join(f"{m.value} {labels[m] if labels is not None else m.label}" for m in cls)  # type: ignore[attr-defined]
+CreditLineStatusEnum = domain_enum(CreditLineStatus, name="CreditLineStatus", description="授信额度状态")
+LoanStatusEnum = domain_enum(LoanStatus, name="LoanStatus", description="借据状态")
+InstallmentStatusEnum = domain_enum(InstallmentStatus, name="InstallmentStatus", description="还款计划一期的状态")
+LprTenor = domain_enum(Tenor, name="LprTenor", description="LPR 期限品种：期限 5 年以内（含）的贷款用 1 年期，5 年以上用 5 年期以上")
+LoanClassification = domain_enum(LoanClass, name="LoanClassification", description="贷款五级分类（正常、关注、次级、可疑、损失；后三类为不良）")
+ClassFloorKind = domain_enum(FloorKind, name="ClassFloorKind", description="分类下限的来源", labels=FLOOR_LABELS)
+ClassUpgradeProposalStatus = domain_enum(UpgradeProposalStatus, name="ClassUpgradeProposalStatus", description="分类上调建议的状态")
+LedgerAccount = domain_enum(Account, name="LedgerAccount", description="会计科目（贷款分户账与组合科目）", labels=LEDGER_ACCOUNT_LABELS)
+LedgerKindEnum = domain_enum(LedgerKind, name="LedgerKind", description="账务交易类型")
+CollectionCloseReason = domain_enum(CloseReason, name="CollectionCloseReason", description="催收任务结束原因")
+RiskOutcomeEnum = domain_enum(RiskOutcome, name="RiskOutcome", description="风控结论：通过、人工复核、拒绝；规则命中时表示该规则导致的结论")
+RiskPurposeEnum = domain_enum(RiskPurpose, name="RiskPurpose", description="征信风险检查的环节")

@@ -128,6 +128,23 @@ class FloorKind(StrEnum):
 FLOOR_LABELS = {FloorKind.MANUAL: "人工认定", FloorKind.RESTRUCTURED: "重组"}
 
 
+class UpgradeProposalStatus(StrEnum):
+    """An upgrade proposal raised after the observation period, until an approver decides it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return UPGRADE_PROPOSAL_STATUS_LABELS[self]
+
+
+UPGRADE_PROPOSAL_STATUS_LABELS = {
+    UpgradeProposalStatus.PENDING: "待审批", UpgradeProposalStatus.APPROVED: "已同意上调", UpgradeProposalStatus.REJECTED: "不予上调",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ClassificationPolicy:
     """Everything end-of-day needs to classify: DPD floors, grace, the upgrade observation, non-accrual.

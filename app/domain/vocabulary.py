@@ -425,23 +425,48 @@ LEDGER_ACCOUNT_LABELS = {
 }
 
 # LedgerTransaction.kind (app/services/lending/): what each posting was for.
+
+
+class LedgerKind(StrEnum):
+    DISBURSEMENT = "disbursement"
+    REPAYMENT = "repayment"
+    PREPAYMENT = "prepayment"
+    AUTO_DEBIT = "auto_debit"
+    ACCRUAL = "accrual"
+    INTEREST_DUE = "interest_due"
+    PENALTY = "penalty"
+    NON_ACCRUAL = "non_accrual"
+    PROVISION = "provision"
+    RECOVERY = "recovery"
+    SETTLEMENT = "settlement"
+    WRITE_OFF = "write_off"
+    REVERSAL = "reversal"
+    REFUND = "refund"
+    SUSPENSE_APPLY = "suspense_apply"
+    SUSPENSE_REFUND = "suspense_refund"
+
+    @property
+    def label(self) -> str:
+        return LEDGER_KIND_LABELS[self]
+
+
 LEDGER_KIND_LABELS = {
-    "disbursement": "放款",
-    "repayment": "还款",
-    "prepayment": "提前还款",
-    "auto_debit": "自动扣款",
-    "accrual": "利息计提",
-    "interest_due": "利息到期",
-    "penalty": "罚息复利计提",
-    "non_accrual": "转入非应计",
-    "provision": "计提贷款损失准备",
-    "recovery": "核销后收回",
-    "settlement": "结清",
-    "write_off": "核销",
-    "reversal": "冲正",
-    "refund": "退款",
-    "suspense_apply": "暂收款冲抵",
-    "suspense_refund": "暂收款退回",
+    LedgerKind.DISBURSEMENT: "放款",
+    LedgerKind.REPAYMENT: "还款",
+    LedgerKind.PREPAYMENT: "提前还款",
+    LedgerKind.AUTO_DEBIT: "自动扣款",
+    LedgerKind.ACCRUAL: "利息计提",
+    LedgerKind.INTEREST_DUE: "利息到期",
+    LedgerKind.PENALTY: "罚息复利计提",
+    LedgerKind.NON_ACCRUAL: "转入非应计",
+    LedgerKind.PROVISION: "计提贷款损失准备",
+    LedgerKind.RECOVERY: "核销后收回",
+    LedgerKind.SETTLEMENT: "结清",
+    LedgerKind.WRITE_OFF: "核销",
+    LedgerKind.REVERSAL: "冲正",
+    LedgerKind.REFUND: "退款",
+    LedgerKind.SUSPENSE_APPLY: "暂收款冲抵",
+    LedgerKind.SUSPENSE_REFUND: "暂收款退回",
 }
 
 # The keys of EarlyWarning.evidence (app/domain/warnings.py), as the warning page names them.

@@ -12,14 +12,13 @@ from strawberry import relay
 from app import clock
 from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
-from app.api.enums import values_text
+from app.api.enums import LoanStatusEnum
 from app.api.errors import error_enum, payload_error
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.pagination import Connection, paginate
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.errors import DomainError
-from app.domain.vocabulary import LoanStatus
 from app.domain.money import yuan_str
 from app.services import business_date
 from app.services.customers.cards import NOT_YOUR_BANK, CardView, OnlineOffer as OfferView, bound_cards, online_offer
@@ -142,9 +141,9 @@ class CustomerViewer:
     @strawberry.field(description="借据；status 为空时列出全部")
     async def loans(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
-        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写）：" + values_text(LoanStatus) + "；为空时全部")] = None,
+        status: Annotated[LoanStatusEnum | None, strawberry.argument(description="只看该状态的借据；为空时全部")] = None,
     ) -> Connection[Loan]:
-        query = lending_queries.loans_query(info.context.actor, status=status).order_by("-created_at", "id")
+        query = lending_queries.loans_query(info.context.actor, status=status.value if status is not None else None).order_by("-created_at", "id")
         return await paginate(query, first, after, Loan.from_model)
 
     @strawberry.field(description="最近一期应还；没有未还款项时为 null")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.api.enums import domain_enum
+from app.api.enums import ClassFloorKind, ClassUpgradeProposalStatus, LoanClassification
 from app.api.context import Info
 from app.api.arguments import INPUT
 from app.api.errors import error_enum, payload_error
@@ -15,16 +15,13 @@ from app.api.ids import decode_id
 from app.api.lending.types import Loan
 from app.api.permissions import IsOfficer
 from app.domain import error_codes as codes
-from app.domain.classification import CLASS_LABELS, FLOOR_LABELS, FloorKind, LoanClass
+from app.domain.classification import CLASS_LABELS, LoanClass
 from app.domain.error_codes import CommonCode
 from app.domain.errors import DomainError
 from app.models import ClassUpgradeProposal as ProposalModel
 from app.services import business_date
 from app.services.lending.classification import decide_upgrade, pending_proposals, set_floor
 
-LoanClassification = domain_enum(LoanClass, name="LoanClassification", description="贷款五级分类（正常、关注、次级、可疑、损失；后三类为不良）")
-
-ClassFloorKind = domain_enum(FloorKind, name="ClassFloorKind", description="分类下限的来源", labels=FLOOR_LABELS)
 
 
 ClassErrorCode = error_enum(
@@ -48,7 +45,7 @@ class ClassUpgradeProposal:
     from_class_label: str = strawberry.field(description="当前分类的中文名")
     proposed_class: LoanClassification = strawberry.field(description="建议上调到的分类")
     proposed_class_label: str = strawberry.field(description="建议分类的中文名")
-    status: str = strawberry.field(description="状态（小写字符串）：pending 待审批、approved 已批准、rejected 已否决")
+    status: ClassUpgradeProposalStatus = strawberry.field(description="建议的状态")
     loan_id: strawberry.Private[object]
 
     @strawberry.field(description="借据")
@@ -64,7 +61,7 @@ class ClassUpgradeProposal:
             id=strawberry.ID(str(m.id)), raised_on=m.raised_on, observed_from=m.observed_from,
             from_class=LoanClassification(LoanClass(m.from_class).value), from_class_label=CLASS_LABELS[LoanClass(m.from_class)],
             proposed_class=LoanClassification(LoanClass(m.proposed_class).value), proposed_class_label=CLASS_LABELS[LoanClass(m.proposed_class)],
-            status=m.status, loan_id=m.loan_id,
+            status=ClassUpgradeProposalStatus(m.status), loan_id=m.loan_id,
         )
 
 

@@ -6,7 +6,7 @@ import strawberry
 
 from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
-from app.api.enums import values_text
+from app.api.enums import CreditLineStatusEnum, LoanStatusEnum, LprTenor
 from app.api.errors import payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import (
@@ -27,7 +27,6 @@ from app.api.pagination import Connection, paginate
 from app.api.permissions import IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
-from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.domain.money import percent_str, yuan_str
 from app.models import LprPublication
 from app.services import business_date
@@ -77,28 +76,28 @@ class LendingQuery:
     @strawberry.field(description="LPR 报价，最新在前")
     async def lpr_rates(
         self,
-        tenor: Annotated[str | None, strawberry.argument(description="期限：1y 一年期，5y 五年期以上；为空时两者都返回")] = None,
+        tenor: Annotated[LprTenor | None, strawberry.argument(description="只列该期限品种；为空时两者都返回")] = None,
         first: Annotated[int, strawberry.argument(description="最多返回条数，1–100")] = 24,
     ) -> list[LprRate]:
         query = LprPublication.all().order_by("-published_on", "tenor")
-        if tenor:
-            query = query.filter(tenor=tenor)
+        if tenor is not None:
+            query = query.filter(tenor=tenor.value)
         return [LprRate.from_model(r) for r in await query.limit(min(max(first, 1), 100))]
 
     @strawberry.field(description="授信额度（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
     async def credit_lines(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
-        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写）：" + values_text(CreditLineStatus) + "；为空时全部")] = None,
+        status: Annotated[CreditLineStatusEnum | None, strawberry.argument(description="只看该状态的额度；为空时全部")] = None,
     ) -> Connection[CreditLine]:
-        query = lending_queries.lines_query(info.context.actor, status=status).order_by("-created_at", "id")
+        query = lending_queries.lines_query(info.context.actor, status=status.value if status is not None else None).order_by("-created_at", "id")
         return await paginate(query, first, after, CreditLine.from_model)
 
     @strawberry.field(description="借据（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
     async def loans(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
-        status: Annotated[str | None, strawberry.argument(description="只看该状态（小写）：" + values_text(LoanStatus) + "；为空时全部")] = None,
+        status: Annotated[LoanStatusEnum | None, strawberry.argument(description="只看该状态的借据；为空时全部")] = None,
     ) -> Connection[Loan]:
-        query = lending_queries.loans_query(info.context.actor, status=status).order_by("-created_at", "id")
+        query = lending_queries.loans_query(info.context.actor, status=status.value if status is not None else None).order_by("-created_at", "id")
         return await paginate(query, first, after, Loan.from_model)
 
     @strawberry.field(description="用信试算：今日利率与还款计划", permission_classes=[IsSignedIn])
@@ -112,7 +111,7 @@ class LendingQuery:
         except DomainError as exc:
             return DrawdownQuote(annual_rate_percent=None, lpr_tenor=None, installments=[], total_interest=None, errors=[loan_error(exc)])
         return DrawdownQuote(
-            annual_rate_percent=percent_str(quote.annual_rate_ppm), lpr_tenor=quote.tenor.value,
+            annual_rate_percent=percent_str(quote.annual_rate_ppm), lpr_tenor=LprTenor(quote.tenor),
             installments=schedule_rows(quote.schedule), total_interest=yuan_str(quote.schedule.total_interest_fen), errors=[],
         )
 

@@ -9,18 +9,24 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from app.api.enums import domain_enum, values_text
+from app.api.enums import (
+    CreditLineStatusEnum,
+    InstallmentStatusEnum,
+    LedgerAccount,
+    LedgerKindEnum,
+    LoanClassification,
+    LoanStatusEnum,
+    LprTenor,
+    domain_enum,
+)
 from app.api.context import Info
 from app.api.errors import error_enum
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.schedule.conventions import Method
 from app.domain.classification import CLASS_LABELS, LoanClass
-from app.domain.lpr import Tenor
-from app.domain.vocabulary import CreditLineStatus, InstallmentStatus, LoanStatus
 from app.domain.money import percent_str, yuan_str
 from app.domain.schedule import Schedule
-from app.domain.vocabulary import InstallmentStatus
 from app.models import CreditLine as CreditLineModel
 from app.models import LedgerTransaction as TransactionModel
 from app.models import Loan as LoanModel
@@ -87,12 +93,12 @@ class SchedulePreview:
 @strawberry.type(description="贷款市场报价利率（LPR）")
 class LprRate:
     published_on: date = strawberry.field(description="发布日期（生效日）（业务日期，Asia/Shanghai）")
-    tenor: str = strawberry.field(description="期限：" + values_text(Tenor))
+    tenor: LprTenor = strawberry.field(description="期限品种")
     rate_percent: DecimalString = strawberry.field(description="年利率（百分数字符串，如 \"3.45\" 表示 3.45%）")
 
     @classmethod
     def from_model(cls, m: LprPublication) -> LprRate:
-        return cls(published_on=m.published_on, tenor=m.tenor.value, rate_percent=percent_str(m.rate_ppm))
+        return cls(published_on=m.published_on, tenor=LprTenor(m.tenor), rate_percent=percent_str(m.rate_ppm))
 
 
 @strawberry.type(description="贷款产品")
@@ -125,7 +131,7 @@ class Product(relay.Node):
 @strawberry.type(description="授信额度")
 class CreditLine(relay.Node):
     key: relay.NodeID[str]
-    status: str = strawberry.field(description="状态（小写字符串）：" + values_text(CreditLineStatus))
+    status: CreditLineStatusEnum = strawberry.field(description="额度状态")
     limit: DecimalString = strawberry.field(description="授信额度（元，两位小数的字符串，如 \"1200.00\"）")
     used: DecimalString = strawberry.field(description="已用额度（借款占用，还本后恢复）（元，两位小数的字符串，如 \"1200.00\"）")
     available: DecimalString = strawberry.field(description="可用额度 = limit − used（元，两位小数的字符串，如 \"1200.00\"）")
@@ -144,7 +150,7 @@ class CreditLine(relay.Node):
     @classmethod
     def from_model(cls, m: CreditLineModel, customer_name: str = "") -> CreditLine:
         return cls(
-            key=str(m.id), status=m.status.value, limit=yuan_str(m.limit_fen), used=yuan_str(m.used_fen),
+            key=str(m.id), status=CreditLineStatusEnum(m.status), limit=yuan_str(m.limit_fen), used=yuan_str(m.used_fen),
             available=yuan_str(m.limit_fen - m.used_fen), valid_from=m.valid_from, valid_until=m.valid_until,
             max_term_months=m.max_term_months, methods=[RepaymentMethod(x) for x in m.allowed_methods], spread_bp=m.spread_bp,
             product_id=m.product_id, customer_name=customer_name,
@@ -160,7 +166,7 @@ class CreditLine(relay.Node):
 class Installment:
     number: int = strawberry.field(description="期次，从 1 开始")
     due_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
-    status: str = strawberry.field(description="状态（小写字符串）：" + values_text(InstallmentStatus))
+    status: InstallmentStatusEnum = strawberry.field(description="本期状态")
     principal: DecimalString = strawberry.field(description="本期应还本金（元，两位小数的字符串，如 \"1200.00\"）")
     interest: DecimalString = strawberry.field(description="本期应还利息（元，两位小数的字符串，如 \"1200.00\"）")
     penalty: DecimalString = strawberry.field(description="本期累计罚息（逾期本金 × 罚息利率，按日计）（元，两位小数的字符串，如 \"1200.00\"）")
@@ -175,7 +181,7 @@ class Installment:
     def from_row(cls, r: dict) -> Installment:
         """From a `.values()` row (app/api/loaders.py: INSTALLMENT_COLUMNS): no model object per installment."""
         return cls(
-            number=r["number"], due_date=r["due_on"], status=InstallmentStatus(r["status"]).value, principal=yuan_str(r["principal_fen"]),
+            number=r["number"], due_date=r["due_on"], status=InstallmentStatusEnum(r["status"]), principal=yuan_str(r["principal_fen"]),
             interest=yuan_str(r["interest_fen"]), penalty=yuan_str(r["penalty_fen"]), compound=yuan_str(r["compound_fen"]),
             paid_principal=yuan_str(r["paid_principal_fen"]), paid_interest=yuan_str(r["paid_interest_fen"]),
             paid_penalty=yuan_str(r["paid_penalty_fen"]), paid_compound=yuan_str(r["paid_compound_fen"]), paid_on=r["paid_on"],
@@ -184,7 +190,7 @@ class Installment:
 
 @strawberry.type(description="账务分录")
 class LedgerLine:
-    account: str = strawberry.field(description="会计科目代码（如 loan_principal 贷款本金、interest_receivable 应收利息、clearing 清算往来）")
+    account: LedgerAccount = strawberry.field(description="会计科目")
     debit: DecimalString = strawberry.field(description="借方金额（元，两位小数的字符串，如 \"1200.00\"），无借方时为 \"0.00\"")
     credit: DecimalString = strawberry.field(description="贷方金额（元，两位小数的字符串，如 \"1200.00\"），无贷方时为 \"0.00\"")
 
@@ -192,7 +198,7 @@ class LedgerLine:
 @strawberry.type(description="账务交易（放款、还款、计息、罚息、冲正……）")
 class Transaction:
     id: strawberry.ID = strawberry.field(description="交易 ID")
-    kind: str = strawberry.field(description="交易类型（小写字符串，如 disbursement 放款、repayment 还款、prepayment 提前还款、penalty 罚息、reversal 冲正）")
+    kind: LedgerKindEnum = strawberry.field(description="交易类型")
     business_on: date = strawberry.field(description="会计日期（业务日期，Asia/Shanghai）")
     memo: str = strawberry.field(description="摘要")
     created_at: datetime = strawberry.field(description="记账时刻（UTC，带时区偏移）")
@@ -200,14 +206,14 @@ class Transaction:
 
     @classmethod
     def from_model(cls, m: TransactionModel, entries) -> Transaction:
-        lines = [LedgerLine(account=e.account, debit=yuan_str(e.debit_fen), credit=yuan_str(e.credit_fen)) for e in entries]
-        return cls(id=strawberry.ID(str(m.id)), kind=m.kind, business_on=m.business_on, memo=m.memo, created_at=m.created_at, lines=lines)
+        lines = [LedgerLine(account=LedgerAccount(e.account), debit=yuan_str(e.debit_fen), credit=yuan_str(e.credit_fen)) for e in entries]
+        return cls(id=strawberry.ID(str(m.id)), kind=LedgerKindEnum(m.kind), business_on=m.business_on, memo=m.memo, created_at=m.created_at, lines=lines)
 
 
 @strawberry.type(description="借据")
 class Loan(relay.Node):
     key: relay.NodeID[str]
-    status: str = strawberry.field(description="状态（小写字符串）：" + values_text(LoanStatus))
+    status: LoanStatusEnum = strawberry.field(description="借据状态；statusLabel 另含「扣款处理中」等说明")
     status_label: str = strawberry.field(description="状态：未结清、放款处理中、已结清……；自动扣款或还款结果未确认时含「扣款处理中」")
     principal: DecimalString = strawberry.field(description="借款本金（放款金额）（元，两位小数的字符串，如 \"1200.00\"）")
     outstanding_principal: DecimalString = strawberry.field(description="未还本金（含逾期本金）（元，两位小数的字符串，如 \"1200.00\"）")
@@ -216,7 +222,7 @@ class Loan(relay.Node):
     penalty: DecimalString = strawberry.field(description="未还罚息（元，两位小数的字符串，如 \"1200.00\"）")
     compound: DecimalString = strawberry.field(description="未还复利（元，两位小数的字符串，如 \"1200.00\"）")
     annual_rate_percent: DecimalString = strawberry.field(description="执行年利率（百分数字符串，如 \"3.95\"）= 定价 LPR + 加点")
-    lpr_tenor: str = strawberry.field(description="定价所用 LPR 期限：" + values_text(Tenor))
+    lpr_tenor: LprTenor = strawberry.field(description="定价所用的 LPR 期限品种")
     spread_bp: int = strawberry.field(description="加点（基点，1 基点 = 0.01%）")
     method: RepaymentMethod = strawberry.field(description="还款方式")
     term_months: int = strawberry.field(description="期限（月）")
@@ -224,7 +230,7 @@ class Loan(relay.Node):
     first_due_date: date = strawberry.field(description="首期还款日（业务日期，Asia/Shanghai）")
     maturity_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
     days_past_due: int = strawberry.field(description="逾期天数（最早一笔未还到期款项起算，按会计日期；未逾期为 0）")
-    classification: str = strawberry.field(description="五级分类（小写字符串）：" + values_text(LoanClass))
+    classification: LoanClassification = strawberry.field(description="五级分类")
     classification_label: str = strawberry.field(description="五级分类的中文名（正常、关注、次级、可疑、损失）")
     credit_line_id: strawberry.Private[UUID]
 
@@ -241,12 +247,12 @@ class Loan(relay.Node):
     @classmethod
     def from_model(cls, m: LoanModel) -> Loan:
         return cls(
-            key=str(m.id), status=m.status.value, status_label=lending_queries.status_label(m), principal=yuan_str(m.principal_fen),
+            key=str(m.id), status=LoanStatusEnum(m.status), status_label=lending_queries.status_label(m), principal=yuan_str(m.principal_fen),
             outstanding_principal=yuan_str(m.outstanding_principal_fen), overdue_principal=yuan_str(m.overdue_principal_fen),
             overdue_interest=yuan_str(m.overdue_interest_fen), penalty=yuan_str(m.penalty_fen), compound=yuan_str(m.compound_fen),
-            annual_rate_percent=percent_str(m.annual_rate_ppm), lpr_tenor=m.lpr_tenor.value, spread_bp=m.spread_bp,
+            annual_rate_percent=percent_str(m.annual_rate_ppm), lpr_tenor=LprTenor(m.lpr_tenor), spread_bp=m.spread_bp,
             method=RepaymentMethod(m.method.value), term_months=m.term_months, start_date=m.start_on, first_due_date=m.first_due_on,
-            maturity_date=m.maturity_on, days_past_due=m.days_past_due, classification=m.classification.value,
+            maturity_date=m.maturity_on, days_past_due=m.days_past_due, classification=LoanClassification(m.classification),
             classification_label=CLASS_LABELS[m.classification], credit_line_id=m.credit_line_id,
         )
 
@@ -259,7 +265,7 @@ class Loan(relay.Node):
 @strawberry.type(description="用信试算")
 class DrawdownQuote:
     annual_rate_percent: DecimalString | None = strawberry.field(description="今日执行年利率（百分数字符串）；出错时为 null")
-    lpr_tenor: str | None = strawberry.field(description="定价所用 LPR 期限：" + values_text(Tenor) + "；出错时为 null")
+    lpr_tenor: LprTenor | None = strawberry.field(description="定价所用的 LPR 期限品种；出错时为 null")
     installments: list[ScheduleInstallment] = strawberry.field(description="还款计划；出错时为空列表")
     total_interest: DecimalString | None = strawberry.field(description="利息合计（元，两位小数的字符串，如 \"1200.00\"）；出错时为 null")
     errors: list[LoanError] = strawberry.field(description="输入或业务错误；成功时为空列表")

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from app.api.enums import domain_enum
 from app.api.context import Info
+from app.api.enums import CollectionCloseReason, RiskOutcomeEnum, RiskPurposeEnum
 from app.api.errors import error_enum, payload_error
 from app.api.lending.types import Loan
 from app.api.scalars import DecimalString
@@ -136,7 +137,7 @@ class CollectionTask(relay.Node):
     opened_on: date = strawberry.field(description="任务开立的会计日期（业务日期，Asia/Shanghai）")
     opened_days_past_due: int = strawberry.field(description="开立时的逾期天数")
     closed_on: date | None = strawberry.field(description="结束的会计日期（业务日期，Asia/Shanghai）；进行中为 null")
-    close_reason: str | None = strawberry.field(description="cured 逾期已还清，settled 已结清，written_off 已核销")
+    close_reason: CollectionCloseReason | None = strawberry.field(description="结束原因；催收中为 null")
     next_action_on: date | None = strawberry.field(description="下次跟进日期（业务日期，Asia/Shanghai）；未安排时为 null")
     customer_name: str = strawberry.field(description="客户姓名（全名）")
     officer_name: str | None = strawberry.field(description="负责的客户经理；未分配时为 null")
@@ -149,7 +150,7 @@ class CollectionTask(relay.Node):
         actions = sorted(m.actions, key=lambda a: a.at)
         return cls(
             key=str(m.id), status=CollectionTaskStatus(m.status.value), opened_on=m.opened_on, opened_days_past_due=m.opened_dpd,
-            closed_on=m.closed_on, close_reason=m.close_reason.value if m.close_reason else None, next_action_on=m.next_action_on,
+            closed_on=m.closed_on, close_reason=CollectionCloseReason(m.close_reason) if m.close_reason else None, next_action_on=m.next_action_on,
             customer_name=m.customer.name, officer_name=_name(m.officer), loan=Loan.from_model(m.loan),
             actions=[
                 CollectionActionRecord(
@@ -171,20 +172,20 @@ class CollectionTask(relay.Node):
 @strawberry.type(description="命中的风控规则")
 class RiskHit:
     code: str = strawberry.field(description="规则代码（规则集中的 code）")
-    kind: str = strawberry.field(description="reject 拒绝，review 复核")
+    kind: RiskOutcomeEnum = strawberry.field(description="该规则导致的结论：REJECT 拒绝，REVIEW 人工复核")
     message: str = strawberry.field(description="命中说明（中文）")
     evidence: JSON = strawberry.field(description="命中证据（JSON 对象，键随规则而定）")
 
 
 def _hits(hits: list[dict[str, Any]]) -> list[RiskHit]:
-    return [RiskHit(code=h["code"], kind=h["kind"], message=h["message"], evidence=h.get("evidence") or {}) for h in hits]
+    return [RiskHit(code=h["code"], kind=RiskOutcomeEnum(h["kind"]), message=h["message"], evidence=h.get("evidence") or {}) for h in hits]
 
 
 @strawberry.type(description="征信风险检查结论")
 class RiskDecision:
     id: strawberry.ID = strawberry.field(description="结论 ID（UUID）")
-    purpose: str = strawberry.field(description="signing 面签，drawdown 用信")
-    decision: str = strawberry.field(description="pass 通过，review 复核，reject 拒绝")
+    purpose: RiskPurposeEnum = strawberry.field(description="检查环节：面签或用信")
+    decision: RiskOutcomeEnum = strawberry.field(description="结论")
     rule_set_version: str = strawberry.field(description="所用拒绝规则集的版本号")
     explanation: str = strawberry.field(description="结论说明（中文）")
     decided_at: datetime = strawberry.field(description="作出结论的时刻（UTC 时刻，ISO 8601 带时区偏移）")
@@ -194,7 +195,7 @@ class RiskDecision:
     def from_model(cls, m: DecisionModel) -> RiskDecision:
         hits: list[dict[str, Any]] = m.hits or []
         return cls(
-            id=strawberry.ID(str(m.id)), purpose=m.purpose.value, decision=m.decision.value, rule_set_version=m.ruleset_version,
+            id=strawberry.ID(str(m.id)), purpose=RiskPurposeEnum(m.purpose), decision=RiskOutcomeEnum(m.decision), rule_set_version=m.ruleset_version,
             explanation=m.explanation, decided_at=m.decided_at,
             hits=_hits(hits),
         )
@@ -204,7 +205,7 @@ class RiskDecision:
 class StrategyDecision:
     id: strawberry.ID = strawberry.field(description="结论 ID（UUID）")
     product_code: str = strawberry.field(description="产品代码（Product.code）")
-    decision: str = strawberry.field(description="pass 通过，review 复核，reject 拒绝")
+    decision: RiskOutcomeEnum = strawberry.field(description="结论")
     rule_set_version: str = strawberry.field(description="所用策略版本号")
     hits: list[RiskHit] = strawberry.field(description="命中的准入与反欺诈规则及证据")
     limit: DecimalString = strawberry.field(description="策略测算额度（元）")
@@ -219,7 +220,7 @@ class StrategyDecision:
     @classmethod
     def from_model(cls, m: StrategyModel) -> StrategyDecision:
         return cls(
-            id=strawberry.ID(str(m.id)), product_code=m.product_code, decision=m.decision.value, rule_set_version=m.ruleset_version,
+            id=strawberry.ID(str(m.id)), product_code=m.product_code, decision=RiskOutcomeEnum(m.decision), rule_set_version=m.ruleset_version,
             hits=_hits(m.hits or []), limit=yuan_str(m.limit_fen), limit_binding=m.limit_binding, limit_terms=m.limit_detail, spread_bp=m.spread_bp,
             grade=m.grade, annual_income=yuan_str(m.annual_income_fen) if m.annual_income_fen is not None else None, explanation=m.explanation,
             decided_at=m.decided_at,

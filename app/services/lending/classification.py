@@ -23,6 +23,7 @@ from app.domain.classification import (
     NON_PERFORMING,
     ClassificationPolicy,
     FloorKind,
+    UpgradeProposalStatus,
     LoanClass,
     check_upgrade_target,
     days_past_due,
@@ -247,13 +248,13 @@ async def decide_upgrade(*, actor: Actor, proposal_id: UUID, approve: bool, to_c
         if proposal is None:
             raise NotFound("上调建议不存在", field="proposal_id")
         loan = await _loan(actor, proposal.loan_id)
-        if proposal.status != "pending":
+        if proposal.status != UpgradeProposalStatus.PENDING:
             raise Conflict("该上调建议已处理", code=ClassificationCode.ALREADY_DECIDED, field="proposal_id")
         decided = None
         if approve:
             decided = await _upgrade(actor, loan, to_class or proposal.proposed_class, note, today)
         await ClassUpgradeProposal.filter(id=proposal.id).update(
-            status="approved" if approve else "rejected", decided_class=decided, decided_by_id=_officer_id(actor), decided_on=today, note=note[:200]
+            status=UpgradeProposalStatus.APPROVED if approve else UpgradeProposalStatus.REJECTED, decided_class=decided, decided_by_id=_officer_id(actor), decided_on=today, note=note[:200]
         )
         await audit.record(actor, "loan.class_upgrade_decided", "loan", loan.id,
                            after={"proposal": str(proposal.id), "approved": approve, "to": decided.value if decided else None})
@@ -281,7 +282,7 @@ async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: da
 async def pending_proposals(actor: Actor) -> list[ClassUpgradeProposal]:
     """Upgrade proposals waiting for a decision, in the actor's branches."""
     _require(actor, APPROVE_ROLES, "只有审批人或支行行长可以查看分类上调建议")
-    rows = await ClassUpgradeProposal.filter(status="pending").prefetch_related("loan").order_by("raised_on")
+    rows = await ClassUpgradeProposal.filter(status=UpgradeProposalStatus.PENDING).prefetch_related("loan").order_by("raised_on")
     return [p for p in rows if can_access(actor, customer_id=p.loan.customer_id, branch_id=p.loan.branch_id)]
 
 

@@ -41,9 +41,9 @@ async def test_a_floor_and_an_approved_upgrade_through_graphql(client, demo, vau
     refused = (await _run(client, FLOOR, {"input": {"loanId": gid, "floor": "SUBSTANDARD", "reason": " "}}, officer))["loanClassFloorSet"]
     assert refused == {"loan": None, "errors": [{"code": "REASON_REQUIRED", "field": "reason", "message": "请填写认定理由"}]}
     done = (await _run(client, FLOOR, {"input": {"loanId": gid, "floor": "SUBSTANDARD", "reason": "主营项目停产"}}, officer))["loanClassFloorSet"]
-    assert done == {"loan": {"classification": "substandard", "classificationLabel": "次级"}, "errors": []}
+    assert done == {"loan": {"classification": "SUBSTANDARD", "classificationLabel": "次级"}, "errors": []}
     lifted = (await _run(client, FLOOR, {"input": {"loanId": gid, "reason": "复产"}}, officer))["loanClassFloorSet"]
-    assert lifted["loan"]["classification"] == "substandard"  # lifting a floor never upgrades a non-performing loan
+    assert lifted["loan"]["classification"] == "SUBSTANDARD"  # lifting a floor never upgrades a non-performing loan
     # end-of-day raised a proposal after the observation (made here directly)
     proposal = await ClassUpgradeProposal.create(loan_id=loan.id, raised_on=TODAY, from_class="substandard", proposed_class="normal", observed_from=TODAY)
     assert (await _run(client, PROPOSALS, {}, officer))["classUpgradeProposals"] == []  # not an approver
@@ -52,7 +52,7 @@ async def test_a_floor_and_an_approved_upgrade_through_graphql(client, demo, vau
     variables = {"input": {"proposalId": str(proposal.id), "approve": True, "toClass": "SPECIAL_MENTION", "note": "复产，现金流恢复"}}
     refused = (await client.post("/graphql", json={"query": DECIDE, "variables": variables}, headers=officer)).json()  # the permission policy
     assert refused["data"] is None and [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
-    assert (await _run(client, DECIDE, variables, approver))["classUpgradeDecide"] == {"proposal": {"status": "approved"}, "errors": []}
+    assert (await _run(client, DECIDE, variables, approver))["classUpgradeDecide"] == {"proposal": {"status": "APPROVED"}, "errors": []}
     assert (await Loan.get(id=loan.id)).classification == "special_mention"
     sources = await LoanClassChange.filter(loan_id=loan.id).order_by("created_at").values_list("source", "to_class")
     assert sources == [("floor", "substandard"), ("upgrade", "special_mention")]

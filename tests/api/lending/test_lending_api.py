@@ -59,8 +59,8 @@ async def test_officer_draws_quotes_repays_and_reads_the_loan(client, demo, vaul
     loans = (await _run(client, "Loans", {}, headers))["data"]["loans"]
     assert loans["edges"][0]["node"]["outstandingPrincipal"] == "12000.00"
     txns = (await _run(client, "LoanTransactions", {"id": first["loan"]["id"]}, headers))["data"]["node"]["transactions"]
-    assert [t["kind"] for t in txns] == ["disbursement"]
-    assert {(x["account"], x["debit"], x["credit"]) for x in txns[0]["lines"]} == {("clearing", "0.00", "12000.00"), ("loan_principal", "12000.00", "0.00")}
+    assert [t["kind"] for t in txns] == ["DISBURSEMENT"]
+    assert {(x["account"], x["debit"], x["credit"]) for x in txns[0]["lines"]} == {("CLEARING", "0.00", "12000.00"), ("LOAN_PRINCIPAL", "12000.00", "0.00")}
 
 
 async def test_payoff_quote_and_prepay_through_the_api(client, demo, vault):
@@ -77,7 +77,7 @@ async def test_payoff_quote_and_prepay_through_the_api(client, demo, vault):
     unasked = (await _run(client, "LoanPrepay", {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4())}}, headers))["data"]["loanPrepay"]
     assert unasked["errors"][0]["field"] == "amount" and "全部结清" in unasked["errors"][0]["message"]  # a payoff is never implied
     paid = (await _run(client, "LoanPrepay", {"input": {"loanId": loan["id"], "idempotencyKey": str(uuid.uuid4()), "payoff": True}}, headers))["data"]["loanPrepay"]
-    assert paid["errors"] == [] and paid["loan"]["status"] == "settled"
+    assert paid["errors"] == [] and paid["loan"]["status"] == "SETTLED"
     assert (await CreditLine.get(id=line.id)).used_fen == 0
 
 
@@ -124,7 +124,7 @@ async def test_lpr_publish_is_for_admins(client, demo):
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert refused["errors"][0]["message"] == "您没有“录入 LPR”的权限"
     done = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()
-    assert done["data"]["lprPublish"]["rates"] == [{"tenor": "1y", "ratePercent": "2.95"}, {"tenor": "5y", "ratePercent": "3.45"}]
+    assert done["data"]["lprPublish"]["rates"] == [{"tenor": "ONE_YEAR", "ratePercent": "2.95"}, {"tenor": "FIVE_YEAR", "ratePercent": "3.45"}]
     again = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=await _token("admin"))).json()
     assert again["data"]["lprPublish"]["errors"][0]["code"] == "DUPLICATE"
 

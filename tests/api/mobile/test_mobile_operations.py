@@ -379,7 +379,7 @@ async def test_lending_operations_with_a_customer_token_see_only_their_own(clien
                            idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     loan = {"id": _gid("Loan", made.id)}
     assert (await gql(client, "Loans", {}, token=token))["data"]["loans"]["totalCount"] == 1
-    assert (await gql(client, "LoanTransactions", {"id": loan["id"]}, token=token))["data"]["node"]["transactions"][0]["kind"] == "disbursement"
+    assert (await gql(client, "LoanTransactions", {"id": loan["id"]}, token=token))["data"]["node"]["transactions"][0]["kind"] == "DISBURSEMENT"
     quote = (await gql(client, "LoanPrepaymentQuote", {"input": {"loanId": loan["id"]}}, token=token))["data"]["loanPrepaymentQuote"]
     assert quote["full"] is True and quote["principal"] == "6000.00"
     repay = (await gql(client, "LoanRepay", {"input": {"loanId": loan["id"], "amount": "10.00", "idempotencyKey": str(uuid.uuid4())}}, token=token))["data"]["loanRepay"]
@@ -394,7 +394,7 @@ async def test_lending_operations_with_a_customer_token_see_only_their_own(clien
     for name, variables in [("CreditLines", {}), ("Loans", {}), ("DrawdownQuote", quote_vars), ("LoanPrepay", prepay)]:
         _refused(await gql(client, name, variables))
     paid = (await gql(client, "LoanPrepay", prepay, token=token))["data"]["loanPrepay"]
-    assert paid["errors"] == [] and paid["loan"]["status"] == "settled"
+    assert paid["errors"] == [] and paid["loan"]["status"] == "SETTLED"
 
 
 @covers("Products", "SchedulePreview")

@@ -190,7 +190,7 @@ async def test_risk_decisions_of_a_customer_in_scope(client, demo, vault):
     customer, _, _ = await drawn_loan(vault)
     variables = {"customerId": _gid("Customer", customer.id)}
     mine = (await _gql(client, _doc("RiskDecisions"), variables, await _token()))["data"]["riskDecisions"]
-    assert len(mine) == 1 and mine[0]["decision"] == "pass" and mine[0]["ruleSetVersion"] == "reject-2026.1" and mine[0]["hits"] == []
+    assert len(mine) == 1 and mine[0]["decision"] == "PASS" and mine[0]["ruleSetVersion"] == "reject-2026.1" and mine[0]["hits"] == []
     assert (await _gql(client, _doc("RiskDecisions"), variables, await _token("officer2")))["data"]["riskDecisions"] == []
     garbage = await _gql(client, _doc("RiskDecisions"), {"customerId": "garbage"}, await _token())
     assert garbage["data"]["riskDecisions"] == []
@@ -206,7 +206,7 @@ async def test_strategy_decisions_of_a_customer_in_scope(client, demo, vault):
     variables = {"customerId": _gid("Customer", customer.id)}
     mine = (await _gql(client, _doc("StrategyDecisions"), variables, await _token()))["data"]["strategyDecisions"]
     assert len(mine) == 1
-    assert (mine[0]["decision"], mine[0]["ruleSetVersion"], mine[0]["productCode"], mine[0]["annualIncome"]) == ("pass", "strategy-2026.1", "BIANLI", "123456.00")
+    assert (mine[0]["decision"], mine[0]["ruleSetVersion"], mine[0]["productCode"], mine[0]["annualIncome"]) == ("PASS", "strategy-2026.1", "BIANLI", "123456.00")
     assert mine[0]["limitBinding"] in mine[0]["limitTerms"]["terms"] and mine[0]["explanation"].startswith("准入与反欺诈结论：通过")
     assert (await _gql(client, _doc("StrategyDecisions"), variables, await _token("officer2")))["data"]["strategyDecisions"] == []
     assert (await _gql(client, _doc("StrategyDecisions"), {"customerId": "garbage"}, await _token()))["data"]["strategyDecisions"] == []
