@@ -59,6 +59,27 @@ def _is_outage(error) -> bool:  # type: ignore[no-untyped-def]
     return error.original_error is not None and outage.dependency_down(error.original_error) is not None
 
 
+# strawberry's relay interface comes with English descriptions; the API describes itself in Chinese
+# (docs/mobile.md#reading-the-schema). Only the library's own texts are replaced, once, when the schema is built.
+RELAY_DESCRIPTIONS = {
+    "An object with a Globally Unique ID": "有全局 ID 的对象（Relay Node）：可用 node(id:) 按 ID 读取",
+    "The Globally Unique ID of this object": "全局 ID（不透明字符串，含类型名）：用于 node(id:) 和各输入中的 …Id 字段",
+    "The ID of the object.": "对象的全局 ID（各类型的 id 字段）",
+}
+
+
+def relay_in_chinese(graphql_schema) -> None:  # type: ignore[no-untyped-def]
+    for named in graphql_schema.type_map.values():
+        if named.description in RELAY_DESCRIPTIONS:
+            named.description = RELAY_DESCRIPTIONS[named.description]
+        for field in (getattr(named, "fields", None) or {}).values():
+            if field.description in RELAY_DESCRIPTIONS:
+                field.description = RELAY_DESCRIPTIONS[field.description]
+            for arg in (getattr(field, "args", None) or {}).values():
+                if arg.description in RELAY_DESCRIPTIONS:
+                    arg.description = RELAY_DESCRIPTIONS[arg.description]
+
+
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS) -> strawberry.Schema:
     rules = [depth_rule(max_depth), alias_rule(max_aliases)]  # built once: stable keys for the validation cache
     built = Schema(
@@ -80,6 +101,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
     # No extension here may implement `resolve` (a per-field hook on every scalar of every answer): the
     # mutation policy wraps the mutation fields once instead (app/api/permissions.py, issue 16)
     guard_mutations(built._schema)  # every mutation goes through the permission policy
+    relay_in_chinese(built._schema)
     return built
 
 
