@@ -22,7 +22,8 @@ whatever text comes with it: nothing is registered at run time. In production (`
 borrower's token may run *only* trusted documents: a request with a query text and no id is refused
 (`PERSISTED_QUERY_REQUIRED`), and a text sent along with an id must be that very document
 (`PERSISTED_QUERY_MISMATCH`). In production an anonymous caller is held to the same rule and may run
-only the sign-in documents (ANONYMOUS_DOCUMENTS, by operation name; others: `PERSISTED_QUERY_NOT_ALLOWED`).
+only sign-in documents: mutations whose every root field is one of SIGN_IN_FIELDS, whatever the
+operation is called (others: `PERSISTED_QUERY_NOT_ALLOWED`).
 Officers and report keys are not limited this way (their scope is checked by the resolvers). Every
 refusal is audited (`graphql.document_refused`).
 """
@@ -43,6 +44,7 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
@@ -66,7 +68,7 @@ from app.domain.vocabulary import ActorType
 from app.services.auth.borrowers import record_refused_document
 from app.services.persisted_documents import ManifestOperation, find_document
 
-ANONYMOUS_DOCUMENTS = frozenset({"SignInRequestCode", "SignInVerify", "TokenRefresh"})  # before a borrower has a token
+SIGN_IN_FIELDS = frozenset({"signInRequestCode", "signInVerify", "tokenRefresh", "__typename"})  # before a borrower has a token
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
 RELAY_ID_KEYS = ("doc_id", "documentId", "id")  # where Relay-style clients put the id (top level of the body)
 DOCUMENT_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces: sha256/md5 hex, base64, a name
@@ -84,6 +86,39 @@ class TrustedDocument:
     name: str
     id: str
     text: str
+    sign_in_only: bool = False  # a mutation of SIGN_IN_FIELDS only: what a caller without a token may run
+
+    @classmethod
+    def of(cls, name: str, id_: str, text: str) -> TrustedDocument:
+        return cls(name=name, id=id_, text=text, sign_in_only=_sign_in_only(text))
+
+
+def _sign_in_only(text: str) -> bool:
+    """Whether the document is one mutation selecting only SIGN_IN_FIELDS at its root (fragments followed)."""
+    try:
+        document = parse(text, no_location=True)
+    except GraphQLSyntaxError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or operations[0].operation.value != "mutation":
+        return False
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    pending, seen = [operations[0].selection_set], set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                if selection.name.value not in SIGN_IN_FIELDS:
+                    return False
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in fragments:
+                    return False
+                if name not in seen:
+                    seen.add(name)
+                    pending.append(fragments[name].selection_set)
+            else:
+                pending.append(selection.selection_set)
+    return True
 
 
 class Manifest:
@@ -97,7 +132,7 @@ class Manifest:
         docs = []
         for path in sorted(folder.glob("*.graphql")):
             text = path.read_text(encoding="utf-8")
-            docs.append(TrustedDocument(name=path.stem, id=document_hash(text), text=text))
+            docs.append(TrustedDocument.of(path.stem, document_hash(text), text))
         return cls(docs)
 
     def get(self, document_id: str) -> TrustedDocument | None:
@@ -291,11 +326,11 @@ def requested_id(data: GraphQLRequestData) -> str | None:
 
 
 def check_document(
-    data: GraphQLRequestData, document_id: str | None, doc: TrustedDocument | None, *, trusted_only: bool, allowed: frozenset[str] | None = None
+    data: GraphQLRequestData, document_id: str | None, doc: TrustedDocument | None, *, trusted_only: bool, sign_in_only: bool = False
 ) -> GraphQLRequestData:
     """The request with the trusted text in place of its id, or DocumentRefused.
 
-    `allowed`: the only trusted operations this caller may run (None: all of them).
+    `sign_in_only`: the caller (no token, production) may run sign-in documents only.
     """
     if document_id is None:
         if trusted_only:
@@ -305,7 +340,7 @@ def check_document(
         raise DocumentRefused("PERSISTED_QUERY_NOT_FOUND", "未知的操作哈希：App 版本可能已过期，请升级后重试", document_id)
     if data.query is not None and data.query != doc.text:
         raise DocumentRefused("PERSISTED_QUERY_MISMATCH", "请求中的操作文本与哈希不符", document_id)
-    if allowed is not None and doc.name not in allowed:
+    if sign_in_only and not doc.sign_in_only:
         raise DocumentRefused("PERSISTED_QUERY_NOT_ALLOWED", "请先登录手机银行", document_id)
     return dataclasses.replace(data, query=doc.text)
 
@@ -336,7 +371,7 @@ class TrustedDocumentsView(GraphQL):
             return None
         if len(self._found) >= FOUND_MAX:
             self._found.clear()
-        doc = TrustedDocument(name=stored.name, id=stored.id, text=stored.body)
+        doc = TrustedDocument.of(stored.name, stored.id, stored.body)
         self._found[document_id] = (now + FOUND_TTL_SECONDS, doc)
         return doc
 
@@ -359,14 +394,13 @@ class TrustedDocumentsView(GraphQL):
         actor = getattr(context, "actor", None)
         anonymous = self.trusted_only_for_borrowers and actor is None
         trusted_only = anonymous or (self.trusted_only_for_borrowers and actor is not None and actor.type == ActorType.CUSTOMER)
-        allowed = ANONYMOUS_DOCUMENTS if anonymous else None
         items = request_data if isinstance(request_data, list) else [request_data]
         try:
             resolved = []
             for item in items:
                 document_id = requested_id(item)
                 doc = await self.find_trusted(document_id) if document_id else None
-                resolved.append(check_document(item, document_id, doc, trusted_only=trusted_only, allowed=allowed))
+                resolved.append(check_document(item, document_id, doc, trusted_only=trusted_only, sign_in_only=anonymous))
         except DocumentRefused as refused:
             client = request.client.host if request.client else ""
             await record_refused_document(actor=actor, reason=refused.code, document_hash=refused.document_id, request_id=request_id_var.get(), ip=client)

@@ -228,3 +228,16 @@ async def test_manifests_coexist_conflicts_are_refused_and_retiring_keeps_shared
     assert (await stored.find_document(me["id"])).body == me["body"]
     assert [e.action for e in await AuditEvent.filter(entity_type="graphql_manifest").order_by("at")] == [
         "graphql.manifest_imported", "graphql.manifest_imported", "graphql.manifest_retired"]
+
+
+async def test_without_a_token_only_sign_in_documents_run_whatever_they_are_called(prod_client, prod_app, demo, vault):
+    await borrower(vault)
+    disguised = "mutation SignInVerify { cardUnbind(input: {cardId: \"x\"}) { errors { code } } }"  # named like sign-in, is not
+    renamed = "mutation AskCode($input: SignInRequestCodeInput!) { signInRequestCode(input: $input) { expiresAt errors { code } } }"
+    operations = [stored.ManifestOperation(id=document_hash(text), name=name, type="mutation", body=text)
+                  for name, text in (("SignInVerify", disguised), ("AskCode", renamed))]
+    await stored.import_manifest(actor=SYSTEM, name="ios-2.5.0", operations=operations, now=NOW)
+    refused = await _post(prod_client, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_hash(disguised)}}})
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED"
+    asked = await _post(prod_client, {"variables": {"input": {"phone": PHONE}}, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_hash(renamed)}}})
+    assert asked["data"]["signInRequestCode"]["errors"] == [], asked
