@@ -46,3 +46,26 @@ async def test_customer_tags_command(demo, vault):
     assert await CustomerTag.all().count() == 9
     bad = _cunxin("customer-tags", "--date", "21/03/2026")
     assert bad.returncode == 1 and "日期格式不正确" in bad.stderr
+
+
+async def test_reporting_sql_makes_a_bank_role_on_postgresql_and_says_why_not_on_sqlite(demo, settings):
+    from tests.conftest import ON_POSTGRES
+
+    if not ON_POSTGRES:
+        refused = _cunxin("reporting-sql")
+        assert refused.returncode == 1 and "报表 SQL 视图仅支持 PostgreSQL" in refused.stderr
+        return
+    role = f"rt_cli_{os.getpid()}"
+    try:
+        made = _cunxin("reporting-sql", "--bank", "14102301", "--role", role)
+        assert made.returncode == 0, made.stderr
+        assert f"只读角色 {role}：法人行 14102301" in made.stdout and "13 个视图" in made.stdout and "密码只显示这一次" in made.stderr
+        again = _cunxin("reporting-sql", "--bank", "14102301", "--role", role)
+        assert again.returncode == 0 and len(again.stdout.splitlines()) == 1  # the role exists: no new password
+        unknown = _cunxin("reporting-sql", "--bank", "99999999", "--role", role)
+        assert unknown.returncode == 1 and "没有机构代码为 99999999 的法人行" in unknown.stderr
+    finally:
+        from app.sql import execute
+
+        await execute(f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN"
+                      f" EXECUTE 'DROP OWNED BY {role}'; EXECUTE 'DROP ROLE {role}'; END IF; END $$")

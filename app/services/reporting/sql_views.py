@@ -134,8 +134,9 @@ VIEWS: tuple[View, ...] = (
         ("phone_masked", "c.phone_masked", "手机号（脱敏）"),
         ("grade", "c.grade", "评议等级：excellent 优秀，good 良好，fair 一般"),
         ("created_at", "c.created_at", "建档时间（UTC）"),
+        ("updated_at", "c.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
     )),
-    View("credit_lines", "授信额度", "credit_line cl JOIN branch br ON br.id = cl.branch_id", "br.bank_id", (
+    View("credit_lines", "授信额度", "credit_line cl JOIN branch br ON br.id = cl.branch_id LEFT JOIN contract ct ON ct.credit_line_id = cl.id", "br.bank_id", (
         ("credit_line_id", "cl.id", "授信ID"),
         ("bank_id", "br.bank_id", "法人行ID"),
         ("branch_id", "cl.branch_id", "经办机构ID"),
@@ -149,10 +150,13 @@ VIEWS: tuple[View, ...] = (
         ("status", "cl.status", "额度状态"),
         ("max_term_months", "cl.max_term_months", "单笔最长期限，月"),
         ("spread_bp", "cl.spread_bp", "加点，基点"),
+        ("contract_number", "ct.number", "授信合同编号（未生成合同时为空）"),
         ("granted_at", "cl.granted_at", "授信时间（UTC）"),
         ("created_at", "cl.created_at", "创建时间（UTC）"),
+        ("updated_at", "cl.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
     )),
-    View("loans", "贷款（借据）：当前余额、逾期、五级分类", "loan l JOIN branch br ON br.id = l.branch_id JOIN credit_line cl ON cl.id = l.credit_line_id", "br.bank_id", (
+    View("loans", "贷款（借据）：当前余额、逾期、五级分类", "loan l JOIN branch br ON br.id = l.branch_id JOIN credit_line cl ON cl.id = l.credit_line_id"
+         " LEFT JOIN contract ct ON ct.credit_line_id = l.credit_line_id", "br.bank_id", (
         ("loan_id", "l.id", "借据ID"),
         ("bank_id", "br.bank_id", "法人行ID"),
         ("branch_id", "l.branch_id", "经办机构ID"),
@@ -160,6 +164,8 @@ VIEWS: tuple[View, ...] = (
         ("product_id", "l.product_id", "产品ID"),
         ("credit_line_id", "l.credit_line_id", "授信ID"),
         ("officer_id", "cl.officer_id", "管户客户经理ID（授信的客户经理）"),
+        ("contract_number", "ct.number", "授信合同编号（借据在该合同项下支用；未生成合同时为空）"),
+        ("disbursement_ref", "l.disbursement_ref", "核心系统放款流水号"),
         ("principal_fen", "l.principal_fen", "发放金额，分"),
         ("annual_rate_ppm", "l.annual_rate_ppm", "执行年利率，百万分之一"),
         ("lpr_tenor", "l.lpr_tenor", "定价基准 LPR 期限：1y / 5y"),
@@ -180,6 +186,7 @@ VIEWS: tuple[View, ...] = (
         ("classification", "l.classification", "五级分类"),
         ("settled_on", "l.settled_on", "结清日"),
         ("created_at", "l.created_at", "创建时间（UTC）"),
+        ("updated_at", "l.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
     )),
     View("installments", "还款计划（每期应还与已还）", "installment i JOIN loan l ON l.id = i.loan_id JOIN branch br ON br.id = l.branch_id", "br.bank_id", (
         ("installment_id", "i.id", "还款计划行ID"),
@@ -197,6 +204,7 @@ VIEWS: tuple[View, ...] = (
         ("paid_compound_fen", "i.paid_compound_fen", "已还复利，分"),
         ("status", "i.status", "状态：pending 未到期，overdue 逾期，paid 已还清"),
         ("paid_on", "i.paid_on", "还清日"),
+        ("updated_at", "i.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
     )),
     View("warnings", "风险预警（不含证据明细和文字说明）", "early_warning w JOIN branch br ON br.id = w.branch_id", "br.bank_id", (
         ("warning_id", "w.id", "预警ID"),
