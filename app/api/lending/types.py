@@ -101,7 +101,7 @@ class LprRate:
         return cls(published_on=m.published_on, tenor=LprTenor(m.tenor), rate_percent=percent_str(m.rate_ppm))
 
 
-@strawberry.type(description="贷款产品")
+@strawberry.type(description="贷款产品。谁能读：法人行工作人员与报表密钥读本行的产品；平台工作人员、客户与未登录的产品目录读各行的")
 class Product(relay.Node):
     key: relay.NodeID[str]
     code: str = strawberry.field(description="产品代码（法人行内唯一）")
@@ -128,7 +128,7 @@ class Product(relay.Node):
         return [cls.from_model(found[UUID(i)]) if UUID(i) in found else None for i in node_ids]
 
 
-@strawberry.type(description="授信额度")
+@strawberry.type(description="授信额度。谁能读：客户本人（在各成员行的额度）；工作人员读本人辖内机构的额度；报表密钥不能经 creditLines 或 node 读取")
 class CreditLine(relay.Node):
     key: relay.NodeID[str]
     status: CreditLineStatusEnum = strawberry.field(description="额度状态")
@@ -162,7 +162,7 @@ class CreditLine(relay.Node):
         return [cls.from_model(found[UUID(i)]) if UUID(i) in found else None for i in node_ids]
 
 
-@strawberry.type(description="还款计划的一期（借据）")
+@strawberry.type(description="借据还款计划的一期（随借据读取，可读借据者可读）")
 class Installment:
     number: int = strawberry.field(description="期次，从 1 开始")
     due_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
@@ -210,7 +210,7 @@ class Transaction:
         return cls(id=strawberry.ID(str(m.id)), kind=LedgerKindEnum(m.kind), business_on=m.business_on, memo=m.memo, created_at=m.created_at, lines=lines)
 
 
-@strawberry.type(description="借据")
+@strawberry.type(description="借据（一笔借款）。谁能读：借款客户本人；工作人员读本人辖内机构的借据；报表密钥不能经 loans 或 node 读取。金额为元的字符串，日期为业务日期（Asia/Shanghai）")
 class Loan(relay.Node):
     key: relay.NodeID[str]
     status: LoanStatusEnum = strawberry.field(description="借据状态；statusLabel 另含「扣款处理中」等说明")

@@ -45,7 +45,7 @@ class Bank:
         )
 
 
-@strawberry.type(description="机构（总行、支行、网点）")
+@strawberry.type(description="机构（总行、支行、网点）。谁能读：工作人员读本人辖内的机构")
 class Branch(relay.Node):
     key: relay.NodeID[str]
     code: str = strawberry.field(description="机构编码")
@@ -61,7 +61,7 @@ class Branch(relay.Node):
         return [cls.from_model(found[UUID(i)]) if UUID(i) in found else None for i in node_ids]
 
 
-@strawberry.type(description="银行工作人员")
+@strawberry.type(description="银行工作人员。谁能读：工作人员读本人（viewer）及辖内机构的工作人员")
 class Officer(relay.Node):
     key: relay.NodeID[str]
     username: str = strawberry.field(description="登录用户名")

@@ -83,7 +83,7 @@ class WarningActionRecord:
     at: datetime = strawberry.field(description="处理时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
 
-@strawberry.type(description="贷后预警")
+@strawberry.type(description="贷后预警（日终按规则产生）。谁能读：客户经理读分配给本人的，行长、审批人读本机构及下级机构的，报表密钥读其机构范围内的（只读）")
 class EarlyWarning(relay.Node):
     key: relay.NodeID[str]
     kind: WarningKind = strawberry.field(description="预警类型")
@@ -130,7 +130,7 @@ class CollectionActionRecord:
     at: datetime = strawberry.field(description="记录时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
 
-@strawberry.type(description="催收任务（每笔逾期借据一个）")
+@strawberry.type(description="催收任务（每笔逾期借据一个）。谁能读：范围同贷后预警")
 class CollectionTask(relay.Node):
     key: relay.NodeID[str]
     status: CollectionTaskStatus = strawberry.field(description="任务状态")
@@ -181,7 +181,7 @@ def _hits(hits: list[dict[str, Any]]) -> list[RiskHit]:
     return [RiskHit(code=h["code"], kind=RiskOutcomeEnum(h["kind"]), message=h["message"], evidence=h.get("evidence") or {}) for h in hits]
 
 
-@strawberry.type(description="征信风险检查结论")
+@strawberry.type(description="征信风险检查结论。仅限工作人员（含征信报告内容，按征信授权只用于授信审批，报表密钥不可读）")
 class RiskDecision:
     id: strawberry.ID = strawberry.field(description="结论 ID（UUID）")
     purpose: RiskPurposeEnum = strawberry.field(description="检查环节：面签或用信")
@@ -201,7 +201,7 @@ class RiskDecision:
         )
 
 
-@strawberry.type(description="准入、反欺诈、额度与定价策略结论")
+@strawberry.type(description="准入、反欺诈、额度与定价策略结论。仅限工作人员（含征信与收入等个人信息，报表密钥不可读）")
 class StrategyDecision:
     id: strawberry.ID = strawberry.field(description="结论 ID（UUID）")
     product_code: str = strawberry.field(description="产品代码（Product.code）")
@@ -242,7 +242,7 @@ class RuleSet:
                    is_platform_default=m.bank_id is None, created_at=m.created_at)
 
 
-@strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）")
+@strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）。谁能读：支行行长、系统管理员（管理名单的角色）")
 class ListEntry(relay.Node):
     key: relay.NodeID[str]
     list_kind: ListKind = strawberry.field(description="名单类型")
