@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 
 from app.api.execution import FastLeafExecutionContext
+from app.api.context import Info
+from app.api.ids import node_or_none
 from app.api.errors import ServiceUnavailableErrors, log_errors, should_mask_error
 from app.api.auth.mutations import AuthMutation
 from app.api.customers.mutations import CardMutation
@@ -36,7 +40,11 @@ MAX_TOKENS = 2000
 
 @strawberry.type(description="查询入口。客户（手机银行，Bearer 凭证）从 me 开始；工作人员（PAD 会话）从 viewer 开始；报表工具（只读报表密钥）用报表查询。金额为元的字符串，日期为业务日期（Asia/Shanghai），时刻为 UTC")
 class Query(OrgQuery, LendingQuery, ClassificationQuery, CustomerQuery, RiskQuery, ReportingQuery, PositionsQuery):
-    node: relay.Node | None = relay.node(description="按全局 ID 读取对象；不存在或无权查看时为 null")
+    @strawberry.field(description="按全局 ID 读取对象；ID 格式不对、类型不是可读取的对象、对象不存在或无权查看时均为 null（不报错）")
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="对象的全局 ID（各类型的 id 字段）")]
+    ) -> relay.Node | None:
+        return await node_or_none(info, id)
 
 
 @strawberry.type(description="变更入口：每个变更接收一个 input 参数，返回含 errors 列表的结果（成功时 errors 为空列表）；动账变更须带幂等键 idempotencyKey")
