@@ -34,6 +34,10 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "line_card_bind": A.CARD_BIND_COUNTER,
     "line_card_confirm": A.CARD_BIND_COUNTER,
     "loan_repay": A.LOAN_REPAY,
+    "loan_write_off": A.LOAN_WRITE_OFF,
+    "loan_recover": A.LOAN_RECOVER,
+    "check_approve": A.COMMAND_CHECK,
+    "check_reject": A.COMMAND_CHECK,
     "loan_prepay": A.LOAN_PREPAY,
     # census
     "household_create": A.CENSUS_MANAGE,

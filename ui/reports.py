@@ -21,6 +21,7 @@ from app.domain.error_codes import CommonCode
 from app.domain.errors import DomainError, NotFound
 from app.logging import request_id_var
 from app.domain.vocabulary import ROLE_LABELS, Role
+from app.services.lending.write_off import write_off_report
 from app.services import business_date
 from app.services import reporting as svc
 from app.services.org import banks_visible, branches_in_scope
@@ -109,6 +110,7 @@ async def _dashboard_context(request: Request, actor) -> dict:
     scoped = {k: v for k, v in request.query_params.items() if k in (*FILTER_NAMES, "group_by") and v}
     return {
         "business_on": today,
+        "write_offs": await write_off_report(actor=actor),
         "params": params,
         "query": urlencode(scoped),
         "branches": await branches_in_scope(actor),

@@ -7,7 +7,7 @@ voting link keeps a plain `member_id`: a broken link shows that page's own "inva
 
 from starlette.routing import Route
 
-from ui import auth, dashboard, lending
+from ui import auth, checks, dashboard, lending
 from ui import archive, banks, customers, jobs, outbox
 from ui import risk
 from ui import appraisal, appraisal_review, villages
@@ -26,6 +26,12 @@ routes = [
     Route("/loans", lending.loan_list, name="loan_list"),
     Route("/loans/{loan_id:uuid}", lending.loan_detail, name="loan_detail"),
     Route("/loans/{loan_id:uuid}/repay", lending.loan_repay, methods=["POST"], name="loan_repay"),
+    Route("/loans/{loan_id:uuid}/write-off", checks.loan_write_off, methods=["POST"], name="loan_write_off"),
+    Route("/loans/{loan_id:uuid}/recover", checks.loan_recover, methods=["POST"], name="loan_recover"),
+    Route("/checks", checks.check_queue, name="check_queue"),
+    Route("/checks/{command_id:uuid}", checks.check_request, name="check_request"),
+    Route("/checks/{command_id:uuid}/approve", checks.check_approve, methods=["POST"], name="check_approve"),
+    Route("/checks/{command_id:uuid}/reject", checks.check_reject, methods=["POST"], name="check_reject"),
     Route("/loans/{loan_id:uuid}/prepay", lending.loan_prepay, methods=["POST"], name="loan_prepay"),
     Route("/loans/{loan_id:uuid}/prepay-quote", lending.loan_prepay_quote, name="loan_prepay_quote"),
     Route("/lines/{line_id:uuid}", lending.line_detail, methods=["GET", "POST"], name="line_detail"),

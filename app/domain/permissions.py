@@ -55,6 +55,7 @@ class Action(StrEnum):
     LOAN_WRITE_OFF_APPROVE = "loan.write_off_approve"  # a head-office approver checks it (总行审批人)
     LOAN_RECOVER = "loan.recover"  # money recovered on a written-off loan (核销后收回)
     LOAN_PROVISION = "loan.provision"  # the monthly loan-loss allowance (计提贷款损失准备)
+    COMMAND_CHECK = "command.check"  # the doors' gate to approve or reject a maker-checker request (the kind's own check action decides)
     # credit
     CENSUS_MANAGE = "census.manage"
     APPRAISAL_MANAGE = "appraisal.manage"
@@ -126,6 +127,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_WRITE_OFF_APPROVE: frozenset({_P.APPROVER}),
     _A.LOAN_RECOVER: _FRONT | {_P.SYSTEM},
     _A.LOAN_PROVISION: frozenset({_P.SYSTEM}),
+    _A.COMMAND_CHECK: _CHECKERS,
     _A.CENSUS_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_VOTE: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.ADMIN, _P.ANONYMOUS}),
@@ -196,6 +198,7 @@ ACTION_LABELS: dict[Action, str] = {
     _A.LOAN_WRITE_OFF_APPROVE: "审批贷款核销（总行）",
     _A.LOAN_RECOVER: "核销贷款收回",
     _A.LOAN_PROVISION: "计提贷款损失准备",
+    _A.COMMAND_CHECK: "复核待审业务（双人复核）",
     _A.CENSUS_MANAGE: "村庄建档",
     _A.APPRAISAL_MANAGE: "组织评议",
     _A.APPRAISAL_VOTE: "评议投票",

@@ -49,6 +49,7 @@ OFFICERS = [
     ("officer1", "张建华", Role.OFFICER, "XF010"),
     ("officer2", "李卫东", Role.OFFICER, "XF020"),
     ("approver", "王淑芳", Role.APPROVER, "XF010"),
+    ("hq_approver", "马建军", Role.APPROVER, "XF000"),  # 总行审批人: checks write-offs (docs/permissions.md rule 5a)
     ("manager", "赵国强", Role.BRANCH_MANAGER, "XF010"),
     ("admin", "刘志明", Role.ADMIN, "XF000"),
     ("auditor", "陈丽", Role.AUDITOR, "XF000"),

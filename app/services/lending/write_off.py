@@ -294,3 +294,76 @@ async def book_recovery(loan_id: UUID, amount_fen: int, *, on: date, reference: 
                                                    recovered_interest_fen=record.recovered_interest_fen + split.interest)
     return await WriteOffRecovery.create(write_off_id=record.id, business_on=on, amount_fen=amount_fen, principal_fen=split.principal,
                                          interest_fen=split.interest, reference=reference, officer_id=officer_id)
+
+
+# --- the report: allowance, coverage, written-off stock, recoveries, NPL before and after -------------
+
+WRITTEN_OFF_SQL = """
+SELECT COUNT(*) AS n, COALESCE(SUM(w.principal_fen), 0) AS principal, COALESCE(SUM(w.interest_fen), 0) AS interest,
+  COALESCE(SUM(w.recovered_principal_fen), 0) AS rec_principal, COALESCE(SUM(w.recovered_interest_fen), 0) AS rec_interest
+FROM loan_write_off w WHERE w.bank_id = :bank
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOffReport:
+    bank_name: str
+    balances: dict[LoanClass, int]
+    allowance_fen: int
+    npl_fen: int
+    written_off_count: int
+    written_off_principal_fen: int  # ever written off
+    written_off_interest_fen: int
+    recovered_principal_fen: int
+    recovered_interest_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return sum(self.balances.values())
+
+    @property
+    def stock_principal_fen(self) -> int:
+        """Written-off principal still owed (账销案存)."""
+        return self.written_off_principal_fen - self.recovered_principal_fen
+
+    @property
+    def stock_interest_fen(self) -> int:
+        return self.written_off_interest_fen - self.recovered_interest_fen
+
+    @property
+    def coverage(self) -> str:
+        return _ratio_text(coverage_ratio(self.allowance_fen, self.npl_fen))
+
+    @property
+    def npl_ratio_now(self) -> str:
+        return _ratio_text(npl_ratio(self.balances))
+
+    @property
+    def npl_ratio_before_write_offs(self) -> str:
+        """The NPL ratio as if the written-off principal still owed were on the books (as 损失)."""
+        balances = {**self.balances, LoanClass.LOSS: self.balances[LoanClass.LOSS] + self.stock_principal_fen}
+        return _ratio_text(npl_ratio(balances))
+
+
+async def write_off_report(*, actor: Actor) -> WriteOffReport | None:
+    """The figures of the viewer's bank (None for platform staff and outsiders: one bank's books at a time)."""
+    require(actor, Action.REPORT_READ)
+    if actor.type != ActorType.OFFICER or actor.bank_id is None:
+        return None
+    from app.models import Bank
+
+    bank = await Bank.get(id=actor.bank_id)
+    balances = await balances_by_class(bank.id)
+    row = (await fetch(WRITTEN_OFF_SQL, bank=str(bank.id)))[0]
+    return WriteOffReport(
+        bank.name, balances, await allowance_of(bank.id), npl_balances(balances), int(row["n"]), int(row["principal"]), int(row["interest"]),
+        int(row["rec_principal"]), int(row["rec_interest"]),
+    )
+
+
+async def write_off_of(*, actor: Actor, loan_id: UUID) -> LoanWriteOff | None:
+    """A loan's write-off record for its page (the caller has already read the loan in scope)."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        return None
+    return await LoanWriteOff.get_or_none(loan_id=loan_id).prefetch_related("recoveries")

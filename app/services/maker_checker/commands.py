@@ -20,7 +20,7 @@ from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, Valida
 from app.domain.maker_checker import CommandKind, CommandStatus, Effect, MakerCheckerPolicy, effect_differs
 from app.domain.permissions import HEAD_OFFICE_ACTIONS, Action
 from app.domain.vocabulary import ActorType
-from app.models import Bank, PendingCommand
+from app.models import Bank, Officer, PendingCommand
 from app.services import audit
 from app.services.actor import Actor
 from app.services.maker_checker.kinds import OPERATIONS
@@ -83,6 +83,8 @@ class CommandView:
     blocked: str  # why the operation cannot run now ("" when it can)
     may_check: bool  # this viewer may approve or reject it
     why_not: str  # why not ("" when they may)
+    maker_name: str = ""
+    checker_name: str = ""
 
     @property
     def changed(self) -> bool:
@@ -133,7 +135,9 @@ async def command_view(*, actor: Actor, command_id: UUID, today: date, now: date
             blocked = exc.message
     why_not = await _check_refusal(actor, command, op) if command.status == CommandStatus.PENDING else "该申请已处理"
     await audit.record(actor, "command.view", "pending_command", command.id)
-    return CommandView(command, op.kind.label, Effect.from_json(command.preview), current, blocked, not why_not, why_not)
+    names = dict(await Officer.filter(id__in=[i for i in (command.maker_id, command.checker_id) if i]).values_list("id", "display_name"))
+    return CommandView(command, op.kind.label, Effect.from_json(command.preview), current, blocked, not why_not, why_not,
+                       names.get(command.maker_id, ""), names.get(command.checker_id, ""))
 
 
 async def pending_queue(*, actor: Actor, now: datetime) -> list[PendingCommand]:

@@ -1,0 +1,102 @@
+"""Maker-checker pages (双人复核): the 待复核 queue, one request with its effect before and after, approve and reject;
+the write-off proposal and the recovery forms on the loan page post here too."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import clock
+from app.domain.errors import DomainError
+from app.domain.maker_checker import COMMAND_KIND_LABELS, COMMAND_STATUS_LABELS
+from app.services import business_date
+from app.services.lending.write_off import propose_write_off, record_recovery
+from app.services.maker_checker.commands import approve, command_view, my_requests, pending_queue, reject
+from ui.auth import login_required, redirect
+from ui.common import money
+from ui.forms import form_errors, parse_key
+from ui.templating import render
+
+LABELS = {"kinds": COMMAND_KIND_LABELS, "statuses": COMMAND_STATUS_LABELS}
+
+
+@login_required
+async def check_queue(request: Request) -> Response:
+    actor = request.state.session.actor
+    now = clock.now_utc()
+    return render(request, "checks/queue.html", {"pending": await pending_queue(actor=actor, now=now), "mine": await my_requests(actor=actor), **LABELS})
+
+
+async def _request_page(request: Request, command_id: UUID, *, errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    actor = request.state.session.actor
+    view = await command_view(actor=actor, command_id=command_id, today=await business_date.current(), now=clock.now_utc())
+    seen_json = json.dumps(view.now.to_json(), ensure_ascii=False) if view.now else ""
+    return render(request, "checks/request.html", {"view": view, "c": view.command, "seen_json": seen_json, "errors": errors or {}, **LABELS},
+                  status_code=status_code)
+
+
+@login_required
+async def check_request(request: Request) -> Response:
+    return await _request_page(request, request.path_params["command_id"])
+
+
+@login_required
+async def check_approve(request: Request) -> Response:
+    command_id = request.path_params["command_id"]
+    form = await request.form()
+    seen = str(form.get("seen") or "")
+    try:
+        await approve(actor=request.state.session.actor, command_id=command_id, today=await business_date.current(), now=clock.now_utc(),
+                      note=str(form.get("note") or ""), seen=json.loads(seen) if seen else None)
+    except DomainError as exc:
+        return await _request_page(request, command_id, errors={"_form": exc.message}, status_code=422)
+    return redirect(request, request.url_for("check_request", command_id=str(command_id)).path)
+
+
+@login_required
+async def check_reject(request: Request) -> Response:
+    command_id = request.path_params["command_id"]
+    form = await request.form()
+    try:
+        await reject(actor=request.state.session.actor, command_id=command_id, note=str(form.get("note") or ""),
+                     today=await business_date.current(), now=clock.now_utc())
+    except DomainError as exc:
+        return await _request_page(request, command_id, errors={"note" if exc.field == "note" else "_form": exc.message}, status_code=422)
+    return redirect(request, request.url_for("check_request", command_id=str(command_id)).path)
+
+
+@login_required
+async def loan_write_off(request: Request) -> Response:
+    """The branch proposes a write-off of this loan: a request for a head-office approver."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    state = request.app.state
+    try:
+        command = await propose_write_off(actor=request.state.session.actor, loan_id=loan_id, reason=str(form.get("reason") or ""),
+                                          today=await business_date.current(), now=clock.now_utc(), policy=state.maker_checker_policy,
+                                          allowance=state.allowance_policy)
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": "write-off-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
+
+
+@login_required
+async def loan_recover(request: Request) -> Response:
+    """Money recovered on a written-off loan, debited from its card."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    key = parse_key(str(form.get("idempotency_key") or ""))
+    state = request.app.state
+    try:
+        if key is None:
+            raise DomainError("表单已过期，请刷新页面后重试")
+        await record_recovery(actor=request.state.session.actor, loan_id=loan_id, amount_fen=money(str(form.get("amount") or ""), field="amount").fen,
+                              idempotency_key=key, today=await business_date.current(), core=state.core, vault=state.vault)
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": "recover-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path)
