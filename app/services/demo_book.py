@@ -5,7 +5,9 @@ On a database whose book is empty (no loan, no closed day), the business date is
 credit-checked and granted lines, draw loans of every repayment method, prepay, pay off, and some
 miss payments (their cards answer 余额不足 in the sandbox core, docs/sandbox.md); each day ends with
 the real day's close (`close_business_day`: lending, then warnings, collections and post-loan checks,
-then tags). So every report, chart, warning and collection list has data, the classes reach 损失,
+then tags). Before the loans, 西街村 goes through a whole back-to-back appraisal (panel, blind votes,
+review, approval, 公示 with an objection answered, closed); in the last days 汾城村's appraisal opens and
+is half voted. So every report, chart, warning and collection list has data, the classes reach 损失,
 and `ledger-check` holds. Only raw facts are written directly (the customers taken from the village
 records, as an officer's visit does, and their counter-bound cards); everything derived goes through
 the service functions the doors call.
@@ -26,10 +28,17 @@ from app.crypto import Vault
 from app.domain.vocabulary import Relation
 from app.integrations.bureau import CreditBureau
 from app.integrations.core_banking import CoreBanking, sandbox_card_number
-from app.models import BankCard, Branch, Customer, EodRun, HouseholdMember, Loan, Village
+from app.domain.money import Money
+from app.models import BankCard, Branch, Customer, EodRun, Household, HouseholdMember, Loan, Officer, Village
 from app.models.risk import RiskPurpose
 from app.services import audit, business_date
-from app.services.actor import SYSTEM
+from app.services.actor import SYSTEM, Actor
+from app.services.appraisal import approval as appraisal_approval
+from app.services.appraisal import review as appraisal_review
+from app.services.appraisal.common import load_rules
+from app.services.appraisal.setup import add_panel_member, create_appraisal, open_round
+from app.services.appraisal.voting import link_actor, submit_vote
+from app.services.auth.officers import actor_for
 from app.services.customers.identifiers import card_fields, phone_fields
 from app.services.day_end import DayEndTools, close_business_day
 from app.services.lending.drawdown import draw_down
@@ -131,10 +140,12 @@ async def seed_book(
     lines: dict[tuple[int, str], uuid.UUID] = {}
     loans: dict[tuple[int, int], uuid.UUID] = {}
     opened = {i: start + timedelta(days=max(0, days - max(d.days_ago for d in b.draws) - 5)) for i, b in enumerate(plans)}
+    appraisals = Appraisals()
     day = start
     while day < today:
         moment[0] = _noon(day, business_tz)
         ago = (today - day).days
+        await appraisals.on(day, ago, moment[0], days)
         for i, plan in enumerate(plans):
             if opened[i] == day:
                 customers[i] = await _customer(plan, tools.vault, moment[0])
@@ -197,3 +208,79 @@ async def _check_and_grant(plan: Borrower, customer: Customer, lines: dict, i: i
                                        valid_from=day, valid_until=day + timedelta(days=365 * 3))
         lines[i, product] = line.id
 
+
+
+# --- the back-to-back appraisals (docs/appraisal.md) -------------------------------------------------
+
+FINISHED_VILLAGE, OPEN_VILLAGE = "141023100201", "141023103210"  # 西街村 (officer1, 新城支行), 汾城村 (officer2, 汾城支行)
+GRADES = ("excellent", "good", "good", "fair")
+
+
+class Appraisals:
+    """西街村's appraisal lived from the first days of the book to its close; 汾城村's opened three days before today."""
+
+    def __init__(self) -> None:
+        self.finished = None
+        self.panel: list = []
+
+    async def on(self, day: date, ago: int, now: datetime, days: int) -> None:
+        lived = days - ago  # days since the book started
+        if lived == 1:
+            self.finished, self.panel = await _open(FINISHED_VILLAGE, "officer1", now)
+            if self.finished is not None:
+                await _vote_all(self.finished, self.panel, now, share=1.0)
+        if self.finished is None:
+            return
+        officer, approver = await _officer("officer1"), await _officer("approver")
+        if lived == 4:
+            await appraisal_review.close_round(actor=officer, appraisal_id=self.finished.id, now=now)
+            await appraisal_review.accept_aggregates(actor=officer, appraisal_id=self.finished.id, now=now)
+            await appraisal_review.submit_for_approval(actor=officer, appraisal_id=self.finished.id, now=now)
+        elif lived == 5:
+            await appraisal_approval.approve(actor=approver, appraisal_id=self.finished.id, amounts={}, now=now)
+            await appraisal_approval.publish(actor=officer, appraisal_id=self.finished.id, today=day)
+        elif lived == 7:  # a villager objects to one household's amount; the approver upholds it with a lower amount
+            household = (await Household.filter(village__division_code=FINISHED_VILLAGE).order_by("household_no"))[-1]
+            objection = await appraisal_approval.record_objection(
+                actor=officer, appraisal_id=self.finished.id, household_id=household.id, raised_by="村民代表 赵大伯",
+                content="该户近期在外地有一笔未还清的借款，额度偏高", today=day)
+            await appraisal_approval.resolve_objection(actor=approver, objection_id=objection.id, upheld=True,
+                                                      resolution="经核实属实，额度下调", amount=Money.from_yuan("30000"), now=now)
+        elif lived == 15:
+            await appraisal_approval.close_appraisal(actor=officer, appraisal_id=self.finished.id, today=day, now=now)
+        elif ago == 3:
+            opened, panel = await _open(OPEN_VILLAGE, "officer2", now)
+            if opened is not None:
+                await _vote_all(opened, panel, now, share=0.5)
+
+
+async def _officer(username: str) -> Actor:
+    return await actor_for(await Officer.get(username=username))
+
+
+async def _open(village_code: str, username: str, now: datetime):
+    """A panel of the village cadre, a villagers' representative and the village's officer; 初评 opened."""
+    village = await Village.get_or_none(division_code=village_code)
+    if village is None:
+        return None, []
+    who = await _officer(username)
+    appraisal = await create_appraisal(actor=who, village_id=village.id, rules=load_rules(None))
+    officer = await Officer.get(username=username)
+    panel = [await add_panel_member(actor=who, appraisal_id=appraisal.id, role="village_cadre", name="李村长"),
+             await add_panel_member(actor=who, appraisal_id=appraisal.id, role="villager_rep", name="赵大伯"),
+             await add_panel_member(actor=who, appraisal_id=appraisal.id, role="officer", officer_id=officer.id)]
+    return await open_round(actor=who, appraisal_id=appraisal.id, now=now), panel
+
+
+async def _vote_all(appraisal, panel: list, now: datetime, *, share: float) -> None:
+    """Every member rates the first `share` of the households; one household draws a severe reason (赌博) and is excluded."""
+    households = await Household.filter(village_id=appraisal.village_id).order_by("household_no")
+    households = households[: max(1, round(len(households) * share))]
+    for m, member in enumerate(panel):
+        who = await actor_for(await Officer.get(id=member.officer_id)) if member.officer_id else link_actor(member)
+        for h, household in enumerate(households):
+            grade = GRADES[(h + m) % len(GRADES)]
+            reasons = ["gambling"] if h == 2 and m == 0 else []
+            amount = Money.from_yuan(str(30_000 + 10_000 * ((h * 3 + m) % 5)))
+            await submit_vote(actor=who, member_id=member.id, household_id=household.id, knows=True, grade=grade, amount=amount,
+                              reasons=reasons, now=now)

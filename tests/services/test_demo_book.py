@@ -58,3 +58,18 @@ async def test_the_living_demo_has_every_method_and_class_clean_books_and_is_ide
     assert again.skipped and (again.customers, again.loans, again.days_closed) == (0, 0, 0)
     assert (await Customer.all().count(), await CreditLine.all().count(), await Loan.all().count()) == counts
     assert await business_date.current() == TODAY
+
+
+async def test_the_book_starts_with_a_finished_appraisal_and_ends_with_one_in_progress(full_demo, vault, settings):
+    from app.models import Appraisal, Objection, Vote
+
+    # when only the last 20 days are lived (the appraisals' days; no loan is that young)
+    made = await demo_book.seed_book(tools=_tools(vault, settings), bureau_at=lambda at: SandboxBureau(clock=at), today=TODAY, days=20)
+    assert made.days_closed == 20
+    # then 西街村's appraisal went through 公示 and closed, its objection answered
+    finished = await Appraisal.get(village__division_code=demo_book.FINISHED_VILLAGE)
+    assert finished.status == "closed" and finished.published_on is not None and finished.approved_at is not None
+    assert [(o.status, o.resolution) for o in await Objection.filter(appraisal_id=finished.id)] == [("upheld", "经核实属实，额度下调")]
+    # and 汾城村's is in its first round, half of its households rated
+    opened = await Appraisal.get(village__division_code=demo_book.OPEN_VILLAGE)
+    assert opened.status == "first_round" and await Vote.filter(member__appraisal_id=opened.id).exists()
