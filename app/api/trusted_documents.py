@@ -266,6 +266,16 @@ def read_manifest(raw: bytes, schema: GraphQLSchema, rules: tuple = ()) -> list[
     return list(operations.values())
 
 
+def schema_problems(operations: list[ManifestOperation], schema: GraphQLSchema, rules: tuple = ()) -> dict[str, str]:
+    """{id: what is wrong} for the documents that `schema` no longer accepts (a server upgrade that would break an app release)."""
+    problems = {}
+    for op in operations:
+        found = _check_document(op.body, schema, rules)
+        if isinstance(found, str):
+            problems[op.id] = found
+    return problems
+
+
 def _apollo_entries(data: dict) -> tuple[list[tuple], list[str]]:
     problems = []
     if data.get("format") != APOLLO_FORMAT:

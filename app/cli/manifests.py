@@ -1,5 +1,5 @@
 """Trusted documents of the mobile app (docs/mobile.md, "Trusted documents"):
-`cunxin export-manifest`, `import-manifest FILE`, `manifest-list`, `manifest-retire NAME`.
+`cunxin export-manifest`, `import-manifest FILE`, `manifest-list`, `manifest-check`, `manifest-retire NAME`.
 
 An import is checked whole against this release's GraphQL schema before anything is stored, and is
 effective on every web machine at once (the documents live in the database).
@@ -82,6 +82,25 @@ def manifest_list() -> None:
     tz = ZoneInfo(get_settings().business_tz)
     for m in manifests:
         typer.echo(f"{m.name}  {m.documents} 个操作  导入于 {m.imported_at.astimezone(tz):%Y-%m-%d %H:%M}")
+
+
+@cli.command("manifest-check")
+def manifest_check() -> None:
+    """Check every imported document against this release's schema (after an upgrade, before traffic): exit 1 if one fails."""
+    from app.api.limits import alias_rule, depth_rule
+    from app.api.schema import MAX_ALIASES, MAX_DEPTH, schema
+    from app.api.trusted_documents import schema_problems
+    from app.services.persisted_documents import stored_documents
+
+    documents = _run(stored_documents, "检查失败")
+    problems = schema_problems([op for _, op in documents], schema._schema, (depth_rule(MAX_DEPTH), alias_rule(MAX_ALIASES)))
+    broken = [(manifest, op) for manifest, op in documents if op.id in problems]
+    for manifest, op in broken:
+        typer.echo(f"清单「{manifest}」操作 {op.name}（id {op.id[:80]}）：{problems[op.id]}", err=True)
+    if broken:
+        fail(f"{len(broken)} 个已导入的操作不符合当前 GraphQL 模式：使用这些 App 版本的手机将无法调用它们")
+    manifests = len({manifest for manifest, _ in documents})
+    typer.echo(f"已导入的 {manifests} 份清单、{len(documents)} 个操作均符合当前 GraphQL 模式")
 
 
 @cli.command("manifest-retire")

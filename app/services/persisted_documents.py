@@ -79,6 +79,12 @@ async def find_document(document_id: str) -> ManifestOperation | None:
     return ManifestOperation(id=row["document_id"], name=row["operation_name"], type=row["operation_type"], body=row["body"])
 
 
+async def stored_documents() -> list[tuple[str, ManifestOperation]]:
+    """Every imported document with the manifest it came in, by manifest and operation name."""
+    rows = await PersistedDocument.all().order_by("manifest", "operation_name").values("manifest", "document_id", "operation_name", "operation_type", "body")
+    return [(r["manifest"], ManifestOperation(id=r["document_id"], name=r["operation_name"], type=r["operation_type"], body=r["body"])) for r in rows]
+
+
 async def stored_manifests() -> list[StoredManifest]:
     rows = await PersistedDocument.annotate(documents=Count("id"), at=Max("imported_at")).group_by("manifest").order_by("manifest").values("manifest", "documents", "at")
     return [StoredManifest(name=r["manifest"], documents=r["documents"], imported_at=r["at"]) for r in rows]

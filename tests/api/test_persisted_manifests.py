@@ -241,3 +241,19 @@ async def test_without_a_token_only_sign_in_documents_run_whatever_they_are_call
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED"
     asked = await _post(prod_client, {"variables": {"input": {"phone": PHONE}}, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_hash(renamed)}}})
     assert asked["data"]["signInRequestCode"]["errors"] == [], asked
+
+
+async def test_manifest_check_lists_imported_documents_the_running_schema_no_longer_accepts(db):
+    # an old release's document asks for a field this server does not have (stored as an old server accepted it)
+    fine = apollo_body(_text("Me"))
+    outdated = "query OldMe { me { id oldNickname } }"
+    await stored.import_manifest(actor=SYSTEM, name="android-2.4.0", operations=[stored.ManifestOperation(id="old-1", name="OldMe", type="query", body=outdated)], now=NOW)
+    await stored.import_manifest(actor=SYSTEM, name="android-2.5.0", operations=[stored.ManifestOperation(id=document_hash(fine), name="Me", type="query", body=fine)], now=NOW)
+    checked = _cunxin("manifest-check")
+    assert checked.returncode == 1
+    assert "清单「android-2.4.0」操作 OldMe（id old-1）：不符合当前 GraphQL 模式" in checked.stderr and "oldNickname" in checked.stderr
+    assert "1 个已导入的操作不符合当前 GraphQL 模式" in checked.stderr and "android-2.5.0" not in checked.stderr
+    retired = _cunxin("manifest-retire", "android-2.4.0")
+    assert retired.returncode == 0 and "已停用清单「android-2.4.0」（1 个操作）" in retired.stdout
+    again = _cunxin("manifest-check")
+    assert again.returncode == 0 and "已导入的 1 份清单、1 个操作均符合当前 GraphQL 模式" in again.stdout
