@@ -66,3 +66,25 @@ async def test_old_positions_are_pruned_and_month_end_snapshots_are_kept(bank, c
     snaps = await LoanPositionMonthEnd.all()
     assert [r.business_on for r in snaps] == [date(2026, 11, 30)]
     assert snaps[0].accrued_interest_fen > 0
+
+
+async def test_a_non_accrual_loan_shows_its_off_balance_parts_and_class(bank, core, vault):
+    from app.models import Installment, LoanRisk
+    from tests.services.lending.test_classification_state import FAILS, SHORT, _until
+
+    # given a loan whose debits fail, with short floors: non-accrual 3 days past due
+    loan = await _loan(core, vault, card=FAILS, sequence=357)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    await _until(core, vault, first.due_on + timedelta(days=6), SHORT)
+    day = await business_date.current() - timedelta(days=1)
+    # then the day's position carries the loan's class, days past due and off-balance amounts as the close left them
+    row = await LoanPosition.get(business_on=day, loan_id=loan.id)
+    loan = await Loan.get(id=loan.id)
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert row.non_accrual is True and risk.non_accrual_since is not None
+    assert (row.days_past_due, row.classification, row.overdue_principal_fen, row.penalty_fen) == (
+        loan.days_past_due, loan.classification, loan.overdue_principal_fen, loan.penalty_fen)
+    assert row.days_past_due == 5 and row.overdue_principal_fen > 0
+    assert (row.off_interest_fen, row.off_penalty_fen, row.off_compound_fen, row.off_accrued_fen) == (
+        risk.off_interest_fen, risk.off_penalty_fen, risk.off_compound_fen, risk.off_accrued_fen)
+    assert row.off_interest_fen > 0 and row.off_penalty_fen > 0
