@@ -69,8 +69,16 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡郭何高林罗梁宋郑�
 GIVEN = "建国秀英志强丽华卫东淑芳国庆红梅海军春花文明玉兰永红桂珍金生小燕德胜彩霞"
 
 
+# the regulatory fields each demo product declares: 贷款用途, 担保方式, 涉农, 普惠
+REGULATORY = {
+    "BIANLI": ("农业生产经营", True, True), "GJJ": ("个人消费", False, False), "GUOWANG": ("个体工商户经营", False, True), "BAODAN": ("个人消费", False, False),
+}
+
+
 def _product(code, name, desc, *, max_yuan, terms, methods, spread, kind=ProductKind.TERM, grades=None):
+    purpose, agricultural, inclusive = REGULATORY[code]
     return {
+        "loan_purpose": purpose, "guarantee_method": "credit", "is_agricultural": agricultural, "is_inclusive": inclusive,
         "code": code,
         "name": name,
         "description": desc,

@@ -15,6 +15,7 @@ from app.api.context import Info
 from app.api.pagination import page_bounds
 from app.api.reporting.filters import to_filter
 from app.api.reporting.insight import InsightQuery
+from app.api.reporting.tables import TablesQuery
 from app.api.reporting.permissions import CanReadReports
 from app.api.reporting.types import (
     DisbursementPoint,
@@ -41,7 +42,7 @@ def _page(first: int, after: str | None) -> svc.Page:
 
 
 @strawberry.type
-class ReportingQuery(InsightQuery):
+class ReportingQuery(InsightQuery, TablesQuery):
     @strawberry.field(
         description="贷款组合：按机构、村庄、客户经理或产品分组的笔数、余额、逾期、五级分类与不良率（日期范围为放款日期）", permission_classes=[CanReadReports]
     )

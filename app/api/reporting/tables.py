@@ -1,0 +1,359 @@
+"""Flat reporting tables over GraphQL (issue 16): one row per record, keyset-paged, for report keys and staff.
+
+Rows come from app/services/reporting/tables.py as plain dicts of typed columns (one SQL statement, no ORM
+objects) and become these strawberry dataclasses field by field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from app.api.context import Info
+from app.api.reporting.filters import to_filter
+from app.api.reporting.permissions import CanReadReports
+from app.api.reporting.types import ReportFilter, money
+from app.api.scalars import DecimalString
+from app.services.reporting import tables as svc
+
+FilterArg = Annotated[ReportFilter | None, strawberry.argument(name="filter", description="筛选：只用其中的 bankId 与 branchId（含下级机构）")]
+FirstArg = Annotated[int, strawberry.argument(description="本页条数，1 到 100")]
+AfterArg = Annotated[str | None, strawberry.argument(description="上一页的 endCursor（不透明字符串）；省略则从头开始")]
+UpdatedAfterArg = Annotated[
+    datetime | None, strawberry.argument(description="只取此时刻（不含）之后有业务变动的行，用于增量同步；时刻按 UTC 比较")
+]
+
+
+def _m(value: int | None) -> DecimalString | None:
+    return None if value is None else money(value)
+
+
+def _pct(ppm: int) -> DecimalString:
+    return DecimalString(format(Decimal(ppm).scaleb(-4), "f"))
+
+
+@strawberry.type(description="报表明细的分页信息（键集分页）")
+class TablePageInfo:
+    has_next_page: bool = strawberry.field(description="之后是否还有数据")
+    end_cursor: str | None = strawberry.field(description="本页最后一行的游标，作为下一页的 after；本页为空时为 null")
+    total_count: int = strawberry.field(description="符合条件的总行数（不止本页）")
+
+
+def _info(page: svc.TablePage) -> TablePageInfo:
+    return TablePageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor, total_count=page.total_count)
+
+
+@strawberry.type(description="借据明细（一笔贷款一行）")
+class ReportLoanRow:
+    id: strawberry.ID = strawberry.field(description="借据ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="经办机构ID（UUID）")
+    branch_code: str = strawberry.field(description="经办机构代码")
+    customer_id: strawberry.ID = strawberry.field(description="借款人客户ID（UUID）")
+    credit_line_id: strawberry.ID = strawberry.field(description="授信额度ID（UUID）")
+    officer_id: strawberry.ID | None = strawberry.field(description="管户客户经理ID（额度的客户经理；未指定时为 null）")
+    product_id: strawberry.ID = strawberry.field(description="产品ID（UUID）")
+    product_code: str = strawberry.field(description="产品代码（行内唯一）")
+    contract_number: str | None = strawberry.field(description="借款合同编号（额度的授信合同；未签合同时为 null）")
+    iou_number: str = strawberry.field(description="借据号：核心系统放款流水号（放款处理中时为空串）")
+    loan_purpose: str = strawberry.field(description="贷款用途（取自产品；空串表示产品未声明）")
+    guarantee_method: str = strawberry.field(description="担保方式：credit 信用，guarantee 保证，mortgage 抵押，pledge 质押（取自产品）")
+    is_agricultural: bool = strawberry.field(description="是否涉农贷款（取自产品）")
+    is_inclusive: bool = strawberry.field(description="是否普惠金融贷款（取自产品）")
+    principal: DecimalString = strawberry.field(description="放款金额，元")
+    annual_rate_percent: DecimalString = strawberry.field(description="执行年利率，百分数（\"3.4500\" 即 3.45%）")
+    lpr_tenor: str = strawberry.field(description="定价所依 LPR 期限：1y 或 5y")
+    spread_bp: int = strawberry.field(description="LPR 加点，基点")
+    method: str = strawberry.field(description="还款方式：equal_installment 等额本息，equal_principal 等额本金，interest_first 先息后本，revolving 随借随还")
+    term_months: int = strawberry.field(description="期限，月")
+    start_on: date = strawberry.field(description="放款日（业务日期，Asia/Shanghai）")
+    maturity_on: date = strawberry.field(description="到期日（业务日期）")
+    status: str = strawberry.field(description="状态：active 正常在贷，disbursing 放款处理中，settled 已结清，cancelled 已撤销")
+    classification: str = strawberry.field(description="五级分类：normal 正常，special_mention 关注，substandard 次级，doubtful 可疑，loss 损失")
+    outstanding_principal: DecimalString = strawberry.field(description="贷款余额（本金），元")
+    overdue_principal: DecimalString = strawberry.field(description="逾期本金，元（每日数字以日头寸为准）")
+    overdue_interest: DecimalString = strawberry.field(description="逾期利息，元（每日数字以日头寸为准）")
+    days_past_due: int = strawberry.field(description="逾期天数（每日变化，不改变 updatedAt；以日头寸为准）")
+    settled_on: date | None = strawberry.field(description="结清日（业务日期）；未结清为 null")
+    created_at: datetime = strawberry.field(description="创建时刻（UTC）")
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；交易、状态、分类变化时更新，每日计息不更新）")
+
+    @classmethod
+    def build(cls, r: dict[str, Any]) -> ReportLoanRow:
+        return cls(
+            id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
+            branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"], customer_id=strawberry.ID(str(r["customer_id"])),
+            credit_line_id=strawberry.ID(str(r["credit_line_id"])), officer_id=strawberry.ID(str(r["officer_id"])) if r["officer_id"] else None,
+            product_id=strawberry.ID(str(r["product_id"])), product_code=r["product_code"], contract_number=r["contract_number"],
+            iou_number=r["iou_number"] or "", loan_purpose=r["loan_purpose"], guarantee_method=r["guarantee_method"],
+            is_agricultural=r["is_agricultural"], is_inclusive=r["is_inclusive"], principal=money(r["principal_fen"]),
+            annual_rate_percent=_pct(r["annual_rate_ppm"]), lpr_tenor=r["lpr_tenor"], spread_bp=r["spread_bp"], method=r["method"],
+            term_months=r["term_months"], start_on=r["start_on"], maturity_on=r["maturity_on"], status=r["status"], classification=r["classification"],
+            outstanding_principal=money(r["outstanding_principal_fen"]), overdue_principal=money(r["overdue_principal_fen"]),
+            overdue_interest=money(r["overdue_interest_fen"]), days_past_due=r["days_past_due"], settled_on=r["settled_on"],
+            created_at=r["created_at"], updated_at=r["updated_at"],
+        )
+
+
+@strawberry.type(description="还款计划明细（一期一行）")
+class ReportInstallmentRow:
+    id: strawberry.ID = strawberry.field(description="还款计划行ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    loan_id: strawberry.ID = strawberry.field(description="借据ID（UUID）")
+    iou_number: str = strawberry.field(description="借据号：核心系统放款流水号")
+    number: int = strawberry.field(description="期次，从 1 开始")
+    due_on: date = strawberry.field(description="应还日（业务日期）")
+    principal: DecimalString = strawberry.field(description="应还本金，元")
+    interest: DecimalString = strawberry.field(description="应还利息，元")
+    penalty: DecimalString = strawberry.field(description="已计罚息，元")
+    compound: DecimalString = strawberry.field(description="已计复利，元")
+    paid_principal: DecimalString = strawberry.field(description="已还本金，元")
+    paid_interest: DecimalString = strawberry.field(description="已还利息，元")
+    paid_penalty: DecimalString = strawberry.field(description="已还罚息，元")
+    paid_compound: DecimalString = strawberry.field(description="已还复利，元")
+    status: str = strawberry.field(description="状态：pending 未到期，overdue 逾期，paid 已还清")
+    paid_on: date | None = strawberry.field(description="还清日（业务日期）；未还清为 null")
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；还款、逾期、重新定价时更新，每日计罚息不更新）")
+
+    @classmethod
+    def build(cls, r: dict[str, Any]) -> ReportInstallmentRow:
+        return cls(
+            id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
+            loan_id=strawberry.ID(str(r["loan_id"])), iou_number=r["iou_number"] or "", number=r["number"], due_on=r["due_on"],
+            principal=money(r["principal_fen"]), interest=money(r["interest_fen"]), penalty=money(r["penalty_fen"]), compound=money(r["compound_fen"]),
+            paid_principal=money(r["paid_principal_fen"]), paid_interest=money(r["paid_interest_fen"]), paid_penalty=money(r["paid_penalty_fen"]),
+            paid_compound=money(r["paid_compound_fen"]), status=r["status"], paid_on=r["paid_on"], updated_at=r["updated_at"],
+        )
+
+
+@strawberry.type(description="客户明细（姓名、证件号、手机号均脱敏）")
+class ReportCustomerRow:
+    id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID；客户档案属于一个法人行）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="管户机构ID（UUID）")
+    branch_code: str = strawberry.field(description="管户机构代码")
+    village_id: strawberry.ID | None = strawberry.field(description="所在行政村ID；未归属时为 null")
+    name_masked: str = strawberry.field(description="姓名（脱敏：只留姓，如 张**）")
+    sex: str = strawberry.field(description="性别：男 / 女")
+    id_number_masked: str = strawberry.field(description="身份证号（脱敏）")
+    phone_masked: str = strawberry.field(description="手机号（脱敏；未留手机号为空串）")
+    grade: str | None = strawberry.field(description="评议等级：excellent 优秀，good 良好，fair 一般；未评议为 null")
+    created_at: datetime = strawberry.field(description="建档时刻（UTC）")
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC）")
+
+    @classmethod
+    def build(cls, r: dict[str, Any]) -> ReportCustomerRow:
+        return cls(
+            id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
+            branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"],
+            village_id=strawberry.ID(str(r["village_id"])) if r["village_id"] else None, name_masked=r["name_masked"], sex=r["sex"],
+            id_number_masked=r["id_number_masked"], phone_masked=r["phone_masked"] or "", grade=r["grade"], created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+
+
+@strawberry.type(description="授信额度明细（一个额度一行）")
+class ReportCreditLineRow:
+    id: strawberry.ID = strawberry.field(description="授信额度ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="经办机构ID（UUID）")
+    branch_code: str = strawberry.field(description="经办机构代码")
+    customer_id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
+    officer_id: strawberry.ID | None = strawberry.field(description="管户客户经理ID；未指定为 null")
+    product_id: strawberry.ID = strawberry.field(description="产品ID（UUID）")
+    product_code: str = strawberry.field(description="产品代码")
+    contract_number: str | None = strawberry.field(description="授信合同编号；未签合同为 null")
+    limit: DecimalString = strawberry.field(description="授信额度，元")
+    used: DecimalString = strawberry.field(description="已用额度（未还本金），元")
+    valid_from: date = strawberry.field(description="额度起始日（业务日期）")
+    valid_until: date = strawberry.field(description="额度到期日（业务日期）")
+    status: str = strawberry.field(description="状态：active 有效，frozen 冻结，expired 到期，closed 关闭")
+    spread_bp: int = strawberry.field(description="LPR 加点，基点")
+    max_term_months: int = strawberry.field(description="单笔最长期限，月")
+    granted_at: datetime | None = strawberry.field(description="走访授信时刻（UTC）；柜面或导入的额度为 null")
+    created_at: datetime = strawberry.field(description="创建时刻（UTC）")
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；用信、还款、额度或状态变化时更新）")
+
+    @classmethod
+    def build(cls, r: dict[str, Any]) -> ReportCreditLineRow:
+        return cls(
+            id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
+            branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"], customer_id=strawberry.ID(str(r["customer_id"])),
+            officer_id=strawberry.ID(str(r["officer_id"])) if r["officer_id"] else None, product_id=strawberry.ID(str(r["product_id"])),
+            product_code=r["product_code"], contract_number=r["contract_number"], limit=money(r["limit_fen"]), used=money(r["used_fen"]),
+            valid_from=r["valid_from"], valid_until=r["valid_until"], status=r["status"], spread_bp=r["spread_bp"], max_term_months=r["max_term_months"],
+            granted_at=r["granted_at"], created_at=r["created_at"], updated_at=r["updated_at"],
+        )
+
+
+@strawberry.type(description="维度：机构")
+class ReportBranchRow:
+    id: strawberry.ID = strawberry.field(description="机构ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    code: str = strawberry.field(description="机构代码")
+    name: str = strawberry.field(description="机构名称")
+    level: str = strawberry.field(description="层级：head 总行，branch 支行，outlet 网点")
+    parent_id: strawberry.ID | None = strawberry.field(description="上级机构ID；顶层为 null")
+
+
+@strawberry.type(description="维度：行政村")
+class ReportVillageRow:
+    id: strawberry.ID = strawberry.field(description="行政村ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="所属机构ID（UUID）")
+    division_code: str = strawberry.field(description="12 位统计用区划代码")
+    name: str = strawberry.field(description="村名")
+    town: str = strawberry.field(description="乡镇")
+    county: str = strawberry.field(description="县（区）")
+    officer_id: strawberry.ID | None = strawberry.field(description="包村客户经理ID；未指定为 null")
+
+
+@strawberry.type(description="维度：员工（不含登录凭据）")
+class ReportOfficerRow:
+    id: strawberry.ID = strawberry.field(description="员工ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="所属机构ID（UUID）")
+    username: str = strawberry.field(description="登录名")
+    display_name: str = strawberry.field(description="姓名")
+    role: str = strawberry.field(description="角色：officer 客户经理，approver 审批人，branch_manager 支行行长，admin 系统管理员，auditor 审计员")
+    is_active: bool = strawberry.field(description="是否启用")
+
+
+@strawberry.type(description="维度：贷款产品（含监管报送字段）")
+class ReportProductRow:
+    id: strawberry.ID = strawberry.field(description="产品ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    code: str = strawberry.field(description="产品代码（行内唯一）")
+    name: str = strawberry.field(description="产品名称")
+    kind: str = strawberry.field(description="产品类别：term 分期，revolving 循环")
+    loan_purpose: str = strawberry.field(description="贷款用途；空串表示未声明")
+    guarantee_method: str = strawberry.field(description="担保方式：credit 信用，guarantee 保证，mortgage 抵押，pledge 质押")
+    is_agricultural: bool = strawberry.field(description="是否涉农贷款")
+    is_inclusive: bool = strawberry.field(description="是否普惠金融贷款")
+    min_principal: DecimalString = strawberry.field(description="最低金额，元")
+    max_principal: DecimalString = strawberry.field(description="最高金额，元")
+    min_term_months: int = strawberry.field(description="最短期限，月")
+    max_term_months: int = strawberry.field(description="最长期限，月")
+    is_active: bool = strawberry.field(description="是否在售")
+
+
+def _ids(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: (strawberry.ID(str(v)) if v is not None else None) if (k == "id" or k.endswith("_id")) else v for k, v in r.items()}
+
+
+def _dimension(cls, r: dict[str, Any]):
+    r = _ids(r)
+    if cls is ReportProductRow:
+        r["min_principal"], r["max_principal"] = money(r.pop("min_principal_fen")), money(r.pop("max_principal_fen"))
+    return cls(**r)
+
+
+@strawberry.type(description="借据明细的一页")
+class ReportLoanPage:
+    rows: list[ReportLoanRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="还款计划明细的一页")
+class ReportInstallmentPage:
+    rows: list[ReportInstallmentRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="客户明细的一页")
+class ReportCustomerPage:
+    rows: list[ReportCustomerRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="授信额度明细的一页")
+class ReportCreditLinePage:
+    rows: list[ReportCreditLineRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="机构维度的一页")
+class ReportBranchPage:
+    rows: list[ReportBranchRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="行政村维度的一页")
+class ReportVillagePage:
+    rows: list[ReportVillageRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="员工维度的一页")
+class ReportOfficerPage:
+    rows: list[ReportOfficerRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="产品维度的一页")
+class ReportProductPage:
+    rows: list[ReportProductRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+async def _page(info: Info, table: str, where, first: int, after: str | None, updated_after: datetime | None = None) -> svc.TablePage:
+    return await svc.table_page(actor=info.context.actor, table=table, filt=to_filter(where), first=first, after=after, updated_after=updated_after)
+
+
+@strawberry.type
+class TablesQuery:
+    @strawberry.field(description="报表明细：借据（按 updatedAt、id 键集分页；含合同号、借据号、贷款用途、担保方式、涉农、普惠与法人行机构代码）",
+                      permission_classes=[CanReadReports])
+    async def report_loans(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
+                           updated_after: UpdatedAfterArg = None) -> ReportLoanPage:
+        page = await _page(info, "loans", where, first, after, updated_after)
+        return ReportLoanPage(rows=[ReportLoanRow.build(r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="报表明细：还款计划（按 updatedAt、id 键集分页）", permission_classes=[CanReadReports])
+    async def report_installments(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
+                                  updated_after: UpdatedAfterArg = None) -> ReportInstallmentPage:
+        page = await _page(info, "installments", where, first, after, updated_after)
+        return ReportInstallmentPage(rows=[ReportInstallmentRow.build(r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="报表明细：客户（个人信息脱敏；按 updatedAt、id 键集分页）", permission_classes=[CanReadReports])
+    async def report_customers(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
+                               updated_after: UpdatedAfterArg = None) -> ReportCustomerPage:
+        page = await _page(info, "customers", where, first, after, updated_after)
+        return ReportCustomerPage(rows=[ReportCustomerRow.build(r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="报表明细：授信额度（按 updatedAt、id 键集分页）", permission_classes=[CanReadReports])
+    async def report_credit_lines(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
+                                  updated_after: UpdatedAfterArg = None) -> ReportCreditLinePage:
+        page = await _page(info, "credit_lines", where, first, after, updated_after)
+        return ReportCreditLinePage(rows=[ReportCreditLineRow.build(r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="维度表：机构（按 id 键集分页）", permission_classes=[CanReadReports])
+    async def report_branches(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportBranchPage:
+        page = await _page(info, "branches", where, first, after)
+        return ReportBranchPage(rows=[_dimension(ReportBranchRow, r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="维度表：行政村（按 id 键集分页）", permission_classes=[CanReadReports])
+    async def report_villages(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportVillagePage:
+        page = await _page(info, "villages", where, first, after)
+        return ReportVillagePage(rows=[_dimension(ReportVillageRow, r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="维度表：员工（按 id 键集分页）", permission_classes=[CanReadReports])
+    async def report_officers(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportOfficerPage:
+        page = await _page(info, "officers", where, first, after)
+        return ReportOfficerPage(rows=[_dimension(ReportOfficerRow, r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="维度表：贷款产品（按 id 键集分页；分支机构的读者看到本法人行的全部产品）", permission_classes=[CanReadReports])
+    async def report_products(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportProductPage:
+        page = await _page(info, "products", where, first, after)
+        return ReportProductPage(rows=[_dimension(ReportProductRow, r) for r in page.rows], page_info=_info(page))

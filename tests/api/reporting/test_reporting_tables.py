@@ -1,0 +1,84 @@
+"""Flat reporting tables (issue 16): keyset pages with a report key, updatedAfter, masked customers, one bank per key."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.models import Customer, Loan
+from tests.api.reporting.helpers import doc, gql, report_key
+from tests.factories.banks import move_branch_to, second_bank
+from tests.factories.reporting import full_book
+
+
+async def _all(client, name: str, field: str, headers, first: int = 2, **variables) -> list[dict]:
+    rows, after = [], None
+    while True:
+        body = await gql(client, doc(name), {"first": first, "after": after, **variables}, headers)
+        assert "errors" not in body, body
+        page = body["data"][field]
+        rows += page["rows"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return rows
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_loans_page_by_keyset_with_the_regulatory_fields(client, demo, vault):
+    book = await full_book(vault)
+    key, _ = await report_key("XF000")
+    first = (await gql(client, doc("ReportLoans"), {"first": 2}, key))["data"]["reportLoans"]
+    assert first["pageInfo"]["totalCount"] == len(book.loans) and first["pageInfo"]["hasNextPage"] is True
+    rows = await _all(client, "ReportLoans", "reportLoans", key)
+    assert sorted(r["id"] for r in rows) == sorted(str(loan.id) for loan in book.loans.values())
+    l1 = next(r for r in rows if r["id"] == str(book.loans["L1"].id))
+    assert (l1["institutionCode"], l1["productCode"], l1["loanPurpose"], l1["guaranteeMethod"], l1["isAgricultural"], l1["isInclusive"]) == (
+        "14102301", "BIANLI", "农业生产经营", "credit", True, True)
+    assert (l1["outstandingPrincipal"], l1["classification"], l1["branchCode"]) == ("100000.00", "normal", "XF010")
+    stamps = [(r["updatedAt"], r["id"]) for r in rows]
+    assert stamps == sorted(stamps)  # the keyset order
+    bad = await gql(client, doc("ReportLoans"), {"after": "not-a-cursor"}, key)
+    assert bad["data"] is None or bad["data"]["reportLoans"] is None
+    assert bad["errors"][0]["message"] == "分页游标无效"
+
+
+async def test_updated_after_gives_only_what_changed(client, demo, vault):
+    book = await full_book(vault)
+    key, _ = await report_key("XF000")
+    since = datetime.now(UTC) + timedelta(days=1)
+    await Loan.filter(id=book.loans["L2"].id).update(updated_at=since + timedelta(seconds=5))
+    await Customer.filter(id=book.customers["C3"].id).update(updated_at=since + timedelta(seconds=5))
+    changed = (await gql(client, doc("ReportLoans"), {"updatedAfter": since.isoformat()}, key))["data"]["reportLoans"]
+    assert [r["id"] for r in changed["rows"]] == [str(book.loans["L2"].id)] and changed["pageInfo"]["totalCount"] == 1
+    customers = (await gql(client, doc("ReportCustomers"), {"updatedAfter": since.isoformat()}, key))["data"]["reportCustomers"]
+    assert [r["id"] for r in customers["rows"]] == [str(book.customers["C3"].id)]
+
+
+async def test_customers_are_masked(client, demo, vault):
+    book = await full_book(vault)
+    key, _ = await report_key("XF000")
+    response = await client.post("/graphql", json={"query": doc("ReportCustomers"), "variables": {"first": 100}}, headers=key)
+    rows = response.json()["data"]["reportCustomers"]["rows"]
+    c1 = next(r for r in rows if r["id"] == str(book.customers["C1"].id))
+    assert c1["nameMasked"] == "客**" and "*" in c1["idNumberMasked"] and c1["institutionCode"] == "14102301"
+    assert vault.decrypt(book.customers["C1"].id_number_enc, context=b"id_number") not in response.text
+
+
+async def test_a_key_of_one_bank_sees_only_that_bank(client, demo, vault):
+    book = await full_book(vault)
+    second = await second_bank()
+    await move_branch_to(second)  # XF020 and its loans L4, L5 become 翼城农商行's
+    xiangfen, _ = await report_key("XF000")
+    yicheng, _ = await report_key("YC000", name="翼城报表")
+    theirs = await _all(client, "ReportLoans", "reportLoans", yicheng)
+    assert sorted(r["id"] for r in theirs) == sorted(str(book.loans[n].id) for n in ("L4", "L5"))
+    assert {r["institutionCode"] for r in theirs} == {"14102201"}
+    ours = await _all(client, "ReportLoans", "reportLoans", xiangfen)
+    assert not {r["id"] for r in ours} & {r["id"] for r in theirs} and {r["institutionCode"] for r in ours} == {"14102301"}
+    for name, field in (("ReportCustomers", "reportCustomers"), ("ReportCreditLines", "reportCreditLines")):
+        rows = await _all(client, name, field, yicheng, first=50)
+        assert rows and {r["institutionCode"] for r in rows} == {"14102201"}, name
+    installments = await _all(client, "ReportInstallments", "reportInstallments", xiangfen, first=50)
+    assert installments and {r["loanId"] for r in installments} <= {r["id"] for r in ours}
+    dims = (await gql(client, doc("ReportDimensions"), {}, yicheng))["data"]
+    for field in ("reportBranches", "reportVillages", "reportOfficers", "reportProducts"):
+        assert dims[field]["rows"] and {r["institutionCode"] for r in dims[field]["rows"]} == {"14102201"}, field
+    branch_key, _ = await report_key("XF010", name="新城支行报表")
+    products = (await gql(client, doc("ReportDimensions"), {}, branch_key))["data"]["reportProducts"]["rows"]
+    assert {p["code"] for p in products} >= {"BIANLI", "GJJ"} and {p["institutionCode"] for p in products} == {"14102301"}
