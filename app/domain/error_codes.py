@@ -407,6 +407,11 @@ MEANINGS: dict[StrEnum, str] = {
     CustomerCode.CARD_IN_USE: "该卡是未结清借款的还款卡或默认卡，暂不能解绑",
     CustomerCode.CARD_NOT_VERIFIED: "该卡尚未完成短信验证",
     CustomerCode.CARD_NOT_ELIGIBLE: "放款账户须为本行（授信所在法人行）的银行卡",
+    MakerCheckerCode.UNKNOWN_KIND: "该业务尚未接入双人复核",
+    MakerCheckerCode.COMMAND_DECIDED: "该申请已由他人处理（通过、退回或过期）",
+    MakerCheckerCode.REQUEST_EXPIRED: "该申请已过期，须由发起人重新提交",
+    MakerCheckerCode.EFFECT_CHANGED: "发起后影响已变化，请重新查看后再审批",
+    MakerCheckerCode.EXECUTION_FAILED: "复核通过但业务无法执行，未做任何变更，申请记为执行失败",
 }
 
 
