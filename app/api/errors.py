@@ -9,11 +9,11 @@ from enum import Enum, StrEnum
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from app.domain import error_codes as codes
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, Forbidden, NotFound
 from app.services import outage
 
 logger = logging.getLogger(__name__)
@@ -130,3 +130,79 @@ def log_errors(errors: list[GraphQLError], execution_context: Any = None) -> boo
     for error in down:
         logger.warning("%s unavailable during GraphQL execution (%s)", outage.dependency_down(error.original_error), type(error.original_error).__name__)
     return len(down) == len(errors)
+
+
+# Every top-level error carries one of these in `extensions.code` (docs/mobile.md, "Conventions"): clients branch
+# on the code, never on the message. Payload errors (`errors { code field message }`) are the domains' own enums.
+TOP_LEVEL_CODES: dict[str, str] = {
+    "GRAPHQL_PARSE_FAILED": "文档有语法错误（或超出记号数上限）",
+    "GRAPHQL_VALIDATION_FAILED": "文档不符合 schema：未知字段、枚举值不对、深度或别名超限……，未执行",
+    "BAD_USER_INPUT": "参数不合法：变量类型不符或缺失、first 超出范围、游标无效……",
+    "UNAUTHENTICATED": "未登录或登录已失效：先登录（手机银行：验证码登录；工作人员：PAD 登录；报表工具：报表密钥）",
+    "FORBIDDEN": "已登录，但无权执行此操作或读取此项",
+    "NOT_FOUND": "对象不存在（仅用于顶层；按 ID 读取的查询返回 null）",
+    "INTERNAL_SERVER_ERROR": "服务器内部错误（消息已隐去，详情见服务器日志）",
+    SERVICE_UNAVAILABLE: "数据库或 Redis 暂不可用，请按 retryAfter 秒后重试",
+    "INTROSPECTION_DISABLED": "生产环境的内省查询仅对行内员工开放",
+    "PERSISTED_QUERY_REQUIRED": "生产环境中客户只能按哈希发送受信任的文档",
+    "PERSISTED_QUERY_NOT_FOUND": "未知的文档哈希（App 版本过旧）",
+    "PERSISTED_QUERY_MISMATCH": "文档正文与哈希不符",
+    "PERSISTED_QUERY_NOT_ALLOWED": "该文档不允许此调用方执行",
+}
+
+
+def with_code(error: GraphQLError, *, validation: bool = False) -> GraphQLError:
+    """The error with `extensions.code` set (the same object when it already has one).
+
+    `validation`: the error came from validating the document. Otherwise the code follows the cause: a syntax
+    error, a domain error raised outside a payload (its own code kept as `reason`), a coercion error of the
+    variables (no cause: BAD_USER_INPUT), or an unexpected exception (INTERNAL_SERVER_ERROR, masked later).
+    """
+    if (error.extensions or {}).get("code"):
+        return error
+    original = error.original_error
+    extensions: dict[str, Any] = dict(error.extensions or {})
+    if is_syntax_error(error):
+        extensions["code"] = "GRAPHQL_PARSE_FAILED"
+    elif validation:
+        extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+    elif isinstance(original, DomainError):
+        extensions["code"] = "FORBIDDEN" if isinstance(original, Forbidden) else "NOT_FOUND" if isinstance(original, NotFound) else "BAD_USER_INPUT"
+        extensions["reason"] = str(original.code)
+    elif original is None or isinstance(original, GraphQLError | PublicError):
+        extensions["code"] = "BAD_USER_INPUT"
+    else:
+        extensions["code"] = "INTERNAL_SERVER_ERROR"
+    error.extensions = extensions
+    return error
+
+
+def is_syntax_error(error: GraphQLError) -> bool:
+    return isinstance(error, GraphQLSyntaxError) or isinstance(error.original_error, GraphQLSyntaxError)
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every top-level error its `extensions.code` (listed last, so its exit runs before masking and outage mapping)."""
+
+    def __init__(self) -> None:
+        self.validation_errors: set[int] = set()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self.validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or []}
+
+    def on_operation(self) -> Iterator[None]:
+        self.validation_errors = set()
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [with_code(e, validation=id(e) in self.validation_errors) for e in result.errors]
+
+
+class MaskUnexpected(MaskErrors):
+    """strawberry's MaskErrors, keeping the INTERNAL_SERVER_ERROR code on the anonymous error it puts in place."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked

@@ -7,12 +7,12 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 
 from app.api.execution import FastLeafExecutionContext
 from app.api.context import Info
 from app.api.ids import node_or_none
-from app.api.errors import ServiceUnavailableErrors, log_errors, should_mask_error
+from app.api.errors import ErrorCodes, MaskUnexpected, is_syntax_error, with_code, ServiceUnavailableErrors, log_errors, should_mask_error
 from app.api.auth.mutations import AuthMutation
 from app.api.customers.mutations import CardMutation
 from app.api.customers.queries import CustomerQuery
@@ -56,7 +56,13 @@ class Mutation(LendingMutation, ClassificationMutation, MakerCheckerMutation, Au
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
         """Tracebacks only for unexpected errors: an outage is one warning line (log_errors), and what the
-        client caused (validation, FORBIDDEN, domain errors) is its answer, not a fault of ours."""
+        client caused (validation, FORBIDDEN, domain errors) is its answer, not a fault of ours.
+
+        A syntax error is raised while parsing, outside the operation's extensions (ErrorCodes never sees it):
+        its code is given here, the one place every error of such a result passes."""
+        for error in errors:
+            if is_syntax_error(error):
+                with_code(error)
         if log_errors(errors, execution_context):
             return
         unexpected = [e for e in errors if not _is_outage(e) and should_mask_error(e)]
@@ -103,8 +109,9 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             ReadOnlyApiKeys,  # report keys never mutate (app/api/reporting/readonly.py)
-            lambda: MaskErrors(should_mask_error=should_mask_error),
+            lambda: MaskUnexpected(should_mask_error=should_mask_error),
             ServiceUnavailableErrors,  # after MaskErrors: its exit runs first (app/api/errors.py)
+            ErrorCodes,  # last: every top-level error gets extensions.code before the two above rewrite some (app/api/errors.py)
         ],
     )
     # No extension here may implement `resolve` (a per-field hook on every scalar of every answer): the
