@@ -1,7 +1,10 @@
 """CSV downloads of the reports: the same service functions as GraphQL and the dashboard.
 
 UTF-8 with a byte-order mark (Excel opens it as UTF-8), Chinese headers, money as yuan with
-exactly two decimals ("1200.00"), percentages with four, a 合计 (total) row last.
+exactly two decimals ("1200.00"), percentages with four, dates and periods ISO ("2026-11-27",
+"2026-11"). The data file holds data rows only: the 合计 (totals) row is its own file (`?part=totals`,
+same header) and the row counts and a cut at the export limit travel in response headers
+(`X-Total-Rows`, `X-Exported-Rows`, `X-Truncated`, `X-Export-Limit`), never inside the data.
 """
 
 from __future__ import annotations
@@ -60,21 +63,33 @@ class Params:
     filt: svc.ReportFilter
 
 
-Table = tuple[list[str], list[list[str]], bool]  # header, rows (total last), truncated
+@dataclass(frozen=True, slots=True)
+class Table:
+    header: list[str]
+    rows: list[list[str]]  # data only
+    totals: list[str]  # the 合计 row (over every row, not only the exported ones)
+    total_rows: int  # rows of the whole report
+    truncated: bool  # the export limit cut it short
+
+
+@dataclass(frozen=True, slots=True)
+class CsvFile:
+    text: str  # with the BOM
+    headers: dict[str, str]  # X-Total-Rows, X-Exported-Rows, X-Truncated, X-Export-Limit
 
 
 async def _portfolio_table(actor: Actor, p: Params) -> Table:
     r = await svc.portfolio_summary(actor=actor, group_by=p.group_by, filt=p.filt, page=svc.EXPORT)
     header = [f"{svc.GROUP_LABELS[p.group_by]}代码", f"{svc.GROUP_LABELS[p.group_by]}名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息",
               "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)"]
-    rows = [[g.code, g.name, *_portfolio(g.figures)] for g in r.groups.rows] + [["", TOTAL, *_portfolio(r.total)]]
-    return header, rows, r.groups.has_next
+    rows = [[g.code, g.name, *_portfolio(g.figures)] for g in r.groups.rows]
+    return Table(header, rows, ["", TOTAL, *_portfolio(r.total)], r.groups.total_count, r.groups.has_next)
 
 
 async def _disbursement_table(actor: Actor, p: Params) -> Table:
     s = await svc.disbursement_series(actor=actor, interval=p.interval, filt=p.filt, page=svc.EXPORT)
-    rows = [[x.period, str(x.count), _m(x.amount_fen)] for x in s.points.rows] + [[TOTAL, str(s.total.count), _m(s.total.amount_fen)]]
-    return ["期间", "放款笔数", "放款金额"], rows, s.points.has_next
+    rows = [[x.period, str(x.count), _m(x.amount_fen)] for x in s.points.rows]
+    return Table(["期间", "放款笔数", "放款金额"], rows, [TOTAL, str(s.total.count), _m(s.total.amount_fen)], s.points.total_count, s.points.has_next)
 
 
 async def _repayment_table(actor: Actor, p: Params) -> Table:
@@ -83,8 +98,8 @@ async def _repayment_table(actor: Actor, p: Params) -> Table:
     def cells(x: svc.RepaymentPoint) -> list[str]:
         return [str(x.count), _m(x.total_fen), _m(x.principal_fen), _m(x.interest_fen), _m(x.penalty_fen)]
 
-    rows = [[x.period, *cells(x)] for x in s.points.rows] + [[TOTAL, *cells(s.total)]]
-    return ["期间", "还款笔数", "回收合计", "本金", "利息", "罚息复利"], rows, s.points.has_next
+    rows = [[x.period, *cells(x)] for x in s.points.rows]
+    return Table(["期间", "还款笔数", "回收合计", "本金", "利息", "罚息复利"], rows, [TOTAL, *cells(s.total)], s.points.total_count, s.points.has_next)
 
 
 async def _coverage_table(actor: Actor, p: Params) -> Table:
@@ -92,22 +107,22 @@ async def _coverage_table(actor: Actor, p: Params) -> Table:
     header = ["区划代码", "村庄", "机构", "客户经理", "户数", "已评议户数", "预授信户数", "已授信户数", "授信覆盖率(%)", "有效额度数", "授信额度",
               "已用信户数", "借据笔数", "贷款余额"]
     rows = [[v.division_code, v.name, v.branch_name, v.officer_name, *_coverage(v.figures)] for v in r.villages.rows]
-    return header, rows + [["", TOTAL, "", "", *_coverage(r.total)]], r.villages.has_next
+    return Table(header, rows, ["", TOTAL, "", "", *_coverage(r.total)], r.villages.total_count, r.villages.has_next)
 
 
 async def _officer_table(actor: Actor, p: Params) -> Table:
     r = await svc.officer_performance(actor=actor, filt=p.filt, page=svc.EXPORT)
     header = ["用户名", "姓名", "角色", "机构", "村庄数", "授信笔数", "授信额度", "借据笔数", "贷款余额", "逾期借据", "逾期本金", "不良贷款余额"]
     rows = [[o.username, o.display_name, ROLE_LABELS[o.role], o.branch_name, *_officer(o.figures)] for o in r.officers.rows]
-    return header, rows + [["", TOTAL, "", "", *_officer(r.total)]], r.officers.has_next
+    return Table(header, rows, ["", TOTAL, "", "", *_officer(r.total)], r.officers.total_count, r.officers.has_next)
 
 
 async def _risk_table(actor: Actor, p: Params) -> Table:
     r = await svc.risk_summary(actor=actor, group_by=p.group_by, filt=p.filt, page=svc.EXPORT)
     header = [f"{svc.GROUP_LABELS[p.group_by]}代码", f"{svc.GROUP_LABELS[p.group_by]}名称", "待处理预警", "已处理预警", "已排除预警", "待处理高级别预警",
               "催收中任务", "已结束任务", "催收记录数"]
-    rows = [[g.code, g.name, *_risk(g.figures)] for g in r.groups.rows] + [["", TOTAL, *_risk(r.total)]]
-    return header, rows, r.groups.has_next
+    rows = [[g.code, g.name, *_risk(g.figures)] for g in r.groups.rows]
+    return Table(header, rows, ["", TOTAL, *_risk(r.total)], r.groups.total_count, r.groups.has_next)
 
 
 async def _contribution_table(actor: Actor, p: Params) -> Table:
@@ -115,7 +130,7 @@ async def _contribution_table(actor: Actor, p: Params) -> Table:
     header = ["客户", "证件号码", "机构", "村庄", "标签", "借据笔数", "未结清借据", "贷款余额", "逾期本金", "利息收入", "利息回收", "应计未到期利息"]
     rows = [[c.name, c.id_number_masked, c.branch_name, c.village_name, "、".join(TAG_LABELS[t] for t in c.tags), *_contribution(c.figures)]
             for c in r.customers.rows]
-    return header, rows + [[TOTAL, "", "", "", "", *_contribution(r.total)]], r.customers.has_next
+    return Table(header, rows, [TOTAL, "", "", "", "", *_contribution(r.total)], r.customers.total_count, r.customers.has_next)
 
 
 REPORTS: dict[str, tuple[str, Callable[[Actor, Params], Awaitable[Table]]]] = {
@@ -129,14 +144,18 @@ REPORTS: dict[str, tuple[str, Callable[[Actor, Params], Awaitable[Table]]]] = {
 }
 
 
-async def render_csv(name: str, actor: Actor, params: Params) -> str:
-    """The report as CSV text (with the BOM); a note line when the export limit cut it short."""
-    header, rows, truncated = await REPORTS[name][1](actor, params)
+PARTS = ("data", "totals")
+
+
+async def render_csv(name: str, actor: Actor, params: Params, part: str = "data") -> CsvFile:
+    """The report's data rows (or, `part="totals"`, its 合计 row) as CSV text with the BOM; counts in the headers."""
+    table = await REPORTS[name][1](actor, params)
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(safe_row(header))
+    writer.writerow(safe_row(table.header))
+    rows = [table.totals] if part == "totals" else table.rows
     writer.writerows(safe_row(row) for row in rows)  # no cell runs as a formula (app/domain/spreadsheet.py)
-    if truncated:
-        writer.writerow([f"（仅导出前 {svc.EXPORT_MAX} 行，请加筛选条件分批导出）"])
-    return out.getvalue()
+    headers = {"X-Total-Rows": str(table.total_rows), "X-Exported-Rows": str(len(table.rows)), "X-Truncated": "true" if table.truncated else "false",
+               "X-Export-Limit": str(svc.EXPORT_MAX)}
+    return CsvFile(out.getvalue(), headers)

@@ -27,7 +27,7 @@ from app.services import reporting as svc
 from app.services.org import banks_visible, branches_in_scope
 from ui.auth import login_required
 from ui.charts import bar_chart, line_chart, months_back
-from ui.report_csv import REPORTS, Params, render_csv
+from ui.report_csv import PARTS, REPORTS, Params, render_csv
 from ui.templating import render
 
 DASHBOARD_ROLES = frozenset({Role.BRANCH_MANAGER, Role.APPROVER, Role.ADMIN, Role.AUDITOR})
@@ -169,12 +169,15 @@ async def _officer_csv(request: Request) -> Response:
 
 async def _csv_response(request: Request, actor) -> Response:
     name = request.path_params["name"]
+    part = request.query_params.get("part", "data")
+    if part not in PARTS:
+        return PlainTextResponse("part 只能是 data（明细）或 totals（合计）", status_code=400)
     try:
-        text = await render_csv(name, actor, params_from(request))
+        exported = await render_csv(name, actor, params_from(request), part=part)
     except DomainError as exc:
         return PlainTextResponse(exc.message, status_code=400)
-    filename = f"{name}-{(await business_date.current()).isoformat()}.csv"
+    filename = f"{name}{'-totals' if part == 'totals' else ''}-{(await business_date.current()).isoformat()}.csv"
     return Response(
-        text.encode("utf-8"), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        exported.text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store", **exported.headers},
     )

@@ -75,19 +75,27 @@ async def test_csv_downloads_with_a_session_and_with_a_report_key(client, demo, 
     rows = _csv(portfolio)
     assert rows[0] == ["产品代码", "产品名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息", "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)"]
     assert rows[1] == ["BIANLI", "便利贷", "3", "180000.00", "35000.00", "300.00", "100000.00", "50000.00", "0.00", "30000.00", "0.00", "30000.00", "16.6667"]
-    assert rows[-1][:4] == ["", "合计", "5", "210000.00"] and rows[-1][-1] == "28.5714"
+    assert portfolio.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    assert all("合计" not in cell for row in rows for cell in row) and len(rows) == 3  # data only: header and the two products
+    assert (portfolio.headers["x-total-rows"], portfolio.headers["x-exported-rows"], portfolio.headers["x-truncated"]) == ("2", "2", "false")
+    totals = _csv(await client.get("/reports/portfolio.csv?group_by=product&part=totals"))
+    assert totals[0] == rows[0] and len(totals) == 2 and totals[1][:4] == ["", "合计", "5", "210000.00"] and totals[1][-1] == "28.5714"
+    assert (await client.get("/reports/portfolio.csv?part=notes")).status_code == 400
     repaid = _csv(await client.get("/reports/repayments.csv"))
     assert repaid == [["期间", "还款笔数", "回收合计", "本金", "利息", "罚息复利"], ["2026-02", "1", "1350.00", "1000.00", "300.00", "50.00"],
-                      ["2026-03", "2", "15430.00", "15000.00", "430.00", "0.00"], ["合计", "3", "16780.00", "16000.00", "730.00", "50.00"]]
+                      ["2026-03", "2", "15430.00", "15000.00", "430.00", "0.00"]]
+    assert _csv(await client.get("/reports/repayments.csv?part=totals"))[1] == ["合计", "3", "16780.00", "16000.00", "730.00", "50.00"]
     client.cookies.clear()
     key = await create_report_key(actor=SYSTEM, name="汾城支行报表", branch_code="XF020")
     bearer = {"Authorization": f"Bearer {key.token}"}
     disbursed = _csv(await client.get("/reports/disbursements.csv?interval=day", headers=bearer))
-    assert disbursed == [["期间", "放款笔数", "放款金额"], ["2024-12-01", "1", "10000.00"], ["2025-03-01", "1", "30000.00"], ["合计", "2", "40000.00"]]
+    assert disbursed == [["期间", "放款笔数", "放款金额"], ["2024-12-01", "1", "10000.00"], ["2025-03-01", "1", "30000.00"]]  # ISO dates
     coverage = _csv(await client.get("/reports/village-coverage.csv", headers=bearer))
-    assert [r[1] for r in coverage[1:]] == ["汾城村", "合计"]
+    assert [r[1] for r in coverage[1:]] == ["汾城村"]
     for name in ("officer-performance", "risk", "customer-contributions"):
-        assert len(_csv(await client.get(f"/reports/{name}.csv", headers=bearer))) >= 2
+        data = _csv(await client.get(f"/reports/{name}.csv", headers=bearer))
+        assert len(data) >= 2 and all("合计" not in cell for row in data for cell in row), name
+        assert "合计" in _csv(await client.get(f"/reports/{name}.csv?part=totals", headers=bearer))[1], name
     wrong = await client.get("/reports/portfolio.csv", headers={"Authorization": "Bearer rk_not-a-key"})
     assert wrong.status_code == 401 and wrong.text == "报表密钥无效或已吊销"
     assert (await client.get("/reports/nothing.csv", headers=bearer)).status_code == 404
