@@ -24,7 +24,8 @@ statement), a ledger transaction and its 2 entries. The schedule comes from the 
 app.domain.schedule.build_schedule call. No idempotency record, audit, risk gate or response.
 
 Afterwards: no line over its limit, every line's used amount equal to its loans. Targets:
-HTTP throughput ≥ 0.4 × baseline and p95 ≤ 300 ms. Writes bench/results/drawdown.json.
+HTTP throughput ≥ 0.3 × baseline (issue 16) and p95 ≤ 300 ms; when missed, the statements of one drawdown
+and a cProfile summary (bench/profiling.py) say where the time goes. Writes bench/results/drawdown.json.
 The client runs on the same 2 cores as the server and PostgreSQL. Other sessions may share the
 machine: before each timed phase the script waits (at most --quiet-wait s) for the load average
 to drop below 1, and it reports the CPU each party used (server, PostgreSQL, this process,
@@ -57,7 +58,7 @@ RESULT_NAME = "drawdown"  # experiments with other server settings are named dra
 SHARED_LIMIT_YUAN = 20_000
 SHARED_AMOUNT_YUAN = 1_000
 OWN_LIMIT_YUAN = 300_000  # the product's maximum
-TARGET_RATIO = 0.4
+TARGET_RATIO = 0.3  # issue 16 (speed): ≥ 0.3 × the hand-written transaction (issue 3 asked 0.4)
 TARGET_P95_MS = 300.0
 TERMS = (6, 12, 24)
 METHODS = ("EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL", "INTEREST_FIRST")
@@ -349,6 +350,43 @@ async def verify(setup_data: dict) -> dict:
     return {"over_limit_lines": over, "lines_used_not_equal_loans": mismatched, "shared_lines": shared, "unbalanced_transactions": unbalanced}
 
 
+async def where_time_goes(setup_data: dict, requests: int = 60) -> dict:
+    """The statements of one HTTP drawdown and a cProfile summary of `requests` of them, in this process."""
+    from app.config import get_settings
+    from bench.mobile_home import StatementCounter
+    from bench.profiling import profile_requests
+
+    lines = setup_data["http"][0]
+    headers = {"Authorization": f"Bearer {setup_data['token']}"}
+    sent = [0]
+    counter = StatementCounter()
+
+    async def send(client) -> None:
+        line = lines[sent[0] % len(lines)]
+        sent[0] += 1
+        variables = {"input": {"creditLineId": gid("CreditLine", line), "amount": "1000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT",
+                               "idempotencyKey": str(uuid.uuid4())}}
+        counter.statements.clear()
+        counter.active = sent[0] == 2  # the first request after the warm-up one
+        response = await client.post("/graphql", json={"query": DOCUMENT, "variables": variables}, headers=headers)
+        counter.active = False
+        payload = (response.json().get("data") or {}).get("loanDrawdown") if response.status_code == 200 else None
+        if not payload or payload["errors"]:
+            raise RuntimeError(f"drawdown failed: {response.text[:300]}")
+        if sent[0] == 2:
+            statements.extend(counter.statements)
+
+    statements: list[str] = []
+    counter.install()
+    try:
+        profile = await profile_requests(get_settings(), send, requests=requests, warmup=1)
+    finally:
+        counter.uninstall()
+    profile["statements_per_drawdown"] = len(statements)
+    profile["statements"] = [s[:160] for s in statements]
+    return profile
+
+
 def summary(out: Outcome, wall: float) -> dict:
     n = len(out.latencies)
     return {
@@ -394,7 +432,7 @@ async def bench(opts, var_dir: Path) -> None:
     expected_shared = SHARED_LIMIT_YUAN // SHARED_AMOUNT_YUAN
     ratio = http["rps"] / base["rps"]
     ok_parts = {
-        "ratio_at_least_0.4": ratio >= TARGET_RATIO,
+        f"ratio_at_least_{TARGET_RATIO}": ratio >= TARGET_RATIO,
         "p95_within_300ms": http["p95_ms"] <= TARGET_P95_MS,
         "no_line_over_limit": checks["over_limit_lines"] == 0,
         "lines_match_loans": checks["lines_used_not_equal_loans"] == 0,
@@ -402,6 +440,7 @@ async def bench(opts, var_dir: Path) -> None:
         "shared_line_exactly_full": http["shared_line_drawn"] == min(expected_shared, opts.clients * opts.shared_per_client),
     }
     ok = all(ok_parts.values())
+    profile = await where_time_goes(setup_data) if not ok else None
 
     def own(cpu: dict) -> float:  # CPU this benchmark's parties used per request (not other sessions)
         return round(sum(cpu.get(k, 0.0) for k in ("server", "postgres_backends", "postgres_background", "bench_process")), 2)
@@ -430,10 +469,11 @@ async def bench(opts, var_dir: Path) -> None:
         baseline=base,
         checks=checks,
         http_failures=http_out.failed[:5],
+        profile=profile,
         document=str(DOCUMENT_PATH.relative_to(ROOT)),
         server=f"python -m app.cli serve --workers {opts.server_workers}; asyncpg pool max {opts.pool_max or '5 (tortoise default)'}",
         note=(
-            "target = 0.4 × baseline_rps (the HTTP throughput needed). Every request counted, the shared-line refusals"
+            f"target = {TARGET_RATIO} × baseline_rps (the HTTP throughput needed). Every request counted, the shared-line refusals"
             " included; client, server and PostgreSQL share the same 2 cores, and other sessions may be running on the"
             " machine too: cpu_per_request.everything_else is CPU used by processes outside this benchmark;"
             " own_cpu_ratio = baseline CPU / HTTP CPU per request (server + PostgreSQL + client), a load-independent view. The baseline writes only the drawdown rows"

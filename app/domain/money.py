@@ -180,8 +180,12 @@ class Money:
 
 
 def yuan_str(fen: int) -> str:
-    """Integer fen to the API string form ("1200.00", "-0.05")."""
-    return str(Money(fen))
+    """Integer fen to the API string form ("1200.00", "-0.05"): str(Money(fen)), by integer arithmetic (an
+    answer formats thousands of amounts: issue 16)."""
+    if type(fen) is not int:
+        return str(Money(fen))  # refuses what is not an int, as Money does
+    whole, cents = divmod(-fen if fen < 0 else fen, 100)
+    return f"-{whole}.{cents:02d}" if fen < 0 else f"{whole}.{cents:02d}"
 
 
 def parse_rate_percent(value: Decimal | str | int, *, field: str | None = "annual_rate_percent") -> int:

@@ -205,3 +205,14 @@ def test_round_div_matches_decimal(num, den):
         for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_FLOOR, ROUND_CEILING, ROUND_DOWN, ROUND_UP):
             expected = (Decimal(num) / Decimal(den)).quantize(Decimal(1), rounding=mode)
             assert round_div(num, den, mode) == int(expected)
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20))
+def test_yuan_str_is_the_money_string_form(fen):
+    assert yuan_str(fen) == str(Money(fen))
+
+
+def test_yuan_str_refuses_what_money_refuses():
+    for bad in (True, 1.5, "100"):
+        with pytest.raises(TypeError):
+            yuan_str(bad)
