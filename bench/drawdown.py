@@ -231,13 +231,15 @@ async def http_phase(setup_data: dict, plans: list[list[Ask]], warmup: list[list
 
 # --------------------------------------------------------------------------- baseline phase
 
-LINE_LOCK = "SELECT limit_fen, used_fen, status, customer_id, branch_id, product_id, spread_bp FROM credit_line WHERE id = $1 FOR UPDATE"
+LINE_LOCK = """SELECT l.limit_fen, l.used_fen, l.status, l.customer_id, l.branch_id, l.product_id, l.spread_bp, b.bank_id
+FROM credit_line l JOIN branch b ON b.id = l.branch_id WHERE l.id = $1 FOR UPDATE OF l"""  # the bank: whose books (issue 15)
 LINE_USE = "UPDATE credit_line SET used_fen = used_fen + $2 WHERE id = $1"
 LOAN_INSERT = """
 INSERT INTO loan (id, credit_line_id, customer_id, product_id, branch_id, card_id, principal_fen, annual_rate_ppm, lpr_tenor,
   spread_bp, method, term_months, start_on, first_due_on, maturity_on, status, outstanding_principal_fen, overdue_principal_fen,
-  overdue_interest_fen, accrued_interest_fen, penalty_fen, compound_fen, days_past_due, classification, disbursement_ref, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $7, 0, 0, 0, 0, 0, 0, 'normal', $16, now())
+  overdue_interest_fen, accrued_interest_fen, penalty_fen, compound_fen, days_past_due, classification, disbursement_ref, created_at,
+  interest_carry, penalty_carry, compound_carry)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $7, 0, 0, 0, 0, 0, 0, 'normal', $16, now(), 0, 0, 0)
 """
 INSTALLMENTS_INSERT = """
 INSERT INTO installment (id, loan_id, number, due_on, principal_fen, interest_fen, penalty_fen, compound_fen,
@@ -245,7 +247,7 @@ INSERT INTO installment (id, loan_id, number, due_on, principal_fen, interest_fe
 SELECT gen_random_uuid(), $1, n, d, p, i, 0, 0, 0, 0, 0, 0, 'pending'
 FROM unnest($2::int[], $3::date[], $4::bigint[], $5::bigint[]) AS t(n, d, p, i)
 """
-TXN_INSERT = "INSERT INTO ledger_transaction (id, kind, business_on, loan_id, memo, created_at) VALUES ($1, 'disbursement', $2, $3, $4, now())"
+TXN_INSERT = "INSERT INTO ledger_transaction (id, kind, business_on, loan_id, memo, created_at, bank_id) VALUES ($1, 'disbursement', $2, $3, $4, now(), $5)"
 ENTRIES_INSERT = """
 INSERT INTO ledger_entry (id, transaction_id, account, loan_id, debit_fen, credit_fen)
 VALUES (gen_random_uuid(), $1, 'loan_principal', $2, $3, 0), (gen_random_uuid(), $1, 'clearing', $2, 0, $3)
@@ -274,7 +276,7 @@ async def baseline_draw(pool, line_id: uuid.UUID, card_id, ask: Ask, today, rate
             [r.interest_fen for r in rows],
         )
         txn_id = uuid.uuid4()
-        await con.execute(TXN_INSERT, txn_id, today, loan_id, "放款（基准）")
+        await con.execute(TXN_INSERT, txn_id, today, loan_id, "放款（基准）", line["bank_id"])
         await con.execute(ENTRIES_INSERT, txn_id, loan_id, amount)
     return True
 
