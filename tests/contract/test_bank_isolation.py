@@ -28,7 +28,8 @@ from app.api.schema import schema
 from app.domain.permissions import allows_platform_staff
 from app.models import (
     Appraisal, Bank, BankCard, Branch, CensusImport, CollectionTask, CreditLine, Customer, CustomerRelationship, Document, EarlyWarning,
-    FaceEnrolment, FaceVerification, Household, HouseholdMember, IdCardRead, ListEntry, Loan, Officer, PostLoanCheck, Product, Village, Visit,
+    FaceEnrolment, FaceVerification, Household, HouseholdMember, IdCardRead, ListEntry, Loan, Officer, PendingCommand, PostLoanCheck, Product,
+    Village, Visit,
 )
 from app.services import business_date
 from app.services.risk import add_to_list
@@ -72,7 +73,7 @@ PATH_PARAMETERS = {
     "import_id": "CensusImport", "appraisal_id": "Appraisal", "enrolment_id": "FaceEnrolment", "read_id": "IdCardRead",
     "verification_id": "FaceVerification", "visit_id": "Visit", "officer_id": "Officer", "liveness_id": "LivenessCheck",
     "message_id": "OutboxMessage", "entry_id": "ListEntry", "objection_id": "Objection", "check_id": "PostLoanCheck",
-    "record_id": "IdCardRead",
+    "record_id": "IdCardRead", "command_id": "PendingCommand",
 }
 STRING_PARAMETERS = {"kind": "ocr", "token": "x", "name": "portfolio"}  # path parameters that are not ids
 # GET pages with a path parameter that show no bank's record: what they are.
@@ -138,6 +139,11 @@ async def two_banks(vault, settings) -> Markers:
     branches = [bank_b.head.id, bank_b.branch.id, *await move_branch_to(bank_b, "XF020")]
     for who, number in ((await actor("manager"), 901), (await bank_b.actor("yc_manager"), 903)):  # an entry on each bank's own list
         await add_to_list(actor=who, vault=vault, id_number=id_number(number), name="名单人", list_kind="black", reason="骗贷", today=TODAY)
+    for bank_id, branch_id, maker in ((bank_b.bank.id, bank_b.branch.id, bank_b.officers["yc_officer"].id),
+                                      ((await Bank.get(code="14102301")).id, book.customers["C1"].branch_id, (await Officer.get(username="officer1")).id)):
+        await PendingCommand.create(kind="write_off", params={"loan_id": str(uuid.uuid4())}, bank_id=bank_id, branch_id=branch_id, subject="待复核核销",
+                                    maker_id=maker, reason="测试", preview={"title": "核销", "figures": [], "notes": []}, made_on=TODAY,
+                                    expires_at=datetime(2099, 1, 1, tzinfo=UTC))
     b_customers = set(await Customer.filter(bank_id=bank_b.bank.id).values_list("id", flat=True))
     await CustomerRelationship.filter(customer_id__in=list(b_customers), related_id__not_in=list(b_customers)).delete()
     await CustomerRelationship.filter(related_id__in=list(b_customers), customer_id__not_in=list(b_customers)).delete()
@@ -195,6 +201,7 @@ async def _ids_of(bank: Bank, branches: list) -> Markers:
     await ids("HouseholdMember", HouseholdMember, household__village__branch_id__in=branches)
     await ids("CreditLine", CreditLine, branch_id__in=branches)
     await ids("Loan", Loan, branch_id__in=branches)
+    await ids("PendingCommand", PendingCommand, bank_id=bank.id)
     await ids("Visit", Visit, branch_id__in=branches)
     await ids("EarlyWarning", EarlyWarning, branch_id__in=branches)
     await ids("CollectionTask", CollectionTask, branch_id__in=branches)
