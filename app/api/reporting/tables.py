@@ -193,6 +193,47 @@ class ReportCreditLineRow:
         )
 
 
+@strawberry.type(description="预警明细（一条预警一行；不含提示文字与证据，其中可能有个人信息）")
+class ReportWarningRow:
+    id: strawberry.ID = strawberry.field(description="预警ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="机构ID（UUID）")
+    branch_code: str = strawberry.field(description="机构代码")
+    customer_id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
+    loan_id: strawberry.ID | None = strawberry.field(description="借据ID；客户层面的预警为 null")
+    officer_id: strawberry.ID | None = strawberry.field(description="负责的客户经理ID；未指定为 null")
+    kind: str = strawberry.field(description="预警类型代码（如 rising_dpd 逾期天数上升）")
+    severity: str = strawberry.field(description="级别：low 低，medium 中，high 高")
+    warning_level: int = strawberry.field(description="预警档位：逾期上升预警为越过的天数阈值（30/60/90），其他类型为次数")
+    business_on: date = strawberry.field(description="预警日期（业务日期）")
+    status: str = strawberry.field(description="状态：open 待处理，handled 已处理，dismissed 已排除")
+    handled_at: datetime | None = strawberry.field(description="处理时刻（UTC）；未处理为 null")
+    created_at: datetime = strawberry.field(description="生成时刻（UTC）")
+
+
+@strawberry.type(description="催收任务明细（一个任务一行）")
+class ReportCollectionRow:
+    id: strawberry.ID = strawberry.field(description="催收任务ID（UUID）")
+    bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID）")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_id: strawberry.ID = strawberry.field(description="机构ID（UUID）")
+    branch_code: str = strawberry.field(description="机构代码")
+    loan_id: strawberry.ID = strawberry.field(description="借据ID（UUID）")
+    customer_id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
+    officer_id: strawberry.ID | None = strawberry.field(description="催收客户经理ID；未指定为 null")
+    status: str = strawberry.field(description="状态：open 催收中，closed 已结束")
+    opened_on: date = strawberry.field(description="开立日期（业务日期）")
+    opened_dpd: int = strawberry.field(description="开立时的逾期天数")
+    closed_on: date | None = strawberry.field(description="结束日期（业务日期）；未结束为 null")
+    close_reason: str | None = strawberry.field(description="结束原因代码（如 cured 已还清逾期）；未结束为 null")
+    next_action_on: date | None = strawberry.field(description="下次跟进日期；未安排为 null")
+    source: str = strawberry.field(description="来源：eod 日终逾期开立，post_loan_check 贷后检查建议催收")
+    action_count: int = strawberry.field(description="催收记录条数")
+    last_action_at: datetime | None = strawberry.field(description="最近一次催收记录时刻（UTC）；没有记录为 null")
+    created_at: datetime = strawberry.field(description="创建时刻（UTC）")
+
+
 @strawberry.type(description="维度：机构")
 class ReportBranchRow:
     id: strawberry.ID = strawberry.field(description="机构ID（UUID）")
@@ -283,6 +324,18 @@ class ReportCreditLinePage:
     page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
 
 
+@strawberry.type(description="预警明细的一页")
+class ReportWarningPage:
+    rows: list[ReportWarningRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
+@strawberry.type(description="催收任务明细的一页")
+class ReportCollectionPage:
+    rows: list[ReportCollectionRow] = strawberry.field(description="本页各行，按分页键排序")
+    page_info: TablePageInfo = strawberry.field(description="分页信息与总行数")
+
+
 @strawberry.type(description="机构维度的一页")
 class ReportBranchPage:
     rows: list[ReportBranchRow] = strawberry.field(description="本页各行，按分页键排序")
@@ -337,6 +390,16 @@ class TablesQuery:
                                   updated_after: UpdatedAfterArg = None) -> ReportCreditLinePage:
         page = await _page(info, "credit_lines", where, first, after, updated_after)
         return ReportCreditLinePage(rows=[ReportCreditLineRow.build(r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="报表明细：预警（按 id 键集分页；无更新时间，增量同步请按 id 续取）", permission_classes=[CanReadReports])
+    async def report_warnings(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportWarningPage:
+        page = await _page(info, "warnings", where, first, after)
+        return ReportWarningPage(rows=[_dimension(ReportWarningRow, r) for r in page.rows], page_info=_info(page))
+
+    @strawberry.field(description="报表明细：催收任务（按 id 键集分页）", permission_classes=[CanReadReports])
+    async def report_collections(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportCollectionPage:
+        page = await _page(info, "collections", where, first, after)
+        return ReportCollectionPage(rows=[_dimension(ReportCollectionRow, r) for r in page.rows], page_info=_info(page))
 
     @strawberry.field(description="维度表：机构（按 id 键集分页）", permission_classes=[CanReadReports])
     async def report_branches(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportBranchPage:

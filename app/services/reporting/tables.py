@@ -1,5 +1,5 @@
-"""Flat read-only tables for reporting tools (issue 16): loans, installments, customers, credit lines and the
-dimension lists (branches, villages, officers, products), one row per record, for a report key or staff.
+"""Flat read-only tables for reporting tools (issue 16): loans, installments, customers, credit lines, warnings, collection
+tasks and the dimension lists (branches, villages, officers, products), one row per record, for a report key or staff.
 
 - Scope: the reader's branches (a report key: its branch tree, so a key of one member bank sees that bank
   only), narrowed by `ReportFilter.bank_id` / `branch_id` (asking beyond them: empty and audited).
@@ -93,6 +93,20 @@ def _tables() -> dict[str, Table]:
              ("status", "cl.status"), ("spread_bp", "cl.spread_bp"), ("max_term_months", "cl.max_term_months"), ("granted_at", "cl.granted_at"),
              ("created_at", "cl.created_at"), ("updated_at", "cl.updated_at")),
         ),
+        "warnings": Table(
+            "warnings", "early_warning w JOIN branch br ON br.id = w.branch_id JOIN bank bk ON bk.id = br.bank_id", "w.branch_id", "w.id", None,
+            (("id", "w.id"), *BANK, ("branch_id", "w.branch_id"), ("branch_code", "br.code"), ("customer_id", "w.customer_id"), ("loan_id", "w.loan_id"),
+             ("officer_id", "w.officer_id"), ("kind", "w.kind"), ("severity", "w.severity"), ("warning_level", "w.level"), ("business_on", "w.business_on"),
+             ("status", "w.status"), ("handled_at", "w.handled_at"), ("created_at", "w.created_at")),
+        ),
+        "collections": Table(
+            "collections", "collection_task t JOIN branch br ON br.id = t.branch_id JOIN bank bk ON bk.id = br.bank_id", "t.branch_id", "t.id", None,
+            (("id", "t.id"), *BANK, ("branch_id", "t.branch_id"), ("branch_code", "br.code"), ("loan_id", "t.loan_id"), ("customer_id", "t.customer_id"),
+             ("officer_id", "t.officer_id"), ("status", "t.status"), ("opened_on", "t.opened_on"), ("opened_dpd", "t.opened_dpd"),
+             ("closed_on", "t.closed_on"), ("close_reason", "t.close_reason"), ("next_action_on", "t.next_action_on"), ("source", "t.source"),
+             ("action_count", "(SELECT COUNT(*) FROM collection_action a WHERE a.task_id = t.id)"),
+             ("last_action_at", "(SELECT MAX(a.at) FROM collection_action a WHERE a.task_id = t.id)"), ("created_at", "t.created_at")),
+        ),
         "branches": Table(
             "branches", "branch br JOIN bank bk ON bk.id = br.bank_id", "br.id", "br.id", None,
             (("id", "br.id"), *BANK, ("code", "br.code"), ("name", "br.name"), ("level", "br.level"), ("parent_id", "br.parent_id")),
@@ -117,7 +131,7 @@ def _tables() -> dict[str, Table]:
     }
 
 
-TABLES = ("loans", "installments", "customers", "credit_lines", "branches", "villages", "officers", "products")  # for docs and tests
+TABLES = ("loans", "installments", "customers", "credit_lines", "warnings", "collections", "branches", "villages", "officers", "products")  # for docs and tests
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +176,8 @@ def _typed(r: dict[str, Any]) -> dict[str, Any]:
             out[k] = None
         elif k == "id" or k.endswith("_id"):
             out[k] = as_uuid(v)
-        elif k.endswith("_fen") or k in ("annual_rate_ppm", "spread_bp", "term_months", "days_past_due", "number", "max_term_months", "min_term_months"):
+        elif k.endswith("_fen") or k in ("annual_rate_ppm", "spread_bp", "term_months", "days_past_due", "number", "max_term_months", "min_term_months",
+                                                       "warning_level", "opened_dpd", "action_count"):
             out[k] = as_int(v)
         elif k.startswith("is_"):
             out[k] = bool(v)

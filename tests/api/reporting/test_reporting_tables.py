@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app.models import Customer, Loan
+from app.models import CollectionTask, Customer, EarlyWarning, Loan
 from tests.api.reporting.helpers import doc, gql, report_key
 from tests.factories.banks import move_branch_to, second_bank
 from tests.factories.reporting import full_book
@@ -82,3 +82,23 @@ async def test_a_key_of_one_bank_sees_only_that_bank(client, demo, vault):
     branch_key, _ = await report_key("XF010", name="新城支行报表")
     products = (await gql(client, doc("ReportDimensions"), {}, branch_key))["data"]["reportProducts"]["rows"]
     assert {p["code"] for p in products} >= {"BIANLI", "GJJ"} and {p["institutionCode"] for p in products} == {"14102301"}
+
+
+async def test_warnings_and_collection_tasks_tables(client, demo, vault):
+    book = await full_book(vault)
+    whole, _ = await report_key("XF000")
+    fencheng, _ = await report_key("XF020", name="汾城支行报表")
+    data = (await gql(client, doc("ReportWarningsAndCollections"), {}, whole))["data"]
+    warnings, tasks = data["reportWarnings"], data["reportCollections"]
+    assert warnings["pageInfo"]["totalCount"] == await EarlyWarning.all().count() == len(warnings["rows"])
+    assert {r["institutionCode"] for r in warnings["rows"]} == {"14102301"}
+    by_loan = {r["loanId"]: r for r in tasks["rows"]}
+    assert set(by_loan) == {str(t) for t in await CollectionTask.all().values_list("loan_id", flat=True)}
+    open_task = by_loan[str(book.loans["L2"].id)]
+    assert (open_task["status"], open_task["openedOn"], open_task["openedDpd"], open_task["actionCount"]) == ("open", "2026-03-16", 30, 2)
+    own = (await gql(client, doc("ReportWarningsAndCollections"), {}, fencheng))["data"]
+    assert [r["loanId"] for r in own["reportCollections"]["rows"]] == [str(book.loans["L4"].id)]
+    assert {r["branchCode"] for r in own["reportWarnings"]["rows"]} <= {"XF020"}
+    paged = (await gql(client, doc("ReportWarningsAndCollections"), {"first": 1}, whole))["data"]["reportWarnings"]
+    rest = (await gql(client, doc("ReportWarningsAndCollections"), {"first": 100, "warningsAfter": paged["pageInfo"]["endCursor"]}, whole))["data"]
+    assert [r["id"] for r in paged["rows"] + rest["reportWarnings"]["rows"]] == [r["id"] for r in warnings["rows"]]
