@@ -60,7 +60,7 @@ def bench_database(name: str, *, keep: bool = False):
     _pg("createdb", name)
     try:
         app_cli("migrate")
-        app_cli("seed-demo", "--households", "1")
+        app_cli("seed-demo", "--empty", "--households", "1")
         yield var_dir
     finally:
         if keep:

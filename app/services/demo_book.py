@@ -203,8 +203,11 @@ async def _check_and_grant(plan: Borrower, customer: Customer, lines: dict, i: i
     await record_authorisation(actor=SYSTEM, customer_id=customer.id, signed_at=now, valid_until=day + timedelta(days=365 * 3))
     await check_credit(actor=SYSTEM, customer_id=customer.id, purpose=RiskPurpose.SIGNING, bureau=bureau, media=tools.media, vault=tools.vault,
                        now=now, today=day, reuse_days=30)
+    village = await Village.get(division_code=plan.village)
+    # the village's officer grants (their figures in the reports)
+    officer = await actor_for(await Officer.get(id=village.officer_id)) if village.officer_id else SYSTEM
     for product, limit_yuan in plan.lines.items():
-        line = await grant_credit_line(actor=SYSTEM, customer_id=customer.id, product_code=product, limit_fen=limit_yuan * 100,
+        line = await grant_credit_line(actor=officer, customer_id=customer.id, product_code=product, limit_fen=limit_yuan * 100,
                                        valid_from=day, valid_until=day + timedelta(days=365 * 3))
         lines[i, product] = line.id
 
