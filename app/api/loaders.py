@@ -25,7 +25,7 @@ async def _products_by_id(keys: Sequence[UUID]) -> list[Product | None]:
 # what the read-only GraphQL Installment shows (app/api/lending/types.py: Installment.from_row)
 INSTALLMENT_COLUMNS = (
     "loan_id", "number", "due_on", "status", "principal_fen", "interest_fen", "penalty_fen", "compound_fen",
-    "paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "paid_on",
+    "paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "paid_on", "updated_at",
 )
 
 

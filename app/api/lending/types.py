@@ -141,6 +141,7 @@ class CreditLine(relay.Node):
     methods: list[RepaymentMethod] = strawberry.field(description="允许的还款方式")
     spread_bp: int = strawberry.field(description="定价加点（基点，1 基点 = 0.01%），借款年利率 = 当日 LPR + 加点")
     product_id: strawberry.Private[UUID]
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；交易、状态、分类、额度变化时更新，每日计息不更新；用于增量同步）")
     customer_name: str = strawberry.field(description="客户姓名：目前没有查询填充它，恒为空字符串（已知缺陷：请从客户对象读取姓名）")
 
     @strawberry.field(description="产品")
@@ -153,7 +154,7 @@ class CreditLine(relay.Node):
             key=str(m.id), status=CreditLineStatusEnum(m.status), limit=yuan_str(m.limit_fen), used=yuan_str(m.used_fen),
             available=yuan_str(m.limit_fen - m.used_fen), valid_from=m.valid_from, valid_until=m.valid_until,
             max_term_months=m.max_term_months, methods=[RepaymentMethod(x) for x in m.allowed_methods], spread_bp=m.spread_bp,
-            product_id=m.product_id, customer_name=customer_name,
+            product_id=m.product_id, customer_name=customer_name, updated_at=m.updated_at,
         )
 
     @classmethod
@@ -176,6 +177,7 @@ class Installment:
     paid_penalty: DecimalString = strawberry.field(description="已还罚息（元，两位小数的字符串，如 \"1200.00\"）")
     paid_compound: DecimalString = strawberry.field(description="已还复利（元，两位小数的字符串，如 \"1200.00\"）")
     paid_on: date | None = strawberry.field(description="还清日（业务日期，Asia/Shanghai）；未还清时为 null")
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；交易、状态、分类、额度变化时更新，每日计息不更新；用于增量同步）")
 
     @classmethod
     def from_row(cls, r: dict) -> Installment:
@@ -185,6 +187,7 @@ class Installment:
             interest=yuan_str(r["interest_fen"]), penalty=yuan_str(r["penalty_fen"]), compound=yuan_str(r["compound_fen"]),
             paid_principal=yuan_str(r["paid_principal_fen"]), paid_interest=yuan_str(r["paid_interest_fen"]),
             paid_penalty=yuan_str(r["paid_penalty_fen"]), paid_compound=yuan_str(r["paid_compound_fen"]), paid_on=r["paid_on"],
+            updated_at=r.get("updated_at"),
         )
 
 
@@ -232,6 +235,7 @@ class Loan(relay.Node):
     days_past_due: int = strawberry.field(description="逾期天数（最早一笔未还到期款项起算，按会计日期；未逾期为 0）")
     classification: LoanClassification = strawberry.field(description="五级分类")
     classification_label: str = strawberry.field(description="五级分类的中文名（正常、关注、次级、可疑、损失）")
+    updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；交易、状态、分类、额度变化时更新，每日计息不更新；用于增量同步）")
     credit_line_id: strawberry.Private[UUID]
 
     @strawberry.field(description="还款计划")
@@ -253,7 +257,7 @@ class Loan(relay.Node):
             annual_rate_percent=percent_str(m.annual_rate_ppm), lpr_tenor=LprTenor(m.lpr_tenor), spread_bp=m.spread_bp,
             method=RepaymentMethod(m.method.value), term_months=m.term_months, start_date=m.start_on, first_due_date=m.first_due_on,
             maturity_date=m.maturity_on, days_past_due=m.days_past_due, classification=LoanClassification(m.classification),
-            classification_label=CLASS_LABELS[m.classification], credit_line_id=m.credit_line_id,
+            classification_label=CLASS_LABELS[m.classification], credit_line_id=m.credit_line_id, updated_at=m.updated_at,
         )
 
     @classmethod

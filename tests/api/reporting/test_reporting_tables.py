@@ -102,3 +102,16 @@ async def test_warnings_and_collection_tasks_tables(client, demo, vault):
     paged = (await gql(client, doc("ReportWarningsAndCollections"), {"first": 1}, whole))["data"]["reportWarnings"]
     rest = (await gql(client, doc("ReportWarningsAndCollections"), {"first": 100, "warningsAfter": paged["pageInfo"]["endCursor"]}, whole))["data"]
     assert [r["id"] for r in paged["rows"] + rest["reportWarnings"]["rows"]] == [r["id"] for r in warnings["rows"]]
+
+
+async def test_loans_credit_lines_and_installments_show_updated_at_to_officers(client, demo, vault):
+    from tests.api.reporting.helpers import officer
+
+    book = await full_book(vault)
+    query = "{ loans(first: 20) { edges { node { id updatedAt installments { number updatedAt } } } } creditLines(first: 20) { edges { node { updatedAt } } } }"
+    data = (await gql(client, query, None, await officer("admin")))["data"]
+    loans = [e["node"] for e in data["loans"]["edges"]]
+    assert loans and all(n["updatedAt"] for n in loans) and all(e["node"]["updatedAt"] for e in data["creditLines"]["edges"])
+    stored = (await Loan.get(id=book.loans["L1"].id)).updated_at
+    l1 = next(n for n in loans if n["updatedAt"] and datetime.fromisoformat(n["updatedAt"]) == stored)
+    assert all(i["updatedAt"] for i in l1["installments"])
