@@ -28,9 +28,9 @@ MC = MakerCheckerPolicy()
 
 
 async def head_office_approver():
-    bank = await Bank.get(code="14102301")
-    officer = await Officer.create(username="hq_approver", display_name="总行审批人", role=Role.APPROVER, branch_id=bank.head_branch_id,
-                                   password_hash="x")
+    """The demo's 总行审批人: an approver at the bank's head branch."""
+    officer = await Officer.get(username="hq_approver")
+    assert officer.branch_id == (await Bank.get(code="14102301")).head_branch_id and officer.role == Role.APPROVER
     return await actor_for(officer)
 
 
