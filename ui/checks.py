@@ -50,7 +50,8 @@ async def check_approve(request: Request) -> Response:
     seen = str(form.get("seen") or "")
     try:
         await approve(actor=request.state.session.actor, command_id=command_id, today=await business_date.current(), now=clock.now_utc(),
-                      note=str(form.get("note") or ""), seen=json.loads(seen) if seen else None)
+                      note=str(form.get("note") or ""), seen=json.loads(seen) if seen else None,
+                      ports={"core": request.app.state.core, "vault": request.app.state.vault})
     except DomainError as exc:
         return await _request_page(request, command_id, errors={"_form": exc.message}, status_code=422)
     return redirect(request, request.url_for("check_request", command_id=str(command_id)).path)

@@ -223,13 +223,15 @@ class OutboxKind(StrEnum):
     LINE_GRANTED = "line_granted"
     CONTRACT_SIGNED = "contract_signed"
     LOAN_WRITTEN_OFF = "loan_written_off"  # changes what the credit report shows
+    LOAN_REVERSED = "loan_reversed"  # a booking reversed (冲正): changes what the credit report shows
 
     @property
     def label(self) -> str:
         return OUTBOX_KIND_LABELS[self]
 
 
-OUTBOX_KIND_LABELS = {OutboxKind.LINE_GRANTED: "额度授信", OutboxKind.CONTRACT_SIGNED: "合同签署", OutboxKind.LOAN_WRITTEN_OFF: "贷款核销"}
+OUTBOX_KIND_LABELS = {OutboxKind.LINE_GRANTED: "额度授信", OutboxKind.CONTRACT_SIGNED: "合同签署", OutboxKind.LOAN_WRITTEN_OFF: "贷款核销",
+                      OutboxKind.LOAN_REVERSED: "冲正"}
 
 
 class VerifyStatus(StrEnum):

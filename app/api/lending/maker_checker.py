@@ -178,7 +178,7 @@ class MakerCheckerMutation:
     async def command_approve(self, info: Info, input: Annotated[CommandApproveInput, INPUT]) -> CommandPayload:
         try:
             command = await approve(actor=info.context.actor, command_id=_command_id(input.command_id), today=await business_date.current(),
-                                    now=clock.now_utc(), note=input.note)
+                                    now=clock.now_utc(), note=input.note, ports={"core": info.context.core, "vault": info.context.vault})
         except DomainError as exc:
             return CommandPayload(command=None, errors=[_error(exc)])
         return CommandPayload(command=Command.from_model(command), errors=[])

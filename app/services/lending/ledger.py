@@ -49,12 +49,16 @@ async def post(
     return txn
 
 
-async def reverse(txn_id: UUID, *, business_on: date, memo: str = "冲正") -> LedgerTransaction:
-    """Reversal, not deletion: a mirror transaction pointing at the original."""
+async def reverse(txn_id: UUID, *, business_on: date, memo: str = "冲正", core_reference: str | None = None) -> LedgerTransaction:
+    """Reversal, not deletion: a mirror transaction pointing at the original.
+
+    `core_reference`: the core movement that gives the money back (a refund), booked on the mirror's clearing line;
+    None when no money moves (调账: the money is applied to another loan).
+    """
     original = await LedgerTransaction.get(id=txn_id).prefetch_related("entries")
     postings = [Posting(Account(e.account), debit_fen=e.credit_fen, credit_fen=e.debit_fen) for e in original.entries]
     return await post(kind="reversal", business_on=business_on, loan_id=original.loan_id, postings=postings, memo=memo, reverses_id=original.id,
-                      bank_id=original.bank_id)
+                      bank_id=original.bank_id, core_reference=core_reference)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.services import audit
 from app.services.customers import identifiers
 from app.services.actor import SYSTEM, Actor
-from app.services.lending import core_calls, ledger, nonaccrual
+from app.services.lending import core_calls, ledger, nonaccrual, snapshots
 from app.services.lending.access import can_access
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.permissions import require
@@ -74,10 +74,12 @@ async def _debit(core: CoreBanking, vault: Vault, actor: Actor, loan: Loan, refe
     """Debit the bound card; True when done. Refused raises; unknown (after 查询交易状态) records 处理中 and returns False."""
     card = await BankCard.get(id=loan.card_id)
     number = await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="repayment")
+    before = await snapshots.capture(loan)  # the loan as it was: a same-day reversal (冲正) puts it back exactly
     result = await core_calls.settle(core, reference, await core.debit(reference=reference, card_number=number, amount_fen=amount_fen))
     if result.outcome is Outcome.REFUSED:
         raise RepaymentError(f"扣款失败：{result.reason}", code=LendingCode.DEBIT_FAILED)
-    await core_calls.record(reference=reference, kind="debit", purpose=purpose, loan_id=loan.id, amount_fen=amount_fen, on=today, result=result)
+    await core_calls.record(reference=reference, kind="debit", purpose=purpose, loan_id=loan.id, amount_fen=amount_fen, on=today, result=result,
+                            payload={"before": before})
     if result.unknown:
         # the core may have taken the money: the loan waits for the answer (no other debit meanwhile)
         await Loan.filter(id=loan.id).update(debit_in_flight=reference)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
@@ -45,8 +46,17 @@ class _Decided(Conflict):
     """Raised inside the approving transaction when another decision came first (rolls back, changes nothing)."""
 
 
+def _ports(op: Operation, ports: dict[str, Any] | None) -> dict[str, Any]:
+    """The outside systems the operation's execution needs, from what the door handed over."""
+    missing = [name for name in op.ports if not ports or ports.get(name) is None]
+    if missing:
+        raise ValidationError("核心系统未接入，无法执行", code=CommonCode.INVALID)
+    return {name: ports[name] for name in op.ports}
+
+
 async def propose(
     *, actor: Actor, kind: CommandKind | str, params: Params, reason: str, today: date, now: datetime, policy: MakerCheckerPolicy,
+    ports: dict[str, Any] | None = None,
 ) -> PendingCommand:
     """The maker's request: checked, previewed and stored as pending (or run at once when the policy does not list the kind)."""
     op = operation(kind)
@@ -66,7 +76,7 @@ async def propose(
         )
         await audit.record(actor, "command.propose", "pending_command", command.id, after={"kind": op.kind.value, "subject": subject.label})
         if not policy.needs_check(op.kind):  # not on the settings' list: runs now, recorded like a checked one
-            result = await op.execute(actor, params, today)
+            result = await op.execute(actor, params, today, **_ports(op, ports))
             await PendingCommand.filter(id=command.id).update(
                 status=CommandStatus.APPROVED, check_preview=effect.to_json(), checked_on=today, decided_at=now, result=result,
                 check_note="无需复核（设置未列入）",
@@ -172,6 +182,7 @@ async def my_requests(*, actor: Actor, limit: int = 50) -> list[PendingCommand]:
 
 async def approve(
     *, actor: Actor, command_id: UUID, today: date, now: datetime, note: str = "", seen: dict | None = None,
+    ports: dict[str, Any] | None = None,
 ) -> PendingCommand:
     """The checker approves: the effect is computed again and the operation runs once, in one transaction.
 
@@ -182,6 +193,7 @@ async def approve(
     command, op = await _visible(actor, command_id)
     await _require_checker(actor, command, op)
     checker_id = _officer(actor)
+    given = _ports(op, ports)
     if command.status != CommandStatus.PENDING:
         raise Conflict(f"该申请已处理（{CommandStatus(command.status).label}）", code=MakerCheckerCode.COMMAND_DECIDED, field="command_id")
     if now >= command.expires_at:
@@ -198,7 +210,7 @@ async def approve(
             )
             if not won:
                 raise _Decided("该申请已由他人处理", code=MakerCheckerCode.COMMAND_DECIDED, field="command_id")
-            result = await op.execute(actor, {**command.params, "command_id": str(command.id)}, today)
+            result = await op.execute(actor, {**command.params, "command_id": str(command.id)}, today, **given)
             await PendingCommand.filter(id=command.id).update(result=result)
             await audit.record(actor, "command.approve", "pending_command", command.id,
                                after={"kind": op.kind.value, "maker": str(command.maker_id), "changed": effect_differs(Effect.from_json(command.preview), effect)})

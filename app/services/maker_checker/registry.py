@@ -9,6 +9,8 @@ Each operation kind gives four things (docs/architecture.md, "Maker-checker"):
   operation cannot run (the maker is told at once; at check time the command fails and nothing changes);
 - `execute(actor, params, today) -> dict`: does it, inside the checker's transaction, with `actor` the checker. It
   checks no permission of its own (the maker's and the checker's were checked) but every business rule again.
+- `ports`: the outside systems `execute` needs besides (e.g. `("core", "vault")` for a reversal's refund); the door
+  that approves hands them over (`approve(..., ports=...)`) and `execute` receives them as keyword arguments.
 
 The kinds are listed in `kinds.py`; a new operation adds one line there.
 """
@@ -43,4 +45,5 @@ class Operation:
     check_action: Action
     subject: Callable[[Actor, Params], Awaitable[Subject]]
     preview: Callable[[Params, date], Awaitable[Effect]]
-    execute: Callable[[Actor, Params, date], Awaitable[dict[str, Any]]]
+    execute: Callable[..., Awaitable[dict[str, Any]]]
+    ports: tuple[str, ...] = ()

@@ -1,0 +1,250 @@
+"""冲正 (reversal) of a repayment, prepayment or disbursement booked in error, as a maker-checker operation.
+
+Nothing is deleted: the booking's ledger transaction is mirrored by `ledger.reverse` (`reverses_id` points at it), and
+- a repayment or prepayment either goes back to the borrower's card (退款, the core's `refund`, mode `refund`) or is
+  applied to the loan it was meant for (调账, mode `reapply`: no money moves, the clearing lines net to zero);
+- a disbursement is taken back from the card (the core's `debit`) and the loan is cancelled (未放款), its line freed.
+The loan is put back exactly as it was before the booking (balances, every installment, statuses): the state was kept
+with the core instruction that paid it (app/services/lending/snapshots.py).
+
+Only on the booking's own business date, before its end-of-day: once an end-of-day has run, interest, penalty, compound,
+days past due and class would have to be recomputed from the original value date, which is not built; such a reversal is
+refused with a message that says so (docs/lending.md, "冲正"). The maker proposes (`loan.reverse`), an approver or branch
+manager of the branch checks (`loan.reverse_approve`); the provincial outbox is told (it changes the credit report).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from app.clock import now_utc
+from app.crypto import Vault
+from app.domain.error_codes import CommonCode, LendingCode
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
+from app.domain.money import Money
+from app.domain.permissions import Action
+from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus, OutboxKind
+from app.integrations.core_banking import CoreBanking, Outcome
+from app.models import BankCard, CoreInstruction, Customer, Installment, LedgerEntry, LedgerTransaction, Loan, PendingCommand
+from app.services import audit
+from app.services.actor import Actor
+from app.services.customers import identifiers
+from app.services.lending import core_calls, ledger, snapshots
+from app.services.lending.access import can_access
+from app.services.maker_checker.registry import Operation, Params, Subject
+from app.services.org import bank_id_of_branch
+from app.services.outbox import customer_hash, enqueue_outbox, institution
+from app.sql import execute
+
+K = LedgerKind
+REVERSIBLE = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT})
+# bookings after which an earlier one can no longer be reversed on its own (money moved, or a reversal)
+MONEY_KINDS = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT, K.AUTO_DEBIT, K.RECOVERY, K.REVERSAL, K.REFUND, K.SUSPENSE_APPLY,
+                         K.SUSPENSE_REFUND, K.SETTLEMENT, K.WRITE_OFF})
+MODES = {"refund": "退回借款人银行卡", "reapply": "调账至正确借据"}
+AFTER_EOD = ("该笔{what}记账于 {on}，其后已经日终（计息、罚息、分类已按其计算）。跨日冲正须按原起息日重算利息、罚息、复利、逾期天数和分类，"
+             "本系统暂不支持；请联系总行会计部门处理。")
+
+def _what(txn: LedgerTransaction) -> str:
+    return LedgerKind(txn.kind).label if txn.kind in set(LedgerKind) else txn.kind
+
+
+def _uuid(value: Any, field: str, message: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound(message, field=field) from None
+
+
+async def _booking(params: Params) -> tuple[LedgerTransaction, Loan]:
+    txn = await LedgerTransaction.get_or_none(id=_uuid(params.get("transaction_id"), "transaction_id", "交易不存在"))
+    if txn is None or txn.loan_id is None:
+        raise NotFound("交易不存在", field="transaction_id")
+    return txn, await Loan.get(id=txn.loan_id)
+
+
+async def _subject(actor: Actor, params: Params) -> Subject:
+    txn, loan = await _booking(params)
+    if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        raise NotFound("交易不存在", field="transaction_id")
+    if params.get("mode") not in MODES:
+        raise ValidationError("请选择冲正方式：退回借款人银行卡，或调账至正确借据", code=CommonCode.INVALID, field="mode")
+    if params.get("mode") == "reapply":
+        target = await Loan.get_or_none(id=_uuid(params.get("target_loan_id"), "target_loan_id", "调入借据不存在"))
+        if target is None or not can_access(actor, customer_id=target.customer_id, branch_id=target.branch_id):
+            raise NotFound("调入借据不存在", field="target_loan_id")
+    product = await loan.product
+    customer = await Customer.get(id=loan.customer_id)
+    label = f"冲正 {customer.name} {product.name} {_what(txn)}（{txn.business_on.isoformat()}）"
+    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, label)
+
+
+async def _clearing(txn: LedgerTransaction) -> LedgerEntry | None:
+    return await LedgerEntry.filter(transaction_id=txn.id, account="clearing").first()
+
+
+async def _check(params: Params, today: date) -> tuple[LedgerTransaction, Loan, CoreInstruction, list[LedgerTransaction], Loan | None]:
+    """Every rule again (maker, checker): the booking, the day, what came after it, the money's way back."""
+    txn, loan = await _booking(params)
+    if txn.kind not in REVERSIBLE:
+        raise ValidationError("只有还款、提前还款和放款可以冲正", code=CommonCode.WRONG_STATUS, field="transaction_id")
+    if await LedgerTransaction.filter(reverses_id=txn.id).exists():
+        raise Conflict("该笔交易已冲正", code=CommonCode.WRONG_STATUS, field="transaction_id")
+    if txn.business_on != today:
+        raise ValidationError(AFTER_EOD.format(what=_what(txn), on=txn.business_on.isoformat()), code=CommonCode.WRONG_STATUS, field="transaction_id")
+    if loan.debit_in_flight:
+        raise Conflict(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="transaction_id")
+    clearing = await _clearing(txn)
+    instruction = await CoreInstruction.get_or_none(reference=clearing.core_reference) if clearing and clearing.core_reference else None
+    if instruction is None or (txn.kind != "disbursement" and "before" not in (instruction.payload or {})):
+        raise ValidationError("该笔交易未留存记账前的借据状态（早于冲正功能，或由日终自动扣款记账），不能自动冲正；请联系总行会计部门处理",
+                              code=CommonCode.WRONG_STATUS, field="transaction_id")
+    later = [t for t in await LedgerTransaction.filter(loan_id=loan.id, created_at__gt=txn.created_at).order_by("created_at")
+             if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
+    if any(t.kind in MONEY_KINDS or t.business_on != today for t in later):
+        raise Conflict("该借据在这笔交易之后还有其他交易，请先冲正最近的一笔", code=CommonCode.WRONG_STATUS, field="transaction_id")
+    target = None
+    if txn.kind == "disbursement":
+        if params.get("mode") != "refund":
+            raise ValidationError("放款冲正只能从借款人银行卡收回", code=CommonCode.INVALID, field="mode")
+    elif params.get("mode") == "reapply":
+        target = await Loan.get_or_none(id=_uuid(params.get("target_loan_id"), "target_loan_id", "调入借据不存在"))
+        if target is None or target.id == loan.id:
+            raise ValidationError("请选择另一笔借据作为调入借据", code=CommonCode.INVALID, field="target_loan_id")
+        if await bank_id_of_branch(target.branch_id) != await bank_id_of_branch(loan.branch_id):
+            raise ValidationError("调入借据须在同一法人行", code=CommonCode.INVALID, field="target_loan_id")
+        if target.status != LoanStatus.ACTIVE:
+            raise Conflict("调入借据不在贷款状态（已结清、已核销或未放款）", code=LendingCode.LOAN_CLOSED, field="target_loan_id")
+        if target.debit_in_flight:
+            raise Conflict(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="target_loan_id")
+    return txn, loan, instruction, later, target
+
+
+async def _owed_now(loan_id: UUID, today: date) -> int:
+    rows = await Installment.filter(loan_id=loan_id, due_on__lte=today).exclude(status=InstallmentStatus.PAID)
+    return sum(i.principal_fen + i.interest_fen + i.penalty_fen + i.compound_fen - i.paid_principal_fen - i.paid_interest_fen
+               - i.paid_penalty_fen - i.paid_compound_fen for i in rows)
+
+
+async def _preview(params: Params, today: date) -> Effect:
+    txn, loan, instruction, _, target = await _check(params, today)
+    amount = instruction.amount_fen
+    what = _what(txn)
+    if txn.kind == "disbursement":
+        figures = (Figure("借据未还本金", loan.outstanding_principal_fen, 0), Figure("从借款人银行卡收回", 0, amount),
+                   Figure("借据状态", LoanStatus(loan.status).label, LoanStatus.CANCELLED.label, money=False))
+        notes = ["借：清算资金往来　贷：贷款本金（红字冲回原放款分录）", "借据作废（未放款），额度恢复"]
+    else:
+        before = instruction.payload["before"]["loan"]
+        figures = (
+            Figure("借据未还本金", loan.outstanding_principal_fen, before["outstanding_principal_fen"]),
+            Figure("借据罚息", loan.penalty_fen, before["penalty_fen"]),
+            Figure("借据复利", loan.compound_fen, before["compound_fen"]),
+            Figure("借据当前应还", await _owed_now(loan.id, today), sum(
+                r["principal_fen"] + r["interest_fen"] + r["penalty_fen"] + r["compound_fen"] - r["paid_principal_fen"] - r["paid_interest_fen"]
+                - r["paid_penalty_fen"] - r["paid_compound_fen"] for r in instruction.payload["before"]["installments"]
+                if r["status"] != InstallmentStatus.PAID and date.fromisoformat(r["due_on"]) <= today)),
+            Figure("借据状态", LoanStatus(loan.status).label, LoanStatus(before["status"]).label, money=False),
+        )
+        notes = [f"红字冲回原{what}分录（{Money(amount).format_yuan()}），借据恢复到{what}前的状态（各期应还、已还和状态）"]
+        if target is None:
+            figures += (Figure("退回借款人银行卡", 0, amount),)
+            notes.append("通过核心系统退款至原扣款银行卡")
+        else:
+            owed = await _owed_now(target.id, today)
+            figures += (Figure("调入借据当前应还", owed, max(owed - amount, 0)), Figure("调入借据暂收款", 0, max(amount - owed, 0)))
+            notes.append("调账：资金不出行，按调入借据的应还顺序（罚息、复利、利息、本金）入账，超出部分转入暂收款")
+    return Effect(f"冲正{what} {Money(amount).format_yuan()}（{txn.business_on.isoformat()}）", figures, tuple(notes))
+
+
+async def _card_number(loan: Loan, actor: Actor, vault: Vault) -> str:
+    if loan.card_id is None:
+        raise ValidationError("该借据没有绑定的银行卡，不能经核心系统退款", code=LendingCode.NO_CARD, field="transaction_id")
+    card = await BankCard.get(id=loan.card_id)
+    return await identifiers.reveal(vault, card.card_number_enc, kind="card_number", actor=actor, entity=("bank_card", card.id), purpose="reversal")
+
+
+async def _money_back(actor: Actor, txn: LedgerTransaction, loan: Loan, instruction: CoreInstruction, today: date, core: CoreBanking,
+                      vault: Vault) -> str:
+    """The core gives the money back (a repayment) or takes it back (a disbursement); its reference. Refused or unknown: nothing changes."""
+    reference = f"reversal:{txn.id}"  # one per booking: asked again (a new request after a lost answer), the core answers the first
+    number = await _card_number(loan, actor, vault)
+    if txn.kind == "disbursement":
+        call, kind = core.debit(reference=reference, card_number=number, amount_fen=instruction.amount_fen), "debit"
+    else:
+        call, kind = core.refund(reference=reference, original_reference=instruction.reference, card_number=number, amount_fen=instruction.amount_fen), "refund"
+    result = await core_calls.settle(core, reference, await call)
+    if result.outcome is Outcome.REFUSED:
+        raise Conflict(f"核心系统{'收回' if kind == 'debit' else '退款'}失败：{result.reason}", code=LendingCode.DEBIT_FAILED, field="transaction_id")
+    if result.unknown:
+        raise Conflict("核心系统暂未返回结果，本次冲正未生效；请稍后重新提出（同一笔交易不会重复退款）", code=LendingCode.CORE_UNAVAILABLE,
+                       field="transaction_id")
+    await core_calls.record(reference=reference, kind=kind, purpose="reversal", loan_id=loan.id, amount_fen=instruction.amount_fen, on=today,
+                            result=result)
+    return reference
+
+
+async def _execute(actor: Actor, params: Params, today: date, *, core: CoreBanking, vault: Vault) -> dict[str, Any]:
+    from app.services.lending.repayment import book_cash
+
+    txn, _ = await _booking(params)
+    loan = await Loan.select_for_update().get(id=txn.loan_id)
+    txn, loan, instruction, later, target = await _check(params, today)
+    principal = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(transaction_id=txn.id, account="loan_principal"))
+    reference = None if target is not None else await _money_back(actor, txn, loan, instruction, today, core, vault)
+    for t in reversed(later):  # what the booking set off (non-accrual income recognised), newest first
+        await ledger.reverse(t.id, business_on=today, memo=f"冲正：{t.memo}"[:128])
+    mirror = await ledger.reverse(txn.id, business_on=today, memo=f"冲正{_what(txn)}：{txn.memo}"[:128], core_reference=reference)
+    if txn.kind == "disbursement":
+        await Loan.filter(id=loan.id).update(status=LoanStatus.CANCELLED, outstanding_principal_fen=0, updated_at=now_utc())
+        await Installment.filter(loan_id=loan.id).delete()  # the schedule of a loan that never was (the ledger keeps both bookings)
+        await execute("UPDATE credit_line SET used_fen = used_fen - :p, updated_at = :now WHERE id = :id",
+                      p=-principal, now=now_utc(), id=str(loan.credit_line_id))
+    else:
+        await snapshots.restore(loan.id, instruction.payload["before"])
+        # the principal the booking repaid is used again on the line
+        await execute("UPDATE credit_line SET used_fen = used_fen + :p, updated_at = :now WHERE id = :id",
+                      p=principal, now=now_utc(), id=str(loan.credit_line_id))
+    result: dict[str, Any] = {"reversal_transaction_id": str(mirror.id), "amount_fen": instruction.amount_fen, "mode": params["mode"]}
+    if target is not None:
+        excess = await book_cash(target.id, instruction.amount_fen, on=today, kind="repayment", memo=f"调账转入（原{_what(txn)}冲正）",
+                                 core_reference=None)
+        result |= {"target_loan_id": str(target.id), "suspense_fen": excess}
+    else:
+        result["core_reference"] = reference
+    customer = await Customer.get(id=loan.customer_id)
+    await enqueue_outbox(OutboxKind.LOAN_REVERSED, {
+        "loanId": str(loan.id), "customerHash": customer_hash(customer), "idNumberMasked": customer.id_number_masked,
+        "reversedOn": today.isoformat(), "originalKind": txn.kind, "originalOn": txn.business_on.isoformat(),
+        "amount": str(Money(instruction.amount_fen)), "targetLoanId": str(target.id) if target else None, **await institution(loan.branch_id),
+    }, key=f"loan_reversed:{txn.id}")
+    await audit.record(actor, "loan.reverse", "loan", loan.id, after={"transaction": str(txn.id), **result})
+    return result
+
+
+OPERATION = Operation(CommandKind.REVERSAL, Action.LOAN_REVERSE, Action.LOAN_REVERSE_APPROVE, _subject, _preview, _execute, ports=("core", "vault"))
+
+
+async def propose_reversal(
+    *, actor: Actor, transaction_id: UUID, mode: str, reason: str, today: date, now: datetime, policy: MakerCheckerPolicy,
+    target_loan_id: UUID | None = None, ports: dict[str, Any] | None = None,
+) -> PendingCommand:
+    """The maker asks for a reversal of one booking: a pending command an approver of the branch checks
+    (`ports`: core and vault, used only when the settings do not list reversals for a checker and it runs at once)."""
+    from app.services.maker_checker.commands import propose
+
+    params = {"transaction_id": str(transaction_id), "mode": mode, "maker_id": str(actor.id),
+              **({"target_loan_id": str(target_loan_id)} if target_loan_id else {})}
+    return await propose(actor=actor, kind=CommandKind.REVERSAL, params=params, reason=reason, today=today, now=now, policy=policy, ports=ports)
+
+
+async def reversible_bookings(*, actor: Actor, loan_id: UUID, today: date) -> list[LedgerTransaction]:
+    """The loan's bookings of today that a reversal may be proposed for (for the loan page)."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        return []
+    rows = await LedgerTransaction.filter(loan_id=loan_id, kind__in=[k.value for k in REVERSIBLE], business_on=today).order_by("-created_at")
+    return [t for t in rows if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
