@@ -120,6 +120,11 @@ async def test_a_repayment_booked_to_the_wrong_loan_is_re_applied_to_the_right_o
     booking = await _last(wrong.id, "repayment")
 
     command = await _reverse(booking.id, mode="reapply", target=right.id, core=core, vault=vault, today=today)
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}  # what the checker saw (docs/lending.md)
+    assert figures["借据未还本金"] == (1_102_046, 1_200_000)
+    assert figures["借据当前应还"] == (0, 102_454)
+    assert figures["调入借据当前应还"] == (102_454, 0)
+    assert figures["调入借据暂收款"] == (0, 0)
 
     assert await _state(wrong.id) == wrong_before
     assert command.result["suspense_fen"] == 0
