@@ -10,43 +10,60 @@ from strawberry.permission import BasePermission
 
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, Role
+from app.services.actor import Actor
 from app.services.permissions import may, refusal_for
 
 
-class IsSignedIn(BasePermission):
-    message = "请先登录"
-    error_extensions = {"code": "UNAUTHENTICATED"}
+NOT_SIGNED_IN = "请先登录"
+
+
+class Permission(BasePermission):
+    """The one auth convention of the API (docs/mobile.md, "Conventions"): a top-level error, never a null.
+
+    Nobody signed in (no token, or an expired or revoked one) → UNAUTHENTICATED 「请先登录」; signed in but
+    not allowed → FORBIDDEN with the rule's `message`. Subclasses say only who is allowed (`allows`).
+    Object scoping (whose loans) stays in the services: out of scope reads as null or an empty list.
+    """
+
+    message = "无权执行此操作"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def allows(self, actor: Actor, info: Any) -> bool:
+        raise NotImplementedError
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
         actor = info.context.actor
-        return actor is not None and actor.type != ActorType.API_KEY  # report keys reach only the reports
+        if actor is None:
+            raise GraphQLError(NOT_SIGNED_IN, extensions={"code": "UNAUTHENTICATED"})
+        return self.allows(actor, info)
 
 
-class IsOfficer(BasePermission):
+class IsSignedIn(Permission):
+    message = "报表密钥只能查询报表"
+
+    def allows(self, actor: Actor, info: Any) -> bool:
+        return actor.type != ActorType.API_KEY  # report keys reach only the reports
+
+
+class IsOfficer(Permission):
     message = "仅限银行工作人员"
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        actor = info.context.actor
-        return actor is not None and actor.is_officer
+    def allows(self, actor: Actor, info: Any) -> bool:
+        return actor.is_officer
 
 
-class IsCustomer(BasePermission):
-    message = "请先登录手机银行"
-    error_extensions = {"code": "UNAUTHENTICATED"}
+class IsCustomer(Permission):
+    message = "仅限手机银行客户"
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        actor = info.context.actor
-        return actor is not None and actor.type == ActorType.CUSTOMER and actor.id is not None
+    def allows(self, actor: Actor, info: Any) -> bool:
+        return actor.type == ActorType.CUSTOMER and actor.id is not None
 
 
-class IsAdmin(BasePermission):
+class IsAdmin(Permission):
     message = "仅限系统管理员"
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        actor = info.context.actor
-        return actor is not None and actor.is_officer and actor.role == Role.ADMIN
+    def allows(self, actor: Actor, info: Any) -> bool:
+        return actor.is_officer and actor.role == Role.ADMIN
 
 
 # Which policy action each mutation performs (the policy itself: app/domain/permissions.py).
@@ -124,5 +141,5 @@ async def _refuse(root: Any, info: GraphQLResolveInfo, action: Action, kwargs: d
         if not allowed:
             raise GraphQLError(permission.message or "", extensions=permission.error_extensions or {"code": "FORBIDDEN"})
     if info.context.actor is None:
-        raise GraphQLError("请先登录", extensions={"code": "UNAUTHENTICATED"})
+        raise GraphQLError(NOT_SIGNED_IN, extensions={"code": "UNAUTHENTICATED"})
     raise GraphQLError(refusal_for(info.context.actor, action), extensions={"code": "FORBIDDEN"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.permission import BasePermission
+from app.api.permissions import Permission
 
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType
@@ -23,36 +23,31 @@ STAFF_ONLY: dict[str, str] = {
 }
 
 
-class CanReadReports(BasePermission):
+class CanReadReports(Permission):
     message = "请使用工作人员登录或报表密钥"
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        return may(info.context.actor, Action.REPORT_READ)  # staff (their scope) and report keys: docs/permissions.md
+    def allows(self, actor: Any, info: Any) -> bool:
+        return may(actor, Action.REPORT_READ)  # staff (their scope) and report keys: docs/permissions.md
 
 
-class CanReadWorklists(BasePermission):
+class CanReadWorklists(Permission):
     """The warning and collection worklists: officers (their own or their branch tree's) and report keys (read-only, their scope)."""
 
     message = "仅限银行工作人员或报表密钥"
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        actor = info.context.actor
-        return actor is not None and (actor.is_officer or actor.type == ActorType.API_KEY)
+    def allows(self, actor: Any, info: Any) -> bool:
+        return actor.is_officer or actor.type == ActorType.API_KEY
 
 
-def staff_only(field: str) -> type[BasePermission]:
+def staff_only(field: str) -> type[Permission]:
     """Officers only; a report key (or anyone else) is told why, from STAFF_ONLY."""
     reason = STAFF_ONLY[field]
 
-    class StaffOnly(BasePermission):
+    class StaffOnly(Permission):
         message = f"仅限银行工作人员，报表密钥不能查询此项：{reason}"
-        error_extensions = {"code": "FORBIDDEN"}
 
-        def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-            actor = info.context.actor
-            return actor is not None and actor.is_officer
+        def allows(self, actor: Any, info: Any) -> bool:
+            return actor.is_officer
 
     StaffOnly.__name__ = f"StaffOnly_{field}"
     return StaffOnly

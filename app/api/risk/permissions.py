@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.permission import BasePermission
+from app.api.permissions import Permission
 
 from app.services.risk.reads import may_manage_lists
 
 
-class CanManageLists(BasePermission):
+class CanManageLists(Permission):
     message = "只有支行行长或系统管理员可以维护黑灰名单"
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-        actor = info.context.actor
-        return actor is not None and actor.is_officer and may_manage_lists(actor)
+    def allows(self, actor: Any, info: Any) -> bool:
+        return actor.is_officer and may_manage_lists(actor)

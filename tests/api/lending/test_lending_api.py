@@ -113,8 +113,8 @@ async def test_an_officer_of_another_branch_sees_nothing(client, demo, vault):
 
 async def test_anonymous_callers_cannot_draw(client, demo):
     body = (await client.post("/graphql", json={"query": _doc("LoanDrawdown"), "variables": {"input": {"creditLineId": "x", "amount": "1", "termMonths": 1, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}})).json()
-    assert body["data"] is None and body["errors"][0]["message"] == "仅限银行工作人员"
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["data"] is None and body["errors"][0]["message"] == "请先登录"
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_lpr_publish_is_for_admins(client, demo):

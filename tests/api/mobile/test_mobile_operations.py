@@ -104,7 +104,7 @@ async def test_me_and_sign_out_everywhere_need_the_customer_token(client, app, d
     # officers and anonymous callers have no `me`, and cannot sign a customer out
     assert (await gql(client, "Me", token=await _officer_token()))["data"]["me"] is None
     assert (await gql(client, "Me"))["data"]["me"] is None
-    _refused(await gql(client, "SignOutEverywhere", token=await _officer_token()))
+    _refused(await gql(client, "SignOutEverywhere", token=await _officer_token()), "FORBIDDEN")
     _refused(await gql(client, "SignOutEverywhere"))
     out = (await gql(client, "SignOutEverywhere", token=token))["data"]["signOutEverywhere"]
     assert out == {"signedOutDevices": 1, "errors": []}
@@ -159,7 +159,7 @@ async def test_card_bind_checks_luhn_the_holder_and_the_code_sent_to_the_reserve
     icbc = await bind_card(client, app, token, holder_card(vault, customer, last4="0004"))
     assert icbc["card"]["bankName"] == "中国工商银行" and icbc["offer"]["products"] == [] and "中国工商银行" in icbc["offer"]["message"]
     # officers cannot bind a card through the app's mutation
-    _refused(await gql(client, "CardBind", {"input": {"cardNumber": own, "reservedPhone": PHONE}}, token=await _officer_token()))
+    _refused(await gql(client, "CardBind", {"input": {"cardNumber": own, "reservedPhone": PHONE}}, token=await _officer_token()), "FORBIDDEN")
 
 
 async def test_the_sandbox_holder_card_of_docs_sandbox_md():

@@ -98,7 +98,7 @@ async def test_auditors_read_but_do_not_handle_and_anonymous_callers_are_refused
     refused = await _gql(client, HANDLE, {"input": {"warningId": node["id"], "action": "NOTE", "note": "看看"}}, auditor)
     assert refused["data"] is None and [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     anonymous = await _gql(client, _doc("Warnings"))
-    assert anonymous["data"] is None and anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert anonymous["data"] is None and anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert (await EarlyWarning.get()).status == "open"
 
 
