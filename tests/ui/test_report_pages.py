@@ -70,6 +70,7 @@ async def test_manager_sees_only_the_branch_tree(client, demo, vault):
 async def test_csv_downloads_with_a_session_and_with_a_report_key(client, demo, vault):
     await full_book(vault)
     await login(client, "admin")
+    assert "part=totals" in (await client.get("/reports")).text  # the page links each report's totals file
     portfolio = await client.get("/reports/portfolio.csv?group_by=product")
     assert portfolio.status_code == 200 and portfolio.headers["content-type"] == "text/csv; charset=utf-8"
     rows = _csv(portfolio)
