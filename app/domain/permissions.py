@@ -55,6 +55,8 @@ class Action(StrEnum):
     LOAN_WRITE_OFF_APPROVE = "loan.write_off_approve"  # a head-office approver checks it (总行审批人)
     LOAN_REVERSE = "loan.reverse"  # the branch proposes a reversal (冲正) of a booking made in error: a pending command
     LOAN_REVERSE_APPROVE = "loan.reverse_approve"  # an approver or branch manager of the branch checks it
+    LOAN_EXTEND = "loan.extend"  # an officer proposes an extension (展期): a pending command (maker-checker)
+    LOAN_EXTEND_APPROVE = "loan.extend_approve"  # an approver or branch manager checks it
     LOAN_RECOVER = "loan.recover"  # money recovered on a written-off loan (核销后收回)
     LOAN_PROVISION = "loan.provision"  # the monthly loan-loss allowance (计提贷款损失准备)
     COMMAND_CHECK = "command.check"  # the doors' gate to approve or reject a maker-checker request (the kind's own check action decides)
@@ -99,7 +101,9 @@ PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
     {Action.BANK_MANAGE, Action.OFFICER_MANAGE, Action.REPORT_KEY_MANAGE, Action.LPR_PUBLISH, Action.RULESET_UPLOAD, Action.FACE_RESET}
 )
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
-CHECK_ACTIONS = frozenset({Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_REVERSE_APPROVE})
+CHECK_ACTIONS = frozenset({
+    Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_REVERSE_APPROVE, Action.LOAN_EXTEND_APPROVE,
+})
 # Checker actions only an officer of the bank's head office (总行: their branch tree holds the bank's head branch) performs.
 HEAD_OFFICE_ACTIONS = frozenset({Action.LOAN_WRITE_OFF_APPROVE})
 
@@ -130,6 +134,8 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_WRITE_OFF_APPROVE: frozenset({_P.APPROVER}),
     _A.LOAN_REVERSE: _FRONT,
     _A.LOAN_REVERSE_APPROVE: _CHECKERS,
+    _A.LOAN_EXTEND: _FRONT,
+    _A.LOAN_EXTEND_APPROVE: _CHECKERS,
     _A.LOAN_RECOVER: _FRONT | {_P.SYSTEM},
     _A.LOAN_PROVISION: frozenset({_P.SYSTEM}),
     _A.COMMAND_CHECK: _CHECKERS,
@@ -203,6 +209,8 @@ ACTION_LABELS: dict[Action, str] = {
     _A.LOAN_WRITE_OFF_APPROVE: "审批贷款核销（总行）",
     _A.LOAN_REVERSE: "提出冲正",
     _A.LOAN_REVERSE_APPROVE: "审批冲正",
+    _A.LOAN_EXTEND: "提出贷款展期",
+    _A.LOAN_EXTEND_APPROVE: "审批贷款展期",
     _A.LOAN_RECOVER: "核销贷款收回",
     _A.LOAN_PROVISION: "计提贷款损失准备",
     _A.COMMAND_CHECK: "复核待审业务（双人复核）",

@@ -224,6 +224,7 @@ class OutboxKind(StrEnum):
     CONTRACT_SIGNED = "contract_signed"
     LOAN_WRITTEN_OFF = "loan_written_off"  # changes what the credit report shows
     LOAN_REVERSED = "loan_reversed"  # a booking reversed (冲正): changes what the credit report shows
+    LOAN_EXTENDED = "loan_extended"  # 展期: the new maturity and rate
 
     @property
     def label(self) -> str:
@@ -231,7 +232,7 @@ class OutboxKind(StrEnum):
 
 
 OUTBOX_KIND_LABELS = {OutboxKind.LINE_GRANTED: "额度授信", OutboxKind.CONTRACT_SIGNED: "合同签署", OutboxKind.LOAN_WRITTEN_OFF: "贷款核销",
-                      OutboxKind.LOAN_REVERSED: "冲正"}
+                      OutboxKind.LOAN_REVERSED: "冲正", OutboxKind.LOAN_EXTENDED: "贷款展期"}
 
 
 class VerifyStatus(StrEnum):

@@ -6,7 +6,7 @@ from app.models.census import CensusImport
 from app.models.classification import AllowanceProvision, ClassUpgradeProposal, LoanClassChange, LoanRisk, LoanWriteOff, WriteOffRecovery
 from app.models.collection import CollectionAction, CollectionTask
 from app.models.contract import Contract, ContractSignature
-from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan
+from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan, LoanExtension
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
@@ -82,6 +82,7 @@ __all__ = [
     "LoanApplication",
     "LoginCode",
     "Loan",
+    "LoanExtension",
     "LprPublication",
     "LoginIpThrottle",
     "Officer",

@@ -139,3 +139,28 @@ class Installment(Model):
     class Meta:
         table = "installment"
         unique_together = (("loan", "number"),)
+
+
+class LoanExtension(Model):
+    """One extension (展期) of a loan, approved through maker-checker: the loan is flagged as extended by having one."""
+
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.ForeignKeyField("models.Loan", related_name="extensions", on_delete=fields.RESTRICT)
+    business_on = fields.DateField()
+    months = fields.IntField()
+    original_term_months = fields.IntField()  # the term before any extension (the limits' base)
+    old_maturity_on = fields.DateField()
+    new_maturity_on = fields.DateField()
+    old_rate_ppm = fields.IntField()
+    new_rate_ppm = fields.IntField()
+    old_tenor = fields.CharField(max_length=4)
+    new_tenor = fields.CharField(max_length=4)
+    balance_fen = fields.BigIntField()  # principal outstanding when extended
+    restructured = fields.BooleanField(default=False)  # the borrower is in financial difficulty: 重组 floor and observation
+    command = fields.ForeignKeyField("models.PendingCommand", related_name="extensions", null=True, on_delete=fields.SET_NULL)
+    maker = fields.ForeignKeyField("models.Officer", related_name="extensions_made", null=True, on_delete=fields.SET_NULL)
+    checker = fields.ForeignKeyField("models.Officer", related_name="extensions_checked", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "loan_extension"

@@ -1,0 +1,236 @@
+"""Loan extension (展期, issue 17): a maker-checker operation.
+
+An officer proposes it before maturity (`loan.extend`), an approver or branch manager of the branch checks it
+(`loan.extend_approve`); `_execute` runs it in the checker's transaction. The rules (limits of 贷款通则 art. 12, the
+new due dates, the rebuilt schedule) are app/domain/extension.py's; here: the rate of the new total term (LPR tenor),
+the rows rewritten, the loan's maturity, term, rate and tenor, the extension record, the restructuring floor when the
+borrower is in financial difficulty, the provincial outbox and the audit. No money moves and nothing is posted: the
+current period's interest is kept, so the books are unchanged. docs/lending.md has the worked example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from app.domain import lpr
+from app.domain.classification import DEFAULT_POLICY as CLASS_POLICY
+from app.domain.classification import FloorKind, LoanClass, observation_ends, worst
+from app.domain.error_codes import CommonCode, LendingCode
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.extension import DEFAULT_POLICY, ExtensionPolicy, check_extension, extension_dates, rebuild
+from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
+from app.domain.money import Money
+from app.domain.permissions import Action
+from app.domain.schedule.dates import add_months
+from app.domain.schedule.rows import Installment as Row
+from app.domain.vocabulary import ActorType, InstallmentStatus, LoanStatus, OutboxKind
+from app.clock import now_utc
+from app.models import Customer, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, PendingCommand, Product
+from app.services import audit
+from app.services.actor import Actor
+from app.services.lending.access import can_access
+from app.services.lending.pricing import rate_for
+from app.services.lending.products import conventions_for
+from app.services.maker_checker.registry import Operation, Params, Subject
+from app.services.org import bank_id_of_branch
+from app.services.outbox import customer_hash, enqueue_outbox, institution
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What an extension does to one loan (computed for the preview and again at execution)."""
+
+    months: int
+    original_term_months: int
+    old_maturity_on: date
+    new_maturity_on: date
+    old_rate_ppm: int
+    new_rate_ppm: int
+    old_tenor: lpr.Tenor
+    new_tenor: lpr.Tenor
+    balance_fen: int
+    old_rows: tuple[Installment, ...]  # the unpaid rows from the current period on
+    new_rows: tuple[Row, ...]
+    restructured: bool
+    class_before: LoanClass
+    class_after: LoanClass
+    observation_until: date | None
+
+
+def _rate_text(ppm: int) -> str:
+    return f"{ppm / 10_000:.2f}%"
+
+
+async def _loan(params: Params, *, lock: bool = False) -> Loan:
+    try:
+        loan_id = UUID(str(params.get("loan_id")))
+    except ValueError:
+        raise NotFound("借据不存在", field="loan_id") from None
+    loan = await (Loan.select_for_update() if lock else Loan).get_or_none(id=loan_id)
+    if loan is None:
+        raise NotFound("借据不存在", field="loan_id")
+    return loan
+
+
+async def _plan(loan: Loan, params: Params, today: date) -> Plan:
+    if loan.status != LoanStatus.ACTIVE:
+        raise Conflict("借据不在贷款状态（已结清或已核销），不能展期", code=LendingCode.LOAN_CLOSED, field="loan_id")
+    if loan.debit_in_flight:
+        raise Conflict("自动扣款处理中，请稍后再申请展期", code=LendingCode.DEBIT_IN_FLIGHT, field="loan_id")
+    months = params.get("months")
+    previous = await LoanExtension.filter(loan_id=loan.id).order_by("business_on")
+    original = previous[0].original_term_months if previous else loan.term_months
+    rows = await Installment.filter(loan_id=loan.id).order_by("number")
+    unpaid_due = [i for i in rows if i.due_on <= today and i.status != InstallmentStatus.PAID]
+    overdue = loan.overdue_principal_fen + loan.overdue_interest_fen + loan.penalty_fen + loan.compound_fen
+    overdue += sum(i.principal_fen + i.interest_fen - i.paid_principal_fen - i.paid_interest_fen for i in unpaid_due)
+    check_extension(
+        months=months, original_term_months=original, extended_months=sum(e.months for e in previous), times_extended=len(previous),
+        method=loan.method, today=today, maturity_on=loan.maturity_on, overdue_fen=overdue,
+        policy=ExtensionPolicy(max_times=int(params.get("max_times", DEFAULT_POLICY.max_times))),
+    )
+    future = [i for i in rows if i.due_on > today and i.status != InstallmentStatus.PAID]
+    if any(i.paid_principal_fen or i.paid_interest_fen for i in future):
+        raise ValidationError("本期已部分还款，请于本期还款日后再申请展期", code=CommonCode.WRONG_STATUS, field="loan_id")
+    balance = sum(i.principal_fen for i in future)
+    if balance != loan.outstanding_principal_fen:
+        raise Conflict("借据余额与还款计划不一致，请联系运维核对后再申请", code=CommonCode.WRONG_STATUS, field="loan_id")
+    total = loan.term_months + months
+    old_tenor = lpr.Tenor(loan.lpr_tenor)
+    new_tenor = lpr.tenor_for_term(total)
+    new_rate = loan.annual_rate_ppm
+    if new_tenor != old_tenor:  # the rate follows the new total term: the latest LPR of its tenor + the contract's spread
+        new_tenor, new_rate = await rate_for(term_months=total, spread_bp=loan.spread_bp, on=today)
+    day = loan.start_on.day if loan.first_due_on == add_months(loan.start_on, 1) else loan.first_due_on.day
+    dates = [i.due_on for i in future] + list(extension_dates(loan.first_due_on, loan.term_months, months, day))
+    product = await Product.get(id=loan.product_id)
+    new_rows = rebuild(balance, new_rate, loan.method, dates, current_interest_fen=future[0].interest_fen, first_number=future[0].number,
+                       conventions=conventions_for(product))
+    restructured = bool(params.get("restructured"))
+    class_before = LoanClass(loan.classification)
+    class_after = worst([class_before, LoanClass.SPECIAL_MENTION]) if restructured else class_before
+    until = observation_ends(today, [r.due_on for r in new_rows], CLASS_POLICY) if restructured else None
+    return Plan(months, original, loan.maturity_on, new_rows[-1].due_on, loan.annual_rate_ppm, new_rate, old_tenor, new_tenor, balance,
+                tuple(future), tuple(new_rows), restructured, class_before, class_after, until)
+
+
+async def _label(loan: Loan) -> str:
+    customer = await Customer.get(id=loan.customer_id)
+    product = await Product.get(id=loan.product_id)
+    return f"{customer.name} {product.name} {Money(loan.principal_fen).format_yuan()}（{loan.start_on.isoformat()} 放款）"
+
+
+async def _subject(actor: Actor, params: Params) -> Subject:
+    loan = await _loan(params)
+    if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        raise NotFound("借据不存在", field="loan_id")
+    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await _label(loan))
+
+
+def _effect(title: str, plan: Plan) -> Effect:
+    figures = [
+        Figure("到期日", plan.old_maturity_on.isoformat(), plan.new_maturity_on.isoformat(), money=False),
+        Figure("展期期限（月）", "—", str(plan.months), money=False),
+        Figure("LPR 期限档次", plan.old_tenor.label, plan.new_tenor.label, money=False),
+        Figure("执行年利率", _rate_text(plan.old_rate_ppm), _rate_text(plan.new_rate_ppm), money=False),
+        Figure("剩余期数", str(len(plan.old_rows)), str(len(plan.new_rows)), money=False),
+        Figure("剩余本金", plan.balance_fen, plan.balance_fen),
+        Figure("剩余应还利息", sum(i.interest_fen for i in plan.old_rows), sum(r.interest_fen for r in plan.new_rows)),
+        Figure("本期应还", plan.old_rows[0].principal_fen + plan.old_rows[0].interest_fen, plan.new_rows[0].payment_fen),
+    ]
+    notes = ["展期自原到期日起算；本期利息不变，剩余本金按新利率在本期及以后各期重新摊还；不发生资金划转，不记账",
+             "展期信息报送省联社"]
+    if plan.new_tenor != plan.old_tenor:
+        notes.append(f"展期后总期限对应{plan.new_tenor.label} LPR，执行利率按最新报价加合同点差重定")
+    if plan.restructured:
+        figures.append(Figure("五级分类", plan.class_before.label, plan.class_after.label, money=False))
+        notes.append(f"借款人财务困难，按重组贷款管理：分类不优于关注，观察期至 {plan.observation_until.isoformat() if plan.observation_until else '—'}")
+    notes.append("借据暂无保证人记录，未取得保证人同意（有保证人时须先取得书面同意）")
+    return Effect(title, tuple(figures), tuple(notes))
+
+
+async def _preview(params: Params, today: date) -> Effect:
+    loan = await _loan(params)
+    plan = await _plan(loan, params, today)
+    return _effect(f"展期 {plan.months} 个月 {await _label(loan)}", plan)
+
+
+async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
+    loan = await _loan(params, lock=True)
+    plan = await _plan(loan, params, today)
+    old_by_number = {i.number: i for i in plan.old_rows}
+    stamp = now_utc()
+    for row in plan.new_rows:
+        existing = old_by_number.get(row.number)
+        if existing is not None:
+            await Installment.filter(id=existing.id).update(due_on=row.due_on, principal_fen=row.principal_fen, interest_fen=row.interest_fen,
+                                                            updated_at=stamp)
+        else:
+            await Installment.create(loan_id=loan.id, number=row.number, due_on=row.due_on, principal_fen=row.principal_fen,
+                                     interest_fen=row.interest_fen)
+    next_repricing = loan.next_repricing_on
+    product = await Product.get(id=loan.product_id)
+    if next_repricing is None and product.repricing in (lpr.RepricingAnchor.JAN1.value, lpr.RepricingAnchor.ANNIVERSARY.value):
+        candidate = lpr.next_repricing_date(product.repricing, loan.start_on, today)
+        next_repricing = candidate if candidate <= plan.new_maturity_on else None
+    await Loan.filter(id=loan.id).update(maturity_on=plan.new_maturity_on, term_months=loan.term_months + plan.months,
+                                         annual_rate_ppm=plan.new_rate_ppm, lpr_tenor=plan.new_tenor, next_repricing_on=next_repricing,
+                                         updated_at=stamp)
+    checker_id = actor.id if actor.type == ActorType.OFFICER else None
+    if plan.restructured:
+        reason = f"展期重组（借款人财务困难），观察期至 {plan.observation_until.isoformat() if plan.observation_until else '—'}"
+        risk, _ = await LoanRisk.get_or_create(loan_id=loan.id)
+        floor = worst([plan.class_after, *([risk.floor_class] if risk.floor_class else [])])
+        await LoanRisk.filter(id=risk.id).update(floor_class=floor, floor_kind=FloorKind.RESTRUCTURED, floor_reason=reason,
+                                                 floor_set_by_id=checker_id, floor_set_on=today)
+        if plan.class_after != plan.class_before:
+            await Loan.filter(id=loan.id).update(classification=plan.class_after)
+            await LoanClassChange.create(loan_id=loan.id, business_on=today, from_class=plan.class_before, to_class=plan.class_after,
+                                         days_past_due=loan.days_past_due, source="floor", reason=reason, officer_id=checker_id)
+    command_id = params.get("command_id")
+    command = await PendingCommand.get_or_none(id=command_id) if command_id else None
+    record = await LoanExtension.create(
+        loan_id=loan.id, business_on=today, months=plan.months, original_term_months=plan.original_term_months,
+        old_maturity_on=plan.old_maturity_on, new_maturity_on=plan.new_maturity_on, old_rate_ppm=plan.old_rate_ppm,
+        new_rate_ppm=plan.new_rate_ppm, old_tenor=plan.old_tenor.value, new_tenor=plan.new_tenor.value, balance_fen=plan.balance_fen,
+        restructured=plan.restructured, command=command, maker_id=params.get("maker_id"), checker_id=checker_id,
+    )
+    customer = await Customer.get(id=loan.customer_id)
+    await enqueue_outbox(OutboxKind.LOAN_EXTENDED, {
+        "loanId": str(loan.id), "customerHash": customer_hash(customer), "idNumberMasked": customer.id_number_masked,
+        "extendedOn": today.isoformat(), "months": plan.months, "originalMaturity": plan.old_maturity_on.isoformat(),
+        "newMaturity": plan.new_maturity_on.isoformat(), "balance": str(Money(plan.balance_fen)), "ratePercent": _rate_text(plan.new_rate_ppm),
+        "restructured": plan.restructured, **await institution(loan.branch_id),
+    }, key=f"loan_extended:{record.id}")
+    await audit.record(actor, "loan.extend", "loan", loan.id,
+                       before={"maturity_on": plan.old_maturity_on.isoformat(), "rate_ppm": plan.old_rate_ppm},
+                       after={"maturity_on": plan.new_maturity_on.isoformat(), "rate_ppm": plan.new_rate_ppm, "months": plan.months,
+                              "restructured": plan.restructured, "extension": str(record.id)})
+    return {"extension_id": str(record.id), "new_maturity_on": plan.new_maturity_on.isoformat(), "rate_ppm": plan.new_rate_ppm}
+
+
+OPERATION = Operation(CommandKind.EXTENSION, Action.LOAN_EXTEND, Action.LOAN_EXTEND_APPROVE, _subject, _preview, _execute)
+
+
+async def propose_extension(
+    *, actor: Actor, loan_id: UUID, months: int, restructured: bool, reason: str, today: date, now: datetime, policy: MakerCheckerPolicy,
+    extension: ExtensionPolicy = DEFAULT_POLICY,
+) -> PendingCommand:
+    """An officer proposes an extension of `months` (the borrower's application, at the PAD): a pending command a
+    checker of the branch approves; `restructured` when the borrower is in financial difficulty (重组)."""
+    from app.services.maker_checker.commands import propose
+
+    params = {"loan_id": str(loan_id), "months": months, "restructured": bool(restructured), "max_times": extension.max_times,
+              "maker_id": str(actor.id)}
+    return await propose(actor=actor, kind=CommandKind.EXTENSION, params=params, reason=reason, today=today, now=now, policy=policy)
+
+
+async def extensions_of(*, actor: Actor, loan_id: UUID) -> list[LoanExtension]:
+    """A loan's extensions for its page (empty when the viewer may not see the loan)."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        return []
+    return await LoanExtension.filter(loan_id=loan_id).order_by("business_on")

@@ -1,0 +1,122 @@
+"""展期 (issue 17): an officer proposes an extension before maturity, a checker of the branch approves it through
+maker-checker; the remaining schedule is rebuilt from the original maturity (sums to the principal, integer fen),
+the loan is flagged as extended, the provincial outbox has it, ledger-check stays clean through the following
+end-of-days; the limits of 贷款通则 are refused in Chinese and change nothing."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.domain.classification import FloorKind, LoanClass
+from app.domain.errors import Forbidden, ValidationError
+from app.domain.maker_checker import CommandStatus, MakerCheckerPolicy
+from app.domain.vocabulary import InstallmentStatus
+from app.models import Installment, Loan, LoanExtension, LoanRisk, OutboxMessage, PendingCommand
+from app.services import business_date
+from app.services.lending.extension import propose_extension
+from app.services.lending.ledger import ledger_check
+from app.services.maker_checker.commands import approve, command_view
+from tests.services.lending.test_classification_state import PAYS, _actor, _loan, _until
+
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+MC = MakerCheckerPolicy()
+
+
+async def _rows(loan_id):
+    return [(i.number, i.due_on, i.principal_fen, i.interest_fen, i.status) for i in await Installment.filter(loan_id=loan_id).order_by("number")]
+
+
+async def _three_month_loan(core, vault):
+    """3,000.00 yuan over three months, 等额本息, drawn 2026-11-27; the first installment paid by auto-debit."""
+    loan = await _loan(core, vault, card=PAYS, amount_fen=300_000, term=3)
+    await _until(core, vault, date(2026, 12, 28))
+    return await Loan.get(id=loan.id)
+
+
+async def test_an_extension_rebuilds_the_schedule_from_the_original_maturity_and_keeps_the_books(bank, core, vault):
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    assert (loan.annual_rate_ppm, loan.maturity_on, loan.outstanding_principal_fen) == (45_000, date(2027, 2, 27), 200_374)
+    before = await _rows(loan.id)
+    assert before == [
+        (1, date(2026, 12, 27), 99_626, 1_125, InstallmentStatus.PAID),
+        (2, date(2027, 1, 27), 100_000, 751, InstallmentStatus.PENDING),
+        (3, date(2027, 2, 27), 100_374, 376, InstallmentStatus.PENDING),
+    ]
+    maker = await _actor("officer1")
+    command = await propose_extension(actor=maker, loan_id=loan.id, months=3, restructured=False, reason="春耕资金周转，借款人申请展期",
+                                      today=today, now=NOW, policy=MC)
+    assert command.status == CommandStatus.PENDING
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}
+    assert figures["到期日"] == ("2027-02-27", "2027-05-27")
+    assert figures["剩余本金"] == (200_374, 200_374)
+    assert figures["剩余应还利息"] == (1_127, 2_259)
+    assert await _rows(loan.id) == before  # nothing changes before the checker approves
+    with pytest.raises(Forbidden):
+        await approve(actor=maker, command_id=command.id, today=today, now=NOW)
+    checker = await _actor("approver")
+    view = await command_view(actor=checker, command_id=command.id, today=today, now=NOW)
+    assert view.may_check and not view.changed
+    await approve(actor=checker, command_id=command.id, today=today, now=NOW, seen=view.now.to_json())
+    assert (await PendingCommand.get(id=command.id)).status == CommandStatus.APPROVED
+
+    loan = await Loan.get(id=loan.id)
+    assert (loan.maturity_on, loan.term_months, loan.annual_rate_ppm, loan.lpr_tenor) == (date(2027, 5, 27), 6, 45_000, "1y")
+    # the current period keeps its interest (751); 200,374 fen over five dates at 4.50 %: payment 40,527, each row's
+    # interest = balance × 45,000 / 12,000,000 half-up, principal = 40,527 − that interest, the last row the remainder
+    assert await _rows(loan.id) == [
+        (1, date(2026, 12, 27), 99_626, 1_125, InstallmentStatus.PAID),
+        (2, date(2027, 1, 27), 39_776, 751, InstallmentStatus.PENDING),
+        (3, date(2027, 2, 27), 39_925, 602, InstallmentStatus.PENDING),
+        (4, date(2027, 3, 27), 40_074, 453, InstallmentStatus.PENDING),
+        (5, date(2027, 4, 27), 40_225, 302, InstallmentStatus.PENDING),
+        (6, date(2027, 5, 27), 40_374, 151, InstallmentStatus.PENDING),
+    ]
+    assert sum(r[2] for r in await _rows(loan.id)) == 300_000
+    record = await LoanExtension.get(loan_id=loan.id)
+    assert (record.months, record.original_term_months, record.old_maturity_on, record.balance_fen, record.restructured) == (
+        3, 3, date(2027, 2, 27), 200_374, False)
+    message = await OutboxMessage.get(kind="loan_extended")
+    assert message.payload["newMaturity"] == "2027-05-27" and message.payload["months"] == 3
+    # the following end-of-days debit the rebuilt installment and the books stay exact
+    await _until(core, vault, date(2027, 1, 29))
+    assert await ledger_check(today=date(2027, 1, 28)) == []
+    second = await Installment.get(loan_id=loan.id, number=2)
+    assert second.status == InstallmentStatus.PAID and second.paid_principal_fen == 39_776 and second.paid_interest_fen == 751
+    assert (await Loan.get(id=loan.id)).outstanding_principal_fen == 200_374 - 39_776
+
+
+async def test_the_limits_are_refused_in_chinese_and_change_nothing(bank, core, vault):
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    maker = await _actor("officer1")
+    with pytest.raises(ValidationError) as refused:
+        await propose_extension(actor=maker, loan_id=loan.id, months=4, restructured=False, reason="申请展期", today=today, now=NOW, policy=MC)
+    assert refused.value.message == "短期贷款展期累计不得超过原贷款期限：原期限 3 个月，最多还可展期 3 个月"
+    assert await PendingCommand.filter(kind="extension").count() == 0
+    # once per loan: a second extension is refused (the first one runs at once when the settings do not list the kind)
+    at_once = MakerCheckerPolicy(kinds=frozenset())
+    await propose_extension(actor=maker, loan_id=loan.id, months=1, restructured=False, reason="申请展期", today=today, now=NOW, policy=at_once)
+    assert (await Loan.get(id=loan.id)).maturity_on == date(2027, 3, 27)
+    with pytest.raises(ValidationError) as again:
+        await propose_extension(actor=maker, loan_id=loan.id, months=1, restructured=False, reason="再次展期", today=today, now=NOW, policy=MC)
+    assert again.value.message == "该借据已展期 1 次，每笔贷款最多展期一次"
+    assert await LoanExtension.filter(loan_id=loan.id).count() == 1
+
+
+async def test_a_restructuring_extension_sets_the_restructured_floor(bank, core, vault):
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    maker = await _actor("officer1")
+    command = await propose_extension(actor=maker, loan_id=loan.id, months=2, restructured=True, reason="借款人因灾减收，财务困难",
+                                      today=today, now=NOW, policy=MC)
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}
+    assert figures["五级分类"] == ("正常", "关注")
+    await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
+    loan = await Loan.get(id=loan.id)
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert loan.classification == LoanClass.SPECIAL_MENTION
+    assert (risk.floor_class, risk.floor_kind) == (LoanClass.SPECIAL_MENTION, FloorKind.RESTRUCTURED)
+    await _until(core, vault, date(2027, 1, 29))
+    assert (await Loan.get(id=loan.id)).classification == LoanClass.SPECIAL_MENTION  # end-of-day keeps the floor
+    assert await ledger_check(today=date(2027, 1, 28)) == []
