@@ -212,6 +212,7 @@ async def apply(
         same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, amount_fen, term_months, method)
         if not same:
             raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
+        _refuse_if_declined(existing)  # a repeat gets the first answer: the same refusal, not the stored row
         return Application(existing, None)
 
     decided_fen, product_code, line = await _decided_amount(actor, credit_line_id, amount_fen)
@@ -250,13 +251,18 @@ async def apply(
             after={"status": status.value, "requestedFen": amount_fen, "approvedFen": row.approved_fen, "riskDecision": str(decision.id),
                    "strategyDecision": str(strategy.id)},
         )
-    if status == ApplicationStatus.REJECTED:
-        raise ApplicationError(messages[status], code=CreditCheckCode.RISK_REJECTED)
-    if status == ApplicationStatus.REFERRED:
-        raise ApplicationError(messages[status], code=CreditCheckCode.REFERRED)
+    _refuse_if_declined(row)
     customer = await Customer.get(id=actor.id)
     await _send_code(customer, actor, code, decided_fen, sms=sms, vault=vault, ttl=code_ttl)
     return Application(row, quote)
+
+
+def _refuse_if_declined(row: LoanApplication) -> None:
+    """The refusal of a rejected or referred application, from its stored row: the first answer and every repeat are the same."""
+    if row.status == ApplicationStatus.REJECTED:
+        raise ApplicationError(row.message, code=CreditCheckCode.RISK_REJECTED)
+    if row.status == ApplicationStatus.REFERRED:
+        raise ApplicationError(row.message, code=CreditCheckCode.REFERRED)
 
 
 async def _code_failure(row: LoanApplication, actor: Actor, max_attempts: int) -> ApplicationError:

@@ -341,9 +341,14 @@ async def test_the_anti_fraud_strategy_stops_or_refers_the_application(client, a
     await BankCard.filter(customer_id=other.id).update(card_number_hash="0" * 64)
     await add_to_list(actor=await actor("manager"), vault=vault, id_number=vault.decrypt(customer.id_number_enc, context=b"id_number"),
                       name=customer.name, list_kind="grey", reason="多头借贷", today=TODAY)
-    referred = (await gql(client, "LoanApply", {"input": {**apply, "idempotencyKey": str(uuid.uuid4())}}, token=token))["data"]["loanApply"]
+    referred_input = {**apply, "idempotencyKey": str(uuid.uuid4())}
+    referred = (await gql(client, "LoanApply", {"input": referred_input}, token=token))["data"]["loanApply"]
     assert [e["code"] for e in referred["errors"]] == ["REFERRED"]
     assert (await LoanApplication.filter(status="referred").count()) == 1
+    # idempotent answers are identical answers: a retry with the same key gets the first answer again, nothing new is decided
+    assert (await gql(client, "LoanApply", {"input": referred_input}, token=token))["data"]["loanApply"] == referred
+    assert (await gql(client, "LoanApply", {"input": apply}, token=token))["data"]["loanApply"] == refused
+    assert await LoanApplication.all().count() == 2 and await RiskStrategyDecision.all().count() == 2
 
 
 async def test_another_banks_default_card_cannot_receive_an_app_loan(client, app, demo, vault):
