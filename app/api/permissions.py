@@ -87,6 +87,7 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "loanClassFloorSet": Action.LOAN_CLASSIFY,
     "classUpgradeDecide": Action.LOAN_UPGRADE_APPROVE,
     "loanWriteOffPropose": Action.LOAN_WRITE_OFF,
+    "loanReversalPropose": Action.LOAN_REVERSE,
     "commandApprove": Action.COMMAND_CHECK,
     "commandReject": Action.COMMAND_CHECK,
     "loanRecover": Action.LOAN_RECOVER,

@@ -430,6 +430,20 @@ LEDGER_ACCOUNT_LABELS = {
 # LedgerTransaction.kind (app/services/lending/): what each posting was for.
 
 
+class ReversalMode(StrEnum):
+    """How the money of a booking reversed in error (冲正) goes."""
+
+    REFUND = "refund"  # back to the borrower's card through the core (a disbursement: taken back from it)
+    REAPPLY = "reapply"  # 调账: applied to the loan it was meant for, no money moves
+
+    @property
+    def label(self) -> str:
+        return REVERSAL_MODE_LABELS[self]
+
+
+REVERSAL_MODE_LABELS = {ReversalMode.REFUND: "退回借款人银行卡（放款冲正为从银行卡收回）", ReversalMode.REAPPLY: "调账至正确借据"}
+
+
 class LedgerKind(StrEnum):
     DISBURSEMENT = "disbursement"
     REPAYMENT = "repayment"

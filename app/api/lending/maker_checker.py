@@ -28,11 +28,14 @@ from app.domain.maker_checker import Effect
 from app.domain.money import yuan_str
 from app.models import PendingCommand as CommandModel
 from app.services import business_date
+from app.domain.vocabulary import ReversalMode as DomainReversalMode
+from app.services.lending.reversal import propose_reversal
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, pending_queue, reject
 
 CommandKind = domain_enum(DomainKind, description="需双人复核的业务种类")
 CommandStatus = domain_enum(DomainStatus, description="复核申请的状态")
+ReversalMode = domain_enum(DomainReversalMode, description="冲正的资金去向")
 
 CommandErrorCode = error_enum(
     "CommandErrorCode", "双人复核与核销操作的错误代码", codes.CommonCode, codes.MakerCheckerCode, codes.LendingCode,
@@ -98,6 +101,14 @@ class LoanWriteOffProposeInput:
     reason: str = strawberry.field(description="核销理由（必填）")
 
 
+@strawberry.input(description="提出冲正（当日、日终前）：生成待复核申请，由本支行审批人或行长复核后执行")
+class LoanReversalProposeInput:
+    transaction_id: strawberry.ID = strawberry.field(description="要冲正的还款、提前还款或放款交易的 ID（Transaction.id）")
+    mode: ReversalMode = strawberry.field(description="资金去向：退回借款人银行卡，或调账至正确借据")
+    target_loan_id: strawberry.ID | None = strawberry.field(default=None, description="调账时调入借据的全局 ID（Loan.id）；退款时为 null")
+    reason: str = strawberry.field(description="冲正理由（必填）")
+
+
 @strawberry.input(description="复核通过一项申请：重新计算影响后执行，只执行一次")
 class CommandApproveInput:
     command_id: strawberry.ID = strawberry.field(description="申请 ID（Command.id）")
@@ -142,10 +153,14 @@ def _error(exc: DomainError) -> CommandError:
 
 
 def _command_id(value: strawberry.ID) -> UUID:
+    return _uuid(value, "command_id", "复核申请不存在")
+
+
+def _uuid(value: strawberry.ID, field: str, message: str) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise DomainError("复核申请不存在", code=CommonCode.NOT_FOUND, field="command_id") from None
+        raise DomainError(message, code=CommonCode.NOT_FOUND, field=field) from None
 
 
 def _state(info: Info):
@@ -169,6 +184,22 @@ class MakerCheckerMutation:
                 actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), reason=input.reason,
                 today=await business_date.current(), now=clock.now_utc(),
                 policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER), allowance=getattr(state, "allowance_policy", DEFAULT_ALLOWANCE),
+            )
+        except DomainError as exc:
+            return CommandPayload(command=None, errors=[_error(exc)])
+        return CommandPayload(command=Command.from_model(command), errors=[])
+
+    @strawberry.mutation(description="提出冲正（支行）：当日记错的还款、提前还款或放款，经核心系统退款/收回或调账至正确借据；"
+                                     "生成待复核申请，由本支行审批人或行长复核。已过日终的交易暂不支持冲正", permission_classes=[IsOfficer])
+    async def loan_reversal_propose(self, info: Info, input: Annotated[LoanReversalProposeInput, INPUT]) -> CommandPayload:
+        state = _state(info)
+        try:
+            target = decode_id(input.target_loan_id, "Loan", field="target_loan_id") if input.target_loan_id else None
+            command = await propose_reversal(
+                actor=info.context.actor, transaction_id=_uuid(input.transaction_id, "transaction_id", "交易不存在"),
+                mode=DomainReversalMode(input.mode.value), target_loan_id=target, reason=input.reason, today=await business_date.current(),
+                now=clock.now_utc(), policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER),
+                ports={"core": info.context.core, "vault": info.context.vault},
             )
         except DomainError as exc:
             return CommandPayload(command=None, errors=[_error(exc)])

@@ -26,7 +26,7 @@ from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.money import Money
 from app.domain.permissions import Action
-from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus, OutboxKind
+from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus, OutboxKind, ReversalMode
 from app.integrations.core_banking import CoreBanking, Outcome
 from app.models import BankCard, CoreInstruction, Customer, Installment, LedgerEntry, LedgerTransaction, Loan, PendingCommand
 from app.services import audit
@@ -44,7 +44,6 @@ REVERSIBLE = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT})
 # bookings after which an earlier one can no longer be reversed on its own (money moved, or a reversal)
 MONEY_KINDS = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT, K.AUTO_DEBIT, K.RECOVERY, K.REVERSAL, K.REFUND, K.SUSPENSE_APPLY,
                          K.SUSPENSE_REFUND, K.SETTLEMENT, K.WRITE_OFF})
-MODES = {"refund": "退回借款人银行卡", "reapply": "调账至正确借据"}
 AFTER_EOD = ("该笔{what}记账于 {on}，其后已经日终（计息、罚息、分类已按其计算）。跨日冲正须按原起息日重算利息、罚息、复利、逾期天数和分类，"
              "本系统暂不支持；请联系总行会计部门处理。")
 
@@ -70,7 +69,7 @@ async def _subject(actor: Actor, params: Params) -> Subject:
     txn, loan = await _booking(params)
     if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("交易不存在", field="transaction_id")
-    if params.get("mode") not in MODES:
+    if params.get("mode") not in set(ReversalMode):
         raise ValidationError("请选择冲正方式：退回借款人银行卡，或调账至正确借据", code=CommonCode.INVALID, field="mode")
     if params.get("mode") == "reapply":
         target = await Loan.get_or_none(id=_uuid(params.get("target_loan_id"), "target_loan_id", "调入借据不存在"))
@@ -229,14 +228,14 @@ OPERATION = Operation(CommandKind.REVERSAL, Action.LOAN_REVERSE, Action.LOAN_REV
 
 
 async def propose_reversal(
-    *, actor: Actor, transaction_id: UUID, mode: str, reason: str, today: date, now: datetime, policy: MakerCheckerPolicy,
+    *, actor: Actor, transaction_id: UUID, mode: ReversalMode | str, reason: str, today: date, now: datetime, policy: MakerCheckerPolicy,
     target_loan_id: UUID | None = None, ports: dict[str, Any] | None = None,
 ) -> PendingCommand:
     """The maker asks for a reversal of one booking: a pending command an approver of the branch checks
     (`ports`: core and vault, used only when the settings do not list reversals for a checker and it runs at once)."""
     from app.services.maker_checker.commands import propose
 
-    params = {"transaction_id": str(transaction_id), "mode": mode, "maker_id": str(actor.id),
+    params = {"transaction_id": str(transaction_id), "mode": str(mode), "maker_id": str(actor.id),
               **({"target_loan_id": str(target_loan_id)} if target_loan_id else {})}
     return await propose(actor=actor, kind=CommandKind.REVERSAL, params=params, reason=reason, today=today, now=now, policy=policy, ports=ports)
 
