@@ -48,7 +48,7 @@ async def test_series_coverage_officers_risk_and_contributions(client, demo, vau
     assert coverage["total"]["households"] == 9
     officers = (await gql(client, doc("OfficerPerformance"), {}, key))["data"]["officerPerformance"]
     assert [(o["username"], o["role"], o["figures"]["loans"]) for o in officers["officers"]] == [
-        ("approver", "APPROVER", 0), ("manager", "BRANCH_MANAGER", 0), ("officer1", "OFFICER", 2), ("officer2", "OFFICER", 2)]
+        ("hq_approver", "APPROVER", 0), ("approver", "APPROVER", 0), ("manager", "BRANCH_MANAGER", 0), ("officer1", "OFFICER", 2), ("officer2", "OFFICER", 2)]
     assert officers["total"]["nplBalance"] == "40000.00"
     risk = (await gql(client, doc("RiskSummary"), {"groupBy": "OFFICER"}, key))["data"]["riskSummary"]
     assert [(g["code"], g["counts"]["warningsOpen"], g["counts"]["collectionActions"]) for g in risk["groups"]] == [
