@@ -346,13 +346,19 @@ class WriteOffReport:
 
 
 async def write_off_report(*, actor: Actor) -> WriteOffReport | None:
-    """The figures of the viewer's bank (None for platform staff and outsiders: one bank's books at a time)."""
+    """The figures of the viewer's bank, for its head office (None for platform staff, outsiders and branch officers).
+
+    Allowance and write-offs are booked per bank, so these are whole-bank figures; an officer whose reports cover
+    only their branch tree is not shown them beside their branch's portfolio.
+    """
     require(actor, Action.REPORT_READ)
     if actor.type != ActorType.OFFICER or actor.bank_id is None:
         return None
     from app.models import Bank
 
     bank = await Bank.get(id=actor.bank_id)
+    if not actor.in_branch(bank.head_branch_id):
+        return None
     balances = await balances_by_class(bank.id)
     row = (await fetch(WRITTEN_OFF_SQL, bank=str(bank.id)))[0]
     return WriteOffReport(

@@ -122,3 +122,16 @@ async def test_only_a_loss_loan_is_proposed(bank, core, vault):
         await propose_write_off(actor=await _actor("officer1"), loan_id=loan.id, reason="测试", today=today, now=NOW, policy=MC, allowance=ALLOWANCE)
     assert refused.value.message == "只有损失类贷款可以核销（本笔为正常）"
     assert await PendingCommand.all().count() == 0
+
+
+async def test_the_allowance_report_is_for_the_head_office_only(bank):
+    """The bank's allowance, coverage and write-offs are whole-bank figures: a branch officer, whose reports cover
+    their own branch tree, is not shown them (the reports page once put a whole-bank 贷款余额 beside the branch's)."""
+    from app.services.lending.write_off import write_off_report
+
+    branch = await actor_for(await Officer.get(username="manager"))
+    head_office = await head_office_approver()
+    assert not branch.in_branch((await Bank.get(code="14102301")).head_branch_id)
+    assert await write_off_report(actor=branch) is None
+    report = await write_off_report(actor=head_office)
+    assert report is not None and report.bank_name
