@@ -13,6 +13,7 @@ from app import clock
 from app.domain.errors import DomainError
 from app.domain.maker_checker import COMMAND_KIND_LABELS, COMMAND_STATUS_LABELS
 from app.services import business_date
+from app.services.lending.reversal import loan_by_iou, propose_reversal
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, command_view, my_requests, pending_queue, reject
 from ui.auth import login_required, redirect
@@ -81,6 +82,29 @@ async def loan_write_off(request: Request) -> Response:
                                           allowance=state.allowance_policy)
     except DomainError as exc:
         return render(request, "checks/_form_error.html", {"id": "write-off-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
+
+
+@login_required
+async def loan_reversal(request: Request) -> Response:
+    """提出冲正: a booking of today on this loan, refunded or re-applied (调账) to the loan named by its 借据号; a request for a checker."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    state = request.app.state
+    actor = request.state.session.actor
+    mode = str(form.get("mode") or "")
+    try:
+        target = await loan_by_iou(actor=actor, iou_number=str(form.get("target") or "")) if mode == "reapply" else None
+        try:
+            txn_id = UUID(str(form.get("transaction_id") or ""))
+        except ValueError:
+            raise DomainError("请选择要冲正的交易", field="transaction_id") from None
+        command = await propose_reversal(actor=actor, transaction_id=txn_id, mode=mode, target_loan_id=target, reason=str(form.get("reason") or ""),
+                                         today=await business_date.current(), now=clock.now_utc(), policy=state.maker_checker_policy,
+                                         ports={"core": state.core, "vault": state.vault})
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": "reversal-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)
     return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
 

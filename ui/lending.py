@@ -19,6 +19,7 @@ from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
 from app.services.lending.repayment import prepay, quote_prepayment, repay
+from app.services.lending.reversal import reversible_bookings
 from app.services.lending.write_off import write_off_of
 from ui.auth import login_required, redirect, session_if_any
 from ui.common import money, optional_fen, parse_fields, rate_ppm, whole_number
@@ -39,9 +40,11 @@ async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str |
     file = await lending_queries.loan_file(request.state.session.actor, loan_id)
     quote = await _prepay_quote(request, loan_id, prepay_amount) if file.loan.status == "active" else {}
     write_off = await write_off_of(actor=request.state.session.actor, loan_id=loan_id) if file.loan.status == "written_off" else None
+    today = await business_date.current()
+    reversible = await reversible_bookings(actor=request.state.session.actor, loan_id=loan_id, today=today)
     return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries, "trail": file.trail,
-            "write_off": write_off, "recover_key": new_key(),
-            "methods": METHOD_LABELS, "today": await business_date.current(), "ledger_kinds": LEDGER_KIND_LABELS,
+            "write_off": write_off, "recover_key": new_key(), "reversible": reversible,
+            "methods": METHOD_LABELS, "today": today, "ledger_kinds": LEDGER_KIND_LABELS,
             "ledger_accounts": LEDGER_ACCOUNT_LABELS, **quote}
 
 

@@ -35,6 +35,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "line_card_confirm": A.CARD_BIND_COUNTER,
     "loan_repay": A.LOAN_REPAY,
     "loan_write_off": A.LOAN_WRITE_OFF,
+    "loan_reversal": A.LOAN_REVERSE,
     "loan_recover": A.LOAN_RECOVER,
     "check_approve": A.COMMAND_CHECK,
     "check_reject": A.COMMAND_CHECK,

@@ -240,10 +240,23 @@ async def propose_reversal(
     return await propose(actor=actor, kind=CommandKind.REVERSAL, params=params, reason=reason, today=today, now=now, policy=policy, ports=ports)
 
 
-async def reversible_bookings(*, actor: Actor, loan_id: UUID, today: date) -> list[LedgerTransaction]:
-    """The loan's bookings of today that a reversal may be proposed for (for the loan page)."""
+async def loan_by_iou(*, actor: Actor, iou_number: str) -> UUID:
+    """The loan an officer names by its 借据号 (the core's disbursement reference), in their scope: the 调账 target."""
+    iou_number = iou_number.strip()
+    loan = await Loan.get_or_none(disbursement_ref=iou_number) if iou_number else None
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        raise NotFound("调入借据号不存在（请核对借据号）", field="target")
+    return loan.id
+
+
+async def reversible_bookings(*, actor: Actor, loan_id: UUID, today: date) -> list[tuple[LedgerTransaction, int]]:
+    """The loan's bookings of today that a reversal may be proposed for, with their amounts in fen (for the loan page)."""
     loan = await Loan.get_or_none(id=loan_id)
     if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         return []
     rows = await LedgerTransaction.filter(loan_id=loan_id, kind__in=[k.value for k in REVERSIBLE], business_on=today).order_by("-created_at")
-    return [t for t in rows if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
+    return [(t, abs(await _clearing_amount(t))) for t in rows if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
+
+
+async def _clearing_amount(txn: LedgerTransaction) -> int:
+    return sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(transaction_id=txn.id, account="clearing"))
