@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     allowance_rates_ppm: dict[str, int] = {}
     write_off_classes: list[str] = ["loss"]
     write_off_min_days_past_due: int = 0
+    # 展期: how many times one loan may be extended (贷款通则: once)
+    extension_max_times: int = 1
     # Post-loan checks (贷后检查, app/domain/postloan.py, docs/post-loan.md)
     postloan_first_after_days: int = 30  # the first check falls due this many days after disbursement
     postloan_interval_days: dict[str, int] = {}  # by class, e.g. {"normal": 180}; unnamed classes keep the defaults (180/90/30/30/30)

@@ -30,6 +30,7 @@ from app import clock
 from app.config import Env, Settings
 from app.crypto import Vault
 from app.domain.allowance import AllowancePolicy
+from app.domain.extension import ExtensionPolicy
 from app.domain.maker_checker import CommandKind, MakerCheckerPolicy, parse_kinds
 from app.domain.classification import ClassificationPolicy, DpdMapping
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
@@ -200,6 +201,11 @@ def allowance_policy(settings: Settings) -> AllowancePolicy:
     """Allowance rates by class and the write-off conditions (`CUNXIN_ALLOWANCE_RATES_PPM`, `CUNXIN_WRITE_OFF_*`)."""
     return AllowancePolicy.from_settings(settings.allowance_rates_ppm, classes=settings.write_off_classes,
                                          min_days_past_due=settings.write_off_min_days_past_due)
+
+
+def extension_policy(settings: Settings) -> ExtensionPolicy:
+    """How many times a loan may be extended (`CUNXIN_EXTENSION_MAX_TIMES`, 1)."""
+    return ExtensionPolicy(max_times=max(1, settings.extension_max_times))
 
 
 def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:

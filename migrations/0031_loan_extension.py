@@ -1,10 +1,13 @@
-"""Loan extensions (展期, issue 17): one row per extension approved through maker-checker."""
+"""Loan extensions (展期, issue 17): one row per extension approved through maker-checker; the outbox kinds now include
+loan_reversed and loan_extended (the column's description only)."""
 
 from uuid import uuid4
 
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
+
+from app.domain.vocabulary import OutboxKind
 
 
 class Migration(migrations.Migration):
@@ -36,5 +39,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'loan_extension', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One extension (展期) of a loan, approved through maker-checker: the loan is flagged as extended by having one.'},
             bases=['Model'],
+        ),
+        ops.AlterField(
+            model_name='OutboxMessage',
+            name='kind',
+            field=fields.CharEnumField(description='LINE_GRANTED: line_granted\nCONTRACT_SIGNED: contract_signed\nLOAN_WRITTEN_OFF: loan_written_off\nLOAN_REVERSED: loan_reversed\nLOAN_EXTENDED: loan_extended', enum_type=OutboxKind, max_length=24),
         ),
     ]

@@ -88,6 +88,7 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "classUpgradeDecide": Action.LOAN_UPGRADE_APPROVE,
     "loanWriteOffPropose": Action.LOAN_WRITE_OFF,
     "loanReversalPropose": Action.LOAN_REVERSE,
+    "loanExtendPropose": Action.LOAN_EXTEND,
     "commandApprove": Action.COMMAND_CHECK,
     "commandReject": Action.COMMAND_CHECK,
     "loanRecover": Action.LOAN_RECOVER,

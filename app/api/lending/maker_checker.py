@@ -20,6 +20,7 @@ from app.api.scalars import DecimalString, fen
 from app.domain import error_codes as codes
 from app.domain.allowance import DEFAULT_POLICY as DEFAULT_ALLOWANCE
 from app.domain.error_codes import CommonCode
+from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
 from app.domain.errors import DomainError
 from app.domain.maker_checker import DEFAULT_POLICY as DEFAULT_MAKER_CHECKER
 from app.domain.maker_checker import CommandKind as DomainKind
@@ -30,6 +31,7 @@ from app.models import PendingCommand as CommandModel
 from app.services import business_date
 from app.domain.vocabulary import ReversalMode as DomainReversalMode
 from app.services.lending.reversal import propose_reversal
+from app.services.lending.extension import propose_extension
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, pending_queue, reject
 
@@ -107,6 +109,14 @@ class LoanReversalProposeInput:
     mode: ReversalMode = strawberry.field(description="资金去向：退回借款人银行卡，或调账至正确借据")
     target_loan_id: strawberry.ID | None = strawberry.field(default=None, description="调账时调入借据的全局 ID（Loan.id）；退款时为 null")
     reason: str = strawberry.field(description="冲正理由（必填）")
+
+
+@strawberry.input(description="提出贷款展期（到期前，借款人申请）：由审批人或支行行长复核后执行")
+class LoanExtendProposeInput:
+    loan_id: strawberry.ID = strawberry.field(description="借据的全局 ID（Loan.id）")
+    months: int = strawberry.field(description="展期期限（月）：短期贷款累计不超过原期限，中期不超过原期限一半，长期不超过 3 年")
+    reason: str = strawberry.field(description="展期理由（必填）")
+    restructured: bool = strawberry.field(default=False, description="借款人财务困难（按重组贷款管理：分类不优于关注并进入观察期）")
 
 
 @strawberry.input(description="复核通过一项申请：重新计算影响后执行，只执行一次")
@@ -200,6 +210,20 @@ class MakerCheckerMutation:
                 mode=DomainReversalMode(input.mode.value), target_loan_id=target, reason=input.reason, today=await business_date.current(),
                 now=clock.now_utc(), policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER),
                 ports={"core": info.context.core, "vault": info.context.vault},
+            )
+        except DomainError as exc:
+            return CommandPayload(command=None, errors=[_error(exc)])
+        return CommandPayload(command=Command.from_model(command), errors=[])
+
+    @strawberry.mutation(description="提出贷款展期：生成待复核申请，由审批人或支行行长复核后重排还款计划", permission_classes=[IsOfficer])
+    async def loan_extend_propose(self, info: Info, input: Annotated[LoanExtendProposeInput, INPUT]) -> CommandPayload:
+        state = _state(info)
+        try:
+            command = await propose_extension(
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), months=input.months,
+                restructured=input.restructured, reason=input.reason, today=await business_date.current(), now=clock.now_utc(),
+                policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER),
+                extension=getattr(state, "extension_policy", DEFAULT_EXTENSION),
             )
         except DomainError as exc:
             return CommandPayload(command=None, errors=[_error(exc)])
