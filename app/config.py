@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     # Census import and back-to-back appraisal (issue 6; docs/census-import.md, docs/appraisal.md)
     census_max_rows: int = 5_000  # data rows per import file; more is refused before any row is checked
     census_max_bytes: int = 5 * 1024 * 1024  # size of one import file
+    import_max_bytes: int = 200 * 1024 * 1024  # one portfolio import file (docs/import.md); larger is refused before it is opened
     appraisal_rules_file: Path | None = None  # YAML in the shape of app.domain.appraisal.DEFAULT_RULES; empty: the defaults
     # Face login, liveness and ID-card reading (issue 4; README "Face and liveness: what they stop")
     face_login_required: bool = True  # officers need password + live face; tests of other areas turn it off

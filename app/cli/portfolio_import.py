@@ -1,0 +1,65 @@
+"""`cunxin import KIND FILE --bank CODE [--confirm]` and `cunxin import-template KIND`: the portfolio import (docs/import.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from app.cli.base import adapters, cli
+from app.cli.base import fail as _fail
+from app.cli.base import run_in_db as _run
+from app.config import get_settings
+from app.domain.portfolio_import import KINDS
+from app.services.actor import SYSTEM
+
+_KIND_HELP = "、".join(f"{k.code}（{k.label}）" for k in KINDS.values())
+
+
+def _kind(code: str):
+    kind = KINDS.get(code.strip())
+    if kind is None:
+        _fail(f"导入类型应为：{_KIND_HELP}")
+    return kind
+
+
+@cli.command("import")
+def import_file(
+    kind: str = typer.Argument(..., help=f"导入类型：{_KIND_HELP}"),
+    file: Path = typer.Argument(..., help="CSV（UTF-8 或 GB18030）或 XLSX 文件"),
+    bank: str = typer.Option(..., "--bank", help="法人行机构代码，如 14102301"),
+    confirm: bool = typer.Option(False, "--confirm", help="检查全部通过后写入（整个文件一个事务）；不加则只预览，不写入"),
+) -> None:
+    """Check a file of the old system's records row by row (preview), or with --confirm import it, all or nothing."""
+    from app.services.portfolio_import import SERVICES
+
+    spec = _kind(kind)
+    service = SERVICES[spec.code]
+    vault = adapters().vault
+    result = _run(lambda: service(actor=SYSTEM, vault=vault, bank_code=bank, path=file, confirm=confirm,
+                                  max_bytes=get_settings().import_max_bytes), "导入失败")
+    for error in result.errors:
+        typer.echo(str(error), err=True)
+    if result.error_count > len(result.errors):
+        typer.echo(f"……另有 {result.error_count - len(result.errors)} 处错误未列出", err=True)
+    summary = f"{result.bank_name} {spec.label}：共 {result.rows} 行，新增 {result.new} 行，已导入过 {result.skipped} 行"
+    if result.error_count:
+        _fail(f"{summary}；{result.error_count} 处错误，未写入任何数据。请改正后重新导入")
+    if result.committed:
+        typer.echo(f"已导入。{summary}")
+    else:
+        typer.echo(f"预览通过（未写入）。{summary}。确认无误后加 --confirm 导入")
+
+
+@cli.command("import-template")
+def import_template(
+    kind: str = typer.Argument(..., help=f"导入类型：{_KIND_HELP}"),
+    out: Path | None = typer.Option(None, "--out", help="输出文件，默认 import-<类型>.xlsx"),
+) -> None:
+    """Write the kind's XLSX template: header row, example rows (ID and card columns as text), a notes sheet in Chinese."""
+    from app.services.portfolio_import.files import template_xlsx
+
+    spec = _kind(kind)
+    target = out or Path(f"import-{spec.code}.xlsx")
+    target.write_bytes(template_xlsx(spec))
+    typer.echo(f"已生成{spec.label}导入模板：{target}")
