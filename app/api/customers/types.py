@@ -15,7 +15,7 @@ from app.api.context import Info
 from app.api.enums import LoanStatusEnum
 from app.api.errors import error_enum, payload_error
 from app.api.lending.types import CreditLine, Loan, Product
-from app.api.pagination import Connection, paginate
+from app.api.pagination import Connection, paginate_newest_first
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.errors import DomainError
@@ -135,16 +135,16 @@ class CustomerViewer:
 
     @strawberry.field(description="本人的授信额度（在各成员行），最新在前")
     async def credit_lines(self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None) -> Connection[CreditLine]:
-        query = lending_queries.lines_query(info.context.actor).order_by("-created_at", "id")
-        return await paginate(query, first, after, CreditLine.from_model)
+        query = lending_queries.lines_query(info.context.actor)
+        return await paginate_newest_first(query, first, after, CreditLine.from_model)
 
     @strawberry.field(description="借据；status 为空时列出全部")
     async def loans(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
         status: Annotated[LoanStatusEnum | None, strawberry.argument(description="只看该状态的借据；为空时全部")] = None,
     ) -> Connection[Loan]:
-        query = lending_queries.loans_query(info.context.actor, status=status.value if status is not None else None).order_by("-created_at", "id")
-        return await paginate(query, first, after, Loan.from_model)
+        query = lending_queries.loans_query(info.context.actor, status=status.value if status is not None else None)
+        return await paginate_newest_first(query, first, after, Loan.from_model)
 
     @strawberry.field(description="最近一期应还；没有未还款项时为 null")
     async def next_due(self, info: Info) -> NextDue | None:

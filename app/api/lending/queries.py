@@ -23,7 +23,7 @@ from app.api.lending.types import (
     SchedulePreviewInput,
     schedule_rows,
 )
-from app.api.pagination import Connection, paginate
+from app.api.pagination import Connection, paginate_newest_first
 from app.api.permissions import IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
@@ -89,16 +89,16 @@ class LendingQuery:
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
         status: Annotated[CreditLineStatusEnum | None, strawberry.argument(description="只看该状态的额度；为空时全部")] = None,
     ) -> Connection[CreditLine]:
-        query = lending_queries.lines_query(info.context.actor, status=status.value if status is not None else None).order_by("-created_at", "id")
-        return await paginate(query, first, after, CreditLine.from_model)
+        query = lending_queries.lines_query(info.context.actor, status=status.value if status is not None else None)
+        return await paginate_newest_first(query, first, after, CreditLine.from_model)
 
     @strawberry.field(description="借据（工作人员：辖内；客户：本人）", permission_classes=[IsSignedIn])
     async def loans(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
         status: Annotated[LoanStatusEnum | None, strawberry.argument(description="只看该状态的借据；为空时全部")] = None,
     ) -> Connection[Loan]:
-        query = lending_queries.loans_query(info.context.actor, status=status.value if status is not None else None).order_by("-created_at", "id")
-        return await paginate(query, first, after, Loan.from_model)
+        query = lending_queries.loans_query(info.context.actor, status=status.value if status is not None else None)
+        return await paginate_newest_first(query, first, after, Loan.from_model)
 
     @strawberry.field(description="用信试算：今日利率与还款计划", permission_classes=[IsSignedIn])
     async def drawdown_quote(self, info: Info, input: Annotated[DrawdownQuoteInput, strawberry.argument(description="试算条件")]) -> DrawdownQuote:

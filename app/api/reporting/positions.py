@@ -6,7 +6,6 @@ page costs the same wherever it is); `portfolioHistory(from:, to:)` gives one po
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -16,12 +15,13 @@ import strawberry
 from app.api.context import Info
 from app.api.enums import domain_enum
 from app.api.lending.classification import LoanClassification
-from app.api.pagination import MAX_FIRST, Connection, Edge, PageInfo
+from app.api.pagination import MAX_FIRST, Connection, Edge, page_info
 from app.api.reporting.filters import to_filter
 from app.api.reporting.permissions import CanReadReports
 from app.api.reporting.types import PortfolioFigures, ReportFilter, gid, money
 from app.api.scalars import DecimalString
 from app.domain.error_codes import CommonCode
+from app.domain import cursor
 from app.domain.errors import ValidationError
 from app.domain.money import percent_str
 from app.domain.vocabulary import LoanStatus
@@ -32,19 +32,17 @@ FilterArg = Annotated[ReportFilter | None, strawberry.argument(name="filter", de
 
 
 def _cursor(loan_id: UUID) -> str:
-    return base64.b64encode(f"loan:{loan_id}".encode()).decode()
+    return cursor.encode("position", str(loan_id))
 
 
-def _after(cursor: str | None) -> UUID | None:
-    if not cursor:
+def _after(after: str | None) -> UUID | None:
+    if not after:
         return None
+    (value,) = cursor.decode(after, "position", 1)
     try:
-        kind, _, value = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
-        if kind != "loan":
-            raise ValueError(kind)
         return UUID(value)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("分页游标无效", code=CommonCode.INVALID, field="after") from None
+    except (TypeError, ValueError, AttributeError):
+        raise cursor.invalid() from None
 
 
 @strawberry.type(description="一笔贷款在一个会计日期日终后的头寸（金额为元，字符串两位小数）")
@@ -106,7 +104,7 @@ class PositionsQuery:
             raise ValidationError(f"first 应在 1 到 {MAX_FIRST} 之间", code=CommonCode.INVALID, field="first")
         page = await svc.loan_positions(actor=info.context.actor, as_of=as_of, filt=to_filter(where), first=first, after=_after(after))
         edges = [Edge(cursor=_cursor(p.loan_id), node=LoanPosition.build(p)) for p in page.rows]
-        return Connection(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+        return Connection(edges=edges, page_info=page_info(edges, has_next=page.has_next, has_previous=after is not None),
                           total_count=page.total_count)
 
     @strawberry.field(description="资产质量历史：每个月末的在贷笔数、余额、逾期、五级分类与不良率（取自月末快照，最多 120 个月）",

@@ -38,12 +38,15 @@ def _pct(ppm: int) -> DecimalString:
 @strawberry.type(description="报表明细的分页信息（键集分页）")
 class TablePageInfo:
     has_next_page: bool = strawberry.field(description="之后是否还有数据")
+    has_previous_page: bool = strawberry.field(description="本页之前是否还有数据（带 after 翻到的页为 true，第一页为 false）")
+    start_cursor: str | None = strawberry.field(description="本页第一行的游标；本页为空时为 null")
     end_cursor: str | None = strawberry.field(description="本页最后一行的游标，作为下一页的 after；本页为空时为 null")
     total_count: int = strawberry.field(description="符合条件的总行数（不止本页）")
 
 
 def _info(page: svc.TablePage) -> TablePageInfo:
-    return TablePageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor, total_count=page.total_count)
+    return TablePageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous, start_cursor=page.start_cursor,
+                         end_cursor=page.end_cursor, total_count=page.total_count)
 
 
 @strawberry.type(description="借据明细（一笔贷款一行）")

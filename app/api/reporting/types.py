@@ -34,8 +34,9 @@ def money(fen: int) -> DecimalString:
 
 
 def page_info(rows: svc.Rows) -> PageInfo:
+    start = encode_cursor(rows.offset) if rows.rows else None
     end = encode_cursor(rows.offset + len(rows.rows) - 1) if rows.rows else None
-    return PageInfo(has_next_page=rows.has_next, end_cursor=end)
+    return PageInfo(has_next_page=rows.has_next, has_previous_page=rows.offset > 0, start_cursor=start, end_cursor=end)
 
 ReportGroupBy = domain_enum(svc.GroupBy, name="ReportGroupBy", description="报表分组维度", labels=svc.GROUP_LABELS)
 

@@ -9,7 +9,7 @@ import strawberry
 from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
 from app.api.ids import decode_id
-from app.api.pagination import Connection, paginate
+from app.api.pagination import Connection, paginate, paginate_newest_first
 from app.api.reporting.permissions import CanReadWorklists, staff_only
 from app.api.risk.permissions import CanManageLists
 from app.api.risk.types import (
@@ -82,4 +82,4 @@ class RiskQuery:
         query = list_entries_query(
             info.context.actor, today=await business_date.current(), list_kind=list_kind.value if list_kind else None, include_inactive=include_inactive
         )
-        return await paginate(query.order_by("-created_at", "id"), first, after, ListEntry.from_model)
+        return await paginate_newest_first(query, first, after, ListEntry.from_model)

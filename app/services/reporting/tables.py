@@ -13,13 +13,12 @@ tasks and the dimension lists (branches, villages, officers, products), one row 
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from app.domain import cursor
 from app.domain.error_codes import CommonCode
 from app.domain.errors import ValidationError
 from app.services.actor import Actor
@@ -140,6 +139,8 @@ class TablePage:
     has_next: bool
     total_count: int  # rows in scope matching the filters (every page)
     end_cursor: str | None
+    start_cursor: str | None = None
+    has_previous: bool = False  # the page was asked with a cursor
 
 
 def encode_cursor(table: Table, row: dict[str, Any]) -> str:
@@ -147,19 +148,17 @@ def encode_cursor(table: Table, row: dict[str, Any]) -> str:
     if table.updated:
         stamp = row["updated_at"]
         key.insert(0, stamp.isoformat() if isinstance(stamp, datetime) else stamp)
-    return base64.urlsafe_b64encode(json.dumps([table.name, *key]).encode()).decode()
+    return cursor.encode(table.name, *key)
 
 
-def decode_cursor(table: Table, cursor: str) -> list[Any]:
+def decode_cursor(table: Table, after: str) -> list[Any]:
+    key = cursor.decode(after, table.name, 2 if table.updated else 1)
     try:
-        name, *key = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        if name != table.name or len(key) != (2 if table.updated else 1):
-            raise ValueError
         UUID(key[-1])
         if table.updated and key[0] is not None and is_postgres():
             key[0] = datetime.fromisoformat(key[0])
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationError("分页游标无效", code=CommonCode.INVALID, field="after") from None
+    except (ValueError, TypeError, AttributeError):
+        raise cursor.invalid() from None
     return key
 
 
@@ -221,4 +220,5 @@ async def table_page(*, actor: Actor | None, table: str, filt: ReportFilter = Re
     raw = await sql.fetch(f"SELECT {select} FROM {spec.source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT {sql.param(first + 1)}")
     rows = raw[:first]
     end = encode_cursor(spec, rows[-1]) if rows else None
-    return TablePage([_typed(r) for r in rows], len(raw) > first, total, end)
+    start = encode_cursor(spec, rows[0]) if rows else None
+    return TablePage([_typed(r) for r in rows], len(raw) > first, total, end, start, key is not None)
