@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     signing_chain: list[Path] = []  # intermediate CA certificates (PEM) to embed in signatures; env value: a JSON list
     signing_trust_roots: list[Path] = []  # extra trust roots for validation (PEM); the signing CA is always trusted
     tsa_url: str = ""  # RFC 3161 time-stamp authority; empty: the dev PKI's local TSA (B-T), or B-B in prod
+    # External data sources (issue 20, docs/external-data.md): each empty URL means that source's sandbox
+    housing_fund_url: str = ""  # 公积金
+    social_insurance_url: str = ""  # 社保
+    tax_url: str = ""  # 税务
+    grain_subsidy_url: str = ""  # 粮补
+    insurance_url: str = ""  # 保单
+    state_grid_url: str = ""  # 国网
+    external_data_api_key: SecretStr | None = None
+    external_data_timeout_seconds: float = 10.0
+    external_data_freshness_days: dict[str, int] = {}  # by source, e.g. {"state_grid": 7}; unnamed sources: the default
+    external_data_default_freshness_days: int = 30  # an answer this recent is reused; 0: always ask again
     # Provincial credit system sync through the outbox (docs/sandbox.md)
     provincial_url: str = ""  # empty: the sandbox provincial system
     provincial_api_key: SecretStr | None = None

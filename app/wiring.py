@@ -12,7 +12,7 @@ certificates must still start (only signing fails, with `PkiConfigurationError`)
 
 Services never read the settings: what they need besides adapters comes as values or small typed
 configurations built here — `visit_policy`, `sign_in_policy`, `classification_policy`, `postloan_schedule`,
-`pki_config`, `redis_settings`.
+`external_data_policy`, `pki_config`, `redis_settings`.
 """
 
 from __future__ import annotations
@@ -35,13 +35,16 @@ from app.domain.maker_checker import CommandKind, MakerCheckerPolicy, parse_kind
 from app.domain.classification import ClassificationPolicy, DpdMapping
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.visit import Authority
+from app.domain.external_data import ExternalSource
 from app.integrations.bureau import CreditBureau, HttpBureau, SandboxBureau
+from app.integrations.external_data import ExternalSources, HttpSource, SandboxSource
 from app.integrations.core_banking import CoreBanking, HttpCoreBanking, SandboxCoreBanking
 from app.integrations.identity import HttpIdentityCheck, IdentityCheck, SandboxIdentityCheck
 from app.integrations.provincial import HttpProvincial, ProvincialCreditSystem, SandboxProvincial
 from app.integrations.sms import HttpSms, RedisSmsLog, SandboxSms, SmsSender
 from app.services.auth.borrowers import SignInPolicy
 from app.services.contracts import SigningKit
+from app.services.external_data import ExternalDataPolicy
 from app.services.contracts.pki import PkiConfig, load_pki
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue
@@ -58,6 +61,7 @@ class Adapters:
     core: CoreBanking  # 核心系统 (cards, debits, credits, the journal)
     sms: SmsSender  # 短信平台 (one-time codes)
     provincial: ProvincialCreditSystem  # 省联社信用信息系统 (the outbox's receiver)
+    external: ExternalSources  # 公积金, 社保, 税务, 粮补, 保单, 国网 (docs/external-data.md)
     media: MediaStore  # documents on disk, content-addressed
     vault: Vault  # personal data at rest (AES-GCM, lookup HMAC)
     queue: ArqJobQueue  # the job queue (connects on first use)
@@ -72,6 +76,7 @@ class Adapters:
             core=_core_banking(settings),
             sms=_sms(settings),
             provincial=_provincial(settings),
+            external=_external_sources(settings),
             media=media,
             vault=Vault(settings.secret()),
             queue=ArqJobQueue(redis_settings(settings)),
@@ -123,6 +128,17 @@ def _provincial(settings: Settings) -> ProvincialCreditSystem:
         return SandboxProvincial()
     return HttpProvincial(settings.provincial_url, api_key=_secret(settings.provincial_api_key),
                           timeout_seconds=settings.provincial_timeout_seconds)
+
+
+def _external_sources(settings: Settings) -> ExternalSources:
+    """Each source is its sandbox unless its URL is set (`CUNXIN_HOUSING_FUND_URL`, ... `CUNXIN_STATE_GRID_URL`)."""
+    built = {}
+    for source in ExternalSource:
+        url = getattr(settings, f"{source.value}_url")
+        built[source.value] = SandboxSource(source) if not url else HttpSource(
+            source, base_url=url, api_key=_secret(settings.external_data_api_key),
+            timeout_seconds=settings.external_data_timeout_seconds)
+    return ExternalSources(**built)
 
 
 def _signing_kit(settings: Settings, media: MediaStore) -> Callable[[], SigningKit]:
@@ -194,6 +210,14 @@ def visit_policy(settings: Settings) -> VisitPolicy:
         max_upload_bytes=settings.idcard_max_bytes,
         credit_report_reuse_days=settings.credit_report_reuse_days,
         exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
+    )
+
+
+def external_data_policy(settings: Settings) -> ExternalDataPolicy:
+    """How long an external source's answer is reused (`CUNXIN_EXTERNAL_DATA_*FRESHNESS_DAYS`)."""
+    return ExternalDataPolicy(
+        default_freshness=timedelta(days=settings.external_data_default_freshness_days),
+        freshness={ExternalSource(k): timedelta(days=v) for k, v in settings.external_data_freshness_days.items()},
     )
 
 

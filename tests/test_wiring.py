@@ -101,3 +101,26 @@ async def test_the_cli_uses_the_core_banking_the_settings_name(db):
     assert sandbox.returncode == 0 and "对账平" in sandbox.stdout, sandbox.stderr
     http = _cunxin("reconcile", "--date", "2026-11-27", CUNXIN_CORE_BANKING_URL=CLOSED)
     assert http.returncode == 1 and "核心系统流水不可用" in http.stderr, (http.stdout, http.stderr)
+
+
+def test_each_external_data_source_is_its_sandbox_unless_its_url_is_set(settings):
+    from app.domain.external_data import ExternalSource
+    from app.integrations.external_data import HttpSource, SandboxSource
+
+    sandbox = Adapters.from_settings(settings).external
+    assert {type(sandbox.get(s)) for s in ExternalSource} == {SandboxSource}
+    wired = Adapters.from_settings(settings.model_copy(update={"state_grid_url": CLOSED})).external
+    assert type(wired.get(ExternalSource.STATE_GRID)) is HttpSource and wired.get(ExternalSource.STATE_GRID).base_url == CLOSED
+    assert type(wired.get(ExternalSource.HOUSING_FUND)) is SandboxSource
+    assert all(wired.get(s).source == s for s in ExternalSource)
+
+
+def test_the_external_data_freshness_comes_from_the_settings(settings):
+    from datetime import timedelta
+
+    from app.domain.external_data import ExternalSource
+    from app.wiring import external_data_policy
+
+    policy = external_data_policy(settings.model_copy(update={"external_data_freshness_days": {"state_grid": 7}}))
+    assert policy.freshness_of(ExternalSource.STATE_GRID) == timedelta(days=7)
+    assert policy.freshness_of(ExternalSource.TAX) == timedelta(days=settings.external_data_default_freshness_days)

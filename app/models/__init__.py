@@ -9,6 +9,7 @@ from app.models.contract import Contract, ContractSignature
 from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan, LoanExtension
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
+from app.models.external_data import ExternalDataConsent, ExternalDataQuery
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.maker_checker import PendingCommand
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
@@ -60,6 +61,8 @@ __all__ = [
     "DebitAttempt",
     "Document",
     "EarlyWarning",
+    "ExternalDataConsent",
+    "ExternalDataQuery",
     "EodRun",
     "FaceEnrolment",
     "FaceVerification",

@@ -1,0 +1,52 @@
+"""External data (issue 20): the customer's consents to query each source, and every query with what it returned.
+
+Both belong to the customer's member bank (`bank`): a consent given at bank A lets bank A query, never bank B.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.domain.external_data import ExternalQueryStatus, ExternalSource
+
+
+class ExternalDataConsent(Model):
+    """A customer's authorisation to query one external source, for named purposes, until it expires (PIPL)."""
+
+    id = fields.UUIDField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="external_consents", on_delete=fields.RESTRICT)
+    bank = fields.ForeignKeyField("models.Bank", related_name="external_consents", on_delete=fields.RESTRICT)
+    source = fields.CharEnumField(ExternalSource, max_length=24)
+    purposes = fields.JSONField()  # ConsentPurpose values: application, post_loan
+    signed_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    document = fields.ForeignKeyField("models.Document", related_name="external_consents", null=True, on_delete=fields.RESTRICT)  # the signed form in the e-archive
+    officer = fields.ForeignKeyField("models.Officer", related_name="external_consents", null=True, on_delete=fields.SET_NULL)
+    revoked_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "external_data_consent"
+        indexes = (("customer", "source"),)
+
+
+class ExternalDataQuery(Model):
+    """One query to an external source (or one imported row): who, why, when, under which consent, and the result."""
+
+    id = fields.UUIDField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="external_queries", on_delete=fields.RESTRICT)
+    bank = fields.ForeignKeyField("models.Bank", related_name="external_queries", on_delete=fields.RESTRICT)
+    consent = fields.ForeignKeyField("models.ExternalDataConsent", related_name="queries", on_delete=fields.RESTRICT)
+    source = fields.CharEnumField(ExternalSource, max_length=24)
+    purpose = fields.CharField(max_length=16)  # a ConsentPurpose value
+    officer = fields.ForeignKeyField("models.Officer", related_name="external_queries", null=True, on_delete=fields.SET_NULL)
+    actor = fields.CharField(max_length=64)  # who asked: "officer:<username>", "system", ...
+    requested_at = fields.DatetimeField(db_index=True)
+    finished_at = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(ExternalQueryStatus, max_length=16, default=ExternalQueryStatus.PENDING)
+    error_code = fields.CharField(max_length=32, null=True)
+    error = fields.CharField(max_length=256, null=True)
+    facts = fields.JSONField(null=True)  # the facts' JSON form (app/domain/external_data.py) when status is ok
+
+    class Meta:
+        table = "external_data_query"
+        indexes = (("customer", "source", "requested_at"),)
