@@ -136,6 +136,9 @@ class LoanApplication(Model):
     loan = fields.ForeignKeyField("models.Loan", related_name="applications", null=True, on_delete=fields.RESTRICT)
     applied_at = fields.DatetimeField()
     confirmed_at = fields.DatetimeField(null=True)
+    # the quote the first answer gave (approved applications): every answer about the application is rebuilt from these
+    annual_rate_ppm = fields.IntField(null=True)
+    quoted_on = fields.DateField(null=True)  # the business date the schedule was quoted for
 
     class Meta:
         table = "loan_application"

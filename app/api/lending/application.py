@@ -21,7 +21,6 @@ from app.domain import error_codes as codes
 from app.domain import vocabulary
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.money import percent_str, yuan_str
-from app.models import LoanApplication as ApplicationModel
 from app.services import business_date
 from app.services.lending import application as borrower_drawdown
 from app.services.lending import queries as lending_queries
@@ -55,8 +54,8 @@ class LoanApplication:
     term_months: int = strawberry.field(description="期限（月）")
     message: str = strawberry.field(description="给客户看的结果说明（中文）")
     code_expires_at: datetime | None = strawberry.field(description="短信验证码失效时刻（UTC 时刻，ISO 8601 带时区偏移）；被拒或转人工（未发验证码）时为 null")
-    annual_rate_percent: DecimalString | None = strawberry.field(description="今日利率（仅申请时返回）")
-    installments: list[ScheduleInstallment] = strawberry.field(description="批准金额的还款计划试算（仅申请时返回）")
+    annual_rate_percent: DecimalString | None = strawberry.field(description="批准时报价的年利率（百分数，如 \"4.50\" 即 4.50%）；被拒或转人工时为 null")
+    installments: list[ScheduleInstallment] = strawberry.field(description="批准时按批准金额试算的还款计划（放款后以借据的还款计划为准）；被拒或转人工时为空列表")
     loan_key: strawberry.Private[UUID | None]
 
     @strawberry.field(description="放款后的借据")
@@ -68,15 +67,12 @@ class LoanApplication:
 
     @classmethod
     def from_application(cls, app: Application) -> LoanApplication:
-        return cls.from_model(app.row, quote=app.quote)
-
-    @classmethod
-    def from_model(cls, m: ApplicationModel, quote=None) -> LoanApplication:
+        m = app.row
         return cls(
             id=strawberry.ID(str(m.id)), status=LoanApplicationStatus(m.status.value), requested_amount=yuan_str(m.requested_fen),
             approved_amount=yuan_str(m.approved_fen), term_months=m.term_months, message=m.message, code_expires_at=m.code_expires_at,
-            annual_rate_percent=percent_str(quote.annual_rate_ppm) if quote else None,
-            installments=schedule_rows(quote.schedule) if quote else [], loan_key=m.loan_id,
+            annual_rate_percent=percent_str(app.annual_rate_ppm) if app.annual_rate_ppm is not None else None,
+            installments=schedule_rows(app.schedule) if app.schedule is not None else [], loan_key=m.loan_id,
         )
 
 
@@ -186,4 +182,4 @@ class LoanApplicationMutation:
             )
         except DomainError as exc:
             return LoanApplicationConfirmPayload(application=None, loan=None, errors=[application_error(exc)])
-        return LoanApplicationConfirmPayload(application=LoanApplication.from_model(row), loan=Loan.from_model(loan), errors=[])
+        return LoanApplicationConfirmPayload(application=LoanApplication.from_application(await borrower_drawdown.answer(row)), loan=Loan.from_model(loan), errors=[])

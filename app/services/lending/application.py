@@ -35,7 +35,7 @@ from app.domain.error_codes import CommonCode, CreditCheckCode, CustomerCode, Le
 from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from app.domain.money import Money
 from app.domain.rules import worst_outcome
-from app.domain.schedule import parse_method
+from app.domain.schedule import Schedule, build_schedule, parse_method
 from app.integrations.bureau import CreditBureau
 from app.integrations.core_banking import CoreBanking
 from app.integrations.sms import SmsError, SmsSender
@@ -49,7 +49,8 @@ from app.services.actor import Actor
 from app.services.auth.borrowers import keyed_hash, new_code
 from app.services.customers.cards import NOT_YOUR_BANK, UNVERIFIED_CARD, CardView, card_at_bank, default_card, require_customer
 from app.services.documents import MediaStore, store_document
-from app.services.lending.drawdown import DrawdownQuote, draw_down, quote_drawdown
+from app.services.lending.drawdown import draw_down, quote_drawdown
+from app.services.lending.products import conventions_for
 from app.services.lending.queries import lines_visible
 from app.services.org import bank_id_of_branch
 from app.services.risk import check_credit, evaluate_strategy
@@ -75,8 +76,22 @@ class ApplicationError(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Application:
+    """A drawdown application as every answer gives it: the stored row and the quote stored with it."""
+
     row: LoanApplication
-    quote: DrawdownQuote | None  # the schedule for the approved amount (None once disbursed)
+    annual_rate_ppm: int | None  # the rate quoted when it was approved; None when refused
+    schedule: Schedule | None  # the schedule of the approved amount quoted then; None when refused
+
+
+async def answer(row: LoanApplication) -> Application:
+    """The one answer about an application, built from the stored row only: the first answer, a retry with the
+    same idempotency key and a read-back are identical (the schedule is rebuilt from the stored rate and date)."""
+    if row.annual_rate_ppm is None or row.quoted_on is None or row.approved_fen <= 0:
+        return Application(row, None, None)
+    line = await CreditLine.get(id=row.credit_line_id)
+    product = await Product.get(id=line.product_id)
+    schedule = build_schedule(row.approved_fen, row.annual_rate_ppm, row.term_months, row.method, row.quoted_on, None, conventions_for(product))
+    return Application(row, row.annual_rate_ppm, schedule)
 
 
 async def customer_at_bank(*, actor: Actor, bank_id: UUID) -> tuple[Actor, Customer]:
@@ -212,8 +227,8 @@ async def apply(
         same = (existing.credit_line_id, existing.requested_fen, existing.term_months, existing.method) == (credit_line_id, amount_fen, term_months, method)
         if not same:
             raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
-        _refuse_if_declined(existing)  # a repeat gets the first answer: the same refusal, not the stored row
-        return Application(existing, None)
+        _refuse_if_declined(existing)  # a repeat gets the first answer: the same refusal, or the same application
+        return await answer(existing)
 
     decided_fen, product_code, line = await _decided_amount(actor, credit_line_id, amount_fen)
     quote = await quote_drawdown(actor=actor, credit_line_id=credit_line_id, amount_fen=decided_fen, term_months=term_months, method=method, today=today)
@@ -245,6 +260,8 @@ async def apply(
             status=status, risk_decision=decision, strategy_decision=strategy, message=messages[status], applied_at=now,
             code_hash=keyed_hash(vault, "drawdown-code", code) if status == ApplicationStatus.AWAITING_CODE else "",
             code_expires_at=now + code_ttl if status == ApplicationStatus.AWAITING_CODE else None,
+            annual_rate_ppm=quote.annual_rate_ppm if status == ApplicationStatus.AWAITING_CODE else None,
+            quoted_on=today if status == ApplicationStatus.AWAITING_CODE else None,
         )
         await audit.record(
             actor, "loan_application.create", "loan_application", row.id,
@@ -254,7 +271,7 @@ async def apply(
     _refuse_if_declined(row)
     customer = await Customer.get(id=actor.id)
     await _send_code(customer, actor, code, decided_fen, sms=sms, vault=vault, ttl=code_ttl)
-    return Application(row, quote)
+    return await answer(row)
 
 
 def _refuse_if_declined(row: LoanApplication) -> None:

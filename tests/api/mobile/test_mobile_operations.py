@@ -1,8 +1,9 @@
 """Every operation of graphql/mobile through HTTP: right credentials work, wrong ones are refused."""
 
 import base64
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.models import AuditEvent, BankCard, CardBinding, CardLookup, Loan, LoanApplication, RiskDecision
 from app.services.customers.identifiers import card_fields
@@ -275,8 +276,13 @@ async def test_apply_and_confirm_are_the_customers_own(client, app, demo, vault)
     applied = (await gql(client, "LoanApply", {"input": apply}, token=token))["data"]["loanApply"]
     assert applied["errors"] == [] and applied["application"]["approvedAmount"] == "100000.00"
     assert applied["application"]["requestedAmount"] == "150000.00"
+    assert applied["application"]["annualRatePercent"] and len(applied["application"]["installments"]) == 12
+    # idempotent answers are identical answers: a retry (even on a later business day) gets the first answer, rate and schedule included
+    await business_date.set_current(TODAY + timedelta(days=1))
     again = (await gql(client, "LoanApply", {"input": apply}, token=token))["data"]["loanApply"]
-    assert again["application"]["id"] == applied["application"]["id"] and await LoanApplication.all().count() == 1
+    await business_date.set_current(TODAY)
+    assert json.dumps(again, ensure_ascii=False) == json.dumps(applied, ensure_ascii=False)
+    assert await LoanApplication.all().count() == 1
     confirm = {"applicationId": applied["application"]["id"], "code": last_sms_code(app)}
     # another customer cannot confirm it
     other_token = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
