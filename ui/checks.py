@@ -13,6 +13,8 @@ from app import clock
 from app.domain.errors import DomainError
 from app.domain.maker_checker import COMMAND_KIND_LABELS, COMMAND_STATUS_LABELS
 from app.services import business_date
+from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
+from app.services.lending.extension import propose_extension
 from app.services.lending.reversal import loan_by_iou, propose_reversal
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, command_view, my_requests, pending_queue, reject
@@ -105,6 +107,26 @@ async def loan_reversal(request: Request) -> Response:
                                          ports={"core": state.core, "vault": state.vault})
     except DomainError as exc:
         return render(request, "checks/_form_error.html", {"id": "reversal-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
+
+
+@login_required
+async def loan_extension(request: Request) -> Response:
+    """An officer proposes an extension (展期) of this loan: a request for an approver or branch manager of the branch."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    state = request.app.state
+    try:
+        months = str(form.get("months") or "").strip()
+        if not months.isdigit():
+            raise DomainError("请填写展期期限（整月数）", field="months")
+        command = await propose_extension(actor=request.state.session.actor, loan_id=loan_id, months=int(months),
+                                          restructured=form.get("restructured") == "on", reason=str(form.get("reason") or ""),
+                                          today=await business_date.current(), now=clock.now_utc(), policy=state.maker_checker_policy,
+                                          extension=getattr(state, "extension_policy", DEFAULT_EXTENSION))
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": "extension-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)
     return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
 

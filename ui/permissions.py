@@ -36,6 +36,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "loan_repay": A.LOAN_REPAY,
     "loan_write_off": A.LOAN_WRITE_OFF,
     "loan_reversal": A.LOAN_REVERSE,
+    "loan_extension": A.LOAN_EXTEND,
     "loan_recover": A.LOAN_RECOVER,
     "check_approve": A.COMMAND_CHECK,
     "check_reject": A.COMMAND_CHECK,
