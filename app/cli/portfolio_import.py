@@ -23,6 +23,10 @@ def _kind(code: str):
     return kind
 
 
+def _progress(stage: str, rows: int) -> None:
+    typer.echo(f"{stage}中：已处理 {rows} 行", err=True)
+
+
 @cli.command("import")
 def import_file(
     kind: str = typer.Argument(..., help=f"导入类型：{_KIND_HELP}"),
@@ -37,7 +41,7 @@ def import_file(
     service = SERVICES[spec.code]
     vault = adapters().vault
     result = _run(lambda: service(actor=SYSTEM, vault=vault, bank_code=bank, path=file, confirm=confirm,
-                                  max_bytes=get_settings().import_max_bytes), "导入失败")
+                                  max_bytes=get_settings().import_max_bytes, progress=_progress), "导入失败")
     for error in result.errors:
         typer.echo(str(error), err=True)
     if result.error_count > len(result.errors):

@@ -29,6 +29,9 @@ from app.services.customers.identifiers import card_fields, id_number_fields, ph
 from app.services.portfolio_import.files import check_size, read_rows, sha256_of
 
 MAX_LISTED_ERRORS = 1000  # a file with more errors lists the first ones and the count
+PROGRESS_EVERY = 10_000  # rows between two progress reports
+
+Progress = Callable[[str, int], None]  # (stage: 检查 / 写入, rows read so far)
 
 
 @dataclass
@@ -56,8 +59,9 @@ class _Refused(Exception):
 class _Context:
     """What one pass keeps: the bank, caches of small reference tables, and the file's keys seen so far."""
 
-    def __init__(self, bank: Bank, vault: Vault, sha: str, write: bool) -> None:
+    def __init__(self, bank: Bank, vault: Vault, sha: str, write: bool, progress: Progress | None = None, every: int = PROGRESS_EVERY) -> None:
         self.bank, self.vault, self.sha, self.write = bank, vault, sha, write
+        self.progress, self.every = progress, every
         self.keys: dict[str, int] = {}
         self.seen: dict[str, int] = {}  # ID or card lookup hash → row
         self.heads: dict[tuple[str, str], int] = {}  # (village, household) → row of its 户主 in this file
@@ -190,9 +194,6 @@ async def _credit_line_row(ctx: _Context, line: int, cells: dict[str, str], raw:
     return []
 
 
-RowHandler = Callable[[_Context, int, dict[str, str], dict[str, object]], object]
-
-
 async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportResult) -> None:
     rows = read_rows(path)
     header = None
@@ -205,6 +206,8 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
         if not any(clean(c) for c in raw_row):
             continue
         result.rows += 1
+        if ctx.progress is not None and result.rows % ctx.every == 0:
+            ctx.progress("写入" if ctx.write else "检查", result.rows)
         cells = cells_of(header, raw_row)
         raw = {h: raw_row[i] if i < len(raw_row) else "" for h, i in header.items()}
         key = cells.get(kind.key, "")
@@ -227,7 +230,8 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
         raise ImportFileError("文件中没有表头和数据")
 
 
-async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int) -> ImportResult:
+async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int,
+               progress: Progress | None = None, progress_every: int = PROGRESS_EVERY) -> ImportResult:
     path = Path(path)
     check_size(path, max_bytes)  # before anything is read
     bank = await Bank.get_or_none(code=bank_code.strip())
@@ -235,13 +239,13 @@ async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: st
         raise ImportFileError(f"没有机构代码为 {bank_code} 的法人行")
     sha = sha256_of(path)
     result = ImportResult(kind=kind, bank_name=bank.name)
-    await _pass(kind, handler, _Context(bank, vault, sha, write=False), path, result)
+    await _pass(kind, handler, _Context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)
     if not confirm or result.error_count:
         return result
     written = ImportResult(kind=kind, bank_name=bank.name)
     try:
         async with in_transaction():
-            await _pass(kind, handler, _Context(bank, vault, sha, write=True), path, written)
+            await _pass(kind, handler, _Context(bank, vault, sha, write=True, progress=progress, every=progress_every), path, written)
             await audit.record(actor, f"import.{kind.code}", "bank", bank.id,
                                after={"file_sha256": sha, "rows": written.rows, "new": written.new, "skipped": written.skipped})
     except _Refused:  # the database changed between the preview and the writing: nothing was kept
@@ -251,19 +255,19 @@ async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: st
     return written
 
 
-async def import_customers(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int) -> ImportResult:
+async def import_customers(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int, **options) -> ImportResult:
     """Customers, with their households (created when missing) and villages (which must exist at the bank)."""
-    return await _run(CUSTOMERS, _customer_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes)
+    return await _run(CUSTOMERS, _customer_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes, **options)
 
 
-async def import_cards(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int) -> ImportResult:
+async def import_cards(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int, **options) -> ImportResult:
     """Bank cards of imported customers."""
-    return await _run(CARDS, _card_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes)
+    return await _run(CARDS, _card_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes, **options)
 
 
-async def import_credit_lines(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int) -> ImportResult:
+async def import_credit_lines(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int, **options) -> ImportResult:
     """Credit lines of imported customers on the bank's products (granted, used, spread, term, status)."""
-    return await _run(CREDIT_LINES, _credit_line_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes)
+    return await _run(CREDIT_LINES, _credit_line_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes, **options)
 
 
 SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines}

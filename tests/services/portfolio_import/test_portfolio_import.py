@@ -171,3 +171,11 @@ async def test_templates_read_back_and_their_examples_import(demo, vault, tmp_pa
         assert rows[0] == kind.headers
         result = await _run(service, path, confirm=True, vault=vault)
         assert [str(e) for e in result.errors] == [] and result.committed and result.new == 2
+
+
+async def test_progress_is_reported_while_checking_and_writing(demo, vault, tmp_path):
+    seen = []
+    path = _csv(tmp_path, "c.csv", _customers(4))
+    await import_customers(actor=SYSTEM, vault=vault, bank_code=BANK, path=path, confirm=True, max_bytes=MAX,
+                           progress=lambda stage, rows: seen.append((stage, rows)), progress_every=2)
+    assert seen == [("检查", 2), ("检查", 4), ("写入", 2), ("写入", 4)]
