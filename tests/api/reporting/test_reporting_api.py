@@ -20,9 +20,9 @@ async def test_portfolio_summary_with_a_key_and_with_an_officer(client, demo, va
     assert (bianli["code"], bianli["name"], bianli["figures"]["loanCount"], bianli["figures"]["outstanding"]) == ("BIANLI", "便利贷", 3, "180000.00")
     assert bianli["key"] == gid("Product", (await Product.get(code="BIANLI")).id)
     assert bianli["figures"]["classes"] == {"normal": "100000.00", "specialMention": "50000.00", "substandard": "0.00", "doubtful": "30000.00", "loss": "0.00"}
-    assert whole["total"]["nplBalance"] == "60000.00" and whole["total"]["nplRatio"] == "28.5714" and whole["total"]["overdueInterest"] == "300.00"
+    assert whole["total"]["nplBalance"] == "60000.00" and whole["total"]["nplPercent"] == "28.5714" and whole["total"]["overdueInterest"] == "300.00"
     mine = (await gql(client, doc("PortfolioSummary"), {}, await officer("officer1")))["data"]["portfolioSummary"]
-    assert [(g["code"], g["figures"]["nplRatio"]) for g in mine["groups"]] == [("XF010", "11.7647")]
+    assert [(g["code"], g["figures"]["nplPercent"]) for g in mine["groups"]] == [("XF010", "11.7647")]
     paged = (await gql(client, doc("PortfolioSummary"), {"groupBy": "VILLAGE", "first": 2}, key))["data"]["portfolioSummary"]
     assert [g["name"] for g in paged["groups"]] == ["西街村", "南关村"] and paged["pageInfo"]["hasNextPage"] is True
     rest = (await gql(client, doc("PortfolioSummary"), {"groupBy": "VILLAGE", "first": 2, "after": paged["pageInfo"]["endCursor"]}, key))["data"]
@@ -43,7 +43,7 @@ async def test_series_coverage_officers_risk_and_contributions(client, demo, vau
     assert repaid["total"] == {"count": 3, "total": "16780.00", "principal": "16000.00", "interest": "730.00", "penalty": "50.00"}
     coverage = (await gql(client, doc("VillageCoverage"), {}, key))["data"]["villageCoverage"]
     west = coverage["villages"][0]
-    assert (west["name"], west["officerName"], west["figures"]["appraised"], west["figures"]["grantedRatio"], west["figures"]["lineLimit"]) == (
+    assert (west["name"], west["officerName"], west["figures"]["appraised"], west["figures"]["grantedPercent"], west["figures"]["lineLimit"]) == (
         "西街村", "张建华", 3, "33.3333", "300000.00")
     assert coverage["total"]["households"] == 9
     officers = (await gql(client, doc("OfficerPerformance"), {}, key))["data"]["officerPerformance"]
@@ -97,7 +97,7 @@ async def test_a_key_asking_beyond_its_branches_gets_nothing_and_it_is_recorded(
         body = await gql(client, doc(name), {"filter": {"branchId": gid("Branch", xf010.id)}}, key)
         assert "errors" not in body, name
         result = next(iter(body["data"].values()))
-        assert result["totalCount"] == 0 and result["pageInfo"] == {"hasNextPage": False, "endCursor": None}, name
+        assert result["totalCount"] == 0 and result["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}, name
     denied = await AuditEvent.filter(action="report.scope_denied")
     assert len(denied) == len(REPORTS)
     assert {(e.actor_type, e.actor_id, e.entity_type, e.entity_id) for e in denied} == {("api_key", str(stored.id), "branch", str(xf010.id))}
