@@ -1,7 +1,7 @@
 """Reporting types: portfolio, series, coverage, officer performance, warning/collection counts.
 
-Money is the strict `Decimal` string scalar ("1200.00"); the NPL ratio and coverage ratio
-are percent strings ("8.3333" = 8.3333 %). Group keys are global ids (Bank, Branch, Village,
+Money is the strict `Decimal` string scalar ("1200.00"); the NPL and coverage ratios
+are percent strings named …Percent ("8.3333" = 8.3333 %). Group keys are global ids (Bank, Branch, Village,
 Officer, Product) that the `filter` argument takes back.
 """
 
@@ -71,7 +71,7 @@ class PortfolioFigures:
     overdue_interest: DecimalString = strawberry.field(description="逾期利息（元，两位小数的字符串，如 \"1200.00\"）")
     classes: ClassBalances = strawberry.field(description="按五级分类的贷款余额")
     npl_balance: DecimalString = strawberry.field(description="不良贷款余额（次级 + 可疑 + 损失）")
-    npl_ratio: DecimalString = strawberry.field(description="不良贷款率，百分数 4 位小数（\"8.3333\" 即 8.3333%）")
+    npl_percent: DecimalString = strawberry.field(description="不良贷款率，百分数，4 位小数的字符串（\"8.3333\" 即 8.3333%）")
 
     @classmethod
     def build(cls, f: svc.PortfolioFigures) -> PortfolioFigures:
@@ -83,7 +83,7 @@ class PortfolioFigures:
                 normal=money(c[LoanClass.NORMAL]), special_mention=money(c[LoanClass.SPECIAL_MENTION]), substandard=money(c[LoanClass.SUBSTANDARD]),
                 doubtful=money(c[LoanClass.DOUBTFUL]), loss=money(c[LoanClass.LOSS]),
             ),
-            npl_balance=money(f.npl_fen), npl_ratio=DecimalString(format(f.npl_percent, "f")),
+            npl_balance=money(f.npl_fen), npl_percent=DecimalString(format(f.npl_percent, "f")),
         )
 
 
@@ -166,7 +166,7 @@ class CoverageFigures:
     appraised: int = strawberry.field(description="已评议户数")
     pre_credited: int = strawberry.field(description="审定预授信户数（额度大于 0）")
     granted_households: int = strawberry.field(description="已授信户数（户内成员持有有效额度）")
-    granted_ratio: DecimalString = strawberry.field(description="授信覆盖率，百分数（已授信户数 / 户数）")
+    granted_percent: DecimalString = strawberry.field(description="授信覆盖率，百分数，4 位小数的字符串（已授信户数 / 户数；\"62.5000\" 即 62.5%）")
     lines: int = strawberry.field(description="有效授信笔数")
     line_limit: DecimalString = strawberry.field(description="有效授信额度合计（元，两位小数的字符串，如 \"1200.00\"）")
     drawn_households: int = strawberry.field(description="已用信户数（户内成员有未结清借据）")
@@ -177,7 +177,7 @@ class CoverageFigures:
     def build(cls, f: svc.CoverageFigures) -> CoverageFigures:
         return cls(
             households=f.households, appraised=f.appraised, pre_credited=f.pre_credited, granted_households=f.granted_households,
-            granted_ratio=DecimalString(format(Decimal(f.granted_ratio_ppm).scaleb(-4), "f")),
+            granted_percent=DecimalString(format(Decimal(f.granted_ratio_ppm).scaleb(-4), "f")),
             lines=f.lines, line_limit=money(f.line_limit_fen), drawn_households=f.drawn_households, loans=f.loans, outstanding=money(f.outstanding_fen),
         )
 

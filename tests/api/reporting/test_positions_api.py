@@ -53,5 +53,5 @@ async def test_portfolio_history_has_one_point_per_month_end(client, bank, core,
     points = (await gql(client, doc("PortfolioHistory"), {"from": "2026-01-01", "to": "2026-12-31"}, key))["data"]["portfolioHistory"]
     assert [p["businessDate"] for p in points] == ["2026-11-30"]
     figures = points[0]["figures"]
-    assert (figures["loanCount"], figures["outstanding"], figures["nplBalance"], figures["nplRatio"]) == (1, "12000.00", "0.00", "0.0000")
+    assert (figures["loanCount"], figures["outstanding"], figures["nplBalance"], figures["nplPercent"]) == (1, "12000.00", "0.00", "0.0000")
     assert (await gql(client, doc("PortfolioHistory"), {"from": "2026-12-01"}, key))["data"]["portfolioHistory"] == []
