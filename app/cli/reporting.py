@@ -20,12 +20,17 @@ cli.add_typer(report_keys, name="report-key")
 
 
 @report_keys.command("create")
-def create_key(name: str = typer.Argument(..., help="密钥名称，如 监管报送"), branch: str = typer.Option(..., "--branch", help="机构代码，如 XF010")) -> None:
-    """Make a read-only report key for a branch and the branches below it; the key is shown once."""
+def create_key(
+    name: str = typer.Argument(..., help="密钥名称，如 监管报送"),
+    branch: str = typer.Option(..., "--branch", help="机构代码，如 XF010"),
+    pii: bool = typer.Option(False, "--pii", help="个人信息权限：客户明细含完整姓名、身份证号、手机号（每次读取留痕）"),
+) -> None:
+    """Make a read-only report key for a branch and the branches below it; the key is shown once. --pii: customers unmasked, audited."""
     from app.services.reporting import create_report_key
 
-    made = _run(lambda: create_report_key(actor=SYSTEM, name=name, branch_code=branch), "创建失败")
-    typer.echo(f"已创建报表密钥「{made.key.name}」（ID {made.key.id}，机构 {branch} 及下级机构）")
+    made = _run(lambda: create_report_key(actor=SYSTEM, name=name, branch_code=branch, pii=pii), "创建失败")
+    scope = "，含个人信息权限（每次读取留痕）" if pii else ""
+    typer.echo(f"已创建报表密钥「{made.key.name}」（ID {made.key.id}，机构 {branch} 及下级机构{scope}）")
     typer.echo(made.token)
     typer.echo("密钥只显示这一次，请妥善保存；使用方式：Authorization: Bearer <密钥>", err=True)
 
@@ -41,7 +46,8 @@ def list_keys(all_keys: bool = typer.Option(False, "--all", help="包括已吊�
     for k in keys:
         used = k.last_used_at.isoformat(timespec="seconds") if k.last_used_at else "从未使用"
         state = f"已吊销 {k.revoked_at.isoformat(timespec='seconds')}" if k.revoked_at else "有效"
-        typer.echo(f"{k.prefix}…  {k.id}  {k.name}  {k.branch.code}  {state}  最近使用 {used}")
+        pii = "  含个人信息" if k.pii_scope else ""
+        typer.echo(f"{k.prefix}…  {k.id}  {k.name}  {k.branch.code}{pii}  {state}  最近使用 {used}")
 
 
 @report_keys.command("revoke")

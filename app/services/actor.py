@@ -19,6 +19,8 @@ class Actor:
     # a borrower: their customer records at every member bank (one person, one record per bank; `id` is the
     # record they signed in with). Empty for everyone else.
     customer_ids: frozenset[UUID] = field(default_factory=frozenset)
+    # a report key with the PII scope (ReportKey.pii_scope): reportCustomers reveals names, ID numbers and phones to it, audited
+    pii_scope: bool = False
     display_name: str = ""
     request_id: str = ""
     ip: str = ""

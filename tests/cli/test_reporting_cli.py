@@ -31,6 +31,17 @@ async def test_report_key_create_list_revoke(demo):
     assert await AuditEvent.filter(action__in=["report_key.create", "report_key.revoke"]).count() == 2
 
 
+async def test_report_key_create_with_the_pii_scope(demo):
+    made = _cunxin("report-key", "create", "监管报送（含个人信息）", "--branch", "XF000", "--pii")
+    assert made.returncode == 0, made.stderr
+    assert "含个人信息权限" in made.stdout
+    key = await ReportKey.get()
+    assert key.pii_scope is True
+    assert "含个人信息" in _cunxin("report-key", "list").stdout
+    created = await AuditEvent.get(action="report_key.create")
+    assert created.after["pii_scope"] is True
+
+
 async def test_report_key_create_refuses_an_unknown_branch(demo):
     bad = _cunxin("report-key", "create", "x", "--branch", "XF999")
     assert bad.returncode == 1 and "机构代码 XF999 不存在" in bad.stderr

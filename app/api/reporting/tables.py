@@ -134,7 +134,7 @@ class ReportInstallmentRow:
         )
 
 
-@strawberry.type(description="客户明细（姓名、证件号、手机号均脱敏）")
+@strawberry.type(description="客户明细（姓名、证件号、手机号均脱敏；有个人信息权限的报表密钥另见完整姓名、证件号、手机号，每次读取留痕）")
 class ReportCustomerRow:
     id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
     bank_id: strawberry.ID = strawberry.field(description="法人行ID（UUID；客户档案属于一个法人行）")
@@ -146,6 +146,9 @@ class ReportCustomerRow:
     sex: str = strawberry.field(description="性别：男 / 女")
     id_number_masked: str = strawberry.field(description="身份证号（脱敏）")
     phone_masked: str = strawberry.field(description="手机号（脱敏；未留手机号为空串）")
+    name: str | None = strawberry.field(description="完整姓名：仅有个人信息权限（--pii）的报表密钥可见，每次读取留痕；其他读者为 null")
+    id_number: str | None = strawberry.field(description="完整身份证号：仅有个人信息权限（--pii）的报表密钥可见，每次读取留痕；其他读者为 null")
+    phone: str | None = strawberry.field(description="完整手机号：仅有个人信息权限（--pii）的报表密钥可见，每次读取留痕；未留手机号或其他读者为 null")
     grade: str | None = strawberry.field(description="评议等级：excellent 优秀，good 良好，fair 一般；未评议为 null")
     created_at: datetime = strawberry.field(description="建档时刻（UTC）")
     updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC）")
@@ -156,8 +159,8 @@ class ReportCustomerRow:
             id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
             branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"],
             village_id=strawberry.ID(str(r["village_id"])) if r["village_id"] else None, name_masked=r["name_masked"], sex=r["sex"],
-            id_number_masked=r["id_number_masked"], phone_masked=r["phone_masked"] or "", grade=r["grade"], created_at=r["created_at"],
-            updated_at=r["updated_at"],
+            id_number_masked=r["id_number_masked"], phone_masked=r["phone_masked"] or "", name=r.get("name"), id_number=r.get("id_number"),
+            phone=r.get("phone"), grade=r["grade"], created_at=r["created_at"], updated_at=r["updated_at"],
         )
 
 
@@ -364,7 +367,8 @@ class ReportProductPage:
 
 
 async def _page(info: Info, table: str, where, first: int, after: str | None, updated_after: datetime | None = None) -> svc.TablePage:
-    return await svc.table_page(actor=info.context.actor, table=table, filt=to_filter(where), first=first, after=after, updated_after=updated_after)
+    return await svc.table_page(actor=info.context.actor, table=table, filt=to_filter(where), first=first, after=after, updated_after=updated_after,
+                                vault=info.context.vault)
 
 
 @strawberry.type
@@ -382,7 +386,8 @@ class TablesQuery:
         page = await _page(info, "installments", where, first, after, updated_after)
         return ReportInstallmentPage(rows=[ReportInstallmentRow.build(r) for r in page.rows], page_info=_info(page))
 
-    @strawberry.field(description="报表明细：客户（个人信息脱敏；按 updatedAt、id 键集分页）", permission_classes=[CanReadReports])
+    @strawberry.field(description="报表明细：客户（个人信息脱敏；有个人信息权限的报表密钥另见完整姓名、证件号、手机号，每页读取留痕；按 updatedAt、id 键集分页）",
+                      permission_classes=[CanReadReports])
     async def report_customers(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
                                updated_after: UpdatedAfterArg = None) -> ReportCustomerPage:
         page = await _page(info, "customers", where, first, after, updated_after)

@@ -50,8 +50,8 @@ def _officer_id(actor: Actor) -> UUID | None:
     return actor.id if actor.is_officer else None
 
 
-async def create_report_key(*, actor: Actor, name: str, branch_code: str) -> NewReportKey:
-    """A new key for `branch_code` and the branches below it."""
+async def create_report_key(*, actor: Actor, name: str, branch_code: str, pii: bool = False) -> NewReportKey:
+    """A new key for `branch_code` and the branches below it; `pii`: the key reads customers unmasked (audited per read)."""
     _require_admin(actor)
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
@@ -64,9 +64,11 @@ async def create_report_key(*, actor: Actor, name: str, branch_code: str) -> New
     token = KEY_PREFIX + secrets.token_urlsafe(32)
     async with in_transaction():
         key = await ReportKey.create(
-            name=name, key_hash=token_hash(token), prefix=token[:PREFIX_LENGTH], branch=branch, created_by_id=_officer_id(actor)
+            name=name, key_hash=token_hash(token), prefix=token[:PREFIX_LENGTH], branch=branch, created_by_id=_officer_id(actor),
+            pii_scope=pii,
         )
-        await audit.record(actor, "report_key.create", "report_key", key.id, after={"name": name, "branch": branch.code, "prefix": key.prefix})
+        await audit.record(actor, "report_key.create", "report_key", key.id,
+                           after={"name": name, "branch": branch.code, "prefix": key.prefix, "pii_scope": pii})
     return NewReportKey(key=key, token=token)
 
 
@@ -119,5 +121,5 @@ async def resolve_report_key(token: str, *, now: datetime, request_id: str = "",
         await ReportKey.filter(id=key.id).update(last_used_at=now)
     scope, bank_id = await scope_and_bank(key.branch_id)
     return Actor(
-        type=ActorType.API_KEY, id=key.id, branch_ids=scope, bank_id=bank_id, display_name=key.name, request_id=request_id, ip=ip[:64],
+        type=ActorType.API_KEY, id=key.id, branch_ids=scope, bank_id=bank_id, pii_scope=key.pii_scope, display_name=key.name, request_id=request_id, ip=ip[:64],
     )

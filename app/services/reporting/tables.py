@@ -7,7 +7,9 @@ tasks and the dimension lists (branches, villages, officers, products), one row 
 - Keyset paging: the records with `updated_at` are ordered by (updated_at, id), the dimensions by id; the
   cursor is the last row's key. `updated_after` keeps rows changed after an instant (incremental sync:
   docs/reporting.md says what moves `updated_at`).
-- PII: customers' ID numbers and phones are the masked copies; names are masked to the surname (张**).
+- PII: customers' ID numbers and phones are the masked copies; names are masked to the surname (张**). A report key
+  with the PII scope (`cunxin report-key create … --pii`) also gets the whole name, ID number and phone, decrypted
+  through the vault; every such page is audited (`report_customers.pii_read`: the key, which customers, how many).
 - Rows are read with one statement (plus one COUNT) into dataclasses, never ORM objects.
 """
 
@@ -18,9 +20,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from app.crypto import Vault
 from app.domain import cursor
 from app.domain.error_codes import CommonCode
 from app.domain.errors import ValidationError
+from app.domain.vocabulary import ActorType
+from app.services import audit
 from app.services.actor import Actor
 from app.services.reporting.common import MAX_PAGE, ReportFilter, Sql, as_int, as_uuid, report_scope
 from app.sql import is_postgres
@@ -189,9 +194,31 @@ def _typed(r: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+PII_COLUMNS = (("pii_name", "c.name"), ("pii_id_number_enc", "c.id_number_enc"), ("pii_phone_enc", "c.phone_enc"))
+
+
+def _reveals_pii(actor: Actor | None, table: str) -> bool:
+    return table == "customers" and actor is not None and actor.type == ActorType.API_KEY and actor.pii_scope
+
+
+async def _reveal(actor: Actor, rows: list[dict[str, Any]], vault: Vault | None) -> None:
+    """Whole name, ID number and phone on each customer row for a PII-scoped key; the page's read is audited first."""
+    if vault is None:
+        raise RuntimeError("PII-scoped customer reads need the vault")
+    if rows:
+        ids = [str(as_uuid(r["id"])) for r in rows]
+        await audit.record(actor, "report_customers.pii_read", "customer", None,
+                           after={"count": len(ids), "customer_ids": ids, "fields": ["name", "id_number", "phone"]})
+    for r in rows:
+        r["name"] = r.pop("pii_name")
+        r["id_number"] = vault.decrypt(bytes(r.pop("pii_id_number_enc")), context=b"id_number")
+        phone = r.pop("pii_phone_enc")
+        r["phone"] = vault.decrypt(bytes(phone), context=b"phone") if phone else None
+
+
 async def table_page(*, actor: Actor | None, table: str, filt: ReportFilter = ReportFilter(), first: int = MAX_PAGE, after: str | None = None,
-                     updated_after: datetime | None = None) -> TablePage:
-    """One page of a flat table in the reader's scope (COUNT + one SELECT)."""
+                     updated_after: datetime | None = None, vault: Vault | None = None) -> TablePage:
+    """One page of a flat table in the reader's scope (COUNT + one SELECT). Customers for a PII-scoped key: unmasked, audited."""
     spec = _tables().get(table)
     if spec is None:
         raise ValidationError("没有这张报表", code=CommonCode.INVALID, field="table")
@@ -216,9 +243,14 @@ async def table_page(*, actor: Actor | None, table: str, filt: ReportFilter = Re
         else:
             where.append(f"{spec.key} > {sql.param(key[0])}")
     order = f"{spec.updated}, {spec.key}" if spec.updated else spec.key
-    select = ", ".join(f"{expr} AS {name}" for name, expr in spec.columns)
+    pii = _reveals_pii(actor, table)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in spec.columns + (PII_COLUMNS if pii else ()))
     raw = await sql.fetch(f"SELECT {select} FROM {spec.source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT {sql.param(first + 1)}")
     rows = raw[:first]
     end = encode_cursor(spec, rows[-1]) if rows else None
     start = encode_cursor(spec, rows[0]) if rows else None
-    return TablePage([_typed(r) for r in rows], len(raw) > first, total, end, start, key is not None)
+    typed = [_typed(r) for r in rows]
+    if pii:
+        assert actor is not None
+        await _reveal(actor, typed, vault)
+    return TablePage(typed, len(raw) > first, total, end, start, key is not None)

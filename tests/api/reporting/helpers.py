@@ -25,8 +25,8 @@ async def officer(username: str = "officer1") -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def report_key(branch: str = "XF000", name: str = "报表工具") -> tuple[dict, object]:
-    made = await create_report_key(actor=SYSTEM, name=name, branch_code=branch)
+async def report_key(branch: str = "XF000", name: str = "报表工具", *, pii: bool = False) -> tuple[dict, object]:
+    made = await create_report_key(actor=SYSTEM, name=name, branch_code=branch, pii=pii)
     return {"Authorization": f"Bearer {made.token}"}, made.key
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app.models import CollectionTask, Customer, EarlyWarning, Loan
+from app.models import AuditEvent, CollectionTask, Customer, EarlyWarning, Loan
 from tests.api.reporting.helpers import doc, gql, report_key
 from tests.factories.banks import move_branch_to, second_bank
 from tests.factories.reporting import full_book
@@ -58,6 +58,34 @@ async def test_customers_are_masked(client, demo, vault):
     c1 = next(r for r in rows if r["id"] == str(book.customers["C1"].id))
     assert c1["nameMasked"] == "客**" and "*" in c1["idNumberMasked"] and c1["institutionCode"] == "14102301"
     assert vault.decrypt(book.customers["C1"].id_number_enc, context=b"id_number") not in response.text
+    assert (c1["name"], c1["idNumber"], c1["phone"]) == (None, None, None)
+    assert not await AuditEvent.filter(action="report_customers.pii_read").exists()
+
+
+async def test_a_pii_scoped_key_reads_customers_unmasked_and_every_read_is_audited(client, demo, vault):
+    book = await full_book(vault)
+    key, made = await report_key("XF000", name="监管报送（含个人信息）", pii=True)
+    assert made.pii_scope is True
+    body = await gql(client, doc("ReportCustomers"), {"first": 2}, key)
+    assert "errors" not in body, body
+    rows = body["data"]["reportCustomers"]["rows"]
+    assert len(rows) == 2
+    stored = {str(c.id): c for c in await Customer.filter(id__in=[r["id"] for r in rows])}
+    for r in rows:
+        c = stored[r["id"]]
+        assert r["name"] == c.name and r["nameMasked"] != c.name
+        assert r["idNumber"] == vault.decrypt(c.id_number_enc, context=b"id_number")
+        assert r["phone"] == (vault.decrypt(c.phone_enc, context=b"phone") if c.phone_enc else None)
+    events = await AuditEvent.filter(action="report_customers.pii_read").values("actor_type", "actor_id", "after")
+    assert len(events) == 1
+    event = events[0]
+    assert (event["actor_type"], event["actor_id"]) == ("api_key", str(made.id))
+    assert event["after"]["count"] == 2 and sorted(event["after"]["customer_ids"]) == sorted(stored)
+    assert not any(vault.decrypt(c.id_number_enc, context=b"id_number") in str(event) for c in stored.values())
+    # an empty page reveals nothing and records nothing
+    since = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    assert (await gql(client, doc("ReportCustomers"), {"updatedAfter": since}, key))["data"]["reportCustomers"]["rows"] == []
+    assert await AuditEvent.filter(action="report_customers.pii_read").count() == 1
 
 
 async def test_a_key_of_one_bank_sees_only_that_bank(client, demo, vault):
