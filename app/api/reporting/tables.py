@@ -216,6 +216,7 @@ class ReportWarningRow:
     status: str = strawberry.field(description="状态：open 待处理，handled 已处理，dismissed 已排除")
     handled_at: datetime | None = strawberry.field(description="处理时刻（UTC）；未处理为 null")
     created_at: datetime = strawberry.field(description="生成时刻（UTC）")
+    updated_at: datetime | None = strawberry.field(description="最近一次变动时刻（UTC；生成、处理或排除时更新；增量同步用）")
 
 
 @strawberry.type(description="催收任务明细（一个任务一行）")
@@ -238,6 +239,7 @@ class ReportCollectionRow:
     action_count: int = strawberry.field(description="催收记录条数")
     last_action_at: datetime | None = strawberry.field(description="最近一次催收记录时刻（UTC）；没有记录为 null")
     created_at: datetime = strawberry.field(description="创建时刻（UTC）")
+    updated_at: datetime | None = strawberry.field(description="最近一次变动时刻（UTC；开立、记录催收、结束时更新；增量同步用）")
 
 
 @strawberry.type(description="维度：机构")
@@ -399,14 +401,16 @@ class TablesQuery:
         page = await _page(info, "credit_lines", where, first, after, updated_after)
         return ReportCreditLinePage(rows=[ReportCreditLineRow.build(r) for r in page.rows], page_info=_info(page))
 
-    @strawberry.field(description="报表明细：预警（按 id 键集分页；无更新时间，增量同步请按 id 续取）", permission_classes=[CanReadReports])
-    async def report_warnings(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportWarningPage:
-        page = await _page(info, "warnings", where, first, after)
+    @strawberry.field(description="报表明细：预警（按 updatedAt、id 键集分页；处理或排除时 updatedAt 更新）", permission_classes=[CanReadReports])
+    async def report_warnings(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
+                              updated_after: UpdatedAfterArg = None) -> ReportWarningPage:
+        page = await _page(info, "warnings", where, first, after, updated_after)
         return ReportWarningPage(rows=[_dimension(ReportWarningRow, r) for r in page.rows], page_info=_info(page))
 
-    @strawberry.field(description="报表明细：催收任务（按 id 键集分页）", permission_classes=[CanReadReports])
-    async def report_collections(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None) -> ReportCollectionPage:
-        page = await _page(info, "collections", where, first, after)
+    @strawberry.field(description="报表明细：催收任务（按 updatedAt、id 键集分页；记录催收、结束时 updatedAt 更新）", permission_classes=[CanReadReports])
+    async def report_collections(self, info: Info, where: FilterArg = None, first: FirstArg = 100, after: AfterArg = None,
+                                 updated_after: UpdatedAfterArg = None) -> ReportCollectionPage:
+        page = await _page(info, "collections", where, first, after, updated_after)
         return ReportCollectionPage(rows=[_dimension(ReportCollectionRow, r) for r in page.rows], page_info=_info(page))
 
     @strawberry.field(description="维度表：机构（按 id 键集分页）", permission_classes=[CanReadReports])

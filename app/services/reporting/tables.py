@@ -98,18 +98,19 @@ def _tables() -> dict[str, Table]:
              ("created_at", "cl.created_at"), ("updated_at", "cl.updated_at")),
         ),
         "warnings": Table(
-            "warnings", "early_warning w JOIN branch br ON br.id = w.branch_id JOIN bank bk ON bk.id = br.bank_id", "w.branch_id", "w.id", None,
+            "warnings", "early_warning w JOIN branch br ON br.id = w.branch_id JOIN bank bk ON bk.id = br.bank_id", "w.branch_id", "w.id", "w.updated_at",
             (("id", "w.id"), *BANK, ("branch_id", "w.branch_id"), ("branch_code", "br.code"), ("customer_id", "w.customer_id"), ("loan_id", "w.loan_id"),
              ("officer_id", "w.officer_id"), ("kind", "w.kind"), ("severity", "w.severity"), ("warning_level", "w.level"), ("business_on", "w.business_on"),
-             ("status", "w.status"), ("handled_at", "w.handled_at"), ("created_at", "w.created_at")),
+             ("status", "w.status"), ("handled_at", "w.handled_at"), ("created_at", "w.created_at"), ("updated_at", "w.updated_at")),
         ),
         "collections": Table(
-            "collections", "collection_task t JOIN branch br ON br.id = t.branch_id JOIN bank bk ON bk.id = br.bank_id", "t.branch_id", "t.id", None,
+            "collections", "collection_task t JOIN branch br ON br.id = t.branch_id JOIN bank bk ON bk.id = br.bank_id", "t.branch_id", "t.id", "t.updated_at",
             (("id", "t.id"), *BANK, ("branch_id", "t.branch_id"), ("branch_code", "br.code"), ("loan_id", "t.loan_id"), ("customer_id", "t.customer_id"),
              ("officer_id", "t.officer_id"), ("status", "t.status"), ("opened_on", "t.opened_on"), ("opened_dpd", "t.opened_dpd"),
              ("closed_on", "t.closed_on"), ("close_reason", "t.close_reason"), ("next_action_on", "t.next_action_on"), ("source", "t.source"),
              ("action_count", "(SELECT COUNT(*) FROM collection_action a WHERE a.task_id = t.id)"),
-             ("last_action_at", "(SELECT MAX(a.at) FROM collection_action a WHERE a.task_id = t.id)"), ("created_at", "t.created_at")),
+             ("last_action_at", "(SELECT MAX(a.at) FROM collection_action a WHERE a.task_id = t.id)"), ("created_at", "t.created_at"),
+             ("updated_at", "t.updated_at")),
         ),
         "branches": Table(
             "branches", "branch br JOIN bank bk ON bk.id = br.bank_id", "br.id", "br.id", None,

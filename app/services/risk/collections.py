@@ -16,6 +16,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.clock import now_utc
 from app.domain.error_codes import CommonCode, RiskCode
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
@@ -62,7 +63,7 @@ async def _close_cured(on: date) -> list[UUID]:
         for i in range(0, len(ids), BATCH):
             chunk = ids[i : i + BATCH]
             await CollectionTask.filter(id__in=chunk, status=CollectionStatus.OPEN).update(
-                status=CollectionStatus.CLOSED, closed_on=on, close_reason=reason, open_loan_id=None
+                status=CollectionStatus.CLOSED, closed_on=on, close_reason=reason, open_loan_id=None, updated_at=now_utc()
             )
             closed += chunk
     return closed
@@ -246,8 +247,8 @@ async def record_collection_action(
             task=task, officer_id=actor.id if actor.is_officer else None, kind=kind, outcome=outcome[:500],
             promised_amount_fen=amount_fen, promised_on=promised_on, at=now,
         )
-        if follow_up is not None:
-            await CollectionTask.filter(id=task.id).update(next_action_on=follow_up)
+        # an action changes the task's row in the reporting table (count, last action, next date): updated_at moves
+        await CollectionTask.filter(id=task.id).update(updated_at=now_utc(), **({"next_action_on": follow_up} if follow_up is not None else {}))
         await audit.record(
             actor, "collection.action", "collection_task", task.id,
             before={"nextActionOn": task.next_action_on.isoformat() if task.next_action_on else None},

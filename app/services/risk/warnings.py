@@ -21,6 +21,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.clock import now_utc
 from app.domain.permissions import Action
 from app.domain import warnings as rules
 from app.domain.credit_report import CreditReportError, parse_report
@@ -323,7 +324,7 @@ async def handle_warning(*, actor: Actor, warning_id: UUID, action: WarningActio
         await WarningAction.create(warning=warning, officer_id=officer_id, action=action, note=note, at=now)
         status = {WarningActionKind.HANDLE: WarningStatus.HANDLED, WarningActionKind.DISMISS: WarningStatus.DISMISSED}.get(action)
         if status is not None:
-            await EarlyWarning.filter(id=warning.id).update(status=status, handled_at=now, handled_by_id=officer_id)
+            await EarlyWarning.filter(id=warning.id).update(status=status, handled_at=now, handled_by_id=officer_id, updated_at=now_utc())
         await audit.record(
             actor, "warning.handle", "early_warning", warning.id,
             before={"status": warning.status.value}, after={"status": (status or warning.status).value, "action": action.value},

@@ -132,6 +132,32 @@ async def test_warnings_and_collection_tasks_tables(client, demo, vault):
     assert [r["id"] for r in paged["rows"] + rest["reportWarnings"]["rows"]] == [r["id"] for r in warnings["rows"]]
 
 
+async def test_warnings_and_collections_sync_by_updated_after(client, demo, vault):
+    from app.services.risk.collections import record_collection_action
+    from app.services.risk.warnings import handle_warning
+    from tests.factories.risk import actor
+
+    book = await full_book(vault)
+    key, _ = await report_key("XF000")
+    whole = (await gql(client, doc("ReportWarningsAndCollections"), {}, key))["data"]
+    for field in ("reportWarnings", "reportCollections"):
+        stamps = [(r["updatedAt"], r["id"]) for r in whole[field]["rows"]]
+        assert stamps and all(u for u, _ in stamps) and stamps == sorted(stamps), field  # the keyset order
+    since = datetime.now(UTC)
+    nothing = (await gql(client, doc("ReportWarningsAndCollections"), {"updatedAfter": since.isoformat()}, key))["data"]
+    assert nothing["reportWarnings"]["rows"] == [] and nothing["reportCollections"]["rows"] == []
+    officer = await actor("officer1")
+    warning = await EarlyWarning.get(loan_id=book.loans["L2"].id)
+    await handle_warning(actor=officer, warning_id=warning.id, action="handle", note="客户已还清逾期款项", now=datetime.now(UTC))
+    task = await CollectionTask.get(loan_id=book.loans["L2"].id)
+    today = (await Loan.get(id=book.loans["L2"].id)).start_on
+    await record_collection_action(actor=officer, task_id=task.id, kind="call", outcome="电话无人接听", today=today, now=datetime.now(UTC))
+    changed = (await gql(client, doc("ReportWarningsAndCollections"), {"updatedAfter": since.isoformat()}, key))["data"]
+    assert [(r["id"], r["status"]) for r in changed["reportWarnings"]["rows"]] == [(str(warning.id), "handled")]
+    assert [(r["id"], r["actionCount"]) for r in changed["reportCollections"]["rows"]] == [(str(task.id), 3)]
+    assert changed["reportWarnings"]["pageInfo"]["totalCount"] == 1 and changed["reportWarnings"]["rows"][0]["updatedAt"] > since.isoformat()
+
+
 async def test_loans_credit_lines_and_installments_show_updated_at_to_officers(client, demo, vault):
     from tests.api.reporting.helpers import officer
 

@@ -60,8 +60,11 @@ async def test_a_cured_loan_closes_its_task_and_a_new_episode_opens_a_new_one(ba
 async def test_a_settled_loan_closes_as_settled(bank, vault):
     loan, task = await _task(vault)
     await Loan.filter(id=loan.id).update(status="settled")
+    opened_at = (await CollectionTask.get(id=task.id)).updated_at
     await open_collection_tasks(on=ON + timedelta(days=1))
-    assert (await CollectionTask.get(id=task.id)).close_reason == CloseReason.SETTLED
+    closed = await CollectionTask.get(id=task.id)
+    assert closed.close_reason == CloseReason.SETTLED
+    assert opened_at is not None and closed.updated_at > opened_at  # closing is a change the reporting table syncs
 
 
 async def test_a_promise_to_pay_is_recorded_with_its_follow_up(bank, vault):
