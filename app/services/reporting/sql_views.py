@@ -49,6 +49,14 @@ def _masked_name(expr: str) -> str:
     return f"CASE WHEN char_length({expr}) <= 1 THEN {expr} ELSE left({expr}, 1) || repeat('*', char_length({expr}) - 1) END"
 
 
+# the product's regulatory fields (migration 0030), on the products, the loans and the positions (the product's current setting)
+REGULATORY_COLUMNS = (
+    ("loan_purpose", "pr.loan_purpose", "贷款用途（取自产品，如 农业生产经营；未设置为空串）"),
+    ("guarantee_method", "pr.guarantee_method", "担保方式（取自产品）：credit 信用，guarantee 保证，mortgage 抵押，pledge 质押"),
+    ("is_agricultural", "pr.is_agricultural", "是否涉农贷款（取自产品）"),
+    ("is_inclusive", "pr.is_inclusive", "是否普惠贷款（取自产品）"),
+)
+
 POSITION_COLUMNS = (
     ("business_on", "p.business_on", "会计日期（该日日终后的头寸）"),
     ("loan_id", "p.loan_id", "借据ID（贷款）"),
@@ -71,6 +79,7 @@ POSITION_COLUMNS = (
     ("off_penalty_fen", "p.off_penalty_fen", "表外应收罚息，分"),
     ("off_compound_fen", "p.off_compound_fen", "表外应收复利，分"),
     ("off_accrued_fen", "p.off_accrued_fen", "表外应计利息，分"),
+    *REGULATORY_COLUMNS,
 )
 
 VIEWS: tuple[View, ...] = (
@@ -121,6 +130,7 @@ VIEWS: tuple[View, ...] = (
         ("default_spread_bp", "pr.default_spread_bp", "默认加点，基点（LPR + 加点）"),
         ("penalty_multiplier_ppm", "pr.penalty_multiplier_ppm", "罚息倍数，百万分之一（1500000 = 合同利率上浮50%）"),
         ("is_active", "pr.is_active", "是否在售"),
+        *REGULATORY_COLUMNS,
     )),
     View("customers", "客户（借款人）：证件号、手机号、姓名均已脱敏，不含任何加密字段", "customer c", "c.bank_id", (
         ("customer_id", "c.id", "客户ID"),
@@ -155,17 +165,19 @@ VIEWS: tuple[View, ...] = (
         ("created_at", "cl.created_at", "创建时间（UTC）"),
         ("updated_at", "cl.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
     )),
-    View("loans", "贷款（借据）：当前余额、逾期、五级分类", "loan l JOIN branch br ON br.id = l.branch_id JOIN credit_line cl ON cl.id = l.credit_line_id"
-         " LEFT JOIN contract ct ON ct.credit_line_id = l.credit_line_id", "br.bank_id", (
+    View("loans", "贷款（借据）：当前余额、逾期、五级分类、贷款用途、担保方式、涉农与普惠标识",
+         "loan l JOIN branch br ON br.id = l.branch_id JOIN bank bk ON bk.id = br.bank_id JOIN credit_line cl ON cl.id = l.credit_line_id"
+         " JOIN product pr ON pr.id = l.product_id LEFT JOIN contract ct ON ct.credit_line_id = l.credit_line_id", "br.bank_id", (
         ("loan_id", "l.id", "借据ID"),
         ("bank_id", "br.bank_id", "法人行ID"),
+        ("institution_code", "bk.code", "法人行金融机构代码"),
         ("branch_id", "l.branch_id", "经办机构ID"),
         ("customer_id", "l.customer_id", "客户ID"),
         ("product_id", "l.product_id", "产品ID"),
         ("credit_line_id", "l.credit_line_id", "授信ID"),
         ("officer_id", "cl.officer_id", "管户客户经理ID（授信的客户经理）"),
         ("contract_number", "ct.number", "授信合同编号（借据在该合同项下支用；未生成合同时为空）"),
-        ("disbursement_ref", "l.disbursement_ref", "核心系统放款流水号"),
+        ("disbursement_ref", "l.disbursement_ref", "借据号（核心系统放款流水号；放款处理中为空串）"),
         ("principal_fen", "l.principal_fen", "发放金额，分"),
         ("annual_rate_ppm", "l.annual_rate_ppm", "执行年利率，百万分之一"),
         ("lpr_tenor", "l.lpr_tenor", "定价基准 LPR 期限：1y / 5y"),
@@ -187,6 +199,7 @@ VIEWS: tuple[View, ...] = (
         ("settled_on", "l.settled_on", "结清日"),
         ("created_at", "l.created_at", "创建时间（UTC）"),
         ("updated_at", "l.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
+        *REGULATORY_COLUMNS,
     )),
     View("installments", "还款计划（每期应还与已还）", "installment i JOIN loan l ON l.id = i.loan_id JOIN branch br ON br.id = l.branch_id", "br.bank_id", (
         ("installment_id", "i.id", "还款计划行ID"),
@@ -220,6 +233,7 @@ VIEWS: tuple[View, ...] = (
         ("status", "w.status", "处理状态"),
         ("handled_at", "w.handled_at", "处理时间（UTC）"),
         ("created_at", "w.created_at", "生成时间（UTC）"),
+        ("updated_at", "w.updated_at", "最近一次变动时间（UTC；生成、处理或排除时更新；增量同步用）"),
     )),
     View("collection_tasks", "催收任务", "collection_task t JOIN branch br ON br.id = t.branch_id", "br.bank_id", (
         ("task_id", "t.id", "催收任务ID"),
@@ -235,11 +249,12 @@ VIEWS: tuple[View, ...] = (
         ("close_reason", "t.close_reason", "结束原因"),
         ("next_action_on", "t.next_action_on", "下次跟进日"),
         ("source", "t.source", "来源：eod 日终，post_loan_check 贷后检查"),
+        ("updated_at", "t.updated_at", "最近一次变动时间（UTC；开立、记录催收、结束时更新；增量同步用）"),
     )),
     View("loan_positions", "每日贷款头寸：每笔贷款每个会计日期日终后的余额、利息、逾期、分类（保留天数见 CUNXIN_POSITIONS_RETENTION_DAYS）",
-         "loan_position p", "p.bank_id", POSITION_COLUMNS),
+         "loan_position p JOIN product pr ON pr.id = p.product_id", "p.bank_id", POSITION_COLUMNS),
     View("loan_positions_month_end", "月末贷款头寸快照：每月最后一个会计日期的每日头寸，永久保留（不良与资产质量历史）",
-         "loan_position_month_end p", "p.bank_id", POSITION_COLUMNS),
+         "loan_position_month_end p JOIN product pr ON pr.id = p.product_id", "p.bank_id", POSITION_COLUMNS),
 )
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from app.models import Customer
+from app.models import Bank, Customer, Product
 from app.services.lending.positions import write_positions
 from app.services.reporting.sql_views import VIEWS, install_reporting_sql
 from app.sql import execute
@@ -66,6 +66,15 @@ async def test_the_read_only_role_reads_every_view_and_nothing_else(bank, core, 
         assert {r["bank_id"] for r in rows["banks"]} == {first.id, second.id}
         assert {r["loan_id"] for r in rows["loans"]} == {a.id, b.id}
         assert {r["loan_id"] for r in rows["loan_positions"]} == {a.id, b.id}
+        # the regulatory fields of the loan's product, on the loan and on its positions
+        product = await Product.get(id=a.product_id)
+        bank_of_a = await Bank.get(id=product.bank_id)
+        for view in ("loans", "loan_positions"):
+            seen = next(r for r in rows[view] if r["loan_id"] == a.id)
+            assert (seen["loan_purpose"], seen["guarantee_method"], seen["is_agricultural"], seen["is_inclusive"]) == (
+                product.loan_purpose, product.guarantee_method, product.is_agricultural, product.is_inclusive), view
+        loan_row = next(r for r in rows["loans"] if r["loan_id"] == a.id)
+        assert loan_row["institution_code"] == bank_of_a.code and loan_row["disbursement_ref"] == a.disbursement_ref
         # customers: masked only
         customer = await Customer.get(id=a.customer_id)
         seen = next(r for r in rows["customers"] if r["customer_id"] == customer.id)

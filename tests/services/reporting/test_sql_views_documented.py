@@ -18,3 +18,18 @@ def test_every_view_carries_the_bank_and_no_secret_column():
         assert [n for n in names if n.endswith(("_enc", "_hash")) or n == "username"] == [], view.name
     customers = next(v for v in VIEWS if v.name == "customers")
     assert "name" not in [name for name, _, _ in customers.columns]
+
+
+def test_loans_products_and_positions_carry_the_regulatory_fields():
+    regulatory = {"loan_purpose", "guarantee_method", "is_agricultural", "is_inclusive"}
+    for name in ("loans", "products", "loan_positions", "loan_positions_month_end"):
+        view = next(v for v in VIEWS if v.name == name)
+        assert regulatory <= {n for n, _, _ in view.columns}, name
+    loans = next(v for v in VIEWS if v.name == "loans")
+    assert {"institution_code", "disbursement_ref"} <= {n for n, _, _ in loans.columns}
+
+
+def test_warnings_and_collection_tasks_carry_updated_at():
+    for name in ("warnings", "collection_tasks"):
+        view = next(v for v in VIEWS if v.name == name)
+        assert "updated_at" in {n for n, _, _ in view.columns}, name
