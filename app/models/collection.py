@@ -29,7 +29,7 @@ class CollectionTask(Model):
     source = fields.CharField(max_length=16, default="eod")  # eod: the daily run (closed when cured) | post_loan_check: a check's 建议催收
     created_at = fields.DatetimeField(auto_now_add=True)
     # when the task last changed: opened, an action recorded (count, last action, next date), closed; incremental sync (issue 16)
-    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0034 could add it to filled tables (it backfills)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0036 could add it to filled tables (it backfills)
 
     class Meta:
         table = "collection_task"

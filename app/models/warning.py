@@ -31,7 +31,7 @@ class EarlyWarning(Model):
     handled_by = fields.ForeignKeyField("models.Officer", related_name="warnings_handled", null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
     # when the warning last changed: raised, then handled or dismissed; incremental sync (issue 16)
-    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0034 could add it to filled tables (it backfills)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0036 could add it to filled tables (it backfills)
 
     class Meta:
         table = "early_warning"

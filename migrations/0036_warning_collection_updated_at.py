@@ -20,7 +20,7 @@ async def backfill_updated_at(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0033_report_key_pii')]
+    dependencies = [('models', '0035_report_key_pii')]
 
     initial = False
 
