@@ -11,10 +11,11 @@ import strawberry
 from app import clock
 from app.api.enums import domain_enum
 from app.api.context import Info
-from app.api.arguments import INPUT
+from app.api.arguments import AFTER, FIRST, INPUT
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
+from app.api.pagination import Connection, paginate
 from app.api.permissions import IsCustomer
 from app.api.scalars import DecimalString, fen
 from app.domain import error_codes as codes
@@ -183,3 +184,30 @@ class LoanApplicationMutation:
         except DomainError as exc:
             return LoanApplicationConfirmPayload(application=None, loan=None, errors=[application_error(exc)])
         return LoanApplicationConfirmPayload(application=LoanApplication.from_application(await borrower_drawdown.answer(row)), loan=Loan.from_model(loan), errors=[])
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+@strawberry.type
+class LoanApplicationQuery:
+    @strawberry.field(description="本人的一笔借款申请（如应用中途重启后读回申请）；他人的或不存在的申请为 null", permission_classes=[IsCustomer])
+    async def loan_application(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="借款申请 ID（LoanApplication.id，UUID）")],
+    ) -> LoanApplication | None:
+        key = _uuid_or_none(id)
+        found = await borrower_drawdown.application_of(info.context.actor, key) if key is not None else None
+        return LoanApplication.from_application(found) if found is not None else None
+
+    @strawberry.field(description="本人的借款申请，最新在前", permission_classes=[IsCustomer])
+    async def loan_applications(
+        self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[LoanApplication]:
+        page = await paginate(borrower_drawdown.applications_query(info.context.actor), first, after, lambda row: row)
+        for edge in page.edges:
+            edge.node = LoanApplication.from_application(await borrower_drawdown.answer(edge.node))
+        return page

@@ -274,6 +274,18 @@ async def apply(
     return await answer(row)
 
 
+def applications_query(actor: Actor):
+    """The borrower's own drawdown applications, newest first (a borrower's applications are filed under their account)."""
+    require_customer(actor)
+    return LoanApplication.filter(customer_id=actor.id).order_by("-applied_at", "-id")
+
+
+async def application_of(actor: Actor, application_id: UUID) -> Application | None:
+    """One of the borrower's own applications as every answer gives it; None for another borrower's or an unknown id."""
+    row = await applications_query(actor).get_or_none(id=application_id)
+    return await answer(row) if row is not None else None
+
+
 def _refuse_if_declined(row: LoanApplication) -> None:
     """The refusal of a rejected or referred application, from its stored row: the first answer and every repeat are the same."""
     if row.status == ApplicationStatus.REJECTED:

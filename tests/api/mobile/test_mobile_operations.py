@@ -254,6 +254,38 @@ async def test_unbind_and_set_default_work_and_are_audited(client, app, demo, va
     assert await AuditEvent.filter(action="bank_card.unbind").count() == 1
 
 
+@covers("LoanApplication", "LoanApplications")
+async def test_a_borrower_reads_back_only_their_own_applications(client, app, demo, vault):
+    await business_date.set_current(TODAY)
+    _, line = await borrower(vault)
+    await other_borrower(vault)
+    token = (await sign_in(client, app))["accessToken"]
+    apply = {"creditLineId": _gid("CreditLine", line.id), "amount": "1200.00", "termMonths": 12, "method": "EQUAL_PRINCIPAL"}
+    first = (await gql(client, "LoanApply", {"input": {**apply, "idempotencyKey": str(uuid.uuid4())}}, token=token))["data"]["loanApply"]["application"]
+    second = (await gql(client, "LoanApply", {"input": {**apply, "amount": "2400.00", "idempotencyKey": str(uuid.uuid4())}}, token=token))["data"]["loanApply"]["application"]
+    await LoanApplication.filter(id=first["id"]).update(applied_at=datetime(2026, 11, 1, tzinfo=UTC))
+    # the app restarted mid-way reads its application back: the answer loanApply gave, rate and schedule included
+    await business_date.set_current(TODAY + timedelta(days=1))
+    read = (await gql(client, "LoanApplication", {"id": second["id"]}, token=token))["data"]["loanApplication"]
+    assert {key: read[key] for key in second} == second and read["loan"] is None
+    assert read["annualRatePercent"] == second["annualRatePercent"] and len(read["installments"]) == 12
+    listed = (await gql(client, "LoanApplications", {"first": 1}, token=token))["data"]["loanApplications"]
+    assert listed["totalCount"] == 2 and [e["node"]["id"] for e in listed["edges"]] == [second["id"]] and listed["pageInfo"]["hasNextPage"]
+    rest = (await gql(client, "LoanApplications", {"first": 5, "after": listed["pageInfo"]["endCursor"]}, token=token))["data"]["loanApplications"]
+    assert [e["node"]["id"] for e in rest["edges"]] == [first["id"]] and rest["pageInfo"]["hasNextPage"] is False
+    # another borrower's, an unknown or a malformed id reads as null; their list is empty; no token or a staff session is refused
+    other_token = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
+    assert (await gql(client, "LoanApplication", {"id": second["id"]}, token=other_token))["data"]["loanApplication"] is None
+    assert (await gql(client, "LoanApplications", {}, token=other_token))["data"]["loanApplications"]["totalCount"] == 0
+    for unknown in (str(uuid.uuid4()), "not-a-uuid", _gid("Loan", uuid.uuid4())):
+        assert (await gql(client, "LoanApplication", {"id": unknown}, token=token))["data"]["loanApplication"] is None, unknown
+    anonymous = await gql(client, "LoanApplication", {"id": second["id"]})
+    assert anonymous["data"] == {"loanApplication": None} and [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
+    _refused(await gql(client, "LoanApplications", {}))
+    staff = await gql(client, "LoanApplications", {}, token=await _officer_token())
+    assert staff["data"] is None and staff["errors"]
+
+
 @covers("CreditAuthorisationSign", "LoanApply", "LoanApplicationConfirm")
 async def test_apply_and_confirm_are_the_customers_own(client, app, demo, vault):
     await business_date.set_current(TODAY)
