@@ -83,6 +83,7 @@ class Action(StrEnum):
     OUTBOX_RESEND = "outbox.resend"
     EOD_RUN = "eod.run"
     BANK_MANAGE = "bank.manage"  # the platform: add and change member banks
+    PORTFOLIO_IMPORT = "portfolio.import"  # bring a member bank's existing book in from the old system (docs/import.md)
     # reading
     REPORT_READ = "report.read"
 
@@ -159,6 +160,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.OUTBOX_RESEND: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.EOD_RUN: frozenset({_P.SYSTEM}),
     _A.BANK_MANAGE: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.PORTFOLIO_IMPORT: frozenset({_P.ADMIN, _P.SYSTEM}),
     _A.REPORT_READ: STAFF | {_P.REPORT_KEY, _P.SYSTEM},
 }
 
@@ -234,5 +236,6 @@ ACTION_LABELS: dict[Action, str] = {
     _A.OUTBOX_RESEND: "重发失败消息",
     _A.EOD_RUN: "日终处理",
     _A.BANK_MANAGE: "管理法人行",
+    _A.PORTFOLIO_IMPORT: "导入存量业务数据",
     _A.REPORT_READ: "查看经营报表",
 }

@@ -24,9 +24,11 @@ from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, ImportFi
 from app.domain.vocabulary import Relation
 from app.models import Bank, BankCard, Branch, CreditLine, Customer, Household, HouseholdMember, ImportRecord, Product, Village
 from app.services import audit
+from app.domain.permissions import Action
 from app.services.actor import Actor
 from app.services.customers.identifiers import card_fields, id_number_fields, phone_fields
 from app.services.portfolio_import.files import check_size, read_rows, sha256_of
+from app.services.permissions import require
 
 MAX_LISTED_ERRORS = 1000  # a file with more errors lists the first ones and the count
 PROGRESS_EVERY = 10_000  # rows between two progress reports
@@ -237,6 +239,7 @@ async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: st
     bank = await Bank.get_or_none(code=bank_code.strip())
     if bank is None:
         raise ImportFileError(f"没有机构代码为 {bank_code} 的法人行")
+    require(actor, Action.PORTFOLIO_IMPORT, branch_id=bank.head_branch_id)  # an admin imports into their own bank only
     sha = sha256_of(path)
     result = ImportResult(kind=kind, bank_name=bank.name)
     await _pass(kind, handler, _Context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)

@@ -179,3 +179,16 @@ async def test_progress_is_reported_while_checking_and_writing(demo, vault, tmp_
     await import_customers(actor=SYSTEM, vault=vault, bank_code=BANK, path=path, confirm=True, max_bytes=MAX,
                            progress=lambda stage, rows: seen.append((stage, rows)), progress_every=2)
     assert seen == [("检查", 2), ("检查", 4), ("写入", 2), ("写入", 4)]
+
+
+async def test_only_an_admin_of_the_bank_or_the_system_imports(demo, vault, tmp_path):
+    from app.domain.errors import Forbidden
+    from tests.factories import officer
+    from app.services.auth.officers import actor_for
+
+    path = _csv(tmp_path, "customers.csv", _customers())
+    before = await Customer.all().count()
+    for username in ("officer1", "manager"):
+        with pytest.raises(Forbidden):
+            await import_customers(actor=await actor_for(await officer(username)), vault=vault, bank_code=BANK, path=path, confirm=True, max_bytes=MAX)
+    assert await Customer.all().count() == before
