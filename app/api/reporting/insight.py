@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -80,6 +81,7 @@ class CustomerInsight:
     id_number_masked: str = strawberry.field(description="身份证号（已遮蔽：前 6 位与后 4 位）")
     occupation: str | None = strawberry.field(description="职业（中文）")
     land_area_mu: int | None = strawberry.field(description="经营土地面积（亩）")
+    updated_at: datetime | None = strawberry.field(description="客户档案最近一次业务变动时刻（UTC；建档、资料修改、评议等级变化时更新；与报表明细的 updatedAt 相同）")
     tags: list[CustomerTag] = strawberry.field(description="客户标签")
     contribution: Contribution = strawberry.field(description="贡献度指标（不限日期）")
 
@@ -93,6 +95,7 @@ class CustomerGraphNode:
     name: str = strawberry.field(description="客户姓名（全名）")
     id_number_masked: str = strawberry.field(description="身份证号（已遮蔽：前 6 位与后 4 位）")
     hops: int = strawberry.field(description="与中心客户相隔的层数（中心为 0）")
+    updated_at: datetime | None = strawberry.field(description="客户档案最近一次业务变动时刻（UTC；与报表明细的 updatedAt 相同）")
     tags: list[CustomerTag] = strawberry.field(description="客户标签")
 
 
@@ -152,7 +155,7 @@ class InsightQuery:
         return CustomerInsight(
             customer_id=gid("Customer", cid), name=customer.name, id_number_masked=customer.id_number_masked,
             occupation=OCCUPATION_LABELS[profile.occupation] if profile and profile.occupation else None,
-            land_area_mu=profile.land_area_mu if profile else None,
+            land_area_mu=profile.land_area_mu if profile else None, updated_at=customer.updated_at,
             tags=tags(row.tags if row else (await insight.tags_of([cid])).get(cid, [])),
             contribution=Contribution.build(row.figures if row else insight.ContributionFigures()),
         )
@@ -170,7 +173,8 @@ class InsightQuery:
         if graph is None:
             return None
         nodes = [
-            CustomerGraphNode(customer_id=gid("Customer", n.customer_id), name=n.name, id_number_masked=n.id_number_masked, hops=n.hops, tags=tags(n.tags))
+            CustomerGraphNode(customer_id=gid("Customer", n.customer_id), name=n.name, id_number_masked=n.id_number_masked, hops=n.hops,
+                              updated_at=n.updated_at, tags=tags(n.tags))
             for n in graph.nodes
         ]
         edges = [

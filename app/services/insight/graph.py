@@ -10,6 +10,7 @@ plus two for the links among the outermost customers and two at the end (the nod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from tortoise.expressions import Q, Subquery
@@ -30,6 +31,7 @@ class GraphNode:
     id_number_masked: str
     hops: int
     tags: list[Tag] = field(default_factory=list)
+    updated_at: datetime | None = None  # the customer record's last business event (UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +95,11 @@ async def relationship_graph(*, actor: Actor, customer_id: UUID, hops: int = 2) 
             break
     if frontier and not truncated:  # links among the outermost customers themselves
         edges |= {e for e in await _neighbours(frontier) if e.source in distance and e.target in distance}
-    rows = await Customer.filter(id__in=list(distance)).values_list("id", "name", "id_number_masked")
+    rows = await Customer.filter(id__in=list(distance)).values_list("id", "name", "id_number_masked", "updated_at")
     tags = await tags_of(list(distance))
     nodes = sorted(
-        (GraphNode(customer_id=i, name=name, id_number_masked=masked, hops=distance[i], tags=tags.get(i, [])) for i, name, masked in rows),
+        (GraphNode(customer_id=i, name=name, id_number_masked=masked, hops=distance[i], tags=tags.get(i, []), updated_at=updated)
+         for i, name, masked, updated in rows),
         key=lambda n: (n.hops, n.name, str(n.customer_id)),
     )
     return RelationshipGraph(root=customer_id, nodes=nodes, edges=sorted(edges, key=lambda e: (str(e.source), str(e.target), e.kind)), truncated=truncated)

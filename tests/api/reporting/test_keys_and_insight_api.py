@@ -57,9 +57,16 @@ async def test_customer_insight_and_graph_are_for_officers(client, demo, vault):
                                     "interestCollected": "0.00", "interestAccrued": "0.00"}
     c1 = (await gql(client, doc("CustomerInsight"), {"customerId": gid("Customer", c["C1"].id)}, headers))["data"]["customerInsight"]
     assert (c1["contribution"]["interestEarned"], c1["contribution"]["interestAccrued"], c1["occupation"]) == ("280.00", "12.50", None)
+    # updatedAt: the customer record's last business event (UTC), as in the reporting tables
+    stamp = datetime(2026, 3, 20, 8, 30, tzinfo=UTC)
+    await Customer.filter(id=c["C1"].id).update(updated_at=stamp)
+    c1 = (await gql(client, doc("CustomerInsight"), {"customerId": gid("Customer", c["C1"].id)}, headers))["data"]["customerInsight"]
+    assert datetime.fromisoformat(c1["updatedAt"]) == stamp
     graph = (await gql(client, doc("CustomerGraph"), {"customerId": gid("Customer", c["C1"].id), "hops": 3}, headers))["data"]["customerGraph"]
     assert graph["root"] == gid("Customer", c["C1"].id) and graph["truncated"] is False
     assert sorted((n["name"], n["hops"]) for n in graph["nodes"]) == [("客户1", 0), ("客户2", 1), ("客户3", 1)]
+    assert [datetime.fromisoformat(n["updatedAt"]) for n in graph["nodes"] if n["name"] == "客户1"] == [stamp]
+    assert all(n["updatedAt"] for n in graph["nodes"])
     assert sorted((e["kind"], e["label"]) for e in graph["edges"]) == [("FAMILY", "亲属"), ("FAMILY", "亲属"), ("HOUSEHOLD", "同户")]
     too_deep = await gql(client, doc("CustomerGraph"), {"customerId": gid("Customer", c["C1"].id), "hops": 4}, headers)
     assert too_deep["data"] == {"customerGraph": None} and too_deep["errors"][0]["message"] == "关系层数应在 1 到 3 之间"
