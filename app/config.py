@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     # A person's live credit lines together (授信敞口, app/domain/exposure.py, docs/lending.md): one live line per
     # product, and all their limits within this cap (the largest product's limit and the branch manager's authority); 0: no cap
     line_exposure_cap_yuan: int = 500_000
+    # 联保 groups (app/services/guarantees.py, docs/lending.md): households per group, and active groups per household
+    guarantee_group_min_households: int = 5
+    guarantee_group_max_households: int = 10
+    guarantee_max_groups_per_household: int = 1
 
     @property
     def sqlite_path(self) -> Path:

@@ -6,7 +6,8 @@ at most one live line per product; the limits of all their live lines, the new o
 stay within the exposure cap (`line_exposure_cap_yuan`, docs/lending.md). A second line on the
 same product is refused: a larger amount is an increase (调额) of the existing line, not a new one.
 Lines the person holds at other member banks (`own=False`, read only with their consent) count towards
-the cap but never as "the same product": another bank's 便利贷 is another bank's product.
+the cap but never as "the same product": another bank's 便利贷 is another bank's product. The person's
+联保 guarantees (`guarantee=True`, their 担保最高额) count towards the cap the same way: a contingent exposure.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class LiveLine:
     limit_fen: int
     valid_until: date
     own: bool = True  # False: a line at another member bank (counts towards the cap only)
+    guarantee: bool = False  # True: the person's guarantees (联保 担保最高额), a contingent exposure that counts towards the cap
 
 
 def is_live(status: str, valid_until: date, *, on: date) -> bool:
@@ -51,8 +53,10 @@ def check_new_line(existing: Iterable[LiveLine], *, product_code: str, limit_fen
     total = sum(line.limit_fen for line in lines)
     if total + limit_fen > cap_fen:
         room = max(cap_fen - total, 0)
+        guaranteed = sum(line.limit_fen for line in lines if line.guarantee)
+        of_which = f"（其中对外担保 {Money(guaranteed).format_yuan()}）" if guaranteed else ""
         raise Conflict(
-            f"授信总额超过单户上限 {Money(cap_fen).format_yuan()}：已有有效授信 {Money(total).format_yuan()}，"
+            f"授信总额超过单户上限 {Money(cap_fen).format_yuan()}：已有有效授信 {Money(total).format_yuan()}{of_which}，"
             f"本次最多还可授信 {Money(room).format_yuan()}",
             code=LendingCode.EXPOSURE_CAP, field="limit",
         )

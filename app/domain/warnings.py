@@ -35,6 +35,7 @@ class WarningKind(StrEnum):
     REPEATED_FAILED_DEBITS = "repeated_failed_debits"
     RECONCILIATION_BREAK = "reconciliation_break"  # the core's journal and the ledger disagree on a loan's movement
     POST_LOAN_CHECK = "post_loan_check"  # a confirmed post-loan check concluded 关注 (app/domain/postloan.py)
+    GUARANTEE_CALLED = "guarantee_called"  # a 联保 member's loan is overdue: its guarantor is told, citing the guarantee contract
 
 
 class Severity(StrEnum):
@@ -51,6 +52,7 @@ KIND_LABELS = {
     WarningKind.REPEATED_FAILED_DEBITS: "多次扣款失败",
     WarningKind.RECONCILIATION_BREAK: "对账差错",
     WarningKind.POST_LOAN_CHECK: "贷后检查关注",
+    WarningKind.GUARANTEE_CALLED: "被担保借款逾期",
 }
 SEVERITY_LABELS = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高"}
 

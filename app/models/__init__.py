@@ -10,6 +10,7 @@ from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Install
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.external_data import ExternalDataConsent, ExternalDataQuery
+from app.models.guarantee import GuaranteeGroup, GuaranteeMember
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.maker_checker import PendingCommand
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
@@ -64,6 +65,8 @@ __all__ = [
     "ExternalDataConsent",
     "ExternalDataQuery",
     "EodRun",
+    "GuaranteeGroup",
+    "GuaranteeMember",
     "FaceEnrolment",
     "FaceVerification",
     "IdCardRead",

@@ -13,6 +13,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.domain import exposure
+from app.services.guarantees import guarantee_exposure_fen
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import NotFound, ValidationError
 from app.domain.schedule import parse_method
@@ -87,7 +88,11 @@ async def grant_credit_line(
 async def live_lines(customer_id: UUID, *, on: date) -> list[exposure.LiveLine]:
     """The customer's lines that count against a new grant (active or frozen, not past their last day on `on`)."""
     rows = await CreditLine.filter(customer_id=customer_id, status__in=list(exposure.LIVE_STATUSES), valid_until__gte=on).prefetch_related("product")
-    return [exposure.LiveLine(product_code=r.product.code, product_name=r.product.name, limit_fen=r.limit_fen, valid_until=r.valid_until) for r in rows]
+    lines = [exposure.LiveLine(product_code=r.product.code, product_name=r.product.name, limit_fen=r.limit_fen, valid_until=r.valid_until) for r in rows]
+    guaranteed = await guarantee_exposure_fen([customer_id])  # 联保: the guarantees the person gave count towards the cap
+    if guaranteed:
+        lines.append(exposure.LiveLine(product_code="", product_name="对外担保", limit_fen=guaranteed, valid_until=date.max, own=False, guarantee=True))
+    return lines
 
 
 async def lines_at_other_banks(actor: Actor, customer_id: UUID, *, on: date) -> list[exposure.LiveLine]:

@@ -17,6 +17,7 @@ from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
 from app.models import EodRun
 from app.services.actor import SYSTEM, Actor
 from app.services.risk.collections import CollectionRunReport, open_collection_tasks
+from app.services.guarantees import GuarantorRunReport, open_guarantor_tasks
 from app.services.documents import MediaStore
 from app.services.postloan.tasks import CheckRunReport, raise_checks
 from app.services.risk.warnings import WarningRunReport, run_warnings
@@ -28,6 +29,7 @@ class AfterEodReport:
     warnings: WarningRunReport
     collections: CollectionRunReport
     checks: CheckRunReport
+    guarantors: GuarantorRunReport | None = None  # 联保: tasks and warnings for the guarantors of overdue members
 
 
 async def last_closed_day() -> date | None:
@@ -40,11 +42,12 @@ async def run_after_eod(
     *, media: MediaStore, on: date | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS, schedule: CheckSchedule = DEFAULT_SCHEDULE,
     actor: Actor = SYSTEM,
 ) -> AfterEodReport:
-    """Warnings, then collection tasks, then post-loan checks (some raised by the day's warnings), for `on` (default: the last closed business date)."""
+    """Warnings, then collection tasks (the borrowers', then the 联保 guarantors'), then post-loan checks (some raised by the day's warnings), for `on` (default: the last closed business date)."""
     target = on or await last_closed_day()
     if target is None:
         raise ValidationError("尚未完成任何日终，没有可预警的会计日期", code=OperationsCode.NO_CLOSED_DAY, field="date")
     warnings = await run_warnings(on=target, media=media, thresholds=thresholds, actor=actor)
-    collections = await open_collection_tasks(on=target, actor=actor)
+    collections = await open_collection_tasks(on=target, actor=actor)  # closes cured tasks, the guarantors' too
+    guarantors = await open_guarantor_tasks(on=target, actor=actor)
     checks = await raise_checks(on=target, schedule=schedule, actor=actor)
-    return AfterEodReport(business_on=target, warnings=warnings, collections=collections, checks=checks)
+    return AfterEodReport(business_on=target, warnings=warnings, collections=collections, checks=checks, guarantors=guarantors)

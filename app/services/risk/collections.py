@@ -63,7 +63,8 @@ async def _close_cured(on: date) -> list[UUID]:
         for i in range(0, len(ids), BATCH):
             chunk = ids[i : i + BATCH]
             await CollectionTask.filter(id__in=chunk, status=CollectionStatus.OPEN).update(
-                status=CollectionStatus.CLOSED, closed_on=on, close_reason=reason, open_loan_id=None, updated_at=now_utc()
+                status=CollectionStatus.CLOSED, closed_on=on, close_reason=reason, open_loan_id=None, open_guarantee_key=None,
+                updated_at=now_utc(),
             )
             closed += chunk
     return closed

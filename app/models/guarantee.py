@@ -1,0 +1,47 @@
+"""联保 (joint guarantee groups): households of one member bank guaranteeing each other's loans.
+
+A group is formed at a visit or an appraisal. Each member is one household, represented by the
+customer who signs for it; the member row is also that person's guarantee (保证) for the other
+members' debts, up to `amount_fen` (担保最高额), the guarantor's contingent exposure. While a
+member is active, `open_household_id` holds its household (a household in too many active groups
+is refused by the service, app/services/guarantees.py).
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class GuaranteeGroup(Model):
+    id = fields.UUIDField(primary_key=True)
+    bank = fields.ForeignKeyField("models.Bank", related_name="guarantee_groups", on_delete=fields.RESTRICT)
+    branch = fields.ForeignKeyField("models.Branch", related_name="guarantee_groups", on_delete=fields.RESTRICT)
+    village = fields.ForeignKeyField("models.Village", related_name="guarantee_groups", null=True, on_delete=fields.SET_NULL)
+    name = fields.CharField(max_length=64)
+    status = fields.CharField(max_length=16, default="active", db_index=True)  # active | dissolved
+    origin = fields.CharField(max_length=16, default="visit")  # visit | appraisal: where the group was formed
+    formed_on = fields.DateField()
+    formed_by = fields.ForeignKeyField("models.Officer", related_name="guarantee_groups_formed", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "guarantee_group"
+
+
+class GuaranteeMember(Model):
+    """One household in a group, and its signed guarantee for the other members' loans."""
+
+    id = fields.UUIDField(primary_key=True)
+    group = fields.ForeignKeyField("models.GuaranteeGroup", related_name="members", on_delete=fields.RESTRICT)
+    household = fields.ForeignKeyField("models.Household", related_name="guarantee_memberships", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField("models.Customer", related_name="guarantees_given", on_delete=fields.RESTRICT)
+    bank = fields.ForeignKeyField("models.Bank", related_name="guarantee_members", on_delete=fields.RESTRICT)
+    status = fields.CharField(max_length=16, default="active", db_index=True)  # active | released
+    amount_fen = fields.BigIntField()  # 担保最高额: the most this guarantor answers for
+    contract_no = fields.CharField(max_length=40, unique=True)  # 保证合同编号, cited by warnings and collection tasks
+    contract_sha256 = fields.CharField(max_length=64)  # hash of the contract text the member signed
+    signed_at = fields.DatetimeField()
+    witnessed_by = fields.ForeignKeyField("models.Officer", related_name="guarantees_witnessed", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "guarantee_member"

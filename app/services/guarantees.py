@@ -1,0 +1,212 @@
+"""联保 (joint guarantee groups): forming a group, the guarantees its members sign, and calling on them.
+
+`form_group` takes one signing customer per household (a census household member linked to the
+customer); the group's size is a setting (`GroupPolicy`, from `CUNXIN_GUARANTEE_GROUP_*`), all
+members are in one member bank and in the officer's branch tree, and a household already in
+`max_groups_per_household` active groups is refused. Each member's guarantee is stored as a signed
+record: the contract text's SHA-256, the moment and the witnessing officer (the PDF with its PAdES
+signature in the e-archive is not built yet: docs/lending.md).
+
+A guarantor's contingent exposure is the sum of its active guarantees' `amount_fen`
+(`guarantee_exposure_fen`); the exposure cap counts it (app/services/lending/lines.py).
+After end-of-day, `open_guarantor_tasks` gives every other member of an overdue borrower's group a
+collection task on that loan and a warning citing the guarantee contract; the task closes with the
+loan's cure like every collection task (app/services/risk/collections.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.money import Money
+from app.domain.permissions import Action
+from app.domain.vocabulary import ActorType
+from app.domain.warnings import Severity, WarningKind, WarningStatus
+from app.models import CollectionTask, Customer, EarlyWarning, GuaranteeGroup, GuaranteeMember, HouseholdMember, Loan
+from app.models.collection import CollectionStatus
+from app.services import audit
+from app.services.actor import SYSTEM, Actor
+from app.services.permissions import require
+from app.sql import fetch
+
+ORIGINS = ("visit", "appraisal")
+GUARANTEE_NAMESPACE = uuid.UUID("5b0f6a8e-2c1d-4e57-9a53-6f0c2d8e1a47")  # subject ids of guarantor warnings
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPolicy:
+    min_households: int = 5  # the cooperative's rule (docs/lending.md); a setting
+    max_households: int = 10
+    max_groups_per_household: int = 1  # active groups a household may be in at once
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInput:
+    customer_id: UUID
+    amount_fen: int  # 担保最高额
+
+
+def contract_text(*, group_name: str, contract_no: str, guarantor: str, others: list[str], amount_fen: int, on: date) -> str:
+    """The guarantee contract a member signs (its hash is kept with the signature)."""
+    return (
+        f"联保保证合同 {contract_no}\n联保小组：{group_name}\n保证人：{guarantor}\n"
+        f"被保证人：{'、'.join(others)}\n保证方式：连带责任保证\n担保最高额：{Money(amount_fen).format_yuan()}\n签订日期：{on.isoformat()}\n"
+    )
+
+
+async def form_group(
+    *, actor: Actor, name: str, members: list[MemberInput], on: date, now: datetime, origin: str = "visit", policy: GroupPolicy = GroupPolicy(),
+) -> GuaranteeGroup:
+    """Form a 联保 group; every member signs its guarantee for the others. Bad input records nothing."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("请填写联保小组名称", field="name")
+    if origin not in ORIGINS:
+        raise ValidationError("联保小组只能在走访或评议时组建", field="origin")
+    customer_ids = [m.customer_id for m in members]
+    if len(set(customer_ids)) != len(customer_ids):
+        raise ValidationError("同一客户不能重复加入联保小组", field="members")
+    for m in members:
+        if m.amount_fen <= 0:
+            raise ValidationError("担保最高额必须大于零", field="members")
+    customers = {c.id: c for c in await Customer.filter(id__in=customer_ids)}
+    for cid in customer_ids:
+        customer = customers.get(cid)
+        if customer is None or (actor.is_officer and not actor.in_branch(customer.branch_id)):
+            raise NotFound("客户不存在", field="members")
+    banks = {c.bank_id for c in customers.values()}
+    if len(banks) > 1 or (actor.bank_id is not None and banks and actor.bank_id not in banks):
+        raise ValidationError("联保小组成员必须是同一家成员行的客户", field="members")
+    links = {r.customer_id: r.household_id for r in await HouseholdMember.filter(customer_id__in=customer_ids)}
+    for cid in customer_ids:
+        if cid not in links:
+            raise ValidationError(f"{customers[cid].name}尚未登记为农户家庭成员，不能加入联保小组", field="members")
+    households = [links[cid] for cid in customer_ids]
+    if len(set(households)) != len(households):
+        raise ValidationError("同一户只能由一人代表加入联保小组", field="members")
+    if len(households) < policy.min_households:
+        raise ValidationError(f"联保小组至少需要 {policy.min_households} 户，现有 {len(households)} 户", field="members")
+    if len(households) > policy.max_households:
+        raise ValidationError(f"联保小组最多 {policy.max_households} 户，现有 {len(households)} 户", field="members")
+    first = customers[customer_ids[0]]
+    require(actor, Action.GUARANTEE_FORM, branch_id=first.branch_id)
+    async with in_transaction():
+        for cid in customer_ids:  # one formation per customer at a time, then count the household's active groups
+            await Customer.select_for_update().get(id=cid)
+        for cid in customer_ids:
+            active = await GuaranteeMember.filter(household_id=links[cid], status="active", group__status="active").prefetch_related("group")
+            if len(active) >= policy.max_groups_per_household:
+                names = "、".join(f"「{m.group.name}」" for m in active)
+                raise Conflict(f"{customers[cid].name}所在的户已在有效的联保小组{names}中，不能再加入新的联保小组", field="members")
+        village_id = first.village_id
+        group = await GuaranteeGroup.create(
+            bank_id=first.bank_id, branch_id=first.branch_id, village_id=village_id, name=name, status="active", origin=origin,
+            formed_on=on, formed_by_id=actor.id if actor.is_officer else None,
+        )
+        for m in members:
+            guarantor = customers[m.customer_id]
+            contract_no = f"LB{on.strftime('%Y%m%d')}{uuid.uuid4().hex[:12].upper()}"
+            text = contract_text(group_name=name, contract_no=contract_no, guarantor=guarantor.name,
+                                 others=[customers[c].name for c in customer_ids if c != m.customer_id], amount_fen=m.amount_fen, on=on)
+            await GuaranteeMember.create(
+                group=group, household_id=links[m.customer_id], customer_id=m.customer_id, bank_id=guarantor.bank_id, status="active",
+                amount_fen=m.amount_fen, contract_no=contract_no, contract_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                signed_at=now, witnessed_by_id=actor.id if actor.is_officer else None,
+            )
+        await audit.record(actor, "guarantee.form", "guarantee_group", group.id, after={
+            "name": name, "origin": origin, "members": [str(c) for c in customer_ids], "amountsFen": [m.amount_fen for m in members],
+        })
+    return group
+
+
+async def guarantee_exposure_fen(customer_ids: list[UUID]) -> int:
+    """The contingent exposure of the person's active guarantees (担保最高额 summed)."""
+    rows = await GuaranteeMember.filter(customer_id__in=customer_ids, status="active", group__status="active").values_list("amount_fen", flat=True)
+    return sum(int(r) for r in rows)
+
+
+async def group_of(actor: Actor | None, group_id: UUID) -> GuaranteeGroup:
+    group = await GuaranteeGroup.get_or_none(id=group_id)
+    if group is None or actor is None or (actor.type != ActorType.SYSTEM and not actor.in_branch(group.branch_id)):
+        raise NotFound("联保小组不存在", field="group_id")
+    await group.fetch_related("members__customer", "village")
+    return group
+
+
+async def guarantees_given(actor: Actor | None, customer_id: UUID) -> list[GuaranteeMember]:
+    """The guarantees the customer signed (any status), newest first, with their groups; out of scope reads as none."""
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None or actor is None or (actor.is_officer and not actor.in_branch(customer.branch_id)) or (
+        actor.type == ActorType.CUSTOMER and not actor.is_customer(customer_id)
+    ):
+        return []
+    return await GuaranteeMember.filter(customer_id=customer_id).order_by("-created_at").prefetch_related("group", "customer")
+
+
+async def guarantees_of_loan(actor: Actor | None, loan_id: UUID) -> list[GuaranteeMember]:
+    """The active guarantees standing behind a loan: the other members of its borrower's active groups."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or actor is None or (actor.is_officer and not actor.in_branch(loan.branch_id)) or (
+        actor.type == ActorType.CUSTOMER and not actor.is_customer(loan.customer_id)
+    ):
+        return []
+    groups = await GuaranteeMember.filter(customer_id=loan.customer_id, status="active", group__status="active").values_list("group_id", flat=True)
+    return await GuaranteeMember.filter(group_id__in=list(groups), status="active").exclude(customer_id=loan.customer_id).order_by(
+        "created_at", "id").prefetch_related("group", "customer")
+
+
+@dataclass(frozen=True, slots=True)
+class GuarantorRunReport:
+    business_on: date
+    opened: int
+
+
+async def open_guarantor_tasks(*, on: date, actor: Actor = SYSTEM) -> GuarantorRunReport:
+    """Each overdue loan of a 联保 member: a collection task and a warning for every other member, citing the guarantee (idempotent)."""
+    rows = await fetch(
+        "SELECT l.id AS loan_id, l.branch_id, l.days_past_due, l.customer_id AS borrower_id, c.name AS borrower_name,"
+        " g.id AS guarantee_id, g.customer_id AS guarantor_id, g.contract_no, g.amount_fen, grp.name AS group_name,"
+        " COALESCE(cl.officer_id, v.officer_id) AS officer_id"
+        " FROM loan l JOIN credit_line cl ON cl.id = l.credit_line_id JOIN customer c ON c.id = l.customer_id"
+        " LEFT JOIN village v ON v.id = c.village_id"
+        " JOIN guarantee_member b ON b.customer_id = l.customer_id AND b.status = 'active'"
+        " JOIN guarantee_group grp ON grp.id = b.group_id AND grp.status = 'active'"
+        " JOIN guarantee_member g ON g.group_id = grp.id AND g.status = 'active' AND g.customer_id <> l.customer_id"
+        " WHERE l.status = 'active' AND EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = l.id AND i.status = 'overdue')"
+    )
+    opened = 0
+    async with in_transaction():
+        for r in rows:
+            loan_id, guarantee_id = _uuid(r["loan_id"]), _uuid(r["guarantee_id"])
+            key = f"{guarantee_id}:{loan_id}"
+            if await CollectionTask.filter(open_guarantee_key=key).exists():
+                continue
+            task = await CollectionTask.create(
+                loan_id=loan_id, customer_id=_uuid(r["guarantor_id"]), branch_id=_uuid(r["branch_id"]), officer_id=_uuid(r["officer_id"]),
+                open_loan_id=None, guarantee_id=guarantee_id, open_guarantee_key=key, status=CollectionStatus.OPEN, opened_on=on,
+                opened_dpd=int(r["days_past_due"]), next_action_on=on, source="guarantee",
+            )
+            message = (f"被担保人{r['borrower_name']}的借款已逾期 {int(r['days_past_due'])} 天；依联保保证合同 {r['contract_no']}"
+                       f"（联保小组「{r['group_name']}」，担保最高额 {Money(int(r['amount_fen'])).format_yuan()}），请向保证人催收")
+            await EarlyWarning.get_or_create(
+                kind=WarningKind.GUARANTEE_CALLED, subject_id=uuid.uuid5(GUARANTEE_NAMESPACE, key), business_on=on,
+                defaults={"severity": Severity.MEDIUM, "level": int(r["days_past_due"]), "customer_id": _uuid(r["guarantor_id"]), "loan_id": loan_id,
+                          "branch_id": _uuid(r["branch_id"]), "officer_id": _uuid(r["officer_id"]), "message": message[:256],
+                          "evidence": {"guaranteeId": str(guarantee_id), "contractNo": r["contract_no"], "groupName": r["group_name"],
+                                       "borrowerId": str(_uuid(r["borrower_id"])), "collectionTaskId": str(task.id)},
+                          "status": WarningStatus.OPEN},
+            )
+            opened += 1
+        await audit.record(actor, "guarantee.call", "collection_task", None, after={"businessOn": on.isoformat(), "opened": opened})
+    return GuarantorRunReport(business_on=on, opened=opened)
+
+
+def _uuid(value) -> UUID | None:
+    return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
