@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0031_loan_extension')]
+    dependencies = [("models", "0032_external_data")]
 
     initial = False
 

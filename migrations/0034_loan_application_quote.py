@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0031_loan_extension')]
+    dependencies = [("models", "0033_import_record")]
 
     initial = False
 

@@ -71,7 +71,7 @@ class ClassUpgradeProposal(Model):
 class LoanWriteOff(Model):
     """A written-off loan's off-balance record (账销案存): what was written off and what has been recovered since.
 
-    The ledger holds the same figures per loan (written_off_principal, written_off_interest); ledger-check proves it.
+    The ledger holds the same figures per loan (written_off_principal, written_off_interest), and ledger-check proves it.
     """
 
     id = fields.UUIDField(primary_key=True)

@@ -9,8 +9,8 @@ from app.domain.maker_checker import CommandKind, CommandStatus
 class PendingCommand(Model):
     """An operation the maker asked for, kept whatever its outcome (approved, rejected, expired, failed are never deleted).
 
-    `preview` is the effect the maker saw; `check_preview` the effect computed when the checker decided (they differ when
-    an end-of-day ran in between); `result` what the execution returned, `error` why it failed (nothing was changed then).
+    `preview` is the effect the maker saw, `check_preview` the effect computed when the checker decided (they differ when
+    an end-of-day ran in between), `result` what the execution returned, `error` why it failed (nothing was changed then).
     """
 
     id = fields.UUIDField(primary_key=True)
