@@ -47,4 +47,4 @@ async def test_lpr_publish_mutation_needs_scheduled_for_a_future_date(client, de
     assert refused["rates"] == [] and [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_DATE", "publishedOn")]
     assert not await LprPublication.filter(published_on="2026-12-21").exists()
     done = (await client.post("/graphql", json={"query": MUTATION, "variables": {"input": {**future, "scheduled": True}}}, headers=headers)).json()
-    assert done["data"]["lprPublish"] == {"rates": [{"tenor": "1y", "ratePercent": "2.90"}, {"tenor": "5y", "ratePercent": "3.40"}], "errors": []}
+    assert done["data"]["lprPublish"] == {"rates": [{"tenor": "ONE_YEAR", "ratePercent": "2.90"}, {"tenor": "FIVE_YEAR", "ratePercent": "3.40"}], "errors": []}

@@ -98,7 +98,7 @@ def test_todays_data_becomes_bank_one_under_the_platform(settings, tmp_path):
     url = _fresh_database_url(settings, tmp_path)
     env = {**os.environ, "CUNXIN_DATABASE_URL": url, "CUNXIN_PLATFORM_NAME": "临汾市农信中心", "CUNXIN_FIRST_BANK_CODE": "14102301"}
     # when it is migrated to the head
-    run = subprocess.run([sys.executable, "-c", UPGRADE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    run = subprocess.run([sys.executable, "-c", UPGRADE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert run.returncode == 0, run.stderr
     found = json.loads(run.stdout.strip().splitlines()[-1])
     # then one bank #1 is headed by the old head branch, and the platform is above it

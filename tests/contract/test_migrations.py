@@ -40,10 +40,10 @@ def test_migrations_apply_to_an_empty_database_and_match_the_models(settings, tm
     url = _fresh_database_url(settings, tmp_path)
     env = {**os.environ, "CUNXIN_DATABASE_URL": url}
     # when the operator migrates
-    migrated = subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    migrated = subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert migrated.returncode == 0, migrated.stderr
     # then the models need no new migration
-    drift = subprocess.run([sys.executable, "-c", DRIFT_CHECK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    drift = subprocess.run([sys.executable, "-c", DRIFT_CHECK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert drift.returncode == 0, drift.stderr
     assert drift.stdout.strip().splitlines()[-1] == "0", "models changed without a migration: run `tortoise -c app.db.TORTOISE_ORM makemigrations`"
     if ON_POSTGRES:
