@@ -19,10 +19,13 @@ from app.services import identity_checks as checks
 from tests.factories import csrf_token, login
 from tests.factories.risk import make_customer
 from tests.fakes import FakeJobQueue
+from ui.templating import POLL_TRIGGER
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 NUMBER = idcard.make_number("141023", date(1980, 5, 17), 101)
 HX = {"HX-Request": "true"}
+
+POLLING = f'hx-trigger="{POLL_TRIGGER}"'  # a job-status fragment that asks again
 
 
 @pytest.fixture
@@ -97,7 +100,7 @@ async def test_enrolment_upload_queues_the_job_and_polls_until_done(web, face_ap
     enrolment_id = done.headers["location"].split("?")[0].rsplit("/", 1)[1]
     assert face_app.state.queue.ids() == [f"enrol_face:{enrolment_id}"]
     polling = await web.get(done.headers["location"], headers=HX)
-    assert 'hx-trigger="load delay:1s"' in polling.text and "<html" not in polling.text
+    assert POLLING in polling.text and "<html" not in polling.text
     await checks.claim_enrolment(enrolment_id=enrolment_id)
     await checks.record_enrolment(enrolment_id=enrolment_id, embeddings=[[0.1] * 128] * 3, vault=vault, threshold=0.07, model_ms=1, now=clock.now_utc())
     finished = await web.get(done.headers["location"], headers=HX)
@@ -147,7 +150,7 @@ async def test_the_face_step_polls_then_opens_the_session(web, face_app, demo, v
     # when the page polls while the jobs run
     pending = await web.get(url, headers=HX)
     assert pending.status_code == 200 and "<html" not in pending.text and pending.headers["vary"] == "HX-Request"
-    assert 'hx-trigger="load delay:1s"' in pending.text and "正在核验" in pending.text
+    assert POLLING in pending.text and "正在核验" in pending.text
     assert (await web.get("/loans")).status_code == 303
     # and the worker writes both results
     check = await LivenessCheck.get(nonce=nonce)
@@ -213,7 +216,7 @@ async def test_id_card_read_polls_then_shows_the_confirm_form_and_records_correc
     read_id = url.rsplit("/", 1)[1]
     assert face_app.state.queue.ids() == [f"read_id_card:{read_id}"]
     pending = await web.get(url, headers=HX)
-    assert 'hx-trigger="load delay:1s"' in pending.text and "排队等待识别" in pending.text and "<html" not in pending.text
+    assert POLLING in pending.text and "排队等待识别" in pending.text and "<html" not in pending.text
     # when the worker has read it, with a wrong check character and a doubtful name
     wrong = NUMBER[:-1] + ("0" if NUMBER[-1] != "0" else "1")
     detail = {
@@ -303,7 +306,7 @@ async def test_customer_face_match_needs_a_portrait_then_polls_to_the_verdict(we
     sent = await web.post(f"/identity/customers/{customer.id}/face", data={"csrf_token": token}, files={"probe": ("s.jpg", JPEG, "image/jpeg")})
     assert sent.status_code == 303
     vid = sent.headers["location"].rsplit("/", 1)[1]
-    assert (await web.get(sent.headers["location"], headers=HX)).text.count('hx-trigger="load delay:1s"') == 1
+    assert (await web.get(sent.headers["location"], headers=HX)).text.count(POLLING) == 1
     await checks.record_face_result(verification_id=vid, distance=0.0312, verified=True, model="Dlib", model_ms=1, now=clock.now_utc())
     verdict = await web.get(sent.headers["location"])
     assert "与身份证人像一致" in verdict.text and "0.0312" in verdict.text and "Dlib" in verdict.text and "0.07" in verdict.text
@@ -378,4 +381,4 @@ async def test_a_slow_read_shows_the_time_waited_a_hint_and_a_way_out(web, face_
     await IdCardRead.filter(id=read_id).update(created_at=clock.now_utc() - timedelta(seconds=75))
     slow = await web.get(url, headers=HX)
     assert "已等待 1 分 15 秒" in slow.text and "识别较慢，可继续等待或重新拍摄" in slow.text
-    assert 'hx-trigger="load delay:1s"' in slow.text  # still polling
+    assert POLLING in slow.text  # still polling

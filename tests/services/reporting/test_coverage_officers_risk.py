@@ -49,8 +49,8 @@ async def test_officer_performance(demo, vault):
     await build_book(vault)
     report = await officer_performance(actor=await actor("admin"))
     rows = [(r.username, r.branch_name, r.figures) for r in report.officers.rows]
-    assert [r[0] for r in rows] == ["approver", "manager", "officer1", "officer2"]
-    officer1, officer2 = report.officers.rows[2].figures, report.officers.rows[3].figures
+    assert [r[0] for r in rows] == ["hq_approver", "approver", "manager", "officer1", "officer2"]  # the head office first
+    officer1, officer2 = report.officers.rows[3].figures, report.officers.rows[4].figures
     assert (officer1.villages, officer1.lines, officer1.line_limit_fen, officer1.loans, officer1.outstanding_fen) == (2, 2, 300_000 * Y, 2, 150_000 * Y)
     assert (officer1.overdue_loans, officer1.overdue_principal_fen, officer1.npl_fen) == (1, 5_000 * Y, 0)
     assert (officer2.villages, officer2.lines, officer2.line_limit_fen, officer2.loans, officer2.overdue_loans, officer2.npl_fen) == (
