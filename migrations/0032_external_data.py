@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'external_data_consent', 'app': 'models', 'indexes': [Index(fields=['customer', 'source'])], 'pk_attr': 'id', 'table_description': "A customer's authorisation to query one external source, for named purposes, until it expires (PIPL)."},
+            options={'table': 'external_data_consent', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'source'])], 'pk_attr': 'id', 'table_description': "A customer's authorisation to query one external source, for named purposes, until it expires (PIPL)."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('error', fields.CharField(null=True, max_length=256)),
                 ('facts', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
             ],
-            options={'table': 'external_data_query', 'app': 'models', 'indexes': [Index(fields=['customer', 'source', 'requested_at'])], 'pk_attr': 'id', 'table_description': 'One query to an external source (or one imported row): who, why, when, under which consent, and the result.'},
+            options={'table': 'external_data_query', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'source', 'requested_at'])], 'pk_attr': 'id', 'table_description': 'One query to an external source (or one imported row): who, why, when, under which consent, and the result.'},
             bases=['Model'],
         ),
     ]

@@ -26,7 +26,7 @@ class ExternalDataConsent(Model):
 
     class Meta:
         table = "external_data_consent"
-        indexes = (("customer", "source"),)
+        indexes = (("customer_id", "source"),)
 
 
 class ExternalDataQuery(Model):
@@ -49,4 +49,4 @@ class ExternalDataQuery(Model):
 
     class Meta:
         table = "external_data_query"
-        indexes = (("customer", "source", "requested_at"),)
+        indexes = (("customer_id", "source", "requested_at"),)

@@ -49,6 +49,6 @@ def test_reports_read_the_replica_when_one_is_configured(stack):
         stack.env.update(saved)
     primary = _coverage_csv(stack, "web-primary", {})
     from_replica = _coverage_csv(stack, "web-replica", {"CUNXIN_REPORTING_DATABASE_URL": replica})
-    assert len(primary) > 2 and ",合计,,,0,0,0,0,0.0000,0,0.00,0,0,0.00" not in primary  # the demo villages
-    # the (empty) replica answered: the header and a total of nothing
-    assert from_replica == [primary[0], ",合计,,,0,0,0,0,0.0000,0,0.00,0,0,0.00"]
+    assert len(primary) > 1  # the header and the demo villages (CSV files hold data rows only; totals are a separate file)
+    # the (empty) replica answered: the header and no rows
+    assert from_replica == [primary[0]]
