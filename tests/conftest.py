@@ -32,15 +32,16 @@ ON_POSTGRES = get_settings().db_url.startswith(("postgres", "asyncpg"))
 
 
 def pytest_collection_modifyitems(config, items):
-    """`postgres` tests need PostgreSQL; `slow` simulations run once, in the PostgreSQL pass of CI."""
+    """`postgres` tests need PostgreSQL; `slow` simulations, browser (`e2e`) and model (`ml`) tests run once, in the
+    PostgreSQL pass of CI (they do not depend on the database engine, and running them twice cost CI ~10 minutes)."""
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set CUNXIN_TEST_DATABASE_URL)")
-    skip_slow = pytest.mark.skip(reason="slow: runs in the PostgreSQL pass (or with CUNXIN_TEST_SLOW=1)")
-    run_slow = ON_POSTGRES or os.environ.get("CUNXIN_TEST_SLOW") == "1"
+    skip_once = pytest.mark.skip(reason="slow, browser or model test: runs in the PostgreSQL pass (or with CUNXIN_TEST_SLOW=1)")
+    run_once = ON_POSTGRES or os.environ.get("CUNXIN_TEST_SLOW") == "1"
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:
             item.add_marker(skip_pg)
-        elif "slow" in item.keywords and not run_slow:
-            item.add_marker(skip_slow)
+        elif {"slow", "e2e", "ml"} & set(item.keywords) and not run_once:
+            item.add_marker(skip_once)
 
 
 @pytest.fixture(scope="session")
