@@ -41,16 +41,16 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Loan',
             name='disbursement_ref',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', db_default='', max_length=64),
         ),
         ops.AddField(
             model_name='Loan',
             name='overdue_interest_fen',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Loan',
             name='overdue_principal_fen',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
     ]

@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='EodRun',
             name='stages_done',
-            field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            field=fields.JSONField(default=list, db_default=[], encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
     ]

@@ -70,6 +70,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Product',
             name='excess_debit',
-            field=fields.CharField(default='refund', max_length=16),
+            field=fields.CharField(default='refund', db_default='refund', max_length=16),
         ),
     ]

@@ -11,16 +11,16 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Loan',
             name='compound_carry',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Loan',
             name='interest_carry',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Loan',
             name='penalty_carry',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
     ]

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='CollectionTask',
             name='source',
-            field=fields.CharField(default='eod', max_length=16),
+            field=fields.CharField(default='eod', db_default='eod', max_length=16),
         ),
         ops.AlterField(
             model_name='Document',

@@ -33,8 +33,8 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name='CardBinding', name='bank_code', field=fields.CharField(default='', max_length=16)),
-        ops.AddField(model_name='CardLookup', name='bank_code', field=fields.CharField(default='', max_length=16)),
+        ops.AddField(model_name='CardBinding', name='bank_code', field=fields.CharField(default='', db_default='', max_length=16)),
+        ops.AddField(model_name='CardLookup', name='bank_code', field=fields.CharField(default='', db_default='', max_length=16)),
         ops.AddField(
             model_name='CardLookup', name='bank',
             field=fields.ForeignKeyField('models.Bank', source_field='bank_id', null=True, db_constraint=True, to_field='id', related_name='card_lookups', on_delete=OnDelete.RESTRICT),

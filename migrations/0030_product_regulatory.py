@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name='Product', name='loan_purpose', field=fields.CharField(max_length=64, default="")),
-        ops.AddField(model_name='Product', name='guarantee_method', field=fields.CharField(max_length=16, default="credit")),
-        ops.AddField(model_name='Product', name='is_agricultural', field=fields.BooleanField(default=False)),
-        ops.AddField(model_name='Product', name='is_inclusive', field=fields.BooleanField(default=False)),
+        ops.AddField(model_name='Product', name='loan_purpose', field=fields.CharField(max_length=64, default="", db_default="")),
+        ops.AddField(model_name='Product', name='guarantee_method', field=fields.CharField(max_length=16, default="credit", db_default="credit")),
+        ops.AddField(model_name='Product', name='is_agricultural', field=fields.BooleanField(default=False, db_default=False)),
+        ops.AddField(model_name='Product', name='is_inclusive', field=fields.BooleanField(default=False, db_default=False)),
     ]

@@ -10,5 +10,5 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name='ReportKey', name='pii_scope', field=fields.BooleanField(default=False)),
+        ops.AddField(model_name='ReportKey', name='pii_scope', field=fields.BooleanField(default=False, db_default=False)),
     ]

@@ -65,7 +65,7 @@ class CardBinding(Model):
     phone_hash = fields.CharField(max_length=64)
     phone_masked = fields.CharField(max_length=11)
     code_hash = fields.CharField(max_length=64)
-    bank_code = fields.CharField(max_length=16, default="")  # the opening bank's institution code (开户行机构编码)
+    bank_code = fields.CharField(max_length=16, default="", db_default="")  # the opening bank's institution code (开户行机构编码)
     bank_name = fields.CharField(max_length=64)
     branch_name = fields.CharField(max_length=64, default="")
     is_own_bank = fields.BooleanField()  # the opening bank is an active member bank of the platform
@@ -104,7 +104,7 @@ class CardLookup(Model):
 
     id = fields.UUIDField(primary_key=True)
     card = fields.OneToOneField("models.BankCard", related_name="lookup", on_delete=fields.CASCADE)
-    bank_code = fields.CharField(max_length=16, default="")  # the opening bank's institution code (开户行机构编码)
+    bank_code = fields.CharField(max_length=16, default="", db_default="")  # the opening bank's institution code (开户行机构编码)
     bank = fields.ForeignKeyField("models.Bank", related_name="card_lookups", null=True, on_delete=fields.RESTRICT)
     bank_name = fields.CharField(max_length=64)
     branch_name = fields.CharField(max_length=64, default="")

@@ -30,7 +30,7 @@ class CollectionTask(Model):
     # `open_loan_id` stays NULL and `open_guarantee_key` ("<guarantee id>:<loan id>" while open) keeps one open task per pair
     guarantee = fields.ForeignKeyField("models.GuaranteeMember", related_name="collection_tasks", null=True, on_delete=fields.RESTRICT)
     open_guarantee_key = fields.CharField(max_length=80, null=True, unique=True)
-    source = fields.CharField(max_length=16, default="eod")  # eod: the daily run (closed when cured) | post_loan_check: a check's 建议催收
+    source = fields.CharField(max_length=16, default="eod", db_default="eod")  # eod: the daily run (closed when cured) | post_loan_check: a check's 建议催收
     created_at = fields.DatetimeField(auto_now_add=True)
     # when the task last changed: opened, an action recorded (count, last action, next date), closed; incremental sync (issue 16)
     updated_at = fields.DatetimeField(auto_now=True, null=True)  # nullable only so migration 0036 could add it to filled tables (it backfills)

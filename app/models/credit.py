@@ -50,21 +50,21 @@ class Loan(Model):
     status = fields.CharEnumField(LoanStatus, max_length=16, default=LoanStatus.ACTIVE)
     # Balances are derived from the ledger; these cached copies are checked against it.
     outstanding_principal_fen = fields.BigIntField()
-    overdue_principal_fen = fields.BigIntField(default=0)
-    overdue_interest_fen = fields.BigIntField(default=0)
+    overdue_principal_fen = fields.BigIntField(default=0, db_default=0)
+    overdue_interest_fen = fields.BigIntField(default=0, db_default=0)
     accrued_interest_fen = fields.BigIntField(default=0)  # accrued in the current period, not yet due
     penalty_fen = fields.BigIntField(default=0)
     compound_fen = fields.BigIntField(default=0)
     # 积数 not yet posted (docs/lending.md): Σ(balance × rate × days) − denominator × posted, per component.
     # interest: fen × ppm × days of the current period (denominator 360,000,000);
     # penalty / compound: fen × ppb × days over the loan's life (denominator 360,000,000,000).
-    interest_carry = fields.BigIntField(default=0)
-    penalty_carry = fields.BigIntField(default=0)
-    compound_carry = fields.BigIntField(default=0)
+    interest_carry = fields.BigIntField(default=0, db_default=0)
+    penalty_carry = fields.BigIntField(default=0, db_default=0)
+    compound_carry = fields.BigIntField(default=0, db_default=0)
     days_past_due = fields.IntField(default=0)
     classification = fields.CharEnumField(LoanClass, max_length=16, default=LoanClass.NORMAL)
     settled_on = fields.DateField(null=True)
-    disbursement_ref = fields.CharField(max_length=64, default="")
+    disbursement_ref = fields.CharField(max_length=64, default="", db_default="")
     # "debit in flight" marker: the reference of an auto-debit sent to the core and not yet booked;
     # a manual repayment or prepayment is refused while it is set
     debit_in_flight = fields.CharField(max_length=80, null=True)

@@ -25,12 +25,12 @@ class Product(Model):
     prepayment_mode = fields.CharField(max_length=16, default="keep_term")  # keep_term / keep_installment
     conventions = fields.JSONField(default=dict)  # overrides of schedule conventions
     # a confirmed auto-debit that finds its installment already paid: "refund" it to the card, or "apply_next" (next amount due)
-    excess_debit = fields.CharField(max_length=16, default="refund")
+    excess_debit = fields.CharField(max_length=16, default="refund", db_default="refund")
     # regulatory fields a BI team reports per loan (the loan takes its product's): 贷款用途, 担保方式, 涉农, 普惠
-    loan_purpose = fields.CharField(max_length=64, default="")  # e.g. 农业生产经营, 个人消费; "" = not declared
-    guarantee_method = fields.CharField(max_length=16, default="credit")  # credit 信用 / guarantee 保证 / mortgage 抵押 / pledge 质押
-    is_agricultural = fields.BooleanField(default=False)  # 涉农贷款
-    is_inclusive = fields.BooleanField(default=False)  # 普惠金融贷款
+    loan_purpose = fields.CharField(max_length=64, default="", db_default="")  # e.g. 农业生产经营, 个人消费; "" = not declared
+    guarantee_method = fields.CharField(max_length=16, default="credit", db_default="credit")  # credit 信用 / guarantee 保证 / mortgage 抵押 / pledge 质押
+    is_agricultural = fields.BooleanField(default=False, db_default=False)  # 涉农贷款
+    is_inclusive = fields.BooleanField(default=False, db_default=False)  # 普惠金融贷款
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -21,7 +21,7 @@ class ReportKey(Model):
     revoked_by = fields.ForeignKeyField("models.Officer", related_name="report_keys_revoked", null=True, on_delete=fields.SET_NULL)
     last_used_at = fields.DatetimeField(null=True)
     # PII scope: reportCustomers gives this key whole names, ID numbers and phones (each read audited); without it, masked
-    pii_scope = fields.BooleanField(default=False)
+    pii_scope = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "report_key"

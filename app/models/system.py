@@ -46,7 +46,7 @@ class EodRun(Model):
     id = fields.UUIDField(primary_key=True)
     business_on = fields.DateField(unique=True)
     steps_done = fields.JSONField(default=list)
-    stages_done = fields.JSONField(default=list)
+    stages_done = fields.JSONField(default=list, db_default=[])
     finished_at = fields.DatetimeField(null=True)
     started_at = fields.DatetimeField(auto_now_add=True)
     owner = fields.CharField(max_length=128, null=True)

@@ -89,7 +89,13 @@ async def main():
     await Tortoise.close_connections()
     print(json.dumps(out, default=str, ensure_ascii=False))
 
-asyncio.run(main())
+async def run():
+    try:
+        await main()
+    finally:
+        await Tortoise.close_connections()  # or a failed migration leaves aiosqlite's thread holding the process
+
+asyncio.run(run())
 '''
 
 

@@ -59,3 +59,23 @@ def test_no_model_docstring_has_a_semicolon():
     models = [v for v in vars(app.models).values() if isinstance(v, type) and issubclass(v, Model) and v is not Model]
     assert len(models) > 20
     assert [m.__name__ for m in models if m.__doc__ and ";" in m.__doc__] == []
+
+
+def test_every_added_column_can_join_a_filled_table():
+    """A NOT NULL column added to an existing table needs a database default (`db_default`): a Python `default`
+    is not in the DDL, so SQLite and PostgreSQL refuse the ALTER on any table that holds rows — a bank's
+    database, not the empty one the test above migrates."""
+    import importlib
+    import pkgutil
+
+    import migrations
+    from tortoise.migrations import operations as ops
+
+    refused = []
+    for module in pkgutil.iter_modules(migrations.__path__):
+        migration = importlib.import_module(f"migrations.{module.name}").Migration
+        for op in migration.operations:
+            if isinstance(op, ops.AddField) and not (op.field.null or op.field.has_db_default() or op.field.pk):
+                refused.append(f"{module.name}: {op.model_name}.{op.name}")
+    assert len(list(pkgutil.iter_modules(migrations.__path__))) > 30
+    assert refused == []
