@@ -78,7 +78,7 @@ class RiskStrategyDecision(Model):
     decision = fields.CharEnumField(RiskOutcome, max_length=16)
     hits = fields.JSONField()  # [{"code", "kind", "message", "evidence"}]
     limit_fen = fields.BigIntField()
-    limit_binding = fields.CharField(max_length=32)  # which term bound the limit: appraisal, product_max, income_multiple, debt_to_income
+    limit_binding = fields.CharField(max_length=32)  # the LimitTerm that bound the limit (app/domain/rules/strategies.py)
     limit_detail = fields.JSONField()  # {"terms": {...}, "skipped": [...]}
     spread_bp = fields.IntField()
     grade = fields.CharField(max_length=16, null=True)

@@ -21,6 +21,7 @@ from app.domain import error_codes as codes
 from app.domain.errors import DomainError
 from app.domain.money import yuan_str
 from app.domain import vocabulary
+from app.domain.rules.strategies import LimitTerm
 from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
 from app.domain.warnings import WarningActionKind as WarningActionModel
 from app.domain.warnings import WarningStatus as WarningStatusModel
@@ -55,6 +56,8 @@ CollectionActionKind = domain_enum(vocabulary.CollectionActionKind, description=
 ListKind = domain_enum(vocabulary.ListKind, description="名单类型")
 
 RuleSetKind = domain_enum(vocabulary.RuleSetKind, description="规则集类型")
+
+StrategyLimitTerm = domain_enum(LimitTerm, name="StrategyLimitTerm", description="策略额度的测算项：额度取适用各项中最小者，相等时取靠前的项")
 
 
 RiskErrorCode = error_enum("RiskErrorCode", "风控相关错误代码", codes.CommonCode, codes.RiskCode)
@@ -209,8 +212,8 @@ class StrategyDecision:
     rule_set_version: str = strawberry.field(description="所用策略版本号")
     hits: list[RiskHit] = strawberry.field(description="命中的准入与反欺诈规则及证据")
     limit: DecimalString = strawberry.field(description="策略测算额度（元）")
-    limit_binding: str = strawberry.field(description="约束额度的项：appraisal 评议预授信，product_max 产品上限，income_multiple 收入倍数，debt_to_income 负债收入比")
-    limit_terms: JSON = strawberry.field(description="参与测算的各项（分）与缺少数据未参与的项")
+    limit_binding: StrategyLimitTerm = strawberry.field(description="约束额度的项（测算额度取自该项）")
+    limit_terms: JSON = strawberry.field(description="参与测算的各项与缺少数据未参与的项：{\"terms\": {项: 分}, \"skipped\": [项]}，项为 StrategyLimitTerm 的小写值（如 product_max）")
     spread_bp: int = strawberry.field(description="LPR 加点（基点）")
     grade: str | None = strawberry.field(description="定价所用的评级（评议或客户评级）；无评级时为 null")
     annual_income: DecimalString | None = strawberry.field(description="客户经理录入的家庭年收入（元）")
@@ -221,7 +224,7 @@ class StrategyDecision:
     def from_model(cls, m: StrategyModel) -> StrategyDecision:
         return cls(
             id=strawberry.ID(str(m.id)), product_code=m.product_code, decision=RiskOutcomeEnum(m.decision), rule_set_version=m.ruleset_version,
-            hits=_hits(m.hits or []), limit=yuan_str(m.limit_fen), limit_binding=m.limit_binding, limit_terms=m.limit_detail, spread_bp=m.spread_bp,
+            hits=_hits(m.hits or []), limit=yuan_str(m.limit_fen), limit_binding=StrategyLimitTerm(m.limit_binding), limit_terms=m.limit_detail, spread_bp=m.spread_bp,
             grade=m.grade, annual_income=yuan_str(m.annual_income_fen) if m.annual_income_fen is not None else None, explanation=m.explanation,
             decided_at=m.decided_at,
         )

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
@@ -38,11 +39,26 @@ from app.domain.rules.strategy_catalogue import STRATEGY_CATALOGUE, StrategyFact
 from app.domain.vocabulary import RISK_OUTCOME_LABELS
 
 DEFAULT_STRATEGY_RULESET = "rulesets/default-strategy-1.yaml"  # package resource of app.domain.rules
+
+
+class LimitTerm(StrEnum):
+    """A term of the strategy's limit, in tie-break order: the limit is the smallest term that applies."""
+
+    APPRAISAL = "appraisal"
+    PRODUCT_MAX = "product_max"
+    INCOME_MULTIPLE = "income_multiple"
+    DEBT_TO_INCOME = "debt_to_income"
+
+    @property
+    def label(self) -> str:
+        return LIMIT_TERMS[self]
+
+
 LIMIT_TERMS = {
-    "appraisal": "评议预授信额度",
-    "product_max": "产品最高额度",
-    "income_multiple": "收入倍数上限",
-    "debt_to_income": "负债收入比上限",
+    LimitTerm.APPRAISAL: "评议预授信额度",
+    LimitTerm.PRODUCT_MAX: "产品最高额度",
+    LimitTerm.INCOME_MULTIPLE: "收入倍数上限",
+    LimitTerm.DEBT_TO_INCOME: "负债收入比上限",
 }
 PRICING_SOURCES = {"ruleset": "策略定价表", "product_grade": "产品等级定价", "product_default": "产品默认加点"}
 
@@ -71,9 +87,9 @@ class StrategyRuleSet:
 @dataclass(frozen=True, slots=True)
 class LimitResult:
     limit_fen: int
-    binding: str  # a key of LIMIT_TERMS
-    terms: Mapping[str, int]  # every term that applied, in fen (before rounding)
-    skipped: tuple[str, ...] = ()  # terms without the facts to compute them
+    binding: LimitTerm
+    terms: Mapping[LimitTerm, int]  # every term that applied, in fen (before rounding)
+    skipped: tuple[LimitTerm, ...] = ()  # terms without the facts to compute them
 
     def to_json(self) -> dict[str, Any]:
         return {"limitFen": self.limit_fen, "binding": self.binding, "terms": dict(self.terms), "skipped": list(self.skipped)}
@@ -178,24 +194,24 @@ def _show(value: Any) -> str:
 
 def compute_limit(policy: LimitPolicy, facts: StrategyFacts) -> LimitResult:
     """The smallest applicable term, rounded down; ties go to the earlier term in LIMIT_TERMS."""
-    terms: dict[str, int] = {}
-    skipped: list[str] = []
+    terms: dict[LimitTerm, int] = {}
+    skipped: list[LimitTerm] = []
     if facts.pre_credit_fen is not None:
-        terms["appraisal"] = facts.pre_credit_fen
+        terms[LimitTerm.APPRAISAL] = facts.pre_credit_fen
     else:
-        skipped.append("appraisal")
-    terms["product_max"] = facts.product_max_fen
+        skipped.append(LimitTerm.APPRAISAL)
+    terms[LimitTerm.PRODUCT_MAX] = facts.product_max_fen
     income = facts.annual_income_fen
     if policy.income_multiple_pct is not None:
         if income is None:
-            skipped.append("income_multiple")
+            skipped.append(LimitTerm.INCOME_MULTIPLE)
         else:
-            terms["income_multiple"] = income * policy.income_multiple_pct // 100
+            terms[LimitTerm.INCOME_MULTIPLE] = income * policy.income_multiple_pct // 100
     if policy.debt_to_income_pct is not None:
         if income is None or facts.open_debt_fen is None:
-            skipped.append("debt_to_income")
+            skipped.append(LimitTerm.DEBT_TO_INCOME)
         else:
-            terms["debt_to_income"] = max(0, income * policy.debt_to_income_pct // 100 - facts.open_debt_fen)
+            terms[LimitTerm.DEBT_TO_INCOME] = max(0, income * policy.debt_to_income_pct // 100 - facts.open_debt_fen)
     binding = min(terms, key=lambda k: terms[k])  # dicts keep insertion order: ties go to the earlier term
     amount = max(0, terms[binding])
     return LimitResult(limit_fen=amount - amount % policy.round_down_fen, binding=binding, terms=MappingProxyType(terms), skipped=tuple(skipped))
@@ -244,7 +260,7 @@ def explain_strategy(decision: StrategyDecision) -> str:
     lines = [head + ("，未命中任何规则。" if not decision.hits else f"，命中 {len(decision.hits)} 条规则：")]
     lines += [f"{i}.【{KIND_NAMES[h.kind]}】{h.message}" for i, h in enumerate(decision.hits, start=1)]
     limit = decision.limit
-    lines.append(f"建议额度：{_yuan(limit.limit_fen)} 元（受{LIMIT_TERMS[limit.binding]}约束）")
+    lines.append(f"建议额度：{_yuan(limit.limit_fen)} 元（受{limit.binding.label}约束）")
     p = decision.pricing
     lines.append(f"利率加点：LPR + {p.spread_bp} 个基点（{PRICING_SOURCES[p.source]}）")
     return "\n".join(lines)

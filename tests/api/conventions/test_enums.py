@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, get_named_type
 
 from app.api.schema import schema
+from app.domain.rules.strategies import LimitTerm
 from app.domain.vocabulary import LoanStatus
 from app.services.auth import officers as auth
 from tests.factories import DEMO_PASSWORD
@@ -27,6 +28,7 @@ CLOSED_SETS = {
     "RiskDecision.purpose": "RiskPurpose",
     "RiskDecision.decision": "RiskOutcome",
     "StrategyDecision.decision": "RiskOutcome",
+    "StrategyDecision.limitBinding": "StrategyLimitTerm",
     "ClassUpgradeProposal.status": "ClassUpgradeProposalStatus",
     "Query.lprRates(tenor:)": "LprTenor",
     "Query.creditLines(status:)": "CreditLineStatus",
@@ -54,6 +56,14 @@ def test_every_closed_set_is_an_enum_with_described_values():
 def test_loan_status_values_are_the_domain_members_with_their_labels():
     enum_type = schema._schema.type_map["LoanStatus"]
     assert {name: value.description for name, value in enum_type.values.items()} == {m.name: m.label for m in LoanStatus}
+
+
+def test_limit_terms_are_the_strategy_terms_with_their_labels():
+    # given the strategy's limit terms (app/domain/rules/strategies.py), when the schema publishes them
+    enum_type = schema._schema.type_map["StrategyLimitTerm"]
+    # then each is an upper-case value described by its Chinese label
+    assert {name: value.description for name, value in enum_type.values.items()} == {m.name: m.label for m in LimitTerm}
+    assert set(enum_type.values) >= {"APPRAISAL", "PRODUCT_MAX", "INCOME_MULTIPLE", "DEBT_TO_INCOME"}
 
 
 async def _officer():

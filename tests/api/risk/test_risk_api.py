@@ -207,7 +207,8 @@ async def test_strategy_decisions_of_a_customer_in_scope(client, demo, vault):
     mine = (await _gql(client, _doc("StrategyDecisions"), variables, await _token()))["data"]["strategyDecisions"]
     assert len(mine) == 1
     assert (mine[0]["decision"], mine[0]["ruleSetVersion"], mine[0]["productCode"], mine[0]["annualIncome"]) == ("PASS", "strategy-2026.1", "BIANLI", "123456.00")
-    assert mine[0]["limitBinding"] in mine[0]["limitTerms"]["terms"] and mine[0]["explanation"].startswith("准入与反欺诈结论：通过")
+    assert mine[0]["limitBinding"].isupper() and mine[0]["limitBinding"].lower() in mine[0]["limitTerms"]["terms"]
+    assert mine[0]["explanation"].startswith("准入与反欺诈结论：通过")
     assert (await _gql(client, _doc("StrategyDecisions"), variables, await _token("officer2")))["data"]["strategyDecisions"] == []
     assert (await _gql(client, _doc("StrategyDecisions"), {"customerId": "garbage"}, await _token()))["data"]["strategyDecisions"] == []
 
