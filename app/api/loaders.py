@@ -9,7 +9,7 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Branch, Installment, LedgerEntry, LedgerTransaction, Product
+from app.models import Branch, Customer, Installment, LedgerEntry, LedgerTransaction, Product
 
 
 async def _branches_by_id(keys: Sequence[UUID]) -> list[Branch | None]:
@@ -20,6 +20,12 @@ async def _branches_by_id(keys: Sequence[UUID]) -> list[Branch | None]:
 async def _products_by_id(keys: Sequence[UUID]) -> list[Product | None]:
     rows = {p.id: p for p in await Product.filter(id__in=list(keys))}
     return [rows.get(k) for k in keys]
+
+
+async def _customer_names_by_id(keys: Sequence[UUID]) -> list[str | None]:
+    """Only the names (a credit line shows its customer's name): one narrow read, no customer objects."""
+    names = dict(await Customer.filter(id__in=list(keys)).values_list("id", "name"))
+    return [names.get(k) for k in keys]
 
 
 # what the read-only GraphQL Installment shows (app/api/lending/types.py: Installment.from_row)
@@ -51,5 +57,6 @@ async def _transactions_by_loan(keys: Sequence[UUID]) -> list[list[tuple[LedgerT
 class Loaders:
     branch_by_id: DataLoader[UUID, Branch | None] = field(default_factory=lambda: DataLoader(load_fn=_branches_by_id))
     product_by_id: DataLoader[UUID, Product | None] = field(default_factory=lambda: DataLoader(load_fn=_products_by_id))
+    customer_name_by_id: DataLoader[UUID, str | None] = field(default_factory=lambda: DataLoader(load_fn=_customer_names_by_id))
     installments_by_loan: DataLoader[UUID, list[dict]] = field(default_factory=lambda: DataLoader(load_fn=_installments_by_loan))
     transactions_by_loan: DataLoader[UUID, list[tuple[LedgerTransaction, list[LedgerEntry]]]] = field(default_factory=lambda: DataLoader(load_fn=_transactions_by_loan))

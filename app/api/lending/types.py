@@ -141,20 +141,24 @@ class CreditLine(relay.Node):
     methods: list[RepaymentMethod] = strawberry.field(description="允许的还款方式")
     spread_bp: int = strawberry.field(description="定价加点（基点，1 基点 = 0.01%），借款年利率 = 当日 LPR + 加点")
     product_id: strawberry.Private[UUID]
+    customer_id: strawberry.Private[UUID]
     updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；交易、状态、分类、额度变化时更新，每日计息不更新；用于增量同步）")
-    customer_name: str = strawberry.field(description="客户姓名：目前没有查询填充它，恒为空字符串（已知缺陷：请从客户对象读取姓名）")
 
     @strawberry.field(description="产品")
     async def product(self, info: Info) -> Product:
         return Product.from_model(await info.context.loaders.product_by_id.load(self.product_id))
 
+    @strawberry.field(description="客户姓名（全名）：工作人员读辖内额度的客户姓名，客户读本人的姓名（能读到额度即能读到姓名）")
+    async def customer_name(self, info: Info) -> str:
+        return await info.context.loaders.customer_name_by_id.load(self.customer_id)
+
     @classmethod
-    def from_model(cls, m: CreditLineModel, customer_name: str = "") -> CreditLine:
+    def from_model(cls, m: CreditLineModel) -> CreditLine:
         return cls(
             key=str(m.id), status=CreditLineStatusEnum(m.status), limit=yuan_str(m.limit_fen), used=yuan_str(m.used_fen),
             available=yuan_str(m.limit_fen - m.used_fen), valid_from=m.valid_from, valid_until=m.valid_until,
             max_term_months=m.max_term_months, methods=[RepaymentMethod(x) for x in m.allowed_methods], spread_bp=m.spread_bp,
-            product_id=m.product_id, customer_name=customer_name, updated_at=m.updated_at,
+            product_id=m.product_id, customer_id=m.customer_id, updated_at=m.updated_at,
         )
 
     @classmethod
