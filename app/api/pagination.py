@@ -1,11 +1,14 @@
 """Relay-style connections with opaque versioned cursors (app/domain/cursor.py); `first` is capped at 100.
 
-Long lists (loans, credit lines, blacklist entries) page by keyset on (created_at DESC, id); short lists by offset."""
+Long lists page by keyset (`paginate_keyset`): loans, credit lines and blacklist entries on (created_at DESC, id),
+the staff worklists on their own sort keys ending in id; short lists by offset."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -79,26 +82,62 @@ async def paginate(queryset, first: int, after: str | None, convert) -> Connecti
     return Connection(edges=edges, page_info=page_info(edges, has_next=len(rows) > limit, has_previous=offset > 0), total_count=total)
 
 
-def _created_cursor(row) -> str:
-    return cursor.encode("created", row.created_at.isoformat(), str(row.id))
+@dataclass(frozen=True)
+class SortKey:
+    """One term of a keyset order: a column (or an annotation of the queryset), its direction, and how its value
+    comes back from a cursor (`parse` of the ISO / str form the cursor holds)."""
+
+    field: str
+    parse: Callable[[str], Any]
+    descending: bool = False
+
+    @property
+    def order(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
 
 
-async def paginate_newest_first(queryset, first: int, after: str | None, convert) -> Connection:
-    """Keyset paging, newest first, in the order (created_at DESC, id ASC), for lists that can be long.
+ID_KEY = SortKey("id", UUID)
+NEWEST_FIRST = (SortKey("created_at", datetime.fromisoformat, descending=True), ID_KEY)
 
-    The cursor holds the last row's (created_at, id): the next page is the rows strictly after it in that order,
+
+def _cursor_value(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:
+    """The rows strictly after `values` in the order of `keys`: beyond on the first key, or equal on it and beyond
+    on the next, and so on (the keys must end in a unique one, so no two rows tie)."""
+    branches = []
+    for i, key in enumerate(keys):
+        equal = {k.field: v for k, v in zip(keys[:i], values[:i])}
+        branches.append(Q(**equal, **{f"{key.field}__{'lt' if key.descending else 'gt'}": values[i]}))
+    return Q(*branches, join_type="OR")
+
+
+async def paginate_keyset(queryset, first: int, after: str | None, convert, *, kind: str, keys: Sequence[SortKey]) -> Connection:
+    """Keyset paging in the order of `keys` (non-null columns ending in a unique one), for lists that can be long.
+
+    The cursor (list `kind`) holds the last row's key: the next page is the rows strictly after it in that order,
     so rows added or moved meanwhile never shift a page (an offset would skip or repeat a row).
     """
     check_first(first)
     total = await queryset.count()
-    page = queryset.order_by("-created_at", "id")
+    page = queryset.order_by(*(k.order for k in keys))
     if after:
-        stamp, key = cursor.decode(after, "created", 2)
+        raw = cursor.decode(after, kind, len(keys))
         try:
-            at, pk = datetime.fromisoformat(stamp), UUID(key)
-        except (TypeError, ValueError):
+            values = [key.parse(value) for key, value in zip(keys, raw)]
+        except (TypeError, ValueError, AttributeError):
             raise cursor.invalid() from None
-        page = page.filter(Q(created_at__lt=at) | Q(created_at=at, id__gt=pk))
+        page = page.filter(_after(keys, values))
     rows = await page.limit(first + 1)
-    edges = [Edge(cursor=_created_cursor(row), node=convert(row)) for row in rows[:first]]
+    edges = [
+        Edge(cursor=cursor.encode(kind, *(_cursor_value(getattr(row, k.field)) for k in keys)), node=convert(row))
+        for row in rows[:first]
+    ]
     return Connection(edges=edges, page_info=page_info(edges, has_next=len(rows) > first, has_previous=bool(after)), total_count=total)
+
+
+async def paginate_newest_first(queryset, first: int, after: str | None, convert) -> Connection:
+    """Keyset paging, newest first, in the order (created_at DESC, id ASC)."""
+    return await paginate_keyset(queryset, first, after, convert, kind="created", keys=NEWEST_FIRST)

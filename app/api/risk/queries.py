@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
+from tortoise.functions import Coalesce
 
 from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
 from app.api.ids import decode_id
-from app.api.pagination import Connection, paginate, paginate_newest_first
+from app.api.pagination import ID_KEY, Connection, SortKey, paginate_keyset, paginate_newest_first
 from app.api.reporting.permissions import CanReadWorklists, staff_only
 from app.api.risk.permissions import CanManageLists
 from app.api.risk.types import (
@@ -30,26 +32,31 @@ from app.services.risk.collections import tasks_query
 from app.services.risk.reads import decisions_for, list_entries_query, strategy_decisions_for
 from app.services.risk.warnings import warnings_query
 
+# the worklists' keyset orders (app/api/pagination.py): each ends in the id, so no two rows tie
+WARNING_ORDER = (SortKey("business_on", date.fromisoformat, descending=True), SortKey("created_at", datetime.fromisoformat, descending=True), ID_KEY)
+# a task without a follow-up date sorts after every dated one, on every database (NULLs sort first on SQLite, last on PostgreSQL)
+TASK_ORDER = (SortKey("follow_up_on", date.fromisoformat), SortKey("opened_on", date.fromisoformat, descending=True), ID_KEY)
+UNSCHEDULED = date.max
+
 
 @strawberry.type
 class RiskQuery:
-    @strawberry.field(description="贷后预警（客户经理：分配给本人的；行长、审批人：本机构及下级机构的；报表密钥：其机构及下级机构的，只读），最新在前", permission_classes=[CanReadWorklists])
+    @strawberry.field(description="贷后预警（客户经理：分配给本人的；行长、审批人：本机构及下级机构的；报表密钥：其机构及下级机构的，只读），会计日期最新在前，同日较晚产生的在前（键集分页）", permission_classes=[CanReadWorklists])
     async def warnings(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
         status: Annotated[WarningStatus | None, strawberry.argument(description="只看该状态；为空时全部")] = None,
     ) -> Connection[EarlyWarning]:
-        query = warnings_query(info.context.actor, status=status.value if status else None)
-        query = query.order_by("-business_on", "-created_at", "id").prefetch_related(*WARNING_PREFETCH)
-        return await paginate(query, first, after, EarlyWarning.from_model)
+        query = warnings_query(info.context.actor, status=status.value if status else None).prefetch_related(*WARNING_PREFETCH)
+        return await paginate_keyset(query, first, after, EarlyWarning.from_model, kind="warning", keys=WARNING_ORDER)
 
-    @strawberry.field(description="催收任务（范围同预警），按下次跟进日期排序", permission_classes=[CanReadWorklists])
+    @strawberry.field(description="催收任务（范围同预警），下次跟进日期早的在前、未安排跟进的在最后，同日较晚开立的在前（键集分页）", permission_classes=[CanReadWorklists])
     async def collection_tasks(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
         status: Annotated[CollectionTaskStatus | None, strawberry.argument(description="只看该状态；为空时全部")] = None,
     ) -> Connection[CollectionTask]:
         query = tasks_query(info.context.actor, status=status.value if status else None)
-        query = query.order_by("next_action_on", "-opened_on", "id").prefetch_related(*TASK_PREFETCH)
-        return await paginate(query, first, after, CollectionTask.from_model)
+        query = query.annotate(follow_up_on=Coalesce("next_action_on", UNSCHEDULED)).prefetch_related(*TASK_PREFETCH)
+        return await paginate_keyset(query, first, after, CollectionTask.from_model, kind="collection_task", keys=TASK_ORDER)
 
     @strawberry.field(description="客户的征信风险检查结论，最新在前（仅限工作人员，报表密钥不可用）；客户不存在或不在辖内时为空", permission_classes=[staff_only("riskDecisions")])
     async def risk_decisions(
