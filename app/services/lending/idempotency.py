@@ -58,8 +58,13 @@ async def _replay(scope: str, key: UUID, request_hash: str) -> dict | None:
     return record.result
 
 
-async def run_once(*, scope: str, key: CallerKey, actor: str, request: dict[str, Any], operation: Callable[[], Awaitable[dict]]) -> dict:
-    """Run `operation` (inside one transaction) unless this key already ran; return its result dict."""
+async def run_once(
+    *, scope: str, key: CallerKey, actor: str, request: dict[str, Any], operation: Callable[[], Awaitable[dict]], expected: dict | None = None,
+) -> dict:
+    """Run `operation` (inside one transaction) unless this key already ran; return its result dict.
+
+    `expected`: the result known before the operation runs (ids made in Python), stored with the record from the
+    start so the record is written once; a different result is written over it."""
     if not isinstance(key, CallerKey):
         raise TypeError("run_once takes a caller_key(...), never the client's raw key")
     request_hash = _hash(request)
@@ -68,10 +73,11 @@ async def run_once(*, scope: str, key: CallerKey, actor: str, request: dict[str,
         return first
     try:
         async with in_transaction():
-            record = await IdempotencyRecord.create(scope=scope, key=key, actor=actor, request_hash=request_hash)
+            record = await IdempotencyRecord.create(scope=scope, key=key, actor=actor, request_hash=request_hash, result=expected)
             result = await operation()
-            record.result = result
-            await record.save(update_fields=["result"])
+            if result != expected:
+                record.result = result
+                await record.save(update_fields=["result"])
     except IntegrityError:
         first = await _replay(scope, key, request_hash)
         if first is None:

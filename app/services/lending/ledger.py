@@ -14,12 +14,13 @@ from app.sql import fetch
 
 
 async def books_of(loan_id: UUID | None, bank_id: UUID | None = None) -> UUID:
-    """The bank whose books a transaction goes to: the loan's bank; a batch without a loan names its bank."""
-    if loan_id is not None:
-        return await bank_id_of_loan(loan_id)
-    if bank_id is None:
+    """The bank whose books a transaction goes to: the loan's bank (read from the loan unless the caller, who has just
+    read it, names it: ledger_check proves every loan's lines are in its bank's books); a batch without a loan names its bank."""
+    if bank_id is not None:
+        return bank_id
+    if loan_id is None:
         raise ValueError("a transaction without a loan must name the bank whose books it goes to")
-    return bank_id
+    return await bank_id_of_loan(loan_id)
 
 
 async def post(
@@ -29,7 +30,8 @@ async def post(
     """One balanced transaction; postings are lines of `loan_id`'s sub-ledger (portfolio accounts excepted). Call inside a DB transaction.
 
     `core_reference`: the core-banking movement this books; it goes on the clearing line.
-    `bank_id`: the books of a transaction without a loan (an end-of-day batch of one bank); a loan's are its bank's.
+    `bank_id`: the books of a transaction without a loan (an end-of-day batch of one bank); a loan's are its bank's, named
+    here when the caller has it (saves reading it again).
     """
     check_balanced(postings)
     txn = await LedgerTransaction.create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app.domain import lpr
@@ -21,10 +22,19 @@ MAX_LPR_PPM = 200_000  # 20 %: anything above is a typing error
 async def rate_for(*, term_months: int, spread_bp: int, on: date) -> tuple[lpr.Tenor, int]:
     """(tenor, contract rate ppm) = latest LPR of the term's tenor published on or before `on` + spread."""
     tenor = lpr.tenor_for_term(term_months)
-    latest = await LprPublication.filter(tenor=tenor, published_on__lte=on).order_by("-published_on").first()
-    rates = [lpr.LprRate(latest.published_on, tenor, latest.rate_ppm)] if latest else []
-    base = lpr.rate_on(rates, tenor, on)
-    return tenor, lpr.contract_rate_ppm(base.rate_ppm, spread_bp)
+    latest = await latest_lpr(tenor, on).first()
+    return tenor, contract_rate(tenor, latest.rate_ppm if latest else None, spread_bp=spread_bp, on=on)
+
+
+def latest_lpr(tenor: lpr.Tenor, on: date) -> QuerySet[LprPublication]:
+    """The tenor's publications on or before `on`, latest first (also a subquery: the drawdown reads it with the line)."""
+    return LprPublication.filter(tenor=tenor, published_on__lte=on).order_by("-published_on")
+
+
+def contract_rate(tenor: lpr.Tenor, lpr_ppm: int | None, *, spread_bp: int, on: date) -> int:
+    """The latest LPR (None: none published on or before `on`, refused with NO_LPR) + spread, in ppm."""
+    base = lpr.rate_on([lpr.LprRate(on, tenor, lpr_ppm)] if lpr_ppm is not None else [], tenor, on)
+    return lpr.contract_rate_ppm(base.rate_ppm, spread_bp)
 
 
 async def publish_lpr(*, actor: Actor, published_on: date, one_year_ppm: int, five_year_ppm: int, scheduled: bool = False) -> list[LprPublication]:

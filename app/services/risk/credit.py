@@ -240,11 +240,12 @@ async def latest_decision(customer_id: UUID) -> RiskDecision | None:
     return await RiskDecision.filter(customer_id=customer_id).order_by("-decided_at").first()
 
 
-async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: date | None = None) -> None:
+async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: date | None = None, customer: Customer | None = None) -> None:
     """Refuse signing or drawdown unless the customer's latest risk decision is not a reject.
 
     No decision at all refuses too ("NO_RISK_DECISION"); a review passes the gate (it
     goes to an approver). With `today`, a black-list entry added since the decision also refuses.
+    `customer`: the customer's row when the caller has already read it (not read again).
     """
     action = RiskPurpose(purpose).label
     latest = await latest_decision(customer_id)
@@ -253,7 +254,7 @@ async def credit_gate(customer_id: UUID, purpose: RiskPurpose | str, *, today: d
     if latest.decision == RiskOutcome.REJECT:
         raise DomainError(f"征信风险检查结论为拒绝，禁止{action}。\n{latest.explanation}", code=CreditCheckCode.RISK_REJECTED, field="customer_id")
     if today is not None:
-        customer = await Customer.get(id=customer_id)
+        customer = customer if customer is not None else await Customer.get(id=customer_id)
         listed = await entries_in_force(customer.id_number_hash, today=today, bank_id=customer.bank_id)
         if listed.is_black:
             raise DomainError(f"客户在黑名单中（{listed.black[0].reason}），禁止{action}", code=CreditCheckCode.RISK_REJECTED, field="customer_id")
