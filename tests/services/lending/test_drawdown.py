@@ -1,4 +1,5 @@
 import uuid
+import logging
 from datetime import date
 
 import pytest
@@ -160,3 +161,17 @@ async def test_nobody_sees_lines_or_loans(bank, core, vault):
     await customer_with_line(vault)
     assert await queries.lines_query(None).count() == 0
     assert await queries.loans_query(None).count() == 0
+
+
+async def test_a_drawdown_is_a_small_number_of_statements(bank, core, vault, caplog):
+    # given a line, and every statement the database clients send counted from here on (tortoise logs each one)
+    _, line = await customer_with_line(vault)
+    caplog.set_level(logging.DEBUG, logger="tortoise.db_client")
+    caplog.clear()
+    # when one drawdown runs (its loan returned to the caller)
+    loan = await _draw(line, core, vault)
+    # then it took a handful of statements in one transaction: the idempotency check, one read of the line with its
+    # product, customer and bank, the risk gate, card and LPR, and one insert per table written (the sandbox core's own included)
+    statements = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client" and not r.getMessage().startswith(("Created", "Closed"))]
+    assert len(statements) <= 15, "\n".join(s[:120] for s in statements)
+    assert loan.status == "active" and len(await Installment.filter(loan_id=loan.id)) == 12
