@@ -34,6 +34,8 @@ class Account(StrEnum):
     PROVISION_EXPENSE = "provision_expense"  # 信用减值损失 (portfolio, debit-normal: the monthly provision's expense)
     WRITTEN_OFF_PRINCIPAL = "written_off_principal"  # 表外: 已核销贷款本金 (per loan; 账销案存)
     WRITTEN_OFF_INTEREST = "written_off_interest"  # 表外: 已核销利息（含罚息、复利） (per loan)
+    # 借新还旧: the new loan's principal pays the old loan's through this portfolio account, no cash; it nets to zero
+    RENEWAL_TRANSFER = "renewal_transfer"  # 续贷转贷过渡 (portfolio)
 
 
 # Kept per portfolio, not per loan: daily accrual would otherwise add one line per loan per day
@@ -42,6 +44,7 @@ class Account(StrEnum):
 AGGREGATE_ACCOUNTS = frozenset({
     Account.ACCRUED_INTEREST, Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.COMPOUND_INCOME,
     Account.OFF_ACCRUED_INTEREST, Account.OFF_BALANCE_CONTRA, Account.LOAN_LOSS_ALLOWANCE, Account.PROVISION_EXPENSE,
+    Account.RENEWAL_TRANSFER,
 })
 
 

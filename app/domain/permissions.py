@@ -57,6 +57,8 @@ class Action(StrEnum):
     LOAN_REVERSE_APPROVE = "loan.reverse_approve"  # an approver or branch manager of the branch checks it
     LOAN_EXTEND = "loan.extend"  # an officer proposes an extension (展期): a pending command (maker-checker)
     LOAN_EXTEND_APPROVE = "loan.extend_approve"  # an approver or branch manager checks it
+    LOAN_RENEW = "loan.renew"  # an officer proposes a renewal without repaying principal (无还本续贷): a pending command
+    LOAN_RENEW_APPROVE = "loan.renew_approve"  # an approver or branch manager checks it
     LOAN_RECOVER = "loan.recover"  # money recovered on a written-off loan (核销后收回)
     LOAN_PROVISION = "loan.provision"  # the monthly loan-loss allowance (计提贷款损失准备)
     COMMAND_CHECK = "command.check"  # the doors' gate to approve or reject a maker-checker request (the kind's own check action decides)
@@ -105,6 +107,7 @@ PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
 CHECK_ACTIONS = frozenset({
     Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_REVERSE_APPROVE, Action.LOAN_EXTEND_APPROVE,
+    Action.LOAN_RENEW_APPROVE,
 })
 # Checker actions only an officer of the bank's head office (总行: their branch tree holds the bank's head branch) performs.
 HEAD_OFFICE_ACTIONS = frozenset({Action.LOAN_WRITE_OFF_APPROVE})
@@ -138,6 +141,8 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_REVERSE_APPROVE: _CHECKERS,
     _A.LOAN_EXTEND: _FRONT,
     _A.LOAN_EXTEND_APPROVE: _CHECKERS,
+    _A.LOAN_RENEW: _FRONT,
+    _A.LOAN_RENEW_APPROVE: _CHECKERS,
     _A.LOAN_RECOVER: _FRONT | {_P.SYSTEM},
     _A.LOAN_PROVISION: frozenset({_P.SYSTEM}),
     _A.COMMAND_CHECK: _CHECKERS,
@@ -215,6 +220,8 @@ ACTION_LABELS: dict[Action, str] = {
     _A.LOAN_REVERSE_APPROVE: "审批冲正",
     _A.LOAN_EXTEND: "提出贷款展期",
     _A.LOAN_EXTEND_APPROVE: "审批贷款展期",
+    _A.LOAN_RENEW: "提出无还本续贷",
+    _A.LOAN_RENEW_APPROVE: "审批无还本续贷",
     _A.LOAN_RECOVER: "核销贷款收回",
     _A.LOAN_PROVISION: "计提贷款损失准备",
     _A.COMMAND_CHECK: "复核待审业务（双人复核）",

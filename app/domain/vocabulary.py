@@ -425,6 +425,7 @@ LEDGER_ACCOUNT_LABELS = {
     Account.PROVISION_EXPENSE: "信用减值损失",
     Account.WRITTEN_OFF_PRINCIPAL: "已核销贷款本金（表外）",
     Account.WRITTEN_OFF_INTEREST: "已核销利息（表外）",
+    Account.RENEWAL_TRANSFER: "续贷转贷过渡",
 }
 
 # LedgerTransaction.kind (app/services/lending/): what each posting was for.
@@ -461,6 +462,7 @@ class LedgerKind(StrEnum):
     REFUND = "refund"
     SUSPENSE_APPLY = "suspense_apply"
     SUSPENSE_REFUND = "suspense_refund"
+    RENEWAL = "renewal"  # 无还本续贷: the new loan repays the old principal, no cash
 
     @property
     def label(self) -> str:
@@ -484,6 +486,7 @@ LEDGER_KIND_LABELS = {
     LedgerKind.REFUND: "退款",
     LedgerKind.SUSPENSE_APPLY: "暂收款冲抵",
     LedgerKind.SUSPENSE_REFUND: "暂收款退回",
+    LedgerKind.RENEWAL: "无还本续贷",
 }
 
 # The keys of EarlyWarning.evidence (app/domain/warnings.py), as the warning page names them.

@@ -164,3 +164,26 @@ class LoanExtension(Model):
 
     class Meta:
         table = "loan_extension"
+
+
+class LoanRenewal(Model):
+    """One renewal without repaying principal (无还本续贷, 借新还旧): the new loan repaid the old loan's principal, no cash.
+
+    Links both ways: `old_loan.renewed_by` and `new_loan.renewal_of`. Unique per old loan (a loan is renewed once)."""
+
+    id = fields.UUIDField(primary_key=True)
+    old_loan = fields.OneToOneField("models.Loan", related_name="renewed_by", on_delete=fields.RESTRICT)
+    new_loan = fields.OneToOneField("models.Loan", related_name="renewal_of", on_delete=fields.RESTRICT)
+    business_on = fields.DateField()
+    principal_fen = fields.BigIntField()  # the old loan's principal repaid = the new loan's principal
+    term_months = fields.IntField()  # the new loan's term
+    old_maturity_on = fields.DateField()
+    new_maturity_on = fields.DateField()
+    new_rate_ppm = fields.IntField()
+    command = fields.ForeignKeyField("models.PendingCommand", related_name="renewals", null=True, on_delete=fields.SET_NULL)
+    maker = fields.ForeignKeyField("models.Officer", related_name="renewals_made", null=True, on_delete=fields.SET_NULL)
+    checker = fields.ForeignKeyField("models.Officer", related_name="renewals_checked", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "loan_renewal"

@@ -31,6 +31,8 @@ class Product(Model):
     guarantee_method = fields.CharField(max_length=16, default="credit", db_default="credit")  # credit 信用 / guarantee 保证 / mortgage 抵押 / pledge 质押
     is_agricultural = fields.BooleanField(default=False, db_default=False)  # 涉农贷款
     is_inclusive = fields.BooleanField(default=False, db_default=False)  # 普惠金融贷款
+    # a business-purpose product (农户生产经营, 个体工商户, 小微企业): its loans may be renewed without repaying principal (无还本续贷)
+    renewable = fields.BooleanField(default=False, db_default=False)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -75,10 +75,15 @@ REGULATORY = {
 }
 
 
+# business-purpose products whose loans may be renewed without repaying principal (无还本续贷)
+RENEWABLE = frozenset({"BIANLI", "GUOWANG"})
+
+
 def _product(code, name, desc, *, max_yuan, terms, methods, spread, kind=ProductKind.TERM, grades=None):
     purpose, agricultural, inclusive = REGULATORY[code]
     return {
         "loan_purpose": purpose, "guarantee_method": "credit", "is_agricultural": agricultural, "is_inclusive": inclusive,
+        "renewable": code in RENEWABLE,
         "code": code,
         "name": name,
         "description": desc,
