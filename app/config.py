@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     write_off_min_days_past_due: int = 0
     # 展期: how many times one loan may be extended (贷款通则: once)
     extension_max_times: int = 1
+    # 无还本续贷 (app/domain/renewal.py): days before maturity it may be asked for (0: the maturity date only), months with no
+    # late installment, the most days old the strategy pass may be
+    renewal_window_days: int = 0
+    renewal_clean_months: int = 12
+    renewal_strategy_days: int = 30
     # Post-loan checks (贷后检查, app/domain/postloan.py, docs/post-loan.md)
     postloan_first_after_days: int = 30  # the first check falls due this many days after disbursement
     postloan_interval_days: dict[str, int] = {}  # by class, e.g. {"normal": 180}; unnamed classes keep the defaults (180/90/30/30/30)

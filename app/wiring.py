@@ -31,6 +31,7 @@ from app.config import Env, Settings
 from app.crypto import Vault
 from app.domain.allowance import AllowancePolicy
 from app.domain.extension import ExtensionPolicy
+from app.domain.renewal import RenewalPolicy
 from app.domain.maker_checker import CommandKind, MakerCheckerPolicy, parse_kinds
 from app.domain.classification import ClassificationPolicy, DpdMapping
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
@@ -230,6 +231,12 @@ def allowance_policy(settings: Settings) -> AllowancePolicy:
 def extension_policy(settings: Settings) -> ExtensionPolicy:
     """How many times a loan may be extended (`CUNXIN_EXTENSION_MAX_TIMES`, 1)."""
     return ExtensionPolicy(max_times=max(1, settings.extension_max_times))
+
+
+def renewal_policy(settings: Settings) -> RenewalPolicy:
+    """When a loan may be renewed without repaying principal (`CUNXIN_RENEWAL_WINDOW_DAYS`, `_CLEAN_MONTHS`, `_STRATEGY_DAYS`)."""
+    return RenewalPolicy(window_days=max(0, settings.renewal_window_days), clean_months=max(0, settings.renewal_clean_months),
+                         strategy_days=max(0, settings.renewal_strategy_days))
 
 
 def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:

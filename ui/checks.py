@@ -15,6 +15,8 @@ from app.domain.maker_checker import COMMAND_KIND_LABELS, COMMAND_STATUS_LABELS
 from app.services import business_date
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
 from app.services.lending.extension import propose_extension
+from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
+from app.services.lending.renewal import propose_renewal
 from app.services.lending.reversal import loan_by_iou, propose_reversal
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, command_view, my_requests, pending_queue, reject
@@ -127,6 +129,25 @@ async def loan_extension(request: Request) -> Response:
                                           extension=getattr(state, "extension_policy", DEFAULT_EXTENSION))
     except DomainError as exc:
         return render(request, "checks/_form_error.html", {"id": "extension-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
+
+
+@login_required
+async def loan_renewal(request: Request) -> Response:
+    """An officer proposes renewing this loan without repaying principal (无还本续贷): a request for an approver or branch manager."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    state = request.app.state
+    try:
+        term = str(form.get("term_months") or "").strip()
+        if not term.isdigit():
+            raise DomainError("请填写续贷期限（整月数）", field="term_months")
+        command = await propose_renewal(actor=request.state.session.actor, loan_id=loan_id, term_months=int(term), reason=str(form.get("reason") or ""),
+                                        today=await business_date.current(), now=clock.now_utc(), policy=state.maker_checker_policy,
+                                        renewal=getattr(state, "renewal_policy", DEFAULT_RENEWAL))
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": "renewal-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)
     return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
 

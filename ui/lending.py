@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from starlette.requests import Request
@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.errors import DomainError, NotFound, ValidationError
+from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
 from app.domain.schedule import METHOD_LABELS
 from app.domain.vocabulary import LEDGER_ACCOUNT_LABELS, LEDGER_KIND_LABELS
 from app.services import business_date
@@ -18,6 +19,7 @@ from app.services.customers.trail import customer_trail
 from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
 from app.services.lending.drawdown import draw_down, quote_drawdown
+from app.services.lending.renewal import renewal_links
 from app.services.lending.repayment import prepay, quote_prepayment, repay
 from app.services.lending.reversal import reversible_bookings
 from app.services.lending.write_off import write_off_of
@@ -42,7 +44,10 @@ async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str |
     write_off = await write_off_of(actor=request.state.session.actor, loan_id=loan_id) if file.loan.status == "written_off" else None
     today = await business_date.current()
     reversible = await reversible_bookings(actor=request.state.session.actor, loan_id=loan_id, today=today)
-    return {"loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries, "trail": file.trail,
+    renewal_of, renewed_by = await renewal_links(actor=request.state.session.actor, loan_id=loan_id)
+    window = getattr(request.app.state, "renewal_policy", DEFAULT_RENEWAL).window_days
+    return {"renewal_of": renewal_of, "renewed_by": renewed_by, "renewal_opens": file.loan.maturity_on - timedelta(days=window),
+            "loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries, "trail": file.trail,
             "write_off": write_off, "recover_key": new_key(), "reversible": reversible,
             "methods": METHOD_LABELS, "today": today, "ledger_kinds": LEDGER_KIND_LABELS,
             "ledger_accounts": LEDGER_ACCOUNT_LABELS, **quote}

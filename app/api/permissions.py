@@ -89,6 +89,7 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "loanWriteOffPropose": Action.LOAN_WRITE_OFF,
     "loanReversalPropose": Action.LOAN_REVERSE,
     "loanExtendPropose": Action.LOAN_EXTEND,
+    "loanRenewPropose": Action.LOAN_RENEW,
     "commandApprove": Action.COMMAND_CHECK,
     "commandReject": Action.COMMAND_CHECK,
     "loanRecover": Action.LOAN_RECOVER,

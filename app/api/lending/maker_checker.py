@@ -21,6 +21,7 @@ from app.domain import error_codes as codes
 from app.domain.allowance import DEFAULT_POLICY as DEFAULT_ALLOWANCE
 from app.domain.error_codes import CommonCode
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
+from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
 from app.domain.errors import DomainError
 from app.domain.maker_checker import DEFAULT_POLICY as DEFAULT_MAKER_CHECKER
 from app.domain.maker_checker import CommandKind as DomainKind
@@ -32,6 +33,7 @@ from app.services import business_date
 from app.domain.vocabulary import ReversalMode as DomainReversalMode
 from app.services.lending.reversal import propose_reversal
 from app.services.lending.extension import propose_extension
+from app.services.lending.renewal import propose_renewal
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, pending_queue, reject
 
@@ -117,6 +119,13 @@ class LoanExtendProposeInput:
     months: int = strawberry.field(description="展期期限（月）：短期贷款累计不超过原期限，中期不超过原期限一半，长期不超过 3 年")
     reason: str = strawberry.field(description="展期理由（必填）")
     restructured: bool = strawberry.field(default=False, description="借款人财务困难（按重组贷款管理：分类不优于关注并进入观察期）")
+
+
+@strawberry.input(description="提出无还本续贷（借新还旧，到期时，经营用途贷款）：由审批人或支行行长复核后执行")
+class LoanRenewProposeInput:
+    loan_id: strawberry.ID = strawberry.field(description="到期借据的全局 ID（Loan.id）：新借据以其剩余本金归还之，不划转资金")
+    term_months: int = strawberry.field(description="新借据期限（月），在产品与额度允许的期限内")
+    reason: str = strawberry.field(description="续贷理由（必填）")
 
 
 @strawberry.input(description="复核通过一项申请：重新计算影响后执行，只执行一次")
@@ -224,6 +233,20 @@ class MakerCheckerMutation:
                 restructured=input.restructured, reason=input.reason, today=await business_date.current(), now=clock.now_utc(),
                 policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER),
                 extension=getattr(state, "extension_policy", DEFAULT_EXTENSION),
+            )
+        except DomainError as exc:
+            return CommandPayload(command=None, errors=[_error(exc)])
+        return CommandPayload(command=Command.from_model(command), errors=[])
+
+    @strawberry.mutation(description="提出无还本续贷：生成待复核申请，复核通过后新借据归还旧借据本金（旧借据利息、罚息须先以现金结清）",
+                         permission_classes=[IsOfficer])
+    async def loan_renew_propose(self, info: Info, input: Annotated[LoanRenewProposeInput, INPUT]) -> CommandPayload:
+        state = _state(info)
+        try:
+            command = await propose_renewal(
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), term_months=input.term_months,
+                reason=input.reason, today=await business_date.current(), now=clock.now_utc(),
+                policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER), renewal=getattr(state, "renewal_policy", DEFAULT_RENEWAL),
             )
         except DomainError as exc:
             return CommandPayload(command=None, errors=[_error(exc)])

@@ -101,6 +101,10 @@ async def test_a_renewal_repays_the_old_principal_with_a_new_loan_and_no_cash(ba
     # the new loan's own schedule sums to its principal; the old rows are paid
     rows = await Installment.filter(loan_id=new.id).order_by("number")
     assert len(rows) == 12 and sum(r.principal_fen for r in rows) == 300_000 and rows[-1].due_on == new.maturity_on == date(2027, 12, 27)
+    # 先息后本 at today's 1-year LPR + the contract's spread (4.50 %): 11.25 interest a month, the principal at the end
+    assert new.annual_rate_ppm == 45_000
+    assert [(r.due_on, r.principal_fen, r.interest_fen) for r in (rows[0], rows[-1])] == [(date(2027, 1, 27), 0, 1_125), (date(2027, 12, 27), 300_000, 1_125)]
+    assert {r.interest_fen for r in rows} == {1_125}
     assert {r.status for r in await Installment.filter(loan_id=old.id)} == {InstallmentStatus.PAID}
     # no cash: no core instruction for either loan, the line's use unchanged, the transfer account nets to zero
     assert await CoreInstruction.filter(loan_id=loan.id).count() == instructions_before
