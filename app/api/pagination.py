@@ -1,7 +1,9 @@
 """Relay-style connections with opaque versioned cursors (app/domain/cursor.py); `first` is capped at 100.
 
 Long lists page by keyset (`paginate_keyset`): loans, credit lines and blacklist entries on (created_at DESC, id),
-the staff worklists on their own sort keys ending in id; short lists by offset."""
+a borrower's applications on (applied_at DESC, id), the staff worklists on their own sort keys ending in id; short
+lists by offset. Report lists build their connections in app/api/reporting/types.py (keyset for villages, officers
+and customers, in SQL; the position for groups and periods)."""
 
 from __future__ import annotations
 

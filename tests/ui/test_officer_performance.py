@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 from app.models import CreditLine, Officer
-from tests.api.reporting.helpers import doc, gql, officer
+from tests.api.reporting.helpers import doc, gql, nodes, officer
 from tests.factories import customer_with_line, login
 
 DAY = date(2026, 11, 27)
@@ -29,7 +29,7 @@ async def test_the_pad_page_and_the_graphql_report_count_an_officers_lines_alike
     await CreditLine.filter(id=line.id).update(officer_id=(await Officer.get(username="officer1")).id)
 
     report = await gql(client, doc("OfficerPerformance"), {"filter": {"dateFrom": DAY.isoformat(), "dateTo": DAY.isoformat()}}, await officer("manager"))
-    api = next(o for o in report["data"]["officerPerformance"]["officers"] if o["username"] == "officer1")["figures"]
+    api = next(o for o in nodes(report["data"]["officerPerformance"]["officers"]) if o["username"] == "officer1")["figures"]
     assert (api["lines"], api["lineLimit"]) == (1, "60000.00")
 
     await login(client, "manager")

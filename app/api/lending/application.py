@@ -15,7 +15,7 @@ from app.api.arguments import AFTER, FIRST, INPUT
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.lending.types import Loan, RepaymentMethod, ScheduleInstallment, schedule_rows
-from app.api.pagination import Connection, paginate
+from app.api.pagination import ID_KEY, Connection, SortKey, paginate_keyset
 from app.api.permissions import IsCustomer
 from app.api.scalars import DecimalString, fen
 from app.domain import error_codes as codes
@@ -185,6 +185,8 @@ class LoanApplicationMutation:
             return LoanApplicationConfirmPayload(application=None, loan=None, errors=[application_error(exc)])
         return LoanApplicationConfirmPayload(application=LoanApplication.from_application(await borrower_drawdown.answer(row)), loan=Loan.from_model(loan), errors=[])
 
+NEWEST_APPLIED = (SortKey("applied_at", datetime.fromisoformat, descending=True), ID_KEY)  # a borrower's applications, newest first
+
 
 def _uuid_or_none(value: str) -> UUID | None:
     try:
@@ -203,11 +205,11 @@ class LoanApplicationQuery:
         found = await borrower_drawdown.application_of(info.context.actor, key) if key is not None else None
         return LoanApplication.from_application(found) if found is not None else None
 
-    @strawberry.field(description="本人的借款申请，最新在前", permission_classes=[IsCustomer])
+    @strawberry.field(description="本人的借款申请，按申请时刻最新在前（键集分页：翻页间有新申请也不会重复或漏掉）", permission_classes=[IsCustomer])
     async def loan_applications(
         self, info: Info, first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
     ) -> Connection[LoanApplication]:
-        page = await paginate(borrower_drawdown.applications_query(info.context.actor), first, after, lambda row: row)
+        page = await paginate_keyset(borrower_drawdown.applications_query(info.context.actor), first, after, lambda row: row, kind="applied", keys=NEWEST_APPLIED)
         for edge in page.edges:
             edge.node = LoanApplication.from_application(await borrower_drawdown.answer(edge.node))
         return page

@@ -11,10 +11,10 @@ from app.api.arguments import AFTER, FIRST
 from app.api.enums import domain_enum
 from app.api.context import Info
 from app.api.ids import decode_id
-from app.api.pagination import PageInfo, page_bounds
+from app.api.pagination import Connection
 from app.api.reporting.filters import to_filter
 from app.api.reporting.permissions import CanReadReports, staff_only
-from app.api.reporting.types import ReportFilter, gid, money, page_info
+from app.api.reporting.types import ReportFilter, connection, gid, money, report_page
 from app.api.scalars import DecimalString
 from app.domain.errors import NotFound
 from app.domain.tags import OCCUPATION_LABELS
@@ -23,7 +23,6 @@ from app.domain.vocabulary import RelationshipKind
 from app.models import Customer as CustomerModel
 from app.models import CustomerProfile as ProfileModel
 from app.services import insight
-from app.services.reporting import Page
 
 CustomerTagCode = domain_enum(TagModel, name="CustomerTagCode", description="客户标签（每日日终计算）")
 
@@ -68,10 +67,10 @@ class CustomerContribution:
 
 @strawberry.type(description="客户贡献度排行（按利息收入从高到低）")
 class CustomerContributionReport:
-    customers: list[CustomerContribution] = strawberry.field(description="本页的客户，按利息收入从高到低")
+    customers: Connection[CustomerContribution] = strawberry.field(
+        description="各客户（Relay 连接，由 customerContributions 的 first / after 翻页），按利息收入从高到低；游标记该客户的排序键（键集分页：翻页间数据变动不会重复或漏掉客户）"
+    )
     total: Contribution = strawberry.field(description="全部客户合计（不限本页）")
-    total_count: int = strawberry.field(description="客户总数")
-    page_info: PageInfo = strawberry.field(description="分页信息")
 
 
 @strawberry.type(description="客户画像：标签、职业与经营土地、贡献度")
@@ -129,15 +128,14 @@ class InsightQuery:
         where: Annotated[ReportFilter | None, strawberry.argument(name="filter", description="筛选条件；为空时为读者权限范围内的全部")] = None,
         first: Annotated[int, FIRST] = 50, after: Annotated[str | None, AFTER] = None,
     ) -> CustomerContributionReport:
-        offset, limit = page_bounds(first, after)
-        report = await insight.customer_contributions(actor=info.context.actor, filt=to_filter(where), page=Page(offset, limit))
+        page = report_page(first, after, insight.CUSTOMER_ORDER)
+        report = await insight.customer_contributions(actor=info.context.actor, filt=to_filter(where), page=page)
         rows = [
             CustomerContribution(customer_id=gid("Customer", c.customer_id), name=c.name, id_number_masked=c.id_number_masked, branch_name=c.branch_name,
                                  village_name=c.village_name, tags=tags(c.tags), contribution=Contribution.build(c.figures))
             for c in report.customers.rows
         ]
-        return CustomerContributionReport(customers=rows, total=Contribution.build(report.total), total_count=report.customers.total_count,
-                                          page_info=page_info(report.customers))
+        return CustomerContributionReport(customers=connection(report.customers, rows, insight.CUSTOMER_ORDER), total=Contribution.build(report.total))
 
     @strawberry.field(description="客户画像（仅限工作人员，报表密钥不可用；客户不存在或不在辖内时为 null）", permission_classes=[staff_only("customerInsight")])
     async def customer_insight(self, info: Info, customer_id: Annotated[strawberry.ID, strawberry.argument(description="客户的全局 ID")]) -> CustomerInsight | None:

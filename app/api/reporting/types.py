@@ -16,8 +16,9 @@ from strawberry.relay import GlobalID
 
 from app.api.enums import domain_enum
 from app.api.org.types import Role
-from app.api.pagination import PageInfo, encode_cursor
+from app.api.pagination import Connection, Edge, check_first, encode_cursor, page_bounds, page_info
 from app.api.scalars import DecimalString
+from app.domain import cursor
 from app.domain.classification import LoanClass
 from app.domain.money import yuan_str
 from app.services import reporting as svc
@@ -33,10 +34,30 @@ def money(fen: int) -> DecimalString:
     return DecimalString(yuan_str(fen))
 
 
-def page_info(rows: svc.Rows) -> PageInfo:
-    start = encode_cursor(rows.offset) if rows.rows else None
-    end = encode_cursor(rows.offset + len(rows.rows) - 1) if rows.rows else None
-    return PageInfo(has_next_page=rows.has_next, has_previous_page=rows.offset > 0, start_cursor=start, end_cursor=end)
+def report_page(first: int, after: str | None, keyset: svc.Keyset | None = None) -> svc.Page:
+    """The service's page for a report list's `first` / `after`: after a row's sort key on lists that can be long
+    (`keyset`: villages, officers, customers), after a position on the short ones (groups, periods)."""
+    if keyset is None:
+        offset, limit = page_bounds(first, after)
+        return svc.Page(offset, limit)
+    check_first(first)
+    if not after:
+        return svc.Page(0, first)
+    key = keyset.parse(cursor.decode(after, keyset.name, len(keyset.columns)))
+    if key is None:
+        raise cursor.invalid()
+    return svc.Page(0, first, after=key)
+
+
+def connection(rows: svc.Rows, nodes: list, keyset: svc.Keyset | None = None) -> Connection:
+    """A report list's page as a Relay connection: each cursor holds the row's sort key (keyset) or its position."""
+    if keyset is not None:
+        cursors = [cursor.encode(keyset.name, *key) for key in rows.keys or []]
+    else:
+        cursors = [encode_cursor(rows.offset + i) for i in range(len(nodes))]
+    edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
+    return Connection(edges=edges, page_info=page_info(edges, has_next=rows.has_next, has_previous=rows.has_previous), total_count=rows.total_count)
+
 
 ReportGroupBy = domain_enum(svc.GroupBy, name="ReportGroupBy", description="报表分组维度", labels=svc.GROUP_LABELS)
 
@@ -98,17 +119,16 @@ class PortfolioGroup:
 @strawberry.type(description="贷款组合汇总")
 class PortfolioSummary:
     group_by: ReportGroupBy = strawberry.field(description="分组维度")
-    groups: list[PortfolioGroup] = strawberry.field(description="本页的分组，按编码排序（无归属的组在最后）")
+    groups: Connection[PortfolioGroup] = strawberry.field(
+        description="分组（Relay 连接，由 portfolioSummary 的 first / after 翻页），按编码排序（无归属的组在最后）；游标记分组的位置（分组数有限）"
+    )
     total: PortfolioFigures = strawberry.field(description="全部分组合计（不限本页）")
-    total_count: int = strawberry.field(description="分组总数")
-    page_info: PageInfo = strawberry.field(description="分组（或各期）的分页信息")
 
     @classmethod
     def build(cls, r: svc.PortfolioReport) -> PortfolioSummary:
         kind = GROUP_TYPES[r.group_by]
         groups = [PortfolioGroup(key=gid(kind, g.key), code=g.code, name=g.name, figures=PortfolioFigures.build(g.figures)) for g in r.groups.rows]
-        return cls(group_by=ReportGroupBy(r.group_by.value), groups=groups, total=PortfolioFigures.build(r.total),
-                   total_count=r.groups.total_count, page_info=page_info(r.groups))
+        return cls(group_by=ReportGroupBy(r.group_by.value), groups=connection(r.groups, groups), total=PortfolioFigures.build(r.total))
 
 
 @strawberry.type(description="放款序列中的一期")
@@ -125,10 +145,10 @@ class DisbursementPoint:
 @strawberry.type(description="放款序列（按会计日期）")
 class DisbursementSeries:
     interval: ReportInterval = strawberry.field(description="粒度")
-    points: list[DisbursementPoint] = strawberry.field(description="本页各期，按时间先后；没有放款的期不列出")
+    points: Connection[DisbursementPoint] = strawberry.field(
+        description="各期（Relay 连接，由 disbursementSeries 的 first / after 翻页），按时间先后；没有放款的期不列出；游标记期的位置（期数有限）"
+    )
     total: DisbursementPoint = strawberry.field(description="全部各期合计（period 为空串）")
-    total_count: int = strawberry.field(description="分组（或各期）总数，不限本页")
-    page_info: PageInfo = strawberry.field(description="分组（或各期）的分页信息")
 
 
 @strawberry.type(description="回收序列中的一期")
@@ -149,15 +169,15 @@ class RepaymentPoint:
 @strawberry.type(description="回收序列（主动还款、日终扣款、提前还款，按会计日期）")
 class RepaymentSeries:
     interval: ReportInterval = strawberry.field(description="粒度")
-    points: list[RepaymentPoint] = strawberry.field(description="本页各期，按时间先后；没有回收的期不列出")
+    points: Connection[RepaymentPoint] = strawberry.field(
+        description="各期（Relay 连接，由 repaymentSeries 的 first / after 翻页），按时间先后；没有回收的期不列出；游标记期的位置（期数有限）"
+    )
     total: RepaymentPoint = strawberry.field(description="全部各期合计（period 为空串）")
-    total_count: int = strawberry.field(description="分组（或各期）总数，不限本页")
-    page_info: PageInfo = strawberry.field(description="分组（或各期）的分页信息")
 
 
 def series(s: svc.Series, point_type, series_type):
-    return series_type(interval=ReportInterval(s.interval.value), points=[point_type.build(p) for p in s.points.rows], total=point_type.build(s.total),
-                       total_count=s.points.total_count, page_info=page_info(s.points))
+    return series_type(interval=ReportInterval(s.interval.value), points=connection(s.points, [point_type.build(p) for p in s.points.rows]),
+                       total=point_type.build(s.total))
 
 
 @strawberry.type(description="整村授信覆盖指标")
@@ -194,10 +214,10 @@ class VillageCoverage:
 
 @strawberry.type(description="整村授信覆盖报表")
 class VillageCoverageReport:
-    villages: list[VillageCoverage] = strawberry.field(description="本页的村，按行政区划代码排序")
+    villages: Connection[VillageCoverage] = strawberry.field(
+        description="各村（Relay 连接，由 villageCoverage 的 first / after 翻页），按行政区划代码排序；游标记该村的排序键（键集分页：翻页间数据变动不会重复或漏掉村）"
+    )
     total: CoverageFigures = strawberry.field(description="全部村合计（不限本页）")
-    total_count: int = strawberry.field(description="村总数")
-    page_info: PageInfo = strawberry.field(description="分页信息")
 
     @classmethod
     def build(cls, r: svc.CoverageReport) -> VillageCoverageReport:
@@ -206,7 +226,7 @@ class VillageCoverageReport:
                             officer_name=v.officer_name, figures=CoverageFigures.build(v.figures))
             for v in r.villages.rows
         ]
-        return cls(villages=villages, total=CoverageFigures.build(r.total), total_count=r.villages.total_count, page_info=page_info(r.villages))
+        return cls(villages=connection(r.villages, villages, svc.VILLAGE_ORDER), total=CoverageFigures.build(r.total))
 
 
 @strawberry.type(description="客户经理业绩指标（额度与借据按额度的客户经理归属）")
@@ -238,10 +258,10 @@ class OfficerPerformance:
 
 @strawberry.type(description="客户经理业绩报表")
 class OfficerPerformanceReport:
-    officers: list[OfficerPerformance] = strawberry.field(description="本页的工作人员")
+    officers: Connection[OfficerPerformance] = strawberry.field(
+        description="各工作人员（Relay 连接，由 officerPerformance 的 first / after 翻页），按机构编码、用户名排序；游标记该人的排序键（键集分页：翻页间数据变动不会重复或漏掉人）"
+    )
     total: OfficerFigures = strawberry.field(description="全部工作人员合计（不限本页）")
-    total_count: int = strawberry.field(description="工作人员总数")
-    page_info: PageInfo = strawberry.field(description="分页信息")
 
     @classmethod
     def build(cls, r: svc.OfficerReport) -> OfficerPerformanceReport:
@@ -250,7 +270,7 @@ class OfficerPerformanceReport:
                                branch_name=o.branch_name, figures=OfficerFigures.build(o.figures))
             for o in r.officers.rows
         ]
-        return cls(officers=officers, total=OfficerFigures.build(r.total), total_count=r.officers.total_count, page_info=page_info(r.officers))
+        return cls(officers=connection(r.officers, officers, svc.OFFICER_ORDER), total=OfficerFigures.build(r.total))
 
 
 @strawberry.type(description="预警与催收数量")
@@ -280,14 +300,13 @@ class RiskGroup:
 @strawberry.type(description="预警与催收汇总")
 class RiskSummary:
     group_by: ReportGroupBy = strawberry.field(description="分组维度")
-    groups: list[RiskGroup] = strawberry.field(description="本页的分组，按编码排序（无归属的组在最后）")
+    groups: Connection[RiskGroup] = strawberry.field(
+        description="分组（Relay 连接，由 riskSummary 的 first / after 翻页），按编码排序（无归属的组在最后）；游标记分组的位置（分组数有限）"
+    )
     total: RiskCounts = strawberry.field(description="全部分组合计（不限本页）")
-    total_count: int = strawberry.field(description="分组总数")
-    page_info: PageInfo = strawberry.field(description="分页信息")
 
     @classmethod
     def build(cls, r: svc.RiskReport) -> RiskSummary:
         kind = GROUP_TYPES[r.group_by]
         groups = [RiskGroup(key=gid(kind, g.key), code=g.code, name=g.name, counts=RiskCounts.build(g.figures)) for g in r.groups.rows]
-        return cls(group_by=ReportGroupBy(r.group_by.value), groups=groups, total=RiskCounts.build(r.total), total_count=r.groups.total_count,
-                   page_info=page_info(r.groups))
+        return cls(group_by=ReportGroupBy(r.group_by.value), groups=connection(r.groups, groups), total=RiskCounts.build(r.total))

@@ -21,8 +21,9 @@ from uuid import UUID
 from app.domain.tags import Tag
 from app.services.actor import Actor
 from app.services.insight.tags import tags_of
-from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
+from app.services.reporting.common import EVERYTHING, Keyset, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report
 
+ORDER = Keyset("customers", (("earned", True, int), ("customer_id", False, UUID)))  # interest earned, highest first
 FIGURES = ["loans", "active_loans", "outstanding", "overdue", "earned", "collected", "accrued"]
 SOURCES = ["lo.loans", "lo.active_loans", "lo.outstanding", "lo.overdue", "le.earned", "le.collected", "lo.accrued"]
 RECEIVABLES = "('interest_receivable', 'penalty_receivable', 'compound_receivable')"
@@ -61,7 +62,8 @@ def _figures(row: dict, prefix: str = "") -> ContributionFigures:
     return ContributionFigures(*[as_int(row[f"{prefix}{c}"]) for c in FIGURES])
 
 
-def contribution_sql(sql: Sql, filt: ReportFilter, scope, page: Page, customer_id: UUID | None) -> str:
+def contribution_sql(sql: Sql, filt: ReportFilter, scope, customer_id: UUID | None) -> str:
+    """Every customer in scope with loans, their figures and the totals (paged by ORDER)."""
     loan_where = [sql.within("l.branch_id", scope)]
     line_join = ""
     if customer_id:
@@ -97,7 +99,7 @@ def contribution_sql(sql: Sql, filt: ReportFilter, scope, page: Page, customer_i
         "            THEN CASE WHEN t.kind = 'reversal' THEN -e.debit_fen ELSE e.credit_fen END ELSE 0 END) AS collected"
         "   FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id LEFT JOIN ledger_transaction r ON r.id = t.reverses_id"
         f"   JOIN loan l2 ON l2.id = e.loan_id WHERE {' AND '.join(ledger_where)} GROUP BY l2.customer_id) le ON le.customer_id = c.id"
-        f" WHERE {' AND '.join(where)} ORDER BY COALESCE(le.earned, 0) DESC, c.id {page_sql(sql, page)}"
+        f" WHERE {' AND '.join(where)}"
     )
 
 
@@ -106,7 +108,7 @@ async def customer_contributions(
 ) -> ContributionReport:
     """Customers with loans in scope, by interest earned (or one customer, for the insight card)."""
     result = await fetch_report(
-        actor, filt, page, report="customer_contribution", statement=lambda sql, scope, p: contribution_sql(sql, filt, scope, p, customer_id)
+        actor, filt, page, report="customer_contribution", statement=lambda sql, scope, p: contribution_sql(sql, filt, scope, customer_id), keyset=ORDER
     )
     ids = [as_uuid(r["customer_id"]) for r in result.rows]
     tags = await tags_of(ids)

@@ -4,7 +4,8 @@ Every report takes the actor (officer: their branch tree; report key: its scope)
 `ReportFilter` and a `Page`, and runs a fixed number of statements per request.
 """
 
-from app.services.reporting.common import EVERYTHING, EXPORT, EXPORT_MAX, GROUP_LABELS, INTERVAL_LABELS, GroupBy, Interval, Page, ReportFilter, Rows
+from app.services.reporting.common import EVERYTHING, EXPORT, EXPORT_MAX, GROUP_LABELS, INTERVAL_LABELS, GroupBy, Interval, Keyset, Page, ReportFilter, Rows
+from app.services.reporting.coverage import ORDER as VILLAGE_ORDER
 from app.services.reporting.coverage import CoverageFigures, CoverageReport, VillageCoverageRow, village_coverage
 from app.services.reporting.keys import (
     KEY_PREFIX,
@@ -15,6 +16,7 @@ from app.services.reporting.keys import (
     resolve_report_key,
     revoke_report_key,
 )
+from app.services.reporting.officers import ORDER as OFFICER_ORDER
 from app.services.reporting.officers import OfficerFigures, OfficerReport, OfficerRow, officer_performance
 from app.services.reporting.portfolio import PortfolioFigures, PortfolioGroup, PortfolioReport, portfolio_summary
 from app.services.reporting.risk import RiskFigures, RiskGroup, RiskReport, risk_summary
@@ -27,11 +29,14 @@ __all__ = [
     "GROUP_LABELS",
     "INTERVAL_LABELS",
     "KEY_PREFIX",
+    "OFFICER_ORDER",
+    "VILLAGE_ORDER",
     "CoverageFigures",
     "CoverageReport",
     "DisbursementPoint",
     "GroupBy",
     "Interval",
+    "Keyset",
     "NewReportKey",
     "OfficerFigures",
     "OfficerReport",

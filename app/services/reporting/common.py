@@ -64,6 +64,7 @@ class ReportFilter:
 class Page:
     offset: int = 0
     limit: int = MAX_PAGE
+    after: tuple | None = None  # a keyset report's page: the sort key of the last row already read (offset stays 0)
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= EXPORT_MAX:
@@ -81,11 +82,10 @@ T = TypeVar("T")
 class Rows(Generic[T]):
     rows: list[T]
     total_count: int  # rows (groups, periods) in the whole report, not just this page
-    offset: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.rows) < self.total_count
+    offset: int  # the position of the page's first row (0 on a keyset page, whose rows carry their keys instead)
+    has_next: bool
+    has_previous: bool
+    keys: list[tuple] | None = None  # a keyset report: each row's sort key, what its cursor holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +196,50 @@ def page_sql(sql: Sql, page: Page) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Keyset:
+    """The order of a report that can be long (villages, officers, customers), paged by keyset, not by offset.
+
+    `columns` are (column of the report's statement, descending, type of its value) in ORDER BY order, the last
+    one unique. A page is the rows strictly after the last row read (`Page.after`), so rows that change between
+    two pages never shift a page; `name` is the list's cursor kind (app/domain/cursor.py)."""
+
+    name: str
+    columns: tuple[tuple[str, bool, type], ...]
+
+    def key(self, row: dict) -> tuple:
+        """A row's sort key, in plain JSON values (UUIDs as text, sums as int on both databases)."""
+        return tuple(str(as_uuid(row[c])) if kind is UUID else kind(row[c]) for c, _, kind in self.columns)
+
+    def parse(self, values: list) -> tuple | None:
+        """A key handed back in a cursor, or None when it is not one of this order's keys."""
+        out = []
+        for value, (_, _, kind) in zip(values, self.columns, strict=True):
+            if kind is UUID:
+                try:
+                    value = str(UUID(value))
+                except (TypeError, ValueError, AttributeError):
+                    return None
+            elif not isinstance(value, kind) or isinstance(value, bool):
+                return None
+            out.append(value)
+        return tuple(out)
+
+    def statement(self, sql: Sql, inner: str, page: Page) -> str:
+        """One page of `inner` (every row, each carrying the window totals over all of them) in this order;
+        `keyset_rest` counts the rows from the page's first on, so the page knows whether more follow."""
+        where = ""
+        if page.after is not None:
+            after = [sql.param(v) for v in page.after]
+            ors = []
+            for i, (column, descending, _) in enumerate(self.columns):
+                equal = [f"k.{c} = {after[j]}" for j, (c, _, _) in enumerate(self.columns[:i])]
+                ors.append("(" + " AND ".join([*equal, f"k.{column} {'<' if descending else '>'} {after[i]}"]) + ")")
+            where = f" WHERE {' OR '.join(ors)}"
+        order = ", ".join(f"k.{c}{' DESC' if descending else ''}" for c, descending, _ in self.columns)
+        return f"SELECT k.*, COUNT(*) OVER () AS keyset_rest FROM ({inner}) k{where} ORDER BY {order} LIMIT {sql.param(page.limit)}"
+
+
+@dataclass(frozen=True, slots=True)
 class Dimension:
     """How rows group: the key on the fact rows, and the table that names a key."""
 
@@ -233,10 +277,16 @@ class ReportPage:
 
     rows: list[dict]
     totals: dict | None
+    keyset: Keyset | None = None
 
     def paged(self, items: list[T], page: Page) -> Rows[T]:
-        """`items` (this page's rows, converted) with the report's row count."""
-        return Rows(items, as_int(self.totals["groups_total"]) if self.totals else 0, page.offset)
+        """`items` (this page's rows, converted) with the report's row count and, for a keyset report, their keys."""
+        total = as_int(self.totals["groups_total"]) if self.totals else 0
+        previous = page.offset > 0 or page.after is not None
+        if self.keyset is None:
+            return Rows(items, total, page.offset, has_next=page.offset + len(items) < total, has_previous=previous)
+        rest = as_int(self.rows[0]["keyset_rest"]) if self.rows else 0
+        return Rows(items, total, 0, has_next=rest > len(items), has_previous=previous, keys=[self.keyset.key(r) for r in self.rows])
 
     def total(self, figures: Callable[[dict, str], Any], empty: Any) -> Any:
         """The grand total through the report's own converter (`total_<column>` columns), or `empty`."""
@@ -244,25 +294,27 @@ class ReportPage:
 
 
 async def fetch_report(
-    actor: Actor | None, filt: ReportFilter, page: Page, *, report: str, statement: Callable[[Sql, Scope, Page], str]
+    actor: Actor | None, filt: ReportFilter, page: Page, *, report: str, statement: Callable[[Sql, Scope, Page], str], keyset: Keyset | None = None
 ) -> ReportPage:
     """Scope a report to the actor, then read one page with its totals in one statement.
 
     `statement(sql, scope, page)` yields the page's rows, each carrying `groups_total` and the
-    `total_<column>` figures. A page past the end is empty, so only then a second statement
-    reads the totals from the first page. Out of scope: an empty report, no statement at all."""
+    `total_<column>` figures; with a `keyset` it yields every row, unordered, and the keyset pages it.
+    A page past the end is empty, so only then a second statement reads the totals from the first
+    page. Out of scope: an empty report, no statement at all."""
     scope = await report_scope(actor, filt, report=report)
     if scope.empty:
-        return ReportPage([], None)
+        return ReportPage([], None, keyset)
 
     async def read(p: Page) -> list[dict]:
         sql = Sql()
-        return await sql.fetch(statement(sql, scope, p))
+        text = statement(sql, scope, p)
+        return await sql.fetch(keyset.statement(sql, text, p) if keyset else text)
 
     rows = await read(page)
     if rows:
-        return ReportPage(rows, rows[0])
-    if page.offset > 0:
+        return ReportPage(rows, rows[0], keyset)
+    if page.offset > 0 or page.after is not None:
         first = await read(Page(0, 1))
-        return ReportPage([], first[0] if first else None)
-    return ReportPage([], None)
+        return ReportPage([], first[0] if first else None, keyset)
+    return ReportPage([], None, keyset)

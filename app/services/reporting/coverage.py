@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from app.services.actor import Actor
-from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
+from app.services.reporting.common import EVERYTHING, Keyset, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report
 
+ORDER = Keyset("villages", (("division_code", False, str), ("village_id", False, UUID)))  # by division code; villages can be many
 FIGURES = ["households", "appraised", "pre_credited", "granted_households", "lines", "line_limit", "drawn_households", "loans", "outstanding"]
 
 
@@ -62,7 +63,8 @@ def _figures(row: dict, prefix: str = "") -> CoverageFigures:
     return CoverageFigures(*values)
 
 
-def coverage_sql(sql: Sql, filt: ReportFilter, scope, page: Page) -> str:
+def coverage_sql(sql: Sql, filt: ReportFilter, scope) -> str:
+    """Every village in scope with its figures and the totals (paged by ORDER)."""
     # lines and loans are read within the scope too (a customer's branch may differ from the village's)
     line_where = ["cl.status = 'active'", sql.within("cl.branch_id", scope)]
     loan_where = ["l.status = 'active'", sql.within("l.branch_id", scope)]
@@ -100,7 +102,7 @@ def coverage_sql(sql: Sql, filt: ReportFilter, scope, page: Page) -> str:
         f"   WHERE {loans} GROUP BY hh.village_id) dh ON dh.village_id = v.id"
         " LEFT JOIN (SELECT c.village_id, COUNT(*) AS n, SUM(l.outstanding_principal_fen) AS bal FROM loan l JOIN customer c ON c.id = l.customer_id"
         f"   WHERE {loans} GROUP BY c.village_id) lo ON lo.village_id = v.id"
-        f" WHERE {' AND '.join(where)} ORDER BY v.division_code {page_sql(sql, page)}"
+        f" WHERE {' AND '.join(where)}"
     )
 
 
@@ -108,7 +110,7 @@ SOURCES = ["h.n", "ap.n", "pc.n", "gh.n", "ln.n", "ln.lim", "dh.n", "lo.n", "lo.
 
 
 async def village_coverage(*, actor: Actor | None, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING) -> CoverageReport:
-    result = await fetch_report(actor, filt, page, report="village_coverage", statement=lambda sql, scope, p: coverage_sql(sql, filt, scope, p))
+    result = await fetch_report(actor, filt, page, report="village_coverage", statement=lambda sql, scope, p: coverage_sql(sql, filt, scope), keyset=ORDER)
     villages = [
         VillageCoverageRow(
             village_id=as_uuid(r["village_id"]), division_code=r["division_code"], name=r["name"], branch_name=r["branch_name"],

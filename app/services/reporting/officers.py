@@ -18,8 +18,9 @@ from uuid import UUID
 
 from app.domain.vocabulary import Role
 from app.services.actor import Actor
-from app.services.reporting.common import EVERYTHING, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report, page_sql
+from app.services.reporting.common import EVERYTHING, Keyset, Page, ReportFilter, Rows, Sql, as_int, as_uuid, fetch_report
 
+ORDER = Keyset("officers", (("branch_code", False, str), ("username", False, str), ("officer_id", False, UUID)))  # by branch, then username
 STAFF_ROLES = (Role.OFFICER, Role.APPROVER, Role.BRANCH_MANAGER)
 FIGURES = ["villages", "lines", "line_limit", "loans", "outstanding", "overdue_loans", "overdue_principal", "npl_balance"]
 SOURCES = ["vi.n", "ln.n", "ln.lim", "lo.n", "lo.bal", "lo.od_n", "lo.od_bal", "lo.npl"]
@@ -57,7 +58,8 @@ def _figures(row: dict, prefix: str = "") -> OfficerFigures:
     return OfficerFigures(*[as_int(row[f"{prefix}{c}"]) for c in FIGURES])
 
 
-def officer_sql(sql: Sql, filt: ReportFilter, scope, page: Page) -> str:
+def officer_sql(sql: Sql, filt: ReportFilter, scope) -> str:
+    """Every officer in scope with their figures and the totals (paged by ORDER)."""
     # an officer's lines and loans count only within the scope (a key never sees figures of other branches)
     line_where = ["cl.status = 'active'", sql.within("cl.branch_id", scope)]
     loan_where = ["l.status = 'active'", sql.within("l.branch_id", scope)]
@@ -92,12 +94,12 @@ def officer_sql(sql: Sql, filt: ReportFilter, scope, page: Page) -> str:
         "   SUM(CASE WHEN l.classification IN ('substandard', 'doubtful', 'loss') THEN l.outstanding_principal_fen ELSE 0 END) AS npl"
         f"   FROM loan l JOIN credit_line cl ON cl.id = l.credit_line_id{loan_join}"
         f"   WHERE {' AND '.join(loan_where)} GROUP BY cl.officer_id) lo ON lo.officer_id = o.id"
-        f" WHERE {' AND '.join(where)} ORDER BY b.code, o.username {page_sql(sql, page)}"
+        f" WHERE {' AND '.join(where)}"
     )
 
 
 async def officer_performance(*, actor: Actor | None, filt: ReportFilter = ReportFilter(), page: Page = EVERYTHING) -> OfficerReport:
-    result = await fetch_report(actor, filt, page, report="officer_performance", statement=lambda sql, scope, p: officer_sql(sql, filt, scope, p))
+    result = await fetch_report(actor, filt, page, report="officer_performance", statement=lambda sql, scope, p: officer_sql(sql, filt, scope), keyset=ORDER)
     officers = [
         OfficerRow(
             officer_id=as_uuid(r["officer_id"]), username=r["username"], display_name=r["display_name"], role=Role(r["role"]),

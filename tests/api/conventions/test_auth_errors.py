@@ -26,7 +26,7 @@ QUERIES = [
     "{ warnings { totalCount } }",  # worklists: officers and report keys
     "{ classUpgradeProposals { id } }",  # IsOfficer
     "{ listEntries { totalCount } }",  # CanManageLists
-    "{ portfolioSummary { totalCount } }",  # CanReadReports
+    "{ portfolioSummary { groups { totalCount } } }",  # CanReadReports
     '{ riskDecisions(customerId: "eA==") { id } }',  # staff only
 ]
 

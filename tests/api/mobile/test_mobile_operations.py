@@ -271,8 +271,12 @@ async def test_a_borrower_reads_back_only_their_own_applications(client, app, de
     assert read["annualRatePercent"] == second["annualRatePercent"] and len(read["installments"]) == 12
     listed = (await gql(client, "LoanApplications", {"first": 1}, token=token))["data"]["loanApplications"]
     assert listed["totalCount"] == 2 and [e["node"]["id"] for e in listed["edges"]] == [second["id"]] and listed["pageInfo"]["hasNextPage"]
+    assert listed["pageInfo"]["hasPreviousPage"] is False and listed["pageInfo"]["startCursor"] == listed["edges"][0]["cursor"]
+    # a newer application between two pages shifts no page (keyset on the application time, not an offset)
+    await gql(client, "LoanApply", {"input": {**apply, "amount": "1000.00", "idempotencyKey": str(uuid.uuid4())}}, token=token)
     rest = (await gql(client, "LoanApplications", {"first": 5, "after": listed["pageInfo"]["endCursor"]}, token=token))["data"]["loanApplications"]
     assert [e["node"]["id"] for e in rest["edges"]] == [first["id"]] and rest["pageInfo"]["hasNextPage"] is False
+    assert rest["pageInfo"]["hasPreviousPage"] is True and rest["totalCount"] == 3
     # another borrower's, an unknown or a malformed id reads as null; their list is empty; no token or a staff session is refused
     other_token = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
     assert (await gql(client, "LoanApplication", {"id": second["id"]}, token=other_token))["data"]["loanApplication"] is None

@@ -16,6 +16,11 @@ def doc(name: str, folder: str = "reporting") -> str:
     return (ROOT / "graphql" / folder / f"{name}.graphql").read_text(encoding="utf-8")
 
 
+def nodes(connection: dict) -> list[dict]:
+    """The nodes of a connection's page, in order."""
+    return [edge["node"] for edge in connection["edges"]]
+
+
 def gid(type_name: str, pk) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
