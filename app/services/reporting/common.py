@@ -195,6 +195,16 @@ def page_sql(sql: Sql, page: Page) -> str:
     return f"LIMIT {sql.param(page.limit)} OFFSET {sql.param(page.offset)}"
 
 
+def after_key(sql: Sql, order: list[tuple[str, bool]], key: tuple | list) -> str:
+    """The rows strictly after `key` in `order` ((expression, descending), the last one unique): the keyset condition."""
+    values = [sql.param(v) for v in key]
+    ors = []
+    for i, (expression, descending) in enumerate(order):
+        equal = [f"{e} = {values[j]}" for j, (e, _) in enumerate(order[:i])]
+        ors.append("(" + " AND ".join([*equal, f"{expression} {'<' if descending else '>'} {values[i]}"]) + ")")
+    return f"({' OR '.join(ors)})"
+
+
 @dataclass(frozen=True, slots=True)
 class Keyset:
     """The order of a report that can be long (villages, officers, customers), paged by keyset, not by offset.
@@ -227,14 +237,9 @@ class Keyset:
     def statement(self, sql: Sql, inner: str, page: Page) -> str:
         """One page of `inner` (every row, each carrying the window totals over all of them) in this order;
         `keyset_rest` counts the rows from the page's first on, so the page knows whether more follow."""
-        where = ""
-        if page.after is not None:
-            after = [sql.param(v) for v in page.after]
-            ors = []
-            for i, (column, descending, _) in enumerate(self.columns):
-                equal = [f"k.{c} = {after[j]}" for j, (c, _, _) in enumerate(self.columns[:i])]
-                ors.append("(" + " AND ".join([*equal, f"k.{column} {'<' if descending else '>'} {after[i]}"]) + ")")
-            where = f" WHERE {' OR '.join(ors)}"
+        if page.offset:
+            raise ValueError(f"{self.name} pages by keyset (Page.after), not by offset")
+        where = f" WHERE {after_key(sql, [(f'k.{c}', d) for c, d, _ in self.columns], page.after)}" if page.after is not None else ""
         order = ", ".join(f"k.{c}{' DESC' if descending else ''}" for c, descending, _ in self.columns)
         return f"SELECT k.*, COUNT(*) OVER () AS keyset_rest FROM ({inner}) k{where} ORDER BY {order} LIMIT {sql.param(page.limit)}"
 

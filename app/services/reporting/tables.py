@@ -27,7 +27,7 @@ from app.domain.errors import ValidationError
 from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
-from app.services.reporting.common import MAX_PAGE, ReportFilter, Sql, as_int, as_uuid, report_scope
+from app.services.reporting.common import MAX_PAGE, ReportFilter, Sql, after_key, as_int, as_uuid, report_scope
 from app.sql import is_postgres
 
 
@@ -238,11 +238,7 @@ async def table_page(*, actor: Actor | None, table: str, filt: ReportFilter = Re
         where.append(f"{spec.updated} > {sql.param(_stamp(updated_after))}")
     total = as_int((await sql.fetch(f"SELECT COUNT(*) AS n FROM {spec.source} WHERE {' AND '.join(where)}"))[0]["n"])
     if key is not None:
-        if spec.updated:
-            u, i = sql.param(key[0]), sql.param(key[1])
-            where.append(f"({spec.updated} > {u} OR ({spec.updated} = {u} AND {spec.key} > {i}))")
-        else:
-            where.append(f"{spec.key} > {sql.param(key[0])}")
+        where.append(after_key(sql, [(spec.updated, False), (spec.key, False)] if spec.updated else [(spec.key, False)], key))
     order = f"{spec.updated}, {spec.key}" if spec.updated else spec.key
     pii = _reveals_pii(actor, table)
     select = ", ".join(f"{expr} AS {name}" for name, expr in spec.columns + (PII_COLUMNS if pii else ()))

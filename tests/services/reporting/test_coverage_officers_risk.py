@@ -39,8 +39,11 @@ async def test_village_coverage_filters_and_scope(demo, vault):
     by_product = {r.division_code: r.figures for r in (await village_coverage(actor=admin, filt=ReportFilter(product_id=gjj.id))).villages.rows}
     assert (by_product[WEST].lines, by_product[SOUTH].lines, by_product[SOUTH].loans, by_product[FEN].loans) == (0, 2, 1, 1)
     officer1 = await Officer.get(username="officer1")
-    mine = await village_coverage(actor=admin, filt=ReportFilter(officer_id=officer1.id), page=Page(1, 1))
+    first = await village_coverage(actor=admin, filt=ReportFilter(officer_id=officer1.id), page=Page(0, 1))
+    assert first.villages.has_next and not first.villages.has_previous
+    mine = await village_coverage(actor=admin, filt=ReportFilter(officer_id=officer1.id), page=Page(0, 1, after=first.villages.keys[0]))
     assert [r.division_code for r in mine.villages.rows] == [SOUTH] and mine.villages.total_count == 2 and not mine.villages.has_next
+    assert mine.villages.has_previous and mine.villages.keys == [(SOUTH, str(mine.villages.rows[0].village_id))]
     dated = await village_coverage(actor=admin, filt=ReportFilter(date_from=date(2026, 1, 1)))
     assert (dated.total.lines, dated.total.loans, dated.total.households) == (2, 2, 9)
 
