@@ -185,6 +185,7 @@ class LoanApplicationMutation:
             return LoanApplicationConfirmPayload(application=None, loan=None, errors=[application_error(exc)])
         return LoanApplicationConfirmPayload(application=LoanApplication.from_application(await borrower_drawdown.answer(row)), loan=Loan.from_model(loan), errors=[])
 
+
 NEWEST_APPLIED = (SortKey("applied_at", datetime.fromisoformat, descending=True), ID_KEY)  # a borrower's applications, newest first
 
 
