@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from app.models import Bank, Branch, Product
 from app.services import business_date
 from app.services.lending.eod import run_eod
 from tests.api.reporting.helpers import doc, gid, gql, report_key
@@ -33,6 +34,25 @@ async def test_a_key_pages_the_positions_of_a_date_by_loan(client, bank, core, v
     # without asOf: the last closed date
     latest = (await gql(client, doc("LoanPositions"), {}, key))["data"]["loanPositions"]
     assert {e["node"]["businessDate"] for e in latest["edges"]} == {(TODAY + timedelta(days=1)).isoformat()}
+
+
+async def test_positions_carry_the_regulatory_fields_by_join(client, bank, core, vault):
+    # given a loan whose product declares its regulatory fields, and the day closed
+    loan = await _loan(core, vault, card="6217000010001234", sequence=357)
+    await Product.filter(id=loan.product_id).update(loan_purpose="农业生产经营", guarantee_method="guarantee", is_agricultural=True, is_inclusive=True)
+    await run_eod(core=core, vault=vault)
+    key, _ = await report_key("XF000")
+    # when a reporting tool reads the day's positions
+    body = await gql(client, doc("LoanPositions"), {"asOf": TODAY.isoformat()}, key)
+    assert "errors" not in body, body
+    (edge,) = body["data"]["loanPositions"]["edges"]
+    node = edge["node"]
+    # then each position carries its product's regulatory fields, its contract and 借据 numbers and its institution codes
+    branch = await Branch.get(id=loan.branch_id)
+    member = await Bank.get(id=branch.bank_id)
+    assert (node["loanPurpose"], node["guaranteeMethod"], node["isAgricultural"], node["isInclusive"]) == ("农业生产经营", "GUARANTEE", True, True)
+    assert (node["iouNumber"], node["contractNumber"]) == (loan.disbursement_ref, None) and loan.disbursement_ref
+    assert (node["institutionCode"], node["branchCode"]) == (member.code, branch.code)
 
 
 async def test_a_key_of_another_branch_sees_no_positions_and_a_bad_cursor_is_refused(client, bank, core, vault):

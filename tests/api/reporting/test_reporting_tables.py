@@ -29,8 +29,10 @@ async def test_loans_page_by_keyset_with_the_regulatory_fields(client, demo, vau
     assert sorted(r["id"] for r in rows) == sorted(str(loan.id) for loan in book.loans.values())
     l1 = next(r for r in rows if r["id"] == str(book.loans["L1"].id))
     assert (l1["institutionCode"], l1["productCode"], l1["loanPurpose"], l1["guaranteeMethod"], l1["isAgricultural"], l1["isInclusive"]) == (
-        "14102301", "BIANLI", "农业生产经营", "credit", True, True)
-    assert (l1["outstandingPrincipal"], l1["classification"], l1["branchCode"]) == ("100000.00", "normal", "XF010")
+        "14102301", "BIANLI", "农业生产经营", "CREDIT", True, True)
+    assert (l1["outstandingPrincipal"], l1["classification"], l1["branchCode"]) == ("100000.00", "NORMAL", "XF010")
+    # the closed sets travel as the enums' wire names
+    assert (l1["method"], l1["lprTenor"], l1["status"]) == ("EQUAL_INSTALLMENT", "ONE_YEAR", "ACTIVE")
     stamps = [(r["updatedAt"], r["id"]) for r in rows]
     assert stamps == sorted(stamps)  # the keyset order
     bad = await gql(client, doc("ReportLoans"), {"after": "not-a-cursor"}, key)
@@ -110,6 +112,7 @@ async def test_a_key_of_one_bank_sees_only_that_bank(client, demo, vault):
     branch_key, _ = await report_key("XF010", name="新城支行报表")
     products = (await gql(client, doc("ReportDimensions"), {}, branch_key))["data"]["reportProducts"]["rows"]
     assert {p["code"] for p in products} >= {"BIANLI", "GJJ"} and {p["institutionCode"] for p in products} == {"14102301"}
+    assert {(p["kind"], p["guaranteeMethod"]) for p in products if p["code"] == "BIANLI"} == {("TERM", "CREDIT")}
 
 
 async def test_warnings_and_collection_tasks_tables(client, demo, vault):
@@ -123,7 +126,10 @@ async def test_warnings_and_collection_tasks_tables(client, demo, vault):
     by_loan = {r["loanId"]: r for r in tasks["rows"]}
     assert set(by_loan) == {str(t) for t in await CollectionTask.all().values_list("loan_id", flat=True)}
     open_task = by_loan[str(book.loans["L2"].id)]
-    assert (open_task["status"], open_task["openedOn"], open_task["openedDpd"], open_task["actionCount"]) == ("open", "2026-03-16", 30, 2)
+    assert (open_task["status"], open_task["openedOn"], open_task["openedDpd"], open_task["actionCount"]) == ("OPEN", "2026-03-16", 30, 2)
+    assert (open_task["source"], open_task["closeReason"]) == ("EOD", None)
+    warning = next(r for r in warnings["rows"] if r["loanId"] == str(book.loans["L2"].id))
+    assert (warning["status"], warning["severity"]) == ("OPEN", (await EarlyWarning.get(id=warning["id"])).severity.name)
     own = (await gql(client, doc("ReportWarningsAndCollections"), {}, fencheng))["data"]
     assert [r["loanId"] for r in own["reportCollections"]["rows"]] == [str(book.loans["L4"].id)]
     assert {r["branchCode"] for r in own["reportWarnings"]["rows"]} <= {"XF020"}
@@ -153,7 +159,7 @@ async def test_warnings_and_collections_sync_by_updated_after(client, demo, vaul
     today = (await Loan.get(id=book.loans["L2"].id)).start_on
     await record_collection_action(actor=officer, task_id=task.id, kind="call", outcome="电话无人接听", today=today, now=datetime.now(UTC))
     changed = (await gql(client, doc("ReportWarningsAndCollections"), {"updatedAfter": since.isoformat()}, key))["data"]
-    assert [(r["id"], r["status"]) for r in changed["reportWarnings"]["rows"]] == [(str(warning.id), "handled")]
+    assert [(r["id"], r["status"]) for r in changed["reportWarnings"]["rows"]] == [(str(warning.id), "HANDLED")]
     assert [(r["id"], r["actionCount"]) for r in changed["reportCollections"]["rows"]] == [(str(task.id), 3)]
     assert changed["reportWarnings"]["pageInfo"]["totalCount"] == 1 and changed["reportWarnings"]["rows"][0]["updatedAt"] > since.isoformat()
 
@@ -169,3 +175,35 @@ async def test_loans_credit_lines_and_installments_show_updated_at_to_officers(c
     stored = (await Loan.get(id=book.loans["L1"].id)).updated_at
     l1 = next(n for n in loans if n["updatedAt"] and datetime.fromisoformat(n["updatedAt"]) == stored)
     assert all(i["updatedAt"] for i in l1["installments"])
+
+
+# the closed sets of every flat table and the positions, and the enum each is typed with (issue 16)
+CLOSED_SETS = {
+    "ReportLoanRow": {"guaranteeMethod": "GuaranteeMethod", "lprTenor": "LprTenor", "method": "RepaymentMethod", "status": "LoanStatus",
+                      "classification": "LoanClassification"},
+    "ReportInstallmentRow": {"status": "InstallmentStatus"},
+    "ReportCustomerRow": {"grade": "AppraisalGrade"},
+    "ReportCreditLineRow": {"status": "CreditLineStatus"},
+    "ReportWarningRow": {"kind": "WarningKind", "severity": "WarningSeverity", "status": "WarningStatus"},
+    "ReportCollectionRow": {"status": "CollectionTaskStatus", "closeReason": "CollectionCloseReason", "source": "CollectionSource"},
+    "ReportBranchRow": {"level": "BranchLevel"},
+    "ReportOfficerRow": {"role": "Role"},
+    "ReportProductRow": {"kind": "ProductKind", "guaranteeMethod": "GuaranteeMethod"},
+    "LoanPosition": {"status": "PositionLoanStatus", "classification": "LoanClassification", "guaranteeMethod": "GuaranteeMethod"},
+}
+
+
+def test_the_closed_sets_are_enums_with_upper_case_values_described_in_chinese():
+    from graphql import GraphQLEnumType, get_named_type
+
+    from app.api.schema import schema
+
+    # given the published schema
+    for type_name, fields in CLOSED_SETS.items():
+        for field, enum_name in fields.items():
+            # when a flat table's closed set is looked up
+            named = get_named_type(schema._schema.get_type(type_name).fields[field].type)
+            # then it is the enum, its values UPPER_CASE and each described in Chinese
+            assert isinstance(named, GraphQLEnumType) and named.name == enum_name, (type_name, field)
+            assert all(v == v.upper() and value.description and any("\u4e00" <= ch <= "\u9fff" for ch in value.description)
+                       for v, value in named.values.items()), enum_name

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from app.models import Bank, Customer, Product
+from app.models import Bank, Branch, Customer, Product
 from app.services.lending.positions import write_positions
 from app.services.reporting.sql_views import VIEWS, install_reporting_sql
 from app.sql import execute
@@ -75,6 +75,12 @@ async def test_the_read_only_role_reads_every_view_and_nothing_else(bank, core, 
                 product.loan_purpose, product.guarantee_method, product.is_agricultural, product.is_inclusive), view
         loan_row = next(r for r in rows["loans"] if r["loan_id"] == a.id)
         assert loan_row["institution_code"] == bank_of_a.code and loan_row["disbursement_ref"] == a.disbursement_ref
+        # the positions also carry the contract and 借据 numbers and the institution codes (bank and branch), by join
+        branch_of_a = await Branch.get(id=a.branch_id)
+        for view in ("loans", "loan_positions"):
+            seen = next(r for r in rows[view] if r["loan_id"] == a.id)
+            assert (seen["institution_code"], seen["branch_code"], seen["iou_number"], seen["contract_number"]) == (
+                bank_of_a.code, branch_of_a.code, a.disbursement_ref, loan_row["contract_number"]), view
         # customers: masked only
         customer = await Customer.get(id=a.customer_id)
         seen = next(r for r in rows["customers"] if r["customer_id"] == customer.id)

@@ -25,8 +25,10 @@ def test_loans_products_and_positions_carry_the_regulatory_fields():
     for name in ("loans", "products", "loan_positions", "loan_positions_month_end"):
         view = next(v for v in VIEWS if v.name == name)
         assert regulatory <= {n for n, _, _ in view.columns}, name
-    loans = next(v for v in VIEWS if v.name == "loans")
-    assert {"institution_code", "disbursement_ref"} <= {n for n, _, _ in loans.columns}
+    # and the institution codes, the contract number and the 借据 number
+    for name in ("loans", "loan_positions", "loan_positions_month_end"):
+        view = next(v for v in VIEWS if v.name == name)
+        assert {"institution_code", "branch_code", "contract_number", "iou_number"} <= {n for n, _, _ in view.columns}, name
 
 
 def test_warnings_and_collection_tasks_carry_updated_at():
