@@ -18,12 +18,15 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from app.domain import warnings
 from app.domain.classification import FLOOR_LABELS, FloorKind, LoanClass, UpgradeProposalStatus
 from app.domain.ledger import Account
 from app.domain.lpr import Tenor
+from app.domain.schedule.conventions import Method
 from app.domain.vocabulary import (
     LEDGER_ACCOUNT_LABELS,
     CloseReason,
+    CollectionStatus,
     CreditLineStatus,
     InstallmentStatus,
     LedgerKind,
@@ -31,6 +34,7 @@ from app.domain.vocabulary import (
     RiskOutcome,
     RiskPurpose,
 )
+from app.domain.vocabulary import Role as RoleModel
 
 E = TypeVar("E", bound=type[Enum])
 
@@ -64,3 +68,9 @@ LedgerKindEnum = domain_enum(LedgerKind, name="LedgerKind", description="账务�
 CollectionCloseReason = domain_enum(CloseReason, name="CollectionCloseReason", description="催收任务结束原因")
 RiskOutcomeEnum = domain_enum(RiskOutcome, name="RiskOutcome", description="风控结论：通过、人工复核、拒绝；规则命中时表示该规则导致的结论")
 RiskPurposeEnum = domain_enum(RiskPurpose, name="RiskPurpose", description="征信风险检查的环节")
+RepaymentMethod = domain_enum(Method, name="RepaymentMethod", description="还款方式")
+Role = domain_enum(RoleModel, name="Role", description="工作人员角色")
+WarningKind = domain_enum(warnings.WarningKind, description="预警类型", labels=warnings.KIND_LABELS)
+WarningSeverity = domain_enum(warnings.Severity, name="WarningSeverity", description="预警级别", labels=warnings.SEVERITY_LABELS)
+WarningStatus = domain_enum(warnings.WarningStatus, name="WarningStatus", description="预警状态")
+CollectionTaskStatus = domain_enum(CollectionStatus, name="CollectionTaskStatus", description="催收任务状态")

@@ -106,6 +106,30 @@ class ProductKind(StrEnum):
     TERM = "term"  # 按期还款
     REVOLVING = "revolving"  # 随借随还
 
+    @property
+    def label(self) -> str:
+        return PRODUCT_KIND_LABELS[self]
+
+
+PRODUCT_KIND_LABELS = {ProductKind.TERM: "按期还款（分期）", ProductKind.REVOLVING: "随借随还（循环）"}
+
+
+class GuaranteeMethod(StrEnum):
+    """A product's 担保方式 as regulatory reports name it (Product.guarantee_method stores the value)."""
+
+    CREDIT = "credit"
+    GUARANTEE = "guarantee"
+    MORTGAGE = "mortgage"
+    PLEDGE = "pledge"
+
+    @property
+    def label(self) -> str:
+        return GUARANTEE_METHOD_LABELS[self]
+
+
+GUARANTEE_METHOD_LABELS = {GuaranteeMethod.CREDIT: "信用", GuaranteeMethod.GUARANTEE: "保证", GuaranteeMethod.MORTGAGE: "抵押",
+                           GuaranteeMethod.PLEDGE: "质押"}
+
 
 # Owned by the schedule and LPR rules; stored by models under these names.
 RepaymentMethod = Method
@@ -364,6 +388,18 @@ class CloseReason(StrEnum):
         return CLOSE_REASON_LABELS[self]
 
 
+class CollectionSource(StrEnum):
+    """What opened a collection task (CollectionTask.source stores the value)."""
+
+    EOD = "eod"  # the daily run, when a loan goes overdue (closed when cured)
+    POST_LOAN_CHECK = "post_loan_check"  # a confirmed post-loan check that advised 建议催收
+
+    @property
+    def label(self) -> str:
+        return COLLECTION_SOURCE_LABELS[self]
+
+
+COLLECTION_SOURCE_LABELS = {CollectionSource.EOD: "日终逾期开立", CollectionSource.POST_LOAN_CHECK: "贷后检查建议催收"}
 COLLECTION_STATUS_LABELS = {CollectionStatus.OPEN: "催收中", CollectionStatus.CLOSED: "已结束"}
 COLLECTION_ACTION_LABELS = {
     CollectionActionKind.CALL: "电话催收",

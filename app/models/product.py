@@ -28,7 +28,7 @@ class Product(Model):
     excess_debit = fields.CharField(max_length=16, default="refund", db_default="refund")
     # regulatory fields a BI team reports per loan (the loan takes its product's): 贷款用途, 担保方式, 涉农, 普惠
     loan_purpose = fields.CharField(max_length=64, default="", db_default="")  # e.g. 农业生产经营, 个人消费; "" = not declared
-    guarantee_method = fields.CharField(max_length=16, default="credit", db_default="credit")  # credit 信用 / guarantee 保证 / mortgage 抵押 / pledge 质押
+    guarantee_method = fields.CharField(max_length=16, default="credit", db_default="credit")  # a GuaranteeMethod value (app/domain/vocabulary.py)
     is_agricultural = fields.BooleanField(default=False, db_default=False)  # 涉农贷款
     is_inclusive = fields.BooleanField(default=False, db_default=False)  # 普惠金融贷款
     # a business-purpose product (农户生产经营, 个体工商户, 小微企业): its loans may be renewed without repaying principal (无还本续贷)

@@ -23,7 +23,7 @@ from app.crypto import Vault
 from app.domain import idcard
 from app.domain.lpr import LPR_HISTORY
 from app.models import Bank, Branch, Household, HouseholdMember, LprPublication, Officer, Product, RuleSetVersion, Village, VillageGroup
-from app.domain.vocabulary import BankKind, BranchLevel, ProductKind, Relation, RepaymentMethod, Role, RuleSetKind
+from app.domain.vocabulary import BankKind, BranchLevel, GuaranteeMethod, ProductKind, Relation, RepaymentMethod, Role, RuleSetKind
 from app.services import audit, business_date
 from app.services.actor import SYSTEM
 from app.services.auth.officers import hash_password
@@ -82,7 +82,7 @@ RENEWABLE = frozenset({"BIANLI", "GUOWANG"})
 def _product(code, name, desc, *, max_yuan, terms, methods, spread, kind=ProductKind.TERM, grades=None):
     purpose, agricultural, inclusive = REGULATORY[code]
     return {
-        "loan_purpose": purpose, "guarantee_method": "credit", "is_agricultural": agricultural, "is_inclusive": inclusive,
+        "loan_purpose": purpose, "guarantee_method": GuaranteeMethod.CREDIT, "is_agricultural": agricultural, "is_inclusive": inclusive,
         "renewable": code in RENEWABLE,
         "code": code,
         "name": name,

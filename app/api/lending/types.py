@@ -17,13 +17,12 @@ from app.api.enums import (
     LoanClassification,
     LoanStatusEnum,
     LprTenor,
-    domain_enum,
+    RepaymentMethod,
 )
 from app.api.context import Info
 from app.api.errors import error_enum
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
-from app.domain.schedule.conventions import Method
 from app.domain.classification import CLASS_LABELS, LoanClass
 from app.domain.money import percent_str, yuan_str
 from app.domain.schedule import Schedule
@@ -35,7 +34,6 @@ from app.models import Product as ProductModel
 from app.services.lending import queries as lending_queries
 from app.services.lending.products import products_visible
 
-RepaymentMethod = domain_enum(Method, name="RepaymentMethod", description="还款方式")
 
 
 LoanErrorCode = error_enum("LoanErrorCode", "借款相关错误代码", codes.CommonCode, codes.LendingCode, codes.CreditCheckCode, codes.RiskCode.BAD_RULESET)

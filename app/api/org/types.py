@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from app.api.enums import domain_enum
+from app.api.enums import Role, domain_enum
 from app.api.context import Info
 from app.models import Bank as BankModel
 from app.models import Branch as BranchModel
@@ -18,7 +18,6 @@ from app.domain.vocabulary import BankKind as BankKindEnum
 from app.domain.vocabulary import Role as RoleEnum
 from app.services import org as org_service
 
-Role = domain_enum(RoleEnum, name="Role", description="工作人员角色")
 BankKind = domain_enum(BankKindEnum, name="BankKind", description="法人行类型：农商行、农信联社")
 
 

@@ -13,21 +13,19 @@ from uuid import UUID
 import strawberry
 
 from app.api.context import Info
-from app.api.enums import domain_enum
+from app.api.enums import LoanStatusEnum
 from app.api.lending.classification import LoanClassification
 from app.api.pagination import MAX_FIRST, Connection, Edge, page_info
 from app.api.reporting.filters import to_filter
 from app.api.reporting.permissions import CanReadReports
-from app.api.reporting.types import PortfolioFigures, ReportFilter, gid, money
+from app.api.reporting.types import GuaranteeMethod, PortfolioFigures, ReportFilter, gid, money
 from app.api.scalars import DecimalString
 from app.domain.error_codes import CommonCode
 from app.domain import cursor
 from app.domain.errors import ValidationError
 from app.domain.money import percent_str
-from app.domain.vocabulary import LoanStatus
 from app.services.reporting import positions as svc
 
-PositionLoanStatus = domain_enum(LoanStatus, name="PositionLoanStatus", description="头寸中的贷款状态")
 FilterArg = Annotated[ReportFilter | None, strawberry.argument(name="filter", description="报表筛选：法人行、机构（含下级）、村庄、客户经理、产品；日期范围不适用")]
 
 
@@ -45,7 +43,7 @@ def _after(after: str | None) -> UUID | None:
         raise cursor.invalid() from None
 
 
-@strawberry.type(description="一笔贷款在一个会计日期日终后的头寸（金额为元，字符串两位小数）")
+@strawberry.type(description="一笔贷款在一个会计日期日终后的头寸（金额为元，字符串两位小数）；含监管报送字段：机构代码、合同号、借据号、贷款用途、担保方式、涉农与普惠标识")
 class LoanPosition:
     business_date: date = strawberry.field(description="会计日期（该日日终后的头寸，Asia/Shanghai 业务日）")
     loan_id: strawberry.ID = strawberry.field(description="借据（Loan 的全局 ID）")
@@ -53,7 +51,7 @@ class LoanPosition:
     branch_id: strawberry.ID = strawberry.field(description="经办机构（Branch 的全局 ID）")
     customer_id: strawberry.ID = strawberry.field(description="客户（Customer 的全局 ID）")
     product_id: strawberry.ID = strawberry.field(description="产品（Product 的全局 ID）")
-    status: PositionLoanStatus = strawberry.field(description="贷款状态")
+    status: LoanStatusEnum = strawberry.field(description="贷款状态")
     classification: LoanClassification = strawberry.field(description="五级分类")
     days_past_due: int = strawberry.field(description="逾期天数（DPD）")
     annual_rate_percent: DecimalString = strawberry.field(description="执行年利率，百分数（\"4.5000\" 即 4.5%）")
@@ -68,18 +66,29 @@ class LoanPosition:
     off_balance_penalty: DecimalString = strawberry.field(description="表外应收罚息，元")
     off_balance_compound: DecimalString = strawberry.field(description="表外应收复利，元")
     off_balance_accrued: DecimalString = strawberry.field(description="表外应计利息，元")
+    institution_code: str = strawberry.field(description="法人行金融机构代码")
+    branch_code: str = strawberry.field(description="经办机构代码")
+    contract_number: str | None = strawberry.field(description="借款合同编号（额度的授信合同；未签合同时为 null）")
+    iou_number: str = strawberry.field(description="借据号：核心系统放款流水号（放款处理中时为空串）")
+    loan_purpose: str = strawberry.field(description="贷款用途（取自产品的当前设置；空串表示产品未声明）")
+    guarantee_method: GuaranteeMethod = strawberry.field(description="担保方式（取自产品的当前设置）")
+    is_agricultural: bool = strawberry.field(description="是否涉农贷款（取自产品的当前设置）")
+    is_inclusive: bool = strawberry.field(description="是否普惠金融贷款（取自产品的当前设置）")
 
     @classmethod
     def build(cls, p: svc.Position) -> LoanPosition:
         return cls(
             business_date=p.business_on, loan_id=gid("Loan", p.loan_id), bank_id=gid("Bank", p.bank_id), branch_id=gid("Branch", p.branch_id),
-            customer_id=gid("Customer", p.customer_id), product_id=gid("Product", p.product_id), status=PositionLoanStatus(p.status.value),
+            customer_id=gid("Customer", p.customer_id), product_id=gid("Product", p.product_id), status=p.status,
             classification=LoanClassification(p.classification.value), days_past_due=p.days_past_due,
             annual_rate_percent=DecimalString(percent_str(p.annual_rate_ppm)),
             outstanding_principal=money(p.outstanding_principal_fen), overdue_principal=money(p.overdue_principal_fen),
             overdue_interest=money(p.overdue_interest_fen), accrued_interest=money(p.accrued_interest_fen), penalty=money(p.penalty_fen),
             compound=money(p.compound_fen), non_accrual=p.non_accrual, off_balance_interest=money(p.off_interest_fen),
             off_balance_penalty=money(p.off_penalty_fen), off_balance_compound=money(p.off_compound_fen), off_balance_accrued=money(p.off_accrued_fen),
+            institution_code=p.institution_code, branch_code=p.branch_code, contract_number=p.contract_number, iou_number=p.iou_number,
+            loan_purpose=p.loan_purpose, guarantee_method=p.guarantee_method, is_agricultural=p.is_agricultural,
+            is_inclusive=p.is_inclusive,
         )
 
 

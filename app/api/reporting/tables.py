@@ -1,21 +1,37 @@
 """Flat reporting tables over GraphQL (issue 16): one row per record, keyset-paged, for report keys and staff.
 
 Rows come from app/services/reporting/tables.py as plain dicts of typed columns (one SQL statement, no ORM
-objects) and become these strawberry dataclasses field by field.
+objects) and become these strawberry dataclasses field by field. Closed sets (statuses, classes, kinds, methods)
+are the domain's enums: stored lowercase, published as the members' UPPER_CASE names (`ENUM_COLUMNS`).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
 from app.api.context import Info
+from app.api.enums import (
+    CollectionCloseReason,
+    CollectionTaskStatus,
+    CreditLineStatusEnum,
+    InstallmentStatusEnum,
+    LoanClassification,
+    LoanStatusEnum,
+    LprTenor,
+    RepaymentMethod,
+    Role,
+    WarningKind,
+    WarningSeverity,
+    WarningStatus,
+)
 from app.api.reporting.filters import to_filter
 from app.api.reporting.permissions import CanReadReports
-from app.api.reporting.types import ReportFilter, money
+from app.api.reporting.types import AppraisalGrade, BranchLevel, CollectionSource, GuaranteeMethod, ProductKind, ReportFilter, money
 from app.api.scalars import DecimalString
 from app.services.reporting import tables as svc
 
@@ -64,19 +80,19 @@ class ReportLoanRow:
     contract_number: str | None = strawberry.field(description="借款合同编号（额度的授信合同；未签合同时为 null）")
     iou_number: str = strawberry.field(description="借据号：核心系统放款流水号（放款处理中时为空串）")
     loan_purpose: str = strawberry.field(description="贷款用途（取自产品；空串表示产品未声明）")
-    guarantee_method: str = strawberry.field(description="担保方式：credit 信用，guarantee 保证，mortgage 抵押，pledge 质押（取自产品）")
+    guarantee_method: GuaranteeMethod = strawberry.field(description="担保方式（取自产品）")
     is_agricultural: bool = strawberry.field(description="是否涉农贷款（取自产品）")
     is_inclusive: bool = strawberry.field(description="是否普惠金融贷款（取自产品）")
     principal: DecimalString = strawberry.field(description="放款金额，元")
     annual_rate_percent: DecimalString = strawberry.field(description="执行年利率，百分数（\"3.4500\" 即 3.45%）")
-    lpr_tenor: str = strawberry.field(description="定价所依 LPR 期限：1y 或 5y")
+    lpr_tenor: LprTenor = strawberry.field(description="定价所依 LPR 期限")
     spread_bp: int = strawberry.field(description="LPR 加点，基点")
-    method: str = strawberry.field(description="还款方式：equal_installment 等额本息，equal_principal 等额本金，interest_first 先息后本，revolving 随借随还")
+    method: RepaymentMethod = strawberry.field(description="还款方式")
     term_months: int = strawberry.field(description="期限，月")
     start_on: date = strawberry.field(description="放款日（业务日期，Asia/Shanghai）")
     maturity_on: date = strawberry.field(description="到期日（业务日期）")
-    status: str = strawberry.field(description="状态：active 正常在贷，disbursing 放款处理中，settled 已结清，cancelled 已撤销")
-    classification: str = strawberry.field(description="五级分类：normal 正常，special_mention 关注，substandard 次级，doubtful 可疑，loss 损失")
+    status: LoanStatusEnum = strawberry.field(description="借据状态")
+    classification: LoanClassification = strawberry.field(description="五级分类")
     outstanding_principal: DecimalString = strawberry.field(description="贷款余额（本金），元")
     overdue_principal: DecimalString = strawberry.field(description="逾期本金，元（每日数字以日头寸为准）")
     overdue_interest: DecimalString = strawberry.field(description="逾期利息，元（每日数字以日头寸为准）")
@@ -87,6 +103,7 @@ class ReportLoanRow:
 
     @classmethod
     def build(cls, r: dict[str, Any]) -> ReportLoanRow:
+        r = _enums(cls, r)
         return cls(
             id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
             branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"], customer_id=strawberry.ID(str(r["customer_id"])),
@@ -119,12 +136,13 @@ class ReportInstallmentRow:
     paid_interest: DecimalString = strawberry.field(description="已还利息，元")
     paid_penalty: DecimalString = strawberry.field(description="已还罚息，元")
     paid_compound: DecimalString = strawberry.field(description="已还复利，元")
-    status: str = strawberry.field(description="状态：pending 未到期，overdue 逾期，paid 已还清")
+    status: InstallmentStatusEnum = strawberry.field(description="本期状态")
     paid_on: date | None = strawberry.field(description="还清日（业务日期）；未还清为 null")
     updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；还款、逾期、重新定价时更新，每日计罚息不更新）")
 
     @classmethod
     def build(cls, r: dict[str, Any]) -> ReportInstallmentRow:
+        r = _enums(cls, r)
         return cls(
             id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
             loan_id=strawberry.ID(str(r["loan_id"])), iou_number=r["iou_number"] or "", number=r["number"], due_on=r["due_on"],
@@ -149,12 +167,13 @@ class ReportCustomerRow:
     name: str | None = strawberry.field(description="完整姓名：仅有个人信息权限（--pii）的报表密钥可见，每次读取留痕；其他读者为 null")
     id_number: str | None = strawberry.field(description="完整身份证号：仅有个人信息权限（--pii）的报表密钥可见，每次读取留痕；其他读者为 null")
     phone: str | None = strawberry.field(description="完整手机号：仅有个人信息权限（--pii）的报表密钥可见，每次读取留痕；未留手机号或其他读者为 null")
-    grade: str | None = strawberry.field(description="评议等级：excellent 优秀，good 良好，fair 一般；未评议为 null")
+    grade: AppraisalGrade | None = strawberry.field(description="评议等级；未评议为 null")
     created_at: datetime = strawberry.field(description="建档时刻（UTC）")
     updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC）")
 
     @classmethod
     def build(cls, r: dict[str, Any]) -> ReportCustomerRow:
+        r = _enums(cls, r)
         return cls(
             id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
             branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"],
@@ -180,7 +199,7 @@ class ReportCreditLineRow:
     used: DecimalString = strawberry.field(description="已用额度（未还本金），元")
     valid_from: date = strawberry.field(description="额度起始日（业务日期）")
     valid_until: date = strawberry.field(description="额度到期日（业务日期）")
-    status: str = strawberry.field(description="状态：active 有效，frozen 冻结，expired 到期，closed 关闭")
+    status: CreditLineStatusEnum = strawberry.field(description="额度状态")
     spread_bp: int = strawberry.field(description="LPR 加点，基点")
     max_term_months: int = strawberry.field(description="单笔最长期限，月")
     granted_at: datetime | None = strawberry.field(description="走访授信时刻（UTC）；柜面或导入的额度为 null")
@@ -189,6 +208,7 @@ class ReportCreditLineRow:
 
     @classmethod
     def build(cls, r: dict[str, Any]) -> ReportCreditLineRow:
+        r = _enums(cls, r)
         return cls(
             id=strawberry.ID(str(r["id"])), bank_id=strawberry.ID(str(r["bank_id"])), institution_code=r["institution_code"],
             branch_id=strawberry.ID(str(r["branch_id"])), branch_code=r["branch_code"], customer_id=strawberry.ID(str(r["customer_id"])),
@@ -209,11 +229,11 @@ class ReportWarningRow:
     customer_id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
     loan_id: strawberry.ID | None = strawberry.field(description="借据ID；客户层面的预警为 null")
     officer_id: strawberry.ID | None = strawberry.field(description="负责的客户经理ID；未指定为 null")
-    kind: str = strawberry.field(description="预警类型代码（如 rising_dpd 逾期天数上升）")
-    severity: str = strawberry.field(description="级别：low 低，medium 中，high 高")
+    kind: WarningKind = strawberry.field(description="预警类型")
+    severity: WarningSeverity = strawberry.field(description="预警级别")
     warning_level: int = strawberry.field(description="预警档位：逾期上升预警为越过的天数阈值（30/60/90），其他类型为次数")
     business_on: date = strawberry.field(description="预警日期（业务日期）")
-    status: str = strawberry.field(description="状态：open 待处理，handled 已处理，dismissed 已排除")
+    status: WarningStatus = strawberry.field(description="预警状态")
     handled_at: datetime | None = strawberry.field(description="处理时刻（UTC）；未处理为 null")
     created_at: datetime = strawberry.field(description="生成时刻（UTC）")
     updated_at: datetime | None = strawberry.field(description="最近一次变动时刻（UTC；生成、处理或排除时更新；增量同步用）")
@@ -229,13 +249,13 @@ class ReportCollectionRow:
     loan_id: strawberry.ID = strawberry.field(description="借据ID（UUID）")
     customer_id: strawberry.ID = strawberry.field(description="客户ID（UUID）")
     officer_id: strawberry.ID | None = strawberry.field(description="催收客户经理ID；未指定为 null")
-    status: str = strawberry.field(description="状态：open 催收中，closed 已结束")
+    status: CollectionTaskStatus = strawberry.field(description="催收任务状态")
     opened_on: date = strawberry.field(description="开立日期（业务日期）")
     opened_dpd: int = strawberry.field(description="开立时的逾期天数")
     closed_on: date | None = strawberry.field(description="结束日期（业务日期）；未结束为 null")
-    close_reason: str | None = strawberry.field(description="结束原因代码（如 cured 已还清逾期）；未结束为 null")
+    close_reason: CollectionCloseReason | None = strawberry.field(description="结束原因；未结束为 null")
     next_action_on: date | None = strawberry.field(description="下次跟进日期；未安排为 null")
-    source: str = strawberry.field(description="来源：eod 日终逾期开立，post_loan_check 贷后检查建议催收")
+    source: CollectionSource = strawberry.field(description="任务来源")
     action_count: int = strawberry.field(description="催收记录条数")
     last_action_at: datetime | None = strawberry.field(description="最近一次催收记录时刻（UTC）；没有记录为 null")
     created_at: datetime = strawberry.field(description="创建时刻（UTC）")
@@ -249,7 +269,7 @@ class ReportBranchRow:
     institution_code: str = strawberry.field(description="法人行金融机构代码")
     code: str = strawberry.field(description="机构代码")
     name: str = strawberry.field(description="机构名称")
-    level: str = strawberry.field(description="层级：head 总行，branch 支行，outlet 网点")
+    level: BranchLevel = strawberry.field(description="机构层级")
     parent_id: strawberry.ID | None = strawberry.field(description="上级机构ID；顶层为 null")
 
 
@@ -274,7 +294,7 @@ class ReportOfficerRow:
     branch_id: strawberry.ID = strawberry.field(description="所属机构ID（UUID）")
     username: str = strawberry.field(description="登录名")
     display_name: str = strawberry.field(description="姓名")
-    role: str = strawberry.field(description="角色：officer 客户经理，approver 审批人，branch_manager 支行行长，admin 系统管理员，auditor 审计员")
+    role: Role = strawberry.field(description="角色")
     is_active: bool = strawberry.field(description="是否启用")
 
 
@@ -285,9 +305,9 @@ class ReportProductRow:
     institution_code: str = strawberry.field(description="法人行金融机构代码")
     code: str = strawberry.field(description="产品代码（行内唯一）")
     name: str = strawberry.field(description="产品名称")
-    kind: str = strawberry.field(description="产品类别：term 分期，revolving 循环")
+    kind: ProductKind = strawberry.field(description="产品类别")
     loan_purpose: str = strawberry.field(description="贷款用途；空串表示未声明")
-    guarantee_method: str = strawberry.field(description="担保方式：credit 信用，guarantee 保证，mortgage 抵押，pledge 质押")
+    guarantee_method: GuaranteeMethod = strawberry.field(description="担保方式")
     is_agricultural: bool = strawberry.field(description="是否涉农贷款")
     is_inclusive: bool = strawberry.field(description="是否普惠金融贷款")
     min_principal: DecimalString = strawberry.field(description="最低金额，元")
@@ -297,12 +317,31 @@ class ReportProductRow:
     is_active: bool = strawberry.field(description="是否在售")
 
 
+# each table's closed sets: the stored lowercase value becomes the domain member (published by its UPPER_CASE name)
+ENUM_COLUMNS: dict[type, dict[str, type[Enum]]] = {
+    ReportLoanRow: {"guarantee_method": GuaranteeMethod, "lpr_tenor": LprTenor, "method": RepaymentMethod, "status": LoanStatusEnum,
+                    "classification": LoanClassification},
+    ReportInstallmentRow: {"status": InstallmentStatusEnum},
+    ReportCustomerRow: {"grade": AppraisalGrade},
+    ReportCreditLineRow: {"status": CreditLineStatusEnum},
+    ReportWarningRow: {"kind": WarningKind, "severity": WarningSeverity, "status": WarningStatus},
+    ReportCollectionRow: {"status": CollectionTaskStatus, "close_reason": CollectionCloseReason, "source": CollectionSource},
+    ReportBranchRow: {"level": BranchLevel},
+    ReportOfficerRow: {"role": Role},
+    ReportProductRow: {"kind": ProductKind, "guarantee_method": GuaranteeMethod},
+}
+
+
+def _enums(cls: type, r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, **{k: None if r[k] is None else enum(r[k]) for k, enum in ENUM_COLUMNS.get(cls, {}).items()}}
+
+
 def _ids(r: dict[str, Any]) -> dict[str, Any]:
     return {k: (strawberry.ID(str(v)) if v is not None else None) if (k == "id" or k.endswith("_id")) else v for k, v in r.items()}
 
 
 def _dimension(cls, r: dict[str, Any]):
-    r = _ids(r)
+    r = _enums(cls, _ids(r))
     if cls is ReportProductRow:
         r["min_principal"], r["max_principal"] = money(r.pop("min_principal_fen")), money(r.pop("max_principal_fen"))
     return cls(**r)

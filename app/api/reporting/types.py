@@ -14,11 +14,11 @@ from uuid import UUID
 import strawberry
 from strawberry.relay import GlobalID
 
-from app.api.enums import domain_enum
-from app.api.org.types import Role
+from app.api.enums import Role, domain_enum
 from app.api.pagination import Connection, Edge, check_first, encode_cursor, page_bounds, page_info
 from app.api.scalars import DecimalString
-from app.domain import cursor
+from app.domain import cursor, vocabulary
+from app.domain.appraisal import GRADE_LABELS, Grade
 from app.domain.classification import LoanClass
 from app.domain.money import yuan_str
 from app.services import reporting as svc
@@ -62,6 +62,13 @@ def connection(rows: svc.Rows, nodes: list, keyset: svc.Keyset | None = None) ->
 ReportGroupBy = domain_enum(svc.GroupBy, name="ReportGroupBy", description="报表分组维度", labels=svc.GROUP_LABELS)
 
 ReportInterval = domain_enum(svc.Interval, name="ReportInterval", description="序列粒度：按日或按月", labels=svc.INTERVAL_LABELS)
+
+# closed sets of the flat tables and the positions (the other ones they use are shared: app/api/enums.py)
+GuaranteeMethod = domain_enum(vocabulary.GuaranteeMethod, name="GuaranteeMethod", description="担保方式（监管报送口径，取自产品）")
+ProductKind = domain_enum(vocabulary.ProductKind, name="ProductKind", description="产品类别")
+BranchLevel = domain_enum(vocabulary.BranchLevel, name="BranchLevel", description="机构层级")
+AppraisalGrade = domain_enum(Grade, name="AppraisalGrade", description="整村评议给出的评议等级", labels=GRADE_LABELS)
+CollectionSource = domain_enum(vocabulary.CollectionSource, name="CollectionSource", description="催收任务的来源")
 
 
 @strawberry.input(description="报表筛选（均可省略）；机构含下级机构；日期含首尾，含义见各报表说明。超出权限范围的筛选得到空结果并记入审计")

@@ -13,7 +13,15 @@ from strawberry.scalars import JSON
 
 from app.api.enums import domain_enum
 from app.api.context import Info
-from app.api.enums import CollectionCloseReason, RiskOutcomeEnum, RiskPurposeEnum
+from app.api.enums import (
+    CollectionCloseReason,
+    CollectionTaskStatus,
+    RiskOutcomeEnum,
+    RiskPurposeEnum,
+    WarningKind,
+    WarningSeverity,
+    WarningStatus,
+)
 from app.api.errors import error_enum, payload_error
 from app.api.lending.types import Loan
 from app.api.scalars import DecimalString
@@ -22,10 +30,8 @@ from app.domain.errors import DomainError
 from app.domain.money import yuan_str
 from app.domain import vocabulary
 from app.domain.rules.strategies import LimitTerm
-from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS
+from app.domain.warnings import KIND_LABELS
 from app.domain.warnings import WarningActionKind as WarningActionModel
-from app.domain.warnings import WarningStatus as WarningStatusModel
-from app.domain.warnings import Severity
 from app.domain.warnings import WarningKind as WarningKindModel
 from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
@@ -41,15 +47,7 @@ from app.services.risk.warnings import warnings_query
 WARNING_PREFETCH = ("customer", "officer", "actions__officer")
 TASK_PREFETCH = ("customer", "officer", "loan", "actions__officer")
 
-WarningKind = domain_enum(WarningKindModel, description="预警类型", labels=KIND_LABELS)
-
-WarningSeverity = domain_enum(Severity, name="WarningSeverity", description="预警级别", labels=SEVERITY_LABELS)
-
-WarningStatus = domain_enum(WarningStatusModel, name="WarningStatus", description="预警状态")
-
 WarningActionKind = domain_enum(WarningActionModel, name="WarningActionKind", description="预警处理方式：NOTE 记录跟进（预警仍待处理），HANDLE 处理完毕，DISMISS 排除")
-
-CollectionTaskStatus = domain_enum(vocabulary.CollectionStatus, name="CollectionTaskStatus", description="催收任务状态")
 
 CollectionActionKind = domain_enum(vocabulary.CollectionActionKind, description="催收方式")
 

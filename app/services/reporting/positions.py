@@ -5,7 +5,9 @@ Both read what the day's close wrote (app/services/lending/positions.py), in the
 
 - `loan_positions(as_of=D)`: each loan's position at the end of D (None: the last closed date), from the daily positions, or
   from the month-end snapshot when D is a month-end whose daily rows were pruned; keyset-paged
-  by loan id (`after` is the last loan id of the previous page), at most `MAX_PAGE` a page.
+  by loan id (`after` is the last loan id of the previous page), at most `MAX_PAGE` a page. Each position
+  carries, joined in the same statement (not stored per row): the institution and branch codes, the
+  contract and 借据 numbers, and the product's regulatory fields (its current setting).
 - `portfolio_history(from, to)`: per month-end in the range, the portfolio figures (loans,
   balance, overdue, five-tier balances, NPL) of the loans active at that month-end.
 """
@@ -18,7 +20,7 @@ from uuid import UUID
 
 from app.domain.classification import LoanClass
 from app.domain.errors import ValidationError
-from app.domain.vocabulary import LoanStatus
+from app.domain.vocabulary import GuaranteeMethod, LoanStatus
 from app.services.actor import Actor
 from app.services.reporting.common import MAX_PAGE, ReportFilter, Sql, as_int, as_uuid, report_scope
 from app.services.reporting.portfolio import CLASS_COLUMNS, PortfolioFigures
@@ -49,6 +51,21 @@ class Position:
     off_penalty_fen: int
     off_compound_fen: int
     off_accrued_fen: int
+    institution_code: str  # 法人行金融机构代码
+    branch_code: str
+    contract_number: str | None  # the line's contract (none signed: None)
+    iou_number: str  # 借据号: the core's disbursement reference ("" while disbursing)
+    loan_purpose: str
+    guarantee_method: GuaranteeMethod
+    is_agricultural: bool
+    is_inclusive: bool
+
+
+# joined onto a page of positions: codes, numbers and the product's regulatory fields
+JOINED = (" JOIN bank bk ON bk.id = p.bank_id JOIN branch br ON br.id = p.branch_id JOIN loan l ON l.id = p.loan_id"
+          " JOIN product pr ON pr.id = p.product_id LEFT JOIN contract ct ON ct.credit_line_id = l.credit_line_id")
+JOINED_COLUMNS = ("bk.code AS institution_code, br.code AS branch_code, ct.number AS contract_number, l.disbursement_ref AS iou_number,"
+                  " pr.loan_purpose, pr.guarantee_method, pr.is_agricultural, pr.is_inclusive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +101,9 @@ def _position(r: dict) -> Position:
         days_past_due=int(r["days_past_due"]), annual_rate_ppm=int(r["annual_rate_ppm"]),
         **{k: as_int(r[k]) for k in ("outstanding_principal_fen", "overdue_principal_fen", "overdue_interest_fen", "accrued_interest_fen",
                                      "penalty_fen", "compound_fen", "off_interest_fen", "off_penalty_fen", "off_compound_fen", "off_accrued_fen")},
-        non_accrual=bool(r["non_accrual"]),
+        non_accrual=bool(r["non_accrual"]), institution_code=r["institution_code"], branch_code=r["branch_code"],
+        contract_number=r["contract_number"], iou_number=r["iou_number"] or "", loan_purpose=r["loan_purpose"],
+        guarantee_method=GuaranteeMethod(r["guarantee_method"]), is_agricultural=bool(r["is_agricultural"]), is_inclusive=bool(r["is_inclusive"]),
     )
 
 
@@ -108,7 +127,8 @@ async def loan_positions(*, actor: Actor | None, as_of: date | None, filt: Repor
             continue
         if after is not None:
             where.append(f"p.loan_id > {sql.param(after)}")
-        rows = await sql.fetch(f"SELECT p.* FROM {table} p WHERE {' AND '.join(where)} ORDER BY p.loan_id LIMIT {sql.param(first + 1)}")
+        rows = await sql.fetch(f"SELECT p.*, {JOINED_COLUMNS} FROM {table} p{JOINED} WHERE {' AND '.join(where)}"
+                               f" ORDER BY p.loan_id LIMIT {sql.param(first + 1)}")
         return PositionPage([_position(r) for r in rows[:first]], len(rows) > first, total, table)
     return PositionPage([], False, 0, DAILY)
 

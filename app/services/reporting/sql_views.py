@@ -57,6 +57,16 @@ REGULATORY_COLUMNS = (
     ("is_inclusive", "pr.is_inclusive", "是否普惠贷款（取自产品）"),
 )
 
+# institution codes and the contract and 借据 numbers, on the loans and the positions (joined: bk bank, br branch, ct contract, l loan)
+IDENTIFIER_COLUMNS = (
+    ("institution_code", "bk.code", "法人行金融机构代码"),
+    ("branch_code", "br.code", "经办机构代码"),
+    ("contract_number", "ct.number", "授信合同编号（借据在该合同项下支用；未生成合同时为空）"),
+    ("iou_number", "l.disbursement_ref", "借据号（核心系统放款流水号；放款处理中为空串）"),
+)
+POSITION_SOURCE = (" p JOIN product pr ON pr.id = p.product_id JOIN bank bk ON bk.id = p.bank_id JOIN branch br ON br.id = p.branch_id"
+                   " JOIN loan l ON l.id = p.loan_id LEFT JOIN contract ct ON ct.credit_line_id = l.credit_line_id")
+
 POSITION_COLUMNS = (
     ("business_on", "p.business_on", "会计日期（该日日终后的头寸）"),
     ("loan_id", "p.loan_id", "借据ID（贷款）"),
@@ -80,6 +90,7 @@ POSITION_COLUMNS = (
     ("off_compound_fen", "p.off_compound_fen", "表外应收复利，分"),
     ("off_accrued_fen", "p.off_accrued_fen", "表外应计利息，分"),
     *REGULATORY_COLUMNS,
+    *IDENTIFIER_COLUMNS,
 )
 
 VIEWS: tuple[View, ...] = (
@@ -170,14 +181,12 @@ VIEWS: tuple[View, ...] = (
          " JOIN product pr ON pr.id = l.product_id LEFT JOIN contract ct ON ct.credit_line_id = l.credit_line_id", "br.bank_id", (
         ("loan_id", "l.id", "借据ID"),
         ("bank_id", "br.bank_id", "法人行ID"),
-        ("institution_code", "bk.code", "法人行金融机构代码"),
         ("branch_id", "l.branch_id", "经办机构ID"),
         ("customer_id", "l.customer_id", "客户ID"),
         ("product_id", "l.product_id", "产品ID"),
         ("credit_line_id", "l.credit_line_id", "授信ID"),
         ("officer_id", "cl.officer_id", "管户客户经理ID（授信的客户经理）"),
-        ("contract_number", "ct.number", "授信合同编号（借据在该合同项下支用；未生成合同时为空）"),
-        ("disbursement_ref", "l.disbursement_ref", "借据号（核心系统放款流水号；放款处理中为空串）"),
+        ("disbursement_ref", "l.disbursement_ref", "借据号（同 iou_number，保留的旧列名）"),
         ("principal_fen", "l.principal_fen", "发放金额，分"),
         ("annual_rate_ppm", "l.annual_rate_ppm", "执行年利率，百万分之一"),
         ("lpr_tenor", "l.lpr_tenor", "定价基准 LPR 期限：1y / 5y"),
@@ -200,6 +209,7 @@ VIEWS: tuple[View, ...] = (
         ("created_at", "l.created_at", "创建时间（UTC）"),
         ("updated_at", "l.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
         *REGULATORY_COLUMNS,
+        *IDENTIFIER_COLUMNS,
     )),
     View("installments", "还款计划（每期应还与已还）", "installment i JOIN loan l ON l.id = i.loan_id JOIN branch br ON br.id = l.branch_id", "br.bank_id", (
         ("installment_id", "i.id", "还款计划行ID"),
@@ -252,9 +262,9 @@ VIEWS: tuple[View, ...] = (
         ("updated_at", "t.updated_at", "最近一次变动时间（UTC；开立、记录催收、结束时更新；增量同步用）"),
     )),
     View("loan_positions", "每日贷款头寸：每笔贷款每个会计日期日终后的余额、利息、逾期、分类（保留天数见 CUNXIN_POSITIONS_RETENTION_DAYS）",
-         "loan_position p JOIN product pr ON pr.id = p.product_id", "p.bank_id", POSITION_COLUMNS),
+         "loan_position" + POSITION_SOURCE, "p.bank_id", POSITION_COLUMNS),
     View("loan_positions_month_end", "月末贷款头寸快照：每月最后一个会计日期的每日头寸，永久保留（不良与资产质量历史）",
-         "loan_position_month_end p JOIN product pr ON pr.id = p.product_id", "p.bank_id", POSITION_COLUMNS),
+         "loan_position_month_end" + POSITION_SOURCE, "p.bank_id", POSITION_COLUMNS),
 )
 
 

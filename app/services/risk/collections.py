@@ -22,6 +22,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.domain.money import Money
 from app.models import CollectionAction, CollectionTask, Loan
+from app.domain.vocabulary import CollectionSource
 from app.models.collection import CloseReason, CollectionActionKind, CollectionStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
@@ -124,7 +125,7 @@ async def open_collection_task(*, actor: Actor, loan_id: UUID, on: date) -> Coll
         task = await CollectionTask.create(
             loan_id=loan.id, customer_id=loan.customer_id, branch_id=loan.branch_id, officer_id=officer_id,
             open_loan_id=loan.id, status=CollectionStatus.OPEN, opened_on=on, opened_dpd=loan.days_past_due, next_action_on=on,
-            source="post_loan_check",
+            source=CollectionSource.POST_LOAN_CHECK,
         )
         await audit.record(actor, "collection.open", "collection_task", task.id, after={"loanId": str(loan.id), "businessOn": on.isoformat()})
     return task

@@ -189,7 +189,7 @@ CLOSED_SETS = {
     "ReportBranchRow": {"level": "BranchLevel"},
     "ReportOfficerRow": {"role": "Role"},
     "ReportProductRow": {"kind": "ProductKind", "guaranteeMethod": "GuaranteeMethod"},
-    "LoanPosition": {"status": "PositionLoanStatus", "classification": "LoanClassification", "guaranteeMethod": "GuaranteeMethod"},
+    "LoanPosition": {"status": "LoanStatus", "classification": "LoanClassification", "guaranteeMethod": "GuaranteeMethod"},
 }
 
 
