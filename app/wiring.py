@@ -236,7 +236,7 @@ def extension_policy(settings: Settings) -> ExtensionPolicy:
 def renewal_policy(settings: Settings) -> RenewalPolicy:
     """When a loan may be renewed without repaying principal (`CUNXIN_RENEWAL_WINDOW_DAYS`, `_CLEAN_MONTHS`, `_STRATEGY_DAYS`)."""
     return RenewalPolicy(window_days=max(0, settings.renewal_window_days), clean_months=max(0, settings.renewal_clean_months),
-                         strategy_days=max(0, settings.renewal_strategy_days))
+                         strategy_days=max(0, settings.renewal_strategy_days), business_tz=settings.business_tz)
 
 
 def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:

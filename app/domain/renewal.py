@@ -28,6 +28,7 @@ class RenewalPolicy:
     window_days: int = 0  # days before maturity a renewal may be asked for (0: on the maturity date only)
     clean_months: int = 12  # no installment paid late or left unpaid in this many months before today
     strategy_days: int = 30  # the strategy pass must be at most this many days old ("fresh")
+    business_tz: str = "Asia/Shanghai"  # the zone in which a strategy decision's instant becomes its business date
 
 
 DEFAULT_POLICY = RenewalPolicy()

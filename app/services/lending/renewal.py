@@ -50,8 +50,6 @@ from app.services.lending.repricing import first_repricing_date
 from app.services.maker_checker.registry import Operation, Params, Subject
 from app.services.org import bank_id_of_branch
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")  # a strategy decision's business date
-
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -82,7 +80,8 @@ async def _loan(params: Params, *, lock: bool = False) -> Loan:
 
 
 def _policy(params: Params) -> RenewalPolicy:
-    return RenewalPolicy(**{k: int(params[k]) for k in ("window_days", "clean_months", "strategy_days") if k in params})
+    days = {k: int(params[k]) for k in ("window_days", "clean_months", "strategy_days") if k in params}
+    return RenewalPolicy(**days, **({"business_tz": str(params["business_tz"])} if "business_tz" in params else {}))
 
 
 async def _late_in_period(loan: Loan, today: date, months: int) -> int:
@@ -111,7 +110,7 @@ async def _plan(loan: Loan, params: Params, today: date) -> Plan:
         renewable=product.renewable, method=loan.method, today=today, maturity_on=loan.maturity_on, classification=loan.classification,
         late_in_period=await _late_in_period(loan, today, policy.clean_months),
         strategy=strategy.decision if strategy else None,
-        strategy_on=strategy.decided_at.astimezone(BUSINESS_TZ).date() if strategy else None, owed_interest_fen=owed, policy=policy,
+        strategy_on=strategy.decided_at.astimezone(ZoneInfo(policy.business_tz)).date() if strategy else None, owed_interest_fen=owed, policy=policy,
     )
     balance = loan.outstanding_principal_fen
     if balance <= 0 or balance != sum(i.principal_fen - i.paid_principal_fen for i in rows):
@@ -223,7 +222,7 @@ async def propose_renewal(
         if pending.params.get("loan_id") == str(loan_id) and pending.maker_id == actor.id:
             return pending
     params = {"loan_id": str(loan_id), "term_months": term_months, "window_days": renewal.window_days, "clean_months": renewal.clean_months,
-              "strategy_days": renewal.strategy_days, "maker_id": str(actor.id)}
+              "strategy_days": renewal.strategy_days, "business_tz": renewal.business_tz, "maker_id": str(actor.id)}
     return await propose(actor=actor, kind=CommandKind.RENEWAL, params=params, reason=reason, today=today, now=now, policy=policy)
 
 

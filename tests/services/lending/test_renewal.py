@@ -12,6 +12,7 @@ import pytest
 from app.domain.classification import LoanClass
 from app.domain.errors import Conflict, DomainError, Forbidden
 from app.domain.maker_checker import CommandStatus, MakerCheckerPolicy
+from app.domain.renewal import RenewalPolicy
 from app.domain.vocabulary import InstallmentStatus, LoanStatus
 from app.models import BankCard, CoreInstruction, CreditLine, Installment, LedgerEntry, Loan, LoanRenewal, PendingCommand, RiskStrategyDecision
 from app.services import business_date
@@ -50,6 +51,27 @@ async def _refused(maker, loan, today, term=12) -> str:
     with pytest.raises(DomainError) as err:
         await propose_renewal(actor=maker, loan_id=loan.id, term_months=term, reason="经营周转，借款人申请续贷", today=today, now=_now(today), policy=MC)
     return err.value.message
+
+
+async def test_the_strategy_pass_is_dated_in_the_business_time_zone(bank, core, vault):
+    # given a loan at maturity whose strategy pass was made at 17:00 UTC 31 days ago: 01:00 the next morning in Shanghai
+    loan = await _loan(core, vault)
+    await _until(core, vault, loan.maturity_on)
+    today = await business_date.current()
+    maker = await _actor("officer1")
+    day = today - timedelta(days=31)
+    await RiskStrategyDecision.create(
+        customer_id=loan.customer_id, product_code="BIANLI", ruleset_version="test", decision="pass", hits=[], limit_fen=300_000,
+        limit_binding="product_max", limit_detail={}, spread_bp=150, pricing_source="grade", explanation="策略评估",
+        decided_at=datetime(day.year, day.month, day.day, 17, tzinfo=UTC),
+    )
+    # when the business time zone is UTC, the pass is dated 31 days ago: stale
+    with pytest.raises(DomainError) as err:
+        await propose_renewal(actor=maker, loan_id=loan.id, term_months=12, reason="经营周转，借款人申请续贷", today=today, now=_now(today),
+                              policy=MC, renewal=RenewalPolicy(business_tz="UTC"))
+    assert err.value.message.startswith("策略评估结论已超过 30 天")
+    # then in Asia/Shanghai (the default) it is dated 30 days ago: fresh, and the next check (interest owed) speaks
+    assert (await _refused(maker, loan, today)).startswith("旧贷款尚欠利息")
 
 
 async def test_a_renewal_repays_the_old_principal_with_a_new_loan_and_no_cash(bank, core, vault):
