@@ -22,7 +22,7 @@ from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.extension import DEFAULT_POLICY, ExtensionPolicy, check_extension, extension_dates, rebuild
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
-from app.domain.money import Money
+from app.domain.money import Money, percent_str
 from app.domain.permissions import Action
 from app.domain.schedule.dates import add_months
 from app.domain.schedule.rows import Installment as Row
@@ -32,6 +32,7 @@ from app.models import Customer, Installment, Loan, LoanClassChange, LoanExtensi
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending.access import can_access
+from app.services.lending.queries import loan_named_in
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.maker_checker.registry import Operation, Params, Subject
@@ -59,20 +60,6 @@ class Plan:
     class_after: LoanClass
     observation_until: date | None
 
-
-def _rate_text(ppm: int) -> str:
-    return f"{ppm / 10_000:.2f}%"
-
-
-async def _loan(params: Params, *, lock: bool = False) -> Loan:
-    try:
-        loan_id = UUID(str(params.get("loan_id")))
-    except ValueError:
-        raise NotFound("借据不存在", field="loan_id") from None
-    loan = await (Loan.select_for_update() if lock else Loan).get_or_none(id=loan_id)
-    if loan is None:
-        raise NotFound("借据不存在", field="loan_id")
-    return loan
 
 
 async def _plan(loan: Loan, params: Params, today: date) -> Plan:
@@ -124,7 +111,7 @@ async def _label(loan: Loan) -> str:
 
 
 async def _subject(actor: Actor, params: Params) -> Subject:
-    loan = await _loan(params)
+    loan = await loan_named_in(params)
     if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loan_id")
     return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await _label(loan))
@@ -135,7 +122,7 @@ def _effect(title: str, plan: Plan) -> Effect:
         Figure("到期日", plan.old_maturity_on.isoformat(), plan.new_maturity_on.isoformat(), money=False),
         Figure("展期期限（月）", "—", str(plan.months), money=False),
         Figure("LPR 期限档次", plan.old_tenor.label, plan.new_tenor.label, money=False),
-        Figure("执行年利率", _rate_text(plan.old_rate_ppm), _rate_text(plan.new_rate_ppm), money=False),
+        Figure("执行年利率", f"{percent_str(plan.old_rate_ppm)}%", f"{percent_str(plan.new_rate_ppm)}%", money=False),
         Figure("剩余期数", str(len(plan.old_rows)), str(len(plan.new_rows)), money=False),
         Figure("剩余本金", plan.balance_fen, plan.balance_fen),
         Figure("剩余应还利息", sum(i.interest_fen for i in plan.old_rows), sum(r.interest_fen for r in plan.new_rows)),
@@ -153,13 +140,13 @@ def _effect(title: str, plan: Plan) -> Effect:
 
 
 async def _preview(params: Params, today: date) -> Effect:
-    loan = await _loan(params)
+    loan = await loan_named_in(params)
     plan = await _plan(loan, params, today)
     return _effect(f"展期 {plan.months} 个月 {await _label(loan)}", plan)
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
-    loan = await _loan(params, lock=True)
+    loan = await loan_named_in(params, lock=True)
     plan = await _plan(loan, params, today)
     old_by_number = {i.number: i for i in plan.old_rows}
     stamp = now_utc()
@@ -202,7 +189,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
     await enqueue_outbox(OutboxKind.LOAN_EXTENDED, {
         "loanId": str(loan.id), "customerHash": customer_hash(customer), "idNumberMasked": customer.id_number_masked,
         "extendedOn": today.isoformat(), "months": plan.months, "originalMaturity": plan.old_maturity_on.isoformat(),
-        "newMaturity": plan.new_maturity_on.isoformat(), "balance": str(Money(plan.balance_fen)), "ratePercent": _rate_text(plan.new_rate_ppm),
+        "newMaturity": plan.new_maturity_on.isoformat(), "balance": str(Money(plan.balance_fen)), "ratePercent": f"{percent_str(plan.new_rate_ppm)}%",
         "restructured": plan.restructured, **await institution(loan.branch_id),
     }, key=f"loan_extended:{record.id}")
     await audit.record(actor, "loan.extend", "loan", loan.id,

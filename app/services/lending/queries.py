@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from tortoise.queryset import QuerySet
@@ -83,3 +85,16 @@ async def visible_line(actor: Actor | None, line_id: UUID) -> CreditLine:
     if line is None:
         raise NotFound("额度不存在")
     return line
+
+
+async def loan_named_in(params: Mapping[str, Any], *, lock: bool = False) -> Loan:
+    """The loan a maker-checker request names (`params["loan_id"]`), locked for the execution step; a bad or
+    unknown id is 借据不存在. The request was scoped when proposed and is scoped again by its checker."""
+    try:
+        loan_id = UUID(str(params.get("loan_id")))
+    except ValueError:
+        raise NotFound("借据不存在", field="loan_id") from None
+    loan = await (Loan.select_for_update() if lock else Loan).get_or_none(id=loan_id)
+    if loan is None:
+        raise NotFound("借据不存在", field="loan_id")
+    return loan

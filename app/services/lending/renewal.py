@@ -32,7 +32,7 @@ from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.ledger import Account, Posting
 from app.domain.lpr import Tenor
 from app.domain.maker_checker import CommandKind, CommandStatus, Effect, Figure, MakerCheckerPolicy
-from app.domain.money import Money
+from app.domain.money import Money, percent_str
 from app.domain.permissions import Action
 from app.domain.renewal import DEFAULT_POLICY, RenewalPolicy, check_renewal
 from app.domain.schedule import Schedule, build_schedule
@@ -44,6 +44,7 @@ from app.services.actor import SYSTEM, Actor
 from app.services.guarantees import guarantees_of_loan
 from app.services.lending import ledger
 from app.services.lending.access import can_access
+from app.services.lending.queries import loan_named_in
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
@@ -63,20 +64,6 @@ class Plan:
     open_rows: tuple[Installment, ...]  # the old loan's unpaid rows (principal only is left on them)
     guarantors: tuple[str, ...]
 
-
-def _rate_text(ppm: int) -> str:
-    return f"{ppm / 10_000:.2f}%"
-
-
-async def _loan(params: Params, *, lock: bool = False) -> Loan:
-    try:
-        loan_id = UUID(str(params.get("loan_id")))
-    except ValueError:
-        raise NotFound("借据不存在", field="loan_id") from None
-    loan = await (Loan.select_for_update() if lock else Loan).get_or_none(id=loan_id)
-    if loan is None:
-        raise NotFound("借据不存在", field="loan_id")
-    return loan
 
 
 def _policy(params: Params) -> RenewalPolicy:
@@ -133,7 +120,7 @@ async def _label(loan: Loan) -> str:
 
 
 async def _subject(actor: Actor, params: Params) -> Subject:
-    loan = await _loan(params)
+    loan = await loan_named_in(params)
     if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loan_id")
     return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await _label(loan))
@@ -147,7 +134,7 @@ def _effect(title: str, loan: Loan, plan: Plan) -> Effect:
         Figure("资金划转", 0, 0),
         Figure("到期日", loan.maturity_on.isoformat(), rows[-1].due_on.isoformat(), money=False),
         Figure("期限（月）", str(loan.term_months), str(plan.term_months), money=False),
-        Figure("执行年利率", _rate_text(loan.annual_rate_ppm), _rate_text(plan.rate_ppm), money=False),
+        Figure("执行年利率", f"{percent_str(loan.annual_rate_ppm)}%", f"{percent_str(plan.rate_ppm)}%", money=False),
         Figure("新借据应还利息", 0, sum(r.interest_fen for r in rows)),
         Figure("五级分类", LoanClass(loan.classification).label, LoanClass(loan.classification).label, money=False),
     )
@@ -161,13 +148,13 @@ def _effect(title: str, loan: Loan, plan: Plan) -> Effect:
 
 
 async def _preview(params: Params, today: date) -> Effect:
-    loan = await _loan(params)
+    loan = await loan_named_in(params)
     plan = await _plan(loan, params, today)
     return _effect(f"无还本续贷 {plan.term_months} 个月 {await _label(loan)}", loan, plan)
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
-    old = await _loan(params, lock=True)
+    old = await loan_named_in(params, lock=True)
     plan = await _plan(old, params, today)
     product = await Product.get(id=old.product_id)
     rows = plan.schedule.installments

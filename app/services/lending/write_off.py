@@ -43,6 +43,7 @@ from app.services import audit
 from app.services.actor import Actor
 from app.services.lending import ledger
 from app.services.lending.access import can_access
+from app.services.lending.queries import loan_named_in
 from app.services.lending.idempotency import caller_key, run_once
 from app.services.maker_checker.registry import Operation, Params, Subject
 from app.services.org import bank_id_of_branch
@@ -147,20 +148,9 @@ def _refuse_unless_eligible(loan: Loan, params: Params) -> None:
         raise Conflict("自动扣款处理中，请稍后再提出核销", code=LendingCode.DEBIT_IN_FLIGHT, field="loan_id")
 
 
-async def _loan(params: Params, *, lock: bool = False) -> Loan:
-    try:
-        loan_id = UUID(str(params.get("loan_id")))
-    except ValueError:
-        raise NotFound("借据不存在", field="loan_id") from None
-    query = Loan.select_for_update() if lock else Loan
-    loan = await query.get_or_none(id=loan_id)
-    if loan is None:
-        raise NotFound("借据不存在", field="loan_id")
-    return loan
-
 
 async def _subject(actor: Actor, params: Params) -> Subject:
-    loan = await _loan(params)
+    loan = await loan_named_in(params)
     if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loan_id")
     bank_id = await bank_id_of_branch(loan.branch_id)
@@ -168,7 +158,7 @@ async def _subject(actor: Actor, params: Params) -> Subject:
 
 
 async def _preview(params: Params, today: date) -> Effect:
-    loan = await _loan(params)
+    loan = await loan_named_in(params)
     _refuse_unless_eligible(loan, params)
     owed = await _owed(loan)
     bank_id = await bank_id_of_branch(loan.branch_id)
@@ -199,7 +189,7 @@ async def _preview(params: Params, today: date) -> Effect:
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
-    loan = await _loan(params, lock=True)
+    loan = await loan_named_in(params, lock=True)
     _refuse_unless_eligible(loan, params)
     owed = await _owed(loan)
     bank_id = await bank_id_of_branch(loan.branch_id)
