@@ -1,8 +1,8 @@
 """Flat reporting tables (issue 16): keyset pages with a report key, updatedAfter, masked customers, one bank per key."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from app.models import AuditEvent, CollectionTask, Customer, EarlyWarning, Loan
+from app.models import AuditEvent, CollectionTask, Customer, EarlyWarning, Loan, LoanExtension, LoanRenewal
 from tests.api.reporting.helpers import doc, gql, report_key
 from tests.factories.banks import move_branch_to, second_bank
 from tests.factories.reporting import full_book
@@ -38,6 +38,25 @@ async def test_loans_page_by_keyset_with_the_regulatory_fields(client, demo, vau
     bad = await gql(client, doc("ReportLoans"), {"after": "not-a-cursor"}, key)
     assert bad["data"] is None or bad["data"]["reportLoans"] is None
     assert bad["errors"][0]["message"] == "分页游标无效"
+
+
+async def test_loans_flag_renewals_and_extensions(client, demo, vault):
+    # given L1 a renewal (无还本续贷) of the settled L6, and L2 extended (展期) once: the approved records, as the lending services write them
+    book = await full_book(vault)
+    old, new, extended = book.loans["L6"], book.loans["L1"], book.loans["L2"]
+    await LoanRenewal.create(old_loan=old, new_loan=new, business_on=date(2026, 1, 10), principal_fen=new.principal_fen, term_months=12,
+                             old_maturity_on=old.maturity_on, new_maturity_on=new.maturity_on, new_rate_ppm=45_000)
+    await LoanExtension.create(loan=extended, business_on=date(2027, 1, 20), months=3, original_term_months=12, old_maturity_on=extended.maturity_on,
+                               new_maturity_on=date(2027, 5, 28), old_rate_ppm=45_000, new_rate_ppm=45_000, old_tenor="1y", new_tenor="1y",
+                               balance_fen=extended.outstanding_principal_fen)
+    key, _ = await report_key("XF000")
+    # when a report key reads the loans table
+    rows = {r["id"]: r for r in await _all(client, "ReportLoans", "reportLoans", key, first=100)}
+    # then the renewed loan names the loan it renewed, the extended loan is flagged, and the others are neither
+    assert (rows[str(new.id)]["renewedFromLoanId"], rows[str(new.id)]["isExtended"]) == (str(old.id), False)
+    assert (rows[str(extended.id)]["renewedFromLoanId"], rows[str(extended.id)]["isExtended"]) == (None, True)
+    assert (rows[str(old.id)]["renewedFromLoanId"], rows[str(old.id)]["isExtended"]) == (None, False)
+    assert len(rows) == len(book.loans)  # the link adds no row
 
 
 async def test_updated_after_gives_only_what_changed(client, demo, vault):
