@@ -98,6 +98,8 @@ class ReportLoanRow:
     overdue_interest: DecimalString = strawberry.field(description="逾期利息，元（每日数字以日头寸为准）")
     days_past_due: int = strawberry.field(description="逾期天数（每日变化，不改变 updatedAt；以日头寸为准）")
     settled_on: date | None = strawberry.field(description="结清日（业务日期）；未结清为 null")
+    renewed_from_loan_id: strawberry.ID | None = strawberry.field(description="无还本续贷：本笔借据续贷（借新还旧）的原借据ID（UUID）；不是续贷为 null")
+    is_extended: bool = strawberry.field(description="是否展期：有经审批的展期记录为 true")
     created_at: datetime = strawberry.field(description="创建时刻（UTC）")
     updated_at: datetime | None = strawberry.field(description="最近一次业务变动时刻（UTC；交易、状态、分类变化时更新，每日计息不更新）")
 
@@ -115,6 +117,7 @@ class ReportLoanRow:
             term_months=r["term_months"], start_on=r["start_on"], maturity_on=r["maturity_on"], status=r["status"], classification=r["classification"],
             outstanding_principal=money(r["outstanding_principal_fen"]), overdue_principal=money(r["overdue_principal_fen"]),
             overdue_interest=money(r["overdue_interest_fen"]), days_past_due=r["days_past_due"], settled_on=r["settled_on"],
+            renewed_from_loan_id=strawberry.ID(str(r["renewed_from_loan_id"])) if r["renewed_from_loan_id"] else None, is_extended=r["is_extended"],
             created_at=r["created_at"], updated_at=r["updated_at"],
         )
 

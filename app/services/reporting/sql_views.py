@@ -29,6 +29,7 @@ from tortoise.transactions import in_transaction
 from app.domain.error_codes import CommonCode
 from app.domain.errors import ValidationError
 from app.models import Bank
+from app.services.reporting.tables import IS_EXTENDED_SQL, RENEWED_FROM_SQL
 from app.sql import execute, fetch, is_postgres
 
 SCHEMA = "reporting"
@@ -206,6 +207,8 @@ VIEWS: tuple[View, ...] = (
         ("days_past_due", "l.days_past_due", "逾期天数（DPD）"),
         ("classification", "l.classification", "五级分类"),
         ("settled_on", "l.settled_on", "结清日"),
+        ("renewed_from_loan_id", RENEWED_FROM_SQL, "无还本续贷：本笔借据续贷（借新还旧）的原借据ID；不是续贷为空"),
+        ("is_extended", IS_EXTENDED_SQL, "是否展期：有经审批的展期记录"),
         ("created_at", "l.created_at", "创建时间（UTC）"),
         ("updated_at", "l.updated_at", "最近一次业务变动时间（UTC；交易、状态、分类、额度变动时更新，每日计息不更新；增量同步用）"),
         *REGULATORY_COLUMNS,

@@ -42,6 +42,10 @@ class Table:
 
 
 BANK = (("bank_id", "bk.id"), ("institution_code", "bk.code"))
+# a loan `l`'s renewal (无还本续贷: loan_renewal is unique per new loan) and extension (展期: a loan_extension row exists only once
+# approved), as subqueries of the page's statement; the SQL view reporting.loans uses the same expressions
+RENEWED_FROM_SQL = "(SELECT rn.old_loan_id FROM loan_renewal rn WHERE rn.new_loan_id = l.id)"
+IS_EXTENDED_SQL = "EXISTS (SELECT 1 FROM loan_extension ex WHERE ex.loan_id = l.id)"
 
 
 def _masked_name(expr: str) -> str:
@@ -67,7 +71,8 @@ def _tables() -> dict[str, Table]:
              ("method", "l.method"), ("term_months", "l.term_months"), ("start_on", "l.start_on"), ("maturity_on", "l.maturity_on"),
              ("status", "l.status"), ("classification", "l.classification"), ("outstanding_principal_fen", "l.outstanding_principal_fen"),
              ("overdue_principal_fen", "l.overdue_principal_fen"), ("overdue_interest_fen", "l.overdue_interest_fen"),
-             ("days_past_due", "l.days_past_due"), ("settled_on", "l.settled_on"), ("created_at", "l.created_at"), ("updated_at", "l.updated_at")),
+             ("days_past_due", "l.days_past_due"), ("settled_on", "l.settled_on"),
+             ("renewed_from_loan_id", RENEWED_FROM_SQL), ("is_extended", IS_EXTENDED_SQL), ("created_at", "l.created_at"), ("updated_at", "l.updated_at")),
         ),
         "installments": Table(
             "installments",
