@@ -77,10 +77,30 @@ async def _orm(settings):
     await ctx.close_connections()
 
 
+# PostgreSQL: empty only the tables a test wrote to. TRUNCATE of all ~80 tables took about 300 ms a test (a new file per
+# table), a fifth of the PostgreSQL pass; DELETE of the few non-empty ones, foreign-key triggers off for the transaction
+# (the whole set is emptied, so no reference survives), takes a few milliseconds.
+_EMPTY_PG = """
+DO $$
+DECLARE t text; found boolean;
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOREACH t IN ARRAY ARRAY[{tables}]::text[] LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', t) INTO found;
+    IF found THEN EXECUTE format('DELETE FROM %I', t); END IF;
+  END LOOP;
+END $$;
+"""
+
+
 @pytest.fixture
 async def db(_orm):
     """A clean database for one test."""
-    await truncate_all_models()
+    if ON_POSTGRES:
+        tables = ", ".join(f"'{m._meta.db_table}'" for m in Tortoise.apps.get_models_iterable())
+        await connections.get("default").execute_script(_EMPTY_PG.format(tables=tables))
+    else:
+        await truncate_all_models()
     yield _orm
 
 
