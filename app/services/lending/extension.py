@@ -19,7 +19,7 @@ from app.domain import lpr
 from app.domain.classification import DEFAULT_POLICY as CLASS_POLICY
 from app.domain.classification import FloorKind, LoanClass, observation_ends, worst
 from app.domain.error_codes import CommonCode, LendingCode
-from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.domain.extension import DEFAULT_POLICY, ExtensionPolicy, check_extension, extension_dates, rebuild
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.money import Money, percent_str
@@ -32,11 +32,10 @@ from app.models import Customer, Installment, Loan, LoanClassChange, LoanExtensi
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending.access import can_access
-from app.services.lending.queries import loan_named_in
+from app.services.lending.queries import loan_label, loan_named_in, loan_subject
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
-from app.services.maker_checker.registry import Operation, Params, Subject
-from app.services.org import bank_id_of_branch
+from app.services.maker_checker.registry import Operation, Params
 from app.services.outbox import customer_hash, enqueue_outbox, institution
 
 
@@ -104,19 +103,6 @@ async def _plan(loan: Loan, params: Params, today: date) -> Plan:
                 tuple(future), tuple(new_rows), restructured, class_before, class_after, until)
 
 
-async def _label(loan: Loan) -> str:
-    customer = await Customer.get(id=loan.customer_id)
-    product = await Product.get(id=loan.product_id)
-    return f"{customer.name} {product.name} {Money(loan.principal_fen).format_yuan()}（{loan.start_on.isoformat()} 放款）"
-
-
-async def _subject(actor: Actor, params: Params) -> Subject:
-    loan = await loan_named_in(params)
-    if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
-        raise NotFound("借据不存在", field="loan_id")
-    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await _label(loan))
-
-
 def _effect(title: str, plan: Plan) -> Effect:
     figures = [
         Figure("到期日", plan.old_maturity_on.isoformat(), plan.new_maturity_on.isoformat(), money=False),
@@ -142,7 +128,7 @@ def _effect(title: str, plan: Plan) -> Effect:
 async def _preview(params: Params, today: date) -> Effect:
     loan = await loan_named_in(params)
     plan = await _plan(loan, params, today)
-    return _effect(f"展期 {plan.months} 个月 {await _label(loan)}", plan)
+    return _effect(f"展期 {plan.months} 个月 {await loan_label(loan)}", plan)
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
@@ -199,7 +185,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
     return {"extension_id": str(record.id), "new_maturity_on": plan.new_maturity_on.isoformat(), "rate_ppm": plan.new_rate_ppm}
 
 
-OPERATION = Operation(CommandKind.EXTENSION, Action.LOAN_EXTEND, Action.LOAN_EXTEND_APPROVE, _subject, _preview, _execute)
+OPERATION = Operation(CommandKind.EXTENSION, Action.LOAN_EXTEND, Action.LOAN_EXTEND_APPROVE, loan_subject, _preview, _execute)
 
 
 async def propose_extension(

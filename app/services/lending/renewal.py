@@ -28,28 +28,27 @@ from zoneinfo import ZoneInfo
 from app.clock import now_utc
 from app.domain.classification import LoanClass
 from app.domain.error_codes import CommonCode, LendingCode
-from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.domain.ledger import Account, Posting
 from app.domain.lpr import Tenor
 from app.domain.maker_checker import CommandKind, CommandStatus, Effect, Figure, MakerCheckerPolicy
-from app.domain.money import Money, percent_str
+from app.domain.money import percent_str
 from app.domain.permissions import Action
 from app.domain.renewal import DEFAULT_POLICY, RenewalPolicy, check_renewal
 from app.domain.schedule import Schedule, build_schedule
 from app.domain.schedule.dates import add_months
 from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus
-from app.models import CreditLine, Customer, Installment, Loan, LoanRenewal, PendingCommand, Product, RiskStrategyDecision
+from app.models import CreditLine, Installment, Loan, LoanRenewal, PendingCommand, Product, RiskStrategyDecision
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.guarantees import guarantees_of_loan
 from app.services.lending import ledger
 from app.services.lending.access import can_access
-from app.services.lending.queries import loan_named_in
+from app.services.lending.queries import loan_label, loan_named_in, loan_subject
 from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
-from app.services.maker_checker.registry import Operation, Params, Subject
-from app.services.org import bank_id_of_branch
+from app.services.maker_checker.registry import Operation, Params
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +112,6 @@ async def _plan(loan: Loan, params: Params, today: date) -> Plan:
     return Plan(balance, term, tenor, rate, schedule, tuple(rows), guarantors)
 
 
-async def _label(loan: Loan) -> str:
-    customer = await Customer.get(id=loan.customer_id)
-    product = await Product.get(id=loan.product_id)
-    return f"{customer.name} {product.name} {Money(loan.principal_fen).format_yuan()}（{loan.start_on.isoformat()} 放款）"
-
-
-async def _subject(actor: Actor, params: Params) -> Subject:
-    loan = await loan_named_in(params)
-    if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
-        raise NotFound("借据不存在", field="loan_id")
-    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await _label(loan))
-
-
 def _effect(title: str, loan: Loan, plan: Plan) -> Effect:
     rows = plan.schedule.installments
     figures = (
@@ -150,7 +136,7 @@ def _effect(title: str, loan: Loan, plan: Plan) -> Effect:
 async def _preview(params: Params, today: date) -> Effect:
     loan = await loan_named_in(params)
     plan = await _plan(loan, params, today)
-    return _effect(f"无还本续贷 {plan.term_months} 个月 {await _label(loan)}", loan, plan)
+    return _effect(f"无还本续贷 {plan.term_months} 个月 {await loan_label(loan)}", loan, plan)
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
@@ -194,7 +180,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
     return {"renewal_id": str(record.id), "new_loan_id": str(new.id), "new_maturity_on": new.maturity_on.isoformat()}
 
 
-OPERATION = Operation(CommandKind.RENEWAL, Action.LOAN_RENEW, Action.LOAN_RENEW_APPROVE, _subject, _preview, _execute)
+OPERATION = Operation(CommandKind.RENEWAL, Action.LOAN_RENEW, Action.LOAN_RENEW_APPROVE, loan_subject, _preview, _execute)
 
 
 async def propose_renewal(

@@ -38,14 +38,14 @@ from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, LoanStatus, OutboxKind
 from app.integrations.core_banking import CoreBanking
-from app.models import AllowanceProvision, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, Product, WriteOffRecovery
+from app.models import AllowanceProvision, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, WriteOffRecovery
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending import ledger
 from app.services.lending.access import can_access
-from app.services.lending.queries import loan_named_in
+from app.services.lending.queries import loan_label, loan_named_in, loan_subject
 from app.services.lending.idempotency import caller_key, run_once
-from app.services.maker_checker.registry import Operation, Params, Subject
+from app.services.maker_checker.registry import Operation, Params
 from app.services.org import bank_id_of_branch
 from app.services.outbox import customer_hash, enqueue_outbox, institution
 from app.services.permissions import require
@@ -129,12 +129,6 @@ async def _owed(loan: Loan) -> LoanOwed:
     )
 
 
-async def _label(loan: Loan) -> str:
-    customer = await Customer.get(id=loan.customer_id)
-    product = await Product.get(id=loan.product_id)
-    return f"{customer.name} {product.name} {Money(loan.principal_fen).format_yuan()}（{loan.start_on.isoformat()} 放款）"
-
-
 def _refuse_unless_eligible(loan: Loan, params: Params) -> None:
     if loan.status != LoanStatus.ACTIVE:
         raise Conflict("借据不在贷款状态（已结清或已核销），不能核销", code=LendingCode.LOAN_CLOSED, field="loan_id")
@@ -147,14 +141,6 @@ def _refuse_unless_eligible(loan: Loan, params: Params) -> None:
     if loan.debit_in_flight:
         raise Conflict("自动扣款处理中，请稍后再提出核销", code=LendingCode.DEBIT_IN_FLIGHT, field="loan_id")
 
-
-
-async def _subject(actor: Actor, params: Params) -> Subject:
-    loan = await loan_named_in(params)
-    if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
-        raise NotFound("借据不存在", field="loan_id")
-    bank_id = await bank_id_of_branch(loan.branch_id)
-    return Subject(bank_id, loan.branch_id, await _label(loan))
 
 
 async def _preview(params: Params, today: date) -> Effect:
@@ -185,7 +171,7 @@ async def _preview(params: Params, today: date) -> Effect:
     ]
     if shortfall:
         notes.append(f"损失准备不足，先补提 {Money(shortfall).format_yuan()}（借：信用减值损失　贷：贷款损失准备）")
-    return Effect(f"核销 {await _label(loan)}", figures, tuple(notes))
+    return Effect(f"核销 {await loan_label(loan)}", figures, tuple(notes))
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
@@ -218,7 +204,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
     return {"write_off_id": str(record.id), "principal_fen": owed.principal, "interest_fen": owed.interest_total}
 
 
-OPERATION = Operation(CommandKind.WRITE_OFF, Action.LOAN_WRITE_OFF, Action.LOAN_WRITE_OFF_APPROVE, _subject, _preview, _execute)
+OPERATION = Operation(CommandKind.WRITE_OFF, Action.LOAN_WRITE_OFF, Action.LOAN_WRITE_OFF_APPROVE, loan_subject, _preview, _execute)
 
 
 async def propose_write_off(
