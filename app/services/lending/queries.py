@@ -10,10 +10,13 @@ from uuid import UUID
 from tortoise.queryset import QuerySet
 
 from app.domain.errors import NotFound
-from app.models import CreditLine, Installment, LedgerEntry, Loan
+from app.domain.money import Money
+from app.models import CreditLine, Customer, Installment, LedgerEntry, Loan, Product
 from app.domain.vocabulary import ActorType, LoanStatus
 from app.services.actor import Actor
+from app.services.lending.access import can_access
 from app.services.maker_checker.registry import Subject
+from app.services.org import bank_id_of_branch
 from app.services.customers.trail import Trail, customer_trail
 
 
@@ -103,9 +106,6 @@ async def loan_named_in(params: Mapping[str, Any], *, lock: bool = False) -> Loa
 
 async def loan_label(loan: Loan) -> str:
     """How a maker-checker request names its loan: 客户 产品 本金（放款日 放款）."""
-    from app.domain.money import Money
-    from app.models import Customer, Product
-
     customer = await Customer.get(id=loan.customer_id)
     product = await Product.get(id=loan.product_id)
     return f"{customer.name} {product.name} {Money(loan.principal_fen).format_yuan()}（{loan.start_on.isoformat()} 放款）"
@@ -114,9 +114,6 @@ async def loan_label(loan: Loan) -> str:
 async def loan_subject(actor: Actor, params: Mapping[str, Any]) -> Subject:
     """The subject of a request on one loan (write-off, extension, renewal): only officers in the loan's branch tree
     may propose or check it; to anyone else the loan does not exist."""
-    from app.services.lending.access import can_access
-    from app.services.org import bank_id_of_branch
-
     loan = await loan_named_in(params)
     if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loan_id")
