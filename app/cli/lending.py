@@ -44,7 +44,7 @@ def eod(
     the bank's time zone; a date already closed, or one another process is closing, exits 0.
     """
     from app.services.day_end import RUNNING as BUSY, DayEndTools, close_business_day
-    from app.wiring import classification_policy, postloan_schedule
+    from app.wiring import allowance_policy, classification_policy, postloan_schedule
 
     settings = get_settings()
     try:
@@ -59,7 +59,8 @@ def eod(
         outside = adapters()
         tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media,
                            lease_ttl=settings.eod_lease_ttl_seconds, policy=classification_policy(settings),
-                           postloan=postloan_schedule(settings), positions_retention_days=settings.positions_retention_days)
+                           postloan=postloan_schedule(settings), positions_retention_days=settings.positions_retention_days,
+                           allowance=allowance_policy(settings))
         if days is None:
             return await close_business_day(tools=tools, today=today, on=target)
         reports = []

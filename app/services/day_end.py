@@ -3,8 +3,9 @@
 Stages, in order, for a business date D (each idempotent per date, each under D's lease):
 
     lending  — `run_eod`: accrual, repricing, auto-debit, overdue, penalty, classification,
-               the day's loan positions (and month-end snapshot), and the business date moves to D + 1; each step posts once per member bank to
-               that bank's books, and each bank's figures of D are reported (`bank_figures`)
+               the day's loan positions (and month-end snapshot), on a month's last business date each bank's
+               loan-loss provision (once per bank and month), and the business date moves to D + 1; each step posts
+               once per member bank to that bank's books, and each bank's figures of D are reported (`bank_figures`)
     risk     — reconciliation of D (core journal vs ledger, a break raises an early warning:
                `reconcile_and_warn`), then early warnings, collection tasks and post-loan checks for D (`run_after_eod`)
     tags     — customer tags as of D + 1, the new business date (`refresh_customer_tags`)
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.crypto import Vault
+from app.domain.allowance import DEFAULT_POLICY as DEFAULT_ALLOWANCE, AllowancePolicy
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.error_codes import CommonCode, OperationsCode
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
@@ -62,6 +64,7 @@ class DayEndTools:
     policy: ClassificationPolicy = DEFAULT_POLICY  # classification and non-accrual (settings: classification_*, nonaccrual_after_days)
     postloan: CheckSchedule = DEFAULT_SCHEDULE  # when post-loan checks fall due (settings: postloan_*)
     positions_retention_days: int = DEFAULT_RETENTION_DAYS  # daily loan positions kept this long (settings: positions_retention_days)
+    allowance: AllowancePolicy = DEFAULT_ALLOWANCE  # the month-end provision's rates by class (settings: allowance_rates_ppm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,7 @@ async def next_stage(through: date) -> tuple[str, date] | None:
 async def run_stage(stage: str, on: date, tools: DayEndTools) -> StageReport:
     if stage == LENDING:
         r = await run_eod(on=on, core=tools.core, vault=tools.vault, lease_ttl=tools.lease_ttl, policy=tools.policy,
-                          positions_retention_days=tools.positions_retention_days)
+                          positions_retention_days=tools.positions_retention_days, allowance=tools.allowance)
         status = RUNNING if r.running else ALREADY_DONE if r.already_done else DONE
         banks = await _bank_figures(on) if status == DONE else ()
         return StageReport(LENDING, on, status, "、".join(r.steps_run), banks)

@@ -31,6 +31,10 @@ holds it; a second caller finds the lease live and changes nothing.
    positions  — each loan's end-of-day position (one INSERT … SELECT per bank, idempotent per date),
                 the month-end copy on a month's last business date, rows past the retention pruned
                 (app/services/lending/positions.py).
+   provision  — on a month's last business date only: each member bank's loan-loss allowance is brought to
+                Σ class balance × rate (计提贷款损失准备, `provide_allowance` in app/services/lending/write_off.py),
+                after the day's classes are set; once per bank and month (a resumed close finds the month's
+                record and posts nothing).
 6. advance    — the business date moves to the next day.
 
 Revolving drawdowns (随借随还) accrue the same way; a settlement period runs from
@@ -52,6 +56,7 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.crypto import Vault
+from app.domain.allowance import DEFAULT_POLICY as DEFAULT_ALLOWANCE, AllowancePolicy
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.error_codes import CommonCode
 from app.domain.errors import ValidationError
@@ -63,12 +68,13 @@ from app.services import audit, business_date, eod_lease
 from app.services.actor import SYSTEM
 from app.services.lending.repricing import reprice_due
 from app.services.lending import classification, core_calls, core_outcomes, ledger, nonaccrual, positions, repayment
+from app.services.lending.write_off import provide_allowance
 from app.services.org import bank_ids
 from app.sql import execute, fetch, is_postgres, now_sql, of_bank, post_aggregate, post_per_loan, uuid_type
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "advance")
+STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "advance")
 DEBIT_BATCH = 500
 CORE_CONCURRENCY = 8  # auto-debit calls in flight at once: each is a round trip to the core (docs/core-banking.md)
 
@@ -443,9 +449,19 @@ async def _nothing() -> None:
     return None
 
 
+async def provide_month_end(on: date, policy: AllowancePolicy = DEFAULT_ALLOWANCE) -> None:
+    """On a month's last business date, each member bank's provision for the month (once per bank and month)."""
+    if not positions.is_month_end(on):
+        return
+    for bank_id in await bank_ids():
+        result = await provide_allowance(actor=SYSTEM, bank_id=bank_id, today=on, policy=policy)
+        logger.info("eod %s: provision %s bank %s required %s posted %s", on, result.month, bank_id, result.required_fen, result.posted_fen)
+
+
 async def run_eod(
     *, on: date | None = None, core: CoreBanking, vault: Vault, policy: ClassificationPolicy = DEFAULT_POLICY, now=None,
     lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS, positions_retention_days: int = positions.DEFAULT_RETENTION_DAYS,
+    allowance: AllowancePolicy = DEFAULT_ALLOWANCE,
 ) -> EodReport:
     """Run (or resume) end-of-day for the current business date under the date's lease; a finished date is a no-op.
 
@@ -467,13 +483,15 @@ async def run_eod(
         run = await EodRun.get(id=lease.run_id)  # read under the lease: a previous holder may have gone further
         if run.finished_at is not None:
             return EodReport(target, (), already_done=True)
-        return await _run_steps(run, lease, core=core, vault=vault, policy=policy, now=now, retention_days=positions_retention_days)
+        return await _run_steps(run, lease, core=core, vault=vault, policy=policy, now=now, retention_days=positions_retention_days,
+                                allowance=allowance)
     finally:
         await lease.release()
 
 
 async def _run_steps(
     run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, policy: ClassificationPolicy, now, retention_days: int,
+    allowance: AllowancePolicy = DEFAULT_ALLOWANCE,
 ) -> EodReport:
     target = run.business_on
     ran: list[str] = []
@@ -508,6 +526,7 @@ async def _run_steps(
     await step("classify", lambda: classify(target, policy))
     await step("nonaccrual", lambda: nonaccrual.run(target, policy))
     await step("positions", lambda: positions.write_positions(target, retention_days=retention_days))
+    await step("provision", lambda: provide_month_end(target, allowance))
 
     async def advance() -> None:
         await business_date.set_current(target + timedelta(days=1))

@@ -38,7 +38,7 @@ from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, LoanStatus, OutboxKind
 from app.integrations.core_banking import CoreBanking
-from app.models import AllowanceProvision, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, WriteOffRecovery
+from app.models import AllowanceProvision, Bank, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, WriteOffRecovery
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending import ledger
@@ -92,10 +92,14 @@ class ProvisionResult:
 
 
 async def provide_allowance(*, actor: Actor, bank_id: UUID, today: date, policy: AllowancePolicy) -> ProvisionResult:
-    """The month's provision for one bank, once per month (a second run in the month returns the first)."""
+    """The month's provision for one bank, once per month (a second run in the month returns the first).
+
+    The bank's row is locked first, so two runs at once (the month-end close and `cunxin provision`) take turns and the
+    second finds the first's record instead of posting again."""
     require(actor, Action.LOAN_PROVISION)
     month = today.strftime("%Y-%m")
     async with in_transaction():
+        await Bank.select_for_update().get(id=bank_id)
         done = await AllowanceProvision.get_or_none(bank_id=bank_id, month=month)
         if done is not None:
             return ProvisionResult(bank_id, month, done.required_fen, done.booked_before_fen, done.posted_fen)
@@ -330,8 +334,6 @@ async def write_off_report(*, actor: Actor) -> WriteOffReport | None:
     require(actor, Action.REPORT_READ)
     if actor.type != ActorType.OFFICER or actor.bank_id is None:
         return None
-    from app.models import Bank
-
     bank = await Bank.get(id=actor.bank_id)
     if not actor.in_branch(bank.head_branch_id):
         return None
