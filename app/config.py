@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     renewal_window_days: int = 0
     renewal_clean_months: int = 12
     renewal_strategy_days: int = 30
+    # 联保 groups (app/services/guarantees.py, docs/lending.md "Joint guarantee groups"): the fewest and most households
+    # in a group (the cooperative's rule: generally at least 5), and the active groups one household may be in at once
+    guarantee_group_min_households: int = 5
+    guarantee_group_max_households: int = 10
+    guarantee_max_groups_per_household: int = 1
     # Post-loan checks (贷后检查, app/domain/postloan.py, docs/post-loan.md)
     postloan_first_after_days: int = 30  # the first check falls due this many days after disbursement
     postloan_interval_days: dict[str, int] = {}  # by class, e.g. {"normal": 180}; unnamed classes keep the defaults (180/90/30/30/30)

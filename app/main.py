@@ -24,7 +24,7 @@ from app.middleware import (
     SecurityHeadersMiddleware, ServiceUnavailableMiddleware,
 )
 from app.domain.errors import Forbidden, NotFound
-from app.wiring import Adapters, allowance_policy, extension_policy, maker_checker_policy, renewal_policy, sign_in_policy, visit_policy
+from app.wiring import Adapters, allowance_policy, extension_policy, guarantee_policy, maker_checker_policy, renewal_policy, sign_in_policy, visit_policy
 from ui import health
 from ui.common import forbidden, method_not_allowed, not_found
 from ui.routes import routes as page_routes
@@ -118,4 +118,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app.state.allowance_policy = allowance_policy(settings)
     app.state.extension_policy = extension_policy(settings)
     app.state.renewal_policy = renewal_policy(settings)
+    app.state.guarantee_policy = guarantee_policy(settings)
     return app

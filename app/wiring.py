@@ -12,7 +12,7 @@ certificates must still start (only signing fails, with `PkiConfigurationError`)
 
 Services never read the settings: what they need besides adapters comes as values or small typed
 configurations built here — `visit_policy`, `sign_in_policy`, `classification_policy`, `postloan_schedule`,
-`external_data_policy`, `pki_config`, `redis_settings`.
+`external_data_policy`, `guarantee_policy`, `pki_config`, `redis_settings`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from app.integrations.sms import HttpSms, RedisSmsLog, SandboxSms, SmsSender
 from app.services.auth.borrowers import SignInPolicy
 from app.services.contracts import SigningKit
 from app.services.external_data import ExternalDataPolicy
+from app.services.guarantees import GroupPolicy
 from app.services.contracts.pki import PkiConfig, load_pki
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue
@@ -237,6 +238,14 @@ def renewal_policy(settings: Settings) -> RenewalPolicy:
     """When a loan may be renewed without repaying principal (`CUNXIN_RENEWAL_WINDOW_DAYS`, `_CLEAN_MONTHS`, `_STRATEGY_DAYS`)."""
     return RenewalPolicy(window_days=max(0, settings.renewal_window_days), clean_months=max(0, settings.renewal_clean_months),
                          strategy_days=max(0, settings.renewal_strategy_days), business_tz=settings.business_tz)
+
+
+def guarantee_policy(settings: Settings) -> GroupPolicy:
+    """The size of a 联保 group and how many a household may be in (`CUNXIN_GUARANTEE_GROUP_MIN_HOUSEHOLDS` 5,
+    `_MAX_HOUSEHOLDS` 10, `CUNXIN_GUARANTEE_MAX_GROUPS_PER_HOUSEHOLD` 1); a minimum below 2 is read as 2."""
+    low = max(2, settings.guarantee_group_min_households)
+    return GroupPolicy(min_households=low, max_households=max(low, settings.guarantee_group_max_households),
+                       max_groups_per_household=max(1, settings.guarantee_max_groups_per_household))
 
 
 def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:

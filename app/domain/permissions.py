@@ -69,6 +69,7 @@ class Action(StrEnum):
     APPRAISAL_APPROVE = "appraisal.approve"
     VISIT_CONDUCT = "visit.conduct"
     GUARANTEE_FORM = "guarantee.form"  # form a 联保 group at a visit or appraisal; its members sign their guarantees
+    GUARANTEE_RELEASE = "guarantee.release"  # dissolve a 联保 group or release one member (no live loan in the group)
     LINE_GRANT = "line.grant"
     LINE_APPROVE = "line.approve"
     # risk and after the loan
@@ -152,6 +153,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.APPRAISAL_APPROVE: _CHECKERS | {_P.SYSTEM},
     _A.VISIT_CONDUCT: _FRONT,
     _A.GUARANTEE_FORM: _FRONT,
+    _A.GUARANTEE_RELEASE: _FRONT,
     _A.LINE_GRANT: _FRONT,
     _A.LINE_APPROVE: _CHECKERS,
     _A.WARNING_HANDLE: _WORKING | {_P.SYSTEM},
@@ -231,6 +233,7 @@ ACTION_LABELS: dict[Action, str] = {
     _A.APPRAISAL_APPROVE: "审定预授信额度",
     _A.VISIT_CONDUCT: "走访面签",
     _A.GUARANTEE_FORM: "组建联保小组",
+    _A.GUARANTEE_RELEASE: "解散联保小组、成员退出",
     _A.LINE_GRANT: "权限内授信",
     _A.LINE_APPROVE: "审批授信",
     _A.WARNING_HANDLE: "处理预警",

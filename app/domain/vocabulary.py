@@ -131,6 +131,48 @@ GUARANTEE_METHOD_LABELS = {GuaranteeMethod.CREDIT: "信用", GuaranteeMethod.GUA
                            GuaranteeMethod.PLEDGE: "质押"}
 
 
+class GuaranteeGroupStatus(StrEnum):
+    """A 联保 group (GuaranteeGroup.status stores the value)."""
+
+    ACTIVE = "active"
+    DISSOLVED = "dissolved"
+
+    @property
+    def label(self) -> str:
+        return GUARANTEE_GROUP_STATUS_LABELS[self]
+
+
+GUARANTEE_GROUP_STATUS_LABELS = {GuaranteeGroupStatus.ACTIVE: "有效", GuaranteeGroupStatus.DISSOLVED: "已解散"}
+
+
+class GuaranteeStatus(StrEnum):
+    """One member's 联保 guarantee (GuaranteeMember.status stores the value)."""
+
+    ACTIVE = "active"
+    RELEASED = "released"
+
+    @property
+    def label(self) -> str:
+        return GUARANTEE_STATUS_LABELS[self]
+
+
+GUARANTEE_STATUS_LABELS = {GuaranteeStatus.ACTIVE: "有效", GuaranteeStatus.RELEASED: "已退出"}
+
+
+class GuaranteeOrigin(StrEnum):
+    """Where a 联保 group was formed (GuaranteeGroup.origin stores the value)."""
+
+    VISIT = "visit"
+    APPRAISAL = "appraisal"
+
+    @property
+    def label(self) -> str:
+        return GUARANTEE_ORIGIN_LABELS[self]
+
+
+GUARANTEE_ORIGIN_LABELS = {GuaranteeOrigin.VISIT: "走访", GuaranteeOrigin.APPRAISAL: "评议"}
+
+
 # Owned by the schedule and LPR rules; stored by models under these names.
 RepaymentMethod = Method
 LprTenor = Tenor

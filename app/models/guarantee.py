@@ -2,9 +2,9 @@
 
 A group is formed at a visit or an appraisal. Each member is one household, represented by the
 customer who signs for it; the member row is also that person's guarantee (保证) for the other
-members' debts, up to `amount_fen` (担保最高额), the guarantor's contingent exposure. While a
-member is active, `open_household_id` holds its household (a household in too many active groups
-is refused by the service, app/services/guarantees.py).
+members' debts, up to `amount_fen` (担保最高额), the guarantor's contingent exposure. A household in
+too many active groups is refused by the service (app/services/guarantees.py), which also ends
+guarantees (a member `released`, a group `dissolved`; rows are never deleted).
 """
 
 from tortoise import fields

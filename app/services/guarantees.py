@@ -7,6 +7,12 @@ members are in one member bank and in the officer's branch tree, and a household
 record: the contract text's SHA-256, the moment and the witnessing officer (the PDF with its PAdES
 signature in the e-archive is not built yet: docs/lending.md).
 
+A member leaves (`release_member`) or the whole group is dissolved (`dissolve_group`, action `guarantee.release`)
+only when no active member of the group has a live loan (放款处理中, 未结清 or 已核销: a written-off loan is still
+collected, 账销案存): a member answers for the others' loans and the group stands behind the member's own, so
+neither ends while a loan is owed. A release that would leave fewer than the policy's minimum is refused (dissolve
+the group instead). Both keep the rows (status `released` / `dissolved`) and are audited.
+
 A guarantor's contingent exposure is the sum of its active guarantees' `amount_fen`
 (`guarantee_exposure_fen`); the exposure cap counts it (app/services/lending/lines.py).
 After end-of-day, `open_guarantor_tasks` gives every other member of an overdue borrower's group a
@@ -24,19 +30,21 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.domain.error_codes import CommonCode
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import Money
 from app.domain.permissions import Action
-from app.domain.vocabulary import ActorType
+from app.domain.vocabulary import ActorType, GuaranteeOrigin, LoanStatus
 from app.domain.warnings import Severity, WarningKind, WarningStatus
-from app.models import CollectionTask, Customer, EarlyWarning, GuaranteeGroup, GuaranteeMember, HouseholdMember, Loan
+from app.models import CollectionTask, Customer, EarlyWarning, GuaranteeGroup, GuaranteeMember, Household, HouseholdMember, Loan
 from app.models.collection import CollectionStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
+from app.services.census.access import visible_village
 from app.services.permissions import require
 from app.sql import fetch
 
-ORIGINS = ("visit", "appraisal")
+ORIGINS = tuple(GuaranteeOrigin)
 GUARANTEE_NAMESPACE = uuid.UUID("5b0f6a8e-2c1d-4e57-9a53-6f0c2d8e1a47")  # subject ids of guarantor warnings
 
 
@@ -45,6 +53,9 @@ class GroupPolicy:
     min_households: int = 5  # the cooperative's rule (docs/lending.md); a setting
     max_households: int = 10
     max_groups_per_household: int = 1  # active groups a household may be in at once
+
+
+DEFAULT_POLICY = GroupPolicy()  # the settings' defaults; the doors pass the process's policy (app/wiring.py: guarantee_policy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +151,21 @@ async def group_of(actor: Actor | None, group_id: UUID) -> GuaranteeGroup:
     return group
 
 
+def _may_read(actor: Actor | None, *, branch_id: UUID, customer_id: UUID) -> bool:
+    """Staff of the branch tree, the person themself, the system; nobody else (report keys read no guarantees)."""
+    if actor is None:
+        return False
+    if actor.type == ActorType.SYSTEM:
+        return True
+    if actor.is_officer:
+        return actor.in_branch(branch_id)
+    return actor.type == ActorType.CUSTOMER and actor.is_customer(customer_id)
+
+
 async def guarantees_given(actor: Actor | None, customer_id: UUID) -> list[GuaranteeMember]:
     """The guarantees the customer signed (any status), newest first, with their groups; out of scope reads as none."""
     customer = await Customer.get_or_none(id=customer_id)
-    if customer is None or actor is None or (actor.is_officer and not actor.in_branch(customer.branch_id)) or (
-        actor.type == ActorType.CUSTOMER and not actor.is_customer(customer_id)
-    ):
+    if customer is None or not _may_read(actor, branch_id=customer.branch_id, customer_id=customer.id):
         return []
     return await GuaranteeMember.filter(customer_id=customer_id).order_by("-created_at").prefetch_related("group", "customer")
 
@@ -153,13 +173,120 @@ async def guarantees_given(actor: Actor | None, customer_id: UUID) -> list[Guara
 async def guarantees_of_loan(actor: Actor | None, loan_id: UUID) -> list[GuaranteeMember]:
     """The active guarantees standing behind a loan: the other members of its borrower's active groups."""
     loan = await Loan.get_or_none(id=loan_id)
-    if loan is None or actor is None or (actor.is_officer and not actor.in_branch(loan.branch_id)) or (
-        actor.type == ActorType.CUSTOMER and not actor.is_customer(loan.customer_id)
-    ):
+    if loan is None or not _may_read(actor, branch_id=loan.branch_id, customer_id=loan.customer_id):
         return []
     groups = await GuaranteeMember.filter(customer_id=loan.customer_id, status="active", group__status="active").values_list("group_id", flat=True)
     return await GuaranteeMember.filter(group_id__in=list(groups), status="active").exclude(customer_id=loan.customer_id).order_by(
         "created_at", "id").prefetch_related("group", "customer")
+
+
+LIVE_LOAN = (LoanStatus.DISBURSING, LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF)  # a loan still owed: its guarantees stand
+
+
+async def _live_loan_holders(group: GuaranteeGroup) -> list[GuaranteeMember]:
+    """The group's active members who have a live loan (their guarantees, or the group's, still stand)."""
+    members = await GuaranteeMember.filter(group_id=group.id, status="active").prefetch_related("customer")
+    owing = set(await Loan.filter(customer_id__in=[m.customer_id for m in members], status__in=LIVE_LOAN).values_list("customer_id", flat=True))
+    return [m for m in members if m.customer_id in owing]
+
+
+async def _locked_group(actor: Actor, group_id: UUID) -> GuaranteeGroup:
+    group = await GuaranteeGroup.select_for_update().get_or_none(id=group_id)
+    if group is None or (actor.type != ActorType.SYSTEM and not actor.in_branch(group.branch_id)):
+        raise NotFound("联保小组不存在", field="group_id")
+    require(actor, Action.GUARANTEE_RELEASE, branch_id=group.branch_id)
+    if group.status != "active":
+        raise Conflict("联保小组已解散", code=CommonCode.WRONG_STATUS, field="group_id")
+    return group
+
+
+async def dissolve_group(*, actor: Actor, group_id: UUID, reason: str, now: datetime) -> GuaranteeGroup:
+    """Dissolve an active group: every active member is released. Refused while any member has a live loan."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请填写解散原因", code=CommonCode.REASON_REQUIRED, field="reason")
+    async with in_transaction():
+        group = await _locked_group(actor, group_id)
+        owing = await _live_loan_holders(group)
+        if owing:
+            names = "、".join(m.customer.name for m in owing)
+            raise Conflict(f"联保小组成员{names}尚有未结清的借款，保证责任未了，不能解散联保小组", field="group_id")
+        released = await GuaranteeMember.filter(group_id=group.id, status="active").values_list("id", flat=True)
+        await GuaranteeMember.filter(group_id=group.id, status="active").update(status="released")
+        group.status = "dissolved"
+        await group.save(update_fields=["status"])
+        await audit.record(actor, "guarantee.dissolve", "guarantee_group", group.id, before={"status": "active"},
+                           after={"status": "dissolved", "reason": reason, "released": [str(m) for m in released], "at": now.isoformat()})
+    return group
+
+
+async def release_member(*, actor: Actor, member_id: UUID, reason: str, now: datetime, policy: GroupPolicy = GroupPolicy()) -> GuaranteeMember:
+    """One household leaves its group; its guarantee ends. Refused while any member of the group (itself included) has a
+    live loan, or when fewer than the policy's minimum would remain (dissolve the group instead)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请填写退出原因", code=CommonCode.REASON_REQUIRED, field="reason")
+    member = await GuaranteeMember.get_or_none(id=member_id)
+    if member is None:
+        raise NotFound("联保小组成员不存在", field="member_id")
+    async with in_transaction():
+        group = await _locked_group(actor, member.group_id)
+        member = await GuaranteeMember.select_for_update().get(id=member_id)
+        await member.fetch_related("customer")
+        if member.status != "active":
+            raise Conflict(f"{member.customer.name}已退出联保小组", code=CommonCode.WRONG_STATUS, field="member_id")
+        owing = await _live_loan_holders(group)
+        if any(m.id == member.id for m in owing):
+            raise Conflict(f"{member.customer.name}本人尚有未结清的借款（由联保小组担保），不能退出联保小组", field="member_id")
+        if owing:
+            names = "、".join(m.customer.name for m in owing)
+            raise Conflict(f"{member.customer.name}仍为{names}未结清的借款承担连带保证责任，不能退出联保小组", field="member_id")
+        remaining = await GuaranteeMember.filter(group_id=group.id, status="active").count() - 1
+        if remaining < policy.min_households:
+            raise Conflict(f"退出后联保小组只剩 {remaining} 户，少于 {policy.min_households} 户，请解散联保小组", field="member_id")
+        member.status = "released"
+        await member.save(update_fields=["status"])
+        await audit.record(actor, "guarantee.release", "guarantee_member", member.id, before={"status": "active"},
+                           after={"status": "released", "groupId": str(group.id), "reason": reason, "at": now.isoformat()})
+    return member
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A household member of the village linked to a customer: who may sign for the household in a new group."""
+
+    customer_id: UUID
+    name: str
+    id_number_masked: str
+    household_id: UUID
+    household_no: str
+    active_groups: list[str]  # names of the household's active groups
+
+
+async def group_candidates(actor: Actor, village_id: UUID) -> tuple[object, list[Candidate]]:
+    """The village (in the actor's scope, else NotFound) and its members who may sign for their household, by household number."""
+    village = await visible_village(actor, village_id)
+    rows = await HouseholdMember.filter(household__village_id=village.id, customer_id__not_isnull=True).prefetch_related("household")
+    active: dict[UUID, list[str]] = {}
+    for m in await GuaranteeMember.filter(household__village_id=village.id, status="active", group__status="active").prefetch_related("group"):
+        active.setdefault(m.household_id, []).append(m.group.name)
+    found = [Candidate(customer_id=r.customer_id, name=r.name, id_number_masked=r.id_number_masked, household_id=r.household_id,
+                       household_no=r.household.household_no, active_groups=active.get(r.household_id, [])) for r in rows]
+    found.sort(key=lambda c: (c.household_no, c.name))
+    return village, found
+
+
+async def guarantees_of_household(actor: Actor, household_id: UUID) -> list[GuaranteeMember]:
+    """The household's memberships (any status), newest first, with group and signer; out of scope reads as none."""
+    household = await Household.get_or_none(id=household_id).prefetch_related("village")
+    if household is None or not (actor.type == ActorType.SYSTEM or (actor.is_officer and actor.in_branch(household.village.branch_id))):
+        return []
+    return await GuaranteeMember.filter(household_id=household.id).order_by("-created_at").prefetch_related("group", "customer")
+
+
+async def group_members(group: GuaranteeGroup) -> list[GuaranteeMember]:
+    """The group's members (any status) in the order they signed, each with its customer."""
+    return await GuaranteeMember.filter(group_id=group.id).order_by("created_at", "id").prefetch_related("customer")
 
 
 @dataclass(frozen=True, slots=True)

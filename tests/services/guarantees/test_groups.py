@@ -7,49 +7,25 @@ import pytest
 
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.warnings import WarningKind
-from app.models import AuditEvent, CollectionTask, EarlyWarning, GuaranteeGroup, GuaranteeMember, Household, HouseholdMember, Village
+from app.models import AuditEvent, CollectionTask, EarlyWarning, GuaranteeGroup, GuaranteeMember, HouseholdMember
 from app.models.collection import CloseReason, CollectionStatus
 from app.services import business_date
 from app.services.actor import SYSTEM
-from app.services.guarantees import GroupPolicy, MemberInput, form_group, guarantee_exposure_fen, guarantees_of_loan, open_guarantor_tasks
+from app.services.guarantees import GroupPolicy, form_group, guarantee_exposure_fen, guarantees_of_loan, open_guarantor_tasks
 from app.services.lending.lines import grant_credit_line
 from app.services.risk.collections import open_collection_tasks
+from tests.factories.guarantees import households, in_household, members
 from tests.factories.risk import actor, make_customer
 from tests.factories.worklists import TODAY, cure, drawn_loan, make_overdue
 
 ON = date(2027, 1, 10)
 NOW = datetime(2027, 1, 10, 3, 0, tzinfo=UTC)
-WEST = "141023100201"  # 西街村, officer1's
 
 
 @pytest.fixture
 async def bank(demo):
     await business_date.set_current(TODAY)
     return demo
-
-
-async def in_household(customer, number: str):
-    """Register the customer as the head of a new household of 西街村."""
-    village = await Village.get(division_code=WEST)
-    household = await Household.create(village=village, household_no=f"LB{number}")
-    await HouseholdMember.create(
-        household=household, name=customer.name, relation="head", sex=customer.sex, birth_on=customer.birth_on, id_number_enc=customer.id_number_enc,
-        id_number_hash=customer.id_number_hash, id_number_masked=customer.id_number_masked, customer_id=customer.id, bank_id=customer.bank_id,
-    )
-    return household
-
-
-async def households(vault, n: int, *, start: int = 401):
-    customers = []
-    for i in range(n):
-        customer = await make_customer(vault, sequence=start + i, name=f"联保户{i + 1}")
-        await in_household(customer, str(start + i))
-        customers.append(customer)
-    return customers
-
-
-def members(customers, amount_fen: int = 50_000_00):
-    return [MemberInput(customer_id=c.id, amount_fen=amount_fen) for c in customers]
 
 
 async def test_a_group_of_five_households_is_formed_and_every_member_signs(bank, vault):
