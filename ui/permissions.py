@@ -50,6 +50,10 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "census_import": A.CENSUS_MANAGE,
     "census_import_confirm": A.CENSUS_MANAGE,
     "census_import_discard": A.CENSUS_MANAGE,
+    # 联保
+    "guarantee_group_new": A.GUARANTEE_FORM,
+    "guarantee_group_dissolve": A.GUARANTEE_RELEASE,
+    "guarantee_member_release": A.GUARANTEE_RELEASE,
     # appraisal
     "appraisal_create": A.APPRAISAL_MANAGE,
     "panel_add": A.APPRAISAL_MANAGE,

@@ -16,6 +16,7 @@ from ui import identity, identity_visit
 from ui import reports
 from ui import postloan
 from ui import dev
+from ui import guarantees
 
 routes = [
     Route("/", dashboard.home, name="home"),
@@ -64,6 +65,11 @@ routes = [
     Route("/households/{household_id:uuid}", villages.household_detail, methods=["GET", "POST"], name="household_detail"),
     Route("/households/{household_id:uuid}/members", villages.member_create, methods=["POST"], name="member_create"),
     Route("/members/{member_id:uuid}", villages.member_edit, methods=["GET", "POST"], name="member_edit"),
+    Route("/villages/{village_id:uuid}/guarantee-groups/new", guarantees.guarantee_group_new, methods=["GET", "POST"], name="guarantee_group_new"),
+    Route("/guarantee-groups/{group_id:uuid}", guarantees.guarantee_group_page, name="guarantee_group_page"),
+    Route("/guarantee-groups/{group_id:uuid}/dissolve", guarantees.guarantee_group_dissolve, methods=["POST"], name="guarantee_group_dissolve"),
+    Route("/guarantee-groups/{group_id:uuid}/members/{guarantee_id:uuid}/release", guarantees.guarantee_member_release, methods=["POST"],
+          name="guarantee_member_release"),
     Route("/census/import", villages.census_import, methods=["GET", "POST"], name="census_import"),
     Route("/census/template.{kind}", villages.census_template, name="census_template"),
     Route("/census/imports/{import_id:uuid}", villages.census_import_detail, name="census_import_detail"),

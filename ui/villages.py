@@ -16,6 +16,7 @@ from app.services.appraisal.reads import latest_for_village
 from app.services.census import households as census
 from app.services.census.files import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 from app.services.census.imports import commit_import, discard_import, get_import, preview_import
+from app.services.guarantees import guarantees_of_household
 from ui.auth import login_required, redirect
 from ui.common import form_data, optional_uuid
 from ui.templating import render
@@ -64,7 +65,9 @@ async def household_create(request: Request) -> Response:
 
 async def _household_context(request: Request, household_id: UUID) -> dict:
     page = await census.household_page(request.state.session.actor, household_id)
+    guarantees = await guarantees_of_household(request.state.session.actor, household_id)
     return {"household": page.household, "members": page.members, "lines": page.lines, "groups": page.groups, "relations": RELATION_LABELS,
+            "guarantees": guarantees,
             "errors": {}, "form": {}, "member_errors": {}, "member_form": {}}
 
 

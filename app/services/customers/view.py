@@ -17,11 +17,12 @@ from app.domain import visit as flow
 from app.domain.permissions import Action
 from app.domain.vocabulary import CollectionStatus, CreditLineStatus
 from app.domain.warnings import WarningStatus
-from app.models import CollectionTask, CreditLine, Customer, Document, EarlyWarning, Loan, Visit
+from app.models import CollectionTask, CreditLine, Customer, Document, EarlyWarning, GuaranteeMember, Loan, Visit
 from app.services import audit
 from app.services.actor import Actor
 from app.services.customers.archive import visible_customer
 from app.services.customers.trail import Trail, customer_trail
+from app.services.guarantees import guarantees_given
 from app.services.lending.queries import lines_query, loans_query
 from app.services.permissions import may
 from app.services.risk.collections import tasks_query
@@ -51,6 +52,7 @@ class CustomerView:
     warnings: list[EarlyWarning]  # newest first
     tasks: list[CollectionTask]  # newest first, each with its loan and its actions
     documents: int
+    guarantees: list[GuaranteeMember]  # the 联保 guarantees the person signed (any status), newest first, with their groups
     next_actions: list[NextAction]  # the first is the one to do now; empty for those who only read
 
 
@@ -87,9 +89,10 @@ async def customer_view(*, actor: Actor, customer_id: UUID) -> CustomerView:
     tasks = await (tasks_query(actor).filter(customer_id=customer.id).select_related("loan").order_by("-opened_on").limit(LIST_LIMIT)
                    .prefetch_related("actions"))
     documents = await Document.filter(customer_id=customer.id).count()
+    guarantees = await guarantees_given(actor, customer.id)
     await audit.record(actor, "customer.view", "customer", customer.id)
     return CustomerView(
-        customer=customer, trail=trail, lines=lines, loans=loans, visits=visits, warnings=warnings, tasks=tasks, documents=documents,
+        customer=customer, trail=trail, lines=lines, loans=loans, visits=visits, warnings=warnings, tasks=tasks, documents=documents, guarantees=guarantees,
         next_actions=next_actions(actor, trail=trail, lines=lines, visits=visits, warnings=warnings, tasks=tasks),
     )
 
