@@ -28,8 +28,8 @@ from app.api.schema import schema
 from app.domain.permissions import allows_platform_staff
 from app.models import (
     Appraisal, Bank, BankCard, Branch, CensusImport, CollectionTask, CreditLine, Customer, CustomerRelationship, Document, EarlyWarning,
-    FaceEnrolment, FaceVerification, Household, HouseholdMember, IdCardRead, ListEntry, Loan, Officer, PendingCommand, PostLoanCheck, Product,
-    Village, Visit,
+    FaceEnrolment, FaceVerification, GuaranteeGroup, GuaranteeMember, Household, HouseholdMember, IdCardRead, ListEntry, Loan, Officer,
+    PendingCommand, PostLoanCheck, Product, Village, Visit,
 )
 from app.services import business_date
 from app.services.risk import add_to_list
@@ -59,7 +59,7 @@ NOT_BANK_DATA = {
 # An id argument (or input field) named so → the kind of bank-B row it is given.
 ID_ARGUMENTS = {
     "customerId": "Customer", "creditLineId": "CreditLine", "loanId": "Loan", "branchId": "Branch", "villageId": "Village",
-    "officerId": "Officer", "productId": "Product", "bankId": "Bank", "id": "node",
+    "officerId": "Officer", "productId": "Product", "bankId": "Bank", "id": "node", "groupId": "GuaranteeGroup", "guaranteeId": "Guarantee",
 }
 # `node(id:)` for each node type: the model whose bank-B row it is asked for.
 NODE_MODELS = {
@@ -73,7 +73,7 @@ PATH_PARAMETERS = {
     "import_id": "CensusImport", "appraisal_id": "Appraisal", "enrolment_id": "FaceEnrolment", "read_id": "IdCardRead",
     "verification_id": "FaceVerification", "visit_id": "Visit", "officer_id": "Officer", "liveness_id": "LivenessCheck",
     "message_id": "OutboxMessage", "entry_id": "ListEntry", "objection_id": "Objection", "check_id": "PostLoanCheck",
-    "record_id": "IdCardRead", "command_id": "PendingCommand",
+    "record_id": "IdCardRead", "command_id": "PendingCommand", "group_id": "GuaranteeGroup", "guarantee_id": "Guarantee",
 }
 STRING_PARAMETERS = {"kind": "ocr", "token": "x", "name": "portfolio"}  # path parameters that are not ids
 # GET pages with a path parameter that show no bank's record: what they are.
@@ -144,6 +144,10 @@ async def two_banks(vault, settings) -> Markers:
         await PendingCommand.create(kind="write_off", params={"loan_id": str(uuid.uuid4())}, bank_id=bank_id, branch_id=branch_id, subject="待复核核销",
                                     maker_id=maker, reason="测试", preview={"title": "核销", "figures": [], "notes": []}, made_on=TODAY,
                                     expires_at=datetime(2099, 1, 1, tzinfo=UTC))
+    bank_a_id = (await Bank.get(code="14102301")).id
+    for n, (bank_id, in_branches) in enumerate(((bank_b.bank.id, branches), (bank_a_id, list(await Branch.filter(bank_id=bank_a_id).exclude(
+            id__in=branches).values_list("id", flat=True)))), 1):  # a 联保 group in each bank
+        await _guarantee_group(n, bank_id, in_branches)
     b_customers = set(await Customer.filter(bank_id=bank_b.bank.id).values_list("id", flat=True))
     await CustomerRelationship.filter(customer_id__in=list(b_customers), related_id__not_in=list(b_customers)).delete()
     await CustomerRelationship.filter(related_id__in=list(b_customers), customer_id__not_in=list(b_customers)).delete()
@@ -151,6 +155,15 @@ async def two_banks(vault, settings) -> Markers:
     bank_a = await Bank.get(code="14102301")
     m.bank_a = await _ids_of(bank_a, list(await Branch.filter(bank_id=bank_a.id).values_list("id", flat=True)))
     return m
+
+
+async def _guarantee_group(n: int, bank_id, branches: list) -> None:
+    household = await Household.filter(village__branch_id__in=branches).prefetch_related("village").first()
+    customer = await Customer.filter(bank_id=bank_id, branch_id__in=branches).first()
+    group = await GuaranteeGroup.create(bank_id=bank_id, branch_id=household.village.branch_id, village_id=household.village_id, name=f"联保组{n}",
+                                        formed_on=TODAY)
+    await GuaranteeMember.create(group=group, household=household, customer=customer, bank_id=bank_id, amount_fen=100_00, contract_no=f"LBTEST{n}",
+                                 contract_sha256="0" * 64, signed_at=datetime(2026, 1, 5, tzinfo=UTC))
 
 
 async def _documents_of(customer: Customer) -> None:
@@ -214,6 +227,8 @@ async def _ids_of(bank: Bank, branches: list) -> Markers:
     await ids("CensusImport", CensusImport, branch_id__in=branches)
     await ids("PostLoanCheck", PostLoanCheck, branch_id__in=branches)
     await ids("ListEntry", ListEntry, bank_id=bank.id)
+    await ids("GuaranteeGroup", GuaranteeGroup, branch_id__in=branches)
+    await ids("Guarantee", GuaranteeMember, group__branch_id__in=branches)
     return m
 
 

@@ -21,6 +21,7 @@ from app.api.enums import (
 )
 from app.api.context import Info
 from app.api.errors import error_enum
+from app.api.lending.guarantees import Guarantee, guarantees_of_loan
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.classification import CLASS_LABELS, LoanClass
@@ -244,6 +245,14 @@ class Loan(relay.Node):
     async def installments(self, info: Info) -> list[Installment]:
         rows = await info.context.loaders.installments_by_loan.load(UUID(self.key))
         return [Installment.from_row(r) for r in rows]
+
+    @strawberry.field(description="联保担保：借款人所在有效联保小组中其他成员的有效保证（保证人、合同编号、担保最高额），按签约先后；"
+                               "仅工作人员可读，客户读为空列表")
+    async def guarantees(self, info: Info) -> list[Guarantee]:
+        actor = info.context.actor
+        if actor is None or not actor.is_officer:
+            return []
+        return await guarantees_of_loan(info, UUID(self.key))
 
     @strawberry.field(description="账务交易，最新在前")
     async def transactions(self, info: Info) -> list[Transaction]:
