@@ -36,6 +36,10 @@ class Account(StrEnum):
     WRITTEN_OFF_INTEREST = "written_off_interest"  # 表外: 已核销利息（含罚息、复利） (per loan)
     # 借新还旧: the new loan's principal pays the old loan's through this portfolio account, no cash; it nets to zero
     RENEWAL_TRANSFER = "renewal_transfer"  # 续贷转贷过渡 (portfolio)
+    # Portfolio import (docs/import.md): each imported loan's opening balances are credited here, and each file's control
+    # totals debited here against the old system's books, so it nets to zero exactly when the book matches the old system's
+    MIGRATION_SUSPENSE = "migration_suspense"  # 迁移过渡科目 (portfolio)
+    MIGRATION_LEGACY = "migration_legacy"  # 原系统移交 (portfolio: what the old system said the bank holds, by its control totals)
 
 
 # Kept per portfolio, not per loan: daily accrual would otherwise add one line per loan per day
@@ -44,7 +48,7 @@ class Account(StrEnum):
 AGGREGATE_ACCOUNTS = frozenset({
     Account.ACCRUED_INTEREST, Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.COMPOUND_INCOME,
     Account.OFF_ACCRUED_INTEREST, Account.OFF_BALANCE_CONTRA, Account.LOAN_LOSS_ALLOWANCE, Account.PROVISION_EXPENSE,
-    Account.RENEWAL_TRANSFER,
+    Account.RENEWAL_TRANSFER, Account.MIGRATION_SUSPENSE, Account.MIGRATION_LEGACY,
 })
 
 

@@ -504,6 +504,8 @@ LEDGER_ACCOUNT_LABELS = {
     Account.WRITTEN_OFF_PRINCIPAL: "已核销贷款本金（表外）",
     Account.WRITTEN_OFF_INTEREST: "已核销利息（表外）",
     Account.RENEWAL_TRANSFER: "续贷转贷过渡",
+    Account.MIGRATION_SUSPENSE: "迁移过渡科目",
+    Account.MIGRATION_LEGACY: "原系统移交",
 }
 
 # LedgerTransaction.kind (app/services/lending/): what each posting was for.

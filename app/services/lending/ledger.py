@@ -243,8 +243,17 @@ GROUP BY e.core_reference
 """
 
 
+# The migration suspense (迁移过渡科目) of a bank: its imported loans' opening entries against its files' control totals.
+MIGRATION_SUSPENSE_SQL = """
+SELECT t.bank_id, SUM(e.debit_fen - e.credit_fen) AS balance FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+WHERE e.account = 'migration_suspense' GROUP BY t.bank_id HAVING SUM(e.debit_fen - e.credit_fen) <> 0
+"""
+
+
 async def _more_checks() -> list[Mismatch]:
-    problems = [Mismatch(str(r["loan_id"]), f"settled loan: {r['account']} not zero", int(r["balance"]), 0) for r in await fetch(SETTLED_SQL)]
+    problems = [Mismatch("migration", "migration suspense not zero (imported loans vs the files' control totals)", int(r["balance"]), 0, str(r["bank_id"]))
+                for r in await fetch(MIGRATION_SUSPENSE_SQL)]
+    problems += [Mismatch(str(r["loan_id"]), f"settled loan: {r['account']} not zero", int(r["balance"]), 0) for r in await fetch(SETTLED_SQL)]
     problems += [Mismatch(str(r["loan_id"]), "overpaid installment (nowhere to go)", 0, int(r["over"])) for r in await fetch(OVERPAID_SQL)]
     problems += [Mismatch(str(r["loan_id"]), "suspense below zero", int(r["held"]), 0) for r in await fetch(NEGATIVE_SUSPENSE_SQL)]
     problems += [Mismatch(str(r["loan_id"]), str(r["what"]), int(r["ledger"]), int(r["books"])) for r in await fetch(WRITTEN_OFF_SQL)]
