@@ -10,6 +10,7 @@ from app.cli.base import adapters, cli
 from app.cli.base import fail as _fail
 from app.cli.base import run_in_db as _run
 from app.config import get_settings
+from app.domain.money import yuan_str
 from app.domain.portfolio_import import KINDS
 from app.services.actor import SYSTEM
 
@@ -51,6 +52,10 @@ def import_file(
         _fail(f"{summary}；{result.error_count} 处错误，未写入任何数据。请改正后重新导入")
     if result.committed:
         typer.echo(f"已导入。{summary}")
+        if spec.code == "loans":
+            from app.services.portfolio_import import loan_reconciliation
+
+            _print_reconciliation(_run(lambda: loan_reconciliation(actor=SYSTEM, bank_code=bank), "对账失败"))
     else:
         typer.echo(f"预览通过（未写入）。{summary}。确认无误后加 --confirm 导入")
 
@@ -67,3 +72,23 @@ def import_template(
     target = out or Path(f"import-{spec.code}.xlsx")
     target.write_bytes(template_xlsx(spec))
     typer.echo(f"已生成{spec.label}导入模板：{target}")
+
+
+def _figures(f) -> str:
+    return (f"{f.count} 笔，本金 {yuan_str(f.principal_fen)} 元，应收利息 {yuan_str(f.interest_fen)} 元，"
+            f"应计利息 {yuan_str(f.accrued_fen)} 元，罚息 {yuan_str(f.penalty_fen)} 元")
+
+
+def _print_reconciliation(report) -> None:
+    """The loans reconciliation (app.services.portfolio_import.loans.loan_reconciliation) as lines of text."""
+    typer.echo(f"【{report.bank_name} 迁移贷款对账】")
+    dimension = None
+    for line in report.lines:
+        if line.dimension != dimension:
+            dimension = line.dimension
+            typer.echo(f"按{dimension}：")
+        typer.echo(f"  {line.label}：{_figures(line.figures)}")
+    typer.echo(f"导入合计：{_figures(report.imported)}")
+    typer.echo(f"控制合计：{_figures(report.control)}")
+    typer.echo(f"迁移过渡科目余额：{yuan_str(report.suspense_fen)} 元")
+    typer.echo("对账相符" if report.matches else "对账不符：请核对上列差额")

@@ -1,6 +1,6 @@
 """Portfolio import (存量数据迁移): the kinds, their columns and the checks of one row. Pure.
 
-A file of one kind (customers, bank cards, credit lines) is read row by row; every row is checked here
+A file of one kind (customers, bank cards, credit lines, loans) is read row by row; every row is checked here
 field by field, and each problem is a `RowError` (row number as the spreadsheet shows it, the column's
 Chinese header, a Chinese reason). What needs the database (references, existing records) is checked by
 `app.services.portfolio_import`; this module only knows the cells. docs/import.md lists every column.
@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from app.domain import cards, idcard
 from app.domain.census import check_name, check_phone, clean, parse_relation
 from app.domain.errors import ValidationError
 from app.domain.lpr import Tenor
 from app.domain.money import Money
+from app.domain.classification import CLASS_LABELS, LoanClass
+from app.domain.schedule import Conventions, Method, build_schedule
+from app.domain.schedule import METHOD_LABELS
 from app.domain.spreadsheet import NumberCell
 from app.domain.vocabulary import CREDIT_LINE_STATUS_LABELS, CreditLineStatus, Relation
 
@@ -93,7 +97,33 @@ CREDIT_LINES = Kind("credit_lines", "授信额度", "额度编号", (
     Column("状态", True, "有效 / 冻结 / 到期 / 关闭", ("有效", "冻结")),
 ))
 
-KINDS = {k.code: k for k in (CUSTOMERS, CARDS, CREDIT_LINES)}
+CONTROL_KEY = "合计"  # the loans file's control row: its 贷款编号 (docs/import.md "Control totals")
+
+LOANS = Kind("loans", "贷款", "贷款编号", (
+    Column("贷款编号", True, "原系统的借据号，同一法人行内唯一。文件最后一行为控制合计行：贷款编号写“合计”，额度编号写笔数，"
+                         "剩余本金、逾期本金、逾期利息、应计利息、罚息写原系统的合计数", ("D0001", "合计")),
+    Column("额度编号", True, "已导入的授信额度的额度编号（借款人即额度的客户）", ("L0001", "1")),
+    Column("产品代码", True, "本行产品代码，须与额度的产品相同", ("BIANLI", "")),
+    Column("还款方式", True, "等额本息 / 等额本金 / 先息后本（随借随还暂不能迁移）", ("先息后本", "")),
+    Column("利率基准", True, "一年期LPR（1y）或 五年期以上LPR（5y）：重定价时取的 LPR", ("1y", "")),
+    Column("加点", True, "在 LPR 上加的基点，0–2000 的整数", ("150", "")),
+    Column("执行年利率", True, "迁移日执行的年利率（%），如 4.45，最多 4 位小数；剩余还款计划按它重建", ("4.45", "")),
+    Column("原始本金", True, "元，放款金额", ("12000", "")),
+    Column("起息日", True, "YYYY-MM-DD，早于迁移日", ("2026-06-15", "")),
+    Column("首期还款日", True, "YYYY-MM-DD，晚于起息日、不晚于起息日后两个月", ("2026-07-15", "")),
+    Column("到期日", True, "YYYY-MM-DD，须等于按期限推算的最后一期还款日", ("2027-06-15", "")),
+    Column("期限（月）", True, "期数（月）", ("12", "")),
+    Column("已还本金", True, "元，迁移日前已还的本金；原始本金 − 已还本金 = 剩余本金", ("0", "")),
+    Column("剩余本金", True, "元，未还本金（含逾期本金）；其中未到期部分须等于重建的还款计划", ("12000", "12000")),
+    Column("逾期本金", False, "元，迁移日及之前到期未还的本金，默认 0", ("0", "0")),
+    Column("逾期利息", False, "元，迁移日及之前到期未还的利息，默认 0", ("0", "0")),
+    Column("最早逾期日", False, "有逾期金额时必填：最早一期未还清的还款日（须为还款计划中的还款日）", ("", "")),
+    Column("应计利息", False, "元，本期已计提未到期的利息（截至迁移日前一日日终），默认 0", ("17.80", "17.80")),
+    Column("罚息", False, "元，应收未收的罚息，默认 0", ("0", "0")),
+    Column("五级分类", True, "正常 / 关注 / 次级 / 可疑 / 损失", ("正常", "")),
+))
+
+KINDS = {k.code: k for k in (CUSTOMERS, CARDS, CREDIT_LINES, LOANS)}
 
 
 def header_columns(kind: Kind, header: Sequence[object]) -> dict[str, int]:
@@ -259,3 +289,232 @@ def check_credit_line(line: int, cells: dict[str, str]) -> tuple[dict | None, li
 
 def relation_is_head(relation: str | None) -> bool:
     return relation == Relation.HEAD
+
+
+# --- loans ---------------------------------------------------------------------------------------------
+
+_METHODS = {label: method for method, label in METHOD_LABELS.items()} | {m.value: m for m in Method} | {"按月付息到期还本": Method.INTEREST_FIRST}
+_CLASSES = {label: cls for cls, label in CLASS_LABELS.items()} | {c.value: c for c in LoanClass}
+_SCHEDULE_FIELDS = {"principal": "原始本金", "term_months": "期限（月）", "annual_rate_percent": "执行年利率", "start_date": "起息日",
+                    "first_due_date": "首期还款日"}
+_PERCENT = re.compile(r"\d{1,3}(\.\d{1,4})?")
+
+
+@dataclass(slots=True)
+class LoanTotals:
+    """Count and sums (fen) of a loans file: its rows', or its control row's."""
+
+    count: int = 0
+    principal_fen: int = 0  # 剩余本金
+    overdue_principal_fen: int = 0
+    overdue_interest_fen: int = 0
+    accrued_fen: int = 0
+    penalty_fen: int = 0
+
+    FIELDS = ("剩余本金", "逾期本金", "逾期利息", "应计利息", "罚息")
+
+    def add(self, row: dict) -> None:
+        self.count += 1
+        self.principal_fen += row["remaining_fen"]
+        self.overdue_principal_fen += row["overdue_principal_fen"]
+        self.overdue_interest_fen += row["overdue_interest_fen"]
+        self.accrued_fen += row["accrued_fen"]
+        self.penalty_fen += row["penalty_fen"]
+
+    def minus(self, other: LoanTotals) -> LoanTotals:
+        return LoanTotals(*(a - b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def values(self) -> tuple[int, ...]:
+        return (self.count, self.principal_fen, self.overdue_principal_fen, self.overdue_interest_fen, self.accrued_fen, self.penalty_fen)
+
+    @property
+    def book_fen(self) -> int:
+        """What the ledger opens for these loans: principal, interest receivable, accrued interest and penalty."""
+        return self.principal_fen + self.overdue_interest_fen + self.accrued_fen + self.penalty_fen
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(zip(("count", "principal_fen", "overdue_principal_fen", "overdue_interest_fen", "accrued_fen", "penalty_fen"), self.values(),
+                        strict=True))
+
+
+def _optional_money(c: RowChecker, cells: dict[str, str], column: str) -> int:
+    text = cells.get(column, "")
+    if not text:
+        return 0
+    fen, error = _money(text)
+    c.add(column, error)
+    return fen or 0
+
+
+def check_control(line: int, cells: dict[str, str]) -> tuple[LoanTotals | None, list[RowError]]:
+    """The control row (贷款编号 合计): the count in 额度编号, the old system's sums in the money columns."""
+    c = RowChecker(line)
+    count = cells.get("额度编号", "")
+    if not re.fullmatch(r"\d{1,9}", count):
+        c.add("额度编号", "合计行的额度编号列应填贷款笔数（整数）")
+    sums = []
+    for column in LoanTotals.FIELDS:
+        if column in cells and not cells[column]:  # a column the file has must be summed; one it leaves out is 0
+            c.add(column, f"合计行须填写{column}合计")
+            sums.append(0)
+        else:
+            sums.append(_optional_money(c, cells, column))
+    if c.errors:
+        return None, c.errors
+    return LoanTotals(int(count), *sums), []
+
+
+def control_mismatches(line: int, control: LoanTotals, detail: LoanTotals) -> list[RowError]:
+    """Each figure where the control row and the sum of the file's loans differ (an error on the control row)."""
+    errors = []
+    if control.count != detail.count:
+        errors.append(RowError(line, "额度编号", f"合计行笔数为 {control.count}，文件中有 {detail.count} 笔贷款"))
+    for column, said, found in zip(LoanTotals.FIELDS, control.values()[1:], detail.values()[1:], strict=True):
+        if said != found:
+            errors.append(RowError(line, column, f"合计行与明细不符：合计行为 {yuan(said)} 元，明细合计 {yuan(found)} 元"))
+    return errors
+
+
+def yuan(fen: int) -> str:
+    return str(Money(fen).yuan)
+
+
+def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowError]]:
+    """A loan row's cells (no schedule, no database)."""
+    c = RowChecker(line)
+    key = cells.get("贷款编号", "")
+    c.add("贷款编号", _key(key))
+    credit_line = cells.get("额度编号", "")
+    c.add("额度编号", _key(credit_line))
+    product = cells.get("产品代码", "")
+    if not product:
+        c.add("产品代码", "请填写产品代码")
+    method = _METHODS.get(cells.get("还款方式", ""))
+    if method is None:
+        c.add("还款方式", "还款方式应为：等额本息、等额本金、先息后本")
+    elif method is Method.REVOLVING:
+        c.add("还款方式", "随借随还的贷款暂不能迁移（见导入说明）")
+    tenor = _TENORS.get(cells.get("利率基准", "").replace(" ", ""))
+    if tenor is None:
+        c.add("利率基准", "利率基准应为：一年期LPR（1y）或 五年期以上LPR（5y）")
+    spread = cells.get("加点", "")
+    spread_bp = int(spread) if re.fullmatch(r"-?\d{1,5}", spread) else None
+    if spread_bp is None or not 0 <= spread_bp <= 2000:
+        c.add("加点", "加点应为 0–2000 的整数（基点）")
+    rate = cells.get("执行年利率", "").rstrip("%")
+    rate_ppm = int(Decimal(rate) * 10_000) if _PERCENT.fullmatch(rate) else None
+    if rate_ppm is None or not 0 < rate_ppm <= 360_000:
+        c.add("执行年利率", "执行年利率应为 0–36 之间的百分数，如 4.45，最多 4 位小数")
+    principal_fen, error = _money(cells.get("原始本金", ""))
+    c.add("原始本金", error)
+    if principal_fen == 0:
+        c.add("原始本金", "原始本金应大于 0")
+    dates = {}
+    for column in ("起息日", "首期还款日", "到期日"):
+        dates[column] = _date(cells.get(column, ""))
+        if dates[column] is None:
+            c.add(column, "日期格式应为 YYYY-MM-DD")
+    term = cells.get("期限（月）", "")
+    term_months = int(term) if re.fullmatch(r"\d{1,3}", term) else None
+    if not term_months:
+        c.add("期限（月）", "期限应为正整数（月）")
+    paid_fen, error = _money(cells.get("已还本金", ""))
+    c.add("已还本金", error)
+    remaining_fen, error = _money(cells.get("剩余本金", ""))
+    c.add("剩余本金", error)
+    amounts = {name: _optional_money(c, cells, column) for name, column in (
+        ("overdue_principal_fen", "逾期本金"), ("overdue_interest_fen", "逾期利息"), ("accrued_fen", "应计利息"), ("penalty_fen", "罚息"))}
+    earliest = None
+    if cells.get("最早逾期日", ""):
+        earliest = _date(cells["最早逾期日"])
+        if earliest is None:
+            c.add("最早逾期日", "日期格式应为 YYYY-MM-DD")
+    loan_class = _CLASSES.get(cells.get("五级分类", ""))
+    if loan_class is None:
+        c.add("五级分类", "五级分类应为：正常、关注、次级、可疑、损失")
+    if c.errors:
+        return None, c.errors
+    return {"key": key, "credit_line": credit_line, "product": product, "method": method, "tenor": tenor, "spread_bp": spread_bp,
+            "rate_ppm": rate_ppm, "principal_fen": principal_fen, "start_on": dates["起息日"], "first_due_on": dates["首期还款日"],
+            "maturity_on": dates["到期日"], "term_months": term_months, "paid_fen": paid_fen, "remaining_fen": remaining_fen,
+            "earliest_overdue_on": earliest, "class": loan_class, **amounts}, []
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedInstallment:
+    number: int
+    due_on: date
+    principal_fen: int
+    interest_fen: int
+    penalty_fen: int = 0
+    overdue: bool = False
+
+
+@dataclass(slots=True)
+class LoanPlan:
+    """What an imported loan becomes: its unpaid installments (the arrears as one row at the earliest unpaid due date,
+    then the rebuilt schedule's rows due after the migration date) and its balances."""
+
+    installments: list[PlannedInstallment] = field(default_factory=list)
+    overdue_principal_fen: int = 0  # of rows already overdue (due before the migration date)
+    overdue_interest_fen: int = 0
+    days_past_due: int = 0
+
+
+def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventions) -> tuple[LoanPlan | None, list[RowError]]:
+    """Rebuild the loan's schedule from its original terms and check the file's balances against it.
+
+    `migration_on` is the business date the import happens on; the file's figures are as at the close of the day before.
+    Rows due on or before it are past (paid, or unpaid in 逾期本金/逾期利息); rows due after it are the remaining schedule,
+    whose principal must be exactly the file's 剩余本金 − 逾期本金.
+    """
+    c = RowChecker(line)
+    try:
+        schedule = build_schedule(row["principal_fen"], row["rate_ppm"], row["term_months"], row["method"], row["start_on"], row["first_due_on"],
+                                  conventions)
+    except ValidationError as exc:
+        c.add(_SCHEDULE_FIELDS.get(exc.field or "", "起息日"), exc.message)
+        return None, c.errors
+    rows = schedule.installments
+    if rows[-1].due_on != row["maturity_on"]:
+        c.add("到期日", f"到期日与按期限推算的最后一期还款日 {rows[-1].due_on.isoformat()} 不符")
+    if row["start_on"] >= migration_on:
+        c.add("起息日", f"起息日应早于迁移日 {migration_on.isoformat()}（迁移日当天及以后发放的贷款在本系统放款）")
+    remaining = row["remaining_fen"]
+    if row["principal_fen"] - row["paid_fen"] != remaining:
+        c.add("剩余本金", f"贷款余额与已还本金不符：原始本金 {yuan(row['principal_fen'])} 元 − 已还本金 {yuan(row['paid_fen'])} 元 ≠ 剩余本金 {yuan(remaining)} 元")
+    if remaining == 0:
+        c.add("剩余本金", "剩余本金为 0：已结清的贷款无需迁移")
+    past = [r for r in rows if r.due_on <= migration_on]
+    future = [r for r in rows if r.due_on > migration_on]
+    not_due = remaining - row["overdue_principal_fen"]
+    scheduled = sum(r.principal_fen for r in future)
+    if not_due != scheduled:
+        c.add("剩余本金", f"贷款余额与还款计划不符：按还款计划，{migration_on.isoformat()} 之后到期的本金应为 {yuan(scheduled)} 元，"
+                      f"文件中剩余本金减逾期本金为 {yuan(not_due)} 元")
+    arrears = row["overdue_principal_fen"] or row["overdue_interest_fen"] or row["penalty_fen"]
+    earliest = row["earliest_overdue_on"]
+    plan = LoanPlan()
+    if arrears:
+        first = next((r for r in past if r.due_on == earliest), None)
+        if first is None:
+            c.add("最早逾期日", "有逾期金额时，最早逾期日应为迁移日及之前还款计划中的某一还款日")
+        elif row["penalty_fen"] and earliest >= migration_on:
+            c.add("罚息", "最早逾期日为迁移日当天的贷款尚未逾期，不应有罚息")
+        else:
+            overdue = earliest < migration_on
+            plan.installments.append(PlannedInstallment(first.number, earliest, row["overdue_principal_fen"], row["overdue_interest_fen"],
+                                                        row["penalty_fen"], overdue))
+            if overdue:
+                plan.overdue_principal_fen, plan.overdue_interest_fen = row["overdue_principal_fen"], row["overdue_interest_fen"]
+                plan.days_past_due = (migration_on - timedelta(days=1) - earliest).days
+    elif earliest is not None:
+        c.add("最早逾期日", "没有逾期金额时不填最早逾期日")
+    if future and row["accrued_fen"] > future[0].interest_fen:
+        c.add("应计利息", f"应计利息超过本期（{future[0].due_on.isoformat()} 到期）的利息 {yuan(future[0].interest_fen)} 元")
+    if not future and row["accrued_fen"]:
+        c.add("应计利息", "已过到期日的贷款没有未到期的计提利息")
+    if c.errors:
+        return None, c.errors
+    plan.installments += [PlannedInstallment(r.number, r.due_on, r.principal_fen, r.interest_fen) for r in future]
+    return plan, []

@@ -33,5 +33,5 @@ def test_bad_rows_exit_1_with_row_errors(demo, tmp_path):
     assert result.returncode == 1
     assert "第 2 行「已用金额」：已用金额 2000 元大于授信金额 1000 元" in result.stderr
     assert "1 处错误，未写入任何数据" in result.stderr
-    unknown = _cunxin("import", "loans", str(bad), "--bank", "14102301")
+    unknown = _cunxin("import", "mortgages", str(bad), "--bank", "14102301")
     assert unknown.returncode == 1 and "导入类型应为" in unknown.stderr

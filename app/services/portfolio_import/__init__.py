@@ -1,4 +1,4 @@
-"""Portfolio import (存量数据迁移, issue 18): one service per kind — customers, bank cards, credit lines.
+"""Portfolio import (存量数据迁移, issue 18): one service per kind — customers, bank cards, credit lines, loans (loans.py).
 
 Each reads one file for one member bank, row by row (bounded memory: what is kept is the source keys
 and the errors). Without `confirm` it is a preview: every row is checked (cells, then the database and
@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain.census import clean
-from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, ImportFileError, Kind, RowError, cells_of, check_card, \
+from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, LOANS, ImportFileError, Kind, RowError, cells_of, check_card, \
     check_credit_line, check_customer, header_columns
 from app.domain.vocabulary import Relation
 from app.models import Bank, BankCard, Branch, CreditLine, Customer, Household, HouseholdMember, ImportRecord, Product, Village
@@ -88,6 +88,20 @@ class _Context:
 
     async def record(self, kind: Kind, key: str, entity_id: UUID) -> None:
         await ImportRecord.create(bank_id=self.bank.id, kind=kind.code, source_key=key, entity_id=entity_id, file_sha256=self.sha)
+
+    async def special_row(self, line: int, cells: dict[str, str], result: ImportResult) -> bool:
+        """True when the row is not a record but part of the file's frame (a loans file's control row)."""
+        return False
+
+    def skipped_row(self, line: int, cells: dict[str, str]) -> None:
+        """A row imported before (its key has an ImportRecord): skipped, seen here."""
+
+    async def finish(self, result: ImportResult) -> list[RowError]:
+        """After the last row: the file-wide checks (and, writing, the file-wide postings); their errors."""
+        return []
+
+    def audit_extra(self) -> dict:
+        return {}
 
     async def customer(self, line: int, key: str) -> tuple[UUID | None, list[RowError]]:
         found = await self.imported(CUSTOMERS, key)
@@ -207,10 +221,12 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
             continue
         if not any(clean(c) for c in raw_row):
             continue
+        cells = cells_of(header, raw_row)
+        if await ctx.special_row(line, cells, result):  # a loans file's control row
+            continue
         result.rows += 1
         if ctx.progress is not None and result.rows % ctx.every == 0:
             ctx.progress("写入" if ctx.write else "检查", result.rows)
-        cells = cells_of(header, raw_row)
         raw = {h: raw_row[i] if i < len(raw_row) else "" for h, i in header.items()}
         key = cells.get(kind.key, "")
         if key and key in ctx.keys:
@@ -220,6 +236,7 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
             ctx.keys[key] = line
         if key and await ctx.imported(kind, key) is not None:
             result.skipped += 1
+            ctx.skipped_row(line, cells)
             continue
         errors = await handler(ctx, line, cells, raw)
         if errors:
@@ -230,10 +247,15 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
             result.new += 1
     if header is None:
         raise ImportFileError("文件中没有表头和数据")
+    errors = await ctx.finish(result)
+    if errors:
+        result.add(errors)
+        if ctx.write:
+            raise _Refused()
 
 
 async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int,
-               progress: Progress | None = None, progress_every: int = PROGRESS_EVERY) -> ImportResult:
+               progress: Progress | None = None, progress_every: int = PROGRESS_EVERY, context: type[_Context] = _Context) -> ImportResult:
     path = Path(path)
     check_size(path, max_bytes)  # before anything is read
     bank = await Bank.get_or_none(code=bank_code.strip())
@@ -242,15 +264,16 @@ async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: st
     require(actor, Action.PORTFOLIO_IMPORT, branch_id=bank.head_branch_id)  # an admin imports into their own bank only
     sha = sha256_of(path)
     result = ImportResult(kind=kind, bank_name=bank.name)
-    await _pass(kind, handler, _Context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)
+    await _pass(kind, handler, context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)
     if not confirm or result.error_count:
         return result
     written = ImportResult(kind=kind, bank_name=bank.name)
     try:
         async with in_transaction():
-            await _pass(kind, handler, _Context(bank, vault, sha, write=True, progress=progress, every=progress_every), path, written)
+            ctx = context(bank, vault, sha, write=True, progress=progress, every=progress_every)
+            await _pass(kind, handler, ctx, path, written)
             await audit.record(actor, f"import.{kind.code}", "bank", bank.id,
-                               after={"file_sha256": sha, "rows": written.rows, "new": written.new, "skipped": written.skipped})
+                               after={"file_sha256": sha, "rows": written.rows, "new": written.new, "skipped": written.skipped, **ctx.audit_extra()})
     except _Refused:  # the database changed between the preview and the writing: nothing was kept
         written.committed = False
         return written
@@ -273,4 +296,7 @@ async def import_credit_lines(*, actor: Actor, vault: Vault, bank_code: str, pat
     return await _run(CREDIT_LINES, _credit_line_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes, **options)
 
 
-SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines}
+from app.services.portfolio_import.loans import import_loans, loan_reconciliation  # noqa: E402  (it builds on the machinery above)
+
+SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines, LOANS.code: import_loans}
+__all__ = ["SERVICES", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_loans", "loan_reconciliation"]

@@ -1,0 +1,269 @@
+"""Portfolio import of loans as of the migration date (存量贷款迁移), their opening ledger entries and the reconciliation.
+
+The migration date is the current business date: the file's figures are the old system's as at the close of the day
+before, and Cunxin's end-of-day of the migration date is the first to run on the imported loans. Each loan row is
+checked (cells, then its credit line and product, then its schedule rebuilt from the original terms with the schedule
+code: `app.domain.portfolio_import.plan_loan`), then written as a loan with its unpaid installments, exactly as a
+native loan would stand that day, and one opening ledger transaction against the migration suspense account (迁移过渡科目).
+The file's control row (贷款编号 合计) must agree with the sum of its rows; one contra transaction per file debits the
+suspense with the control totals against the old system's books (原系统移交), so the suspense is zero exactly when the
+imported book is what the old system said it holds. docs/import.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from uuid import UUID
+
+from app.crypto import Vault
+from app.domain import lpr
+from app.domain.classification import CLASS_LABELS, FloorKind, LoanClass, classify
+from app.domain.ledger import Account, Posting
+from app.domain.permissions import Action
+from app.domain.portfolio_import import CONTROL_KEY, CREDIT_LINES, LOANS, ImportFileError, LoanTotals, RowError, check_control, check_loan, \
+    control_mismatches, plan_loan
+from app.domain.vocabulary import InstallmentStatus, LoanStatus
+from app.models import AuditEvent, Bank, BankCard, CreditLine, Installment, Loan, LoanRisk
+from app.services import business_date
+from app.services.actor import Actor
+from app.services.lending import ledger
+from app.services.lending.products import conventions_for
+from app.services.permissions import require
+from app.services.portfolio_import import ImportResult, _Context, _Refused, _run
+from app.sql import fetch
+
+OPENING = "migration_opening"  # ledger transaction kind: one per imported loan
+CONTROL = "migration_control"  # one per confirmed loans file: its control totals against the old system's books
+
+
+class _LoanContext(_Context):
+    """A loans pass: the migration date, the credit lines' balances so far, the control row and the rows' totals."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.migration_on: date | None = None
+        self.lines: dict[str, CreditLine | None] = {}
+        self.line_loans: dict[UUID, int] = {}  # principal outstanding on each line: its loans in the database + this file's
+        self.control: LoanTotals | None = None
+        self.control_line = 0
+        self.detail = LoanTotals()  # every loan row of the file (new and imported before)
+        self.skipped = LoanTotals()  # the rows imported before
+        self.posted: LoanTotals | None = None  # the control less the rows imported before: what this file's contra entry books
+
+    async def on(self) -> date:
+        if self.migration_on is None:
+            self.migration_on = await business_date.current()
+        return self.migration_on
+
+    async def credit_line(self, key: str) -> CreditLine | None:
+        if key not in self.lines:
+            found = await self.imported(CREDIT_LINES, key)
+            line = None if found is None else await CreditLine.get_or_none(id=found.entity_id).select_related("customer")
+            if line is not None and line.id not in self.line_loans:
+                rows = await fetch("SELECT COALESCE(SUM(outstanding_principal_fen), 0) AS s FROM loan WHERE credit_line_id = :id AND status = 'active'",
+                                   id=str(line.id))
+                self.line_loans[line.id] = int(rows[0]["s"])
+            self.lines[key] = line
+        return self.lines[key]
+
+    async def special_row(self, line: int, cells: dict[str, str], result: ImportResult) -> bool:
+        if cells.get(LOANS.key, "") != CONTROL_KEY:
+            return False
+        if self.control_line:
+            errors = [RowError(line, LOANS.key, f"只能有一行合计行（第 {self.control_line} 行已是合计行）")]
+        else:
+            self.control_line = line
+            self.control, errors = check_control(line, cells)
+        result.add(errors)
+        if errors and self.write:
+            raise _Refused()
+        return True
+
+    def skipped_row(self, line: int, cells: dict[str, str]) -> None:
+        row, errors = check_loan(line, cells)
+        if row is not None:
+            self.detail.add(row)
+            self.skipped.add(row)
+
+    async def finish(self, result: ImportResult) -> list[RowError]:
+        if not self.control_line:
+            raise ImportFileError(f"贷款文件最后须有一行控制合计行：贷款编号写“{CONTROL_KEY}”，额度编号写笔数，金额列写原系统的合计数")
+        if result.error_count or self.control is None:
+            return []
+        errors = control_mismatches(self.control_line, self.control, self.detail)
+        if errors or not self.write:
+            return errors
+        self.posted = self.control.minus(self.skipped)
+        if self.posted.book_fen:
+            await ledger.post(kind=CONTROL, business_on=await self.on(), loan_id=None, bank_id=self.bank.id, memo=f"迁移控制合计 {self.sha[:16]}",
+                              postings=[Posting(Account.MIGRATION_SUSPENSE, debit_fen=self.posted.book_fen),
+                                        Posting(Account.MIGRATION_LEGACY, credit_fen=self.posted.book_fen)])
+        return []
+
+    def audit_extra(self) -> dict:
+        if self.posted is None:
+            return {}
+        return {"migration_on": self.migration_on.isoformat() if self.migration_on else None, "control": self.posted.as_dict()}
+
+
+async def _loan_row(ctx: _LoanContext, line: int, cells: dict[str, str], raw: dict[str, object]) -> list[RowError]:
+    if ctx.control_line:
+        return [RowError(line, LOANS.key, f"合计行（第 {ctx.control_line} 行）应为最后一行，其后不能再有贷款")]
+    row, errors = check_loan(line, cells)
+    if errors:
+        return errors
+    on = await ctx.on()
+    credit_line = await ctx.credit_line(row["credit_line"])
+    product = await ctx.product(row["product"])
+    if credit_line is None:
+        errors.append(RowError(line, "额度编号", f"找不到额度编号为 {row['credit_line']} 的授信额度（请先导入授信额度文件）"))
+    if product is None:
+        errors.append(RowError(line, "产品代码", f"{ctx.bank.name}没有产品代码为 {row['product']} 的产品"))
+    elif credit_line is not None and credit_line.product_id != product.id:
+        errors.append(RowError(line, "产品代码", f"与额度 {row['credit_line']} 的产品不一致"))
+    elif row["method"].value not in product.allowed_methods:
+        errors.append(RowError(line, "还款方式", f"产品「{product.name}」不支持{row['method'].label}"))
+    if errors:
+        return errors
+    plan, errors = plan_loan(line, row, migration_on=on, conventions=conventions_for(product))
+    if errors:
+        return errors
+    drawn = ctx.line_loans[credit_line.id] + row["remaining_fen"]
+    if drawn > credit_line.used_fen:
+        return [RowError(line, "剩余本金", f"额度 {row['credit_line']} 下贷款余额合计 {drawn / 100:.2f} 元超过额度的已用金额 {credit_line.used_fen / 100:.2f} 元")]
+    ctx.line_loans[credit_line.id] = drawn
+    ctx.detail.add(row)
+    if not ctx.write:
+        return []
+    await _write_loan(ctx, row, plan, credit_line, product, on)
+    return []
+
+
+async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLine, product, on: date) -> None:
+    card = await BankCard.filter(customer_id=credit_line.customer_id, is_default=True, unbound_at=None).first()
+    repricing = None
+    if product.repricing in (lpr.RepricingAnchor.JAN1.value, lpr.RepricingAnchor.ANNIVERSARY.value):
+        repricing = lpr.next_repricing_date(product.repricing, row["start_on"], on - timedelta(days=1))  # the first on or after the migration date
+        if repricing > row["maturity_on"]:
+            repricing = None
+    loan = await Loan.create(
+        credit_line_id=credit_line.id, customer_id=credit_line.customer_id, product_id=product.id, branch_id=credit_line.branch_id,
+        card_id=card.id if card else None, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
+        spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"], start_on=row["start_on"],
+        first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], next_repricing_on=repricing, status=LoanStatus.ACTIVE,
+        outstanding_principal_fen=row["remaining_fen"], overdue_principal_fen=plan.overdue_principal_fen,
+        overdue_interest_fen=plan.overdue_interest_fen, accrued_interest_fen=row["accrued_fen"], penalty_fen=row["penalty_fen"],
+        days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
+    )
+    await Installment.bulk_create([
+        Installment(loan_id=loan.id, number=i.number, due_on=i.due_on, principal_fen=i.principal_fen, interest_fen=i.interest_fen,
+                    penalty_fen=i.penalty_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING)
+        for i in plan.installments
+    ], batch_size=200)
+    if row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
+        await LoanRisk.create(loan_id=loan.id, floor_class=row["class"], floor_kind=FloorKind.MANUAL, floor_set_on=on,
+                              floor_reason=f"迁移：原系统认定为{CLASS_LABELS[row['class']]}")
+    postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.INTEREST_RECEIVABLE, debit_fen=row["overdue_interest_fen"]),
+                Posting(Account.PENALTY_RECEIVABLE, debit_fen=row["penalty_fen"]), Posting(Account.ACCRUED_INTEREST, debit_fen=row["accrued_fen"])]
+    total = sum(p.debit_fen for p in postings)
+    await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户 {row['key']}",
+                      postings=[*postings, Posting(Account.MIGRATION_SUSPENSE, credit_fen=total)])
+    await ctx.record(LOANS, row["key"], loan.id)
+
+
+async def import_loans(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int, **options) -> ImportResult:
+    """Loans as of the migration date on imported credit lines: schedule rebuilt and checked, opening entries against the
+    migration suspense, the file's control row checked and booked as its contra entry."""
+    return await _run(LOANS, _loan_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes,
+                      context=_LoanContext, **options)
+
+
+# --- reconciliation --------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Figures:
+    """Count and opening balances (fen) of imported loans, as their opening entries booked them."""
+
+    count: int = 0
+    principal_fen: int = 0
+    interest_fen: int = 0  # 逾期利息 (interest receivable)
+    accrued_fen: int = 0
+    penalty_fen: int = 0
+
+    @property
+    def book_fen(self) -> int:
+        return self.principal_fen + self.interest_fen + self.accrued_fen + self.penalty_fen
+
+
+@dataclass(slots=True)
+class ReconciliationLine:
+    dimension: str  # 产品 / 机构 / 五级分类
+    label: str
+    figures: Figures
+
+
+@dataclass(slots=True)
+class LoanReconciliation:
+    bank_name: str
+    lines: list[ReconciliationLine] = field(default_factory=list)
+    imported: Figures = field(default_factory=Figures)  # the sum of every imported loan's opening entry
+    control: Figures = field(default_factory=Figures)  # the sum of the files' control rows (less rows imported before)
+    suspense_fen: int = 0  # 迁移过渡科目: control totals − opening entries; zero when the book matches the old system's
+
+    @property
+    def matches(self) -> bool:
+        return self.suspense_fen == 0 and self.imported == self.control
+
+
+_ACCOUNTS = {Account.LOAN_PRINCIPAL.value: "principal_fen", Account.INTEREST_RECEIVABLE.value: "interest_fen",
+             Account.ACCRUED_INTEREST.value: "accrued_fen", Account.PENALTY_RECEIVABLE.value: "penalty_fen"}
+
+OPENING_SQL = """
+SELECT p.name AS product, b.name AS branch, l.classification AS class, e.account, COUNT(*) AS n, SUM(e.debit_fen - e.credit_fen) AS amount
+FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id JOIN loan l ON l.id = t.loan_id
+JOIN product p ON p.id = l.product_id JOIN branch b ON b.id = l.branch_id
+WHERE t.kind = :kind AND t.bank_id = :bank AND e.account <> 'migration_suspense'
+GROUP BY p.name, b.name, l.classification, e.account
+"""
+
+SUSPENSE_SQL = """
+SELECT COALESCE(SUM(e.debit_fen - e.credit_fen), 0) AS balance FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+WHERE e.account = 'migration_suspense' AND t.bank_id = :bank
+"""
+
+
+async def loan_reconciliation(*, actor: Actor, bank_code: str) -> LoanReconciliation:
+    """The imported loans of one bank: counts and opening balances by product, branch and (current) class, their sum
+    against the control totals of the confirmed files, and the migration suspense's balance."""
+    bank = await Bank.get_or_none(code=bank_code.strip())
+    if bank is None:
+        raise ImportFileError(f"没有机构代码为 {bank_code} 的法人行")
+    require(actor, Action.PORTFOLIO_IMPORT, branch_id=bank.head_branch_id)
+    report = LoanReconciliation(bank_name=bank.name)
+    groups: dict[tuple[str, str], Figures] = {}
+    for r in await fetch(OPENING_SQL, kind=OPENING, bank=str(bank.id)):
+        name = _ACCOUNTS.get(r["account"])
+        if name is None:
+            continue
+        keys = (("产品", r["product"]), ("机构", r["branch"]), ("五级分类", CLASS_LABELS[LoanClass(r["class"])]), ("合计", ""))
+        for key in keys:
+            figures = groups.setdefault(key, Figures())
+            setattr(figures, name, getattr(figures, name) + int(r["amount"]))
+            if name == "principal_fen":  # every imported loan has principal: its line counts it
+                figures.count += int(r["n"])
+    order = {"产品": 0, "机构": 1, "五级分类": 2}
+    report.lines = [ReconciliationLine(d, label, f) for (d, label), f in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1]))
+                    if d != "合计"]
+    report.imported = groups.get(("合计", ""), Figures())
+    for after in await AuditEvent.filter(action=f"import.{LOANS.code}", entity_id=str(bank.id)).values_list("after", flat=True):
+        control = (after or {}).get("control")
+        if control:
+            report.control.count += control["count"]
+            report.control.principal_fen += control["principal_fen"]
+            report.control.interest_fen += control["overdue_interest_fen"]
+            report.control.accrued_fen += control["accrued_fen"]
+            report.control.penalty_fen += control["penalty_fen"]
+    report.suspense_fen = int((await fetch(SUSPENSE_SQL, bank=str(bank.id)))[0]["balance"])  # debit: the control says more than the loans hold
+    return report

@@ -1,0 +1,130 @@
+"""A small legacy book, as the old credit system would export it on the eve of the migration date (issue 18).
+
+Five customers in 西街村 (demo bank 襄汾农商行), their cards, credit lines and one loan each, in the states a
+migration must carry: current (等额本息, 先息后本 with the old system's 关注), overdue 72 days (等额本金, 关注, penalty),
+overdue 98 days (等额本息, 次级, penalty), and an instalment falling due on the migration date itself. The old system
+runs the contract rules (the schedule code), so its figures are computed here from each loan's terms and paid history;
+the loans file ends with its control row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from app.domain import cards, idcard
+from app.domain.portfolio_import import LOANS
+from app.domain.schedule import build_schedule, days_interest_fen
+
+VILLAGE = "141023100201"  # 西街村 (demo seed)
+
+
+def id_number(n: int) -> str:
+    return idcard.make_number("141002", date(1960 + n, 4, n), n)
+
+
+def card_number(n: int) -> str:
+    body = f"621700000001{n:06d}"
+    return body + cards.check_digit(body)
+
+
+@dataclass(frozen=True)
+class LegacyLoan:
+    n: int
+    method: str  # the file's Chinese label
+    principal_yuan: int
+    term: int
+    start: date
+    rate_percent: str
+    unpaid_from: int | None  # the first unpaid row's number (all rows due on or before the migration date from it on are unpaid)
+    penalty_fen: int
+    loan_class: str
+    card: bool  # cards only for borrowers who pay: the overdue ones stay overdue through end-of-day
+
+
+LOANS_OF_BOOK = (
+    LegacyLoan(1, "等额本息", 60_000, 12, date(2026, 5, 10), "4.45", None, 0, "正常", True),
+    LegacyLoan(2, "先息后本", 50_000, 24, date(2026, 3, 1), "4", None, 0, "关注", True),
+    LegacyLoan(3, "等额本金", 36_000, 12, date(2026, 1, 15), "4.5", 8, 20_00, "关注", False),
+    LegacyLoan(4, "等额本息", 24_000, 12, date(2025, 12, 20), "5", 8, 55_00, "次级", False),
+    LegacyLoan(5, "等额本金", 12_000, 6, date(2026, 6, 27), "4.35", 5, 0, "正常", True),  # row 5 falls due on the migration date
+)
+
+METHODS = {"等额本息": "equal_installment", "等额本金": "equal_principal", "先息后本": "interest_first"}
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    path.write_bytes(out.getvalue().encode("gb18030"))
+    return path
+
+
+@dataclass
+class Book:
+    customers: Path
+    cards: Path
+    lines: Path
+    loans: Path
+    loan_rows: list[list[str]]
+    control: dict[str, int]  # fen: principal, overdue_principal, overdue_interest, accrued, penalty; and count
+
+    def loans_file(self, path: Path, rows: list[list[str]], control: list[str] | None = None) -> Path:
+        return _write(path, [LOANS.headers, *rows, control if control is not None else self.control_row()])
+
+    def control_row(self) -> list[str]:
+        c = self.control
+        return ["合计", str(c["count"]), "", "", "", "", "", "", "", "", "", "", "", _yuan(c["principal"]), _yuan(c["overdue_principal"]),
+                _yuan(c["overdue_interest"]), "", _yuan(c["accrued"]), _yuan(c["penalty"]), ""]
+
+
+def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
+    """The old system's row for `loan` as at the close of the day before `on`, and its figures (fen)."""
+    rate_ppm = int(float(loan.rate_percent) * 10_000)
+    rows = build_schedule(loan.principal_yuan * 100, rate_ppm, loan.term, METHODS[loan.method], loan.start).installments
+    past = [r for r in rows if r.due_on <= on]
+    unpaid = [r for r in past if loan.unpaid_from is not None and r.number >= loan.unpaid_from]
+    paid = sum(r.principal_fen for r in past if r not in unpaid)
+    remaining = loan.principal_yuan * 100 - paid
+    period_start = past[-1].due_on if past else loan.start
+    not_due = remaining - sum(r.principal_fen for r in unpaid)
+    accrued = days_interest_fen(not_due, rate_ppm, (on - period_start).days)
+    figures = {"principal": remaining, "overdue_principal": sum(r.principal_fen for r in unpaid),
+               "overdue_interest": sum(r.interest_fen for r in unpaid), "accrued": accrued, "penalty": loan.penalty_fen}
+    row = [f"D{loan.n:04d}", f"L{loan.n:04d}", "BIANLI", loan.method, "1y", "150", loan.rate_percent, str(loan.principal_yuan),
+           loan.start.isoformat(), rows[0].due_on.isoformat(), rows[-1].due_on.isoformat(), str(loan.term), _yuan(paid), _yuan(remaining),
+           _yuan(figures["overdue_principal"]), _yuan(figures["overdue_interest"]), unpaid[0].due_on.isoformat() if unpaid else "",
+           _yuan(accrued), _yuan(loan.penalty_fen), loan.loan_class]
+    return row, figures
+
+
+def legacy_book(folder: Path, on: date) -> Book:
+    """The four files of the legacy book for a migration on business date `on`."""
+    customers = [["客户编号", "姓名", "身份证号码", "手机号", "村区划代码", "户号", "与户主关系"]]
+    card_rows = [["卡记录编号", "客户编号", "银行卡号", "开户行"]]
+    lines = [["额度编号", "客户编号", "产品代码", "授信金额", "已用金额", "利率基准", "加点", "期限（月）", "生效日", "到期日", "状态"]]
+    loan_rows = []
+    control = {"count": 0, "principal": 0, "overdue_principal": 0, "overdue_interest": 0, "accrued": 0, "penalty": 0}
+    for loan in LOANS_OF_BOOK:
+        customers.append([f"C{loan.n:04d}", "赵" + "一二三四五"[loan.n - 1] + "娃", id_number(loan.n), f"1380000{loan.n:04d}", VILLAGE,
+                          f"91{loan.n:02d}", "户主"])
+        if loan.card:
+            card_rows.append([f"K{loan.n:04d}", f"C{loan.n:04d}", card_number(loan.n), "山西农信"])
+        row, figures = loan_row(loan, on)
+        loan_rows.append(row)
+        control["count"] += 1
+        for k, v in figures.items():
+            control[k] += v
+        lines.append([f"L{loan.n:04d}", f"C{loan.n:04d}", "BIANLI", str(loan.principal_yuan), _yuan(figures["principal"]), "1y", "150", "36",
+                      loan.start.isoformat(), "2028-12-31", "有效"])
+    book = Book(_write(folder / "customers.csv", customers), _write(folder / "cards.csv", card_rows), _write(folder / "lines.csv", lines),
+                folder / "loans.csv", loan_rows, control)
+    book.loans_file(book.loans, loan_rows)
+    return book
