@@ -123,7 +123,13 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
     Column("五级分类", True, "正常 / 关注 / 次级 / 可疑 / 损失", ("正常", "")),
 ))
 
-KINDS = {k.code: k for k in (CUSTOMERS, CARDS, CREDIT_LINES, LOANS)}
+LPR = Kind("lpr", "LPR 历史", "发布日期", (
+    Column("发布日期", True, "YYYY-MM-DD，不晚于当前会计日期；本系统已有的日期须利率相同（补录缺失的日期）", ("2019-08-20", "2019-09-20")),
+    Column("一年期LPR", True, "%，最多两位小数，如 4.25", ("4.25", "4.20")),
+    Column("五年期以上LPR", True, "%，最多两位小数，如 4.85", ("4.85", "4.85")),
+))
+
+KINDS = {k.code: k for k in (CUSTOMERS, CARDS, CREDIT_LINES, LOANS, LPR)}
 
 
 def header_columns(kind: Kind, header: Sequence[object]) -> dict[str, int]:
@@ -518,3 +524,29 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
         return None, c.errors
     plan.installments += [PlannedInstallment(r.number, r.due_on, r.principal_fen, r.interest_fen) for r in future]
     return plan, []
+
+
+# --- LPR history ---------------------------------------------------------------------------------------
+
+_LPR_PERCENT = re.compile(r"\d{1,2}(\.\d{1,2})?")
+MAX_LPR_PPM = 200_000  # 20 %: above is a typing error (as when an admin enters a fixing)
+
+
+def check_lpr(line: int, cells: dict[str, str], *, today: date) -> tuple[dict | None, list[RowError]]:
+    """A fixing: its date (not after the business date `today`) and both tenors' rates in whole basis points."""
+    c = RowChecker(line)
+    published_on = _date(cells.get("发布日期", ""))
+    if published_on is None:
+        c.add("发布日期", "日期格式应为 YYYY-MM-DD")
+    elif published_on > today:
+        c.add("发布日期", f"发布日期晚于当前会计日期 {today.isoformat()}（预定生效的利率请在管理端录入）")
+    rates = {}
+    for column, tenor in (("一年期LPR", Tenor.ONE_YEAR), ("五年期以上LPR", Tenor.FIVE_YEAR)):
+        text = cells.get(column, "").rstrip("%")
+        ppm = int(Decimal(text) * 10_000) if _LPR_PERCENT.fullmatch(text) else None
+        if ppm is None or not 0 < ppm <= MAX_LPR_PPM:
+            c.add(column, "LPR 应为 0–20 之间的百分数，最多两位小数，如 3.45")
+        rates[tenor] = ppm
+    if c.errors:
+        return None, c.errors
+    return {"published_on": published_on, "rates": rates}, []

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain.census import clean
-from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, LOANS, ImportFileError, Kind, RowError, cells_of, check_card, \
+from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, LOANS, LPR, ImportFileError, Kind, RowError, cells_of, check_card, \
     check_credit_line, check_customer, header_columns
 from app.domain.vocabulary import Relation
 from app.models import Bank, BankCard, Branch, CreditLine, Customer, Household, HouseholdMember, ImportRecord, Product, Village
@@ -69,6 +69,7 @@ class _Context:
         self.heads: dict[tuple[str, str], int] = {}  # (village, household) → row of its 户主 in this file
         self.villages: dict[str, Village | None] = {}
         self.products: dict[str, Product | None] = {}
+        self.already = False  # set by a handler: this row's record is already in the database, nothing to write
 
     async def village(self, code: str) -> Village | None:
         if code not in self.villages:
@@ -238,11 +239,14 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
             result.skipped += 1
             ctx.skipped_row(line, cells)
             continue
+        ctx.already = False
         errors = await handler(ctx, line, cells, raw)
         if errors:
             result.add(errors)
             if ctx.write:
                 raise _Refused()
+        elif ctx.already:  # the handler found the record already there (an LPR fixing the system has)
+            result.skipped += 1
         else:
             result.new += 1
     if header is None:
@@ -296,7 +300,9 @@ async def import_credit_lines(*, actor: Actor, vault: Vault, bank_code: str, pat
     return await _run(CREDIT_LINES, _credit_line_row, actor=actor, vault=vault, bank_code=bank_code, path=path, confirm=confirm, max_bytes=max_bytes, **options)
 
 
-from app.services.portfolio_import.loans import import_loans, loan_reconciliation  # noqa: E402  (it builds on the machinery above)
+from app.services.portfolio_import.loans import import_loans, loan_reconciliation  # noqa: E402  (they build on the machinery above)
+from app.services.portfolio_import.lpr import import_lpr  # noqa: E402
 
-SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines, LOANS.code: import_loans}
-__all__ = ["SERVICES", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_loans", "loan_reconciliation"]
+SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines, LOANS.code: import_loans,
+            LPR.code: import_lpr}
+__all__ = ["SERVICES", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_loans", "import_lpr", "loan_reconciliation"]

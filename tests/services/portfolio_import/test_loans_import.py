@@ -111,3 +111,17 @@ async def test_control_row_must_agree_and_be_there(demo, vault, tmp_path):
     with pytest.raises(ImportFileError, match="控制合计行"):
         await _run(import_loans, path, confirm=False, vault=vault)
     assert await _nothing_written() == before
+
+
+def test_the_loans_template_has_a_loan_row_and_its_control_row_that_check_clean(tmp_path):
+    from app.domain.portfolio_import import LOANS, cells_of, check_control, check_loan, header_columns
+    from app.services.portfolio_import.files import read_rows, template_xlsx
+
+    path = tmp_path / "loans.xlsx"
+    path.write_bytes(template_xlsx(LOANS))
+    header, loan, control = list(read_rows(path))[:3]
+    columns = header_columns(LOANS, header)
+    row, errors = check_loan(2, cells_of(columns, loan))
+    assert errors == [] and row["method"] == "interest_first" and row["accrued_fen"] == 17_80
+    totals, errors = check_control(3, cells_of(columns, control))
+    assert errors == [] and (totals.count, totals.principal_fen, totals.accrued_fen) == (1, 12_000_00, 17_80)
