@@ -530,6 +530,7 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
 
 _LPR_PERCENT = re.compile(r"\d{1,2}(\.\d{1,2})?")
 MAX_LPR_PPM = 200_000  # 20 %: above is a typing error (as when an admin enters a fixing)
+LPR_COLUMNS = {Tenor.ONE_YEAR: "一年期LPR", Tenor.FIVE_YEAR: "五年期以上LPR"}  # the LPR file's column of each tenor
 
 
 def check_lpr(line: int, cells: dict[str, str], *, today: date) -> tuple[dict | None, list[RowError]]:
@@ -541,7 +542,7 @@ def check_lpr(line: int, cells: dict[str, str], *, today: date) -> tuple[dict | 
     elif published_on > today:
         c.add("发布日期", f"发布日期晚于当前会计日期 {today.isoformat()}（预定生效的利率请在管理端录入）")
     rates = {}
-    for column, tenor in (("一年期LPR", Tenor.ONE_YEAR), ("五年期以上LPR", Tenor.FIVE_YEAR)):
+    for tenor, column in LPR_COLUMNS.items():
         text = cells.get(column, "").rstrip("%")
         ppm = int(Decimal(text) * 10_000) if _LPR_PERCENT.fullmatch(text) else None
         if ppm is None or not 0 < ppm <= MAX_LPR_PPM:

@@ -11,14 +11,12 @@ from pathlib import Path
 
 from app.crypto import Vault
 from app.domain.permissions import Action
-from app.domain.portfolio_import import LPR, RowError, check_lpr, yuan
+from app.domain.portfolio_import import LPR, LPR_COLUMNS, RowError, check_lpr, yuan
 from app.models import LprPublication
 from app.services import business_date
 from app.services.actor import Actor
 from app.services.permissions import require
 from app.services.portfolio_import import ImportResult, _Context, _run
-
-_TENOR_LABELS = {"1y": "一年期LPR", "5y": "五年期以上LPR"}
 
 
 def _percent(ppm: int) -> str:
@@ -36,7 +34,7 @@ async def _lpr_row(ctx: _Context, line: int, cells: dict[str, str], raw: dict[st
         if known is None:
             missing.append((tenor, ppm))
         elif known.rate_ppm != ppm:
-            column = _TENOR_LABELS[tenor.value]
+            column = LPR_COLUMNS[tenor]
             errors.append(RowError(line, column, f"本系统 {row['published_on'].isoformat()} 的{column}为 {_percent(known.rate_ppm)}%，与文件的 "
                                                  f"{_percent(ppm)}% 不一致（已有的 LPR 不会被改写）"))
     if errors:
