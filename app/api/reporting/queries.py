@@ -17,6 +17,7 @@ from app.api.reporting.insight import InsightQuery
 from app.api.reporting.tables import TablesQuery
 from app.api.reporting.permissions import CanReadReports
 from app.api.reporting.types import (
+    AllowanceReport,
     DisbursementPoint,
     DisbursementSeries,
     OfficerPerformanceReport,
@@ -32,6 +33,7 @@ from app.api.reporting.types import (
     series,
 )
 from app.services import reporting as svc
+from app.services.lending.write_off import write_off_report
 
 FilterArg = Annotated[ReportFilter | None, strawberry.argument(name="filter", description="筛选条件；为空时为读者权限范围内的全部")]
 
@@ -77,3 +79,11 @@ class ReportingQuery(InsightQuery, TablesQuery):
     ) -> RiskSummary:
         report = await svc.risk_summary(actor=info.context.actor, group_by=svc.GroupBy(group_by.value), filt=to_filter(where), page=report_page(first, after))
         return RiskSummary.build(report)
+
+    @strawberry.field(
+        description="拨备与核销：本行全行的贷款损失准备、拨备覆盖率、不良贷款率（核销前后）、已核销存量与核销后收回；仅本行总行的人员可见，其他读者为 null",
+        permission_classes=[CanReadReports],
+    )
+    async def allowance_report(self, info: Info) -> AllowanceReport | None:
+        report = await write_off_report(actor=info.context.actor)
+        return AllowanceReport.build(report) if report is not None else None

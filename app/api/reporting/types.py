@@ -22,6 +22,7 @@ from app.domain.appraisal import GRADE_LABELS, Grade
 from app.domain.classification import LoanClass
 from app.domain.money import yuan_str
 from app.services import reporting as svc
+from app.services.lending.write_off import WriteOffReport
 
 GROUP_TYPES = {svc.GroupBy.BANK: "Bank", svc.GroupBy.BRANCH: "Branch", svc.GroupBy.VILLAGE: "Village", svc.GroupBy.OFFICER: "Officer", svc.GroupBy.PRODUCT: "Product"}
 
@@ -100,6 +101,10 @@ class PortfolioFigures:
     classes: ClassBalances = strawberry.field(description="按五级分类的贷款余额")
     npl_balance: DecimalString = strawberry.field(description="不良贷款余额（次级 + 可疑 + 损失）")
     npl_percent: DecimalString = strawberry.field(description="不良贷款率，百分数，4 位小数的字符串（\"8.3333\" 即 8.3333%）")
+    renewed_loan_count: int = strawberry.field(description="其中无还本续贷（借新还旧）形成的借据笔数")
+    renewed_outstanding: DecimalString = strawberry.field(description="其中无还本续贷借据的贷款余额（本金）")
+    extended_loan_count: int = strawberry.field(description="其中经审批展期的借据笔数")
+    extended_outstanding: DecimalString = strawberry.field(description="其中展期借据的贷款余额（本金）")
 
     @classmethod
     def build(cls, f: svc.PortfolioFigures) -> PortfolioFigures:
@@ -112,6 +117,8 @@ class PortfolioFigures:
                 doubtful=money(c[LoanClass.DOUBTFUL]), loss=money(c[LoanClass.LOSS]),
             ),
             npl_balance=money(f.npl_fen), npl_percent=DecimalString(format(f.npl_percent, "f")),
+            renewed_loan_count=f.renewed, renewed_outstanding=money(f.renewed_outstanding_fen),
+            extended_loan_count=f.extended, extended_outstanding=money(f.extended_outstanding_fen),
         )
 
 
@@ -317,3 +324,41 @@ class RiskSummary:
         kind = GROUP_TYPES[r.group_by]
         groups = [RiskGroup(key=gid(kind, g.key), code=g.code, name=g.name, counts=RiskCounts.build(g.figures)) for g in r.groups.rows]
         return cls(group_by=ReportGroupBy(r.group_by.value), groups=connection(r.groups, groups), total=RiskCounts.build(r.total))
+
+
+def _percent(ratio: Decimal | None) -> DecimalString | None:
+    """A fraction as a percent string with 4 places ("0.930000" -> "93.0000")."""
+    return None if ratio is None else DecimalString(format(ratio.scaleb(2).quantize(Decimal("0.0001")), "f"))
+
+
+@strawberry.type(description="拨备与核销（本行全行数据，不随筛选变化）：贷款损失准备、拨备覆盖率、不良贷款率核销前后、已核销存量与核销后收回")
+class AllowanceReport:
+    bank_name: str = strawberry.field(description="法人行名称")
+    loan_balance: DecimalString = strawberry.field(description="贷款余额（表内本金，全行）")
+    npl_balance: DecimalString = strawberry.field(description="不良贷款余额（次级 + 可疑 + 损失）")
+    allowance: DecimalString = strawberry.field(description="贷款损失准备余额（账面）")
+    coverage_percent: DecimalString | None = strawberry.field(
+        description="拨备覆盖率 = 贷款损失准备 ÷ 不良贷款余额，百分数，4 位小数的字符串（\"186.0000\" 即 186%）；无不良贷款时为 null"
+    )
+    npl_percent: DecimalString = strawberry.field(description="不良贷款率（当前，核销后），百分数，4 位小数的字符串")
+    npl_percent_before_write_offs: DecimalString = strawberry.field(
+        description="不良贷款率（若未核销：已核销尚未收回的本金仍按损失类计入），百分数，4 位小数的字符串"
+    )
+    written_off_count: int = strawberry.field(description="累计核销借据笔数")
+    written_off_principal: DecimalString = strawberry.field(description="累计核销本金")
+    written_off_interest: DecimalString = strawberry.field(description="累计核销利息（含罚息、复利、应计利息）")
+    recovered_principal: DecimalString = strawberry.field(description="核销后累计收回本金（恢复贷款损失准备）")
+    recovered_interest: DecimalString = strawberry.field(description="核销后累计收回利息（计入利息收入）")
+    stock_principal: DecimalString = strawberry.field(description="已核销贷款存量本金（表外，账销案存）= 累计核销本金 − 收回本金")
+    stock_interest: DecimalString = strawberry.field(description="已核销贷款存量利息（表外，账销案存）= 累计核销利息 − 收回利息")
+
+    @classmethod
+    def build(cls, r: WriteOffReport) -> AllowanceReport:
+        return cls(
+            bank_name=r.bank_name, loan_balance=money(r.total_fen), npl_balance=money(r.npl_fen), allowance=money(r.allowance_fen),
+            coverage_percent=_percent(r.coverage_ratio), npl_percent=_percent(r.npl_ratio),
+            npl_percent_before_write_offs=_percent(r.npl_ratio_before), written_off_count=r.written_off_count,
+            written_off_principal=money(r.written_off_principal_fen), written_off_interest=money(r.written_off_interest_fen),
+            recovered_principal=money(r.recovered_principal_fen), recovered_interest=money(r.recovered_interest_fen),
+            stock_principal=money(r.stock_principal_fen), stock_interest=money(r.stock_interest_fen),
+        )

@@ -311,18 +311,30 @@ class WriteOffReport:
         return self.written_off_interest_fen - self.recovered_interest_fen
 
     @property
+    def coverage_ratio(self) -> Decimal | None:
+        """拨备覆盖率 as a fraction with six places (None when there are no non-performing loans)."""
+        return coverage_ratio(self.allowance_fen, self.npl_fen)
+
+    @property
+    def npl_ratio(self) -> Decimal:
+        return npl_ratio(self.balances)
+
+    @property
+    def npl_ratio_before(self) -> Decimal:
+        """The NPL ratio as if the written-off principal still owed were on the books (as 损失)."""
+        return npl_ratio({**self.balances, LoanClass.LOSS: self.balances[LoanClass.LOSS] + self.stock_principal_fen})
+
+    @property
     def coverage(self) -> str:
-        return _ratio_text(coverage_ratio(self.allowance_fen, self.npl_fen))
+        return _ratio_text(self.coverage_ratio)
 
     @property
     def npl_ratio_now(self) -> str:
-        return _ratio_text(npl_ratio(self.balances))
+        return _ratio_text(self.npl_ratio)
 
     @property
     def npl_ratio_before_write_offs(self) -> str:
-        """The NPL ratio as if the written-off principal still owed were on the books (as 损失)."""
-        balances = {**self.balances, LoanClass.LOSS: self.balances[LoanClass.LOSS] + self.stock_principal_fen}
-        return _ratio_text(npl_ratio(balances))
+        return _ratio_text(self.npl_ratio_before)
 
 
 async def write_off_report(*, actor: Actor) -> WriteOffReport | None:

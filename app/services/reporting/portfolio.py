@@ -1,7 +1,8 @@
 """Portfolio summary (贷款组合): active loans grouped by bank, branch, village, officer or product.
 
 Per group: loan count, outstanding principal, overdue principal and interest, the
-outstanding principal of each five-tier class, and the NPL ratio (不良贷款率 =
+outstanding principal of each five-tier class, the count and outstanding principal of loans that are
+无还本续贷 renewals and of loans extended (展期), and the NPL ratio (不良贷款率 =
 (次级 + 可疑 + 损失) / 各项贷款, docs/domain-facts.md#npl-ratio) from `app.domain.classification`.
 The date range, if given, selects loans by their start (disbursement) date.
 One SQL statement per request (two only for a page past the end).
@@ -15,6 +16,7 @@ from uuid import UUID
 
 from app.domain.classification import LoanClass, npl_ratio
 from app.services.actor import Actor
+from app.services.reporting.tables import IS_EXTENDED_SQL
 from app.services.reporting.common import (
     EVERYTHING,
     UNASSIGNED,
@@ -36,7 +38,11 @@ CLASS_COLUMNS = {
     LoanClass.DOUBTFUL: "c_doubtful",
     LoanClass.LOSS: "c_loss",
 }
-FIGURES = ["loans", "outstanding", "overdue_principal", "overdue_interest", *CLASS_COLUMNS.values()]
+FIGURES = ["loans", "outstanding", "overdue_principal", "overdue_interest", *CLASS_COLUMNS.values(), "renewed", "renewed_outstanding", "extended",
+           "extended_outstanding"]
+# a loan that is a 无还本续贷 renewal (the new loan of a loan_renewal) and one that was extended (展期, approved): the same
+# tests as the BI loan table's renewed_from_loan_id / is_extended (app/services/reporting/tables.py)
+IS_RENEWAL_SQL = "EXISTS (SELECT 1 FROM loan_renewal rn WHERE rn.new_loan_id = l.id)"
 
 # group key on the loan rows, and the joins it needs
 KEYS = {
@@ -56,6 +62,10 @@ class PortfolioFigures:
     overdue_principal_fen: int = 0
     overdue_interest_fen: int = 0
     by_class: dict[LoanClass, int] = field(default_factory=lambda: dict.fromkeys(LoanClass, 0))
+    renewed: int = 0  # loans that are 无还本续贷 renewals (借新还旧), and their outstanding principal
+    renewed_outstanding_fen: int = 0
+    extended: int = 0  # loans extended (展期), and their outstanding principal
+    extended_outstanding_fen: int = 0
 
     @property
     def npl_fen(self) -> int:
@@ -93,6 +103,8 @@ def _figures(row: dict, prefix: str = "") -> PortfolioFigures:
         overdue_principal_fen=as_int(row[f"{prefix}overdue_principal"]),
         overdue_interest_fen=as_int(row[f"{prefix}overdue_interest"]),
         by_class={cls: as_int(row[f"{prefix}{col}"]) for cls, col in CLASS_COLUMNS.items()},
+        renewed=as_int(row[f"{prefix}renewed"]), renewed_outstanding_fen=as_int(row[f"{prefix}renewed_outstanding"]),
+        extended=as_int(row[f"{prefix}extended"]), extended_outstanding_fen=as_int(row[f"{prefix}extended_outstanding"]),
     )
 
 
@@ -112,10 +124,14 @@ def portfolio_inner(sql: Sql, group_by: GroupBy, filt: ReportFilter, scope) -> s
     classes = ", ".join(
         f"SUM(CASE WHEN l.classification = '{cls.value}' THEN l.outstanding_principal_fen ELSE 0 END) AS {col}" for cls, col in CLASS_COLUMNS.items()
     )
+    flags = ", ".join(
+        f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END) AS {name}, SUM(CASE WHEN {test} THEN l.outstanding_principal_fen ELSE 0 END) AS {name}_outstanding"
+        for name, test in (("renewed", IS_RENEWAL_SQL), ("extended", IS_EXTENDED_SQL))
+    )
     joins = " ".join(JOINS[j] for j in sorted(needs))
     return (
         f"SELECT {key} AS gkey, COUNT(*) AS loans, SUM(l.outstanding_principal_fen) AS outstanding,"
-        f" SUM(l.overdue_principal_fen) AS overdue_principal, SUM(l.overdue_interest_fen) AS overdue_interest, {classes}"
+        f" SUM(l.overdue_principal_fen) AS overdue_principal, SUM(l.overdue_interest_fen) AS overdue_interest, {classes}, {flags}"
         f" FROM loan l {joins} WHERE {' AND '.join(where)} GROUP BY {key}"
     )
 

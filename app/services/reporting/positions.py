@@ -150,9 +150,15 @@ async def portfolio_history(*, actor: Actor | None, date_from: date | None = Non
     classes = ", ".join(
         f"SUM(CASE WHEN p.classification = '{cls.value}' THEN p.outstanding_principal_fen ELSE 0 END) AS {col}" for cls, col in CLASS_COLUMNS.items()
     )
+    # renewals and extensions as of each month-end: a renewal's new loan is one from its start; an extension from its approval
+    flags = ", ".join(
+        f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END) AS {name}, SUM(CASE WHEN {test} THEN p.outstanding_principal_fen ELSE 0 END) AS {name}_outstanding"
+        for name, test in (("renewed", "EXISTS (SELECT 1 FROM loan_renewal rn WHERE rn.new_loan_id = p.loan_id)"),
+                           ("extended", "EXISTS (SELECT 1 FROM loan_extension ex WHERE ex.loan_id = p.loan_id AND ex.business_on <= p.business_on)"))
+    )
     rows = await sql.fetch(
         f"SELECT p.business_on, COUNT(*) AS loans, SUM(p.outstanding_principal_fen) AS outstanding, SUM(p.overdue_principal_fen) AS overdue_principal,"
-        f" SUM(p.overdue_interest_fen) AS overdue_interest, {classes} FROM {MONTH_END} p WHERE {' AND '.join(where)}"
+        f" SUM(p.overdue_interest_fen) AS overdue_interest, {classes}, {flags} FROM {MONTH_END} p WHERE {' AND '.join(where)}"
         f" GROUP BY p.business_on ORDER BY p.business_on LIMIT 120"
     )
     return [
@@ -161,6 +167,8 @@ async def portfolio_history(*, actor: Actor | None, date_from: date | None = Non
             figures=PortfolioFigures(
                 loans=as_int(r["loans"]), outstanding_fen=as_int(r["outstanding"]), overdue_principal_fen=as_int(r["overdue_principal"]),
                 overdue_interest_fen=as_int(r["overdue_interest"]), by_class={cls: as_int(r[col]) for cls, col in CLASS_COLUMNS.items()},
+                renewed=as_int(r["renewed"]), renewed_outstanding_fen=as_int(r["renewed_outstanding"]), extended=as_int(r["extended"]),
+                extended_outstanding_fen=as_int(r["extended_outstanding"]),
             ),
         )
         for r in rows

@@ -14,6 +14,7 @@ from app.domain.vocabulary import InstallmentStatus
 from app.models import Installment, Loan, LoanExtension, LoanRisk, OutboxMessage, PendingCommand
 from app.services import business_date
 from app.services.lending.extension import propose_extension
+from app.services.reporting import portfolio_summary
 from app.services.lending.ledger import ledger_check
 from app.services.maker_checker.commands import approve, command_view
 from tests.services.lending.test_classification_state import PAYS, _actor, _loan, _until
@@ -58,6 +59,8 @@ async def test_an_extension_rebuilds_the_schedule_from_the_original_maturity_and
     view = await command_view(actor=checker, command_id=command.id, today=today, now=NOW)
     assert view.may_check and not view.changed
     await approve(actor=checker, command_id=command.id, today=today, now=NOW, seen=view.now.to_json())
+    total = (await portfolio_summary(actor=checker)).total  # the portfolio counts the extended loan and its balance
+    assert (total.extended, total.extended_outstanding_fen, total.renewed, total.renewed_outstanding_fen) == (1, 200_374, 0, 0)
     assert (await PendingCommand.get(id=command.id)).status == CommandStatus.APPROVED
 
     loan = await Loan.get(id=loan.id)

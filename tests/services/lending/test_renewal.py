@@ -19,6 +19,7 @@ from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.customers.identifiers import card_fields
 from app.services.lending.drawdown import draw_down
+from app.services.reporting import portfolio_summary
 from app.services.lending.ledger import ledger_check, trial_balance
 from app.services.lending.renewal import propose_renewal, renewal_links
 from app.services.lending.repayment import repay
@@ -119,6 +120,8 @@ async def test_a_renewal_repays_the_old_principal_with_a_new_loan_and_no_cash(ba
     assert (new.classification, new.credit_line_id, new.card_id, new.method) == (LoanClass.NORMAL, old.credit_line_id, old.card_id, old.method)
     assert await renewal_links(actor=checker, loan_id=new.id) == (record, None)
     assert await renewal_links(actor=checker, loan_id=old.id) == (None, record)
+    total = (await portfolio_summary(actor=checker)).total  # the portfolio counts the renewal: the new loan's balance
+    assert (total.renewed, total.renewed_outstanding_fen, total.extended) == (1, 300_000, 0)
     assert (record.principal_fen, record.term_months, record.old_maturity_on, record.new_maturity_on) == (300_000, 12, date(2026, 12, 27), new.maturity_on)
     # the new loan's own schedule sums to its principal; the old rows are paid
     rows = await Installment.filter(loan_id=new.id).order_by("number")
