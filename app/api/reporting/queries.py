@@ -15,7 +15,7 @@ from app.api.context import Info
 from app.api.reporting.filters import to_filter
 from app.api.reporting.insight import InsightQuery
 from app.api.reporting.tables import TablesQuery
-from app.api.reporting.permissions import CanReadReports
+from app.api.reporting.permissions import CanReadReports, staff_only
 from app.api.reporting.types import (
     AllowanceReport,
     DisbursementPoint,
@@ -81,8 +81,8 @@ class ReportingQuery(InsightQuery, TablesQuery):
         return RiskSummary.build(report)
 
     @strawberry.field(
-        description="拨备与核销：本行全行的贷款损失准备、拨备覆盖率、不良贷款率（核销前后）、已核销存量与核销后收回；仅本行总行的人员可见，其他读者为 null",
-        permission_classes=[CanReadReports],
+        description="拨备与核销：本行全行的贷款损失准备、拨备覆盖率、不良贷款率（核销前后）、已核销存量与核销后收回；仅本行总行的人员可见，其他工作人员为 null，报表密钥不能查询",
+        permission_classes=[CanReadReports, staff_only("allowanceReport")],
     )
     async def allowance_report(self, info: Info) -> AllowanceReport | None:
         report = await write_off_report(actor=info.context.actor)

@@ -1,5 +1,5 @@
 """allowanceReport (issue 17): the bank's allowance, 拨备覆盖率, NPL ratio now and as if not written off, written-off stock
-and recoveries over GraphQL, for the bank's head office only (a branch officer and a report key get null)."""
+and recoveries over GraphQL, for the bank's head office only (a branch officer gets null, a report key FORBIDDEN)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,7 +29,8 @@ async def test_the_allowance_report_over_graphql(client, demo, vault):
     assert report["coveragePercent"] == str((Decimal(allowance) * 100 / npl).quantize(four, ROUND_HALF_UP))
     assert report["nplPercent"] == report["nplPercentBeforeWriteOffs"] == str((Decimal(npl) * 100 / total).quantize(four, ROUND_HALF_UP))
     assert (report["writtenOffCount"], report["stockPrincipal"], report["recoveredPrincipal"]) == (0, "0.00", "0.00")
-    # a branch officer and a report key see no whole-bank figures
+    # a branch officer sees no whole-bank figures; a report key is refused, with the reason
     assert (await gql(client, doc("AllowanceReport"), {}, await officer("officer1")))["data"]["allowanceReport"] is None
     key, _ = await report_key("XF000")
-    assert (await gql(client, doc("AllowanceReport"), {}, key))["data"]["allowanceReport"] is None
+    refused = await gql(client, doc("AllowanceReport"), {}, key)
+    assert refused["data"] == {"allowanceReport": None} and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
