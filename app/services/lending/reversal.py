@@ -28,7 +28,7 @@ from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus, OutboxKind, ReversalMode
 from app.integrations.core_banking import CoreBanking, Outcome
-from app.models import BankCard, CoreInstruction, Customer, Installment, LedgerEntry, LedgerTransaction, Loan, PendingCommand
+from app.models import BankCard, CoreInstruction, Customer, Installment, LedgerEntry, LedgerTransaction, Loan, LoanExtension, LoanRenewal, PendingCommand
 from app.services import audit
 from app.services.actor import Actor
 from app.services.customers import identifiers
@@ -44,6 +44,9 @@ REVERSIBLE = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT})
 # bookings after which an earlier one can no longer be reversed on its own (money moved, or a reversal)
 MONEY_KINDS = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT, K.AUTO_DEBIT, K.RECOVERY, K.REVERSAL, K.REFUND, K.SUSPENSE_APPLY,
                          K.SUSPENSE_REFUND, K.SETTLEMENT, K.WRITE_OFF})
+# what a booking itself sets off the same day, reversed with it (non-accrual income recognised); any other later change
+# of the loan (a renewal, an extension, a write-off) is not undone by putting the loan back: the reversal is refused
+SET_OFF = frozenset({K.NON_ACCRUAL})
 AFTER_EOD = ("该笔{what}记账于 {on}，其后已经日终（计息、罚息、分类已按其计算）。跨日冲正须按原起息日重算利息、罚息、复利、逾期天数和分类，"
              "本系统暂不支持；请联系总行会计部门处理。")
 
@@ -105,6 +108,14 @@ async def _check(params: Params, today: date) -> tuple[LedgerTransaction, Loan, 
              if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
     if any(t.kind in MONEY_KINDS or t.business_on != today for t in later):
         raise Conflict("该借据在这笔交易之后还有其他交易，请先冲正最近的一笔", code=CommonCode.WRONG_STATUS, field="transaction_id")
+    changed = [LedgerKind(t.kind).label for t in later if t.kind not in SET_OFF]
+    if await LoanExtension.filter(loan_id=loan.id, created_at__gt=txn.created_at).exists():
+        changed.append("展期")
+    if await LoanRenewal.filter(old_loan_id=loan.id, created_at__gt=txn.created_at).exists():
+        changed.append("无还本续贷")
+    if changed:  # putting the loan back would undo them silently while their records stay
+        raise Conflict(f"该借据在这笔交易之后已办理{'、'.join(dict.fromkeys(changed))}，不能单独冲正这笔交易；请联系总行会计部门处理",
+                       code=CommonCode.WRONG_STATUS, field="transaction_id")
     target = None
     if txn.kind == "disbursement":
         if params.get("mode") != "refund":

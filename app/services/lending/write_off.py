@@ -17,6 +17,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from app.clock import now_utc
 from app.crypto import Vault
 from app.domain.allowance import (
     AllowancePolicy,
@@ -36,9 +37,9 @@ from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.money import Money
 from app.domain.permissions import Action
-from app.domain.vocabulary import ActorType, LoanStatus, OutboxKind
+from app.domain.vocabulary import ActorType, CreditLineStatus, LoanStatus, OutboxKind
 from app.integrations.core_banking import CoreBanking
-from app.models import AllowanceProvision, Bank, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, WriteOffRecovery
+from app.models import AllowanceProvision, Bank, CreditLine, Customer, Loan, LoanRisk, LoanWriteOff, PendingCommand, WriteOffRecovery
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending import ledger
@@ -49,7 +50,7 @@ from app.services.maker_checker.registry import Operation, Params
 from app.services.org import bank_id_of_branch
 from app.services.outbox import customer_hash, enqueue_outbox, institution
 from app.services.permissions import require
-from app.sql import fetch
+from app.sql import execute, fetch
 
 # --- figures from the books -----------------------------------------------------------------------
 
@@ -60,6 +61,9 @@ WHERE e.account = 'loan_loss_allowance' AND t.bank_id = :bank
 BALANCES_SQL = """
 SELECT l.classification AS cls, SUM(l.outstanding_principal_fen) AS balance FROM loan l JOIN branch b ON b.id = l.branch_id
 WHERE l.status = 'active' AND b.bank_id = :bank GROUP BY l.classification
+"""
+BORROWER_LINES_SQL = """
+SELECT c.id FROM credit_line c JOIN branch b ON b.id = c.branch_id WHERE c.customer_id = :customer AND b.bank_id = :bank AND c.status = 'active'
 """
 LOAN_LEDGER_SQL = """
 SELECT account, SUM(debit_fen - credit_fen) AS balance FROM ledger_entry WHERE loan_id = :loan GROUP BY account
@@ -172,6 +176,7 @@ async def _preview(params: Params, today: date) -> Effect:
         f"{LoanClass(loan.classification).label}类，逾期 {loan.days_past_due} 天",
         "借：贷款损失准备　贷：贷款本金；应收利息冲减利息收入（非应计部分转出表外），本息记入表外核销登记（账销案存）",
         "核销后催收继续：收回本金恢复贷款损失准备，收回利息计入利息收入",
+        "核销本金不再占用授信额度；借款人在本行的授信额度全部冻结，不能再用信",
     ]
     if shortfall:
         notes.append(f"损失准备不足，先补提 {Money(shortfall).format_yuan()}（借：信用减值损失　贷：贷款损失准备）")
@@ -191,6 +196,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
         penalty_fen=0, compound_fen=0, interest_carry=0, penalty_carry=0, compound_carry=0,
     )
     await LoanRisk.filter(loan_id=loan.id).update(non_accrual_since=None, off_interest_fen=0, off_penalty_fen=0, off_compound_fen=0, off_accrued_fen=0)
+    frozen = await _off_the_line(loan, owed.principal, bank_id)
     command = await PendingCommand.get_or_none(id=params.get("command_id")) if params.get("command_id") else None
     record = await LoanWriteOff.create(
         loan_id=loan.id, bank_id=bank_id, written_off_on=today, class_at_write_off=loan.classification, days_past_due=loan.days_past_due,
@@ -204,8 +210,20 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
         "classification": LoanClass(loan.classification).value, **await institution(loan.branch_id),
     }, key=f"loan_written_off:{loan.id}")
     await audit.record(actor, "loan.write_off", "loan", loan.id,
-                       after={"principal_fen": owed.principal, "interest_fen": owed.interest_total, "transaction": str(txn.id)})
+                       after={"principal_fen": owed.principal, "interest_fen": owed.interest_total, "transaction": str(txn.id),
+                              "frozen_lines": frozen})
     return {"write_off_id": str(record.id), "principal_fen": owed.principal, "interest_fen": owed.interest_total}
+
+
+async def _off_the_line(loan: Loan, principal_fen: int, bank_id: UUID) -> list[str]:
+    """The written-off principal leaves the line's use (the line counts the loans on the books), and the borrower's
+    active lines at the bank are frozen: a written-off borrower is not paid out again. The lines' ids."""
+    await execute("UPDATE credit_line SET used_fen = used_fen - :p, updated_at = :now WHERE id = :id", p=principal_fen, now=now_utc(),
+                  id=str(loan.credit_line_id))
+    lines = [r["id"] for r in await fetch(BORROWER_LINES_SQL, customer=str(loan.customer_id), bank=str(bank_id))]
+    if lines:
+        await CreditLine.filter(id__in=lines).update(status=CreditLineStatus.FROZEN, updated_at=now_utc())
+    return [str(i) for i in lines]
 
 
 OPERATION = Operation(CommandKind.WRITE_OFF, Action.LOAN_WRITE_OFF, Action.LOAN_WRITE_OFF_APPROVE, loan_subject, _preview, _execute)

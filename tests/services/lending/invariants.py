@@ -47,8 +47,16 @@ FROM loan l WHERE l.status = 'settled'
 
 PRINCIPAL_SQL = """
 SELECT l.id, l.outstanding_principal_fen, COALESCE(SUM(i.principal_fen - i.paid_principal_fen), 0) AS unpaid
-FROM loan l LEFT JOIN installment i ON i.loan_id = l.id GROUP BY l.id, l.outstanding_principal_fen
+FROM loan l LEFT JOIN installment i ON i.loan_id = l.id WHERE l.status <> 'written_off' GROUP BY l.id, l.outstanding_principal_fen
 HAVING l.outstanding_principal_fen <> COALESCE(SUM(i.principal_fen - i.paid_principal_fen), 0)
+"""
+
+# a written-off loan's unpaid schedule is what was written off (账销案存: kept, not booked)
+WRITTEN_OFF_SQL = """
+SELECT l.id, w.principal_fen, COALESCE(SUM(i.principal_fen - i.paid_principal_fen), 0) AS unpaid
+FROM loan l JOIN loan_write_off w ON w.loan_id = l.id LEFT JOIN installment i ON i.loan_id = l.id
+WHERE l.status = 'written_off' GROUP BY l.id, w.principal_fen
+HAVING w.principal_fen <> COALESCE(SUM(i.principal_fen - i.paid_principal_fen), 0)
 """
 
 LINES_SQL = """
@@ -87,6 +95,7 @@ async def violations(closed: date, *, policy: ClassificationPolicy = DEFAULT_POL
     found += [f"installment {r['loan_id']}#{r['number']}: negative, over-paid or wrong status {dict(r)}" for r in await fetch(NEGATIVE_INSTALLMENTS_SQL)]
     found += [f"loan {r['id']}: negative balance {dict(r)}" for r in await fetch(NEGATIVE_LOANS_SQL)]
     found += [f"loan {r['id']}: outstanding {r['outstanding_principal_fen']} != unpaid principal {r['unpaid']}" for r in await fetch(PRINCIPAL_SQL)]
+    found += [f"written-off loan {r['id']}: written off {r['principal_fen']} != unpaid principal {r['unpaid']}" for r in await fetch(WRITTEN_OFF_SQL)]
     for r in await fetch(SETTLED_SQL):
         if any(int(r[k]) for k in ("outstanding_principal_fen", "accrued_interest_fen", "penalty_fen", "compound_fen", "unpaid")):
             found.append(f"settled loan {r['id']}: not all zero {dict(r)}")

@@ -190,3 +190,29 @@ async def test_the_maker_cannot_check_and_after_an_end_of_day_the_reversal_is_re
     assert "其后已经日终" in at_check.value.message
     assert await _state(loan.id) == before
     assert not await LedgerTransaction.filter(reverses_id=booking.id).exists()
+
+
+async def test_a_repayment_followed_by_an_extension_the_same_day_is_not_reversed_on_its_own(bank, core, vault):
+    """A reversal puts the loan back as it was before the booking. When a lifecycle operation changed the loan after
+    it the same day (an extension moves the schedule, a renewal settles the loan into a new one, a write-off takes it
+    off the books), putting it back would silently undo that operation while its record stays: refused, nothing
+    changes. Before, only money bookings after it were refused: an extension was undone and a renewal reversed into
+    two live loans for one debt."""
+    from app.services.lending.extension import propose_extension
+
+    loan = await _draw(core, vault)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    await _until(core, vault, first.due_on)
+    today = await business_date.current()
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=await _owed(loan.id, today), idempotency_key=uuid.uuid4(), today=today, core=core,
+                vault=vault)
+    booking = await _last(loan.id, "repayment")
+    command = await propose_extension(actor=await _actor("officer1"), loan_id=loan.id, months=3, restructured=False, reason="经营周转困难",
+                                      today=today, now=NOW, policy=MC)
+    await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
+    before = await _state(loan.id)
+    with pytest.raises(DomainError) as refused:
+        await propose_reversal(actor=await _actor("officer1"), transaction_id=booking.id, mode="refund", reason="柜员误操作", today=today,
+                               now=NOW, policy=MC)
+    assert "展期" in refused.value.message
+    assert await _state(loan.id) == before

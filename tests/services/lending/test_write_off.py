@@ -135,3 +135,27 @@ async def test_the_allowance_report_is_for_the_head_office_only(bank):
     assert await write_off_report(actor=branch) is None
     report = await write_off_report(actor=head_office)
     assert report is not None and report.bank_name
+
+
+async def test_a_written_off_borrower_cannot_draw_again(bank, core, vault):
+    """A write-off takes the loan off the line and freezes the borrower's lines at the bank: the written-off principal
+    is no longer on the line (used = the line's loans still on the books), and no new drawdown is paid out. Before,
+    the line kept the written-off principal as used and the borrower could draw what was left."""
+    from app.domain.vocabulary import CreditLineStatus
+    from app.models import CreditLine
+    from app.services.lending.drawdown import DrawdownError, draw_down
+
+    loan = await _loss_loan(core, vault)
+    today = await business_date.current()
+    bank_id = (await Bank.get(code="14102301")).id
+    await provide_allowance(actor=SYSTEM, bank_id=bank_id, today=today, policy=ALLOWANCE)
+    command = await propose_write_off(actor=await _actor("officer1"), loan_id=loan.id, reason="借款人死亡，无遗产可供清偿", today=today, now=NOW,
+                                      policy=MC, allowance=ALLOWANCE)
+    await approve(actor=await head_office_approver(), command_id=command.id, today=today, now=NOW)
+    line = await CreditLine.get(id=loan.credit_line_id)
+    assert line.status == CreditLineStatus.FROZEN and line.used_fen == 0
+    with pytest.raises(DrawdownError) as refused:
+        await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=100_00, term_months=3, method="equal_installment",
+                        idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    assert refused.value.message == "额度已冻结，暂不能用信"
+    assert await Loan.filter(credit_line_id=line.id).count() == 1
