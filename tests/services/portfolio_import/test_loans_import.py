@@ -125,3 +125,21 @@ def test_the_loans_template_has_a_loan_row_and_its_control_row_that_check_clean(
     assert errors == [] and row["method"] == "interest_first" and row["accrued_fen"] == 17_80
     totals, errors = check_control(3, cells_of(columns, control))
     assert errors == [] and (totals.count, totals.principal_fen, totals.accrued_fen) == (1, 12_000_00, 17_80)
+
+
+async def test_loans_beyond_the_lines_used_amount_bad_dates_and_arrears_off_the_schedule_are_refused(demo, vault, tmp_path):
+    _, book = await _book_without_loans(vault, tmp_path)
+    rows = [list(r) for r in book.loan_rows]
+    twin = list(rows[0])
+    twin[0] = "D0009"  # a second loan on L0001: together above the line's 已用金额 (the first loan's balance)
+    rows[1][10] = "2028-04-01"  # 到期日 not the schedule's last due date (24 months from 2026-03-01)
+    rows[2][16] = "2026-09-16"  # 最早逾期日 not a due date of the schedule
+    rows[3][9] = "2026-12-31"  # 首期还款日 more than two months after 起息日
+    before = await _nothing_written()
+    result = await _run(import_loans, book.loans_file(tmp_path / "bad.csv", [*rows, twin]), confirm=True, vault=vault)
+    messages = [str(e) for e in result.errors]
+    assert "第 3 行「到期日」：到期日与按期限推算的最后一期还款日 2028-03-01 不符" in messages
+    assert "第 4 行「最早逾期日」：有逾期金额时，最早逾期日应为迁移日及之前还款计划中的某一还款日" in messages
+    assert "第 5 行「首期还款日」：首期还款日不能晚于起息日后两个月" in messages
+    assert any(m.startswith("第 7 行「剩余本金」：额度 L0001 下贷款余额合计") and "超过额度的已用金额" in m for m in messages), messages
+    assert result.committed is False and await _nothing_written() == before
