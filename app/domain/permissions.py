@@ -76,8 +76,10 @@ class Action(StrEnum):
     WARNING_HANDLE = "warning.handle"
     COLLECTION_RECORD = "collection.record"
     COLLECTION_LEGAL = "collection.legal"
-    LIST_MANAGE = "list.manage"
-    RULESET_UPLOAD = "ruleset.upload"
+    LIST_MANAGE = "list.manage"  # propose a black/grey list change (a pending command unless the settings leave it out)
+    LIST_CHANGE_APPROVE = "list.change_approve"  # an approver, branch manager or admin checks it
+    RULESET_UPLOAD = "ruleset.upload"  # propose a rule-set upload (a pending command unless the settings leave it out)
+    RULESET_UPLOAD_APPROVE = "ruleset.upload_approve"  # a second admin or a head-office approver checks it
     POSTLOAN_CHECK = "postloan.check"
     POSTLOAN_REVIEW = "postloan.review"
     # administering the system
@@ -108,10 +110,10 @@ PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
 CHECK_ACTIONS = frozenset({
     Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_REVERSE_APPROVE, Action.LOAN_EXTEND_APPROVE,
-    Action.LOAN_RENEW_APPROVE,
+    Action.LOAN_RENEW_APPROVE, Action.LIST_CHANGE_APPROVE, Action.RULESET_UPLOAD_APPROVE,
 })
 # Checker actions only an officer of the bank's head office (总行: their branch tree holds the bank's head branch) performs.
-HEAD_OFFICE_ACTIONS = frozenset({Action.LOAN_WRITE_OFF_APPROVE})
+HEAD_OFFICE_ACTIONS = frozenset({Action.LOAN_WRITE_OFF_APPROVE, Action.RULESET_UPLOAD_APPROVE})
 
 _P = Principal
 _A = Action
@@ -146,7 +148,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_RENEW_APPROVE: _CHECKERS,
     _A.LOAN_RECOVER: _FRONT | {_P.SYSTEM},
     _A.LOAN_PROVISION: frozenset({_P.SYSTEM}),
-    _A.COMMAND_CHECK: _CHECKERS,
+    _A.COMMAND_CHECK: _CHECKERS | {_P.ADMIN},
     _A.CENSUS_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_MANAGE: frozenset({_P.OFFICER, _P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.APPRAISAL_VOTE: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.ADMIN, _P.ANONYMOUS}),
@@ -160,7 +162,9 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.COLLECTION_RECORD: _WORKING | {_P.SYSTEM},
     _A.COLLECTION_LEGAL: frozenset({_P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
     _A.LIST_MANAGE: frozenset({_P.BRANCH_MANAGER, _P.ADMIN, _P.SYSTEM}),
+    _A.LIST_CHANGE_APPROVE: _CHECKERS | {_P.ADMIN},
     _A.RULESET_UPLOAD: frozenset({_P.ADMIN, _P.SYSTEM}),
+    _A.RULESET_UPLOAD_APPROVE: frozenset({_P.APPROVER, _P.ADMIN}),
     _A.POSTLOAN_CHECK: _FRONT,
     _A.POSTLOAN_REVIEW: frozenset({_P.BRANCH_MANAGER}),
     _A.LPR_PUBLISH: frozenset({_P.ADMIN, _P.SYSTEM}),
@@ -240,7 +244,9 @@ ACTION_LABELS: dict[Action, str] = {
     _A.COLLECTION_RECORD: "记录催收",
     _A.COLLECTION_LEGAL: "法律催收",
     _A.LIST_MANAGE: "维护黑灰名单",
+    _A.LIST_CHANGE_APPROVE: "审批黑灰名单变更",
     _A.RULESET_UPLOAD: "上传规则集",
+    _A.RULESET_UPLOAD_APPROVE: "审批规则集上传（总行）",
     _A.POSTLOAN_CHECK: "贷后检查",
     _A.POSTLOAN_REVIEW: "复核贷后检查",
     _A.LPR_PUBLISH: "录入 LPR",

@@ -217,18 +217,21 @@ async def approve(
     except _Decided:
         raise
     except DomainError as exc:
-        await _fail(actor, command, exc.message, today=today, now=now)
+        if not await _fail(actor, command, exc.message, today=today, now=now):  # another checker decided first (and may have run it)
+            raise Conflict("该申请已由他人处理", code=MakerCheckerCode.COMMAND_DECIDED, field="command_id") from exc
         raise Conflict(f"执行失败，未做任何变更：{exc.message}", code=MakerCheckerCode.EXECUTION_FAILED, field=exc.field) from exc
     return await PendingCommand.get(id=command.id)
 
 
-async def _fail(actor: Actor, command: PendingCommand, message: str, *, today: date, now: datetime) -> None:
+async def _fail(actor: Actor, command: PendingCommand, message: str, *, today: date, now: datetime) -> bool:
+    """Keep the command as failed; False when it was no longer pending (a concurrent checker decided it first)."""
     async with in_transaction():
         failed = await PendingCommand.filter(id=command.id, status=CommandStatus.PENDING).update(
             status=CommandStatus.FAILED, checker_id=actor.id, checked_on=today, decided_at=now, error=message[:200],
         )
         if failed:
             await audit.record(actor, "command.fail", "pending_command", command.id, after={"error": message[:200]})
+    return bool(failed)
 
 
 async def reject(*, actor: Actor, command_id: UUID, note: str, today: date, now: datetime) -> PendingCommand:

@@ -3,8 +3,15 @@
 from app.services.risk.authorisation import record_authorisation, revoke_authorisation, valid_authorisation
 from app.services.risk.credit import PulledReport, check_credit, credit_gate, latest_decision, pull_credit_report
 from app.services.risk.identity import verify_identity
-from app.services.risk.lists import ListStatus, add_to_list, list_status, remove_from_list
-from app.services.risk.rulesets import activate_ruleset, active_ruleset, shipped_ruleset_text, upload_ruleset, use_platform_default
+from app.services.risk.lists import ListStatus, add_to_list, list_status, propose_list_add, propose_list_remove, remove_from_list
+from app.services.risk.rulesets import (
+    activate_ruleset,
+    active_ruleset,
+    propose_ruleset_upload,
+    shipped_ruleset_text,
+    upload_ruleset,
+    use_platform_default,
+)
 from app.services.risk.strategy import StrategyOutcome, evaluate_strategy, gather_facts
 
 __all__ = [
@@ -20,6 +27,9 @@ __all__ = [
     "gather_facts",
     "latest_decision",
     "list_status",
+    "propose_list_add",
+    "propose_list_remove",
+    "propose_ruleset_upload",
     "pull_credit_report",
     "record_authorisation",
     "remove_from_list",

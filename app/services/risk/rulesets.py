@@ -9,11 +9,18 @@ activate the bank's own version of a kind, which then applies to that bank's cus
 (`active_ruleset(kind=…, bank_id=…)`: the bank's own active version, else the platform default).
 A platform admin's upload is the platform default. Version names are unique within a bank (and
 within the platform defaults), so two banks may each have their own "strategy-2027.1".
+
+Maker-checker (双人复核): the doors call `propose_ruleset_upload`. A bank admin's upload is a pending command
+(kind `ruleset_upload`) that a second admin or a head-office approver checks; it takes effect only then
+(`OPERATION.execute` validates the text and the version name again). When the settings leave the kind out of
+`CUNXIN_MAKER_CHECKER_KINDS` it runs at once through the same command. A platform admin's upload (the platform
+default: no member bank to hold the command) and the system's run at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 from uuid import UUID
@@ -22,12 +29,14 @@ from tortoise.transactions import in_transaction
 
 from app.domain.error_codes import CommonCode, RiskCode
 from app.domain.errors import Conflict, NotFound
+from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.permissions import Action
 from app.domain.rules import DEFAULT_REJECT_RULESET, DEFAULT_STRATEGY_RULESET, load_ruleset, load_strategy_ruleset
-from app.models import RuleSetVersion
+from app.models import Officer, PendingCommand, RuleSetVersion
 from app.models.risk import RuleSetKind
 from app.services import audit
 from app.services.actor import Actor
+from app.services.maker_checker.registry import Operation, Params, Subject
 from app.services.permissions import require
 
 SHIPPED = {RuleSetKind.REJECT: DEFAULT_REJECT_RULESET, RuleSetKind.STRATEGY: DEFAULT_STRATEGY_RULESET}
@@ -85,14 +94,17 @@ async def _seed_shipped(actor: Actor, kind: RuleSetKind) -> tuple[RuleSetVersion
 
 
 async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = RuleSetKind.REJECT) -> RuleSetVersion:
-    """Store a new version and make it the active one of the uploader's bank (a platform admin's: the platform default).
+    """Store a new version and make it the active one of the uploader's bank (a platform admin's: the platform default), at once.
 
-    BAD_RULESET errors pass through; nothing is stored.
+    BAD_RULESET errors pass through; nothing is stored. The doors call `propose_ruleset_upload` (maker-checker);
+    this is what runs for the platform and the system, and what a checked command runs.
     """
     _require_admin(actor)
-    kind = RuleSetKind(kind)
+    return await _store(actor, yaml_text=yaml_text, kind=RuleSetKind(kind), bank_id=actor.bank_id, uploaded_by_id=actor.id)
+
+
+async def _store(actor: Actor, *, yaml_text: str, kind: RuleSetKind, bank_id: UUID | None, uploaded_by_id: UUID | None) -> RuleSetVersion:
     ruleset = load_kind(kind, yaml_text)
-    bank_id = actor.bank_id
     async with in_transaction():
         if await RuleSetVersion.exists(bank_id=bank_id, version=ruleset.version):
             raise Conflict(f"规则集版本 {ruleset.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
@@ -105,7 +117,7 @@ async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = Ru
             description=ruleset.description[:256],
             yaml_text=yaml_text,
             is_active=True,
-            uploaded_by_id=actor.id,
+            uploaded_by_id=uploaded_by_id,
         )
         await audit.record(
             actor,
@@ -116,6 +128,82 @@ async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = Ru
             after={"version": row.version, "kind": kind.value, "rules": len(ruleset.rules), "bank_id": str(bank_id) if bank_id else None},
         )
     return row
+
+
+# --- maker-checker (双人复核): the upload as a pending command ------------------------------------
+
+
+async def _subject(actor: Actor, params: Params) -> Subject:
+    """The bank's rule set; the command sits at the maker's own branch (the head office's admin: the head branch)."""
+    kind = RuleSetKind(params["kind"])
+    ruleset = load_kind(kind, params["yaml_text"])  # a bad text is refused to the maker at once
+    officer = await Officer.get(id=actor.id)
+    return Subject(actor.bank_id, officer.branch_id, f"{RULESET_KIND_NAMES[kind]} {ruleset.version}"[:128])
+
+
+RULESET_KIND_NAMES = {RuleSetKind.REJECT: "征信拒绝规则", RuleSetKind.STRATEGY: "准入与定价策略"}
+
+
+def _rule_codes(ruleset: Any) -> dict[str, bool]:
+    return {r.code: bool(getattr(r, "enabled", True)) for r in ruleset.rules}
+
+
+async def _preview(params: Params, today: date) -> Effect:
+    kind = RuleSetKind(params["kind"])
+    bank_id = UUID(params["bank_id"])
+    new = load_kind(kind, params["yaml_text"])
+    if await RuleSetVersion.exists(bank_id=bank_id, version=new.version):
+        raise Conflict(f"规则集版本 {new.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
+    current = await _applying(kind, bank_id)
+    old = load_kind(kind, current.yaml_text) if current is not None else load_kind(kind, shipped_ruleset_text(kind))
+    old_owner = owner_label(current.bank_id) if current is not None else "平台默认"
+    before, after = _rule_codes(old), _rule_codes(new)
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    switched = sorted(c for c in set(before) & set(after) if before[c] != after[c])
+    figures = (
+        Figure("生效版本", f"{old.version}（{old_owner}）", f"{new.version}（本行）", money=False),
+        Figure("规则条数", str(len(before)), str(len(after)), money=False),
+        Figure("启用的规则", str(sum(before.values())), str(sum(after.values())), money=False),
+    )
+    notes = [f"{RULESET_KIND_NAMES[kind]}：{new.description}" if new.description else RULESET_KIND_NAMES[kind]]
+    if added:
+        notes.append("新增规则：" + "、".join(added))
+    if removed:
+        notes.append("删去规则：" + "、".join(removed))
+    if switched:
+        notes.append("启用状态改变：" + "、".join(f"{c}（{'启用' if after[c] else '停用'}）" for c in switched))
+    notes.append("复核通过后立即成为本行生效版本，此后本行的决策按新版本执行；可在规则集页面启用旧版本回退")
+    return Effect(f"上传{RULESET_KIND_NAMES[kind]} {new.version}", figures, tuple(notes))
+
+
+async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
+    """Runs in the checker's transaction: the text is loaded and the version name checked again."""
+    row = await _store(actor, yaml_text=params["yaml_text"], kind=RuleSetKind(params["kind"]), bank_id=UUID(params["bank_id"]),
+                       uploaded_by_id=UUID(params["maker_id"]))
+    return {"version_id": str(row.id), "version": row.version}
+
+
+OPERATION = Operation(CommandKind.RULESET_UPLOAD, Action.RULESET_UPLOAD, Action.RULESET_UPLOAD_APPROVE, _subject, _preview, _execute)
+
+
+async def propose_ruleset_upload(
+    *, actor: Actor, yaml_text: str, kind: RuleSetKind = RuleSetKind.REJECT, reason: str = "", today: date, now: datetime,
+    policy: MakerCheckerPolicy,
+) -> PendingCommand | RuleSetVersion:
+    """An admin uploads a rule set: a pending command for a second admin or a head-office approver (`PendingCommand`,
+    approved at once when the settings do not list `ruleset_upload`); a platform admin's or the system's upload is
+    stored at once (the `RuleSetVersion`). `reason` defaults to the rule set's own description."""
+    from app.services.maker_checker.commands import propose
+
+    _require_admin(actor)
+    kind = RuleSetKind(kind)
+    if not actor.is_officer or actor.bank_id is None:
+        return await upload_ruleset(actor=actor, yaml_text=yaml_text, kind=kind)
+    ruleset = load_kind(kind, yaml_text)
+    reason = reason.strip() or f"上传{RULESET_KIND_NAMES[kind]} {ruleset.version}：{ruleset.description}".rstrip("：")
+    params = {"kind": kind.value, "yaml_text": yaml_text, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
+    return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
 
 
 async def activate_ruleset(*, actor: Actor, version: str) -> RuleSetVersion:
