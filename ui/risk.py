@@ -15,13 +15,15 @@ from starlette.responses import Response
 
 from app import clock
 from app.domain.errors import DomainError, NotFound
+from app.domain.maker_checker import CommandKind
 from app.domain.warnings import KIND_LABELS, SEVERITY_LABELS, WARNING_ACTION_LABELS, WARNING_STATUS_LABELS, WarningStatus
 from app.domain.vocabulary import (
     CLOSE_REASON_LABELS, COLLECTION_ACTION_LABELS, COLLECTION_STATUS_LABELS, EVIDENCE_LABELS, LIST_KIND_LABELS, RULESET_KIND_LABELS, CollectionStatus, Role,
 )
 from app.models.risk import ListKind, RuleSetKind
 from app.services import business_date
-from app.services.risk import add_to_list, remove_from_list, upload_ruleset, use_platform_default
+from app.services.risk import propose_list_add, propose_list_remove, propose_ruleset_upload, use_platform_default
+from app.services.maker_checker.commands import is_command
 from app.services.risk.collections import owed_fen, record_collection_action, task_file, task_rows
 from app.services.risk.reads import list_entries, may_manage_lists, ruleset_overview
 from app.services.risk.warnings import handle_warning, warning_file, warning_rows
@@ -180,19 +182,23 @@ async def ruleset_page(request: Request) -> Response:
         except ValueError:
             errors = {"kind": "请选择规则集类型"}
         else:
+            made = None
             try:
                 if form.get("use_default"):  # a bank admin sets the bank's own version aside
                     await use_platform_default(actor=actor, kind=kind)
-                else:
-                    await upload_ruleset(actor=actor, yaml_text=form.get("yaml_text", ""), kind=kind)
+                else:  # a bank admin's upload waits for a second officer (双人复核): its request page shows the effect
+                    made = await propose_ruleset_upload(actor=actor, yaml_text=form.get("yaml_text", ""), kind=kind, reason=form.get("reason", ""),
+                                                        today=await business_date.current(), now=clock.now_utc(),
+                                                        policy=request.app.state.maker_checker_policy)
             except DomainError as exc:
                 errors = {"yaml_text": exc.message}
             else:
-                return redirect(request, request.url_for("ruleset_page").path)
+                return _after(request, made, "ruleset_page")
     view = await ruleset_overview(actor)
     context = {
         "bank_id": view.bank_id, "defaults": view.defaults, "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
         "kinds": [(k.value, name) for k, name in RULESET_KIND_LABELS.items()],
+        "needs_check": bool(view.bank_id) and request.app.state.maker_checker_policy.needs_check(CommandKind.RULESET_UPLOAD),
     }
     return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)
 
@@ -203,7 +209,8 @@ async def ruleset_page(request: Request) -> Response:
 async def _lists_page(request: Request, *, errors: dict, form: dict, status_code: int = 200) -> Response:
     today = await business_date.current()
     entries = await list_entries(_actor(request), today=today, limit=PAGE_SIZE)
-    context = {"entries": entries, "errors": errors, "form": form or {"list_kind": ListKind.BLACK.value}, "today": today, **LABELS}
+    context = {"entries": entries, "errors": errors, "form": form or {"list_kind": ListKind.BLACK.value}, "today": today, **LABELS,
+               "needs_check": request.app.state.maker_checker_policy.needs_check(CommandKind.LIST_CHANGE)}
     return render(request, "risk/lists.html", context, fragment=_fragment(request, "risk/_lists_body.html"), status_code=status_code)
 
 
@@ -222,16 +229,17 @@ async def list_page(request: Request) -> Response:
     expires_on = _date(form, "expires_on", errors)
     if not errors:
         try:
-            await add_to_list(
+            made = await propose_list_add(
                 actor=_actor(request), vault=request.app.state.vault, id_number=form.get("id_number", ""), name=form.get("name", ""),
                 list_kind=form.get("list_kind", ""), reason=form.get("reason", ""), today=await business_date.current(), expires_on=expires_on,
+                now=clock.now_utc(), policy=request.app.state.maker_checker_policy,
             )
         except ValueError:
             errors = {"list_kind": "请选择名单类型"}
         except DomainError as exc:
             errors = _errors(exc)
         else:
-            return redirect(request, request.url_for("list_page").path)
+            return _after(request, made, "list_page")
     form.pop("id_number", None)  # never echo a whole ID number back into the page
     return await _lists_page(request, errors=errors, form=form, status_code=422)
 
@@ -242,7 +250,16 @@ async def list_remove(request: Request) -> Response:
     entry_id = request.path_params["entry_id"]
     form = await _form(request)
     try:
-        await remove_from_list(actor=_actor(request), entry_id=entry_id, reason=form.get("reason", ""), now=clock.now_utc())
+        made = await propose_list_remove(actor=_actor(request), entry_id=entry_id, reason=form.get("reason", ""), today=await business_date.current(),
+                                         now=clock.now_utc(), policy=request.app.state.maker_checker_policy)
     except DomainError as exc:
         return await _lists_page(request, errors={f"remove-{entry_id}": exc.message}, form={}, status_code=422)
-    return redirect(request, request.url_for("list_page").path)
+    return _after(request, made, "list_page")
+
+
+def _after(request: Request, made: object, page: str) -> Response:
+    """A change that went through maker-checker: its request page (pending: the effect and who may check; done: the
+    result); one that ran at once (the system's, a platform admin's upload): back to the page."""
+    if is_command(made):
+        return redirect(request, request.url_for("check_request", command_id=str(made.id)).path)
+    return redirect(request, request.url_for(page).path)

@@ -95,6 +95,23 @@ async def test_collection_worklist_task_page_and_action_form(client, demo, vault
     assert "客户承诺还款" in after.text and "¥300.00" in after.text
 
 
+async def _checked(client, response, *, checker: str, maker: str) -> str:
+    """A change went to maker-checker (双人复核): the maker cannot approve it, `checker` does; back as the maker (its CSRF token)."""
+    assert response.status_code == 303 and response.headers["location"].startswith("/checks/")
+    location = response.headers["location"]
+    own = await client.post(f"{location}/approve", data={"csrf_token": await csrf_token(client)})
+    assert own.status_code == 422 and "不能审批本人发起的申请" in own.text
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    await login(client, checker)
+    page = await client.get(location)
+    assert page.status_code == 200 and "复核" in page.text
+    done = await client.post(f"{location}/approve", data={"csrf_token": await csrf_token(client)})
+    assert done.status_code == 303
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    await login(client, maker)
+    return await csrf_token(client)
+
+
 async def test_ruleset_page_is_for_admins(client, demo):
     await login(client, "manager")
     assert (await client.get("/risk/rulesets")).status_code == 404
@@ -107,8 +124,12 @@ async def test_ruleset_page_is_for_admins(client, demo):
     assert bad.status_code == 422 and "规则集无效" in bad.text and 'id="ruleset-form"' in bad.text
     assert await RuleSetVersion.all().count() == 0
     good = "version: reject-2027.5\ndescription: 只查当前逾期\nrules:\n  - code: CURRENT_OVERDUE\n    kind: reject\n    message: \"账户{account}当前逾期\"\n"
+    assert "提交复核" in page.text
     ok = await client.post("/risk/rulesets", data={"yaml_text": good, "csrf_token": token})
-    assert ok.status_code == 303
+    assert await RuleSetVersion.all().count() == 0  # nothing in force before a second officer checks it
+    request = await client.get(ok.headers["location"])
+    assert "reject-2027.5" in request.text and "待复核" in request.text
+    await _checked(client, ok, checker="hq_approver", maker="admin")
     page = await client.get("/risk/rulesets")
     assert "reject-2027.5" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
 
@@ -127,7 +148,7 @@ async def test_ruleset_page_uploads_a_strategy(client, demo):
     assert await RuleSetVersion.all().count() == 0
     text = shipped_ruleset_text(RuleSetKind.STRATEGY).replace("strategy-2026.1", "strategy-2027.2")
     ok = await client.post("/risk/rulesets", data={"yaml_text": text, "kind": "strategy", "csrf_token": token})
-    assert ok.status_code == 303
+    await _checked(client, ok, checker="hq_approver", maker="admin")
     page = await client.get("/risk/rulesets")
     assert "strategy-2027.2" in re.search(r'id="ruleset-active-strategy">(.*?)</p>', page.text, re.S).group(1)
     assert "尚未启用" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
@@ -143,7 +164,8 @@ async def test_ruleset_page_says_which_version_applies_to_the_bank(client, demo)
     await login(client, "admin")
     token = await csrf_token(client)
     text = shipped_ruleset_text(RuleSetKind.STRATEGY).replace("strategy-2026.1", "strategy-2027.3")
-    assert (await client.post("/risk/rulesets", data={"yaml_text": text, "kind": "strategy", "csrf_token": token})).status_code == 303
+    token = await _checked(client, await client.post("/risk/rulesets", data={"yaml_text": text, "kind": "strategy", "csrf_token": token}),
+                           checker="hq_approver", maker="admin")
     # then the page names the bank's own version as the one that applies, replacing the platform default
     page = await client.get("/risk/rulesets")
     assert re.search(r'id="ruleset-owner-strategy">(.*?)</span>', page.text).group(1) == "本行版本"
@@ -169,14 +191,32 @@ async def test_lists_page_adds_and_removes_with_masked_numbers(client, demo):
     past = await client.post("/risk/lists", data=form, headers={"HX-Request": "true"})
     assert past.status_code == 422 and "到期日应晚于今天" in past.text and number not in past.text and 'id="lists-body"' in past.text
     ok = await client.post("/risk/lists", data={**form, "expires_on": "2027-06-01"})
-    assert ok.status_code == 303
+    assert await ListEntry.all().count() == 0  # listed only once a second officer checks it
+    token = await _checked(client, ok, checker="approver", maker="manager")
     page = await client.get("/risk/lists")
     entry = await ListEntry.get()
     assert f'id="entry-{entry.id}-row"' in page.text and entry.id_number_masked in page.text and number not in page.text
     no_reason = await client.post(f"/risk/lists/{entry.id}/remove", data={"reason": "", "csrf_token": token})
     assert no_reason.status_code == 422 and "请填写移出名单的原因" in no_reason.text
     removed = await client.post(f"/risk/lists/{entry.id}/remove", data={"reason": "已结清", "csrf_token": token})
-    assert removed.status_code == 303 and (await ListEntry.get(id=entry.id)).removed_at is not None
+    assert (await ListEntry.get(id=entry.id)).removed_at is None
+    await _checked(client, removed, checker="approver", maker="manager")
+    assert (await ListEntry.get(id=entry.id)).removed_at is not None
+
+
+async def test_a_list_change_runs_at_once_when_the_settings_leave_it_out(client, demo, app):
+    from app.domain.maker_checker import CommandKind, MakerCheckerPolicy
+
+    app.state.maker_checker_policy = MakerCheckerPolicy(kinds=frozenset(CommandKind) - {CommandKind.LIST_CHANGE})
+    await business_date.set_current(TODAY)
+    await login(client, "manager")
+    page = await client.get("/risk/lists")
+    assert "提交复核" not in page.text
+    form = {"list_kind": "black", "name": "王建国", "id_number": id_number(102), "reason": "骗贷", "csrf_token": await csrf_token(client)}
+    ok = await client.post("/risk/lists", data=form)
+    assert ok.status_code == 303 and (await ListEntry.get()).list_kind == "black"
+    request = await client.get(ok.headers["location"])
+    assert "已通过" in request.text
 
 
 async def test_risk_pages_need_a_login(client, demo):

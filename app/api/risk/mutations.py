@@ -11,6 +11,7 @@ from app import clock
 from app.api.arguments import INPUT
 from app.api.context import Info
 from app.api.ids import decode_id
+from app.api.lending.maker_checker import Command
 from app.api.permissions import IsAdmin, IsOfficer
 from app.api.risk.permissions import CanManageLists
 from app.api.risk.types import (
@@ -29,12 +30,16 @@ from app.api.risk.types import (
 )
 from app.api.scalars import DecimalString, optional_fen
 from app.domain.errors import DomainError
+from app.domain.maker_checker import DEFAULT_POLICY as DEFAULT_MAKER_CHECKER
 from app.models import CollectionTask as TaskModel
 from app.models import EarlyWarning as WarningModel
+from app.models import ListEntry as ListEntryModel
+from app.models import PendingCommand
+from app.models import RuleSetVersion as RuleSetModel
 from app.models.risk import RuleSetKind as RuleSetKindModel
 from app.services import business_date
 from app.services.risk.collections import record_collection_action
-from app.services.risk import add_to_list, remove_from_list, upload_ruleset
+from app.services.risk import propose_list_add, propose_list_remove, propose_ruleset_upload
 from app.services.risk.warnings import handle_warning
 
 
@@ -67,15 +72,17 @@ class CollectionActionRecordPayload:
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
-@strawberry.input(description="上传新版本的规则集（YAML），上传后立即生效")
+@strawberry.input(description="上传新版本的规则集（YAML）：法人行的上传须经双人复核（另一位系统管理员或总行审批人）后生效；平台默认版本立即生效")
 class RuleSetUploadInput:
     yaml_text: str = strawberry.field(description="规则集全文（YAML；格式与示例见 app/domain/rules/rulesets/，可用的规则见规则目录）")
     kind: RuleSetKind = strawberry.field(default=RuleSetKind.REJECT, description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略")
+    reason: str = strawberry.field(default="", description="申请理由（双人复核时给复核人看）；为空时用规则集的说明")
 
 
-@strawberry.type(description="ruleSet 为空当且仅当 errors 非空")
+@strawberry.type(description="成功时 ruleSet 与 command 至少一个非空；errors 非空时两者均为 null")
 class RuleSetUploadPayload:
-    rule_set: RuleSet | None = strawberry.field(description="新的规则集版本；出错时为 null（errors 的 field 指向 YAML 中的位置）")
+    rule_set: RuleSet | None = strawberry.field(description="已生效的新版本；待复核或出错时为 null（errors 的 field 指向 YAML 中的位置）")
+    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；平台默认版本与出错时为 null")
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
@@ -94,10 +101,24 @@ class ListEntryRemoveInput:
     reason: str = strawberry.field(description="移出原因（必填）")
 
 
-@strawberry.type(description="entry 为空当且仅当 errors 非空")
+@strawberry.type(description="成功时 entry 与 command 至少一个非空；errors 非空时两者均为 null")
 class ListEntryPayload:
-    entry: ListEntry | None = strawberry.field(description="列入或移出后的名单记录；出错时为 null")
+    entry: ListEntry | None = strawberry.field(description="列入或移出后的名单记录；待复核或出错时为 null")
+    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；出错时为 null")
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
+
+
+def _policy(info: Info):
+    state = info.context.request.app.state if info.context.request is not None else None
+    return getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER)
+
+
+async def _entry_payload(made: PendingCommand | ListEntryModel) -> ListEntryPayload:
+    if isinstance(made, ListEntryModel):
+        return ListEntryPayload(entry=ListEntry.from_model(made), command=None, errors=[])
+    done = (made.result or {}).get("entry_id")
+    entry = await ListEntryModel.get_or_none(id=done) if done else None
+    return ListEntryPayload(entry=ListEntry.from_model(entry) if entry else None, command=Command.from_model(made), errors=[])
 
 
 @strawberry.type
@@ -128,31 +149,38 @@ class RiskMutation:
         row = await TaskModel.get(id=action.task_id).prefetch_related(*TASK_PREFETCH)
         return CollectionActionRecordPayload(task=CollectionTask.from_model(row), errors=[])
 
-    @strawberry.mutation(description="上传拒绝规则集或策略（系统管理员）", permission_classes=[IsAdmin])
+    @strawberry.mutation(description="上传拒绝规则集或策略（系统管理员）：法人行的上传生成待复核申请，复核通过后生效", permission_classes=[IsAdmin])
     async def rule_set_upload(self, info: Info, input: Annotated[RuleSetUploadInput, INPUT]) -> RuleSetUploadPayload:
         try:
-            row = await upload_ruleset(actor=info.context.actor, yaml_text=input.yaml_text, kind=RuleSetKindModel(input.kind.value))
+            made = await propose_ruleset_upload(actor=info.context.actor, yaml_text=input.yaml_text, kind=RuleSetKindModel(input.kind.value),
+                                                reason=input.reason, today=await business_date.current(), now=clock.now_utc(), policy=_policy(info))
         except DomainError as exc:
-            return RuleSetUploadPayload(rule_set=None, errors=[risk_error(exc, document_path=True)])  # a YAML path
-        return RuleSetUploadPayload(rule_set=RuleSet.from_model(row), errors=[])
+            return RuleSetUploadPayload(rule_set=None, command=None, errors=[risk_error(exc, document_path=True)])  # a YAML path
+        if isinstance(made, RuleSetModel):
+            return RuleSetUploadPayload(rule_set=RuleSet.from_model(made), command=None, errors=[])
+        done = (made.result or {}).get("version_id")
+        row = await RuleSetModel.get_or_none(id=done) if done else None
+        return RuleSetUploadPayload(rule_set=RuleSet.from_model(row) if row else None, command=Command.from_model(made), errors=[])
 
-    @strawberry.mutation(description="列入黑名单或灰名单（支行行长、系统管理员）", permission_classes=[CanManageLists])
+    @strawberry.mutation(description="列入黑名单或灰名单（支行行长、系统管理员）：生成待复核申请，复核通过后生效", permission_classes=[CanManageLists])
     async def list_entry_add(self, info: Info, input: Annotated[ListEntryAddInput, INPUT]) -> ListEntryPayload:
         try:
-            entry = await add_to_list(
+            made = await propose_list_add(
                 actor=info.context.actor, vault=info.context.vault, id_number=input.id_number, name=input.name,
                 list_kind=input.list_kind.value, reason=input.reason, today=await business_date.current(), expires_on=input.expires_on,
+                now=clock.now_utc(), policy=_policy(info),
             )
         except DomainError as exc:
-            return ListEntryPayload(entry=None, errors=[risk_error(exc)])
-        return ListEntryPayload(entry=ListEntry.from_model(entry), errors=[])
+            return ListEntryPayload(entry=None, command=None, errors=[risk_error(exc)])
+        return await _entry_payload(made)
 
-    @strawberry.mutation(description="移出名单（支行行长、系统管理员）", permission_classes=[CanManageLists])
+    @strawberry.mutation(description="移出名单（支行行长、系统管理员）：生成待复核申请，复核通过后生效", permission_classes=[CanManageLists])
     async def list_entry_remove(self, info: Info, input: Annotated[ListEntryRemoveInput, INPUT]) -> ListEntryPayload:
         try:
-            entry = await remove_from_list(
-                actor=info.context.actor, entry_id=decode_id(input.entry_id, "ListEntry", field="entry_id"), reason=input.reason, now=clock.now_utc(),
+            made = await propose_list_remove(
+                actor=info.context.actor, entry_id=decode_id(input.entry_id, "ListEntry", field="entry_id"), reason=input.reason,
+                today=await business_date.current(), now=clock.now_utc(), policy=_policy(info),
             )
         except DomainError as exc:
-            return ListEntryPayload(entry=None, errors=[risk_error(exc)])
-        return ListEntryPayload(entry=ListEntry.from_model(entry), errors=[])
+            return ListEntryPayload(entry=None, command=None, errors=[risk_error(exc)])
+        return await _entry_payload(made)

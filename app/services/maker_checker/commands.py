@@ -257,5 +257,10 @@ async def expire_overdue(*, now: datetime) -> int:
     return await PendingCommand.filter(status=CommandStatus.PENDING, expires_at__lte=now).update(status=CommandStatus.EXPIRED, decided_at=now)
 
 
+def is_command(made: object) -> bool:
+    """For doors whose service returns either a command (went through maker-checker) or the changed thing (ran at once)."""
+    return isinstance(made, PendingCommand)
+
+
 def check_action_of(kind: CommandKind | str) -> Action:
     return operation(kind).check_action

@@ -138,10 +138,7 @@ async def _subject(actor: Actor, params: Params) -> Subject:
     kind = RuleSetKind(params["kind"])
     ruleset = load_kind(kind, params["yaml_text"])  # a bad text is refused to the maker at once
     officer = await Officer.get(id=actor.id)
-    return Subject(actor.bank_id, officer.branch_id, f"{RULESET_KIND_NAMES[kind]} {ruleset.version}"[:128])
-
-
-RULESET_KIND_NAMES = {RuleSetKind.REJECT: "征信拒绝规则", RuleSetKind.STRATEGY: "准入与定价策略"}
+    return Subject(actor.bank_id, officer.branch_id, f"{kind.label} {ruleset.version}"[:128])
 
 
 def _rule_codes(ruleset: Any) -> dict[str, bool]:
@@ -166,7 +163,7 @@ async def _preview(params: Params, today: date) -> Effect:
         Figure("规则条数", str(len(before)), str(len(after)), money=False),
         Figure("启用的规则", str(sum(before.values())), str(sum(after.values())), money=False),
     )
-    notes = [f"{RULESET_KIND_NAMES[kind]}：{new.description}" if new.description else RULESET_KIND_NAMES[kind]]
+    notes = [f"{kind.label}：{new.description}" if new.description else kind.label]
     if added:
         notes.append("新增规则：" + "、".join(added))
     if removed:
@@ -174,7 +171,7 @@ async def _preview(params: Params, today: date) -> Effect:
     if switched:
         notes.append("启用状态改变：" + "、".join(f"{c}（{'启用' if after[c] else '停用'}）" for c in switched))
     notes.append("复核通过后立即成为本行生效版本，此后本行的决策按新版本执行；可在规则集页面启用旧版本回退")
-    return Effect(f"上传{RULESET_KIND_NAMES[kind]} {new.version}", figures, tuple(notes))
+    return Effect(f"上传{kind.label} {new.version}", figures, tuple(notes))
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
@@ -201,7 +198,7 @@ async def propose_ruleset_upload(
     if not actor.is_officer or actor.bank_id is None:
         return await upload_ruleset(actor=actor, yaml_text=yaml_text, kind=kind)
     ruleset = load_kind(kind, yaml_text)
-    reason = reason.strip() or f"上传{RULESET_KIND_NAMES[kind]} {ruleset.version}：{ruleset.description}".rstrip("：")
+    reason = reason.strip() or f"上传{kind.label} {ruleset.version}：{ruleset.description}".rstrip("：")
     params = {"kind": kind.value, "yaml_text": yaml_text, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
     return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
 

@@ -52,14 +52,26 @@ HANDLE = """mutation H($input: WarningHandleInput!) { warningHandle(input: $inpu
 RECORD = """mutation R($input: CollectionActionRecordInput!) { collectionActionRecord(input: $input) {
   task { id nextActionOn actions { kind outcome promisedAmount promisedOn officerName } } errors { code field message } } }"""
 
+COMMAND = "command { id kind status subject effectSeen { title figures { label before after } } }"
+
 UPLOAD = """mutation U($input: RuleSetUploadInput!) { ruleSetUpload(input: $input) {
-  ruleSet { kind version description isActive } errors { code field message } } }"""
+  ruleSet { kind version description isActive } %s errors { code field message } } }""" % COMMAND
 
 LIST_ADD = """mutation A($input: ListEntryAddInput!) { listEntryAdd(input: $input) {
-  entry { id listKind idNumberMasked name reason expiresOn } errors { code field message } } }"""
+  entry { id listKind idNumberMasked name reason expiresOn } %s errors { code field message } } }""" % COMMAND
 
 LIST_REMOVE = """mutation D($input: ListEntryRemoveInput!) { listEntryRemove(input: $input) {
-  entry { id removedAt removedReason } errors { code field message } } }"""
+  entry { id removedAt removedReason } %s errors { code field message } } }""" % COMMAND
+
+APPROVE = """mutation($input: CommandApproveInput!) { commandApprove(input: $input) { command { status } errors { code message } } }"""
+
+
+async def _approve(client, command: dict, checker: str, maker_headers: dict) -> None:
+    """The maker may not check their own request (双人复核); `checker` approves it."""
+    own = (await _gql(client, APPROVE, {"input": {"commandId": command["id"]}}, maker_headers))["data"]["commandApprove"]
+    assert [e["code"] for e in own["errors"]] == ["OWN_REQUEST"]
+    done = (await _gql(client, APPROVE, {"input": {"commandId": command["id"]}}, await _token(checker)))["data"]["commandApprove"]
+    assert done == {"command": {"status": "APPROVED"}, "errors": []}
 
 
 async def test_officer_reads_and_handles_a_warning(client, demo, vault, tmp_path):
@@ -142,10 +154,17 @@ async def test_rule_set_upload_is_for_admins_with_typed_errors(client, demo):
     param = good + "    params: {tolerance_fen: 1.5}\n"
     path = (await _gql(client, UPLOAD, {"input": {"yamlText": param}}, admin))["data"]["ruleSetUpload"]
     assert [e["field"] for e in path["errors"]] == ["rules[0].params.tolerance_fen"]  # a YAML path, shown as written
-    ok = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
-    assert ok == {"ruleSet": {"kind": "REJECT", "version": "reject-2027.9", "description": "测试", "isActive": True}, "errors": []}
+    ok = (await _gql(client, UPLOAD, {"input": {"yamlText": good, "reason": "试行"}}, admin))["data"]["ruleSetUpload"]
+    assert ok["errors"] == [] and ok["ruleSet"] is None  # waits for a second officer (双人复核)
+    command = ok["command"]
+    assert command["kind"] == "RULESET_UPLOAD" and command["status"] == "PENDING" and command["subject"] == "征信拒绝规则集 reject-2027.9"
+    assert {f["label"]: f["after"] for f in command["effectSeen"]["figures"]}["生效版本"] == "reject-2027.9（本行）"
+    assert await RuleSetVersion.all().count() == 0
+    await _approve(client, command, "hq_approver", admin)
+    row = await RuleSetVersion.get(version="reject-2027.9")
+    assert row.is_active and row.description == "测试"
     dup = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
-    assert [e["code"] for e in dup["errors"]] == ["DUPLICATE_VERSION"]
+    assert [e["code"] for e in dup["errors"]] == ["DUPLICATE_VERSION"] and dup["command"] is None
 
 
 async def test_a_strategy_version_is_uploaded_as_its_own_kind(client, demo):
@@ -158,7 +177,8 @@ async def test_a_strategy_version_is_uploaded_as_its_own_kind(client, demo):
     assert wrong["ruleSet"] is None and wrong["errors"][0]["code"] == "BAD_RULESET" and wrong["errors"][0]["message"].startswith("策略规则集无效")
     text = shipped_ruleset_text(RuleSetKind.STRATEGY).replace("strategy-2026.1", "strategy-2027.1")
     ok = (await _gql(client, UPLOAD, {"input": {"yamlText": text, "kind": "STRATEGY"}}, admin))["data"]["ruleSetUpload"]
-    assert ok["errors"] == [] and ok["ruleSet"]["kind"] == "STRATEGY" and ok["ruleSet"]["isActive"]
+    assert ok["errors"] == [] and ok["command"]["status"] == "PENDING"
+    await _approve(client, ok["command"], "hq_approver", admin)
     assert [(r.kind.value, r.version) for r in await RuleSetVersion.filter(is_active=True)] == [("strategy", "strategy-2027.1")]
 
 
@@ -169,20 +189,36 @@ async def test_list_entries_are_kept_by_managers_and_masked(client, demo):
     officer = await _gql(client, LIST_ADD, {"input": add}, await _token("officer1"))
     assert officer["data"] is None and officer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     manager = await _token("manager")
-    added = (await _gql(client, LIST_ADD, {"input": add}, manager))["data"]["listEntryAdd"]
-    assert added["errors"] == [] and added["entry"]["idNumberMasked"] == number[:6] + "********" + number[-4:]
-    assert number not in str(added)
+    proposed = (await _gql(client, LIST_ADD, {"input": add}, manager))["data"]["listEntryAdd"]
+    assert proposed["errors"] == [] and proposed["entry"] is None and proposed["command"]["status"] == "PENDING"
+    assert number not in str(proposed) and await ListEntry.all().count() == 0
+    await _approve(client, proposed["command"], "approver", manager)
+    entry = await ListEntry.get()
+    added = {"entry": {"id": _gid("ListEntry", entry.id)}}
+    assert entry.id_number_masked == number[:6] + "********" + number[-4:]
     dup = (await _gql(client, LIST_ADD, {"input": add}, manager))["data"]["listEntryAdd"]
     assert [(e["code"], e["field"]) for e in dup["errors"]] == [("DUPLICATE", "idNumber")]
     bad = (await _gql(client, LIST_ADD, {"input": {**add, "idNumber": "123"}}, manager))["data"]["listEntryAdd"]
     assert [e["field"] for e in bad["errors"]] == ["idNumber"]
     listed = (await _gql(client, "{ listEntries { totalCount edges { node { id name } } } }", {}, manager))["data"]["listEntries"]
     assert listed["totalCount"] == 1
-    removed = (await _gql(client, LIST_REMOVE, {"input": {"entryId": added["entry"]["id"], "reason": "误报"}}, manager))["data"]["listEntryRemove"]
-    assert removed["errors"] == [] and removed["entry"]["removedReason"] == "误报" and removed["entry"]["removedAt"]
+    removing = (await _gql(client, LIST_REMOVE, {"input": {"entryId": added["entry"]["id"], "reason": "误报"}}, manager))["data"]["listEntryRemove"]
+    assert removing["errors"] == [] and removing["command"]["status"] == "PENDING"
+    assert (await _gql(client, "{ listEntries { totalCount } }", {}, manager))["data"]["listEntries"]["totalCount"] == 1
+    await _approve(client, removing["command"], "approver", manager)
     assert (await _gql(client, "{ listEntries { totalCount } }", {}, manager))["data"]["listEntries"]["totalCount"] == 0
     assert await ListEntry.filter(removed_at__isnull=False).count() == 1
     assert await AuditEvent.filter(action__in=["risk_list.add", "risk_list.remove"]).count() == 2
+
+
+async def test_a_list_change_the_settings_leave_out_runs_at_once(client, demo, app):
+    from app.domain.maker_checker import CommandKind, MakerCheckerPolicy
+
+    app.state.maker_checker_policy = MakerCheckerPolicy(kinds=frozenset(CommandKind) - {CommandKind.LIST_CHANGE})
+    await business_date.set_current(TODAY)
+    add = {"idNumber": id_number(102), "name": "王建国", "listKind": "GREY", "reason": "多头借贷"}
+    added = (await _gql(client, LIST_ADD, {"input": add}, await _token("manager")))["data"]["listEntryAdd"]
+    assert added["errors"] == [] and added["entry"]["listKind"] == "GREY" and added["command"]["status"] == "APPROVED"
 
 
 async def test_risk_decisions_of_a_customer_in_scope(client, demo, vault):
