@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import clock
+from app.domain.maker_checker import CommandKind
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
 from app.domain.schedule import METHOD_LABELS
@@ -18,7 +19,9 @@ from app.services.customers.cards import confirm_card_binding, counter_binding, 
 from app.services.customers.trail import customer_trail
 from app.services.lending.calculator import preview_schedule
 from app.services.lending import queries as lending_queries
-from app.services.lending.drawdown import draw_down, quote_drawdown
+from app.services.lending.counter_drawdown import counter_draw_down
+from app.services.lending.drawdown import quote_drawdown
+from app.services.maker_checker.commands import is_command
 from app.services.lending.renewal import renewal_links
 from app.services.lending.repayment import prepay, quote_prepayment, repay
 from app.services.lending.reversal import reversible_bookings
@@ -135,13 +138,19 @@ async def line_detail(request: Request) -> Response:
                                   "term_months": lambda: whole_number(form.get("term_months"), field="term_months", message="请输入期限（月）")})
             amount_fen, term = typed["amount"], typed["term_months"]
             if form.get("confirm") == "1" and key is not None:
-                loan = await draw_down(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""),
-                                       idempotency_key=key, today=today, core=state.core, vault=state.vault)
-                return redirect(request, request.url_for("loan_detail", loan_id=str(loan.id)).path)
+                made = await counter_draw_down(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""),
+                                               idempotency_key=key, today=today, now=clock.now_utc(), policy=state.maker_checker_policy,
+                                               core=state.core, vault=state.vault)
+                if is_command(made):  # above the threshold: waits for a second officer (双人复核)
+                    return redirect(request, request.url_for("check_request", command_id=str(made.id)).path)
+                return redirect(request, request.url_for("loan_detail", loan_id=str(made.id)).path)
             quote = await quote_drawdown(actor=actor, credit_line_id=line.id, amount_fen=amount_fen, term_months=term, method=form.get("method", ""), today=today)
         except DomainError as exc:
             errors = form_errors(exc)
-    context = {"line": line, "trail": await customer_trail(line.customer_id), "form": form, "errors": errors, "quote": quote,
+    policy = request.app.state.maker_checker_policy
+    needs_check = quote is not None and policy.needs_check(CommandKind.COUNTER_DRAWDOWN) and quote.amount_fen > policy.counter_drawdown_above_fen
+    context = {"line": line, "trail": await customer_trail(line.customer_id), "form": form, "errors": errors, "quote": quote, "needs_check": needs_check,
+               "check_above_fen": policy.counter_drawdown_above_fen,
                "key": form.get("idempotency_key") or new_key(), "methods": METHOD_LABELS, **await _card_context(request, line)}
     return render(request, "lending/line.html", context, fragment="lending/_drawdown.html", status_code=422 if errors else 200)
 

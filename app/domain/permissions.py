@@ -47,6 +47,7 @@ class Action(StrEnum):
     LOAN_APPLY = "loan.apply"
     # money
     LOAN_DISBURSE = "loan.disburse"
+    LOAN_DISBURSE_APPROVE = "loan.disburse_approve"  # an approver or branch manager checks a counter drawdown above the threshold
     LOAN_REPAY = "loan.repay"
     LOAN_PREPAY = "loan.prepay"
     LOAN_CLASSIFY = "loan.classify"
@@ -96,7 +97,7 @@ class Action(StrEnum):
 
 MONEY_ACTIONS = frozenset({
     Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_PREPAY, Action.LOAN_WRITE_OFF, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_RECOVER,
-    Action.LOAN_REVERSE, Action.LOAN_REVERSE_APPROVE,
+    Action.LOAN_REVERSE, Action.LOAN_REVERSE_APPROVE, Action.LOAN_DISBURSE_APPROVE,
 })
 CREDIT_ACTIONS = frozenset({Action.LINE_GRANT, Action.LINE_APPROVE, Action.APPRAISAL_APPROVE})
 READ_ACTIONS = frozenset({Action.REPORT_READ})
@@ -110,7 +111,7 @@ PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
 CHECK_ACTIONS = frozenset({
     Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_REVERSE_APPROVE, Action.LOAN_EXTEND_APPROVE,
-    Action.LOAN_RENEW_APPROVE, Action.LIST_CHANGE_APPROVE, Action.RULESET_UPLOAD_APPROVE,
+    Action.LOAN_RENEW_APPROVE, Action.LIST_CHANGE_APPROVE, Action.RULESET_UPLOAD_APPROVE, Action.LOAN_DISBURSE_APPROVE,
 })
 # Checker actions only an officer of the bank's head office (总行: their branch tree holds the bank's head branch) performs.
 HEAD_OFFICE_ACTIONS = frozenset({Action.LOAN_WRITE_OFF_APPROVE, Action.RULESET_UPLOAD_APPROVE})
@@ -134,6 +135,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.CREDIT_AUTHORISE: frozenset({_P.BORROWER}),
     _A.LOAN_APPLY: frozenset({_P.BORROWER}),
     _A.LOAN_DISBURSE: _FRONT | {_P.BORROWER, _P.SYSTEM},
+    _A.LOAN_DISBURSE_APPROVE: _CHECKERS,
     _A.LOAN_REPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
     _A.LOAN_PREPAY: _FRONT | {_P.BORROWER, _P.SYSTEM},
     _A.LOAN_CLASSIFY: frozenset({_P.OFFICER, _P.APPROVER, _P.BRANCH_MANAGER, _P.SYSTEM}),
@@ -216,6 +218,7 @@ ACTION_LABELS: dict[Action, str] = {
     _A.CREDIT_AUTHORISE: "签署征信授权书",
     _A.LOAN_APPLY: "申请借款",
     _A.LOAN_DISBURSE: "用信放款",
+    _A.LOAN_DISBURSE_APPROVE: "审批大额柜面用信",
     _A.LOAN_REPAY: "还款",
     _A.LOAN_PREPAY: "提前还款",
     _A.LOAN_CLASSIFY: "认定贷款分类",

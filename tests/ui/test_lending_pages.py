@@ -229,3 +229,31 @@ async def test_counter_drawdown_binds_the_card_at_the_counter_first(client, demo
     assert await AuditEvent.filter(action="bank_card.bind", entity_id=str(card.id)).count() == 1
     # and the loan page leads back to its line
     assert f'/lines/{line.id}"' in (await client.get(f"/loans/{loan.id}")).text
+
+
+async def test_a_counter_drawdown_above_the_threshold_goes_to_a_checker(client, demo, vault, app):
+    from app.domain.maker_checker import MakerCheckerPolicy
+    from app.models import CreditLine, PendingCommand
+
+    app.state.maker_checker_policy = MakerCheckerPolicy(counter_drawdown_above_fen=1_000_000)  # above ¥10,000
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    await login(client)
+    token = await csrf_token(client)
+    page = await client.get(f"/lines/{line.id}")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    form = {"amount": "12000.00", "term_months": "12", "method": "equal_installment", "idempotency_key": key, "csrf_token": token}
+    quoted = await client.post(f"/lines/{line.id}", data=form, headers={"HX-Request": "true"})
+    assert quoted.status_code == 200 and 'id="drawdown-check"' in quoted.text and "提交复核" in quoted.text
+    sent = await client.post(f"/lines/{line.id}", data={**form, "confirm": "1"})
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/checks/")
+    assert await Loan.all().count() == 0 and (await CreditLine.get(id=line.id)).used_fen == 0
+    again = await client.post(f"/lines/{line.id}", data={**form, "confirm": "1"})  # a double tap: the same request
+    assert again.headers["location"] == sent.headers["location"] and await PendingCommand.all().count() == 1
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    await login(client, "approver")
+    request = await client.get(sent.headers["location"])
+    assert request.status_code == 200 and "柜面用信" in request.text and "88,000.00" in request.text
+    done = await client.post(f"{sent.headers['location']}/approve", data={"csrf_token": await csrf_token(client)})
+    assert done.status_code == 303
+    assert (await Loan.get()).principal_fen == 1_200_000

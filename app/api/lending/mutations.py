@@ -6,16 +6,22 @@ from uuid import UUID
 
 import strawberry
 
+from app import clock
+
 from app.api.context import Info
 from app.api.ids import decode_id
+from app.api.lending.maker_checker import Command
 from app.api.lending.queries import loan_error
 from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
 from app.api.arguments import INPUT
 from app.api.permissions import IsOfficer, IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
+from app.domain.maker_checker import DEFAULT_POLICY as DEFAULT_MAKER_CHECKER
+from app.models import Loan as LoanModel
 from app.services import business_date
-from app.services.lending.drawdown import draw_down
+from app.services.lending.counter_drawdown import counter_draw_down
+from app.services.maker_checker.commands import is_command
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.repayment import prepay, repay
 
@@ -52,9 +58,10 @@ class LprPublishInput:
     scheduled: bool = strawberry.field(default=False, description="发布日期晚于当前会计日期时必须为 true：预定生效的利率")
 
 
-@strawberry.type(description="loan 为空当且仅当 errors 非空")
+@strawberry.type(description="成功时 loan 与 command 至少一个非空；errors 非空时两者均为 null")
 class LoanDrawdownPayload:
-    loan: Loan | None = strawberry.field(description="新借据；出错时为 null")
+    loan: Loan | None = strawberry.field(description="新借据；待复核或出错时为 null")
+    command: Command | None = strawberry.field(default=None, description="金额超过柜面用信复核金额时的双人复核申请：PENDING 待复核，复核通过后放款（设置未列入复核时为 APPROVED，已放款）；未超过或出错时为 null")
     errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表")
 
 
@@ -93,14 +100,21 @@ class LendingMutation:
     async def loan_drawdown(self, info: Info, input: Annotated[LoanDrawdownInput, INPUT]) -> LoanDrawdownPayload:
         ctx = info.context
 
-        async def work():
-            return await draw_down(
+        state = ctx.request.app.state if ctx.request is not None else None
+        try:
+            made = await counter_draw_down(
                 actor=ctx.actor, credit_line_id=decode_id(input.credit_line_id, "CreditLine", field="credit_line_id"),
                 amount_fen=fen(input.amount, field="amount"), term_months=input.term_months, method=input.method.value,
-                idempotency_key=input.idempotency_key, today=await business_date.current(), core=ctx.core, vault=ctx.vault,
+                idempotency_key=input.idempotency_key, today=await business_date.current(), now=clock.now_utc(),
+                policy=getattr(state, "maker_checker_policy", DEFAULT_MAKER_CHECKER), core=ctx.core, vault=ctx.vault,
             )
-
-        return await _loan_payload(LoanDrawdownPayload, work)
+        except DomainError as exc:
+            return LoanDrawdownPayload(loan=None, command=None, errors=[loan_error(exc)])
+        if not is_command(made):
+            return LoanDrawdownPayload(loan=Loan.from_model(made), command=None, errors=[])
+        paid = (made.result or {}).get("loan_id")
+        loan = await LoanModel.get_or_none(id=paid) if paid else None
+        return LoanDrawdownPayload(loan=Loan.from_model(loan) if loan else None, command=Command.from_model(made), errors=[])
 
     @strawberry.mutation(description="归还到期及逾期款项（罚息 → 复利 → 利息 → 本金）", permission_classes=[IsSignedIn])
     async def loan_repay(self, info: Info, input: Annotated[LoanRepayInput, INPUT]) -> LoanRepayPayload:

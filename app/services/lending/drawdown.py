@@ -112,8 +112,20 @@ async def draw_down(
     card_id: UUID | None = None,
 ) -> Loan:
     """Open the loan on the line and pay it to the customer's default card, or to `card_id` (one of the line's
-    customer's bound cards: the app pays into a card opened at the bank that granted the line)."""
+    customer's bound cards: the app pays into a card opened at the bank that granted the line).
+
+    At the counter the doors call `counter_drawdown.counter_draw_down`, which sends an amount above the settings'
+    threshold to a second officer first (maker-checker)."""
     require(actor, Action.LOAN_DISBURSE)
+    return await disburse_on_line(actor=actor, credit_line_id=credit_line_id, amount_fen=amount_fen, term_months=term_months, method=method,
+                                  idempotency_key=idempotency_key, today=today, core=core, vault=vault, card_id=card_id)
+
+
+async def disburse_on_line(
+    *, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, idempotency_key: UUID, today: date, core: CoreBanking, vault: Vault,
+    card_id: UUID | None = None,
+) -> Loan:
+    """`draw_down` once its permission was checked (a checked maker-checker command runs this with the checker as actor)."""
     idempotency_key = caller_key("loan_drawdown", actor, idempotency_key)  # this caller's key (also the core's reference)
     if amount_fen <= 0:
         raise ValidationError("借款金额必须大于 0", code=CommonCode.INVALID_AMOUNT, field="amount")

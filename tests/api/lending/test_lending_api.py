@@ -200,3 +200,32 @@ async def test_bad_rate_strings_at_lpr_publish_are_typed_errors_on_their_field(c
         body = (await client.post("/graphql", json={"query": mutation, "variables": variables}, headers=headers)).json()
         payload = body["data"]["lprPublish"]
         assert payload["rates"] == [] and [(e["code"], e["field"], e["message"]) for e in payload["errors"]] == [("INVALID_RATE", field, message)], overrides
+
+
+DRAW = """mutation D($input: LoanDrawdownInput!) { loanDrawdown(input: $input) {
+  loan { id principal } command { id kind status effectSeen { figures { label before after } } } errors { code field message } } }"""
+APPROVE = """mutation($input: CommandApproveInput!) { commandApprove(input: $input) { command { status } errors { code message } } }"""
+
+
+async def test_a_counter_drawdown_above_the_threshold_waits_for_a_checker(client, demo, vault, app):
+    from app.domain.maker_checker import MakerCheckerPolicy
+
+    app.state.maker_checker_policy = MakerCheckerPolicy(counter_drawdown_above_fen=1_000_000)  # above ¥10,000
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    officer = await _token()
+    variables = {"input": {"creditLineId": _gid("CreditLine", line.id), "amount": "12000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT",
+                           "idempotencyKey": str(uuid.uuid4())}}
+    body = (await client.post("/graphql", json={"query": DRAW, "variables": variables}, headers=officer)).json()["data"]["loanDrawdown"]
+    assert body["errors"] == [] and body["loan"] is None and body["command"]["kind"] == "COUNTER_DRAWDOWN" and body["command"]["status"] == "PENDING"
+    assert {f["label"]: f["after"] for f in body["command"]["effectSeen"]["figures"]}["可用额度"] == "88000.00"
+    assert await Loan.all().count() == 0
+    own = (await client.post("/graphql", json={"query": APPROVE, "variables": {"input": {"commandId": body["command"]["id"]}}}, headers=officer)).json()
+    assert own["data"] is None or own["data"]["commandApprove"]["command"] is None  # an officer may not check at all
+    done = (await client.post("/graphql", json={"query": APPROVE, "variables": {"input": {"commandId": body["command"]["id"]}}},
+                              headers=await _token("approver"))).json()["data"]["commandApprove"]
+    assert done == {"command": {"status": "APPROVED"}, "errors": []}
+    assert (await Loan.get()).principal_fen == 1_200_000 and (await CreditLine.get(id=line.id)).used_fen == 1_200_000
+    small = {"input": {**variables["input"], "amount": "10000.00", "idempotencyKey": str(uuid.uuid4())}}
+    paid = (await client.post("/graphql", json={"query": DRAW, "variables": small}, headers=officer)).json()["data"]["loanDrawdown"]
+    assert paid["errors"] == [] and paid["command"] is None and paid["loan"]["principal"] == "10000.00"  # up to the threshold: at once
