@@ -48,6 +48,12 @@ class LimitTerm(StrEnum):
     PRODUCT_MAX = "product_max"
     INCOME_MULTIPLE = "income_multiple"
     DEBT_TO_INCOME = "debt_to_income"
+    # the online products' terms (app/domain/rules/online.py): computed in code, parameters from the product's YAML
+    HOUSING_FUND_MULTIPLE = "housing_fund_multiple"
+    CASH_VALUE_SHARE = "cash_value_share"
+    PREMIUM_SHARE = "premium_share"
+    ELECTRICITY_RECORD = "electricity_record"
+    ONLINE_CAP = "online_cap"
 
     @property
     def label(self) -> str:
@@ -59,6 +65,11 @@ LIMIT_TERMS = {
     LimitTerm.PRODUCT_MAX: "产品最高额度",
     LimitTerm.INCOME_MULTIPLE: "收入倍数上限",
     LimitTerm.DEBT_TO_INCOME: "负债收入比上限",
+    LimitTerm.HOUSING_FUND_MULTIPLE: "公积金月缴存额倍数",
+    LimitTerm.CASH_VALUE_SHARE: "保单现金价值比例",
+    LimitTerm.PREMIUM_SHARE: "保单年缴保费比例",
+    LimitTerm.ELECTRICITY_RECORD: "用电缴费记录额度",
+    LimitTerm.ONLINE_CAP: "互联网贷款单户余额上限",
 }
 PRICING_SOURCES = {"ruleset": "策略定价表", "product_grade": "产品等级定价", "product_default": "产品默认加点"}
 
