@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     external_data_timeout_seconds: float = 10.0
     external_data_freshness_days: dict[str, int] = {}  # by source, e.g. {"state_grid": 7}; unnamed sources: the default
     external_data_default_freshness_days: int = 30  # an answer this recent is reused; 0: always ask again
+    # Online credit in the app (issue 20, docs/mobile.md): the internet-lending rules (商业银行互联网贷款管理暂行办法) as settings
+    online_cap_per_borrower_yuan: int = 200_000  # online consumer credit per borrower, across online products
+    online_bullet_max_months: int = 12  # a 先息后本 consumer line granted online: at most this many months
+    online_line_months: int = 12  # how long a line granted online stays valid
+    online_consent_days: int = 365  # how long a data-source consent signed in the app lasts
     # Provincial credit system sync through the outbox (docs/sandbox.md)
     provincial_url: str = ""  # empty: the sandbox provincial system
     provincial_api_key: SecretStr | None = None

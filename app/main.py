@@ -24,7 +24,7 @@ from app.middleware import (
     SecurityHeadersMiddleware, ServiceUnavailableMiddleware,
 )
 from app.domain.errors import Forbidden, NotFound
-from app.wiring import Adapters, allowance_policy, extension_policy, guarantee_policy, maker_checker_policy, renewal_policy, sign_in_policy, visit_policy
+from app.wiring import Adapters, allowance_policy, extension_policy, guarantee_policy, maker_checker_policy, online_credit_policy, renewal_policy, sign_in_policy, visit_policy
 from ui import health
 from ui.common import forbidden, method_not_allowed, not_found
 from ui.routes import routes as page_routes
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     assets = StaticAssets(settings.ui_dir / "static")  # read and hashed once (templates: static_url)
     adapters = Adapters.from_settings(settings)
     mobile = MobileDeps(settings=settings, sms=adapters.sms, bureau=adapters.bureau, media=adapters.media,
-                        policy=sign_in_policy(settings))
+                        policy=sign_in_policy(settings), external=adapters.external, online=online_credit_policy(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -38,6 +38,7 @@ from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
 from app.domain.visit import Authority
 from app.domain.external_data import ExternalSource
 from app.integrations.bureau import CreditBureau, HttpBureau, SandboxBureau
+from app.domain.rules.online import InternetLendingRules
 from app.integrations.external_data import ExternalSources, HttpSource, SandboxSource
 from app.integrations.core_banking import CoreBanking, HttpCoreBanking, SandboxCoreBanking
 from app.integrations.identity import HttpIdentityCheck, IdentityCheck, SandboxIdentityCheck
@@ -47,6 +48,7 @@ from app.services.auth.borrowers import SignInPolicy
 from app.services.contracts import SigningKit
 from app.services.external_data import ExternalDataPolicy
 from app.services.guarantees import GroupPolicy
+from app.services.lending.online_credit import OnlineCreditPolicy
 from app.services.contracts.pki import PkiConfig, load_pki
 from app.services.documents import MediaStore
 from app.services.jobs import ArqJobQueue
@@ -211,6 +213,16 @@ def visit_policy(settings: Settings) -> VisitPolicy:
         face_threshold=settings.face_threshold,
         max_upload_bytes=settings.idcard_max_bytes,
         credit_report_reuse_days=settings.credit_report_reuse_days,
+        exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
+    )
+
+
+def online_credit_policy(settings: Settings) -> OnlineCreditPolicy:
+    """The online products' numbers (`CUNXIN_ONLINE_*`, the credit report's reuse, the exposure cap, the sources' freshness)."""
+    return OnlineCreditPolicy(
+        rules=InternetLendingRules(cap_per_borrower_fen=settings.online_cap_per_borrower_yuan * 100, bullet_max_months=settings.online_bullet_max_months),
+        external=external_data_policy(settings), credit_report_reuse_days=settings.credit_report_reuse_days, consent_days=settings.online_consent_days,
+        line_months=settings.online_line_months,
         exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
     )
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from app.config import Settings
 from app.services.auth.borrowers import SignInPolicy
-from app.services.ports import CreditBureau, MediaStore, SmsSender
+from app.services.lending.online_credit import OnlineCreditPolicy
+from app.services.ports import CreditBureau, ExternalSources, MediaStore, SmsSender
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +19,5 @@ class MobileDeps:
     bureau: CreditBureau
     media: MediaStore
     policy: SignInPolicy
+    external: ExternalSources | None = None  # the external data sources (公积金, 保单, 国网 … ; docs/external-data.md)
+    online: OnlineCreditPolicy = OnlineCreditPolicy()  # the online products' numbers (CUNXIN_ONLINE_*)

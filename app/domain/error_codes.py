@@ -298,9 +298,20 @@ class MakerCheckerCode(StrEnum):
     EXECUTION_FAILED = "EXECUTION_FAILED"  # approved, but the operation could not run: nothing changed
 
 
+class OnlineCreditCode(StrEnum):
+    """Applications for an online credit line in the app (公积金贷, 保单贷, 国网贷; issue 20)."""
+
+    NOT_ONLINE_PRODUCT = "NOT_ONLINE_PRODUCT"  # the product has no online strategy at this bank
+    NO_SOURCE_CONSENT = "NO_SOURCE_CONSENT"  # no consent in force to query the product's data source
+    OUTSIDE_REGION = "OUTSIDE_REGION"  # the borrower does not live in the bank's region
+    NOT_OFFERED = "NOT_OFFERED"  # accept/sign on an application that holds no open offer
+    NOT_REFUSED = "NOT_REFUSED"  # a review asked for on an application that was not refused
+
+
 AREAS: tuple[type[StrEnum], ...] = (
     CommonCode, LendingCode, ClassificationCode, CreditCheckCode, CreditReportCode, RiskCode, AuthCode, SmsCode,
     CustomerCode, IdentityCode, VisitCode, ContractCode, CensusCode, AppraisalCode, OperationsCode, MakerCheckerCode,
+    OnlineCreditCode,
 )
 
 ALL_CODES: dict[str, StrEnum] = {member.value: member for area in AREAS for member in area}
@@ -412,9 +423,15 @@ MEANINGS: dict[StrEnum, str] = {
     MakerCheckerCode.REQUEST_EXPIRED: "该申请已过期，须由发起人重新提交",
     MakerCheckerCode.EFFECT_CHANGED: "发起后影响已变化，请重新查看后再审批",
     MakerCheckerCode.EXECUTION_FAILED: "复核通过但业务无法执行，未做任何变更，申请记为执行失败",
+    OnlineCreditCode.NOT_ONLINE_PRODUCT: "该成员行的这一产品不支持在线申请授信",
+    OnlineCreditCode.NO_SOURCE_CONSENT: "缺少产品数据来源（公积金、保单、国网等）的有效查询授权：先签署 externalDataConsentSign，未向数据来源查询",
+    OnlineCreditCode.OUTSIDE_REGION: "客户不在该行服务区域内，不能在线申请",
+    OnlineCreditCode.NOT_OFFERED: "该申请没有待签署的授信额度（未通过、转人工或已签署以外的状态）",
+    OnlineCreditCode.NOT_REFUSED: "只有自动审批未通过的申请可以申请人工复核",
 }
 
 
 def meaning(code: StrEnum) -> str | None:
     """What a code means (Simplified Chinese), or None for a PAD-only code the API does not publish."""
     return MEANINGS.get(code)
+

@@ -226,3 +226,24 @@ def _load(kind: Any, value: Any, where: str) -> Any:
 def facts_from_json(source: ExternalSource, data: Any) -> Any:
     """The facts of `source` from their JSON form; `ValueError` (Chinese) when the shape is wrong."""
     return _load(FACTS_TYPES[ExternalSource(source)], data, SOURCE_LABELS[ExternalSource(source)])
+
+
+class CreditApplicationStatus(StrEnum):
+    """An application for an online credit line (授信申请) made in the app (app/services/lending/online_credit.py)."""
+
+    OFFERED = "offered"  # the strategy passed: an offer waits for the borrower to accept and sign
+    REFUSED = "refused"  # the strategy refused (a neutral message; the borrower may ask for a person's review)
+    REFERRED = "referred"  # an approver decides: a silent source, a bureau review, or a review the borrower asked for
+    ACTIVE = "active"  # accepted and signed: the credit line is active
+
+    @property
+    def label(self) -> str:
+        return CREDIT_APPLICATION_STATUS_LABELS[self]
+
+
+CREDIT_APPLICATION_STATUS_LABELS = {
+    CreditApplicationStatus.OFFERED: "已出具额度，待客户确认签约",
+    CreditApplicationStatus.REFUSED: "未通过自动审批",
+    CreditApplicationStatus.REFERRED: "转审批人人工审查",
+    CreditApplicationStatus.ACTIVE: "已签约，额度生效",
+}

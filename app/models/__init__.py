@@ -9,7 +9,7 @@ from app.models.contract import Contract, ContractSignature
 from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan, LoanExtension, LoanRenewal
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
-from app.models.external_data import ExternalDataConsent, ExternalDataQuery
+from app.models.external_data import CreditApplication, ExternalDataConsent, ExternalDataQuery
 from app.models.guarantee import GuaranteeGroup, GuaranteeMember
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.maker_checker import PendingCommand
@@ -62,6 +62,7 @@ __all__ = [
     "DebitAttempt",
     "Document",
     "EarlyWarning",
+    "CreditApplication",
     "ExternalDataConsent",
     "ExternalDataQuery",
     "EodRun",

@@ -6,7 +6,7 @@ Both belong to the customer's member bank (`bank`): a consent given at bank A le
 from tortoise import fields
 from tortoise.models import Model
 
-from app.domain.external_data import ExternalQueryStatus, ExternalSource
+from app.domain.external_data import CreditApplicationStatus, ExternalQueryStatus, ExternalSource
 
 
 class ExternalDataConsent(Model):
@@ -55,3 +55,40 @@ class ExternalDataQuery(Model):
     class Meta:
         table = "external_data_query"
         indexes = (("customer_id", "source", "requested_at"),)
+
+
+class CreditApplication(Model):
+    """An application for an online credit line (授信申请) in the app: the data it used, the decision, the offer, the line.
+
+    Filed with the borrower's customer record at the product's member bank. `decision` holds what the answer
+    rests on (the sources' statuses, the strategy's hits and limit terms), and the strategy decision itself is a
+    RiskStrategyDecision like the visit's."""
+
+    id = fields.UUIDField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="credit_applications", on_delete=fields.RESTRICT)
+    product = fields.ForeignKeyField("models.Product", related_name="credit_applications", on_delete=fields.RESTRICT)
+    idempotency_key = fields.UUIDField()
+    source = fields.CharEnumField(ExternalSource, max_length=24)
+    status = fields.CharEnumField(CreditApplicationStatus, max_length=16)
+    strategy_version = fields.CharField(max_length=64)
+    risk_decision = fields.ForeignKeyField("models.RiskDecision", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
+    strategy_decision = fields.ForeignKeyField("models.RiskStrategyDecision", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
+    external_query = fields.ForeignKeyField("models.ExternalDataQuery", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
+    decision = fields.JSONField()  # {"bureau": ..., "source": ..., "strategy": ...}: the evidence of the answer
+    message = fields.TextField(default="")  # what the borrower is told (neutral on a refusal)
+    limit_fen = fields.BigIntField(default=0)  # the offer (0 unless offered)
+    spread_bp = fields.IntField(null=True)
+    lpr_ppm = fields.IntField(null=True)
+    annual_rate_ppm = fields.IntField(null=True)  # LPR + spread, the 年化利率 stated with the offer
+    max_term_months = fields.IntField(null=True)
+    methods = fields.JSONField(null=True)  # RepaymentMethod values offered
+    applied_at = fields.DatetimeField()
+    review_requested_at = fields.DatetimeField(null=True)  # PIPL art. 24: the borrower asked a person to review a refusal
+    review_reason = fields.CharField(max_length=256, default="")
+    accepted_at = fields.DatetimeField(null=True)
+    contract_document = fields.ForeignKeyField("models.Document", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
+    credit_line = fields.ForeignKeyField("models.CreditLine", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
+
+    class Meta:
+        table = "credit_application"
+        unique_together = (("customer", "idempotency_key"),)

@@ -8,6 +8,7 @@ them to services. They name their types from here.
 from app.crypto import Vault
 from app.integrations.bureau import CreditBureau
 from app.integrations.core_banking import CoreBanking
+from app.integrations.external_data import ExternalSources
 from app.integrations.identity import IdentityCheck
 from app.integrations.provincial import ProvincialCreditSystem
 from app.integrations.sms import SmsSender
@@ -18,6 +19,7 @@ from app.services.jobs import JobQueue
 __all__ = [
     "CoreBanking",
     "CreditBureau",
+    "ExternalSources",
     "IdentityCheck",
     "JobQueue",
     "MediaStore",

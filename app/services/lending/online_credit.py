@@ -1,0 +1,398 @@
+"""Online credit in the app (issue 20): 公积金贷, 保单贷, 国网贷 granted from the credit report and one external source.
+
+The journey, one service function per step, called by the GraphQL doors (app/api/lending/online_credit.py):
+
+- `online_products`: the products of the borrower's card's opening bank that have an online strategy.
+- `sign_source_consent`: the borrower consents in the app to the product's source being queried for the
+  application (授信申请); the text is filed in the e-archive as an authorisation (授权书). The credit-report
+  authorisation is `app.services.lending.application.sign_authorisation`, as for a drawdown.
+- `apply_for_credit`: both consents are required (a typed error names the missing one, nothing is asked);
+  the borrower must live in the bank's region; the bureau and the source are queried (as the system, the
+  request id ties it to the borrower's call); the admission and anti-fraud strategy (lists, age, shared
+  devices) and the product's own strategy (app/domain/rules/online.py) decide. A bureau or source that does
+  not answer is never a pass: the file is referred to an approver. The answer is stored with its evidence
+  (a RiskStrategyDecision as for the visit, and the CreditApplication) and is an offer (limit, 年化利率 =
+  LPR + spread, longest term, methods), a refusal with a neutral message, or a referral.
+- `request_review`: a refused borrower asks for a person to look at the automated refusal (PIPL art. 24):
+  the application becomes a referral.
+- `accept_offer`: the borrower accepts and signs; the line is granted (`grant_credit_line`, its exposure rules)
+  with its `line_granted` outbox message, and the signed acceptance is filed in the e-archive (a text record of
+  the offer and the borrower's confirmation: not the visit's PAdES-signed PDF contract, see docs/mobile.md).
+  The line is then drawn on with the existing drawdown (`loanApply`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from importlib import resources
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from app.crypto import Vault
+from app.domain.error_codes import CommonCode, CreditCheckCode, OnlineCreditCode
+from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
+from app.domain.external_data import ConsentPurpose, CreditApplicationStatus, ExternalQueryStatus, ExternalSource
+from app.domain.lpr import tenor_for_term
+from app.domain.money import Money, percent_str
+from app.domain.permissions import Action
+from app.domain.rules import worst_outcome
+from app.domain.rules.online import InternetLendingRules, OnlineLimitInputs, OnlineStrategy, evaluate_online, load_online_strategy, offered_terms
+from app.domain.rules.strategies import explain_strategy
+from app.domain.schedule.dates import add_months
+from app.domain.vocabulary import ActorType, CreditLineStatus, DocumentKind, RiskOutcome, RiskPurpose
+from app.integrations.bureau import CreditBureau
+from app.integrations.external_data import ExternalSources
+from app.models import Bank, CreditApplication, CreditAuthorisation, CreditLine, Customer, ExternalDataConsent, HouseholdMember, Household, Product, RiskStrategyDecision, Village
+from app.services import audit
+from app.services.actor import Actor
+from app.services.customers.cards import online_offer, require_customer
+from app.services.documents import MediaStore, store_document
+from app.services.external_data import ExternalDataPolicy, query_external
+from app.services.external_data.consents import valid_consent
+from app.services.lending.application import ApplicationError, customer_at_bank
+from app.services.lending.lines import grant_credit_line
+from app.services.lending.pricing import latest_lpr
+from app.services.lending.products import active_product
+from app.services.outbox import enqueue_line_granted
+from app.services.permissions import require
+from app.services.ports import CoreBanking
+from app.services.risk import check_credit, evaluate_strategy
+
+SHIPPED_ONLINE_STRATEGIES = ("rulesets/online-gjj-1.yaml", "rulesets/online-baodan-1.yaml", "rulesets/online-guowang-1.yaml")
+CONSUMER_PURPOSE = "个人消费"  # a product of this 贷款用途 is consumer credit: the internet-lending cap and bullet limit apply
+
+OFFER_MESSAGE = "审批通过：授信额度 {limit}，年化利率 {rate}%（LPR {lpr}% + {spread} 个基点），请确认并签署授信合同"
+REFUSAL_MESSAGE = "很抱歉，您暂不符合该产品的在线申请条件。如有疑问，可申请人工复核。"
+REFERRAL_MESSAGE = "您的申请需要审批人进一步审核，我们会尽快处理并通知您结果"
+REVIEW_MESSAGE = "已收到您的人工复核申请，审批人将重新审查并通知您结果"
+ACTIVE_MESSAGE = "授信合同已签署，额度已生效，可在额度内申请借款"
+
+CONSENT_TEXT = """外部数据查询授权书（手机银行）
+
+授权人：{name}（身份证号码 {id_masked}）
+本人同意{institution}在办理本人的授信申请时，向{source}查询本人的{source}数据，
+用于授信审批（用途：授信申请），不用于其他用途。授权有效期至 {expires}。
+
+本人已阅读并理解上述内容，于 {signed_at}（UTC）在手机银行中确认签署。
+"""
+
+CONTRACT_TEXT = """授信确认书（手机银行）
+
+借款人：{name}（身份证号码 {id_masked}）
+贷款人：{institution}
+产品：{product}（申请编号 {application}）
+授信额度：{limit}；年化利率：{rate}%（LPR {lpr}% + {spread} 个基点，按合同约定调整）
+最长期限：{term} 个月；还款方式：{methods}
+额度有效期：{valid_from} 至 {valid_until}
+
+本人已阅读并同意授信条款，于 {signed_at}（UTC）在手机银行中确认签署（短信登录的本人账户，设备已登记）。
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineCreditPolicy:
+    """Settings (app/config.py, CUNXIN_ONLINE_*); the regulation's limits are `rules`."""
+
+    rules: InternetLendingRules = InternetLendingRules()
+    external: ExternalDataPolicy = field(default_factory=ExternalDataPolicy)
+    credit_report_reuse_days: int = 30
+    consent_days: int = 365
+    line_months: int = 12  # how long a line granted online stays valid
+    exposure_cap_fen: int | None = None  # the person's live lines (CUNXIN_LINE_EXPOSURE_CAP_YUAN), as at the visit
+
+
+def shipped_online_strategies() -> dict[str, OnlineStrategy]:
+    """Product code -> its strategy (package resources of app.domain.rules; defaults marked as configuration)."""
+    out = {}
+    for name in SHIPPED_ONLINE_STRATEGIES:
+        strategy = load_online_strategy(resources.files("app.domain.rules").joinpath(name).read_text(encoding="utf-8"))
+        out[strategy.product_code] = strategy
+    return out
+
+
+def strategy_for(product_code: str) -> OnlineStrategy | None:
+    return shipped_online_strategies().get(product_code)
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineProduct:
+    product: Product
+    strategy: OnlineStrategy
+
+
+async def online_products(actor: Actor, *, core: CoreBanking, vault: Vault, now: datetime, bank_id: UUID | None = None) -> tuple[Bank | None, list[OnlineProduct]]:
+    """The online products (with a strategy) of the bank the app offers (the default card's opening bank, or `bank_id`)."""
+    offer = await online_offer(actor, core=core, vault=vault, now=now, bank_id=bank_id)
+    strategies = shipped_online_strategies()
+    return offer.bank, [OnlineProduct(p, strategies[p.code]) for p in offer.products if p.code in strategies]
+
+
+def _system(actor: Actor) -> Actor:
+    """The automated decision is the system's; the request id ties it to the borrower's call."""
+    return Actor(type=ActorType.SYSTEM, display_name=f"app-credit:{actor.id}", request_id=actor.request_id, ip=actor.ip)
+
+
+# --- consent --------------------------------------------------------------------------------------
+
+
+async def sign_source_consent(
+    *, actor: Actor, bank_id: UUID, source: ExternalSource | str, now: datetime, media: MediaStore, valid_days: int = 365,
+) -> ExternalDataConsent:
+    """File the borrower's consent, signed in the app, to query `source` for a credit application at `bank_id`."""
+    require_customer(actor)
+    require(actor, Action.CREDIT_AUTHORISE)
+    try:
+        source = ExternalSource(source)
+    except ValueError:
+        raise ValidationError(f"外部数据来源无效：{source}", field="source") from None
+    actor, customer = await customer_at_bank(actor=actor, bank_id=bank_id)
+    bank = await Bank.get(id=customer.bank_id)
+    expires = now + timedelta(days=valid_days)
+    text = CONSENT_TEXT.format(name=customer.name, id_masked=customer.id_number_masked, institution=bank.legal_name, source=source.label,
+                               expires=expires.date().isoformat(), signed_at=now.isoformat(timespec="seconds"))
+    doc = await store_document(actor=actor, media=media, data=text.encode(), kind=DocumentKind.AUTHORISATION, content_type="text/plain; charset=utf-8",
+                               title=f"{source.label}数据查询授权书（手机银行）", customer_id=customer.id, max_bytes=64 * 1024)
+    async with in_transaction():
+        row = await ExternalDataConsent.create(customer=customer, bank_id=customer.bank_id, source=source, purposes=[ConsentPurpose.APPLICATION.value],
+                                               signed_at=now, expires_at=expires, document=doc, officer_id=None)
+        await audit.record(actor, "external_consent.record", "external_data_consent", row.id, after={
+            "customerId": str(customer.id), "source": source.value, "purposes": [ConsentPurpose.APPLICATION.value],
+            "expiresAt": expires.isoformat(), "documentId": str(doc.id), "channel": "app",
+        })
+    return row
+
+
+# --- apply ----------------------------------------------------------------------------------------
+
+
+async def _lives_in_region(customer: Customer, bank_id: UUID) -> tuple[bool, str]:
+    """Does the borrower live in the bank's region (the counties of its villages)? Their village (or household's)
+    when the bank knows it, else the ID number's area code (户籍地, the only address an app-only borrower gave)."""
+    counties = {code[:6] for code in await Village.filter(branch__bank_id=bank_id).values_list("division_code", flat=True)}
+    village_id = customer.village_id
+    if village_id is None:
+        member = await HouseholdMember.get_or_none(customer_id=customer.id)
+        household = await Household.get_or_none(id=member.household_id) if member else None
+        village_id = household.village_id if household else None
+    if village_id is not None:
+        code = (await Village.get(id=village_id)).division_code[:6]
+        return code in counties, f"village:{code}"
+    return customer.id_number_masked[:6] in counties, f"id_area:{customer.id_number_masked[:6]}"
+
+
+async def _online_room_fen(customer: Customer, rules: InternetLendingRules, today: date) -> int:
+    """The internet-lending cap minus the person's live online consumer lines (their records at every member bank)."""
+    records = await Customer.filter(id_number_hash=customer.id_number_hash).values_list("id", flat=True)
+    granted = await CreditApplication.filter(customer_id__in=list(records), status=CreditApplicationStatus.ACTIVE,
+                                             product__loan_purpose=CONSUMER_PURPOSE).values_list("credit_line_id", flat=True)
+    used = await CreditLine.filter(id__in=[g for g in granted if g is not None], status__in=[CreditLineStatus.ACTIVE, CreditLineStatus.FROZEN],
+                                   valid_until__gte=today).values_list("limit_fen", flat=True)
+    return max(0, rules.cap_per_borrower_fen - sum(used))
+
+
+async def _require_consents(customer: Customer, source: ExternalSource, *, today: date, now: datetime) -> None:
+    if not await CreditAuthorisation.exists(customer_id=customer.id, revoked_at=None, valid_until__gte=today):
+        raise ApplicationError("请先阅读并签署征信查询授权书", code=CreditCheckCode.NO_AUTHORISATION, field="consent")
+    if await valid_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=ConsentPurpose.APPLICATION, now=now) is None:
+        raise ApplicationError(f"请先阅读并签署{source.label}数据查询授权书", code=OnlineCreditCode.NO_SOURCE_CONSENT, field="consent")
+
+
+async def apply_for_credit(
+    *,
+    actor: Actor,
+    bank_id: UUID,
+    product_code: str,
+    idempotency_key: UUID,
+    now: datetime,
+    today: date,
+    bureau: CreditBureau,
+    sources: ExternalSources,
+    media: MediaStore,
+    vault: Vault,
+    policy: OnlineCreditPolicy,
+) -> CreditApplication:
+    """Query, decide and answer (offer, refusal or referral); the same idempotency key returns the first answer."""
+    require_customer(actor)
+    require(actor, Action.LOAN_APPLY)
+    actor, customer = await customer_at_bank(actor=actor, bank_id=bank_id)
+    existing = await CreditApplication.get_or_none(customer_id=customer.id, idempotency_key=idempotency_key).prefetch_related("product")
+    if existing is not None:
+        if existing.product.code != product_code:
+            raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
+        return existing
+    product = await active_product(customer.bank_id, product_code)
+    strategy = strategy_for(product_code)
+    if product is None or strategy is None:
+        raise ApplicationError("该产品不支持在线申请", code=OnlineCreditCode.NOT_ONLINE_PRODUCT, field="product_code")
+    await _require_consents(customer, strategy.source, today=today, now=now)
+    inside, where = await _lives_in_region(customer, customer.bank_id)
+    if not inside:
+        await audit.record(actor, "credit_application.outside_region", "customer", customer.id, after={"product": product.code, "residence": where})
+        raise ApplicationError("该产品仅面向本行服务区域内的居民，请到就近网点咨询", code=OnlineCreditCode.OUTSIDE_REGION, field="product_code")
+
+    system = _system(actor)
+    evidence: dict[str, Any] = {"residence": where}
+    outcomes: list[str] = []
+    risk_decision = None
+    try:
+        risk_decision = await check_credit(actor=system, customer_id=customer.id, purpose=RiskPurpose.SIGNING, bureau=bureau, media=media, vault=vault,
+                                           now=now, today=today, reuse_days=policy.credit_report_reuse_days)
+        evidence["bureau"] = {"status": "ok", "riskDecisionId": str(risk_decision.id), "decision": risk_decision.decision.value}
+        outcomes.append(risk_decision.decision.value)
+    except DomainError as exc:  # a timeout, a failure, a mismatched report: never a pass
+        evidence["bureau"] = {"status": "unanswered", "code": str(exc.code), "message": exc.message}
+        outcomes.append("review")
+    source = await query_external(actor=system, customer_id=customer.id, source=strategy.source, purpose=ConsentPurpose.APPLICATION, sources=sources,
+                                  vault=vault, policy=policy.external, now=now)
+    evidence["source"] = {"source": source.source.value, "status": source.status.value, "queryId": str(source.query_id), "reused": source.reused,
+                          "requestedAt": source.requested_at.isoformat(), "message": source.message}
+    general = await evaluate_strategy(actor=system, customer_id=customer.id, product_code=product.code, today=today, now=now, media=media, vault=vault)
+    evidence["admission"] = {"strategyDecisionId": str(general.record.id), "decision": general.decision.decision,
+                             "rules": [h.code for h in general.decision.hits]}
+    outcomes.append(general.decision.decision)
+
+    consumer = product.loan_purpose == CONSUMER_PURPOSE
+    decision = None
+    if source.passed:
+        inputs = OnlineLimitInputs(product_max_fen=product.max_principal_fen, online_room_fen=await _online_room_fen(customer, policy.rules, today) if consumer else None,
+                                   product_spread_bp_by_grade=dict(product.spread_bp_by_grade or {}), product_default_spread_bp=product.default_spread_bp,
+                                   grade=customer.grade)
+        decision = evaluate_online(strategy, source.facts if source.status == ExternalQueryStatus.OK else None, inputs)
+        outcomes.append(decision.decision)
+        if decision.decision == "pass" and decision.limit.limit_fen < product.min_principal_fen:
+            outcomes.append("reject")
+            evidence["limitBelowMinimum"] = {"limitFen": decision.limit.limit_fen, "productMinFen": product.min_principal_fen}
+    else:
+        outcomes.append("review")  # the source did not answer: a person decides, nothing is assumed
+    outcome = RiskOutcome(worst_outcome(*outcomes))
+
+    methods, max_term = offered_terms(list(product.allowed_methods), product.max_term_months, consumer=consumer, rules=policy.rules)
+    offer: dict[str, Any] = {}
+    if outcome == RiskOutcome.PASS:
+        assert decision is not None
+        lpr_row = await latest_lpr(tenor_for_term(max_term), today).first()
+        if lpr_row is None:
+            raise DomainError("尚未发布 LPR，暂不能出具利率", code=CommonCode.INVALID, field="product_code")
+        spread = decision.pricing.spread_bp
+        offer = {"limit_fen": decision.limit.limit_fen, "spread_bp": spread, "lpr_ppm": lpr_row.rate_ppm, "annual_rate_ppm": lpr_row.rate_ppm + spread * 100,
+                 "max_term_months": max_term, "methods": methods}
+    status = {RiskOutcome.PASS: CreditApplicationStatus.OFFERED, RiskOutcome.REVIEW: CreditApplicationStatus.REFERRED}.get(outcome, CreditApplicationStatus.REFUSED)
+    if status == CreditApplicationStatus.OFFERED:
+        message = OFFER_MESSAGE.format(limit=Money(offer["limit_fen"]).format_yuan(), rate=percent_str(offer["annual_rate_ppm"]),
+                                       lpr=percent_str(offer["lpr_ppm"]), spread=offer["spread_bp"])
+    else:
+        message = REFERRAL_MESSAGE if status == CreditApplicationStatus.REFERRED else REFUSAL_MESSAGE
+
+    async with in_transaction():
+        record = None
+        if decision is not None:
+            record = await RiskStrategyDecision.create(
+                customer_id=customer.id, product_code=product.code, ruleset_version=decision.ruleset_version, decision=RiskOutcome(decision.decision),
+                hits=[h.to_json() for h in decision.hits], limit_fen=decision.limit.limit_fen, limit_binding=decision.limit.binding,
+                limit_detail={"terms": dict(decision.limit.terms), "skipped": list(decision.limit.skipped)}, spread_bp=decision.pricing.spread_bp,
+                grade=decision.pricing.grade, pricing_source=decision.pricing.source, explanation=explain_strategy(decision), decided_at=now,
+                decided_by_id=None,
+            )
+            evidence["strategy"] = {"strategyDecisionId": str(record.id), **decision.to_json()}
+        row = await CreditApplication.create(
+            customer_id=customer.id, product=product, idempotency_key=idempotency_key, source=strategy.source, status=status,
+            strategy_version=strategy.version, risk_decision=risk_decision, strategy_decision=record, external_query_id=source.query_id,
+            decision={"outcome": outcome.value, **evidence}, message=message, applied_at=now, **offer,
+        )
+        await audit.record(actor, "credit_application.create", "credit_application", row.id, after={
+            "product": product.code, "status": status.value, "outcome": outcome.value, "limitFen": row.limit_fen, "strategyVersion": strategy.version,
+            "source": source.status.value, "bureau": evidence["bureau"]["status"],
+        })
+    return await CreditApplication.get(id=row.id).prefetch_related("product")
+
+
+# --- read back --------------------------------------------------------------------------------------
+
+
+def applications_query(actor: Actor):
+    """The borrower's own applications for online lines (their records at every member bank), newest first."""
+    require_customer(actor)
+    return CreditApplication.filter(customer_id__in=[actor.id, *actor.customer_ids]).order_by("-applied_at", "-id")
+
+
+async def application_of(actor: Actor, application_id: UUID) -> CreditApplication | None:
+    """One of the borrower's applications (another person's, or none: None)."""
+    return await applications_query(actor).filter(id=application_id).prefetch_related("product").first()
+
+
+async def _own(actor: Actor, application_id: UUID, *, lock: bool = False) -> CreditApplication:
+    require_customer(actor)
+    require(actor, Action.LOAN_APPLY)
+    query = CreditApplication.filter(id=application_id, customer_id__in=[actor.id, *actor.customer_ids])
+    row = await (query.select_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound("授信申请不存在", field="application_id")
+    return row
+
+
+# --- review of a refusal (PIPL art. 24) ---------------------------------------------------------------
+
+
+async def request_review(*, actor: Actor, application_id: UUID, reason: str, now: datetime) -> CreditApplication:
+    """A refused borrower asks for a person to review the automated refusal: the file goes to an approver."""
+    reason = (reason or "").strip()[:256]
+    async with in_transaction():
+        row = await _own(actor, application_id, lock=True)
+        if row.status == CreditApplicationStatus.REFERRED and row.review_requested_at is not None:
+            return await CreditApplication.get(id=row.id).prefetch_related("product")  # asked already: the same answer
+        if row.status != CreditApplicationStatus.REFUSED:
+            raise ApplicationError("只有未通过自动审批的申请可以申请人工复核", code=OnlineCreditCode.NOT_REFUSED, field="application_id")
+        await CreditApplication.filter(id=row.id).update(status=CreditApplicationStatus.REFERRED, review_requested_at=now, review_reason=reason,
+                                                         message=REVIEW_MESSAGE)
+        await audit.record(actor, "credit_application.review_requested", "credit_application", row.id, before={"status": row.status.value},
+                           after={"status": CreditApplicationStatus.REFERRED.value, "reason": reason})
+    return await CreditApplication.get(id=row.id).prefetch_related("product")
+
+
+# --- accept and sign -----------------------------------------------------------------------------------
+
+
+async def accept_offer(*, actor: Actor, application_id: UUID, now: datetime, today: date, media: MediaStore, policy: OnlineCreditPolicy) -> CreditApplication:
+    """Accept and sign the offer: the line is granted and the signed acceptance filed; signing again returns the same line."""
+    row = await _own(actor, application_id)
+    if row.status == CreditApplicationStatus.ACTIVE:
+        return await CreditApplication.get(id=row.id).prefetch_related("product")
+    if row.status != CreditApplicationStatus.OFFERED:
+        raise ApplicationError("该申请没有待签署的授信额度", code=OnlineCreditCode.NOT_OFFERED, field="application_id")
+    customer = await Customer.get(id=row.customer_id)
+    product = await Product.get(id=row.product_id)
+    bank = await Bank.get(id=customer.bank_id)
+    actor = replace(actor, customer_ids=actor.customer_ids | {customer.id})
+    valid_until = add_months(today, policy.line_months)
+    text = CONTRACT_TEXT.format(
+        name=customer.name, id_masked=customer.id_number_masked, institution=bank.legal_name, product=product.name, application=row.id,
+        limit=Money(row.limit_fen).format_yuan(), rate=percent_str(row.annual_rate_ppm), lpr=percent_str(row.lpr_ppm), spread=row.spread_bp,
+        term=row.max_term_months, methods="、".join(row.methods or []), valid_from=today.isoformat(), valid_until=valid_until.isoformat(),
+        signed_at=now.isoformat(timespec="seconds"),
+    )
+    doc = await store_document(actor=actor, media=media, data=text.encode(), kind=DocumentKind.CONTRACT, content_type="text/plain; charset=utf-8",
+                               title=f"{product.name}授信确认书（手机银行）", customer_id=customer.id, max_bytes=64 * 1024)
+    async with in_transaction():
+        locked = await _own(actor, application_id, lock=True)
+        if locked.status != CreditApplicationStatus.OFFERED:  # signed by a concurrent call meanwhile
+            if locked.status == CreditApplicationStatus.ACTIVE:
+                return await CreditApplication.get(id=row.id).prefetch_related("product")
+            raise ApplicationError("该申请没有待签署的授信额度", code=OnlineCreditCode.NOT_OFFERED, field="application_id")
+        line = await grant_credit_line(
+            actor=actor, customer_id=customer.id, product_code=product.code, limit_fen=row.limit_fen, valid_from=today, valid_until=valid_until,
+            methods=list(row.methods or []), max_term_months=row.max_term_months, spread_bp=row.spread_bp, exposure_cap_fen=policy.exposure_cap_fen,
+        )
+        await CreditLine.filter(id=line.id).update(granted_at=now, updated_at=now)
+        line.granted_at = now
+        await enqueue_line_granted(line, now=now)
+        await CreditApplication.filter(id=row.id).update(status=CreditApplicationStatus.ACTIVE, accepted_at=now, contract_document_id=doc.id,
+                                                         credit_line_id=line.id, message=ACTIVE_MESSAGE)
+        await audit.record(actor, "credit_application.accept", "credit_application", row.id, before={"status": row.status.value}, after={
+            "status": CreditApplicationStatus.ACTIVE.value, "creditLineId": str(line.id), "limitFen": row.limit_fen, "documentId": str(doc.id),
+            "annualRatePpm": row.annual_rate_ppm,
+        })
+    return await CreditApplication.get(id=row.id).prefetch_related("product")
+

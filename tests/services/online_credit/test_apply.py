@@ -1,0 +1,158 @@
+"""Applying in the app for an online line (公积金贷, 保单贷, 国网贷): consents, queries, the product strategy, the answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.domain.errors import DomainError
+from app.domain.external_data import CreditApplicationStatus, ExternalSource
+from app.domain.vocabulary import ActorType
+from app.integrations.bureau import SandboxBureau
+from app.integrations.core_banking import SandboxCoreBanking
+from app.integrations.external_data import sandbox_sources
+from app.models import AuditEvent, CreditApplication, CreditLine, ExternalDataQuery, RiskStrategyDecision
+from app.services import business_date
+from app.services.actor import Actor
+from app.services.documents import MediaStore
+from app.services.lending import application as drawdown_app
+from app.services.lending import online_credit
+from app.services.lending.online_credit import OnlineCreditPolicy
+from tests.factories import customer_with_line
+
+TODAY = date(2026, 11, 27)
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def media(tmp_path):
+    return MediaStore(tmp_path / "media")
+
+
+async def _borrower(vault, *, sequence: int = 357):
+    """A demo-bank customer with a verified own-bank card (a 便利贷 line from a visit too, as the demo has)."""
+    customer, _ = await customer_with_line(vault, sequence=sequence, checked=False)
+    actor = Actor(type=ActorType.CUSTOMER, id=customer.id, customer_ids=frozenset({customer.id}), display_name="王建国")
+    bank, products = await online_credit.online_products(actor, core=SandboxCoreBanking(), vault=vault, now=NOW)
+    return customer, actor, bank, {p.product.code: p for p in products}
+
+
+async def _consent(actor, bank, media, *sources: ExternalSource):
+    await drawdown_app.sign_authorisation(actor=actor, now=NOW, today=TODAY, media=media, bank_id=bank.id)
+    for source in sources:
+        await online_credit.sign_source_consent(actor=actor, bank_id=bank.id, source=source, now=NOW, media=media)
+
+
+async def _apply(actor, bank, media, vault, product: str, key=None):
+    return await online_credit.apply_for_credit(
+        actor=actor, bank_id=bank.id, product_code=product, idempotency_key=key or uuid.uuid4(), now=NOW, today=TODAY, bureau=SandboxBureau(clock=lambda: NOW),
+        sources=sandbox_sources(clock=lambda: NOW), media=media, vault=vault, policy=OnlineCreditPolicy(),
+    )
+
+
+async def test_the_bank_offers_its_three_online_products_with_their_sources(demo, vault):
+    await business_date.set_current(TODAY)
+    _, _, bank, products = await _borrower(vault)
+    assert bank.code == "14102301"
+    assert {code: p.strategy.source for code, p in products.items()} == {
+        "GJJ": ExternalSource.HOUSING_FUND, "BAODAN": ExternalSource.INSURANCE, "GUOWANG": ExternalSource.STATE_GRID}
+
+
+async def test_gjj_offer_is_the_contribution_multiple_within_the_caps_and_signing_opens_a_line(demo, vault, media):
+    await business_date.set_current(TODAY)
+    customer, actor, bank, _ = await _borrower(vault)
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    key = uuid.uuid4()
+    row = await _apply(actor, bank, media, vault, "GJJ", key)
+    assert row.status == CreditApplicationStatus.OFFERED, row.decision
+    facts = (await ExternalDataQuery.get(id=row.external_query_id)).facts
+    expected = min(facts["monthly_contribution_fen"] * 20, 20_000_000)  # × 20 (the shipped GJJ strategy), the ¥200,000 online cap
+    assert row.limit_fen == expected - expected % 100_000
+    assert row.annual_rate_ppm == row.lpr_ppm + row.spread_bp * 100 and "年化利率" in row.message
+    assert row.methods == ["equal_installment", "equal_principal"] and row.max_term_months == 60
+    strategy = await RiskStrategyDecision.get(id=row.strategy_decision_id)
+    assert strategy.ruleset_version == "gjj-2026.1" and strategy.limit_binding in ("housing_fund_multiple", "online_cap")
+    # the same key again: the first answer, nothing asked again
+    again = await _apply(actor, bank, media, vault, "GJJ", key)
+    assert again.id == row.id and await CreditApplication.all().count() == 1
+
+    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    assert signed.status == CreditApplicationStatus.ACTIVE and signed.contract_document_id is not None
+    line = await CreditLine.get(id=signed.credit_line_id)
+    assert (line.customer_id, line.limit_fen, line.spread_bp, line.max_term_months) == (customer.id, row.limit_fen, row.spread_bp, 60)
+    twice = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    assert twice.credit_line_id == line.id and await CreditLine.filter(customer_id=customer.id, product__code="GJJ").count() == 1
+    assert await AuditEvent.filter(action="credit_application.accept").count() == 1
+
+
+async def test_without_the_source_consent_nothing_is_asked(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault)
+    await _consent(actor, bank, media)  # the credit report only
+    with pytest.raises(DomainError) as refused:
+        await _apply(actor, bank, media, vault, "GJJ")
+    assert refused.value.code == "NO_SOURCE_CONSENT" and "公积金" in refused.value.message
+    assert await ExternalDataQuery.all().count() == 0 and await CreditApplication.all().count() == 0
+
+
+async def test_without_the_credit_report_consent_nothing_is_asked(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault)
+    await online_credit.sign_source_consent(actor=actor, bank_id=bank.id, source=ExternalSource.HOUSING_FUND, now=NOW, media=media)
+    with pytest.raises(DomainError) as refused:
+        await _apply(actor, bank, media, vault, "GJJ")
+    assert refused.value.code == "NO_AUTHORISATION"
+    assert await ExternalDataQuery.all().count() == 0
+
+
+async def test_a_source_timeout_is_a_referral_never_an_offer(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault, sequence=831)  # the sandbox sources time out on 830-839
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    row = await _apply(actor, bank, media, vault, "GJJ")
+    assert row.status == CreditApplicationStatus.REFERRED and row.limit_fen == 0 and row.annual_rate_ppm is None
+    assert row.decision["source"]["status"] == "timeout" and row.strategy_decision_id is None
+
+
+async def test_arrears_refuse_with_a_neutral_message_and_the_borrower_may_ask_for_a_person(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault, sequence=801)  # 公积金 in arrears (sandbox 800-809)
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    row = await _apply(actor, bank, media, vault, "GJJ")
+    assert row.status == CreditApplicationStatus.REFUSED and row.limit_fen == 0
+    assert "欠缴" not in row.message and "人工复核" in row.message  # neutral: the rule is in the evidence, not the message
+    assert "HOUSING_FUND_ARREARS" in [h["code"] for h in row.decision["strategy"]["rules"]]
+    with pytest.raises(DomainError) as not_offered:
+        await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    assert not_offered.value.code == "NOT_OFFERED"
+    reviewed = await online_credit.request_review(actor=actor, application_id=row.id, reason="我已补缴", now=NOW)
+    assert reviewed.status == CreditApplicationStatus.REFERRED and reviewed.review_requested_at is not None
+    assert await AuditEvent.filter(action="credit_application.review_requested").count() == 1
+
+
+async def test_insurance_and_state_grid_terms(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault)
+    await _consent(actor, bank, media, ExternalSource.INSURANCE, ExternalSource.STATE_GRID)
+    baodan = await _apply(actor, bank, media, vault, "BAODAN")
+    guowang = await _apply(actor, bank, media, vault, "GUOWANG")
+    for row in (baodan, guowang):
+        assert row.status in (CreditApplicationStatus.OFFERED, CreditApplicationStatus.REFUSED), row.decision
+    terms = baodan.decision["strategy"]["limit"]["terms"]
+    assert {"cash_value_share", "premium_share"} & set(terms) and "online_cap" in terms
+    terms = guowang.decision["strategy"]["limit"]["terms"]
+    assert "electricity_record" in terms and "online_cap" not in terms  # 国网贷 is a business loan: the consumer cap does not apply
+
+
+async def test_another_persons_application_is_not_found(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault, sequence=801)
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    row = await _apply(actor, bank, media, vault, "GJJ")
+    stranger = Actor(type=ActorType.CUSTOMER, id=uuid.uuid4())
+    assert await online_credit.application_of(stranger, row.id) is None
+    with pytest.raises(DomainError) as missing:
+        await online_credit.request_review(actor=stranger, application_id=row.id, reason="", now=NOW)
+    assert missing.value.code == "NOT_FOUND"
