@@ -21,6 +21,7 @@ from app.api.lending.classification import ClassificationMutation, Classificatio
 from app.api.lending.guarantees import GuaranteeMutation, GuaranteeQuery
 from app.api.lending.maker_checker import MakerCheckerMutation, MakerCheckerQuery
 from app.api.lending.mutations import LendingMutation
+from app.api.lending.online_credit import OnlineCreditMutation, OnlineCreditQuery
 from app.api.lending.queries import LendingQuery
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.limits import alias_rule, depth_rule
@@ -42,7 +43,7 @@ MAX_TOKENS = 2000
 
 @strawberry.type(description="查询入口。客户（手机银行，Bearer 凭证）从 me 开始；工作人员（PAD 会话）从 viewer 开始；报表工具（只读报表密钥）用报表查询。金额为元的字符串，日期为业务日期（Asia/Shanghai），时刻为 UTC")
 class Query(OrgQuery, LendingQuery, ClassificationQuery, MakerCheckerQuery, CustomerQuery, RiskQuery, ReportingQuery, PositionsQuery, LoanApplicationQuery,
-            GuaranteeQuery):
+            GuaranteeQuery, OnlineCreditQuery):
     @strawberry.field(description="按全局 ID 读取对象；ID 格式不对、类型不是可读取的对象、对象不存在或无权查看时均为 null（不报错）")
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="对象的全局 ID（各类型的 id 字段）")]
@@ -51,8 +52,8 @@ class Query(OrgQuery, LendingQuery, ClassificationQuery, MakerCheckerQuery, Cust
 
 
 @strawberry.type(description="变更入口：每个变更接收一个 input 参数，返回含 errors 列表的结果（成功时 errors 为空列表）；动账变更须带幂等键 idempotencyKey")
-class Mutation(LendingMutation, ClassificationMutation, MakerCheckerMutation, AuthMutation, CardMutation, LoanApplicationMutation, RiskMutation,
-               GuaranteeMutation):
+class Mutation(LendingMutation, ClassificationMutation, MakerCheckerMutation, AuthMutation, CardMutation, LoanApplicationMutation, OnlineCreditMutation,
+               RiskMutation, GuaranteeMutation):
     pass
 
 

@@ -464,5 +464,39 @@ async def test_the_offer_of_the_default_cards_bank_and_no_offer_without_a_token(
     assert (await gql(client, "MeOnlineOffer"))["data"]["me"] is None  # no borrower: nothing (tests/api/mobile/test_mobile_banks.py: the routing)
 
 
+@covers("OnlineProducts", "ExternalDataConsentSign", "CreditApply", "CreditApplication", "CreditApplications", "CreditApplicationAccept",
+        "CreditApplicationReviewRequest")
+async def test_online_credit_operations_are_the_borrowers_own(client, app, demo, vault):
+    await business_date.set_current(TODAY)
+    await borrower(vault, checked=False)
+    token = (await sign_in(client, app))["accessToken"]
+    offer = (await gql(client, "OnlineProducts", token=token))["data"]["onlineProducts"]
+    bank_id = offer["bank"]["id"]
+    assert {p["product"]["code"] for p in offer["products"]} == {"GJJ", "BAODAN", "GUOWANG"}
+    assert (await gql(client, "CreditAuthorisationSign", {"input": {"agree": True, "bankId": bank_id}}, token=token))["data"]["creditAuthorisationSign"]["errors"] == []
+    consent = (await gql(client, "ExternalDataConsentSign", {"input": {"bankId": bank_id, "source": "HOUSING_FUND", "agree": True}}, token=token))["data"]
+    assert consent["externalDataConsentSign"]["errors"] == []
+    applied = (await gql(client, "CreditApply", {"input": {"bankId": bank_id, "productCode": "GJJ", "idempotencyKey": str(uuid.uuid4())}}, token=token))["data"]
+    application = applied["creditApply"]["application"]
+    assert application["status"] == "OFFERED"
+    assert (await gql(client, "CreditApplication", {"id": application["id"]}, token=token))["data"]["creditApplication"]["id"] == application["id"]
+    assert (await gql(client, "CreditApplication", {"id": "not-a-uuid"}, token=token))["data"]["creditApplication"] is None
+    assert (await gql(client, "CreditApplications", {"first": 10}, token=token))["data"]["creditApplications"]["totalCount"] == 1
+    review = (await gql(client, "CreditApplicationReviewRequest", {"input": {"applicationId": application["id"]}}, token=token))["data"]
+    assert [e["code"] for e in review["creditApplicationReviewRequest"]["errors"]] == ["NOT_REFUSED"]  # an offer is not a refusal
+    signed = (await gql(client, "CreditApplicationAccept", {"input": {"applicationId": application["id"], "agree": True}}, token=token))["data"]
+    assert signed["creditApplicationAccept"]["application"]["status"] == "ACTIVE"
+    # staff and anonymous callers are refused; another borrower does not see the application
+    officer = await _officer_token()
+    for name, variables in (("CreditApply", {"input": {"bankId": bank_id, "productCode": "GJJ", "idempotencyKey": str(uuid.uuid4())}}),
+                            ("CreditApplicationAccept", {"input": {"applicationId": application["id"], "agree": True}}),
+                            ("ExternalDataConsentSign", {"input": {"bankId": bank_id, "source": "HOUSING_FUND", "agree": True}})):
+        _refused(await gql(client, name, variables, token=officer), "FORBIDDEN")
+        _refused(await gql(client, name, variables))
+    await other_borrower(vault)
+    other = (await sign_in(client, app, phone="13800000001", device="test-device-0002"))["accessToken"]
+    assert (await gql(client, "CreditApplication", {"id": application["id"]}, token=other))["data"]["creditApplication"] is None
+
+
 def test_every_mobile_operation_is_exercised_here():
     assert set(mobile_operations()) == COVERED
