@@ -20,7 +20,7 @@ def _fk(model, name, related, **kw):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0038_loan_renewal')]
+    dependencies = [('models', '0039_external_import')]
 
     initial = False
 
