@@ -306,6 +306,7 @@ class OnlineCreditCode(StrEnum):
     OUTSIDE_REGION = "OUTSIDE_REGION"  # the borrower does not live in the bank's region
     NOT_OFFERED = "NOT_OFFERED"  # accept/sign on an application that holds no open offer
     NOT_REFUSED = "NOT_REFUSED"  # a review asked for on an application that was not refused
+    NOT_REFERRED = "NOT_REFERRED"  # an approver's decision on an application that is not (or no longer) referred
 
 
 AREAS: tuple[type[StrEnum], ...] = (
@@ -428,6 +429,7 @@ MEANINGS: dict[StrEnum, str] = {
     OnlineCreditCode.OUTSIDE_REGION: "客户不在该行服务区域内，不能在线申请",
     OnlineCreditCode.NOT_OFFERED: "该申请没有待签署的授信额度（未通过、转人工或已签署以外的状态）",
     OnlineCreditCode.NOT_REFUSED: "只有自动审批未通过的申请可以申请人工复核",
+    OnlineCreditCode.NOT_REFERRED: "该申请不在待审批人审查状态（已由他人处理，或未转人工）",
 }
 
 

@@ -88,7 +88,7 @@ class CreditApplication:
     applied_at: datetime = strawberry.field(description="申请时刻（UTC 时刻，ISO 8601 带时区偏移）")
     review_requested_at: datetime | None = strawberry.field(description="客户申请人工复核的时刻；未申请时为 null")
     accepted_at: datetime | None = strawberry.field(description="客户确认并签署的时刻；未签署时为 null")
-    can_request_review: bool = strawberry.field(description="是否可申请人工复核（自动审批未通过时可以）")
+    can_request_review: bool = strawberry.field(description="是否可申请人工复核（自动审批未通过时可以；审批人已审查过的不能再申请）")
     product_key: strawberry.Private[UUID]
     line_key: strawberry.Private[UUID | None]
 
@@ -113,7 +113,7 @@ class CreditApplication:
             lpr_percent=percent_str(m.lpr_ppm) if offered and m.lpr_ppm is not None else None, spread_bp=m.spread_bp if offered else None,
             max_term_months=m.max_term_months if offered else None, methods=[RepaymentMethod(x) for x in (m.methods or [])] if offered else [],
             applied_at=m.applied_at, review_requested_at=m.review_requested_at, accepted_at=m.accepted_at,
-            can_request_review=m.status == CreditApplicationStatus.REFUSED, product_key=m.product_id, line_key=m.credit_line_id,
+            can_request_review=m.status == CreditApplicationStatus.REFUSED and "approver" not in (m.decision or {}), product_key=m.product_id, line_key=m.credit_line_id,
         )
 
 

@@ -33,7 +33,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain.error_codes import CommonCode, CreditCheckCode, OnlineCreditCode
-from app.domain.errors import Conflict, DomainError, NotFound, ValidationError
+from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from app.domain.external_data import ConsentPurpose, CreditApplicationStatus, ExternalQueryStatus, ExternalSource
 from app.domain.lpr import tenor_for_term
 from app.domain.money import Money, percent_str
@@ -57,7 +57,7 @@ from app.services.lending.lines import grant_credit_line
 from app.services.lending.pricing import latest_lpr
 from app.services.lending.products import active_product
 from app.services.outbox import enqueue_line_granted
-from app.services.permissions import require
+from app.services.permissions import refusal, require
 from app.services.ports import CoreBanking
 from app.services.risk import check_credit, evaluate_strategy
 
@@ -343,7 +343,7 @@ async def request_review(*, actor: Actor, application_id: UUID, reason: str, now
         row = await _own(actor, application_id, lock=True)
         if row.status == CreditApplicationStatus.REFERRED and row.review_requested_at is not None:
             return await CreditApplication.get(id=row.id).prefetch_related("product")  # asked already: the same answer
-        if row.status != CreditApplicationStatus.REFUSED:
+        if row.status != CreditApplicationStatus.REFUSED or "approver" in (row.decision or {}):
             raise ApplicationError("只有未通过自动审批的申请可以申请人工复核", code=OnlineCreditCode.NOT_REFUSED, field="application_id")
         await CreditApplication.filter(id=row.id).update(status=CreditApplicationStatus.REFERRED, review_requested_at=now, review_reason=reason,
                                                          message=REVIEW_MESSAGE)
@@ -396,3 +396,78 @@ async def accept_offer(*, actor: Actor, application_id: UUID, now: datetime, tod
         })
     return await CreditApplication.get(id=row.id).prefetch_related("product")
 
+
+
+# --- the approver: referred applications -----------------------------------------------------------------
+
+DECLINED_MESSAGE = "经审批人审查，您的申请暂未获批准。如有疑问，请联系开户网点"
+
+
+def _require_approver(actor: Actor) -> None:
+    if not actor.is_officer:
+        raise Forbidden(refusal(Action.LINE_APPROVE), code=CommonCode.FORBIDDEN)
+    require(actor, Action.LINE_APPROVE)
+
+
+async def referred_queue(*, actor: Actor) -> list[CreditApplication]:
+    """The referred online applications of customers in the approver's branches, oldest first."""
+    _require_approver(actor)
+    return await (CreditApplication.filter(status=CreditApplicationStatus.REFERRED, customer__branch_id__in=list(actor.branch_ids))
+                  .order_by("applied_at", "id").prefetch_related("product", "customer"))
+
+
+async def decide_referral(
+    *, actor: Actor, application_id: UUID, approve: bool, limit_fen: int | None, reason: str, now: datetime, today: date, policy: OnlineCreditPolicy,
+) -> CreditApplication:
+    """An approver decides a referred application: approve with a limit (then it is an offer the borrower signs as any
+    other) or decline (a refusal with a neutral message). The limit is within the product's maximum, the online
+    consumer cap, and the product strategy's limit when the strategy ran; the approver's reason is kept."""
+    _require_approver(actor)
+    reason = (reason or "").strip()[:256]
+    if not reason:
+        raise ValidationError("请填写审查意见", field="reason")
+    async with in_transaction():
+        row = await CreditApplication.select_for_update().get_or_none(id=application_id)
+        customer = await Customer.get_or_none(id=row.customer_id) if row is not None else None
+        if row is None or customer is None or not actor.in_branch(customer.branch_id):
+            raise NotFound("授信申请不存在", field="application_id")
+        require(actor, Action.LINE_APPROVE, branch_id=customer.branch_id)
+        if row.status != CreditApplicationStatus.REFERRED:
+            raise ApplicationError("该申请不在待审查状态", code=OnlineCreditCode.NOT_REFERRED, field="application_id")
+        before = {"status": row.status.value}
+        if not approve:
+            await CreditApplication.filter(id=row.id).update(status=CreditApplicationStatus.REFUSED, message=DECLINED_MESSAGE,
+                                                             decision={**row.decision, "approver": {"decision": "decline", "by": str(actor.id), "reason": reason,
+                                                                                                      "at": now.isoformat()}})
+            await audit.record(actor, "credit_application.decline", "credit_application", row.id, before=before,
+                               after={"status": CreditApplicationStatus.REFUSED.value, "reason": reason})
+        else:
+            product = await Product.get(id=row.product_id)
+            strategy = await RiskStrategyDecision.get_or_none(id=row.strategy_decision_id) if row.strategy_decision_id else None
+            consumer = product.loan_purpose == CONSUMER_PURPOSE
+            caps = {"product_max": product.max_principal_fen}
+            if consumer:
+                caps["online_cap"] = await _online_room_fen(customer, policy.rules, today)
+            if strategy is not None and strategy.decision != RiskOutcome.REJECT:
+                caps["strategy"] = strategy.limit_fen
+            if limit_fen is None or isinstance(limit_fen, bool) or limit_fen < product.min_principal_fen:
+                raise ValidationError(f"授信额度应不少于 {Money(product.min_principal_fen).format_yuan()}", code=CommonCode.INVALID_AMOUNT, field="limit")
+            over = {k: v for k, v in caps.items() if limit_fen > v}
+            if over:
+                raise ValidationError(f"授信额度超过上限 {Money(min(over.values())).format_yuan()}", code=CommonCode.INVALID_AMOUNT, field="limit")
+            methods, max_term = offered_terms(list(product.allowed_methods), product.max_term_months, consumer=consumer, rules=policy.rules)
+            lpr_row = await latest_lpr(tenor_for_term(max_term), today).first()
+            if lpr_row is None:
+                raise DomainError("尚未发布 LPR，暂不能出具利率", code=CommonCode.INVALID, field="limit")
+            spread = strategy.spread_bp if strategy is not None else product.default_spread_bp
+            rate = lpr_row.rate_ppm + spread * 100
+            message = OFFER_MESSAGE.format(limit=Money(limit_fen).format_yuan(), rate=percent_str(rate), lpr=percent_str(lpr_row.rate_ppm), spread=spread)
+            await CreditApplication.filter(id=row.id).update(
+                status=CreditApplicationStatus.OFFERED, message=message, limit_fen=limit_fen, spread_bp=spread, lpr_ppm=lpr_row.rate_ppm,
+                annual_rate_ppm=rate, max_term_months=max_term, methods=methods,
+                decision={**row.decision, "approver": {"decision": "approve", "by": str(actor.id), "reason": reason, "limitFen": limit_fen, "caps": caps,
+                                                       "at": now.isoformat()}},
+            )
+            await audit.record(actor, "credit_application.approve", "credit_application", row.id, before=before,
+                               after={"status": CreditApplicationStatus.OFFERED.value, "limitFen": limit_fen, "spreadBp": spread, "reason": reason})
+    return await CreditApplication.get(id=application_id).prefetch_related("product")

@@ -156,3 +156,50 @@ async def test_another_persons_application_is_not_found(demo, vault, media):
     with pytest.raises(DomainError) as missing:
         await online_credit.request_review(actor=stranger, application_id=row.id, reason="", now=NOW)
     assert missing.value.code == "NOT_FOUND"
+
+
+async def _approver(username: str = "approver") -> Actor:
+    from app.models import Officer
+    from app.services.auth.officers import actor_for
+
+    return await actor_for(await Officer.get(username=username))
+
+
+async def test_an_approver_decides_a_referral_within_the_caps_and_the_borrower_signs_it(demo, vault, media):
+    await business_date.set_current(TODAY)
+    customer, actor, bank, _ = await _borrower(vault, sequence=831)  # the source times out: referred
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    row = await _apply(actor, bank, media, vault, "GJJ")
+    approver = await _approver()
+    assert [a.id for a in await online_credit.referred_queue(actor=approver)] == [row.id]
+    decide = dict(application_id=row.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy())
+    with pytest.raises(DomainError) as over:  # the online consumer cap (¥200,000) binds before the product's ¥500,000
+        await online_credit.decide_referral(actor=approver, approve=True, limit_fen=30_000_000, reason="人工核实公积金缴存", **decide)
+    assert over.value.code == "INVALID_AMOUNT" and "200,000" in over.value.message
+    with pytest.raises(DomainError) as officer:  # an officer is not an approver
+        await online_credit.decide_referral(actor=await _approver("officer1"), approve=True, limit_fen=5_000_000, reason="x", **decide)
+    assert officer.value.code == "FORBIDDEN"
+    offered = await online_credit.decide_referral(actor=approver, approve=True, limit_fen=5_000_000, reason="人工核实公积金缴存", **decide)
+    assert offered.status == CreditApplicationStatus.OFFERED and offered.limit_fen == 5_000_000
+    assert offered.annual_rate_ppm == offered.lpr_ppm + offered.spread_bp * 100 and offered.decision["approver"]["decision"] == "approve"
+    with pytest.raises(DomainError) as twice:
+        await online_credit.decide_referral(actor=approver, approve=False, limit_fen=None, reason="重复", **decide)
+    assert twice.value.code == "NOT_REFERRED"
+    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    assert (await CreditLine.get(id=signed.credit_line_id)).limit_fen == 5_000_000
+    assert await AuditEvent.filter(action="credit_application.approve").count() == 1
+
+
+async def test_an_approver_declines_a_reviewed_refusal_and_it_cannot_be_asked_again(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault, sequence=801)
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    row = await _apply(actor, bank, media, vault, "GJJ")
+    await online_credit.request_review(actor=actor, application_id=row.id, reason="已补缴", now=NOW)
+    declined = await online_credit.decide_referral(actor=await _approver(), application_id=row.id, approve=False, limit_fen=None, reason="欠缴属实",
+                                                   now=NOW, today=TODAY, policy=OnlineCreditPolicy())
+    assert declined.status == CreditApplicationStatus.REFUSED and "欠缴" not in declined.message
+    with pytest.raises(DomainError) as again:
+        await online_credit.request_review(actor=actor, application_id=row.id, reason="再看看", now=NOW)
+    assert again.value.code == "NOT_REFUSED"
+    assert await online_credit.referred_queue(actor=await _approver()) == []
