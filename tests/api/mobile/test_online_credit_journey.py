@@ -1,7 +1,9 @@
-"""Online credit over HTTP, as production runs it (trusted documents by hash): 公积金贷 from sign-in to money on the card,
-a refusal and its review request, a missing consent, a source that times out."""
+"""Online credit over HTTP, as production runs it (trusted documents by hash): 公积金贷, 国网贷 and 保单贷 from sign-in
+to money on the card, a refusal and its review request, a missing consent, a source that times out."""
 
 import uuid
+
+import pytest
 from datetime import date
 
 from app.models import AuditEvent, CreditApplication, CreditLine, ExternalDataConsent, ExternalDataQuery, Loan
@@ -42,7 +44,15 @@ async def _apply(client, token, bank_id, product="GJJ", key=None):
     return (await _call(client, "CreditApply", variables, token))["creditApply"]
 
 
-async def test_gjj_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client, prod_app, demo, vault):
+AMORTISING = ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"]
+
+
+@pytest.mark.parametrize(("product", "source", "version", "methods"), [
+    ("GJJ", "HOUSING_FUND", "gjj-2026.1", AMORTISING),
+    ("GUOWANG", "STATE_GRID", "guowang-2026.1", [*AMORTISING, "INTEREST_FIRST"]),  # a business line: 先息后本 stays
+    ("BAODAN", "INSURANCE", "baodan-2026.1", AMORTISING),
+])
+async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client, prod_app, demo, vault, product, source, version, methods):
     customer, token = await _signed_in(prod_client, prod_app, vault)
     number = holder_card(vault, customer)
     asked = (await _call(prod_client, "CardBind", {"input": {"cardNumber": number, "reservedPhone": PHONE}}, token))["cardBind"]
@@ -51,22 +61,22 @@ async def test_gjj_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_cl
 
     bank_id, products = await _products(prod_client, token)
     assert {code: p["source"] for code, p in products.items()} == {"BAODAN": "INSURANCE", "GJJ": "HOUSING_FUND", "GUOWANG": "STATE_GRID"}
-    assert products["GJJ"]["strategyVersion"] == "gjj-2026.1"
+    assert products[product]["strategyVersion"] == version
 
-    await _consent(prod_client, token, bank_id, products["GJJ"]["source"])
+    await _consent(prod_client, token, bank_id, products[product]["source"])
     key = str(uuid.uuid4())
-    applied = await _apply(prod_client, token, bank_id, "GJJ", key)
+    applied = await _apply(prod_client, token, bank_id, product, key)
     assert applied["errors"] == [], applied
     offer = applied["application"]
     assert offer["status"] == "OFFERED" and offer["creditLine"] is None and offer["canRequestReview"] is False
-    assert "年化利率" in offer["message"] and offer["methods"] == ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"]
+    assert "年化利率" in offer["message"] and offer["methods"] == methods and offer["source"] == source
     row = await CreditApplication.get(id=offer["id"])
     assert offer["limit"] == f"{row.limit_fen // 100}.00" and row.limit_fen > 0
     assert row.annual_rate_ppm == row.lpr_ppm + row.spread_bp * 100 and offer["spreadBp"] == row.spread_bp
     # the app restarts: the application is read back, and a retry with the same key gives the same answer
     read = (await _call(prod_client, "CreditApplication", {"id": offer["id"]}, token))["creditApplication"]
     assert read == offer
-    assert (await _apply(prod_client, token, bank_id, "GJJ", key))["application"]["id"] == offer["id"]
+    assert (await _apply(prod_client, token, bank_id, product, key))["application"]["id"] == offer["id"]
     listed = (await _call(prod_client, "CreditApplications", {"first": 5}, token))["creditApplications"]
     assert listed["totalCount"] == 1 and listed["edges"][0]["node"]["id"] == offer["id"]
 
@@ -80,7 +90,7 @@ async def test_gjj_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_cl
     assert line.customer_id == customer.id and line.spread_bp == row.spread_bp and line.officer_id is None
 
     # drawdown on it as today: apply (credit check), confirm with the code, money on the card
-    drawn = {"input": {"creditLineId": app["creditLine"]["id"], "amount": "10000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT",
+    drawn = {"input": {"creditLineId": app["creditLine"]["id"], "amount": "5000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT",
                        "idempotencyKey": str(uuid.uuid4())}}
     loan_app = (await _call(prod_client, "LoanApply", drawn, token))["loanApply"]
     assert loan_app["errors"] == [] and loan_app["application"]["status"] == "AWAITING_CODE", loan_app
@@ -88,8 +98,8 @@ async def test_gjj_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_cl
                              token))["loanApplicationConfirm"]
     assert confirmed["errors"] == [] and confirmed["application"]["status"] == "DISBURSED", confirmed
     loan = await Loan.get(credit_line_id=line.id)
-    assert loan.principal_fen == 1_000_000 and (await loan.card).card_number_masked.endswith("5678")
-    assert (await CreditLine.get(id=line.id)).used_fen == 1_000_000
+    assert loan.principal_fen == 500_000 and (await loan.card).card_number_masked.endswith("5678")
+    assert (await CreditLine.get(id=line.id)).used_fen == 500_000
 
 
 async def test_a_refusal_is_neutral_and_the_borrower_can_ask_a_person_to_review_it(prod_client, prod_app, demo, vault):
