@@ -471,3 +471,13 @@ async def decide_referral(
             await audit.record(actor, "credit_application.approve", "credit_application", row.id, before=before,
                                after={"status": CreditApplicationStatus.OFFERED.value, "limitFen": limit_fen, "spreadBp": spread, "reason": reason})
     return await CreditApplication.get(id=application_id).prefetch_related("product")
+
+
+async def referral_file(*, actor: Actor, application_id: UUID) -> CreditApplication:
+    """One online application as the approver reads it (any status, so a decided one shows what was decided)."""
+    _require_approver(actor)
+    row = await CreditApplication.get_or_none(id=application_id).prefetch_related("product", "customer")
+    if row is None or not actor.in_branch(row.customer.branch_id):
+        raise NotFound("授信申请不存在", field="application_id")
+    await audit.record(actor, "credit_application.view", "credit_application", row.id, after={"status": row.status.value})
+    return row
