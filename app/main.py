@@ -119,4 +119,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app.state.extension_policy = extension_policy(settings)
     app.state.renewal_policy = renewal_policy(settings)
     app.state.guarantee_policy = guarantee_policy(settings)
+    app.state.online_credit_policy = online_credit_policy(settings)
     return app

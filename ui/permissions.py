@@ -95,6 +95,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "visit_seal": A.VISIT_CONDUCT,
     "visit_decision": A.LINE_GRANT,
     "visit_approval_page": A.LINE_APPROVE,
+    "credit_approval_page": A.LINE_APPROVE,
     # risk and after the loan
     "warning_handle": A.WARNING_HANDLE,
     "task_action": A.COLLECTION_RECORD,

@@ -11,7 +11,7 @@ from ui import auth, checks, dashboard, lending
 from ui import archive, banks, customers, jobs, outbox
 from ui import risk
 from ui import appraisal, appraisal_review, villages
-from ui import officers, visit_approvals, visit_steps, visits
+from ui import credit_approvals, officers, visit_approvals, visit_steps, visits
 from ui import identity, identity_visit
 from ui import reports
 from ui import postloan
@@ -135,6 +135,8 @@ routes = [
     Route("/visits/{visit_id:uuid}/seal", visit_steps.contract_seal, methods=["POST"], name="visit_seal"),
     Route("/approvals", visit_approvals.approvals, name="visit_approvals"),
     Route("/approvals/{visit_id:uuid}", visit_approvals.approval_page, methods=["GET", "POST"], name="visit_approval_page"),
+    Route("/credit-applications", credit_approvals.credit_approvals, name="credit_approvals"),
+    Route("/credit-applications/{application_id:uuid}", credit_approvals.credit_approval_page, methods=["GET", "POST"], name="credit_approval_page"),
     Route("/officers", officers.officer_list, name="officer_list"),
     Route("/officers/performance", officers.officer_performance, name="officer_performance"),
     Route("/officers/{officer_id:uuid}/day", officers.officer_day, name="officer_day"),
