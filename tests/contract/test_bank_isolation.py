@@ -74,6 +74,7 @@ PATH_PARAMETERS = {
     "verification_id": "FaceVerification", "visit_id": "Visit", "officer_id": "Officer", "liveness_id": "LivenessCheck",
     "message_id": "OutboxMessage", "entry_id": "ListEntry", "objection_id": "Objection", "check_id": "PostLoanCheck",
     "record_id": "IdCardRead", "command_id": "PendingCommand", "group_id": "GuaranteeGroup", "guarantee_id": "Guarantee",
+    "application_id": "CreditApplication",
 }
 STRING_PARAMETERS = {"kind": "ocr", "token": "x", "name": "portfolio"}  # path parameters that are not ids
 # GET pages with a path parameter that show no bank's record: what they are.
