@@ -422,16 +422,16 @@ async def decide_referral(
     """An approver decides a referred application: approve with a limit (then it is an offer the borrower signs as any
     other) or decline (a refusal with a neutral message). The limit is within the product's maximum, the online
     consumer cap, and the product strategy's limit when the strategy ran; the approver's reason is kept."""
-    _require_approver(actor)
     reason = (reason or "").strip()[:256]
-    if not reason:
-        raise ValidationError("请填写审查意见", field="reason")
     async with in_transaction():
         row = await CreditApplication.select_for_update().get_or_none(id=application_id)
         customer = await Customer.get_or_none(id=row.customer_id) if row is not None else None
-        if row is None or customer is None or not actor.in_branch(customer.branch_id):
+        if row is None or customer is None or not actor.is_officer or not actor.in_branch(customer.branch_id):
             raise NotFound("授信申请不存在", field="application_id")
+        _require_approver(actor)
         require(actor, Action.LINE_APPROVE, branch_id=customer.branch_id)
+        if not reason:
+            raise ValidationError("请填写审查意见", field="reason")
         if row.status != CreditApplicationStatus.REFERRED:
             raise ApplicationError("该申请不在待审查状态", code=OnlineCreditCode.NOT_REFERRED, field="application_id")
         before = {"status": row.status.value}
@@ -474,10 +474,12 @@ async def decide_referral(
 
 
 async def referral_file(*, actor: Actor, application_id: UUID) -> CreditApplication:
-    """One online application as the approver reads it (any status, so a decided one shows what was decided)."""
-    _require_approver(actor)
+    """One online application as the approver reads it (any status, so a decided one shows what was decided).
+
+    Outside the officer's branches it does not exist (404), whoever asks; inside, only an approver may read it."""
     row = await CreditApplication.get_or_none(id=application_id).prefetch_related("product", "customer")
-    if row is None or not actor.in_branch(row.customer.branch_id):
+    if row is None or not actor.is_officer or not actor.in_branch(row.customer.branch_id):
         raise NotFound("授信申请不存在", field="application_id")
+    _require_approver(actor)
     await audit.record(actor, "credit_application.view", "credit_application", row.id, after={"status": row.status.value})
     return row
