@@ -22,6 +22,7 @@ TARGETS = {
     "warning": ("warning_detail", "warning_id"),
     "publication": ("publication_page", "appraisal_id"),
     "postloan_check": ("postloan_check", "check_id"),
+    "extension_application": ("loan_detail", "loan_id"),
 }
 # A section's list page, for “还有更多”.
 MORE = {

@@ -93,6 +93,7 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "loanWriteOffPropose": Action.LOAN_WRITE_OFF,
     "loanReversalPropose": Action.LOAN_REVERSE,
     "loanExtendPropose": Action.LOAN_EXTEND,
+    "loanExtensionApply": Action.LOAN_EXTENSION_APPLY,
     "guaranteeGroupForm": Action.GUARANTEE_FORM,
     "guaranteeMemberRelease": Action.GUARANTEE_RELEASE,
     "guaranteeGroupDissolve": Action.GUARANTEE_RELEASE,

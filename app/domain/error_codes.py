@@ -60,6 +60,9 @@ class LendingCode(StrEnum):
     APPLICATION_CLOSED = "APPLICATION_CLOSED"
     LINE_EXISTS = "LINE_EXISTS"  # a live line on the same product: one line per person and product
     EXPOSURE_CAP = "EXPOSURE_CAP"  # the person's live lines would exceed the exposure cap
+    LOAN_MATURED = "LOAN_MATURED"  # 展期 is applied for before maturity
+    ALREADY_EXTENDED = "ALREADY_EXTENDED"  # extended as many times as the policy allows
+    EXTENSION_PENDING = "EXTENSION_PENDING"  # an application for 展期 already waits for the officer
 
 
 class ClassificationCode(StrEnum):
@@ -360,6 +363,9 @@ MEANINGS: dict[StrEnum, str] = {
     LendingCode.APPLICATION_CLOSED: "借款申请已结束（已放款、被拒或已失效），不能再确认",
     LendingCode.LINE_EXISTS: "同一产品已有有效授信：每人每个产品只有一笔授信",
     LendingCode.EXPOSURE_CAP: "本人各笔有效授信合计将超过授信集中度上限",
+    LendingCode.LOAN_MATURED: "借款已到期，不能再申请展期（展期须在到期日前申请）",
+    LendingCode.ALREADY_EXTENDED: "该借款已展期，展期次数已达上限",
+    LendingCode.EXTENSION_PENDING: "该借款已有一笔展期申请在办理中",
     ClassificationCode.INVALID_CLASS: "五级分类不合法（例如低于分类下限）",
     ClassificationCode.ALREADY_DECIDED: "该上调建议已作出决定",
     ClassificationCode.ARREARS: "借款人仍有逾期欠款，不能上调分类",

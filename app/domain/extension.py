@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.error_codes import CommonCode, LendingCode
+from app.domain.error_codes import LendingCode
 from app.domain.errors import ValidationError
 from app.domain.schedule import Method, amortize
 from app.domain.schedule.conventions import DEFAULT_CONVENTIONS, Conventions
@@ -84,12 +84,12 @@ def check_extension(
     if Method(method) is Method.REVOLVING:
         raise ValidationError("随借随还贷款没有还款计划，不能展期", code=LendingCode.INVALID_METHOD, field="loan_id")
     if today >= maturity_on:
-        raise ValidationError(f"展期须在贷款到期日（{maturity_on.isoformat()}）前申请", code=CommonCode.WRONG_STATUS, field="loan_id")
+        raise ValidationError(f"展期须在贷款到期日（{maturity_on.isoformat()}）前申请", code=LendingCode.LOAN_MATURED, field="loan_id")
     if overdue_fen > 0:
         raise ValidationError("借据有逾期或到期未还款项，请先归还后再申请展期", code=LendingCode.OVERDUE_FIRST, field="loan_id")
     if times_extended >= policy.max_times:
         times = "一次" if policy.max_times == 1 else f"{policy.max_times} 次"
-        raise ValidationError(f"该借据已展期 {times_extended} 次，每笔贷款最多展期{times}", code=CommonCode.WRONG_STATUS, field="loan_id")
+        raise ValidationError(f"该借据已展期 {times_extended} 次，每笔贷款最多展期{times}", code=LendingCode.ALREADY_EXTENDED, field="loan_id")
     allowed = max_extension_months(original_term_months) - extended_months
     if months > allowed:
         already = f"，已展期 {extended_months} 个月" if extended_months else ""

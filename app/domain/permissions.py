@@ -57,6 +57,7 @@ class Action(StrEnum):
     LOAN_REVERSE = "loan.reverse"  # the branch proposes a reversal (冲正) of a booking made in error: a pending command
     LOAN_REVERSE_APPROVE = "loan.reverse_approve"  # an approver or branch manager of the branch checks it
     LOAN_EXTEND = "loan.extend"  # an officer proposes an extension (展期): a pending command (maker-checker)
+    LOAN_EXTENSION_APPLY = "loan.extension_apply"  # the borrower applies for 展期 in the app; the officer then proposes it
     LOAN_EXTEND_APPROVE = "loan.extend_approve"  # an approver or branch manager checks it
     LOAN_RENEW = "loan.renew"  # an officer proposes a renewal without repaying principal (无还本续贷): a pending command
     LOAN_RENEW_APPROVE = "loan.renew_approve"  # an approver or branch manager checks it
@@ -145,6 +146,7 @@ POLICY: dict[Action, frozenset[Principal]] = {
     _A.LOAN_REVERSE: _FRONT,
     _A.LOAN_REVERSE_APPROVE: _CHECKERS,
     _A.LOAN_EXTEND: _FRONT,
+    _A.LOAN_EXTENSION_APPLY: frozenset({_P.BORROWER}),
     _A.LOAN_EXTEND_APPROVE: _CHECKERS,
     _A.LOAN_RENEW: _FRONT,
     _A.LOAN_RENEW_APPROVE: _CHECKERS,
@@ -228,6 +230,7 @@ ACTION_LABELS: dict[Action, str] = {
     _A.LOAN_REVERSE: "提出冲正",
     _A.LOAN_REVERSE_APPROVE: "审批冲正",
     _A.LOAN_EXTEND: "提出贷款展期",
+    _A.LOAN_EXTENSION_APPLY: "申请贷款展期（借款人）",
     _A.LOAN_EXTEND_APPROVE: "审批贷款展期",
     _A.LOAN_RENEW: "提出无还本续贷",
     _A.LOAN_RENEW_APPROVE: "审批无还本续贷",

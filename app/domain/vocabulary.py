@@ -145,6 +145,20 @@ class GuaranteeGroupStatus(StrEnum):
 GUARANTEE_GROUP_STATUS_LABELS = {GuaranteeGroupStatus.ACTIVE: "有效", GuaranteeGroupStatus.DISSOLVED: "已解散"}
 
 
+class ExtensionApplicationStatus(StrEnum):
+    """A borrower's application for 展期 in the app (ExtensionApplication.status stores the value)."""
+
+    PENDING = "pending"  # waiting for the officer
+    PROPOSED = "proposed"  # the officer proposed the extension (a maker-checker request carries it on)
+
+    @property
+    def label(self) -> str:
+        return EXTENSION_APPLICATION_STATUS_LABELS[self]
+
+
+EXTENSION_APPLICATION_STATUS_LABELS = {ExtensionApplicationStatus.PENDING: "待客户经理受理", ExtensionApplicationStatus.PROPOSED: "已提交审批"}
+
+
 class GuaranteeStatus(StrEnum):
     """One member's 联保 guarantee (GuaranteeMember.status stores the value)."""
 

@@ -6,7 +6,7 @@ from app.models.census import CensusImport
 from app.models.classification import AllowanceProvision, ClassUpgradeProposal, LoanClassChange, LoanRisk, LoanWriteOff, WriteOffRecovery
 from app.models.collection import CollectionAction, CollectionTask
 from app.models.contract import Contract, ContractSignature
-from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Installment, Loan, LoanExtension, LoanRenewal
+from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, ExtensionApplication, Installment, Loan, LoanExtension, LoanRenewal
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.external_data import CreditApplication, ExternalDataConsent, ExternalDataQuery
@@ -92,6 +92,7 @@ __all__ = [
     "LoginCode",
     "Loan",
     "LoanExtension",
+    "ExtensionApplication",
     "LoanRenewal",
     "LprPublication",
     "LoginIpThrottle",

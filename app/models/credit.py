@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from app.domain.vocabulary import CoreOutcome, CreditLineStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
+from app.domain.vocabulary import CoreOutcome, CreditLineStatus, ExtensionApplicationStatus, InstallmentStatus, LoanClass, LoanStatus, LprTenor, RepaymentMethod
 
 
 class CreditLine(Model):
@@ -164,6 +164,22 @@ class LoanExtension(Model):
 
     class Meta:
         table = "loan_extension"
+
+
+class ExtensionApplication(Model):
+    """A borrower's application for an extension (展期) made in the app: the officer proposes it (`propose_extension`)."""
+
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.ForeignKeyField("models.Loan", related_name="extension_applications", on_delete=fields.RESTRICT)
+    months = fields.IntField()
+    reason = fields.CharField(max_length=256)
+    applied_on = fields.DateField()  # the business date
+    status = fields.CharEnumField(ExtensionApplicationStatus, max_length=16, default=ExtensionApplicationStatus.PENDING)
+    command = fields.ForeignKeyField("models.PendingCommand", related_name="extension_applications", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "extension_application"
 
 
 class LoanRenewal(Model):

@@ -12,6 +12,8 @@ the workbench is always one the officer may open:
    (`postloan_checks_due`, through app/services/postloan/reads.checks_due);
 5. 逾期待联系 — open collection tasks, most overdue first;
 6. 待处理预警 — open early warnings, severest first;
+   展期申请 — borrowers' applications for 展期 made in the app, for officers who may propose one (the loan page
+   shows the application and its form proposes it);
 7. 公示即将结束 — published appraisals whose objection window ends within `closing_days` days.
 
 Officers see what is theirs; approvers, branch managers, admins and auditors see their branch
@@ -31,10 +33,10 @@ from tortoise.functions import Count
 from app.domain import visit as flow
 from app.domain.appraisal import Status as AppraisalStatus
 from app.domain.permissions import Action
-from app.domain.vocabulary import CollectionStatus, LoanStatus, Role
+from app.domain.vocabulary import CollectionStatus, ExtensionApplicationStatus, LoanStatus, Role
 from app.domain.warnings import KIND_LABELS as WARNING_KIND_LABELS
 from app.domain.warnings import WarningStatus
-from app.models import Appraisal, CollectionTask, EarlyWarning, PanelMember, Visit
+from app.models import Appraisal, CollectionTask, EarlyWarning, ExtensionApplication, PanelMember, Visit
 from app.services.actor import Actor
 from app.services.census.access import village_query
 from app.services.lending.queries import lines_query, loans_query
@@ -190,6 +192,18 @@ async def warnings_to_handle(actor: Actor) -> tuple[list[Item], bool]:
     return items, more
 
 
+async def extension_applications_waiting(actor: Actor) -> tuple[list[Item], bool]:
+    """Borrowers' applications for 展期 made in the app, waiting for an officer to propose them, the oldest first."""
+    rows = await (ExtensionApplication.filter(status=ExtensionApplicationStatus.PENDING, loan_id__in=Subquery(loans_query(actor).values("id")))
+                  .select_related("loan__customer").order_by("created_at").limit(SECTION_LIMIT + 1))
+    rows, more = _cut(rows)
+    items = [Item(kind="extension_application", target_id=a.loan_id, title=a.loan.customer.name, customer_id=a.loan.customer_id,
+                  detail=f"{a.applied_on.isoformat()} 申请展期 {a.months} 个月（到期日 {a.loan.maturity_on.isoformat()}）",
+                  urgent=(a.loan.maturity_on - a.applied_on).days <= 7)
+             for a in rows]
+    return items, more
+
+
 async def publications_closing(actor: Actor, *, on: date, within_days: int = CLOSING_DAYS) -> tuple[list[Item], bool]:
     """Published appraisals in the actor's villages whose objection window ends within `within_days` days."""
     rows = await (Appraisal.filter(status=AppraisalStatus.PUBLISHED, objection_until__gte=on, objection_until__lte=on + timedelta(days=within_days),
@@ -236,6 +250,8 @@ async def workbench(*, actor: Actor, on: date, tz: str, closing_days: int = CLOS
         sections.append(_section("ballots", "待评议", "去评议", await ballots_to_cast(actor), may_act=True))
     if may(actor, Action.POSTLOAN_CHECK) or may(actor, Action.POSTLOAN_REVIEW):
         sections.append(_section("postloan", "贷后检查", "去办理", await postloan_checks_due(actor, on=on), may_act=True))
+    if may(actor, Action.LOAN_EXTEND):
+        sections.append(_section("extension_applications", "展期申请", "去受理", await extension_applications_waiting(actor), may_act=True))
     sections.append(_section("collections", "逾期待联系", "联系客户", await overdue_to_contact(actor), may_act=may(actor, Action.COLLECTION_RECORD)))
     sections.append(_section("warnings", "待处理预警", "处理预警", await warnings_to_handle(actor), may_act=may(actor, Action.WARNING_HANDLE)))
     sections.append(_section("publications", "公示即将结束", "查看公示", await publications_closing(actor, on=on, within_days=closing_days),

@@ -5,6 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from strawberry.relay import GlobalID
 
 from app import clock
 
@@ -14,7 +15,7 @@ from app.api.lending.maker_checker import Command
 from app.api.lending.queries import loan_error
 from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
 from app.api.arguments import INPUT
-from app.api.permissions import IsOfficer, IsSignedIn
+from app.api.permissions import IsCustomer, IsOfficer, IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
 from app.domain.maker_checker import DEFAULT_POLICY as DEFAULT_MAKER_CHECKER
@@ -22,6 +23,10 @@ from app.models import Loan as LoanModel
 from app.services import business_date
 from app.services.lending.counter_drawdown import counter_draw_down
 from app.services.maker_checker.commands import is_command
+from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
+from app.api.enums import domain_enum
+from app.domain.vocabulary import ExtensionApplicationStatus as DomainApplicationStatus
+from app.services.lending.extension import apply_for_extension
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.repayment import prepay, repay
 
@@ -56,6 +61,41 @@ class LprPublishInput:
     one_year_percent: DecimalString = strawberry.field(description="一年期 LPR（百分数字符串，如 \"3.45\"）")
     five_year_percent: DecimalString = strawberry.field(description="五年期以上 LPR（百分数字符串，如 \"3.95\"）")
     scheduled: bool = strawberry.field(default=False, description="发布日期晚于当前会计日期时必须为 true：预定生效的利率")
+
+
+@strawberry.input(description="借款人申请展期（到期日前）：客户经理受理后提出展期，经复核生效")
+class LoanExtensionApplyInput:
+    loan_id: strawberry.ID = strawberry.field(description="本人借据的全局 ID（Loan.id）")
+    months: int = strawberry.field(description="申请展期的月数：短期贷款累计不超过原期限，中期不超过原期限的一半，长期不超过 3 年")
+    reason: str = strawberry.field(description="申请展期的原因（必填，最多 256 字）")
+
+
+ExtensionApplicationStatus = domain_enum(DomainApplicationStatus, description="展期申请的办理状态")
+
+
+@strawberry.type(description="借款人在手机银行提交的展期申请")
+class ExtensionApplication:
+    id: strawberry.ID = strawberry.field(description="展期申请的 ID")
+    loan_id: strawberry.ID = strawberry.field(description="借据的全局 ID（Loan.id）")
+    months: int = strawberry.field(description="申请展期的月数")
+    reason: str = strawberry.field(description="申请原因")
+    applied_on: date = strawberry.field(description="申请日期（会计日期）")
+    status: ExtensionApplicationStatus = strawberry.field(description="办理状态：待客户经理受理，或客户经理已提出展期、待复核")
+    status_label: str = strawberry.field(description="办理状态的中文说明")
+
+    @classmethod
+    def from_model(cls, m) -> ExtensionApplication:
+        status = DomainApplicationStatus(m.status)
+        return cls(id=strawberry.ID(str(m.id)), loan_id=strawberry.ID(str(GlobalID("Loan", str(m.loan_id)))), months=m.months, reason=m.reason,
+                   applied_on=m.applied_on, status=ExtensionApplicationStatus(status.value), status_label=status.label)
+
+
+@strawberry.type(description="application 为空当且仅当 errors 非空")
+class LoanExtensionApplyPayload:
+    application: ExtensionApplication | None = strawberry.field(description="展期申请；出错时为 null")
+    errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表（代码：NOT_FOUND 非本人借据，LOAN_MATURED 已到期，"
+                                                           "ALREADY_EXTENDED 已展期，INVALID_TERM 超过展期期限，OVERDUE_FIRST 有逾期，"
+                                                           "EXTENSION_PENDING 已有申请在办理）")
 
 
 @strawberry.type(description="成功时 loan 与 command 至少一个非空；errors 非空时两者均为 null")
@@ -127,6 +167,19 @@ class LendingMutation:
             )
 
         return await _loan_payload(LoanRepayPayload, work)
+
+    @strawberry.mutation(description="借款人在手机银行申请展期（到期日前，按贷款通则的期限）：记录申请，由客户经理受理并提出展期", permission_classes=[IsCustomer])
+    async def loan_extension_apply(self, info: Info, input: Annotated[LoanExtensionApplyInput, INPUT]) -> LoanExtensionApplyPayload:
+        request = info.context.request
+        state = request.app.state if request is not None else None
+        try:
+            application = await apply_for_extension(
+                actor=info.context.actor, loan_id=decode_id(input.loan_id, "Loan", field="loan_id"), months=input.months, reason=input.reason,
+                today=await business_date.current(), extension=getattr(state, "extension_policy", DEFAULT_EXTENSION),
+            )
+        except DomainError as exc:
+            return LoanExtensionApplyPayload(application=None, errors=[loan_error(exc)])
+        return LoanExtensionApplyPayload(application=ExtensionApplication.from_model(application), errors=[])
 
     @strawberry.mutation(description="提前还款（部分或全部结清）", permission_classes=[IsSignedIn])
     async def loan_prepay(self, info: Info, input: Annotated[LoanPrepayInput, INPUT]) -> LoanPrepayPayload:

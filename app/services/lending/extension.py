@@ -19,16 +19,19 @@ from app.domain import lpr
 from app.domain.classification import DEFAULT_POLICY as CLASS_POLICY
 from app.domain.classification import FloorKind, LoanClass, observation_ends, worst
 from app.domain.error_codes import CommonCode, LendingCode
-from app.domain.errors import Conflict, ValidationError
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.extension import DEFAULT_POLICY, ExtensionPolicy, check_extension, extension_dates, rebuild
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.money import Money, percent_str
 from app.domain.permissions import Action
 from app.domain.schedule.dates import add_months
 from app.domain.schedule.rows import Installment as Row
-from app.domain.vocabulary import ActorType, InstallmentStatus, LoanStatus, OutboxKind
+from app.domain.vocabulary import ActorType, ExtensionApplicationStatus, InstallmentStatus, LoanStatus, OutboxKind
+from tortoise.expressions import Subquery
+from tortoise.transactions import in_transaction
+
 from app.clock import now_utc
-from app.models import Customer, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, PendingCommand, Product
+from app.models import Customer, ExtensionApplication, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, PendingCommand, Product
 from app.services import audit
 from app.services.actor import Actor
 from app.services.lending.access import can_access
@@ -37,6 +40,7 @@ from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.maker_checker.registry import Operation, Params
 from app.services.outbox import customer_hash, enqueue_outbox, institution
+from app.services.permissions import require
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +202,50 @@ async def propose_extension(
 
     params = {"loan_id": str(loan_id), "months": months, "restructured": bool(restructured), "max_times": extension.max_times,
               "maker_id": str(actor.id)}
-    return await propose(actor=actor, kind=CommandKind.EXTENSION, params=params, reason=reason, today=today, now=now, policy=policy)
+    command = await propose(actor=actor, kind=CommandKind.EXTENSION, params=params, reason=reason, today=today, now=now, policy=policy)
+    # the borrower's application in the app (if any) is now carried by the request
+    await ExtensionApplication.filter(loan_id=loan_id, status=ExtensionApplicationStatus.PENDING).update(
+        status=ExtensionApplicationStatus.PROPOSED, command_id=command.id)
+    return command
+
+
+REASON_MAX = 256
+
+
+async def apply_for_extension(
+    *, actor: Actor, loan_id: UUID, months: int, reason: str, today: date, extension: ExtensionPolicy = DEFAULT_POLICY,
+) -> ExtensionApplication:
+    """The borrower applies for 展期 of their own loan in the app: checked now against the same rules the officer's
+    proposal will be (before maturity, nothing overdue, the limits of 贷款通则, the times allowed), then kept for the
+    officer, who proposes it (`propose_extension`). One application waits per loan."""
+    reason = (reason or "").strip()
+    require(actor, Action.LOAN_EXTENSION_APPLY)
+    if not reason:
+        raise ValidationError("请填写申请展期的原因", code=CommonCode.REASON_REQUIRED, field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"展期原因最多 {REASON_MAX} 个字", code=CommonCode.INVALID, field="reason")
+    async with in_transaction():
+        loan = await Loan.select_for_update().get_or_none(id=loan_id)
+        if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+            raise NotFound("借据不存在", field="loan_id")
+        if await ExtensionApplication.exists(loan_id=loan.id, status=ExtensionApplicationStatus.PENDING):
+            raise Conflict("该借款已有一笔展期申请，客户经理受理前不能重复申请", code=LendingCode.EXTENSION_PENDING, field="loan_id")
+        await _plan(loan, {"months": months, "max_times": extension.max_times}, today)  # refuses what the rules do not allow
+        application = await ExtensionApplication.create(loan_id=loan.id, months=months, reason=reason, applied_on=today)
+        await audit.record(actor, "loan.extension_apply", "loan", loan.id, after={"months": months, "application": str(application.id)})
+    return application
+
+
+async def extension_applications(*, actor: Actor, loan_id: UUID | None = None, pending_only: bool = True) -> list[ExtensionApplication]:
+    """Applications for 展期 the actor may see (an officer: their branch tree's; a borrower: their own), newest first."""
+    from app.services.lending.queries import loans_query
+
+    query = ExtensionApplication.filter(loan_id__in=Subquery(loans_query(actor).values("id")))
+    if loan_id is not None:
+        query = query.filter(loan_id=loan_id)
+    if pending_only:
+        query = query.filter(status=ExtensionApplicationStatus.PENDING)
+    return await query.select_related("loan", "loan__customer").order_by("-created_at").limit(100)
 
 
 async def extensions_of(*, actor: Actor, loan_id: UUID) -> list[LoanExtension]:

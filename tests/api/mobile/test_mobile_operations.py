@@ -444,6 +444,43 @@ async def test_lending_operations_with_a_customer_token_see_only_their_own(clien
     assert paid["errors"] == [] and paid["loan"]["status"] == "SETTLED"
 
 
+@covers("LoanExtensionApply")
+async def test_a_borrower_applies_for_an_extension_of_their_own_loan_only(client, app, demo, vault):
+    """展期 in the app: the borrower's own loan, before maturity, within the limits; the officer then proposes it."""
+    from app.integrations.core_banking import SandboxCoreBanking
+    from app.models import ExtensionApplication
+    from app.services.actor import SYSTEM
+    from app.services.lending.drawdown import draw_down
+
+    await business_date.set_current(TODAY)
+    _, line = await borrower(vault)
+    await other_borrower(vault)
+    made = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=6, method="equal_principal",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    token = (await sign_in(client, app))["accessToken"]
+    other = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
+
+    def apply(months, reason="春耕资金周转"):
+        return {"input": {"loanId": _gid("Loan", made.id), "months": months, "reason": reason}}
+
+    # another person's loan: NOT_FOUND, nothing kept
+    assert (await gql(client, "LoanExtensionApply", apply(3), token=other))["data"]["loanExtensionApply"]["errors"][0]["code"] == "NOT_FOUND"
+    # a short-term loan of 6 months may be extended by at most 6
+    refused = (await gql(client, "LoanExtensionApply", apply(7), token=token))["data"]["loanExtensionApply"]
+    assert refused["application"] is None and [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_TERM", "months")]
+    assert "最多还可展期 6 个月" in refused["errors"][0]["message"]
+    assert not await ExtensionApplication.exists()
+    done = (await gql(client, "LoanExtensionApply", apply(3), token=token))["data"]["loanExtensionApply"]
+    assert done["errors"] == [] and done["application"]["months"] == 3 and done["application"]["status"] == "PENDING"
+    assert done["application"]["loanId"] == _gid("Loan", made.id) and done["application"]["appliedOn"] == TODAY.isoformat()
+    again = (await gql(client, "LoanExtensionApply", apply(2), token=token))["data"]["loanExtensionApply"]
+    assert again["errors"][0]["code"] == "EXTENSION_PENDING"
+    assert await AuditEvent.filter(action="loan.extension_apply", entity_id=str(made.id)).count() == 1
+    # an officer's token is refused: the officer proposes an extension instead
+    _refused(await gql(client, "LoanExtensionApply", apply(3), token=await _officer_token()), "FORBIDDEN")
+    _refused(await gql(client, "LoanExtensionApply", apply(3)))
+
+
 @covers("Products", "SchedulePreview")
 async def test_public_operations_need_no_token_and_reject_a_forged_one(client, demo):
     products = (await gql(client, "Products"))["data"]["products"]
