@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     postloan_lead_days: int = 15  # a periodic check is raised this many days before it falls due
     postloan_warning_due_days: int = 7  # a check raised by an early warning falls due this many days after it
     postloan_warning_kinds: list[str] = []  # the warning kinds that raise a check; empty: every kind but 对账差错 and 贷后检查关注
+    # Early warnings from external data (docs/external-data.md): 公积金/社保 not paid for this many whole months
+    warning_contributions_stopped_months: int = 3
     # Borrower sign-in (the mobile app): SMS gateway, one-time codes, rate limits, tokens (docs/mobile.md)
     sms_url: str = ""  # empty: the sandbox SMS gateway (docs/sandbox.md)
     sms_api_key: SecretStr | None = None

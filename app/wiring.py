@@ -12,14 +12,14 @@ certificates must still start (only signing fails, with `PkiConfigurationError`)
 
 Services never read the settings: what they need besides adapters comes as values or small typed
 configurations built here — `visit_policy`, `sign_in_policy`, `classification_policy`, `postloan_schedule`,
-`external_data_policy`, `guarantee_policy`, `pki_config`, `redis_settings`.
+`warning_thresholds`, `external_data_policy`, `guarantee_policy`, `pki_config`, `redis_settings`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from app.domain.renewal import RenewalPolicy
 from app.domain.maker_checker import CommandKind, MakerCheckerPolicy, parse_kinds
 from app.domain.classification import ClassificationPolicy, DpdMapping
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
+from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
 from app.domain.visit import Authority
 from app.domain.external_data import ExternalSource
 from app.integrations.bureau import CreditBureau, HttpBureau, SandboxBureau
@@ -292,6 +293,11 @@ def classification_policy(settings: Settings) -> ClassificationPolicy:
         observation_periods=settings.classification_observation_periods,
         nonaccrual_after_days=settings.nonaccrual_after_days,
     )
+
+
+def warning_thresholds(settings: Settings) -> Thresholds:
+    """The early warnings' thresholds: the documented defaults, with the settings that exist (`CUNXIN_WARNING_*`)."""
+    return replace(DEFAULT_THRESHOLDS, contributions_stopped_months=settings.warning_contributions_stopped_months)
 
 
 def postloan_schedule(settings: Settings) -> CheckSchedule:

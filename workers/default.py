@@ -31,7 +31,7 @@ from app.services.job_lifecycle import reconcile
 from app.services.job_lifecycle.kinds import kinds_on
 from app.services.jobs import DEFAULT_QUEUE
 from app.services.outbox import send_due_messages
-from app.wiring import Adapters, allowance_policy, classification_policy, postloan_schedule
+from app.wiring import Adapters, allowance_policy, classification_policy, postloan_schedule, warning_thresholds
 from workers.engines.pdf import WeasyRenderer
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,8 @@ async def resolve_core(ctx: dict[str, Any]) -> dict[str, int]:
 def _tools(ctx: dict[str, Any]) -> DayEndTools:
     return DayEndTools(core=ctx["core"], vault=ctx["vault"], media=ctx["media"], lease_ttl=ctx["settings"].eod_lease_ttl_seconds,
                        policy=classification_policy(ctx["settings"]), postloan=postloan_schedule(ctx["settings"]),
-                       positions_retention_days=ctx["settings"].positions_retention_days, allowance=allowance_policy(ctx["settings"]))
+                       positions_retention_days=ctx["settings"].positions_retention_days, allowance=allowance_policy(ctx["settings"]),
+                       warnings=warning_thresholds(ctx["settings"]))
 
 
 async def start_day_end(ctx: dict[str, Any]) -> str:

@@ -44,7 +44,7 @@ def eod(
     the bank's time zone; a date already closed, or one another process is closing, exits 0.
     """
     from app.services.day_end import RUNNING as BUSY, DayEndTools, close_business_day
-    from app.wiring import allowance_policy, classification_policy, postloan_schedule
+    from app.wiring import allowance_policy, classification_policy, postloan_schedule, warning_thresholds
 
     settings = get_settings()
     try:
@@ -60,7 +60,7 @@ def eod(
         tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media,
                            lease_ttl=settings.eod_lease_ttl_seconds, policy=classification_policy(settings),
                            postloan=postloan_schedule(settings), positions_retention_days=settings.positions_retention_days,
-                           allowance=allowance_policy(settings))
+                           allowance=allowance_policy(settings), warnings=warning_thresholds(settings))
         if days is None:
             return await close_business_day(tools=tools, today=today, on=target)
         reports = []

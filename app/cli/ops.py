@@ -81,12 +81,13 @@ async def _living_book(settings, outside, today) -> dict:
     from app.services import demo_book
     from app.services.day_end import DayEndTools
     from app.sql import execute, is_postgres
-    from app.wiring import allowance_policy, classification_policy, postloan_schedule
+    from app.wiring import allowance_policy, classification_policy, postloan_schedule, warning_thresholds
 
     if settings.env == Env.PROD or not isinstance(outside.core, SandboxCoreBanking):
         _fail("示范账本只能在开发或测试环境、使用沙箱核心系统时生成（生产环境请用 seed-demo --empty）")
     tools = DayEndTools(core=outside.core, vault=outside.vault, media=outside.media, lease_ttl=settings.eod_lease_ttl_seconds,
-                        policy=classification_policy(settings), postloan=postloan_schedule(settings), allowance=allowance_policy(settings))
+                        policy=classification_policy(settings), postloan=postloan_schedule(settings), allowance=allowance_policy(settings),
+                        warnings=warning_thresholds(settings))
     if not is_postgres():
         # SQLite: one fsync per commit is most of the minutes (thousands of small commits); a demo database that a crash
         # leaves behind is made again with `rm var/cunxin.sqlite3 && cunxin seed-demo`. This process's connection only.

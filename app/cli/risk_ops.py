@@ -23,7 +23,7 @@ def _fail(message: str) -> None:
 def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 YYYY-MM-DD（默认最近一个已完成日终的日期）")) -> None:
     """Early warnings, collection tasks and post-loan checks for a closed business date (idempotent)."""
     from app.services.risk.after_eod import run_after_eod
-    from app.wiring import postloan_schedule
+    from app.wiring import postloan_schedule, warning_thresholds
 
     try:
         target = date.fromisoformat(on) if on else None
@@ -35,7 +35,7 @@ def warnings_command(on: str = typer.Option(None, "--date", help="会计日期 Y
     async def work():
         ctx = await init_db(settings)
         try:
-            return await run_after_eod(media=media, on=target, schedule=postloan_schedule(settings))
+            return await run_after_eod(media=media, on=target, schedule=postloan_schedule(settings), thresholds=warning_thresholds(settings))
         finally:
             await ctx.close_connections()
 

@@ -12,7 +12,9 @@ Thresholds are parameters (`Thresholds`), with the defaults the bank starts from
   of the line taking effect add up to at least 80 % of its limit;
 - repeated failed auto-debits: at least 3 failures in the last 10 business days;
 - new hard queries at a report refresh: at least 1 hard query by another
-  institution dated after the previous report.
+  institution dated after the previous report;
+- external data (app/domain/external_warnings.py): 公积金 or 社保 not paid for 3 whole
+  months, new tax arrears, a policy surrendered, electricity arrears.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class WarningKind(StrEnum):
     RECONCILIATION_BREAK = "reconciliation_break"  # the core's journal and the ledger disagree on a loan's movement
     POST_LOAN_CHECK = "post_loan_check"  # a confirmed post-loan check concluded 关注 (app/domain/postloan.py)
     GUARANTEE_CALLED = "guarantee_called"  # a 联保 member's loan is overdue: its guarantor is told, citing the guarantee contract
+    # from external data (app/domain/external_warnings.py), customer-level, each citing the answer and its date
+    HOUSING_FUND_STOPPED = "housing_fund_stopped"  # 公积金 not paid for N months
+    SOCIAL_INSURANCE_STOPPED = "social_insurance_stopped"  # 社保 not paid for N months
+    NEW_TAX_ARREARS = "new_tax_arrears"  # 税务: arrears new or higher than in the previous answer
+    POLICY_SURRENDERED = "policy_surrendered"  # 保单: a policy surrendered since the previous answer
+    ELECTRICITY_ARREARS = "electricity_arrears"  # 国网: the electricity account owes money
 
 
 class Severity(StrEnum):
@@ -53,6 +61,11 @@ KIND_LABELS = {
     WarningKind.RECONCILIATION_BREAK: "对账差错",
     WarningKind.POST_LOAN_CHECK: "贷后检查关注",
     WarningKind.GUARANTEE_CALLED: "被担保借款逾期",
+    WarningKind.HOUSING_FUND_STOPPED: "公积金断缴",
+    WarningKind.SOCIAL_INSURANCE_STOPPED: "社保断缴",
+    WarningKind.NEW_TAX_ARREARS: "新增欠税",
+    WarningKind.POLICY_SURRENDERED: "保单退保",
+    WarningKind.ELECTRICITY_ARREARS: "电费欠费",
 }
 SEVERITY_LABELS = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高"}
 
@@ -89,6 +102,7 @@ class Thresholds:
     failed_debits_min: int = 3
     failed_debits_window_days: int = 10  # business dates, counting the run's own date
     hard_queries_min: int = 1
+    contributions_stopped_months: int = 3  # 公积金/社保: whole months without a contribution before a warning
 
     def __post_init__(self) -> None:
         levels = self.dpd_levels
@@ -98,7 +112,7 @@ class Thresholds:
             raise ValueError("large_drawdown_ratio_ppm must be in (0, 1_000_000]")
         if self.large_drawdown_days < 0 or self.failed_debits_window_days < 1:
             raise ValueError("windows must be non-negative (failed debits: at least one day)")
-        if self.failed_debits_min < 1 or self.hard_queries_min < 1:
+        if self.failed_debits_min < 1 or self.hard_queries_min < 1 or self.contributions_stopped_months < 1:
             raise ValueError("minimum counts must be at least 1")
 
 

@@ -31,6 +31,7 @@ from app.domain.allowance import DEFAULT_POLICY as DEFAULT_ALLOWANCE, AllowanceP
 from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy
 from app.domain.error_codes import CommonCode, OperationsCode
 from app.domain.postloan import DEFAULT_SCHEDULE, CheckSchedule
+from app.domain.warnings import DEFAULT_THRESHOLDS, Thresholds
 from app.domain.errors import ValidationError
 from app.integrations.core_banking import CoreBanking
 from app.models import EodRun
@@ -63,6 +64,7 @@ class DayEndTools:
     lease_ttl: int = eod_lease.DEFAULT_TTL_SECONDS
     policy: ClassificationPolicy = DEFAULT_POLICY  # classification and non-accrual (settings: classification_*, nonaccrual_after_days)
     postloan: CheckSchedule = DEFAULT_SCHEDULE  # when post-loan checks fall due (settings: postloan_*)
+    warnings: Thresholds = DEFAULT_THRESHOLDS  # early-warning thresholds (settings: warning_*)
     positions_retention_days: int = DEFAULT_RETENTION_DAYS  # daily loan positions kept this long (settings: positions_retention_days)
     allowance: AllowancePolicy = DEFAULT_ALLOWANCE  # the month-end provision's rates by class (settings: allowance_rates_ppm)
 
@@ -129,7 +131,7 @@ async def _later_stage(stage: str, on: date, tools: DayEndTools, lease: eod_leas
         return StageReport(stage, on, ALREADY_DONE)
     if stage == "risk":
         rec = await reconcile_and_warn(on, core=tools.core)  # core journal vs ledger; a break is an early warning
-        r = await run_after_eod(media=tools.media, on=on, schedule=tools.postloan)
+        r = await run_after_eod(media=tools.media, on=on, schedule=tools.postloan, thresholds=tools.warnings)
         checked = "对账未完成（核心流水不可用）" if rec.journal_unavailable else f"对账差错 {len(rec.breaks)} 处"
         detail = f"{checked}，新增预警 {r.warnings.total} 条，催收任务新开 {r.collections.opened} 个、结束 {r.collections.closed} 个，贷后检查新增 {r.checks.total} 项"
     else:

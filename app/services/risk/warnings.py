@@ -35,6 +35,7 @@ from app.services.actor import SYSTEM, Actor
 from app.services.customers.trail import Trail, customer_trail
 from app.services.documents import MediaStore
 from app.sql import as_date, as_uuid, days_between, fetch
+from app.services.risk.external_warnings import external_findings
 from app.services.risk.worklists import can_see, require_worker, scoped
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,7 @@ async def run_warnings(*, on: date, media: MediaStore, thresholds: Thresholds = 
     found += await _failed_debits(on, thresholds)
     hard, skipped = await _new_hard_queries(on, thresholds, media)
     found += hard
+    found += [(Candidate(**who), f) for who, f in await external_findings(on, thresholds)]  # customers whose consent names 贷后监测
     rows = [
         EarlyWarning(
             kind=f.kind, severity=f.severity, level=f.level, customer_id=c.customer_id, loan_id=c.loan_id,
