@@ -93,13 +93,15 @@ class RelationshipKind(StrEnum):
     FAMILY = CustomerLink.FAMILY.value
     CO_BORROWER = CustomerLink.CO_BORROWER.value
     GUARANTOR = CustomerLink.GUARANTOR.value
+    SHARED_EMPLOYER = "shared_employer"  # 同一缴存单位: the same 公积金 paying unit (no direction; external data, issue 20)
 
     @property
     def label(self) -> str:
         return RELATIONSHIP_LABELS[self]
 
 
-RELATIONSHIP_LABELS = {"household": "同户", "spouse": "配偶", "family": "亲属", "co_borrower": "共同借款人", "guarantor": "担保人"}
+RELATIONSHIP_LABELS = {"household": "同户", "spouse": "配偶", "family": "亲属", "co_borrower": "共同借款人", "guarantor": "担保人",
+                       "shared_employer": "同一公积金缴存单位"}
 
 
 class ProductKind(StrEnum):

@@ -48,6 +48,7 @@ class ExternalDataQuery(Model):
     facts = fields.JSONField(null=True)  # the facts' JSON form (app/domain/external_data.py) when status is ok
     # provenance of an imported row (`cunxin external-import`): the file's SHA-256 and name, and its rows for this customer;
     # null for a query asked of the source. The importer is `actor`/`officer`, the time `requested_at`.
+    employer = fields.CharField(max_length=128, null=True, db_index=True)  # 公积金 ok answers: the paying unit, for the relationship graph
     import_sha256 = fields.CharField(max_length=64, null=True, db_index=True)
     import_file = fields.CharField(max_length=255, null=True)
     import_rows = fields.JSONField(null=True)  # the file's row numbers (as the spreadsheet shows them)

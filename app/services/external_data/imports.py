@@ -155,6 +155,7 @@ async def import_external(*, actor: Actor, vault: Vault, source: ExternalSource 
                     customer=item.customer, bank_id=bank.id, consent_id=item.consent_id, source=source, purpose=purpose.value,
                     officer_id=actor.id if actor.is_officer else None, actor=label, requested_at=now, finished_at=now,
                     status=ExternalQueryStatus.OK, facts=facts_to_json(item.facts),
+                    employer=item.facts.employer[:128] if source == ExternalSource.HOUSING_FUND else None,
                     import_sha256=sha, import_file=path.name[:255], import_rows=item.lines,
                 )
             written.customers = len(planned)

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.error_codes import CreditCheckCode
 from app.domain.errors import DomainError, ValidationError
-from app.domain.external_data import ConsentPurpose, ExternalQueryStatus, ExternalSource, facts_from_json, facts_to_json
+from app.domain.external_data import ConsentPurpose, ExternalQueryStatus, ExternalSource, HousingFundFacts, facts_from_json, facts_to_json
 from app.integrations.external_data import ExternalSourceError, ExternalSources, ExternalSourceTimeout
 from app.models import ExternalDataQuery
 from app.services import audit
@@ -73,6 +73,7 @@ async def _finish(row: ExternalDataQuery, actor: Actor, now: datetime, *, status
     async with in_transaction():
         await ExternalDataQuery.filter(id=row.id).update(
             status=status, finished_at=now, facts=facts_to_json(facts) if facts is not None else None,
+            employer=facts.employer[:128] if isinstance(facts, HousingFundFacts) else None,
             error_code=code, error=error[:256] if error else None,
         )
         await audit.record(actor, "external_query.finish", "external_data_query", row.id,

@@ -1,9 +1,10 @@
 """Relationship graph (关系图谱) around a customer, for officers: up to 3 hops, cycle-safe, in scope.
 
-Edges: members of the same census household (同户), and CustomerRelationship links (spouse,
-family, co-borrower, guarantor) in either direction. A breadth-first walk keeps a visited set,
+Edges: members of the same census household (同户), CustomerRelationship links (spouse,
+family, co-borrower, guarantor) in either direction, and customers whose latest 公积金 answer (under a consent
+still in force) names the same paying unit (同一公积金缴存单位, issue 20). A breadth-first walk keeps a visited set,
 so cycles end it; customers outside the officer's branch tree are neither shown nor walked
-through. Each hop costs three statements whatever its width (household members, links, scope),
+through. Each hop costs six statements whatever its width (household members, links, scope, three for shared employers),
 plus two for the links among the outermost customers and two at the end (the nodes and their tags); at most `MAX_NODES` customers are returned.
 """
 
@@ -17,7 +18,9 @@ from tortoise.expressions import Q, Subquery
 
 from app.domain.errors import ValidationError
 from app.domain.tags import Tag
-from app.models import Customer, CustomerRelationship, HouseholdMember
+from app.clock import now_utc
+from app.domain.external_data import ExternalQueryStatus, ExternalSource
+from app.models import Customer, CustomerRelationship, ExternalDataQuery, HouseholdMember
 from app.domain.vocabulary import ActorType, RelationshipKind
 from app.services.actor import Actor
 from app.services.insight.tags import tags_of
@@ -53,6 +56,34 @@ class RelationshipGraph:
     truncated: bool  # MAX_NODES reached: some relations were not followed
 
 
+async def _latest_employers(query) -> dict[UUID, str]:
+    """Each customer's paying unit in their latest 公积金 answer under a consent in force."""
+    out: dict[UUID, str] = {}
+    rows = await (query.filter(source=ExternalSource.HOUSING_FUND, status=ExternalQueryStatus.OK, consent__revoked_at__isnull=True,
+                               consent__expires_at__gt=now_utc()).order_by("-requested_at").values_list("customer_id", "employer"))
+    for customer_id, employer in rows:
+        out.setdefault(customer_id, employer)
+    return {c: e for c, e in out.items() if e}
+
+
+async def _shared_employers(frontier: set[UUID]) -> set[GraphEdge]:
+    """Customers whose latest 公积金 answers name the same paying unit (three statements whatever the frontier's width)."""
+    mine = await _latest_employers(ExternalDataQuery.filter(customer_id__in=list(frontier)))
+    if not mine:
+        return set()
+    others = set(await ExternalDataQuery.filter(employer__in=sorted(set(mine.values()))).values_list("customer_id", flat=True)) - set(mine)
+    theirs = await _latest_employers(ExternalDataQuery.filter(customer_id__in=list(others))) if others else {}
+    by_employer: dict[str, set[UUID]] = {}
+    for customer_id, employer in {**theirs, **mine}.items():
+        by_employer.setdefault(employer, set()).add(customer_id)
+    edges = set()
+    for members in by_employer.values():
+        for a in members & frontier:
+            for b in members - {a}:
+                edges.add(GraphEdge(*sorted((a, b), key=str), RelationshipKind.SHARED_EMPLOYER))
+    return edges
+
+
 async def _neighbours(frontier: set[UUID]) -> set[GraphEdge]:
     edges: set[GraphEdge] = set()
     households = Subquery(HouseholdMember.filter(customer_id__in=list(frontier)).values("household_id"))
@@ -63,6 +94,7 @@ async def _neighbours(frontier: set[UUID]) -> set[GraphEdge]:
         for a in members & frontier:
             for b in members - {a}:
                 edges.add(GraphEdge(*sorted((a, b), key=str), RelationshipKind.HOUSEHOLD))
+    edges |= await _shared_employers(frontier)
     links = CustomerRelationship.filter(Q(customer_id__in=list(frontier)) | Q(related_id__in=list(frontier)))
     for source, target, kind in await links.values_list("customer_id", "related_id", "kind"):
         edges.add(GraphEdge(source, target, RelationshipKind(kind)))

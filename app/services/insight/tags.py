@@ -1,7 +1,8 @@
 """Customer tags kept up to date: facts gathered set-based, the pure rules of app.domain.tags, a diff written back.
 
 `refresh_customer_tags(on=...)` walks the customers in chunks ordered by id. Per chunk a fixed
-number of statements runs: one facts query (loans, installments, profile), one read of the
+number of statements runs: one facts query (loans, installments, profile), one read of the latest external
+answers (issue 20: under a consent still in force), one read of the
 current tags, then at most one delete, one insert and one update. Running it twice for a day
 changes nothing the second time. It runs from `cunxin customer-tags` and as the last stage of
 the day's close (app/services/day_end.py).
@@ -10,14 +11,16 @@ the day's close (app/services/day_end.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from app.domain.tags import DEFAULT_RULES, CustomerFacts, Occupation, Tag, TagRules, parse_manual, tags_for
-from app.models import CustomerTag
+from app.domain.external_data import ExternalQueryStatus, ExternalSource, facts_from_json
+from app.domain.tags import DEFAULT_RULES, CustomerFacts, ExternalFacts, Occupation, Tag, TagRules, external_facts, parse_manual, tags_for
+from app.models import CustomerTag, ExternalDataQuery
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.sql import fetch
@@ -72,8 +75,27 @@ async def _chunk_bounds(after: str | None, size: int) -> tuple[str, str] | None:
     return str(rows[0]["id"]), str(rows[-1]["id"])
 
 
-async def _refresh_chunk(lo: str, hi: str, on: date, rules: TagRules) -> tuple[int, int, int]:
-    wanted = {as_uuid(r["id"]): tags_for(_facts(r), rules) for r in await fetch(FACTS_SQL, lo=lo, hi=hi)}
+async def _external_chunk(lo: str, hi: str, on: date, tz: str) -> dict[UUID, ExternalFacts]:
+    """The latest answer of each source per customer, under a consent in force on `on` (revoked or expired: not used)."""
+    at = datetime.combine(on, time(0), ZoneInfo(tz))
+    latest: dict[UUID, dict[str, object]] = {}
+    rows = await (ExternalDataQuery.filter(customer_id__gte=UUID(lo), customer_id__lte=UUID(hi), status=ExternalQueryStatus.OK,
+                                           consent__revoked_at__isnull=True, consent__expires_at__gt=at, requested_at__lt=at)
+                  .order_by("-requested_at").values_list("customer_id", "source", "facts"))
+    for customer_id, source, facts in rows:
+        source = ExternalSource(source)
+        answers = latest.setdefault(as_uuid(customer_id), {})
+        if source.value not in answers:
+            answers[source.value] = facts_from_json(source, facts)
+    return {cid: external_facts(answers) for cid, answers in latest.items()}
+
+
+async def _refresh_chunk(lo: str, hi: str, on: date, rules: TagRules, tz: str = "Asia/Shanghai") -> tuple[int, int, int]:
+    external = await _external_chunk(lo, hi, on, tz)
+    wanted = {}
+    for r in await fetch(FACTS_SQL, lo=lo, hi=hi):
+        cid = as_uuid(r["id"])
+        wanted[cid] = tags_for(replace(_facts(r), external=external.get(cid)), rules)
     current: dict[tuple[UUID, Tag], UUID] = {}
     for tag_id, cid, tag in await CustomerTag.filter(customer_id__gte=lo, customer_id__lte=hi).values_list("id", "customer_id", "tag"):
         current[(as_uuid(cid), Tag(tag))] = tag_id
