@@ -10,7 +10,7 @@ from app.domain.warnings import WarningKind
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0039_external_import')]
+    dependencies = [('models', '0040_credit_application')]
 
     initial = False
 
