@@ -10,7 +10,7 @@ from app.domain.warnings import WarningKind
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0040_credit_application')]
+    dependencies = [('models', '0041_extension_application')]
 
     initial = False
 
