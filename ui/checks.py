@@ -14,7 +14,7 @@ from app.domain.errors import DomainError
 from app.domain.maker_checker import COMMAND_KIND_LABELS, COMMAND_STATUS_LABELS
 from app.services import business_date
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
-from app.services.lending.extension import propose_extension
+from app.services.lending.extension import propose_extension, record_consent
 from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
 from app.services.lending.renewal import propose_renewal
 from app.services.lending.reversal import loan_by_iou, propose_reversal
@@ -131,6 +131,29 @@ async def loan_extension(request: Request) -> Response:
         return render(request, "checks/_form_error.html", {"id": "extension-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)
     return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
+
+
+@login_required
+async def loan_extension_consent(request: Request) -> Response:
+    """The officer records a guarantor's signed written consent to this loan's extension (before proposing it)."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    error_id = str(form.get("error_id") or "extension-error")
+    if not error_id.startswith("consent-error-"):
+        error_id = "extension-error"
+    try:
+        months = str(form.get("months") or "").strip()
+        if not months.isdigit():
+            raise DomainError("请填写保证人同意的展期期限（整月数）", field="months")
+        try:
+            member_id = UUID(str(form.get("member_id") or ""))
+        except ValueError:
+            raise DomainError("请选择保证人", field="member_id") from None
+        await record_consent(actor=request.state.session.actor, loan_id=loan_id, member_id=member_id, months=int(months), now=clock.now_utc())
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": error_id, "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path + "#extension")
 
 
 @login_required

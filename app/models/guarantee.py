@@ -45,3 +45,21 @@ class GuaranteeMember(Model):
 
     class Meta:
         table = "guarantee_member"
+
+
+class GuarantorConsent(Model):
+    """A guarantor's written consent to an extension (展期) of a loan they guarantee, signed before the extension is
+    proposed (贷款通则: a guaranteed loan's extension needs the guarantor's written consent). It covers one extension of
+    up to `months`: an extension made after it needs a new one."""
+
+    id = fields.UUIDField(primary_key=True)
+    loan = fields.ForeignKeyField("models.Loan", related_name="guarantor_consents", on_delete=fields.RESTRICT)
+    member = fields.ForeignKeyField("models.GuaranteeMember", related_name="consents", on_delete=fields.RESTRICT)
+    months = fields.IntField()  # the longest extension consented to
+    text_sha256 = fields.CharField(max_length=64)  # hash of the consent text the guarantor signed
+    signed_at = fields.DatetimeField()
+    witnessed_by = fields.ForeignKeyField("models.Officer", related_name="consents_witnessed", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "guarantor_consent"

@@ -2,14 +2,18 @@
 approver approves the request on the 待复核 page, the loan's maturity moves."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 from app.integrations.core_banking import SandboxCoreBanking
-from app.models import Loan, PendingCommand
+from app.models import Customer, GuarantorConsent, Loan, Officer, PendingCommand
 from app.services import business_date
 from app.services.actor import SYSTEM
+from app.services.auth.officers import actor_for
+from app.services.guarantees import form_group
 from app.services.lending.drawdown import draw_down
+from app.services.lending.extension import consents_of
 from tests.factories import csrf_token, customer_with_line, login
+from tests.factories.guarantees import households, in_household, members
 from tests.services.lending.conftest import TODAY
 
 
@@ -61,3 +65,40 @@ async def test_a_borrowers_application_shows_on_the_workbench_and_the_loan_page(
     assert proposed.status_code == 303
     assert (await ExtensionApplication.get(loan_id=loan.id)).command_id == (await PendingCommand.get(kind="extension")).id
     assert 'id="extension-application"' not in (await client.get(f"/loans/{loan.id}")).text
+
+
+async def test_the_loan_page_records_each_guarantors_consent_before_the_extension(client, demo, vault):
+    """A borrower in a 联保 group: the loan page lists the guarantors as 尚未同意; the proposal is refused in place
+    naming them; a bad entry is refused in place and records nothing; each consent recorded, the proposal goes in."""
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=6, method="equal_principal",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    borrower = await Customer.get(id=loan.customer_id)
+    await in_household(borrower, "900")
+    others = await households(vault, 4)
+    officer = await actor_for(await Officer.get(username="officer1"))
+    await form_group(actor=officer, name="西街村联保小组", members=members([borrower, *others]), on=TODAY, now=datetime(2026, 11, 27, tzinfo=UTC))
+
+    await login(client, "officer1")
+    page = await client.get(f"/loans/{loan.id}")
+    assert page.text.count("尚未同意") == 4 and "联保户1" in page.text
+    token = await csrf_token(client)
+    refused = await client.post(f"/loans/{loan.id}/extension", data={"months": "3", "reason": "养殖周期延长", "csrf_token": token},
+                                headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "保证人联保户1、联保户2、联保户3、联保户4尚未书面同意本次展期" in refused.text
+    guarantors = [m for m, _ in await consents_of(actor=officer, loan_id=loan.id)]
+    bad = await client.post(f"/loans/{loan.id}/extension/consent", data={"member_id": str(guarantors[0].id), "months": "三",
+                            "error_id": "consent-error-1", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and 'id="consent-error-1"' in bad.text and "整月数" in bad.text
+    stranger = await client.post(f"/loans/{loan.id}/extension/consent", data={"member_id": str(uuid.uuid4()), "months": "3", "csrf_token": token},
+                                 headers={"HX-Request": "true"})
+    assert stranger.status_code == 422 and "不为这笔借据提供保证" in stranger.text
+    assert await GuarantorConsent.all().count() == 0
+    for member in guarantors:
+        done = await client.post(f"/loans/{loan.id}/extension/consent", data={"member_id": str(member.id), "months": "3", "csrf_token": token})
+        assert done.status_code == 303
+    page = await client.get(f"/loans/{loan.id}")
+    assert "尚未同意" not in page.text and page.text.count("不超过 3 个月") == 4
+    proposed = await client.post(f"/loans/{loan.id}/extension", data={"months": "3", "reason": "养殖周期延长", "csrf_token": token})
+    assert proposed.status_code == 303 and await PendingCommand.filter(kind="extension").count() == 1

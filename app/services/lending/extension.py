@@ -10,6 +10,7 @@ current period's interest is kept, so the books are unchanged. docs/lending.md h
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,9 +32,11 @@ from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from app.clock import now_utc
-from app.models import Customer, ExtensionApplication, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, PendingCommand, Product
+from app.models import Customer, ExtensionApplication, GuaranteeMember, GuarantorConsent, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, \
+    PendingCommand, Product
 from app.services import audit
-from app.services.actor import Actor
+from app.services.actor import SYSTEM, Actor
+from app.services.guarantees import guarantees_of_loan
 from app.services.lending.access import can_access
 from app.services.lending.queries import loan_label, loan_named_in, loan_subject
 from app.services.lending.pricing import rate_for
@@ -62,6 +65,7 @@ class Plan:
     class_before: LoanClass
     class_after: LoanClass
     observation_until: date | None
+    guarantors: tuple[tuple[str, date], ...] = ()  # each guarantor's name and the date of their written consent
 
 
 
@@ -99,12 +103,71 @@ async def _plan(loan: Loan, params: Params, today: date) -> Plan:
     product = await Product.get(id=loan.product_id)
     new_rows = rebuild(balance, new_rate, loan.method, dates, current_interest_fen=future[0].interest_fen, first_number=future[0].number,
                        conventions=conventions_for(product))
+    guarantors = await _consents_for(loan, months)
     restructured = bool(params.get("restructured"))
     class_before = LoanClass(loan.classification)
     class_after = worst([class_before, LoanClass.SPECIAL_MENTION]) if restructured else class_before
     until = observation_ends(today, [r.due_on for r in new_rows], CLASS_POLICY) if restructured else None
     return Plan(months, original, loan.maturity_on, new_rows[-1].due_on, loan.annual_rate_ppm, new_rate, old_tenor, new_tenor, balance,
-                tuple(future), tuple(new_rows), restructured, class_before, class_after, until)
+                tuple(future), tuple(new_rows), restructured, class_before, class_after, until, guarantors)
+
+
+async def _open_consents(loan: Loan) -> dict[UUID, GuarantorConsent]:
+    """Each guarantor's latest consent given since the loan's last extension (a consent covers one extension)."""
+    last = await LoanExtension.filter(loan_id=loan.id).order_by("-created_at").first()
+    query = GuarantorConsent.filter(loan_id=loan.id)
+    if last is not None:
+        query = query.filter(created_at__gt=last.created_at)
+    return {c.member_id: c for c in await query.order_by("created_at")}
+
+
+async def _consents_for(loan: Loan, months: int) -> tuple[tuple[str, date], ...]:
+    """Every guarantor of the loan must have consented in writing to at least `months`; refused with their names if not."""
+    members = await guarantees_of_loan(SYSTEM, loan.id)
+    consents = await _open_consents(loan)
+    missing = [m.customer.name for m in members if m.id not in consents or consents[m.id].months < months]
+    if missing:
+        raise ValidationError(f"保证人{'、'.join(missing)}尚未书面同意本次展期（{months} 个月），请先在借据页登记保证人同意书",
+                              code=CommonCode.WRONG_STATUS, field="months")
+    return tuple((m.customer.name, consents[m.id].signed_at.date()) for m in members)
+
+
+def consent_text(*, loan_label: str, borrower: str, guarantor: str, contract_no: str, months: int, maturity_on: date, on: date) -> str:
+    """The consent a guarantor signs (its hash is kept with the record)."""
+    return (f"保证人同意展期书\n借据：{loan_label}\n借款人：{borrower}\n保证人：{guarantor}（保证合同 {contract_no}）\n"
+            f"同意借款人展期不超过 {months} 个月（原到期日 {maturity_on.isoformat()}），保证责任延续至展期后到期日\n签署日期：{on.isoformat()}\n")
+
+
+async def record_consent(*, actor: Actor, loan_id: UUID, member_id: UUID, months: int, now: datetime) -> GuarantorConsent:
+    """An officer records a guarantor's signed written consent to an extension of up to `months` (the borrower's
+    application, before the extension is proposed); the officer witnesses it. Audited; bad input records nothing."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id) or actor.type != ActorType.OFFICER:
+        raise NotFound("借据不存在", field="loan_id")
+    require(actor, Action.LOAN_EXTEND, branch_id=loan.branch_id)
+    if loan.status != LoanStatus.ACTIVE:
+        raise Conflict("借据不在贷款状态（已结清或已核销），不能展期", code=LendingCode.LOAN_CLOSED, field="loan_id")
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 36:
+        raise ValidationError("同意展期期限应为 1 到 36 个月", code=LendingCode.INVALID_TERM, field="months")
+    member = next((m for m in await guarantees_of_loan(SYSTEM, loan.id) if m.id == member_id), None)
+    if member is None:
+        raise ValidationError("该保证人不为这笔借据提供保证", code=CommonCode.INVALID, field="member_id")
+    borrower = await Customer.get(id=loan.customer_id)
+    text = consent_text(loan_label=await loan_label(loan), borrower=borrower.name, guarantor=member.customer.name, contract_no=member.contract_no,
+                        months=months, maturity_on=loan.maturity_on, on=now.date())
+    consent = await GuarantorConsent.create(loan_id=loan.id, member_id=member.id, months=months, signed_at=now,
+                                            text_sha256=hashlib.sha256(text.encode()).hexdigest(), witnessed_by_id=actor.id)
+    await audit.record(actor, "loan.extension_consent", "loan", loan.id, after={"member": str(member.id), "months": months, "consent": str(consent.id)})
+    return consent
+
+
+async def consents_of(*, actor: Actor, loan_id: UUID) -> list[tuple[GuaranteeMember, GuarantorConsent | None]]:
+    """The loan's guarantors and the consent each gave since the last extension (None: not yet), for the loan page."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        return []
+    consents = await _open_consents(loan)
+    return [(m, consents.get(m.id)) for m in await guarantees_of_loan(SYSTEM, loan.id)]
 
 
 def _effect(title: str, plan: Plan) -> Effect:
@@ -125,7 +188,11 @@ def _effect(title: str, plan: Plan) -> Effect:
     if plan.restructured:
         figures.append(Figure("五级分类", plan.class_before.label, plan.class_after.label, money=False))
         notes.append(f"借款人财务困难，按重组贷款管理：分类不优于关注，观察期至 {plan.observation_until.isoformat() if plan.observation_until else '—'}")
-    notes.append("借据暂无保证人记录，未取得保证人同意（有保证人时须先取得书面同意）")
+    if plan.guarantors:
+        consented = "、".join(f"{name}（{on.isoformat()}）" for name, on in plan.guarantors)
+        notes.append(f"保证人已书面同意展期：{consented}；保证责任延续至展期后到期日")
+    else:
+        notes.append("借据无保证人，无需保证人同意")
     return Effect(title, tuple(figures), tuple(notes))
 
 

@@ -11,12 +11,14 @@ from app.domain.classification import FloorKind, LoanClass
 from app.domain.errors import Forbidden, ValidationError
 from app.domain.maker_checker import CommandStatus, MakerCheckerPolicy
 from app.domain.vocabulary import InstallmentStatus
-from app.models import Installment, Loan, LoanExtension, LoanRisk, OutboxMessage, PendingCommand
+from app.models import Customer, GuaranteeMember, GuarantorConsent, Installment, Loan, LoanExtension, LoanRisk, OutboxMessage, PendingCommand
 from app.services import business_date
-from app.services.lending.extension import propose_extension
+from app.services.guarantees import form_group
+from app.services.lending.extension import consents_of, propose_extension, record_consent
 from app.services.reporting import portfolio_summary
 from app.services.lending.ledger import ledger_check
 from app.services.maker_checker.commands import approve, command_view
+from tests.factories.guarantees import households, in_household, members
 from tests.services.lending.test_classification_state import PAYS, _actor, _loan, _until
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
@@ -123,3 +125,43 @@ async def test_a_restructuring_extension_sets_the_restructured_floor(bank, core,
     await _until(core, vault, date(2027, 1, 29))
     assert (await Loan.get(id=loan.id)).classification == LoanClass.SPECIAL_MENTION  # end-of-day keeps the floor
     assert await ledger_check(today=date(2027, 1, 28)) == []
+
+
+async def test_a_guaranteed_loan_is_extended_only_with_each_guarantors_written_consent(bank, core, vault):
+    """贷款通则: a guaranteed loan's extension needs the guarantor's written consent first. The borrower is in a 联保
+    group of five households: the proposal is refused, naming the four guarantors, until each one's signed consent
+    (for at least the months asked) is recorded; the checker's effect lists them. A consent for fewer months does not
+    count, and a consent covers one extension. Before, the effect said the loan had no guarantor record."""
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    maker = await _actor("officer1")
+    borrower = await Customer.get(id=loan.customer_id)
+    await in_household(borrower, "900")
+    others = await households(vault, 4)
+    await form_group(actor=maker, name="西街村联保小组", members=members([borrower, *others]), on=today, now=NOW)
+
+    async def propose(months=2):
+        return await propose_extension(actor=maker, loan_id=loan.id, months=months, restructured=False, reason="经营周转困难", today=today,
+                                       now=NOW, policy=MC)
+
+    with pytest.raises(ValidationError) as refused:
+        await propose()
+    assert refused.value.message == "保证人联保户1、联保户2、联保户3、联保户4尚未书面同意本次展期（2 个月），请先在借据页登记保证人同意书"
+    guarantors = await consents_of(actor=maker, loan_id=loan.id)
+    assert [(m.customer.name, c) for m, c in guarantors] == [(f"联保户{i}", None) for i in range(1, 5)]
+    for member, _ in guarantors[:3]:
+        await record_consent(actor=maker, loan_id=loan.id, member_id=member.id, months=2, now=NOW)
+    await record_consent(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, months=1, now=NOW)  # agreed to one month only
+    with pytest.raises(ValidationError, match="保证人联保户4尚未书面同意本次展期（2 个月）"):
+        await propose()
+    with pytest.raises(ValidationError, match="不为这笔借据提供保证"):  # the borrower's own membership guarantees the others, not this loan
+        own = await GuaranteeMember.get(customer_id=loan.customer_id)
+        await record_consent(actor=maker, loan_id=loan.id, member_id=own.id, months=2, now=NOW)
+    await record_consent(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, months=3, now=NOW)
+    assert await PendingCommand.all().count() == 0
+    command = await propose()
+    assert any(n.startswith("保证人已书面同意展期：联保户1（") for n in command.preview["notes"])
+    await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
+    assert await LoanExtension.filter(loan_id=loan.id).count() == 1
+    assert all(c is None for _, c in await consents_of(actor=maker, loan_id=loan.id))  # used by this extension
+    assert await GuarantorConsent.filter(loan_id=loan.id).count() == 5 and all(len(c.text_sha256) == 64 for c in await GuarantorConsent.all())
