@@ -79,3 +79,20 @@ def test_every_added_column_can_join_a_filled_table():
                 refused.append(f"{module.name}: {op.model_name}.{op.name}")
     assert len(list(pkgutil.iter_modules(migrations.__path__))) > 30
     assert refused == []
+
+
+def test_the_migrations_have_one_head():
+    """Every migration but the newest is the parent of a later one: two branches landing a migration on the same parent
+    leave two heads (0041 twice, once), and a bank's upgrade would stop on them. (Old pairs such as 0023 and 0028 are
+    joined by a migration that depends on both.)"""
+    import re
+
+    files = sorted(p.stem for p in (ROOT / "migrations").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    parents = set()
+    for name in files:
+        text = (ROOT / "migrations" / f"{name}.py").read_text(encoding="utf-8")
+        deps = re.search(r"dependencies = \[(.*?)\]", text, re.S)
+        parents |= set(re.findall(r"['\"]models['\"], ['\"]([^'\"]+)['\"]", deps.group(1))) if deps else set()
+    assert parents <= set(files), f"a migration depends on one that does not exist: {sorted(parents - set(files))}"
+    heads = [name for name in files if name not in parents]
+    assert heads == [files[-1]], f"more than one head: {heads}; make the newer one depend on the other"
