@@ -109,6 +109,8 @@ ROUTE_ACTIONS: dict[str, Action] = {
     # administering the system
     "dead_letter_resend": A.OUTBOX_RESEND,
     "bank_list": A.BANK_MANAGE,  # the platform: add a member bank
+    "portfolio_import": A.PORTFOLIO_IMPORT,  # upload and preview a file of the old system's records
+    "portfolio_import_confirm": A.PORTFOLIO_IMPORT,
 }
 
 

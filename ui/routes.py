@@ -8,7 +8,7 @@ voting link keeps a plain `member_id`: a broken link shows that page's own "inva
 from starlette.routing import Route
 
 from ui import auth, checks, dashboard, lending
-from ui import archive, banks, customers, jobs, outbox
+from ui import archive, banks, customers, jobs, outbox, portfolio_import
 from ui import risk
 from ui import appraisal, appraisal_review, villages
 from ui import credit_approvals, officers, visit_approvals, visit_steps, visits
@@ -47,6 +47,9 @@ routes = [
     Route("/documents/{document_id:uuid}/download", archive.document_download, name="document_download"),
     Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),
     Route("/admin/banks", banks.bank_list, methods=["GET", "POST"], name="bank_list"),
+    Route("/admin/import", portfolio_import.portfolio_import, methods=["GET", "POST"], name="portfolio_import"),
+    Route("/admin/import/confirm", portfolio_import.portfolio_import_confirm, methods=["POST"], name="portfolio_import_confirm"),
+    Route("/admin/import/template/{kind}.xlsx", portfolio_import.portfolio_import_template, name="portfolio_import_template"),
     Route("/admin/outbox/{message_id:uuid}/resend", jobs.dead_letter_retry, methods=["POST"], name="dead_letter_resend"),
     Route("/risk/warnings", risk.warning_list, name="warning_list"),
     Route("/risk/warnings/{warning_id:uuid}", risk.warning_detail, name="warning_detail"),

@@ -148,3 +148,51 @@ def template_xlsx(kind: Kind) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- files uploaded on the admin page (ui/portfolio_import.py) ------------------------------------------------
+# The page previews an upload and confirms it in a second request, so the file waits on disk between the two:
+# `<var_dir>/imports/<bank id>/<token>.<csv|xlsx>`, the token random. Only the uploading bank's requests can name it.
+
+STAGED_SUFFIXES = (".csv", ".xlsx")
+
+
+def staged_path(root: Path, bank_id: object, token: str) -> Path | None:
+    """The staged file named by `token` for the bank, or None (a malformed, foreign or vanished token)."""
+    name, dot, suffix = token.partition(".")
+    if not dot or f".{suffix}" not in STAGED_SUFFIXES or len(name) != 32 or not all(c in "0123456789abcdef" for c in name):
+        return None
+    path = root / str(bank_id) / token
+    return path if path.is_file() else None
+
+
+async def stage_upload(root: Path, bank_id: object, filename: str, read, max_bytes: int) -> tuple[str, Path]:
+    """Copy an upload (`read(n)` → bytes, async) to the bank's staging folder in 1 MB chunks; (token, path).
+
+    More than `max_bytes` is refused as the CLI refuses it, and nothing is kept."""
+    import secrets
+
+    suffix = Path(filename or "").suffix.lower()
+    if suffix == ".xls":
+        raise ImportFileError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 .csv")
+    if suffix not in STAGED_SUFFIXES:
+        raise ImportFileError("请上传 .csv 或 .xlsx 文件")
+    folder = root / str(bank_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(16) + suffix
+    path = folder / token
+    size = 0
+    try:
+        with open(path, "wb") as f:
+            while chunk := await read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ImportFileError(f"文件超过上限 {max_bytes / 1024 / 1024:.0f} MB，请分成几个文件导入")
+                f.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise ImportFileError("文件是空的")
+    return token, path

@@ -1,0 +1,112 @@
+"""/admin/import (issue 18): a bank admin uploads the old system's files, sees the CLI's preview (row and column errors in
+Chinese, counts, nothing written), confirms, and after loans sees the reconciliation — the same service functions as
+`cunxin import`. Other roles are refused; a file over CUNXIN_IMPORT_MAX_BYTES is refused before anything is read."""
+
+from app.models import AuditEvent, BankCard, CreditLine, Customer, ImportRecord, Loan
+from app.services import business_date
+from tests.factories import csrf_token, login
+from tests.services.portfolio_import.legacy_book import legacy_book
+
+HTMX = {"HX-Request": "true"}
+
+
+async def _as(client, username):
+    client.cookies.clear()
+    await login(client, username)
+    return await csrf_token(client)
+
+
+async def _upload(client, token, kind, path, name=None):
+    return await client.post("/admin/import", data={"kind": kind}, files={"file": (name or path.name, path.read_bytes(), "text/csv")},
+                             headers={**HTMX, "X-CSRF-Token": token})
+
+
+def _confirm_token(html: str) -> str:
+    marker = 'name="token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start:html.index('"', start)]
+
+
+async def _confirm(client, token, kind, staged):
+    return await client.post("/admin/import/confirm", data={"kind": kind, "token": staged, "csrf_token": token}, headers=HTMX)
+
+
+async def test_a_bank_admin_previews_and_confirms_a_legacy_book_and_sees_the_reconciliation(client, demo, tmp_path):
+    token = await _as(client, "admin")
+    page = await client.get("/admin/import")
+    assert page.status_code == 200 and "存量数据导入 · 襄汾农商行" in page.text and 'name="file"' in page.text
+    assert "/admin/import/template/loans.xlsx" in page.text and "存量导入" in page.text  # the nav link
+    template = await client.get("/admin/import/template/customers.xlsx")
+    assert template.status_code == 200 and template.content.startswith(b"PK")
+
+    book = legacy_book(tmp_path, await business_date.current())
+    for kind, path, label, n in (("customers", book.customers, "客户", 5), ("cards", book.cards, "银行卡", 3),
+                                 ("credit_lines", book.lines, "授信额度", 5)):  # cards only for the borrowers who pay
+        preview = await _upload(client, token, kind, path)
+        assert preview.status_code == 200, preview.text
+        assert "预览通过（未写入）" in preview.text and f"共 {n} 行，新增 {n} 行" in preview.text
+        done = await _confirm(client, token, kind, _confirm_token(preview.text))
+        assert done.status_code == 200 and "已导入。" in done.text and f"襄汾农商行 {label}" in done.text, done.text
+    assert (await Customer.all().count(), await BankCard.all().count(), await CreditLine.all().count()) == (5, 3, 5)
+
+    preview = await _upload(client, token, "loans", book.loans)
+    assert preview.status_code == 200 and "新增 5 行" in preview.text and await Loan.all().count() == 0
+    staged = _confirm_token(preview.text)
+    done = await _confirm(client, token, "loans", staged)
+    assert done.status_code == 200 and "已导入。" in done.text, done.text
+    assert await Loan.all().count() == 5
+    assert 'id="import-reconciliation"' in done.text and "对账相符" in done.text and "迁移过渡科目余额：¥0.00" in done.text
+    assert "便利贷" in done.text and "控制合计" in done.text
+    assert await AuditEvent.filter(action="import.loans").count() == 1
+    # the staged file is gone once imported: the same confirmation again writes nothing
+    again = await _confirm(client, token, "loans", staged)
+    assert again.status_code == 422 and "找不到预览过的文件" in again.text and await Loan.all().count() == 5
+
+
+async def test_a_bad_file_lists_row_errors_in_chinese_and_writes_nothing(client, demo, tmp_path):
+    token = await _as(client, "admin")
+    bad = tmp_path / "customers.csv"
+    bad.write_bytes("客户编号,姓名,身份证号码,手机号,村区划代码\nC1,王建国,141023196803150032,13800000001,141023100201\n"
+                    "C1,李秀英,141023197001020029,,999999999999\n".encode("gb18030"))
+    preview = await _upload(client, token, "customers", bad)
+    assert preview.status_code == 422
+    assert "有错误，未写入任何数据" in preview.text and 'id="import-errors"' in preview.text
+    assert "第 2 行" in preview.text and "身份证号码校验位不正确" in preview.text
+    assert "第 3 行" in preview.text and "与第 2 行的客户编号重复" in preview.text
+    assert 'id="import-confirm"' not in preview.text  # nothing to confirm
+    assert await Customer.all().count() == 0 and await ImportRecord.all().count() == 0
+    # a file that is not CSV or XLSX, and a header the kind does not know, are refused whole
+    old = await _upload(client, token, "customers", bad, name="book.xls")
+    assert old.status_code == 422 and "不支持旧版 Excel（.xls）文件" in old.text
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("编号,名字\n1,2\n", encoding="utf-8")
+    refused = await _upload(client, token, "customers", wrong)
+    assert refused.status_code == 422 and 'id="import-error"' in refused.text
+    # a token that is not one of this bank's staged files
+    forged = await _confirm(client, token, "customers", "../../etc/passwd")
+    assert forged.status_code == 422 and "找不到预览过的文件" in forged.text
+
+
+async def test_a_file_over_the_cap_is_refused_before_it_is_read(client, demo, tmp_path, app, monkeypatch):
+    token = await _as(client, "admin")
+    monkeypatch.setattr(app.state.settings, "import_max_bytes", 1024)
+    big = tmp_path / "customers.csv"
+    big.write_bytes(b"x" * 200_000)  # past the cap and the form's frame: refused from Content-Length
+    refused = await _upload(client, token, "customers", big)
+    assert refused.status_code == 422 and "文件超过上限" in refused.text
+    near = tmp_path / "near.csv"
+    near.write_bytes(b"x" * 2048)  # within the frame's slack: refused while it is copied, nothing kept
+    refused = await _upload(client, token, "customers", near)
+    assert refused.status_code == 422 and "文件超过上限" in refused.text
+    staging = app.state.settings.var_dir / "imports"
+    assert not staging.exists() or not any(p.is_file() for p in staging.rglob("*"))
+
+
+async def test_only_a_bank_admin_may_import(client, demo, tmp_path):
+    for username in ("officer1", "platform_admin"):
+        token = await _as(client, username)
+        assert (await client.get("/admin/import")).status_code == 403
+        path = tmp_path / "c.csv"
+        path.write_text("客户编号\n1\n", encoding="utf-8")
+        assert (await _upload(client, token, "customers", path)).status_code == 403
+    assert await Customer.all().count() == 0
