@@ -24,8 +24,42 @@ def _kind(code: str):
     return kind
 
 
-def _progress(stage: str, rows: int) -> None:
-    typer.echo(f"{stage}中：已处理 {rows} 行", err=True)
+PROGRESS_EVERY = 500  # rows between two updates of the bar
+
+
+class _Bars:
+    """The check and write stages as two rich progress bars on stderr, their length the file's estimated rows.
+
+    Called by the import service every PROGRESS_EVERY rows with (stage, rows so far). On a terminal the bars
+    move; into a pipe or a file rich draws them once, as they stand when the command ends."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.total = total
+        self.tasks: dict[str, object] = {}
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("行"), TimeElapsedColumn(),
+                                 TimeRemainingColumn(), console=Console(stderr=True))
+
+    def __enter__(self) -> _Bars:
+        self.progress.start()
+        return self
+
+    def __call__(self, stage: str, rows: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(f"{stage}中", total=self.total)
+        task = self.tasks[stage]
+        total = self.progress.tasks[task].total  # type: ignore[index]
+        self.progress.update(task, completed=rows, total=max(total, rows) if total is not None else None)
+
+    def done(self, stage: str, rows: int) -> None:
+        """A stage that read the whole file: its bar ends full at the rows it read."""
+        self(stage, rows)
+        self.progress.update(self.tasks[stage], total=rows, completed=rows)
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
 
 
 @cli.command("import")
@@ -40,9 +74,16 @@ def import_file(
 
     spec = _kind(kind)
     service = SERVICES[spec.code]
+    from app.services.portfolio_import.files import estimate_rows
+
     vault = adapters().vault
-    result = _run(lambda: service(actor=SYSTEM, vault=vault, bank_code=bank, path=file, confirm=confirm,
-                                  max_bytes=get_settings().import_max_bytes, progress=_progress), "导入失败")
+    with _Bars(estimate_rows(file) if file.is_file() else None) as bars:
+        result = _run(lambda: service(actor=SYSTEM, vault=vault, bank_code=bank, path=file, confirm=confirm,
+                                      max_bytes=get_settings().import_max_bytes, progress=bars, progress_every=PROGRESS_EVERY), "导入失败")
+        if not result.error_count:
+            bars.done("检查", result.rows)
+        if result.committed:
+            bars.done("写入", result.rows)
     for error in result.errors:
         typer.echo(str(error), err=True)
     if result.error_count > len(result.errors):

@@ -35,3 +35,15 @@ def test_bad_rows_exit_1_with_row_errors(demo, tmp_path):
     assert "1 处错误，未写入任何数据" in result.stderr
     unknown = _cunxin("import", "mortgages", str(bad), "--bank", "14102301")
     assert unknown.returncode == 1 and "导入类型应为" in unknown.stderr
+
+
+def test_the_check_and_write_stages_show_a_progress_bar(demo, tmp_path):
+    template = tmp_path / "customers.xlsx"
+    assert _cunxin("import-template", "customers", "--out", str(template)).returncode == 0
+    preview = _cunxin("import", "customers", str(template), "--bank", "14102301")
+    assert preview.returncode == 0, preview.stderr
+    assert "检查中" in preview.stderr and "2/2 行" in preview.stderr and "写入中" not in preview.stderr
+    done = _cunxin("import", "customers", str(template), "--bank", "14102301", "--confirm")
+    assert done.returncode == 0, done.stderr
+    assert "检查中" in done.stderr and "写入中" in done.stderr and done.stderr.count("2/2 行") == 2, done.stderr
+    assert "已处理" not in done.stderr  # the old every-10,000-rows line is gone

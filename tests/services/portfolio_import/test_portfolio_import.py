@@ -192,3 +192,18 @@ async def test_only_an_admin_of_the_bank_or_the_system_imports(demo, vault, tmp_
         with pytest.raises(Forbidden):
             await import_customers(actor=await actor_for(await officer(username)), vault=vault, bank_code=BANK, path=path, confirm=True, max_bytes=MAX)
     assert await Customer.all().count() == before
+
+
+def test_the_row_estimate_for_the_progress_bar(tmp_path):
+    from app.domain.portfolio_import import CUSTOMERS
+    from app.services.portfolio_import.files import estimate_rows, template_xlsx
+
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_bytes("客户编号,姓名\nC1,王一\nC2,王二\nC3,王三".encode("gb18030"))  # no line break after the last row
+    assert estimate_rows(csv_file) == 3
+    csv_file.write_bytes("客户编号,姓名\nC1,王一\n".encode("utf-8"))
+    assert estimate_rows(csv_file) == 1
+    xlsx = tmp_path / "c.xlsx"
+    xlsx.write_bytes(template_xlsx(CUSTOMERS))
+    assert estimate_rows(xlsx) == 2
+    assert estimate_rows(tmp_path / "missing.csv") is None
