@@ -7,15 +7,19 @@ Nothing is deleted: the booking's ledger transaction is mirrored by `ledger.reve
 The loan is put back exactly as it was before the booking (balances, every installment, statuses): the state was kept
 with the core instruction that paid it (app/services/lending/snapshots.py).
 
-Only on the booking's own business date, before its end-of-day: once an end-of-day has run, interest, penalty, compound,
-days past due and class would have to be recomputed from the original value date, which is not built; such a reversal is
-refused with a message that says so (docs/lending.md, "冲正"). The maker proposes (`loan.reverse`), an approver or branch
+On the booking's own business date, before its end-of-day, that is all. After end-of-days (跨日冲正, value-dated) only a
+counter repayment is reversed, when nothing else was booked on the loan after it: the installments get their paid amounts
+back, the closed days from its value date to yesterday are recomputed as the close would have run them without it
+(penalty, compound, days past due, class: app/services/lending/value_dated.py) and the difference is posted on the
+reversal date; prepayments, disbursements, auto-debits, non-accrual and revolving loans are refused with a message that
+says so (docs/lending.md, "冲正"). The maker proposes (`loan.reverse`), an approver or branch
 manager of the branch checks (`loan.reverse_approve`); the provincial outbox is told (it changes the credit report).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,16 +27,19 @@ from app.clock import now_utc
 from app.crypto import Vault
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.classification import DEFAULT_POLICY, LoanClass
+from app.domain.ledger import Account, signed
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus, OutboxKind, ReversalMode
 from app.integrations.core_banking import CoreBanking, Outcome
-from app.models import BankCard, CoreInstruction, Customer, Installment, LedgerEntry, LedgerTransaction, Loan, LoanExtension, LoanRenewal, PendingCommand
+from app.models import (AuditEvent, BankCard, CoreInstruction, Customer, DebitAttempt, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange,
+                        LoanExtension, LoanRenewal, LoanRisk, PendingCommand, Product)
 from app.services import audit
 from app.services.actor import Actor
 from app.services.customers import identifiers
-from app.services.lending import core_calls, ledger, snapshots
+from app.services.lending import core_calls, ledger, snapshots, value_dated
 from app.services.lending.access import can_access
 from app.services.maker_checker.registry import Operation, Params, Subject
 from app.services.org import bank_id_of_branch
@@ -48,7 +55,8 @@ MONEY_KINDS = frozenset({K.REPAYMENT, K.PREPAYMENT, K.DISBURSEMENT, K.AUTO_DEBIT
 # of the loan (a renewal, an extension, a write-off) is not undone by putting the loan back: the reversal is refused
 SET_OFF = frozenset({K.NON_ACCRUAL})
 AFTER_EOD = ("该笔{what}记账于 {on}，其后已经日终（计息、罚息、分类已按其计算）。跨日冲正须按原起息日重算利息、罚息、复利、逾期天数和分类，"
-             "本系统暂不支持；请联系总行会计部门处理。")
+             "本系统只支持柜面还款的跨日冲正，{what}暂不支持；请联系总行会计部门处理。")
+VALUE_DATED_REFUSED = "该笔还款记账于 {on}，其后已经日终；{why}，不能按原起息日自动重算，本系统暂不支持；请联系总行会计部门处理。"
 
 def _what(txn: LedgerTransaction) -> str:
     return LedgerKind(txn.kind).label if txn.kind in set(LedgerKind) else txn.kind
@@ -88,14 +96,14 @@ async def _clearing(txn: LedgerTransaction) -> LedgerEntry | None:
     return await LedgerEntry.filter(transaction_id=txn.id, account="clearing").first()
 
 
-async def _check(params: Params, today: date) -> tuple[LedgerTransaction, Loan, CoreInstruction, list[LedgerTransaction], Loan | None]:
+async def _check(params: Params, today: date) -> tuple[LedgerTransaction, Loan, CoreInstruction, list[LedgerTransaction], Loan | None, ValueDated | None]:
     """Every rule again (maker, checker): the booking, the day, what came after it, the money's way back."""
     txn, loan = await _booking(params)
     if txn.kind not in REVERSIBLE:
         raise ValidationError("只有还款、提前还款和放款可以冲正", code=CommonCode.WRONG_STATUS, field="transaction_id")
     if await LedgerTransaction.filter(reverses_id=txn.id).exists():
         raise Conflict("该笔交易已冲正", code=CommonCode.WRONG_STATUS, field="transaction_id")
-    if txn.business_on != today:
+    if txn.business_on != today and txn.kind != K.REPAYMENT:
         raise ValidationError(AFTER_EOD.format(what=_what(txn), on=txn.business_on.isoformat()), code=CommonCode.WRONG_STATUS, field="transaction_id")
     if loan.debit_in_flight:
         raise Conflict(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="transaction_id")
@@ -106,7 +114,7 @@ async def _check(params: Params, today: date) -> tuple[LedgerTransaction, Loan, 
                               code=CommonCode.WRONG_STATUS, field="transaction_id")
     later = [t for t in await LedgerTransaction.filter(loan_id=loan.id, created_at__gt=txn.created_at).order_by("created_at")
              if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
-    if any(t.kind in MONEY_KINDS or t.business_on != today for t in later):
+    if any(t.kind in MONEY_KINDS or t.business_on != today or txn.business_on != today for t in later):
         raise Conflict("该借据在这笔交易之后还有其他交易，请先冲正最近的一笔", code=CommonCode.WRONG_STATUS, field="transaction_id")
     changed = [LedgerKind(t.kind).label for t in later if t.kind not in SET_OFF]
     if await LoanExtension.filter(loan_id=loan.id, created_at__gt=txn.created_at).exists():
@@ -130,7 +138,101 @@ async def _check(params: Params, today: date) -> tuple[LedgerTransaction, Loan, 
             raise Conflict("调入借据不在贷款状态（已结清、已核销或未放款）", code=LendingCode.LOAN_CLOSED, field="target_loan_id")
         if target.debit_in_flight:
             raise Conflict(core_calls.IN_FLIGHT_MESSAGE, code=LendingCode.DEBIT_IN_FLIGHT, field="target_loan_id")
-    return txn, loan, instruction, later, target
+    return txn, loan, instruction, later, target, await _value_dated(txn, loan, instruction, today)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDated:
+    """A repayment reversed after end-of-days: the closed days replayed without it, and what the close actually charged."""
+
+    replay: value_dated.Replay
+    before: dict[str, Any]  # installment id -> its row before the booking (snapshot)
+    penalty_charged: int  # what the closed days actually charged (with the booking)
+    compound_charged: int
+
+    @property
+    def penalty_diff(self) -> int:
+        return self.replay.penalty_fen - self.penalty_charged
+
+    @property
+    def compound_diff(self) -> int:
+        return self.replay.compound_fen - self.compound_charged
+
+
+def _refuse(txn: LedgerTransaction, why: str) -> ValidationError:
+    return ValidationError(VALUE_DATED_REFUSED.format(on=txn.business_on.isoformat(), why=why), code=CommonCode.WRONG_STATUS, field="transaction_id")
+
+
+async def _value_dated(txn: LedgerTransaction, loan: Loan, instruction: CoreInstruction, today: date) -> ValueDated | None:
+    """None on the booking's own day; else the recomputation from its value date (docs/lending.md §4), or a refusal."""
+    if txn.business_on == today:
+        return None
+    before = instruction.payload["before"]
+    risk = await LoanRisk.get_or_none(loan_id=loan.id)
+    if loan.status != LoanStatus.ACTIVE:
+        raise _refuse(txn, f"借据现为{LoanStatus(loan.status).label}状态")
+    if loan.method == "revolving":
+        raise _refuse(txn, "随借随还借据的计息基数随还款变化")
+    if (risk is not None and risk.non_accrual_since is not None) or ((before.get("risk") or {}).get("non_accrual_since")):
+        raise _refuse(txn, "借据为非应计贷款（表外利息须另行调整）")
+    if await DebitAttempt.filter(loan_id=loan.id, business_on__gte=txn.business_on).exists():
+        raise _refuse(txn, "其后日终曾对该借据自动扣款")
+    if await AuditEvent.filter(action="loan.reprice", entity_id=str(loan.id), at__gt=txn.created_at).exists():
+        raise _refuse(txn, "其后借据利率已重定价")
+    current = {str(i.id): i for i in await Installment.filter(loan_id=loan.id)}
+    rows = {r["id"]: r for r in before["installments"]}
+    if set(current) != set(rows):
+        raise _refuse(txn, "其后还款计划已变更")
+    product = await Product.get(id=loan.product_id)
+    result = value_dated.replay(
+        value_dated.rows_before(before, {k: {"interest_fen": i.interest_fen} for k, i in current.items()}),
+        rate_ppm=loan.annual_rate_ppm, multiplier_ppm=product.penalty_multiplier_ppm,
+        carries=(int(before["loan"]["penalty_carry"]), int(before["loan"]["compound_carry"])),
+        start_class=before["loan"]["classification"], floor=risk.floor_class if risk else None,
+        first=txn.business_on, last=today - timedelta(days=1), policy=DEFAULT_POLICY,
+    )
+    if result.days_past_due > DEFAULT_POLICY.nonaccrual_after_days:
+        raise _refuse(txn, f"按原起息日重算后逾期 {result.days_past_due} 天，借据应已转为非应计贷款")
+    return ValueDated(result, rows, sum(i.penalty_fen - int(rows[k]["penalty_fen"]) for k, i in current.items()),
+                      sum(i.compound_fen - int(rows[k]["compound_fen"]) for k, i in current.items()))
+
+
+async def _apply_value_dated(txn: LedgerTransaction, loan: Loan, vd: ValueDated, today: date) -> LedgerTransaction | None:
+    """The installments get their paid amounts back and the replayed penalty; the loan its figures; the difference is posted today."""
+    r = vd.replay
+    last = today - timedelta(days=1)
+    overdue_p = overdue_i = penalty = compound = principal_back = 0
+    for inst in await Installment.filter(loan_id=loan.id):
+        row = vd.before[str(inst.id)]
+        principal_back += inst.paid_principal_fen - int(row["paid_principal_fen"])
+        inst.paid_principal_fen, inst.paid_interest_fen = int(row["paid_principal_fen"]), int(row["paid_interest_fen"])
+        inst.paid_penalty_fen, inst.paid_compound_fen = int(row["paid_penalty_fen"]), int(row["paid_compound_fen"])
+        inst.penalty_fen = int(row["penalty_fen"]) + r.penalty_by_row[str(inst.id)]
+        inst.compound_fen = int(row["compound_fen"]) + r.compound_by_row[str(inst.id)]
+        paid = row["status"] == InstallmentStatus.PAID
+        inst.status = InstallmentStatus.PAID if paid else InstallmentStatus.OVERDUE if inst.due_on <= last else InstallmentStatus.PENDING
+        inst.paid_on = date.fromisoformat(row["paid_on"]) if row.get("paid_on") else None
+        await inst.save(update_fields=["paid_principal_fen", "paid_interest_fen", "paid_penalty_fen", "paid_compound_fen", "penalty_fen",
+                                       "compound_fen", "status", "paid_on", "updated_at"])
+        if inst.status == InstallmentStatus.OVERDUE:
+            overdue_p += inst.principal_fen - inst.paid_principal_fen
+            overdue_i += inst.interest_fen - inst.paid_interest_fen
+        penalty += inst.penalty_fen - inst.paid_penalty_fen
+        compound += inst.compound_fen - inst.paid_compound_fen
+    await Loan.filter(id=loan.id).update(
+        outstanding_principal_fen=loan.outstanding_principal_fen + principal_back, overdue_principal_fen=overdue_p, overdue_interest_fen=overdue_i,
+        penalty_fen=penalty, compound_fen=compound, penalty_carry=r.penalty_carry, compound_carry=r.compound_carry,
+        days_past_due=r.days_past_due, classification=r.classification, updated_at=now_utc())
+    if LoanClass(loan.classification) != r.classification:
+        await LoanClassChange.create(loan_id=loan.id, business_on=today, from_class=loan.classification, to_class=r.classification,
+                                     days_past_due=r.days_past_due, source="reversal", reason=f"跨日冲正：按原起息日 {txn.business_on.isoformat()} 重算")
+    if vd.penalty_diff == 0 and vd.compound_diff == 0:
+        return None
+    return await ledger.post(
+        kind=K.PENALTY, business_on=today, loan_id=loan.id, memo=f"跨日冲正补记罚息、复利（起息日 {txn.business_on.isoformat()}）",
+        postings=[*signed(vd.penalty_diff, Account.PENALTY_RECEIVABLE, Account.PENALTY_INCOME),
+                  *signed(vd.compound_diff, Account.COMPOUND_RECEIVABLE, Account.COMPOUND_INCOME)],
+    )
 
 
 async def _owed_now(loan_id: UUID, today: date) -> int:
@@ -140,7 +242,7 @@ async def _owed_now(loan_id: UUID, today: date) -> int:
 
 
 async def _preview(params: Params, today: date) -> Effect:
-    txn, loan, instruction, _, target = await _check(params, today)
+    txn, loan, instruction, _, target, vd = await _check(params, today)
     amount = instruction.amount_fen
     what = _what(txn)
     if txn.kind == "disbursement":
@@ -160,6 +262,12 @@ async def _preview(params: Params, today: date) -> Effect:
             Figure("借据状态", LoanStatus(loan.status).label, LoanStatus(before["status"]).label, money=False),
         )
         notes = [f"红字冲回原{what}分录（{Money(amount).format_yuan()}），借据恢复到{what}前的状态（各期应还、已还和状态）"]
+        if vd is not None:
+            figures, notes = await _value_dated_effect(txn, loan, instruction, vd, today), [
+                f"红字冲回原{what}分录（{Money(amount).format_yuan()}），各期已还恢复到{what}前",
+                f"按原起息日 {txn.business_on.isoformat()} 重算至 {(today - timedelta(days=1)).isoformat()}（{vd.replay.days} 个已日终日）的罚息、复利、"
+                f"逾期天数和分类，差额今日入账：罚息 {Money(vd.penalty_diff).format_yuan()}、复利 {Money(vd.compound_diff).format_yuan()}"
+                "（借：应收罚息、应收复利　贷：罚息收入、复利收入）"]
         if target is None:
             figures += (Figure("退回借款人银行卡", 0, amount),)
             notes.append("通过核心系统退款至原扣款银行卡")
@@ -168,6 +276,25 @@ async def _preview(params: Params, today: date) -> Effect:
             figures += (Figure("调入借据当前应还", owed, max(owed - amount, 0)), Figure("调入借据暂收款", 0, max(amount - owed, 0)))
             notes.append("调账：资金不出行，按调入借据的应还顺序（罚息、复利、利息、本金）入账，超出部分转入暂收款")
     return Effect(f"冲正{what} {Money(amount).format_yuan()}（{txn.business_on.isoformat()}）", figures, tuple(notes))
+
+
+async def _value_dated_effect(txn: LedgerTransaction, loan: Loan, instruction: CoreInstruction, vd: ValueDated, today: date) -> tuple[Figure, ...]:
+    before, r = instruction.payload["before"]["loan"], vd.replay
+    owed = sum(int(row["principal_fen"]) + int(row["interest_fen"]) + int(row["penalty_fen"]) + int(row["compound_fen"]) + r.penalty_by_row[k]
+               + r.compound_by_row[k] - int(row["paid_principal_fen"]) - int(row["paid_interest_fen"]) - int(row["paid_penalty_fen"])
+               - int(row["paid_compound_fen"]) for k, row in vd.before.items()
+               if row["status"] != InstallmentStatus.PAID and date.fromisoformat(row["due_on"]) <= today)
+    days = f"{txn.business_on.isoformat()} 至 {(today - timedelta(days=1)).isoformat()}"
+    return (
+        Figure("借据未还本金", loan.outstanding_principal_fen, int(before["outstanding_principal_fen"])),
+        Figure(f"{days} 日终计罚息（实计 → 重算）", vd.penalty_charged, r.penalty_fen),
+        Figure(f"{days} 日终计复利（实计 → 重算）", vd.compound_charged, r.compound_fen),
+        Figure("借据罚息", loan.penalty_fen, int(before["penalty_fen"]) + r.penalty_fen),
+        Figure("借据复利", loan.compound_fen, int(before["compound_fen"]) + r.compound_fen),
+        Figure("借据当前应还", await _owed_now(loan.id, today), owed),
+        Figure("逾期天数", str(loan.days_past_due), str(r.days_past_due), money=False),
+        Figure("五级分类", LoanClass(loan.classification).label, r.classification.label, money=False),
+    )
 
 
 async def _card_number(loan: Loan, actor: Actor, vault: Vault) -> str:
@@ -202,7 +329,7 @@ async def _execute(actor: Actor, params: Params, today: date, *, core: CoreBanki
 
     txn, _ = await _booking(params)
     loan = await Loan.select_for_update().get(id=txn.loan_id)
-    txn, loan, instruction, later, target = await _check(params, today)
+    txn, loan, instruction, later, target, vd = await _check(params, today)
     principal = sum(e.credit_fen - e.debit_fen for e in await LedgerEntry.filter(transaction_id=txn.id, account="loan_principal"))
     reference = None if target is not None else await _money_back(actor, txn, loan, instruction, today, core, vault)
     for t in reversed(later):  # what the booking set off (non-accrual income recognised), newest first
@@ -213,12 +340,16 @@ async def _execute(actor: Actor, params: Params, today: date, *, core: CoreBanki
         await Installment.filter(loan_id=loan.id).delete()  # the schedule of a loan that never was (the ledger keeps both bookings)
         await execute("UPDATE credit_line SET used_fen = used_fen - :p, updated_at = :now WHERE id = :id",
                       p=-principal, now=now_utc(), id=str(loan.credit_line_id))
+    elif vd is not None:
+        await _apply_value_dated(txn, loan, vd, today)
     else:
         await snapshots.restore(loan.id, instruction.payload["before"])
         # the principal the booking repaid is used again on the line
         await execute("UPDATE credit_line SET used_fen = used_fen + :p, updated_at = :now WHERE id = :id",
                       p=principal, now=now_utc(), id=str(loan.credit_line_id))
     result: dict[str, Any] = {"reversal_transaction_id": str(mirror.id), "amount_fen": instruction.amount_fen, "mode": params["mode"]}
+    if vd is not None:
+        result |= {"value_dated_from": txn.business_on.isoformat(), "penalty_fen": vd.penalty_diff, "compound_fen": vd.compound_diff}
     if target is not None:
         excess = await book_cash(target.id, instruction.amount_fen, on=today, kind="repayment", memo=f"调账转入（原{_what(txn)}冲正）",
                                  core_reference=None)
@@ -261,11 +392,15 @@ async def loan_by_iou(*, actor: Actor, iou_number: str) -> UUID:
 
 
 async def reversible_bookings(*, actor: Actor, loan_id: UUID, today: date) -> list[tuple[LedgerTransaction, int]]:
-    """The loan's bookings of today that a reversal may be proposed for, with their amounts in fen (for the loan page)."""
+    """The loan's bookings of today that a reversal may be proposed for, and its latest booking when it is a repayment of an
+    earlier day (value-dated), with their amounts in fen (for the loan page)."""
     loan = await Loan.get_or_none(id=loan_id)
     if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         return []
     rows = await LedgerTransaction.filter(loan_id=loan_id, kind__in=[k.value for k in REVERSIBLE], business_on=today).order_by("-created_at")
+    last = await LedgerTransaction.filter(loan_id=loan_id).order_by("-created_at").first()
+    if last is not None and last.kind == K.REPAYMENT and last.business_on < today:  # an earlier repayment, nothing after it: 跨日冲正
+        rows = [*rows, last]
     return [(t, abs(await _clearing_amount(t))) for t in rows if not await LedgerTransaction.filter(reverses_id=t.id).exists()]
 
 

@@ -1,0 +1,161 @@
+"""跨日冲正 (issue 17, value-dated part): a counter repayment reversed after end-of-days have run. The closed days from its
+value date are recomputed as the close would have run them without it (penalty, compound, days past due, class) and the
+difference is posted on the reversal date. Checked three ways: the worked example of docs/lending.md §4 to the fen, a twin
+loan that never had the repayment and went through the same closes (the reversed loan must now be exactly it), and
+ledger-check and reconcile clean through further end-of-days. Run on PostgreSQL too (money)."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from app.domain.classification import LoanClass
+from app.domain.errors import ValidationError
+from app.domain.vocabulary import InstallmentStatus
+from app.models import BankCard, CoreInstruction, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange
+from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.customers.identifiers import card_fields
+from app.services.lending.eod import run_eod
+from app.services.lending.ledger import ledger_check
+from app.services.lending.reconcile import reconcile_day
+from app.services.lending.repayment import prepay, repay
+from app.services.lending.reversal import propose_reversal
+from tests.services.lending.conftest import TODAY
+from tests.services.lending.test_classification_state import FAILS, PAYS, _actor, _owed
+from tests.services.lending.test_reversal import MC, NOW, _draw, _last, _reverse
+
+TWIN_FAILS = "6217000010010002"  # a second borrower whose card has no money either (sandbox: …0002)
+
+# docs/lending.md §4, worked example: 12 000.00 yuan, 12 months, equal installments at 4.5 %, penalty rate 4.5 % × 1.5.
+# Installment 1 (979.54 principal + 45.00 interest) falls due on 2026-12-27 and is not paid; after the closes of the 27th,
+# 28th and 29th the borrower pays 1 025.12 at the counter on the 30th (979.54 + 45.00 + penalty 0.55 + compound 0.03);
+# the closes of the 30th to 2027-01-02 run; on 2027-01-03 the repayment is found booked in error and reversed.
+EXAMPLE = [
+    # (figure, value)
+    ("repaid at the counter on 2026-12-30", 102_512),
+    ("penalty of the 3 closes before it", 55),  # round(97 954 × 4.5 % × 1.5 / 360 × 3) = round(55.10)
+    ("compound of the 3 closes before it", 3),  # round(4 500 × 4.5 % × 1.5 / 360 × 3) = round(2.53)
+    ("penalty the 4 closes 12-30..01-02 would have charged", 74),  # round(Σ 7 days = 128.56) = 129, minus the 55 posted
+    ("compound the 4 closes would have charged", 3),  # round(Σ 7 days = 5.91) = 6, minus the 3 posted
+    ("penalty the 4 closes actually charged", 0),  # nothing was overdue after the repayment
+    ("owed on 2027-01-03 after the reversal", 102_589),  # 979.54 + 45.00 + 1.29 + 0.06
+    ("days past due after the reversal", 6),  # 2027-01-02 − 2026-12-27
+]
+
+
+async def _close(core, vault, days: int) -> None:
+    for _ in range(days):
+        await run_eod(core=core, vault=vault)
+        closed = await business_date.current() - timedelta(days=1)
+        assert await ledger_check(today=closed) == []
+        assert await reconcile_day(closed, core=core) == []
+
+
+async def _set_card(loan, vault, number) -> None:
+    await BankCard.filter(id=loan.card_id).update(**card_fields(vault, number))
+
+
+async def _figures(loan_id):
+    """What the close and the reversal must agree on: each installment's figures and status, the loan's."""
+    loan = await Loan.get(id=loan_id)
+    rows = await Installment.filter(loan_id=loan_id).order_by("number").values_list(
+        "number", "principal_fen", "interest_fen", "penalty_fen", "compound_fen", "paid_principal_fen", "paid_interest_fen", "paid_penalty_fen",
+        "paid_compound_fen", "status")
+    return rows, (loan.outstanding_principal_fen, loan.overdue_principal_fen, loan.overdue_interest_fen, loan.accrued_interest_fen,
+                  loan.penalty_fen, loan.compound_fen, loan.penalty_carry, loan.compound_carry, loan.days_past_due, loan.classification)
+
+
+async def _example(core, vault):
+    """The worked example's loan up to the reversal date, and its twin that was never repaid."""
+    loan = await _draw(core, vault, card=FAILS)
+    twin = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
+    first = await Installment.get(loan_id=loan.id, number=1)
+    assert (first.due_on, first.principal_fen, first.interest_fen) == (TODAY + timedelta(days=30), 97_954, 4_500)
+    await _close(core, vault, (first.due_on - TODAY).days + 3)  # closes through 12-29
+    value_on = await business_date.current()
+    await _set_card(loan, vault, PAYS)  # at the counter, from a card with money
+    owed = await _owed(loan.id, value_on)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=value_on, core=core, vault=vault)
+    booking = await _last(loan.id, "repayment")
+    await _set_card(loan, vault, FAILS)
+    await _close(core, vault, 4)  # 12-30 .. 01-02
+    return loan, twin, booking, owed, first
+
+
+async def test_the_worked_example_to_the_fen_and_the_reversed_loan_is_the_loan_that_was_never_repaid(bank, core, vault):
+    loan, twin, booking, owed, first = await _example(core, vault)
+    today = await business_date.current()
+    assert (booking.business_on, today) == (first.due_on + timedelta(days=3), first.due_on + timedelta(days=7))
+    before_rev = await Loan.get(id=loan.id)
+    assert (before_rev.days_past_due, before_rev.classification) == (0, LoanClass.NORMAL)
+
+    command = await _reverse(booking.id, core=core, vault=vault, today=today)
+
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}  # what the checker saw
+    window = f"{booking.business_on.isoformat()} 至 {(today - timedelta(days=1)).isoformat()}"
+    actual = {
+        "repaid at the counter on 2026-12-30": owed,
+        "penalty of the 3 closes before it": sum(e.credit_fen for e in await LedgerEntry.filter(transaction_id=booking.id, account="penalty_receivable")),
+        "compound of the 3 closes before it": sum(e.credit_fen for e in await LedgerEntry.filter(transaction_id=booking.id, account="compound_receivable")),
+        "penalty the 4 closes 12-30..01-02 would have charged": command.result["penalty_fen"],
+        "compound the 4 closes would have charged": command.result["compound_fen"],
+        "penalty the 4 closes actually charged": figures[f"{window} 日终计罚息（实计 → 重算）"][0],
+        "owed on 2027-01-03 after the reversal": await _owed(loan.id, today),
+        "days past due after the reversal": (await Loan.get(id=loan.id)).days_past_due,
+    }
+    assert actual == dict(EXAMPLE)
+    assert figures[f"{window} 日终计罚息（实计 → 重算）"] == (0, 74)
+    assert figures[f"{window} 日终计复利（实计 → 重算）"] == (0, 3)
+    assert figures["借据当前应还"] == (0, 102_589)
+    assert figures["逾期天数"] == ("0", "6")
+    assert figures["五级分类"] == ("正常", "关注")
+
+    # the reversed loan is now exactly the twin that went through the same closes unpaid
+    assert await _figures(loan.id) == await _figures(twin.id)
+    assert (await Installment.get(loan_id=loan.id, number=1)).status == InstallmentStatus.OVERDUE
+    change = await LoanClassChange.filter(loan_id=loan.id, source="reversal").first()
+    assert (change.from_class, change.to_class, change.days_past_due) == (LoanClass.NORMAL, LoanClass.SPECIAL_MENTION, 6)
+    # compensating transactions only: the repayment mirrored, the difference posted today as a penalty accrual
+    assert await LedgerTransaction.filter(id=booking.id).exists()
+    mirror = await LedgerTransaction.get(reverses_id=booking.id)
+    assert (mirror.kind, mirror.business_on) == ("reversal", today)
+    extra = await LedgerTransaction.get(loan_id=loan.id, kind="penalty", business_on=today)
+    lines = {(e.account, e.debit_fen, e.credit_fen) for e in await LedgerEntry.filter(transaction_id=extra.id)}
+    assert lines == {("penalty_receivable", 74, 0), ("penalty_income", 0, 74), ("compound_receivable", 3, 0), ("compound_income", 0, 3)}
+    refund = await CoreInstruction.get(reference=f"reversal:{booking.id}")
+    assert (refund.kind, refund.amount_fen, refund.outcome) == ("refund", owed, "done")
+    assert await ledger_check(today=today) == []
+
+    # the closes go on: both loans keep being charged alike, books and core agree every day
+    await _close(core, vault, 3)
+    assert await _figures(loan.id) == await _figures(twin.id)
+
+
+async def test_after_an_end_of_day_a_prepayment_or_a_repayment_the_close_then_debited_is_refused_and_nothing_changes(bank, core, vault):
+    loan = await _draw(core, vault, card=PAYS)
+    await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=300_000, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
+    prepayment = await _last(loan.id, "prepayment")
+    await _close(core, vault, 1)
+    today = await business_date.current()
+    with pytest.raises(ValidationError) as refused:
+        await propose_reversal(actor=await _actor("officer1"), transaction_id=prepayment.id, mode="refund", reason="误操作", today=today,
+                               now=NOW, policy=MC)
+    assert "其后已经日终" in refused.value.message and "提前还款暂不支持" in refused.value.message
+    assert not await LedgerTransaction.filter(reverses_id=prepayment.id).exists()
+    # a repayment that left arrears: the close tried to debit the rest (a debit attempt the recomputation cannot undo)
+    other = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
+    first = await Installment.get(loan_id=other.id, number=1)
+    await _close(core, vault, (first.due_on - today).days + 2)
+    value_on = await business_date.current()
+    await _set_card(other, vault, PAYS)
+    await repay(actor=SYSTEM, loan_id=other.id, amount_fen=await _owed(other.id, value_on) - 100, idempotency_key=uuid.uuid4(), today=value_on,
+                core=core, vault=vault)
+    partial = await _last(other.id, "repayment")
+    await _set_card(other, vault, TWIN_FAILS)
+    await _close(core, vault, 1)
+    with pytest.raises(ValidationError) as refused:
+        await propose_reversal(actor=await _actor("officer1"), transaction_id=partial.id, mode="refund", reason="误操作",
+                               today=await business_date.current(), now=NOW, policy=MC)
+    assert "其后日终曾对该借据自动扣款" in refused.value.message
+    assert not await LedgerTransaction.filter(reverses_id=partial.id).exists()
