@@ -34,7 +34,7 @@ from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus, OutboxKind, ReversalMode
 from app.integrations.core_banking import CoreBanking, Outcome
-from app.models import (AuditEvent, BankCard, CoreInstruction, Customer, DebitAttempt, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange,
+from app.models import (AuditEvent, BankCard, ClassUpgradeProposal, CoreInstruction, Customer, DebitAttempt, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange,
                         LoanExtension, LoanRenewal, LoanRisk, PendingCommand, Product)
 from app.services import audit
 from app.services.actor import Actor
@@ -149,6 +149,7 @@ class ValueDated:
     before: dict[str, Any]  # installment id -> its row before the booking (snapshot)
     penalty_charged: int  # what the closed days actually charged (with the booking)
     compound_charged: int
+    risk_before: dict[str, Any] | None  # the loan's risk record before the booking (snapshot)
 
     @property
     def penalty_diff(self) -> int:
@@ -177,6 +178,8 @@ async def _value_dated(txn: LedgerTransaction, loan: Loan, instruction: CoreInst
         raise _refuse(txn, "借据为非应计贷款（表外利息须另行调整）")
     if await DebitAttempt.filter(loan_id=loan.id, business_on__gte=txn.business_on).exists():
         raise _refuse(txn, "其后日终曾对该借据自动扣款")
+    if await ClassUpgradeProposal.filter(loan_id=loan.id, raised_on__gte=txn.business_on).exists():
+        raise _refuse(txn, "其后已提出分类上调建议")
     if await AuditEvent.filter(action="loan.reprice", entity_id=str(loan.id), at__gt=txn.created_at).exists():
         raise _refuse(txn, "其后借据利率已重定价")
     current = {str(i.id): i for i in await Installment.filter(loan_id=loan.id)}
@@ -194,7 +197,7 @@ async def _value_dated(txn: LedgerTransaction, loan: Loan, instruction: CoreInst
     if result.days_past_due > DEFAULT_POLICY.nonaccrual_after_days:
         raise _refuse(txn, f"按原起息日重算后逾期 {result.days_past_due} 天，借据应已转为非应计贷款")
     return ValueDated(result, rows, sum(i.penalty_fen - int(rows[k]["penalty_fen"]) for k, i in current.items()),
-                      sum(i.compound_fen - int(rows[k]["compound_fen"]) for k, i in current.items()))
+                      sum(i.compound_fen - int(rows[k]["compound_fen"]) for k, i in current.items()), before.get("risk"))
 
 
 async def _apply_value_dated(txn: LedgerTransaction, loan: Loan, vd: ValueDated, today: date) -> LedgerTransaction | None:
@@ -223,6 +226,9 @@ async def _apply_value_dated(txn: LedgerTransaction, loan: Loan, vd: ValueDated,
         outstanding_principal_fen=loan.outstanding_principal_fen + principal_back, overdue_principal_fen=overdue_p, overdue_interest_fen=overdue_i,
         penalty_fen=penalty, compound_fen=compound, penalty_carry=r.penalty_carry, compound_carry=r.compound_carry,
         days_past_due=r.days_past_due, classification=r.classification, updated_at=now_utc())
+    # the observation a non-performing loan starts when its arrears are repaid: as it was before the repayment
+    observing = (vd.risk_before or {}).get("observing_since")
+    await LoanRisk.filter(loan_id=loan.id).update(observing_since=date.fromisoformat(observing) if observing else None)
     if LoanClass(loan.classification) != r.classification:
         await LoanClassChange.create(loan_id=loan.id, business_on=today, from_class=loan.classification, to_class=r.classification,
                                      days_past_due=r.days_past_due, source="reversal", reason=f"跨日冲正：按原起息日 {txn.business_on.isoformat()} 重算")

@@ -217,6 +217,9 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
         reversed_ids = await LedgerTransaction.filter(reverses_id__isnull=False).values_list("reverses_id", flat=True)
         booking = await LedgerTransaction.filter(loan_id__in=book.loans, kind__in=("repayment", "prepayment"), business_on=today) \
             .exclude(id__in=list(reversed_ids)).order_by("-created_at").first()
+        if booking is None:  # else a counter repayment of an earlier day: value-dated (跨日冲正), or refused when it cannot be
+            booking = await LedgerTransaction.filter(loan_id__in=book.loans, kind="repayment", business_on__lt=today) \
+                .exclude(id__in=list(reversed_ids)).order_by("-created_at").first()
         if booking is not None:
             target = await Loan.filter(id__in=book.loans, status=LoanStatus.ACTIVE).exclude(id=booking.loan_id).first() if action[2] else None
             mode = "reapply" if target else "refund"
