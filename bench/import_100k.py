@@ -74,7 +74,7 @@ def generate(folder: Path, count: int, on: date) -> tuple[dict[str, Path], dict[
         loans.writerow(LOAN_HEADER)
         for n in range(count):
             birth = date(1960, 1, 1) + timedelta(days=n // 900)
-            name = SURNAMES[n % 20] + GIVEN[(n // 20) % 24] + GIVEN[(n // 480) % 24]
+            name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n // len(SURNAMES)) % len(GIVEN)] + GIVEN[n // (len(SURNAMES) * len(GIVEN)) % len(GIVEN)]
             customers.writerow([f"C{n:06d}", name, idcard.make_number("141023", birth, n % 900 + 1), f"138{n:08d}", VILLAGE])
             method = METHODS[n % 3]
             principal = (5_000 + (n * 7919) % 45_001) * 100
@@ -134,10 +134,13 @@ async def bench(opts) -> None:
         for kind in ("customers", "credit_lines", "loans"):
             for confirm in (False, True):
                 label = f"{kind} {'confirm' if confirm else 'preview'}"
-                seen = {"rows": 0, "stage": ""}
+                seen = {"rows": 0, "stage": "", "first": (0, 0.0), "last": (0, 0.0)}
 
                 def progress(stage: str, rows: int, seen=seen) -> None:
-                    seen["stage"], seen["rows"] = stage, rows
+                    now = time.perf_counter()
+                    if stage != seen["stage"]:  # a new pass: its rate is measured from its first report on
+                        seen["first"] = (rows, now)
+                    seen["stage"], seen["rows"], seen["last"] = stage, rows, (rows, now)
 
                 remaining = opts.budget - spent
                 started = time.perf_counter()
@@ -148,8 +151,11 @@ async def bench(opts) -> None:
                 except TimeoutError:
                     took = time.perf_counter() - started
                     spent += took
+                    (r0, t_first), (r1, t_last) = seen["first"], seen["last"]
+                    rate = (r1 - r0) / (t_last - t_first) if t_last > t_first else 0.0
                     stopped = {"stage": label, "pass": seen["stage"], "rows_done": seen["rows"], "seconds": round(took, 1),
-                               "rows_per_s": round(seen["rows"] / took, 1) if took else 0.0,
+                               "pass_rows_per_s": round(rate, 1),
+                               "pass_left_s_at_that_rate": round((opts.count - seen["rows"]) / rate, 0) if rate else None,
                                "reason": ("rows are checked and written one by one (each row several queries: the checks, its records, its"
                                           " import_record; a loan also its installments and its opening ledger transaction), in one"
                                           " transaction per file, and a confirmation reads the file twice (checked again, then written)")}
