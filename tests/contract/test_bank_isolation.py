@@ -80,6 +80,7 @@ STRING_PARAMETERS = {"kind": "ocr", "token": "x", "name": "portfolio"}  # path p
 # GET pages with a path parameter that show no bank's record: what they are.
 GET_NOT_BANK_DATA = {
     "/census/template.{kind}": "the blank census template",
+    "/admin/import/template/{kind}.xlsx": "a blank portfolio import template (header, notes, example rows): the same for every bank",
     "/vote/{member_id}/{token}": "a villager's voting link: the token, not a login, decides (bank B's token is not A's to have)",
     "/reports/{name}.csv": "a report as CSV: checked with the list pages (no B marker), by name",
 }
