@@ -18,8 +18,8 @@ from starlette.responses import Response
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.permissions import Action
 from app.domain.portfolio_import import KINDS, LOANS
-from app.models import Bank
 from app.services.permissions import may
+from app.services.org import banks_visible
 from app.services.portfolio_import import SERVICES, loan_reconciliation
 from app.services.portfolio_import.files import stage_upload, staged_path, template_xlsx
 from ui.auth import login_required
@@ -34,16 +34,18 @@ def _staging(request: Request) -> Path:
     return request.app.state.settings.var_dir / "imports"
 
 
-async def _bank_or_refusal(request: Request) -> Bank | Response:
+async def _bank_or_refusal(request: Request):
+    """The admin's own bank (read through the org service, in scope), or the refusal page."""
     actor = request.state.session.actor
     if not may(actor, Action.PORTFOLIO_IMPORT):
         return forbidden_page(request, "只有法人行管理员可以导入存量业务数据")
     if actor.bank_id is None:
         return forbidden_page(request, "存量数据导入由法人行管理员为本行办理")
-    return await Bank.get(id=actor.bank_id)
+    bank = next((b for b in await banks_visible(actor) if b.id == actor.bank_id), None)
+    return bank if bank is not None else forbidden_page(request, "存量数据导入由法人行管理员为本行办理")
 
 
-def _context(request: Request, bank: Bank, **extra) -> dict:
+def _context(request: Request, bank, **extra) -> dict:
     settings = request.app.state.settings
     return {"bank": bank, "kinds": KINDS, "kind": extra.pop("kind", "customers"), "error": None, "result": None, "token": "",
             "report": None, "max_mb": settings.import_max_bytes / (1024 * 1024), **extra}
