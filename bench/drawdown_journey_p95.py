@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import re
@@ -41,13 +40,11 @@ if str(ROOT) not in sys.path:
 
 from bench import pg  # noqa: E402
 from bench.common import free_port, log, percentile, server  # noqa: E402
-from bench.mobile_common import access_token, document, make_borrower, phone_for  # noqa: E402
+from bench.mobile_common import access_token, make_borrower, persisted_post, phone_for  # noqa: E402
 
 DB_NAME = "cunxin_bench_journey"
 TARGET_P95_S = 1.0
 QUIET_WAIT = [30.0]
-OPS = ("DrawdownQuote", "LoanApply", "LoanApplicationConfirm")
-HASHES = {name: hashlib.sha256(document(name).encode("utf-8")).hexdigest() for name in OPS}
 CODE = re.compile(r"验证码\s*(\d{6})")
 TERMS = (6, 12, 24)
 METHODS = ("EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL", "INTEREST_FIRST")
@@ -112,25 +109,16 @@ def gid(type_name: str, pk) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
-async def post(client, name: str, variables: dict, token: str) -> tuple[dict, float]:
-    body = json.dumps({"variables": variables, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": HASHES[name]}}})
-    t0 = time.perf_counter()
-    response = await client.post("/graphql", content=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    elapsed = time.perf_counter() - t0
-    data = response.json() if response.status_code == 200 else {"status": response.status_code, "text": response.text[:200]}
-    return data, elapsed
-
-
 async def journey(client, person: dict, sms: SmsGateway, n: int) -> dict:
     token, line = person["token"], gid("CreditLine", person["line"])
     inp = {"creditLineId": line, "amount": f"{1000 + (n * 37 % 40) * 100}.00", "termMonths": TERMS[n % 3], "method": METHODS[(n // 3) % 3]}
     times = {}
-    quote, times["quote"] = await post(client, "DrawdownQuote", {"input": inp}, token)
+    quote, times["quote"] = await persisted_post(client, "DrawdownQuote", {"input": inp}, token)
     q = (quote.get("data") or {}).get("drawdownQuote")
     if not q or q["errors"]:
         return {"error": f"quote: {str(quote)[:300]}"}
     sms.take(person["phone"])
-    applied, times["apply"] = await post(client, "LoanApply", {"input": {**inp, "idempotencyKey": str(uuid.uuid4())}}, token)
+    applied, times["apply"] = await persisted_post(client, "LoanApply", {"input": {**inp, "idempotencyKey": str(uuid.uuid4())}}, token)
     a = (applied.get("data") or {}).get("loanApply")
     if not a or a["errors"] or a["application"]["status"] != "AWAITING_CODE":
         return {"error": f"apply: {str(applied)[:300]}"}
@@ -138,7 +126,7 @@ async def journey(client, person: dict, sms: SmsGateway, n: int) -> dict:
     if code is None:  # HttpSms posts before the answer: it should be here already
         await asyncio.wait_for(sms.events[person["phone"]].wait(), 5)
         code = sms.codes.pop(person["phone"])
-    confirmed, times["confirm"] = await post(client, "LoanApplicationConfirm", {"input": {"applicationId": a["application"]["id"], "code": code}}, token)
+    confirmed, times["confirm"] = await persisted_post(client, "LoanApplicationConfirm", {"input": {"applicationId": a["application"]["id"], "code": code}}, token)
     c = (confirmed.get("data") or {}).get("loanApplicationConfirm")
     if not c or c["errors"] or c["application"]["status"] != "DISBURSED" or not c["loan"]:
         return {"error": f"confirm: {str(confirmed)[:300]}"}

@@ -1,4 +1,5 @@
-"""Shared pieces of the mobile benchmarks (mobile_home, drawdown_journey_p95): borrowers and tokens (the server: bench.common).
+"""Shared pieces of the mobile benchmarks (mobile_home, drawdown_journey_p95, online_credit_p95): borrowers, tokens and
+persisted-query calls (the server: bench.common).
 
 Imports no app code at module level (bench.pg rules): app imports happen inside the functions,
 after pg.use_database has set the environment.
@@ -6,8 +7,12 @@ after pg.use_database has set the environment.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from bench.common import ROOT
 
@@ -16,6 +21,22 @@ MOBILE = ROOT / "graphql" / "mobile"
 
 def document(name: str) -> str:
     return (MOBILE / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+@cache
+def document_hash(name: str) -> str:
+    """The trusted document's sha256, the persisted-query id the app sends."""
+    return hashlib.sha256(document(name).encode("utf-8")).hexdigest()
+
+
+async def persisted_post(client, name: str, variables: dict, token: str) -> tuple[dict, float]:
+    """One app operation by persisted-query hash: the answer (or the status and text of a non-200) and its round trip in s."""
+    body = json.dumps({"variables": variables, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_hash(name)}}})
+    t0 = time.perf_counter()
+    response = await client.post("/graphql", content=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    elapsed = time.perf_counter() - t0
+    data = response.json() if response.status_code == 200 else {"status": response.status_code, "text": response.text[:200]}
+    return data, elapsed
 
 
 def phone_for(k: int) -> str:

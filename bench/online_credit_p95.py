@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import sys
 import time
@@ -32,13 +31,11 @@ if str(ROOT) not in sys.path:
 
 from bench import pg  # noqa: E402
 from bench.common import log, percentile, server  # noqa: E402
-from bench.mobile_common import access_token, document, make_borrower  # noqa: E402
+from bench.mobile_common import access_token, make_borrower, persisted_post  # noqa: E402
 
 DB_NAME = "cunxin_bench_online"
 TARGET_P95_S = 2.0
 QUIET_WAIT = [30.0]
-OPS = ("OnlineProducts", "CreditAuthorisationSign", "ExternalDataConsentSign", "CreditApply")
-HASHES = {name: hashlib.sha256(document(name).encode("utf-8")).hexdigest() for name in OPS}
 PRODUCTS = (("GJJ", "HOUSING_FUND"), ("GUOWANG", "STATE_GRID"), ("BAODAN", "INSURANCE"))
 
 
@@ -65,31 +62,22 @@ async def setup(count: int) -> list[dict]:
         await ctx.close_connections()
 
 
-async def post(client, name: str, variables: dict, token: str) -> tuple[dict, float]:
-    body = json.dumps({"variables": variables, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": HASHES[name]}}})
-    t0 = time.perf_counter()
-    response = await client.post("/graphql", content=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    elapsed = time.perf_counter() - t0
-    data = response.json() if response.status_code == 200 else {"status": response.status_code, "text": response.text[:200]}
-    return data, elapsed
-
-
 def _field(answer: dict, name: str) -> dict | None:
     return (answer.get("data") or {}).get(name)
 
 
 async def consent(client, person: dict) -> str | None:
     """Untimed: the bank's id, the credit-report authorisation and the three source consents; an error text or None."""
-    products, _ = await post(client, "OnlineProducts", {}, person["token"])
+    products, _ = await persisted_post(client, "OnlineProducts", {}, person["token"])
     offer = _field(products, "onlineProducts")
     if not offer:
         return f"products: {str(products)[:300]}"
     person["bank"] = offer["bank"]["id"]
-    signed, _ = await post(client, "CreditAuthorisationSign", {"input": {"agree": True, "bankId": person["bank"]}}, person["token"])
+    signed, _ = await persisted_post(client, "CreditAuthorisationSign", {"input": {"agree": True, "bankId": person["bank"]}}, person["token"])
     if (_field(signed, "creditAuthorisationSign") or {"errors": [signed]})["errors"]:
         return f"authorisation: {str(signed)[:300]}"
     for _, source in PRODUCTS:
-        done, _ = await post(client, "ExternalDataConsentSign", {"input": {"bankId": person["bank"], "source": source, "agree": True}}, person["token"])
+        done, _ = await persisted_post(client, "ExternalDataConsentSign", {"input": {"bankId": person["bank"], "source": source, "agree": True}}, person["token"])
         if (_field(done, "externalDataConsentSign") or {"errors": [done]})["errors"]:
             return f"consent {source}: {str(done)[:300]}"
     return None
@@ -97,7 +85,7 @@ async def consent(client, person: dict) -> str | None:
 
 async def apply(client, person: dict, product: str) -> dict:
     variables = {"input": {"bankId": person["bank"], "productCode": product, "idempotencyKey": str(uuid.uuid4())}}
-    answer, elapsed = await post(client, "CreditApply", variables, person["token"])
+    answer, elapsed = await persisted_post(client, "CreditApply", variables, person["token"])
     applied = _field(answer, "creditApply")
     if not applied or applied["errors"] or applied["application"]["status"] != "OFFERED":
         return {"error": f"{product}: {str(answer)[:300]}"}
