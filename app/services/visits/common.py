@@ -12,7 +12,7 @@ from app.domain.error_codes import CommonCode
 from app.domain.errors import Forbidden, NotFound
 from app.domain.permissions import Action
 from app.domain.visit_file import VisitFile
-from app.models import Visit
+from app.models import Customer, Visit
 from app.domain.vocabulary import ActorType, Role
 from app.services import audit
 from app.services.actor import Actor
@@ -68,10 +68,23 @@ async def visible_visit(actor: Actor, visit_id: UUID) -> Visit:
     return visit
 
 
+async def lock_visit(visit_id: UUID) -> Visit | None:
+    """The visit's row locked for update, after its customer's row: the one lock order of everything that grants.
+
+    A grant locks the customer (one grant per customer at a time) and the strategy's record holds a share lock on the
+    customer, then on the visit. A visit locked before its customer would wait on a strategy run that waits on it, and
+    PostgreSQL would kill one of the two (docs/architecture.md "Lock order").
+    """
+    found = await Visit.filter(id=visit_id).only("id", "customer_id").first()
+    if found is None:
+        return None
+    await Customer.select_for_update().filter(id=found.customer_id).first()
+    return await Visit.select_for_update().get_or_none(id=visit_id)
+
+
 async def own_visit(actor: Actor, visit_id: UUID, *, lock: bool = False) -> Visit:
-    """The visit, for its own officer only (the one at the customer's table works the steps)."""
-    query = Visit.select_for_update() if lock else Visit
-    visit = await query.get_or_none(id=visit_id)
+    """The visit, for its own officer only (the one at the customer's table works the steps); `lock` locks it (`lock_visit`)."""
+    visit = await (lock_visit(visit_id) if lock else Visit.get_or_none(id=visit_id))
     if visit is None or actor.id is None or visit.officer_id != actor.id:
         raise NotFound("走访记录不存在", field="visit_id")
     return visit

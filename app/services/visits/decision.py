@@ -40,7 +40,7 @@ from app.services.lending.products import active_product
 from app.services.outbox import enqueue_line_granted
 from app.services.permissions import refusal, require
 from app.services.risk import check_credit, credit_gate, evaluate_strategy
-from app.services.visits.common import VisitPolicy, authority_for, check_open, complete_step, own_visit, save, visible_visit
+from app.services.visits.common import VisitPolicy, authority_for, check_open, complete_step, lock_visit, own_visit, save, visible_visit
 
 
 async def run_credit_check(
@@ -93,7 +93,7 @@ async def _evaluate(
     outcome = await evaluate_strategy(actor=actor, customer_id=visit.customer_id, product_code=product.code, today=today, now=now, lat=visit.lat,
                                       lng=visit.lng, income_fen=income_fen, village_id=visit.village_id, visit_id=visit.id, media=media, vault=vault)
     async with in_transaction():
-        locked = await Visit.select_for_update().get(id=visit.id)
+        locked = await lock_visit(visit.id)
         await save(locked, file=replace(locked.file, strategy=_strategy_result(outcome.record)))
     return outcome.record
 
@@ -241,7 +241,7 @@ async def approval_queue(*, actor: Actor) -> list[Visit]:
 async def _pending(actor: Actor, visit_id: UUID) -> Visit:
     _require_approver(actor)
     visit = await visible_visit(actor, visit_id)
-    visit = await Visit.select_for_update().get(id=visit.id)
+    visit = await lock_visit(visit.id)
     _check_pending(actor, visit)
     return visit
 
