@@ -110,3 +110,27 @@ async def test_only_a_bank_admin_may_import(client, demo, tmp_path):
         path.write_text("客户编号\n1\n", encoding="utf-8")
         assert (await _upload(client, token, "customers", path)).status_code == 403
     assert await Customer.all().count() == 0
+
+
+async def test_a_preview_left_unconfirmed_expires_and_its_file_is_removed(client, demo, tmp_path, app):
+    """A staged upload waits STAGED_TTL for its confirmation; after that the token is refused and the next upload deletes it."""
+    import os
+    import time
+
+    from app.services.portfolio_import.files import STAGED_TTL
+
+    token = await _as(client, "admin")
+    book = legacy_book(tmp_path, await business_date.current())
+    preview = await _upload(client, token, "customers", book.customers)
+    staged = _confirm_token(preview.text)
+    [path] = list((app.state.settings.var_dir / "imports").glob(f"*/{staged}"))
+    old = time.time() - STAGED_TTL.total_seconds() - 60
+    os.utime(path, (old, old))
+
+    done = await _confirm(client, token, "customers", staged)
+    assert done.status_code == 422 and "找不到预览过的文件（可能已导入或已过期）" in done.text
+    assert await Customer.all().count() == 0
+
+    fresh = await _upload(client, token, "customers", book.customers)
+    assert fresh.status_code == 200 and not path.exists()  # the stale file went when the next one came
+    assert (path.parent / _confirm_token(fresh.text)).exists()

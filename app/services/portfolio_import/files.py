@@ -13,8 +13,9 @@ import csv
 import hashlib
 import io
 import os
+import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from app.domain.portfolio_import import Kind, ImportFileError
@@ -154,16 +155,26 @@ def template_xlsx(kind: Kind) -> bytes:
 # The page previews an upload and confirms it in a second request, so the file waits on disk between the two:
 # `<var_dir>/imports/<bank id>/<token>.<csv|xlsx>`, the token random. Only the uploading bank's requests can name it.
 
+# A preview not confirmed within STAGED_TTL has expired: its token is refused, and the bank's next upload deletes it.
+
 STAGED_SUFFIXES = (".csv", ".xlsx")
+STAGED_TTL = timedelta(hours=24)
+
+
+def _expired(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > STAGED_TTL.total_seconds()
+    except FileNotFoundError:
+        return True
 
 
 def staged_path(root: Path, bank_id: object, token: str) -> Path | None:
-    """The staged file named by `token` for the bank, or None (a malformed, foreign or vanished token)."""
+    """The staged file named by `token` for the bank, or None (a malformed, foreign, vanished or expired token)."""
     name, dot, suffix = token.partition(".")
     if not dot or f".{suffix}" not in STAGED_SUFFIXES or len(name) != 32 or not all(c in "0123456789abcdef" for c in name):
         return None
     path = root / str(bank_id) / token
-    return path if path.is_file() else None
+    return path if path.is_file() and not _expired(path) else None
 
 
 async def stage_upload(root: Path, bank_id: object, filename: str, read, max_bytes: int) -> tuple[str, Path]:
@@ -179,6 +190,9 @@ async def stage_upload(root: Path, bank_id: object, filename: str, read, max_byt
         raise ImportFileError("请上传 .csv 或 .xlsx 文件")
     folder = root / str(bank_id)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.suffix in STAGED_SUFFIXES and _expired(stale):
+            stale.unlink(missing_ok=True)
     token = secrets.token_hex(16) + suffix
     path = folder / token
     size = 0
