@@ -22,7 +22,13 @@ from app.domain.vocabulary import (
 )
 from app.models.risk import ListKind, RuleSetKind
 from app.services import business_date
-from app.services.risk import propose_list_add, propose_list_remove, propose_ruleset_upload, use_platform_default
+from app.services.risk import (
+    propose_list_add,
+    propose_list_remove,
+    propose_ruleset_activate,
+    propose_ruleset_upload,
+    propose_use_platform_default,
+)
 from app.services.maker_checker.commands import is_command
 from app.services.risk.collections import owed_fen, record_collection_action, task_file, task_rows
 from app.services.risk.reads import list_entries, may_manage_lists, ruleset_overview
@@ -182,14 +188,16 @@ async def ruleset_page(request: Request) -> Response:
         except ValueError:
             errors = {"kind": "请选择规则集类型"}
         else:
-            made = None
+            # a bank admin's change waits for a second officer (双人复核): its request page shows the effect
+            stamp = {"today": await business_date.current(), "now": clock.now_utc(), "policy": request.app.state.maker_checker_policy}
             try:
-                if form.get("use_default"):  # a bank admin sets the bank's own version aside
-                    await use_platform_default(actor=actor, kind=kind)
-                else:  # a bank admin's upload waits for a second officer (双人复核): its request page shows the effect
+                if form.get("use_default"):  # set the bank's own version aside: the platform default applies
+                    made = await propose_use_platform_default(actor=actor, kind=kind, reason=form.get("reason", ""), **stamp)
+                elif form.get("activate"):  # an older stored version again (roll back)
+                    made = await propose_ruleset_activate(actor=actor, version=form.get("activate", ""), reason=form.get("reason", ""), **stamp)
+                else:
                     made = await propose_ruleset_upload(actor=actor, yaml_text=form.get("yaml_text", ""), kind=kind, reason=form.get("reason", ""),
-                                                        today=await business_date.current(), now=clock.now_utc(),
-                                                        policy=request.app.state.maker_checker_policy)
+                                                        **stamp)
             except DomainError as exc:
                 errors = {"yaml_text": exc.message}
             else:

@@ -104,6 +104,8 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "warningHandle": Action.WARNING_HANDLE,
     "collectionActionRecord": Action.COLLECTION_RECORD,
     "ruleSetUpload": Action.RULESET_UPLOAD,
+    "ruleSetActivate": Action.RULESET_UPLOAD,
+    "ruleSetUsePlatformDefault": Action.RULESET_UPLOAD,
     "listEntryAdd": Action.LIST_MANAGE,
     "listEntryRemove": Action.LIST_MANAGE,
 }

@@ -170,13 +170,21 @@ async def test_ruleset_page_says_which_version_applies_to_the_bank(client, demo)
     page = await client.get("/risk/rulesets")
     assert re.search(r'id="ruleset-owner-strategy">(.*?)</span>', page.text).group(1) == "本行版本"
     assert "本行版本替代平台默认版本 <span class=\"mono\">strategy-2026.1</span>" in page.text
-    # when the admin goes back to the platform default
-    back = await client.post("/risk/rulesets", data={"kind": "strategy", "use_default": "1", "csrf_token": token})
+    # when the admin goes back to the platform default: a second officer checks it (双人复核), the maker cannot
+    token = await _checked(client, await client.post("/risk/rulesets", data={"kind": "strategy", "use_default": "1", "csrf_token": token}),
+                           checker="hq_approver", maker="admin")
     # then
-    assert back.status_code == 303
     page = await client.get("/risk/rulesets")
     assert "strategy-2026.1" in re.search(r'id="ruleset-active-strategy">(.*?)</p>', page.text, re.S).group(1)
     assert re.search(r'id="ruleset-owner-strategy">(.*?)</span>', page.text).group(1) == "平台默认"
+    # and taking the bank's own version back (启用此版本) is checked the same way
+    assert 'name="activate" value="strategy-2027.3"' in page.text
+    made = await client.post("/risk/rulesets", data={"kind": "strategy", "activate": "strategy-2027.3", "csrf_token": token})
+    pending = await client.get(made.headers["location"])
+    assert "启用" in pending.text and "strategy-2027.3（本行）" in pending.text and "strategy-2026.1（平台默认）" in pending.text
+    await _checked(client, made, checker="hq_approver", maker="admin")
+    page = await client.get("/risk/rulesets")
+    assert re.search(r'id="ruleset-owner-strategy">(.*?)</span>', page.text).group(1) == "本行版本"
 
 
 async def test_lists_page_adds_and_removes_with_masked_numbers(client, demo):

@@ -39,7 +39,13 @@ from app.models import RuleSetVersion as RuleSetModel
 from app.models.risk import RuleSetKind as RuleSetKindModel
 from app.services import business_date
 from app.services.risk.collections import record_collection_action
-from app.services.risk import propose_list_add, propose_list_remove, propose_ruleset_upload
+from app.services.risk import (
+    propose_list_add,
+    propose_list_remove,
+    propose_ruleset_activate,
+    propose_ruleset_upload,
+    propose_use_platform_default,
+)
 from app.services.risk.warnings import handle_warning
 
 
@@ -86,6 +92,25 @@ class RuleSetUploadPayload:
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
+@strawberry.input(description="重新启用本行（平台管理员：平台默认）已保存的旧版本规则集（回退）：法人行的启用须经双人复核（另一位系统管理员或总行审批人）后生效")
+class RuleSetActivateInput:
+    version: str = strawberry.field(description="要启用的版本号（RuleSet.version，如 reject-2027.1）")
+    reason: str = strawberry.field(default="", description="申请理由（双人复核时给复核人看）；为空时写明启用的版本")
+
+
+@strawberry.input(description="法人行停用本行的规则集版本，改用平台默认版本：须经双人复核（另一位系统管理员或总行审批人）后生效")
+class RuleSetUsePlatformDefaultInput:
+    kind: RuleSetKind = strawberry.field(description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略")
+    reason: str = strawberry.field(default="", description="申请理由（双人复核时给复核人看）；为空时写明改用平台默认")
+
+
+@strawberry.type(description="成功时 command 非空（平台管理员的启用：ruleSet 非空、command 为 null）；errors 非空时两者均为 null")
+class RuleSetChangePayload:
+    rule_set: RuleSet | None = strawberry.field(description="已生效的版本（启用时）；待复核、改用平台默认或出错时为 null")
+    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；平台管理员的启用与出错时为 null")
+    errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
+
+
 @strawberry.input(description="列入黑名单或灰名单")
 class ListEntryAddInput:
     id_number: str = strawberry.field(description="18 位身份证号（明文传入；只保存其哈希与掩码，不保存明文）")
@@ -106,6 +131,14 @@ class ListEntryPayload:
     entry: ListEntry | None = strawberry.field(description="列入或移出后的名单记录；待复核或出错时为 null")
     command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；出错时为 null")
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
+
+
+async def _ruleset_change(made: PendingCommand | RuleSetModel) -> RuleSetChangePayload:
+    if isinstance(made, RuleSetModel):
+        return RuleSetChangePayload(rule_set=RuleSet.from_model(made), command=None, errors=[])
+    done = (made.result or {}).get("version_id")
+    row = await RuleSetModel.get_or_none(id=done) if done else None
+    return RuleSetChangePayload(rule_set=RuleSet.from_model(row) if row else None, command=Command.from_model(made), errors=[])
 
 
 def _policy(info: Info):
@@ -161,6 +194,24 @@ class RiskMutation:
         done = (made.result or {}).get("version_id")
         row = await RuleSetModel.get_or_none(id=done) if done else None
         return RuleSetUploadPayload(rule_set=RuleSet.from_model(row) if row else None, command=Command.from_model(made), errors=[])
+
+    @strawberry.mutation(description="重新启用旧版本规则集（系统管理员，回退）：法人行的启用生成待复核申请，复核通过后生效", permission_classes=[IsAdmin])
+    async def rule_set_activate(self, info: Info, input: Annotated[RuleSetActivateInput, INPUT]) -> RuleSetChangePayload:
+        try:
+            made = await propose_ruleset_activate(actor=info.context.actor, version=input.version, reason=input.reason,
+                                                  today=await business_date.current(), now=clock.now_utc(), policy=_policy(info))
+        except DomainError as exc:
+            return RuleSetChangePayload(rule_set=None, command=None, errors=[risk_error(exc)])
+        return await _ruleset_change(made)
+
+    @strawberry.mutation(description="停用本行规则集版本、改用平台默认（法人行系统管理员）：生成待复核申请，复核通过后生效", permission_classes=[IsAdmin])
+    async def rule_set_use_platform_default(self, info: Info, input: Annotated[RuleSetUsePlatformDefaultInput, INPUT]) -> RuleSetChangePayload:
+        try:
+            made = await propose_use_platform_default(actor=info.context.actor, kind=RuleSetKindModel(input.kind.value), reason=input.reason,
+                                                      today=await business_date.current(), now=clock.now_utc(), policy=_policy(info))
+        except DomainError as exc:
+            return RuleSetChangePayload(rule_set=None, command=None, errors=[risk_error(exc)])
+        return await _ruleset_change(made)
 
     @strawberry.mutation(description="列入黑名单或灰名单（支行行长、系统管理员）：生成待复核申请，复核通过后生效", permission_classes=[CanManageLists])
     async def list_entry_add(self, info: Info, input: Annotated[ListEntryAddInput, INPUT]) -> ListEntryPayload:

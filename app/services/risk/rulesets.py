@@ -10,9 +10,10 @@ activate the bank's own version of a kind, which then applies to that bank's cus
 A platform admin's upload is the platform default. Version names are unique within a bank (and
 within the platform defaults), so two banks may each have their own "strategy-2027.1".
 
-Maker-checker (双人复核): the doors call `propose_ruleset_upload`. A bank admin's upload is a pending command
-(kind `ruleset_upload`) that a second admin or a head-office approver checks; it takes effect only then
-(`OPERATION.execute` validates the text and the version name again). When the settings leave the kind out of
+Maker-checker (双人复核): the doors call `propose_ruleset_upload`, `propose_ruleset_activate` (an older version
+again) and `propose_use_platform_default`. A bank admin's change is a pending command (kind `ruleset_upload`, its
+`op` param `upload` / `activate` / `use_default`) that a second admin or a head-office approver checks; it takes
+effect only then (`OPERATION.execute` checks the text, the version name or the version again). When the settings leave the kind out of
 `CUNXIN_MAKER_CHECKER_KINDS` it runs at once through the same command. A platform admin's upload (the platform
 default: no member bank to hold the command) and the system's run at once.
 """
@@ -133,24 +134,60 @@ async def _store(actor: Actor, *, yaml_text: str, kind: RuleSetKind, bank_id: UU
 # --- maker-checker (双人复核): the upload as a pending command ------------------------------------
 
 
+def _op(params: Params) -> str:
+    """What the command does to the bank's rule set: `upload` (a new version; commands made before `op` existed),
+    `activate` (an older stored version again) or `use_default` (set the bank's own version aside)."""
+    return params.get("op", "upload")
+
+
 async def _subject(actor: Actor, params: Params) -> Subject:
     """The bank's rule set; the command sits at the maker's own branch (the head office's admin: the head branch)."""
     kind = RuleSetKind(params["kind"])
-    ruleset = load_kind(kind, params["yaml_text"])  # a bad text is refused to the maker at once
     officer = await Officer.get(id=actor.id)
-    return Subject(actor.bank_id, officer.branch_id, f"{kind.label} {ruleset.version}"[:128])
+    op = _op(params)
+    if op == "activate":
+        label = f"启用{kind.label} {params['version']}"
+    elif op == "use_default":
+        label = f"{kind.label}改用平台默认"
+    else:
+        label = f"{kind.label} {load_kind(kind, params['yaml_text']).version}"  # a bad text is refused to the maker at once
+    return Subject(actor.bank_id, officer.branch_id, label[:128])
 
 
 def _rule_codes(ruleset: Any) -> dict[str, bool]:
     return {r.code: bool(getattr(r, "enabled", True)) for r in ruleset.rules}
 
 
-async def _preview(params: Params, today: date) -> Effect:
-    kind = RuleSetKind(params["kind"])
-    bank_id = UUID(params["bank_id"])
+async def _platform_default(kind: RuleSetKind) -> tuple[Any, str]:
+    row = await RuleSetVersion.filter(kind=kind, bank_id=None, is_active=True).first()
+    return load_kind(kind, row.yaml_text if row is not None else shipped_ruleset_text(kind)), "平台默认"
+
+
+async def _target(kind: RuleSetKind, bank_id: UUID, params: Params) -> tuple[Any, str, str]:
+    """The rule set that will apply after the command, its owner label and the title; raises when it cannot run."""
+    op = _op(params)
+    if op == "activate":
+        row = await RuleSetVersion.get_or_none(bank_id=bank_id, kind=kind, version=params["version"])
+        if row is None:
+            raise NotFound(f"规则集版本 {params['version']} 不存在", field="version")
+        if row.is_active:
+            raise Conflict(f"规则集版本 {row.version} 已是本行生效版本", code=CommonCode.WRONG_STATUS, field="version")
+        return load_kind(kind, row.yaml_text), "本行", f"启用{kind.label} {row.version}"
+    if op == "use_default":
+        if not await RuleSetVersion.exists(kind=kind, bank_id=bank_id, is_active=True):
+            raise Conflict(f"本行未启用自己的{kind.label}，已在使用平台默认版本", code=CommonCode.WRONG_STATUS, field="kind")
+        new, owner = await _platform_default(kind)
+        return new, owner, f"{kind.label}改用平台默认"
     new = load_kind(kind, params["yaml_text"])
     if await RuleSetVersion.exists(bank_id=bank_id, version=new.version):
         raise Conflict(f"规则集版本 {new.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
+    return new, "本行", f"上传{kind.label} {new.version}"
+
+
+async def _preview(params: Params, today: date) -> Effect:
+    kind = RuleSetKind(params["kind"])
+    bank_id = UUID(params["bank_id"])
+    new, new_owner, title = await _target(kind, bank_id, params)
     current = await _applying(kind, bank_id)
     old = load_kind(kind, current.yaml_text) if current is not None else load_kind(kind, shipped_ruleset_text(kind))
     old_owner = owner_label(current.bank_id) if current is not None else "平台默认"
@@ -159,7 +196,7 @@ async def _preview(params: Params, today: date) -> Effect:
     removed = sorted(set(before) - set(after))
     switched = sorted(c for c in set(before) & set(after) if before[c] != after[c])
     figures = (
-        Figure("生效版本", f"{old.version}（{old_owner}）", f"{new.version}（本行）", money=False),
+        Figure("生效版本", f"{old.version}（{old_owner}）", f"{new.version}（{new_owner}）", money=False),
         Figure("规则条数", str(len(before)), str(len(after)), money=False),
         Figure("启用的规则", str(sum(before.values())), str(sum(after.values())), money=False),
     )
@@ -170,14 +207,26 @@ async def _preview(params: Params, today: date) -> Effect:
         notes.append("删去规则：" + "、".join(removed))
     if switched:
         notes.append("启用状态改变：" + "、".join(f"{c}（{'启用' if after[c] else '停用'}）" for c in switched))
-    notes.append("复核通过后立即成为本行生效版本，此后本行的决策按新版本执行；可在规则集页面启用旧版本回退")
-    return Effect(f"上传{kind.label} {new.version}", figures, tuple(notes))
+    if _op(params) == "use_default":
+        notes.append("复核通过后本行停用自己的版本，此后本行的决策按平台默认版本执行；可在规则集页面再启用本行版本")
+    else:
+        notes.append("复核通过后立即成为本行生效版本，此后本行的决策按新版本执行；可在规则集页面启用旧版本回退")
+    return Effect(title, figures, tuple(notes))
 
 
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
-    """Runs in the checker's transaction: the text is loaded and the version name checked again."""
-    row = await _store(actor, yaml_text=params["yaml_text"], kind=RuleSetKind(params["kind"]), bank_id=UUID(params["bank_id"]),
-                       uploaded_by_id=UUID(params["maker_id"]))
+    """Runs in the checker's transaction: the text is loaded and the version name checked again (an activation: the
+    version is still there and not active; setting aside: the bank still has its own active version)."""
+    kind, bank_id = RuleSetKind(params["kind"]), UUID(params["bank_id"])
+    op = _op(params)
+    if op == "activate":
+        row = await _activate(actor, bank_id=bank_id, version=params["version"])
+        return {"version_id": str(row.id), "version": row.version}
+    if op == "use_default":
+        await _target(kind, bank_id, params)  # still its own version to set aside
+        aside = await _set_aside(actor, bank_id=bank_id, kind=kind)
+        return {"set_aside": aside.version if aside else None}
+    row = await _store(actor, yaml_text=params["yaml_text"], kind=kind, bank_id=bank_id, uploaded_by_id=UUID(params["maker_id"]))
     return {"version_id": str(row.id), "version": row.version}
 
 
@@ -203,10 +252,50 @@ async def propose_ruleset_upload(
     return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
 
 
+async def propose_ruleset_activate(
+    *, actor: Actor, version: str, reason: str = "", today: date, now: datetime, policy: MakerCheckerPolicy,
+) -> PendingCommand | RuleSetVersion:
+    """An admin makes an older stored version active again (roll back): for a bank admin a pending command of kind
+    `ruleset_upload` that a second admin or a head-office approver checks, its effect the versions before and after
+    (approved at once when the settings leave the kind out); a platform admin's runs at once (the `RuleSetVersion`)."""
+    from app.services.maker_checker.commands import propose
+
+    _require_admin(actor)
+    if not actor.is_officer or actor.bank_id is None:
+        return await activate_ruleset(actor=actor, version=version)
+    row = await RuleSetVersion.get_or_none(bank_id=actor.bank_id, version=version.strip())
+    if row is None:
+        raise NotFound(f"规则集版本 {version} 不存在", field="version")
+    kind = RuleSetKind(row.kind)
+    reason = reason.strip() or f"启用{kind.label} {row.version}（回退）"
+    params = {"op": "activate", "kind": kind.value, "version": row.version, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
+    return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
+
+
+async def propose_use_platform_default(
+    *, actor: Actor, kind: RuleSetKind, reason: str = "", today: date, now: datetime, policy: MakerCheckerPolicy,
+) -> PendingCommand:
+    """A bank admin sets the bank's own version of the kind aside (the platform default applies again): a pending
+    command of kind `ruleset_upload` for a second admin or a head-office approver (approved at once when the settings
+    leave the kind out). A platform admin has nothing to set aside (refused)."""
+    from app.services.maker_checker.commands import propose
+
+    _require_admin(actor)
+    if not actor.is_officer or actor.bank_id is None:
+        raise Conflict("平台默认版本不能撤销，请上传或启用另一个版本", code=CommonCode.WRONG_STATUS, field="kind")
+    kind = RuleSetKind(kind)
+    reason = reason.strip() or f"{kind.label}停用本行版本，改用平台默认"
+    params = {"op": "use_default", "kind": kind.value, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
+    return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
+
+
 async def activate_ruleset(*, actor: Actor, version: str) -> RuleSetVersion:
     """Make a stored version of the actor's bank (a platform admin: of the platform defaults) active again (roll back an upload)."""
     _require_admin(actor)
-    bank_id = actor.bank_id
+    return await _activate(actor, bank_id=actor.bank_id, version=version)
+
+
+async def _activate(actor: Actor, *, bank_id: UUID | None, version: str) -> RuleSetVersion:
     async with in_transaction():
         row = await RuleSetVersion.get_or_none(bank_id=bank_id, version=version)
         if row is None:
@@ -234,9 +323,12 @@ async def use_platform_default(*, actor: Actor, kind: RuleSetKind) -> RuleSetVer
     _require_admin(actor)
     if actor.bank_id is None:
         raise Conflict("平台默认版本不能撤销，请上传或启用另一个版本", code=CommonCode.WRONG_STATUS, field="kind")
-    kind = RuleSetKind(kind)
+    return await _set_aside(actor, bank_id=actor.bank_id, kind=RuleSetKind(kind))
+
+
+async def _set_aside(actor: Actor, *, bank_id: UUID, kind: RuleSetKind) -> RuleSetVersion | None:
     async with in_transaction():
-        row = await RuleSetVersion.filter(kind=kind, bank_id=actor.bank_id, is_active=True).first()
+        row = await RuleSetVersion.filter(kind=kind, bank_id=bank_id, is_active=True).first()
         if row is None:
             return None
         await RuleSetVersion.filter(id=row.id).update(is_active=False)

@@ -182,6 +182,43 @@ async def test_a_strategy_version_is_uploaded_as_its_own_kind(client, demo):
     assert [(r.kind.value, r.version) for r in await RuleSetVersion.filter(is_active=True)] == [("strategy", "strategy-2027.1")]
 
 
+ACTIVATE = """mutation V($input: RuleSetActivateInput!) { ruleSetActivate(input: $input) {
+  ruleSet { version isActive } %s errors { code field message } } }""" % COMMAND
+
+USE_DEFAULT = """mutation P($input: RuleSetUsePlatformDefaultInput!) { ruleSetUsePlatformDefault(input: $input) {
+  ruleSet { version } %s errors { code field message } } }""" % COMMAND
+
+
+async def test_rolling_back_a_rule_set_and_using_the_platform_default_wait_for_a_second_officer(client, demo):
+    from app.services.actor import SYSTEM
+    from app.services.risk import active_ruleset
+
+    # given the bank's own reject-2027.1 was checked in, then the bank went back to the platform default (checked too)
+    await active_ruleset(actor=SYSTEM, bank_id=None)
+    admin = await _token("admin")
+    good = "version: reject-2027.1\ndescription: 测试\nrules:\n  - code: CURRENT_OVERDUE\n    kind: reject\n    message: \"账户{account}当前逾期\"\n"
+    up = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, admin))["data"]["ruleSetUpload"]
+    await _approve(client, up["command"], "hq_approver", admin)
+    back = (await _gql(client, USE_DEFAULT, {"input": {"kind": "REJECT", "reason": "回到平台默认"}}, admin))["data"]["ruleSetUsePlatformDefault"]
+    assert back["errors"] == [] and back["ruleSet"] is None and back["command"]["status"] == "PENDING"
+    assert back["command"]["kind"] == "RULESET_UPLOAD" and back["command"]["subject"] == "征信拒绝规则集改用平台默认"
+    figures = {f["label"]: (f["before"], f["after"]) for f in back["command"]["effectSeen"]["figures"]}
+    assert figures["生效版本"] == ("reject-2027.1（本行）", "reject-2026.1（平台默认）")
+    assert (await RuleSetVersion.get(version="reject-2027.1", bank_id__not_isnull=True)).is_active  # not yet
+    await _approve(client, back["command"], "hq_approver", admin)
+    assert not (await RuleSetVersion.get(version="reject-2027.1", bank_id__not_isnull=True)).is_active
+    # when the admin takes the bank's own version back: a request too, the maker cannot approve it
+    refused = await _gql(client, ACTIVATE, {"input": {"version": "reject-2027.1"}}, await _token("manager"))
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    missing = (await _gql(client, ACTIVATE, {"input": {"version": "reject-1999.1"}}, admin))["data"]["ruleSetActivate"]
+    assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"] and missing["command"] is None
+    again = (await _gql(client, ACTIVATE, {"input": {"version": "reject-2027.1"}}, admin))["data"]["ruleSetActivate"]
+    assert again["errors"] == [] and again["command"]["status"] == "PENDING" and again["ruleSet"] is None
+    assert {f["label"]: f["after"] for f in again["command"]["effectSeen"]["figures"]}["生效版本"] == "reject-2027.1（本行）"
+    await _approve(client, again["command"], "hq_approver", admin)
+    assert (await RuleSetVersion.get(version="reject-2027.1", bank_id__not_isnull=True)).is_active
+
+
 async def test_list_entries_are_kept_by_managers_and_masked(client, demo):
     await business_date.set_current(TODAY)
     number = id_number(101)
