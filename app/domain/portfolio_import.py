@@ -19,7 +19,7 @@ from app.domain.census import check_name, check_phone, clean, parse_relation
 from app.domain.errors import ValidationError
 from app.domain.lpr import Tenor
 from app.domain.money import Money
-from app.domain.classification import CLASS_LABELS, LoanClass
+from app.domain.classification import CLASS_LABELS, LoanClass, is_non_performing
 from app.domain.schedule import Conventions, Method, build_schedule
 from app.domain.schedule import METHOD_LABELS
 from app.domain.spreadsheet import NumberCell
@@ -121,6 +121,10 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
     Column("应计利息", False, "元，本期已计提未到期的利息（截至迁移日前一日日终），默认 0", ("17.80", "17.80")),
     Column("罚息", False, "元，应收未收的罚息，默认 0", ("0", "0")),
     Column("五级分类", True, "正常 / 关注 / 次级 / 可疑 / 损失", ("正常", "")),
+    Column("非应计日", False, "非应计（表外）贷款填写：原系统停止计息入账的日期，早于迁移日；五级分类须为次级、可疑或损失。"
+                         "其逾期利息、罚息、应计利息记入表外，借款人仍欠；未到 90 天的贷款留空", ("", "")),
+    Column("核销日", False, "已核销（账销案存）贷款填写：核销日期，早于迁移日；五级分类须为次级、可疑或损失。剩余本金写核销后尚未收回的本金，"
+                       "逾期利息写尚未收回的利息（罚息、复利一并计入），应计利息、罚息为 0，最早逾期日可留空", ("", "")),
 ))
 
 LPR = Kind("lpr", "LPR 历史", "发布日期", (
@@ -316,11 +320,16 @@ class LoanTotals:
     overdue_interest_fen: int = 0
     accrued_fen: int = 0
     penalty_fen: int = 0
+    off_fen: int = 0  # of these, what opens off the balance sheet (non-accrual interest; written-off principal and interest): no contra
 
     FIELDS = ("剩余本金", "逾期本金", "逾期利息", "应计利息", "罚息")
 
     def add(self, row: dict) -> None:
         self.count += 1
+        if row.get("written_off_on"):
+            self.off_fen += row["remaining_fen"] + row["overdue_interest_fen"] + row["accrued_fen"] + row["penalty_fen"]
+        elif row.get("non_accrual_on"):
+            self.off_fen += row["overdue_interest_fen"] + row["accrued_fen"] + row["penalty_fen"]
         self.principal_fen += row["remaining_fen"]
         self.overdue_principal_fen += row["overdue_principal_fen"]
         self.overdue_interest_fen += row["overdue_interest_fen"]
@@ -328,6 +337,7 @@ class LoanTotals:
         self.penalty_fen += row["penalty_fen"]
 
     def minus(self, other: LoanTotals) -> LoanTotals:
+        """The figures less `other`'s (`off_fen` is not a control figure: 0)."""
         return LoanTotals(*(a - b for a, b in zip(self.values(), other.values(), strict=True)))
 
     def values(self) -> tuple[int, ...]:
@@ -438,12 +448,29 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
     loan_class = _CLASSES.get(cells.get("五级分类", ""))
     if loan_class is None:
         c.add("五级分类", "五级分类应为：正常、关注、次级、可疑、损失")
+    states = {}
+    for name, column in (("non_accrual_on", "非应计日"), ("written_off_on", "核销日")):
+        states[name] = _date(cells[column]) if cells.get(column, "") else None
+        if cells.get(column, "") and states[name] is None:
+            c.add(column, "日期格式应为 YYYY-MM-DD")
+    npl = loan_class is not None and is_non_performing(loan_class)
+    if cells.get("核销日", ""):
+        if loan_class is not None and not npl:
+            c.add("五级分类", "已核销贷款的五级分类应为次级、可疑或损失")
+        if cells.get("非应计日", ""):
+            c.add("非应计日", "已核销的贷款不填非应计日")
+        if amounts["accrued_fen"]:
+            c.add("应计利息", "已核销的贷款没有计提利息，应为 0")
+        if amounts["penalty_fen"]:
+            c.add("罚息", "已核销贷款的罚息、复利请并入逾期利息，罚息列为 0")
+    elif cells.get("非应计日", "") and loan_class is not None and not npl:
+        c.add("五级分类", "非应计贷款的五级分类应为次级、可疑或损失")
     if c.errors:
         return None, c.errors
     return {"key": key, "credit_line": credit_line, "product": product, "method": method, "tenor": tenor, "spread_bp": spread_bp,
             "rate_ppm": rate_ppm, "principal_fen": principal_fen, "start_on": dates["起息日"], "first_due_on": dates["首期还款日"],
             "maturity_on": dates["到期日"], "term_months": term_months, "paid_fen": paid_fen, "remaining_fen": remaining_fen,
-            "earliest_overdue_on": earliest, "class": loan_class, **amounts}, []
+            "earliest_overdue_on": earliest, "class": loan_class, **states, **amounts}, []
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +491,7 @@ class LoanPlan:
     installments: list[PlannedInstallment] = field(default_factory=list)
     overdue_principal_fen: int = 0  # of rows already overdue (due before the migration date)
     overdue_interest_fen: int = 0
-    days_past_due: int = 0
+    days_past_due: int = 0  # a written-off loan's: at its write-off
 
 
 def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventions) -> tuple[LoanPlan | None, list[RowError]]:
@@ -491,6 +518,11 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
         c.add("剩余本金", f"贷款余额与已还本金不符：原始本金 {yuan(row['principal_fen'])} 元 − 已还本金 {yuan(row['paid_fen'])} 元 ≠ 剩余本金 {yuan(remaining)} 元")
     if remaining == 0:
         c.add("剩余本金", "剩余本金为 0：已结清的贷款无需迁移")
+    for name, column in (("non_accrual_on", "非应计日"), ("written_off_on", "核销日")):
+        if row.get(name) is not None and not row["start_on"] < row[name] < migration_on:
+            c.add(column, f"{column}应早于迁移日 {migration_on.isoformat()}" if row[name] >= migration_on else f"{column}应晚于起息日")
+    if row.get("written_off_on") is not None:
+        return _written_off_plan(c, row, rows)
     past = [r for r in rows if r.due_on <= migration_on]
     future = [r for r in rows if r.due_on > migration_on]
     not_due = remaining - row["overdue_principal_fen"]
@@ -524,6 +556,21 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
         return None, c.errors
     plan.installments += [PlannedInstallment(r.number, r.due_on, r.principal_fen, r.interest_fen) for r in future]
     return plan, []
+
+
+def _written_off_plan(c: RowChecker, row: dict, rows) -> tuple[LoanPlan | None, list[RowError]]:
+    """A written-off loan (账销案存) carries no schedule: what is still owed is its register, and its days past due at the
+    write-off come from its earliest unpaid due date (when given: one of the schedule's, on or before the write-off)."""
+    earliest, written_off_on = row["earliest_overdue_on"], row["written_off_on"]
+    if row["overdue_principal_fen"] > row["remaining_fen"]:
+        c.add("逾期本金", "逾期本金不能大于剩余本金")
+    plan = LoanPlan()
+    if earliest is not None:
+        if not any(r.due_on == earliest for r in rows) or earliest > written_off_on:
+            c.add("最早逾期日", "最早逾期日应为核销日及之前还款计划中的某一还款日")
+        else:
+            plan.days_past_due = (written_off_on - earliest).days
+    return (None, c.errors) if c.errors else (plan, [])
 
 
 # --- LPR history ---------------------------------------------------------------------------------------

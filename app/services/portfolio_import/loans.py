@@ -24,8 +24,9 @@ from app.domain.ledger import Account, Posting
 from app.domain.permissions import Action
 from app.domain.portfolio_import import CONTROL_KEY, CREDIT_LINES, LOANS, ImportFileError, LoanTotals, RowError, check_control, check_loan, \
     control_mismatches, plan_loan
-from app.domain.vocabulary import InstallmentStatus, LoanStatus
-from app.models import AuditEvent, Bank, BankCard, CreditLine, Installment, Loan, LoanRisk
+from app.clock import now_utc
+from app.domain.vocabulary import CreditLineStatus, InstallmentStatus, LoanStatus
+from app.models import AuditEvent, Bank, BankCard, CreditLine, Installment, Loan, LoanRisk, LoanWriteOff
 from app.services import business_date
 from app.services.actor import Actor
 from app.services.lending import ledger
@@ -96,10 +97,11 @@ class _LoanContext(_Context):
         if errors or not self.write:
             return errors
         self.posted = self.control.minus(self.skipped)
-        if self.posted.book_fen:
+        on_balance = self.posted.book_fen - (self.detail.off_fen - self.skipped.off_fen)  # off-balance openings have their own contra
+        if on_balance:
             await ledger.post(kind=CONTROL, business_on=await self.on(), loan_id=None, bank_id=self.bank.id, memo=f"迁移控制合计 {self.sha[:16]}",
-                              postings=[Posting(Account.MIGRATION_SUSPENSE, debit_fen=self.posted.book_fen),
-                                        Posting(Account.MIGRATION_LEGACY, credit_fen=self.posted.book_fen)])
+                              postings=[Posting(Account.MIGRATION_SUSPENSE, debit_fen=on_balance),
+                                        Posting(Account.MIGRATION_LEGACY, credit_fen=on_balance)])
         return []
 
     def audit_extra(self) -> dict:
@@ -130,7 +132,7 @@ async def _loan_row(ctx: _LoanContext, line: int, cells: dict[str, str], raw: di
     plan, errors = plan_loan(line, row, migration_on=on, conventions=conventions_for(product))
     if errors:
         return errors
-    drawn = ctx.line_loans[credit_line.id] + row["remaining_fen"]
+    drawn = ctx.line_loans[credit_line.id] + (0 if row["written_off_on"] else row["remaining_fen"])  # written-off principal uses no line
     if drawn > credit_line.used_fen:
         return [RowError(line, "剩余本金", f"额度 {row['credit_line']} 下贷款余额合计 {drawn / 100:.2f} 元超过额度的已用金额 {credit_line.used_fen / 100:.2f} 元")]
     ctx.line_loans[credit_line.id] = drawn
@@ -143,6 +145,9 @@ async def _loan_row(ctx: _LoanContext, line: int, cells: dict[str, str], raw: di
 
 async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLine, product, on: date) -> None:
     card = await BankCard.filter(customer_id=credit_line.customer_id, is_default=True, unbound_at=None).first()
+    if row["written_off_on"] is not None:
+        await _write_written_off(ctx, row, plan, credit_line, product, card, on)
+        return
     repricing = None
     if product.repricing in (lpr.RepricingAnchor.JAN1.value, lpr.RepricingAnchor.ANNIVERSARY.value):
         repricing = lpr.next_repricing_date(product.repricing, row["start_on"], on - timedelta(days=1))  # the first on or after the migration date
@@ -162,14 +167,49 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
                     penalty_fen=i.penalty_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING)
         for i in plan.installments
     ], batch_size=200)
+    risk = {}
     if row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
-        await LoanRisk.create(loan_id=loan.id, floor_class=row["class"], floor_kind=FloorKind.MANUAL, floor_set_on=on,
-                              floor_reason=f"迁移：原系统认定为{CLASS_LABELS[row['class']]}")
-    postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.INTEREST_RECEIVABLE, debit_fen=row["overdue_interest_fen"]),
-                Posting(Account.PENALTY_RECEIVABLE, debit_fen=row["penalty_fen"]), Posting(Account.ACCRUED_INTEREST, debit_fen=row["accrued_fen"])]
-    total = sum(p.debit_fen for p in postings)
-    await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户 {row['key']}",
-                      postings=[*postings, Posting(Account.MIGRATION_SUSPENSE, credit_fen=total)])
+        risk |= {"floor_class": row["class"], "floor_kind": FloorKind.MANUAL, "floor_set_on": on, "floor_reason": f"迁移：原系统认定为{CLASS_LABELS[row['class']]}"}
+    non_accrual = row["non_accrual_on"] is not None
+    if non_accrual:  # 非应计 as the lending module keeps it: what is owed and not paid is off the balance sheet (docs/lending-nonaccrual.md)
+        risk |= {"non_accrual_since": row["non_accrual_on"], "off_interest_fen": row["overdue_interest_fen"], "off_penalty_fen": row["penalty_fen"],
+                 "off_accrued_fen": row["accrued_fen"]}
+    if risk:
+        await LoanRisk.create(loan_id=loan.id, **risk)
+    if non_accrual:
+        postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.MIGRATION_SUSPENSE, credit_fen=row["remaining_fen"]),
+                    *_off_balance([(Account.OFF_INTEREST, row["overdue_interest_fen"]), (Account.OFF_PENALTY, row["penalty_fen"]),
+                                   (Account.OFF_ACCRUED_INTEREST, row["accrued_fen"])])]
+    else:
+        postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.INTEREST_RECEIVABLE, debit_fen=row["overdue_interest_fen"]),
+                    Posting(Account.PENALTY_RECEIVABLE, debit_fen=row["penalty_fen"]), Posting(Account.ACCRUED_INTEREST, debit_fen=row["accrued_fen"])]
+        postings.append(Posting(Account.MIGRATION_SUSPENSE, credit_fen=sum(p.debit_fen for p in postings)))
+    await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户 {row['key']}", postings=postings)
+    await ctx.record(LOANS, row["key"], loan.id)
+
+
+def _off_balance(lines: list[tuple[Account, int]]) -> list[Posting]:
+    """Off-balance debits against the contra (表外科目对转): they neither come from nor go to the migration suspense."""
+    return [*(Posting(account, debit_fen=fen) for account, fen in lines), Posting(Account.OFF_BALANCE_CONTRA, credit_fen=sum(fen for _, fen in lines))]
+
+
+async def _write_written_off(ctx: _LoanContext, row: dict, plan, credit_line: CreditLine, product, card, on: date) -> None:
+    """A loan the old system wrote off (核销, 账销案存): a written-off loan with its register (`loan_write_off`) and its
+    off-balance record of principal and interest, as `write_off._execute` leaves a native one, so recoveries book the same;
+    the borrower's active lines at the bank are frozen, as after a native write-off. No schedule, nothing on the balance sheet."""
+    loan = await Loan.create(
+        credit_line_id=credit_line.id, customer_id=credit_line.customer_id, product_id=product.id, branch_id=credit_line.branch_id,
+        card_id=card.id if card else None, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
+        spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"], start_on=row["start_on"],
+        first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], status=LoanStatus.WRITTEN_OFF, outstanding_principal_fen=0,
+        days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],
+    )
+    await LoanWriteOff.create(loan_id=loan.id, bank_id=ctx.bank.id, written_off_on=row["written_off_on"], class_at_write_off=row["class"],
+                              days_past_due=plan.days_past_due, principal_fen=row["remaining_fen"], interest_fen=row["overdue_interest_fen"])
+    await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户（已核销） {row['key']}",
+                      postings=_off_balance([(Account.WRITTEN_OFF_PRINCIPAL, row["remaining_fen"]), (Account.WRITTEN_OFF_INTEREST, row["overdue_interest_fen"])]))
+    lines = CreditLine.filter(customer_id=credit_line.customer_id, status=CreditLineStatus.ACTIVE, branch__bank_id=ctx.bank.id)
+    await lines.update(status=CreditLineStatus.FROZEN, updated_at=now_utc())
     await ctx.record(LOANS, row["key"], loan.id)
 
 
@@ -217,15 +257,21 @@ class LoanReconciliation:
         return self.suspense_fen == 0 and self.imported == self.control
 
 
+# on- and off-balance: a non-accrual loan's interest and a written-off loan's principal and interest open off the balance sheet
 _ACCOUNTS = {Account.LOAN_PRINCIPAL.value: "principal_fen", Account.INTEREST_RECEIVABLE.value: "interest_fen",
-             Account.ACCRUED_INTEREST.value: "accrued_fen", Account.PENALTY_RECEIVABLE.value: "penalty_fen"}
+             Account.ACCRUED_INTEREST.value: "accrued_fen", Account.PENALTY_RECEIVABLE.value: "penalty_fen",
+             Account.OFF_INTEREST.value: "interest_fen", Account.OFF_ACCRUED_INTEREST.value: "accrued_fen", Account.OFF_PENALTY.value: "penalty_fen",
+             Account.WRITTEN_OFF_PRINCIPAL.value: "principal_fen", Account.WRITTEN_OFF_INTEREST.value: "interest_fen"}
+_STATES = {"accruing": "表内计息", "non_accrual": "非应计", "written_off": "已核销"}
 
 OPENING_SQL = """
-SELECT p.name AS product, b.name AS branch, l.classification AS class, e.account, COUNT(*) AS n, SUM(e.debit_fen - e.credit_fen) AS amount
+SELECT p.name AS product, b.name AS branch, l.classification AS class,
+  CASE WHEN l.status = 'written_off' THEN 'written_off' WHEN r.non_accrual_since IS NOT NULL THEN 'non_accrual' ELSE 'accruing' END AS state,
+  e.account, COUNT(*) AS n, SUM(e.debit_fen - e.credit_fen) AS amount
 FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id JOIN loan l ON l.id = t.loan_id
-JOIN product p ON p.id = l.product_id JOIN branch b ON b.id = l.branch_id
-WHERE t.kind = :kind AND t.bank_id = :bank AND e.account <> 'migration_suspense'
-GROUP BY p.name, b.name, l.classification, e.account
+JOIN product p ON p.id = l.product_id JOIN branch b ON b.id = l.branch_id LEFT JOIN loan_risk r ON r.loan_id = l.id
+WHERE t.kind = :kind AND t.bank_id = :bank AND e.account NOT IN ('migration_suspense', 'off_balance_contra')
+GROUP BY p.name, b.name, l.classification, 4, e.account
 """
 
 SUSPENSE_SQL = """
@@ -247,13 +293,14 @@ async def loan_reconciliation(*, actor: Actor, bank_code: str) -> LoanReconcilia
         name = _ACCOUNTS.get(r["account"])
         if name is None:
             continue
-        keys = (("产品", r["product"]), ("机构", r["branch"]), ("五级分类", CLASS_LABELS[LoanClass(r["class"])]), ("合计", ""))
+        keys = (("产品", r["product"]), ("机构", r["branch"]), ("五级分类", CLASS_LABELS[LoanClass(r["class"])]), ("核算状态", _STATES[r["state"]]),
+                ("合计", ""))
         for key in keys:
             figures = groups.setdefault(key, Figures())
             setattr(figures, name, getattr(figures, name) + int(r["amount"]))
-            if name == "principal_fen":  # every imported loan has principal: its line counts it
+            if name == "principal_fen":  # every imported loan has principal (on the books or written off): its line counts it
                 figures.count += int(r["n"])
-    order = {"产品": 0, "机构": 1, "五级分类": 2}
+    order = {"产品": 0, "机构": 1, "五级分类": 2, "核算状态": 3}
     report.lines = [ReconciliationLine(d, label, f) for (d, label), f in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1]))
                     if d != "合计"]
     report.imported = groups.get(("合计", ""), Figures())

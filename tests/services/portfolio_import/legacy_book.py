@@ -43,6 +43,8 @@ class LegacyLoan:
     penalty_fen: int
     loan_class: str
     card: bool  # cards only for borrowers who pay: the overdue ones stay overdue through end-of-day
+    non_accrual_on: date | None = None  # 非应计日: the old system keeps its interest off the balance sheet since then
+    written_off_on: date | None = None  # 核销日: written off (账销案存); rows due after it are not the old system's concern
 
 
 LOANS_OF_BOOK = (
@@ -51,6 +53,15 @@ LOANS_OF_BOOK = (
     LegacyLoan(3, "等额本金", 36_000, 12, date(2026, 1, 15), "4.5", 8, 20_00, "关注", False),
     LegacyLoan(4, "等额本息", 24_000, 12, date(2025, 12, 20), "5", 8, 55_00, "次级", False),
     LegacyLoan(5, "等额本金", 12_000, 6, date(2026, 6, 27), "4.35", 5, 0, "正常", True),  # row 5 falls due on the migration date
+)
+
+# the states the lifecycle adds (docs/import.md "Loans in other states"): a current loan, a non-accrual one (unpaid since
+# 2026-06-20, off the balance sheet since 2026-09-19, 159 days past due) and a written-off one (unpaid since 2025-10-10,
+# written off 2026-06-30) whose borrower still has a card that pays, so money can be recovered after the migration
+STATE_LOANS = (
+    LOANS_OF_BOOK[0],
+    LegacyLoan(6, "等额本息", 24_000, 12, date(2025, 12, 20), "5", 6, 80_00, "次级", False, non_accrual_on=date(2026, 9, 19)),
+    LegacyLoan(7, "等额本金", 30_000, 12, date(2025, 6, 10), "5", 4, 0, "损失", True, written_off_on=date(2026, 6, 30)),
 )
 
 METHODS = {"等额本息": "equal_installment", "等额本金": "equal_principal", "先息后本": "interest_first"}
@@ -82,38 +93,40 @@ class Book:
     def control_row(self) -> list[str]:
         c = self.control
         return ["合计", str(c["count"]), "", "", "", "", "", "", "", "", "", "", "", _yuan(c["principal"]), _yuan(c["overdue_principal"]),
-                _yuan(c["overdue_interest"]), "", _yuan(c["accrued"]), _yuan(c["penalty"]), ""]
+                _yuan(c["overdue_interest"]), "", _yuan(c["accrued"]), _yuan(c["penalty"]), "", *[""] * (len(LOANS.headers) - 20)]
 
 
 def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
     """The old system's row for `loan` as at the close of the day before `on`, and its figures (fen)."""
     rate_ppm = int(float(loan.rate_percent) * 10_000)
     rows = build_schedule(loan.principal_yuan * 100, rate_ppm, loan.term, METHODS[loan.method], loan.start).installments
-    past = [r for r in rows if r.due_on <= on]
+    past = [r for r in rows if r.due_on <= (loan.written_off_on or on)]
     unpaid = [r for r in past if loan.unpaid_from is not None and r.number >= loan.unpaid_from]
     paid = sum(r.principal_fen for r in past if r not in unpaid)
     remaining = loan.principal_yuan * 100 - paid
     period_start = past[-1].due_on if past else loan.start
     not_due = remaining - sum(r.principal_fen for r in unpaid)
-    accrued = days_interest_fen(not_due, rate_ppm, (on - period_start).days)
+    accrued = 0 if loan.written_off_on else days_interest_fen(not_due, rate_ppm, (on - period_start).days)
     figures = {"principal": remaining, "overdue_principal": sum(r.principal_fen for r in unpaid),
                "overdue_interest": sum(r.interest_fen for r in unpaid), "accrued": accrued, "penalty": loan.penalty_fen}
     row = [f"D{loan.n:04d}", f"L{loan.n:04d}", "BIANLI", loan.method, "1y", "150", loan.rate_percent, str(loan.principal_yuan),
            loan.start.isoformat(), rows[0].due_on.isoformat(), rows[-1].due_on.isoformat(), str(loan.term), _yuan(paid), _yuan(remaining),
            _yuan(figures["overdue_principal"]), _yuan(figures["overdue_interest"]), unpaid[0].due_on.isoformat() if unpaid else "",
            _yuan(accrued), _yuan(loan.penalty_fen), loan.loan_class]
+    extra = {"非应计日": loan.non_accrual_on.isoformat() if loan.non_accrual_on else "", "核销日": loan.written_off_on.isoformat() if loan.written_off_on else ""}
+    row += [extra.get(h, "") for h in LOANS.headers[20:]]
     return row, figures
 
 
-def legacy_book(folder: Path, on: date) -> Book:
-    """The four files of the legacy book for a migration on business date `on`."""
+def legacy_book(folder: Path, on: date, loans: tuple[LegacyLoan, ...] = LOANS_OF_BOOK) -> Book:
+    """The four files of the legacy book (of `loans`) for a migration on business date `on`."""
     customers = [["客户编号", "姓名", "身份证号码", "手机号", "村区划代码", "户号", "与户主关系"]]
     card_rows = [["卡记录编号", "客户编号", "银行卡号", "开户行"]]
     lines = [["额度编号", "客户编号", "产品代码", "授信金额", "已用金额", "利率基准", "加点", "期限（月）", "生效日", "到期日", "状态"]]
     loan_rows = []
     control = {"count": 0, "principal": 0, "overdue_principal": 0, "overdue_interest": 0, "accrued": 0, "penalty": 0}
-    for loan in LOANS_OF_BOOK:
-        customers.append([f"C{loan.n:04d}", "赵" + "一二三四五"[loan.n - 1] + "娃", id_number(loan.n), f"1380000{loan.n:04d}", VILLAGE,
+    for loan in loans:
+        customers.append([f"C{loan.n:04d}", "赵" + "一二三四五六七八九"[loan.n - 1] + "娃", id_number(loan.n), f"1380000{loan.n:04d}", VILLAGE,
                           f"91{loan.n:02d}", "户主"])
         if loan.card:
             card_rows.append([f"K{loan.n:04d}", f"C{loan.n:04d}", card_number(loan.n), "山西农信"])
@@ -122,7 +135,8 @@ def legacy_book(folder: Path, on: date) -> Book:
         control["count"] += 1
         for k, v in figures.items():
             control[k] += v
-        lines.append([f"L{loan.n:04d}", f"C{loan.n:04d}", "BIANLI", str(loan.principal_yuan), _yuan(figures["principal"]), "1y", "150", "36",
+        used = 0 if loan.written_off_on else figures["principal"]  # written-off principal no longer uses the line
+        lines.append([f"L{loan.n:04d}", f"C{loan.n:04d}", "BIANLI", str(loan.principal_yuan), _yuan(used), "1y", "150", "36",
                       loan.start.isoformat(), "2028-12-31", "有效"])
     book = Book(_write(folder / "customers.csv", customers), _write(folder / "cards.csv", card_rows), _write(folder / "lines.csv", lines),
                 folder / "loans.csv", loan_rows, control)
