@@ -69,7 +69,7 @@ class CreditApplication(Model):
     customer = fields.ForeignKeyField("models.Customer", related_name="credit_applications", on_delete=fields.RESTRICT)
     product = fields.ForeignKeyField("models.Product", related_name="credit_applications", on_delete=fields.RESTRICT)
     idempotency_key = fields.UUIDField()
-    source = fields.CharEnumField(ExternalSource, max_length=24)
+    source = fields.CharEnumField(ExternalSource, max_length=24, null=True)  # null: the bank's own data (线上便利贷), nothing external
     status = fields.CharEnumField(CreditApplicationStatus, max_length=16)
     strategy_version = fields.CharField(max_length=64)
     risk_decision = fields.ForeignKeyField("models.RiskDecision", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)

@@ -72,6 +72,7 @@ GIVEN = "建国秀英志强丽华卫东淑芳国庆红梅海军春花文明玉�
 # the regulatory fields each demo product declares: 贷款用途, 担保方式, 涉农, 普惠
 REGULATORY = {
     "BIANLI": ("农业生产经营", True, True), "GJJ": ("个人消费", False, False), "GUOWANG": ("个体工商户经营", False, True), "BAODAN": ("个人消费", False, False),
+    "BIANLI_ONLINE": ("个人消费", False, False),
 }
 
 
@@ -107,6 +108,9 @@ PRODUCTS = [
     _product("GJJ", "公积金贷", "面向公积金缴存客户的线上信用消费贷款", max_yuan=500_000, terms=(6, 60), methods=AMORTISING, spread=80),
     _product("GUOWANG", "国网贷", "面向按时缴纳电费的经营户的线上经营贷款", max_yuan=300_000, terms=(3, 36), methods=ALL_METHODS, spread=120),
     _product("BAODAN", "保单贷", "以寿险保单缴费记录为依据的线上信用贷款", max_yuan=200_000, terms=(6, 36), methods=AMORTISING, spread=130),
+    # 便利贷 online: for the bank's own borrowers, from the credit report and their repayment record here (consumer: the online cap applies)
+    _product("BIANLI_ONLINE", "线上便利贷", "面向本行有良好还款记录客户的线上信用消费贷款，依据征信报告与本行还款记录审批", max_yuan=200_000, terms=(3, 36),
+             methods=ALL_METHODS, spread=140),
 ]
 
 

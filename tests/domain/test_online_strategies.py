@@ -6,7 +6,7 @@ import pytest
 
 from app.domain.errors import DomainError
 from app.domain.external_data import ElectricityMonth, HousingFundFacts, InsuranceFacts, InsurancePolicy, StateGridFacts
-from app.domain.rules.online import InternetLendingRules, OnlineLimitInputs, evaluate_online, load_online_strategy, offered_terms
+from app.domain.rules.online import BankRecordFacts, InternetLendingRules, OnlineLimitInputs, evaluate_online, load_online_strategy, offered_terms
 from app.domain.rules.strategies import LimitTerm
 
 GJJ = """
@@ -64,12 +64,57 @@ def test_electricity_record_is_the_average_bill_times_n_and_late_bills_refuse():
     assert [h.code for h in evaluate_online(strategy, late, OnlineLimitInputs(product_max_fen=30_000_000, online_room_fen=None)).hits] == ["STATE_GRID_LATE"]
 
 
+BIANLI = """
+version: bl-test.1
+product: BIANLI_ONLINE
+source: bank
+admission: {min_settled_loans: 1, max_late_installments: 0, max_days_past_due: 0}
+limit: {repaid_principal_pct: 150, debt_ceiling_fen: 30000000, round_down_fen: 100000}
+"""
+
+
+def _own(**kw) -> BankRecordFacts:
+    base = dict(settled_loans=2, largest_settled_principal_fen=8_000_000, late_installments=0, days_past_due=0, report_open_debt_fen=5_000_000)
+    return BankRecordFacts(**{**base, **kw})
+
+
+def test_bank_data_limit_is_the_smaller_of_the_repaid_principal_share_and_the_debt_room():
+    strategy = load_online_strategy(BIANLI)
+    assert strategy.source is None and strategy.source_label == "本行数据"
+    inputs = OnlineLimitInputs(product_max_fen=20_000_000, online_room_fen=20_000_000)
+    decision = evaluate_online(strategy, _own(), inputs)
+    assert decision.decision == "pass"
+    assert decision.limit.terms[LimitTerm.OWN_REPAYMENT] == 12_000_000 and decision.limit.terms[LimitTerm.REPORT_DEBT_ROOM] == 25_000_000
+    assert (decision.limit.limit_fen, decision.limit.binding) == (12_000_000, LimitTerm.OWN_REPAYMENT)
+    indebted = evaluate_online(strategy, _own(report_open_debt_fen=26_050_000), inputs)
+    assert (indebted.limit.limit_fen, indebted.limit.binding) == (3_900_000, LimitTerm.REPORT_DEBT_ROOM)  # ¥39,500 → ¥39,000
+    over = evaluate_online(strategy, _own(report_open_debt_fen=40_000_000), inputs)
+    assert over.limit.terms[LimitTerm.REPORT_DEBT_ROOM] == 0 and over.limit.limit_fen == 0
+    capped = evaluate_online(strategy, _own(largest_settled_principal_fen=30_000_000, report_open_debt_fen=0),
+                             OnlineLimitInputs(product_max_fen=20_000_000, online_room_fen=6_000_000))
+    assert (capped.limit.limit_fen, capped.limit.binding) == (6_000_000, LimitTerm.ONLINE_CAP)
+
+
+def test_bank_data_admission_needs_a_repaid_loan_and_a_clean_record_here():
+    strategy = load_online_strategy(BIANLI)
+    inputs = OnlineLimitInputs(product_max_fen=20_000_000, online_room_fen=None)
+    new = evaluate_online(strategy, _own(settled_loans=0, largest_settled_principal_fen=0), inputs)
+    assert new.decision == "reject" and [h.code for h in new.hits] == ["OWN_SETTLED_LOANS"]
+    late = evaluate_online(strategy, _own(late_installments=2, days_past_due=15), inputs)
+    assert [h.code for h in late.hits] == ["OWN_LATE_INSTALLMENTS", "OWN_DAYS_PAST_DUE"] and late.hits[1].evidence["days_past_due"] == 15
+    unread = evaluate_online(strategy, _own(report_open_debt_fen=None), inputs)  # never a pass without the report's debt
+    assert unread.decision == "review" and [h.code for h in unread.hits] == ["NO_CREDIT_REPORT"]
+    assert LimitTerm.REPORT_DEBT_ROOM in unread.limit.skipped and LimitTerm.REPORT_DEBT_ROOM not in unread.limit.terms
+
+
 @pytest.mark.parametrize("text", [
     "version: x.1\nproduct: GJJ\nsource: housing_fund\nlimit: {contribution_multiple: '12 * 2'}\n",  # no expressions
     "version: x.1\nproduct: GJJ\nsource: housing_fund\nlimit: {cash_value_share_pct: 50}\n",  # another source's term
     "version: x.1\nproduct: GJJ\nsource: tax\nlimit: {contribution_multiple: 20}\n",  # a source without an online term
     "version: x.1\nproduct: GJJ\nsource: housing_fund\n",  # no limit term at all
     "version: x.1\nproduct: GJJ\nsource: housing_fund\nlimit: {contribution_multiple: 20}\nformula: a*b\n",
+    "version: x.1\nproduct: BIANLI_ONLINE\nsource: bank\nlimit: {contribution_multiple: 20}\n",  # an external source's term on bank data
+    "version: x.1\nproduct: BIANLI_ONLINE\nsource: bank\nlimit: {debt_ceiling_fen: -1}\n",
 ])
 def test_a_bad_strategy_is_refused(text):
     with pytest.raises(DomainError) as bad:

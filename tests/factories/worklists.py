@@ -72,3 +72,26 @@ async def stored_report(media: MediaStore, customer: Customer, vault, *, report_
         requested_at=datetime(report_on.year, report_on.month, report_on.day, 2, tzinfo=UTC) + timedelta(minutes=1),
         status=CreditQueryStatus.OK, report_document=doc, report_date=report_on,
     )
+
+
+
+async def settled_loan(vault, customer: Customer, *, amount_fen: int = 6_000_000, paid_late: int = 0, today: date = TODAY) -> Loan:
+    """A one-year loan on the customer's first line, repaid in full last month: every installment paid on its due date
+    (the first `paid_late` of them a week late). The bank's own repayment record that 线上便利贷 reads."""
+    from app.domain.schedule.dates import add_months
+
+    line = await CreditLine.filter(customer_id=customer.id).order_by("created_at").prefetch_related("product").first()
+    assert line is not None
+    start = add_months(today, -13)
+    loan = await Loan.create(
+        credit_line=line, customer=customer, product_id=line.product_id, branch_id=line.branch_id, principal_fen=amount_fen, annual_rate_ppm=45_000,
+        lpr_tenor="1y", spread_bp=150, method="equal_installment", term_months=12, start_on=start, first_due_on=add_months(start, 1),
+        maturity_on=add_months(start, 12), status="settled", outstanding_principal_fen=0, settled_on=add_months(start, 12),
+    )
+    share = amount_fen // 12
+    for n in range(1, 13):
+        due = add_months(start, n)
+        principal = share if n < 12 else amount_fen - share * 11
+        await Installment.create(loan=loan, number=n, due_on=due, principal_fen=principal, interest_fen=20_000, paid_principal_fen=principal,
+                                 paid_interest_fen=20_000, status="paid", paid_on=due + timedelta(days=7 if n <= paid_late else 0))
+    return loan

@@ -12,7 +12,7 @@ from app.services.seed import seed_demo
 async def test_seed_creates_the_demo_bank(demo, vault):
     assert await Branch.all().count() == 4  # the platform node, the head office, two sub-branches
     assert {o.role for o in await Officer.all()} == set(Role)
-    assert sorted(await Product.all().values_list("name", flat=True)) == sorted(["便利贷", "公积金贷", "国网贷", "保单贷"])
+    assert sorted(await Product.all().values_list("name", flat=True)) == sorted(["便利贷", "公积金贷", "国网贷", "保单贷", "线上便利贷"])
     assert await Village.all().count() == 3
     assert await Household.all().count() == 9
     assert await business_date.current() == date(2026, 11, 27)

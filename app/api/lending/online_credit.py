@@ -1,4 +1,4 @@
-"""Online credit in the app (公积金贷, 保单贷, 国网贷): products, consents, apply → offer / refusal / referral, accept and sign.
+"""Online credit in the app (公积金贷, 保单贷, 国网贷, 线上便利贷): products, consents, apply → offer / refusal / referral, accept and sign.
 
 Every resolver calls one service function of app/services/lending/online_credit.py; the drawdown on the line is `loanApply`.
 """
@@ -55,7 +55,8 @@ CreditApplicationStatusEnum = domain_enum(CreditApplicationStatus, name="CreditA
 @strawberry.type(description="可在手机银行在线申请授信的产品：审批所用的外部数据来源与策略版本")
 class OnlineProduct:
     product: Product = strawberry.field(description="产品（额度上下限、期限、还款方式为产品设置；实际授信以审批结果为准）")
-    source: ExternalDataSource = strawberry.field(description="审批需查询的外部数据来源；申请前须签署该来源的数据查询授权书")
+    source: ExternalDataSource | None = strawberry.field(
+        description="审批需查询的外部数据来源；申请前须签署该来源的数据查询授权书。为 null 时仅凭征信报告与本行数据审批（如线上便利贷），只需签署征信查询授权书")
     strategy_version: str = strawberry.field(description="审批策略版本（额度测算与准入参数为各行配置）")
 
 
@@ -77,7 +78,7 @@ class ExternalDataConsent:
 class CreditApplication:
     id: strawberry.ID = strawberry.field(description="申请 ID（UUID）")
     status: CreditApplicationStatusEnum = strawberry.field(description="申请状态")
-    source: ExternalDataSource = strawberry.field(description="审批查询的外部数据来源")
+    source: ExternalDataSource | None = strawberry.field(description="审批查询的外部数据来源；为 null 时审批仅用征信报告与本行数据")
     message: str = strawberry.field(description="给客户看的结果说明（中文；未通过时为中性说明，不列明具体规则）")
     limit: DecimalString | None = strawberry.field(description="授信额度（元，两位小数的字符串，如 \"28000.00\"）；未出具额度时为 null")
     annual_rate_percent: DecimalString | None = strawberry.field(description="年化利率（百分数，如 \"4.30\" 即 4.30%）= LPR + 加点；未出具额度时为 null")
@@ -108,7 +109,7 @@ class CreditApplication:
     def from_model(cls, m: CreditApplicationModel) -> CreditApplication:
         offered = m.annual_rate_ppm is not None
         return cls(
-            id=strawberry.ID(str(m.id)), status=CreditApplicationStatusEnum(m.status.value), source=ExternalDataSource(m.source.value), message=m.message,
+            id=strawberry.ID(str(m.id)), status=CreditApplicationStatusEnum(m.status.value), source=ExternalDataSource(m.source.value) if m.source else None, message=m.message,
             limit=yuan_str(m.limit_fen) if offered else None, annual_rate_percent=percent_str(m.annual_rate_ppm) if offered else None,
             lpr_percent=percent_str(m.lpr_ppm) if offered and m.lpr_ppm is not None else None, spread_bp=m.spread_bp if offered else None,
             max_term_months=m.max_term_months if offered else None, methods=[RepaymentMethod(x) for x in (m.methods or [])] if offered else [],
@@ -237,7 +238,7 @@ class OnlineCreditQuery:
                 return OnlineProducts(bank=None, products=[])
         bank, products = await online_credit.online_products(ctx.actor, core=ctx.core, vault=ctx.vault, now=clock.now_utc(), bank_id=bank_key)
         return OnlineProducts(bank=OfferBank.from_model(bank) if bank else None, products=[
-            OnlineProduct(product=Product.from_model(p.product), source=ExternalDataSource(p.strategy.source.value), strategy_version=p.strategy.version)
+            OnlineProduct(product=Product.from_model(p.product), source=ExternalDataSource(p.strategy.source.value) if p.strategy.source else None, strategy_version=p.strategy.version)
             for p in products
         ])
 

@@ -1,4 +1,4 @@
-"""Online products (公积金贷, 保单贷, 国网贷): one versioned strategy per product, on one external source's facts.
+"""Online products (公积金贷, 保单贷, 国网贷, 线上便利贷): one versioned strategy per product, on one source's facts.
 
 The YAML only sets parameters; the admission checks and the limit terms are written here, in code
 (no expressions in YAML). A strategy (shipped defaults: rulesets/online-*.yaml, marked as configuration,
@@ -26,6 +26,12 @@ Sources and their keys:
 - state_grid — admission `min_months` (months of record), `max_late_months` (bills not paid on time),
   `max_arrears_fen`; limit `bill_multiple` (limit = the average monthly bill of the record × N; a business
   account's bills, residential ones likewise).
+- bank (`source: bank`, 线上便利贷) — no external source: the credit report and the bank's own records
+  (`BankRecordFacts`). Admission `min_settled_loans` (loans at this bank repaid in full), `max_late_installments`
+  (installments at this bank paid after their due date or overdue now), `max_days_past_due` (the worst current
+  days past due at this bank); limit `repaid_principal_pct` (a share of the largest principal repaid in full at
+  this bank) and/or `debt_ceiling_fen` (the ceiling minus the open balances on the latest credit report); both
+  apply when both are set (the smaller binds). An unreadable credit report is a review hit, never a pass.
 
 Every limit is then capped by the product's maximum and, for a consumer product, by the internet-lending room
 left to the person (`online_room_fen`: the cap across online consumer products minus their live online lines): the smallest term binds,
@@ -48,19 +54,36 @@ from app.domain.rules.engine import VERSION_PATTERN, Hit
 from app.domain.rules.strategies import LimitResult, LimitTerm, PricingResult, StrategyDecision
 
 MAX_STRATEGY_CHARS = 16 * 1024
+BANK_DATA = "bank"  # `source: bank`: the credit report and the bank's own records, no external source (线上便利贷)
+BANK_DATA_LABEL = "本行数据"
 
-# what each source's strategy may set: admission and limit keys with their (low, high) bounds
-ADMISSION_KEYS: dict[ExternalSource, dict[str, tuple[int, int]]] = {
+# what each source's strategy may set: admission and limit keys with their (low, high) bounds (None: the bank's own data)
+ADMISSION_KEYS: dict[ExternalSource | None, dict[str, tuple[int, int]]] = {
     ExternalSource.HOUSING_FUND: {"min_months_paid": (0, 600), "max_arrears_months": (0, 120)},
     ExternalSource.INSURANCE: {"min_active_policies": (1, 20)},
     ExternalSource.STATE_GRID: {"min_months": (0, 12), "max_late_months": (0, 12), "max_arrears_fen": (0, 100_000_000)},
+    None: {"min_settled_loans": (0, 100), "max_late_installments": (0, 1000), "max_days_past_due": (0, 3650)},
 }
-LIMIT_KEYS: dict[ExternalSource, dict[str, tuple[int, int]]] = {
+LIMIT_KEYS: dict[ExternalSource | None, dict[str, tuple[int, int]]] = {
     ExternalSource.HOUSING_FUND: {"contribution_multiple": (1, 200)},
     ExternalSource.INSURANCE: {"cash_value_share_pct": (1, 100), "premium_share_pct": (1, 1000)},
     ExternalSource.STATE_GRID: {"bill_multiple": (1, 2000)},
+    None: {"repaid_principal_pct": (1, 1000), "debt_ceiling_fen": (0, 10_000_000_000)},
 }
 ACTIVE_POLICY = "有效"
+
+
+@dataclass(frozen=True, slots=True)
+class BankRecordFacts:
+    """线上便利贷: what the bank itself knows of the person (their records at this bank) and the open debt on their
+    latest credit report. There is no income on a credit report, nor deposits in Cunxin: the repaid principal is the
+    capacity the person has shown, the report's open balances the debt they carry."""
+
+    settled_loans: int  # loans at this bank repaid in full (结清)
+    largest_settled_principal_fen: int  # the largest principal among them (0: none)
+    late_installments: int  # installments at this bank paid after their due date, or overdue now
+    days_past_due: int  # the worst current days past due of the person's loans at this bank
+    report_open_debt_fen: int | None  # open balances (loans and cards) on the latest credit report; None: none could be read
 
 
 def _bad(message: str, where: str | None = None) -> DomainError:
@@ -71,12 +94,16 @@ def _bad(message: str, where: str | None = None) -> DomainError:
 class OnlineStrategy:
     version: str
     product_code: str
-    source: ExternalSource
+    source: ExternalSource | None  # None: the bank's own data (`source: bank`)
     admission: Mapping[str, int] = field(default_factory=dict)
     limit: Mapping[str, int] = field(default_factory=dict)
     round_down_fen: int = 1
     spread_bp: int | None = None
     description: str = ""
+
+    @property
+    def source_label(self) -> str:
+        return self.source.label if self.source is not None else BANK_DATA_LABEL
 
 
 def _int(value: Any, low: int, high: int, where: str) -> int:
@@ -114,12 +141,17 @@ def load_online_strategy(yaml_text: str) -> OnlineStrategy:
     product = data.get("product")
     if not isinstance(product, str) or not product or len(product) > 32:
         raise _bad("product 应为产品代码，如 GJJ", "product")
-    try:
-        source = ExternalSource(data.get("source"))
-    except ValueError:
-        raise _bad(f"source 应为 {'、'.join(s.value for s in LIMIT_KEYS)} 之一", "source") from None
-    if source not in LIMIT_KEYS:
-        raise _bad(f"数据来源 {source.value} 没有线上产品的额度测算项", "source")
+    names = "、".join(s.value if s is not None else BANK_DATA for s in LIMIT_KEYS)
+    source: ExternalSource | None
+    if data.get("source") == BANK_DATA:
+        source = None
+    else:
+        try:
+            source = ExternalSource(data.get("source"))
+        except ValueError:
+            raise _bad(f"source 应为 {names} 之一", "source") from None
+        if source not in LIMIT_KEYS:
+            raise _bad(f"数据来源 {source.value} 没有线上产品的额度测算项（应为 {names} 之一）", "source")
     admission = _section(data, "admission", ADMISSION_KEYS[source])
     limit = _section(data, "limit", {**LIMIT_KEYS[source], "round_down_fen": (1, 100_000_000)})
     round_down = limit.pop("round_down_fen", 1)
@@ -136,16 +168,16 @@ def load_online_strategy(yaml_text: str) -> OnlineStrategy:
 # --- admission ----------------------------------------------------------------------------------
 
 
-def _hit(code: str, message: str, **evidence: Any) -> Hit:
-    return Hit(code=code, kind="reject", message=message, evidence={"category": "admission", **evidence})
+def _hit(code: str, message: str, *, kind: str = "reject", **evidence: Any) -> Hit:
+    return Hit(code=code, kind=kind, message=message, evidence={"category": "admission", **evidence})
 
 
 def admission_hits(strategy: OnlineStrategy, facts: Any) -> tuple[Hit, ...]:
     """The source's admission checks on its facts; `facts` None (the source holds nothing) is itself a reject."""
     p = strategy.admission
-    label = strategy.source.label
+    label = strategy.source_label
     if facts is None:
-        return (_hit("NO_SOURCE_RECORD", f"{label}没有该客户的记录", source=strategy.source.value),)
+        return (_hit("NO_SOURCE_RECORD", f"{label}没有该客户的记录", source=strategy.source.value if strategy.source else BANK_DATA),)
     hits: list[Hit] = []
     if isinstance(facts, HousingFundFacts):
         if "min_months_paid" in p and facts.months_paid < p["min_months_paid"]:
@@ -167,8 +199,19 @@ def admission_hits(strategy: OnlineStrategy, facts: Any) -> tuple[Hit, ...]:
             hits.append(_hit("STATE_GRID_LATE", f"近 {len(facts.months)} 个月有 {len(late)} 个月电费未按时缴纳", late_months=late))
         if "max_arrears_fen" in p and facts.arrears_fen > p["max_arrears_fen"]:
             hits.append(_hit("STATE_GRID_ARREARS", f"电费欠费 {facts.arrears_fen // 100} 元", arrears_fen=facts.arrears_fen))
+    elif isinstance(facts, BankRecordFacts):
+        if "min_settled_loans" in p and facts.settled_loans < p["min_settled_loans"]:
+            hits.append(_hit("OWN_SETTLED_LOANS", f"本行已结清贷款 {facts.settled_loans} 笔，不足 {p['min_settled_loans']} 笔",
+                             settled_loans=facts.settled_loans, min_settled_loans=p["min_settled_loans"]))
+        if "max_late_installments" in p and facts.late_installments > p["max_late_installments"]:
+            hits.append(_hit("OWN_LATE_INSTALLMENTS", f"本行贷款有 {facts.late_installments} 期未按期还款", late_installments=facts.late_installments,
+                             max_late_installments=p["max_late_installments"]))
+        if "max_days_past_due" in p and facts.days_past_due > p["max_days_past_due"]:
+            hits.append(_hit("OWN_DAYS_PAST_DUE", f"本行贷款当前逾期 {facts.days_past_due} 天", days_past_due=facts.days_past_due))
+        if facts.report_open_debt_fen is None and "debt_ceiling_fen" in strategy.limit:
+            hits.append(_hit("NO_CREDIT_REPORT", "未能读取征信报告的负债，需人工审查", kind="review"))
     else:
-        raise TypeError(f"facts of {type(facts).__name__} do not belong to {strategy.source.value}")
+        raise TypeError(f"facts of {type(facts).__name__} do not belong to {strategy.source_label}")
     return tuple(hits)
 
 
@@ -194,6 +237,11 @@ def source_terms(strategy: OnlineStrategy, facts: Any) -> dict[LimitTerm, int]:
         months = len(facts.months)
         average = sum(m.billed_fen for m in facts.months) // months if months else 0
         terms[LimitTerm.ELECTRICITY_RECORD] = average * p["bill_multiple"]
+    elif isinstance(facts, BankRecordFacts):
+        if "repaid_principal_pct" in p:
+            terms[LimitTerm.OWN_REPAYMENT] = facts.largest_settled_principal_fen * p["repaid_principal_pct"] // 100
+        if "debt_ceiling_fen" in p and facts.report_open_debt_fen is not None:
+            terms[LimitTerm.REPORT_DEBT_ROOM] = max(0, p["debt_ceiling_fen"] - facts.report_open_debt_fen)
     return terms
 
 
@@ -209,8 +257,9 @@ class OnlineLimitInputs:
 def evaluate_online(strategy: OnlineStrategy, facts: Any, inputs: OnlineLimitInputs) -> StrategyDecision:
     """Admission, then the limit (smallest of the source's term, the product max and the online room) and the spread.
 
-    A reject hit, or a limit below the product's minimum handled by the caller, refuses; there is no review
-    outcome from the facts themselves (a silent source is the caller's referral, never evaluated here)."""
+    A reject hit, or a limit below the product's minimum handled by the caller, refuses; the only review outcome
+    from the facts is the bank's own data without a readable credit report (a silent source is the caller's
+    referral, never evaluated here)."""
     hits = admission_hits(strategy, facts)
     terms: dict[LimitTerm, int] = {} if facts is None else source_terms(strategy, facts)
     terms[LimitTerm.PRODUCT_MAX] = inputs.product_max_fen
@@ -218,14 +267,17 @@ def evaluate_online(strategy: OnlineStrategy, facts: Any, inputs: OnlineLimitInp
         terms[LimitTerm.ONLINE_CAP] = max(0, inputs.online_room_fen)
     binding = min(terms, key=lambda k: terms[k])
     amount = max(0, terms[binding])
-    limit = LimitResult(limit_fen=amount - amount % strategy.round_down_fen, binding=binding, terms=MappingProxyType(terms))
+    skipped = (LimitTerm.REPORT_DEBT_ROOM,) if isinstance(facts, BankRecordFacts) and "debt_ceiling_fen" in strategy.limit and facts.report_open_debt_fen is None else ()
+    limit = LimitResult(limit_fen=amount - amount % strategy.round_down_fen, binding=binding, terms=MappingProxyType(terms), skipped=skipped)
     if strategy.spread_bp is not None:
         pricing = PricingResult(spread_bp=strategy.spread_bp, grade=inputs.grade, source="ruleset")
     elif inputs.grade is not None and inputs.grade in inputs.product_spread_bp_by_grade:
         pricing = PricingResult(spread_bp=int(inputs.product_spread_bp_by_grade[inputs.grade]), grade=inputs.grade, source="product_grade")
     else:
         pricing = PricingResult(spread_bp=inputs.product_default_spread_bp, grade=inputs.grade, source="product_default")
-    return StrategyDecision(decision="reject" if hits else "pass", ruleset_version=strategy.version, hits=hits, limit=limit, pricing=pricing)
+    kinds = {h.kind for h in hits}
+    decision = "reject" if "reject" in kinds else "review" if kinds else "pass"
+    return StrategyDecision(decision=decision, ruleset_version=strategy.version, hits=hits, limit=limit, pricing=pricing)
 
 
 # --- the internet-lending rules (商业银行互联网贷款管理暂行办法), as settings ---------------------------

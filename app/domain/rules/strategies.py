@@ -53,6 +53,8 @@ class LimitTerm(StrEnum):
     CASH_VALUE_SHARE = "cash_value_share"
     PREMIUM_SHARE = "premium_share"
     ELECTRICITY_RECORD = "electricity_record"
+    OWN_REPAYMENT = "own_repayment"
+    REPORT_DEBT_ROOM = "report_debt_room"
     ONLINE_CAP = "online_cap"
 
     @property
@@ -69,6 +71,8 @@ LIMIT_TERMS = {
     LimitTerm.CASH_VALUE_SHARE: "保单现金价值比例",
     LimitTerm.PREMIUM_SHARE: "保单年缴保费比例",
     LimitTerm.ELECTRICITY_RECORD: "用电缴费记录额度",
+    LimitTerm.OWN_REPAYMENT: "本行已结清贷款本金比例",
+    LimitTerm.REPORT_DEBT_ROOM: "征信负债上限余量",
     LimitTerm.ONLINE_CAP: "互联网贷款单户余额上限",
 }
 PRICING_SOURCES = {"ruleset": "策略定价表", "product_grade": "产品等级定价", "product_default": "产品默认加点"}

@@ -1,4 +1,5 @@
-"""Online credit in the app (issue 20): 公积金贷, 保单贷, 国网贷 granted from the credit report and one external source.
+"""Online credit in the app (issue 20): 公积金贷, 保单贷, 国网贷 granted from the credit report and one external source,
+线上便利贷 (BIANLI_ONLINE) from the credit report and the bank's own records of the person (no external source).
 
 The journey, one service function per step, called by the GraphQL doors (app/api/lending/online_credit.py):
 
@@ -6,11 +7,13 @@ The journey, one service function per step, called by the GraphQL doors (app/api
 - `sign_source_consent`: the borrower consents in the app to the product's source being queried for the
   application (授信申请); the text is filed in the e-archive as an authorisation (授权书). The credit-report
   authorisation is `app.services.lending.application.sign_authorisation`, as for a drawdown.
-- `apply_for_credit`: both consents are required (a typed error names the missing one, nothing is asked);
+- `apply_for_credit`: both consents are required (a typed error names the missing one, nothing is asked; a product
+  on the bank's own data needs the credit-report authorisation only);
   the borrower must live in the bank's region; the bureau and the source are queried (as the system, the
   request id ties it to the borrower's call); the admission and anti-fraud strategy (lists, age, shared
   devices) and the product's own strategy (app/domain/rules/online.py) decide. A bureau or source that does
-  not answer is never a pass: the file is referred to an approver. The answer is stored with its evidence
+  not answer is never a pass: the file is referred to an approver. A product on the bank's own data reads the
+  person's loans at this bank and the open debt on the credit report just pulled (`BankRecordFacts`). The answer is stored with its evidence
   (a RiskStrategyDecision as for the visit, and the CreditApplication) and is an offer (limit, 年化利率 =
   LPR + spread, longest term, methods), a refusal with a neutral message, or a referral.
 - `request_review`: a refused borrower asks for a person to look at the automated refusal (PIPL art. 24):
@@ -23,7 +26,7 @@ The journey, one service function per step, called by the GraphQL doors (app/api
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -39,13 +42,16 @@ from app.domain.lpr import tenor_for_term
 from app.domain.money import Money, percent_str
 from app.domain.permissions import Action
 from app.domain.rules import worst_outcome
-from app.domain.rules.online import InternetLendingRules, OnlineLimitInputs, OnlineStrategy, evaluate_online, load_online_strategy, offered_terms
+from app.domain.rules.online import BANK_DATA, BankRecordFacts, InternetLendingRules, OnlineLimitInputs, OnlineStrategy, evaluate_online, load_online_strategy, offered_terms
 from app.domain.rules.strategies import explain_strategy
 from app.domain.schedule.dates import add_months
-from app.domain.vocabulary import ActorType, CreditLineStatus, DocumentKind, RiskOutcome, RiskPurpose
+from app.domain.vocabulary import ActorType, CreditLineStatus, DocumentKind, InstallmentStatus, LoanStatus, RiskOutcome, RiskPurpose
 from app.integrations.bureau import CreditBureau
 from app.integrations.external_data import ExternalSources
-from app.models import Bank, CreditApplication, CreditAuthorisation, CreditLine, Customer, ExternalDataConsent, HouseholdMember, Household, Product, RiskStrategyDecision, Village
+from app.models import (
+    Bank, CreditApplication, CreditAuthorisation, CreditLine, Customer, ExternalDataConsent, HouseholdMember, Household, Installment, Loan, Product,
+    RiskStrategyDecision, Village,
+)
 from app.services import audit
 from app.services.actor import Actor
 from app.services.customers.cards import online_offer, require_customer
@@ -59,9 +65,9 @@ from app.services.lending.products import active_product
 from app.services.outbox import enqueue_line_granted
 from app.services.permissions import refusal, require
 from app.services.ports import CoreBanking
-from app.services.risk import check_credit, evaluate_strategy
+from app.services.risk import check_credit, evaluate_strategy, open_debt_fen
 
-SHIPPED_ONLINE_STRATEGIES = ("rulesets/online-gjj-1.yaml", "rulesets/online-baodan-1.yaml", "rulesets/online-guowang-1.yaml")
+SHIPPED_ONLINE_STRATEGIES = ("rulesets/online-gjj-1.yaml", "rulesets/online-baodan-1.yaml", "rulesets/online-guowang-1.yaml", "rulesets/online-bianli-1.yaml")
 CONSUMER_PURPOSE = "个人消费"  # a product of this 贷款用途 is consumer credit: the internet-lending cap and bullet limit apply
 
 OFFER_MESSAGE = "审批通过：授信额度 {limit}，年化利率 {rate}%（LPR {lpr}% + {spread} 个基点），请确认并签署授信合同"
@@ -193,11 +199,29 @@ async def _online_room_fen(customer: Customer, rules: InternetLendingRules, toda
     return max(0, rules.cap_per_borrower_fen - sum(used))
 
 
-async def _require_consents(customer: Customer, source: ExternalSource, *, today: date, now: datetime) -> None:
+async def _require_consents(customer: Customer, source: ExternalSource | None, *, today: date, now: datetime) -> None:
+    """The credit-report authorisation, and the source's consent (none for a product on the bank's own data)."""
     if not await CreditAuthorisation.exists(customer_id=customer.id, revoked_at=None, valid_until__gte=today):
         raise ApplicationError("请先阅读并签署征信查询授权书", code=CreditCheckCode.NO_AUTHORISATION, field="consent")
-    if await valid_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=ConsentPurpose.APPLICATION, now=now) is None:
+    if source is not None and await valid_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=ConsentPurpose.APPLICATION, now=now) is None:
         raise ApplicationError(f"请先阅读并签署{source.label}数据查询授权书", code=OnlineCreditCode.NO_SOURCE_CONSENT, field="consent")
+
+
+async def bank_records(customer: Customer, media: MediaStore) -> BankRecordFacts:
+    """What the bank knows of the person at first hand: their loans at this bank (the customer record of the
+    product's bank) and the open balances on their latest stored credit report (None: none could be read)."""
+    loans = await Loan.filter(customer_id=customer.id).exclude(status=LoanStatus.CANCELLED).values("id", "status", "principal_fen", "days_past_due")
+    settled = [x["principal_fen"] for x in loans if x["status"] == LoanStatus.SETTLED]
+    ids = [x["id"] for x in loans]
+    late = 0
+    if ids:
+        rows = await Installment.filter(loan_id__in=ids).values("status", "due_on", "paid_on")
+        late = sum(1 for r in rows if r["status"] == InstallmentStatus.OVERDUE or (r["paid_on"] is not None and r["paid_on"] > r["due_on"]))
+    return BankRecordFacts(
+        settled_loans=len(settled), largest_settled_principal_fen=max(settled, default=0), late_installments=late,
+        days_past_due=max((x["days_past_due"] for x in loans if x["status"] == LoanStatus.ACTIVE), default=0),
+        report_open_debt_fen=await open_debt_fen(customer.id, media),
+    )
 
 
 async def apply_for_credit(
@@ -245,10 +269,17 @@ async def apply_for_credit(
     except DomainError as exc:  # a timeout, a failure, a mismatched report: never a pass
         evidence["bureau"] = {"status": "unanswered", "code": str(exc.code), "message": exc.message}
         outcomes.append("review")
-    source = await query_external(actor=system, customer_id=customer.id, source=strategy.source, purpose=ConsentPurpose.APPLICATION, sources=sources,
-                                  vault=vault, policy=policy.external, now=now)
-    evidence["source"] = {"source": source.source.value, "status": source.status.value, "queryId": str(source.query_id), "reused": source.reused,
-                          "requestedAt": source.requested_at.isoformat(), "message": source.message}
+    source = None
+    facts: Any = None
+    if strategy.source is None:  # the bank's own data: nothing external is asked
+        facts = await bank_records(customer, media)
+        evidence["source"] = {"source": BANK_DATA, "status": ExternalQueryStatus.OK.value, "facts": asdict(facts)}
+    else:
+        source = await query_external(actor=system, customer_id=customer.id, source=strategy.source, purpose=ConsentPurpose.APPLICATION,
+                                      sources=sources, vault=vault, policy=policy.external, now=now)
+        evidence["source"] = {"source": source.source.value, "status": source.status.value, "queryId": str(source.query_id), "reused": source.reused,
+                              "requestedAt": source.requested_at.isoformat(), "message": source.message}
+        facts = source.facts if source.status == ExternalQueryStatus.OK else None
     general = await evaluate_strategy(actor=system, customer_id=customer.id, product_code=product.code, today=today, now=now, media=media, vault=vault)
     evidence["admission"] = {"strategyDecisionId": str(general.record.id), "decision": general.decision.decision,
                              "rules": [h.code for h in general.decision.hits]}
@@ -256,11 +287,11 @@ async def apply_for_credit(
 
     consumer = product.loan_purpose == CONSUMER_PURPOSE
     decision = None
-    if source.passed:
+    if source is None or source.passed:
         inputs = OnlineLimitInputs(product_max_fen=product.max_principal_fen, online_room_fen=await _online_room_fen(customer, policy.rules, today) if consumer else None,
                                    product_spread_bp_by_grade=dict(product.spread_bp_by_grade or {}), product_default_spread_bp=product.default_spread_bp,
                                    grade=customer.grade)
-        decision = evaluate_online(strategy, source.facts if source.status == ExternalQueryStatus.OK else None, inputs)
+        decision = evaluate_online(strategy, facts, inputs)
         outcomes.append(decision.decision)
         if decision.decision == "pass" and decision.limit.limit_fen < product.min_principal_fen:
             outcomes.append("reject")
@@ -299,12 +330,13 @@ async def apply_for_credit(
             evidence["strategy"] = {"strategyDecisionId": str(record.id), **decision.to_json()}
         row = await CreditApplication.create(
             customer_id=customer.id, product=product, idempotency_key=idempotency_key, source=strategy.source, status=status,
-            strategy_version=strategy.version, risk_decision=risk_decision, strategy_decision=record, external_query_id=source.query_id,
+            strategy_version=strategy.version, risk_decision=risk_decision, strategy_decision=record,
+            external_query_id=source.query_id if source is not None else None,
             decision={"outcome": outcome.value, **evidence}, message=message, applied_at=now, **offer,
         )
         await audit.record(actor, "credit_application.create", "credit_application", row.id, after={
             "product": product.code, "status": status.value, "outcome": outcome.value, "limitFen": row.limit_fen, "strategyVersion": strategy.version,
-            "source": source.status.value, "bureau": evidence["bureau"]["status"],
+            "source": evidence["source"]["status"], "bureau": evidence["bureau"]["status"],
         })
     return await CreditApplication.get(id=row.id).prefetch_related("product")
 

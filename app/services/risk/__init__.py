@@ -14,7 +14,7 @@ from app.services.risk.rulesets import (
     upload_ruleset,
     use_platform_default,
 )
-from app.services.risk.strategy import StrategyOutcome, evaluate_strategy, gather_facts
+from app.services.risk.strategy import StrategyOutcome, evaluate_strategy, gather_facts, open_debt_fen
 
 __all__ = [
     "ListStatus",
@@ -29,6 +29,7 @@ __all__ = [
     "gather_facts",
     "latest_decision",
     "list_status",
+    "open_debt_fen",
     "propose_list_add",
     "propose_list_remove",
     "propose_ruleset_activate",

@@ -126,7 +126,7 @@ async def _id_card_facts(customer: Customer, vault: Vault | None) -> dict:
     return out
 
 
-async def _open_debt_fen(customer_id: UUID, media: MediaStore | None) -> int | None:
+async def open_debt_fen(customer_id: UUID, media: MediaStore | None) -> int | None:
     """Open balances (loans and cards) on the latest report the bank holds; None when there is none to read."""
     if media is None:
         return None
@@ -204,7 +204,7 @@ async def gather_facts(
         pre_credit_fen=pre_credit.amount_fen if pre_credit else None,
         product_max_fen=product.max_principal_fen,
         annual_income_fen=income_fen,
-        open_debt_fen=await _open_debt_fen(customer.id, media),
+        open_debt_fen=await open_debt_fen(customer.id, media),
         grade=pre_credit.grade if pre_credit else customer.grade,
         product_spread_bp_by_grade=dict(product.spread_bp_by_grade or {}),
         product_default_spread_bp=product.default_spread_bp,

@@ -509,7 +509,7 @@ async def test_online_credit_operations_are_the_borrowers_own(client, app, demo,
     token = (await sign_in(client, app))["accessToken"]
     offer = (await gql(client, "OnlineProducts", token=token))["data"]["onlineProducts"]
     bank_id = offer["bank"]["id"]
-    assert {p["product"]["code"] for p in offer["products"]} == {"GJJ", "BAODAN", "GUOWANG"}
+    assert {p["product"]["code"] for p in offer["products"]} == {"GJJ", "BAODAN", "GUOWANG", "BIANLI_ONLINE"}
     assert (await gql(client, "CreditAuthorisationSign", {"input": {"agree": True, "bankId": bank_id}}, token=token))["data"]["creditAuthorisationSign"]["errors"] == []
     consent = (await gql(client, "ExternalDataConsentSign", {"input": {"bankId": bank_id, "source": "HOUSING_FUND", "agree": True}}, token=token))["data"]
     assert consent["externalDataConsentSign"]["errors"] == []

@@ -1,5 +1,5 @@
-"""Online credit over HTTP, as production runs it (trusted documents by hash): 公积金贷, 国网贷 and 保单贷 from sign-in
-to money on the card, a refusal and its review request, a missing consent, a source that times out."""
+"""Online credit over HTTP, as production runs it (trusted documents by hash): 公积金贷, 国网贷, 保单贷 and 线上便利贷 from
+sign-in to money on the card, a refusal and its review request, a missing consent, a source that times out."""
 
 import uuid
 
@@ -9,6 +9,7 @@ from datetime import date
 from app.models import AuditEvent, CreditApplication, CreditLine, ExternalDataConsent, ExternalDataQuery, Loan
 from app.services import business_date
 from tests.factories.borrower import PHONE, borrower, gql, holder_card, last_sms_code, sign_in
+from tests.factories.worklists import settled_loan
 
 TODAY = date(2026, 11, 27)
 
@@ -60,7 +61,8 @@ async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client
     assert bound["errors"] == [] and bound["card"]["isDefault"] is True, bound
 
     bank_id, products = await _products(prod_client, token)
-    assert {code: p["source"] for code, p in products.items()} == {"BAODAN": "INSURANCE", "GJJ": "HOUSING_FUND", "GUOWANG": "STATE_GRID"}
+    assert {code: p["source"] for code, p in products.items()} == {"BAODAN": "INSURANCE", "GJJ": "HOUSING_FUND", "GUOWANG": "STATE_GRID",
+                                                                   "BIANLI_ONLINE": None}
     assert products[product]["strategyVersion"] == version
 
     await _consent(prod_client, token, bank_id, products[product]["source"])
@@ -100,6 +102,51 @@ async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client
     loan = await Loan.get(credit_line_id=line.id)
     assert loan.principal_fen == 500_000 and (await loan.card).card_number_masked.endswith("5678")
     assert (await CreditLine.get(id=line.id)).used_fen == 500_000
+
+
+async def test_bianli_online_from_the_credit_report_and_the_banks_own_record_to_money_on_the_card(prod_client, prod_app, demo, vault):
+    customer, token = await _signed_in(prod_client, prod_app, vault)
+    await settled_loan(vault, customer, amount_fen=6_000_000)  # ¥60,000 repaid in full at this bank
+    number = holder_card(vault, customer)
+    asked = (await _call(prod_client, "CardBind", {"input": {"cardNumber": number, "reservedPhone": PHONE}}, token))["cardBind"]
+    bound = (await _call(prod_client, "CardBindConfirm", {"input": {"bindingId": asked["binding"]["id"], "code": last_sms_code(prod_app)}}, token))["cardBindConfirm"]
+    assert bound["errors"] == [], bound
+    bank_id, products = await _products(prod_client, token)
+    assert products["BIANLI_ONLINE"]["source"] is None and products["BIANLI_ONLINE"]["strategyVersion"] == "bianli-online-2026.1"
+    assert products["BIANLI_ONLINE"]["product"]["name"] == "线上便利贷"
+
+    await _consent(prod_client, token, bank_id)  # the credit report only: there is no external source to consent to
+    applied = await _apply(prod_client, token, bank_id, "BIANLI_ONLINE")
+    assert applied["errors"] == [], applied
+    offer = applied["application"]
+    assert offer["status"] == "OFFERED" and offer["source"] is None and "年化利率" in offer["message"], offer
+    row = await CreditApplication.get(id=offer["id"])
+    assert row.decision["strategy"]["limit"]["terms"]["own_repayment"] == 9_000_000 and 0 < row.limit_fen <= 9_000_000
+    assert offer["methods"] == ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"]  # a consumer line of 36 months: no 先息后本
+    assert await ExternalDataQuery.all().count() == 0 and await ExternalDataConsent.all().count() == 0
+
+    signed = (await _call(prod_client, "CreditApplicationAccept", {"input": {"applicationId": offer["id"], "agree": True}}, token))["creditApplicationAccept"]
+    assert signed["errors"] == [] and signed["application"]["status"] == "ACTIVE", signed
+    line_id = signed["application"]["creditLine"]["id"]
+    drawn = {"input": {"creditLineId": line_id, "amount": "3000.00", "termMonths": 6, "method": "EQUAL_PRINCIPAL", "idempotencyKey": str(uuid.uuid4())}}
+    loan_app = (await _call(prod_client, "LoanApply", drawn, token))["loanApply"]
+    assert loan_app["errors"] == [], loan_app
+    confirmed = (await _call(prod_client, "LoanApplicationConfirm", {"input": {"applicationId": loan_app["application"]["id"], "code": last_sms_code(prod_app)}},
+                             token))["loanApplicationConfirm"]
+    assert confirmed["errors"] == [] and confirmed["application"]["status"] == "DISBURSED", confirmed
+    line = (await CreditApplication.get(id=offer["id"])).credit_line_id
+    assert (await Loan.get(credit_line_id=line)).principal_fen == 300_000
+
+
+async def test_bianli_online_refuses_a_borrower_the_bank_has_no_repayment_record_of(prod_client, prod_app, demo, vault):
+    _, token = await _signed_in(prod_client, prod_app, vault, sequence=359)  # a visit's line, nothing repaid at this bank yet
+    bank_id, _ = await _products(prod_client, token)
+    await _consent(prod_client, token, bank_id)
+    refused = (await _apply(prod_client, token, bank_id, "BIANLI_ONLINE"))["application"]
+    assert refused["status"] == "REFUSED" and refused["limit"] is None and refused["canRequestReview"] is True
+    assert "结清" not in refused["message"] and "人工复核" in refused["message"]
+    row = await CreditApplication.get(id=refused["id"])
+    assert [h["code"] for h in row.decision["strategy"]["rules"]] == ["OWN_SETTLED_LOANS"]
 
 
 async def test_a_refusal_is_neutral_and_the_borrower_can_ask_a_person_to_review_it(prod_client, prod_app, demo, vault):

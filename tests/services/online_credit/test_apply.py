@@ -1,4 +1,4 @@
-"""Applying in the app for an online line (公积金贷, 保单贷, 国网贷): consents, queries, the product strategy, the answer."""
+"""Applying in the app for an online line (公积金贷, 保单贷, 国网贷, 线上便利贷): consents, queries, the product strategy, the answer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.domain.vocabulary import ActorType
 from app.integrations.bureau import SandboxBureau
 from app.integrations.core_banking import SandboxCoreBanking
 from app.integrations.external_data import sandbox_sources
-from app.models import AuditEvent, CreditApplication, CreditLine, ExternalDataQuery, RiskStrategyDecision
+from app.models import AuditEvent, CreditApplication, CreditLine, Customer, ExternalDataQuery, RiskStrategyDecision
 from app.services import business_date
 from app.services.actor import Actor
 from app.services.documents import MediaStore
@@ -21,6 +21,7 @@ from app.services.lending import application as drawdown_app
 from app.services.lending import online_credit
 from app.services.lending.online_credit import OnlineCreditPolicy
 from tests.factories import customer_with_line
+from tests.factories.worklists import settled_loan
 
 TODAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -52,12 +53,13 @@ async def _apply(actor, bank, media, vault, product: str, key=None):
     )
 
 
-async def test_the_bank_offers_its_three_online_products_with_their_sources(demo, vault):
+async def test_the_bank_offers_its_four_online_products_with_their_sources(demo, vault):
     await business_date.set_current(TODAY)
     _, _, bank, products = await _borrower(vault)
     assert bank.code == "14102301"
     assert {code: p.strategy.source for code, p in products.items()} == {
-        "GJJ": ExternalSource.HOUSING_FUND, "BAODAN": ExternalSource.INSURANCE, "GUOWANG": ExternalSource.STATE_GRID}
+        "GJJ": ExternalSource.HOUSING_FUND, "BAODAN": ExternalSource.INSURANCE, "GUOWANG": ExternalSource.STATE_GRID,
+        "BIANLI_ONLINE": None}  # 线上便利贷: the credit report and the bank's own records, nothing external
 
 
 async def test_gjj_offer_is_the_contribution_multiple_within_the_caps_and_signing_opens_a_line(demo, vault, media):
@@ -203,3 +205,65 @@ async def test_an_approver_declines_a_reviewed_refusal_and_it_cannot_be_asked_ag
         await online_credit.request_review(actor=actor, application_id=row.id, reason="再看看", now=NOW)
     assert again.value.code == "NOT_REFUSED"
     assert await online_credit.referred_queue(actor=await _approver()) == []
+
+
+# --- 线上便利贷: the credit report and the bank's own records ---------------------------------------------------
+
+
+async def test_bianli_online_needs_the_credit_report_consent_only_and_offers_from_the_repayment_record(demo, vault, media):
+    await business_date.set_current(TODAY)
+    customer, actor, bank, _ = await _borrower(vault)
+    await settled_loan(vault, customer, amount_fen=6_000_000)  # ¥60,000 repaid in full at this bank
+    await _consent(actor, bank, media)  # the credit report only: no external consent is asked for
+    row = await _apply(actor, bank, media, vault, "BIANLI_ONLINE")
+    assert row.status == CreditApplicationStatus.OFFERED, row.decision
+    assert row.source is None and row.external_query_id is None and await ExternalDataQuery.all().count() == 0
+    terms = row.decision["strategy"]["limit"]["terms"]
+    assert terms["own_repayment"] == 9_000_000 and "report_debt_room" in terms and terms["online_cap"] == 20_000_000  # the consumer cap applies
+    assert row.limit_fen == min(terms.values()) - min(terms.values()) % 100_000
+    assert row.decision["source"]["source"] == "bank" and row.decision["source"]["facts"]["settled_loans"] == 1
+    strategy = await RiskStrategyDecision.get(id=row.strategy_decision_id)
+    assert strategy.ruleset_version == row.strategy_version == "bianli-online-2026.1" and strategy.product_code == "BIANLI_ONLINE"
+    # 先息后本 is not offered on a consumer line longer than 12 months
+    assert "interest_first" not in row.methods and row.max_term_months == 36
+    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    assert (await CreditLine.get(id=signed.credit_line_id)).limit_fen == row.limit_fen
+
+
+async def test_bianli_online_refuses_a_borrower_without_a_repaid_loan_or_with_late_payments_here(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault)  # a line from a visit, nothing repaid yet
+    await _consent(actor, bank, media)
+    row = await _apply(actor, bank, media, vault, "BIANLI_ONLINE")
+    assert row.status == CreditApplicationStatus.REFUSED and [h["code"] for h in row.decision["strategy"]["rules"]] == ["OWN_SETTLED_LOANS"]
+    assert "人工复核" in row.message and "结清" not in row.message
+    late, late_actor, _, _ = await _borrower(vault, sequence=359)
+    await settled_loan(vault, late, paid_late=2)
+    await _consent(late_actor, bank, media)
+    refused = await _apply(late_actor, bank, media, vault, "BIANLI_ONLINE")
+    assert refused.status == CreditApplicationStatus.REFUSED
+    assert [h["code"] for h in refused.decision["strategy"]["rules"]] == ["OWN_LATE_INSTALLMENTS"]
+    assert refused.decision["strategy"]["rules"][0]["evidence"]["late_installments"] == 2
+
+
+async def test_bianli_online_shares_the_online_consumer_cap_and_the_regional_rule(demo, vault, media):
+    await business_date.set_current(TODAY)
+    customer, actor, bank, _ = await _borrower(vault)
+    await settled_loan(vault, customer, amount_fen=20_000_000)
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    gjj = await _apply(actor, bank, media, vault, "GJJ")
+    assert gjj.status == CreditApplicationStatus.OFFERED, gjj.decision
+    await online_credit.accept_offer(actor=actor, application_id=gjj.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    row = await _apply(actor, bank, media, vault, "BIANLI_ONLINE")
+    terms = row.decision["strategy"]["limit"]["terms"]
+    assert terms["online_cap"] == 20_000_000 - gjj.limit_fen  # the room the 公积金贷 line left under ¥200,000
+    if row.status == CreditApplicationStatus.OFFERED:
+        assert row.limit_fen <= 20_000_000 - gjj.limit_fen
+    # a borrower living outside the bank's region is told so, and nothing is decided
+    other, other_actor, _, _ = await _borrower(vault, sequence=361)
+    await settled_loan(vault, other)
+    await Customer.filter(id=other.id).update(id_number_masked="110101" + other.id_number_masked[6:])
+    await _consent(other_actor, bank, media)
+    with pytest.raises(DomainError) as outside:
+        await _apply(other_actor, bank, media, vault, "BIANLI_ONLINE")
+    assert outside.value.code == "OUTSIDE_REGION" and await CreditApplication.filter(customer_id=other.id).count() == 0
