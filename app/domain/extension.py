@@ -58,12 +58,12 @@ def max_extension_months(original_term_months: int) -> int:
     return LONG_TERM_MAX_EXTENSION_MONTHS
 
 
+LIMIT_TEXTS = {"短期贷款": "短期贷款展期累计不得超过原贷款期限", "中期贷款": "中期贷款展期累计不得超过原贷款期限的一半",
+               "长期贷款": "长期贷款展期累计不得超过 3 年"}
+
+
 def _limit_text(original_term_months: int) -> str:
-    if original_term_months <= SHORT_TERM_MAX_MONTHS:
-        return "短期贷款展期累计不得超过原贷款期限"
-    if original_term_months <= MEDIUM_TERM_MAX_MONTHS:
-        return "中期贷款展期累计不得超过原贷款期限的一半"
-    return "长期贷款展期累计不得超过 3 年"
+    return LIMIT_TEXTS[term_kind(original_term_months)]
 
 
 def check_extension(

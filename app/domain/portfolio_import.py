@@ -17,7 +17,10 @@ from decimal import Decimal
 from app.domain import cards, idcard
 from app.domain.census import check_name, check_phone, clean, parse_relation
 from app.domain.errors import ValidationError
+from app.domain import lpr
+from app.domain.extension import LIMIT_TEXTS as _EXTENSION_LIMIT, extension_dates, max_extension_months, rebuild, term_kind
 from app.domain.lpr import Tenor
+from app.domain.schedule.dates import add_months
 from app.domain.money import Money
 from app.domain.classification import CLASS_LABELS, LoanClass, is_non_performing
 from app.domain.schedule import Conventions, Method, build_schedule
@@ -125,6 +128,10 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
                          "其逾期利息、罚息、应计利息记入表外，借款人仍欠；未到 90 天的贷款留空", ("", "")),
     Column("核销日", False, "已核销（账销案存）贷款填写：核销日期，早于迁移日；五级分类须为次级、可疑或损失。剩余本金写核销后尚未收回的本金，"
                        "逾期利息写尚未收回的利息（罚息、复利一并计入），应计利息、罚息为 0，最早逾期日可留空", ("", "")),
+    Column("展期日", False, "已展期贷款填写：展期生效日，早于迁移日、早于原到期日；期限（月）写原期限，到期日写展期后的到期日，"
+                       "执行年利率写展期后的利率。迁移后该贷款不能再展期（每笔贷款最多展期一次）", ("", "")),
+    Column("展期月数", False, "填写展期日时必填：展期的月数，累计不超过贷款通则的限度（短期贷款不超过原期限，中期不超过原期限的一半，长期不超过 3 年）", ("", "")),
+    Column("展期前年利率", False, "展期改变了利率时填写展期前执行的年利率（%），默认同执行年利率", ("", "")),
 ))
 
 LPR = Kind("lpr", "LPR 历史", "发布日期", (
@@ -453,6 +460,25 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
         states[name] = _date(cells[column]) if cells.get(column, "") else None
         if cells.get(column, "") and states[name] is None:
             c.add(column, "日期格式应为 YYYY-MM-DD")
+    states["extended_on"] = _date(cells["展期日"]) if cells.get("展期日", "") else None
+    if cells.get("展期日", "") and states["extended_on"] is None:
+        c.add("展期日", "日期格式应为 YYYY-MM-DD")
+    months_text = cells.get("展期月数", "")
+    states["extension_months"] = int(months_text) if re.fullmatch(r"\d{1,3}", months_text) and int(months_text) > 0 else None
+    if months_text and states["extension_months"] is None:
+        c.add("展期月数", "展期月数应为正整数")
+    elif cells.get("展期日", "") and not months_text:
+        c.add("展期月数", "填写展期日时须填写展期月数")
+    elif months_text and not cells.get("展期日", ""):
+        c.add("展期日", "填写展期月数时须填写展期日")
+    old_rate = cells.get("展期前年利率", "").rstrip("%")
+    states["rate_before_ppm"] = int(Decimal(old_rate) * 10_000) if old_rate and _PERCENT.fullmatch(old_rate) else None
+    if old_rate and (states["rate_before_ppm"] is None or not 0 < states["rate_before_ppm"] <= 360_000):
+        c.add("展期前年利率", "展期前年利率应为 0–36 之间的百分数，如 4.45，最多 4 位小数")
+    elif old_rate and not cells.get("展期日", ""):
+        c.add("展期前年利率", "只有已展期的贷款填写展期前年利率")
+    if cells.get("核销日", "") and cells.get("展期日", ""):
+        c.add("展期日", "已核销贷款的展期信息不迁移，请留空")
     npl = loan_class is not None and is_non_performing(loan_class)
     if cells.get("核销日", ""):
         if loan_class is not None and not npl:
@@ -492,6 +518,21 @@ class LoanPlan:
     overdue_principal_fen: int = 0  # of rows already overdue (due before the migration date)
     overdue_interest_fen: int = 0
     days_past_due: int = 0  # a written-off loan's: at its write-off
+    extension: Extension | None = None  # an extended loan's extension (展期), as `loan_extension` keeps it
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    extended_on: date
+    months: int
+    original_term_months: int
+    old_maturity_on: date
+    new_maturity_on: date
+    old_rate_ppm: int
+    new_rate_ppm: int
+    old_tenor: Tenor
+    new_tenor: Tenor
+    balance_fen: int  # principal outstanding when extended
 
 
 def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventions) -> tuple[LoanPlan | None, list[RowError]]:
@@ -502,15 +543,22 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
     whose principal must be exactly the file's 剩余本金 − 逾期本金.
     """
     c = RowChecker(line)
+    extended_on = row.get("extended_on")
     try:
-        schedule = build_schedule(row["principal_fen"], row["rate_ppm"], row["term_months"], row["method"], row["start_on"], row["first_due_on"],
-                                  conventions)
+        schedule = build_schedule(row["principal_fen"], row.get("rate_before_ppm") or row["rate_ppm"] if extended_on else row["rate_ppm"],
+                                  row["term_months"], row["method"], row["start_on"], row["first_due_on"], conventions)
     except ValidationError as exc:
         c.add(_SCHEDULE_FIELDS.get(exc.field or "", "起息日"), exc.message)
         return None, c.errors
     rows = schedule.installments
+    plan = LoanPlan()
+    if extended_on is not None:
+        rows = _extended(c, row, rows, migration_on, conventions, plan)
+        if rows is None:
+            return None, c.errors
     if rows[-1].due_on != row["maturity_on"]:
-        c.add("到期日", f"到期日与按期限推算的最后一期还款日 {rows[-1].due_on.isoformat()} 不符")
+        what = "按期限和展期月数推算" if extended_on else "按期限推算"
+        c.add("到期日", f"到期日与{what}的最后一期还款日 {rows[-1].due_on.isoformat()} 不符")
     if row["start_on"] >= migration_on:
         c.add("起息日", f"起息日应早于迁移日 {migration_on.isoformat()}（迁移日当天及以后发放的贷款在本系统放款）")
     remaining = row["remaining_fen"]
@@ -532,7 +580,6 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
                       f"文件中剩余本金减逾期本金为 {yuan(not_due)} 元")
     arrears = row["overdue_principal_fen"] or row["overdue_interest_fen"] or row["penalty_fen"]
     earliest = row["earliest_overdue_on"]
-    plan = LoanPlan()
     if arrears:
         first = next((r for r in past if r.due_on == earliest), None)
         if first is None:
@@ -556,6 +603,36 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
         return None, c.errors
     plan.installments += [PlannedInstallment(r.number, r.due_on, r.principal_fen, r.interest_fen) for r in future]
     return plan, []
+
+
+def _extended(c: RowChecker, row: dict, rows: list, migration_on: date, conventions: Conventions, plan: LoanPlan) -> list | None:
+    """The schedule of a loan extended (展期) on 展期日 by 展期月数, as `lending.extension` rebuilt it: the rows due by then
+    as originally built; from the current period on, the principal left amortised at the rate in force over the current
+    period and the loan's monthly dates continued to the new maturity (the current period keeps its interest).
+    None (with the errors) when the extension is not one Cunxin's rules allow."""
+    on, months, term = row["extended_on"], row["extension_months"], row["term_months"]
+    allowed = max_extension_months(term)
+    if months > allowed:
+        c.add("展期月数", f"{_EXTENSION_LIMIT[term_kind(term)]}：原期限 {term} 个月，最多可展期 {allowed} 个月")
+    if not row["start_on"] < on < migration_on:
+        c.add("展期日", f"展期日应早于迁移日 {migration_on.isoformat()}" if on >= migration_on else "展期日应晚于起息日")
+    elif on >= rows[-1].due_on:
+        c.add("展期日", f"展期日应早于原到期日 {rows[-1].due_on.isoformat()}（到期后不能展期）")
+    elif row["earliest_overdue_on"] is not None and row["earliest_overdue_on"] <= on:
+        c.add("最早逾期日", "展期时不能有逾期：最早逾期日应晚于展期日")
+    if c.errors:
+        return None
+    future = [r for r in rows if r.due_on > on]
+    day = row["start_on"].day if row["first_due_on"] == add_months(row["start_on"], 1) else row["first_due_on"].day
+    dates = [r.due_on for r in future] + list(extension_dates(row["first_due_on"], term, months, day))
+    balance = sum(r.principal_fen for r in future)
+    new_rows = rebuild(balance, row["rate_ppm"], row["method"], dates, current_interest_fen=future[0].interest_fen, first_number=future[0].number,
+                       conventions=conventions)
+    # the loan's tenor is the one in force; before, it was the original term's when the extension changed the term's tenor
+    old_tenor = row["tenor"] if lpr.tenor_for_term(term + months) == lpr.tenor_for_term(term) else lpr.tenor_for_term(term)
+    plan.extension = Extension(on, months, term, rows[-1].due_on, new_rows[-1].due_on, row.get("rate_before_ppm") or row["rate_ppm"], row["rate_ppm"],
+                               old_tenor, row["tenor"], balance)
+    return [r for r in rows if r.due_on <= on] + new_rows
 
 
 def _written_off_plan(c: RowChecker, row: dict, rows) -> tuple[LoanPlan | None, list[RowError]]:

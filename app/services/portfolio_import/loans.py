@@ -26,7 +26,7 @@ from app.domain.portfolio_import import CONTROL_KEY, CREDIT_LINES, LOANS, Import
     control_mismatches, plan_loan
 from app.clock import now_utc
 from app.domain.vocabulary import CreditLineStatus, InstallmentStatus, LoanStatus
-from app.models import AuditEvent, Bank, BankCard, CreditLine, Installment, Loan, LoanRisk, LoanWriteOff
+from app.models import AuditEvent, Bank, BankCard, CreditLine, Installment, Loan, LoanExtension, LoanRisk, LoanWriteOff
 from app.services import business_date
 from app.services.actor import Actor
 from app.services.lending import ledger
@@ -156,8 +156,8 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
     loan = await Loan.create(
         credit_line_id=credit_line.id, customer_id=credit_line.customer_id, product_id=product.id, branch_id=credit_line.branch_id,
         card_id=card.id if card else None, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
-        spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"], start_on=row["start_on"],
-        first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], next_repricing_on=repricing, status=LoanStatus.ACTIVE,
+        spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"] + (plan.extension.months if plan.extension else 0),
+        start_on=row["start_on"], first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], next_repricing_on=repricing, status=LoanStatus.ACTIVE,
         outstanding_principal_fen=row["remaining_fen"], overdue_principal_fen=plan.overdue_principal_fen,
         overdue_interest_fen=plan.overdue_interest_fen, accrued_interest_fen=row["accrued_fen"], penalty_fen=row["penalty_fen"],
         days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
@@ -167,6 +167,11 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
                     penalty_fen=i.penalty_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING)
         for i in plan.installments
     ], batch_size=200)
+    if plan.extension is not None:  # 展期 as `lending.extension` records it: the loan is flagged as extended, so it is not extended again
+        e = plan.extension
+        await LoanExtension.create(loan_id=loan.id, business_on=e.extended_on, months=e.months, original_term_months=e.original_term_months,
+                                   old_maturity_on=e.old_maturity_on, new_maturity_on=e.new_maturity_on, old_rate_ppm=e.old_rate_ppm,
+                                   new_rate_ppm=e.new_rate_ppm, old_tenor=e.old_tenor.value, new_tenor=e.new_tenor.value, balance_fen=e.balance_fen)
     risk = {}
     if row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
         risk |= {"floor_class": row["class"], "floor_kind": FloorKind.MANUAL, "floor_set_on": on, "floor_reason": f"迁移：原系统认定为{CLASS_LABELS[row['class']]}"}

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from app.domain import cards, idcard
+from app.domain.extension import extension_dates, rebuild
 from app.domain.portfolio_import import LOANS
 from app.domain.schedule import build_schedule, days_interest_fen
 
@@ -45,6 +46,8 @@ class LegacyLoan:
     card: bool  # cards only for borrowers who pay: the overdue ones stay overdue through end-of-day
     non_accrual_on: date | None = None  # 非应计日: the old system keeps its interest off the balance sheet since then
     written_off_on: date | None = None  # 核销日: written off (账销案存); rows due after it are not the old system's concern
+    extended_on: date | None = None  # 展期日: extended by `extension_months` (the rate unchanged), as Cunxin's extension rebuilds it
+    extension_months: int = 0
 
 
 LOANS_OF_BOOK = (
@@ -63,6 +66,8 @@ STATE_LOANS = (
     LegacyLoan(6, "等额本息", 24_000, 12, date(2025, 12, 20), "5", 6, 80_00, "次级", False, non_accrual_on=date(2026, 9, 19)),
     LegacyLoan(7, "等额本金", 30_000, 12, date(2025, 6, 10), "5", 4, 0, "损失", True, written_off_on=date(2026, 6, 30)),
 )
+# a six-month loan extended by six months on 2026-08-20 (before its maturity 2026-09-05): it now runs to 2027-03-05
+EXTENDED_LOANS = (LegacyLoan(8, "等额本息", 20_000, 6, date(2026, 3, 5), "4.5", None, 0, "正常", True, extended_on=date(2026, 8, 20), extension_months=6),)
 
 METHODS = {"等额本息": "equal_installment", "等额本金": "equal_principal", "先息后本": "interest_first"}
 
@@ -100,6 +105,12 @@ def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
     """The old system's row for `loan` as at the close of the day before `on`, and its figures (fen)."""
     rate_ppm = int(float(loan.rate_percent) * 10_000)
     rows = build_schedule(loan.principal_yuan * 100, rate_ppm, loan.term, METHODS[loan.method], loan.start).installments
+    if loan.extended_on is not None:
+        future = [r for r in rows if r.due_on > loan.extended_on]
+        dates = [r.due_on for r in future] + list(extension_dates(rows[0].due_on, loan.term, loan.extension_months, loan.start.day))
+        rows = [r for r in rows if r.due_on <= loan.extended_on] + rebuild(
+            sum(r.principal_fen for r in future), rate_ppm, METHODS[loan.method], dates, current_interest_fen=future[0].interest_fen,
+            first_number=future[0].number)
     past = [r for r in rows if r.due_on <= (loan.written_off_on or on)]
     unpaid = [r for r in past if loan.unpaid_from is not None and r.number >= loan.unpaid_from]
     paid = sum(r.principal_fen for r in past if r not in unpaid)
@@ -113,7 +124,8 @@ def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
            loan.start.isoformat(), rows[0].due_on.isoformat(), rows[-1].due_on.isoformat(), str(loan.term), _yuan(paid), _yuan(remaining),
            _yuan(figures["overdue_principal"]), _yuan(figures["overdue_interest"]), unpaid[0].due_on.isoformat() if unpaid else "",
            _yuan(accrued), _yuan(loan.penalty_fen), loan.loan_class]
-    extra = {"非应计日": loan.non_accrual_on.isoformat() if loan.non_accrual_on else "", "核销日": loan.written_off_on.isoformat() if loan.written_off_on else ""}
+    extra = {"非应计日": loan.non_accrual_on.isoformat() if loan.non_accrual_on else "", "核销日": loan.written_off_on.isoformat() if loan.written_off_on else "",
+             "展期日": loan.extended_on.isoformat() if loan.extended_on else "", "展期月数": str(loan.extension_months) if loan.extended_on else ""}
     row += [extra.get(h, "") for h in LOANS.headers[20:]]
     return row, figures
 

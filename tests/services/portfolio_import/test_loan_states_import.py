@@ -4,19 +4,25 @@ money recovered after the migration books as for a native one; the suspense stil
 clean, end-of-day treats them as native loans; bad rows get Chinese errors per row and column and change nothing."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from app.domain.classification import LoanClass
+from app.domain.errors import ValidationError
+from app.domain.maker_checker import MakerCheckerPolicy
 from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.integrations.core_banking import SandboxCoreBanking
-from app.models import AuditEvent, CreditLine, Installment, LedgerEntry, LedgerTransaction, Loan, LoanRisk, LoanWriteOff
+from app.models import AuditEvent, CreditLine, Installment, LedgerEntry, LedgerTransaction, Loan, LoanExtension, LoanRisk, LoanWriteOff
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.eod import run_eod
+from app.services.lending.extension import propose_extension
 from app.services.lending.ledger import ledger_check, trial_balance
 from app.services.lending.write_off import record_recovery
 from app.services.portfolio_import import import_cards, import_credit_lines, import_customers, import_loans, loan_reconciliation
-from tests.services.portfolio_import.legacy_book import STATE_LOANS, legacy_book
+from tests.services.lending.test_classification_state import _actor
+from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, STATE_LOANS, legacy_book
 
 BANK = "14102301"
 MAX = 10 * 1024 * 1024
@@ -171,3 +177,49 @@ def _control_of(book, index: int) -> list[str]:
                           ("应计利息", f["accrued"]), ("罚息", f["penalty"])):
         row[col[column]] = f"{value / 100:.2f}"
     return row
+
+
+async def test_an_extended_loan_comes_across_with_its_extension_and_is_not_extended_again(demo, vault, tmp_path):
+    on = await business_date.current()
+    book = legacy_book(tmp_path, on, EXTENDED_LOANS)
+    for service, path in ((import_customers, book.customers), (import_cards, book.cards), (import_credit_lines, book.lines)):
+        assert (await _run(service, path, confirm=True, vault=vault)).committed
+    col = {h: i for i, h in enumerate(book_headers())}
+    row = book.loan_rows[0]
+    assert (row[col["期限（月）"]], row[col["到期日"]], row[col["展期日"]], row[col["展期月数"]]) == ("6", "2027-03-05", "2026-08-20", "6")
+
+    # the limits of 贷款通则 and the dates are checked per row; nothing is written
+    too_long, late = list(row), list(row)
+    too_long[col["展期月数"]] = "7"
+    late[col["展期日"]] = "2026-09-05"
+    late[col["贷款编号"]] = "D0018"
+    bad = await _run(import_loans, book.loans_file(tmp_path / "bad.csv", [too_long, late]), confirm=True, vault=vault)
+    messages = [str(e) for e in bad.errors]
+    assert "第 2 行「展期月数」：短期贷款展期累计不得超过原贷款期限：原期限 6 个月，最多可展期 6 个月" in messages, messages
+    assert "第 3 行「展期日」：展期日应早于原到期日 2026-09-05（到期后不能展期）" in messages, messages
+    assert bad.committed is False and await Loan.all().count() == 0 and await LoanExtension.all().count() == 0
+
+    done = await _run(import_loans, book.loans, confirm=True, vault=vault)
+    assert [str(e) for e in done.errors] == [] and done.committed
+    loan = await Loan.get(disbursement_ref="D0008")
+    assert (loan.term_months, loan.maturity_on) == (12, date(2027, 3, 5))
+    extension = await LoanExtension.get(loan_id=loan.id)
+    assert (extension.business_on, extension.months, extension.original_term_months, extension.old_maturity_on, extension.new_maturity_on) == (
+        date(2026, 8, 20), 6, 6, date(2026, 9, 5), date(2027, 3, 5))
+    rows = await Installment.filter(loan_id=loan.id).order_by("number")
+    assert [i.due_on for i in rows] == [date(2026, 12, 5), date(2027, 1, 5), date(2027, 2, 5), date(2027, 3, 5)]
+    assert sum(i.principal_fen for i in rows) == loan.outstanding_principal_fen == _figures(row)["principal"]
+    assert extension.balance_fen > loan.outstanding_principal_fen
+
+    core = SandboxCoreBanking()
+    for _ in range(10):  # through the due date of 2026-12-05: the card pays it as a native loan's
+        await run_eod(core=core, vault=vault)
+        assert await ledger_check(today=await business_date.current() - timedelta(days=1)) == []
+    assert (await Installment.get(loan_id=loan.id, due_on=date(2026, 12, 5))).status == "paid"
+
+    # once per loan: the imported extension counts
+    today = await business_date.current()
+    with pytest.raises(ValidationError) as again:
+        await propose_extension(actor=await _actor("officer1"), loan_id=loan.id, months=1, restructured=False, reason="再次展期", today=today,
+                                now=datetime(2027, 1, 1, tzinfo=UTC), policy=MakerCheckerPolicy())
+    assert again.value.message == "该借据已展期 1 次，每笔贷款最多展期一次"
