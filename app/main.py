@@ -24,7 +24,7 @@ from app.middleware import (
     SecurityHeadersMiddleware, ServiceUnavailableMiddleware,
 )
 from app.domain.errors import Forbidden, NotFound
-from app.wiring import Adapters, allowance_policy, extension_policy, guarantee_policy, maker_checker_policy, online_credit_policy, renewal_policy, sign_in_policy, visit_policy
+from app.wiring import Adapters, allowance_policy, extension_policy, external_data_policy, guarantee_policy, maker_checker_policy, online_credit_policy, renewal_policy, sign_in_policy, visit_policy
 from ui import health
 from ui.common import forbidden, method_not_allowed, not_found
 from ui.routes import routes as page_routes
@@ -120,4 +120,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app.state.renewal_policy = renewal_policy(settings)
     app.state.guarantee_policy = guarantee_policy(settings)
     app.state.online_credit_policy = online_credit_policy(settings)
+    app.state.external_data_policy = external_data_policy(settings)
     return app

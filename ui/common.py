@@ -26,6 +26,7 @@ from starlette.responses import Response
 
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.money import Money, parse_rate_percent
+from app.services.external_data import ExternalAccess
 from ui.templating import render
 
 NOT_FOUND_MESSAGE = "页面不存在或您无权查看。"
@@ -147,3 +148,9 @@ def optional_fen(text: str | None, *, field: str) -> int | None:
 def rate_ppm(text: str, *, field: str) -> int:
     """An annual rate typed in percent ("4.5") in ppm (45000); anything else a `ValidationError` in Chinese on `field`."""
     return parse_rate_percent(text, field=field)
+
+
+def external_access(request) -> ExternalAccess:
+    """The external sources (公积金, 社保, 粮补 …) and their reuse policy, for a service that may query them (app/wiring.py)."""
+    state = request.app.state
+    return ExternalAccess(sources=state.external, policy=state.external_data_policy, business_tz=state.settings.business_tz)

@@ -16,7 +16,7 @@ from app.services import business_date
 from app.services.visits import approval_queue, approve_visit, authority_for, decline_visit, latest_strategy, reads
 from ui.auth import login_required, redirect
 from ui.forms import new_key
-from ui.common import forbidden_page, optional_money
+from ui.common import external_access, forbidden_page, optional_money
 from ui.permissions import POLICY_CODES
 from ui.visits import policy_of
 from ui.templating import render
@@ -58,7 +58,7 @@ async def approval_page(request: Request) -> Response:
         else:
             amount = optional_money(form.get("amount"), field="amount")
             await approve_visit(actor=actor, visit_id=visit_id, amount_fen=amount.fen if amount is not None else None, policy=policy_of(request), media=request.app.state.media,
-                                vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc())
+                                vault=request.app.state.vault, today=await business_date.current(), now=clock.now_utc(), external=external_access(request))
     except NotFound:  # the 404 page (app/main.py), not the refusal below
         raise
     except DomainError as exc:

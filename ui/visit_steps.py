@@ -37,7 +37,7 @@ from app.services.visits import (
 )
 from app.services.visits.uploads import upload_once
 from ui.auth import login_required, redirect
-from ui.common import FieldsInvalid, finite_number, optional_money, optional_uuid, parse_fields, read_upload
+from ui.common import FieldsInvalid, external_access, finite_number, optional_money, optional_uuid, parse_fields, read_upload
 from ui.idcard_form import posted
 from ui.visits import face_checks_of, policy_of, render_visit, signing_kit
 
@@ -196,7 +196,8 @@ async def credit_check(request: Request) -> Response:
     async def action(visit_id, form, uploads):
         state = request.app.state
         await run_credit_check(actor=request.state.session.actor, visit_id=visit_id, bureau=state.bureau, media=state.media,
-                               vault=state.vault, policy=policy_of(request), now=clock.now_utc(), today=await business_date.current())
+                               vault=state.vault, policy=policy_of(request), now=clock.now_utc(), today=await business_date.current(),
+                               external=external_access(request))
 
     return await _step(request, action)
 
@@ -211,7 +212,7 @@ async def decision(request: Request) -> Response:
         await decide(actor=request.state.session.actor, visit_id=visit_id, requested_fen=requested.fen if requested is not None else None,
                      income_fen=income.fen if income is not None else None, policy=policy_of(request),
                      media=state.media, vault=state.vault, today=await business_date.current(), now=clock.now_utc(),
-                     idempotency_key=form.get("idempotency_key", ""))
+                     idempotency_key=form.get("idempotency_key", ""), external=external_access(request))
 
     return await _step(request, action)
 

@@ -211,7 +211,7 @@ class StrategyDecision:
     hits: list[RiskHit] = strawberry.field(description="命中的准入与反欺诈规则及证据")
     limit: DecimalString = strawberry.field(description="策略测算额度（元）")
     limit_binding: StrategyLimitTerm = strawberry.field(description="约束额度的项（测算额度取自该项）")
-    limit_terms: JSON = strawberry.field(description="参与测算的各项与缺少数据未参与的项：{\"terms\": {项: 分}, \"skipped\": [项]}，项为 StrategyLimitTerm 的小写值（如 product_max）")
+    limit_terms: JSON = strawberry.field(description="参与测算的各项与缺少数据未参与的项：{\"terms\": {项: 分}, \"skipped\": [项]}，项为 StrategyLimitTerm 的小写值（如 product_max）；策略使用外部数据时另有 \"unused\"（{项: 未使用的原因}，如无有效授权、数据源超时）、\"evidence\"（{项: 所用数据的来源、数据日期 dataOn、查询 queryId 等}）与 \"externalData\"（策略所需的每个数据来源：status 为 used、no_record、no_consent、unanswered 或 not_connected，及原因）")
     spread_bp: int = strawberry.field(description="LPR 加点（基点）")
     grade: str | None = strawberry.field(description="定价所用的评级（评议或客户评级）；无评级时为 null")
     annual_income: DecimalString | None = strawberry.field(description="客户经理录入的家庭年收入（元）")

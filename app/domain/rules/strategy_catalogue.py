@@ -14,10 +14,48 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.domain.external_data import ExternalSource, GrainSubsidyFacts, HousingFundFacts, SocialInsuranceFacts
 from app.domain.rules.catalogue import Param
 
 Evidence = dict[str, Any]
 Params = Mapping[str, Any]
+
+
+# what an external source's fact can be in a strategy: used (answered with data) or not, and why not
+USED, NO_RECORD, NO_CONSENT, UNANSWERED, NOT_CONNECTED = "used", "no_record", "no_consent", "unanswered", "not_connected"
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalFact:
+    """One external source as the strategy saw it (app/services/risk/strategy.py asks it only under a consent).
+
+    `status`: USED (the source answered with facts: `facts`, `query_id`, `data_on`), NO_RECORD (it answered that it
+    holds nothing), NO_CONSENT (no valid consent for the source and 授信申请: not asked), UNANSWERED (a timeout or an
+    error: never a pass), NOT_CONNECTED (the caller gave no sources). `reason` says in Chinese why it was not used."""
+
+    source: ExternalSource
+    status: str
+    reason: str = ""
+    facts: Any = None
+    query_id: str | None = None
+    data_on: date | None = None  # the business date the source answered (or the file was imported)
+    reused: bool = False
+
+    @property
+    def used(self) -> bool:
+        return self.status == USED and self.facts is not None
+
+    def cited(self) -> Evidence:
+        """The data a term or a rule relied on: the source, its date and its query."""
+        return {"source": self.source.value, "dataOn": self.data_on.isoformat() if self.data_on else None, "queryId": self.query_id}
+
+    def to_json(self) -> Evidence:
+        out: Evidence = {"source": self.source.value, "status": self.status}
+        if self.query_id is not None:
+            out.update(queryId=self.query_id, dataOn=self.data_on.isoformat() if self.data_on else None, reused=self.reused)
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +87,12 @@ class StrategyFacts:
     grade: str | None = None  # appraisal grade: excellent / good / fair
     product_spread_bp_by_grade: Mapping[str, int] = field(default_factory=dict)
     product_default_spread_bp: int = 0
+    # external sources the strategy needs (its terms and rules), each used or skipped with the reason
+    external: Mapping[ExternalSource, ExternalFact] = field(default_factory=dict)
+
+    def used(self, source: ExternalSource) -> ExternalFact | None:
+        fact = self.external.get(source)
+        return fact if fact is not None and fact.used else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +104,7 @@ class StrategyRuleType:
     evidence_keys: frozenset[str]
     evaluate: Callable[[StrategyFacts, Params], Evidence | None]
     check: Callable[[Params], str | None] = lambda p: None
+    sources: tuple[ExternalSource, ...] = ()  # the external sources the rule reads (asked only under a consent)
 
 
 def _age(f: StrategyFacts, p: Params) -> Evidence | None:
@@ -121,6 +166,35 @@ def _ocr_id(f: StrategyFacts, p: Params) -> Evidence | None:
     return {"ocrIdNumber": f.ocr_id_number_masked or "—", "checkedIdNumber": f.checked_id_number_masked or "—"}
 
 
+def _housing_fund_arrears(f: StrategyFacts, p: Params) -> Evidence | None:
+    fact = f.used(ExternalSource.HOUSING_FUND)
+    if fact is None or not isinstance(fact.facts, HousingFundFacts) or fact.facts.arrears_months <= p["max_arrears_months"]:
+        return None
+    hf = fact.facts
+    return {"arrearsMonths": hf.arrears_months, "arrearsYuan": f"{hf.arrears_fen // 100:,}.{hf.arrears_fen % 100:02d}", "arrearsFen": hf.arrears_fen,
+            "employer": hf.employer, "lastPaidMonth": hf.last_paid_month, **fact.cited()}
+
+
+NORMAL_INSURED = "正常参保"
+
+
+def _social_insurance_lapsed(f: StrategyFacts, p: Params) -> Evidence | None:
+    fact = f.used(ExternalSource.SOCIAL_INSURANCE)
+    if fact is None or not isinstance(fact.facts, SocialInsuranceFacts):
+        return None
+    lapsed = [k for k in fact.facts.kinds if k.kind in p["kinds"] and k.status != NORMAL_INSURED]
+    if not lapsed:
+        return None
+    return {"kinds": [f"{k.kind}{k.status}（最近缴费 {k.last_paid_month}）" for k in lapsed], **fact.cited()}
+
+
+def _unanswered(f: StrategyFacts, p: Params) -> Evidence | None:
+    silent = [x for x in f.external.values() if x.status == UNANSWERED]
+    if not silent:
+        return None
+    return {"sources": [x.source.label for x in silent], "reasons": [x.reason for x in silent]}
+
+
 def _age_check(p: Params) -> str | None:
     return "min_age 不能大于 max_age" if p["min_age"] > p["max_age"] else None
 
@@ -145,5 +219,13 @@ STRATEGY_CATALOGUE: dict[str, StrategyRuleType] = {
         StrategyRuleType("OCR_NAME_MISMATCH", "antifraud", "证件姓名与核查不符", {}, frozenset({"ocrName", "checkedName"}), _ocr_name),
         StrategyRuleType("OCR_ID_NUMBER_MISMATCH", "antifraud", "证件号码与核查不符", {},
                          frozenset({"ocrIdNumber", "checkedIdNumber"}), _ocr_id),
+        # external data (docs/external-data.md): read only when the customer consented to the source for 授信申请
+        StrategyRuleType("HOUSING_FUND_ARREARS", "admission", "公积金欠缴", {"max_arrears_months": Param("int", 0, 0, 120)},
+                         frozenset({"arrearsMonths", "arrearsYuan", "employer", "lastPaidMonth", "dataOn"}), _housing_fund_arrears,
+                         sources=(ExternalSource.HOUSING_FUND,)),
+        StrategyRuleType("SOCIAL_INSURANCE_LAPSED", "admission", "社保停缴",
+                         {"kinds": Param("strings", ("养老",), choices=frozenset({"养老", "医疗", "失业", "工伤", "生育"}))},
+                         frozenset({"kinds", "dataOn"}), _social_insurance_lapsed, sources=(ExternalSource.SOCIAL_INSURANCE,)),
+        StrategyRuleType("EXTERNAL_DATA_UNANSWERED", "admission", "外部数据源未答复", {}, frozenset({"sources", "reasons"}), _unanswered),
     )
 }

@@ -7,7 +7,7 @@ through that customer record, so another bank's officer (who cannot reach the re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
@@ -98,3 +98,21 @@ async def valid_consent(*, customer_id: UUID, bank_id: UUID, source: ExternalSou
         if ConsentPurpose(purpose).value in (row.purposes or []):
             return row
     return None
+
+
+BEIJING = timezone(timedelta(hours=8))  # consent dates are shown as the customer signed them: Beijing time
+
+
+async def why_no_consent(*, customer_id: UUID, bank_id: UUID, source: ExternalSource, purpose: ConsentPurpose, now: datetime) -> tuple[str, str]:
+    """(reason code, Chinese statement) when there is no consent in force for the source and purpose: `expired`, `revoked`
+    or `no_consent` — the latest consent that named the purpose tells which. Call it after `valid_consent` found none;
+    a refusal appends what follows (「，不能查询」)."""
+    source, purpose = ExternalSource(source), ConsentPurpose(purpose)
+    what = f"{source.label}数据查询授权（用途：{purpose.label}）"
+    rows = await ExternalDataConsent.filter(customer_id=customer_id, bank_id=bank_id, source=source, signed_at__lte=now).order_by("-expires_at")
+    named = [r for r in rows if purpose.value in (r.purposes or [])]
+    if named and named[0].revoked_at is not None:
+        return "revoked", f"客户的{what}已撤回"
+    if named and named[0].expires_at <= now:
+        return "expired", f"客户的{what}已于 {named[0].expires_at.astimezone(BEIJING).date().isoformat()} 到期"
+    return "no_consent", f"客户没有有效的{what}"

@@ -24,7 +24,7 @@ from app.integrations.external_data import ExternalSourceError, ExternalSources,
 from app.models import ExternalDataQuery
 from app.services import audit
 from app.services.actor import Actor
-from app.services.external_data.consents import valid_consent
+from app.services.external_data.consents import valid_consent, why_no_consent
 from app.services.risk.common import customer_in_scope, officer_id, require_staff
 
 ANSWERED = (ExternalQueryStatus.OK, ExternalQueryStatus.NO_RECORD)
@@ -39,6 +39,16 @@ class ExternalDataPolicy:
 
     def freshness_of(self, source: ExternalSource) -> timedelta:
         return self.freshness.get(ExternalSource(source), self.default_freshness)
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalAccess:
+    """What a door hands a service that may query the external sources: the sources (`Adapters.external`), how long an
+    answer is reused, and the business time zone its date is told in."""
+
+    sources: ExternalSources
+    policy: ExternalDataPolicy = field(default_factory=ExternalDataPolicy)
+    business_tz: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +110,11 @@ async def query_external(
     customer = await customer_in_scope(actor, customer_id)
     consent = await valid_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=purpose, now=now)
     if consent is None:
+        reason, message = await why_no_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=purpose, now=now)
         await audit.record(actor, "external_query.refused", "customer", customer.id,
-                           after={"source": source.value, "purpose": purpose.value, "reason": "no_consent"})
-        raise DomainError(f"客户没有有效的{source.label}数据查询授权（用途：{purpose.label}），不能查询",
-                          code=CreditCheckCode.NO_AUTHORISATION, field="customer_id")
+                           after={"source": source.value, "purpose": purpose.value, "reason": reason})
+        tail = "，请客户重新签署授权后再查询" if reason == "expired" else "，不能查询"
+        raise DomainError(message + tail, code=CreditCheckCode.NO_AUTHORISATION, field="customer_id")
 
     fresh = policy.freshness_of(source)
     if fresh > timedelta(0):

@@ -13,9 +13,11 @@ strategy reject themselves (the visit's decision step refuses to grant, the app'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -26,7 +28,8 @@ from app.domain.errors import NotFound, ValidationError
 from app.domain.geo import distance_m, is_valid_point
 from app.domain.idcard_ocr.model import LONG_TERM
 from app.domain.rules.strategies import StrategyDecision, StrategyRuleSet, evaluate_strategy_rules, explain_strategy
-from app.domain.rules.strategy_catalogue import StrategyFacts
+from app.domain.external_data import ConsentPurpose, ExternalQueryStatus, ExternalSource
+from app.domain.rules.strategy_catalogue import NO_CONSENT, NO_RECORD, NOT_CONNECTED, UNANSWERED, USED, ExternalFact, StrategyFacts
 from app.models import BankCard, CreditQuery, Customer, Household, HouseholdMember, IdentityVerification, Product, Village
 from app.models.borrower import CustomerDevice
 from app.models.identity import CardSide, IdCardRead, JobStatus
@@ -39,6 +42,9 @@ from app.services.lending.products import active_product
 from app.services.risk.common import customer_in_scope, officer_id, require_staff
 from app.services.risk.lists import entries_in_force
 from app.services.risk.rulesets import active_ruleset
+
+if TYPE_CHECKING:
+    from app.services.external_data import ExternalAccess
 
 OCR_ID_NUMBER_CONTEXT = b"id_number"  # as app/services/identity_checks/idcard.py encrypts the number read
 
@@ -212,6 +218,40 @@ async def gather_facts(
     )
 
 
+async def external_facts(
+    *, actor: Actor, customer: Customer, sources: tuple[ExternalSource, ...], access: ExternalAccess | None, vault: Vault | None, now: datetime,
+) -> dict[ExternalSource, ExternalFact]:
+    """The external sources a strategy needs, each asked only under a valid consent naming 授信申请.
+
+    No consent (none, expired, revoked): not asked, not used, the reason kept. A timeout or an error: not used (never a
+    pass). The query is `query_external`'s: recorded, audited, reused while fresh."""
+    # imported here: app.services.external_data relies on app.services.risk.common, whose package imports this module
+    from app.services.external_data import query_external, valid_consent, why_no_consent
+
+    out: dict[ExternalSource, ExternalFact] = {}
+    for source in sources:
+        if access is None or vault is None:
+            out[source] = ExternalFact(source=source, status=NOT_CONNECTED, reason="本次测算未接入外部数据源")
+            continue
+        purpose = ConsentPurpose.APPLICATION
+        if await valid_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=purpose, now=now) is None:
+            _, message = await why_no_consent(customer_id=customer.id, bank_id=customer.bank_id, source=source, purpose=purpose, now=now)
+            out[source] = ExternalFact(source=source, status=NO_CONSENT, reason=message)
+            continue
+        got = await query_external(actor=actor, customer_id=customer.id, source=source, purpose=purpose, sources=access.sources, vault=vault,
+                                   policy=access.policy, now=now)
+        data_on = got.requested_at.astimezone(ZoneInfo(access.business_tz)).date()
+        cited = {"query_id": str(got.query_id), "data_on": data_on, "reused": got.reused}
+        if got.status == ExternalQueryStatus.OK:
+            out[source] = ExternalFact(source=source, status=USED, facts=got.facts, **cited)
+        elif got.status == ExternalQueryStatus.NO_RECORD:
+            out[source] = ExternalFact(source=source, status=NO_RECORD, reason=f"{source.label}没有该客户的记录", **cited)
+        else:  # a timeout or an error: not known, never a pass
+            what = "查询超时" if got.status == ExternalQueryStatus.TIMEOUT else "查询出错"
+            out[source] = ExternalFact(source=source, status=UNANSWERED, reason=f"{source.label}{what}：{got.message}".rstrip("："), **cited)
+    return out
+
+
 async def evaluate_strategy(
     *,
     actor: Actor,
@@ -227,12 +267,15 @@ async def evaluate_strategy(
     media: MediaStore | None = None,
     vault: Vault | None = None,
     ruleset: StrategyRuleSet | None = None,
+    external: ExternalAccess | None = None,
 ) -> StrategyOutcome:
     """Admission + anti-fraud hits, the suggested limit and the spread; stored and audited.
 
     `media` lets the open debt be read from the latest credit report (without it the
     debt-to-income term is skipped); `vault` lets an unconfirmed OCR number be compared;
-    `ruleset` overrides the active strategy (tests and what-if runs).
+    `ruleset` overrides the active strategy (tests and what-if runs); `external` lets the
+    strategy's external-data terms and rules ask their sources where the customer consented
+    (without it they are not used, and say so).
     """
     require_staff(actor)
     customer = await customer_in_scope(actor, customer_id)
@@ -249,6 +292,9 @@ async def evaluate_strategy(
     )
     if ruleset is None:
         _, ruleset = await active_ruleset(actor=actor, kind=RuleSetKind.STRATEGY, bank_id=customer.bank_id)
+    needed = ruleset.external_sources()
+    if needed:
+        facts = replace(facts, external=await external_facts(actor=actor, customer=customer, sources=needed, access=external, vault=vault, now=now))
     decision = evaluate_strategy_rules(ruleset, facts)
     explanation = explain_strategy(decision)
     async with in_transaction():
@@ -261,7 +307,7 @@ async def evaluate_strategy(
             hits=[h.to_json() for h in decision.hits],
             limit_fen=decision.limit.limit_fen,
             limit_binding=decision.limit.binding,
-            limit_detail={"terms": dict(decision.limit.terms), "skipped": list(decision.limit.skipped)},
+            limit_detail=decision.limit_detail(),
             spread_bp=decision.pricing.spread_bp,
             grade=decision.pricing.grade,
             pricing_source=decision.pricing.source,

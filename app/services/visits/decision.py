@@ -35,6 +35,7 @@ from app.services import audit
 from app.services.actor import Actor
 from app.services.appraisal.coverage import PreCredit, household_pre_credit
 from app.services.documents import MediaStore
+from app.services.external_data import ExternalAccess
 from app.services.lending.lines import grant_credit_line
 from app.services.lending.products import active_product
 from app.services.outbox import enqueue_line_granted
@@ -45,6 +46,7 @@ from app.services.visits.common import VisitPolicy, authority_for, check_open, c
 
 async def run_credit_check(
     *, actor: Actor, visit_id: UUID, bureau: CreditBureau, media: MediaStore, vault: Vault, policy: VisitPolicy, now: datetime, today: date,
+    external: ExternalAccess | None = None,
 ) -> RiskDecision:
     """Pull (or reuse) the borrower's credit report and run the rules, then the strategy; both are kept on the visit and shown.
 
@@ -55,7 +57,7 @@ async def run_credit_check(
     decision = await check_credit(actor=actor, customer_id=visit.customer_id, purpose=RiskPurpose.SIGNING, bureau=bureau, media=media,
                                   vault=vault, now=now, today=today, reuse_days=policy.credit_report_reuse_days)
     _, product = await _pre_credit_and_product(visit, policy)
-    await _evaluate(actor, visit, product, income_fen=None, media=media, vault=vault, today=today, now=now)
+    await _evaluate(actor, visit, product, income_fen=None, media=media, vault=vault, today=today, now=now, external=external)
     async with in_transaction():
         visit = await own_visit(actor, visit_id, lock=True)
         checked = CreditCheck(decision=decision.id, outcome=decision.decision.value, rules=tuple(h.get("code") for h in decision.hits))
@@ -88,10 +90,14 @@ async def household_offer_basis(household_id: UUID, policy: VisitPolicy) -> tupl
 
 async def _evaluate(
     actor: Actor, visit: Visit, product: Product, *, income_fen: int | None, media: MediaStore, vault: Vault, today: date, now: datetime,
+    external: ExternalAccess | None = None,
 ) -> RiskStrategyDecision:
-    """The strategy on the visit's borrower, product, village and location: stored, and the visit's current one from now on."""
+    """The strategy on the visit's borrower, product, village and location: stored, and the visit's current one from now on.
+
+    `external`: the external sources, which the strategy's external-data terms ask where the borrower consented."""
     outcome = await evaluate_strategy(actor=actor, customer_id=visit.customer_id, product_code=product.code, today=today, now=now, lat=visit.lat,
-                                      lng=visit.lng, income_fen=income_fen, village_id=visit.village_id, visit_id=visit.id, media=media, vault=vault)
+                                      lng=visit.lng, income_fen=income_fen, village_id=visit.village_id, visit_id=visit.id, media=media, vault=vault,
+                                      external=external)
     async with in_transaction():
         locked = await lock_visit(visit.id)
         await save(locked, file=replace(locked.file, strategy=_strategy_result(outcome.record)))
@@ -175,7 +181,7 @@ async def _grant(actor: Actor, visit: Visit, *, amount_fen: int, offer: Offer, p
 
 async def decide(
     *, actor: Actor, visit_id: UUID, requested_fen: int | None, policy: VisitPolicy, media: MediaStore, vault: Vault, today: date, now: datetime,
-    income_fen: int | None = None, idempotency_key: str = "",
+    income_fen: int | None = None, idempotency_key: str = "", external: ExternalAccess | None = None,
 ) -> Visit:
     """Grant within the officer's authority (and a clean risk pass), or send the whole file to an approver.
 
@@ -194,7 +200,7 @@ async def decide(
         raise ValidationError("申请额度必须大于 0", code=CommonCode.INVALID_AMOUNT, field="requested")
     await credit_gate(visit.customer_id, RiskPurpose.SIGNING, today=today)
     pre, product = await _pre_credit_and_product(visit, policy)
-    strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
+    strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now, external=external)
     _refuse_strategy_reject(strategy)
     offer = _offer(pre, product, strategy)
     amount = flow.proposed_amount(pre_credit_fen=offer.pre_credit_fen, product_max_fen=offer.product_max_fen, strategy_limit_fen=strategy.limit_fen,
@@ -254,6 +260,7 @@ def _check_pending(actor: Actor, visit: Visit) -> None:
 
 async def approve_visit(
     *, actor: Actor, visit_id: UUID, amount_fen: int | None, policy: VisitPolicy, media: MediaStore, vault: Vault, today: date, now: datetime,
+    external: ExternalAccess | None = None,
 ) -> Visit:
     """Grant the line (the proposed amount, or less) within the approver's own authority.
 
@@ -267,7 +274,7 @@ async def approve_visit(
     decided = visit.file.decision
     income_fen = decided.income_fen if decided else None
     pre, product = await _pre_credit_and_product(visit, policy)
-    strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now)
+    strategy = await _evaluate(actor, visit, product, income_fen=income_fen, media=media, vault=vault, today=today, now=now, external=external)
     _refuse_strategy_reject(strategy)
     offer = _offer(pre, product, strategy)
     if offer.problem:

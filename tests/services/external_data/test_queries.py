@@ -177,3 +177,22 @@ async def test_consents_and_answers_belong_to_the_customers_bank(demo, vault):
     assert not at_bank_b.reused and at_bank_b.query_id != first.query_id
     assert (await ExternalDataQuery.get(id=at_bank_b.query_id)).bank_id == bank_b.bank.id
     assert sources.calls == ["housing_fund", "housing_fund"]
+
+
+async def test_an_expired_or_revoked_consent_is_refused_in_words_that_say_so(demo, vault):
+    officer, customer, sources = await actor(), await make_customer(vault), CountingSources()
+    await consent(customer, officer, signed_at=NOW - timedelta(days=40), days=30)  # ended 2026-11-17 (Beijing)
+
+    with pytest.raises(DomainError) as expired:
+        await query(customer, officer, sources, vault=vault)
+    assert expired.value.code == "NO_AUTHORISATION"
+    assert expired.value.message == "客户的公积金数据查询授权（用途：授信申请）已于 2026-11-17 到期，请客户重新签署授权后再查询"
+
+    given = await consent(customer, officer)
+    await external_data.revoke_consent(actor=officer, consent_id=given.id, now=NOW - timedelta(hours=1))
+    with pytest.raises(DomainError) as revoked:
+        await query(customer, officer, sources, vault=vault)
+    assert revoked.value.message == "客户的公积金数据查询授权（用途：授信申请）已撤回，不能查询"
+    assert sources.calls == []
+    reasons = [e.after["reason"] for e in await AuditEvent.filter(action="external_query.refused").order_by("at", "id")]
+    assert reasons == ["expired", "revoked"]

@@ -170,3 +170,54 @@ async def test_a_phone_shared_within_the_household_is_not_a_fraud_signal(demo, v
     shared = await evaluate_strategy(**kw)
     assert shared.facts.phone_shared_with == 1 and [h.code for h in shared.decision.hits] == ["SHARED_PHONE"]
     assert shared.decision.hits[0].message == "手机号同时登记在其他家庭的1位客户名下"
+
+
+
+GRAIN_TERM = {"  round_down_fen: 100000     # whole ¥1,000": "  round_down_fen: 100000\n  grain_fen_per_mu: 100000"}  # ¥1,000 a 亩
+
+
+async def test_without_a_consent_the_visit_asks_no_source_and_grants_as_before(demo, vault, settings):
+    from app.services.external_data import ExternalAccess
+    from tests.services.external_data.test_queries import CountingSources
+
+    await _upload(GRAIN_TERM, version="strategy-ext.1")
+    fam = await family(vault)
+    await pre_credit(fam.household.id, 80_000, grade="excellent")
+    c = await ctx_for(vault, settings, fam)
+    await walk_to_decision(c)  # the credit check without the sources: the term says so
+    checked = await RiskStrategyDecision.get(visit_id=c.visit_id)
+    assert checked.limit_binding == "appraisal" and checked.limit_detail["unused"] == {"grain_area": "本次测算未接入外部数据源"}
+    sources = CountingSources()
+
+    visit = await _decide(c, external=ExternalAccess(sources=sources))
+
+    assert sources.calls == [] and visit.status == flow.VisitStatus.GRANTED
+    assert (await CreditLine.get(id=visit.credit_line_id)).limit_fen == 8_000_000
+    latest = await RiskStrategyDecision.get(id=visit.data["strategy"]["decision"])
+    assert latest.limit_detail["unused"] == {"grain_area": "客户没有有效的粮补数据查询授权（用途：授信申请）"}
+
+
+async def test_the_visit_decision_is_capped_by_the_consented_grain_term(demo, vault, settings):
+    from app.domain.external_data import ExternalSource
+    from app.models import Customer, ExternalDataQuery
+    from app.services.external_data import ExternalAccess
+    from tests.services.external_data.test_queries import CountingSources, consent
+
+    await _upload(GRAIN_TERM, version="strategy-ext.1")
+    fam = await family(vault)
+    await pre_credit(fam.household.id, 80_000, grade="excellent")
+    c = await ctx_for(vault, settings, fam)
+    await walk_to_decision(c)
+    borrower = await Customer.get(id=(await Visit.get(id=c.visit_id)).customer_id)
+    await consent(borrower, c.who, source=ExternalSource.GRAIN_SUBSIDY)
+    sources = CountingSources()
+
+    visit = await _decide(c, external=ExternalAccess(sources=sources))
+
+    assert sources.calls == ["grain_subsidy"]
+    latest = await RiskStrategyDecision.get(id=visit.data["strategy"]["decision"])
+    query = await ExternalDataQuery.get(customer_id=borrower.id)
+    grain = latest.limit_detail["evidence"]["grain_area"]
+    assert (grain["queryId"], grain["dataOn"], grain["fenPerMu"]) == (str(query.id), "2026-11-27", 100000)
+    assert latest.limit_binding == "grain_area" and latest.limit_fen == latest.limit_detail["terms"]["grain_area"] // 100000 * 100000
+    assert visit.proposed_amount_fen == latest.limit_fen < 8_000_000 and "粮补种植面积额度" in latest.explanation
