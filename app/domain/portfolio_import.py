@@ -21,6 +21,8 @@ from app.domain import lpr
 from app.domain.extension import LIMIT_TEXTS as _EXTENSION_LIMIT, extension_dates, max_extension_months, rebuild, term_kind
 from app.domain.lpr import Tenor
 from app.domain.schedule.dates import add_months
+from app.domain.schedule.revolving import revolving_rows
+from app.domain.schedule.rows import days_interest_fen
 from app.domain.money import Money
 from app.domain.classification import CLASS_LABELS, LoanClass, is_non_performing
 from app.domain.schedule import Conventions, Method, build_schedule
@@ -107,7 +109,8 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
                          "剩余本金、逾期本金、逾期利息、应计利息、罚息写原系统的合计数", ("D0001", "合计")),
     Column("额度编号", True, "已导入的授信额度的额度编号（借款人即额度的客户）", ("L0001", "1")),
     Column("产品代码", True, "本行产品代码，须与额度的产品相同", ("BIANLI", "")),
-    Column("还款方式", True, "等额本息 / 等额本金 / 先息后本（随借随还暂不能迁移）", ("先息后本", "")),
+    Column("还款方式", True, "等额本息 / 等额本金 / 先息后本 / 随借随还。随借随还：首期还款日写首个付息日（结息日 20 日的次日），"
+                         "剩余本金到期一次归还，应计利息写本结息期已计的积数利息", ("先息后本", "")),
     Column("利率基准", True, "一年期LPR（1y）或 五年期以上LPR（5y）：重定价时取的 LPR", ("1y", "")),
     Column("加点", True, "在 LPR 上加的基点，0–2000 的整数", ("150", "")),
     Column("执行年利率", True, "迁移日执行的年利率（%），如 4.45，最多 4 位小数；剩余还款计划按它重建", ("4.45", "")),
@@ -414,9 +417,9 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
         c.add("产品代码", "请填写产品代码")
     method = _METHODS.get(cells.get("还款方式", ""))
     if method is None:
-        c.add("还款方式", "还款方式应为：等额本息、等额本金、先息后本")
-    elif method is Method.REVOLVING:
-        c.add("还款方式", "随借随还的贷款暂不能迁移（见导入说明）")
+        c.add("还款方式", "还款方式应为：等额本息、等额本金、先息后本、随借随还")
+    elif method is Method.REVOLVING and cells.get("展期日", ""):
+        c.add("展期日", "随借随还贷款没有还款计划，不能展期")
     tenor = _TENORS.get(cells.get("利率基准", "").replace(" ", ""))
     if tenor is None:
         c.add("利率基准", "利率基准应为：一年期LPR（1y）或 五年期以上LPR（5y）")
@@ -544,14 +547,17 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
     """
     c = RowChecker(line)
     extended_on = row.get("extended_on")
-    try:
+    revolving = row["method"] is Method.REVOLVING
+    try:  # a revolving drawdown's first due date is its first 付息日 (the 21st after a 结息日), not a month after the start
         schedule = build_schedule(row["principal_fen"], row.get("rate_before_ppm") or row["rate_ppm"] if extended_on else row["rate_ppm"],
-                                  row["term_months"], row["method"], row["start_on"], row["first_due_on"], conventions)
+                                  row["term_months"], row["method"], row["start_on"], None if revolving else row["first_due_on"], conventions)
     except ValidationError as exc:
         c.add(_SCHEDULE_FIELDS.get(exc.field or "", "起息日"), exc.message)
         return None, c.errors
     rows = schedule.installments
     plan = LoanPlan()
+    if revolving and rows[0].due_on != row["first_due_on"]:
+        c.add("首期还款日", f"随借随还的首期还款日应为首个付息日 {rows[0].due_on.isoformat()}")
     if extended_on is not None:
         rows = _extended(c, row, rows, migration_on, conventions, plan)
         if rows is None:
@@ -574,6 +580,8 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
     past = [r for r in rows if r.due_on <= migration_on]
     future = [r for r in rows if r.due_on > migration_on]
     not_due = remaining - row["overdue_principal_fen"]
+    if revolving and future and 0 < not_due <= row["principal_fen"]:
+        future = _revolving_future(row, future, not_due, migration_on, conventions)
     scheduled = sum(r.principal_fen for r in future)
     if not_due != scheduled:
         c.add("剩余本金", f"贷款余额与还款计划不符：按还款计划，{migration_on.isoformat()} 之后到期的本金应为 {yuan(scheduled)} 元，"
@@ -595,7 +603,12 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
                 plan.days_past_due = (migration_on - timedelta(days=1) - earliest).days
     elif earliest is not None:
         c.add("最早逾期日", "没有逾期金额时不填最早逾期日")
-    if future and row["accrued_fen"] > future[0].interest_fen:
+    period_start = past[-1].due_on if past else row["start_on"]
+    if revolving and future:  # the 积数 of a period whose balance may have changed: at most the original principal's
+        most = days_interest_fen(row["principal_fen"], row["rate_ppm"], (migration_on - period_start).days, conventions.days_in_year_daily)
+        if row["accrued_fen"] > most:
+            c.add("应计利息", f"应计利息超过本期（自 {period_start.isoformat()}）按原始本金计算的利息 {yuan(most)} 元")
+    elif future and row["accrued_fen"] > future[0].interest_fen:
         c.add("应计利息", f"应计利息超过本期（{future[0].due_on.isoformat()} 到期）的利息 {yuan(future[0].interest_fen)} 元")
     if not future and row["accrued_fen"]:
         c.add("应计利息", "已过到期日的贷款没有未到期的计提利息")
@@ -603,6 +616,17 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
         return None, c.errors
     plan.installments += [PlannedInstallment(r.number, r.due_on, r.principal_fen, r.interest_fen) for r in future]
     return plan, []
+
+
+def _revolving_future(row: dict, future: list, not_due: int, migration_on: date, conventions: Conventions) -> list:
+    """A revolving drawdown's rows due after the migration date as Cunxin keeps them after a repayment on that day
+    (`repayment._revolving_plan`): the balance not yet due at the maturity row, each row's interest estimated on it from
+    the migration date, the current period's row carrying what the period has already accrued (应计利息); end-of-day
+    writes each period's exact 积数 figure on its row the evening before it falls due."""
+    rows = revolving_rows(not_due, row["rate_ppm"], migration_on, future[-1].due_on, conventions)
+    first = rows[0]
+    rows[0] = first._replace(interest_fen=first.interest_fen + row["accrued_fen"], payment_fen=first.payment_fen + row["accrued_fen"])
+    return [r._replace(number=f.number) for f, r in zip(future, rows, strict=True)]
 
 
 def _extended(c: RowChecker, row: dict, rows: list, migration_on: date, conventions: Conventions, plan: LoanPlan) -> list | None:

@@ -48,6 +48,7 @@ class LegacyLoan:
     written_off_on: date | None = None  # 核销日: written off (账销案存); rows due after it are not the old system's concern
     extended_on: date | None = None  # 展期日: extended by `extension_months` (the rate unchanged), as Cunxin's extension rebuilds it
     extension_months: int = 0
+    repaid_yuan: int = 0  # 随借随还: principal repaid before the current settlement period (interest always paid when due)
 
 
 LOANS_OF_BOOK = (
@@ -66,10 +67,14 @@ STATE_LOANS = (
     LegacyLoan(6, "等额本息", 24_000, 12, date(2025, 12, 20), "5", 6, 80_00, "次级", False, non_accrual_on=date(2026, 9, 19)),
     LegacyLoan(7, "等额本金", 30_000, 12, date(2025, 6, 10), "5", 4, 0, "损失", True, written_off_on=date(2026, 6, 30)),
 )
+# a revolving drawdown (随借随还) of 30,000.00 on 2026-05-08 for 12 months, 10,000.00 repaid in July: 20,000.00 left,
+# interest of the settlement period from 2026-09-21 accrued by 积数 on it
+REVOLVING_LOANS = (LegacyLoan(9, "随借随还", 30_000, 12, date(2026, 5, 8), "4.35", None, 0, "正常", True, repaid_yuan=10_000),)
+
 # a six-month loan extended by six months on 2026-08-20 (before its maturity 2026-09-05): it now runs to 2027-03-05
 EXTENDED_LOANS = (LegacyLoan(8, "等额本息", 20_000, 6, date(2026, 3, 5), "4.5", None, 0, "正常", True, extended_on=date(2026, 8, 20), extension_months=6),)
 
-METHODS = {"等额本息": "equal_installment", "等额本金": "equal_principal", "先息后本": "interest_first"}
+METHODS = {"等额本息": "equal_installment", "等额本金": "equal_principal", "先息后本": "interest_first", "随借随还": "revolving"}
 
 
 def _yuan(fen: int) -> str:
@@ -113,7 +118,7 @@ def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
             first_number=future[0].number)
     past = [r for r in rows if r.due_on <= (loan.written_off_on or on)]
     unpaid = [r for r in past if loan.unpaid_from is not None and r.number >= loan.unpaid_from]
-    paid = sum(r.principal_fen for r in past if r not in unpaid)
+    paid = sum(r.principal_fen for r in past if r not in unpaid) + loan.repaid_yuan * 100
     remaining = loan.principal_yuan * 100 - paid
     period_start = past[-1].due_on if past else loan.start
     not_due = remaining - sum(r.principal_fen for r in unpaid)

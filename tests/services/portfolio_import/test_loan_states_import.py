@@ -22,7 +22,7 @@ from app.services.lending.ledger import ledger_check, trial_balance
 from app.services.lending.write_off import record_recovery
 from app.services.portfolio_import import import_cards, import_credit_lines, import_customers, import_loans, loan_reconciliation
 from tests.services.lending.test_classification_state import _actor
-from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, STATE_LOANS, legacy_book
+from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, REVOLVING_LOANS, STATE_LOANS, legacy_book
 
 BANK = "14102301"
 MAX = 10 * 1024 * 1024
@@ -223,3 +223,40 @@ async def test_an_extended_loan_comes_across_with_its_extension_and_is_not_exten
         await propose_extension(actor=await _actor("officer1"), loan_id=loan.id, months=1, restructured=False, reason="再次展期", today=today,
                                 now=datetime(2027, 1, 1, tzinfo=UTC), policy=MakerCheckerPolicy())
     assert again.value.message == "该借据已展期 1 次，每笔贷款最多展期一次"
+
+
+async def test_a_revolving_drawdown_comes_across_and_settles_its_quarter_as_a_native_one(demo, vault, tmp_path):
+    on = await business_date.current()
+    book = legacy_book(tmp_path, on, REVOLVING_LOANS)
+    for service, path in ((import_customers, book.customers), (import_cards, book.cards), (import_credit_lines, book.lines)):
+        assert (await _run(service, path, confirm=True, vault=vault)).committed
+    col = {h: i for i, h in enumerate(book_headers())}
+    row = book.loan_rows[0]
+    figures = _figures(row)
+    assert (row[col["还款方式"]], row[col["首期还款日"]], figures["principal"]) == ("随借随还", "2026-06-21", 20_000_00)
+
+    # a first due date that is not the first 付息日 is refused per row
+    wrong_first = list(row)
+    wrong_first[col["首期还款日"]] = "2026-06-08"
+    bad = await _run(import_loans, book.loans_file(tmp_path / "bad.csv", [wrong_first]), confirm=False, vault=vault)
+    assert [str(e) for e in bad.errors] == ["第 2 行「首期还款日」：随借随还的首期还款日应为首个付息日 2026-06-21"]
+    assert await Loan.all().count() == 0
+
+    done = await _run(import_loans, book.loans, confirm=True, vault=vault)
+    assert [str(e) for e in done.errors] == [] and done.committed
+    loan = await Loan.get(disbursement_ref="D0009")
+    assert (loan.method, loan.outstanding_principal_fen, loan.accrued_interest_fen) == ("revolving", 20_000_00, figures["accrued"])
+    rows = await Installment.filter(loan_id=loan.id).order_by("number")
+    assert [(i.due_on, i.principal_fen) for i in rows] == [(date(2026, 12, 21), 0), (date(2027, 3, 21), 0), (date(2027, 5, 8), 20_000_00)]
+    assert await ledger_check(today=on - timedelta(days=1)) == []
+
+    # end-of-day through the 付息日 2026-12-21: the quarter's 积数 interest (2026-09-21 to 12-20 on 20,000.00) is written
+    # on the row the evening before and debited from the card, as for a native drawdown
+    core = SandboxCoreBanking()
+    while await business_date.current() <= date(2026, 12, 21):
+        await run_eod(core=core, vault=vault)
+        assert await ledger_check(today=await business_date.current() - timedelta(days=1)) == []
+    settled = await Installment.get(loan_id=loan.id, due_on=date(2026, 12, 21))
+    quarter = 20_000_00 * 43_500 * (date(2026, 12, 21) - date(2026, 9, 21)).days / 1_000_000 / 360
+    assert settled.status == "paid" and abs(settled.interest_fen - quarter) <= 1, (settled.interest_fen, quarter)
+    assert (await Loan.get(id=loan.id)).outstanding_principal_fen == 20_000_00
