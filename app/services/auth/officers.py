@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import token_hash
 from app.domain.error_codes import AuthCode, CommonCode
-from app.domain.errors import DomainError, ValidationError
+from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.permissions import Action
 from app.models import Branch, Officer, OfficerSession
 from app.domain.vocabulary import ActorType, Role
@@ -90,6 +90,16 @@ async def actor_for(officer: Officer, *, request_id: str = "", ip: str = "") -> 
         request_id=request_id,
         ip=ip,
     )
+
+
+async def actor_by_username(username: str, *, request_id: str = "cli") -> Actor:
+    """The named officer as an actor, for an operator acting as them on the server (`cunxin maker-checker --as`):
+    their role, branch tree and bank, so the permission policy applies exactly as on the PAD. An unknown or
+    deactivated officer is NOT_FOUND."""
+    officer = await Officer.get_or_none(username=username.strip())
+    if officer is None or not officer.is_active:
+        raise NotFound(f"工作人员 {username.strip()} 不存在或已停用", field="username")
+    return await actor_for(officer, request_id=request_id)
 
 
 async def create_officer(
