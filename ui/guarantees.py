@@ -59,7 +59,7 @@ async def guarantee_group_new(request: Request) -> Response:
     single, multi = await form_data(request)
     try:
         group = await form_group(actor=actor, name=single.get("name", ""), members=_members(single, multi), on=await business_date.current(),
-                                 now=clock.now_utc(), origin=single.get("origin", ""), policy=policy)
+                                 now=clock.now_utc(), kit=request.app.state.signing_kit(), origin=single.get("origin", ""), policy=policy)
     except DomainError as exc:
         if isinstance(exc, NotFound) and exc.field != "members":
             raise

@@ -3,9 +3,13 @@
 `form_group` takes one signing customer per household (a census household member linked to the
 customer); the group's size is a setting (`GroupPolicy`, from `CUNXIN_GUARANTEE_GROUP_*`), all
 members are in one member bank and in the officer's branch tree, and a household already in
-`max_groups_per_household` active groups is refused. Each member's guarantee is stored as a signed
-record: the contract text's SHA-256, the moment and the witnessing officer (the PDF with its PAdES
-signature in the e-archive is not built yet: docs/lending.md).
+`max_groups_per_household` active groups is refused. Each member signs a guarantee contract (联保保证合同):
+a one-page PDF naming the group, the guarantor, the borrowers guaranteed, joint and several liability, the
+maximum amount and the term, signed with a one-time certificate in the guarantor's name and sealed by the
+member bank (PAdES, app/services/contracts/signed_text.py), stored in the guarantor's e-archive and linked
+from the member row (`document`), next to the text's SHA-256, the moment and the witnessing officer.
+`cunxin archive-verify` re-checks it. The PDFs are signed before the group is written: a refusal or a
+failure records nothing, and repeating the formation is refused like any second formation of the same households.
 
 A member leaves (`release_member`) or the whole group is dissolved (`dissolve_group`, action `guarantee.release`)
 only when no active member of the group has a live loan (放款处理中, 未结清 or 已核销: a written-off loan is still
@@ -22,6 +26,7 @@ loan's cure like every collection task (app/services/risk/collections.py).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -36,11 +41,14 @@ from app.domain.money import Money
 from app.domain.permissions import Action
 from app.domain.vocabulary import ActorType, GuaranteeOrigin, LoanStatus
 from app.domain.warnings import Severity, WarningKind, WarningStatus
-from app.models import CollectionTask, Customer, EarlyWarning, GuaranteeGroup, GuaranteeMember, Household, HouseholdMember, Loan
+from app.models import Bank, CollectionTask, Customer, EarlyWarning, GuaranteeGroup, GuaranteeMember, Household, HouseholdMember, Loan, Officer
 from app.models.collection import CollectionStatus
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.census.access import visible_village
+from app.services.contracts.document import yuan_in_words
+from app.services.contracts.service import SigningKit
+from app.services.contracts.signed_text import SignedText, archive_signed_text, sign_text_document
 from app.services.permissions import require
 from app.sql import fetch
 
@@ -64,18 +72,56 @@ class MemberInput:
     amount_fen: int  # 担保最高额
 
 
-def contract_text(*, group_name: str, contract_no: str, guarantor: str, others: list[str], amount_fen: int, on: date) -> str:
-    """The guarantee contract a member signs (its hash is kept with the signature)."""
+CONTRACT_TITLE = "联保保证合同"
+
+
+def contract_lines(*, bank_name: str, group_name: str, contract_no: str, guarantor: str, others: list[str], amount_fen: int, on: date,
+                   witness: str = "") -> tuple[str, ...]:
+    """The guarantee contract a member signs: the PDF's text, line by line (the text's hash is kept with the member)."""
     return (
-        f"联保保证合同 {contract_no}\n联保小组：{group_name}\n保证人：{guarantor}\n"
-        f"被保证人：{'、'.join(others)}\n保证方式：连带责任保证\n担保最高额：{Money(amount_fen).format_yuan()}\n签订日期：{on.isoformat()}\n"
+        f"合同编号：{contract_no}",
+        f"贷款人（债权人）：{bank_name}",
+        f"联保小组：{group_name}",
+        f"保证人：{guarantor}",
+        f"被保证人（借款人）：{'、'.join(others)}",
+        "第一条 保证方式：保证人对被保证人在贷款人处的借款承担连带责任保证，与联保小组其他成员互负连带保证责任。",
+        f"第二条 担保最高额：{Money(amount_fen).format_yuan()}（{yuan_in_words(amount_fen)}），包括借款本金、利息、罚息、复利及实现债权的费用。",
+        "第三条 保证期间：自本合同签订之日起，至联保小组解散或保证人依约退出之日止发生的每笔借款，"
+        "保证期间为该笔借款履行期限届满之日起三年；借款展期的，须经保证人书面同意，保证期间自展期后到期之日起算。",
+        "第四条 借新还旧（无还本续贷）的新借款，须由保证人另行签署保证合同后方由本合同所述保证担保。",
+        f"签订日期：{on.year}年{on.month}月{on.day}日" + (f"　见证客户经理：{witness}" if witness else ""),
     )
 
 
+def contract_text(*, group_name: str, contract_no: str, guarantor: str, others: list[str], amount_fen: int, on: date, bank_name: str = "",
+                  witness: str = "") -> str:
+    """The contract's text as hashed into the member row."""
+    lines = contract_lines(bank_name=bank_name, group_name=group_name, contract_no=contract_no, guarantor=guarantor, others=others,
+                           amount_fen=amount_fen, on=on, witness=witness)
+    return "\n".join((CONTRACT_TITLE, *lines)) + "\n"
+
+
+async def witness_name(actor: Actor) -> str:
+    """The officer who witnesses a signature, by name (the system or a borrower: none)."""
+    if not actor.is_officer:
+        return ""
+    return actor.display_name or (await Officer.filter(id=actor.id).first().values_list("display_name", flat=True)) or ""
+
+
+async def _household_groups_taken(customers: dict[UUID, Customer], links: dict[UUID, UUID], customer_ids: list[UUID], policy: GroupPolicy) -> None:
+    for cid in customer_ids:
+        active = await GuaranteeMember.filter(household_id=links[cid], status="active", group__status="active").prefetch_related("group")
+        if len(active) >= policy.max_groups_per_household:
+            names = "、".join(f"「{m.group.name}」" for m in active)
+            raise Conflict(f"{customers[cid].name}所在的户已在有效的联保小组{names}中，不能再加入新的联保小组", field="members")
+
+
 async def form_group(
-    *, actor: Actor, name: str, members: list[MemberInput], on: date, now: datetime, origin: str = "visit", policy: GroupPolicy = GroupPolicy(),
+    *, actor: Actor, name: str, members: list[MemberInput], on: date, now: datetime, kit: SigningKit, origin: str = "visit",
+    policy: GroupPolicy = GroupPolicy(),
 ) -> GuaranteeGroup:
-    """Form a 联保 group; every member signs its guarantee for the others. Bad input records nothing."""
+    """Form a 联保 group; every member signs its guarantee contract (PDF + PAdES, in the e-archive) for the others.
+    Bad input, a refusal or a signing failure records nothing."""
     name = name.strip()
     if not name:
         raise ValidationError("请填写联保小组名称", field="name")
@@ -108,33 +154,53 @@ async def form_group(
         raise ValidationError(f"联保小组最多 {policy.max_households} 户，现有 {len(households)} 户", field="members")
     first = customers[customer_ids[0]]
     require(actor, Action.GUARANTEE_FORM, branch_id=first.branch_id)
+    await _household_groups_taken(customers, links, customer_ids, policy)  # before signing anything; again under the locks below
+    bank = await Bank.get(id=first.bank_id)
+    witness = await witness_name(actor)
+    signed = await asyncio.gather(*(
+        _sign_guarantee(kit, bank=bank, group_name=name, guarantor=customers[m.customer_id],
+                        others=[customers[c] for c in customer_ids if c != m.customer_id], amount_fen=m.amount_fen, on=on, now=now, witness=witness)
+        for m in members
+    ))
     async with in_transaction():
         for cid in customer_ids:  # one formation per customer at a time, then count the household's active groups
             await Customer.select_for_update().get(id=cid)
-        for cid in customer_ids:
-            active = await GuaranteeMember.filter(household_id=links[cid], status="active", group__status="active").prefetch_related("group")
-            if len(active) >= policy.max_groups_per_household:
-                names = "、".join(f"「{m.group.name}」" for m in active)
-                raise Conflict(f"{customers[cid].name}所在的户已在有效的联保小组{names}中，不能再加入新的联保小组", field="members")
+        await _household_groups_taken(customers, links, customer_ids, policy)
         village_id = first.village_id
         group = await GuaranteeGroup.create(
             bank_id=first.bank_id, branch_id=first.branch_id, village_id=village_id, name=name, status="active", origin=origin,
             formed_on=on, formed_by_id=actor.id if actor.is_officer else None,
         )
-        for m in members:
+        for m, (contract_no, text, pdf) in zip(members, signed, strict=True):
             guarantor = customers[m.customer_id]
-            contract_no = f"LB{on.strftime('%Y%m%d')}{uuid.uuid4().hex[:12].upper()}"
-            text = contract_text(group_name=name, contract_no=contract_no, guarantor=guarantor.name,
-                                 others=[customers[c].name for c in customer_ids if c != m.customer_id], amount_fen=m.amount_fen, on=on)
+            doc = await archive_signed_text(pdf, customer_id=guarantor.id, title=f"{CONTRACT_TITLE} {contract_no}（{name}）", actor=actor)
             await GuaranteeMember.create(
                 group=group, household_id=links[m.customer_id], customer_id=m.customer_id, bank_id=guarantor.bank_id, status="active",
-                amount_fen=m.amount_fen, contract_no=contract_no, contract_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                amount_fen=m.amount_fen, contract_no=contract_no, contract_sha256=hashlib.sha256(text.encode()).hexdigest(), document=doc,
                 signed_at=now, witnessed_by_id=actor.id if actor.is_officer else None,
             )
         await audit.record(actor, "guarantee.form", "guarantee_group", group.id, after={
             "name": name, "origin": origin, "members": [str(c) for c in customer_ids], "amountsFen": [m.amount_fen for m in members],
+            "contracts": [{"contractNo": no, "sha256": pdf.sha256, "signerSerial": pdf.signer_serial, "padesLevel": pdf.pades_level}
+                          for no, _, pdf in signed],
         })
     return group
+
+
+async def _sign_guarantee(
+    kit: SigningKit, *, bank: Bank, group_name: str, guarantor: Customer, others: list[Customer], amount_fen: int, on: date, now: datetime,
+    witness: str,
+) -> tuple[str, str, SignedText]:
+    """One member's guarantee contract: its number, its text, and the PDF signed by the guarantor and sealed by the bank."""
+    contract_no = f"LB{on.strftime('%Y%m%d')}{uuid.uuid4().hex[:12].upper()}"
+    args = {"bank_name": bank.legal_name or bank.name, "group_name": group_name, "contract_no": contract_no,
+            "guarantor": f"{guarantor.name}（身份证 {guarantor.id_number_masked}）",
+            "others": [f"{o.name}（身份证 {o.id_number_masked}）" for o in others], "amount_fen": amount_fen, "on": on, "witness": witness}
+    pdf = await sign_text_document(
+        kit=kit, title=CONTRACT_TITLE, lines=contract_lines(**args), signer_name=guarantor.name, signer_label="保证人", witness=witness or "—",
+        reason=f"保证人签署联保保证合同 {contract_no}", seal_reason="贷款人电子合同专用章", bank=bank, now=now,
+    )
+    return contract_no, contract_text(**args), pdf
 
 
 async def guarantee_exposure_fen(customer_ids: list[UUID]) -> int:

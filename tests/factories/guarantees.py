@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.models import Household, HouseholdMember, Village
 from app.services.guarantees import MemberInput
 from tests.factories.risk import make_customer
@@ -32,3 +34,15 @@ async def households(vault, n: int, *, start: int = 401):
 
 def members(customers, amount_fen: int = 50_000_00) -> list[MemberInput]:
     return [MemberInput(customer_id=c.id, amount_fen=amount_fen) for c in customers]
+
+
+@lru_cache(maxsize=1)
+def signing_kit():
+    """The signing kit the tests' app uses (the dev PKI under the test var dir), for calling the services directly."""
+    from app.config import get_settings
+    from app import clock
+    from app.services.documents import MediaStore
+    from app.wiring import signing_kit as build
+
+    settings = get_settings()
+    return build(settings, media=MediaStore(settings.media_dir), now=clock.now_utc())

@@ -13,7 +13,7 @@ from app.services.guarantees import form_group
 from app.services.lending.drawdown import draw_down
 from app.services.lending.extension import consents_of
 from tests.factories import csrf_token, customer_with_line, login
-from tests.factories.guarantees import households, in_household, members
+from tests.factories.guarantees import signing_kit, households, in_household, members
 from tests.services.lending.conftest import TODAY
 
 
@@ -78,7 +78,7 @@ async def test_the_loan_page_records_each_guarantors_consent_before_the_extensio
     await in_household(borrower, "900")
     others = await households(vault, 4)
     officer = await actor_for(await Officer.get(username="officer1"))
-    await form_group(actor=officer, name="西街村联保小组", members=members([borrower, *others]), on=TODAY, now=datetime(2026, 11, 27, tzinfo=UTC))
+    await form_group(actor=officer, name="西街村联保小组", members=members([borrower, *others]), on=TODAY, now=datetime(2026, 11, 27, tzinfo=UTC), kit=signing_kit())
 
     await login(client, "officer1")
     page = await client.get(f"/loans/{loan.id}")

@@ -200,7 +200,8 @@ class GuaranteeMutation:
     async def guarantee_group_form(self, info: Info, input: Annotated[GuaranteeGroupFormInput, INPUT]) -> GuaranteeGroupPayload:
         async def work():
             group = await service.form_group(actor=info.context.actor, name=input.name, members=_members(input.members), on=await business_date.current(),
-                                             now=clock.now_utc(), origin=DomainOrigin(input.origin.value), policy=_policy(info))
+                                             now=clock.now_utc(), kit=_state(info).signing_kit(), origin=DomainOrigin(input.origin.value),
+                                             policy=_policy(info))
             return group.id
 
         return await _payload(info, work)

@@ -22,6 +22,7 @@ from typing import Protocol
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -303,17 +304,12 @@ async def sign_contract(
     image = stamps.check_signature_png(signature_png)
     customer = await Customer.get(id=customer_id)
     pdf = await _current_pdf(kit.media, contract)
-    key, cert = issue_signer_certificate(kit.pki, common_name=customer.name, now=now)
     local = now.astimezone(ZoneInfo(kit.business_tz))
-    appearance = stamps.appearance_image(
-        image, (f"{ROLE_LABELS[role]}：{customer.name}", f"时间：{local:%Y-%m-%d %H:%M:%S}", f"地点：{lat:.5f}, {lng:.5f}")
+    signed, serial = await sign_as_customer(
+        pdf, kit=kit, field=_FIELD[role], name=customer.name, picture=image,
+        lines=(f"{ROLE_LABELS[role]}：{customer.name}", f"时间：{local:%Y-%m-%d %H:%M:%S}", f"地点：{lat:.5f}, {lng:.5f}"),
+        reason=f"{ROLE_LABELS[role]}签署；人脸核验 {face_verification_id}", location=f"{lat:.6f},{lng:.6f}", now=now,
     )
-    signed = await asyncio.to_thread(
-        pdfsign.sign_field, pdf, field=_FIELD[role], key=key, cert=cert, chain=kit.pki.chain,
-        reason=f"{ROLE_LABELS[role]}签署；人脸核验 {face_verification_id}", location=f"{lat:.6f},{lng:.6f}", appearance=appearance,
-    )
-    del key  # one-time key: never stored
-    await _assert_valid(signed, kit.pki)
     pdf_digest, png_digest = kit.media.put(signed), kit.media.put(signature_png)
     after = _AFTER[role]
     try:
@@ -329,7 +325,7 @@ async def sign_contract(
             signature = await ContractSignature.create(
                 contract_id=contract.id, role=role, customer_id=customer_id, signed_at=now, lat=lat, lng=lng,
                 face_verification_id=face_verification_id, signature_image_id=image_doc.id, signed_document_id=pdf_doc.id,
-                certificate_serial=serial_hex(cert),
+                certificate_serial=serial,
             )
             await audit.record(actor, f"contract.sign.{role.value}", "contract", contract.id, after={
                 "signatureId": str(signature.id), "customerId": str(customer_id), "faceVerificationId": str(face_verification_id),
@@ -350,15 +346,8 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
     if contract.status != ready:
         raise Conflict("借款人（及共同借款人）签署完成后才能盖章", code=VisitCode.WRONG_STATE)
     bank = await Bank.get(id=await Branch.filter(id=contract.branch_id).first().values_list("bank_id", flat=True))
-    pki = await _seal_pki(kit, bank)
     pdf = await _current_pdf(kit.media, contract)
-    local = now.astimezone(ZoneInfo(kit.business_tz))
-    appearance = stamps.appearance_image(stamps.seal_image(bank.legal_name or bank.name), (f"盖章时间：{local:%Y-%m-%d %H:%M:%S}",), size=stamps.SEAL_APPEARANCE_SIZE)
-    sealed = await asyncio.to_thread(
-        pdfsign.sign_field, pdf, field=document.BANK_FIELD, key=pki.bank_key, cert=pki.bank_cert, chain=pki.chain,
-        reason="贷款人电子合同专用章", location=bank.name, appearance=appearance, timestamper=pdfsign.local_timestamper(pki),
-    )
-    await _assert_valid(sealed, pki)
+    sealed, pki = await seal_pdf(pdf, kit=kit, bank=bank, field=document.BANK_FIELD, reason="贷款人电子合同专用章", now=now)
     digest = kit.media.put(sealed)
     try:
         async with in_transaction():
@@ -377,6 +366,38 @@ async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: 
     except _Lost:
         raise Conflict("合同已被其他操作更新，请刷新后重试", code=ContractCode.CONTRACT_CHANGED) from None
     return await Contract.get(id=contract.id)
+
+
+# --- the signing steps every signed PDF goes through (credit contracts, guarantee contracts, guarantors' consents) ------
+
+
+async def sign_as_customer(
+    pdf: bytes, *, kit: SigningKit, field: str, name: str, picture: Image.Image, lines: tuple[str, ...], reason: str, location: str, now: datetime,
+) -> tuple[bytes, str]:
+    """A customer's PAdES signature in the existing empty `field`, with a one-time key and certificate issued now in
+    their name (the key is discarded); validated before it is returned with the certificate's serial."""
+    key, cert = issue_signer_certificate(kit.pki, common_name=name, now=now)
+    appearance = stamps.appearance_image(picture, lines)
+    signed = await asyncio.to_thread(
+        pdfsign.sign_field, pdf, field=field, key=key, cert=cert, chain=kit.pki.chain, reason=reason, location=location, appearance=appearance,
+    )
+    del key  # one-time key: never stored
+    await _assert_valid(signed, kit.pki)
+    return signed, serial_hex(cert)
+
+
+async def seal_pdf(pdf: bytes, *, kit: SigningKit, bank: Bank, field: str, reason: str, now: datetime) -> tuple[bytes, SigningPki]:
+    """The member bank's seal (its own certificate, or the installation's) in `field`, time-stamped when a TSA is
+    configured (PAdES B-T), validated; returned with the PKI that sealed it. Refuses with SEAL_UNAVAILABLE, nothing signed."""
+    pki = await _seal_pki(kit, bank)
+    local = now.astimezone(ZoneInfo(kit.business_tz))
+    appearance = stamps.appearance_image(stamps.seal_image(bank.legal_name or bank.name), (f"盖章时间：{local:%Y-%m-%d %H:%M:%S}",), size=stamps.SEAL_APPEARANCE_SIZE)
+    sealed = await asyncio.to_thread(
+        pdfsign.sign_field, pdf, field=field, key=pki.bank_key, cert=pki.bank_cert, chain=pki.chain,
+        reason=reason, location=bank.name, appearance=appearance, timestamper=pdfsign.local_timestamper(pki),
+    )
+    await _assert_valid(sealed, pki)
+    return sealed, pki
 
 
 async def _seal_pki(kit: SigningKit, bank: Bank) -> SigningPki:

@@ -147,3 +147,12 @@ def appearance_image(picture: Image.Image, lines: tuple[str, ...] | list[str], *
         draw.text((16, y), line, font=font, fill=INK)
         y += TEXT_LEADING_PX
     return canvas
+
+
+def name_image(name: str, *, size: tuple[int, int] = (720, 240)) -> Image.Image:
+    """The signer's name written large, for a signature given without a hand-signature pad (a guarantor signing at
+    the group's formation, witnessed by the officer): the certificate in their name is the signature, this is its face."""
+    image = Image.new("RGBA", size, (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.text((size[0] / 2, size[1] / 2), name[:16] or "—", font=_pil_font(int(size[1] * 0.5)), fill=INK + (255,), anchor="mm")
+    return image

@@ -1,7 +1,7 @@
 """The customer's e-archive (电子档案): every stored document, its hash, and a full re-check.
 
-A customer's archive is every `Document` whose customer is them, plus the PDF versions of
-contracts on which they are the co-borrower. `verify_archive` re-hashes every file against its
+A customer's archive is every `Document` whose customer is them (their guarantee contracts and
+guarantor's consents included), plus the PDF versions of contracts on which they are the co-borrower. `verify_archive` re-hashes every file against its
 content address and validates every signature in every PDF offline (pyhanko, no fetching)
 against the signing trust roots; a contract version must also carry as many signatures as its
 place in the signing order says (a sealed contract with only two of three signatures fails).
@@ -18,10 +18,11 @@ from cryptography import x509
 from tortoise.expressions import Q
 
 from app.domain.errors import NotFound
-from app.models import Contract, Customer, Document
+from app.models import Contract, Customer, Document, GuaranteeMember, GuarantorConsent
 from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
+from app.services.contracts import signed_text
 from app.services.contracts.pdfsign import SignatureCheck, validate_pdf
 from app.services.customers.trail import Trail, customer_trail
 from app.services.documents import MediaStore
@@ -56,7 +57,7 @@ class ArchiveReport:
 
 
 async def _contract_versions(customer_id: UUID) -> dict[UUID, int]:
-    """Document id -> signatures it must carry, for every contract the customer is party to."""
+    """Document id -> signatures it must carry, for every contract the customer is party to (as borrower, co-borrower or guarantor)."""
     expected: dict[UUID, int] = {}
     contracts = await Contract.filter(Q(customer_id=customer_id) | Q(co_borrower_id=customer_id))
     for c in contracts:
@@ -69,6 +70,11 @@ async def _contract_versions(customer_id: UUID) -> dict[UUID, int]:
         ):
             if doc_id is not None:
                 expected[doc_id] = count
+    # the guarantee contracts and extension consents the customer signed as a guarantor: their signature and the seal
+    for doc_id in await GuaranteeMember.filter(customer_id=customer_id, document_id__not_isnull=True).values_list("document_id", flat=True):
+        expected[doc_id] = signed_text.SIGNATURES
+    for doc_id in await GuarantorConsent.filter(member__customer_id=customer_id, document_id__not_isnull=True).values_list("document_id", flat=True):
+        expected[doc_id] = signed_text.SIGNATURES
     return expected
 
 

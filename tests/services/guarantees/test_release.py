@@ -11,12 +11,12 @@ from app.models import AuditEvent, GuaranteeGroup, GuaranteeMember, Loan, Villag
 from app.services import business_date
 from app.services.guarantees import GroupPolicy, dissolve_group, form_group, group_candidates, guarantees_of_household, release_member
 from app.wiring import guarantee_policy
-from tests.factories.guarantees import WEST, households, in_household, members
+from tests.factories.guarantees import signing_kit, WEST, households, in_household, members
 from tests.factories.risk import actor
 from tests.factories.worklists import TODAY, drawn_loan
 
 ON = date(2027, 1, 10)
-NOW = datetime(2027, 1, 10, 3, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # the signing moment: not after the wall clock (the certificates are checked against it)
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ async def group_with_a_loan(vault, *, extra: int = 5):
     borrower, _, loan = await drawn_loan(vault)
     await in_household(borrower, "357")
     others = await households(vault, extra)
-    group = await form_group(actor=officer, name="西街村联保小组", members=members([borrower, *others]), on=ON, now=NOW)
+    group = await form_group(actor=officer, name="西街村联保小组", members=members([borrower, *others]), on=ON, now=NOW, kit=signing_kit())
     return officer, group, borrower, others, loan
 
 
@@ -88,14 +88,14 @@ async def test_once_the_loan_is_settled_a_member_leaves_and_then_the_group_is_di
     with pytest.raises(Conflict, match="联保小组已解散"):
         await dissolve_group(actor=officer, group_id=group.id, reason="再次", now=NOW)
     # the households are free to form a new group
-    again = await form_group(actor=officer, name="新小组", members=members(others), on=ON, now=NOW)
+    again = await form_group(actor=officer, name="新小组", members=members(others), on=ON, now=NOW, kit=signing_kit())
     assert again.status == "active"
 
 
 async def test_bad_input_scope_and_role_are_refused_and_nothing_changes(bank, vault):
     officer = await actor("officer1")
     customers = await households(vault, 5)
-    group = await form_group(actor=officer, name="小组", members=members(customers), on=ON, now=NOW)
+    group = await form_group(actor=officer, name="小组", members=members(customers), on=ON, now=NOW, kit=signing_kit())
     row = await GuaranteeMember.get(group_id=group.id, customer_id=customers[0].id)
     with pytest.raises(ValidationError, match="请填写解散原因"):
         await dissolve_group(actor=officer, group_id=group.id, reason="  ", now=NOW)
@@ -111,7 +111,7 @@ async def test_bad_input_scope_and_role_are_refused_and_nothing_changes(bank, va
 async def test_candidates_are_the_villages_linked_members_with_their_active_groups(bank, vault):
     officer = await actor("officer1")
     customers = await households(vault, 5)
-    group = await form_group(actor=officer, name="第一组", members=members(customers), on=ON, now=NOW)
+    group = await form_group(actor=officer, name="第一组", members=members(customers), on=ON, now=NOW, kit=signing_kit())
     village, found = await group_candidates(officer, (await Village.get(division_code=WEST)).id)
     ours = {c.customer_id: c for c in found if c.customer_id in {x.id for x in customers}}
     assert len(ours) == 5 and all(c.active_groups == ["第一组"] for c in ours.values()) and village.division_code == WEST

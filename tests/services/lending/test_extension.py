@@ -18,10 +18,11 @@ from app.services.lending.extension import consents_of, propose_extension, recor
 from app.services.reporting import portfolio_summary
 from app.services.lending.ledger import ledger_check
 from app.services.maker_checker.commands import approve, command_view
-from tests.factories.guarantees import households, in_household, members
+from tests.factories.guarantees import signing_kit, households, in_household, members
 from tests.services.lending.test_classification_state import PAYS, _actor, _loan, _until
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
+SIGNED = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # a signature's moment: not after the wall clock (the certificates are checked against it)
 MC = MakerCheckerPolicy()
 
 
@@ -138,7 +139,7 @@ async def test_a_guaranteed_loan_is_extended_only_with_each_guarantors_written_c
     borrower = await Customer.get(id=loan.customer_id)
     await in_household(borrower, "900")
     others = await households(vault, 4)
-    await form_group(actor=maker, name="西街村联保小组", members=members([borrower, *others]), on=today, now=NOW)
+    await form_group(actor=maker, name="西街村联保小组", members=members([borrower, *others]), on=today, now=SIGNED, kit=signing_kit())
 
     async def propose(months=2):
         return await propose_extension(actor=maker, loan_id=loan.id, months=months, restructured=False, reason="经营周转困难", today=today,
