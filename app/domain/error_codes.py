@@ -340,6 +340,7 @@ MEANINGS: dict[StrEnum, str] = {
     CommonCode.TOO_LARGE: "内容超过大小上限",
     CommonCode.ALREADY_DONE: "已处理过，不能再次处理",
     CommonCode.IDEMPOTENCY_KEY_REUSED: "幂等键已用于另一笔内容不同的请求",
+    ContractCode.SEAL_UNAVAILABLE: "成员行的电子印章证书或私钥无法使用，合同未签署、未盖章（请平台管理员检查本行印章配置）",
     LendingCode.INVALID_RATE: "利率不合法",
     LendingCode.INVALID_TERM: "期限不合法（超出产品允许的期数）",
     LendingCode.INVALID_METHOD: "产品不支持该还款方式",

@@ -47,7 +47,7 @@ from app.services import audit
 from app.services.actor import SYSTEM, Actor
 from app.services.census.access import visible_village
 from app.services.contracts.document import yuan_in_words
-from app.services.contracts.service import SigningKit
+from app.services.contracts.signing import SigningKit
 from app.services.contracts.signed_text import SignedText, archive_signed_text, sign_text_document
 from app.services.permissions import require
 from app.sql import fetch

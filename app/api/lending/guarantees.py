@@ -39,7 +39,7 @@ GuaranteeGroupStatus = domain_enum(DomainGroupStatus, description="联保小组�
 GuaranteeStatus = domain_enum(DomainStatus, description="成员保证（联保保证合同）的状态")
 GuaranteeGroupOrigin = domain_enum(DomainOrigin, name="GuaranteeGroupOrigin", description="联保小组的组建场合")
 
-GuaranteeErrorCode = error_enum("GuaranteeErrorCode", "联保操作的错误代码", codes.CommonCode)
+GuaranteeErrorCode = error_enum("GuaranteeErrorCode", "联保操作的错误代码", codes.CommonCode, codes.ContractCode.SEAL_UNAVAILABLE)
 
 
 @strawberry.type(description="联保操作的错误")

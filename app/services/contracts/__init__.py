@@ -5,9 +5,9 @@ The visit flow calls, in order: `create_contract` → `request_contract_render` 
 → `seal_contract`. See each function's docstring; the process's `SigningKit` is built once by app/wiring.py.
 """
 
+from app.services.contracts.signing import SigningKit
 from app.services.contracts.service import (
     FaceChecks,
-    SigningKit,
     contract_in_scope,
     create_contract,
     current_document_id,

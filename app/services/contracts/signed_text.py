@@ -4,7 +4,7 @@ The 联保 guarantee contract (app/services/guarantees.py) and a guarantor's wri
 (app/services/lending/extension.py) are each a one-page PDF (textpdf.py) with two signature fields: the
 customer's, signed with a one-time certificate issued in their name at that moment, then the bank's seal
 (PAdES, B-T with a time stamp) — the same two steps as the credit contract (`sign_as_customer`,
-`seal_pdf` in service.py), each validated before the next. `sign_text_document` does the work outside
+`seal_pdf` in signing.py), each validated before the next. `sign_text_document` does the work outside
 any transaction and puts the signed file into the content-addressed media store; the caller records it
 with `archive_signed_text` inside its own transaction, next to the record the PDF belongs to. A failure
 before that records nothing (a stored blob nobody references is harmless; a retry stores the same kind of file
@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from app.domain.vocabulary import DocumentKind
 from app.models import Bank, Document
 from app.services.actor import Actor
-from app.services.contracts import stamps
-from app.services.contracts.service import SigningKit, seal_pdf, sign_as_customer
+from app.services.contracts.stamps import name_image
+from app.services.contracts.signing import SigningKit, seal_pdf, sign_as_customer
 from app.services.contracts.textpdf import TextDocument, text_pdf
 from app.services.risk.common import officer_id
 
@@ -50,7 +50,7 @@ async def sign_text_document(
     )
     local = now.astimezone(ZoneInfo(kit.business_tz))
     signed, serial = await sign_as_customer(
-        unsigned, kit=kit, field=SIGNER_FIELD, name=signer_name, picture=stamps.name_image(signer_name),
+        unsigned, kit=kit, field=SIGNER_FIELD, name=signer_name, picture=name_image(signer_name),
         lines=(f"{signer_label}：{signer_name}", f"时间：{local:%Y-%m-%d %H:%M:%S}", f"见证：{witness}"), reason=reason, location=bank.name, now=now,
     )
     sealed, pki = await seal_pdf(signed, kit=kit, bank=bank, field=BANK_FIELD, reason=seal_reason, now=now)

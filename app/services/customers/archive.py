@@ -22,7 +22,7 @@ from app.models import Contract, Customer, Document, GuaranteeMember, GuarantorC
 from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
-from app.services.contracts import signed_text
+from app.services.contracts.signed_text import SIGNATURES as SIGNED_TEXT_SIGNATURES
 from app.services.contracts.pdfsign import SignatureCheck, validate_pdf
 from app.services.customers.trail import Trail, customer_trail
 from app.services.documents import MediaStore
@@ -72,9 +72,9 @@ async def _contract_versions(customer_id: UUID) -> dict[UUID, int]:
                 expected[doc_id] = count
     # the guarantee contracts and extension consents the customer signed as a guarantor: their signature and the seal
     for doc_id in await GuaranteeMember.filter(customer_id=customer_id, document_id__not_isnull=True).values_list("document_id", flat=True):
-        expected[doc_id] = signed_text.SIGNATURES
+        expected[doc_id] = SIGNED_TEXT_SIGNATURES
     for doc_id in await GuarantorConsent.filter(member__customer_id=customer_id, document_id__not_isnull=True).values_list("document_id", flat=True):
-        expected[doc_id] = signed_text.SIGNATURES
+        expected[doc_id] = SIGNED_TEXT_SIGNATURES
     return expected
 
 

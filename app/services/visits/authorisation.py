@@ -22,6 +22,7 @@ from app.domain.vocabulary import DocumentKind
 from app.services.actor import Actor
 from app.services.contracts import FaceChecks
 from app.services.contracts import stamps
+from app.services.contracts.pad_image import check_signature_png
 from app.services.documents import MediaStore, store_document
 from app.services.risk import record_authorisation
 from app.services.visits.common import VisitPolicy, check_open, complete_step, own_visit
@@ -38,7 +39,7 @@ TEXT = (
 def authorisation_sheet(signature_png: bytes, *, name: str, masked_id: str, institution: str, signed_at: datetime, tz: str,
                         lat: float | None, lng: float | None, face_id: UUID) -> bytes:
     """The signed sheet as a PNG: the authorisation text, then the hand signature with who/when/where under it."""
-    signature = stamps.check_signature_png(signature_png)
+    signature = check_signature_png(signature_png)
     local = signed_at.astimezone(ZoneInfo(tz))
     place = f"{lat:.5f}, {lng:.5f}" if lat is not None and lng is not None else "—"
     lines = (*TEXT, f"被授权机构：{institution}", f"授权人：{name}（{masked_id}）",
