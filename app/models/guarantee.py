@@ -39,7 +39,7 @@ class GuaranteeMember(Model):
     amount_fen = fields.BigIntField()  # 担保最高额: the most this guarantor answers for
     contract_no = fields.CharField(max_length=40, unique=True)  # 保证合同编号, cited by warnings and collection tasks
     contract_sha256 = fields.CharField(max_length=64)  # hash of the contract text the member signed
-    # the signed and sealed contract PDF in the guarantor's e-archive (PAdES); null only for guarantees signed before migration 0044
+    # the signed and sealed contract PDF in the guarantor's e-archive (PAdES); null only for guarantees signed before migration 0045
     document = fields.ForeignKeyField("models.Document", related_name="guarantee_contracts", null=True, on_delete=fields.RESTRICT)
     signed_at = fields.DatetimeField()
     witnessed_by = fields.ForeignKeyField("models.Officer", related_name="guarantees_witnessed", null=True, on_delete=fields.SET_NULL)
@@ -59,7 +59,7 @@ class GuarantorConsent(Model):
     member = fields.ForeignKeyField("models.GuaranteeMember", related_name="consents", on_delete=fields.RESTRICT)
     months = fields.IntField()  # the longest extension consented to
     text_sha256 = fields.CharField(max_length=64)  # hash of the consent text the guarantor signed
-    # the signed and sealed consent PDF in the guarantor's e-archive (PAdES); null only for consents recorded before migration 0044
+    # the signed and sealed consent PDF in the guarantor's e-archive (PAdES); null only for consents recorded before migration 0045
     document = fields.ForeignKeyField("models.Document", related_name="guarantor_consents", null=True, on_delete=fields.RESTRICT)
     signed_at = fields.DatetimeField()
     witnessed_by = fields.ForeignKeyField("models.Officer", related_name="consents_witnessed", null=True, on_delete=fields.SET_NULL)

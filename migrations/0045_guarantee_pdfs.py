@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0043_guarantor_consent')]
+    dependencies = [('models', '0044_online_bank_data')]
 
     initial = False
 
