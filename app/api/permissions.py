@@ -83,6 +83,7 @@ MUTATION_ACTIONS: dict[str, Action] = {
     "creditApply": Action.LOAN_APPLY,
     "creditApplicationAccept": Action.LOAN_APPLY,
     "creditApplicationReviewRequest": Action.LOAN_APPLY,
+    "creditReferralDecide": Action.LINE_APPROVE,
     "loanApplicationConfirm": Action.LOAN_DISBURSE,
     "loanDrawdown": Action.LOAN_DISBURSE,
     "loanRepay": Action.LOAN_REPAY,

@@ -1,4 +1,6 @@
-"""Online credit in the app (公积金贷, 保单贷, 国网贷, 线上便利贷): products, consents, apply → offer / refusal / referral, accept and sign.
+"""Online credit in the app (公积金贷, 保单贷, 国网贷, 线上便利贷): products, consents, apply → offer / refusal / referral, accept and sign;
+and the approver's door onto referred applications (`creditReferrals`, `creditReferral`, `creditReferralDecide`), as the PAD
+page 线上授信审查.
 
 Every resolver calls one service function of app/services/lending/online_credit.py; the drawdown on the line is `loanApply`.
 """
@@ -10,6 +12,7 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app import clock
 from app.api.arguments import AFTER, FIRST, INPUT
@@ -19,8 +22,8 @@ from app.api.enums import domain_enum
 from app.api.errors import error_enum, payload_error
 from app.api.lending.types import CreditLine, Product, RepaymentMethod
 from app.api.pagination import ID_KEY, Connection, SortKey, paginate_keyset
-from app.api.permissions import IsCustomer
-from app.api.scalars import DecimalString
+from app.api.permissions import IsCustomer, IsOfficer
+from app.api.scalars import DecimalString, optional_fen
 from app.domain import error_codes as codes
 from app.domain.errors import DomainError, NotFound, ValidationError
 from app.domain.external_data import CreditApplicationStatus, ExternalSource
@@ -29,6 +32,7 @@ from app.models import CreditApplication as CreditApplicationModel
 from app.services import business_date
 from app.services.lending import online_credit
 from app.services.lending import queries as lending_queries
+from app.services.lending.online_credit import OnlineCreditPolicy
 from app.services.lending.products import products_visible
 
 CreditApplicationErrorCode = error_enum(
@@ -116,6 +120,55 @@ class CreditApplication:
             applied_at=m.applied_at, review_requested_at=m.review_requested_at, accepted_at=m.accepted_at,
             can_request_review=m.status == CreditApplicationStatus.REFUSED and "approver" not in (m.decision or {}), product_key=m.product_id, line_key=m.credit_line_id,
         )
+
+
+@strawberry.type(description="转审批人审查的线上授信申请（审批人视角：数据来源未答复、征信需复核，或客户对自动拒绝申请了人工复核）")
+class CreditReferral:
+    id: strawberry.ID = strawberry.field(description="申请 ID（UUID；creditReferralDecide 的 applicationId）")
+    status: CreditApplicationStatusEnum = strawberry.field(description="申请状态（待审查为 REFERRED；审查后为 OFFERED 或 REFUSED）")
+    product: Product = strawberry.field(description="申请的产品")
+    customer_id: strawberry.ID = strawberry.field(description="客户 ID（UUID）")
+    customer_name: str = strawberry.field(description="客户姓名")
+    customer_id_number_masked: str = strawberry.field(description="身份证号（已遮蔽）")
+    source: ExternalDataSource | None = strawberry.field(description="审批查询的外部数据来源；为 null 时仅用征信报告与本行数据（线上便利贷）")
+    strategy_version: str = strawberry.field(description="产品策略版本")
+    applied_at: datetime = strawberry.field(description="申请时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    review_requested_at: datetime | None = strawberry.field(description="客户申请人工复核的时刻；非客户申请复核时为 null")
+    review_reason: str = strawberry.field(description="客户申请复核时的说明（可空）")
+    strategy_limit: DecimalString | None = strawberry.field(
+        description="产品策略测算的额度（元）：审批人批准的额度不得超过它；策略未运行（数据来源未答复）或测算拒绝时为 null")
+    evidence: JSON = strawberry.field(
+        description="审批依据（JSON 对象）：bureau 征信查询结果、source 数据来源状态（或本行数据 facts）、admission 准入与反欺诈、strategy 产品策略（命中规则与额度测算项，金额为分）、residence 居住地核验；审查后含 approver")
+    limit: DecimalString | None = strawberry.field(description="审查批准的授信额度（元）；未批准时为 null")
+    annual_rate_percent: DecimalString | None = strawberry.field(description="批准时出具的年化利率（百分数）；未批准时为 null")
+
+    @classmethod
+    def from_model(cls, m: CreditApplicationModel) -> CreditReferral:
+        offered = m.annual_rate_ppm is not None
+        strategy = (m.decision or {}).get("strategy") or {}
+        suggested = strategy.get("limit", {}).get("limitFen") if strategy.get("decision") != "reject" else None
+        return cls(
+            id=strawberry.ID(str(m.id)), status=CreditApplicationStatusEnum(m.status.value), product=Product.from_model(m.product),
+            customer_id=strawberry.ID(str(m.customer_id)), customer_name=m.customer.name, customer_id_number_masked=m.customer.id_number_masked,
+            source=ExternalDataSource(m.source.value) if m.source else None, strategy_version=m.strategy_version, applied_at=m.applied_at,
+            review_requested_at=m.review_requested_at, review_reason=m.review_reason, strategy_limit=yuan_str(suggested) if suggested is not None else None,
+            evidence=m.decision or {}, limit=yuan_str(m.limit_fen) if offered else None, annual_rate_percent=percent_str(m.annual_rate_ppm) if offered else None,
+        )
+
+
+@strawberry.input(description="审批人审查转审批的线上授信申请：批准（给出额度，客户在手机银行确认签署后生效）或不予批准")
+class CreditReferralDecideInput:
+    application_id: strawberry.ID = strawberry.field(description="授信申请 ID（CreditReferral.id）")
+    approve: bool = strawberry.field(description="true 批准，false 不予批准")
+    limit: DecimalString | None = strawberry.field(
+        default=None, description="批准的授信额度（元，如 \"50000.00\"）：不低于产品最低额度，不超过产品最高额度、互联网消费贷款单户上限余量与产品策略测算额度；不予批准时省略")
+    reason: str = strawberry.field(description="审查意见（必填，最多 256 字；不予批准的理由不告知客户，客户只看到中性说明）")
+
+
+@strawberry.type(description="referral 为空当且仅当 errors 非空")
+class CreditReferralPayload:
+    referral: CreditReferral | None = strawberry.field(description="审查后的申请；出错时为 null")
+    errors: list[CreditApplicationError] = strawberry.field(description="错误；成功时为空列表（FORBIDDEN 非审批人，NOT_REFERRED 已审查过，INVALID_AMOUNT 额度超出上限或低于下限）")
 
 
 @strawberry.input(description="签署外部数据查询授权书（用途：授信申请）")
@@ -220,6 +273,20 @@ class OnlineCreditMutation:
         return CreditApplicationPayload(application=CreditApplication.from_model(row), errors=[])
 
 
+    @strawberry.mutation(description="审批人审查转审批的线上授信申请（与 PAD 线上授信审查页同一服务）：批准给出额度（客户签署后生效）或不予批准", permission_classes=[IsOfficer])
+    async def credit_referral_decide(self, info: Info, input: Annotated[CreditReferralDecideInput, INPUT]) -> CreditReferralPayload:
+        ctx = info.context
+        try:
+            row = await online_credit.decide_referral(
+                actor=ctx.actor, application_id=_uuid(input.application_id, "授信申请不存在", "application_id"), approve=input.approve,
+                limit_fen=optional_fen(input.limit, field="limit") if input.approve else None, reason=input.reason, now=clock.now_utc(),
+                today=await business_date.current(), policy=ctx.mobile.online if ctx.mobile else OnlineCreditPolicy(),
+            )
+        except DomainError as exc:
+            return CreditReferralPayload(referral=None, errors=[_error(exc)])
+        return CreditReferralPayload(referral=CreditReferral.from_model(row), errors=[])
+
+
 NEWEST_APPLIED = (SortKey("applied_at", datetime.fromisoformat, descending=True), ID_KEY)
 
 
@@ -261,3 +328,17 @@ class OnlineCreditQuery:
         for edge in page.edges:
             edge.node = CreditApplication.from_model(edge.node)
         return page
+
+    @strawberry.field(description="转审批人审查的线上授信申请：本人所辖网点客户的、待审查的（REFERRED），最早申请的在前；仅审批人可查", permission_classes=[IsOfficer])
+    async def credit_referrals(self, info: Info) -> list[CreditReferral]:
+        return [CreditReferral.from_model(row) for row in await online_credit.referred_queue(actor=info.context.actor)]
+
+    @strawberry.field(description="一笔线上授信申请（审批人视角，任何状态；查看记入审计）；所辖网点以外的或不存在的为 null", permission_classes=[IsOfficer])
+    async def credit_referral(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="授信申请 ID（UUID）")],
+    ) -> CreditReferral | None:
+        try:
+            row = await online_credit.referral_file(actor=info.context.actor, application_id=UUID(str(id)))
+        except (ValueError, NotFound):
+            return None
+        return CreditReferral.from_model(row)

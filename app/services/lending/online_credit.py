@@ -453,7 +453,8 @@ async def decide_referral(
 ) -> CreditApplication:
     """An approver decides a referred application: approve with a limit (then it is an offer the borrower signs as any
     other) or decline (a refusal with a neutral message). The limit is within the product's maximum, the online
-    consumer cap, and the product strategy's limit when the strategy ran; the approver's reason is kept."""
+    consumer cap, and the product strategy's limit when the strategy ran; the approver's reason is kept.
+    The doors: the PAD page 线上授信审查 and the staff GraphQL mutation `creditReferralDecide`."""
     reason = (reason or "").strip()[:256]
     async with in_transaction():
         row = await CreditApplication.select_for_update().get_or_none(id=application_id)
@@ -502,7 +503,7 @@ async def decide_referral(
             )
             await audit.record(actor, "credit_application.approve", "credit_application", row.id, before=before,
                                after={"status": CreditApplicationStatus.OFFERED.value, "limitFen": limit_fen, "spreadBp": spread, "reason": reason})
-    return await CreditApplication.get(id=application_id).prefetch_related("product")
+    return await CreditApplication.get(id=application_id).prefetch_related("product", "customer")
 
 
 async def referral_file(*, actor: Actor, application_id: UUID) -> CreditApplication:
