@@ -135,6 +135,8 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
                        "执行年利率写展期后的利率。迁移后该贷款不能再展期（每笔贷款最多展期一次）", ("", "")),
     Column("展期月数", False, "填写展期日时必填：展期的月数，累计不超过贷款通则的限度（短期贷款不超过原期限，中期不超过原期限的一半，长期不超过 3 年）", ("", "")),
     Column("展期前年利率", False, "展期改变了利率时填写展期前执行的年利率（%），默认同执行年利率", ("", "")),
+    Column("观察期起始日", False, "不良贷款（次级、可疑、损失）已还清全部逾期、处于升级观察期的填写：观察期开始的日期，早于迁移日；"
+                         "不能有逾期金额。观察期满后系统提出升级建议，由审批人决定", ("", "")),
 ))
 
 LPR = Kind("lpr", "LPR 历史", "发布日期", (
@@ -483,6 +485,14 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
     if cells.get("核销日", "") and cells.get("展期日", ""):
         c.add("展期日", "已核销贷款的展期信息不迁移，请留空")
     npl = loan_class is not None and is_non_performing(loan_class)
+    states["observing_since"] = _date(cells["观察期起始日"]) if cells.get("观察期起始日", "") else None
+    if cells.get("观察期起始日", ""):
+        if states["observing_since"] is None:
+            c.add("观察期起始日", "日期格式应为 YYYY-MM-DD")
+        if loan_class is not None and not npl:
+            c.add("五级分类", "处于观察期的贷款五级分类应为次级、可疑或损失")
+        if cells.get("核销日", ""):
+            c.add("观察期起始日", "已核销的贷款不填观察期起始日")
     if cells.get("核销日", ""):
         if loan_class is not None and not npl:
             c.add("五级分类", "已核销贷款的五级分类应为次级、可疑或损失")
@@ -572,7 +582,7 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
         c.add("剩余本金", f"贷款余额与已还本金不符：原始本金 {yuan(row['principal_fen'])} 元 − 已还本金 {yuan(row['paid_fen'])} 元 ≠ 剩余本金 {yuan(remaining)} 元")
     if remaining == 0:
         c.add("剩余本金", "剩余本金为 0：已结清的贷款无需迁移")
-    for name, column in (("non_accrual_on", "非应计日"), ("written_off_on", "核销日")):
+    for name, column in (("non_accrual_on", "非应计日"), ("written_off_on", "核销日"), ("observing_since", "观察期起始日")):
         if row.get(name) is not None and not row["start_on"] < row[name] < migration_on:
             c.add(column, f"{column}应早于迁移日 {migration_on.isoformat()}" if row[name] >= migration_on else f"{column}应晚于起息日")
     if row.get("written_off_on") is not None:
@@ -603,6 +613,8 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
                 plan.days_past_due = (migration_on - timedelta(days=1) - earliest).days
     elif earliest is not None:
         c.add("最早逾期日", "没有逾期金额时不填最早逾期日")
+    if arrears and row.get("observing_since") is not None:
+        c.add("观察期起始日", "有逾期金额的贷款不在观察期：请留空观察期起始日")
     period_start = past[-1].due_on if past else row["start_on"]
     if revolving and future:  # the 积数 of a period whose balance may have changed: at most the original principal's
         most = days_interest_fen(row["principal_fen"], row["rate_ppm"], (migration_on - period_start).days, conventions.days_in_year_daily)

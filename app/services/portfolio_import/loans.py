@@ -173,7 +173,9 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
                                    old_maturity_on=e.old_maturity_on, new_maturity_on=e.new_maturity_on, old_rate_ppm=e.old_rate_ppm,
                                    new_rate_ppm=e.new_rate_ppm, old_tenor=e.old_tenor.value, new_tenor=e.new_tenor.value, balance_fen=e.balance_fen)
     risk = {}
-    if row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
+    if row["observing_since"] is not None:  # a non-performing loan that repaid its arrears: held, observed since then (no floor)
+        risk |= {"observing_since": row["observing_since"]}
+    elif row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
         risk |= {"floor_class": row["class"], "floor_kind": FloorKind.MANUAL, "floor_set_on": on, "floor_reason": f"迁移：原系统认定为{CLASS_LABELS[row['class']]}"}
     non_accrual = row["non_accrual_on"] is not None
     if non_accrual:  # 非应计 as the lending module keeps it: what is owed and not paid is off the balance sheet (docs/lending-nonaccrual.md)

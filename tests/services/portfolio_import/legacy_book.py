@@ -48,6 +48,7 @@ class LegacyLoan:
     written_off_on: date | None = None  # 核销日: written off (账销案存); rows due after it are not the old system's concern
     extended_on: date | None = None  # 展期日: extended by `extension_months` (the rate unchanged), as Cunxin's extension rebuilds it
     extension_months: int = 0
+    observing_since: date | None = None  # 观察期起始日: a non-performing loan observed since it repaid its arrears
     repaid_yuan: int = 0  # 随借随还: principal repaid before the current settlement period (interest always paid when due)
 
 
@@ -70,6 +71,9 @@ STATE_LOANS = (
 # a revolving drawdown (随借随还) of 30,000.00 on 2026-05-08 for 12 months, 10,000.00 repaid in July: 20,000.00 left,
 # interest of the settlement period from 2026-09-21 accrued by 积数 on it
 REVOLVING_LOANS = (LegacyLoan(9, "随借随还", 30_000, 12, date(2026, 5, 8), "4.35", None, 0, "正常", True, repaid_yuan=10_000),)
+
+# a 次级 loan that repaid all its arrears on 2026-08-01 and has paid on time since: under observation for an upgrade
+OBSERVED_LOANS = (LegacyLoan(10, "等额本息", 12_000, 12, date(2026, 3, 10), "4.5", None, 0, "次级", True, observing_since=date(2026, 8, 1)),)
 
 # a six-month loan extended by six months on 2026-08-20 (before its maturity 2026-09-05): it now runs to 2027-03-05
 EXTENDED_LOANS = (LegacyLoan(8, "等额本息", 20_000, 6, date(2026, 3, 5), "4.5", None, 0, "正常", True, extended_on=date(2026, 8, 20), extension_months=6),)
@@ -130,7 +134,8 @@ def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
            _yuan(figures["overdue_principal"]), _yuan(figures["overdue_interest"]), unpaid[0].due_on.isoformat() if unpaid else "",
            _yuan(accrued), _yuan(loan.penalty_fen), loan.loan_class]
     extra = {"非应计日": loan.non_accrual_on.isoformat() if loan.non_accrual_on else "", "核销日": loan.written_off_on.isoformat() if loan.written_off_on else "",
-             "展期日": loan.extended_on.isoformat() if loan.extended_on else "", "展期月数": str(loan.extension_months) if loan.extended_on else ""}
+             "展期日": loan.extended_on.isoformat() if loan.extended_on else "", "展期月数": str(loan.extension_months) if loan.extended_on else "",
+             "观察期起始日": loan.observing_since.isoformat() if loan.observing_since else ""}
     row += [extra.get(h, "") for h in LOANS.headers[20:]]
     return row, figures
 
@@ -143,7 +148,7 @@ def legacy_book(folder: Path, on: date, loans: tuple[LegacyLoan, ...] = LOANS_OF
     loan_rows = []
     control = {"count": 0, "principal": 0, "overdue_principal": 0, "overdue_interest": 0, "accrued": 0, "penalty": 0}
     for loan in loans:
-        customers.append([f"C{loan.n:04d}", "赵" + "一二三四五六七八九"[loan.n - 1] + "娃", id_number(loan.n), f"1380000{loan.n:04d}", VILLAGE,
+        customers.append([f"C{loan.n:04d}", "赵" + "一二三四五六七八九十"[loan.n - 1] + "娃", id_number(loan.n), f"1380000{loan.n:04d}", VILLAGE,
                           f"91{loan.n:02d}", "户主"])
         if loan.card:
             card_rows.append([f"K{loan.n:04d}", f"C{loan.n:04d}", card_number(loan.n), "山西农信"])

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.domain.classification import LoanClass
+from app.domain.classification import ClassificationPolicy, LoanClass
 from app.domain.errors import ValidationError
 from app.domain.maker_checker import MakerCheckerPolicy
 from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.integrations.core_banking import SandboxCoreBanking
-from app.models import AuditEvent, CreditLine, Installment, LedgerEntry, LedgerTransaction, Loan, LoanExtension, LoanRisk, LoanWriteOff
+from app.models import AuditEvent, ClassUpgradeProposal, CreditLine, Installment, LedgerEntry, LedgerTransaction, Loan, LoanExtension, LoanRisk, LoanWriteOff
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.lending.eod import run_eod
@@ -22,7 +22,7 @@ from app.services.lending.ledger import ledger_check, trial_balance
 from app.services.lending.write_off import record_recovery
 from app.services.portfolio_import import import_cards, import_credit_lines, import_customers, import_loans, loan_reconciliation
 from tests.services.lending.test_classification_state import _actor
-from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, REVOLVING_LOANS, STATE_LOANS, legacy_book
+from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, OBSERVED_LOANS, REVOLVING_LOANS, STATE_LOANS, legacy_book
 
 BANK = "14102301"
 MAX = 10 * 1024 * 1024
@@ -260,3 +260,33 @@ async def test_a_revolving_drawdown_comes_across_and_settles_its_quarter_as_a_na
     quarter = 20_000_00 * 43_500 * (date(2026, 12, 21) - date(2026, 9, 21)).days / 1_000_000 / 360
     assert settled.status == "paid" and abs(settled.interest_fen - quarter) <= 1, (settled.interest_fen, quarter)
     assert (await Loan.get(id=loan.id)).outstanding_principal_fen == 20_000_00
+
+
+async def test_an_observed_non_performing_loan_keeps_its_observation_and_is_proposed_for_upgrade_when_it_ends(demo, vault, tmp_path):
+    on = await business_date.current()
+    book = legacy_book(tmp_path, on, OBSERVED_LOANS)
+    for service, path in ((import_customers, book.customers), (import_cards, book.cards), (import_credit_lines, book.lines)):
+        assert (await _run(service, path, confirm=True, vault=vault)).committed
+    col = {h: i for i, h in enumerate(book_headers())}
+    normal = list(book.loan_rows[0])
+    normal[col["五级分类"]] = "正常"
+    bad = await _run(import_loans, book.loans_file(tmp_path / "bad.csv", [normal]), confirm=True, vault=vault)
+    assert "第 2 行「五级分类」：处于观察期的贷款五级分类应为次级、可疑或损失" in [str(e) for e in bad.errors]
+    assert bad.committed is False and await Loan.all().count() == 0
+
+    done = await _run(import_loans, book.loans, confirm=True, vault=vault)
+    assert [str(e) for e in done.errors] == [] and done.committed
+    loan = await Loan.get(disbursement_ref="D0010")
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert (loan.classification, risk.observing_since, risk.floor_class) == (LoanClass.SUBSTANDARD, date(2026, 8, 1), None)
+
+    # a month's observation and one period (short, for the test): it ended with the first due date after the migration
+    # (2026-12-10), so that end-of-day proposes the upgrade; an observation started at the migration would not have ended
+    policy = ClassificationPolicy(observation_months=1, observation_periods=1)
+    core = SandboxCoreBanking()
+    while await business_date.current() <= date(2026, 12, 10):
+        await run_eod(core=core, vault=vault, policy=policy)
+        assert await ledger_check(today=await business_date.current() - timedelta(days=1)) == []
+    proposal = await ClassUpgradeProposal.get(loan_id=loan.id)
+    assert (proposal.from_class, proposal.proposed_class, proposal.observed_from) == (LoanClass.SUBSTANDARD, LoanClass.NORMAL, date(2026, 8, 1))
+    assert (await Loan.get(id=loan.id)).classification == LoanClass.SUBSTANDARD  # a proposal, never an upgrade by itself
