@@ -149,7 +149,8 @@ async def loan_extension_consent(request: Request) -> Response:
             member_id = UUID(str(form.get("member_id") or ""))
         except ValueError:
             raise DomainError("请选择保证人", field="member_id") from None
-        await record_consent(actor=request.state.session.actor, loan_id=loan_id, member_id=member_id, months=int(months), now=clock.now_utc())
+        await record_consent(actor=request.state.session.actor, loan_id=loan_id, member_id=member_id, months=int(months), now=clock.now_utc(),
+                             kit=request.app.state.signing_kit())
     except DomainError as exc:
         return render(request, "checks/_form_error.html", {"id": error_id, "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)

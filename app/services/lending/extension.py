@@ -32,11 +32,13 @@ from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from app.clock import now_utc
-from app.models import Customer, ExtensionApplication, GuaranteeMember, GuarantorConsent, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, \
+from app.models import Bank, Branch, Customer, ExtensionApplication, GuaranteeMember, GuarantorConsent, Installment, Loan, LoanClassChange, LoanExtension, LoanRisk, \
     PendingCommand, Product
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
-from app.services.guarantees import guarantees_of_loan
+from app.services.contracts.signed_text import archive_signed_text, sign_text_document
+from app.services.contracts.signing import SigningKit
+from app.services.guarantees import guarantees_of_loan, witness_name
 from app.services.lending.access import can_access
 from app.services.lending.queries import loan_label, loan_named_in, loan_subject
 from app.services.lending.pricing import rate_for
@@ -132,15 +134,34 @@ async def _consents_for(loan: Loan, months: int) -> tuple[tuple[str, date], ...]
     return tuple((m.customer.name, consents[m.id].signed_at.date()) for m in members)
 
 
-def consent_text(*, loan_label: str, borrower: str, guarantor: str, contract_no: str, months: int, maturity_on: date, on: date) -> str:
-    """The consent a guarantor signs (its hash is kept with the record)."""
-    return (f"保证人同意展期书\n借据：{loan_label}\n借款人：{borrower}\n保证人：{guarantor}（保证合同 {contract_no}）\n"
-            f"同意借款人展期不超过 {months} 个月（原到期日 {maturity_on.isoformat()}），保证责任延续至展期后到期日\n签署日期：{on.isoformat()}\n")
+CONSENT_TITLE = "保证人同意展期书"
 
 
-async def record_consent(*, actor: Actor, loan_id: UUID, member_id: UUID, months: int, now: datetime) -> GuarantorConsent:
-    """An officer records a guarantor's signed written consent to an extension of up to `months` (the borrower's
-    application, before the extension is proposed); the officer witnesses it. Audited; bad input records nothing."""
+def consent_lines(*, loan_label: str, loan_id: UUID, bank_name: str, borrower: str, guarantor: str, contract_no: str, months: int,
+                  maturity_on: date, on: date, witness: str = "") -> tuple[str, ...]:
+    """The consent a guarantor signs, line by line: the PDF's text (the text's hash is kept with the record)."""
+    return (
+        f"贷款人（债权人）：{bank_name}",
+        f"借据：{loan_label}（借据编号 {str(loan_id).upper()}）",
+        f"借款人：{borrower}",
+        f"保证人：{guarantor}（联保保证合同 {contract_no}）",
+        f"本人知悉借款人申请展期，同意该笔借款展期不超过 {months} 个月（原到期日 {maturity_on.isoformat()}），"
+        "并同意按原保证合同继续承担连带责任保证，保证期间自展期后的到期日起算。",
+        "本同意书仅适用于本次展期；此后再次展期或借新还旧，须另行取得本人书面同意。",
+        f"签署日期：{on.year}年{on.month}月{on.day}日" + (f"　见证客户经理：{witness}" if witness else ""),
+    )
+
+
+def consent_text(**fields: Any) -> str:
+    """The consent's text as hashed into the record."""
+    return "\n".join((CONSENT_TITLE, *consent_lines(**fields))) + "\n"
+
+
+async def record_consent(*, actor: Actor, loan_id: UUID, member_id: UUID, months: int, now: datetime, kit: SigningKit) -> GuarantorConsent:
+    """A guarantor's written consent to an extension of up to `months` (the borrower's application, before the extension is
+    proposed), witnessed by the officer: a PDF signed with a one-time certificate in the guarantor's name and sealed by the
+    member bank (PAdES), in the guarantor's e-archive and linked from the record. Audited; bad input records nothing.
+    Idempotent: while the guarantor's consent to the same months is open (no extension since), recording it again returns it."""
     loan = await Loan.get_or_none(id=loan_id)
     if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id) or actor.type != ActorType.OFFICER:
         raise NotFound("借据不存在", field="loan_id")
@@ -152,12 +173,31 @@ async def record_consent(*, actor: Actor, loan_id: UUID, member_id: UUID, months
     member = next((m for m in await guarantees_of_loan(SYSTEM, loan.id) if m.id == member_id), None)
     if member is None:
         raise ValidationError("该保证人不为这笔借据提供保证", code=CommonCode.INVALID, field="member_id")
+    same = (await _open_consents(loan)).get(member.id)
+    if same is not None and same.months == months and same.document_id is not None:
+        return same
     borrower = await Customer.get(id=loan.customer_id)
-    text = consent_text(loan_label=await loan_label(loan), borrower=borrower.name, guarantor=member.customer.name, contract_no=member.contract_no,
-                        months=months, maturity_on=loan.maturity_on, on=now.date())
-    consent = await GuarantorConsent.create(loan_id=loan.id, member_id=member.id, months=months, signed_at=now,
-                                            text_sha256=hashlib.sha256(text.encode()).hexdigest(), witnessed_by_id=actor.id)
-    await audit.record(actor, "loan.extension_consent", "loan", loan.id, after={"member": str(member.id), "months": months, "consent": str(consent.id)})
+    bank = await Bank.get(id=(await Branch.get(id=loan.branch_id)).bank_id)  # the lender: the loan's member bank
+    witness = await witness_name(actor)
+    fields = {"loan_label": await loan_label(loan), "loan_id": loan.id, "bank_name": bank.legal_name or bank.name, "borrower": borrower.name,
+              "guarantor": f"{member.customer.name}（身份证 {member.customer.id_number_masked}）", "contract_no": member.contract_no,
+              "months": months, "maturity_on": loan.maturity_on, "on": now.date(), "witness": witness}
+    signed = await sign_text_document(
+        kit=kit, title=CONSENT_TITLE, lines=consent_lines(**fields), signer_name=member.customer.name, signer_label="保证人",
+        witness=witness or "—", reason=f"保证人同意借款展期不超过 {months} 个月", seal_reason="贷款人电子合同专用章", bank=bank, now=now,
+    )
+    async with in_transaction():
+        await Loan.select_for_update().get(id=loan.id)  # one consent at a time per loan: a second tap finds the first
+        same = (await _open_consents(loan)).get(member.id)
+        if same is not None and same.months == months and same.document_id is not None:
+            return same
+        doc = await archive_signed_text(signed, customer_id=member.customer_id, title=f"{CONSENT_TITLE}（{months} 个月，{member.contract_no}）", actor=actor)
+        consent = await GuarantorConsent.create(loan_id=loan.id, member_id=member.id, months=months, signed_at=now, document=doc,
+                                                text_sha256=hashlib.sha256(consent_text(**fields).encode()).hexdigest(), witnessed_by_id=actor.id)
+        await audit.record(actor, "loan.extension_consent", "loan", loan.id, after={
+            "member": str(member.id), "months": months, "consent": str(consent.id), "documentId": str(doc.id), "sha256": signed.sha256,
+            "signerSerial": signed.signer_serial, "padesLevel": signed.pades_level,
+        })
     return consent
 
 

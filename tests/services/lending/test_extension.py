@@ -3,6 +3,8 @@ maker-checker; the remaining schedule is rebuilt from the original maturity (sum
 the loan is flagged as extended, the provincial outbox has it, ledger-check stays clean through the following
 end-of-days; the limits of 贷款通则 are refused in Chinese and change nothing."""
 
+import asyncio
+import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,8 +13,12 @@ from app.domain.classification import FloorKind, LoanClass
 from app.domain.errors import Forbidden, ValidationError
 from app.domain.maker_checker import CommandStatus, MakerCheckerPolicy
 from app.domain.vocabulary import InstallmentStatus
-from app.models import Customer, GuaranteeMember, GuarantorConsent, Installment, Loan, LoanExtension, LoanRisk, OutboxMessage, PendingCommand
+from app.models import AuditEvent, Customer, Document, GuaranteeMember, GuarantorConsent, Installment, Loan, LoanExtension, LoanRisk, OutboxMessage, PendingCommand
 from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.contracts.pdfsign import validate_pdf
+from app.services.contracts.textpdf import _hex
+from app.services.customers.archive import verify_archive
 from app.services.guarantees import form_group
 from app.services.lending.extension import consents_of, propose_extension, record_consent
 from app.services.reporting import portfolio_summary
@@ -151,14 +157,14 @@ async def test_a_guaranteed_loan_is_extended_only_with_each_guarantors_written_c
     guarantors = await consents_of(actor=maker, loan_id=loan.id)
     assert [(m.customer.name, c) for m, c in guarantors] == [(f"联保户{i}", None) for i in range(1, 5)]
     for member, _ in guarantors[:3]:
-        await record_consent(actor=maker, loan_id=loan.id, member_id=member.id, months=2, now=NOW)
-    await record_consent(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, months=1, now=NOW)  # agreed to one month only
+        await record_consent(actor=maker, loan_id=loan.id, member_id=member.id, months=2, now=SIGNED, kit=signing_kit())
+    await record_consent(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, months=1, now=SIGNED, kit=signing_kit())  # agreed to one month only
     with pytest.raises(ValidationError, match="保证人联保户4尚未书面同意本次展期（2 个月）"):
         await propose()
     with pytest.raises(ValidationError, match="不为这笔借据提供保证"):  # the borrower's own membership guarantees the others, not this loan
         own = await GuaranteeMember.get(customer_id=loan.customer_id)
-        await record_consent(actor=maker, loan_id=loan.id, member_id=own.id, months=2, now=NOW)
-    await record_consent(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, months=3, now=NOW)
+        await record_consent(actor=maker, loan_id=loan.id, member_id=own.id, months=2, now=SIGNED, kit=signing_kit())
+    await record_consent(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, months=3, now=SIGNED, kit=signing_kit())
     assert await PendingCommand.all().count() == 0
     command = await propose()
     assert any(n.startswith("保证人已书面同意展期：联保户1（") for n in command.preview["notes"])
@@ -166,3 +172,37 @@ async def test_a_guaranteed_loan_is_extended_only_with_each_guarantors_written_c
     assert await LoanExtension.filter(loan_id=loan.id).count() == 1
     assert all(c is None for _, c in await consents_of(actor=maker, loan_id=loan.id))  # used by this extension
     assert await GuarantorConsent.filter(loan_id=loan.id).count() == 5 and all(len(c.text_sha256) == 64 for c in await GuarantorConsent.all())
+
+
+async def test_a_guarantors_consent_is_a_signed_and_sealed_pdf_in_their_archive_and_recording_it_twice_signs_once(bank, core, vault):
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    maker = await _actor("officer1")
+    borrower = await Customer.get(id=loan.customer_id)
+    await in_household(borrower, "900")
+    others = await households(vault, 4)
+    kit = signing_kit()
+    await form_group(actor=maker, name="西街村联保小组", members=members([borrower, *others]), on=today, now=SIGNED, kit=kit)
+    member = (await consents_of(actor=maker, loan_id=loan.id))[0][0]
+    consent = await record_consent(actor=maker, loan_id=loan.id, member_id=member.id, months=2, now=SIGNED, kit=kit)
+    doc = await Document.get(id=consent.document_id)
+    pdf = kit.media.get(doc.sha256)
+    # the PDF exists, hashes to the document's address, is the guarantor's, and carries their signature and the bank's seal
+    assert hashlib.sha256(pdf).hexdigest() == doc.sha256 and doc.customer_id == member.customer_id and "保证人同意展期书" in doc.title
+    checks = await asyncio.to_thread(validate_pdf, pdf, kit.pki.trust_roots)
+    assert [(c.field, c.signer, c.ok) for c in checks] == [("signer", "联保户1", True), ("bank", "村信开发银行 合同专用章", True)]
+    for words in ("保证人同意展期书", "不超过 2 个月", member.contract_no, borrower.name):
+        assert _hex(words).encode() in pdf, words
+    audit = await AuditEvent.get(action="loan.extension_consent", entity_id=str(loan.id))
+    assert audit.after["sha256"] == doc.sha256 and audit.after["documentId"] == str(doc.id)
+    # a second tap (the same months, nothing extended since) returns the same consent: no second record, no second PDF
+    documents = await Document.all().count()
+    again = await record_consent(actor=maker, loan_id=loan.id, member_id=member.id, months=2, now=SIGNED, kit=kit)
+    assert again.id == consent.id and await GuarantorConsent.all().count() == 1 and await Document.all().count() == documents
+    # a consent for more months is a new signed document
+    more = await record_consent(actor=maker, loan_id=loan.id, member_id=member.id, months=3, now=SIGNED, kit=kit)
+    assert more.id != consent.id and more.document_id not in (None, consent.document_id)
+    # the guarantor's e-archive verifies: the guarantee contract and both consents, each with two signatures
+    report = await verify_archive(actor=SYSTEM, customer_id=member.customer_id, media=kit.media, trust_roots=kit.pki.trust_roots)
+    expected = {c.document.id: c.expected_signatures for c in report.checks}
+    assert report.ok and expected[consent.document_id] == 2 and expected[more.document_id] == 2 and expected[member.document_id] == 2
