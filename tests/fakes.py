@@ -33,6 +33,7 @@ class FakeJobQueue:
     jobs: list[Enqueued] = field(default_factory=list)
     states: dict[str, str] = field(default_factory=dict)  # job id -> QUEUED/RUNNING/FINISHED/UNKNOWN
     workers: dict[str, int] = field(default_factory=dict)  # queue -> workers seen in the last minute
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # job id -> its latest progress note
 
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool:
         if self.fail is not None:
@@ -48,6 +49,16 @@ class FakeJobQueue:
         if self.fail is not None:
             raise self.fail
         return self.states.get(job_id, QUEUED if job_id in self.ids() else UNKNOWN)
+
+    async def note_progress(self, job_id: str, note: dict[str, Any]) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.notes[job_id] = dict(note)
+
+    async def progress(self, job_id: str) -> dict[str, Any] | None:
+        if self.fail is not None:
+            raise self.fail
+        return self.notes.get(job_id)
 
     async def ping(self) -> bool:
         return True

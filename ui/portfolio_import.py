@@ -1,10 +1,10 @@
 """存量数据导入 (issue 18) on the PAD: a bank admin uploads one file of the old system's records, sees the same
 preview as `cunxin import` (row and column errors in Chinese, counts), then confirms; after loans, the reconciliation.
 
-The page calls the CLI's service functions (app.services.portfolio_import: one per kind, and `loan_reconciliation`).
-Between the preview and the confirmation the upload waits in `<var_dir>/imports/<bank>/` (files.stage_upload); the
-confirmation reads it again from there, checks every row again inside one transaction and writes, or writes nothing.
-Both run inline in the request (no job, no progress bar): the tablet shows 「正在处理」 until the answer comes back.
+The upload waits in `<var_dir>/imports/<bank>/` (files.stage_upload). The preview and the confirmation are runs of the
+default worker (app.services.portfolio_import.runs, which call the CLI's service functions): the page shows a progress
+bar and polls the run every second until its result comes (the confirmation checks every row again inside one
+transaction and writes, or writes nothing); after loans, the reconciliation (`loan_reconciliation`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import clock
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.permissions import Action
 from app.domain.portfolio_import import KINDS, LOANS
 from app.services.permissions import may
 from app.services.org import banks_visible
-from app.services.portfolio_import import SERVICES, loan_reconciliation
-from app.services.portfolio_import.files import stage_upload, staged_path, template_xlsx
+from app.services.portfolio_import import loan_reconciliation, runs
+from app.services.portfolio_import.files import stage_upload, template_xlsx
 from ui.auth import login_required
 from ui.common import forbidden_page
 from ui.templating import render
@@ -48,12 +49,16 @@ async def _bank_or_refusal(request: Request):
 def _context(request: Request, bank, **extra) -> dict:
     settings = request.app.state.settings
     return {"bank": bank, "kinds": KINDS, "kind": extra.pop("kind", "customers"), "error": None, "result": None, "token": "",
-            "report": None, "max_mb": settings.import_max_bytes / (1024 * 1024), **extra}
+            "report": None, "run": None, "max_mb": settings.import_max_bytes / (1024 * 1024), **extra}
+
+
+def _fragment(request: Request, context: dict, status_code: int = 200) -> Response:
+    return render(request, "imports/page.html", context, fragment="imports/_result.html", status_code=status_code)
 
 
 @login_required
 async def portfolio_import(request: Request) -> Response:
-    """GET: the form. POST (multipart): stage the file and preview it; the page shows the errors or the 确认导入 button."""
+    """GET: the form. POST (multipart): stage the file and start its preview; the page follows the run's progress."""
     bank = await _bank_or_refusal(request)
     if isinstance(bank, Response):
         return bank
@@ -64,60 +69,72 @@ async def portfolio_import(request: Request) -> Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FORM_SLACK:  # refused before the body is parsed
         error = f"文件超过上限 {limit / 1024 / 1024:.0f} MB，请分成几个文件导入"
-        return render(request, "imports/page.html", _context(request, bank, error=error), fragment="imports/_result.html", status_code=422)
+        return _fragment(request, _context(request, bank, error=error), 422)
     form = await request.form(max_files=1, max_fields=5)
     kind = str(form.get("kind", "") or "")
     upload = form.get("file")
     context = _context(request, bank, kind=kind)
     try:
         if kind not in KINDS:
-            return render(request, "imports/page.html", {**context, "error": "请选择导入类型"}, fragment="imports/_result.html", status_code=422)
+            return _fragment(request, {**context, "error": "请选择导入类型"}, 422)
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return render(request, "imports/page.html", {**context, "error": "请选择要导入的 CSV 或 Excel 文件"},
-                          fragment="imports/_result.html", status_code=422)
+            return _fragment(request, {**context, "error": "请选择要导入的 CSV 或 Excel 文件"}, 422)
         try:
-            token, path = await stage_upload(_staging(request), bank.id, upload.filename, upload.read, limit)
+            token, _ = await stage_upload(_staging(request), bank.id, upload.filename, upload.read, limit)
         except DomainError as exc:
-            return render(request, "imports/page.html", {**context, "error": exc.message}, fragment="imports/_result.html", status_code=422)
+            return _fragment(request, {**context, "error": exc.message}, 422)
     finally:
         await form.close()
-    try:
-        result = await SERVICES[kind](actor=request.state.session.actor, vault=request.app.state.vault, bank_code=bank.code, path=path,
-                                      confirm=False, max_bytes=limit)
-    except (DomainError, Forbidden) as exc:
-        path.unlink(missing_ok=True)
-        return render(request, "imports/page.html", {**context, "error": exc.message}, fragment="imports/_result.html", status_code=422)
-    if result.error_count:
-        path.unlink(missing_ok=True)  # nothing to confirm: the corrected file is uploaded again
-        token = ""
-    return render(request, "imports/page.html", {**context, "result": result, "token": token}, fragment="imports/_result.html",
-                  status_code=422 if result.error_count else 200)
+    return await _start(request, bank, kind=kind, token=token, confirm=False)
 
 
 @login_required
 async def portfolio_import_confirm(request: Request) -> Response:
-    """The previewed file, written all or nothing (checked again first); after loans, the reconciliation report."""
+    """Start writing the previewed file (checked again first, then all or nothing); the page follows the run."""
     bank = await _bank_or_refusal(request)
     if isinstance(bank, Response):
         return bank
     form = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=5)).items() if isinstance(v, str)}
-    kind = form.get("kind", "")
-    path = staged_path(_staging(request), bank.id, form.get("token", ""))
+    return await _start(request, bank, kind=form.get("kind", ""), token=form.get("token", ""), confirm=True)
+
+
+async def _start(request: Request, bank, *, kind: str, token: str, confirm: bool) -> Response:
     context = _context(request, bank, kind=kind)
-    if kind not in KINDS or path is None:
-        return render(request, "imports/page.html", {**context, "error": "找不到预览过的文件（可能已导入或已过期），请重新上传"},
-                      fragment="imports/_result.html", status_code=422)
-    actor = request.state.session.actor
     try:
-        result = await SERVICES[kind](actor=actor, vault=request.app.state.vault, bank_code=bank.code, path=path, confirm=True,
-                                      max_bytes=request.app.state.settings.import_max_bytes)
+        run = await runs.start_run(actor=request.state.session.actor, kind=kind, token=token, confirm=confirm, staging=_staging(request),
+                                   queue=request.app.state.queue, now=clock.now_utc())
     except (DomainError, Forbidden) as exc:
-        return render(request, "imports/page.html", {**context, "error": exc.message, "token": form.get("token", "")},
-                      fragment="imports/_result.html", status_code=422)
-    path.unlink(missing_ok=True)
-    report = await loan_reconciliation(actor=actor, bank_code=bank.code) if kind == LOANS.code and result.committed else None
-    return render(request, "imports/page.html", {**context, "result": result, "report": report}, fragment="imports/_result.html",
-                  status_code=200 if result.committed else 422)
+        return _fragment(request, {**context, "error": exc.message}, 422)
+    return _fragment(request, {**context, "run": run}, 202)
+
+
+@login_required
+async def portfolio_import_run(request: Request) -> Response:
+    """A run as it stands: its progress while the worker reads the file (polled every second), then its result —
+    the preview's errors or 确认导入, the written counts, and after loans the reconciliation. The whole page when
+    opened directly (a link kept from an earlier visit), the result section for htmx."""
+    actor = request.state.session.actor
+    run = await runs.run_in_scope(actor, request.path_params["run_id"])  # another bank's run: 404, whoever asks
+    bank = await _bank_or_refusal(request)
+    if isinstance(bank, Response):
+        return bank
+    result = runs.result_of(run)
+    stage, rows = await runs.progress_of(run, request.app.state.queue)
+    context = _context(request, bank, kind=run.kind, run=run, result=result, stage=stage, rows_done=rows)
+    status = 202 if run.status in runs.OPEN else 200
+    if run.status == runs.FAILED:
+        context["error"], status = run.error or "导入失败，请重新上传", 422
+    elif result is not None:
+        status = 422 if result.error_count or (run.confirm and not result.committed) else 200
+        if not run.confirm and not result.error_count:
+            context["token"] = run.token
+        if run.confirm and not result.committed and not result.error_count:
+            context["error"] = "数据库在预览后有变化，本次未写入任何数据；请重新上传预览"
+        if run.kind == LOANS.code and result.committed:
+            context["report"] = await loan_reconciliation(actor=actor, bank_code=bank.code)
+    if request.headers.get("HX-Request"):
+        return _fragment(request, context, status)
+    return render(request, "imports/page.html", context, status_code=status)
 
 
 @login_required

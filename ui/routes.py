@@ -49,6 +49,7 @@ routes = [
     Route("/admin/banks", banks.bank_list, methods=["GET", "POST"], name="bank_list"),
     Route("/admin/import", portfolio_import.portfolio_import, methods=["GET", "POST"], name="portfolio_import"),
     Route("/admin/import/confirm", portfolio_import.portfolio_import_confirm, methods=["POST"], name="portfolio_import_confirm"),
+    Route("/admin/import/runs/{run_id:uuid}", portfolio_import.portfolio_import_run, name="portfolio_import_run"),
     Route("/admin/import/template/{kind}.xlsx", portfolio_import.portfolio_import_template, name="portfolio_import_template"),
     Route("/admin/outbox/{message_id:uuid}/resend", jobs.dead_letter_retry, methods=["POST"], name="dead_letter_resend"),
     Route("/risk/warnings", risk.warning_list, name="warning_list"),

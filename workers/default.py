@@ -31,6 +31,7 @@ from app.services.job_lifecycle import reconcile
 from app.services.job_lifecycle.kinds import kinds_on
 from app.services.jobs import DEFAULT_QUEUE
 from app.services.outbox import send_due_messages
+from app.services.portfolio_import import runs as import_runs
 from app.wiring import Adapters, allowance_policy, classification_policy, postloan_schedule, warning_thresholds
 from workers.engines.pdf import WeasyRenderer
 
@@ -80,6 +81,15 @@ async def render_contract(ctx: dict[str, Any], contract_id: str) -> str:
     )
     logger.info("job %s try %s: contract %s %s", ctx.get("job_id"), ctx.get("job_try"), contract_id, contract.status.value)
     return contract.status.value
+
+
+async def portfolio_import_run(ctx: dict[str, Any], run_id: str) -> str:
+    """A preview or confirmation the 存量导入 page started (app/services/portfolio_import/runs.py); idempotent."""
+    settings = ctx["settings"]
+    run = await import_runs.execute_run(run_id=UUID(run_id), vault=ctx["vault"], staging=settings.var_dir / "imports",
+                                        max_bytes=settings.import_max_bytes, queue=ctx["queue"], now=clock.now_utc())
+    logger.info("job %s try %s: import run %s %s", ctx.get("job_id"), ctx.get("job_try"), run_id, run.status.value)
+    return run.status.value
 
 
 async def reconcile_jobs(ctx: dict[str, Any]) -> str:
@@ -148,6 +158,7 @@ async def day_end_stage(ctx: dict[str, Any], stage: str, business_on: str, throu
 class DefaultWorker:
     functions = [
         verify_document, render_contract, send_outbox, resolve_core,
+        func(portfolio_import_run, name="portfolio_import_run", timeout=3600),
         # one job per stage and date (`<stage>:<date>`); no result kept, so a resumed chain can enqueue the id again
         func(day_end_stage, name="day_end_stage", timeout=3600, keep_result=0, max_tries=3),
     ]

@@ -17,7 +17,7 @@ from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
 from app.models.org import Bank, Branch, LoginIpThrottle, Officer, OfficerSession
 from app.models.outbox import OutboxMessage
 from app.models.persisted import PersistedDocument
-from app.models.portfolio_import import ImportRecord
+from app.models.portfolio_import import ImportRecord, ImportRun
 from app.models.postloan import PostLoanCheck
 from app.models.position import LoanPosition, LoanPositionMonthEnd
 from app.models.product import LprPublication, Product
@@ -40,6 +40,7 @@ from app.models.visit import TrackPoint, Visit
 
 __all__ = [
     "ImportRecord",
+    "ImportRun",
     "AuditEvent",
     "Bank",
     "BankCard",

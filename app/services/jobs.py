@@ -7,6 +7,7 @@ refuses a `_job_id` that is queued, running or whose result is still kept;
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol
 
 from arq import create_pool
@@ -17,6 +18,7 @@ DEFAULT_QUEUE = "arq:default"
 ML_QUEUE = "arq:ml"
 HEARTBEAT_PREFIX = "cunxin:worker:"  # + "<queue>:<host>:<pid>", set by each running worker (workers/resilient.py)
 HEARTBEAT_TTL_SECONDS = 60
+PROGRESS_TTL_SECONDS = 2 * 3600
 
 
 # What the queue knows of a job id: waiting (queued or deferred), running, finished (its result is
@@ -50,10 +52,19 @@ def next_round(attempt: int) -> int:
     return (attempt - 1) // ATTEMPTS_PER_ROUND * ATTEMPTS_PER_ROUND + ATTEMPTS_PER_ROUND + 1
 
 
+PROGRESS_PREFIX = "cunxin:progress:"  # + job id: a running job's latest progress note (JSON), kept PROGRESS_TTL_SECONDS
+
+
 class JobQueue(Protocol):
     async def enqueue(self, function: str, *, job_id: str, queue: str = DEFAULT_QUEUE, **kwargs: Any) -> bool: ...
 
     async def job_state(self, job_id: str, *, queue: str = DEFAULT_QUEUE) -> str: ...
+
+    async def note_progress(self, job_id: str, note: dict[str, Any]) -> None:
+        """A running job's latest progress (small JSON), for a page to poll; it never touches the database, so a job
+        inside a long write transaction can report (SQLite has one writer)."""
+
+    async def progress(self, job_id: str) -> dict[str, Any] | None: ...
 
 
 class ArqJobQueue:
@@ -85,6 +96,13 @@ class ArqJobQueue:
             queue = key.decode()[len(HEARTBEAT_PREFIX):].rsplit(":", 2)[0]
             seen[queue] = seen.get(queue, 0) + 1
         return seen
+
+    async def note_progress(self, job_id: str, note: dict[str, Any]) -> None:
+        await (await self.pool()).set(PROGRESS_PREFIX + job_id, json.dumps(note), ex=PROGRESS_TTL_SECONDS)
+
+    async def progress(self, job_id: str) -> dict[str, Any] | None:
+        raw = await (await self.pool()).get(PROGRESS_PREFIX + job_id)
+        return json.loads(raw) if raw else None
 
     async def ping(self) -> bool:
         return bool(await (await self.pool()).ping())

@@ -29,7 +29,7 @@ from app.domain.permissions import allows_platform_staff
 from app.models import (
     Appraisal, Bank, BankCard, Branch, CensusImport, CollectionTask, CreditLine, Customer, CustomerRelationship, Document, EarlyWarning,
     FaceEnrolment, FaceVerification, GuaranteeGroup, GuaranteeMember, Household, HouseholdMember, IdCardRead, ListEntry, Loan, Officer,
-    PendingCommand, PostLoanCheck, Product, Village, Visit,
+    ImportRun, PendingCommand, PostLoanCheck, Product, Village, Visit,
 )
 from app.services import business_date
 from app.services.risk import add_to_list
@@ -74,7 +74,7 @@ PATH_PARAMETERS = {
     "verification_id": "FaceVerification", "visit_id": "Visit", "officer_id": "Officer", "liveness_id": "LivenessCheck",
     "message_id": "OutboxMessage", "entry_id": "ListEntry", "objection_id": "Objection", "check_id": "PostLoanCheck",
     "record_id": "IdCardRead", "command_id": "PendingCommand", "group_id": "GuaranteeGroup", "guarantee_id": "Guarantee",
-    "application_id": "CreditApplication",
+    "application_id": "CreditApplication", "run_id": "ImportRun",
 }
 STRING_PARAMETERS = {"kind": "ocr", "token": "x", "name": "portfolio"}  # path parameters that are not ids
 # GET pages with a path parameter that show no bank's record: what they are.
@@ -146,6 +146,8 @@ async def two_banks(vault, settings) -> Markers:
         await PendingCommand.create(kind="write_off", params={"loan_id": str(uuid.uuid4())}, bank_id=bank_id, branch_id=branch_id, subject="待复核核销",
                                     maker_id=maker, reason="测试", preview={"title": "核销", "figures": [], "notes": []}, made_on=TODAY,
                                     expires_at=datetime(2099, 1, 1, tzinfo=UTC))
+        await ImportRun.create(bank_id=bank_id, officer_id=maker, kind="customers", token="0" * 32 + ".csv", confirm=False, status="done",
+                               result={"bank_name": "", "rows": 0, "new": 0, "skipped": 0, "errors": [], "error_count": 0, "committed": False})
     bank_a_id = (await Bank.get(code="14102301")).id
     for n, (bank_id, in_branches) in enumerate(((bank_b.bank.id, branches), (bank_a_id, list(await Branch.filter(bank_id=bank_a_id).exclude(
             id__in=branches).values_list("id", flat=True)))), 1):  # a 联保 group in each bank
@@ -217,6 +219,7 @@ async def _ids_of(bank: Bank, branches: list) -> Markers:
     await ids("CreditLine", CreditLine, branch_id__in=branches)
     await ids("Loan", Loan, branch_id__in=branches)
     await ids("PendingCommand", PendingCommand, bank_id=bank.id)
+    await ids("ImportRun", ImportRun, bank_id=bank.id)
     await ids("Visit", Visit, branch_id__in=branches)
     await ids("EarlyWarning", EarlyWarning, branch_id__in=branches)
     await ids("CollectionTask", CollectionTask, branch_id__in=branches)

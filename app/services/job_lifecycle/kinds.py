@@ -21,7 +21,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from app.domain.permissions import Action
-from app.models import Contract, FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck, OutboxMessage
+from app.models import Contract, FaceEnrolment, FaceVerification, IdCardRead, ImportRun, LivenessCheck, OutboxMessage
 from app.domain.vocabulary import ContractStatus
 from app.models.identity import FacePurpose, JobStatus, LivenessStatus
 from app.models.outbox import OutboxStatus
@@ -209,9 +209,23 @@ CONTRACT = QueuedRows("contract", "合同生成", "合同生成", Contract, "con
                       deadline=timedelta(minutes=10), function="render_contract", arg="contract_id", status="render_status",
                       job="render_job_id", code="render_error_code", since=("render_requested_at",), finished=None,
                       reopen_clears=("render_started_at",), filters={"status": ContractStatus.DRAFT})
+@dataclass(frozen=True, slots=True)
+class ImportRuns(QueuedRows):
+    """The admin page's portfolio imports (app/services/portfolio_import/runs.py): the admin uploads again, no 重试."""
+
+    def timeout_message(self) -> str:
+        return f"{self.verb}超时（服务繁忙或中断），未写入任何数据，请重新上传"
+
+    def lost_message(self, attempts: int) -> str:
+        return f"{self.verb}服务中断，已自动重试 {attempts} 次仍未完成，未写入任何数据，请重新上传"
+
+
+# a big file may take most of an hour
+IMPORT = ImportRuns("import", "存量导入", "导入", ImportRun, "import_run", Action.PORTFOLIO_IMPORT, queue=DEFAULT_QUEUE, deadline=timedelta(minutes=65),
+                    function="portfolio_import_run", arg="run_id")
 SYNC = OutboxSync("sync", "省联社报送", "报送", OutboxMessage, "outbox_message", Action.OUTBOX_RESEND, queue=DEFAULT_QUEUE, deadline=None)
 
-KINDS: dict[str, QueuedRows | OutboxSync] = {k.name: k for k in (OCR, FACE, LOGIN_FACE, LIVENESS, ENROLMENT, CONTRACT, SYNC)}
+KINDS: dict[str, QueuedRows | OutboxSync] = {k.name: k for k in (OCR, FACE, LOGIN_FACE, LIVENESS, ENROLMENT, CONTRACT, IMPORT, SYNC)}
 
 
 def kinds_on(queue: str, *, outbox_max_attempts: int) -> list[QueuedRows | OutboxSync]:

@@ -83,6 +83,10 @@ async def _load(kind: QueuedRows | OutboxSync, actor: Actor, record_id: UUID, se
         return await get_enrolment(actor=actor, enrolment_id=record_id)
     if kind.name == "contract":
         return await contract_in_scope(actor, record_id)
+    if kind.name == "import":
+        from app.services.portfolio_import.runs import run_in_scope
+
+        return await run_in_scope(actor, record_id)
     message = await OutboxMessage.get_or_none(id=record_id)
     if message is None:
         raise NotFound("消息不存在", field="message_id")
