@@ -4,14 +4,15 @@ stays clean, the reconciliation printed on confirm matches the control totals, a
 them (what is outstanding plus what was repaid since is what the old system handed over)."""
 
 import re
+from datetime import date
 
 from app.domain.money import yuan_str
-from app.models import Installment, Loan
+from app.models import Installment, Loan, LoanExtension, LoanRisk
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.portfolio_import import loan_reconciliation
 from tests.cli.test_import_cli import _cunxin
-from tests.services.portfolio_import.legacy_book import legacy_book
+from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, LOANS_OF_BOOK, OBSERVED_LOANS, REVOLVING_LOANS, STATE_LOANS, legacy_book
 
 BANK = "14102301"
 
@@ -67,3 +68,29 @@ def test_a_bad_loans_file_exits_1_and_writes_nothing(demo, tmp_path):
     assert result.returncode == 1, result.stdout
     assert "第 2 行「额度编号」：找不到额度编号为 L404 的授信额度（请先导入授信额度文件）" in result.stderr
     assert "未写入任何数据" in result.stderr
+
+
+async def test_a_legacy_book_in_every_state_imported_through_the_cli_lives_through_60_days_of_end_of_day(demo, tmp_path):
+    """Current, overdue, non-accrual, written-off, extended, revolving and observed loans in one book (docs/import.md)."""
+    on = await business_date.current()
+    book = legacy_book(tmp_path, on, (*LOANS_OF_BOOK, *STATE_LOANS[1:], *EXTENDED_LOANS, *REVOLVING_LOANS, *OBSERVED_LOANS))
+    for kind, path in (("customers", book.customers), ("cards", book.cards), ("credit_lines", book.lines), ("loans", book.loans)):
+        done = _cunxin("import", kind, str(path), "--bank", BANK, "--confirm")
+        assert done.returncode == 0 and "已导入" in done.stdout, done.stderr + done.stdout
+    assert "按核算状态：" in done.stdout and "已核销：1 笔" in done.stdout and "非应计：1 笔" in done.stdout, done.stdout
+    assert "迁移过渡科目余额：0.00 元" in done.stdout and "对账相符" in done.stdout
+    checked = _cunxin("ledger-check", "--bank", BANK)
+    assert checked.returncode == 0 and "总账核对通过" in checked.stdout, checked.stderr + checked.stdout
+
+    closed = _cunxin("eod", "--days", "60")
+    assert closed.returncode == 0, closed.stderr
+    checked = _cunxin("ledger-check")
+    assert checked.returncode == 0 and "总账核对通过" in checked.stdout, checked.stderr + checked.stdout
+    loans = {lo.disbursement_ref: lo for lo in await Loan.all()}
+    assert len(loans) == 10 and loans["D0007"].status == "written_off"
+    assert (await LoanRisk.get(loan_id=loans["D0006"].id)).non_accrual_since == date(2026, 9, 19)
+    assert await LoanExtension.filter(loan_id=loans["D0008"].id).count() == 1
+    paid = {ref: [i.due_on for i in await Installment.filter(loan_id=loans[ref].id, status="paid")] for ref in ("D0008", "D0009")}
+    assert paid == {"D0008": [date(2026, 12, 5), date(2027, 1, 5)], "D0009": [date(2026, 12, 21)]}
+    report = await loan_reconciliation(actor=SYSTEM, bank_code=BANK)
+    assert report.matches and report.imported.count == 10 and report.imported.principal_fen == book.control["principal"]
