@@ -205,6 +205,7 @@ async def ruleset_page(request: Request) -> Response:
     view = await ruleset_overview(actor)
     context = {
         "bank_id": view.bank_id, "defaults": view.defaults, "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
+        "online": view.online,
         "kinds": [(k.value, name) for k, name in RULESET_KIND_LABELS.items()],
         "needs_check": bool(view.bank_id) and request.app.state.maker_checker_policy.needs_check(CommandKind.RULESET_UPLOAD),
     }

@@ -378,13 +378,14 @@ class CreditQueryStatus(StrEnum):
 class RuleSetKind(StrEnum):
     REJECT = "reject"  # credit-report reject rules (app/domain/rules/engine.py)
     STRATEGY = "strategy"  # admission, anti-fraud, limit and pricing (app/domain/rules/strategies.py)
+    ONLINE = "online"  # one online product's strategy (app/domain/rules/online.py): one active version per product and bank
 
     @property
     def label(self) -> str:
         return RULESET_KIND_LABELS[self]
 
 
-RULESET_KIND_LABELS = {RuleSetKind.REJECT: "征信拒绝规则集", RuleSetKind.STRATEGY: "准入、反欺诈、额度与定价策略"}
+RULESET_KIND_LABELS = {RuleSetKind.REJECT: "征信拒绝规则集", RuleSetKind.STRATEGY: "准入、反欺诈、额度与定价策略", RuleSetKind.ONLINE: "线上产品策略"}
 
 
 class ListKind(StrEnum):

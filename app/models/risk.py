@@ -93,11 +93,13 @@ class RiskStrategyDecision(Model):
 
 
 class RuleSetVersion(Model):
-    """One uploaded (or the shipped) version of a rule set, at most one active per kind and bank (null bank: the platform default)."""
+    """One uploaded (or the shipped) version of a rule set, at most one active per kind and bank (null bank: the platform default), per product for online strategies."""
 
     id = fields.UUIDField(primary_key=True)
     bank = fields.ForeignKeyField("models.Bank", related_name="rule_set_versions", null=True, on_delete=fields.RESTRICT)
     kind = fields.CharEnumField(RuleSetKind, max_length=16)
+    # an online product's strategy (kind online): the product code it decides, one active version per product and bank; else ""
+    product_code = fields.CharField(max_length=32, default="", db_default="")
     version = fields.CharField(max_length=64)  # unique within its bank (platform defaults: checked on upload)
     description = fields.CharField(max_length=256, default="")
     yaml_text = fields.TextField()

@@ -154,6 +154,25 @@ async def test_ruleset_page_uploads_a_strategy(client, demo):
     assert "尚未启用" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
 
 
+async def test_ruleset_page_uploads_an_online_product_strategy(client, demo):
+    await login(client, "admin")
+    page = await client.get("/risk/rulesets")
+    table = re.search(r'id="ruleset-online">(.*?)</table>', page.text, re.S).group(1)
+    assert "gjj-2026.1" in table and "出厂默认" in table and "BIANLI_ONLINE" in table and "本行数据" in table
+    assert 'value="online"' in page.text
+    token = await csrf_token(client)
+    bad = await client.post("/risk/rulesets", data={"yaml_text": "version: x.1\nproduct: GJJ\nsource: housing_fund\nlimit: {salary_multiple: 3}\n",
+                                                    "kind": "online", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "线上产品策略无效" in bad.text and "不支持的参数" in bad.text and 'value="online" selected' in bad.text
+    text = "version: xf-gjj-2027.3\nproduct: GJJ\nsource: housing_fund\nadmission: {min_months_paid: 18}\nlimit: {contribution_multiple: 15}\n"
+    ok = await client.post("/risk/rulesets", data={"yaml_text": text, "kind": "online", "csrf_token": token})
+    assert await RuleSetVersion.all().count() == 0  # nothing in force before a second officer checks it
+    await _checked(client, ok, checker="hq_approver", maker="admin")
+    page = await client.get("/risk/rulesets")
+    table = re.search(r'id="ruleset-online">(.*?)</table>', page.text, re.S).group(1)
+    assert "xf-gjj-2027.3" in table and "本行版本" in table and "baodan-2026.1" in table
+
+
 async def test_ruleset_page_says_which_version_applies_to_the_bank(client, demo):
     from app.models.risk import RuleSetKind
     from app.services.risk import active_ruleset, shipped_ruleset_text

@@ -81,7 +81,9 @@ class CollectionActionRecordPayload:
 @strawberry.input(description="上传新版本的规则集（YAML）：法人行的上传须经双人复核（另一位系统管理员或总行审批人）后生效；平台默认版本立即生效")
 class RuleSetUploadInput:
     yaml_text: str = strawberry.field(description="规则集全文（YAML；格式与示例见 app/domain/rules/rulesets/，可用的规则见规则目录）")
-    kind: RuleSetKind = strawberry.field(default=RuleSetKind.REJECT, description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略")
+    kind: RuleSetKind = strawberry.field(
+        default=RuleSetKind.REJECT,
+        description="reject 征信拒绝规则，strategy 准入、反欺诈、额度与定价策略，online 线上产品策略（YAML 的 product 须为本行产品代码，复核通过后该产品的下一笔申请按新版本审批）")
     reason: str = strawberry.field(default="", description="申请理由（双人复核时给复核人看）；为空时用规则集的说明")
 
 

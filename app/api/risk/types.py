@@ -235,12 +235,13 @@ class RuleSet:
     description: str = strawberry.field(description="版本说明")
     is_active: bool = strawberry.field(description="是否为当前生效版本")
     is_platform_default: bool = strawberry.field(description="平台默认版本（否则为本行版本，只用于本行客户）")
+    product_code: str | None = strawberry.field(description="线上产品策略（kind 为 ONLINE）所属的产品代码，每个产品各有一个生效版本；其他类型为 null")
     created_at: datetime = strawberry.field(description="上传时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
     @classmethod
     def from_model(cls, m: RuleSetVersion) -> RuleSet:
         return cls(kind=RuleSetKind(m.kind.value), version=m.version, description=m.description, is_active=m.is_active,
-                   is_platform_default=m.bank_id is None, created_at=m.created_at)
+                   is_platform_default=m.bank_id is None, product_code=m.product_code or None, created_at=m.created_at)
 
 
 @strawberry.type(description="黑名单 / 灰名单记录（身份证号只显示掩码）。谁能读：支行行长、系统管理员（管理名单的角色）")

@@ -54,6 +54,8 @@ from app.domain.rules.engine import VERSION_PATTERN, Hit
 from app.domain.rules.strategies import LimitResult, LimitTerm, PricingResult, StrategyDecision
 
 MAX_STRATEGY_CHARS = 16 * 1024
+# the shipped defaults (package resources of app.domain.rules), one per product; a bank's uploaded version replaces its product's
+SHIPPED_ONLINE_STRATEGIES = ("rulesets/online-gjj-1.yaml", "rulesets/online-baodan-1.yaml", "rulesets/online-guowang-1.yaml", "rulesets/online-bianli-1.yaml")
 BANK_DATA = "bank"  # `source: bank`: the credit report and the bank's own records, no external source (线上便利贷)
 BANK_DATA_LABEL = "本行数据"
 

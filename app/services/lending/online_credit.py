@@ -14,7 +14,8 @@ The journey, one service function per step, called by the GraphQL doors (app/api
   devices) and the product's own strategy (app/domain/rules/online.py) decide. A bureau or source that does
   not answer is never a pass: the file is referred to an approver. A product on the bank's own data reads the
   person's loans at this bank and the open debt on the credit report just pulled (`BankRecordFacts`). The answer is stored with its evidence
-  (a RiskStrategyDecision as for the visit, and the CreditApplication) and is an offer (limit, 年化利率 =
+  (a RiskStrategyDecision as for the visit, and the CreditApplication, each naming the strategy version: the
+  bank's uploaded version of the product's strategy, `app.services.risk.rulesets.online_strategies`) and is an offer (limit, 年化利率 =
   LPR + spread, longest term, methods), a refusal with a neutral message, or a referral.
 - `request_review`: a refused borrower asks for a person to look at the automated refusal (PIPL art. 24):
   the application becomes a referral.
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
-from importlib import resources
 from typing import Any
 from uuid import UUID
 
@@ -42,7 +42,7 @@ from app.domain.lpr import tenor_for_term
 from app.domain.money import Money, percent_str
 from app.domain.permissions import Action
 from app.domain.rules import worst_outcome
-from app.domain.rules.online import BANK_DATA, BankRecordFacts, InternetLendingRules, OnlineLimitInputs, OnlineStrategy, evaluate_online, load_online_strategy, offered_terms
+from app.domain.rules.online import BANK_DATA, BankRecordFacts, InternetLendingRules, OnlineLimitInputs, OnlineStrategy, evaluate_online, offered_terms
 from app.domain.rules.strategies import explain_strategy
 from app.domain.schedule.dates import add_months
 from app.domain.vocabulary import ActorType, CreditLineStatus, DocumentKind, InstallmentStatus, LoanStatus, RiskOutcome, RiskPurpose
@@ -66,8 +66,8 @@ from app.services.outbox import enqueue_line_granted
 from app.services.permissions import refusal, require
 from app.services.ports import CoreBanking
 from app.services.risk import check_credit, evaluate_strategy, open_debt_fen
+from app.services.risk.rulesets import online_strategies
 
-SHIPPED_ONLINE_STRATEGIES = ("rulesets/online-gjj-1.yaml", "rulesets/online-baodan-1.yaml", "rulesets/online-guowang-1.yaml", "rulesets/online-bianli-1.yaml")
 CONSUMER_PURPOSE = "个人消费"  # a product of this 贷款用途 is consumer credit: the internet-lending cap and bullet limit apply
 
 OFFER_MESSAGE = "审批通过：授信额度 {limit}，年化利率 {rate}%（LPR {lpr}% + {spread} 个基点），请确认并签署授信合同"
@@ -110,17 +110,14 @@ class OnlineCreditPolicy:
     exposure_cap_fen: int | None = None  # the person's live lines (CUNXIN_LINE_EXPOSURE_CAP_YUAN), as at the visit
 
 
-def shipped_online_strategies() -> dict[str, OnlineStrategy]:
-    """Product code -> its strategy (package resources of app.domain.rules; defaults marked as configuration)."""
-    out = {}
-    for name in SHIPPED_ONLINE_STRATEGIES:
-        strategy = load_online_strategy(resources.files("app.domain.rules").joinpath(name).read_text(encoding="utf-8"))
-        out[strategy.product_code] = strategy
-    return out
+async def strategies_of(bank_id: UUID) -> dict[str, OnlineStrategy]:
+    """Product code -> the strategy deciding the bank's online applications: the bank's uploaded version (kind online,
+    maker-checked on the rule-set page), else the platform's, else the shipped file (configuration, not policy)."""
+    return {code: strategy for code, (strategy, _) in (await online_strategies(bank_id)).items()}
 
 
-def strategy_for(product_code: str) -> OnlineStrategy | None:
-    return shipped_online_strategies().get(product_code)
+async def strategy_for(bank_id: UUID, product_code: str) -> OnlineStrategy | None:
+    return (await strategies_of(bank_id)).get(product_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +129,7 @@ class OnlineProduct:
 async def online_products(actor: Actor, *, core: CoreBanking, vault: Vault, now: datetime, bank_id: UUID | None = None) -> tuple[Bank | None, list[OnlineProduct]]:
     """The online products (with a strategy) of the bank the app offers (the default card's opening bank, or `bank_id`)."""
     offer = await online_offer(actor, core=core, vault=vault, now=now, bank_id=bank_id)
-    strategies = shipped_online_strategies()
+    strategies = await strategies_of(offer.bank.id) if offer.bank is not None else {}
     return offer.bank, [OnlineProduct(p, strategies[p.code]) for p in offer.products if p.code in strategies]
 
 
@@ -248,7 +245,7 @@ async def apply_for_credit(
             raise Conflict("该幂等键已用于另一笔不同的申请", code=CommonCode.IDEMPOTENCY_KEY_REUSED, field="idempotency_key")
         return existing
     product = await active_product(customer.bank_id, product_code)
-    strategy = strategy_for(product_code)
+    strategy = await strategy_for(customer.bank_id, product_code)
     if product is None or strategy is None:
         raise ApplicationError("该产品不支持在线申请", code=OnlineCreditCode.NOT_ONLINE_PRODUCT, field="product_code")
     await _require_consents(customer, strategy.source, today=today, now=now)

@@ -12,10 +12,11 @@ from app.domain.permissions import Action
 from app.domain.errors import NotFound
 from app.models import ListEntry, RiskDecision, RiskStrategyDecision, RuleSetVersion
 from app.domain.vocabulary import ActorType, Role
-from app.models.risk import ListKind
+from app.models.risk import ListKind, RuleSetKind
 from app.services.actor import Actor
 from app.services.risk.common import customer_in_scope
 from app.services.risk.lists import bank_lists
+from app.services.risk.rulesets import online_strategies
 from app.services.permissions import may
 
 
@@ -73,6 +74,8 @@ class RuleSetOverview:
     defaults: dict[str, RuleSetVersion]  # by kind: the platform default in force (what a bank's own version replaces)
     recent: list[RiskDecision]  # the 10 newest reject/review decisions, each with its customer
     recent_strategy: list[RiskStrategyDecision]
+    # online product strategies, by product code: (version, source label, stored version or None for the shipped file)
+    online: list[tuple[str, str, str, RuleSetVersion | None]] = ()
 
 
 async def ruleset_overview(actor: Actor | None) -> RuleSetOverview:
@@ -83,6 +86,7 @@ async def ruleset_overview(actor: Actor | None) -> RuleSetOverview:
     bank_id = actor.bank_id
     owners = Q(bank_id=None) | Q(bank_id=bank_id) if bank_id is not None else Q(bank_id=None)
     active_rows = await RuleSetVersion.filter(owners, is_active=True).prefetch_related("uploaded_by")
+    active_rows = [row for row in active_rows if row.kind != RuleSetKind.ONLINE]  # per product, below
     defaults = {row.kind.value: row for row in active_rows if row.bank_id is None}
     # a bank's decisions are its customers'; the platform's page reads every bank's
     customers = {"customer__bank_id": bank_id} if bank_id is not None else {}
@@ -93,4 +97,5 @@ async def ruleset_overview(actor: Actor | None) -> RuleSetOverview:
         defaults=defaults,
         recent=await RiskDecision.filter(decision__in=flagged, **customers).order_by("-decided_at").limit(10).prefetch_related("customer"),
         recent_strategy=await RiskStrategyDecision.filter(decision__in=flagged, **customers).order_by("-decided_at").limit(10).prefetch_related("customer"),
+        online=[(code, strategy.version, strategy.source_label, row) for code, (strategy, row) in sorted((await online_strategies(bank_id)).items())],
     )

@@ -1,8 +1,11 @@
 """Rule sets as data: the active version per kind and bank, uploads by admins (validated, audited).
 
-Two kinds: the credit-report reject rules and the admission/anti-fraud/limit/pricing
-strategy. Each has its shipped default (stored and activated the first time it is needed)
-and its own loader, which refuses a bad upload before anything is stored.
+Three kinds: the credit-report reject rules, the admission/anti-fraud/limit/pricing
+strategy, and the online products' strategies (kind `online`: one active version per product and
+bank, the product named by the YAML's `product`; `online_strategies` gives what applies, the shipped
+file of a product when nothing was uploaded for it). Each has its shipped default and its own loader,
+which refuses a bad upload before anything is stored. A bank admin's online strategy must name one of
+the bank's own products; the next application for that product is decided on it.
 
 Per bank: a version with no bank is the platform default; a member bank's admin may upload and
 activate the bank's own version of a kind, which then applies to that bank's customers only
@@ -29,11 +32,12 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from app.domain.error_codes import CommonCode, RiskCode
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import Conflict, DomainError, NotFound
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.permissions import Action
 from app.domain.rules import DEFAULT_REJECT_RULESET, DEFAULT_STRATEGY_RULESET, load_ruleset, load_strategy_ruleset
-from app.models import Officer, PendingCommand, RuleSetVersion
+from app.domain.rules.online import SHIPPED_ONLINE_STRATEGIES, OnlineStrategy, load_online_strategy
+from app.models import Officer, PendingCommand, Product, RuleSetVersion
 from app.models.risk import RuleSetKind
 from app.services import audit
 from app.services.actor import Actor
@@ -41,7 +45,41 @@ from app.services.maker_checker.registry import Operation, Params, Subject
 from app.services.permissions import require
 
 SHIPPED = {RuleSetKind.REJECT: DEFAULT_REJECT_RULESET, RuleSetKind.STRATEGY: DEFAULT_STRATEGY_RULESET}
-LOADERS: dict[RuleSetKind, Callable[[str], Any]] = {RuleSetKind.REJECT: load_ruleset, RuleSetKind.STRATEGY: load_strategy_ruleset}
+LOADERS: dict[RuleSetKind, Callable[[str], Any]] = {
+    RuleSetKind.REJECT: load_ruleset, RuleSetKind.STRATEGY: load_strategy_ruleset, RuleSetKind.ONLINE: load_online_strategy,
+}
+
+
+def shipped_online_strategies() -> dict[str, tuple[OnlineStrategy, str]]:
+    """Product code -> its shipped strategy and text (the defaults, marked as configuration, not credit policy)."""
+    out = {}
+    for name in SHIPPED_ONLINE_STRATEGIES:
+        text = resources.files("app.domain.rules").joinpath(name).read_text(encoding="utf-8")
+        strategy = load_online_strategy(text)
+        out[strategy.product_code] = (strategy, text)
+    return out
+
+
+async def online_strategies(bank_id: UUID | None) -> dict[str, tuple[OnlineStrategy, RuleSetVersion | None]]:
+    """Product code -> the online strategy that decides the bank's applications for it, and its stored version: the
+    bank's own active version, else the platform default's, else the shipped file (no stored version)."""
+    out: dict[str, tuple[OnlineStrategy, RuleSetVersion | None]] = {code: (strategy, None) for code, (strategy, _) in shipped_online_strategies().items()}
+    rows = await RuleSetVersion.filter(kind=RuleSetKind.ONLINE, is_active=True, bank_id=None)
+    if bank_id is not None:
+        rows += await RuleSetVersion.filter(kind=RuleSetKind.ONLINE, is_active=True, bank_id=bank_id)  # after the platform's: they win
+    for row in rows:
+        out[row.product_code] = (load_online_strategy(row.yaml_text), row)
+    return out
+
+
+def _product_of(kind: RuleSetKind, ruleset: Any) -> str:
+    """The product an online strategy decides ("" for the other kinds: one active version per kind and bank)."""
+    return ruleset.product_code if kind == RuleSetKind.ONLINE else ""
+
+
+async def _check_product(kind: RuleSetKind, ruleset: Any, bank_id: UUID | None) -> None:
+    if kind == RuleSetKind.ONLINE and bank_id is not None and not await Product.exists(bank_id=bank_id, code=ruleset.product_code):
+        raise DomainError(f"线上产品策略无效：本行没有产品代码为 {ruleset.product_code} 的产品", code=RiskCode.BAD_RULESET, field="product")
 
 
 def shipped_ruleset_text(kind: RuleSetKind = RuleSetKind.REJECT) -> str:
@@ -73,10 +111,11 @@ async def active_ruleset(*, actor: Actor, kind: RuleSetKind = RuleSetKind.REJECT
     return row, load_kind(kind, row.yaml_text)
 
 
-async def _applying(kind: RuleSetKind, bank_id: UUID | None) -> RuleSetVersion | None:
-    """The bank's own active version of the kind, else the platform default's (None: none stored yet)."""
-    row = await RuleSetVersion.filter(kind=kind, bank_id=bank_id, is_active=True).first() if bank_id is not None else None
-    return row or await RuleSetVersion.filter(kind=kind, bank_id=None, is_active=True).first()
+async def _applying(kind: RuleSetKind, bank_id: UUID | None, product_code: str = "") -> RuleSetVersion | None:
+    """The bank's own active version of the kind (of an online product: of that product), else the platform default's
+    (None: none stored yet)."""
+    row = await RuleSetVersion.filter(kind=kind, product_code=product_code, bank_id=bank_id, is_active=True).first() if bank_id is not None else None
+    return row or await RuleSetVersion.filter(kind=kind, product_code=product_code, bank_id=None, is_active=True).first()
 
 
 async def _seed_shipped(actor: Actor, kind: RuleSetKind) -> tuple[RuleSetVersion, Any]:
@@ -106,14 +145,17 @@ async def upload_ruleset(*, actor: Actor, yaml_text: str, kind: RuleSetKind = Ru
 
 async def _store(actor: Actor, *, yaml_text: str, kind: RuleSetKind, bank_id: UUID | None, uploaded_by_id: UUID | None) -> RuleSetVersion:
     ruleset = load_kind(kind, yaml_text)
+    product = _product_of(kind, ruleset)
+    await _check_product(kind, ruleset, bank_id)
     async with in_transaction():
         if await RuleSetVersion.exists(bank_id=bank_id, version=ruleset.version):
             raise Conflict(f"规则集版本 {ruleset.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
-        previous = await _applying(kind, bank_id)
-        await RuleSetVersion.filter(kind=kind, bank_id=bank_id, is_active=True).update(is_active=False)
+        previous = await _applying(kind, bank_id, product)
+        await RuleSetVersion.filter(kind=kind, product_code=product, bank_id=bank_id, is_active=True).update(is_active=False)
         row = await RuleSetVersion.create(
             bank_id=bank_id,
             kind=kind,
+            product_code=product,
             version=ruleset.version,
             description=ruleset.description[:256],
             yaml_text=yaml_text,
@@ -126,7 +168,8 @@ async def _store(actor: Actor, *, yaml_text: str, kind: RuleSetKind, bank_id: UU
             "rule_set_version",
             row.id,
             before={"version": previous.version} if previous else None,
-            after={"version": row.version, "kind": kind.value, "rules": len(ruleset.rules), "bank_id": str(bank_id) if bank_id else None},
+            after={"version": row.version, "kind": kind.value, "rules": len(getattr(ruleset, "rules", ())), "product": product or None,
+                   "bank_id": str(bank_id) if bank_id else None},
         )
     return row
 
@@ -155,6 +198,8 @@ async def _subject(actor: Actor, params: Params) -> Subject:
 
 
 def _rule_codes(ruleset: Any) -> dict[str, bool]:
+    if isinstance(ruleset, OnlineStrategy):  # no rules to switch: its parameters, each a "rule" for the comparison
+        return {f"{name}.{k}={v}": True for name, section in (("admission", ruleset.admission), ("limit", ruleset.limit)) for k, v in section.items()}
     return {r.code: bool(getattr(r, "enabled", True)) for r in ruleset.rules}
 
 
@@ -174,11 +219,14 @@ async def _target(kind: RuleSetKind, bank_id: UUID, params: Params) -> tuple[Any
             raise Conflict(f"规则集版本 {row.version} 已是本行生效版本", code=CommonCode.WRONG_STATUS, field="version")
         return load_kind(kind, row.yaml_text), "本行", f"启用{kind.label} {row.version}"
     if op == "use_default":
+        if kind == RuleSetKind.ONLINE:
+            raise Conflict("线上产品策略按产品生效：请启用本行的另一个版本或上传新版本", code=CommonCode.WRONG_STATUS, field="kind")
         if not await RuleSetVersion.exists(kind=kind, bank_id=bank_id, is_active=True):
             raise Conflict(f"本行未启用自己的{kind.label}，已在使用平台默认版本", code=CommonCode.WRONG_STATUS, field="kind")
         new, owner = await _platform_default(kind)
         return new, owner, f"{kind.label}改用平台默认"
     new = load_kind(kind, params["yaml_text"])
+    await _check_product(kind, new, bank_id)
     if await RuleSetVersion.exists(bank_id=bank_id, version=new.version):
         raise Conflict(f"规则集版本 {new.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
     return new, "本行", f"上传{kind.label} {new.version}"
@@ -188,9 +236,19 @@ async def _preview(params: Params, today: date) -> Effect:
     kind = RuleSetKind(params["kind"])
     bank_id = UUID(params["bank_id"])
     new, new_owner, title = await _target(kind, bank_id, params)
-    current = await _applying(kind, bank_id)
-    old = load_kind(kind, current.yaml_text) if current is not None else load_kind(kind, shipped_ruleset_text(kind))
-    old_owner = owner_label(current.bank_id) if current is not None else "平台默认"
+    product = _product_of(kind, new)
+    current = await _applying(kind, bank_id, product)
+    if current is not None:
+        old, old_owner = load_kind(kind, current.yaml_text), owner_label(current.bank_id)
+    elif kind == RuleSetKind.ONLINE:
+        shipped = shipped_online_strategies().get(product)
+        old, old_owner = (shipped[0], "出厂默认") if shipped else (None, "未上线")
+    else:
+        old, old_owner = load_kind(kind, shipped_ruleset_text(kind)), "平台默认"
+    if old is None:  # an online product without any strategy so far: it goes online with this one
+        after = _rule_codes(new)
+        notes = [f"产品 {product} 此前没有线上策略，复核通过后即可在手机银行在线申请", "参数：" + "、".join(sorted(after))]
+        return Effect(title, (Figure("生效版本", "无", f"{new.version}（{new_owner}）", money=False),), tuple(notes))
     before, after = _rule_codes(old), _rule_codes(new)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
@@ -201,6 +259,8 @@ async def _preview(params: Params, today: date) -> Effect:
         Figure("启用的规则", str(sum(before.values())), str(sum(after.values())), money=False),
     )
     notes = [f"{kind.label}：{new.description}" if new.description else kind.label]
+    if product:
+        notes.append(f"产品 {product}，数据来源：{new.source.label if new.source else '征信报告与本行数据'}")
     if added:
         notes.append("新增规则：" + "、".join(added))
     if removed:
@@ -284,6 +344,8 @@ async def propose_use_platform_default(
     if not actor.is_officer or actor.bank_id is None:
         raise Conflict("平台默认版本不能撤销，请上传或启用另一个版本", code=CommonCode.WRONG_STATUS, field="kind")
     kind = RuleSetKind(kind)
+    if kind == RuleSetKind.ONLINE:
+        raise Conflict("线上产品策略按产品生效：请启用本行的另一个版本或上传新版本", code=CommonCode.WRONG_STATUS, field="kind")
     reason = reason.strip() or f"{kind.label}停用本行版本，改用平台默认"
     params = {"op": "use_default", "kind": kind.value, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
     return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
@@ -300,8 +362,8 @@ async def _activate(actor: Actor, *, bank_id: UUID | None, version: str) -> Rule
         row = await RuleSetVersion.get_or_none(bank_id=bank_id, version=version)
         if row is None:
             raise NotFound(f"规则集版本 {version} 不存在", field="version")
-        previous = await _applying(row.kind, bank_id)
-        await RuleSetVersion.filter(kind=row.kind, bank_id=bank_id, is_active=True).update(is_active=False)
+        previous = await _applying(row.kind, bank_id, row.product_code)
+        await RuleSetVersion.filter(kind=row.kind, product_code=row.product_code, bank_id=bank_id, is_active=True).update(is_active=False)
         await RuleSetVersion.filter(id=row.id).update(is_active=True)
         await audit.record(
             actor,
@@ -323,6 +385,8 @@ async def use_platform_default(*, actor: Actor, kind: RuleSetKind) -> RuleSetVer
     _require_admin(actor)
     if actor.bank_id is None:
         raise Conflict("平台默认版本不能撤销，请上传或启用另一个版本", code=CommonCode.WRONG_STATUS, field="kind")
+    if RuleSetKind(kind) == RuleSetKind.ONLINE:
+        raise Conflict("线上产品策略按产品生效：请启用本行的另一个版本或上传新版本", code=CommonCode.WRONG_STATUS, field="kind")
     return await _set_aside(actor, bank_id=actor.bank_id, kind=RuleSetKind(kind))
 
 

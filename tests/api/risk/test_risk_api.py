@@ -182,6 +182,23 @@ async def test_a_strategy_version_is_uploaded_as_its_own_kind(client, demo):
     assert [(r.kind.value, r.version) for r in await RuleSetVersion.filter(is_active=True)] == [("strategy", "strategy-2027.1")]
 
 
+ONLINE_UPLOAD = """mutation U($input: RuleSetUploadInput!) { ruleSetUpload(input: $input) {
+  ruleSet { kind version productCode isActive } %s errors { code field message } } }""" % COMMAND
+
+
+async def test_an_online_product_strategy_is_uploaded_per_product_through_the_same_mutation(client, demo):
+    admin = await _token("admin")
+    bad = (await _gql(client, ONLINE_UPLOAD, {"input": {"yamlText": "version: x.1\nproduct: GUOWANG\nsource: state_grid\nlimit: {bill_multiple: 'a*b'}\n",
+                                                         "kind": "ONLINE"}}, admin))["data"]["ruleSetUpload"]
+    assert bad["ruleSet"] is None and bad["errors"][0]["code"] == "BAD_RULESET" and bad["errors"][0]["message"].startswith("线上产品策略无效")
+    text = "version: xf-guowang-2027.1\nproduct: GUOWANG\nsource: state_grid\nadmission: {min_months: 6}\nlimit: {bill_multiple: 60}\n"
+    ok = (await _gql(client, ONLINE_UPLOAD, {"input": {"yamlText": text, "kind": "ONLINE"}}, admin))["data"]["ruleSetUpload"]
+    assert ok["errors"] == [] and ok["ruleSet"] is None and ok["command"]["status"] == "PENDING"  # 双人复核
+    await _approve(client, ok["command"], "hq_approver", admin)
+    row = await RuleSetVersion.get(version="xf-guowang-2027.1")
+    assert (row.kind.value, row.product_code, row.is_active) == ("online", "GUOWANG", True)
+
+
 ACTIVATE = """mutation V($input: RuleSetActivateInput!) { ruleSetActivate(input: $input) {
   ruleSet { version isActive } %s errors { code field message } } }""" % COMMAND
 
