@@ -93,7 +93,7 @@ class RiskStrategyDecision(Model):
 
 
 class RuleSetVersion(Model):
-    """One uploaded (or the shipped) version of a rule set, at most one active per kind and bank (null bank: the platform default), per product for online strategies."""
+    """One uploaded (or the shipped) version of a rule set, at most one active per kind and bank (null bank: the platform default)."""
 
     id = fields.UUIDField(primary_key=True)
     bank = fields.ForeignKeyField("models.Bank", related_name="rule_set_versions", null=True, on_delete=fields.RESTRICT)
