@@ -77,9 +77,14 @@ def import_file(
     from app.services.portfolio_import.files import estimate_rows
 
     vault = adapters().vault
+    extra = {}
+    if spec.code == "guarantees":  # the group size and households' groups as the settings say (CUNXIN_GUARANTEE_*)
+        from app.wiring import guarantee_policy
+
+        extra["policy"] = guarantee_policy(get_settings())
     with _Bars(estimate_rows(file) if file.is_file() else None) as bars:
         result = _run(lambda: service(actor=SYSTEM, vault=vault, bank_code=bank, path=file, confirm=confirm,
-                                      max_bytes=get_settings().import_max_bytes, progress=bars, progress_every=PROGRESS_EVERY), "导入失败")
+                                      max_bytes=get_settings().import_max_bytes, progress=bars, progress_every=PROGRESS_EVERY, **extra), "导入失败")
         if not result.error_count:
             bars.done("检查", result.rows)
         if result.committed:

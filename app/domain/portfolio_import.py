@@ -145,7 +145,76 @@ LPR = Kind("lpr", "LPR 历史", "发布日期", (
     Column("五年期以上LPR", True, "%，最多两位小数，如 4.85", ("4.85", "4.85")),
 ))
 
-KINDS = {k.code: k for k in (CUSTOMERS, CARDS, CREDIT_LINES, LOANS, LPR)}
+GUARANTEES = Kind("guarantees", "联保担保", "担保编号", (
+    Column("担保编号", True, "原系统的联保成员（保证人）记录号，同一法人行内唯一；一行一位成员，同一联保小组的成员写同一个联保小组编号", ("G0001", "G0002")),
+    Column("联保小组编号", True, "原系统的联保小组号；同一小组的各行小组名称、村区划代码、组建日期、状态须相同。已导入的小组不能再追加成员",
+           ("LB001", "LB001")),
+    Column("小组名称", True, "1–64 个字", ("西街村第一联保小组", "西街村第一联保小组")),
+    Column("村区划代码", True, "小组所在村的 12 位统计区划代码；村须已在本行建立", ("141023100201", "141023100201")),
+    Column("户号", True, "成员所在户的户号（户须已随客户导入）；一户只能由一人代表加入同一小组，且不超过每户可加入的有效联保小组数",
+           ("9101", "9102")),
+    Column("客户编号", True, "已导入的客户的客户编号，须登记为该户成员", ("C0001", "C0002")),
+    Column("担保最高额", True, "元，大于 0，最多两位小数：该成员为小组其他成员借款承担连带责任的最高额", ("50000", "50000")),
+    Column("保证合同编号", True, "原系统纸质联保保证合同的编号，1–40 个字符，全系统唯一；合同原件为纸质，本系统不生成电子合同（记为迁移合同）",
+           ("BZ2025-001", "BZ2025-002")),
+    Column("签订日期", True, "YYYY-MM-DD，保证合同签订日，不早于组建日期、不晚于迁移日", ("2025-03-01", "2025-03-01")),
+    Column("组建日期", True, "YYYY-MM-DD，不晚于迁移日", ("2025-03-01", "2025-03-01")),
+    Column("状态", True, "有效 / 已解散（已解散小组的成员记为已退出，不计入担保敞口）", ("有效", "有效")),
+    Column("被担保贷款编号", False, "该成员担保的小组其他成员的贷款编号（已导入的贷款），多笔用 ; 或 、 分隔；用于核对，担保关系按小组成员确定",
+           ("D0002", "D0001")),
+))
+
+KINDS = {k.code: k for k in (CUSTOMERS, CARDS, CREDIT_LINES, LOANS, LPR, GUARANTEES)}
+
+_GROUP_STATUS = {"有效": "active", "正常": "active", "active": "active", "已解散": "dissolved", "解散": "dissolved", "dissolved": "dissolved"}
+
+
+def check_guarantee(line: int, cells: dict[str, str], *, today: date) -> tuple[dict | None, list[RowError]]:
+    """One member of a 联保 group and its guarantee: the cells only (references and the group's size: the service)."""
+    c = RowChecker(line)
+    key, group = cells.get("担保编号", ""), cells.get("联保小组编号", "")
+    c.add("担保编号", _key(key))
+    c.add("联保小组编号", _key(group))
+    name = cells.get("小组名称", "")
+    if not 1 <= len(name) <= 64:
+        c.add("小组名称", "请填写小组名称（1–64 个字）")
+    village = cells.get("村区划代码", "")
+    if not re.fullmatch(r"\d{12}", village):
+        c.add("村区划代码", "村区划代码应为 12 位数字")
+    household = cells.get("户号", "")
+    if not re.fullmatch(r"[0-9A-Za-z\-]{1,32}", household):
+        c.add("户号", "户号只能包含字母、数字和 -，最多 32 个字符")
+    customer = cells.get("客户编号", "")
+    c.add("客户编号", _key(customer))
+    amount_fen, error = _money(cells.get("担保最高额", ""))
+    c.add("担保最高额", error)
+    if amount_fen == 0:
+        c.add("担保最高额", "担保最高额应大于 0")
+    contract_no = cells.get("保证合同编号", "")
+    if not 1 <= len(contract_no) <= 40:
+        c.add("保证合同编号", "请填写保证合同编号（1–40 个字符）")
+    dates = {}
+    for column in ("签订日期", "组建日期"):
+        dates[column] = _date(cells.get(column, ""))
+        if dates[column] is None:
+            c.add(column, "日期格式应为 YYYY-MM-DD")
+        elif dates[column] > today:
+            c.add(column, f"{column}晚于迁移日 {today.isoformat()}")
+    if dates["签订日期"] and dates["组建日期"] and dates["签订日期"] < dates["组建日期"]:
+        c.add("签订日期", "签订日期不能早于组建日期")
+    status = _GROUP_STATUS.get(cells.get("状态", ""))
+    if status is None:
+        c.add("状态", "状态应为：有效、已解散")
+    loans = [k for k in re.split(r"[;；、,，\s]+", cells.get("被担保贷款编号", "")) if k]
+    for loan in loans:
+        if _key(loan):
+            c.add("被担保贷款编号", f"贷款编号 {loan} 格式不对：{_key(loan)}")
+    if len(set(loans)) != len(loans):
+        c.add("被担保贷款编号", "同一笔贷款写了两次")
+    if c.errors:
+        return None, c.errors
+    return {"key": key, "group": group, "name": name, "village": village, "household": household, "customer": customer, "amount_fen": amount_fen,
+            "contract_no": contract_no, "signed_on": dates["签订日期"], "formed_on": dates["组建日期"], "status": status, "loans": loans}, []
 
 
 def header_columns(kind: Kind, header: Sequence[object]) -> dict[str, int]:

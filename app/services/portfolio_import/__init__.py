@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from app.crypto import Vault
 from app.domain.census import clean
-from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, LOANS, LPR, ImportFileError, Kind, RowError, cells_of, check_card, \
+from app.domain.portfolio_import import CARDS, CREDIT_LINES, CUSTOMERS, GUARANTEES, LOANS, LPR, ImportFileError, Kind, RowError, cells_of, check_card, \
     check_credit_line, check_customer, header_columns
 from app.domain.vocabulary import Relation
 from app.models import Bank, BankCard, Branch, CreditLine, Customer, Household, HouseholdMember, ImportRecord, Product, Village
@@ -302,7 +302,8 @@ async def import_credit_lines(*, actor: Actor, vault: Vault, bank_code: str, pat
 
 from app.services.portfolio_import.loans import import_loans, loan_reconciliation  # noqa: E402  (they build on the machinery above)
 from app.services.portfolio_import.lpr import import_lpr  # noqa: E402
+from app.services.portfolio_import.guarantees import import_guarantees  # noqa: E402
 
 SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines, LOANS.code: import_loans,
-            LPR.code: import_lpr}
-__all__ = ["SERVICES", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_loans", "import_lpr", "loan_reconciliation"]
+            LPR.code: import_lpr, GUARANTEES.code: import_guarantees}
+__all__ = ["SERVICES", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_guarantees", "import_loans", "import_lpr", "loan_reconciliation"]
