@@ -32,7 +32,7 @@ from app.services.job_lifecycle.kinds import kinds_on
 from app.services.jobs import DEFAULT_QUEUE
 from app.services.outbox import send_due_messages
 from app.services.portfolio_import import runs as import_runs
-from app.wiring import Adapters, allowance_policy, classification_policy, postloan_schedule, warning_thresholds
+from app.wiring import Adapters, allowance_policy, classification_policy, guarantee_policy, postloan_schedule, warning_thresholds
 from workers.engines.pdf import WeasyRenderer
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ async def portfolio_import_run(ctx: dict[str, Any], run_id: str) -> str:
     """A preview or confirmation the 存量导入 page started (app/services/portfolio_import/runs.py); idempotent."""
     settings = ctx["settings"]
     run = await import_runs.execute_run(run_id=UUID(run_id), vault=ctx["vault"], staging=settings.var_dir / "imports",
-                                        max_bytes=settings.import_max_bytes, queue=ctx["queue"], now=clock.now_utc())
+                                        max_bytes=settings.import_max_bytes, queue=ctx["queue"], now=clock.now_utc(),
+                                        guarantee_policy=guarantee_policy(settings))
     logger.info("job %s try %s: import run %s %s", ctx.get("job_id"), ctx.get("job_try"), run_id, run.status.value)
     return run.status.value
 

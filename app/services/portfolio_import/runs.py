@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
-from app.domain.portfolio_import import KINDS, RowError
+from app.domain.portfolio_import import GUARANTEES, KINDS, RowError
 from app.models import Bank, ImportRun, Officer
 from app.models.identity import JobStatus
 from app.services import audit
@@ -32,6 +32,7 @@ from app.services.actor import Actor
 from app.services.auth.officers import actor_for
 from app.services.jobs import DEFAULT_QUEUE, JobQueue, job_id_for
 from app.services.permissions import require
+from app.services.guarantees import DEFAULT_POLICY, GroupPolicy
 from app.services.portfolio_import import SERVICES, ImportResult
 from app.services.portfolio_import.files import estimate_rows, staged_path
 
@@ -118,8 +119,10 @@ async def _fail(run_id: UUID, *, code: str, message: str, now: datetime) -> None
     await ImportRun.filter(id=run_id, status__in=OPEN).update(status=JobStatus.FAILED, error_code=code[:32], error=message[:256], finished_at=now)
 
 
-async def execute_run(*, run_id: UUID, vault: Vault, staging: Path, max_bytes: int, queue: JobQueue, now: datetime) -> ImportRun:
-    """The worker's side: run the import service on the staged file, with its progress on the row; idempotent."""
+async def execute_run(*, run_id: UUID, vault: Vault, staging: Path, max_bytes: int, queue: JobQueue, now: datetime,
+                      guarantee_policy: GroupPolicy = DEFAULT_POLICY) -> ImportRun:
+    """The worker's side: run the import service on the staged file, with its progress on the row; idempotent.
+    A guarantees file is checked against `guarantee_policy` (the worker passes the settings', as the CLI does)."""
     if not await ImportRun.filter(id=run_id, status__in=OPEN).update(status=JobStatus.RUNNING):
         return await ImportRun.get(id=run_id)  # finished already: a redelivered job changes nothing
     run = await ImportRun.get(id=run_id)
@@ -149,7 +152,8 @@ async def execute_run(*, run_id: UUID, vault: Vault, staging: Path, max_bytes: i
     flusher = asyncio.create_task(flush())
     try:
         result = await SERVICES[run.kind](actor=await actor_for(officer), vault=vault, bank_code=bank.code, path=path, confirm=run.confirm,
-                                          max_bytes=max_bytes, progress=progress, progress_every=PAGE_PROGRESS_EVERY)
+                                          max_bytes=max_bytes, progress=progress, progress_every=PAGE_PROGRESS_EVERY,
+                                          **({"policy": guarantee_policy} if run.kind == GUARANTEES.code else {}))
     except (DomainError, Forbidden) as exc:  # the whole file refused: uploading it again will not help
         await _fail(run.id, code=str(getattr(exc, "code", "") or "REFUSED"), message=exc.message, now=now)
         path.unlink(missing_ok=True)

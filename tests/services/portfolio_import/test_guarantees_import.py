@@ -3,12 +3,15 @@ group policy, all or nothing, idempotent by source key; a migrated guarantee cou
 
 import csv
 import io
+from datetime import UTC, datetime
 
 from app.domain.portfolio_import import GUARANTEES
-from app.models import AuditEvent, GuaranteeGroup, GuaranteeMember, ImportRecord
+from app.models import AuditEvent, Bank, GuaranteeGroup, GuaranteeMember, ImportRecord, ImportRun, Officer
 from app.services.actor import SYSTEM
 from app.services.guarantees import GroupPolicy, guarantee_exposure_fen, guarantees_of_loan
-from app.services.portfolio_import import import_guarantees, import_loans
+from app.services.lending.lines import live_lines
+from app.services.portfolio_import import import_guarantees, import_loans, runs
+from tests.fakes import FakeJobQueue
 from tests.services.portfolio_import.legacy_book import VILLAGE
 from tests.services.portfolio_import.test_loans_import import BANK, MAX, _book_without_loans, _run
 
@@ -106,3 +109,27 @@ async def test_a_household_in_too_many_active_groups_is_refused(demo, vault, tmp
     more = await _import(_file(tmp_path, [_row(9, household="9104", customer="C0004", contract="BZ-Y")], "more.csv"), vault, confirm=False)
     assert any("联保小组 LB001 已导入，不能追加成员" in str(e) for e in more.errors)
     assert await GuaranteeGroup.all().count() == 1
+
+
+async def test_a_migrated_guarantee_counts_towards_the_exposure_cap_as_a_native_one(demo, vault, tmp_path):
+    on, _ = await _book(vault, tmp_path)
+    assert (await _import(_file(tmp_path, [_row(1), _row(2), _row(3)]), vault, confirm=True)).committed
+    customer = (await ImportRecord.get(kind="customers", source_key="C0001")).entity_id
+    guarantee = [line for line in await live_lines(customer, on=on) if line.guarantee]
+    assert [(line.product_name, line.limit_fen, line.own) for line in guarantee] == [("对外担保", 50_000_00, False)]
+
+
+async def test_the_admin_pages_run_checks_groups_against_the_policy_it_is_given(demo, vault, tmp_path):
+    """The worker passes the settings' group policy (CUNXIN_GUARANTEE_*) as the CLI does: a group of 3 passes a 3–4 policy."""
+    await _book(vault, tmp_path)
+    bank = await Bank.get(code=BANK)
+    admin = await Officer.get(username="admin")
+    staging = tmp_path / "imports"
+    (staging / str(bank.id)).mkdir(parents=True)
+    token = "0123456789abcdef0123456789abcdef.csv"
+    _file(staging / str(bank.id), [_row(1), _row(2), _row(3)], token)
+    run = await ImportRun.create(bank_id=bank.id, officer_id=admin.id, kind="guarantees", token=token, confirm=True)
+    done = await runs.execute_run(run_id=run.id, vault=vault, staging=staging, max_bytes=MAX, queue=FakeJobQueue(), now=datetime.now(UTC),
+                                  guarantee_policy=POLICY)
+    assert done.result["error_count"] == 0 and done.result["committed"] is True
+    assert await GuaranteeMember.filter(status="active").count() == 3
