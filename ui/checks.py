@@ -14,7 +14,7 @@ from app.domain.errors import DomainError
 from app.domain.maker_checker import COMMAND_KIND_LABELS, COMMAND_STATUS_LABELS
 from app.services import business_date
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
-from app.services.lending.extension import propose_extension, record_consent
+from app.services.lending.extension import decline_extension_application, propose_extension, record_consent
 from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
 from app.services.lending.renewal import propose_renewal
 from app.services.lending.reversal import loan_by_iou, propose_reversal
@@ -131,6 +131,24 @@ async def loan_extension(request: Request) -> Response:
         return render(request, "checks/_form_error.html", {"id": "extension-error", "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)
     return redirect(request, request.url_for("check_request", command_id=str(command.id)).path)
+
+
+@login_required
+async def loan_extension_decline(request: Request) -> Response:
+    """The officer declines the borrower's application for 展期 with a reason the borrower sees in the app (不予受理)."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    try:
+        try:
+            application_id = UUID(str(form.get("application_id") or ""))
+        except ValueError:
+            raise DomainError("请选择展期申请", field="application_id") from None
+        await decline_extension_application(actor=request.state.session.actor, application_id=application_id,
+                                            reason=str(form.get("reason") or ""), today=await business_date.current())
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": "extension-decline-error", "errors": form_errors(exc)},
+                      fragment="checks/_form_error.html", status_code=422)
+    return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path + "#extension")
 
 
 @login_required

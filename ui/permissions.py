@@ -37,6 +37,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "loan_write_off": A.LOAN_WRITE_OFF,
     "loan_reversal": A.LOAN_REVERSE,
     "loan_extension": A.LOAN_EXTEND,
+    "loan_extension_decline": A.LOAN_EXTEND,
     "loan_extension_consent": A.LOAN_EXTEND,
     "loan_renewal": A.LOAN_RENEW,
     "loan_recover": A.LOAN_RECOVER,

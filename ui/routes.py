@@ -30,6 +30,7 @@ routes = [
     Route("/loans/{loan_id:uuid}/write-off", checks.loan_write_off, methods=["POST"], name="loan_write_off"),
     Route("/loans/{loan_id:uuid}/reversal", checks.loan_reversal, methods=["POST"], name="loan_reversal"),
     Route("/loans/{loan_id:uuid}/extension", checks.loan_extension, methods=["POST"], name="loan_extension"),
+    Route("/loans/{loan_id:uuid}/extension/decline", checks.loan_extension_decline, methods=["POST"], name="loan_extension_decline"),
     Route("/loans/{loan_id:uuid}/extension/consent", checks.loan_extension_consent, methods=["POST"], name="loan_extension_consent"),
     Route("/loans/{loan_id:uuid}/renewal", checks.loan_renewal, methods=["POST"], name="loan_renewal"),
     Route("/loans/{loan_id:uuid}/recover", checks.loan_recover, methods=["POST"], name="loan_recover"),

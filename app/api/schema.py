@@ -17,6 +17,7 @@ from app.api.auth.mutations import AuthMutation
 from app.api.customers.mutations import CardMutation
 from app.api.customers.queries import CustomerQuery
 from app.api.lending.application import LoanApplicationMutation, LoanApplicationQuery
+from app.api.lending.mutations import ExtensionApplicationQuery
 from app.api.lending.classification import ClassificationMutation, ClassificationQuery
 from app.api.lending.guarantees import GuaranteeMutation, GuaranteeQuery
 from app.api.lending.maker_checker import MakerCheckerMutation, MakerCheckerQuery
@@ -43,7 +44,7 @@ MAX_TOKENS = 2000
 
 @strawberry.type(description="查询入口。客户（手机银行，Bearer 凭证）从 me 开始；工作人员（PAD 会话）从 viewer 开始；报表工具（只读报表密钥）用报表查询。金额为元的字符串，日期为业务日期（Asia/Shanghai），时刻为 UTC")
 class Query(OrgQuery, LendingQuery, ClassificationQuery, MakerCheckerQuery, CustomerQuery, RiskQuery, ReportingQuery, PositionsQuery, LoanApplicationQuery,
-            GuaranteeQuery, OnlineCreditQuery):
+            GuaranteeQuery, OnlineCreditQuery, ExtensionApplicationQuery):
     @strawberry.field(description="按全局 ID 读取对象；ID 格式不对、类型不是可读取的对象、对象不存在或无权查看时均为 null（不报错）")
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="对象的全局 ID（各类型的 id 字段）")]

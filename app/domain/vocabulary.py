@@ -152,13 +152,20 @@ class ExtensionApplicationStatus(StrEnum):
 
     PENDING = "pending"  # waiting for the officer
     PROPOSED = "proposed"  # the officer proposed the extension (a maker-checker request carries it on)
+    DECLINED = "declined"  # the officer declined it with a reason (不予受理)
+    EXPIRED = "expired"  # not acted on by the loan's maturity (the day's close after maturity)
 
     @property
     def label(self) -> str:
         return EXTENSION_APPLICATION_STATUS_LABELS[self]
 
 
-EXTENSION_APPLICATION_STATUS_LABELS = {ExtensionApplicationStatus.PENDING: "待客户经理受理", ExtensionApplicationStatus.PROPOSED: "已提交审批"}
+EXTENSION_APPLICATION_STATUS_LABELS = {
+    ExtensionApplicationStatus.PENDING: "待客户经理受理",
+    ExtensionApplicationStatus.PROPOSED: "已提交审批",
+    ExtensionApplicationStatus.DECLINED: "未获受理",
+    ExtensionApplicationStatus.EXPIRED: "已过期",
+}
 
 
 class GuaranteeStatus(StrEnum):

@@ -177,6 +177,9 @@ class ExtensionApplication(Model):
     status = fields.CharEnumField(ExtensionApplicationStatus, max_length=16, default=ExtensionApplicationStatus.PENDING)
     command = fields.ForeignKeyField("models.PendingCommand", related_name="extension_applications", null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
+    decided_on = fields.DateField(null=True)  # declined or expired on (the business date)
+    decline_reason = fields.CharField(max_length=200, null=True)  # the officer's reason, shown to the borrower
+    declined_by = fields.ForeignKeyField("models.Officer", related_name="extension_applications_declined", null=True, on_delete=fields.SET_NULL)
 
     class Meta:
         table = "extension_application"

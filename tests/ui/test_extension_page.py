@@ -102,3 +102,31 @@ async def test_the_loan_page_records_each_guarantors_consent_before_the_extensio
     assert "尚未同意" not in page.text and page.text.count("不超过 3 个月") == 4
     proposed = await client.post(f"/loans/{loan.id}/extension", data={"months": "3", "reason": "养殖周期延长", "csrf_token": token})
     assert proposed.status_code == 303 and await PendingCommand.filter(kind="extension").count() == 1
+
+
+async def test_the_officer_declines_a_borrowers_application_on_the_loan_page(client, demo, vault):
+    from app.domain.vocabulary import ActorType, ExtensionApplicationStatus
+    from app.models import ExtensionApplication
+    from app.services.actor import Actor
+    from app.services.lending.extension import apply_for_extension
+
+    await business_date.set_current(TODAY)
+    _, line = await customer_with_line(vault)
+    loan = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=6, method="equal_principal",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    application = await apply_for_extension(actor=Actor(type=ActorType.CUSTOMER, id=loan.customer_id), loan_id=loan.id, months=2,
+                                            reason="雨季停工", today=TODAY)
+    await login(client, "officer1")
+    page = await client.get(f"/loans/{loan.id}")
+    assert 'id="extension-decline"' in page.text and f'value="{application.id}"' in page.text
+    token = await csrf_token(client)
+    empty = await client.post(f"/loans/{loan.id}/extension/decline", data={"application_id": str(application.id), "reason": "", "csrf_token": token},
+                              headers={"HX-Request": "true"})
+    assert empty.status_code == 422 and "请填写不予受理的原因" in empty.text
+    done = await client.post(f"/loans/{loan.id}/extension/decline",
+                             data={"application_id": str(application.id), "reason": "停工期间无还款来源", "csrf_token": token})
+    assert done.status_code == 303 and done.headers["location"].endswith("#extension")
+    stored = await ExtensionApplication.get(id=application.id)
+    assert (stored.status, stored.decline_reason) == (ExtensionApplicationStatus.DECLINED, "停工期间无还款来源")
+    after = await client.get(f"/loans/{loan.id}")
+    assert 'id="extension-application"' not in after.text and 'id="extension-decline"' not in after.text

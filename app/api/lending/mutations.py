@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from typing import Annotated
 from uuid import UUID
 
@@ -14,7 +15,8 @@ from app.api.ids import decode_id
 from app.api.lending.maker_checker import Command
 from app.api.lending.queries import loan_error
 from app.api.lending.types import Loan, LoanError, LprRate, RepaymentMethod
-from app.api.arguments import INPUT
+from app.api.arguments import AFTER, FIRST, INPUT
+from app.api.pagination import Connection, paginate_newest_first
 from app.api.permissions import IsCustomer, IsOfficer, IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
 from app.domain.errors import DomainError
@@ -26,7 +28,7 @@ from app.services.maker_checker.commands import is_command
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
 from app.api.enums import domain_enum
 from app.domain.vocabulary import ExtensionApplicationStatus as DomainApplicationStatus
-from app.services.lending.extension import apply_for_extension
+from app.services.lending.extension import application_state, apply_for_extension, extension_applications_query
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.repayment import prepay, repay
 
@@ -70,7 +72,16 @@ class LoanExtensionApplyInput:
     reason: str = strawberry.field(description="申请展期的原因（必填，最多 256 字）")
 
 
-ExtensionApplicationStatus = domain_enum(DomainApplicationStatus, description="展期申请的办理状态")
+ExtensionApplicationStatus = domain_enum(DomainApplicationStatus, description="展期申请在客户经理处的状态（PENDING 待受理，PROPOSED 已提出展期，DECLINED 不予受理，EXPIRED 到期前未受理）")
+
+
+@strawberry.enum(description="借款人看到的展期申请进度")
+class ExtensionApplicationProgress(Enum):
+    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待客户经理受理")
+    PROPOSED = strawberry.enum_value("proposed", description="客户经理已受理并提出展期，审批中（双人复核）")
+    APPROVED = strawberry.enum_value("approved", description="已批准并完成展期（借款的到期日和还款计划已改变）")
+    DECLINED = strawberry.enum_value("declined", description="未获批准：客户经理不予受理，或审批人退回；原因见 outcomeReason")
+    EXPIRED = strawberry.enum_value("expired", description="已过期：借款到期前未受理，或审批未在时限内完成；原因见 outcomeReason")
 
 
 @strawberry.type(description="借款人在手机银行提交的展期申请")
@@ -80,14 +91,38 @@ class ExtensionApplication:
     months: int = strawberry.field(description="申请展期的月数")
     reason: str = strawberry.field(description="申请原因")
     applied_on: date = strawberry.field(description="申请日期（会计日期）")
-    status: ExtensionApplicationStatus = strawberry.field(description="办理状态：待客户经理受理，或客户经理已提出展期、待复核")
-    status_label: str = strawberry.field(description="办理状态的中文说明")
+    status: ExtensionApplicationStatus = strawberry.field(description="在客户经理处的状态；借款人看进度请用 progress")
+    status_label: str = strawberry.field(description="status 的中文说明")
+    progress: ExtensionApplicationProgress = strawberry.field(description="办理进度：已提交、审批中、已批准、未获批准或已过期")
+    progress_label: str = strawberry.field(description="progress 的中文说明（可直接展示给借款人）")
+    outcome_reason: str | None = strawberry.field(description="未获批准或过期的原因（中文，可直接展示）；其他进度为 null")
+    decided_on: date | None = strawberry.field(description="批准、不予受理、退回或过期的日期（会计日期）；尚在办理时为 null")
 
     @classmethod
     def from_model(cls, m) -> ExtensionApplication:
+        return cls.from_state(application_state(m))
+
+    @classmethod
+    def from_state(cls, state) -> ExtensionApplication:
+        m = state.application
         status = DomainApplicationStatus(m.status)
         return cls(id=strawberry.ID(str(m.id)), loan_id=strawberry.ID(str(GlobalID("Loan", str(m.loan_id)))), months=m.months, reason=m.reason,
-                   applied_on=m.applied_on, status=ExtensionApplicationStatus(status.value), status_label=status.label)
+                   applied_on=m.applied_on, status=ExtensionApplicationStatus(status.value), status_label=status.label,
+                   progress=ExtensionApplicationProgress(state.status), progress_label=state.label, outcome_reason=state.reason or None,
+                   decided_on=state.decided_on)
+
+
+@strawberry.type
+class ExtensionApplicationQuery:
+    @strawberry.field(description="本人的展期申请（各种进度，含未获批准与过期的及其原因），按提交时刻最新在前；loanId 只看一笔借款的",
+                      permission_classes=[IsCustomer])
+    async def loan_extension_applications(
+        self, info: Info,
+        loan_id: Annotated[strawberry.ID | None, strawberry.argument(description="借据的全局 ID（Loan.id）；为空时列出全部借款的申请")] = None,
+        first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[ExtensionApplication]:
+        loan = decode_id(loan_id, "Loan", field="loan_id") if loan_id is not None else None
+        return await paginate_newest_first(extension_applications_query(info.context.actor, loan_id=loan), first, after, ExtensionApplication.from_model)
 
 
 @strawberry.type(description="application 为空当且仅当 errors 非空")

@@ -74,7 +74,8 @@ from app.sql import execute, fetch, is_postgres, now_sql, of_bank, post_aggregat
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "advance")
+STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "extension_applications",
+         "advance")
 DEBIT_BATCH = 500
 CORE_CONCURRENCY = 8  # auto-debit calls in flight at once: each is a round trip to the core (docs/core-banking.md)
 
@@ -489,6 +490,13 @@ async def run_eod(
         await lease.release()
 
 
+async def _expire_applications(target: date) -> None:
+    """展期 applications not acted on by their loan's maturity expire (kept; the app shows 已过期)."""
+    from app.services.lending.extension import expire_extension_applications  # extension builds on the schedule services
+
+    await expire_extension_applications(closed_on=target)
+
+
 async def _run_steps(
     run: EodRun, lease: eod_lease.Lease, *, core: CoreBanking, vault: Vault, policy: ClassificationPolicy, now, retention_days: int,
     allowance: AllowancePolicy = DEFAULT_ALLOWANCE,
@@ -527,6 +535,7 @@ async def _run_steps(
     await step("nonaccrual", lambda: nonaccrual.run(target, policy))
     await step("positions", lambda: positions.write_positions(target, retention_days=retention_days))
     await step("provision", lambda: provide_month_end(target, allowance))
+    await step("extension_applications", lambda: _expire_applications(target))
 
     async def advance() -> None:
         await business_date.set_current(target + timedelta(days=1))

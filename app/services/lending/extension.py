@@ -355,6 +355,99 @@ async def extension_applications(*, actor: Actor, loan_id: UUID | None = None, p
     return await query.select_related("loan", "loan__customer").order_by("-created_at").limit(100)
 
 
+DECLINE_REASON_MAX = 200
+
+
+async def decline_extension_application(*, actor: Actor, application_id: UUID, reason: str, today: date) -> ExtensionApplication:
+    """The officer declines a borrower's application for 展期 with a reason (Chinese, shown to the borrower in the app);
+    only one still waiting for the officer. The same officers who may propose an extension of the loan may decline it."""
+    reason = (reason or "").strip()
+    require(actor, Action.LOAN_EXTEND)
+    if not reason:
+        raise ValidationError("请填写不予受理的原因（借款人可见）", code=CommonCode.REASON_REQUIRED, field="reason")
+    if len(reason) > DECLINE_REASON_MAX:
+        raise ValidationError(f"原因最多 {DECLINE_REASON_MAX} 个字", code=CommonCode.INVALID, field="reason")
+    async with in_transaction():
+        application = await ExtensionApplication.select_for_update().get_or_none(id=application_id)
+        loan = await Loan.get_or_none(id=application.loan_id) if application is not None else None
+        if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+            raise NotFound("展期申请不存在", field="application_id")
+        require(actor, Action.LOAN_EXTEND, branch_id=loan.branch_id)
+        if application.status != ExtensionApplicationStatus.PENDING:
+            raise Conflict(f"该展期申请{ExtensionApplicationStatus(application.status).label}，不能再处理", code=CommonCode.WRONG_STATUS,
+                           field="application_id")
+        await ExtensionApplication.filter(id=application.id).update(
+            status=ExtensionApplicationStatus.DECLINED, decline_reason=reason, decided_on=today, declined_by_id=actor.id)
+        await audit.record(actor, "loan.extension_decline", "loan", loan.id, after={"application": str(application.id), "reason": reason})
+    return await ExtensionApplication.get(id=application_id)
+
+
+async def expire_extension_applications(*, closed_on: date) -> int:
+    """Applications still waiting for the officer at the close of their loan's maturity date expire (kept, never
+    deleted): an extension runs from the original maturity and must be proposed by then. The day's close runs it (step
+    `extension_applications`, app/services/lending/eod.py)."""
+    matured = Loan.filter(maturity_on__lte=closed_on).values("id")
+    return await ExtensionApplication.filter(status=ExtensionApplicationStatus.PENDING, loan_id__in=Subquery(matured)).update(
+        status=ExtensionApplicationStatus.EXPIRED, decided_on=closed_on)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationState:
+    """What the borrower sees of an application: submitted / proposed / approved / declined / expired and the reason."""
+
+    application: ExtensionApplication
+    status: str
+    label: str
+    reason: str  # why declined or expired ("" otherwise)
+    decided_on: date | None
+
+
+_STATE_LABELS = {"submitted": "已提交，待客户经理受理", "proposed": "客户经理已受理，审批中", "approved": "已批准展期",
+                 "declined": "未获批准", "expired": "已过期（到期前未受理）"}
+
+
+def _state(a: ExtensionApplication) -> ApplicationState:
+    command = a.command if a.command_id else None
+    if a.status == ExtensionApplicationStatus.DECLINED:
+        return ApplicationState(a, "declined", _STATE_LABELS["declined"], a.decline_reason or "", a.decided_on)
+    if a.status == ExtensionApplicationStatus.EXPIRED:
+        return ApplicationState(a, "expired", _STATE_LABELS["expired"], "借款到期前客户经理未受理该申请", a.decided_on)
+    if a.status == ExtensionApplicationStatus.PROPOSED and command is not None:
+        status = str(command.status)
+        if status == "approved":
+            return ApplicationState(a, "approved", _STATE_LABELS["approved"], "", command.checked_on)
+        if status in ("rejected", "failed"):
+            why = command.check_note if status == "rejected" else "审批通过后办理未成功，借款未作变更"
+            return ApplicationState(a, "declined", _STATE_LABELS["declined"], why or "", command.checked_on)
+        if status == "expired":
+            return ApplicationState(a, "expired", _STATE_LABELS["expired"], "审批未在时限内完成", None)
+        return ApplicationState(a, "proposed", _STATE_LABELS["proposed"], "", None)
+    return ApplicationState(a, "submitted", _STATE_LABELS["submitted"], "", None)
+
+
+def extension_applications_query(actor: Actor, *, loan_id: UUID | None = None):
+    """Every application for 展期 the actor may see (the borrower: their own loans'; an officer: the branch tree's), in
+    every status, with its maker-checker request loaded (`application_state` reads it). Unordered: the door pages it."""
+    from app.services.lending.queries import loans_query
+
+    query = ExtensionApplication.filter(loan_id__in=Subquery(loans_query(actor).values("id")))
+    if loan_id is not None:
+        query = query.filter(loan_id=loan_id)
+    return query.select_related("command")
+
+
+def application_state(application: ExtensionApplication) -> ApplicationState:
+    """The status the app shows (submitted / proposed / approved / declined / expired) and the reason; the request's
+    outcome decides a proposed one (approved; rejected or failed → declined with the checker's note; expired)."""
+    return _state(application)
+
+
+async def my_extension_applications(*, actor: Actor, loan_id: UUID | None = None) -> list[ApplicationState]:
+    """The actor's applications for 展期 in every status, newest first, each with the status the app shows."""
+    rows = await extension_applications_query(actor, loan_id=loan_id).order_by("-created_at", "id").limit(100)
+    return [_state(a) for a in rows]
+
+
 async def extensions_of(*, actor: Actor, loan_id: UUID) -> list[LoanExtension]:
     """A loan's extensions for its page (empty when the viewer may not see the loan)."""
     loan = await Loan.get_or_none(id=loan_id)

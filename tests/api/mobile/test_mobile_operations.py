@@ -481,6 +481,74 @@ async def test_a_borrower_applies_for_an_extension_of_their_own_loan_only(client
     _refused(await gql(client, "LoanExtensionApply", apply(3)))
 
 
+@covers("LoanExtensionApplications")
+async def test_a_borrower_reads_back_their_extension_applications_with_the_outcome_and_reason(client, app, demo, vault):
+    """Before: the app could apply for 展期 but never read an application back, and one was never declined or expired.
+    Now: submitted → declined by the officer with a reason; submitted → proposed → declined by the checker (their
+    note); submitted → proposed → approved; each read back in the app, newest first, another borrower's never."""
+    from app.domain.maker_checker import MakerCheckerPolicy
+    from app.integrations.core_banking import SandboxCoreBanking
+    from app.services.actor import SYSTEM
+    from app.services.lending.drawdown import draw_down
+    from app.services.lending.extension import decline_extension_application, propose_extension
+    from app.services.maker_checker.commands import approve, reject
+    from tests.factories.risk import actor
+
+    await business_date.set_current(TODAY)
+    _, line = await borrower(vault)
+    await other_borrower(vault)
+    made = await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=600_000, term_months=6, method="equal_principal",
+                           idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+    token = (await sign_in(client, app))["accessToken"]
+    other = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
+    loan_gid = _gid("Loan", made.id)
+
+    async def apply(months):
+        done = (await gql(client, "LoanExtensionApply", {"input": {"loanId": loan_gid, "months": months, "reason": "春耕资金周转"}}, token=token))
+        return uuid.UUID(done["data"]["loanExtensionApply"]["application"]["id"])
+
+    async def read(**variables):
+        body = await gql(client, "LoanExtensionApplications", {"loanId": loan_gid, **variables}, token=token)
+        return body["data"]["loanExtensionApplications"]
+
+    first = await apply(3)
+    listed = await read()
+    assert listed["totalCount"] == 1 and listed["pageInfo"]["hasNextPage"] is False
+    node = listed["edges"][0]["node"]
+    assert (node["id"], node["loanId"], node["months"], node["progress"], node["outcomeReason"], node["decidedOn"]) == (
+        str(first), loan_gid, 3, "SUBMITTED", None, None)
+    assert node["progressLabel"] == "已提交，待客户经理受理"
+    # the officer declines it with a reason the borrower sees
+    now = datetime.now(UTC)
+    await decline_extension_application(actor=await actor("officer1"), application_id=first, reason="近三个月有多次逾期记录，暂不符合展期条件", today=TODAY)
+    node = (await read())["edges"][0]["node"]
+    assert (node["progress"], node["outcomeReason"], node["decidedOn"]) == ("DECLINED", "近三个月有多次逾期记录，暂不符合展期条件", TODAY.isoformat())
+    # applied again, proposed by the officer, sent back by the checker: declined with the checker's note
+    second = await apply(2)
+    policy = MakerCheckerPolicy()
+    command = await propose_extension(actor=await actor("officer1"), loan_id=made.id, months=2, restructured=False, reason="借款人申请",
+                                      today=TODAY, now=now, policy=policy)
+    assert (await read(first=1))["edges"][0]["node"]["progress"] == "PROPOSED"
+    await reject(actor=await actor("approver"), command_id=command.id, note="经营情况需再核实", today=TODAY, now=now)
+    node = (await read(first=1))["edges"][0]["node"]
+    assert (node["id"], node["progress"], node["outcomeReason"]) == (str(second), "DECLINED", "经营情况需再核实")
+    # a third time, approved: the loan is extended
+    third = await apply(2)
+    command = await propose_extension(actor=await actor("officer1"), loan_id=made.id, months=2, restructured=False, reason="借款人申请",
+                                      today=TODAY, now=now, policy=policy)
+    await approve(actor=await actor("approver"), command_id=command.id, today=TODAY, now=now)
+    page = await read(first=2)
+    assert [e["node"]["id"] for e in page["edges"]] == [str(third), str(second)] and page["pageInfo"]["hasNextPage"] is True
+    assert page["edges"][0]["node"]["progress"] == "APPROVED" and page["edges"][0]["node"]["decidedOn"] == TODAY.isoformat()
+    rest = await read(first=2, after=page["pageInfo"]["endCursor"])
+    assert [e["node"]["id"] for e in rest["edges"]] == [str(first)] and rest["totalCount"] == 3
+    # another borrower sees none of them; an officer's token and no token are refused
+    mine = await gql(client, "LoanExtensionApplications", {}, token=other)
+    assert mine["data"]["loanExtensionApplications"]["totalCount"] == 0
+    _refused(await gql(client, "LoanExtensionApplications", {}, token=await _officer_token()), "FORBIDDEN")
+    _refused(await gql(client, "LoanExtensionApplications", {}))
+
+
 @covers("Products", "SchedulePreview")
 async def test_public_operations_need_no_token_and_reject_a_forged_one(client, demo):
     products = (await gql(client, "Products"))["data"]["products"]

@@ -15,7 +15,7 @@ from app.services.lending.ledger import ledger_check
 from tests.factories.worklists import drawn_loan
 from tests.services.lending.conftest import TODAY
 
-ALL_STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "advance")
+ALL_STEPS = ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "extension_applications", "advance")
 
 
 async def _due_today(vault, *, sequence=357, card="6217000010001234", count=1):
@@ -48,7 +48,7 @@ async def test_an_expired_lease_is_taken_over_and_the_run_resumes_after_its_last
     # a holder killed (kill -9) after reprice and accrue: its heartbeat stopped 11 minutes ago
     await EodRun.create(business_on=TODAY, steps_done=["reprice", "accrue"], owner="host:4242:dead", heartbeat_at=clock.now_utc() - timedelta(minutes=11))
     report = await run_eod(core=core, vault=vault, lease_ttl=600)
-    assert report.steps_run == ("auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "advance")
+    assert report.steps_run == ("auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "extension_applications", "advance")
     kinds = await _kinds_on(TODAY)
     assert "auto_debit" in kinds and "accrual" not in kinds and "interest_due" not in kinds  # accrue was the dead holder's
     run = await EodRun.get(business_on=TODAY)

@@ -3,7 +3,7 @@
 workbench and the loan page — and carried on by the officer's `propose_extension`."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -81,3 +81,50 @@ async def test_a_matured_or_already_extended_loan_is_refused_with_its_own_code(b
     matured = await _other_loan(core, vault, term=1)
     await _until(core, vault, (await Loan.get(id=matured.id)).maturity_on)
     assert await _code(_borrower(matured), matured.id, 1) == "LOAN_MATURED"
+
+
+# --- declined by the officer, expired at maturity (before: an application waited for ever) ---------------------------
+
+
+async def test_the_officer_declines_an_application_with_a_reason_the_borrower_reads(bank, core, vault):
+    from app.domain.errors import Conflict, NotFound, ValidationError
+    from app.services.lending.extension import decline_extension_application, my_extension_applications
+
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    borrower = _borrower(loan)
+    application = await apply_for_extension(actor=borrower, loan_id=loan.id, months=2, reason="春耕资金周转", today=today)
+    officer = await _actor("officer1")
+    with pytest.raises(ValidationError):  # a reason is required (the borrower reads it)
+        await decline_extension_application(actor=officer, application_id=application.id, reason=" ", today=today)
+    with pytest.raises(NotFound):  # another branch's officer does not see it
+        await decline_extension_application(actor=await _actor("officer2"), application_id=application.id, reason="不符合条件", today=today)
+    declined = await decline_extension_application(actor=officer, application_id=application.id, reason="经营流水不足，暂不受理", today=today)
+    assert (declined.status, declined.decline_reason, declined.decided_on, declined.declined_by_id) == (
+        ExtensionApplicationStatus.DECLINED, "经营流水不足，暂不受理", today, officer.id)
+    with pytest.raises(Conflict):  # decided once
+        await decline_extension_application(actor=officer, application_id=application.id, reason="再次", today=today)
+    assert await AuditEvent.filter(action="loan.extension_decline", entity_id=str(loan.id)).count() == 1
+    [state] = await my_extension_applications(actor=borrower)
+    assert (state.status, state.reason, state.decided_on) == ("declined", "经营流水不足，暂不受理", today)
+    assert await extension_applications(actor=officer, loan_id=loan.id) == []  # off the workbench and the loan page
+    # the borrower may apply again
+    again = await apply_for_extension(actor=borrower, loan_id=loan.id, months=1, reason="春耕资金周转", today=today)
+    assert again.status == ExtensionApplicationStatus.PENDING
+
+
+async def test_an_application_not_acted_on_by_maturity_expires_at_that_days_close(bank, core, vault):
+    from app.services.lending.extension import my_extension_applications
+
+    loan = await _three_month_loan(core, vault)
+    borrower = _borrower(loan)
+    application = await apply_for_extension(actor=borrower, loan_id=loan.id, months=2, reason="春耕资金周转",
+                                            today=await business_date.current())
+    maturity = (await Loan.get(id=loan.id)).maturity_on
+    await _until(core, vault, maturity)  # closes every day before maturity: still waiting
+    assert (await ExtensionApplication.get(id=application.id)).status == ExtensionApplicationStatus.PENDING
+    await _until(core, vault, maturity + timedelta(days=1))  # the maturity date's close
+    stored = await ExtensionApplication.get(id=application.id)
+    assert (stored.status, stored.decided_on) == (ExtensionApplicationStatus.EXPIRED, maturity)
+    [state] = await my_extension_applications(actor=borrower)
+    assert state.status == "expired" and "到期前" in state.reason

@@ -187,13 +187,13 @@ async def test_prepayment_while_overdue_is_refused(bank, core, vault):
 async def test_end_of_day_is_idempotent_per_date_and_resumes(bank, core, vault):
     await _loan(core, vault)
     report = await run_eod(core=core, vault=vault)
-    assert report.steps_run == ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "advance")
+    assert report.steps_run == ("reprice", "accrue", "auto_debit", "overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "extension_applications", "advance")
     again = await run_eod(on=TODAY, core=core, vault=vault)
     assert again.already_done and await business_date.current() == TODAY + timedelta(days=1)
     # a run that stopped after two steps resumes from the third
     await EodRun.create(business_on=TODAY + timedelta(days=1), steps_done=["reprice", "accrue", "auto_debit"])
     resumed = await run_eod(core=core, vault=vault)
-    assert resumed.steps_run == ("overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "advance")
+    assert resumed.steps_run == ("overdue", "penalty", "classify", "nonaccrual", "positions", "provision", "extension_applications", "advance")
     assert await LedgerEntry.filter(transaction__kind="accrual", transaction__business_on=TODAY + timedelta(days=1)).count() == 0
 
 
