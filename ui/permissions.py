@@ -92,6 +92,8 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "visit_photos_done": A.VISIT_CONDUCT,
     "visit_authorisation": A.VISIT_CONDUCT,
     "visit_credit_check": A.VISIT_CONDUCT,
+    "customer_external_consent": A.VISIT_CONDUCT,  # the customer signs on the officer's PAD, as at a visit
+    "customer_external_query": A.VISIT_CONDUCT,
     "visit_contract": A.VISIT_CONDUCT,
     "visit_sign": A.VISIT_CONDUCT,
     "visit_seal": A.VISIT_CONDUCT,

@@ -44,6 +44,8 @@ routes = [
     Route("/lines/{line_id:uuid}/card", lending.line_card_bind, methods=["POST"], name="line_card_bind"),
     Route("/lines/{line_id:uuid}/card/confirm", lending.line_card_confirm, methods=["POST"], name="line_card_confirm"),
     Route("/customers/{customer_id:uuid}", customers.customer_page, name="customer_page"),
+    Route("/customers/{customer_id:uuid}/external/consent", customers.external_consent, methods=["POST"], name="customer_external_consent"),
+    Route("/customers/{customer_id:uuid}/external/query", customers.external_query, methods=["POST"], name="customer_external_query"),
     Route("/customers/{customer_id:uuid}/archive", archive.archive_page, name="customer_archive"),
     Route("/documents/{document_id:uuid}/download", archive.document_download, name="document_download"),
     Route("/admin/outbox", outbox.dead_letter_list, name="dead_letter_list"),

@@ -247,3 +247,44 @@ CREDIT_APPLICATION_STATUS_LABELS = {
     CreditApplicationStatus.REFERRED: "转审批人人工审查",
     CreditApplicationStatus.ACTIVE: "已签约，额度生效",
 }
+
+
+# --- a one-line summary for the officer (Chinese; an account number masked) ---------------------------------
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+def _mask_account(number: str) -> str:
+    return number if len(number) <= 6 else f"{number[:2]}{'*' * (len(number) - 6)}{number[-4:]}"
+
+
+def summarise(facts: Any) -> str:
+    """What the source said, in one line for the PAD: no ID number, an electricity account number masked."""
+    if isinstance(facts, HousingFundFacts):
+        arrears = f"，欠缴 {facts.arrears_months} 个月（{_yuan(facts.arrears_fen)} 元）" if facts.arrears_months else "，无欠缴"
+        return (f"缴存单位 {facts.employer}；月缴存额 {_yuan(facts.monthly_contribution_fen)} 元（基数 {_yuan(facts.monthly_base_fen)} 元）；"
+                f"连续缴存 {facts.months_paid} 个月至 {facts.last_paid_month}{arrears}")
+    if isinstance(facts, SocialInsuranceFacts):
+        return "；".join(f"{k.kind}{k.status}（缴费 {k.contribution_months} 个月，最近 {k.last_paid_month}）" for k in facts.kinds) or "无参保记录"
+    if isinstance(facts, TaxFacts):
+        revenue = sum(p.declared_revenue_fen for p in facts.periods)
+        span = f"{facts.periods[0].period}–{facts.periods[-1].period}" if facts.periods else "—"
+        arrears = f"，欠税 {_yuan(facts.arrears_fen)} 元" if facts.arrears_fen else "，无欠税"
+        return f"{facts.business_name}；{span} 申报收入 {_yuan(revenue)} 元{arrears}"
+    if isinstance(facts, GrainSubsidyFacts):
+        if not facts.records:
+            return "无补贴记录"
+        year = max(r.year for r in facts.records)
+        latest = [r for r in facts.records if r.year == year]
+        return f"{year} 年：" + "；".join(f"{r.kind} {r.area_mu} 亩 {_yuan(r.amount_fen)} 元" for r in latest)
+    if isinstance(facts, InsuranceFacts):
+        return "；".join(f"{p.insurer}{p.product}（{p.status}，年缴 {_yuan(p.annual_premium_fen)} 元，现金价值 {_yuan(p.cash_value_fen)} 元）"
+                        for p in facts.policies) or "无保单"
+    if isinstance(facts, StateGridFacts):
+        late = sum(1 for m in facts.months if not m.paid_on_time)
+        arrears = f"，欠费 {_yuan(facts.arrears_fen)} 元" if facts.arrears_fen else "，无欠费"
+        return (f"户号 {_mask_account(facts.account_number)}（{facts.account_kind}）；近 {len(facts.months)} 个月用电 "
+                f"{sum(m.consumption_kwh for m in facts.months):,} 千瓦时，{late} 个月未按时缴费{arrears}")
+    raise TypeError(type(facts).__name__)

@@ -7,6 +7,7 @@ through that customer record, so another bank's officer (who cannot reach the re
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -15,13 +16,14 @@ from tortoise.transactions import in_transaction
 from app.domain.errors import NotFound, ValidationError
 from app.domain.external_data import ConsentPurpose, ExternalSource
 from app.domain.vocabulary import DocumentKind
-from app.models import Document, ExternalDataConsent
+from app.models import Customer, Document, ExternalDataConsent
 from app.services import audit
 from app.services.actor import Actor
+from app.services.documents import MediaStore, store_document
 from app.services.risk.common import customer_in_scope, officer_id, require_staff
 
 
-def _purposes(purposes: Iterable[str]) -> list[str]:
+def check_purposes(purposes: Iterable[str]) -> list[str]:
     out = []
     for p in purposes:
         try:
@@ -51,7 +53,7 @@ async def record_consent(
         source = ExternalSource(source)
     except ValueError:
         raise ValidationError(f"外部数据来源无效：{source}", field="source") from None
-    kept = _purposes(purposes)
+    kept = check_purposes(purposes)
     customer = await customer_in_scope(actor, customer_id)
     if expires_at <= signed_at:
         raise ValidationError("授权到期时间须晚于签署时间", field="expires_at")
@@ -116,3 +118,39 @@ async def why_no_consent(*, customer_id: UUID, bank_id: UUID, source: ExternalSo
     if named and named[0].expires_at <= now:
         return "expired", f"客户的{what}已于 {named[0].expires_at.astimezone(BEIJING).date().isoformat()} 到期"
     return "no_consent", f"客户没有有效的{what}"
+
+
+# --- a consent signed by the customer (the app, the PAD): one way to file it -----------------------------------
+
+CHANNELS = {"app": "手机银行", "pad": "客户经理 PAD 现场签署"}
+
+
+@dataclass(frozen=True, slots=True)
+class SignedForm:
+    """The signed authorisation as filed in the e-archive."""
+
+    data: bytes
+    content_type: str
+    title: str
+
+
+async def file_signed_consent(
+    *, actor: Actor, customer: Customer, source: ExternalSource, purposes: list[str], signed_at: datetime, expires_at: datetime,
+    form: SignedForm, media: MediaStore, channel: str, officer: UUID | None = None, max_bytes: int = 2 * 1024 * 1024,
+) -> ExternalDataConsent:
+    """Store the signed form (授权书) in the customer's e-archive and file the consent with it, audited with its channel.
+
+    Every door a customer signs through uses this: the app (`online_credit.sign_source_consent`) and the PAD
+    (`sign_consent_at_pad`). The door has checked who may sign and for whom."""
+    if channel not in CHANNELS:
+        raise ValueError(channel)
+    doc = await store_document(actor=actor, media=media, data=form.data, kind=DocumentKind.AUTHORISATION, content_type=form.content_type,
+                               title=form.title, customer_id=customer.id, max_bytes=max_bytes)
+    async with in_transaction():
+        row = await ExternalDataConsent.create(customer=customer, bank_id=customer.bank_id, source=source, purposes=purposes, signed_at=signed_at,
+                                               expires_at=expires_at, document=doc, officer_id=officer)
+        await audit.record(actor, "external_consent.record", "external_data_consent", row.id, after={
+            "customerId": str(customer.id), "source": source.value, "purposes": purposes,
+            "expiresAt": expires_at.isoformat(), "documentId": str(doc.id), "channel": channel,
+        })
+    return row

@@ -57,7 +57,7 @@ from app.services.actor import Actor
 from app.services.customers.cards import online_offer, require_customer
 from app.services.documents import MediaStore, store_document
 from app.services.external_data import ExternalDataPolicy, query_external
-from app.services.external_data.consents import valid_consent
+from app.services.external_data.consents import SignedForm, file_signed_consent, valid_consent
 from app.services.lending.application import ApplicationError, customer_at_bank
 from app.services.lending.lines import grant_credit_line
 from app.services.lending.pricing import latest_lpr
@@ -156,16 +156,9 @@ async def sign_source_consent(
     expires = now + timedelta(days=valid_days)
     text = CONSENT_TEXT.format(name=customer.name, id_masked=customer.id_number_masked, institution=bank.legal_name, source=source.label,
                                expires=expires.date().isoformat(), signed_at=now.isoformat(timespec="seconds"))
-    doc = await store_document(actor=actor, media=media, data=text.encode(), kind=DocumentKind.AUTHORISATION, content_type="text/plain; charset=utf-8",
-                               title=f"{source.label}数据查询授权书（手机银行）", customer_id=customer.id, max_bytes=64 * 1024)
-    async with in_transaction():
-        row = await ExternalDataConsent.create(customer=customer, bank_id=customer.bank_id, source=source, purposes=[ConsentPurpose.APPLICATION.value],
-                                               signed_at=now, expires_at=expires, document=doc, officer_id=None)
-        await audit.record(actor, "external_consent.record", "external_data_consent", row.id, after={
-            "customerId": str(customer.id), "source": source.value, "purposes": [ConsentPurpose.APPLICATION.value],
-            "expiresAt": expires.isoformat(), "documentId": str(doc.id), "channel": "app",
-        })
-    return row
+    form = SignedForm(data=text.encode(), content_type="text/plain; charset=utf-8", title=f"{source.label}数据查询授权书（手机银行）")
+    return await file_signed_consent(actor=actor, customer=customer, source=source, purposes=[ConsentPurpose.APPLICATION.value], signed_at=now,
+                                     expires_at=expires, form=form, media=media, channel="app", max_bytes=64 * 1024)
 
 
 # --- apply ----------------------------------------------------------------------------------------
