@@ -15,6 +15,7 @@ from app.domain.permissions import Action
 from app.models import Bank, ExternalDataConsent
 from app.services.actor import Actor
 from app.services.contracts import stamps
+from app.services.contracts.pad_image import check_signature_png
 from app.services.documents import MediaStore
 from app.services.external_data.consents import SignedForm, check_purposes, file_signed_consent
 from app.services.permissions import require
@@ -45,7 +46,7 @@ async def sign_consent_at_pad(
     customer = await customer_in_scope(actor, customer_id)
     bank = await Bank.get(id=customer.bank_id)
     expires = now + timedelta(days=valid_days)
-    signature = stamps.check_signature_png(signature_png)
+    signature = check_signature_png(signature_png)
     local = now.astimezone(ZoneInfo(tz))
     place = f"{lat:.5f}, {lng:.5f}" if lat is not None and lng is not None else "—"
     labels = "、".join(ConsentPurpose(p).label for p in kept)
