@@ -60,6 +60,16 @@ class ExternalQueryStatus(StrEnum):
     TIMEOUT = "timeout"  # no answer in time: never a pass
     FAILED = "failed"  # an error or an unreadable answer: never a pass
 
+    @property
+    def label(self) -> str:
+        return QUERY_STATUS_LABELS[self]
+
+
+QUERY_STATUS_LABELS = {
+    ExternalQueryStatus.PENDING: "查询中", ExternalQueryStatus.OK: "已返回数据", ExternalQueryStatus.NO_RECORD: "无记录",
+    ExternalQueryStatus.TIMEOUT: "查询超时", ExternalQueryStatus.FAILED: "查询出错",
+}
+
 
 # --- facts --------------------------------------------------------------------------------------
 

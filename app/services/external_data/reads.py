@@ -17,10 +17,6 @@ from app.services.external_data.queries import ExternalOutcome
 from app.services.risk.common import customer_in_scope, require_staff
 
 STATUS_LABELS = {"valid": "有效", "expired": "已过期", "revoked": "已撤回", "pending": "未生效"}
-QUERY_LABELS = {
-    ExternalQueryStatus.PENDING: "查询中", ExternalQueryStatus.OK: "已返回数据", ExternalQueryStatus.NO_RECORD: "无记录",
-    ExternalQueryStatus.TIMEOUT: "查询超时", ExternalQueryStatus.FAILED: "查询出错",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +47,7 @@ class QueryLine:
 
     @property
     def status_label(self) -> str:
-        return QUERY_LABELS[self.status]
+        return self.status.label
 
     @property
     def passed(self) -> bool:
@@ -65,7 +61,7 @@ def query_line(row: ExternalDataQuery, tz: str) -> QueryLine:
     elif row.status == ExternalQueryStatus.NO_RECORD:
         summary = f"{source.label}没有该客户的记录"
     else:  # a timeout or an error: not known, and said so
-        summary = row.error or QUERY_LABELS[ExternalQueryStatus(row.status)]
+        summary = row.error or ExternalQueryStatus(row.status).label
     return QueryLine(id=row.id, source=source, status=ExternalQueryStatus(row.status), purpose=ConsentPurpose(row.purpose).label,
                      data_on=row.requested_at.astimezone(ZoneInfo(tz)).date(), summary=summary, imported=row.import_sha256 is not None)
 
@@ -78,7 +74,7 @@ def outcome_line(outcome: ExternalOutcome, purpose: ConsentPurpose | str, tz: st
     elif outcome.status == ExternalQueryStatus.NO_RECORD:
         summary = f"{source.label}没有该客户的记录"
     else:
-        summary = outcome.message or QUERY_LABELS[ExternalQueryStatus(outcome.status)]
+        summary = outcome.message or ExternalQueryStatus(outcome.status).label
     return QueryLine(id=outcome.query_id, source=source, status=ExternalQueryStatus(outcome.status), purpose=ConsentPurpose(purpose).label,
                      data_on=outcome.requested_at.astimezone(ZoneInfo(tz)).date(), summary=summary, imported=False)
 
