@@ -16,7 +16,7 @@ from app.services import business_date
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
 from app.services.lending.extension import decline_extension_application, propose_extension, record_consent
 from app.domain.renewal import DEFAULT_POLICY as DEFAULT_RENEWAL
-from app.services.lending.renewal import propose_renewal
+from app.services.lending.renewal import propose_renewal, sign_renewal_guarantee
 from app.services.lending.reversal import loan_by_iou, propose_reversal
 from app.services.lending.write_off import propose_write_off, record_recovery
 from app.services.maker_checker.commands import approve, command_view, my_requests, pending_queue, reject
@@ -173,6 +173,30 @@ async def loan_extension_consent(request: Request) -> Response:
         return render(request, "checks/_form_error.html", {"id": error_id, "errors": form_errors(exc)}, fragment="checks/_form_error.html",
                       status_code=422)
     return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path + "#extension")
+
+
+@login_required
+async def loan_renewal_guarantee(request: Request) -> Response:
+    """A guarantor signs the guarantee contract for the new loan of this loan's renewal (the officer witnesses), before it is proposed."""
+    loan_id = request.path_params["loan_id"]
+    form = await request.form()
+    error_id = str(form.get("error_id") or "renewal-error")
+    if not error_id.startswith("renewal-guarantee-error-"):
+        error_id = "renewal-error"
+    try:
+        term = str(form.get("term_months") or "").strip()
+        if not term.isdigit():
+            raise DomainError("请填写保证人同意担保的新借据期限（整月数）", field="term_months")
+        try:
+            member_id = UUID(str(form.get("member_id") or ""))
+        except ValueError:
+            raise DomainError("请选择保证人", field="member_id") from None
+        await sign_renewal_guarantee(actor=request.state.session.actor, loan_id=loan_id, member_id=member_id, term_months=int(term),
+                                     now=clock.now_utc(), kit=request.app.state.signing_kit())
+    except DomainError as exc:
+        return render(request, "checks/_form_error.html", {"id": error_id, "errors": form_errors(exc)}, fragment="checks/_form_error.html",
+                      status_code=422)
+    return redirect(request, request.url_for("loan_detail", loan_id=str(loan_id)).path + "#renewal")
 
 
 @login_required

@@ -23,7 +23,7 @@ from app.services.lending.counter_drawdown import counter_draw_down
 from app.services.lending.drawdown import quote_drawdown
 from app.services.lending.extension import consents_of, extension_applications
 from app.services.maker_checker.commands import is_command
-from app.services.lending.renewal import renewal_links
+from app.services.lending.renewal import renewal_guarantees_of, renewal_links
 from app.services.lending.repayment import prepay, quote_prepayment, repay
 from app.services.lending.reversal import reversible_bookings
 from app.services.lending.write_off import write_off_of
@@ -51,10 +51,12 @@ async def _loan_context(request: Request, loan_id: UUID, *, prepay_amount: str |
     renewal_of, renewed_by = await renewal_links(actor=request.state.session.actor, loan_id=loan_id)
     window = getattr(request.app.state, "renewal_policy", DEFAULT_RENEWAL).window_days
     consents = await consents_of(actor=request.state.session.actor, loan_id=loan_id) if file.loan.status == "active" else []
+    renewal_guarantees = await renewal_guarantees_of(actor=request.state.session.actor, loan_id=loan_id) if file.loan.status == "active" else []
     applied = await extension_applications(actor=request.state.session.actor, loan_id=loan_id)
     return {"extension_applications": applied, "renewal_of": renewal_of, "renewed_by": renewed_by, "renewal_opens": file.loan.maturity_on - timedelta(days=window),
             "loan": file.loan, "status_label": lending_queries.status_label(file.loan), "installments": file.installments, "entries": file.entries, "trail": file.trail,
             "write_off": write_off, "recover_key": new_key(), "reversible": reversible, "guarantor_consents": consents,
+            "renewal_guarantees": renewal_guarantees,
             "methods": METHOD_LABELS, "today": today, "ledger_kinds": LEDGER_KIND_LABELS,
             "ledger_accounts": LEDGER_ACCOUNT_LABELS, **quote}
 

@@ -39,6 +39,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "loan_extension": A.LOAN_EXTEND,
     "loan_extension_decline": A.LOAN_EXTEND,
     "loan_extension_consent": A.LOAN_EXTEND,
+    "loan_renewal_guarantee": A.LOAN_RENEW,
     "loan_renewal": A.LOAN_RENEW,
     "loan_recover": A.LOAN_RECOVER,
     "check_approve": A.COMMAND_CHECK,

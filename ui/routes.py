@@ -33,6 +33,7 @@ routes = [
     Route("/loans/{loan_id:uuid}/extension/decline", checks.loan_extension_decline, methods=["POST"], name="loan_extension_decline"),
     Route("/loans/{loan_id:uuid}/extension/consent", checks.loan_extension_consent, methods=["POST"], name="loan_extension_consent"),
     Route("/loans/{loan_id:uuid}/renewal", checks.loan_renewal, methods=["POST"], name="loan_renewal"),
+    Route("/loans/{loan_id:uuid}/renewal/guarantee", checks.loan_renewal_guarantee, methods=["POST"], name="loan_renewal_guarantee"),
     Route("/loans/{loan_id:uuid}/recover", checks.loan_recover, methods=["POST"], name="loan_recover"),
     Route("/checks", checks.check_queue, name="check_queue"),
     Route("/checks/{command_id:uuid}", checks.check_request, name="check_request"),

@@ -10,7 +10,7 @@ from app.models.credit import CoreInstruction, CreditLine, DebitAttempt, Extensi
 from app.models.customer import BankCard, Customer, CustomerRelationship
 from app.models.document import Document
 from app.models.external_data import CreditApplication, ExternalDataConsent, ExternalDataQuery
-from app.models.guarantee import GuaranteeGroup, GuaranteeMember, GuarantorConsent
+from app.models.guarantee import GuaranteeGroup, GuaranteeMember, GuaranteeRenewal, GuarantorConsent
 from app.models.identity import FaceEnrolment, FaceVerification, IdCardRead, LivenessCheck
 from app.models.maker_checker import PendingCommand
 from app.models.ledger import IdempotencyRecord, LedgerEntry, LedgerTransaction
@@ -69,6 +69,7 @@ __all__ = [
     "EodRun",
     "GuaranteeGroup",
     "GuaranteeMember",
+    "GuaranteeRenewal",
     "GuarantorConsent",
     "FaceEnrolment",
     "FaceVerification",

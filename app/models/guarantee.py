@@ -67,3 +67,25 @@ class GuarantorConsent(Model):
 
     class Meta:
         table = "guarantor_consent"
+
+
+class GuaranteeRenewal(Model):
+    """A guarantor's guarantee contract for the new loan of a 无还本续贷 (借新还旧): signed and sealed before the renewal
+    (the guarantor's agreement is required), for the old loan's outstanding principal over at most `term_months`. The
+    renewal links it to the new loan it created (`new_loan`, null until then)."""
+
+    id = fields.UUIDField(primary_key=True)
+    old_loan = fields.ForeignKeyField("models.Loan", related_name="renewal_guarantees", on_delete=fields.RESTRICT)
+    new_loan = fields.ForeignKeyField("models.Loan", related_name="guarantees_renewed", null=True, on_delete=fields.RESTRICT)
+    member = fields.ForeignKeyField("models.GuaranteeMember", related_name="renewal_contracts", on_delete=fields.RESTRICT)
+    term_months = fields.IntField()  # the longest new loan the guarantor agreed to guarantee
+    principal_fen = fields.BigIntField()  # the new loan's principal: the old loan's outstanding principal when signed
+    contract_no = fields.CharField(max_length=40, unique=True)
+    text_sha256 = fields.CharField(max_length=64)  # hash of the contract text the guarantor signed
+    document = fields.ForeignKeyField("models.Document", related_name="guarantee_renewals", on_delete=fields.RESTRICT)  # the signed, sealed PDF
+    signed_at = fields.DatetimeField()
+    witnessed_by = fields.ForeignKeyField("models.Officer", related_name="guarantee_renewals_witnessed", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "guarantee_renewal"

@@ -18,7 +18,7 @@ from cryptography import x509
 from tortoise.expressions import Q
 
 from app.domain.errors import NotFound
-from app.models import Contract, Customer, Document, GuaranteeMember, GuarantorConsent
+from app.models import Contract, Customer, Document, GuaranteeMember, GuaranteeRenewal, GuarantorConsent
 from app.domain.vocabulary import ActorType
 from app.services import audit
 from app.services.actor import Actor
@@ -74,6 +74,8 @@ async def _contract_versions(customer_id: UUID) -> dict[UUID, int]:
     for doc_id in await GuaranteeMember.filter(customer_id=customer_id, document_id__not_isnull=True).values_list("document_id", flat=True):
         expected[doc_id] = SIGNED_TEXT_SIGNATURES
     for doc_id in await GuarantorConsent.filter(member__customer_id=customer_id, document_id__not_isnull=True).values_list("document_id", flat=True):
+        expected[doc_id] = SIGNED_TEXT_SIGNATURES
+    for doc_id in await GuaranteeRenewal.filter(member__customer_id=customer_id).values_list("document_id", flat=True):
         expected[doc_id] = SIGNED_TEXT_SIGNATURES
     return expected
 

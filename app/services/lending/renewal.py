@@ -13,35 +13,45 @@ penalty already paid in cash). What it does, with no core-banking call:
 - the new loan keeps the old loan's class (the renewal alone changes nothing), and a `LoanRenewal` row links the two
   loans both ways (reports flag renewed loans by it).
 
-Guarantees: a 联保 member's guarantee is a maximum-amount contract for the group's loans, so it stands behind the new
-loan too; the preview names the guarantors, whose renewed signatures are not built yet (docs/lending.md).
+Guarantees: 借新还旧 needs each guarantor's agreement, so every guarantor of the loan (the other members of the
+borrower's 联保 groups) first signs a guarantee contract for the new loan (`sign_renewal_guarantee`: a PDF signed with a
+one-time certificate in their name and sealed by the member bank, in their e-archive) for the outstanding principal and
+at least the term asked. Until all have, the proposal — and, at check time, the execution — is refused naming them;
+the execution links each contract to the new loan (`GuaranteeRenewal.new_loan`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
 
 from app.clock import now_utc
 from app.domain.classification import LoanClass
 from app.domain.error_codes import CommonCode, LendingCode
-from app.domain.errors import Conflict, ValidationError
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.ledger import Account, Posting
 from app.domain.lpr import Tenor
 from app.domain.maker_checker import CommandKind, CommandStatus, Effect, Figure, MakerCheckerPolicy
-from app.domain.money import percent_str
+from app.domain.money import Money, percent_str
 from app.domain.permissions import Action
 from app.domain.renewal import DEFAULT_POLICY, RenewalPolicy, check_renewal
 from app.domain.schedule import Schedule, build_schedule
 from app.domain.schedule.dates import add_months
 from app.domain.vocabulary import ActorType, InstallmentStatus, LedgerKind, LoanStatus
-from app.models import CreditLine, Installment, Loan, LoanRenewal, PendingCommand, Product, RiskStrategyDecision
+from app.models import Bank, Branch, CreditLine, Customer, GuaranteeMember, GuaranteeRenewal, Installment, Loan, LoanRenewal, PendingCommand, Product, \
+    RiskStrategyDecision
 from app.services import audit
 from app.services.actor import SYSTEM, Actor
-from app.services.guarantees import guarantees_of_loan
+from app.services.contracts.document import yuan_in_words
+from app.services.contracts.signed_text import archive_signed_text, sign_text_document
+from app.services.contracts.signing import SigningKit
+from app.services.guarantees import guarantees_of_loan, witness_name
 from app.services.lending import ledger
 from app.services.lending.access import can_access
 from app.services.lending.queries import loan_label, loan_named_in, loan_subject
@@ -49,6 +59,7 @@ from app.services.lending.pricing import rate_for
 from app.services.lending.products import conventions_for
 from app.services.lending.repricing import first_repricing_date
 from app.services.maker_checker.registry import Operation, Params
+from app.services.permissions import require
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,7 @@ class Plan:
     schedule: Schedule
     open_rows: tuple[Installment, ...]  # the old loan's unpaid rows (principal only is left on them)
     guarantors: tuple[str, ...]
+    guarantee_contracts: tuple[UUID, ...]  # each guarantor's contract for the new loan (GuaranteeRenewal ids)
 
 
 
@@ -108,8 +120,8 @@ async def _plan(loan: Loan, params: Params, today: date) -> Plan:
         raise ValidationError(f"续贷期限应为 {product.min_term_months} 到 {longest} 个月", code=LendingCode.INVALID_TERM, field="term_months")
     tenor, rate = await rate_for(term_months=term, spread_bp=loan.spread_bp, on=today)
     schedule = build_schedule(balance, rate, term, loan.method, today, None, conventions_for(product))
-    guarantors = tuple(m.customer.name for m in await guarantees_of_loan(SYSTEM, loan.id))
-    return Plan(balance, term, tenor, rate, schedule, tuple(rows), guarantors)
+    signed = await _guarantors_signed(loan, term)
+    return Plan(balance, term, tenor, rate, schedule, tuple(rows), tuple(name for _, name in signed), tuple(cid for cid, _ in signed))
 
 
 def _effect(title: str, loan: Loan, plan: Plan) -> Effect:
@@ -127,7 +139,7 @@ def _effect(title: str, loan: Loan, plan: Plan) -> Effect:
     notes = ["借新还旧：新借据本金归还旧借据本金，不经核心系统划转资金；旧借据利息、罚息已以现金结清，不计入新借据",
              "续贷本身不改变五级分类；新旧借据互相关联，报表中标注为续贷"]
     if plan.guarantors:
-        notes.append(f"保证人 {'、'.join(plan.guarantors)} 的联保最高额保证继续为新借据担保，须与保证人重新签订保证合同")
+        notes.append(f"保证人 {'、'.join(plan.guarantors)} 已为新借据重新签订保证合同（借新还旧保证合同），续贷执行后与新借据关联")
     else:
         notes.append("借据暂无保证人记录")
     return Effect(title, figures, tuple(notes))
@@ -166,6 +178,8 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
                                                    paid_on=today, updated_at=stamp)
     await Loan.filter(id=old.id).update(outstanding_principal_fen=0, overdue_principal_fen=0, status=LoanStatus.SETTLED, settled_on=today,
                                         days_past_due=0, updated_at=stamp)
+    if plan.guarantee_contracts:
+        await GuaranteeRenewal.filter(id__in=list(plan.guarantee_contracts), new_loan_id__isnull=True).update(new_loan_id=new.id)
     command_id = params.get("command_id")
     command = await PendingCommand.get_or_none(id=command_id) if command_id else None
     checker_id = actor.id if actor.type == ActorType.OFFICER else None
@@ -176,7 +190,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
     )
     await audit.record(actor, "loan.renew", "loan", old.id, before={"outstanding_principal_fen": plan.balance_fen},
                        after={"new_loan": str(new.id), "principal_fen": plan.balance_fen, "term_months": plan.term_months,
-                              "rate_ppm": plan.rate_ppm, "renewal": str(record.id)})
+                              "rate_ppm": plan.rate_ppm, "renewal": str(record.id), "guaranteeContracts": [str(c) for c in plan.guarantee_contracts]})
     return {"renewal_id": str(record.id), "new_loan_id": str(new.id), "new_maturity_on": new.maturity_on.isoformat()}
 
 
@@ -205,3 +219,102 @@ async def renewal_links(*, actor: Actor, loan_id: UUID) -> tuple[LoanRenewal | N
     if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         return None, None
     return await LoanRenewal.get_or_none(new_loan_id=loan_id), await LoanRenewal.get_or_none(old_loan_id=loan_id)
+
+
+# --- the guarantors sign again for the new loan ------------------------------------------------------------------
+
+RENEWAL_CONTRACT_TITLE = "借新还旧保证合同"
+
+
+def renewal_contract_lines(*, bank_name: str, contract_no: str, loan_label: str, loan_id: UUID, borrower: str, guarantor: str, group_contract_no: str,
+                           principal_fen: int, term_months: int, on: date, witness: str = "") -> tuple[str, ...]:
+    """The guarantee contract a guarantor signs for the new loan of a renewal, line by line (its text's hash is kept)."""
+    return (
+        f"合同编号：{contract_no}",
+        f"贷款人（债权人）：{bank_name}",
+        f"借款人：{borrower}",
+        f"保证人：{guarantor}（联保保证合同 {group_contract_no}）",
+        f"原借据：{loan_label}（借据编号 {str(loan_id).upper()}）",
+        f"第一条 保证人知悉并同意借款人以无还本续贷（借新还旧）方式办理续贷：新借据本金 {Money(principal_fen).format_yuan()}"
+        f"（{yuan_in_words(principal_fen)}）用于归还原借据本金，期限不超过 {term_months} 个月。",
+        "第二条 保证人对新借据项下的本金、利息、罚息、复利及实现债权的费用承担连带责任保证，保证期间为新借据履行期限届满之日起三年。",
+        "第三条 本合同仅适用于上述一笔续贷；续贷未办理的，本合同不发生效力。",
+        f"签订日期：{on.year}年{on.month}月{on.day}日" + (f"　见证客户经理：{witness}" if witness else ""),
+    )
+
+
+async def _open_renewal_contracts(loan: Loan) -> dict[UUID, GuaranteeRenewal]:
+    """Each guarantor's latest contract for this loan's renewal, not yet used by one."""
+    rows = await GuaranteeRenewal.filter(old_loan_id=loan.id, new_loan_id__isnull=True).order_by("created_at")
+    return {r.member_id: r for r in rows}
+
+
+async def sign_renewal_guarantee(*, actor: Actor, loan_id: UUID, member_id: UUID, term_months: int, now: datetime, kit: SigningKit) -> GuaranteeRenewal:
+    """A guarantor signs the guarantee contract for the new loan of this loan's renewal (借新还旧 needs the guarantor's
+    agreement), before it is proposed: a PDF signed with a one-time certificate in their name and sealed by the member
+    bank, in their e-archive. Idempotent: the same guarantor and term, not yet used by a renewal, returns the one signed."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id) or actor.type != ActorType.OFFICER:
+        raise NotFound("借据不存在", field="loan_id")
+    require(actor, Action.LOAN_RENEW, branch_id=loan.branch_id)
+    if loan.status != LoanStatus.ACTIVE:
+        raise Conflict("借据不在贷款状态（已结清或已核销），不能续贷", code=LendingCode.LOAN_CLOSED, field="loan_id")
+    if isinstance(term_months, bool) or not isinstance(term_months, int) or not 1 <= term_months <= 60:
+        raise ValidationError("续贷期限应为 1 到 60 个月", code=LendingCode.INVALID_TERM, field="term_months")
+    member = next((m for m in await guarantees_of_loan(SYSTEM, loan.id) if m.id == member_id), None)
+    if member is None:
+        raise ValidationError("该保证人不为这笔借据提供保证", code=CommonCode.INVALID, field="member_id")
+    same = (await _open_renewal_contracts(loan)).get(member.id)
+    if same is not None and same.term_months == term_months and same.principal_fen == loan.outstanding_principal_fen:
+        return same
+    borrower = await Customer.get(id=loan.customer_id)
+    bank = await Bank.get(id=(await Branch.get(id=loan.branch_id)).bank_id)
+    witness = await witness_name(actor)
+    contract_no = f"XD{now.strftime('%Y%m%d')}{uuid4().hex[:12].upper()}"
+    fields = {"bank_name": bank.legal_name or bank.name, "contract_no": contract_no, "loan_label": await loan_label(loan), "loan_id": loan.id,
+              "borrower": f"{borrower.name}（身份证 {borrower.id_number_masked}）",
+              "guarantor": f"{member.customer.name}（身份证 {member.customer.id_number_masked}）", "group_contract_no": member.contract_no,
+              "principal_fen": loan.outstanding_principal_fen, "term_months": term_months, "on": now.date(), "witness": witness}
+    lines = renewal_contract_lines(**fields)
+    signed = await sign_text_document(
+        kit=kit, title=RENEWAL_CONTRACT_TITLE, lines=lines, signer_name=member.customer.name, signer_label="保证人", witness=witness or "—",
+        reason=f"保证人签署借新还旧保证合同 {contract_no}", seal_reason="贷款人电子合同专用章", bank=bank, now=now,
+    )
+    text = "\n".join((RENEWAL_CONTRACT_TITLE, *lines)) + "\n"
+    async with in_transaction():
+        await Loan.select_for_update().get(id=loan.id)  # a second tap waits, then finds the first
+        same = (await _open_renewal_contracts(loan)).get(member.id)
+        if same is not None and same.term_months == term_months and same.principal_fen == loan.outstanding_principal_fen:
+            return same
+        doc = await archive_signed_text(signed, customer_id=member.customer_id, title=f"{RENEWAL_CONTRACT_TITLE} {contract_no}", actor=actor)
+        record = await GuaranteeRenewal.create(
+            old_loan_id=loan.id, member_id=member.id, term_months=term_months, principal_fen=loan.outstanding_principal_fen, contract_no=contract_no,
+            text_sha256=hashlib.sha256(text.encode()).hexdigest(), document=doc, signed_at=now, witnessed_by_id=actor.id,
+        )
+        await audit.record(actor, "loan.renewal_guarantee", "loan", loan.id, after={
+            "member": str(member.id), "termMonths": term_months, "contract": str(record.id), "contractNo": contract_no, "documentId": str(doc.id),
+            "sha256": signed.sha256, "padesLevel": signed.pades_level,
+        })
+    return record
+
+
+async def renewal_guarantees_of(*, actor: Actor, loan_id: UUID) -> list[tuple[GuaranteeMember, GuaranteeRenewal | None]]:
+    """The loan's guarantors and the contract each signed for its renewal (None: not yet), for the loan page."""
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
+        return []
+    signed = await _open_renewal_contracts(loan)
+    return [(m, signed.get(m.id)) for m in await guarantees_of_loan(SYSTEM, loan.id)]
+
+
+async def _guarantors_signed(loan: Loan, term_months: int) -> tuple[tuple[UUID, str], ...]:
+    """Every guarantor must have signed the guarantee contract for the new loan (at least `term_months`, for the current
+    principal); refused with their names if not. Returns (contract id, guarantor name) of each."""
+    members = await guarantees_of_loan(SYSTEM, loan.id)
+    signed = await _open_renewal_contracts(loan)
+    missing = [m.customer.name for m in members
+               if m.id not in signed or signed[m.id].term_months < term_months or signed[m.id].principal_fen != loan.outstanding_principal_fen]
+    if missing:
+        raise ValidationError(f"保证人{'、'.join(missing)}尚未为续贷的新借据（{term_months} 个月）签订保证合同，请先在借据页签订",
+                              code=CommonCode.WRONG_STATUS, field="term_months")
+    return tuple((signed[m.id].id, m.customer.name) for m in members)

@@ -4,6 +4,7 @@ principal repays the old one with no cash movement (借新还旧, linked both wa
 transfer account and ledger-check stays clean through the following end-of-days. Each refusal is in Chinese and
 changes nothing."""
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,17 +15,22 @@ from app.domain.errors import Conflict, DomainError, Forbidden
 from app.domain.maker_checker import CommandStatus, MakerCheckerPolicy
 from app.domain.renewal import RenewalPolicy
 from app.domain.vocabulary import InstallmentStatus, LoanStatus
-from app.models import BankCard, CoreInstruction, CreditLine, Installment, LedgerEntry, Loan, LoanRenewal, PendingCommand, RiskStrategyDecision
+from app.models import BankCard, Customer, Document, GuaranteeRenewal, CoreInstruction, CreditLine, Installment, LedgerEntry, Loan, LoanRenewal, PendingCommand, RiskStrategyDecision
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.customers.identifiers import card_fields
 from app.services.lending.drawdown import draw_down
 from app.services.reporting import portfolio_summary
 from app.services.lending.ledger import ledger_check, trial_balance
-from app.services.lending.renewal import propose_renewal, renewal_links
+from app.services.contracts.pdfsign import validate_pdf
+from app.services.contracts.textpdf import _hex
+from app.services.customers.archive import verify_archive
+from app.services.guarantees import form_group
+from app.services.lending.renewal import propose_renewal, renewal_guarantees_of, renewal_links, sign_renewal_guarantee
 from app.services.lending.repayment import repay
 from app.services.maker_checker.commands import approve, command_view
 from tests.factories import customer_with_line
+from tests.factories.guarantees import households, in_household, members, signing_kit
 from tests.services.lending.conftest import TODAY
 from tests.services.lending.test_classification_state import FAILS, PAYS, _actor, _days, _owed, _until
 
@@ -174,3 +180,52 @@ async def test_a_renewal_is_refused_after_an_overdue_installment_in_the_period(b
     message = await _refused(await _actor("officer1"), loan, today)
     assert message == "近 12 个月内有 1 期逾期还款，不能无还本续贷"
     assert await PendingCommand.filter(kind="renewal").count() == 0
+
+
+SIGNED = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # a signature's moment: not after the wall clock (the certificates are checked against it)
+
+
+async def test_a_guaranteed_loan_is_renewed_only_after_each_guarantor_signs_a_contract_for_the_new_loan(bank, core, vault):
+    """借新还旧 needs the guarantor's agreement: each guarantor of the borrower's 联保 group signs a guarantee contract
+    for the new loan (a signed, sealed PDF in their e-archive) before the renewal; the renewal links each to the new loan."""
+    loan = await _loan(core, vault)
+    await _until(core, vault, loan.maturity_on)
+    today = await business_date.current()
+    maker, checker = await _actor("officer1"), await _actor("approver")
+    borrower = await Customer.get(id=loan.customer_id)
+    await in_household(borrower, "900")
+    others = await households(vault, 4)
+    kit = signing_kit()
+    await form_group(actor=maker, name="西街村联保小组", members=members([borrower, *others]), on=today, now=SIGNED, kit=kit)
+    await _strategy(loan, "pass", today)
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=1_125, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    # refused, naming the guarantors, until each has signed for the new loan
+    assert await _refused(maker, loan, today) == "保证人联保户1、联保户2、联保户3、联保户4尚未为续贷的新借据（12 个月）签订保证合同，请先在借据页签订"
+    guarantors = await renewal_guarantees_of(actor=maker, loan_id=loan.id)
+    assert [(m.customer.name, c) for m, c in guarantors] == [(f"联保户{i}", None) for i in range(1, 5)]
+    for member, _ in guarantors[:3]:
+        await sign_renewal_guarantee(actor=maker, loan_id=loan.id, member_id=member.id, term_months=12, now=SIGNED, kit=kit)
+    short = await sign_renewal_guarantee(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, term_months=6, now=SIGNED, kit=kit)
+    assert await _refused(maker, loan, today) == "保证人联保户4尚未为续贷的新借据（12 个月）签订保证合同，请先在借据页签订"
+    last = await sign_renewal_guarantee(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, term_months=12, now=SIGNED, kit=kit)
+    # signing again (a second tap) returns the contract already signed: no second PDF
+    documents = await Document.all().count()
+    again = await sign_renewal_guarantee(actor=maker, loan_id=loan.id, member_id=guarantors[3][0].id, term_months=12, now=SIGNED, kit=kit)
+    assert again.id == last.id and await Document.all().count() == documents and last.id != short.id
+    # each contract is a PDF signed by the guarantor and sealed by the bank, for the outstanding principal
+    pdf = kit.media.get((await Document.get(id=last.document_id)).sha256)
+    checks = await asyncio.to_thread(validate_pdf, pdf, kit.pki.trust_roots)
+    assert [(c.field, c.signer, c.ok) for c in checks] == [("signer", "联保户4", True), ("bank", "村信开发银行 合同专用章", True)]
+    assert last.principal_fen == 300_000 and _hex("借新还旧保证合同").encode() in pdf and _hex("期限不超过 12 个月").encode() in pdf
+    # then the renewal goes through, and the contracts of the new loan point at it
+    command = await propose_renewal(actor=maker, loan_id=loan.id, term_months=12, reason="经营周转，借款人申请续贷", today=today, now=_now(today), policy=MC)
+    assert any("已为新借据重新签订保证合同" in n for n in command.preview["notes"])
+    await approve(actor=checker, command_id=command.id, today=today, now=_now(today))
+    new_id = (await LoanRenewal.get(old_loan_id=loan.id)).new_loan_id
+    linked = await GuaranteeRenewal.filter(new_loan_id=new_id).order_by("created_at")
+    assert len(linked) == 4 and last.id in {c.id for c in linked} and short.id not in {c.id for c in linked}
+    assert await GuaranteeRenewal.filter(old_loan_id=loan.id, new_loan_id__isnull=True).count() == 1  # the 6-month one, unused
+    # the guarantor's archive verifies: the group contract and both renewal contracts, two signatures each
+    report = await verify_archive(actor=SYSTEM, customer_id=others[3].id, media=kit.media, trust_roots=kit.pki.trust_roots)
+    expected = {c.document.id: c.expected_signatures for c in report.checks}
+    assert report.ok and expected[last.document_id] == 2 and expected[short.document_id] == 2 and len(expected) == 3
