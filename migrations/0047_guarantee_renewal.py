@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0045_guarantee_pdfs')]
+    dependencies = [('models', '0046_import_run')]
 
     initial = False
 
