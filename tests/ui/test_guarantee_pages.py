@@ -53,6 +53,9 @@ async def test_form_a_group_then_see_it_on_the_household_and_customer_pages(clie
     assert page.status_code == 200 and page.text.count('id="guarantee-member-') >= 5 and "¥50,000.00" in page.text
     assert 'id="guarantee-group-dissolve"' in page.text
     member = await GuaranteeMember.get(group_id=group.id, customer_id=customers[0].id)
+    assert f'/documents/{member.document_id}/download"' in page.text  # each member's signed contract PDF, from the group's page
+    pdf = await client.get(f"/documents/{member.document_id}/download")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     household = await client.get(f"/households/{member.household_id}")
     assert f'/guarantee-groups/{group.id}"' in household.text and member.contract_no in household.text
     customer = await client.get(f"/customers/{customers[0].id}")
