@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0047_online_strategy_upload')]
+    dependencies = [('models', '0048_extension_application_decline')]
 
     initial = False
 
