@@ -133,6 +133,7 @@ class Settings(BaseSettings):
     online_bullet_max_months: int = 12  # a 先息后本 consumer line granted online: at most this many months
     online_line_months: int = 12  # how long a line granted online stays valid
     online_consent_days: int = 365  # how long a data-source consent signed in the app lasts
+    online_offer_valid_days: int = 7  # an offer not accepted within this many days expires (the borrower applies again)
     # Provincial credit system sync through the outbox (docs/sandbox.md)
     provincial_url: str = ""  # empty: the sandbox provincial system
     provincial_api_key: SecretStr | None = None

@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     assets = StaticAssets(settings.ui_dir / "static")  # read and hashed once (templates: static_url)
     adapters = Adapters.from_settings(settings)
     mobile = MobileDeps(settings=settings, sms=adapters.sms, bureau=adapters.bureau, media=adapters.media,
-                        policy=sign_in_policy(settings), external=adapters.external, online=online_credit_policy(settings))
+                        policy=sign_in_policy(settings), external=adapters.external, online=online_credit_policy(settings),
+                        queue=adapters.queue, signing_kit=adapters.signing_kit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -223,7 +223,7 @@ def online_credit_policy(settings: Settings) -> OnlineCreditPolicy:
     return OnlineCreditPolicy(
         rules=InternetLendingRules(cap_per_borrower_fen=settings.online_cap_per_borrower_yuan * 100, bullet_max_months=settings.online_bullet_max_months),
         external=external_data_policy(settings), credit_report_reuse_days=settings.credit_report_reuse_days, consent_days=settings.online_consent_days,
-        line_months=settings.online_line_months,
+        line_months=settings.online_line_months, offer_valid_days=settings.online_offer_valid_days,
         exposure_cap_fen=settings.line_exposure_cap_yuan * 100 if settings.line_exposure_cap_yuan else None,
     )
 

@@ -24,12 +24,14 @@ from app.db import init_db
 from app.logging import configure_logging
 from app.services import documents
 from app.services.actor import SYSTEM
+from app.models.contract import ContractStatus
 from app.services.contracts import render_contract as render_contract_service
 from app.services.day_end import DONE, ALREADY_DONE, DayEndTools, close_business_day, enqueue_next, run_stage
 from app.services.documents import MediaStore
 from app.services.job_lifecycle import reconcile
 from app.services.job_lifecycle.kinds import kinds_on
 from app.services.jobs import DEFAULT_QUEUE
+from app.services.lending.online_credit import complete_online_contract
 from app.services.outbox import send_due_messages
 from app.services.portfolio_import import runs as import_runs
 from app.wiring import Adapters, allowance_policy, classification_policy, guarantee_policy, postloan_schedule, warning_thresholds
@@ -74,12 +76,18 @@ def _renderer(ctx: dict[str, Any]) -> WeasyRenderer:
 
 
 async def render_contract(ctx: dict[str, Any], contract_id: str) -> str:
-    """Render a contract's unsigned PDF (idempotent: a rendered contract is left alone)."""
+    """Render a contract's unsigned PDF (idempotent: a rendered contract is left alone). An online line's contract (the
+    borrower accepted in the app) is then signed and sealed (`complete_online_contract`); a visit's waits for the visit."""
     media: MediaStore = ctx["media"]
     contract = await render_contract_service(
         contract_id=UUID(contract_id), media=media, renderer=_renderer(ctx), now=clock.now_utc(), actor=SYSTEM
     )
     logger.info("job %s try %s: contract %s %s", ctx.get("job_id"), ctx.get("job_try"), contract_id, contract.status.value)
+    if contract.status == ContractStatus.RENDERED:  # an online line's contract: the borrower confirmed in the app, sign and seal now
+        online = await complete_online_contract(contract_id=contract.id, now=clock.now_utc(), kit=ctx["signing_kit"]())
+        if online is not None:
+            logger.info("job %s: online credit application %s %s", ctx.get("job_id"), online.id, online.status.value)
+            return f"online credit application {online.status.value}"
     return contract.status.value
 
 

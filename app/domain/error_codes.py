@@ -310,6 +310,7 @@ class OnlineCreditCode(StrEnum):
     NOT_OFFERED = "NOT_OFFERED"  # accept/sign on an application that holds no open offer
     NOT_REFUSED = "NOT_REFUSED"  # a review asked for on an application that was not refused
     NOT_REFERRED = "NOT_REFERRED"  # an approver's decision on an application that is not (or no longer) referred
+    OFFER_EXPIRED = "OFFER_EXPIRED"  # accept/sign on an offer older than CUNXIN_ONLINE_OFFER_VALID_DAYS: apply again
 
 
 AREAS: tuple[type[StrEnum], ...] = (
@@ -437,6 +438,7 @@ MEANINGS: dict[StrEnum, str] = {
     OnlineCreditCode.NOT_OFFERED: "该申请没有待签署的授信额度（未通过、转人工或已签署以外的状态）",
     OnlineCreditCode.NOT_REFUSED: "只有自动审批未通过的申请可以申请人工复核",
     OnlineCreditCode.NOT_REFERRED: "该申请不在待审批人审查状态（已由他人处理，或未转人工）",
+    OnlineCreditCode.OFFER_EXPIRED: "出具的额度已过签约有效期（CUNXIN_ONLINE_OFFER_VALID_DAYS）未签署，已失效：可重新申请",
 }
 
 

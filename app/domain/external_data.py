@@ -244,7 +244,9 @@ class CreditApplicationStatus(StrEnum):
     OFFERED = "offered"  # the strategy passed: an offer waits for the borrower to accept and sign
     REFUSED = "refused"  # the strategy refused (a neutral message; the borrower may ask for a person's review)
     REFERRED = "referred"  # an approver decides: a silent source, a bureau review, or a review the borrower asked for
-    ACTIVE = "active"  # accepted and signed: the credit line is active
+    SIGNING = "signing"  # accepted: the line is granted, its contract PDF is being rendered, signed and sealed
+    ACTIVE = "active"  # accepted and signed: the contract is sealed, the credit line is active
+    EXPIRED = "expired"  # an offer not accepted within CUNXIN_ONLINE_OFFER_VALID_DAYS: the borrower may apply again
 
     @property
     def label(self) -> str:
@@ -255,7 +257,9 @@ CREDIT_APPLICATION_STATUS_LABELS = {
     CreditApplicationStatus.OFFERED: "已出具额度，待客户确认签约",
     CreditApplicationStatus.REFUSED: "未通过自动审批",
     CreditApplicationStatus.REFERRED: "转审批人人工审查",
+    CreditApplicationStatus.SIGNING: "已确认，授信合同生成与签署中",
     CreditApplicationStatus.ACTIVE: "已签约，额度生效",
+    CreditApplicationStatus.EXPIRED: "额度已过签约有效期，已失效",
 }
 
 

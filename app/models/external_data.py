@@ -84,10 +84,11 @@ class CreditApplication(Model):
     max_term_months = fields.IntField(null=True)
     methods = fields.JSONField(null=True)  # RepaymentMethod values offered
     applied_at = fields.DatetimeField()
+    offered_at = fields.DatetimeField(null=True)  # when the offer was made (at applying, or an approver's approval): its validity runs from here
     review_requested_at = fields.DatetimeField(null=True)  # PIPL art. 24: the borrower asked a person to review a refusal
     review_reason = fields.CharField(max_length=256, default="")
     accepted_at = fields.DatetimeField(null=True)
-    contract_document = fields.ForeignKeyField("models.Document", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
+    contract_document = fields.ForeignKeyField("models.Document", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)  # the sealed contract PDF
     credit_line = fields.ForeignKeyField("models.CreditLine", related_name="credit_applications", null=True, on_delete=fields.RESTRICT)
 
     class Meta:

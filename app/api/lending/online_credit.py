@@ -78,6 +78,14 @@ class ExternalDataConsent:
     expires_at: datetime = strawberry.field(description="授权失效时刻（UTC 时刻，ISO 8601 带时区偏移）")
 
 
+@strawberry.type(description="线上授信的授信合同：与走访相同的合同 PDF，借款人以一次性证书签名、成员行加盖电子合同专用章（PAdES），存入电子档案")
+class SignedContract:
+    document_id: strawberry.ID = strawberry.field(description="电子档案中已盖章合同 PDF 的文件 ID（UUID）")
+    sha256: str = strawberry.field(description="合同 PDF 的 SHA-256（小写十六进制）：存档与验签以此为准")
+    title: str = strawberry.field(description="档案中的文件标题（含合同编号）")
+    signed_at: datetime = strawberry.field(description="盖章完成、存入档案的时刻（UTC 时刻，ISO 8601 带时区偏移）")
+
+
 @strawberry.type(description="线上授信申请（授信，不是借款：借款在额度生效后用 loanApply 申请）")
 class CreditApplication:
     id: strawberry.ID = strawberry.field(description="申请 ID（UUID）")
@@ -93,16 +101,26 @@ class CreditApplication:
     applied_at: datetime = strawberry.field(description="申请时刻（UTC 时刻，ISO 8601 带时区偏移）")
     review_requested_at: datetime | None = strawberry.field(description="客户申请人工复核的时刻；未申请时为 null")
     accepted_at: datetime | None = strawberry.field(description="客户确认并签署的时刻；未签署时为 null")
+    offer_expires_at: datetime | None = strawberry.field(
+        description="额度的签约截止时刻（出具后 CUNXIN_ONLINE_OFFER_VALID_DAYS 天，UTC 时刻，ISO 8601 带时区偏移）；过时未签署即 EXPIRED，可重新申请；未出具额度或已签署时为 null")
     can_request_review: bool = strawberry.field(description="是否可申请人工复核（自动审批未通过时可以；审批人已审查过的不能再申请）")
     product_key: strawberry.Private[UUID]
     line_key: strawberry.Private[UUID | None]
+    contract_key: strawberry.Private[UUID | None]
+
+    @strawberry.field(description="已签署并加盖本行电子合同专用章的授信合同（PDF，PAdES 签名，存入电子档案）；合同签署完成前为 null")
+    async def contract(self, info: Info) -> SignedContract | None:
+        if self.contract_key is None:
+            return None
+        doc = await online_credit.signed_contract_document(info.context.actor, self.contract_key)
+        return SignedContract(document_id=strawberry.ID(str(doc.id)), sha256=doc.sha256, title=doc.title, signed_at=doc.created_at) if doc else None
 
     @strawberry.field(description="申请的产品")
     async def product(self, info: Info) -> Product | None:
         found = await products_visible(info.context.actor, [self.product_key])
         return Product.from_model(found[self.product_key]) if self.product_key in found else None
 
-    @strawberry.field(description="签署后生效的授信额度（在此额度内用 loanApply 借款）；未签署时为 null")
+    @strawberry.field(description="合同签署盖章后生效的授信额度（在此额度内用 loanApply 借款）；状态不是 ACTIVE 时为 null")
     async def credit_line(self, info: Info) -> CreditLine | None:
         if self.line_key is None:
             return None
@@ -110,15 +128,17 @@ class CreditApplication:
         return CreditLine.from_model(found[self.line_key]) if self.line_key in found else None
 
     @classmethod
-    def from_model(cls, m: CreditApplicationModel) -> CreditApplication:
+    def from_model(cls, m: CreditApplicationModel, policy: online_credit.OnlineCreditPolicy) -> CreditApplication:
         offered = m.annual_rate_ppm is not None
+        view = online_credit.application_view(m, now=clock.now_utc(), policy=policy)
         return cls(
-            id=strawberry.ID(str(m.id)), status=CreditApplicationStatusEnum(m.status.value), source=ExternalDataSource(m.source.value) if m.source else None, message=m.message,
+            id=strawberry.ID(str(m.id)), status=CreditApplicationStatusEnum(view.status.value), source=ExternalDataSource(m.source.value) if m.source else None, message=view.message,
             limit=yuan_str(m.limit_fen) if offered else None, annual_rate_percent=percent_str(m.annual_rate_ppm) if offered else None,
             lpr_percent=percent_str(m.lpr_ppm) if offered and m.lpr_ppm is not None else None, spread_bp=m.spread_bp if offered else None,
             max_term_months=m.max_term_months if offered else None, methods=[RepaymentMethod(x) for x in (m.methods or [])] if offered else [],
-            applied_at=m.applied_at, review_requested_at=m.review_requested_at, accepted_at=m.accepted_at,
-            can_request_review=m.status == CreditApplicationStatus.REFUSED and "approver" not in (m.decision or {}), product_key=m.product_id, line_key=m.credit_line_id,
+            applied_at=m.applied_at, review_requested_at=m.review_requested_at, accepted_at=m.accepted_at, offer_expires_at=view.offer_expires_at,
+            can_request_review=m.status == CreditApplicationStatus.REFUSED and "approver" not in (m.decision or {}), product_key=m.product_id,
+            line_key=m.credit_line_id if m.status == CreditApplicationStatus.ACTIVE else None, contract_key=m.contract_document_id,
         )
 
 
@@ -245,9 +265,9 @@ class OnlineCreditMutation:
             )
         except DomainError as exc:
             return CreditApplicationPayload(application=None, errors=[_error(exc)])
-        return CreditApplicationPayload(application=CreditApplication.from_model(row), errors=[])
+        return CreditApplicationPayload(application=CreditApplication.from_model(row, ctx.mobile.online), errors=[])
 
-    @strawberry.mutation(description="确认并签署出具的授信：额度生效（签署记录存入电子档案）；重复签署返回同一额度", permission_classes=[IsCustomer])
+    @strawberry.mutation(description="确认并签署出具的授信（签约有效期内）：授信合同 PDF 随即生成，以借款人一次性证书签名并加盖本行电子合同专用章后存入电子档案，额度生效（状态 SIGNING → ACTIVE，读回 creditApplication 查看）；过期为 OFFER_EXPIRED；重复确认不会重复签署，返回同一申请", permission_classes=[IsCustomer])
     async def credit_application_accept(self, info: Info, input: Annotated[CreditApplicationAcceptInput, INPUT]) -> CreditApplicationPayload:
         ctx = info.context
         try:
@@ -255,11 +275,11 @@ class OnlineCreditMutation:
                 raise ValidationError("请阅读并同意授信条款", field="agree")
             row = await online_credit.accept_offer(
                 actor=ctx.actor, application_id=_uuid(input.application_id, "授信申请不存在", "application_id"), now=clock.now_utc(),
-                today=await business_date.current(), media=ctx.mobile.media, policy=ctx.mobile.online,
+                today=await business_date.current(), policy=ctx.mobile.online, kit=ctx.mobile.signing_kit(), queue=ctx.mobile.queue,
             )
         except DomainError as exc:
             return CreditApplicationPayload(application=None, errors=[_error(exc)])
-        return CreditApplicationPayload(application=CreditApplication.from_model(row), errors=[])
+        return CreditApplicationPayload(application=CreditApplication.from_model(row, ctx.mobile.online), errors=[])
 
     @strawberry.mutation(description="对自动审批未通过的申请请求人工复核（转审批人审查）", permission_classes=[IsCustomer])
     async def credit_application_review_request(self, info: Info, input: Annotated[CreditApplicationReviewInput, INPUT]) -> CreditApplicationPayload:
@@ -270,7 +290,7 @@ class OnlineCreditMutation:
             )
         except DomainError as exc:
             return CreditApplicationPayload(application=None, errors=[_error(exc)])
-        return CreditApplicationPayload(application=CreditApplication.from_model(row), errors=[])
+        return CreditApplicationPayload(application=CreditApplication.from_model(row, ctx.mobile.online), errors=[])
 
 
     @strawberry.mutation(description="审批人审查转审批的线上授信申请（与 PAD 线上授信审查页同一服务）：批准给出额度（客户签署后生效）或不予批准", permission_classes=[IsOfficer])
@@ -318,7 +338,7 @@ class OnlineCreditQuery:
         except ValueError:
             return None
         row = await online_credit.application_of(info.context.actor, key)
-        return CreditApplication.from_model(row) if row is not None else None
+        return CreditApplication.from_model(row, info.context.mobile.online) if row is not None else None
 
     @strawberry.field(description="本人的线上授信申请，按申请时刻最新在前（键集分页）", permission_classes=[IsCustomer])
     async def credit_applications(
@@ -326,7 +346,7 @@ class OnlineCreditQuery:
     ) -> Connection[CreditApplication]:
         page = await paginate_keyset(online_credit.applications_query(info.context.actor), first, after, lambda row: row, kind="credit_applied", keys=NEWEST_APPLIED)
         for edge in page.edges:
-            edge.node = CreditApplication.from_model(edge.node)
+            edge.node = CreditApplication.from_model(edge.node, info.context.mobile.online)
         return page
 
     @strawberry.field(description="转审批人审查的线上授信申请：本人所辖网点客户的、待审查的（REFERRED），最早申请的在前；仅审批人可查", permission_classes=[IsOfficer])

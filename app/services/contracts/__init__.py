@@ -15,6 +15,7 @@ from app.services.contracts.service import (
     request_contract_render,
     seal_contract,
     sign_contract,
+    sign_contract_in_app,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "request_contract_render",
     "seal_contract",
     "sign_contract",
+    "sign_contract_in_app",
 ]

@@ -35,6 +35,7 @@ from app.services.contracts import document, pdfsign
 from app.services.contracts.pki import serial_hex
 from app.services.contracts.pad_image import check_signature_png
 from app.services.contracts.signing import SigningKit, assert_valid, seal_pdf, sign_as_customer
+from app.services.contracts.stamps import confirmation_image
 from app.services.documents import MediaStore
 from app.services.job_lifecycle.kinds import CONTRACT
 from app.services.jobs import JobQueue
@@ -290,6 +291,49 @@ async def sign_contract(
     except _Lost:
         raise Conflict("合同已被其他操作更新，请刷新后重试", code=ContractCode.CONTRACT_CHANGED) from None
     return signature
+
+
+APP_CHANNEL = "手机银行"
+
+
+async def sign_contract_in_app(*, actor: Actor, contract_id: UUID, confirmed_at: datetime, confirmation: str, now: datetime, kit: SigningKit) -> Contract:
+    """The borrower's signature on a contract they confirmed in the app (an online credit line, app/services/lending/online_credit.py).
+
+    The borrower signed in with an SMS code on a registered device and confirmed the contract (`confirmed_at`,
+    `confirmation`: what they confirmed, e.g. the application); the PDF is then signed in the borrower's field with a
+    one-time certificate issued in their name, as at the visit (`sign_as_customer`), without a face match, hand
+    signature or place, which the app journey does not have (no `ContractSignature` row: that row is the visit's
+    evidence; the audit event `contract.sign.borrower` with channel `app` is this one's). Only a contract without a
+    co-borrower. Idempotent: a contract already past `rendered` is returned as it is."""
+    require_staff(actor)  # the system, on the borrower's confirmation
+    contract = await contract_in_scope(actor, contract_id)
+    if contract.status != ContractStatus.RENDERED:
+        return contract
+    if contract.co_borrower_id is not None:
+        raise Conflict("有共同借款人的合同须在走访现场签署", code=VisitCode.WRONG_STATE)
+    customer = await Customer.get(id=contract.customer_id)
+    pdf = await _current_pdf(kit.media, contract)
+    local = confirmed_at.astimezone(ZoneInfo(kit.business_tz))
+    signed, serial = await sign_as_customer(
+        pdf, kit=kit, field=_FIELD[SignatureRole.BORROWER], name=customer.name, picture=confirmation_image(),
+        lines=(f"借款人：{customer.name}", f"{APP_CHANNEL}确认：{local:%Y-%m-%d %H:%M:%S}"),
+        reason=f"借款人于{local:%Y-%m-%d %H:%M:%S}在{APP_CHANNEL}确认签署；{confirmation}", location=APP_CHANNEL, now=now,
+    )
+    digest = kit.media.put(signed)
+    after = ContractStatus.BORROWER_SIGNED
+    try:
+        async with in_transaction():
+            pdf_doc = await _pdf_document(contract, digest, len(signed), after, actor)
+            moved = await Contract.filter(id=contract.id, status=ContractStatus.RENDERED).update(status=after, **{_DOC_FIELD[after]: pdf_doc.id})
+            if not moved:
+                raise _Lost
+            await audit.record(actor, "contract.sign.borrower", "contract", contract.id, after={
+                "customerId": str(customer.id), "channel": "app", "confirmedAt": confirmed_at.isoformat(), "confirmation": confirmation,
+                "documentId": str(pdf_doc.id), "sha256": digest, "certificateSerial": serial,
+            })
+    except _Lost:
+        pass  # a concurrent call signed it first: theirs stands, this blob is unreferenced
+    return await Contract.get(id=contract.id)
 
 
 async def seal_contract(*, actor: Actor, contract_id: UUID, now: datetime, kit: SigningKit) -> Contract:

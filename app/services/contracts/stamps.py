@@ -97,6 +97,15 @@ TEXT_PX, TEXT_LEADING_PX = 30, 38
 INK = (30, 30, 30)
 
 
+def confirmation_image(text: str = "已确认签署", *, size: tuple[int, int] = (360, 120)) -> Image.Image:
+    """The picture of a signature confirmed in the app (no hand signature there): the words, in ink, on white."""
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    font = _pil_font(TEXT_PX * 2)
+    draw.text((12, (size[1] - TEXT_PX * 2) // 2), text, font=font, fill=INK)
+    return canvas
+
+
 def appearance_image(picture: Image.Image, lines: tuple[str, ...] | list[str], *, size: tuple[int, int] = APPEARANCE_SIZE) -> Image.Image:
     """The picture fitted into the upper part, the text lines under it, on white (RGB)."""
     width, height = size

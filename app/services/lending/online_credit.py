@@ -19,10 +19,14 @@ The journey, one service function per step, called by the GraphQL doors (app/api
   LPR + spread, longest term, methods), a refusal with a neutral message, or a referral.
 - `request_review`: a refused borrower asks for a person to look at the automated refusal (PIPL art. 24):
   the application becomes a referral.
-- `accept_offer`: the borrower accepts and signs; the line is granted (`grant_credit_line`, its exposure rules)
-  with its `line_granted` outbox message, and the signed acceptance is filed in the e-archive (a text record of
-  the offer and the borrower's confirmation: not the visit's PAdES-signed PDF contract, see docs/mobile.md).
-  The line is then drawn on with the existing drawdown (`loanApply`).
+- `accept_offer`: the borrower accepts and signs an offer still valid (`offer_valid_days` from when it was made;
+  an older one is expired: `OFFER_EXPIRED`, and the borrower applies again). The line is granted (`grant_credit_line`,
+  its exposure rules) with its `line_granted` outbox message, and its contract goes the visit's way
+  (app/services/contracts): `create_contract`, the PDF rendered by the worker (`request_contract_render`), then
+  `complete_online_contract` (run by the worker's render job, and again by a retried accept): the borrower's PAdES
+  signature with a one-time certificate (`sign_contract_in_app`), the member bank's own seal (`seal_contract`), the
+  sealed PDF in the e-archive linked as the application's `contract_document`; the application is then `ACTIVE`.
+  The line is drawn on with the existing drawdown (`loanApply`).
 """
 
 from __future__ import annotations
@@ -49,15 +53,18 @@ from app.domain.vocabulary import ActorType, CreditLineStatus, DocumentKind, Ins
 from app.integrations.bureau import CreditBureau
 from app.integrations.external_data import ExternalSources
 from app.models import (
-    Bank, CreditApplication, CreditAuthorisation, CreditLine, Customer, ExternalDataConsent, HouseholdMember, Household, Installment, Loan, Product,
-    RiskStrategyDecision, Village,
+    Bank, Contract, CreditApplication, CreditAuthorisation, CreditLine, Customer, Document, ExternalDataConsent, HouseholdMember, Household, Installment,
+    Loan, Product, RiskStrategyDecision, Village,
 )
+from app.models.contract import ContractStatus
 from app.services import audit
 from app.services.actor import Actor
+from app.services.contracts import SigningKit, create_contract, request_contract_render, seal_contract, sign_contract_in_app
 from app.services.customers.cards import online_offer, require_customer
 from app.services.documents import MediaStore, store_document
 from app.services.external_data import ExternalDataPolicy, query_external
 from app.services.external_data.consents import SignedForm, file_signed_consent, valid_consent
+from app.services.jobs import JobQueue
 from app.services.lending.application import ApplicationError, customer_at_bank
 from app.services.lending.lines import grant_credit_line
 from app.services.lending.pricing import latest_lpr
@@ -75,6 +82,8 @@ REFUSAL_MESSAGE = "很抱歉，您暂不符合该产品的在线申请条件。�
 REFERRAL_MESSAGE = "您的申请需要审批人进一步审核，我们会尽快处理并通知您结果"
 REVIEW_MESSAGE = "已收到您的人工复核申请，审批人将重新审查并通知您结果"
 ACTIVE_MESSAGE = "授信合同已签署，额度已生效，可在额度内申请借款"
+SIGNING_MESSAGE = "您已确认签约，正在生成并签署授信合同，完成后额度即生效"
+EXPIRED_MESSAGE = "该额度已超过签约有效期（出具后 {days} 天内未签署），已失效。如仍需授信，请重新申请"
 
 CONSENT_TEXT = """外部数据查询授权书（手机银行）
 
@@ -85,17 +94,6 @@ CONSENT_TEXT = """外部数据查询授权书（手机银行）
 本人已阅读并理解上述内容，于 {signed_at}（UTC）在手机银行中确认签署。
 """
 
-CONTRACT_TEXT = """授信确认书（手机银行）
-
-借款人：{name}（身份证号码 {id_masked}）
-贷款人：{institution}
-产品：{product}（申请编号 {application}）
-授信额度：{limit}；年化利率：{rate}%（LPR {lpr}% + {spread} 个基点，按合同约定调整）
-最长期限：{term} 个月；还款方式：{methods}
-额度有效期：{valid_from} 至 {valid_until}
-
-本人已阅读并同意授信条款，于 {signed_at}（UTC）在手机银行中确认签署（短信登录的本人账户，设备已登记）。
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +105,7 @@ class OnlineCreditPolicy:
     credit_report_reuse_days: int = 30
     consent_days: int = 365
     line_months: int = 12  # how long a line granted online stays valid
+    offer_valid_days: int = 7  # an offer not accepted within this many days expires (CUNXIN_ONLINE_OFFER_VALID_DAYS)
     exposure_cap_fen: int | None = None  # the person's live lines (CUNXIN_LINE_EXPOSURE_CAP_YUAN), as at the visit
 
 
@@ -182,7 +181,7 @@ async def _lives_in_region(customer: Customer, bank_id: UUID) -> tuple[bool, str
 async def _online_room_fen(customer: Customer, rules: InternetLendingRules, today: date) -> int:
     """The internet-lending cap minus the person's live online consumer lines (their records at every member bank)."""
     records = await Customer.filter(id_number_hash=customer.id_number_hash).values_list("id", flat=True)
-    granted = await CreditApplication.filter(customer_id__in=list(records), status=CreditApplicationStatus.ACTIVE,
+    granted = await CreditApplication.filter(customer_id__in=list(records), status__in=[CreditApplicationStatus.SIGNING, CreditApplicationStatus.ACTIVE],
                                              product__loan_purpose=CONSUMER_PURPOSE).values_list("credit_line_id", flat=True)
     used = await CreditLine.filter(id__in=[g for g in granted if g is not None], status__in=[CreditLineStatus.ACTIVE, CreditLineStatus.FROZEN],
                                    valid_until__gte=today).values_list("limit_fen", flat=True)
@@ -322,7 +321,8 @@ async def apply_for_credit(
             customer_id=customer.id, product=product, idempotency_key=idempotency_key, source=strategy.source, status=status,
             strategy_version=strategy.version, risk_decision=risk_decision, strategy_decision=record,
             external_query_id=source.query_id if source is not None else None,
-            decision={"outcome": outcome.value, **evidence}, message=message, applied_at=now, **offer,
+            decision={"outcome": outcome.value, **evidence}, message=message, applied_at=now,
+            offered_at=now if status == CreditApplicationStatus.OFFERED else None, **offer,
         )
         await audit.record(actor, "credit_application.create", "credit_application", row.id, after={
             "product": product.code, "status": status.value, "outcome": outcome.value, "limitFen": row.limit_fen, "strategyVersion": strategy.version,
@@ -340,9 +340,41 @@ def applications_query(actor: Actor):
     return CreditApplication.filter(customer_id__in=[actor.id, *actor.customer_ids]).order_by("-applied_at", "-id")
 
 
+def offer_expires_at(row: CreditApplication, policy: OnlineCreditPolicy) -> datetime | None:
+    """When an offer lapses unaccepted (`offer_valid_days` after it was made); None for an application that holds no offer."""
+    if row.status not in (CreditApplicationStatus.OFFERED, CreditApplicationStatus.EXPIRED) or row.annual_rate_ppm is None:
+        return None
+    return (row.offered_at or row.applied_at) + timedelta(days=policy.offer_valid_days)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationView:
+    """What the borrower is shown of an application at `now`: an offer past its validity reads as expired even before
+    anyone tried to accept it (accepting it records the expiry)."""
+
+    status: CreditApplicationStatus
+    message: str
+    offer_expires_at: datetime | None
+
+
+def application_view(row: CreditApplication, *, now: datetime, policy: OnlineCreditPolicy) -> ApplicationView:
+    expires = offer_expires_at(row, policy)
+    if row.status == CreditApplicationStatus.OFFERED and expires is not None and now >= expires:
+        return ApplicationView(CreditApplicationStatus.EXPIRED, EXPIRED_MESSAGE.format(days=policy.offer_valid_days), expires)
+    return ApplicationView(row.status, row.message, expires)
+
+
 async def application_of(actor: Actor, application_id: UUID) -> CreditApplication | None:
     """One of the borrower's applications (another person's, or none: None)."""
     return await applications_query(actor).filter(id=application_id).prefetch_related("product").first()
+
+
+async def signed_contract_document(actor: Actor, document_id: UUID) -> Document | None:
+    """The sealed contract PDF of one of the borrower's applications, as filed in their e-archive (an acceptance filed
+    as text before contracts were signed in the app is not a signed contract: None)."""
+    require_customer(actor)
+    return await Document.filter(id=document_id, customer_id__in=[actor.id, *actor.customer_ids], kind=DocumentKind.CONTRACT,
+                                 content_type="application/pdf").first()
 
 
 async def _own(actor: Actor, application_id: UUID, *, lock: bool = False) -> CreditApplication:
@@ -377,30 +409,30 @@ async def request_review(*, actor: Actor, application_id: UUID, reason: str, now
 # --- accept and sign -----------------------------------------------------------------------------------
 
 
-async def accept_offer(*, actor: Actor, application_id: UUID, now: datetime, today: date, media: MediaStore, policy: OnlineCreditPolicy) -> CreditApplication:
-    """Accept and sign the offer: the line is granted and the signed acceptance filed; signing again returns the same line."""
+async def accept_offer(
+    *, actor: Actor, application_id: UUID, now: datetime, today: date, policy: OnlineCreditPolicy, kit: SigningKit, queue: JobQueue,
+) -> CreditApplication:
+    """Accept and sign a valid offer: the line is granted, its contract created and queued for rendering (the worker's
+    render job then signs and seals it, `complete_online_contract`). Accepting again never signs twice: it returns
+    the same application, finishing a contract left unsigned (or queueing a failed render again) on the way."""
     row = await _own(actor, application_id)
-    if row.status == CreditApplicationStatus.ACTIVE:
-        return await CreditApplication.get(id=row.id).prefetch_related("product")
+    if row.status in (CreditApplicationStatus.SIGNING, CreditApplicationStatus.ACTIVE):
+        return await _resume_contract(actor, row, now=now, kit=kit, queue=queue)
+    if row.status == CreditApplicationStatus.OFFERED and application_view(row, now=now, policy=policy).status == CreditApplicationStatus.EXPIRED:
+        await _expire(actor, row, now=now, policy=policy)
+        row.status = CreditApplicationStatus.EXPIRED
+    if row.status == CreditApplicationStatus.EXPIRED:
+        raise ApplicationError(EXPIRED_MESSAGE.format(days=policy.offer_valid_days), code=OnlineCreditCode.OFFER_EXPIRED, field="application_id")
     if row.status != CreditApplicationStatus.OFFERED:
         raise ApplicationError("该申请没有待签署的授信额度", code=OnlineCreditCode.NOT_OFFERED, field="application_id")
     customer = await Customer.get(id=row.customer_id)
     product = await Product.get(id=row.product_id)
-    bank = await Bank.get(id=customer.bank_id)
     actor = replace(actor, customer_ids=actor.customer_ids | {customer.id})
     valid_until = add_months(today, policy.line_months)
-    text = CONTRACT_TEXT.format(
-        name=customer.name, id_masked=customer.id_number_masked, institution=bank.legal_name, product=product.name, application=row.id,
-        limit=Money(row.limit_fen).format_yuan(), rate=percent_str(row.annual_rate_ppm), lpr=percent_str(row.lpr_ppm), spread=row.spread_bp,
-        term=row.max_term_months, methods="、".join(row.methods or []), valid_from=today.isoformat(), valid_until=valid_until.isoformat(),
-        signed_at=now.isoformat(timespec="seconds"),
-    )
-    doc = await store_document(actor=actor, media=media, data=text.encode(), kind=DocumentKind.CONTRACT, content_type="text/plain; charset=utf-8",
-                               title=f"{product.name}授信确认书（手机银行）", customer_id=customer.id, max_bytes=64 * 1024)
     async with in_transaction():
         locked = await _own(actor, application_id, lock=True)
-        if locked.status != CreditApplicationStatus.OFFERED:  # signed by a concurrent call meanwhile
-            if locked.status == CreditApplicationStatus.ACTIVE:
+        if locked.status != CreditApplicationStatus.OFFERED:  # accepted by a concurrent call meanwhile
+            if locked.status in (CreditApplicationStatus.SIGNING, CreditApplicationStatus.ACTIVE):
                 return await CreditApplication.get(id=row.id).prefetch_related("product")
             raise ApplicationError("该申请没有待签署的授信额度", code=OnlineCreditCode.NOT_OFFERED, field="application_id")
         line = await grant_credit_line(
@@ -410,12 +442,65 @@ async def accept_offer(*, actor: Actor, application_id: UUID, now: datetime, tod
         await CreditLine.filter(id=line.id).update(granted_at=now, updated_at=now)
         line.granted_at = now
         await enqueue_line_granted(line, now=now)
-        await CreditApplication.filter(id=row.id).update(status=CreditApplicationStatus.ACTIVE, accepted_at=now, contract_document_id=doc.id,
-                                                         credit_line_id=line.id, message=ACTIVE_MESSAGE)
+        contract = await create_contract(actor=_system(actor), credit_line_id=line.id, today=today)
+        await CreditApplication.filter(id=row.id).update(status=CreditApplicationStatus.SIGNING, accepted_at=now, credit_line_id=line.id,
+                                                         message=SIGNING_MESSAGE)
         await audit.record(actor, "credit_application.accept", "credit_application", row.id, before={"status": row.status.value}, after={
-            "status": CreditApplicationStatus.ACTIVE.value, "creditLineId": str(line.id), "limitFen": row.limit_fen, "documentId": str(doc.id),
-            "annualRatePpm": row.annual_rate_ppm,
+            "status": CreditApplicationStatus.SIGNING.value, "creditLineId": str(line.id), "limitFen": row.limit_fen, "contractId": str(contract.id),
+            "contractNumber": contract.number, "annualRatePpm": row.annual_rate_ppm,
         })
+    return await _resume_contract(actor, await CreditApplication.get(id=row.id), now=now, kit=kit, queue=queue)
+
+
+async def _expire(actor: Actor, row: CreditApplication, *, now: datetime, policy: OnlineCreditPolicy) -> None:
+    """Record that an offer lapsed unaccepted (once; the borrower may apply again)."""
+    async with in_transaction():
+        moved = await CreditApplication.filter(id=row.id, status=CreditApplicationStatus.OFFERED).update(
+            status=CreditApplicationStatus.EXPIRED, message=EXPIRED_MESSAGE.format(days=policy.offer_valid_days))
+        if moved:
+            await audit.record(actor, "credit_application.expire", "credit_application", row.id, before={"status": row.status.value}, after={
+                "status": CreditApplicationStatus.EXPIRED.value, "offeredAt": (row.offered_at or row.applied_at).isoformat(),
+                "validDays": policy.offer_valid_days,
+            })
+
+
+async def _resume_contract(actor: Actor, row: CreditApplication, *, now: datetime, kit: SigningKit, queue: JobQueue) -> CreditApplication:
+    """Carry an accepted application's contract on from where it is: queue the render (again after a failure), or sign
+    and seal a rendered one. A line accepted before contracts were signed in the app has none: nothing to do."""
+    contract = await Contract.filter(credit_line_id=row.credit_line_id).first() if row.credit_line_id else None
+    if contract is not None and row.status == CreditApplicationStatus.SIGNING:
+        if contract.status == ContractStatus.DRAFT:
+            await request_contract_render(actor=_system(actor), contract_id=contract.id, queue=queue, now=now)
+        else:
+            await complete_online_contract(contract_id=contract.id, now=now, kit=kit)
+    return await CreditApplication.get(id=row.id).prefetch_related("product")
+
+
+async def complete_online_contract(*, contract_id: UUID, now: datetime, kit: SigningKit) -> CreditApplication | None:
+    """Sign and seal the rendered contract of an accepted online application, then make it `ACTIVE` (None: the contract
+    is not an online application's). The worker's render job calls it after rendering; a retried accept calls it too.
+    Each step is a compare-and-set, so two runs at once sign once and seal once."""
+    contract = await Contract.get_or_none(id=contract_id)
+    row = await CreditApplication.get_or_none(credit_line_id=contract.credit_line_id) if contract is not None else None
+    if contract is None or row is None or row.status not in (CreditApplicationStatus.SIGNING, CreditApplicationStatus.ACTIVE):
+        return None
+    system = Actor(type=ActorType.SYSTEM, display_name=f"app-credit:{row.customer_id}")
+    try:
+        if contract.status == ContractStatus.RENDERED:
+            contract = await sign_contract_in_app(actor=system, contract_id=contract.id, confirmed_at=row.accepted_at or now,
+                                                  confirmation=f"线上授信申请 {row.id}", now=now, kit=kit)
+        if contract.status == ContractStatus.BORROWER_SIGNED:
+            contract = await seal_contract(actor=system, contract_id=contract.id, now=now, kit=kit)
+    except Conflict:  # a concurrent run moved it on: read where it is now
+        contract = await Contract.get(id=contract_id)
+    if contract.status == ContractStatus.SEALED and row.status == CreditApplicationStatus.SIGNING:
+        async with in_transaction():
+            moved = await CreditApplication.filter(id=row.id, status=CreditApplicationStatus.SIGNING).update(
+                status=CreditApplicationStatus.ACTIVE, contract_document_id=contract.sealed_document_id, message=ACTIVE_MESSAGE)
+            if moved:
+                await audit.record(system, "credit_application.signed", "credit_application", row.id, before={"status": row.status.value}, after={
+                    "status": CreditApplicationStatus.ACTIVE.value, "contractId": str(contract.id), "documentId": str(contract.sealed_document_id),
+                })
     return await CreditApplication.get(id=row.id).prefetch_related("product")
 
 
@@ -486,7 +571,7 @@ async def decide_referral(
             rate = lpr_row.rate_ppm + spread * 100
             message = OFFER_MESSAGE.format(limit=Money(limit_fen).format_yuan(), rate=percent_str(rate), lpr=percent_str(lpr_row.rate_ppm), spread=spread)
             await CreditApplication.filter(id=row.id).update(
-                status=CreditApplicationStatus.OFFERED, message=message, limit_fen=limit_fen, spread_bp=spread, lpr_ppm=lpr_row.rate_ppm,
+                status=CreditApplicationStatus.OFFERED, offered_at=now, message=message, limit_fen=limit_fen, spread_bp=spread, lpr_ppm=lpr_row.rate_ppm,
                 annual_rate_ppm=rate, max_term_months=max_term, methods=methods,
                 decision={**row.decision, "approver": {"decision": "approve", "by": str(actor.id), "reason": reason, "limitFen": limit_fen, "caps": caps,
                                                        "at": now.isoformat()}},

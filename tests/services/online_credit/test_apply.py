@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,15 +14,19 @@ from app.domain.vocabulary import ActorType
 from app.integrations.bureau import SandboxBureau
 from app.integrations.core_banking import SandboxCoreBanking
 from app.integrations.external_data import sandbox_sources
-from app.models import AuditEvent, CreditApplication, CreditLine, Customer, ExternalDataQuery, RiskStrategyDecision
+from app.models import AuditEvent, Contract, CreditApplication, CreditLine, Customer, Document, ExternalDataQuery, RiskStrategyDecision
+from app.models.contract import ContractStatus
 from app.services import business_date
-from app.services.actor import Actor
+from app.services.actor import SYSTEM, Actor
+from app.services.contracts import render_contract
+from app.services.contracts.pdfsign import validate_pdf
 from app.services.documents import MediaStore
 from app.services.lending import application as drawdown_app
 from app.services.lending import online_credit
 from app.services.lending.online_credit import OnlineCreditPolicy
 from tests.factories import customer_with_line
 from tests.factories.worklists import settled_loan
+from tests.fakes import FakeJobQueue
 
 TODAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -62,7 +67,7 @@ async def test_the_bank_offers_its_four_online_products_with_their_sources(demo,
         "BIANLI_ONLINE": None}  # 线上便利贷: the credit report and the bank's own records, nothing external
 
 
-async def test_gjj_offer_is_the_contribution_multiple_within_the_caps_and_signing_opens_a_line(demo, vault, media):
+async def test_gjj_offer_is_the_contribution_multiple_within_the_caps_and_signing_opens_a_line(demo, vault, media, kit, renderer):
     await business_date.set_current(TODAY)
     customer, actor, bank, _ = await _borrower(vault)
     await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
@@ -80,13 +85,32 @@ async def test_gjj_offer_is_the_contribution_multiple_within_the_caps_and_signin
     again = await _apply(actor, bank, media, vault, "GJJ", key)
     assert again.id == row.id and await CreditApplication.all().count() == 1
 
-    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
-    assert signed.status == CreditApplicationStatus.ACTIVE and signed.contract_document_id is not None
+    queue = FakeJobQueue()
+    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy(), kit=kit, queue=queue)
+    # accepted: the line is granted and its contract (the visit's) queued for the worker's render; not yet signed
+    assert signed.status == CreditApplicationStatus.SIGNING and signed.contract_document_id is None and signed.accepted_at == NOW
     line = await CreditLine.get(id=signed.credit_line_id)
     assert (line.customer_id, line.limit_fen, line.spread_bp, line.max_term_months) == (customer.id, row.limit_fen, row.spread_bp, 60)
-    twice = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    contract = await Contract.get(credit_line_id=line.id)
+    assert contract.status == ContractStatus.DRAFT and [j.function for j in queue.jobs] == ["render_contract"]
+    # the worker's job: render, then (an online line) the borrower's one-time-certificate signature and the bank's seal
+    await render_contract(contract_id=contract.id, media=kit.media, renderer=renderer, now=NOW, actor=SYSTEM)
+    done = await online_credit.complete_online_contract(contract_id=contract.id, now=NOW, kit=kit)
+    assert done.status == CreditApplicationStatus.ACTIVE
+    contract = await Contract.get(id=contract.id)
+    assert contract.status == ContractStatus.SEALED and done.contract_document_id == contract.sealed_document_id
+    doc = await Document.get(id=done.contract_document_id)
+    pdf = kit.media.get(doc.sha256)
+    assert pdf.startswith(b"%PDF") and doc.customer_id == customer.id and doc.content_type == "application/pdf"
+    checks = await asyncio.to_thread(validate_pdf, pdf, kit.pki.trust_roots)
+    assert [c.field for c in checks] == ["borrower", "bank"] and all(c.ok for c in checks), checks
+    # accepting again (a retry) signs nothing twice and grants nothing twice
+    twice = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy(), kit=kit, queue=queue)
+    assert twice.status == CreditApplicationStatus.ACTIVE and twice.contract_document_id == done.contract_document_id
     assert twice.credit_line_id == line.id and await CreditLine.filter(customer_id=customer.id, product__code="GJJ").count() == 1
     assert await AuditEvent.filter(action="credit_application.accept").count() == 1
+    assert await AuditEvent.filter(action="contract.sign.borrower").count() == 1 and await AuditEvent.filter(action="contract.seal").count() == 1
+    assert len(queue.jobs) == 1
 
 
 async def test_without_the_source_consent_nothing_is_asked(demo, vault, media):
@@ -127,7 +151,7 @@ async def test_arrears_refuse_with_a_neutral_message_and_the_borrower_may_ask_fo
     assert "欠缴" not in row.message and "人工复核" in row.message  # neutral: the rule is in the evidence, not the message
     assert "HOUSING_FUND_ARREARS" in [h["code"] for h in row.decision["strategy"]["rules"]]
     with pytest.raises(DomainError) as not_offered:
-        await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+        await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy(), kit=None, queue=FakeJobQueue())
     assert not_offered.value.code == "NOT_OFFERED"
     reviewed = await online_credit.request_review(actor=actor, application_id=row.id, reason="我已补缴", now=NOW)
     assert reviewed.status == CreditApplicationStatus.REFERRED and reviewed.review_requested_at is not None
@@ -187,8 +211,9 @@ async def test_an_approver_decides_a_referral_within_the_caps_and_the_borrower_s
     with pytest.raises(DomainError) as twice:
         await online_credit.decide_referral(actor=approver, approve=False, limit_fen=None, reason="重复", **decide)
     assert twice.value.code == "NOT_REFERRED"
-    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
-    assert (await CreditLine.get(id=signed.credit_line_id)).limit_fen == 5_000_000
+    assert offered.offered_at == NOW  # the offer's validity runs from the approval
+    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy(), kit=None, queue=FakeJobQueue())
+    assert signed.status == CreditApplicationStatus.SIGNING and (await CreditLine.get(id=signed.credit_line_id)).limit_fen == 5_000_000
     assert await AuditEvent.filter(action="credit_application.approve").count() == 1
 
 
@@ -226,7 +251,7 @@ async def test_bianli_online_needs_the_credit_report_consent_only_and_offers_fro
     assert strategy.ruleset_version == row.strategy_version == "bianli-online-2026.1" and strategy.product_code == "BIANLI_ONLINE"
     # 先息后本 is not offered on a consumer line longer than 12 months
     assert "interest_first" not in row.methods and row.max_term_months == 36
-    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    signed = await online_credit.accept_offer(actor=actor, application_id=row.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy(), kit=None, queue=FakeJobQueue())
     assert (await CreditLine.get(id=signed.credit_line_id)).limit_fen == row.limit_fen
 
 
@@ -253,7 +278,7 @@ async def test_bianli_online_shares_the_online_consumer_cap_and_the_regional_rul
     await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
     gjj = await _apply(actor, bank, media, vault, "GJJ")
     assert gjj.status == CreditApplicationStatus.OFFERED, gjj.decision
-    await online_credit.accept_offer(actor=actor, application_id=gjj.id, now=NOW, today=TODAY, media=media, policy=OnlineCreditPolicy())
+    await online_credit.accept_offer(actor=actor, application_id=gjj.id, now=NOW, today=TODAY, policy=OnlineCreditPolicy(), kit=None, queue=FakeJobQueue())
     row = await _apply(actor, bank, media, vault, "BIANLI_ONLINE")
     terms = row.decision["strategy"]["limit"]["terms"]
     assert terms["online_cap"] == 20_000_000 - gjj.limit_fen  # the room the 公积金贷 line left under ¥200,000
@@ -267,3 +292,28 @@ async def test_bianli_online_shares_the_online_consumer_cap_and_the_regional_rul
     with pytest.raises(DomainError) as outside:
         await _apply(other_actor, bank, media, vault, "BIANLI_ONLINE")
     assert outside.value.code == "OUTSIDE_REGION" and await CreditApplication.filter(customer_id=other.id).count() == 0
+
+
+async def test_an_offer_not_accepted_in_time_expires_and_the_borrower_applies_again(demo, vault, media):
+    await business_date.set_current(TODAY)
+    _, actor, bank, _ = await _borrower(vault)
+    await _consent(actor, bank, media, ExternalSource.HOUSING_FUND)
+    policy = OnlineCreditPolicy(offer_valid_days=7)
+    row = await _apply(actor, bank, media, vault, "GJJ")
+    assert row.status == CreditApplicationStatus.OFFERED and row.offered_at == NOW
+    assert online_credit.offer_expires_at(row, policy) == NOW + timedelta(days=7)
+    assert online_credit.application_view(row, now=NOW + timedelta(days=7) - timedelta(seconds=1), policy=policy).status == CreditApplicationStatus.OFFERED
+    late = NOW + timedelta(days=7, minutes=1)
+    view = online_credit.application_view(row, now=late, policy=policy)
+    assert view.status == CreditApplicationStatus.EXPIRED and "重新申请" in view.message
+    queue = FakeJobQueue()
+    with pytest.raises(DomainError) as expired:
+        await online_credit.accept_offer(actor=actor, application_id=row.id, now=late, today=TODAY + timedelta(days=7), policy=policy, kit=None, queue=queue)
+    assert expired.value.code == "OFFER_EXPIRED" and "已失效" in expired.value.message
+    assert (await CreditApplication.get(id=row.id)).status == CreditApplicationStatus.EXPIRED and await CreditLine.filter(product__code="GJJ").count() == 0
+    assert queue.jobs == [] and await AuditEvent.filter(action="credit_application.expire").count() == 1
+    with pytest.raises(DomainError) as again:  # still expired, recorded once
+        await online_credit.accept_offer(actor=actor, application_id=row.id, now=late, today=TODAY, policy=policy, kit=None, queue=queue)
+    assert again.value.code == "OFFER_EXPIRED" and await AuditEvent.filter(action="credit_application.expire").count() == 1
+    fresh = await _apply(actor, bank, media, vault, "GJJ")  # a new application: a new offer
+    assert fresh.id != row.id and fresh.status == CreditApplicationStatus.OFFERED
