@@ -1,17 +1,40 @@
 """Online credit over HTTP, as production runs it (trusted documents by hash): 公积金贷, 国网贷, 保单贷 and 线上便利贷 from
 sign-in to money on the card, a refusal and its review request, a missing consent, a source that times out."""
 
+import asyncio
+import hashlib
 import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from datetime import date
 
-from app.models import AuditEvent, CreditApplication, CreditLine, ExternalDataConsent, ExternalDataQuery, Loan
+from app.models import AuditEvent, Bank, Contract, CreditApplication, CreditLine, Document, ExternalDataConsent, ExternalDataQuery, Loan
+from app.models.contract import ContractStatus
 from app.services import business_date
+from app.services.actor import SYSTEM
+from app.services.contracts.pdfsign import validate_pdf
+from app.services.contracts.pki import issue_sandbox_seal
+from app.services.customers.archive import verify_archive
 from tests.factories.borrower import PHONE, borrower, gql, holder_card, last_sms_code, sign_in
 from tests.factories.worklists import settled_loan
+from tests.services.contracts.fixtures import kit, renderer  # noqa: F401  (fixtures: the dev PKI, the worker's WeasyPrint renderer)
 
 TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+async def prod_app(db, settings, redis_server, kit):
+    """The app as production runs it, its signing certificates configured (production never generates a PKI): here the
+    test session's development CA and seal, as an operator would set CUNXIN_SIGNING_CA_* and CUNXIN_BANK_SEAL_*."""
+    from app.config import Env
+    from app.main import create_app
+
+    pki = settings.var_dir / "pki"
+    configured = settings.model_copy(update={"env": Env.PROD, "signing_ca_cert": pki / "ca.pem", "signing_ca_key": pki / "ca.key",
+                                             "bank_seal_cert": pki / "bank.pem", "bank_seal_key": pki / "bank.key"})
+    application = create_app(configured, manage_db=False)
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 async def _signed_in(prod_client, prod_app, vault, *, sequence: int = 357):
@@ -48,14 +71,48 @@ async def _apply(client, token, bank_id, product="GJJ", key=None):
 AMORTISING = ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"]
 
 
+async def _run_render_job(client, prod_app, renderer, token, application_id) -> dict:
+    """The default worker's job, as the queue would run it; then the app reads the application back."""
+    from workers.default import render_contract as render_job
+
+    row = await CreditApplication.get(id=application_id)
+    contract = await Contract.get(credit_line_id=row.credit_line_id)
+    ctx = {"media": prod_app.state.media, "signing_kit": prod_app.state.signing_kit, "pdf_renderer": renderer, "job_id": "test", "job_try": 1}
+    assert await render_job(ctx, str(contract.id)) == "online credit application active"
+    return (await _call(client, "CreditApplication", {"id": application_id}, token))["creditApplication"]
+
+
+async def _assert_signed_contract_in_archive(prod_app, customer, application_id, contract: dict) -> None:
+    """The app sees the sealed contract; it is a real PDF in the borrower's e-archive, signed by the borrower (one-time
+    certificate) and sealed by the bank, and the archive verifies (what `cunxin archive-verify` runs)."""
+    kit = prod_app.state.signing_kit()
+    row = await CreditApplication.get(id=application_id)
+    sealed = await Contract.get(credit_line_id=row.credit_line_id)
+    assert sealed.status == ContractStatus.SEALED and contract["documentId"] == str(sealed.sealed_document_id) == str(row.contract_document_id)
+    doc = await Document.get(id=sealed.sealed_document_id)
+    pdf = kit.media.get(doc.sha256)
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == doc.sha256 == contract["sha256"] and sealed.number in contract["title"]
+    checks = await asyncio.to_thread(validate_pdf, pdf, kit.pki.trust_roots)
+    assert [c.field for c in checks] == ["borrower", "bank"] and all(c.ok for c in checks), checks
+    bank = await Bank.get(id=customer.bank_id)
+    assert customer.name in checks[0].signer and checks[1].signer.startswith(f"{bank.name} 合同专用章"), checks  # one-time certificate; the bank's own seal
+    report = await verify_archive(actor=SYSTEM, customer_id=customer.id, media=kit.media, trust_roots=kit.pki.trust_roots)
+    assert report.ok and any(c.document.id == doc.id and len(c.signatures) == 2 for c in report.checks)
+
+
 @pytest.mark.parametrize(("product", "source", "version", "methods"), [
     ("GJJ", "HOUSING_FUND", "gjj-2026.1", AMORTISING),
     ("GUOWANG", "STATE_GRID", "guowang-2026.1", [*AMORTISING, "INTEREST_FIRST"]),  # a business line: 先息后本 stays
     ("BAODAN", "INSURANCE", "baodan-2026.1", AMORTISING),
 ])
-async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client, prod_app, demo, vault, product, source, version, methods):
+@pytest.mark.pdf
+async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client, prod_app, demo, vault, kit, renderer, product, source, version, methods):
     customer, token = await _signed_in(prod_client, prod_app, vault)
     number = holder_card(vault, customer)
+    bank = await Bank.get(id=customer.bank_id)  # the member bank seals with its own seal
+    cert, key = issue_sandbox_seal(kit.pki, directory=prod_app.state.settings.var_dir / "pki" / "banks" / f"{bank.code}-{product}",
+                                   bank_name=bank.name, now=datetime.now(UTC))
+    await Bank.filter(id=bank.id).update(seal_cert_path=str(cert), seal_key_path=str(key))
     asked = (await _call(prod_client, "CardBind", {"input": {"cardNumber": number, "reservedPhone": PHONE}}, token))["cardBind"]
     bound = (await _call(prod_client, "CardBindConfirm", {"input": {"bindingId": asked["binding"]["id"], "code": last_sms_code(prod_app)}}, token))["cardBindConfirm"]
     assert bound["errors"] == [] and bound["card"]["isDefault"] is True, bound
@@ -82,11 +139,21 @@ async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client
     listed = (await _call(prod_client, "CreditApplications", {"first": 5}, token))["creditApplications"]
     assert listed["totalCount"] == 1 and listed["edges"][0]["node"]["id"] == offer["id"]
 
-    # accept and sign: the line is active
+    assert offer["offerExpiresAt"] is not None and offer["contract"] is None
+
+    # accept and sign: the line is granted, its contract (the visit's PDF) is rendered by the worker, then signed and sealed
     signed = (await _call(prod_client, "CreditApplicationAccept", {"input": {"applicationId": offer["id"], "agree": True}}, token))["creditApplicationAccept"]
     assert signed["errors"] == [], signed
-    app = signed["application"]
-    assert app["status"] == "ACTIVE" and app["acceptedAt"] is not None
+    assert signed["application"]["status"] == "SIGNING" and signed["application"]["acceptedAt"] is not None
+    assert signed["application"]["creditLine"] is None and signed["application"]["contract"] is None
+    app = await _run_render_job(prod_client, prod_app, renderer, token, offer["id"])
+    assert app["status"] == "ACTIVE" and app["offerExpiresAt"] is None
+    await _assert_signed_contract_in_archive(prod_app, customer, offer["id"], app["contract"])
+    # a retry of accept (the app lost the answer) signs nothing again
+    again = (await _call(prod_client, "CreditApplicationAccept", {"input": {"applicationId": offer["id"], "agree": True}}, token))["creditApplicationAccept"]
+    assert again["errors"] == [] and again["application"] == app
+    assert await AuditEvent.filter(action="contract.sign.borrower").count() == 1 and await AuditEvent.filter(action="contract.seal").count() == 1
+    assert await Document.filter(customer_id=customer.id, content_type="application/pdf").count() == 3  # rendered, signed, sealed
     assert app["creditLine"]["status"] == "ACTIVE" and app["creditLine"]["limit"] == offer["limit"] and app["creditLine"]["available"] == offer["limit"]
     line = await CreditLine.get(id=(await CreditApplication.get(id=offer["id"])).credit_line_id)
     assert line.customer_id == customer.id and line.spread_bp == row.spread_bp and line.officer_id is None
@@ -104,7 +171,8 @@ async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client
     assert (await CreditLine.get(id=line.id)).used_fen == 500_000
 
 
-async def test_bianli_online_from_the_credit_report_and_the_banks_own_record_to_money_on_the_card(prod_client, prod_app, demo, vault):
+@pytest.mark.pdf
+async def test_bianli_online_from_the_credit_report_and_the_banks_own_record_to_money_on_the_card(prod_client, prod_app, demo, vault, renderer):
     customer, token = await _signed_in(prod_client, prod_app, vault)
     await settled_loan(vault, customer, amount_fen=6_000_000)  # ¥60,000 repaid in full at this bank
     number = holder_card(vault, customer)
@@ -126,8 +194,10 @@ async def test_bianli_online_from_the_credit_report_and_the_banks_own_record_to_
     assert await ExternalDataQuery.all().count() == 0 and await ExternalDataConsent.all().count() == 0
 
     signed = (await _call(prod_client, "CreditApplicationAccept", {"input": {"applicationId": offer["id"], "agree": True}}, token))["creditApplicationAccept"]
-    assert signed["errors"] == [] and signed["application"]["status"] == "ACTIVE", signed
-    line_id = signed["application"]["creditLine"]["id"]
+    assert signed["errors"] == [] and signed["application"]["status"] == "SIGNING", signed
+    app = await _run_render_job(prod_client, prod_app, renderer, token, offer["id"])  # the worker renders, the borrower's signature, the seal
+    assert app["status"] == "ACTIVE" and app["contract"]["sha256"] is not None
+    line_id = app["creditLine"]["id"]
     drawn = {"input": {"creditLineId": line_id, "amount": "3000.00", "termMonths": 6, "method": "EQUAL_PRINCIPAL", "idempotencyKey": str(uuid.uuid4())}}
     loan_app = (await _call(prod_client, "LoanApply", drawn, token))["loanApply"]
     assert loan_app["errors"] == [], loan_app
@@ -181,3 +251,26 @@ async def test_a_source_timeout_refers_the_file_and_never_offers(prod_client, pr
     assert referred["status"] == "REFERRED" and referred["limit"] is None and referred["canRequestReview"] is False
     assert (await ExternalDataQuery.get()).status == "timeout"
     assert (await AuditEvent.get(action="credit_application.create")).after["source"] == "timeout"
+
+
+async def test_an_offer_not_accepted_in_time_expires_and_the_borrower_applies_again(prod_client, prod_app, demo, vault, settings):
+    days = settings.online_offer_valid_days
+    assert days == 7  # the default (CUNXIN_ONLINE_OFFER_VALID_DAYS)
+    _, token = await _signed_in(prod_client, prod_app, vault)
+    bank_id, _ = await _products(prod_client, token)
+    await _consent(prod_client, token, bank_id, "HOUSING_FUND")
+    offer = (await _apply(prod_client, token, bank_id))["application"]
+    row = await CreditApplication.get(id=offer["id"])
+    assert offer["status"] == "OFFERED" and datetime.fromisoformat(offer["offerExpiresAt"]) == row.offered_at + timedelta(days=days)
+    # the offer was made 7 days and a minute ago
+    await CreditApplication.filter(id=row.id).update(offered_at=datetime.now(UTC) - timedelta(days=days, minutes=1))
+    read = (await _call(prod_client, "CreditApplication", {"id": offer["id"]}, token))["creditApplication"]
+    assert read["status"] == "EXPIRED" and "已失效" in read["message"] and read["limit"] == offer["limit"]
+    refused = (await _call(prod_client, "CreditApplicationAccept", {"input": {"applicationId": offer["id"], "agree": True}}, token))["creditApplicationAccept"]
+    assert refused["application"] is None and [(e["code"], e["field"]) for e in refused["errors"]] == [("OFFER_EXPIRED", "applicationId")]
+    assert "重新申请" in refused["errors"][0]["message"] and await CreditLine.filter(product__code="GJJ").count() == 0
+    assert (await CreditApplication.get(id=row.id)).status == "expired"
+    listed = (await _call(prod_client, "CreditApplications", {"first": 5}, token))["creditApplications"]
+    assert [e["node"]["status"] for e in listed["edges"]] == ["EXPIRED"]
+    again = await _apply(prod_client, token, bank_id)  # the borrower applies again: a new offer
+    assert again["errors"] == [] and again["application"]["status"] == "OFFERED" and again["application"]["id"] != offer["id"]
