@@ -38,6 +38,9 @@ from app.services.lending.products import products_visible
 CreditApplicationErrorCode = error_enum(
     "CreditApplicationErrorCode", "线上授信申请相关错误代码", codes.CommonCode, codes.OnlineCreditCode, codes.LendingCode, codes.CreditCheckCode,
     codes.CreditReportCode, codes.CustomerCode.CARD_NOT_ELIGIBLE, codes.RiskCode.BAD_RULESET,
+    # accepting signs the line's contract through app/services/contracts (the visit's path): its codes can reach the app
+    codes.ContractCode, codes.VisitCode.WRONG_STATE, codes.VisitCode.FACE_CHECK_REQUIRED, codes.VisitCode.FACE_CHECK_FAILED,
+    codes.VisitCode.NO_CO_BORROWER, codes.VisitCode.INVALID_LOCATION,
 )
 
 

@@ -590,7 +590,7 @@ async def test_online_credit_operations_are_the_borrowers_own(client, app, demo,
     review = (await gql(client, "CreditApplicationReviewRequest", {"input": {"applicationId": application["id"]}}, token=token))["data"]
     assert [e["code"] for e in review["creditApplicationReviewRequest"]["errors"]] == ["NOT_REFUSED"]  # an offer is not a refusal
     signed = (await gql(client, "CreditApplicationAccept", {"input": {"applicationId": application["id"], "agree": True}}, token=token))["data"]
-    assert signed["creditApplicationAccept"]["application"]["status"] == "ACTIVE"
+    assert signed["creditApplicationAccept"]["application"]["status"] == "SIGNING"  # the worker renders, signs and seals the contract
     # staff and anonymous callers are refused; another borrower does not see the application
     officer = await _officer_token()
     for name, variables in (("CreditApply", {"input": {"bankId": bank_id, "productCode": "GJJ", "idempotencyKey": str(uuid.uuid4())}}),
