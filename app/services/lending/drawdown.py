@@ -25,7 +25,8 @@ from app.domain.ledger import Account, Posting
 from app.domain.lpr import Tenor, tenor_for_term
 from app.domain.money import Money
 from app.domain.schedule import Schedule, build_schedule, parse_method
-from app.models import BankCard, CreditLine, Installment, Loan, Product
+from app.domain.external_data import CreditApplicationStatus
+from app.models import BankCard, CreditApplication, CreditLine, Installment, Loan, Product
 from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.models.risk import RiskPurpose
 from app.crypto import Vault
@@ -96,12 +97,19 @@ def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_mon
         raise ValidationError("该额度不支持所选还款方式", code=LendingCode.INVALID_METHOD, field="method")
 
 
+async def _check_contract_signed(line: CreditLine) -> None:
+    """A line granted online is drawn on only once its contract is signed and sealed (its application `ACTIVE`)."""
+    if await CreditApplication.exists(credit_line_id=line.id, status=CreditApplicationStatus.SIGNING):
+        raise DrawdownError("授信合同正在签署中，签署完成后即可借款，请稍后再试", code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
+
+
 async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, today: date) -> DrawdownQuote:
     """The schedule a drawdown of `amount_fen` would get today (no writes)."""
     method = parse_method(method).value
     line = await _line_for(actor, credit_line_id, lock=False)
     product = line.product
     _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
+    await _check_contract_signed(line)
     tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
     schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
     return DrawdownQuote(line, product, amount_fen, tenor, rate, schedule)
@@ -139,6 +147,7 @@ async def disburse_on_line(
         line = await _line_for(actor, credit_line_id, lock=True, lpr_of=(tenor, today))
         product = line.product
         _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
+        await _check_contract_signed(line)
         await credit_gate(line.customer_id, RiskPurpose.DRAWDOWN, today=today, customer=line.customer)  # a reject blocks drawdown
         if card_id is None:
             card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()

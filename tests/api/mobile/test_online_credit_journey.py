@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from strawberry.relay import GlobalID
 
 from app.models import AuditEvent, Bank, Contract, CreditApplication, CreditLine, Document, ExternalDataConsent, ExternalDataQuery, Loan
 from app.models.contract import ContractStatus
@@ -146,6 +147,10 @@ async def test_sign_in_bind_apply_offer_sign_line_drawdown_disbursed(prod_client
     assert signed["errors"] == [], signed
     assert signed["application"]["status"] == "SIGNING" and signed["application"]["acceptedAt"] is not None
     assert signed["application"]["creditLine"] is None and signed["application"]["contract"] is None
+    early_line = (await CreditApplication.get(id=offer["id"])).credit_line_id  # granted, its contract not yet signed: no drawdown
+    early = {"input": {"creditLineId": str(GlobalID("CreditLine", str(early_line))), "amount": "5000.00", "termMonths": 12, "method": "EQUAL_INSTALLMENT", "idempotencyKey": str(uuid.uuid4())}}
+    refused = (await _call(prod_client, "LoanApply", early, token))["loanApply"]
+    assert [e["code"] for e in refused["errors"]] == ["LINE_NOT_ACTIVE"] and "签署" in refused["errors"][0]["message"], refused
     app = await _run_render_job(prod_client, prod_app, renderer, token, offer["id"])
     assert app["status"] == "ACTIVE" and app["offerExpiresAt"] is None
     await _assert_signed_contract_in_archive(prod_app, customer, offer["id"], app["contract"])
