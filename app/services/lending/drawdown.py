@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import RawSQL, Subquery
 
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import DomainError, NotFound, ValidationError
@@ -26,7 +26,7 @@ from app.domain.lpr import Tenor, tenor_for_term
 from app.domain.money import Money
 from app.domain.schedule import Schedule, build_schedule, parse_method
 from app.domain.external_data import CreditApplicationStatus
-from app.models import BankCard, CreditApplication, CreditLine, Installment, Loan, Product
+from app.models import BankCard, CreditLine, Installment, Loan, Product
 from app.domain.vocabulary import CreditLineStatus, LoanStatus
 from app.models.risk import RiskPurpose
 from app.crypto import Vault
@@ -72,6 +72,9 @@ async def _line_for(actor: Actor, line_id: UUID, *, lock: bool, lpr_of: tuple[Te
     query = CreditLine.select_for_update(of=("credit_line",)) if lock else CreditLine.all()
     if lpr_of is not None:
         query = query.annotate(lpr_ppm=Subquery(latest_lpr(*lpr_of).limit(1).values("rate_ppm")))
+    # in the same read: is the line an online application's whose contract is still being signed (app/services/lending/online_credit.py)?
+    query = query.annotate(contract_signing=RawSQL(
+        f"EXISTS (SELECT 1 FROM credit_application ca WHERE ca.credit_line_id = credit_line.id AND ca.status = '{CreditApplicationStatus.SIGNING.value}')"))
     line = await query.select_related("product", "customer", "branch").get_or_none(id=line_id)
     if line is None or not can_access(actor, customer_id=line.customer_id, branch_id=line.branch_id):
         raise NotFound("额度不存在", field="credit_line_id")
@@ -81,6 +84,8 @@ async def _line_for(actor: Actor, line_id: UUID, *, lock: bool, lpr_of: tuple[Te
 def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_months: int, method: str, today: date) -> None:
     if line.status != CreditLineStatus.ACTIVE:
         raise DrawdownError(LINE_STATUS_MESSAGES[line.status], code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
+    if getattr(line, "contract_signing", False):  # a line granted online is drawn on once its contract is sealed
+        raise DrawdownError("授信合同正在签署中，签署完成后即可借款，请稍后再试", code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
     if today < line.valid_from:
         raise DrawdownError(f"额度自 {line.valid_from.isoformat()} 起生效", code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
     if today > line.valid_until:
@@ -97,19 +102,12 @@ def _check_line(line: CreditLine, product: Product, *, amount_fen: int, term_mon
         raise ValidationError("该额度不支持所选还款方式", code=LendingCode.INVALID_METHOD, field="method")
 
 
-async def _check_contract_signed(line: CreditLine) -> None:
-    """A line granted online is drawn on only once its contract is signed and sealed (its application `ACTIVE`)."""
-    if await CreditApplication.exists(credit_line_id=line.id, status=CreditApplicationStatus.SIGNING):
-        raise DrawdownError("授信合同正在签署中，签署完成后即可借款，请稍后再试", code=LendingCode.LINE_NOT_ACTIVE, field="credit_line_id")
-
-
 async def quote_drawdown(*, actor: Actor, credit_line_id: UUID, amount_fen: int, term_months: int, method: str, today: date) -> DrawdownQuote:
     """The schedule a drawdown of `amount_fen` would get today (no writes)."""
     method = parse_method(method).value
     line = await _line_for(actor, credit_line_id, lock=False)
     product = line.product
     _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
-    await _check_contract_signed(line)
     tenor, rate = await rate_for(term_months=term_months, spread_bp=line.spread_bp, on=today)
     schedule = build_schedule(amount_fen, rate, term_months, method, today, None, conventions_for(product))
     return DrawdownQuote(line, product, amount_fen, tenor, rate, schedule)
@@ -147,7 +145,6 @@ async def disburse_on_line(
         line = await _line_for(actor, credit_line_id, lock=True, lpr_of=(tenor, today))
         product = line.product
         _check_line(line, product, amount_fen=amount_fen, term_months=term_months, method=method, today=today)
-        await _check_contract_signed(line)
         await credit_gate(line.customer_id, RiskPurpose.DRAWDOWN, today=today, customer=line.customer)  # a reject blocks drawdown
         if card_id is None:
             card = await BankCard.filter(customer_id=line.customer_id, is_default=True, unbound_at=None).first()
