@@ -441,7 +441,6 @@ MEANINGS: dict[StrEnum, str] = {
     ContractCode.BAD_SIGNATURE_IMAGE: "手写签名图片无法读取（须为 PNG）",
     ContractCode.BLANK_SIGNATURE: "手写签名为空白",
     ContractCode.ARCHIVE_DAMAGED: "合同文件缺失或与存档哈希不符：已停止签署，请联系开户行",
-    ContractCode.SEAL_UNAVAILABLE: "成员行的电子印章证书无法使用，合同未盖章：由平台管理员检查该行印章配置，之后重试签署",
     VisitCode.WRONG_STATE: "合同当前状态不允许这一步（如有共同借款人的合同须在走访现场签署）",
     VisitCode.FACE_CHECK_REQUIRED: "签署前须完成人脸核验",
     VisitCode.FACE_CHECK_FAILED: "人脸核验未通过，不能签署",
