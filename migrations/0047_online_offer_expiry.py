@@ -8,7 +8,7 @@ from app.domain.external_data import CreditApplicationStatus
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0045_guarantee_pdfs')]
+    dependencies = [('models', '0046_import_run')]
 
     initial = False
 
