@@ -8,7 +8,7 @@ from app.domain.external_data import CreditApplicationStatus
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0046_import_run')]
+    dependencies = [('models', '0047_online_strategy_upload')]
 
     initial = False
 
