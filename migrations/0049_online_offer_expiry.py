@@ -8,7 +8,7 @@ from app.domain.external_data import CreditApplicationStatus
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0047_online_strategy_upload')]
+    dependencies = [('models', '0048_extension_application_decline')]
 
     initial = False
 
