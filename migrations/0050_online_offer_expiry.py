@@ -8,7 +8,7 @@ from app.domain.external_data import CreditApplicationStatus
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0048_extension_application_decline')]
+    dependencies = [('models', '0049_guarantee_renewal')]
 
     initial = False
 
