@@ -18,7 +18,7 @@ from app.services.lending.ledger import ledger_check
 from tests.services.lending.conftest import TODAY
 from tests.services.lending.test_eod_lease import _due_today
 
-LENDING_DONE = f"{TODAY.isoformat()} 日终完成：reprice、accrue、auto_debit、overdue、penalty、classify、nonaccrual、positions、provision、advance"
+LENDING_DONE = f"{TODAY.isoformat()} 日终完成：reprice、accrue、auto_debit、overdue、penalty、classify、nonaccrual、positions、provision、extension_applications、advance"
 
 
 def _start(*args: str, delay: float, **env: str) -> subprocess.Popen:
@@ -79,7 +79,7 @@ async def test_a_run_killed_mid_debit_is_taken_over_after_the_ttl_and_resumes(de
     taker = _start("eod", "--date", TODAY.isoformat(), delay=0, CUNXIN_EOD_LEASE_TTL_SECONDS=ttl)
     out, err = taker.communicate(timeout=300)
     assert taker.returncode == 0, err
-    assert f"{TODAY.isoformat()} 日终完成：auto_debit、overdue、penalty、classify、nonaccrual、positions、provision、advance" in out
+    assert f"{TODAY.isoformat()} 日终完成：auto_debit、overdue、penalty、classify、nonaccrual、positions、provision、extension_applications、advance" in out
     assert await _kinds_on(TODAY) == ["accrual", "auto_debit", "interest_due", "penalty"]  # accrual once
     assert await DebitAttempt.filter(business_on=TODAY).count() == 1
     assert await AuditEvent.filter(action="eod.lease_takeover").count() == 1

@@ -24,7 +24,7 @@ async def test_eod_and_ledger_check_from_the_command_line(demo, vault):
     await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=500_000, term_months=3, method="equal_installment", idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
     ran = _cunxin("eod", "--days", "35")
     assert ran.returncode == 0, ran.stderr
-    assert "2026-11-27 日终完成：reprice、accrue、auto_debit、overdue、penalty、classify、nonaccrual、positions、provision、advance" in ran.stdout
+    assert "2026-11-27 日终完成：reprice、accrue、auto_debit、overdue、penalty、classify、nonaccrual、positions、provision、extension_applications、advance" in ran.stdout
     assert await business_date.current() == date_after(35)
     again = _cunxin("eod", "--date", "2026-11-27")
     assert again.returncode == 0 and "已完成（无需重跑）" in again.stdout
