@@ -70,21 +70,17 @@ def import_file(
     confirm: bool = typer.Option(False, "--confirm", help="检查全部通过后写入（整个文件一个事务）；不加则只预览，不写入"),
 ) -> None:
     """Check a file of the old system's records row by row (preview), or with --confirm import it, all or nothing."""
-    from app.services.portfolio_import import SERVICES
+    from app.services.portfolio_import import import_kind
 
     spec = _kind(kind)
-    service = SERVICES[spec.code]
     from app.services.portfolio_import.files import estimate_rows
+    from app.wiring import guarantee_policy
 
     vault = adapters().vault
-    extra = {}
-    if spec.code == "guarantees":  # the group size and households' groups as the settings say (CUNXIN_GUARANTEE_*)
-        from app.wiring import guarantee_policy
-
-        extra["policy"] = guarantee_policy(get_settings())
-    with _Bars(estimate_rows(file) if file.is_file() else None) as bars:
-        result = _run(lambda: service(actor=SYSTEM, vault=vault, bank_code=bank, path=file, confirm=confirm,
-                                      max_bytes=get_settings().import_max_bytes, progress=bars, progress_every=PROGRESS_EVERY, **extra), "导入失败")
+    with _Bars(estimate_rows(file) if file.is_file() else None) as bars:  # a guarantees file: the settings' group policy (CUNXIN_GUARANTEE_*)
+        result = _run(lambda: import_kind(spec.code, guarantee_policy=guarantee_policy(get_settings()), actor=SYSTEM, vault=vault, bank_code=bank,
+                                          path=file, confirm=confirm, max_bytes=get_settings().import_max_bytes, progress=bars,
+                                          progress_every=PROGRESS_EVERY), "导入失败")
         if not result.error_count:
             bars.done("检查", result.rows)
         if result.committed:

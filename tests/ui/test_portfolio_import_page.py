@@ -14,7 +14,7 @@ from app.services import business_date
 from app.services.job_lifecycle.kinds import kinds_on
 from app.services.job_lifecycle.reconcile import reconcile_jobs
 from app.services.jobs import DEFAULT_QUEUE, UNKNOWN
-from app.services.portfolio_import import runs
+from app.services.portfolio_import import SERVICES, runs
 from tests.factories import csrf_token, login
 from tests.fakes import FakeJobQueue
 from tests.services.portfolio_import.legacy_book import legacy_book
@@ -182,7 +182,7 @@ async def test_the_page_shows_the_runs_progress_while_the_worker_reads_the_file(
     assert answer.status_code == 202 and "客户文件已上传，等待后台处理" in answer.text
     poll = re.search(r"hx-get=\"([^\"]*/admin/import/runs/[0-9a-f-]+)\"", answer.text).group(1)
     seen = []
-    real = runs.SERVICES["customers"]
+    real = SERVICES["customers"]
 
     async def reading(**kwargs):  # the real service, with a look at the page after its first report
         kwargs["progress"]("检查", 3)
@@ -191,7 +191,7 @@ async def test_the_page_shows_the_runs_progress_while_the_worker_reads_the_file(
         return await real(**kwargs)
 
     monkeypatch.setattr(runs, "FLUSH_SECONDS", 0.02)
-    monkeypatch.setitem(runs.SERVICES, "customers", reading)
+    monkeypatch.setitem(SERVICES, "customers", reading)
     done = await _settle(app, client, answer)
     [middle] = seen
     assert middle.status_code == 202 and "正在检查客户：已处理 3 行，约 5 行" in middle.text and 'value="3"' in middle.text

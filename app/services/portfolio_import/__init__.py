@@ -27,6 +27,7 @@ from app.services import audit
 from app.domain.permissions import Action
 from app.services.actor import Actor
 from app.services.customers.identifiers import card_fields, id_number_fields, phone_fields
+from app.services.guarantees import DEFAULT_POLICY as DEFAULT_GROUP_POLICY, GroupPolicy
 from app.services.portfolio_import.files import check_size, read_rows, sha256_of
 from app.services.permissions import require
 
@@ -306,4 +307,14 @@ from app.services.portfolio_import.guarantees import import_guarantees  # noqa: 
 
 SERVICES = {CUSTOMERS.code: import_customers, CARDS.code: import_cards, CREDIT_LINES.code: import_credit_lines, LOANS.code: import_loans,
             LPR.code: import_lpr, GUARANTEES.code: import_guarantees}
-__all__ = ["SERVICES", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_guarantees", "import_loans", "import_lpr", "loan_reconciliation"]
+
+
+async def import_kind(kind_code: str, *, guarantee_policy: GroupPolicy = DEFAULT_GROUP_POLICY, **arguments) -> ImportResult:
+    """The kind's import service, as every door calls it: a guarantees file is checked against `guarantee_policy`
+    (the settings' group size and groups per household), the other kinds take `arguments` only."""
+    if kind_code == GUARANTEES.code:
+        arguments["policy"] = guarantee_policy
+    return await SERVICES[kind_code](**arguments)
+
+
+__all__ = ["SERVICES", "import_kind", "ImportResult", "import_cards", "import_credit_lines", "import_customers", "import_guarantees", "import_loans", "import_lpr", "loan_reconciliation"]

@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from app.crypto import Vault
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
-from app.domain.portfolio_import import GUARANTEES, KINDS, RowError
+from app.domain.portfolio_import import KINDS, RowError
 from app.models import Bank, ImportRun, Officer
 from app.models.identity import JobStatus
 from app.services import audit
@@ -33,7 +33,7 @@ from app.services.auth.officers import actor_for
 from app.services.jobs import DEFAULT_QUEUE, JobQueue, job_id_for
 from app.services.permissions import require
 from app.services.guarantees import DEFAULT_POLICY, GroupPolicy
-from app.services.portfolio_import import SERVICES, ImportResult
+from app.services.portfolio_import import ImportResult, import_kind
 from app.services.portfolio_import.files import estimate_rows, staged_path
 
 logger = logging.getLogger(__name__)
@@ -121,16 +121,16 @@ async def _fail(run_id: UUID, *, code: str, message: str, now: datetime) -> None
 
 async def execute_run(*, run_id: UUID, vault: Vault, staging: Path, max_bytes: int, queue: JobQueue, now: datetime,
                       guarantee_policy: GroupPolicy = DEFAULT_POLICY) -> ImportRun:
-    """The worker's side: run the import service on the staged file, with its progress on the row; idempotent.
+    """The worker's side: run the import service on the staged file, noting its progress in the queue's store; idempotent.
     A guarantees file is checked against `guarantee_policy` (the worker passes the settings', as the CLI does)."""
     if not await ImportRun.filter(id=run_id, status__in=OPEN).update(status=JobStatus.RUNNING):
         return await ImportRun.get(id=run_id)  # finished already: a redelivered job changes nothing
     run = await ImportRun.get(id=run_id)
     officer = await Officer.get(id=run.officer_id)
     path = staged_path(staging, run.bank_id, run.token)
-    if not officer.is_active or path is None:
-        await _fail(run.id, code="FORBIDDEN" if not officer.is_active else "FILE_GONE", message="发起导入的账号已停用" if not officer.is_active else GONE,
-                    now=now)
+    refused = ("FORBIDDEN", "发起导入的账号已停用") if not officer.is_active else ("FILE_GONE", GONE) if path is None else None
+    if refused is not None:
+        await _fail(run.id, code=refused[0], message=refused[1], now=now)
         return await ImportRun.get(id=run_id)
     latest: dict[str, object] = {}
 
@@ -151,9 +151,8 @@ async def execute_run(*, run_id: UUID, vault: Vault, staging: Path, max_bytes: i
     bank = await Bank.get(id=run.bank_id)
     flusher = asyncio.create_task(flush())
     try:
-        result = await SERVICES[run.kind](actor=await actor_for(officer), vault=vault, bank_code=bank.code, path=path, confirm=run.confirm,
-                                          max_bytes=max_bytes, progress=progress, progress_every=PAGE_PROGRESS_EVERY,
-                                          **({"policy": guarantee_policy} if run.kind == GUARANTEES.code else {}))
+        result = await import_kind(run.kind, guarantee_policy=guarantee_policy, actor=await actor_for(officer), vault=vault, bank_code=bank.code,
+                                   path=path, confirm=run.confirm, max_bytes=max_bytes, progress=progress, progress_every=PAGE_PROGRESS_EVERY)
     except (DomainError, Forbidden) as exc:  # the whole file refused: uploading it again will not help
         await _fail(run.id, code=str(getattr(exc, "code", "") or "REFUSED"), message=exc.message, now=now)
         path.unlink(missing_ok=True)
