@@ -13,15 +13,18 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from app.domain.classification import LoanClass
-from app.domain.money import yuan_str
+from app.domain.errors import Forbidden
+from app.domain.money import ratio_percent_str, yuan_str
 from app.domain.spreadsheet import safe_row
 from app.domain.tags import TAG_LABELS
 from app.domain.vocabulary import ROLE_LABELS
 from app.services import insight
 from app.services import reporting as svc
 from app.services.actor import Actor
+from app.services.lending.write_off import WriteOffReport, write_off_report
 
 BOM = "\ufeff"
 TOTAL = "合计"
@@ -31,9 +34,21 @@ def _m(fen: int) -> str:
     return yuan_str(fen)
 
 
+def _percent(ratio: Decimal | None) -> str:
+    return "" if ratio is None else ratio_percent_str(ratio)  # no ratio (no non-performing loans): an empty cell
+
+
 def _portfolio(f: svc.PortfolioFigures) -> list[str]:
     classes = [_m(f.by_class[c]) for c in LoanClass]
-    return [str(f.loans), _m(f.outstanding_fen), _m(f.overdue_principal_fen), _m(f.overdue_interest_fen), *classes, _m(f.npl_fen), format(f.npl_percent, "f")]
+    return [str(f.loans), _m(f.outstanding_fen), _m(f.overdue_principal_fen), _m(f.overdue_interest_fen), *classes, _m(f.npl_fen), format(f.npl_percent, "f"),
+            str(f.renewed), _m(f.renewed_outstanding_fen), str(f.extended), _m(f.extended_outstanding_fen)]
+
+
+def _allowance(r: WriteOffReport) -> list[str]:
+    classes = [_m(r.balances[c]) for c in LoanClass]
+    return [_m(r.total_fen), *classes, _m(r.npl_fen), _m(r.allowance_fen), _percent(r.coverage_ratio), _percent(r.npl_ratio), _percent(r.npl_ratio_before),
+            str(r.written_off_count), _m(r.written_off_principal_fen), _m(r.written_off_interest_fen), _m(r.recovered_principal_fen),
+            _m(r.recovered_interest_fen), _m(r.stock_principal_fen), _m(r.stock_interest_fen)]
 
 
 def _coverage(f: svc.CoverageFigures) -> list[str]:
@@ -81,7 +96,7 @@ class CsvFile:
 async def _portfolio_table(actor: Actor, p: Params) -> Table:
     r = await svc.portfolio_summary(actor=actor, group_by=p.group_by, filt=p.filt, page=svc.EXPORT)
     header = [f"{svc.GROUP_LABELS[p.group_by]}代码", f"{svc.GROUP_LABELS[p.group_by]}名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息",
-              "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)"]
+              "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)", "无还本续贷笔数", "无还本续贷余额", "展期笔数", "展期余额"]
     rows = [[g.code, g.name, *_portfolio(g.figures)] for g in r.groups.rows]
     return Table(header, rows, ["", TOTAL, *_portfolio(r.total)], r.groups.total_count, r.groups.has_next)
 
@@ -133,6 +148,18 @@ async def _contribution_table(actor: Actor, p: Params) -> Table:
     return Table(header, rows, [TOTAL, "", "", "", "", *_contribution(r.total)], r.customers.total_count, r.customers.has_next)
 
 
+async def _allowance_table(actor: Actor, p: Params) -> Table:
+    """拨备与核销: whole-bank figures of the viewer's bank, for its head office (no row for anyone else); filters do not apply."""
+    if not actor.is_officer:
+        raise Forbidden("拨备与核销是法人行全行口径的账务数据，只供本行总行人员查看，报表密钥不能下载；报表工具请用贷款组合与明细表")
+    r = await write_off_report(actor=actor)
+    header = ["法人行", "贷款余额", "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "贷款损失准备", "拨备覆盖率(%)", "不良贷款率(%)",
+              "不良贷款率(若未核销)(%)", "已核销笔数", "核销本金", "核销利息", "已收回本金", "已收回利息", "账销案存本金", "账销案存利息"]
+    if r is None:
+        return Table(header, [], [TOTAL, *[""] * (len(header) - 1)], 0, False)
+    return Table(header, [[r.bank_name, *_allowance(r)]], [TOTAL, *_allowance(r)], 1, False)
+
+
 REPORTS: dict[str, tuple[str, Callable[[Actor, Params], Awaitable[Table]]]] = {
     "portfolio": ("贷款组合", _portfolio_table),
     "disbursements": ("放款序列", _disbursement_table),
@@ -141,6 +168,7 @@ REPORTS: dict[str, tuple[str, Callable[[Actor, Params], Awaitable[Table]]]] = {
     "officer-performance": ("客户经理业绩", _officer_table),
     "risk": ("预警与催收", _risk_table),
     "customer-contributions": ("客户贡献度", _contribution_table),
+    "allowance": ("拨备与核销", _allowance_table),
 }
 
 

@@ -188,6 +188,11 @@ def yuan_str(fen: int) -> str:
     return f"-{whole}.{cents:02d}" if fen < 0 else f"{whole}.{cents:02d}"
 
 
+def ratio_percent_str(ratio: Decimal) -> str:
+    """A fraction to a percentage string with four places ("0.117647" -> "11.7647"), as reports and the API show ratios."""
+    return format(ratio.scaleb(2).quantize(Decimal("0.0001")), "f")
+
+
 def parse_rate_percent(value: Decimal | str | int, *, field: str | None = "annual_rate_percent") -> int:
     """An annual rate in percent ("3.45") to integer ppm (34500).
 

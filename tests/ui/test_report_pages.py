@@ -74,13 +74,15 @@ async def test_csv_downloads_with_a_session_and_with_a_report_key(client, demo, 
     portfolio = await client.get("/reports/portfolio.csv?group_by=product")
     assert portfolio.status_code == 200 and portfolio.headers["content-type"] == "text/csv; charset=utf-8"
     rows = _csv(portfolio)
-    assert rows[0] == ["产品代码", "产品名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息", "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)"]
-    assert rows[1] == ["BIANLI", "便利贷", "3", "180000.00", "35000.00", "300.00", "100000.00", "50000.00", "0.00", "30000.00", "0.00", "30000.00", "16.6667"]
+    assert rows[0] == ["产品代码", "产品名称", "借据笔数", "贷款余额", "逾期本金", "逾期利息", "正常", "关注", "次级", "可疑", "损失", "不良贷款余额", "不良贷款率(%)",
+                       "无还本续贷笔数", "无还本续贷余额", "展期笔数", "展期余额"]
+    assert rows[1] == ["BIANLI", "便利贷", "3", "180000.00", "35000.00", "300.00", "100000.00", "50000.00", "0.00", "30000.00", "0.00", "30000.00", "16.6667",
+                       "0", "0.00", "0", "0.00"]
     assert portfolio.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
     assert all("合计" not in cell for row in rows for cell in row) and len(rows) == 3  # data only: header and the two products
     assert (portfolio.headers["x-total-rows"], portfolio.headers["x-exported-rows"], portfolio.headers["x-truncated"]) == ("2", "2", "false")
     totals = _csv(await client.get("/reports/portfolio.csv?group_by=product&part=totals"))
-    assert totals[0] == rows[0] and len(totals) == 2 and totals[1][:4] == ["", "合计", "5", "210000.00"] and totals[1][-1] == "28.5714"
+    assert totals[0] == rows[0] and len(totals) == 2 and totals[1][:4] == ["", "合计", "5", "210000.00"] and totals[1][12] == "28.5714"
     assert (await client.get("/reports/portfolio.csv?part=notes")).status_code == 400
     repaid = _csv(await client.get("/reports/repayments.csv"))
     assert repaid == [["期间", "还款笔数", "回收合计", "本金", "利息", "罚息复利"], ["2026-02", "1", "1350.00", "1000.00", "300.00", "50.00"],

@@ -20,7 +20,7 @@ from app.api.scalars import DecimalString
 from app.domain import cursor, vocabulary
 from app.domain.appraisal import GRADE_LABELS, Grade
 from app.domain.classification import LoanClass
-from app.domain.money import yuan_str
+from app.domain.money import ratio_percent_str, yuan_str
 from app.services import reporting as svc
 from app.services.lending.write_off import WriteOffReport
 
@@ -328,7 +328,7 @@ class RiskSummary:
 
 def _percent(ratio: Decimal | None) -> DecimalString | None:
     """A fraction as a percent string with 4 places ("0.930000" -> "93.0000")."""
-    return None if ratio is None else DecimalString(format(ratio.scaleb(2).quantize(Decimal("0.0001")), "f"))
+    return None if ratio is None else DecimalString(ratio_percent_str(ratio))
 
 
 @strawberry.type(description="拨备与核销（本行全行数据，不随筛选变化）：贷款损失准备、拨备覆盖率、不良贷款率核销前后、已核销存量与核销后收回")

@@ -21,7 +21,8 @@ from app.services.contracts.textpdf import _hex
 from app.services.customers.archive import verify_archive
 from app.services.guarantees import form_group
 from app.services.lending.extension import consents_of, propose_extension, record_consent
-from app.services.reporting import portfolio_summary
+from app.services.reporting import GroupBy, Interval, ReportFilter, portfolio_summary
+from ui.report_csv import Params, render_csv
 from app.services.lending.ledger import ledger_check
 from app.services.maker_checker.commands import approve, command_view
 from tests.factories.guarantees import signing_kit, households, in_household, members
@@ -70,6 +71,8 @@ async def test_an_extension_rebuilds_the_schedule_from_the_original_maturity_and
     await approve(actor=checker, command_id=command.id, today=today, now=NOW, seen=view.now.to_json())
     total = (await portfolio_summary(actor=checker)).total  # the portfolio counts the extended loan and its balance
     assert (total.extended, total.extended_outstanding_fen, total.renewed, total.renewed_outstanding_fen) == (1, 200_374, 0, 0)
+    totals = (await render_csv("portfolio", checker, Params(GroupBy.BRANCH, Interval.MONTH, ReportFilter()), part="totals")).text.splitlines()[1]
+    assert totals.endswith(",0,0.00,1,2003.74")  # the CSV download carries them too: 无还本续贷笔数, 余额, 展期笔数, 余额
     assert (await PendingCommand.get(id=command.id)).status == CommandStatus.APPROVED
 
     loan = await Loan.get(id=loan.id)

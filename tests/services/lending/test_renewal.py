@@ -20,7 +20,8 @@ from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.customers.identifiers import card_fields
 from app.services.lending.drawdown import draw_down
-from app.services.reporting import portfolio_summary
+from app.services.reporting import GroupBy, Interval, ReportFilter, portfolio_summary
+from ui.report_csv import Params, render_csv
 from app.services.lending.ledger import ledger_check, trial_balance
 from app.services.contracts.pdfsign import validate_pdf
 from app.services.contracts.textpdf import _hex
@@ -128,6 +129,8 @@ async def test_a_renewal_repays_the_old_principal_with_a_new_loan_and_no_cash(ba
     assert await renewal_links(actor=checker, loan_id=old.id) == (None, record)
     total = (await portfolio_summary(actor=checker)).total  # the portfolio counts the renewal: the new loan's balance
     assert (total.renewed, total.renewed_outstanding_fen, total.extended) == (1, 300_000, 0)
+    totals = (await render_csv("portfolio", checker, Params(GroupBy.BRANCH, Interval.MONTH, ReportFilter()), part="totals")).text.splitlines()[1]
+    assert totals.endswith(",1,3000.00,0,0.00")  # the CSV download carries them too: 无还本续贷笔数, 余额, 展期笔数, 余额
     assert (record.principal_fen, record.term_months, record.old_maturity_on, record.new_maturity_on) == (300_000, 12, date(2026, 12, 27), new.maturity_on)
     # the new loan's own schedule sums to its principal; the old rows are paid
     rows = await Installment.filter(loan_id=new.id).order_by("number")

@@ -2,6 +2,8 @@
 through maker-checker, leaves the balance sheet against the allowance and is kept off it (账销案存); a recovery
 restores the allowance (principal) and is income (interest); ledger-check stays clean throughout."""
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -20,11 +22,20 @@ from app.services.customers.identifiers import card_fields
 from app.services.lending.ledger import ledger_check
 from app.services.lending.write_off import allowance_of, propose_write_off, provide_allowance, record_recovery
 from app.services.maker_checker.commands import approve, command_view
+from app.domain.money import yuan_str
 from app.models import Officer
+from app.services import reporting
+from ui.report_csv import Params, render_csv
 from tests.services.lending.test_classification_state import PAYS, SHORT, _actor, _loan, _until
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 MC = MakerCheckerPolicy()
+CSV_PARAMS = Params(reporting.GroupBy.BRANCH, reporting.Interval.MONTH, reporting.ReportFilter())
+
+
+async def create_report_key_actor():
+    key = await reporting.create_report_key(actor=SYSTEM, name="总行报表工具", branch_code="XF000")
+    return await reporting.resolve_report_key(key.token, now=NOW, request_id="test", ip="127.0.0.1")
 
 
 async def head_office_approver():
@@ -113,6 +124,19 @@ async def test_write_off_and_recovery_keep_the_books_exact(bank, core, vault):
     assert 0 + await _balance("written_off_principal", loan_id=loan.id) == disbursed - repaid - recovery.principal_fen
     with pytest.raises(ValidationError):  # never more than is still written off
         await record_recovery(actor=maker, loan_id=loan.id, amount_fen=record.interest_fen, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+
+    # the reports' CSV 拨备与核销: written-off stock, recoveries, the NPL ratio now and as if not written off, to the fen
+    exported = await render_csv("allowance", checker, CSV_PARAMS)
+    header, row = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
+    got = dict(zip(header, row, strict=True))
+    assert got["法人行"] == (await Bank.get(code="14102301")).name and got["贷款余额"] == "0.00" and got["拨备覆盖率(%)"] == ""  # no NPL left: no ratio
+    assert (got["已核销笔数"], got["核销本金"], got["核销利息"]) == ("1", yuan_str(record.principal_fen), yuan_str(record.interest_fen))
+    assert (got["已收回本金"], got["已收回利息"]) == (yuan_str(record.principal_fen), "12.34")
+    assert (got["账销案存本金"], got["账销案存利息"]) == ("0.00", yuan_str(record.interest_fen - 1_234))
+    assert (got["贷款损失准备"], got["不良贷款率(%)"], got["不良贷款率(若未核销)(%)"]) == (yuan_str(record.principal_fen), "0.0000", "0.0000")
+    with pytest.raises(Forbidden):  # a report key: whole-bank books are for the head office's staff
+        await render_csv("allowance", await create_report_key_actor(), CSV_PARAMS)
+    assert (await render_csv("allowance", await _actor("officer1"), CSV_PARAMS)).headers["X-Total-Rows"] == "0"  # a branch officer: no row
 
 
 async def test_only_a_loss_loan_is_proposed(bank, core, vault):
