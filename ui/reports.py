@@ -110,7 +110,7 @@ async def _dashboard_context(request: Request, actor) -> dict:
     scoped = {k: v for k, v in request.query_params.items() if k in (*FILTER_NAMES, "group_by") and v}
     return {
         "business_on": today,
-        "write_offs": await write_off_report(actor=actor),
+        "write_offs": (write_offs := await write_off_report(actor=actor)),
         "params": params,
         "query": urlencode(scoped),
         "branches": await branches_in_scope(actor),
@@ -129,7 +129,8 @@ async def _dashboard_context(request: Request, actor) -> dict:
         "officers": await svc.officer_performance(actor=actor, filt=filt, page=svc.Page(0, TOP_ROWS)),
         "risk": await svc.risk_summary(actor=actor, filt=filt, page=svc.Page(0, TOP_ROWS)),
         "role_labels": ROLE_LABELS,
-        "csv_names": {k: v[0] for k, v in REPORTS.items()},
+        # 拨备与核销 is the head office's (the figures above are shown only to it)
+        "csv_names": {k: v[0] for k, v in REPORTS.items() if k != "allowance" or write_offs},
     }
 
 

@@ -156,3 +156,20 @@ async def test_platform_staff_filter_and_group_the_dashboard_by_bank_a_banks_sta
     await login(client, "admin")
     mine = await client.get("/reports")
     assert '<select name="bank">' not in mine.text and "按法人行" not in mine.text
+
+
+async def test_the_allowance_csv_is_the_head_offices(client, demo, vault):
+    """拨备与核销 as CSV: linked and downloadable for the bank's head office; a branch manager sees no link and no row."""
+    await full_book(vault)
+    await login(client, "hq_approver")
+    assert "/reports/allowance.csv" in (await client.get("/reports")).text
+    rows = _csv(await client.get("/reports/allowance.csv"))
+    assert len(rows) == 2 and rows[0][:3] == ["法人行", "贷款余额", "正常"] and rows[1][1] == "210000.00"  # the whole bank's book
+    client.cookies.clear()
+    await login(client, "manager")
+    assert "/reports/allowance.csv" not in (await client.get("/reports")).text
+    assert len(_csv(await client.get("/reports/allowance.csv"))) == 1  # the header alone
+    client.cookies.clear()
+    key = await create_report_key(actor=SYSTEM, name="总行报表", branch_code="XF000")
+    refused = await client.get("/reports/allowance.csv", headers={"Authorization": f"Bearer {key.token}"})
+    assert refused.status_code == 400 and "报表密钥不能下载" in refused.text
