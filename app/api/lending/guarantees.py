@@ -1,5 +1,7 @@
 """联保 (joint guarantee groups) in the API: a group and its members' guarantees, the guarantees behind a loan or given
-by a customer, and the mutations that form a group, release a member and dissolve a group (app/services/guarantees.py)."""
+by a customer, and the mutations that form a group, release a member and dissolve a group (app/services/guarantees.py);
+a guarantor's signatures for a loan they guarantee: the written consent to its extension (app/services/lending/extension.py)
+and the guarantee contract for the new loan of its renewal (app/services/lending/renewal.py)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,12 @@ from app.domain.vocabulary import GuaranteeOrigin as DomainOrigin
 from app.domain.vocabulary import GuaranteeStatus as DomainStatus
 from app.models import GuaranteeGroup as GroupModel  # types only: every read goes through app/services/guarantees.py
 from app.models import GuaranteeMember as MemberModel
+from app.models import GuaranteeRenewal as RenewalModel
+from app.models import GuarantorConsent as ConsentModel
 from app.services import business_date
 from app.services import guarantees as service
+from app.services.lending.extension import record_consent
+from app.services.lending.renewal import sign_renewal_guarantee
 
 def gid(type_name: str, value: UUID) -> strawberry.ID:
     return strawberry.ID(str(GlobalID(type_name, str(value))))
@@ -39,7 +45,8 @@ GuaranteeGroupStatus = domain_enum(DomainGroupStatus, description="联保小组�
 GuaranteeStatus = domain_enum(DomainStatus, description="成员保证（联保保证合同）的状态")
 GuaranteeGroupOrigin = domain_enum(DomainOrigin, name="GuaranteeGroupOrigin", description="联保小组的组建场合")
 
-GuaranteeErrorCode = error_enum("GuaranteeErrorCode", "联保操作的错误代码", codes.CommonCode, codes.ContractCode.SEAL_UNAVAILABLE)
+GuaranteeErrorCode = error_enum("GuaranteeErrorCode", "联保操作的错误代码", codes.CommonCode, codes.ContractCode.SEAL_UNAVAILABLE,
+                                codes.LendingCode.LOAN_CLOSED, codes.LendingCode.INVALID_TERM)
 
 
 @strawberry.type(description="联保操作的错误")
@@ -140,6 +147,81 @@ class GuaranteeGroupPayload:
     errors: list[GuaranteeError] = strawberry.field(description="错误；成功时为空列表")
 
 
+@strawberry.type(description="保证人同意展期书：保证人书面同意借款展期不超过若干个月（PDF，保证人以一次性证书签名、成员行加盖电子合同专用章，"
+                               "存入保证人的电子档案）；一份同意书只用于一次展期")
+class GuarantorConsent:
+    id: strawberry.ID = strawberry.field(description="同意书记录的 ID（UUID）")
+    guarantee_id: strawberry.ID = strawberry.field(description="保证人的成员保证的全局 ID（Guarantee.id）")
+    guarantor_name: str = strawberry.field(description="保证人姓名")
+    months: int = strawberry.field(description="同意展期的最长月数")
+    signed_at: datetime = strawberry.field(description="签署时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    document_id: strawberry.ID | None = strawberry.field(description="电子档案中已签名盖章 PDF 的文件 ID（UUID）；迁移 0045 之前登记的同意书为 null")
+    sha256: str | None = strawberry.field(description="PDF 的 SHA-256（小写十六进制）：存档与验签以此为准；无 PDF 时为 null")
+
+    @classmethod
+    async def from_model(cls, m: ConsentModel) -> GuarantorConsent:
+        await m.fetch_related("member__customer", "document")
+        return cls(id=strawberry.ID(str(m.id)), guarantee_id=gid("Guarantee", m.member_id), guarantor_name=m.member.customer.name, months=m.months,
+                   signed_at=m.signed_at, document_id=strawberry.ID(str(m.document_id)) if m.document_id else None,
+                   sha256=m.document.sha256 if m.document_id else None)
+
+
+@strawberry.type(description="借新还旧保证合同：保证人为无还本续贷的新借据签订的保证合同（PDF，保证人以一次性证书签名、成员行加盖电子合同专用章，"
+                               "存入保证人的电子档案）；续贷执行时关联到新借据")
+class GuaranteeRenewal:
+    id: strawberry.ID = strawberry.field(description="合同记录的 ID（UUID）")
+    guarantee_id: strawberry.ID = strawberry.field(description="保证人的成员保证的全局 ID（Guarantee.id）")
+    guarantor_name: str = strawberry.field(description="保证人姓名")
+    contract_no: str = strawberry.field(description="借新还旧保证合同编号")
+    term_months: int = strawberry.field(description="保证人同意担保的新借据最长期限（月）")
+    principal: DecimalString = strawberry.field(description="新借据本金（元，两位小数的字符串）：签订时原借据的剩余本金")
+    signed_at: datetime = strawberry.field(description="签订时刻（UTC 时刻，ISO 8601 带时区偏移）")
+    document_id: strawberry.ID = strawberry.field(description="电子档案中已签名盖章 PDF 的文件 ID（UUID）")
+    sha256: str = strawberry.field(description="PDF 的 SHA-256（小写十六进制）：存档与验签以此为准")
+
+    @classmethod
+    async def from_model(cls, m: RenewalModel) -> GuaranteeRenewal:
+        await m.fetch_related("member__customer", "document")
+        return cls(id=strawberry.ID(str(m.id)), guarantee_id=gid("Guarantee", m.member_id), guarantor_name=m.member.customer.name,
+                   contract_no=m.contract_no, term_months=m.term_months, principal=DecimalString(yuan_str(m.principal_fen)), signed_at=m.signed_at,
+                   document_id=strawberry.ID(str(m.document_id)), sha256=m.document.sha256)
+
+
+@strawberry.input(description="登记保证人书面同意借据展期（展期前；借据有联保保证人时，每名保证人均须同意，否则提出展期被拒绝）")
+class GuarantorConsentSignInput:
+    loan_id: strawberry.ID = strawberry.field(description="被保证借据的全局 ID（Loan.id）")
+    guarantee_id: strawberry.ID = strawberry.field(description="保证人的成员保证的全局 ID（Loan.guarantees 中的 Guarantee.id）")
+    months: int = strawberry.field(description="保证人同意展期的最长月数（1–36）；不少于将提出的展期月数")
+
+
+@strawberry.input(description="保证人为无还本续贷的新借据签订保证合同（提出续贷前；借据有联保保证人时，每名保证人均须签订，否则提出续贷被拒绝）")
+class GuaranteeRenewalSignInput:
+    loan_id: strawberry.ID = strawberry.field(description="到期将续贷的借据的全局 ID（Loan.id）")
+    guarantee_id: strawberry.ID = strawberry.field(description="保证人的成员保证的全局 ID（Loan.guarantees 中的 Guarantee.id）")
+    term_months: int = strawberry.field(description="保证人同意担保的新借据最长期限（1–60 个月）；不少于将提出的续贷期限")
+
+
+@strawberry.type(description="consent 为空当且仅当 errors 非空")
+class GuarantorConsentSignPayload:
+    consent: GuarantorConsent | None = strawberry.field(description="同意书（同一保证人同一月数、其后未展期时重复提交返回第一次的）；出错时为 null")
+    errors: list[GuaranteeError] = strawberry.field(description="错误；成功时为空列表（代码：NOT_FOUND 借据不存在或不在辖内，INVALID 该人不为此借据提供保证，"
+                                                               "INVALID_TERM 月数超出范围，LOAN_CLOSED 借据已结清或核销，SEAL_UNAVAILABLE 成员行印章不可用）")
+
+
+@strawberry.type(description="contract 为空当且仅当 errors 非空")
+class GuaranteeRenewalSignPayload:
+    contract: GuaranteeRenewal | None = strawberry.field(description="借新还旧保证合同（同一保证人、期限与本金、尚未用于续贷时重复提交返回第一次的）；出错时为 null")
+    errors: list[GuaranteeError] = strawberry.field(description="错误；成功时为空列表（代码：NOT_FOUND 借据不存在或不在辖内，INVALID 该人不为此借据提供保证，"
+                                                               "INVALID_TERM 期限超出范围，LOAN_CLOSED 借据已结清或核销，SEAL_UNAVAILABLE 成员行印章不可用）")
+
+
+def _guarantee_field(exc: DomainError) -> DomainError:
+    """The services name the guarantor's membership `member_id`; the client sent it as `guaranteeId`."""
+    if exc.field == "member_id":
+        exc.field = "guarantee_id"
+    return exc
+
+
 def _state(info: Info):
     return info.context.request.app.state if info.context.request is not None else None
 
@@ -217,6 +299,30 @@ class GuaranteeMutation:
                 raise
 
         return await _payload(info, work)
+
+    @strawberry.mutation(description="登记保证人书面同意借据展期：生成保证人同意展期书 PDF（保证人以一次性证书签名、成员行盖章），存入保证人的电子档案；"
+                                     "客户经理见证。与可提出该借据展期的人相同", permission_classes=[IsOfficer])
+    async def guarantor_consent_sign(self, info: Info, input: Annotated[GuarantorConsentSignInput, INPUT]) -> GuarantorConsentSignPayload:
+        try:
+            loan_id = decode_id(input.loan_id, "Loan", field="loan_id")
+            member_id = decode_id(input.guarantee_id, "Guarantee", field="guarantee_id")
+            consent = await record_consent(actor=info.context.actor, loan_id=loan_id, member_id=member_id, months=input.months, now=clock.now_utc(),
+                                           kit=_state(info).signing_kit())
+        except DomainError as exc:
+            return GuarantorConsentSignPayload(consent=None, errors=[guarantee_error(_guarantee_field(exc))])
+        return GuarantorConsentSignPayload(consent=await GuarantorConsent.from_model(consent), errors=[])
+
+    @strawberry.mutation(description="保证人为无还本续贷的新借据签订借新还旧保证合同：PDF（保证人以一次性证书签名、成员行盖章）存入保证人的电子档案；"
+                                     "客户经理见证。与可提出该借据续贷的人相同", permission_classes=[IsOfficer])
+    async def guarantee_renewal_sign(self, info: Info, input: Annotated[GuaranteeRenewalSignInput, INPUT]) -> GuaranteeRenewalSignPayload:
+        try:
+            loan_id = decode_id(input.loan_id, "Loan", field="loan_id")
+            member_id = decode_id(input.guarantee_id, "Guarantee", field="guarantee_id")
+            contract = await sign_renewal_guarantee(actor=info.context.actor, loan_id=loan_id, member_id=member_id, term_months=input.term_months,
+                                                    now=clock.now_utc(), kit=_state(info).signing_kit())
+        except DomainError as exc:
+            return GuaranteeRenewalSignPayload(contract=None, errors=[guarantee_error(_guarantee_field(exc))])
+        return GuaranteeRenewalSignPayload(contract=await GuaranteeRenewal.from_model(contract), errors=[])
 
     @strawberry.mutation(description="解散联保小组：全部成员的保证终止；小组内尚有未结清借款时不能解散", permission_classes=[IsOfficer])
     async def guarantee_group_dissolve(self, info: Info, input: Annotated[GuaranteeGroupDissolveInput, INPUT]) -> GuaranteeGroupPayload:

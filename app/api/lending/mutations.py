@@ -19,7 +19,7 @@ from app.api.arguments import AFTER, FIRST, INPUT
 from app.api.pagination import Connection, paginate_newest_first
 from app.api.permissions import IsCustomer, IsOfficer, IsSignedIn
 from app.api.scalars import DecimalString, fen, optional_fen, rate_ppm
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, NotFound
 from app.domain.maker_checker import DEFAULT_POLICY as DEFAULT_MAKER_CHECKER
 from app.models import Loan as LoanModel
 from app.services import business_date
@@ -28,7 +28,7 @@ from app.services.maker_checker.commands import is_command
 from app.domain.extension import DEFAULT_POLICY as DEFAULT_EXTENSION
 from app.api.enums import domain_enum
 from app.domain.vocabulary import ExtensionApplicationStatus as DomainApplicationStatus
-from app.services.lending.extension import application_state, apply_for_extension, extension_applications_query
+from app.services.lending.extension import application_state, apply_for_extension, decline_extension_application, extension_applications_query
 from app.services.lending.pricing import publish_lpr
 from app.services.lending.repayment import prepay, repay
 
@@ -125,6 +125,32 @@ class ExtensionApplicationQuery:
         return await paginate_newest_first(extension_applications_query(info.context.actor, loan_id=loan), first, after, ExtensionApplication.from_model)
 
 
+    @strawberry.field(description="待受理的展期申请（工作人员：辖内借据的，借款人在手机银行提交、尚未提出展期或不予受理的），按提交时刻最新在前；"
+                                  "loanId 只看一笔借款的。受理即提出展期（loanExtendPropose），不予受理用 loanExtensionApplicationDecline",
+                      permission_classes=[IsOfficer])
+    async def extension_applications_pending(
+        self, info: Info,
+        loan_id: Annotated[strawberry.ID | None, strawberry.argument(description="借据的全局 ID（Loan.id）；为空时列出辖内全部借款的")] = None,
+        first: Annotated[int, FIRST] = 20, after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[ExtensionApplication]:
+        loan = decode_id(loan_id, "Loan", field="loan_id") if loan_id is not None else None
+        query = extension_applications_query(info.context.actor, loan_id=loan, pending_only=True)
+        return await paginate_newest_first(query, first, after, ExtensionApplication.from_model)
+
+
+@strawberry.input(description="不予受理借款人的展期申请：原因借款人在手机银行中可见")
+class LoanExtensionApplicationDeclineInput:
+    application_id: strawberry.ID = strawberry.field(description="展期申请的 ID（ExtensionApplication.id）")
+    reason: str = strawberry.field(description="不予受理的原因（必填，最多 200 字；借款人可见）")
+
+
+@strawberry.type(description="application 为空当且仅当 errors 非空")
+class LoanExtensionApplicationDeclinePayload:
+    application: ExtensionApplication | None = strawberry.field(description="不予受理后的展期申请；出错时为 null")
+    errors: list[LoanError] = strawberry.field(description="错误；成功时为空列表（代码：NOT_FOUND 申请不存在或不在辖内，REASON_REQUIRED 未填原因，"
+                                                           "INVALID 原因过长，WRONG_STATUS 申请已受理、已处理或已过期）")
+
+
 @strawberry.type(description="application 为空当且仅当 errors 非空")
 class LoanExtensionApplyPayload:
     application: ExtensionApplication | None = strawberry.field(description="展期申请；出错时为 null")
@@ -215,6 +241,22 @@ class LendingMutation:
         except DomainError as exc:
             return LoanExtensionApplyPayload(application=None, errors=[loan_error(exc)])
         return LoanExtensionApplyPayload(application=ExtensionApplication.from_model(application), errors=[])
+
+    @strawberry.mutation(description="不予受理借款人的展期申请（工作人员：与可提出该借据展期的人相同），原因借款人在手机银行中可见；"
+                                     "只能处理待受理的申请", permission_classes=[IsOfficer])
+    async def loan_extension_application_decline(
+        self, info: Info, input: Annotated[LoanExtensionApplicationDeclineInput, INPUT]
+    ) -> LoanExtensionApplicationDeclinePayload:
+        try:
+            try:
+                application_id = UUID(str(input.application_id))
+            except ValueError:
+                raise NotFound("展期申请不存在", field="application_id") from None
+            declined = await decline_extension_application(actor=info.context.actor, application_id=application_id, reason=input.reason,
+                                                           today=await business_date.current())
+        except DomainError as exc:
+            return LoanExtensionApplicationDeclinePayload(application=None, errors=[loan_error(exc)])
+        return LoanExtensionApplicationDeclinePayload(application=ExtensionApplication.from_model(declined), errors=[])
 
     @strawberry.mutation(description="提前还款（部分或全部结清）", permission_classes=[IsSignedIn])
     async def loan_prepay(self, info: Info, input: Annotated[LoanPrepayInput, INPUT]) -> LoanPrepayPayload:

@@ -319,18 +319,25 @@ async def propose_extension(
 REASON_MAX = 256
 
 
+def _reason(text: str | None, *, missing: str, longest: int, too_long: str) -> str:
+    """A reason typed by a person (the borrower's for applying, the officer's for declining): trimmed, required, at
+    most `longest` characters; refused with the door's own Chinese message (REASON_REQUIRED / INVALID, field reason)."""
+    reason = (text or "").strip()
+    if not reason:
+        raise ValidationError(missing, code=CommonCode.REASON_REQUIRED, field="reason")
+    if len(reason) > longest:
+        raise ValidationError(too_long, code=CommonCode.INVALID, field="reason")
+    return reason
+
+
 async def apply_for_extension(
     *, actor: Actor, loan_id: UUID, months: int, reason: str, today: date, extension: ExtensionPolicy = DEFAULT_POLICY,
 ) -> ExtensionApplication:
     """The borrower applies for 展期 of their own loan in the app: checked now against the same rules the officer's
     proposal will be (before maturity, nothing overdue, the limits of 贷款通则, the times allowed), then kept for the
     officer, who proposes it (`propose_extension`). One application waits per loan."""
-    reason = (reason or "").strip()
     require(actor, Action.LOAN_EXTENSION_APPLY)
-    if not reason:
-        raise ValidationError("请填写申请展期的原因", code=CommonCode.REASON_REQUIRED, field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(f"展期原因最多 {REASON_MAX} 个字", code=CommonCode.INVALID, field="reason")
+    reason = _reason(reason, missing="请填写申请展期的原因", longest=REASON_MAX, too_long=f"展期原因最多 {REASON_MAX} 个字")
     async with in_transaction():
         loan = await Loan.select_for_update().get_or_none(id=loan_id)
         if loan is None or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
@@ -361,12 +368,8 @@ DECLINE_REASON_MAX = 200
 async def decline_extension_application(*, actor: Actor, application_id: UUID, reason: str, today: date) -> ExtensionApplication:
     """The officer declines a borrower's application for 展期 with a reason (Chinese, shown to the borrower in the app);
     only one still waiting for the officer. The same officers who may propose an extension of the loan may decline it."""
-    reason = (reason or "").strip()
     require(actor, Action.LOAN_EXTEND)
-    if not reason:
-        raise ValidationError("请填写不予受理的原因（借款人可见）", code=CommonCode.REASON_REQUIRED, field="reason")
-    if len(reason) > DECLINE_REASON_MAX:
-        raise ValidationError(f"原因最多 {DECLINE_REASON_MAX} 个字", code=CommonCode.INVALID, field="reason")
+    reason = _reason(reason, missing="请填写不予受理的原因（借款人可见）", longest=DECLINE_REASON_MAX, too_long=f"原因最多 {DECLINE_REASON_MAX} 个字")
     async with in_transaction():
         application = await ExtensionApplication.select_for_update().get_or_none(id=application_id)
         loan = await Loan.get_or_none(id=application.loan_id) if application is not None else None
@@ -425,14 +428,17 @@ def _state(a: ExtensionApplication) -> ApplicationState:
     return ApplicationState(a, "submitted", _STATE_LABELS["submitted"], "", None)
 
 
-def extension_applications_query(actor: Actor, *, loan_id: UUID | None = None):
+def extension_applications_query(actor: Actor, *, loan_id: UUID | None = None, pending_only: bool = False):
     """Every application for 展期 the actor may see (the borrower: their own loans'; an officer: the branch tree's), in
-    every status, with its maker-checker request loaded (`application_state` reads it). Unordered: the door pages it."""
+    every status or (`pending_only`) those still waiting for the officer, with its maker-checker request loaded
+    (`application_state` reads it). Unordered: the door pages it."""
     from app.services.lending.queries import loans_query
 
     query = ExtensionApplication.filter(loan_id__in=Subquery(loans_query(actor).values("id")))
     if loan_id is not None:
         query = query.filter(loan_id=loan_id)
+    if pending_only:
+        query = query.filter(status=ExtensionApplicationStatus.PENDING)
     return query.select_related("command")
 
 
