@@ -118,7 +118,7 @@ def import_template(
 
 def _figures(f) -> str:
     return (f"{f.count} 笔，本金 {yuan_str(f.principal_fen)} 元，应收利息 {yuan_str(f.interest_fen)} 元，"
-            f"应计利息 {yuan_str(f.accrued_fen)} 元，罚息 {yuan_str(f.penalty_fen)} 元")
+            f"应计利息 {yuan_str(f.accrued_fen)} 元，罚息 {yuan_str(f.penalty_fen)} 元，复利 {yuan_str(f.compound_fen)} 元")
 
 
 def _print_reconciliation(report) -> None:

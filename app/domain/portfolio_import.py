@@ -24,8 +24,8 @@ from app.domain.schedule.dates import add_months
 from app.domain.schedule.revolving import revolving_rows
 from app.domain.schedule.rows import days_interest_fen
 from app.domain.money import Money
-from app.domain.classification import CLASS_LABELS, LoanClass, is_non_performing
-from app.domain.schedule import Conventions, Method, build_schedule
+from app.domain.classification import CLASS_LABELS, DEFAULT_POLICY as CLASS_POLICY, LoanClass, is_non_performing, observation_ends
+from app.domain.schedule import Conventions, Method, amortize, build_schedule
 from app.domain.schedule import METHOD_LABELS
 from app.domain.spreadsheet import NumberCell
 from app.domain.vocabulary import CREDIT_LINE_STATUS_LABELS, CreditLineStatus, Relation
@@ -137,6 +137,14 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
     Column("展期前年利率", False, "展期改变了利率时填写展期前执行的年利率（%），默认同执行年利率", ("", "")),
     Column("观察期起始日", False, "不良贷款（次级、可疑、损失）已还清全部逾期、处于升级观察期的填写：观察期开始的日期，早于迁移日；"
                          "不能有逾期金额。观察期满后系统提出升级建议，由审批人决定", ("", "")),
+    Column("重组", False, "是 / 否（默认否）：已展期贷款因借款人财务困难按重组管理的填“是”（须填展期日）；五级分类不优于关注，"
+                     "迁移后按本系统的重组贷款管理：分类下限关注，观察期自展期日起算", ("否", "")),
+    Column("复利", False, "元，逾期利息上应收未收的复利，默认 0；只在迁移日前已逾期且有逾期利息的贷款上。合计行写复利合计。"
+                     "已核销贷款的复利并入逾期利息", ("0", "0")),
+    Column("发放时年利率", False, "等额本息贷款在存续期间利率曾重定价的填写发放时的年利率（%）：迁移日后的还款计划按剩余本金、执行年利率"
+                         "和剩余还款日重新计算，不再按原利率推算的本金核对；默认同执行年利率", ("", "")),
+    Column("核销后已收回本金", False, "元，已核销贷款在原系统核销后已收回的本金，默认 0；剩余本金为尚未收回的部分（已收回的计入已还本金）", ("", "")),
+    Column("核销后已收回利息", False, "元，已核销贷款在原系统核销后已收回的利息（含罚息、复利），默认 0；逾期利息为尚未收回的部分", ("", "")),
 ))
 
 LPR = Kind("lpr", "LPR 历史", "发布日期", (
@@ -389,6 +397,7 @@ _CLASSES = {label: cls for cls, label in CLASS_LABELS.items()} | {c.value: c for
 _SCHEDULE_FIELDS = {"principal": "原始本金", "term_months": "期限（月）", "annual_rate_percent": "执行年利率", "start_date": "起息日",
                     "first_due_date": "首期还款日"}
 _PERCENT = re.compile(r"\d{1,3}(\.\d{1,4})?")
+_YES_NO = {"": False, "否": False, "n": False, "no": False, "0": False, "false": False, "是": True, "y": True, "yes": True, "1": True, "true": True}
 
 
 @dataclass(slots=True)
@@ -401,37 +410,40 @@ class LoanTotals:
     overdue_interest_fen: int = 0
     accrued_fen: int = 0
     penalty_fen: int = 0
+    compound_fen: int = 0  # 复利
     off_fen: int = 0  # of these, what opens off the balance sheet (non-accrual interest; written-off principal and interest): no contra
 
-    FIELDS = ("剩余本金", "逾期本金", "逾期利息", "应计利息", "罚息")
+    FIELDS = ("剩余本金", "逾期本金", "逾期利息", "应计利息", "罚息", "复利")
 
     def add(self, row: dict) -> None:
         self.count += 1
         if row.get("written_off_on"):
             self.off_fen += row["remaining_fen"] + row["overdue_interest_fen"] + row["accrued_fen"] + row["penalty_fen"]
         elif row.get("non_accrual_on"):
-            self.off_fen += row["overdue_interest_fen"] + row["accrued_fen"] + row["penalty_fen"]
+            self.off_fen += row["overdue_interest_fen"] + row["accrued_fen"] + row["penalty_fen"] + row["compound_fen"]
         self.principal_fen += row["remaining_fen"]
         self.overdue_principal_fen += row["overdue_principal_fen"]
         self.overdue_interest_fen += row["overdue_interest_fen"]
         self.accrued_fen += row["accrued_fen"]
         self.penalty_fen += row["penalty_fen"]
+        self.compound_fen += row["compound_fen"]
 
     def minus(self, other: LoanTotals) -> LoanTotals:
         """The figures less `other`'s (`off_fen` is not a control figure: 0)."""
         return LoanTotals(*(a - b for a, b in zip(self.values(), other.values(), strict=True)))
 
     def values(self) -> tuple[int, ...]:
-        return (self.count, self.principal_fen, self.overdue_principal_fen, self.overdue_interest_fen, self.accrued_fen, self.penalty_fen)
+        return (self.count, self.principal_fen, self.overdue_principal_fen, self.overdue_interest_fen, self.accrued_fen, self.penalty_fen,
+                self.compound_fen)
 
     @property
     def book_fen(self) -> int:
-        """What the ledger opens for these loans: principal, interest receivable, accrued interest and penalty."""
-        return self.principal_fen + self.overdue_interest_fen + self.accrued_fen + self.penalty_fen
+        """What the ledger opens for these loans: principal, interest receivable, accrued interest, penalty and compound."""
+        return self.principal_fen + self.overdue_interest_fen + self.accrued_fen + self.penalty_fen + self.compound_fen
 
     def as_dict(self) -> dict[str, int]:
-        return dict(zip(("count", "principal_fen", "overdue_principal_fen", "overdue_interest_fen", "accrued_fen", "penalty_fen"), self.values(),
-                        strict=True))
+        return dict(zip(("count", "principal_fen", "overdue_principal_fen", "overdue_interest_fen", "accrued_fen", "penalty_fen", "compound_fen"),
+                        self.values(), strict=True))
 
 
 def _optional_money(c: RowChecker, cells: dict[str, str], column: str) -> int:
@@ -520,7 +532,8 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
     remaining_fen, error = _money(cells.get("剩余本金", ""))
     c.add("剩余本金", error)
     amounts = {name: _optional_money(c, cells, column) for name, column in (
-        ("overdue_principal_fen", "逾期本金"), ("overdue_interest_fen", "逾期利息"), ("accrued_fen", "应计利息"), ("penalty_fen", "罚息"))}
+        ("overdue_principal_fen", "逾期本金"), ("overdue_interest_fen", "逾期利息"), ("accrued_fen", "应计利息"), ("penalty_fen", "罚息"),
+        ("compound_fen", "复利"), ("recovered_principal_fen", "核销后已收回本金"), ("recovered_interest_fen", "核销后已收回利息"))}
     earliest = None
     if cells.get("最早逾期日", ""):
         earliest = _date(cells["最早逾期日"])
@@ -562,9 +575,31 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
             c.add("五级分类", "处于观察期的贷款五级分类应为次级、可疑或损失")
         if cells.get("核销日", ""):
             c.add("观察期起始日", "已核销的贷款不填观察期起始日")
+    states["restructured"] = _YES_NO.get(cells.get("重组", "").strip().lower())
+    if states["restructured"] is None:
+        c.add("重组", "重组应填“是”或“否”（不填即否）")
+    elif states["restructured"]:
+        if not cells.get("展期日", ""):
+            c.add("重组", "重组贷款按展期重组迁移：请填写展期日和展期月数")
+        if loan_class is LoanClass.NORMAL:
+            c.add("五级分类", "重组贷款的五级分类不应优于关注")
+    original_rate = cells.get("发放时年利率", "").rstrip("%")
+    states["original_rate_ppm"] = int(Decimal(original_rate) * 10_000) if original_rate and _PERCENT.fullmatch(original_rate) else None
+    if original_rate and (states["original_rate_ppm"] is None or not 0 < states["original_rate_ppm"] <= 360_000):
+        c.add("发放时年利率", "发放时年利率应为 0–36 之间的百分数，如 4.45，最多 4 位小数")
+    elif original_rate and method is not None and method is not Method.EQUAL_INSTALLMENT:
+        c.add("发放时年利率", "只有等额本息贷款填写发放时年利率（其他还款方式的本金不随利率变化）")
+    elif original_rate and cells.get("展期日", ""):
+        c.add("发放时年利率", "已展期贷款请填写展期前年利率，不填发放时年利率")
+    if not cells.get("核销日", ""):
+        for column, name in (("核销后已收回本金", "recovered_principal_fen"), ("核销后已收回利息", "recovered_interest_fen")):
+            if amounts[name]:
+                c.add(column, f"只有已核销的贷款填写{column}")
     if cells.get("核销日", ""):
         if loan_class is not None and not npl:
             c.add("五级分类", "已核销贷款的五级分类应为次级、可疑或损失")
+        if amounts["compound_fen"]:
+            c.add("复利", "已核销贷款的罚息、复利请并入逾期利息，复利列为 0")
         if cells.get("非应计日", ""):
             c.add("非应计日", "已核销的贷款不填非应计日")
         if amounts["accrued_fen"]:
@@ -589,6 +624,7 @@ class PlannedInstallment:
     interest_fen: int
     penalty_fen: int = 0
     overdue: bool = False
+    compound_fen: int = 0
 
 
 @dataclass(slots=True)
@@ -615,6 +651,8 @@ class Extension:
     old_tenor: Tenor
     new_tenor: Tenor
     balance_fen: int  # principal outstanding when extended
+    restructured: bool = False  # 重组: the borrower was in financial difficulty (floor 关注, observed until `observation_until`)
+    observation_until: date | None = None
 
 
 def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventions) -> tuple[LoanPlan | None, list[RowError]]:
@@ -627,8 +665,10 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
     c = RowChecker(line)
     extended_on = row.get("extended_on")
     revolving = row["method"] is Method.REVOLVING
+    repriced = row.get("original_rate_ppm") is not None  # a 等额本息 loan repriced during its life: the past at its original rate
+    rate = row.get("rate_before_ppm") or row["rate_ppm"] if extended_on else row["original_rate_ppm"] if repriced else row["rate_ppm"]
     try:  # a revolving drawdown's first due date is its first 付息日 (the 21st after a 结息日), not a month after the start
-        schedule = build_schedule(row["principal_fen"], row.get("rate_before_ppm") or row["rate_ppm"] if extended_on else row["rate_ppm"],
+        schedule = build_schedule(row["principal_fen"], rate,
                                   row["term_months"], row["method"], row["start_on"], None if revolving else row["first_due_on"], conventions)
     except ValidationError as exc:
         c.add(_SCHEDULE_FIELDS.get(exc.field or "", "起息日"), exc.message)
@@ -661,22 +701,28 @@ def plan_loan(line: int, row: dict, *, migration_on: date, conventions: Conventi
     not_due = remaining - row["overdue_principal_fen"]
     if revolving and future and 0 < not_due <= row["principal_fen"]:
         future = _revolving_future(row, future, not_due, migration_on, conventions)
+    elif repriced and future and 0 < not_due <= row["principal_fen"]:  # the principal left, amortised at the rate in force (as repricing does)
+        future = amortize(not_due, row["rate_ppm"], row["method"], [r.due_on for r in future], conventions=conventions, first_number=future[0].number)
     scheduled = sum(r.principal_fen for r in future)
     if not_due != scheduled:
         c.add("剩余本金", f"贷款余额与还款计划不符：按还款计划，{migration_on.isoformat()} 之后到期的本金应为 {yuan(scheduled)} 元，"
                       f"文件中剩余本金减逾期本金为 {yuan(not_due)} 元")
-    arrears = row["overdue_principal_fen"] or row["overdue_interest_fen"] or row["penalty_fen"]
+    arrears = row["overdue_principal_fen"] or row["overdue_interest_fen"] or row["penalty_fen"]  # 复利 only with 逾期利息 (below)
     earliest = row["earliest_overdue_on"]
+    if row["compound_fen"] and not row["overdue_interest_fen"]:
+        c.add("复利", "复利只计在逾期利息上：没有逾期利息的贷款不应有复利")
     if arrears:
         first = next((r for r in past if r.due_on == earliest), None)
         if first is None:
             c.add("最早逾期日", "有逾期金额时，最早逾期日应为迁移日及之前还款计划中的某一还款日")
         elif row["penalty_fen"] and earliest >= migration_on:
             c.add("罚息", "最早逾期日为迁移日当天的贷款尚未逾期，不应有罚息")
+        elif row["compound_fen"] and earliest >= migration_on:
+            c.add("复利", "最早逾期日为迁移日当天的贷款尚未逾期，不应有复利")
         else:
             overdue = earliest < migration_on
             plan.installments.append(PlannedInstallment(first.number, earliest, row["overdue_principal_fen"], row["overdue_interest_fen"],
-                                                        row["penalty_fen"], overdue))
+                                                        row["penalty_fen"], overdue, row["compound_fen"]))
             if overdue:
                 plan.overdue_principal_fen, plan.overdue_interest_fen = row["overdue_principal_fen"], row["overdue_interest_fen"]
                 plan.days_past_due = (migration_on - timedelta(days=1) - earliest).days
@@ -735,8 +781,10 @@ def _extended(c: RowChecker, row: dict, rows: list, migration_on: date, conventi
                        conventions=conventions)
     # the loan's tenor is the one in force; before, it was the original term's when the extension changed the term's tenor
     old_tenor = row["tenor"] if lpr.tenor_for_term(term + months) == lpr.tenor_for_term(term) else lpr.tenor_for_term(term)
+    restructured = bool(row.get("restructured"))  # observed as `lending.extension` observes it: from the extension over the new rows
+    until = observation_ends(on, [r.due_on for r in new_rows], CLASS_POLICY) if restructured else None
     plan.extension = Extension(on, months, term, rows[-1].due_on, new_rows[-1].due_on, row.get("rate_before_ppm") or row["rate_ppm"], row["rate_ppm"],
-                               old_tenor, row["tenor"], balance)
+                               old_tenor, row["tenor"], balance, restructured, until)
     return [r for r in rows if r.due_on <= on] + new_rows
 
 
@@ -746,6 +794,8 @@ def _written_off_plan(c: RowChecker, row: dict, rows) -> tuple[LoanPlan | None, 
     earliest, written_off_on = row["earliest_overdue_on"], row["written_off_on"]
     if row["overdue_principal_fen"] > row["remaining_fen"]:
         c.add("逾期本金", "逾期本金不能大于剩余本金")
+    if row.get("recovered_principal_fen", 0) > row["paid_fen"]:
+        c.add("核销后已收回本金", "核销后已收回本金计入已还本金，不能大于已还本金")
     plan = LoanPlan()
     if earliest is not None:
         if not any(r.due_on == earliest for r in rows) or earliest > written_off_on:

@@ -7,12 +7,14 @@ import re
 from datetime import date
 
 from app.domain.money import yuan_str
-from app.models import Installment, Loan, LoanExtension, LoanRisk
+from app.domain.classification import FloorKind
+from app.models import Installment, LedgerEntry, Loan, LoanExtension, LoanRisk, LoanWriteOff
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.portfolio_import import loan_reconciliation
 from tests.cli.test_import_cli import _cunxin
-from tests.services.portfolio_import.legacy_book import EXTENDED_LOANS, LOANS_OF_BOOK, OBSERVED_LOANS, REVOLVING_LOANS, STATE_LOANS, legacy_book
+from tests.services.portfolio_import.legacy_book import CARRIED_LOANS, EXTENDED_LOANS, LOANS_OF_BOOK, OBSERVED_LOANS, REVOLVING_LOANS, STATE_LOANS, \
+    legacy_book
 
 BANK = "14102301"
 
@@ -71,13 +73,16 @@ def test_a_bad_loans_file_exits_1_and_writes_nothing(demo, tmp_path):
 
 
 async def test_a_legacy_book_in_every_state_imported_through_the_cli_lives_through_60_days_of_end_of_day(demo, tmp_path):
-    """Current, overdue, non-accrual, written-off, extended, revolving and observed loans in one book (docs/import.md)."""
+    """Current, overdue, non-accrual, written-off, extended, revolving and observed loans in one book (docs/import.md), and
+    the states carried since: a restructured extension (重组), compound interest owed (复利), a repriced 等额本息 loan and
+    a written-off loan with the old system's recoveries."""
     on = await business_date.current()
-    book = legacy_book(tmp_path, on, (*LOANS_OF_BOOK, *STATE_LOANS[1:], *EXTENDED_LOANS, *REVOLVING_LOANS, *OBSERVED_LOANS))
+    book = legacy_book(tmp_path, on, (*LOANS_OF_BOOK, *STATE_LOANS[1:], *EXTENDED_LOANS, *REVOLVING_LOANS, *OBSERVED_LOANS, *CARRIED_LOANS))
     for kind, path in (("customers", book.customers), ("cards", book.cards), ("credit_lines", book.lines), ("loans", book.loans)):
         done = _cunxin("import", kind, str(path), "--bank", BANK, "--confirm")
         assert done.returncode == 0 and "已导入" in done.stdout, done.stderr + done.stdout
-    assert "按核算状态：" in done.stdout and "已核销：1 笔" in done.stdout and "非应计：1 笔" in done.stdout, done.stdout
+    assert "按核算状态：" in done.stdout and "已核销：2 笔" in done.stdout and "非应计：1 笔" in done.stdout, done.stdout
+    assert f"导入合计：14 笔，本金 {yuan_str(book.control['principal'])} 元" in done.stdout and "复利 1.25 元" in done.stdout, done.stdout
     assert "迁移过渡科目余额：0.00 元" in done.stdout and "对账相符" in done.stdout
     checked = _cunxin("ledger-check", "--bank", BANK)
     assert checked.returncode == 0 and "总账核对通过" in checked.stdout, checked.stderr + checked.stdout
@@ -87,10 +92,18 @@ async def test_a_legacy_book_in_every_state_imported_through_the_cli_lives_throu
     checked = _cunxin("ledger-check")
     assert checked.returncode == 0 and "总账核对通过" in checked.stdout, checked.stderr + checked.stdout
     loans = {lo.disbursement_ref: lo for lo in await Loan.all()}
-    assert len(loans) == 10 and loans["D0007"].status == "written_off"
+    assert len(loans) == 14 and loans["D0007"].status == loans["D0014"].status == "written_off"
     assert (await LoanRisk.get(loan_id=loans["D0006"].id)).non_accrual_since == date(2026, 9, 19)
     assert await LoanExtension.filter(loan_id=loans["D0008"].id).count() == 1
     paid = {ref: [i.due_on for i in await Installment.filter(loan_id=loans[ref].id, status="paid")] for ref in ("D0008", "D0009")}
     assert paid == {"D0008": [date(2026, 12, 5), date(2027, 1, 5)], "D0009": [date(2026, 12, 21)]}
+    assert (await LoanRisk.get(loan_id=loans["D0011"].id)).floor_kind == FloorKind.RESTRUCTURED
+    assert loans["D0011"].classification == "special_mention" and (await LoanExtension.get(loan_id=loans["D0011"].id)).restructured
+    # the imported 复利 went on growing with the overdue interest (off the balance sheet since the loan passed 90 days)
+    compound = sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(loan_id=loans["D0012"].id, account__in=("compound_receivable", "off_compound")))
+    assert compound == loans["D0012"].compound_fen > 1_25 and (await LoanRisk.get(loan_id=loans["D0012"].id)).non_accrual_since is not None
+    assert [i.due_on for i in await Installment.filter(loan_id=loans["D0013"].id, status="paid").order_by("due_on")] == [
+        date(2026, 12, 15), date(2027, 1, 15)]  # the repriced 等额本息 loan's rebuilt rows were debited
+    assert (await LoanWriteOff.get(loan_id=loans["D0014"].id)).recovered_principal_fen == 2_000_00
     report = await loan_reconciliation(actor=SYSTEM, bank_code=BANK)
-    assert report.matches and report.imported.count == 10 and report.imported.principal_fen == book.control["principal"]
+    assert report.matches and report.imported.count == 14 and report.imported.principal_fen == book.control["principal"]

@@ -160,36 +160,42 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
         start_on=row["start_on"], first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], next_repricing_on=repricing, status=LoanStatus.ACTIVE,
         outstanding_principal_fen=row["remaining_fen"], overdue_principal_fen=plan.overdue_principal_fen,
         overdue_interest_fen=plan.overdue_interest_fen, accrued_interest_fen=row["accrued_fen"], penalty_fen=row["penalty_fen"],
-        days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
+        compound_fen=row["compound_fen"], days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
     )
     await Installment.bulk_create([
         Installment(loan_id=loan.id, number=i.number, due_on=i.due_on, principal_fen=i.principal_fen, interest_fen=i.interest_fen,
-                    penalty_fen=i.penalty_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING)
+                    penalty_fen=i.penalty_fen, compound_fen=i.compound_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING)
         for i in plan.installments
     ], batch_size=200)
     if plan.extension is not None:  # 展期 as `lending.extension` records it: the loan is flagged as extended, so it is not extended again
         e = plan.extension
         await LoanExtension.create(loan_id=loan.id, business_on=e.extended_on, months=e.months, original_term_months=e.original_term_months,
                                    old_maturity_on=e.old_maturity_on, new_maturity_on=e.new_maturity_on, old_rate_ppm=e.old_rate_ppm,
-                                   new_rate_ppm=e.new_rate_ppm, old_tenor=e.old_tenor.value, new_tenor=e.new_tenor.value, balance_fen=e.balance_fen)
+                                   new_rate_ppm=e.new_rate_ppm, old_tenor=e.old_tenor.value, new_tenor=e.new_tenor.value, balance_fen=e.balance_fen,
+                                   restructured=e.restructured)
     risk = {}
     if row["observing_since"] is not None:  # a non-performing loan that repaid its arrears: held, observed since then (no floor)
         risk |= {"observing_since": row["observing_since"]}
-    elif row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
+    if plan.extension is not None and plan.extension.restructured:  # 重组 as `lending.extension` floors it: at least 关注 (the file's class)
+        until = plan.extension.observation_until
+        risk |= {"floor_class": row["class"], "floor_kind": FloorKind.RESTRUCTURED, "floor_set_on": plan.extension.extended_on,
+                 "floor_reason": f"迁移：展期重组（借款人财务困难），观察期至 {until.isoformat() if until else '—'}"}
+    elif row["observing_since"] is None and row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
         risk |= {"floor_class": row["class"], "floor_kind": FloorKind.MANUAL, "floor_set_on": on, "floor_reason": f"迁移：原系统认定为{CLASS_LABELS[row['class']]}"}
     non_accrual = row["non_accrual_on"] is not None
     if non_accrual:  # 非应计 as the lending module keeps it: what is owed and not paid is off the balance sheet (docs/lending-nonaccrual.md)
         risk |= {"non_accrual_since": row["non_accrual_on"], "off_interest_fen": row["overdue_interest_fen"], "off_penalty_fen": row["penalty_fen"],
-                 "off_accrued_fen": row["accrued_fen"]}
+                 "off_compound_fen": row["compound_fen"], "off_accrued_fen": row["accrued_fen"]}
     if risk:
         await LoanRisk.create(loan_id=loan.id, **risk)
     if non_accrual:
         postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.MIGRATION_SUSPENSE, credit_fen=row["remaining_fen"]),
                     *_off_balance([(Account.OFF_INTEREST, row["overdue_interest_fen"]), (Account.OFF_PENALTY, row["penalty_fen"]),
-                                   (Account.OFF_ACCRUED_INTEREST, row["accrued_fen"])])]
+                                   (Account.OFF_COMPOUND, row["compound_fen"]), (Account.OFF_ACCRUED_INTEREST, row["accrued_fen"])])]
     else:
         postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.INTEREST_RECEIVABLE, debit_fen=row["overdue_interest_fen"]),
-                    Posting(Account.PENALTY_RECEIVABLE, debit_fen=row["penalty_fen"]), Posting(Account.ACCRUED_INTEREST, debit_fen=row["accrued_fen"])]
+                    Posting(Account.PENALTY_RECEIVABLE, debit_fen=row["penalty_fen"]), Posting(Account.COMPOUND_RECEIVABLE, debit_fen=row["compound_fen"]),
+                    Posting(Account.ACCRUED_INTEREST, debit_fen=row["accrued_fen"])]
         postings.append(Posting(Account.MIGRATION_SUSPENSE, credit_fen=sum(p.debit_fen for p in postings)))
     await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户 {row['key']}", postings=postings)
     await ctx.record(LOANS, row["key"], loan.id)
@@ -211,8 +217,11 @@ async def _write_written_off(ctx: _LoanContext, row: dict, plan, credit_line: Cr
         first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], status=LoanStatus.WRITTEN_OFF, outstanding_principal_fen=0,
         days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],
     )
+    # the register as a native one stands after recoveries: what was written off, what the old system recovered since (账销案存)
     await LoanWriteOff.create(loan_id=loan.id, bank_id=ctx.bank.id, written_off_on=row["written_off_on"], class_at_write_off=row["class"],
-                              days_past_due=plan.days_past_due, principal_fen=row["remaining_fen"], interest_fen=row["overdue_interest_fen"])
+                              days_past_due=plan.days_past_due, principal_fen=row["remaining_fen"] + row["recovered_principal_fen"],
+                              interest_fen=row["overdue_interest_fen"] + row["recovered_interest_fen"],
+                              recovered_principal_fen=row["recovered_principal_fen"], recovered_interest_fen=row["recovered_interest_fen"])
     await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户（已核销） {row['key']}",
                       postings=_off_balance([(Account.WRITTEN_OFF_PRINCIPAL, row["remaining_fen"]), (Account.WRITTEN_OFF_INTEREST, row["overdue_interest_fen"])]))
     lines = CreditLine.filter(customer_id=credit_line.customer_id, status=CreditLineStatus.ACTIVE, branch__bank_id=ctx.bank.id)
@@ -238,10 +247,11 @@ class Figures:
     interest_fen: int = 0  # 逾期利息 (interest receivable)
     accrued_fen: int = 0
     penalty_fen: int = 0
+    compound_fen: int = 0  # 复利
 
     @property
     def book_fen(self) -> int:
-        return self.principal_fen + self.interest_fen + self.accrued_fen + self.penalty_fen
+        return self.principal_fen + self.interest_fen + self.accrued_fen + self.penalty_fen + self.compound_fen
 
 
 @dataclass(slots=True)
@@ -267,6 +277,7 @@ class LoanReconciliation:
 # on- and off-balance: a non-accrual loan's interest and a written-off loan's principal and interest open off the balance sheet
 _ACCOUNTS = {Account.LOAN_PRINCIPAL.value: "principal_fen", Account.INTEREST_RECEIVABLE.value: "interest_fen",
              Account.ACCRUED_INTEREST.value: "accrued_fen", Account.PENALTY_RECEIVABLE.value: "penalty_fen",
+             Account.COMPOUND_RECEIVABLE.value: "compound_fen", Account.OFF_COMPOUND.value: "compound_fen",
              Account.OFF_INTEREST.value: "interest_fen", Account.OFF_ACCRUED_INTEREST.value: "accrued_fen", Account.OFF_PENALTY.value: "penalty_fen",
              Account.WRITTEN_OFF_PRINCIPAL.value: "principal_fen", Account.WRITTEN_OFF_INTEREST.value: "interest_fen"}
 _STATES = {"accruing": "表内计息", "non_accrual": "非应计", "written_off": "已核销"}
@@ -319,5 +330,6 @@ async def loan_reconciliation(*, actor: Actor, bank_code: str) -> LoanReconcilia
             report.control.interest_fen += control["overdue_interest_fen"]
             report.control.accrued_fen += control["accrued_fen"]
             report.control.penalty_fen += control["penalty_fen"]
+            report.control.compound_fen += control.get("compound_fen", 0)  # files confirmed before the 复利 column have none
     report.suspense_fen = int((await fetch(SUSPENSE_SQL, bank=str(bank.id)))[0]["balance"])  # debit: the control says more than the loans hold
     return report
