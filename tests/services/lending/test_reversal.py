@@ -1,7 +1,7 @@
 """冲正 (reversal, issue 17): a repayment, prepayment or disbursement booked in error is reversed on its own business date by
 compensating ledger transactions (never deleted), with the money back through the core (退款 / 收回) or applied to the
 right loan (调账); the loan is restored exactly (balances, every installment, statuses), approving twice runs once, a
-reversal after an end-of-day is refused in Chinese, and ledger-check stays clean. Figures to the fen (docs/lending.md)."""
+reversal after an end-of-day is value-dated (test_reversal_value_dated.py), and ledger-check stays clean. Figures to the fen (docs/lending.md)."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -29,9 +29,9 @@ MC = MakerCheckerPolicy()
 OTHER = "6217000010008888"  # a second borrower whose card pays
 
 
-async def _draw(core, vault, *, card=PAYS, sequence=357, amount_fen=1_200_000):
+async def _draw(core, vault, *, card=PAYS, sequence=357, amount_fen=1_200_000, method="equal_installment"):
     _, line = await customer_with_line(vault, card=card, sequence=sequence)
-    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=12, method="equal_installment",
+    return await draw_down(actor=SYSTEM, credit_line_id=line.id, amount_fen=amount_fen, term_months=12, method=method,
                            idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
 
 
@@ -171,7 +171,9 @@ async def test_approving_twice_runs_once_and_a_booked_reversal_cannot_be_propose
     assert again.value.message == "该笔交易已冲正"
 
 
-async def test_the_maker_cannot_check_and_after_an_end_of_day_the_reversal_is_refused_in_chinese(bank, core, vault):
+async def test_the_maker_cannot_check_and_a_request_checked_after_an_end_of_day_on_yesterday_s_effect_changes_nothing(bank, core, vault):
+    """After an end-of-day the reversal is value-dated (test_reversal_value_dated.py): its effect is not the one the checker
+    was shown the day before, so approving on that effect is refused and nothing changes; the checker looks again."""
     loan = await _draw(core, vault)
     await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=300_000, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     booking = await _last(loan.id, "prepayment")
@@ -182,12 +184,10 @@ async def test_the_maker_cannot_check_and_after_an_end_of_day_the_reversal_is_re
     await _until(core, vault, TODAY + timedelta(days=1))
     today = await business_date.current()
     before = await _state(loan.id)
-    with pytest.raises(ValidationError) as late:
-        await propose_reversal(actor=maker, transaction_id=booking.id, mode="refund", reason="误操作", today=today, now=NOW, policy=MC)
-    assert "其后已经日终" in late.value.message and "暂不支持" in late.value.message
-    with pytest.raises(Conflict) as at_check:  # the pending request, checked after the end-of-day, fails and changes nothing
-        await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW, ports={"core": core, "vault": vault})
-    assert "其后已经日终" in at_check.value.message
+    with pytest.raises(Conflict) as at_check:
+        await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW, seen=command.preview,
+                      ports={"core": core, "vault": vault})
+    assert at_check.value.message == "影响已变化，请重新查看后再审批"
     assert await _state(loan.id) == before
     assert not await LedgerTransaction.filter(reverses_id=booking.id).exists()
 

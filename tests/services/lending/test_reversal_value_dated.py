@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from app.domain.classification import LoanClass
-from app.domain.errors import ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.domain.vocabulary import InstallmentStatus
-from app.models import BankCard, CoreInstruction, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange
+from app.models import BankCard, CoreInstruction, CreditLine, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.customers.identifiers import card_fields
@@ -127,13 +127,15 @@ async def test_the_worked_example_to_the_fen_and_the_reversed_loan_is_the_loan_t
     assert (refund.kind, refund.amount_fen, refund.outcome) == ("refund", owed, "done")
     assert await ledger_check(today=today) == []
 
+    assert await _extras(loan.id) == await _extras(twin.id)  # the repaid principal is used again on the line
+
     # the closes go on: both loans keep being charged alike, books and core agree every day
     await _close(core, vault, 3)
     assert await _figures(loan.id) == await _figures(twin.id)
 
 
-async def test_after_an_end_of_day_a_prepayment_or_a_repayment_the_close_then_debited_is_refused_and_nothing_changes(bank, core, vault):
-    loan = await _draw(core, vault, card=PAYS)
+async def test_after_an_end_of_day_a_revolving_prepayment_or_a_repayment_the_close_then_debited_is_refused_and_nothing_changes(bank, core, vault):
+    loan = await _draw(core, vault, card=PAYS, method="revolving")
     await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=300_000, idempotency_key=uuid.uuid4(), today=TODAY, core=core, vault=vault)
     prepayment = await _last(loan.id, "prepayment")
     await _close(core, vault, 1)
@@ -141,7 +143,7 @@ async def test_after_an_end_of_day_a_prepayment_or_a_repayment_the_close_then_de
     with pytest.raises(ValidationError) as refused:
         await propose_reversal(actor=await _actor("officer1"), transaction_id=prepayment.id, mode="refund", reason="误操作", today=today,
                                now=NOW, policy=MC)
-    assert "其后已经日终" in refused.value.message and "提前还款暂不支持" in refused.value.message
+    assert refused.value.message.startswith("该笔提前还款记账于 2026-11-27，其后已经日终；随借随还借据的计息基数随还款变化")
     assert not await LedgerTransaction.filter(reverses_id=prepayment.id).exists()
     # a repayment that left arrears: the close tried to debit the rest (a debit attempt the recomputation cannot undo)
     other = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
@@ -159,3 +161,168 @@ async def test_after_an_end_of_day_a_prepayment_or_a_repayment_the_close_then_de
                                today=await business_date.current(), now=NOW, policy=MC)
     assert "其后日终曾对该借据自动扣款" in refused.value.message
     assert not await LedgerTransaction.filter(reverses_id=partial.id).exists()
+
+
+# docs/lending.md §4, second worked example (a prepayment reversed after end-of-days): the same loan, drawn on 2026-11-27; after
+# the closes of 11-27..11-30 the borrower prepays 3 000.00 of principal on 12-01 with its interest since the drawdown; the
+# closes of 12-01..12-04 accrue on 9 000.00; on 12-05 the prepayment is found booked in error and reversed.
+PREPAYMENT_EXAMPLE = [
+    ("interest of the 4 closes before the prepayment (the loan's 应计利息)", 600),  # 12 000.00 × 4.5 % / 360 = 1.50 a day
+    ("prepaid principal", 300_000),
+    ("interest on it since the drawdown, collected", 150),  # 3 000.00 × 4.5 % / 360 × 4 days
+    ("debited from the card on 12-01", 300_150),
+    ("accrued by the 4 closes 12-01..12-04 on 9 000.00", 450),  # 1.125 a day, posted half-up with the carry: 1.13 1.12 1.13 1.12
+    ("they would have accrued on 12 000.00", 600),
+    ("difference posted on 12-05 (Dr 应计利息, Cr 利息收入)", 150),
+    ("the loan's 应计利息 after the reversal", 1_200),  # 8 days × 1.50
+    ("refunded to the card", 300_150),
+    ("unpaid principal after the reversal", 1_200_000),
+    ("installment 1 after the reversal (principal + interest)", 102_454),
+]
+
+
+async def _extras(loan_id):
+    loan = await Loan.get(id=loan_id)
+    line = await CreditLine.get(id=loan.credit_line_id)
+    return loan.interest_carry, loan.status, loan.maturity_on, line.used_fen
+
+
+async def test_a_prepayment_reversed_after_end_of_days_earns_its_interest_back_from_the_value_date_to_the_fen(bank, core, vault):
+    loan = await _draw(core, vault)
+    twin = await _draw(core, vault, card=TWIN_FAILS, sequence=358)  # the same loan, never prepaid
+    await _close(core, vault, 4)  # 11-27 .. 11-30
+    value_on = await business_date.current()
+    accrued_before = (await Loan.get(id=loan.id)).accrued_interest_fen
+    await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=300_000, idempotency_key=uuid.uuid4(), today=value_on, core=core, vault=vault)
+    booking = await _last(loan.id, "prepayment")
+    entries = await LedgerEntry.filter(transaction_id=booking.id)
+    await _close(core, vault, 4)  # 12-01 .. 12-04
+    today = await business_date.current()
+    accrued_actual = (await Loan.get(id=loan.id)).accrued_interest_fen - accrued_before
+
+    command = await _reverse(booking.id, core=core, vault=vault, today=today)
+
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}  # what the checker saw
+    window = f"{value_on.isoformat()} 至 {(today - timedelta(days=1)).isoformat()}"
+    extra = await LedgerTransaction.get(loan_id=loan.id, kind="accrual", business_on=today)
+    lines = {(e.account, e.debit_fen, e.credit_fen) for e in await LedgerEntry.filter(transaction_id=extra.id)}
+    first = await Installment.get(loan_id=loan.id, number=1)
+    actual = {
+        "interest of the 4 closes before the prepayment (the loan's 应计利息)": accrued_before,
+        "prepaid principal": sum(e.credit_fen for e in entries if e.account == "loan_principal"),
+        "interest on it since the drawdown, collected": sum(e.credit_fen for e in entries if e.account == "interest_income"),
+        "debited from the card on 12-01": sum(e.debit_fen for e in entries if e.account == "clearing"),
+        "accrued by the 4 closes 12-01..12-04 on 9 000.00": accrued_actual,
+        "they would have accrued on 12 000.00": figures[f"{window} 日终计提利息（实计 → 重算）"][1],
+        "difference posted on 12-05 (Dr 应计利息, Cr 利息收入)": command.result["interest_fen"],
+        "the loan's 应计利息 after the reversal": (await Loan.get(id=loan.id)).accrued_interest_fen,
+        "refunded to the card": (await CoreInstruction.get(reference=f"reversal:{booking.id}")).amount_fen,
+        "unpaid principal after the reversal": (await Loan.get(id=loan.id)).outstanding_principal_fen,
+        "installment 1 after the reversal (principal + interest)": first.principal_fen + first.interest_fen,
+    }
+    assert (value_on, today) == (TODAY + timedelta(days=4), TODAY + timedelta(days=8))
+    assert actual == dict(PREPAYMENT_EXAMPLE)
+    assert lines == {("accrued_interest", 150, 0), ("interest_income", 0, 150)}
+    assert figures[f"{window} 日终计提利息（实计 → 重算）"] == (450, 600)
+    assert figures["借据应计利息"] == (1_050, 1_200)
+    assert figures["借据未还本金"] == (900_000, 1_200_000)
+    assert (command.result["penalty_fen"], command.result["compound_fen"]) == (0, 0)
+    # the reversed loan is exactly the twin that went through the same closes never prepaid: schedule, balances, carries, line
+    assert await _figures(loan.id) == await _figures(twin.id)
+    assert await _extras(loan.id) == await _extras(twin.id)
+    mirror = await LedgerTransaction.get(reverses_id=booking.id)
+    assert (mirror.kind, mirror.business_on) == ("reversal", today)
+    assert await ledger_check(today=today) == []
+    await _close(core, vault, 3)  # the closes go on alike, books and core agree every day
+    assert await _figures(loan.id) == await _figures(twin.id)
+    assert await _extras(loan.id) == await _extras(twin.id)
+
+
+async def test_a_payoff_reversed_after_its_due_date_passed_brings_the_loan_back_overdue_to_the_fen(bank, core, vault):
+    """A full prepayment (结清) on 12-20; the first installment (12-27) falls due meanwhile on the settled loan; reversed on
+    12-30 the loan is back, its first period's 45.00 interest due, installment 1 overdue three days with its penalty, and its
+    next period accrued: exactly the twin that never paid and whose card had no money."""
+    loan = await _draw(core, vault, card=FAILS)
+    twin = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
+    await _close(core, vault, 23)  # 11-27 .. 12-19
+    value_on = await business_date.current()
+    await _set_card(loan, vault, PAYS)
+    await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=None, payoff=True, idempotency_key=uuid.uuid4(), today=value_on, core=core, vault=vault)
+    await _set_card(loan, vault, FAILS)
+    booking = await _last(loan.id, "prepayment")
+    assert await _clearing(booking.id) == 1_203_450  # 12 000.00 + 23 days × 1.50
+    assert (await Loan.get(id=loan.id)).status == "settled"
+    await _close(core, vault, 10)  # 12-20 .. 12-29
+    today = await business_date.current()
+    assert today == TODAY + timedelta(days=33)
+
+    command = await _reverse(booking.id, core=core, vault=vault, today=today)
+
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}
+    window = f"{value_on.isoformat()} 至 {(today - timedelta(days=1)).isoformat()}"
+    # 6 days × 1.50 + the period trued up to 45.00 (1.50) + 3 days on 11 020.46 (1.38 1.38 1.37)
+    assert figures[f"{window} 日终计提利息（实计 → 重算）"] == (0, 1_463)
+    assert figures[f"{window} 日终计罚息（实计 → 重算）"] == (0, 55)
+    assert figures[f"{window} 日终计复利（实计 → 重算）"] == (0, 3)
+    assert figures["借据状态"] == ("已结清", "未结清")
+    assert figures["借据应计利息"] == (0, 413)
+    assert (command.result["interest_fen"], command.result["penalty_fen"], command.result["compound_fen"]) == (1_463, 55, 3)
+    extra = await LedgerTransaction.get(loan_id=loan.id, kind="accrual", business_on=today)
+    lines = {(e.account, e.debit_fen, e.credit_fen) for e in await LedgerEntry.filter(transaction_id=extra.id)}
+    # the payoff took the period's 34.50 out of 应计利息 (its mirror puts it back); tonight the loan holds 4.13 of it
+    assert lines == {("interest_receivable", 4_500, 0), ("accrued_interest", 0, 3_037), ("interest_income", 0, 1_463)}
+    assert await _owed(loan.id, today) == 97_954 + 4_500 + 55 + 3
+    assert await _figures(loan.id) == await _figures(twin.id)
+    assert await _extras(loan.id) == await _extras(twin.id)
+    refund = await CoreInstruction.get(reference=f"reversal:{booking.id}")
+    assert (refund.kind, refund.amount_fen, refund.outcome) == ("refund", 1_203_450, "done")
+    assert await ledger_check(today=today) == []
+    await _close(core, vault, 2)
+    assert await _figures(loan.id) == await _figures(twin.id)
+    assert await _extras(loan.id) == await _extras(twin.id)
+
+
+async def _clearing(txn_id) -> int:
+    return sum(e.debit_fen - e.credit_fen for e in await LedgerEntry.filter(transaction_id=txn_id, account="clearing"))
+
+
+async def test_a_disbursement_reversed_after_end_of_days_cancels_the_loan_and_takes_back_every_accrual(bank, core, vault):
+    loan = await _draw(core, vault)
+    booking = await _last(loan.id, "disbursement")
+    await _close(core, vault, 3)  # 11-27 .. 11-29: 3 × 1.50 accrued
+    today = await business_date.current()
+    assert (await Loan.get(id=loan.id)).accrued_interest_fen == 450
+
+    command = await _reverse(booking.id, core=core, vault=vault, today=today)
+
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}
+    assert figures["借据应计利息"] == (450, 0)
+    assert figures["借据未还本金"] == (1_200_000, 0)
+    assert figures["从借款人银行卡收回"] == (0, 1_200_000)
+    assert command.result["interest_fen"] == -450
+    loan = await Loan.get(id=loan.id)
+    assert (loan.status, loan.outstanding_principal_fen, loan.accrued_interest_fen) == ("cancelled", 0, 0)
+    assert (await CreditLine.get(id=loan.credit_line_id)).used_fen == 0  # the line is free again
+    back = await CoreInstruction.get(reference=f"reversal:{booking.id}")
+    assert (back.kind, back.amount_fen, back.outcome) == ("debit", 1_200_000, "done")
+    taken = await LedgerTransaction.get(loan_id=loan.id, kind="accrual", business_on=today)
+    lines = {(e.account, e.debit_fen, e.credit_fen) for e in await LedgerEntry.filter(transaction_id=taken.id)}
+    assert lines == {("interest_income", 450, 0), ("accrued_interest", 0, 450)}  # compensating entries: the closes' stay
+    assert await LedgerTransaction.filter(kind="accrual", business_on__lt=today).count() == 3
+    assert await ledger_check(today=today) == []
+    await _close(core, vault, 1)  # the next close leaves the cancelled loan alone, books and core agree
+    assert (await Loan.get(id=loan.id)).accrued_interest_fen == 0
+
+
+async def test_a_disbursement_with_a_booking_after_it_is_not_reversed_after_end_of_days(bank, core, vault):
+    loan = await _draw(core, vault)
+    booking = await _last(loan.id, "disbursement")
+    await _close(core, vault, 1)
+    today = await business_date.current()
+    await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=100_000, idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await _close(core, vault, 1)
+    with pytest.raises(Conflict) as refused:
+        await propose_reversal(actor=await _actor("officer1"), transaction_id=booking.id, mode="refund", reason="误操作",
+                               today=await business_date.current(), now=NOW, policy=MC)
+    assert refused.value.message.startswith("该借据放款（2026-11-27）后已有提前还款，不能冲正放款")
+    assert not await LedgerTransaction.filter(reverses_id=booking.id).exists()
