@@ -266,6 +266,7 @@ async def test_a_payoff_reversed_after_its_due_date_passed_brings_the_loan_back_
     assert figures[f"{window} 日终计复利（实计 → 重算）"] == (0, 3)
     assert figures["借据状态"] == ("已结清", "未结清")
     assert figures["借据应计利息"] == (0, 413)
+    assert (figures["逾期天数"], figures["五级分类"]) == (("0", "2"), ("正常", "关注"))
     assert (command.result["interest_fen"], command.result["penalty_fen"], command.result["compound_fen"]) == (1_463, 55, 3)
     extra = await LedgerTransaction.get(loan_id=loan.id, kind="accrual", business_on=today)
     lines = {(e.account, e.debit_fen, e.credit_fen) for e in await LedgerEntry.filter(transaction_id=extra.id)}
