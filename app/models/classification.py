@@ -20,6 +20,7 @@ class LoanRisk(Model):
     floor_reason = fields.CharField(max_length=200, default="")
     floor_set_by = fields.ForeignKeyField("models.Officer", related_name="class_floors", null=True, on_delete=fields.SET_NULL)
     floor_set_on = fields.DateField(null=True)
+    floor_until = fields.DateField(null=True)  # 重组: the observation's end; from then end-of-day proposes lifting the floor
     observing_since = fields.DateField(null=True)  # a non-performing loan repaid all arrears on this date
     non_accrual_since = fields.DateField(null=True)  # 非应计 from this business date
     off_interest_fen = fields.BigIntField(default=0)  # 表外应收利息: due, unpaid, not recognised

@@ -142,11 +142,12 @@ async def _observe(on: date, policy: ClassificationPolicy) -> None:
         f"UPDATE loan_risk SET observing_since = NULL WHERE observing_since IS NOT NULL AND loan_id NOT IN ({npl} AND dpd <= {policy.grace_days})"
     )
     for row in await fetch(
-        "SELECT r.loan_id, r.observing_since, e.arrears, e.dpd, l.classification, r.floor_class FROM loan_risk r"
+        "SELECT r.loan_id, r.observing_since, e.arrears, e.dpd, l.classification, r.floor_class, r.floor_kind, r.floor_until FROM loan_risk r"
         " JOIN eod_class e ON e.loan_id = r.loan_id JOIN loan l ON l.id = r.loan_id WHERE r.observing_since IS NOT NULL"
         " AND NOT EXISTS (SELECT 1 FROM class_upgrade_proposal p WHERE p.loan_id = r.loan_id AND p.status = 'pending')"
     ):
         await _maybe_propose(row, on, policy)
+    await _restructured_observed(on, policy)
 
 
 def _as_date(value: Any) -> date:
@@ -163,7 +164,8 @@ async def _maybe_propose(row: dict, on: date, policy: ClassificationPolicy) -> N
     ends = observation_ends(since, [i.due_on for i in rows], policy)
     if not may_propose_upgrade(row["classification"], since=since, on=on, ends_on=ends, arrears=bool(row["arrears"])):
         return
-    proposed = worst([policy.dpd_floor(int(row["dpd"])), *([row["floor_class"]] if row["floor_class"] else [])])
+    floor = row["floor_class"] if row["floor_class"] and not _floor_lapsed(row, on) else None
+    proposed = worst([policy.dpd_floor(int(row["dpd"])), *([floor] if floor else [])])
     if proposed.rank >= LoanClass(row["classification"]).rank:
         return
     proposal = await ClassUpgradeProposal.create(
@@ -171,6 +173,48 @@ async def _maybe_propose(row: dict, on: date, policy: ClassificationPolicy) -> N
     )
     await audit.record(SYSTEM, "loan.class_upgrade_proposed", "loan", loan_id,
                        after={"proposal": str(proposal.id), "from": row["classification"], "proposed": proposed.value, "observed_from": since.isoformat()})
+
+
+def _floor_lapsed(risk: Any, on: date) -> bool:
+    """A restructuring floor whose observation has run its course: it no longer bounds an upgrade (an approver lifts it)."""
+    get = risk.get if isinstance(risk, dict) else lambda k: getattr(risk, k)
+    until = get("floor_until")
+    return get("floor_kind") == FloorKind.RESTRUCTURED and until is not None and _as_date(until) <= on
+
+
+async def _restructured_observed(on: date, policy: ClassificationPolicy) -> None:
+    """A restructured (重组) performing loan whose observation has ended, paid on time throughout, with no arrears: raise a
+    proposal to lift the floor (an approver decides, as for any upgrade). A payment later than the grace days during the
+    observation starts it again from that payment; a non-performing one follows the observation above."""
+    for row in await fetch(
+        "SELECT r.loan_id, r.floor_set_on, r.floor_until, r.floor_kind, r.floor_class, e.arrears, e.dpd, l.classification FROM loan_risk r"
+        " JOIN eod_class e ON e.loan_id = r.loan_id JOIN loan l ON l.id = r.loan_id"
+        f" WHERE r.floor_kind = '{FloorKind.RESTRUCTURED.value}' AND r.floor_until IS NOT NULL AND r.floor_until <= :d"
+        f" AND l.classification NOT IN ({NPL_VALUES}) AND e.arrears = 0"
+        " AND NOT EXISTS (SELECT 1 FROM class_upgrade_proposal p WHERE p.loan_id = r.loan_id AND p.status = 'pending')",
+        d=on,
+    ):
+        loan_id, since = row["loan_id"], _as_date(row["floor_set_on"] or row["floor_until"])
+        rows = await Installment.filter(loan_id=loan_id, due_on__gt=since, due_on__lte=on).order_by("due_on")
+        late = [i.paid_on for i in rows if i.paid_on is not None and (i.paid_on - i.due_on).days > policy.grace_days]
+        if late:  # not on time: the observation runs again from that payment
+            restart = max(late)
+            dues = [i.due_on for i in await Installment.filter(loan_id=loan_id, due_on__gt=restart)]
+            until = observation_ends(restart, dues, policy)
+            if until > _as_date(row["floor_until"]):
+                await LoanRisk.filter(loan_id=loan_id).update(floor_until=until, floor_set_on=restart)
+                await audit.record(SYSTEM, "loan.restructured_observation_restarted", "loan", loan_id,
+                                   after={"late_payment_on": restart.isoformat(), "observation_until": until.isoformat()})
+                continue
+        proposed = policy.dpd_floor(int(row["dpd"]))
+        if proposed.rank >= LoanClass(row["classification"]).rank:
+            continue
+        proposal = await ClassUpgradeProposal.create(
+            loan_id=loan_id, raised_on=on, from_class=row["classification"], proposed_class=proposed, observed_from=since
+        )
+        await audit.record(SYSTEM, "loan.class_upgrade_proposed", "loan", loan_id,
+                           after={"proposal": str(proposal.id), "from": row["classification"], "proposed": proposed.value,
+                                  "observed_from": since.isoformat(), "restructured_floor": "observation_ended"})
 
 
 # --- Doors: an officer's floor, an approver's decision ------------------------------------------------
@@ -232,7 +276,7 @@ async def set_floor(*, actor: Actor, loan_id: UUID, floor: str | None, kind: str
         risk = await _risk(loan.id)
         before = {"floor": risk.floor_class.value if risk.floor_class else None, "kind": risk.floor_kind.value if risk.floor_kind else None}
         await LoanRisk.filter(id=risk.id).update(floor_class=target, floor_kind=kind if target else None, floor_reason=reason[:200],
-                                                 floor_set_by_id=_officer_id(actor), floor_set_on=today)
+                                                 floor_set_by_id=_officer_id(actor), floor_set_on=today, floor_until=None)
         await audit.record(actor, "loan.class_floor", "loan", loan.id, before=before,
                            after={"floor": target.value if target else None, "kind": kind.value, "reason": reason[:200]})
         if target is not None and target.rank > LoanClass(loan.classification).rank:
@@ -267,13 +311,15 @@ async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: da
     if first_unpaid is not None and first_unpaid.due_on < today:
         raise Conflict("借款人仍有逾期欠款，不能上调分类", code=ClassificationCode.ARREARS, field="proposal_id")
     dpd = days_past_due(today, first_unpaid.due_on if first_unpaid else None)
+    lapsed = _floor_lapsed(risk, today)  # a restructuring whose observation has ended: the approval lifts its floor
     try:
-        target = check_upgrade_target(loan.classification, to_class, dpd_floor=DEFAULT_POLICY.dpd_floor(dpd), floor=risk.floor_class)
+        target = check_upgrade_target(loan.classification, to_class, dpd_floor=DEFAULT_POLICY.dpd_floor(dpd), floor=None if lapsed else risk.floor_class)
     except ValueError:
         raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code=ClassificationCode.INVALID_CLASS, field="to_class") from None
-    await _change(loan, target, on=today, source="upgrade", reason=note or "审批上调", actor=actor)
+    await _change(loan, target, on=today, source="upgrade", reason=note or ("重组观察期满，审批上调" if lapsed else "审批上调"), actor=actor)
     still_npl = is_non_performing(target)
-    await LoanRisk.filter(id=risk.id).update(observing_since=today if still_npl else None)
+    lift = {"floor_class": None, "floor_kind": None, "floor_until": None, "floor_reason": f"重组观察期满，{today.isoformat()} 审批上调解除"} if lapsed else {}
+    await LoanRisk.filter(id=risk.id).update(observing_since=today if still_npl else None, **lift)
     if not still_npl:
         await nonaccrual.resume_accrual(loan.id, today)
     return target

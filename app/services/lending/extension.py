@@ -269,7 +269,7 @@ async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
         risk, _ = await LoanRisk.get_or_create(loan_id=loan.id)
         floor = worst([plan.class_after, *([risk.floor_class] if risk.floor_class else [])])
         await LoanRisk.filter(id=risk.id).update(floor_class=floor, floor_kind=FloorKind.RESTRUCTURED, floor_reason=reason,
-                                                 floor_set_by_id=checker_id, floor_set_on=today)
+                                                 floor_set_by_id=checker_id, floor_set_on=today, floor_until=plan.observation_until)
         if plan.class_after != plan.class_before:
             await Loan.filter(id=loan.id).update(classification=plan.class_after)
             await LoanClassChange.create(loan_id=loan.id, business_on=today, from_class=plan.class_before, to_class=plan.class_after,

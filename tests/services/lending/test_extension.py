@@ -209,3 +209,61 @@ async def test_a_guarantors_consent_is_a_signed_and_sealed_pdf_in_their_archive_
     report = await verify_archive(actor=SYSTEM, customer_id=member.customer_id, media=kit.media, trust_roots=kit.pki.trust_roots)
     expected = {c.document.id: c.expected_signatures for c in report.checks}
     assert report.ok and expected[consent.document_id] == 2 and expected[more.document_id] == 2 and expected[member.document_id] == 2
+
+
+async def _restructured(core, vault):
+    loan = await _loan(core, vault, card=PAYS)  # 12,000.00 over 12 months, drawn 2026-11-27, every installment debited on time
+    await _until(core, vault, date(2026, 12, 28))
+    today = await business_date.current()
+    command = await propose_extension(actor=await _actor("officer1"), loan_id=loan.id, months=3, restructured=True, reason="借款人因灾减收，财务困难",
+                                      today=today, now=NOW, policy=MC)
+    await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert (risk.floor_kind, risk.floor_until) == (FloorKind.RESTRUCTURED, date(2027, 6, 28))
+    return loan
+
+
+@pytest.mark.slow
+async def test_a_restructuring_floor_is_lifted_through_an_upgrade_when_its_observation_has_run(bank, core, vault):
+    """重组: the floor holds 关注 through the observation (the later of 6 months and 2 periods, paid on time); the day it
+    ends, end-of-day raises an upgrade proposal to what the days past due give, an approver lifts the floor with it.
+    Before, the observation's end was only written in the floor's reason and an officer had to remove the floor."""
+    from app.models import ClassUpgradeProposal
+    from app.services.lending.classification import decide_upgrade
+
+    loan = await _restructured(core, vault)
+    await _until(core, vault, date(2027, 6, 28))  # the close of 27 June: the observation has not ended
+    assert await ClassUpgradeProposal.filter(loan_id=loan.id).count() == 0
+    await _until(core, vault, date(2027, 6, 29))
+    proposal = await ClassUpgradeProposal.get(loan_id=loan.id)
+    assert (proposal.from_class, proposal.proposed_class, proposal.observed_from) == (LoanClass.SPECIAL_MENTION, LoanClass.NORMAL, date(2026, 12, 28))
+    await decide_upgrade(actor=await _actor("approver"), proposal_id=proposal.id, approve=True, today=date(2027, 6, 29))
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert (await Loan.get(id=loan.id)).classification == LoanClass.NORMAL
+    assert (risk.floor_class, risk.floor_kind, risk.floor_until) == (None, None, None) and "重组观察期满" in risk.floor_reason
+    await _until(core, vault, date(2027, 7, 2))
+    assert (await Loan.get(id=loan.id)).classification == LoanClass.NORMAL  # the close no longer holds it at 关注
+
+
+@pytest.mark.slow
+async def test_a_late_payment_in_the_observation_starts_it_again(bank, core, vault):
+    """An installment paid 9 days late during the restructuring's observation: when the observation would have ended, no
+    upgrade is proposed; it runs again from that payment (6 months, 2 periods) and the floor holds 关注 meanwhile."""
+    import uuid
+
+    from app.models import BankCard, ClassUpgradeProposal
+    from app.services.customers.identifiers import card_fields
+    from app.services.lending.repayment import repay
+    from tests.services.lending.test_classification_state import FAILS, _owed
+
+    loan = await _restructured(core, vault)
+    await BankCard.filter(id=loan.card_id).update(**card_fields(vault, FAILS))
+    await _until(core, vault, date(2027, 4, 5))  # 27 March's installment is not debited
+    today = await business_date.current()
+    await BankCard.filter(id=loan.card_id).update(**card_fields(vault, PAYS))
+    await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=await _owed(loan.id, today), idempotency_key=uuid.uuid4(), today=today, core=core, vault=vault)
+    await _until(core, vault, date(2027, 6, 30))
+    assert await ClassUpgradeProposal.filter(loan_id=loan.id).count() == 0
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert (risk.floor_kind, risk.floor_set_on, risk.floor_until) == (FloorKind.RESTRUCTURED, date(2027, 4, 5), date(2027, 10, 5))
+    assert (await Loan.get(id=loan.id)).classification == LoanClass.SPECIAL_MENTION
