@@ -178,7 +178,7 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
         risk |= {"observing_since": row["observing_since"]}
     if plan.extension is not None and plan.extension.restructured:  # 重组 as `lending.extension` floors it: at least 关注 (the file's class)
         until = plan.extension.observation_until
-        risk |= {"floor_class": row["class"], "floor_kind": FloorKind.RESTRUCTURED, "floor_set_on": plan.extension.extended_on,
+        risk |= {"floor_class": row["class"], "floor_kind": FloorKind.RESTRUCTURED, "floor_set_on": plan.extension.extended_on, "floor_until": until,
                  "floor_reason": f"迁移：展期重组（借款人财务困难），观察期至 {until.isoformat() if until else '—'}"}
     elif row["observing_since"] is None and row["class"].rank > classify(plan.days_past_due).rank:  # the old system's judgement is kept as a floor, as an officer's would be
         risk |= {"floor_class": row["class"], "floor_kind": FloorKind.MANUAL, "floor_set_on": on, "floor_reason": f"迁移：原系统认定为{CLASS_LABELS[row['class']]}"}

@@ -66,6 +66,7 @@ async def test_a_restructured_extension_comes_across_with_the_restructuring_floo
     assert (risk.floor_class, risk.floor_kind) == (LoanClass.SPECIAL_MENTION, FloorKind.RESTRUCTURED)
     # observed as a native restructuring: from the extension, six months and two due dates of the new rows, whichever later
     assert risk.floor_reason == "迁移：展期重组（借款人财务困难），观察期至 2027-02-20" and risk.floor_set_on.isoformat() == "2026-08-20"
+    assert risk.floor_until.isoformat() == "2027-02-20"  # end-of-day proposes lifting the floor from then
     assert loan.classification == LoanClass.SPECIAL_MENTION and loan.days_past_due == 0
     assert (await Loan.get(disbursement_ref="D0001")).classification == LoanClass.NORMAL
     assert await ledger_check(today=on - timedelta(days=1)) == []
