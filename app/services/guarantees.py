@@ -249,6 +249,77 @@ async def guarantees_of_loan(actor: Actor | None, loan_id: UUID) -> list[Guarant
 LIVE_LOAN = (LoanStatus.DISBURSING, LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF)  # a loan still owed: its guarantees stand
 
 
+# --- what a borrower sees in the app: both sides of their 联保, other people's names masked, no identifiers -----------
+
+
+@dataclass(frozen=True, slots=True)
+class GuarantorSeen:
+    """One guarantee behind the borrower's own loan: who (the name masked), the contract, the amount, the group."""
+
+    guarantor_name_masked: str
+    contract_no: str
+    amount_fen: int
+    status: str
+    signed_at: datetime
+    group_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoanGuaranteed:
+    """Another member's live loan a guarantee of the borrower stands behind: whose (masked) and how it stands; no ids."""
+
+    borrower_name_masked: str
+    principal_fen: int
+    outstanding_principal_fen: int
+    maturity_on: date
+    status: str
+    days_past_due: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuaranteeGivenSeen:
+    """A guarantee the borrower signed (their own membership) and the loans it stands behind today."""
+
+    member: GuaranteeMember
+    loans: tuple[LoanGuaranteed, ...]
+
+
+def _customer_only(actor: Actor | None) -> bool:
+    return actor is not None and actor.type == ActorType.CUSTOMER and actor.id is not None
+
+
+async def guarantors_seen_by_borrower(actor: Actor | None, loan_id: UUID) -> list[GuarantorSeen]:
+    """The active guarantees behind the borrower's own loan as the app shows them (anyone else's loan: none)."""
+    from app.services.customers.home import mask_name
+
+    if not _customer_only(actor):
+        return []
+    return [GuarantorSeen(mask_name(m.customer.name), m.contract_no, m.amount_fen, m.status, m.signed_at, m.group.name)
+            for m in await guarantees_of_loan(actor, loan_id)]
+
+
+async def guarantees_given_by_borrower(actor: Actor | None) -> list[GuaranteeGivenSeen]:
+    """The guarantees the signed-in borrower has given (any status, newest first) and, for each that stands (active, in
+    an active group), the live loans of the group's other active members it answers for, oldest first, masked."""
+    from app.services.customers.home import mask_name
+
+    if not _customer_only(actor):
+        return []
+    given = await guarantees_given(actor, actor.id)
+    standing = [m for m in given if m.status == "active" and m.group.status == "active"]
+    others = await GuaranteeMember.filter(group_id__in=[m.group_id for m in standing], status="active").exclude(
+        customer_id=actor.id).values_list("group_id", "customer_id")
+    loans = await Loan.filter(customer_id__in={c for _, c in others}, status__in=LIVE_LOAN).order_by("start_on", "id").prefetch_related("customer")
+    standing_ids = {m.id for m in standing}
+    by_group: dict[UUID, tuple[LoanGuaranteed, ...]] = {}
+    for m in standing:
+        members = {c for g, c in others if g == m.group_id}
+        by_group[m.group_id] = tuple(
+            LoanGuaranteed(mask_name(loan.customer.name), loan.principal_fen, loan.outstanding_principal_fen, loan.maturity_on, loan.status,
+                           loan.days_past_due) for loan in loans if loan.customer_id in members)
+    return [GuaranteeGivenSeen(m, by_group[m.group_id] if m.id in standing_ids else ()) for m in given]
+
+
 async def _live_loan_holders(group: GuaranteeGroup) -> list[GuaranteeMember]:
     """The group's active members who have a live loan (their guarantees, or the group's, still stand)."""
     members = await GuaranteeMember.filter(group_id=group.id, status="active").prefetch_related("customer")

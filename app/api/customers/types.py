@@ -14,6 +14,7 @@ from app.api.arguments import AFTER, FIRST
 from app.api.context import Info
 from app.api.enums import LoanStatusEnum
 from app.api.errors import error_enum, payload_error
+from app.api.lending.guarantees import GivenGuarantee, guarantees_given_seen
 from app.api.lending.types import CreditLine, Loan, Product
 from app.api.pagination import Connection, paginate_newest_first
 from app.api.scalars import DecimalString
@@ -153,6 +154,11 @@ class CustomerViewer:
             return None
         ids = [strawberry.ID(str(relay.GlobalID("Loan", str(i)))) for i in due.loan_ids]
         return NextDue(due_date=due.due_on, amount=yuan_str(due.amount_fen), overdue=due.overdue, loan_ids=ids)
+
+    @strawberry.field(description="本人签订的联保保证（本人为小组其他成员的借款承担连带责任保证，含已退出、已解散的），最新在前；"
+                               "每项列出当前担保的借款（借款人姓名已遮蔽）")
+    async def guarantees(self, info: Info) -> list[GivenGuarantee]:
+        return await guarantees_given_seen(info)
 
     @strawberry.field(description="已绑定的银行卡，默认卡在前")
     async def cards(self, info: Info) -> list[BankCard]:

@@ -15,7 +15,7 @@ from strawberry.relay import GlobalID
 from app import clock
 from app.api.arguments import INPUT
 from app.api.context import Info
-from app.api.enums import domain_enum
+from app.api.enums import LoanStatusEnum, domain_enum
 from app.api.errors import error_enum, payload_error
 from app.api.ids import decode_id
 from app.api.permissions import IsOfficer
@@ -26,7 +26,7 @@ from app.domain.money import yuan_str
 from app.domain.vocabulary import GuaranteeGroupStatus as DomainGroupStatus
 from app.domain.vocabulary import GuaranteeOrigin as DomainOrigin
 from app.domain.vocabulary import GuaranteeStatus as DomainStatus
-from app.models import GuaranteeGroup as GroupModel  # types only: every read goes through app/services/guarantees.py
+from app.models import GuaranteeGroup as GroupModel  # types only: reads go through the services (the signing payloads load their record's guarantor and PDF)
 from app.models import GuaranteeMember as MemberModel
 from app.models import GuaranteeRenewal as RenewalModel
 from app.models import GuarantorConsent as ConsentModel
@@ -80,6 +80,65 @@ class Guarantee:
             signed_at=m.signed_at, guarantor_id=gid("Customer", m.customer_id), guarantor_name=m.customer.name, group_id=gid("GuaranteeGroup", m.group_id),
             group_name=m.group.name, group_status=GuaranteeGroupStatus(DomainGroupStatus(m.group.status)),
         )
+
+
+@strawberry.type(description="借款人所见的一名联保保证人：为本人借款承担连带责任保证的小组其他成员（姓名已遮蔽，不含证件号、手机号和客户 ID）")
+class LoanGuarantor:
+    guarantor_name_masked: str = strawberry.field(description="保证人姓名（已遮蔽，如 李*英）")
+    contract_no: str = strawberry.field(description="保证人的联保保证合同编号")
+    amount: DecimalString = strawberry.field(description="担保最高额（元，两位小数的字符串，如 \"50000.00\"）")
+    status: GuaranteeStatus = strawberry.field(description="成员保证的状态")
+    signed_at: datetime = strawberry.field(description="签订时刻（UTC）")
+    group_name: str = strawberry.field(description="联保小组名称")
+
+    @classmethod
+    def from_view(cls, v: service.GuarantorSeen) -> LoanGuarantor:
+        return cls(guarantor_name_masked=v.guarantor_name_masked, contract_no=v.contract_no, amount=DecimalString(yuan_str(v.amount_fen)),
+                   status=GuaranteeStatus(DomainStatus(v.status)), signed_at=v.signed_at, group_name=v.group_name)
+
+
+@strawberry.type(description="本人的一项保证所担保的借款：小组其他成员未结清的借款（借款人姓名已遮蔽，不含借据 ID 与证件号）")
+class GuaranteedLoan:
+    borrower_name_masked: str = strawberry.field(description="借款人姓名（已遮蔽，如 李*英）")
+    principal: DecimalString = strawberry.field(description="借款本金（元，两位小数的字符串）")
+    outstanding_principal: DecimalString = strawberry.field(description="剩余本金（元，两位小数的字符串）")
+    maturity_date: date = strawberry.field(description="到期日（业务日期，Asia/Shanghai）")
+    status: LoanStatusEnum = strawberry.field(description="借据状态（放款处理中、未结清或已核销：保证仍然有效）")
+    days_past_due: int = strawberry.field(description="逾期天数（未逾期为 0）：逾期时保证人可能被要求承担保证责任")
+
+    @classmethod
+    def from_view(cls, v: service.LoanGuaranteed) -> GuaranteedLoan:
+        return cls(borrower_name_masked=v.borrower_name_masked, principal=DecimalString(yuan_str(v.principal_fen)),
+                   outstanding_principal=DecimalString(yuan_str(v.outstanding_principal_fen)), maturity_date=v.maturity_on,
+                   status=LoanStatusEnum(v.status), days_past_due=v.days_past_due)
+
+
+@strawberry.type(description="本人签订的一项联保保证（本人为小组其他成员的借款承担连带责任保证）")
+class GivenGuarantee:
+    id: strawberry.ID = strawberry.field(description="成员保证的全局 ID")
+    contract_no: str = strawberry.field(description="本人的联保保证合同编号")
+    amount: DecimalString = strawberry.field(description="担保最高额（元，两位小数的字符串，如 \"50000.00\"）")
+    status: GuaranteeStatus = strawberry.field(description="成员保证的状态；退出或小组解散后为已退出")
+    signed_at: datetime = strawberry.field(description="签订时刻（UTC）")
+    group_name: str = strawberry.field(description="联保小组名称")
+    group_status: GuaranteeGroupStatus = strawberry.field(description="联保小组的状态")
+    loans: list[GuaranteedLoan] = strawberry.field(description="本保证当前担保的借款：小组其他有效成员未结清（含放款处理中、已核销）的借款，"
+                                                             "按起息日先后；保证已退出或小组已解散时为空列表")
+
+    @classmethod
+    def from_view(cls, v: service.GuaranteeGivenSeen) -> GivenGuarantee:
+        m = v.member
+        return cls(id=gid("Guarantee", m.id), contract_no=m.contract_no, amount=DecimalString(yuan_str(m.amount_fen)),
+                   status=GuaranteeStatus(DomainStatus(m.status)), signed_at=m.signed_at, group_name=m.group.name,
+                   group_status=GuaranteeGroupStatus(DomainGroupStatus(m.group.status)), loans=[GuaranteedLoan.from_view(x) for x in v.loans])
+
+
+async def guarantors_seen(info: Info, loan_id: UUID) -> list[LoanGuarantor]:
+    return [LoanGuarantor.from_view(v) for v in await service.guarantors_seen_by_borrower(info.context.actor, loan_id)]
+
+
+async def guarantees_given_seen(info: Info) -> list[GivenGuarantee]:
+    return [GivenGuarantee.from_view(v) for v in await service.guarantees_given_by_borrower(info.context.actor)]
 
 
 @strawberry.type(description="联保小组：同一成员行同一辖区的若干农户，每户为其他成员的借款承担连带责任保证")

@@ -21,7 +21,7 @@ from app.api.enums import (
 )
 from app.api.context import Info
 from app.api.errors import error_enum
-from app.api.lending.guarantees import Guarantee, guarantees_of_loan
+from app.api.lending.guarantees import Guarantee, LoanGuarantor, guarantees_of_loan, guarantors_seen
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.classification import CLASS_LABELS, LoanClass
@@ -247,12 +247,17 @@ class Loan(relay.Node):
         return [Installment.from_row(r) for r in rows]
 
     @strawberry.field(description="联保担保：借款人所在有效联保小组中其他成员的有效保证（保证人、合同编号、担保最高额），按签约先后；"
-                               "仅工作人员可读，客户读为空列表")
+                               "仅工作人员可读（保证人姓名未遮蔽），客户读为空列表，借款人请读 guarantors")
     async def guarantees(self, info: Info) -> list[Guarantee]:
         actor = info.context.actor
         if actor is None or not actor.is_officer:
             return []
         return await guarantees_of_loan(info, UUID(self.key))
+
+    @strawberry.field(description="借款人所见的联保保证人（手机银行）：与 guarantees 相同的有效保证，按签约先后，保证人姓名已遮蔽、不含证件号、手机号和客户 ID；"
+                               "仅本人借据的借款人可读，工作人员与其他人读为空列表（工作人员请读 guarantees）")
+    async def guarantors(self, info: Info) -> list[LoanGuarantor]:
+        return await guarantors_seen(info, UUID(self.key))
 
     @strawberry.field(description="账务交易，最新在前")
     async def transactions(self, info: Info) -> list[Transaction]:

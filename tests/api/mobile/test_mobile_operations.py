@@ -603,5 +603,73 @@ async def test_online_credit_operations_are_the_borrowers_own(client, app, demo,
     assert (await gql(client, "CreditApplication", {"id": application["id"]}, token=other))["data"]["creditApplication"] is None
 
 
+@covers("LoanGuarantors", "MeGuarantees")
+async def test_a_borrower_reads_the_guarantees_on_both_sides_with_other_peoples_names_masked(client, app, demo, vault):
+    """联保 in the app (issue 17): the guarantors behind the borrower's own loan, and the guarantees the borrower has given
+    for the other members' loans (the group, the loan guaranteed, the amount, the status). Another customer's name is
+    masked, and no other customer's ID number, phone or id is sent; a stranger reads no guarantee."""
+    from datetime import UTC, datetime
+
+    from app.integrations.core_banking import SandboxCoreBanking
+    from app.models import Customer
+    from app.services.actor import SYSTEM
+    from app.services.guarantees import form_group
+    from app.services.lending.drawdown import draw_down
+    from tests.factories.guarantees import households, in_household, members, signing_kit
+    from tests.factories.risk import actor
+
+    # given 王建国 (6,000.00) and 李秀英 (3,000.00) with loans, in one 联保 group with three other households
+    await business_date.set_current(TODAY)
+    me, line = await borrower(vault)
+    neighbour, neighbour_line = await other_borrower(vault)
+    await Customer.filter(id=neighbour.id).update(name="李秀英")
+    neighbour = await Customer.get(id=neighbour.id)
+
+    async def draw(line_id, fen):
+        return await draw_down(actor=SYSTEM, credit_line_id=line_id, amount_fen=fen, term_months=6, method="equal_principal",
+                               idempotency_key=uuid.uuid4(), today=TODAY, core=SandboxCoreBanking(), vault=vault)
+
+    mine, theirs = await draw(line.id, 600_000), await draw(neighbour_line.id, 300_000)
+    await in_household(me, "900")
+    await in_household(neighbour, "901")
+    others = await households(vault, 3)
+    await form_group(actor=await actor("officer1"), name="西街村联保小组", members=members([me, neighbour, *others]), on=TODAY,
+                     now=datetime(2026, 11, 27, 3, 0, tzinfo=UTC), kit=signing_kit())
+    token = (await sign_in(client, app))["accessToken"]
+    # when the borrower reads the guarantors of their own loan, then four, names masked
+    response = await gql(client, "LoanGuarantors", {"id": _gid("Loan", mine.id)}, token=token)
+    guarantors = response["data"]["node"]["guarantors"]
+    assert sorted(g["guarantorNameMasked"] for g in guarantors) == ["李*英", "联**1", "联**2", "联**3"]
+    assert {(g["groupName"], g["amount"], g["status"]) for g in guarantors} == {("西街村联保小组", "50000.00", "ACTIVE")}
+    # when the borrower reads the guarantees they have given, then the group and 李秀英's loan, masked; not their own loan
+    given = (await gql(client, "MeGuarantees", token=token))
+    [guarantee] = given["data"]["me"]["guarantees"]
+    assert (guarantee["groupName"], guarantee["groupStatus"], guarantee["amount"], guarantee["status"]) == ("西街村联保小组", "ACTIVE", "50000.00", "ACTIVE")
+    assert guarantee["loans"] == [{"borrowerNameMasked": "李*英", "principal": "3000.00", "outstandingPrincipal": "3000.00",
+                                   "maturityDate": theirs.maturity_on.isoformat(), "status": "ACTIVE", "daysPastDue": 0}]
+    # nothing of another customer in clear: no name, no ID number (in any form), no phone, no customer id
+    for body in (response, given):
+        text = json.dumps(body, ensure_ascii=False)
+        for person in (neighbour, *others):
+            assert person.name not in text and person.id_number_masked not in text and str(person.id) not in text
+        assert "13800000001" not in text and neighbour.phone_masked not in text and _gid("Customer", neighbour.id) not in text
+    # 李秀英 sees 王建国 masked on both sides
+    other = (await sign_in(client, app, phone="13800000001", device="other-device-01"))["accessToken"]
+    assert "王*国" in [g["guarantorNameMasked"] for g in (await gql(client, "LoanGuarantors", {"id": _gid("Loan", theirs.id)}, token=other))[
+        "data"]["node"]["guarantors"]]
+    [theirs_given] = (await gql(client, "MeGuarantees", token=other))["data"]["me"]["guarantees"]
+    assert [(l["borrowerNameMasked"], l["principal"]) for l in theirs_given["loans"]] == [("王*国", "6000.00")]
+    # a stranger reads neither the loan nor any guarantee; anonymous callers are refused
+    from tests.factories.borrower import card_number
+    from app.services.customers.identifiers import phone_fields
+
+    stranger, _ = await borrower(vault, sequence=363, card=card_number("8888"))
+    await Customer.filter(id=stranger.id).update(**phone_fields(vault, "13800000002"))
+    outsider = (await sign_in(client, app, phone="13800000002", device="other-device-02"))["accessToken"]
+    assert (await gql(client, "LoanGuarantors", {"id": _gid("Loan", mine.id)}, token=outsider))["data"]["node"] is None
+    assert (await gql(client, "MeGuarantees", token=outsider))["data"]["me"]["guarantees"] == []
+    assert (await gql(client, "MeGuarantees"))["data"]["me"] is None
+
+
 def test_every_mobile_operation_is_exercised_here():
     assert set(mobile_operations()) == COVERED
