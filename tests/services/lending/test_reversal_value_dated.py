@@ -327,3 +327,29 @@ async def test_a_disbursement_with_a_booking_after_it_is_not_reversed_after_end_
                                today=await business_date.current(), now=NOW, policy=MC)
     assert refused.value.message.startswith("该借据放款（2026-11-27）后已有提前还款，不能冲正放款")
     assert not await LedgerTransaction.filter(reverses_id=booking.id).exists()
+
+
+async def test_a_prepayment_booked_to_the_wrong_loan_is_re_applied_after_end_of_days_and_listed_on_the_loan_page(bank, core, vault):
+    """调账 after end-of-days: the wrong loan is value-dated back (its principal earns its interest again), the money goes to
+    the right loan with no core movement (nothing due there yet: its 暂收款)."""
+    from app.services.lending.reversal import reversible_bookings
+
+    wrong = await _draw(core, vault)
+    right = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
+    await _close(core, vault, 4)
+    value_on = await business_date.current()
+    await prepay(actor=SYSTEM, loan_id=wrong.id, amount_fen=300_000, idempotency_key=uuid.uuid4(), today=value_on, core=core, vault=vault)
+    booking = await _last(wrong.id, "prepayment")
+    await _close(core, vault, 2)
+    today = await business_date.current()
+    listed = await reversible_bookings(actor=await _actor("officer1"), loan_id=wrong.id, today=today)
+    assert [(t.id, amount) for t, amount in listed] == [(booking.id, 300_150)]  # an earlier day's booking, nothing after it
+
+    command = await _reverse(booking.id, mode="reapply", target=right.id, core=core, vault=vault, today=today)
+
+    assert (command.result["interest_fen"], command.result["suspense_fen"]) == (75, 300_150)  # 2 × 1.50 − (1.13 + 1.12)
+    assert (await Loan.get(id=wrong.id)).outstanding_principal_fen == 1_200_000
+    assert (await Loan.get(id=wrong.id)).accrued_interest_fen == 900  # 6 days × 1.50
+    assert not await CoreInstruction.filter(reference=f"reversal:{booking.id}").exists()  # no money moved
+    assert await ledger_check(today=today) == []
+    await _close(core, vault, 1)
