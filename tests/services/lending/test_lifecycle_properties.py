@@ -269,6 +269,112 @@ async def component_violations() -> list[str]:
     for w in await fetch("SELECT loan_id, principal_fen, interest_fen, recovered_principal_fen, recovered_interest_fen FROM loan_write_off"):
         if not (0 <= int(w["recovered_principal_fen"]) <= int(w["principal_fen"]) and 0 <= int(w["recovered_interest_fen"]) <= int(w["interest_fen"])):
             found.append(f"write-off of {w['loan_id']}: recovered more than written off {dict(w)}")
+    return found + await interest_violations()
+
+
+# The interest side (interest, penalty and compound together: a write-off keeps them as one off-balance figure).
+ON_BALANCE = ("accrued_interest", "interest_receivable", "penalty_receivable", "compound_receivable")
+OFF_BALANCE = ("off_interest", "off_penalty", "off_compound", "off_accrued_interest")
+INTEREST_ACCOUNTS = (*ON_BALANCE, *OFF_BALANCE, "written_off_interest")
+PER_LOAN = ("interest_receivable", "penalty_receivable", "compound_receivable", "off_interest", "off_penalty", "off_compound", "written_off_interest")
+INCOME = ("interest_income", "penalty_income", "compound_income")
+CASH = ("clearing", "suspense")  # money from the borrower: what came in from the card, or what was held for the loan
+CHARGING = frozenset({"accrual", "penalty"})  # the closes' accrual and true-ups; penalty and compound (a value-dated reversal's difference too)
+TRANSFERS = frozenset({"interest_due", "non_accrual", "write_off"})  # move interest between its accounts, never change its total
+
+# Every line's movement by (original) cause, per loan line (None: a portfolio line) and account.
+INTEREST_FLOWS_SQL = """
+SELECT COALESCE(o.kind, t.kind) AS kind, e.loan_id, e.account, COALESCE(SUM(e.debit_fen - e.credit_fen), 0) AS net
+FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
+GROUP BY COALESCE(o.kind, t.kind), e.loan_id, e.account
+"""
+# Per loan, what its records say it was charged and paid: the interest of each period that has ended (due on or before the
+# next business date, as ledger-check; a period a payoff closed early is the prepayment's), all penalty and compound.
+ROWS_SQL = """
+SELECT loan_id,
+  COALESCE(SUM(CASE WHEN due_on <= :falls_due THEN interest_fen ELSE 0 END), 0) AS interest,
+  COALESCE(SUM(penalty_fen + compound_fen), 0) AS penalty,
+  COALESCE(SUM(paid_interest_fen + paid_penalty_fen + paid_compound_fen), 0) AS paid
+FROM installment GROUP BY loan_id
+"""
+# The interest a prepayment charges on the day it is paid (to the date of payment), per loan, of prepayments not reversed.
+PREPAID_SQL = """
+SELECT t.loan_id, COALESCE(SUM(e.debit_fen), 0) AS interest FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id
+WHERE t.kind = 'prepayment' AND e.account = 'interest_receivable' AND NOT EXISTS (SELECT 1 FROM ledger_transaction r WHERE r.reverses_id = t.id)
+GROUP BY t.loan_id
+"""
+
+
+async def interest_violations() -> list[str]:
+    """The issue's interest identity (docs/lending.md §8), for the whole book and per loan:
+
+    interest on the books (accrued and receivable) + off the books (non-accrual) + written off still off the books
+    = charged − received − recovered
+
+    Whole book, from the ledger by cause: charged is what the closes accrued and charged as penalty and compound (true-ups
+    and value-dated differences included) and the interest a prepayment charged to its day; received is the money the
+    borrower paid (card or suspense) less the principal it repaid; recovered is the interest recovered after write-offs.
+    Falling due, non-accrual and write-off only move interest between its accounts. Per loan, charged comes from the
+    records instead: the periods that have ended, the penalty and compound on its installments, the prepayments' interest
+    and what has accrued (for a written-off loan: what it paid and what its write-off record kept off the books)."""
+    today = await business_date.current()
+    flows: dict[tuple[str, str | None, str], int] = {}
+    for r in await fetch(INTEREST_FLOWS_SQL):
+        flows[(r["kind"], str(r["loan_id"]) if r["loan_id"] else None, r["account"])] = int(r["net"])
+    kinds = {k for k, _, _ in flows}
+
+    def net(kind: str | None = None, accounts=INTEREST_ACCOUNTS, loan: str | None = "*") -> int:
+        return sum(v for (k, ln, a), v in flows.items() if (kind is None or k == kind) and a in accounts and (loan == "*" or ln == loan))
+
+    def received(kind: str | None, loan: str | None = "*") -> int:  # money in, less the principal it repaid
+        if kind is None:
+            return sum(received(k, loan) for k in REPAYING)
+        return net(kind, CASH, loan) + net(kind, ("loan_principal",), loan)
+
+    found = []
+    for kind in sorted(kinds - CHARGING - TRANSFERS - REPAYING - {"recovery"}):
+        if net(kind):
+            found.append(f"interest moved by an unexpected {kind} ({net(kind)})")
+    for kind in sorted(TRANSFERS & kinds):
+        if net(kind):
+            found.append(f"interest: {kind} changed its total by {net(kind)} (it only moves it)")
+    prepaid_charged = -net("prepayment", INCOME)  # a prepayment's interest not accrued before goes straight to income
+    for kind in sorted(REPAYING & kinds):
+        expected = (prepaid_charged if kind == "prepayment" else 0) - received(kind)
+        if net(kind) != expected:
+            found.append(f"interest: {kind} moved {net(kind)}, its cash says {expected}")
+    records = [dict(r) for r in await fetch("SELECT loan_id, interest_fen, recovered_interest_fen FROM loan_write_off")]
+    recovered = sum(int(w["recovered_interest_fen"]) for w in records)
+    written_off = sum(int(w["interest_fen"]) for w in records)
+    if -net("recovery") != recovered or net("recovery", INCOME) != -recovered:
+        found.append(f"interest recovered: ledger {-net('recovery')} (income {-net('recovery', INCOME)}) != records {recovered}")
+    if net("write_off", ("written_off_interest",)) != written_off:
+        found.append(f"interest written off: ledger {net('write_off', ('written_off_interest',))} != records {written_off}")
+    charged = sum(net(k) for k in CHARGING) + prepaid_charged
+    on, off, wo = net(None, ON_BALANCE), net(None, OFF_BALANCE), net(None, ("written_off_interest",))
+    if on + off + wo != charged - received(None) - recovered:
+        found.append(f"interest: on-balance {on} + off-balance {off} + written off {wo} != charged {charged} - received {received(None)} "
+                     f"- recovered {recovered}")
+    if wo != written_off - recovered:
+        found.append(f"interest written off: ledger {wo} != records {written_off} - {recovered}")
+
+    # per loan: its own lines and its accrued share against its records
+    rows = {str(r["loan_id"]): r for r in await fetch(ROWS_SQL, falls_due=today)}
+    prepaid = {str(r["loan_id"]): int(r["interest"]) for r in await fetch(PREPAID_SQL)}
+    wo_by_loan = {str(w["loan_id"]): w for w in records}
+    for loan in await fetch("SELECT id, status, accrued_interest_fen FROM loan WHERE status NOT IN ('cancelled', 'disbursing')"):
+        lid = str(loan["id"])
+        r = rows.get(lid) or {"interest": 0, "penalty": 0, "paid": 0}
+        owed = net(None, PER_LOAN, lid) + int(loan["accrued_interest_fen"])
+        paid = received(None, lid)
+        w = wo_by_loan.get(lid)
+        if w is not None:
+            charged_l, recovered_l = int(r["paid"]) + prepaid.get(lid, 0) + int(w["interest_fen"]), int(w["recovered_interest_fen"])
+        else:
+            charged_l, recovered_l = int(r["interest"]) + int(r["penalty"]) + prepaid.get(lid, 0) + int(loan["accrued_interest_fen"]), 0
+        if owed != charged_l - paid - recovered_l:
+            found.append(f"interest of loan {lid} ({loan['status']}): owed {owed} != charged {charged_l} - received {paid} - recovered {recovered_l}"
+                         f" (installments {dict(r)}, prepaid {prepaid.get(lid, 0)})")
     return found
 
 
