@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 from app.domain.money import round_div
 
@@ -171,6 +172,19 @@ class ClassificationPolicy:
     def dpd_floor(self, days_past_due: int) -> LoanClass:
         """The class days past due alone imply (nothing within the grace days)."""
         return classify(days_past_due if days_past_due > self.grace_days else 0, self.mapping)
+
+    def to_json(self) -> dict[str, Any]:
+        """What the close keeps with its day (`eod_run.classification_policy`), so a replay of the day classifies the same."""
+        m = self.mapping
+        return {"mapping": {"special_mention_from": m.special_mention_from, "substandard_from": m.substandard_from,
+                            "doubtful_from": m.doubtful_from, "loss_from": m.loss_from},
+                "grace_days": self.grace_days, "observation_months": self.observation_months,
+                "observation_periods": self.observation_periods, "nonaccrual_after_days": self.nonaccrual_after_days}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClassificationPolicy:
+        return cls(mapping=DpdMapping.from_dict(data.get("mapping") or {}),
+                   **{k: int(data[k]) for k in ("grace_days", "observation_months", "observation_periods", "nonaccrual_after_days") if k in data})
 
 
 DEFAULT_POLICY = ClassificationPolicy()

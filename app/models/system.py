@@ -51,6 +51,9 @@ class EodRun(Model):
     started_at = fields.DatetimeField(auto_now_add=True)
     owner = fields.CharField(max_length=128, null=True)
     heartbeat_at = fields.DatetimeField(null=True)
+    # the classification policy the close classified with (`ClassificationPolicy.to_json`); a value-dated reversal replays the
+    # day with it (None: a close before it was kept, replayed with the default policy)
+    classification_policy = fields.JSONField(null=True)
 
     class Meta:
         table = "eod_run"

@@ -12,7 +12,7 @@ upgrade proposal that an approver decides (`decide_upgrade`). Every class change
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -36,7 +36,7 @@ from app.domain.classification import (
 from app.domain.error_codes import ClassificationCode, CommonCode, LendingCode
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.domain.permissions import Action
-from app.models import ClassUpgradeProposal, Installment, Loan, LoanClassChange, LoanRisk
+from app.models import ClassUpgradeProposal, EodRun, Installment, Loan, LoanClassChange, LoanRisk
 from app.domain.vocabulary import ActorType, InstallmentStatus, LoanStatus, Role
 from app.clock import now_utc
 from app.services import audit
@@ -330,6 +330,18 @@ async def pending_proposals(actor: Actor) -> list[ClassUpgradeProposal]:
     _require(actor, APPROVE_ROLES, "只有审批人或支行行长可以查看分类上调建议")
     rows = await ClassUpgradeProposal.filter(status=UpgradeProposalStatus.PENDING).prefetch_related("loan").order_by("raised_on")
     return [p for p in rows if can_access(actor, customer_id=p.loan.customer_id, branch_id=p.loan.branch_id)]
+
+
+async def close_policies(first: date, last: date) -> dict[date, ClassificationPolicy]:
+    """The classification policy each close from `first` to `last` classified with (its `eod_run`); the default for a day
+    closed before the close kept it."""
+    kept = {r.business_on: r.classification_policy for r in await EodRun.filter(business_on__gte=first, business_on__lte=last)}
+    out, day = {}, first
+    while day <= last:
+        data = kept.get(day)
+        out[day] = ClassificationPolicy.from_json(data) if data else DEFAULT_POLICY
+        day += timedelta(days=1)
+    return out
 
 
 def next_class_of(current: LoanClass | str, dpd: int, floor: LoanClass | str | None, policy: ClassificationPolicy = DEFAULT_POLICY) -> LoanClass:

@@ -531,7 +531,12 @@ async def _run_steps(
     await step("auto_debit", lambda: apply_debits(target))
     await step("overdue", lambda: mark_overdue(target))
     await step("penalty", lambda: charge_penalty(target))
-    await step("classify", lambda: classify(target, policy))
+
+    async def classify_and_keep_policy() -> None:  # kept with the day: a value-dated reversal replays it with the same policy
+        await classify(target, policy)
+        await EodRun.filter(id=run.id).update(classification_policy=policy.to_json())
+
+    await step("classify", classify_and_keep_policy)
     await step("nonaccrual", lambda: nonaccrual.run(target, policy))
     await step("positions", lambda: positions.write_positions(target, retention_days=retention_days))
     await step("provision", lambda: provide_month_end(target, allowance))

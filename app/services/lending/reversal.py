@@ -36,7 +36,7 @@ from app.clock import now_utc
 from app.crypto import Vault
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import Conflict, NotFound, ValidationError
-from app.domain.classification import DEFAULT_POLICY, LoanClass
+from app.domain.classification import LoanClass
 from app.domain.ledger import Account, Posting, signed
 from app.domain.maker_checker import CommandKind, Effect, Figure, MakerCheckerPolicy
 from app.domain.money import Money
@@ -48,7 +48,7 @@ from app.models import (AuditEvent, BankCard, ClassUpgradeProposal, CoreInstruct
 from app.services import audit
 from app.services.actor import Actor
 from app.services.customers import identifiers
-from app.services.lending import core_calls, ledger, snapshots, value_dated
+from app.services.lending import classification, core_calls, ledger, snapshots, value_dated
 from app.services.lending.access import can_access
 from app.services.maker_checker.registry import Operation, Params, Subject
 from app.services.org import bank_id_of_branch
@@ -228,16 +228,18 @@ async def _value_dated(txn: LedgerTransaction, loan: Loan, instruction: CoreInst
         raise _refuse(txn, "其后已有一期按提前还款后的还款计划到期")
     product = await Product.get(id=loan.product_id)
     accrued_ledger = loan.accrued_interest_fen + _accrued_taken(await LedgerEntry.filter(transaction_id=txn.id))
+    last = today - timedelta(days=1)
+    policies = await classification.close_policies(txn.business_on, last)  # each closed day's own policy, as the close ran it
     result = value_dated.replay(
         # a repayment keeps the interest figures the closes wrote since; a prepayment re-priced the rows: the ones before it
         value_dated.rows_before(before, {} if prepayment else {k: {"interest_fen": i.interest_fen} for k, i in current.items()}),
         rate_ppm=loan.annual_rate_ppm, multiplier_ppm=product.penalty_multiplier_ppm,
         carries=(int(before["loan"]["penalty_carry"]), int(before["loan"]["compound_carry"])),
         start_class=before["loan"]["classification"], floor=risk.floor_class if risk else None,
-        first=txn.business_on, last=today - timedelta(days=1), policy=DEFAULT_POLICY,
+        first=txn.business_on, last=last, policies=policies,
         accrual=(int(before["loan"]["accrued_interest_fen"]), int(before["loan"]["interest_carry"])) if prepayment else None,
     )
-    if result.days_past_due > DEFAULT_POLICY.nonaccrual_after_days:
+    if result.days_past_due > policies[last].nonaccrual_after_days:
         raise _refuse(txn, f"按原起息日重算后逾期 {result.days_past_due} 天，借据应已转为非应计贷款")
     return ValueDated(result, rows, sum(i.penalty_fen - int(rows[k]["penalty_fen"]) for k, i in current.items()),
                       sum(i.compound_fen - int(rows[k]["compound_fen"]) for k, i in current.items()), before.get("risk"),

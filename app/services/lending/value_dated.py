@@ -7,7 +7,8 @@ changes, from its value date on, is what is overdue: the penalty (罚息) on unp
 unpaid interest of each closed day, the days past due and the class. `replay` walks the closed days from the value date
 to yesterday over the installments as they were before the booking, each day as end-of-day does it (overdue rows, the
 day's 积数 posted half-up with the loan's carry, `accrual.post_day`; shared over the rows, `accrual.split_by_weight`;
-days past due and the class, `classification.days_past_due` / `next_class_of`). The difference to what the close actually
+days past due and the class, `classification.days_past_due` / `next_class_of`, with the classification policy that day's
+close used: `classification.close_policies`). The difference to what the close actually
 charged is posted on the reversal date as ordinary penalty postings.
 
 A prepayment also changed the balance that earns contractual interest (the principal it repaid, and a payoff stopped the
@@ -21,6 +22,7 @@ Pure: the caller reads the rows and writes the result (app/services/lending/reve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -75,10 +77,11 @@ def rows_before(before: dict[str, Any], current: dict[str, Any]) -> list[Row]:
 
 
 def replay(rows: list[Row], *, rate_ppm: int, multiplier_ppm: int, carries: tuple[int, int], start_class: LoanClass | str,
-           floor: LoanClass | str | None, first: date, last: date, policy: ClassificationPolicy,
+           floor: LoanClass | str | None, first: date, last: date, policies: Mapping[date, ClassificationPolicy],
            accrual: tuple[int, int] | None = None) -> Replay:
-    """End-of-day's overdue, penalty and classify steps for each closed day `first`..`last`, with nothing paid meanwhile;
-    with `accrual` (the loan's accrued interest and its carry before `first`), its accrue step first (a term loan)."""
+    """End-of-day's overdue, penalty and classify steps for each closed day `first`..`last`, with nothing paid meanwhile
+    (`policies`: the classification policy of each day's close); with `accrual` (the loan's accrued interest and its carry
+    before `first`), its accrue step first (a term loan)."""
     rate = penalty_rate_ppb(rate_ppm, multiplier_ppm)
     den = penalty_denominator()
     pen_carry, cmp_carry = carries
@@ -110,7 +113,7 @@ def replay(rows: list[Row], *, rate_ppm: int, multiplier_ppm: int, carries: tupl
             for r, share in zip(overdue, split_by_weight(cmp, [r.interest_unpaid for r in overdue]), strict=True):
                 by_cmp[r.id] += share
         dpd = days_past_due(day, min((r.due_on for r in overdue), default=None))
-        cls = next_class_of(cls, dpd, floor, policy)
+        cls = next_class_of(cls, dpd, floor, policies[day])
         day += timedelta(days=1)
         days += 1
     return Replay(sum(by_pen.values()), sum(by_cmp.values()), by_pen, by_cmp, pen_carry, cmp_carry, dpd, cls, days,

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain.classification import LoanClass
+from app.config import Settings
+from app.domain.classification import DEFAULT_POLICY, ClassificationPolicy, LoanClass
 from app.domain.errors import Conflict, ValidationError
 from app.domain.vocabulary import InstallmentStatus
-from app.models import BankCard, CoreInstruction, CreditLine, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange
+from app.models import BankCard, CoreInstruction, CreditLine, EodRun, Installment, LedgerEntry, LedgerTransaction, Loan, LoanClassChange
 from app.services import business_date
 from app.services.actor import SYSTEM
 from app.services.customers.identifiers import card_fields
@@ -21,6 +22,7 @@ from app.services.lending.ledger import ledger_check
 from app.services.lending.reconcile import reconcile_day
 from app.services.lending.repayment import prepay, repay
 from app.services.lending.reversal import propose_reversal
+from app.wiring import classification_policy
 from tests.services.lending.conftest import TODAY
 from tests.services.lending.test_classification_state import FAILS, PAYS, _actor, _owed
 from tests.services.lending.test_reversal import MC, NOW, _draw, _last, _reverse
@@ -44,9 +46,9 @@ EXAMPLE = [
 ]
 
 
-async def _close(core, vault, days: int) -> None:
+async def _close(core, vault, days: int, policy: ClassificationPolicy = DEFAULT_POLICY) -> None:
     for _ in range(days):
-        await run_eod(core=core, vault=vault)
+        await run_eod(core=core, vault=vault, policy=policy)
         closed = await business_date.current() - timedelta(days=1)
         assert await ledger_check(today=closed) == []
         assert await reconcile_day(closed, core=core) == []
@@ -66,20 +68,20 @@ async def _figures(loan_id):
                   loan.penalty_fen, loan.compound_fen, loan.penalty_carry, loan.compound_carry, loan.days_past_due, loan.classification)
 
 
-async def _example(core, vault):
-    """The worked example's loan up to the reversal date, and its twin that was never repaid."""
+async def _example(core, vault, policy: ClassificationPolicy = DEFAULT_POLICY):
+    """The worked example's loan up to the reversal date, and its twin that was never repaid (closes under `policy`)."""
     loan = await _draw(core, vault, card=FAILS)
     twin = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
     first = await Installment.get(loan_id=loan.id, number=1)
     assert (first.due_on, first.principal_fen, first.interest_fen) == (TODAY + timedelta(days=30), 97_954, 4_500)
-    await _close(core, vault, (first.due_on - TODAY).days + 3)  # closes through 12-29
+    await _close(core, vault, (first.due_on - TODAY).days + 3, policy)  # closes through 12-29
     value_on = await business_date.current()
     await _set_card(loan, vault, PAYS)  # at the counter, from a card with money
     owed = await _owed(loan.id, value_on)
     await repay(actor=SYSTEM, loan_id=loan.id, amount_fen=owed, idempotency_key=uuid.uuid4(), today=value_on, core=core, vault=vault)
     booking = await _last(loan.id, "repayment")
     await _set_card(loan, vault, FAILS)
-    await _close(core, vault, 4)  # 12-30 .. 01-02
+    await _close(core, vault, 4, policy)  # 12-30 .. 01-02
     return loan, twin, booking, owed, first
 
 
@@ -131,6 +133,29 @@ async def test_the_worked_example_to_the_fen_and_the_reversed_loan_is_the_loan_t
 
     # the closes go on: both loans keep being charged alike, books and core agree every day
     await _close(core, vault, 3)
+    assert await _figures(loan.id) == await _figures(twin.id)
+
+
+@pytest.mark.parametrize("setting", [("CUNXIN_CLASSIFICATION_GRACE_DAYS", "7"), ("CUNXIN_CLASSIFICATION_DPD_FLOORS", '{"special_mention_from": 7}')])
+async def test_the_replay_classifies_with_the_policy_the_closes_used_not_the_default(bank, core, vault, monkeypatch, setting):
+    """The worked example under a bank's own classification settings, where 6 days past due is still 正常 (the default
+    policy says 关注): the reversed loan is replayed with the closes' policy, so it is again exactly its twin."""
+    monkeypatch.setenv(*setting)
+    policy = classification_policy(Settings())  # what the worker's and the CLI's close build from the settings
+    assert policy.dpd_floor(6) == LoanClass.NORMAL and DEFAULT_POLICY.dpd_floor(6) == LoanClass.SPECIAL_MENTION
+    loan, twin, booking, _, _ = await _example(core, vault, policy)
+    today = await business_date.current()
+    assert ClassificationPolicy.from_json((await EodRun.get(business_on=today - timedelta(days=1))).classification_policy) == policy
+
+    command = await _reverse(booking.id, core=core, vault=vault, today=today)
+
+    figures = {f["label"]: (f["before"], f["after"]) for f in command.preview["figures"]}
+    assert figures["逾期天数"] == ("0", "6")
+    assert figures["五级分类"] == ("正常", "正常")
+    assert ((await Loan.get(id=loan.id)).days_past_due, (await Loan.get(id=loan.id)).classification) == (6, LoanClass.NORMAL)
+    assert not await LoanClassChange.filter(loan_id=loan.id, source="reversal").exists()
+    assert await _figures(loan.id) == await _figures(twin.id)
+    await _close(core, vault, 2, policy)
     assert await _figures(loan.id) == await _figures(twin.id)
 
 
