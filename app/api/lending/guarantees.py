@@ -32,8 +32,8 @@ from app.models import GuaranteeRenewal as RenewalModel
 from app.models import GuarantorConsent as ConsentModel
 from app.services import business_date
 from app.services import guarantees as service
-from app.services.lending.extension import record_consent
-from app.services.lending.renewal import sign_renewal_guarantee
+from app.services.lending.extension import consents_of, record_consent
+from app.services.lending.renewal import renewal_guarantees_of, sign_renewal_guarantee
 
 def gid(type_name: str, value: UUID) -> strawberry.ID:
     return strawberry.ID(str(GlobalID(type_name, str(value))))
@@ -244,6 +244,28 @@ class GuaranteeRenewal:
         return cls(id=strawberry.ID(str(m.id)), guarantee_id=gid("Guarantee", m.member_id), guarantor_name=m.member.customer.name,
                    contract_no=m.contract_no, term_months=m.term_months, principal=DecimalString(yuan_str(m.principal_fen)), signed_at=m.signed_at,
                    document_id=strawberry.ID(str(m.document_id)), sha256=m.document.sha256)
+
+
+@strawberry.type(description="借据的一名保证人及其对本次展期的书面同意（自上次展期后签署的最新一份；尚未同意时为 null）")
+class ExtensionConsentState:
+    guarantee: Guarantee = strawberry.field(description="保证人的成员保证")
+    consent: GuarantorConsent | None = strawberry.field(description="保证人同意展期书；尚未同意时为 null")
+
+
+@strawberry.type(description="借据的一名保证人及其为续贷新借据签订的借新还旧保证合同（尚未用于续贷的最新一份；尚未签订时为 null）")
+class RenewalGuaranteeState:
+    guarantee: Guarantee = strawberry.field(description="保证人的成员保证")
+    contract: GuaranteeRenewal | None = strawberry.field(description="借新还旧保证合同；尚未签订时为 null")
+
+
+async def extension_consents(info: Info, loan_id: UUID) -> list[ExtensionConsentState]:
+    return [ExtensionConsentState(guarantee=Guarantee.from_model(m), consent=await GuarantorConsent.from_model(c) if c else None)
+            for m, c in await consents_of(actor=info.context.actor, loan_id=loan_id)]
+
+
+async def renewal_guarantees(info: Info, loan_id: UUID) -> list[RenewalGuaranteeState]:
+    return [RenewalGuaranteeState(guarantee=Guarantee.from_model(m), contract=await GuaranteeRenewal.from_model(c) if c else None)
+            for m, c in await renewal_guarantees_of(actor=info.context.actor, loan_id=loan_id)]
 
 
 @strawberry.input(description="登记保证人书面同意借据展期（展期前；借据有联保保证人时，每名保证人均须同意，否则提出展期被拒绝）")

@@ -21,7 +21,8 @@ from app.api.enums import (
 )
 from app.api.context import Info
 from app.api.errors import error_enum
-from app.api.lending.guarantees import Guarantee, LoanGuarantor, guarantees_of_loan, guarantors_seen
+from app.api.lending.guarantees import ExtensionConsentState, Guarantee, LoanGuarantor, RenewalGuaranteeState, extension_consents, \
+    guarantees_of_loan, guarantors_seen, renewal_guarantees
 from app.api.scalars import DecimalString
 from app.domain import error_codes as codes
 from app.domain.classification import CLASS_LABELS, LoanClass
@@ -253,6 +254,22 @@ class Loan(relay.Node):
         if actor is None or not actor.is_officer:
             return []
         return await guarantees_of_loan(info, UUID(self.key))
+
+    @strawberry.field(description="展期的保证人书面同意：每名保证人（同 guarantees）及其自上次展期后签署的同意书（未同意为 null）；"
+                               "每人均同意不少于所提月数后才能提出展期。仅工作人员可读，客户读为空列表")
+    async def extension_consents(self, info: Info) -> list[ExtensionConsentState]:
+        actor = info.context.actor
+        if actor is None or not actor.is_officer:
+            return []
+        return await extension_consents(info, UUID(self.key))
+
+    @strawberry.field(description="无还本续贷的保证人合同：每名保证人（同 guarantees）及其为新借据签订、尚未用于续贷的借新还旧保证合同（未签订为 null）；"
+                               "每人均签订后才能提出续贷。仅工作人员可读，客户读为空列表")
+    async def renewal_guarantees(self, info: Info) -> list[RenewalGuaranteeState]:
+        actor = info.context.actor
+        if actor is None or not actor.is_officer:
+            return []
+        return await renewal_guarantees(info, UUID(self.key))
 
     @strawberry.field(description="借款人所见的联保保证人（手机银行）：与 guarantees 相同的有效保证，按签约先后，保证人姓名已遮蔽、不含证件号、手机号和客户 ID；"
                                "仅本人借据的借款人可读，工作人员与其他人读为空列表（工作人员请读 guarantees）")

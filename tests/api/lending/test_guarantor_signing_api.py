@@ -27,6 +27,9 @@ CONSENT = """mutation($input: GuarantorConsentSignInput!) { guarantorConsentSign
   consent { id guaranteeId guarantorName months signedAt documentId sha256 } errors { code field message } } }"""
 RENEWAL = """mutation($input: GuaranteeRenewalSignInput!) { guaranteeRenewalSign(input: $input) {
   contract { id guaranteeId guarantorName contractNo termMonths principal signedAt documentId sha256 } errors { code field message } } }"""
+SIGNED_SO_FAR = """query($loan: ID!) { node(id: $loan) { ... on Loan {
+  extensionConsents { guarantee { guarantorName } consent { months documentId } }
+  renewalGuarantees { guarantee { guarantorName } contract { termMonths contractNo } } } } }"""
 PROPOSE = """mutation($input: LoanExtendProposeInput!) { loanExtendPropose(input: $input) { command { status } errors { code field message } } }"""
 
 
@@ -67,6 +70,9 @@ async def test_a_guarantors_consent_to_an_extension_through_graphql(client, app,
     hidden = (await _run(client, CONSENT, consent(guarantors[0]), await _token("officer2")))["guarantorConsentSign"]
     assert hidden == {"consent": None, "errors": [{"code": "NOT_FOUND", "field": "loanId", "message": "借据不存在"}]}
     assert await GuarantorConsent.all().count() == 0
+    # the loan shows each guarantor and whether they have consented (none yet)
+    before = (await _run(client, SIGNED_SO_FAR, {"loan": gid("Loan", loan.id)}, officer))["node"]["extensionConsents"]
+    assert before == [{"guarantee": {"guarantorName": f"联保户{i}"}, "consent": None} for i in range(1, 5)]
     # when the first guarantor consents to two months
     made = (await _run(client, CONSENT, consent(guarantors[0]), officer))["guarantorConsentSign"]
     # then the consent is a signed PDF in the guarantor's archive
@@ -78,6 +84,9 @@ async def test_a_guarantors_consent_to_an_extension_through_graphql(client, app,
     # a second tap returns the same consent
     again = (await _run(client, CONSENT, consent(guarantors[0]), officer))["guarantorConsentSign"]
     assert again["consent"]["id"] == made["consent"]["id"] and await GuarantorConsent.all().count() == 1
+    after = (await _run(client, SIGNED_SO_FAR, {"loan": gid("Loan", loan.id)}, officer))["node"]["extensionConsents"]
+    assert [(c["guarantee"]["guarantorName"], c["consent"]) for c in after] == [
+        ("联保户1", {"months": 2, "documentId": made["consent"]["documentId"]}), ("联保户2", None), ("联保户3", None), ("联保户4", None)]
     # the extension is still refused naming those who have not consented; once all have, it is proposed
     propose = {"input": {"loanId": gid("Loan", loan.id), "months": 2, "reason": "借款人申请"}}
     refused = (await _run(client, PROPOSE, propose, officer))["loanExtendPropose"]
@@ -110,6 +119,9 @@ async def test_a_guarantors_contract_for_a_renewal_through_graphql(client, app, 
     assert await AuditEvent.filter(action="loan.renewal_guarantee", entity_id=str(loan.id)).count() == 1
     again = (await _run(client, RENEWAL, contract(guarantors[0]), officer))["guaranteeRenewalSign"]
     assert again["contract"]["id"] == signed["id"] and await GuaranteeRenewal.all().count() == 1
+    so_far = (await _run(client, SIGNED_SO_FAR, {"loan": gid("Loan", loan.id)}, officer))["node"]["renewalGuarantees"]
+    assert [(c["guarantee"]["guarantorName"], c["contract"]) for c in so_far] == [
+        ("联保户1", {"termMonths": 12, "contractNo": signed["contractNo"]}), ("联保户2", None), ("联保户3", None), ("联保户4", None)]
 
 
 async def test_a_borrower_signs_nothing_for_a_guarantor(client, app, demo, vault):
@@ -121,3 +133,7 @@ async def test_a_borrower_signs_nothing_for_a_guarantor(client, app, demo, vault
         body = (await client.post("/graphql", json={"query": query, "variables": {"input": {**ids, **extra}}}, headers=headers)).json()
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await GuarantorConsent.all().count() == 0 and await GuaranteeRenewal.all().count() == 0
+    # the borrower reads no guarantor's signatures (other people's records); another branch does not see the loan
+    body = (await client.post("/graphql", json={"query": SIGNED_SO_FAR, "variables": {"loan": ids["loanId"]}}, headers=headers)).json()
+    assert body["data"]["node"] == {"extensionConsents": [], "renewalGuarantees": []}
+    assert (await _run(client, SIGNED_SO_FAR, {"loan": ids["loanId"]}, await _token("officer2")))["node"] is None
