@@ -207,7 +207,8 @@ async def ruleset_page(request: Request) -> Response:
         "bank_id": view.bank_id, "defaults": view.defaults, "versions": view.versions, "active": view.active, "recent": view.recent, "recent_strategy": view.recent_strategy, "errors": errors, "form": form,
         "online": view.online,
         "kinds": [(k.value, name) for k, name in RULESET_KIND_LABELS.items()],
-        "needs_check": bool(view.bank_id) and request.app.state.maker_checker_policy.needs_check(CommandKind.RULESET_UPLOAD),
+        # a bank admin's change waits for a second admin or a head-office approver, a platform admin's for a second platform admin
+        "needs_check": request.app.state.maker_checker_policy.needs_check(CommandKind.RULESET_UPLOAD),
     }
     return render(request, "risk/rulesets.html", context, fragment=_fragment(request, "risk/_ruleset_form.html"), status_code=422 if errors else 200)
 
@@ -268,7 +269,7 @@ async def list_remove(request: Request) -> Response:
 
 def _after(request: Request, made: object, page: str) -> Response:
     """A change that went through maker-checker: its request page (pending: the effect and who may check; done: the
-    result); one that ran at once (the system's, a platform admin's upload): back to the page."""
+    result); a change that did not (none from a door today: the system's changes run at once): back to the page."""
     if is_command(made):
         return redirect(request, request.url_for("check_request", command_id=str(made.id)).path)
     return redirect(request, request.url_for(page).path)

@@ -105,10 +105,13 @@ READ_ACTIONS = frozenset({Action.REPORT_READ})
 SESSION_ACTIONS = frozenset({Action.SESSION_SIGN_IN, Action.SESSION_SIGN_OUT, Action.FACE_LOGIN})  # one's own session only
 # What platform staff (officers of the platform node, no bank of their own) may do: read across banks,
 # their own session, and administer the platform. Every bank's business (money, credit, customers,
-# villages, collections, lists, the outbox) is refused to them whatever their role.
-PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset(
-    {Action.BANK_MANAGE, Action.OFFICER_MANAGE, Action.REPORT_KEY_MANAGE, Action.LPR_PUBLISH, Action.RULESET_UPLOAD, Action.FACE_RESET}
-)
+# villages, collections, lists, the outbox) is refused to them whatever their role. A platform admin's
+# rule-set change (the platform default) is a platform command that a second platform admin checks
+# (RULESET_UPLOAD_APPROVE, COMMAND_CHECK); a bank's commands are never theirs to see (maker_checker.commands).
+PLATFORM_ACTIONS = READ_ACTIONS | SESSION_ACTIONS | frozenset({
+    Action.BANK_MANAGE, Action.OFFICER_MANAGE, Action.REPORT_KEY_MANAGE, Action.LPR_PUBLISH, Action.RULESET_UPLOAD, Action.RULESET_UPLOAD_APPROVE,
+    Action.COMMAND_CHECK, Action.FACE_RESET,
+})
 # Checker actions: the person who made the request may not check it (maker-checker, 审贷分离).
 CHECK_ACTIONS = frozenset({
     Action.LINE_APPROVE, Action.APPRAISAL_APPROVE, Action.LOAN_WRITE_OFF_APPROVE, Action.LOAN_REVERSE_APPROVE, Action.LOAN_EXTEND_APPROVE,

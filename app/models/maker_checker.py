@@ -16,7 +16,9 @@ class PendingCommand(Model):
     id = fields.UUIDField(primary_key=True)
     kind = fields.CharEnumField(CommandKind, max_length=24, db_index=True)
     params = fields.JSONField()
-    bank = fields.ForeignKeyField("models.Bank", related_name="pending_commands", on_delete=fields.RESTRICT)
+    # the member bank whose command it is; null: a platform command (platform staff's, e.g. the platform default rule set),
+    # seen and checked by platform staff only
+    bank = fields.ForeignKeyField("models.Bank", related_name="pending_commands", null=True, on_delete=fields.RESTRICT)
     branch = fields.ForeignKeyField("models.Branch", related_name="pending_commands", on_delete=fields.RESTRICT)
     subject = fields.CharField(max_length=128, default="")  # what it is about, for lists (借据号, 名单…): no personal identifiers
     status = fields.CharEnumField(CommandStatus, max_length=16, default=CommandStatus.PENDING, db_index=True)

@@ -55,6 +55,7 @@ OFFICERS = [
     ("auditor", "陈丽", Role.AUDITOR, "XF000"),
     # platform staff: read across banks, administer the platform, never a bank's business
     ("platform_admin", "孙立平", Role.ADMIN, PLATFORM_CODE),
+    ("platform_admin2", "郑永刚", Role.ADMIN, PLATFORM_CODE),  # the second platform admin: checks the first one's platform default (双人复核)
     ("platform_auditor", "周慧敏", Role.AUDITOR, PLATFORM_CODE),
 ]
 

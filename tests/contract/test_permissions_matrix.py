@@ -153,7 +153,9 @@ def _platform_staff(role: Role) -> Actor:
 
 
 # What platform staff may do (docs/permissions.md rule 8), hard-coded: read, own session, administer the platform.
-PLATFORM_MAY = READS | CHANGES_ONLY_OWN_SESSION | {"bank.manage", "officer.manage", "report_key.manage", "lpr.publish", "ruleset.upload", "face.reset"}
+# A platform admin's rule-set change is a platform command a second platform admin checks (ruleset.upload_approve, command.check).
+PLATFORM_MAY = READS | CHANGES_ONLY_OWN_SESSION | {"bank.manage", "officer.manage", "report_key.manage", "lpr.publish", "ruleset.upload",
+                                                   "ruleset.upload_approve", "command.check", "face.reset"}
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)

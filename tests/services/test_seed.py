@@ -29,7 +29,7 @@ async def test_seed_puts_bank_one_under_the_platform_with_platform_staff(demo):
     assert set(await Branch.exclude(id=platform.id).values_list("bank_id", flat=True)) == {bank.id}
     assert set(await Product.all().values_list("bank_id", flat=True)) == {bank.id}
     staff = {o.username: o.role for o in await Officer.filter(branch_id=platform.id)}
-    assert staff == {"platform_admin": Role.ADMIN, "platform_auditor": Role.AUDITOR}
+    assert staff == {"platform_admin": Role.ADMIN, "platform_admin2": Role.ADMIN, "platform_auditor": Role.AUDITOR}
 
 
 async def test_member_id_numbers_are_valid_encrypted_and_masked(demo, vault):

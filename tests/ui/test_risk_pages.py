@@ -134,6 +134,32 @@ async def test_ruleset_page_is_for_admins(client, demo):
     assert "reject-2027.5" in re.search(r'id="ruleset-active-reject">(.*?)</p>', page.text, re.S).group(1)
 
 
+async def test_a_platform_default_upload_waits_for_a_second_platform_admin_on_the_pad(client, demo):
+    """A platform command (no bank): the platform admin's upload is a request; the bank's checkers never see it in 待复核
+    nor open it; a second platform admin does and approves it."""
+    await login(client, "platform_admin")
+    page = await client.get("/risk/rulesets")
+    assert page.status_code == 200 and "提交复核" in page.text and "另一位平台系统管理员" in page.text
+    good = "version: reject-2027.8\ndescription: 只查当前逾期\nrules:\n  - code: CURRENT_OVERDUE\n    kind: reject\n    message: \"账户{account}当前逾期\"\n"
+    ok = await client.post("/risk/rulesets", data={"yaml_text": good, "csrf_token": await csrf_token(client)})
+    assert ok.status_code == 303 and ok.headers["location"].startswith("/checks/")
+    location = ok.headers["location"]
+    assert await RuleSetVersion.filter(version="reject-2027.8").count() == 0
+    for bank_checker in ("hq_approver", "admin"):
+        await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+        await login(client, bank_checker)
+        queue = await client.get("/checks")
+        assert queue.status_code == 200 and location not in queue.text
+        assert (await client.get(location)).status_code == 404
+        refused = await client.post(f"{location}/approve", data={"csrf_token": await csrf_token(client)})
+        assert refused.status_code in (404, 422)
+    await client.post("/logout", data={"csrf_token": await csrf_token(client)})
+    await login(client, "platform_admin")
+    await _checked(client, ok, checker="platform_admin2", maker="platform_admin")
+    row = await RuleSetVersion.get(version="reject-2027.8")
+    assert row.bank_id is None and row.is_active
+
+
 async def test_ruleset_page_uploads_a_strategy(client, demo):
     from app.models.risk import RuleSetKind
     from app.services.risk import shipped_ruleset_text

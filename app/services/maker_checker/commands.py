@@ -5,6 +5,10 @@ that effect and the one computed now (both when they differ); `approve` runs the
 that moves the command from pending to approved by one conditional UPDATE, so of two concurrent approvals one wins
 and the other is told the request was already decided; `reject` keeps the command with the checker's note; requests
 older than the policy's hours expire (kept, never deleted). Nobody checks their own request (`require(maker_id=)`).
+
+A command belongs to the maker's member bank, or — made by platform staff (a platform admin's change of the platform
+default rule set) — to the platform (`bank_id` null): only platform staff see and check a platform command, and a
+bank's officers only their own bank's (`_visible`: the viewer's bank must be the command's, None for both).
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ def operation(kind: CommandKind | str) -> Operation:
 
 
 def _officer(actor: Actor) -> UUID:
-    if actor.type != ActorType.OFFICER or actor.id is None or actor.bank_id is None:
-        raise Forbidden("双人复核的发起与复核须由法人行工作人员办理", code=CommonCode.FORBIDDEN)
+    """The maker or checker: an officer (of a member bank, or platform staff for the platform's commands)."""
+    if actor.type != ActorType.OFFICER or actor.id is None:
+        raise Forbidden("双人复核的发起与复核须由工作人员办理", code=CommonCode.FORBIDDEN)
     return actor.id
 
 
@@ -66,6 +71,8 @@ async def propose(
     if not reason:
         raise ValidationError("请填写申请理由", code=CommonCode.REASON_REQUIRED, field="reason")
     subject = await op.subject(actor, params)
+    if subject.bank_id != actor.bank_id:  # a command is the maker's bank's (platform staff: the platform's), never another's
+        raise Forbidden("该业务不在您的管辖范围内", code=CommonCode.FORBIDDEN)
     require(actor, op.make_action, branch_id=subject.branch_id)
     effect = await op.preview(params, today)
     async with in_transaction():
@@ -125,9 +132,9 @@ async def _check_refusal(actor: Actor, command: PendingCommand, op: Operation) -
 
 
 async def _require_checker(actor: Actor, command: PendingCommand, op: Operation) -> None:
-    head = None
-    if op.check_action in HEAD_OFFICE_ACTIONS:
-        head = (await Bank.get(id=command.bank_id)).head_branch_id
+    """The policy's check action as this officer, not the maker; a head-office action by the bank's head office, a
+    platform command (no bank: `_visible` already let only platform staff see it) within the maker's node."""
+    head = await _head_branch(command) if op.check_action in HEAD_OFFICE_ACTIONS else None
     require(actor, op.check_action, maker_id=command.maker_id, head_branch_id=head)
     if head is None:
         require(actor, op.check_action, branch_id=command.branch_id)
@@ -153,24 +160,24 @@ async def command_view(*, actor: Actor, command_id: UUID, today: date, now: date
 async def pending_queue(*, actor: Actor, now: datetime) -> list[PendingCommand]:
     """待复核: the pending requests of the actor's bank that the actor's role may check (their own included, marked by the page)."""
     await expire_overdue(now=now)
-    if actor.type != ActorType.OFFICER or actor.bank_id is None:
+    if actor.type != ActorType.OFFICER:
         return []
     kinds = [k for k, op in OPERATIONS.items() if may(actor, op.check_action)]
     if not kinds:
         return []
+    # the actor's bank's commands; platform staff (no bank): the platform's commands only
     rows = await PendingCommand.filter(bank_id=actor.bank_id, status=CommandStatus.PENDING, kind__in=kinds).order_by("created_at")
     visible = []
     for c in rows:
-        if OPERATIONS[CommandKind(c.kind)].check_action in HEAD_OFFICE_ACTIONS:
-            if await _head_ok(actor, c):
-                visible.append(c)
-        elif actor.in_branch(c.branch_id):
+        head = await _head_branch(c) if OPERATIONS[CommandKind(c.kind)].check_action in HEAD_OFFICE_ACTIONS else None
+        if actor.in_branch(head or c.branch_id):
             visible.append(c)
     return visible
 
 
-async def _head_ok(actor: Actor, command: PendingCommand) -> bool:
-    return actor.in_branch((await Bank.get(id=command.bank_id)).head_branch_id)
+async def _head_branch(command: PendingCommand) -> UUID | None:
+    """The head branch of the command's bank (None for a platform command: no bank, no head office)."""
+    return None if command.bank_id is None else (await Bank.get(id=command.bank_id)).head_branch_id
 
 
 async def my_requests(*, actor: Actor, limit: int = 50) -> list[PendingCommand]:

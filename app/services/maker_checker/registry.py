@@ -30,7 +30,7 @@ from app.services.actor import Actor
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    bank_id: UUID
+    bank_id: UUID | None  # None: a platform command (platform staff change the platform's own things, e.g. the default rule set)
     branch_id: UUID
     label: str  # e.g. 借据 SX-2026-000123: shown in lists, never a personal identifier
 

@@ -16,9 +16,11 @@ within the platform defaults), so two banks may each have their own "strategy-20
 Maker-checker (双人复核): the doors call `propose_ruleset_upload`, `propose_ruleset_activate` (an older version
 again) and `propose_use_platform_default`. A bank admin's change is a pending command (kind `ruleset_upload`, its
 `op` param `upload` / `activate` / `use_default`) that a second admin or a head-office approver checks; it takes
-effect only then (`OPERATION.execute` checks the text, the version name or the version again). When the settings leave the kind out of
-`CUNXIN_MAKER_CHECKER_KINDS` it runs at once through the same command. A platform admin's upload (the platform
-default: no member bank to hold the command) and the system's run at once.
+effect only then (`OPERATION.execute` checks the text, the version name or the version again). A platform admin's
+upload or activation (the platform default) is a platform command (no bank: `params["bank_id"]` null) that a second
+platform admin checks; a bank's officers never see it. When the settings leave the kind out of
+`CUNXIN_MAKER_CHECKER_KINDS` it runs at once through the same command. The system's changes (no officer: nobody to
+check them) run at once.
 """
 
 from __future__ import annotations
@@ -184,7 +186,8 @@ def _op(params: Params) -> str:
 
 
 async def _subject(actor: Actor, params: Params) -> Subject:
-    """The bank's rule set; the command sits at the maker's own branch (the head office's admin: the head branch)."""
+    """The bank's rule set (a platform admin's: the platform default, no bank); the command sits at the maker's own
+    branch (the head office's admin: the head branch; platform staff: the platform node)."""
     kind = RuleSetKind(params["kind"])
     officer = await Officer.get(id=actor.id)
     op = _op(params)
@@ -208,16 +211,24 @@ async def _platform_default(kind: RuleSetKind) -> tuple[Any, str]:
     return load_kind(kind, row.yaml_text if row is not None else shipped_ruleset_text(kind)), "平台默认"
 
 
-async def _target(kind: RuleSetKind, bank_id: UUID, params: Params) -> tuple[Any, str, str]:
+def _bank_of(params: Params) -> UUID | None:
+    """The bank whose rule set the command changes (None: the platform default, a platform admin's command)."""
+    return UUID(params["bank_id"]) if params.get("bank_id") else None
+
+
+async def _target(kind: RuleSetKind, bank_id: UUID | None, params: Params) -> tuple[Any, str, str]:
     """The rule set that will apply after the command, its owner label and the title; raises when it cannot run."""
     op = _op(params)
+    owner = owner_label(bank_id)
     if op == "activate":
         row = await RuleSetVersion.get_or_none(bank_id=bank_id, kind=kind, version=params["version"])
         if row is None:
             raise NotFound(f"规则集版本 {params['version']} 不存在", field="version")
         if row.is_active:
-            raise Conflict(f"规则集版本 {row.version} 已是本行生效版本", code=CommonCode.WRONG_STATUS, field="version")
-        return load_kind(kind, row.yaml_text), "本行", f"启用{kind.label} {row.version}"
+            raise Conflict(f"规则集版本 {row.version} 已是{owner}生效版本", code=CommonCode.WRONG_STATUS, field="version")
+        return load_kind(kind, row.yaml_text), owner, f"启用{kind.label} {row.version}"
+    if bank_id is None and op == "use_default":
+        raise Conflict("平台默认版本不能撤销，请上传或启用另一个版本", code=CommonCode.WRONG_STATUS, field="kind")
     if op == "use_default":
         if kind == RuleSetKind.ONLINE:
             raise Conflict("线上产品策略按产品生效：请启用本行的另一个版本或上传新版本", code=CommonCode.WRONG_STATUS, field="kind")
@@ -229,12 +240,12 @@ async def _target(kind: RuleSetKind, bank_id: UUID, params: Params) -> tuple[Any
     await _check_product(kind, new, bank_id)
     if await RuleSetVersion.exists(bank_id=bank_id, version=new.version):
         raise Conflict(f"规则集版本 {new.version} 已存在，请使用新的版本号", code=RiskCode.DUPLICATE_VERSION, field="version")
-    return new, "本行", f"上传{kind.label} {new.version}"
+    return new, owner, f"上传{kind.label} {new.version}"
 
 
 async def _preview(params: Params, today: date) -> Effect:
     kind = RuleSetKind(params["kind"])
-    bank_id = UUID(params["bank_id"])
+    bank_id = _bank_of(params)
     new, new_owner, title = await _target(kind, bank_id, params)
     product = _product_of(kind, new)
     current = await _applying(kind, bank_id, product)
@@ -267,7 +278,9 @@ async def _preview(params: Params, today: date) -> Effect:
         notes.append("删去规则：" + "、".join(removed))
     if switched:
         notes.append("启用状态改变：" + "、".join(f"{c}（{'启用' if after[c] else '停用'}）" for c in switched))
-    if _op(params) == "use_default":
+    if bank_id is None:
+        notes.append("复核通过后立即成为平台默认版本：未启用本行版本的法人行此后均按新版本决策；可在规则集页面启用旧版本回退")
+    elif _op(params) == "use_default":
         notes.append("复核通过后本行停用自己的版本，此后本行的决策按平台默认版本执行；可在规则集页面再启用本行版本")
     else:
         notes.append("复核通过后立即成为本行生效版本，此后本行的决策按新版本执行；可在规则集页面启用旧版本回退")
@@ -277,7 +290,7 @@ async def _preview(params: Params, today: date) -> Effect:
 async def _execute(actor: Actor, params: Params, today: date) -> dict[str, Any]:
     """Runs in the checker's transaction: the text is loaded and the version name checked again (an activation: the
     version is still there and not active; setting aside: the bank still has its own active version)."""
-    kind, bank_id = RuleSetKind(params["kind"]), UUID(params["bank_id"])
+    kind, bank_id = RuleSetKind(params["kind"]), _bank_of(params)
     op = _op(params)
     if op == "activate":
         row = await _activate(actor, bank_id=bank_id, version=params["version"])
@@ -297,39 +310,46 @@ async def propose_ruleset_upload(
     *, actor: Actor, yaml_text: str, kind: RuleSetKind = RuleSetKind.REJECT, reason: str = "", today: date, now: datetime,
     policy: MakerCheckerPolicy,
 ) -> PendingCommand | RuleSetVersion:
-    """An admin uploads a rule set: a pending command for a second admin or a head-office approver (`PendingCommand`,
-    approved at once when the settings do not list `ruleset_upload`); a platform admin's or the system's upload is
-    stored at once (the `RuleSetVersion`). `reason` defaults to the rule set's own description."""
+    """An admin uploads a rule set: a pending command (`PendingCommand`, approved at once when the settings do not list
+    `ruleset_upload`) — a bank admin's for a second admin or a head-office approver, a platform admin's (the platform
+    default, a platform command) for a second platform admin; the system's upload is stored at once (the
+    `RuleSetVersion`: no officer, nobody to check it). `reason` defaults to the rule set's own description."""
     from app.services.maker_checker.commands import propose
 
     _require_admin(actor)
     kind = RuleSetKind(kind)
-    if not actor.is_officer or actor.bank_id is None:
+    if not actor.is_officer:
         return await upload_ruleset(actor=actor, yaml_text=yaml_text, kind=kind)
     ruleset = load_kind(kind, yaml_text)
     reason = reason.strip() or f"上传{kind.label} {ruleset.version}：{ruleset.description}".rstrip("：")
-    params = {"kind": kind.value, "yaml_text": yaml_text, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
+    params = {"kind": kind.value, "yaml_text": yaml_text, "bank_id": _bank_param(actor), "maker_id": str(actor.id)}
     return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
 
 
 async def propose_ruleset_activate(
     *, actor: Actor, version: str, reason: str = "", today: date, now: datetime, policy: MakerCheckerPolicy,
 ) -> PendingCommand | RuleSetVersion:
-    """An admin makes an older stored version active again (roll back): for a bank admin a pending command of kind
-    `ruleset_upload` that a second admin or a head-office approver checks, its effect the versions before and after
-    (approved at once when the settings leave the kind out); a platform admin's runs at once (the `RuleSetVersion`)."""
+    """An admin makes an older stored version active again (roll back): a pending command of kind `ruleset_upload`
+    that a second admin or a head-office approver checks (a platform admin's, of a platform default: a second
+    platform admin), its effect the versions before and after (approved at once when the settings leave the kind
+    out); the system's runs at once (the `RuleSetVersion`)."""
     from app.services.maker_checker.commands import propose
 
     _require_admin(actor)
-    if not actor.is_officer or actor.bank_id is None:
+    if not actor.is_officer:
         return await activate_ruleset(actor=actor, version=version)
     row = await RuleSetVersion.get_or_none(bank_id=actor.bank_id, version=version.strip())
     if row is None:
         raise NotFound(f"规则集版本 {version} 不存在", field="version")
     kind = RuleSetKind(row.kind)
     reason = reason.strip() or f"启用{kind.label} {row.version}（回退）"
-    params = {"op": "activate", "kind": kind.value, "version": row.version, "bank_id": str(actor.bank_id), "maker_id": str(actor.id)}
+    params = {"op": "activate", "kind": kind.value, "version": row.version, "bank_id": _bank_param(actor), "maker_id": str(actor.id)}
     return await propose(actor=actor, kind=CommandKind.RULESET_UPLOAD, params=params, reason=reason, today=today, now=now, policy=policy)
+
+
+def _bank_param(actor: Actor) -> str | None:
+    """The command's bank: the maker's (None: platform staff, the platform default)."""
+    return str(actor.bank_id) if actor.bank_id is not None else None
 
 
 async def propose_use_platform_default(

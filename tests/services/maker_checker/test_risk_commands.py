@@ -117,10 +117,11 @@ async def test_upload_runs_at_once_when_the_settings_leave_it_out(demo):
     assert await _active_versions(admin.bank_id) == ["reject-2027.1"]
 
 
-async def test_a_platform_admin_upload_is_the_platform_default_at_once(demo):
-    row = await _upload(by="platform_admin")
-    assert isinstance(row, RuleSetVersion) and row.bank_id is None and row.is_active
-    assert await PendingCommand.all().count() == 0
+async def test_a_platform_admin_upload_is_a_platform_command(demo):
+    """The platform default waits for a second platform admin too (tests/services/maker_checker/test_platform_commands.py)."""
+    command = await _upload(by="platform_admin")
+    assert isinstance(command, PendingCommand) and command.bank_id is None and command.status == CommandStatus.PENDING
+    assert await RuleSetVersion.filter(version="reject-2027.1").count() == 0
 
 
 # --- black and grey lists -------------------------------------------------------------------

@@ -101,10 +101,10 @@ async def test_they_run_at_once_when_the_settings_leave_the_kind_out(demo):
     assert await _applying(admin.bank_id) == "reject-2027.1"
 
 
-async def test_a_platform_admin_activates_a_platform_default_at_once(demo):
+async def test_a_platform_admin_activation_of_a_platform_default_is_a_platform_command(demo):
     platform = await actor("platform_admin")
     await risk.active_ruleset(actor=platform, bank_id=None)
     await risk.upload_ruleset(actor=platform, yaml_text=LENIENT)
-    row = await propose_ruleset_activate(actor=platform, version="reject-2026.1", today=TODAY, now=NOW, policy=POLICY)
-    assert isinstance(row, RuleSetVersion) and row.is_active and row.bank_id is None
-    assert await PendingCommand.all().count() == 0
+    command = await propose_ruleset_activate(actor=platform, version="reject-2026.1", today=TODAY, now=NOW, policy=POLICY)
+    assert isinstance(command, PendingCommand) and command.bank_id is None and command.status == CommandStatus.PENDING
+    assert (await RuleSetVersion.get(bank_id=None, version="reject-2027.1")).is_active  # unchanged until a second platform admin checks
