@@ -17,11 +17,11 @@ async def _sqlite_foreign_keys_on(apps, schema_editor) -> None:
         broken = await schema_editor.client.execute_query_dict("PRAGMA foreign_key_check")
         await schema_editor.client.execute_script("PRAGMA foreign_keys = ON")
         if broken:
-            raise RuntimeError(f"0052: foreign keys broken after the table rebuild: {broken[:5]}")
+            raise RuntimeError(f"0053: foreign keys broken after the table rebuild: {broken[:5]}")
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0051_restructured_observation')]
+    dependencies = [('models', '0052_eod_classification_policy')]
 
     initial = False
 
