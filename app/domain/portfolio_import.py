@@ -66,6 +66,25 @@ class RowError:
         return f"第 {self.row} 行「{self.column}」：{self.message}" if self.column else f"第 {self.row} 行：{self.message}"
 
 
+MAX_LISTED_ERRORS = 1000  # a file with more errors lists the first ones and the count
+
+
+@dataclass(kw_only=True)
+class ErrorTally:
+    """A file's row errors: every one counted, the first MAX_LISTED_ERRORS kept (bounded memory for any file).
+
+    The base of the portfolio import's and the external-data import's results (keyword fields, after theirs)."""
+
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    def add(self, errors: Sequence[RowError]) -> None:
+        self.error_count += len(errors)
+        room = MAX_LISTED_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+
+
 _STATUS = {label: status for status, label in CREDIT_LINE_STATUS_LABELS.items()} | {s.value: s for s in CreditLineStatus} | {"正常": CreditLineStatus.ACTIVE}
 _TENORS = {"1y": Tenor.ONE_YEAR, "1Y": Tenor.ONE_YEAR, "一年期LPR": Tenor.ONE_YEAR, "1年期LPR": Tenor.ONE_YEAR,
            "5y": Tenor.FIVE_YEAR, "5Y": Tenor.FIVE_YEAR, "五年期以上LPR": Tenor.FIVE_YEAR, "5年期以上LPR": Tenor.FIVE_YEAR}

@@ -13,7 +13,7 @@ already brought in. docs/external-data.md.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,33 +25,24 @@ from app.domain.census import clean
 from app.domain.external_data import ConsentPurpose, ExternalQueryStatus, ExternalSource, facts_to_json
 from app.domain.external_import import ID_COLUMN, NAME_COLUMN, Row, check_row, combine, kind_of
 from app.domain.permissions import Action
-from app.domain.portfolio_import import ImportFileError, RowError, cells_of, header_columns
+from app.domain.portfolio_import import ErrorTally, ImportFileError, RowError, cells_of, header_columns
 from app.models import Bank, Customer, ExternalDataQuery
 from app.services import audit
 from app.services.actor import Actor
 from app.services.external_data.consents import valid_consent
 from app.services.permissions import require
-from app.services.portfolio_import import MAX_LISTED_ERRORS
 from app.services.portfolio_import.files import check_size, read_rows, sha256_of
 
 
 @dataclass
-class ExternalImportResult:
+class ExternalImportResult(ErrorTally):
     source: ExternalSource
     bank_name: str
     purpose: ConsentPurpose
     rows: int = 0
     customers: int = 0  # customers the file brings data for (new ones)
     skipped: int = 0  # customers this same file was imported for before
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
     committed: bool = False
-
-    def add(self, errors: list[RowError]) -> None:
-        self.error_count += len(errors)
-        room = MAX_LISTED_ERRORS - len(self.errors)
-        if room > 0:
-            self.errors.extend(errors[:room])
 
 
 @dataclass(frozen=True, slots=True)

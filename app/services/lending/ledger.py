@@ -38,17 +38,27 @@ async def post(
         kind=kind, business_on=business_on, bank_id=await books_of(loan_id, bank_id), loan_id=loan_id, memo=memo[:128],
         reverses_id=reverses_id,
     )
-    await LedgerEntry.bulk_create(
-        [
-            LedgerEntry(
-                transaction_id=txn.id, account=p.account.value, loan_id=None if p.account in AGGREGATE_ACCOUNTS else loan_id,
-                debit_fen=p.debit_fen, credit_fen=p.credit_fen, core_reference=core_reference if p.account is Account.CLEARING else None,
-            )
-            for p in postings
-            if p.debit_fen or p.credit_fen
-        ]
-    )
+    await LedgerEntry.bulk_create(_entries(txn.id, loan_id, postings, core_reference))
     return txn
+
+
+def _entries(txn_id: UUID, loan_id: UUID | None, postings: list[Posting], core_reference: str | None) -> list[LedgerEntry]:
+    return [
+        LedgerEntry(
+            transaction_id=txn_id, account=p.account.value, loan_id=None if p.account in AGGREGATE_ACCOUNTS else loan_id,
+            debit_fen=p.debit_fen, credit_fen=p.credit_fen, core_reference=core_reference if p.account is Account.CLEARING else None,
+        )
+        for p in postings
+        if p.debit_fen or p.credit_fen
+    ]
+
+
+def unsaved(*, kind: str, business_on: date, loan_id: UUID | None, postings: list[Posting], bank_id: UUID, memo: str = "") -> tuple[LedgerTransaction, list[LedgerEntry]]:
+    """What `post` writes, as records not yet saved (ids set): for a caller inserting many transactions in one bulk insert
+    per table, the transactions before their entries (a portfolio import's opening entries)."""
+    check_balanced(postings)
+    txn = LedgerTransaction(kind=kind, business_on=business_on, bank_id=bank_id, loan_id=loan_id, memo=memo[:128], reverses_id=None)
+    return txn, _entries(txn.id, loan_id, postings, None)
 
 
 async def reverse(txn_id: UUID, *, business_on: date, memo: str = "冲正", core_reference: str | None = None) -> LedgerTransaction:

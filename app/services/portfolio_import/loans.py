@@ -32,8 +32,8 @@ from app.services.actor import Actor
 from app.services.lending import ledger
 from app.services.lending.products import conventions_for
 from app.services.permissions import require
-from app.services.portfolio_import import ImportResult, _Context, _Refused, _run
-from app.sql import fetch
+from app.services.portfolio_import import ImportResult, _Context, _Refused, _run, batches
+from app.sql import as_uuid, fetch
 
 OPENING = "migration_opening"  # ledger transaction kind: one per imported loan
 CONTROL = "migration_control"  # one per confirmed loans file: its control totals against the old system's books
@@ -45,7 +45,6 @@ class _LoanContext(_Context):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.migration_on: date | None = None
-        self.lines: dict[str, CreditLine | None] = {}
         self.line_loans: dict[UUID, int] = {}  # principal outstanding on each line: its loans in the database + this file's
         self.control: LoanTotals | None = None
         self.control_line = 0
@@ -59,15 +58,10 @@ class _LoanContext(_Context):
         return self.migration_on
 
     async def credit_line(self, key: str) -> CreditLine | None:
-        if key not in self.lines:
-            found = await self.imported(CREDIT_LINES, key)
-            line = None if found is None else await CreditLine.get_or_none(id=found.entity_id).select_related("customer")
-            if line is not None and line.id not in self.line_loans:
-                rows = await fetch("SELECT COALESCE(SUM(outstanding_principal_fen), 0) AS s FROM loan WHERE credit_line_id = :id AND status = 'active'",
-                                   id=str(line.id))
-                self.line_loans[line.id] = int(rows[0]["s"])
-            self.lines[key] = line
-        return self.lines[key]
+        lines = self.chunk.setdefault("lines", {})
+        if key not in lines:
+            await _prepare_loans(self, [(0, {"额度编号": key}, [])])
+        return lines[key]
 
     async def special_row(self, line: int, cells: dict[str, str], result: ImportResult) -> bool:
         if cells.get(LOANS.key, "") != CONTROL_KEY:
@@ -110,6 +104,38 @@ class _LoanContext(_Context):
         return {"migration_on": self.migration_on.isoformat() if self.migration_on else None, "control": self.posted.as_dict()}
 
 
+async def _prepare_loans(ctx: _LoanContext, rows) -> None:
+    """The chunk's credit lines (by their keys), the outstanding principal of the lines this file had not met yet, and
+    (writing) their customers' default cards: a few queries for the chunk."""
+    lines = ctx.chunk.setdefault("lines", {})
+    keys = {cells.get("额度编号", "") for _, cells, _ in rows} - set(lines) - {""}
+    await ctx.look_up(CREDIT_LINES, keys)
+    ids = {ctx.records[(CREDIT_LINES.code, k)].entity_id: k for k in keys if ctx.records.get((CREDIT_LINES.code, k))}
+    found: dict[UUID, CreditLine] = {}
+    for part in batches(ids):
+        found.update((line.id, line) for line in await CreditLine.filter(id__in=part))
+    for key in keys:
+        lines[key] = None
+    for line_id, key in ids.items():
+        lines[key] = found.get(line_id)
+    new = [line_id for line_id in found if line_id not in ctx.line_loans]
+    for part in batches(new):
+        for line_id in part:
+            ctx.line_loans[line_id] = 0
+        for r in await fetch(f"SELECT credit_line_id AS id, SUM(outstanding_principal_fen) AS s FROM loan WHERE status = 'active'"
+                             f" AND credit_line_id IN ({', '.join(f':l{i}' for i in range(len(part)))}) GROUP BY credit_line_id",
+                             **{f"l{i}": str(line_id) for i, line_id in enumerate(part)}):
+            ctx.line_loans[as_uuid(r["id"])] = int(r["s"] or 0)
+    if ctx.write:
+        cards = ctx.chunk.setdefault("cards", {})
+        customers = {line.customer_id for line in found.values()} - set(cards)
+        for part in batches(customers):
+            for customer_id in part:
+                cards[customer_id] = None
+            for card in await BankCard.filter(customer_id__in=part, is_default=True, unbound_at=None).order_by("bound_at", "id"):
+                cards[card.customer_id] = cards[card.customer_id] or card.id
+
+
 async def _loan_row(ctx: _LoanContext, line: int, cells: dict[str, str], raw: dict[str, object]) -> list[RowError]:
     if ctx.control_line:
         return [RowError(line, LOANS.key, f"合计行（第 {ctx.control_line} 行）应为最后一行，其后不能再有贷款")]
@@ -143,8 +169,11 @@ async def _loan_row(ctx: _LoanContext, line: int, cells: dict[str, str], raw: di
     return []
 
 
+_loan_row.prepare = _prepare_loans
+
+
 async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLine, product, on: date) -> None:
-    card = await BankCard.filter(customer_id=credit_line.customer_id, is_default=True, unbound_at=None).first()
+    card = ctx.chunk["cards"].get(credit_line.customer_id)
     if row["written_off_on"] is not None:
         await _write_written_off(ctx, row, plan, credit_line, product, card, on)
         return
@@ -153,26 +182,24 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
         repricing = lpr.next_repricing_date(product.repricing, row["start_on"], on - timedelta(days=1))  # the first on or after the migration date
         if repricing > row["maturity_on"]:
             repricing = None
-    loan = await Loan.create(
+    loan = ctx.add(Loan(
         credit_line_id=credit_line.id, customer_id=credit_line.customer_id, product_id=product.id, branch_id=credit_line.branch_id,
-        card_id=card.id if card else None, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
+        card_id=card, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
         spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"] + (plan.extension.months if plan.extension else 0),
         start_on=row["start_on"], first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], next_repricing_on=repricing, status=LoanStatus.ACTIVE,
         outstanding_principal_fen=row["remaining_fen"], overdue_principal_fen=plan.overdue_principal_fen,
         overdue_interest_fen=plan.overdue_interest_fen, accrued_interest_fen=row["accrued_fen"], penalty_fen=row["penalty_fen"],
         compound_fen=row["compound_fen"], days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
-    )
-    await Installment.bulk_create([
-        Installment(loan_id=loan.id, number=i.number, due_on=i.due_on, principal_fen=i.principal_fen, interest_fen=i.interest_fen,
-                    penalty_fen=i.penalty_fen, compound_fen=i.compound_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING)
-        for i in plan.installments
-    ], batch_size=200)
+    ))
+    for i in plan.installments:
+        ctx.add(Installment(loan_id=loan.id, number=i.number, due_on=i.due_on, principal_fen=i.principal_fen, interest_fen=i.interest_fen,
+                            penalty_fen=i.penalty_fen, compound_fen=i.compound_fen, status=InstallmentStatus.OVERDUE if i.overdue else InstallmentStatus.PENDING))
     if plan.extension is not None:  # 展期 as `lending.extension` records it: the loan is flagged as extended, so it is not extended again
         e = plan.extension
-        await LoanExtension.create(loan_id=loan.id, business_on=e.extended_on, months=e.months, original_term_months=e.original_term_months,
+        ctx.add(LoanExtension(loan_id=loan.id, business_on=e.extended_on, months=e.months, original_term_months=e.original_term_months,
                                    old_maturity_on=e.old_maturity_on, new_maturity_on=e.new_maturity_on, old_rate_ppm=e.old_rate_ppm,
                                    new_rate_ppm=e.new_rate_ppm, old_tenor=e.old_tenor.value, new_tenor=e.new_tenor.value, balance_fen=e.balance_fen,
-                                   restructured=e.restructured)
+                                   restructured=e.restructured))
     risk = {}
     if row["observing_since"] is not None:  # a non-performing loan that repaid its arrears: held, observed since then (no floor)
         risk |= {"observing_since": row["observing_since"]}
@@ -187,7 +214,7 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
         risk |= {"non_accrual_since": row["non_accrual_on"], "off_interest_fen": row["overdue_interest_fen"], "off_penalty_fen": row["penalty_fen"],
                  "off_compound_fen": row["compound_fen"], "off_accrued_fen": row["accrued_fen"]}
     if risk:
-        await LoanRisk.create(loan_id=loan.id, **risk)
+        ctx.add(LoanRisk(loan_id=loan.id, **risk))
     if non_accrual:
         postings = [Posting(Account.LOAN_PRINCIPAL, debit_fen=row["remaining_fen"]), Posting(Account.MIGRATION_SUSPENSE, credit_fen=row["remaining_fen"]),
                     *_off_balance([(Account.OFF_INTEREST, row["overdue_interest_fen"]), (Account.OFF_PENALTY, row["penalty_fen"]),
@@ -197,8 +224,16 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
                     Posting(Account.PENALTY_RECEIVABLE, debit_fen=row["penalty_fen"]), Posting(Account.COMPOUND_RECEIVABLE, debit_fen=row["compound_fen"]),
                     Posting(Account.ACCRUED_INTEREST, debit_fen=row["accrued_fen"])]
         postings.append(Posting(Account.MIGRATION_SUSPENSE, credit_fen=sum(p.debit_fen for p in postings)))
-    await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户 {row['key']}", postings=postings)
+    _post(ctx, kind=OPENING, business_on=on, loan_id=loan.id, memo=f"迁移开户 {row['key']}", postings=postings)
     await ctx.record(LOANS, row["key"], loan.id)
+
+
+def _post(ctx: _LoanContext, **transaction) -> None:
+    """An opening transaction, written with the chunk (ledger.post's records, in bulk)."""
+    txn, entries = ledger.unsaved(bank_id=ctx.bank.id, **transaction)
+    ctx.add(txn)
+    for entry in entries:
+        ctx.add(entry)
 
 
 def _off_balance(lines: list[tuple[Account, int]]) -> list[Posting]:
@@ -210,22 +245,23 @@ async def _write_written_off(ctx: _LoanContext, row: dict, plan, credit_line: Cr
     """A loan the old system wrote off (核销, 账销案存): a written-off loan with its register (`loan_write_off`) and its
     off-balance record of principal and interest, as `write_off._execute` leaves a native one, so recoveries book the same;
     the borrower's active lines at the bank are frozen, as after a native write-off. No schedule, nothing on the balance sheet."""
-    loan = await Loan.create(
+    loan = ctx.add(Loan(
         credit_line_id=credit_line.id, customer_id=credit_line.customer_id, product_id=product.id, branch_id=credit_line.branch_id,
-        card_id=card.id if card else None, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
+        card_id=card, principal_fen=row["principal_fen"], annual_rate_ppm=row["rate_ppm"], lpr_tenor=row["tenor"],
         spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"], start_on=row["start_on"],
         first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], status=LoanStatus.WRITTEN_OFF, outstanding_principal_fen=0,
         days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],
-    )
+    ))
     # the register as a native one stands after recoveries: what was written off, what the old system recovered since (账销案存)
-    await LoanWriteOff.create(loan_id=loan.id, bank_id=ctx.bank.id, written_off_on=row["written_off_on"], class_at_write_off=row["class"],
+    ctx.add(LoanWriteOff(loan_id=loan.id, bank_id=ctx.bank.id, written_off_on=row["written_off_on"], class_at_write_off=row["class"],
                               days_past_due=plan.days_past_due, principal_fen=row["remaining_fen"] + row["recovered_principal_fen"],
                               interest_fen=row["overdue_interest_fen"] + row["recovered_interest_fen"],
-                              recovered_principal_fen=row["recovered_principal_fen"], recovered_interest_fen=row["recovered_interest_fen"])
-    await ledger.post(kind=OPENING, business_on=on, loan_id=loan.id, bank_id=ctx.bank.id, memo=f"迁移开户（已核销） {row['key']}",
-                      postings=_off_balance([(Account.WRITTEN_OFF_PRINCIPAL, row["remaining_fen"]), (Account.WRITTEN_OFF_INTEREST, row["overdue_interest_fen"])]))
-    lines = CreditLine.filter(customer_id=credit_line.customer_id, status=CreditLineStatus.ACTIVE, branch__bank_id=ctx.bank.id)
-    await lines.update(status=CreditLineStatus.FROZEN, updated_at=now_utc())
+                              recovered_principal_fen=row["recovered_principal_fen"], recovered_interest_fen=row["recovered_interest_fen"]))
+    _post(ctx, kind=OPENING, business_on=on, loan_id=loan.id, memo=f"迁移开户（已核销） {row['key']}",
+          postings=_off_balance([(Account.WRITTEN_OFF_PRINCIPAL, row["remaining_fen"]), (Account.WRITTEN_OFF_INTEREST, row["overdue_interest_fen"])]))
+    customer_id = credit_line.customer_id
+    ctx.after.append(lambda: CreditLine.filter(customer_id=customer_id, status=CreditLineStatus.ACTIVE, branch__bank_id=ctx.bank.id).update(
+        status=CreditLineStatus.FROZEN, updated_at=now_utc()))
     await ctx.record(LOANS, row["key"], loan.id)
 
 
