@@ -267,8 +267,16 @@ def cells_of(columns: dict[str, int], row: Sequence[object]) -> dict[str, str]:
     return {h: (clean(row[i]) if i < len(row) else "") for h, i in columns.items()}
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(text: str) -> date | None:
     text = text.strip()
+    if _ISO_DATE.fullmatch(text):  # the usual form, without strptime's cost (a big file has several dates a row)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, fmt).date()
