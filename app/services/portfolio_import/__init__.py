@@ -3,8 +3,9 @@
 Each reads one file for one member bank, streamed in chunks of CHUNK_ROWS rows (bounded memory: what is kept
 for the whole file is the source keys and the errors, the first MAX_LISTED_ERRORS of them listed). Without
 `confirm` it is a preview: every row is checked (cells, then the database and the rows above it in the same
-file) and nothing is written. With `confirm` the file is checked so (检查), then checked again inside one
-transaction and written (写入), or, at the first problem, nothing is. A row whose source key was imported
+file) and nothing is written. With `confirm` the file is read once, inside one transaction: each chunk is
+checked so (检查) and written (写入); at the first problem writing stops, the rest of the file is still checked
+(so every error is listed, as a preview lists them), and the transaction is rolled back: nothing is kept. A row whose source key was imported
 before (`ImportRecord`) is skipped, so a re-run after fixing rows adds only the new ones. Identifiers are
 stored like everywhere else (encrypted, lookup hash, masked). docs/import.md.
 
@@ -90,6 +91,7 @@ class _Context:
         self.records: dict[tuple[str, str], ImportRecord | None] = {}  # (kind, key) → its import record, for the current chunk
         self.pending: dict[str, list[Model]] = {}  # model name → records of the chunk to insert
         self.after: list[Callable[[], Awaitable]] = []  # updates of the chunk, run after its inserts
+        self.refused = False  # confirming, a problem was found: nothing more is written, the transaction will be rolled back
 
     async def village(self, code: str) -> Village | None:
         if code not in self.villages:
@@ -127,6 +129,12 @@ class _Context:
 
     async def record(self, kind: Kind, key: str, entity_id: UUID) -> None:
         self.add(ImportRecord(bank_id=self.bank.id, kind=kind.code, source_key=key, entity_id=entity_id, file_sha256=self.sha))
+
+    def refuse(self) -> None:
+        """A confirmation found a problem: from here on the rows are only checked (their errors listed), nothing is written."""
+        if self.write:
+            self.write, self.refused = False, True
+            self.pending, self.after = {}, []
 
     async def flush(self) -> None:
         """Write the chunk's records (one bulk insert per table, parents first, then its updates); forget its lookups."""
@@ -338,6 +346,7 @@ _credit_line_row.prepare = _prepare_credit_lines
 
 async def _chunk(kind: Kind, handler, ctx: _Context, rows: Chunk, header: dict[str, int], result: ImportResult) -> None:
     """The rows of one chunk, in file order, against the chunk's lookups; then (writing) its records."""
+    first = result.rows
     await ctx.prepare(kind, rows)
     prepare = getattr(handler, "prepare", None)
     if prepare is not None:
@@ -347,7 +356,7 @@ async def _chunk(kind: Kind, handler, ctx: _Context, rows: Chunk, header: dict[s
             continue
         result.rows += 1
         if ctx.progress is not None and result.rows % ctx.every == 0:
-            ctx.progress("写入" if ctx.write else "检查", result.rows)
+            ctx.progress("检查", result.rows)
         raw = {h: raw_row[i] if i < len(raw_row) else "" for h, i in header.items()}
         key = cells.get(kind.key, "")
         if key and key in ctx.keys:
@@ -363,13 +372,16 @@ async def _chunk(kind: Kind, handler, ctx: _Context, rows: Chunk, header: dict[s
         errors = await handler(ctx, line, cells, raw)
         if errors:
             result.add(errors)
-            if ctx.write:
-                raise _Refused()
+            ctx.refuse()
         elif ctx.already:  # the handler found the record already there (an LPR fixing the system has)
             result.skipped += 1
         else:
             result.new += 1
+    writing = ctx.write
     await ctx.flush()
+    if writing and ctx.progress is not None:  # the chunk's rows are written
+        for done in range(first - first % ctx.every + ctx.every, result.rows + 1, ctx.every):
+            ctx.progress("写入", done)
 
 
 async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportResult) -> None:
@@ -393,8 +405,7 @@ async def _pass(kind: Kind, handler, ctx: _Context, path: Path, result: ImportRe
     errors = await ctx.finish(result)
     if errors:
         result.add(errors)
-        if ctx.write:
-            raise _Refused()
+        ctx.refuse()
     await ctx.flush()  # what finish buffered (a guarantees file's records)
 
 
@@ -408,21 +419,22 @@ async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: st
     require(actor, Action.PORTFOLIO_IMPORT, branch_id=bank.head_branch_id)  # an admin imports into their own bank only
     sha = sha256_of(path)
     result = ImportResult(kind=kind, bank_name=bank.name)
-    await _pass(kind, handler, context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)
-    if not confirm or result.error_count:
+    if not confirm:
+        await _pass(kind, handler, context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)
         return result
-    written = ImportResult(kind=kind, bank_name=bank.name)
     try:
         async with in_transaction():
             ctx = context(bank, vault, sha, write=True, progress=progress, every=progress_every)
-            await _pass(kind, handler, ctx, path, written)
+            await _pass(kind, handler, ctx, path, result)
+            if result.error_count:
+                raise _Refused()
             await audit.record(actor, f"import.{kind.code}", "bank", bank.id,
-                               after={"file_sha256": sha, "rows": written.rows, "new": written.new, "skipped": written.skipped, **ctx.audit_extra()})
-    except _Refused:  # the database changed between the preview and the writing: nothing was kept
-        written.committed = False
-        return written
-    written.committed = True
-    return written
+                               after={"file_sha256": sha, "rows": result.rows, "new": result.new, "skipped": result.skipped, **ctx.audit_extra()})
+    except _Refused:  # a row (or the database, changed since the preview) refused the file: nothing was kept
+        result.committed = False
+        return result
+    result.committed = True
+    return result
 
 
 async def import_customers(*, actor: Actor, vault: Vault, bank_code: str, path: Path, confirm: bool, max_bytes: int, **options) -> ImportResult:

@@ -32,7 +32,7 @@ from app.services.actor import Actor
 from app.services.lending import ledger
 from app.services.lending.products import conventions_for
 from app.services.permissions import require
-from app.services.portfolio_import import ImportResult, _Context, _Refused, _run, batches
+from app.services.portfolio_import import ImportResult, _Context, _run, batches
 from app.sql import as_uuid, fetch
 
 OPENING = "migration_opening"  # ledger transaction kind: one per imported loan
@@ -72,8 +72,8 @@ class _LoanContext(_Context):
             self.control_line = line
             self.control, errors = check_control(line, cells)
         result.add(errors)
-        if errors and self.write:
-            raise _Refused()
+        if errors:
+            self.refuse()
         return True
 
     def skipped_row(self, line: int, cells: dict[str, str]) -> None:
