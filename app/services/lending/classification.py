@@ -312,8 +312,9 @@ async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: da
         raise Conflict("借款人仍有逾期欠款，不能上调分类", code=ClassificationCode.ARREARS, field="proposal_id")
     dpd = days_past_due(today, first_unpaid.due_on if first_unpaid else None)
     lapsed = _floor_lapsed(risk, today)  # a restructuring whose observation has ended: the approval lifts its floor
+    policy = await policy_in_force()
     try:
-        target = check_upgrade_target(loan.classification, to_class, dpd_floor=DEFAULT_POLICY.dpd_floor(dpd), floor=None if lapsed else risk.floor_class)
+        target = check_upgrade_target(loan.classification, to_class, dpd_floor=policy.dpd_floor(dpd), floor=None if lapsed else risk.floor_class)
     except ValueError:
         raise ValidationError("上调后的分类须优于当前分类，且不优于逾期天数和人工认定的下限", code=ClassificationCode.INVALID_CLASS, field="to_class") from None
     await _change(loan, target, on=today, source="upgrade", reason=note or ("重组观察期满，审批上调" if lapsed else "审批上调"), actor=actor)
@@ -330,6 +331,13 @@ async def pending_proposals(actor: Actor) -> list[ClassUpgradeProposal]:
     _require(actor, APPROVE_ROLES, "只有审批人或支行行长可以查看分类上调建议")
     rows = await ClassUpgradeProposal.filter(status=UpgradeProposalStatus.PENDING).prefetch_related("loan").order_by("raised_on")
     return [p for p in rows if can_access(actor, customer_id=p.loan.customer_id, branch_id=p.loan.branch_id)]
+
+
+async def policy_in_force() -> ClassificationPolicy:
+    """The classification policy the latest close classified with (its `eod_run`; the settings reach the services through
+    it): what an extension's observation and an approver's upgrade are judged by between closes; the default before any."""
+    run = await EodRun.filter(classification_policy__isnull=False).order_by("-business_on").first()
+    return ClassificationPolicy.from_json(run.classification_policy) if run else DEFAULT_POLICY
 
 
 async def close_policies(first: date, last: date) -> dict[date, ClassificationPolicy]:

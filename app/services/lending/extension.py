@@ -17,7 +17,6 @@ from typing import Any
 from uuid import UUID
 
 from app.domain import lpr
-from app.domain.classification import DEFAULT_POLICY as CLASS_POLICY
 from app.domain.classification import FloorKind, LoanClass, observation_ends, worst
 from app.domain.error_codes import CommonCode, LendingCode
 from app.domain.errors import Conflict, NotFound, ValidationError
@@ -39,6 +38,7 @@ from app.services.actor import SYSTEM, Actor
 from app.services.contracts.signed_text import archive_signed_text, sign_text_document
 from app.services.contracts.signing import SigningKit
 from app.services.guarantees import guarantees_of_loan, witness_name
+from app.services.lending.classification import policy_in_force
 from app.services.lending.access import can_access
 from app.services.lending.queries import loan_label, loan_named_in, loan_subject
 from app.services.lending.pricing import rate_for
@@ -109,7 +109,7 @@ async def _plan(loan: Loan, params: Params, today: date) -> Plan:
     restructured = bool(params.get("restructured"))
     class_before = LoanClass(loan.classification)
     class_after = worst([class_before, LoanClass.SPECIAL_MENTION]) if restructured else class_before
-    until = observation_ends(today, [r.due_on for r in new_rows], CLASS_POLICY) if restructured else None
+    until = observation_ends(today, [r.due_on for r in new_rows], await policy_in_force()) if restructured else None
     return Plan(months, original, loan.maturity_on, new_rows[-1].due_on, loan.annual_rate_ppm, new_rate, old_tenor, new_tenor, balance,
                 tuple(future), tuple(new_rows), restructured, class_before, class_after, until, guarantors)
 

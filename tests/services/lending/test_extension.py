@@ -267,3 +267,17 @@ async def test_a_late_payment_in_the_observation_starts_it_again(bank, core, vau
     risk = await LoanRisk.get(loan_id=loan.id)
     assert (risk.floor_kind, risk.floor_set_on, risk.floor_until) == (FloorKind.RESTRUCTURED, date(2027, 4, 5), date(2027, 10, 5))
     assert (await Loan.get(id=loan.id)).classification == LoanClass.SPECIAL_MENTION
+
+
+async def test_a_restructurings_observation_follows_the_policy_the_close_runs_with(bank, core, vault):
+    """The observation's end is judged by the classification policy of the latest close (the settings'), not the default:
+    with one month and two periods, the restructuring of 2026-12-28 is observed to the second due date after it."""
+    from tests.services.lending.test_classification_state import SHORT
+
+    loan = await _loan(core, vault, card=PAYS)
+    await _until(core, vault, date(2026, 12, 28), SHORT)
+    today = await business_date.current()
+    command = await propose_extension(actor=await _actor("officer1"), loan_id=loan.id, months=3, restructured=True, reason="借款人因灾减收，财务困难",
+                                      today=today, now=NOW, policy=MC)
+    await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
+    assert (await LoanRisk.get(loan_id=loan.id)).floor_until == date(2027, 2, 27)  # the default policy would say 2027-06-28
