@@ -8,7 +8,7 @@ from app.cli import org  # noqa: F401  (registration: bank create|list)
 from app.cli import manifests  # noqa: F401  (registration: export-manifest, import-manifest, manifest-list, manifest-check, manifest-retire)
 from app.cli import portfolio_import  # noqa: F401  (registration: import, import-template)
 from app.cli import external_data  # noqa: F401  (registration: external-import)
-from app.cli import maker_checker  # noqa: F401  (registration: maker-checker list|show|approve|reject)
+from app.cli import maker_checker, maker_checker_propose  # noqa: F401  (registration: maker-checker list|show|approve|reject|propose)
 from app.cli.base import cli
 
 

@@ -35,7 +35,7 @@ def _value(value: int | str | None, money: bool) -> str:
     return f"{yuan_str(value)} 元" if money and isinstance(value, int) else str(value)
 
 
-def _effect_lines(effect) -> list[str]:
+def effect_lines(effect) -> list[str]:
     lines = [f"  {effect.title}"]
     lines += [f"  {f.label}：{_value(f.before, f.money)} → {_value(f.after, f.money)}" for f in effect.figures]
     lines += [f"  · {note}" for note in effect.notes]
@@ -82,10 +82,10 @@ def show(command_id: str = typer.Argument(..., help="申请编号（list 列出�
     c = view.command
     typer.echo(f"{view.label}  {c.subject}  状态：{CommandStatus(c.status).label}  发起人：{view.maker_name}  理由：{c.reason}")
     typer.echo("发起时的影响：")
-    typer.echo("\n".join(_effect_lines(view.seen)))
+    typer.echo("\n".join(effect_lines(view.seen)))
     if view.now is not None and view.changed:
         typer.echo("现在的影响（与发起时不同，请核对）：")
-        typer.echo("\n".join(_effect_lines(view.now)))
+        typer.echo("\n".join(effect_lines(view.now)))
     if view.blocked:
         typer.echo(f"现在无法执行：{view.blocked}")
     typer.echo("可以审批" if view.may_check else f"不能审批：{view.why_not}")
@@ -118,7 +118,7 @@ def approve_(
     view, done = _run(work, "审批失败")
     typer.echo(f"已审批通过并执行：{view.label}  {done.subject}")
     if view.now is not None:
-        typer.echo("\n".join(_effect_lines(view.now)))
+        typer.echo("\n".join(effect_lines(view.now)))
 
 
 @commands.command("reject")
