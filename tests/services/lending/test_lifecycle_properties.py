@@ -63,7 +63,7 @@ actions = st.one_of(
     st.tuples(st.just("extend"), st.integers(0, 30), st.integers(1, 3), st.booleans()),
     st.tuples(st.just("renew"), st.integers(0, 30), st.sampled_from((3, 6))),
     st.tuples(st.just("write_off"), st.just(0)),
-    st.tuples(st.just("recover"), st.integers(0, 30), st.integers(1, 100)),
+    st.tuples(st.just("recover"), st.integers(0, 30), st.one_of(st.just(100), st.integers(1, 100))),  # 100: the interest too
     st.tuples(st.just("reverse"), st.integers(0, 30), st.booleans()),
     st.tuples(st.just("card"), st.booleans()),
 )
@@ -217,9 +217,10 @@ async def _step(book: Book, action: tuple, core, vault) -> bool:
         reversed_ids = await LedgerTransaction.filter(reverses_id__isnull=False).values_list("reverses_id", flat=True)
         booking = await LedgerTransaction.filter(loan_id__in=book.loans, kind__in=("repayment", "prepayment"), business_on=today) \
             .exclude(id__in=list(reversed_ids)).order_by("-created_at").first()
-        if booking is None:  # else a counter repayment of an earlier day: value-dated (跨日冲正), or refused when it cannot be
-            booking = await LedgerTransaction.filter(loan_id__in=book.loans, kind="repayment", business_on__lt=today) \
-                .exclude(id__in=list(reversed_ids)).order_by("-created_at").first()
+        if booking is None:  # else one of the latest bookings of an earlier day: value-dated (跨日冲正), or refused when it cannot be
+            earlier = await LedgerTransaction.filter(loan_id__in=book.loans, kind__in=("repayment", "prepayment", "disbursement"),
+                                                     business_on__lt=today).exclude(id__in=list(reversed_ids)).order_by("-created_at").limit(4)
+            booking = earlier[action[1] % len(earlier)] if earlier else None
         if booking is not None:
             target = await Loan.filter(id__in=book.loans, status=LoanStatus.ACTIVE).exclude(id=booking.loan_id).first() if action[2] else None
             mode = "reapply" if target else "refund"
@@ -289,10 +290,11 @@ FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id LEFT JO
 GROUP BY COALESCE(o.kind, t.kind), e.loan_id, e.account
 """
 # Per loan, what its records say it was charged and paid: the interest of each period that has ended (due on or before the
-# next business date, as ledger-check; a period a payoff closed early is the prepayment's), all penalty and compound.
+# next business date, as ledger-check), all penalty and compound. A row paid before its due date was paid off by a
+# prepayment: its interest is the prepayment's (PREPAID_SQL), also once its due date has passed.
 ROWS_SQL = """
 SELECT loan_id,
-  COALESCE(SUM(CASE WHEN due_on <= :falls_due THEN interest_fen ELSE 0 END), 0) AS interest,
+  COALESCE(SUM(CASE WHEN due_on <= :falls_due AND NOT (paid_on IS NOT NULL AND paid_on < due_on) THEN interest_fen ELSE 0 END), 0) AS interest,
   COALESCE(SUM(penalty_fen + compound_fen), 0) AS penalty,
   COALESCE(SUM(paid_interest_fen + paid_penalty_fen + paid_compound_fen), 0) AS paid
 FROM installment GROUP BY loan_id
