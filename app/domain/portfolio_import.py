@@ -163,6 +163,7 @@ LOANS = Kind("loans", "贷款", "贷款编号", (
     Column("发放时年利率", False, "等额本息贷款在存续期间利率曾重定价的填写发放时的年利率（%）：迁移日后的还款计划按剩余本金、执行年利率"
                          "和剩余还款日重新计算，不再按原利率推算的本金核对；默认同执行年利率", ("", "")),
     Column("核销后已收回本金", False, "元，已核销贷款在原系统核销后已收回的本金，默认 0；剩余本金为尚未收回的部分（已收回的计入已还本金）", ("", "")),
+    Column("已收利息", False, "元，迁移日前借款人在原系统已付的利息（含罚息、复利），默认 0；计入报表的已收利息（客户贡献度），不记账、不进合计行", ("0", "")),
     Column("核销后已收回利息", False, "元，已核销贷款在原系统核销后已收回的利息（含罚息、复利），默认 0；逾期利息为尚未收回的部分", ("", "")),
 ))
 
@@ -560,7 +561,8 @@ def check_loan(line: int, cells: dict[str, str]) -> tuple[dict | None, list[RowE
     c.add("剩余本金", error)
     amounts = {name: _optional_money(c, cells, column) for name, column in (
         ("overdue_principal_fen", "逾期本金"), ("overdue_interest_fen", "逾期利息"), ("accrued_fen", "应计利息"), ("penalty_fen", "罚息"),
-        ("compound_fen", "复利"), ("recovered_principal_fen", "核销后已收回本金"), ("recovered_interest_fen", "核销后已收回利息"))}
+        ("compound_fen", "复利"), ("recovered_principal_fen", "核销后已收回本金"), ("recovered_interest_fen", "核销后已收回利息"),
+        ("interest_paid_fen", "已收利息"))}
     earliest = None
     if cells.get("最早逾期日", ""):
         earliest = _date(cells["最早逾期日"])

@@ -65,6 +65,9 @@ class Loan(Model):
     classification = fields.CharEnumField(LoanClass, max_length=16, default=LoanClass.NORMAL)
     settled_on = fields.DateField(null=True)
     disbursement_ref = fields.CharField(max_length=64, default="", db_default="")
+    # a migrated loan's interest, penalty and compound paid in the old system before the migration (已收利息): reported as
+    # interest received (customer contribution), never booked — that income is the old system's (docs/import.md)
+    legacy_interest_paid_fen = fields.BigIntField(default=0, db_default=0)
     # "debit in flight" marker: the reference of an auto-debit sent to the core and not yet booked;
     # a manual repayment or prepayment is refused while it is set
     debit_in_flight = fields.CharField(max_length=80, null=True)

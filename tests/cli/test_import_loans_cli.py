@@ -105,5 +105,6 @@ async def test_a_legacy_book_in_every_state_imported_through_the_cli_lives_throu
     assert [i.due_on for i in await Installment.filter(loan_id=loans["D0013"].id, status="paid").order_by("due_on")] == [
         date(2026, 12, 15), date(2027, 1, 15)]  # the repriced 等额本息 loan's rebuilt rows were debited
     assert (await LoanWriteOff.get(loan_id=loans["D0014"].id)).recovered_principal_fen == 2_000_00
+    assert loans["D0013"].legacy_interest_paid_fen == 1_380_12  # 已收利息: reported as received, never booked (ledger-check above)
     report = await loan_reconciliation(actor=SYSTEM, bank_code=BANK)
     assert report.matches and report.imported.count == 14 and report.imported.principal_fen == book.control["principal"]

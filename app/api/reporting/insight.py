@@ -44,7 +44,7 @@ class Contribution:
     outstanding: DecimalString = strawberry.field(description="贷款余额（本金）（元，两位小数的字符串，如 \"1200.00\"）")
     overdue_principal: DecimalString = strawberry.field(description="逾期本金（元，两位小数的字符串，如 \"1200.00\"）")
     interest_earned: DecimalString = strawberry.field(description="已确认的利息、罚息、复利收入（已到期结计的利息与计收的罚息复利，按总账）")
-    interest_collected: DecimalString = strawberry.field(description="已收回的利息、罚息、复利")
+    interest_collected: DecimalString = strawberry.field(description="已收回的利息、罚息、复利（迁移贷款含原系统迁移前已收的利息，记在迁移日）")
     interest_accrued: DecimalString = strawberry.field(description="当前已计提未到期的利息（不受日期范围影响）")
 
     @classmethod

@@ -8,7 +8,9 @@
   yet due is not in the ledger per loan: it is reported apart, as the loans' current
   `accrued_interest_fen` (a snapshot the date range does not apply to);
 - interest collected: interest, penalty and compound paid (receivable credits of repayments,
-  end-of-day debits and prepayments; reversals count back).
+  end-of-day debits and prepayments; reversals count back), and for a migrated loan what the borrower paid in the
+  old system before the migration (`loan.legacy_interest_paid_fen`, not in the ledger: that income is the old
+  system's), dated the migration date (its opening transaction's business date; docs/import.md).
 The date range is the ledger's business date. Customers are listed by interest earned,
 highest first. One SQL statement per page (plus one for the page's tags).
 """
@@ -25,7 +27,7 @@ from app.services.reporting.common import EVERYTHING, Keyset, Page, ReportFilter
 
 ORDER = Keyset("customers", (("earned", True, int), ("customer_id", False, UUID)))  # interest earned, highest first
 FIGURES = ["loans", "active_loans", "outstanding", "overdue", "earned", "collected", "accrued"]
-SOURCES = ["lo.loans", "lo.active_loans", "lo.outstanding", "lo.overdue", "le.earned", "le.collected", "lo.accrued"]
+SOURCES = ["lo.loans", "lo.active_loans", "lo.outstanding", "lo.overdue", "le.earned", "COALESCE(le.collected, 0) + COALESCE(lg.legacy, 0)", "lo.accrued"]
 RECEIVABLES = "('interest_receivable', 'penalty_receivable', 'compound_receivable')"
 RECOGNISED = "('interest_due', 'penalty', 'accrual')"  # accrual: per-loan lines of ledgers written before 应计利息
 
@@ -75,6 +77,7 @@ def contribution_sql(sql: Sql, filt: ReportFilter, scope, customer_id: UUID | No
         loan_where.append(sql.equals("cl.officer_id", filt.officer_id))
     loans = f"SELECT l.id FROM loan l{line_join} WHERE {' AND '.join(loan_where)}"
     ledger_where = [f"e.loan_id IN ({loans})", *sql.dates("t.business_on", filt)]
+    legacy_where = ["l3.legacy_interest_paid_fen <> 0", f"l3.id IN ({loans})", *sql.dates("t3.business_on", filt)]  # migrated loans
     loans_again = " AND ".join(loan_where)  # same predicate (parameters are reused by name)
     where = ["1 = 1"]
     if filt.village_id:
@@ -99,6 +102,9 @@ def contribution_sql(sql: Sql, filt: ReportFilter, scope, customer_id: UUID | No
         "            THEN CASE WHEN t.kind = 'reversal' THEN -e.debit_fen ELSE e.credit_fen END ELSE 0 END) AS collected"
         "   FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id LEFT JOIN ledger_transaction r ON r.id = t.reverses_id"
         f"   JOIN loan l2 ON l2.id = e.loan_id WHERE {' AND '.join(ledger_where)} GROUP BY l2.customer_id) le ON le.customer_id = c.id"
+        " LEFT JOIN (SELECT l3.customer_id, SUM(l3.legacy_interest_paid_fen) AS legacy FROM loan l3"
+        "   JOIN ledger_transaction t3 ON t3.loan_id = l3.id AND t3.kind = 'migration_opening'"
+        f"   WHERE {' AND '.join(legacy_where)} GROUP BY l3.customer_id) lg ON lg.customer_id = c.id"
         f" WHERE {' AND '.join(where)}"
     )
 

@@ -189,7 +189,9 @@ async def _write_loan(ctx: _LoanContext, row: dict, plan, credit_line: CreditLin
         start_on=row["start_on"], first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], next_repricing_on=repricing, status=LoanStatus.ACTIVE,
         outstanding_principal_fen=row["remaining_fen"], overdue_principal_fen=plan.overdue_principal_fen,
         overdue_interest_fen=plan.overdue_interest_fen, accrued_interest_fen=row["accrued_fen"], penalty_fen=row["penalty_fen"],
-        compound_fen=row["compound_fen"], days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
+        compound_fen=row["compound_fen"], days_past_due=plan.days_past_due, classification=row["class"],
+        disbursement_ref=row["key"],  # the old system's 借据号 stays the loan's IOU number
+        legacy_interest_paid_fen=row["interest_paid_fen"],  # reported as interest received, not booked: that income is the old system's
     ))
     for i in plan.installments:
         ctx.add(Installment(loan_id=loan.id, number=i.number, due_on=i.due_on, principal_fen=i.principal_fen, interest_fen=i.interest_fen,
@@ -251,6 +253,7 @@ async def _write_written_off(ctx: _LoanContext, row: dict, plan, credit_line: Cr
         spread_bp=row["spread_bp"], method=row["method"].value, term_months=row["term_months"], start_on=row["start_on"],
         first_due_on=row["first_due_on"], maturity_on=row["maturity_on"], status=LoanStatus.WRITTEN_OFF, outstanding_principal_fen=0,
         days_past_due=plan.days_past_due, classification=row["class"], disbursement_ref=row["key"],
+        legacy_interest_paid_fen=row["interest_paid_fen"],
     ))
     # the register as a native one stands after recoveries: what was written off, what the old system recovered since (账销案存)
     ctx.add(LoanWriteOff(loan_id=loan.id, bank_id=ctx.bank.id, written_off_on=row["written_off_on"], class_at_write_off=row["class"],

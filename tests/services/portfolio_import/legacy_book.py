@@ -55,6 +55,7 @@ class LegacyLoan:
     original_rate: str | None = None  # 发放时年利率: a 等额本息 loan repriced on `repriced_on` (a due date) from this rate to `rate_percent`
     repriced_on: date | None = None
     recovered_fen: tuple[int, int] = (0, 0)  # 核销后已收回 principal and interest, in the old system
+    interest_paid_fen: int = 0  # 已收利息: interest the borrower paid in the old system before the migration
 
 
 LOANS_OF_BOOK = (
@@ -86,12 +87,14 @@ EXTENDED_LOANS = (LegacyLoan(8, "等额本息", 20_000, 6, date(2026, 3, 5), "4.
 # the states carried since (docs/import.md): the same extension as a restructuring (重组, 关注); a loan overdue since
 # 2026-10-20 owing penalty and compound interest (复利) on its overdue interest, without a card (it stays overdue); a
 # 等额本息 loan repriced from 4.75 % to 4.45 % on its due date 2026-01-15; a written-off loan of which the old system
-# recovered 2,000.00 of principal and 100.00 of interest after the write-off
+# recovered 2,000.00 of principal and 100.00 of interest after the write-off; the repriced loan's borrower paid 1,380.12 of
+# interest in the old system (已收利息)
 RESTRUCTURED, COMPOUND, REPRICED, RECOVERED = (
     LegacyLoan(11, "等额本息", 20_000, 6, date(2026, 3, 5), "4.5", None, 0, "关注", True, extended_on=date(2026, 8, 20), extension_months=6,
                restructured=True),
     LegacyLoan(12, "等额本息", 24_000, 12, date(2026, 1, 20), "5", 9, 30_00, "关注", False, compound_fen=1_25),
-    LegacyLoan(13, "等额本息", 36_000, 24, date(2025, 10, 15), "4.45", None, 0, "正常", True, original_rate="4.75", repriced_on=date(2026, 1, 15)),
+    LegacyLoan(13, "等额本息", 36_000, 24, date(2025, 10, 15), "4.45", None, 0, "正常", True, original_rate="4.75", repriced_on=date(2026, 1, 15),
+               interest_paid_fen=1_380_12),
     LegacyLoan(14, "等额本金", 30_000, 12, date(2025, 6, 10), "5", 4, 0, "损失", True, written_off_on=date(2026, 6, 30), recovered_fen=(2_000_00, 100_00)),
 )
 CARRIED_LOANS = (RESTRUCTURED, COMPOUND, REPRICED, RECOVERED)
@@ -164,7 +167,7 @@ def loan_row(loan: LegacyLoan, on: date) -> tuple[list[str], dict[str, int]]:
     extra = {"非应计日": loan.non_accrual_on.isoformat() if loan.non_accrual_on else "", "核销日": loan.written_off_on.isoformat() if loan.written_off_on else "",
              "展期日": loan.extended_on.isoformat() if loan.extended_on else "", "展期月数": str(loan.extension_months) if loan.extended_on else "",
              "观察期起始日": loan.observing_since.isoformat() if loan.observing_since else "", "重组": "是" if loan.restructured else "",
-             "复利": _yuan(loan.compound_fen), "发放时年利率": loan.original_rate or "",
+             "复利": _yuan(loan.compound_fen), "发放时年利率": loan.original_rate or "", "已收利息": _yuan(loan.interest_paid_fen) if loan.interest_paid_fen else "",
              "核销后已收回本金": _yuan(recovered_principal) if recovered_principal else "", "核销后已收回利息": _yuan(recovered_interest) if recovered_interest else ""}
     row += [extra.get(h, "") for h in LOANS.headers[20:]]
     return row, figures

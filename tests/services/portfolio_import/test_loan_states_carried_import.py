@@ -2,7 +2,8 @@
 an extension's 重组 flag (the restructuring floor and observation as on a native one), compound interest (复利) owed
 (in the receivable as the close holds it, so the next end-of-day continues it), a 等额本息 loan repriced during its life
 (the remaining schedule rebuilt from the principal left at the rate in force) and the old system's recoveries on a
-written-off loan (the 账销案存 register shows them; later recoveries still work). Each with its Chinese row errors."""
+written-off loan (the 账销案存 register shows them; later recoveries still work); interest paid to date in the old system
+(已收利息: in the report of interest received, not in the ledger). Each with its Chinese row errors."""
 
 import uuid
 from datetime import date, timedelta
@@ -15,6 +16,8 @@ from app.services.actor import SYSTEM
 from app.services.lending.eod import run_eod
 from app.services.lending.ledger import ledger_check
 from app.services.lending.write_off import record_recovery
+from app.services.insight import customer_contributions
+from app.services.reporting import ReportFilter
 from app.services.portfolio_import import import_cards, import_credit_lines, import_customers, import_loans, loan_reconciliation
 from tests.services.portfolio_import.legacy_book import COMPOUND, RECOVERED, REPRICED, RESTRUCTURED, STATE_LOANS, legacy_book, loan_row
 from app.domain.portfolio_import import LOANS
@@ -158,3 +161,29 @@ async def test_recoveries_the_old_system_made_on_a_written_off_loan_are_in_its_r
     record = await LoanWriteOff.get(loan_id=loan.id)
     assert record.recovered_principal_fen == 2_500_00 and await _balance(loan.id, "written_off_principal") == left_principal - 500_00
     assert await ledger_check(today=today - timedelta(days=1)) == []
+
+
+async def test_interest_paid_in_the_old_system_is_reported_as_received_on_the_migration_date_and_never_booked(demo, vault, tmp_path):
+    on, book = await _book(vault, tmp_path, (REPRICED,))
+    negative = list(book.loan_rows[0])
+    negative[COL["已收利息"]] = "-1"
+    bad = await _run(import_loans, book.loans_file(tmp_path / "bad.csv", [negative]), confirm=False, vault=vault)
+    assert [e.column for e in bad.errors] == ["已收利息"] and await Loan.all().count() == 0
+
+    done = await _run(import_loans, book.loans, confirm=True, vault=vault)
+    assert [str(e) for e in done.errors] == [] and done.committed
+    loan = await Loan.get(disbursement_ref="D0013")
+    assert loan.legacy_interest_paid_fen == 1_380_12
+    assert await LedgerEntry.filter(account__in=("interest_income", "penalty_income", "compound_income")).count() == 0  # no income booked
+    assert await ledger_check(today=on - timedelta(days=1)) == []
+    everything = await customer_contributions(actor=SYSTEM, customer_id=loan.customer_id)
+    assert everything.customers.rows[0].figures.interest_collected_fen == 1_380_12
+    on_the_day = await customer_contributions(actor=SYSTEM, customer_id=loan.customer_id, filt=ReportFilter(date_from=on, date_to=on))
+    assert on_the_day.customers.rows[0].figures.interest_collected_fen == 1_380_12
+    since = await customer_contributions(actor=SYSTEM, customer_id=loan.customer_id, filt=ReportFilter(date_from=on + timedelta(days=1)))
+    assert since.customers.rows[0].figures.interest_collected_fen == 0
+
+    await _eod(vault, 20)  # its due date 2026-12-15 is debited: Cunxin's collection adds to the old system's figure
+    row = await Installment.get(loan_id=loan.id, due_on=date(2026, 12, 15))
+    after = await customer_contributions(actor=SYSTEM, customer_id=loan.customer_id)
+    assert row.status == "paid" and after.customers.rows[0].figures.interest_collected_fen == 1_380_12 + row.paid_interest_fen
