@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0050_online_offer_expiry')]
+    dependencies = [('models', '0051_restructured_observation')]
 
     initial = False
 
