@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0052_eod_classification_policy')]
+    dependencies = [('models', '0053_platform_commands')]
 
     initial = False
 
