@@ -78,7 +78,7 @@ class CollectionActionRecordPayload:
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
-@strawberry.input(description="上传新版本的规则集（YAML）：法人行的上传须经双人复核（另一位系统管理员或总行审批人）后生效；平台默认版本立即生效")
+@strawberry.input(description="上传新版本的规则集（YAML）：须经双人复核后生效（法人行版本：另一位系统管理员或总行审批人；平台默认版本：另一位平台系统管理员）")
 class RuleSetUploadInput:
     yaml_text: str = strawberry.field(description="规则集全文（YAML；格式与示例见 app/domain/rules/rulesets/，可用的规则见规则目录）")
     kind: RuleSetKind = strawberry.field(
@@ -90,11 +90,11 @@ class RuleSetUploadInput:
 @strawberry.type(description="成功时 ruleSet 与 command 至少一个非空；errors 非空时两者均为 null")
 class RuleSetUploadPayload:
     rule_set: RuleSet | None = strawberry.field(description="已生效的新版本；待复核或出错时为 null（errors 的 field 指向 YAML 中的位置）")
-    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；平台默认版本与出错时为 null")
+    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；出错时为 null")
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
-@strawberry.input(description="重新启用本行（平台管理员：平台默认）已保存的旧版本规则集（回退）：法人行的启用须经双人复核（另一位系统管理员或总行审批人）后生效")
+@strawberry.input(description="重新启用本行（平台管理员：平台默认）已保存的旧版本规则集（回退）：须经双人复核后生效（法人行：另一位系统管理员或总行审批人；平台默认：另一位平台系统管理员）")
 class RuleSetActivateInput:
     version: str = strawberry.field(description="要启用的版本号（RuleSet.version，如 reject-2027.1）")
     reason: str = strawberry.field(default="", description="申请理由（双人复核时给复核人看）；为空时写明启用的版本")
@@ -106,10 +106,10 @@ class RuleSetUsePlatformDefaultInput:
     reason: str = strawberry.field(default="", description="申请理由（双人复核时给复核人看）；为空时写明改用平台默认")
 
 
-@strawberry.type(description="成功时 command 非空（平台管理员的启用：ruleSet 非空、command 为 null）；errors 非空时两者均为 null")
+@strawberry.type(description="成功时 command 非空；errors 非空时两者均为 null")
 class RuleSetChangePayload:
     rule_set: RuleSet | None = strawberry.field(description="已生效的版本（启用时）；待复核、改用平台默认或出错时为 null")
-    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；平台管理员的启用与出错时为 null")
+    command: Command | None = strawberry.field(default=None, description="双人复核申请：status 为 PENDING 时待复核，复核通过后才生效；设置未列入复核时为 APPROVED（已生效）；出错时为 null")
     errors: list[RiskError] = strawberry.field(description="错误；成功时为空列表")
 
 
@@ -184,7 +184,7 @@ class RiskMutation:
         row = await TaskModel.get(id=action.task_id).prefetch_related(*TASK_PREFETCH)
         return CollectionActionRecordPayload(task=CollectionTask.from_model(row), errors=[])
 
-    @strawberry.mutation(description="上传拒绝规则集或策略（系统管理员）：法人行的上传生成待复核申请，复核通过后生效", permission_classes=[IsAdmin])
+    @strawberry.mutation(description="上传拒绝规则集或策略（系统管理员）：生成待复核申请（平台默认版本由另一位平台系统管理员复核），复核通过后生效", permission_classes=[IsAdmin])
     async def rule_set_upload(self, info: Info, input: Annotated[RuleSetUploadInput, INPUT]) -> RuleSetUploadPayload:
         try:
             made = await propose_ruleset_upload(actor=info.context.actor, yaml_text=input.yaml_text, kind=RuleSetKindModel(input.kind.value),
@@ -197,7 +197,7 @@ class RiskMutation:
         row = await RuleSetModel.get_or_none(id=done) if done else None
         return RuleSetUploadPayload(rule_set=RuleSet.from_model(row) if row else None, command=Command.from_model(made), errors=[])
 
-    @strawberry.mutation(description="重新启用旧版本规则集（系统管理员，回退）：法人行的启用生成待复核申请，复核通过后生效", permission_classes=[IsAdmin])
+    @strawberry.mutation(description="重新启用旧版本规则集（系统管理员，回退）：生成待复核申请（平台默认版本由另一位平台系统管理员复核），复核通过后生效", permission_classes=[IsAdmin])
     async def rule_set_activate(self, info: Info, input: Annotated[RuleSetActivateInput, INPUT]) -> RuleSetChangePayload:
         try:
             made = await propose_ruleset_activate(actor=info.context.actor, version=input.version, reason=input.reason,

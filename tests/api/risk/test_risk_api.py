@@ -167,6 +167,21 @@ async def test_rule_set_upload_is_for_admins_with_typed_errors(client, demo):
     assert [e["code"] for e in dup["errors"]] == ["DUPLICATE_VERSION"] and dup["command"] is None
 
 
+async def test_a_platform_admins_upload_through_graphql_is_a_platform_command(client, demo):
+    """The platform default waits for a second platform admin; a bank's head-office approver cannot decide it."""
+    good = "version: reject-2027.9\ndescription: 平台试行\nrules:\n  - code: CURRENT_OVERDUE\n    kind: reject\n    message: \"账户{account}当前逾期\"\n"
+    platform = await _token("platform_admin")
+    ok = (await _gql(client, UPLOAD, {"input": {"yamlText": good}}, platform))["data"]["ruleSetUpload"]
+    assert ok["errors"] == [] and ok["ruleSet"] is None and ok["command"]["status"] == "PENDING"
+    assert {f["label"]: f["after"] for f in ok["command"]["effectSeen"]["figures"]}["生效版本"] == "reject-2027.9（平台默认）"
+    bank = (await _gql(client, APPROVE, {"input": {"commandId": ok["command"]["id"]}}, await _token("hq_approver")))["data"]["commandApprove"]
+    assert bank["command"] is None and bank["errors"][0]["code"] == "NOT_FOUND"
+    assert await RuleSetVersion.filter(version="reject-2027.9").count() == 0
+    await _approve(client, ok["command"], "platform_admin2", platform)
+    row = await RuleSetVersion.get(version="reject-2027.9")
+    assert row.bank_id is None and row.is_active
+
+
 async def test_a_strategy_version_is_uploaded_as_its_own_kind(client, demo):
     from app.models.risk import RuleSetKind
     from app.services.risk import shipped_ruleset_text
