@@ -6,6 +6,7 @@ written-off loan (the 账销案存 register shows them; later recoveries still w
 (已收利息: in the report of interest received, not in the ledger). Each with its Chinese row errors."""
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 
 from app.domain.classification import FloorKind, LoanClass
@@ -187,3 +188,18 @@ async def test_interest_paid_in_the_old_system_is_reported_as_received_on_the_mi
     row = await Installment.get(loan_id=loan.id, due_on=date(2026, 12, 15))
     after = await customer_contributions(actor=SYSTEM, customer_id=loan.customer_id)
     assert row.status == "paid" and after.customers.rows[0].figures.interest_collected_fen == 1_380_12 + row.paid_interest_fen
+
+
+async def test_compound_interest_of_a_non_accrual_loan_comes_in_off_the_balance_sheet(demo, vault, tmp_path):
+    on, book = await _book(vault, tmp_path, (replace(STATE_LOANS[1], compound_fen=2_00),))
+    done = await _run(import_loans, book.loans, confirm=True, vault=vault)
+    assert [str(e) for e in done.errors] == [] and done.committed
+    loan = await Loan.get(disbursement_ref="D0006")
+    risk = await LoanRisk.get(loan_id=loan.id)
+    assert (loan.compound_fen, risk.off_compound_fen) == (2_00, 2_00)
+    assert await _balance(loan.id, "off_compound") == 2_00 and await _balance(loan.id, "compound_receivable") == 0
+    report = await loan_reconciliation(actor=SYSTEM, bank_code=BANK)
+    assert report.matches and report.suspense_fen == 0 and report.imported.compound_fen == 2_00
+    assert await ledger_check(today=on - timedelta(days=1)) == []
+    await _eod(vault, 2)  # end-of-day keeps charging it off the balance sheet
+    assert (await LoanRisk.get(loan_id=loan.id)).off_compound_fen == (await Loan.get(id=loan.id)).compound_fen > 2_00
