@@ -378,3 +378,30 @@ async def test_a_prepayment_booked_to_the_wrong_loan_is_re_applied_after_end_of_
     assert not await CoreInstruction.filter(reference=f"reversal:{booking.id}").exists()  # no money moved
     assert await ledger_check(today=today) == []
     await _close(core, vault, 1)
+
+
+async def test_a_prepayment_that_shortened_the_term_is_reversed_after_end_of_days_with_its_dropped_rows_back(bank, core, vault):
+    """keep_installment (缩短期限): the prepayment dropped the last rows; reversed value-dated they come back, and the loan is
+    the twin never prepaid (schedule, maturity, balances, carries, line)."""
+    from app.models import Product
+
+    loan = await _draw(core, vault)
+    twin = await _draw(core, vault, card=TWIN_FAILS, sequence=358)
+    await Product.filter(id=loan.product_id).update(prepayment_mode="keep_installment")
+    await _close(core, vault, 2)
+    value_on = await business_date.current()
+    await prepay(actor=SYSTEM, loan_id=loan.id, amount_fen=600_000, idempotency_key=uuid.uuid4(), today=value_on, core=core, vault=vault)
+    booking = await _last(loan.id, "prepayment")
+    assert await Installment.filter(loan_id=loan.id).count() < 12
+    await _close(core, vault, 3)
+    today = await business_date.current()
+
+    command = await _reverse(booking.id, core=core, vault=vault, today=today)
+
+    assert await Installment.filter(loan_id=loan.id).count() == 12
+    assert command.result["interest_fen"] == 225  # 3 closes × 6 000.00 × 4.5 % / 360
+    assert await _figures(loan.id) == await _figures(twin.id)
+    assert await _extras(loan.id) == await _extras(twin.id)
+    assert await ledger_check(today=today) == []
+    await _close(core, vault, 1)
+    assert await _figures(loan.id) == await _figures(twin.id)
