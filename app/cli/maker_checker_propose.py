@@ -184,22 +184,39 @@ def list_add(
 
 @propose.command("list-remove")
 def list_remove(
-    entry_id: str = typer.Argument(..., help="名单记录编号（PAD 黑灰名单页面或 GraphQL 的记录编号）"),
+    entry_id: str = typer.Argument("", help="名单记录编号（PAD 黑灰名单页面或 GraphQL 的记录编号）；或改用 --id-number 与 --list"),
     username: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help="移出名单的原因"),
+    id_number: str = typer.Option("", "--id-number", help="客户身份证号码（不给记录编号时：移出该客户在本行该名单中的记录）"),
+    list_kind: str = typer.Option("", "--list", help="名单类型：black 或 grey（与 --id-number 一起用）"),
 ) -> None:
     """将一条本行名单记录移出，复核通过后生效。"""
+    from app.domain.vocabulary import ListKind
     from app.services.auth.officers import actor_by_username
-    from app.services.risk.lists import propose_list_remove
+    from app.services.risk.lists import entry_by_number, propose_list_remove
 
-    try:
-        entry = UUID(entry_id.strip())
-    except ValueError:
-        _fail(f"名单记录编号格式不正确：{entry_id}")
+    entry = kind = None
+    if entry_id.strip():
+        try:
+            entry = UUID(entry_id.strip())
+        except ValueError:
+            _fail(f"名单记录编号格式不正确：{entry_id}")
+    elif not id_number.strip():
+        _fail("请给出名单记录编号，或用 --id-number 与 --list 指明客户和名单")
+    else:
+        try:
+            kind = ListKind(list_kind.strip().lower())
+        except ValueError:
+            _fail(f"名单类型不正确：{list_kind}（应为 black 或 grey）")
     policy = _policy()
+    vault = adapters().vault if entry is None else None
 
     async def work():
         actor = await actor_by_username(username)
-        return await propose_list_remove(actor=actor, entry_id=entry, reason=reason, policy=policy, **await _stamp())
+        stamp = await _stamp()
+        target = entry
+        if target is None:
+            target = (await entry_by_number(actor=actor, vault=vault, id_number=id_number, list_kind=kind, today=stamp["today"])).id
+        return await propose_list_remove(actor=actor, entry_id=target, reason=reason, policy=policy, **stamp)
 
     _report(_run(work, FAILURE))

@@ -159,6 +159,15 @@ async def test_list_changes_from_the_cli_wait_for_a_checker(demo):
     await entry.refresh_from_db()
     assert entry.removed_at is not None and entry.removed_reason == "误列"
 
+    again = await _cunxin("propose", "list-add", "--id-number", number, "--name", "王建国", "--list", "grey", "--reason", "多头借贷", "--as", "manager")
+    assert (await _cunxin("approve", _command_id(again), "--as", "approver")).exit_code == 0
+    not_black = await _cunxin("propose", "list-remove", "--id-number", number, "--list", "black", "--reason", "误列", "--as", "manager")
+    assert not_black.exit_code == 1 and "提交失败：该客户不在本行黑名单中" in not_black.stderr
+    by_number = await _cunxin("propose", "list-remove", "--id-number", number, "--list", "grey", "--reason", "已结清", "--as", "manager")
+    assert by_number.exit_code == 0, by_number.output
+    grey = await ListEntry.get(list_kind="grey")
+    assert (await PendingCommand.get(id=_command_id(by_number))).params["entry_id"] == str(grey.id) and grey.removed_at is None
+
 
 async def test_bad_list_requests_are_refused_in_chinese_and_change_nothing(demo):
     number = id_number(101)
@@ -178,6 +187,10 @@ async def test_bad_list_requests_are_refused_in_chinese_and_change_nothing(demo)
     assert platform.exit_code == 1 and "提交失败：平台人员不能办理法人行业务" in platform.stderr
     bad_entry = await _cunxin("propose", "list-remove", "42", "--reason", "误列", "--as", "manager")
     assert bad_entry.exit_code == 1 and "名单记录编号格式不正确：42" in bad_entry.stderr
+    neither = await _cunxin("propose", "list-remove", "--reason", "误列", "--as", "manager")
+    assert neither.exit_code == 1 and "请给出名单记录编号" in neither.stderr
+    bad_list = await _cunxin("propose", "list-remove", "--id-number", number, "--list", "red", "--reason", "误列", "--as", "manager")
+    assert bad_list.exit_code == 1 and "名单类型不正确：red" in bad_list.stderr
     gone = await _cunxin("propose", "list-remove", "00000000-0000-0000-0000-000000000000", "--reason", "误列", "--as", "manager")
     assert gone.exit_code == 1 and "提交失败：名单记录不存在或已移出" in gone.stderr
     assert await PendingCommand.all().count() == 0 and await ListEntry.all().count() == 0

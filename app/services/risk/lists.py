@@ -288,6 +288,26 @@ async def propose_list_remove(
     return await propose(actor=actor, kind=CommandKind.LIST_CHANGE, params=params, reason=reason, today=today, now=now, policy=policy)
 
 
+async def entry_by_number(*, actor: Actor, vault: Vault, id_number: str, list_kind: ListKind | str, today: date) -> ListEntry:
+    """The entry in force on the actor's bank's list of that kind for a number (for a door that names the customer, not
+    the entry: `cunxin maker-checker propose list-remove --id-number`); the lookup is audited like `list_status`."""
+    _require_manager(actor)
+    try:
+        kind = ListKind(list_kind)
+    except ValueError:
+        raise ValidationError("请选择名单类型", field="list_kind") from None
+    try:
+        number = idcard.parse(id_number).number
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="id_number") from None
+    status = await entries_in_force(vault.lookup_hash(number), today=today, bank_id=actor.bank_id)
+    await audit.record(actor, "risk_list.check", "list_entry", None, after={"idNumber": idcard.mask(number), "listKind": kind.value})
+    own = [e for e in status.entries if e.list_kind == kind and e.bank_id == actor.bank_id]
+    if not own:
+        raise NotFound(f"该客户不在本行{kind.label}中", field="id_number")
+    return own[0]
+
+
 async def list_status(*, actor: Actor, vault: Vault, id_number: str, today: date) -> ListStatus:
     """Which entries are in force for a number (expired and removed ones are ignored); audited."""
     require_staff(actor)
