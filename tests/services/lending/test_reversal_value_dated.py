@@ -2,7 +2,8 @@
 value date are recomputed as the close would have run them without it (penalty, compound, days past due, class) and the
 difference is posted on the reversal date. Checked three ways: the worked example of docs/lending.md §4 to the fen, a twin
 loan that never had the repayment and went through the same closes (the reversed loan must now be exactly it), and
-ledger-check and reconcile clean through further end-of-days. Run on PostgreSQL too (money)."""
+ledger-check, reconcile and the lifecycle property test's principal and interest identities clean through further
+end-of-days. Run on PostgreSQL too (money)."""
 
 import uuid
 from datetime import timedelta
@@ -24,6 +25,7 @@ from app.services.lending.repayment import prepay, repay
 from app.services.lending.reversal import propose_reversal
 from app.wiring import classification_policy
 from tests.services.lending.conftest import TODAY
+from tests.services.lending.test_lifecycle_properties import component_violations
 from tests.services.lending.test_classification_state import FAILS, PAYS, _actor, _owed
 from tests.services.lending.test_reversal import MC, NOW, _draw, _last, _reverse
 
@@ -52,6 +54,7 @@ async def _close(core, vault, days: int, policy: ClassificationPolicy = DEFAULT_
         closed = await business_date.current() - timedelta(days=1)
         assert await ledger_check(today=closed) == []
         assert await reconcile_day(closed, core=core) == []
+        assert await component_violations() == []  # the principal and interest identities of the lifecycle property test
 
 
 async def _set_card(loan, vault, number) -> None:
