@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     maker_checker_kinds: str = "all"
     maker_checker_expire_hours: int = 72
     maker_checker_counter_drawdown_above_yuan: int = 50_000
+    maker_checker_branch_authority_yuan: int = 500_000  # 支行审批权限: a request above it is checked by the head office; 0: no limit
     # Loan-loss allowance and write-off (app/domain/allowance.py, docs/lending.md): rates by class in ppm over the
     # defaults (1 %, 2 %, 25 %, 50 %, 100 %), e.g. {"normal": 15000}; the classes a loan may be written off in and
     # the days past due it must have reached

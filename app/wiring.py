@@ -268,6 +268,7 @@ def maker_checker_policy(settings: Settings) -> MakerCheckerPolicy:
         kinds=frozenset(CommandKind) if text.lower() == "all" else parse_kinds(text),
         expire_hours=settings.maker_checker_expire_hours,
         counter_drawdown_above_fen=settings.maker_checker_counter_drawdown_above_yuan * 100,
+        branch_authority_fen=settings.maker_checker_branch_authority_yuan * 100 if settings.maker_checker_branch_authority_yuan > 0 else None,
     )
 
 

@@ -112,9 +112,14 @@ class MakerCheckerPolicy:
     kinds: frozenset[CommandKind] = frozenset(CommandKind)
     expire_hours: int = 72
     counter_drawdown_above_fen: int = 50_000_00  # a counter drawdown above this amount needs a checker
+    branch_authority_fen: int | None = 500_000_00  # 支行审批权限: a request above it is checked by the head office (None: no limit)
 
     def needs_check(self, kind: CommandKind) -> bool:
         return kind in self.kinds
+
+    def above_branch_authority(self, amount_fen: int | None) -> bool:
+        """A request of this amount goes to the bank's head office (总行) for its check."""
+        return amount_fen is not None and self.branch_authority_fen is not None and amount_fen > self.branch_authority_fen
 
 
 DEFAULT_POLICY = MakerCheckerPolicy()

@@ -20,6 +20,8 @@ class PendingCommand(Model):
     # seen and checked by platform staff only
     bank = fields.ForeignKeyField("models.Bank", related_name="pending_commands", null=True, on_delete=fields.RESTRICT)
     branch = fields.ForeignKeyField("models.Branch", related_name="pending_commands", on_delete=fields.RESTRICT)
+    amount_fen = fields.BigIntField(null=True)  # the amount the approval authority is judged by (the loan's balance, the booking's…)
+    head_office = fields.BooleanField(default=False, db_default=False)  # above the branch's authority: the bank's head office checks
     subject = fields.CharField(max_length=128, default="")  # what it is about, for lists (借据号, 名单…): no personal identifiers
     status = fields.CharEnumField(CommandStatus, max_length=16, default=CommandStatus.PENDING, db_index=True)
     maker = fields.ForeignKeyField("models.Officer", related_name="commands_made", on_delete=fields.RESTRICT)

@@ -32,7 +32,8 @@ from app.services.permissions import require
 
 async def _subject(actor: Actor, params: Params) -> Subject:
     line = await _line_for(actor, UUID(params["credit_line_id"]), lock=False)  # NotFound outside the maker's scope
-    return Subject(line.branch.bank_id, line.branch_id, f"柜面用信 {Money(params['amount_fen']).format_yuan()}（{line.product.name}）"[:128])
+    return Subject(line.branch.bank_id, line.branch_id, f"柜面用信 {Money(params['amount_fen']).format_yuan()}（{line.product.name}）"[:128],
+                   amount_fen=int(params["amount_fen"]))
 
 
 async def _preview(params: Params, today: date) -> Effect:

@@ -113,8 +113,9 @@ async def loan_label(loan: Loan) -> str:
 
 async def loan_subject(actor: Actor, params: Mapping[str, Any]) -> Subject:
     """The subject of a request on one loan (write-off, extension, renewal): only officers in the loan's branch tree
-    may propose or check it; to anyone else the loan does not exist."""
+    may propose or check it; to anyone else the loan does not exist. Its outstanding principal is what the approval
+    authority is judged by."""
     loan = await loan_named_in(params)
     if actor.type != ActorType.OFFICER or not can_access(actor, customer_id=loan.customer_id, branch_id=loan.branch_id):
         raise NotFound("借据不存在", field="loan_id")
-    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await loan_label(loan))
+    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, await loan_label(loan), amount_fen=loan.outstanding_principal_fen)

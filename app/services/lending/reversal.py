@@ -96,7 +96,9 @@ async def _subject(actor: Actor, params: Params) -> Subject:
     product = await loan.product
     customer = await Customer.get(id=loan.customer_id)
     label = f"冲正 {customer.name} {product.name} {_what(txn)}（{txn.business_on.isoformat()}）"
-    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, label)
+    clearing = await _clearing(txn)  # the money the booking moved
+    amount = max(clearing.debit_fen, clearing.credit_fen) if clearing else None
+    return Subject(await bank_id_of_branch(loan.branch_id), loan.branch_id, label, amount_fen=amount)
 
 
 async def _clearing(txn: LedgerTransaction) -> LedgerEntry | None:

@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from app.domain.error_codes import CommonCode, MakerCheckerCode
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from app.domain.maker_checker import CommandKind, CommandStatus, Effect, MakerCheckerPolicy, effect_differs
+from app.domain.money import Money
 from app.domain.permissions import HEAD_OFFICE_ACTIONS, Action
 from app.domain.vocabulary import ActorType
 from app.models import Bank, Officer, PendingCommand
@@ -78,6 +79,7 @@ async def propose(
     async with in_transaction():
         command = await PendingCommand.create(
             kind=op.kind, params=params, bank_id=subject.bank_id, branch_id=subject.branch_id, subject=subject.label[:128],
+            amount_fen=subject.amount_fen, head_office=subject.bank_id is not None and policy.above_branch_authority(subject.amount_fen),
             maker_id=maker_id, reason=reason[:200], preview=effect.to_json(), made_on=today,
             expires_at=now + timedelta(hours=policy.expire_hours),
         )
@@ -132,12 +134,15 @@ async def _check_refusal(actor: Actor, command: PendingCommand, op: Operation) -
 
 
 async def _require_checker(actor: Actor, command: PendingCommand, op: Operation) -> None:
-    """The policy's check action as this officer, not the maker; a head-office action by the bank's head office, a
-    platform command (no bank: `_visible` already let only platform staff see it) within the maker's node."""
-    head = await _head_branch(command) if op.check_action in HEAD_OFFICE_ACTIONS else None
+    """The policy's check action as this officer, not the maker; a head-office action, or a request above the branch's
+    approval authority, by the bank's head office; a platform command (no bank: `_visible` already let only platform
+    staff see it) within the maker's node."""
+    head = await _checking_head(command, op)
     require(actor, op.check_action, maker_id=command.maker_id, head_branch_id=head)
     if head is None:
         require(actor, op.check_action, branch_id=command.branch_id)
+    elif command.head_office and not actor.in_branch(head):
+        raise Forbidden(f"该申请金额 {_yuan(command.amount_fen)} 超出支行审批权限，须由总行复核", code=CommonCode.FORBIDDEN)
 
 
 async def command_view(*, actor: Actor, command_id: UUID, today: date, now: datetime) -> CommandView:
@@ -169,10 +174,20 @@ async def pending_queue(*, actor: Actor, now: datetime) -> list[PendingCommand]:
     rows = await PendingCommand.filter(bank_id=actor.bank_id, status=CommandStatus.PENDING, kind__in=kinds).order_by("created_at")
     visible = []
     for c in rows:
-        head = await _head_branch(c) if OPERATIONS[CommandKind(c.kind)].check_action in HEAD_OFFICE_ACTIONS else None
+        head = await _checking_head(c, OPERATIONS[CommandKind(c.kind)])
         if actor.in_branch(head or c.branch_id):
             visible.append(c)
     return visible
+
+
+async def _checking_head(command: PendingCommand, op: Operation) -> UUID | None:
+    """The head branch whose officers check this request: for a head-office action or a request above the branch's
+    authority; None when the branch's own checkers do."""
+    return await _head_branch(command) if op.check_action in HEAD_OFFICE_ACTIONS or command.head_office else None
+
+
+def _yuan(fen: int | None) -> str:
+    return Money(fen or 0).format_yuan()
 
 
 async def _head_branch(command: PendingCommand) -> UUID | None:

@@ -33,6 +33,7 @@ class Subject:
     bank_id: UUID | None  # None: a platform command (platform staff change the platform's own things, e.g. the default rule set)
     branch_id: UUID
     label: str  # e.g. 借据 SX-2026-000123: shown in lists, never a personal identifier
+    amount_fen: int | None = None  # what the approval authority is judged by (None: no amount, the role alone decides)
 
 
 Params = dict[str, Any]

@@ -281,3 +281,30 @@ async def test_a_restructurings_observation_follows_the_policy_the_close_runs_wi
                                       today=today, now=NOW, policy=MC)
     await approve(actor=await _actor("approver"), command_id=command.id, today=today, now=NOW)
     assert (await LoanRisk.get(loan_id=loan.id)).floor_until == date(2027, 2, 27)  # the default policy would say 2027-06-28
+
+
+async def test_an_extension_above_the_branchs_authority_is_checked_by_the_head_office(bank, core, vault):
+    """支行审批权限: with the branch's authority at 1,000.00 yuan, the extension of a 2,003.74 balance goes to the head office:
+    the branch approver is refused with the reason and does not find it in the queue; a head-office approver checks it."""
+    from app.services.maker_checker.commands import pending_queue
+    from tests.services.lending.test_write_off import head_office_approver
+
+    loan = await _three_month_loan(core, vault)
+    today = await business_date.current()
+    policy = MakerCheckerPolicy(branch_authority_fen=100_000)
+    command = await propose_extension(actor=await _actor("officer1"), loan_id=loan.id, months=1, restructured=False, reason="春耕资金周转",
+                                      today=today, now=NOW, policy=policy)
+    assert (command.amount_fen, command.head_office) == (200_374, True)
+    branch = await _actor("approver")
+    assert command.id not in [c.id for c in await pending_queue(actor=branch, now=NOW)]
+    with pytest.raises(Forbidden) as refused:
+        await approve(actor=branch, command_id=command.id, today=today, now=NOW)
+    assert refused.value.message == "该申请金额 ¥2,003.74 超出支行审批权限，须由总行复核"
+    assert (await PendingCommand.get(id=command.id)).status == CommandStatus.PENDING
+    head = await head_office_approver()
+    assert command.id in [c.id for c in await pending_queue(actor=head, now=NOW)]
+    await approve(actor=head, command_id=command.id, today=today, now=NOW)
+    assert (await PendingCommand.get(id=command.id)).status == CommandStatus.APPROVED
+    assert await LoanExtension.filter(loan_id=loan.id).count() == 1
+    # within the authority the branch's approver checks, as before
+    assert MC.above_branch_authority(200_374) is False
