@@ -430,9 +430,13 @@ async def _run(kind: Kind, handler, *, actor: Actor, vault: Vault, bank_code: st
     sha = sha256_of(path)
     result = ImportResult(kind=kind, bank_name=bank.name)
     if not confirm:
-        async with in_transaction():  # reads only: one snapshot of the database for the whole file
-            await _plans_for_each_chunk()
-            await _pass(kind, handler, context(bank, vault, sha, write=False, progress=progress, every=progress_every), path, result)
+        ctx = context(bank, vault, sha, write=False, progress=progress, every=progress_every)
+        if is_postgres():  # a transaction (it writes nothing) only for the setting; SQLite's would hold off writers
+            async with in_transaction():
+                await _plans_for_each_chunk()
+                await _pass(kind, handler, ctx, path, result)
+        else:
+            await _pass(kind, handler, ctx, path, result)
         return result
     try:
         async with in_transaction():
