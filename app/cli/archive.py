@@ -10,15 +10,11 @@ import typer
 
 from app import clock
 from app.cli.base import adapters, cli
+from app.cli.base import fail as _fail
 from app.config import get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.services.actor import SYSTEM
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
 
 
 def _uuid(value: str, what: str) -> UUID:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import typer
 
 from app.cli.base import adapters, cli
+from app.cli.base import fail as _fail
 from app import clock
 from app.config import Env, get_settings
 from app.db import init_db
@@ -18,11 +19,6 @@ from app.services.eod_lease import RUNNING, LeaseLost
 
 lpr_cli = typer.Typer(help="LPR 报价", no_args_is_help=True)
 cli.add_typer(lpr_cli, name="lpr")
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
 
 
 async def _with_db(work):

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import typer
 
-from app.cli.base import adapters
+from app.cli.base import adapters, read_file
 from app.cli.base import fail as _fail
 from app.cli.base import run_in_db as _run
 from app.cli.maker_checker import AS_HELP, commands, effect_lines
@@ -37,16 +37,7 @@ def _ruleset_kind(text: str):
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        _fail(f"找不到规则集文件：{path}")
-    except IsADirectoryError:
-        _fail(f"{path} 是目录，不是规则集文件")
-    except PermissionError:
-        _fail(f"没有权限读取规则集文件：{path}")
-    except OSError as exc:
-        _fail(f"无法读取规则集文件 {path}（{type(exc).__name__}）")
+    data = read_file(path, "规则集文件")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

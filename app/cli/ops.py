@@ -14,6 +14,7 @@ from tortoise import Tortoise
 
 from app import clock
 from app.cli.base import adapters, cli
+from app.cli.base import fail as _fail
 from app.config import ROOT, get_settings
 from app.db import init_db, tortoise_config
 from app.domain.errors import DomainError
@@ -21,11 +22,6 @@ from app.domain.vocabulary import Role
 from app.services.actor import SYSTEM
 
 SCHEMA_PATH = ROOT / "graphql" / "schema.graphql"
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
 
 
 async def _migrate() -> None:

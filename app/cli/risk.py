@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from app.cli.base import cli
+from app.cli.base import cli, read_file
+from app.cli.base import fail as _fail
 from app.domain.credit_report import MAX_BYTES, CreditReportError, parse_report
 from app.domain.rules import DEFAULT_REJECT_RULESET, RuleSet, evaluate, explain, load_ruleset
 
@@ -19,28 +20,13 @@ def default_reject_ruleset() -> RuleSet:
     return load_ruleset(text)
 
 
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
-
-
 @cli.command("credit-check")
 def credit_check(
     report: Path = typer.Argument(..., help="征信报告 XML 文件（村信交换格式 1.0）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON：decision、ruleSetVersion、rules"),
 ) -> None:
     """Evaluate the default reject rules on one credit report as of its reportDate."""
-    try:
-        with report.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)  # one byte more than allowed is enough to refuse
-    except FileNotFoundError:
-        _fail(f"找不到征信报告文件：{report}")
-    except IsADirectoryError:
-        _fail(f"{report} 是目录，不是征信报告文件")
-    except PermissionError:
-        _fail(f"没有权限读取征信报告文件：{report}")
-    except OSError as exc:
-        _fail(f"无法读取征信报告文件 {report}（{type(exc).__name__}）")
+    data = read_file(report, "征信报告文件", limit=MAX_BYTES)
     try:
         parsed = parse_report(data)
     except CreditReportError as exc:

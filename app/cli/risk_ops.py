@@ -8,15 +8,11 @@ from datetime import date
 import typer
 
 from app.cli.base import adapters, cli
+from app.cli.base import fail as _fail
 from app.config import get_settings
 from app.db import init_db
 from app.domain.errors import DomainError
 from app.domain.warnings import KIND_LABELS, WarningKind
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
 
 
 @cli.command("warnings")
