@@ -164,7 +164,7 @@ async def _maybe_propose(row: dict, on: date, policy: ClassificationPolicy) -> N
     ends = observation_ends(since, [i.due_on for i in rows], policy)
     if not may_propose_upgrade(row["classification"], since=since, on=on, ends_on=ends, arrears=bool(row["arrears"])):
         return
-    floor = row["floor_class"] if row["floor_class"] and not _floor_lapsed(row, on) else None
+    floor = row["floor_class"] if row["floor_class"] and not _floor_lapsed(row["floor_kind"], row["floor_until"], on) else None
     proposed = worst([policy.dpd_floor(int(row["dpd"])), *([floor] if floor else [])])
     if proposed.rank >= LoanClass(row["classification"]).rank:
         return
@@ -175,11 +175,9 @@ async def _maybe_propose(row: dict, on: date, policy: ClassificationPolicy) -> N
                        after={"proposal": str(proposal.id), "from": row["classification"], "proposed": proposed.value, "observed_from": since.isoformat()})
 
 
-def _floor_lapsed(risk: Any, on: date) -> bool:
+def _floor_lapsed(kind: Any, until: Any, on: date) -> bool:
     """A restructuring floor whose observation has run its course: it no longer bounds an upgrade (an approver lifts it)."""
-    get = risk.get if isinstance(risk, dict) else lambda k: getattr(risk, k)
-    until = get("floor_until")
-    return get("floor_kind") == FloorKind.RESTRUCTURED and until is not None and _as_date(until) <= on
+    return kind == FloorKind.RESTRUCTURED and until is not None and _as_date(until) <= on
 
 
 async def _restructured_observed(on: date, policy: ClassificationPolicy) -> None:
@@ -187,7 +185,7 @@ async def _restructured_observed(on: date, policy: ClassificationPolicy) -> None
     proposal to lift the floor (an approver decides, as for any upgrade). A payment later than the grace days during the
     observation starts it again from that payment; a non-performing one follows the observation above."""
     for row in await fetch(
-        "SELECT r.loan_id, r.floor_set_on, r.floor_until, r.floor_kind, r.floor_class, e.arrears, e.dpd, l.classification FROM loan_risk r"
+        "SELECT r.loan_id, r.floor_set_on, r.floor_until, e.dpd, l.classification FROM loan_risk r"
         " JOIN eod_class e ON e.loan_id = r.loan_id JOIN loan l ON l.id = r.loan_id"
         f" WHERE r.floor_kind = '{FloorKind.RESTRUCTURED.value}' AND r.floor_until IS NOT NULL AND r.floor_until <= :d"
         f" AND l.classification NOT IN ({NPL_VALUES}) AND e.arrears = 0"
@@ -311,7 +309,7 @@ async def _upgrade(actor: Actor, loan: Loan, to_class: str, note: str, today: da
     if first_unpaid is not None and first_unpaid.due_on < today:
         raise Conflict("借款人仍有逾期欠款，不能上调分类", code=ClassificationCode.ARREARS, field="proposal_id")
     dpd = days_past_due(today, first_unpaid.due_on if first_unpaid else None)
-    lapsed = _floor_lapsed(risk, today)  # a restructuring whose observation has ended: the approval lifts its floor
+    lapsed = _floor_lapsed(risk.floor_kind, risk.floor_until, today)  # a restructuring whose observation has ended: the approval lifts its floor
     policy = await policy_in_force()
     try:
         target = check_upgrade_target(loan.classification, to_class, dpd_floor=policy.dpd_floor(dpd), floor=None if lapsed else risk.floor_class)
